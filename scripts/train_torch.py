@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""Train an aeimg autoencoder with PyTorch on the CPU and export its weights for tfjs.
+
+Mirrors src-main/engine/model/architecture.ts layer for layer ('same' 3x3 convolutions, 2x2 max pooling,
+sigmoid latent, sub-pixel (depth-to-space) output). Writes <out>/torch-weights.json + .bin in Keras layout;
+`node scripts/import-torch-weights.ts` turns them into the shipped tfjs artifacts and manifest.
+
+Why PyTorch: tfjs-node cannot be installed here (no libtensorflow download) and tfjs-wasm lacks the
+convolution gradient kernels, so this is the practical route on a 2-core CPU (Debian's python3-torch 1.13).
+"""
+import argparse, glob, json, math, os, random, sys, time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+ARCHS = {
+    # name: encoder convs (filters, kernel) before/after pooling, decoder convs, all 'same' + relu
+    "aeimg-v1": dict(pre=[32], post=[32, 32], dec=[48, 48, 32]),
+    "paper": dict(pre=[64], post=[64, 32], dec=[32, 64, 64]),
+}
+
+
+class Encoder(nn.Module):
+    def __init__(self, arch, in_ch, latent_ch):
+        super().__init__()
+        a = ARCHS[arch]
+        self.pre = nn.ModuleList()
+        c = in_ch
+        for f in a["pre"]:
+            self.pre.append(nn.Conv2d(c, f, 3, padding=1)); c = f
+        self.post = nn.ModuleList()
+        for f in a["post"]:
+            self.post.append(nn.Conv2d(c, f, 3, padding=1)); c = f
+        self.latent = nn.Conv2d(c, latent_ch, 1)
+
+    def forward(self, x):
+        for conv in self.pre:
+            x = F.relu(conv(x))
+        x = F.max_pool2d(x, 2)
+        for conv in self.post:
+            x = F.relu(conv(x))
+        return torch.sigmoid(self.latent(x))
+
+
+class Decoder(nn.Module):
+    def __init__(self, arch, out_ch, latent_ch):
+        super().__init__()
+        a = ARCHS[arch]
+        self.convs = nn.ModuleList()
+        c = latent_ch
+        for f in a["dec"]:
+            self.convs.append(nn.Conv2d(c, f, 3, padding=1)); c = f
+        self.out = nn.Conv2d(c, out_ch * 4, 3, padding=1)
+
+    def forward(self, z):
+        for conv in self.convs:
+            z = F.relu(conv(z))
+        return F.pixel_shuffle(self.out(z), 2)
+
+
+def load_folder(folder):
+    files = sorted(glob.glob(os.path.join(folder, "**", "*.png"), recursive=True))
+    if not files:
+        sys.exit(f"no PNG files under {folder}")
+    return [np.asarray(Image.open(f).convert("L"), dtype=np.float32) / 255.0 for f in files], files
+
+
+def add_noise(x, kind, rng):
+    if kind == "saltpepper":
+        m = torch.rand_like(x)
+        x = x.clone(); x[m < 0.025] = 0.0; x[m > 0.975] = 1.0; return x
+    if kind == "speckle":
+        return (x + x * torch.randn_like(x) * 0.2).clamp(0, 1)
+    if kind == "poisson":
+        peak = 255.0
+        return (torch.poisson(x * peak) / peak).clamp(0, 1)
+    if kind == "gaussian":
+        return (x + torch.randn_like(x) * 0.05).clamp(0, 1)
+    return x
+
+
+def batch(images, size, n, rng, noise_p):
+    xs = []
+    for _ in range(n):
+        im = images[rng.randrange(len(images))]
+        h, w = im.shape
+        y, x = rng.randrange(0, h - size + 1), rng.randrange(0, w - size + 1)
+        p = im[y:y + size, x:x + size]
+        if rng.random() < 0.5: p = p[:, ::-1]
+        if rng.random() < 0.5: p = p[::-1, :]
+        p = np.rot90(p, rng.randrange(4))
+        gain, gamma = rng.uniform(0.8, 1.1), math.exp(rng.uniform(-0.25, 0.25))
+        p = np.clip(p ** gamma * gain, 0, 1)
+        xs.append(np.ascontiguousarray(p))
+    clean = torch.from_numpy(np.stack(xs))[:, None]
+    noisy = clean
+    if noise_p > 0:
+        noisy = clean.clone()
+        for i in range(n):
+            if rng.random() < noise_p:
+                noisy[i] = add_noise(clean[i], rng.choice(["saltpepper", "speckle", "poisson", "gaussian"]), rng)
+    return noisy, clean
+
+
+def quant_noise(z, bits_choices, rng):
+    bits = rng.choice(bits_choices)
+    step = 1.0 / (2 ** bits - 1)
+    return z + (torch.rand_like(z) - 0.5) * step
+
+
+def gaussian_window(size=11, sigma=1.5):
+    g = torch.exp(-((torch.arange(size) - size // 2) ** 2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    return (g[:, None] * g[None, :])[None, None]
+
+
+def ssim(a, b, win=gaussian_window()):
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    mu_a, mu_b = F.conv2d(a, win), F.conv2d(b, win)
+    saa = F.conv2d(a * a, win) - mu_a ** 2
+    sbb = F.conv2d(b * b, win) - mu_b ** 2
+    sab = F.conv2d(a * b, win) - mu_a * mu_b
+    s = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
+    return s.mean(dim=(1, 2, 3))
+
+
+def evaluate(enc, dec, val, bits=8):
+    enc.eval(); dec.eval()
+    ss, ps = [], []
+    with torch.no_grad():
+        for i in range(0, len(val), 16):
+            x = torch.from_numpy(np.stack(val[i:i + 16]))[:, None]
+            z = enc(x)
+            lo = z.amin(dim=(0, 2, 3), keepdim=True); hi = z.amax(dim=(0, 2, 3), keepdim=True)
+            levels = 2 ** bits - 1
+            zq = torch.round((z - lo) / (hi - lo + 1e-12) * levels) / levels * (hi - lo) + lo
+            y = torch.round(dec(zq).clamp(0, 1) * 255) / 255
+            ss += ssim(x, y).tolist()
+            mse = ((x - y) ** 2).mean(dim=(1, 2, 3))
+            ps += (10 * torch.log10(1 / mse.clamp(min=1e-12))).tolist()
+    enc.train(); dec.train()
+    return float(np.mean(ss)), float(np.mean(ps))
+
+
+def export(path, enc, dec):
+    """Write weights in Keras layout: conv kernels [kh, kw, in, out], biases [out]."""
+    entries, blobs, offset = [], [], 0
+    def add(name, t):
+        nonlocal offset
+        a = t.detach().cpu().numpy().astype("<f4")
+        entries.append({"name": name, "shape": list(a.shape), "offset": offset})
+        blobs.append(a.tobytes()); offset += a.nbytes
+    for part, convs in (("encoder", list(enc.pre) + list(enc.post) + [enc.latent]),
+                        ("decoder", list(dec.convs) + [dec.out])):
+        for i, conv in enumerate(convs):
+            add(f"{part}/conv{i}/kernel", conv.weight.permute(2, 3, 1, 0))
+            add(f"{part}/conv{i}/bias", conv.bias)
+    with open(path + ".bin", "wb") as f:
+        f.write(b"".join(blobs))
+    return entries
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--val", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--arch", default="aeimg-v1", choices=sorted(ARCHS))
+    ap.add_argument("--latent-channels", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--minutes", type=float, default=0, help="stop after this wall time (0: no limit)")
+    ap.add_argument("--patch", type=int, default=96)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--noise-p", type=float, default=0.0, help="share of inputs given a random noise (denoising)")
+    ap.add_argument("--quant-bits", default="5,6,7,8", help="quantization steps simulated during training")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+
+    torch.manual_seed(a.seed); rng = random.Random(a.seed); np.random.seed(a.seed)
+    torch.set_num_threads(a.threads)
+    train, _ = load_folder(a.data)
+    val, _ = load_folder(a.val)
+    enc, dec = Encoder(a.arch, 1, a.latent_channels), Decoder(a.arch, 1, a.latent_channels)
+    params = list(enc.parameters()) + list(dec.parameters())
+    opt = torch.optim.Adamax(params, lr=a.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps, eta_min=a.lr * 0.05)
+    bits = [int(b) for b in a.quant_bits.split(",")]
+    os.makedirs(a.out, exist_ok=True)
+    t0, best, log = time.time(), -1.0, []
+    for step in range(1, a.steps + 1):
+        noisy, clean = batch(train, a.patch, a.batch, rng, a.noise_p)
+        y = dec(quant_noise(enc(noisy), bits, rng))
+        loss = F.mse_loss(y, clean) + 0.02 * (1 - ssim(y, clean).mean())
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+        elapsed = time.time() - t0
+        if step % 50 == 0:
+            print(f"step {step} loss {loss.item():.5f} {step * a.batch / elapsed:.1f} patches/s", flush=True)
+        stop = a.minutes and elapsed > a.minutes * 60
+        if step % 500 == 0 or step == a.steps or stop:
+            s, p = evaluate(enc, dec, val)
+            log.append({"step": step, "val_ssim": s, "val_psnr": p, "seconds": round(elapsed)})
+            print(f"== step {step} val SSIM {s:.4f} PSNR {p:.2f} dB ({elapsed:.0f}s)", flush=True)
+            if s > best:
+                best = s
+                entries = export(os.path.join(a.out, "torch-weights"), enc, dec)
+                info = {"arch": a.arch, "inputChannels": 1, "latentChannels": a.latent_channels,
+                        "downsampling": 2, "weights": entries, "step": step, "val_ssim_8bit": s,
+                        "val_psnr_8bit": p, "patches_per_s": round(step * a.batch / elapsed, 1),
+                        "argv": sys.argv[1:], "torch": torch.__version__, "log": log}
+                with open(os.path.join(a.out, "torch-weights.json"), "w") as f:
+                    json.dump(info, f, indent=1)
+        if stop:
+            break
+
+
+if __name__ == "__main__":
+    main()

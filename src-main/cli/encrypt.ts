@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { basename } from 'node:path';
+import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
+import { AeimgError, ErrorCode } from '../engine/errors.js';
+import { encryptImageFile } from '../engine/jobs/encrypt.js';
+import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
+import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
+import { eachFile, fidelityText, kb, keyOptions, loadKeys, logBackend, ms, summarise } from './common.js';
+
+export const encryptUsage = `aeimg encrypt IMAGE... (--key-file K | --passphrase-file F) [options]
+  -o, --out DIR        write .aeimg files here (default: beside each image)
+  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (default 8; fewer = smaller, lower fidelity)
+  --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
+  --no-measure         skip the fidelity check (one decoder pass less)
+  --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
+  --force              replace existing .aeimg files`;
+
+export async function encryptCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...keyOptions,
+      out: { type: 'string', short: 'o' },
+      bits: { type: 'string', default: '8' },
+      model: { type: 'string', default: DEFAULT_MODEL },
+      'no-measure': { type: 'boolean', default: false },
+      'max-pixels': { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
+  const bits = Number(values.bits);
+  if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {
+    throw new AeimgError(ErrorCode.Usage, `--bits must be a whole number from ${MIN_BITS} to ${MAX_BITS}.`);
+  }
+  const recipients = await loadKeys(values);
+  await logBackend();
+  const models = new ModelCache();
+  const model = await models.byName(values.model);
+  const failures = await eachFile(
+    positionals,
+    (input) => encryptImageFile(input, {
+      model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'],
+      maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
+    }),
+    (r) => process.stdout.write(
+      `${basename(r.input)} → ${r.output}  ${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
+      `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}, ` +
+      `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`),
+  );
+  await models.dispose();
+  return summarise(positionals.length, failures, 'Encrypted');
+}

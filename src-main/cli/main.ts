@@ -1,0 +1,61 @@
+/** The `aeimg` command line: argument parsing and printing only; the work happens in engine/. */
+import { AeimgError, ErrorCode } from '../engine/errors.js';
+import { APP_VERSION } from '../engine/jobs/version.js';
+import { decryptCommand, decryptUsage } from './decrypt.js';
+import { demoCommand } from './demo.js';
+import { encryptCommand, encryptUsage } from './encrypt.js';
+import { inspectCommand, keygenCommand } from './misc.js';
+
+const USAGE = `aeimg ${APP_VERSION}: encrypt medical images for e-mail, and open them.
+
+${encryptUsage}
+
+${decryptUsage}
+
+aeimg inspect FILE.aeimg      show the public header (no key needed)
+aeimg keygen [-o FILE]        make a new shared 256-bit key file (default aeimg.key)
+aeimg demo [--sample PNG] [-o DIR]
+                              run the whole path on a bundled slice and print sizes, fidelity and timings
+
+Environment: AEIMG_BACKEND=wasm|cpu|tensorflow forces an inference backend; AEIMG_PASSPHRASE supplies a passphrase.
+Exit status: 0 all files succeeded, 1 some failed, 2 usage error.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  encrypt: encryptCommand,
+  decrypt: decryptCommand,
+  inspect: inspectCommand,
+  keygen: keygenCommand,
+  demo: demoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${APP_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`aeimg: unknown command '${name}'.\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof AeimgError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return err.code === ErrorCode.Usage ? 2 : 1;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`aeimg ${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,108 @@
+/**
+ * Lossless coding of integer maps (quantized latents, residuals): an optional LOCO-I/JPEG-LS median edge
+ * detector (MED) prediction, zig-zag mapping of the prediction error, byte planes, then brotli.
+ */
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { AeimgError, ErrorCode } from '../errors.js';
+
+export interface MapGeometry {
+  count: number;
+  height: number;
+  width: number;
+  /** Bits per value, 1..16. */
+  bits: number;
+  /** MED spatial prediction (smooth maps) or none (noise-like maps). */
+  predict: boolean;
+}
+
+function med(a: number, b: number, c: number): number {
+  if (c >= Math.max(a, b)) return Math.min(a, b);
+  if (c <= Math.min(a, b)) return Math.max(a, b);
+  return a + b - c;
+}
+
+function bytesPerValue(bits: number): 1 | 2 {
+  return bits <= 8 ? 1 : 2;
+}
+
+/** Codes `count` maps of height x width values in [0, 2^bits). */
+export function encodeMaps(maps: ArrayLike<number>[], g: MapGeometry): Buffer {
+  const { height: h, width: w, bits } = g;
+  const size = 2 ** bits;
+  const half = size / 2;
+  const n = h * w;
+  const bpv = bytesPerValue(bits);
+  const out = Buffer.alloc(maps.length * n * bpv);
+  maps.forEach((m, k) => {
+    const base = k * n * bpv;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        let p = 0;
+        if (g.predict) {
+          const a = x > 0 ? m[i - 1]! : y > 0 ? m[i - w]! : half;
+          const b = y > 0 ? m[i - w]! : a;
+          const c = x > 0 && y > 0 ? m[i - w - 1]! : b;
+          p = med(a, b, c);
+        }
+        let e = (m[i]! - p) % size;
+        if (e < 0) e += size;
+        if (e >= half) e -= size;
+        const z = e >= 0 ? 2 * e : -2 * e - 1;
+        if (bpv === 1) out[base + i] = z;
+        else {
+          out[base + i] = z >> 8;
+          out[base + n + i] = z & 0xff;
+        }
+      }
+    }
+  });
+  const quality = out.length <= 4 << 20 ? 11 : 9;
+  return brotliCompressSync(out, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: quality,
+      [constants.BROTLI_PARAM_LGWIN]: 24,
+      [constants.BROTLI_PARAM_SIZE_HINT]: out.length,
+    },
+  });
+}
+
+export function decodeMaps(data: Buffer, g: MapGeometry): Uint16Array[] {
+  const { count, height: h, width: w, bits } = g;
+  const n = h * w;
+  const bpv = bytesPerValue(bits);
+  const expected = count * n * bpv;
+  let raw: Buffer;
+  try {
+    raw = brotliDecompressSync(data, { maxOutputLength: expected + 1 });
+  } catch {
+    throw new AeimgError(ErrorCode.Malformed, 'its coded image data is damaged.');
+  }
+  if (raw.length !== expected) throw new AeimgError(ErrorCode.Malformed, 'its coded image data has the wrong length.');
+  const size = 2 ** bits;
+  const half = size / 2;
+  const maps: Uint16Array[] = [];
+  for (let k = 0; k < count; k++) {
+    const m = new Uint16Array(n);
+    const base = k * n * bpv;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        const z = bpv === 1 ? raw[base + i]! : (raw[base + i]! << 8) | raw[base + n + i]!;
+        const e = z & 1 ? -(z + 1) / 2 : z / 2;
+        let p = 0;
+        if (g.predict) {
+          const a = x > 0 ? m[i - 1]! : y > 0 ? m[i - w]! : half;
+          const b = y > 0 ? m[i - w]! : a;
+          const c = x > 0 && y > 0 ? m[i - w - 1]! : b;
+          p = med(a, b, c);
+        }
+        let v = (p + e) % size;
+        if (v < 0) v += size;
+        m[i] = v;
+      }
+    }
+    maps.push(m);
+  }
+  return maps;
+}

@@ -1,0 +1,145 @@
+/**
+ * One image through the autoencoder: planes → normalise → encoder → quantize → entropy code, and back.
+ * Grey images stay one plane; RGB goes channel-wise through the grey model (one plane per colour channel);
+ * alpha is carried losslessly beside the latent.
+ */
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
+import { compareImages, type Fidelity } from '../metrics/fidelity.js';
+import type { Autoencoder } from '../model/autoencoder.js';
+import { decodeMaps, encodeMaps } from './entropy.js';
+import { dequantizeLatents, quantizeLatents } from './quantize.js';
+import type { ImageRecord } from './record.js';
+
+export const DEFAULT_BITS = 8;
+
+export interface EncodeOptions {
+  bits?: number;
+  /** Also decode, as the receiver will, and measure fidelity (costs one decoder pass). */
+  measure?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+export interface EncodedImage {
+  record: ImageRecord;
+  blobs: Buffer[];
+  /** What the receiver will see, when measured. */
+  decoded?: Image;
+  timings: Record<string, number>;
+}
+
+/** Plane c of the image as floats in [0, 1] over [lo, hi], padded by edge replication to even size. */
+function normalisedPlane(image: Image, c: number, lo: number, hi: number, ph: number, pw: number): Float32Array {
+  const src = extractChannel(image, c);
+  const { width: w, height: h } = image;
+  const span = hi > lo ? hi - lo : 1;
+  const out = new Float32Array(ph * pw);
+  for (let y = 0; y < ph; y++) {
+    const sy = Math.min(y, h - 1);
+    for (let x = 0; x < pw; x++) out[y * pw + x] = (src[sy * w + Math.min(x, w - 1)]! - lo) / span;
+  }
+  return out;
+}
+
+function planeRange(image: Image, c: number): [number, number] {
+  const { channels: n, pixels } = image;
+  let lo = Infinity, hi = -Infinity;
+  for (let i = c; i < pixels.length; i += n) {
+    const v = pixels[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+function alphaBytes(image: Image): Buffer {
+  const a = extractChannel(image, image.channels - 1);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+const now = () => performance.now();
+
+export function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): EncodedImage {
+  const bits = opts.bits ?? DEFAULT_BITS;
+  const timings: Record<string, number> = {};
+  const nColour = colourChannels(image);
+  const ph = image.height + (image.height % 2);
+  const pw = image.width + (image.width % 2);
+  const planes = Array.from({ length: nColour }, (_, c) => planeRange(image, c));
+  let t = now();
+  const inputs = planes.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw));
+  const latents = model.encode(inputs, ph, pw);
+  timings.encoder = now() - t;
+  t = now();
+  const q = quantizeLatents(latents, model.latentChannels, bits);
+  const latentBlob = encodeMaps(q.maps, { count: q.maps.length, height: ph / 2, width: pw / 2, bits, predict: true });
+  const alphaBlob = hasAlpha(image) ? brotliCompressSync(alphaBytes(image)) : Buffer.alloc(0);
+  timings.entropy = now() - t;
+  const record: ImageRecord = {
+    kind: 'image',
+    name,
+    width: image.width,
+    height: image.height,
+    channels: image.channels,
+    bitDepth: image.bitDepth,
+    planes,
+    latent: { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges },
+    blobs: { latent: latentBlob.length, alpha: alphaBlob.length },
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
+  };
+  const blobs = [latentBlob, alphaBlob];
+  let decoded: Image | undefined;
+  if (opts.measure) {
+    t = now();
+    decoded = decodeImageRecord(model, record, blobs);
+    timings.decoder = now() - t;
+    t = now();
+    record.fidelity = compareImages(image, decoded);
+    timings.fidelity = now() - t;
+  }
+  return { record, blobs, decoded, timings };
+}
+
+/** Rebuilds the image a record describes. The record must have been validated (validateImageRecord). */
+export function decodeImageRecord(model: Autoencoder, record: ImageRecord, blobs: Buffer[]): Image {
+  const { latent, width, height, bitDepth } = record;
+  if (latent.channels !== model.latentChannels) {
+    throw new AeimgError(ErrorCode.Malformed, 'its latent does not fit the model it names.');
+  }
+  const nColour = record.planes.length;
+  const maps = decodeMaps(blobs[0]!, {
+    count: nColour * latent.channels, height: latent.height, width: latent.width, bits: latent.bits, predict: true,
+  });
+  const latents = dequantizeLatents({ bits: latent.bits, ranges: latent.ranges, maps }, nColour, latent.channels);
+  const outputs = model.decode(latents, latent.height, latent.width);
+  const pw = latent.width * 2;
+  const top = maxValue(bitDepth);
+  const planes = outputs.map((out, c) => {
+    const [lo, hi] = record.planes[c]!;
+    const span = hi > lo ? hi - lo : 0;
+    const plane = allocPixels(width, height, 1, bitDepth);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = Math.round(lo + Math.min(1, Math.max(0, out[y * pw + x]!)) * span);
+        plane[y * width + x] = v > top ? top : v;
+      }
+    }
+    return plane;
+  });
+  if (record.channels !== nColour) {
+    let alpha: Buffer;
+    try {
+      alpha = brotliDecompressSync(blobs[1]!, { maxOutputLength: width * height * (bitDepth / 8) + 1 });
+    } catch {
+      throw new AeimgError(ErrorCode.Malformed, 'its alpha channel is damaged.');
+    }
+    if (alpha.length !== width * height * (bitDepth / 8)) throw new AeimgError(ErrorCode.Malformed, 'its alpha channel has the wrong size.');
+    const plane = allocPixels(width, height, 1, bitDepth); // samples are little-endian, as on every Node host
+    new Uint8Array(plane.buffer).set(alpha);
+    planes.push(plane);
+  }
+  return interleave(planes, width, height, bitDepth);
+}
+
+export type { Fidelity };

@@ -1,0 +1,72 @@
+/**
+ * The per-image record that travels inside the encryption: geometry, normalisation, latent coding parameters,
+ * fidelity figures and metadata. Every field read from a file is validated here before any pixel is allocated.
+ */
+import { AeimgError, ErrorCode } from '../errors.js';
+import { checkDimensions } from '../image/io.js';
+import type { Fidelity } from '../metrics/fidelity.js';
+
+export const MIN_BITS = 2;
+export const MAX_BITS = 8;
+
+export interface ImageRecord {
+  kind: 'image';
+  /** Original file name (base name only). */
+  name: string;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  bitDepth: 8 | 16;
+  /** Per colour plane, the [min, max] sample values the plane was normalised with. */
+  planes: [number, number][];
+  latent: {
+    width: number;
+    height: number;
+    channels: number;
+    bits: number;
+    /** Per (plane, latent channel) map, its dequantization range. */
+    ranges: [number, number][];
+  };
+  /** Byte lengths of the blobs that follow the record, in this order. */
+  blobs: { latent: number; alpha: number };
+  /** What the receiver sees, measured by the sender (metrics/fidelity.ts). */
+  fidelity?: Fidelity;
+  /** De-identified or descriptive metadata (never in the clear header). */
+  metadata?: Record<string, unknown>;
+}
+
+const bad = (what: string) => new AeimgError(ErrorCode.Malformed, `has an invalid image record (${what}).`);
+
+function isInt(v: unknown, lo: number, hi: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+}
+
+function isRange(v: unknown): v is [number, number] {
+  return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && v[0] <= v[1];
+}
+
+/** Validates an untrusted record; `maxPixels` bounds what may be allocated for it. */
+export function validateImageRecord(raw: Record<string, unknown>, maxPixels: number): ImageRecord {
+  if (raw.kind !== 'image') throw bad('kind');
+  if (typeof raw.name !== 'string' || raw.name.length > 255) throw bad('name');
+  const { width, height, channels, bitDepth } = raw;
+  if (!isInt(width, 1, 1e9) || !isInt(height, 1, 1e9)) throw bad('dimensions');
+  checkDimensions(width, height, maxPixels);
+  if (!isInt(channels, 1, 4)) throw bad('channels');
+  if (bitDepth !== 8 && bitDepth !== 16) throw bad('bit depth');
+  const colour = channels === 2 || channels === 4 ? channels - 1 : channels;
+  if (!Array.isArray(raw.planes) || raw.planes.length !== colour || !raw.planes.every(isRange)) throw bad('planes');
+  const lat = raw.latent as Record<string, unknown> | undefined;
+  if (!lat || typeof lat !== 'object') throw bad('latent');
+  if (lat.width !== Math.ceil(width / 2) || lat.height !== Math.ceil(height / 2)) throw bad('latent size');
+  if (!isInt(lat.channels, 1, 64) || !isInt(lat.bits, MIN_BITS, MAX_BITS)) throw bad('latent coding');
+  if (!Array.isArray(lat.ranges) || lat.ranges.length !== colour * lat.channels || !lat.ranges.every(isRange)) {
+    throw bad('latent ranges');
+  }
+  const blobs = raw.blobs as Record<string, unknown> | undefined;
+  const latentMax = 64 * 1024 + 2 * colour * lat.channels * (width / 2 + 1) * (height / 2 + 1);
+  const alphaMax = colour === channels ? 0 : 64 * 1024 + 2 * width * height * (bitDepth / 8);
+  if (!blobs || !isInt(blobs.latent, 1, latentMax) || !isInt(blobs.alpha, 0, alphaMax)) throw bad('blob sizes');
+  if (colour !== channels && blobs.alpha === 0) throw bad('missing alpha');
+  return raw as unknown as ImageRecord;
+}

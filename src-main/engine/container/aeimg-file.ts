@@ -1,0 +1,143 @@
+/** Writing and opening .aeimg files: header + key stanzas + STREAM payload of entries. */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
+import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
+import { formatFingerprint, type Identity, type Recipient } from '../keys/recipients.js';
+import { CODEC, DEFAULT_CHUNK, encodeHeader, payloadKey, readHeader, verifyHeader, type Header, type ParsedHeader } from './header.js';
+import { PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
+import { FileSource, type ByteSource } from './source.js';
+import { decryptStream, StreamEncryptor } from './stream.js';
+
+export interface CreateOptions extends WriteOptions {
+  recipients: Recipient[];
+  /** Model id (sha256 hex of its weights). */
+  model: string;
+  chunkSize?: number;
+  /** Injected only by tests that write fixed vectors. */
+  random?: RandomSource;
+}
+
+/** Builds an .aeimg in a temp file; commit() moves it into place, abort() leaves nothing behind. */
+export class AeimgWriter {
+  private constructor(private readonly file: AtomicFile, private readonly payload: PayloadWriter) {}
+
+  static async create(path: string, opts: CreateOptions): Promise<AeimgWriter> {
+    if (opts.recipients.length === 0) throw new AeimgError(ErrorCode.Usage, 'no key given to encrypt with.');
+    const random = opts.random ?? secureRandom;
+    const fileKey = random(KEY_BYTES);
+    const header: Header = {
+      codec: CODEC,
+      model: opts.model,
+      chunkSize: opts.chunkSize ?? DEFAULT_CHUNK,
+      nonce: random(16).toString('base64'),
+      recipients: [],
+    };
+    for (const r of opts.recipients) header.recipients.push(await r.wrap(fileKey, random));
+    const file = await AtomicFile.create(path, opts);
+    try {
+      await file.write(encodeHeader(header, fileKey));
+    } catch (err) {
+      await file.abort();
+      throw err;
+    }
+    const stream = new StreamEncryptor(payloadKey(fileKey, header), header.chunkSize, (b) => file.write(b));
+    return new AeimgWriter(file, new PayloadWriter(stream));
+  }
+
+  add(meta: object, blobs: Buffer[] = []): Promise<void> {
+    return this.payload.add(meta, blobs);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.payload.end();
+    } catch (err) {
+      await this.file.abort();
+      throw err;
+    }
+    await this.file.commit();
+  }
+
+  abort(): Promise<void> {
+    return this.file.abort();
+  }
+}
+
+/** An opened, authenticated .aeimg: entries come out one at a time. */
+export class AeimgReader {
+  private constructor(
+    readonly header: Header,
+    private readonly payload: PayloadReader,
+    private readonly handle: FileHandle | null,
+  ) {}
+
+  /** Opens from any byte source (tests use memory sources fed byte by byte). */
+  static async fromSource(source: ByteSource, identities: Identity[], handle: FileHandle | null = null): Promise<AeimgReader> {
+    const parsed = await readHeader(source);
+    const fileKey = await unwrapFileKey(parsed, identities);
+    verifyHeader(parsed, fileKey);
+    const chunks = decryptStream(source, payloadKey(fileKey, parsed.header), parsed.header.chunkSize);
+    return new AeimgReader(parsed.header, new PayloadReader(chunks), handle);
+  }
+
+  static async open(path: string, identities: Identity[]): Promise<AeimgReader> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      throw inFile(path, err);
+    }
+    try {
+      return await AeimgReader.fromSource(new FileSource(handle), identities, handle);
+    } catch (err) {
+      await handle.close();
+      throw inFile(path, err);
+    }
+  }
+
+  next(validate: EntryValidator): Promise<Entry | null> {
+    return this.payload.next(validate);
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+  }
+}
+
+async function unwrapFileKey(parsed: ParsedHeader, identities: Identity[]): Promise<Buffer> {
+  for (const id of identities) {
+    const key = await id.unwrap(parsed.header.recipients);
+    if (key) return key;
+  }
+  throw new AeimgError(ErrorCode.WrongKey, describeMissingKey(parsed.header, identities));
+}
+
+/** Names the key a file needs, without revealing anything secret. */
+export function describeMissingKey(header: Header, identities: Identity[]): string {
+  const wanted = header.recipients.map((s) =>
+    s.type === 'key' ? `key fingerprint ${formatFingerprint(s.keyId)}` : 'a passphrase');
+  const given = identities.map((i) => i.description).join(', ') || 'no key';
+  if (header.recipients.every((s) => s.type === 'scrypt') && identities.some((i) => i.description === 'the passphrase')) {
+    return 'the passphrase is wrong (or the file was altered). Check the passphrase with the sender.';
+  }
+  return `was encrypted for ${[...new Set(wanted)].join(' or ')}, not for ${given}. Use the key with that fingerprint (ask the sender which one).`;
+}
+
+/** The public header only: what anyone holding the file can see. */
+export async function inspectAeimg(path: string): Promise<{ header: Header; fileBytes: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw inFile(path, err);
+  }
+  try {
+    const { header } = await readHeader(new FileSource(handle, 128 * 1024));
+    return { header, fileBytes: (await stat(path)).size };
+  } catch (err) {
+    throw inFile(path, err);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * STREAM chunked AEAD (age's payload design) over AES-256-GCM.
+ * Plaintext is cut into fixed-size chunks; chunk i is sealed with nonce = 11-byte big-endian i || last-flag.
+ * A reordered, dropped, duplicated or appended chunk, or a file cut at any point, fails to authenticate.
+ */
+import { AeimgError, ErrorCode } from '../errors.js';
+import { gcmOpen, gcmSeal, GCM_TAG_BYTES } from '../crypto/primitives.js';
+import type { ByteSource } from './source.js';
+
+const COUNTER_LIMIT = 2 ** 48;
+
+function chunkNonce(counter: number, last: boolean): Buffer {
+  if (counter >= COUNTER_LIMIT) throw new AeimgError(ErrorCode.TooLarge, 'the payload is too large to encrypt.');
+  const nonce = Buffer.alloc(12);
+  nonce.writeUIntBE(counter, 5, 6);
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+/** Encrypts a byte stream chunk by chunk; call write() any number of times, then finish() once. */
+export class StreamEncryptor {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private counter = 0;
+  private finished = false;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly chunkSize: number,
+    private readonly sink: (sealed: Buffer) => Promise<void>,
+  ) {}
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.finished) throw new Error('StreamEncryptor: write after finish');
+    this.pending.push(Buffer.from(data));
+    this.pendingBytes += data.length;
+    // Keep at least one byte back: the last chunk must be sealed with the last flag, and it may be full.
+    while (this.pendingBytes > this.chunkSize) {
+      const all = Buffer.concat(this.pending);
+      await this.sink(gcmSeal(this.key, chunkNonce(this.counter++, false), all.subarray(0, this.chunkSize)));
+      this.pending = [all.subarray(this.chunkSize)];
+      this.pendingBytes = all.length - this.chunkSize;
+    }
+  }
+
+  async finish(): Promise<void> {
+    this.finished = true;
+    await this.sink(gcmSeal(this.key, chunkNonce(this.counter++, true), Buffer.concat(this.pending)));
+    this.pending = [];
+  }
+}
+
+/** Yields the authenticated plaintext of each chunk, in order; throws Truncated or Tampered. */
+export async function* decryptStream(source: ByteSource, key: Buffer, chunkSize: number): AsyncGenerator<Buffer> {
+  const sealedSize = chunkSize + GCM_TAG_BYTES;
+  for (let counter = 0; ; counter++) {
+    const start = source.position;
+    const sealed = await source.read(sealedSize);
+    const last = await source.atEnd();
+    if (sealed.length === 0) {
+      throw new AeimgError(ErrorCode.Truncated, 'the file is cut short (the encrypted data ends early); ask the sender for a complete copy.');
+    }
+    const plain = gcmOpen(key, chunkNonce(counter, last), sealed);
+    if (plain) {
+      if (last && plain.length === 0 && counter > 0) {
+        throw new AeimgError(ErrorCode.Malformed, 'the file ends with an empty chunk, which aeimg never writes.');
+      }
+      yield plain;
+      if (last) return;
+      continue;
+    }
+    if (last && sealed.length === sealedSize && gcmOpen(key, chunkNonce(counter, false), sealed)) {
+      throw new AeimgError(ErrorCode.Truncated, 'the file is cut short (it ends at a chunk boundary); ask the sender for a complete copy.');
+    }
+    if (last && sealed.length < sealedSize) {
+      // A short final piece that fails as a last chunk is most often a cut in the middle of a chunk.
+      throw new AeimgError(ErrorCode.Truncated,
+        `the file is cut short or damaged near byte ${start}; ask the sender for a complete copy.`);
+    }
+    throw new AeimgError(ErrorCode.Tampered,
+      `the encrypted data does not authenticate (chunk ${counter}, byte ${start}): the file was altered or damaged in transit.`);
+  }
+}

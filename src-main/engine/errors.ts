@@ -1,0 +1,32 @@
+import { ErrorCode } from '../../src-shared/errors.js';
+
+export { ErrorCode };
+
+/** An expected failure with a message written for the person at the keyboard. */
+export class AeimgError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AeimgError';
+  }
+}
+
+/** Prefixes an engine error with the file it concerns, keeping its code. */
+export function inFile(file: string, err: unknown): AeimgError {
+  const name = file.split(/[\\/]/).pop() ?? file;
+  if (err instanceof AeimgError) {
+    return err.message.startsWith(name) ? err : new AeimgError(err.code, `${name}: ${err.message}`);
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string') {
+    const why =
+      e.code === 'ENOENT' ? 'file not found' :
+      e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' :
+      e.code === 'EISDIR' ? 'is a folder, not a file' :
+      e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+    return new AeimgError(ErrorCode.Io, `${name}: ${why}.`);
+  }
+  return new AeimgError(ErrorCode.BadInput, `${name}: ${(err as Error)?.message ?? String(err)}`);
+}

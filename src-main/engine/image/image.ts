@@ -1,0 +1,44 @@
+/** The in-memory image every engine stage works on: interleaved samples, row-major. */
+export interface Image {
+  width: number;
+  height: number;
+  /** 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA. */
+  channels: 1 | 2 | 3 | 4;
+  bitDepth: 8 | 16;
+  pixels: Uint8Array | Uint16Array;
+}
+
+export function hasAlpha(image: Pick<Image, 'channels'>): boolean {
+  return image.channels === 2 || image.channels === 4;
+}
+
+export function colourChannels(image: Pick<Image, 'channels'>): number {
+  return hasAlpha(image) ? image.channels - 1 : image.channels;
+}
+
+export function maxValue(bitDepth: 8 | 16): number {
+  return bitDepth === 16 ? 65535 : 255;
+}
+
+export function allocPixels(width: number, height: number, channels: number, bitDepth: 8 | 16): Uint8Array | Uint16Array {
+  const n = width * height * channels;
+  return bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+}
+
+/** Extracts channel c as its own array. */
+export function extractChannel(image: Image, c: number): Uint8Array | Uint16Array {
+  const out = allocPixels(image.width, image.height, 1, image.bitDepth);
+  const { channels: n, pixels } = image;
+  for (let i = 0, j = c; i < out.length; i++, j += n) out[i] = pixels[j]!;
+  return out;
+}
+
+/** Builds an interleaved image from per-channel arrays. */
+export function interleave(planes: (Uint8Array | Uint16Array)[], width: number, height: number, bitDepth: 8 | 16): Image {
+  const channels = planes.length as Image['channels'];
+  const pixels = allocPixels(width, height, channels, bitDepth);
+  planes.forEach((plane, c) => {
+    for (let i = 0, j = c; i < plane.length; i++, j += channels) pixels[j] = plane[i]!;
+  });
+  return { width, height, channels, bitDepth, pixels };
+}

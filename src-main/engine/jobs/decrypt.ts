@@ -1,0 +1,90 @@
+/**
+ * The decrypt journey: authenticate header → find key → stream-decrypt entries → decoder → PNG.
+ * Outputs go to temp files and are moved into place only after the whole file has authenticated,
+ * so a truncated or altered file leaves nothing behind.
+ */
+import { decodeImageRecord } from '../codec/image-codec.js';
+import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { AeimgReader } from '../container/aeimg-file.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { AtomicFile } from '../fs/atomic.js';
+import type { Image } from '../image/image.js';
+import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
+import type { Identity } from '../keys/recipients.js';
+import type { ModelCache } from '../model/autoencoder.js';
+import { checkOutput, outputPathFor } from './files.js';
+
+export interface DecryptFileOptions {
+  identities: Identity[];
+  models: ModelCache;
+  outDir?: string;
+  force?: boolean;
+  maxPixels?: number;
+  /** Write files (default) or only return the images (viewer). */
+  write?: boolean;
+}
+
+export interface DecryptedImage {
+  record: ImageRecord;
+  image: Image;
+  output?: string;
+}
+
+export interface DecryptResult {
+  input: string;
+  images: DecryptedImage[];
+  fileMeta: Record<string, unknown>;
+  timings: Record<string, number>;
+}
+
+export async function decryptAeimgFile(input: string, opts: DecryptFileOptions): Promise<DecryptResult> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const write = opts.write ?? true;
+  const pending: AtomicFile[] = [];
+  const timings: Record<string, number> = { decrypt: 0, decoder: 0, write: 0 };
+  let reader: AeimgReader | undefined;
+  try {
+    let t = performance.now();
+    reader = await AeimgReader.open(input, opts.identities);
+    const first = await reader.next((meta) => {
+      if (meta.kind !== 'file') throw new AeimgError(ErrorCode.Malformed, 'does not start with a file entry.');
+      return [];
+    });
+    if (!first) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
+    const model = await opts.models.byId(reader.header.model);
+    const images: DecryptedImage[] = [];
+    for (;;) {
+      t = performance.now();
+      let record: ImageRecord | undefined;
+      const entry = await reader.next((meta) => {
+        record = validateImageRecord(meta, maxPixels);
+        return [record.blobs.latent, record.blobs.alpha];
+      });
+      timings.decrypt! += performance.now() - t;
+      if (!entry) break;
+      t = performance.now();
+      const image = decodeImageRecord(model, record!, entry.blobs);
+      timings.decoder! += performance.now() - t;
+      const item: DecryptedImage = { record: record!, image };
+      if (write) {
+        t = performance.now();
+        item.output = outputPathFor(input, '.png', opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
+        checkOutput(item.output, [input], opts.force ?? false);
+        const file = await AtomicFile.create(item.output, { force: opts.force });
+        pending.push(file);
+        await file.write(await encodePng(image));
+        timings.write! += performance.now() - t;
+      }
+      images.push(item);
+    }
+    if (images.length === 0) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
+    // Everything authenticated: only now do outputs appear.
+    for (const f of pending) await f.commit();
+    return { input, images, fileMeta: first.meta, timings };
+  } catch (err) {
+    await Promise.all(pending.map((f) => f.abort()));
+    throw inFile(input, err);
+  } finally {
+    await reader?.close();
+  }
+}

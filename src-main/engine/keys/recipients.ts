@@ -1,0 +1,153 @@
+/**
+ * Recipients wrap a per-file key into a header stanza; identities unwrap it again.
+ * A stanza that is "not mine" unwraps to null so the caller can try the next key (age's design).
+ */
+import { AeimgError, ErrorCode } from '../errors.js';
+import {
+  gcmOpen, gcmSeal, GCM_NONCE_BYTES, hkdf, KEY_BYTES, type RandomSource, scryptKey,
+} from '../crypto/primitives.js';
+
+export type Stanza = KeyStanza | ScryptStanza;
+
+/** The file key wrapped under a shared 256-bit key. */
+export interface KeyStanza {
+  type: 'key';
+  keyId: string;
+  salt: string;
+  wrapped: string;
+}
+
+/** The file key wrapped under a passphrase (scrypt). */
+export interface ScryptStanza {
+  type: 'scrypt';
+  logN: number;
+  salt: string;
+  wrapped: string;
+}
+
+export interface Recipient {
+  wrap(fileKey: Buffer, random: RandomSource): Promise<Stanza>;
+}
+
+export interface Identity {
+  /** Returns the file key, or null when no stanza is for this identity. */
+  unwrap(stanzas: readonly Stanza[]): Promise<Buffer | null>;
+  /** Words for an error message when unwrapping found nothing. */
+  readonly description: string;
+}
+
+const SALT_BYTES = 16;
+const WRAPPED_BYTES = KEY_BYTES + 16;
+const ZERO_NONCE = Buffer.alloc(GCM_NONCE_BYTES);
+export const SCRYPT_MIN_LOG_N = 14;
+export const SCRYPT_MAX_LOG_N = 22;
+
+function wrapWith(wrapKey: Buffer, fileKey: Buffer): string {
+  // A zero nonce is safe: every wrap key is fresh (random salt per file and recipient).
+  return gcmSeal(wrapKey, ZERO_NONCE, fileKey).toString('base64');
+}
+
+function unwrapWith(wrapKey: Buffer, wrapped: string): Buffer | null {
+  const fileKey = gcmOpen(wrapKey, ZERO_NONCE, Buffer.from(wrapped, 'base64'));
+  return fileKey && fileKey.length === KEY_BYTES ? fileKey : null;
+}
+
+/** A shared symmetric key (key file or keychain). The key bytes never leave this object. */
+export class SharedKey implements Recipient, Identity {
+  readonly keyId: string;
+  readonly fingerprint: string;
+  readonly #secret: Buffer;
+
+  constructor(secret: Uint8Array, readonly label = '') {
+    if (secret.length !== KEY_BYTES) throw new AeimgError(ErrorCode.BadInput, `a key must be ${KEY_BYTES} bytes`);
+    this.#secret = Buffer.from(secret);
+    this.keyId = hkdf(this.#secret, Buffer.alloc(0), 'aeimg v1 key id', 16).toString('hex');
+    this.fingerprint = formatFingerprint(this.keyId);
+  }
+
+  get description(): string {
+    return `key ${this.label ? `'${this.label}' ` : ''}(fingerprint ${this.fingerprint})`;
+  }
+
+  /** The raw secret, for keys/ alone (writing key files and keychain entries). */
+  exportSecret(): Buffer {
+    return Buffer.from(this.#secret);
+  }
+
+  async wrap(fileKey: Buffer, random: RandomSource): Promise<KeyStanza> {
+    const salt = random(SALT_BYTES);
+    const wrapKey = hkdf(this.#secret, salt, 'aeimg v1 key wrap');
+    return { type: 'key', keyId: this.keyId, salt: salt.toString('base64'), wrapped: wrapWith(wrapKey, fileKey) };
+  }
+
+  async unwrap(stanzas: readonly Stanza[]): Promise<Buffer | null> {
+    for (const s of stanzas) {
+      if (s.type !== 'key' || s.keyId !== this.keyId) continue;
+      const fileKey = unwrapWith(hkdf(this.#secret, Buffer.from(s.salt, 'base64'), 'aeimg v1 key wrap'), s.wrapped);
+      if (fileKey) return fileKey;
+      throw new AeimgError(ErrorCode.Tampered, 'the key stanza in the header does not authenticate: the file was altered or damaged.');
+    }
+    return null;
+  }
+}
+
+/** 6 groups of 4 hex digits: short enough to read aloud on the phone. */
+export function formatFingerprint(keyIdHex: string): string {
+  return keyIdHex.slice(0, 24).toUpperCase().match(/.{4}/g)!.join('-');
+}
+
+/** A passphrase, stretched with scrypt (N = 2^logN, r = 8, p = 1). */
+export class Passphrase implements Recipient, Identity {
+  readonly description = 'the passphrase';
+  readonly #passphrase: string;
+
+  constructor(passphrase: string, readonly logN = 18) {
+    if (passphrase.length === 0) throw new AeimgError(ErrorCode.Usage, 'the passphrase is empty.');
+    this.#passphrase = passphrase;
+  }
+
+  async wrap(fileKey: Buffer, random: RandomSource): Promise<ScryptStanza> {
+    const salt = random(SALT_BYTES);
+    const wrapKey = await scryptKey(this.#passphrase, salt, { logN: this.logN, r: 8, p: 1 });
+    return { type: 'scrypt', logN: this.logN, salt: salt.toString('base64'), wrapped: wrapWith(wrapKey, fileKey) };
+  }
+
+  async unwrap(stanzas: readonly Stanza[]): Promise<Buffer | null> {
+    for (const s of stanzas) {
+      if (s.type !== 'scrypt') continue;
+      const wrapKey = await scryptKey(this.#passphrase, Buffer.from(s.salt, 'base64'), { logN: s.logN, r: 8, p: 1 });
+      const fileKey = unwrapWith(wrapKey, s.wrapped);
+      if (fileKey) return fileKey;
+    }
+    return null;
+  }
+}
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function isB64Of(value: unknown, bytes: number): value is string {
+  return typeof value === 'string' && B64.test(value) && Buffer.from(value, 'base64').length === bytes &&
+    value.length === Math.ceil(bytes / 3) * 4;
+}
+
+/** Validates one stanza from an (untrusted) header. */
+export function parseStanza(raw: unknown): Stanza {
+  const bad = (why: string) => new AeimgError(ErrorCode.Malformed, `the header has an invalid key stanza (${why}).`);
+  if (typeof raw !== 'object' || raw === null) throw bad('not an object');
+  const s = raw as Record<string, unknown>;
+  if (!isB64Of(s.salt, SALT_BYTES)) throw bad('salt');
+  if (!isB64Of(s.wrapped, WRAPPED_BYTES)) throw bad('wrapped key');
+  if (s.type === 'key') {
+    if (typeof s.keyId !== 'string' || !/^[0-9a-f]{32}$/.test(s.keyId)) throw bad('key id');
+    return { type: 'key', keyId: s.keyId, salt: s.salt, wrapped: s.wrapped };
+  }
+  if (s.type === 'scrypt') {
+    const logN = s.logN;
+    if (typeof logN !== 'number' || !Number.isInteger(logN) || logN < SCRYPT_MIN_LOG_N || logN > SCRYPT_MAX_LOG_N) {
+      throw bad(`scrypt work factor must be 2^${SCRYPT_MIN_LOG_N}..2^${SCRYPT_MAX_LOG_N}`);
+    }
+    return { type: 'scrypt', logN, salt: s.salt, wrapped: s.wrapped };
+  }
+  throw new AeimgError(ErrorCode.UnsupportedVersion,
+    `the header uses a key type this version of aeimg does not know (${String(s.type).slice(0, 20)}); update aeimg.`);
+}

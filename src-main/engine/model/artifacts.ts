@@ -1,0 +1,70 @@
+/**
+ * tfjs layers-model artifacts on disk (model.json + weights.bin, the standard format that
+ * tf.loadLayersModel('file://…') also reads) and the model manifest beside them.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { tf, tfl } from './tf.js';
+
+export interface ModelManifest {
+  name: string;
+  /** sha256 (hex) of encoder weights.bin followed by decoder weights.bin. */
+  id: string;
+  architecture: string;
+  inputChannels: number;
+  downsampling: number;
+  latentChannels: number;
+  quantization: { defaultBits: number; bitsRange: [number, number]; perChannelRange: true };
+  training: Record<string, unknown>;
+  validation: Record<string, unknown>;
+  description?: string;
+}
+
+export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<Buffer> {
+  await mkdir(dir, { recursive: true });
+  let weights = Buffer.alloc(0);
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      weights = Buffer.from(artifacts.weightData as ArrayBuffer);
+      const json = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+        convertedBy: 'aeimg',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+      await writeFile(join(dir, 'weights.bin'), weights);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return weights;
+}
+
+export async function loadLayersModel(dir: string): Promise<{ model: tfl.LayersModel; weights: Buffer }> {
+  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+  const manifest = json.weightsManifest as tf.io.WeightsManifestConfig;
+  const weights = Buffer.concat(await Promise.all(manifest.flatMap((g) => g.paths.map((p) => readFile(join(dir, p))))));
+  const handler: tf.io.IOHandler = {
+    load: async () => ({
+      modelTopology: json.modelTopology,
+      weightSpecs: manifest.flatMap((g) => g.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  };
+  return { model: await tfl.loadLayersModel(handler), weights };
+}
+
+export function modelId(encoderWeights: Uint8Array, decoderWeights: Uint8Array): string {
+  return createHash('sha256').update(encoderWeights).update(decoderWeights).digest('hex');
+}
+
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+  } catch {
+    throw new AeimgError(ErrorCode.ModelMissing, `no model manifest in ${dir}; is this an aeimg model folder?`);
+  }
+}

@@ -1,0 +1,142 @@
+/** The model class: owns the encoder and decoder, runs them tiled, and keeps tfjs memory flat. */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { ARCHITECTURES, haloFor } from './architecture.js';
+import { loadLayersModel, modelId, readManifest, type ModelManifest } from './artifacts.js';
+import { runTiled } from './tiling.js';
+import type { tfl } from './tf.js';
+import { initBackend } from './tf.js';
+
+export const DEFAULT_MODEL = 'mrct-grey';
+const ENCODER_TILE = 512;
+const DECODER_TILE = 256;
+
+export class Autoencoder {
+  private constructor(
+    readonly dir: string,
+    readonly manifest: ModelManifest,
+    private readonly encoder: tfl.LayersModel,
+    private readonly decoder: tfl.LayersModel,
+  ) {}
+
+  get id(): string {
+    return this.manifest.id;
+  }
+
+  get latentChannels(): number {
+    return this.manifest.latentChannels;
+  }
+
+  static async load(dir: string): Promise<Autoencoder> {
+    await initBackend();
+    const manifest = await readManifest(dir);
+    if (!ARCHITECTURES[manifest.architecture]) {
+      throw new AeimgError(ErrorCode.ModelMissing, `model ${manifest.name} uses an unknown architecture '${manifest.architecture}'.`);
+    }
+    const enc = await loadLayersModel(join(dir, 'encoder'));
+    const dec = await loadLayersModel(join(dir, 'decoder'));
+    if (modelId(enc.weights, dec.weights) !== manifest.id) {
+      enc.model.dispose();
+      dec.model.dispose();
+      throw new AeimgError(ErrorCode.ModelMissing,
+        `the weights of model '${manifest.name}' in ${dir} do not match its manifest id; reinstall the model.`);
+    }
+    return new Autoencoder(dir, manifest, enc.model, dec.model);
+  }
+
+  private get halo() {
+    return haloFor(ARCHITECTURES[this.manifest.architecture]!);
+  }
+
+  /**
+   * Planes [height·width] in [0, 1] (height and width even) → latents [(height/2)·(width/2)·latentChannels].
+   * Each plane is one grey image; RGB goes through plane by plane.
+   */
+  encode(planes: Float32Array[], height: number, width: number, tile = ENCODER_TILE): Float32Array[] {
+    return runTiled({
+      model: this.encoder, input: planes, height, width, inChannels: 1, outChannels: this.latentChannels,
+      scale: 1 / this.manifest.downsampling, tile, halo: this.halo.encoder,
+    });
+  }
+
+  /** Latents [h·w·latentChannels] → planes [(2h)·(2w)], not clipped. */
+  decode(latents: Float32Array[], height: number, width: number, tile = DECODER_TILE): Float32Array[] {
+    return runTiled({
+      model: this.decoder, input: latents, height, width, inChannels: this.latentChannels, outChannels: 1,
+      scale: this.manifest.downsampling, tile, halo: this.halo.decoder,
+    });
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.decoder.dispose();
+  }
+}
+
+/** resources/models of this installation, found from this file whether it runs from src-main/ or a bundle in out/. */
+export function defaultModelsDir(): string {
+  if (process.env.AEIMG_MODELS_DIR) return process.env.AEIMG_MODELS_DIR;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'resources', 'models');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'resources', 'models');
+}
+
+/** Installed models by id, from every models folder given. */
+export async function listModels(dirs: string[] = [defaultModelsDir()]): Promise<{ dir: string; manifest: ModelManifest }[]> {
+  const found: { dir: string; manifest: ModelManifest }[] = [];
+  for (const root of dirs) {
+    const names = await readdir(root).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      const dir = join(root, name);
+      const manifest = await readManifest(dir).catch(() => null);
+      if (manifest) found.push({ dir, manifest });
+    }
+  }
+  return found;
+}
+
+/** Loaded models, cached per process: one instance per worker, never reloaded per image. */
+export class ModelCache {
+  private readonly loaded = new Map<string, Promise<Autoencoder>>();
+  constructor(private readonly dirs: string[] = [defaultModelsDir()]) {}
+
+  async byName(name: string): Promise<Autoencoder> {
+    const dir = existsSync(name) ? name : join(this.dirs[0]!, name);
+    if (!existsSync(join(dir, 'manifest.json'))) {
+      const names = (await listModels(this.dirs)).map((m) => m.manifest.name).join(', ') || 'none';
+      throw new AeimgError(ErrorCode.ModelMissing, `no model named '${name}' (installed: ${names}).`);
+    }
+    return this.get(dir);
+  }
+
+  async byId(id: string): Promise<Autoencoder> {
+    const hit = (await listModels(this.dirs)).find((m) => m.manifest.id === id);
+    if (!hit) {
+      throw new AeimgError(ErrorCode.ModelMissing,
+        `was made with model ${id.slice(0, 12)}…, which is not installed here. Install the sender's model (same aeimg version or its model folder) and try again.`);
+    }
+    return this.get(hit.dir);
+  }
+
+  private get(dir: string): Promise<Autoencoder> {
+    let p = this.loaded.get(dir);
+    if (!p) {
+      p = Autoencoder.load(dir);
+      this.loaded.set(dir, p);
+      p.catch(() => this.loaded.delete(dir));
+    }
+    return p;
+  }
+
+  async dispose(): Promise<void> {
+    for (const p of this.loaded.values()) (await p.catch(() => null))?.dispose();
+    this.loaded.clear();
+  }
+}
