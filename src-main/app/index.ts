@@ -1,6 +1,6 @@
 /** Electron main: a thin shell around the engine (the desktop app itself is tracked in its own issue). */
 import { app, BrowserWindow } from 'electron';
-import { createMainWindow } from './window';
+import { createMainWindow } from './window.js';
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

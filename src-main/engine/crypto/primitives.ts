@@ -8,8 +8,9 @@ export const KEY_BYTES = 32;
 export const GCM_NONCE_BYTES = 12;
 export const GCM_TAG_BYTES = 16;
 
-export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string, length = KEY_BYTES): Buffer {
-  return Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from(info, 'utf8'), length));
+export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array, length = KEY_BYTES): Buffer {
+  const infoBytes = typeof info === 'string' ? Buffer.from(info, 'utf8') : info;
+  return Buffer.from(hkdfSync('sha256', ikm, salt, infoBytes, length));
 }
 
 /** AES-256-GCM seal: returns ciphertext || 16-byte tag. */

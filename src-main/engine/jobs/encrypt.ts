@@ -21,6 +21,8 @@ export interface EncryptFileOptions {
   /** Measure what the receiver will see (one extra decoder pass); on by default. */
   measure?: boolean;
   maxPixels?: number;
+  /** STREAM chunk size in bytes (default 64 KiB). */
+  chunkSize?: number;
 }
 
 export interface EncryptResult {
@@ -52,7 +54,9 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     });
     Object.assign(timings, encoded.timings);
     t = performance.now();
-    const writer = await AeimgWriter.create(output, { recipients: opts.recipients, model: opts.model.id, force: opts.force });
+    const writer = await AeimgWriter.create(output, {
+      recipients: opts.recipients, model: opts.model.id, force: opts.force, chunkSize: opts.chunkSize,
+    });
     try {
       await writer.add({ kind: 'file', app: APP_ID, created: new Date().toISOString() });
       await writer.add(encoded.record, encoded.blobs);

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { MR_SLICE, CT_SLICE, ROOT, tempDir } from '../helpers.js';
+
+const run = promisify(execFile);
+
+async function aeimg(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin/aeimg.js'), ...args], { cwd, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the aeimg command line', () => {
+  it('demo runs the whole path on the bundled slice and prints sizes, fidelity and stage times', async () => {
+    const r = await aeimg(['demo']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/inference backend (wasm|cpu|tensorflow)/);
+    const sizes = r.stdout.match(/raw ([\d.]+) KB \| PNG ([\d.]+) KB \| \.aeimg ([\d.]+) KB/);
+    expect(sizes).not.toBeNull();
+    const [raw, png, ae] = sizes!.slice(1).map(Number) as [number, number, number];
+    expect(raw).toBe(64);
+    expect(ae).toBeLessThan(png);
+    const ssim = Number(r.stdout.match(/SSIM ([\d.]+)/)![1]);
+    expect(ssim).toBeGreaterThanOrEqual(0.95);
+    expect(r.stdout).toMatch(/encoder \d+ ms/);
+    expect(r.stdout).toMatch(/decoder \d+ ms/);
+  });
+
+  it('encrypts a batch past a bad file, reports it at the end and exits 1', async () => {
+    const dir = await tempDir();
+    await copyFile(MR_SLICE, join(dir, 'a.png'));
+    await copyFile(CT_SLICE, join(dir, 'b.png'));
+    await writeFile(join(dir, 'notes.png'), 'not an image');
+    expect((await aeimg(['keygen', '-o', 'dept.key'], dir)).code).toBe(0);
+    const r = await aeimg(['encrypt', 'a.png', 'notes.png', 'b.png', 'missing.png', '--key-file', 'dept.key'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/a\.png → .*a\.aeimg/);
+    expect(r.stdout).toMatch(/b\.png → .*b\.aeimg/);
+    expect(r.stderr).toMatch(/Encrypted 2 of 4; 2 failed/);
+    expect(r.stderr).toMatch(/notes\.png: is not an image/);
+    expect(r.stderr).toMatch(/missing\.png: file not found/);
+    expect((await readdir(dir)).sort()).toEqual(['a.aeimg', 'a.png', 'b.aeimg', 'b.png', 'dept.key', 'notes.png']);
+
+    const inspect = await aeimg(['inspect', 'a.aeimg'], dir);
+    expect(inspect.code).toBe(0);
+    const fingerprint = (await readFile(join(dir, 'dept.key'), 'utf8')).match(/fingerprint (\S+)/)![1]!;
+    expect(inspect.stdout).toContain(fingerprint);
+    expect(inspect.stdout).not.toContain('a.png');
+
+    const dec = await aeimg(['decrypt', 'a.aeimg', 'b.aeimg', '--key-file', 'dept.key', '-o', '.', '--force'], dir);
+    expect(dec.code).toBe(0);
+    expect(dec.stdout).toMatch(/Decrypted 2 of 2 files/);
+
+    // A second keygen must not replace the key.
+    const again = await aeimg(['keygen', '-o', 'dept.key'], dir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/dept\.key already exists/);
+  });
+
+  it('says what is wrong with the arguments and exits 2', async () => {
+    const r = await aeimg(['encrypt', 'x.png']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no key given/);
+    expect((await aeimg(['frobnicate'])).code).toBe(2);
+    expect((await aeimg(['encrypt', '--bits', '12', 'x.png', '--key-file', 'k'])).stderr).toMatch(/--bits must be/);
+  });
+});

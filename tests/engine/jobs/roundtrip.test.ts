@@ -1,0 +1,239 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AeimgWriter } from '../../../src-main/engine/container/aeimg-file.js';
+import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
+import { interleave, type Image } from '../../../src-main/engine/image/image.js';
+import { decodeImage, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { Passphrase } from '../../../src-main/engine/keys/recipients.js';
+import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { CT_BONE_SLICE, CT_SLICE, defaultModel, models, MR_SLICE, tempDir } from '../../helpers.js';
+
+const key = generateSharedKey('Radiology A');
+let model: Autoencoder;
+let slices: Image[];
+
+beforeAll(async () => {
+  model = await defaultModel();
+  slices = await Promise.all([MR_SLICE, CT_SLICE, CT_BONE_SLICE].map((p) => readImageFile(p)));
+});
+
+/** Writes `image` as PNG in a fresh folder, encrypts it, decrypts it; returns both ends. */
+async function roundTrip(image: Image, name = 'scan.png') {
+  const dir = await tempDir();
+  const input = join(dir, name);
+  await writeFile(input, await encodePng(image));
+  const enc = await encryptImageFile(input, { model, recipients: [key], measure: false });
+  const out = join(dir, 'received');
+  await mkdir(out);
+  const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out });
+  const decoded = await decodeImage(await readFile(dec.images[0]!.output!));
+  return { dir, input, enc, dec, decoded, fidelity: compareImages(image, decoded) };
+}
+
+function crop(img: Image, x0: number, y0: number, w: number, h: number): Image {
+  const px = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) px[y * w + x] = img.pixels[(y0 + y) * img.width + x0 + x]!;
+  return { width: w, height: h, channels: 1, bitDepth: 8, pixels: px };
+}
+
+/** An image of `n` x `n` slices side by side. */
+function mosaic(n: number, pick: (i: number) => Image): Image {
+  const s = 256;
+  const px = new Uint8Array(s * n * s * n);
+  for (let ty = 0; ty < n; ty++) for (let tx = 0; tx < n; tx++) {
+    const src = pick(ty * n + tx).pixels;
+    for (let y = 0; y < s; y++) px.set(src.subarray(y * s, y * s + s), (ty * s + y) * s * n + tx * s);
+  }
+  return { width: s * n, height: s * n, channels: 1, bitDepth: 8, pixels: px };
+}
+
+const rgbOf = (r: Image, g: Image, b: Image) => interleave([r.pixels, g.pixels, b.pixels], r.width, r.height, 8);
+
+describe('encrypt → decrypt round trips', () => {
+  it('restores real 256x256 slices with SSIM >= 0.95, in a file smaller than the PNG', async () => {
+    for (const [i, slice] of slices.entries()) {
+      const { fidelity, enc, dec } = await roundTrip(slice, `slice${i}.png`);
+      expect(fidelity.ssim).toBeGreaterThanOrEqual(0.95);
+      expect(enc.outputBytes).toBeLessThan(enc.inputBytes);
+      expect(dec.images[0]!.record.name).toBe(`slice${i}.png`);
+    }
+  });
+
+  it('handles a small 64x48 grey image and a 64x48 RGB image', async () => {
+    const grey = crop(slices[0]!, 96, 100, 64, 48);
+    expect((await roundTrip(grey)).fidelity.ssim).toBeGreaterThan(0.9);
+    const rgb = rgbOf(...([0, 1, 2].map((i) => crop(slices[i]!, 96, 100, 64, 48)) as [Image, Image, Image]));
+    const r = await roundTrip(rgb, 'colour.png');
+    expect(r.decoded.channels).toBe(3);
+    expect(r.fidelity.ssim).toBeGreaterThan(0.9);
+  });
+
+  it('handles odd sizes (63x47)', async () => {
+    const r = await roundTrip(crop(slices[1]!, 50, 60, 63, 47));
+    expect([r.decoded.width, r.decoded.height]).toEqual([63, 47]);
+    expect(r.fidelity.ssim).toBeGreaterThan(0.9);
+  });
+
+  it('handles large 2048x2048 grey and RGB images through tiles', async () => {
+    const grey = mosaic(8, (i) => slices[i % 3]!);
+    const g = await roundTrip(grey, 'big.png');
+    expect([g.decoded.width, g.decoded.height]).toEqual([2048, 2048]);
+    expect(g.fidelity.ssim).toBeGreaterThanOrEqual(0.95);
+    const rgb = rgbOf(grey, mosaic(8, (i) => slices[(i + 1) % 3]!), mosaic(8, (i) => slices[(i + 2) % 3]!));
+    const c = await roundTrip(rgb, 'bigrgb.png');
+    expect(c.decoded.channels).toBe(3);
+    expect(c.fidelity.ssim).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('keeps 16-bit images 16-bit', async () => {
+    const s = slices[0]!;
+    const px = new Uint16Array(s.pixels.length).map((_, i) => s.pixels[i]! * 16 + ((i * 7) % 16));
+    const r = await roundTrip({ ...s, bitDepth: 16, pixels: px }, 'ct16.png');
+    expect(r.decoded.bitDepth).toBe(16);
+    expect(r.fidelity.ssim).toBeGreaterThan(0.95);
+  });
+
+  it('works with a passphrase instead of a key file', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'p.png');
+    await writeFile(input, await encodePng(slices[0]!));
+    const pass = new Passphrase('a long and unusual passphrase', 14);
+    const enc = await encryptImageFile(input, { model, recipients: [pass], measure: false });
+    const err = await decryptAeimgFile(enc.output, { identities: [new Passphrase('wrong passphrase', 14)], models: models() }).catch((e) => e);
+    expect(err.code).toBe(ErrorCode.WrongKey);
+    expect(err.message).toMatch(/passphrase is wrong/);
+    const dec = await decryptAeimgFile(enc.output, { identities: [pass], models: models(), write: false });
+    expect(dec.images).toHaveLength(1);
+  });
+
+  it('records what the receiver will see when asked to measure', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'm.png');
+    await writeFile(input, await encodePng(slices[0]!));
+    const enc = await encryptImageFile(input, { model, recipients: [key] });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    const actual = compareImages(slices[0]!, dec.images[0]!.image);
+    expect(dec.images[0]!.record.fidelity!.ssim).toBeCloseTo(actual.ssim, 6);
+    expect(enc.fidelity!.psnr).toBeCloseTo(actual.psnr, 4);
+  });
+});
+
+describe('refusals leave no output behind', () => {
+  async function encrypted() {
+    const dir = await tempDir();
+    const input = join(dir, 'scan.png');
+    await writeFile(input, await encodePng(slices[0]!));
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false });
+    const out = join(dir, 'out');
+    await mkdir(out);
+    return { dir, input, file: enc.output, bytes: await readFile(enc.output), out };
+  }
+
+  async function refuse(path: string, out: string, identities = [key]): Promise<AeimgError> {
+    const err = await decryptAeimgFile(path, { identities, models: models(), outDir: out }).catch((e) => e);
+    expect(err).toBeInstanceOf(AeimgError);
+    expect(await readdir(out)).toEqual([]);
+    return err;
+  }
+
+  it('wrong key: says which key is needed', async () => {
+    const { file, out } = await encrypted();
+    const err = await refuse(file, out, [generateSharedKey('Other')]);
+    expect(err.code).toBe(ErrorCode.WrongKey);
+    expect(err.message).toContain(`scan.aeimg: was encrypted for key fingerprint ${key.fingerprint}`);
+  });
+
+  it('any flipped byte in the header, and bytes all through the payload', async () => {
+    const { bytes, out, dir } = await encrypted();
+    const headerEnd = 13 + bytes.readUInt32BE(9) + 32;
+    const positions = [...Array(headerEnd).keys(), ...Array.from({ length: 40 }, (_, k) => headerEnd + Math.floor((k * (bytes.length - headerEnd - 1)) / 39))];
+    for (const i of positions) {
+      const bad = Buffer.from(bytes);
+      bad[i]! ^= 0x20;
+      const path = join(dir, 'bad.aeimg');
+      await writeFile(path, bad);
+      const err = await refuse(path, out);
+      expect(err.message).toMatch(/^bad\.aeimg: /);
+    }
+  });
+
+  it('a file cut short anywhere', async () => {
+    const { bytes, out, dir } = await encrypted();
+    for (const len of [0, 5, 12, 100, Math.floor(bytes.length / 2), bytes.length - 17, bytes.length - 16, bytes.length - 1]) {
+      const path = join(dir, 'cut.aeimg');
+      await writeFile(path, bytes.subarray(0, len));
+      await refuse(path, out);
+    }
+  });
+
+  it('a cut at each chunk boundary of a multi-chunk file says it is cut short', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'slice.png');
+    await writeFile(input, await encodePng(slices[0]!));
+    const chunk = 1024;
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, chunkSize: chunk });
+    const bytes = await readFile(enc.output);
+    const headerEnd = 13 + bytes.readUInt32BE(9) + 32;
+    const sealed = chunk + 16;
+    const out = join(dir, 'out');
+    await mkdir(out);
+    expect(bytes.length - headerEnd).toBeGreaterThan(sealed);
+    for (let end = headerEnd + sealed; end < bytes.length; end += sealed) {
+      for (const len of [end, end - 1000]) {
+        const path = join(dir, 'cut.aeimg');
+        await writeFile(path, bytes.subarray(0, len));
+        const err = await refuse(path, out);
+        expect(err.code).toBe(ErrorCode.Truncated);
+        expect(err.message).toMatch(/cut short/);
+      }
+    }
+  });
+
+  it('a file that is not an .aeimg', async () => {
+    const { out, dir } = await encrypted();
+    const path = join(dir, 'photo.aeimg');
+    await writeFile(path, await encodePng(slices[0]!));
+    const err = await refuse(path, out);
+    expect(err.code).toBe(ErrorCode.NotAeimg);
+    expect(err.message).toBe('photo.aeimg: is not an aeimg file (its first bytes are not the aeimg signature).');
+  });
+
+  it('an authentic file whose image record claims 100000x100000 pixels', async () => {
+    const { out, dir } = await encrypted();
+    const path = join(dir, 'huge.aeimg');
+    const w = await AeimgWriter.create(path, { recipients: [key], model: model.id });
+    await w.add({ kind: 'file', app: 'test', created: '' });
+    await w.add({
+      kind: 'image', name: 'x.png', width: 100000, height: 100000, channels: 1, bitDepth: 8, planes: [[0, 255]],
+      latent: { width: 50000, height: 50000, channels: 1, bits: 8, ranges: [[0, 1]] }, blobs: { latent: 10, alpha: 0 },
+    }, [Buffer.alloc(10)]);
+    await w.commit();
+    const err = await refuse(path, out);
+    expect(err.code).toBe(ErrorCode.TooLarge);
+    expect(err.message).toMatch(/^huge\.aeimg: is 100000x100000 pixels/);
+  });
+
+  it('never overwrites an input, and never an existing output without force', async () => {
+    const { input, file, dir } = await encrypted();
+    const before = await readFile(input);
+    // Encrypting again would replace scan.aeimg: refused.
+    const again = await encryptImageFile(input, { model, recipients: [key], measure: false }).catch((e) => e);
+    expect(again.code).toBe(ErrorCode.OutputExists);
+    expect(again.message).toMatch(/scan\.aeimg already exists .*--force/);
+    // Decrypting beside the original would replace scan.png: refused without --force.
+    const clash = await decryptAeimgFile(file, { identities: [key], models: models() }).catch((e) => e);
+    expect(clash.code).toBe(ErrorCode.OutputExists);
+    expect(await readFile(input)).toEqual(before);
+    expect(await readFile(file)).toBeTruthy();
+    // With force, an existing .aeimg is replaced.
+    const mtime = (await stat(file)).mtimeMs;
+    await encryptImageFile(input, { model, recipients: [key], measure: false, force: true });
+    expect((await stat(file)).mtimeMs).toBeGreaterThanOrEqual(mtime);
+    expect((await readdir(dir)).filter((f) => f.includes('.partial'))).toEqual([]);
+  });
+});
