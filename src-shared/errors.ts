@@ -9,6 +9,8 @@ export const ErrorCode = {
   Truncated: 'TRUNCATED',
   WrongKey: 'WRONG_KEY',
   KeyMissing: 'KEY_MISSING',
+  KeychainUnavailable: 'KEYCHAIN_UNAVAILABLE',
+  Duplicate: 'DUPLICATE',
   ModelMissing: 'MODEL_MISSING',
   OutputExists: 'OUTPUT_EXISTS',
   Io: 'IO',

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, type Identity, type Recipient } from '../engine/keys/recipients.js';
+import { KeyStore } from '../engine/keys/keystore.js';
+import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
 
 export const keyOptions = {
@@ -10,30 +12,64 @@ export const keyOptions = {
   'passphrase-file': { type: 'string' },
 } as const;
 
+export const recipientOptions = {
+  ...keyOptions,
+  key: { type: 'string', multiple: true },
+  to: { type: 'string', multiple: true },
+} as const;
+
 export interface KeyArgs {
   'key-file'?: string[];
   'passphrase-file'?: string;
 }
 
-/** Keys from --key-file and --passphrase-file (or AEIMG_PASSPHRASE); serve as recipients and identities. */
-export async function loadKeys(args: KeyArgs): Promise<(Recipient & Identity)[]> {
+export interface RecipientArgs extends KeyArgs {
+  key?: string[];
+  to?: string[];
+}
+
+/** A passphrase from --passphrase-file, else AEIMG_PASSPHRASE, else undefined. */
+export async function readPassphrase(file: string | undefined): Promise<string | undefined> {
+  if (file) {
+    try {
+      return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+    } catch (err) {
+      throw inFile(file, err);
+    }
+  }
+  return process.env.AEIMG_PASSPHRASE || undefined;
+}
+
+/** Keys given on the command line (--key-file, --passphrase-file or AEIMG_PASSPHRASE). */
+export async function explicitKeys(args: KeyArgs): Promise<(Recipient & Identity)[]> {
   const keys: (Recipient & Identity)[] = [];
   for (const f of args['key-file'] ?? []) keys.push(await readKeyFile(f));
-  if (args['passphrase-file']) {
-    let text: string;
-    try {
-      text = await readFile(args['passphrase-file'], 'utf8');
-    } catch (err) {
-      throw inFile(args['passphrase-file'], err);
-    }
-    keys.push(new Passphrase(text.replace(/\r?\n$/, '')));
-  } else if (process.env.AEIMG_PASSPHRASE) {
-    keys.push(new Passphrase(process.env.AEIMG_PASSPHRASE));
-  }
-  if (keys.length === 0) {
-    throw new AeimgError(ErrorCode.Usage, 'no key given: pass --key-file FILE (make one with `aeimg keygen`) or --passphrase-file FILE.');
-  }
+  const pass = await readPassphrase(args['passphrase-file']);
+  if (pass) keys.push(new Passphrase(pass));
   return keys;
+}
+
+/** Recipients for encrypt: key files, passphrase, keychain keys (--key NAME) and contacts (--to NAME). */
+export async function loadRecipients(args: RecipientArgs): Promise<Recipient[]> {
+  const out: Recipient[] = await explicitKeys(args);
+  if (args.key?.length || args.to?.length) {
+    const store = new KeyStore();
+    for (const k of args.key ?? []) out.push(await store.sharedKey(await store.find(k)));
+    for (const c of args.to ?? []) out.push(await store.contact(c));
+  }
+  if (out.length === 0) {
+    throw new AeimgError(ErrorCode.Usage,
+      'no key given: pass --key NAME (a key in your keychain), --to CONTACT, --key-file FILE (from `aeimg keygen`) or --passphrase-file FILE.');
+  }
+  return out;
+}
+
+/** Identities for decrypt: the keys given, or else the keychain's keys that the file asks for. */
+export async function loadIdentities(args: KeyArgs): Promise<IdentitySource> {
+  const given = await explicitKeys(args);
+  if (given.length > 0) return given;
+  const store = new KeyStore();
+  return (stanzas) => store.identitiesFor(stanzas);
 }
 
 export function kb(bytes: number): string {

@@ -3,9 +3,10 @@ import { basename } from 'node:path';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, fidelityText, keyOptions, loadKeys, logBackend, summarise } from './common.js';
+import { eachFile, fidelityText, keyOptions, loadIdentities, logBackend, summarise } from './common.js';
 
-export const decryptUsage = `aeimg decrypt FILE.aeimg... (--key-file K | --passphrase-file F) [options]
+export const decryptUsage = `aeimg decrypt FILE.aeimg... [--key-file K | --passphrase-file F] [options]
+  (without a key option, the key is found in your keychain)
   -o, --out DIR        write images here (default: beside each .aeimg)
   --format png         output format (png; 16-bit where the original was 16-bit)
   --force              replace existing images`;
@@ -23,7 +24,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
   if (values.format !== 'png') throw new AeimgError(ErrorCode.Usage, `--format ${values.format} is not supported yet; use png.`);
-  const identities = await loadKeys(values);
+  const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
   const failures = await eachFile(

@@ -5,9 +5,9 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, fidelityText, kb, keyOptions, loadKeys, logBackend, ms, summarise } from './common.js';
+import { eachFile, fidelityText, kb, loadRecipients, logBackend, ms, recipientOptions, summarise } from './common.js';
 
-export const encryptUsage = `aeimg encrypt IMAGE... (--key-file K | --passphrase-file F) [options]
+export const encryptUsage = `aeimg encrypt IMAGE... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here (default: beside each image)
   --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (default 8; fewer = smaller, lower fidelity)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
@@ -20,7 +20,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      ...keyOptions,
+      ...recipientOptions,
       out: { type: 'string', short: 'o' },
       bits: { type: 'string', default: '8' },
       model: { type: 'string', default: DEFAULT_MODEL },
@@ -34,7 +34,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {
     throw new AeimgError(ErrorCode.Usage, `--bits must be a whole number from ${MIN_BITS} to ${MAX_BITS}.`);
   }
-  const recipients = await loadKeys(values);
+  const recipients = await loadRecipients(values);
   await logBackend();
   const models = new ModelCache();
   const model = await models.byName(values.model);

@@ -5,12 +5,15 @@ import { decryptCommand, decryptUsage } from './decrypt.js';
 import { demoCommand } from './demo.js';
 import { encryptCommand, encryptUsage } from './encrypt.js';
 import { inspectCommand, keygenCommand } from './misc.js';
+import { keysCommand, keysUsage } from './keys.js';
 
 const USAGE = `aeimg ${APP_VERSION}: encrypt medical images for e-mail, and open them.
 
 ${encryptUsage}
 
 ${decryptUsage}
+
+${keysUsage}
 
 aeimg inspect FILE.aeimg      show the public header (no key needed)
 aeimg keygen [-o FILE]        make a new shared 256-bit key file (default aeimg.key)
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   inspect: inspectCommand,
   keygen: keygenCommand,
   demo: demoCommand,
+  keys: keysCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -17,7 +17,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   codec      ${header.codec}
   model      ${header.model.slice(0, 16)}… ${model ? `(${model.manifest.name}, installed)` : '(not installed here)'}
   chunk size ${header.chunkSize} bytes
-  recipients ${header.recipients.map((s) => (s.type === 'key' ? `key ${formatFingerprint(s.keyId)}` : `passphrase (scrypt 2^${s.logN})`)).join(', ')}
+  recipients ${header.recipients.map((s) => (s.type === 'key' ? `key ${formatFingerprint(s.keyId)}` :
+    s.type === 'x25519' ? `contact ${formatFingerprint(s.recipient)}` : `passphrase (scrypt 2^${s.logN})`)).join(', ')}
   (Everything about the image is encrypted; this is all the file shows without a key.)
 `);
   }

@@ -3,7 +3,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
-import { formatFingerprint, type Identity, type Recipient } from '../keys/recipients.js';
+import { formatFingerprint, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
 import { CODEC, DEFAULT_CHUNK, encodeHeader, payloadKey, readHeader, verifyHeader, type Header, type ParsedHeader } from './header.js';
 import { PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
 import { FileSource, type ByteSource } from './source.js';
@@ -64,6 +64,9 @@ export class AeimgWriter {
   }
 }
 
+/** Keys to try: a list, or a lookup (the keychain) that sees which stanzas the file has. */
+export type IdentitySource = Identity[] | ((stanzas: readonly Stanza[]) => Promise<Identity[]>);
+
 /** An opened, authenticated .aeimg: entries come out one at a time. */
 export class AeimgReader {
   private constructor(
@@ -73,7 +76,7 @@ export class AeimgReader {
   ) {}
 
   /** Opens from any byte source (tests use memory sources fed byte by byte). */
-  static async fromSource(source: ByteSource, identities: Identity[], handle: FileHandle | null = null): Promise<AeimgReader> {
+  static async fromSource(source: ByteSource, identities: IdentitySource, handle: FileHandle | null = null): Promise<AeimgReader> {
     const parsed = await readHeader(source);
     const fileKey = await unwrapFileKey(parsed, identities);
     verifyHeader(parsed, fileKey);
@@ -81,7 +84,7 @@ export class AeimgReader {
     return new AeimgReader(parsed.header, new PayloadReader(chunks), handle);
   }
 
-  static async open(path: string, identities: Identity[]): Promise<AeimgReader> {
+  static async open(path: string, identities: IdentitySource): Promise<AeimgReader> {
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -105,7 +108,8 @@ export class AeimgReader {
   }
 }
 
-async function unwrapFileKey(parsed: ParsedHeader, identities: Identity[]): Promise<Buffer> {
+async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Promise<Buffer> {
+  const identities = typeof source === 'function' ? await source(parsed.header.recipients) : source;
   for (const id of identities) {
     const key = await id.unwrap(parsed.header.recipients);
     if (key) return key;
@@ -116,12 +120,18 @@ async function unwrapFileKey(parsed: ParsedHeader, identities: Identity[]): Prom
 /** Names the key a file needs, without revealing anything secret. */
 export function describeMissingKey(header: Header, identities: Identity[]): string {
   const wanted = header.recipients.map((s) =>
-    s.type === 'key' ? `key fingerprint ${formatFingerprint(s.keyId)}` : 'a passphrase');
-  const given = identities.map((i) => i.description).join(', ') || 'no key';
+    s.type === 'key' ? `key fingerprint ${formatFingerprint(s.keyId)}` :
+    s.type === 'x25519' ? `contact fingerprint ${formatFingerprint(s.recipient)}` : 'a passphrase');
+  const needs = [...new Set(wanted)].join(' or ');
   if (header.recipients.every((s) => s.type === 'scrypt') && identities.some((i) => i.description === 'the passphrase')) {
     return 'the passphrase is wrong (or the file was altered). Check the passphrase with the sender.';
   }
-  return `was encrypted for ${[...new Set(wanted)].join(' or ')}, not for ${given}. Use the key with that fingerprint (ask the sender which one).`;
+  if (identities.length === 0) {
+    return `was encrypted for ${needs}, which is not in this keychain. Import that key first (\`aeimg keys import FILE\`), ` +
+      'or give it with --key-file.';
+  }
+  return `was encrypted for ${needs}, not for ${identities.map((i) => i.description).join(', ')}. ` +
+    'Use the key with that fingerprint (ask the sender which one).';
 }
 
 /** The public header only: what anyone holding the file can see. */

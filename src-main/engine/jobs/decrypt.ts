@@ -5,17 +5,16 @@
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
 import { validateImageRecord, type ImageRecord } from '../codec/record.js';
-import { AeimgReader } from '../container/aeimg-file.js';
+import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
-import type { Identity } from '../keys/recipients.js';
 import type { ModelCache } from '../model/autoencoder.js';
 import { checkOutput, outputPathFor } from './files.js';
 
 export interface DecryptFileOptions {
-  identities: Identity[];
+  identities: IdentitySource;
   models: ModelCache;
   outDir?: string;
   force?: boolean;

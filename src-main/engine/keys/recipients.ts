@@ -7,7 +7,9 @@ import {
   gcmOpen, gcmSeal, GCM_NONCE_BYTES, hkdf, KEY_BYTES, type RandomSource, scryptKey,
 } from '../crypto/primitives.js';
 
-export type Stanza = KeyStanza | ScryptStanza;
+import type { X25519Stanza } from './x25519.js';
+
+export type Stanza = KeyStanza | ScryptStanza | X25519Stanza;
 
 /** The file key wrapped under a shared 256-bit key. */
 export interface KeyStanza {
@@ -135,8 +137,13 @@ export function parseStanza(raw: unknown): Stanza {
   const bad = (why: string) => new AeimgError(ErrorCode.Malformed, `the header has an invalid key stanza (${why}).`);
   if (typeof raw !== 'object' || raw === null) throw bad('not an object');
   const s = raw as Record<string, unknown>;
-  if (!isB64Of(s.salt, SALT_BYTES)) throw bad('salt');
   if (!isB64Of(s.wrapped, WRAPPED_BYTES)) throw bad('wrapped key');
+  if (s.type === 'x25519') {
+    if (typeof s.recipient !== 'string' || !/^[0-9a-f]{32}$/.test(s.recipient)) throw bad('recipient');
+    if (!isB64Of(s.ephemeral, 32)) throw bad('ephemeral key');
+    return { type: 'x25519', recipient: s.recipient, ephemeral: s.ephemeral, wrapped: s.wrapped };
+  }
+  if (!isB64Of(s.salt, SALT_BYTES)) throw bad('salt');
   if (s.type === 'key') {
     if (typeof s.keyId !== 'string' || !/^[0-9a-f]{32}$/.test(s.keyId)) throw bad('key id');
     return { type: 'key', keyId: s.keyId, salt: s.salt, wrapped: s.wrapped };
