@@ -69,16 +69,16 @@ def load_folder(folder):
 
 
 def add_noise(x, kind, rng):
-    if kind == "saltpepper":
+    """The four noises of the paper's Table 6 at scikit-image random_noise defaults (docs/models.md)."""
+    if kind == "saltpepper":  # amount 0.05, half salt, half pepper
         m = torch.rand_like(x)
         x = x.clone(); x[m < 0.025] = 0.0; x[m > 0.975] = 1.0; return x
-    if kind == "speckle":
-        return (x + x * torch.randn_like(x) * 0.2).clamp(0, 1)
-    if kind == "poisson":
-        peak = 255.0
-        return (torch.poisson(x * peak) / peak).clamp(0, 1)
-    if kind == "gaussian":
-        return (x + torch.randn_like(x) * 0.05).clamp(0, 1)
+    if kind == "speckle":  # x + x * N(0, 0.1)
+        return (x + x * torch.randn_like(x) * 0.1).clamp(0, 1)
+    if kind == "poisson":  # counts at 256 levels
+        return (torch.poisson(x * 256.0) / 256.0).clamp(0, 1)
+    if kind == "gaussian":  # x + N(0, 0.1)
+        return (x + torch.randn_like(x) * 0.1).clamp(0, 1)
     return x
 
 
@@ -179,6 +179,7 @@ def main():
     ap.add_argument("--quant-bits", default="5,6,7,8", help="quantization steps simulated during training")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="start from the torch-weights of this folder (fine-tuning)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed); rng = random.Random(a.seed); np.random.seed(a.seed)
@@ -186,6 +187,10 @@ def main():
     train, _ = load_folder(a.data)
     val, _ = load_folder(a.val)
     enc, dec = Encoder(a.arch, 1, a.latent_channels), Decoder(a.arch, 1, a.latent_channels)
+    if a.init:
+        from torch_reference import load
+        enc, dec, _ = load(a.init)
+        enc.train(); dec.train()
     params = list(enc.parameters()) + list(dec.parameters())
     opt = torch.optim.Adamax(params, lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps, eta_min=a.lr * 0.05)

@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { encryptCommand, encryptUsage } from './encrypt.js';
 import { inspectCommand, keygenCommand } from './misc.js';
 import { keysCommand, keysUsage } from './keys.js';
+import { evalCommand, evalUsage } from './eval.js';
 
 const USAGE = `aeimg ${APP_VERSION}: encrypt medical images for e-mail, and open them.
 
@@ -14,6 +15,8 @@ ${encryptUsage}
 ${decryptUsage}
 
 ${keysUsage}
+
+${evalUsage}
 
 aeimg inspect FILE.aeimg      show the public header (no key needed)
 aeimg keygen [-o FILE]        make a new shared 256-bit key file (default aeimg.key)
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   keygen: keygenCommand,
   demo: demoCommand,
   keys: keysCommand,
+  eval: evalCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

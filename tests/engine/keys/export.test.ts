@@ -75,3 +75,16 @@ describe('X25519 identities and contact cards', () => {
     expect(() => parseContactCard(forged)).toThrow(/altered/);
   });
 });
+
+describe('secrets stay out of sight', () => {
+  it('a key printed, logged or serialised shows no secret', async () => {
+    const { inspect } = await import('node:util');
+    const key = generateSharedKey('Radiology A');
+    const secretB64 = key.exportSecret().toString('base64');
+    const secretHex = key.exportSecret().toString('hex');
+    for (const shown of [inspect(key, { depth: 5, showHidden: true }), JSON.stringify(key), String(key), key.description]) {
+      expect(shown).not.toContain(secretB64);
+      expect(shown).not.toContain(secretHex);
+    }
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The four noises of the paper's Table 6, at scikit-image `random_noise` defaults, on samples scaled to [0, 1]:
+ *   saltpepper: amount 0.05 (half salt, half pepper); speckle: x + x·N(0, 0.1); gaussian: x + N(0, 0.1);
+ *   poisson: Poisson(x · 256) / 256. Results are clipped to [0, 1]. Seeded, so evaluations repeat exactly.
+ * scripts/train_torch.py applies the same definitions during denoising training.
+ */
+export const NOISES = ['saltpepper', 'speckle', 'poisson', 'gaussian'] as const;
+export type NoiseKind = (typeof NOISES)[number];
+
+/** mulberry32: a small, fast, seeded PRNG (not for cryptography). */
+export function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(u: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+}
+
+/** Poisson sample: Knuth's method below 30, a rounded normal N(λ, λ) above (error negligible at image scales). */
+function poisson(lambda: number, u: () => number): number {
+  if (lambda < 30) {
+    const l = Math.exp(-lambda);
+    let k = 0;
+    let p = u();
+    while (p > l) {
+      k++;
+      p *= u();
+    }
+    return k;
+  }
+  return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * normal(u)));
+}
+
+/** Returns a noisy copy of `x` (values in [0, 1]). */
+export function addNoise(x: Float32Array, kind: NoiseKind, seed: number): Float32Array {
+  const u = seededUniform(seed);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    let y: number;
+    switch (kind) {
+      case 'saltpepper': {
+        const r = u();
+        y = r < 0.025 ? 0 : r > 0.975 ? 1 : v;
+        break;
+      }
+      case 'speckle': y = v + v * 0.1 * normal(u); break;
+      case 'gaussian': y = v + 0.1 * normal(u); break;
+      case 'poisson': y = poisson(v * 256, u) / 256; break;
+    }
+    out[i] = y < 0 ? 0 : y > 1 ? 1 : y;
+  }
+  return out;
+}
+
+/** 3x3 median filter with replicated edges: the classic baseline for denoising. */
+export function median3x3(x: ArrayLike<number>, height: number, width: number): Float32Array {
+  const out = new Float32Array(height * width);
+  const w9 = new Float64Array(9);
+  for (let y = 0; y < height; y++) {
+    for (let xx = 0; xx < width; xx++) {
+      let k = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = Math.min(height - 1, Math.max(0, y + dy));
+        for (let dx = -1; dx <= 1; dx++) w9[k++] = x[yy * width + Math.min(width - 1, Math.max(0, xx + dx))]!;
+      }
+      w9.sort();
+      out[y * width + xx] = w9[4]!;
+    }
+  }
+  return out;
+}

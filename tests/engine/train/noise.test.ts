@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { addNoise, median3x3 } from '../../../src-main/engine/train/noise.js';
+
+const flat = (v: number, n = 40000) => new Float32Array(n).fill(v);
+const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+const std = (x: Float32Array) => Math.sqrt(x.reduce((a, b) => a + (b - mean(x)) ** 2, 0) / x.length);
+
+describe('noise models (scikit-image random_noise defaults)', () => {
+  it('salt-and-pepper flips about 5% of samples, half to 0 and half to 1', () => {
+    const y = addNoise(flat(0.5), 'saltpepper', 1);
+    const salt = y.filter((v) => v === 1).length / y.length;
+    const pepper = y.filter((v) => v === 0).length / y.length;
+    expect(salt).toBeCloseTo(0.025, 2);
+    expect(pepper).toBeCloseTo(0.025, 2);
+  });
+
+  it('gaussian adds sigma 0.1, speckle sigma 0.1 times the value, poisson variance x/256', () => {
+    expect(std(addNoise(flat(0.5), 'gaussian', 2))).toBeCloseTo(0.1, 2);
+    expect(std(addNoise(flat(0.5), 'speckle', 3))).toBeCloseTo(0.05, 2);
+    const p = addNoise(flat(0.5), 'poisson', 4);
+    expect(mean(p)).toBeCloseTo(0.5, 2);
+    expect(std(p)).toBeCloseTo(Math.sqrt(0.5 * 256) / 256, 2);
+    expect(std(addNoise(flat(0.05), 'poisson', 5))).toBeCloseTo(Math.sqrt(0.05 * 256) / 256, 2); // Knuth branch
+  });
+
+  it('is repeatable for a seed and different across seeds', () => {
+    const x = flat(0.3, 1000);
+    expect(addNoise(x, 'gaussian', 7)).toEqual(addNoise(x, 'gaussian', 7));
+    expect(addNoise(x, 'gaussian', 7)).not.toEqual(addNoise(x, 'gaussian', 8));
+  });
+
+  it('the 3x3 median removes an isolated impulse and keeps an edge', () => {
+    const x = new Float32Array(25).fill(0.2);
+    x[12] = 1;
+    expect(median3x3(x, 5, 5)[12]).toBeCloseTo(0.2);
+    const edge = Float32Array.from({ length: 25 }, (_, i) => (i % 5 < 2 ? 0 : 1));
+    expect(Array.from(median3x3(edge, 5, 5))).toEqual(Array.from(edge));
+  });
+});
