@@ -10,7 +10,7 @@ import { readFile, readdir, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARCHITECTURES, buildDecoder, buildEncoder } from '../src-main/engine/model/architecture.js';
-import { modelId, saveLayersModel, type ModelManifest } from '../src-main/engine/model/artifacts.js';
+import { writeModelFolder } from '../src-main/engine/model/artifacts.js';
 import { Autoencoder } from '../src-main/engine/model/autoencoder.js';
 import { initBackend, tf, type tfl } from '../src-main/engine/model/tf.js';
 import { readImageFile } from '../src-main/engine/image/io.js';
@@ -56,12 +56,9 @@ const decoder = buildDecoder(spec, info.inputChannels, info.latentChannels);
 setWeights(encoder, 'encoder');
 setWeights(decoder, 'decoder');
 await rm(values.out, { recursive: true, force: true });
-const encW = await saveLayersModel(encoder, join(values.out, 'encoder'));
-const decW = await saveLayersModel(decoder, join(values.out, 'decoder'));
 const { log, weights: _w, argv, ...torchRest } = info;
-const manifest: ModelManifest = {
+const manifest = await writeModelFolder(values.out, encoder, decoder, {
   name: values.name,
-  id: modelId(encW, decW),
   architecture: info.arch,
   inputChannels: info.inputChannels,
   downsampling: info.downsampling,
@@ -74,8 +71,7 @@ const manifest: ModelManifest = {
     argv, ...torchRest, log,
   },
   validation: {},
-};
-await writeFile(join(values.out, 'manifest.json'), JSON.stringify(manifest, null, 2));
+});
 
 // Validate through the engine exactly as a user would run it.
 const model = await Autoencoder.load(values.out);

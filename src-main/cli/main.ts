@@ -7,6 +7,7 @@ import { encryptCommand, encryptUsage } from './encrypt.js';
 import { inspectCommand, keygenCommand } from './misc.js';
 import { keysCommand, keysUsage } from './keys.js';
 import { evalCommand, evalUsage } from './eval.js';
+import { trainCommand, trainUsage } from './train.js';
 
 const USAGE = `aeimg ${APP_VERSION}: encrypt medical images for e-mail, and open them.
 
@@ -17,6 +18,8 @@ ${decryptUsage}
 ${keysUsage}
 
 ${evalUsage}
+
+${trainUsage}
 
 aeimg inspect FILE.aeimg      show the public header (no key needed)
 aeimg keygen [-o FILE]        make a new shared 256-bit key file (default aeimg.key)
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   demo: demoCommand,
   keys: keysCommand,
   eval: evalCommand,
+  train: trainCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -58,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       return err.code === ErrorCode.Usage ? 2 : 1;
     }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`aeimg ${name}: ${(err as Error).message}\n`);
       return 2;
     }

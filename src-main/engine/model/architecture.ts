@@ -49,8 +49,12 @@ export class DepthToSpace extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    return tf.depthToSpace(x as tf.Tensor4D, this.blockSize, 'NHWC');
+    const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
+    // As reshape + transpose (the same data movement as tf.depthToSpace), because those have gradients.
+    const [n, h, w, c] = x.shape;
+    const b = this.blockSize;
+    const blocks = tf.reshape(x, [n, h, w, b, b, c / (b * b)]);
+    return tf.reshape(tf.transpose(blocks, [0, 1, 3, 2, 4, 5]), [n, h * b, w * b, c / (b * b)]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -61,6 +61,17 @@ export function modelId(encoderWeights: Uint8Array, decoderWeights: Uint8Array):
   return createHash('sha256').update(encoderWeights).update(decoderWeights).digest('hex');
 }
 
+/** Writes a complete model folder: encoder/, decoder/ and manifest.json (its id computed from the weights). */
+export async function writeModelFolder(
+  dir: string, encoder: tfl.LayersModel, decoder: tfl.LayersModel, fields: Omit<ModelManifest, 'id'>,
+): Promise<ModelManifest> {
+  const encW = await saveLayersModel(encoder, join(dir, 'encoder'));
+  const decW = await saveLayersModel(decoder, join(dir, 'decoder'));
+  const manifest: ModelManifest = { ...fields, id: modelId(encW, decW) };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
 export async function readManifest(dir: string): Promise<ModelManifest> {
   try {
     return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;

@@ -1,0 +1,52 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { AeimgError, ErrorCode } from '../engine/errors.js';
+import { ARCHITECTURES } from '../engine/model/architecture.js';
+import { train } from '../engine/train/trainer.js';
+import { logBackend } from './common.js';
+
+export const trainUsage = `aeimg train --data DIR --out resources/models/NAME [--val DIR] [--epochs 10] [--steps-per-epoch 100]
+            [--patch 96] [--batch 16] [--lr 0.002] [--noise 0.5] [--arch aeimg-v1|paper] [--latent-channels 1]
+            [--seed 1] [--workers N] [--resume]     (optimiser: Adamax; loss: MSE; one worker per core)`;
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' }, out: { type: 'string' }, val: { type: 'string' }, name: { type: 'string' },
+      epochs: { type: 'string', default: '10' }, 'steps-per-epoch': { type: 'string', default: '100' },
+      patch: { type: 'string', default: '96' }, batch: { type: 'string', default: '16' }, lr: { type: 'string', default: '0.002' },
+      noise: { type: 'string', default: '0.5' }, arch: { type: 'string', default: 'aeimg-v1' },
+      'latent-channels': { type: 'string', default: '1' }, seed: { type: 'string', default: '1' },
+      workers: { type: 'string', default: String(availableParallelism()) }, 'val-limit': { type: 'string', default: '20' },
+      resume: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.data || !values.out) throw new AeimgError(ErrorCode.Usage, `--data and --out are required.\n${trainUsage}`);
+  if (!ARCHITECTURES[values.arch]) throw new AeimgError(ErrorCode.Usage, `--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}.`);
+  const num = (k: keyof typeof values) => {
+    const v = Number(values[k]);
+    if (!Number.isFinite(v) || v < 0) throw new AeimgError(ErrorCode.Usage, `--${k} must be a number.`);
+    return v;
+  };
+  await logBackend();
+  const started = Date.now();
+  const { log, steps } = await train({
+    data: values.data, val: values.val, out: values.out, name: values.name ?? values.out.split(/[\\/]/).filter(Boolean).pop()!,
+    arch: values.arch, latentChannels: num('latent-channels'), epochs: num('epochs'), stepsPerEpoch: num('steps-per-epoch'),
+    patch: num('patch'), batch: num('batch'), lr: num('lr'), noiseP: num('noise'), seed: num('seed'),
+    workers: Math.max(1, num('workers')), resume: values.resume, valLimit: num('val-limit'),
+    command: `aeimg train ${argv.join(' ')}`,
+    onStep: (p) => {
+      const width = 24;
+      const done = Math.round((width * p.step) / p.totalSteps);
+      process.stderr.write(`\r  epoch ${p.epoch} [${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${p.step}/${p.totalSteps} ` +
+        `loss ${p.loss.toFixed(5)} ${p.patchesPerSecond.toFixed(1)} patches/s   `);
+    },
+    onEpoch: (e) => process.stderr.write(`\n  epoch ${e.epoch}: loss ${e.loss.toFixed(5)}` +
+      (e.valSSIM !== undefined ? `, validation SSIM ${e.valSSIM.toFixed(4)}, PSNR ${e.valPSNR!.toFixed(2)} dB` : '') + '\n'),
+  });
+  process.stdout.write(`Trained ${steps} steps in ${((Date.now() - started) / 1000).toFixed(0)} s; model in ${values.out}` +
+    `${log.length ? ` (last validation SSIM ${log.at(-1)!.valSSIM?.toFixed(4) ?? '-'})` : ''}.\n`);
+  return 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * Training data: every image of a folder as grey planes in [0, 1] (each colour channel of an RGB image is a plane,
+ * as the codec treats it), and seeded random patches with flips, 90° rotations, gain and gamma jitter, and a
+ * share of noisy inputs for denoising training (target: the clean patch).
+ */
+import { colourChannels, extractChannel, maxValue } from '../image/image.js';
+import { readImageFile } from '../image/io.js';
+import { listImages } from './evaluate.js';
+import { addNoise, NOISES, seededUniform } from './noise.js';
+
+export interface Plane {
+  data: Float32Array;
+  height: number;
+  width: number;
+}
+
+export async function loadPlanes(dir: string, minSide: number): Promise<Plane[]> {
+  const planes: Plane[] = [];
+  for (const f of await listImages(dir)) {
+    const img = await readImageFile(f);
+    if (img.width < minSide || img.height < minSide) continue;
+    const top = maxValue(img.bitDepth);
+    for (let c = 0; c < colourChannels(img); c++) {
+      planes.push({ data: Float32Array.from(extractChannel(img, c), (v) => v / top), height: img.height, width: img.width });
+    }
+  }
+  return planes;
+}
+
+export interface PatchBatch {
+  input: Float32Array;
+  target: Float32Array;
+}
+
+export interface SampleOptions {
+  size: number;
+  count: number;
+  /** Share of inputs that get one of the four noises. */
+  noiseP: number;
+  /** Fixes every random choice, so a step's batch is the same after a resume. */
+  seed: number;
+}
+
+export function samplePatches(planes: Plane[], o: SampleOptions): PatchBatch {
+  const u = seededUniform(o.seed);
+  const n = o.size * o.size;
+  const input = new Float32Array(o.count * n);
+  const target = new Float32Array(o.count * n);
+  for (let k = 0; k < o.count; k++) {
+    const p = planes[Math.floor(u() * planes.length)]!;
+    const y0 = Math.floor(u() * (p.height - o.size + 1));
+    const x0 = Math.floor(u() * (p.width - o.size + 1));
+    const flipX = u() < 0.5, flipY = u() < 0.5, transpose = u() < 0.5;
+    const gain = 0.8 + 0.3 * u();
+    const gamma = Math.exp((u() - 0.5) * 0.5);
+    const patch = target.subarray(k * n, (k + 1) * n);
+    for (let y = 0; y < o.size; y++) {
+      for (let x = 0; x < o.size; x++) {
+        let sy = flipY ? o.size - 1 - y : y;
+        let sx = flipX ? o.size - 1 - x : x;
+        if (transpose) [sy, sx] = [sx, sy];
+        const v = p.data[(y0 + sy) * p.width + x0 + sx]!;
+        patch[y * o.size + x] = Math.min(1, Math.pow(v, gamma) * gain);
+      }
+    }
+    const noisy = u() < o.noiseP ? addNoise(patch, NOISES[Math.floor(u() * NOISES.length)]!, Math.floor(u() * 2 ** 31)) : patch;
+    input.set(noisy, k * n);
+  }
+  return { input, target };
+}
