@@ -210,8 +210,8 @@ def main():
             s, p = evaluate(enc, dec, val)
             log.append({"step": step, "val_ssim": s, "val_psnr": p, "seconds": round(elapsed)})
             print(f"== step {step} val SSIM {s:.4f} PSNR {p:.2f} dB ({elapsed:.0f}s)", flush=True)
-            if s > best:
-                best = s
+            if s > best or a.noise_p > 0:  # denoising runs keep the latest: clean SSIM alone is not their goal
+                best = max(best, s)
                 entries = export(os.path.join(a.out, "torch-weights"), enc, dec)
                 info = {"arch": a.arch, "inputChannels": 1, "latentChannels": a.latent_channels,
                         "downsampling": 2, "weights": entries, "step": step, "val_ssim_8bit": s,

@@ -3,7 +3,10 @@ import { addNoise, median3x3 } from '../../../src-main/engine/train/noise.js';
 
 const flat = (v: number, n = 40000) => new Float32Array(n).fill(v);
 const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
-const std = (x: Float32Array) => Math.sqrt(x.reduce((a, b) => a + (b - mean(x)) ** 2, 0) / x.length);
+const std = (x: Float32Array) => {
+  const m = mean(x);
+  return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / x.length);
+};
 
 describe('noise models (scikit-image random_noise defaults)', () => {
   it('salt-and-pepper flips about 5% of samples, half to 0 and half to 1', () => {
