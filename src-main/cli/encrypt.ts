@@ -11,6 +11,7 @@ export const encryptUsage = `aeimg encrypt IMAGE... (--key NAME | --to CONTACT |
   -o, --out DIR        write .aeimg files here (default: beside each image)
   --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (default 8; fewer = smaller, lower fidelity)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
+  --lossless           also carry the residual: the receiver gets bit-exact pixels (bigger file)
   --no-measure         skip the fidelity check (one decoder pass less)
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
   --force              replace existing .aeimg files`;
@@ -25,6 +26,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       bits: { type: 'string', default: '8' },
       model: { type: 'string', default: DEFAULT_MODEL },
       'no-measure': { type: 'boolean', default: false },
+      lossless: { type: 'boolean', default: false },
       'max-pixels': { type: 'string' },
       force: { type: 'boolean', default: false },
     },
@@ -41,7 +43,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const failures = await eachFile(
     positionals,
     (input) => encryptImageFile(input, {
-      model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'],
+      model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
     }),
     (r) => process.stdout.write(

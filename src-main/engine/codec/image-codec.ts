@@ -3,6 +3,7 @@
  * Grey images stay one plane; RGB goes channel-wise through the grey model (one plane per colour channel);
  * alpha is carried losslessly beside the latent.
  */
+import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
@@ -16,6 +17,8 @@ export const DEFAULT_BITS = 8;
 
 export interface EncodeOptions {
   bits?: number;
+  /** Carry the residual (original − decoded) too, so the receiver rebuilds the exact pixels. */
+  lossless?: boolean;
   /** Also decode, as the receiver will, and measure fidelity (costs one decoder pass). */
   measure?: boolean;
   metadata?: Record<string, unknown>;
@@ -85,24 +88,112 @@ export function encodeImage(model: Autoencoder, image: Image, name: string, opts
     bitDepth: image.bitDepth,
     planes,
     latent: { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges },
-    blobs: { latent: latentBlob.length, alpha: alphaBlob.length },
+    blobs: { latent: latentBlob.length, alpha: alphaBlob.length, residual: 0 },
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
-  const blobs = [latentBlob, alphaBlob];
+  const blobs = [latentBlob, alphaBlob, Buffer.alloc(0)];
   let decoded: Image | undefined;
+  if (opts.measure || opts.lossless) {
+    t = now();
+    decoded = decodeApproximation(model, record, blobs);
+    timings.decoder = now() - t;
+  }
   if (opts.measure) {
     t = now();
-    decoded = decodeImageRecord(model, record, blobs);
-    timings.decoder = now() - t;
-    t = now();
-    record.fidelity = compareImages(image, decoded);
+    record.fidelity = compareImages(image, decoded!);
     timings.fidelity = now() - t;
+  }
+  if (opts.lossless) {
+    t = now();
+    const blob = encodeResidual(image, decoded!);
+    blobs[2] = blob;
+    record.blobs.residual = blob.length;
+    record.lossless = { sha256: pixelHash(image), predictor: 'med+decoder', backend: model.backend };
+    timings.residual = now() - t;
   }
   return { record, blobs, decoded, timings };
 }
 
-/** Rebuilds the image a record describes. The record must have been validated (validateImageRecord). */
+/** SHA-256 of the samples (interleaved, 16-bit little-endian): what "bit-exact" is checked against. */
+export function pixelHash(image: Image): string {
+  return createHash('sha256').update(new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)).digest('hex');
+}
+
+function med(a: number, b: number, c: number): number {
+  if (c >= Math.max(a, b)) return Math.min(a, b);
+  if (c <= Math.min(a, b)) return Math.max(a, b);
+  return a + b - c;
+}
+
+/**
+ * The lossless predictor: JPEG-LS's median edge detector on the original's causal neighbours, plus the local detail
+ * the decoder saw (its own value minus the same predictor on its neighbours). Encodes with `orig` known; decodes in
+ * raster order, rebuilding `orig` as it goes. Returns residuals mod 2^bits.
+ */
+function detailPredictor(orig: ArrayLike<number> & { [i: number]: number }, dec: ArrayLike<number>, h: number, w: number, bits: number,
+  residual: Uint16Array, decode: boolean): void {
+  const size = 2 ** bits;
+  const top = size - 1;
+  const mid = size >> 1;
+  // Causal neighbours only (left a, above b, above-left c), as in entropy.ts.
+  const pred = (arr: ArrayLike<number>, i: number, x: number, y: number) => {
+    const a = x > 0 ? arr[i - 1]! : y > 0 ? arr[i - w]! : mid;
+    const b = y > 0 ? arr[i - w]! : a;
+    const c = x > 0 && y > 0 ? arr[i - w - 1]! : b;
+    return med(a, b, c);
+  };
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const p = Math.min(top, Math.max(0, pred(orig, i, x, y) + dec[i]! - pred(dec, i, x, y)));
+      if (decode) orig[i] = (p + residual[i]!) % size;
+      else residual[i] = (orig[i]! - p + size) % size;
+    }
+  }
+}
+
+/** The residual maps against the detail predictor, entropy-coded. */
+function encodeResidual(image: Image, decoded: Image): Buffer {
+  const maps = Array.from({ length: colourChannels(image) }, (_, c) => {
+    const r = new Uint16Array(image.width * image.height);
+    detailPredictor(extractChannel(image, c), extractChannel(decoded, c), image.height, image.width, image.bitDepth, r, false);
+    return r;
+  });
+  const blob = encodeMaps(maps, { count: maps.length, height: image.height, width: image.width, bits: image.bitDepth, predict: false });
+  return blob;
+}
+
+/** Adds the carried residual to the decoded planes and checks the result against the sender's hash. */
+function applyResidual(record: ImageRecord, decoded: Image, blob: Buffer): Image {
+  const lossless = record.lossless!;
+  const nColour = record.planes.length;
+  const maps = decodeMaps(blob, { count: nColour, height: record.height, width: record.width, bits: record.bitDepth, predict: false });
+  const planes = Array.from({ length: record.channels }, (_, c) => {
+    const d = extractChannel(decoded, c);
+    if (c >= nColour) return d;
+    const exact = allocPixels(record.width, record.height, 1, record.bitDepth);
+    detailPredictor(exact, d, record.height, record.width, record.bitDepth, maps[c]!, true);
+    return exact;
+  });
+  const exact = interleave(planes, record.width, record.height, record.bitDepth);
+  if (pixelHash(exact) !== lossless.sha256) {
+    throw new AeimgError(ErrorCode.Tampered,
+      `failed its bit-exact check: the pixels rebuilt here differ from the sender's. The sender's decoder ran on the ` +
+      `'${lossless.backend}' inference backend; open the file with AEIMG_BACKEND=${lossless.backend === 'tensorflow-gpu' ? 'tensorflow' : lossless.backend}.`);
+  }
+  return exact;
+}
+
+/**
+ * Rebuilds the image a record describes (bit-exact when it carries a residual).
+ * The record must have been validated (validateImageRecord).
+ */
 export function decodeImageRecord(model: Autoencoder, record: ImageRecord, blobs: Buffer[]): Image {
+  const approx = decodeApproximation(model, record, blobs);
+  return record.lossless && blobs[2]?.length ? applyResidual(record, approx, blobs[2]) : approx;
+}
+
+function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[]): Image {
   const { latent, width, height, bitDepth } = record;
   if (latent.channels !== model.latentChannels) {
     throw new AeimgError(ErrorCode.Malformed, 'its latent does not fit the model it names.');

@@ -28,7 +28,9 @@ export interface ImageRecord {
     ranges: [number, number][];
   };
   /** Byte lengths of the blobs that follow the record, in this order. */
-  blobs: { latent: number; alpha: number };
+  blobs: { latent: number; alpha: number; residual: number };
+  /** Present in lossless files: the residual's coding and the hash of the original samples. */
+  lossless?: { sha256: string; predictor: 'med+decoder'; backend: string };
   /** What the receiver sees, measured by the sender (metrics/fidelity.ts). */
   fidelity?: Fidelity;
   /** De-identified or descriptive metadata (never in the clear header). */
@@ -66,7 +68,17 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   const blobs = raw.blobs as Record<string, unknown> | undefined;
   const latentMax = 64 * 1024 + 2 * colour * lat.channels * (width / 2 + 1) * (height / 2 + 1);
   const alphaMax = colour === channels ? 0 : 64 * 1024 + 2 * width * height * (bitDepth / 8);
-  if (!blobs || !isInt(blobs.latent, 1, latentMax) || !isInt(blobs.alpha, 0, alphaMax)) throw bad('blob sizes');
+  const residualMax = 64 * 1024 + 2 * colour * width * height * (bitDepth / 8);
+  if (!blobs || !isInt(blobs.latent, 1, latentMax) || !isInt(blobs.alpha, 0, alphaMax) || !isInt(blobs.residual, 0, residualMax)) {
+    throw bad('blob sizes');
+  }
   if (colour !== channels && blobs.alpha === 0) throw bad('missing alpha');
+  const ll = raw.lossless as Record<string, unknown> | undefined;
+  if (ll !== undefined) {
+    if (typeof ll !== 'object' || ll === null || typeof ll.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ll.sha256) ||
+      ll.predictor !== 'med+decoder' || typeof ll.backend !== 'string' || blobs.residual === 0) throw bad('lossless');
+  } else if (blobs.residual !== 0) {
+    throw bad('residual without lossless');
+  }
   return raw as unknown as ImageRecord;
 }

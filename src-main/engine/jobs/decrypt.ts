@@ -57,7 +57,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       let record: ImageRecord | undefined;
       const entry = await reader.next((meta) => {
         record = validateImageRecord(meta, maxPixels);
-        return [record.blobs.latent, record.blobs.alpha];
+        return [record.blobs.latent, record.blobs.alpha, record.blobs.residual];
       });
       timings.decrypt! += performance.now() - t;
       if (!entry) break;

@@ -8,7 +8,7 @@ import { ARCHITECTURES, haloFor } from './architecture.js';
 import { loadLayersModel, modelId, readManifest, type ModelManifest } from './artifacts.js';
 import { runTiled } from './tiling.js';
 import type { tfl } from './tf.js';
-import { initBackend } from './tf.js';
+import { initBackend, tf } from './tf.js';
 
 export const DEFAULT_MODEL = 'mrct-grey';
 const ENCODER_TILE = 512;
@@ -24,6 +24,11 @@ export class Autoencoder {
 
   get id(): string {
     return this.manifest.id;
+  }
+
+  /** The tfjs backend this model runs on (lossless files record it: bit-exact decoding needs the same one). */
+  get backend(): string {
+    return tf.getBackend();
   }
 
   get latentChannels(): number {

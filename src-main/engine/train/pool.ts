@@ -13,7 +13,9 @@ export class GradientPool {
 
   static async create(shape: ModelShape, workers: number): Promise<GradientPool> {
     if (workers <= 1) return new GradientPool([], new TrainableAutoencoder(shape));
-    const list = Array.from({ length: workers }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url)));
+    const list = Array.from({ length: workers }, () => new Worker(new URL('../workers/entry.mjs', import.meta.url), {
+      workerData: { module: new URL('./worker.ts', import.meta.url).href },
+    }));
     await Promise.all(list.map((w) => new Promise<void>((resolve, reject) => {
       w.once('message', (m) => (m.ready ? resolve() : reject(new Error(m.error))));
       w.once('error', reject);

@@ -98,6 +98,21 @@ describe('encrypt → decrypt round trips', () => {
     expect(r.fidelity.ssim).toBeGreaterThan(0.95);
   });
 
+  it('gives bit-exact pixels in lossless mode, 8- and 16-bit, grey and RGB', async () => {
+    const s = slices[0]!;
+    const sixteen = { ...s, bitDepth: 16 as const, pixels: new Uint16Array(s.pixels.length).map((_, i) => s.pixels[i]! * 251 + ((i * 7) % 200)) };
+    const rgb = rgbOf(slices[0]!, slices[1]!, slices[2]!);
+    for (const [name, img] of [['l8.png', s], ['l16.png', sixteen], ['lrgb.png', rgb]] as const) {
+      const dir = await tempDir();
+      const input = join(dir, name);
+      await writeFile(input, await encodePng(img));
+      const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, lossless: true });
+      const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+      expect(dec.images[0]!.record.lossless?.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(Array.from(dec.images[0]!.image.pixels)).toEqual(Array.from(img.pixels));
+    }
+  });
+
   it('works with a passphrase instead of a key file', async () => {
     const dir = await tempDir();
     const input = join(dir, 'p.png');
@@ -210,7 +225,7 @@ describe('refusals leave no output behind', () => {
     await w.add({ kind: 'file', app: 'test', created: '' });
     await w.add({
       kind: 'image', name: 'x.png', width: 100000, height: 100000, channels: 1, bitDepth: 8, planes: [[0, 255]],
-      latent: { width: 50000, height: 50000, channels: 1, bits: 8, ranges: [[0, 1]] }, blobs: { latent: 10, alpha: 0 },
+      latent: { width: 50000, height: 50000, channels: 1, bits: 8, ranges: [[0, 1]] }, blobs: { latent: 10, alpha: 0, residual: 0 },
     }, [Buffer.alloc(10)]);
     await w.commit();
     const err = await refuse(path, out);
