@@ -1,5 +1,7 @@
 /** What every CLI command shares: key options, printing, and the exit-status rule. */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { CodecPool, mapLimit } from '../engine/jobs/pool.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, type Identity, type Recipient } from '../engine/keys/recipients.js';
@@ -89,19 +91,29 @@ export async function logBackend(): Promise<void> {
   process.stderr.write(`aeimg: inference backend ${b.name}${b.skipped.length ? ` (skipped ${b.skipped.join('; ')})` : ''}\n`);
 }
 
-/** Runs each item, going on past failures; returns the failures' messages. */
-export async function eachFile<T>(items: string[], run: (item: string) => Promise<T>, ok: (r: T) => void): Promise<string[]> {
-  const failures: string[] = [];
-  for (const item of items) {
+/** Runs each item (`concurrency` at a time), going on past failures; returns the failures' messages in input order. */
+export async function eachFile<T>(items: string[], run: (item: string) => Promise<T>, ok: (r: T) => void, concurrency = 1): Promise<string[]> {
+  const results = await mapLimit(items, concurrency, async (item) => {
     try {
-      ok(await run(item));
+      const r = await run(item);
+      ok(r);
+      return null;
     } catch (err) {
       const msg = err instanceof AeimgError ? err.message : `${item}: ${(err as Error).message}`;
-      failures.push(msg);
       process.stderr.write(`error: ${msg}\n`);
+      return msg;
     }
-  }
-  return failures;
+  });
+  return results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+}
+
+export const jobsOption = { jobs: { type: 'string' } } as const;
+
+/** A codec worker pool when several files are to be processed, else null (in-process is faster for one). */
+export function poolFor(files: number, jobs: string | undefined): CodecPool | null {
+  const n = jobs === undefined ? availableParallelism() : Number(jobs);
+  if (!Number.isInteger(n) || n < 1) throw new AeimgError(ErrorCode.Usage, '--jobs must be a whole number of at least 1.');
+  return files > 1 && n > 1 ? CodecPool.create(Math.min(n, files)) : null;
 }
 
 export function summarise(total: number, failures: string[], verb: string): number {

@@ -3,13 +3,14 @@ import { basename } from 'node:path';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, fidelityText, keyOptions, loadIdentities, logBackend, summarise } from './common.js';
+import { eachFile, fidelityText, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg... [--key-file K | --passphrase-file F] [options]
   (without a key option, the key is found in your keychain)
   -o, --out DIR        write images here (default: beside each .aeimg)
   --format png         output format (png; 16-bit where the original was 16-bit)
-  --force              replace existing images`;
+  --force              replace existing images
+  --jobs N             files in parallel (default: one worker per CPU core)`;
 
 export async function decryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -17,6 +18,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...keyOptions,
+      ...jobsOption,
       out: { type: 'string', short: 'o' },
       format: { type: 'string', default: 'png' },
       force: { type: 'boolean', default: false },
@@ -27,9 +29,12 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
+  const pool = poolFor(positionals.length, values.jobs);
   const failures = await eachFile(
     positionals,
-    (input) => decryptAeimgFile(input, { identities, models, outDir: values.out, force: values.force }),
+    (input) => decryptAeimgFile(input, {
+      identities, models, outDir: values.out, force: values.force, decode: pool ? (...a) => pool.decode(...a) : undefined,
+    }),
     (r) => {
       for (const img of r.images) {
         const rec = img.record;
@@ -37,7 +42,9 @@ export async function decryptCommand(argv: string[]): Promise<number> {
           `${rec.bitDepth}-bit, original '${rec.name}', ${fidelityText(rec.fidelity)} (measured by the sender)\n`);
       }
     },
+    pool ? pool.size * 2 : 1,
   );
+  await pool?.close();
   await models.dispose();
   return summarise(positionals.length, failures, 'Decrypted');
 }

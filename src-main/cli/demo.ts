@@ -42,7 +42,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   fidelity  ${fidelityText(fidelity)}, MSE ${fidelity.mse.toExponential(2)} (decoded file vs original)
   encrypt   read ${ms(enc.timings.read)}, encoder ${ms(enc.timings.encoder)}, quantize+entropy ${ms(enc.timings.entropy)}, ` +
       `AES-GCM+write ${ms(enc.timings.encryptWrite)} (+ sender's fidelity check ${ms((enc.timings.decoder ?? 0) + (enc.timings.fidelity ?? 0))})
-  decrypt   authenticate+decrypt ${ms(dec.timings.decrypt)}, decoder ${ms(dec.timings.decoder)}, PNG write ${ms(dec.timings.write)}
+  decrypt   authenticate+decrypt ${ms(dec.timings.decrypt)}, decoder + PNG encode ${ms(dec.timings.decoder)}, write ${ms(dec.timings.write)}
   files     ${enc.output}, ${dec.images[0]!.output}${values.out ? '' : ' (temporary, removed)'}
 `);
     return 0;

@@ -5,7 +5,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, fidelityText, kb, loadRecipients, logBackend, ms, recipientOptions, summarise } from './common.js';
+import { eachFile, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
 
 export const encryptUsage = `aeimg encrypt IMAGE... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here (default: beside each image)
@@ -14,6 +14,7 @@ export const encryptUsage = `aeimg encrypt IMAGE... (--key NAME | --to CONTACT |
   --lossless           also carry the residual: the receiver gets bit-exact pixels (bigger file)
   --no-measure         skip the fidelity check (one decoder pass less)
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
+  --jobs N             files in parallel, one worker per job (default: one per CPU core)
   --force              replace existing .aeimg files`;
 
 export async function encryptCommand(argv: string[]): Promise<number> {
@@ -22,6 +23,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...recipientOptions,
+      ...jobsOption,
       out: { type: 'string', short: 'o' },
       bits: { type: 'string', default: '8' },
       model: { type: 'string', default: DEFAULT_MODEL },
@@ -40,17 +42,21 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   await logBackend();
   const models = new ModelCache();
   const model = await models.byName(values.model);
+  const pool = poolFor(positionals.length, values.jobs);
   const failures = await eachFile(
     positionals,
     (input) => encryptImageFile(input, {
       model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
+      encode: pool ? (task) => pool.encode(values.model, task) : undefined,
     }),
     (r) => process.stdout.write(
       `${basename(r.input)} → ${r.output}  ${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
       `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}, ` +
       `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`),
+    pool ? pool.size * 2 : 1,
   );
+  await pool?.close();
   await models.dispose();
   return summarise(positionals.length, failures, 'Encrypted');
 }

@@ -13,9 +13,13 @@ import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import type { ModelCache } from '../model/autoencoder.js';
 import { checkOutput, outputPathFor } from './files.js';
 
+/** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */
+export type DecodeFn = (modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean) => Promise<{ image: Image; png?: Buffer }>;
+
 export interface DecryptFileOptions {
   identities: IdentitySource;
   models: ModelCache;
+  decode?: DecodeFn;
   outDir?: string;
   force?: boolean;
   maxPixels?: number;
@@ -50,7 +54,11 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       return [];
     });
     if (!first) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
-    const model = await opts.models.byId(reader.header.model);
+    const modelId = reader.header.model;
+    const decode: DecodeFn = opts.decode ?? (async (id, record, blobs, png) => {
+      const image = decodeImageRecord(await opts.models.byId(id), record, blobs);
+      return { image, png: png ? await encodePng(image) : undefined };
+    });
     const images: DecryptedImage[] = [];
     for (;;) {
       t = performance.now();
@@ -62,7 +70,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       timings.decrypt! += performance.now() - t;
       if (!entry) break;
       t = performance.now();
-      const image = decodeImageRecord(model, record!, entry.blobs);
+      const { image, png } = await decode(modelId, record!, entry.blobs, write);
       timings.decoder! += performance.now() - t;
       const item: DecryptedImage = { record: record!, image };
       if (write) {
@@ -71,7 +79,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);
-        await file.write(await encodePng(image));
+        await file.write(png!);
         timings.write! += performance.now() - t;
       }
       images.push(item);

@@ -1,0 +1,31 @@
+/** A codec worker: one model cache per thread; encodes image files and decodes records. Never sees a key. */
+import { parentPort } from 'node:worker_threads';
+import { decodeImageRecord } from '../codec/image-codec.js';
+import type { ImageRecord } from '../codec/record.js';
+import { encodePng } from '../image/io.js';
+import { ModelCache } from '../model/autoencoder.js';
+import { encodeImageFile, type EncodeTask } from './encrypt.js';
+
+export type CodecRequest =
+  | { id: number; op: 'encode'; model: string; task: EncodeTask }
+  | { id: number; op: 'decode'; modelId: string; record: ImageRecord; blobs: Buffer[]; png: boolean };
+
+const models = new ModelCache();
+
+parentPort!.on('message', async (req: CodecRequest) => {
+  try {
+    if (req.op === 'encode') {
+      const model = await models.byName(req.model);
+      const out = await encodeImageFile(model, req.task);
+      parentPort!.postMessage({ id: req.id, ok: { ...out, blobs: out.blobs.map((b) => new Uint8Array(b)) } });
+    } else {
+      const model = await models.byId(req.modelId);
+      const image = decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));
+      const png = req.png ? new Uint8Array(await encodePng(image)) : undefined;
+      parentPort!.postMessage({ id: req.id, ok: { image, png } });
+    }
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    parentPort!.postMessage({ id: req.id, error: { code: e.code, message: e.message } });
+  }
+});

@@ -1,0 +1,90 @@
+/**
+ * A pool of codec workers, one per core by default (tfjs-wasm is single-threaded in Node), each holding its own
+ * model: batches run in parallel with no per-image model reload. Workers only encode and decode; the calling
+ * thread keeps the keys and does all encryption and file writing.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ImageRecord } from '../codec/record.js';
+import { AeimgError, type ErrorCode } from '../errors.js';
+import type { Image } from '../image/image.js';
+import type { EncodedFile, EncodeTask } from './encrypt.js';
+import type { CodecRequest } from './codec-worker.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+
+export class CodecPool {
+  private next = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly load: number[];
+
+  private constructor(private readonly workers: Worker[]) {
+    this.load = workers.map(() => 0);
+    workers.forEach((w, i) => {
+      w.on('message', (m: { id: number; ok?: unknown; error?: { code?: ErrorCode; message: string } }) => {
+        this.load[i]!--;
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.error) p?.reject(m.error.code ? new AeimgError(m.error.code, m.error.message) : new Error(m.error.message));
+        else p?.resolve(m.ok);
+      });
+      w.on('error', (err) => {
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+    });
+  }
+
+  static create(size = availableParallelism()): CodecPool {
+    const module = new URL('./codec-worker.ts', import.meta.url).href;
+    return new CodecPool(Array.from({ length: Math.max(1, size) }, () =>
+      new Worker(new URL('../workers/entry.mjs', import.meta.url), { workerData: { module } })));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private run<T>(req: DistributiveOmit<CodecRequest, 'id'>): Promise<T> {
+    const id = this.next++;
+    const i = this.load.indexOf(Math.min(...this.load)); // least busy worker
+    this.load[i]!++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.workers[i]!.postMessage({ ...req, id });
+    });
+  }
+
+  async encode(model: string, task: EncodeTask): Promise<EncodedFile> {
+    const r = await this.run<EncodedFile & { blobs: Uint8Array[] }>({ op: 'encode', model, task });
+    return { ...r, blobs: r.blobs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)) };
+  }
+
+  async decode(modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean): Promise<{ image: Image; png?: Buffer }> {
+    const r = await this.run<{ image: Image; png?: Uint8Array }>({ op: 'decode', modelId, record, blobs, png });
+    return { image: r.image, png: r.png ? Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength) : undefined };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping results in order. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let cursor = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (cursor < items.length) {
+      const i = cursor++;
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i]!, i) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}

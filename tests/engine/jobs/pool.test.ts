@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { encodeImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { CodecPool, mapLimit } from '../../../src-main/engine/jobs/pool.js';
+import { decodeImageRecord } from '../../../src-main/engine/codec/image-codec.js';
+import { CT_SLICE, defaultModel, MR_SLICE } from '../../helpers.js';
+
+describe('the codec worker pool', () => {
+  it('encodes and decodes in workers exactly as in-process, several files at once', async () => {
+    const model = await defaultModel();
+    const pool = CodecPool.create(2);
+    try {
+      const tasks = [MR_SLICE, CT_SLICE, MR_SLICE].map((input) => ({ input, bits: 8, measure: true, maxPixels: 1 << 26, lossless: false }));
+      const results = await mapLimit(tasks, 4, (t) => pool.encode('mrct-grey', t));
+      for (const [i, r] of results.entries()) {
+        expect(r.status).toBe('fulfilled');
+        const remote = (r as PromiseFulfilledResult<Awaited<ReturnType<typeof pool.encode>>>).value;
+        const local = await encodeImageFile(model, tasks[i]!);
+        expect(remote.record).toEqual(local.record);
+        expect(Buffer.concat(remote.blobs).equals(Buffer.concat(local.blobs))).toBe(true);
+        const dec = await pool.decode(model.id, remote.record, remote.blobs, true);
+        expect(Array.from(dec.image.pixels)).toEqual(Array.from(decodeImageRecord(model, local.record, local.blobs).pixels));
+        expect(dec.png!.subarray(1, 4).toString()).toBe('PNG');
+      }
+      const bad = await pool.encode('mrct-grey', { ...tasks[0]!, input: '/nonexistent/x.png' }).catch((e) => e);
+      expect(bad.message).toMatch(/x\.png: file not found/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
