@@ -7,9 +7,13 @@ import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import { eachFile, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
 
+/** Quality levels: latent bits (see docs/benchmarks.md for their sizes and fidelity). */
+export const QUALITY_BITS: Record<string, number> = { max: 8, high: 6, medium: 5, low: 4 };
+
 export const encryptUsage = `aeimg encrypt IMAGE... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here (default: beside each image)
-  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (default 8; fewer = smaller, lower fidelity)
+  --quality LEVEL      max (8-bit latent, default) | high (6) | medium (5) | low (4): smaller files at lower levels
+  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (instead of --quality)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
   --lossless           also carry the residual: the receiver gets bit-exact pixels (bigger file)
   --no-measure         skip the fidelity check (one decoder pass less)
@@ -25,7 +29,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       ...recipientOptions,
       ...jobsOption,
       out: { type: 'string', short: 'o' },
-      bits: { type: 'string', default: '8' },
+      bits: { type: 'string' },
+      quality: { type: 'string' },
       model: { type: 'string', default: DEFAULT_MODEL },
       'no-measure': { type: 'boolean', default: false },
       lossless: { type: 'boolean', default: false },
@@ -34,7 +39,10 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
-  const bits = Number(values.bits);
+  if (values.quality !== undefined && !(values.quality in QUALITY_BITS)) {
+    throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${Object.keys(QUALITY_BITS).join(', ')}.`);
+  }
+  const bits = Number(values.bits ?? QUALITY_BITS[values.quality ?? 'max']);
   if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {
     throw new AeimgError(ErrorCode.Usage, `--bits must be a whole number from ${MIN_BITS} to ${MAX_BITS}.`);
   }
