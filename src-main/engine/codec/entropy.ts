@@ -21,6 +21,17 @@ function med(a: number, b: number, c: number): number {
   return a + b - c;
 }
 
+/**
+ * MED prediction of sample i = y·w + x from its causal neighbours: left a, above b, above-left c; the first row
+ * uses a for b, the first column b for a, and the first sample `first`. Shared by every map coder in aeimg.
+ */
+export function predictMed(m: ArrayLike<number>, i: number, x: number, y: number, w: number, first: number): number {
+  const a = x > 0 ? m[i - 1]! : y > 0 ? m[i - w]! : first;
+  const b = y > 0 ? m[i - w]! : a;
+  const c = x > 0 && y > 0 ? m[i - w - 1]! : b;
+  return med(a, b, c);
+}
+
 function bytesPerValue(bits: number): 1 | 2 {
   return bits <= 8 ? 1 : 2;
 }
@@ -38,13 +49,7 @@ export function encodeMaps(maps: ArrayLike<number>[], g: MapGeometry): Buffer {
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const i = y * w + x;
-        let p = 0;
-        if (g.predict) {
-          const a = x > 0 ? m[i - 1]! : y > 0 ? m[i - w]! : half;
-          const b = y > 0 ? m[i - w]! : a;
-          const c = x > 0 && y > 0 ? m[i - w - 1]! : b;
-          p = med(a, b, c);
-        }
+        const p = g.predict ? predictMed(m, i, x, y, w, half) : 0;
         let e = (m[i]! - p) % size;
         if (e < 0) e += size;
         if (e >= half) e -= size;
@@ -91,13 +96,7 @@ export function decodeMaps(data: Buffer, g: MapGeometry): Uint16Array[] {
         const i = y * w + x;
         const z = bpv === 1 ? raw[base + i]! : (raw[base + i]! << 8) | raw[base + n + i]!;
         const e = z & 1 ? -(z + 1) / 2 : z / 2;
-        let p = 0;
-        if (g.predict) {
-          const a = x > 0 ? m[i - 1]! : y > 0 ? m[i - w]! : half;
-          const b = y > 0 ? m[i - w]! : a;
-          const c = x > 0 && y > 0 ? m[i - w - 1]! : b;
-          p = med(a, b, c);
-        }
+        const p = g.predict ? predictMed(m, i, x, y, w, half) : 0;
         let v = (p + e) % size;
         if (v < 0) v += size;
         m[i] = v;

@@ -9,7 +9,7 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
 import { compareImages, type Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder } from '../model/autoencoder.js';
-import { decodeMaps, encodeMaps } from './entropy.js';
+import { decodeMaps, encodeMaps, predictMed } from './entropy.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
 import type { ImageRecord } from './record.js';
 
@@ -119,12 +119,6 @@ export function pixelHash(image: Image): string {
   return createHash('sha256').update(new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)).digest('hex');
 }
 
-function med(a: number, b: number, c: number): number {
-  if (c >= Math.max(a, b)) return Math.min(a, b);
-  if (c <= Math.min(a, b)) return Math.max(a, b);
-  return a + b - c;
-}
-
 /**
  * The lossless predictor: JPEG-LS's median edge detector on the original's causal neighbours, plus the local detail
  * the decoder saw (its own value minus the same predictor on its neighbours). Encodes with `orig` known; decodes in
@@ -135,17 +129,10 @@ function detailPredictor(orig: ArrayLike<number> & { [i: number]: number }, dec:
   const size = 2 ** bits;
   const top = size - 1;
   const mid = size >> 1;
-  // Causal neighbours only (left a, above b, above-left c), as in entropy.ts.
-  const pred = (arr: ArrayLike<number>, i: number, x: number, y: number) => {
-    const a = x > 0 ? arr[i - 1]! : y > 0 ? arr[i - w]! : mid;
-    const b = y > 0 ? arr[i - w]! : a;
-    const c = x > 0 && y > 0 ? arr[i - w - 1]! : b;
-    return med(a, b, c);
-  };
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      const p = Math.min(top, Math.max(0, pred(orig, i, x, y) + dec[i]! - pred(dec, i, x, y)));
+      const p = Math.min(top, Math.max(0, predictMed(orig, i, x, y, w, mid) + dec[i]! - predictMed(dec, i, x, y, w, mid)));
       if (decode) orig[i] = (p + residual[i]!) % size;
       else residual[i] = (orig[i]! - p + size) % size;
     }

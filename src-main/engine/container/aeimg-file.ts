@@ -85,12 +85,7 @@ export class AeimgReader {
   }
 
   static async open(path: string, identities: IdentitySource): Promise<AeimgReader> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      throw inFile(path, err);
-    }
+    const handle = await openForReading(path);
     try {
       return await AeimgReader.fromSource(new FileSource(handle), identities, handle);
     } catch (err) {
@@ -105,6 +100,14 @@ export class AeimgReader {
 
   async close(): Promise<void> {
     await this.handle?.close();
+  }
+}
+
+async function openForReading(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (err) {
+    throw inFile(path, err);
   }
 }
 
@@ -136,12 +139,7 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
 
 /** The public header only: what anyone holding the file can see. */
 export async function inspectAeimg(path: string): Promise<{ header: Header; fileBytes: number }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw inFile(path, err);
-  }
+  const handle = await openForReading(path);
   try {
     const { header } = await readHeader(new FileSource(handle, 128 * 1024));
     return { header, fileBytes: (await stat(path)).size };
