@@ -1,5 +1,6 @@
 /** What every CLI command shares: key options, printing, and the exit-status rule. */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CodecPool, mapLimit } from '../engine/jobs/pool.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
@@ -105,6 +106,35 @@ export async function eachFile<T>(items: string[], run: (item: string) => Promis
     }
   });
   return results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+}
+
+/** Files as given, folders expanded to the files in them that match `pattern` (sorted, natural order). */
+export async function expandInputs(paths: string[], pattern: RegExp): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(p)).isDirectory();
+    } catch {
+      // a missing path is reported by the job itself, with its name
+    }
+    if (!isDir) {
+      out.push(p);
+      continue;
+    }
+    const names = (await readdir(p)).filter((n) => pattern.test(n) && !n.startsWith('.'));
+    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    out.push(...names.map((n) => join(p, n)));
+  }
+  return out;
+}
+
+export async function makeOutputFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new AeimgError(ErrorCode.Io, `cannot create the output folder ${dir} (${(err as Error).message}); choose another with -o.`);
+  }
 }
 
 export const jobsOption = { jobs: { type: 'string' } } as const;

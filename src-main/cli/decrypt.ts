@@ -3,11 +3,11 @@ import { basename } from 'node:path';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, fidelityText, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
+import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
 
-export const decryptUsage = `aeimg decrypt FILE.aeimg... [--key-file K | --passphrase-file F] [options]
+export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]
   (without a key option, the key is found in your keychain)
-  -o, --out DIR        write images here (default: beside each .aeimg)
+  -o, --out DIR        write images here, creating the folder if needed (default: beside each .aeimg)
   --format png         output format (png; 16-bit where the original was 16-bit)
   --force              replace existing images
   --jobs N             files in parallel (default: one worker per CPU core)`;
@@ -25,13 +25,15 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
+  const inputs = await expandInputs(positionals, /\.aeimg$/i);
   if (values.format !== 'png') throw new AeimgError(ErrorCode.Usage, `--format ${values.format} is not supported yet; use png.`);
   const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
-  const pool = poolFor(positionals.length, values.jobs);
+  if (values.out) await makeOutputFolder(values.out);
+  const pool = poolFor(inputs.length, values.jobs);
   const failures = await eachFile(
-    positionals,
+    inputs,
     (input) => decryptAeimgFile(input, {
       identities, models, outDir: values.out, force: values.force, decode: pool ? (...a) => pool.decode(...a) : undefined,
     }),
@@ -46,5 +48,5 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   );
   await pool?.close();
   await models.dispose();
-  return summarise(positionals.length, failures, 'Decrypted');
+  return summarise(inputs.length, failures, 'Decrypted');
 }

@@ -5,13 +5,13 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
+import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
 
 /** Quality levels: latent bits (see docs/benchmarks.md for their sizes and fidelity). */
 export const QUALITY_BITS: Record<string, number> = { max: 8, high: 6, medium: 5, low: 4 };
 
-export const encryptUsage = `aeimg encrypt IMAGE... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
-  -o, --out DIR        write .aeimg files here (default: beside each image)
+export const encryptUsage = `aeimg encrypt IMAGE|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
+  -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
   --quality LEVEL      max (8-bit latent, default) | high (6) | medium (5) | low (4): smaller files at lower levels
   --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (instead of --quality)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
@@ -39,6 +39,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
+  const inputs = await expandInputs(positionals, /\.(png|jpe?g|tiff?|webp)$/i);
+  if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, 'the folders given hold no PNG, JPEG, TIFF or WebP image.');
   if (values.quality !== undefined && !(values.quality in QUALITY_BITS)) {
     throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${Object.keys(QUALITY_BITS).join(', ')}.`);
   }
@@ -50,9 +52,10 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   await logBackend();
   const models = new ModelCache();
   const model = await models.byName(values.model);
-  const pool = poolFor(positionals.length, values.jobs);
+  if (values.out) await makeOutputFolder(values.out);
+  const pool = poolFor(inputs.length, values.jobs);
   const failures = await eachFile(
-    positionals,
+    inputs,
     (input) => encryptImageFile(input, {
       model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
@@ -66,5 +69,5 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   );
   await pool?.close();
   await models.dispose();
-  return summarise(positionals.length, failures, 'Encrypted');
+  return summarise(inputs.length, failures, 'Encrypted');
 }

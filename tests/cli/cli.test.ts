@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,23 @@ describe('the aeimg command line', () => {
     const again = await aeimg(['keygen', '-o', 'dept.key'], dir);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/dept\.key already exists/);
+  });
+
+  it('takes folders: every image in them, in natural order; decrypt takes a folder of .aeimg', async () => {
+    const dir = await tempDir();
+    const study = join(dir, 'study');
+    await mkdir(study);
+    await copyFile(MR_SLICE, join(study, 'img10.png'));
+    await copyFile(CT_SLICE, join(study, 'img9.png'));
+    await writeFile(join(study, 'readme.txt'), 'not an image');
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    const ok = await aeimg(['encrypt', 'study', '--key-file', 'k.key', '-o', 'out', '--jobs', '1'], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.indexOf('img9.png')).toBeLessThan(ok.stdout.indexOf('img10.png'));
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['img10.aeimg', 'img9.aeimg']); // -o made the folder
+    const dec = await aeimg(['decrypt', 'out', '--key-file', 'k.key'], dir);
+    expect(dec.code).toBe(0);
+    expect(dec.stdout).toMatch(/Decrypted 2 of 2 files/);
   });
 
   it('says what is wrong with the arguments and exits 2', async () => {

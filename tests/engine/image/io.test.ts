@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
@@ -59,6 +60,14 @@ describe('image input and output', () => {
     const img = phantom(40, 30);
     const back = await decodeImage(await encodeJpeg(img, 95));
     expect([back.width, back.height, back.channels, back.bitDepth]).toEqual([40, 30, 1, 8]);
+  });
+
+  it('reads TIFF', async () => {
+    const img = phantom(30, 20, 1, 8);
+    const tiff = await sharp(img.pixels, { raw: { width: 30, height: 20, channels: 1 } }).toColourspace('b-w').tiff({ compression: 'lzw' }).toBuffer();
+    const back = await decodeImage(tiff);
+    expect([back.channels, back.bitDepth]).toEqual([1, 8]);
+    expect(Array.from(back.pixels)).toEqual(Array.from(img.pixels));
   });
 
   it('reads a real slice as 8-bit grey', async () => {
