@@ -3,7 +3,7 @@
  * Benchmarks are not tests: nothing here asserts a speed. Needs ../shared/data/mri-ct-slices (or --data DIR).
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -23,7 +23,16 @@ import { bdRate, mosaic, rgbMosaic } from './images.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'data', 'mri-ct-slices');
-const { values } = parseArgs({ options: { data: { type: 'string', default: DATA }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: {
+  data: { type: 'string', default: DATA }, quick: { type: 'boolean', default: false },
+  // Re-render docs/benchmarks.md and the plot from docs/benchmarks.json without measuring again.
+  render: { type: 'boolean', default: false },
+} });
+if (values.render) {
+  const saved = JSON.parse(await readFile(join(ROOT, 'docs', 'benchmarks.json'), 'utf8'));
+  await writeDocs(saved);
+  process.exit(0);
+}
 const run = promisify(execFile);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -126,8 +135,6 @@ for (const quality of [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]) {
   }));
   rdJpeg.push({ quality, bpp: mean(pts.map((p) => p.bpp)), ssim: mean(pts.map((p) => p.ssim)), psnr: mean(pts.map((p) => p.psnr)) });
 }
-const bdPsnr = bdRate(rdJpeg.map((p) => ({ rate: p.bpp, q: p.psnr })), rdAe.map((p) => ({ rate: p.bpp, q: p.psnr })));
-const bdSsim = bdRate(rdJpeg.map((p) => ({ rate: p.bpp, q: p.ssim })), rdAe.map((p) => ({ rate: p.bpp, q: p.ssim })));
 
 // 5. Throughput: a 300-slice batch through the worker pool (one worker per core), as `aeimg encrypt --jobs`.
 log('300-slice batch…');
@@ -151,9 +158,6 @@ const failed = [...encResults, ...decResults].filter((r) => r.status === 'reject
 
 // Report.
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const f1 = (x: number) => x.toFixed(1);
-const ms = (x: unknown) => (typeof x === 'number' ? (x < 10 ? x.toFixed(2) : x.toFixed(0)) : '-');
-const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 const result = {
   machine: { cpu, cores: availableParallelism(), node: process.version, backend, date: new Date().toISOString() },
   stages, alternatives: {
@@ -163,74 +167,99 @@ const result = {
   },
   size: { slices: ratios.length, meanAeimgOverPng: mean(ratios) },
   lossless: { slices: lossless.length, aeimg: mean(lossless.map((l) => l.aeimg)), png: mean(lossless.map((l) => l.png)), raw: mean(lossless.map((l) => l.raw)) },
-  rd: { aeimg: rdAe, jpeg: rdJpeg, bdRatePsnr: bdPsnr, bdRateSsim: bdSsim },
+  rd: { aeimg: rdAe, jpeg: rdJpeg },
   batch: { slices: batch.length, workers: availableParallelism(), encryptPerSecond: batch.length / encSeconds, decryptPerSecond: batch.length / decSeconds, failed },
 };
-const stageRows = stages.map((s) => {
-  const m = (s as { medians: Record<string, number> }).medians;
-  return `| ${s.subject} | ${s.backend} | ${ms(m['enc.read'])} | ${ms(m['enc.encoder'])} | ${ms(m['enc.entropy'])} | ${ms(m['enc.encryptWrite'])} | ` +
-    `**${ms(m.encryptTotal)}** | ${ms(m['dec.decrypt'])} | ${ms(m['dec.decoder'])} | ${ms(m['dec.write'])} | **${ms(m.decryptTotal)}** | ` +
-    `${kb(s.pngBytes as number)} → ${kb(s.outputBytes as number)} | ${s.peakRssMB} MB |`;
-});
-const a = result.alternatives;
-const md = `# Benchmarks
-
-Measured by \`npm run bench\` on ${cpu}, ${availableParallelism()} cores, Node ${process.version}, ${result.machine.date.slice(0, 10)}.
-Default inference backend here: \`${backend}\`${backend === 'wasm' ? ' (tfjs-node cannot be installed on this machine: no libtensorflow download)' : ''}.
-Medians of several runs per subject, each subject in its own process. Nothing here is asserted by the tests.
-
-## Time per stage (ms), encrypt then decrypt
-
-| image | backend | read | encoder | quantize + entropy | AES-GCM + write | **encrypt** | read + AES-GCM open | entropy decode + decoder + PNG encode | write | **decrypt** | PNG → .aeimg | peak RSS |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
-${stageRows.join('\n')}
-
-(The sender's fidelity check, on by default in the CLI and the app, adds one decoder pass to encrypt; \`--no-measure\` skips it. It is off here.)
-
-## Against what a user would do instead (${a.slices} val slices, 256², means)
-
-| | bytes | SSIM | encode (ms) | AES-256-GCM (ms) |
-|---|---|---|---|---|
-| raw pixels + AES-GCM | ${kb(65536)} | 1 | 0 | ${ms(a.aesRawMs)} |
-| PNG + AES-GCM | ${kb(a.pngBytes)} | 1 | ${ms(a.pngEncodeMs)} | ${ms(a.aesPngMs)} |
-| JPEG at the quality that matches our SSIM (mean q ${f1(a.jpegQuality)}) + AES-GCM | ${kb(a.jpegBytes)} | ${a.jpegSSIM.toFixed(4)} | ${ms(a.jpegEncodeMs)} | ${ms(a.aesJpegMs)} |
-| **aeimg** (coded latent; the .aeimg adds ~0.4 KB of header and tags) | ${kb(a.oursBytes)} | ${a.oursSSIM.toFixed(4)} | see above | < 0.1 |
-
-AES-GCM is a fraction of a millisecond for any of these: the network is where the time goes, and the size is where
-the user gains.
-
-## Size
-
-- Default quality (8-bit latent), real \`.aeimg\` files over ${result.size.slices} val slices: mean **${(100 * result.size.meanAeimgOverPng).toFixed(1)}%** of the lossless PNG (target ≤ 50%).
-- Lossless (\`--lossless\`, ${result.lossless.slices} slices): ${kb(result.lossless.aeimg)} vs PNG ${kb(result.lossless.png)} vs raw ${kb(result.lossless.raw)} (${(100 * result.lossless.aeimg / result.lossless.png).toFixed(0)}% of PNG).
-
-## Rate–distortion (${a.slices} val slices)
-
-![rate-distortion](benchmarks-rd.svg)
-
-| aeimg latent bits | bits/pixel | SSIM | PSNR (dB) |
-|---|---|---|---|
-${rdAe.map((p) => `| ${p.bits} | ${p.bpp.toFixed(3)} | ${p.ssim.toFixed(4)} | ${p.psnr.toFixed(2)} |`).join('\n')}
-
-| JPEG quality | bits/pixel | SSIM | PSNR (dB) |
-|---|---|---|---|
-${rdJpeg.map((p) => `| ${p.quality} | ${p.bpp.toFixed(3)} | ${p.ssim.toFixed(4)} | ${p.psnr.toFixed(2)} |`).join('\n')}
-
-Bjøntegaard delta rate of aeimg against JPEG (negative = aeimg needs fewer bits for the same quality), over the
-overlapping quality range: **${f1(bdPsnr)}%** at equal PSNR, **${f1(bdSsim)}%** at equal SSIM.
-
-## Batch throughput (${batch.length} slices of 256², ${availableParallelism()} workers, no fidelity check)
-
-- encrypt: **${f1(result.batch.encryptPerSecond)} slices/s** (target ≥ 25)
-- decrypt (to PNG): **${f1(result.batch.decryptPerSecond)} slices/s** (target ≥ 15)
-- failures: ${failed}
-`;
-await writeFile(join(ROOT, 'docs', 'benchmarks.md'), md);
-await writeFile(join(ROOT, 'docs', 'benchmarks.json'), JSON.stringify(result, null, 1));
-await writeFile(join(ROOT, 'docs', 'benchmarks-rd.svg'), rdSvg(rdAe, rdJpeg));
+await writeDocs(result);
 await rm(work, { recursive: true, force: true });
 await models.dispose();
-process.stdout.write(md);
+
+type Rd = { bpp: number; ssim: number; psnr: number };
+
+/** SSIM as decibels, -10·log10(1 − SSIM), which spreads the high end; and the monotone envelope of a curve. */
+function ssimDb(s: number): number {
+  return -10 * Math.log10(Math.max(1e-9, 1 - s));
+}
+function envelope(pts: { rate: number; q: number }[]): { rate: number; q: number }[] {
+  return [...pts].sort((x, y) => x.rate - y.rate).filter((p, i, all) => all.slice(0, i).every((o) => o.q < p.q));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function writeDocs(result: any): Promise<void> {
+  const f1 = (x: number) => x.toFixed(1);
+  const ms = (x: unknown) => (typeof x === 'number' ? (x < 10 ? x.toFixed(2) : x.toFixed(0)) : '-');
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  const curve = (pts: Rd[], q: (p: Rd) => number) => envelope(pts.map((p) => ({ rate: p.bpp, q: q(p) })));
+  const bdPsnr = bdRate(curve(result.rd.jpeg, (p) => p.psnr), curve(result.rd.aeimg, (p) => p.psnr));
+  const bdSsim = bdRate(curve(result.rd.jpeg, (p) => ssimDb(p.ssim)), curve(result.rd.aeimg, (p) => ssimDb(p.ssim)));
+  const { stages, rd: { aeimg: rdAe, jpeg: rdJpeg }, machine: { cpu, cores } } = result;
+    const stageRows = stages.map((s: Record<string, unknown>) => {
+    const m = (s as { medians: Record<string, number> }).medians;
+    return `| ${s.subject} | ${s.backend} | ${ms(m['enc.read'])} | ${ms(m['enc.encoder'])} | ${ms(m['enc.entropy'])} | ${ms(m['enc.encryptWrite'])} | ` +
+      `**${ms(m.encryptTotal)}** | ${ms(m['dec.decrypt'])} | ${ms(m['dec.decoder'])} | ${ms(m['dec.write'])} | **${ms(m.decryptTotal)}** | ` +
+      `${kb(s.pngBytes as number)} → ${kb(s.outputBytes as number)} | ${s.peakRssMB} MB |`;
+  });
+  const a = result.alternatives;
+  const md = `# Benchmarks
+  
+  Measured by \`npm run bench\` on ${cpu}, ${cores} cores, Node ${process.version}, ${result.machine.date.slice(0, 10)}.
+  Default inference backend here: \`${result.machine.backend}\`${result.machine.backend === 'wasm' ? ' (tfjs-node cannot be installed on this machine: no libtensorflow download)' : ''}.
+  Medians of several runs per subject, each subject in its own process. Nothing here is asserted by the tests.
+  
+  ## Time per stage (ms), encrypt then decrypt
+  
+  | image | backend | read | encoder | quantize + entropy | AES-GCM + write | **encrypt** | read + AES-GCM open | entropy decode + decoder + PNG encode | write | **decrypt** | PNG → .aeimg | peak RSS |
+  |---|---|---|---|---|---|---|---|---|---|---|---|---|
+  ${stageRows.join('\n')}
+  
+  (The sender's fidelity check, on by default in the CLI and the app, adds one decoder pass to encrypt; \`--no-measure\` skips it. It is off here.)
+  
+  ## Against what a user would do instead (${a.slices} val slices, 256², means)
+  
+  | | bytes | SSIM | encode (ms) | AES-256-GCM (ms) |
+  |---|---|---|---|---|
+  | raw pixels + AES-GCM | ${kb(65536)} | 1 | 0 | ${ms(a.aesRawMs)} |
+  | PNG + AES-GCM | ${kb(a.pngBytes)} | 1 | ${ms(a.pngEncodeMs)} | ${ms(a.aesPngMs)} |
+  | JPEG at the quality that matches our SSIM (mean q ${f1(a.jpegQuality)}) + AES-GCM | ${kb(a.jpegBytes)} | ${a.jpegSSIM.toFixed(4)} | ${ms(a.jpegEncodeMs)} | ${ms(a.aesJpegMs)} |
+  | **aeimg** (coded latent; the .aeimg adds ~0.4 KB of header and tags) | ${kb(a.oursBytes)} | ${a.oursSSIM.toFixed(4)} | see above | < 0.1 |
+  
+  AES-GCM is a fraction of a millisecond for any of these: the network is where the time goes, and the size is where
+  the user gains.
+  
+  ## Size
+  
+  - Default quality (8-bit latent), real \`.aeimg\` files over ${result.size.slices} val slices: mean **${(100 * result.size.meanAeimgOverPng).toFixed(1)}%** of the lossless PNG (target ≤ 50%).
+  - Lossless (\`--lossless\`, ${result.lossless.slices} slices): ${kb(result.lossless.aeimg)} vs PNG ${kb(result.lossless.png)} vs raw ${kb(result.lossless.raw)} (${(100 * result.lossless.aeimg / result.lossless.png).toFixed(0)}% of PNG).
+  
+  ## Rate–distortion (${a.slices} val slices)
+  
+  ![rate-distortion](benchmarks-rd.svg)
+  
+  | aeimg latent bits | bits/pixel | SSIM | PSNR (dB) |
+  |---|---|---|---|
+  ${rdAe.map((p: Rd & { bits: number }) => `| ${p.bits} | ${p.bpp.toFixed(3)} | ${p.ssim.toFixed(4)} | ${p.psnr.toFixed(2)} |`).join('\n')}
+  
+  | JPEG quality | bits/pixel | SSIM | PSNR (dB) |
+  |---|---|---|---|
+  ${rdJpeg.map((p: Rd & { quality: number }) => `| ${p.quality} | ${p.bpp.toFixed(3)} | ${p.ssim.toFixed(4)} | ${p.psnr.toFixed(2)} |`).join('\n')}
+  
+  Bjøntegaard delta rate of aeimg against JPEG (negative = aeimg needs fewer bits for the same quality), over the
+  overlapping quality range (cubic fits of log-rate over each curve's monotone envelope): **${f1(bdPsnr)}%** at equal
+PSNR, **${f1(bdSsim)}%** at equal SSIM (as dB, −10·log10(1 − SSIM)). JPEG's SSIM is not monotonic in its quality on
+these slices (whether the black background stays exactly 0 changes SSIM a lot), hence the envelope.
+  
+  ## Batch throughput (${result.batch.slices} slices of 256², ${cores} workers, no fidelity check)
+  
+  - encrypt: **${f1(result.batch.encryptPerSecond)} slices/s** (target ≥ 25)
+  - decrypt (to PNG): **${f1(result.batch.decryptPerSecond)} slices/s** (target ≥ 15)
+  - failures: ${result.batch.failed}
+  `;
+  const text = md.replace(/^ {2}/gm, ''); // the template is indented with the code
+  await writeFile(join(ROOT, 'docs', 'benchmarks.md'), text);
+  await writeFile(join(ROOT, 'docs', 'benchmarks.json'), JSON.stringify(result, null, 1));
+  await writeFile(join(ROOT, 'docs', 'benchmarks-rd.svg'), rdSvg(rdAe, rdJpeg));
+  process.stdout.write(text);
+}
 
 function rdSvg(ae: { bpp: number; psnr: number }[], jp: { bpp: number; psnr: number }[]): string {
   const W = 560, H = 360, L = 60, B = 50, T = 30, R = 20;

@@ -73,6 +73,30 @@ describe('encrypt → decrypt round trips', () => {
     expect(r.fidelity.ssim).toBeGreaterThan(0.9);
   });
 
+  it('round-trips a colour image unlike the training data, with its fidelity recorded for the user', async () => {
+    // A photograph-like scene: colour gradients, a saturated "Doppler" blob and thin high-contrast strokes.
+    const w = 160, h = 120;
+    const px = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      const doppler = (x - 100) ** 2 + (y - 50) ** 2 < 400;
+      const stroke = x % 23 === 0 || (y > 90 && y < 93);
+      px[i] = doppler ? 230 : stroke ? 250 : Math.round(40 + 150 * (x / w));
+      px[i + 1] = doppler ? 30 : stroke ? 250 : Math.round(60 + 120 * (y / h));
+      px[i + 2] = doppler ? 40 : stroke ? 250 : Math.round(200 - 120 * (x / w));
+    }
+    const photo: Image = { width: w, height: h, channels: 3, bitDepth: 8, pixels: px };
+    const dir = await tempDir();
+    const input = join(dir, 'photo.png');
+    await writeFile(input, await encodePng(photo));
+    const enc = await encryptImageFile(input, { model, recipients: [key] });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    const shown = dec.images[0]!.record.fidelity!;
+    const actual = compareImages(photo, dec.images[0]!.image);
+    expect(shown.ssim).toBeCloseTo(actual.ssim, 6);
+    expect(actual.ssim).toBeGreaterThan(0.85);
+  });
+
   it('handles odd sizes (63x47)', async () => {
     const r = await roundTrip(crop(slices[1]!, 50, 60, 63, 47));
     expect([r.decoded.width, r.decoded.height]).toEqual([63, 47]);
