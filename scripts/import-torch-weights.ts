@@ -79,7 +79,7 @@ const files = (await readdir(values.val)).filter((f) => f.endsWith('.png')).sort
 let ssim = 0, psnr = 0, mse = 0, bytes = 0;
 for (const f of files) {
   const img = await readImageFile(join(values.val, f));
-  const enc = encodeImage(model, img, f, { bits: 8, measure: true });
+  const enc = await encodeImage(model, img, f, { bits: 8, measure: true });
   ssim += enc.record.fidelity!.ssim;
   psnr += enc.record.fidelity!.psnr;
   mse += enc.record.fidelity!.mse;

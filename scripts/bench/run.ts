@@ -77,7 +77,7 @@ const alt = { ours: [] as number[], oursSsim: [] as number[], png: [] as number[
   tPng: [] as number[], tJpeg: [] as number[], tRawAes: [] as number[], tPngAes: [] as number[], tJpegAes: [] as number[] };
 for (const f of subset) {
   const img = await readImageFile(f);
-  const enc = encodeImage(model, img, 'x', { bits: 8, measure: true });
+  const enc = await encodeImage(model, img, 'x', { bits: 8, measure: true });
   alt.ours.push(enc.blobs[0]!.length);
   alt.oursSsim.push(enc.record.fidelity!.ssim);
   const png = await encodePng(img);
@@ -120,8 +120,8 @@ const rdAe: { bits: number; bpp: number; ssim: number; psnr: number }[] = [];
 for (const bits of [3, 4, 5, 6, 7, 8]) {
   const pts = await Promise.all(subset.map(async (f) => {
     const img = await readImageFile(f);
-    const e = encodeImage(model, img, 'x', { bits });
-    const fid = compareImages(img, decodeImageRecord(model, e.record, e.blobs));
+    const e = await encodeImage(model, img, 'x', { bits });
+    const fid = compareImages(img, await decodeImageRecord(model, e.record, e.blobs));
     return { bpp: (8 * (e.blobs[0]!.length + 420)) / (img.width * img.height), ...fid }; // + header, record and tags
   }));
   rdAe.push({ bits, bpp: mean(pts.map((p) => p.bpp)), ssim: mean(pts.map((p) => p.ssim)), psnr: mean(pts.map((p) => p.psnr)) });

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { basename } from 'node:path';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
+import { LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
 
@@ -32,10 +33,12 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
   const pool = poolFor(inputs.length, values.jobs);
+  // One file: its tiles still use every core (workers start only if the image has several tiles).
+  const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const failures = await eachFile(
     inputs,
     (input) => decryptAeimgFile(input, {
-      identities, models, outDir: values.out, force: values.force, decode: pool ? (...a) => pool.decode(...a) : undefined,
+      identities, models, outDir: values.out, force: values.force, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
     }),
     (r) => {
       for (const img of r.images) {
@@ -47,6 +50,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     pool ? pool.size * 2 : 1,
   );
   await pool?.close();
+  await tiles?.close();
   await models.dispose();
   return summarise(inputs.length, failures, 'Decrypted');
 }

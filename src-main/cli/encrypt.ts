@@ -4,6 +4,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
+import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
 
@@ -54,12 +55,14 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const model = await models.byName(values.model);
   if (values.out) await makeOutputFolder(values.out);
   const pool = poolFor(inputs.length, values.jobs);
+  // One file: its tiles still use every core (workers start only if the image has several tiles).
+  const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const failures = await eachFile(
     inputs,
     (input) => encryptImageFile(input, {
       model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
-      encode: pool ? (task) => pool.encode(values.model, task) : undefined,
+      encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
     }),
     (r) => process.stdout.write(
       `${basename(r.input)} → ${r.output}  ${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
@@ -68,6 +71,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     pool ? pool.size * 2 : 1,
   );
   await pool?.close();
+  await tiles?.close();
   await models.dispose();
   return summarise(inputs.length, failures, 'Encrypted');
 }

@@ -8,7 +8,7 @@ import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
 import { compareImages, type Fidelity } from '../metrics/fidelity.js';
-import type { Autoencoder } from '../model/autoencoder.js';
+import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps, predictMed } from './entropy.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
 import type { ImageRecord } from './record.js';
@@ -22,6 +22,8 @@ export interface EncodeOptions {
   /** Also decode, as the receiver will, and measure fidelity (costs one decoder pass). */
   measure?: boolean;
   metadata?: Record<string, unknown>;
+  /** Run the network's tiles on workers (big images on several cores). */
+  tiles?: TileExecutor;
 }
 
 export interface EncodedImage {
@@ -63,7 +65,7 @@ function alphaBytes(image: Image): Buffer {
 
 const now = () => performance.now();
 
-export function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): EncodedImage {
+export async function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): Promise<EncodedImage> {
   const bits = opts.bits ?? DEFAULT_BITS;
   const timings: Record<string, number> = {};
   const nColour = colourChannels(image);
@@ -72,7 +74,7 @@ export function encodeImage(model: Autoencoder, image: Image, name: string, opts
   const planes = Array.from({ length: nColour }, (_, c) => planeRange(image, c));
   let t = now();
   const inputs = planes.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw));
-  const latents = model.encode(inputs, ph, pw);
+  const latents = await model.encode(inputs, ph, pw, { tiles: opts.tiles });
   timings.encoder = now() - t;
   t = now();
   const q = quantizeLatents(latents, model.latentChannels, bits);
@@ -95,7 +97,7 @@ export function encodeImage(model: Autoencoder, image: Image, name: string, opts
   let decoded: Image | undefined;
   if (opts.measure || opts.lossless) {
     t = now();
-    decoded = decodeApproximation(model, record, blobs);
+    decoded = await decodeApproximation(model, record, blobs, opts.tiles);
     timings.decoder = now() - t;
   }
   if (opts.measure) {
@@ -175,12 +177,12 @@ function applyResidual(record: ImageRecord, decoded: Image, blob: Buffer): Image
  * Rebuilds the image a record describes (bit-exact when it carries a residual).
  * The record must have been validated (validateImageRecord).
  */
-export function decodeImageRecord(model: Autoencoder, record: ImageRecord, blobs: Buffer[]): Image {
-  const approx = decodeApproximation(model, record, blobs);
+export async function decodeImageRecord(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
+  const approx = await decodeApproximation(model, record, blobs, tiles);
   return record.lossless && blobs[2]?.length ? applyResidual(record, approx, blobs[2]) : approx;
 }
 
-function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[]): Image {
+async function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
   const { latent, width, height, bitDepth } = record;
   if (latent.channels !== model.latentChannels) {
     throw new AeimgError(ErrorCode.Malformed, 'its latent does not fit the model it names.');
@@ -190,7 +192,7 @@ function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buf
     count: nColour * latent.channels, height: latent.height, width: latent.width, bits: latent.bits, predict: true,
   });
   const latents = dequantizeLatents({ bits: latent.bits, ranges: latent.ranges, maps }, nColour, latent.channels);
-  const outputs = model.decode(latents, latent.height, latent.width);
+  const outputs = await model.decode(latents, latent.height, latent.width, { tiles });
   const pw = latent.width * 2;
   const top = maxValue(bitDepth);
   const planes = outputs.map((out, c) => {

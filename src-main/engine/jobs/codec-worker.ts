@@ -3,10 +3,11 @@ import { parentPort } from 'node:worker_threads';
 import { decodeImageRecord } from '../codec/image-codec.js';
 import type { ImageRecord } from '../codec/record.js';
 import { encodePng } from '../image/io.js';
-import { ModelCache } from '../model/autoencoder.js';
+import { ModelCache, type ModelPart } from '../model/autoencoder.js';
 import { encodeImageFile, type EncodeTask } from './encrypt.js';
 
 export type CodecRequest =
+  | { id: number; op: 'infer'; modelId: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
   | { id: number; op: 'encode'; model: string; task: EncodeTask }
   | { id: number; op: 'decode'; modelId: string; record: ImageRecord; blobs: Buffer[]; png: boolean };
 
@@ -14,13 +15,16 @@ const models = new ModelCache();
 
 parentPort!.on('message', async (req: CodecRequest) => {
   try {
-    if (req.op === 'encode') {
+    if (req.op === 'infer') {
+      const out = (await models.byId(req.modelId)).inferTile(req.part, req.crop, req.shape);
+      parentPort!.postMessage({ id: req.id, ok: out }, [out.buffer as ArrayBuffer]);
+    } else if (req.op === 'encode') {
       const model = await models.byName(req.model);
       const out = await encodeImageFile(model, req.task);
       parentPort!.postMessage({ id: req.id, ok: { ...out, blobs: out.blobs.map((b) => new Uint8Array(b)) } });
     } else {
       const model = await models.byId(req.modelId);
-      const image = decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));
+      const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));
       const png = req.png ? new Uint8Array(await encodePng(image)) : undefined;
       parentPort!.postMessage({ id: req.id, ok: { image, png } });
     }

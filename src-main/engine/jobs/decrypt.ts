@@ -10,7 +10,7 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
-import type { ModelCache } from '../model/autoencoder.js';
+import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
 import { checkOutput, outputPathFor } from './files.js';
 
 /** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */
@@ -20,6 +20,8 @@ export interface DecryptFileOptions {
   identities: IdentitySource;
   models: ModelCache;
   decode?: DecodeFn;
+  /** When decoding in-process, where the network's tiles run (big images on every core). */
+  tiles?: TileExecutor;
   outDir?: string;
   force?: boolean;
   maxPixels?: number;
@@ -56,7 +58,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
     if (!first) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
     const modelId = reader.header.model;
     const decode: DecodeFn = opts.decode ?? (async (id, record, blobs, png) => {
-      const image = decodeImageRecord(await opts.models.byId(id), record, blobs);
+      const image = await decodeImageRecord(await opts.models.byId(id), record, blobs, opts.tiles);
       return { image, png: png ? await encodePng(image) : undefined };
     });
     const images: DecryptedImage[] = [];

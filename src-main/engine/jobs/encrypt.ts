@@ -12,7 +12,7 @@ import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, readImageFile } from '../image/io.js';
 import type { Fidelity } from '../metrics/fidelity.js';
 import type { Recipient } from '../keys/recipients.js';
-import type { Autoencoder } from '../model/autoencoder.js';
+import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, checkOutput, outputPathFor } from './files.js';
 import { APP_ID } from './version.js';
 
@@ -34,11 +34,11 @@ export interface EncodedFile {
 }
 
 /** Encodes one file with a model (key-free: runs in a worker or in-process). */
-export async function encodeImageFile(model: Autoencoder, task: EncodeTask): Promise<EncodedFile> {
+export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor): Promise<EncodedFile> {
   const t = performance.now();
   const image = await readImageFile(task.input, task.maxPixels);
   const read = performance.now() - t;
-  const encoded = encodeImage(model, image, basename(task.input), { bits: task.bits, measure: task.measure, lossless: task.lossless });
+  const encoded = await encodeImage(model, image, basename(task.input), { bits: task.bits, measure: task.measure, lossless: task.lossless, tiles });
   return { record: encoded.record, blobs: encoded.blobs, rawBytes: image.pixels.byteLength, timings: { read, ...encoded.timings }, decoded: encoded.decoded };
 }
 
@@ -57,6 +57,8 @@ export interface EncryptFileOptions {
   chunkSize?: number;
   /** Where the key-free encoding runs (a worker pool); in-process by default. */
   encode?: (task: EncodeTask) => Promise<EncodedFile>;
+  /** When encoding in-process, where the network's tiles run (big images on every core). */
+  tiles?: TileExecutor;
 }
 
 export interface EncryptResult {
@@ -83,7 +85,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       input, bits: opts.bits ?? DEFAULT_BITS, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
       lossless: opts.lossless ?? false,
     };
-    const encoded = await (opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task));
+    const encoded = await (opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles));
     const t = performance.now();
     const writer = await AeimgWriter.create(output, {
       recipients: opts.recipients, model: opts.model.id, force: opts.force, chunkSize: opts.chunkSize,

@@ -8,13 +8,14 @@ import { Worker } from 'node:worker_threads';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgError, type ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
+import type { ModelPart, TileExecutor } from '../model/autoencoder.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
 import type { CodecRequest } from './codec-worker.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
-export class CodecPool {
+export class CodecPool implements TileExecutor {
   private next = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly load: number[];
@@ -56,6 +57,11 @@ export class CodecPool {
     });
   }
 
+  /** One network tile on a worker (big images use every core). */
+  infer(modelId: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
+    return this.run<Float32Array>({ op: 'infer', modelId, part, crop, shape });
+  }
+
   async encode(model: string, task: EncodeTask): Promise<EncodedFile> {
     const r = await this.run<EncodedFile & { blobs: Uint8Array[] }>({ op: 'encode', model, task });
     return { ...r, blobs: r.blobs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)) };
@@ -68,6 +74,19 @@ export class CodecPool {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** A pool started on first use: a single small image never pays for the workers. */
+export class LazyPool implements TileExecutor {
+  private pool: CodecPool | null = null;
+  constructor(readonly size = availableParallelism()) {}
+  infer(modelId: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
+    this.pool ??= CodecPool.create(this.size);
+    return this.pool.infer(modelId, part, crop, shape);
+  }
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 }
 

@@ -11,6 +11,20 @@ import type { tfl } from './tf.js';
 import { initBackend, tf } from './tf.js';
 
 export const DEFAULT_MODEL = 'mrct-grey';
+
+export type ModelPart = 'encoder' | 'decoder';
+
+/** Somewhere else to run tiles: a worker pool holding the same model. */
+export interface TileExecutor {
+  readonly size: number;
+  infer(modelId: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array>;
+}
+
+export interface InferOptions {
+  /** Tile edge in input pixels (default 512 for the encoder, 256 latent pixels for the decoder). */
+  tile?: number;
+  tiles?: TileExecutor;
+}
 const ENCODER_TILE = 512;
 const DECODER_TILE = 256;
 
@@ -56,22 +70,41 @@ export class Autoencoder {
     return haloFor(ARCHITECTURES[this.manifest.architecture]!);
   }
 
+  /** Runs one part of the network on one crop, here. */
+  inferTile(part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Float32Array {
+    const model = part === 'encoder' ? this.encoder : this.decoder;
+    const result = tf.tidy(() => model.predict(tf.tensor4d(crop, shape)) as tf.Tensor4D);
+    const data = result.dataSync() as Float32Array;
+    result.dispose();
+    return data;
+  }
+
+  /** Remote tiles only pay off when there are several of them. */
+  private infer(part: ModelPart, o: InferOptions, tiles: number) {
+    const remote = tiles > 1 ? o.tiles : undefined;
+    return remote
+      ? { infer: (crop: Float32Array, shape: [number, number, number, number]) => remote.infer(this.id, part, crop, shape), concurrency: remote.size * 2 }
+      : { infer: (crop: Float32Array, shape: [number, number, number, number]) => this.inferTile(part, crop, shape), concurrency: 1 };
+  }
+
   /**
    * Planes [height·width] in [0, 1] (height and width even) → latents [(height/2)·(width/2)·latentChannels].
-   * Each plane is one grey image; RGB goes through plane by plane.
+   * Each plane is one grey image; RGB goes through plane by plane. Tiles run here, or on `o.tiles` (workers).
    */
-  encode(planes: Float32Array[], height: number, width: number, tile = ENCODER_TILE): Float32Array[] {
+  encode(planes: Float32Array[], height: number, width: number, o: InferOptions = {}): Promise<Float32Array[]> {
+    const tile = o.tile ?? ENCODER_TILE;
     return runTiled({
-      model: this.encoder, input: planes, height, width, inChannels: 1, outChannels: this.latentChannels,
-      scale: 1 / this.manifest.downsampling, tile, halo: this.halo.encoder,
+      ...this.infer('encoder', o, Math.ceil(height / tile) * Math.ceil(width / tile)), input: planes, height, width,
+      inChannels: 1, outChannels: this.latentChannels, scale: 1 / this.manifest.downsampling, tile, halo: this.halo.encoder,
     });
   }
 
   /** Latents [h·w·latentChannels] → planes [(2h)·(2w)], not clipped. */
-  decode(latents: Float32Array[], height: number, width: number, tile = DECODER_TILE): Float32Array[] {
+  decode(latents: Float32Array[], height: number, width: number, o: InferOptions = {}): Promise<Float32Array[]> {
+    const tile = o.tile ?? DECODER_TILE;
     return runTiled({
-      model: this.decoder, input: latents, height, width, inChannels: this.latentChannels, outChannels: 1,
-      scale: this.manifest.downsampling, tile, halo: this.halo.decoder,
+      ...this.infer('decoder', o, Math.ceil(height / tile) * Math.ceil(width / tile)), input: latents, height, width,
+      inChannels: this.latentChannels, outChannels: 1, scale: this.manifest.downsampling, tile, halo: this.halo.decoder,
     });
   }
 

@@ -3,10 +3,13 @@
  * Each tile carries `halo` pixels of real context on every side (at least the receptive radius), and only its
  * centre is kept: the result equals whole-image inference up to float rounding.
  */
-import { tf, type tfl } from './tf.js';
+/** Runs the network on one crop [batch, height, width, channels]; local, or in a worker. */
+export type TileInfer = (crop: Float32Array, shape: [number, number, number, number]) => Float32Array | Promise<Float32Array>;
 
 export interface TiledRun {
-  model: tfl.LayersModel;
+  infer: TileInfer;
+  /** Tiles in flight at once (more than 1 only helps when `infer` runs elsewhere, e.g. on a worker pool). */
+  concurrency?: number;
   /** Input, [batch][height·width·inChannels] flattened HWC per batch item. */
   input: Float32Array[];
   height: number;
@@ -20,13 +23,17 @@ export interface TiledRun {
   halo: number;
 }
 
-export function runTiled(r: TiledRun): Float32Array[] {
-  const { model, input, height: H, width: W, inChannels: ci, outChannels: co, scale, tile, halo } = r;
+export async function runTiled(r: TiledRun): Promise<Float32Array[]> {
+  const { input, height: H, width: W, inChannels: ci, outChannels: co, scale, tile, halo } = r;
   const oh = Math.round(H * scale);
   const ow = Math.round(W * scale);
   const out = input.map(() => new Float32Array(oh * ow * co));
-  for (let y0 = 0; y0 < H; y0 += tile) {
-    for (let x0 = 0; x0 < W; x0 += tile) {
+  const origins: [number, number][] = [];
+  for (let y0 = 0; y0 < H; y0 += tile) for (let x0 = 0; x0 < W; x0 += tile) origins.push([y0, x0]);
+  let next = 0;
+  const lane = async () => {
+    while (next < origins.length) {
+      const [y0, x0] = origins[next++]!;
       const y1 = Math.min(H, y0 + tile);
       const x1 = Math.min(W, x0 + tile);
       const cy0 = Math.max(0, y0 - halo);
@@ -42,9 +49,7 @@ export function runTiled(r: TiledRun): Float32Array[] {
           crop.set(plane.subarray(src, src + cw * ci), (b * ch + y) * cw * ci);
         }
       });
-      const result = tf.tidy(() => model.predict(tf.tensor4d(crop, [input.length, ch, cw, ci])) as tf.Tensor4D);
-      const data = result.dataSync() as Float32Array;
-      result.dispose();
+      const data = await r.infer(crop, [input.length, ch, cw, ci]);
       const rh = Math.round(ch * scale);
       const rw = Math.round(cw * scale);
       // Copy the centre [y0, y1) x [x0, x1) of this tile, in output coordinates.
@@ -59,6 +64,7 @@ export function runTiled(r: TiledRun): Float32Array[] {
         }
       });
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(r.concurrency ?? 1, origins.length)) }, lane));
   return out;
 }

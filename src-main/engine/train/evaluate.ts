@@ -81,10 +81,10 @@ export async function evaluateImage(model: Autoencoder, file: string, root: stri
   let t = performance.now();
   const image = await readImageFile(file);
   const timings: Record<string, number> = { read: performance.now() - t };
-  const enc = encodeImage(model, image, rel, { bits: opts.bits });
+  const enc = await encodeImage(model, image, rel, { bits: opts.bits });
   Object.assign(timings, enc.timings);
   t = performance.now();
-  const decoded = decodeImageRecord(model, enc.record, enc.blobs);
+  const decoded = await decodeImageRecord(model, enc.record, enc.blobs);
   timings.decode = performance.now() - t;
   const latentBytes = Buffer.concat(enc.blobs);
   const raw = Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
@@ -105,8 +105,8 @@ export async function evaluateImage(model: Autoencoder, file: string, root: stri
   };
   for (const [k, kind] of opts.noises.entries()) {
     const noisy = noisyCopy(image, kind, (opts.seed ?? 1) * 1_000_003 + index * 17 + k);
-    const coded = encodeImage(model, noisy, rel, { bits: opts.bits });
-    const den = decodeImageRecord(model, coded.record, coded.blobs);
+    const coded = await encodeImage(model, noisy, rel, { bits: opts.bits });
+    const den = await decodeImageRecord(model, coded.record, coded.blobs);
     result.noise[kind] = { noisy: compareImages(image, noisy), decoded: compareImages(image, den), median: compareImages(image, medianCopy(noisy)) };
   }
   return result;

@@ -127,7 +127,7 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
   const files = (await listImages(val)).slice(0, o.valLimit);
   let ssim = 0, psnr = 0;
   for (const f of files) {
-    const fid = encodeImage(model, await readImageFile(f), f, { bits: 8, measure: true }).record.fidelity!;
+    const fid = (await encodeImage(model, await readImageFile(f), f, { bits: 8, measure: true })).record.fidelity!;
     ssim += fid.ssim;
     psnr += fid.psnr;
   }

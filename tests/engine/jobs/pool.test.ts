@@ -18,9 +18,17 @@ describe('the codec worker pool', () => {
         expect(remote.record).toEqual(local.record);
         expect(Buffer.concat(remote.blobs).equals(Buffer.concat(local.blobs))).toBe(true);
         const dec = await pool.decode(model.id, remote.record, remote.blobs, true);
-        expect(Array.from(dec.image.pixels)).toEqual(Array.from(decodeImageRecord(model, local.record, local.blobs).pixels));
+        expect(Array.from(dec.image.pixels)).toEqual(Array.from((await decodeImageRecord(model, local.record, local.blobs)).pixels));
         expect(dec.png!.subarray(1, 4).toString()).toBe('PNG');
       }
+      // A big image's tiles on the workers give exactly what the calling thread gives.
+      const big = Float32Array.from({ length: 1024 * 768 }, (_, i) => 0.5 + 0.4 * Math.sin(i / 97) * Math.cos(i / 5003));
+      const [here] = await model.encode([big], 768, 1024);
+      const [there] = await model.encode([big], 768, 1024, { tiles: pool });
+      expect(there!.every((v, i) => v === here![i])).toBe(true);
+      const [outHere] = await model.decode([here!], 384, 512);
+      const [outThere] = await model.decode([here!], 384, 512, { tiles: pool });
+      expect(outThere!.every((v, i) => v === outHere![i])).toBe(true);
       const bad = await pool.encode('mrct-grey', { ...tasks[0]!, input: '/nonexistent/x.png' }).catch((e) => e);
       expect(bad.message).toMatch(/x\.png: file not found/);
     } finally {

@@ -32,30 +32,30 @@ describe('the autoencoder model', () => {
   it('maps any even size to a half-size latent and back (fully convolutional)', async () => {
     const model = await defaultModel();
     for (const [h, w] of [[2, 2], [48, 64], [130, 34]] as const) {
-      const [lat] = model.encode([texture(h, w)], h, w);
+      const [lat] = await model.encode([texture(h, w)], h, w);
       expect(lat!.length).toBe((h / 2) * (w / 2) * model.latentChannels);
       expect(lat!.every((v) => v > 0 && v < 1)).toBe(true); // sigmoid latent
-      const [out] = model.decode([lat!], h / 2, w / 2);
+      const [out] = await model.decode([lat!], h / 2, w / 2);
       expect(out!.length).toBe(h * w);
     }
   });
 
   it('leaves no tensor behind after inference', async () => {
     const model = await defaultModel();
-    model.decode(model.encode([texture(64, 64)], 64, 64), 32, 32); // warm-up
+    await model.decode(await model.encode([texture(64, 64)], 64, 64), 32, 32); // warm-up
     const before = tf.memory().numTensors;
-    model.decode(model.encode([texture(96, 80)], 96, 80), 48, 40);
+    await model.decode(await model.encode([texture(96, 80)], 96, 80), 48, 40);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('gives the same result tiled as whole on a 1024x1024 image (max abs diff <= 1e-4)', async () => {
     const model = await defaultModel();
     const img = texture(1024, 1024);
-    const [whole] = model.encode([img], 1024, 1024, 1024);
-    const [tiled] = model.encode([img], 1024, 1024, 192);
+    const [whole] = await model.encode([img], 1024, 1024, { tile: 1024 });
+    const [tiled] = await model.encode([img], 1024, 1024, { tile: 192 });
     expect(maxAbsDiff(whole!, tiled!)).toBeLessThanOrEqual(1e-4);
-    const [wholeOut] = model.decode([whole!], 512, 512, 512);
-    const [tiledOut] = model.decode([whole!], 512, 512, 100);
+    const [wholeOut] = await model.decode([whole!], 512, 512, { tile: 512 });
+    const [tiledOut] = await model.decode([whole!], 512, 512, { tile: 100 });
     expect(maxAbsDiff(wholeOut!, tiledOut!)).toBeLessThanOrEqual(1e-4);
   });
 
@@ -82,9 +82,9 @@ describe('the autoencoder model', () => {
     const ref = JSON.parse(readFileSync(join(FIXTURES, 'torch-reference.json'), 'utf8'));
     const model = await defaultModel();
     expect(ref.arch).toBe(model.manifest.architecture);
-    const [lat] = model.encode([Float32Array.from(ref.input)], ref.height, ref.width);
+    const [lat] = await model.encode([Float32Array.from(ref.input)], ref.height, ref.width);
     expect(maxAbsDiff(lat!, ref.latent)).toBeLessThanOrEqual(1e-4);
-    const [out] = model.decode([Float32Array.from(ref.latent)], ref.height / 2, ref.width / 2);
+    const [out] = await model.decode([Float32Array.from(ref.latent)], ref.height / 2, ref.width / 2);
     expect(maxAbsDiff(out!, ref.output)).toBeLessThanOrEqual(1e-4);
   });
 });

@@ -25,8 +25,8 @@ describe('aeimg eval', () => {
     const files = [join(data, 'ct', 'b.png'), join(data, 'mr', 'a.png')]; // eval sorts paths
     for (const [i, f] of files.entries()) {
       const img = await readImageFile(f);
-      const enc = encodeImage(model, img, 'x', { bits: 8 });
-      const clean = compareImages(img, decodeImageRecord(model, enc.record, enc.blobs));
+      const enc = await encodeImage(model, img, 'x', { bits: 8 });
+      const clean = compareImages(img, await decodeImageRecord(model, enc.record, enc.blobs));
       expect(report.perImage[i]!.clean.ssim).toBeCloseTo(clean.ssim, 10);
       expect(report.perImage[i]!.clean.psnr).toBeCloseTo(clean.psnr, 8);
       // Noise k of image i uses seed S·1000003 + 17i + k, one plane.
