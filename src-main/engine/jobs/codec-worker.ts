@@ -7,7 +7,7 @@ import { ModelCache, type ModelPart } from '../model/autoencoder.js';
 import { encodeImageFile, type EncodeTask } from './encrypt.js';
 
 export type CodecRequest =
-  | { id: number; op: 'infer'; modelId: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
+  | { id: number; op: 'infer'; model: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
   | { id: number; op: 'encode'; model: string; task: EncodeTask }
   | { id: number; op: 'decode'; modelId: string; record: ImageRecord; blobs: Buffer[]; png: boolean };
 
@@ -16,7 +16,7 @@ const models = new ModelCache();
 parentPort!.on('message', async (req: CodecRequest) => {
   try {
     if (req.op === 'infer') {
-      const out = (await models.byId(req.modelId)).inferTile(req.part, req.crop, req.shape);
+      const out = (await models.byName(req.model)).inferTile(req.part, req.crop, req.shape);
       parentPort!.postMessage({ id: req.id, ok: out }, [out.buffer as ArrayBuffer]);
     } else if (req.op === 'encode') {
       const model = await models.byName(req.model);

@@ -58,8 +58,8 @@ export class CodecPool implements TileExecutor {
   }
 
   /** One network tile on a worker (big images use every core). */
-  infer(modelId: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
-    return this.run<Float32Array>({ op: 'infer', modelId, part, crop, shape });
+  infer(model: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
+    return this.run<Float32Array>({ op: 'infer', model, part, crop, shape });
   }
 
   async encode(model: string, task: EncodeTask): Promise<EncodedFile> {
@@ -81,9 +81,9 @@ export class CodecPool implements TileExecutor {
 export class LazyPool implements TileExecutor {
   private pool: CodecPool | null = null;
   constructor(readonly size = availableParallelism()) {}
-  infer(modelId: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
+  infer(model: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
     this.pool ??= CodecPool.create(this.size);
-    return this.pool.infer(modelId, part, crop, shape);
+    return this.pool.infer(model, part, crop, shape);
   }
   async close(): Promise<void> {
     await this.pool?.close();

@@ -17,7 +17,8 @@ export type ModelPart = 'encoder' | 'decoder';
 /** Somewhere else to run tiles: a worker pool holding the same model. */
 export interface TileExecutor {
   readonly size: number;
-  infer(modelId: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array>;
+  /** `model` is the model's folder, so workers load exactly this model, wherever it is installed. */
+  infer(model: string, part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Promise<Float32Array>;
 }
 
 export interface InferOptions {
@@ -83,7 +84,7 @@ export class Autoencoder {
   private infer(part: ModelPart, o: InferOptions, tiles: number) {
     const remote = tiles > 1 ? o.tiles : undefined;
     return remote
-      ? { infer: (crop: Float32Array, shape: [number, number, number, number]) => remote.infer(this.id, part, crop, shape), concurrency: remote.size * 2 }
+      ? { infer: (crop: Float32Array, shape: [number, number, number, number]) => remote.infer(this.dir, part, crop, shape), concurrency: remote.size * 2 }
       : { infer: (crop: Float32Array, shape: [number, number, number, number]) => this.inferTile(part, crop, shape), concurrency: 1 };
   }
 
