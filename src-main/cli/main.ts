@@ -26,7 +26,8 @@ aeimg keygen [-o FILE]        make a new shared 256-bit key file (default aeimg.
 aeimg demo [--sample PNG] [-o DIR]
                               run the whole path on a bundled slice and print sizes, fidelity and timings
 
-Environment: AEIMG_BACKEND=wasm|cpu|tensorflow forces an inference backend; AEIMG_PASSPHRASE supplies a passphrase.
+Environment: AEIMG_BACKEND=wasm|cpu|tensorflow forces an inference backend; AEIMG_PASSPHRASE supplies a passphrase;
+AEIMG_MODELS_DIR points at another models folder; AEIMG_CONFIG_DIR at another key catalog folder.
 Exit status: 0 all files succeeded, 1 some failed, 2 usage error.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
