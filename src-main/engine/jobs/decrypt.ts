@@ -56,6 +56,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       return [];
     });
     if (!first) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
+    timings.decrypt = performance.now() - t; // header, key unwrap (scrypt for passphrases), first chunk
     const modelId = reader.header.model;
     const decode: DecodeFn = opts.decode ?? (async (id, record, blobs, png) => {
       const image = await decodeImageRecord(await opts.models.byId(id), record, blobs, opts.tiles);
