@@ -9,7 +9,8 @@ import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, key
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]
   (without a key option, the key is found in your keychain)
   -o, --out DIR        write images here, creating the folder if needed (default: beside each .aeimg)
-  --format png         output format (png; 16-bit where the original was 16-bit)
+  --format png|dcm     PNG (16-bit where the original was 16-bit; default) or DICOM (the original's class and
+                       kept metadata for single-frame CT/MR/CR/DX/MG, Secondary Capture otherwise)
   --force              replace existing images
   --jobs N             files in parallel (default: one worker per CPU core)`;
 
@@ -27,7 +28,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
   const inputs = await expandInputs(positionals, /\.aeimg$/i);
-  if (values.format !== 'png') throw new AeimgError(ErrorCode.Usage, `--format ${values.format} is not supported yet; use png.`);
+  if (values.format !== 'png' && values.format !== 'dcm') throw new AeimgError(ErrorCode.Usage, `--format must be png or dcm, not ${values.format}.`);
+  const format = values.format;
   const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
@@ -38,7 +40,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const failures = await eachFile(
     inputs,
     (input) => decryptAeimgFile(input, {
-      identities, models, outDir: values.out, force: values.force, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
+      identities, models, outDir: values.out, force: values.force, format, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
     }),
     (r) => {
       for (const img of r.images) {

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { basename } from 'node:path';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
+import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
@@ -11,16 +13,21 @@ import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb,
 /** Quality levels: latent bits (see docs/benchmarks.md for their sizes and fidelity). */
 export const QUALITY_BITS: Record<string, number> = { max: 8, high: 6, medium: 5, low: 4 };
 
-export const encryptUsage = `aeimg encrypt IMAGE|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
+export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
   --quality LEVEL      max (8-bit latent, default) | high (6) | medium (5) | low (4): smaller files at lower levels
   --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (instead of --quality)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
   --lossless           also carry the residual: the receiver gets bit-exact pixels (bigger file)
+  --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
+                       retain-device,retain-institution; or none (full header, still only inside the encryption)
   --no-measure         skip the fidelity check (one decoder pass less)
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
   --jobs N             files in parallel, one worker per job (default: one per CPU core)
   --force              replace existing .aeimg files`;
+
+/** Files the encrypt command takes from folders. */
+export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
 export async function encryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,13 +42,21 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       model: { type: 'string', default: DEFAULT_MODEL },
       'no-measure': { type: 'boolean', default: false },
       lossless: { type: 'boolean', default: false },
+      deidentify: { type: 'string', default: 'basic' },
       'max-pixels': { type: 'string' },
       force: { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
-  const inputs = await expandInputs(positionals, /\.(png|jpe?g|tiff?|webp)$/i);
-  if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, 'the folders given hold no PNG, JPEG, TIFF or WebP image.');
+  const inputs = await expandInputs(positionals, IMAGE_INPUT);
+  if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, 'the folders given hold no PNG, JPEG, TIFF, WebP or DICOM image.');
+  let deidentify;
+  try {
+    deidentify = parseDeidentify(values.deidentify);
+  } catch (err) {
+    throw new AeimgError(ErrorCode.Usage, (err as Error).message);
+  }
+  const uidSalt = randomBytes(32).toString('hex'); // one per run: a study keeps consistent replacement UIDs
   if (values.quality !== undefined && !(values.quality in QUALITY_BITS)) {
     throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${Object.keys(QUALITY_BITS).join(', ')}.`);
   }
@@ -61,13 +76,17 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     inputs,
     (input) => encryptImageFile(input, {
       model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
+      deidentify, uidSalt,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
       encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
     }),
-    (r) => process.stdout.write(
-      `${basename(r.input)} → ${r.output}  ${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
-      `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}, ` +
-      `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`),
+    (r) => {
+      process.stdout.write(
+        `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
+        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}, ` +
+        `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
+      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+    },
     pool ? pool.size * 2 : 1,
   );
   await pool?.close();

@@ -21,7 +21,7 @@ parentPort!.on('message', async (req: CodecRequest) => {
     } else if (req.op === 'encode') {
       const model = await models.byName(req.model);
       const out = await encodeImageFile(model, req.task);
-      parentPort!.postMessage({ id: req.id, ok: { ...out, blobs: out.blobs.map((b) => new Uint8Array(b)) } });
+      parentPort!.postMessage({ id: req.id, ok: { ...out, images: out.images.map((e) => ({ ...e, blobs: e.blobs.map((b) => new Uint8Array(b)) })) } });
     } else {
       const model = await models.byId(req.modelId);
       const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));

@@ -12,6 +12,10 @@ import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
 import { checkOutput, outputPathFor } from './files.js';
+import { dicomMetaOf } from '../dicom/import.js';
+import { writeDicom } from '../dicom/write.js';
+
+export type OutputFormat = 'png' | 'dcm';
 
 /** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */
 export type DecodeFn = (modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean) => Promise<{ image: Image; png?: Buffer }>;
@@ -27,6 +31,8 @@ export interface DecryptFileOptions {
   maxPixels?: number;
   /** Write files (default) or only return the images (viewer). */
   write?: boolean;
+  /** PNG (8- or 16-bit as the original) or DICOM (default png). */
+  format?: OutputFormat;
 }
 
 export interface DecryptedImage {
@@ -45,6 +51,7 @@ export interface DecryptResult {
 export async function decryptAeimgFile(input: string, opts: DecryptFileOptions): Promise<DecryptResult> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const write = opts.write ?? true;
+  const format = opts.format ?? 'png';
   const pending: AtomicFile[] = [];
   const timings: Record<string, number> = { decrypt: 0, decoder: 0, write: 0 };
   let reader: AeimgReader | undefined;
@@ -73,16 +80,16 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       timings.decrypt! += performance.now() - t;
       if (!entry) break;
       t = performance.now();
-      const { image, png } = await decode(modelId, record!, entry.blobs, write);
+      const { image, png } = await decode(modelId, record!, entry.blobs, write && format === 'png');
       timings.decoder! += performance.now() - t;
       const item: DecryptedImage = { record: record!, image };
       if (write) {
         t = performance.now();
-        item.output = outputPathFor(input, '.png', opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
+        item.output = outputPathFor(input, `.${format}`, opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);
-        await file.write(png!);
+        await file.write(format === 'png' ? png! : writeDicom(image, dicomMetaOf(record!), { exact: record!.lossless !== undefined, instanceNumber: images.length + 1 }));
         timings.write! += performance.now() - t;
       }
       images.push(item);

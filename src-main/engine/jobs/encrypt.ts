@@ -5,6 +5,8 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { encodeImage, DEFAULT_BITS } from '../codec/image-codec.js';
+import { isDicomPath, readDicomFile, type DicomImage } from '../dicom/import.js';
+import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { inFile } from '../errors.js';
@@ -23,23 +25,58 @@ export interface EncodeTask {
   measure: boolean;
   maxPixels: number;
   lossless: boolean;
+  /** DICOM inputs: the Annex E options, or null to carry the full plain header (still inside the encryption). */
+  deidentify?: DeidentifyOptions | null;
+  /** Hex salt shared by a job's files, so replacement UIDs stay consistent across a study. */
+  uidSalt?: string;
+}
+
+/** One image of a file (a DICOM file may hold many frames). */
+export interface EncodedEntry {
+  record: ImageRecord;
+  blobs: Buffer[];
+  decoded?: Image;
 }
 
 export interface EncodedFile {
-  record: ImageRecord;
-  blobs: Buffer[];
+  images: EncodedEntry[];
   rawBytes: number;
   timings: Record<string, number>;
-  decoded?: Image;
+  warnings: string[];
+}
+
+async function readInput(task: EncodeTask): Promise<{ image: Image; name: string; metadata?: Record<string, unknown> }[]> {
+  if (!isDicomPath(task.input)) return [{ image: await readImageFile(task.input, task.maxPixels), name: basename(task.input) }];
+  const frames: DicomImage[] = await readDicomFile(task.input, {
+    maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,
+    uids: task.uidSalt ? new UidMapper(Buffer.from(task.uidSalt, 'hex')) : undefined,
+  });
+  return frames.map((f) => ({
+    image: f.image,
+    name: frames.length > 1 ? `${basename(task.input)}#${f.dicom.frame + 1}` : basename(task.input),
+    metadata: { dicom: f.dicom },
+  }));
 }
 
 /** Encodes one file with a model (key-free: runs in a worker or in-process). */
 export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor): Promise<EncodedFile> {
   const t = performance.now();
-  const image = await readImageFile(task.input, task.maxPixels);
-  const read = performance.now() - t;
-  const encoded = await encodeImage(model, image, basename(task.input), { bits: task.bits, measure: task.measure, lossless: task.lossless, tiles });
-  return { record: encoded.record, blobs: encoded.blobs, rawBytes: image.pixels.byteLength, timings: { read, ...encoded.timings }, decoded: encoded.decoded };
+  const inputs = await readInput(task);
+  const timings: Record<string, number> = { read: performance.now() - t };
+  const images: EncodedEntry[] = [];
+  const warnings: string[] = [];
+  let rawBytes = 0;
+  for (const { image, name, metadata } of inputs) {
+    const encoded = await encodeImage(model, image, name, { bits: task.bits, measure: task.measure, lossless: task.lossless, tiles, metadata });
+    for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
+    images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded });
+    rawBytes += image.pixels.byteLength;
+  }
+  const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
+  if (dicom?.burnedInAnnotation) {
+    warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
+  }
+  return { images, rawBytes, timings, warnings };
 }
 
 export interface EncryptFileOptions {
@@ -59,6 +96,9 @@ export interface EncryptFileOptions {
   encode?: (task: EncodeTask) => Promise<EncodedFile>;
   /** When encoding in-process, where the network's tiles run (big images on every core). */
   tiles?: TileExecutor;
+  /** DICOM de-identification (default: the basic profile); null keeps the full header inside the encryption. */
+  deidentify?: DeidentifyOptions | null;
+  uidSalt?: string;
 }
 
 export interface EncryptResult {
@@ -71,10 +111,14 @@ export interface EncryptResult {
   inputBytes: number;
   rawBytes: number;
   outputBytes: number;
+  /** The first image's fidelity (the worst over frames for multi-frame files). */
   fidelity?: Fidelity;
+  /** Images in the file (frames of a multi-frame DICOM). */
+  images: number;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
   decoded?: Image;
+  warnings: string[];
 }
 
 export async function encryptImageFile(input: string, opts: EncryptFileOptions): Promise<EncryptResult> {
@@ -83,7 +127,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
       input, bits: opts.bits ?? DEFAULT_BITS, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-      lossless: opts.lossless ?? false,
+      lossless: opts.lossless ?? false, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
     };
     const encoded = await (opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles));
     const t = performance.now();
@@ -92,22 +136,26 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     });
     try {
       await writer.add({ kind: 'file', app: APP_ID, created: new Date().toISOString() });
-      await writer.add(encoded.record, encoded.blobs);
+      for (const entry of encoded.images) await writer.add(entry.record, entry.blobs);
     } catch (err) {
       await writer.abort();
       throw err;
     }
     await writer.commit();
-    const { record } = encoded;
+    const record = encoded.images[0]!.record;
+    const worst = encoded.images.map((e) => e.record.fidelity).filter((f) => f !== undefined)
+      .reduce<Fidelity | undefined>((a, f) => (a === undefined || f.ssim < a.ssim ? f : a), undefined);
     return {
       input, output,
       width: record.width, height: record.height, channels: record.channels, bitDepth: record.bitDepth,
       inputBytes: (await stat(input)).size,
       rawBytes: encoded.rawBytes,
       outputBytes: (await stat(output)).size,
-      fidelity: record.fidelity,
+      fidelity: worst,
+      images: encoded.images.length,
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
-      decoded: encoded.decoded,
+      decoded: encoded.images[0]!.decoded,
+      warnings: encoded.warnings,
     };
   } catch (err) {
     throw inFile(input, err);

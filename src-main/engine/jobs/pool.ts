@@ -63,8 +63,9 @@ export class CodecPool implements TileExecutor {
   }
 
   async encode(model: string, task: EncodeTask): Promise<EncodedFile> {
-    const r = await this.run<EncodedFile & { blobs: Uint8Array[] }>({ op: 'encode', model, task });
-    return { ...r, blobs: r.blobs.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)) };
+    const r = await this.run<EncodedFile>({ op: 'encode', model, task });
+    const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    return { ...r, images: r.images.map((e) => ({ ...e, blobs: e.blobs.map(buf) })) };
   }
 
   async decode(modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean): Promise<{ image: Image; png?: Buffer }> {

@@ -15,10 +15,10 @@ describe('the codec worker pool', () => {
         expect(r.status).toBe('fulfilled');
         const remote = (r as PromiseFulfilledResult<Awaited<ReturnType<typeof pool.encode>>>).value;
         const local = await encodeImageFile(model, tasks[i]!);
-        expect(remote.record).toEqual(local.record);
-        expect(Buffer.concat(remote.blobs).equals(Buffer.concat(local.blobs))).toBe(true);
-        const dec = await pool.decode(model.id, remote.record, remote.blobs, true);
-        expect(Array.from(dec.image.pixels)).toEqual(Array.from((await decodeImageRecord(model, local.record, local.blobs)).pixels));
+        expect(remote.images[0]!.record).toEqual(local.images[0]!.record);
+        expect(Buffer.concat(remote.images[0]!.blobs).equals(Buffer.concat(local.images[0]!.blobs))).toBe(true);
+        const dec = await pool.decode(model.id, remote.images[0]!.record, remote.images[0]!.blobs, true);
+        expect(Array.from(dec.image.pixels)).toEqual(Array.from((await decodeImageRecord(model, local.images[0]!.record, local.images[0]!.blobs)).pixels));
         expect(dec.png!.subarray(1, 4).toString()).toBe('PNG');
       }
       // A big image's tiles on the workers give exactly what the calling thread gives.

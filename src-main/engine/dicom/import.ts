@@ -1,0 +1,167 @@
+/**
+ * A DICOM file → one Image per frame, plus the metadata that travels inside the encryption.
+ * Images keep the stored values' precision: 8-bit stays 8-bit, anything wider becomes 16-bit, signed data is
+ * offset by 32768 (recorded, so the receiver restores the exact stored values). MONOCHROME1 is inverted to
+ * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { DataSet } from 'dicom-parser';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import type { Image } from '../image/image.js';
+import type { FrameSamples } from './codecs.js';
+import { datasetToJson, type DicomJson } from './dataset.js';
+import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
+import { decodeStoredFrame, parseDicom, type DicomPixelInfo } from './parse.js';
+
+/** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
+export interface DicomFrameMeta {
+  dataset: DicomJson;
+  frame: number;
+  frames: number;
+  sopClassUid: string;
+  pixel: {
+    photometric: string;
+    bitsStored: number;
+    signed: boolean;
+    /** Image sample = stored value + offset (32768 for signed data, else 0). */
+    offset: number;
+    /** MONOCHROME1 samples were inverted to MONOCHROME2: sample = maxStored − stored (before the offset). */
+    inverted: boolean;
+    rescaleSlope: number;
+    rescaleIntercept: number;
+    window?: { center: number; width: number };
+    syntax: string;
+  };
+  deidentified: boolean;
+  burnedInAnnotation: boolean;
+}
+
+export interface DicomImage {
+  image: Image;
+  dicom: DicomFrameMeta;
+}
+
+export interface DicomImportOptions {
+  maxPixels: number;
+  /** null keeps every plain attribute (the file stays identifying, inside the encryption). */
+  deidentify: DeidentifyOptions | null;
+  /** Shared across the files of one job, so a study keeps consistent replacement UIDs. */
+  uids?: UidMapper;
+}
+
+export function isDicomPath(path: string): boolean {
+  return /\.(dcm|dicom|dic)$/i.test(path);
+}
+
+/** True when the bytes look like DICOM (Part 10 preamble or a bare dataset). */
+export function looksLikeDicom(bytes: Uint8Array): boolean {
+  return bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+}
+
+function paletteToRgb(ds: DataSet, samples: FrameSamples): Uint8Array {
+  const luts = ['1201', '1202', '1203'].map((data, c) => {
+    const desc = `x0028110${c + 1}`;
+    const entries = ds.uint16(desc, 0) || 65536;
+    const first = ds.int16(desc, 1) ?? 0;
+    const bits = ds.uint16(desc, 2) ?? 16;
+    const el = ds.elements[`x0028${data}`];
+    if (!el) throw new AeimgError(ErrorCode.BadInput, 'is PALETTE COLOR but has no palette lookup table.');
+    const table = new Uint8Array(entries);
+    for (let i = 0; i < entries; i++) {
+      const v = bits === 8 && el.length === entries ? ds.byteArray[el.dataOffset + i]! : ds.uint16(`x0028${data}`, i) ?? 0;
+      table[i] = bits === 8 ? v & 0xff : v >> 8;
+    }
+    return { table, first, entries };
+  });
+  const out = new Uint8Array(samples.length * 3);
+  for (let i = 0; i < samples.length; i++) {
+    for (let c = 0; c < 3; c++) {
+      const lut = luts[c]!;
+      const idx = Math.min(lut.entries - 1, Math.max(0, samples[i]! - lut.first));
+      out[i * 3 + c] = lut.table[idx]!;
+    }
+  }
+  return out;
+}
+
+function ybrToRgb(samples: FrameSamples): Uint8Array {
+  const out = new Uint8Array(samples.length);
+  const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+  for (let i = 0; i < samples.length; i += 3) {
+    const y = samples[i]!, cb = samples[i + 1]! - 128, cr = samples[i + 2]! - 128;
+    out[i] = clamp(y + 1.402 * cr);
+    out[i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
+    out[i + 2] = clamp(y + 1.772 * cb);
+  }
+  return out;
+}
+
+function frameToImage(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
+  const { rows: height, columns: width } = info;
+  if (info.photometric === 'PALETTE COLOR') {
+    return { image: { width, height, channels: 3, bitDepth: 8, pixels: paletteToRgb(ds, samples) }, offset: 0, inverted: false };
+  }
+  if (info.samplesPerPixel === 3) {
+    // Compressed YBR frames come out of the JPEG decoders as RGB already; only native YBR_FULL needs converting.
+    const pixels = info.photometric === 'YBR_FULL' && info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.')
+      ? ybrToRgb(samples) : Uint8Array.from(samples);
+    if (info.bitsAllocated !== 8) throw new AeimgError(ErrorCode.BadInput, 'has 16-bit colour, which aeimg does not read.');
+    return { image: { width, height, channels: 3, bitDepth: 8, pixels }, offset: 0, inverted: false };
+  }
+  const inverted = info.photometric === 'MONOCHROME1';
+  const maxStored = (1 << info.bitsStored) - 1;
+  if (info.bitsAllocated === 8 && !info.signed) {
+    const pixels = Uint8Array.from(samples, (v) => (inverted ? maxStored - v : v));
+    return { image: { width, height, channels: 1, bitDepth: 8, pixels }, offset: 0, inverted };
+  }
+  const offset = info.signed ? 32768 : 0;
+  const pixels = new Uint16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i]!;
+    pixels[i] = (inverted ? (info.signed ? -1 - v : maxStored - v) : v) + offset;
+  }
+  return { image: { width, height, channels: 1, bitDepth: 16, pixels }, offset, inverted };
+}
+
+/** Reads every frame of a DICOM file as images with their (optionally de-identified) metadata. */
+export async function readDicomFile(path: string, opts: DicomImportOptions): Promise<DicomImage[]> {
+  try {
+    const bytes = new Uint8Array(await readFile(path));
+    const parsed = parseDicom(bytes, opts.maxPixels);
+    const { dataset, info } = parsed;
+    const plain = datasetToJson(dataset);
+    const json = opts.deidentify ? deidentify(plain, opts.deidentify, opts.uids ?? new UidMapper()) : plain;
+    const sopClassUid = (dataset.string('x00080016') ?? '').trim();
+    const images: DicomImage[] = [];
+    for (let f = 0; f < info.frames; f++) {
+      const { image, offset, inverted } = frameToImage(dataset, info, await decodeStoredFrame(parsed, f));
+      images.push({
+        image,
+        dicom: {
+          dataset: json, frame: f, frames: info.frames, sopClassUid,
+          pixel: {
+            photometric: info.photometric, bitsStored: info.bitsStored, signed: info.signed, offset, inverted,
+            rescaleSlope: info.rescaleSlope, rescaleIntercept: info.rescaleIntercept, window: info.window, syntax: info.syntax,
+          },
+          deidentified: opts.deidentify !== null,
+          burnedInAnnotation: info.burnedInAnnotation,
+        },
+      });
+    }
+    return images;
+  } catch (err) {
+    throw inFile(basename(path), err);
+  }
+}
+
+/** The DICOM metadata of a decrypted record, if it has well-formed metadata (the record came from a sender). */
+export function dicomMetaOf(record: { metadata?: Record<string, unknown> }): DicomFrameMeta | undefined {
+  const d = record.metadata?.dicom as Partial<DicomFrameMeta> | undefined;
+  if (!d || typeof d !== 'object' || typeof d.dataset !== 'object' || d.dataset === null || !d.pixel || typeof d.pixel !== 'object') return undefined;
+  const p = d.pixel;
+  const ok = typeof d.frame === 'number' && typeof d.frames === 'number' && typeof d.sopClassUid === 'string' &&
+    typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
+    typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
+  return ok ? (d as DicomFrameMeta) : undefined;
+}

@@ -1,0 +1,207 @@
+/**
+ * Reads DICOM Part 10 files and bare datasets (no preamble, no File Meta) with dicom-parser, and yields each
+ * frame's stored values exactly as the dataset defines them (the oracle: pydicom + GDCM's pixel_array).
+ */
+import { inflateRawSync } from 'node:zlib';
+import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { decodeEncapsulatedFrame, NATIVE_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
+
+export interface DicomPixelInfo extends FrameInfo {
+  frames: number;
+  bitsStored: number;
+  photometric: string;
+  syntax: string;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  /** The file's first VOI window, in stored-value units after rescale (as DICOM defines it). */
+  window?: { center: number; width: number };
+  burnedInAnnotation: boolean;
+}
+
+export interface ParsedDicom {
+  dataset: DataSet;
+  info: DicomPixelInfo;
+}
+
+/** Refuses to allocate more than this per file (a 1,000-frame 512² 16-bit cine is 0.5 GB). */
+export const MAX_DICOM_PIXEL_BYTES = 1024 * 1024 * 1024;
+
+const num = (ds: DataSet, tag: string, fallback: number) => {
+  const s = ds.string(tag);
+  const v = s === undefined || s === '' ? NaN : Number(s.split('\\')[0]);
+  return Number.isFinite(v) ? v : fallback;
+};
+
+function looksLikeDataset(bytes: Uint8Array): boolean {
+  // A bare dataset starts with a group 0x0008 (or 0x0002) element in little endian.
+  return bytes.length > 8 && (bytes[0] === 0x08 || bytes[0] === 0x02) && bytes[1] === 0x00;
+}
+
+/** dicom-parser throws strings, Errors, or { exception, dataSet } objects. */
+function parserMessage(err: unknown): string {
+  const e = err as { exception?: unknown; message?: string };
+  const raw = typeof err === 'string' ? err : typeof e?.exception === 'string' ? e.exception : e?.message ?? String(err);
+  return raw.replace(/^dicomParser[.\w]*: /, '');
+}
+
+function parseBytes(bytes: Uint8Array): DataSet {
+  const hasPreamble = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+  const inflater = (arr: Uint8Array, position: number) => {
+    const inflated = inflateRawSync(arr.subarray(position));
+    const out = new Uint8Array(position + inflated.length);
+    out.set(arr.subarray(0, position));
+    out.set(inflated, position);
+    return out;
+  };
+  try {
+    if (hasPreamble) return dicomParser.parseDicom(bytes, { inflater } as never);
+    if (!looksLikeDataset(bytes)) throw new Error('no DICOM preamble');
+    // No File Meta: try implicit VR little endian (the default syntax), then explicit.
+    try {
+      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ImplicitLE });
+    } catch {
+      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ExplicitLE });
+    }
+  } catch (err) {
+    const why = parserMessage(err);
+    if (!hasPreamble && !looksLikeDataset(bytes)) {
+      throw new AeimgError(ErrorCode.BadInput, 'is not a DICOM file (no "DICM" marker and no dataset at the start).');
+    }
+    throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}).`);
+  }
+}
+
+/** Parses the dataset and checks that it holds an image aeimg can read. */
+export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
+  const dataset = parseBytes(bytes);
+  const pixel = dataset.elements.x7fe00010;
+  const sop = dataset.string('x00080016') ?? '';
+  if (!pixel) {
+    throw new AeimgError(ErrorCode.BadInput,
+      `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): it may be a report, structure set or presentation state. Only DICOM images can be encrypted.`);
+  }
+  const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
+  const rows = dataset.uint16('x00280010') ?? 0;
+  const columns = dataset.uint16('x00280011') ?? 0;
+  const frames = Math.max(1, num(dataset, 'x00280008', 1));
+  const samplesPerPixel = dataset.uint16('x00280002') ?? 1;
+  const bitsAllocated = dataset.uint16('x00280100') ?? 0;
+  const bitsStored = dataset.uint16('x00280101') ?? bitsAllocated;
+  if (rows < 1 || columns < 1) throw new AeimgError(ErrorCode.BadInput, `has invalid image dimensions ${columns}x${rows}.`);
+  if (bitsAllocated !== 8 && bitsAllocated !== 16) {
+    throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit pixels; aeimg reads 8- and 16-bit DICOM images.`);
+  }
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
+    throw new AeimgError(ErrorCode.BadInput, `has ${samplesPerPixel} samples per pixel; aeimg reads grey and RGB.`);
+  }
+  if (rows * columns > maxPixels) {
+    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${(maxPixels / 1e6).toFixed(1)} MP.`);
+  }
+  if (rows * columns * samplesPerPixel * (bitsAllocated / 8) * frames > MAX_DICOM_PIXEL_BYTES) {
+    throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);
+  }
+  if (!NATIVE_SYNTAXES.has(syntax) && !pixel.encapsulatedPixelData) {
+    throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
+  }
+  const wc = num(dataset, 'x00281050', NaN);
+  const ww = num(dataset, 'x00281051', NaN);
+  return {
+    dataset,
+    info: {
+      rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored,
+      signed: dataset.uint16('x00280103') === 1,
+      planarConfiguration: dataset.uint16('x00280006') ?? 0,
+      photometric: (dataset.string('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim(),
+      syntax,
+      rescaleSlope: num(dataset, 'x00281053', 1),
+      rescaleIntercept: num(dataset, 'x00281052', 0),
+      window: Number.isFinite(wc) && Number.isFinite(ww) && ww > 0 ? { center: wc, width: ww } : undefined,
+      burnedInAnnotation: (dataset.string('x00280301') ?? '').trim().toUpperCase() === 'YES',
+    },
+  };
+}
+
+function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, index: number): FrameSamples {
+  const bytesPerSample = info.bitsAllocated / 8;
+  const frameBytes = info.rows * info.columns * info.samplesPerPixel * bytesPerSample;
+  const start = pixel.dataOffset + index * frameBytes;
+  const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
+  if ((index + 1) * frameBytes > available) {
+    throw new AeimgError(ErrorCode.Truncated,
+      `is truncated: its Pixel Data holds ${available} bytes but ${info.frames} frame(s) of ${info.columns}x${info.rows} need ${info.frames * frameBytes}.`);
+  }
+  const bytes = dataset.byteArray.slice(start, start + frameBytes);
+  if (bytesPerSample === 1) return bytes;
+  if (info.syntax === TransferSyntax.ExplicitBE) {
+    for (let i = 0; i < bytes.length; i += 2) { const b = bytes[i]!; bytes[i] = bytes[i + 1]!; bytes[i + 1] = b; }
+  }
+  return info.signed ? new Int16Array(bytes.buffer, 0, bytes.length >> 1) : new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
+}
+
+/** Masks unused high bits, and sign-extends signed data from Bits Stored, as the standard defines stored values. */
+function fixBits(samples: FrameSamples, info: DicomPixelInfo): FrameSamples {
+  const bits = info.bitsStored;
+  if (bits >= info.bitsAllocated) return samples;
+  const mask = (1 << bits) - 1;
+  if (!info.signed) {
+    for (let i = 0; i < samples.length; i++) samples[i] = samples[i]! & mask;
+    return samples;
+  }
+  const sign = 1 << (bits - 1);
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i]! & mask;
+    samples[i] = v & sign ? v - (1 << bits) : v;
+  }
+  return samples;
+}
+
+/** Converts planar (RRR…GGG…BBB) colour to interleaved. */
+function interleavePlanar(samples: FrameSamples, pixels: number): FrameSamples {
+  const out = new (samples.constructor as new (n: number) => FrameSamples)(samples.length);
+  for (let i = 0; i < pixels; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = samples[c * pixels + i]!;
+  return out;
+}
+
+function encapsulatedFrame(dataset: DataSet, pixel: Element, frames: number, index: number): Uint8Array {
+  const fragments = pixel.fragments ?? [];
+  if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(dataset, pixel, 0, fragments.length);
+  if (pixel.basicOffsetTable?.length === frames) {
+    try {
+      return dicomParser.readEncapsulatedImageFrame(dataset, pixel, index);
+    } catch {
+      // A wrong offset table: fall through to the fragment layout.
+    }
+  }
+  if (fragments.length === frames) return dicomParser.readEncapsulatedPixelDataFromFragments(dataset, pixel, index, 1);
+  return dicomParser.readEncapsulatedImageFrame(dataset, pixel, index, dicomParser.createJPEGBasicOffsetTable(dataset, pixel));
+}
+
+/** The stored values of frame `index` (interleaved samples, signed where Pixel Representation says so). */
+export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Promise<FrameSamples> {
+  const { dataset, info } = parsed;
+  const pixel = dataset.elements.x7fe00010!;
+  let samples: FrameSamples;
+  if (NATIVE_SYNTAXES.has(info.syntax)) {
+    samples = nativeFrame(dataset, pixel, info, index);
+  } else {
+    let data: Uint8Array;
+    try {
+      data = encapsulatedFrame(dataset, pixel, info.frames, index);
+    } catch (err) {
+      throw new AeimgError(ErrorCode.Truncated, `has damaged or truncated Pixel Data (frame ${index + 1}: ${parserMessage(err)}).`);
+    }
+    samples = await decodeEncapsulatedFrame(info.syntax, data, info);
+    const expected = info.rows * info.columns * info.samplesPerPixel;
+    if (samples.length !== expected) {
+      throw new AeimgError(ErrorCode.BadInput,
+        `frame ${index + 1} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
+    }
+    // The RLE decoder delivers colour planar by segment, whatever Planar Configuration says.
+    if (info.syntax === TransferSyntax.Rle && info.samplesPerPixel === 3) return interleavePlanar(samples, info.rows * info.columns);
+  }
+  if (info.samplesPerPixel === 3 && info.planarConfiguration === 1 && NATIVE_SYNTAXES.has(info.syntax)) {
+    samples = interleavePlanar(samples, info.rows * info.columns);
+  }
+  return fixBits(samples, info);
+}

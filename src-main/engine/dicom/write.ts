@@ -1,0 +1,114 @@
+/**
+ * Writes a decoded image back as a DICOM Part 10 file (Explicit VR Little Endian) with dcmjs: the original SOP
+ * class for single-frame CT/MR/CR/DX/MG images, Secondary Capture otherwise. The reconstruction is a new,
+ * derived instance: new SOP Instance UID, ImageType DERIVED, and Lossy Image Compression 01 unless bit-exact.
+ */
+import dcmjs from 'dcmjs';
+import type { Image } from '../image/image.js';
+import type { DicomJson, JsonAttribute } from './dataset.js';
+import type { DicomFrameMeta } from './import.js';
+
+const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
+const SINGLE_FRAME_CLASSES = new Set([
+  '1.2.840.10008.5.1.4.1.1.2', // CT
+  '1.2.840.10008.5.1.4.1.1.4', // MR
+  '1.2.840.10008.5.1.4.1.1.1', // CR
+  '1.2.840.10008.5.1.4.1.1.1.1', // DX for presentation
+  '1.2.840.10008.5.1.4.1.1.1.2', // MG for presentation
+]);
+/** aeimg's implementation class UID (a UUID-derived 2.25 UID, fixed). */
+const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781';
+
+const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
+const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
+
+/** Samples back to stored values (undoing the importer's offset and inversion). */
+function storedSamples(image: Image, meta: DicomFrameMeta | undefined): { data: ArrayBuffer; bits: number; signed: boolean } {
+  if (image.bitDepth === 8) return { data: Uint8Array.from(image.pixels).buffer, bits: 8, signed: false };
+  const px = meta?.pixel;
+  const out = new Uint16Array(image.pixels.length);
+  const maxStored = px ? (1 << px.bitsStored) - 1 : 65535;
+  for (let i = 0; i < out.length; i++) {
+    let v = image.pixels[i]! - (px?.offset ?? 0);
+    if (px?.inverted) v = px.signed ? -1 - v : maxStored - v;
+    out[i] = v & 0xffff;
+  }
+  return { data: out.buffer, bits: px?.bitsStored ?? 16, signed: px?.signed ?? false };
+}
+
+export interface DicomWriteOptions {
+  /** The pixels are exactly the original's (lossless mode). */
+  exact: boolean;
+  /** Instance number when the source had none (e.g. frame index). */
+  instanceNumber?: number;
+}
+
+/** Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. */
+export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
+  const grey = image.channels <= 2;
+  if (image.channels === 2 || image.channels === 4) {
+    // DICOM has no alpha: drop it (the PNG output keeps it).
+    const n = image.channels - 1;
+    const pixels = new (image.pixels.constructor as new (k: number) => Uint8Array | Uint16Array)(image.width * image.height * n);
+    for (let i = 0, j = 0; i < pixels.length; i += n, j += image.channels) for (let c = 0; c < n; c++) pixels[i + c] = image.pixels[j + c]!;
+    image = { ...image, channels: n as 1 | 3, pixels };
+  }
+  const keepClass = meta && meta.frames === 1 && SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey;
+  const sopClass = keepClass ? meta.sopClassUid : SECONDARY_CAPTURE;
+  const sopInstance = newUid();
+  const ds: DicomJson = { ...(meta?.dataset ?? {}) };
+  const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]) ds[tag] = attr; };
+  // Type 2 attributes of the patient, study, series and equipment modules: present, empty if unknown.
+  for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'],
+    ['00080030', 'TM'], ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH'], ['00080070', 'LO'], ['00200020', 'CS']] as const) {
+    setDefault(tag, { vr });
+  }
+  setDefault('0020000D', str('UI', newUid()));
+  setDefault('0020000E', str('UI', newUid()));
+  setDefault('00080060', str('CS', 'OT'));
+  setDefault('00200011', str('IS', 1));
+  if (!ds['00200013'] || meta?.frames !== 1) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
+  ds['00080016'] = str('UI', sopClass);
+  ds['00080018'] = str('UI', sopInstance);
+  // Value 3 of Image Type is required by some classes (CT: AXIAL/LOCALIZER): keep the original's.
+  ds['00080008'] = str('CS', 'DERIVED', 'SECONDARY', ...((ds['00080008']?.Value ?? []).slice(2) as string[]));
+  if (sopClass === SECONDARY_CAPTURE) {
+    ds['00080064'] = str('CS', 'WSD');
+    for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t]; // geometry belongs to the original class
+  }
+  ds['00082111'] = str('ST', opts.exact
+    ? 'Reconstructed bit-exactly by aeimg (autoencoder + lossless residual)'
+    : 'Reconstructed by aeimg from an autoencoder latent (lossy)');
+  ds['00282110'] = str('CS', opts.exact ? '00' : '01');
+  const stored = storedSamples(image, meta);
+  ds['00280002'] = str('US', grey ? 1 : 3);
+  // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).
+  ds['00280004'] = str('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
+  if (!grey) ds['00280006'] = str('US', 0);
+  ds['00280010'] = str('US', image.height);
+  ds['00280011'] = str('US', image.width);
+  ds['00280100'] = str('US', image.bitDepth);
+  ds['00280101'] = str('US', stored.bits);
+  ds['00280102'] = str('US', stored.bits - 1);
+  ds['00280103'] = str('US', stored.signed ? 1 : 0);
+  if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
+  // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
+  if (!ds['00200060'] && !ds['00200062']) ds['00200060'] = { vr: 'CS' };
+  for (const [tag, attr] of Object.entries(ds)) {
+    if (tag.startsWith('0028') && !attr.Value?.length) delete ds[tag]; // empty image attributes are conditional: absent
+  }
+  ds['7FE00010'] = { vr: image.bitDepth === 8 ? 'OB' : 'OW', Value: [stored.data as never] };
+  const fileMeta: DicomJson = {
+    '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
+    '00020002': str('UI', sopClass),
+    '00020003': str('UI', sopInstance),
+    '00020010': str('UI', '1.2.840.10008.1.2.1'),
+    '00020012': str('UI', IMPLEMENTATION_UID),
+    '00020013': str('SH', 'AEIMG_1'),
+  };
+  // dcmjs wants a Value array on every attribute, empty for zero-length ones.
+  for (const attr of Object.values(ds)) attr.Value ??= [];
+  const dict = new dcmjs.data.DicomDict(fileMeta);
+  dict.dict = ds;
+  return Buffer.from(dict.write() as ArrayBuffer);
+}

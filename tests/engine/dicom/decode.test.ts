@@ -1,0 +1,77 @@
+/** The importer against the fixtures' oracle (pydicom + GDCM): stored values byte-identical, clear refusals. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { FIXTURES } from '../../helpers.js';
+
+const DIR = join(FIXTURES, 'dicom');
+interface Fixture { file: string; transfer_syntax_name: string; frames: number | null; stored_min: number | null; stored_max: number | null; stored_mean: number | null; decoded_sha256_le: string | null }
+const fixtures: Fixture[] = JSON.parse(readFileSync(join(DIR, 'fixtures.json'), 'utf8'));
+const bytes = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
+const MAX = 64 * 1024 * 1024;
+
+async function storedValues(file: string) {
+  const parsed = parseDicom(bytes(file), MAX);
+  const hash = createHash('sha256');
+  let min = Infinity, max = -Infinity, sum = 0, n = 0;
+  const frames = [];
+  for (let i = 0; i < parsed.info.frames; i++) {
+    const s = await decodeStoredFrame(parsed, i);
+    frames.push(s);
+    hash.update(new Uint8Array(s.buffer, s.byteOffset, s.byteLength));
+    for (const v of s) { min = Math.min(min, v); max = Math.max(max, v); sum += v; n++; }
+  }
+  return { sha256: hash.digest('hex'), min, max, mean: sum / n, frames, info: parsed.info };
+}
+
+// 12-bit lossy JPEG is refused by name (no exact npm decoder; docs/dicom.md); the negatives must fail.
+const decodable = fixtures.filter((f) => f.decoded_sha256_le && !f.file.startsWith('nm_bone_jpeg_extended_12bit'));
+
+describe('DICOM import matches the oracle', () => {
+  it.each(decodable.map((f) => [f.file, f] as const))('%s decodes to the oracle\'s stored values', async (_, f) => {
+    const got = await storedValues(f.file);
+    expect(got.info.frames).toBe(f.frames ?? 1);
+    expect(got.min).toBe(f.stored_min);
+    expect(got.max).toBe(f.stored_max);
+    expect(got.mean).toBeCloseTo(f.stored_mean!, 3);
+    expect(got.sha256).toBe(f.decoded_sha256_le);
+  });
+
+  it('the six mr_small transfer syntaxes give identical pixels', async () => {
+    const files = fixtures.filter((f) => f.file.startsWith('mr_small_')).map((f) => f.file);
+    expect(files).toHaveLength(6);
+    const hashes = new Set((await Promise.all(files.map(storedValues))).map((v) => v.sha256));
+    expect(hashes.size).toBe(1);
+  });
+
+  it.each([
+    ['negative_mr_truncated.dcm', /negative_mr_truncated\.dcm: is a damaged or truncated DICOM file/],
+    ['negative_rtstruct_no_pixels.dcm', /negative_rtstruct_no_pixels\.dcm: holds no image .*Only DICOM images can be encrypted/],
+    ['nm_bone_jpeg_extended_12bit.dcm', /JPEG Extended \(Process 2 and 4\) \(1\.2\.840\.10008\.1\.2\.4\.51\) with 12-bit samples.*dcmdjpeg/],
+  ])('%s is refused with a message that names the file and the problem', async (file, message) => {
+    await expect(readDicomFile(join(DIR, file), { maxPixels: MAX, deidentify: {} })).rejects.toThrow(message);
+  });
+
+  it('a file that is not DICOM is named as such', async () => {
+    await expect(readDicomFile(join(FIXTURES, 'LICENSE.md'), { maxPixels: MAX, deidentify: {} })).rejects.toThrow(/LICENSE\.md: is not a DICOM file/);
+  });
+
+  it('turns frames into images: signed CT offset, MONOCHROME1 inverted, palette to RGB, multi-frame', async () => {
+    const [ct] = await readDicomFile(join(DIR, 'ct_small_explicit_le.dcm'), { maxPixels: MAX, deidentify: {} });
+    const ctStored = (await storedValues('ct_small_explicit_le.dcm')).frames[0]!;
+    expect(ct!.image.bitDepth).toBe(16);
+    expect(ct!.dicom.pixel.offset).toBe(32768);
+    expect(ct!.image.pixels[100]! - 32768).toBe(ctStored[100]);
+    const [cr] = await readDicomFile(join(DIR, 'cr_16x16_monochrome1.dcm'), { maxPixels: MAX, deidentify: {} });
+    const crStored = (await storedValues('cr_16x16_monochrome1.dcm')).frames[0]!;
+    expect(cr!.dicom.pixel.inverted).toBe(true);
+    expect(cr!.image.pixels[5]).toBe(4095 - crStored[5]!);
+    const us = await readDicomFile(join(DIR, 'us_palette_rle_10frame.dcm'), { maxPixels: MAX, deidentify: {} });
+    expect(us).toHaveLength(10);
+    expect(us[0]!.image.channels).toBe(3);
+    expect(us.map((u) => u.dicom.frame)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
