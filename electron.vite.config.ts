@@ -5,7 +5,15 @@ import vue from '@vitejs/plugin-vue';
 // Our folders replace electron-vite's default src/main, src/preload and src/renderer.
 export default defineConfig({
   main: {
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src-main/app/index.ts') } } },
+    // The codec worker is its own entry: the packaged app starts it as a plain worker thread (no tsx).
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/app/index.ts'),
+          'codec-worker': resolve(__dirname, 'src-main/engine/jobs/codec-worker.ts'),
+        },
+      },
+    },
   },
   preload: {
     // Sandboxed preloads must be CommonJS.

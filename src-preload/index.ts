@@ -1,10 +1,44 @@
-/** The preload: named, narrow methods per feature (filled in by the desktop-app issue); never raw ipcRenderer. */
-import { contextBridge } from 'electron';
-import type { AeimgBridge } from '../src-shared/api.js';
-import { APP_VERSION } from '../src-main/engine/jobs/version.js';
+/** The preload: named, narrow methods per feature over IPC; never raw ipcRenderer. Keys never pass here. */
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
+import type { AeimgBridge, EventChannel, EventChannels, InvokeChannel, InvokeChannels } from '../src-shared/api.js';
+
+const call = <C extends InvokeChannel>(channel: C, ...args: InvokeChannels[C]) => ipcRenderer.invoke(channel, ...args);
+
+function listen<C extends EventChannel>(channel: C, listener: (payload: EventChannels[C]) => void): () => void {
+  const wrapped = (_event: Electron.IpcRendererEvent, payload: EventChannels[C]) => listener(payload);
+  ipcRenderer.on(channel, wrapped);
+  return () => ipcRenderer.removeListener(channel, wrapped);
+}
 
 const bridge: AeimgBridge = {
-  app: { version: () => Promise.resolve(APP_VERSION) },
+  app: { info: () => call('app:info') },
+  files: {
+    pathsOf: async (files) => files.map((f) => webUtils.getPathForFile(f)).filter((p) => p !== ''),
+    expand: (paths) => call('files:expand', paths),
+    chooseInputs: () => call('files:choose-inputs'),
+    chooseFolder: () => call('files:choose-folder'),
+    encrypt: (req) => call('files:encrypt', req),
+    cancel: (jobId) => call('files:cancel', jobId),
+    onProgress: (listener) => listen('files:progress', listener),
+    open: (path) => call('files:open', path),
+    image: (openId, index, denoised) => call('files:image', openId, index, denoised),
+    save: (openId, index, format, path) => (path === undefined ? call('files:save', openId, index, format) : call('files:save', openId, index, format, path)),
+    reveal: (path) => call('files:reveal', path),
+    onOpenRequest: (listener) => listen('files:open-request', listener),
+  },
+  keys: {
+    list: () => call('keys:list'),
+    create: (name) => call('keys:create', name),
+    remove: (name) => call('keys:remove', name),
+    exportKey: (name, passphrase, path) => (path === undefined ? call('keys:export', name, passphrase) : call('keys:export', name, passphrase, path)),
+    importKey: (path, passphrase, name) => (name === undefined ? call('keys:import', path, passphrase) : call('keys:import', path, passphrase, name)),
+    addContact: (path, name) => (name === undefined ? call('keys:add-contact', path) : call('keys:add-contact', path, name)),
+    myCard: () => call('keys:my-card'),
+  },
+  settings: {
+    get: () => call('settings:get'),
+    set: (patch) => call('settings:set', patch),
+  },
 };
 
 contextBridge.exposeInMainWorld('aeimg', bridge);

@@ -1,6 +1,202 @@
-/** The typed bridge between renderer and main; environment-free (no Node, DOM or Vue imports). */
+/**
+ * The typed bridge between renderer and main, and every IPC channel; environment-free (no Node, DOM or Vue).
+ * The preload implements AeimgBridge over Electron IPC; the browser tests implement it over HTTP against the same
+ * main-side handlers (src-main/app/handlers.ts). Keys never cross this bridge: only names and fingerprints.
+ */
+
+/** Expected failures come back as values with a message for the user, never as thrown errors. */
+export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+
+export type Quality = 'max' | 'high' | 'medium' | 'low';
+export type Deidentify = 'basic' | 'none';
+export type OutputFormat = 'png' | 'dcm';
+
+export interface Fidelity {
+  ssim: number;
+  /** null when the images are identical (infinite PSNR). */
+  psnr: number | null;
+  mse: number;
+}
+
+export interface AppInfo {
+  version: string;
+  backend: string;
+  platform: string;
+  models: string[];
+}
+
+export interface KeyInfo {
+  name: string;
+  fingerprint: string;
+  created: string;
+}
+
+export interface ContactInfo {
+  name: string;
+  fingerprint: string;
+  added: string;
+}
+
+export interface KeyList {
+  keys: KeyInfo[];
+  contacts: ContactInfo[];
+  /** The OS keychain may be missing (no Secret Service): then keys cannot be stored, and the UI says why. */
+  keychain: { available: boolean; reason?: string };
+}
+
+export interface RecipientRef {
+  kind: 'key' | 'contact';
+  name: string;
+}
+
+/** A dropped or chosen input, after folders are expanded. */
+export interface InputFile {
+  path: string;
+  name: string;
+  bytes: number;
+  kind: 'image' | 'dicom' | 'aeimg' | 'other';
+}
+
+export interface EncryptRequest {
+  paths: string[];
+  recipient: RecipientRef;
+  /** Absent: beside each input. */
+  outDir?: string;
+  quality: Quality;
+  lossless: boolean;
+  deidentify: Deidentify;
+}
+
+export interface EncryptSummary {
+  output: string;
+  inputBytes: number;
+  outputBytes: number;
+  images: number;
+  width: number;
+  height: number;
+  bitDepth: number;
+  fidelity?: Fidelity;
+  ms: number;
+  warnings: string[];
+}
+
+export type FileStatus = 'queued' | 'working' | 'done' | 'failed' | 'cancelled';
+
+export interface JobProgress {
+  jobId: string;
+  index: number;
+  path: string;
+  status: FileStatus;
+  result?: EncryptSummary;
+  error?: string;
+}
+
+export interface OpenedImageInfo {
+  index: number;
+  name: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  fidelity?: Fidelity;
+  lossless: boolean;
+  /** Default window in sample units (from the DICOM VOI, or the image's range). */
+  window: { center: number; width: number };
+  /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
+  dicom?: { modality?: string; offset: number; slope: number; intercept: number; deidentified: boolean; position?: string };
+}
+
+export interface OpenedFile {
+  openId: string;
+  path: string;
+  name: string;
+  /** Which key opened it: its name and fingerprint. */
+  key: string;
+  images: OpenedImageInfo[];
+}
+
+export interface ImagePixels {
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  /** Interleaved samples; Uint16Array for 16-bit. */
+  pixels: Uint8Array | Uint16Array;
+}
+
+export interface Settings {
+  outDir?: string;
+  quality: Quality;
+  lossless: boolean;
+  deidentify: Deidentify;
+  recipient?: RecipientRef;
+}
+
 export interface AeimgBridge {
   app: {
-    version(): Promise<string>;
+    info(): Promise<AppInfo>;
+  };
+  files: {
+    /** Paths of files dropped on the window (Electron: webUtils; tests: uploaded copies). */
+    pathsOf(files: File[]): Promise<string[]>;
+    /** Expands folders and says what each input is. */
+    expand(paths: string[]): Promise<Result<InputFile[]>>;
+    chooseInputs(): Promise<string[]>;
+    chooseFolder(): Promise<string | null>;
+    encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>>;
+    cancel(jobId: string): Promise<void>;
+    onProgress(listener: (p: JobProgress) => void): () => void;
+    open(path: string): Promise<Result<OpenedFile>>;
+    image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>>;
+    /** Saves image `index` of an opened file; `path` absent: the app asks where. */
+    save(openId: string, index: number, format: OutputFormat, path?: string): Promise<Result<{ path: string } | null>>;
+    reveal(path: string): Promise<void>;
+    /** .aeimg files the OS asked the app to open (double-click, argv, macOS open-file). */
+    onOpenRequest(listener: (path: string) => void): () => void;
+  };
+  keys: {
+    list(): Promise<Result<KeyList>>;
+    create(name: string): Promise<Result<KeyInfo>>;
+    remove(name: string): Promise<Result<KeyInfo>>;
+    /** Writes a passphrase-protected export; `path` absent: the app asks where. */
+    exportKey(name: string, passphrase: string, path?: string): Promise<Result<{ path: string } | null>>;
+    importKey(path: string, passphrase: string, name?: string): Promise<Result<KeyInfo>>;
+    addContact(path: string, name?: string): Promise<Result<ContactInfo>>;
+    myCard(): Promise<Result<{ card: string; fingerprint: string }>>;
+  };
+  settings: {
+    get(): Promise<Settings>;
+    set(patch: Partial<Settings>): Promise<Settings>;
   };
 }
+
+/** Request channels (renderer → main, invoke/handle) and their argument tuples. */
+export interface InvokeChannels {
+  'app:info': [];
+  'files:expand': [paths: string[]];
+  'files:choose-inputs': [];
+  'files:choose-folder': [];
+  'files:encrypt': [req: EncryptRequest];
+  'files:cancel': [jobId: string];
+  'files:open': [path: string];
+  'files:image': [openId: string, index: number, denoised: boolean];
+  'files:save': [openId: string, index: number, format: OutputFormat, path?: string];
+  'files:reveal': [path: string];
+  'keys:list': [];
+  'keys:create': [name: string];
+  'keys:remove': [name: string];
+  'keys:export': [name: string, passphrase: string, path?: string];
+  'keys:import': [path: string, passphrase: string, name?: string];
+  'keys:add-contact': [path: string, name?: string];
+  'keys:my-card': [];
+  'settings:get': [];
+  'settings:set': [patch: Partial<Settings>];
+}
+export type InvokeChannel = keyof InvokeChannels;
+
+/** Event channels (main → renderer). */
+export interface EventChannels {
+  'files:progress': JobProgress;
+  'files:open-request': string;
+}
+export type EventChannel = keyof EventChannels;

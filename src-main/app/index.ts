@@ -1,22 +1,59 @@
-/** Electron main: a thin shell around the engine (the desktop app itself is tracked in its own issue). */
+/**
+ * Electron main: a thin shell around the engine. One window, one instance; .aeimg files arrive from argv
+ * (Windows/Linux), `open-file` (macOS), a second launch, or drops on the window.
+ */
 import { app, BrowserWindow } from 'electron';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { CodecPool } from '../engine/jobs/pool.js';
+import { electronShell } from './electron-shell.js';
+import { setupIpc } from './ipc.js';
+import { AppService } from './service/app-service.js';
 import { createMainWindow } from './window.js';
+
+let mainWindow: BrowserWindow | null = null;
+const pendingOpens: string[] = [];
+
+const aeimgArgs = (argv: string[]) => argv.filter((a) => /\.aeimg$/i.test(a));
+
+function requestOpen(path: string): void {
+  if (mainWindow && !mainWindow.webContents.isLoading()) mainWindow.webContents.send('files:open-request', path);
+  else pendingOpens.push(path);
+}
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    const [win] = BrowserWindow.getAllWindows();
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
+  // Packaged: models live unpacked beside the asar (build/electron-builder.yml asarUnpack / extraResources).
+  if (app.isPackaged) process.env.AEIMG_MODELS_DIR ??= join(process.resourcesPath, 'models');
+  process.env.AEIMG_CONFIG_DIR ??= app.getPath('userData');
+  app.on('open-file', (event, path) => {
+    event.preventDefault();
+    requestOpen(path);
   });
+  app.on('second-instance', (_event, argv) => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+    aeimgArgs(argv).forEach(requestOpen);
+  });
+  pendingOpens.push(...aeimgArgs(process.argv.slice(1)));
   void app.whenReady().then(() => {
-    createMainWindow();
+    // Inference runs on worker threads (one per core), never on this thread.
+    const pool = CodecPool.create(Math.max(1, availableParallelism()), join(__dirname, 'codec-worker.js'));
+    const service = new AppService(electronShell(() => mainWindow), pool, process.env.AEIMG_CONFIG_DIR!);
+    setupIpc(service, () => mainWindow);
+    const open = () => {
+      mainWindow = createMainWindow();
+      mainWindow.webContents.on('did-finish-load', () => pendingOpens.splice(0).forEach(requestOpen));
+      mainWindow.on('closed', () => { mainWindow = null; });
+    };
+    open();
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createMainWindow();
+      if (BrowserWindow.getAllWindows().length === 0) open();
     });
+    app.on('will-quit', () => void service.close());
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

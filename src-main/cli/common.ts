@@ -1,8 +1,8 @@
 /** What every CLI command shares: key options, printing, and the exit-status rule. */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { CodecPool, mapLimit } from '../engine/jobs/pool.js';
+export { expandInputs } from '../engine/jobs/files.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, type Identity, type Recipient } from '../engine/keys/recipients.js';
@@ -109,25 +109,6 @@ export async function eachFile<T>(items: string[], run: (item: string) => Promis
 }
 
 /** Files as given, folders expanded to the files in them that match `pattern` (sorted, natural order). */
-export async function expandInputs(paths: string[], pattern: RegExp): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    let isDir = false;
-    try {
-      isDir = (await stat(p)).isDirectory();
-    } catch {
-      // a missing path is reported by the job itself, with its name
-    }
-    if (!isDir) {
-      out.push(p);
-      continue;
-    }
-    const names = (await readdir(p)).filter((n) => pattern.test(n) && !n.startsWith('.'));
-    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-    out.push(...names.map((n) => join(p, n)));
-  }
-  return out;
-}
 
 export async function makeOutputFolder(dir: string): Promise<void> {
   try {

@@ -4,14 +4,14 @@ import { basename } from 'node:path';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
+import { IMAGE_INPUT, QUALITY_BITS } from '../engine/jobs/files.js';
+export { QUALITY_BITS };
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
 
-/** Quality levels: latent bits (see docs/benchmarks.md for their sizes and fidelity). */
-export const QUALITY_BITS: Record<string, number> = { max: 8, high: 6, medium: 5, low: 4 };
 
 export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
@@ -25,9 +25,6 @@ export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | -
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
   --jobs N             files in parallel, one worker per job (default: one per CPU core)
   --force              replace existing .aeimg files`;
-
-/** Files the encrypt command takes from folders. */
-export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
 export async function encryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { outputExists } from '../fs/atomic.js';
 
@@ -17,4 +18,31 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
     throw new Error(`${basename(output)} would overwrite an input file; choose another output folder.`);
   }
   if (!force && existsSync(out)) throw outputExists(out);
+}
+
+/** Image inputs the encrypt journey takes from folders. */
+export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
+
+/** Quality levels: latent bits (see docs/benchmarks.md for their sizes and fidelity). */
+export const QUALITY_BITS: Record<string, number> = { max: 8, high: 6, medium: 5, low: 4 };
+
+/** Files and folders → files: a folder gives its files matching `pattern`, in natural name order. */
+export async function expandInputs(paths: string[], pattern: RegExp): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(p)).isDirectory();
+    } catch {
+      // a missing path is reported by the job itself, with its name
+    }
+    if (!isDir) {
+      out.push(p);
+      continue;
+    }
+    const names = (await readdir(p)).filter((n) => pattern.test(n) && !n.startsWith('.'));
+    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    out.push(...names.map((n) => join(p, n)));
+  }
+  return out;
 }

@@ -37,10 +37,12 @@ export class CodecPool implements TileExecutor {
     });
   }
 
-  static create(size = availableParallelism()): CodecPool {
+  /** `script`: a bundled codec worker (the packaged app); by default the TypeScript source through tsx. */
+  static create(size = availableParallelism(), script?: string): CodecPool {
     const module = new URL('./codec-worker.ts', import.meta.url).href;
-    return new CodecPool(Array.from({ length: Math.max(1, size) }, () =>
-      new Worker(new URL('../workers/entry.mjs', import.meta.url), { workerData: { module } })));
+    return new CodecPool(Array.from({ length: Math.max(1, size) }, () => script
+      ? new Worker(script)
+      : new Worker(new URL('../workers/entry.mjs', import.meta.url), { workerData: { module } })));
   }
 
   get size(): number {

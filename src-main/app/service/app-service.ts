@@ -1,0 +1,357 @@
+/**
+ * Everything the desktop app does, on top of the engine, with no Electron import: the IPC handlers call it in the
+ * app, and the browser tests call it through the test bridge. Inference runs on the codec worker pool, never on
+ * the calling (main) thread; keys stay here and never reach the renderer.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import type {
+  AppInfo, ContactInfo, EncryptRequest, EventChannels, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
+  OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings,
+} from '../../../src-shared/api.js';
+import { dicomMetaOf } from '../../engine/dicom/import.js';
+import { writeDicom } from '../../engine/dicom/write.js';
+import { AeimgError, ErrorCode } from '../../engine/errors.js';
+import { writeFileAtomic } from '../../engine/fs/atomic.js';
+import type { Image } from '../../engine/image/image.js';
+import { encodePng } from '../../engine/image/io.js';
+import { decryptAeimgFile, type DecryptedImage } from '../../engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../engine/jobs/encrypt.js';
+import type { CodecPool } from '../../engine/jobs/pool.js';
+import { APP_VERSION } from '../../engine/jobs/version.js';
+import { exportKey, importKey, passphraseWeakness } from '../../engine/keys/export.js';
+import { KeyStore } from '../../engine/keys/keystore.js';
+import { formatContactCard } from '../../engine/keys/x25519.js';
+import type { Recipient } from '../../engine/keys/recipients.js';
+import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
+import { initBackend } from '../../engine/model/tf.js';
+import { parseDeidentify } from '../../engine/dicom/deidentify.js';
+import { expandInputs, IMAGE_INPUT, QUALITY_BITS } from '../../engine/jobs/files.js';
+
+/** What the environment provides: dialogs, the file manager, and events to the window. */
+export interface Shell {
+  chooseInputs(): Promise<string[]>;
+  chooseFolder(): Promise<string | null>;
+  chooseSavePath(defaultName: string, format: string): Promise<string | null>;
+  reveal(path: string): Promise<void>;
+  emit<C extends keyof EventChannels>(channel: C, payload: EventChannels[C]): void;
+}
+
+interface OpenedState {
+  file: OpenedFile;
+  images: DecryptedImage[];
+  denoised: Map<number, Image>;
+}
+
+const DEFAULT_SETTINGS: Settings = { quality: 'max', lossless: false, deidentify: 'basic' };
+
+/** Turns engine failures into results with the engine's plain-words message. */
+async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    const e = err as AeimgError;
+    return { ok: false, code: e.code ?? ErrorCode.BadInput, message: e.message ?? String(err) };
+  }
+}
+
+function inputKind(path: string): InputFile['kind'] {
+  if (/\.aeimg$/i.test(path)) return 'aeimg';
+  if (/\.(dcm|dicom)$/i.test(path)) return 'dicom';
+  if (IMAGE_INPUT.test(path)) return 'image';
+  return 'other';
+}
+
+function defaultWindow(image: Image, info: DecryptedImage['record']): { center: number; width: number } {
+  const meta = dicomMetaOf(info);
+  if (meta?.pixel.window && !meta.pixel.inverted && image.channels === 1) {
+    // VOI window is in rescaled units; the viewer works in sample units.
+    const { center, width } = meta.pixel.window;
+    const slope = meta.pixel.rescaleSlope || 1;
+    return { center: (center - meta.pixel.rescaleIntercept) / slope + meta.pixel.offset, width: width / Math.abs(slope) };
+  }
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < image.pixels.length; i += image.channels) {
+    const v = image.pixels[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
+}
+
+export class AppService {
+  private readonly store: KeyStore;
+  private readonly models = new ModelCache();
+  private readonly opened = new Map<string, OpenedState>();
+  private readonly cancelled = new Set<string>();
+  private settingsCache: Settings | undefined;
+
+  constructor(
+    private readonly shell: Shell,
+    private readonly pool: CodecPool,
+    private readonly configDir: string,
+    store?: KeyStore,
+  ) {
+    this.store = store ?? new KeyStore(undefined, join(configDir, 'keys.json'));
+  }
+
+  async info(): Promise<AppInfo> {
+    const backend = await initBackend();
+    return {
+      version: APP_VERSION, backend: backend.name, platform: process.platform,
+      models: (await listModels()).map((m) => m.manifest.name),
+    };
+  }
+
+  // ---- files ----
+
+  expand(paths: string[]): Promise<Result<InputFile[]>> {
+    return attempt(async () => {
+      const files = await expandInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i);
+      return Promise.all(files.map(async (path) => ({
+        path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind: inputKind(path),
+      })));
+    });
+  }
+
+  chooseInputs(): Promise<string[]> { return this.shell.chooseInputs(); }
+  chooseFolder(): Promise<string | null> { return this.shell.chooseFolder(); }
+  reveal(path: string): Promise<void> { return this.shell.reveal(path); }
+
+  private async recipient(ref: EncryptRequest['recipient']): Promise<Recipient> {
+    if (ref.kind === 'contact') return this.store.contact(ref.name);
+    return this.store.sharedKey(await this.store.find(ref.name));
+  }
+
+  /** Starts an encryption job; progress arrives as 'files:progress' events, one per file and status change. */
+  encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>> {
+    return attempt(async () => {
+      const recipient = await this.recipient(req.recipient);
+      const model = await this.models.byName(DEFAULT_MODEL);
+      const deidentify = parseDeidentify(req.deidentify);
+      const jobId = randomUUID();
+      const uidSalt = randomBytes(32).toString('hex');
+      const emit = (p: Omit<JobProgress, 'jobId'>) => this.shell.emit('files:progress', { jobId, ...p });
+      req.paths.forEach((path, index) => emit({ index, path, status: 'queued' }));
+      let cursor = 0;
+      const lane = async () => {
+        while (cursor < req.paths.length) {
+          const index = cursor++;
+          const path = req.paths[index]!;
+          if (this.cancelled.has(jobId)) {
+            emit({ index, path, status: 'cancelled' });
+            continue;
+          }
+          emit({ index, path, status: 'working' });
+          const t = performance.now();
+          try {
+            const r = await encryptImageFile(path, {
+              model, recipients: [recipient], outDir: req.outDir, bits: QUALITY_BITS[req.quality], lossless: req.lossless,
+              deidentify, uidSalt, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
+            });
+            emit({
+              index, path, status: 'done',
+              result: {
+                output: r.output, inputBytes: r.inputBytes, outputBytes: r.outputBytes, images: r.images, width: r.width,
+                height: r.height, bitDepth: r.bitDepth, fidelity: r.fidelity, ms: performance.now() - t, warnings: r.warnings,
+              },
+            });
+          } catch (err) {
+            emit({ index, path, status: 'failed', error: (err as Error).message });
+          }
+        }
+      };
+      void Promise.all(Array.from({ length: this.pool.size }, lane)).finally(() => this.cancelled.delete(jobId));
+      return { jobId };
+    });
+  }
+
+  /** Files not yet started are cancelled; a file in progress finishes (its output is complete or absent). */
+  async cancel(jobId: string): Promise<void> {
+    this.cancelled.add(jobId);
+  }
+
+  open(path: string): Promise<Result<OpenedFile>> {
+    return attempt(async () => {
+      let usedKey = '';
+      const keys = await this.store.list();
+      const contacts = await this.store.contacts();
+      const dec = await decryptAeimgFile(path, {
+        models: this.models, write: false,
+        identities: async (stanzas) => {
+          const ids = await this.store.identitiesFor(stanzas);
+          const ours = new Set(stanzas.map((s) => (s.type === 'key' ? s.keyId : s.type === 'x25519' ? s.recipient : '')));
+          const key = keys.find((k) => ours.has(k.id));
+          usedKey = key ? `${key.name} (${key.fingerprint})` : contacts.length ? 'your contact identity' : '';
+          return ids;
+        },
+        decode: (...a) => this.pool.decode(...a),
+      });
+      const openId = randomUUID();
+      const images: OpenedImageInfo[] = dec.images.map(({ record, image }, index) => {
+        const meta = dicomMetaOf(record);
+        const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
+        const pos = ds?.['00200032']?.Value;
+        return {
+          index, name: record.name, width: record.width, height: record.height, channels: record.channels,
+          bitDepth: record.bitDepth, fidelity: record.fidelity ? { ...record.fidelity, psnr: record.fidelity.psnr ?? null } : undefined,
+          lossless: record.lossless !== undefined, window: defaultWindow(image, record),
+          dicom: meta ? {
+            modality: ds?.['00080060']?.Value?.[0] as string | undefined, offset: meta.pixel.offset,
+            slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
+            position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
+          } : undefined,
+        };
+      });
+      const file: OpenedFile = { openId, path, name: basename(path), key: usedKey, images };
+      this.opened.set(openId, { file, images: dec.images, denoised: new Map() });
+      return file;
+    });
+  }
+
+  private state(openId: string): OpenedState {
+    const s = this.opened.get(openId);
+    if (!s) throw new AeimgError(ErrorCode.BadInput, 'that file is no longer open; open it again.');
+    return s;
+  }
+
+  image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const item = s.images[index];
+      if (!item) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+      let image = item.image;
+      if (denoised) {
+        let d = s.denoised.get(index);
+        if (!d) {
+          d = await this.denoise(image);
+          s.denoised.set(index, d);
+        }
+        image = d;
+      }
+      return { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, pixels: image.pixels };
+    });
+  }
+
+  /** One more pass through the denoising autoencoder, on a worker. */
+  private async denoise(image: Image): Promise<Image> {
+    const dir = await mkdtemp(join(tmpdir(), 'aeimg-denoise-'));
+    try {
+      const input = join(dir, 'view.png');
+      await writeFile(input, await encodePng(image));
+      const out = await this.pool.encode(DEFAULT_MODEL, { input, bits: 8, measure: true, maxPixels: Number.MAX_SAFE_INTEGER, lossless: false });
+      return out.images[0]!.decoded!;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  save(openId: string, index: number, format: OutputFormat, path?: string): Promise<Result<{ path: string } | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const item = s.images[index];
+      if (!item) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+      const stem = basename(item.record.name, extname(item.record.name)).replace(/#(\d+)$/, '-$1');
+      const target = path ?? await this.shell.chooseSavePath(`${stem}.${format}`, format);
+      if (!target) return null;
+      const data = format === 'png'
+        ? await encodePng(item.image)
+        : writeDicom(item.image, dicomMetaOf(item.record), { exact: item.record.lossless !== undefined, instanceNumber: index + 1 });
+      await writeFileAtomic(target, data, { force: path === undefined }); // the save dialog already asked about replacing
+      return { path: target };
+    });
+  }
+
+  // ---- keys ----
+
+  listKeys(): Promise<Result<KeyList>> {
+    return attempt(async () => {
+      const keys = (await this.store.list()).map(({ name, fingerprint, created }) => ({ name, fingerprint, created }));
+      const contacts = (await this.store.contacts()).map(({ name, fingerprint, added }) => ({ name, fingerprint, added }));
+      let keychain: KeyList['keychain'] = { available: true };
+      try {
+        await this.store.identity(false);
+      } catch (err) {
+        keychain = { available: false, reason: (err as Error).message };
+      }
+      return { keys, contacts, keychain };
+    });
+  }
+
+  createKey(name: string): Promise<Result<KeyInfo>> {
+    return attempt(async () => {
+      const k = await this.store.create(name);
+      return { name: k.name, fingerprint: k.fingerprint, created: k.created };
+    });
+  }
+
+  removeKey(name: string): Promise<Result<KeyInfo>> {
+    return attempt(async () => {
+      const k = await this.store.delete(name);
+      return { name: k.name, fingerprint: k.fingerprint, created: k.created };
+    });
+  }
+
+  exportKey(name: string, passphrase: string, path?: string): Promise<Result<{ path: string } | null>> {
+    return attempt(async () => {
+      const weak = passphraseWeakness(passphrase);
+      if (weak) throw new AeimgError(ErrorCode.Usage, `the passphrase is too weak: ${weak}`);
+      const info = await this.store.find(name);
+      const target = path ?? await this.shell.chooseSavePath(`${info.name}.aeimg-key`, 'aeimg-key');
+      if (!target) return null;
+      const text = await exportKey(await this.store.sharedKey(info), { name: info.name, created: info.created }, passphrase);
+      await writeFileAtomic(target, Buffer.from(text), { force: path === undefined, mode: 0o600 });
+      return { path: target };
+    });
+  }
+
+  importKey(path: string, passphrase: string, name?: string): Promise<Result<KeyInfo>> {
+    return attempt(async () => {
+      const { key, ...meta } = await importKey(await readFile(path, 'utf8'), passphrase);
+      const k = await this.store.add(key, name || meta.name, meta.created);
+      return { name: k.name, fingerprint: k.fingerprint, created: k.created };
+    });
+  }
+
+  addContact(path: string, name?: string): Promise<Result<ContactInfo>> {
+    return attempt(async () => {
+      const c = await this.store.addContact(await readFile(path, 'utf8'), name);
+      return { name: c.name, fingerprint: c.fingerprint, added: c.added };
+    });
+  }
+
+  myCard(): Promise<Result<{ card: string; fingerprint: string }>> {
+    return attempt(async () => {
+      const id = (await this.store.identity(true))!;
+      return { card: formatContactCard('me', id.publicKey), fingerprint: id.recipient.fingerprint };
+    });
+  }
+
+  // ---- settings ----
+
+  private get settingsPath(): string {
+    return join(this.configDir, 'settings.json');
+  }
+
+  async getSettings(): Promise<Settings> {
+    if (!this.settingsCache) {
+      const saved = await readFile(this.settingsPath, 'utf8').then((t) => JSON.parse(t) as Partial<Settings>, () => ({}));
+      this.settingsCache = { ...DEFAULT_SETTINGS, ...saved };
+    }
+    return this.settingsCache;
+  }
+
+  async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    const next = { ...(await this.getSettings()), ...patch };
+    await writeFileAtomic(this.settingsPath, Buffer.from(JSON.stringify(next, null, 2)), { force: true });
+    this.settingsCache = next;
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    await this.models.dispose();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Every invoke channel's argument schema and handler. Arguments arrive as `unknown` and are validated here before
+ * the service sees them; the Electron IPC layer and the browser-test bridge both dispatch through this table.
+ */
+import { z } from 'zod';
+import type { InvokeChannel, InvokeChannels } from '../../../src-shared/api.js';
+import type { AppService } from './app-service.js';
+
+const name = z.string().trim().min(1).max(200);
+const path = z.string().min(1).max(4096);
+const id = z.string().uuid();
+const quality = z.enum(['max', 'high', 'medium', 'low']);
+const deidentify = z.enum(['basic', 'none']);
+const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
+const settingsPatch = z.object({
+  outDir: path.optional(), quality: quality.optional(), lossless: z.boolean().optional(), deidentify: deidentify.optional(),
+  recipient: recipient.optional(),
+}).strict();
+const passphrase = z.string().min(1).max(1024);
+
+const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
+  'app:info': z.tuple([]),
+  'files:expand': z.tuple([z.array(path).max(10_000)]),
+  'files:choose-inputs': z.tuple([]),
+  'files:choose-folder': z.tuple([]),
+  'files:encrypt': z.tuple([z.object({
+    paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, lossless: z.boolean(), deidentify,
+  }).strict()]),
+  'files:cancel': z.tuple([id]),
+  'files:open': z.tuple([path]),
+  'files:image': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),
+  'files:save': z.union([
+    z.tuple([id, z.number().int().min(0).max(100_000), z.enum(['png', 'dcm'])]),
+    z.tuple([id, z.number().int().min(0).max(100_000), z.enum(['png', 'dcm']), path]),
+  ]) as z.ZodType<InvokeChannels['files:save']>,
+  'files:reveal': z.tuple([path]),
+  'keys:list': z.tuple([]),
+  'keys:create': z.tuple([name]),
+  'keys:remove': z.tuple([name]),
+  'keys:export': z.union([z.tuple([name, passphrase]), z.tuple([name, passphrase, path])]) as z.ZodType<InvokeChannels['keys:export']>,
+  'keys:import': z.union([z.tuple([path, passphrase]), z.tuple([path, passphrase, name])]) as z.ZodType<InvokeChannels['keys:import']>,
+  'keys:add-contact': z.union([z.tuple([path]), z.tuple([path, name])]) as z.ZodType<InvokeChannels['keys:add-contact']>,
+  'keys:my-card': z.tuple([]),
+  'settings:get': z.tuple([]),
+  'settings:set': z.tuple([settingsPatch]) as z.ZodType<InvokeChannels['settings:set']>,
+};
+
+type Handler<C extends InvokeChannel> = (s: AppService, ...args: InvokeChannels[C]) => Promise<unknown>;
+const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
+  'app:info': (s) => s.info(),
+  'files:expand': (s, paths) => s.expand(paths),
+  'files:choose-inputs': (s) => s.chooseInputs(),
+  'files:choose-folder': (s) => s.chooseFolder(),
+  'files:encrypt': (s, req) => s.encrypt(req),
+  'files:cancel': (s, jobId) => s.cancel(jobId),
+  'files:open': (s, p) => s.open(p),
+  'files:image': (s, openId, index, denoised) => s.image(openId, index, denoised),
+  'files:save': (s, openId, index, format, p) => s.save(openId, index, format, p),
+  'files:reveal': (s, p) => s.reveal(p),
+  'keys:list': (s) => s.listKeys(),
+  'keys:create': (s, n) => s.createKey(n),
+  'keys:remove': (s, n) => s.removeKey(n),
+  'keys:export': (s, n, pass, p) => s.exportKey(n, pass, p),
+  'keys:import': (s, p, pass, n) => s.importKey(p, pass, n),
+  'keys:add-contact': (s, p, n) => s.addContact(p, n),
+  'keys:my-card': (s) => s.myCard(),
+  'settings:get': (s) => s.getSettings(),
+  'settings:set': (s, patch) => s.setSettings(patch),
+};
+
+export const INVOKE_CHANNELS = Object.keys(SCHEMAS) as InvokeChannel[];
+
+export class InvalidArguments extends Error {}
+
+/** Validates `args` for `channel` and calls the service; throws InvalidArguments for anything malformed. */
+export async function dispatch(service: AppService, channel: string, args: unknown): Promise<unknown> {
+  if (!Object.hasOwn(SCHEMAS, channel)) throw new InvalidArguments(`unknown channel ${channel.slice(0, 40)}`);
+  const c = channel as InvokeChannel;
+  const parsed = SCHEMAS[c].safeParse(args);
+  if (!parsed.success) throw new InvalidArguments(`invalid arguments for ${c}: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
+  return (HANDLERS[c] as (s: AppService, ...a: unknown[]) => Promise<unknown>)(service, ...(parsed.data as unknown[]));
+}

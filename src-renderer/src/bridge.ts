@@ -1,0 +1,26 @@
+/** The bridge the preload (or the browser-test bridge) puts on window: the renderer's only way to the engine. */
+import type { AeimgBridge, Result } from '../../src-shared/api';
+
+declare global {
+  interface Window {
+    aeimg: AeimgBridge;
+  }
+}
+
+export const bridge = (): AeimgBridge => window.aeimg;
+
+/** Unwraps a result, turning an expected failure into an Error carrying the engine's plain-words message. */
+export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
+}
+
+export function formatFidelity(f: { ssim: number; psnr: number | null } | undefined): string {
+  if (!f) return 'not measured';
+  return f.psnr === null ? 'exact (bit-identical)' : `SSIM ${f.ssim.toFixed(4)}, PSNR ${f.psnr.toFixed(2)} dB`;
+}

@@ -1,0 +1,85 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { EncryptSummary, FileStatus, InputFile, JobProgress, RecipientRef } from '../../../src-shared/api';
+import { bridge, unwrap } from '../bridge';
+import { useErrors } from './errors';
+import { useSettings } from './settings';
+
+export interface QueueItem {
+  path: string;
+  name: string;
+  bytes: number;
+  kind: InputFile['kind'];
+  status: FileStatus;
+  result?: EncryptSummary;
+  error?: string;
+}
+
+/** The encrypt queue: inputs dropped or chosen, and each file's progress. */
+export const useEncrypt = defineStore('encrypt', () => {
+  const items = ref<QueueItem[]>([]);
+  const jobId = ref<string | null>(null);
+  const recipient = ref<RecipientRef | null>(null);
+  const errors = useErrors();
+  const settings = useSettings();
+  const running = computed(() => items.value.some((i) => i.status === 'working' || (jobId.value !== null && i.status === 'queued')));
+  const pending = computed(() => items.value.filter((i) => i.status === 'queued' && jobId.value === null));
+  let offset = 0;
+
+  function onProgress(p: JobProgress) {
+    if (p.jobId !== jobId.value) return;
+    const item = items.value[offset + p.index];
+    if (!item) return;
+    item.status = p.status;
+    item.result = p.result;
+    item.error = p.error;
+    if (!items.value.slice(offset).some((i) => i.status === 'queued' || i.status === 'working')) jobId.value = null;
+  }
+
+  async function add(paths: string[]) {
+    try {
+      const files = await unwrap(bridge().files.expand(paths));
+      for (const f of files) {
+        if (f.kind === 'aeimg' || f.kind === 'other') {
+          errors.report(new Error(`${f.name} is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP or DICOM).`));
+          continue;
+        }
+        if (!items.value.some((i) => i.path === f.path && i.status === 'queued')) items.value.push({ ...f, status: 'queued' });
+      }
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
+  async function start() {
+    if (!recipient.value) {
+      errors.report(new Error('Choose who the files are for (a key or a contact) first.'));
+      return;
+    }
+    const queued = items.value.filter((i) => i.status === 'queued');
+    if (queued.length === 0) return;
+    // Queued items go to the end, in order, so the job's indices map onto them.
+    items.value = [...items.value.filter((i) => i.status !== 'queued'), ...queued];
+    offset = items.value.length - queued.length;
+    const s = settings.settings;
+    try {
+      const r = await unwrap(bridge().files.encrypt({
+        paths: queued.map((i) => i.path), recipient: recipient.value, quality: s.quality, lossless: s.lossless,
+        deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
+      }));
+      jobId.value = r.jobId;
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
+  async function cancel() {
+    if (jobId.value) await bridge().files.cancel(jobId.value);
+  }
+
+  function clearFinished() {
+    items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
+  }
+
+  return { items, jobId, recipient, running, pending, onProgress, add, start, cancel, clearFinished };
+});

@@ -1,0 +1,59 @@
+/** Page object for the renderer under the test bridge: navigation, drops, dialogs answered by the test. */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+
+export class AppPage {
+  constructor(readonly page: Page, readonly baseURL: string) {}
+
+  async goto(): Promise<void> {
+    await this.page.addInitScript({ path: join(import.meta.dirname, 'bridge-client.js') });
+    await this.page.goto('/');
+    await expect(this.page.getByTestId('backend')).toContainText('wasm');
+  }
+
+  async tab(name: 'encrypt' | 'open' | 'keys'): Promise<void> {
+    await this.page.getByTestId(`tab-${name}`).click();
+  }
+
+  /** Queues the answer of the next native dialog (open files, folder, or save path). */
+  async answerDialog(answer: { inputs?: string[]; folder?: string | null; save?: string | null }): Promise<void> {
+    const r = await fetch(`${this.baseURL}/test/dialog`, { method: 'POST', body: JSON.stringify(answer) });
+    expect(r.ok).toBe(true);
+  }
+
+  async env(): Promise<{ work: string; config: string; keychain: string; revealed: string[] }> {
+    return (await fetch(`${this.baseURL}/test/env`)).json();
+  }
+
+  /** Drops files from disk onto the element with `testid`, as a user dragging them from the file manager. */
+  async drop(testid: string, paths: string[]): Promise<void> {
+    const files = await Promise.all(paths.map(async (p) => ({ name: basename(p), b64: (await readFile(p)).toString('base64') })));
+    await this.page.getByTestId(testid).evaluate((el, list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name));
+      }
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+  }
+
+  /** Dismisses shown errors (after a test has checked them), so screenshots show the screen itself. */
+  async clearErrors(): Promise<void> {
+    const buttons = this.page.getByTestId('error-message').getByRole('button', { name: 'Dismiss' });
+    while (await buttons.count()) await buttons.first().click();
+  }
+
+  async createKey(name: string): Promise<string> {
+    await this.tab('keys');
+    await this.page.getByTestId('new-key-name').fill(name);
+    await this.page.getByTestId('create-key').click();
+    const row = this.page.getByTestId(`key-${name}`);
+    await expect(row).toBeVisible();
+    return (await row.locator('.fp').textContent())!.trim();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The renderer in Chromium against the real engine (test bridge): keys, encrypting dropped images, refusing a
+ * tampered file, and the viewer showing the decoded pixels. Screenshots of the main screens go to docs/screenshots.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import sharp from 'sharp';
+import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
+
+const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
+const CLI = join(ROOT, 'bin', 'aeimg.js');
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let app: AppPage;
+let outDir: string;
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  page = await browser.newPage();
+  app = new AppPage(page, baseURL!);
+  await app.goto();
+  outDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-out-'));
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+
+test.afterAll(async () => page.close());
+
+/** Runs the aeimg CLI with the bridge's keychain and key catalog. */
+async function cli(args: string[]): Promise<string> {
+  const env = await app.env();
+  return execFileSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain },
+  });
+}
+
+test('key manager: create, export with a passphrase, delete, import back with the same fingerprint', async () => {
+  await app.tab('keys');
+  await expect(page.getByText('No keys yet')).toBeVisible();
+  const fingerprint = await app.createKey('Radiology A');
+  expect(fingerprint).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){5}$/);
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'keys.png') });
+
+  const exported = join(outDir, 'radiology-a.aeimg-key');
+  await page.getByTestId('export-Radiology A').click();
+  await page.getByTestId('export-passphrase').fill('short');
+  await page.getByTestId('export-confirm').click();
+  await expect(page.getByTestId('error-message').first()).toContainText('too weak');
+  await app.answerDialog({ save: exported });
+  await page.getByTestId('export-passphrase').fill('correct horse battery staple');
+  await page.getByTestId('export-confirm').click();
+  await expect(page.getByTestId('keys-notice')).toContainText('exported');
+  expect((await readFile(exported, 'utf8')).startsWith('AEIMG-KEY-EXPORT-1')).toBe(true);
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('key-Radiology A').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('key-Radiology A')).toHaveCount(0);
+
+  await app.answerDialog({ inputs: [exported] });
+  await page.getByRole('button', { name: 'Choose key file…' }).click();
+  await page.getByTestId('import-passphrase').fill('correct horse battery staple');
+  await page.getByTestId('import-key').click();
+  await expect(page.getByTestId('key-Radiology A').locator('.fp')).toHaveText(fingerprint);
+});
+
+test('drop two images: two .aeimg files appear, with sizes and fidelity, and the CLI decrypts them', async () => {
+  await app.tab('encrypt');
+  await app.answerDialog({ folder: outDir });
+  await page.getByRole('button', { name: 'Output folder…' }).click();
+  await expect(page.getByTestId('out-dir')).toHaveText(outDir);
+  await app.drop('encrypt-drop', [join(SLICES, 'mr-colin27-axial-020.png'), join(SLICES, 'ct-cranium-coronal-220.png')]);
+  await expect(page.getByTestId('queue').locator('tbody tr')).toHaveCount(2);
+  await page.getByTestId('recipient').selectOption({ label: (await page.getByTestId('recipient').locator('option').nth(1).textContent())! });
+  await expect(page.getByTestId('recipient-banner')).toContainText('Radiology A');
+  await page.getByTestId('encrypt-start').click();
+  for (const name of ['mr-colin27-axial-020.png', 'ct-cranium-coronal-220.png']) {
+    await expect(page.getByTestId(`row-${name}`)).toHaveAttribute('data-status', 'done');
+    await expect(page.getByTestId(`row-${name}`)).toContainText(/SSIM 0\.9\d{3}/);
+  }
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'encrypt.png') });
+  for (const stem of ['mr-colin27-axial-020', 'ct-cranium-coronal-220']) expect(existsSync(join(outDir, `${stem}.aeimg`))).toBe(true);
+  const decrypted = join(outDir, 'cli');
+  const log = await cli(['decrypt', join(outDir, 'mr-colin27-axial-020.aeimg'), join(outDir, 'ct-cranium-coronal-220.aeimg'), '-o', decrypted]);
+  expect(log).toContain('Decrypted 2 of 2');
+  const png = await sharp(join(decrypted, 'mr-colin27-axial-020.png')).metadata();
+  expect([png.width, png.height]).toEqual([256, 256]);
+});
+
+test('a tampered .aeimg gives a clear error and opens nothing', async () => {
+  const bytes = await readFile(join(outDir, 'ct-cranium-coronal-220.aeimg'));
+  bytes[bytes.length - 40]! ^= 0x01;
+  const tampered = join(outDir, 'tampered.aeimg');
+  await writeFile(tampered, bytes);
+  await app.tab('open');
+  await app.drop('open-drop', [tampered]);
+  await expect(page.getByTestId('error-message').first()).toContainText(/tampered\.aeimg: .*(altered|damaged)/);
+  await expect(page.getByTestId('viewer')).toHaveCount(0);
+});
+
+test('the viewer shows the decoded pixels through the window it reports', async () => {
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'mr-colin27-axial-020.aeimg')]);
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toBeVisible();
+  await expect(page.getByTestId('viewer-fidelity')).toContainText(/SSIM 0\.9\d{3}/);
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer.png') });
+  const shown = await canvas.evaluate((c: HTMLCanvasElement) => ({
+    w: c.width, h: c.height, center: Number(c.dataset.windowCenter), width: Number(c.dataset.windowWidth),
+    data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0)),
+  }));
+  // What the receiver's CLI decodes from the same file, through the same window.
+  const decoded = await sharp(join(outDir, 'cli', 'mr-colin27-axial-020.png')).extractChannel(0).raw().toBuffer();
+  const lo = shown.center - shown.width / 2;
+  const expected = Array.from(decoded, (v) => Math.max(0, Math.min(255, Math.round((v - lo) * (255 / shown.width)))));
+  expect([shown.w, shown.h, shown.data.length, decoded.length]).toEqual([256, 256, 65536, 65536]);
+  expect(Number.isFinite(shown.center) && shown.width > 0).toBe(true);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i]! - shown.data[i]!));
+  expect(worst).toBeLessThanOrEqual(1);
+  // Window/level changes what is drawn.
+  await page.getByTestId('window-width').fill('40');
+  await expect.poll(() => canvas.getAttribute('data-window-width')).toBe('40');
+
+  const saved = join(outDir, 'saved.png');
+  await app.answerDialog({ save: saved });
+  await page.getByTestId('save-png').click();
+  await expect.poll(() => existsSync(saved)).toBe(true);
+});
