@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { basename } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { IdentitySource } from '../engine/container/aeimg-file.js';
+import { decryptStudy, studyOf } from '../engine/jobs/study.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { LazyPool } from '../engine/jobs/pool.js';
@@ -34,6 +36,22 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await logBackend();
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
+  const { studies, singles } = await splitStudies(inputs, identities);
+  for (const parts of studies.values()) {
+    const info = (await studyOf(parts[0]!, identities))!;
+    const outDir = values.out ?? join(dirname(resolve(parts[0]!)), info.name);
+    await makeOutputFolder(outDir);
+    const r = await decryptStudy(parts, {
+      identities, models, outDir, format, force: values.force,
+      onImage: (i, output, rec) => process.stdout.write(`${info.name} image ${i + 1} → ${output}  ${fidelityText(rec.fidelity)}\n`),
+    });
+    process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
+  }
+  if (singles.length === 0) {
+    await models.dispose();
+    return 0;
+  }
+  inputs.splice(0, inputs.length, ...singles);
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
@@ -55,4 +73,21 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await tiles?.close();
   await models.dispose();
   return summarise(inputs.length, failures, 'Decrypted');
+}
+
+/** Study parts grouped by study (each group decrypts together), and single-image files. */
+async function splitStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: Map<string, string[]>; singles: string[] }> {
+  const studies = new Map<string, string[]>();
+  const singles: string[] = [];
+  for (const input of inputs) {
+    let study = null;
+    try {
+      study = await studyOf(input, identities);
+    } catch {
+      // Unreadable here: the single-file path reports it with its name.
+    }
+    if (study) studies.set(study.id, [...(studies.get(study.id) ?? []), input]);
+    else singles.push(input);
+  }
+  return { studies, singles };
 }

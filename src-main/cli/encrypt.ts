@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
+import { DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy, parseSize } from '../engine/jobs/study.js';
+import type { Autoencoder } from '../engine/model/autoencoder.js';
+import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
@@ -21,6 +25,8 @@ export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | -
   --lossless           also carry the residual: the receiver gets bit-exact pixels (bigger file)
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
                        retain-device,retain-institution; or none (full header, still only inside the encryption)
+  --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
+  --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 20MB (Outlook)
   --no-measure         skip the fidelity check (one decoder pass less)
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
   --jobs N             files in parallel, one worker per job (default: one per CPU core)
@@ -40,6 +46,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       'no-measure': { type: 'boolean', default: false },
       lossless: { type: 'boolean', default: false },
       deidentify: { type: 'string', default: 'basic' },
+      bundle: { type: 'string' },
+      'max-size': { type: 'string' },
       'max-pixels': { type: 'string' },
       force: { type: 'boolean', default: false },
     },
@@ -66,6 +74,13 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   const model = await models.byName(values.model);
   if (values.out) await makeOutputFolder(values.out);
+  if (values.bundle !== undefined) {
+    return encryptBundle(inputs, {
+      name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, bits,
+      lossless: values.lossless, deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
+    }).finally(() => models.dispose());
+  }
+  if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
@@ -90,4 +105,42 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   await tiles?.close();
   await models.dispose();
   return summarise(inputs.length, failures, 'Encrypted');
+}
+
+interface BundleArgs {
+  name: string;
+  maxSize?: string;
+  outDir: string;
+  model: Autoencoder;
+  modelName: string;
+  recipients: Recipient[];
+  bits: number;
+  lossless: boolean;
+  deidentify: DeidentifyOptions | null;
+  measure: boolean;
+  force: boolean;
+  jobs?: string;
+}
+
+/** `--bundle`: predicts the size and parts, then writes the study and reports the real figures. */
+async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
+  if (!/^[\w.-]{1,100}$/.test(a.name)) throw new AeimgError(ErrorCode.Usage, '--bundle NAME may use letters, digits, dot, dash and underscore.');
+  const maxPartBytes = a.maxSize ? parseSize(a.maxSize) : DEFAULT_MAX_PART_BYTES;
+  const pool = poolFor(inputs.length, a.jobs);
+  try {
+    const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
+    const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, lossless: a.lossless, maxPartBytes, encode, deidentify: a.deidentify });
+    process.stdout.write(`Estimate: ${inputs.length} files → about ${kb(guess.bytes)} in ${guess.parts} part(s) of at most ${kb(maxPartBytes)}.\n`);
+    const r = await encryptStudy(inputs, {
+      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, lossless: a.lossless,
+      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
+    });
+    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${kb(p.bytes)}\n`);
+    const total = r.parts.reduce((s, p) => s + p.bytes, 0);
+    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${kb(r.inputBytes)} → ${kb(total)} in ${r.parts.length} part(s)` +
+      (r.meanSsim !== undefined ? `; mean SSIM ${r.meanSsim.toFixed(4)}, worst ${fidelityText(r.worst)}` : '') + '.\n');
+    return 0;
+  } finally {
+    await pool?.close();
+  }
 }

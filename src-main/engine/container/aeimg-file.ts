@@ -20,7 +20,20 @@ export interface CreateOptions extends WriteOptions {
 
 /** Builds an .aeimg in a temp file; commit() moves it into place, abort() leaves nothing behind. */
 export class AeimgWriter {
-  private constructor(private readonly file: AtomicFile, private readonly payload: PayloadWriter) {}
+  private constructor(
+    private readonly file: AtomicFile,
+    private readonly payload: PayloadWriter,
+    private readonly chunkSize: number,
+    private readonly headerBytes: number,
+  ) {}
+
+  private plainBytes = 0;
+
+  /** The file's size if it were finished now: header, entries, terminator, one 16-byte tag per chunk. */
+  get sizeBound(): number {
+    const plain = this.plainBytes + 4;
+    return this.headerBytes + plain + 16 * Math.ceil(plain / this.chunkSize + 1);
+  }
 
   static async create(path: string, opts: CreateOptions): Promise<AeimgWriter> {
     if (opts.recipients.length === 0) throw new AeimgError(ErrorCode.Usage, 'no key given to encrypt with.');
@@ -35,17 +48,19 @@ export class AeimgWriter {
     };
     for (const r of opts.recipients) header.recipients.push(await r.wrap(fileKey, random));
     const file = await AtomicFile.create(path, opts);
+    const headerBytes = encodeHeader(header, fileKey);
     try {
-      await file.write(encodeHeader(header, fileKey));
+      await file.write(headerBytes);
     } catch (err) {
       await file.abort();
       throw err;
     }
     const stream = new StreamEncryptor(payloadKey(fileKey, header), header.chunkSize, (b) => file.write(b));
-    return new AeimgWriter(file, new PayloadWriter(stream));
+    return new AeimgWriter(file, new PayloadWriter(stream), header.chunkSize, headerBytes.length);
   }
 
   add(meta: object, blobs: Buffer[] = []): Promise<void> {
+    this.plainBytes += 4 + Buffer.byteLength(JSON.stringify(meta)) + blobs.reduce((a, b) => a + b.length, 0);
     return this.payload.add(meta, blobs);
   }
 

@@ -73,12 +73,15 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
     for (;;) {
       t = performance.now();
       let record: ImageRecord | undefined;
+      let trailer = false;
       const entry = await reader.next((meta) => {
+        if (meta.kind === 'study-end') { trailer = true; return []; } // the last part of a study says so
         record = validateImageRecord(meta, maxPixels);
         return [record.blobs.latent, record.blobs.alpha, record.blobs.residual];
       });
       timings.decrypt! += performance.now() - t;
       if (!entry) break;
+      if (trailer) continue;
       t = performance.now();
       const { image, png } = await decode(modelId, record!, entry.blobs, write && format === 'png');
       timings.decoder! += performance.now() - t;

@@ -1,0 +1,367 @@
+/**
+ * A whole study in one or more .aeimg parts that each fit an e-mail: slices in acquisition order, a new part
+ * whenever the next slice would cross the size limit, every part decryptable on its own. Part files are
+ * NAME.partKofN.aeimg; inside each, the first entry says which study and part it is and where its images start,
+ * and the last part ends with an entry saying so. The clear header is the same as a single image's.
+ * Memory stays bounded: slices are encoded a few at a time ahead of the writer and never kept.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import { decodeImageRecord } from '../codec/image-codec.js';
+import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
+import { dicomMetaOf, isDicomPath } from '../dicom/import.js';
+import { writeDicom } from '../dicom/write.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { AtomicFile } from '../fs/atomic.js';
+import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
+import type { Fidelity } from '../metrics/fidelity.js';
+import type { Recipient } from '../keys/recipients.js';
+import type { Autoencoder, ModelCache } from '../model/autoencoder.js';
+import { encodeImageFile, type EncodedFile, type EncodeTask } from './encrypt.js';
+import { checkOutput } from './files.js';
+import type { DecodeFn } from './decrypt.js';
+import { APP_ID } from './version.js';
+import type { DeidentifyOptions } from '../dicom/deidentify.js';
+
+/** Gmail's 25 MB attachment limit is ~18 MB of file once base64-encoded. */
+export const DEFAULT_MAX_PART_BYTES = 18 * 1000 * 1000;
+
+export interface StudyEntry {
+  kind: 'file';
+  app: string;
+  created: string;
+  study: { id: string; name: string; part: number; firstImage: number };
+}
+
+/** Parses "18MB", "20 MB", "500KB", "1.5GB" or a plain byte count (decimal units, as mail providers state them). */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(text);
+  if (!m) throw new AeimgError(ErrorCode.Usage, `--max-size must look like 18MB or 500KB, not "${text}".`);
+  const unit = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9 }[(m[2] ?? 'b').toLowerCase() as 'b']!;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+export function partName(name: string, part: number, parts: number): string {
+  return `${name}.part${part}of${parts}.aeimg`;
+}
+
+/** A slice's place in the study: DICOM by series, then instance number / position; images by natural name. */
+interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; name: string }
+
+async function sliceKey(path: string): Promise<SliceKey> {
+  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, name: basename(path) };
+  if (!isDicomPath(path)) return key;
+  try {
+    const bytes = new Uint8Array(await readFile(path));
+    const hasMeta = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
+    const ds = dicomParser.parseDicom(bytes, hasMeta ? { untilTag: 'x7fe00010' } : { untilTag: 'x7fe00010', TransferSyntaxUID: '1.2.840.10008.1.2' });
+    key.series = ds.string('x0020000e') ?? '';
+    key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
+    key.instance = Number(ds.string('x00200013') ?? Number.NaN);
+    key.position = Number((ds.string('x00200032') ?? '').split('\\')[2] ?? Number.NaN);
+  } catch {
+    // An unreadable file keeps its name order; the encoder reports what is wrong with it.
+  }
+  return key;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true });
+
+/** Orders a study's files as a viewer would show them. */
+export async function orderStudy(paths: string[]): Promise<string[]> {
+  const keyed = await Promise.all(paths.map(async (p) => ({ p, k: await sliceKey(p) })));
+  keyed.sort((a, b) =>
+    a.k.seriesNumber - b.k.seriesNumber || collator.compare(a.k.series, b.k.series) ||
+    (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
+    (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
+    collator.compare(a.k.name, b.k.name));
+  return keyed.map((x) => x.p);
+}
+
+export interface StudyOptions {
+  model: Autoencoder;
+  recipients: Recipient[];
+  name: string;
+  outDir: string;
+  maxPartBytes?: number;
+  bits: number;
+  lossless?: boolean;
+  measure?: boolean;
+  deidentify?: DeidentifyOptions | null;
+  maxPixels?: number;
+  force?: boolean;
+  /** Where encoding runs (a worker pool); in-process by default. */
+  encode?: (task: EncodeTask) => Promise<EncodedFile>;
+  /** Slices encoded ahead of the writer (default 4): bounds memory. */
+  lookahead?: number;
+  onSlice?: (index: number, path: string, error?: string) => void;
+}
+
+export interface StudyPart {
+  path: string;
+  bytes: number;
+  images: number;
+}
+
+export interface StudyResult {
+  parts: StudyPart[];
+  images: number;
+  inputBytes: number;
+  /** The worst slice's fidelity, and the mean SSIM. */
+  worst?: Fidelity;
+  meanSsim?: number;
+}
+
+/** Encrypts the study into parts under the size limit. Nothing is left behind if it fails. */
+export async function encryptStudy(paths: string[], opts: StudyOptions): Promise<StudyResult> {
+  const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
+  if (paths.length === 0) throw new AeimgError(ErrorCode.Usage, 'no image to put in the study.');
+  const ordered = await orderStudy(paths);
+  const id = randomBytes(16).toString('hex');
+  const uidSalt = randomBytes(32).toString('hex');
+  const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
+  const task = (input: string): EncodeTask => ({
+    input, bits: opts.bits, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+    lossless: opts.lossless ?? false, deidentify: opts.deidentify, uidSalt,
+  });
+  const lookahead = Math.max(1, opts.lookahead ?? 4);
+  const inFlight = new Map<number, Promise<EncodedFile>>();
+  const schedule = (i: number) => {
+    if (i < ordered.length && !inFlight.has(i)) {
+      const p = encode(task(ordered[i]!));
+      p.catch(() => undefined); // awaited in order below
+      inFlight.set(i, p);
+    }
+  };
+  const committed: string[] = [];
+  const parts: StudyPart[] = [];
+  let writer: AeimgWriter | null = null;
+  let partImages = 0;
+  let imageIndex = 0;
+  let inputBytes = 0;
+  let worst: Fidelity | undefined;
+  let ssimSum = 0, ssimCount = 0;
+  const tempPath = (k: number) => join(opts.outDir, `.${opts.name}.part${k}.aeimg.partial`);
+  const openPart = async () => {
+    writer = await AeimgWriter.create(tempPath(parts.length + 1), { recipients: opts.recipients, model: opts.model.id, force: true });
+    const entry: StudyEntry = { kind: 'file', app: APP_ID, created: new Date().toISOString(), study: { id, name: opts.name, part: parts.length + 1, firstImage: imageIndex } };
+    await writer.add(entry);
+    partImages = 0;
+  };
+  const closePart = async (last: boolean) => {
+    const w = writer!;
+    if (last) await w.add({ kind: 'study-end', images: imageIndex, parts: parts.length + 1 });
+    await w.commit();
+    writer = null;
+    const path = tempPath(parts.length + 1);
+    committed.push(path);
+    parts.push({ path, bytes: (await stat(path)).size, images: partImages });
+  };
+  try {
+    for (let i = 0; i < lookahead; i++) schedule(i);
+    for (let i = 0; i < ordered.length; i++) {
+      const input = ordered[i]!;
+      let encoded: EncodedFile;
+      try {
+        encoded = await inFlight.get(i)!;
+      } catch (err) {
+        throw inFile(input, err);
+      } finally {
+        inFlight.delete(i);
+        schedule(i + lookahead);
+      }
+      inputBytes += (await stat(input)).size;
+      for (const entry of encoded.images) {
+        const size = 4 + Buffer.byteLength(JSON.stringify(entry.record)) + entry.blobs.reduce((a, b) => a + b.length, 0);
+        const bound = size + 16 * Math.ceil(size / 65536 + 1) + 200; // its chunk tags, and room for the study-end entry
+        if (writer && partImages > 0 && (writer as AeimgWriter).sizeBound + bound > max) await closePart(false);
+        if (!writer) await openPart();
+        if ((writer as unknown as AeimgWriter).sizeBound + bound > max) {
+          throw new AeimgError(ErrorCode.TooLarge,
+            `${basename(input)} alone needs about ${(bound / 1e6).toFixed(1)} MB encrypted, more than --max-size ${(max / 1e6).toFixed(1)} MB.`);
+        }
+        await (writer as unknown as AeimgWriter).add(entry.record, entry.blobs);
+        partImages++;
+        imageIndex++;
+        const f = entry.record.fidelity;
+        if (f) {
+          if (!worst || f.ssim < worst.ssim) worst = f;
+          ssimSum += f.ssim;
+          ssimCount++;
+        }
+      }
+      opts.onSlice?.(i, input);
+    }
+    await closePart(true);
+    // Now the number of parts is known: give every part its final name.
+    const final = parts.map((p, k) => join(opts.outDir, partName(opts.name, k + 1, parts.length)));
+    for (const f of final) checkOutput(f, paths, opts.force ?? false);
+    for (const [k, p] of parts.entries()) {
+      await rename(p.path, final[k]!);
+      p.path = final[k]!;
+    }
+    return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined };
+  } catch (err) {
+    await (writer as AeimgWriter | null)?.abort();
+    await Promise.allSettled([...inFlight.values()]);
+    await Promise.all(committed.map((p) => rm(p, { force: true })));
+    throw err;
+  }
+}
+
+/** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'bits' | 'lossless' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
+  const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
+  const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
+  const step = Math.max(1, Math.floor(paths.length / sample));
+  const picks = paths.filter((_, i) => i % step === 0).slice(0, sample);
+  let bytes = 0, inputs = 0;
+  for (const p of picks) {
+    const e = await encode({ input: p, bits: opts.bits, measure: false, maxPixels: DEFAULT_MAX_PIXELS, lossless: opts.lossless ?? false, deidentify: opts.deidentify });
+    bytes += e.images.reduce((a, im) => a + Buffer.byteLength(JSON.stringify(im.record)) + im.blobs.reduce((s, b) => s + b.length, 0) + 40, 0);
+    inputs++;
+  }
+  const total = Math.round((bytes / Math.max(1, inputs)) * paths.length) + 600;
+  return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))) };
+}
+
+interface PartInfo {
+  path: string;
+  study: StudyEntry['study'];
+}
+
+/** Reads a part's first entry: which study and part it is (authenticates the header and the first chunk). */
+async function readPartInfo(path: string, identities: IdentitySource): Promise<PartInfo | null> {
+  const reader = await AeimgReader.open(path, identities);
+  try {
+    const first = await reader.next(() => []);
+    const study = (first?.meta as Partial<StudyEntry> | undefined)?.study;
+    if (!study || typeof study.id !== 'string' || !Number.isInteger(study.part) || !Number.isInteger(study.firstImage) || typeof study.name !== 'string') return null;
+    return { path, study };
+  } catch (err) {
+    throw inFile(path, err);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Checks a set of parts before anything is written: one study, no duplicate, no gap; names the missing parts. */
+export async function checkParts(paths: string[], identities: IdentitySource): Promise<PartInfo[]> {
+  const infos: PartInfo[] = [];
+  for (const p of paths) {
+    const info = await readPartInfo(p, identities);
+    if (!info) throw new AeimgError(ErrorCode.BadInput, `${basename(p)} is a single-image file, not part of a study; decrypt it on its own.`);
+    infos.push(info);
+  }
+  const studies = new Set(infos.map((i) => i.study.id));
+  if (studies.size > 1) {
+    const names = [...new Set(infos.map((i) => i.study.name))].join(', ');
+    throw new AeimgError(ErrorCode.BadInput, `these parts belong to ${studies.size} different studies (${names}); decrypt each study's parts together.`);
+  }
+  infos.sort((a, b) => a.study.part - b.study.part);
+  for (let k = 1; k < infos.length; k++) {
+    if (infos[k]!.study.part === infos[k - 1]!.study.part) {
+      throw new AeimgError(ErrorCode.Duplicate,
+        `part ${infos[k]!.study.part} of '${infos[k]!.study.name}' was given twice (${basename(infos[k - 1]!.path)} and ${basename(infos[k]!.path)}); give each part once.`);
+    }
+  }
+  for (const info of infos) {
+    const m = /\.part(\d+)of(\d+)\.aeimg$/i.exec(info.path);
+    if (m && Number(m[1]) !== info.study.part) {
+      throw new AeimgError(ErrorCode.BadInput, `${basename(info.path)} holds part ${info.study.part} of '${info.study.name}', not part ${m[1]}: it was renamed. Rename it back to ${partName(info.study.name, info.study.part, Number(m[2]))}.`);
+    }
+  }
+  const declared = Math.max(...infos.map((i) => Number(/of(\d+)\.aeimg$/i.exec(i.path)?.[1] ?? 0)));
+  const highest = infos[infos.length - 1]!.study.part;
+  const total = Math.max(declared, highest);
+  const have = new Set(infos.map((i) => i.study.part));
+  const missing = Array.from({ length: total }, (_, k) => k + 1).filter((k) => !have.has(k));
+  if (missing.length > 0) {
+    const name = infos[0]!.study.name;
+    throw new AeimgError(ErrorCode.BadInput,
+      `the study '${name}' is incomplete: ${missing.map((k) => partName(name, k, total)).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Add ${missing.length === 1 ? 'it' : 'them'} and try again.`);
+  }
+  return infos;
+}
+
+export interface StudyDecryptOptions {
+  identities: IdentitySource;
+  models: ModelCache;
+  outDir: string;
+  format: 'png' | 'dcm';
+  force?: boolean;
+  maxPixels?: number;
+  decode?: DecodeFn;
+  onImage?: (index: number, output: string, record: ImageRecord) => void;
+}
+
+/** Decrypts every part of a study, in order, into one folder; nothing appears unless every part authenticates. */
+export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): Promise<{ images: number; outputs: string[]; name: string }> {
+  const infos = await checkParts(paths, opts.identities);
+  const pending: AtomicFile[] = [];
+  const outputs: string[] = [];
+  const used = new Set<string>();
+  let expected = 0;
+  let ended = false;
+  try {
+    for (const info of infos) {
+      if (info.study.firstImage !== expected) {
+        throw new AeimgError(ErrorCode.BadInput, `${basename(info.path)}: part ${info.study.part} starts at image ${info.study.firstImage + 1}, but the parts before it end at image ${expected}; a part is missing or from another encryption of the study.`);
+      }
+      const reader = await AeimgReader.open(info.path, opts.identities);
+      try {
+        await reader.next(() => []);
+        for (;;) {
+          let record: ImageRecord | undefined;
+          let end: Record<string, unknown> | undefined;
+          const entry = await reader.next((meta) => {
+            if (meta.kind === 'study-end') { end = meta; return []; }
+            record = validateImageRecord(meta, opts.maxPixels ?? DEFAULT_MAX_PIXELS);
+            return [record.blobs.latent, record.blobs.alpha, record.blobs.residual];
+          });
+          if (!entry) break;
+          if (end) { ended = end.images === expected; continue; }
+          const { image, png } = opts.decode
+            ? await opts.decode(reader.header.model, record!, entry.blobs, opts.format === 'png')
+            : await (async () => {
+              const img = await decodeImageRecord(await opts.models.byId(reader.header.model), record!, entry.blobs);
+              return { image: img, png: opts.format === 'png' ? await encodePng(img) : undefined };
+            })();
+          let stem = basename(record!.name, extname(record!.name)).replace(/#(\d+)$/, '-$1').replace(/[^\w.-]+/g, '_') || `image-${expected + 1}`;
+          if (used.has(stem)) stem = `${stem}-${expected + 1}`;
+          used.add(stem);
+          const output = join(opts.outDir, `${stem}.${opts.format}`);
+          checkOutput(output, paths, opts.force ?? false);
+          const file = await AtomicFile.create(output, { force: opts.force });
+          pending.push(file);
+          await file.write(png ?? writeDicom(image, dicomMetaOf(record!), { exact: record!.lossless !== undefined, instanceNumber: expected + 1 }));
+          outputs.push(output);
+          opts.onImage?.(expected, output, record!);
+          expected++;
+        }
+      } catch (err) {
+        throw inFile(info.path, err);
+      } finally {
+        await reader.close();
+      }
+    }
+    const name = infos[0]!.study.name;
+    if (!ended) {
+      throw new AeimgError(ErrorCode.BadInput,
+        `the study '${name}' is incomplete: part ${infos[infos.length - 1]!.study.part} is not its last part (${partName(name, infos[infos.length - 1]!.study.part + 1, infos[infos.length - 1]!.study.part + 1)} or later is missing).`);
+    }
+    for (const f of pending) await f.commit();
+    return { images: expected, outputs, name };
+  } catch (err) {
+    await Promise.all(pending.map((f) => f.abort()));
+    throw err;
+  }
+}
+
+/** The study a file is part of, or null for a single-image file (reads only its first entry). */
+export async function studyOf(path: string, identities: IdentitySource): Promise<StudyEntry['study'] | null> {
+  return (await readPartInfo(path, identities))?.study ?? null;
+}
