@@ -67,6 +67,25 @@ export interface EncryptRequest {
   deidentify: Deidentify;
 }
 
+/** Several inputs as one study: parts of at most maxBytes, named NAME.partKofN.aeimg. */
+export interface StudyRequest extends EncryptRequest {
+  name: string;
+  maxBytes: number;
+}
+
+export interface StudyEstimate {
+  files: number;
+  bytes: number;
+  parts: number;
+}
+
+export interface StudySummary {
+  parts: { path: string; bytes: number; images: number }[];
+  images: number;
+  inputBytes: number;
+  meanSsim?: number;
+}
+
 export interface EncryptSummary {
   output: string;
   inputBytes: number;
@@ -89,6 +108,8 @@ export interface JobProgress {
   status: FileStatus;
   result?: EncryptSummary;
   error?: string;
+  /** Study jobs: set on the final event (index −1) when the parts are written. */
+  study?: StudySummary;
 }
 
 export interface OpenedImageInfo {
@@ -144,6 +165,9 @@ export interface AeimgBridge {
     chooseInputs(): Promise<string[]>;
     chooseFolder(): Promise<string | null>;
     encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>>;
+    /** Predicts a study's size and number of parts from a few slices, before encrypting it. */
+    estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>>;
+    encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>>;
     cancel(jobId: string): Promise<void>;
     onProgress(listener: (p: JobProgress) => void): () => void;
     open(path: string): Promise<Result<OpenedFile>>;
@@ -177,6 +201,8 @@ export interface InvokeChannels {
   'files:choose-inputs': [];
   'files:choose-folder': [];
   'files:encrypt': [req: EncryptRequest];
+  'files:estimate-study': [req: StudyRequest];
+  'files:encrypt-study': [req: StudyRequest];
   'files:cancel': [jobId: string];
   'files:open': [path: string];
   'files:image': [openId: string, index: number, denoised: boolean];

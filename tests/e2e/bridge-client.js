@@ -46,6 +46,8 @@
       chooseInputs: () => call('files:choose-inputs'),
       chooseFolder: () => call('files:choose-folder'),
       encrypt: (req) => call('files:encrypt', req),
+      estimateStudy: (req) => call('files:estimate-study', req),
+      encryptStudy: (req) => call('files:encrypt-study', req),
       cancel: (id) => call('files:cancel', id),
       onProgress: listen('files:progress'),
       open: (p) => call('files:open', p),

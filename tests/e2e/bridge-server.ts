@@ -88,7 +88,11 @@ createServer(async (req, res) => {
     } else if (req.method === 'GET') {
       const file = resolve(root, `.${url.pathname === '/' ? '/index.html' : url.pathname}`);
       if (!file.startsWith(root)) throw new Error('outside the renderer');
-      const data = await readFile(file);
+      const data = await readFile(file).catch(() => null);
+      if (!data) {
+        json(res, 404, { error: 'not found' });
+        return;
+      }
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(data);
     } else {

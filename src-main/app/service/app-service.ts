@@ -6,10 +6,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, extname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
-  OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings,
+  OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings, StudyEstimate, StudyRequest,
 } from '../../../src-shared/api.js';
 import { dicomMetaOf } from '../../engine/dicom/import.js';
 import { writeDicom } from '../../engine/dicom/write.js';
@@ -29,6 +30,7 @@ import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoen
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
 import { expandInputs, IMAGE_INPUT, QUALITY_BITS } from '../../engine/jobs/files.js';
+import { checkParts, encryptStudy, estimateStudy, studyOf } from '../../engine/jobs/study.js';
 
 /** What the environment provides: dialogs, the file manager, and events to the window. */
 export interface Shell {
@@ -168,29 +170,73 @@ export class AppService {
     });
   }
 
+  estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>> {
+    return attempt(async () => {
+      const files = await expandInputs(req.paths, IMAGE_INPUT);
+      const model = await this.models.byName(DEFAULT_MODEL);
+      const e = await estimateStudy(files, {
+        model, bits: QUALITY_BITS[req.quality]!, lossless: req.lossless, maxPartBytes: req.maxBytes,
+        deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
+      });
+      return { files: files.length, ...e };
+    });
+  }
+
+  /** One study in parts; progress per slice, then a final event (index −1) with the parts. */
+  encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>> {
+    return attempt(async () => {
+      const files = await expandInputs(req.paths, IMAGE_INPUT);
+      const recipient = await this.recipient(req.recipient);
+      const model = await this.models.byName(DEFAULT_MODEL);
+      const deidentify = parseDeidentify(req.deidentify);
+      const jobId = randomUUID();
+      const emit = (p: Omit<JobProgress, 'jobId'>) => this.shell.emit('files:progress', { jobId, ...p });
+      const outDir = req.outDir ?? dirname(files[0]!);
+      void encryptStudy(files, {
+        model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, bits: QUALITY_BITS[req.quality]!,
+        lossless: req.lossless, deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task), lookahead: this.pool.size * 2,
+        onSlice: (index, path) => emit({ index, path, status: 'done' }),
+      }).then(
+        (r) => emit({ index: -1, path: outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim } }),
+        (err: Error) => emit({ index: -1, path: outDir, status: 'failed', error: err.message }),
+      );
+      return { jobId };
+    });
+  }
+
   /** Files not yet started are cancelled; a file in progress finishes (its output is complete or absent). */
   async cancel(jobId: string): Promise<void> {
     this.cancelled.add(jobId);
   }
 
+  /** Opens an .aeimg; a part of a study opens the whole study from the parts beside it (all must be there). */
   open(path: string): Promise<Result<OpenedFile>> {
     return attempt(async () => {
       let usedKey = '';
       const keys = await this.store.list();
       const contacts = await this.store.contacts();
-      const dec = await decryptAeimgFile(path, {
-        models: this.models, write: false,
-        identities: async (stanzas) => {
-          const ids = await this.store.identitiesFor(stanzas);
-          const ours = new Set(stanzas.map((s) => (s.type === 'key' ? s.keyId : s.type === 'x25519' ? s.recipient : '')));
-          const key = keys.find((k) => ours.has(k.id));
-          usedKey = key ? `${key.name} (${key.fingerprint})` : contacts.length ? 'your contact identity' : '';
-          return ids;
-        },
-        decode: (...a) => this.pool.decode(...a),
-      });
+      const identities = async (stanzas: Parameters<KeyStore['identitiesFor']>[0]) => {
+        const ids = await this.store.identitiesFor(stanzas);
+        const ours = new Set(stanzas.map((s) => (s.type === 'key' ? s.keyId : s.type === 'x25519' ? s.recipient : '')));
+        const key = keys.find((k) => ours.has(k.id));
+        usedKey = key ? `${key.name} (${key.fingerprint})` : contacts.length ? 'your contact identity' : '';
+        return ids;
+      };
+      const study = await studyOf(path, identities).catch(() => null);
+      let files = [path];
+      if (study) {
+        const dir = dirname(path);
+        const prefix = `${study.name}.part`;
+        const siblings = (await readdir(dir)).filter((n) => n.startsWith(prefix) && /\.aeimg$/i.test(n)).map((n) => join(dir, n));
+        files = (await checkParts(siblings, identities)).map((i) => i.path);
+      }
+      const decrypted: DecryptedImage[] = [];
+      for (const f of files) {
+        const dec = await decryptAeimgFile(f, { models: this.models, write: false, identities, decode: (...a) => this.pool.decode(...a) });
+        decrypted.push(...dec.images);
+      }
       const openId = randomUUID();
-      const images: OpenedImageInfo[] = dec.images.map(({ record, image }, index) => {
+      const images: OpenedImageInfo[] = decrypted.map(({ record, image }, index) => {
         const meta = dicomMetaOf(record);
         const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
         const pos = ds?.['00200032']?.Value;
@@ -205,8 +251,9 @@ export class AppService {
           } : undefined,
         };
       });
-      const file: OpenedFile = { openId, path, name: basename(path), key: usedKey, images };
-      this.opened.set(openId, { file, images: dec.images, denoised: new Map() });
+      const name = study ? `${study.name} (${files.length} part${files.length > 1 ? 's' : ''})` : basename(path);
+      const file: OpenedFile = { openId, path, name, key: usedKey, images };
+      this.opened.set(openId, { file, images: decrypted, denoised: new Map() });
       return file;
     });
   }

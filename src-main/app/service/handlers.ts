@@ -18,14 +18,22 @@ const settingsPatch = z.object({
 }).strict();
 const passphrase = z.string().min(1).max(1024);
 
+const encryptRequest = z.object({
+  paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, lossless: z.boolean(), deidentify,
+});
+const studyRequest = encryptRequest.extend({
+  name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),
+  maxBytes: z.number().int().min(10_000).max(10_000_000_000),
+}).strict();
+
 const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'app:info': z.tuple([]),
   'files:expand': z.tuple([z.array(path).max(10_000)]),
   'files:choose-inputs': z.tuple([]),
   'files:choose-folder': z.tuple([]),
-  'files:encrypt': z.tuple([z.object({
-    paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, lossless: z.boolean(), deidentify,
-  }).strict()]),
+  'files:encrypt': z.tuple([encryptRequest.strict()]),
+  'files:estimate-study': z.tuple([studyRequest]),
+  'files:encrypt-study': z.tuple([studyRequest]),
   'files:cancel': z.tuple([id]),
   'files:open': z.tuple([path]),
   'files:image': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),
@@ -52,6 +60,8 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:choose-inputs': (s) => s.chooseInputs(),
   'files:choose-folder': (s) => s.chooseFolder(),
   'files:encrypt': (s, req) => s.encrypt(req),
+  'files:estimate-study': (s, req) => s.estimateStudy(req),
+  'files:encrypt-study': (s, req) => s.encryptStudy(req),
   'files:cancel': (s, jobId) => s.cancel(jobId),
   'files:open': (s, p) => s.open(p),
   'files:image': (s, openId, index, denoised) => s.image(openId, index, denoised),

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { EncryptSummary, FileStatus, InputFile, JobProgress, RecipientRef } from '../../../src-shared/api';
+import type { EncryptSummary, FileStatus, InputFile, JobProgress, RecipientRef, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
@@ -25,9 +25,26 @@ export const useEncrypt = defineStore('encrypt', () => {
   const running = computed(() => items.value.some((i) => i.status === 'working' || (jobId.value !== null && i.status === 'queued')));
   const pending = computed(() => items.value.filter((i) => i.status === 'queued' && jobId.value === null));
   let offset = 0;
+  /** "Encrypt as one study": name, part size limit, the prediction and the result. */
+  const study = ref({ enabled: false, name: 'study', maxMB: 18 });
+  const estimate = ref<StudyEstimate | null>(null);
+  const studyResult = ref<StudySummary | null>(null);
+  let studyJob = false;
 
   function onProgress(p: JobProgress) {
     if (p.jobId !== jobId.value) return;
+    if (studyJob) {
+      if (p.index === -1) {
+        jobId.value = null;
+        studyResult.value = p.study ?? null;
+        for (const i of items.value) if (i.status === 'working') i.status = p.status === 'failed' ? 'failed' : 'done';
+        if (p.error) errors.report(new Error(p.error));
+        return;
+      }
+      const hit = items.value.find((i) => i.path === p.path && i.status === 'working');
+      if (hit) hit.status = 'done';
+      return;
+    }
     const item = items.value[offset + p.index];
     if (!item) return;
     item.status = p.status;
@@ -58,6 +75,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     }
     const queued = items.value.filter((i) => i.status === 'queued');
     if (queued.length === 0) return;
+    studyJob = false;
     // Queued items go to the end, in order, so the job's indices map onto them.
     items.value = [...items.value.filter((i) => i.status !== 'queued'), ...queued];
     offset = items.value.length - queued.length;
@@ -73,6 +91,48 @@ export const useEncrypt = defineStore('encrypt', () => {
     }
   }
 
+  function studyRequest() {
+    const s = settings.settings;
+    return {
+      paths: items.value.filter((i) => i.status === 'queued').map((i) => i.path), recipient: recipient.value!, quality: s.quality,
+      lossless: s.lossless, deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
+      name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
+    };
+  }
+
+  let estimateSeq = 0;
+  /** Predicts size and parts; only the latest request's answer is shown. */
+  async function estimateStudy() {
+    const seq = ++estimateSeq;
+    // The previous figure stays until the new one arrives: the layout must not jump under the user's pointer.
+    if (!study.value.enabled || !items.value.some((i) => i.status === 'queued')) {
+      estimate.value = null;
+      return;
+    }
+    try {
+      const e = await unwrap(bridge().files.estimateStudy({ ...studyRequest(), recipient: recipient.value ?? { kind: 'key', name: '-' } }));
+      if (seq === estimateSeq) estimate.value = e;
+    } catch (err) {
+      if (seq === estimateSeq) errors.report(err);
+    }
+  }
+
+  async function startStudy() {
+    if (!recipient.value) {
+      errors.report(new Error('Choose who the study is for (a key or a contact) first.'));
+      return;
+    }
+    studyResult.value = null;
+    try {
+      const r = await unwrap(bridge().files.encryptStudy(studyRequest()));
+      for (const i of items.value) if (i.status === 'queued') i.status = 'working';
+      studyJob = true;
+      jobId.value = r.jobId;
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
   async function cancel() {
     if (jobId.value) await bridge().files.cancel(jobId.value);
   }
@@ -81,5 +141,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
   }
 
-  return { items, jobId, recipient, running, pending, onProgress, add, start, cancel, clearFinished };
+  return {
+    items, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, cancel, clearFinished,
+  };
 });
