@@ -4,7 +4,7 @@ import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { decryptStudy, studyOf } from '../engine/jobs/study.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
-import { LazyPool } from '../engine/jobs/pool.js';
+import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
 
@@ -37,16 +37,19 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
   const { studies, singles } = await splitStudies(inputs, identities);
+  const studyPool = studies.size > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   for (const parts of studies.values()) {
     const info = (await studyOf(parts[0]!, identities))!;
     const outDir = values.out ?? join(dirname(resolve(parts[0]!)), info.name);
     await makeOutputFolder(outDir);
     const r = await decryptStudy(parts, {
-      identities, models, outDir, format, force: values.force,
+      identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2,
+      decode: studyPool ? (...a) => studyPool.decode(...a) : undefined,
       onImage: (i, output, rec) => process.stdout.write(`${info.name} image ${i + 1} → ${output}  ${fidelityText(rec.fidelity)}\n`),
     });
     process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
   }
+  await studyPool?.close();
   if (singles.length === 0) {
     await models.dispose();
     return 0;

@@ -122,6 +122,9 @@ interface BundleArgs {
   jobs?: string;
 }
 
+/** Decimal megabytes, as --max-size and mail providers count them. */
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+
 /** `--bundle`: predicts the size and parts, then writes the study and reports the real figures. */
 async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   if (!/^[\w.-]{1,100}$/.test(a.name)) throw new AeimgError(ErrorCode.Usage, '--bundle NAME may use letters, digits, dot, dash and underscore.');
@@ -130,14 +133,14 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
     const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, lossless: a.lossless, maxPartBytes, encode, deidentify: a.deidentify });
-    process.stdout.write(`Estimate: ${inputs.length} files → about ${kb(guess.bytes)} in ${guess.parts} part(s) of at most ${kb(maxPartBytes)}.\n`);
+    process.stdout.write(`Estimate: ${inputs.length} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, lossless: a.lossless,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
     });
-    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${kb(p.bytes)}\n`);
+    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
-    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${kb(r.inputBytes)} → ${kb(total)} in ${r.parts.length} part(s)` +
+    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
       (r.meanSsim !== undefined ? `; mean SSIM ${r.meanSsim.toFixed(4)}, worst ${fidelityText(r.worst)}` : '') + '.\n');
     return 0;
   } finally {

@@ -19,6 +19,7 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
+if (!binary) console.log('electron.spec.ts: skipped: the Electron binary is not present (node_modules/electron/dist); it cannot be downloaded on this machine.');
 test.skip(!binary, 'Electron binary not present (node_modules/electron/dist): it cannot be downloaded on this machine');
 
 test('the packaged main process opens one secure window with the app, keys and drop zone', async () => {

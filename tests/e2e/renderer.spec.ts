@@ -67,6 +67,15 @@ test('key manager: create, export with a passphrase, delete, import back with th
   await page.getByTestId('import-passphrase').fill('correct horse battery staple');
   await page.getByTestId('import-key').click();
   await expect(page.getByTestId('key-Radiology A').locator('.fp')).toHaveText(fingerprint);
+
+  // Contacts: my public card, added on the other side as a contact (here: to myself).
+  await page.getByTestId('my-card').click();
+  await expect(page.getByTestId('my-card-text')).toContainText('AEIMG-CONTACT-1');
+  const card = join(outDir, 'me.aeimg-contact');
+  await writeFile(card, (await page.getByTestId('my-card-text').textContent())!);
+  await app.answerDialog({ inputs: [card] });
+  await page.getByTestId('add-contact').click();
+  await expect(page.getByTestId('keys-notice')).toContainText(/Contact '.+' added/);
 });
 
 test('drop two images: two .aeimg files appear, with sizes and fidelity, and the CLI decrypts them', async () => {

@@ -16,6 +16,7 @@ import { dicomMetaOf, isDicomPath } from '../dicom/import.js';
 import { writeDicom } from '../dicom/write.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
+import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import type { Fidelity } from '../metrics/fidelity.js';
 import type { Recipient } from '../keys/recipients.js';
@@ -296,6 +297,8 @@ export interface StudyDecryptOptions {
   maxPixels?: number;
   decode?: DecodeFn;
   onImage?: (index: number, output: string, record: ImageRecord) => void;
+  /** Images decoded ahead of the writer (default 4; twice the pool size is a good choice). */
+  lookahead?: number;
 }
 
 /** Decrypts every part of a study, in order, into one folder; nothing appears unless every part authenticates. */
@@ -306,6 +309,22 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const used = new Set<string>();
   let expected = 0;
   let ended = false;
+  const lookahead = Math.max(1, opts.lookahead ?? 4);
+  const inFlight: { rec: ImageRecord; index: number; decoded: Promise<{ image: Image; png?: Buffer }> }[] = [];
+  const flushOne = async () => {
+    const { rec, index, decoded } = inFlight.shift()!;
+    const { image, png } = await decoded;
+    let stem = basename(rec.name, extname(rec.name)).replace(/#(\d+)$/, '-$1').replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
+    if (used.has(stem)) stem = `${stem}-${index + 1}`;
+    used.add(stem);
+    const output = join(opts.outDir, `${stem}.${opts.format}`);
+    checkOutput(output, paths, opts.force ?? false);
+    const file = await AtomicFile.create(output, { force: opts.force });
+    pending.push(file);
+    await file.write(png ?? writeDicom(image, dicomMetaOf(rec), { exact: rec.lossless !== undefined, instanceNumber: index + 1 }));
+    outputs.push(output);
+    opts.onImage?.(index, output, rec);
+  };
   try {
     for (const info of infos) {
       if (info.study.firstImage !== expected) {
@@ -324,24 +343,21 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
           });
           if (!entry) break;
           if (end) { ended = end.images === expected; continue; }
-          const { image, png } = opts.decode
-            ? await opts.decode(reader.header.model, record!, entry.blobs, opts.format === 'png')
-            : await (async () => {
-              const img = await decodeImageRecord(await opts.models.byId(reader.header.model), record!, entry.blobs);
+          const rec = record!;
+          const index = expected++;
+          const model = reader.header.model;
+          // Decoding runs ahead on the pool; files are written in study order.
+          const decoded = opts.decode
+            ? opts.decode(model, rec, entry.blobs, opts.format === 'png')
+            : (async () => {
+              const img = await decodeImageRecord(await opts.models.byId(model), rec, entry.blobs);
               return { image: img, png: opts.format === 'png' ? await encodePng(img) : undefined };
             })();
-          let stem = basename(record!.name, extname(record!.name)).replace(/#(\d+)$/, '-$1').replace(/[^\w.-]+/g, '_') || `image-${expected + 1}`;
-          if (used.has(stem)) stem = `${stem}-${expected + 1}`;
-          used.add(stem);
-          const output = join(opts.outDir, `${stem}.${opts.format}`);
-          checkOutput(output, paths, opts.force ?? false);
-          const file = await AtomicFile.create(output, { force: opts.force });
-          pending.push(file);
-          await file.write(png ?? writeDicom(image, dicomMetaOf(record!), { exact: record!.lossless !== undefined, instanceNumber: expected + 1 }));
-          outputs.push(output);
-          opts.onImage?.(expected, output, record!);
-          expected++;
+          decoded.catch(() => undefined);
+          inFlight.push({ rec, index, decoded });
+          if (inFlight.length >= lookahead) await flushOne();
         }
+        while (inFlight.length) await flushOne();
       } catch (err) {
         throw inFile(info.path, err);
       } finally {
@@ -356,6 +372,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     for (const f of pending) await f.commit();
     return { images: expected, outputs, name };
   } catch (err) {
+    await Promise.allSettled(inFlight.map((j) => j.decoded));
     await Promise.all(pending.map((f) => f.abort()));
     throw err;
   }
