@@ -139,24 +139,25 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   };
   const committed: string[] = [];
   const parts: StudyPart[] = [];
-  let writer: AeimgWriter | null = null;
+  const current: { writer: AeimgWriter | null } = { writer: null };
   let partImages = 0;
   let imageIndex = 0;
   let inputBytes = 0;
   let worst: Fidelity | undefined;
   let ssimSum = 0, ssimCount = 0;
   const tempPath = (k: number) => join(opts.outDir, `.${opts.name}.part${k}.aeimg.partial`);
-  const openPart = async () => {
-    writer = await AeimgWriter.create(tempPath(parts.length + 1), { recipients: opts.recipients, model: opts.model.id, force: true });
+  const openPart = async (): Promise<AeimgWriter> => {
+    const w = await AeimgWriter.create(tempPath(parts.length + 1), { recipients: opts.recipients, model: opts.model.id, force: true });
+    current.writer = w; // set before the first write, so a failure aborts it
     const entry: StudyEntry = { kind: 'file', app: APP_ID, created: new Date().toISOString(), study: { id, name: opts.name, part: parts.length + 1, firstImage: imageIndex } };
-    await writer.add(entry);
+    await w.add(entry);
     partImages = 0;
+    return w;
   };
-  const closePart = async (last: boolean) => {
-    const w = writer!;
+  const closePart = async (w: AeimgWriter, last: boolean) => {
     if (last) await w.add({ kind: 'study-end', images: imageIndex, parts: parts.length + 1 });
+    current.writer = null;
     await w.commit();
-    writer = null;
     const path = tempPath(parts.length + 1);
     committed.push(path);
     parts.push({ path, bytes: (await stat(path)).size, images: partImages });
@@ -178,13 +179,17 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       for (const entry of encoded.images) {
         const size = 4 + Buffer.byteLength(JSON.stringify(entry.record)) + entry.blobs.reduce((a, b) => a + b.length, 0);
         const bound = size + 16 * Math.ceil(size / 65536 + 1) + 200; // its chunk tags, and room for the study-end entry
-        if (writer && partImages > 0 && (writer as AeimgWriter).sizeBound + bound > max) await closePart(false);
-        if (!writer) await openPart();
-        if ((writer as unknown as AeimgWriter).sizeBound + bound > max) {
+        let w = current.writer;
+        if (w && partImages > 0 && w.sizeBound + bound > max) {
+          await closePart(w, false);
+          w = null;
+        }
+        w ??= await openPart();
+        if (w.sizeBound + bound > max) {
           throw new AeimgError(ErrorCode.TooLarge,
             `${basename(input)} alone needs about ${(bound / 1e6).toFixed(1)} MB encrypted, more than --max-size ${(max / 1e6).toFixed(1)} MB.`);
         }
-        await (writer as unknown as AeimgWriter).add(entry.record, entry.blobs);
+        await w.add(entry.record, entry.blobs);
         partImages++;
         imageIndex++;
         const f = entry.record.fidelity;
@@ -196,7 +201,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       }
       opts.onSlice?.(i, input);
     }
-    await closePart(true);
+    await closePart(current.writer!, true);
     // Now the number of parts is known: give every part its final name.
     const final = parts.map((p, k) => join(opts.outDir, partName(opts.name, k + 1, parts.length)));
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
@@ -206,7 +211,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     }
     return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined };
   } catch (err) {
-    await (writer as AeimgWriter | null)?.abort();
+    await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);
     await Promise.all(committed.map((p) => rm(p, { force: true })));
     throw err;

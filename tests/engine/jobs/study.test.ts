@@ -91,6 +91,17 @@ describe('study bundles', () => {
     expect(alone.images.length).toBe(enc.parts[1]!.images);
   });
 
+  it('a damaged slice stops the study with its name, and no part is left behind', async () => {
+    const dir = await tempDir();
+    const inputs = await makeSlices(dir, 12);
+    await writeFile(inputs[7]!, Buffer.from('not an image at all'));
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    await expect(encryptStudy(inputs, { model, recipients: [key], name: 'bad', outDir: out, maxPartBytes: 3_000, bits: 8, measure: false }))
+      .rejects.toThrow(/slice8\.png: is not an image aeimg can read/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it('orders DICOM slices by series and instance number, not by file name', async () => {
     const dir = await tempDir();
     const [ct] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e8, deidentify: null });
