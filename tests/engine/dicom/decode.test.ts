@@ -1,11 +1,12 @@
 /** The importer against the fixtures' oracle (pydicom + GDCM): stored values byte-identical, clear refusals. */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
-import { FIXTURES } from '../../helpers.js';
+import { FIXTURES, tempDir } from '../../helpers.js';
 
 const DIR = join(FIXTURES, 'dicom');
 interface Fixture { file: string; transfer_syntax_name: string; frames: number | null; stored_min: number | null; stored_max: number | null; stored_mean: number | null; decoded_sha256_le: string | null }
@@ -73,5 +74,19 @@ describe('DICOM import matches the oracle', () => {
     expect(us).toHaveLength(10);
     expect(us[0]!.image.channels).toBe(3);
     expect(us.map((u) => u.dicom.frame)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
+// No fixture is JPEG Baseline: make one with dcmtk and compare with dcmtk's own decoding (IJG libjpeg).
+describe.skipIf(!existsSync('/usr/bin/dcmcjpeg'))('JPEG Baseline against dcmtk', () => {
+  it('decodes a dcmcjpeg-compressed RGB image to exactly what dcmdjpeg gives', async () => {
+    const dir = await tempDir();
+    const jpeg = join(dir, 'baseline.dcm');
+    const ref = join(dir, 'reference.dcm');
+    execFileSync('dcmcjpeg', ['+eb', join(DIR, 'us_rgb_explicit_be.dcm'), jpeg]);
+    execFileSync('dcmdjpeg', [jpeg, ref]);
+    const ours = parseDicom(new Uint8Array(readFileSync(jpeg)), MAX);
+    expect(ours.info.syntax).toBe('1.2.840.10008.1.2.4.50');
+    expect(Array.from(await decodeStoredFrame(ours, 0))).toEqual(Array.from(await decodeStoredFrame(parseDicom(new Uint8Array(readFileSync(ref)), MAX), 0)));
   });
 });
