@@ -12,13 +12,12 @@ import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
   OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings, StudyEstimate, StudyRequest,
 } from '../../../src-shared/api.js';
-import { dicomMetaOf } from '../../engine/dicom/import.js';
-import { writeDicom } from '../../engine/dicom/write.js';
+import { dicomMetaOf, isDicomPath } from '../../engine/dicom/import.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { encodePng } from '../../engine/image/io.js';
-import { decryptAeimgFile, type DecryptedImage } from '../../engine/jobs/decrypt.js';
+import { decryptAeimgFile, outputBytes, type DecryptedImage } from '../../engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../engine/jobs/encrypt.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { APP_VERSION } from '../../engine/jobs/version.js';
@@ -61,7 +60,7 @@ async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
 
 function inputKind(path: string): InputFile['kind'] {
   if (/\.aeimg$/i.test(path)) return 'aeimg';
-  if (/\.(dcm|dicom)$/i.test(path)) return 'dicom';
+  if (isDicomPath(path)) return 'dicom';
   if (IMAGE_INPUT.test(path)) return 'image';
   return 'other';
 }
@@ -303,9 +302,7 @@ export class AppService {
       const stem = basename(item.record.name, extname(item.record.name)).replace(/#(\d+)$/, '-$1');
       const target = path ?? await this.shell.chooseSavePath(`${stem}.${format}`, format);
       if (!target) return null;
-      const data = format === 'png'
-        ? await encodePng(item.image)
-        : writeDicom(item.image, dicomMetaOf(item.record), { exact: item.record.lossless !== undefined, instanceNumber: index + 1 });
+      const data = await outputBytes(item.image, item.record, format, index + 1);
       await writeFileAtomic(target, data, { force: path === undefined }); // the save dialog already asked about replacing
       return { path: target };
     });

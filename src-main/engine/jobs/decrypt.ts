@@ -17,6 +17,20 @@ import { writeDicom } from '../dicom/write.js';
 
 export type OutputFormat = 'png' | 'dcm';
 
+/** The default DecodeFn: the decoder in this thread (its tiles on `tiles` when given), PNG encoded if asked. */
+export function localDecode(models: ModelCache, tiles?: TileExecutor): DecodeFn {
+  return async (id, record, blobs, png) => {
+    const image = await decodeImageRecord(await models.byId(id), record, blobs, tiles);
+    return { image, png: png ? await encodePng(image) : undefined };
+  };
+}
+
+/** A decoded image's file in the chosen format; `png` is used when a worker already encoded it. */
+export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number, png?: Buffer): Promise<Buffer> {
+  if (format === 'png') return png ?? encodePng(image);
+  return writeDicom(image, dicomMetaOf(record), { exact: record.lossless !== undefined, instanceNumber });
+}
+
 /** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */
 export type DecodeFn = (modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean) => Promise<{ image: Image; png?: Buffer }>;
 
@@ -65,10 +79,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
     if (!first) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
     timings.decrypt = performance.now() - t; // header, key unwrap (scrypt for passphrases), first chunk
     const modelId = reader.header.model;
-    const decode: DecodeFn = opts.decode ?? (async (id, record, blobs, png) => {
-      const image = await decodeImageRecord(await opts.models.byId(id), record, blobs, opts.tiles);
-      return { image, png: png ? await encodePng(image) : undefined };
-    });
+    const decode = opts.decode ?? localDecode(opts.models, opts.tiles);
     const images: DecryptedImage[] = [];
     for (;;) {
       t = performance.now();
@@ -92,7 +103,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);
-        await file.write(format === 'png' ? png! : writeDicom(image, dicomMetaOf(record!), { exact: record!.lossless !== undefined, instanceNumber: images.length + 1 }));
+        await file.write(await outputBytes(image, record!, format, images.length + 1, png));
         timings.write! += performance.now() - t;
       }
       images.push(item);

@@ -9,21 +9,19 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import dicomParser from 'dicom-parser';
-import { decodeImageRecord } from '../codec/image-codec.js';
 import { validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
-import { dicomMetaOf, isDicomPath } from '../dicom/import.js';
-import { writeDicom } from '../dicom/write.js';
+import { isDicomPath } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
+import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import type { Fidelity } from '../metrics/fidelity.js';
 import type { Recipient } from '../keys/recipients.js';
 import type { Autoencoder, ModelCache } from '../model/autoencoder.js';
 import { encodeImageFile, type EncodedFile, type EncodeTask } from './encrypt.js';
 import { checkOutput } from './files.js';
-import type { DecodeFn } from './decrypt.js';
+import { localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { APP_ID } from './version.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
 
@@ -315,6 +313,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   let expected = 0;
   let ended = false;
   const lookahead = Math.max(1, opts.lookahead ?? 4);
+  const decode = opts.decode ?? localDecode(opts.models);
   const inFlight: { rec: ImageRecord; index: number; decoded: Promise<{ image: Image; png?: Buffer }> }[] = [];
   const flushOne = async () => {
     const { rec, index, decoded } = inFlight.shift()!;
@@ -326,7 +325,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     checkOutput(output, paths, opts.force ?? false);
     const file = await AtomicFile.create(output, { force: opts.force });
     pending.push(file);
-    await file.write(png ?? writeDicom(image, dicomMetaOf(rec), { exact: rec.lossless !== undefined, instanceNumber: index + 1 }));
+    await file.write(await outputBytes(image, rec, opts.format, index + 1, png));
     outputs.push(output);
     opts.onImage?.(index, output, rec);
   };
@@ -352,12 +351,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
           const index = expected++;
           const model = reader.header.model;
           // Decoding runs ahead on the pool; files are written in study order.
-          const decoded = opts.decode
-            ? opts.decode(model, rec, entry.blobs, opts.format === 'png')
-            : (async () => {
-              const img = await decodeImageRecord(await opts.models.byId(model), rec, entry.blobs);
-              return { image: img, png: opts.format === 'png' ? await encodePng(img) : undefined };
-            })();
+          const decoded = decode(model, rec, entry.blobs, opts.format === 'png');
           decoded.catch(() => undefined);
           inFlight.push({ rec, index, decoded });
           if (inFlight.length >= lookahead) await flushOne();
