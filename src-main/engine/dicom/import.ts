@@ -54,11 +54,6 @@ export function isDicomPath(path: string): boolean {
   return /\.(dcm|dicom|dic)$/i.test(path);
 }
 
-/** True when the bytes look like DICOM (Part 10 preamble or a bare dataset). */
-export function looksLikeDicom(bytes: Uint8Array): boolean {
-  return bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
-}
-
 function paletteToRgb(ds: DataSet, samples: FrameSamples): Uint8Array {
   const luts = ['1201', '1202', '1203'].map((data, c) => {
     const desc = `x0028110${c + 1}`;

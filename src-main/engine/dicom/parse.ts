@@ -45,7 +45,7 @@ function parserMessage(err: unknown): string {
   return raw.replace(/^dicomParser[.\w]*: /, '');
 }
 
-function parseBytes(bytes: Uint8Array): DataSet {
+function parseBytes(bytes: Uint8Array, untilTag?: string): DataSet {
   const hasPreamble = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
   const inflater = (arr: Uint8Array, position: number) => {
     const inflated = inflateRawSync(arr.subarray(position));
@@ -55,13 +55,13 @@ function parseBytes(bytes: Uint8Array): DataSet {
     return out;
   };
   try {
-    if (hasPreamble) return dicomParser.parseDicom(bytes, { inflater } as never);
+    if (hasPreamble) return dicomParser.parseDicom(bytes, { inflater, untilTag } as never);
     if (!looksLikeDataset(bytes)) throw new Error('no DICOM preamble');
     // No File Meta: try implicit VR little endian (the default syntax), then explicit.
     try {
-      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ImplicitLE });
+      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ImplicitLE, untilTag });
     } catch {
-      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ExplicitLE });
+      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ExplicitLE, untilTag });
     }
   } catch (err) {
     const why = parserMessage(err);
@@ -70,6 +70,11 @@ function parseBytes(bytes: Uint8Array): DataSet {
     }
     throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}).`);
   }
+}
+
+/** The attributes before Pixel Data only (sorting a study needs no pixels). */
+export function parseDicomHeader(bytes: Uint8Array): DataSet {
+  return parseBytes(bytes, 'x7fe00010');
 }
 
 /** Parses the dataset and checks that it holds an image aeimg can read. */

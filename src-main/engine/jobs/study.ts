@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import dicomParser from 'dicom-parser';
 import { validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
 import { isDicomPath } from '../dicom/import.js';
+import { parseDicomHeader } from '../dicom/parse.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
@@ -54,13 +54,18 @@ async function sliceKey(path: string): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, name: basename(path) };
   if (!isDicomPath(path)) return key;
   try {
-    const bytes = new Uint8Array(await readFile(path));
-    const hasMeta = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
-    const ds = dicomParser.parseDicom(bytes, hasMeta ? { untilTag: 'x7fe00010' } : { untilTag: 'x7fe00010', TransferSyntaxUID: '1.2.840.10008.1.2' });
+    const ds = parseDicomHeader(new Uint8Array(await readFile(path)));
+    const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);
-    key.position = Number((ds.string('x00200032') ?? '').split('\\')[2] ?? Number.NaN);
+    // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.
+    const [x, y, z] = numbers('x00200032');
+    const [r1, r2, r3, c1, c2, c3] = numbers('x00200037');
+    const normal = [r2! * c3! - r3! * c2!, r3! * c1! - r1! * c3!, r1! * c2! - r2! * c1!];
+    key.position = normal.every(Number.isFinite) && normal.some((v) => v !== 0)
+      ? x! * normal[0]! + y! * normal[1]! + z! * normal[2]!
+      : z ?? Number.NaN;
   } catch {
     // An unreadable file keeps its name order; the encoder reports what is wrong with it.
   }

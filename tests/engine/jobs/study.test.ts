@@ -102,7 +102,7 @@ describe('study bundles', () => {
     expect(await readdir(out)).toEqual([]);
   });
 
-  it('orders DICOM slices by series and instance number, not by file name', async () => {
+  it('orders DICOM slices by series, instance number and position along the normal, not by file name', async () => {
     const dir = await tempDir();
     const [ct] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e8, deidentify: null });
     const names = { 'a.dcm': 3, 'b.dcm': 1, 'c.dcm': 2 };
@@ -111,5 +111,14 @@ describe('study bundles', () => {
       await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true }));
     }
     expect((await orderStudy(['a.dcm', 'b.dcm', 'c.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['b.dcm', 'c.dcm', 'a.dcm']);
+    // Same instance number: the position along the slice normal decides. Sagittal 0\\1\\0\\0\\0\\-1: normal = row × column
+    // = (−1, 0, 0), so the order is by decreasing x.
+    const positions = { 'p.dcm': 30, 'q.dcm': -10, 'r.dcm': 5 };
+    for (const [name, x] of Object.entries(positions)) {
+      const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset,
+        '00200013': { vr: 'IS', Value: [1] }, '00200032': { vr: 'DS', Value: [x, 0, 0] }, '00200037': { vr: 'DS', Value: [0, 1, 0, 0, 0, -1] } } };
+      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true }));
+    }
+    expect((await orderStudy(['p.dcm', 'q.dcm', 'r.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['p.dcm', 'r.dcm', 'q.dcm']);
   });
 });
