@@ -5,7 +5,7 @@ import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
 import { formatFingerprint, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
 import { CODEC, DEFAULT_CHUNK, encodeHeader, payloadKey, readHeader, verifyHeader, type Header, type ParsedHeader } from './header.js';
-import { PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
+import { entryBytes, PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
 import { FileSource, type ByteSource } from './source.js';
 import { decryptStream, StreamEncryptor } from './stream.js';
 
@@ -60,7 +60,7 @@ export class AeimgWriter {
   }
 
   add(meta: object, blobs: Buffer[] = []): Promise<void> {
-    this.plainBytes += 4 + Buffer.byteLength(JSON.stringify(meta)) + blobs.reduce((a, b) => a + b.length, 0);
+    this.plainBytes += entryBytes(meta, blobs);
     return this.payload.add(meta, blobs);
   }
 

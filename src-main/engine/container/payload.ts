@@ -13,6 +13,11 @@ export interface Entry {
   blobs: Buffer[];
 }
 
+/** Plaintext bytes one entry takes in the payload: length prefix, JSON, blobs. */
+export function entryBytes(meta: object, blobs: readonly Buffer[] = []): number {
+  return 4 + Buffer.byteLength(JSON.stringify(meta)) + blobs.reduce((a, b) => a + b.length, 0);
+}
+
 export class PayloadWriter {
   constructor(private readonly out: StreamEncryptor) {}
 

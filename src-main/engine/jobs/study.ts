@@ -10,6 +10,7 @@ import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
+import { entryBytes } from '../container/payload.js';
 import { isDicomPath } from '../dicom/import.js';
 import { parseDicomHeader } from '../dicom/parse.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -180,7 +181,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       }
       inputBytes += (await stat(input)).size;
       for (const entry of encoded.images) {
-        const size = 4 + Buffer.byteLength(JSON.stringify(entry.record)) + entry.blobs.reduce((a, b) => a + b.length, 0);
+        const size = entryBytes(entry.record, entry.blobs);
         const bound = size + 16 * Math.ceil(size / 65536 + 1) + 200; // its chunk tags, and room for the study-end entry
         let w = current.writer;
         if (w && partImages > 0 && w.sizeBound + bound > max) {
@@ -230,7 +231,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'b
   let bytes = 0, inputs = 0;
   for (const p of picks) {
     const e = await encode({ input: p, bits: opts.bits, measure: false, maxPixels: DEFAULT_MAX_PIXELS, lossless: opts.lossless ?? false, deidentify: opts.deidentify });
-    bytes += e.images.reduce((a, im) => a + Buffer.byteLength(JSON.stringify(im.record)) + im.blobs.reduce((s, b) => s + b.length, 0) + 40, 0);
+    bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }
   const total = Math.round((bytes / Math.max(1, inputs)) * paths.length) + 600;
