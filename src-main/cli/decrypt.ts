@@ -38,18 +38,20 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   if (values.out) await makeOutputFolder(values.out);
   const { studies, singles } = await splitStudies(inputs, identities);
   const studyPool = studies.size > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
-  for (const parts of studies.values()) {
-    const info = (await studyOf(parts[0]!, identities))!;
-    const outDir = values.out ?? join(dirname(resolve(parts[0]!)), info.name);
-    await makeOutputFolder(outDir);
-    const r = await decryptStudy(parts, {
-      identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2,
-      decode: studyPool ? (...a) => studyPool.decode(...a) : undefined,
-      onImage: (i, output, rec) => process.stdout.write(`${info.name} image ${i + 1} → ${output}  ${fidelityText(rec.fidelity)}\n`),
-    });
-    process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
+  try {
+    for (const { name, parts } of studies.values()) {
+      const outDir = values.out ?? join(dirname(resolve(parts[0]!)), name);
+      await makeOutputFolder(outDir);
+      const r = await decryptStudy(parts, {
+        identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2,
+        decode: studyPool ? (...a) => studyPool.decode(...a) : undefined,
+        onImage: (i, output, rec) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${fidelityText(rec.fidelity)}\n`),
+      });
+      process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
+    }
+  } finally {
+    await studyPool?.close(); // a failed study must not leave worker threads holding the process open
   }
-  await studyPool?.close();
   if (singles.length === 0) {
     await models.dispose();
     return 0;
@@ -79,8 +81,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
 }
 
 /** Study parts grouped by study (each group decrypts together), and single-image files. */
-async function splitStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: Map<string, string[]>; singles: string[] }> {
-  const studies = new Map<string, string[]>();
+async function splitStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: Map<string, { name: string; parts: string[] }>; singles: string[] }> {
+  const studies = new Map<string, { name: string; parts: string[] }>();
   const singles: string[] = [];
   for (const input of inputs) {
     let study = null;
@@ -89,7 +91,11 @@ async function splitStudies(inputs: string[], identities: IdentitySource): Promi
     } catch {
       // Unreadable here: the single-file path reports it with its name.
     }
-    if (study) studies.set(study.id, [...(studies.get(study.id) ?? []), input]);
+    if (study) {
+      const group = studies.get(study.id) ?? { name: study.name, parts: [] };
+      group.parts.push(input);
+      studies.set(study.id, group);
+    }
     else singles.push(input);
   }
   return { studies, singles };

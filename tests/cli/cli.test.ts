@@ -88,4 +88,24 @@ describe('the aeimg command line', () => {
     expect((await aeimg(['frobnicate'])).code).toBe(2);
     expect((await aeimg(['encrypt', '--bits', '12', 'x.png', '--key-file', 'k'])).stderr).toMatch(/--bits must be/);
   });
+
+  it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {
+    const dir = await tempDir();
+    const inputs = join(dir, 'study');
+    await mkdir(inputs);
+    for (let i = 1; i <= 6; i++) await copyFile(i % 2 ? MR_SLICE : CT_SLICE, join(inputs, `s${i}.png`));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const enc = await aeimg(['encrypt', inputs, '--bundle', 'head', '--max-size', '25KB', '--key-file', join(dir, 'k.key'), '-o', join(dir, 'out')]);
+    expect(enc.code).toBe(0);
+    expect(enc.stdout).toMatch(/Estimate: 6 files → about .* MB in \d part\(s\) of at most 0\.03 MB/);
+    const parts = (await readdir(join(dir, 'out'))).sort();
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => /^head\.part\dof\d\.aeimg$/.test(p))).toBe(true);
+    const missing = await aeimg(['decrypt', join(dir, 'out', parts[0]!), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'x')]);
+    expect(missing.code).toBe(1); // and it exits: the study's worker pool is closed on failure
+    expect(missing.stderr).toMatch(/the study 'head' is incomplete: head\.part2of\d\.aeimg is missing/);
+    const ok = await aeimg(['decrypt', join(dir, 'out'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(ok.code).toBe(0);
+    expect((await readdir(join(dir, 'back'))).sort()).toEqual(['s1.png', 's2.png', 's3.png', 's4.png', 's5.png', 's6.png']);
+  });
 });
