@@ -4,7 +4,10 @@ import { basename, join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 
 export const ROOT = join(import.meta.dirname, '../..');
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/** docs/screenshots with `npm run screenshots`; otherwise test-results, so `npm test` leaves the tree clean. */
+export const SCREENSHOTS = process.env.AEIMG_UPDATE_SCREENSHOTS === '1'
+  ? join(ROOT, 'docs', 'screenshots')
+  : join(ROOT, 'test-results', 'screenshots');
 
 export class AppPage {
   constructor(readonly page: Page, readonly baseURL: string) {}
