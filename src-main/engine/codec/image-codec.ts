@@ -9,16 +9,20 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
 import { compareImages, type Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
-import { decodeMaps, encodeMaps, predictMed } from './entropy.js';
+import { decodeMaps, encodeMaps } from './entropy.js';
+import { applyResidualV1, decodeMapsV1 } from './legacy.js';
+import { decodePlanes, encodePlanes } from './refinement.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
 import type { ImageRecord } from './record.js';
-
-export const DEFAULT_BITS = 8;
+import { codingFor, DEFAULT_QUALITY, REFINEMENT_BITS } from '../../../src-shared/quality.js';
 
 export interface EncodeOptions {
+  /** Latent bits (2..8); by default those of the default quality level, or REFINEMENT_BITS when refining. */
   bits?: number;
-  /** Carry the residual (original − decoded) too, so the receiver rebuilds the exact pixels. */
+  /** Carry a refinement layer so the receiver rebuilds the exact pixels (same as maxError 0). */
   lossless?: boolean;
+  /** Carry a refinement layer so that every rebuilt sample is within ±maxError of the original (0 = exact). */
+  maxError?: number;
   /** Also decode, as the receiver will, and measure fidelity (costs one decoder pass). */
   measure?: boolean;
   metadata?: Record<string, unknown>;
@@ -66,7 +70,9 @@ function alphaBytes(image: Image): Buffer {
 const now = () => performance.now();
 
 export async function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): Promise<EncodedImage> {
-  const bits = opts.bits ?? DEFAULT_BITS;
+  const maxError = opts.lossless ? 0 : opts.maxError;
+  const refine = maxError !== undefined;
+  const bits = opts.bits ?? (refine ? REFINEMENT_BITS : codingFor(DEFAULT_QUALITY).bits);
   const timings: Record<string, number> = {};
   const nColour = colourChannels(image);
   const ph = image.height + (image.height % 2);
@@ -78,7 +84,7 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   timings.encoder = now() - t;
   t = now();
   const q = quantizeLatents(latents, model.latentChannels, bits);
-  const latentBlob = encodeMaps(q.maps, { count: q.maps.length, height: ph / 2, width: pw / 2, bits, predict: true });
+  const latentBlob = encodeMaps(q.maps, { count: q.maps.length, height: ph / 2, width: pw / 2, bits });
   const alphaBlob = hasAlpha(image) ? brotliCompressSync(alphaBytes(image)) : Buffer.alloc(0);
   timings.entropy = now() - t;
   const record: ImageRecord = {
@@ -89,31 +95,30 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
     channels: image.channels,
     bitDepth: image.bitDepth,
     planes,
-    latent: { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges },
+    latent: { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges, coding: 'ac1' },
     blobs: { latent: latentBlob.length, alpha: alphaBlob.length, residual: 0 },
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
   const blobs = [latentBlob, alphaBlob, Buffer.alloc(0)];
   let decoded: Image | undefined;
-  if (opts.measure || opts.lossless) {
+  if (opts.measure || refine) {
     t = now();
     decoded = await decodeApproximation(model, record, blobs, opts.tiles);
     timings.decoder = now() - t;
   }
-  if (opts.measure && !opts.lossless) {
+  if (refine) {
     t = now();
-    record.fidelity = compareImages(image, decoded!);
-    timings.fidelity = now() - t;
-  }
-  if (opts.lossless) {
-    t = now();
-    const blob = encodeResidual(image, decoded!);
+    const { blob, rebuilt } = encodeRefinementLayer(image, record, decoded!, maxError);
     blobs[2] = blob;
     record.blobs.residual = blob.length;
-    record.lossless = { sha256: pixelHash(image), predictor: 'med+decoder', backend: model.backend };
-    // The receiver gets these exact pixels, so that is the fidelity to report (PSNR is stored as null in JSON).
-    if (opts.measure) record.fidelity = { ssim: 1, psnr: Infinity, mse: 0 };
+    record.refinement = { coding: 'wp1', maxError, sha256: pixelHash(rebuilt), backend: model.backend };
+    decoded = rebuilt;
     timings.residual = now() - t;
+  }
+  if (opts.measure) {
+    t = now();
+    record.fidelity = maxError === 0 ? { ssim: 1, psnr: Infinity, mse: 0 } : compareImages(image, decoded!);
+    timings.fidelity = now() - t;
   }
   return { record, blobs, decoded, timings };
 }
@@ -123,54 +128,41 @@ export function pixelHash(image: Image): string {
   return createHash('sha256').update(new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)).digest('hex');
 }
 
-/**
- * The lossless predictor: JPEG-LS's median edge detector on the original's causal neighbours, plus the local detail
- * the decoder saw (its own value minus the same predictor on its neighbours). Encodes with `orig` known; decodes in
- * raster order, rebuilding `orig` as it goes. Returns residuals mod 2^bits.
- */
-function detailPredictor(orig: ArrayLike<number> & { [i: number]: number }, dec: ArrayLike<number>, h: number, w: number, bits: number,
-  residual: Uint16Array, decode: boolean): void {
-  const size = 2 ** bits;
-  const top = size - 1;
-  const mid = size >> 1;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const p = Math.min(top, Math.max(0, predictMed(orig, i, x, y, w, mid) + dec[i]! - predictMed(dec, i, x, y, w, mid)));
-      if (decode) orig[i] = (p + residual[i]!) % size;
-      else residual[i] = (orig[i]! - p + size) % size;
-    }
-  }
+/** The colour planes of an image as refinement inputs, each with its reconstruction. */
+function refinementPlanes(record: ImageRecord, decoded: Image) {
+  const top = maxValue(record.bitDepth);
+  return record.planes.map(([floor], c) => ({ geometry: { width: record.width, height: record.height, top, floor }, dec: extractChannel(decoded, c) }));
 }
 
-/** The residual maps against the detail predictor, entropy-coded. */
-function encodeResidual(image: Image, decoded: Image): Buffer {
-  const maps = Array.from({ length: colourChannels(image) }, (_, c) => {
-    const r = new Uint16Array(image.width * image.height);
-    detailPredictor(extractChannel(image, c), extractChannel(decoded, c), image.height, image.width, image.bitDepth, r, false);
-    return r;
+/** Codes the original against the reconstruction; returns the blob and the image the receiver will rebuild. */
+function encodeRefinementLayer(image: Image, record: ImageRecord, decoded: Image, maxError: number): { blob: Buffer; rebuilt: Image } {
+  const planes = refinementPlanes(record, decoded).map((p, c) => ({ ...p, orig: extractChannel(image, c) }));
+  const { data, rebuilt } = encodePlanes(planes, maxError);
+  const out = Array.from({ length: record.channels }, (_, c) => {
+    if (c >= planes.length) return extractChannel(image, c);
+    const plane = allocPixels(record.width, record.height, 1, record.bitDepth);
+    plane.set(rebuilt[c]!);
+    return plane;
   });
-  const blob = encodeMaps(maps, { count: maps.length, height: image.height, width: image.width, bits: image.bitDepth, predict: false });
-  return blob;
+  return { blob: data, rebuilt: interleave(out, record.width, record.height, record.bitDepth) };
 }
 
-/** Adds the carried residual to the decoded planes and checks the result against the sender's hash. */
-function applyResidual(record: ImageRecord, decoded: Image, blob: Buffer): Image {
-  const lossless = record.lossless!;
+/** Rebuilds the refined image from the reconstruction and checks it against the sender's hash. */
+function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer): Image {
+  const { width: w, height: h, bitDepth } = record;
   const nColour = record.planes.length;
-  const maps = decodeMaps(blob, { count: nColour, height: record.height, width: record.width, bits: record.bitDepth, predict: false });
-  const planes = Array.from({ length: record.channels }, (_, c) => {
-    const d = extractChannel(decoded, c);
-    if (c >= nColour) return d;
-    const exact = allocPixels(record.width, record.height, 1, record.bitDepth);
-    detailPredictor(exact, d, record.height, record.width, record.bitDepth, maps[c]!, true);
-    return exact;
-  });
-  const exact = interleave(planes, record.width, record.height, record.bitDepth);
-  if (pixelHash(exact) !== lossless.sha256) {
+  const planes = Array.from({ length: record.channels }, (_, c) => (c < nColour ? allocPixels(w, h, 1, bitDepth) : extractChannel(decoded, c)));
+  const check = record.refinement ?? record.lossless!;
+  if (record.refinement) {
+    decodePlanes(blob, refinementPlanes(record, decoded).map((p, c) => ({ ...p, out: planes[c]! })), record.refinement.maxError);
+  } else {
+    applyResidualV1(blob, planes.slice(0, nColour).map((_, c) => extractChannel(decoded, c)), h, w, bitDepth, planes);
+  }
+  const exact = interleave(planes, w, h, bitDepth);
+  if (pixelHash(exact) !== check.sha256) {
     throw new AeimgError(ErrorCode.Tampered,
-      `failed its bit-exact check: the pixels rebuilt here differ from the sender's. The sender's decoder ran on the ` +
-      `'${lossless.backend}' inference backend; open the file with AEIMG_BACKEND=${lossless.backend === 'tensorflow-gpu' ? 'tensorflow' : lossless.backend}.`);
+      `failed its pixel check: the pixels rebuilt here differ from the sender's. The sender's decoder ran on the ` +
+      `'${check.backend}' inference backend; open the file with AEIMG_BACKEND=${check.backend === 'tensorflow-gpu' ? 'tensorflow' : check.backend}.`);
   }
   return exact;
 }
@@ -181,7 +173,7 @@ function applyResidual(record: ImageRecord, decoded: Image, blob: Buffer): Image
  */
 export async function decodeImageRecord(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
   const approx = await decodeApproximation(model, record, blobs, tiles);
-  return record.lossless && blobs[2]?.length ? applyResidual(record, approx, blobs[2]) : approx;
+  return (record.refinement || record.lossless) && blobs[2]?.length ? applyRefinement(record, approx, blobs[2]) : approx;
 }
 
 async function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
@@ -190,9 +182,8 @@ async function decodeApproximation(model: Autoencoder, record: ImageRecord, blob
     throw new AeimgError(ErrorCode.Malformed, 'its latent does not fit the model it names.');
   }
   const nColour = record.planes.length;
-  const maps = decodeMaps(blobs[0]!, {
-    count: nColour * latent.channels, height: latent.height, width: latent.width, bits: latent.bits, predict: true,
-  });
+  const geometry = { count: nColour * latent.channels, height: latent.height, width: latent.width, bits: latent.bits };
+  const maps = latent.coding === 'ac1' ? decodeMaps(blobs[0]!, geometry) : decodeMapsV1(blobs[0]!, { ...geometry, predict: true });
   const latents = dequantizeLatents({ bits: latent.bits, ranges: latent.ranges, maps }, nColour, latent.channels);
   const outputs = await model.decode(latents, latent.height, latent.width, { tiles });
   const pw = latent.width * 2;

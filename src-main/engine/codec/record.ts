@@ -26,15 +26,35 @@ export interface ImageRecord {
     bits: number;
     /** Per (plane, latent channel) map, its dequantization range. */
     ranges: [number, number][];
+    /** 'ac1': the adaptive arithmetic coder (entropy.ts); absent: files from aeimg 0.1 (brotli, legacy.ts). */
+    coding?: 'ac1';
   };
   /** Byte lengths of the blobs that follow the record, in this order. */
   blobs: { latent: number; alpha: number; residual: number };
-  /** Present in lossless files: the residual's coding and the hash of the original samples. */
+  /**
+   * Present when a refinement layer follows (lossless and near-lossless files): every sample is within ±maxError of
+   * the original (0: exact); sha256 is that of the samples the receiver must rebuild (pixelHash).
+   */
+  refinement?: Refinement;
+  /** Lossless files from aeimg 0.1 (read only): the v1 residual and the hash of the original samples. */
   lossless?: { sha256: string; predictor: 'med+decoder'; backend: string };
   /** What the receiver sees, measured by the sender (metrics/fidelity.ts). */
   fidelity?: Fidelity;
   /** De-identified or descriptive metadata (never in the clear header). */
   metadata?: Record<string, unknown>;
+}
+
+export interface Refinement {
+  coding: 'wp1';
+  maxError: number;
+  sha256: string;
+  /** The inference backend the sender's decoder ran on: the rebuild needs the same reconstruction. */
+  backend: string;
+}
+
+/** The receiver gets the original samples exactly. */
+export function isExact(record: ImageRecord): boolean {
+  return record.refinement?.maxError === 0 || record.lossless !== undefined;
 }
 
 const bad = (what: string) => new AeimgError(ErrorCode.Malformed, `has an invalid image record (${what}).`);
@@ -62,6 +82,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   if (!lat || typeof lat !== 'object') throw bad('latent');
   if (lat.width !== Math.ceil(width / 2) || lat.height !== Math.ceil(height / 2)) throw bad('latent size');
   if (!isInt(lat.channels, 1, 64) || !isInt(lat.bits, MIN_BITS, MAX_BITS)) throw bad('latent coding');
+  if (lat.coding !== undefined && lat.coding !== 'ac1') throw bad('latent coding');
   if (!Array.isArray(lat.ranges) || lat.ranges.length !== colour * lat.channels || !lat.ranges.every(isRange)) {
     throw bad('latent ranges');
   }
@@ -73,12 +94,18 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     throw bad('blob sizes');
   }
   if (colour !== channels && blobs.alpha === 0) throw bad('missing alpha');
+  const isHash = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
   const ll = raw.lossless as Record<string, unknown> | undefined;
+  const rf = raw.refinement as Record<string, unknown> | undefined;
+  if (ll !== undefined && rf !== undefined) throw bad('two refinements');
   if (ll !== undefined) {
-    if (typeof ll !== 'object' || ll === null || typeof ll.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ll.sha256) ||
-      ll.predictor !== 'med+decoder' || typeof ll.backend !== 'string' || blobs.residual === 0) throw bad('lossless');
+    if (typeof ll !== 'object' || ll === null || !isHash(ll.sha256) || ll.predictor !== 'med+decoder' ||
+      typeof ll.backend !== 'string' || blobs.residual === 0) throw bad('lossless');
+  } else if (rf !== undefined) {
+    if (typeof rf !== 'object' || rf === null || rf.coding !== 'wp1' || !isInt(rf.maxError, 0, 65535) || !isHash(rf.sha256) ||
+      typeof rf.backend !== 'string' || blobs.residual === 0 || lat.coding !== 'ac1') throw bad('refinement');
   } else if (blobs.residual !== 0) {
-    throw bad('residual without lossless');
+    throw bad('residual without refinement');
   }
   return raw as unknown as ImageRecord;
 }

@@ -39,6 +39,8 @@ function storedSamples(image: Image, meta: DicomFrameMeta | undefined): { data: 
 export interface DicomWriteOptions {
   /** The pixels are exactly the original's (lossless mode). */
   exact: boolean;
+  /** Every sample is within ±maxError of the original (near-lossless refinement). */
+  maxError?: number;
   /** Instance number when the source had none (e.g. frame index). */
   instanceNumber?: number;
 }
@@ -78,7 +80,9 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   }
   ds['00082111'] = str('ST', opts.exact
     ? 'Reconstructed bit-exactly by aeimg (autoencoder + lossless residual)'
-    : 'Reconstructed by aeimg from an autoencoder latent (lossy)');
+    : opts.maxError !== undefined
+      ? `Reconstructed by aeimg within +/-${opts.maxError} of the original stored values (autoencoder + near-lossless residual)`
+      : 'Reconstructed by aeimg from an autoencoder latent (lossy)');
   ds['00282110'] = str('CS', opts.exact ? '00' : '01');
   const stored = storedSamples(image, meta);
   ds['00280002'] = str('US', grey ? 1 : 3);

@@ -4,7 +4,7 @@
  * so a truncated or altered file leaves nothing behind.
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
-import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { isExact, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
@@ -28,7 +28,7 @@ export function localDecode(models: ModelCache, tiles?: TileExecutor): DecodeFn 
 /** A decoded image's file in the chosen format; `png` is used when a worker already encoded it. */
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number, png?: Buffer): Promise<Buffer> {
   if (format === 'png') return png ?? encodePng(image);
-  return writeDicom(image, dicomMetaOf(record), { exact: record.lossless !== undefined, instanceNumber });
+  return writeDicom(image, dicomMetaOf(record), { exact: isExact(record), maxError: record.refinement?.maxError, instanceNumber });
 }
 
 /** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */

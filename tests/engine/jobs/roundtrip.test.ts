@@ -7,11 +7,11 @@ import { interleave, type Image } from '../../../src-main/engine/image/image.js'
 import { decodeImage, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
-import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { generateSharedKey, readKeyFile } from '../../../src-main/engine/keys/keyfile.js';
 import { Passphrase } from '../../../src-main/engine/keys/recipients.js';
 import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { CT_BONE_SLICE, CT_SLICE, defaultModel, models, MR_SLICE, tempDir } from '../../helpers.js';
+import { CT_BONE_SLICE, CT_SLICE, defaultModel, FIXTURES, models, MR_SLICE, tempDir } from '../../helpers.js';
 
 const key = generateSharedKey('Radiology A');
 let model: Autoencoder;
@@ -134,7 +134,7 @@ describe('encrypt → decrypt round trips', () => {
       await writeFile(input, await encodePng(img));
       const enc = await encryptImageFile(input, { model, recipients: [key], measure: name === 'l8.png', lossless: true });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
-      expect(dec.images[0]!.record.lossless?.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(dec.images[0]!.record.refinement).toMatchObject({ maxError: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       if (name === 'l8.png') {
         // What the sender is told, and what travels in the file, is what the receiver gets: exact pixels.
         expect(enc.fidelity).toEqual({ ssim: 1, psnr: Infinity, mse: 0 });
@@ -142,6 +142,48 @@ describe('encrypt → decrypt round trips', () => {
       }
       expect(Array.from(dec.images[0]!.image.pixels)).toEqual(Array.from(img.pixels));
     }
+  });
+
+  it('keeps every pixel within ±N at the near-lossless levels, 8- and 16-bit, grey and RGB, and says so', async () => {
+    const s = slices[1]!;
+    const sixteen = { ...s, bitDepth: 16 as const, pixels: new Uint16Array(s.pixels.length).map((_, i) => s.pixels[i]! * 251 + ((i * 7) % 200)) };
+    const rgb = rgbOf(slices[0]!, slices[1]!, slices[2]!);
+    for (const [name, img, maxError] of [['n8.png', s, 2], ['n16.png', sixteen, 40], ['nrgb.png', rgb, 1]] as const) {
+      const dir = await tempDir();
+      const input = join(dir, name);
+      await writeFile(input, await encodePng(img));
+      const enc = await encryptImageFile(input, { model, recipients: [key], measure: true, maxError });
+      const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+      const got = dec.images[0]!.image.pixels;
+      let worst = 0, exact = 0;
+      for (let i = 0; i < got.length; i++) {
+        const d = Math.abs(got[i]! - img.pixels[i]!);
+        worst = Math.max(worst, d);
+        if (d === 0) exact++;
+      }
+      expect(worst).toBeLessThanOrEqual(maxError);
+      expect(exact).toBeLessThan(got.length); // it is really near-lossless, not a lossless file under another name
+      expect(dec.images[0]!.record.refinement?.maxError).toBe(maxError);
+      // The sender's figure is the receiver's image.
+      expect(enc.fidelity!.mse).toBeCloseTo(compareImages(img, dec.images[0]!.image).mse, 12);
+      // Black background stays black (the floor flag), where ±N noise would cost SSIM.
+      if (name === 'n8.png') {
+        const black = Array.from(img.pixels.keys()).filter((i) => img.pixels[i] === 0);
+        expect(black.filter((i) => got[i] === 0).length / black.length).toBeGreaterThan(0.99);
+      }
+    }
+  });
+
+  it('still opens files written by aeimg 0.1 (brotli-coded latent and lossless residual)', async () => {
+    const legacy = join(FIXTURES, 'legacy');
+    const old = await readKeyFile(join(legacy, 'legacy.key'));
+    const original = await readImageFile(join(legacy, 'mr-crop.png'));
+    const lossy = await decryptAeimgFile(join(legacy, 'v1-brotli.aeimg'), { identities: [old], models: models(), write: false });
+    expect(lossy.images[0]!.record.latent.coding).toBeUndefined();
+    expect(compareImages(original, lossy.images[0]!.image).ssim).toBeGreaterThan(0.9);
+    const exact = await decryptAeimgFile(join(legacy, 'v1-brotli-lossless.aeimg'), { identities: [old], models: models(), write: false });
+    expect(exact.images[0]!.record.lossless?.predictor).toBe('med+decoder');
+    expect(Array.from(exact.images[0]!.image.pixels)).toEqual(Array.from(original.pixels));
   });
 
   it('works with a passphrase instead of a key file', async () => {
