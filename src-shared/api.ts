@@ -7,7 +7,9 @@
 /** Expected failures come back as values with a message for the user, never as thrown errors. */
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
-export type Quality = 'max' | 'high' | 'medium' | 'low';
+import type { Quality } from './quality.js';
+
+export type { Quality };
 export type Deidentify = 'basic' | 'none';
 export type OutputFormat = 'png' | 'dcm';
 
@@ -121,6 +123,8 @@ export interface OpenedImageInfo {
   bitDepth: number;
   fidelity?: Fidelity;
   lossless: boolean;
+  /** Near-lossless files: every sample is within ±maxError of the original. */
+  maxError?: number;
   /** Default window in sample units (from the DICOM VOI, or the image's range). */
   window: { center: number; width: number };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */

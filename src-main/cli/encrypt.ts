@@ -8,8 +8,8 @@ import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
-import { IMAGE_INPUT, QUALITY_BITS } from '../engine/jobs/files.js';
-export { QUALITY_BITS };
+import { IMAGE_INPUT } from '../engine/jobs/files.js';
+import { codingFor, DEFAULT_QUALITY, isQuality, QUALITIES } from '../../src-shared/quality.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
@@ -19,10 +19,11 @@ import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb,
 
 export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
-  --quality LEVEL      max (8-bit latent, default) | high (6) | medium (5) | low (4): smaller files at lower levels
-  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (instead of --quality)
+  --quality LEVEL      max (default) | high | medium | low: the network alone, smaller files at lower levels;
+                       within-4 | within-2 | within-1: near-lossless, every pixel within ±N of the original
+  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (overrides the level's)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
-  --lossless           also carry the residual: the receiver gets bit-exact pixels (bigger file)
+  --lossless           bit-exact pixels (autoencoder + coded residual; bigger file)
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
                        retain-device,retain-institution; or none (full header, still only inside the encryption)
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
@@ -62,10 +63,11 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, (err as Error).message);
   }
   const uidSalt = randomBytes(32).toString('hex'); // one per run: a study keeps consistent replacement UIDs
-  if (values.quality !== undefined && !(values.quality in QUALITY_BITS)) {
-    throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${Object.keys(QUALITY_BITS).join(', ')}.`);
-  }
-  const bits = Number(values.bits ?? QUALITY_BITS[values.quality ?? 'max']);
+  const quality = values.quality ?? DEFAULT_QUALITY;
+  if (!isQuality(quality)) throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${QUALITIES.join(', ')}.`);
+  const coding = codingFor(quality, values.lossless);
+  const maxError = coding.maxError;
+  const bits = Number(values.bits ?? coding.bits);
   if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {
     throw new AeimgError(ErrorCode.Usage, `--bits must be a whole number from ${MIN_BITS} to ${MAX_BITS}.`);
   }
@@ -77,7 +79,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values.bundle !== undefined) {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, bits,
-      lossless: values.lossless, deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
+      lossless: values.lossless, maxError, deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
     }).finally(() => models.dispose());
   }
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
@@ -88,7 +90,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     inputs,
     (input) => encryptImageFile(input, {
       model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
-      deidentify, uidSalt,
+      maxError, deidentify, uidSalt,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
       encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
     }),
@@ -116,6 +118,7 @@ interface BundleArgs {
   recipients: Recipient[];
   bits: number;
   lossless: boolean;
+  maxError?: number;
   deidentify: DeidentifyOptions | null;
   measure: boolean;
   force: boolean;
@@ -132,10 +135,10 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
-    const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, lossless: a.lossless, maxPartBytes, encode, deidentify: a.deidentify });
+    const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, lossless: a.lossless, maxError: a.maxError, maxPartBytes, encode, deidentify: a.deidentify });
     process.stdout.write(`Estimate: ${inputs.length} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
-      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, lossless: a.lossless,
+      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, lossless: a.lossless, maxError: a.maxError,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);

@@ -19,6 +19,7 @@ import type { Image } from '../../engine/image/image.js';
 import { encodePng } from '../../engine/image/io.js';
 import { decryptAeimgFile, outputBytes, type DecryptedImage } from '../../engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../engine/jobs/encrypt.js';
+import { isExact } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { APP_VERSION } from '../../engine/jobs/version.js';
 import { exportKey, importKey, passphraseWeakness } from '../../engine/keys/export.js';
@@ -28,7 +29,8 @@ import type { Recipient } from '../../engine/keys/recipients.js';
 import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
-import { expandInputs, IMAGE_INPUT, QUALITY_BITS } from '../../engine/jobs/files.js';
+import { expandInputs, IMAGE_INPUT } from '../../engine/jobs/files.js';
+import { codingFor } from '../../../src-shared/quality.js';
 import { checkParts, encryptStudy, estimateStudy, studyOf } from '../../engine/jobs/study.js';
 
 /** What the environment provides: dialogs, the file manager, and events to the window. */
@@ -149,7 +151,7 @@ export class AppService {
           const t = performance.now();
           try {
             const r = await encryptImageFile(path, {
-              model, recipients: [recipient], outDir: req.outDir, bits: QUALITY_BITS[req.quality], lossless: req.lossless,
+              model, recipients: [recipient], outDir: req.outDir, ...codingFor(req.quality, req.lossless), lossless: req.lossless,
               deidentify, uidSalt, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
             });
             emit({
@@ -174,7 +176,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT);
       const model = await this.models.byName(DEFAULT_MODEL);
       const e = await estimateStudy(files, {
-        model, bits: QUALITY_BITS[req.quality]!, lossless: req.lossless, maxPartBytes: req.maxBytes,
+        model, ...codingFor(req.quality, req.lossless), lossless: req.lossless, maxPartBytes: req.maxBytes,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
       return { files: files.length, ...e };
@@ -192,7 +194,7 @@ export class AppService {
       const emit = (p: Omit<JobProgress, 'jobId'>) => this.shell.emit('files:progress', { jobId, ...p });
       const outDir = req.outDir ?? dirname(files[0]!);
       void encryptStudy(files, {
-        model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, bits: QUALITY_BITS[req.quality]!,
+        model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, ...codingFor(req.quality, req.lossless),
         lossless: req.lossless, deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task), lookahead: this.pool.size * 2,
         onSlice: (index, path) => emit({ index, path, status: 'done' }),
       }).then(
@@ -242,7 +244,7 @@ export class AppService {
         return {
           index, name: record.name, width: record.width, height: record.height, channels: record.channels,
           bitDepth: record.bitDepth, fidelity: record.fidelity ? { ...record.fidelity, psnr: record.fidelity.psnr ?? null } : undefined,
-          lossless: record.lossless !== undefined, window: defaultWindow(image, record),
+          lossless: isExact(record), maxError: record.refinement?.maxError, window: defaultWindow(image, record),
           dicom: meta ? {
             modality: ds?.['00080060']?.Value?.[0] as string | undefined, offset: meta.pixel.offset,
             slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
@@ -287,7 +289,7 @@ export class AppService {
     try {
       const input = join(dir, 'view.png');
       await writeFile(input, await encodePng(image));
-      const out = await this.pool.encode(DEFAULT_MODEL, { input, bits: 8, measure: true, maxPixels: Number.MAX_SAFE_INTEGER, lossless: false });
+      const out = await this.pool.encode(DEFAULT_MODEL, { input, bits: codingFor('max').bits, measure: true, maxPixels: Number.MAX_SAFE_INTEGER, lossless: false });
       return out.images[0]!.decoded!;
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -4,12 +4,13 @@
  */
 import { z } from 'zod';
 import type { InvokeChannel, InvokeChannels } from '../../../src-shared/api.js';
+import { QUALITIES, type Quality } from '../../../src-shared/quality.js';
 import type { AppService } from './app-service.js';
 
 const name = z.string().trim().min(1).max(200);
 const path = z.string().min(1).max(4096);
 const id = z.string().uuid();
-const quality = z.enum(['max', 'high', 'medium', 'low']);
+const quality = z.enum(QUALITIES as [Quality, ...Quality[]]);
 const deidentify = z.enum(['basic', 'none']);
 const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
 const settingsPatch = z.object({

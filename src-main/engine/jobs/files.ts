@@ -23,8 +23,6 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
-/** Quality levels: latent bits (see docs/benchmarks.md for their sizes and fidelity). */
-export const QUALITY_BITS: Record<string, number> = { max: 8, high: 6, medium: 5, low: 4 };
 
 /** Files and folders → files: a folder gives its files matching `pattern`, in natural name order. */
 export async function expandInputs(paths: string[], pattern: RegExp): Promise<string[]> {
