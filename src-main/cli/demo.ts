@@ -11,6 +11,7 @@ import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { compareImages } from '../engine/metrics/fidelity.js';
 import { DEFAULT_MODEL, defaultModelsDir, ModelCache } from '../engine/model/autoencoder.js';
 import { fidelityText, kb, logBackend, ms } from './common.js';
+import { DEFAULT_QUALITY } from '../../src-shared/quality.js';
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -36,7 +37,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const fidelity = compareImages(original, decoded);
     process.stdout.write(`aeimg demo on ${sample}
   image     ${original.width}x${original.height}, ${original.channels} channel(s), ${original.bitDepth}-bit
-  model     ${model.manifest.name} (${model.manifest.architecture}, latent ${model.latentChannels} ch at 1/${model.manifest.downsampling}, 8-bit) loaded in ${ms(loadMs)}
+  model     ${model.manifest.name} (${model.manifest.architecture}, latent ${model.latentChannels} ch at 1/${model.manifest.downsampling}) loaded in ${ms(loadMs)}
+  quality   ${DEFAULT_QUALITY} (${dec.images[0]!.record.latent.bits}-bit latent; --quality in encrypt picks others)
   sizes     raw ${kb(enc.rawBytes)} | PNG ${kb(Math.min(png.length, enc.inputBytes))} | .aeimg ${kb(enc.outputBytes)} ` +
       `(${((enc.outputBytes / Math.min(png.length, enc.inputBytes)) * 100).toFixed(0)}% of PNG)
   fidelity  ${fidelityText(fidelity)}, MSE ${fidelity.mse.toExponential(2)} (decoded file vs original)

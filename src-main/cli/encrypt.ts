@@ -83,6 +83,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     }).finally(() => models.dispose());
   }
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
+  const guarantee = maxError === undefined ? '' : maxError === 0 ? ', bit-exact' : `, every pixel within ±${maxError}`;
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
@@ -97,7 +98,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     (r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
-        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}, ` +
+        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}${guarantee}, ` +
         `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     },

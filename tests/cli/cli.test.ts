@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { readImageFile } from '../../src-main/engine/image/io.js';
 import { MR_SLICE, CT_SLICE, ROOT, tempDir } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -87,6 +88,25 @@ describe('the aeimg command line', () => {
     expect(r.stderr).toMatch(/no key given/);
     expect((await aeimg(['frobnicate'])).code).toBe(2);
     expect((await aeimg(['encrypt', '--bits', '12', 'x.png', '--key-file', 'k'])).stderr).toMatch(/--bits must be/);
+    const q = await aeimg(['encrypt', '--quality', 'ultra', 'x.png', '--key-file', 'k']);
+    expect(q.code).toBe(2);
+    expect(q.stderr).toMatch(/--quality must be one of low, medium, high, max, within-4, within-2, within-1/);
+  });
+
+  it('--quality within-2 keeps every pixel within ±2 of the original and says so', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_SLICE, join(dir, 'ct.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const enc = await aeimg(['encrypt', join(dir, 'ct.png'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '-o', join(dir, 'out')]);
+    expect(enc.code).toBe(0);
+    expect(enc.stdout).toMatch(/every pixel within ±2/);
+    const dec = await aeimg(['decrypt', join(dir, 'out', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(dec.code).toBe(0);
+    const [orig, back] = await Promise.all([readImageFile(CT_SLICE), readImageFile(join(dir, 'back', 'ct.png'))]);
+    let worst = 0;
+    for (let i = 0; i < orig.pixels.length; i++) worst = Math.max(worst, Math.abs(orig.pixels[i]! - back.pixels[i]!));
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(2);
   });
 
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {

@@ -144,6 +144,23 @@ test('the viewer shows the decoded pixels through the window it reports', async 
   await expect.poll(() => existsSync(saved)).toBe(true);
 });
 
+test('a near-lossless level: the receiver is told every pixel is within ±2, and it is', async () => {
+  await app.tab('encrypt');
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', [join(SLICES, 'ct-cranium-axial-021-bone.png')]);
+  await page.getByTestId('encrypt-start').click();
+  await expect(page.getByTestId('row-ct-cranium-axial-021-bone.png')).toHaveAttribute('data-status', 'done');
+  await page.getByTestId('quality').selectOption('max'); // the later tests use the default
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct-cranium-axial-021-bone.aeimg')]);
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 of the original');
+  const back = join(outDir, 'cli-within-2');
+  await cli(['decrypt', join(outDir, 'ct-cranium-axial-021-bone.aeimg'), '-o', back]);
+  const [orig, got] = await Promise.all([join(SLICES, 'ct-cranium-axial-021-bone.png'), join(back, 'ct-cranium-axial-021-bone.png')]
+    .map((f) => sharp(f).extractChannel(0).raw().toBuffer()));
+  expect(orig!.reduce((m, v, i) => Math.max(m, Math.abs(v - got![i]!)), 0)).toBeLessThanOrEqual(2);
+});
+
 test('a folder encrypted as one study: predicted size and parts, then a series viewer steps through the slices', async () => {
   const studyDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-study-'));
   const sources = ['mr-colin27-axial-020.png', 'ct-cranium-coronal-220.png', 'ct-cranium-axial-021-bone.png'];
