@@ -138,12 +138,8 @@ function refinementPlanes(record: ImageRecord, decoded: Image) {
 function encodeRefinementLayer(image: Image, record: ImageRecord, decoded: Image, maxError: number): { blob: Buffer; rebuilt: Image } {
   const planes = refinementPlanes(record, decoded).map((p, c) => ({ ...p, orig: extractChannel(image, c) }));
   const { data, rebuilt } = encodePlanes(planes, maxError);
-  const out = Array.from({ length: record.channels }, (_, c) => {
-    if (c >= planes.length) return extractChannel(image, c);
-    const plane = allocPixels(record.width, record.height, 1, record.bitDepth);
-    plane.set(rebuilt[c]!);
-    return plane;
-  });
+  // The rebuilt planes already have the image's sample type (refinement.ts sizes them by `top`); alpha is exact.
+  const out = Array.from({ length: record.channels }, (_, c) => (c < planes.length ? rebuilt[c]! : extractChannel(image, c)));
   return { blob: data, rebuilt: interleave(out, record.width, record.height, record.bitDepth) };
 }
 

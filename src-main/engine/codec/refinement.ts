@@ -106,9 +106,10 @@ function models() {
  * Codes `orig` given the reconstruction `dec` into `enc`; returns the samples the receiver will rebuild
  * (equal to `orig` when maxError is 0).
  */
-export function encodePlane(enc: RangeEncoder, g: PlaneGeometry, orig: ArrayLike<number>, dec: ArrayLike<number>, maxError: number): Float64Array {
+export function encodePlane(enc: RangeEncoder, g: PlaneGeometry, orig: ArrayLike<number>, dec: ArrayLike<number>, maxError: number): Uint8Array | Uint16Array {
   const m = models();
-  const rec = new Float64Array(g.width * g.height);
+  // Samples fit the plane's own type: a 64-Mpx plane costs 64 or 128 MB here, not 512.
+  const rec = g.top > 255 ? new Uint16Array(g.width * g.height) : new Uint8Array(g.width * g.height);
   const scale = 2 * maxError + 1;
   walk(g, dec, rec, maxError, (i, pred, ctx, signCtx) => {
     // Near-lossless: where the floor is a possible value, one bit says whether the sample is exactly the floor, so
@@ -139,7 +140,7 @@ export function decodePlane(rd: RangeDecoder, g: PlaneGeometry, dec: ArrayLike<n
 
 /** Codes several planes (each with its reconstruction) into one stream; returns it and the rebuilt planes. */
 export function encodePlanes(planes: { geometry: PlaneGeometry; orig: ArrayLike<number>; dec: ArrayLike<number> }[], maxError: number):
-{ data: Buffer; rebuilt: Float64Array[] } {
+{ data: Buffer; rebuilt: (Uint8Array | Uint16Array)[] } {
   const enc = new RangeEncoder(planes.reduce((n, p) => n + p.geometry.width * p.geometry.height, 0) >> 1);
   const rebuilt = planes.map((p) => encodePlane(enc, p.geometry, p.orig, p.dec, maxError));
   return { data: enc.finish(), rebuilt };
