@@ -305,6 +305,6 @@ ${ticks.map((t) => `<text x="${x(t)}" y="${H - B + 16}" text-anchor="middle">${t
 ${Array.from({ length: yMax - yMin + 1 }, (_, i) => yMin + i).filter((v) => v % 2 === 0).map((v) => `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('')}
 <text x="${(W + L) / 2}" y="${H - 12}" text-anchor="middle">bits per pixel</text><text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">PSNR (dB)</text>
 ${line(jp, '#7a9cc6')}${line(ae, '#d9534f')}
-<text x="${W - 150}" y="${T + 15}" fill="#d9534f">aeimg (quality levels)</text><text x="${W - 150}" y="${T + 30}" fill="#7a9cc6">JPEG (quality 5–95)</text>
+<text x="${W - 150}" y="${H - B - 30}" fill="#d9534f">aeimg (quality levels)</text><text x="${W - 150}" y="${H - B - 15}" fill="#7a9cc6">JPEG (quality 5–95)</text>
 </svg>`;
 }
