@@ -52,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS[name];
+  if (command && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!command) {
     process.stderr.write(`aeimg: unknown command '${name}'.\n\n${USAGE}\n`);
     return 2;

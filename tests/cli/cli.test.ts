@@ -87,6 +87,9 @@ describe('the aeimg command line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no key given/);
     expect((await aeimg(['frobnicate'])).code).toBe(2);
+    const help = await aeimg(['encrypt', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--quality LEVEL/);
     expect((await aeimg(['encrypt', '--bits', '12', 'x.png', '--key-file', 'k'])).stderr).toMatch(/--bits must be/);
     const q = await aeimg(['encrypt', '--quality', 'ultra', 'x.png', '--key-file', 'k']);
     expect(q.code).toBe(2);
