@@ -113,12 +113,12 @@ for (const f of values.quick ? subset.slice(0, 5) : valFiles) {
 }
 const lossless: { aeimg: number; png: number; raw: number; latent: number; residual: number; alone: number }[] = [];
 for (const f of subset.slice(0, values.quick ? 3 : 50)) {
-  const r = await encryptImageFile(f, { model, recipients: [key], outDir: sizeDir, force: true, measure: false, lossless: true });
+  const r = await encryptImageFile(f, { model, recipients: [key], outDir: sizeDir, force: true, measure: false, maxError: 0 });
   // The same refinement coder with no network reconstruction to lean on: what the latent buys (or costs) here.
   const img = await readImageFile(f);
   const flat = new Uint8Array(img.pixels.length);
   const alone = encodePlanes([{ geometry: { width: img.width, height: img.height, top: 255, floor: 0 }, orig: img.pixels, dec: flat }], 0).data.length;
-  const e = await encodeImage(model, img, 'x', { lossless: true });
+  const e = await encodeImage(model, img, 'x', { maxError: 0 });
   lossless.push({ aeimg: r.outputBytes, png: r.inputBytes, raw: r.rawBytes, latent: e.blobs[0]!.length, residual: e.blobs[2]!.length, alone });
 }
 
@@ -157,7 +157,7 @@ const batch = [...valFiles, ...trainFiles].slice(0, values.quick ? 20 : 300);
 await Promise.all(batch.map((f, i) => copyFile(f, join(batchDir, `s${String(i).padStart(3, '0')}.png`))));
 const inputs = batch.map((_, i) => join(batchDir, `s${String(i).padStart(3, '0')}.png`));
 const pool = CodecPool.create(availableParallelism());
-await pool.encode(DEFAULT_MODEL, { input: inputs[0]!, ...codingFor(DEFAULT_QUALITY), measure: false, maxPixels: 1 << 26, lossless: false }); // warm-up: workers load the model
+await pool.encode(DEFAULT_MODEL, { input: inputs[0]!, ...codingFor(DEFAULT_QUALITY), measure: false, maxPixels: 1 << 26 }); // warm-up: workers load the model
 let t0 = performance.now();
 const encResults = await mapLimit(inputs, pool.size * 2, (input) => encryptImageFile(input, {
   model, recipients: [key], force: true, measure: false, encode: (task) => pool.encode(DEFAULT_MODEL, task) }));

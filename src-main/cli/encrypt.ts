@@ -79,7 +79,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values.bundle !== undefined) {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, bits,
-      lossless: values.lossless, maxError, deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
+      maxError, deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
     }).finally(() => models.dispose());
   }
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
@@ -90,7 +90,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const failures = await eachFile(
     inputs,
     (input) => encryptImageFile(input, {
-      model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'], lossless: values.lossless,
+      model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'],
       maxError, deidentify, uidSalt,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
       encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
@@ -118,7 +118,6 @@ interface BundleArgs {
   modelName: string;
   recipients: Recipient[];
   bits: number;
-  lossless: boolean;
   maxError?: number;
   deidentify: DeidentifyOptions | null;
   measure: boolean;
@@ -136,10 +135,10 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
-    const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, lossless: a.lossless, maxError: a.maxError, maxPartBytes, encode, deidentify: a.deidentify });
+    const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, maxError: a.maxError, maxPartBytes, encode, deidentify: a.deidentify });
     process.stdout.write(`Estimate: ${inputs.length} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
-      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, lossless: a.lossless, maxError: a.maxError,
+      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, maxError: a.maxError,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);

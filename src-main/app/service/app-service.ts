@@ -151,7 +151,7 @@ export class AppService {
           const t = performance.now();
           try {
             const r = await encryptImageFile(path, {
-              model, recipients: [recipient], outDir: req.outDir, ...codingFor(req.quality, req.lossless), lossless: req.lossless,
+              model, recipients: [recipient], outDir: req.outDir, ...codingFor(req.quality, req.lossless),
               deidentify, uidSalt, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
             });
             emit({
@@ -176,7 +176,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT);
       const model = await this.models.byName(DEFAULT_MODEL);
       const e = await estimateStudy(files, {
-        model, ...codingFor(req.quality, req.lossless), lossless: req.lossless, maxPartBytes: req.maxBytes,
+        model, ...codingFor(req.quality, req.lossless), maxPartBytes: req.maxBytes,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
       return { files: files.length, ...e };
@@ -195,7 +195,7 @@ export class AppService {
       const outDir = req.outDir ?? dirname(files[0]!);
       void encryptStudy(files, {
         model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, ...codingFor(req.quality, req.lossless),
-        lossless: req.lossless, deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task), lookahead: this.pool.size * 2,
+        deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task), lookahead: this.pool.size * 2,
         onSlice: (index, path) => emit({ index, path, status: 'done' }),
       }).then(
         (r) => emit({ index: -1, path: outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim } }),
@@ -289,7 +289,7 @@ export class AppService {
     try {
       const input = join(dir, 'view.png');
       await writeFile(input, await encodePng(image));
-      const out = await this.pool.encode(DEFAULT_MODEL, { input, bits: codingFor('max').bits, measure: true, maxPixels: Number.MAX_SAFE_INTEGER, lossless: false });
+      const out = await this.pool.encode(DEFAULT_MODEL, { input, bits: codingFor('max').bits, measure: true, maxPixels: Number.MAX_SAFE_INTEGER });
       return out.images[0]!.decoded!;
     } finally {
       await rm(dir, { recursive: true, force: true });

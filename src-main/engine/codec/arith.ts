@@ -1,7 +1,7 @@
 /**
  * Adaptive binary arithmetic coding: LZMA's carry-less range coder with 15-bit probabilities that adapt at two
  * speeds (a fast and a slow estimate, averaged), and an Exp-Golomb-style binarization of signed integers whose every
- * bit is coded in context. Used for the latent maps and the lossless/near-lossless residual (entropy.ts, residual.ts).
+ * bit is coded in context. Used for the latent maps and the lossless/near-lossless residual (entropy.ts, refinement.ts).
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 

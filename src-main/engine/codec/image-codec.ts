@@ -19,9 +19,7 @@ import { codingFor, DEFAULT_QUALITY, REFINEMENT_BITS } from '../../../src-shared
 export interface EncodeOptions {
   /** Latent bits (2..8); by default those of the default quality level, or REFINEMENT_BITS when refining. */
   bits?: number;
-  /** Carry a refinement layer so the receiver rebuilds the exact pixels (same as maxError 0). */
-  lossless?: boolean;
-  /** Carry a refinement layer so that every rebuilt sample is within ±maxError of the original (0 = exact). */
+  /** Carry a refinement layer so that every rebuilt sample is within ±maxError of the original (0: lossless). */
   maxError?: number;
   /** Also decode, as the receiver will, and measure fidelity (costs one decoder pass). */
   measure?: boolean;
@@ -70,7 +68,7 @@ function alphaBytes(image: Image): Buffer {
 const now = () => performance.now();
 
 export async function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): Promise<EncodedImage> {
-  const maxError = opts.lossless ? 0 : opts.maxError;
+  const maxError = opts.maxError;
   const refine = maxError !== undefined;
   const bits = opts.bits ?? (refine ? REFINEMENT_BITS : codingFor(DEFAULT_QUALITY).bits);
   const timings: Record<string, number> = {};

@@ -5,7 +5,6 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { codingFor, DEFAULT_QUALITY } from '../../../src-shared/quality.js';
 import { isDicomPath, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import type { ImageRecord } from '../codec/record.js';
@@ -22,11 +21,11 @@ import { APP_ID } from './version.js';
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
   input: string;
-  bits: number;
+  /** Latent bits; the codec's default when absent. */
+  bits?: number;
   measure: boolean;
   maxPixels: number;
-  lossless: boolean;
-  /** Near-lossless refinement: every sample within ±maxError (lossless wins when both are given). */
+  /** Refinement: every sample within ±maxError of the original (0: lossless); none when absent. */
   maxError?: number;
   /** DICOM inputs: the Annex E options, or null to carry the full plain header (still inside the encryption). */
   deidentify?: DeidentifyOptions | null;
@@ -70,7 +69,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const warnings: string[] = [];
   let rawBytes = 0;
   for (const { image, name, metadata } of inputs) {
-    const encoded = await encodeImage(model, image, name, { bits: task.bits, measure: task.measure, lossless: task.lossless, maxError: task.maxError, tiles, metadata });
+    const encoded = await encodeImage(model, image, name, { bits: task.bits, measure: task.measure, maxError: task.maxError, tiles, metadata });
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded });
     rawBytes += image.pixels.byteLength;
@@ -90,9 +89,7 @@ export interface EncryptFileOptions {
   bits?: number;
   /** Measure what the receiver will see (one extra decoder pass); on by default. */
   measure?: boolean;
-  /** Also carry the residual, so the receiver gets bit-exact pixels. */
-  lossless?: boolean;
-  /** Carry a near-lossless refinement: every sample within ±maxError of the original. */
+  /** Carry a refinement layer: every sample within ±maxError of the original (0: bit-exact pixels). */
   maxError?: number;
   maxPixels?: number;
   /** STREAM chunk size in bytes (default 64 KiB). */
@@ -131,8 +128,8 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
   try {
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
-      input, bits: opts.bits ?? codingFor(DEFAULT_QUALITY, opts.lossless).bits, measure: opts.measure ?? true,
-      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, lossless: opts.lossless ?? false, maxError: opts.maxError, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
+      input, bits: opts.bits, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
+      maxError: opts.maxError, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
     };
     const encoded = await (opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles));
     const t = performance.now();

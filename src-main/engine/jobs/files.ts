@@ -23,7 +23,6 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
-
 /** Files and folders → files: a folder gives its files matching `pattern`, in natural name order. */
 export async function expandInputs(paths: string[], pattern: RegExp): Promise<string[]> {
   const out: string[] = [];

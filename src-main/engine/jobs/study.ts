@@ -93,7 +93,7 @@ export interface StudyOptions {
   outDir: string;
   maxPartBytes?: number;
   bits: number;
-  lossless?: boolean;
+  /** Refinement: every sample within ±maxError of the original (0: lossless). */
   maxError?: number;
   measure?: boolean;
   deidentify?: DeidentifyOptions | null;
@@ -131,7 +131,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
   const task = (input: string): EncodeTask => ({
     input, bits: opts.bits, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-    lossless: opts.lossless ?? false, maxError: opts.maxError, deidentify: opts.deidentify, uidSalt,
+    maxError: opts.maxError, deidentify: opts.deidentify, uidSalt,
   });
   const lookahead = Math.max(1, opts.lookahead ?? 4);
   const inFlight = new Map<number, Promise<EncodedFile>>();
@@ -224,14 +224,14 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 }
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
-export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'bits' | 'lossless' | 'maxError' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'bits' | 'maxError' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
   const step = Math.max(1, Math.floor(paths.length / sample));
   const picks = paths.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;
   for (const p of picks) {
-    const e = await encode({ input: p, bits: opts.bits, measure: false, maxPixels: DEFAULT_MAX_PIXELS, lossless: opts.lossless ?? false, maxError: opts.maxError, deidentify: opts.deidentify });
+    const e = await encode({ input: p, bits: opts.bits, measure: false, maxPixels: DEFAULT_MAX_PIXELS, maxError: opts.maxError, deidentify: opts.deidentify });
     bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }

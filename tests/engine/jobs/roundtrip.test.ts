@@ -132,7 +132,7 @@ describe('encrypt → decrypt round trips', () => {
       const dir = await tempDir();
       const input = join(dir, name);
       await writeFile(input, await encodePng(img));
-      const enc = await encryptImageFile(input, { model, recipients: [key], measure: name === 'l8.png', lossless: true });
+      const enc = await encryptImageFile(input, { model, recipients: [key], measure: name === 'l8.png', maxError: 0 });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
       expect(dec.images[0]!.record.refinement).toMatchObject({ maxError: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       if (name === 'l8.png') {
