@@ -1,13 +1,12 @@
 /**
  * Pixel-data decoders per transfer syntax, all from maintained npm packages (no hand-written image codec):
- * CharLS (JPEG-LS), OpenJPEG (JPEG 2000), libjpeg-turbo (8-bit JPEG baseline/extended), jpeg-lossless-decoder-js
- * (JPEG lossless), and the RLE decoder of @cornerstonejs/dicom-image-loader. 12-bit lossy JPEG is refused by name:
- * the only npm decoder for it (the loader's pdf.js port) is off by ~15 grey levels against libjpeg (docs/dicom.md).
- * Each wasm module is instantiated once per thread, on first use.
+ * CharLS (JPEG-LS), OpenJPEG (JPEG 2000), OpenJPH (High-Throughput JPEG 2000), libjpeg-turbo (8-bit JPEG
+ * baseline/extended), dcmjs-codecs (12-bit JPEG extended, where the cornerstone loader's pdf.js port is off by ~15
+ * grey levels against libjpeg; and RLE), jpeg-lossless-decoder-js (JPEG lossless). Each wasm module is instantiated
+ * once per thread, on first use.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { AeimgError, ErrorCode } from '../errors.js';
 
 const require = createRequire(import.meta.url);
@@ -26,6 +25,9 @@ export const TransferSyntax = {
   J2kLossless: '1.2.840.10008.1.2.4.90',
   J2k: '1.2.840.10008.1.2.4.91',
   Rle: '1.2.840.10008.1.2.5',
+  Htj2kLossless: '1.2.840.10008.1.2.4.201',
+  Htj2kRpclLossless: '1.2.840.10008.1.2.4.202',
+  Htj2k: '1.2.840.10008.1.2.4.203',
 } as const;
 
 export const SYNTAX_NAMES: Record<string, string> = {
@@ -42,8 +44,12 @@ export const SYNTAX_NAMES: Record<string, string> = {
   [TransferSyntax.J2kLossless]: 'JPEG 2000 Lossless',
   [TransferSyntax.J2k]: 'JPEG 2000',
   [TransferSyntax.Rle]: 'RLE Lossless',
-  '1.2.840.10008.1.2.4.201': 'High-Throughput JPEG 2000 Lossless',
-  '1.2.840.10008.1.2.4.203': 'High-Throughput JPEG 2000',
+  [TransferSyntax.Htj2kLossless]: 'High-Throughput JPEG 2000 Lossless',
+  [TransferSyntax.Htj2kRpclLossless]: 'High-Throughput JPEG 2000 with RPCL Options Lossless',
+  [TransferSyntax.Htj2k]: 'High-Throughput JPEG 2000',
+  '1.2.840.10008.1.2.4.110': 'JPEG XL Lossless',
+  '1.2.840.10008.1.2.4.112': 'JPEG XL',
+  '1.2.840.10008.1.2.8.1': 'Deflated Image Frame Compression',
   '1.2.840.10008.1.2.4.100': 'MPEG2 video',
   '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264 video',
 };
@@ -62,6 +68,7 @@ export interface FrameInfo {
   columns: number;
   samplesPerPixel: number;
   bitsAllocated: number;
+  bitsStored: number;
   signed: boolean;
   planarConfiguration: number;
 }
@@ -74,17 +81,19 @@ interface WasmDecoder {
   getDecodedBuffer(): Uint8Array;
   decode(): void;
   getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  /** CharLS only: 0 means the components come one after the other (planar). */
+  getInterleaveMode?(): number;
 }
 
 type Factory = (opts: { print: () => void; printErr: () => void }) => Promise<Record<string, new () => WasmDecoder>>;
 const wasmModules = new Map<string, Promise<Record<string, new () => WasmDecoder>>>();
 
-function wasmDecoder(pkg: string, className: string): Promise<WasmDecoder> {
-  let mod = wasmModules.get(pkg);
+function wasmDecoder(module: string, className: string): Promise<WasmDecoder> {
+  let mod = wasmModules.get(module);
   if (!mod) {
-    const factory = require(`${pkg}/decodewasmjs`) as Factory;
+    const factory = require(module) as Factory;
     mod = factory({ print: () => {}, printErr: () => {} }); // the codecs log every header they read
-    wasmModules.set(pkg, mod);
+    wasmModules.set(module, mod);
   }
   return mod.then((m) => new m[className]!());
 }
@@ -95,11 +104,58 @@ function typed(bytes: Uint8Array, info: FrameInfo): FrameSamples {
   return info.signed ? new Int16Array(copy.buffer, 0, copy.length >> 1) : new Uint16Array(copy.buffer, 0, copy.length >> 1);
 }
 
-async function decodeWithWasm(pkg: string, className: string, data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
-  const decoder = await wasmDecoder(pkg, className);
+/** Converts planar (RRR…GGG…BBB) colour to interleaved. */
+export function interleavePlanar(samples: FrameSamples, pixels: number): FrameSamples {
+  const out = new (samples.constructor as new (n: number) => FrameSamples)(samples.length);
+  for (let i = 0; i < pixels; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = samples[c * pixels + i]!;
+  return out;
+}
+
+async function decodeWithWasm(module: string, className: string, data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
+  const decoder = await wasmDecoder(module, className);
   decoder.getEncodedBuffer(data.length).set(data);
   decoder.decode();
-  return typed(decoder.getDecodedBuffer(), info);
+  const samples = typed(decoder.getDecodedBuffer(), info);
+  // JPEG-LS interleave mode 0 (one scan per component) comes out of CharLS plane by plane.
+  const planar = info.samplesPerPixel === 3 && decoder.getInterleaveMode?.() === 0;
+  return planar ? interleavePlanar(samples, info.rows * info.columns) : samples;
+}
+
+interface DcmjsCodecs {
+  NativeCodecs: {
+    initializeAsync(opts: { webAssemblyModulePathOrUrl: string }): Promise<void>;
+    decodeJpeg(context: object, parameters: { convertColorspaceToRgb: boolean }): DcmjsContext;
+    decodeRle(context: object, parameters: object): DcmjsContext;
+  };
+  Context: new (attrs: Record<string, unknown>) => object;
+}
+interface DcmjsContext { getDecodedBuffer(): Uint8Array | undefined; getPlanarConfiguration(): number | undefined }
+let dcmjsCodecs: Promise<DcmjsCodecs> | undefined;
+
+/**
+ * dcmjs-codecs: wasm builds of libjpeg (12-bit JPEG, where it reproduces libjpeg's values exactly) and of an RLE
+ * decoder that handles every sample layout (the cornerstone loader's mixes up 16-bit and interleaved colour).
+ */
+async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
+  dcmjsCodecs ??= (async () => {
+    const codecs = require('dcmjs-codecs') as DcmjsCodecs;
+    const wasm = join(dirname(require.resolve('dcmjs-codecs')), 'dcmjs-native-codecs.wasm');
+    await codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: wasm });
+    return codecs;
+  })();
+  const { NativeCodecs, Context } = await dcmjsCodecs;
+  // Pixel Representation 0 gives the codec's raw output; the caller sign-extends from Bits Stored.
+  const context = new Context({
+    width: info.columns, height: info.rows, bitsAllocated: info.bitsAllocated, bitsStored: info.bitsStored,
+    samplesPerPixel: info.samplesPerPixel, pixelRepresentation: 0, planarConfiguration: info.planarConfiguration,
+    photometricInterpretation: info.samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2', encodedBuffer: data,
+  });
+  const result = codec === 'decodeJpeg'
+    ? NativeCodecs.decodeJpeg(context, { convertColorspaceToRgb: false }) : NativeCodecs.decodeRle(context, {});
+  const decoded = result.getDecodedBuffer();
+  if (!decoded) throw new Error('the decoder returned no pixels');
+  const samples = typed(decoded, info);
+  return info.samplesPerPixel === 3 && result.getPlanarConfiguration() === 1 ? interleavePlanar(samples, info.rows * info.columns) : samples;
 }
 
 async function decodeJpegLossless(data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
@@ -112,48 +168,29 @@ async function decodeJpegLossless(data: Uint8Array, info: FrameInfo): Promise<Fr
   return info.signed ? new Int16Array(u.buffer) : u;
 }
 
-/** The dicom-image-loader's internal decoders are not in its exports map; they are loaded by file path. */
-async function loaderModule<T>(relative: string): Promise<T> {
-  const root = dirname(require.resolve('@cornerstonejs/dicom-image-loader/package.json'));
-  return (await import(pathToFileURL(join(root, 'dist/esm', relative)).href)) as T;
-}
-
-async function decodeRle(data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
-  const { default: decode } = await loaderModule<{ default: (frame: object, px: Uint8Array) => Promise<{ pixelData: Uint8Array | Int16Array | Uint16Array }> }>(
-    'shared/decoders/decodeRLE.js');
-  const frame = await decode({
-    rows: info.rows, columns: info.columns, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
-    planarConfiguration: info.planarConfiguration, pixelRepresentation: info.signed ? 1 : 0,
-  }, data);
-  const px = frame.pixelData;
-  if (info.bitsAllocated <= 8) return new Uint8Array(px.buffer, px.byteOffset, px.byteLength).slice();
-  const u = new Uint16Array(px.buffer, px.byteOffset, px.byteLength >> 1).slice();
-  return info.signed ? new Int16Array(u.buffer) : u;
-}
-
-/**
- * Decodes one encapsulated frame. Output samples are interleaved (RLE is delivered as the loader gives it:
- * planar for colour; the caller handles planar configuration).
- */
+/** Decodes one encapsulated frame to interleaved samples. */
 export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
   try {
     switch (syntax) {
       case TransferSyntax.JpegLsLossless:
       case TransferSyntax.JpegLsNear:
-        return await decodeWithWasm('@cornerstonejs/codec-charls', 'JpegLSDecoder', data, info);
+        return await decodeWithWasm('@cornerstonejs/codec-charls/decodewasmjs', 'JpegLSDecoder', data, info);
       case TransferSyntax.J2kLossless:
       case TransferSyntax.J2k:
-        return await decodeWithWasm('@cornerstonejs/codec-openjpeg', 'J2KDecoder', data, info);
+        return await decodeWithWasm('@cornerstonejs/codec-openjpeg/decodewasmjs', 'J2KDecoder', data, info);
+      case TransferSyntax.Htj2kLossless:
+      case TransferSyntax.Htj2kRpclLossless:
+      case TransferSyntax.Htj2k:
+        return await decodeWithWasm('@cornerstonejs/codec-openjph/wasmjs', 'HTJ2KDecoder', data, info);
       case TransferSyntax.JpegBaseline:
       case TransferSyntax.JpegExtended:
-        if (info.bitsAllocated <= 8) return await decodeWithWasm('@cornerstonejs/codec-libjpeg-turbo-8bit', 'JPEGDecoder', data, info);
-        throw new AeimgError(ErrorCode.BadInput, `uses ${syntaxName(syntax)} with 12-bit samples, which aeimg cannot decode exactly: ` +
-          'no maintained npm decoder reproduces libjpeg\'s 12-bit output. Convert it first, e.g. with dcmtk: dcmdjpeg in.dcm out.dcm.');
+        if (info.bitsAllocated <= 8) return await decodeWithWasm('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', data, info);
+        return await decodeWithDcmjsCodecs('decodeJpeg', data, info);
       case TransferSyntax.JpegLossless57:
       case TransferSyntax.JpegLossless70:
         return await decodeJpegLossless(data, info);
       case TransferSyntax.Rle:
-        return await decodeRle(data, info);
+        return await decodeWithDcmjsCodecs('decodeRle', data, info);
     }
   } catch (err) {
     if (err instanceof AeimgError) throw err;

@@ -2,7 +2,8 @@
  * A DICOM file → one Image per frame, plus the metadata that travels inside the encryption.
  * Images keep the stored values' precision: 8-bit stays 8-bit, anything wider becomes 16-bit, signed data is
  * offset by 32768 (recorded, so the receiver restores the exact stored values). MONOCHROME1 is inverted to
- * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB.
+ * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB; 16-bit RGB
+ * stays 16-bit; 1-bit segmentations become 8-bit grey 0/1 (Bits Stored 1 recorded).
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -12,6 +13,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSamples } from './codecs.js';
 import { datasetToJson, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
+import { readPaletteTables, type StoredLut } from './lut.js';
 import { decodeStoredFrame, parseDicom, type DicomPixelInfo } from './parse.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
@@ -32,6 +34,12 @@ export interface DicomFrameMeta {
     rescaleIntercept: number;
     window?: { center: number; width: number };
     syntax: string;
+    /** Modality LUT Sequence (0028,3000), when the file maps stored values with a table instead of a rescale. */
+    modalityLut?: StoredLut;
+    /** The first VOI LUT Sequence (0028,3010) item. */
+    voiLut?: StoredLut;
+    /** Image Position (Patient) of this frame, from an enhanced multi-frame file's functional groups. */
+    planePosition?: number[];
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
@@ -54,26 +62,16 @@ export function isDicomPath(path: string): boolean {
   return /\.(dcm|dicom|dic)$/i.test(path);
 }
 
-function paletteToRgb(ds: DataSet, samples: FrameSamples): Uint8Array {
-  const luts = ['1201', '1202', '1203'].map((data, c) => {
-    const desc = `x0028110${c + 1}`;
-    const entries = ds.uint16(desc, 0) || 65536;
-    const first = ds.int16(desc, 1) ?? 0;
-    const bits = ds.uint16(desc, 2) ?? 16;
-    const el = ds.elements[`x0028${data}`];
-    if (!el) throw new AeimgError(ErrorCode.BadInput, 'is PALETTE COLOR but has no palette lookup table.');
-    const table = new Uint8Array(entries);
-    for (let i = 0; i < entries; i++) {
-      const v = bits === 8 && el.length === entries ? ds.byteArray[el.dataOffset + i]! : ds.uint16(`x0028${data}`, i) ?? 0;
-      table[i] = bits === 8 ? v & 0xff : v >> 8;
-    }
-    return { table, first, entries };
-  });
+/** Palette colour → 8-bit RGB (16-bit table entries keep their high byte). */
+function paletteToRgb(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples): Uint8Array {
+  const luts = readPaletteTables(ds, info.signed).map(({ first, bits, values }) => ({
+    first, table: Uint8Array.from(values, (v) => (bits <= 8 ? v & 0xff : v >> 8)),
+  }));
   const out = new Uint8Array(samples.length * 3);
   for (let i = 0; i < samples.length; i++) {
     for (let c = 0; c < 3; c++) {
       const lut = luts[c]!;
-      const idx = Math.min(lut.entries - 1, Math.max(0, samples[i]! - lut.first));
+      const idx = Math.min(lut.table.length - 1, Math.max(0, samples[i]! - lut.first));
       out[i * 3 + c] = lut.table[idx]!;
     }
   }
@@ -92,21 +90,30 @@ function ybrToRgb(samples: FrameSamples): Uint8Array {
   return out;
 }
 
+function colourToImage(info: DicomPixelInfo, samples: FrameSamples): Image {
+  const { rows: height, columns: width } = info;
+  // Compressed YBR frames come out of the JPEG decoders as RGB already; only native YBR_FULL needs converting.
+  const nativeYbr = info.photometric === 'YBR_FULL' && info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.');
+  if (info.bitsAllocated === 8) {
+    return { width, height, channels: 3, bitDepth: 8, pixels: nativeYbr ? ybrToRgb(samples) : Uint8Array.from(samples) };
+  }
+  if (nativeYbr || info.signed) {
+    throw new AeimgError(ErrorCode.BadInput,
+      `has 16-bit ${info.signed ? 'signed ' : ''}${info.photometric} colour, which aeimg does not carry; it reads 16-bit colour as unsigned RGB.`);
+  }
+  return { width, height, channels: 3, bitDepth: 16, pixels: Uint16Array.from(samples) };
+}
+
 function frameToImage(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
   const { rows: height, columns: width } = info;
   if (info.photometric === 'PALETTE COLOR') {
-    return { image: { width, height, channels: 3, bitDepth: 8, pixels: paletteToRgb(ds, samples) }, offset: 0, inverted: false };
+    return { image: { width, height, channels: 3, bitDepth: 8, pixels: paletteToRgb(ds, info, samples) }, offset: 0, inverted: false };
   }
-  if (info.samplesPerPixel === 3) {
-    // Compressed YBR frames come out of the JPEG decoders as RGB already; only native YBR_FULL needs converting.
-    const pixels = info.photometric === 'YBR_FULL' && info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.')
-      ? ybrToRgb(samples) : Uint8Array.from(samples);
-    if (info.bitsAllocated !== 8) throw new AeimgError(ErrorCode.BadInput, 'has 16-bit colour, which aeimg does not read.');
-    return { image: { width, height, channels: 3, bitDepth: 8, pixels }, offset: 0, inverted: false };
-  }
+  if (info.samplesPerPixel === 3) return { image: colourToImage(info, samples), offset: 0, inverted: false };
   const inverted = info.photometric === 'MONOCHROME1';
   const maxStored = (1 << info.bitsStored) - 1;
-  if (info.bitsAllocated === 8 && !info.signed) {
+  // 8-bit and 1-bit grey stay stored values in 8 bits (a segmentation is 0/1, Bits Stored 1 recorded).
+  if (info.bitsAllocated <= 8 && !info.signed) {
     const pixels = Uint8Array.from(samples, (v) => (inverted ? maxStored - v : v));
     return { image: { width, height, channels: 1, bitDepth: 8, pixels }, offset: 0, inverted };
   }
@@ -117,6 +124,19 @@ function frameToImage(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples):
     pixels[i] = (inverted ? (info.signed ? -1 - v : maxStored - v) : v) + offset;
   }
   return { image: { width, height, channels: 1, bitDepth: 16, pixels }, offset, inverted };
+}
+
+/** The frame's rescale and window: an enhanced file's functional groups win over the top-level attributes. */
+function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inverted: boolean): DicomFrameMeta['pixel'] {
+  const own = info.perFrame?.[frame] ?? {};
+  return {
+    photometric: info.photometric, bitsStored: info.bitsStored, signed: info.signed, offset, inverted,
+    rescaleSlope: own.rescaleSlope ?? info.rescaleSlope, rescaleIntercept: own.rescaleIntercept ?? info.rescaleIntercept,
+    window: own.window ?? info.window, syntax: info.syntax,
+    ...(info.modalityLut ? { modalityLut: info.modalityLut } : {}),
+    ...(info.voiLut ? { voiLut: info.voiLut } : {}),
+    ...(own.position ? { planePosition: own.position } : {}),
+  };
 }
 
 /** Reads every frame of a DICOM file as images with their (optionally de-identified) metadata. */
@@ -135,10 +155,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,
-          pixel: {
-            photometric: info.photometric, bitsStored: info.bitsStored, signed: info.signed, offset, inverted,
-            rescaleSlope: info.rescaleSlope, rescaleIntercept: info.rescaleIntercept, window: info.window, syntax: info.syntax,
-          },
+          pixel: framePixelMeta(info, f, offset, inverted),
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation,
         },

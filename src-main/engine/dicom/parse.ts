@@ -5,11 +5,12 @@
 import { inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, NATIVE_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
+import { readFrameValues, type FrameValues } from './functional-groups.js';
+import { readLutSequence, type StoredLut } from './lut.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
-  bitsStored: number;
   photometric: string;
   syntax: string;
   rescaleSlope: number;
@@ -17,6 +18,12 @@ export interface DicomPixelInfo extends FrameInfo {
   /** The file's first VOI window, in stored-value units after rescale (as DICOM defines it). */
   window?: { center: number; width: number };
   burnedInAnnotation: boolean;
+  /** Modality LUT Sequence (0028,3000): stored value → output units, instead of Rescale Slope/Intercept. */
+  modalityLut?: StoredLut;
+  /** The first item of VOI LUT Sequence (0028,3010). */
+  voiLut?: StoredLut;
+  /** Enhanced multi-frame: each frame's rescale, window and position from the functional groups. */
+  perFrame?: FrameValues[];
 }
 
 export interface ParsedDicom {
@@ -38,6 +45,24 @@ function looksLikeDataset(bytes: Uint8Array): boolean {
   return bytes.length > 8 && (bytes[0] === 0x08 || bytes[0] === 0x02) && bytes[1] === 0x00;
 }
 
+/** An explicit VR element has two upper-case letters after its tag. */
+function looksExplicit(bytes: Uint8Array): boolean {
+  const upper = (b: number | undefined) => b !== undefined && b >= 0x41 && b <= 0x5a;
+  return upper(bytes[4]) && upper(bytes[5]);
+}
+
+/**
+ * Some writers (pyjpegls, older PACS exports) leave out the 128-byte preamble and "DICM" but keep the File Meta group.
+ * dicom-parser then reads the whole file in one syntax and misses everything after the meta group, Pixel Data
+ * included; with the marker put back it reads the meta group and switches to the file's transfer syntax.
+ */
+function withPreamble(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(132 + bytes.length);
+  out.set([0x44, 0x49, 0x43, 0x4d], 128);
+  out.set(bytes, 132);
+  return out;
+}
+
 /** dicom-parser throws strings, Errors, or { exception, dataSet } objects. */
 function parserMessage(err: unknown): string {
   const e = err as { exception?: unknown; message?: string };
@@ -57,11 +82,14 @@ function parseBytes(bytes: Uint8Array, untilTag?: string): DataSet {
   try {
     if (hasPreamble) return dicomParser.parseDicom(bytes, { inflater, untilTag } as never);
     if (!looksLikeDataset(bytes)) throw new Error('no DICOM preamble');
-    // No File Meta: try implicit VR little endian (the default syntax), then explicit.
+    if (bytes[0] === 0x02 && looksExplicit(bytes)) return dicomParser.parseDicom(withPreamble(bytes), { inflater, untilTag } as never);
+    // No File Meta: the VR field (or its absence) says which little-endian syntax the dataset is in.
+    const [first, second] = looksExplicit(bytes)
+      ? [TransferSyntax.ExplicitLE, TransferSyntax.ImplicitLE] : [TransferSyntax.ImplicitLE, TransferSyntax.ExplicitLE];
     try {
-      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ImplicitLE, untilTag });
+      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: first, untilTag });
     } catch {
-      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: TransferSyntax.ExplicitLE, untilTag });
+      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: second, untilTag });
     }
   } catch (err) {
     const why = parserMessage(err);
@@ -82,6 +110,10 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const dataset = parseBytes(bytes);
   const pixel = dataset.elements.x7fe00010;
   const sop = dataset.string('x00080016') ?? '';
+  const float = dataset.elements.x7fe00008 ? 'Float Pixel Data (7FE0,0008)' : dataset.elements.x7fe00009 ? 'Double Float Pixel Data (7FE0,0009)' : '';
+  if (!pixel && float) {
+    throw new AeimgError(ErrorCode.BadInput, `has ${float}, which aeimg does not carry: it encrypts images of 8- and 16-bit integer samples (a parametric map's floats would lose their values).`);
+  }
   if (!pixel) {
     throw new AeimgError(ErrorCode.BadInput,
       `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): it may be a report, structure set or presentation state. Only DICOM images can be encrypted.`);
@@ -94,11 +126,18 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const bitsAllocated = dataset.uint16('x00280100') ?? 0;
   const bitsStored = dataset.uint16('x00280101') ?? bitsAllocated;
   if (rows < 1 || columns < 1) throw new AeimgError(ErrorCode.BadInput, `has invalid image dimensions ${columns}x${rows}.`);
-  if (bitsAllocated !== 8 && bitsAllocated !== 16) {
-    throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit pixels; aeimg reads 8- and 16-bit DICOM images.`);
+  if (bitsAllocated === 32 || bitsAllocated === 64) {
+    throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit samples (Bits Allocated ${bitsAllocated}), which aeimg does not carry: it encrypts 1-, 8- and 16-bit DICOM images.`);
+  }
+  if (bitsAllocated !== 1 && bitsAllocated !== 8 && bitsAllocated !== 16) {
+    throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit pixels; aeimg reads 1-, 8- and 16-bit DICOM images.`);
   }
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
     throw new AeimgError(ErrorCode.BadInput, `has ${samplesPerPixel} samples per pixel; aeimg reads grey and RGB.`);
+  }
+  if (bitsAllocated === 1 && (samplesPerPixel !== 1 || !NATIVE_SYNTAXES.has(syntax))) {
+    throw new AeimgError(ErrorCode.BadInput, `has 1-bit Pixel Data ${samplesPerPixel !== 1 ? 'with colour' : `in ${syntaxName(syntax)}`}, which aeimg does not decode; ` +
+      'it reads 1-bit grey (segmentations) uncompressed. Export it as Explicit VR Little Endian first.');
   }
   if (rows * columns > maxPixels) {
     throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${(maxPixels / 1e6).toFixed(1)} MP.`);
@@ -123,11 +162,32 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       rescaleIntercept: num(dataset, 'x00281052', 0),
       window: Number.isFinite(wc) && Number.isFinite(ww) && ww > 0 ? { center: wc, width: ww } : undefined,
       burnedInAnnotation: (dataset.string('x00280301') ?? '').trim().toUpperCase() === 'YES',
+      modalityLut: readLutSequence(dataset, 'x00283000', 'Modality LUT Sequence (0028,3000)'),
+      voiLut: readLutSequence(dataset, 'x00283010', 'VOI LUT Sequence (0028,3010)'),
+      perFrame: readFrameValues(dataset, frames),
     },
   };
 }
 
+/** 1-bit frames are packed back to back, least significant bit first, and need not start on a byte boundary. */
+function unpackBits(dataset: DataSet, pixel: Element, info: DicomPixelInfo, index: number): Uint8Array {
+  const pixels = info.rows * info.columns;
+  const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
+  if (Math.ceil(info.frames * pixels / 8) > available) {
+    throw new AeimgError(ErrorCode.Truncated,
+      `is truncated: its Pixel Data holds ${available} bytes but ${info.frames} 1-bit frame(s) of ${info.columns}x${info.rows} need ${Math.ceil(info.frames * pixels / 8)}.`);
+  }
+  // In big endian, OW swaps the bytes of each 16-bit word (OB, which dcmtk writes, does not).
+  const swap = info.syntax === TransferSyntax.ExplicitBE && pixel.vr === 'OW' ? 1 : 0;
+  const out = new Uint8Array(pixels);
+  for (let i = 0, bit = index * pixels; i < pixels; i++, bit++) {
+    out[i] = (dataset.byteArray[pixel.dataOffset + ((bit >> 3) ^ swap)]! >> (bit & 7)) & 1;
+  }
+  return out;
+}
+
 function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, index: number): FrameSamples {
+  if (info.bitsAllocated === 1) return unpackBits(dataset, pixel, info, index);
   const bytesPerSample = info.bitsAllocated / 8;
   const frameBytes = info.rows * info.columns * info.samplesPerPixel * bytesPerSample;
   const start = pixel.dataOffset + index * frameBytes;
@@ -159,13 +219,6 @@ function fixBits(samples: FrameSamples, info: DicomPixelInfo): FrameSamples {
     samples[i] = v & sign ? v - (1 << bits) : v;
   }
   return samples;
-}
-
-/** Converts planar (RRR…GGG…BBB) colour to interleaved. */
-function interleavePlanar(samples: FrameSamples, pixels: number): FrameSamples {
-  const out = new (samples.constructor as new (n: number) => FrameSamples)(samples.length);
-  for (let i = 0; i < pixels; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = samples[c * pixels + i]!;
-  return out;
 }
 
 function encapsulatedFrame(dataset: DataSet, pixel: Element, frames: number, index: number): Uint8Array {
@@ -202,8 +255,6 @@ export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Pro
       throw new AeimgError(ErrorCode.BadInput,
         `frame ${index + 1} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
     }
-    // The RLE decoder delivers colour planar by segment, whatever Planar Configuration says.
-    if (info.syntax === TransferSyntax.Rle && info.samplesPerPixel === 3) return interleavePlanar(samples, info.rows * info.columns);
   }
   if (info.samplesPerPixel === 3 && info.planarConfiguration === 1 && NATIVE_SYNTAXES.has(info.syntax)) {
     samples = interleavePlanar(samples, info.rows * info.columns);

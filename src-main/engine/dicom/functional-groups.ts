@@ -1,0 +1,48 @@
+/**
+ * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window and position per frame, in the Shared and
+ * Per-frame Functional Groups Sequences (5200,9229 / 5200,9230; PS3.3 C.7.6.16) instead of at the top level.
+ */
+import type { DataSet } from 'dicom-parser';
+
+/** What one frame's functional groups say; absent fields fall back to the top-level attributes. */
+export interface FrameValues {
+  rescaleSlope?: number;
+  rescaleIntercept?: number;
+  window?: { center: number; width: number };
+  /** Image Position (Patient), mm: the centre of the frame's first pixel. */
+  position?: number[];
+}
+
+const numbers = (ds: DataSet | undefined, tag: string): number[] =>
+  (ds?.string(tag) ?? '').split('\\').filter((s) => s.trim() !== '').map(Number).filter(Number.isFinite);
+
+const firstItem = (ds: DataSet | undefined, tag: string) => ds?.elements[tag]?.items?.[0]?.dataSet;
+
+/** The macro `tag` of the frame's own functional group, else of the shared one (per-frame wins, C.7.6.16.1). */
+function macro(perFrame: DataSet | undefined, shared: DataSet | undefined, tag: string): DataSet | undefined {
+  return firstItem(perFrame, tag) ?? firstItem(shared, tag);
+}
+
+function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): FrameValues {
+  const out: FrameValues = {};
+  const transform = macro(perFrame, shared, 'x00289145'); // Pixel Value Transformation Sequence
+  const [slope] = numbers(transform, 'x00281053');
+  const [intercept] = numbers(transform, 'x00281052');
+  if (slope !== undefined) out.rescaleSlope = slope;
+  if (intercept !== undefined) out.rescaleIntercept = intercept;
+  const voi = macro(perFrame, shared, 'x00289132'); // Frame VOI LUT Sequence
+  const [center] = numbers(voi, 'x00281050');
+  const [width] = numbers(voi, 'x00281051');
+  if (center !== undefined && width !== undefined && width > 0) out.window = { center, width };
+  const position = numbers(macro(perFrame, shared, 'x00209113'), 'x00200032'); // Plane Position Sequence
+  if (position.length === 3) out.position = position;
+  return out;
+}
+
+/** Each frame's values, or undefined for a file without functional groups. */
+export function readFrameValues(ds: DataSet, frames: number): FrameValues[] | undefined {
+  const shared = firstItem(ds, 'x52009229');
+  const perFrame = ds.elements.x52009230?.items ?? [];
+  if (!shared && perFrame.length === 0) return undefined;
+  return Array.from({ length: frames }, (_, f) => valuesOf(perFrame[f]?.dataSet, shared));
+}

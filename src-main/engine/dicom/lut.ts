@@ -1,0 +1,112 @@
+/**
+ * Lookup tables as DICOM stores them: palette colour tables (plain or segmented, PS3.3 C.7.9) and the Modality and
+ * VOI LUT Sequences (C.11.1, C.11.2). Stored values are never changed here; tables are read so that palette colour
+ * can become RGB and so that the other LUTs travel with the metadata.
+ */
+import type { DataSet, Element } from 'dicom-parser';
+import { AeimgError, ErrorCode } from '../errors.js';
+
+/** A LUT as its descriptor and data say: stored value `first` maps to data[0]; values are `bits` wide. */
+export interface StoredLut {
+  first: number;
+  bits: number;
+  data: number[];
+  explanation?: string;
+}
+
+export interface PaletteTable {
+  first: number;
+  bits: number;
+  values: Uint16Array;
+}
+
+/** Number of entries (0 means 65536), first stored value mapped, bits per entry. */
+function descriptor(ds: DataSet, tag: string, signedFirst: boolean): { entries: number; first: number; bits: number } {
+  const entries = ds.uint16(tag, 0) || 65536;
+  // "US or SS": the first mapped value is signed when the element says SS, or when the pixels are signed.
+  const first = (ds.elements[tag]?.vr === 'SS' || signedFirst ? ds.int16(tag, 1) : ds.uint16(tag, 1)) ?? 0;
+  return { entries, first, bits: ds.uint16(tag, 2) ?? 16 };
+}
+
+/** LUT Data words; 8-bit tables are sometimes packed two entries per 16-bit word. */
+function lutWords(ds: DataSet, el: Element, entries: number, bits: number, what: string): Uint16Array {
+  const out = new Uint16Array(entries);
+  if (bits <= 8 && el.length === entries) {
+    for (let i = 0; i < entries; i++) out[i] = ds.byteArray[el.dataOffset + i]!;
+    return out;
+  }
+  if (el.length < entries * 2) {
+    throw new AeimgError(ErrorCode.BadInput, `has a ${what} of ${el.length / 2} entries where its descriptor says ${entries}; the file is damaged.`);
+  }
+  for (let i = 0; i < entries; i++) out[i] = ds.uint16(el.tag, i) ?? 0;
+  return out;
+}
+
+/** Rounds half to even, so linear segments match pydicom's expansion (the standard leaves rounding open). */
+function roundRatio(numerator: number, denominator: number): number {
+  const q = Math.floor(numerator / denominator);
+  const twice = 2 * (numerator - q * denominator);
+  return twice > denominator || (twice === denominator && q % 2 !== 0) ? q + 1 : q;
+}
+
+/**
+ * Expands Segmented Palette Color Lookup Table Data (PS3.3 C.7.9.2): discrete segments (opcode 0) copy values, linear
+ * segments (opcode 1) ramp from the previous value to the given one. Indirect segments (opcode 2) are refused: the
+ * standard's offset is read as bytes by some toolkits and as words by others, and a wrong guess gives wrong colours.
+ */
+export function expandSegmentedLut(words: ArrayLike<number>, entries: number, colour: string): Uint16Array {
+  const out = new Uint16Array(entries);
+  let n = 0;
+  const damaged = (why: string) => new AeimgError(ErrorCode.BadInput, `has a damaged segmented ${colour} palette (${why}).`);
+  for (let i = 0; i + 1 < words.length;) {
+    const opcode = words[i]!, length = words[i + 1]!;
+    i += 2;
+    if (n + length > entries) throw damaged(`it expands to more than the ${entries} entries its descriptor says`);
+    if (opcode === 0) {
+      if (i + length > words.length) throw damaged('a discrete segment runs past the end of the data');
+      for (let k = 0; k < length; k++) out[n++] = words[i + k]!;
+      i += length;
+    } else if (opcode === 1) {
+      if (n === 0) throw damaged('it starts with a linear segment, which has no value to start from');
+      if (i >= words.length) throw damaged('a linear segment has no end value');
+      const y0 = out[n - 1]!, y1 = words[i++]!;
+      for (let k = 1; k <= length; k++) out[n++] = roundRatio(y0 * length + (y1 - y0) * k, length);
+    } else if (opcode === 2) {
+      throw new AeimgError(ErrorCode.BadInput, `has a segmented ${colour} palette with an indirect segment (PS3.3 C.7.9.2.3), which aeimg does not expand. ` +
+        'Convert the palette to RGB first, e.g. with GDCM: gdcmconv --raw in.dcm out.dcm.');
+    } else {
+      throw damaged(`unknown segment type ${opcode}`);
+    }
+  }
+  if (n !== entries) throw damaged(`it expands to ${n} entries where its descriptor says ${entries}`);
+  return out;
+}
+
+/** The red, green and blue palette tables, from plain (0028,1201..1203) or segmented (0028,1221..1223) data. */
+export function readPaletteTables(ds: DataSet, signed: boolean): PaletteTable[] {
+  return ['Red', 'Green', 'Blue'].map((colour, c) => {
+    const { entries, first, bits } = descriptor(ds, `x0028110${c + 1}`, signed);
+    const plain = ds.elements[`x0028120${c + 1}`];
+    const segmented = ds.elements[`x0028122${c + 1}`];
+    if (plain) return { first, bits, values: lutWords(ds, plain, entries, bits, `${colour.toLowerCase()} palette`) };
+    if (segmented) {
+      const words = Array.from({ length: segmented.length >> 1 }, (_, i) => ds.uint16(segmented.tag, i) ?? 0);
+      return { first, bits, values: expandSegmentedLut(words, entries, colour.toLowerCase()) };
+    }
+    throw new AeimgError(ErrorCode.BadInput,
+      `is PALETTE COLOR but has no ${colour} Palette Color Lookup Table Data (0028,120${c + 1}) nor its segmented form (0028,122${c + 1}).`);
+  });
+}
+
+/** The first item of a Modality or VOI LUT Sequence, as stored. */
+export function readLutSequence(ds: DataSet, tag: string, what: string): StoredLut | undefined {
+  const item = ds.elements[tag]?.items?.[0]?.dataSet;
+  if (!item) return undefined;
+  const data = item.elements.x00283006;
+  if (!item.elements.x00283002 || !data) {
+    throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged.`);
+  }
+  const { entries, first, bits } = descriptor(item, 'x00283002', ds.uint16('x00280103') === 1);
+  const explanation = item.string('x00283003')?.trim();
+  return { first, bits, data: Array.from(lutWords(item, data, entries, bits, what)), ...(explanation ? { explanation } : {}) };
+}

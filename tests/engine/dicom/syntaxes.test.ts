@@ -1,0 +1,202 @@
+/**
+ * What real archives hold beyond the basic fixtures: JPEG-LS colour (every interleave mode, near-lossless, files
+ * without preamble), HTJ2K, 16-bit colour, 1-bit segmentations, segmented palettes, LUT sequences and enhanced
+ * multi-frame functional groups; and the cases aeimg refuses by name. Oracles (dcmtk, OpenJPH, pydicom) are recorded
+ * in tests/fixtures/dicom/oracles.json; tests/fixtures/dicom/LICENSE.md says how each file was made.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandSegmentedLut } from '../../../src-main/engine/dicom/lut.js';
+import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { FIXTURES, tempDir } from '../../helpers.js';
+
+const DIR = join(FIXTURES, 'dicom');
+const MAX = 64 * 1024 * 1024;
+interface Stats { sha256: string; min: number; max: number; mean: number }
+interface Oracle extends Partial<Stats> { file: string; syntax: string; frames: number; oracle: string; rgb8?: Stats; displayed?: number[] }
+const oracles: Oracle[] = JSON.parse(readFileSync(join(DIR, 'oracles.json'), 'utf8'));
+const oracle = (file: string) => oracles.find((o) => o.file === file)!;
+const bytes = (f: string) => new Uint8Array(readFileSync(join(DIR, f)));
+const read = (f: string) => readDicomFile(join(DIR, f), { maxPixels: MAX, deidentify: null });
+
+function stats(arrays: ArrayLike<number>[], raw: (a: ArrayLike<number>) => Uint8Array): Stats {
+  const hash = createHash('sha256');
+  let min = Infinity, max = -Infinity, sum = 0, n = 0;
+  for (const a of arrays) {
+    hash.update(raw(a));
+    for (let i = 0; i < a.length; i++) { const v = a[i]!; min = Math.min(min, v); max = Math.max(max, v); sum += v; n++; }
+  }
+  return { sha256: hash.digest('hex'), min, max, mean: sum / n };
+}
+
+async function storedFrames(file: string | Uint8Array) {
+  const parsed = parseDicom(typeof file === 'string' ? bytes(file) : file, MAX);
+  const frames = [];
+  for (let i = 0; i < parsed.info.frames; i++) frames.push(await decodeStoredFrame(parsed, i));
+  return { info: parsed.info, frames };
+}
+
+const typedBytes = (a: ArrayLike<number>) => {
+  const t = a as Uint8Array | Uint16Array | Int16Array;
+  return new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+};
+
+function expectOracle(got: Stats, want: Partial<Stats>) {
+  expect(got.min).toBe(want.min);
+  expect(got.max).toBe(want.max);
+  expect(got.mean).toBeCloseTo(want.mean!, 3);
+  expect(got.sha256).toBe(want.sha256);
+}
+
+describe('stored values match the oracles', () => {
+  it.each(oracles.filter((o) => o.sha256).map((o) => [o.file, o] as const))('%s', async (file, want) => {
+    const { info, frames } = await storedFrames(file);
+    expect(info.syntax).toBe(want.syntax);
+    expect(frames).toHaveLength(want.frames);
+    expectOracle(stats(frames, typedBytes), want);
+  });
+});
+
+describe('JPEG-LS colour', () => {
+  it('reads a Part 10 file without preamble exactly like the same file with one (it used to say "no Pixel Data")', async () => {
+    const bare = bytes('jls_rgb_ilv0_nopreamble.dcm');
+    const withPreamble = new Uint8Array(132 + bare.length);
+    withPreamble.set(new TextEncoder().encode('DICM'), 128);
+    withPreamble.set(bare, 132);
+    const a = await storedFrames(bare);
+    const b = await storedFrames(withPreamble);
+    expect(Array.from(a.frames[0]!)).toEqual(Array.from(b.frames[0]!));
+  });
+
+  it('every interleave mode gives the uncompressed source\'s values', async () => {
+    const source = (await storedFrames('us_rgb_explicit_be.dcm')).frames[0]!;
+    for (const file of ['jls_rgb_ilv0_nopreamble.dcm', 'jls_rgb_ilv1.dcm', 'jls_rgb_ilv2_nopreamble.dcm']) {
+      expect(Array.from((await storedFrames(file)).frames[0]!), file).toEqual(Array.from(source));
+    }
+  });
+});
+
+describe('HTJ2K', () => {
+  it('lossless 16-bit signed MR gives the uncompressed source\'s values', async () => {
+    const source = (await storedFrames('mr_small_explicit_le.dcm')).frames[0]!;
+    const ht = (await storedFrames('htj2k_mr_lossless.dcm')).frames[0]!;
+    expect(ht).toBeInstanceOf(Int16Array);
+    expect(Array.from(ht)).toEqual(Array.from(source));
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/dcmcrle'))('RLE colour against dcmtk', () => {
+  it('an RLE file with Planar Configuration 1 (dcmcrle) gives the uncompressed source\'s values', async () => {
+    const rle = join(await tempDir(), 'rgb_rle.dcm');
+    execFileSync('dcmcrle', [join(DIR, 'us_rgb_explicit_be.dcm'), rle]);
+    const got = await storedFrames(new Uint8Array(readFileSync(rle)));
+    expect(got.info.planarConfiguration).toBe(1);
+    expect(Array.from(got.frames[0]!)).toEqual(Array.from((await storedFrames('us_rgb_explicit_be.dcm')).frames[0]!));
+  });
+});
+
+describe('16-bit colour and 1-bit segmentations are carried losslessly', () => {
+  it('16-bit RGB becomes a 16-bit, 3-channel image of the stored values', async () => {
+    const [img] = await read('sc_rgb_rle_16bit.dcm');
+    expect(img!.image.channels).toBe(3);
+    expect(img!.image.bitDepth).toBe(16);
+    const want = oracle('sc_rgb_rle_16bit.dcm');
+    expectOracle(stats([img!.image.pixels], typedBytes), want);
+  });
+
+  it('a 3-frame 1-bit segmentation, frames not byte-aligned, becomes 8-bit grey 0/1 with Bits Stored 1', async () => {
+    const images = await read('seg_liver_1bit_3frame_deflated.dcm');
+    expect(images).toHaveLength(3);
+    expect(images.every((i) => i.image.bitDepth === 8 && i.image.channels === 1 && i.dicom.pixel.bitsStored === 1)).toBe(true);
+    expectOracle(stats(images.map((i) => i.image.pixels), typedBytes), oracle('seg_liver_1bit_3frame_deflated.dcm'));
+  });
+
+  it.skipIf(!existsSync('/usr/bin/dcmconv'))('reads the same segmentation in Explicit VR Big Endian (dcmconv +tb) identically', async () => {
+    const dir = await tempDir();
+    const be = join(dir, 'seg_be.dcm');
+    execFileSync('dcmconv', ['+tb', join(DIR, 'seg_liver_1bit_3frame_deflated.dcm'), be]);
+    const got = await storedFrames(new Uint8Array(readFileSync(be)));
+    expect(got.info.syntax).toBe('1.2.840.10008.1.2.2');
+    expectOracle(stats(got.frames, typedBytes), oracle('seg_liver_1bit_3frame_deflated.dcm'));
+  });
+});
+
+describe('lookup tables', () => {
+  it('expands a 16-bit segmented palette (discrete and linear segments) to the colours pydicom gives', async () => {
+    const want = oracle('palette_segmented_16bit.dcm');
+    const [img] = await read('palette_segmented_16bit.dcm');
+    expect(img!.image.channels).toBe(3);
+    expectOracle(stats([img!.image.pixels], typedBytes), want.rgb8!);
+  });
+
+  it('refuses an indirect palette segment by name rather than guess its offset', () => {
+    const words = [0, 2, 10, 20, 2, 1, 0, 0];
+    expect(() => expandSegmentedLut(words, 4, 'red')).toThrow(/segmented red palette with an indirect segment/);
+  });
+
+  it('records the Modality and VOI LUT Sequences, which reproduce dcmtk\'s display; overlays are not burned in', async () => {
+    const [img] = await read('lut_modality_voi_overlay.dcm');
+    const { modalityLut, voiLut } = img!.dicom.pixel;
+    expect(modalityLut).toMatchObject({ first: 0, bits: 12 });
+    expect(voiLut).toMatchObject({ first: 0, bits: 8, explanation: 'SQRT' });
+    const stored = (await storedFrames('lut_modality_voi_overlay.dcm')).frames[0]!;
+    expect(Array.from(img!.image.pixels)).toEqual(Array.from(stored)); // stored values unchanged, overlay ignored
+    const apply = (lut: NonNullable<typeof modalityLut>, v: number) => lut.data[Math.min(lut.data.length - 1, Math.max(0, v - lut.first))]!;
+    const displayed = Array.from(stored, (v) => apply(voiLut!, apply(modalityLut!, v)));
+    expect(displayed).toEqual(oracle('lut_modality_voi_overlay.dcm').displayed);
+  });
+});
+
+describe('enhanced multi-frame', () => {
+  it('takes each frame\'s rescale, window and position from the functional groups (per-frame over shared)', async () => {
+    const images = await read('enhanced_mr_3frame_functional_groups.dcm');
+    // The values written in the file (dcmdump shows them): shared rescale 1/0, frame 2 overrides it with 2.5/-100.
+    expect(images.map((i) => [i.dicom.pixel.rescaleSlope, i.dicom.pixel.rescaleIntercept])).toEqual([[1, 0], [2.5, -100], [1, 0]]);
+    expect(images.map((i) => i.dicom.pixel.window)).toEqual([{ center: 200, width: 400 }, { center: 210, width: 420 }, { center: 220, width: 440 }]);
+    expect(images.map((i) => i.dicom.pixel.planePosition)).toEqual([[-10, -20, 30], [-10, -20, 35], [-10, -20, 40]]);
+  });
+});
+
+/** A minimal Explicit VR Little Endian Part 10 file. */
+function part10(elements: [number, number, string, Uint8Array][]): Uint8Array {
+  const long = new Set(['OB', 'OW', 'OF', 'OD', 'SQ', 'UN', 'UT']);
+  const parts: Uint8Array[] = [new Uint8Array(128), new TextEncoder().encode('DICM')];
+  for (const [group, element, vr, value] of elements) {
+    const head = new DataView(new ArrayBuffer(long.has(vr) ? 12 : 8));
+    head.setUint16(0, group, true);
+    head.setUint16(2, element, true);
+    head.setUint8(4, vr.charCodeAt(0));
+    head.setUint8(5, vr.charCodeAt(1));
+    if (long.has(vr)) head.setUint32(8, value.length, true); else head.setUint16(6, value.length, true);
+    parts.push(new Uint8Array(head.buffer), value);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+const text = (s: string) => new TextEncoder().encode(s.length % 2 ? `${s}\0` : s);
+const us = (v: number) => new Uint8Array(new Uint16Array([v]).buffer);
+
+describe('refused by name', () => {
+  it.each([
+    ['Float Pixel Data (7FE0,0008)', 0x0008, 'OF', new Float32Array([0.5, 1.5, 2.5, 3.5])],
+    ['Double Float Pixel Data (7FE0,0009)', 0x0009, 'OD', new Float64Array([0.5, 1.5, 2.5, 3.5])],
+  ] as const)('a parametric map with %s', (name, element, vr, floats) => {
+    const file = part10([
+      [0x0002, 0x0010, 'UI', text('1.2.840.10008.1.2.1')],
+      [0x0008, 0x0016, 'UI', text('1.2.840.10008.5.1.4.1.1.30')],
+      [0x0028, 0x0002, 'US', us(1)], [0x0028, 0x0004, 'CS', text('MONOCHROME2')],
+      [0x0028, 0x0010, 'US', us(2)], [0x0028, 0x0011, 'US', us(2)], [0x0028, 0x0100, 'US', us(floats.BYTES_PER_ELEMENT * 8)],
+      [0x7fe0, element, vr, new Uint8Array(floats.buffer)],
+    ]);
+    expect(() => parseDicom(file, MAX)).toThrow(`has ${name}, which aeimg does not carry`);
+  });
+
+  it('32-bit samples (an RT dose grid)', async () => {
+    await expect(read('rtdose_32bit.dcm')).rejects.toThrow(/rtdose_32bit\.dcm: has 32-bit samples \(Bits Allocated 32\), which aeimg does not carry/);
+  });
+});
