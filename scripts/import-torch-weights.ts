@@ -81,7 +81,7 @@ for (const f of files) {
   const img = await readImageFile(join(values.val, f));
   const enc = await encodeImage(model, img, f, { bits: 8, measure: true });
   ssim += enc.record.fidelity!.ssim;
-  psnr += enc.record.fidelity!.psnr;
+  psnr += enc.record.fidelity!.psnr ?? Infinity;
   mse += enc.record.fidelity!.mse;
   bytes += enc.blobs[0]!.length;
 }

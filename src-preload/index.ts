@@ -21,6 +21,7 @@ const bridge: AeimgBridge = {
     estimateStudy: (req) => call('files:estimate-study', req),
     encryptStudy: (req) => call('files:encrypt-study', req),
     cancel: (jobId) => call('files:cancel', jobId),
+    confirm: (jobId, index, write) => call('files:confirm', jobId, index, write),
     onProgress: (listener) => listen('files:progress', listener),
     open: (path) => call('files:open', path),
     image: (openId, index, denoised) => call('files:image', openId, index, denoised),

@@ -8,17 +8,13 @@
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
 import type { Quality } from './quality.js';
+import type { Fidelity } from './fidelity.js';
 
 export type { Quality };
 export type Deidentify = 'basic' | 'none';
 export type OutputFormat = 'png' | 'dcm';
 
-export interface Fidelity {
-  ssim: number;
-  /** null when the images are identical (infinite PSNR). */
-  psnr: number | null;
-  mse: number;
-}
+export type { Fidelity };
 
 export interface AppInfo {
   version: string;
@@ -65,7 +61,6 @@ export interface EncryptRequest {
   /** Absent: beside each input. */
   outDir?: string;
   quality: Quality;
-  lossless: boolean;
   deidentify: Deidentify;
 }
 
@@ -86,6 +81,8 @@ export interface StudySummary {
   images: number;
   inputBytes: number;
   meanSsim?: number;
+  /** Images of reduced quality (src-shared/fidelity.ts). */
+  reduced: number;
 }
 
 export interface EncryptSummary {
@@ -97,11 +94,16 @@ export interface EncryptSummary {
   height: number;
   bitDepth: number;
   fidelity?: Fidelity;
+  /** The level used (`auto` resolved for this file) and the headline of what the receiver gets. */
+  quality: Quality;
+  fidelityText: string;
+  reduced: boolean;
   ms: number;
   warnings: string[];
 }
 
-export type FileStatus = 'queued' | 'working' | 'done' | 'failed' | 'cancelled';
+/** 'confirm': the file is reduced quality and waits for files.confirm (nothing written yet). */
+export type FileStatus = 'queued' | 'working' | 'confirm' | 'done' | 'failed' | 'cancelled';
 
 export interface JobProgress {
   jobId: string;
@@ -110,6 +112,8 @@ export interface JobProgress {
   status: FileStatus;
   result?: EncryptSummary;
   error?: string;
+  /** Status 'confirm': what the sender must accept before the file is written. */
+  confirm?: { fidelity?: Fidelity; fidelityText: string; quality: Quality };
   /** Study jobs: set on the final event (index −1) when the parts are written. */
   study?: StudySummary;
 }
@@ -125,10 +129,14 @@ export interface OpenedImageInfo {
   lossless: boolean;
   /** Near-lossless files: every sample is within ±maxError of the original. */
   maxError?: number;
+  /** No per-pixel guarantee and below the line in some reader's window (or not measured): the viewer's banner. */
+  reduced: boolean;
+  /** What to tell the reader: "bit-exact", the bound and worst window, or the reduced-quality banner's text. */
+  fidelityText: string;
   /** Default window in sample units (from the DICOM VOI, or the image's range). */
   window: { center: number; width: number };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
-  dicom?: { modality?: string; offset: number; slope: number; intercept: number; deidentified: boolean; position?: string };
+  dicom?: { modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string };
 }
 
 export interface OpenedFile {
@@ -152,7 +160,6 @@ export interface ImagePixels {
 export interface Settings {
   outDir?: string;
   quality: Quality;
-  lossless: boolean;
   deidentify: Deidentify;
   recipient?: RecipientRef;
 }
@@ -173,6 +180,8 @@ export interface AeimgBridge {
     estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>>;
     encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>>;
     cancel(jobId: string): Promise<void>;
+    /** Answers a 'confirm' event: write the reduced-quality file (true) or leave it unwritten (false). */
+    confirm(jobId: string, index: number, write: boolean): Promise<void>;
     onProgress(listener: (p: JobProgress) => void): () => void;
     open(path: string): Promise<Result<OpenedFile>>;
     image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>>;
@@ -208,6 +217,7 @@ export interface InvokeChannels {
   'files:estimate-study': [req: StudyRequest];
   'files:encrypt-study': [req: StudyRequest];
   'files:cancel': [jobId: string];
+  'files:confirm': [jobId: string, index: number, write: boolean];
   'files:open': [path: string];
   'files:image': [openId: string, index: number, denoised: boolean];
   'files:save': [openId: string, index: number, format: OutputFormat, path?: string];

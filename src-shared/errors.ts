@@ -15,5 +15,7 @@ export const ErrorCode = {
   OutputExists: 'OUTPUT_EXISTS',
   Io: 'IO',
   Usage: 'USAGE',
+  /** The sender declined to write a reduced-quality file. */
+  Declined: 'DECLINED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

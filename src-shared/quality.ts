@@ -1,21 +1,33 @@
 /**
- * Quality levels, one table for the CLI, the app and the engine; environment-free. Each level is a latent precision
- * (bits per latent value) and, for the near-lossless levels, a guarantee: every sample within ±maxError of the
- * original (stored values; for 16-bit images that is ±maxError of 65535). docs/benchmarks.md measures them all.
+ * Quality levels, one table for the CLI, the app and the engine; environment-free. Every level but the network-only
+ * ones carries a per-pixel guarantee; the default (`auto`) always does: bit-exact for DICOM and images of more than
+ * 8 bits, every sample within ±1 for 8-bit images. docs/benchmarks.md measures them all.
  */
+
+interface Level {
+  /** Latent bits; absent for `auto`, which picks a level per image. */
+  bits?: number;
+  /** Every sample within ±maxError stored units of the original (0: bit-exact); absent: the network alone. */
+  maxError?: number;
+  /** The menu's words: what the level guarantees. */
+  label: string;
+}
+
 export const QUALITY_LEVELS = {
-  low: { bits: 3, label: 'Low (smallest)' },
-  medium: { bits: 4, label: 'Medium' },
-  high: { bits: 5, label: 'High' },
-  max: { bits: 6, label: 'Maximum for the network' },
-  'within-4': { bits: 4, maxError: 4, label: 'Near-lossless: every pixel within ±4' },
-  'within-2': { bits: 4, maxError: 2, label: 'Near-lossless: every pixel within ±2' },
-  'within-1': { bits: 4, maxError: 1, label: 'Near-lossless: every pixel within ±1' },
-} as const satisfies Record<string, { bits: number; maxError?: number; label: string }>;
+  auto: { label: 'Default: bit-exact for DICOM and images over 8 bits; every pixel within ±1 for 8-bit images' },
+  lossless: { bits: 4, maxError: 0, label: 'Lossless: bit-exact pixels' },
+  'within-1': { bits: 4, maxError: 1, label: 'Near-lossless: every pixel within ±1 (stored units)' },
+  'within-2': { bits: 4, maxError: 2, label: 'Near-lossless: every pixel within ±2 (stored units)' },
+  'within-4': { bits: 4, maxError: 4, label: 'Near-lossless: every pixel within ±4 (stored units)' },
+  max: { bits: 6, label: 'Reduced quality, network only (max): no per-pixel guarantee' },
+  high: { bits: 5, label: 'Reduced quality, network only (high): no per-pixel guarantee' },
+  medium: { bits: 4, label: 'Reduced quality, network only (medium): smaller files' },
+  low: { bits: 3, label: 'Reduced quality, network only (low): smallest files' },
+} as const satisfies Record<string, Level>;
 
 export type Quality = keyof typeof QUALITY_LEVELS;
 export const QUALITIES = Object.keys(QUALITY_LEVELS) as Quality[];
-export const DEFAULT_QUALITY: Quality = 'max';
+export const DEFAULT_QUALITY: Quality = 'auto';
 
 /**
  * Latent bits of lossless files (and of the near-lossless levels): the receiver gets the original samples anyway, and
@@ -27,9 +39,30 @@ export function isQuality(v: unknown): v is Quality {
   return typeof v === 'string' && Object.hasOwn(QUALITY_LEVELS, v);
 }
 
-/** What the encoder does for a quality level: latent bits, and the error bound when it refines (0 = lossless). */
-export function codingFor(quality: Quality, lossless = false): { bits: number; maxError?: number } {
-  if (lossless) return { bits: REFINEMENT_BITS, maxError: 0 };
-  const level: { bits: number; maxError?: number } = QUALITY_LEVELS[quality];
-  return level.maxError === undefined ? { bits: level.bits } : { bits: level.bits, maxError: level.maxError };
+/** A level without a per-pixel guarantee (the paper's scheme alone). */
+export function isNetworkOnly(q: Quality): boolean {
+  return q !== 'auto' && (QUALITY_LEVELS[q] as Level).maxError === undefined;
+}
+
+/** How to code images: built once from the user's choice, carried unchanged to where each image is read. */
+export interface CodingChoice {
+  quality: Quality;
+  /** Overrides the level's latent bits (--bits). */
+  bits?: number;
+}
+
+/** What the encoder does with one image: latent bits, and the error bound when it refines (0 = lossless). */
+export interface Coding {
+  /** The concrete level (`auto` resolved for this image). */
+  quality: Exclude<Quality, 'auto'>;
+  bits: number;
+  maxError?: number;
+}
+
+/** Resolves a choice for one image: `auto` is lossless for DICOM and > 8-bit samples, within-1 for 8-bit images. */
+export function resolveCoding(choice: CodingChoice, image: { bitDepth: number; dicom: boolean }): Coding {
+  const quality = choice.quality === 'auto' ? (image.dicom || image.bitDepth > 8 ? 'lossless' : 'within-1') : choice.quality;
+  const level: Level = QUALITY_LEVELS[quality];
+  const bits = choice.bits ?? level.bits!;
+  return level.maxError === undefined ? { quality, bits } : { quality, bits, maxError: level.maxError };
 }

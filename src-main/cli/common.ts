@@ -83,9 +83,6 @@ export function ms(t: number | undefined): string {
   return t === undefined ? '-' : `${t.toFixed(0)} ms`;
 }
 
-export function fidelityText(f: { ssim: number; psnr: number } | undefined): string {
-  return f ? `SSIM ${f.ssim.toFixed(4)}, PSNR ${Number.isFinite(f.psnr) ? f.psnr.toFixed(2) : 'inf'} dB` : 'fidelity not measured';
-}
 
 export async function logBackend(): Promise<void> {
   const b = await initBackend();

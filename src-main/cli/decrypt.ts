@@ -6,7 +6,9 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
+import type { ImageRecord } from '../engine/codec/record.js';
+import { receivedSummary } from '../engine/jobs/view.js';
+import { eachFile, expandInputs, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]
   (without a key option, the key is found in your keychain)
@@ -45,7 +47,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       const r = await decryptStudy(parts, {
         identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2,
         decode: studyPool ? (...a) => studyPool.decode(...a) : undefined,
-        onImage: (i, output, rec) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${fidelityText(rec.fidelity)}\n`),
+        onImage: (i, output, rec) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${receivedText(rec)}\n`),
       });
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
     }
@@ -69,7 +71,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       for (const img of r.images) {
         const rec = img.record;
         process.stdout.write(`${basename(r.input)} → ${img.output}  ${rec.width}x${rec.height}x${rec.channels} ` +
-          `${rec.bitDepth}-bit, original '${rec.name}', ${fidelityText(rec.fidelity)} (measured by the sender)\n`);
+          `${rec.bitDepth}-bit, original '${rec.name}', ${receivedText(rec)}\n`);
       }
     },
     pool ? pool.size * 2 : 1,
@@ -78,6 +80,12 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await tiles?.close();
   await models.dispose();
   return summarise(inputs.length, failures, 'Decrypted');
+}
+
+/** What the receiver is told of an image: the guarantee and the sender's figures, or the reduced-quality warning. */
+function receivedText(rec: ImageRecord): string {
+  const r = receivedSummary(rec);
+  return r.reduced ? r.text.toUpperCase() : `${r.text}${r.fidelity ? ' (measured by the sender)' : ''}`;
 }
 
 /** Study parts grouped by study (each group decrypts together), and single-image files. */

@@ -10,8 +10,9 @@ import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { compareImages } from '../engine/metrics/fidelity.js';
 import { DEFAULT_MODEL, defaultModelsDir, ModelCache } from '../engine/model/autoencoder.js';
-import { fidelityText, kb, logBackend, ms } from './common.js';
+import { kb, logBackend, ms } from './common.js';
 import { DEFAULT_QUALITY } from '../../src-shared/quality.js';
+import { fidelityHeadline } from '../../src-shared/fidelity.js';
 
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -35,13 +36,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models, outDir: work, force: true });
     const decoded = await decodeImage(await readFile(dec.images[0]!.output!));
     const fidelity = compareImages(original, decoded);
+    let largest = 0;
+    for (let i = 0; i < original.pixels.length; i++) largest = Math.max(largest, Math.abs(original.pixels[i]! - decoded.pixels[i]!));
     process.stdout.write(`aeimg demo on ${sample}
   image     ${original.width}x${original.height}, ${original.channels} channel(s), ${original.bitDepth}-bit
   model     ${model.manifest.name} (${model.manifest.architecture}, latent ${model.latentChannels} ch at 1/${model.manifest.downsampling}) loaded in ${ms(loadMs)}
-  quality   ${DEFAULT_QUALITY} (${dec.images[0]!.record.latent.bits}-bit latent; --quality in encrypt picks others)
+  quality   ${DEFAULT_QUALITY} → ${enc.coding.quality} (${enc.coding.bits}-bit latent${enc.coding.maxError !== undefined ? ' + refinement layer' : ''}; --quality in encrypt picks others)
   sizes     raw ${kb(enc.rawBytes)} | PNG ${kb(Math.min(png.length, enc.inputBytes))} | .aeimg ${kb(enc.outputBytes)} ` +
       `(${((enc.outputBytes / Math.min(png.length, enc.inputBytes)) * 100).toFixed(0)}% of PNG)
-  fidelity  ${fidelityText(fidelity)}, MSE ${fidelity.mse.toExponential(2)} (decoded file vs original)
+  fidelity  ${fidelityHeadline(enc.fidelity, enc.coding)} (the sender's figures, inside the file)
+  check     decoded PNG vs original: largest error ${largest}, SSIM ${fidelity.ssim.toFixed(4)}, PSNR ${Number.isFinite(fidelity.psnr) ? fidelity.psnr.toFixed(2) : 'inf'} dB
   encrypt   read ${ms(enc.timings.read)}, encoder ${ms(enc.timings.encoder)}, quantize+entropy ${ms(enc.timings.entropy)}, ` +
       `AES-GCM+write ${ms(enc.timings.encryptWrite)} (+ sender's fidelity check ${ms((enc.timings.decoder ?? 0) + (enc.timings.fidelity ?? 0))})
   decrypt   authenticate+decrypt ${ms(dec.timings.decrypt)}, decoder + PNG encode ${ms(dec.timings.decoder)}, write ${ms(dec.timings.write)}

@@ -9,21 +9,25 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { IMAGE_INPUT } from '../engine/jobs/files.js';
-import { codingFor, DEFAULT_QUALITY, isQuality, QUALITIES } from '../../src-shared/quality.js';
+import { DEFAULT_QUALITY, isQuality, QUALITIES, QUALITY_LEVELS, type CodingChoice, type Quality } from '../../src-shared/quality.js';
+import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, expandInputs, makeOutputFolder, fidelityText, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
+import { eachFile, expandInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
+
+const levelHelp = QUALITIES.map((q) => `                       ${q.padEnd(9)} ${QUALITY_LEVELS[q].label}`).join('\n');
 
 
 export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
   -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
-  --quality LEVEL      max (default) | high | medium | low: the network alone, smaller files at lower levels;
-                       within-4 | within-2 | within-1: near-lossless, every pixel within ±N of the original
+  --quality LEVEL      what the receiver gets (default ${DEFAULT_QUALITY}):
+${levelHelp}
+                       Reduced-quality files are written with a warning; the reader's viewer says so.
+  --lossless           the same as --quality lossless
   --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (overrides the level's)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
-  --lossless           bit-exact pixels (autoencoder + coded residual; bigger file)
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
                        retain-device,retain-institution; or none (full header, still only inside the encryption)
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
@@ -63,14 +67,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, (err as Error).message);
   }
   const uidSalt = randomBytes(32).toString('hex'); // one per run: a study keeps consistent replacement UIDs
-  const quality = values.quality ?? DEFAULT_QUALITY;
-  if (!isQuality(quality)) throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${QUALITIES.join(', ')}.`);
-  const coding = codingFor(quality, values.lossless);
-  const maxError = coding.maxError;
-  const bits = Number(values.bits ?? coding.bits);
-  if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {
-    throw new AeimgError(ErrorCode.Usage, `--bits must be a whole number from ${MIN_BITS} to ${MAX_BITS}.`);
-  }
+  const coding = codingChoice(values.quality, values.lossless, values.bits);
   const recipients = await loadRecipients(values);
   await logBackend();
   const models = new ModelCache();
@@ -78,36 +75,61 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values.out) await makeOutputFolder(values.out);
   if (values.bundle !== undefined) {
     return encryptBundle(inputs, {
-      name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, bits,
-      maxError, deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
+      name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, coding,
+      deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
     }).finally(() => models.dispose());
   }
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
-  const guarantee = maxError === undefined ? '' : maxError === 0 ? ', bit-exact' : `, every pixel within ±${maxError}`;
+  const reduced: string[] = [];
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const failures = await eachFile(
     inputs,
     (input) => encryptImageFile(input, {
-      model, recipients, bits, outDir: values.out, force: values.force, measure: !values['no-measure'],
-      maxError, deidentify, uidSalt,
+      model, recipients, coding, outDir: values.out, force: values.force, measure: !values['no-measure'],
+      deidentify, uidSalt,
       maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
       encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
     }),
     (r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
-        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${fidelityText(r.fidelity)}${guarantee}, ` +
+        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${r.coding.quality}: ${fidelityHeadline(r.fidelity, r.coding)}, ` +
         `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (r.reduced) {
+        reduced.push(basename(r.input));
+        process.stderr.write(`warning: ${basename(r.input)}: ${reducedQualityText(r.fidelity)}. For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.\n`);
+      }
     },
     pool ? pool.size * 2 : 1,
   );
   await pool?.close();
   await tiles?.close();
   await models.dispose();
+  if (reduced.length > 0) {
+    process.stderr.write(`warning: ${reduced.length} of ${inputs.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
+      `or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
+  }
   return summarise(inputs.length, failures, 'Encrypted');
+}
+
+/** The coding choice from --quality, --lossless and --bits. */
+function codingChoice(quality: string | undefined, lossless: boolean, bitsText: string | undefined): CodingChoice {
+  if (quality !== undefined && !isQuality(quality)) throw new AeimgError(ErrorCode.Usage, `--quality must be one of ${QUALITIES.join(', ')}.`);
+  if (lossless && quality !== undefined && quality !== 'lossless') {
+    throw new AeimgError(ErrorCode.Usage, `--lossless and --quality ${quality} contradict each other; give one of them.`);
+  }
+  const choice: CodingChoice = { quality: lossless ? 'lossless' : (quality as Quality | undefined) ?? DEFAULT_QUALITY };
+  if (bitsText !== undefined) {
+    const bits = Number(bitsText);
+    if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) {
+      throw new AeimgError(ErrorCode.Usage, `--bits must be a whole number from ${MIN_BITS} to ${MAX_BITS}.`);
+    }
+    choice.bits = bits;
+  }
+  return choice;
 }
 
 interface BundleArgs {
@@ -117,8 +139,7 @@ interface BundleArgs {
   model: Autoencoder;
   modelName: string;
   recipients: Recipient[];
-  bits: number;
-  maxError?: number;
+  coding: CodingChoice;
   deidentify: DeidentifyOptions | null;
   measure: boolean;
   force: boolean;
@@ -135,16 +156,20 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
-    const guess = await estimateStudy(inputs, { model: a.model, bits: a.bits, maxError: a.maxError, maxPartBytes, encode, deidentify: a.deidentify });
+    const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify });
     process.stdout.write(`Estimate: ${inputs.length} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
-      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, bits: a.bits, maxError: a.maxError,
+      model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
     process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
-      (r.meanSsim !== undefined ? `; mean SSIM ${r.meanSsim.toFixed(4)}, worst ${fidelityText(r.worst)}` : '') + '.\n');
+      (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst slice: ${fidelityHeadline(r.worst)}` : '') + '.\n');
+    if (r.reduced > 0) {
+      process.stderr.write(`warning: ${r.reduced} of ${r.images} images in '${a.name}' are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
+        `or no per-pixel guarantee and not measured). Receivers see a "not for primary diagnosis" banner.\n`);
+    }
     return 0;
   } finally {
     await pool?.close();

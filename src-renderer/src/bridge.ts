@@ -19,8 +19,3 @@ export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
 export function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
 }
-
-export function formatFidelity(f: { ssim: number; psnr: number | null } | undefined): string {
-  if (!f) return 'not measured';
-  return f.psnr === null ? 'exact (bit-identical)' : `SSIM ${f.ssim.toFixed(4)}, PSNR ${f.psnr.toFixed(2)} dB`;
-}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readImageFile } from '../../src-main/engine/image/io.js';
-import { MR_SLICE, CT_SLICE, ROOT, tempDir } from '../helpers.js';
+import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir } from '../helpers.js';
 
 const run = promisify(execFile);
 
@@ -93,7 +93,10 @@ describe('the aeimg command line', () => {
     expect((await aeimg(['encrypt', '--bits', '12', 'x.png', '--key-file', 'k'])).stderr).toMatch(/--bits must be/);
     const q = await aeimg(['encrypt', '--quality', 'ultra', 'x.png', '--key-file', 'k']);
     expect(q.code).toBe(2);
-    expect(q.stderr).toMatch(/--quality must be one of low, medium, high, max, within-4, within-2, within-1/);
+    expect(q.stderr).toMatch(/--quality must be one of auto, lossless, within-1, within-2, within-4, max, high, medium, low/);
+    const both = await aeimg(['encrypt', '--quality', 'max', '--lossless', 'x.png', '--key-file', 'k']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--lossless and --quality max contradict each other/);
   });
 
   it('--quality within-2 keeps every pixel within ±2 of the original and says so', async () => {
@@ -112,6 +115,25 @@ describe('the aeimg command line', () => {
     expect(worst).toBeLessThanOrEqual(2);
   });
 
+  it('DICOM: bit-exact by default and said so; the network alone warns per file and in the summary', { timeout: 120_000 }, async () => {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm'), join(dir, 'ct.dcm'));
+    await copyFile(MR_SLICE, join(dir, 'mr.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const safe = await aeimg(['encrypt', join(dir, 'ct.dcm'), join(dir, 'mr.png'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'safe'), '--jobs', '1']);
+    expect(safe.code).toBe(0);
+    expect(safe.stdout).toMatch(/ct\.dcm → .* 16-bit, .* lossless: bit-exact/);
+    expect(safe.stdout).toMatch(/mr\.png → .* within-1: every pixel within ±1 of the original; worst window full range: SSIM 0\.9\d{3}/);
+    expect(safe.stderr).not.toMatch(/reduced quality/i);
+    const net = await aeimg(['encrypt', join(dir, 'ct.dcm'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'net'), '--quality', 'max']);
+    expect(net.code).toBe(0);
+    expect(net.stdout).toMatch(/max: worst window \w+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
+    expect(net.stderr).toMatch(/warning: ct\.dcm: Reduced quality — not for primary diagnosis \(worst window/);
+    expect(net.stderr).toMatch(/warning: 1 of 1 file\(s\) are reduced quality .*: ct\.dcm/);
+    const dec = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(dec.stdout).toMatch(/REDUCED QUALITY — NOT FOR PRIMARY DIAGNOSIS/);
+  });
+
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {
     const dir = await tempDir();
     const inputs = join(dir, 'study');
@@ -126,7 +148,7 @@ describe('the aeimg command line', () => {
     expect(parts.every((p) => /^head\.part\dof\d\.aeimg$/.test(p))).toBe(true);
     const missing = await aeimg(['decrypt', join(dir, 'out', parts[0]!), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'x')]);
     expect(missing.code).toBe(1); // and it exits: the study's worker pool is closed on failure
-    expect(missing.stderr).toMatch(/the study 'head' is incomplete: head\.part2of\d\.aeimg is missing/);
+    expect(missing.stderr).toMatch(/the study 'head' is incomplete: head\.part2of\d\.aeimg(, head\.part\dof\d\.aeimg)* (is|are) missing/);
     const ok = await aeimg(['decrypt', join(dir, 'out'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
     expect(ok.code).toBe(0);
     expect((await readdir(join(dir, 'back'))).sort()).toEqual(['s1.png', 's2.png', 's3.png', 's4.png', 's5.png', 's6.png']);

@@ -49,6 +49,7 @@
       estimateStudy: (req) => call('files:estimate-study', req),
       encryptStudy: (req) => call('files:encrypt-study', req),
       cancel: (id) => call('files:cancel', id),
+      confirm: (id, i, w) => call('files:confirm', id, i, w),
       onProgress: listen('files:progress'),
       open: (p) => call('files:open', p),
       image: (id, i, d) => call('files:image', id, i, d),

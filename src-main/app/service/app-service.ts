@@ -4,22 +4,19 @@
  * the calling (main) thread; keys stay here and never reach the renderer.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
   OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings, StudyEstimate, StudyRequest,
 } from '../../../src-shared/api.js';
-import { dicomMetaOf, isDicomPath } from '../../engine/dicom/import.js';
+import { isDicomPath } from '../../engine/dicom/import.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
-import { encodePng } from '../../engine/image/io.js';
 import { decryptAeimgFile, outputBytes, type DecryptedImage } from '../../engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../engine/jobs/encrypt.js';
-import { isExact } from '../../engine/codec/record.js';
+import { describeImage } from '../../engine/jobs/view.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { APP_VERSION } from '../../engine/jobs/version.js';
 import { exportKey, importKey, passphraseWeakness } from '../../engine/keys/export.js';
@@ -30,7 +27,8 @@ import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoen
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
 import { expandInputs, IMAGE_INPUT } from '../../engine/jobs/files.js';
-import { codingFor } from '../../../src-shared/quality.js';
+import { DEFAULT_QUALITY, QUALITY_LEVELS } from '../../../src-shared/quality.js';
+import { fidelityHeadline } from '../../../src-shared/fidelity.js';
 import { checkParts, encryptStudy, estimateStudy, studyOf } from '../../engine/jobs/study.js';
 
 /** What the environment provides: dialogs, the file manager, and events to the window. */
@@ -48,7 +46,17 @@ interface OpenedState {
   denoised: Map<number, Image>;
 }
 
-const DEFAULT_SETTINGS: Settings = { quality: 'max', lossless: false, deidentify: 'basic' };
+const DEFAULT_SETTINGS: Settings = { quality: DEFAULT_QUALITY, deidentify: 'basic' };
+
+/**
+ * Settings saved by aeimg ≤ 0.2: 'max' was the default then (the network alone, no per-pixel guarantee), and lossless
+ * was a separate switch. Such files move to today's default unless the user had chosen lossless.
+ */
+function migrateSettings(saved: Partial<Settings> & { lossless?: boolean; version?: number }): Partial<Settings> {
+  if ((saved.version ?? 1) >= 2) return saved;
+  const { lossless, ...rest } = saved;
+  return { ...rest, quality: lossless ? 'lossless' : saved.quality === 'max' || !saved.quality ? DEFAULT_QUALITY : saved.quality };
+}
 
 /** Turns engine failures into results with the engine's plain-words message. */
 async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
@@ -67,28 +75,13 @@ function inputKind(path: string): InputFile['kind'] {
   return 'other';
 }
 
-function defaultWindow(image: Image, info: DecryptedImage['record']): { center: number; width: number } {
-  const meta = dicomMetaOf(info);
-  if (meta?.pixel.window && !meta.pixel.inverted && image.channels === 1) {
-    // VOI window is in rescaled units; the viewer works in sample units.
-    const { center, width } = meta.pixel.window;
-    const slope = meta.pixel.rescaleSlope || 1;
-    return { center: (center - meta.pixel.rescaleIntercept) / slope + meta.pixel.offset, width: width / Math.abs(slope) };
-  }
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < image.pixels.length; i += image.channels) {
-    const v = image.pixels[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
-}
-
 export class AppService {
   private readonly store: KeyStore;
   private readonly models = new ModelCache();
   private readonly opened = new Map<string, OpenedState>();
   private readonly cancelled = new Set<string>();
+  /** Reduced-quality files waiting for the sender's answer, by job and index. */
+  private readonly confirmations = new Map<string, (write: boolean) => void>();
   private settingsCache: Settings | undefined;
 
   constructor(
@@ -151,18 +144,25 @@ export class AppService {
           const t = performance.now();
           try {
             const r = await encryptImageFile(path, {
-              model, recipients: [recipient], outDir: req.outDir, ...codingFor(req.quality, req.lossless),
+              model, recipients: [recipient], outDir: req.outDir, coding: { quality: req.quality },
               deidentify, uidSalt, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
+              confirm: (facts) => new Promise<boolean>((resolve) => {
+                if (this.cancelled.has(jobId)) return resolve(false);
+                this.confirmations.set(`${jobId}:${index}`, resolve);
+                emit({ index, path, status: 'confirm', confirm: { fidelity: facts.fidelity, fidelityText: fidelityHeadline(facts.fidelity, facts.coding), quality: facts.coding.quality } });
+              }),
             });
             emit({
               index, path, status: 'done',
               result: {
                 output: r.output, inputBytes: r.inputBytes, outputBytes: r.outputBytes, images: r.images, width: r.width,
-                height: r.height, bitDepth: r.bitDepth, fidelity: r.fidelity, ms: performance.now() - t, warnings: r.warnings,
+                height: r.height, bitDepth: r.bitDepth, fidelity: r.fidelity, quality: r.coding.quality,
+                fidelityText: fidelityHeadline(r.fidelity, r.coding), reduced: r.reduced, ms: performance.now() - t, warnings: r.warnings,
               },
             });
           } catch (err) {
-            emit({ index, path, status: 'failed', error: (err as Error).message });
+            const declined = (err as AeimgError).code === ErrorCode.Declined;
+            emit({ index, path, status: declined ? 'cancelled' : 'failed', error: (err as Error).message });
           }
         }
       };
@@ -176,7 +176,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT);
       const model = await this.models.byName(DEFAULT_MODEL);
       const e = await estimateStudy(files, {
-        model, ...codingFor(req.quality, req.lossless), maxPartBytes: req.maxBytes,
+        model, coding: { quality: req.quality }, maxPartBytes: req.maxBytes,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
       return { files: files.length, ...e };
@@ -194,11 +194,11 @@ export class AppService {
       const emit = (p: Omit<JobProgress, 'jobId'>) => this.shell.emit('files:progress', { jobId, ...p });
       const outDir = req.outDir ?? dirname(files[0]!);
       void encryptStudy(files, {
-        model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, ...codingFor(req.quality, req.lossless),
+        model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, coding: { quality: req.quality },
         deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task), lookahead: this.pool.size * 2,
         onSlice: (index, path) => emit({ index, path, status: 'done' }),
       }).then(
-        (r) => emit({ index: -1, path: outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim } }),
+        (r) => emit({ index: -1, path: outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced } }),
         (err: Error) => emit({ index: -1, path: outDir, status: 'failed', error: err.message }),
       );
       return { jobId };
@@ -208,6 +208,20 @@ export class AppService {
   /** Files not yet started are cancelled; a file in progress finishes (its output is complete or absent). */
   async cancel(jobId: string): Promise<void> {
     this.cancelled.add(jobId);
+    for (const [key, answer] of this.confirmations) {
+      if (key.startsWith(`${jobId}:`)) {
+        this.confirmations.delete(key);
+        answer(false);
+      }
+    }
+  }
+
+  /** The sender's answer for a reduced-quality file: write it, or leave it unwritten. */
+  async confirm(jobId: string, index: number, write: boolean): Promise<void> {
+    const key = `${jobId}:${index}`;
+    const answer = this.confirmations.get(key);
+    this.confirmations.delete(key);
+    answer?.(write);
   }
 
   /** Opens an .aeimg; a part of a study opens the whole study from the parts beside it (all must be there). */
@@ -237,21 +251,7 @@ export class AppService {
         decrypted.push(...dec.images);
       }
       const openId = randomUUID();
-      const images: OpenedImageInfo[] = decrypted.map(({ record, image }, index) => {
-        const meta = dicomMetaOf(record);
-        const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
-        const pos = ds?.['00200032']?.Value;
-        return {
-          index, name: record.name, width: record.width, height: record.height, channels: record.channels,
-          bitDepth: record.bitDepth, fidelity: record.fidelity ? { ...record.fidelity, psnr: record.fidelity.psnr ?? null } : undefined,
-          lossless: isExact(record), maxError: record.refinement?.maxError, window: defaultWindow(image, record),
-          dicom: meta ? {
-            modality: ds?.['00080060']?.Value?.[0] as string | undefined, offset: meta.pixel.offset,
-            slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
-            position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
-          } : undefined,
-        };
-      });
+      const images: OpenedImageInfo[] = decrypted.map(({ record, image }, index) => describeImage(record, image, index));
       const name = study ? `${study.name} (${files.length} part${files.length > 1 ? 's' : ''})` : basename(path);
       const file: OpenedFile = { openId, path, name, key: usedKey, images };
       this.opened.set(openId, { file, images: decrypted, denoised: new Map() });
@@ -283,17 +283,9 @@ export class AppService {
     });
   }
 
-  /** One more pass through the denoising autoencoder, on a worker. */
-  private async denoise(image: Image): Promise<Image> {
-    const dir = await mkdtemp(join(tmpdir(), 'aeimg-denoise-'));
-    try {
-      const input = join(dir, 'view.png');
-      await writeFile(input, await encodePng(image));
-      const out = await this.pool.encode(DEFAULT_MODEL, { input, bits: codingFor('max').bits, measure: true, maxPixels: Number.MAX_SAFE_INTEGER });
-      return out.images[0]!.decoded!;
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  /** One more pass through the denoising autoencoder, on a worker; the pixels travel in memory, never to disk. */
+  private denoise(image: Image): Promise<Image> {
+    return this.pool.reconstruct(DEFAULT_MODEL, image, QUALITY_LEVELS.max.bits);
   }
 
   save(openId: string, index: number, format: OutputFormat, path?: string): Promise<Result<{ path: string } | null>> {
@@ -383,15 +375,15 @@ export class AppService {
 
   async getSettings(): Promise<Settings> {
     if (!this.settingsCache) {
-      const saved = await readFile(this.settingsPath, 'utf8').then((t) => JSON.parse(t) as Partial<Settings>, () => ({}));
-      this.settingsCache = { ...DEFAULT_SETTINGS, ...saved };
+      const saved = await readFile(this.settingsPath, 'utf8').then((t) => JSON.parse(t) as Partial<Settings>, () => ({ version: 2 }));
+      this.settingsCache = { ...DEFAULT_SETTINGS, ...migrateSettings(saved) };
     }
     return this.settingsCache;
   }
 
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
     const next = { ...(await this.getSettings()), ...patch };
-    await writeFileAtomic(this.settingsPath, Buffer.from(JSON.stringify(next, null, 2)), { force: true });
+    await writeFileAtomic(this.settingsPath, Buffer.from(JSON.stringify({ ...next, version: 2 }, null, 2)), { force: true });
     this.settingsCache = next;
     return next;
   }

@@ -14,13 +14,13 @@ const quality = z.enum(QUALITIES as [Quality, ...Quality[]]);
 const deidentify = z.enum(['basic', 'none']);
 const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
 const settingsPatch = z.object({
-  outDir: path.optional(), quality: quality.optional(), lossless: z.boolean().optional(), deidentify: deidentify.optional(),
+  outDir: path.optional(), quality: quality.optional(), deidentify: deidentify.optional(),
   recipient: recipient.optional(),
 }).strict();
 const passphrase = z.string().min(1).max(1024);
 
 const encryptRequest = z.object({
-  paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, lossless: z.boolean(), deidentify,
+  paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, deidentify,
 });
 const studyRequest = encryptRequest.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),
@@ -36,6 +36,7 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:estimate-study': z.tuple([studyRequest]),
   'files:encrypt-study': z.tuple([studyRequest]),
   'files:cancel': z.tuple([id]),
+  'files:confirm': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),
   'files:open': z.tuple([path]),
   'files:image': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),
   'files:save': z.union([
@@ -64,6 +65,7 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:estimate-study': (s, req) => s.estimateStudy(req),
   'files:encrypt-study': (s, req) => s.encryptStudy(req),
   'files:cancel': (s, jobId) => s.cancel(jobId),
+  'files:confirm': (s, jobId, index, write) => s.confirm(jobId, index, write),
   'files:open': (s, p) => s.open(p),
   'files:image': (s, openId, index, denoised) => s.image(openId, index, denoised),
   'files:save': (s, openId, index, format, p) => s.save(openId, index, format, p),

@@ -7,22 +7,27 @@ import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
-import { compareImages, type Fidelity } from '../metrics/fidelity.js';
+import { plainDisplay, readerFidelity, type Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps } from './entropy.js';
 import { applyResidualV1, decodeMapsV1 } from './legacy.js';
 import { decodePlanes, encodePlanes } from './refinement.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
 import type { ImageRecord } from './record.js';
-import { codingFor, DEFAULT_QUALITY, REFINEMENT_BITS } from '../../../src-shared/quality.js';
+import { DEFAULT_QUALITY, QUALITY_LEVELS, REFINEMENT_BITS, resolveCoding } from '../../../src-shared/quality.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
 
 export interface EncodeOptions {
-  /** Latent bits (2..8); by default those of the default quality level, or REFINEMENT_BITS when refining. */
+  /**
+   * Latent bits (2..8) and refinement (every rebuilt sample within ±maxError of the original; 0: lossless): one image's
+   * resolved coding (src-shared/quality.ts resolveCoding). Both absent: the default level for this image.
+   */
   bits?: number;
-  /** Carry a refinement layer so that every rebuilt sample is within ±maxError of the original (0: lossless). */
   maxError?: number;
-  /** Also decode, as the receiver will, and measure fidelity (costs one decoder pass). */
+  /** Also decode, as the receiver will, and measure fidelity in the reader's windows (one decoder pass). */
   measure?: boolean;
+  /** How a reader sees this image (units, windows); a plain image's by default. */
+  display?: DisplayModel;
   metadata?: Record<string, unknown>;
   /** Run the network's tiles on workers (big images on several cores). */
   tiles?: TileExecutor;
@@ -68,9 +73,11 @@ function alphaBytes(image: Image): Buffer {
 const now = () => performance.now();
 
 export async function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): Promise<EncodedImage> {
-  const maxError = opts.maxError;
+  const coding = opts.bits === undefined && opts.maxError === undefined
+    ? resolveCoding({ quality: DEFAULT_QUALITY }, { bitDepth: image.bitDepth, dicom: false })
+    : { bits: opts.bits ?? (opts.maxError !== undefined ? REFINEMENT_BITS : QUALITY_LEVELS.max.bits), maxError: opts.maxError };
+  const { bits, maxError } = coding;
   const refine = maxError !== undefined;
-  const bits = opts.bits ?? (refine ? REFINEMENT_BITS : codingFor(DEFAULT_QUALITY).bits);
   const timings: Record<string, number> = {};
   const nColour = colourChannels(image);
   const ph = image.height + (image.height % 2);
@@ -115,7 +122,7 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   }
   if (opts.measure) {
     t = now();
-    record.fidelity = maxError === 0 ? { ssim: 1, psnr: Infinity, mse: 0 } : compareImages(image, decoded!);
+    record.fidelity = readerFidelity(image, decoded!, opts.display ?? plainDisplay(image), { maxError });
     timings.fidelity = now() - t;
   }
   return { record, blobs, decoded, timings };

@@ -4,7 +4,7 @@
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
-import type { Fidelity } from '../metrics/fidelity.js';
+import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 
 export const MIN_BITS = 2;
 export const MAX_BITS = 8;
@@ -55,6 +55,21 @@ export interface Refinement {
 /** The receiver gets the original samples exactly. */
 export function isExact(record: ImageRecord): boolean {
   return record.refinement?.maxError === 0 || record.lossless !== undefined;
+}
+
+/**
+ * What a record tells its reader: the sender's figures, the guarantee the file itself carries (refinement), and
+ * whether it is reduced quality. Files from aeimg ≤ 0.2 have whole-range figures only: without a guarantee they count
+ * as reduced when their SSIM is below the line or their samples have more than 8 bits (whole-range figures hide
+ * what a reader's window shows).
+ */
+export function receivedFidelity(record: ImageRecord): { fidelity?: Fidelity; maxError?: number; reduced: boolean } {
+  const maxError = isExact(record) ? 0 : record.refinement?.maxError;
+  const f = record.fidelity;
+  if (maxError === 0) return { fidelity: f ? { ...f, exact: true, maxError: 0, reduced: false } : undefined, maxError, reduced: false };
+  if (f?.windows?.length) return { fidelity: f, maxError, reduced: f.reduced === true };
+  const reduced = maxError === undefined && (!f || f.ssim < REDUCED_QUALITY_SSIM || record.bitDepth > 8);
+  return { fidelity: f, maxError, reduced };
 }
 
 const bad = (what: string) => new AeimgError(ErrorCode.Malformed, `has an invalid image record (${what}).`);

@@ -1,7 +1,8 @@
 /**
  * Writes a decoded image back as a DICOM Part 10 file (Explicit VR Little Endian) with dcmjs: the original SOP
  * class for single-frame CT/MR/CR/DX/MG images, Secondary Capture otherwise. The reconstruction is a new,
- * derived instance: new SOP Instance UID, ImageType DERIVED, and Lossy Image Compression 01 unless bit-exact.
+ * derived instance: new SOP Instance UID, ImageType DERIVED, Lossy Image Compression 01 with its ratio and method
+ * unless bit-exact, and a Derivation Description that says what the reader gets (the same words as the viewer).
  */
 import dcmjs from 'dcmjs';
 import type { Image } from '../image/image.js';
@@ -41,8 +42,40 @@ export interface DicomWriteOptions {
   exact: boolean;
   /** Every sample is within ±maxError of the original (near-lossless refinement). */
   maxError?: number;
+  /** Reduced quality: no per-pixel guarantee and below the line in a reader's window (or not measured). */
+  reduced: boolean;
+  /** What the reader gets, in the viewer's words (src-shared/fidelity.ts fidelityHeadline). */
+  fidelityText: string;
+  /** Original samples' bytes over the coded bytes that carried them. */
+  ratio: number;
   /** Instance number when the source had none (e.g. frame index). */
   instanceNumber?: number;
+}
+
+/** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
+const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—]/g, '-').replace(/[^\x20-\x7e]/g, '?');
+
+/** Lossy Image Compression Method (0028,2114): our own terms, as the standard allows beside its defined ones. */
+export const LOSSY_METHOD = { network: 'AEIMG_AE', nearLossless: 'AEIMG_NEAR' } as const;
+
+function derivation(opts: DicomWriteOptions): string {
+  if (opts.exact) return 'Reconstructed bit-exactly by aeimg (autoencoder + lossless residual)';
+  const how = opts.maxError !== undefined ? 'autoencoder + near-lossless residual' : 'autoencoder latent alone, no per-pixel guarantee';
+  const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}`;
+  return ascii(text).slice(0, 1024);
+}
+
+/** Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). */
+function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
+  const wasLossy = ds['00282110']?.Value?.[0] === '01';
+  if (opts.exact) {
+    ds['00282110'] = str('CS', wasLossy ? '01' : '00');
+    return;
+  }
+  const previous = (tag: string) => (wasLossy ? (ds[tag]?.Value ?? []) as (string | number)[] : []);
+  ds['00282110'] = str('CS', '01');
+  ds['00282112'] = str('DS', ...previous('00282112'), Number(opts.ratio.toFixed(2)));
+  ds['00282114'] = str('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
 }
 
 /** Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. */
@@ -70,6 +103,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   setDefault('00080060', str('CS', 'OT'));
   setDefault('00200011', str('IS', 1));
   if (!ds['00200013'] || meta?.frames !== 1) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
+  ds['00080005'] = str('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode
   ds['00080016'] = str('UI', sopClass);
   ds['00080018'] = str('UI', sopInstance);
   // Value 3 of Image Type is required by some classes (CT: AXIAL/LOCALIZER): keep the original's.
@@ -78,12 +112,8 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
     ds['00080064'] = str('CS', 'WSD');
     for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t]; // geometry belongs to the original class
   }
-  ds['00082111'] = str('ST', opts.exact
-    ? 'Reconstructed bit-exactly by aeimg (autoencoder + lossless residual)'
-    : opts.maxError !== undefined
-      ? `Reconstructed by aeimg within +/-${opts.maxError} of the original stored values (autoencoder + near-lossless residual)`
-      : 'Reconstructed by aeimg from an autoencoder latent (lossy)');
-  ds['00282110'] = str('CS', opts.exact ? '00' : '01');
+  ds['00082111'] = str('ST', derivation(opts));
+  markLossy(ds, opts);
   const stored = storedSamples(image, meta);
   ds['00280002'] = str('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).

@@ -1,6 +1,7 @@
 /** A codec worker: one model cache per thread; encodes image files and decodes records. Never sees a key. */
 import { parentPort } from 'node:worker_threads';
-import { decodeImageRecord } from '../codec/image-codec.js';
+import { decodeImageRecord, encodeImage } from '../codec/image-codec.js';
+import type { Image } from '../image/image.js';
 import type { ImageRecord } from '../codec/record.js';
 import { encodePng } from '../image/io.js';
 import { ModelCache, type ModelPart } from '../model/autoencoder.js';
@@ -9,7 +10,8 @@ import { encodeImageFile, type EncodeTask } from './encrypt.js';
 export type CodecRequest =
   | { id: number; op: 'infer'; model: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
   | { id: number; op: 'encode'; model: string; task: EncodeTask }
-  | { id: number; op: 'decode'; modelId: string; record: ImageRecord; blobs: Buffer[]; png: boolean };
+  | { id: number; op: 'decode'; modelId: string; record: ImageRecord; blobs: Buffer[]; png: boolean }
+  | { id: number; op: 'reconstruct'; model: string; image: Image; bits: number };
 
 const models = new ModelCache();
 
@@ -22,6 +24,10 @@ parentPort!.on('message', async (req: CodecRequest) => {
       const model = await models.byName(req.model);
       const out = await encodeImageFile(model, req.task);
       parentPort!.postMessage({ id: req.id, ok: { ...out, images: out.images.map((e) => ({ ...e, blobs: e.blobs.map((b) => new Uint8Array(b)) })) } });
+    } else if (req.op === 'reconstruct') {
+      const model = await models.byName(req.model);
+      const out = await encodeImage(model, req.image, 'view', { bits: req.bits, measure: false });
+      parentPort!.postMessage({ id: req.id, ok: await decodeImageRecord(model, out.record, out.blobs) });
     } else {
       const model = await models.byId(req.modelId);
       const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));

@@ -4,7 +4,8 @@
  * so a truncated or altered file leaves nothing behind.
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
-import { isExact, validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { receivedSummary } from './view.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
@@ -28,7 +29,12 @@ export function localDecode(models: ModelCache, tiles?: TileExecutor): DecodeFn 
 /** A decoded image's file in the chosen format; `png` is used when a worker already encoded it. */
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number, png?: Buffer): Promise<Buffer> {
   if (format === 'png') return png ?? encodePng(image);
-  return writeDicom(image, dicomMetaOf(record), { exact: isExact(record), maxError: record.refinement?.maxError, instanceNumber });
+  const received = receivedSummary(record);
+  const coded = record.blobs.latent + record.blobs.alpha + record.blobs.residual;
+  return writeDicom(image, dicomMetaOf(record), {
+    exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
+    fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, coded), instanceNumber,
+  });
 }
 
 /** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */

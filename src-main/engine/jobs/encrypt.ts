@@ -9,10 +9,13 @@ import { isDicomPath, readDicomFile, type DicomImage } from '../dicom/import.js'
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
-import { inFile } from '../errors.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, readImageFile } from '../image/io.js';
-import type { Fidelity } from '../metrics/fidelity.js';
+import { plainDisplay } from '../metrics/fidelity.js';
+import { dicomDisplay } from '../dicom/display.js';
+import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
+import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, checkOutput, outputPathFor } from './files.js';
@@ -21,12 +24,10 @@ import { APP_ID } from './version.js';
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
   input: string;
-  /** Latent bits; the codec's default when absent. */
-  bits?: number;
+  /** The user's choice, resolved for each image once it is read (`auto` depends on DICOM and bit depth). */
+  coding: CodingChoice;
   measure: boolean;
   maxPixels: number;
-  /** Refinement: every sample within ±maxError of the original (0: lossless); none when absent. */
-  maxError?: number;
   /** DICOM inputs: the Annex E options, or null to carry the full plain header (still inside the encryption). */
   deidentify?: DeidentifyOptions | null;
   /** Hex salt shared by a job's files, so replacement UIDs stay consistent across a study. */
@@ -38,6 +39,7 @@ export interface EncodedEntry {
   record: ImageRecord;
   blobs: Buffer[];
   decoded?: Image;
+  coding: Coding;
 }
 
 export interface EncodedFile {
@@ -69,9 +71,12 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const warnings: string[] = [];
   let rawBytes = 0;
   for (const { image, name, metadata } of inputs) {
-    const encoded = await encodeImage(model, image, name, { bits: task.bits, measure: task.measure, maxError: task.maxError, tiles, metadata });
+    const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
+    const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
+    const display = dicom ? dicomDisplay(dicom) : plainDisplay(image);
+    const encoded = await encodeImage(model, image, name, { bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata });
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
-    images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded });
+    images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
     rawBytes += image.pixels.byteLength;
   }
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
@@ -86,11 +91,10 @@ export interface EncryptFileOptions {
   recipients: Recipient[];
   outDir?: string;
   force?: boolean;
-  bits?: number;
+  /** Quality level (and latent bits override); the default level when absent. */
+  coding?: CodingChoice;
   /** Measure what the receiver will see (one extra decoder pass); on by default. */
   measure?: boolean;
-  /** Carry a refinement layer: every sample within ±maxError of the original (0: bit-exact pixels). */
-  maxError?: number;
   maxPixels?: number;
   /** STREAM chunk size in bytes (default 64 KiB). */
   chunkSize?: number;
@@ -101,6 +105,18 @@ export interface EncryptFileOptions {
   /** DICOM de-identification (default: the basic profile); null keeps the full header inside the encryption. */
   deidentify?: DeidentifyOptions | null;
   uidSalt?: string;
+  /**
+   * Asked before a reduced-quality file is written (worst-window SSIM below 0.98, or unmeasured without a per-pixel
+   * guarantee); false leaves nothing written and fails the file with ErrorCode.Declined. Absent: written, reported.
+   */
+  confirm?: (facts: ReducedQuality) => Promise<boolean>;
+}
+
+/** What the sender is shown before a reduced-quality file is written. */
+export interface ReducedQuality {
+  input: string;
+  fidelity?: Fidelity;
+  coding: Coding;
 }
 
 export interface EncryptResult {
@@ -113,8 +129,12 @@ export interface EncryptResult {
   inputBytes: number;
   rawBytes: number;
   outputBytes: number;
-  /** The first image's fidelity (the worst over frames for multi-frame files). */
+  /** The worst image's fidelity (over the frames of a multi-frame file). */
   fidelity?: Fidelity;
+  /** How the images were coded (the level `auto` resolved to). */
+  coding: Coding;
+  /** Below the reduced-quality line in some reader's window, or without guarantee and unmeasured. */
+  reduced: boolean;
   /** Images in the file (frames of a multi-frame DICOM). */
   images: number;
   /** Milliseconds per stage. */
@@ -128,10 +148,16 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
   try {
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
-      input, bits: opts.bits, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-      maxError: opts.maxError, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
+      input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
+      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
     };
     const encoded = await (opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles));
+    const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));
+    const coding = encoded.images[0]!.coding;
+    const reduced = encoded.images.some(isReduced);
+    if (reduced && opts.confirm && !(await opts.confirm({ input, fidelity: worst, coding }))) {
+      throw new AeimgError(ErrorCode.Declined, 'not written: its reduced quality was declined.');
+    }
     const t = performance.now();
     const writer = await AeimgWriter.create(output, {
       recipients: opts.recipients, model: opts.model.id, force: opts.force, chunkSize: opts.chunkSize,
@@ -145,15 +171,13 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     }
     await writer.commit();
     const record = encoded.images[0]!.record;
-    const worst = encoded.images.map((e) => e.record.fidelity).filter((f) => f !== undefined)
-      .reduce<Fidelity | undefined>((a, f) => (a === undefined || f.ssim < a.ssim ? f : a), undefined);
     return {
       input, output,
       width: record.width, height: record.height, channels: record.channels, bitDepth: record.bitDepth,
       inputBytes: (await stat(input)).size,
       rawBytes: encoded.rawBytes,
       outputBytes: (await stat(output)).size,
-      fidelity: worst,
+      fidelity: worst, coding, reduced,
       images: encoded.images.length,
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
       decoded: encoded.images[0]!.decoded,
@@ -162,4 +186,14 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
   } catch (err) {
     throw inFile(input, err);
   }
+}
+
+/** The fidelity with the lowest worst-window SSIM. */
+export function worstFidelity(list: (Fidelity | undefined)[]): Fidelity | undefined {
+  return list.filter((f) => f !== undefined).reduce<Fidelity | undefined>((a, f) => (a === undefined || worstSsim(f) < worstSsim(a) ? f : a), undefined);
+}
+
+/** Reduced quality: measured below the line, or coded by the network alone and not measured. */
+export function isReduced(e: Pick<EncodedEntry, 'record' | 'coding'>): boolean {
+  return e.record.fidelity ? e.record.fidelity.reduced === true : isNetworkOnly(e.coding.quality);
 }

@@ -70,6 +70,11 @@ export class CodecPool implements TileExecutor {
     return { ...r, images: r.images.map((e) => ({ ...e, blobs: e.blobs.map(buf) })) };
   }
 
+  /** The image through the model and back (the viewer's denoised view), from pixels in memory. */
+  reconstruct(model: string, image: Image, bits: number): Promise<Image> {
+    return this.run<Image>({ op: 'reconstruct', model, image, bits });
+  }
+
   async decode(modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean): Promise<{ image: Image; png?: Buffer }> {
     const r = await this.run<{ image: Image; png?: Uint8Array }>({ op: 'decode', modelId, record, blobs, png });
     return { image: r.image, png: r.png ? Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength) : undefined };

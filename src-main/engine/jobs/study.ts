@@ -17,10 +17,11 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
-import type { Fidelity } from '../metrics/fidelity.js';
+import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
+import { DEFAULT_QUALITY, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
 import type { Autoencoder, ModelCache } from '../model/autoencoder.js';
-import { encodeImageFile, type EncodedFile, type EncodeTask } from './encrypt.js';
+import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask } from './encrypt.js';
 import { checkOutput } from './files.js';
 import { localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { APP_ID } from './version.js';
@@ -92,9 +93,8 @@ export interface StudyOptions {
   name: string;
   outDir: string;
   maxPartBytes?: number;
-  bits: number;
-  /** Refinement: every sample within ±maxError of the original (0: lossless). */
-  maxError?: number;
+  /** Quality level (and latent bits override); the default level when absent. */
+  coding?: CodingChoice;
   measure?: boolean;
   deidentify?: DeidentifyOptions | null;
   maxPixels?: number;
@@ -116,9 +116,11 @@ export interface StudyResult {
   parts: StudyPart[];
   images: number;
   inputBytes: number;
-  /** The worst slice's fidelity, and the mean SSIM. */
+  /** The worst slice's fidelity, and the mean of the slices' worst-window SSIM. */
   worst?: Fidelity;
   meanSsim?: number;
+  /** Slices of reduced quality (src-shared/fidelity.ts). */
+  reduced: number;
 }
 
 /** Encrypts the study into parts under the size limit. Nothing is left behind if it fails. */
@@ -130,8 +132,8 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const uidSalt = randomBytes(32).toString('hex');
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
   const task = (input: string): EncodeTask => ({
-    input, bits: opts.bits, measure: opts.measure ?? true, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
-    maxError: opts.maxError, deidentify: opts.deidentify, uidSalt,
+    input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
+    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
   });
   const lookahead = Math.max(1, opts.lookahead ?? 4);
   const inFlight = new Map<number, Promise<EncodedFile>>();
@@ -149,7 +151,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   let imageIndex = 0;
   let inputBytes = 0;
   let worst: Fidelity | undefined;
-  let ssimSum = 0, ssimCount = 0;
+  let ssimSum = 0, ssimCount = 0, reduced = 0;
   const tempPath = (k: number) => join(opts.outDir, `.${opts.name}.part${k}.aeimg.partial`);
   const openPart = async (): Promise<AeimgWriter> => {
     const w = await AeimgWriter.create(tempPath(parts.length + 1), { recipients: opts.recipients, model: opts.model.id, force: true });
@@ -198,9 +200,10 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         partImages++;
         imageIndex++;
         const f = entry.record.fidelity;
+        if (isReduced(entry)) reduced++;
         if (f) {
-          if (!worst || f.ssim < worst.ssim) worst = f;
-          ssimSum += f.ssim;
+          if (!worst || worstSsim(f) < worstSsim(worst)) worst = f;
+          ssimSum += worstSsim(f);
           ssimCount++;
         }
       }
@@ -214,7 +217,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       await rename(p.path, final[k]!);
       p.path = final[k]!;
     }
-    return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined };
+    return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);
@@ -224,14 +227,14 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 }
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
-export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'bits' | 'maxError' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
   const step = Math.max(1, Math.floor(paths.length / sample));
   const picks = paths.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;
   for (const p of picks) {
-    const e = await encode({ input: p, bits: opts.bits, measure: false, maxPixels: DEFAULT_MAX_PIXELS, maxError: opts.maxError, deidentify: opts.deidentify });
+    const e = await encode({ input: p, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: false, maxPixels: DEFAULT_MAX_PIXELS, deidentify: opts.deidentify });
     bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }

@@ -1,118 +1,173 @@
 /**
- * Image fidelity: SSIM (Wang et al. 2004: Gaussian window 11, sigma 1.5, K1 0.01, K2 0.03, 'valid' region,
- * as their reference MATLAB code), PSNR and MSE, on samples divided by the data range L.
- * L is 255 for 8-bit images; for 16-bit images it is the range the original actually uses (max - min),
- * because a 12-bit CT in a 16-bit container would otherwise look perfect at any error.
+ * Fidelity as a reader sees it (src-shared/fidelity.ts): the error in stored and real-world units (HU for CT), and
+ * SSIM/PSNR inside each display window a reader uses, rendered to 8 bits as a viewer does (linear VOI with clipping,
+ * MONOCHROME1 inverted), worst window first. Also the whole-range figures (stored values over the range the original
+ * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
-import { colourChannels, extractChannel, type Image } from '../image/image.js';
+import { REDUCED_QUALITY_SSIM, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
+import { sampleToReal, sampleToStored, windowToByte, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { colourChannels, type Image } from '../image/image.js';
+import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
 
-export interface Fidelity {
+export type { Fidelity };
+
+/** Whole-range similarity of two images (training, benchmarks). */
+export interface Similarity {
   ssim: number;
   psnr: number;
   mse: number;
 }
+export { psnrFromMse };
+export { ssimPlane } from './ssim.js';
 
-const WINDOW = gaussianWindow(11, 1.5);
-
-function gaussianWindow(size: number, sigma: number): Float64Array {
-  const w = new Float64Array(size);
-  const r = (size - 1) / 2;
-  let sum = 0;
-  for (let i = 0; i < size; i++) sum += w[i] = Math.exp(-((i - r) ** 2) / (2 * sigma * sigma));
-  return w.map((v) => v / sum);
+/** A plain image (PNG, JPEG, TIFF): its samples are its values; > 8 bits gets the 1st–99th percentile window. */
+export function plainDisplay(image: Pick<Image, 'bitDepth'>): DisplayModel {
+  return { units: '', monochrome1: false, windows: [], percentile: image.bitDepth > 8 };
 }
 
-/** Separable 'valid' filtering of a height x width map. */
-function filterValid(src: Float64Array, height: number, width: number, w: Float64Array): Float64Array {
-  const k = w.length;
-  const ow = width - k + 1;
-  const oh = height - k + 1;
-  const tmp = new Float64Array(height * ow);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < ow; x++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) s += w[i]! * src[row + x + i]!;
-      tmp[y * ow + x] = s;
+/** Channel c of an image, row by row, through a lookup table indexed by sample value. */
+function rowsOf(image: Image, c: number, lut: Float64Array): RowSource {
+  const { width, channels: n, pixels } = image;
+  return (y, out) => {
+    for (let x = 0, i = y * width * n + c; x < width; x++, i += n) out[x] = lut[pixels[i]!]!;
+  };
+}
+
+function lutOf(bitDepth: 8 | 16, f: (sample: number) => number): Float64Array {
+  const lut = new Float64Array(bitDepth === 16 ? 65536 : 256);
+  for (let s = 0; s < lut.length; s++) lut[s] = f(s);
+  return lut;
+}
+
+/** The window a viewer shows by default for an image of more than 8 bits with no other: 1st–99th percentile. */
+function percentileWindow(image: Image, mapping: ValueMapping | undefined): DisplayWindow {
+  const hist = new Uint32Array(image.bitDepth === 16 ? 65536 : 256);
+  const n = image.channels;
+  for (let i = 0; i < image.pixels.length; i += n) hist[image.pixels[i]!]!++;
+  const total = image.width * image.height;
+  let cum = 0, p1 = -1, p99 = 0;
+  for (let s = 0; s < hist.length; s++) {
+    cum += hist[s]!;
+    if (p1 < 0 && cum >= 0.01 * total) p1 = s;
+    if (cum >= 0.99 * total) { p99 = s; break; }
+  }
+  const [lo, hi] = [sampleToReal(p1, mapping), sampleToReal(p99, mapping)].sort((x, y) => x - y) as [number, number];
+  return { name: '1st–99th percentile', center: (lo + hi) / 2, width: Math.max(1, hi - lo), source: 'percentile' };
+}
+
+/** The range the original's stored values use (colour channels), for the whole-range detail figures. */
+function storedRange(image: Image, mapping: ValueMapping | undefined): { lo: number; hi: number } {
+  if (image.bitDepth === 8 && !mapping) return { lo: 0, hi: 255 };
+  const n = image.channels, nc = colourChannels(image);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < image.pixels.length; i += n) {
+    for (let c = 0; c < nc; c++) {
+      const v = sampleToStored(image.pixels[i + c]!, mapping);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
   }
-  const out = new Float64Array(oh * ow);
-  for (let y = 0; y < oh; y++) {
-    for (let x = 0; x < ow; x++) {
-      let s = 0;
-      for (let i = 0; i < k; i++) s += w[i]! * tmp[(y + i) * ow + x]!;
-      out[y * ow + x] = s;
+  return image.bitDepth === 8 ? { lo: 0, hi: 255 } : { lo, hi };
+}
+
+function errorFigures(original: Image, decoded: Image): { maxAbs: number; rmse: number } {
+  const n = original.channels, nc = colourChannels(original);
+  const a = original.pixels, b = decoded.pixels;
+  let maxAbs = 0, se = 0;
+  for (let i = 0; i < a.length; i += n) {
+    for (let c = 0; c < nc; c++) {
+      const d = Math.abs(a[i + c]! - b[i + c]!);
+      if (d > maxAbs) maxAbs = d;
+      se += d * d;
     }
   }
-  return out;
+  return { maxAbs, rmse: Math.sqrt(se / (original.width * original.height * nc)) };
 }
 
-/** Mean SSIM of two maps already scaled to [0, 1] by the data range. */
-export function ssimPlane(a: ArrayLike<number>, b: ArrayLike<number>, height: number, width: number): number {
-  const c1 = 0.01 ** 2;
-  const c2 = 0.03 ** 2;
-  const n = height * width;
-  if (height < WINDOW.length || width < WINDOW.length) {
-    // Too small for the window: one global window (uniform weights).
-    let ma = 0, mb = 0;
-    for (let i = 0; i < n; i++) { ma += a[i]!; mb += b[i]!; }
-    ma /= n; mb /= n;
-    let va = 0, vb = 0, cov = 0;
-    for (let i = 0; i < n; i++) { va += (a[i]! - ma) ** 2; vb += (b[i]! - mb) ** 2; cov += (a[i]! - ma) * (b[i]! - mb); }
-    va /= n; vb /= n; cov /= n;
-    return ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+/** The windows a reader would use on this image (see the file comment); colour images: the full range. */
+export function readerWindows(image: Image, display: DisplayModel): DisplayWindow[] {
+  const grey = colourChannels(image) === 1;
+  const windows = grey ? [...display.windows] : [];
+  if (grey && display.percentile) windows.push(percentileWindow(image, display.mapping));
+  if (windows.length === 0 || image.bitDepth === 8) {
+    const lo = sampleToReal(0, display.mapping), hi = sampleToReal(image.bitDepth === 8 ? 255 : 65535, display.mapping);
+    const [a, b] = [lo, hi].sort((x, y) => x - y) as [number, number];
+    windows.push(image.bitDepth === 8
+      ? { name: 'full range', center: (a + b + 1) / 2, width: b - a + 1, source: 'full' }
+      : percentileWindow(image, display.mapping));
   }
-  const A = Float64Array.from(a as ArrayLike<number>);
-  const B = Float64Array.from(b as ArrayLike<number>);
-  const AA = A.map((v) => v * v);
-  const BB = B.map((v) => v * v);
-  const AB = A.map((v, i) => v * B[i]!);
-  const [mA, mB, sAA, sBB, sAB] = [A, B, AA, BB, AB].map((m) => filterValid(m, height, width, WINDOW)) as Float64Array[];
-  let sum = 0;
-  for (let i = 0; i < mA!.length; i++) {
-    const ma = mA![i]!, mb = mB![i]!;
-    const va = sAA![i]! - ma * ma, vb = sBB![i]! - mb * mb, cov = sAB![i]! - ma * mb;
-    sum += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+  return windows;
+}
+
+/** Mean SSIM and MSE over the colour channels, through one lookup table from samples to [0, 1]. */
+function compareThrough(original: Image, decoded: Image, lut: Float64Array): { ssim: number; mse: number } {
+  const nc = colourChannels(original);
+  let ssim = 0, mse = 0;
+  for (let c = 0; c < nc; c++) {
+    const r = ssimRows(rowsOf(original, c, lut), rowsOf(decoded, c, lut), original.width, original.height);
+    ssim += r.ssim;
+    mse += r.mse;
   }
-  return sum / mA!.length;
+  return { ssim: ssim / nc, mse: mse / nc };
 }
 
-export function psnrFromMse(mse: number): number {
-  return mse === 0 ? Infinity : 10 * Math.log10(1 / mse);
+function windowLut(image: Image, w: DisplayWindow, display: DisplayModel): Float64Array {
+  return lutOf(image.bitDepth, (s) => {
+    const v = windowToByte(sampleToReal(s, display.mapping), w.center, w.width);
+    return (display.monochrome1 ? 255 - v : v) / 255;
+  });
 }
 
-/** The data range used for an image's fidelity figures (see the file comment). */
-export function dataRange(image: Image): number {
-  if (image.bitDepth === 8) return 255;
-  let lo = 65535, hi = 0;
-  const n = colourChannels(image);
-  for (let i = 0; i < image.pixels.length; i++) {
-    if (image.channels !== n && i % image.channels === n) continue; // skip alpha
-    const v = image.pixels[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+export interface Guarantee {
+  /** Every sample within ±maxError stored units (0: bit-exact); absent for the network alone. */
+  maxError?: number;
+}
+
+/**
+ * What a reader of `decoded` sees against `original` (same geometry). A bit-exact guarantee is taken as given
+ * (the receiver checks a hash of the samples): every window is then identical and nothing is computed.
+ */
+export function readerFidelity(original: Image, decoded: Image, display: DisplayModel, guarantee: Guarantee = {}): Fidelity {
+  if (original.width !== decoded.width || original.height !== decoded.height || original.channels !== decoded.channels) {
+    throw new Error('readerFidelity: geometry differs');
   }
-  return Math.max(1, hi - lo);
+  const exact = guarantee.maxError === 0;
+  const err = exact ? { maxAbs: 0, rmse: 0 } : errorFigures(original, decoded);
+  const stored: ErrorFigures = { ...err, units: '', perStored: 1 };
+  const m = display.mapping;
+  const real: ErrorFigures | undefined = m && display.units
+    ? { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: err.rmse * Math.abs(m.slope), units: display.units, perStored: Math.abs(m.slope) }
+    : undefined;
+  const range = storedRange(original, m);
+  const L = Math.max(1, range.hi - range.lo);
+  const whole = exact ? { ssim: 1, mse: 0 } : compareThrough(original, decoded, lutOf(original.bitDepth, (s) => sampleToStored(s, m) / L));
+  const windows: WindowFidelity[] = readerWindows(original, display).map((w) => {
+    const r = exact ? { ssim: 1, mse: 0 }
+      : w.source === 'full' && original.bitDepth === 8 && !m ? whole // the same figures as the whole range
+        : compareThrough(original, decoded, windowLut(original, w, display));
+    const psnr = psnrFromMse(r.mse);
+    return { ...w, ssim: r.ssim, psnr: Number.isFinite(psnr) ? psnr : null };
+  });
+  windows.sort((a, b) => a.ssim - b.ssim);
+  const f: Fidelity = {
+    ssim: whole.ssim, psnr: psnrFromMse(whole.mse), mse: whole.mse, exact, stored, windows,
+    reduced: !exact && windows[0]!.ssim < REDUCED_QUALITY_SSIM,
+  };
+  if (real) f.real = real;
+  if (guarantee.maxError !== undefined) f.maxError = guarantee.maxError;
+  return f;
 }
 
-/** Fidelity of `decoded` against `original` (same geometry), averaged over colour channels. */
-export function compareImages(original: Image, decoded: Image): Fidelity {
+/**
+ * Whole-range SSIM, PSNR and MSE of two images of the same geometry, averaged over colour channels: samples divided
+ * by the range the original uses (255 for 8-bit). For training and benchmarks; readers' figures: readerFidelity.
+ */
+export function compareImages(original: Image, decoded: Image): Similarity {
   if (original.width !== decoded.width || original.height !== decoded.height || original.channels !== decoded.channels) {
     throw new Error('compareImages: geometry differs');
   }
-  const L = dataRange(original);
-  const { width, height } = original;
-  let ssim = 0, mse = 0;
-  const n = colourChannels(original);
-  for (let c = 0; c < n; c++) {
-    const a = Float64Array.from(extractChannel(original, c), (v) => v / L);
-    const b = Float64Array.from(extractChannel(decoded, c), (v) => v / L);
-    ssim += ssimPlane(a, b, height, width);
-    let se = 0;
-    for (let i = 0; i < a.length; i++) se += (a[i]! - b[i]!) ** 2;
-    mse += se / a.length;
-  }
-  ssim /= n;
-  mse /= n;
-  return { ssim, psnr: psnrFromMse(mse), mse };
+  const { lo, hi } = storedRange(original, undefined);
+  const L = Math.max(1, hi - lo);
+  const r = compareThrough(original, decoded, lutOf(original.bitDepth, (s) => s / L));
+  return { ssim: r.ssim, psnr: psnrFromMse(r.mse), mse: r.mse };
 }

@@ -10,7 +10,7 @@ import { encodeImage, decodeImageRecord } from '../codec/image-codec.js';
 import { gcmSeal } from '../crypto/primitives.js';
 import { colourChannels, extractChannel, interleave, maxValue, type Image } from '../image/image.js';
 import { encodePng, readImageFile } from '../image/io.js';
-import { compareImages, type Fidelity } from '../metrics/fidelity.js';
+import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { addNoise, median3x3, NOISES, type NoiseKind } from './noise.js';
 

@@ -129,7 +129,7 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
   for (const f of files) {
     const fid = (await encodeImage(model, await readImageFile(f), f, { bits: 8, measure: true })).record.fidelity!;
     ssim += fid.ssim;
-    psnr += fid.psnr;
+    psnr += fid.psnr ?? Infinity;
   }
   model.dispose();
   return { manifest, ssim: ssim / files.length, psnr: psnr / files.length, images: files.length };

@@ -13,6 +13,8 @@ export interface QueueItem {
   status: FileStatus;
   result?: EncryptSummary;
   error?: string;
+  /** Status 'confirm': the reduced-quality figures the sender must accept before the file is written. */
+  confirm?: JobProgress['confirm'];
 }
 
 /** The encrypt queue: inputs dropped or chosen, and each file's progress. */
@@ -22,7 +24,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   const recipient = ref<RecipientRef | null>(null);
   const errors = useErrors();
   const settings = useSettings();
-  const running = computed(() => items.value.some((i) => i.status === 'working' || (jobId.value !== null && i.status === 'queued')));
+  const running = computed(() => items.value.some((i) => i.status === 'working' || i.status === 'confirm' || (jobId.value !== null && i.status === 'queued')));
   const pending = computed(() => items.value.filter((i) => i.status === 'queued' && jobId.value === null));
   let offset = 0;
   /** "Encrypt as one study": name, part size limit, the prediction and the result. */
@@ -50,7 +52,8 @@ export const useEncrypt = defineStore('encrypt', () => {
     item.status = p.status;
     item.result = p.result;
     item.error = p.error;
-    if (!items.value.slice(offset).some((i) => i.status === 'queued' || i.status === 'working')) jobId.value = null;
+    item.confirm = p.confirm;
+    if (!items.value.slice(offset).some((i) => i.status === 'queued' || i.status === 'working' || i.status === 'confirm')) jobId.value = null;
   }
 
   async function add(paths: string[]) {
@@ -82,7 +85,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     const s = settings.settings;
     try {
       const r = await unwrap(bridge().files.encrypt({
-        paths: queued.map((i) => i.path), recipient: recipient.value, quality: s.quality, lossless: s.lossless,
+        paths: queued.map((i) => i.path), recipient: recipient.value, quality: s.quality,
         deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
       }));
       jobId.value = r.jobId;
@@ -95,7 +98,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     const s = settings.settings;
     return {
       paths: items.value.filter((i) => i.status === 'queued').map((i) => i.path), recipient: recipient.value!, quality: s.quality,
-      lossless: s.lossless, deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
       name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
     };
   }
@@ -133,6 +136,13 @@ export const useEncrypt = defineStore('encrypt', () => {
     }
   }
 
+  /** The sender's answer to a reduced-quality confirmation. */
+  async function confirm(item: QueueItem, write: boolean) {
+    if (!jobId.value || item.status !== 'confirm') return;
+    item.status = 'working';
+    await bridge().files.confirm(jobId.value, items.value.indexOf(item) - offset, write);
+  }
+
   async function cancel() {
     if (jobId.value) await bridge().files.cancel(jobId.value);
   }
@@ -142,6 +152,6 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, cancel, clearFinished,
+    items, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
   };
 });

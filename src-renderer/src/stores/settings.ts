@@ -2,9 +2,10 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { AppInfo, Settings } from '../../../src-shared/api';
 import { bridge } from '../bridge';
+import { DEFAULT_QUALITY } from '../../../src-shared/quality';
 
 export const useSettings = defineStore('settings', () => {
-  const settings = ref<Settings>({ quality: 'max', lossless: false, deidentify: 'basic' });
+  const settings = ref<Settings>({ quality: DEFAULT_QUALITY, deidentify: 'basic' });
   const info = ref<AppInfo | null>(null);
   async function load() {
     settings.value = await bridge().settings.get();

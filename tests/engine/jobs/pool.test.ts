@@ -9,7 +9,7 @@ describe('the codec worker pool', () => {
     const model = await defaultModel();
     const pool = CodecPool.create(2);
     try {
-      const tasks = [MR_SLICE, CT_SLICE, MR_SLICE].map((input) => ({ input, bits: 8, measure: true, maxPixels: 1 << 26 }));
+      const tasks = [MR_SLICE, CT_SLICE, MR_SLICE].map((input) => ({ input, coding: { quality: 'max', bits: 8 } as const, measure: true, maxPixels: 1 << 26 }));
       const results = await mapLimit(tasks, 4, (t) => pool.encode('mrct-grey', t));
       for (const [i, r] of results.entries()) {
         expect(r.status).toBe('fulfilled');

@@ -22,12 +22,14 @@ beforeAll(async () => {
   slices = await Promise.all([MR_SLICE, CT_SLICE, CT_BONE_SLICE].map((p) => readImageFile(p)));
 });
 
-/** Writes `image` as PNG in a fresh folder, encrypts it, decrypts it; returns both ends. */
+const NETWORK_ONLY = { quality: 'max' } as const;
+
+/** Writes `image` as PNG in a fresh folder, encrypts it with the network alone, decrypts it; returns both ends. */
 async function roundTrip(image: Image, name = 'scan.png') {
   const dir = await tempDir();
   const input = join(dir, name);
   await writeFile(input, await encodePng(image));
-  const enc = await encryptImageFile(input, { model, recipients: [key], measure: false });
+  const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, coding: NETWORK_ONLY });
   const out = join(dir, 'received');
   await mkdir(out);
   const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out });
@@ -89,13 +91,16 @@ describe('encrypt → decrypt round trips', () => {
     const dir = await tempDir();
     const input = join(dir, 'photo.png');
     await writeFile(input, await encodePng(photo));
-    const enc = await encryptImageFile(input, { model, recipients: [key] });
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: NETWORK_ONLY });
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
     const shown = dec.images[0]!.record.fidelity!;
     const actual = compareImages(photo, dec.images[0]!.image);
     expect(shown.ssim).toBeCloseTo(actual.ssim, 6);
-    // 1-pixel strokes are blurred by the half-resolution latent (measured 0.83); the figure tells the user so.
+    // 1-pixel strokes are blurred by the half-resolution latent (measured 0.83); the figure tells the user so,
+    // and the file is marked reduced quality for sender and receiver.
     expect(actual.ssim).toBeGreaterThan(0.75);
+    expect(enc.reduced).toBe(true);
+    expect(shown.reduced).toBe(true);
     expect(dec.images[0]!.image.channels).toBe(3);
   });
 
@@ -132,13 +137,13 @@ describe('encrypt → decrypt round trips', () => {
       const dir = await tempDir();
       const input = join(dir, name);
       await writeFile(input, await encodePng(img));
-      const enc = await encryptImageFile(input, { model, recipients: [key], measure: name === 'l8.png', maxError: 0 });
+      const enc = await encryptImageFile(input, { model, recipients: [key], measure: name === 'l8.png', coding: { quality: 'lossless' } });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
       expect(dec.images[0]!.record.refinement).toMatchObject({ maxError: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       if (name === 'l8.png') {
         // What the sender is told, and what travels in the file, is what the receiver gets: exact pixels.
-        expect(enc.fidelity).toEqual({ ssim: 1, psnr: Infinity, mse: 0 });
-        expect(dec.images[0]!.record.fidelity).toEqual({ ssim: 1, psnr: null, mse: 0 });
+        expect(enc.fidelity).toMatchObject({ exact: true, ssim: 1, psnr: Infinity, mse: 0, reduced: false, stored: { maxAbs: 0 } });
+        expect(dec.images[0]!.record.fidelity).toMatchObject({ exact: true, ssim: 1, psnr: null, mse: 0 });
       }
       expect(Array.from(dec.images[0]!.image.pixels)).toEqual(Array.from(img.pixels));
     }
@@ -148,11 +153,11 @@ describe('encrypt → decrypt round trips', () => {
     const s = slices[1]!;
     const sixteen = { ...s, bitDepth: 16 as const, pixels: new Uint16Array(s.pixels.length).map((_, i) => s.pixels[i]! * 251 + ((i * 7) % 200)) };
     const rgb = rgbOf(slices[0]!, slices[1]!, slices[2]!);
-    for (const [name, img, maxError] of [['n8.png', s, 2], ['n16.png', sixteen, 40], ['nrgb.png', rgb, 1]] as const) {
+    for (const [name, img, maxError] of [['n8.png', s, 2], ['n16.png', sixteen, 4], ['nrgb.png', rgb, 1]] as const) {
       const dir = await tempDir();
       const input = join(dir, name);
       await writeFile(input, await encodePng(img));
-      const enc = await encryptImageFile(input, { model, recipients: [key], measure: true, maxError });
+      const enc = await encryptImageFile(input, { model, recipients: [key], measure: true, coding: { quality: `within-${maxError}` } });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
       const got = dec.images[0]!.image.pixels;
       let worst = 0, exact = 0;
@@ -164,6 +169,7 @@ describe('encrypt → decrypt round trips', () => {
       expect(worst).toBeLessThanOrEqual(maxError);
       expect(exact).toBeLessThan(got.length); // it is really near-lossless, not a lossless file under another name
       expect(dec.images[0]!.record.refinement?.maxError).toBe(maxError);
+      expect(enc.fidelity).toMatchObject({ maxError, stored: { maxAbs: worst } });
       // The sender's figure is the receiver's image.
       expect(enc.fidelity!.mse).toBeCloseTo(compareImages(img, dec.images[0]!.image).mse, 12);
       // Black background stays black (the floor flag), where ±N noise would cost SSIM.

@@ -45,7 +45,7 @@ describe('study bundles', () => {
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
     const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
-    const enc = await encryptStudy(shuffled, { model, recipients: [key], name: 'ct-study', outDir: out, maxPartBytes, bits: 8, measure: false });
+    const enc = await encryptStudy(shuffled, { model, recipients: [key], name: 'ct-study', outDir: out, maxPartBytes, coding: { quality: 'max', bits: 8 }, measure: false });
     expect(enc.images).toBe(300);
     expect(enc.parts.length).toBeGreaterThan(1);
     for (const [k, p] of enc.parts.entries()) {
@@ -72,7 +72,7 @@ describe('study bundles', () => {
   it('names missing, duplicated and renamed parts; a single part still opens on its own', async () => {
     const dir = await tempDir();
     const inputs = await makeSlices(dir, 24);
-    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'mr', outDir: dir, maxPartBytes: 5_000, bits: 8, measure: false });
+    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'mr', outDir: dir, maxPartBytes: 5_000, coding: { quality: 'max', bits: 8 }, measure: false });
     const paths = enc.parts.map((p) => p.path);
     const n = paths.length;
     expect(n).toBeGreaterThanOrEqual(3);
@@ -97,7 +97,7 @@ describe('study bundles', () => {
     await writeFile(inputs[7]!, Buffer.from('not an image at all'));
     const out = join(dir, 'parts');
     await mkdir(out);
-    await expect(encryptStudy(inputs, { model, recipients: [key], name: 'bad', outDir: out, maxPartBytes: 3_000, bits: 8, measure: false }))
+    await expect(encryptStudy(inputs, { model, recipients: [key], name: 'bad', outDir: out, maxPartBytes: 3_000, coding: { quality: 'max', bits: 8 }, measure: false }))
       .rejects.toThrow(/slice8\.png: is not an image aeimg can read/);
     expect(await readdir(out)).toEqual([]);
   });
@@ -108,7 +108,7 @@ describe('study bundles', () => {
     const names = { 'a.dcm': 3, 'b.dcm': 1, 'c.dcm': 2 };
     for (const [name, instance] of Object.entries(names)) {
       const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00200013': { vr: 'IS', Value: [instance] } } };
-      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true }));
+      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
     }
     expect((await orderStudy(['a.dcm', 'b.dcm', 'c.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['b.dcm', 'c.dcm', 'a.dcm']);
     // Same instance number: the position along the slice normal decides. Sagittal 0\\1\\0\\0\\0\\-1: normal = row × column
@@ -117,7 +117,7 @@ describe('study bundles', () => {
     for (const [name, x] of Object.entries(positions)) {
       const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset,
         '00200013': { vr: 'IS', Value: [1] }, '00200032': { vr: 'DS', Value: [x, 0, 0] }, '00200037': { vr: 'DS', Value: [0, 1, 0, 0, 0, -1] } } };
-      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true }));
+      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
     }
     expect((await orderStudy(['p.dcm', 'q.dcm', 'r.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['p.dcm', 'r.dcm', 'q.dcm']);
   });

@@ -1,0 +1,55 @@
+/**
+ * How a reader sees a DICOM frame: its modality rescale (stored values → real-world units, HU for CT), its own VOI
+ * windows (every value of 0028,1050/1051 with its 0028,1055 explanation) and, for CT, the modality presets of
+ * src-shared/windows.ts. The fidelity figures (metrics/fidelity.ts) and the viewer take windows from here.
+ */
+import { CT_PRESETS, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { firstString, type DicomJson } from './dataset.js';
+import type { DicomFrameMeta } from './import.js';
+
+function numbers(ds: DicomJson, tag: string): number[] {
+  return (ds[tag]?.Value ?? []).map(Number).filter(Number.isFinite);
+}
+
+/** The file's VOI windows (all of them), in real-world units as DICOM defines them. */
+export function fileWindows(ds: DicomJson, fallback?: { center: number; width: number }): DisplayWindow[] {
+  const centers = numbers(ds, '00281050');
+  const widths = numbers(ds, '00281051');
+  const explanations = (ds['00281055']?.Value ?? []).map(String);
+  const out: DisplayWindow[] = [];
+  for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
+    if (!(widths[i]! > 0)) continue;
+    const explanation = explanations[i]?.trim() || undefined;
+    out.push({ name: explanation ? `file window ${explanation}` : `file window ${i + 1}`, center: centers[i]!, width: widths[i]!, source: 'file', ...(explanation ? { explanation } : {}) });
+  }
+  if (out.length === 0 && fallback) out.push({ name: 'file window 1', ...fallback, source: 'file' });
+  return out;
+}
+
+/** Units of the rescaled values: HU for CT, else the file's Rescale Type (US means unspecified), else none. */
+function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolean): string {
+  const type = firstString(ds, '00281054')?.trim();
+  if (type && type !== 'US') return type;
+  if (modality === 'CT' && hasRescale) return 'HU';
+  return '';
+}
+
+/** The display model of one imported frame. */
+export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
+  const ds = meta.dataset;
+  const p = meta.pixel;
+  const modality = firstString(ds, '00080060')?.trim();
+  const hasRescale = ds['00281053'] !== undefined || ds['00281052'] !== undefined || p.rescaleSlope !== 1 || p.rescaleIntercept !== 0;
+  const mapping: ValueMapping = {
+    offset: p.offset, inverted: p.inverted, signed: p.signed, bitsStored: p.bitsStored, slope: p.rescaleSlope || 1, intercept: p.rescaleIntercept,
+  };
+  const units = unitsOf(ds, modality, hasRescale);
+  const windows = fileWindows(ds, p.window);
+  const ct = units === 'HU';
+  if (ct) windows.push(...CT_PRESETS);
+  const colour = p.photometric !== 'MONOCHROME1' && p.photometric !== 'MONOCHROME2';
+  return {
+    mapping, units, monochrome1: p.photometric === 'MONOCHROME1',
+    windows: colour ? [] : windows, percentile: !ct && !colour && p.bitsStored > 8,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * What a viewer needs to show a decrypted image faithfully: its default window in sample units, its value mapping
+ * (HU for CT), the DICOM facts a reader looks at, and what the file says about fidelity (the guarantee, the sender's
+ * figures, reduced quality). The app's service passes this on as it is; it knows nothing of DICOM or windows.
+ */
+import type { OpenedImageInfo } from '../../../src-shared/api.js';
+import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
+import { realToSample } from '../../../src-shared/windows.js';
+import { receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { dicomDisplay } from '../dicom/display.js';
+import { dicomMetaOf } from '../dicom/import.js';
+import type { Image } from '../image/image.js';
+
+/** The window to open with, in sample units: the file's first VOI window, else the image's full range. */
+function defaultWindow(image: Image, record: ImageRecord): { center: number; width: number } {
+  const meta = dicomMetaOf(record);
+  const voi = meta ? dicomDisplay(meta).windows.find((w) => w.source === 'file') : undefined;
+  if (meta && voi && image.channels === 1) {
+    // VOI windows are in rescaled units; the viewer works in sample units (MONOCHROME1 samples are already inverted).
+    const m = dicomDisplay(meta).mapping;
+    const ends = [voi.center - voi.width / 2, voi.center + voi.width / 2].map((v) => realToSample(v, m)).sort((a, b) => a - b) as [number, number];
+    return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]) };
+  }
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < image.pixels.length; i += image.channels) {
+    const v = image.pixels[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
+}
+
+/**
+ * What a decrypted record tells its reader, in words: "bit-exact", the bound (in real units for DICOM with a
+ * rescale) with the worst window, or the reduced-quality warning. One phrasing for the viewer, the CLI and DICOM.
+ */
+export function receivedSummary(record: ImageRecord): ReturnType<typeof receivedFidelity> & { text: string } {
+  const received = receivedFidelity(record);
+  const meta = dicomMetaOf(record);
+  const display = meta ? dicomDisplay(meta) : undefined;
+  const units = display?.units ? { units: display.units, perStored: Math.abs(display.mapping?.slope ?? 1) } : {};
+  const text = received.reduced ? reducedQualityText(received.fidelity) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
+  return { ...received, text };
+}
+
+/** The viewer's description of image `index` of an opened file. */
+export function describeImage(record: ImageRecord, image: Image, index: number): OpenedImageInfo {
+  const meta = dicomMetaOf(record);
+  const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
+  const pos = ds?.['00200032']?.Value;
+  const received = receivedSummary(record);
+  const f = received.fidelity;
+  const display = meta ? dicomDisplay(meta) : undefined;
+  return {
+    index, name: record.name, width: record.width, height: record.height, channels: record.channels, bitDepth: record.bitDepth,
+    fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
+    lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
+    fidelityText: received.text,
+    window: defaultWindow(image, record),
+    dicom: meta ? {
+      modality: ds?.['00080060']?.Value?.[0] as string | undefined, offset: meta.pixel.offset,
+      slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
+      units: display?.units ?? '', position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
+    } : undefined,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Fidelity as a reader sees it, and the one phrasing of it that the CLI, the app, the viewer and DICOM output use.
+ * Environment-free. The engine computes it (src-main/engine/metrics/fidelity.ts); it travels inside the encryption.
+ */
+import { windowLabel, type DisplayWindow } from './windows.js';
+
+/** Below this SSIM in any reader's window, an image is reduced quality: the sender is warned, the viewer says so. */
+export const REDUCED_QUALITY_SSIM = 0.98;
+
+export interface WindowFidelity extends DisplayWindow {
+  /** SSIM of the two images rendered to 8 bits through this window, as a viewer shows them. */
+  ssim: number;
+  /** PSNR of those 8-bit renderings; null when they are identical. */
+  psnr: number | null;
+}
+
+export interface ErrorFigures {
+  /** Largest absolute difference of any sample. */
+  maxAbs: number;
+  rmse: number;
+  /** 'HU', another real-world unit, or '' for stored values. */
+  units: string;
+  /** Real-world units per stored unit (|Rescale Slope|); 1 for stored values. */
+  perStored: number;
+}
+
+/**
+ * What the receiver will see. `ssim`/`psnr`/`mse` are the whole-range figures (stored values over the range the
+ * original uses; 255 for 8-bit): a detail, never the headline for more than 8 bits. Files from aeimg ≤ 0.2 carry
+ * only those three.
+ */
+export interface Fidelity {
+  ssim: number;
+  psnr: number | null;
+  mse: number;
+  /** The receiver gets the original samples exactly. */
+  exact?: boolean;
+  /** Every sample within ±maxError stored units of the original (near-lossless files). */
+  maxError?: number;
+  /** Error of the stored values; `real` in real-world units where the image has a rescale (HU for CT). */
+  stored?: ErrorFigures;
+  real?: ErrorFigures;
+  /** Per reader window, worst (lowest SSIM) first. */
+  windows?: WindowFidelity[];
+  /** The worst window's SSIM is below REDUCED_QUALITY_SSIM (or nothing guarantees the pixels and nothing was measured). */
+  reduced?: boolean;
+}
+
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const withUnits = (v: number, units: string) => (units ? `${num(v)} ${units}` : num(v));
+
+/** The smallest SSIM a reader will see (the worst window's; the whole-range SSIM for files without windows). */
+export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
+  return f.windows?.length ? f.windows[0]!.ssim : f.ssim;
+}
+
+/** "every pixel within ±2 (±2 HU)": a near-lossless bound in stored units and, where they differ, real units. */
+export function boundText(maxError: number, slope?: number, units?: string): string {
+  if (maxError === 0) return 'bit-exact';
+  const real = slope === undefined ? undefined : maxError * Math.abs(slope);
+  if (units && real !== undefined) {
+    return real === maxError ? `every pixel within ±${maxError} ${units}` : `every pixel within ±${maxError} stored units (±${num(real)} ${units})`;
+  }
+  return `every pixel within ±${maxError} of the original`;
+}
+
+/**
+ * The headline: "bit-exact", or "worst window brain 40/80: SSIM 0.6200, largest error 31 HU", preceded by the
+ * near-lossless bound where there is one (from the figures, or from `guarantee` when nothing was measured).
+ * Files from aeimg ≤ 0.2 get their whole-range figures.
+ */
+export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?: number; units?: string; perStored?: number } = {}): string {
+  const maxError = f?.maxError ?? guarantee.maxError;
+  if (f?.exact || maxError === 0) return 'bit-exact';
+  const parts: string[] = [];
+  if (maxError !== undefined) {
+    parts.push(f?.real ? boundText(maxError, f.real.perStored, f.real.units) : boundText(maxError, guarantee.perStored, guarantee.units));
+  }
+  const err = f?.real ?? f?.stored;
+  const w = f?.windows?.[0];
+  if (w) {
+    parts.push(`worst window ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}${err ? `, largest error ${withUnits(err.maxAbs, err.units)}` : ''}`);
+  } else if (f) {
+    parts.push(`SSIM ${f.ssim.toFixed(4)}, PSNR ${f.psnr === null || !Number.isFinite(f.psnr) ? 'inf' : f.psnr.toFixed(2)} dB (whole range)`);
+  } else if (maxError === undefined) {
+    parts.push('fidelity not measured');
+  }
+  return parts.join('; ');
+}
+
+/** The banner and warning text for a reduced-quality image. */
+export function reducedQualityText(f: Fidelity | undefined): string {
+  return f
+    ? `Reduced quality — not for primary diagnosis (${fidelityHeadline(f)})`
+    : 'Reduced quality — not for primary diagnosis (no per-pixel guarantee, fidelity not measured)';
+}

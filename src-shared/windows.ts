@@ -1,0 +1,98 @@
+/**
+ * Display windows as readers use them: one table of modality presets for the engine's fidelity figures and the
+ * viewer, the mapping from an image's samples to real-world values (HU for CT), and the linear VOI function of
+ * DICOM PS3.3 C.11.2.1.2.1 that renders a window to 8 bits. Environment-free.
+ */
+
+export interface DisplayWindow {
+  /** What a reader calls it: "brain", "lung", "file window 1", "1st–99th percentile", "full range". */
+  name: string;
+  /** In real-world units (HU for CT) where the image has a rescale, else in stored units. */
+  center: number;
+  width: number;
+  /** Where it comes from: a modality preset, the file's own VOI window, the image's percentiles, or its full range. */
+  source: 'preset' | 'file' | 'percentile' | 'full';
+  /** The file's explanation of its window (0028,1055), if any. */
+  explanation?: string;
+}
+
+/** CT presets (centre/width in HU), in the order the viewer's 1..6 keys select them. */
+export const CT_PRESETS: readonly DisplayWindow[] = [
+  { name: 'brain', center: 40, width: 80, source: 'preset' },
+  { name: 'subdural', center: 50, width: 130, source: 'preset' },
+  { name: 'stroke', center: 40, width: 40, source: 'preset' },
+  { name: 'soft tissue', center: 40, width: 400, source: 'preset' },
+  { name: 'lung', center: -600, width: 1500, source: 'preset' },
+  { name: 'bone', center: 500, width: 2000, source: 'preset' },
+];
+
+/**
+ * How an image's samples become the values a reader reads. The engine keeps DICOM samples as 16-bit with an offset
+ * (signed data + 32768) and MONOCHROME1 inverted; a DICOM viewer works on stored values through the modality
+ * rescale. Absent (plain PNG/JPEG): the sample is the value.
+ */
+export interface ValueMapping {
+  /** sample = stored + offset (after inversion). */
+  offset: number;
+  /** MONOCHROME1 samples were inverted: sample − offset = (signed ? −1 − stored : maxStored − stored). */
+  inverted: boolean;
+  signed: boolean;
+  bitsStored: number;
+  slope: number;
+  intercept: number;
+}
+
+/** What a reader sees of an image: its units, its windows and whether grey is shown inverted. */
+export interface DisplayModel {
+  mapping?: ValueMapping;
+  /** Units of the real-world values: 'HU' for CT, the file's Rescale Type, or '' (stored values). */
+  units: string;
+  /** MONOCHROME1: viewers show the windowed value inverted (white = low). */
+  monochrome1: boolean;
+  /** The file's VOI windows and the modality presets, in real-world units. */
+  windows: DisplayWindow[];
+  /** Add the original's 1st–99th percentile window (images of more than 8 bits without presets). */
+  percentile: boolean;
+}
+
+/** The stored value of a sample (DICOM's pixel value before the modality rescale). */
+export function sampleToStored(sample: number, m: ValueMapping | undefined): number {
+  if (!m) return sample;
+  const v = sample - m.offset;
+  if (!m.inverted) return v;
+  return m.signed ? -1 - v : (2 ** m.bitsStored - 1) - v;
+}
+
+/** The real-world value of a sample (HU for CT): the stored value through the modality rescale. */
+export function sampleToReal(sample: number, m: ValueMapping | undefined): number {
+  return m ? sampleToStored(sample, m) * m.slope + m.intercept : sample;
+}
+
+/** The sample that shows real-world value v (the inverse of sampleToReal; not rounded). */
+export function realToSample(v: number, m: ValueMapping | undefined): number {
+  if (!m) return v;
+  const stored = (v - m.intercept) / (m.slope || 1);
+  if (!m.inverted) return stored + m.offset;
+  return (m.signed ? -1 - stored : (2 ** m.bitsStored - 1) - stored) + m.offset;
+}
+
+/** "brain 40/80": how a window is named in every message. */
+export function windowLabel(w: Pick<DisplayWindow, 'name' | 'center' | 'width'> & { source?: DisplayWindow['source'] }): string {
+  if (w.source === 'full') return w.name;
+  const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  return `${w.name} ${n(w.center)}/${n(w.width)}`;
+}
+
+/**
+ * The 8-bit grey level a viewer shows for value x in window (center, width): DICOM's linear VOI function with
+ * clipping (PS3.3 C.11.2.1.2.1), rounded to the nearest level. Widths below 1 behave as 1 (a threshold).
+ */
+export function windowToByte(x: number, center: number, width: number): number {
+  const w = Math.max(1, width);
+  const c = center - 0.5;
+  const half = (w - 1) / 2;
+  if (x <= c - half) return 0;
+  if (x > c + half) return 255;
+  if (w === 1) return 255;
+  return Math.round(((x - c) / (w - 1) + 0.5) * 255);
+}

@@ -1,0 +1,165 @@
+/**
+ * Fidelity as a reader sees it, checked against an independent computation: stored values read back from the DICOM
+ * files, real-world values through the rescale, the DICOM linear VOI function written out here, and a plain 2-D
+ * Gaussian SSIM in Float64 (no strips, no lookup tables).
+ */
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import dcmjs from 'dcmjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CT_PRESETS, windowToByte } from '../../../src-shared/windows.js';
+import { fidelityHeadline, type Fidelity } from '../../../src-shared/fidelity.js';
+import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { readerFidelity, plainDisplay } from '../../../src-main/engine/metrics/fidelity.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import type { Quality } from '../../../src-shared/quality.js';
+import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+
+const CT_HEAD = join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm');
+const key = generateSharedKey('Radiology A');
+let model: Autoencoder;
+beforeAll(async () => { model = await defaultModel(); });
+
+/** DICOM PS3.3 C.11.2.1.2.1, written out from the standard's text. */
+function voi(x: number, c: number, w: number): number {
+  if (x <= c - 0.5 - (w - 1) / 2) return 0;
+  if (x > c - 0.5 + (w - 1) / 2) return 255;
+  return Math.round(((x - (c - 0.5)) / (w - 1) + 0.5) * 255);
+}
+
+/** Mean SSIM with a direct 11x11 Gaussian window (sigma 1.5), 'valid' region, on values in [0, 1]. */
+function naiveSsim(a: Float64Array, b: Float64Array, w: number, h: number): number {
+  const g = Array.from({ length: 11 }, (_, i) => Math.exp(-((i - 5) ** 2) / (2 * 1.5 ** 2)));
+  const s = g.reduce((p, q) => p + q, 0);
+  const k = g.map((v) => v / s);
+  let sum = 0;
+  for (let y = 0; y + 11 <= h; y++) {
+    for (let x = 0; x + 11 <= w; x++) {
+      let ma = 0, mb = 0, aa = 0, bb = 0, ab = 0;
+      for (let j = 0; j < 11; j++) {
+        for (let i = 0; i < 11; i++) {
+          const wt = k[j]! * k[i]!, va = a[(y + j) * w + x + i]!, vb = b[(y + j) * w + x + i]!;
+          ma += wt * va; mb += wt * vb; aa += wt * va * va; bb += wt * vb * vb; ab += wt * va * vb;
+        }
+      }
+      const c1 = 0.01 ** 2, c2 = 0.03 ** 2;
+      sum += ((2 * ma * mb + c1) * (2 * (ab - ma * mb) + c2)) / ((ma * ma + mb * mb + c1) * (aa - ma * ma + bb - mb * mb + c2));
+    }
+  }
+  return sum / ((w - 10) * (h - 10));
+}
+
+async function storedValues(path: string): Promise<{ values: number[]; slope: number; intercept: number }> {
+  const parsed = parseDicom(new Uint8Array(readFileSync(path)), 1e8);
+  return { values: Array.from(await decodeStoredFrame(parsed, 0), Number), slope: parsed.info.rescaleSlope, intercept: parsed.info.rescaleIntercept };
+}
+
+/** The CT head through encrypt (at `quality`) and decrypt to DICOM: the record, the output, and both stored values. */
+async function ctHead(quality: Quality) {
+  const dir = await tempDir();
+  const input = join(dir, 'ct_head.dcm');
+  await copyFile(CT_HEAD, input);
+  const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality } });
+  await mkdir(join(dir, 'out'));
+  const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
+  const original = await storedValues(CT_HEAD);
+  const back = await storedValues(dec.images[0]!.output!);
+  const b = readFileSync(dec.images[0]!.output!);
+  const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
+  return { enc, record: dec.images[0]!.record, original, back, ds };
+}
+
+function windowSsim(o: { values: number[]; slope: number; intercept: number }, b: number[], c: number, w: number): number {
+  const render = (v: number[]) => Float64Array.from(v, (s) => voi(s * o.slope + o.intercept, c, w) / 255);
+  return naiveSsim(render(o.values), render(b), 512, 512);
+}
+
+describe('fidelity as a reader sees it', () => {
+  it('renders windows with the DICOM linear VOI function', () => {
+    for (const [c, w] of [[40, 80], [40, 40], [-600, 1500], [500, 2000], [0.5, 1]] as const) {
+      for (let x = -1100; x <= 1600; x += 0.5) expect(windowToByte(x, c, w)).toBe(voi(x, c, w));
+    }
+  });
+
+  it('CT head at the default level: bit-exact stored values, and every figure says so', async () => {
+    const { enc, record, original, back, ds } = await ctHead('auto');
+    expect(enc.coding.quality).toBe('lossless');
+    expect(back.values).toEqual(original.values);
+    expect(enc.reduced).toBe(false);
+    expect(fidelityHeadline(enc.fidelity, enc.coding)).toBe('bit-exact');
+    expect(record.fidelity).toMatchObject({ exact: true, reduced: false });
+    expect(ds['00282110']?.Value?.[0]).toBe('00');
+  });
+
+  it('CT head within ±2: largest error ≤ 2 HU, brain window SSIM ≥ 0.98, figures equal an independent computation', { timeout: 120_000 }, async () => {
+    const { enc, record, original, back } = await ctHead('within-2');
+    const f = record.fidelity!;
+    let largest = 0, se = 0;
+    for (let i = 0; i < back.values.length; i++) {
+      const d = Math.abs((back.values[i]! - original.values[i]!) * original.slope);
+      largest = Math.max(largest, d);
+      se += d * d;
+    }
+    expect(largest).toBeLessThanOrEqual(2);
+    expect(f.real).toMatchObject({ units: 'HU', maxAbs: largest });
+    expect(f.real!.rmse).toBeCloseTo(Math.sqrt(se / back.values.length), 9);
+    // Every CT preset is there, each equal to the independent SSIM of what a viewer shows.
+    const byName = new Map(f.windows!.map((w) => [w.name, w]));
+    for (const p of CT_PRESETS) {
+      const w = byName.get(p.name);
+      expect(w, p.name).toBeDefined();
+      expect(w!.ssim).toBeCloseTo(windowSsim(original, back.values, p.center, p.width), 9);
+    }
+    expect(byName.get('brain')!.ssim).toBeGreaterThanOrEqual(0.98);
+    // Worst first, and the headline names it with the error in HU.
+    const worst = Math.min(...f.windows!.map((w) => w.ssim));
+    expect(f.windows![0]!.ssim).toBe(worst);
+    expect(fidelityHeadline(enc.fidelity, enc.coding)).toMatch(
+      new RegExp(`^every pixel within ±2 HU; worst window ${f.windows![0]!.name} [-\\d.]+/[\\d.]+: SSIM ${worst.toFixed(4)}, largest error ${largest} HU$`));
+    // The whole-range detail is taken on the stored values as they are (not shifted by +32768).
+    const L = original.values.reduce((a, v) => Math.max(a, v), -Infinity) - original.values.reduce((a, v) => Math.min(a, v), Infinity);
+    const whole = naiveSsim(Float64Array.from(original.values, (v) => v / L), Float64Array.from(back.values, (v) => v / L), 512, 512);
+    expect(f.ssim).toBeCloseTo(whole, 9);
+  });
+
+  it('CT head at max (the network alone): reduced quality for sender, record and DICOM output', { timeout: 120_000 }, async () => {
+    const { enc, record, original, back, ds } = await ctHead('max');
+    expect(enc.reduced).toBe(true);
+    const f = record.fidelity as Fidelity;
+    expect(f.reduced).toBe(true);
+    expect(f.windows![0]!.ssim).toBeLessThan(0.98);
+    expect(f.windows![0]!.ssim).toBeCloseTo(windowSsim(original, back.values, f.windows![0]!.center, f.windows![0]!.width), 9);
+    expect(ds['00282110']?.Value?.[0]).toBe('01');
+    expect(ds['00282114']?.Value).toEqual(['AEIMG_AE']);
+    expect(Number(ds['00282112']?.Value?.[0])).toBeGreaterThan(1);
+    expect(String(ds['00082111']?.Value?.[0])).toMatch(/^REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS\. .*worst window .*: SSIM 0\.\d{4}, largest error \d+ HU/);
+  });
+
+  it('8-bit images at the default level keep every pixel within ±1, and their window is the full range', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { encodePng } = await import('../../../src-main/engine/image/io.js');
+    const dir = await tempDir();
+    const img = phantom(96, 80);
+    await writeFile(join(dir, 'p.png'), await encodePng(img));
+    const enc = await encryptImageFile(join(dir, 'p.png'), { model, recipients: [key] });
+    expect(enc.coding).toMatchObject({ quality: 'within-1', maxError: 1 });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    const got = dec.images[0]!.image.pixels;
+    expect(Array.from(got, (v, i) => Math.abs(v - img.pixels[i]!)).reduce((a, d) => Math.max(a, d), 0)).toBeLessThanOrEqual(1);
+    expect(enc.fidelity!.windows!.map((w) => w.name)).toEqual(['full range']);
+    expect(enc.fidelity!.windows![0]!.ssim).toBeCloseTo(enc.fidelity!.ssim, 12);
+  });
+
+  it('images of more than 8 bits without presets get their 1st–99th percentile window', () => {
+    const a = phantom(64, 64, 1, 16);
+    const b = { ...a, pixels: a.pixels.map((v, i) => Math.max(0, v + ((i % 7) - 3))) };
+    const f = readerFidelity(a, b, plainDisplay(a));
+    expect(f.windows!.map((w) => w.source)).toEqual(['percentile']);
+    expect(f.stored).toMatchObject({ maxAbs: 3 });
+    expect(f.windows![0]!.width).toBeGreaterThan(100);
+  });
+});
