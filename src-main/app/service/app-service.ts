@@ -15,7 +15,7 @@ import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { decryptAeimgFile, outputBytes, type DecryptedImage } from '../../engine/jobs/decrypt.js';
-import { encryptImageFile } from '../../engine/jobs/encrypt.js';
+import { encryptImageFile, type ReducedQuality } from '../../engine/jobs/encrypt.js';
 import { describeImage } from '../../engine/jobs/view.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { APP_VERSION } from '../../engine/jobs/version.js';
@@ -146,11 +146,7 @@ export class AppService {
             const r = await encryptImageFile(path, {
               model, recipients: [recipient], outDir: req.outDir, coding: { quality: req.quality },
               deidentify, uidSalt, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
-              confirm: (facts) => new Promise<boolean>((resolve) => {
-                if (this.cancelled.has(jobId)) return resolve(false);
-                this.confirmations.set(`${jobId}:${index}`, resolve);
-                emit({ index, path, status: 'confirm', confirm: { fidelity: facts.fidelity, fidelityText: fidelityHeadline(facts.fidelity, facts.coding), quality: facts.coding.quality } });
-              }),
+              confirm: (facts) => this.askToWrite(jobId, index, facts, emit),
             });
             emit({
               index, path, status: 'done',
@@ -197,11 +193,24 @@ export class AppService {
         model, recipients: [recipient], name: req.name, outDir, maxPartBytes: req.maxBytes, coding: { quality: req.quality },
         deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task), lookahead: this.pool.size * 2,
         onSlice: (index, path) => emit({ index, path, status: 'done' }),
+        confirm: (facts) => this.askToWrite(jobId, facts.index, facts, emit),
       }).then(
         (r) => emit({ index: -1, path: outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced } }),
-        (err: Error) => emit({ index: -1, path: outDir, status: 'failed', error: err.message }),
+        (err: AeimgError) => emit({ index: -1, path: outDir, status: err.code === ErrorCode.Declined ? 'cancelled' : 'failed', error: err.message }),
       );
       return { jobId };
+    });
+  }
+
+  /** Shows the sender a reduced-quality file's figures ('confirm' event) and waits for files.confirm. */
+  private askToWrite(jobId: string, index: number, facts: ReducedQuality, emit: (p: Omit<JobProgress, 'jobId'>) => void): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      if (this.cancelled.has(jobId)) return resolve(false);
+      this.confirmations.set(`${jobId}:${index}`, resolve);
+      emit({
+        index, path: facts.input, status: 'confirm',
+        confirm: { fidelity: facts.fidelity, fidelityText: fidelityHeadline(facts.fidelity, facts.coding), quality: facts.coding.quality },
+      });
     });
   }
 

@@ -21,7 +21,7 @@ import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
 import type { Autoencoder, ModelCache } from '../model/autoencoder.js';
-import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask } from './encrypt.js';
+import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput } from './files.js';
 import { localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { APP_ID } from './version.js';
@@ -104,6 +104,11 @@ export interface StudyOptions {
   /** Slices encoded ahead of the writer (default 4): bounds memory. */
   lookahead?: number;
   onSlice?: (index: number, path: string, error?: string) => void;
+  /**
+   * Asked once, at the first reduced-quality slice, before it is written (see EncryptFileOptions.confirm); false
+   * stops the study with ErrorCode.Declined and leaves nothing behind. Absent: written, counted in `reduced`.
+   */
+  confirm?: (facts: ReducedQuality & { index: number }) => Promise<boolean>;
 }
 
 export interface StudyPart {
@@ -152,6 +157,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   let inputBytes = 0;
   let worst: Fidelity | undefined;
   let ssimSum = 0, ssimCount = 0, reduced = 0;
+  let accepted = false;
   const tempPath = (k: number) => join(opts.outDir, `.${opts.name}.part${k}.aeimg.partial`);
   const openPart = async (): Promise<AeimgWriter> => {
     const w = await AeimgWriter.create(tempPath(parts.length + 1), { recipients: opts.recipients, model: opts.model.id, force: true });
@@ -183,6 +189,11 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         schedule(i + lookahead);
       }
       inputBytes += (await stat(input)).size;
+      if (opts.confirm && !accepted && encoded.images.some(isReduced)) {
+        const facts = { input, index: i, fidelity: worstFidelity(encoded.images.map((e) => e.record.fidelity)), coding: encoded.images[0]!.coding };
+        if (!(await opts.confirm(facts))) throw new AeimgError(ErrorCode.Declined, `the study '${opts.name}' was not written: its reduced quality was declined.`);
+        accepted = true;
+      }
       for (const entry of encoded.images) {
         const size = entryBytes(entry.record, entry.blobs);
         const bound = size + 16 * Math.ceil(size / 65536 + 1) + 200; // its chunk tags, and room for the study-end entry

@@ -15,6 +15,8 @@ export interface QueueItem {
   error?: string;
   /** Status 'confirm': the reduced-quality figures the sender must accept before the file is written. */
   confirm?: JobProgress['confirm'];
+  /** The job's index for the answer (a study's slice order differs from the queue's). */
+  jobIndex?: number;
 }
 
 /** The encrypt queue: inputs dropped or chosen, and each file's progress. */
@@ -44,7 +46,8 @@ export const useEncrypt = defineStore('encrypt', () => {
         return;
       }
       const hit = items.value.find((i) => i.path === p.path && i.status === 'working');
-      if (hit) hit.status = 'done';
+      if (hit && p.status === 'confirm') Object.assign(hit, { status: 'confirm', confirm: p.confirm, jobIndex: p.index });
+      else if (hit) hit.status = 'done';
       return;
     }
     const item = items.value[offset + p.index];
@@ -53,6 +56,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     item.result = p.result;
     item.error = p.error;
     item.confirm = p.confirm;
+    item.jobIndex = p.index;
     if (!items.value.slice(offset).some((i) => i.status === 'queued' || i.status === 'working' || i.status === 'confirm')) jobId.value = null;
   }
 
@@ -140,7 +144,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   async function confirm(item: QueueItem, write: boolean) {
     if (!jobId.value || item.status !== 'confirm') return;
     item.status = 'working';
-    await bridge().files.confirm(jobId.value, items.value.indexOf(item) - offset, write);
+    await bridge().files.confirm(jobId.value, item.jobIndex ?? items.value.indexOf(item) - offset, write);
   }
 
   async function cancel() {

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { ErrorCode } from '../../../src-main/engine/errors.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
 import { encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -100,6 +101,23 @@ describe('study bundles', () => {
     await expect(encryptStudy(inputs, { model, recipients: [key], name: 'bad', outDir: out, maxPartBytes: 3_000, coding: { quality: 'max', bits: 8 }, measure: false }))
       .rejects.toThrow(/slice8\.png: is not an image aeimg can read/);
     expect(await readdir(out)).toEqual([]);
+  });
+
+  it('a reduced-quality study is written only if the sender accepts it, asked once with the figure', async () => {
+    const dir = await tempDir();
+    const inputs = await makeSlices(dir, 4);
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const asked: string[] = [];
+    const opts = { model, recipients: [key], name: 'net', outDir: out, coding: { quality: 'low' } as const };
+    await expect(encryptStudy(inputs, { ...opts, confirm: async (f) => { asked.push(f.fidelity?.windows?.[0]?.name ?? '?'); return false; } }))
+      .rejects.toMatchObject({ code: ErrorCode.Declined });
+    expect(await readdir(out)).toEqual([]);
+    expect(asked).toEqual(['full range']);
+    const r = await encryptStudy(inputs, { ...opts, confirm: async () => { asked.push('again'); return true; } });
+    expect(asked).toEqual(['full range', 'again']); // once per study, not per slice
+    expect(r.reduced).toBeGreaterThan(0);
+    expect(r.parts.length).toBe(1);
   });
 
   it('orders DICOM slices by series, instance number and position along the normal, not by file name', async () => {
