@@ -3,7 +3,7 @@
  * docs/results.md, docs/results.json and docs/results-noise.svg. Takes a few minutes on 2 cores.
  *   npx tsx scripts/results.ts [--data DIR] [--limit N]
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Autoencoder, defaultModelsDir, listModels } from '../src-main/engine/model/autoencoder.js';
@@ -61,7 +61,10 @@ const md = [
   '',
   ...reports.map((r) => reportMarkdown(r).replace(/^# /, '## ').replace(/^## (?!Evaluation)/gm, '### ')),
 ].join('\n');
-await writeFile(join(ROOT, 'docs', 'results.md'), md);
+// The section `npm run fidelity` maintains (what each quality level guarantees a reader) is kept as it is.
+const previous = await readFile(join(ROOT, 'docs', 'results.md'), 'utf8').catch(() => '');
+const kept = /<!-- fidelity:start -->[\s\S]*<!-- fidelity:end -->/.exec(previous)?.[0];
+await writeFile(join(ROOT, 'docs', 'results.md'), kept ? md.replace('\n## Evaluation', `\n${kept}\n\n## Evaluation`) : md);
 await writeFile(join(ROOT, 'docs', 'results.json'), JSON.stringify(reports, null, 1));
 await writeFile(join(ROOT, 'docs', 'results-noise.svg'), svg(reports));
 console.log(`wrote docs/results.md, docs/results.json, docs/results-noise.svg (${reports.length} models)`);

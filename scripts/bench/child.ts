@@ -1,7 +1,8 @@
 /**
  * One benchmark subject in its own process (so peak RSS is its own): encrypts and decrypts one image file
  * `runs` times and prints JSON with per-stage medians (ms) and the peak resident set size (MB).
- *   npx tsx scripts/bench/child.ts FILE RUNS    (AEIMG_BACKEND picks the backend)
+ *   npx tsx scripts/bench/child.ts FILE RUNS [measure]    (AEIMG_BACKEND picks the backend; `measure`: with the
+ *   reader's fidelity figures, as the CLI computes them by default)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { initBackend } from '../../src-main/engine/model/tf.js';
 
 const [file, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 3);
+const measure = process.argv[4] === 'measure';
 const backend = (await initBackend()).name;
 const models = new ModelCache();
 const model = await models.byName(DEFAULT_MODEL);
@@ -27,7 +29,7 @@ const add = (k: string, v: number) => (samples[k] ??= []).push(v);
 let outputBytes = 0;
 for (let i = 0; i < runs; i++) {
   let t = performance.now();
-  const enc = await encryptImageFile(file!, { model, recipients: [key], outDir: dir, force: true, measure: false, tiles });
+  const enc = await encryptImageFile(file!, { model, recipients: [key], outDir: dir, force: true, measure, tiles });
   add('encryptTotal', performance.now() - t);
   for (const [k, v] of Object.entries(enc.timings)) add(`enc.${k}`, v);
   outputBytes = enc.outputBytes;
@@ -39,7 +41,7 @@ for (let i = 0; i < runs; i++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 await rm(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify({
-  backend, runs, outputBytes,
+  backend, runs, outputBytes, measured: measure,
   medians: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])),
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 }) + '\n');

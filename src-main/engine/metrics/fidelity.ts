@@ -149,8 +149,10 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
     return { ...w, ssim: r.ssim, psnr: Number.isFinite(psnr) ? psnr : null };
   });
   windows.sort((a, b) => a.ssim - b.ssim);
+  const psnr = psnrFromMse(whole.mse);
   const f: Fidelity = {
-    ssim: whole.ssim, psnr: psnrFromMse(whole.mse), mse: whole.mse, exact, stored, windows,
+    // null, not Infinity, for identical images: the same value in the record (JSON), over IPC and through the test bridge.
+    ssim: whole.ssim, psnr: Number.isFinite(psnr) ? psnr : null, mse: whole.mse, exact, stored, windows,
     reduced: !exact && windows[0]!.ssim < REDUCED_QUALITY_SSIM,
   };
   if (real) f.real = real;
