@@ -14,6 +14,22 @@ export interface DisplayWindow {
   source: 'preset' | 'file' | 'percentile' | 'full';
   /** The file's explanation of its window (0028,1055), if any. */
   explanation?: string;
+  /** A VOI LUT Sequence instead of a linear window: real value `first` shows as data[0], values `bits` wide. */
+  lut?: TableLut;
+  /** In records: this window was a VOI LUT (its table is not repeated there). */
+  table?: true;
+}
+
+/** A DICOM lookup table (Modality or VOI LUT Sequence): input `first` maps to data[0]; inputs outside clamp. */
+export interface TableLut {
+  first: number;
+  bits: number;
+  data: number[];
+}
+
+/** The table's output for input v (clamped to the table, as PS3.3 C.11.1 and C.11.2 say). */
+export function lookUp(lut: TableLut, v: number): number {
+  return lut.data[Math.min(lut.data.length - 1, Math.max(0, Math.round(v) - lut.first))]!;
 }
 
 /** CT presets (centre/width in HU), in the order the viewer's 1..6 keys select them. */
@@ -40,6 +56,8 @@ export interface ValueMapping {
   bitsStored: number;
   slope: number;
   intercept: number;
+  /** A Modality LUT Sequence: it replaces the linear rescale for real-world values. */
+  lut?: TableLut;
 }
 
 /** What a reader sees of an image: its units, its windows and whether grey is shown inverted. */
@@ -65,10 +83,18 @@ export function sampleToStored(sample: number, m: ValueMapping | undefined): num
 
 /** The real-world value of a sample (HU for CT): the stored value through the modality rescale. */
 export function sampleToReal(sample: number, m: ValueMapping | undefined): number {
-  return m ? sampleToStored(sample, m) * m.slope + m.intercept : sample;
+  if (!m) return sample;
+  const stored = sampleToStored(sample, m);
+  return m.lut ? lookUp(m.lut, stored) : stored * m.slope + m.intercept;
 }
 
-/** The sample that shows real-world value v (the inverse of sampleToReal; not rounded). */
+/** The 8-bit grey level a viewer shows for real-world value x through window w (linear, or its VOI LUT). */
+export function renderToByte(x: number, w: Pick<DisplayWindow, 'center' | 'width' | 'lut'>): number {
+  if (!w.lut) return windowToByte(x, w.center, w.width);
+  return Math.round((lookUp(w.lut, x) * 255) / (2 ** w.lut.bits - 1));
+}
+
+/** The sample that shows real-world value v (the inverse of sampleToReal without a Modality LUT; not rounded). */
 export function realToSample(v: number, m: ValueMapping | undefined): number {
   if (!m) return v;
   const stored = (v - m.intercept) / (m.slope || 1);
@@ -77,8 +103,8 @@ export function realToSample(v: number, m: ValueMapping | undefined): number {
 }
 
 /** "brain 40/80": how a window is named in every message. */
-export function windowLabel(w: Pick<DisplayWindow, 'name' | 'center' | 'width'> & { source?: DisplayWindow['source'] }): string {
-  if (w.source === 'full') return w.name;
+export function windowLabel(w: Pick<DisplayWindow, 'name' | 'center' | 'width'> & Partial<Pick<DisplayWindow, 'source' | 'lut' | 'table'>>): string {
+  if (w.source === 'full' || w.lut || w.table) return w.name;
   const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
   return `${w.name} ${n(w.center)}/${n(w.width)}`;
 }

@@ -42,9 +42,18 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   const hasRescale = ds['00281053'] !== undefined || ds['00281052'] !== undefined || p.rescaleSlope !== 1 || p.rescaleIntercept !== 0;
   const mapping: ValueMapping = {
     offset: p.offset, inverted: p.inverted, signed: p.signed, bitsStored: p.bitsStored, slope: p.rescaleSlope || 1, intercept: p.rescaleIntercept,
+    ...(p.modalityLut ? { lut: p.modalityLut } : {}),
   };
-  const units = unitsOf(ds, modality, hasRescale);
+  // A Modality LUT's output has no units we can name (its LUT Type is not kept), and its steps are not the slope's.
+  const units = p.modalityLut ? '' : unitsOf(ds, modality, hasRescale);
   const windows = fileWindows(ds, p.window);
+  if (p.voiLut) {
+    const { first, bits, data } = p.voiLut;
+    windows.unshift({
+      name: `file VOI LUT${p.voiLut.explanation ? ` ${p.voiLut.explanation}` : ''}`, center: first + data.length / 2, width: data.length,
+      source: 'file', lut: { first, bits, data }, ...(p.voiLut.explanation ? { explanation: p.voiLut.explanation } : {}),
+    });
+  }
   const ct = units === 'HU';
   if (ct) windows.push(...CT_PRESETS);
   const colour = p.photometric !== 'MONOCHROME1' && p.photometric !== 'MONOCHROME2';

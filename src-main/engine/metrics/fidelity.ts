@@ -5,7 +5,7 @@
  * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
 import { REDUCED_QUALITY_SSIM, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
-import { sampleToReal, sampleToStored, windowToByte, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
 
@@ -113,7 +113,7 @@ function compareThrough(original: Image, decoded: Image, lut: Float64Array): { s
 
 function windowLut(image: Image, w: DisplayWindow, display: DisplayModel): Float64Array {
   return lutOf(image.bitDepth, (s) => {
-    const v = windowToByte(sampleToReal(s, display.mapping), w.center, w.width);
+    const v = renderToByte(sampleToReal(s, display.mapping), w);
     return (display.monochrome1 ? 255 - v : v) / 255;
   });
 }
@@ -146,7 +146,8 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
       : w.source === 'full' && original.bitDepth === 8 && !m ? whole // the same figures as the whole range
         : compareThrough(original, decoded, windowLut(original, w, display));
     const psnr = psnrFromMse(r.mse);
-    return { ...w, ssim: r.ssim, psnr: Number.isFinite(psnr) ? psnr : null };
+    const { lut, ...window } = w; // a VOI LUT's table stays out of the record
+    return { ...window, ...(lut ? { table: true as const } : {}), ssim: r.ssim, psnr: Number.isFinite(psnr) ? psnr : null };
   });
   windows.sort((a, b) => a.ssim - b.ssim);
   const psnr = psnrFromMse(whole.mse);

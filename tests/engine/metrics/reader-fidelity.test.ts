@@ -154,6 +154,36 @@ describe('fidelity as a reader sees it', () => {
     expect(enc.fidelity!.windows![0]!.ssim).toBeCloseTo(enc.fidelity!.ssim, 12);
   });
 
+  it('a Modality LUT and a VOI LUT Sequence are applied as a viewer applies them', async () => {
+    const file = join(FIXTURES, 'dicom', 'lut_modality_voi_overlay.dcm');
+    const dir = await tempDir();
+    await copyFile(file, join(dir, 'lut.dcm'));
+    const enc = await encryptImageFile(join(dir, 'lut.dcm'), { model, recipients: [key], coding: { quality: 'max' } });
+    await mkdir(join(dir, 'out'));
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
+    const w = enc.fidelity!.windows!.find((x) => x.table);
+    expect(w?.name).toBe('file VOI LUT SQRT');
+    // Independently: both tables from the file through dcmjs, applied to the stored values of each side.
+    const b = readFileSync(file);
+    const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
+    const table = (seq: string) => {
+      const item = ds[seq]!.Value![0] as Record<string, { Value?: unknown[]; InlineBinary?: string }>;
+      const [, first, bits] = item['00283002']!.Value as number[];
+      const raw = item['00283006']!.Value as unknown[];
+      const data = raw.length === 1 && raw[0] instanceof ArrayBuffer ? Array.from(new Uint16Array(raw[0])) : (raw as number[]);
+      return (v: number) => ({ out: data[Math.min(data.length - 1, Math.max(0, v - first!))]!, bits: bits! });
+    };
+    const modality = table('00283000'), voiLut = table('00283010');
+    const show = (v: number) => { const r = voiLut(modality(v).out); return Math.round((r.out * 255) / (2 ** r.bits - 1)) / 255; };
+    const [o, d] = [await storedValues(file), await storedValues(dec.images[0]!.output!)];
+    const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+    const a = o.values.map(show), c = d.values.map(show);
+    const ma = mean(a), mc = mean(c);
+    const va = mean(a.map((v) => (v - ma) ** 2)), vc = mean(c.map((v) => (v - mc) ** 2)), cov = mean(a.map((v, i) => (v - ma) * (c[i]! - mc)));
+    const ssim = ((2 * ma * mc + 1e-4) * (2 * cov + 9e-4)) / ((ma * ma + mc * mc + 1e-4) * (va + vc + 9e-4));
+    expect(w!.ssim).toBeCloseTo(ssim, 9);
+  });
+
   it('images of more than 8 bits without presets get their 1st–99th percentile window', () => {
     const a = phantom(64, 64, 1, 16);
     const b = { ...a, pixels: a.pixels.map((v, i) => Math.max(0, v + ((i % 7) - 3))) };
