@@ -2,14 +2,15 @@
  * Electron main: a thin shell around the engine. One window, one instance; .aeimg files arrive from argv
  * (Windows/Linux), `open-file` (macOS), a second launch, or drops on the window.
  */
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, session } from 'electron';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CodecPool } from '../engine/jobs/pool.js';
 import { electronShell } from './electron-shell.js';
 import { setupIpc } from './ipc.js';
 import { AppService } from './service/app-service.js';
-import { createMainWindow } from './window.js';
+import { rendererEntry } from './ipc-guard.js';
+import { createMainWindow, denyAllPermissions } from './window.js';
 
 let mainWindow: BrowserWindow | null = null;
 const pendingOpens: string[] = [];
@@ -43,9 +44,12 @@ if (!app.requestSingleInstanceLock()) {
     // Inference runs on worker threads (one per core), never on this thread.
     const pool = CodecPool.create(Math.max(1, availableParallelism()), join(__dirname, 'codec-worker.js'));
     const service = new AppService(electronShell(() => mainWindow), pool, process.env.AEIMG_CONFIG_DIR!);
-    setupIpc(service, () => mainWindow);
+    // The dev server URL counts only in a development build (electron-vite dev); a packaged app loads its own file.
+    const entry = rendererEntry({ packaged: app.isPackaged, appDir: __dirname, devUrl: process.env.ELECTRON_RENDERER_URL });
+    denyAllPermissions(session.defaultSession);
+    setupIpc(service, () => mainWindow, entry);
     const open = () => {
-      mainWindow = createMainWindow();
+      mainWindow = createMainWindow(entry);
       mainWindow.webContents.on('did-finish-load', () => pendingOpens.splice(0).forEach(requestOpen));
       mainWindow.on('closed', () => { mainWindow = null; });
     };

@@ -1,5 +1,6 @@
-import { BrowserWindow, shell, type WebPreferences } from 'electron';
+import { BrowserWindow, shell, type Session, type WebPreferences } from 'electron';
 import { join } from 'node:path';
+import type { RendererEntry } from './ipc-guard.js';
 
 /** The one set of web preferences every window uses. */
 export const SECURE_WEB_PREFERENCES: WebPreferences = {
@@ -12,7 +13,13 @@ export const SECURE_WEB_PREFERENCES: WebPreferences = {
 
 const EXTERNAL_SCHEMES = new Set(['https:', 'mailto:']);
 
-export function createMainWindow(): BrowserWindow {
+/** No web permission (camera, notifications, clipboard, geolocation…) is ever granted: the app needs none. */
+export function denyAllPermissions(session: Session): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+}
+
+export function createMainWindow(entry: RendererEntry): BrowserWindow {
   const win = new BrowserWindow({ width: 1200, height: 800, show: false, title: 'aeimg', webPreferences: SECURE_WEB_PREFERENCES });
   win.once('ready-to-show', () => win.show());
   // No navigation away from the app, no new windows; external links only for allowed schemes.
@@ -21,7 +28,7 @@ export function createMainWindow(): BrowserWindow {
     if (EXTERNAL_SCHEMES.has(new URL(url).protocol)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  if (entry.kind === 'url') void win.loadURL(entry.target);
+  else void win.loadFile(entry.target);
   return win;
 }

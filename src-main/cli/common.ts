@@ -1,11 +1,15 @@
 /** What every CLI command shares: key options, printing, and the exit-status rule. */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CodecPool, mapLimit } from '../engine/jobs/pool.js';
 export { expandInputs } from '../engine/jobs/files.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
-import { Passphrase, type Identity, type Recipient } from '../engine/keys/recipients.js';
+import { Passphrase, passphraseAlone, type Identity, type Recipient } from '../engine/keys/recipients.js';
+import { passphraseWeakness } from '../engine/keys/export.js';
+import { removeStalePartials } from '../engine/fs/atomic.js';
 import { KeyStore } from '../engine/keys/keystore.js';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
@@ -44,22 +48,31 @@ export async function readPassphrase(file: string | undefined): Promise<string |
 }
 
 /** Keys given on the command line (--key-file, --passphrase-file or AEIMG_PASSPHRASE). */
-export async function explicitKeys(args: KeyArgs): Promise<(Recipient & Identity)[]> {
+export async function explicitKeys(args: KeyArgs, forEncrypt = false): Promise<(Recipient & Identity)[]> {
   const keys: (Recipient & Identity)[] = [];
   for (const f of args['key-file'] ?? []) keys.push(await readKeyFile(f));
   const pass = await readPassphrase(args['passphrase-file']);
-  if (pass) keys.push(new Passphrase(pass));
+  if (pass) {
+    // The same rule as key exports: a file protected by a guessable passphrase is not protected.
+    const weak = forEncrypt ? passphraseWeakness(pass) : null;
+    if (weak) {
+      throw new AeimgError(ErrorCode.Usage,
+        `the passphrase is too weak: ${weak}. Use 12 or more characters: several words, or letters mixed with digits and symbols.`);
+    }
+    keys.push(new Passphrase(pass));
+  }
   return keys;
 }
 
 /** Recipients for encrypt: key files, passphrase, keychain keys (--key NAME) and contacts (--to NAME). */
 export async function loadRecipients(args: RecipientArgs): Promise<Recipient[]> {
-  const out: Recipient[] = await explicitKeys(args);
+  const out: Recipient[] = await explicitKeys(args, true);
   if (args.key?.length || args.to?.length) {
     const store = new KeyStore();
     for (const k of args.key ?? []) out.push(await store.sharedKey(await store.find(k)));
     for (const c of args.to ?? []) out.push(await store.contact(c));
   }
+  if (out.length > 1 && out.some((r) => r instanceof Passphrase)) throw passphraseAlone();
   if (out.length === 0) {
     throw new AeimgError(ErrorCode.Usage,
       'no key given: pass --key NAME (a key in your keychain), --to CONTACT, --key-file FILE (from `aeimg keygen`) or --passphrase-file FILE.');
@@ -97,7 +110,8 @@ export async function eachFile<T>(items: string[], run: (item: string) => Promis
       ok(r);
       return null;
     } catch (err) {
-      const msg = err instanceof AeimgError ? err.message : `${item}: ${(err as Error).message}`;
+      let msg = err instanceof AeimgError ? err.message : `${item}: ${(err as Error).message}`;
+      if ((err as AeimgError).code === ErrorCode.OutputExists) msg += ' To go on with the other files and keep it, pass --skip-existing.';
       process.stderr.write(`error: ${msg}\n`);
       return msg;
     }
@@ -117,6 +131,41 @@ export async function makeOutputFolder(dir: string): Promise<void> {
 
 export const jobsOption = { jobs: { type: 'string' } } as const;
 
+/** When this process started (ms since the epoch): temp files older than that belong to no running aeimg of ours. */
+const STARTED = Math.floor(performance.timeOrigin);
+
+/** Removes the temp files a killed run left in the output folders (only our own naming, only older than this run). */
+export async function cleanOutputFolders(dirs: Iterable<string>): Promise<void> {
+  for (const dir of new Set(dirs)) {
+    const removed = await removeStalePartials(dir, STARTED);
+    if (removed.length > 0) {
+      process.stderr.write(`aeimg: removed ${removed.length} temp file${removed.length === 1 ? '' : 's'} left by an interrupted run in ${dir}.\n`);
+    }
+  }
+}
+
+/** --skip-existing: removes from `inputs` those whose output exists, saying so; returns how many. */
+export function skipExisting(inputs: string[], outputOf: (input: string) => string): number {
+  const keep = inputs.filter((input) => {
+    const output = outputOf(input);
+    if (!existsSync(output)) return true;
+    process.stdout.write(`${basename(input)}: skipped, ${output} already exists.\n`);
+    return false;
+  });
+  const skipped = inputs.length - keep.length;
+  inputs.splice(0, inputs.length, ...keep);
+  return skipped;
+}
+
+/** A whole number ≥ 1 from an option, or a usage error naming the option. */
+export function positiveInteger(option: string, text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new AeimgError(ErrorCode.Usage, `${option} must be a whole number of at least 1, not "${text.slice(0, 40)}".`);
+  }
+  return n;
+}
+
 /** A codec worker pool when several files are to be processed, else null (in-process is faster for one). */
 export function poolFor(files: number, jobs: string | undefined): CodecPool | null {
   const n = jobs === undefined ? availableParallelism() : Number(jobs);
@@ -124,12 +173,14 @@ export function poolFor(files: number, jobs: string | undefined): CodecPool | nu
   return files > 1 && n > 1 ? CodecPool.create(Math.min(n, files)) : null;
 }
 
-export function summarise(total: number, failures: string[], verb: string): number {
+export function summarise(total: number, failures: string[], verb: string, skipped = 0): number {
+  const done = total - skipped - failures.length;
+  const skip = skipped > 0 ? `; ${skipped} skipped (already there)` : '';
   if (failures.length === 0) {
-    process.stdout.write(`${verb} ${total} of ${total} file${total === 1 ? '' : 's'}.\n`);
+    process.stdout.write(`${verb} ${done} of ${total} file${total === 1 ? '' : 's'}${skip}.\n`);
     return 0;
   }
-  process.stderr.write(`\n${verb} ${total - failures.length} of ${total}; ${failures.length} failed:\n`);
+  process.stderr.write(`\n${verb} ${done} of ${total}${skip}; ${failures.length} failed:\n`);
   for (const f of failures) process.stderr.write(`  - ${f}\n`);
   return 1;
 }

@@ -8,7 +8,11 @@ import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import type { ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
-import { eachFile, expandInputs, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, summarise } from './common.js';
+import { outputPathFor } from '../engine/jobs/files.js';
+import {
+  cleanOutputFolders, eachFile, expandInputs, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, skipExisting,
+  summarise,
+} from './common.js';
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]
   (without a key option, the key is found in your keychain)
@@ -16,6 +20,7 @@ export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | 
   --format png|dcm     PNG (16-bit where the original was 16-bit; default) or DICOM (the original's class and
                        kept metadata for single-frame CT/MR/CR/DX/MG, Secondary Capture otherwise)
   --force              replace existing images
+  --skip-existing      leave files whose image already exists (resuming an interrupted batch; single files, not studies)
   --jobs N             files in parallel (default: one worker per CPU core)`;
 
 export async function decryptCommand(argv: string[]): Promise<number> {
@@ -28,8 +33,10 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       out: { type: 'string', short: 'o' },
       format: { type: 'string', default: 'png' },
       force: { type: 'boolean', default: false },
+      'skip-existing': { type: 'boolean', default: false },
     },
   });
+  if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
   const inputs = await expandInputs(positionals, /\.aeimg$/i);
   if (values.format !== 'png' && values.format !== 'dcm') throw new AeimgError(ErrorCode.Usage, `--format must be png or dcm, not ${values.format}.`);
@@ -38,12 +45,14 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await logBackend();
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
+  await cleanOutputFolders(inputs.map((i) => values.out ?? dirname(resolve(i))));
   const { studies, singles } = await splitStudies(inputs, identities);
   const studyPool = studies.size > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
     for (const { name, parts } of studies.values()) {
       const outDir = values.out ?? join(dirname(resolve(parts[0]!)), name);
       await makeOutputFolder(outDir);
+      await cleanOutputFolders([outDir]);
       const r = await decryptStudy(parts, {
         identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2,
         decode: studyPool ? (...a) => studyPool.decode(...a) : undefined,
@@ -59,6 +68,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     return 0;
   }
   inputs.splice(0, inputs.length, ...singles);
+  const total = inputs.length;
+  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => outputPathFor(i, `.${format}`, values.out)) : 0;
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
@@ -79,7 +90,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await pool?.close();
   await tiles?.close();
   await models.dispose();
-  return summarise(inputs.length, failures, 'Decrypted');
+  return summarise(total, failures, 'Decrypted', skipped);
 }
 
 /** What the receiver is told of an image: the guarantee and the sender's figures, or the reduced-quality warning. */

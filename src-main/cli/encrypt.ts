@@ -8,14 +8,17 @@ import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
-import { IMAGE_INPUT } from '../engine/jobs/files.js';
+import { AEIMG_EXT, IMAGE_INPUT, outputPathFor } from '../engine/jobs/files.js';
 import { DEFAULT_QUALITY, isQuality, QUALITIES, QUALITY_LEVELS, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
-import { eachFile, expandInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, recipientOptions, summarise } from './common.js';
+import {
+  cleanOutputFolders, eachFile, expandInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
+  recipientOptions, skipExisting, summarise,
+} from './common.js';
 
 const levelHelp = QUALITIES.map((q) => `                       ${q.padEnd(9)} ${QUALITY_LEVELS[q].label}`).join('\n');
 
@@ -35,7 +38,9 @@ ${levelHelp}
   --no-measure         skip the fidelity check (one decoder pass less)
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
   --jobs N             files in parallel, one worker per job (default: one per CPU core)
-  --force              replace existing .aeimg files`;
+  --force              replace existing .aeimg files
+  --skip-existing      leave inputs whose .aeimg already exists (resuming an interrupted batch; not with --bundle)
+  (Temp files that an interrupted run left in the output folders are removed first.)`;
 
 export async function encryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -55,9 +60,13 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       'max-size': { type: 'string' },
       'max-pixels': { type: 'string' },
       force: { type: 'boolean', default: false },
+      'skip-existing': { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
+  const maxPixels = values['max-pixels'] === undefined ? undefined : positiveInteger('--max-pixels', values['max-pixels']);
+  if (values['skip-existing'] && values.bundle !== undefined) throw new AeimgError(ErrorCode.Usage, '--skip-existing applies to single files, not to --bundle.');
+  if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   const inputs = await expandInputs(positionals, IMAGE_INPUT);
   if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, 'the folders given hold no PNG, JPEG, TIFF, WebP or DICOM image.');
   let deidentify;
@@ -73,6 +82,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   const model = await models.byName(values.model);
   if (values.out) await makeOutputFolder(values.out);
+  await cleanOutputFolders(values.bundle !== undefined ? [values.out ?? dirname(resolve(inputs[0]!))] : inputs.map((i) => values.out ?? dirname(resolve(i))));
   if (values.bundle !== undefined) {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, coding,
@@ -80,6 +90,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     }).finally(() => models.dispose());
   }
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
+  const total = inputs.length;
+  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => outputPathFor(i, AEIMG_EXT, values.out)) : 0;
   const reduced: string[] = [];
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
@@ -89,7 +101,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     (input) => encryptImageFile(input, {
       model, recipients, coding, outDir: values.out, force: values.force, measure: !values['no-measure'],
       deidentify, uidSalt,
-      maxPixels: values['max-pixels'] ? Number(values['max-pixels']) : undefined,
+      maxPixels,
       encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
     }),
     (r) => {
@@ -112,7 +124,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     process.stderr.write(`warning: ${reduced.length} of ${inputs.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
       `or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
-  return summarise(inputs.length, failures, 'Encrypted');
+  return summarise(total, failures, 'Encrypted', skipped);
 }
 
 /** The coding choice from --quality, --lossless and --bits. */

@@ -1,5 +1,6 @@
 /** The `aeimg` command line: argument parsing and printing only; the work happens in engine/. */
 import { AeimgError, ErrorCode } from '../engine/errors.js';
+import { installCrashHandlers, oneLine } from './crash.js';
 import { APP_VERSION } from '../engine/jobs/version.js';
 import { decryptCommand, decryptUsage } from './decrypt.js';
 import { demoCommand } from './demo.js';
@@ -27,7 +28,9 @@ aeimg demo [--sample PNG] [-o DIR]
                               run the whole path on a bundled slice and print sizes, fidelity and timings
 
 Environment: AEIMG_BACKEND=wasm|cpu|tensorflow forces an inference backend; AEIMG_PASSPHRASE supplies a passphrase;
-AEIMG_MODELS_DIR points at another models folder; AEIMG_CONFIG_DIR at another key catalog folder.
+AEIMG_MODELS_DIR points at another models folder; AEIMG_CONFIG_DIR at another key catalog folder;
+AEIMG_MAX_SCRYPT_LOG_N=N lets decrypt derive passphrase keys of work factor up to 2^N (default 18, the most 22;
+each step doubles time and memory: 2^22 takes 4 GiB and about a minute).
 Exit status: 0 all files succeeded, 1 some failed, 2 usage error.`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -71,8 +74,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`aeimg ${name}: ${(err as Error).message}\n`);
       return 2;
     }
-    throw err;
+    // Anything else (a file system error the engine did not name, a bug): one line, exit status 1.
+    process.stderr.write(`error: ${oneLine(err)}\n`);
+    return 1;
   }
 }
 
+installCrashHandlers();
 process.exitCode = await main(process.argv.slice(2));

@@ -18,7 +18,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   model      ${header.model.slice(0, 16)}… ${model ? `(${model.manifest.name}, installed)` : '(not installed here)'}
   chunk size ${header.chunkSize} bytes
   recipients ${header.recipients.map((s) => (s.type === 'key' ? `key ${formatFingerprint(s.keyId)}` :
-    s.type === 'x25519' ? `contact ${formatFingerprint(s.recipient)}` : `passphrase (scrypt 2^${s.logN})`)).join(', ')}
+    s.type === 'x25519' ? `contact ${formatFingerprint(s.recipient)}` : s.type === 'x25519-v2' ? 'a contact (not named)' :
+    s.type === 'scrypt' ? `passphrase (scrypt 2^${s.logN})` : `unknown key type '${s.declared.slice(0, 40)}'`)).join(', ')}
   (Everything about the image is encrypted; this is all the file shows without a key.)
 `);
   }

@@ -25,7 +25,9 @@ export function inFile(file: string, err: unknown): AeimgError {
       e.code === 'ENOENT' ? 'file not found' :
       e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' :
       e.code === 'EISDIR' ? 'is a folder, not a file' :
-      e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+      e.code === 'ENOTDIR' ? 'a folder in its path is a file' :
+      e.code === 'ELOOP' ? 'too many symbolic links (a link points back to itself)' :
+      e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'the disk is full. Free some space or choose another output folder' : e.message;
     return new AeimgError(ErrorCode.Io, `${name}: ${why}.`);
   }
   return new AeimgError(ErrorCode.BadInput, `${name}: ${(err as Error)?.message ?? String(err)}`);

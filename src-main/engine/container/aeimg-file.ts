@@ -1,9 +1,10 @@
 /** Writing and opening .aeimg files: header + key stanzas + STREAM payload of entries. */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
+import { openRegularFile } from '../fs/read.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
-import { formatFingerprint, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
+import { formatFingerprint, Passphrase, passphraseAlone, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
 import { CODEC, DEFAULT_CHUNK, encodeHeader, payloadKey, readHeader, verifyHeader, type Header, type ParsedHeader } from './header.js';
 import { entryBytes, PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
 import { FileSource, type ByteSource } from './source.js';
@@ -37,6 +38,7 @@ export class AeimgWriter {
 
   static async create(path: string, opts: CreateOptions): Promise<AeimgWriter> {
     if (opts.recipients.length === 0) throw new AeimgError(ErrorCode.Usage, 'no key given to encrypt with.');
+    if (opts.recipients.length > 1 && opts.recipients.some((r) => r instanceof Passphrase)) throw passphraseAlone();
     const random = opts.random ?? secureRandom;
     const fileKey = random(KEY_BYTES);
     const header: Header = {
@@ -72,6 +74,21 @@ export class AeimgWriter {
       throw err;
     }
     await this.file.commit();
+  }
+
+  /**
+   * Ends the payload and flushes the temp file without placing it: a study places all its parts at once
+   * (commitAll), under names known only at the end.
+   */
+  async seal(): Promise<AtomicFile> {
+    try {
+      await this.payload.end();
+      await this.file.seal();
+    } catch (err) {
+      await this.file.abort();
+      throw err;
+    }
+    return this.file;
   }
 
   abort(): Promise<void> {
@@ -118,12 +135,8 @@ export class AeimgReader {
   }
 }
 
-async function openForReading(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'r');
-  } catch (err) {
-    throw inFile(path, err);
-  }
+function openForReading(path: string): Promise<FileHandle> {
+  return openRegularFile(path);
 }
 
 async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Promise<Buffer> {
@@ -137,19 +150,29 @@ async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Prom
 
 /** Names the key a file needs, without revealing anything secret. */
 export function describeMissingKey(header: Header, identities: Identity[]): string {
-  const wanted = header.recipients.map((s) =>
+  const known = header.recipients.filter((s) => s.type !== 'unknown');
+  const unknown = [...new Set(header.recipients.flatMap((s) => (s.type === 'unknown' ? [s.declared.slice(0, 40)] : [])))];
+  const future = unknown.length === 0 ? '' :
+    ` It is also encrypted for a key type this version of aeimg does not know (${unknown.join(', ')}): if that key is yours, update aeimg.`;
+  if (known.length === 0) {
+    return `is encrypted only for a key type this version of aeimg does not know (${unknown.join(', ')}); update aeimg to open it.`;
+  }
+  const wanted = known.map((s) =>
     s.type === 'key' ? `key fingerprint ${formatFingerprint(s.keyId)}` :
-    s.type === 'x25519' ? `contact fingerprint ${formatFingerprint(s.recipient)}` : 'a passphrase');
+    s.type === 'x25519' ? `contact fingerprint ${formatFingerprint(s.recipient)}` :
+    s.type === 'x25519-v2' ? "a contact's public key" : 'a passphrase');
   const needs = [...new Set(wanted)].join(' or ');
-  if (header.recipients.every((s) => s.type === 'scrypt') && identities.some((i) => i.description === 'the passphrase')) {
+  if (known.every((s) => s.type === 'scrypt') && identities.some((i) => i.description === 'the passphrase')) {
     return 'the passphrase is wrong (or the file was altered). Check the passphrase with the sender.';
   }
   if (identities.length === 0) {
     return `was encrypted for ${needs}, which is not in this keychain. Import that key first (\`aeimg keys import FILE\`), ` +
-      'or give it with --key-file.';
+      `or give it with --key-file.${future}`;
   }
-  return `was encrypted for ${needs}, not for ${identities.map((i) => i.description).join(', ')}. ` +
-    'Use the key with that fingerprint (ask the sender which one).';
+  const which = known.every((s) => s.type === 'x25519-v2')
+    ? 'Ask the sender which contact card they encrypted it for (contact stanzas do not say whose they are).'
+    : 'Use the key with that fingerprint (ask the sender which one).';
+  return `was encrypted for ${needs}, not for ${identities.map((i) => i.description).join(', ')}. ${which}${future}`;
 }
 
 /** The public header only: what anyone holding the file can see. */

@@ -112,6 +112,7 @@ function validateHeader(raw: unknown): Header {
     if (err instanceof AeimgError && err.code === ErrorCode.UnsupportedVersion) throw err;
     throw bad('key stanza');
   }
+  if (recipients.length > 1 && recipients.some((s) => s.type === 'scrypt')) throw bad('a passphrase stanza must be the only one');
   return { codec: h.codec, model: h.model, chunkSize: chunk, nonce: h.nonce, recipients };
 }
 

@@ -50,6 +50,21 @@ export class StreamEncryptor {
   }
 }
 
+/** Appended data is usually short (a newline, a signature): how far back the real end is looked for. */
+const MAX_APPENDED_SEARCH = 256;
+
+/**
+ * When a piece fails, whether it is a whole final chunk followed by appended bytes: returns how many bytes follow
+ * the chunk within this piece (more follow when the piece is not the file's end), or null. Tries the last MAX_APPENDED_SEARCH possible ends (one AES-GCM open each).
+ */
+function appendedBytes(key: Buffer, counter: number, sealed: Buffer, last: boolean): number | null {
+  const nonce = chunkNonce(counter, true);
+  for (let cut = last ? 1 : 0; cut <= MAX_APPENDED_SEARCH && sealed.length - cut >= GCM_TAG_BYTES; cut++) {
+    if (gcmOpen(key, nonce, sealed.subarray(0, sealed.length - cut))) return cut;
+  }
+  return null;
+}
+
 /** Yields the authenticated plaintext of each chunk, in order; throws Truncated or Tampered. */
 export async function* decryptStream(source: ByteSource, key: Buffer, chunkSize: number): AsyncGenerator<Buffer> {
   const sealedSize = chunkSize + GCM_TAG_BYTES;
@@ -71,6 +86,12 @@ export async function* decryptStream(source: ByteSource, key: Buffer, chunkSize:
     }
     if (last && sealed.length === sealedSize && gcmOpen(key, chunkNonce(counter, false), sealed)) {
       throw new AeimgError(ErrorCode.Truncated, 'the file is cut short (it ends at a chunk boundary); ask the sender for a complete copy.');
+    }
+    const extra = appendedBytes(key, counter, sealed, last);
+    if (extra !== null) {
+      throw new AeimgError(ErrorCode.Malformed,
+        `has extra bytes after its end (${last ? `${extra} bytes were` : 'something was'} appended to it, e.g. by a mail program or a ` +
+        'download); the file was not decrypted. Ask the sender for a clean copy.');
     }
     if (last && sealed.length < sealedSize) {
       // A short final piece that fails as a last chunk is most often a cut in the middle of a chunk.

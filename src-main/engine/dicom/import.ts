@@ -5,7 +5,7 @@
  * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB; 16-bit RGB
  * stays 16-bit; 1-bit segmentations become 8-bit grey 0/1 (Bits Stored 1 recorded).
  */
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from '../fs/read.js';
 import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -142,7 +142,7 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
 /** Reads every frame of a DICOM file as images with their (optionally de-identified) metadata. */
 export async function readDicomFile(path: string, opts: DicomImportOptions): Promise<DicomImage[]> {
   try {
-    const bytes = new Uint8Array(await readFile(path));
+    const bytes = new Uint8Array(await readRegularFile(path));
     const parsed = parseDicom(bytes, opts.maxPixels);
     const { dataset, info } = parsed;
     const plain = datasetToJson(dataset);

@@ -2,12 +2,13 @@
  * Reads DICOM Part 10 files and bare datasets (no preamble, no File Meta) with dicom-parser, and yields each
  * frame's stored values exactly as the dataset defines them (the oracle: pydicom + GDCM's pixel_array).
  */
-import { inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
+import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
@@ -70,10 +71,74 @@ function parserMessage(err: unknown): string {
   return raw.replace(/^dicomParser[.\w]*: /, '');
 }
 
-function parseBytes(bytes: Uint8Array, untilTag?: string): DataSet {
+/** The attributes before Pixel Data may inflate to at most this much (private tags, icons, overlays). */
+const MAX_INFLATED_HEADER = 16 << 20;
+/** Elements after Pixel Data (signatures, padding) may add at most this much. */
+const MAX_INFLATED_TRAILER = 1 << 20;
+const PIXEL_DATA_TAG = Buffer.from([0xe0, 0x7f, 0x10, 0x00]);
+
+const tooLargeToInflate = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+
+/** Where Pixel Data starts in an explicit little-endian dataset, or -1 (bytes that merely look like it: the bound only gets tighter). */
+function pixelDataOffset(data: Buffer): number {
+  for (let at = data.indexOf(PIXEL_DATA_TAG); at >= 0; at = data.indexOf(PIXEL_DATA_TAG, at + 1)) {
+    const vr = data.toString('latin1', at + 4, at + 6);
+    if ((vr === 'OB' || vr === 'OW') && data.length >= at + 12) return at;
+  }
+  return -1;
+}
+
+/**
+ * Inflates a Deflated Explicit VR Little Endian dataset no further than its declared image needs: first the attributes
+ * before Pixel Data (at most 16 MiB), whose geometry is checked against the pixel limits, then the whole dataset
+ * with the output capped at those attributes, the pixels they declare and 1 MiB of trailing elements. A
+ * `headerOnly` read (sorting a study) stops before Pixel Data.
+ */
+function inflateBounded(deflated: Uint8Array, maxPixels: number, headerOnly: boolean): Buffer {
+  let head: Buffer;
+  let pixelAt: number;
+  for (let prefix = 1024; ; prefix *= 4) {
+    const input = deflated.subarray(0, prefix);
+    try {
+      head = inflateRawSync(input, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED_HEADER });
+    } catch (err) {
+      if (!tooLargeToInflate(err)) throw err;
+      throw new AeimgError(ErrorCode.TooLarge,
+        `has Deflated data whose attributes before the pixels inflate to more than ${MAX_INFLATED_HEADER >> 20} MiB: refused as a possible decompression bomb.`);
+    }
+    pixelAt = pixelDataOffset(head);
+    if (pixelAt >= 0 || input.length === deflated.length) break;
+  }
+  if (pixelAt < 0) return head; // no image: parseDicom says so
+  if (headerOnly) return head.subarray(0, pixelAt);
+  const attrs = dicomParser.parseDicom(new Uint8Array(head.subarray(0, pixelAt)), { TransferSyntaxUID: TransferSyntax.ExplicitLE } as never);
+  const rows = attrs.uint16('x00280010') ?? 0;
+  const columns = attrs.uint16('x00280011') ?? 0;
+  const frames = Math.max(1, num(attrs, 'x00280008', 1));
+  const samples = attrs.uint16('x00280002') ?? 1;
+  const bits = attrs.uint16('x00280100') ?? 16;
+  if (rows * columns > maxPixels) {
+    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${megapixels(maxPixels)}.`);
+  }
+  const pixelBytes = Math.ceil(rows * columns * samples * frames * Math.max(1, bits) / 8);
+  if (pixelBytes > MAX_DICOM_PIXEL_BYTES) {
+    throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);
+  }
+  const limit = pixelAt + 12 + pixelBytes + 1 + MAX_INFLATED_TRAILER;
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: limit });
+  } catch (err) {
+    if (!tooLargeToInflate(err)) throw err;
+    throw new AeimgError(ErrorCode.TooLarge,
+      `inflates to more than its ${columns}x${rows} image needs (${frames} frame(s), ${pixelBytes} bytes of pixels; the data was cut off at ` +
+      `${limit} bytes): refused as a possible decompression bomb. Ask the sender for the file in an ordinary transfer syntax.`);
+  }
+}
+
+function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MAX_PIXELS): DataSet {
   const hasPreamble = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
   const inflater = (arr: Uint8Array, position: number) => {
-    const inflated = inflateRawSync(arr.subarray(position));
+    const inflated = inflateBounded(arr.subarray(position), maxPixels, untilTag === 'x7fe00010');
     const out = new Uint8Array(position + inflated.length);
     out.set(arr.subarray(0, position));
     out.set(inflated, position);
@@ -92,6 +157,8 @@ function parseBytes(bytes: Uint8Array, untilTag?: string): DataSet {
       return dicomParser.parseDicom(bytes, { TransferSyntaxUID: second, untilTag });
     }
   } catch (err) {
+    const inner = (err as { exception?: unknown })?.exception ?? err;
+    if (inner instanceof AeimgError) throw inner;
     const why = parserMessage(err);
     if (!hasPreamble && !looksLikeDataset(bytes)) {
       throw new AeimgError(ErrorCode.BadInput, 'is not a DICOM file (no "DICM" marker and no dataset at the start).');
@@ -107,7 +174,7 @@ export function parseDicomHeader(bytes: Uint8Array): DataSet {
 
 /** Parses the dataset and checks that it holds an image aeimg can read. */
 export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
-  const dataset = parseBytes(bytes);
+  const dataset = parseBytes(bytes, undefined, maxPixels);
   const pixel = dataset.elements.x7fe00010;
   const sop = dataset.string('x00080016') ?? '';
   const float = dataset.elements.x7fe00008 ? 'Float Pixel Data (7FE0,0008)' : dataset.elements.x7fe00009 ? 'Double Float Pixel Data (7FE0,0009)' : '';
@@ -140,7 +207,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       'it reads 1-bit grey (segmentations) uncompressed. Export it as Explicit VR Little Endian first.');
   }
   if (rows * columns > maxPixels) {
-    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${(maxPixels / 1e6).toFixed(1)} MP.`);
+    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${megapixels(maxPixels)}.`);
   }
   if (rows * columns * samplesPerPixel * (bitsAllocated / 8) * frames > MAX_DICOM_PIXEL_BYTES) {
     throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);

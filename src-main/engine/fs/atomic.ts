@@ -3,7 +3,7 @@
  * is flushed, then linked (no clobber) or renamed (--force) into place.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 
@@ -15,6 +15,7 @@ export interface WriteOptions {
 
 export class AtomicFile {
   private done = false;
+  private sealed = false;
   private constructor(
     readonly path: string,
     readonly tempPath: string,
@@ -28,6 +29,9 @@ export class AtomicFile {
       const handle = await open(tempPath, 'wx', mode);
       return new AtomicFile(path, tempPath, handle, force);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new AeimgError(ErrorCode.Io, `${basename(path)}: the folder ${dirname(path)} does not exist; create it first or choose another folder.`);
+      }
       throw inFile(path, err);
     }
   }
@@ -40,14 +44,8 @@ export class AtomicFile {
   /** Flushes and moves the file into place; fails with OutputExists rather than replace a file without force. */
   async commit(): Promise<void> {
     try {
-      await this.handle.sync();
-      await this.handle.close();
-      if (this.force) {
-        await rename(this.tempPath, this.path);
-      } else {
-        await link(this.tempPath, this.path);
-        await unlink(this.tempPath);
-      }
+      await this.seal();
+      await place(this.tempPath, this.path, this.force);
       this.done = true;
     } catch (err) {
       await this.abort();
@@ -56,13 +54,86 @@ export class AtomicFile {
     }
   }
 
+  /** Flushes and closes the temp file, leaving it unplaced: commitAll places a set of files together. */
+  async seal(): Promise<void> {
+    if (this.sealed) return;
+    this.sealed = true;
+    await this.handle.sync();
+    await this.handle.close();
+  }
+
   /** Removes the temp file; safe to call more than once. */
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.handle.close().catch(() => undefined);
+    if (!this.sealed) await this.handle.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
   }
+
+  /** Marks a sealed file as placed (commitAll moved it). */
+  placed(): void {
+    this.done = true;
+  }
+}
+
+async function place(tempPath: string, path: string, force: boolean): Promise<void> {
+  if (force) {
+    await rename(tempPath, path);
+  } else {
+    await link(tempPath, path); // fails with EEXIST rather than replace: no clobber even against another process
+    await unlink(tempPath);
+  }
+}
+
+/**
+ * Places several sealed files under their final names, all or none: every name is checked before any is placed,
+ * and without force a name taken meanwhile (another run) undoes the ones this call placed. The files are aborted on
+ * failure.
+ */
+export async function commitAll(files: { file: AtomicFile; path: string }[], force: boolean): Promise<void> {
+  const placed: string[] = [];
+  try {
+    for (const { file } of files) await file.seal();
+    if (!force) {
+      for (const { path } of files) {
+        if (await access(path).then(() => true, () => false)) throw outputExists(path);
+      }
+    }
+    for (const { file, path } of files) {
+      try {
+        await place(file.tempPath, path, force);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw outputExists(path);
+        throw inFile(path, err);
+      }
+      placed.push(path);
+      file.placed();
+    }
+  } catch (err) {
+    if (!force) await Promise.all(placed.map((p) => unlink(p).catch(() => undefined)));
+    await Promise.all(files.map(({ file }) => file.abort()));
+    throw err;
+  }
+}
+
+/** The temp names AtomicFile.create makes: `.NAME.<12 hex digits>.partial`. */
+export const TEMP_NAME = /^\..+\.[0-9a-f]{12}\.partial$/;
+
+/**
+ * Removes what a killed run (kill -9, power cut) left in `dir`: regular files named as our temp files and last
+ * modified before `before` (ms since the epoch; a run in progress keeps writing its own). Nothing else is touched.
+ * Returns the names removed.
+ */
+export async function removeStalePartials(dir: string, before: number): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names.filter((n) => TEMP_NAME.test(n))) {
+    const path = join(dir, name);
+    const info = await lstat(path).catch(() => null);
+    if (!info?.isFile() || info.mtimeMs >= before) continue;
+    if (await unlink(path).then(() => true, () => false)) removed.push(name);
+  }
+  return removed;
 }
 
 export function outputExists(path: string): AeimgError {

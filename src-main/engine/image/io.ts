@@ -1,8 +1,8 @@
 /** PNG, JPEG, TIFF and WebP in and out through sharp (libvips), keeping grey/RGB, alpha and 8/16-bit. */
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from './image.js';
+import { readRegularFile } from '../fs/read.js';
 
 /** 64 megapixels (e.g. 8192x8192) unless the caller sets another limit. */
 export const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
@@ -14,18 +14,27 @@ export function checkDimensions(width: number, height: number, maxPixels = DEFAU
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new AeimgError(ErrorCode.BadInput, `has invalid dimensions ${width}x${height}.`);
   }
-  if (width > MAX_SIDE || height > MAX_SIDE || width * height > maxPixels) {
-    const mp = (width * height / 1e6).toFixed(1);
+  if (width > MAX_SIDE || height > MAX_SIDE) {
     throw new AeimgError(ErrorCode.TooLarge,
-      `is ${width}x${height} pixels (${mp} MP), over the limit of ${(maxPixels / 1e6).toFixed(1)} MP. ` +
+      `is ${width}x${height} pixels: wider or taller than ${MAX_SIDE} pixels, which aeimg does not carry. Split or downscale the image.`);
+  }
+  if (width * height > maxPixels) {
+    throw new AeimgError(ErrorCode.TooLarge,
+      `is ${width}x${height} pixels (${megapixels(width * height)}), over the limit of ${megapixels(maxPixels)}. ` +
       'Split or downscale the image, or raise the limit with --max-pixels if this machine has the memory.');
   }
+}
+
+/** "16.8 MP", "0.066 MP": two significant digits at least, so a small count never reads as a rounded one. */
+export function megapixels(pixels: number): string {
+  const mp = pixels / 1e6;
+  return `${mp >= 1 ? mp.toFixed(1) : Number(mp.toPrecision(2))} MP`;
 }
 
 /** Decodes an image file; refuses absurd dimensions from the header before decoding any pixel. */
 export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<Image> {
   try {
-    return await decodeImage(await readFile(path), maxPixels);
+    return await decodeImage(await readRegularFile(path), maxPixels);
   } catch (err) {
     throw inFile(path, err);
   }
@@ -41,7 +50,10 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS):
   checkDimensions(meta.width ?? 0, meta.height ?? 0, maxPixels);
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
-  const space = grey ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
+  // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose
+  // three colour bands are the grey band copied, and taken apart again below.
+  const greyAlpha8 = grey && !sixteen && meta.hasAlpha === true;
+  const space = grey && !greyAlpha8 ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
   let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error' })
@@ -52,6 +64,14 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS):
     throw new AeimgError(ErrorCode.BadInput, `could not be decoded (${(err as Error).message}); the file may be damaged.`);
   }
   const { width, height, channels } = raw.info;
+  if (greyAlpha8 && channels === 4) {
+    const pixels = new Uint8Array(width * height * 2);
+    for (let i = 0; i < width * height; i++) {
+      pixels[2 * i] = raw.data[4 * i]!;
+      pixels[2 * i + 1] = raw.data[4 * i + 3]!;
+    }
+    return { width, height, channels: 2, bitDepth: 8, pixels };
+  }
   const pixels = sixteen
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2).slice()
     : new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length).slice();

@@ -6,7 +6,7 @@
  * Memory stays bounded: slices are encoded a few at a time ahead of the writer and never kept.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
@@ -14,7 +14,8 @@ import { entryBytes } from '../container/payload.js';
 import { isDicomPath } from '../dicom/import.js';
 import { parseDicomHeader } from '../dicom/parse.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
-import { AtomicFile } from '../fs/atomic.js';
+import { AtomicFile, commitAll } from '../fs/atomic.js';
+import { readRegularFile } from '../fs/read.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
@@ -56,7 +57,7 @@ async function sliceKey(path: string): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, name: basename(path) };
   if (!isDicomPath(path)) return key;
   try {
-    const ds = parseDicomHeader(new Uint8Array(await readFile(path)));
+    const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
@@ -149,18 +150,20 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       inFlight.set(i, p);
     }
   };
-  const committed: string[] = [];
+  const sealed: AtomicFile[] = [];
   const parts: StudyPart[] = [];
-  const current: { writer: AeimgWriter | null } = { writer: null };
+  const current: { writer: AeimgWriter | null; path: string } = { writer: null, path: '' };
   let partImages = 0;
   let imageIndex = 0;
   let inputBytes = 0;
   let worst: Fidelity | undefined;
   let ssimSum = 0, ssimCount = 0, reduced = 0;
   let accepted = false;
-  const tempPath = (k: number) => join(opts.outDir, `.${opts.name}.part${k}.aeimg.partial`);
+  // Each part is written to its own temp file (a unique name: two runs into one folder never share one) and all
+  // are placed together at the end, when the number of parts, and so their names, is known.
   const openPart = async (): Promise<AeimgWriter> => {
-    const w = await AeimgWriter.create(tempPath(parts.length + 1), { recipients: opts.recipients, model: opts.model.id, force: true });
+    current.path = join(opts.outDir, `${opts.name}.part${parts.length + 1}.aeimg`);
+    const w = await AeimgWriter.create(current.path, { recipients: opts.recipients, model: opts.model.id });
     current.writer = w; // set before the first write, so a failure aborts it
     const entry: StudyEntry = { kind: 'file', app: APP_ID, created: new Date().toISOString(), study: { id, name: opts.name, part: parts.length + 1, firstImage: imageIndex } };
     await w.add(entry);
@@ -170,10 +173,9 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const closePart = async (w: AeimgWriter, last: boolean) => {
     if (last) await w.add({ kind: 'study-end', images: imageIndex, parts: parts.length + 1 });
     current.writer = null;
-    await w.commit();
-    const path = tempPath(parts.length + 1);
-    committed.push(path);
-    parts.push({ path, bytes: (await stat(path)).size, images: partImages });
+    const file = await w.seal();
+    sealed.push(file);
+    parts.push({ path: file.tempPath, bytes: (await stat(file.tempPath)).size, images: partImages });
   };
   try {
     for (let i = 0; i < lookahead; i++) schedule(i);
@@ -221,19 +223,18 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       opts.onSlice?.(i, input);
     }
     await closePart(current.writer!, true);
-    // Now the number of parts is known: give every part its final name.
+    // Now the number of parts is known: place every part under its final name, all or none, never replacing a file
+    // without force (another run may have written a study of the same name meanwhile).
     const final = parts.map((p, k) => join(opts.outDir, partName(opts.name, k + 1, parts.length)));
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
-    for (const [k, p] of parts.entries()) {
-      await rename(p.path, final[k]!);
-      p.path = final[k]!;
-    }
+    await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
+    parts.forEach((p, k) => { p.path = final[k]!; });
     return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);
-    await Promise.all(committed.map((p) => rm(p, { force: true })));
-    throw err;
+    await Promise.all(sealed.map((f) => f.abort()));
+    throw err instanceof AeimgError ? err : inFile(current.path || opts.outDir, err);
   }
 }
 

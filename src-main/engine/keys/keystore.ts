@@ -190,7 +190,7 @@ export class KeyStore {
       const info = c.keys.find((k) => k.id === s.keyId);
       if (info) out.push(await this.sharedKey(info));
     }
-    if (stanzas.some((s) => s.type === 'x25519') && c.identity) {
+    if (stanzas.some((s) => s.type === 'x25519' || s.type === 'x25519-v2') && c.identity) {
       const me = await this.identity();
       if (me) out.push(me);
     }

@@ -7,9 +7,16 @@ import {
   gcmOpen, gcmSeal, GCM_NONCE_BYTES, hkdf, KEY_BYTES, type RandomSource, scryptKey,
 } from '../crypto/primitives.js';
 
-import type { X25519Stanza } from './x25519.js';
+import type { LegacyX25519Stanza, X25519Stanza } from './x25519.js';
 
-export type Stanza = KeyStanza | ScryptStanza | X25519Stanza;
+export type Stanza = KeyStanza | ScryptStanza | X25519Stanza | LegacyX25519Stanza | UnknownStanza;
+
+/** A stanza of a type this version does not know: kept (the MAC covers it) and skipped, as age does. */
+export interface UnknownStanza {
+  type: 'unknown';
+  /** The type the file gives it. */
+  declared: string;
+}
 
 /** The file key wrapped under a shared 256-bit key. */
 export interface KeyStanza {
@@ -43,6 +50,21 @@ const WRAPPED_BYTES = KEY_BYTES + 16;
 const ZERO_NONCE = Buffer.alloc(GCM_NONCE_BYTES);
 export const SCRYPT_MIN_LOG_N = 14;
 export const SCRYPT_MAX_LOG_N = 22;
+/** What aeimg writes, and by default the most a reader derives (2^18: 256 MiB, about a second). */
+export const SCRYPT_WRITE_LOG_N = 18;
+export const MAX_SCRYPT_LOG_N_ENV = 'AEIMG_MAX_SCRYPT_LOG_N';
+
+/** The largest scrypt work factor a reader derives: 2^18 unless AEIMG_MAX_SCRYPT_LOG_N raises (or lowers) it. */
+export function maxScryptLogN(): number {
+  const raw = process.env[MAX_SCRYPT_LOG_N_ENV];
+  if (raw === undefined || raw.trim() === '') return SCRYPT_WRITE_LOG_N;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < SCRYPT_MIN_LOG_N || n > SCRYPT_MAX_LOG_N) {
+    throw new AeimgError(ErrorCode.Usage,
+      `${MAX_SCRYPT_LOG_N_ENV} must be a whole number from ${SCRYPT_MIN_LOG_N} to ${SCRYPT_MAX_LOG_N}, not "${raw.slice(0, 20)}".`);
+  }
+  return n;
+}
 
 function wrapWith(wrapKey: Buffer, fileKey: Buffer): string {
   // A zero nonce is safe: every wrap key is fresh (random salt per file and recipient).
@@ -98,12 +120,20 @@ export function formatFingerprint(keyIdHex: string): string {
   return keyIdHex.slice(0, 24).toUpperCase().match(/.{4}/g)!.join('-');
 }
 
+/** age's rule: a passphrase-protected file has no other recipient (and a reader derives at most one scrypt key). */
+export function passphraseAlone(): AeimgError {
+  return new AeimgError(ErrorCode.Usage,
+    'a passphrase cannot be combined with other keys in one file; encrypt with the passphrase alone, or with the keys alone.');
+}
+
 /** A passphrase, stretched with scrypt (N = 2^logN, r = 8, p = 1). */
 export class Passphrase implements Recipient, Identity {
   readonly description = 'the passphrase';
   readonly #passphrase: string;
+  /** Wrap keys already derived, by (logN, salt): a file opened twice (study discovery, then decryption) costs one scrypt. */
+  readonly #derived = new Map<string, Promise<Buffer>>();
 
-  constructor(passphrase: string, readonly logN = 18) {
+  constructor(passphrase: string, readonly logN = SCRYPT_WRITE_LOG_N) {
     if (passphrase.length === 0) throw new AeimgError(ErrorCode.Usage, 'the passphrase is empty.');
     this.#passphrase = passphrase;
   }
@@ -117,11 +147,29 @@ export class Passphrase implements Recipient, Identity {
   async unwrap(stanzas: readonly Stanza[]): Promise<Buffer | null> {
     for (const s of stanzas) {
       if (s.type !== 'scrypt') continue;
-      const wrapKey = await scryptKey(this.#passphrase, Buffer.from(s.salt, 'base64'), { logN: s.logN, r: 8, p: 1 });
-      const fileKey = unwrapWith(wrapKey, s.wrapped);
+      const limit = maxScryptLogN();
+      if (s.logN > limit) {
+        throw new AeimgError(ErrorCode.TooLarge,
+          `asks for a passphrase work factor of 2^${s.logN}, above the limit of 2^${limit} (aeimg writes 2^${SCRYPT_WRITE_LOG_N}; ` +
+          `2^${s.logN} takes ${2 ** (s.logN - 20)} GiB of memory and minutes). If you trust the sender, run again with ` +
+          `${MAX_SCRYPT_LOG_N_ENV}=${s.logN}.`);
+      }
+      const fileKey = unwrapWith(await this.#wrapKey(s), s.wrapped);
       if (fileKey) return fileKey;
     }
     return null;
+  }
+
+  #wrapKey(s: ScryptStanza): Promise<Buffer> {
+    const id = `${s.logN}:${s.salt}`;
+    let key = this.#derived.get(id);
+    if (!key) {
+      if (this.#derived.size >= 4096) this.#derived.delete(this.#derived.keys().next().value!);
+      key = scryptKey(this.#passphrase, Buffer.from(s.salt, 'base64'), { logN: s.logN, r: 8, p: 1 });
+      key.catch(() => this.#derived.delete(id));
+      this.#derived.set(id, key);
+    }
+    return key;
   }
 }
 
@@ -135,9 +183,15 @@ function isB64Of(value: unknown, bytes: number): value is string {
 /** Validates one stanza from an (untrusted) header. */
 export function parseStanza(raw: unknown): Stanza {
   const bad = (why: string) => new AeimgError(ErrorCode.Malformed, `the header has an invalid key stanza (${why}).`);
-  if (typeof raw !== 'object' || raw === null) throw bad('not an object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('not an object');
   const s = raw as Record<string, unknown>;
+  if (typeof s.type !== 'string' || s.type.length === 0 || s.type.length > 64) throw bad('type');
+  if (!KNOWN_TYPES.has(s.type)) return { type: 'unknown', declared: s.type };
   if (!isB64Of(s.wrapped, WRAPPED_BYTES)) throw bad('wrapped key');
+  if (s.type === 'x25519-v2') {
+    if (!isB64Of(s.ephemeral, 32)) throw bad('ephemeral key');
+    return { type: 'x25519-v2', ephemeral: s.ephemeral, wrapped: s.wrapped };
+  }
   if (s.type === 'x25519') {
     if (typeof s.recipient !== 'string' || !/^[0-9a-f]{32}$/.test(s.recipient)) throw bad('recipient');
     if (!isB64Of(s.ephemeral, 32)) throw bad('ephemeral key');
@@ -155,6 +209,7 @@ export function parseStanza(raw: unknown): Stanza {
     }
     return { type: 'scrypt', logN, salt: s.salt, wrapped: s.wrapped };
   }
-  throw new AeimgError(ErrorCode.UnsupportedVersion,
-    `the header uses a key type this version of aeimg does not know (${String(s.type).slice(0, 20)}); update aeimg.`);
+  throw bad('type');
 }
+
+const KNOWN_TYPES = new Set(['key', 'scrypt', 'x25519', 'x25519-v2']);

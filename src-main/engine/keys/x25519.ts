@@ -2,6 +2,8 @@
  * Public-key recipients (age-style X25519 stanzas): a file key wrapped for a contact's public key, so no secret
  * has to travel. wrapKey = HKDF-SHA-256(X25519(ephemeral, recipient), salt = ephemeralPub || recipientPub,
  * info = "aeimg v1 x25519").
+ * Stanzas say nothing about whom they are for (as in age): an identity tries each one. aeimg 0.2 and earlier wrote
+ * the recipient's id beside it (type `x25519`), which linked every file sent to one person; those are still read.
  */
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AeimgError, ErrorCode } from '../errors.js';
@@ -9,8 +11,15 @@ import { gcmOpen, gcmSeal, GCM_NONCE_BYTES, hkdf, KEY_BYTES, type RandomSource }
 import { formatFingerprint, type Identity, type Recipient, type Stanza } from './recipients.js';
 
 export interface X25519Stanza {
+  type: 'x25519-v2';
+  ephemeral: string;
+  wrapped: string;
+}
+
+/** As aeimg 0.2 and earlier wrote it: read, never written. */
+export interface LegacyX25519Stanza {
   type: 'x25519';
-  /** 32 hex: who the stanza is for (hash of the recipient's public key). */
+  /** 32 hex: who the stanza is for (hash of the recipient's public key), in the clear. */
   recipient: string;
   ephemeral: string;
   wrapped: string;
@@ -59,7 +68,7 @@ export class X25519Recipient implements Recipient {
     const ephPub = rawPublic(eph.publicKey);
     const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(this.publicKey) });
     const wrapped = gcmSeal(wrapKeyFor(shared, ephPub, this.publicKey), ZERO_NONCE, fileKey);
-    return { type: 'x25519', recipient: this.id, ephemeral: ephPub.toString('base64'), wrapped: wrapped.toString('base64') };
+    return { type: 'x25519-v2', ephemeral: ephPub.toString('base64'), wrapped: wrapped.toString('base64') };
   }
 }
 
@@ -88,14 +97,26 @@ export class X25519Identity implements Identity {
 
   async unwrap(stanzas: readonly Stanza[]): Promise<Buffer | null> {
     for (const s of stanzas) {
-      if (s.type !== 'x25519' || s.recipient !== this.recipient.id) continue;
+      if (s.type !== 'x25519' && s.type !== 'x25519-v2') continue;
+      const named = s.type === 'x25519';
+      if (named && s.recipient !== this.recipient.id) continue;
       const ephPub = Buffer.from(s.ephemeral, 'base64');
-      const shared = diffieHellman({ privateKey: this.#private, publicKey: publicKeyObject(ephPub) });
-      const fileKey = gcmOpen(wrapKeyFor(shared, ephPub, this.publicKey), ZERO_NONCE, Buffer.from(s.wrapped, 'base64'));
-      if (fileKey) return fileKey;
-      throw new AeimgError(ErrorCode.Tampered, 'the recipient stanza in the header does not authenticate: the file was altered or damaged.');
+      const fileKey = gcmOpen(wrapKeyFor(this.#agree(ephPub), ephPub, this.publicKey), ZERO_NONCE, Buffer.from(s.wrapped, 'base64'));
+      if (fileKey?.length === KEY_BYTES) return fileKey;
+      // A stanza that names us and fails is damage; an anonymous one that fails is someone else's.
+      if (named) throw new AeimgError(ErrorCode.Tampered, 'the recipient stanza in the header does not authenticate: the file was altered or damaged.');
     }
     return null;
+  }
+
+  /** X25519 with an ephemeral key from a file: a low-order point (shared secret all zeros) is refused by name. */
+  #agree(ephemeralPub: Buffer): Buffer {
+    try {
+      return diffieHellman({ privateKey: this.#private, publicKey: publicKeyObject(ephemeralPub) });
+    } catch {
+      throw new AeimgError(ErrorCode.Tampered,
+        'has a contact stanza with an invalid ephemeral key (a low-order point, which no sender makes): the file was altered or damaged.');
+    }
   }
 }
 

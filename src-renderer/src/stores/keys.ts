@@ -31,8 +31,8 @@ export const useKeys = defineStore('keys', () => {
     notice.value = `Key '${name}' deleted.`;
     await refresh();
   });
-  const exportKey = (name: string, passphrase: string, path?: string) => guarded(async () => {
-    const r = await unwrap(bridge().keys.exportKey(name, passphrase, path));
+  const exportKey = (name: string, passphrase: string) => guarded(async () => {
+    const r = await unwrap(bridge().keys.exportKey(name, passphrase));
     if (r) notice.value = `Key '${name}' exported to ${r.path}. Give it to the other side with the passphrase told separately.`;
   });
   const importKey = (path: string, passphrase: string, name?: string) => guarded(async () => {

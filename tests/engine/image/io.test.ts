@@ -81,7 +81,11 @@ describe('image input and output', () => {
     await writeFile(path, pngClaiming(100000, 100000));
     const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
     expect(err.code).toBe(ErrorCode.TooLarge);
-    expect(err.message).toMatch(/^huge\.png: is 100000x100000 pixels .*--max-pixels/);
+    // A side over 65535 cannot be allowed by --max-pixels, so the message does not suggest it.
+    expect(err.message).toMatch(/^huge\.png: is 100000x100000 pixels: wider or taller than 65535 pixels/);
+    await writeFile(path.replace('huge', 'big'), pngClaiming(2000, 2000));
+    const big = (await readImageFile(path.replace('huge', 'big'), 1_000_000).catch((e) => e)) as AeimgError;
+    expect(big.message).toMatch(/^big\.png: is 2000x2000 pixels \(4\.0 MP\), over the limit of 1\.0 MP\. .*--max-pixels/);
   });
 
   it('refuses a file that is not an image, naming it', async () => {

@@ -1,0 +1,37 @@
+/** Reading inputs: only regular files, so a pipe or device given by mistake is refused by name instead of waiting forever. */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+
+/** Opens `path` for reading; a pipe, device, socket or folder is refused (opening never blocks: O_NONBLOCK). */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw inFile(path, err);
+  }
+  const info = await handle.stat().catch(async (err: unknown) => {
+    await handle.close();
+    throw inFile(path, err);
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw inFile(path, new AeimgError(ErrorCode.BadInput, info.isDirectory()
+      ? 'is a folder, not a file.'
+      : 'is not a regular file (a pipe, device or socket); give a file saved on disk.'));
+  }
+  return handle;
+}
+
+/** The whole of a regular file. */
+export async function readRegularFile(path: string): Promise<Buffer> {
+  const handle = await openRegularFile(path);
+  try {
+    return await handle.readFile();
+  } catch (err) {
+    throw inFile(path, err);
+  } finally {
+    await handle.close();
+  }
+}

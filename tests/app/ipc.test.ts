@@ -1,0 +1,72 @@
+/**
+ * The main process's IPC surface without Electron: the validated handler table and the sender check. A renderer
+ * (compromised, or a page it navigated to) must not choose where main writes, and calls from other frames are dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { guardedHandler, isOwnRenderer, rendererEntry } from '../../src-main/app/ipc-guard.js';
+import { dispatch, InvalidArguments } from '../../src-main/app/service/handlers.js';
+import type { AppService } from '../../src-main/app/service/app-service.js';
+
+function fakeService() {
+  const calls: [string, unknown[]][] = [];
+  const service = new Proxy({}, {
+    get: (_t, name: string) => (...args: unknown[]) => { calls.push([name, args]); return Promise.resolve({ ok: true, value: null }); },
+  }) as unknown as AppService;
+  return { service, calls };
+}
+
+describe('the handler table', () => {
+  it('refuses a save path or export path from the renderer: main asks with its own dialog', async () => {
+    const { service, calls } = fakeService();
+    const openId = randomUUID();
+    await expect(dispatch(service, 'files:save', [openId, 0, 'png', '/home/someone/.bashrc'])).rejects.toBeInstanceOf(InvalidArguments);
+    await expect(dispatch(service, 'keys:export', ['Radiology A', 'correct horse battery staple', '/tmp/k.aeimg-key'])).rejects.toBeInstanceOf(InvalidArguments);
+    expect(calls).toEqual([]);
+    await dispatch(service, 'files:save', [openId, 0, 'png']);
+    await dispatch(service, 'keys:export', ['Radiology A', 'correct horse battery staple']);
+    expect(calls).toEqual([['save', [openId, 0, 'png']], ['exportKey', ['Radiology A', 'correct horse battery staple']]]);
+  });
+
+  it('drops unknown channels and malformed arguments before the service sees them', async () => {
+    const { service, calls } = fakeService();
+    await expect(dispatch(service, 'files:write-anywhere', ['/etc/passwd'])).rejects.toBeInstanceOf(InvalidArguments);
+    await expect(dispatch(service, 'files:image', ['not-a-uuid', 0, false])).rejects.toBeInstanceOf(InvalidArguments);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('the sender check', () => {
+  const entry = rendererEntry({ packaged: true, appDir: '/opt/aeimg/resources/app.asar/out/main', devUrl: 'http://localhost:5173/' });
+  const own = { sender: 'main-window', senderFrame: { url: entry.url } };
+
+  it('trusts only the app\'s own entry page in its own window', () => {
+    expect(entry.url).toBe('file:///opt/aeimg/resources/app.asar/out/renderer/index.html');
+    expect(isOwnRenderer(own.senderFrame.url, entry)).toBe(true);
+    expect(isOwnRenderer(`${entry.url}#/keys`, entry)).toBe(true);
+    expect(isOwnRenderer('file:///tmp/evil.html', entry)).toBe(false);
+    expect(isOwnRenderer('file:///opt/aeimg/resources/app.asar/out/renderer/index.html.evil', entry)).toBe(false);
+    expect(isOwnRenderer('http://localhost:5173/', entry)).toBe(false); // the dev server counts only in development
+  });
+
+  it('honours ELECTRON_RENDERER_URL only in a development build', () => {
+    expect(rendererEntry({ packaged: true, appDir: '/a/out/main', devUrl: 'http://localhost:5173/' }).kind).toBe('file');
+    const dev = rendererEntry({ packaged: false, appDir: '/a/out/main', devUrl: 'http://localhost:5173/' });
+    expect(dev).toMatchObject({ kind: 'url', url: 'http://localhost:5173/' });
+    expect(isOwnRenderer('http://localhost:5173/#/open', dev)).toBe(true);
+    expect(isOwnRenderer('http://localhost:5173.evil.com/', dev)).toBe(false);
+  });
+
+  it('drops calls from other windows or frames without reaching the service', async () => {
+    const { service, calls } = fakeService();
+    const handler = guardedHandler(service, 'keys:list', (event) => event.sender === 'main-window' && isOwnRenderer(event.senderFrame?.url ?? '', entry));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    await expect(handler({ sender: 'other-window', senderFrame: { url: entry.url } })).rejects.toThrow(/untrusted sender/);
+    await expect(handler({ sender: 'main-window', senderFrame: { url: 'file:///tmp/evil.html' } })).rejects.toThrow(/untrusted sender/);
+    await expect(handler({ sender: 'main-window', senderFrame: null })).rejects.toThrow(/untrusted sender/);
+    expect(calls).toEqual([]);
+    await handler(own);
+    expect(calls).toEqual([['listKeys', []]]);
+    warn.mockRestore();
+  });
+});

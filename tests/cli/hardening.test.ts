@@ -1,0 +1,156 @@
+/** The command line on hostile or unlucky input: clear one-line errors, exit codes 0/1/2, nothing left behind. */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { CT_SLICE, MR_SLICE, ROOT, tempDir } from '../helpers.js';
+
+const run = promisify(execFile);
+
+async function aeimg(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin/aeimg.js'), ...args], { cwd, maxBuffer: 1 << 24, env: { ...process.env, ...env }, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const errorLines = (stderr: string) => stderr.split('\n').filter((l) => /^error: /.test(l));
+
+describe('a full disk and unexpected failures', () => {
+  it('--bundle on a full disk says so in one line and exits 1, leaving no temp file', async (ctx) => {
+    const dir = await tempDir();
+    const tiny = join(dir, 'tiny');
+    await mkdir(tiny);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', tiny], { stdio: 'ignore' });
+    } catch {
+      ctx.skip(); // needs root to mount a tmpfs; study-safety.test.ts injects ENOSPC instead
+    }
+    try {
+      for (let i = 1; i <= 6; i++) await copyFile(i % 2 ? MR_SLICE : CT_SLICE, join(dir, `s${i}.png`));
+      expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+      const r = await aeimg(['encrypt', ...[1, 2, 3, 4, 5, 6].map((i) => join(dir, `s${i}.png`)), '--bundle', 'head', '--key-file', join(dir, 'k.key'), '-o', tiny, '--jobs', '1']);
+      expect(r.code).toBe(1);
+      expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^error: head\.part1\.aeimg: the disk is full\. Free some space/)]);
+      expect(r.stderr.length).toBeLessThan(1000); // no minified wasm glue dumped
+      expect(await readdir(tiny)).toEqual([]);
+    } finally {
+      execFileSync('umount', [tiny]);
+    }
+  });
+
+  it('an uncaught exception, even with the wasm backend loaded, prints one line and exits 1', async () => {
+    const script = `
+      import { installCrashHandlers } from ${JSON.stringify(join(ROOT, 'src-main/cli/crash.ts'))};
+      import { initBackend } from ${JSON.stringify(join(ROOT, 'src-main/engine/model/tf.ts'))};
+      installCrashHandlers();
+      process.env.AEIMG_BACKEND = 'wasm';
+      await initBackend();
+      setImmediate(() => { throw new Error('boom at a place nobody expected'); });`;
+    const dir = await tempDir();
+    await writeFile(join(dir, 'crash.mts'), script);
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'crash.mts')], { cwd: ROOT });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^aeimg: unexpected error: boom at a place nobody expected\. .*report/)]);
+  });
+});
+
+describe('resuming a batch', () => {
+  it('removes its own stale temp files (and nothing else), and --skip-existing resumes encrypt and decrypt', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    await mkdir(out);
+    await copyFile(MR_SLICE, join(dir, 'a.png'));
+    await copyFile(CT_SLICE, join(dir, 'b.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const first = await aeimg(['encrypt', join(dir, 'a.png'), '--key-file', join(dir, 'k.key'), '-o', out]);
+    expect(first.code).toBe(0);
+    // What kill -9 leaves, and look-alikes that are not ours.
+    const stale = ['.b.aeimg.0123456789ab.partial', '.head.part1.aeimg.a1b2c3d4e5f6.partial'];
+    const keep = ['.b.aeimg.partial', 'notes.partial', '.b.aeimg.0123456789ab.partial.txt', '.x.aeimg.0123456789AB.partial'];
+    const old = new Date(Date.now() - 3600_000);
+    for (const n of [...stale, ...keep]) {
+      await writeFile(join(out, n), 'x');
+      await utimes(join(out, n), old, old);
+    }
+    const resumed = await aeimg(['encrypt', join(dir, 'a.png'), join(dir, 'b.png'), '--key-file', join(dir, 'k.key'), '-o', out, '--skip-existing', '--jobs', '1']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/a\.png: skipped, .*a\.aeimg already exists/);
+    expect(resumed.stdout).toMatch(/b\.png → /);
+    expect(resumed.stdout).toMatch(/Encrypted 1 of 2 files; 1 skipped \(already there\)/);
+    expect(resumed.stderr).toMatch(/removed 2 temp files left by an interrupted run/);
+    expect((await readdir(out)).sort()).toEqual(['a.aeimg', 'b.aeimg', ...keep].sort());
+
+    const back = join(dir, 'back');
+    const dec1 = await aeimg(['decrypt', join(out, 'a.aeimg'), '--key-file', join(dir, 'k.key'), '-o', back]);
+    expect(dec1.code).toBe(0);
+    const without = await aeimg(['decrypt', join(out, 'a.aeimg'), join(out, 'b.aeimg'), '--key-file', join(dir, 'k.key'), '-o', back, '--jobs', '1']);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/a\.png already exists .*--skip-existing/);
+    await rm(join(back, 'b.png')); // as if that run had been killed before b
+    const dec2 = await aeimg(['decrypt', join(out, 'a.aeimg'), join(out, 'b.aeimg'), '--key-file', join(dir, 'k.key'), '-o', back, '--skip-existing', '--jobs', '1']);
+    expect(dec2.code).toBe(0);
+    expect(dec2.stdout).toMatch(/Decrypted 1 of 2 files; 1 skipped \(already there\)/);
+    expect((await readdir(back)).sort()).toEqual(['a.png', 'b.png']);
+  });
+});
+
+describe('small things said plainly', () => {
+  it('usage errors exit 2: --max-pixels abc, a weak passphrase for encrypt, a passphrase with other keys', async () => {
+    const dir = await tempDir();
+    await copyFile(MR_SLICE, join(dir, 'a.png'));
+    await writeFile(join(dir, 'k.key'), `AEIMG-SHARED-KEY-1\n${Buffer.alloc(32, 1).toString('base64')}\n`);
+    const px = await aeimg(['encrypt', join(dir, 'a.png'), '--key-file', join(dir, 'k.key'), '--max-pixels', 'abc']);
+    expect(px.code).toBe(2);
+    expect(px.stderr).toMatch(/--max-pixels must be a whole number of at least 1/);
+    const weak = await aeimg(['encrypt', join(dir, 'a.png'), '-o', join(dir, 'w')], ROOT, { AEIMG_PASSPHRASE: 'x' });
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toMatch(/the passphrase is too weak: it is shorter than 12 characters/);
+    const mixed = await aeimg(['encrypt', join(dir, 'a.png'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'w')], ROOT, { AEIMG_PASSPHRASE: 'correct horse battery staple' });
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/a passphrase cannot be combined with other keys/);
+    expect(await readdir(dir)).toEqual(['a.png', 'k.key']);
+    const help = await aeimg(['--help']);
+    expect(help.stdout).toMatch(/AEIMG_MAX_SCRYPT_LOG_N/);
+  });
+
+  it('names a pipe, a link loop, a missing folder, extra bytes and a too-wide image', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'k.key'), `AEIMG-SHARED-KEY-1\n${Buffer.alloc(32, 1).toString('base64')}\n`);
+    execFileSync('mkfifo', [join(dir, 'pipe.png')]);
+    await symlink('loop.png', join(dir, 'loop.png'));
+    await writeFile(join(dir, 'wide.png'), await sharp(Buffer.alloc(65536), { raw: { width: 65536, height: 1, channels: 1 } }).png().toBuffer());
+    await copyFile(MR_SLICE, join(dir, 'a.png'));
+    const enc = await aeimg(['encrypt', 'pipe.png', 'loop.png', 'wide.png', 'a.png', '--key-file', 'k.key', '--jobs', '1'], dir);
+    expect(enc.code).toBe(1);
+    expect(enc.stderr).toMatch(/error: pipe\.png: is not a regular file \(a pipe, device or socket\)/);
+    expect(enc.stderr).toMatch(/error: loop\.png: too many symbolic links/);
+    expect(enc.stderr).toMatch(/error: wide\.png: is 65536x1 pixels: wider or taller than 65535 pixels/);
+    expect(enc.stderr).not.toMatch(/0\.1 MP/);
+
+    const data = await readFile(join(dir, 'a.aeimg'));
+    await writeFile(join(dir, 'extra.aeimg'), Buffer.concat([data, Buffer.from('\r\n-- \nsent from my phone\r\n')]));
+    execFileSync('mkfifo', [join(dir, 'pipe.aeimg')]);
+    const dec = await aeimg(['decrypt', 'extra.aeimg', 'pipe.aeimg', '--key-file', 'k.key', '-o', 'back', '--jobs', '1'], dir);
+    expect(dec.code).toBe(1);
+    expect(dec.stderr).toMatch(/error: extra\.aeimg: .*has extra bytes after its end/);
+    expect(dec.stderr).not.toMatch(/extra\.aeimg: .*cut short/);
+    expect(dec.stderr).toMatch(/error: pipe\.aeimg: is not a regular file/);
+
+    const kg = await aeimg(['keygen', '-o', join(dir, 'missing', 'dir', 'k.key')]);
+    expect(kg.code).toBe(1);
+    expect(kg.stderr).toMatch(/the folder .*missing\/dir does not exist/);
+    expect(kg.stderr).not.toMatch(/not found/);
+    expect((await stat(join(dir, 'a.aeimg'))).isFile()).toBe(true);
+  });
+});
