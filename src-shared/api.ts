@@ -9,6 +9,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; code: string; mess
 
 import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
+import type { DisplayWindow, ValueMapping } from './windows.js';
 
 export type { Quality };
 export type Deidentify = 'basic' | 'none';
@@ -136,7 +137,31 @@ export interface OpenedImageInfo {
   /** Default window in sample units (from the DICOM VOI, or the image's range). */
   window: { center: number; width: number };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
-  dicom?: { modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string };
+  dicom?: {
+    modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;
+    /** Photometric Interpretation of the source; MONOCHROME1 is shown inverted (its samples already are). */
+    photometric?: string;
+    monochrome1?: boolean;
+    /** Sample → stored → real-world value (src-shared/windows.ts); the viewer windows and probes through it. */
+    mapping?: ValueMapping;
+    /** mm per pixel between rows and between columns: Pixel Spacing, else Imager Pixel Spacing. */
+    pixelSpacing?: { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' };
+    studyDescription?: string;
+    seriesDescription?: string;
+    seriesNumber?: string;
+    instanceNumber?: string;
+  };
+  /**
+   * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits
+   * without modality presets, the file's own VOI windows, and for CT the presets of src-shared/windows.ts.
+   */
+  windows?: DisplayWindow[];
+}
+
+/** The information panel: the DICOM attributes that travelled inside the encryption and the de-identification. */
+export interface ImageAttributes {
+  attributes: { tag: string; keyword: string; vr: string; value: string }[];
+  deidentification: { deidentified: boolean; method?: string; options: string[]; longitudinalTemporal?: string };
 }
 
 export interface OpenedFile {
@@ -185,8 +210,10 @@ export interface AeimgBridge {
     onProgress(listener: (p: JobProgress) => void): () => void;
     open(path: string): Promise<Result<OpenedFile>>;
     image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>>;
-    /** Saves image `index` of an opened file; `path` absent: the app asks where. */
-    save(openId: string, index: number, format: OutputFormat, path?: string): Promise<Result<{ path: string } | null>>;
+    /** The DICOM attributes of image `index` (null for a plain image). */
+    attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>>;
+    /** Saves image `index` of an opened file where the user says in main's save dialog (null: cancelled). */
+    save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>>;
     reveal(path: string): Promise<void>;
     /** .aeimg files the OS asked the app to open (double-click, argv, macOS open-file). */
     onOpenRequest(listener: (path: string) => void): () => void;
@@ -195,8 +222,8 @@ export interface AeimgBridge {
     list(): Promise<Result<KeyList>>;
     create(name: string): Promise<Result<KeyInfo>>;
     remove(name: string): Promise<Result<KeyInfo>>;
-    /** Writes a passphrase-protected export; `path` absent: the app asks where. */
-    exportKey(name: string, passphrase: string, path?: string): Promise<Result<{ path: string } | null>>;
+    /** Writes a passphrase-protected export where the user says in main's save dialog (null: cancelled). */
+    exportKey(name: string, passphrase: string): Promise<Result<{ path: string } | null>>;
     importKey(path: string, passphrase: string, name?: string): Promise<Result<KeyInfo>>;
     addContact(path: string, name?: string): Promise<Result<ContactInfo>>;
     myCard(): Promise<Result<{ card: string; fingerprint: string }>>;
@@ -220,12 +247,13 @@ export interface InvokeChannels {
   'files:confirm': [jobId: string, index: number, write: boolean];
   'files:open': [path: string];
   'files:image': [openId: string, index: number, denoised: boolean];
-  'files:save': [openId: string, index: number, format: OutputFormat, path?: string];
+  'files:attributes': [openId: string, index: number];
+  'files:save': [openId: string, index: number, format: OutputFormat];
   'files:reveal': [path: string];
   'keys:list': [];
   'keys:create': [name: string];
   'keys:remove': [name: string];
-  'keys:export': [name: string, passphrase: string, path?: string];
+  'keys:export': [name: string, passphrase: string];
   'keys:import': [path: string, passphrase: string, name?: string];
   'keys:add-contact': [path: string, name?: string];
   'keys:my-card': [];

@@ -53,7 +53,8 @@
       onProgress: listen('files:progress'),
       open: (p) => call('files:open', p),
       image: (id, i, d) => call('files:image', id, i, d),
-      save: (id, i, f, p) => call('files:save', id, i, f, p),
+      attributes: (id, i) => call('files:attributes', id, i),
+      save: (id, i, f) => call('files:save', id, i, f), // where: the test shell's save dialog answers
       reveal: (p) => call('files:reveal', p),
       onOpenRequest: listen('files:open-request'),
     },
@@ -61,7 +62,7 @@
       list: () => call('keys:list'),
       create: (n) => call('keys:create', n),
       remove: (n) => call('keys:remove', n),
-      exportKey: (n, pass, p) => call('keys:export', n, pass, p),
+      exportKey: (n, pass) => call('keys:export', n, pass),
       importKey: (p, pass, n) => call('keys:import', p, pass, n),
       addContact: (p, n) => call('keys:add-contact', p, n),
       myCard: () => call('keys:my-card'),

@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type {
-  AppInfo, ContactInfo, EncryptRequest, EventChannels, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
+  AppInfo, ContactInfo, EncryptRequest, EventChannels, ImageAttributes, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
   OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings, StudyEstimate, StudyRequest,
 } from '../../../src-shared/api.js';
 import { isDicomPath } from '../../engine/dicom/import.js';
@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { decryptAeimgFile, outputBytes, type DecryptedImage } from '../../engine/jobs/decrypt.js';
 import { encryptImageFile, type ReducedQuality } from '../../engine/jobs/encrypt.js';
-import { describeImage } from '../../engine/jobs/view.js';
+import { describeAttributes, describeImage } from '../../engine/jobs/view.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { APP_VERSION } from '../../engine/jobs/version.js';
 import { exportKey, importKey, passphraseWeakness } from '../../engine/keys/export.js';
@@ -292,21 +292,32 @@ export class AppService {
     });
   }
 
+  /** The DICOM attributes image `index` carried inside the encryption, for the information panel. */
+  attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const item = s.images[index];
+      if (!item) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+      return describeAttributes(item.record);
+    });
+  }
+
   /** One more pass through the denoising autoencoder, on a worker; the pixels travel in memory, never to disk. */
   private denoise(image: Image): Promise<Image> {
     return this.pool.reconstruct(DEFAULT_MODEL, image, QUALITY_LEVELS.max.bits);
   }
 
-  save(openId: string, index: number, format: OutputFormat, path?: string): Promise<Result<{ path: string } | null>> {
+  /** Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. */
+  save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> {
     return attempt(async () => {
       const s = this.state(openId);
       const item = s.images[index];
       if (!item) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
       const stem = basename(item.record.name, extname(item.record.name)).replace(/#(\d+)$/, '-$1');
-      const target = path ?? await this.shell.chooseSavePath(`${stem}.${format}`, format);
+      const target = await this.shell.chooseSavePath(`${stem}.${format}`, format);
       if (!target) return null;
       const data = await outputBytes(item.image, item.record, format, index + 1);
-      await writeFileAtomic(target, data, { force: path === undefined }); // the save dialog already asked about replacing
+      await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing
       return { path: target };
     });
   }
@@ -341,15 +352,16 @@ export class AppService {
     });
   }
 
-  exportKey(name: string, passphrase: string, path?: string): Promise<Result<{ path: string } | null>> {
+  /** Exports where the user says in the save dialog (opened here, in main). */
+  exportKey(name: string, passphrase: string): Promise<Result<{ path: string } | null>> {
     return attempt(async () => {
       const weak = passphraseWeakness(passphrase);
       if (weak) throw new AeimgError(ErrorCode.Usage, `the passphrase is too weak: ${weak}`);
       const info = await this.store.find(name);
-      const target = path ?? await this.shell.chooseSavePath(`${info.name}.aeimg-key`, 'aeimg-key');
+      const target = await this.shell.chooseSavePath(`${info.name}.aeimg-key`, 'aeimg-key');
       if (!target) return null;
       const text = await exportKey(await this.store.sharedKey(info), { name: info.name, created: info.created }, passphrase);
-      await writeFileAtomic(target, Buffer.from(text), { force: path === undefined, mode: 0o600 });
+      await writeFileAtomic(target, Buffer.from(text), { force: true, mode: 0o600 });
       return { path: target };
     });
   }

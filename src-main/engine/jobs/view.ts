@@ -3,13 +3,15 @@
  * (HU for CT), the DICOM facts a reader looks at, and what the file says about fidelity (the guarantee, the sender's
  * figures, reduced quality). The app's service passes this on as it is; it knows nothing of DICOM or windows.
  */
-import type { OpenedImageInfo } from '../../../src-shared/api.js';
+import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
 import { realToSample } from '../../../src-shared/windows.js';
 import { receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import type { Image } from '../image/image.js';
+import { percentileWindow } from '../metrics/fidelity.js';
 
 /** The window to open with, in sample units: the file's first VOI window, else the image's full range. */
 function defaultWindow(image: Image, record: ImageRecord): { center: number; width: number } {
@@ -28,6 +30,15 @@ function defaultWindow(image: Image, record: ImageRecord): { center: number; wid
     if (v > hi) hi = v;
   }
   return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
+}
+
+/** Pixel Spacing (0028,0030), else Imager Pixel Spacing (0018,1164): [row, column] spacing in mm. */
+function pixelSpacingOf(ds: DicomJson): { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' } | undefined {
+  for (const [tag, source] of [['00280030', 'PixelSpacing'], ['00181164', 'ImagerPixelSpacing']] as const) {
+    const [row, column] = (ds[tag]?.Value ?? []).map(Number);
+    if (row !== undefined && column !== undefined && row > 0 && column > 0 && Number.isFinite(row) && Number.isFinite(column)) return { row, column, source };
+  }
+  return undefined;
 }
 
 /**
@@ -51,6 +62,16 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const received = receivedSummary(record);
   const f = received.fidelity;
   const display = meta ? dicomDisplay(meta) : undefined;
+  const text = (tag: string) => {
+    const v = ds?.[tag]?.Value?.[0];
+    return v === undefined ? undefined : String(typeof v === 'object' ? (v as { Alphabetic?: string }).Alphabetic ?? '' : v).trim() || undefined;
+  };
+  const gray = image.channels === 1;
+  const windows = [
+    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
+    ...(display?.windows ?? []),
+  ];
+  const spacing = meta ? pixelSpacingOf(meta.dataset) : undefined;
   return {
     index, name: record.name, width: record.width, height: record.height, channels: record.channels, bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
@@ -61,6 +82,42 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       modality: ds?.['00080060']?.Value?.[0] as string | undefined, offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
       units: display?.units ?? '', position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
+      photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
+      ...(spacing ? { pixelSpacing: spacing } : {}),
+      studyDescription: text('00081030'), seriesDescription: text('0008103E'), seriesNumber: text('00200011'), instanceNumber: text('00200013'),
     } : undefined,
+    windows,
+  };
+}
+
+/** One attribute as the information panel lists it. */
+function attributeValue(attr: DicomJson[string]): string {
+  return (attr.Value ?? []).map((v) => {
+    if (v && typeof v === 'object') return 'Alphabetic' in v ? v.Alphabetic : '(sequence item)';
+    return String(v);
+  }).join('\\');
+}
+
+/**
+ * The DICOM attributes that travelled inside the encryption (already de-identified by the sender when it chose to),
+ * with their keywords, and the de-identification record (0012,0062/0063/0064, 0028,0303). Null for a plain image.
+ */
+export function describeAttributes(record: ImageRecord): ImageAttributes | null {
+  const meta = dicomMetaOf(record);
+  if (!meta) return null;
+  const ds = meta.dataset;
+  const attributes = Object.keys(ds).sort().map((tag) => ({
+    tag: `(${tag.slice(0, 4)},${tag.slice(4)})`, keyword: keywordOf(tag), vr: ds[tag]!.vr, value: attributeValue(ds[tag]!).slice(0, 1024),
+  }));
+  const codes = (ds['00120064']?.Value ?? []) as unknown as Record<string, { Value?: unknown[] } | undefined>[];
+  const first = (tag: string) => ds[tag]?.Value?.[0];
+  return {
+    attributes,
+    deidentification: {
+      deidentified: meta.deidentified,
+      method: first('00120063') !== undefined ? String(first('00120063')) : undefined,
+      options: codes.map((c) => String(c['00080104']?.Value?.[0] ?? c['00080100']?.Value?.[0] ?? '')).filter(Boolean),
+      longitudinalTemporal: first('00280303') !== undefined ? String(first('00280303')) : undefined,
+    },
   };
 }

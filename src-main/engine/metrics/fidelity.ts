@@ -40,7 +40,7 @@ function lutOf(bitDepth: 8 | 16, f: (sample: number) => number): Float64Array {
 }
 
 /** The window a viewer shows by default for an image of more than 8 bits with no other: 1st–99th percentile. */
-function percentileWindow(image: Image, mapping: ValueMapping | undefined): DisplayWindow {
+export function percentileWindow(image: Image, mapping: ValueMapping | undefined): DisplayWindow {
   const hist = new Uint32Array(image.bitDepth === 16 ? 65536 : 256);
   const n = image.channels;
   for (let i = 0; i < image.pixels.length; i += n) hist[image.pixels[i]!]!++;

@@ -1,31 +1,118 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
-import type { ImagePixels, OpenedFile } from '../../../src-shared/api';
+import { computed, markRaw, ref, shallowRef } from 'vue';
+import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
+import type { DisplayWindow } from '../../../src-shared/windows';
 import { bridge, unwrap } from '../bridge';
+import { realWindowToSample, sampleWindowToReal, windowChoices } from '../viewer/display';
+import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
+import { thumbnailUrl } from '../viewer/thumbnail';
 import { useErrors } from './errors';
 
-/** The opened .aeimg: its images (slices), the shown one, window/level shared across the series, zoom and pan. */
+export type Tool = 'window' | 'pan' | MeasurementKind;
+
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 32;
+/** Decoded slices kept in the renderer (most recently shown first): enough to scroll back and play cine. */
+const CACHE_BYTES = 256 << 20;
+/** Thumbnails kept (a few KB each); the strip asks again for one that was dropped when it scrolls back. */
+const THUMBNAILS = 1024;
+
+/**
+ * The opened .aeimg as a reader works with it: the shown slice, the window/level (real-world units, shared across
+ * the series), inversion, zoom and pan (screen pixels per image pixel, fit to the viewport until the reader zooms),
+ * the measurements of each slice, cine, and the panels.
+ */
 export const useViewer = defineStore('viewer', () => {
   const file = ref<OpenedFile | null>(null);
   const index = ref(0);
-  const pixels = ref<ImagePixels | null>(null);
+  const pixels = shallowRef<ImagePixels | null>(null);
   const denoised = ref(false);
+  /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
   const windowCenter = ref(0);
   const windowWidth = ref(1);
+  const windowName = ref('');
+  const invert = ref(false);
   const zoom = ref(1);
   const pan = ref({ x: 0, y: 0 });
+  /** Zoom follows the viewport (fit) until the reader zooms or pans. */
+  const fitted = ref(true);
+  const viewport = ref({ width: 0, height: 0 });
+  const tool = ref<Tool>('window');
+  const measurements = ref<Record<number, Measurement[]>>({});
+  const probe = ref<Point | null>(null);
+  const overlays = ref(true);
+  const infoOpen = ref(false);
+  const attributes = shallowRef<ImageAttributes | null>(null);
+  const playing = ref(false);
+  const fps = ref(10);
   const busy = ref(false);
   const notice = ref('');
   const errors = useErrors();
   const current = computed(() => file.value?.images[index.value] ?? null);
+  const mapping = computed(() => current.value?.dicom?.mapping);
+  const units = computed(() => current.value?.dicom?.units ?? '');
+  const choices = computed<DisplayWindow[]>(() => windowChoices(current.value?.windows));
+  /** The window in sample units, as the canvas reports it. */
+  const sampleWindow = computed(() => realWindowToSample({ center: windowCenter.value, width: windowWidth.value }, mapping.value));
+  const shownMeasurements = computed(() => measurements.value[index.value] ?? []);
   let loadSeq = 0;
+  let nextMeasurement = 1;
+  const cache = markRaw(new Map<string, ImagePixels>());
+
+  function remember(key: string, px: ImagePixels) {
+    cache.delete(key);
+    cache.set(key, px);
+    let bytes = 0;
+    for (const p of cache.values()) bytes += p.pixels.byteLength;
+    for (const k of cache.keys()) {
+      if (bytes <= CACHE_BYTES || cache.size <= 2) break;
+      bytes -= cache.get(k)!.pixels.byteLength;
+      cache.delete(k);
+    }
+  }
+
+  async function fetchPixels(i: number): Promise<ImagePixels> {
+    const key = `${file.value!.openId}:${i}:${denoised.value}`;
+    const hit = cache.get(key);
+    if (hit) { remember(key, hit); return hit; }
+    const px = markRaw(await unwrap(bridge().files.image(file.value!.openId, i, denoised.value)));
+    remember(key, px);
+    return px;
+  }
+
+  const thumbs = markRaw(new Map<string, string>());
+  /** A small thumbnail of slice `i` in its opening window; the slice's pixels are not kept. */
+  async function thumbnail(i: number): Promise<string> {
+    const f = file.value;
+    if (!f?.images[i]) return '';
+    const key = `${f.openId}:${i}`;
+    const hit = thumbs.get(key);
+    if (hit !== undefined) return hit;
+    const cached = cache.get(`${key}:false`);
+    const url = thumbnailUrl(cached ?? await unwrap(bridge().files.image(f.openId, i, false)), f.images[i].window);
+    thumbs.set(key, url);
+    if (thumbs.size > THUMBNAILS) thumbs.delete(thumbs.keys().next().value!);
+    return url;
+  }
 
   async function load() {
     if (!file.value) return;
     const seq = ++loadSeq;
     try {
-      const px = await unwrap(bridge().files.image(file.value.openId, index.value, denoised.value));
-      if (seq === loadSeq) pixels.value = px;
+      const px = await fetchPixels(index.value);
+      if (seq !== loadSeq) return;
+      pixels.value = px;
+      if (fitted.value) fit();
+      if (infoOpen.value) await loadAttributes();
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
+  async function loadAttributes() {
+    if (!file.value) return;
+    try {
+      attributes.value = markRaw(await unwrap(bridge().files.attributes(file.value.openId, index.value)) ?? { attributes: [], deidentification: { deidentified: false, options: [] } });
     } catch (err) {
       errors.report(err);
     }
@@ -34,16 +121,21 @@ export const useViewer = defineStore('viewer', () => {
   async function open(path: string) {
     busy.value = true;
     notice.value = '';
+    stopCine();
     try {
       const f = await unwrap(bridge().files.open(path));
       file.value = f;
+      cache.clear();
+      thumbs.clear();
       index.value = 0;
       denoised.value = false;
-      zoom.value = 1;
+      invert.value = false;
+      measurements.value = {};
+      attributes.value = null;
+      probe.value = null;
+      fitted.value = true;
       pan.value = { x: 0, y: 0 };
-      const w = f.images[0]!.window;
-      windowCenter.value = w.center;
-      windowWidth.value = w.width;
+      resetWindow();
       await load();
     } catch (err) {
       errors.report(err);
@@ -52,25 +144,126 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
-  async function step(delta: number) {
+  async function go(to: number) {
     if (!file.value) return;
-    const next = Math.min(file.value.images.length - 1, Math.max(0, index.value + delta));
+    const next = Math.min(file.value.images.length - 1, Math.max(0, to));
     if (next === index.value) return;
     index.value = next;
+    probe.value = null;
     await load();
   }
+
+  const step = (delta: number) => go(index.value + delta);
 
   async function setDenoised(on: boolean) {
     denoised.value = on;
     await load();
   }
 
+  /** Back to the window the file opened with (the engine's default, in sample units). */
   function resetWindow() {
     const w = current.value?.window;
-    if (w) {
-      windowCenter.value = w.center;
-      windowWidth.value = w.width;
-    }
+    if (!w) return;
+    const real = sampleWindowToReal(w, current.value?.dicom?.mapping);
+    setWindow(real.center, real.width, 'default');
+  }
+
+  function setWindow(center: number, width: number, name = '') {
+    const round = (v: number) => (Math.abs(v) >= 20 ? Math.round(v) : Math.round(v * 100) / 100);
+    windowCenter.value = round(center);
+    windowWidth.value = Math.max(round(width), 1e-3);
+    windowName.value = name;
+  }
+
+  /** Choice `i` (0-based; keys 1..9): a CT preset, the file's window or the percentile window. */
+  function choose(i: number) {
+    const w = choices.value[i];
+    if (w) setWindow(w.center, w.width, w.name);
+  }
+
+  /** Left-drag: horizontal changes the width, vertical the level, scaled to the image's value range. */
+  function dragWindow(dx: number, dy: number) {
+    const range = Math.max(windowWidth.value, 64 * Math.abs(mapping.value?.slope ?? 1));
+    const k = range / 256;
+    setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
+  }
+
+  function fitScale(): number {
+    const px = pixels.value ?? current.value;
+    const { width, height } = viewport.value;
+    if (!px || !width || !height) return 1;
+    return Math.min(width / px.width, height / px.height);
+  }
+
+  function fit() {
+    fitted.value = true;
+    zoom.value = fitScale();
+    pan.value = { x: 0, y: 0 };
+  }
+
+  function setViewport(width: number, height: number) {
+    viewport.value = { width, height };
+    if (fitted.value) fit();
+  }
+
+  /** Zooms by `factor` keeping the point at `at` (screen pixels from the viewport's centre) where it is. */
+  function zoomBy(factor: number, at: Point = { x: 0, y: 0 }) {
+    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom.value * factor));
+    const r = z / zoom.value;
+    pan.value = { x: at.x - r * (at.x - pan.value.x), y: at.y - r * (at.y - pan.value.y) };
+    zoom.value = z;
+    fitted.value = false;
+  }
+
+  function panBy(dx: number, dy: number) {
+    pan.value = { x: pan.value.x + dx, y: pan.value.y + dy };
+    fitted.value = false;
+  }
+
+  /** R: window, inversion, zoom and pan as the file opened. */
+  function reset() {
+    resetWindow();
+    invert.value = false;
+    fit();
+  }
+
+  function addMeasurement(kind: MeasurementKind, a: Point, b: Point) {
+    const list = measurements.value[index.value] ?? [];
+    measurements.value = { ...measurements.value, [index.value]: [...list, { id: nextMeasurement++, kind, a, b }] };
+  }
+
+  function removeMeasurement(id: number) {
+    const list = (measurements.value[index.value] ?? []).filter((m) => m.id !== id);
+    measurements.value = { ...measurements.value, [index.value]: list };
+  }
+
+  function clearMeasurements() {
+    measurements.value = {};
+  }
+
+  async function toggleInfo() {
+    infoOpen.value = !infoOpen.value;
+    if (infoOpen.value) await loadAttributes();
+  }
+
+  let cineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Space: plays the series at `fps`, wrapping at the end; a slow slice delays the next rather than piling up. */
+  function toggleCine() {
+    if (playing.value) { stopCine(); return; }
+    if (!file.value || file.value.images.length < 2) return;
+    playing.value = true;
+    const tick = async () => {
+      if (!playing.value || !file.value) return;
+      const started = performance.now();
+      await go((index.value + 1) % file.value.images.length);
+      if (playing.value) cineTimer = setTimeout(() => void tick(), Math.max(0, 1000 / Math.max(1, fps.value) - (performance.now() - started)));
+    };
+    void tick();
+  }
+
+  function stopCine() {
+    playing.value = false;
+    clearTimeout(cineTimer);
   }
 
   async function save(format: 'png' | 'dcm') {
@@ -84,7 +277,10 @@ export const useViewer = defineStore('viewer', () => {
   }
 
   return {
-    file, index, pixels, denoised, windowCenter, windowWidth, zoom, pan, busy, notice, current,
-    open, step, setDenoised, resetWindow, save,
+    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
+    measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current,
+    mapping, units, choices, sampleWindow,
+    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
+    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail,
   };
 });

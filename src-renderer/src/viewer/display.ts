@@ -1,0 +1,72 @@
+/**
+ * How the viewer turns samples into grey levels: DICOM's linear VOI function (src-shared/windows.ts) applied to each
+ * sample's real-world value, through a lookup table over every possible sample. Windows are held in real units
+ * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
+ */
+import type { ImagePixels } from '../../../src-shared/api';
+import { realToSample, sampleToReal, windowToByte, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows';
+
+export interface Window {
+  center: number;
+  width: number;
+}
+
+function between(a: number, b: number): Window {
+  const [lo, hi] = a < b ? [a, b] : [b, a];
+  return { center: (lo + hi) / 2, width: hi - lo };
+}
+
+/** A window in sample units as the same window in real-world units. */
+export function sampleWindowToReal(w: Window, m: ValueMapping | undefined): Window {
+  return between(sampleToReal(w.center - w.width / 2, m), sampleToReal(w.center + w.width / 2, m));
+}
+
+/** A window in real-world units as the same window in sample units. */
+export function realWindowToSample(w: Window, m: ValueMapping | undefined): Window {
+  return between(realToSample(w.center - w.width / 2, m), realToSample(w.center + w.width / 2, m));
+}
+
+/**
+ * Grey level of every sample value: windowToByte(sampleToReal(s)), inverted for MONOCHROME1 (its samples are stored
+ * inverted, so high stored values show dark) and again when the reader asks for inversion.
+ */
+export function greyLut(bitDepth: number, w: Window, m: ValueMapping | undefined, invert: boolean): Uint8Array {
+  const lut = new Uint8Array(bitDepth > 8 ? 65536 : 256);
+  const flip = invert !== (m?.inverted ?? false);
+  for (let s = 0; s < lut.length; s++) {
+    const g = windowToByte(sampleToReal(s, m), w.center, w.width);
+    lut[s] = flip ? 255 - g : g;
+  }
+  return lut;
+}
+
+/** The RGBA pixels of an image through a lookup table (colour: each channel through it). */
+export function renderRgba(image: ImagePixels, lut: Uint8Array, out: Uint8ClampedArray): void {
+  const { width, height, channels, pixels } = image;
+  const colour = channels >= 3;
+  for (let i = 0, j = 0; i < width * height; i++, j += channels) {
+    const o = i * 4;
+    if (colour) {
+      out[o] = lut[pixels[j]!]!;
+      out[o + 1] = lut[pixels[j + 1]!]!;
+      out[o + 2] = lut[pixels[j + 2]!]!;
+    } else {
+      const g = lut[pixels[j]!]!;
+      out[o] = g; out[o + 1] = g; out[o + 2] = g;
+    }
+    out[o + 3] = 255;
+  }
+}
+
+/** The windows a reader can pick, keys 1..9 in order: CT presets first, then the file's own, the percentile. */
+export function windowChoices(windows: DisplayWindow[] | undefined): DisplayWindow[] {
+  const list = windows ?? [];
+  const rank = (w: DisplayWindow) => ({ preset: 0, percentile: 1, file: 2, full: 3 })[w.source];
+  return [...list].sort((a, b) => rank(a) - rank(b));
+}
+
+/** A number as a reader reads it: integers stay integers, others keep what the units need. */
+export function formatValue(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toPrecision(3);
+}

@@ -1,0 +1,382 @@
+/**
+ * The receiver's viewer as a physician uses it (issue 15): fit to the viewport, window/level in HU with the CT
+ * presets rendering DICOM's linear VOI function, the value probe, ruler and ROI against the decoded pixels, slices
+ * by wheel and keyboard with the series strip, the corner overlays and the information panel, all by keyboard.
+ * Files are encrypted and decrypted by the CLI with the bridge's keychain; the decrypted PNG is the oracle.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import sharp from 'sharp';
+import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
+import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
+
+const CLI = join(ROOT, 'bin', 'aeimg.js');
+const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
+const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let app: AppPage;
+let outDir: string;
+/** ct_small's samples as the CLI decodes them (stored + 32768), row-major 128 × 128. */
+let ctSamples: Uint16Array;
+/** ct_small: 16-bit signed (offset 32768), Rescale Intercept −1024, slope 1 (tests/fixtures/dicom/fixtures.json). */
+let ctMapping: ValueMapping;
+/** ct_small's Pixel Spacing (0028,0030), row and column, in mm. */
+let ctSpacing: number;
+
+async function cli(args: string[]): Promise<string> {
+  const env = await app.env();
+  return execFileSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain },
+  });
+}
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  page = await browser.newPage();
+  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
+  app = new AppPage(page, baseURL!);
+  await app.goto();
+  outDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-viewer-'));
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await cli(['keys', 'create', 'Viewer']);
+  await cli(['encrypt', join(DICOM, 'ct_small_explicit_le.dcm'), '--key', 'Viewer', '-o', outDir]);
+  await cli(['decrypt', join(outDir, 'ct_small_explicit_le.aeimg'), '-o', join(outDir, 'cli')]);
+  const png = await sharp(join(outDir, 'cli', 'ct_small_explicit_le.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+  ctSamples = new Uint16Array(png.buffer, png.byteOffset, png.length / 2);
+  const fixture = (JSON.parse(await readFile(join(DICOM, 'fixtures.json'), 'utf8')) as { file: string; rescale_intercept: string; rescale_slope: string; bits_stored: number }[])
+    .find((f) => f.file === 'ct_small_explicit_le.dcm')!;
+  ctMapping = { offset: 32768, inverted: false, signed: true, bitsStored: fixture.bits_stored, slope: Number(fixture.rescale_slope), intercept: Number(fixture.rescale_intercept) };
+  ctSpacing = 0.661468;
+});
+
+test.afterAll(async () => page.close());
+
+async function openCt() {
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct_small_explicit_le.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('ct_small_explicit_le.aeimg');
+  await expect(page.getByTestId('viewer-canvas')).toBeVisible();
+}
+
+/** The red channel of every canvas pixel. */
+async function canvasGrey(): Promise<number[]> {
+  return page.getByTestId('viewer-canvas').evaluate((c: HTMLCanvasElement) =>
+    Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0)));
+}
+
+/** The screen point of image coordinates (x, y) (continuous: pixel i's centre is i + 0.5). */
+async function screenOf(x: number, y: number): Promise<{ x: number; y: number }> {
+  const box = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  return { x: box.x + (x / 128) * box.width, y: box.y + (y / 128) * box.height };
+}
+
+async function dragImage(from: [number, number], to: [number, number]) {
+  const a = await screenOf(...from), b = await screenOf(...to);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 6 });
+  await page.mouse.up();
+}
+
+const numberIn = async (testid: string) => Number(await page.getByTestId(testid).inputValue());
+
+test('fit on open: the image fills the viewport keeping its aspect, follows resizes, and double-click fits again', async () => {
+  await openCt();
+  const fitted = async () => {
+    const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+    const img = (await page.getByTestId('viewer-canvas').boundingBox())!;
+    const side = Math.min(stage.width, stage.height);
+    return Math.abs(img.width - side) <= 1 && Math.abs(img.height - side) <= 1 &&
+      Math.abs(img.x + img.width / 2 - (stage.x + stage.width / 2)) <= 1 && Math.abs(img.y + img.height / 2 - (stage.y + stage.height / 2)) <= 1;
+  };
+  await expect.poll(fitted).toBe(true);
+  expect((await page.getByTestId('viewer-canvas').boundingBox())!.width).toBeGreaterThan(300); // 128² shown large, not 1:1
+  // Dark for reading (the rest of the app stays light).
+  expect(await page.getByTestId('viewer').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(11, 15, 20)');
+
+  await page.setViewportSize({ width: 1000, height: 760 });
+  await expect.poll(fitted).toBe(true);
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('+');
+  await expect.poll(fitted).toBe(false);
+  await page.getByTestId('viewer-stage').dblclick();
+  await expect.poll(fitted).toBe(true);
+  await page.setViewportSize({ width: 1200, height: 900 });
+  await expect.poll(fitted).toBe(true);
+});
+
+test('Ctrl+wheel zooms at the pointer (the pixel under it stays), Shift-drag pans', async () => {
+  const at = await screenOf(30.5, 90.5);
+  await page.mouse.move(at.x, at.y);
+  const probe = page.getByTestId('probe');
+  await expect(probe).toHaveAttribute('data-x', '30');
+  const zoom = Number(await page.getByTestId('viewer-canvas').getAttribute('data-zoom'));
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -120);
+  await page.keyboard.up('Control');
+  await expect.poll(async () => Number(await page.getByTestId('viewer-canvas').getAttribute('data-zoom'))).toBeCloseTo(zoom * 1.25, 6);
+  await page.mouse.move(at.x + 1, at.y);
+  await page.mouse.move(at.x, at.y);
+  await expect(probe).toHaveAttribute('data-x', '30');
+  await expect(probe).toHaveAttribute('data-y', '90');
+  const before = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.down();
+  await page.mouse.move(at.x + 50, at.y - 30, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const after = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  expect([Math.round(after.x - before.x), Math.round(after.y - before.y)]).toEqual([50, -30]);
+  await page.getByTestId('fit').click();
+});
+
+test('window/level in HU: left-drag changes the numbers and the pixels, which follow the VOI formula', async () => {
+  await expect(page.getByTestId('window-units')).toHaveText('HU');
+  const before = { c: await numberIn('window-center'), w: await numberIn('window-width'), grey: await canvasGrey() };
+  const mid = await screenOf(64, 64);
+  await page.mouse.move(mid.x, mid.y);
+  await page.mouse.down();
+  await page.mouse.move(mid.x - 120, mid.y + 40, { steps: 8 }); // narrower (left), higher level (down)
+  await page.mouse.up();
+  await expect.poll(() => numberIn('window-width')).toBeLessThan(before.w);
+  const c = await numberIn('window-center'), w = await numberIn('window-width');
+  expect(c).toBeGreaterThan(before.c);
+  await expect(page.getByTestId('overlay-br')).toContainText(`W ${w} L ${c} HU`);
+  // The canvas reports the window in sample units (slope 1: same width, centre shifted by offset and intercept).
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect.poll(async () => Number(await canvas.getAttribute('data-window-width'))).toBeCloseTo(w, 6);
+  expect(Number(await canvas.getAttribute('data-window-center'))).toBeCloseTo(c + 1024 + 32768, 6);
+  const grey = await canvasGrey();
+  expect(grey).not.toEqual(before.grey);
+  expect(grey.every((g, i) => g === windowToByte(sampleToReal(ctSamples[i]!, ctMapping), c, w))).toBe(true);
+  // Typed numbers are taken as they are.
+  await page.getByTestId('window-center').fill('100');
+  await page.getByTestId('window-width').fill('300');
+  await expect.poll(async () => Number(await canvas.getAttribute('data-window-width'))).toBe(300);
+  expect((await canvasGrey()).every((g, i) => g === windowToByte(sampleToReal(ctSamples[i]!, ctMapping), 100, 300))).toBe(true);
+});
+
+test('each CT preset (keys 1..6) gives the canvas DICOM\'s linear VOI of the decoded HU', async () => {
+  await page.getByTestId('viewer').focus();
+  for (const [i, preset] of CT_PRESETS.entries()) {
+    await page.keyboard.press(String(i + 1));
+    await expect.poll(() => numberIn('window-width')).toBe(preset.width);
+    expect(await numberIn('window-center')).toBe(preset.center);
+    const grey = await canvasGrey();
+    let mismatches = 0;
+    for (let k = 0; k < grey.length; k++) if (grey[k] !== windowToByte(sampleToReal(ctSamples[k]!, ctMapping), preset.center, preset.width)) mismatches++;
+    expect(mismatches, `preset ${preset.name}`).toBe(0);
+    expect(new Set(grey).size, `preset ${preset.name} shows more than one grey`).toBeGreaterThan(1);
+  }
+  // Also from the list, with its name in the overlay; I inverts, R resets.
+  await page.getByTestId('window-preset').selectOption({ label: '1 · brain 40/80' });
+  await expect(page.getByTestId('overlay-br')).toContainText('W 80 L 40 HU (brain)');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('i');
+  await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'true');
+  const inverted = await canvasGrey();
+  expect(inverted.every((g, i) => g === 255 - windowToByte(sampleToReal(ctSamples[i]!, ctMapping), 40, 80))).toBe(true);
+  await page.keyboard.press('i');
+  await page.keyboard.press('4'); // soft tissue, for the screenshot
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer-ct-preset.png') });
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('window-preset')).toHaveValue('-1');
+});
+
+test('the probe shows the stored value and HU of the pixel under the pointer', async () => {
+  for (const [x, y] of [[64, 40], [10, 100], [90, 70]] as const) {
+    const at = await screenOf(x + 0.5, y + 0.5);
+    await page.mouse.move(at.x, at.y);
+    const probe = page.getByTestId('probe');
+    await expect(probe).toHaveAttribute('data-x', String(x));
+    await expect(probe).toHaveAttribute('data-y', String(y));
+    const sample = ctSamples[y * 128 + x]!;
+    const hu = (sample - 32768) * 1 - 1024;
+    await expect(probe).toHaveText(`(${x}, ${y}) stored ${sample - 32768} → ${hu} HU`);
+  }
+});
+
+test('the ruler measures in mm from Pixel Spacing, within 1%', async () => {
+  await page.getByTestId('tool-ruler').click();
+  await dragImage([20.5, 20.5], [100.5, 80.5]);
+  const row = page.getByTestId('measurement-0');
+  await expect(row).toContainText(/Ruler: [\d.]+ mm/);
+  const mm = Number((await row.textContent())!.match(/Ruler: ([\d.]+) mm/)![1]);
+  const expected = Math.hypot(80 * ctSpacing, 60 * ctSpacing);
+  expect(Math.abs(mm - expected) / expected).toBeLessThan(0.01);
+  await expect(page.getByTestId('overlay-br')).toContainText('0.661 mm/pixel');
+});
+
+/** Mean, SD (population), min, max and count of HU inside an ellipse or rectangle spanned by a and b. */
+function roiOracle(kind: string, a: number[], b: number[]) {
+  const [x0, x1] = [Math.min(a[0]!, b[0]!), Math.max(a[0]!, b[0]!)];
+  const [y0, y1] = [Math.min(a[1]!, b[1]!), Math.max(a[1]!, b[1]!)];
+  const values: number[] = [];
+  for (let j = 0; j < 128; j++) {
+    for (let i = 0; i < 128; i++) {
+      const x = i + 0.5, y = j + 0.5;
+      const ok = kind === 'rectangle'
+        ? x >= x0 && x <= x1 && y >= y0 && y <= y1
+        : ((x - (x0 + x1) / 2) / ((x1 - x0) / 2)) ** 2 + ((y - (y0 + y1) / 2) / ((y1 - y0) / 2)) ** 2 <= 1;
+      if (ok) values.push(ctSamples[j * 128 + i]! - 32768 - 1024);
+    }
+  }
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+  return { n: values.length, mean, sd, min: Math.min(...values), max: Math.max(...values) };
+}
+
+test('ellipse and rectangle ROIs: mean, SD, min, max and area match the decoded pixels', async () => {
+  for (const [k, kind] of (['ellipse', 'rectangle'] as const).entries()) {
+    await page.getByTestId(`tool-${kind}`).click();
+    await dragImage([30, 35], [95, 90]);
+    const row = page.getByTestId(`measurement-${k + 1}`);
+    await expect(row).toHaveAttribute('data-kind', kind);
+    const a = (await row.getAttribute('data-a'))!.split(',').map(Number), b = (await row.getAttribute('data-b'))!.split(',').map(Number);
+    const want = roiOracle(kind, a, b);
+    const text = (await row.textContent())!;
+    const [, mean, sd, min, max, area, n] = text.match(/mean (-?[\d.]+) HU, SD ([\d.]+), min (-?\d+), max (-?\d+), area ([\d.]+) mm², (\d+) pixels/)!;
+    expect(Number(n)).toBe(want.n);
+    expect(Math.abs(Number(mean) - want.mean)).toBeLessThanOrEqual(0.051);
+    expect(Math.abs(Number(sd) - want.sd)).toBeLessThanOrEqual(0.051);
+    expect([Number(min), Number(max)]).toEqual([want.min, want.max]);
+    const w = Math.abs(b[0]! - a[0]!) * ctSpacing, h = Math.abs(b[1]! - a[1]!) * ctSpacing;
+    expect(Number(area)).toBeCloseTo(kind === 'ellipse' ? (Math.PI * w * h) / 4 : w * h, 0);
+  }
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer-measurements.png') });
+  await page.getByTestId('clear-measurements').click();
+  await expect(page.locator('[data-testid^="measurement-"]')).toHaveCount(0);
+  await page.getByTestId('tool-window').click();
+});
+
+test('overlays name the fidelity and the key, and can be hidden; the information panel lists the de-identified attributes', async () => {
+  await expect(page.getByTestId('overlay-tr')).toContainText('bit-exact');
+  await expect(page.getByTestId('overlay-tr')).toContainText('Key: Viewer (');
+  await expect(page.getByTestId('overlay-bl')).toContainText('Image 1/1');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('o');
+  await expect(page.getByTestId('overlays')).toHaveCount(0);
+  await page.getByTestId('toggle-overlays').click();
+  await expect(page.getByTestId('overlays')).toBeVisible();
+
+  await page.getByTestId('toggle-info').click();
+  await expect(page.getByTestId('deid-record')).toContainText('De-identified by the sender');
+  await expect(page.getByTestId('deid-record')).toContainText('Basic Application Confidentiality Profile');
+  await expect(page.getByTestId('attr-Modality')).toContainText('CT');
+  await expect(page.getByTestId('attr-PixelSpacing')).toContainText('0.661468');
+  await page.getByTestId('info-search').fill('spacing');
+  await expect(page.getByTestId('attr-Modality')).toHaveCount(0);
+  await expect(page.getByTestId('attr-PixelSpacing')).toBeVisible();
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer-info.png') });
+  await page.getByTestId('info-search').fill('');
+  await page.getByTestId('toggle-info').click();
+  await expect(page.getByTestId('info-panel')).toHaveCount(0);
+});
+
+test('keyboard only: Tab reaches every control, each with a name', async () => {
+  await page.getByTestId('viewer').focus();
+  const reached = new Map<string, string>();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const el = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      if (!a || !a.closest('[data-testid="viewer"]')) return null;
+      const label = a.getAttribute('aria-label') ?? (a.closest('label')?.textContent ?? a.textContent ?? '').trim();
+      return { id: a.dataset.testid ?? a.tagName, label };
+    });
+    if (!el) break;
+    reached.set(el.id, el.label);
+  }
+  for (const id of ['tool-window', 'tool-pan', 'tool-ruler', 'tool-ellipse', 'tool-rectangle', 'window-preset', 'window-center', 'window-width',
+    'invert', 'reset-view', 'zoom-out', 'zoom-in', 'fit', 'toggle-overlays', 'toggle-info', 'denoised', 'save-png']) {
+    expect(reached.has(id), `${id} reachable by Tab`).toBe(true);
+  }
+  for (const [id, label] of reached) expect(label, `${id} has a name`).not.toBe('');
+});
+
+test('MONOCHROME1 with a rescale: the file\'s window in its Rescale Type (OD), shown inverted (low values white)', async () => {
+  await cli(['encrypt', join(DICOM, 'cr_16x16_monochrome1.dcm'), '--key', 'Viewer', '-o', outDir]);
+  await cli(['decrypt', join(outDir, 'cr_16x16_monochrome1.aeimg'), '-o', join(outDir, 'cli')]);
+  const png = await sharp(join(outDir, 'cli', 'cr_16x16_monochrome1.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+  const samples = new Uint16Array(png.buffer, png.byteOffset, png.length / 2);
+  // fixtures.json: 12 bits stored, unsigned, slope 0.684, intercept 200 (Rescale Type OD), window 1600/2800;
+  // the engine keeps MONOCHROME1 samples inverted: sample = 4095 − stored.
+  const m: ValueMapping = { offset: 0, inverted: true, signed: false, bitsStored: 12, slope: 0.684, intercept: 200 };
+  await app.drop('open-drop', [join(outDir, 'cr_16x16_monochrome1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('cr_16x16_monochrome1.aeimg');
+  await expect.poll(() => numberIn('window-center')).toBe(1600);
+  expect(await numberIn('window-width')).toBe(2800);
+  await expect(page.getByTestId('window-units')).toHaveText('OD'); // the file's Rescale Type (optical density)
+  const grey = await canvasGrey();
+  expect(grey.length).toBe(256);
+  expect(grey.every((g, i) => g === 255 - windowToByte(sampleToReal(samples[i]!, m), 1600, 2800))).toBe(true);
+});
+
+test('a 12-slice study: wheel and keys scroll, the strip shows thumbnails, measurements stay with their slice, cine plays', async () => {
+  const studyDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-vstudy-'));
+  const sources = ['mr-colin27-axial-020.png', 'ct-cranium-coronal-220.png', 'ct-cranium-axial-021-bone.png'];
+  for (let i = 0; i < 12; i++) {
+    await sharp(join(SLICES, sources[i % 3]!)).resize(96, 96).rotate(90 * Math.floor(i / 3)).png().toFile(join(studyDir, `slice-${String(i + 1).padStart(2, '0')}.png`));
+  }
+  await cli(['encrypt', studyDir, '--bundle', 'vstudy', '--key', 'Viewer', '-o', outDir]);
+  const part = (await readdir(outDir)).find((n) => n.startsWith('vstudy.part1of'))!;
+  await app.answerDialog({ inputs: [join(outDir, part)] });
+  await page.getByTestId('open-drop').focus();
+  await page.keyboard.press('Enter');
+  const label = page.getByTestId('slice-label');
+  await expect(label).toContainText('Image 1 of 12');
+
+  await page.getByTestId('viewer-canvas').hover();
+  for (let i = 0; i < 11; i++) await page.mouse.wheel(0, 120);
+  await expect(label).toContainText('Image 12 of 12 — slice-12.png');
+  await page.mouse.wheel(0, 120);
+  await page.mouse.wheel(0, -120);
+  await page.mouse.wheel(0, -120);
+  await expect(label).toContainText('Image 10 of 12');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('Home');
+  await expect(label).toContainText('Image 1 of 12');
+  await page.keyboard.press('End');
+  await expect(label).toContainText('Image 12 of 12');
+  await page.keyboard.press('PageUp');
+  await expect(label).toContainText('Image 2 of 12');
+
+  await expect(page.getByTestId('thumb-0').locator('img')).toHaveAttribute('src', /^data:image\/png/);
+  await page.getByTestId('thumb-4').click();
+  await expect(label).toContainText('Image 5 of 12 — slice-05.png');
+
+  await page.getByTestId('tool-ruler').click();
+  const box = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.up();
+  await expect(page.getByTestId('measurement-0')).toContainText('px (uncalibrated)');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(label).toContainText('Image 6 of 12');
+  await expect(page.getByTestId('measurement-0')).toHaveCount(0);
+  await page.keyboard.press('ArrowUp');
+  await expect(page.getByTestId('measurement-0')).toBeVisible();
+  await app.clearErrors();
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer-study.png') });
+
+  await page.getByTestId('cine-fps').fill('20');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('cine')).toHaveAttribute('aria-pressed', 'true');
+  await expect(label).not.toContainText('Image 5 of 12');
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('cine')).toHaveAttribute('aria-pressed', 'false');
+  await page.getByTestId('tool-window').click();
+});

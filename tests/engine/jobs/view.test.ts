@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CT_PRESETS } from '../../../src-shared/windows.js';
+import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { UidMapper } from '../../../src-main/engine/dicom/deidentify.js';
+import { describeAttributes, describeImage } from '../../../src-main/engine/jobs/view.js';
+import { FIXTURES } from '../../helpers.js';
+
+const DICOM = join(FIXTURES, 'dicom');
+
+/** A decrypted record as the viewer gets it: the image's facts and the DICOM metadata that travelled with it. */
+async function opened(file: string, deidentify = true) {
+  const [frame] = await readDicomFile(join(DICOM, file), { maxPixels: 1 << 24, deidentify: deidentify ? {} : null, uids: new UidMapper() });
+  const { image, dicom } = frame!;
+  const record = {
+    kind: 'image', name: file, width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
+    metadata: { dicom }, refinement: { maxError: 0 },
+  } as unknown as ImageRecord;
+  return { record, image };
+}
+
+describe('what the viewer is told about an image', () => {
+  it('a CT: value mapping to HU, pixel spacing, the CT presets as choices', async () => {
+    const { record, image } = await opened('ct_small_explicit_le.dcm');
+    const info = describeImage(record, image, 0);
+    expect(info.dicom?.units).toBe('HU');
+    expect(info.dicom?.mapping).toMatchObject({ offset: 32768, signed: true, slope: 1, intercept: -1024, inverted: false });
+    expect(info.dicom?.pixelSpacing).toEqual({ row: 0.661468, column: 0.661468, source: 'PixelSpacing' });
+    expect(info.dicom?.photometric).toBe('MONOCHROME2');
+    expect(info.windows?.filter((w) => w.source === 'preset')).toEqual([...CT_PRESETS]);
+    expect(info.windows?.some((w) => w.source === 'percentile')).toBe(false);
+  });
+
+  it('an MR: the 1st–99th percentile and the file\'s own window, in stored units', async () => {
+    const { record, image } = await opened('mr_small_explicit_le.dcm');
+    const info = describeImage(record, image, 0);
+    expect(info.dicom?.units).toBe('');
+    expect(info.windows?.map((w) => w.source)).toEqual(['percentile', 'file']);
+    expect(info.windows?.[1]).toMatchObject({ center: 600, width: 1600 });
+  });
+
+  it('MONOCHROME1 is said, so the viewer shows it inverted', async () => {
+    const { record, image } = await opened('cr_16x16_monochrome1.dcm');
+    const info = describeImage(record, image, 0);
+    expect(info.dicom?.monochrome1).toBe(true);
+    expect(info.dicom?.mapping?.inverted).toBe(true);
+  });
+
+  it('the information panel: keywords, values and the de-identification record', async () => {
+    const { record } = await opened('ct_small_explicit_le.dcm');
+    const a = describeAttributes(record)!;
+    const byKeyword = new Map(a.attributes.map((x) => [x.keyword, x]));
+    expect(byKeyword.get('Modality')).toMatchObject({ tag: '(0008,0060)', vr: 'CS', value: 'CT' });
+    expect(byKeyword.get('PixelSpacing')?.value).toBe('0.661468\\0.661468');
+    expect(byKeyword.get('PatientName')?.value ?? '').toBe('');
+    expect(a.deidentification).toMatchObject({ deidentified: true, options: ['Basic Application Confidentiality Profile'], longitudinalTemporal: 'REMOVED' });
+    expect(a.deidentification.method).toContain('PS3.15 Annex E');
+    const plain = await opened('ct_small_explicit_le.dcm', false);
+    expect(describeAttributes(plain.record)!.deidentification.deidentified).toBe(false);
+    expect(describeAttributes({ ...plain.record, metadata: {} } as ImageRecord)).toBeNull();
+  });
+});
