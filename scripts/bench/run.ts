@@ -3,6 +3,7 @@
  * Benchmarks are not tests: nothing here asserts a speed. Needs ../shared/data/mri-ct-slices (or --data DIR).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,13 +33,16 @@ const { values } = parseArgs({ options: {
   data: { type: 'string', default: DATA }, quick: { type: 'boolean', default: false },
   // Re-render docs/benchmarks.md and the plot from docs/benchmarks.json without measuring again.
   render: { type: 'boolean', default: false },
+  // Measure only the command line as a user runs it (start-up, whole-process batch) into the saved results.
+  'cli-only': { type: 'boolean', default: false },
 } });
-if (values.render) {
+const run = promisify(execFile);
+if (values.render || values['cli-only']) {
   const saved = JSON.parse(await readFile(join(ROOT, 'docs', 'benchmarks.json'), 'utf8'));
+  if (values['cli-only']) saved.cli = await measureCli();
   await writeDocs(saved);
   process.exit(0);
 }
-const run = promisify(execFile);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -192,6 +196,7 @@ const decResults = await mapLimit(inputs, pool.size * 2, (input) => decryptAeimg
 const decSeconds = (performance.now() - t0) / 1000;
 await pool.close();
 const failed = [...encResults, ...decResults].filter((r) => r.status === 'rejected').length;
+const cli = await measureCli();
 
 // Report.
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -207,12 +212,38 @@ const result = {
     latent: mean(lossless.map((l) => l.latent)), residual: mean(lossless.map((l) => l.residual)), alone: mean(lossless.map((l) => l.alone)) },
   rd: { aeimg: rdAe, jpeg: rdJpeg, overheadBytes: mean(overhead) },
   batch: { slices: batch.length, workers: availableParallelism(), encryptPerSecond: batch.length / encSeconds, decryptPerSecond: batch.length / decSeconds, failed },
+  cli,
 };
 await writeDocs(result);
 await rm(work, { recursive: true, force: true });
 await models.dispose();
 
 type Rd = { bpp: number; ssim: number; psnr: number };
+
+/**
+ * The command line as a user runs it: `aeimg --help` against `node -e 0` (median of 7, in one run), and 100 val slices
+ * through one `aeimg encrypt` process at the default level, with the reader's figures (the default) and without.
+ */
+async function measureCli() {
+  const time = async (args: string[]) => { const t = performance.now(); await run(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 24 }); return performance.now() - t; };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  const cliBin = join(ROOT, 'bin', 'aeimg.js');
+  const node: number[] = [], help: number[] = [];
+  for (let i = 0; i < 7; i++) { node.push(await time(['-e', '0'])); help.push(await time([cliBin, '--help'])); }
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-bench-cli-'));
+  const files = (await readdir(join(values.data, 'val'))).filter((f) => f.endsWith('.png')).sort().slice(0, 100);
+  await mkdir(join(dir, 'in'));
+  await Promise.all(files.map((f) => copyFile(join(values.data, 'val', f), join(dir, 'in', f))));
+  await run(process.execPath, [cliBin, 'keygen', '-o', join(dir, 'k.key')]);
+  const batch = async (extra: string[]) => files.length / ((await time([cliBin, 'encrypt', join(dir, 'in'), '-o', join(dir, 'out'), '--key-file', join(dir, 'k.key'), '--force', ...extra])) / 1000);
+  const out = {
+    nodeMs: median(node), helpMs: median(help), built: existsSync(join(ROOT, 'dist-cli', 'aeimg.mjs')), slices: files.length,
+    encryptPerSecond: await batch([]), encryptNoFiguresPerSecond: await batch(['--no-measure']),
+    maxPerSecond: await batch(['--quality', 'max']), maxNoFiguresPerSecond: await batch(['--quality', 'max', '--no-measure']),
+  };
+  await rm(dir, { recursive: true, force: true });
+  return out;
+}
 
 /** SSIM as decibels, -10·log10(1 − SSIM), which spreads the high end; and the monotone envelope of a curve. */
 function ssimDb(s: number): number {
@@ -307,7 +338,14 @@ The network's levels alone (\`low\`..\`max\`, over their own narrower range): **
   - encrypt: **${f1(result.batch.encryptPerSecond)} slices/s** (target ≥ 25)
   - decrypt (to PNG): **${f1(result.batch.decryptPerSecond)} slices/s** (target ≥ 15)
   - failures: ${result.batch.failed}
-  `;
+  ${result.cli ? `
+  ## The command line as a user runs it
+  
+  - start-up: \`aeimg --help\` **${f1(result.cli.helpMs)} ms** against \`node -e 0\` ${f1(result.cli.nodeMs)} ms (**${(result.cli.helpMs / result.cli.nodeMs).toFixed(1)}x**, target ≤ 3x; ${result.cli.built ? 'the build in dist-cli/ that `npm ci` makes' : 'the TypeScript sources through tsx: dist-cli/ was not built'})
+  - one \`aeimg encrypt\` process over ${result.cli.slices} val slices (256², one worker per core), the whole process timed:
+    default level (\`auto\` = within-1 here) with the reader's figures **${f1(result.cli.encryptPerSecond)} slices/s**, without them (\`--no-measure\`)
+    ${f1(result.cli.encryptNoFiguresPerSecond)}; the network alone (\`--quality max\`) ${f1(result.cli.maxPerSecond)} with figures, ${f1(result.cli.maxNoFiguresPerSecond)} without (target ≥ 25 at the default with figures)
+  ` : ''}`;
   const text = md.replace(/^ {2}/gm, ''); // the template is indented with the code
   await writeFile(join(ROOT, 'docs', 'benchmarks.md'), text);
   await writeFile(join(ROOT, 'docs', 'benchmarks.json'), JSON.stringify(result, null, 1));

@@ -1,3 +1,4 @@
+import { decryptUsage } from './usage.js';
 import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
@@ -14,14 +15,6 @@ import {
   summarise,
 } from './common.js';
 
-export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]
-  (without a key option, the key is found in your keychain)
-  -o, --out DIR        write images here, creating the folder if needed (default: beside each .aeimg)
-  --format png|dcm     PNG (16-bit where the original was 16-bit; default) or DICOM (the original's class and
-                       kept metadata for single-frame CT/MR/CR/DX/MG, Secondary Capture otherwise)
-  --force              replace existing images
-  --skip-existing      leave files whose image already exists (resuming an interrupted batch; single files, not studies)
-  --jobs N             files in parallel (default: one worker per CPU core)`;
 
 export async function decryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

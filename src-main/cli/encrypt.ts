@@ -1,3 +1,4 @@
+import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { basename, dirname, resolve } from 'node:path';
@@ -9,9 +10,8 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, IMAGE_INPUT, outputPathFor } from '../engine/jobs/files.js';
-import { DEFAULT_QUALITY, isQuality, QUALITIES, QUALITY_LEVELS, type CodingChoice, type Quality } from '../../src-shared/quality.js';
+import { DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
-import { DEFAULT_MAX_PIXELS } from '../engine/image/io.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
@@ -20,27 +20,8 @@ import {
   recipientOptions, skipExisting, summarise,
 } from './common.js';
 
-const levelHelp = QUALITIES.map((q) => `                       ${q.padEnd(9)} ${QUALITY_LEVELS[q].label}`).join('\n');
 
 
-export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
-  -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
-  --quality LEVEL      what the receiver gets (default ${DEFAULT_QUALITY}):
-${levelHelp}
-                       Reduced-quality files are written with a warning; the reader's viewer says so.
-  --lossless           the same as --quality lossless
-  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (overrides the level's)
-  --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
-  --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
-                       retain-device,retain-institution; or none (full header, still only inside the encryption)
-  --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
-  --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 20MB (Outlook)
-  --no-measure         skip the fidelity check (one decoder pass less)
-  --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
-  --jobs N             files in parallel, one worker per job (default: one per CPU core)
-  --force              replace existing .aeimg files
-  --skip-existing      leave inputs whose .aeimg already exists (resuming an interrupted batch; not with --bundle)
-  (Temp files that an interrupted run left in the output folders are removed first.)`;
 
 export async function encryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

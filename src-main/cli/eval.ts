@@ -1,3 +1,4 @@
+import { evalUsage } from './usage.js';
 import { parseArgs } from 'node:util';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
@@ -7,8 +8,6 @@ import { NOISES, type NoiseKind } from '../engine/train/noise.js';
 import { reportMarkdown, writeReport } from '../engine/train/report.js';
 import { logBackend } from './common.js';
 
-export const evalUsage = `aeimg eval --data DIR [--model NAME] [--noise all|none|saltpepper,speckle,poisson,gaussian]
-           [--bits 8] [--limit N] [--seed S] [--out DIR]   writes DIR/report.md and DIR/report.json`;
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

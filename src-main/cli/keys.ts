@@ -1,5 +1,6 @@
 /** `aeimg keys …`: named shared keys in the OS keychain, sharing them, my identity and my contacts. */
 import { readFile } from 'node:fs/promises';
+import { keysUsage } from './usage.js';
 import { parseArgs } from 'node:util';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { writeFileAtomic } from '../engine/fs/atomic.js';
@@ -9,15 +10,6 @@ import { formatContactCard } from '../engine/keys/x25519.js';
 import { readPassphrase } from './common.js';
 import { ask } from './prompt.js';
 
-export const keysUsage = `aeimg keys create NAME             a new 256-bit shared key in the OS keychain
-aeimg keys list                    names, fingerprints and dates (no secret is shown)
-aeimg keys rename NAME NEW-NAME
-aeimg keys export NAME -o FILE     a passphrase-protected copy to give the other side (--passphrase-file F)
-aeimg keys import FILE [--name N]  (--passphrase-file F); shows the fingerprint to compare by phone
-aeimg keys delete NAME [--yes]
-aeimg keys identity [-o FILE]      my public contact card (made on first use)
-aeimg keys add-contact CARD [--name N]
-aeimg keys contacts`;
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 

@@ -2,13 +2,7 @@
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { installCrashHandlers, oneLine } from './crash.js';
 import { APP_VERSION } from '../engine/jobs/version.js';
-import { decryptCommand, decryptUsage } from './decrypt.js';
-import { demoCommand } from './demo.js';
-import { encryptCommand, encryptUsage } from './encrypt.js';
-import { inspectCommand, keygenCommand } from './misc.js';
-import { keysCommand, keysUsage } from './keys.js';
-import { evalCommand, evalUsage } from './eval.js';
-import { trainCommand, trainUsage } from './train.js';
+import { decryptUsage, encryptUsage, evalUsage, keysUsage, trainUsage } from './usage.js';
 
 const USAGE = `aeimg ${APP_VERSION}: encrypt medical images for e-mail, and open them.
 
@@ -33,15 +27,18 @@ AEIMG_MAX_SCRYPT_LOG_N=N lets decrypt derive passphrase keys of work factor up t
 each step doubles time and memory: 2^22 takes 4 GiB and about a minute).
 Exit status: 0 all files succeeded, 1 some failed, 2 usage error.`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  encrypt: encryptCommand,
-  decrypt: decryptCommand,
-  inspect: inspectCommand,
-  keygen: keygenCommand,
-  demo: demoCommand,
-  keys: keysCommand,
-  eval: evalCommand,
-  train: trainCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+/** Each command's module is loaded when it runs: help and usage errors never load the engine. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  encrypt: async () => (await import('./encrypt.js')).encryptCommand,
+  decrypt: async () => (await import('./decrypt.js')).decryptCommand,
+  inspect: async () => (await import('./misc.js')).inspectCommand,
+  keygen: async () => (await import('./misc.js')).keygenCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
+  keys: async () => (await import('./keys.js')).keysCommand,
+  eval: async () => (await import('./eval.js')).evalCommand,
+  train: async () => (await import('./train.js')).trainCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -64,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command(rest);
+    return await (await command())(rest);
   } catch (err) {
     if (err instanceof AeimgError) {
       process.stderr.write(`error: ${err.message}\n`);

@@ -1,3 +1,4 @@
+import { trainUsage } from './usage.js';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
@@ -5,9 +6,6 @@ import { ARCHITECTURES } from '../engine/model/architecture.js';
 import { train } from '../engine/train/trainer.js';
 import { logBackend } from './common.js';
 
-export const trainUsage = `aeimg train --data DIR --out resources/models/NAME [--val DIR] [--epochs 10] [--steps-per-epoch 100]
-            [--patch 96] [--batch 16] [--lr 0.002] [--noise 0.5] [--arch aeimg-v1|paper] [--latent-channels 1]
-            [--seed 1] [--workers N] [--resume]     (optimiser: Adamax; loss: MSE; one worker per core)`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -70,3 +70,30 @@ describe('the sender check', () => {
     warn.mockRestore();
   });
 });
+
+describe('output folders', () => {
+  it('are only those chosen in main\'s folder dialog (or the saved one): a renderer cannot name one', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { AppService } = await import('../../src-main/app/service/app-service.js');
+    const picked = await mkdtemp(join(tmpdir(), 'aeimg-picked-'));
+    const config = await mkdtemp(join(tmpdir(), 'aeimg-config-'));
+    const shell = {
+      chooseInputs: async () => [], chooseFolder: async () => picked, chooseSavePath: async () => null,
+      reveal: async () => undefined, emit: () => undefined,
+    };
+    const pool = { size: 1, close: async () => undefined } as unknown as ConstructorParameters<typeof AppService>[1];
+    const service = new AppService(shell, pool, config);
+    const req = { paths: ['/tmp/x.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };
+    const refused = await service.encrypt({ ...req, outDir: '/etc' });
+    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/output folder \/etc was not chosen in this app/) });
+    await expect(service.setSettings({ outDir: '/etc' })).rejects.toThrow(/was not chosen in this app/);
+    expect(await service.chooseFolder()).toBe(picked);
+    expect((await service.setSettings({ outDir: picked })).outDir).toBe(picked);
+    // A later session: the saved folder is still allowed, another one is not.
+    const later = new AppService(shell, pool, config);
+    expect((await later.setSettings({ outDir: picked })).outDir).toBe(picked);
+    await expect(later.setSettings({ outDir: join(picked, '..') })).rejects.toThrow(/was not chosen/);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ImageAttributes, ImagePixels, InputFile, JobProgress, KeyInfo, KeyList,
   OpenedFile, OpenedImageInfo, OutputFormat, Result, Settings, StudyEstimate, StudyRequest,
@@ -80,6 +80,7 @@ export class AppService {
   private readonly models = new ModelCache();
   private readonly opened = new Map<string, OpenedState>();
   private readonly cancelled = new Set<string>();
+  private readonly pickedFolders = new Set<string>();
   /** Reduced-quality files waiting for the sender's answer, by job and index. */
   private readonly confirmations = new Map<string, (write: boolean) => void>();
   private settingsCache: Settings | undefined;
@@ -113,7 +114,20 @@ export class AppService {
   }
 
   chooseInputs(): Promise<string[]> { return this.shell.chooseInputs(); }
-  chooseFolder(): Promise<string | null> { return this.shell.chooseFolder(); }
+  /** The folder dialog is main's: only folders chosen there (or the saved output folder) may receive outputs. */
+  async chooseFolder(): Promise<string | null> {
+    const dir = await this.shell.chooseFolder();
+    if (dir) this.pickedFolders.add(resolve(dir));
+    return dir;
+  }
+
+  /** Refuses an output folder the user did not choose in main's dialog (a renderer names it, it does not pick it). */
+  private async checkOutDir(dir: string | undefined): Promise<void> {
+    if (dir === undefined || this.pickedFolders.has(resolve(dir))) return;
+    const saved = (await this.getSettings()).outDir;
+    if (saved !== undefined && resolve(saved) === resolve(dir)) return;
+    throw new AeimgError(ErrorCode.Usage, `the output folder ${dir} was not chosen in this app; choose it with "Output folder…".`);
+  }
   reveal(path: string): Promise<void> { return this.shell.reveal(path); }
 
   private async recipient(ref: EncryptRequest['recipient']): Promise<Recipient> {
@@ -124,6 +138,7 @@ export class AppService {
   /** Starts an encryption job; progress arrives as 'files:progress' events, one per file and status change. */
   encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>> {
     return attempt(async () => {
+      await this.checkOutDir(req.outDir);
       const recipient = await this.recipient(req.recipient);
       const model = await this.models.byName(DEFAULT_MODEL);
       const deidentify = parseDeidentify(req.deidentify);
@@ -182,6 +197,7 @@ export class AppService {
   /** One study in parts; progress per slice, then a final event (index −1) with the parts. */
   encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>> {
     return attempt(async () => {
+      await this.checkOutDir(req.outDir);
       const files = await expandInputs(req.paths, IMAGE_INPUT);
       const recipient = await this.recipient(req.recipient);
       const model = await this.models.byName(DEFAULT_MODEL);
@@ -403,6 +419,7 @@ export class AppService {
   }
 
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    if (patch.outDir !== undefined) await this.checkOutDir(patch.outDir);
     const next = { ...(await this.getSettings()), ...patch };
     await writeFileAtomic(this.settingsPath, Buffer.from(JSON.stringify({ ...next, version: 2 }, null, 2)), { force: true });
     this.settingsCache = next;

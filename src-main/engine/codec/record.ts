@@ -6,8 +6,8 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 
-export const MIN_BITS = 2;
-export const MAX_BITS = 8;
+export { MAX_BITS, MIN_BITS } from '../defaults.js';
+import { MAX_BITS, MIN_BITS } from '../defaults.js';
 
 export interface ImageRecord {
   kind: 'image';

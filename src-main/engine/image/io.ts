@@ -4,8 +4,8 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from './image.js';
 import { readRegularFile } from '../fs/read.js';
 
-/** 64 megapixels (e.g. 8192x8192) unless the caller sets another limit. */
-export const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
+export { DEFAULT_MAX_PIXELS } from '../defaults.js';
+import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 export const MAX_SIDE = 65535;
 
 sharp.cache(false);

@@ -11,6 +11,7 @@ import type { Image } from '../image/image.js';
 import type { ModelPart, TileExecutor } from '../model/autoencoder.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
 import type { CodecRequest } from './codec-worker.js';
+import { startWorker } from '../workers/start.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -37,12 +38,11 @@ export class CodecPool implements TileExecutor {
     });
   }
 
-  /** `script`: a bundled codec worker (the packaged app); by default the TypeScript source through tsx. */
+  /** `script`: the app's bundled codec worker; by default the command line's (bundled, or the source through tsx). */
   static create(size = availableParallelism(), script?: string): CodecPool {
-    const module = new URL('./codec-worker.ts', import.meta.url).href;
     return new CodecPool(Array.from({ length: Math.max(1, size) }, () => script
       ? new Worker(script)
-      : new Worker(new URL('../workers/entry.mjs', import.meta.url), { workerData: { module } })));
+      : startWorker(import.meta.url, './codec-worker.ts', 'codec-worker')));
   }
 
   get size(): number {

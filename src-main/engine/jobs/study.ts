@@ -28,8 +28,8 @@ import { localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { APP_ID } from './version.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
 
-/** Gmail's 25 MB attachment limit is ~18 MB of file once base64-encoded. */
-export const DEFAULT_MAX_PART_BYTES = 18 * 1000 * 1000;
+export { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
+import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 
 export interface StudyEntry {
   kind: 'file';

@@ -10,7 +10,7 @@ import { runTiled } from './tiling.js';
 import type { tfl } from './tf.js';
 import { initBackend, tf } from './tf.js';
 
-export const DEFAULT_MODEL = 'mrct-grey';
+export { DEFAULT_MODEL } from '../defaults.js';
 
 export type ModelPart = 'encoder' | 'decoder';
 

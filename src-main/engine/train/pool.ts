@@ -1,5 +1,6 @@
 /** Gradients for a batch, split across worker threads (data parallel) or computed in-process. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers/start.js';
 import { TrainableAutoencoder, type ModelShape } from './trainable.js';
 import type { GradRequest } from './worker.js';
 
@@ -13,9 +14,7 @@ export class GradientPool {
 
   static async create(shape: ModelShape, workers: number): Promise<GradientPool> {
     if (workers <= 1) return new GradientPool([], new TrainableAutoencoder(shape));
-    const list = Array.from({ length: workers }, () => new Worker(new URL('../workers/entry.mjs', import.meta.url), {
-      workerData: { module: new URL('./worker.ts', import.meta.url).href },
-    }));
+    const list = Array.from({ length: workers }, () => startWorker(import.meta.url, './worker.ts', 'train-worker'));
     await Promise.all(list.map((w) => new Promise<void>((resolve, reject) => {
       w.once('message', (m) => (m.ready ? resolve() : reject(new Error(m.error))));
       w.once('error', reject);

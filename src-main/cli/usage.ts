@@ -1,0 +1,53 @@
+/**
+ * Every command's usage text, in a module with no engine imports, so that `aeimg --help` (and a mistyped command)
+ * answers without loading TensorFlow.js, sharp or the codecs.
+ */
+import { DEFAULT_MAX_PIXELS, DEFAULT_MODEL, MAX_BITS, MIN_BITS } from '../engine/defaults.js';
+import { DEFAULT_QUALITY, QUALITIES, QUALITY_LEVELS } from '../../src-shared/quality.js';
+
+const levelHelp = QUALITIES.map((q) => `                       ${q.padEnd(9)} ${QUALITY_LEVELS[q].label}`).join('\n');
+
+export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | --to CONTACT | --key-file K | --passphrase-file F)... [options]
+  -o, --out DIR        write .aeimg files here, creating the folder if needed (default: beside each image)
+  --quality LEVEL      what the receiver gets (default ${DEFAULT_QUALITY}):
+${levelHelp}
+                       Reduced-quality files are written with a warning; the reader's viewer says so.
+  --lossless           the same as --quality lossless
+  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (overrides the level's)
+  --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
+  --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
+                       retain-device,retain-institution; or none (full header, still only inside the encryption)
+  --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
+  --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 20MB (Outlook)
+  --no-measure         skip the fidelity check (one decoder pass less)
+  --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
+  --jobs N             files in parallel, one worker per job (default: one per CPU core)
+  --force              replace existing .aeimg files
+  --skip-existing      leave inputs whose .aeimg already exists (resuming an interrupted batch; not with --bundle)
+  (Temp files that an interrupted run left in the output folders are removed first.)`;
+
+export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]
+  (without a key option, the key is found in your keychain)
+  -o, --out DIR        write images here, creating the folder if needed (default: beside each .aeimg)
+  --format png|dcm     PNG (16-bit where the original was 16-bit; default) or DICOM (the original's class and
+                       kept metadata for single-frame CT/MR/CR/DX/MG, Secondary Capture otherwise)
+  --force              replace existing images
+  --skip-existing      leave files whose image already exists (resuming an interrupted batch; single files, not studies)
+  --jobs N             files in parallel (default: one worker per CPU core)`;
+
+export const keysUsage = `aeimg keys create NAME             a new 256-bit shared key in the OS keychain
+aeimg keys list                    names, fingerprints and dates (no secret is shown)
+aeimg keys rename NAME NEW-NAME
+aeimg keys export NAME -o FILE     a passphrase-protected copy to give the other side (--passphrase-file F)
+aeimg keys import FILE [--name N]  (--passphrase-file F); shows the fingerprint to compare by phone
+aeimg keys delete NAME [--yes]
+aeimg keys identity [-o FILE]      my public contact card (made on first use)
+aeimg keys add-contact CARD [--name N]
+aeimg keys contacts`;
+
+export const evalUsage = `aeimg eval --data DIR [--model NAME] [--noise all|none|saltpepper,speckle,poisson,gaussian]
+           [--bits 8] [--limit N] [--seed S] [--out DIR]   writes DIR/report.md and DIR/report.json`;
+
+export const trainUsage = `aeimg train --data DIR --out resources/models/NAME [--val DIR] [--epochs 10] [--steps-per-epoch 100]
+            [--patch 96] [--batch 16] [--lr 0.002] [--noise 0.5] [--arch aeimg-v1|paper] [--latent-channels 1]
+            [--seed 1] [--workers N] [--resume]     (optimiser: Adamax; loss: MSE; one worker per core)`;
