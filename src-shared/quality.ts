@@ -5,7 +5,7 @@
  */
 
 interface Level {
-  /** Latent bits; absent for `auto`, which picks a level per image. */
+  /** Latent bits of the network-only levels; the guaranteed levels carry no latent (unless --bits asks for one). */
   bits?: number;
   /** Every sample within ±maxError stored units of the original (0: bit-exact); absent: the network alone. */
   maxError?: number;
@@ -15,10 +15,10 @@ interface Level {
 
 export const QUALITY_LEVELS = {
   auto: { label: 'Default: bit-exact for DICOM and images over 8 bits; every pixel within ±1 for 8-bit images' },
-  lossless: { bits: 4, maxError: 0, label: 'Lossless: bit-exact pixels' },
-  'within-1': { bits: 4, maxError: 1, label: 'Near-lossless: every pixel within ±1 (stored units)' },
-  'within-2': { bits: 4, maxError: 2, label: 'Near-lossless: every pixel within ±2 (stored units)' },
-  'within-4': { bits: 4, maxError: 4, label: 'Near-lossless: every pixel within ±4 (stored units)' },
+  lossless: { maxError: 0, label: 'Lossless: bit-exact pixels' },
+  'within-1': { maxError: 1, label: 'Near-lossless: every pixel within ±1 (stored units)' },
+  'within-2': { maxError: 2, label: 'Near-lossless: every pixel within ±2 (stored units)' },
+  'within-4': { maxError: 4, label: 'Near-lossless: every pixel within ±4 (stored units)' },
   max: { bits: 6, label: 'Reduced quality, network only (max): no per-pixel guarantee' },
   high: { bits: 5, label: 'Reduced quality, network only (high): no per-pixel guarantee' },
   medium: { bits: 4, label: 'Reduced quality, network only (medium): smaller files' },
@@ -30,8 +30,8 @@ export const QUALITIES = Object.keys(QUALITY_LEVELS) as Quality[];
 export const DEFAULT_QUALITY: Quality = 'auto';
 
 /**
- * Latent bits of lossless files (and of the near-lossless levels): the receiver gets the original samples anyway, and
- * 4 bits gave the smallest latent + residual total on mri-ct-slices/val (docs/benchmarks.md).
+ * Latent bits under a refinement layer when one is asked for (`--bits` with a guaranteed level, and files of aeimg
+ * 0.2): 4 bits gave the smallest latent + residual total then. The guaranteed levels now carry no latent at all.
  */
 export const REFINEMENT_BITS = 4;
 
@@ -51,11 +51,11 @@ export interface CodingChoice {
   bits?: number;
 }
 
-/** What the encoder does with one image: latent bits, and the error bound when it refines (0 = lossless). */
+/** What the encoder does with one image: latent bits (none: no latent), and the error bound when it refines (0 = lossless). */
 export interface Coding {
   /** The concrete level (`auto` resolved for this image). */
   quality: Exclude<Quality, 'auto'>;
-  bits: number;
+  bits?: number;
   maxError?: number;
 }
 
@@ -63,6 +63,6 @@ export interface Coding {
 export function resolveCoding(choice: CodingChoice, image: { bitDepth: number; dicom: boolean }): Coding {
   const quality = choice.quality === 'auto' ? (image.dicom || image.bitDepth > 8 ? 'lossless' : 'within-1') : choice.quality;
   const level: Level = QUALITY_LEVELS[quality];
-  const bits = choice.bits ?? level.bits!;
-  return level.maxError === undefined ? { quality, bits } : { quality, bits, maxError: level.maxError };
+  const bits = choice.bits ?? level.bits;
+  return { quality, ...(bits !== undefined ? { bits } : {}), ...(level.maxError !== undefined ? { maxError: level.maxError } : {}) };
 }

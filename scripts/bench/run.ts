@@ -146,7 +146,7 @@ for (const f of subset.slice(0, values.quick ? 3 : 50)) {
   const img = await readImageFile(f);
   const flat = new Uint8Array(img.pixels.length);
   const alone = encodePlanes([{ geometry: { width: img.width, height: img.height, top: 255, floor: 0 }, orig: img.pixels, dec: flat }], 0).data.length;
-  const e = await encodeImage(model, img, 'x', { maxError: 0 });
+  const e = await encodeImage(model, img, 'x', { maxError: 0, latent: true }); // as 0.2 wrote it: latent + refinement
   lossless.push({ aeimg: r.outputBytes, png: r.inputBytes, raw: r.rawBytes, latent: e.blobs[0]!.length, residual: e.blobs[2]!.length, alone });
 }
 
@@ -154,7 +154,7 @@ for (const f of subset.slice(0, values.quick ? 3 : 50)) {
 // (header, key stanza, record and tags included); JPEG's are of the bare JPEG.
 log('rate–distortion…');
 const overhead: number[] = []; // bytes of a real file beyond its coded blobs: header, stanza, records, tags
-const rdAe: { quality: string; bits: number; maxError?: number; bpp: number; ssim: number; psnr: number }[] = [];
+const rdAe: { quality: string; bits?: number; maxError?: number; bpp: number; ssim: number; psnr: number }[] = [];
 for (const quality of QUALITIES.filter((q) => q !== 'auto' && q !== 'lossless')) {
   const pts = [];
   for (const f of subset) {
@@ -303,12 +303,13 @@ async function writeDocs(result: any): Promise<void> {
   
   ## Size
   
-  - Default quality (\`${DEFAULT_QUALITY}\`, on 8-bit slices \`${codingFor(DEFAULT_QUALITY).quality}\`: ${codingFor(DEFAULT_QUALITY).bits}-bit latent + refinement), real \`.aeimg\` files over ${result.size.slices} val slices: mean **${(100 * result.size.meanAeimgOverPng).toFixed(1)}%** of the lossless PNG, every pixel within ±1 (0.2's target of ≤ 50% was for its network-only default, \`max\`: see the rate–distortion table for \`max\`).
+  - Default quality (\`${DEFAULT_QUALITY}\`, on 8-bit slices \`${codingFor(DEFAULT_QUALITY).quality}\`: coded directly, no latent), real \`.aeimg\` files over ${result.size.slices} val slices: mean **${(100 * result.size.meanAeimgOverPng).toFixed(1)}%** of the lossless PNG, every pixel within ±1 (0.2's target of ≤ 50% was for its network-only default, \`max\`: see the rate–distortion table for \`max\`).
   - Lossless (\`--lossless\`, ${result.lossless.slices} slices): ${kb(result.lossless.aeimg)} vs PNG ${kb(result.lossless.png)} vs raw ${kb(result.lossless.raw)} (**${(100 * result.lossless.aeimg / result.lossless.png).toFixed(0)}% of PNG**, target < 100%).
-    Of that, the ${REFINEMENT_BITS}-bit latent is ${kb(result.lossless.latent)} and the residual ${kb(result.lossless.residual)}. Measured honestly
-    against the same residual coder with no network at all (a flat reconstruction): ${kb(result.lossless.alone)}. ${result.lossless.alone < result.lossless.latent + result.lossless.residual
-    ? `So for exact pixels the latent costs ${kb(result.lossless.latent + result.lossless.residual - result.lossless.alone)} more than it saves: it is carried because it is the scheme (the receiver's preview and denoised view come from it), not for size.`
-    : 'So the latent pays for itself.'}
+    Since 0.3 the guaranteed levels are coded directly, with no latent (the coder alone: ${kb(result.lossless.alone)} of coded data a slice). As 0.2 wrote
+    them, a ${REFINEMENT_BITS}-bit latent (${kb(result.lossless.latent)}) and a residual against its reconstruction (${kb(result.lossless.residual)}) took
+    ${kb(result.lossless.latent + result.lossless.residual)}: ${result.lossless.alone < result.lossless.latent + result.lossless.residual
+    ? `the latent cost ${kb(result.lossless.latent + result.lossless.residual - result.lossless.alone)} more than it saved, and a decoder pass (docs/decisions.md).`
+    : 'the latent paid for itself here: revisit docs/decisions.md.'}
   
   ## Rate–distortion (${a.slices} val slices)
   
@@ -316,7 +317,7 @@ async function writeDocs(result: any): Promise<void> {
   
   | aeimg quality | latent bits | max error | bits/pixel | SSIM | PSNR (dB) |
   |---|---|---|---|---|---|
-  ${rdAe.map((p: Rd & { quality: string; bits: number; maxError?: number }) => `| ${p.quality} | ${p.bits} | ${p.maxError === undefined ? '-' : `±${p.maxError}`} | ${p.bpp.toFixed(3)} | ${p.ssim.toFixed(4)} | ${p.psnr.toFixed(2)} |`).join('\n')}
+  ${rdAe.map((p: Rd & { quality: string; bits?: number; maxError?: number }) => `| ${p.quality} | ${p.bits ?? "none"} | ${p.maxError === undefined ? '-' : `±${p.maxError}`} | ${p.bpp.toFixed(3)} | ${p.ssim.toFixed(4)} | ${p.psnr.toFixed(2)} |`).join('\n')}
 
   Rates are those of real \`.aeimg\` files (header, key stanza, records and GCM tags included: ${kb(result.rd.overheadBytes)} a file); JPEG's are
   of the bare JPEG. \`low\`..\`max\` are the network alone (its fidelity levels off near ${rdAe.filter((p: { maxError?: number }) => p.maxError === undefined).at(-1).psnr.toFixed(1)} dB); the \`within-N\` levels add the

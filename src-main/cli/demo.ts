@@ -14,6 +14,11 @@ import { kb, logBackend, ms } from './common.js';
 import { DEFAULT_QUALITY } from '../../src-shared/quality.js';
 import { fidelityHeadline } from '../../src-shared/fidelity.js';
 
+/** The stages that ran, in order, with their times ("encoder 56 ms, …"). */
+function stages(timings: Record<string, number>, names: [string, string][]): string {
+  return names.filter(([k]) => timings[k] !== undefined).map(([k, label]) => `${label} ${ms(timings[k])}`).join(', ');
+}
+
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -41,15 +46,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
     process.stdout.write(`aeimg demo on ${sample}
   image     ${original.width}x${original.height}, ${original.channels} channel(s), ${original.bitDepth}-bit
   model     ${model.manifest.name} (${model.manifest.architecture}, latent ${model.latentChannels} ch at 1/${model.manifest.downsampling}) loaded in ${ms(loadMs)}
-  quality   ${DEFAULT_QUALITY} → ${enc.coding.quality} (${enc.coding.bits}-bit latent${enc.coding.maxError !== undefined ? ' + refinement layer' : ''}; --quality in encrypt picks others)
+  quality   ${DEFAULT_QUALITY} → ${enc.coding.quality} (${enc.coding.bits !== undefined ? `${enc.coding.bits}-bit latent` : 'coded directly, no latent'}${enc.coding.maxError !== undefined ? `, every pixel within ±${enc.coding.maxError}` : ', the network alone'}; --quality in encrypt picks others)
   sizes     raw ${kb(enc.rawBytes)} | PNG ${kb(Math.min(png.length, enc.inputBytes))} | .aeimg ${kb(enc.outputBytes)} ` +
       `(${((enc.outputBytes / Math.min(png.length, enc.inputBytes)) * 100).toFixed(0)}% of PNG)
   fidelity  ${fidelityHeadline(enc.fidelity, enc.coding)} (the sender's figures, inside the file)
   check     decoded PNG vs original: largest error ${largest}, SSIM ${fidelity.ssim.toFixed(4)}, PSNR ${Number.isFinite(fidelity.psnr) ? fidelity.psnr.toFixed(2) : 'inf'} dB
-  encrypt   read ${ms(enc.timings.read)}, encoder ${ms(enc.timings.encoder)}, quantize+entropy ${ms(enc.timings.entropy)}, ` +
-      `decoder ${ms(enc.timings.decoder)}, refinement ${ms(enc.timings.residual)}, reader's figures ${ms(enc.timings.fidelity)}, ` +
-      `AES-GCM+write ${ms(enc.timings.encryptWrite)}
-  decrypt   authenticate+decrypt ${ms(dec.timings.decrypt)}, decoder + PNG encode ${ms(dec.timings.decoder)}, write ${ms(dec.timings.write)}
+  encrypt   ${stages(enc.timings, [['read', 'read'], ['encoder', 'encoder'], ['entropy', 'quantize+entropy'], ['decoder', 'decoder'],
+      ['residual', 'pixel coder'], ['fidelity', "reader's figures"], ['encryptWrite', 'AES-GCM+write']])}
+  decrypt   authenticate+decrypt ${ms(dec.timings.decrypt)}, decode + PNG encode ${ms(dec.timings.decoder)}, write ${ms(dec.timings.write)}
   files     ${enc.output}, ${dec.images[0]!.output}${values.out ? '' : ' (temporary, removed)'}
 `);
     return 0;

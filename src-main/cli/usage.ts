@@ -13,7 +13,8 @@ export const encryptUsage = `aeimg encrypt IMAGE|DICOM|FOLDER... (--key NAME | -
 ${levelHelp}
                        Reduced-quality files are written with a warning; the reader's viewer says so.
   --lossless           the same as --quality lossless
-  --bits N             latent quantization, ${MIN_BITS}..${MAX_BITS} bits (overrides the level's)
+  --bits N             latent bits, ${MIN_BITS}..${MAX_BITS}, of the network-only levels; with a guaranteed level it also
+                       carries a latent under the refinement layer (as aeimg 0.2 did; larger files)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
                        retain-device,retain-institution; or none (full header, still only inside the encryption)

@@ -30,8 +30,9 @@ describe('the aeimg command line', () => {
     expect(ae).toBeLessThan(png);
     const ssim = Number(r.stdout.match(/SSIM ([\d.]+)/)![1]);
     expect(ssim).toBeGreaterThanOrEqual(0.95);
-    expect(r.stdout).toMatch(/encoder \d+ ms/);
-    expect(r.stdout).toMatch(/decoder \+ PNG encode \d+ ms/);
+    expect(r.stdout).toMatch(/quality +auto → within-1 \(coded directly, no latent, every pixel within ±1/);
+    expect(r.stdout).toMatch(/encrypt +read \d+ ms, pixel coder \d+ ms, reader's figures \d+ ms, AES-GCM\+write \d+ ms/);
+    expect(r.stdout).toMatch(/decode \+ PNG encode \d+ ms/);
   });
 
   it('encrypts a batch past a bad file, reports it at the end and exits 1', async () => {

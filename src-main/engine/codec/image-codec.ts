@@ -2,6 +2,9 @@
  * One image through the autoencoder: planes → normalise → encoder → quantize → entropy code, and back.
  * Grey images stay one plane; RGB goes channel-wise through the grey model (one plane per colour channel);
  * alpha is carried losslessly beside the latent.
+ * Images with a per-pixel guarantee (lossless, within-N) are coded directly by the plane coder, without a latent:
+ * measured on every source, the latent cost more bits than it saved and its decoder pass 7–10x the time
+ * (docs/decisions.md); `latent: true` (or explicit latent bits) still carries one under the refinement layer.
  */
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
@@ -28,6 +31,8 @@ export interface EncodeOptions {
   measure?: boolean;
   /** How a reader sees this image (units, windows); a plain image's by default. */
   display?: DisplayModel;
+  /** Carry the autoencoder's latent under a refinement layer (default: only when latent bits are given). */
+  latent?: boolean;
   metadata?: Record<string, unknown>;
   /** Run the network's tiles on workers (big images on several cores). */
   tiles?: TileExecutor;
@@ -75,14 +80,15 @@ const now = () => performance.now();
 export async function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): Promise<EncodedImage> {
   const coding = opts.bits === undefined && opts.maxError === undefined
     ? resolveCoding({ quality: DEFAULT_QUALITY }, { bitDepth: image.bitDepth, dicom: false })
-    : { bits: opts.bits ?? (opts.maxError !== undefined ? REFINEMENT_BITS : QUALITY_LEVELS.max.bits), maxError: opts.maxError };
-  const { bits, maxError } = coding;
+    : { bits: opts.bits, maxError: opts.maxError };
+  const { maxError } = coding;
   const refine = maxError !== undefined;
+  const planes = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
+  if (refine && !(opts.latent ?? coding.bits !== undefined)) return encodeDirect(image, name, planes, maxError, opts);
+  const bits = coding.bits ?? (refine ? REFINEMENT_BITS : QUALITY_LEVELS.max.bits);
   const timings: Record<string, number> = {};
-  const nColour = colourChannels(image);
   const ph = image.height + (image.height % 2);
   const pw = image.width + (image.width % 2);
-  const planes = Array.from({ length: nColour }, (_, c) => planeRange(image, c));
   let t = now();
   const inputs = planes.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw));
   const latents = await model.encode(inputs, ph, pw, { tiles: opts.tiles });
@@ -126,6 +132,36 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
     timings.fidelity = now() - t;
   }
   return { record, blobs, decoded, timings };
+}
+
+/** A guaranteed image coded by the plane coder alone: no latent, no network pass on either side. */
+function encodeDirect(image: Image, name: string, planes: [number, number][], maxError: number, opts: EncodeOptions): EncodedImage {
+  const timings: Record<string, number> = {};
+  let t = now();
+  const alphaBlob = hasAlpha(image) ? brotliCompressSync(alphaBytes(image)) : Buffer.alloc(0);
+  const record: ImageRecord = {
+    kind: 'image', name, width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, planes,
+    blobs: { latent: 0, alpha: alphaBlob.length, residual: 0 },
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
+  };
+  const { blob, rebuilt } = encodeRefinementLayer(image, record, flatApproximation(record, alphaBlob), maxError);
+  record.blobs.residual = blob.length;
+  record.refinement = { coding: 'wp1', maxError, sha256: pixelHash(rebuilt), backend: 'none' };
+  timings.residual = now() - t;
+  if (opts.measure) {
+    t = now();
+    record.fidelity = readerFidelity(image, rebuilt, opts.display ?? plainDisplay(image), { maxError });
+    timings.fidelity = now() - t;
+  }
+  return { record, blobs: [Buffer.alloc(0), alphaBlob, blob], decoded: rebuilt, timings };
+}
+
+/** The reference a latent-free refinement layer is coded against: zero planes (and the exact alpha). */
+function flatApproximation(record: ImageRecord, alphaBlob: Buffer): Image {
+  const { width, height, bitDepth } = record;
+  const planes = record.planes.map(() => allocPixels(width, height, 1, bitDepth));
+  if (record.channels !== record.planes.length) planes.push(alphaPlane(record, alphaBlob));
+  return interleave(planes, width, height, bitDepth);
 }
 
 /** SHA-256 of the samples (interleaved, 16-bit little-endian): what "bit-exact" is checked against. */
@@ -172,13 +208,15 @@ function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer): Ima
  * Rebuilds the image a record describes (bit-exact when it carries a residual).
  * The record must have been validated (validateImageRecord).
  */
-export async function decodeImageRecord(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
-  const approx = await decodeApproximation(model, record, blobs, tiles);
+export async function decodeImageRecord(model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
+  if (record.latent && !model) throw new AeimgError(ErrorCode.ModelMissing, 'needs the model it was made with to decode its latent.');
+  const approx = record.latent ? await decodeApproximation(model!, record, blobs, tiles) : flatApproximation(record, blobs[1]!);
   return (record.refinement || record.lossless) && blobs[2]?.length ? applyRefinement(record, approx, blobs[2]) : approx;
 }
 
 async function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
-  const { latent, width, height, bitDepth } = record;
+  const { width, height, bitDepth } = record;
+  const latent = record.latent!;
   if (latent.channels !== model.latentChannels) {
     throw new AeimgError(ErrorCode.Malformed, 'its latent does not fit the model it names.');
   }
@@ -201,19 +239,23 @@ async function decodeApproximation(model: Autoencoder, record: ImageRecord, blob
     }
     return plane;
   });
-  if (record.channels !== nColour) {
-    let alpha: Buffer;
-    try {
-      alpha = brotliDecompressSync(blobs[1]!, { maxOutputLength: width * height * (bitDepth / 8) + 1 });
-    } catch {
-      throw new AeimgError(ErrorCode.Malformed, 'its alpha channel is damaged.');
-    }
-    if (alpha.length !== width * height * (bitDepth / 8)) throw new AeimgError(ErrorCode.Malformed, 'its alpha channel has the wrong size.');
-    const plane = allocPixels(width, height, 1, bitDepth); // samples are little-endian, as on every Node host
-    new Uint8Array(plane.buffer).set(alpha);
-    planes.push(plane);
-  }
+  if (record.channels !== nColour) planes.push(alphaPlane(record, blobs[1]!));
   return interleave(planes, width, height, bitDepth);
+}
+
+/** The alpha channel, carried losslessly (brotli) beside the colour planes. */
+function alphaPlane(record: ImageRecord, blob: Buffer): Uint8Array | Uint16Array {
+  const { width, height, bitDepth } = record;
+  let alpha: Buffer;
+  try {
+    alpha = brotliDecompressSync(blob, { maxOutputLength: width * height * (bitDepth / 8) + 1 });
+  } catch {
+    throw new AeimgError(ErrorCode.Malformed, 'its alpha channel is damaged.');
+  }
+  if (alpha.length !== width * height * (bitDepth / 8)) throw new AeimgError(ErrorCode.Malformed, 'its alpha channel has the wrong size.');
+  const plane = allocPixels(width, height, 1, bitDepth); // samples are little-endian, as on every Node host
+  new Uint8Array(plane.buffer).set(alpha);
+  return plane;
 }
 
 export type { Fidelity };

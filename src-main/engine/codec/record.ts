@@ -19,7 +19,11 @@ export interface ImageRecord {
   bitDepth: 8 | 16;
   /** Per colour plane, the [min, max] sample values the plane was normalised with. */
   planes: [number, number][];
-  latent: {
+  /**
+   * The autoencoder's latent. Absent (aeimg 0.3 and later) in images coded directly by the refinement layer
+   * against zero planes, which is how the levels with a per-pixel guarantee are written.
+   */
+  latent?: {
     width: number;
     height: number;
     channels: number;
@@ -48,7 +52,7 @@ export interface Refinement {
   coding: 'wp1';
   maxError: number;
   sha256: string;
-  /** The inference backend the sender's decoder ran on: the rebuild needs the same reconstruction. */
+  /** The inference backend the sender's decoder ran on: the rebuild needs the same reconstruction ('none': no latent). */
   backend: string;
 }
 
@@ -94,18 +98,22 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   const colour = channels === 2 || channels === 4 ? channels - 1 : channels;
   if (!Array.isArray(raw.planes) || raw.planes.length !== colour || !raw.planes.every(isRange)) throw bad('planes');
   const lat = raw.latent as Record<string, unknown> | undefined;
-  if (!lat || typeof lat !== 'object') throw bad('latent');
-  if (lat.width !== Math.ceil(width / 2) || lat.height !== Math.ceil(height / 2)) throw bad('latent size');
-  if (!isInt(lat.channels, 1, 64) || !isInt(lat.bits, MIN_BITS, MAX_BITS)) throw bad('latent coding');
-  if (lat.coding !== undefined && lat.coding !== 'ac1') throw bad('latent coding');
-  if (!Array.isArray(lat.ranges) || lat.ranges.length !== colour * lat.channels || !lat.ranges.every(isRange)) {
-    throw bad('latent ranges');
+  if (lat !== undefined) {
+    if (!lat || typeof lat !== 'object') throw bad('latent');
+    if (lat.width !== Math.ceil(width / 2) || lat.height !== Math.ceil(height / 2)) throw bad('latent size');
+    if (!isInt(lat.channels, 1, 64) || !isInt(lat.bits, MIN_BITS, MAX_BITS)) throw bad('latent coding');
+    if (lat.coding !== undefined && lat.coding !== 'ac1') throw bad('latent coding');
+    if (!Array.isArray(lat.ranges) || lat.ranges.length !== colour * lat.channels || !lat.ranges.every(isRange)) {
+      throw bad('latent ranges');
+    }
+  } else if (raw.refinement === undefined) {
+    throw bad('no latent and no refinement');
   }
   const blobs = raw.blobs as Record<string, unknown> | undefined;
-  const latentMax = 64 * 1024 + 2 * colour * lat.channels * (width / 2 + 1) * (height / 2 + 1);
+  const latentMax = lat === undefined ? 0 : 64 * 1024 + 2 * colour * (lat.channels as number) * (width / 2 + 1) * (height / 2 + 1);
   const alphaMax = colour === channels ? 0 : 64 * 1024 + 2 * width * height * (bitDepth / 8);
   const residualMax = 64 * 1024 + 2 * colour * width * height * (bitDepth / 8);
-  if (!blobs || !isInt(blobs.latent, 1, latentMax) || !isInt(blobs.alpha, 0, alphaMax) || !isInt(blobs.residual, 0, residualMax)) {
+  if (!blobs || !isInt(blobs.latent, lat === undefined ? 0 : 1, latentMax) || !isInt(blobs.alpha, 0, alphaMax) || !isInt(blobs.residual, 0, residualMax)) {
     throw bad('blob sizes');
   }
   if (colour !== channels && blobs.alpha === 0) throw bad('missing alpha');
@@ -118,7 +126,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
       typeof ll.backend !== 'string' || blobs.residual === 0) throw bad('lossless');
   } else if (rf !== undefined) {
     if (typeof rf !== 'object' || rf === null || rf.coding !== 'wp1' || !isInt(rf.maxError, 0, 65535) || !isHash(rf.sha256) ||
-      typeof rf.backend !== 'string' || blobs.residual === 0 || lat.coding !== 'ac1') throw bad('refinement');
+      typeof rf.backend !== 'string' || blobs.residual === 0 || (lat !== undefined && lat.coding !== 'ac1')) throw bad('refinement');
   } else if (blobs.residual !== 0) {
     throw bad('residual without refinement');
   }

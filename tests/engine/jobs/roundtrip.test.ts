@@ -180,12 +180,34 @@ describe('encrypt → decrypt round trips', () => {
     }
   });
 
+  it('codes the guaranteed levels directly, without a latent or the network, and still reads them with a latent (0.2)', async () => {
+    const { encodeImage, decodeImageRecord } = await import('../../../src-main/engine/codec/image-codec.js');
+    const img = slices[1]!;
+    const direct = await encodeImage(model, img, 'ct.png', { maxError: 0 });
+    expect(direct.record.latent).toBeUndefined();
+    expect(direct.record.blobs.latent).toBe(0);
+    expect(direct.record.refinement).toMatchObject({ maxError: 0, backend: 'none' });
+    // No model is needed to rebuild it: the receiver decodes the pixels alone.
+    expect(Array.from((await decodeImageRecord(undefined, direct.record, direct.blobs)).pixels)).toEqual(Array.from(img.pixels));
+    // As aeimg 0.2 wrote them: a latent with a residual against its reconstruction; larger, and still read.
+    const withLatent = await encodeImage(model, img, 'ct.png', { maxError: 0, latent: true });
+    expect(withLatent.record.latent?.bits).toBe(4);
+    expect(Array.from((await decodeImageRecord(model, withLatent.record, withLatent.blobs)).pixels)).toEqual(Array.from(img.pixels));
+    expect(Buffer.concat(direct.blobs).length).toBeLessThan(Buffer.concat(withLatent.blobs).length);
+    await expect(decodeImageRecord(undefined, withLatent.record, withLatent.blobs)).rejects.toMatchObject({ code: ErrorCode.ModelMissing });
+    // The reader validates both forms.
+    const { validateImageRecord } = await import('../../../src-main/engine/codec/record.js');
+    expect(() => validateImageRecord(JSON.parse(JSON.stringify(direct.record)), 1 << 26)).not.toThrow();
+    const noRefinement = { ...JSON.parse(JSON.stringify(direct.record)), refinement: undefined };
+    expect(() => validateImageRecord(noRefinement, 1 << 26)).toThrow(/no latent and no refinement/);
+  });
+
   it('still opens files written by aeimg 0.1 (brotli-coded latent and lossless residual)', async () => {
     const legacy = join(FIXTURES, 'legacy');
     const old = await readKeyFile(join(legacy, 'legacy.key'));
     const original = await readImageFile(join(legacy, 'mr-crop.png'));
     const lossy = await decryptAeimgFile(join(legacy, 'v1-brotli.aeimg'), { identities: [old], models: models(), write: false });
-    expect(lossy.images[0]!.record.latent.coding).toBeUndefined();
+    expect(lossy.images[0]!.record.latent!.coding).toBeUndefined();
     expect(compareImages(original, lossy.images[0]!.image).ssim).toBeGreaterThan(0.9);
     const exact = await decryptAeimgFile(join(legacy, 'v1-brotli-lossless.aeimg'), { identities: [old], models: models(), write: false });
     expect(exact.images[0]!.record.lossless?.predictor).toBe('med+decoder');
@@ -318,7 +340,8 @@ describe('refusals leave no output behind', () => {
     // Encrypting again would replace scan.aeimg: refused.
     const again = await encryptImageFile(input, { model, recipients: [key], measure: false }).catch((e) => e);
     expect(again.code).toBe(ErrorCode.OutputExists);
-    expect(again.message).toMatch(/scan\.aeimg already exists .*--force/);
+    expect(again.message).toMatch(/scan\.aeimg already exists in /);
+    expect(again).toMatchObject({ remedy: 'replace-existing', facts: { file: join(dir, 'scan.aeimg') } }); // each front end words it
     // Decrypting beside the original would replace scan.png: refused without --force.
     const clash = await decryptAeimgFile(file, { identities: [key], models: models() }).catch((e) => e);
     expect(clash.code).toBe(ErrorCode.OutputExists);
