@@ -59,8 +59,8 @@ const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—]/g, '-').r
 export const LOSSY_METHOD = { network: 'AEIMG_AE', nearLossless: 'AEIMG_NEAR' } as const;
 
 function derivation(opts: DicomWriteOptions): string {
-  if (opts.exact) return 'Reconstructed bit-exactly by aeimg (autoencoder + lossless residual)';
-  const how = opts.maxError !== undefined ? 'autoencoder + near-lossless residual' : 'autoencoder latent alone, no per-pixel guarantee';
+  if (opts.exact) return 'Reconstructed bit-exactly by aeimg (lossless predictive coding)';
+  const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
   const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}`;
   return ascii(text).slice(0, 1024);
 }
