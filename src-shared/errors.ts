@@ -17,5 +17,49 @@ export const ErrorCode = {
   Usage: 'USAGE',
   /** The sender declined to write a reduced-quality file. */
   Declined: 'DECLINED',
+  /** The job was cancelled (its AbortSignal fired); nothing of the file was written. */
+  Cancelled: 'CANCELLED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * What the person can do about an error. The engine states what happened and names the remedy by id; each front end
+ * says it in its own words (the CLI names a flag, the app a button or a choice), so neither leaks into the other.
+ */
+export const Remedy = {
+  /** The output exists: write elsewhere, or replace it. */
+  ReplaceExisting: 'replace-existing',
+  /** The image is over the pixel limit: split or downscale it, or raise the limit. */
+  RaisePixelLimit: 'raise-pixel-limit',
+  /** One slice alone is over a study's part size limit. */
+  LargerParts: 'larger-parts',
+  /** The file's key is not in this keychain: import it or give it. */
+  GiveKey: 'give-key',
+  /** No key of that name: create or import one. */
+  AddKey: 'add-key',
+  /** No contact of that name: add their card. */
+  AddContact: 'add-contact',
+  /** A training checkpoint cannot be resumed: start afresh. */
+  StartFresh: 'start-fresh',
+  /** Training diverged: lower the learning rate. */
+  LowerLearningRate: 'lower-learning-rate',
+} as const;
+export type Remedy = (typeof Remedy)[keyof typeof Remedy];
+
+/** Machine-readable facts about an error, for a front end's remedy words (sizes in bytes, limits in their unit). */
+export interface ErrorFacts {
+  file?: string;
+  folder?: string;
+  limit?: number;
+  needed?: number;
+}
+
+/** An error's message followed by the front end's words for its remedy (when it has one). */
+export function withRemedy(
+  err: { message: string; remedy?: Remedy; facts?: ErrorFacts },
+  words: { readonly [R in Remedy]: (facts: ErrorFacts) => string },
+): string {
+  if (!err.remedy) return err.message;
+  const message = /[.!?)]$/.test(err.message) ? err.message : `${err.message}.`;
+  return `${message} ${words[err.remedy](err.facts ?? {})}`;
+}

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { CodecPool, mapLimit } from '../engine/jobs/pool.js';
+import { CodecPool } from '../engine/jobs/pool.js';
+import type { BatchEvent, BatchOutcome } from '../engine/jobs/batch.js';
 export { expandInputs } from '../engine/jobs/files.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
@@ -13,6 +14,7 @@ import { removeStalePartials } from '../engine/fs/atomic.js';
 import { KeyStore } from '../engine/keys/keystore.js';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
+import { cliMessage } from './remedy.js';
 
 export const keyOptions = {
   'key-file': { type: 'string', multiple: true },
@@ -102,24 +104,18 @@ export async function logBackend(): Promise<void> {
   process.stderr.write(`aeimg: inference backend ${b.name}${b.skipped.length ? ` (skipped ${b.skipped.join('; ')})` : ''}\n`);
 }
 
-/** Runs each item (`concurrency` at a time), going on past failures; returns the failures' messages in input order. */
-export async function eachFile<T>(items: string[], run: (item: string) => Promise<T>, ok: (r: T) => void, concurrency = 1): Promise<string[]> {
-  const results = await mapLimit(items, concurrency, async (item) => {
-    try {
-      const r = await run(item);
-      ok(r);
-      return null;
-    } catch (err) {
-      let msg = err instanceof AeimgError ? err.message : `${item}: ${(err as Error).message}`;
-      if ((err as AeimgError).code === ErrorCode.OutputExists) msg += ' To go on with the other files and keep it, pass --skip-existing.';
-      process.stderr.write(`error: ${msg}\n`);
-      return msg;
-    }
-  });
-  return results.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+/** A batch's events as the command line shows them: each result as it is done, each failure as it happens. */
+export function printEvents<R>(ok: (r: R) => void): (e: BatchEvent<R>) => void {
+  return (e) => {
+    if (e.status === 'done') ok(e.result);
+    else if (e.status === 'failed' || e.status === 'cancelled') process.stderr.write(`error: ${cliMessage(e.error, true)}\n`);
+  };
 }
 
-/** Files as given, folders expanded to the files in them that match `pattern` (sorted, natural order). */
+/** The failures' messages, in input order, as summarise lists them. */
+export function failureMessages(outcome: BatchOutcome<unknown>): string[] {
+  return outcome.failed.map((e) => cliMessage(e, true));
+}
 
 export async function makeOutputFolder(dir: string): Promise<void> {
   try {

@@ -1,9 +1,10 @@
 /** Last-resort error handling for the command line: one clear line and exit status 1, whatever threw. */
 import { AeimgError, inFile } from '../engine/errors.js';
+import { cliMessage } from './remedy.js';
 
 /** One line for an error that reached the top: the engine's message, a file system error in words, or the first line. */
 export function oneLine(err: unknown): string {
-  if (err instanceof AeimgError) return err.message;
+  if (err instanceof AeimgError) return cliMessage(err);
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return inFile(e.path ?? 'aeimg', e).message;
   const text = e instanceof Error ? e.message : String(err);

@@ -1,20 +1,20 @@
 import { decryptUsage } from './usage.js';
 import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { IdentitySource } from '../engine/container/aeimg-file.js';
-import { decryptStudy, studyOf } from '../engine/jobs/study.js';
+import { decryptStudy } from '../engine/jobs/study.js';
+import { groupStudies } from '../engine/jobs/open.js';
+import { decryptFiles } from '../engine/jobs/batch.js';
+import type { DecryptResult } from '../engine/jobs/decrypt.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
-import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import type { ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
 import { outputPathFor } from '../engine/jobs/files.js';
 import {
-  cleanOutputFolders, eachFile, expandInputs, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, skipExisting,
-  summarise,
+  cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
+  skipExisting, summarise,
 } from './common.js';
-
 
 export async function decryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -39,10 +39,10 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
   await cleanOutputFolders(inputs.map((i) => values.out ?? dirname(resolve(i))));
-  const { studies, singles } = await splitStudies(inputs, identities);
-  const studyPool = studies.size > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
+  const { studies, singles } = await groupStudies(inputs, identities);
+  const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
-    for (const { name, parts } of studies.values()) {
+    for (const { name, parts } of studies) {
       const outDir = values.out ?? join(dirname(resolve(parts[0]!)), name);
       await makeOutputFolder(outDir);
       await cleanOutputFolders([outDir]);
@@ -66,49 +66,26 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
-  const failures = await eachFile(
-    inputs,
-    (input) => decryptAeimgFile(input, {
-      identities, models, outDir: values.out, force: values.force, format, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
-    }),
-    (r) => {
+  const outcome = await decryptFiles(inputs, {
+    identities, models, outDir: values.out, force: values.force, format, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
+  }, {
+    concurrency: pool ? pool.size * 2 : 1,
+    onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
         process.stdout.write(`${basename(r.input)} → ${img.output}  ${rec.width}x${rec.height}x${rec.channels} ` +
           `${rec.bitDepth}-bit, original '${rec.name}', ${receivedText(rec)}\n`);
       }
-    },
-    pool ? pool.size * 2 : 1,
-  );
+    }),
+  });
   await pool?.close();
   await tiles?.close();
   await models.dispose();
-  return summarise(total, failures, 'Decrypted', skipped);
+  return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
 }
 
 /** What the receiver is told of an image: the guarantee and the sender's figures, or the reduced-quality warning. */
 function receivedText(rec: ImageRecord): string {
   const r = receivedSummary(rec);
   return r.reduced ? r.text.toUpperCase() : `${r.text}${r.fidelity ? ' (measured by the sender)' : ''}`;
-}
-
-/** Study parts grouped by study (each group decrypts together), and single-image files. */
-async function splitStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: Map<string, { name: string; parts: string[] }>; singles: string[] }> {
-  const studies = new Map<string, { name: string; parts: string[] }>();
-  const singles: string[] = [];
-  for (const input of inputs) {
-    let study = null;
-    try {
-      study = await studyOf(input, identities);
-    } catch {
-      // Unreadable here: the single-file path reports it with its name.
-    }
-    if (study) {
-      const group = studies.get(study.id) ?? { name: study.name, parts: [] };
-      group.parts.push(input);
-      studies.set(study.id, group);
-    }
-    else singles.push(input);
-  }
-  return { studies, singles };
 }

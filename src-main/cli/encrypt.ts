@@ -1,14 +1,15 @@
 import { encryptUsage } from './usage.js';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { basename, dirname, resolve } from 'node:path';
 import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
-import { DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy, parseSize } from '../engine/jobs/study.js';
+import { DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy } from '../engine/jobs/study.js';
+import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
-import { encryptImageFile } from '../engine/jobs/encrypt.js';
+import { encryptFiles } from '../engine/jobs/batch.js';
+import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, IMAGE_INPUT, outputPathFor } from '../engine/jobs/files.js';
 import { DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
@@ -16,12 +17,9 @@ import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import {
-  cleanOutputFolders, eachFile, expandInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
-  recipientOptions, skipExisting, summarise,
+  cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
+  printEvents, recipientOptions, skipExisting, summarise,
 } from './common.js';
-
-
-
 
 export async function encryptCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -54,9 +52,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   try {
     deidentify = parseDeidentify(values.deidentify);
   } catch (err) {
-    throw new AeimgError(ErrorCode.Usage, (err as Error).message);
+    throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
-  const uidSalt = randomBytes(32).toString('hex'); // one per run: a study keeps consistent replacement UIDs
   const coding = codingChoice(values.quality, values.lossless, values.bits);
   const recipients = await loadRecipients(values);
   await logBackend();
@@ -77,15 +74,12 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
-  const failures = await eachFile(
-    inputs,
-    (input) => encryptImageFile(input, {
-      model, recipients, coding, outDir: values.out, force: values.force, measure: !values['no-measure'],
-      deidentify, uidSalt,
-      maxPixels,
-      encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
-    }),
-    (r) => {
+  const outcome = await encryptFiles(inputs, {
+    model, recipients, coding, outDir: values.out, force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
+    encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
+  }, {
+    concurrency: pool ? pool.size * 2 : 1,
+    onEvent: printEvents<EncryptResult>((r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
         `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${r.coding.quality}: ${fidelityHeadline(r.fidelity, r.coding)}, ` +
@@ -95,9 +89,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
         reduced.push(basename(r.input));
         process.stderr.write(`warning: ${basename(r.input)}: ${reducedQualityText(r.fidelity)}. For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.\n`);
       }
-    },
-    pool ? pool.size * 2 : 1,
-  );
+    }),
+  });
   await pool?.close();
   await tiles?.close();
   await models.dispose();
@@ -105,7 +98,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     process.stderr.write(`warning: ${reduced.length} of ${inputs.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
       `or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
-  return summarise(total, failures, 'Encrypted', skipped);
+  return summarise(total, failureMessages(outcome), 'Encrypted', skipped);
 }
 
 /** The coding choice from --quality, --lossless and --bits. */

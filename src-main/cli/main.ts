@@ -1,6 +1,7 @@
 /** The `aeimg` command line: argument parsing and printing only; the work happens in engine/. */
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { installCrashHandlers, oneLine } from './crash.js';
+import { cliMessage } from './remedy.js';
 import { APP_VERSION } from '../engine/jobs/version.js';
 import { decryptUsage, encryptUsage, evalUsage, keysUsage, trainUsage } from './usage.js';
 
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     return await (await command())(rest);
   } catch (err) {
     if (err instanceof AeimgError) {
-      process.stderr.write(`error: ${err.message}\n`);
+      process.stderr.write(`error: ${cliMessage(err)}\n`);
       return err.code === ErrorCode.Usage ? 2 : 1;
     }
     if (String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {

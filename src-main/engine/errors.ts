@@ -1,23 +1,32 @@
-import { ErrorCode } from '../../src-shared/errors.js';
+import { ErrorCode, Remedy, type ErrorFacts } from '../../src-shared/errors.js';
 
-export { ErrorCode };
+export { ErrorCode, Remedy, type ErrorFacts };
 
-/** An expected failure with a message written for the person at the keyboard. */
+/**
+ * An expected failure: a code, a message saying what happened (for the person at the keyboard), and optionally the
+ * remedy's id and facts, which each front end phrases in its own words (a flag for the CLI, a choice for the app).
+ */
 export class AeimgError extends Error {
+  readonly remedy?: Remedy;
+  readonly facts?: ErrorFacts;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
+    details: { remedy?: Remedy; facts?: ErrorFacts } = {},
   ) {
     super(message);
     this.name = 'AeimgError';
+    if (details.remedy) this.remedy = details.remedy;
+    if (details.facts) this.facts = details.facts;
   }
 }
 
-/** Prefixes an engine error with the file it concerns, keeping its code. */
+/** Prefixes an engine error with the file it concerns, keeping its code, remedy and facts. */
 export function inFile(file: string, err: unknown): AeimgError {
   const name = file.split(/[\\/]/).pop() ?? file;
   if (err instanceof AeimgError) {
-    return err.message.startsWith(name) ? err : new AeimgError(err.code, `${name}: ${err.message}`);
+    return err.message.startsWith(name) ? err : new AeimgError(err.code, `${name}: ${err.message}`, err);
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string') {

@@ -42,6 +42,9 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:attributes': z.tuple([id, z.number().int().min(0).max(100_000)]),
   // No path: main asks where with its own save dialog, so the renderer never chooses where main writes.
   'files:save': z.tuple([id, z.number().int().min(0).max(100_000), z.enum(['png', 'dcm'])]),
+  // No folder: main asks where with its own folder dialog.
+  'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
+  'files:preview': z.tuple([z.object({ path, quality, deidentify, frame: z.number().int().min(0).max(100_000) }).strict()]),
   'files:reveal': z.tuple([path]),
   'keys:list': z.tuple([]),
   'keys:create': z.tuple([name]),
@@ -69,6 +72,8 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:image': (s, openId, index, denoised) => s.image(openId, index, denoised),
   'files:attributes': (s, openId, index) => s.attributes(openId, index),
   'files:save': (s, openId, index, format) => s.save(openId, index, format),
+  'files:export-all': (s, openId, format) => s.exportAll(openId, format),
+  'files:preview': (s, req) => s.preview(req),
   'files:reveal': (s, p) => s.reveal(p),
   'keys:list': (s) => s.listKeys(),
   'keys:create': (s, n) => s.createKey(n),

@@ -1,7 +1,7 @@
 /** Writing and opening .aeimg files: header + key stanzas + STREAM payload of entries. */
 import { stat, type FileHandle } from 'node:fs/promises';
 import { openRegularFile } from '../fs/read.js';
-import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
 import { formatFingerprint, Passphrase, passphraseAlone, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
@@ -32,7 +32,16 @@ export class AeimgWriter {
 
   /** The file's size if it were finished now: header, entries, terminator, one 16-byte tag per chunk. */
   get sizeBound(): number {
-    const plain = this.plainBytes + 4;
+    return this.boundFor(this.plainBytes);
+  }
+
+  /** The file's size if it were finished after adding this entry and `reserve` more bytes of entries. */
+  sizeBoundAfter(meta: object, blobs: readonly Buffer[], reserve = 0): number {
+    return this.boundFor(this.plainBytes + entryBytes(meta, blobs) + reserve);
+  }
+
+  private boundFor(entries: number): number {
+    const plain = entries + 4;
     return this.headerBytes + plain + 16 * Math.ceil(plain / this.chunkSize + 1);
   }
 
@@ -103,6 +112,8 @@ export type IdentitySource = Identity[] | ((stanzas: readonly Stanza[]) => Promi
 export class AeimgReader {
   private constructor(
     readonly header: Header,
+    /** The key that opened the file (its description names it without revealing it). */
+    readonly identity: Identity,
     private readonly payload: PayloadReader,
     private readonly handle: FileHandle | null,
   ) {}
@@ -110,10 +121,10 @@ export class AeimgReader {
   /** Opens from any byte source (tests use memory sources fed byte by byte). */
   static async fromSource(source: ByteSource, identities: IdentitySource, handle: FileHandle | null = null): Promise<AeimgReader> {
     const parsed = await readHeader(source);
-    const fileKey = await unwrapFileKey(parsed, identities);
+    const { fileKey, identity } = await unwrapFileKey(parsed, identities);
     verifyHeader(parsed, fileKey);
     const chunks = decryptStream(source, payloadKey(fileKey, parsed.header), parsed.header.chunkSize);
-    return new AeimgReader(parsed.header, new PayloadReader(chunks), handle);
+    return new AeimgReader(parsed.header, identity, new PayloadReader(chunks), handle);
   }
 
   static async open(path: string, identities: IdentitySource): Promise<AeimgReader> {
@@ -139,13 +150,15 @@ function openForReading(path: string): Promise<FileHandle> {
   return openRegularFile(path);
 }
 
-async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Promise<Buffer> {
+async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Promise<{ fileKey: Buffer; identity: Identity }> {
   const identities = typeof source === 'function' ? await source(parsed.header.recipients) : source;
-  for (const id of identities) {
-    const key = await id.unwrap(parsed.header.recipients);
-    if (key) return key;
+  for (const identity of identities) {
+    const fileKey = await identity.unwrap(parsed.header.recipients);
+    if (fileKey) return { fileKey, identity };
   }
-  throw new AeimgError(ErrorCode.WrongKey, describeMissingKey(parsed.header, identities));
+  const known = parsed.header.recipients.some((s) => s.type !== 'unknown');
+  throw new AeimgError(ErrorCode.WrongKey, describeMissingKey(parsed.header, identities),
+    identities.length === 0 && known ? { remedy: Remedy.GiveKey } : {});
 }
 
 /** Names the key a file needs, without revealing anything secret. */
@@ -166,8 +179,7 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
     return 'the passphrase is wrong (or the file was altered). Check the passphrase with the sender.';
   }
   if (identities.length === 0) {
-    return `was encrypted for ${needs}, which is not in this keychain. Import that key first (\`aeimg keys import FILE\`), ` +
-      `or give it with --key-file.${future}`;
+    return `was encrypted for ${needs}, which is not in this keychain.${future}`;
   }
   const which = known.every((s) => s.type === 'x25519-v2')
     ? 'Ask the sender which contact card they encrypted it for (contact stanzas do not say whose they are).'

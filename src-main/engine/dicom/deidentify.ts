@@ -127,18 +127,18 @@ export function deidentify(json: DicomJson, opts: DeidentifyOptions, uids: UidMa
   return out;
 }
 
-/** Parses the CLI's `--deidentify` value: none, or basic with comma-separated retain options. */
+/** Parses a de-identification choice: none, or basic with comma-separated retain options. */
 export function parseDeidentify(value: string): DeidentifyOptions | null {
   const [profile, ...rest] = value.split(',').map((s) => s.trim().toLowerCase());
   if (profile === 'none') return null;
-  if (profile !== 'basic') throw new Error(`unknown --deidentify profile "${profile}" (use basic or none)`);
+  if (profile !== 'basic') throw new Error(`unknown de-identification profile "${profile}" (use basic or none)`);
   const opts: DeidentifyOptions = {};
   for (const o of rest) {
     if (o === 'retain-dates') opts.retainDates = true;
     else if (o === 'retain-uids') opts.retainUids = true;
     else if (o === 'retain-device') opts.retainDevice = true;
     else if (o === 'retain-institution') opts.retainInstitution = true;
-    else throw new Error(`unknown --deidentify option "${o}" (retain-dates, retain-uids, retain-device, retain-institution)`);
+    else throw new Error(`unknown de-identification option "${o}" (retain-dates, retain-uids, retain-device, retain-institution)`);
   }
   return opts;
 }

@@ -1,11 +1,11 @@
 /**
  * Output files appear complete or not at all: data goes to a temp file in the destination folder,
- * is flushed, then linked (no clobber) or renamed (--force) into place.
+ * is flushed, then linked (no clobber) or renamed (replacing, when forced) into place.
  */
 import { randomBytes } from 'node:crypto';
 import { access, link, lstat, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 
 export interface WriteOptions {
   /** Replace an existing file. */
@@ -137,8 +137,8 @@ export async function removeStalePartials(dir: string, before: number): Promise<
 }
 
 export function outputExists(path: string): AeimgError {
-  return new AeimgError(ErrorCode.OutputExists,
-    `${basename(path)} already exists in ${dirname(path)}; choose another output folder or pass --force to replace it.`);
+  return new AeimgError(ErrorCode.OutputExists, `${basename(path)} already exists in ${dirname(path)}.`,
+    { remedy: Remedy.ReplaceExisting, facts: { file: path } });
 }
 
 export async function writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {

@@ -1,6 +1,6 @@
 /** PNG, JPEG, TIFF and WebP in and out through sharp (libvips), keeping grey/RGB, alpha and 8/16-bit. */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import type { Image } from './image.js';
 import { readRegularFile } from '../fs/read.js';
 
@@ -20,8 +20,8 @@ export function checkDimensions(width: number, height: number, maxPixels = DEFAU
   }
   if (width * height > maxPixels) {
     throw new AeimgError(ErrorCode.TooLarge,
-      `is ${width}x${height} pixels (${megapixels(width * height)}), over the limit of ${megapixels(maxPixels)}. ` +
-      'Split or downscale the image, or raise the limit with --max-pixels if this machine has the memory.');
+      `is ${width}x${height} pixels (${megapixels(width * height)}), over the limit of ${megapixels(maxPixels)}.`,
+      { remedy: Remedy.RaisePixelLimit, facts: { limit: maxPixels, needed: width * height } });
   }
 }
 

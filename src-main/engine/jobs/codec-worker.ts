@@ -35,7 +35,7 @@ parentPort!.on('message', async (req: CodecRequest) => {
       parentPort!.postMessage({ id: req.id, ok: { image, png } });
     }
   } catch (err) {
-    const e = err as { code?: string; message: string };
-    parentPort!.postMessage({ id: req.id, error: { code: e.code, message: e.message } });
+    const e = err as { code?: string; message: string; remedy?: string; facts?: object };
+    parentPort!.postMessage({ id: req.id, error: { code: e.code, message: e.message, remedy: e.remedy, facts: e.facts } });
   }
 });

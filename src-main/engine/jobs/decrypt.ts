@@ -4,7 +4,7 @@
  * so a truncated or altered file leaves nothing behind.
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
-import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import type { ImageRecord } from '../codec/record.js';
 import { receivedSummary } from './view.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -13,8 +13,12 @@ import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
 import { checkOutput, outputPathFor } from './files.js';
+import { checkAborted } from './abort.js';
+import { decodedImages, type DecodeFn } from './images.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { writeDicom } from '../dicom/write.js';
+
+export type { DecodeFn };
 
 export type OutputFormat = 'png' | 'dcm';
 
@@ -37,8 +41,6 @@ export async function outputBytes(image: Image, record: ImageRecord, format: Out
   });
 }
 
-/** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */
-export type DecodeFn = (modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean) => Promise<{ image: Image; png?: Buffer }>;
 
 export interface DecryptFileOptions {
   identities: IdentitySource;
@@ -53,6 +55,8 @@ export interface DecryptFileOptions {
   write?: boolean;
   /** PNG (8- or 16-bit as the original) or DICOM (default png). */
   format?: OutputFormat;
+  /** Cancels the file: checked between its images; a cancelled file leaves nothing behind. */
+  signal?: AbortSignal;
 }
 
 export interface DecryptedImage {
@@ -66,58 +70,49 @@ export interface DecryptResult {
   images: DecryptedImage[];
   fileMeta: Record<string, unknown>;
   timings: Record<string, number>;
+  /** The key that opened it, in words (its name and fingerprint; never the key). */
+  key: string;
 }
 
 export async function decryptAeimgFile(input: string, opts: DecryptFileOptions): Promise<DecryptResult> {
-  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const write = opts.write ?? true;
   const format = opts.format ?? 'png';
   const pending: AtomicFile[] = [];
   const timings: Record<string, number> = { decrypt: 0, decoder: 0, write: 0 };
   let reader: AeimgReader | undefined;
   try {
-    let t = performance.now();
+    checkAborted(opts.signal);
+    const t0 = performance.now();
     reader = await AeimgReader.open(input, opts.identities);
     const first = await reader.next((meta) => {
       if (meta.kind !== 'file') throw new AeimgError(ErrorCode.Malformed, 'does not start with a file entry.');
       return [];
     });
     if (!first) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
-    timings.decrypt = performance.now() - t; // header, key unwrap (scrypt for passphrases), first chunk
-    const modelId = reader.header.model;
-    const decode = opts.decode ?? localDecode(opts.models, opts.tiles);
+    timings.decrypt = performance.now() - t0; // header, key unwrap (scrypt for passphrases), first chunk
     const images: DecryptedImage[] = [];
-    for (;;) {
-      t = performance.now();
-      let record: ImageRecord | undefined;
-      let trailer = false;
-      const entry = await reader.next((meta) => {
-        if (meta.kind === 'study-end') { trailer = true; return []; } // the last part of a study says so
-        record = validateImageRecord(meta, maxPixels);
-        return [record.blobs.latent, record.blobs.alpha, record.blobs.residual];
-      });
-      timings.decrypt! += performance.now() - t;
-      if (!entry) break;
-      if (trailer) continue;
-      t = performance.now();
-      const { image, png } = await decode(modelId, record!, entry.blobs, write && format === 'png');
-      timings.decoder! += performance.now() - t;
-      const item: DecryptedImage = { record: record!, image };
+    const loop = decodedImages(reader, {
+      decode: opts.decode ?? localDecode(opts.models, opts.tiles), png: write && format === 'png',
+      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
+    });
+    for await (const { record, image, png } of loop) {
+      const item: DecryptedImage = { record, image };
       if (write) {
-        t = performance.now();
+        const t = performance.now();
         item.output = outputPathFor(input, `.${format}`, opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);
-        await file.write(await outputBytes(image, record!, format, images.length + 1, png));
+        await file.write(await outputBytes(image, record, format, images.length + 1, png));
         timings.write! += performance.now() - t;
       }
       images.push(item);
     }
     if (images.length === 0) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
+    checkAborted(opts.signal);
     // Everything authenticated: only now do outputs appear.
     for (const f of pending) await f.commit();
-    return { input, images, fileMeta: first.meta, timings };
+    return { input, images, fileMeta: first.meta, timings, key: reader.identity.description };
   } catch (err) {
     await Promise.all(pending.map((f) => f.abort()));
     throw inFile(input, err);

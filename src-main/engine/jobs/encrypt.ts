@@ -20,6 +20,7 @@ import type { Recipient } from '../keys/recipients.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, checkOutput, outputPathFor } from './files.js';
 import { APP_ID } from './version.js';
+import { abortable, checkAborted } from './abort.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -62,8 +63,8 @@ async function readInput(task: EncodeTask): Promise<{ image: Image; name: string
   }));
 }
 
-/** Encodes one file with a model (key-free: runs in a worker or in-process). */
-export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor): Promise<EncodedFile> {
+/** Encodes one file with a model (key-free: runs in a worker or in-process; in-process, `signal` stops it between images). */
+export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor, signal?: AbortSignal): Promise<EncodedFile> {
   const t = performance.now();
   const inputs = await readInput(task);
   const timings: Record<string, number> = { read: performance.now() - t };
@@ -71,6 +72,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const warnings: string[] = [];
   let rawBytes = 0;
   for (const { image, name, metadata } of inputs) {
+    checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
     const display = dicom ? dicomDisplay(dicom) : plainDisplay(image);
@@ -110,6 +112,8 @@ export interface EncryptFileOptions {
    * guarantee); false leaves nothing written and fails the file with ErrorCode.Declined. Absent: written, reported.
    */
   confirm?: (facts: ReducedQuality) => Promise<boolean>;
+  /** Cancels the file: checked between reading, encoding and writing; a cancelled file leaves nothing behind. */
+  signal?: AbortSignal;
 }
 
 /** What the sender is shown before a reduced-quality file is written. */
@@ -145,26 +149,33 @@ export interface EncryptResult {
 
 export async function encryptImageFile(input: string, opts: EncryptFileOptions): Promise<EncryptResult> {
   const output = outputPathFor(input, AEIMG_EXT, opts.outDir);
+  const { signal } = opts;
   try {
+    checkAborted(signal);
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
     };
-    const encoded = await (opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles));
+    const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));
     const coding = encoded.images[0]!.coding;
     const reduced = encoded.images.some(isReduced);
     if (reduced && opts.confirm && !(await opts.confirm({ input, fidelity: worst, coding }))) {
       throw new AeimgError(ErrorCode.Declined, 'not written: its reduced quality was declined.');
     }
+    checkAborted(signal);
     const t = performance.now();
     const writer = await AeimgWriter.create(output, {
       recipients: opts.recipients, model: opts.model.id, force: opts.force, chunkSize: opts.chunkSize,
     });
     try {
       await writer.add({ kind: 'file', app: APP_ID, created: new Date().toISOString() });
-      for (const entry of encoded.images) await writer.add(entry.record, entry.blobs);
+      for (const entry of encoded.images) {
+        checkAborted(signal);
+        await writer.add(entry.record, entry.blobs);
+      }
+      checkAborted(signal);
     } catch (err) {
       await writer.abort();
       throw err;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { isDicomPath } from '../dicom/import.js';
 import { outputExists } from '../fs/atomic.js';
 
 export const AEIMG_EXT = '.aeimg';
@@ -42,4 +43,26 @@ export async function expandInputs(paths: string[], pattern: RegExp): Promise<st
     out.push(...names.map((n) => join(p, n)));
   }
   return out;
+}
+
+/** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */
+export function imageStem(recordName: string): string {
+  return basename(recordName, extname(recordName)).replace(/#(\d+)$/, '-$1');
+}
+
+export type InputKind = 'image' | 'dicom' | 'aeimg' | 'other';
+
+export function inputKind(path: string): InputKind {
+  if (/\.aeimg$/i.test(path)) return 'aeimg';
+  if (isDicomPath(path)) return 'dicom';
+  if (IMAGE_INPUT.test(path)) return 'image';
+  return 'other';
+}
+
+/** Files and folders → the files in them that aeimg takes, with their size and kind (the app's file list). */
+export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind }[]> {
+  const files = await expandInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i);
+  return Promise.all(files.map(async (path) => ({
+    path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind: inputKind(path),
+  })));
 }

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ImageRecord } from '../codec/record.js';
-import { AeimgError, type ErrorCode } from '../errors.js';
+import { AeimgError, type ErrorCode, type ErrorFacts, type Remedy } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { ModelPart, TileExecutor } from '../model/autoencoder.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
@@ -24,11 +24,11 @@ export class CodecPool implements TileExecutor {
   private constructor(private readonly workers: Worker[]) {
     this.load = workers.map(() => 0);
     workers.forEach((w, i) => {
-      w.on('message', (m: { id: number; ok?: unknown; error?: { code?: ErrorCode; message: string } }) => {
+      w.on('message', (m: { id: number; ok?: unknown; error?: { code?: ErrorCode; message: string; remedy?: Remedy; facts?: ErrorFacts } }) => {
         this.load[i]!--;
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
-        if (m.error) p?.reject(m.error.code ? new AeimgError(m.error.code, m.error.message) : new Error(m.error.message));
+        if (m.error) p?.reject(m.error.code ? new AeimgError(m.error.code, m.error.message, m.error) : new Error(m.error.message));
         else p?.resolve(m.ok);
       });
       w.on('error', (err) => {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { generateSharedKey } from './keyfile.js';
 import { SharedKey, type Identity, type Stanza } from './recipients.js';
@@ -81,8 +81,8 @@ export class KeyStore {
       keys.find((k) => k.fingerprint === ref.toUpperCase() || k.id === ref.toLowerCase());
     if (!hit) {
       throw new AeimgError(ErrorCode.KeyMissing,
-        `no key named '${ref}' in this keychain (keys: ${keys.map((k) => `'${k.name}'`).join(', ') || 'none'}). ` +
-        'Create one with `aeimg keys create NAME` or import one with `aeimg keys import FILE`.');
+        `no key named '${ref}' in this keychain (keys: ${keys.map((k) => `'${k.name}'`).join(', ') || 'none'}).`,
+        { remedy: Remedy.AddKey });
     }
     return hit;
   }
@@ -176,7 +176,7 @@ export class KeyStore {
     const hit = list.find((x) => same(x.name, ref)) ?? list.find((x) => x.fingerprint === ref.toUpperCase());
     if (!hit) {
       throw new AeimgError(ErrorCode.KeyMissing,
-        `no contact named '${ref}' (contacts: ${list.map((x) => `'${x.name}'`).join(', ') || 'none'}). Add one with \`aeimg keys add-contact CARD\`.`);
+        `no contact named '${ref}' (contacts: ${list.map((x) => `'${x.name}'`).join(', ') || 'none'}).`, { remedy: Remedy.AddContact });
     }
     return new X25519Recipient(Buffer.from(hit.publicKey, 'base64'), hit.name);
   }

@@ -7,7 +7,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readImageFile } from '../image/io.js';
 import { Autoencoder } from '../model/autoencoder.js';
@@ -101,7 +101,7 @@ async function loadCheckpoint(dir: string, like: Float32Array[]): Promise<{ ck: 
   const weights = take();
   const m = take();
   const u = take();
-  if (off !== floats.length) throw new AeimgError(ErrorCode.Malformed, `the checkpoint in ${dir} does not fit this model; start without --resume.`);
+  if (off !== floats.length) throw new AeimgError(ErrorCode.Malformed, `the checkpoint in ${dir} does not fit this model.`, { remedy: Remedy.StartFresh, facts: { folder: dir } });
   return { ck, weights, opt: new Adamax(m, u) };
 }
 
@@ -152,7 +152,7 @@ export async function train(o: TrainOptions): Promise<{ log: EpochLog[]; steps: 
   let seconds = 0;
   if (o.resume) {
     const saved = await loadCheckpoint(ckDir, weights);
-    if (!saved) throw new AeimgError(ErrorCode.Usage, `nothing to resume in ${ckDir}; start without --resume.`);
+    if (!saved) throw new AeimgError(ErrorCode.Usage, `nothing to resume in ${ckDir}.`, { remedy: Remedy.StartFresh, facts: { folder: ckDir } });
     if (JSON.stringify(saved.ck.config) !== JSON.stringify(config)) {
       throw new AeimgError(ErrorCode.Usage, 'the checkpoint was made with other settings (data, model, patch, batch, seed…); use the same ones to resume.');
     }
@@ -174,7 +174,7 @@ export async function train(o: TrainOptions): Promise<{ log: EpochLog[]; steps: 
       const quantStep = 1 / (2 ** (5 + Math.floor(u() * 4)) - 1); // 5..8 bits, as the codec offers
       const latentNoise = Float32Array.from({ length: o.batch * latentPerPatch }, () => (u() - 0.5) * quantStep);
       const { loss, grads } = await pool.compute({ weights, input: batch.input, target: batch.target, count: o.batch, size: o.patch, latentNoise });
-      if (!Number.isFinite(loss)) throw new AeimgError(ErrorCode.BadInput, `training diverged at step ${step} (loss ${loss}); lower --lr.`);
+      if (!Number.isFinite(loss)) throw new AeimgError(ErrorCode.BadInput, `training diverged at step ${step} (loss ${loss}).`, { remedy: Remedy.LowerLearningRate });
       opt.apply(weights, grads, lrAt(config, step), step);
       const elapsed = seconds + (performance.now() - t0) / 1000;
       const patchesPerSecond = ((step - startStep) * o.batch) / ((performance.now() - t0) / 1000);

@@ -1,39 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
 import { decodeImage, encodeJpeg, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
-import { MR_SLICE, phantom, tempDir } from '../../helpers.js';
-
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-/** A PNG whose header claims width x height but carries almost no data. */
-export function pngClaiming(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
-}
+import { MR_SLICE, phantom, pngClaiming, tempDir } from '../../helpers.js';
 
 describe('image input and output', () => {
   it.each([
@@ -81,11 +53,13 @@ describe('image input and output', () => {
     await writeFile(path, pngClaiming(100000, 100000));
     const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
     expect(err.code).toBe(ErrorCode.TooLarge);
-    // A side over 65535 cannot be allowed by --max-pixels, so the message does not suggest it.
+    // A side over 65535 cannot be allowed by a higher pixel limit, so no remedy suggests it.
     expect(err.message).toMatch(/^huge\.png: is 100000x100000 pixels: wider or taller than 65535 pixels/);
+    expect(err.remedy).toBeUndefined();
     await writeFile(path.replace('huge', 'big'), pngClaiming(2000, 2000));
     const big = (await readImageFile(path.replace('huge', 'big'), 1_000_000).catch((e) => e)) as AeimgError;
-    expect(big.message).toMatch(/^big\.png: is 2000x2000 pixels \(4\.0 MP\), over the limit of 1\.0 MP\. .*--max-pixels/);
+    expect(big.message).toBe('big.png: is 2000x2000 pixels (4.0 MP), over the limit of 1.0 MP.');
+    expect(big).toMatchObject({ remedy: 'raise-pixel-limit', facts: { limit: 1_000_000, needed: 4_000_000 } });
   });
 
   it('refuses a file that is not an image, naming it', async () => {

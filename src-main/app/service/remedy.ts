@@ -1,0 +1,31 @@
+/** The app's words for what to do about an engine error: choices in the window, never a command-line flag. */
+import { withRemedy, type ErrorFacts, type Remedy } from '../../../src-shared/errors.js';
+import { ErrorCode, type AeimgError } from '../../engine/errors.js';
+import type { Result } from '../../../src-shared/api.js';
+
+const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
+  'replace-existing': () => 'Choose another output folder, or move or delete the existing file.',
+  'raise-pixel-limit': () => 'Split or downscale the image before encrypting it.',
+  'larger-parts': (f) => `Choose a part size above ${((f.needed ?? 0) / 1e6).toFixed(1)} MB.`,
+  'give-key': () => 'Import that key first (Keys → Import), or ask the sender which key they used.',
+  'add-key': () => 'Create or import one under Keys.',
+  'add-contact': () => "Add their contact card under Keys.",
+  'start-fresh': () => 'Start the training afresh.',
+  'lower-learning-rate': () => 'Lower the learning rate.',
+};
+
+/** An error as the app shows it: the engine's message and, for a known remedy, what to do in the app. */
+export function appMessage(err: unknown): string {
+  const e = err as Partial<AeimgError> | undefined;
+  if (typeof e?.message !== 'string') return String(err);
+  return withRemedy(e as { message: string }, WORDS);
+}
+
+/** Turns engine failures into results with the app's words. */
+export async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    return { ok: false, code: (err as AeimgError).code ?? ErrorCode.BadInput, message: appMessage(err) };
+  }
+}

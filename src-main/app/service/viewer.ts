@@ -1,0 +1,123 @@
+/**
+ * The receiver's side of the app: files opened into memory (a single file or a whole study, engine/jobs/open.ts), their
+ * images decoded on the codec worker pool as the viewer asks, and saved or exported where main's dialogs say.
+ */
+import { randomUUID } from 'node:crypto';
+import { basename, extname } from 'node:path';
+import type { ExportSummary, ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, OutputFormat, Result } from '../../../src-shared/api.js';
+import { QUALITY_LEVELS } from '../../../src-shared/quality.js';
+import { AeimgError, ErrorCode } from '../../engine/errors.js';
+import { writeFileAtomic } from '../../engine/fs/atomic.js';
+import type { Image } from '../../engine/image/image.js';
+import { outputBytes } from '../../engine/jobs/decrypt.js';
+import { exportSlices } from '../../engine/jobs/export.js';
+import { openAeimg } from '../../engine/jobs/open.js';
+import type { CodecPool } from '../../engine/jobs/pool.js';
+import { readCodedSlices, SliceCache } from '../../engine/jobs/slices.js';
+import type { KeyStore } from '../../engine/keys/keystore.js';
+import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
+import { attempt } from './remedy.js';
+
+interface OpenedState {
+  file: OpenedFile;
+  /** Coded entries, decoded slices in a bounded cache (engine/jobs/slices.ts). */
+  slices: SliceCache;
+  denoised: Map<number, Image>;
+  /** The image last asked for: the reader's direction, for decoding ahead. */
+  last: number;
+}
+
+/** Main's dialogs, as the viewer uses them (the folder dialog also records the folder as chosen). */
+export interface ViewerDialogs {
+  chooseSavePath(defaultName: string, format: string): Promise<string | null>;
+  chooseFolder(): Promise<string | null>;
+}
+
+export class AppViewer {
+  private readonly opened = new Map<string, OpenedState>();
+
+  constructor(
+    private readonly pool: CodecPool,
+    private readonly store: KeyStore,
+    private readonly shell: ViewerDialogs,
+  ) {}
+
+  /** Opens an .aeimg; a part of a study opens the whole study from the parts beside it (all must be there). */
+  open(path: string): Promise<Result<OpenedFile>> {
+    return attempt(async () => {
+      const { study, items, key } = await openAeimg(path, (stanzas) => this.store.identitiesFor(stanzas), (f, ids) => readCodedSlices(f, ids));
+      const slices = new SliceCache(items, async (...a) => (await this.pool.decode(...a, false)).image);
+      const openId = randomUUID();
+      const images: OpenedImageInfo[] = await slices.describe(this.pool.size);
+      const name = study ? `${study.name} (${study.parts.length} part${study.parts.length > 1 ? 's' : ''})` : basename(path);
+      const file: OpenedFile = { openId, path, name, key, images };
+      this.opened.set(openId, { file, slices, denoised: new Map(), last: 0 });
+      return file;
+    });
+  }
+
+  private state(openId: string): OpenedState {
+    const s = this.opened.get(openId);
+    if (!s) throw new AeimgError(ErrorCode.BadInput, 'that file is no longer open; open it again.');
+    return s;
+  }
+
+  image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      if (index >= s.slices.length) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+      let image = await s.slices.image(index);
+      if (index !== s.last) s.slices.readAhead(index, index > s.last ? 1 : -1);
+      s.last = index;
+      if (denoised) {
+        let d = s.denoised.get(index);
+        if (!d) {
+          d = await this.denoise(image);
+          s.denoised.set(index, d);
+        }
+        image = d;
+      }
+      return { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, pixels: image.pixels };
+    });
+  }
+
+  /** The DICOM attributes image `index` carried inside the encryption, for the information panel. */
+  attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      if (index >= s.slices.length) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+      return s.slices.attributes(index);
+    });
+  }
+
+  /** One more pass through the denoising autoencoder, on a worker; the pixels travel in memory, never to disk. */
+  private denoise(image: Image): Promise<Image> {
+    return this.pool.reconstruct(DEFAULT_MODEL, image, QUALITY_LEVELS.max.bits);
+  }
+
+  /** Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. */
+  save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      if (index >= s.slices.length) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+      const record = s.slices.record(index);
+      const stem = basename(record.name, extname(record.name)).replace(/#(\d+)$/, '-$1');
+      const target = await this.shell.chooseSavePath(`${stem}.${format}`, format);
+      if (!target) return null;
+      const data = await outputBytes(await s.slices.image(index), record, format, index + 1);
+      await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing
+      return { path: target };
+    });
+  }
+
+  /** Every image of an opened file or study into a folder the user picks in main's dialog; all files or none. */
+  exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const folder = await this.shell.chooseFolder();
+      if (!folder) return null;
+      return { folder, files: (await exportSlices(s.slices, folder, format, this.pool.size)).length };
+    });
+  }
+
+}

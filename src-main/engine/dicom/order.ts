@@ -1,0 +1,42 @@
+/** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by name. */
+import { basename } from 'node:path';
+import { readRegularFile } from '../fs/read.js';
+import { isDicomPath } from './import.js';
+import { parseDicomHeader } from './parse.js';
+
+interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; name: string }
+
+async function sliceKey(path: string): Promise<SliceKey> {
+  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, name: basename(path) };
+  if (!isDicomPath(path)) return key;
+  try {
+    const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
+    const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
+    key.series = ds.string('x0020000e') ?? '';
+    key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
+    key.instance = Number(ds.string('x00200013') ?? Number.NaN);
+    // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.
+    const [x, y, z] = numbers('x00200032');
+    const [r1, r2, r3, c1, c2, c3] = numbers('x00200037');
+    const normal = [r2! * c3! - r3! * c2!, r3! * c1! - r1! * c3!, r1! * c2! - r2! * c1!];
+    key.position = normal.every(Number.isFinite) && normal.some((v) => v !== 0)
+      ? x! * normal[0]! + y! * normal[1]! + z! * normal[2]!
+      : z ?? Number.NaN;
+  } catch {
+    // An unreadable file keeps its name order; the encoder reports what is wrong with it.
+  }
+  return key;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true });
+
+/** Orders a study's files as a viewer would show them. */
+export async function orderSlices(paths: string[]): Promise<string[]> {
+  const keyed = await Promise.all(paths.map(async (p) => ({ p, k: await sliceKey(p) })));
+  keyed.sort((a, b) =>
+    a.k.seriesNumber - b.k.seriesNumber || collator.compare(a.k.series, b.k.series) ||
+    (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
+    (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
+    collator.compare(a.k.name, b.k.name));
+  return keyed.map((x) => x.p);
+}

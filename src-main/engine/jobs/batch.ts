@@ -1,0 +1,89 @@
+/**
+ * Many files, each on its own: `concurrency` at a time, going on past a failure, an event per file and status change,
+ * and an AbortSignal that cancels the files not started and stops the ones in progress. The CLI prints the events,
+ * the app forwards them to its window.
+ */
+import { randomBytes } from 'node:crypto';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { cancelledError } from './abort.js';
+import { decryptAeimgFile, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
+import { encryptImageFile, type EncryptFileOptions, type EncryptResult, type ReducedQuality } from './encrypt.js';
+
+export type BatchEvent<R> =
+  | { index: number; input: string; status: 'queued' | 'working' }
+  | { index: number; input: string; status: 'done'; result: R; ms: number }
+  /** 'cancelled': the signal fired, or the sender declined a reduced-quality file (its error says which). */
+  | { index: number; input: string; status: 'failed' | 'cancelled'; error: AeimgError };
+
+export interface BatchOptions<R> {
+  /** Files in progress at once (default 1). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: BatchEvent<R>) => void;
+}
+
+export interface BatchOutcome<R> {
+  done: R[];
+  /** In input order. */
+  failed: AeimgError[];
+  cancelled: number;
+}
+
+/** Runs `run` for each input; never throws for a file's failure (it is an event and in `failed`). */
+export async function runBatch<R>(
+  inputs: readonly string[],
+  run: (input: string, index: number, signal: AbortSignal | undefined) => Promise<R>,
+  opts: BatchOptions<R> = {},
+): Promise<BatchOutcome<R>> {
+  const emit = opts.onEvent ?? (() => undefined);
+  const outcomes: ({ ok: R } | { failed: AeimgError } | 'cancelled')[] = new Array(inputs.length);
+  inputs.forEach((input, index) => emit({ index, input, status: 'queued' }));
+  let cursor = 0;
+  const lane = async () => {
+    while (cursor < inputs.length) {
+      const index = cursor++;
+      const input = inputs[index]!;
+      if (opts.signal?.aborted) {
+        outcomes[index] = 'cancelled';
+        emit({ index, input, status: 'cancelled', error: inFile(input, cancelledError()) });
+        continue;
+      }
+      emit({ index, input, status: 'working' });
+      const t = performance.now();
+      try {
+        const result = await run(input, index, opts.signal);
+        outcomes[index] = { ok: result };
+        emit({ index, input, status: 'done', result, ms: performance.now() - t });
+      } catch (err) {
+        const error = inFile(input, err);
+        const stopped = error.code === ErrorCode.Cancelled || error.code === ErrorCode.Declined;
+        outcomes[index] = stopped ? 'cancelled' : { failed: error };
+        emit({ index, input, status: stopped ? 'cancelled' : 'failed', error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 1, inputs.length)) }, lane));
+  return {
+    done: outcomes.flatMap((o) => (typeof o === 'object' && 'ok' in o ? [o.ok] : [])),
+    failed: outcomes.flatMap((o) => (typeof o === 'object' && 'failed' in o ? [o.failed] : [])),
+    cancelled: outcomes.filter((o) => o === 'cancelled').length,
+  };
+}
+
+export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'uidSalt'> {
+  /** Asked before a reduced-quality file is written (see EncryptFileOptions.confirm), with the file's index. */
+  confirm?: (facts: ReducedQuality, index: number) => Promise<boolean>;
+}
+
+/** One .aeimg per input; the files share one UID salt, so a series keeps consistent replacement UIDs. */
+export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOptions, batch: BatchOptions<EncryptResult> = {}): Promise<BatchOutcome<EncryptResult>> {
+  const uidSalt = randomBytes(32).toString('hex');
+  const { confirm, ...rest } = opts;
+  return runBatch(inputs, (input, index, signal) =>
+    encryptImageFile(input, { ...rest, uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch);
+}
+
+/** Each .aeimg decrypted on its own (study parts go through decryptStudy). */
+export function decryptFiles(inputs: readonly string[], opts: Omit<DecryptFileOptions, 'signal'>, batch: BatchOptions<DecryptResult> = {}): Promise<BatchOutcome<DecryptResult>> {
+  return runBatch(inputs, (input, _index, signal) => decryptAeimgFile(input, { ...opts, signal }), batch);
+}

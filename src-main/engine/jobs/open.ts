@@ -1,0 +1,65 @@
+/**
+ * Study discovery and opening: which .aeimg inputs are parts of which study, and opening a single file or a whole
+ * study from any of its parts, finding the key once.
+ */
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { IdentitySource } from '../container/aeimg-file.js';
+import { checkParts, probeAeimg, readPartInfo } from '../container/study.js';
+import { SharedKey, type Identity } from '../keys/recipients.js';
+import { X25519Identity } from '../keys/x25519.js';
+
+export interface StudyGroup {
+  name: string;
+  /** The parts given, in the order given (decryptStudy orders and checks them). */
+  parts: string[];
+}
+
+/** Study parts grouped by study (each group decrypts together), and the single-image files, in input order. */
+export async function groupStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: StudyGroup[]; singles: string[] }> {
+  const studies = new Map<string, StudyGroup>();
+  const singles: string[] = [];
+  for (const input of inputs) {
+    const info = await readPartInfo(input, identities).catch(() => null); // unreadable here: decrypting it says why
+    if (!info) {
+      singles.push(input);
+      continue;
+    }
+    const group = studies.get(info.study.id) ?? { name: info.study.name, parts: [] };
+    group.parts.push(input);
+    studies.set(info.study.id, group);
+  }
+  return { studies: [...studies.values()], singles };
+}
+
+export interface OpenedAeimg<T> {
+  /** The study the file is part of, with every part opened, in order; null for a single-image file. */
+  study: { name: string; parts: string[] } | null;
+  /** What `read` gave for each file, in order. */
+  items: T[];
+  /** The key that opened it, as the viewer names it: "Radiology A (3F2A-…)", or '' for a passphrase. */
+  key: string;
+}
+
+function keyName(identity: Identity): string {
+  if (identity instanceof SharedKey) return identity.label ? `${identity.label} (${identity.fingerprint})` : identity.fingerprint;
+  return identity instanceof X25519Identity ? 'your contact identity' : '';
+}
+
+/**
+ * Opens an .aeimg with `read` (which decrypts one file with the identities it is given). A part of a study opens the
+ * whole study from the parts beside it, all of which must be there; the key that opens the first file opens the rest.
+ */
+export async function openAeimg<T>(path: string, identities: IdentitySource, read: (file: string, identities: Identity[]) => Promise<T[]>): Promise<OpenedAeimg<T>> {
+  const { study, identity } = await probeAeimg(path, identities);
+  let files = [path];
+  if (study) {
+    const dir = dirname(path);
+    const prefix = `${study.name}.part`;
+    const siblings = (await readdir(dir)).filter((n) => n.startsWith(prefix) && /\.aeimg$/i.test(n)).map((n) => join(dir, n));
+    files = (await checkParts(siblings, [identity])).map((i) => i.path);
+  }
+  const items: T[] = [];
+  for (const file of files) items.push(...await read(file, [identity]));
+  return { study: study ? { name: study.name, parts: files } : null, items, key: keyName(identity) };
+}

@@ -1,0 +1,99 @@
+/**
+ * The app's service over the real engine and codec workers: errors in the app's words (never a command-line flag,
+ * where the CLI names one for the same case), and a cancel that stops the file in progress.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { JobProgress } from '../../src-shared/api.js';
+import { AppService, type Shell } from '../../src-main/app/service/app-service.js';
+import { encodePng } from '../../src-main/engine/image/io.js';
+import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
+import { CodecPool } from '../../src-main/engine/jobs/pool.js';
+import { generateSharedKey, writeKeyFile } from '../../src-main/engine/keys/keyfile.js';
+import type { KeyStore } from '../../src-main/engine/keys/keystore.js';
+import { defaultModel, MR_SLICE, phantom, pngClaiming, ROOT, tempDir } from '../helpers.js';
+
+const key = generateSharedKey('Radiology A');
+const info = { id: key.keyId, name: 'Radiology A', fingerprint: key.fingerprint, created: '2026-01-01T00:00:00.000Z' };
+/** A keychain holding one key, without the OS keychain. */
+const store = {
+  list: async () => [info], contacts: async () => [], find: async () => info, sharedKey: async () => key,
+  identitiesFor: async () => [key],
+} as unknown as KeyStore;
+
+const services: AppService[] = [];
+afterEach(async () => { await Promise.all(services.splice(0).map((s) => s.close())); });
+
+async function service(keys: KeyStore = store): Promise<{ app: AppService; events: JobProgress[] }> {
+  const events: JobProgress[] = [];
+  const shell: Shell = {
+    chooseInputs: async () => [], chooseFolder: async () => null, chooseSavePath: async () => null, reveal: async () => undefined,
+    emit: (channel, payload) => { if (channel === 'files:progress') events.push(payload as JobProgress); },
+  };
+  const app = new AppService(shell, CodecPool.create(1), await tempDir(), keys);
+  services.push(app);
+  return { app, events };
+}
+
+const finished = (e: JobProgress) => e.status === 'done' || e.status === 'failed' || e.status === 'cancelled';
+
+/** Starts an encryption job and waits until every file has its final status. */
+async function encryptAll(paths: string[]): Promise<JobProgress[]> {
+  const { app, events } = await service();
+  const started = await app.encrypt({ paths, recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic' });
+  if (!started.ok) throw new Error(started.message);
+  await vi.waitFor(() => expect(events.filter(finished).length).toBe(paths.length), { timeout: 60_000, interval: 50 });
+  return events.filter(finished).sort((a, b) => a.index - b.index);
+}
+
+describe('errors in the app\'s words', () => {
+  it('an existing output and a too-large image: what happened and what to do in the app, no CLI flag; the CLI names its flags', async () => {
+    const dir = await tempDir();
+    await copyFile(MR_SLICE, join(dir, 'scan.png'));
+    await writeFile(join(dir, 'scan.aeimg'), 'already here');
+    await writeFile(join(dir, 'big.png'), pngClaiming(9000, 9000)); // 81 MP, over the default limit
+    const [exists, big] = await encryptAll([join(dir, 'scan.png'), join(dir, 'big.png')]);
+    expect(exists).toMatchObject({ status: 'failed', error: expect.stringMatching(/^scan\.png: scan\.aeimg already exists in .*\. Choose another output folder/) });
+    expect(big).toMatchObject({ status: 'failed', error: expect.stringMatching(/^big\.png: is 9000x9000 pixels .* over the limit .*\. Split or downscale the image/) });
+    for (const e of [exists, big]) expect(e?.error).not.toMatch(/--\w|`aeimg /);
+
+    const keyFile = join(dir, 'k.key');
+    await writeKeyFile(keyFile, key);
+    const cli = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/aeimg.js'), 'encrypt', join(dir, 'scan.png'), join(dir, 'big.png'), '--key-file', keyFile])
+      .catch((e: { stderr: string }) => e);
+    expect(cli.stderr).toMatch(/error: scan\.png: scan\.aeimg already exists in .*pass --force to replace it/);
+    expect(cli.stderr).toMatch(/error: big\.png: is 9000x9000 pixels .*raise the limit with --max-pixels/);
+  });
+
+  it('a result (not an event) is worded for the app too: a file for a key not in the keychain', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'scan.png'), await encodePng(phantom(64, 64)));
+    await encryptImageFile(join(dir, 'scan.png'), { model: await defaultModel(), recipients: [generateSharedKey('Elsewhere')], measure: false });
+    const { app } = await service({ ...store, identitiesFor: async () => [] } as unknown as KeyStore);
+    const r = await app.open(join(dir, 'scan.aeimg'));
+    expect(r).toMatchObject({ ok: false, code: 'WRONG_KEY', message: expect.stringMatching(/^scan\.aeimg: was encrypted for key fingerprint .*, which is not in this keychain\. Import that key first \(Keys → Import\)/) });
+    expect(r.ok ? '' : r.message).not.toMatch(/--\w|`aeimg /);
+  });
+});
+
+describe('cancelling a job', () => {
+  it('stops the file in progress: status cancelled, and no output or temp file appears', async () => {
+    const dir = await tempDir();
+    const big = join(dir, 'big.png');
+    await writeFile(big, await encodePng(phantom(1536, 1536, 1, 16))); // seconds of encoding on one worker
+    await writeFile(join(dir, 'next.png'), await encodePng(phantom(64, 64)));
+    const { app, events } = await service();
+    const started = await app.encrypt({ paths: [big, join(dir, 'next.png')], recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic' });
+    if (!started.ok) throw new Error(started.message);
+    const { jobId } = started.value;
+    await vi.waitFor(() => expect(events.some((e) => e.index === 0 && e.status === 'working')).toBe(true), { timeout: 30_000, interval: 20 });
+    await app.cancel(jobId);
+    await vi.waitFor(() => expect(events.filter(finished).length).toBe(2), { timeout: 60_000, interval: 20 });
+    expect(events.filter(finished).map((e) => [e.index, e.status]).sort()).toEqual([[0, 'cancelled'], [1, 'cancelled']]);
+    expect(events.some((e) => e.status === 'done')).toBe(false);
+    expect((await readdir(dir)).sort()).toEqual(['big.png', 'next.png']);
+  });
+});
