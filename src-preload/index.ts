@@ -27,6 +27,8 @@ const bridge: AeimgBridge = {
     image: (openId, index, denoised) => call('files:image', openId, index, denoised),
     attributes: (openId, index) => call('files:attributes', openId, index),
     save: (openId, index, format) => call('files:save', openId, index, format),
+    exportAll: (openId, format) => call('files:export-all', openId, format),
+    preview: (req) => call('files:preview', req),
     reveal: (path) => call('files:reveal', path),
     onOpenRequest: (listener) => listen('files:open-request', listener),
   },

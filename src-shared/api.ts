@@ -182,6 +182,35 @@ export interface ImagePixels {
   pixels: Uint8Array | Uint16Array;
 }
 
+/** The sender's look before sending: which queued file, at which level, which image of it. */
+export interface PreviewRequest {
+  path: string;
+  quality: Quality;
+  deidentify: Deidentify;
+  /** Image (frame of a multi-frame DICOM) of the file, from 0. */
+  frame: number;
+}
+
+/** One image of a queued file as the receiver will see it, before anything is written. */
+export interface SenderPreview {
+  name: string;
+  frame: number;
+  frames: number;
+  /** The level used for this image (`auto` resolved). */
+  quality: Quality;
+  /** What the receiver's viewer will be told: window, value mapping, presets, fidelity statement and figures, reduced. */
+  info: OpenedImageInfo;
+  original: ImagePixels;
+  /** As the receiver's decoder will rebuild it. */
+  decoded: ImagePixels;
+}
+
+/** A whole opened file or study written as one file per image into a folder chosen in main's dialog. */
+export interface ExportSummary {
+  folder: string;
+  files: number;
+}
+
 export interface Settings {
   outDir?: string;
   quality: Quality;
@@ -214,6 +243,10 @@ export interface AeimgBridge {
     attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>>;
     /** Saves image `index` of an opened file where the user says in main's save dialog (null: cancelled). */
     save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>>;
+    /** Saves every image of an opened file or study into a folder the user picks in main's dialog (null: cancelled). */
+    exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>>;
+    /** Encodes a queued file at `quality` and decodes it as the receiver will, writing nothing: pixels and figures. */
+    preview(req: PreviewRequest): Promise<Result<SenderPreview>>;
     reveal(path: string): Promise<void>;
     /** .aeimg files the OS asked the app to open (double-click, argv, macOS open-file). */
     onOpenRequest(listener: (path: string) => void): () => void;
@@ -249,6 +282,8 @@ export interface InvokeChannels {
   'files:image': [openId: string, index: number, denoised: boolean];
   'files:attributes': [openId: string, index: number];
   'files:save': [openId: string, index: number, format: OutputFormat];
+  'files:export-all': [openId: string, format: OutputFormat];
+  'files:preview': [req: PreviewRequest];
   'files:reveal': [path: string];
   'keys:list': [];
   'keys:create': [name: string];

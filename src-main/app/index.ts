@@ -10,7 +10,7 @@ import { electronShell } from './electron-shell.js';
 import { setupIpc } from './ipc.js';
 import { AppService } from './service/app-service.js';
 import { rendererEntry } from './ipc-guard.js';
-import { createMainWindow, denyAllPermissions } from './window.js';
+import { createMainWindow, restrictPermissions } from './window.js';
 
 let mainWindow: BrowserWindow | null = null;
 const pendingOpens: string[] = [];
@@ -46,7 +46,7 @@ if (!app.requestSingleInstanceLock()) {
     const service = new AppService(electronShell(() => mainWindow), pool, process.env.AEIMG_CONFIG_DIR!);
     // The dev server URL counts only in a development build (electron-vite dev); a packaged app loads its own file.
     const entry = rendererEntry({ packaged: app.isPackaged, appDir: __dirname, devUrl: process.env.ELECTRON_RENDERER_URL });
-    denyAllPermissions(session.defaultSession);
+    restrictPermissions(session.defaultSession);
     setupIpc(service, () => mainWindow, entry);
     const open = () => {
       mainWindow = createMainWindow(entry);

@@ -13,10 +13,13 @@ export const SECURE_WEB_PREFERENCES: WebPreferences = {
 
 const EXTERNAL_SCHEMES = new Set(['https:', 'mailto:']);
 
-/** No web permission (camera, notifications, clipboard, geolocation…) is ever granted: the app needs none. */
-export function denyAllPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+/** The one web permission the app uses: writing the viewer's "Copy view" image to the clipboard (never reading it). */
+const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
+
+/** No other web permission (camera, notifications, clipboard reading, geolocation…) is ever granted. */
+export function restrictPermissions(session: Session): void {
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)));
+  session.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission));
 }
 
 export function createMainWindow(entry: RendererEntry): BrowserWindow {

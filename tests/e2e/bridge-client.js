@@ -55,6 +55,8 @@
       image: (id, i, d) => call('files:image', id, i, d),
       attributes: (id, i) => call('files:attributes', id, i),
       save: (id, i, f) => call('files:save', id, i, f), // where: the test shell's save dialog answers
+      exportAll: (id, f) => call('files:export-all', id, f), // where: the test shell's folder dialog answers
+      preview: (req) => call('files:preview', req),
       reveal: (p) => call('files:reveal', p),
       onOpenRequest: listen('files:open-request'),
     },

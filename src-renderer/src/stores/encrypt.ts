@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { EncryptSummary, FileStatus, InputFile, JobProgress, RecipientRef, StudyEstimate, StudySummary } from '../../../src-shared/api';
+import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
@@ -151,11 +151,20 @@ export const useEncrypt = defineStore('encrypt', () => {
     if (jobId.value) await bridge().files.cancel(jobId.value);
   }
 
+  /** Keeps the recipient among the keys and contacts; with exactly one key and no contact, that key is chosen. */
+  function chooseOnlyKey(list: KeyList) {
+    const r = recipient.value;
+    if (r && !(r.kind === 'key' ? list.keys : list.contacts).some((k) => k.name === r.name)) recipient.value = null; // deleted meanwhile
+    const [only] = list.keys;
+    if (!recipient.value && only && list.keys.length === 1 && list.contacts.length === 0) recipient.value = { kind: 'key', name: only.name };
+  }
+
   function clearFinished() {
     items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
   }
 
   return {
     items, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    chooseOnlyKey,
   };
 });

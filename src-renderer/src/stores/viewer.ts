@@ -5,6 +5,7 @@ import type { DisplayWindow } from '../../../src-shared/windows';
 import { bridge, unwrap } from '../bridge';
 import { realWindowToSample, sampleWindowToReal, windowChoices } from '../viewer/display';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
+import { copyCanvas } from '../viewer/snapshot';
 import { thumbnailUrl } from '../viewer/thumbnail';
 import { useErrors } from './errors';
 
@@ -47,6 +48,8 @@ export const useViewer = defineStore('viewer', () => {
   const fps = ref(10);
   const busy = ref(false);
   const notice = ref('');
+  /** "Copy view" draws the measurements and corner overlays in too. */
+  const copyOverlays = ref(true);
   const errors = useErrors();
   const current = computed(() => file.value?.images[index.value] ?? null);
   const mapping = computed(() => current.value?.dicom?.mapping);
@@ -276,11 +279,33 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
+  /** Every image of the file or study, one file each, into a folder the reader picks in main's dialog. */
+  async function exportAll(format: 'png' | 'dcm') {
+    if (!file.value) return;
+    notice.value = '';
+    try {
+      const r = await unwrap(bridge().files.exportAll(file.value.openId, format));
+      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}`;
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
+  /** Puts the rendered view (see viewer/snapshot.ts) on the clipboard. */
+  async function copyView(canvas: HTMLCanvasElement) {
+    try {
+      await copyCanvas(canvas);
+      notice.value = `View copied to the clipboard${copyOverlays.value ? ' with its overlays' : ''}`;
+    } catch (err) {
+      errors.report(new Error(`The view could not be copied to the clipboard (${(err as Error).message}). Save it as PNG instead.`));
+    }
+  }
+
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
     measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current,
-    mapping, units, choices, sampleWindow,
+    mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
-    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail,
+    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView,
   };
 });

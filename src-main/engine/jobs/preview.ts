@@ -1,0 +1,113 @@
+/**
+ * The sender's look before sending: a queued file encoded at the chosen level on the codec worker pool, exactly as
+ * encryption would encode it, decoded as the receiver will see it and measured in the reader's windows. Nothing is
+ * written: no key is involved, the coded bytes are dropped, only the pixels and the figures come back.
+ */
+import { stat } from 'node:fs/promises';
+import type { SenderPreview } from '../../../src-shared/api.js';
+import type { CodingChoice } from '../../../src-shared/quality.js';
+import type { DeidentifyOptions } from '../dicom/deidentify.js';
+import { isDicomPath, readDicomFile } from '../dicom/import.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import type { Image } from '../image/image.js';
+import { DEFAULT_MAX_PIXELS, readImageFile } from '../image/io.js';
+import type { EncodedFile, EncodeTask } from './encrypt.js';
+import { describeImage } from './view.js';
+
+export interface PreviewRequest {
+  path: string;
+  coding: CodingChoice;
+  /** As the file would be encrypted (the pixels do not depend on it, the receiver's DICOM header does). */
+  deidentify: DeidentifyOptions | null;
+  /** Image (frame of a multi-frame DICOM) of the file, from 0. */
+  frame: number;
+}
+
+/** One file as the receiver would get it: every frame's original and decoded pixels, and the coded records. */
+interface PreviewedFile {
+  originals: Image[];
+  encoded: EncodedFile;
+  bytes: number;
+}
+
+/** The samples as the engine reads them for encoding (DICOM: stored values with the recorded offset, per frame). */
+async function readOriginals(path: string, maxPixels: number): Promise<Image[]> {
+  if (!isDicomPath(path)) return [await readImageFile(path, maxPixels)];
+  return (await readDicomFile(path, { maxPixels, deidentify: null })).map((f) => f.image);
+}
+
+const pixels = (i: Image) => ({ width: i.width, height: i.height, channels: i.channels, bitDepth: i.bitDepth, pixels: i.pixels });
+
+/**
+ * Previews by file, quality and de-identification; a multi-frame file is encoded once and its frames come from
+ * memory. Kept up to `maxBytes` of pixels (least recently used dropped first), and again whenever the file changes.
+ */
+export class SenderPreviews {
+  private readonly files = new Map<string, Promise<PreviewedFile>>();
+  private readonly sizes = new Map<string, number>();
+
+  constructor(
+    private readonly encode: (task: EncodeTask) => Promise<EncodedFile>,
+    private readonly maxBytes = 256 << 20,
+    private readonly maxPixels = DEFAULT_MAX_PIXELS,
+  ) {}
+
+  /** Frame `req.frame` of the file as the receiver would see it, with the sender's figures. */
+  async preview(req: PreviewRequest): Promise<SenderPreview> {
+    try {
+      const file = await this.file(req);
+      const frames = file.encoded.images.length;
+      const entry = file.encoded.images[req.frame];
+      const original = file.originals[req.frame];
+      if (!entry || !original) {
+        throw new AeimgError(ErrorCode.BadInput, `holds ${frames} image${frames > 1 ? 's' : ''}; there is no image ${req.frame + 1}.`);
+      }
+      if (!entry.decoded) throw new AeimgError(ErrorCode.BadInput, 'was not decoded for the preview.');
+      return {
+        name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
+        info: describeImage(entry.record, entry.decoded, req.frame),
+        original: pixels(original), decoded: pixels(entry.decoded),
+      };
+    } catch (err) {
+      throw inFile(req.path, err);
+    }
+  }
+
+  private async file(req: PreviewRequest): Promise<PreviewedFile> {
+    const s = await stat(req.path);
+    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify]);
+    let file = this.files.get(key);
+    if (file) {
+      this.files.delete(key); // most recently used last
+      this.files.set(key, file);
+      return file;
+    }
+    const task: EncodeTask = { input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify };
+    file = Promise.all([readOriginals(req.path, this.maxPixels), this.encode(task)]).then(([originals, encoded]) => ({
+      originals, encoded,
+      bytes: originals.reduce((n, o) => n + o.pixels.byteLength, 0) + encoded.images.reduce((n, e) => n + (e.decoded?.pixels.byteLength ?? 0), 0),
+    }));
+    this.files.set(key, file);
+    try {
+      const done = await file;
+      this.sizes.set(key, done.bytes);
+      this.evict();
+      return done;
+    } catch (err) {
+      this.files.delete(key); // a failure is not remembered: the sender may fix the file and try again
+      throw err;
+    }
+  }
+
+  private evict(): void {
+    let total = [...this.sizes.values()].reduce((n, b) => n + b, 0);
+    for (const key of this.files.keys()) {
+      if (total <= this.maxBytes || this.files.size <= 1) break;
+      const size = this.sizes.get(key);
+      if (size === undefined) continue; // still being encoded
+      this.files.delete(key);
+      this.sizes.delete(key);
+      total -= size;
+    }
+  }
+}

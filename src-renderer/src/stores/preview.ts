@@ -1,0 +1,161 @@
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef } from 'vue';
+import type { Deidentify, Quality, SenderPreview } from '../../../src-shared/api';
+import type { DisplayWindow } from '../../../src-shared/windows';
+import { bridge, unwrap } from '../bridge';
+import { sampleWindowToReal, windowChoices } from '../viewer/display';
+import { absoluteDifference, errorMapImage } from '../viewer/errormap';
+import type { Point } from '../viewer/measure';
+import { useErrors } from './errors';
+
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 32;
+
+/**
+ * The sender's look before sending: one queued file (a frame at a time) as the receiver will see it, original and
+ * decoded side by side with the error map, all three sharing one window/level, zoom and pan.
+ */
+export const usePreview = defineStore('preview', () => {
+  const path = ref<string | null>(null);
+  const name = ref('');
+  const frame = ref(0);
+  const data = shallowRef<SenderPreview | null>(null);
+  const busy = ref(false);
+  /** In real-world units (HU for CT), as the viewer holds it. */
+  const windowCenter = ref(0);
+  const windowWidth = ref(1);
+  const windowName = ref('');
+  const invert = ref(false);
+  const zoom = ref(1);
+  const pan = ref<Point>({ x: 0, y: 0 });
+  const fitted = ref(true);
+  const viewport = ref({ width: 0, height: 0 });
+  const probe = ref<Point | null>(null);
+  const errors = useErrors();
+  let seq = 0;
+  let request: { quality: Quality; deidentify: Deidentify } = { quality: 'auto', deidentify: 'basic' };
+
+  const info = computed(() => data.value?.info ?? null);
+  const mapping = computed(() => info.value?.dicom?.mapping);
+  const choices = computed<DisplayWindow[]>(() => windowChoices(info.value?.windows));
+  const errorMap = computed(() => (data.value ? markRaw(absoluteDifference(data.value.original, data.value.decoded)) : null));
+  const errorImage = computed(() => (errorMap.value ? markRaw(errorMapImage(errorMap.value)) : null));
+
+  /** Shows `file` encoded at `quality` (frame 0 unless the same file stays open at another frame). */
+  async function show(file: { path: string; name: string }, quality: Quality, deidentify: Deidentify, at = 0) {
+    const same = path.value === file.path;
+    path.value = file.path;
+    name.value = file.name;
+    frame.value = at;
+    request = { quality, deidentify };
+    await load(!same);
+  }
+
+  async function load(resetView: boolean) {
+    if (!path.value) return;
+    const mine = ++seq;
+    busy.value = true;
+    try {
+      const p = await unwrap(bridge().files.preview({ path: path.value, quality: request.quality, deidentify: request.deidentify, frame: frame.value }));
+      if (mine !== seq) return;
+      const first = !data.value || resetView;
+      data.value = markRaw(p);
+      if (first) {
+        resetWindow();
+        invert.value = false;
+        fit();
+      } else if (fitted.value) fit();
+    } catch (err) {
+      if (mine === seq) errors.report(err);
+    } finally {
+      if (mine === seq) busy.value = false;
+    }
+  }
+
+  /** Another level or de-identification for the file shown: encoded again, the view kept. */
+  async function requote(quality: Quality, deidentify: Deidentify) {
+    if (!path.value || (quality === request.quality && deidentify === request.deidentify)) return;
+    request = { quality, deidentify };
+    await load(false);
+  }
+
+  async function goFrame(k: number) {
+    const n = data.value?.frames ?? 1;
+    const next = Math.min(n - 1, Math.max(0, k));
+    if (next === frame.value) return;
+    frame.value = next;
+    probe.value = null;
+    await load(false);
+  }
+
+  function close() {
+    seq++;
+    path.value = null;
+    data.value = null;
+    busy.value = false;
+    probe.value = null;
+  }
+
+  function setWindow(center: number, width: number, label = '') {
+    const round = (v: number) => (Math.abs(v) >= 20 ? Math.round(v) : Math.round(v * 100) / 100);
+    windowCenter.value = round(center);
+    windowWidth.value = Math.max(round(width), 1e-3);
+    windowName.value = label;
+  }
+
+  function resetWindow() {
+    const w = info.value?.window;
+    if (!w) return;
+    const real = sampleWindowToReal(w, mapping.value);
+    setWindow(real.center, real.width, 'default');
+  }
+
+  function choose(i: number) {
+    const w = choices.value[i];
+    if (w) setWindow(w.center, w.width, w.name);
+  }
+
+  /** Left-drag on any of the three: horizontal = width, vertical = level, as in the viewer. */
+  function dragWindow(dx: number, dy: number) {
+    const k = Math.max(windowWidth.value, 64 * Math.abs(mapping.value?.slope ?? 1)) / 256;
+    setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
+  }
+
+  function fit() {
+    const px = data.value?.original;
+    const { width, height } = viewport.value;
+    fitted.value = true;
+    pan.value = { x: 0, y: 0 };
+    zoom.value = px && width && height ? Math.min(width / px.width, height / px.height) : 1;
+  }
+
+  function setViewport(width: number, height: number) {
+    viewport.value = { width, height };
+    if (fitted.value) fit();
+  }
+
+  function zoomBy(factor: number, at: Point = { x: 0, y: 0 }) {
+    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom.value * factor));
+    const r = z / zoom.value;
+    pan.value = { x: at.x - r * (at.x - pan.value.x), y: at.y - r * (at.y - pan.value.y) };
+    zoom.value = z;
+    fitted.value = false;
+  }
+
+  function panBy(dx: number, dy: number) {
+    pan.value = { x: pan.value.x + dx, y: pan.value.y + dy };
+    fitted.value = false;
+  }
+
+  function reset() {
+    resetWindow();
+    invert.value = false;
+    fit();
+  }
+
+  return {
+    path, name, frame, data, busy, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, probe,
+    info, mapping, choices, errorMap, errorImage,
+    show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
+  };
+});

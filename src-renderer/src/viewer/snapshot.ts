@@ -1,0 +1,110 @@
+/**
+ * "Copy view": the viewport as the reader sees it (the image through the current window, zoom and pan), optionally
+ * with the measurements and the corner overlays drawn in, as one PNG for the clipboard.
+ */
+import type { ImagePixels } from '../../../src-shared/api';
+import type { ValueMapping } from '../../../src-shared/windows';
+import { greyLut, renderRgba, type Window } from './display';
+import type { Measurement, Point } from './measure';
+
+export interface ViewSnapshot {
+  image: ImagePixels;
+  /** In real-world units, with the mapping that takes samples there. */
+  window: Window;
+  mapping?: ValueMapping;
+  invert: boolean;
+  /** The viewport in CSS pixels, and how the image sits in it (zoom about its centre, then pan). */
+  viewport: { width: number; height: number };
+  zoom: number;
+  pan: Point;
+  /** Drawn only when the reader asks for overlays. */
+  overlays?: {
+    marks: { m: Measurement; label: string }[];
+    corners: { topLeft: string[]; topRight: string[]; bottomLeft: string[]; bottomRight: string[] };
+  };
+}
+
+/** Where the image's top-left corner lands in the viewport: zoom is about the viewport's centre, then the pan. */
+export function imageOrigin(s: Pick<ViewSnapshot, 'image' | 'viewport' | 'zoom' | 'pan'>): Point {
+  return {
+    x: s.viewport.width / 2 + s.pan.x - (s.zoom * s.image.width) / 2,
+    y: s.viewport.height / 2 + s.pan.y - (s.zoom * s.image.height) / 2,
+  };
+}
+
+/** The view drawn on a new canvas of the viewport's size. */
+export function renderView(s: ViewSnapshot): HTMLCanvasElement {
+  const source = document.createElement('canvas');
+  source.width = s.image.width;
+  source.height = s.image.height;
+  const sctx = source.getContext('2d')!;
+  const data = sctx.createImageData(s.image.width, s.image.height);
+  renderRgba(s.image, greyLut(s.image.bitDepth, s.window, s.mapping, s.invert), data.data);
+  sctx.putImageData(data, 0, 0);
+
+  const out = document.createElement('canvas');
+  out.width = Math.max(1, Math.round(s.viewport.width));
+  out.height = Math.max(1, Math.round(s.viewport.height));
+  const ctx = out.getContext('2d')!;
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.imageSmoothingEnabled = s.zoom < 2; // as the screen shows it: pixels stay square from 200%
+  const o = imageOrigin(s);
+  ctx.drawImage(source, o.x, o.y, s.image.width * s.zoom, s.image.height * s.zoom);
+  if (s.overlays) {
+    drawMarks(ctx, s.overlays.marks, o, s.zoom);
+    drawCorners(ctx, s.overlays.corners, out.width, out.height);
+  }
+  return out;
+}
+
+function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label: string }[], o: Point, zoom: number) {
+  const at = (p: Point) => ({ x: o.x + p.x * zoom, y: o.y + p.y * zoom });
+  ctx.strokeStyle = '#facc15';
+  ctx.lineWidth = 1.5;
+  ctx.font = '13px system-ui, sans-serif';
+  for (const { m, label } of marks) {
+    const a = at(m.a), b = at(m.b);
+    ctx.beginPath();
+    if (m.kind === 'ruler') {
+      ctx.moveTo(a.x, a.y);
+      ctx.lineTo(b.x, b.y);
+    } else if (m.kind === 'rectangle') {
+      ctx.rect(Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y));
+    } else {
+      ctx.ellipse((a.x + b.x) / 2, (a.y + b.y) / 2, Math.abs(b.x - a.x) / 2, Math.abs(b.y - a.y) / 2, 0, 0, 2 * Math.PI);
+    }
+    ctx.stroke();
+    if (label) outlinedText(ctx, label, Math.max(a.x, b.x) + 4, Math.max(a.y, b.y), '#facc15');
+  }
+}
+
+function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot['overlays']>['corners'], width: number, height: number) {
+  const line = 17, pad = 8;
+  ctx.font = '12.5px system-ui, sans-serif';
+  const column = (lines: string[], x: number, top: boolean, align: CanvasTextAlign) => {
+    ctx.textAlign = align;
+    lines.forEach((t, i) => outlinedText(ctx, t, x, top ? pad + line * (i + 1) - 4 : height - pad - line * (lines.length - 1 - i), '#e5e7eb'));
+  };
+  column(c.topLeft, pad, true, 'left');
+  column(c.topRight, width - pad, true, 'right');
+  column(c.bottomLeft, pad, false, 'left');
+  column(c.bottomRight, width - pad, false, 'right');
+  ctx.textAlign = 'left';
+}
+
+function outlinedText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, colour: string) {
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = '#000';
+  ctx.strokeText(text, x, y);
+  ctx.fillStyle = colour;
+  ctx.fillText(text, x, y);
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = '#facc15';
+}
+
+/** Puts a canvas on the clipboard as a PNG image. */
+export async function copyCanvas(canvas: HTMLCanvasElement): Promise<void> {
+  const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the view could not be drawn as PNG.'))), 'image/png'));
+  await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+}

@@ -1,0 +1,205 @@
+/**
+ * The sender's look before sending (issue 15): a queued file as the receiver will see it, original and decoded side
+ * by side with one window/level, zoom and pan, the error map |original − decoded| in stored units with its legend, and
+ * the receiver's figures; a multi-frame file frame by frame; nothing written. Also: a single key is chosen for the
+ * sender. The oracle for the original is the CLI's bit-exact round trip of the same file.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import sharp from 'sharp';
+import type { ImagePixels, SenderPreview } from '../../src-shared/api.js';
+import { sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
+import { errorColour } from '../../src-renderer/src/viewer/errormap.js';
+import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
+
+const CLI = join(ROOT, 'bin', 'aeimg.js');
+const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
+const CT = 'ct_small_explicit_le.dcm';
+const MR3 = 'enhanced_mr_3frame_functional_groups.dcm';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let app: AppPage;
+let ctSamples: Uint16Array;
+let ctMapping: ValueMapping;
+let keyCreated = false;
+
+async function cli(args: string[]): Promise<string> {
+  const env = await app.env();
+  return execFileSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain },
+  });
+}
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  page = await browser.newPage();
+  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
+  app = new AppPage(page, baseURL!);
+  await app.goto();
+  await mkdir(SCREENSHOTS, { recursive: true });
+  // The original's samples: ct_small encrypted bit-exactly by the CLI and decrypted (stored + 32768).
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-preview-'));
+  await cli(['keys', 'create', 'Preview oracle']);
+  await cli(['encrypt', join(DICOM, CT), '--key', 'Preview oracle', '--quality', 'lossless', '-o', dir]);
+  await cli(['decrypt', join(dir, 'ct_small_explicit_le.aeimg'), '-o', dir]);
+  await cli(['keys', 'delete', 'Preview oracle', '--yes']);
+  const png = await sharp(join(dir, 'ct_small_explicit_le.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+  ctSamples = new Uint16Array(png.buffer, png.byteOffset, png.length / 2);
+  const fixture = (JSON.parse(await readFile(join(DICOM, 'fixtures.json'), 'utf8')) as { file: string; bits_stored: number }[]).find((f) => f.file === CT)!;
+  ctMapping = { offset: 32768, inverted: false, signed: true, bitsStored: fixture.bits_stored, slope: 1, intercept: -1024 };
+});
+
+test.afterAll(async () => {
+  // Leave the keychain and settings as the other specs expect them (they share the bridge).
+  await page.evaluate(() => window.aeimg.settings.set({ quality: 'auto' }));
+  if (keyCreated) await page.evaluate(() => window.aeimg.keys.remove('Sender'));
+  await page.close();
+});
+
+const preview = () => page.getByTestId('sender-preview');
+const inPreview = (testid: string): Locator => preview().getByTestId(testid);
+
+/** Every canvas pixel's RGB of a preview pane. */
+async function rgbOf(pane: 'original' | 'decoded' | 'error'): Promise<number[]> {
+  return inPreview(`preview-${pane}-canvas`).evaluate((c: HTMLCanvasElement) =>
+    Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3)));
+}
+
+/** What the panel shows, straight from the bridge: the same request for the queued (dropped) copy of `name`. */
+type Plain<T> = Omit<T, 'original' | 'decoded'> & { original: Omit<ImagePixels, 'pixels'> & { pixels: number[] }; decoded: Omit<ImagePixels, 'pixels'> & { pixels: number[] } };
+async function previewOf(name: string, quality: string, frame = 0): Promise<Plain<SenderPreview>> {
+  const { work } = await app.env();
+  const dropped = (await readdir(join(work, 'dropped'), { recursive: true })).map(String).filter((n) => n.endsWith(name));
+  expect(dropped).toHaveLength(1);
+  return page.evaluate(async (req) => {
+    const r = await window.aeimg.files.preview(req);
+    if (!r.ok) throw new Error(r.message);
+    const plain = (px: typeof r.value.original) => ({ ...px, pixels: Array.from(px.pixels) });
+    return { ...r.value, original: plain(r.value.original), decoded: plain(r.value.decoded) };
+  }, { path: join(work, 'dropped', dropped[0]!), quality: quality as 'auto', deidentify: 'basic' as const, frame });
+}
+
+test('one key and no contact: the Encrypt view has chosen it', async () => {
+  const before = await page.evaluate(() => window.aeimg.keys.list());
+  expect(before.ok).toBe(true);
+  await app.createKey('Sender');
+  keyCreated = true;
+  await app.tab('encrypt');
+  const list = await page.evaluate(() => window.aeimg.keys.list());
+  if (!list.ok) throw new Error(list.message);
+  if (list.value.keys.length === 1 && list.value.contacts.length === 0) {
+    await expect(page.getByTestId('recipient')).toHaveValue('key:Sender');
+    await expect(page.getByTestId('recipient-banner')).toContainText('Key Sender');
+  } else {
+    // Another spec left keys or contacts in the shared keychain: then the sender still chooses.
+    await expect(page.getByTestId('recipient')).toHaveValue('');
+  }
+});
+
+test('a 16-bit CT within ±2: original, received and error map agree with the pixels, window and zoom shared, nothing written', async () => {
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', [join(DICOM, CT)]);
+  await page.getByTestId(`preview-${CT}`).click();
+  await expect(inPreview('preview-fidelity')).toContainText('every pixel within ±2 HU; worst window');
+  await expect(inPreview('preview-level')).toHaveAttribute('data-quality', 'within-2');
+  await expect(inPreview('preview-figures')).toContainText('brain 40/80');
+
+  const p = await previewOf(CT, 'within-2');
+  expect([p.original.width, p.original.height, p.decoded.bitDepth]).toEqual([128, 128, 16]);
+  expect(p.original.pixels).toEqual(Array.from(ctSamples));
+  const errors = Array.from(ctSamples, (o, i) => Math.abs(o - p.decoded.pixels[i]!));
+  const max = Math.max(...errors);
+  expect(max).toBeLessThanOrEqual(2);
+  expect(p.info.fidelity?.stored?.maxAbs).toBe(max);
+  await expect(inPreview('preview-legend')).toHaveAttribute('data-max', String(max));
+
+  // Both images through the same window, as DICOM's linear VOI of their HU.
+  await inPreview('window-preset').selectOption({ label: '1 · brain 40/80' });
+  await expect.poll(async () => Number(await inPreview('window-width').inputValue())).toBe(80);
+  const voi = (s: number) => windowToByte(sampleToReal(s, ctMapping), 40, 80);
+  const grey = (rgb: number[]) => rgb.filter((_, i) => i % 3 === 0);
+  expect(grey(await rgbOf('original')).every((g, i) => g === voi(ctSamples[i]!))).toBe(true);
+  expect(grey(await rgbOf('decoded')).every((g, i) => g === voi(p.decoded.pixels[i]!))).toBe(true);
+  // The error map: |original − decoded| in stored units through the legend's colour scale.
+  const map = await rgbOf('error');
+  let wrong = 0;
+  errors.forEach((e, i) => {
+    const [r, g, b] = errorColour(e, max);
+    if (map[i * 3] !== r || map[i * 3 + 1] !== g || map[i * 3 + 2] !== b) wrong++;
+  });
+  expect(wrong).toBe(0);
+
+  // Zoom on one pane zooms all three; W/L dragged on the received image windows the original too.
+  const canvases = ['original', 'decoded', 'error'].map((id) => inPreview(`preview-${id}-canvas`));
+  const zoomOf = async (c: Locator) => Number(await c.getAttribute('data-zoom'));
+  const z0 = await zoomOf(canvases[0]!);
+  await inPreview('preview-probe').scrollIntoViewIfNeeded(); // the panes above it on screen
+  const box = (await canvases[0]!.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -120);
+  await page.keyboard.up('Control');
+  for (const c of canvases) await expect.poll(() => zoomOf(c)).toBeCloseTo(z0 * 1.25, 6);
+  await inPreview('preview-fit').click();
+  const mid = (await canvases[1]!.boundingBox())!;
+  await page.mouse.move(mid.x + mid.width / 2, mid.y + mid.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(mid.x + mid.width / 2 + 90, mid.y + mid.height / 2 - 30, { steps: 6 });
+  await page.mouse.up();
+  await expect.poll(async () => Number(await inPreview('window-width').inputValue())).toBeGreaterThan(80);
+  const w = await canvases[1]!.getAttribute('data-window-width');
+  expect(await canvases[0]!.getAttribute('data-window-width')).toBe(w);
+
+  // The probe over the error map names both values and their difference.
+  const worst = errors.indexOf(max);
+  const [x, y] = [worst % 128, Math.floor(worst / 128)];
+  const eb = (await canvases[2]!.boundingBox())!;
+  await page.mouse.move(eb.x + ((x + 0.5) / 128) * eb.width, eb.y + ((y + 0.5) / 128) * eb.height);
+  const probe = inPreview('preview-probe');
+  await expect(probe).toHaveAttribute('data-x', String(x));
+  await expect(probe).toHaveAttribute('data-error', String(max));
+  await expect(probe).toHaveAttribute('data-original', String(ctSamples[worst]! - 32768));
+
+  // Nothing was written anywhere the dropped file lives.
+  const { work } = await app.env();
+  const found = await readdir(join(work, 'dropped'), { recursive: true });
+  expect(found.filter((n) => String(n).endsWith('.aeimg'))).toEqual([]);
+  await inPreview('preview-fit').click();
+  await inPreview('window-preset').selectOption({ label: '4 · soft tissue 40/400' });
+  await app.clearErrors();
+  await preview().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SCREENSHOTS, 'sender-preview.png'), fullPage: true });
+});
+
+test('the preview follows the chosen level: lossless shows no error at all', async () => {
+  await page.getByTestId('quality').selectOption('lossless');
+  await expect(inPreview('preview-level')).toHaveAttribute('data-quality', 'lossless');
+  await expect(inPreview('preview-fidelity')).toHaveText('bit-exact');
+  await expect(inPreview('preview-legend')).toHaveAttribute('data-max', '0');
+  await expect(inPreview('preview-legend')).toContainText('No pixel differs');
+  expect((await rgbOf('error')).every((v) => v === 0)).toBe(true);
+  await page.getByTestId('quality').selectOption('within-2');
+});
+
+test('a multi-frame DICOM, frame by frame', async () => {
+  await app.drop('encrypt-drop', [join(DICOM, MR3)]);
+  await page.getByTestId(`preview-${MR3}`).click();
+  await expect(inPreview('preview-frame')).toHaveText('Image 1 of 3');
+  await expect(preview().getByRole('heading')).toContainText(`${MR3}#1`);
+  await inPreview('preview-next').click();
+  await expect(inPreview('preview-frame')).toHaveText('Image 2 of 3');
+  await expect(preview().getByRole('heading')).toContainText(`${MR3}#2`);
+  await preview().focus();
+  await page.keyboard.press('PageDown');
+  await expect(inPreview('preview-frame')).toHaveText('Image 3 of 3');
+  await expect(inPreview('preview-fidelity')).toContainText('within ±2');
+  const p = await previewOf(MR3, 'within-2', 2);
+  expect(p.frames).toBe(3);
+  await expect(inPreview('preview-legend')).toHaveAttribute('data-max', String(Math.max(...p.original.pixels.map((o, i) => Math.abs(o - p.decoded.pixels[i]!)))));
+  await inPreview('preview-close').click();
+  await expect(preview()).toHaveCount(0);
+});

@@ -1,0 +1,140 @@
+/**
+ * The viewer's engine jobs: the sender's preview (encoded and decoded as the receiver will see it, nothing
+ * written), the bounded cache of decoded slices with read-ahead, and the export of a whole opened file.
+ */
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import type { Image } from '../../../src-main/engine/image/image.js';
+import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
+import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
+import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { exportNames, exportSlices } from '../../../src-main/engine/jobs/export.js';
+import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
+import { readCodedSlices, SliceCache, type CodedSlice } from '../../../src-main/engine/jobs/slices.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+
+const key = generateSharedKey('Viewer');
+let model: Autoencoder;
+beforeAll(async () => {
+  model = await defaultModel();
+});
+
+describe('the sender\'s preview', () => {
+  it('gives the original and the decoded pixels with the receiver\'s figures, and writes nothing', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'phantom.png');
+    const original = phantom(48, 40);
+    await writeFile(input, await encodePng(original));
+    let encodes = 0;
+    const previews = new SenderPreviews((task) => { encodes++; return encodeImageFile(model, task); });
+    const p = await previews.preview({ path: input, coding: { quality: 'within-2' }, deidentify: null, frame: 0 });
+    expect(await readdir(dir)).toEqual(['phantom.png']);
+    expect([p.frames, p.quality, p.original.width, p.decoded.height]).toEqual([1, 'within-2', 48, 40]);
+    expect(Array.from(p.original.pixels)).toEqual(Array.from(original.pixels));
+    let worst = 0;
+    for (let i = 0; i < original.pixels.length; i++) worst = Math.max(worst, Math.abs(p.decoded.pixels[i]! - original.pixels[i]!));
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(p.info.maxError).toBe(2);
+    expect(p.info.fidelity?.stored?.maxAbs).toBe(worst);
+    expect(p.info.fidelityText).toMatch(/^every pixel within ±2 of the original; worst window/);
+    // What the receiver then gets is what the preview showed.
+    await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'within-2' } });
+    const received = await decryptAeimgFile(join(dir, 'phantom.aeimg'), { identities: [key], models: models(), write: false });
+    expect(Array.from(received.images[0]!.image.pixels)).toEqual(Array.from(p.decoded.pixels));
+    // The same file and level again: from memory.
+    await previews.preview({ path: input, coding: { quality: 'within-2' }, deidentify: null, frame: 0 });
+    expect(encodes).toBe(1);
+    await expect(previews.preview({ path: input, coding: { quality: 'within-2' }, deidentify: null, frame: 1 })).rejects.toThrow('phantom.png: holds 1 image; there is no image 2.');
+  });
+
+  it('a multi-frame DICOM frame by frame, each in its own stored values', async () => {
+    const input = join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm');
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const frames = await readDicomFile(input, { maxPixels: 1 << 24, deidentify: null });
+    const p = await previews.preview({ path: input, coding: { quality: 'lossless' }, deidentify: {}, frame: 2 });
+    expect([p.frame, p.frames, p.name]).toEqual([2, 3, 'enhanced_mr_3frame_functional_groups.dcm#3']);
+    expect(Array.from(p.original.pixels)).toEqual(Array.from(frames[2]!.image.pixels));
+    expect(Array.from(p.decoded.pixels)).toEqual(Array.from(frames[2]!.image.pixels));
+    expect(p.info.fidelityText).toBe('bit-exact');
+    expect(p.info.dicom?.modality).toBe('MR');
+    expect(p.info.windows?.find((w) => w.source === 'file')).toMatchObject({ center: 220, width: 440 }); // frame 3's own window
+  });
+});
+
+/** Coded slices whose decoder is a counter: each "decodes" to a grey image of `bytes` bytes. */
+function fakeSlices(count: number, bytes: number) {
+  const decoded: number[] = [];
+  const slices: CodedSlice[] = Array.from({ length: count }, (_, i) => ({
+    modelId: 'm', blobs: [], record: { name: `slice-${i + 1}.png`, width: bytes, height: 1, channels: 1, bitDepth: 8 } as unknown as ImageRecord,
+  }));
+  const decode = async (_m: string, record: ImageRecord): Promise<Image> => {
+    decoded.push(Number(/\d+/.exec(record.name)![0]) - 1);
+    return { width: bytes, height: 1, channels: 1, bitDepth: 8, pixels: new Uint8Array(bytes) };
+  };
+  return { slices, decode, decoded };
+}
+
+describe('the viewer\'s slice cache', () => {
+  it('keeps decoded slices within its byte bound, least recently used out first', async () => {
+    const { slices, decode, decoded } = fakeSlices(100, 1000);
+    const cache = new SliceCache(slices, decode, 10_000);
+    for (let i = 0; i < 100; i++) await cache.image(i);
+    expect(cache.bytes).toBe(10_000);
+    await cache.image(95); // cached
+    await cache.image(3); // decoded again
+    expect(decoded.filter((i) => i === 95)).toHaveLength(1);
+    expect(decoded.filter((i) => i === 3)).toHaveLength(2);
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+  });
+
+  it('decodes ahead in the reader\'s direction, once per slice even when asked twice at once', async () => {
+    const { slices, decode, decoded } = fakeSlices(10, 10);
+    const cache = new SliceCache(slices, decode);
+    await Promise.all([cache.image(5), cache.image(5)]);
+    cache.readAhead(5, -1, 3);
+    await cache.image(4);
+    expect(decoded.sort()).toEqual([2, 3, 4, 5]);
+    cache.readAhead(9, 1); // nothing after the last slice
+    expect(() => cache.record(10)).toThrow('there is no image 11 (it holds 10).');
+  });
+
+  it('describes every image once on opening, from a real encrypted file', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'mr.dcm');
+    await writeFile(input, await readFile(join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm')));
+    await encryptImageFile(input, { model, recipients: [key], measure: false });
+    const coded = await readCodedSlices(join(dir, 'mr.aeimg'), [key]);
+    expect(coded.map((s) => s.record.name)).toEqual([1, 2, 3].map((k) => `mr.dcm#${k}`));
+    const decode = localDecode(models());
+    const one = coded[0]!.record.width * coded[0]!.record.height * 2;
+    const cache = new SliceCache(coded, async (...a) => (await decode(...a, false)).image, 2 * one);
+    const info = await cache.describe(2);
+    expect(info.map((i) => [i.index, i.fidelityText])).toEqual([0, 1, 2].map((i) => [i, 'bit-exact']));
+    expect(cache.bytes).toBeLessThanOrEqual(2 * one);
+    expect(cache.attributes(1)?.attributes.some((a) => a.keyword === 'Modality')).toBe(true);
+
+    const out = await tempDir();
+    const written = await exportSlices(cache, out, 'png');
+    expect((await readdir(out)).sort()).toEqual(['mr-1.png', 'mr-2.png', 'mr-3.png']);
+    const frames = await readDicomFile(input, { maxPixels: 1 << 24, deidentify: null });
+    const third = await decodeImage(await readFile(written[2]!));
+    expect(Array.from(third.pixels)).toEqual(Array.from(frames[2]!.image.pixels));
+    // All or nothing, never replacing a file.
+    await expect(exportSlices(cache, out, 'png')).rejects.toThrow('already exists');
+    expect((await readdir(out)).sort()).toEqual(['mr-1.png', 'mr-2.png', 'mr-3.png']);
+    await exportSlices(cache, out, 'dcm');
+    expect((await readdir(out)).filter((n) => n.endsWith('.dcm'))).toHaveLength(3);
+  });
+});
+
+describe('export names', () => {
+  it('one file per image, frames numbered, no folders or hidden files from a name inside the file', () => {
+    expect(exportNames(['a.png', 'scan.dcm#2', 'a.png', '../../etc/x.png', '..\\evil.dcm', '.hidden.png', ''], 'png'))
+      .toEqual(['a.png', 'scan-2.png', 'a-2.png', 'x.png', 'evil.png', 'hidden.png', 'image.png']);
+  });
+});
