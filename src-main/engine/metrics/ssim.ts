@@ -23,42 +23,58 @@ function gaussianWindow(size: number, sigma: number): Float64Array {
 const ssimTerm = (ma: number, mb: number, va: number, vb: number, cov: number) =>
   ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
 
+/** Horizontal 'valid' filtering of one row with the symmetric window: w5·x[5] + Σ w_i·(x[i] + x[10 − i]). */
+function filterRow(src: Float64Array, dst: Float64Array, ow: number): void {
+  const [w0, w1, w2, w3, w4, w5] = WINDOW as unknown as [number, number, number, number, number, number];
+  for (let x = 0; x < ow; x++) {
+    dst[x] = w5 * src[x + 5]! + w0 * (src[x]! + src[x + 10]!) + w1 * (src[x + 1]! + src[x + 9]!) +
+      w2 * (src[x + 2]! + src[x + 8]!) + w3 * (src[x + 3]! + src[x + 7]!) + w4 * (src[x + 4]! + src[x + 6]!);
+  }
+}
+
+/** Vertical filtering of the ring's rows top..top+10 (slots modulo 11) into `dst`. */
+function filterColumn(slots: Float64Array[], top: number, dst: Float64Array, ow: number): void {
+  const [w0, w1, w2, w3, w4, w5] = WINDOW as unknown as [number, number, number, number, number, number];
+  const r = (i: number) => slots[(top + i) % K]!;
+  const r0 = r(0), r1 = r(1), r2 = r(2), r3 = r(3), r4 = r(4), r5 = r(5), r6 = r(6), r7 = r(7), r8 = r(8), r9 = r(9), r10 = r(10);
+  for (let x = 0; x < ow; x++) {
+    dst[x] = w5 * r5[x]! + w0 * (r0[x]! + r10[x]!) + w1 * (r1[x]! + r9[x]!) + w2 * (r2[x]! + r8[x]!) +
+      w3 * (r3[x]! + r7[x]!) + w4 * (r4[x]! + r6[x]!);
+  }
+}
+
 /** Mean SSIM and MSE of two images of `width` x `height`, read row by row. */
 export function ssimRows(a: RowSource, b: RowSource, width: number, height: number): { ssim: number; mse: number } {
   const ra = new Float64Array(width);
   const rb = new Float64Array(width);
   if (height < K || width < K) return globalSsim(a, b, width, height, ra, rb);
   const ow = width - K + 1;
-  // ring[slot][map]: the five horizontally filtered maps (a, b, a², b², ab) of one input row.
-  const ring = Array.from({ length: K }, () => Array.from({ length: 5 }, () => new Float64Array(ow)));
-  const acc = Array.from({ length: 5 }, () => new Float64Array(ow));
+  // ring[map][slot]: the five horizontally filtered maps (a, b, a², b², ab) of the last 11 input rows.
+  const ring = Array.from({ length: 5 }, () => Array.from({ length: K }, () => new Float64Array(ow)));
+  const products = Array.from({ length: 3 }, () => new Float64Array(width));
+  const [aa, bb, ab] = products as [Float64Array, Float64Array, Float64Array];
+  const vertical = Array.from({ length: 5 }, () => new Float64Array(ow));
   let se = 0;
   let sum = 0;
   for (let y = 0; y < height; y++) {
     a(y, ra);
     b(y, rb);
-    for (let x = 0; x < width; x++) se += (ra[x]! - rb[x]!) ** 2;
-    const [hA, hB, hAA, hBB, hAB] = ring[y % K] as Float64Array[] as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-    for (let x = 0; x < ow; x++) {
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-      for (let i = 0; i < K; i++) {
-        const w = WINDOW[i]!, va = ra[x + i]!, vb = rb[x + i]!;
-        sa += w * va; sb += w * vb; saa += w * va * va; sbb += w * vb * vb; sab += w * va * vb;
-      }
-      hA[x] = sa; hB[x] = sb; hAA[x] = saa; hBB[x] = sbb; hAB[x] = sab;
+    for (let x = 0; x < width; x++) {
+      const va = ra[x]!, vb = rb[x]!;
+      se += (va - vb) ** 2;
+      aa[x] = va * va; bb[x] = vb * vb; ab[x] = va * vb;
     }
+    const slot = y % K;
+    filterRow(ra, ring[0]![slot]!, ow);
+    filterRow(rb, ring[1]![slot]!, ow);
+    filterRow(aa, ring[2]![slot]!, ow);
+    filterRow(bb, ring[3]![slot]!, ow);
+    filterRow(ab, ring[4]![slot]!, ow);
     if (y < K - 1) continue;
-    for (const m of acc) m.fill(0);
+    // The vertical filter (symmetric too) over rows top..top+10 of each map, then the SSIM of each window.
     const top = y - K + 1;
-    for (let i = 0; i < K; i++) {
-      const w = WINDOW[i]!;
-      const slot = ring[(top + i) % K]!;
-      for (let m = 0; m < 5; m++) {
-        const src = slot[m]!, dst = acc[m]!;
-        for (let x = 0; x < ow; x++) dst[x] = dst[x]! + w * src[x]!;
-      }
-    }
-    const [mA, mB, sAA, sBB, sAB] = acc as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    for (let m = 0; m < 5; m++) filterColumn(ring[m]!, top, vertical[m]!, ow);
+    const [mA, mB, sAA, sBB, sAB] = vertical as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
     for (let x = 0; x < ow; x++) {
       const ma = mA[x]!, mb = mB[x]!;
       sum += ssimTerm(ma, mb, sAA[x]! - ma * ma, sBB[x]! - mb * mb, sAB[x]! - ma * mb);
