@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AeimgWriter } from '../src-main/engine/container/aeimg-file.js';
-import { Passphrase, SharedKey } from '../src-main/engine/keys/recipients.js';
+import { Passphrase, SharedKey, type Identity, type Recipient } from '../src-main/engine/keys/recipients.js';
+import { X25519Identity } from '../src-main/engine/keys/x25519.js';
 import type { RandomSource } from '../src-main/engine/crypto/primitives.js';
 
 export const VECTOR_DIR = join(import.meta.dirname, '..', 'tests', 'vectors');
@@ -29,7 +30,7 @@ export function seededRandom(seed: string): RandomSource {
 
 export interface VectorSpec {
   name: string;
-  keys: { type: 'key'; hex: string }[] | { type: 'passphrase'; passphrase: string; logN: number }[];
+  keys: { type: 'key'; hex: string }[] | { type: 'passphrase'; passphrase: string; logN: number }[] | { type: 'contact'; secretHex: string }[];
   chunkSize: number;
   entries: { meta: Record<string, unknown>; blobHex?: string[]; blobPattern?: { length: number; seed: number } }[];
 }
@@ -62,10 +63,29 @@ export const VECTORS: VectorSpec[] = [
     chunkSize: 65536,
     entries: [{ meta: { kind: 'note', text: 'passphrase-protected' } }],
   },
+  {
+    // A contact's public key: the ephemeral secret comes from the seeded source, so the file is reproducible too.
+    name: 'v1-contact',
+    keys: [{ type: 'contact', secretHex: '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a' }],
+    chunkSize: 1024,
+    entries: [{ meta: { kind: 'note', text: 'for a contact', blobs: [100] }, blobPattern: { length: 100, seed: 3 } }],
+  },
 ];
 
-export function recipientsOf(spec: VectorSpec): (SharedKey | Passphrase)[] {
-  return spec.keys.map((k) => (k.type === 'key' ? new SharedKey(Buffer.from(k.hex, 'hex')) : new Passphrase(k.passphrase, k.logN)));
+function keyOf(k: VectorSpec['keys'][number]): SharedKey | Passphrase | X25519Identity {
+  if (k.type === 'key') return new SharedKey(Buffer.from(k.hex, 'hex'));
+  if (k.type === 'passphrase') return new Passphrase(k.passphrase, k.logN);
+  return new X25519Identity(Buffer.from(k.secretHex, 'hex'));
+}
+
+/** Who a vector is written for (a contact: its public key). */
+export function recipientsOf(spec: VectorSpec): Recipient[] {
+  return spec.keys.map((k) => { const key = keyOf(k); return key instanceof X25519Identity ? key.recipient : key; });
+}
+
+/** Who opens it (a contact: the identity holding the secret). */
+export function identitiesOf(spec: VectorSpec): Identity[] {
+  return spec.keys.map(keyOf);
 }
 
 export function blobsOf(entry: VectorSpec['entries'][number]): Buffer[] {

@@ -5,7 +5,8 @@
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 import { hkdf, hmacSha256, constantTimeEqual } from '../crypto/primitives.js';
-import { parseStanza, type Stanza } from '../keys/recipients.js';
+import type { Stanza } from '../keys/recipients.js';
+import { parseStanza } from '../keys/stanzas.js';
 import type { ByteSource } from './source.js';
 
 export const MAGIC = Buffer.from([0x89, 0x41, 0x45, 0x49, 0x4d, 0x47, 0x0d, 0x0a]); // \x89AEIMG\r\n

@@ -175,41 +175,33 @@ export class Passphrase implements Recipient, Identity {
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function isB64Of(value: unknown, bytes: number): value is string {
+/** A base64 field of exactly `bytes` bytes (canonical length), as every stanza kind's parser checks its fields. */
+export function isB64Of(value: unknown, bytes: number): value is string {
   return typeof value === 'string' && B64.test(value) && Buffer.from(value, 'base64').length === bytes &&
     value.length === Math.ceil(bytes / 3) * 4;
 }
 
-/** Validates one stanza from an (untrusted) header. */
-export function parseStanza(raw: unknown): Stanza {
-  const bad = (why: string) => new AeimgError(ErrorCode.Malformed, `the header has an invalid key stanza (${why}).`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('not an object');
-  const s = raw as Record<string, unknown>;
-  if (typeof s.type !== 'string' || s.type.length === 0 || s.type.length > 64) throw bad('type');
-  if (!KNOWN_TYPES.has(s.type)) return { type: 'unknown', declared: s.type };
-  if (!isB64Of(s.wrapped, WRAPPED_BYTES)) throw bad('wrapped key');
-  if (s.type === 'x25519-v2') {
-    if (!isB64Of(s.ephemeral, 32)) throw bad('ephemeral key');
-    return { type: 'x25519-v2', ephemeral: s.ephemeral, wrapped: s.wrapped };
-  }
-  if (s.type === 'x25519') {
-    if (typeof s.recipient !== 'string' || !/^[0-9a-f]{32}$/.test(s.recipient)) throw bad('recipient');
-    if (!isB64Of(s.ephemeral, 32)) throw bad('ephemeral key');
-    return { type: 'x25519', recipient: s.recipient, ephemeral: s.ephemeral, wrapped: s.wrapped };
-  }
-  if (!isB64Of(s.salt, SALT_BYTES)) throw bad('salt');
-  if (s.type === 'key') {
-    if (typeof s.keyId !== 'string' || !/^[0-9a-f]{32}$/.test(s.keyId)) throw bad('key id');
-    return { type: 'key', keyId: s.keyId, salt: s.salt, wrapped: s.wrapped };
-  }
-  if (s.type === 'scrypt') {
-    const logN = s.logN;
-    if (typeof logN !== 'number' || !Number.isInteger(logN) || logN < SCRYPT_MIN_LOG_N || logN > SCRYPT_MAX_LOG_N) {
-      throw bad(`scrypt work factor must be 2^${SCRYPT_MIN_LOG_N}..2^${SCRYPT_MAX_LOG_N}`);
-    }
-    return { type: 'scrypt', logN, salt: s.salt, wrapped: s.wrapped };
-  }
-  throw bad('type');
+/** The error every stanza parser throws for a field that is not what its kind requires. */
+export const badStanza = (why: string) => new AeimgError(ErrorCode.Malformed, `the header has an invalid key stanza (${why}).`);
+
+/** A shared-key stanza's fields (the kind's own parser; keys/stanzas.ts dispatches by type). */
+export function parseKeyStanza(s: Record<string, unknown>): KeyStanza {
+  if (!isB64Of(s.wrapped, WRAPPED_BYTES)) throw badStanza('wrapped key');
+  if (!isB64Of(s.salt, SALT_BYTES)) throw badStanza('salt');
+  if (typeof s.keyId !== 'string' || !/^[0-9a-f]{32}$/.test(s.keyId)) throw badStanza('key id');
+  return { type: 'key', keyId: s.keyId, salt: s.salt, wrapped: s.wrapped };
 }
 
-const KNOWN_TYPES = new Set(['key', 'scrypt', 'x25519', 'x25519-v2']);
+/** A passphrase stanza's fields; the work factor is checked here, its cap where the key is derived. */
+export function parseScryptStanza(s: Record<string, unknown>): ScryptStanza {
+  if (!isB64Of(s.wrapped, WRAPPED_BYTES)) throw badStanza('wrapped key');
+  if (!isB64Of(s.salt, SALT_BYTES)) throw badStanza('salt');
+  const logN = s.logN;
+  if (typeof logN !== 'number' || !Number.isInteger(logN) || logN < SCRYPT_MIN_LOG_N || logN > SCRYPT_MAX_LOG_N) {
+    throw badStanza(`scrypt work factor must be 2^${SCRYPT_MIN_LOG_N}..2^${SCRYPT_MAX_LOG_N}`);
+  }
+  return { type: 'scrypt', logN, salt: s.salt, wrapped: s.wrapped };
+}
+
+/** Bytes of a wrapped file key (AES-256-GCM of 32 bytes with its tag), the same for every stanza kind. */
+export const WRAPPED_KEY_BYTES = WRAPPED_BYTES;

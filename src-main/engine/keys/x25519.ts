@@ -8,7 +8,7 @@
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { gcmOpen, gcmSeal, GCM_NONCE_BYTES, hkdf, KEY_BYTES, type RandomSource } from '../crypto/primitives.js';
-import { formatFingerprint, type Identity, type Recipient, type Stanza } from './recipients.js';
+import { badStanza, formatFingerprint, isB64Of, WRAPPED_KEY_BYTES, type Identity, type Recipient, type Stanza } from './recipients.js';
 
 export interface X25519Stanza {
   type: 'x25519-v2';
@@ -62,11 +62,11 @@ export class X25519Recipient implements Recipient {
     this.fingerprint = formatFingerprint(this.id);
   }
 
-  async wrap(fileKey: Buffer, _random: RandomSource): Promise<X25519Stanza> {
-    // node:crypto makes the ephemeral pair from its own CSPRNG (the injected source is only for vectors).
-    const eph = generateKeyPairSync('x25519');
-    const ephPub = rawPublic(eph.publicKey);
-    const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(this.publicKey) });
+  async wrap(fileKey: Buffer, random: RandomSource): Promise<X25519Stanza> {
+    // The ephemeral secret comes from the writer's random source: the CSPRNG, or a seeded one for test vectors.
+    const ephPrivate = privateKeyObject(random(KEY_BYTES));
+    const ephPub = rawPublic(createPublicKey(ephPrivate));
+    const shared = diffieHellman({ privateKey: ephPrivate, publicKey: publicKeyObject(this.publicKey) });
     const wrapped = gcmSeal(wrapKeyFor(shared, ephPub, this.publicKey), ZERO_NONCE, fileKey);
     return { type: 'x25519-v2', ephemeral: ephPub.toString('base64'), wrapped: wrapped.toString('base64') };
   }
@@ -118,6 +118,21 @@ export class X25519Identity implements Identity {
         'has a contact stanza with an invalid ephemeral key (a low-order point, which no sender makes): the file was altered or damaged.');
     }
   }
+}
+
+/** A contact stanza's fields (`x25519-v2`: the ephemeral key and the wrapped file key, nothing about whom it is for). */
+export function parseX25519Stanza(s: Record<string, unknown>): X25519Stanza {
+  if (!isB64Of(s.wrapped, WRAPPED_KEY_BYTES)) throw badStanza('wrapped key');
+  if (!isB64Of(s.ephemeral, 32)) throw badStanza('ephemeral key');
+  return { type: 'x25519-v2', ephemeral: s.ephemeral, wrapped: s.wrapped };
+}
+
+/** The contact stanza as aeimg 0.2 and earlier wrote it, with the recipient's id. */
+export function parseLegacyX25519Stanza(s: Record<string, unknown>): LegacyX25519Stanza {
+  if (!isB64Of(s.wrapped, WRAPPED_KEY_BYTES)) throw badStanza('wrapped key');
+  if (typeof s.recipient !== 'string' || !/^[0-9a-f]{32}$/.test(s.recipient)) throw badStanza('recipient');
+  if (!isB64Of(s.ephemeral, 32)) throw badStanza('ephemeral key');
+  return { type: 'x25519', recipient: s.recipient, ephemeral: s.ephemeral, wrapped: s.wrapped };
 }
 
 const CARD_TAG = 'AEIMG-CONTACT-1';

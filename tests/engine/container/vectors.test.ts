@@ -5,13 +5,14 @@ import { AeimgReader } from '../../../src-main/engine/container/aeimg-file.js';
 import { MemorySource } from '../../../src-main/engine/container/source.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
-import { blobsOf, buildVector, recipientsOf, VECTORS, VECTOR_DIR, type VectorSpec } from '../../../scripts/make-vectors.js';
+import { createHash } from 'node:crypto';
+import { blobsOf, buildVector, identitiesOf, VECTORS, VECTOR_DIR, type VectorSpec } from '../../../scripts/make-vectors.js';
 import { tempDir } from '../../helpers.js';
 
 const genericBlobs = (meta: Record<string, unknown>) => (Array.isArray(meta.blobs) ? (meta.blobs as number[]) : []);
 
 async function readAll(data: Uint8Array, spec: VectorSpec, piece?: number) {
-  const reader = await AeimgReader.fromSource(new MemorySource(data, piece), recipientsOf(spec));
+  const reader = await AeimgReader.fromSource(new MemorySource(data, piece), identitiesOf(spec));
   const entries = [];
   for (let e = await reader.next(genericBlobs); e; e = await reader.next(genericBlobs)) entries.push(e);
   return entries;
@@ -30,6 +31,13 @@ async function rejection(data: Uint8Array, spec: VectorSpec): Promise<AeimgError
 describe.each(VECTORS.map((v) => [v.name, v] as const))('format vector %s', (name, spec) => {
   const file = readFileSync(join(VECTOR_DIR, `${name}.aeimg`));
 
+  it('is the file its description names (size and SHA-256), so a regenerated vector cannot pass unnoticed', () => {
+    const described = JSON.parse(readFileSync(join(VECTOR_DIR, `${name}.json`), 'utf8')) as { sha256: string; bytes: number; keys: unknown };
+    expect(file.length).toBe(described.bytes);
+    expect(createHash('sha256').update(file).digest('hex')).toBe(described.sha256);
+    expect(described.keys).toEqual(spec.keys);
+  });
+
   it('is reproduced byte for byte by the writer', async () => {
     const rebuilt = await buildVector(spec, join(await tempDir(), `${name}.aeimg`));
     expect(rebuilt.equals(file)).toBe(true);
@@ -46,7 +54,8 @@ describe.each(VECTORS.map((v) => [v.name, v] as const))('format vector %s', (nam
     const wrong = new SharedKey(Buffer.alloc(32, 7), 'Wrong');
     const err = await AeimgReader.fromSource(new MemorySource(file), [wrong]).catch((e) => e);
     expect(err.code).toBe(ErrorCode.WrongKey);
-    expect(err.message).toMatch(spec.keys[0]!.type === 'key' ? /fingerprint [0-9A-F]{4}-/ : /passphrase/);
+    const kind = spec.keys[0]!.type;
+    expect(err.message).toMatch(kind === 'key' ? /fingerprint [0-9A-F]{4}-/ : kind === 'passphrase' ? /passphrase/ : /contact/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src-main/engine/errors.js';
 import { exportKey, importKey, passphraseWeakness } from '../../../src-main/engine/keys/export.js';
@@ -64,7 +65,7 @@ describe('X25519 identities and contact cards', () => {
     const bob = X25519Identity.generate('bob').identity;
     const card = parseContactCard(formatContactCard('Alice', alice.publicKey));
     expect(card.name).toBe('Alice');
-    const stanza = await new X25519Recipient(card.publicKey).wrap(Buffer.alloc(32, 3), () => Buffer.alloc(0));
+    const stanza = await new X25519Recipient(card.publicKey).wrap(Buffer.alloc(32, 3), (n) => randomBytes(n));
     expect((await alice.unwrap([stanza]))!.equals(Buffer.alloc(32, 3))).toBe(true);
     expect(await bob.unwrap([stanza])).toBeNull();
   });
