@@ -6,10 +6,9 @@ import { bridge, unwrap } from '../bridge';
 import { sampleWindowToReal, windowChoices } from '../viewer/display';
 import { absoluteDifference, errorMapImage } from '../viewer/errormap';
 import type { Point } from '../viewer/measure';
+import { useViewport } from '../viewer/viewport';
 import { useErrors } from './errors';
 
-const MIN_ZOOM = 0.05;
-const MAX_ZOOM = 32;
 
 /**
  * The sender's look before sending: one queued file (a frame at a time) as the receiver will see it, original and
@@ -26,10 +25,7 @@ export const usePreview = defineStore('preview', () => {
   const windowWidth = ref(1);
   const windowName = ref('');
   const invert = ref(false);
-  const zoom = ref(1);
-  const pan = ref<Point>({ x: 0, y: 0 });
-  const fitted = ref(true);
-  const viewport = ref({ width: 0, height: 0 });
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original);
   const probe = ref<Point | null>(null);
   const errors = useErrors();
   let seq = 0;
@@ -121,31 +117,6 @@ export const usePreview = defineStore('preview', () => {
     setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
   }
 
-  function fit() {
-    const px = data.value?.original;
-    const { width, height } = viewport.value;
-    fitted.value = true;
-    pan.value = { x: 0, y: 0 };
-    zoom.value = px && width && height ? Math.min(width / px.width, height / px.height) : 1;
-  }
-
-  function setViewport(width: number, height: number) {
-    viewport.value = { width, height };
-    if (fitted.value) fit();
-  }
-
-  function zoomBy(factor: number, at: Point = { x: 0, y: 0 }) {
-    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom.value * factor));
-    const r = z / zoom.value;
-    pan.value = { x: at.x - r * (at.x - pan.value.x), y: at.y - r * (at.y - pan.value.y) };
-    zoom.value = z;
-    fitted.value = false;
-  }
-
-  function panBy(dx: number, dy: number) {
-    pan.value = { x: pan.value.x + dx, y: pan.value.y + dy };
-    fitted.value = false;
-  }
 
   function reset() {
     resetWindow();

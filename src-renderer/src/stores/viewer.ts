@@ -5,14 +5,13 @@ import type { DisplayWindow } from '../../../src-shared/windows';
 import { bridge, unwrap } from '../bridge';
 import { realWindowToSample, sampleWindowToReal, windowChoices } from '../viewer/display';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
+import { useViewport } from '../viewer/viewport';
 import { copyCanvas } from '../viewer/snapshot';
 import { thumbnailUrl } from '../viewer/thumbnail';
 import { useErrors } from './errors';
 
 export type Tool = 'window' | 'pan' | MeasurementKind;
 
-const MIN_ZOOM = 0.05;
-const MAX_ZOOM = 32;
 /** Decoded slices kept in the renderer (most recently shown first): enough to scroll back and play cine. */
 const CACHE_BYTES = 256 << 20;
 /** Thumbnails kept (a few KB each); the strip asks again for one that was dropped when it scrolls back. */
@@ -33,11 +32,7 @@ export const useViewer = defineStore('viewer', () => {
   const windowWidth = ref(1);
   const windowName = ref('');
   const invert = ref(false);
-  const zoom = ref(1);
-  const pan = ref({ x: 0, y: 0 });
-  /** Zoom follows the viewport (fit) until the reader zooms or pans. */
-  const fitted = ref(true);
-  const viewport = ref({ width: 0, height: 0 });
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value);
   const tool = ref<Tool>('window');
   const measurements = ref<Record<number, Measurement[]>>({});
   const probe = ref<Point | null>(null);
@@ -191,37 +186,6 @@ export const useViewer = defineStore('viewer', () => {
     setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
   }
 
-  function fitScale(): number {
-    const px = pixels.value ?? current.value;
-    const { width, height } = viewport.value;
-    if (!px || !width || !height) return 1;
-    return Math.min(width / px.width, height / px.height);
-  }
-
-  function fit() {
-    fitted.value = true;
-    zoom.value = fitScale();
-    pan.value = { x: 0, y: 0 };
-  }
-
-  function setViewport(width: number, height: number) {
-    viewport.value = { width, height };
-    if (fitted.value) fit();
-  }
-
-  /** Zooms by `factor` keeping the point at `at` (screen pixels from the viewport's centre) where it is. */
-  function zoomBy(factor: number, at: Point = { x: 0, y: 0 }) {
-    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom.value * factor));
-    const r = z / zoom.value;
-    pan.value = { x: at.x - r * (at.x - pan.value.x), y: at.y - r * (at.y - pan.value.y) };
-    zoom.value = z;
-    fitted.value = false;
-  }
-
-  function panBy(dx: number, dy: number) {
-    pan.value = { x: pan.value.x + dx, y: pan.value.y + dy };
-    fitted.value = false;
-  }
 
   /** R: window, inversion, zoom and pan as the file opened. */
   function reset() {
