@@ -114,7 +114,25 @@ export function printEvents<R>(ok: (r: R) => void): (e: BatchEvent<R>) => void {
 
 /** The failures' messages, in input order, as summarise lists them. */
 export function failureMessages(outcome: BatchOutcome<unknown>): string[] {
-  return outcome.failed.map((e) => cliMessage(e, true));
+  const messages = outcome.failed.map((e) => cliMessage(e, true));
+  if (outcome.cancelled > 0) {
+    messages.push(`${outcome.cancelled} file${outcome.cancelled === 1 ? '' : 's'} not done: interrupted (Ctrl-C); run the same command with --skip-existing to finish.`);
+  }
+  return messages;
+}
+
+/**
+ * A signal that Ctrl-C fires: files in progress stop and leave nothing behind, files not started are not started.
+ * A second Ctrl-C ends the process at once (exit status 130, as shells report an interrupt).
+ */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: stopping; files in progress are removed (Ctrl-C again to quit at once).\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return controller.signal;
 }
 
 export async function makeOutputFolder(dir: string): Promise<void> {

@@ -13,7 +13,7 @@ import { receivedSummary } from '../engine/jobs/view.js';
 import { outputPathFor } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
-  skipExisting, summarise,
+  interruptSignal, skipExisting, summarise,
 } from './common.js';
 
 export async function decryptCommand(argv: string[]): Promise<number> {
@@ -70,6 +70,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     identities, models, outDir: values.out, force: values.force, format, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
+    signal: interruptSignal(),
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;

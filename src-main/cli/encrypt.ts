@@ -18,7 +18,7 @@ import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import {
   cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
-  printEvents, recipientOptions, skipExisting, summarise,
+  interruptSignal, printEvents, recipientOptions, skipExisting, summarise,
 } from './common.js';
 
 export async function encryptCommand(argv: string[]): Promise<number> {
@@ -79,6 +79,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
+    signal: interruptSignal(),
     onEvent: printEvents<EncryptResult>((r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +

@@ -155,3 +155,27 @@ describe('the aeimg command line', () => {
     expect((await readdir(join(dir, 'back'))).sort()).toEqual(['s1.png', 's2.png', 's3.png', 's4.png', 's5.png', 's6.png']);
   });
 });
+
+describe('interrupting the command line', () => {
+  it('Ctrl-C stops the file in progress, leaves nothing behind and says how to finish', async () => {
+    const { spawn } = await import('node:child_process');
+    const { encodePng } = await import('../../src-main/engine/image/io.js');
+    const { phantom } = await import('../helpers.js');
+    const dir = await tempDir();
+    await writeFile(join(dir, 'big.png'), await encodePng(phantom(4096, 4096)));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    // The network alone on 4096² takes several seconds here: long enough to be interrupted in the middle.
+    const child = spawn(process.execPath, [join(ROOT, 'bin/aeimg.js'), 'encrypt', join(dir, 'big.png'), '--key-file', join(dir, 'k.key'),
+      '--quality', 'max', '-o', join(dir, 'out')], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('inference backend')) setTimeout(() => child.kill('SIGINT'), 500);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/interrupted: stopping/);
+    expect(stderr).toMatch(/1 file not done: interrupted \(Ctrl-C\); run the same command with --skip-existing to finish/);
+    expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
+  });
+});

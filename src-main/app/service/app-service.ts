@@ -83,7 +83,7 @@ export class AppService {
   private async jobSettings(req: EncryptRequest): Promise<JobSettings> {
     await this.checkOutDir(req.outDir);
     return {
-      model: await this.models.byName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), quality: req.quality,
+      model: await this.models.refByName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), quality: req.quality,
       deidentify: parseDeidentify(req.deidentify), outDir: req.outDir,
     };
   }
@@ -97,7 +97,7 @@ export class AppService {
     return attempt(async () => {
       const files = await expandInputs(req.paths, IMAGE_INPUT);
       const e = await estimateStudy(files, {
-        model: await this.models.byName(DEFAULT_MODEL), coding: { quality: req.quality }, maxPartBytes: req.maxBytes,
+        model: await this.models.refByName(DEFAULT_MODEL), coding: { quality: req.quality }, maxPartBytes: req.maxBytes,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
       return { files: files.length, ...e };

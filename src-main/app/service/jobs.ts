@@ -13,11 +13,12 @@ import type { EncryptResult, ReducedQuality } from '../../engine/jobs/encrypt.js
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { encryptStudy } from '../../engine/jobs/study.js';
 import type { Recipient } from '../../engine/keys/recipients.js';
-import { DEFAULT_MODEL, type Autoencoder } from '../../engine/model/autoencoder.js';
+import { DEFAULT_MODEL, type ModelRef } from '../../engine/model/autoencoder.js';
 import { appMessage } from './remedy.js';
 
 export interface JobSettings {
-  model: Autoencoder;
+  /** By reference: main writes headers, the workers run the network (no weights are loaded in main). */
+  model: ModelRef;
   recipient: Recipient;
   quality: Quality;
   deidentify: DeidentifyOptions | null;

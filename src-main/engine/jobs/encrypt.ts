@@ -17,7 +17,7 @@ import { dicomDisplay } from '../dicom/display.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
-import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
+import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, checkOutput, outputPathFor } from './files.js';
 import { APP_ID } from './version.js';
 import { abortable, checkAborted } from './abort.js';
@@ -89,7 +89,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
 }
 
 export interface EncryptFileOptions {
-  model: Autoencoder;
+  /** The model the header names; loaded, unless `encode` runs the network elsewhere (then a reference will do). */
+  model: Autoencoder | ModelRef;
   recipients: Recipient[];
   outDir?: string;
   force?: boolean;
@@ -157,7 +158,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
     };
-    const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(opts.model, task, opts.tiles, signal), signal);
+    const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));
     const coding = encoded.images[0]!.coding;
     const reduced = encoded.images.some(isReduced);

@@ -21,7 +21,7 @@ import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
-import type { Autoencoder, ModelCache } from '../model/autoencoder.js';
+import { loadedModel, type Autoencoder, type ModelCache, type ModelRef } from '../model/autoencoder.js';
 import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem } from './files.js';
@@ -34,7 +34,8 @@ import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 export { DEFAULT_MAX_PART_BYTES };
 
 export interface StudyOptions {
-  model: Autoencoder;
+  /** The model the parts' headers name; loaded, unless `encode` runs the network elsewhere. */
+  model: Autoencoder | ModelRef;
   recipients: Recipient[];
   name: string;
   outDir: string;
@@ -91,7 +92,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const ordered = await orderSlices(paths);
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');
-  const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task, undefined, signal));
+  const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
   const lookahead = Math.max(1, opts.lookahead ?? 4);
   const inFlight = new Map<number, Promise<EncodedFile>>();
   const schedule = (i: number) => {
@@ -194,7 +195,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
 export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
-  const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(opts.model, task));
+  const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task));
   const step = Math.max(1, Math.floor(paths.length / sample));
   const picks = paths.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;

@@ -142,17 +142,42 @@ export async function listModels(dirs: string[] = [defaultModelsDir()]): Promise
 }
 
 /** Loaded models, cached per process: one instance per worker, never reloaded per image. */
+/** Which model a file is made with: enough for its header when the network runs elsewhere (a worker pool). */
+export interface ModelRef {
+  readonly id: string;
+  readonly name?: string;
+}
+
+/** The model for in-process encoding; a bare reference works only where an `encode` function (a pool) is given. */
+export function loadedModel(model: Autoencoder | ModelRef): Autoencoder {
+  if (model instanceof Autoencoder) return model;
+  throw new Error('the model was given by reference only; encode on a worker pool or pass the loaded model.');
+}
+
 export class ModelCache {
   private readonly loaded = new Map<string, Promise<Autoencoder>>();
   constructor(private readonly dirs: string[] = [defaultModelsDir()]) {}
 
   async byName(name: string): Promise<Autoencoder> {
+    return this.get(await this.dirOf(name));
+  }
+
+  /**
+   * A model's identity from its manifest alone, without loading weights or TensorFlow.js: what a file's header names
+   * (the app's main process writes headers while the workers run the network).
+   */
+  async refByName(name: string): Promise<ModelRef> {
+    const manifest = await readManifest(await this.dirOf(name));
+    return { id: manifest.id, name: manifest.name };
+  }
+
+  private async dirOf(name: string): Promise<string> {
     const dir = existsSync(name) ? name : join(this.dirs[0]!, name);
     if (!existsSync(join(dir, 'manifest.json'))) {
       const names = (await listModels(this.dirs)).map((m) => m.manifest.name).join(', ') || 'none';
       throw new AeimgError(ErrorCode.ModelMissing, `no model named '${name}' (installed: ${names}).`);
     }
-    return this.get(dir);
+    return dir;
   }
 
   async byId(id: string): Promise<Autoencoder> {

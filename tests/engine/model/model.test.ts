@@ -88,3 +88,17 @@ describe('the autoencoder model', () => {
     expect(maxAbsDiff(out!, ref.output)).toBeLessThanOrEqual(1e-4);
   });
 });
+
+describe('a model by reference', () => {
+  it('names the same model as its loaded weights, from the manifest alone (no tensor is made)', async () => {
+    const { ModelCache, DEFAULT_MODEL, loadedModel } = await import('../../../src-main/engine/model/autoencoder.js');
+    await initBackend();
+    const fresh = new ModelCache();
+    const before = tf.memory().numTensors;
+    const ref = await fresh.refByName(DEFAULT_MODEL);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ref.id).toBe((await defaultModel()).id);
+    expect(() => loadedModel(ref)).toThrow(/by reference only/);
+    await expect(fresh.refByName('no-such-model')).rejects.toThrow(/no model named 'no-such-model'/);
+  });
+});
