@@ -1,4 +1,5 @@
 /** Page object for the renderer under the test bridge: navigation, drops, dialogs answered by the test. */
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
@@ -26,6 +27,14 @@ export class AppPage {
   async answerDialog(answer: { inputs?: string[]; folder?: string | null; save?: string | null }): Promise<void> {
     const r = await fetch(`${this.baseURL}/test/dialog`, { method: 'POST', body: JSON.stringify(answer) });
     expect(r.ok).toBe(true);
+  }
+
+  /** Runs the aeimg CLI with the bridge's keychain and key catalog. */
+  async cli(args: string[]): Promise<string> {
+    const env = await this.env();
+    return execFileSync(process.execPath, [join(ROOT, 'bin', 'aeimg.js'), ...args], {
+      encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain }, maxBuffer: 64 << 20,
+    });
   }
 
   async env(): Promise<{ work: string; config: string; keychain: string; revealed: string[] }> {

@@ -4,7 +4,6 @@
  * the receiver's figures; a multi-frame file frame by frame; nothing written. Also: a single key is chosen for the
  * sender. The oracle for the original is the CLI's bit-exact round trip of the same file.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,6 @@ import { sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/
 import { errorColour } from '../../src-renderer/src/viewer/errormap.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 
-const CLI = join(ROOT, 'bin', 'aeimg.js');
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const CT = 'ct_small_explicit_le.dcm';
 const MR3 = 'enhanced_mr_3frame_functional_groups.dcm';
@@ -28,12 +26,6 @@ let ctSamples: Uint16Array;
 let ctMapping: ValueMapping;
 let keyCreated = false;
 
-async function cli(args: string[]): Promise<string> {
-  const env = await app.env();
-  return execFileSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain },
-  });
-}
 
 test.beforeAll(async ({ browser, baseURL }) => {
   page = await browser.newPage();
@@ -43,10 +35,10 @@ test.beforeAll(async ({ browser, baseURL }) => {
   await mkdir(SCREENSHOTS, { recursive: true });
   // The original's samples: ct_small encrypted bit-exactly by the CLI and decrypted (stored + 32768).
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-preview-'));
-  await cli(['keys', 'create', 'Preview oracle']);
-  await cli(['encrypt', join(DICOM, CT), '--key', 'Preview oracle', '--quality', 'lossless', '-o', dir]);
-  await cli(['decrypt', join(dir, 'ct_small_explicit_le.aeimg'), '-o', dir]);
-  await cli(['keys', 'delete', 'Preview oracle', '--yes']);
+  await app.cli(['keys', 'create', 'Preview oracle']);
+  await app.cli(['encrypt', join(DICOM, CT), '--key', 'Preview oracle', '--quality', 'lossless', '-o', dir]);
+  await app.cli(['decrypt', join(dir, 'ct_small_explicit_le.aeimg'), '-o', dir]);
+  await app.cli(['keys', 'delete', 'Preview oracle', '--yes']);
   const png = await sharp(join(dir, 'ct_small_explicit_le.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
   ctSamples = new Uint16Array(png.buffer, png.byteOffset, png.length / 2);
   const fixture = (JSON.parse(await readFile(join(DICOM, 'fixtures.json'), 'utf8')) as { file: string; bits_stored: number }[]).find((f) => f.file === CT)!;

@@ -2,7 +2,6 @@
  * The renderer in Chromium against the real engine (test bridge): keys, encrypting dropped images, refusing a
  * tampered file, and the viewer showing the decoded pixels. Screenshots of the main screens go to docs/screenshots.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,6 @@ import sharp from 'sharp';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
-const CLI = join(ROOT, 'bin', 'aeimg.js');
 
 test.describe.configure({ mode: 'serial' });
 
@@ -30,14 +28,6 @@ test.beforeAll(async ({ browser, baseURL }) => {
 });
 
 test.afterAll(async () => page.close());
-
-/** Runs the aeimg CLI with the bridge's keychain and key catalog. */
-async function cli(args: string[]): Promise<string> {
-  const env = await app.env();
-  return execFileSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain },
-  });
-}
 
 test('key manager: create, export with a passphrase, delete, import back with the same fingerprint', async () => {
   await app.tab('keys');
@@ -97,7 +87,7 @@ test('drop two images: two .aeimg files appear, with sizes and fidelity, and the
   await page.screenshot({ path: join(SCREENSHOTS, 'encrypt.png') });
   for (const stem of ['mr-colin27-axial-020', 'ct-cranium-coronal-220']) expect(existsSync(join(outDir, `${stem}.aeimg`))).toBe(true);
   const decrypted = join(outDir, 'cli');
-  const log = await cli(['decrypt', join(outDir, 'mr-colin27-axial-020.aeimg'), join(outDir, 'ct-cranium-coronal-220.aeimg'), '-o', decrypted]);
+  const log = await app.cli(['decrypt', join(outDir, 'mr-colin27-axial-020.aeimg'), join(outDir, 'ct-cranium-coronal-220.aeimg'), '-o', decrypted]);
   expect(log).toContain('Decrypted 2 of 2');
   const png = await sharp(join(decrypted, 'mr-colin27-axial-020.png')).metadata();
   expect([png.width, png.height]).toEqual([256, 256]);
@@ -156,7 +146,7 @@ test('a near-lossless level: the receiver is told every pixel is within ±2, and
   await app.drop('open-drop', [join(outDir, 'ct-cranium-axial-021-bone.aeimg')]);
   await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 of the original');
   const back = join(outDir, 'cli-within-2');
-  await cli(['decrypt', join(outDir, 'ct-cranium-axial-021-bone.aeimg'), '-o', back]);
+  await app.cli(['decrypt', join(outDir, 'ct-cranium-axial-021-bone.aeimg'), '-o', back]);
   const [orig, got] = await Promise.all([join(SLICES, 'ct-cranium-axial-021-bone.png'), join(back, 'ct-cranium-axial-021-bone.png')]
     .map((f) => sharp(f).extractChannel(0).raw().toBuffer()));
   expect(orig!.reduce((m, v, i) => Math.max(m, Math.abs(v - got![i]!)), 0)).toBeLessThanOrEqual(2);

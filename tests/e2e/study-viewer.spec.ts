@@ -4,7 +4,6 @@
  * renderer, never the whole study); the whole study is saved as PNG or DICOM into a folder chosen in main's dialog;
  * "Copy view" puts the rendered view, with or without its overlays, on the clipboard.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,6 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { AppPage, ROOT } from './app-page.js';
 
-const CLI = join(ROOT, 'bin', 'aeimg.js');
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = 1024;
 /**
@@ -27,13 +25,6 @@ let context: BrowserContext;
 let page: Page;
 let app: AppPage;
 let work: string;
-
-async function cli(args: string[]): Promise<string> {
-  const env = await app.env();
-  return execFileSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain }, maxBuffer: 64 << 20,
-  });
-}
 
 /** Slice k of the synthetic study: a gradient with a disc that moves through the series. */
 function slice(k: number): Buffer {
@@ -50,7 +41,7 @@ async function makeStudy(name: string, count: number): Promise<string> {
   for (let k = 0; k < count; k++) {
     await sharp(slice(k), { raw: { width: 64, height: 64, channels: 1 } }).png().toFile(join(src, `slice-${String(k + 1).padStart(4, '0')}.png`));
   }
-  await cli(['encrypt', src, '--bundle', name, '--key', 'Study', '-o', dir]);
+  await app.cli(['encrypt', src, '--bundle', name, '--key', 'Study', '-o', dir]);
   return join(dir, (await readdir(dir)).find((n) => n.startsWith(`${name}.part1of`))!);
 }
 
@@ -68,11 +59,11 @@ test.beforeAll(async ({ browser, baseURL }) => {
   app = new AppPage(page, baseURL!);
   await app.goto();
   work = await mkdtemp(join(tmpdir(), 'aeimg-e2e-study-viewer-'));
-  await cli(['keys', 'create', 'Study']);
+  await app.cli(['keys', 'create', 'Study']);
 });
 
 test.afterAll(async () => {
-  await cli(['keys', 'delete', 'Study', '--yes']); // the shared keychain as the other specs expect it
+  await app.cli(['keys', 'delete', 'Study', '--yes']); // the shared keychain as the other specs expect it
   await context.close();
 });
 
@@ -141,7 +132,7 @@ test('export: every slice as PNG into a folder chosen in main\'s dialog, all of 
 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {
   const dir = await mkdtemp(join(work, 'mr3-'));
-  await cli(['encrypt', join(DICOM, 'enhanced_mr_3frame_functional_groups.dcm'), '--key', 'Study', '-o', dir]);
+  await app.cli(['encrypt', join(DICOM, 'enhanced_mr_3frame_functional_groups.dcm'), '--key', 'Study', '-o', dir]);
   await openByDialog(join(dir, 'enhanced_mr_3frame_functional_groups.aeimg'));
   await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3');
   const out = await mkdtemp(join(work, 'dcm-'));

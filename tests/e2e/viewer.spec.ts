@@ -4,7 +4,6 @@
  * by wheel and keyboard with the series strip, the corner overlays and the information panel, all by keyboard.
  * Files are encrypted and decrypted by the CLI with the bridge's keychain; the decrypted PNG is the oracle.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,6 @@ import sharp from 'sharp';
 import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 
-const CLI = join(ROOT, 'bin', 'aeimg.js');
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 
@@ -29,12 +27,6 @@ let ctMapping: ValueMapping;
 /** ct_small's Pixel Spacing (0028,0030), row and column, in mm. */
 let ctSpacing: number;
 
-async function cli(args: string[]): Promise<string> {
-  const env = await app.env();
-  return execFileSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8', env: { ...process.env, AEIMG_CONFIG_DIR: env.config, AEIMG_KEYCHAIN_SERVICE: env.keychain },
-  });
-}
 
 test.beforeAll(async ({ browser, baseURL }) => {
   page = await browser.newPage();
@@ -43,9 +35,9 @@ test.beforeAll(async ({ browser, baseURL }) => {
   await app.goto();
   outDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-viewer-'));
   await mkdir(SCREENSHOTS, { recursive: true });
-  await cli(['keys', 'create', 'Viewer']);
-  await cli(['encrypt', join(DICOM, 'ct_small_explicit_le.dcm'), '--key', 'Viewer', '-o', outDir]);
-  await cli(['decrypt', join(outDir, 'ct_small_explicit_le.aeimg'), '-o', join(outDir, 'cli')]);
+  await app.cli(['keys', 'create', 'Viewer']);
+  await app.cli(['encrypt', join(DICOM, 'ct_small_explicit_le.dcm'), '--key', 'Viewer', '-o', outDir]);
+  await app.cli(['decrypt', join(outDir, 'ct_small_explicit_le.aeimg'), '-o', join(outDir, 'cli')]);
   const png = await sharp(join(outDir, 'cli', 'ct_small_explicit_le.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
   ctSamples = new Uint16Array(png.buffer, png.byteOffset, png.length / 2);
   const fixture = (JSON.parse(await readFile(join(DICOM, 'fixtures.json'), 'utf8')) as { file: string; rescale_intercept: string; rescale_slope: string; bits_stored: number }[])
@@ -305,8 +297,8 @@ test('keyboard only: Tab reaches every control, each with a name', async () => {
 });
 
 test('MONOCHROME1 with a rescale: the file\'s window in its Rescale Type (OD), shown inverted (low values white)', async () => {
-  await cli(['encrypt', join(DICOM, 'cr_16x16_monochrome1.dcm'), '--key', 'Viewer', '-o', outDir]);
-  await cli(['decrypt', join(outDir, 'cr_16x16_monochrome1.aeimg'), '-o', join(outDir, 'cli')]);
+  await app.cli(['encrypt', join(DICOM, 'cr_16x16_monochrome1.dcm'), '--key', 'Viewer', '-o', outDir]);
+  await app.cli(['decrypt', join(outDir, 'cr_16x16_monochrome1.aeimg'), '-o', join(outDir, 'cli')]);
   const png = await sharp(join(outDir, 'cli', 'cr_16x16_monochrome1.png')).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
   const samples = new Uint16Array(png.buffer, png.byteOffset, png.length / 2);
   // fixtures.json: 12 bits stored, unsigned, slope 0.684, intercept 200 (Rescale Type OD), window 1600/2800;
@@ -328,7 +320,7 @@ test('a 12-slice study: wheel and keys scroll, the strip shows thumbnails, measu
   for (let i = 0; i < 12; i++) {
     await sharp(join(SLICES, sources[i % 3]!)).resize(96, 96).rotate(90 * Math.floor(i / 3)).png().toFile(join(studyDir, `slice-${String(i + 1).padStart(2, '0')}.png`));
   }
-  await cli(['encrypt', studyDir, '--bundle', 'vstudy', '--key', 'Viewer', '-o', outDir]);
+  await app.cli(['encrypt', studyDir, '--bundle', 'vstudy', '--key', 'Viewer', '-o', outDir]);
   const part = (await readdir(outDir)).find((n) => n.startsWith('vstudy.part1of'))!;
   await app.answerDialog({ inputs: [join(outDir, part)] });
   await page.getByTestId('open-drop').focus();
