@@ -57,7 +57,7 @@ export function percentileWindow(image: Image, mapping: ValueMapping | undefined
 
 /** The range the original's stored values use (colour channels), for the whole-range detail figures. */
 function storedRange(image: Image, mapping: ValueMapping | undefined): { lo: number; hi: number } {
-  if (image.bitDepth === 8 && !mapping) return { lo: 0, hi: 255 };
+  if (image.bitDepth === 8) return { lo: 0, hi: 255 }; // 8-bit: L = 255 whatever the mapping
   const n = image.channels, nc = colourChannels(image);
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.pixels.length; i += n) {
@@ -67,7 +67,7 @@ function storedRange(image: Image, mapping: ValueMapping | undefined): { lo: num
       if (v > hi) hi = v;
     }
   }
-  return image.bitDepth === 8 ? { lo: 0, hi: 255 } : { lo, hi };
+  return { lo, hi };
 }
 
 function errorFigures(original: Image, decoded: Image): { maxAbs: number; rmse: number } {
