@@ -86,6 +86,21 @@ export class RangeEncoder {
     }
   }
 
+  /** One bit with an explicit 16-bit probability of 0 (1..65535); used by wp2 (plane2.ts) through encodeBitP. */
+  encodeProbability(p0: number, bit: number): void {
+    const bound = (this.range >>> 16) * p0;
+    if (bit) {
+      this.low += bound;
+      this.range -= bound;
+    } else {
+      this.range = bound;
+    }
+    while (this.range < TOP) {
+      this.range = (this.range * 256) >>> 0;
+      this.shiftLow();
+    }
+  }
+
   /** Bits with no model (p = 1/2), most significant first. */
   encodeRaw(value: number, bits: number): void {
     for (let b = bits - 1; b >= 0; b--) {
@@ -141,6 +156,25 @@ export class RangeDecoder {
       this.range = (this.range * 256) >>> 0;
       this.code = ((this.code * 256) >>> 0) + this.next();
       this.code >>>= 0;
+    }
+    return bit;
+  }
+
+  /** The decoding twin of RangeEncoder.encodeProbability. */
+  decodeProbability(p0: number): number {
+    const bound = (this.range >>> 16) * p0;
+    let bit: number;
+    if (this.code < bound) {
+      this.range = bound;
+      bit = 0;
+    } else {
+      this.code -= bound;
+      this.range -= bound;
+      bit = 1;
+    }
+    while (this.range < TOP) {
+      this.range = (this.range * 256) >>> 0;
+      this.code = (((this.code * 256) >>> 0) + this.next()) >>> 0;
     }
     return bit;
   }
