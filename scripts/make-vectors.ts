@@ -30,12 +30,89 @@ export function seededRandom(seed: string): RandomSource {
 
 export interface VectorSpec {
   name: string;
+  /** Format version (default 1: the vectors of aeimg 0.1–0.3, still written byte for byte to prove they still open). */
+  version?: 1 | 2;
+  /** Format 2: the model the header names, or none (every image coded without the network). */
+  model?: string | null;
   keys: { type: 'key'; hex: string }[] | { type: 'passphrase'; passphrase: string; logN: number }[] | { type: 'contact'; secretHex: string }[];
   chunkSize: number;
   entries: { meta: Record<string, unknown>; blobHex?: string[]; blobPattern?: { length: number; seed: number } }[];
 }
 
 const pattern = (length: number, seed: number) => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed * 7 + (i >> 8)) & 0xff));
+
+/** A format 2 image record as aeimg 0.4 writes it (blob lengths match the patterned blobs of the vector). */
+function v2Image(name: string, extra: Record<string, unknown>, residual: number): Record<string, unknown> {
+  return {
+    kind: 'image', name, width: 64, height: 48, channels: 1, bitDepth: 16, planes: [[-1024 + 32768, 1900 + 32768]],
+    blobs: { latent: 0, alpha: 0, residual },
+    refinement: { coding: 'wp2', maxError: 2, sha256: '0123456789abcdef0123456789abcdef', backend: 'none' },
+    fidelity: {
+      ssim: 0.99871, psnr: 51.02, mse: Math.fround(7.8e-6), exact: false, maxError: 2,
+      stored: { maxAbs: 2, rmse: 1.131, units: '', perStored: 1 }, real: { maxAbs: 2, rmse: 1.131, units: 'HU', perStored: 1 },
+      windows: [
+        { name: 'stroke', center: 40, width: 40, source: 'preset', ssim: 0.98433, psnr: 40.11 },
+        { name: 'file window 1', center: 40.5, width: 80, source: 'file', ssim: 0.99512, psnr: 46.2 },
+        { name: 'bone', center: 500, width: 2000, source: 'preset', ssim: 1, psnr: null },
+      ],
+      reduced: false,
+    },
+    ...extra,
+  };
+}
+
+/** Format 2 vectors (aeimg 0.4): binary header and entries; images that need no model, and one that does. */
+const V2_VECTORS: VectorSpec[] = [
+  {
+    name: 'v2-key-image',
+    version: 2,
+    model: null,
+    keys: [{ type: 'key', hex: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' }],
+    chunkSize: 1024,
+    entries: [
+      { meta: { kind: 'file', app: 'aeimg 0.4.0', created: '2026-11-28T12:00:00.000Z' } },
+      { meta: v2Image('IM-0001-0001.dcm', { metadata: { dicom: { note: 'de-identified dataset goes here' } } }, 1500), blobPattern: { length: 1500, seed: 4 } },
+    ],
+  },
+  {
+    // A study part: the file entry names the study; the second record is coded against the first (name, geometry).
+    name: 'v2-passphrase-study',
+    version: 2,
+    model: null,
+    keys: [{ type: 'passphrase', passphrase: 'correct horse battery staple', logN: 14 }],
+    chunkSize: 1024,
+    entries: [
+      { meta: { kind: 'file', app: 'aeimg 0.4.0', created: '2026-11-28T12:00:00.000Z', study: { id: '00112233445566778899aabbccddeeff', name: 'head', part: 1, firstImage: 0 } } },
+      { meta: v2Image('IM-0001-0001.dcm', {}, 700), blobPattern: { length: 700, seed: 5 } },
+      { meta: v2Image('IM-0001-0002.dcm', {}, 650), blobPattern: { length: 650, seed: 6 } },
+      { meta: { kind: 'study-end', images: 2, parts: 1 } },
+    ],
+  },
+  {
+    // An 8-bit image with a latent (the network levels): the header names the model.
+    name: 'v2-contact-latent',
+    version: 2,
+    keys: [{ type: 'contact', secretHex: '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a' }],
+    chunkSize: 1024,
+    entries: [
+      { meta: { kind: 'file', app: 'aeimg 0.4.0', created: '2026-11-28T12:00:00.000Z' } },
+      {
+        meta: {
+          kind: 'image', name: 'scan.png', width: 9, height: 7, channels: 2, bitDepth: 8, planes: [[3, 250]],
+          latent: { width: 5, height: 4, channels: 1, bits: 6, ranges: [[Math.fround(0.0013), Math.fround(0.9987)]], coding: 'ac1' },
+          blobs: { latent: 40, alpha: 20, residual: 0 },
+          fidelity: {
+            ssim: 0.97012, psnr: 38.4, mse: Math.fround(1.4e-4), exact: false,
+            stored: { maxAbs: 17, rmse: 3.5, units: '', perStored: 1 },
+            windows: [{ name: 'full range', center: 128, width: 256, source: 'full', ssim: 0.97012, psnr: 38.4 }], reduced: true,
+          },
+        },
+        blobPattern: { length: 60, seed: 7 },
+      },
+      { meta: { kind: 'note', text: 'an entry kind without a binary form travels as JSON' } },
+    ],
+  },
+];
 
 export const VECTORS: VectorSpec[] = [
   {
@@ -70,6 +147,7 @@ export const VECTORS: VectorSpec[] = [
     chunkSize: 1024,
     entries: [{ meta: { kind: 'note', text: 'for a contact', blobs: [100] }, blobPattern: { length: 100, seed: 3 } }],
   },
+  ...V2_VECTORS,
 ];
 
 function keyOf(k: VectorSpec['keys'][number]): SharedKey | Passphrase | X25519Identity {
@@ -97,7 +175,8 @@ export function blobsOf(entry: VectorSpec['entries'][number]): Buffer[] {
 export async function buildVector(spec: VectorSpec, path: string): Promise<Buffer> {
   await rm(path, { force: true });
   const writer = await AeimgWriter.create(path, {
-    recipients: recipientsOf(spec), model: 'ab'.repeat(32), chunkSize: spec.chunkSize, random: seededRandom(spec.name),
+    recipients: recipientsOf(spec), model: spec.model === undefined ? 'ab'.repeat(32) : spec.model, chunkSize: spec.chunkSize,
+    random: seededRandom(spec.name), formatVersion: spec.version ?? 1,
   });
   for (const e of spec.entries) await writer.add(e.meta, blobsOf(e));
   await writer.commit();

@@ -46,6 +46,17 @@ export interface Fidelity {
   reduced?: boolean;
 }
 
+/**
+ * The precision figures are kept at, from the measurement on (so the sender is told exactly what the file carries and
+ * the reader sees): SSIM to 1e-5, PSNR to 0.01 dB, RMSE to 0.001; format 2 stores them as these integers.
+ */
+export const SSIM_STEPS = 1e5;
+export const PSNR_STEPS = 100;
+export const RMSE_STEPS = 1000;
+export const roundSsim = (v: number) => 1 - Math.round((1 - v) * SSIM_STEPS) / SSIM_STEPS;
+export const roundPsnr = (v: number) => Math.round(v * PSNR_STEPS) / PSNR_STEPS;
+export const roundRmse = (v: number) => Math.round(v * RMSE_STEPS) / RMSE_STEPS;
+
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(2) : v.toFixed(1));
 const withUnits = (v: number, units: string) => (units ? `${num(v)} ${units}` : num(v));
 

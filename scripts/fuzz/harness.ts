@@ -15,7 +15,7 @@ import { Passphrase, SharedKey, type Identity, type Recipient } from '../../src-
 import { X25519Identity } from '../../src-main/engine/keys/x25519.js';
 import type { ModelCache } from '../../src-main/engine/model/autoencoder.js';
 import { DEFAULT_MODEL } from '../../src-main/engine/model/autoencoder.js';
-import { PREFIX_BYTES, MAC_BYTES } from '../../src-main/engine/container/header.js';
+import { headerBytes, MAC_BYTES } from '../../src-main/engine/container/header.js';
 
 export const STANZA_KINDS = ['key', 'passphrase', 'x25519'] as const;
 export type StanzaKind = (typeof STANZA_KINDS)[number];
@@ -57,7 +57,7 @@ export async function makeSample(kind: StanzaKind, dir: string, models: ModelCac
     coding: { quality: 'lossless' },
   });
   const data = await readFile(enc.output);
-  return { kind, data, identities: [identity], payloadStart: PREFIX_BYTES + data.readUInt32BE(9) + MAC_BYTES };
+  return { kind, data, identities: [identity], payloadStart: headerBytes(data) };
 }
 
 export type Mutation =
@@ -120,7 +120,7 @@ export function mutate(sample: Sample, m: Mutation): Buffer {
       break;
     }
     case 'header-text': {
-      const pos = 13 + (m.at % Math.max(1, sample.payloadStart - 13 - MAC_BYTES));
+      const pos = 11 + (m.at % Math.max(1, sample.payloadStart - 11 - MAC_BYTES)); // inside format 2's binary header
       out = Buffer.concat([data.subarray(0, pos), Buffer.from(m.text), data.subarray(pos + m.text.length)]);
       break;
     }

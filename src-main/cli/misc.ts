@@ -11,11 +11,13 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, 'usage: aeimg inspect FILE.aeimg');
   const models = await listModels();
   for (const file of positionals) {
-    const { header, fileBytes } = await inspectAeimg(file);
+    const { header, version, fileBytes } = await inspectAeimg(file);
     const model = models.find((m) => m.manifest.id === header.model);
-    process.stdout.write(`${file}: aeimg format 1, ${kb(fileBytes)}
+    const modelLine = header.model === null ? 'none (every image is coded without the network; any aeimg 0.4 opens it)'
+      : `${header.model.slice(0, 16)}… ${model ? `(${model.manifest.name}, installed)` : '(not installed here)'}`;
+    process.stdout.write(`${file}: aeimg format ${version}, ${kb(fileBytes)}
   codec      ${header.codec}
-  model      ${header.model.slice(0, 16)}… ${model ? `(${model.manifest.name}, installed)` : '(not installed here)'}
+  model      ${modelLine}
   chunk size ${header.chunkSize} bytes
   recipients ${header.recipients.map((s) => (s.type === 'key' ? `key ${formatFingerprint(s.keyId)}` :
     s.type === 'x25519' ? `contact ${formatFingerprint(s.recipient)}` : s.type === 'x25519-v2' ? 'a contact (not named)' :

@@ -3,7 +3,7 @@
  * tampered file, and the viewer showing the decoded pixels. Screenshots of the main screens go to docs/screenshots.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -225,4 +225,24 @@ test('a folder encrypted as one study: predicted size and parts, then a series v
   await expect(page.getByTestId('viewer-fidelity')).toContainText(/every pixel within ±1 of the original; worst window .*SSIM 0\.9\d{3}/);
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'series-viewer.png') });
+});
+
+test('a study whose reduced quality is declined is written not at all, and none of its slices shows as done', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-declined-'));
+  const names = ['declined-1.png', 'declined-2.png', 'declined-3.png'];
+  for (const n of names) await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, n));
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await page.getByTestId('quality').selectOption('low');
+  await app.drop('encrypt-drop', names.map((n) => join(dir, n)));
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('declined');
+  await page.getByTestId('study-start').click();
+  await expect(page.getByTestId('confirm-reduced')).toBeVisible();
+  await page.getByTestId('confirm-skip').click();
+  for (const n of names) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'cancelled');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('declined.'))).toEqual([]);
+  await app.clearErrors();
+  await page.getByTestId('quality').selectOption('auto');
+  await page.getByTestId('as-study').uncheck();
 });

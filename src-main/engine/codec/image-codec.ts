@@ -14,9 +14,10 @@ import { plainDisplay, readerFidelity, type Fidelity } from '../metrics/fidelity
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps } from './entropy.js';
 import { applyResidualV1, decodeMapsV1 } from './legacy.js';
+import { decodePlanes2, encodePlanes2 } from './plane2.js';
 import { decodePlanes, encodePlanes } from './refinement.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
-import type { ImageRecord } from './record.js';
+import type { ImageRecord, PlaneCoding } from './record.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, REFINEMENT_BITS, resolveCoding } from '../../../src-shared/quality.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 
@@ -119,10 +120,10 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   }
   if (refine) {
     t = now();
-    const { blob, rebuilt } = encodeRefinementLayer(image, record, decoded!, maxError);
+    const { blob, rebuilt } = encodeRefinementLayer(image, record, decoded!, maxError, 'wp1');
     blobs[2] = blob;
     record.blobs.residual = blob.length;
-    record.refinement = { coding: 'wp1', maxError, sha256: pixelHash(rebuilt), backend: model.backend };
+    record.refinement = { coding: 'wp1', maxError, sha256: pixelCheck(rebuilt), backend: model.backend };
     decoded = rebuilt;
     timings.residual = now() - t;
   }
@@ -144,9 +145,10 @@ function encodeDirect(image: Image, name: string, planes: [number, number][], ma
     blobs: { latent: 0, alpha: alphaBlob.length, residual: 0 },
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
-  const { blob, rebuilt } = encodeRefinementLayer(image, record, flatApproximation(record, alphaBlob), maxError);
+  // wp2: the plane coder made for planes with no reconstruction (docs/decisions.md, 2026-11-29).
+  const { blob, rebuilt } = encodeRefinementLayer(image, record, flatApproximation(record, alphaBlob), maxError, 'wp2');
   record.blobs.residual = blob.length;
-  record.refinement = { coding: 'wp1', maxError, sha256: pixelHash(rebuilt), backend: 'none' };
+  record.refinement = { coding: 'wp2', maxError, sha256: pixelCheck(rebuilt), backend: 'none' };
   timings.residual = now() - t;
   if (opts.measure) {
     t = now();
@@ -169,16 +171,26 @@ export function pixelHash(image: Image): string {
   return createHash('sha256').update(new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)).digest('hex');
 }
 
-/** The colour planes of an image as refinement inputs, each with its reconstruction. */
+/** What a record written since aeimg 0.4 carries: the first 128 bits of pixelHash (docs/format.md, format 2). */
+export function pixelCheck(image: Image): string {
+  return pixelHash(image).slice(0, 32);
+}
+
+/**
+ * The colour planes of an image as refinement inputs, each with its reconstruction. wp2 also clamps to, and escapes,
+ * the plane's largest sample (`ceiling`), which the record carries; wp1 ignores it.
+ */
 function refinementPlanes(record: ImageRecord, decoded: Image) {
   const top = maxValue(record.bitDepth);
-  return record.planes.map(([floor], c) => ({ geometry: { width: record.width, height: record.height, top, floor }, dec: extractChannel(decoded, c) }));
+  return record.planes.map(([floor, ceiling], c) => ({
+    geometry: { width: record.width, height: record.height, top, floor, ceiling }, dec: extractChannel(decoded, c),
+  }));
 }
 
 /** Codes the original against the reconstruction; returns the blob and the image the receiver will rebuild. */
-function encodeRefinementLayer(image: Image, record: ImageRecord, decoded: Image, maxError: number): { blob: Buffer; rebuilt: Image } {
+function encodeRefinementLayer(image: Image, record: ImageRecord, decoded: Image, maxError: number, coding: PlaneCoding): { blob: Buffer; rebuilt: Image } {
   const planes = refinementPlanes(record, decoded).map((p, c) => ({ ...p, orig: extractChannel(image, c) }));
-  const { data, rebuilt } = encodePlanes(planes, maxError);
+  const { data, rebuilt } = coding === 'wp2' ? encodePlanes2(planes, maxError) : encodePlanes(planes, maxError);
   // The rebuilt planes already have the image's sample type (refinement.ts sizes them by `top`); alpha is exact.
   const out = Array.from({ length: record.channels }, (_, c) => (c < planes.length ? rebuilt[c]! : extractChannel(image, c)));
   return { blob: data, rebuilt: interleave(out, record.width, record.height, record.bitDepth) };
@@ -191,12 +203,16 @@ function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer): Ima
   const planes = Array.from({ length: record.channels }, (_, c) => (c < nColour ? allocPixels(w, h, 1, bitDepth) : extractChannel(decoded, c)));
   const check = record.refinement ?? record.lossless!;
   if (record.refinement) {
-    decodePlanes(blob, refinementPlanes(record, decoded).map((p, c) => ({ ...p, out: planes[c]! })), record.refinement.maxError);
+    const inputs = refinementPlanes(record, decoded).map((p, c) => ({ ...p, out: planes[c]! }));
+    // The validator admits only the codings named in record.ts (PLANE_CODINGS).
+    if (record.refinement.coding === 'wp2') decodePlanes2(blob, inputs, record.refinement.maxError);
+    else decodePlanes(blob, inputs, record.refinement.maxError);
   } else {
     applyResidualV1(blob, planes.slice(0, nColour).map((_, c) => extractChannel(decoded, c)), h, w, bitDepth, planes);
   }
   const exact = interleave(planes, w, h, bitDepth);
-  if (pixelHash(exact) !== check.sha256) {
+  // Records of aeimg ≤ 0.3 carry the whole SHA-256, later ones its first 128 bits.
+  if (pixelHash(exact).slice(0, check.sha256.length) !== check.sha256) {
     throw new AeimgError(ErrorCode.Tampered,
       `failed its pixel check: the pixels rebuilt here differ from the sender's. The sender's decoder ran on the ` +
       `'${check.backend}' inference backend; open the file with AEIMG_BACKEND=${check.backend === 'tensorflow-gpu' ? 'tensorflow' : check.backend}.`);

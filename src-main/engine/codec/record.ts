@@ -37,7 +37,7 @@ export interface ImageRecord {
   blobs: { latent: number; alpha: number; residual: number };
   /**
    * Present when a refinement layer follows (lossless and near-lossless files): every sample is within ±maxError of
-   * the original (0: exact); sha256 is that of the samples the receiver must rebuild (pixelHash).
+   * the original (0: exact); sha256 is that of the samples the receiver must rebuild (pixelHash; its first 128 bits since aeimg 0.4).
    */
   refinement?: Refinement;
   /** Lossless files from aeimg 0.1 (read only): the v1 residual and the hash of the original samples. */
@@ -48,8 +48,12 @@ export interface ImageRecord {
   metadata?: Record<string, unknown>;
 }
 
+/** Plane coders of the refinement layer: 'wp1' (aeimg 0.2–0.3), 'wp2' (0.4: see docs/format.md). */
+export const PLANE_CODINGS = ['wp1', 'wp2'] as const;
+export type PlaneCoding = (typeof PLANE_CODINGS)[number];
+
 export interface Refinement {
-  coding: 'wp1';
+  coding: PlaneCoding;
   maxError: number;
   sha256: string;
   /** The inference backend the sender's decoder ran on: the rebuild needs the same reconstruction ('none': no latent). */
@@ -118,6 +122,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   }
   if (colour !== channels && blobs.alpha === 0) throw bad('missing alpha');
   const isHash = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+  const isCheck = (v: unknown) => typeof v === 'string' && /^([0-9a-f]{32}){1,2}$/.test(v); // 128 bits since 0.4
   const ll = raw.lossless as Record<string, unknown> | undefined;
   const rf = raw.refinement as Record<string, unknown> | undefined;
   if (ll !== undefined && rf !== undefined) throw bad('two refinements');
@@ -125,7 +130,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     if (typeof ll !== 'object' || ll === null || !isHash(ll.sha256) || ll.predictor !== 'med+decoder' ||
       typeof ll.backend !== 'string' || blobs.residual === 0) throw bad('lossless');
   } else if (rf !== undefined) {
-    if (typeof rf !== 'object' || rf === null || rf.coding !== 'wp1' || !isInt(rf.maxError, 0, 65535) || !isHash(rf.sha256) ||
+    if (typeof rf !== 'object' || rf === null || !PLANE_CODINGS.includes(rf.coding as PlaneCoding) || !isInt(rf.maxError, 0, 65535) || !isCheck(rf.sha256) ||
       typeof rf.backend !== 'string' || blobs.residual === 0 || (lat !== undefined && lat.coding !== 'ac1')) throw bad('refinement');
   } else if (blobs.residual !== 0) {
     throw bad('residual without refinement');

@@ -5,16 +5,18 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
 import { formatFingerprint, Passphrase, passphraseAlone, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
-import { CODEC, DEFAULT_CHUNK, encodeHeader, payloadKey, readHeader, verifyHeader, type Header, type ParsedHeader } from './header.js';
-import { entryBytes, PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
+import { CODEC, DEFAULT_CHUNK, encodeHeader, FORMAT_VERSION, payloadKey, readHeader, verifyHeader, type FormatVersion, type Header, type ParsedHeader } from './header.js';
+import { PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
 import { FileSource, type ByteSource } from './source.js';
 import { decryptStream, StreamEncryptor } from './stream.js';
 
 export interface CreateOptions extends WriteOptions {
   recipients: Recipient[];
-  /** Model id (sha256 hex of its weights). */
-  model: string;
+  /** Model id (sha256 hex of its weights) when an image in the file has a latent; null when none has. */
+  model: string | null;
   chunkSize?: number;
+  /** Format 1 is written only for the test vectors of files already sent (docs/format.md). */
+  formatVersion?: FormatVersion;
   /** Injected only by tests that write fixed vectors. */
   random?: RandomSource;
 }
@@ -26,6 +28,7 @@ export class AeimgWriter {
     private readonly payload: PayloadWriter,
     private readonly chunkSize: number,
     private readonly headerBytes: number,
+    private readonly hasModel: boolean,
   ) {}
 
   private plainBytes = 0;
@@ -37,11 +40,11 @@ export class AeimgWriter {
 
   /** The file's size if it were finished after adding this entry and `reserve` more bytes of entries. */
   sizeBoundAfter(meta: object, blobs: readonly Buffer[], reserve = 0): number {
-    return this.boundFor(this.plainBytes + entryBytes(meta, blobs) + reserve);
+    return this.boundFor(this.plainBytes + this.payload.entryBytes(meta, blobs) + reserve);
   }
 
   private boundFor(entries: number): number {
-    const plain = entries + 4;
+    const plain = entries + this.payload.terminatorBytes;
     return this.headerBytes + plain + 16 * Math.ceil(plain / this.chunkSize + 1);
   }
 
@@ -59,7 +62,9 @@ export class AeimgWriter {
     };
     for (const r of opts.recipients) header.recipients.push(await r.wrap(fileKey, random));
     const file = await AtomicFile.create(path, opts);
-    const headerBytes = encodeHeader(header, fileKey);
+    const version = opts.formatVersion ?? FORMAT_VERSION;
+    if (version === 1 && header.model === null) throw new RangeError('format 1 always names a model');
+    const headerBytes = encodeHeader(header, fileKey, version);
     try {
       await file.write(headerBytes);
     } catch (err) {
@@ -67,11 +72,13 @@ export class AeimgWriter {
       throw err;
     }
     const stream = new StreamEncryptor(payloadKey(fileKey, header), header.chunkSize, (b) => file.write(b));
-    return new AeimgWriter(file, new PayloadWriter(stream), header.chunkSize, headerBytes.length);
+    return new AeimgWriter(file, new PayloadWriter(stream, version), header.chunkSize, headerBytes.length, header.model !== null);
   }
 
   add(meta: object, blobs: Buffer[] = []): Promise<void> {
-    this.plainBytes += entryBytes(meta, blobs);
+    // A file whose header names no model must not need one: a latent here is a caller's bug, caught before writing.
+    if (!this.hasModel && (meta as { latent?: unknown }).latent) throw new Error('AeimgWriter: an image with a latent in a file created without a model');
+    this.plainBytes += this.payload.entryBytes(meta, blobs);
     return this.payload.add(meta, blobs);
   }
 
@@ -116,6 +123,8 @@ export class AeimgReader {
     readonly identity: Identity,
     private readonly payload: PayloadReader,
     private readonly handle: FileHandle | null,
+    /** The file's format version (1: aeimg 0.1–0.3, 2: 0.4 and later). */
+    readonly version: FormatVersion,
   ) {}
 
   /** Opens from any byte source (tests use memory sources fed byte by byte). */
@@ -124,7 +133,7 @@ export class AeimgReader {
     const { fileKey, identity } = await unwrapFileKey(parsed, identities);
     verifyHeader(parsed, fileKey);
     const chunks = decryptStream(source, payloadKey(fileKey, parsed.header), parsed.header.chunkSize);
-    return new AeimgReader(parsed.header, identity, new PayloadReader(chunks), handle);
+    return new AeimgReader(parsed.header, identity, new PayloadReader(chunks, parsed.version), handle, parsed.version);
   }
 
   static async open(path: string, identities: IdentitySource): Promise<AeimgReader> {
@@ -188,11 +197,11 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
 }
 
 /** The public header only: what anyone holding the file can see. */
-export async function inspectAeimg(path: string): Promise<{ header: Header; fileBytes: number }> {
+export async function inspectAeimg(path: string): Promise<{ header: Header; version: FormatVersion; fileBytes: number }> {
   const handle = await openForReading(path);
   try {
-    const { header } = await readHeader(new FileSource(handle, 128 * 1024));
-    return { header, fileBytes: (await stat(path)).size };
+    const { header, version } = await readHeader(new FileSource(handle, 128 * 1024));
+    return { header, version, fileBytes: (await stat(path)).size };
   } catch (err) {
     throw inFile(path, err);
   } finally {

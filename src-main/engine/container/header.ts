@@ -1,17 +1,23 @@
 /**
  * The clear, authenticated header of an .aeimg file (see docs/format.md):
- *   magic (8) | version (1) | header length (u32 BE) | header JSON | HMAC-SHA-256 (32)
+ *   format 2: magic (8) | 02 | header length (u16 BE) | binary header | HMAC-SHA-256 (32)
+ *   format 1: magic (8) | 01 | header length (u32 BE) | header JSON   | HMAC-SHA-256 (32)   (aeimg 0.1–0.3; read)
  * It holds only what is needed to find the key and parse the file: nothing about the image or the patient.
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 import { hkdf, hmacSha256, constantTimeEqual } from '../crypto/primitives.js';
 import type { Stanza } from '../keys/recipients.js';
-import { parseStanza } from '../keys/stanzas.js';
+import { parseBinaryStanza, parseStanza, stanzaBody } from '../keys/stanzas.js';
+import { BinaryError, ByteReader, ByteWriter } from './binary.js';
 import type { ByteSource } from './source.js';
 
 export const MAGIC = Buffer.from([0x89, 0x41, 0x45, 0x49, 0x4d, 0x47, 0x0d, 0x0a]); // \x89AEIMG\r\n
-export const FORMAT_VERSION = 1;
-export const PREFIX_BYTES = MAGIC.length + 1 + 4;
+/** The version aeimg writes; it reads 1 and 2. */
+export const FORMAT_VERSION = 2;
+export type FormatVersion = 1 | 2;
+export const FORMAT_VERSIONS: readonly FormatVersion[] = [1, 2];
+/** Magic, version byte and the header length field (u32 in format 1, u16 in format 2). */
+const prefixBytes = (version: FormatVersion) => MAGIC.length + 1 + (version === 1 ? 4 : 2);
 export const MAC_BYTES = 32;
 export const MAX_HEADER_BYTES = 64 * 1024;
 export const MAX_RECIPIENTS = 64;
@@ -22,8 +28,11 @@ export const CODEC = 'aeimg-ae-1';
 
 export interface Header {
   codec: string;
-  /** sha256 of the model weights, hex. */
-  model: string;
+  /**
+   * sha256 of the model weights, hex: the model the file's latents need. Null (format 2) when no image in the file
+   * has a latent (the guaranteed levels), so opening it needs no model.
+   */
+  model: string | null;
   chunkSize: number;
   /** base64 of 16 random bytes: the payload key's HKDF salt. */
   nonce: string;
@@ -38,20 +47,38 @@ export function payloadKey(fileKey: Buffer, header: Header): Buffer {
   return hkdf(fileKey, Buffer.from(header.nonce, 'base64'), 'aeimg v1 payload');
 }
 
-/** Serialises the header and its MAC. */
-export function encodeHeader(header: Header, fileKey: Buffer): Buffer {
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  if (json.length > MAX_HEADER_BYTES) throw new AeimgError(ErrorCode.TooLarge, 'too many recipients for one file.');
-  const prefix = Buffer.alloc(PREFIX_BYTES);
+/** Serialises the header and its MAC, in format 2 (format 1 only for the test vectors of files already sent). */
+export function encodeHeader(header: Header, fileKey: Buffer, version: FormatVersion = FORMAT_VERSION): Buffer {
+  const body = version === 1 ? Buffer.from(JSON.stringify(header), 'utf8') : binaryHeader(header);
+  if (body.length > MAX_HEADER_BYTES - 1) throw new AeimgError(ErrorCode.TooLarge, 'too many recipients for one file.');
+  const prefix = Buffer.alloc(prefixBytes(version));
   MAGIC.copy(prefix);
-  prefix[MAGIC.length] = FORMAT_VERSION;
-  prefix.writeUInt32BE(json.length, MAGIC.length + 1);
-  const signed = Buffer.concat([prefix, json]);
+  prefix[MAGIC.length] = version;
+  if (version === 1) prefix.writeUInt32BE(body.length, MAGIC.length + 1);
+  else prefix.writeUInt16BE(body.length, MAGIC.length + 1);
+  const signed = Buffer.concat([prefix, body]);
   return Buffer.concat([signed, hmacSha256(headerMacKey(fileKey), signed)]);
+}
+
+const HAS_MODEL = 1;
+
+/** Format 2's header: flags | [model, 32] | log2 chunk size | nonce (16) | stanza count | stanzas. */
+function binaryHeader(header: Header): Buffer {
+  const log2 = Math.log2(header.chunkSize);
+  if (!Number.isInteger(log2)) throw new RangeError(`chunk size ${header.chunkSize} is not a power of two`);
+  const w = new ByteWriter().u8(header.model ? HAS_MODEL : 0);
+  if (header.model) w.bytes(Buffer.from(header.model, 'hex'));
+  w.u8(log2).bytes(Buffer.from(header.nonce, 'base64')).u8(header.recipients.length);
+  for (const s of header.recipients) {
+    const b = stanzaBody(s);
+    w.u8(b.code).blob(b.body);
+  }
+  return w.finish();
 }
 
 export interface ParsedHeader {
   header: Header;
+  version: FormatVersion;
   /** The bytes the MAC covers, and the MAC itself, for verifyHeader once the file key is known. */
   signed: Buffer;
   mac: Buffer;
@@ -61,30 +88,71 @@ const NOT_AEIMG = 'is not an aeimg file (its first bytes are not the aeimg signa
 
 /** Reads and validates the header; the MAC is checked later by verifyHeader, once a key unwraps. */
 export async function readHeader(source: ByteSource): Promise<ParsedHeader> {
-  const prefix = await source.read(PREFIX_BYTES);
-  if (prefix.length < MAGIC.length || !prefix.subarray(0, MAGIC.length).equals(MAGIC)) {
+  const start = await source.read(MAGIC.length + 1);
+  if (start.length < MAGIC.length || !start.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new AeimgError(ErrorCode.NotAeimg, NOT_AEIMG);
   }
-  if (prefix.length < PREFIX_BYTES) throw truncatedHeader();
-  const version = prefix[MAGIC.length]!;
-  if (version !== FORMAT_VERSION) {
+  if (start.length < MAGIC.length + 1) throw truncatedHeader();
+  const version = start[MAGIC.length]! as FormatVersion;
+  if (!FORMAT_VERSIONS.includes(version)) {
     throw new AeimgError(ErrorCode.UnsupportedVersion,
-      `was written by a newer aeimg (format version ${version}; this one reads version ${FORMAT_VERSION}). Update aeimg to open it.`);
+      `was written by a newer aeimg (format version ${version}; this one reads versions ${FORMAT_VERSIONS.join(' and ')}). Update aeimg to open it.`);
   }
-  const length = prefix.readUInt32BE(MAGIC.length + 1);
+  const lengthField = await source.read(prefixBytes(version) - start.length);
+  if (lengthField.length < prefixBytes(version) - start.length) throw truncatedHeader();
+  const length = version === 1 ? lengthField.readUInt32BE(0) : lengthField.readUInt16BE(0);
   if (length > MAX_HEADER_BYTES) {
     throw new AeimgError(ErrorCode.Malformed, `has a damaged header (it claims ${length} bytes; the limit is ${MAX_HEADER_BYTES}).`);
   }
-  const json = await source.read(length);
+  const body = await source.read(length);
   const mac = await source.read(MAC_BYTES);
-  if (json.length < length || mac.length < MAC_BYTES) throw truncatedHeader();
-  let raw: unknown;
+  if (body.length < length || mac.length < MAC_BYTES) throw truncatedHeader();
+  const header = version === 1 ? validateHeader(parseJsonHeader(body)) : parseBinaryHeader(body);
+  return { header, version, signed: Buffer.concat([start, lengthField, body]), mac };
+}
+
+function parseJsonHeader(json: Buffer): unknown {
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch {
     throw new AeimgError(ErrorCode.Tampered, 'has a damaged header (it is not valid JSON): the file was altered or damaged.');
   }
-  return { header: validateHeader(raw), signed: Buffer.concat([prefix, json]), mac };
+}
+
+const badHeader = (what: string) => new AeimgError(ErrorCode.Tampered, `has a damaged header (${what}): the file was altered or damaged.`);
+
+function parseBinaryHeader(body: Buffer): Header {
+  const r = new ByteReader(body);
+  try {
+    const flags = r.u8();
+    if (flags & ~HAS_MODEL) throw badHeader('flags');
+    const model = flags & HAS_MODEL ? r.bytes(32).toString('hex') : null;
+    const log2 = r.u8();
+    if (log2 < Math.log2(MIN_CHUNK) || log2 > Math.log2(MAX_CHUNK)) throw badHeader('chunk size');
+    const nonce = r.bytes(16).toString('base64');
+    const count = r.u8();
+    if (count === 0 || count > MAX_RECIPIENTS) throw badHeader('recipients');
+    const recipients: Stanza[] = [];
+    for (let k = 0; k < count; k++) {
+      const code = r.u8();
+      const stanzaBytes = r.blob(4096);
+      try {
+        recipients.push(parseBinaryStanza(code, stanzaBytes));
+      } catch {
+        throw badHeader('key stanza');
+      }
+    }
+    r.end();
+    checkStanzaSet(recipients);
+    return { codec: CODEC, model, chunkSize: 2 ** log2, nonce, recipients };
+  } catch (err) {
+    if (err instanceof BinaryError) throw badHeader(err.message);
+    throw err;
+  }
+}
+
+function checkStanzaSet(recipients: Stanza[]): void {
+  if (recipients.length > 1 && recipients.some((s) => s.type === 'scrypt')) throw badHeader('a passphrase stanza must be the only one');
 }
 
 function truncatedHeader(): AeimgError {
@@ -92,7 +160,7 @@ function truncatedHeader(): AeimgError {
 }
 
 function validateHeader(raw: unknown): Header {
-  const bad = (what: string) => new AeimgError(ErrorCode.Tampered, `has a damaged header (${what}): the file was altered or damaged.`);
+  const bad = badHeader;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('not an object');
   const h = raw as Record<string, unknown>;
   const keys = Object.keys(h).sort().join(',');
@@ -113,7 +181,7 @@ function validateHeader(raw: unknown): Header {
     if (err instanceof AeimgError && err.code === ErrorCode.UnsupportedVersion) throw err;
     throw bad('key stanza');
   }
-  if (recipients.length > 1 && recipients.some((s) => s.type === 'scrypt')) throw bad('a passphrase stanza must be the only one');
+  checkStanzaSet(recipients);
   return { codec: h.codec, model: h.model, chunkSize: chunk, nonce: h.nonce, recipients };
 }
 
@@ -121,4 +189,11 @@ export function verifyHeader(parsed: ParsedHeader, fileKey: Buffer): void {
   if (!constantTimeEqual(hmacSha256(headerMacKey(fileKey), parsed.signed), parsed.mac)) {
     throw new AeimgError(ErrorCode.Tampered, 'has a header that does not authenticate: the file was altered or damaged in transit.');
   }
+}
+
+/** Bytes before the payload of a whole file in memory (prefix, header, MAC): for tests and the fuzzer. */
+export function headerBytes(file: Buffer): number {
+  const version = file[MAGIC.length] as FormatVersion;
+  const length = version === 1 ? file.readUInt32BE(MAGIC.length + 1) : file.readUInt16BE(MAGIC.length + 1);
+  return prefixBytes(version) + length + MAC_BYTES;
 }

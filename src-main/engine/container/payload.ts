@@ -1,9 +1,14 @@
 /**
- * The plaintext inside the STREAM: a sequence of entries, then a 4-byte zero terminator.
- *   entry = u32 BE length of JSON (1..1 MiB) | JSON | blobs (their lengths are given by the JSON)
- * Entries are written and read one at a time, so a file can hold any number of images in bounded memory.
+ * The plaintext inside the STREAM: a sequence of entries, then a terminator.
+ *   format 2: entry = varint length (1..1 MiB) | binary entry (entries.ts) | blobs;   terminator = one 0 byte
+ *   format 1: entry = u32 BE length (1..1 MiB) | JSON                     | blobs;   terminator = u32 0
+ * The entry says how long its blobs are. Entries are written and read one at a time, so a file can hold any number
+ * of images in bounded memory.
  */
 import { AeimgError, ErrorCode } from '../errors.js';
+import { ByteWriter } from './binary.js';
+import { EntryCodec } from './entries.js';
+import type { FormatVersion } from './header.js';
 import type { StreamEncryptor } from './stream.js';
 
 export const MAX_ENTRY_JSON = 1 << 20;
@@ -13,25 +18,57 @@ export interface Entry {
   blobs: Buffer[];
 }
 
-/** Plaintext bytes one entry takes in the payload: length prefix, JSON, blobs. */
+/** An entry's bytes with their length prefix, as `version` frames them. */
+function framed(version: FormatVersion, bytes: Buffer): Buffer {
+  if (bytes.length === 0 || bytes.length > MAX_ENTRY_JSON) throw new AeimgError(ErrorCode.TooLarge, 'metadata too large to store.');
+  if (version === 2) return Buffer.concat([new ByteWriter().varint(bytes.length).finish(), bytes]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(bytes.length);
+  return Buffer.concat([len, bytes]);
+}
+
+const blobBytes = (blobs: readonly Buffer[]) => blobs.reduce((a, b) => a + b.length, 0);
+
+/** Plaintext bytes one entry takes on its own (as the first image of a file): for estimates before encoding a batch. */
 export function entryBytes(meta: object, blobs: readonly Buffer[] = []): number {
-  return 4 + Buffer.byteLength(JSON.stringify(meta)) + blobs.reduce((a, b) => a + b.length, 0);
+  return framed(2, new EntryCodec().encode(meta)).length + blobBytes(blobs);
 }
 
 export class PayloadWriter {
-  constructor(private readonly out: StreamEncryptor) {}
+  private readonly codec = new EntryCodec();
+
+  constructor(private readonly out: StreamEncryptor, readonly version: FormatVersion = 2) {}
+
+  /** The last entry encoded: a study asks an entry's size and then adds it, and the record is encoded once. */
+  private last: { meta: object; bytes: Buffer } | undefined;
+
+  private bytesOf(meta: object): Buffer {
+    if (this.last?.meta !== meta) {
+      const bytes = framed(this.version, this.version === 2 ? this.codec.encode(meta) : Buffer.from(JSON.stringify(meta), 'utf8'));
+      this.last = { meta, bytes };
+    }
+    return this.last.bytes;
+  }
+
+  /** Plaintext bytes this entry would take if it were added next. */
+  entryBytes(meta: object, blobs: readonly Buffer[] = []): number {
+    return this.bytesOf(meta).length + blobBytes(blobs);
+  }
 
   async add(meta: object, blobs: Buffer[] = []): Promise<void> {
-    const json = Buffer.from(JSON.stringify(meta), 'utf8');
-    if (json.length === 0 || json.length > MAX_ENTRY_JSON) throw new AeimgError(ErrorCode.TooLarge, 'metadata too large to store.');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(json.length);
-    await this.out.write(Buffer.concat([len, json]));
+    const bytes = this.bytesOf(meta);
+    this.last = undefined; // the next entry is coded against this one
+    await this.out.write(bytes);
+    this.codec.advance(meta);
     for (const b of blobs) await this.out.write(b);
   }
 
+  get terminatorBytes(): number {
+    return this.version === 2 ? 1 : 4;
+  }
+
   async end(): Promise<void> {
-    await this.out.write(Buffer.alloc(4));
+    await this.out.write(Buffer.alloc(this.terminatorBytes));
     await this.out.finish();
   }
 }
@@ -42,8 +79,9 @@ export type EntryValidator = (meta: Record<string, unknown>) => number[];
 export class PayloadReader {
   private buf = Buffer.alloc(0);
   private done = false;
+  private readonly codec = new EntryCodec();
 
-  constructor(private readonly chunks: AsyncIterator<Buffer>) {}
+  constructor(private readonly chunks: AsyncIterator<Buffer>, private readonly version: FormatVersion = 2) {}
 
   private async take(n: number): Promise<Buffer> {
     const parts: Buffer[] = [this.buf];
@@ -64,7 +102,7 @@ export class PayloadReader {
   /** The next entry, or null after the terminator (checking that nothing follows it). */
   async next(validate: EntryValidator): Promise<Entry | null> {
     if (this.done) return null;
-    const len = (await this.take(4)).readUInt32BE(0);
+    const len = this.version === 2 ? await this.takeVarint() : (await this.take(4)).readUInt32BE(0);
     if (len === 0) {
       this.done = true;
       if (this.buf.length > 0 || !(await this.chunks.next()).done) {
@@ -73,18 +111,35 @@ export class PayloadReader {
       return null;
     }
     if (len > MAX_ENTRY_JSON) throw new AeimgError(ErrorCode.Malformed, `has an entry claiming ${len} bytes of metadata.`);
-    let meta: unknown;
-    try {
-      meta = JSON.parse((await this.take(len)).toString('utf8'));
-    } catch {
-      throw new AeimgError(ErrorCode.Malformed, 'has an entry whose metadata is not valid JSON.');
-    }
-    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-      throw new AeimgError(ErrorCode.Malformed, 'has an entry whose metadata is not an object.');
-    }
-    const lengths = validate(meta as Record<string, unknown>);
+    const bytes = Buffer.from(await this.take(len));
+    const meta = this.version === 2 ? this.codec.decode(bytes) : parseJson(bytes);
+    const lengths = validate(meta);
+    this.codec.advance(meta);
     const blobs: Buffer[] = [];
     for (const n of lengths) blobs.push(Buffer.from(await this.take(n)));
-    return { meta: meta as Record<string, unknown>, blobs };
+    return { meta, blobs };
   }
+
+  private async takeVarint(): Promise<number> {
+    let v = 0;
+    for (let shift = 1; shift <= 128 ** 3; shift *= 128) {
+      const b = (await this.take(1))[0]!;
+      v += (b & 0x7f) * shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw new AeimgError(ErrorCode.Malformed, 'has a damaged entry length.');
+  }
+}
+
+function parseJson(bytes: Buffer): Record<string, unknown> {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new AeimgError(ErrorCode.Malformed, 'has an entry whose metadata is not valid JSON.');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw new AeimgError(ErrorCode.Malformed, 'has an entry whose metadata is not an object.');
+  }
+  return meta as Record<string, unknown>;
 }

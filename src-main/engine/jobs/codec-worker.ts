@@ -10,7 +10,7 @@ import { encodeImageFile, type EncodeTask } from './encrypt.js';
 export type CodecRequest =
   | { id: number; op: 'infer'; model: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
   | { id: number; op: 'encode'; model: string; task: EncodeTask }
-  | { id: number; op: 'decode'; modelId: string; record: ImageRecord; blobs: Buffer[]; png: boolean }
+  | { id: number; op: 'decode'; modelId: string | null; record: ImageRecord; blobs: Buffer[]; png: boolean }
   | { id: number; op: 'reconstruct'; model: string; image: Image; bits: number };
 
 const models = new ModelCache();
@@ -29,7 +29,7 @@ parentPort!.on('message', async (req: CodecRequest) => {
       const out = await encodeImage(model, req.image, 'view', { bits: req.bits, measure: false });
       parentPort!.postMessage({ id: req.id, ok: await decodeImageRecord(model, out.record, out.blobs) });
     } else {
-      const model = await models.byId(req.modelId);
+      const model = await models.forImage(req.modelId, req.record);
       const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));
       const png = req.png ? new Uint8Array(await encodePng(image)) : undefined;
       parentPort!.postMessage({ id: req.id, ok: { image, png } });

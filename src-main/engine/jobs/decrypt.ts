@@ -25,7 +25,7 @@ export type OutputFormat = 'png' | 'dcm';
 /** The default DecodeFn: the decoder in this thread (its tiles on `tiles` when given), PNG encoded if asked. */
 export function localDecode(models: ModelCache, tiles?: TileExecutor): DecodeFn {
   return async (id, record, blobs, png) => {
-    const image = await decodeImageRecord(await models.byId(id), record, blobs, tiles);
+    const image = await decodeImageRecord(await models.forImage(id, record), record, blobs, tiles);
     return { image, png: png ? await encodePng(image) : undefined };
   };
 }

@@ -168,7 +168,8 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     checkAborted(signal);
     const t = performance.now();
     const writer = await AeimgWriter.create(output, {
-      recipients: opts.recipients, model: opts.model.id, force: opts.force, chunkSize: opts.chunkSize,
+      recipients: opts.recipients, model: encoded.images.some((e) => e.record.latent) ? opts.model.id : null,
+      force: opts.force, chunkSize: opts.chunkSize,
     });
     try {
       await writer.add({ kind: 'file', app: APP_ID, created: new Date().toISOString() });

@@ -6,7 +6,7 @@ import type { Image } from '../image/image.js';
 import { abortable, checkAborted } from './abort.js';
 
 /** Where the key-free decoding runs: a worker pool's decode, or in-process by default. */
-export type DecodeFn = (modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean) => Promise<{ image: Image; png?: Buffer }>;
+export type DecodeFn = (modelId: string | null, record: ImageRecord, blobs: Buffer[], png: boolean) => Promise<{ image: Image; png?: Buffer }>;
 
 export interface DecodedImage {
   record: ImageRecord;

@@ -75,7 +75,7 @@ export class CodecPool implements TileExecutor {
     return this.run<Image>({ op: 'reconstruct', model, image, bits });
   }
 
-  async decode(modelId: string, record: ImageRecord, blobs: Buffer[], png: boolean): Promise<{ image: Image; png?: Buffer }> {
+  async decode(modelId: string | null, record: ImageRecord, blobs: Buffer[], png: boolean): Promise<{ image: Image; png?: Buffer }> {
     const r = await this.run<{ image: Image; png?: Uint8Array }>({ op: 'decode', modelId, record, blobs, png });
     return { image: r.image, png: r.png ? Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength) : undefined };
   }

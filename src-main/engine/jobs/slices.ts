@@ -20,13 +20,13 @@ export const READ_AHEAD = 4;
 
 /** One image's coded entry: what the decoder needs, key-free. */
 export interface CodedSlice {
-  modelId: string;
+  modelId: string | null;
   record: ImageRecord;
   blobs: Buffer[];
 }
 
 /** Where decoding runs: the worker pool's decode (no PNG), or in-process in tests. */
-export type SliceDecoder = (modelId: string, record: ImageRecord, blobs: Buffer[]) => Promise<Image>;
+export type SliceDecoder = (modelId: string | null, record: ImageRecord, blobs: Buffer[]) => Promise<Image>;
 
 /**
  * Decrypts `path` entry by entry without decoding: the coded entries of every image, in order. The whole payload is

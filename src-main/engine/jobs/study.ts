@@ -113,9 +113,10 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   let accepted = false;
   // Each part is written to its own temp file (a unique name: two runs into one folder never share one) and all
   // are placed together at the end, when the number of parts, and so their names, is known.
-  const openPart = async (): Promise<AeimgWriter> => {
+  // A part names the model only when its images carry a latent (every image of a study has the same coding).
+  const openPart = async (latent: boolean): Promise<AeimgWriter> => {
     current.path = join(opts.outDir, provisionalPartName(opts.name, parts.length + 1));
-    const w = await AeimgWriter.create(current.path, { recipients: opts.recipients, model: opts.model.id });
+    const w = await AeimgWriter.create(current.path, { recipients: opts.recipients, model: latent ? opts.model.id : null });
     current.writer = w; // set before the first write, so a failure aborts it
     const entry: StudyEntry = { kind: 'file', app: APP_ID, created: new Date().toISOString(), study: { id, name: opts.name, part: parts.length + 1, firstImage: imageIndex } };
     await w.add(entry);
@@ -155,7 +156,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
           await closePart(w, false);
           w = null;
         }
-        w ??= await openPart();
+        w ??= await openPart(entry.record.latent !== undefined);
         const bound = w.sizeBoundAfter(entry.record, entry.blobs, STUDY_END_RESERVE);
         if (bound > max) {
           throw new AeimgError(ErrorCode.TooLarge,

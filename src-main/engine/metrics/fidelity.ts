@@ -4,7 +4,7 @@
  * MONOCHROME1 inverted), worst window first. Also the whole-range figures (stored values over the range the original
  * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
-import { REDUCED_QUALITY_SSIM, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
+import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
 import { renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
@@ -132,11 +132,12 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
     throw new Error('readerFidelity: geometry differs');
   }
   const exact = guarantee.maxError === 0;
-  const err = exact ? { maxAbs: 0, rmse: 0 } : errorFigures(original, decoded);
+  const measured = exact ? { maxAbs: 0, rmse: 0 } : errorFigures(original, decoded);
+  const err = { maxAbs: measured.maxAbs, rmse: roundRmse(measured.rmse) };
   const stored: ErrorFigures = { ...err, units: '', perStored: 1 };
   const m = display.mapping;
   const real: ErrorFigures | undefined = m && display.units
-    ? { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: err.rmse * Math.abs(m.slope), units: display.units, perStored: Math.abs(m.slope) }
+    ? { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: roundRmse(measured.rmse * Math.abs(m.slope)), units: display.units, perStored: Math.abs(m.slope) }
     : undefined;
   const range = storedRange(original, m);
   const L = Math.max(1, range.hi - range.lo);
@@ -147,13 +148,13 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
         : compareThrough(original, decoded, windowLut(original, w, display));
     const psnr = psnrFromMse(r.mse);
     const { lut, ...window } = w; // a VOI LUT's table stays out of the record
-    return { ...window, ...(lut ? { table: true as const } : {}), ssim: r.ssim, psnr: Number.isFinite(psnr) ? psnr : null };
+    return { ...window, ...(lut ? { table: true as const } : {}), ssim: roundSsim(r.ssim), psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null };
   });
   windows.sort((a, b) => a.ssim - b.ssim);
   const psnr = psnrFromMse(whole.mse);
   const f: Fidelity = {
     // null, not Infinity, for identical images: the same value in the record (JSON), over IPC and through the test bridge.
-    ssim: whole.ssim, psnr: Number.isFinite(psnr) ? psnr : null, mse: whole.mse, exact, stored, windows,
+    ssim: roundSsim(whole.ssim), psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null, mse: Math.fround(whole.mse), exact, stored, windows,
     reduced: !exact && windows[0]!.ssim < REDUCED_QUALITY_SSIM,
   };
   if (real) f.real = real;

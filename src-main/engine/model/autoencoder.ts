@@ -180,6 +180,16 @@ export class ModelCache {
     return dir;
   }
 
+  /**
+   * The model an image needs: none when it has no latent (the guaranteed levels, whose files name no model), else
+   * the one the file's header names.
+   */
+  async forImage(id: string | null, image: { latent?: unknown }): Promise<Autoencoder | undefined> {
+    if (!image.latent) return undefined;
+    if (id === null) throw new AeimgError(ErrorCode.Malformed, 'has an image with a latent but names no model to decode it.');
+    return this.byId(id);
+  }
+
   async byId(id: string): Promise<Autoencoder> {
     const hit = (await listModels(this.dirs)).find((m) => m.manifest.id === id);
     if (!hit) {

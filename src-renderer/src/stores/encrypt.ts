@@ -34,6 +34,8 @@ export const useEncrypt = defineStore('encrypt', () => {
   const estimate = ref<StudyEstimate | null>(null);
   const studyResult = ref<StudySummary | null>(null);
   let studyJob = false;
+  /** The queue's items in the running study. */
+  let studyItems: QueueItem[] = [];
 
   function onProgress(p: JobProgress) {
     if (p.jobId !== jobId.value) return;
@@ -41,7 +43,10 @@ export const useEncrypt = defineStore('encrypt', () => {
       if (p.index === -1) {
         jobId.value = null;
         studyResult.value = p.study ?? null;
-        for (const i of items.value) if (i.status === 'working') i.status = p.status === 'failed' ? 'failed' : 'done';
+        // A study is written whole or not at all: when it fails, is cancelled or its reduced quality is declined, no
+        // slice of it was sent, including those already reported as added to a part.
+        for (const i of studyItems) if (p.status !== 'done' || i.status === 'working') i.status = p.status;
+        studyItems = [];
         if (p.error) errors.report(new Error(p.error));
         return;
       }
@@ -132,7 +137,8 @@ export const useEncrypt = defineStore('encrypt', () => {
     studyResult.value = null;
     try {
       const r = await unwrap(bridge().files.encryptStudy(studyRequest()));
-      for (const i of items.value) if (i.status === 'queued') i.status = 'working';
+      studyItems = items.value.filter((i) => i.status === 'queued');
+      for (const i of studyItems) i.status = 'working';
       studyJob = true;
       jobId.value = r.jobId;
     } catch (err) {

@@ -9,7 +9,14 @@ import { createHash } from 'node:crypto';
 import { blobsOf, buildVector, identitiesOf, VECTORS, VECTOR_DIR, type VectorSpec } from '../../../scripts/make-vectors.js';
 import { tempDir } from '../../helpers.js';
 
-const genericBlobs = (meta: Record<string, unknown>) => (Array.isArray(meta.blobs) ? (meta.blobs as number[]) : []);
+/** Blob lengths: an image record's three, or a generic entry's list. */
+const genericBlobs = (meta: Record<string, unknown>) => {
+  if (meta.kind === 'image') {
+    const b = meta.blobs as { latent: number; alpha: number; residual: number };
+    return [b.latent + b.alpha + b.residual];
+  }
+  return Array.isArray(meta.blobs) ? (meta.blobs as number[]) : [];
+};
 
 async function readAll(data: Uint8Array, spec: VectorSpec, piece?: number) {
   const reader = await AeimgReader.fromSource(new MemorySource(data, piece), identitiesOf(spec));

@@ -2,10 +2,12 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AeimgWriter } from '../../../src-main/engine/container/aeimg-file.js';
+import { headerBytes } from '../../../src-main/engine/container/header.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { interleave, type Image } from '../../../src-main/engine/image/image.js';
 import { decodeImage, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey, readKeyFile } from '../../../src-main/engine/keys/keyfile.js';
 import { Passphrase } from '../../../src-main/engine/keys/recipients.js';
@@ -95,7 +97,7 @@ describe('encrypt → decrypt round trips', () => {
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
     const shown = dec.images[0]!.record.fidelity!;
     const actual = compareImages(photo, dec.images[0]!.image);
-    expect(shown.ssim).toBeCloseTo(actual.ssim, 6);
+    expect(shown.ssim).toBeCloseTo(actual.ssim, 5); // figures are kept to 1e-5 (src-shared/fidelity.ts)
     // 1-pixel strokes are blurred by the half-resolution latent (measured 0.83); the figure tells the user so,
     // and the file is marked reduced quality for sender and receiver.
     expect(actual.ssim).toBeGreaterThan(0.75);
@@ -139,7 +141,7 @@ describe('encrypt → decrypt round trips', () => {
       await writeFile(input, await encodePng(img));
       const enc = await encryptImageFile(input, { model, recipients: [key], measure: name === 'l8.png', coding: { quality: 'lossless' } });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
-      expect(dec.images[0]!.record.refinement).toMatchObject({ maxError: 0, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(dec.images[0]!.record.refinement).toMatchObject({ maxError: 0, sha256: expect.stringMatching(/^[0-9a-f]{32}$/) /* 128 bits since 0.4 */ });
       if (name === 'l8.png') {
         // What the sender is told, and what travels in the file, is what the receiver gets: exact pixels.
         expect(enc.fidelity).toMatchObject({ exact: true, ssim: 1, psnr: null, mse: 0, reduced: false, stored: { maxAbs: 0 } });
@@ -171,7 +173,7 @@ describe('encrypt → decrypt round trips', () => {
       expect(dec.images[0]!.record.refinement?.maxError).toBe(maxError);
       expect(enc.fidelity).toMatchObject({ maxError, stored: { maxAbs: worst } });
       // The sender's figure is the receiver's image.
-      expect(enc.fidelity!.mse).toBeCloseTo(compareImages(img, dec.images[0]!.image).mse, 12);
+      expect(enc.fidelity!.mse).toBe(Math.fround(compareImages(img, dec.images[0]!.image).mse));
       // Black background stays black (the floor flag), where ±N noise would cost SSIM.
       if (name === 'n8.png') {
         const black = Array.from(img.pixels.keys()).filter((i) => img.pixels[i] === 0);
@@ -214,6 +216,24 @@ describe('encrypt → decrypt round trips', () => {
     expect(Array.from(exact.images[0]!.image.pixels)).toEqual(Array.from(original.pixels));
   });
 
+  it('opens files written by aeimg 0.3 (format 1; wp1 with and without a latent; a DICOM bit-exact)', async () => {
+    const legacy = join(FIXTURES, 'legacy');
+    const old = await readKeyFile(join(legacy, 'legacy.key'));
+    const original = await readImageFile(join(legacy, 'mr-crop.png'));
+    const open = (name: string) => decryptAeimgFile(join(legacy, name), { identities: [old], models: models(), write: false });
+    const largest = (a: Image, b: Image) => Array.from(a.pixels).reduce((m, v, i) => Math.max(m, Math.abs(v - b.pixels[i]!)), 0);
+    const within1 = await open('v03-within1.aeimg');
+    expect(within1.images[0]!.record).toMatchObject({ refinement: { coding: 'wp1', maxError: 1, backend: 'none' } });
+    expect(within1.images[0]!.record.latent).toBeUndefined();
+    expect(largest(original, within1.images[0]!.image)).toBe(1);
+    const latent = await open('v03-within2-latent.aeimg');
+    expect(latent.images[0]!.record.latent?.bits).toBe(4);
+    expect(largest(original, latent.images[0]!.image)).toBeLessThanOrEqual(2);
+    const dicom = await open('v03-dicom-exact.aeimg');
+    const [source] = await readDicomFile(join(FIXTURES, 'dicom', 'cr_16x16_monochrome1.dcm'), { maxPixels: 1e8, deidentify: {} });
+    expect(Array.from(dicom.images[0]!.image.pixels)).toEqual(Array.from(source!.image.pixels));
+  });
+
   it('works with a passphrase instead of a key file', async () => {
     const dir = await tempDir();
     const input = join(dir, 'p.png');
@@ -234,8 +254,8 @@ describe('encrypt → decrypt round trips', () => {
     const enc = await encryptImageFile(input, { model, recipients: [key] });
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
     const actual = compareImages(slices[0]!, dec.images[0]!.image);
-    expect(dec.images[0]!.record.fidelity!.ssim).toBeCloseTo(actual.ssim, 6);
-    expect(enc.fidelity!.psnr).toBeCloseTo(actual.psnr, 4);
+    expect(dec.images[0]!.record.fidelity!.ssim).toBeCloseTo(actual.ssim, 5);
+    expect(enc.fidelity!.psnr).toBeCloseTo(actual.psnr, 2);
   });
 });
 
@@ -266,7 +286,7 @@ describe('refusals leave no output behind', () => {
 
   it('any flipped byte in the header, and bytes all through the payload', async () => {
     const { bytes, out, dir } = await encrypted();
-    const headerEnd = 13 + bytes.readUInt32BE(9) + 32;
+    const headerEnd = headerBytes(bytes);
     const positions = [...Array(headerEnd).keys(), ...Array.from({ length: 40 }, (_, k) => headerEnd + Math.floor((k * (bytes.length - headerEnd - 1)) / 39))];
     for (const i of positions) {
       const bad = Buffer.from(bytes);
@@ -294,7 +314,7 @@ describe('refusals leave no output behind', () => {
     const chunk = 1024;
     const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, chunkSize: chunk });
     const bytes = await readFile(enc.output);
-    const headerEnd = 13 + bytes.readUInt32BE(9) + 32;
+    const headerEnd = headerBytes(bytes);
     const sealed = chunk + 16;
     const out = join(dir, 'out');
     await mkdir(out);

@@ -93,7 +93,7 @@ describe('study bundles', () => {
   it('names missing, duplicated and renamed parts; a single part still opens on its own', async () => {
     const dir = await tempDir();
     const inputs = await makeSlices(dir, 24);
-    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'mr', outDir: dir, maxPartBytes: 5_000, coding: { quality: 'max', bits: 8 }, measure: false });
+    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'mr', outDir: dir, maxPartBytes: 2_500, coding: { quality: 'max', bits: 8 }, measure: false });
     const paths = enc.parts.map((p) => p.path);
     const n = paths.length;
     expect(n).toBeGreaterThanOrEqual(3);

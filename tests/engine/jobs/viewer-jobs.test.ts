@@ -72,7 +72,7 @@ function fakeSlices(count: number, bytes: number) {
   const slices: CodedSlice[] = Array.from({ length: count }, (_, i) => ({
     modelId: 'm', blobs: [], record: { name: `slice-${i + 1}.png`, width: bytes, height: 1, channels: 1, bitDepth: 8 } as unknown as ImageRecord,
   }));
-  const decode = async (_m: string, record: ImageRecord): Promise<Image> => {
+  const decode = async (_m: string | null, record: ImageRecord): Promise<Image> => {
     decoded.push(Number(/\d+/.exec(record.name)![0]) - 1);
     return { width: bytes, height: 1, channels: 1, bitDepth: 8, pixels: new Uint8Array(bytes) };
   };

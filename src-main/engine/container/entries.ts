@@ -1,0 +1,438 @@
+/**
+ * Format 2's binary entries (docs/format.md, "Format 2: entries"): the file entry, image records and the study end
+ * as compact binary instead of JSON, so a single-image file carries a few hundred bytes of overhead and each further
+ * image in a study a few dozen. An image record is written relative to the previous image of the same file (shared
+ * name prefix, geometry flagged as unchanged). Any entry that the binary form cannot carry exactly is written as JSON
+ * (kind 4): the writer checks every binary entry by decoding it before it is sealed.
+ *
+ * Decoding gives the same objects format 1's JSON gives, so the validators (validateImageRecord, the study checks)
+ * are the same for both formats.
+ */
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { PLANE_CODINGS } from '../codec/record.js';
+import { CT_PRESETS } from '../../../src-shared/windows.js';
+import { PSNR_STEPS, RMSE_STEPS, SSIM_STEPS } from '../../../src-shared/fidelity.js';
+import { BinaryError, ByteReader, ByteWriter } from './binary.js';
+
+type Obj = Record<string, unknown>;
+
+const KIND = { file: 1, image: 2, 'study-end': 3, json: 4 } as const;
+
+/** Bounds on what a record may claim, checked while decoding (the record validator checks the rest). */
+const MAX_NAME = 1024;
+const MAX_TEXT = 4096;
+const MAX_METADATA = 1 << 20;
+const MAX_WINDOWS = 64;
+
+const BACKENDS = ['none', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'];
+const WINDOW_SOURCES = ['preset', 'file', 'percentile', 'full'];
+const DEFAULT_WINDOW_NAME: Record<string, string> = { percentile: '1st–99th percentile', full: 'full range' };
+
+/** Keys each binary form carries; an object with any other key goes as JSON. */
+const FIELDS = {
+  file: ['kind', 'app', 'created', 'study'],
+  study: ['id', 'name', 'part', 'firstImage'],
+  studyEnd: ['kind', 'images', 'parts'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata'],
+  latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
+  refinement: ['coding', 'maxError', 'sha256', 'backend'],
+  fidelity: ['ssim', 'psnr', 'mse', 'exact', 'maxError', 'stored', 'real', 'windows', 'reduced'],
+  errors: ['maxAbs', 'rmse', 'units', 'perStored'],
+  window: ['name', 'center', 'width', 'source', 'explanation', 'table', 'ssim', 'psnr'],
+};
+
+class NotBinary extends Error {}
+
+function only(o: unknown, keys: readonly string[]): Obj {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new NotBinary();
+  for (const k of Object.keys(o)) if ((o as Obj)[k] !== undefined && !keys.includes(k)) throw new NotBinary();
+  return o as Obj;
+}
+
+/** JSON with keys sorted: how an entry and its decoding are compared. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Obj).filter(([, y]) => y !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)))
+    : x));
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 48;
+
+/** Shared length of the UTF-8 prefix of two names, on a character boundary. */
+function sharedPrefix(a: Buffer, b: Buffer): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  while (n > 0 && n < b.length && (b[n]! & 0xc0) === 0x80) n--; // do not split a character
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------- writing
+
+function writeFile(w: ByteWriter, e: Obj): void {
+  only(e, FIELDS.file);
+  if (typeof e.app !== 'string' || typeof e.created !== 'string') throw new NotBinary();
+  const ms = Date.parse(e.created);
+  if (!Number.isFinite(ms) || ms < 0 || new Date(ms).toISOString() !== e.created) throw new NotBinary();
+  const study = e.study === undefined ? undefined : only(e.study, FIELDS.study);
+  w.u8(study ? 1 : 0).string(e.app).varint(ms);
+  if (study) {
+    if (typeof study.id !== 'string' || !/^[0-9a-f]{32}$/.test(study.id) || typeof study.name !== 'string' ||
+      !isCount(study.part) || !isCount(study.firstImage)) throw new NotBinary();
+    w.bytes(Buffer.from(study.id, 'hex')).string(study.name).varint(study.part).varint(study.firstImage);
+  }
+}
+
+function writeStudyEnd(w: ByteWriter, e: Obj): void {
+  only(e, FIELDS.studyEnd);
+  if (!isCount(e.images) || !isCount(e.parts)) throw new NotBinary();
+  w.varint(e.images).varint(e.parts);
+}
+
+const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16 };
+const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
+
+function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
+  only(r, FIELDS.image);
+  if (typeof r.name !== 'string' || r.lossless !== undefined) throw new NotBinary();
+  for (const g of GEOMETRY) if (!isCount(r[g])) throw new NotBinary();
+  const same = prev !== undefined && GEOMETRY.every((g) => prev[g] === r[g]);
+  const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
+    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0);
+  w.u8(flags);
+  const name = Buffer.from(r.name, 'utf8');
+  const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
+  w.varint(shared).blob(name.subarray(shared));
+  if (!same) w.varint(r.width as number).varint(r.height as number).u8(r.channels as number).u8(r.bitDepth as number);
+  const planes = r.planes as unknown[];
+  if (!Array.isArray(planes)) throw new NotBinary();
+  w.u8(planes.length);
+  for (const p of planes) {
+    if (!Array.isArray(p) || p.length !== 2) throw new NotBinary();
+    w.number(p[0] as number).number((p[1] as number) - (p[0] as number));
+  }
+  const blobs = only(r.blobs, ['latent', 'alpha', 'residual']);
+  if (!isCount(blobs.latent) || !isCount(blobs.alpha) || !isCount(blobs.residual)) throw new NotBinary();
+  w.varint(blobs.latent).varint(blobs.alpha).varint(blobs.residual);
+  if (r.latent) writeLatent(w, only(r.latent, FIELDS.latent), r);
+  if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
+  if (r.fidelity) writeFidelity(w, only(r.fidelity, FIELDS.fidelity));
+  if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+}
+
+function writeLatent(w: ByteWriter, l: Obj, r: Obj): void {
+  if (l.width !== Math.ceil((r.width as number) / 2) || l.height !== Math.ceil((r.height as number) / 2)) throw new NotBinary();
+  if (l.coding !== undefined && l.coding !== 'ac1') throw new NotBinary();
+  const ranges = l.ranges as [number, number][];
+  if (!Array.isArray(ranges)) throw new NotBinary();
+  const f32 = ranges.every((p) => Array.isArray(p) && p.every((v) => Math.fround(v) === v));
+  w.u8(l.channels as number).u8(l.bits as number).u8(l.coding === 'ac1' ? 1 : 0).u8(f32 ? 0 : 1).varint(ranges.length);
+  for (const p of ranges) {
+    if (!Array.isArray(p) || p.length !== 2) throw new NotBinary();
+    for (const v of p) {
+      if (f32) w.f32(v);
+      else w.number(v);
+    }
+  }
+}
+
+function writeRefinement(w: ByteWriter, f: Obj): void {
+  const coding = PLANE_CODINGS.indexOf(f.coding as (typeof PLANE_CODINGS)[number]);
+  if (coding < 0 || !isCount(f.maxError) || typeof f.sha256 !== 'string' || !/^([0-9a-f]{32}){1,2}$/.test(f.sha256) ||
+    typeof f.backend !== 'string') throw new NotBinary();
+  w.u8(coding + 1).varint(f.maxError);
+  const backend = BACKENDS.indexOf(f.backend);
+  if (backend >= 0) w.u8(backend);
+  else w.u8(255).string(f.backend);
+  w.blob(Buffer.from(f.sha256, 'hex'));
+}
+
+const FID = { exact: 1, exactTrue: 2, reduced: 4, reducedTrue: 8, maxError: 16, stored: 32, real: 64, windows: 128 };
+
+/** SSIM as an integer number of 1e-5 below 1 (as readerFidelity rounds it); PSNR in 0.01 dB, 0 for null. */
+const ssimSteps = (v: unknown) => {
+  if (typeof v !== 'number') throw new NotBinary();
+  return Math.round((1 - v) * SSIM_STEPS);
+};
+const psnrCode = (v: unknown) => {
+  if (v === null) return 0;
+  if (typeof v !== 'number') throw new NotBinary();
+  const k = Math.round(v * PSNR_STEPS);
+  return (k < 0 ? -2 * k - 1 : 2 * k) + 1;
+};
+
+function writeFidelity(w: ByteWriter, f: Obj): void {
+  const flags = (f.exact !== undefined ? FID.exact : 0) | (f.exact === true ? FID.exactTrue : 0) |
+    (f.reduced !== undefined ? FID.reduced : 0) | (f.reduced === true ? FID.reducedTrue : 0) |
+    (f.maxError !== undefined ? FID.maxError : 0) | (f.stored ? FID.stored : 0) | (f.real ? FID.real : 0) |
+    (f.windows ? FID.windows : 0);
+  w.varint(flags).svarint(ssimSteps(f.ssim)).varint(psnrCode(f.psnr));
+  if (typeof f.mse !== 'number') throw new NotBinary();
+  w.f32(f.mse);
+  if (f.maxError !== undefined) {
+    if (!isCount(f.maxError)) throw new NotBinary();
+    w.varint(f.maxError);
+  }
+  if (f.stored) {
+    const s = only(f.stored, FIELDS.errors);
+    if (s.units !== '' || s.perStored !== 1) throw new NotBinary();
+    writeErrors(w, s);
+  }
+  if (f.real) {
+    const s = only(f.real, FIELDS.errors);
+    if (typeof s.units !== 'string' || typeof s.perStored !== 'number') throw new NotBinary();
+    // Where the rescale slope is 1 the real errors are the stored ones: only the units are written.
+    const asStored = f.stored !== undefined && s.perStored === 1 && canonical({ ...s, units: '' }) === canonical(f.stored);
+    w.u8(asStored ? 1 : 0);
+    if (!asStored) writeErrors(w, s);
+    w.string(s.units);
+    if (!asStored) w.number(s.perStored);
+  }
+  if (f.windows) {
+    const windows = f.windows as unknown[];
+    if (!Array.isArray(windows) || windows.length > MAX_WINDOWS) throw new NotBinary();
+    w.u8(windows.length);
+    let fileWindows = 0;
+    for (const x of windows) writeWindow(w, only(x, FIELDS.window), (x as Obj).source === 'file' ? ++fileWindows : 0, f);
+  }
+}
+
+function writeErrors(w: ByteWriter, s: Obj): void {
+  if (typeof s.maxAbs !== 'number' || typeof s.rmse !== 'number') throw new NotBinary();
+  w.number(s.maxAbs).varint(Math.round(s.rmse * RMSE_STEPS));
+}
+
+const WIN = { name: 1, explanation: 2, table: 4, asWhole: 8 };
+
+/** A window's name when the record does not spell it out: by source, and "file window K" for the K-th file window. */
+function defaultWindowName(source: string, fileIndex: number): string | undefined {
+  return source === 'file' ? `file window ${fileIndex}` : DEFAULT_WINDOW_NAME[source];
+}
+
+function writeWindow(w: ByteWriter, x: Obj, fileIndex: number, whole: Obj): void {
+  // An 8-bit image's full-range window has the whole-range figures: they are not repeated.
+  const asWhole = x.ssim === whole.ssim && x.psnr === whole.psnr;
+  const preset = CT_PRESETS.findIndex((p) => p.name === x.name && p.center === x.center && p.width === x.width && p.source === x.source);
+  if (preset >= 0 && x.explanation === undefined && x.table === undefined) {
+    w.u8(preset + 1);
+  } else {
+    const source = WINDOW_SOURCES.indexOf(x.source as string);
+    if (source < 0 || typeof x.name !== 'string' || typeof x.center !== 'number' || typeof x.width !== 'number' ||
+      (x.table !== undefined && x.table !== true) || (x.explanation !== undefined && typeof x.explanation !== 'string')) throw new NotBinary();
+    const named = x.name !== defaultWindowName(x.source as string, fileIndex);
+    w.u8(0).u8(source).u8((named ? WIN.name : 0) | (x.explanation !== undefined ? WIN.explanation : 0) | (x.table ? WIN.table : 0) |
+      (asWhole ? WIN.asWhole : 0));
+    if (named) w.string(x.name);
+    w.number(x.center).number(x.width);
+    if (x.explanation !== undefined) w.string(x.explanation as string);
+    if (asWhole) return;
+  }
+  w.svarint(ssimSteps(x.ssim)).varint(psnrCode(x.psnr));
+}
+
+// ---------------------------------------------------------------------------------------------------- reading
+
+function readFile(r: ByteReader): Obj {
+  const flags = r.u8();
+  if (flags > 1) throw new BinaryError('has an unknown file entry flag');
+  const app = r.string(MAX_TEXT);
+  const created = new Date(r.varint()).toISOString();
+  const e: Obj = { kind: 'file', app, created };
+  if (flags & 1) {
+    e.study = { id: r.bytes(16).toString('hex'), name: r.string(MAX_NAME), part: r.varint(), firstImage: r.varint() };
+  }
+  return e;
+}
+
+function readImage(r: ByteReader, prev: Obj | undefined): Obj {
+  const flags = r.u8();
+  if (flags > 31 || (flags & IMG.sameGeometry && !prev)) throw new BinaryError('has unknown image flags');
+  const shared = r.varint();
+  const prevName = prev ? Buffer.from(prev.name as string, 'utf8') : Buffer.alloc(0);
+  if (shared > prevName.length) throw new BinaryError('has a name longer than the one it continues');
+  const nameBytes = Buffer.concat([prevName.subarray(0, shared), r.blob(MAX_NAME)]);
+  let name: string;
+  try {
+    name = new TextDecoder('utf-8', { fatal: true }).decode(nameBytes);
+  } catch {
+    throw new BinaryError('has a name that is not UTF-8');
+  }
+  const rec: Obj = { kind: 'image', name };
+  if (flags & IMG.sameGeometry) for (const g of GEOMETRY) rec[g] = prev![g];
+  else Object.assign(rec, { width: r.varint(), height: r.varint(), channels: r.u8(), bitDepth: r.u8() });
+  const nPlanes = r.u8();
+  if (nPlanes > 4) throw new BinaryError('has too many planes');
+  rec.planes = Array.from({ length: nPlanes }, () => {
+    const lo = r.number();
+    return [lo, lo + r.number()];
+  });
+  rec.blobs = { latent: r.varint(), alpha: r.varint(), residual: r.varint() };
+  if (flags & IMG.latent) rec.latent = readLatent(r, rec);
+  if (flags & IMG.refinement) rec.refinement = readRefinement(r);
+  if (flags & IMG.fidelity) rec.fidelity = readFidelity(r);
+  if (flags & IMG.metadata) rec.metadata = readMetadata(r);
+  return rec;
+}
+
+function readLatent(r: ByteReader, rec: Obj): Obj {
+  const channels = r.u8(), bits = r.u8(), coding = r.u8(), f64 = r.u8();
+  if (coding > 1 || f64 > 1) throw new BinaryError('has an unknown latent coding');
+  const n = r.varint();
+  if (n > 4 * 64) throw new BinaryError('has too many latent ranges');
+  const ranges = Array.from({ length: n }, () => (f64 ? [r.number(), r.number()] : [r.f32(), r.f32()]));
+  const l: Obj = { width: Math.ceil((rec.width as number) / 2), height: Math.ceil((rec.height as number) / 2), channels, bits, ranges };
+  if (coding === 1) l.coding = 'ac1';
+  return l;
+}
+
+function readRefinement(r: ByteReader): Obj {
+  const coding = PLANE_CODINGS[r.u8() - 1];
+  if (!coding) throw new BinaryError('uses a plane coder this version does not know');
+  const maxError = r.varint();
+  const b = r.u8();
+  const backend = b === 255 ? r.string(64) : BACKENDS[b];
+  if (backend === undefined) throw new BinaryError('names an unknown backend');
+  return { coding, maxError, sha256: r.blob(32).toString('hex'), backend };
+}
+
+const fromSteps = (k: number) => 1 - k / SSIM_STEPS;
+const fromPsnrCode = (c: number) => {
+  if (c === 0) return null;
+  const z = c - 1;
+  return (z % 2 ? -(z + 1) / 2 : z / 2) / PSNR_STEPS;
+};
+
+function readFidelity(r: ByteReader): Obj {
+  const flags = r.varint();
+  if (flags >= 256) throw new BinaryError('has unknown fidelity flags');
+  const f: Obj = { ssim: fromSteps(r.svarint()), psnr: fromPsnrCode(r.varint()), mse: r.f32() };
+  if (flags & FID.exact) f.exact = (flags & FID.exactTrue) !== 0;
+  if (flags & FID.maxError) f.maxError = r.varint();
+  if (flags & FID.stored) f.stored = { ...readErrors(r), units: '', perStored: 1 };
+  if (flags & FID.real) {
+    const asStored = r.u8();
+    if (asStored > 1 || (asStored && !f.stored)) throw new BinaryError('has malformed error figures');
+    const errors = asStored ? { maxAbs: (f.stored as Obj).maxAbs, rmse: (f.stored as Obj).rmse } : readErrors(r);
+    const units = r.string(64);
+    f.real = { ...errors, units, perStored: asStored ? 1 : r.number() };
+  }
+  if (flags & FID.windows) {
+    const n = r.u8();
+    if (n > MAX_WINDOWS) throw new BinaryError('has too many windows');
+    let fileWindows = 0;
+    f.windows = Array.from({ length: n }, () => readWindow(r, () => ++fileWindows, f));
+  }
+  if (flags & FID.reduced) f.reduced = (flags & FID.reducedTrue) !== 0;
+  return f;
+}
+
+function readErrors(r: ByteReader): { maxAbs: number; rmse: number } {
+  return { maxAbs: r.number(), rmse: r.varint() / RMSE_STEPS };
+}
+
+function readWindow(r: ByteReader, nextFileIndex: () => number, whole: Obj): Obj {
+  const code = r.u8();
+  let x: Obj;
+  if (code > 0) {
+    const p = CT_PRESETS[code - 1];
+    if (!p) throw new BinaryError('names an unknown window preset');
+    x = { name: p.name, center: p.center, width: p.width, source: p.source };
+  } else {
+    const source = WINDOW_SOURCES[r.u8()];
+    const flags = r.u8();
+    if (!source || flags > 15) throw new BinaryError('has an unknown window');
+    const fileIndex = source === 'file' ? nextFileIndex() : 0;
+    const name = flags & WIN.name ? r.string(MAX_TEXT) : defaultWindowName(source, fileIndex);
+    if (name === undefined) throw new BinaryError('has a window without a name');
+    x = { name, center: r.number(), width: r.number(), source };
+    if (flags & WIN.explanation) x.explanation = r.string(MAX_TEXT);
+    if (flags & WIN.table) x.table = true;
+    if (flags & WIN.asWhole) return { ...x, ssim: whole.ssim, psnr: whole.psnr };
+  }
+  x.ssim = fromSteps(r.svarint());
+  x.psnr = fromPsnrCode(r.varint());
+  return x;
+}
+
+function readMetadata(r: ByteReader): Obj {
+  const packed = r.blob(MAX_METADATA);
+  let json: unknown;
+  try {
+    json = JSON.parse(brotliDecompressSync(packed, { maxOutputLength: 16 * MAX_METADATA }).toString('utf8'));
+  } catch {
+    throw new BinaryError('has damaged metadata');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new BinaryError('has metadata that is not an object');
+  return json as Obj;
+}
+
+// ---------------------------------------------------------------------------------------------------- codec
+
+/**
+ * Encodes and decodes the entries of one format 2 file, in order (an image record refers to the image before it,
+ * so a writer and a reader each keep one codec per file).
+ */
+export class EntryCodec {
+  private prevImage: Obj | undefined;
+
+  /** The entry's bytes, binary where its form carries it exactly, JSON otherwise. Does not advance the codec. */
+  encode(meta: object): Buffer {
+    const e = meta as Obj;
+    const kind = e.kind === 'file' || e.kind === 'image' || e.kind === 'study-end' ? e.kind : undefined;
+    if (kind) {
+      try {
+        const w = new ByteWriter().u8(KIND[kind]);
+        if (kind === 'file') writeFile(w, e);
+        else if (kind === 'image') writeImage(w, e, this.prevImage);
+        else writeStudyEnd(w, e);
+        const bytes = w.finish();
+        if (canonical(decodeEntry(bytes, this.prevImage)) === canonical(e)) return bytes;
+      } catch (err) {
+        if (!(err instanceof NotBinary) && !(err instanceof RangeError) && !(err instanceof BinaryError)) throw err;
+      }
+    }
+    return Buffer.concat([Buffer.from([KIND.json]), Buffer.from(JSON.stringify(meta), 'utf8')]);
+  }
+
+  /** Records an entry as written or read: the next image record is coded relative to it. */
+  advance(meta: object): void {
+    if ((meta as Obj).kind === 'image') this.prevImage = meta as Obj;
+  }
+
+  /** The entry these bytes hold (validated later by the caller); damage is an AeimgError naming what is wrong. */
+  decode(bytes: Buffer): Obj {
+    try {
+      return decodeEntry(bytes, this.prevImage);
+    } catch (err) {
+      if (err instanceof BinaryError) throw new AeimgError(ErrorCode.Malformed, `has a damaged entry (it ${err.message}).`);
+      throw err;
+    }
+  }
+}
+
+function decodeEntry(bytes: Buffer, prev: Obj | undefined): Obj {
+  const r = new ByteReader(bytes);
+  const kind = r.u8();
+  if (kind === KIND.json) return parseJsonEntry(bytes.subarray(1));
+  const e = kind === KIND.file ? readFile(r) : kind === KIND.image ? readImage(r, prev) : kind === KIND['study-end']
+    ? { kind: 'study-end', images: r.varint(), parts: r.varint() }
+    : undefined;
+  if (!e) {
+    throw new AeimgError(ErrorCode.UnsupportedVersion, `holds an entry of a kind this version does not know (${kind}); update aeimg to open it.`);
+  }
+  r.end();
+  return e;
+}
+
+function parseJsonEntry(json: Buffer): Obj {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+  } catch {
+    throw new AeimgError(ErrorCode.Malformed, 'has an entry whose metadata is not valid JSON.');
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
+    throw new AeimgError(ErrorCode.Malformed, 'has an entry whose metadata is not an object.');
+  }
+  return meta as Obj;
+}
