@@ -31,6 +31,36 @@ export function bdRate(a: { rate: number; q: number }[], b: { rate: number; q: n
   return (10 ** avgDiff - 1) * 100;
 }
 
+/**
+ * Bjøntegaard delta rate (%) of B against A with piecewise-linear log-rate over quality instead of cubic fits: defined
+ * for any curve of two or more points, and never swings between points. Each curve is first reduced to its monotone
+ * envelope (the points whose quality beats every cheaper point); the average log-rate difference is taken over the
+ * quality range both envelopes cover. NaN where they do not overlap.
+ */
+export function bdRateLinear(a: { rate: number; q: number }[], b: { rate: number; q: number }[]): number {
+  const env = (pts: { rate: number; q: number }[]) => [...pts].filter((p) => Number.isFinite(p.q) && p.rate > 0)
+    .sort((x, y) => x.rate - y.rate).filter((p, i, all) => all.slice(0, i).every((o) => o.q < p.q));
+  const ea = env(a), eb = env(b);
+  if (ea.length < 2 || eb.length < 2) return NaN;
+  const lo = Math.max(ea[0]!.q, eb[0]!.q), hi = Math.min(ea.at(-1)!.q, eb.at(-1)!.q);
+  if (!(hi > lo)) return NaN;
+  // log10(rate) as a function of quality, linear between the envelope's points.
+  const at = (e: { rate: number; q: number }[], q: number) => {
+    let k = 1;
+    while (k < e.length - 1 && e[k]!.q < q) k++;
+    const p = e[k - 1]!, n = e[k]!;
+    return Math.log10(p.rate) + ((q - p.q) / (n.q - p.q)) * (Math.log10(n.rate) - Math.log10(p.rate));
+  };
+  // Integrate exactly: the integrand is linear between the union of both curves' breakpoints.
+  const xs = [...new Set([lo, hi, ...ea.map((p) => p.q), ...eb.map((p) => p.q)])].filter((q) => q >= lo && q <= hi).sort((x, y) => x - y);
+  let area = 0;
+  for (let k = 1; k < xs.length; k++) {
+    const x0 = xs[k - 1]!, x1 = xs[k]!;
+    area += ((at(eb, x0) - at(ea, x0) + at(eb, x1) - at(ea, x1)) / 2) * (x1 - x0);
+  }
+  return (10 ** (area / (hi - lo)) - 1) * 100;
+}
+
 /** Least-squares cubic y = c0 + c1 x + c2 x² + c3 x³ (normal equations, small and well-conditioned enough here). */
 function polyfit3(xs: number[], ys: number[]): number[] {
   const m = 4;
