@@ -5,12 +5,19 @@
  * on every image of --val and records mean SSIM/PSNR/MSE.
  *
  *   npx tsx scripts/import-torch-weights.ts --weights DIR --out resources/models/NAME --name NAME --val DIR [--command "..."]
+ *
+ * With --denoiser-of, only the decoder of the torch weights is imported, as the `denoiser/` of an installed model (the
+ * second decoder of the same latent: the denoised view). encoder/, decoder/ and the model's id stay as they are; the
+ * import is refused unless the torch weights' encoder is exactly the model's encoder (else the denoiser would read
+ * another latent than the one files carry):
+ *
+ *   npx tsx scripts/import-torch-weights.ts --denoiser-of resources/models/NAME --weights DIR [--command "..."] [--description "..."]
  */
-import { readFile, readdir, writeFile, rm } from 'node:fs/promises';
+import { readFile, readdir, rename, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARCHITECTURES, buildDecoder, buildEncoder } from '../src-main/engine/model/architecture.js';
-import { writeModelFolder } from '../src-main/engine/model/artifacts.js';
+import { layersModelWeights, readManifest, saveLayersModel, sha256Hex, writeModelFolder, type DenoiserInfo } from '../src-main/engine/model/artifacts.js';
 import { Autoencoder } from '../src-main/engine/model/autoencoder.js';
 import { initBackend, tf, type tfl } from '../src-main/engine/model/tf.js';
 import { readImageFile } from '../src-main/engine/image/io.js';
@@ -19,10 +26,13 @@ import { encodeImage } from '../src-main/engine/codec/image-codec.js';
 const { values } = parseArgs({
   options: {
     weights: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, val: { type: 'string' },
-    command: { type: 'string', default: '' }, description: { type: 'string', default: '' },
+    command: { type: 'string', default: '' }, description: { type: 'string', default: '' }, 'denoiser-of': { type: 'string' },
   },
 });
-if (!values.weights || !values.out || !values.name || !values.val) throw new Error('need --weights --out --name --val');
+if (values['denoiser-of'] ? !values.weights : !values.weights || !values.out || !values.name || !values.val) {
+  throw new Error('need --weights --out --name --val, or --denoiser-of MODEL-DIR --weights');
+}
+const weightsDir = values.weights!;
 
 interface TorchInfo {
   arch: string; inputChannels: number; latentChannels: number; downsampling: number;
@@ -31,8 +41,8 @@ interface TorchInfo {
 }
 
 const backend = await initBackend();
-const info = JSON.parse(await readFile(join(values.weights, 'torch-weights.json'), 'utf8')) as TorchInfo;
-const bin = await readFile(join(values.weights, 'torch-weights.bin'));
+const info = JSON.parse(await readFile(join(weightsDir, 'torch-weights.json'), 'utf8')) as TorchInfo;
+const bin = await readFile(join(weightsDir, 'torch-weights.bin'));
 const spec = ARCHITECTURES[info.arch];
 if (!spec) throw new Error(`unknown arch ${info.arch}`);
 
@@ -55,6 +65,11 @@ const encoder = buildEncoder(spec, info.inputChannels, info.latentChannels);
 const decoder = buildDecoder(spec, info.inputChannels, info.latentChannels);
 setWeights(encoder, 'encoder');
 setWeights(decoder, 'decoder');
+if (values['denoiser-of']) {
+  await importDenoiser(values['denoiser-of']);
+  process.exit(0);
+}
+if (!values.out || !values.name || !values.val) throw new Error('need --weights --out --name --val');
 await rm(values.out, { recursive: true, force: true });
 const { log, weights: _w, argv, ...torchRest } = info;
 const manifest = await writeModelFolder(values.out, encoder, decoder, {
@@ -99,3 +114,43 @@ manifest.validation = {
 await writeFile(join(values.out, 'manifest.json'), JSON.stringify(manifest, null, 2));
 console.log(JSON.stringify(manifest.validation));
 model.dispose();
+
+/** --denoiser-of: the torch decoder as `dir`'s denoiser/, after checking that its encoder is `dir`'s, byte for byte. */
+async function importDenoiser(dir: string): Promise<void> {
+  const manifest = await readManifest(dir);
+  const geometry = (m: { architecture?: string; arch?: string; inputChannels: number; latentChannels: number; downsampling: number }) =>
+    JSON.stringify([m.architecture ?? m.arch, m.inputChannels, m.latentChannels, m.downsampling]);
+  if (geometry(manifest) !== geometry(info)) {
+    throw new Error(`the torch weights in ${weightsDir} are ${geometry(info)}, model '${manifest.name}' is ${geometry(manifest)}: not its denoiser.`);
+  }
+  // The denoiser must read the latent the model's encoder writes: the torch encoder must be that encoder exactly.
+  const mine = await readFile(join(dir, 'encoder', 'weights.bin'));
+  const theirs = await layersModelWeights(encoder);
+  if (!mine.equals(theirs)) {
+    throw new Error(`the encoder in ${weightsDir} differs from the encoder of model '${manifest.name}' in ${dir}: a denoiser must be ` +
+      'trained with that encoder frozen (it reads the same latent). Nothing was changed.');
+  }
+  const raw = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const staging = join(dir, 'denoiser.importing');
+  await rm(staging, { recursive: true, force: true });
+  const weights = await saveLayersModel(decoder, staging);
+  await rm(join(dir, 'denoiser'), { recursive: true, force: true });
+  await rename(staging, join(dir, 'denoiser'));
+  const { log, argv, step } = info;
+  const denoiser: DenoiserInfo = {
+    sha256: sha256Hex(weights),
+    description: values.description ?? '',
+    training: {
+      route: 'scripts/train_torch.py (PyTorch, CPU), decoder only, imported with scripts/import-torch-weights.ts --denoiser-of',
+      command: values.command,
+      import: ['npx tsx scripts/import-torch-weights.ts', ...process.argv.slice(2).map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a))].join(' '),
+      argv, step, log,
+    },
+  };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...raw, denoiser }, null, 2));
+  // Loads as the engine will: the denoiser's hash and shapes checked, the id (encoder + faithful decoder) unchanged.
+  const model = await Autoencoder.load(dir);
+  if (!model.hasDenoiser || model.id !== manifest.id) throw new Error('the model did not load with its denoiser and its id unchanged.');
+  model.dispose();
+  console.log(JSON.stringify({ model: manifest.name, id: manifest.id, denoiser: denoiser.sha256 }));
+}

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decryptStudy } from '../engine/jobs/study.js';
 import { groupStudies } from '../engine/jobs/open.js';
 import { decryptFiles } from '../engine/jobs/batch.js';
-import type { DecryptResult } from '../engine/jobs/decrypt.js';
+import { DENOISED_EXT, type DecryptResult } from '../engine/jobs/decrypt.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
@@ -27,6 +27,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       format: { type: 'string', default: 'png' },
       force: { type: 'boolean', default: false },
       'skip-existing': { type: 'boolean', default: false },
+      denoise: { type: 'boolean', default: false },
     },
   });
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
@@ -34,6 +35,11 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const inputs = await expandInputs(positionals, /\.aeimg$/i);
   if (values.format !== 'png' && values.format !== 'dcm') throw new AeimgError(ErrorCode.Usage, `--format must be png or dcm, not ${values.format}.`);
   const format = values.format;
+  const denoise = values.denoise;
+  if (denoise && format !== 'png') {
+    throw new AeimgError(ErrorCode.Usage, `--denoise writes the denoised view as PNG only (NAME.denoised.png), never as DICOM: a DICOM file would pass the view off as the image as sent. Drop --format dcm, or drop --denoise to get the image as sent.\n${decryptUsage}`);
+  }
+  const ext = denoise ? DENOISED_EXT : `.${format}`;
   const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
@@ -47,9 +53,9 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       await makeOutputFolder(outDir);
       await cleanOutputFolders([outDir]);
       const r = await decryptStudy(parts, {
-        identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2,
-        decode: studyPool ? (...a) => studyPool.decode(...a) : undefined,
-        onImage: (i, output, rec) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${receivedText(rec)}\n`),
+        identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2, denoise,
+        decode: studyPool ? (...a) => studyPool.decode(...a, denoise) : undefined,
+        onImage: (i, output, rec) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${denoise ? DENOISED_TEXT : receivedText(rec)}\n`),
       });
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
     }
@@ -62,20 +68,21 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   }
   inputs.splice(0, inputs.length, ...singles);
   const total = inputs.length;
-  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => outputPathFor(i, `.${format}`, values.out)) : 0;
+  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => outputPathFor(i, ext, values.out)) : 0;
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await decryptFiles(inputs, {
-    identities, models, outDir: values.out, force: values.force, format, decode: pool ? (...a) => pool.decode(...a) : undefined, tiles,
+    identities, models, outDir: values.out, force: values.force, format, denoise, tiles,
+    decode: pool ? (...a) => pool.decode(...a, denoise) : undefined,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
     signal: interruptSignal(),
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
-        process.stdout.write(`${basename(r.input)} → ${img.output}  ${rec.width}x${rec.height}x${rec.channels} ` +
-          `${rec.bitDepth}-bit, original '${rec.name}', ${receivedText(rec)}\n`);
+        process.stdout.write(`${basename(r.input)} → ${img.output}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${rec.channels} ` +
+          `${rec.bitDepth}-bit, original '${rec.name}', ${denoise ? 'as sent: ' : ''}${receivedText(rec)}\n`);
       }
     }),
   });
@@ -84,6 +91,9 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await models.dispose();
   return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
 }
+
+/** Said of every --denoise output, so that it is never taken for the received image. */
+const DENOISED_TEXT = 'DENOISED VIEW, not the image as sent';
 
 /** What the receiver is told of an image: the guarantee and the sender's figures, or the reduced-quality warning. */
 function receivedText(rec: ImageRecord): string {

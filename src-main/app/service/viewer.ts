@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { ExportSummary, ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, OutputFormat, Result } from '../../../src-shared/api.js';
-import { QUALITY_LEVELS } from '../../../src-shared/quality.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
@@ -13,7 +12,7 @@ import { outputBytes } from '../../engine/jobs/decrypt.js';
 import { exportSlices } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
-import { readCodedSlices, SliceCache } from '../../engine/jobs/slices.js';
+import { DENOISED_CACHE_BYTES, ImageLru, readCodedSlices, SliceCache } from '../../engine/jobs/slices.js';
 import type { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
 import { attempt } from './remedy.js';
@@ -22,7 +21,8 @@ interface OpenedState {
   file: OpenedFile;
   /** Coded entries, decoded slices in a bounded cache (engine/jobs/slices.ts). */
   slices: SliceCache;
-  denoised: Map<number, Image>;
+  /** Denoised views, bounded in bytes like the slices (a 400-slice study scrolled in denoised view stays flat). */
+  denoised: ImageLru;
   /** The image last asked for: the reader's direction, for decoding ahead. */
   last: number;
 }
@@ -40,6 +40,7 @@ export class AppViewer {
     private readonly pool: CodecPool,
     private readonly store: KeyStore,
     private readonly shell: ViewerDialogs,
+    private readonly denoisedBytes = DENOISED_CACHE_BYTES,
   ) {}
 
   /** Opens an .aeimg; a part of a study opens the whole study from the parts beside it (all must be there). */
@@ -51,7 +52,7 @@ export class AppViewer {
       const images: OpenedImageInfo[] = await slices.describe(this.pool.size);
       const name = study ? `${study.name} (${study.parts.length} part${study.parts.length > 1 ? 's' : ''})` : basename(path);
       const file: OpenedFile = { openId, path, name, key, images };
-      this.opened.set(openId, { file, slices, denoised: new Map(), last: 0 });
+      this.opened.set(openId, { file, slices, denoised: new ImageLru(this.denoisedBytes), last: 0 });
       return file;
     });
   }
@@ -72,7 +73,7 @@ export class AppViewer {
       if (denoised) {
         let d = s.denoised.get(index);
         if (!d) {
-          d = await this.denoise(image);
+          d = await this.denoise(s, index, image);
           s.denoised.set(index, d);
         }
         image = d;
@@ -90,9 +91,15 @@ export class AppViewer {
     });
   }
 
-  /** One more pass through the denoising autoencoder, on a worker; the pixels travel in memory, never to disk. */
-  private denoise(image: Image): Promise<Image> {
-    return this.pool.reconstruct(DEFAULT_MODEL, image, QUALITY_LEVELS.max.bits);
+  /**
+   * The denoised view, on a worker; the pixels travel in memory, never to disk. A carried latent goes through its
+   * model's denoiser (as `aeimg decrypt --denoise` does); an image without one, through the default model's encoder
+   * and denoiser (its decoder when it has none: one more pass through the autoencoder).
+   */
+  private async denoise(s: OpenedState, index: number, image: Image): Promise<Image> {
+    const { modelId, record, blobs } = s.slices.coded(index);
+    if (record.latent) return (await this.pool.decode(modelId, record, blobs, false, true)).image;
+    return this.pool.denoise(DEFAULT_MODEL, image);
   }
 
   /** Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. */

@@ -20,6 +20,7 @@ import { dequantizeLatents, quantizeLatents } from './quantize.js';
 import type { ImageRecord, PlaneCoding } from './record.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, REFINEMENT_BITS, resolveCoding } from '../../../src-shared/quality.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
+import { chooseKnots, forward, inverse, type Knots } from './transfer.js';
 
 export interface EncodeOptions {
   /**
@@ -32,6 +33,8 @@ export interface EncodeOptions {
   measure?: boolean;
   /** How a reader sees this image (units, windows); a plain image's by default. */
   display?: DisplayModel;
+  /** false: the network sees a linear min..max squash even over 8 bits (benchmarks compare the two). */
+  transfer?: false;
   /** Carry the autoencoder's latent under a refinement layer (default: only when latent bits are given). */
   latent?: boolean;
   metadata?: Record<string, unknown>;
@@ -47,17 +50,29 @@ export interface EncodedImage {
   timings: Record<string, number>;
 }
 
-/** Plane c of the image as floats in [0, 1] over [lo, hi], padded by edge replication to even size. */
-function normalisedPlane(image: Image, c: number, lo: number, hi: number, ph: number, pw: number): Float32Array {
+/**
+ * Plane c of the image as floats in [0, 1] over [lo, hi] (through `knots` when given: codec/transfer.ts), padded by
+ * edge replication to even size.
+ */
+function normalisedPlane(image: Image, c: number, lo: number, hi: number, ph: number, pw: number, knots?: Knots): Float32Array {
   const src = extractChannel(image, c);
   const { width: w, height: h } = image;
   const span = hi > lo ? hi - lo : 1;
   const out = new Float32Array(ph * pw);
   for (let y = 0; y < ph; y++) {
     const sy = Math.min(y, h - 1);
-    for (let x = 0; x < pw; x++) out[y * pw + x] = (src[sy * w + Math.min(x, w - 1)]! - lo) / span;
+    for (let x = 0; x < pw; x++) {
+      const s = src[sy * w + Math.min(x, w - 1)]!;
+      out[y * pw + x] = knots ? forward(knots, s) : (s - lo) / span;
+    }
   }
   return out;
+}
+
+/** What the network sees of each colour plane: a companding for images over 8 bits, else none (linear). */
+function planeKnots(image: Image, planes: [number, number][], display?: DisplayModel): Knots[] | undefined {
+  const knots = planes.map(([lo, hi], c) => chooseKnots(extractChannel(image, c), lo, hi, image.bitDepth, display));
+  return knots.every((k) => k !== undefined) ? knots as Knots[] : undefined;
 }
 
 function planeRange(image: Image, c: number): [number, number] {
@@ -91,7 +106,8 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   const ph = image.height + (image.height % 2);
   const pw = image.width + (image.width % 2);
   let t = now();
-  const inputs = planes.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw));
+  const transfer = opts.transfer === false ? undefined : planeKnots(image, planes, opts.display);
+  const inputs = planes.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c]));
   const latents = await model.encode(inputs, ph, pw, { tiles: opts.tiles });
   timings.encoder = now() - t;
   t = now();
@@ -107,6 +123,7 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
     channels: image.channels,
     bitDepth: image.bitDepth,
     planes,
+    ...(transfer ? { transfer } : {}),
     latent: { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges, coding: 'ac1' },
     blobs: { latent: latentBlob.length, alpha: alphaBlob.length, residual: 0 },
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
@@ -224,13 +241,76 @@ function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer): Ima
  * Rebuilds the image a record describes (bit-exact when it carries a residual).
  * The record must have been validated (validateImageRecord).
  */
-export async function decodeImageRecord(model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
+export interface DecodeRecordOptions {
+  /**
+   * The denoised view instead of the image as sent: the record's latent through the model's denoiser (no refinement
+   * layer: the view is the network's output), or, when the record has no latent or the model no denoiser, the rebuilt
+   * image through denoiseImage. `model` must then be given (ModelCache.forDenoising). Never what the file contains.
+   */
+  denoise?: boolean;
+}
+
+export async function decodeImageRecord(
+  model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor, opts: DecodeRecordOptions = {},
+): Promise<Image> {
+  if (opts.denoise) return decodeDenoised(model, record, blobs, tiles);
   if (record.latent && !model) throw new AeimgError(ErrorCode.ModelMissing, 'needs the model it was made with to decode its latent.');
   const approx = record.latent ? await decodeApproximation(model!, record, blobs, tiles) : flatApproximation(record, blobs[1]!);
   return (record.refinement || record.lossless) && blobs[2]?.length ? applyRefinement(record, approx, blobs[2]) : approx;
 }
 
-async function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
+async function decodeDenoised(model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
+  if (!model) throw new AeimgError(ErrorCode.ModelMissing, 'needs a model to give its denoised view.');
+  if (record.latent && model.hasDenoiser) return decodeApproximation(model, record, blobs, tiles, true);
+  return denoiseImage(model, await decodeImageRecord(model, record, blobs, tiles), tiles);
+}
+
+/**
+ * The denoised view of an image in memory: its colour planes normalised as encodeImage does → encoder → latent
+ * quantized at the model's default bits (8) → the model's denoiser (its faithful decoder when it has none: one more
+ * pass through the autoencoder) → samples of the image's bit depth over each plane's own range. Alpha is kept.
+ */
+export async function denoiseImage(model: Autoencoder, image: Image, tiles?: TileExecutor, display?: DisplayModel): Promise<Image> {
+  const { width, height, bitDepth } = image;
+  const bits = model.manifest.quantization.defaultBits;
+  const ranges = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
+  const transfer = planeKnots(image, ranges, display);
+  const ph = height + (height % 2);
+  const pw = width + (width % 2);
+  const latents = await model.encode(ranges.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c])), ph, pw, { tiles });
+  const q = quantizeLatents(latents, model.latentChannels, bits);
+  const outputs = await model.decode(dequantizeLatents(q, ranges.length, model.latentChannels), ph / 2, pw / 2, {
+    tiles, denoise: model.hasDenoiser,
+  });
+  const planes = toSamples(outputs, ranges, width, height, bitDepth, pw, transfer);
+  for (let c = ranges.length; c < image.channels; c++) planes.push(extractChannel(image, c));
+  return interleave(planes, width, height, bitDepth);
+}
+
+/**
+ * Network output planes (padded width `pw`, [0, 1] nominal) → samples over each plane's [lo, hi] (through the inverse
+ * of its knots when given), clipped.
+ */
+function toSamples(outputs: Float32Array[], ranges: readonly (readonly [number, number])[], width: number, height: number,
+  bitDepth: 8 | 16, pw: number, transfer?: readonly Knots[]) {
+  const top = maxValue(bitDepth);
+  return outputs.map((out, c) => {
+    const [lo, hi] = ranges[c]!;
+    const span = hi > lo ? hi - lo : 0;
+    const knots = transfer?.[c];
+    const plane = allocPixels(width, height, 1, bitDepth);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const yv = Math.min(1, Math.max(0, out[y * pw + x]!));
+        const v = Math.round(knots ? inverse(knots, yv) : lo + yv * span);
+        plane[y * width + x] = v > top ? top : v;
+      }
+    }
+    return plane;
+  });
+}
+
+async function decodeApproximation(model: Autoencoder, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor, denoise = false): Promise<Image> {
   const { width, height, bitDepth } = record;
   const latent = record.latent!;
   if (latent.channels !== model.latentChannels) {
@@ -240,21 +320,8 @@ async function decodeApproximation(model: Autoencoder, record: ImageRecord, blob
   const geometry = { count: nColour * latent.channels, height: latent.height, width: latent.width, bits: latent.bits };
   const maps = latent.coding === 'ac1' ? decodeMaps(blobs[0]!, geometry) : decodeMapsV1(blobs[0]!, { ...geometry, predict: true });
   const latents = dequantizeLatents({ bits: latent.bits, ranges: latent.ranges, maps }, nColour, latent.channels);
-  const outputs = await model.decode(latents, latent.height, latent.width, { tiles });
-  const pw = latent.width * 2;
-  const top = maxValue(bitDepth);
-  const planes = outputs.map((out, c) => {
-    const [lo, hi] = record.planes[c]!;
-    const span = hi > lo ? hi - lo : 0;
-    const plane = allocPixels(width, height, 1, bitDepth);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = Math.round(lo + Math.min(1, Math.max(0, out[y * pw + x]!)) * span);
-        plane[y * width + x] = v > top ? top : v;
-      }
-    }
-    return plane;
-  });
+  const outputs = await model.decode(latents, latent.height, latent.width, { tiles, denoise });
+  const planes = toSamples(outputs, record.planes, width, height, bitDepth, latent.width * 2, record.transfer);
   if (record.channels !== nColour) planes.push(alphaPlane(record, blobs[1]!));
   return interleave(planes, width, height, bitDepth);
 }

@@ -5,6 +5,7 @@
 import { AeimgError, ErrorCode } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
+import { validKnots, type Knots } from './transfer.js';
 
 export { MAX_BITS, MIN_BITS } from '../defaults.js';
 import { MAX_BITS, MIN_BITS } from '../defaults.js';
@@ -19,6 +20,11 @@ export interface ImageRecord {
   bitDepth: 8 | 16;
   /** Per colour plane, the [min, max] sample values the plane was normalised with. */
   planes: [number, number][];
+  /**
+   * Per colour plane, the piecewise-linear companding the network saw instead of a linear min..max squash
+   * (codec/transfer.ts; aeimg 0.4, images of more than 8 bits with a latent). Absent: linear.
+   */
+  transfer?: Knots[];
   /**
    * The autoencoder's latent. Absent (aeimg 0.3 and later) in images coded directly by the refinement layer
    * against zero planes, which is how the levels with a per-pixel guarantee are written.
@@ -101,6 +107,10 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   if (bitDepth !== 8 && bitDepth !== 16) throw bad('bit depth');
   const colour = channels === 2 || channels === 4 ? channels - 1 : channels;
   if (!Array.isArray(raw.planes) || raw.planes.length !== colour || !raw.planes.every(isRange)) throw bad('planes');
+  if (raw.transfer !== undefined && (raw.latent === undefined || !Array.isArray(raw.transfer) || raw.transfer.length !== colour ||
+    !raw.transfer.every((k, c) => validKnots(k, (raw.planes as [number, number][])[c]![0], (raw.planes as [number, number][])[c]![1])))) {
+    throw bad('transfer');
+  }
   const lat = raw.latent as Record<string, unknown> | undefined;
   if (lat !== undefined) {
     if (!lat || typeof lat !== 'object') throw bad('latent');

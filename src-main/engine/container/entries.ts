@@ -34,7 +34,7 @@ const FIELDS = {
   file: ['kind', 'app', 'created', 'study'],
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
-  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata'],
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
   fidelity: ['ssim', 'psnr', 'mse', 'exact', 'maxError', 'stored', 'real', 'windows', 'reduced'],
@@ -89,7 +89,7 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
   w.varint(e.images).varint(e.parts);
 }
 
-const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16 };
+const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32 };
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -98,7 +98,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   for (const g of GEOMETRY) if (!isCount(r[g])) throw new NotBinary();
   const same = prev !== undefined && GEOMETRY.every((g) => prev[g] === r[g]);
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
-    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0);
+    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
@@ -111,6 +111,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
     if (!Array.isArray(p) || p.length !== 2) throw new NotBinary();
     w.number(p[0] as number).number((p[1] as number) - (p[0] as number));
   }
+  if (r.transfer) writeTransfer(w, r.transfer, planes.length);
   const blobs = only(r.blobs, ['latent', 'alpha', 'residual']);
   if (!isCount(blobs.latent) || !isCount(blobs.alpha) || !isCount(blobs.residual)) throw new NotBinary();
   w.varint(blobs.latent).varint(blobs.alpha).varint(blobs.residual);
@@ -118,6 +119,19 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, only(r.fidelity, FIELDS.fidelity));
   if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+}
+
+/** Per plane: knot count (1) · knots as sample (number) and y in 1/1024 (varint). */
+function writeTransfer(w: ByteWriter, transfer: unknown, planes: number): void {
+  if (!Array.isArray(transfer) || transfer.length !== planes) throw new NotBinary();
+  for (const knots of transfer) {
+    if (!Array.isArray(knots) || knots.length > 255) throw new NotBinary();
+    w.u8(knots.length);
+    for (const k of knots as unknown[]) {
+      if (!Array.isArray(k) || k.length !== 2 || !isCount(k[1])) throw new NotBinary();
+      w.number(k[0] as number).varint(k[1]);
+    }
+  }
 }
 
 function writeLatent(w: ByteWriter, l: Obj, r: Obj): void {
@@ -246,7 +260,7 @@ function readFile(r: ByteReader): Obj {
 
 function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   const flags = r.u8();
-  if (flags > 31 || (flags & IMG.sameGeometry && !prev)) throw new BinaryError('has unknown image flags');
+  if (flags > 63 || (flags & IMG.sameGeometry && !prev)) throw new BinaryError('has unknown image flags');
   const shared = r.varint();
   const prevName = prev ? Buffer.from(prev.name as string, 'utf8') : Buffer.alloc(0);
   if (shared > prevName.length) throw new BinaryError('has a name longer than the one it continues');
@@ -266,6 +280,13 @@ function readImage(r: ByteReader, prev: Obj | undefined): Obj {
     const lo = r.number();
     return [lo, lo + r.number()];
   });
+  if (flags & IMG.transfer) {
+    rec.transfer = Array.from({ length: nPlanes }, () => {
+      const n = r.u8();
+      if (n > 8) throw new BinaryError('has too many transfer knots');
+      return Array.from({ length: n }, () => [r.number(), r.varint()]);
+    });
+  }
   rec.blobs = { latent: r.varint(), alpha: r.varint(), residual: r.varint() };
   if (flags & IMG.latent) rec.latent = readLatent(r, rec);
   if (flags & IMG.refinement) rec.refinement = readRefinement(r);

@@ -1,6 +1,9 @@
-/** A codec worker: one model cache per thread; encodes image files and decodes records. Never sees a key. */
+/**
+ * A codec worker: one model cache per thread; encodes image files, decodes records (as sent, or their denoised view)
+ * and gives the denoised view of pixels in memory. Never sees a key.
+ */
 import { parentPort } from 'node:worker_threads';
-import { decodeImageRecord, encodeImage } from '../codec/image-codec.js';
+import { decodeImageRecord, denoiseImage } from '../codec/image-codec.js';
 import type { Image } from '../image/image.js';
 import type { ImageRecord } from '../codec/record.js';
 import { encodePng } from '../image/io.js';
@@ -10,8 +13,8 @@ import { encodeImageFile, type EncodeTask } from './encrypt.js';
 export type CodecRequest =
   | { id: number; op: 'infer'; model: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
   | { id: number; op: 'encode'; model: string; task: EncodeTask }
-  | { id: number; op: 'decode'; modelId: string | null; record: ImageRecord; blobs: Buffer[]; png: boolean }
-  | { id: number; op: 'reconstruct'; model: string; image: Image; bits: number };
+  | { id: number; op: 'decode'; modelId: string | null; record: ImageRecord; blobs: Buffer[]; png: boolean; denoise?: boolean }
+  | { id: number; op: 'denoise'; model: string; image: Image };
 
 const models = new ModelCache();
 
@@ -24,13 +27,11 @@ parentPort!.on('message', async (req: CodecRequest) => {
       const model = await models.byName(req.model);
       const out = await encodeImageFile(model, req.task);
       parentPort!.postMessage({ id: req.id, ok: { ...out, images: out.images.map((e) => ({ ...e, blobs: e.blobs.map((b) => new Uint8Array(b)) })) } });
-    } else if (req.op === 'reconstruct') {
-      const model = await models.byName(req.model);
-      const out = await encodeImage(model, req.image, 'view', { bits: req.bits, measure: false });
-      parentPort!.postMessage({ id: req.id, ok: await decodeImageRecord(model, out.record, out.blobs) });
+    } else if (req.op === 'denoise') {
+      parentPort!.postMessage({ id: req.id, ok: await denoiseImage(await models.byName(req.model), req.image) });
     } else {
-      const model = await models.forImage(req.modelId, req.record);
-      const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)));
+      const model = req.denoise ? await models.forDenoising(req.modelId, req.record) : await models.forImage(req.modelId, req.record);
+      const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)), undefined, { denoise: req.denoise });
       const png = req.png ? new Uint8Array(await encodePng(image)) : undefined;
       parentPort!.postMessage({ id: req.id, ok: { image, png } });
     }

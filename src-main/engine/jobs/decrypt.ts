@@ -22,12 +22,26 @@ export type { DecodeFn };
 
 export type OutputFormat = 'png' | 'dcm';
 
-/** The default DecodeFn: the decoder in this thread (its tiles on `tiles` when given), PNG encoded if asked. */
-export function localDecode(models: ModelCache, tiles?: TileExecutor): DecodeFn {
+/**
+ * The default DecodeFn: the decoder in this thread (its tiles on `tiles` when given), PNG encoded if asked; with
+ * `denoise`, each image's denoised view instead of the image as sent.
+ */
+export function localDecode(models: ModelCache, tiles?: TileExecutor, denoise = false): DecodeFn {
   return async (id, record, blobs, png) => {
-    const image = await decodeImageRecord(await models.forImage(id, record), record, blobs, tiles);
+    const model = denoise ? await models.forDenoising(id, record) : await models.forImage(id, record);
+    const image = await decodeImageRecord(model, record, blobs, tiles, { denoise });
     return { image, png: png ? await encodePng(image) : undefined };
   };
+}
+
+/** What a denoised view's file is called: never the name the image as sent would have. */
+export const DENOISED_EXT = '.denoised.png';
+
+/** `--denoise` writes PNG only: a DICOM file would pass the view off as the image the sender sent. */
+export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputFormat): void {
+  if (denoise && format !== 'png') {
+    throw new AeimgError(ErrorCode.BadInput, 'the denoised view is written as PNG only (name.denoised.png), never as DICOM.');
+  }
 }
 
 /** A decoded image's file in the chosen format; `png` is used when a worker already encoded it. */
@@ -57,6 +71,11 @@ export interface DecryptFileOptions {
   format?: OutputFormat;
   /** Cancels the file: checked between its images; a cancelled file leaves nothing behind. */
   signal?: AbortSignal;
+  /**
+   * Write each image's denoised view (name.denoised.png; PNG only), not the image as sent. `decode`, when given, must
+   * decode denoised too (CodecPool.decode's `denoise`).
+   */
+  denoise?: boolean;
 }
 
 export interface DecryptedImage {
@@ -77,6 +96,8 @@ export interface DecryptResult {
 export async function decryptAeimgFile(input: string, opts: DecryptFileOptions): Promise<DecryptResult> {
   const write = opts.write ?? true;
   const format = opts.format ?? 'png';
+  checkDenoiseFormat(opts.denoise, format);
+  const ext = opts.denoise ? DENOISED_EXT : `.${format}`;
   const pending: AtomicFile[] = [];
   const timings: Record<string, number> = { decrypt: 0, decoder: 0, write: 0 };
   let reader: AeimgReader | undefined;
@@ -92,14 +113,14 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
     timings.decrypt = performance.now() - t0; // header, key unwrap (scrypt for passphrases), first chunk
     const images: DecryptedImage[] = [];
     const loop = decodedImages(reader, {
-      decode: opts.decode ?? localDecode(opts.models, opts.tiles), png: write && format === 'png',
+      decode: opts.decode ?? localDecode(opts.models, opts.tiles, opts.denoise), png: write && format === 'png',
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
     });
     for await (const { record, image, png } of loop) {
       const item: DecryptedImage = { record, image };
       if (write) {
         const t = performance.now();
-        item.output = outputPathFor(input, `.${format}`, opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
+        item.output = outputPathFor(input, ext, opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);

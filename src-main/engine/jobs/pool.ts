@@ -70,13 +70,14 @@ export class CodecPool implements TileExecutor {
     return { ...r, images: r.images.map((e) => ({ ...e, blobs: e.blobs.map(buf) })) };
   }
 
-  /** The image through the model and back (the viewer's denoised view), from pixels in memory. */
-  reconstruct(model: string, image: Image, bits: number): Promise<Image> {
-    return this.run<Image>({ op: 'reconstruct', model, image, bits });
+  /** The denoised view of pixels in memory through model `model` (image-codec.ts denoiseImage). */
+  denoise(model: string, image: Image): Promise<Image> {
+    return this.run<Image>({ op: 'denoise', model, image });
   }
 
-  async decode(modelId: string | null, record: ImageRecord, blobs: Buffer[], png: boolean): Promise<{ image: Image; png?: Buffer }> {
-    const r = await this.run<{ image: Image; png?: Uint8Array }>({ op: 'decode', modelId, record, blobs, png });
+  /** A record decoded as sent, or with `denoise` its denoised view (image-codec.ts decodeImageRecord). */
+  async decode(modelId: string | null, record: ImageRecord, blobs: Buffer[], png: boolean, denoise = false): Promise<{ image: Image; png?: Buffer }> {
+    const r = await this.run<{ image: Image; png?: Uint8Array }>({ op: 'decode', modelId, record, blobs, png, ...(denoise ? { denoise } : {}) });
     return { image: r.image, png: r.png ? Buffer.from(r.png.buffer, r.png.byteOffset, r.png.byteLength) : undefined };
   }
 

@@ -15,6 +15,8 @@ import { describeAttributes, describeImage } from './view.js';
 
 /** Decoded slices kept in main by default: a 512² 16-bit CT slice is 0.5 MB, so about a thousand of them. */
 export const SLICE_CACHE_BYTES = 512 << 20;
+/** Denoised views kept per opened file: 64 MB, a hundred-odd 512² 16-bit slices; scrolling a study evicts the oldest. */
+export const DENOISED_CACHE_BYTES = 64 << 20;
 /** Slices decoded ahead of the one shown, in the direction of travel. */
 export const READ_AHEAD = 4;
 
@@ -87,6 +89,11 @@ export class SliceCache {
     return this.slice(index).record;
   }
 
+  /** Image `index` as coded in the file (key-free): what a decoder needs to give its denoised view. */
+  coded(index: number): CodedSlice {
+    return this.slice(index);
+  }
+
   private slice(index: number): CodedSlice {
     const s = this.slices[index];
     if (!s) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} (it holds ${this.slices.length}).`);
@@ -146,6 +153,44 @@ export class SliceCache {
       if (this.cachedBytes <= this.maxBytes || this.decoded.size <= 1) break;
       this.decoded.delete(i);
       this.cachedBytes -= img.pixels.byteLength;
+    }
+  }
+}
+
+/** Images by index, least recently used evicted first once over `maxBytes` (one image is always kept). */
+export class ImageLru {
+  private readonly images = new Map<number, Image>();
+  private held = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get size(): number {
+    return this.images.size;
+  }
+
+  get bytes(): number {
+    return this.held;
+  }
+
+  get(index: number): Image | undefined {
+    const hit = this.images.get(index);
+    if (hit) {
+      this.images.delete(index); // most recently used last
+      this.images.set(index, hit);
+    }
+    return hit;
+  }
+
+  set(index: number, image: Image): void {
+    const old = this.images.get(index);
+    if (old) this.held -= old.pixels.byteLength;
+    this.images.delete(index);
+    this.images.set(index, image);
+    this.held += image.pixels.byteLength;
+    for (const [i, img] of this.images) {
+      if (this.held <= this.maxBytes || this.images.size <= 1) break;
+      this.images.delete(i);
+      this.held -= img.pixels.byteLength;
     }
   }
 }

@@ -25,7 +25,7 @@ import { loadedModel, type Autoencoder, type ModelCache, type ModelRef } from '.
 import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem } from './files.js';
-import { localDecode, outputBytes, type DecodeFn } from './decrypt.js';
+import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { decodedImages } from './images.js';
 import { APP_ID } from './version.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
@@ -222,6 +222,8 @@ export interface StudyDecryptOptions {
   lookahead?: number;
   /** Cancels between slices; nothing appears. */
   signal?: AbortSignal;
+  /** Each slice's denoised view as NAME.denoised.png (PNG only), not the image as sent; see DecryptFileOptions. */
+  denoise?: boolean;
 }
 
 /** Decrypts every part of a study, in order, into one folder; nothing appears unless every part authenticates. */
@@ -233,7 +235,9 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const used = new Set<string>();
   let expected = 0;
   let ended = false;
-  const decode = opts.decode ?? localDecode(opts.models);
+  checkDenoiseFormat(opts.denoise, opts.format);
+  const decode = opts.decode ?? localDecode(opts.models, undefined, opts.denoise);
+  const ext = opts.denoise ? DENOISED_EXT : `.${opts.format}`;
   try {
     for (const info of infos) {
       checkPartStart(info, expected);
@@ -250,7 +254,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
           let stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
           if (used.has(stem)) stem = `${stem}-${index + 1}`;
           used.add(stem);
-          const output = join(opts.outDir, `${stem}.${opts.format}`);
+          const output = join(opts.outDir, `${stem}${ext}`);
           checkOutput(output, paths, opts.force ?? false);
           const file = await AtomicFile.create(output, { force: opts.force });
           pending.push(file);

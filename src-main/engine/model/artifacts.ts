@@ -20,6 +20,18 @@ export interface ModelManifest {
   training: Record<string, unknown>;
   validation: Record<string, unknown>;
   description?: string;
+  /**
+   * A second decoder for the viewer's denoised view and `aeimg decrypt --denoise`: `denoiser/` beside `decoder/`, with
+   * exactly the decoder's architecture, reading the same latent. Not part of `id`: a file never depends on it.
+   */
+  denoiser?: DenoiserInfo;
+}
+
+export interface DenoiserInfo {
+  /** sha256 (hex) of denoiser/weights.bin. */
+  sha256: string;
+  description: string;
+  training: Record<string, unknown>;
 }
 
 export async function saveLayersModel(model: tfl.LayersModel, dir: string): Promise<Buffer> {
@@ -57,6 +69,20 @@ export async function loadLayersModel(dir: string): Promise<{ model: tfl.LayersM
   return { model: await tfl.loadLayersModel(handler), weights };
 }
 
+/** The bytes saveLayersModel would write as weights.bin, without writing anything. */
+export async function layersModelWeights(model: tfl.LayersModel): Promise<Buffer> {
+  let weights = Buffer.alloc(0);
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    weights = Buffer.from(artifacts.weightData as ArrayBuffer);
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return weights;
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
 export function modelId(encoderWeights: Uint8Array, decoderWeights: Uint8Array): string {
   return createHash('sha256').update(encoderWeights).update(decoderWeights).digest('hex');
 }
@@ -73,9 +99,22 @@ export async function writeModelFolder(
 }
 
 export async function readManifest(dir: string): Promise<ModelManifest> {
+  let manifest: ModelManifest;
   try {
-    return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
   } catch {
     throw new AeimgError(ErrorCode.ModelMissing, `no model manifest in ${dir}; is this an aeimg model folder?`);
   }
+  if (manifest.denoiser !== undefined && !validDenoiser(manifest.denoiser)) {
+    throw new AeimgError(ErrorCode.ModelMissing,
+      `the manifest of model '${manifest.name}' in ${dir} describes its denoiser wrongly (it needs sha256, description and training); reinstall the model.`);
+  }
+  return manifest;
+}
+
+function validDenoiser(d: unknown): d is DenoiserInfo {
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return false;
+  const { sha256, description, training } = d as Record<string, unknown>;
+  return typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256) && typeof description === 'string'
+    && typeof training === 'object' && training !== null && !Array.isArray(training);
 }

@@ -3,16 +3,18 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL } from '../defaults.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { ARCHITECTURES, haloFor } from './architecture.js';
-import { loadLayersModel, modelId, readManifest, type ModelManifest } from './artifacts.js';
+import { loadLayersModel, modelId, readManifest, sha256Hex, type ModelManifest } from './artifacts.js';
 import { runTiled } from './tiling.js';
 import type { tfl } from './tf.js';
 import { initBackend, tf } from './tf.js';
 
 export { DEFAULT_MODEL } from '../defaults.js';
 
-export type ModelPart = 'encoder' | 'decoder';
+/** 'denoiser': the optional second decoder (the denoised view), reading the same latent as 'decoder'. */
+export type ModelPart = 'encoder' | 'decoder' | 'denoiser';
 
 /** Somewhere else to run tiles: a worker pool holding the same model. */
 export interface TileExecutor {
@@ -26,6 +28,11 @@ export interface InferOptions {
   tile?: number;
   tiles?: TileExecutor;
 }
+
+export interface DecodeOptions extends InferOptions {
+  /** Run the model's denoiser instead of its faithful decoder (the model must have one: hasDenoiser). */
+  denoise?: boolean;
+}
 const ENCODER_TILE = 512;
 const DECODER_TILE = 256;
 
@@ -35,7 +42,13 @@ export class Autoencoder {
     readonly manifest: ModelManifest,
     private readonly encoder: tfl.LayersModel,
     private readonly decoder: tfl.LayersModel,
+    private readonly denoiser: tfl.LayersModel | null,
   ) {}
+
+  /** Whether the model ships a denoiser (a second decoder of the same latent, for the denoised view). */
+  get hasDenoiser(): boolean {
+    return this.denoiser !== null;
+  }
 
   get id(): string {
     return this.manifest.id;
@@ -64,7 +77,17 @@ export class Autoencoder {
       throw new AeimgError(ErrorCode.ModelMissing,
         `the weights of model '${manifest.name}' in ${dir} do not match its manifest id; reinstall the model.`);
     }
-    return new Autoencoder(dir, manifest, enc.model, dec.model);
+    let denoiser: tfl.LayersModel | null = null;
+    if (manifest.denoiser) {
+      try {
+        denoiser = await loadDenoiser(dir, manifest, dec.model);
+      } catch (err) {
+        enc.model.dispose();
+        dec.model.dispose();
+        throw err;
+      }
+    }
+    return new Autoencoder(dir, manifest, enc.model, dec.model, denoiser);
   }
 
   private get halo() {
@@ -73,7 +96,8 @@ export class Autoencoder {
 
   /** Runs one part of the network on one crop, here. */
   inferTile(part: ModelPart, crop: Float32Array, shape: [number, number, number, number]): Float32Array {
-    const model = part === 'encoder' ? this.encoder : this.decoder;
+    const model = part === 'encoder' ? this.encoder : part === 'decoder' ? this.decoder : this.denoiser;
+    if (!model) throw new AeimgError(ErrorCode.ModelMissing, `model '${this.manifest.name}' has no denoiser.`);
     const result = tf.tidy(() => model.predict(tf.tensor4d(crop, shape)) as tf.Tensor4D);
     const data = result.dataSync() as Float32Array;
     result.dispose();
@@ -100,11 +124,12 @@ export class Autoencoder {
     });
   }
 
-  /** Latents [h·w·latentChannels] → planes [(2h)·(2w)], not clipped. */
-  decode(latents: Float32Array[], height: number, width: number, o: InferOptions = {}): Promise<Float32Array[]> {
+  /** Latents [h·w·latentChannels] → planes [(2h)·(2w)], not clipped; through the denoiser when `o.denoise`. */
+  decode(latents: Float32Array[], height: number, width: number, o: DecodeOptions = {}): Promise<Float32Array[]> {
     const tile = o.tile ?? DECODER_TILE;
+    if (o.denoise && !this.denoiser) throw new AeimgError(ErrorCode.ModelMissing, `model '${this.manifest.name}' has no denoiser.`);
     return runTiled({
-      ...this.infer('decoder', o, Math.ceil(height / tile) * Math.ceil(width / tile)), input: latents, height, width,
+      ...this.infer(o.denoise ? 'denoiser' : 'decoder', o, Math.ceil(height / tile) * Math.ceil(width / tile)), input: latents, height, width,
       inChannels: this.latentChannels, outChannels: 1, scale: this.manifest.downsampling, tile, halo: this.halo.decoder,
     });
   }
@@ -112,7 +137,30 @@ export class Autoencoder {
   dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();
+    this.denoiser?.dispose();
   }
+}
+
+/** The denoiser/ a manifest names: its weights must hash as recorded and have exactly the decoder's shapes. */
+async function loadDenoiser(dir: string, manifest: ModelManifest, decoder: tfl.LayersModel): Promise<tfl.LayersModel> {
+  const refuse = (why: string) => new AeimgError(ErrorCode.ModelMissing,
+    `the denoiser of model '${manifest.name}' in ${dir} ${why}; reinstall the model.`);
+  let loaded: { model: tfl.LayersModel; weights: Buffer };
+  try {
+    loaded = await loadLayersModel(join(dir, 'denoiser'));
+  } catch {
+    throw refuse('is missing or unreadable');
+  }
+  const shapes = (m: tfl.LayersModel) => JSON.stringify(m.weights.map((w) => w.shape));
+  if (sha256Hex(loaded.weights) !== manifest.denoiser!.sha256) {
+    loaded.model.dispose();
+    throw refuse('does not match the hash in its manifest');
+  }
+  if (shapes(loaded.model) !== shapes(decoder)) {
+    loaded.model.dispose();
+    throw refuse('does not have the architecture of its decoder');
+  }
+  return loaded.model;
 }
 
 /** resources/models of this installation, found from this file whether it runs from src-main/ or a bundle in out/. */
@@ -188,6 +236,14 @@ export class ModelCache {
     if (!image.latent) return undefined;
     if (id === null) throw new AeimgError(ErrorCode.Malformed, 'has an image with a latent but names no model to decode it.');
     return this.byId(id);
+  }
+
+  /**
+   * The model that gives an image's denoised view: the one its latent was made with (its denoiser reads that latent),
+   * or for an image without a latent the default model, as the viewer has always used.
+   */
+  async forDenoising(id: string | null, image: { latent?: unknown }): Promise<Autoencoder> {
+    return (await this.forImage(id, image)) ?? this.byName(DEFAULT_MODEL);
   }
 
   async byId(id: string): Promise<Autoencoder> {

@@ -116,6 +116,7 @@ describe('format 2 records', () => {
   const odd = {
     kind: 'image', name: 'Bäcken – 0001.dcm', width: 513, height: 7, channels: 4, bitDepth: 16,
     planes: [[0, 65535], [17, 17], [1000, 40000]],
+    transfer: [[[0, 0], [864, 153], [1264, 767], [65535, 1024]], [[17, 0], [17, 1024]], [[1000, 0], [1000.5, 10], [40000, 1024]]],
     latent: { width: 257, height: 4, channels: 2, bits: 7, ranges: [[0.1, 0.30000000000000004], [0, 1], [-2, 2], [0.5, 0.5], [1, 2], [3, 4]], coding: 'ac1' },
     blobs: { latent: 123, alpha: 45, residual: 6789 },
     refinement: { coding: 'wp1', maxError: 3, sha256: 'ab'.repeat(32), backend: 'webgpu-someday' },

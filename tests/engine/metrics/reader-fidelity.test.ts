@@ -139,6 +139,24 @@ describe('fidelity as a reader sees it', () => {
     expect(String(ds['00082111']?.Value?.[0])).toMatch(/^REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS\. .*worst window .*: SSIM 0\.\d{4}, largest error \d+ HU/);
   });
 
+  it('CT at max: the network sees HU companded around the soft-tissue window, and keeps more of the brain window than a min..max squash', { timeout: 120_000 }, async () => {
+    const { readDicomFile } = await import('../../../src-main/engine/dicom/import.js');
+    const { dicomDisplay } = await import('../../../src-main/engine/dicom/display.js');
+    const { encodeImage, decodeImageRecord } = await import('../../../src-main/engine/codec/image-codec.js');
+    const [frame] = await readDicomFile(CT_HEAD, { maxPixels: 1e8, deidentify: {} });
+    const display = dicomDisplay(frame!.dicom);
+    const brain = (f: Fidelity) => f.windows!.find((w) => w.name === 'brain')!.ssim;
+    const companded = await encodeImage(model, frame!.image, 'ct', { bits: 6, measure: true, display });
+    const linear = await encodeImage(model, frame!.image, 'ct', { bits: 6, measure: true, display, transfer: false });
+    expect(companded.record.transfer).toHaveLength(1);
+    expect(linear.record.transfer).toBeUndefined();
+    // The receiver inverts what the record says: its decode is the sender's measured image.
+    const back = await decodeImageRecord(model, companded.record, companded.blobs);
+    expect(Array.from(back.pixels)).toEqual(Array.from(companded.decoded!.pixels));
+    console.log(`CT head at max, brain window SSIM: companded ${brain(companded.record.fidelity!)}, linear ${brain(linear.record.fidelity!)}`);
+    expect(brain(companded.record.fidelity!)).toBeGreaterThan(brain(linear.record.fidelity!) + 0.02);
+  });
+
   it('8-bit images at the default level keep every pixel within ±1, and their window is the full range', async () => {
     const { writeFile } = await import('node:fs/promises');
     const { encodePng } = await import('../../../src-main/engine/image/io.js');
