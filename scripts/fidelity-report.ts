@@ -3,7 +3,7 @@
  * mri-ct-slices/val (8-bit, per source), slices16/val (16-bit CT in HU and 12-bit MR, per source, with their rescale
  * and windows from the manifest) and every DICOM fixture (through the importer, as `aeimg encrypt` reads it).
  * Real .aeimg files are written for the sizes. Writes docs/fidelity.md and docs/fidelity.json.
- *   npx tsx scripts/fidelity-report.ts [--per-source N] [--quick]
+ *   npx tsx scripts/fidelity-report.ts [--per-source N] [--quick] [--model NAME --levels max,... --print]
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -22,13 +22,19 @@ import { CT_PRESETS, windowLabel, type DisplayModel } from '../src-shared/window
 
 const ROOT = join(import.meta.dirname, '..');
 const DATA = join(ROOT, '..', 'shared', 'data');
-const { values } = parseArgs({ options: { 'per-source': { type: 'string', default: '20' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    'per-source': { type: 'string', default: '20' }, quick: { type: 'boolean', default: false },
+    // Comparing models: another model, some levels, and the table on stdout instead of the docs.
+    model: { type: 'string', default: DEFAULT_MODEL }, levels: { type: 'string' }, print: { type: 'boolean', default: false },
+  },
+});
 const perSource = values.quick ? 3 : Number(values['per-source']);
-const LEVELS: Quality[] = ['auto', 'within-1', 'within-2', 'within-4', 'max'];
+const LEVELS: Quality[] = values.levels ? values.levels.split(',') as Quality[] : ['auto', 'within-1', 'within-2', 'within-4', 'max'];
 
 const backend = (await initBackend()).name;
 const models = new ModelCache();
-const model = await models.byName(DEFAULT_MODEL);
+const model = await models.byName(values.model);
 const key = generateSharedKey('fidelity report');
 const work = await mkdtemp(join(tmpdir(), 'aeimg-fidelity-'));
 
@@ -134,6 +140,10 @@ for (const [source, all] of [...bySource(eight), ...bySource(sixteen), ...bySour
 }
 await rm(work, { recursive: true, force: true });
 await models.dispose();
+if (values.print) {
+  for (const r of rows) console.log(`${values.model}\t${r.source}\t${r.level}\tmean worst ${r.meanWorst.toFixed(4)}\tmin ${r.minWorst.toFixed(4)} (${r.worstWindow})\tlargest ${r.largest} ${r.units}\treduced ${r.reduced}/${r.images}\t${r.bpp.toFixed(3)} bpp`);
+  process.exit(0);
+}
 
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '-');
 const lines = [
