@@ -61,32 +61,98 @@ class Decoder(nn.Module):
         return F.pixel_shuffle(self.out(z), 2)
 
 
-def load_folder(folder):
+def load_folder(folder, compand=False):
     files = sorted(glob.glob(os.path.join(folder, "**", "*.png"), recursive=True))
     if not files:
         sys.exit(f"no PNG files under {folder}")
-    return [np.asarray(Image.open(f).convert("L"), dtype=np.float32) / 255.0 for f in files], files
+    rescale = manifest_rescale(folder) if compand else {}
+    return [load_png(f, rescale.get(os.path.basename(f))) for f in files], files
 
 
-def add_noise(x, kind, rng):
-    """The four noises of the paper's Table 6 at scikit-image random_noise defaults (docs/models.md)."""
+def manifest_rescale(folder):
+    """slices16's manifest.csv (in the folder or its parent): per file name, (modality, slope, intercept)."""
+    import csv
+    for m in (os.path.join(folder, "manifest.csv"), os.path.join(os.path.dirname(folder.rstrip("/")), "manifest.csv")):
+        if os.path.exists(m):
+            with open(m) as f:
+                return {os.path.basename(r["file"]): (r["modality"], float(r["rescale_slope"]), float(r["rescale_intercept"]))
+                        for r in csv.DictReader(f)}
+    return {}
+
+
+def compand_knots(a, lo, hi, rescale):
+    """The companding of src-main/engine/codec/transfer.ts (chooseKnots): CT in HU, -160..240 HU gets 60% of [0, 1];
+    other images of more than 8 bits, the 1st-99th percentile window gets 90%."""
+    if hi - lo < 64:
+        return None
+    if rescale and rescale[0] == "CT":
+        _, slope, intercept = rescale
+        a_, b_ = sorted(((-160 - intercept) / slope, (240 - intercept) / slope)); share = 0.6
+    else:
+        a_, b_ = np.percentile(a, 1), np.percentile(a, 99); share = 0.9
+    a_, b_ = max(lo, round(a_)), min(hi, round(b_))
+    if b_ - a_ < 16:
+        return None
+    below, above = a_ - lo, hi - b_
+    rest = 1 - share
+    ya = round(rest * below / (below + above) * 1024) if below + above > 0 else 0
+    yb = 1024 - (round(rest * above / (below + above) * 1024) if below + above > 0 else 0)
+    xs, ys = [lo], [0]
+    if a_ > lo: xs.append(a_); ys.append(ya)
+    if b_ < hi: xs.append(b_); ys.append(yb)
+    xs.append(hi); ys.append(1024)
+    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64) / 1024
+
+
+def load_png(path, rescale=None):
+    """8-bit PNG / 255; a 16-bit PNG normalised as the engine normalises each plane: to its own [min, max], through
+    the companding knots when `rescale` is given (--compand16)."""
+    im = Image.open(path)
+    if im.mode in ("I", "I;16", "I;16B"):
+        a = np.array(im).astype(np.float32)
+        lo, hi = float(a.min()), float(a.max())
+        knots = compand_knots(a, lo, hi, rescale) if rescale is not None else None
+        if knots is not None:
+            return np.interp(a, knots[0], knots[1]).astype(np.float32)
+        return (a - lo) / (hi - lo if hi > lo else 1.0)
+    return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+
+
+def add_noise(x, kind, rng, scale=1.0):
+    """The four noises of the paper's Table 6 at scikit-image random_noise defaults (docs/models.md), their
+    strength times `scale` (1: the defaults)."""
     if kind == "saltpepper":  # amount 0.05, half salt, half pepper
-        m = torch.rand_like(x)
-        x = x.clone(); x[m < 0.025] = 0.0; x[m > 0.975] = 1.0; return x
+        m = torch.rand_like(x); a = 0.025 * scale
+        x = x.clone(); x[m < a] = 0.0; x[m > 1 - a] = 1.0; return x
     if kind == "speckle":  # x + x * N(0, 0.1)
-        return (x + x * torch.randn_like(x) * 0.1).clamp(0, 1)
+        return (x + x * torch.randn_like(x) * 0.1 * scale).clamp(0, 1)
     if kind == "poisson":  # counts at 256 levels
-        return (torch.poisson(x * 256.0) / 256.0).clamp(0, 1)
+        return (torch.poisson(x * 256.0 / scale ** 2) / (256.0 / scale ** 2)).clamp(0, 1)
     if kind == "gaussian":  # x + N(0, 0.1)
-        return (x + torch.randn_like(x) * 0.1).clamp(0, 1)
+        return (x + torch.randn_like(x) * 0.1 * scale).clamp(0, 1)
     return x
 
 
-def batch(images, size, n, rng, noise_p):
+def degrade(p, rng):
+    """What a faithful codec must reproduce, not remove: a blur or a resampling (down and up again)."""
+    t = torch.from_numpy(np.ascontiguousarray(p))[None, None]
+    if rng.random() < 0.5:
+        k = gaussian_window(5, rng.uniform(0.5, 1.2)).to(t.dtype)
+        t = F.conv2d(F.pad(t, (2, 2, 2, 2), mode="reflect"), k)
+    else:
+        f = rng.uniform(0.5, 0.9)
+        h, w = t.shape[-2:]
+        t = F.interpolate(F.interpolate(t, scale_factor=f, mode="bilinear", align_corners=False), size=(h, w), mode="bilinear", align_corners=False)
+    return t[0, 0].numpy()
+
+
+def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0):
     xs = []
     for _ in range(n):
         im = images[rng.randrange(len(images))]
         h, w = im.shape
+        if h < size or w < size:
+            im = np.pad(im, ((0, max(0, size - h)), (0, max(0, size - w))), mode="reflect"); h, w = im.shape
         y, x = rng.randrange(0, h - size + 1), rng.randrange(0, w - size + 1)
         p = im[y:y + size, x:x + size]
         if rng.random() < 0.5: p = p[:, ::-1]
@@ -94,14 +160,22 @@ def batch(images, size, n, rng, noise_p):
         p = np.rot90(p, rng.randrange(4))
         gain, gamma = rng.uniform(0.8, 1.1), math.exp(rng.uniform(-0.25, 0.25))
         p = np.clip(p ** gamma * gain, 0, 1)
-        xs.append(np.ascontiguousarray(p))
+        if faithful_p and rng.random() < faithful_p / 2:
+            p = np.clip(degrade(p, rng), 0, 1)
+        xs.append(np.ascontiguousarray(p, dtype=np.float32))
     clean = torch.from_numpy(np.stack(xs))[:, None]
+    if faithful_p:
+        # Noise the codec must keep: the noisy patch is both the input and the target.
+        for i in range(n):
+            if rng.random() < faithful_p / 2:
+                clean[i] = add_noise(clean[i], rng.choice(["speckle", "poisson", "gaussian"]), rng, rng.uniform(0.1, 0.6))
     noisy = clean
     if noise_p > 0:
         noisy = clean.clone()
         for i in range(n):
             if rng.random() < noise_p:
-                noisy[i] = add_noise(clean[i], rng.choice(["saltpepper", "speckle", "poisson", "gaussian"]), rng)
+                noisy[i] = add_noise(clean[i], rng.choice(["saltpepper", "speckle", "poisson", "gaussian"]), rng,
+                                     rng.uniform(*noise_scale))
     return noisy, clean
 
 
@@ -163,6 +237,22 @@ def export(path, enc, dec):
     return entries
 
 
+def load_shipped(folder, arch, latent_ch):
+    """A shipped model's tfjs weights (encoder/ and decoder/: model.json + weights.bin, Keras layout)."""
+    enc, dec = Encoder(arch, 1, latent_ch), Decoder(arch, 1, latent_ch)
+    for part, convs in (("encoder", list(enc.pre) + list(enc.post) + [enc.latent]), ("decoder", list(dec.convs) + [dec.out])):
+        m = json.load(open(os.path.join(folder, part, "model.json")))
+        blob = open(os.path.join(folder, part, "weights.bin"), "rb").read()
+        table, offset = {}, 0
+        for w in m["weightsManifest"][0]["weights"]:
+            n = int(np.prod(w["shape"]))
+            table[w["name"]] = np.frombuffer(blob, "<f4", n, offset).reshape(w["shape"]); offset += 4 * n
+        for i, conv in enumerate(convs):
+            conv.weight.data = torch.from_numpy(table[f"conv{i}/kernel"].copy()).permute(3, 2, 0, 1).contiguous()
+            conv.bias.data = torch.from_numpy(table[f"conv{i}/bias"].copy())
+    return enc, dec
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -180,26 +270,45 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--init", help="start from the torch-weights of this folder (fine-tuning)")
+    ap.add_argument("--init-model", help="start from a shipped model folder (resources/models/NAME: tfjs weights)")
+    ap.add_argument("--data-extra", action="append", default=[], help="more training folders (16-bit PNG are normalised per image)")
+    ap.add_argument("--freeze-encoder", action="store_true",
+                    help="train the decoder only (a second decoder that reads the same latent, e.g. a denoising one)")
+    ap.add_argument("--noise-scale", default="1,1", help="noise strength range, times the defaults (e.g. 0.5,1.5)")
+    ap.add_argument("--compand16", action="store_true", help="16-bit PNG through the engine's companding (codec/transfer.ts)")
+    ap.add_argument("--faithful-p", type=float, default=0.0,
+                    help="share of patches degraded (blur, resampling, mild noise) as both input and target: a faithful codec keeps them")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed); rng = random.Random(a.seed); np.random.seed(a.seed)
     torch.set_num_threads(a.threads)
     train, _ = load_folder(a.data)
+    for extra in a.data_extra:
+        train += load_folder(extra, a.compand16)[0]
     val, _ = load_folder(a.val)
     enc, dec = Encoder(a.arch, 1, a.latent_channels), Decoder(a.arch, 1, a.latent_channels)
     if a.init:
         from torch_reference import load
         enc, dec, _ = load(a.init)
         enc.train(); dec.train()
-    params = list(enc.parameters()) + list(dec.parameters())
+    if a.init_model:
+        enc, dec = load_shipped(a.init_model, a.arch, a.latent_channels)
+    if a.freeze_encoder:
+        for p_ in enc.parameters():
+            p_.requires_grad_(False)
+        enc.eval()
+    params = list(dec.parameters()) + ([] if a.freeze_encoder else list(enc.parameters()))
     opt = torch.optim.Adamax(params, lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps, eta_min=a.lr * 0.05)
     bits = [int(b) for b in a.quant_bits.split(",")]
+    noise_scale = tuple(float(v) for v in a.noise_scale.split(","))
     os.makedirs(a.out, exist_ok=True)
     t0, best, log = time.time(), -1.0, []
     for step in range(1, a.steps + 1):
-        noisy, clean = batch(train, a.patch, a.batch, rng, a.noise_p)
-        y = dec(quant_noise(enc(noisy), bits, rng))
+        noisy, clean = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p)
+        with torch.set_grad_enabled(not a.freeze_encoder):
+            z = enc(noisy)
+        y = dec(quant_noise(z, bits, rng))
         loss = F.mse_loss(y, clean) + 0.02 * (1 - ssim(y, clean).mean())
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         elapsed = time.time() - t0

@@ -263,6 +263,8 @@ export async function measureDenoise(models: Record<string, Autoencoder>, data: 
         for (const [name, model] of Object.entries(models)) {
           const e = await encodeImage(model, noisy, 'x', { bits });
           (a.models[name] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs)));
+          // A model with a denoiser: the same file's latent through it (the viewer's denoised view, decrypt --denoise).
+          if (model.hasDenoiser) (a.models[`${name} denoiser`] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true })));
         }
       }
     }
@@ -370,7 +372,7 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?
     L.push('');
   }
   if (c.denoise?.length) {
-    const names = c.denoiseModels ?? Object.keys(c.denoise[0]!.models);
+    const names = Object.keys(c.denoise[0]!.models); // each model, and "NAME denoiser" for those with one
     L.push(`## Denoising (8-bit val, ${c.denoise[0]!.slices} slices a source)`, '',
       'The four noises of the paper at scikit-image defaults (src-main/engine/train/noise.ts: salt-and-pepper 5%, speckle σ 0.1,',
       'Poisson at 256 levels, Gaussian σ 0.1), seeded. SSIM / PSNR (dB) against the clean original of: the noisy input, its 3x3',

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { denoiseImage } from '../../src-main/engine/codec/image-codec.js';
 import { readImageFile } from '../../src-main/engine/image/io.js';
-import { Autoencoder } from '../../src-main/engine/model/autoencoder.js';
+import { Autoencoder, DEFAULT_MODEL } from '../../src-main/engine/model/autoencoder.js';
 import { MR_SLICE, ROOT, tempDir } from '../helpers.js';
 import { modelWithDecoderAsDenoiser } from '../engine/model/denoiser-fixtures.js';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   // A denoiser that is a copy of the decoder: it must decode a file's latent to exactly the faithful pixels.
   await modelWithDecoderAsDenoiser(modelsDir, 'mrct-grey-clean');
   // The default model, with a denoiser that differs from its decoder, for images without a latent.
-  await modelWithDecoderAsDenoiser(modelsDir, 'mrct-grey', 'mrct-grey-clean');
+  await modelWithDecoderAsDenoiser(modelsDir, DEFAULT_MODEL, 'mrct-grey-clean');
 });
 afterAll(() => rm(modelsDir, { recursive: true, force: true }));
 
@@ -71,7 +71,7 @@ describe('aeimg decrypt --denoise', () => {
     expect(await readdir(join(dir, 'enc'))).toEqual(['mr.aeimg', 'mr.denoised.png']);
     const sent = await readImageFile(join(dir, 'sent', 'mr.png'));
     const view = await readImageFile(join(dir, 'enc', 'mr.denoised.png'));
-    const model = await Autoencoder.load(join(modelsDir, 'mrct-grey'));
+    const model = await Autoencoder.load(join(modelsDir, DEFAULT_MODEL));
     expect(model.hasDenoiser).toBe(true);
     expect(Buffer.from(view.pixels).equals(Buffer.from((await denoiseImage(model, sent)).pixels))).toBe(true);
     expect(Buffer.from(view.pixels).equals(Buffer.from(sent.pixels))).toBe(false);

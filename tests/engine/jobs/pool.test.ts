@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { CodecPool, mapLimit } from '../../../src-main/engine/jobs/pool.js';
+import { DEFAULT_MODEL } from '../../../src-main/engine/defaults.js';
 import { decodeImageRecord } from '../../../src-main/engine/codec/image-codec.js';
 import { CT_SLICE, defaultModel, MR_SLICE } from '../../helpers.js';
 
@@ -10,7 +11,7 @@ describe('the codec worker pool', () => {
     const pool = CodecPool.create(2);
     try {
       const tasks = [MR_SLICE, CT_SLICE, MR_SLICE].map((input) => ({ input, coding: { quality: 'max', bits: 8 } as const, measure: true, maxPixels: 1 << 26 }));
-      const results = await mapLimit(tasks, 4, (t) => pool.encode('mrct-grey', t));
+      const results = await mapLimit(tasks, 4, (t) => pool.encode(DEFAULT_MODEL, t));
       for (const [i, r] of results.entries()) {
         expect(r.status).toBe('fulfilled');
         const remote = (r as PromiseFulfilledResult<Awaited<ReturnType<typeof pool.encode>>>).value;
@@ -29,7 +30,7 @@ describe('the codec worker pool', () => {
       const [outHere] = await model.decode([here!], 384, 512);
       const [outThere] = await model.decode([here!], 384, 512, { tiles: pool });
       expect(outThere!.every((v, i) => v === outHere![i])).toBe(true);
-      const bad = await pool.encode('mrct-grey', { ...tasks[0]!, input: '/nonexistent/x.png' }).catch((e) => e);
+      const bad = await pool.encode(DEFAULT_MODEL, { ...tasks[0]!, input: '/nonexistent/x.png' }).catch((e) => e);
       expect(bad.message).toMatch(/x\.png: file not found/);
     } finally {
       await pool.close();
