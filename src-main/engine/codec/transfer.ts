@@ -58,12 +58,15 @@ export function chooseKnots(samples: ArrayLike<number>, lo: number, hi: number, 
   if (b - a < 16) return undefined;
   const below = a - lo, above = hi - b;
   const rest = 1 - share;
-  const yA = below + above > 0 ? Math.round((rest * below) / (below + above) * TRANSFER_STEPS) : 0;
-  const yB = TRANSFER_STEPS - (below + above > 0 ? Math.round((rest * above) / (below + above) * TRANSFER_STEPS) : 0);
+  // At least one step per segment, so the curve is strictly increasing (and invertible) however thin a tail is.
+  const yA = Math.max(1, below + above > 0 ? Math.round((rest * below) / (below + above) * TRANSFER_STEPS) : 0);
+  const yB = Math.min(TRANSFER_STEPS - 1, TRANSFER_STEPS - (below + above > 0 ? Math.round((rest * above) / (below + above) * TRANSFER_STEPS) : 0));
   const knots: Knots = [[lo, 0]];
   if (a > lo) knots.push([a, yA]);
   if (b < hi) knots.push([b, yB]);
   knots.push([hi, TRANSFER_STEPS]);
+  // What a reader refuses is never written.
+  if (!validKnots(knots, lo, hi)) throw new Error(`transfer: invalid knots ${JSON.stringify(knots)}`);
   return knots;
 }
 
