@@ -27,10 +27,10 @@ describe('the companding the network sees for images over 8 bits', () => {
   });
 
   it('never makes a curve a reader would refuse, however thin the tails (a file written must open)', () => {
-    for (const [lo, hi, a, b] of [[0, 1445, 1, 773], [0, 1445, 0, 1445], [3, 70000 - 4536, 4, 900], [100, 5000, 100, 101], [0, 65535, 65534, 65535]]) {
-      const top = Math.min(hi, 65535);
-      const k = chooseKnots(skewed(lo!, top, a!, Math.min(b!, top)), lo!, top, 16);
-      if (k) expect(validKnots(k, lo!, top)).toBe(true);
+    const cases: [number, number, number, number][] = [[0, 1445, 1, 773], [0, 1445, 0, 1445], [3, 65464, 4, 900], [100, 5000, 100, 101], [0, 65535, 65534, 65535]];
+    for (const [lo, hi, a, b] of cases) {
+      const k = chooseKnots(skewed(lo, hi, a, b), lo, hi, 16);
+      if (k) expect(validKnots(k, lo, hi)).toBe(true);
     }
   });
 
