@@ -140,8 +140,8 @@ export class RangeDecoder {
     return this.pos > this.data.length + 8;
   }
 
-  decodeBit(m: BitModels, i: number): number {
-    const bound = (this.range >>> PROB_BITS) * m.p0(i);
+  /** Decides one bit against `bound` (the share of the range for a 0) and renormalizes. */
+  private split(bound: number): number {
     let bit: number;
     if (this.code < bound) {
       this.range = bound;
@@ -151,32 +151,26 @@ export class RangeDecoder {
       this.range -= bound;
       bit = 1;
     }
-    m.update(i, bit);
+    this.normalize();
+    return bit;
+  }
+
+  private normalize(): void {
     while (this.range < TOP) {
       this.range = (this.range * 256) >>> 0;
-      this.code = ((this.code * 256) >>> 0) + this.next();
-      this.code >>>= 0;
+      this.code = (((this.code * 256) >>> 0) + this.next()) >>> 0;
     }
+  }
+
+  decodeBit(m: BitModels, i: number): number {
+    const bit = this.split((this.range >>> PROB_BITS) * m.p0(i));
+    m.update(i, bit);
     return bit;
   }
 
   /** The decoding twin of RangeEncoder.encodeProbability. */
   decodeProbability(p0: number): number {
-    const bound = (this.range >>> 16) * p0;
-    let bit: number;
-    if (this.code < bound) {
-      this.range = bound;
-      bit = 0;
-    } else {
-      this.code -= bound;
-      this.range -= bound;
-      bit = 1;
-    }
-    while (this.range < TOP) {
-      this.range = (this.range * 256) >>> 0;
-      this.code = (((this.code * 256) >>> 0) + this.next()) >>> 0;
-    }
-    return bit;
+    return this.split((this.range >>> 16) * p0);
   }
 
   decodeRaw(bits: number): number {
@@ -189,10 +183,7 @@ export class RangeDecoder {
         bit = 1;
       }
       v = v * 2 + bit;
-      while (this.range < TOP) {
-        this.range = (this.range * 256) >>> 0;
-        this.code = (((this.code * 256) >>> 0) + this.next()) >>> 0;
-      }
+      this.normalize();
     }
     return v;
   }

@@ -66,15 +66,16 @@ export async function readCodedSlices(path: string, identities: IdentitySource, 
 
 /** The opened images' coded entries and a byte-bounded, least-recently-used cache of their decoded pixels. */
 export class SliceCache {
-  private readonly decoded = new Map<number, Image>();
+  private readonly decoded: ImageLru;
   private readonly inFlight = new Map<number, Promise<Image>>();
-  private cachedBytes = 0;
 
   constructor(
     private readonly slices: CodedSlice[],
     private readonly decode: SliceDecoder,
     readonly maxBytes = SLICE_CACHE_BYTES,
-  ) {}
+  ) {
+    this.decoded = new ImageLru(maxBytes);
+  }
 
   get length(): number {
     return this.slices.length;
@@ -82,7 +83,7 @@ export class SliceCache {
 
   /** Bytes of decoded pixels held now (at most maxBytes, or one slice when a single slice is larger). */
   get bytes(): number {
-    return this.cachedBytes;
+    return this.decoded.bytes;
   }
 
   record(index: number): ImageRecord {
@@ -103,16 +104,12 @@ export class SliceCache {
   /** The decoded pixels of image `index`, from the cache or the decoder. */
   image(index: number): Promise<Image> {
     const hit = this.decoded.get(index);
-    if (hit) {
-      this.decoded.delete(index); // most recently used last
-      this.decoded.set(index, hit);
-      return Promise.resolve(hit);
-    }
+    if (hit) return Promise.resolve(hit);
     let pending = this.inFlight.get(index);
     if (!pending) {
       const s = this.slice(index);
       pending = this.decode(s.modelId, s.record, s.blobs).then((image) => {
-        this.keep(index, image);
+        this.decoded.set(index, image);
         return image;
       }).finally(() => this.inFlight.delete(index));
       this.inFlight.set(index, pending);
@@ -143,18 +140,6 @@ export class SliceCache {
     return describeAttributes(this.record(index));
   }
 
-  private keep(index: number, image: Image): void {
-    const old = this.decoded.get(index);
-    if (old) this.cachedBytes -= old.pixels.byteLength;
-    this.decoded.delete(index);
-    this.decoded.set(index, image);
-    this.cachedBytes += image.pixels.byteLength;
-    for (const [i, img] of this.decoded) {
-      if (this.cachedBytes <= this.maxBytes || this.decoded.size <= 1) break;
-      this.decoded.delete(i);
-      this.cachedBytes -= img.pixels.byteLength;
-    }
-  }
 }
 
 /** Images by index, least recently used evicted first once over `maxBytes` (one image is always kept). */
@@ -170,6 +155,11 @@ export class ImageLru {
 
   get bytes(): number {
     return this.held;
+  }
+
+  /** Whether image `index` is held (without making it the most recently used). */
+  has(index: number): boolean {
+    return this.images.has(index);
   }
 
   get(index: number): Image | undefined {
