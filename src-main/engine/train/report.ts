@@ -34,6 +34,7 @@ export function reportMarkdown(r: EvalReport): string {
   const noises = NOISES.filter((n) => r.mean.noise[n]);
   if (noises.length) {
     lines.push('## Noise (the paper\'s Table 6): SSIM / PSNR against the clean original', '',
+      ...(r.denoiser ? ['"decoded" is the model\'s denoiser on the noisy image\'s latent (its faithful decoder keeps the noise).', ''] : []),
       '| noise | noisy | decoded(noisy) | 3x3 median(noisy) | decoded beats both | paper noisy → decoded |',
       '|---|---|---|---|---|---|');
     for (const n of noises) {
