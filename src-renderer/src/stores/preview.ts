@@ -1,12 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { Deidentify, Quality, SenderPreview } from '../../../src-shared/api';
-import type { DisplayWindow } from '../../../src-shared/windows';
 import { bridge, unwrap } from '../bridge';
-import { sampleWindowToReal, windowChoices } from '../viewer/display';
 import { absoluteDifference, errorMapImage } from '../viewer/errormap';
 import type { Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
+import { useWindowLevel } from '../viewer/window-level';
 import { useErrors } from './errors';
 
 
@@ -21,10 +20,8 @@ export const usePreview = defineStore('preview', () => {
   const data = shallowRef<SenderPreview | null>(null);
   const busy = ref(false);
   /** In real-world units (HU for CT), as the viewer holds it. */
-  const windowCenter = ref(0);
-  const windowWidth = ref(1);
-  const windowName = ref('');
-  const invert = ref(false);
+  const { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
+    useWindowLevel(() => data.value?.info);
   const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original);
   const probe = ref<Point | null>(null);
   const errors = useErrors();
@@ -32,8 +29,6 @@ export const usePreview = defineStore('preview', () => {
   let request: { quality: Quality; deidentify: Deidentify } = { quality: 'auto', deidentify: 'basic' };
 
   const info = computed(() => data.value?.info ?? null);
-  const mapping = computed(() => info.value?.dicom?.mapping);
-  const choices = computed<DisplayWindow[]>(() => windowChoices(info.value?.windows));
   const errorMap = computed(() => (data.value ? markRaw(absoluteDifference(data.value.original, data.value.decoded)) : null));
   const errorImage = computed(() => (errorMap.value ? markRaw(errorMapImage(errorMap.value)) : null));
 
@@ -91,32 +86,6 @@ export const usePreview = defineStore('preview', () => {
     busy.value = false;
     probe.value = null;
   }
-
-  function setWindow(center: number, width: number, label = '') {
-    const round = (v: number) => (Math.abs(v) >= 20 ? Math.round(v) : Math.round(v * 100) / 100);
-    windowCenter.value = round(center);
-    windowWidth.value = Math.max(round(width), 1e-3);
-    windowName.value = label;
-  }
-
-  function resetWindow() {
-    const w = info.value?.window;
-    if (!w) return;
-    const real = sampleWindowToReal(w, mapping.value);
-    setWindow(real.center, real.width, 'default');
-  }
-
-  function choose(i: number) {
-    const w = choices.value[i];
-    if (w) setWindow(w.center, w.width, w.name);
-  }
-
-  /** Left-drag on any of the three: horizontal = width, vertical = level, as in the viewer. */
-  function dragWindow(dx: number, dy: number) {
-    const k = Math.max(windowWidth.value, 64 * Math.abs(mapping.value?.slope ?? 1)) / 256;
-    setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
-  }
-
 
   function reset() {
     resetWindow();

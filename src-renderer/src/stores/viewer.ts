@@ -1,11 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
-import type { DisplayWindow } from '../../../src-shared/windows';
 import { bridge, unwrap } from '../bridge';
-import { realWindowToSample, sampleWindowToReal, windowChoices } from '../viewer/display';
+import { realWindowToSample } from '../viewer/display';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
+import { useWindowLevel } from '../viewer/window-level';
 import { copyCanvas } from '../viewer/snapshot';
 import { thumbnailUrl } from '../viewer/thumbnail';
 import { useErrors } from './errors';
@@ -28,10 +28,8 @@ export const useViewer = defineStore('viewer', () => {
   const pixels = shallowRef<ImagePixels | null>(null);
   const denoised = ref(false);
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
-  const windowCenter = ref(0);
-  const windowWidth = ref(1);
-  const windowName = ref('');
-  const invert = ref(false);
+  const { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
+    useWindowLevel(() => current.value);
   const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value);
   const tool = ref<Tool>('window');
   const measurements = ref<Record<number, Measurement[]>>({});
@@ -47,9 +45,7 @@ export const useViewer = defineStore('viewer', () => {
   const copyOverlays = ref(true);
   const errors = useErrors();
   const current = computed(() => file.value?.images[index.value] ?? null);
-  const mapping = computed(() => current.value?.dicom?.mapping);
   const units = computed(() => current.value?.dicom?.units ?? '');
-  const choices = computed<DisplayWindow[]>(() => windowChoices(current.value?.windows));
   /** The window in sample units, as the canvas reports it. */
   const sampleWindow = computed(() => realWindowToSample({ center: windowCenter.value, width: windowWidth.value }, mapping.value));
   const shownMeasurements = computed(() => measurements.value[index.value] ?? []);
@@ -157,35 +153,6 @@ export const useViewer = defineStore('viewer', () => {
     denoised.value = on;
     await load();
   }
-
-  /** Back to the window the file opened with (the engine's default, in sample units). */
-  function resetWindow() {
-    const w = current.value?.window;
-    if (!w) return;
-    const real = sampleWindowToReal(w, current.value?.dicom?.mapping);
-    setWindow(real.center, real.width, 'default');
-  }
-
-  function setWindow(center: number, width: number, name = '') {
-    const round = (v: number) => (Math.abs(v) >= 20 ? Math.round(v) : Math.round(v * 100) / 100);
-    windowCenter.value = round(center);
-    windowWidth.value = Math.max(round(width), 1e-3);
-    windowName.value = name;
-  }
-
-  /** Choice `i` (0-based; keys 1..9): a CT preset, the file's window or the percentile window. */
-  function choose(i: number) {
-    const w = choices.value[i];
-    if (w) setWindow(w.center, w.width, w.name);
-  }
-
-  /** Left-drag: horizontal changes the width, vertical the level, scaled to the image's value range. */
-  function dragWindow(dx: number, dy: number) {
-    const range = Math.max(windowWidth.value, 64 * Math.abs(mapping.value?.slope ?? 1));
-    const k = range / 256;
-    setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
-  }
-
 
   /** R: window, inversion, zoom and pan as the file opened. */
   function reset() {

@@ -1,0 +1,45 @@
+/** Window/level and inversion of a shown image, in real-world units (HU for CT), shared by the viewer and the sender's preview. */
+import { computed, ref } from 'vue';
+import type { OpenedImageInfo } from '../../../src-shared/api';
+import type { DisplayWindow } from '../../../src-shared/windows';
+import { sampleWindowToReal, windowChoices } from './display';
+
+/** `shown()`: the description of the image on screen (its windows, default window and value mapping), null before any. */
+export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) {
+  const windowCenter = ref(0);
+  const windowWidth = ref(1);
+  const windowName = ref('');
+  const invert = ref(false);
+  const mapping = computed(() => shown()?.dicom?.mapping);
+  /** Keys 1..9: the CT presets, the percentile window, the file's windows, the full range. */
+  const choices = computed<DisplayWindow[]>(() => windowChoices(shown()?.windows));
+
+  function setWindow(center: number, width: number, name = '') {
+    const round = (v: number) => (Math.abs(v) >= 20 ? Math.round(v) : Math.round(v * 100) / 100);
+    windowCenter.value = round(center);
+    windowWidth.value = Math.max(round(width), 1e-3);
+    windowName.value = name;
+  }
+
+  /** Back to the window the image opened with (the engine's default, in sample units). */
+  function resetWindow() {
+    const w = shown()?.window;
+    if (!w) return;
+    const real = sampleWindowToReal(w, mapping.value);
+    setWindow(real.center, real.width, 'default');
+  }
+
+  /** Choice `i` (0-based; keys 1..9). */
+  function choose(i: number) {
+    const w = choices.value[i];
+    if (w) setWindow(w.center, w.width, w.name);
+  }
+
+  /** Left-drag: horizontal changes the width, vertical the level, scaled to the image's value range. */
+  function dragWindow(dx: number, dy: number) {
+    const k = Math.max(windowWidth.value, 64 * Math.abs(mapping.value?.slope ?? 1)) / 256;
+    setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
+  }
+
+  return { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow };
+}
