@@ -71,8 +71,16 @@ function normalisedPlane(image: Image, c: number, lo: number, hi: number, ph: nu
 
 /** What the network sees of each colour plane: a companding for images over 8 bits, else none (linear). */
 function planeKnots(image: Image, planes: [number, number][], display?: DisplayModel): Knots[] | undefined {
+  if (image.bitDepth <= 8) return undefined; // linear: no plane needs copying out to find out
   const knots = planes.map(([lo, hi], c) => chooseKnots(extractChannel(image, c), lo, hi, image.bitDepth, display));
   return knots.every((k) => k !== undefined) ? knots as Knots[] : undefined;
+}
+
+/** The colour planes as the encoder takes them (through `transfer` where given), padded to even size `ph` x `pw`. */
+function networkInput(image: Image, ranges: [number, number][], transfer: Knots[] | undefined) {
+  const ph = image.height + (image.height % 2);
+  const pw = image.width + (image.width % 2);
+  return { ph, pw, inputs: ranges.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c])) };
 }
 
 function planeRange(image: Image, c: number): [number, number] {
@@ -103,11 +111,9 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   if (refine && !(opts.latent ?? coding.bits !== undefined)) return encodeDirect(image, name, planes, maxError, opts);
   const bits = coding.bits ?? (refine ? REFINEMENT_BITS : QUALITY_LEVELS.max.bits);
   const timings: Record<string, number> = {};
-  const ph = image.height + (image.height % 2);
-  const pw = image.width + (image.width % 2);
   let t = now();
   const transfer = opts.transfer === false ? undefined : planeKnots(image, planes, opts.display);
-  const inputs = planes.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c]));
+  const { ph, pw, inputs } = networkInput(image, planes, transfer);
   const latents = await model.encode(inputs, ph, pw, { tiles: opts.tiles });
   timings.encoder = now() - t;
   t = now();
@@ -275,9 +281,8 @@ export async function denoiseImage(model: Autoencoder, image: Image, tiles?: Til
   const bits = model.manifest.quantization.defaultBits;
   const ranges = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
   const transfer = planeKnots(image, ranges, display);
-  const ph = height + (height % 2);
-  const pw = width + (width % 2);
-  const latents = await model.encode(ranges.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c])), ph, pw, { tiles });
+  const { ph, pw, inputs } = networkInput(image, ranges, transfer);
+  const latents = await model.encode(inputs, ph, pw, { tiles });
   const q = quantizeLatents(latents, model.latentChannels, bits);
   const outputs = await model.decode(dequantizeLatents(q, ranges.length, model.latentChannels), ph / 2, pw / 2, {
     tiles, denoise: model.hasDenoiser,
