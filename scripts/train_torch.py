@@ -61,12 +61,18 @@ class Decoder(nn.Module):
         return F.pixel_shuffle(self.out(z), 2)
 
 
-def load_folder(folder, compand=False):
+def load_folder(folder, compand=False, linear=False):
     files = sorted(glob.glob(os.path.join(folder, "**", "*.png"), recursive=True))
     if not files:
         sys.exit(f"no PNG files under {folder}")
     rescale = manifest_rescale(folder) if compand else {}
-    return [load_png(f, rescale.get(os.path.basename(f))) for f in files], files
+    return [load_png(f, rescale.get(os.path.basename(f)), linear) for f in files], files
+
+
+def is_ct(folder, files):
+    """Which files of a slices16 folder are CT (its manifest's modality)."""
+    rescale = manifest_rescale(folder)
+    return [rescale.get(os.path.basename(f), ("",))[0] == "CT" for f in files]
 
 
 def manifest_rescale(folder):
@@ -80,38 +86,70 @@ def manifest_rescale(folder):
     return {}
 
 
+CT_WINDOWS = [(-20, 100, 0.4), (-160, 240, 0.75)]  # src-main/engine/codec/transfer.ts CT_WINDOWS: HU, share
+
+
+def nested_knots(windows, lo, hi):
+    """transfer.ts nestedKnots: nested windows (samples, innermost first, shares growing outwards) over [lo, hi]; each
+    zone spreads its share evenly over its samples; every segment gets at least one of the 1024 steps."""
+    clipped = [(max(lo, round(min(a, b))), min(hi, round(max(a, b))), s) for a, b, s in windows]
+    clipped = [w for w in clipped if w[1] - w[0] >= 16]
+    if not clipped:
+        return None
+    xs = sorted(set([lo, hi] + [v for a, b, _ in clipped for v in (a, b)]))
+    def zone(x0, x1):
+        for k, (a, b, _) in enumerate(clipped):
+            if a <= x0 and x1 <= b:
+                return k
+        return len(clipped)
+    def share(k):
+        return (1 if k == len(clipped) else clipped[k][2]) - (clipped[k - 1][2] if k > 0 else 0)
+    span = [0.0] * (len(clipped) + 1)
+    for x0, x1 in zip(xs, xs[1:]):
+        span[zone(x0, x1)] += x1 - x0
+    weights = [max(0, share(zone(x0, x1))) * (x1 - x0) / span[zone(x0, x1)] for x0, x1 in zip(xs, xs[1:])]
+    total, acc, ys = sum(weights), 0.0, [0]
+    for w in weights:
+        acc += w
+        ys.append(int(np.floor(acc / total * 1024 + 0.5)))  # Math.round
+    ys[-1] = 1024
+    for i in range(1, len(ys)):
+        ys[i] = max(ys[i], ys[i - 1] + 1)
+    for i in range(len(ys) - 2, -1, -1):
+        ys[i] = min(ys[i], ys[i + 1] - 1)
+    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64) / 1024
+
+
 def compand_knots(a, lo, hi, rescale):
-    """The companding of src-main/engine/codec/transfer.ts (chooseKnots): CT in HU, -160..240 HU gets 60% of [0, 1];
-    other images of more than 8 bits, the 1st-99th percentile window gets 90%."""
+    """The companding of src-main/engine/codec/transfer.ts (chooseKnots): CT in HU through CT_WINDOWS; other images of
+    more than 8 bits, the 1st-99th percentile window gets 90%."""
     if hi - lo < 64:
         return None
     if rescale and rescale[0] == "CT":
         _, slope, intercept = rescale
-        a_, b_ = sorted(((-160 - intercept) / slope, (240 - intercept) / slope)); share = 0.6
+        windows = [((a_ - intercept) / slope, (b_ - intercept) / slope, s) for a_, b_, s in CT_WINDOWS]
     else:
-        a_, b_ = np.percentile(a, 1), np.percentile(a, 99); share = 0.9
-    a_, b_ = max(lo, round(a_)), min(hi, round(b_))
-    if b_ - a_ < 16:
-        return None
-    below, above = a_ - lo, hi - b_
-    rest = 1 - share
-    ya = round(rest * below / (below + above) * 1024) if below + above > 0 else 0
-    yb = 1024 - (round(rest * above / (below + above) * 1024) if below + above > 0 else 0)
-    xs, ys = [lo], [0]
-    if a_ > lo: xs.append(a_); ys.append(ya)
-    if b_ < hi: xs.append(b_); ys.append(yb)
-    xs.append(hi); ys.append(1024)
-    return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64) / 1024
+        windows = [(np.percentile(a, 1, method="inverted_cdf") if NP_METHOD else np.percentile(a, 1, interpolation="lower"),
+                    np.percentile(a, 99, method="inverted_cdf") if NP_METHOD else np.percentile(a, 99, interpolation="lower"), 0.9)]
+    return nested_knots(windows, lo, hi)
 
 
-def load_png(path, rescale=None):
+NP_METHOD = tuple(int(v) for v in np.__version__.split(".")[:2]) >= (1, 22)
+
+
+def load_png(path, rescale=None, linear=False):
     """8-bit PNG / 255; a 16-bit PNG normalised as the engine normalises each plane: to its own [min, max], through
-    the companding knots when `rescale` is given (--compand16)."""
+    the companding knots when `rescale` is given (--compand16). With `linear` (--noise-linear16), a companded 16-bit
+    slice is kept as (its own range on [0, 1], the knots on that scale), so that noise is added before the companding,
+    as a scanner adds it and as `npm run bench` measures it."""
     im = Image.open(path)
     if im.mode in ("I", "I;16", "I;16B"):
         a = np.array(im).astype(np.float32)
         lo, hi = float(a.min()), float(a.max())
         knots = compand_knots(a, lo, hi, rescale) if rescale is not None else None
+        if knots is not None and linear:
+            span = hi - lo if hi > lo else 1.0
+            return ((a - lo) / span, (knots[0] - lo) / span, knots[1])
         if knots is not None:
             return np.interp(a, knots[0], knots[1]).astype(np.float32)
         return (a - lo) / (hi - lo if hi > lo else 1.0)
@@ -130,6 +168,9 @@ def add_noise(x, kind, rng, scale=1.0):
         return (torch.poisson(x * 256.0 / scale ** 2) / (256.0 / scale ** 2)).clamp(0, 1)
     if kind == "gaussian":  # x + N(0, 0.1)
         return (x + torch.randn_like(x) * 0.1 * scale).clamp(0, 1)
+    if kind == "rician":  # MR magnitude: |x + N(0, s) + i N(0, s)|, which also gives dark backgrounds their noise floor
+        s_ = 0.1 * scale
+        return torch.sqrt((x + torch.randn_like(x) * s_) ** 2 + (torch.randn_like(x) * s_) ** 2).clamp(0, 1)
     return x
 
 
@@ -147,9 +188,13 @@ def degrade(p, rng):
 
 
 def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0):
-    xs = []
+    xs, curves = [], []
     for _ in range(n):
         im = images[rng.randrange(len(images))]
+        curve = None
+        if isinstance(im, tuple):  # a 16-bit slice on its linear scale and its companding (--noise-linear16)
+            im, *curve = im
+        curves.append(curve)
         h, w = im.shape
         if h < size or w < size:
             im = np.pad(im, ((0, max(0, size - h)), (0, max(0, size - w))), mode="reflect"); h, w = im.shape
@@ -164,11 +209,12 @@ def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0)
             p = np.clip(degrade(p, rng), 0, 1)
         xs.append(np.ascontiguousarray(p, dtype=np.float32))
     clean = torch.from_numpy(np.stack(xs))[:, None]
+    compand = lambda i, t: torch.from_numpy(np.interp(t.numpy(), *curves[i]).astype(np.float32)) if curves[i] else t
     if faithful_p:
         # Noise the codec must keep: the noisy patch is both the input and the target.
         for i in range(n):
             if rng.random() < faithful_p / 2:
-                clean[i] = add_noise(clean[i], rng.choice(["speckle", "poisson", "gaussian"]), rng, rng.uniform(0.1, 0.6))
+                clean[i] = add_noise(clean[i], rng.choice(["speckle", "poisson", "gaussian", "rician"]), rng, rng.uniform(0.1, 0.6))
     noisy = clean
     if noise_p > 0:
         noisy = clean.clone()
@@ -176,6 +222,9 @@ def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0)
             if rng.random() < noise_p:
                 noisy[i] = add_noise(clean[i], rng.choice(["saltpepper", "speckle", "poisson", "gaussian"]), rng,
                                      rng.uniform(*noise_scale))
+    for i in range(n):
+        if curves[i]:
+            clean[i], noisy[i] = compand(i, clean[i]), compand(i, noisy[i])
     return noisy, clean
 
 
@@ -217,6 +266,40 @@ def evaluate(enc, dec, val, bits=8):
             ps += (10 * torch.log10(1 / mse.clamp(min=1e-12))).tolist()
     enc.train(); dec.train()
     return float(np.mean(ss)), float(np.mean(ps))
+
+
+def load_ct_val(folder):
+    """slices16 val CT slices: (companded input, knots, slope, intercept, stored samples)."""
+    rescale = manifest_rescale(folder)
+    out = []
+    for f in sorted(glob.glob(os.path.join(folder, "**", "*.png"), recursive=True)):
+        r = rescale.get(os.path.basename(f))
+        if not r or r[0] != "CT":
+            continue
+        a = np.array(Image.open(f)).astype(np.float64)
+        knots = compand_knots(a, a.min(), a.max(), r)
+        out.append((np.interp(a, knots[0], knots[1]).astype(np.float32), knots, r[1], r[2], a))
+    return out
+
+
+def evaluate_ct_brain(enc, dec, items, bits=6):
+    """Mean SSIM in the brain window (40/80 HU, rendered to 8 bits) of CT val slices through the model at `bits`."""
+    enc.eval(); dec.eval()
+    ss = []
+    with torch.no_grad():
+        for x, knots, slope, intercept, stored in items:
+            h, w = x.shape
+            t = torch.from_numpy(np.pad(x, ((0, h % 2), (0, w % 2)), mode="edge"))[None, None]
+            z = enc(t)
+            lo, hi = z.min(), z.max()
+            levels = 2 ** bits - 1
+            zq = torch.round((z - lo) / (hi - lo + 1e-12) * levels) / levels * (hi - lo) + lo
+            y = dec(zq).clamp(0, 1)[0, 0, :h, :w].numpy().astype(np.float64)
+            rec = np.round(np.interp(y, knots[1], knots[0]))
+            win = lambda s_: np.clip(np.round(((s_ * slope + intercept) - 0) / 80 * 255), 0, 255) / 255
+            ss.append(float(ssim(torch.from_numpy(win(stored)).float()[None, None], torch.from_numpy(win(rec)).float()[None, None])[0]))
+    enc.train(); dec.train()
+    return float(np.mean(ss))
 
 
 def export(path, enc, dec):
@@ -278,14 +361,22 @@ def main():
     ap.add_argument("--compand16", action="store_true", help="16-bit PNG through the engine's companding (codec/transfer.ts)")
     ap.add_argument("--faithful-p", type=float, default=0.0,
                     help="share of patches degraded (blur, resampling, mild noise) as both input and target: a faithful codec keeps them")
+    ap.add_argument("--noise-linear16", action="store_true",
+                    help="noise on 16-bit slices before their companding (with --compand16 and --noise-p)")
+    ap.add_argument("--ct-repeat", type=int, default=1, help="CT slices of --data-extra folders this many times (more weight)")
+    ap.add_argument("--val-ct", help="a slices16 val folder: report the CT slices' brain-window (40/80) SSIM as well")
+    ap.add_argument("--keep-latest", action="store_true", help="export the latest weights, not the best 8-bit val SSIM")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed); rng = random.Random(a.seed); np.random.seed(a.seed)
     torch.set_num_threads(a.threads)
     train, _ = load_folder(a.data)
     for extra in a.data_extra:
-        train += load_folder(extra, a.compand16)[0]
+        ims, files = load_folder(extra, a.compand16, a.noise_linear16)
+        for im, ct in zip(ims, is_ct(extra, files)):
+            train += [im] * (a.ct_repeat if ct else 1)
     val, _ = load_folder(a.val)
+    val_ct = load_ct_val(a.val_ct) if a.val_ct else None
     enc, dec = Encoder(a.arch, 1, a.latent_channels), Decoder(a.arch, 1, a.latent_channels)
     if a.init:
         from torch_reference import load
@@ -318,8 +409,13 @@ def main():
         if step % 500 == 0 or step == a.steps or stop:
             s, p = evaluate(enc, dec, val)
             log.append({"step": step, "val_ssim": s, "val_psnr": p, "seconds": round(elapsed)})
-            print(f"== step {step} val SSIM {s:.4f} PSNR {p:.2f} dB ({elapsed:.0f}s)", flush=True)
-            if s > best or a.noise_p > 0:  # denoising runs keep the latest: clean SSIM alone is not their goal
+            brain = ""
+            if val_ct:
+                log[-1]["val_ct_brain_ssim"] = evaluate_ct_brain(enc, dec, val_ct)
+                brain = f" CT brain-window SSIM {log[-1]['val_ct_brain_ssim']:.4f}"
+            print(f"== step {step} val SSIM {s:.4f} PSNR {p:.2f} dB{brain} ({elapsed:.0f}s)", flush=True)
+            # Denoising runs keep the latest: clean SSIM alone is not their goal.
+            if s > best or a.noise_p > 0 or a.keep_latest:
                 best = max(best, s)
                 entries = export(os.path.join(a.out, "torch-weights"), enc, dec)
                 info = {"arch": a.arch, "inputChannels": 1, "latentChannels": a.latent_channels,

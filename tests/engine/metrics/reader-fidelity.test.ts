@@ -139,7 +139,7 @@ describe('fidelity as a reader sees it', () => {
     expect(String(ds['00082111']?.Value?.[0])).toMatch(/^REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS\. .*worst window .*: SSIM 0\.\d{4}, largest error \d+ HU/);
   });
 
-  it('CT at max: the network sees HU companded around the soft-tissue window, and keeps more of the brain window than a min..max squash', { timeout: 120_000 }, async () => {
+  it('CT at max: the network sees HU companded around the brain and soft-tissue windows, and keeps more of the brain window than a min..max squash', { timeout: 120_000 }, async () => {
     const { readDicomFile } = await import('../../../src-main/engine/dicom/import.js');
     const { dicomDisplay } = await import('../../../src-main/engine/dicom/display.js');
     const { encodeImage, decodeImageRecord } = await import('../../../src-main/engine/codec/image-codec.js');
