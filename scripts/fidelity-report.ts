@@ -88,7 +88,7 @@ const dicom: Item[] = (await readdir(dicomDir)).filter((f) => f.endsWith('.dcm')
   .map((f) => ({ file: join(dicomDir, f), source: `dicom/${basename(f, '.dcm')}` }));
 
 interface Row { source: string; level: Quality; images: number; resolved: string; meanWorst: number; minWorst: number; worstWindow: string;
-  largest: number; units: string; reduced: number; bpp: number; failures: string[] }
+  largest: number; units: string; reduced: number; bpp: number; failures: string[]; meanBrain?: number }
 const rows: Row[] = [];
 
 /** Encodes a PNG with a display model from the manifest (the importer gives DICOM files theirs). */
@@ -129,19 +129,21 @@ for (const [source, all] of [...bySource(eight), ...bySource(sixteen), ...bySour
     }
     const worst = fids.reduce((a, f) => (worstSsim(f) < worstSsim(a) ? f : a));
     const err = (f: Fidelity) => f.real ?? f.stored;
+    const brains = fids.flatMap((f) => f.windows?.filter((w) => w.name === 'brain').map((w) => w.ssim) ?? []);
     rows.push({
       source, level, images, resolved: [...resolved].join('/'),
       meanWorst: fids.reduce((s, f) => s + worstSsim(f), 0) / fids.length, minWorst: worstSsim(worst),
       worstWindow: worst.windows?.[0] ? windowLabel(worst.windows[0]) : '-',
       largest: Math.max(...fids.map((f) => err(f)?.maxAbs ?? 0)), units: err(worst)?.units ?? '',
       reduced, bpp: bits / pixels, failures,
+      ...(brains.length === fids.length ? { meanBrain: brains.reduce((a, b) => a + b, 0) / brains.length } : {}),
     });
   }
 }
 await rm(work, { recursive: true, force: true });
 await models.dispose();
 if (values.print) {
-  for (const r of rows) console.log(`${values.model}\t${r.source}\t${r.level}\tmean worst ${r.meanWorst.toFixed(4)}\tmin ${r.minWorst.toFixed(4)} (${r.worstWindow})\tlargest ${r.largest} ${r.units}\treduced ${r.reduced}/${r.images}\t${r.bpp.toFixed(3)} bpp`);
+  for (const r of rows) console.log(`${values.model}\t${r.source}\t${r.level}\tmean worst ${r.meanWorst.toFixed(4)}\tmin ${r.minWorst.toFixed(4)} (${r.worstWindow})\tlargest ${r.largest} ${r.units}\treduced ${r.reduced}/${r.images}\t${r.bpp.toFixed(3)} bpp${r.meanBrain !== undefined ? `\tbrain 40/80 ${r.meanBrain.toFixed(4)}` : ''}`);
   process.exit(0);
 }
 

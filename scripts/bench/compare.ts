@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeImageRecord, encodeImage } from '../../src-main/engine/codec/image-codec.js';
 import type { Image } from '../../src-main/engine/image/image.js';
+import { repairImpulses } from '../../src-main/engine/image/impulses.js';
 import { decodeImage, encodeJpeg, readImageFile } from '../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
@@ -22,7 +23,7 @@ import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
 import { compareImages, readerFidelity } from '../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 import { addNoise, median3x3, NOISES, type NoiseKind } from '../../src-main/engine/train/noise.js';
-import { QUALITY_LEVELS, type Quality } from '../../src-shared/quality.js';
+import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding, type Quality } from '../../src-shared/quality.js';
 import { CT_PRESETS, type DisplayModel } from '../../src-shared/windows.js';
 import { bdRate, bdRateLinear } from './images.js';
 import { csv, spread } from './standards.js';
@@ -234,21 +235,42 @@ export function pooled8(rows: SourceRd[]): { slices: number; psnr: number; ssim:
   return { slices: n, aeimg, jpeg, psnr: bd(jpeg, aeimg, (p) => p.psnr), ssim: bd(jpeg, aeimg, (p) => ssimDb(p.ssim)) };
 }
 
-/** A noisy copy of an 8-bit grey image (as `aeimg eval` makes it), and its 3x3 median. */
+/**
+ * A noisy copy of a grey image: the noise on a [0, 1] scale, re-quantized. 8-bit: 0..255 (as `aeimg eval`); more
+ * bits: the image's own stored range (as the paper normalised its images; a 12-bit MR using 0..800 of 0..4095 would
+ * otherwise get five times the noise), so salt is the image's maximum and pepper its minimum.
+ */
 function noisyCopy(image: Image, kind: NoiseKind, seed: number): Image {
-  const noisy = addNoise(Float32Array.from(image.pixels, (v) => v / 255), kind, seed);
-  return { ...image, pixels: Uint8Array.from(noisy, (v) => Math.round(v * 255)) };
+  let lo = 0, hi = 255;
+  if (image.bitDepth === 16) {
+    lo = Infinity; hi = -Infinity;
+    for (const v of image.pixels) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  }
+  const span = Math.max(1, hi - lo);
+  const noisy = addNoise(Float32Array.from(image.pixels, (v) => (v - lo) / span), kind, seed);
+  const pixels = image.bitDepth === 16 ? new Uint16Array(noisy.length) : new Uint8Array(noisy.length);
+  noisy.forEach((v, i) => { pixels[i] = lo + Math.round(v * span); });
+  return { ...image, pixels };
 }
 function medianCopy(image: Image): Image {
-  return { ...image, pixels: Uint8Array.from(median3x3(image.pixels, image.height, image.width)) };
+  const m = median3x3(image.pixels, image.height, image.width);
+  return { ...image, pixels: image.bitDepth === 16 ? Uint16Array.from(m) : Uint8Array.from(m) };
+}
+function repairedCopy(image: Image): Image {
+  const pixels = image.pixels.slice();
+  repairImpulses(pixels, image.width, image.height);
+  return { ...image, pixels };
 }
 
-/** Denoising on the 8-bit sources: noisy input, 3x3 median, aeimg `max` through each model (in-process encode/decode). */
+/**
+ * Denoising on every source's val: noisy input, 3x3 median, impulse repair alone, and per model aeimg `max` through its
+ * faithful decoder and (where it has one) its denoiser, and the denoised view of a file at the default level (the
+ * image the reader received, impulses repaired, through the encoder and the denoiser): in-process encode/decode.
+ */
 export async function measureDenoise(models: Record<string, Autoencoder>, data: string, perSource: number): Promise<DenoiseRow[]> {
   const rows: DenoiseRow[] = [];
   const bits = QUALITY_LEVELS.max.bits;
   for (const [source, all] of valItems(data)) {
-    if (!source.startsWith('mri-ct-slices/')) continue;
     const items = spread(all, perSource);
     const acc = new Map<NoiseKind, { noisy: Measured[]; median: Measured[]; models: Record<string, Measured[]> }>();
     for (const [index, it] of items.entries()) {
@@ -260,11 +282,17 @@ export async function measureDenoise(models: Record<string, Autoencoder>, data: 
         const sim = (d: Image) => { const c = compareImages(image, d); return { bpp: 0, ssim: c.ssim, psnr: c.psnr }; };
         a.noisy.push(sim(noisy));
         a.median.push(sim(medianCopy(noisy)));
+        (a.models[IMPULSE_REPAIR] ??= []).push(sim(repairedCopy(noisy)));
         for (const [name, model] of Object.entries(models)) {
-          const e = await encodeImage(model, noisy, 'x', { bits });
+          const e = await encodeImage(model, noisy, 'x', { bits, display: it.display });
           (a.models[name] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs)));
-          // A model with a denoiser: the same file's latent through it (the viewer's denoised view, decrypt --denoise).
-          if (model.hasDenoiser) (a.models[`${name} denoiser`] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true })));
+          if (!model.hasDenoiser) continue;
+          // The same file's latent through the denoiser (the viewer's denoised view, decrypt --denoise).
+          (a.models[`${name} denoiser`] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true })));
+          // A file at the default level (no latent): the denoised view the reader gets of it.
+          const coding = resolveCoding({ quality: DEFAULT_QUALITY }, { bitDepth: noisy.bitDepth, dicom: false });
+          const d = await encodeImage(model, noisy, 'x', { bits: coding.bits, maxError: coding.maxError, display: it.display });
+          (a.models[`${name} view of a default file`] ??= []).push(sim(await decodeImageRecord(model, d.record, d.blobs, undefined, { denoise: true })));
         }
       }
     }
@@ -276,6 +304,30 @@ export async function measureDenoise(models: Record<string, Autoencoder>, data: 
     log(`denoise: ${source}, ${items.length} slices`);
   }
   return rows;
+}
+
+/** The impulse repair alone, in the denoising table beside the 3x3 median. */
+export const IMPULSE_REPAIR = 'impulse repair alone';
+
+/**
+ * The denoising target per source, for the default model: better than the noisy input and than the 3x3 median (SSIM)
+ * for all four noises, through each of its two denoised views.
+ */
+export function denoiseTargets(rows: DenoiseRow[], model: string): Targets['rows'] {
+  const out: Targets['rows'] = [];
+  for (const source of [...new Set(rows.map((r) => r.source))]) {
+    const mine = rows.filter((r) => r.source === source);
+    for (const [view, what] of [[`${model} view of a default file`, 'the denoised view of a default file'], [`${model} denoiser`, 'the denoiser on a `max` latent']] as const) {
+      if (!mine.every((r) => r.models[view])) continue;
+      const missed = mine.filter((r) => !(r.models[view]!.ssim > r.noisy.ssim && r.models[view]!.ssim > r.median.ssim));
+      out.push({
+        target: `denoising beats the noisy input and a 3x3 median (SSIM), all four noises, ${source}: ${what}`,
+        measured: missed.length ? `not for ${missed.map((r) => `${r.noise} (${f4(r.models[view]!.ssim)} vs median ${f4(r.median.ssim)}, noisy ${f4(r.noisy.ssim)})`).join(', ')}` : 'all four',
+        met: missed.length === 0,
+      });
+    }
+  }
+  return out;
 }
 
 // ---- Markdown ----
@@ -332,6 +384,7 @@ export function targets(rd: SourceRd[], subset?: PooledCurves): Targets {
 export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?: DenoiseRow[]; denoiseModels?: string[] }, subset?: PooledCurves): string {
   const L: string[] = [];
   const t = targets(c.rd, subset);
+  if (c.denoise?.length && c.denoiseModels?.length) t.rows.push(...denoiseTargets(c.denoise, c.denoiseModels[0]!));
   L.push('## Targets (issue #14)', '',
     'Network-only `max` as it is today against the issue\'s targets; from the measurements below (same run). BD-rates: aeimg',
     '`low`..`max` against the codec, negative = aeimg needs fewer bits for the same quality.', '',
@@ -372,12 +425,19 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?
     L.push('');
   }
   if (c.denoise?.length) {
-    const names = Object.keys(c.denoise[0]!.models); // each model, and "NAME denoiser" for those with one
-    L.push(`## Denoising (8-bit val, ${c.denoise[0]!.slices} slices a source)`, '',
+    // The impulse repair alone, then each model and, for those with a denoiser, "NAME denoiser" and "NAME view of a default file".
+    const names = Object.keys(c.denoise[0]!.models);
+    const head = (n: string) => (n === IMPULSE_REPAIR ? n : n.endsWith(' view of a default file') ? `\`${n.replace(/ view of a default file$/, '')}\` view of a default file`
+      : n.endsWith(' denoiser') ? `\`max\`, \`${n.replace(/ denoiser$/, '')}\` denoiser` : `\`max\`, \`${n}\``);
+    L.push(`## Denoising (val of every source, ${c.denoise[0]!.slices} slices a source)`, '',
       'The four noises of the paper at scikit-image defaults (src-main/engine/train/noise.ts: salt-and-pepper 5%, speckle σ 0.1,',
-      'Poisson at 256 levels, Gaussian σ 0.1), seeded. SSIM / PSNR (dB) against the clean original of: the noisy input, its 3x3',
-      `median, and aeimg \`max\` (the network alone, ${QUALITY_LEVELS.max.bits}-bit latent) with ${names.map((n) => `\`${n}\``).join(' and ')}.`, '',
-      `| source | noise | noisy | 3x3 median | ${names.map((n) => `aeimg \`max\`, \`${n}\``).join(' | ')} |`,
+      'Poisson at 256 levels, Gaussian σ 0.1), seeded, on a [0, 1] scale: 0..255 for 8-bit slices, a 16-bit slice\'s own stored range',
+      '(salt is its maximum). SSIM / PSNR (dB) against the clean original, over the original\'s stored range, of: the noisy input; its 3x3',
+      'median; the impulse repair alone (src-main/engine/image/impulses.ts, a switching median: only lone samples at the extremes);',
+      `aeimg \`max\` (the network alone, ${QUALITY_LEVELS.max.bits}-bit latent) through each model\'s faithful decoder and, where it has one,`,
+      'its denoiser (what `aeimg decrypt --denoise` and the viewer give for a `max` file); and the denoised view of a file at the',
+      'default level (no latent: the received image, impulses repaired, then the encoder and the denoiser).', '',
+      `| source | noise | noisy | 3x3 median | ${names.map(head).join(' | ')} |`,
       `|---|---|---|---|${names.map(() => '---|').join('')}`,
       ...c.denoise.map((d) => `| ${d.source} | ${d.noise} | ${f4(d.noisy.ssim)} / ${f1(d.noisy.psnr)} | ${f4(d.median.ssim)} / ${f1(d.median.psnr)} | ` +
         `${names.map((n) => `${f4(d.models[n]?.ssim)} / ${f1(d.models[n]?.psnr ?? NaN)}`).join(' | ')} |`), '');

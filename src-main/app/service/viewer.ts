@@ -11,6 +11,7 @@ import type { Image } from '../../engine/image/image.js';
 import { outputBytes } from '../../engine/jobs/decrypt.js';
 import { exportSlices } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
+import { receivedFidelity } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { DENOISED_CACHE_BYTES, ImageLru, readCodedSlices, SliceCache } from '../../engine/jobs/slices.js';
 import type { KeyStore } from '../../engine/keys/keystore.js';
@@ -93,13 +94,13 @@ export class AppViewer {
 
   /**
    * The denoised view, on a worker; the pixels travel in memory, never to disk. A carried latent goes through its
-   * model's denoiser (as `aeimg decrypt --denoise` does); an image without one, through the default model's encoder
-   * and denoiser (its decoder when it has none: one more pass through the autoencoder).
+   * model's denoiser (as `aeimg decrypt --denoise` does); an image without one has its salt-and-pepper impulses
+   * repaired, then goes through the default model's encoder and denoiser (its decoder when it has none).
    */
   private async denoise(s: OpenedState, index: number, image: Image): Promise<Image> {
     const { modelId, record, blobs } = s.slices.coded(index);
     if (record.latent) return (await this.pool.decode(modelId, record, blobs, false, true)).image;
-    return this.pool.denoise(DEFAULT_MODEL, image);
+    return this.pool.denoise(DEFAULT_MODEL, image, receivedFidelity(record).maxError);
   }
 
   /** Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. */

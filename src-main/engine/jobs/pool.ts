@@ -70,9 +70,12 @@ export class CodecPool implements TileExecutor {
     return { ...r, images: r.images.map((e) => ({ ...e, blobs: e.blobs.map(buf) })) };
   }
 
-  /** The denoised view of pixels in memory through model `model` (image-codec.ts denoiseImage). */
-  denoise(model: string, image: Image): Promise<Image> {
-    return this.run<Image>({ op: 'denoise', model, image });
+  /**
+   * The denoised view of pixels in memory through model `model` (image-codec.ts denoiseImage); `impulses`: repair
+   * salt-and-pepper impulses first, with the file's error bound as tolerance.
+   */
+  denoise(model: string, image: Image, impulses?: number): Promise<Image> {
+    return this.run<Image>({ op: 'denoise', model, image, ...(impulses !== undefined ? { impulses } : {}) });
   }
 
   /** A record decoded as sent, or with `denoise` its denoised view (image-codec.ts decodeImageRecord). */

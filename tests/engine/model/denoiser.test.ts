@@ -14,6 +14,8 @@ import { readImageFile } from '../../../src-main/engine/image/io.js';
 import { sha256Hex } from '../../../src-main/engine/model/artifacts.js';
 import { CodecPool } from '../../../src-main/engine/jobs/pool.js';
 import { Autoencoder, DEFAULT_MODEL } from '../../../src-main/engine/model/autoencoder.js';
+import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
+import { addNoise, median3x3 } from '../../../src-main/engine/train/noise.js';
 import { MR_SLICE, ROOT, phantom, tempDir } from '../../helpers.js';
 import { modelWithDecoderAsDenoiser, torchWeightsOf } from './denoiser-fixtures.js';
 
@@ -129,7 +131,7 @@ describe('a model with a denoiser', () => {
     const [out] = await model.decode(dequantizeLatents(q, 1, 1), h / 2, w / 2, { denoise: true });
     const expected = Uint8Array.from(out!, (v) => Math.round(lo + Math.min(1, Math.max(0, v)) * (hi - lo)));
     expect(Math.max(...rebuilt.pixels.map((v, i) => Math.abs(v - slice.pixels[i]!)))).toBeLessThanOrEqual(1);
-    const direct = await denoiseImage(model, rebuilt);
+    const direct = await denoiseImage(model, rebuilt, { impulses: 1 }); // a within-1 file: impulses repaired first
     expect(Buffer.from(view.pixels).equals(Buffer.from(direct.pixels))).toBe(true);
     const onOriginal = await denoiseImage(model, slice);
     expect(Buffer.from(onOriginal.pixels).equals(Buffer.from(expected))).toBe(true);
@@ -179,6 +181,38 @@ describe('a model with a denoiser', () => {
     // The grey plane is the one more pass through the autoencoder (this model has no denoiser) that a file would get.
     const once = await encodeImage(model, image, 'view', { bits: 8 });
     expect(Array.from(view.pixels)).toEqual(Array.from((await decodeImageRecord(model, once.record, once.blobs)).pixels));
+    model.dispose();
+  });
+});
+
+describe('the denoised view of a file at the default level (impulses repaired first)', () => {
+  const noisy = (kind: 'saltpepper' | 'gaussian', seed: number): Image =>
+    ({ ...slice, pixels: Uint8Array.from(addNoise(Float32Array.from(slice.pixels, (v) => v / 255), kind, seed), (v) => Math.round(v * 255)) });
+
+  it('salt-and-pepper noise: closer to the clean slice than a 3x3 median, and than the network alone on the impulses', async () => {
+    const model = await Autoencoder.load(join(MODELS, DEFAULT_MODEL));
+    const sp = noisy('saltpepper', 11);
+    const file = await encodeImage(model, sp, 'sp', { maxError: 1 }); // the default for an 8-bit image: within ±1
+    expect(file.record.latent).toBeUndefined();
+    const view = await decodeImageRecord(model, file.record, file.blobs, undefined, { denoise: true });
+    const median: Image = { ...sp, pixels: Uint8Array.from(median3x3(sp.pixels, sp.height, sp.width)) };
+    const networkAlone = await denoiseImage(model, sp);
+    const ssim = (im: Image) => compareImages(slice, im).ssim;
+    expect(ssim(sp)).toBeLessThan(0.5);
+    expect(ssim(view)).toBeGreaterThan(ssim(median));
+    expect(ssim(view)).toBeGreaterThan(ssim(networkAlone) + 0.02);
+    model.dispose();
+  });
+
+  it('Gaussian noise has no impulses to repair: the view is the network\'s, far closer to the clean slice than a median', async () => {
+    const model = await Autoencoder.load(join(MODELS, DEFAULT_MODEL));
+    const g = noisy('gaussian', 12);
+    const file = await encodeImage(model, g, 'g', { maxError: 1 });
+    const view = await decodeImageRecord(model, file.record, file.blobs, undefined, { denoise: true });
+    const rebuilt = await decodeImageRecord(model, file.record, file.blobs);
+    expect(Buffer.from(view.pixels).equals(Buffer.from((await denoiseImage(model, rebuilt, { impulses: 1 })).pixels))).toBe(true);
+    const median: Image = { ...g, pixels: Uint8Array.from(median3x3(g.pixels, g.height, g.width)) };
+    expect(compareImages(slice, view).ssim).toBeGreaterThan(compareImages(slice, median).ssim + 0.1);
     model.dispose();
   });
 });
