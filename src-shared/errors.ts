@@ -43,6 +43,11 @@ export const Remedy = {
   StartFresh: 'start-fresh',
   /** Training diverged: lower the learning rate. */
   LowerLearningRate: 'lower-learning-rate',
+  /**
+   * An authenticated file holds something this version does not accept (an image record out of its rules): it was
+   * written like that, not damaged on the way. A newer aeimg may read it; otherwise the sender's program is at fault.
+   */
+  UpdateOrAskSender: 'update-or-ask-sender',
 } as const;
 export type Remedy = (typeof Remedy)[keyof typeof Remedy];
 

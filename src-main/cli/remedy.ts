@@ -11,6 +11,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'add-contact': () => 'Add one with `aeimg keys add-contact CARD`.',
   'start-fresh': () => 'Start without --resume.',
   'lower-learning-rate': () => 'Lower --lr.',
+  'update-or-ask-sender': () => 'The file is intact (it decrypted and authenticated) but was written that way: check `aeimg --version` against the sender\'s, or ask the sender which program made it and to send it again with aeimg.',
 };
 
 /** An error as the command line prints it: the engine's message and, for a known remedy, the flag that helps. */

@@ -12,6 +12,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'add-contact': () => "Add their contact card under Keys.",
   'start-fresh': () => 'Start the training afresh.',
   'lower-learning-rate': () => 'Lower the learning rate.',
+  'update-or-ask-sender': () => 'The file is intact but was written that way: install the aeimg version the sender uses, or ask the sender which program made it and to send it again with aeimg.',
 };
 
 /** An error as the app shows it: the engine's message and, for a known remedy, what to do in the app. */

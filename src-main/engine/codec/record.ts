@@ -2,7 +2,7 @@
  * The per-image record that travels inside the encryption: geometry, normalisation, latent coding parameters,
  * fidelity figures and metadata. Every field read from a file is validated here before any pixel is allocated.
  */
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 import { validKnots, type Knots } from './transfer.js';
@@ -86,7 +86,7 @@ export function receivedFidelity(record: ImageRecord): { fidelity?: Fidelity; ma
   return { fidelity: f, maxError, reduced };
 }
 
-const bad = (what: string) => new AeimgError(ErrorCode.Malformed, `has an invalid image record (${what}).`);
+const bad = (what: string) => new AeimgError(ErrorCode.Malformed, `has an invalid image record (${what}).`, { remedy: Remedy.UpdateOrAskSender });
 
 function isInt(v: unknown, lo: number, hi: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;

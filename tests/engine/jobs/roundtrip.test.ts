@@ -202,6 +202,17 @@ describe('encrypt → decrypt round trips', () => {
     expect(() => validateImageRecord(JSON.parse(JSON.stringify(direct.record)), 1 << 26)).not.toThrow();
     const noRefinement = { ...JSON.parse(JSON.stringify(direct.record)), refinement: undefined };
     expect(() => validateImageRecord(noRefinement, 1 << 26)).toThrow(/no latent and no refinement/);
+    // An authenticated record out of its rules was written that way: the reader says what to do about it.
+    const { cliMessage } = await import('../../../src-main/cli/remedy.js');
+    const { appMessage } = await import('../../../src-main/app/service/remedy.js');
+    let refused: unknown;
+    try {
+      validateImageRecord(noRefinement, 1 << 26);
+    } catch (err) {
+      refused = err;
+    }
+    expect(cliMessage(refused)).toMatch(/invalid image record .*intact.*aeimg --version.*ask the sender/);
+    expect(appMessage(refused)).toMatch(/invalid image record .*intact.*install the aeimg version the sender uses/);
   });
 
   it('still opens files written by aeimg 0.1 (brotli-coded latent and lossless residual)', async () => {
