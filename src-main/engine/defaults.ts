@@ -4,7 +4,7 @@
  */
 
 /** The model files are encoded with unless --model says otherwise. */
-export const DEFAULT_MODEL = 'mrct-grey-v2';
+export const DEFAULT_MODEL = 'mrct-grey-v3';
 
 /** Images larger than this are refused before decoding (--max-pixels): 8192² covers radiography and mammography. */
 export const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
