@@ -10,14 +10,13 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeImage } from '../src-main/engine/codec/image-codec.js';
-import { readImageFile } from '../src-main/engine/image/io.js';
-import { encryptImageFile, type EncodedFile } from '../src-main/engine/jobs/encrypt.js';
+import { encryptImageFile } from '../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.js';
 import { initBackend } from '../src-main/engine/model/tf.js';
 import { worstSsim, type Fidelity } from '../src-shared/fidelity.js';
-import { resolveCoding, type Quality } from '../src-shared/quality.js';
+import { encodeWithDisplay } from './bench/with-display.js';
+import type { Quality } from '../src-shared/quality.js';
 import { CT_PRESETS, windowLabel, type DisplayModel } from '../src-shared/windows.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -91,14 +90,6 @@ interface Row { source: string; level: Quality; images: number; resolved: string
   largest: number; units: string; reduced: number; bpp: number; failures: string[]; meanBrain?: number }
 const rows: Row[] = [];
 
-/** Encodes a PNG with a display model from the manifest (the importer gives DICOM files theirs). */
-const withDisplay = (display: DisplayModel) => async (task: Parameters<NonNullable<Parameters<typeof encryptImageFile>[1]['encode']>>[0]): Promise<EncodedFile> => {
-  const image = await readImageFile(task.input);
-  const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: false });
-  const e = await encodeImage(model, image, basename(task.input), { bits: coding.bits, maxError: coding.maxError, measure: true, display });
-  return { images: [{ record: e.record, blobs: e.blobs, coding }], rawBytes: image.pixels.byteLength, timings: e.timings, warnings: [] };
-};
-
 for (const [source, all] of [...bySource(eight), ...bySource(sixteen), ...bySource(dicom)]) {
   const items = source.startsWith('dicom/') ? all : spread(all, perSource);
   for (const level of LEVELS) {
@@ -111,7 +102,7 @@ for (const [source, all] of [...bySource(eight), ...bySource(sixteen), ...bySour
       try {
         const r = await encryptImageFile(it.file, {
           model, recipients: [key], outDir: work, force: true, coding: { quality: level },
-          encode: it.display ? withDisplay(it.display) : undefined,
+          encode: it.display ? encodeWithDisplay(model, it.display) : undefined,
         });
         resolved.add(r.coding.quality);
         if (r.fidelity) fids.push(r.fidelity);
