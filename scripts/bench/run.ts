@@ -28,7 +28,7 @@ import { compareImages } from '../../src-main/engine/metrics/fidelity.js';
 import { DEFAULT_MODEL, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 import { initBackend } from '../../src-main/engine/model/tf.js';
 import { timeMs } from '../../src-main/engine/train/evaluate.js';
-import { compareMarkdown, measureDenoise, measureRd, type DenoiseRow, type PooledCurves, type SourceRd } from './compare.js';
+import { compareMarkdown, measureBrainAll, measureDenoise, measureRd, type BrainAll, type DenoiseRow, type PooledCurves, type SourceRd } from './compare.js';
 import { bdRate, bdRateLinear, mosaic, rgbMosaic } from './images.js';
 import { measureStandards, STANDARDS_METHOD, standardsTables, type StandardsRow } from './standards.js';
 
@@ -82,15 +82,16 @@ const key = generateSharedKey('bench');
 const perSource = values.quick ? 2 : Number(values['per-source']);
 
 /** The per-source comparisons: rate–distortion against the standard lossy codecs, denoising, standards at equal guarantee. */
-async function measureCompare(): Promise<{ perSource: number; rd: SourceRd[]; denoise: DenoiseRow[]; denoiseModels: string[]; standards: { perSource: number; rows: StandardsRow[] } }> {
+async function measureCompare(): Promise<{ perSource: number; rd: SourceRd[]; brainAll: BrainAll[]; denoise: DenoiseRow[]; denoiseModels: string[]; standards: { perSource: number; rows: StandardsRow[] } }> {
   log(`per-source comparisons, ${perSource} slices a source…`);
   const data = join(values.data, '..');
   const rd = await measureRd({ model, models, key, data, work, perSource });
+  const brainAll = await measureBrainAll(model, data);
   const denoiseModels = [DEFAULT_MODEL, 'mrct-grey-clean'];
   const denoise = await measureDenoise(Object.fromEntries(await Promise.all(denoiseModels.map(async (n) => [n, await models.byName(n)] as const))), data, perSource);
   log('standards at equal guarantee…');
   const standards = { perSource, rows: await measureStandards(model, perSource, data) };
-  return { perSource, rd, denoise, denoiseModels, standards };
+  return { perSource, rd, brainAll, denoise, denoiseModels, standards };
 }
 if (values['compare-only']) {
   const saved = JSON.parse(await readFile(join(ROOT, 'docs', 'benchmarks.json'), 'utf8'));
