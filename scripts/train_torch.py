@@ -86,7 +86,7 @@ def manifest_rescale(folder):
     return {}
 
 
-CT_WINDOWS = [(0, 80, 0.4), (-160, 240, 0.75)]  # src-main/engine/codec/transfer.ts CT_WINDOWS: HU, share
+CT_WINDOWS = [(0, 80, 0.35), (-160, 240, 0.6)]  # src-main/engine/codec/transfer.ts CT_WINDOWS: HU, share
 # (mrct-grey-v3 was trained through [(-20, 100, 0.4), (-160, 240, 0.75)], the curve of its commit.)
 
 
