@@ -15,7 +15,6 @@ import { generateSharedKey } from '../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.js';
 import { initBackend } from '../src-main/engine/model/tf.js';
 import { worstSsim, type Fidelity } from '../src-shared/fidelity.js';
-import { encodeWithDisplay } from './bench/with-display.js';
 import type { Quality } from '../src-shared/quality.js';
 import { CT_PRESETS, windowLabel, type DisplayModel } from '../src-shared/windows.js';
 
@@ -102,7 +101,7 @@ for (const [source, all] of [...bySource(eight), ...bySource(sixteen), ...bySour
       try {
         const r = await encryptImageFile(it.file, {
           model, recipients: [key], outDir: work, force: true, coding: { quality: level },
-          encode: it.display ? encodeWithDisplay(model, it.display) : undefined,
+          display: it.display,
         });
         resolved.add(r.coding.quality);
         if (r.fidelity) fids.push(r.fidelity);

@@ -26,7 +26,6 @@ import { addNoise, median3x3, NOISES, type NoiseKind } from '../../src-main/engi
 import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding, type Quality } from '../../src-shared/quality.js';
 import { CT_PRESETS, type DisplayModel } from '../../src-shared/windows.js';
 import { bdRate, bdRateLinear } from './images.js';
-import { encodeWithDisplay } from './with-display.js';
 import { csv, spread } from './standards.js';
 
 const run = promisify(execFile);
@@ -196,8 +195,7 @@ export async function measureRd(o: RdOptions): Promise<SourceRd[]> {
       for (const quality of NETWORK_LEVELS) {
         // A slice with a display model (slices16: rescale and windows from the manifest) is coded as its DICOM would be.
         const r = await encryptImageFile(it.file, {
-          model: o.model, recipients: [o.key], outDir: dir, force: true, measure: false, coding: { quality },
-          encode: it.display ? encodeWithDisplay(o.model, it.display) : undefined,
+          model: o.model, recipients: [o.key], outDir: dir, force: true, measure: false, coding: { quality }, display: it.display,
         });
         const dec = await decryptAeimgFile(r.output, { identities: [o.key], models: o.models, write: false });
         ae.set(quality, [...(ae.get(quality) ?? []), measure(image, dec.images[0]!.image, r.outputBytes, it)]);
@@ -424,7 +422,7 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?
     `(\`opj_compress -r\` at ${J2K_BPP.join(', ')} bits/pixel, irreversible 9/7, decoded with \`opj_decompress\`); JPEG XL is libjxl`,
     `(\`cjxl -d\` at distance ${JXL_DISTANCES.join(', ')}, effort 7, decoded with \`djxl\`). The 16-bit slices go to JPEG 2000 and JPEG XL as`,
     'PGM at their stored precision (12 bits, as the manifest\'s bits_stored and a DICOM encoder would), to aeimg as the 16-bit PNG with',
-    'the rescale and windows its DICOM file carries (from the manifest; scripts/bench/with-display.ts), so CT is companded in HU as a',
+    'the rescale and windows its DICOM file carries (from the manifest; encryptImageFile\'s `display`), so CT is companded in HU as a',
     'CT DICOM file is. (Until aeimg 0.5 the PNG went alone and was companded by its percentiles: 0.8991 in the brain window at `max`.)',
     'cjxl takes grey samples as sRGB-encoded and tunes its distance to how that looks: on the 12-bit CT and MR (dark as sRGB) a',
     'distance gives far lower rates and quality than on 8-bit slices, hence distances down to 0.02.',

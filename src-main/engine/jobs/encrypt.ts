@@ -16,6 +16,7 @@ import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, checkOutput, outputPathFor } from './files.js';
@@ -33,6 +34,8 @@ export interface EncodeTask {
   deidentify?: DeidentifyOptions | null;
   /** Hex salt shared by a job's files, so replacement UIDs stay consistent across a study. */
   uidSalt?: string;
+  /** EncryptFileOptions.display. */
+  display?: DisplayModel;
 }
 
 /** One image of a file (a DICOM file may hold many frames). */
@@ -75,7 +78,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
-    const display = dicom ? dicomDisplay(dicom) : plainDisplay(image);
+    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image);
     const encoded = await encodeImage(model, image, name, { bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata });
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
@@ -108,6 +111,11 @@ export interface EncryptFileOptions {
   /** DICOM de-identification (default: the basic profile); null keeps the full header inside the encryption. */
   deidentify?: DeidentifyOptions | null;
   uidSalt?: string;
+  /**
+   * An image file that is not DICOM: the display model its DICOM would give (rescale to HU or other units, windows),
+   * so a 16-bit CT slice is companded and measured in HU. Ignored for DICOM inputs, which carry their own.
+   */
+  display?: DisplayModel;
   /**
    * Asked before a reduced-quality file is written (worst-window SSIM below 0.98, or unmeasured without a per-pixel
    * guarantee); false leaves nothing written and fails the file with ErrorCode.Declined. Absent: written, reported.
@@ -157,6 +165,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
+      ...(opts.display ? { display: opts.display } : {}),
     };
     const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));

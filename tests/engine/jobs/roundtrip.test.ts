@@ -215,6 +215,29 @@ describe('encrypt → decrypt round trips', () => {
     expect(appMessage(refused)).toMatch(/invalid image record .*intact.*install the aeimg version the sender uses/);
   });
 
+  it('a 16-bit PNG given the display model of its DICOM is companded and measured in HU, as the DICOM would be', async () => {
+    const { phantom } = await import('../../helpers.js');
+    const { CT_PRESETS } = await import('../../../src-shared/windows.js');
+    const dir = await tempDir();
+    const input = join(dir, 'ct16.png');
+    await writeFile(input, await encodePng(phantom(64, 64, 1, 16))); // 0..4095: −1024..3071 HU
+    const display = {
+      mapping: { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: 1, intercept: -1024 },
+      units: 'HU', monochrome1: false, windows: [...CT_PRESETS], percentile: false,
+    } as const;
+    const record = async (opts: { display?: typeof display }) => {
+      const r = await encryptImageFile(input, { model, recipients: [key], outDir: dir, force: true, coding: NETWORK_ONLY, ...opts });
+      return (await decryptAeimgFile(r.output, { identities: [key], models: models(), write: false })).images[0]!.record;
+    };
+    const inHu = await record({ display });
+    // Knots at −160, 0, 80 and 240 HU (samples 864, 1024, 1104, 1264) and the CT presets among the reader's windows.
+    expect(inHu.transfer![0]!.map(([x]) => x)).toEqual(expect.arrayContaining([864, 1024, 1104, 1264]));
+    expect(inHu.fidelity!.windows!.map((w) => w.name)).toContain('brain');
+    const alone = await record({});
+    expect(alone.transfer![0]!.map(([x]) => x)).not.toContain(1104);
+    expect(alone.fidelity!.windows!.map((w) => w.name)).not.toContain('brain');
+  });
+
   it('still opens files written by aeimg 0.1 (brotli-coded latent and lossless residual)', async () => {
     const legacy = join(FIXTURES, 'legacy');
     const old = await readKeyFile(join(legacy, 'legacy.key'));
