@@ -13,6 +13,7 @@ import { generateSharedKey, readKeyFile } from '../../../src-main/engine/keys/ke
 import { Passphrase } from '../../../src-main/engine/keys/recipients.js';
 import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
 import { CT_BONE_SLICE, CT_SLICE, defaultModel, FIXTURES, models, MR_SLICE, tempDir } from '../../helpers.js';
 
 const key = generateSharedKey('Radiology A');
@@ -221,11 +222,11 @@ describe('encrypt → decrypt round trips', () => {
     const dir = await tempDir();
     const input = join(dir, 'ct16.png');
     await writeFile(input, await encodePng(phantom(64, 64, 1, 16))); // 0..4095: −1024..3071 HU
-    const display = {
+    const display: DisplayModel = {
       mapping: { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: 1, intercept: -1024 },
       units: 'HU', monochrome1: false, windows: [...CT_PRESETS], percentile: false,
-    } as const;
-    const record = async (opts: { display?: typeof display }) => {
+    };
+    const record = async (opts: { display?: DisplayModel }) => {
       const r = await encryptImageFile(input, { model, recipients: [key], outDir: dir, force: true, coding: NETWORK_ONLY, ...opts });
       return (await decryptAeimgFile(r.output, { identities: [key], models: models(), write: false })).images[0]!.record;
     };
