@@ -22,7 +22,8 @@ import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
 import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
 import { compareImages, readerFidelity } from '../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
-import { addNoise, median3x3, NOISES, type NoiseKind } from '../../src-main/engine/train/noise.js';
+import { medianCopy } from '../../src-main/engine/train/evaluate.js';
+import { addNoise, NOISES, type NoiseKind } from '../../src-main/engine/train/noise.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding, type Quality } from '../../src-shared/quality.js';
 import { CT_PRESETS, type DisplayModel } from '../../src-shared/windows.js';
 import { bdRate, bdRateLinear } from './images.js';
@@ -254,10 +255,6 @@ function noisyCopy(image: Image, kind: NoiseKind, seed: number): Image {
   const pixels = image.bitDepth === 16 ? new Uint16Array(noisy.length) : new Uint8Array(noisy.length);
   noisy.forEach((v, i) => { pixels[i] = lo + Math.round(v * span); });
   return { ...image, pixels };
-}
-function medianCopy(image: Image): Image {
-  const m = median3x3(image.pixels, image.height, image.width);
-  return { ...image, pixels: image.bitDepth === 16 ? Uint16Array.from(m) : Uint8Array.from(m) };
 }
 function repairedCopy(image: Image): Image {
   const pixels = image.pixels.slice();

@@ -54,7 +54,8 @@ function noisyCopy(image: Image, kind: NoiseKind, seed: number): Image {
   return interleave(planes, image.width, image.height, image.bitDepth);
 }
 
-function medianCopy(image: Image): Image {
+/** The 3x3 median of each colour plane (the classic denoising baseline); alpha as it is. */
+export function medianCopy(image: Image): Image {
   const planes = Array.from({ length: image.channels }, (_, c) => {
     const src = extractChannel(image, c);
     if (c >= colourChannels(image)) return src;
