@@ -14,7 +14,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeImageRecord, encodeImage } from '../../src-main/engine/codec/image-codec.js';
-import type { Image } from '../../src-main/engine/image/image.js';
+import { sampleRange, type Image } from '../../src-main/engine/image/image.js';
 import { repairImpulses } from '../../src-main/engine/image/impulses.js';
 import { decodeImage, encodeJpeg, readImageFile } from '../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
@@ -245,11 +245,7 @@ export function pooled8(rows: SourceRd[]): { slices: number; psnr: number; ssim:
  * otherwise get five times the noise), so salt is the image's maximum and pepper its minimum.
  */
 function noisyCopy(image: Image, kind: NoiseKind, seed: number): Image {
-  let lo = 0, hi = 255;
-  if (image.bitDepth === 16) {
-    lo = Infinity; hi = -Infinity;
-    for (const v of image.pixels) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  }
+  const [lo, hi] = image.bitDepth === 16 ? sampleRange(image.pixels) : [0, 255];
   const span = Math.max(1, hi - lo);
   const noisy = addNoise(Float32Array.from(image.pixels, (v) => (v - lo) / span), kind, seed);
   const pixels = image.bitDepth === 16 ? new Uint16Array(noisy.length) : new Uint8Array(noisy.length);

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, type Image } from '../image/image.js';
+import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, sampleRange, type Image } from '../image/image.js';
 import { noiseSigma, repairImpulses } from '../image/impulses.js';
 import { plainDisplay, readerFidelity, type Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
@@ -85,14 +85,7 @@ function networkInput(image: Image, ranges: [number, number][], transfer: Knots[
 }
 
 function planeRange(image: Image, c: number): [number, number] {
-  const { channels: n, pixels } = image;
-  let lo = Infinity, hi = -Infinity;
-  for (let i = c; i < pixels.length; i += n) {
-    const v = pixels[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
+  return sampleRange(image.pixels, c, image.channels);
 }
 
 function alphaBytes(image: Image): Buffer {

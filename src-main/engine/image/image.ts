@@ -25,6 +25,17 @@ export function allocPixels(width: number, height: number, channels: number, bit
   return bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
 }
 
+/** The smallest and largest of samples[offset], samples[offset + stride], …: one plane of interleaved pixels. */
+export function sampleRange(samples: ArrayLike<number>, offset = 0, stride = 1): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = offset; i < samples.length; i += stride) {
+    const v = samples[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 /** Extracts channel c as its own array. */
 export function extractChannel(image: Image, c: number): Uint8Array | Uint16Array {
   const out = allocPixels(image.width, image.height, 1, image.bitDepth);

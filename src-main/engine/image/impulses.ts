@@ -12,17 +12,14 @@
  * The network alone cannot do this from a latent: the encoder has mixed an impulse into its neighbours (docs/models.md).
  */
 
+import { sampleRange } from './image.js';
+
 /** Passes of the repair: the second finds the impulses that touched two others of their kind (1.7% at 5% noise). */
 const PASSES = 2;
 
 /** Repairs one plane (row-major `width` x `height`) in place; returns how many samples it changed. */
 export function repairImpulses(plane: Uint8Array | Uint16Array, width: number, height: number, tolerance = 0): number {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < plane.length; i++) {
-    const v = plane[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const [lo, hi] = sampleRange(plane);
   if (hi - lo <= 2 * tolerance + 1) return 0;
   // 1: dark extreme, 2: bright extreme, 0: neither (or repaired).
   const kind = new Uint8Array(plane.length);
@@ -92,12 +89,7 @@ function medianAround(plane: Uint8Array | Uint16Array, isImpulse: Uint8Array, wi
  */
 export function noiseSigma(plane: ArrayLike<number>, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < plane.length; i++) {
-    const v = plane[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const [lo, hi] = sampleRange(plane);
   if (hi <= lo) return 0;
   let sum = 0;
   for (let y = 1; y < height - 1; y++) {
