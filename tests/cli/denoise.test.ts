@@ -73,7 +73,7 @@ describe('aeimg decrypt --denoise', () => {
     const view = await readImageFile(join(dir, 'enc', 'mr.denoised.png'));
     const model = await Autoencoder.load(join(modelsDir, DEFAULT_MODEL));
     expect(model.hasDenoiser).toBe(true);
-    expect(Buffer.from(view.pixels).equals(Buffer.from((await denoiseImage(model, sent, { impulses: 1 })).pixels))).toBe(true);
+    expect(Buffer.from(view.pixels).equals(Buffer.from((await denoiseImage(model, sent, { received: 1 })).pixels))).toBe(true);
     expect(Buffer.from(view.pixels).equals(Buffer.from(sent.pixels))).toBe(false);
     model.dispose();
   });

@@ -93,11 +93,17 @@ export function noiseSigma(plane: ArrayLike<number>, width: number, height: numb
   if (hi <= lo) return 0;
   let sum = 0;
   for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x, a = i - width, b = i + width;
-      sum += Math.abs(plane[a - 1]! - 2 * plane[a]! + plane[a + 1]! - 2 * plane[i - 1]! + 4 * plane[i]! - 2 * plane[i + 1]!
-        + plane[b - 1]! - 2 * plane[b]! + plane[b + 1]!);
-    }
+    for (let x = 1; x < width - 1; x++) sum += Math.abs(laplacianDifference(plane, width, y * width + x));
   }
-  return (Math.sqrt(Math.PI / 2) * sum) / (6 * (width - 2) * (height - 2)) / (hi - lo);
+  return (IMMERKAER * sum) / ((width - 2) * (height - 2)) / (hi - lo);
+}
+
+/** Mean |laplacianDifference| times this is Gaussian noise's σ: the mask's gain is 6, and E|N(0, 1)| = √(2/π). */
+export const IMMERKAER = Math.sqrt(Math.PI / 2) / 6;
+
+/** Immerkær's mask at interior sample `i`: [1 −2 1; −2 4 −2; 1 −2 1], zero on any plane linear in x and y. */
+export function laplacianDifference(plane: ArrayLike<number>, width: number, i: number): number {
+  const a = i - width, b = i + width;
+  return plane[a - 1]! - 2 * plane[a]! + plane[a + 1]! - 2 * plane[i - 1]! + 4 * plane[i]! - 2 * plane[i + 1]!
+    + plane[b - 1]! - 2 * plane[b]! + plane[b + 1]!;
 }

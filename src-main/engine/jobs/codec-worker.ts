@@ -14,7 +14,7 @@ export type CodecRequest =
   | { id: number; op: 'infer'; model: string; part: ModelPart; crop: Float32Array; shape: [number, number, number, number] }
   | { id: number; op: 'encode'; model: string; task: EncodeTask }
   | { id: number; op: 'decode'; modelId: string | null; record: ImageRecord; blobs: Buffer[]; png: boolean; denoise?: boolean }
-  | { id: number; op: 'denoise'; model: string; image: Image; impulses?: number };
+  | { id: number; op: 'denoise'; model: string; image: Image; received?: number };
 
 const models = new ModelCache();
 
@@ -28,7 +28,7 @@ parentPort!.on('message', async (req: CodecRequest) => {
       const out = await encodeImageFile(model, req.task);
       parentPort!.postMessage({ id: req.id, ok: { ...out, images: out.images.map((e) => ({ ...e, blobs: e.blobs.map((b) => new Uint8Array(b)) })) } });
     } else if (req.op === 'denoise') {
-      parentPort!.postMessage({ id: req.id, ok: await denoiseImage(await models.byName(req.model), req.image, { impulses: req.impulses }) });
+      parentPort!.postMessage({ id: req.id, ok: await denoiseImage(await models.byName(req.model), req.image, { received: req.received }) });
     } else {
       const model = req.denoise ? await models.forDenoising(req.modelId, req.record) : await models.forImage(req.modelId, req.record);
       const image = await decodeImageRecord(model, req.record, req.blobs.map((b) => Buffer.from(b)), undefined, { denoise: req.denoise });

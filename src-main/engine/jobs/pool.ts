@@ -71,11 +71,11 @@ export class CodecPool implements TileExecutor {
   }
 
   /**
-   * The denoised view of pixels in memory through model `model` (image-codec.ts denoiseImage); `impulses`: repair
-   * salt-and-pepper impulses first, with the file's error bound as tolerance.
+   * The denoised view of pixels in memory through model `model` (image-codec.ts denoiseImage); `received`: the pixels
+   * are a file's own, within this error bound (impulses are repaired first, detail restored from them after).
    */
-  denoise(model: string, image: Image, impulses?: number): Promise<Image> {
-    return this.run<Image>({ op: 'denoise', model, image, ...(impulses !== undefined ? { impulses } : {}) });
+  denoise(model: string, image: Image, received?: number): Promise<Image> {
+    return this.run<Image>({ op: 'denoise', model, image, ...(received !== undefined ? { received } : {}) });
   }
 
   /** A record decoded as sent, or with `denoise` its denoised view (image-codec.ts decodeImageRecord). */
