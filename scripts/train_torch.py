@@ -188,10 +188,12 @@ def degrade(p, rng):
     return t[0, 0].numpy()
 
 
-def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0):
-    xs, curves = [], []
+def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0, bands=None):
+    """Patches (noisy input, target), and per patch its slice's brain band (--brain-loss) or None."""
+    xs, curves, wins = [], [], []
     for _ in range(n):
         im = images[rng.randrange(len(images))]
+        wins.append((bands or {}).get(id(im)))
         curve = None
         if isinstance(im, tuple):  # a 16-bit slice on its linear scale and its companding (--noise-linear16)
             im, *curve = im
@@ -226,7 +228,30 @@ def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0)
     for i in range(n):
         if curves[i]:
             clean[i], noisy[i] = compand(i, clean[i]), compand(i, noisy[i])
-    return noisy, clean
+    return noisy, clean, wins
+
+
+def brain_bands(folder, images, files):
+    """For the CT slices of a slices16 folder loaded with --compand16: id(image) -> the companded values of 0 and 80 HU
+    (the brain preset 40/80), so that the loss can look through the window a reader uses."""
+    rescale = manifest_rescale(folder)
+    out = {}
+    for im, f in zip(images, files):
+        r = rescale.get(os.path.basename(f))
+        if not r or r[0] != "CT" or isinstance(im, tuple):
+            continue
+        a = np.array(Image.open(f)).astype(np.float64)
+        knots = compand_knots(a, a.min(), a.max(), r)
+        band = np.interp([(0 - r[2]) / r[1], (80 - r[2]) / r[1]], knots[0], knots[1]) if knots is not None else None
+        if band is not None and band[1] - band[0] > 0.05:  # a slice that holds the window (not one outside 0..80 HU)
+            out[id(im)] = (float(band[0]), float(band[1]))
+    return out
+
+
+def windowed(t, wins, idx):
+    lo = torch.tensor([wins[i][0] for i in idx], dtype=t.dtype).view(-1, 1, 1, 1)
+    hi = torch.tensor([wins[i][1] for i in idx], dtype=t.dtype).view(-1, 1, 1, 1)
+    return ((t[idx] - lo) / (hi - lo)).clamp(0, 1)
 
 
 def quant_noise(z, bits_choices, rng):
@@ -292,7 +317,7 @@ def evaluate_ct_brain(enc, dec, items, bits=6):
             h, w = x.shape
             t = torch.from_numpy(np.pad(x, ((0, h % 2), (0, w % 2)), mode="edge"))[None, None]
             z = enc(t)
-            lo, hi = z.min(), z.max()
+            lo, hi = z.amin(dim=(0, 2, 3), keepdim=True), z.amax(dim=(0, 2, 3), keepdim=True)  # per map, as the engine
             levels = 2 ** bits - 1
             zq = torch.round((z - lo) / (hi - lo + 1e-12) * levels) / levels * (hi - lo) + lo
             y = dec(zq).clamp(0, 1)[0, 0, :h, :w].numpy().astype(np.float64)
@@ -337,6 +362,21 @@ def load_shipped(folder, arch, latent_ch):
     return enc, dec
 
 
+def widen(enc, dec, arch, latent_ch):
+    """The same model with `latent_ch` latent channels: its own channels unchanged, the new ones from a fresh 1x1
+    convolution, read by the decoder through zero weights (so its output is the model's until training moves them)."""
+    wide_enc, wide_dec = Encoder(arch, 1, latent_ch), Decoder(arch, 1, latent_ch)
+    wide_enc.load_state_dict({k: v for k, v in enc.state_dict().items() if not k.startswith("latent.")}, strict=False)
+    old = enc.latent.out_channels
+    with torch.no_grad():
+        wide_enc.latent.weight[:old] = enc.latent.weight
+        wide_enc.latent.bias[:old] = enc.latent.bias
+        wide_dec.load_state_dict({k: v for k, v in dec.state_dict().items() if k != "convs.0.weight"}, strict=False)
+        wide_dec.convs[0].weight.zero_()
+        wide_dec.convs[0].weight[:, :old] = dec.convs[0].weight
+    return wide_enc, wide_dec
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -367,15 +407,28 @@ def main():
     ap.add_argument("--ct-repeat", type=int, default=1, help="CT slices of --data-extra folders this many times (more weight)")
     ap.add_argument("--val-ct", help="a slices16 val folder: report the CT slices' brain-window (40/80) SSIM as well")
     ap.add_argument("--keep-latest", action="store_true", help="export the latest weights, not the best 8-bit val SSIM")
+    ap.add_argument("--init-latent-channels", type=int,
+                    help="latent channels of --init-model when fewer than --latent-channels: the model is widened, its new "
+                         "channels reaching the decoder through zero weights, so training starts from its exact function")
+    ap.add_argument("--brain-loss", type=float, default=0.0,
+                    help="weight of a loss term in the brain window (40/80 HU) of CT patches: MSE + 0.05 (1 - SSIM) there")
+    ap.add_argument("--ct-only", action="store_true",
+                    help="train on the CT slices of the --data-extra folders only (a model for CT in HU); --data is then "
+                         "only the 8-bit val's companion")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed); rng = random.Random(a.seed); np.random.seed(a.seed)
     torch.set_num_threads(a.threads)
-    train, _ = load_folder(a.data)
+    train = [] if a.ct_only else load_folder(a.data)[0]
+    bands = {}
     for extra in a.data_extra:
         ims, files = load_folder(extra, a.compand16, a.noise_linear16)
+        if a.brain_loss:
+            bands.update(brain_bands(extra, ims, files))
         for im, ct in zip(ims, is_ct(extra, files)):
-            train += [im] * (a.ct_repeat if ct else 1)
+            if ct or not a.ct_only:
+                train += [im] * (a.ct_repeat if ct else 1)
+    print(f"{len(train)} training slices", flush=True)
     val, _ = load_folder(a.val)
     val_ct = load_ct_val(a.val_ct) if a.val_ct else None
     enc, dec = Encoder(a.arch, 1, a.latent_channels), Decoder(a.arch, 1, a.latent_channels)
@@ -384,7 +437,9 @@ def main():
         enc, dec, _ = load(a.init)
         enc.train(); dec.train()
     if a.init_model:
-        enc, dec = load_shipped(a.init_model, a.arch, a.latent_channels)
+        enc, dec = load_shipped(a.init_model, a.arch, a.init_latent_channels or a.latent_channels)
+        if a.init_latent_channels and a.init_latent_channels < a.latent_channels:
+            enc, dec = widen(enc, dec, a.arch, a.latent_channels)
     if a.freeze_encoder:
         for p_ in enc.parameters():
             p_.requires_grad_(False)
@@ -397,11 +452,15 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     t0, best, log = time.time(), -1.0, []
     for step in range(1, a.steps + 1):
-        noisy, clean = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p)
+        noisy, clean, wins = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p, bands)
         with torch.set_grad_enabled(not a.freeze_encoder):
             z = enc(noisy)
         y = dec(quant_noise(z, bits, rng))
         loss = F.mse_loss(y, clean) + 0.02 * (1 - ssim(y, clean).mean())
+        idx = [i for i, w in enumerate(wins) if w is not None]
+        if a.brain_loss and idx:
+            wy, wc = windowed(y, wins, idx), windowed(clean, wins, idx)
+            loss = loss + a.brain_loss * (F.mse_loss(wy, wc) + 0.05 * (1 - ssim(wy, wc).mean()))
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         elapsed = time.time() - t0
         if step % 50 == 0:

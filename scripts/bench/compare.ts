@@ -261,7 +261,8 @@ function repairedCopy(image: Image): Image {
 /**
  * Denoising on every source's val: noisy input, 3x3 median, impulse repair alone, and per model aeimg `max` through its
  * faithful decoder and (where it has one) its denoiser, and the denoised view of a file at the default level (the
- * image the reader received, impulses repaired, through the encoder and the denoiser): in-process encode/decode.
+ * image the reader received, impulses repaired, through the encoder and the denoiser, detail restored from it where the
+ * noise is mild): in-process encode/decode.
  */
 export async function measureDenoise(models: Record<string, Autoencoder>, data: string, perSource: number): Promise<DenoiseRow[]> {
   const rows: DenoiseRow[] = [];
@@ -454,7 +455,8 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?
       'median; the impulse repair alone (src-main/engine/image/impulses.ts, a switching median: only lone samples at the extremes);',
       `aeimg \`max\` (the network alone, ${QUALITY_LEVELS.max.bits}-bit latent) through each model's faithful decoder and, where it has one,`,
       'its denoiser (what `aeimg decrypt --denoise` and the viewer give for a `max` file); and the denoised view of a file at the',
-      'default level (no latent: the received image, impulses repaired, then the encoder and the denoiser).', '',
+      'default level (no latent: the received image, impulses repaired, then the encoder and the denoiser, then, where the noise is',
+      'mild, the detail the denoiser dropped restored from the received samples: src-main/engine/image/restore.ts).', '',
       `| source | noise | noisy | 3x3 median | ${names.map(head).join(' | ')} |`,
       `|---|---|---|---|${names.map(() => '---|').join('')}`,
       ...c.denoise.map((d) => `| ${d.source} | ${d.noise} | ${f4(d.noisy.ssim)} / ${f1(d.noisy.psnr)} | ${f4(d.median.ssim)} / ${f1(d.median.psnr)} | ` +
