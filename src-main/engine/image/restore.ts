@@ -8,7 +8,7 @@
  * output; edges and texture get the received samples back. docs/models.md ("Detail restoration") has the figures.
  */
 
-import { sampleRange } from './image.js';
+import { maxValue, sampleRange } from './image.js';
 import { IMMERKAER, laplacianDifference } from './impulses.js';
 
 /** Intensity bins of the noise level function. */
@@ -28,34 +28,33 @@ export function restoreDetail<T extends Uint8Array | Uint16Array>(received: T, d
   const n = width * height;
   const out = denoised.slice() as T;
   if (width < 3 || height < 3) return out;
-  const variance = noiseLevels(received, denoised, width, height);
-  const [lo, hi] = sampleRange(denoised);
-  const bin = binOf(lo, hi);
+  const bins = intensityBins(denoised);
+  const variance = noiseLevels(received, bins, width, height);
   const residual = new Float64Array(n);
   for (let i = 0; i < n; i++) residual[i] = received[i]! - denoised[i]!;
   const energy = boxMean(residual.map((r) => r * r), width, height, RADIUS);
-  const top = received instanceof Uint8Array ? 255 : 65535;
+  const top = maxValue(received instanceof Uint8Array ? 8 : 16);
   for (let i = 0; i < n; i++) {
     const e = energy[i]!;
-    const gain = e > 0 ? Math.max(0, 1 - variance[bin(denoised[i]!)]! / e) : 0;
+    const gain = e > 0 ? Math.max(0, 1 - variance[bins[i]!]! / e) : 0;
     out[i] = Math.min(top, Math.max(0, Math.round(denoised[i]! + gain * residual[i]!)));
   }
   return out;
 }
 
-function binOf(lo: number, hi: number): (v: number) => number {
+/** Each sample's intensity bin: BINS equal parts of the plane's own range. */
+function intensityBins(plane: ArrayLike<number>): Uint8Array {
+  const [lo, hi] = sampleRange(plane);
   const span = Math.max(1, hi - lo);
-  return (v) => Math.min(BINS - 1, Math.floor(((v - lo) / span) * BINS));
+  return Uint8Array.from(plane, (v) => Math.min(BINS - 1, Math.floor(((v - lo) / span) * BINS)));
 }
 
-/** σ² (times OVER²) of the received plane's noise in each intensity bin of the denoised plane. */
-function noiseLevels(received: ArrayLike<number>, denoised: ArrayLike<number>, width: number, height: number): number[] {
-  const [lo, hi] = sampleRange(denoised);
-  const bin = binOf(lo, hi);
+/** σ² (times OVER²) of the received plane's noise in each intensity bin (`bins`: each sample's, of the denoised plane). */
+function noiseLevels(received: ArrayLike<number>, bins: Uint8Array, width: number, height: number): number[] {
   const sum = new Float64Array(BINS), count = new Float64Array(BINS);
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x, b = bin(denoised[i]!);
+      const i = y * width + x, b = bins[i]!;
       sum[b]! += Math.abs(laplacianDifference(received, width, i));
       count[b]!++;
     }
