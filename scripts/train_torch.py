@@ -188,7 +188,10 @@ def degrade(p, rng):
     return t[0, 0].numpy()
 
 
-def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0, bands=None):
+NOISE_KINDS = ["saltpepper", "speckle", "poisson", "gaussian"]
+
+
+def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0, bands=None, kinds=NOISE_KINDS):
     """Patches (noisy input, target), and per patch its slice's brain band (--brain-loss) or None."""
     xs, curves, wins = [], [], []
     for _ in range(n):
@@ -223,7 +226,7 @@ def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0,
         noisy = clean.clone()
         for i in range(n):
             if rng.random() < noise_p:
-                noisy[i] = add_noise(clean[i], rng.choice(["saltpepper", "speckle", "poisson", "gaussian"]), rng,
+                noisy[i] = add_noise(clean[i], rng.choice(kinds), rng,
                                      rng.uniform(*noise_scale))
     for i in range(n):
         if curves[i]:
@@ -405,6 +408,9 @@ def main():
     ap.add_argument("--noise-linear16", action="store_true",
                     help="noise on 16-bit slices before their companding (with --compand16 and --noise-p)")
     ap.add_argument("--ct-repeat", type=int, default=1, help="CT slices of --data-extra folders this many times (more weight)")
+    ap.add_argument("--mr-repeat", type=int, default=1, help="non-CT slices of --data-extra folders this many times")
+    ap.add_argument("--noise-kinds", default=",".join(NOISE_KINDS),
+                    help="the noises of --noise-p (a denoiser for latents made after impulse repair needs no salt-and-pepper)")
     ap.add_argument("--val-ct", help="a slices16 val folder: report the CT slices' brain-window (40/80) SSIM as well")
     ap.add_argument("--keep-latest", action="store_true", help="export the latest weights, not the best 8-bit val SSIM")
     ap.add_argument("--init-latent-channels", type=int,
@@ -427,7 +433,7 @@ def main():
             bands.update(brain_bands(extra, ims, files))
         for im, ct in zip(ims, is_ct(extra, files)):
             if ct or not a.ct_only:
-                train += [im] * (a.ct_repeat if ct else 1)
+                train += [im] * (a.ct_repeat if ct else a.mr_repeat)
     print(f"{len(train)} training slices", flush=True)
     val, _ = load_folder(a.val)
     val_ct = load_ct_val(a.val_ct) if a.val_ct else None
@@ -449,10 +455,13 @@ def main():
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps, eta_min=a.lr * 0.05)
     bits = [int(b) for b in a.quant_bits.split(",")]
     noise_scale = tuple(float(v) for v in a.noise_scale.split(","))
+    kinds = a.noise_kinds.split(",")
+    if not set(kinds) <= set(NOISE_KINDS):
+        sys.exit(f"--noise-kinds: each of {','.join(NOISE_KINDS)}")
     os.makedirs(a.out, exist_ok=True)
     t0, best, log = time.time(), -1.0, []
     for step in range(1, a.steps + 1):
-        noisy, clean, wins = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p, bands)
+        noisy, clean, wins = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p, bands, kinds)
         with torch.set_grad_enabled(not a.freeze_encoder):
             z = enc(noisy)
         y = dec(quant_noise(z, bits, rng))

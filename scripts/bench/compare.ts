@@ -14,7 +14,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeImageRecord, encodeImage } from '../../src-main/engine/codec/image-codec.js';
-import { sampleRange, type Image } from '../../src-main/engine/image/image.js';
+import type { Image } from '../../src-main/engine/image/image.js';
 import { repairImpulses } from '../../src-main/engine/image/impulses.js';
 import { decodeImage, encodeJpeg, readImageFile } from '../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
@@ -23,7 +23,7 @@ import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
 import { compareImages, readerFidelity } from '../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 import { medianCopy } from '../../src-main/engine/train/evaluate.js';
-import { addNoise, NOISES, type NoiseKind } from '../../src-main/engine/train/noise.js';
+import { noisyImage, NOISES, type NoiseKind } from '../../src-main/engine/train/noise.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding, type Quality } from '../../src-shared/quality.js';
 import { CT_PRESETS, type DisplayModel } from '../../src-shared/windows.js';
 import { bdRate, bdRateLinear } from './images.js';
@@ -239,19 +239,6 @@ export function pooled8(rows: SourceRd[]): { slices: number; psnr: number; ssim:
   return { slices: n, aeimg, jpeg, psnr: bd(jpeg, aeimg, (p) => p.psnr), ssim: bd(jpeg, aeimg, (p) => ssimDb(p.ssim)) };
 }
 
-/**
- * A noisy copy of a grey image: the noise on a [0, 1] scale, re-quantized. 8-bit: 0..255 (as `aeimg eval`); more
- * bits: the image's own stored range (as the paper normalised its images; a 12-bit MR using 0..800 of 0..4095 would
- * otherwise get five times the noise), so salt is the image's maximum and pepper its minimum.
- */
-function noisyCopy(image: Image, kind: NoiseKind, seed: number): Image {
-  const [lo, hi] = image.bitDepth === 16 ? sampleRange(image.pixels) : [0, 255];
-  const span = Math.max(1, hi - lo);
-  const noisy = addNoise(Float32Array.from(image.pixels, (v) => (v - lo) / span), kind, seed);
-  const pixels = image.bitDepth === 16 ? new Uint16Array(noisy.length) : new Uint8Array(noisy.length);
-  noisy.forEach((v, i) => { pixels[i] = lo + Math.round(v * span); });
-  return { ...image, pixels };
-}
 function repairedCopy(image: Image): Image {
   const pixels = image.pixels.slice();
   repairImpulses(pixels, image.width, image.height);
@@ -273,7 +260,7 @@ export async function measureDenoise(models: Record<string, Autoencoder>, data: 
     for (const [index, it] of items.entries()) {
       const image = await readImageFile(it.file);
       for (const [k, kind] of NOISES.entries()) {
-        const noisy = noisyCopy(image, kind, 1_000_003 + index * 17 + k);
+        const noisy = noisyImage(image, kind, 1_000_003 + index * 17 + k);
         const a = acc.get(kind) ?? { noisy: [], median: [], models: {} };
         acc.set(kind, a);
         const sim = (d: Image) => { const c = compareImages(image, d); return { bpp: 0, ssim: c.ssim, psnr: c.psnr }; };

@@ -8,11 +8,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { encodeImage, decodeImageRecord } from '../codec/image-codec.js';
 import { gcmSeal } from '../crypto/primitives.js';
-import { colourChannels, extractChannel, interleave, maxValue, type Image } from '../image/image.js';
+import { colourChannels, extractChannel, interleave, type Image } from '../image/image.js';
 import { encodePng, readImageFile } from '../image/io.js';
 import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder } from '../model/autoencoder.js';
-import { addNoise, median3x3, NOISES, type NoiseKind } from './noise.js';
+import { median3x3, noisyImage, NOISES, type NoiseKind } from './noise.js';
 
 const IMAGE_EXT = /\.(png|jpe?g|tiff?|webp)$/i;
 
@@ -40,18 +40,6 @@ export async function listImages(dir: string): Promise<string[]> {
     else if (IMAGE_EXT.test(e.name)) out.push(p);
   }
   return out.sort();
-}
-
-/** Applies a noise plane by plane on the [0, 1] scale and re-quantizes to the image's bit depth. */
-function noisyCopy(image: Image, kind: NoiseKind, seed: number): Image {
-  const top = maxValue(image.bitDepth);
-  const planes = Array.from({ length: image.channels }, (_, c) => {
-    const src = extractChannel(image, c);
-    if (c >= colourChannels(image)) return src;
-    const noisy = addNoise(Float32Array.from(src, (v) => v / top), kind, seed + c);
-    return src.map((_, i) => Math.round(noisy[i]! * top));
-  });
-  return interleave(planes, image.width, image.height, image.bitDepth);
 }
 
 /** The 3x3 median of each colour plane (the classic denoising baseline); alpha as it is. */
@@ -105,7 +93,7 @@ export async function evaluateImage(model: Autoencoder, file: string, root: stri
     timings,
   };
   for (const [k, kind] of opts.noises.entries()) {
-    const noisy = noisyCopy(image, kind, (opts.seed ?? 1) * 1_000_003 + index * 17 + k);
+    const noisy = noisyImage(image, kind, (opts.seed ?? 1) * 1_000_003 + index * 17 + k);
     const coded = await encodeImage(model, noisy, rel, { bits: opts.bits });
     // The paper's Table 6 role: a model's denoiser where it has one (its faithful decoder keeps the noise by design).
     const den = await decodeImageRecord(model, coded.record, coded.blobs, undefined, model.hasDenoiser ? { denoise: true } : undefined);

@@ -4,6 +4,8 @@
  *   poisson: Poisson(x · 256) / 256. Results are clipped to [0, 1]. Seeded, so evaluations repeat exactly.
  * scripts/train_torch.py applies the same definitions during denoising training.
  */
+import { colourChannels, extractChannel, interleave, sampleRange, type Image } from '../image/image.js';
+
 export const NOISES = ['saltpepper', 'speckle', 'poisson', 'gaussian'] as const;
 export type NoiseKind = (typeof NOISES)[number];
 
@@ -76,4 +78,23 @@ export function median3x3(x: ArrayLike<number>, height: number, width: number): 
     }
   }
   return out;
+}
+
+/**
+ * A noisy copy of an image, what `aeimg eval` and `npm run bench` both measure denoising on: each colour plane on a
+ * [0, 1] scale (8-bit: 0..255; more bits: the plane's own stored range, as the paper normalised its images and as
+ * scripts/train_torch.py --noise-linear16 trains: a 12-bit MR using 0..800 of 0..65535 would otherwise get 80 times
+ * the Gaussian noise), so salt is the plane's maximum and pepper its minimum; re-quantized; alpha as it is. Plane c
+ * takes seed + c.
+ */
+export function noisyImage(image: Image, kind: NoiseKind, seed: number): Image {
+  const planes = Array.from({ length: image.channels }, (_, c) => {
+    const src = extractChannel(image, c);
+    if (c >= colourChannels(image)) return src;
+    const [lo, hi] = image.bitDepth === 16 ? sampleRange(src) : [0, 255];
+    const span = Math.max(1, hi - lo);
+    const noisy = addNoise(Float32Array.from(src, (v) => (v - lo) / span), kind, seed + c);
+    return src.map((_, i) => lo + Math.round(noisy[i]! * span));
+  });
+  return interleave(planes, image.width, image.height, image.bitDepth);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addNoise, median3x3 } from '../../../src-main/engine/train/noise.js';
+import { addNoise, median3x3, noisyImage } from '../../../src-main/engine/train/noise.js';
+import type { Image } from '../../../src-main/engine/image/image.js';
 
 const flat = (v: number, n = 40000) => new Float32Array(n).fill(v);
 const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
@@ -38,5 +39,30 @@ describe('noise models (scikit-image random_noise defaults)', () => {
     expect(median3x3(x, 5, 5)[12]).toBeCloseTo(0.2);
     const edge = Float32Array.from({ length: 25 }, (_, i) => (i % 5 < 2 ? 0 : 1));
     expect(Array.from(median3x3(edge, 5, 5))).toEqual(Array.from(edge));
+  });
+
+  it('a 12-bit slice in 16-bit samples gets its noise on its own stored range, as an 8-bit image on 0..255', () => {
+    // A 12-bit MR as stored: 200..1000 of 0..65535, left half 400, right half 800.
+    const pixels = Uint16Array.from({ length: 200 * 200 }, (_, i) => (i % 200 < 100 ? 400 : 800));
+    pixels[0] = 200; pixels[1] = 1000;
+    const mr: Image = { width: 200, height: 200, channels: 1, bitDepth: 16, pixels };
+    const g = noisyImage(mr, 'gaussian', 3).pixels;
+    const left = Float32Array.from(g.filter((_, i) => i > 1 && i % 200 < 100));
+    // σ 0.1 of the stored range (800), not of 65535 (which would clip almost every sample to 0 or the top).
+    expect(std(left)).toBeGreaterThan(0.09 * 800);
+    expect(std(left)).toBeLessThan(0.105 * 800);
+    const sp = noisyImage(mr, 'saltpepper', 4).pixels;
+    expect(Math.max(...sp)).toBe(1000);
+    expect(Math.min(...sp)).toBe(200);
+    expect(sp.filter((v) => v === 1000).length / sp.length).toBeCloseTo(0.025, 2);
+  });
+
+  it('an 8-bit RGBA image: each colour plane its own noise, alpha untouched', () => {
+    const pixels = Uint8Array.from({ length: 64 * 64 * 4 }, (_, i) => (i % 4 === 3 ? 77 : 128));
+    const out = noisyImage({ width: 64, height: 64, channels: 4, bitDepth: 8, pixels }, 'gaussian', 9).pixels;
+    const plane = (c: number) => Array.from(out.filter((_, i) => i % 4 === c));
+    expect(plane(3).every((v) => v === 77)).toBe(true);
+    expect(plane(0)).not.toEqual(plane(1));
+    expect(std(Float32Array.from(plane(2)))).toBeCloseTo(25.5, -0.5);
   });
 });
