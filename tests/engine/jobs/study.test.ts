@@ -83,9 +83,10 @@ describe('study bundles', () => {
     expect((await readdir(restored)).length).toBe(SLICES);
     // Slices are streamed, never all held: keeping only the decoded pixels of every slice would grow the process by
     // more than the bound asserted here (measured as resident memory, not timed). Measured: 8 MB alone, up to 29 MB
-    // beside the other test files; with every decoded slice kept (a deliberate leak), 58 MB.
+    // beside the other test files, 40 MB with a training run busy on the other core (the garbage collector runs later);
+    // with every decoded slice kept (a deliberate leak), 58 MB: holding all of them costs at least allPixels.
     const allPixels = SLICES * 256 * 256 * 2;
-    const bound = allPixels * 0.75;
+    const bound = allPixels * 0.9;
     console.log(`study of ${SLICES}: ${enc.parts.length} parts, peak RSS growth ${((peak - rss0) / 1e6).toFixed(0)} MB; all pixels ${(allPixels / 1e6).toFixed(0)} MB`);
     expect(peak - rss0).toBeLessThan(bound);
   });
