@@ -410,7 +410,7 @@ def main():
     ap.add_argument("--ct-repeat", type=int, default=1, help="CT slices of --data-extra folders this many times (more weight)")
     ap.add_argument("--mr-repeat", type=int, default=1, help="non-CT slices of --data-extra folders this many times")
     ap.add_argument("--noise-kinds", default=",".join(NOISE_KINDS),
-                    help="the noises of --noise-p (a denoiser for latents made after impulse repair needs no salt-and-pepper)")
+                    help="the noises of --noise-p, each patch one of them at random; a name given twice is drawn twice as often")
     ap.add_argument("--val-ct", help="a slices16 val folder: report the CT slices' brain-window (40/80) SSIM as well")
     ap.add_argument("--keep-latest", action="store_true", help="export the latest weights, not the best 8-bit val SSIM")
     ap.add_argument("--init-latent-channels", type=int,
