@@ -43,13 +43,13 @@ describe('impulse repair for the denoised view (a switching median)', () => {
   it('puts back impulses that touch each other (a pair, an L of three, a 2x2 block), and keeps a 3x3 saturated block', () => {
     const clean = scene();
     const p = clean.slice();
-    const hits = [[25, 25, 255], [26, 26, 255], [30, 40, 0], [31, 40, 0], [31, 41, 0], [36, 30, 255], [37, 30, 255], [36, 31, 255], [37, 31, 255]];
-    for (const [x, y, v] of hits) p[y * 64 + x] = v!;
+    const hits: [number, number, number][] = [[25, 25, 255], [26, 26, 255], [30, 40, 0], [31, 40, 0], [31, 41, 0], [36, 30, 255], [37, 30, 255], [36, 31, 255], [37, 31, 255]];
+    for (const [x, y, v] of hits) p[y * 64 + x] = v;
     const block: number[] = [];
     for (let y = 20; y < 23; y++) for (let x = 40; x < 43; x++) block.push(y * 64 + x);
     for (const i of block) p[i] = 255; // a small saturated region: nine samples together are not noise
     expect(repairImpulses(p, 64, 64)).toBe(hits.length);
-    for (const [x, y] of hits) expect(Math.abs(p[y! * 64 + x!]! - clean[y! * 64 + x!]!)).toBeLessThanOrEqual(2);
+    for (const [x, y] of hits) expect(Math.abs(p[y * 64 + x]! - clean[y * 64 + x]!)).toBeLessThanOrEqual(2);
     for (const i of block) expect(p[i]).toBe(255);
   });
 

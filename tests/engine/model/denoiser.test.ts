@@ -239,7 +239,7 @@ describe('the shipped denoiser on a `max` latent', () => {
   it('a 16-bit MR from a scanner no model saw, under Poisson noise: a `max` file\'s denoised view beats a 3x3 median', async () => {
     // The denoiser of 0.6.1 was fine-tuned on 16-bit speckle and Poisson noise; 0.6's gave 0.9147 here, the median 0.9160.
     const model = await Autoencoder.load(join(MODELS, DEFAULT_MODEL));
-    const [{ image, dicom }] = await readDicomFile(join(FIXTURES, 'dicom', 'mr_small_rle.dcm'), { maxPixels: 1e7, deidentify: null });
+    const { image, dicom } = (await readDicomFile(join(FIXTURES, 'dicom', 'mr_small_rle.dcm'), { maxPixels: 1e7, deidentify: null }))[0]!;
     expect(image.bitDepth).toBe(16);
     const noisy = noisyImage(image, 'poisson', 1_000_005);
     const file = await encodeImage(model, noisy, 'mr', { bits: QUALITY_LEVELS.max.bits, display: dicomDisplay(dicom) });
