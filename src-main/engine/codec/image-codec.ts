@@ -300,11 +300,11 @@ const QUIET_SIGMA = 0.025;
 const RESTORE_SIGMA = 0.05;
 
 /**
- * A copy of the image with each colour plane's impulses repaired (image/impulses.ts), alpha as it is; `sigmas`: each
- * colour plane's noise σ after the repair; `quiet` when impulses were repaired and no other noise is left (the view is
- * then the repair alone).
+ * A copy of the image with each colour plane's impulses repaired (image/impulses.ts), alpha as it is, and its planes
+ * (the restoration's received pixels); `sigmas`: each colour plane's noise σ after the repair; `quiet` when impulses
+ * were repaired and no other noise is left (the view is then the repair alone).
  */
-function withoutImpulses(image: Image, tolerance: number): { image: Image; sigmas: number[]; quiet: boolean } {
+function withoutImpulses(image: Image, tolerance: number): { image: Image; planes: (Uint8Array | Uint16Array)[]; sigmas: number[]; quiet: boolean } {
   let changed = 0;
   const sigmas: number[] = [];
   const planes = Array.from({ length: image.channels }, (_, c) => {
@@ -316,7 +316,7 @@ function withoutImpulses(image: Image, tolerance: number): { image: Image; sigma
     return plane;
   });
   const quiet = changed >= IMPULSE_SHARE * image.width * image.height * colourChannels(image) && Math.max(...sigmas) < QUIET_SIGMA;
-  return { image: interleave(planes, image.width, image.height, image.bitDepth), sigmas, quiet };
+  return { image: interleave(planes, image.width, image.height, image.bitDepth), planes, sigmas, quiet };
 }
 
 /**
@@ -329,12 +329,13 @@ function withoutImpulses(image: Image, tolerance: number): { image: Image; sigma
 export async function denoiseImage(model: Autoencoder, input: Image, opts: DenoiseOptions = {}): Promise<Image> {
   const { tiles, display } = opts;
   let image = input;
-  let restore: number[] = [];
+  // Per colour plane, the received plane to restore detail from (mild noise only).
+  let received: (Uint8Array | Uint16Array | undefined)[] = [];
   if (opts.received !== undefined) {
     const repaired = withoutImpulses(input, opts.received);
     if (repaired.quiet) return repaired.image;
     image = repaired.image;
-    restore = repaired.sigmas.flatMap((sigma, c) => (sigma < RESTORE_SIGMA ? [c] : []));
+    received = repaired.sigmas.map((sigma, c) => (sigma < RESTORE_SIGMA ? repaired.planes[c] : undefined));
   }
   const { width, height, bitDepth } = image;
   const bits = model.manifest.quantization.defaultBits;
@@ -347,7 +348,7 @@ export async function denoiseImage(model: Autoencoder, input: Image, opts: Denoi
     tiles, denoise: model.hasDenoiser,
   });
   const planes = toSamples(outputs, ranges, width, height, bitDepth, pw, transfer)
-    .map((plane, c) => (restore.includes(c) ? restoreDetail(extractChannel(image, c), plane, width, height) : plane));
+    .map((plane, c) => (received[c] ? restoreDetail(received[c], plane, width, height) : plane));
   for (let c = ranges.length; c < image.channels; c++) planes.push(extractChannel(image, c));
   return interleave(planes, width, height, bitDepth);
 }
