@@ -243,8 +243,7 @@ def brain_bands(folder, images, files):
         r = rescale.get(os.path.basename(f))
         if not r or r[0] != "CT" or isinstance(im, tuple):
             continue
-        a = np.array(Image.open(f)).astype(np.float64)
-        knots = compand_knots(a, a.min(), a.max(), r)
+        a, knots = stored_and_knots(f, r)
         band = np.interp([(0 - r[2]) / r[1], (80 - r[2]) / r[1]], knots[0], knots[1]) if knots is not None else None
         if band is not None and band[1] - band[0] > 0.05:  # a slice that holds the window (not one outside 0..80 HU)
             out[id(im)] = (float(band[0]), float(band[1]))
@@ -297,6 +296,12 @@ def evaluate(enc, dec, val, bits=8):
     return float(np.mean(ss)), float(np.mean(ps))
 
 
+def stored_and_knots(path, rescale):
+    """A 16-bit slice's stored samples (float64) and the engine's companding knots for it, with its manifest rescale."""
+    a = np.array(Image.open(path)).astype(np.float64)
+    return a, compand_knots(a, a.min(), a.max(), rescale)
+
+
 def load_ct_val(folder):
     """slices16 val CT slices: (companded input, knots, slope, intercept, stored samples)."""
     rescale = manifest_rescale(folder)
@@ -305,8 +310,7 @@ def load_ct_val(folder):
         r = rescale.get(os.path.basename(f))
         if not r or r[0] != "CT":
             continue
-        a = np.array(Image.open(f)).astype(np.float64)
-        knots = compand_knots(a, a.min(), a.max(), r)
+        a, knots = stored_and_knots(f, r)
         out.append((np.interp(a, knots[0], knots[1]).astype(np.float32), knots, r[1], r[2], a))
     return out
 

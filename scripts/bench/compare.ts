@@ -439,7 +439,7 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?
       'The four noises of the paper at scikit-image defaults (src-main/engine/train/noise.ts: salt-and-pepper 5%, speckle σ 0.1,',
       'Poisson at 256 levels, Gaussian σ 0.1), seeded, on a [0, 1] scale: 0..255 for 8-bit slices, a 16-bit slice\'s own stored range',
       '(salt is its maximum). SSIM / PSNR (dB) against the clean original, over the original\'s stored range, of: the noisy input; its 3x3',
-      'median; the impulse repair alone (src-main/engine/image/impulses.ts, a switching median: only lone samples at the extremes);',
+      'median; the impulse repair alone (src-main/engine/image/impulses.ts, a switching median: only small clusters of samples at the extremes);',
       `aeimg \`max\` (the network alone, ${QUALITY_LEVELS.max.bits}-bit latent) through each model's faithful decoder and, where it has one,`,
       'its denoiser (what `aeimg decrypt --denoise` and the viewer give for a `max` file); and the denoised view of a file at the',
       'default level (no latent: the received image, impulses repaired, then the encoder and the denoiser, then, where the noise is',
