@@ -1,36 +1,31 @@
 /**
  * Part of `npm run bench` (scripts/bench/run.ts): aeimg's network-only levels against the standard lossy codecs, per
- * source, on real file sizes, and its denoising against a 3x3 median. Issue #14 item 4 and #18 item 3.
+ * source, on real file sizes. Issue #14 item 4 and #18 item 3. (The denoising comparison: denoise.ts.)
  *  - Rate–distortion: `low`..`max` (whole .aeimg files written by the engine's encrypt job, decrypted back) against
  *    JPEG (libjpeg-turbo through sharp, 8-bit only), JPEG 2000 (OpenJPEG opj_compress -r, irreversible 9/7) and
  *    JPEG XL (cjxl -d, libjxl): bare codestreams. Mean bits/pixel, PSNR and SSIM per point; for CT in HU also SSIM in
  *    the CT presets' windows (brain 40/80 and the worst one) as readerFidelity renders them. BD-rate of aeimg against
  *    each codec at equal PSNR, SSIM (as dB) and, for CT, brain-window SSIM.
- *  - Denoising: the four noises of the paper (src-main/engine/train/noise.ts) on 8-bit val slices; SSIM/PSNR of the
- *    noisy input, its 3x3 median and aeimg `max` through the default (denoising) model and the clean-trained one.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { decodeImageRecord, encodeImage } from '../../src-main/engine/codec/image-codec.js';
+import { encodeImage } from '../../src-main/engine/codec/image-codec.js';
 import type { Image } from '../../src-main/engine/image/image.js';
-import { repairImpulses } from '../../src-main/engine/image/impulses.js';
 import { decodeImage, encodeJpeg, readImageFile } from '../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
 import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
 import { compareImages, readerFidelity } from '../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
-import { medianCopy } from '../../src-main/engine/train/evaluate.js';
-import { noisyImage, NOISES, type NoiseKind } from '../../src-main/engine/train/noise.js';
-import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding, type Quality } from '../../src-shared/quality.js';
+import { QUALITY_LEVELS, type Quality } from '../../src-shared/quality.js';
 import { CT_PRESETS, type DisplayModel } from '../../src-shared/windows.js';
 import { bdRate, bdRateLinear } from './images.js';
 import { csv, spread } from './standards.js';
 
 const run = promisify(execFile);
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 export const NETWORK_LEVELS = ['low', 'medium', 'high', 'max'] as const satisfies readonly Quality[];
@@ -50,12 +45,6 @@ export interface SourceRd {
   /** BD-rate (%) of aeimg against each codec; NaN where the curves do not overlap. */
   bd: Partial<Record<Codec, { psnr: number; ssim: number; brain?: number }>>;
 }
-export interface DenoiseRow {
-  source: string; noise: NoiseKind; slices: number;
-  noisy: { ssim: number; psnr: number }; median: { ssim: number; psnr: number };
-  models: Record<string, { ssim: number; psnr: number }>;
-}
-
 /** The val slices of each source with what a reader needs: bit depth, precision (bits stored) and display model. */
 export interface Item { file: string; source: string; precision: number; display?: DisplayModel; ct: boolean }
 export function valItems(data: string): Map<string, Item[]> {
@@ -239,57 +228,6 @@ export function pooled8(rows: SourceRd[]): { slices: number; psnr: number; ssim:
   return { slices: n, aeimg, jpeg, psnr: bd(jpeg, aeimg, (p) => p.psnr), ssim: bd(jpeg, aeimg, (p) => ssimDb(p.ssim)) };
 }
 
-function repairedCopy(image: Image): Image {
-  const pixels = image.pixels.slice();
-  repairImpulses(pixels, image.width, image.height);
-  return { ...image, pixels };
-}
-
-/**
- * Denoising on every source's val: noisy input, 3x3 median, impulse repair alone, and per model aeimg `max` through its
- * faithful decoder and (where it has one) its denoiser, and the denoised view of a file at the default level (the
- * image the reader received, impulses repaired, through the encoder and the denoiser, detail restored from it where the
- * noise is mild): in-process encode/decode.
- */
-export async function measureDenoise(models: Record<string, Autoencoder>, data: string, perSource: number): Promise<DenoiseRow[]> {
-  const rows: DenoiseRow[] = [];
-  const bits = QUALITY_LEVELS.max.bits;
-  for (const [source, all] of valItems(data)) {
-    const items = spread(all, perSource);
-    const acc = new Map<NoiseKind, { noisy: Measured[]; median: Measured[]; models: Record<string, Measured[]> }>();
-    for (const [index, it] of items.entries()) {
-      const image = await readImageFile(it.file);
-      for (const [k, kind] of NOISES.entries()) {
-        const noisy = noisyImage(image, kind, 1_000_003 + index * 17 + k);
-        const a = acc.get(kind) ?? { noisy: [], median: [], models: {} };
-        acc.set(kind, a);
-        const sim = (d: Image) => { const c = compareImages(image, d); return { bpp: 0, ssim: c.ssim, psnr: c.psnr }; };
-        a.noisy.push(sim(noisy));
-        a.median.push(sim(medianCopy(noisy)));
-        (a.models[IMPULSE_REPAIR] ??= []).push(sim(repairedCopy(noisy)));
-        for (const [name, model] of Object.entries(models)) {
-          const e = await encodeImage(model, noisy, 'x', { bits, display: it.display });
-          (a.models[name] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs)));
-          if (!model.hasDenoiser) continue;
-          // The same file's latent through the denoiser (the viewer's denoised view, decrypt --denoise).
-          (a.models[`${name} denoiser`] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true })));
-          // A file at the default level (no latent): the denoised view the reader gets of it.
-          const coding = resolveCoding({ quality: DEFAULT_QUALITY }, { bitDepth: noisy.bitDepth, dicom: false });
-          const d = await encodeImage(model, noisy, 'x', { bits: coding.bits, maxError: coding.maxError, display: it.display });
-          (a.models[`${name} view of a default file`] ??= []).push(sim(await decodeImageRecord(model, d.record, d.blobs, undefined, { denoise: true })));
-        }
-      }
-    }
-    const avg = (ms: Measured[]) => ({ ssim: mean(ms.map((m) => m.ssim)), psnr: mean(ms.map((m) => m.psnr)) });
-    for (const [noise, a] of acc) {
-      rows.push({ source, noise, slices: items.length, noisy: avg(a.noisy), median: avg(a.median),
-        models: Object.fromEntries(Object.entries(a.models).map(([k, v]) => [k, avg(v)])) });
-    }
-    log(`denoise: ${source}, ${items.length} slices`);
-  }
-  return rows;
-}
-
 /** The brain-window SSIM at `max` on every CT slice of a source's val (the target's own set), in-process, with its HU. */
 export interface BrainAll { source: string; slices: number; mean: number; min: number }
 export async function measureBrainAll(model: Autoencoder, data: string): Promise<BrainAll[]> {
@@ -307,36 +245,12 @@ export async function measureBrainAll(model: Autoencoder, data: string): Promise
   return out;
 }
 
-/** The impulse repair alone, in the denoising table beside the 3x3 median. */
-export const IMPULSE_REPAIR = 'impulse repair alone';
-
-/**
- * The denoising target per source, for the default model: better than the noisy input and than the 3x3 median (SSIM)
- * for all four noises, through each of its two denoised views.
- */
-export function denoiseTargets(rows: DenoiseRow[], model: string): Targets['rows'] {
-  const out: Targets['rows'] = [];
-  for (const source of [...new Set(rows.map((r) => r.source))]) {
-    const mine = rows.filter((r) => r.source === source);
-    for (const [view, what] of [[`${model} view of a default file`, 'the denoised view of a default file'], [`${model} denoiser`, 'the denoiser on a `max` latent']] as const) {
-      if (!mine.every((r) => r.models[view])) continue;
-      const missed = mine.filter((r) => !(r.models[view]!.ssim > r.noisy.ssim && r.models[view]!.ssim > r.median.ssim));
-      out.push({
-        target: `denoising beats the noisy input and a 3x3 median (SSIM), all four noises, ${source}: ${what}`,
-        measured: missed.length ? `not for ${missed.map((r) => `${r.noise} (${f4(r.models[view]!.ssim)} vs median ${f4(r.median.ssim)}, noisy ${f4(r.noisy.ssim)})`).join(', ')}` : 'all four',
-        met: missed.length === 0,
-      });
-    }
-  }
-  return out;
-}
-
 // ---- Markdown ----
 
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+export const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const f4 = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(4) : '-');
+export const f4 = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(4) : '-');
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : Number.isFinite(x) ? `${x > 0 ? '+' : ''}${x.toFixed(1)}%` : 'no overlap');
 
 export interface Targets { rows: { target: string; measured: string; met: boolean | null }[] }
@@ -385,10 +299,11 @@ export function targets(rd: SourceRd[], subset?: PooledCurves, brainAll?: BrainA
 }
 
 /** The sections for docs/benchmarks.md. */
-export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?: DenoiseRow[]; denoiseModels?: string[]; brainAll?: BrainAll[] }, subset?: PooledCurves): string {
+export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; brainAll?: BrainAll[] }, subset?: PooledCurves,
+  more: { targets: Targets['rows']; sections: string[] } = { targets: [], sections: [] }): string {
   const L: string[] = [];
   const t = targets(c.rd, subset, c.brainAll);
-  if (c.denoise?.length && c.denoiseModels?.length) t.rows.push(...denoiseTargets(c.denoise, c.denoiseModels[0]!));
+  t.rows.push(...more.targets);
   L.push('## Targets (issue #14)', '',
     'Network-only `max` as it is today against the issue\'s targets; from the measurements below (same run). BD-rates: aeimg',
     '`low`..`max` against the codec, negative = aeimg needs fewer bits for the same quality.', '',
@@ -430,24 +345,6 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; denoise?
     if (!r.codecs.jpeg) L.push(`| JPEG | not applicable (8-bit only) | | | |${ct ? ' | |' : ''}`);
     L.push('');
   }
-  if (c.denoise?.length) {
-    // The impulse repair alone, then each model and, for those with a denoiser, "NAME denoiser" and "NAME view of a default file".
-    const names = Object.keys(c.denoise[0]!.models);
-    const head = (n: string) => (n === IMPULSE_REPAIR ? n : n.endsWith(' view of a default file') ? `\`${n.replace(/ view of a default file$/, '')}\` view of a default file`
-      : n.endsWith(' denoiser') ? `\`max\`, \`${n.replace(/ denoiser$/, '')}\` denoiser` : `\`max\`, \`${n}\``);
-    L.push(`## Denoising (val of every source, ${c.denoise[0]!.slices} slices a source)`, '',
-      'The four noises of the paper at scikit-image defaults (src-main/engine/train/noise.ts: salt-and-pepper 5%, speckle σ 0.1,',
-      'Poisson at 256 levels, Gaussian σ 0.1), seeded, on a [0, 1] scale: 0..255 for 8-bit slices, a 16-bit slice\'s own stored range',
-      '(salt is its maximum). SSIM / PSNR (dB) against the clean original, over the original\'s stored range, of: the noisy input; its 3x3',
-      'median; the impulse repair alone (src-main/engine/image/impulses.ts, a switching median: only small clusters of samples at the extremes);',
-      `aeimg \`max\` (the network alone, ${QUALITY_LEVELS.max.bits}-bit latent) through each model's faithful decoder and, where it has one,`,
-      'its denoiser (what `aeimg decrypt --denoise` and the viewer give for a `max` file); and the denoised view of a file at the',
-      'default level (no latent: the received image, impulses repaired, then the encoder and the denoiser, then, where the noise is',
-      'mild, the detail the denoiser dropped restored from the received samples: src-main/engine/image/restore.ts).', '',
-      `| source | noise | noisy | 3x3 median | ${names.map(head).join(' | ')} |`,
-      `|---|---|---|---|${names.map(() => '---|').join('')}`,
-      ...c.denoise.map((d) => `| ${d.source} | ${d.noise} | ${f4(d.noisy.ssim)} / ${f1(d.noisy.psnr)} | ${f4(d.median.ssim)} / ${f1(d.median.psnr)} | ` +
-        `${names.map((n) => `${f4(d.models[n]?.ssim)} / ${f1(d.models[n]?.psnr ?? NaN)}`).join(' | ')} |`), '');
-  }
+  L.push(...more.sections);
   return L.join('\n');
 }

@@ -28,7 +28,8 @@ import { compareImages } from '../../src-main/engine/metrics/fidelity.js';
 import { DEFAULT_MODEL, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 import { initBackend } from '../../src-main/engine/model/tf.js';
 import { timeMs } from '../../src-main/engine/train/evaluate.js';
-import { compareMarkdown, measureBrainAll, measureDenoise, measureRd, type BrainAll, type DenoiseRow, type PooledCurves, type SourceRd } from './compare.js';
+import { compareMarkdown, measureBrainAll, measureRd, type BrainAll, type PooledCurves, type SourceRd } from './compare.js';
+import { ctNoiseMarkdown, denoiseMarkdown, denoiseTargets, measureCtNoise, measureDenoise, type CtNoiseRow, type DenoiseRow } from './denoise.js';
 import { bdRate, bdRateLinear, mosaic, rgbMosaic } from './images.js';
 import { measureStandards, STANDARDS_METHOD, standardsTables, type StandardsRow } from './standards.js';
 
@@ -82,16 +83,21 @@ const key = generateSharedKey('bench');
 const perSource = values.quick ? 2 : Number(values['per-source']);
 
 /** The per-source comparisons: rate–distortion against the standard lossy codecs, denoising, standards at equal guarantee. */
-async function measureCompare(): Promise<{ perSource: number; rd: SourceRd[]; brainAll: BrainAll[]; denoise: DenoiseRow[]; denoiseModels: string[]; standards: { perSource: number; rows: StandardsRow[] } }> {
+interface CompareResult {
+  perSource: number; rd: SourceRd[]; brainAll: BrainAll[]; denoise: DenoiseRow[]; denoiseModels: string[]; ctNoise: CtNoiseRow[];
+  standards: { perSource: number; rows: StandardsRow[] };
+}
+async function measureCompare(): Promise<CompareResult> {
   log(`per-source comparisons, ${perSource} slices a source…`);
   const data = join(values.data, '..');
   const rd = await measureRd({ model, models, key, data, work, perSource });
   const brainAll = await measureBrainAll(model, data);
   const denoiseModels = [DEFAULT_MODEL, 'mrct-grey-clean'];
   const denoise = await measureDenoise(Object.fromEntries(await Promise.all(denoiseModels.map(async (n) => [n, await models.byName(n)] as const))), data, perSource);
+  const ctNoise = await measureCtNoise(model, data, perSource);
   log('standards at equal guarantee…');
   const standards = { perSource, rows: await measureStandards(model, perSource, data) };
-  return { perSource, rd, brainAll, denoise, denoiseModels, standards };
+  return { perSource, rd, brainAll, denoise, denoiseModels, ctNoise, standards };
 }
 if (values['compare-only']) {
   const saved = JSON.parse(await readFile(join(ROOT, 'docs', 'benchmarks.json'), 'utf8'));
@@ -287,6 +293,15 @@ function envelope(pts: { rate: number; q: number }[]): { rate: number; q: number
   return [...pts].sort((x, y) => x.rate - y.rate).filter((p, i, all) => all.slice(0, i).every((o) => o.q < p.q));
 }
 
+/** The denoising targets and sections that go into the comparison's part of docs/benchmarks.md (denoise.ts). */
+function denoiseParts(c: Partial<CompareResult>): { targets: ReturnType<typeof denoiseTargets>; sections: string[] } {
+  const rows = c.denoise ?? [];
+  return {
+    targets: rows.length && c.denoiseModels?.length ? denoiseTargets(rows, c.denoiseModels[0]!) : [],
+    sections: [...denoiseMarkdown(rows), ...ctNoiseMarkdown(c.ctNoise ?? [])],
+  };
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function writeDocs(result: any): Promise<void> {
   const f1 = (x: number) => x.toFixed(1);
@@ -388,7 +403,7 @@ fits disagree by several points on these short curves); above ~38 dB it is the r
     ${f1(result.cli.encryptNoFiguresPerSecond)}; the network alone (\`--quality max\`) ${f1(result.cli.maxPerSecond)} with figures, ${f1(result.cli.maxNoFiguresPerSecond)} without (target ≥ 25 at the default with figures)
   ` : ''}`;
   const text = md.replace(/^ {2}/gm, '') // the template is indented with the code
-    .replace('<!-- compare -->\n', result.compare ? `${compareMarkdown(result.compare, subset)}\n${standardsSection(result.compare.standards)}\n` : '');
+    .replace('<!-- compare -->\n', result.compare ? `${compareMarkdown(result.compare, subset, denoiseParts(result.compare))}\n${standardsSection(result.compare.standards)}\n` : '');
   await writeFile(join(ROOT, 'docs', 'benchmarks.md'), text);
   await writeFile(join(ROOT, 'docs', 'benchmarks.json'), JSON.stringify(result, null, 1));
   await writeFile(join(ROOT, 'docs', 'benchmarks-rd.svg'), rdSvg(rdAe, rdJpeg));

@@ -98,3 +98,19 @@ export function noisyImage(image: Image, kind: NoiseKind, seed: number): Image {
   });
   return interleave(planes, image.width, image.height, image.bitDepth);
 }
+
+/**
+ * A copy with white Gaussian noise of σ sample units on each colour plane (for CT in HU: σ HU / rescale slope), rounded
+ * and clipped to the bit depth; alpha as it is. A first approximation of a scanner's quantum noise at a given dose, for
+ * figures at the noise levels readers meet (the paper's noises, on a 12-bit CT's stored range, are hundreds of HU).
+ */
+export function withGaussianNoise(image: Image, sigma: number, seed: number): Image {
+  const top = image.bitDepth === 16 ? 65535 : 255;
+  const planes = Array.from({ length: image.channels }, (_, c) => {
+    const src = extractChannel(image, c);
+    if (c >= colourChannels(image)) return src;
+    const u = seededUniform(seed + c);
+    return src.map((v) => Math.min(top, Math.max(0, Math.round(v + sigma * normal(u)))));
+  });
+  return interleave(planes, image.width, image.height, image.bitDepth);
+}

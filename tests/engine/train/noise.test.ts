@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addNoise, median3x3, noisyImage } from '../../../src-main/engine/train/noise.js';
+import { addNoise, median3x3, noisyImage, withGaussianNoise } from '../../../src-main/engine/train/noise.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
 
 const flat = (v: number, n = 40000) => new Float32Array(n).fill(v);
@@ -64,5 +64,20 @@ describe('noise models (scikit-image random_noise defaults)', () => {
     expect(plane(3).every((v) => v === 77)).toBe(true);
     expect(plane(0)).not.toEqual(plane(1));
     expect(std(Float32Array.from(plane(2)))).toBeCloseTo(25.5, -0.5);
+  });
+
+  it('Gaussian noise in sample units: a CT at 20 HU σ gets σ 20 around each value, whatever the stored range', () => {
+    // A CT in HU as the engine keeps it (sample = HU + 1024 at slope 1): water 0 HU beside air −1000 HU.
+    const pixels = Uint16Array.from({ length: 200 * 200 }, (_, i) => (i % 200 < 100 ? 1024 : 24));
+    const ct: Image = { width: 200, height: 200, channels: 1, bitDepth: 16, pixels };
+    const out = withGaussianNoise(ct, 20, 5).pixels;
+    const water = Float32Array.from(out.filter((_, i) => i % 200 < 100));
+    expect(mean(water)).toBeCloseTo(1024, -0.5);
+    expect(std(water)).toBeGreaterThan(19);
+    expect(std(water)).toBeLessThan(21);
+    // Clipped to the samples, never wrapped: air near 0 stays at or above it.
+    expect(Math.min(...out)).toBe(0);
+    expect(withGaussianNoise(ct, 20, 5).pixels).toEqual(out);
+    expect(withGaussianNoise(ct, 20, 6).pixels).not.toEqual(out);
   });
 });
