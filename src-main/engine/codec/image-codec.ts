@@ -10,11 +10,12 @@ import { createHash } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, sampleRange, type Image } from '../image/image.js';
-import { noiseSigma, repairImpulses } from '../image/impulses.js';
+import { withoutImpulses } from '../image/impulses.js';
 import { restoreDetail } from '../image/restore.js';
 import { plainDisplay, readerFidelity, type Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps } from './entropy.js';
+import { decodeImpulseMaps, encodeImpulseMaps, impulseMaps, insertImpulses } from './impulse-map.js';
 import { applyResidualV1, decodeMapsV1 } from './legacy.js';
 import { decodePlanes2, encodePlanes2 } from './plane2.js';
 import { decodePlanes, encodePlanes } from './refinement.js';
@@ -102,13 +103,18 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
     : { bits: opts.bits, maxError: opts.maxError };
   const { maxError } = coding;
   const refine = maxError !== undefined;
-  const planes = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
-  if (refine && !(opts.latent ?? coding.bits !== undefined)) return encodeDirect(image, name, planes, maxError, opts);
+  if (refine && !(opts.latent ?? coding.bits !== undefined)) {
+    return encodeDirect(image, name, Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c)), maxError, opts);
+  }
   const bits = coding.bits ?? (refine ? REFINEMENT_BITS : QUALITY_LEVELS.max.bits);
   const timings: Record<string, number> = {};
   let t = now();
-  const transfer = opts.transfer === false ? undefined : planeKnots(image, planes, opts.display);
-  const { ph, pw, inputs } = networkInput(image, planes, transfer);
+  // Network only: impulse noise alone goes beside the latent, which then carries the image without it (impulse-map.ts).
+  const impulses = refine ? undefined : carriedImpulses(image);
+  const seen = impulses?.repaired ?? image;
+  const planes = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(seen, c));
+  const transfer = opts.transfer === false ? undefined : planeKnots(seen, planes, opts.display);
+  const { ph, pw, inputs } = networkInput(seen, planes, transfer);
   const latents = await model.encode(inputs, ph, pw, { tiles: opts.tiles });
   timings.encoder = now() - t;
   t = now();
@@ -126,14 +132,16 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
     planes,
     ...(transfer ? { transfer } : {}),
     latent: { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges, coding: 'ac1' },
-    blobs: { latent: latentBlob.length, alpha: alphaBlob.length, residual: 0 },
+    blobs: { latent: latentBlob.length, alpha: alphaBlob.length, residual: 0, ...(impulses ? { impulses: impulses.blob.length } : {}) },
+    ...(impulses ? { impulses: { values: impulses.values } } : {}),
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
-  const blobs = [latentBlob, alphaBlob, Buffer.alloc(0)];
+  const blobs = [latentBlob, alphaBlob, Buffer.alloc(0), ...(impulses ? [impulses.blob] : [])];
   let decoded: Image | undefined;
   if (opts.measure || refine) {
     t = now();
     decoded = await decodeApproximation(model, record, blobs, opts.tiles);
+    if (impulses) decoded = withImpulses(record, decoded, impulses.blob);
     timings.decoder = now() - t;
   }
   if (refine) {
@@ -151,6 +159,18 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
     timings.fidelity = now() - t;
   }
   return { record, blobs, decoded, timings };
+}
+
+/**
+ * An image's impulses when they are its only noise (the gate of its denoised view: image/impulses.ts withoutImpulses),
+ * the image without them, and their map, coded; otherwise undefined, and the file is as before aeimg 0.7.
+ */
+function carriedImpulses(image: Image): { repaired: Image; values: [number, number][]; blob: Buffer } | undefined {
+  const repair = withoutImpulses(image, 0);
+  if (!repair.quiet) return undefined;
+  const values = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
+  const maps = impulseMaps(image, repair.planes, values);
+  return { repaired: repair.image, values, blob: encodeImpulseMaps(maps, image.width) };
 }
 
 /** A guaranteed image coded by the plane coder alone: no latent, no network pass on either side. */
@@ -257,11 +277,21 @@ export async function decodeImageRecord(
   if (opts.denoise) return decodeDenoised(model, record, blobs, tiles);
   if (record.latent && !model) throw new AeimgError(ErrorCode.ModelMissing, 'needs the model it was made with to decode its latent.');
   const approx = record.latent ? await decodeApproximation(model!, record, blobs, tiles) : flatApproximation(record, blobs[1]!);
+  if (record.impulses) return withImpulses(record, approx, blobs[3]!);
   return (record.refinement || record.lossless) && blobs[2]?.length ? applyRefinement(record, approx, blobs[2]) : approx;
+}
+
+/** The network's image with the record's impulses put back where the sender's image had them. */
+function withImpulses(record: ImageRecord, approx: Image, blob: Buffer): Image {
+  const values = record.impulses!.values;
+  return insertImpulses(approx, decodeImpulseMaps(blob, values.length, record.width, record.height), values);
 }
 
 async function decodeDenoised(model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
   if (!model) throw new AeimgError(ErrorCode.ModelMissing, 'needs a model to give its denoised view.');
+  // Impulses were the image's only noise: the view is the faithful decoder's image without them, as a received
+  // image's view is its repair alone (denoiseImage).
+  if (record.impulses) return decodeApproximation(model, record, blobs, tiles);
   if (record.latent && model.hasDenoiser) return decodeApproximation(model, record, blobs, tiles, true);
   // Exact or within ±N samples: a salt-and-pepper impulse is still a single sample, which the repair finds.
   return denoiseImage(model, await decodeImageRecord(model, record, blobs, tiles), { tiles, received: receivedFidelity(record).maxError });
@@ -280,44 +310,12 @@ export interface DenoiseOptions {
 }
 
 /**
- * When the repair alone is the denoised view: it changed at least this share of the samples (impulse noise was there)
- * and left no other noise above this σ (image/impulses.ts noiseSigma, 0..1 of the range). Measured on 4 val slices of
- * every source (docs/models.md, "Impulse repair"; the repair of 0.6.1): clean slices 0.0007–0.0035, and 0.017 for a
- * textured CT; after repairing 5% salt-and-pepper (2.5–4.3% of the samples changed) 0.0013–0.0047, and 0.020 for that
- * CT. Speckle and Poisson noise give 0.0035–0.034 with at most 0.36% changed; Gaussian noise 0.062–0.089, with
- * 0.5–2.8% changed where it clips at the extremes. On a
- * repaired slice the network would only lose detail: its own error on clean slices is about a 3x3 median's on impulses.
- */
-const IMPULSE_SHARE = 0.01;
-const QUIET_SIGMA = 0.025;
-
-/**
  * Detail is restored from the received pixels (image/restore.ts) only in planes whose noise σ is below this (0..1 of
  * the range): under heavier noise the residual is mostly noise and the denoiser's output is the better view. On the
  * bench's val slices the paper's speckle and Poisson noise measure 0.008–0.023, its Gaussian noise 0.072–0.083; with
  * restoration at every σ the Gaussian rows fell from 0.78–0.91 to 0.74–0.80 SSIM (docs/models.md).
  */
 const RESTORE_SIGMA = 0.05;
-
-/**
- * A copy of the image with each colour plane's impulses repaired (image/impulses.ts), alpha as it is, and its planes
- * (the restoration's received pixels); `sigmas`: each colour plane's noise σ after the repair; `quiet` when impulses
- * were repaired and no other noise is left (the view is then the repair alone).
- */
-function withoutImpulses(image: Image, tolerance: number): { image: Image; planes: (Uint8Array | Uint16Array)[]; sigmas: number[]; quiet: boolean } {
-  let changed = 0;
-  const sigmas: number[] = [];
-  const planes = Array.from({ length: image.channels }, (_, c) => {
-    const plane = extractChannel(image, c);
-    if (c < colourChannels(image)) {
-      changed += repairImpulses(plane, image.width, image.height, tolerance);
-      sigmas.push(noiseSigma(plane, image.width, image.height));
-    }
-    return plane;
-  });
-  const quiet = changed >= IMPULSE_SHARE * image.width * image.height * colourChannels(image) && Math.max(...sigmas) < QUIET_SIGMA;
-  return { image: interleave(planes, image.width, image.height, image.bitDepth), planes, sigmas, quiet };
-}
 
 /**
  * The denoised view of an image in memory: impulses repaired (when the pixels are `received`; if the image had impulse

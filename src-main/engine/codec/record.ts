@@ -39,8 +39,14 @@ export interface ImageRecord {
     /** 'ac1': the adaptive arithmetic coder (entropy.ts); absent: files from aeimg 0.1 (brotli, legacy.ts). */
     coding?: 'ac1';
   };
-  /** Byte lengths of the blobs that follow the record, in this order. */
-  blobs: { latent: number; alpha: number; residual: number };
+  /**
+   * A network-only image that had salt-and-pepper impulses and no other noise (aeimg 0.7): per colour plane, the
+   * darkest and brightest sample values its impulses had. Where they were is the `impulses` blob (codec/impulse-map.ts):
+   * the latent is that of the image with them repaired, and the receiver's image has them put back.
+   */
+  impulses?: { values: [number, number][] };
+  /** Byte lengths of the blobs that follow the record, in this order (`impulses` only with the field above). */
+  blobs: { latent: number; alpha: number; residual: number; impulses?: number };
   /**
    * Present when a refinement layer follows (lossless and near-lossless files): every sample is within ±maxError of
    * the original (0: exact); sha256 is that of the samples the receiver must rebuild (pixelHash; its first 128 bits since aeimg 0.4).
@@ -64,6 +70,12 @@ export interface Refinement {
   sha256: string;
   /** The inference backend the sender's decoder ran on: the rebuild needs the same reconstruction ('none': no latent). */
   backend: string;
+}
+
+/** The lengths of the blobs that follow a validated record, in the order they follow it. */
+export function blobLengths(record: ImageRecord): number[] {
+  const { latent, alpha, residual, impulses } = record.blobs;
+  return record.impulses ? [latent, alpha, residual, impulses!] : [latent, alpha, residual];
 }
 
 /** The receiver gets the original samples exactly. */
@@ -144,6 +156,16 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
       typeof rf.backend !== 'string' || blobs.residual === 0 || (lat !== undefined && lat.coding !== 'ac1')) throw bad('refinement');
   } else if (blobs.residual !== 0) {
     throw bad('residual without refinement');
+  }
+  const imp = raw.impulses as Record<string, unknown> | undefined;
+  if (imp !== undefined) {
+    const top = bitDepth === 16 ? 65535 : 255;
+    const isValues = (v: unknown) => isRange(v) && isInt(v[0], 0, top) && isInt(v[1], 0, top) && v[0] < v[1];
+    if (typeof imp !== 'object' || imp === null || lat === undefined || rf !== undefined || ll !== undefined ||
+      !Array.isArray(imp.values) || imp.values.length !== colour || !imp.values.every(isValues) ||
+      !isInt(blobs.impulses, 5, 64 * 1024 + colour * width * height)) throw bad('impulses');
+  } else if (blobs.impulses !== undefined) {
+    throw bad('impulse map without impulses');
   }
   return raw as unknown as ImageRecord;
 }

@@ -34,7 +34,7 @@ const FIELDS = {
   file: ['kind', 'app', 'created', 'study'],
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
-  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses'],
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
   fidelity: ['ssim', 'psnr', 'mse', 'exact', 'maxError', 'stored', 'real', 'windows', 'reduced'],
@@ -89,7 +89,7 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
   w.varint(e.images).varint(e.parts);
 }
 
-const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32 };
+const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64 };
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -98,7 +98,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   for (const g of GEOMETRY) if (!isCount(r[g])) throw new NotBinary();
   const same = prev !== undefined && GEOMETRY.every((g) => prev[g] === r[g]);
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
-    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0);
+    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
@@ -112,13 +112,25 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
     w.number(p[0] as number).number((p[1] as number) - (p[0] as number));
   }
   if (r.transfer) writeTransfer(w, r.transfer, planes.length);
-  const blobs = only(r.blobs, ['latent', 'alpha', 'residual']);
+  const blobs = only(r.blobs, ['latent', 'alpha', 'residual', 'impulses']);
   if (!isCount(blobs.latent) || !isCount(blobs.alpha) || !isCount(blobs.residual)) throw new NotBinary();
   w.varint(blobs.latent).varint(blobs.alpha).varint(blobs.residual);
+  if (r.impulses) writeImpulses(w, only(r.impulses, ['values']), blobs.impulses, planes.length);
+  else if (blobs.impulses !== undefined) throw new NotBinary();
   if (r.latent) writeLatent(w, only(r.latent, FIELDS.latent), r);
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, only(r.fidelity, FIELDS.fidelity));
   if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+}
+
+/** Impulses (aeimg 0.7): the map's byte length (varint) · per plane its dark and bright sample values (varint each). */
+function writeImpulses(w: ByteWriter, imp: Obj, length: unknown, planes: number): void {
+  if (!isCount(length) || !Array.isArray(imp.values) || imp.values.length !== planes) throw new NotBinary();
+  w.varint(length);
+  for (const v of imp.values as unknown[]) {
+    if (!Array.isArray(v) || v.length !== 2 || !isCount(v[0]) || !isCount(v[1])) throw new NotBinary();
+    w.varint(v[0]).varint(v[1]);
+  }
 }
 
 /** Per plane: knot count (1) · knots as sample (number) and y in 1/1024 (varint). */
@@ -260,7 +272,7 @@ function readFile(r: ByteReader): Obj {
 
 function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   const flags = r.u8();
-  if (flags > 63 || (flags & IMG.sameGeometry && !prev)) throw new BinaryError('has unknown image flags');
+  if (flags > 127 || (flags & IMG.sameGeometry && !prev)) throw new BinaryError('has unknown image flags');
   const shared = r.varint();
   const prevName = prev ? Buffer.from(prev.name as string, 'utf8') : Buffer.alloc(0);
   if (shared > prevName.length) throw new BinaryError('has a name longer than the one it continues');
@@ -288,6 +300,10 @@ function readImage(r: ByteReader, prev: Obj | undefined): Obj {
     });
   }
   rec.blobs = { latent: r.varint(), alpha: r.varint(), residual: r.varint() };
+  if (flags & IMG.impulses) {
+    (rec.blobs as Obj).impulses = r.varint();
+    rec.impulses = { values: Array.from({ length: nPlanes }, () => [r.varint(), r.varint()]) };
+  }
   if (flags & IMG.latent) rec.latent = readLatent(r, rec);
   if (flags & IMG.refinement) rec.refinement = readRefinement(r);
   if (flags & IMG.fidelity) rec.fidelity = readFidelity(r);

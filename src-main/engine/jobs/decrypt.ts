@@ -4,7 +4,7 @@
  * so a truncated or altered file leaves nothing behind.
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
-import type { ImageRecord } from '../codec/record.js';
+import { blobLengths, type ImageRecord } from '../codec/record.js';
 import { receivedSummary } from './view.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -48,7 +48,7 @@ export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputF
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number, png?: Buffer): Promise<Buffer> {
   if (format === 'png') return png ?? encodePng(image);
   const received = receivedSummary(record);
-  const coded = record.blobs.latent + record.blobs.alpha + record.blobs.residual;
+  const coded = blobLengths(record).reduce((a, b) => a + b, 0);
   return writeDicom(image, dicomMetaOf(record), {
     exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, coded), instanceNumber,

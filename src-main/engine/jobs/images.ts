@@ -1,5 +1,5 @@
 /** The one loop over an .aeimg's images, for single files and study parts alike. */
-import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { blobLengths, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import type { AeimgReader } from '../container/aeimg-file.js';
 import { STUDY_END } from '../container/study.js';
 import type { Image } from '../image/image.js';
@@ -52,7 +52,7 @@ export async function* decodedImages(reader: AeimgReader, opts: ImageLoopOptions
       const entry = await reader.next((meta) => {
         if (meta.kind === STUDY_END) { end = meta; return []; }
         record = validateImageRecord(meta, opts.maxPixels);
-        return [record.blobs.latent, record.blobs.alpha, record.blobs.residual];
+        return blobLengths(record);
       });
       t.decrypt = (t.decrypt ?? 0) + performance.now() - start;
       if (!entry) break;

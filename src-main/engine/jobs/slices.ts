@@ -5,7 +5,7 @@
  * study so costs its coded size plus the cache, never all its pixels.
  */
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
-import { validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { blobLengths, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
@@ -50,7 +50,7 @@ export async function readCodedSlices(path: string, identities: IdentitySource, 
       const entry = await reader.next((meta) => {
         if (meta.kind === 'study-end') return []; // the last part of a study says so
         record = validateImageRecord(meta, maxPixels);
-        return [record.blobs.latent, record.blobs.alpha, record.blobs.residual];
+        return blobLengths(record);
       });
       if (!entry) break;
       if (record) slices.push({ modelId, record, blobs: entry.blobs });

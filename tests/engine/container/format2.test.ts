@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AeimgReader } from '../../../src-main/engine/container/aeimg-file.js';
 import { EntryCodec } from '../../../src-main/engine/container/entries.js';
 import { inspectAeimg } from '../../../src-main/engine/container/aeimg-file.js';
-import { validateImageRecord, type ImageRecord } from '../../../src-main/engine/codec/record.js';
+import { blobLengths, validateImageRecord, type ImageRecord } from '../../../src-main/engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -32,7 +32,7 @@ async function overhead(path: string, identity: Identity = key): Promise<{ bytes
       const e = await reader.next((meta) => {
         if (meta.kind !== 'image') return [];
         rec = validateImageRecord(meta, 1e8);
-        return [rec.blobs.latent, rec.blobs.alpha, rec.blobs.residual];
+        return blobLengths(rec);
       });
       if (!e) break;
       if (rec) images.push(rec);
@@ -40,7 +40,7 @@ async function overhead(path: string, identity: Identity = key): Promise<{ bytes
   } finally {
     await reader.close();
   }
-  const coded = images.reduce((n, r) => n + r.blobs.latent + r.blobs.alpha + r.blobs.residual, 0);
+  const coded = images.reduce((n, r) => n + blobLengths(r).reduce((a, b) => a + b, 0), 0);
   return { bytes: (await stat(path)).size - coded, images };
 }
 
