@@ -2,7 +2,7 @@
  * Part of `npm run bench` (scripts/bench/run.ts): aeimg's denoising against the noisy input and a 3x3 median.
  *  - The paper's four noises (src-main/engine/train/noise.ts) on the val of every source: SSIM/PSNR over the stored range
  *    of the noisy input, its 3x3 median, the impulse repair alone, `max` through each model's faithful decoder and its
- *    denoiser, and the denoised view of a file at the default level. Issue #14's denoising target.
+ *    denoised view, and the denoised view of a file at the default level. Issue #14's denoising target.
  *  - Noise at a scanner's level on the 16-bit CT in HU: Gaussian σ in HU, SSIM in the windows a reader uses.
  */
 import { decodeImageRecord, encodeImage } from '../../src-main/engine/codec/image-codec.js';
@@ -39,7 +39,7 @@ export function denoiseTargets(rows: DenoiseRow[], model: string): Targets['rows
   const out: Targets['rows'] = [];
   for (const source of [...new Set(rows.map((r) => r.source))]) {
     const mine = rows.filter((r) => r.source === source);
-    for (const [view, what] of [[`${model} view of a default file`, 'the denoised view of a default file'], [`${model} denoiser`, 'the denoiser on a `max` latent']] as const) {
+    for (const [view, what] of [[`${model} view of a default file`, 'the denoised view of a default file'], [`${model} denoiser`, 'the denoised view of a `max` file']] as const) {
       if (!mine.every((r) => r.models[view])) continue;
       const missed = mine.filter((r) => !(r.models[view]!.ssim > r.noisy.ssim && r.models[view]!.ssim > r.median.ssim));
       out.push({
@@ -60,7 +60,7 @@ function repairedCopy(image: Image): Image {
 
 /**
  * Denoising on every source's val: noisy input, 3x3 median, impulse repair alone, and per model aeimg `max` through its
- * faithful decoder and (where it has one) its denoiser, and the denoised view of a file at the default level (the
+ * faithful decoder and (where it has one) its denoised view, and the denoised view of a file at the default level (the
  * image the reader received, impulses repaired, through the encoder and the denoiser, detail restored from it where the
  * noise is mild): in-process encode/decode.
  */
@@ -84,7 +84,7 @@ export async function measureDenoise(models: Record<string, Autoencoder>, data: 
           const e = await encodeImage(model, noisy, 'x', { bits, display: it.display });
           (a.models[name] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs)));
           if (!model.hasDenoiser) continue;
-          // The same file's latent through the denoiser (the viewer's denoised view, decrypt --denoise).
+          // The same file's denoised view (the viewer's, decrypt --denoise).
           (a.models[`${name} denoiser`] ??= []).push(sim(await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true })));
           (a.models[`${name} view of a default file`] ??= []).push(sim(await defaultFileView(model, noisy, it.display)));
         }
@@ -107,14 +107,16 @@ export function denoiseMarkdown(rows: DenoiseRow[]): string[] {
     // The impulse repair alone, then each model and, for those with a denoiser, "NAME denoiser" and "NAME view of a default file".
     const names = Object.keys(rows[0]!.models);
     const head = (n: string) => (n === IMPULSE_REPAIR ? n : n.endsWith(' view of a default file') ? `\`${n.replace(/ view of a default file$/, '')}\` view of a default file`
-      : n.endsWith(' denoiser') ? `\`max\`, \`${n.replace(/ denoiser$/, '')}\` denoiser` : `\`max\`, \`${n}\``);
+      : n.endsWith(' denoiser') ? `\`max\`, \`${n.replace(/ denoiser$/, '')}\` denoised view` : `\`max\`, \`${n}\``);
     L.push(`## Denoising (val of every source, ${rows[0]!.slices} slices a source)`, '',
       'The four noises of the paper at scikit-image defaults (src-main/engine/train/noise.ts: salt-and-pepper 5%, speckle σ 0.1,',
       'Poisson at 256 levels, Gaussian σ 0.1), seeded, on a [0, 1] scale: 0..255 for 8-bit slices, a 16-bit slice\'s own stored range',
       '(salt is its maximum). SSIM / PSNR (dB) against the clean original, over the original\'s stored range, of: the noisy input; its 3x3',
       'median; the impulse repair alone (src-main/engine/image/impulses.ts, a switching median: only small clusters of samples at the extremes);',
       `aeimg \`max\` (the network alone, ${QUALITY_LEVELS.max.bits}-bit latent) through each model's faithful decoder and, where it has one,`,
-      'its denoiser (what `aeimg decrypt --denoise` and the viewer give for a `max` file); and the denoised view of a file at the',
+      'its denoised view (what `aeimg decrypt --denoise` and the viewer give for a `max` file: the latent through the denoiser, or,',
+      'since aeimg 0.7, when the image\'s only noise was salt-and-pepper, the faithful decoder\'s image without the impulses the file',
+      'carries beside its latent: docs/format.md, "Impulse blob"); and the denoised view of a file at the',
       'default level (no latent: the received image, impulses repaired, then the encoder and the denoiser, then, where the noise is',
       'mild, the detail the denoiser dropped restored from the received samples: src-main/engine/image/restore.ts).', '',
       `| source | noise | noisy | 3x3 median | ${names.map(head).join(' | ')} |`,
@@ -132,13 +134,13 @@ const CT_NOISE_WINDOWS = ['brain', 'soft tissue'] as const;
 /** SSIM in one reader window at one added noise level, means over the slices. */
 export interface CtNoiseRow {
   source: string; sigmaHu: number; window: string; slices: number;
-  noisy: number; median: number; view: number; maxDenoiser: number;
+  noisy: number; median: number; view: number; maxView: number;
 }
 
 /**
  * Noise at a scanner's level on every CT-in-HU source's val: white Gaussian noise of σ HU (withGaussianNoise, σ / rescale
  * slope in samples) and SSIM in the brain and soft-tissue windows as a viewer renders them, of the noisy input, its 3x3
- * median, the denoised view of a file at the default level and the denoiser on a `max` file's latent.
+ * median, the denoised view of a file at the default level and that of a `max` file.
  */
 export async function measureCtNoise(model: Autoencoder, data: string, perSource: number): Promise<CtNoiseRow[]> {
   const rows: CtNoiseRow[] = [];
@@ -146,16 +148,16 @@ export async function measureCtNoise(model: Autoencoder, data: string, perSource
     const display = all[0]!.display;
     if (!all[0]!.ct || !display?.mapping) continue;
     const items = spread(all, perSource);
-    const acc = new Map<string, Record<'noisy' | 'median' | 'view' | 'maxDenoiser', number[]>>();
+    const acc = new Map<string, Record<'noisy' | 'median' | 'view' | 'maxView', number[]>>();
     for (const [index, it] of items.entries()) {
       const image = await readImageFile(it.file);
       for (const sigmaHu of CT_NOISE_HU) {
         const noisy = withGaussianNoise(image, sigmaHu / display.mapping.slope, 2_000_003 + index * 17 + sigmaHu);
-        const views = { noisy, median: medianCopy(noisy), view: await defaultFileView(model, noisy, it.display), maxDenoiser: await maxDenoised(model, noisy, it.display) };
+        const views = { noisy, median: medianCopy(noisy), view: await defaultFileView(model, noisy, it.display), maxView: await maxFileView(model, noisy, it.display) };
         for (const [name, view] of Object.entries(views)) {
           const windows = readerFidelity(image, view, it.display!).windows!;
           for (const w of CT_NOISE_WINDOWS) {
-            const a = acc.get(`${sigmaHu}|${w}`) ?? { noisy: [], median: [], view: [], maxDenoiser: [] };
+            const a = acc.get(`${sigmaHu}|${w}`) ?? { noisy: [], median: [], view: [], maxView: [] };
             acc.set(`${sigmaHu}|${w}`, a);
             a[name as keyof typeof views].push(windows.find((x) => x.name === w)!.ssim);
           }
@@ -164,7 +166,7 @@ export async function measureCtNoise(model: Autoencoder, data: string, perSource
     }
     for (const [k, a] of acc) {
       const [sigma, window] = k.split('|') as [string, string];
-      rows.push({ source, sigmaHu: Number(sigma), window, slices: items.length, noisy: mean(a.noisy), median: mean(a.median), view: mean(a.view), maxDenoiser: mean(a.maxDenoiser) });
+      rows.push({ source, sigmaHu: Number(sigma), window, slices: items.length, noisy: mean(a.noisy), median: mean(a.median), view: mean(a.view), maxView: mean(a.maxView) });
     }
     log(`CT noise in HU: ${source}, ${items.length} slices`);
   }
@@ -178,8 +180,8 @@ async function defaultFileView(model: Autoencoder, image: Image, display: Displa
   return decodeImageRecord(model, d.record, d.blobs, undefined, { denoise: true });
 }
 
-/** A `max` file's latent through the denoiser. */
-async function maxDenoised(model: Autoencoder, image: Image, display: DisplayModel | undefined): Promise<Image> {
+/** A `max` file's denoised view. */
+async function maxFileView(model: Autoencoder, image: Image, display: DisplayModel | undefined): Promise<Image> {
   const e = await encodeImage(model, image, 'x', { bits: QUALITY_LEVELS.max.bits, display });
   return decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true });
 }
@@ -194,7 +196,7 @@ export function ctNoiseMarkdown(rows: CtNoiseRow[]): string[] {
     'taken in the windows a reader reads a head CT in, as a viewer renders them (readerFidelity). The reference is the scanner\'s image,',
     'which carries its own noise: a denoiser that also removes that noise moves away from it. The σ 0 rows show that alone: what',
     'each view does to the received image when nothing was added. Not a target of issue #14; a reader\'s guide to the denoised view.', '',
-    '| source | σ added (HU) | window | noisy (received) | 3x3 median | view of a default file | `max`, denoiser |',
+    '| source | σ added (HU) | window | noisy (received) | 3x3 median | view of a default file | view of a `max` file |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.source} | ${r.sigmaHu} | ${r.window} | ${f4(r.noisy)} | ${f4(r.median)} | ${f4(r.view)} | ${f4(r.maxDenoiser)} |`), ''];
+    ...rows.map((r) => `| ${r.source} | ${r.sigmaHu} | ${r.window} | ${f4(r.noisy)} | ${f4(r.median)} | ${f4(r.view)} | ${f4(r.maxView)} |`), ''];
 }

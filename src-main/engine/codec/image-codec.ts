@@ -109,8 +109,10 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   const bits = coding.bits ?? (refine ? REFINEMENT_BITS : QUALITY_LEVELS.max.bits);
   const timings: Record<string, number> = {};
   let t = now();
-  // Network only: impulse noise alone goes beside the latent, which then carries the image without it (impulse-map.ts).
-  const impulses = refine ? undefined : carriedImpulses(image);
+  // Network only, through a model with a faithful decoder and a denoiser (issue #14's two decoders): impulse noise
+  // alone goes beside the latent, which then carries the image without it (impulse-map.ts). The older models' decoder
+  // is their view (the paper's denoising autoencoder): their files stay as they were.
+  const impulses = refine || !model.hasDenoiser ? undefined : carriedImpulses(image);
   const seen = impulses?.repaired ?? image;
   const planes = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(seen, c));
   const transfer = opts.transfer === false ? undefined : planeKnots(seen, planes, opts.display);

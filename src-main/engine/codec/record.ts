@@ -160,7 +160,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   const imp = raw.impulses as Record<string, unknown> | undefined;
   if (imp !== undefined) {
     const top = bitDepth === 16 ? 65535 : 255;
-    const isValues = (v: unknown) => isRange(v) && isInt(v[0], 0, top) && isInt(v[1], 0, top) && v[0] < v[1];
+    const isValues = (v: unknown) => isRange(v) && isInt(v[0], 0, top) && isInt(v[1], 0, top);
     if (typeof imp !== 'object' || imp === null || lat === undefined || rf !== undefined || ll !== undefined ||
       !Array.isArray(imp.values) || imp.values.length !== colour || !imp.values.every(isValues) ||
       !isInt(blobs.impulses, 5, 64 * 1024 + colour * width * height)) throw bad('impulses');

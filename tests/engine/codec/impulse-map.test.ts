@@ -103,12 +103,16 @@ describe('a `max` file of an image with salt-and-pepper noise', () => {
     for (let i = 0; i < map.length; i++) if (map[i]) expect(received.pixels[i]).toBe(noisy.pixels[i]);
   });
 
-  it('other images\' files carry no impulse map: a clean slice, and one with speckle noise', async () => {
+  it('other files carry no impulse map: a clean slice, one with speckle noise, and the paper\'s denoising model\'s', async () => {
     for (const image of [slice, noisyImage(slice, 'speckle', 3)]) {
       const e = await encodeImage(model, image, 'x', MAX);
       expect(e.record.impulses).toBeUndefined();
       expect(e.blobs).toHaveLength(3);
     }
+    // mrct-grey has no faithful decoder beside its view: its decode is the denoising, as in the paper.
+    const paper = await models().byName('mrct-grey');
+    expect(paper.hasDenoiser).toBe(false);
+    expect((await encodeImage(paper, noisyImage(slice, 'saltpepper', 3), 'x', MAX)).record.impulses).toBeUndefined();
   });
 
   it('goes through encrypt and decrypt on disk: the PNG a physician gets has the impulses', async () => {
