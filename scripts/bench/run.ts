@@ -82,11 +82,11 @@ const model = await models.byName(DEFAULT_MODEL);
 const key = generateSharedKey('bench');
 const perSource = values.quick ? 2 : Number(values['per-source']);
 
-/** The per-source comparisons: rate–distortion against the standard lossy codecs, denoising, standards at equal guarantee. */
 interface CompareResult {
   perSource: number; rd: SourceRd[]; brainAll: BrainAll[]; denoise: DenoiseRow[]; denoiseModels: string[]; ctNoise: CtNoiseRow[];
   standards: { perSource: number; rows: StandardsRow[] };
 }
+/** The per-source comparisons: rate–distortion against the standard lossy codecs, denoising, standards at equal guarantee. */
 async function measureCompare(): Promise<CompareResult> {
   log(`per-source comparisons, ${perSource} slices a source…`);
   const data = join(values.data, '..');

@@ -1,6 +1,8 @@
 /**
- * Impulse (salt-and-pepper) repair for the denoised view: a switching median. Only samples at a plane's extremes that
- * stand alone are changed; every other sample is left as it is, so the view does not blur what is not noise.
+ * Impulse (salt-and-pepper) repair for the denoised view, and, since aeimg 0.7, before the encoder of a network-only
+ * file whose image has no other noise (codec/impulse-map.ts carries where the impulses were): a switching median. Only
+ * samples at a plane's extremes that stand alone are changed; every other sample is left as it is, so the view does
+ * not blur what is not noise.
  *  - A candidate is a sample within `tolerance` of the plane's minimum or maximum (`tolerance` is the file's error
  *    bound: a within-1 file may carry an impulse at 254 for 255).
  *  - It is an impulse when its cluster, the candidates of the same extreme it touches (8-connected), has at most
