@@ -5,9 +5,9 @@
  * Images with a per-pixel guarantee (lossless, within-N) are coded directly by the plane coder, without a latent:
  * measured on every source, the latent cost more bits than it saved and its decoder pass 7–10x the time
  * (docs/decisions.md); `latent: true` (or explicit latent bits) still carries one under the refinement layer.
+ * The refinement layer and alpha: refinement-layer.ts; salt-and-pepper impulses beside a latent: impulse-map.ts.
  */
-import { createHash } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
+import { brotliCompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, sampleRange, type Image } from '../image/image.js';
 import { withoutImpulses } from '../image/impulses.js';
@@ -16,11 +16,10 @@ import { plainDisplay, readerFidelity, type Fidelity } from '../metrics/fidelity
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps } from './entropy.js';
 import { decodeImpulseMaps, encodeImpulseMaps, impulseMaps, insertImpulses } from './impulse-map.js';
-import { applyResidualV1, decodeMapsV1 } from './legacy.js';
-import { decodePlanes2, encodePlanes2 } from './plane2.js';
-import { decodePlanes, encodePlanes } from './refinement.js';
+import { decodeMapsV1 } from './legacy.js';
+import { alphaBytes, alphaPlane, applyRefinement, encodeRefinementLayer, flatApproximation, pixelCheck } from './refinement-layer.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
-import { receivedFidelity, type ImageRecord, type PlaneCoding } from './record.js';
+import { receivedFidelity, type ImageRecord } from './record.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, REFINEMENT_BITS, resolveCoding } from '../../../src-shared/quality.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import { chooseKnots, forward, inverse, type Knots } from './transfer.js';
@@ -88,11 +87,6 @@ function networkInput(image: Image, ranges: [number, number][], transfer: Knots[
 
 function planeRange(image: Image, c: number): [number, number] {
   return sampleRange(image.pixels, c, image.channels);
-}
-
-function alphaBytes(image: Image): Buffer {
-  const a = extractChannel(image, image.channels - 1);
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
 const now = () => performance.now();
@@ -198,72 +192,6 @@ function encodeDirect(image: Image, name: string, planes: [number, number][], ma
   return { record, blobs: [Buffer.alloc(0), alphaBlob, blob], decoded: rebuilt, timings };
 }
 
-/** The reference a latent-free refinement layer is coded against: zero planes (and the exact alpha). */
-function flatApproximation(record: ImageRecord, alphaBlob: Buffer): Image {
-  const { width, height, bitDepth } = record;
-  const planes = record.planes.map(() => allocPixels(width, height, 1, bitDepth));
-  if (record.channels !== record.planes.length) planes.push(alphaPlane(record, alphaBlob));
-  return interleave(planes, width, height, bitDepth);
-}
-
-/** SHA-256 of the samples (interleaved, 16-bit little-endian): what "bit-exact" is checked against. */
-export function pixelHash(image: Image): string {
-  return createHash('sha256').update(new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)).digest('hex');
-}
-
-/** What a record written since aeimg 0.4 carries: the first 128 bits of pixelHash (docs/format.md, format 2). */
-export function pixelCheck(image: Image): string {
-  return pixelHash(image).slice(0, 32);
-}
-
-/**
- * The colour planes of an image as refinement inputs, each with its reconstruction. wp2 also clamps to, and escapes,
- * the plane's largest sample (`ceiling`), which the record carries; wp1 ignores it.
- */
-function refinementPlanes(record: ImageRecord, decoded: Image) {
-  const top = maxValue(record.bitDepth);
-  return record.planes.map(([floor, ceiling], c) => ({
-    geometry: { width: record.width, height: record.height, top, floor, ceiling }, dec: extractChannel(decoded, c),
-  }));
-}
-
-/** Codes the original against the reconstruction; returns the blob and the image the receiver will rebuild. */
-function encodeRefinementLayer(image: Image, record: ImageRecord, decoded: Image, maxError: number, coding: PlaneCoding): { blob: Buffer; rebuilt: Image } {
-  const planes = refinementPlanes(record, decoded).map((p, c) => ({ ...p, orig: extractChannel(image, c) }));
-  const { data, rebuilt } = coding === 'wp2' ? encodePlanes2(planes, maxError) : encodePlanes(planes, maxError);
-  // The rebuilt planes already have the image's sample type (refinement.ts sizes them by `top`); alpha is exact.
-  const out = Array.from({ length: record.channels }, (_, c) => (c < planes.length ? rebuilt[c]! : extractChannel(image, c)));
-  return { blob: data, rebuilt: interleave(out, record.width, record.height, record.bitDepth) };
-}
-
-/** Rebuilds the refined image from the reconstruction and checks it against the sender's hash. */
-function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer): Image {
-  const { width: w, height: h, bitDepth } = record;
-  const nColour = record.planes.length;
-  const planes = Array.from({ length: record.channels }, (_, c) => (c < nColour ? allocPixels(w, h, 1, bitDepth) : extractChannel(decoded, c)));
-  const check = record.refinement ?? record.lossless!;
-  if (record.refinement) {
-    const inputs = refinementPlanes(record, decoded).map((p, c) => ({ ...p, out: planes[c]! }));
-    // The validator admits only the codings named in record.ts (PLANE_CODINGS).
-    if (record.refinement.coding === 'wp2') decodePlanes2(blob, inputs, record.refinement.maxError);
-    else decodePlanes(blob, inputs, record.refinement.maxError);
-  } else {
-    applyResidualV1(blob, planes.slice(0, nColour).map((_, c) => extractChannel(decoded, c)), h, w, bitDepth, planes);
-  }
-  const exact = interleave(planes, w, h, bitDepth);
-  // Records of aeimg ≤ 0.3 carry the whole SHA-256, later ones its first 128 bits.
-  if (pixelHash(exact).slice(0, check.sha256.length) !== check.sha256) {
-    throw new AeimgError(ErrorCode.Tampered,
-      `failed its pixel check: the pixels rebuilt here differ from the sender's. The sender's decoder ran on the ` +
-      `'${check.backend}' inference backend; open the file with AEIMG_BACKEND=${check.backend === 'tensorflow-gpu' ? 'tensorflow' : check.backend}.`);
-  }
-  return exact;
-}
-
-/**
- * Rebuilds the image a record describes (bit-exact when it carries a residual).
- * The record must have been validated (validateImageRecord).
- */
 export interface DecodeRecordOptions {
   /**
    * The denoised view instead of the image as sent: the record's latent through the model's denoiser (no refinement
@@ -273,6 +201,10 @@ export interface DecodeRecordOptions {
   denoise?: boolean;
 }
 
+/**
+ * Rebuilds the image a record describes (bit-exact when it carries a residual).
+ * The record must have been validated (validateImageRecord).
+ */
 export async function decodeImageRecord(
   model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor, opts: DecodeRecordOptions = {},
 ): Promise<Image> {
@@ -390,21 +322,6 @@ async function decodeApproximation(model: Autoencoder, record: ImageRecord, blob
   const planes = toSamples(outputs, record.planes, width, height, bitDepth, latent.width * 2, record.transfer);
   if (record.channels !== nColour) planes.push(alphaPlane(record, blobs[1]!));
   return interleave(planes, width, height, bitDepth);
-}
-
-/** The alpha channel, carried losslessly (brotli) beside the colour planes. */
-function alphaPlane(record: ImageRecord, blob: Buffer): Uint8Array | Uint16Array {
-  const { width, height, bitDepth } = record;
-  let alpha: Buffer;
-  try {
-    alpha = brotliDecompressSync(blob, { maxOutputLength: width * height * (bitDepth / 8) + 1 });
-  } catch {
-    throw new AeimgError(ErrorCode.Malformed, 'its alpha channel is damaged.');
-  }
-  if (alpha.length !== width * height * (bitDepth / 8)) throw new AeimgError(ErrorCode.Malformed, 'its alpha channel has the wrong size.');
-  const plane = allocPixels(width, height, 1, bitDepth); // samples are little-endian, as on every Node host
-  new Uint8Array(plane.buffer).set(alpha);
-  return plane;
 }
 
 export type { Fidelity };

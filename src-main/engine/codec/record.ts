@@ -49,7 +49,7 @@ export interface ImageRecord {
   blobs: { latent: number; alpha: number; residual: number; impulses?: number };
   /**
    * Present when a refinement layer follows (lossless and near-lossless files): every sample is within ±maxError of
-   * the original (0: exact); sha256 is that of the samples the receiver must rebuild (pixelHash; its first 128 bits since aeimg 0.4).
+   * the original (0: exact); sha256 is that of the samples the receiver must rebuild (refinement-layer.ts pixelHash; its first 128 bits since aeimg 0.4).
    */
   refinement?: Refinement;
   /** Lossless files from aeimg 0.1 (read only): the v1 residual and the hash of the original samples. */

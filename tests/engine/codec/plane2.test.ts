@@ -141,7 +141,8 @@ describe('plane coder wp2: damage', () => {
 
 describe('images without a latent', () => {
   it('are written with wp2, and files written with wp1 before it still open', async () => {
-    const { decodeImageRecord, encodeImage, pixelHash } = await import('../../../src-main/engine/codec/image-codec.js');
+    const { decodeImageRecord, encodeImage } = await import('../../../src-main/engine/codec/image-codec.js');
+    const { pixelHash } = await import('../../../src-main/engine/codec/refinement-layer.js');
     const r = rng(3);
     const w = 37, h = 23;
     const pixels = new Uint16Array(w * h).map((_, i) => (i % w < 5 ? 0 : Math.round(2000 + 900 * Math.cos(i / 40) + r() * 50)));
