@@ -112,6 +112,31 @@ const V2_VECTORS: VectorSpec[] = [
       { meta: { kind: 'note', text: 'an entry kind without a binary form travels as JSON' } },
     ],
   },
+  {
+    // aeimg 0.7: a network-only image whose salt-and-pepper impulses travel beside the latent (image flag 64: the
+    // impulse blob's length and each plane's dark and bright values; the map is a fourth blob after the residual).
+    name: 'v2-key-impulses',
+    version: 2,
+    keys: [{ type: 'key', hex: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' }],
+    chunkSize: 1024,
+    entries: [
+      { meta: { kind: 'file', app: 'aeimg 0.7.0', created: '2026-11-28T12:00:00.000Z' } },
+      {
+        meta: {
+          kind: 'image', name: 'sp.png', width: 9, height: 7, channels: 1, bitDepth: 8, planes: [[14, 231]],
+          latent: { width: 5, height: 4, channels: 1, bits: 6, ranges: [[Math.fround(0.0021), Math.fround(0.9912)]], coding: 'ac1' },
+          impulses: { values: [[0, 255]] },
+          blobs: { latent: 40, alpha: 0, residual: 0, impulses: 14 },
+          fidelity: {
+            ssim: 0.99712, psnr: 41.3, mse: Math.fround(7.4e-5), exact: false,
+            stored: { maxAbs: 9, rmse: 2.2, units: '', perStored: 1 },
+            windows: [{ name: 'full range', center: 128, width: 256, source: 'full', ssim: 0.99712, psnr: 41.3 }], reduced: false,
+          },
+        },
+        blobPattern: { length: 54, seed: 8 },
+      },
+    ],
+  },
 ];
 
 export const VECTORS: VectorSpec[] = [

@@ -9,11 +9,11 @@ import { createHash } from 'node:crypto';
 import { blobsOf, buildVector, identitiesOf, VECTORS, VECTOR_DIR, type VectorSpec } from '../../../scripts/make-vectors.js';
 import { tempDir } from '../../helpers.js';
 
-/** Blob lengths: an image record's three, or a generic entry's list. */
+/** Blob lengths: an image record's three (four with impulses), as one; or a generic entry's list. */
 const genericBlobs = (meta: Record<string, unknown>) => {
   if (meta.kind === 'image') {
-    const b = meta.blobs as { latent: number; alpha: number; residual: number };
-    return [b.latent + b.alpha + b.residual];
+    const b = meta.blobs as { latent: number; alpha: number; residual: number; impulses?: number };
+    return [b.latent + b.alpha + b.residual + (b.impulses ?? 0)];
   }
   return Array.isArray(meta.blobs) ? (meta.blobs as number[]) : [];
 };
