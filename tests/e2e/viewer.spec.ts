@@ -275,6 +275,30 @@ test('overlays name the fidelity and the key, and can be hidden; the information
   await expect(page.getByTestId('info-panel')).toHaveCount(0);
 });
 
+test('the denoised view says everywhere it is shown that it is not the image as sent, and goes back to the image as sent', async () => {
+  await expect(page.getByTestId('denoised-banner')).toBeHidden();
+  const before = await page.getByTestId('viewer-canvas').boundingBox();
+  await page.getByTestId('denoised').check();
+  await expect(page.getByTestId('denoised-banner')).toBeVisible();
+  await expect(page.getByTestId('denoised-banner')).toContainText('not the image as sent');
+  // Switching the view does not move the image under the reader's eye.
+  expect(await page.getByTestId('viewer-canvas').boundingBox()).toEqual(before);
+  // The corner overlay (also in "Copy view") no longer claims the file's guarantee for these pixels.
+  await expect(page.getByTestId('overlay-tr')).toContainText('DENOISED VIEW: not the image as sent');
+  await expect(page.getByTestId('overlay-tr')).not.toContainText('bit-exact');
+  await expect(page.getByTestId('viewer')).toHaveClass(/denoised/);
+  const at = await screenOf(64.5, 40.5);
+  await page.mouse.move(at.x, at.y);
+  await expect(page.getByTestId('probe')).toContainText('(denoised view)');
+  await page.getByTestId('denoised').uncheck();
+  await expect(page.getByTestId('denoised-banner')).toBeHidden();
+  await expect(page.getByTestId('overlay-tr')).toContainText('bit-exact');
+  await page.mouse.move(at.x + 1, at.y);
+  await page.mouse.move(at.x, at.y);
+  const sample = ctSamples[40 * 128 + 64]!;
+  await expect(page.getByTestId('probe')).toHaveText(`(64, 40) stored ${sample - 32768} → ${sample - 32768 - 1024} HU`);
+});
+
 test('keyboard only: Tab reaches every control, each with a name', async () => {
   await page.getByTestId('viewer').focus();
   const reached = new Map<string, string>();
