@@ -163,7 +163,9 @@ function readFile(r: ByteReader): Obj {
 
 function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   const flags = r.u8();
-  if (flags > 127 || (flags & IMG.sameGeometry && !prev)) throw new BinaryError('has unknown image flags');
+  // A flag above those known is a later aeimg's addition (0.7 added 64, impulses): say so, rather than "damaged".
+  if (flags > 127) throw new AeimgError(ErrorCode.UnsupportedVersion, 'holds an image record with a feature this version does not know; update aeimg to open it.');
+  if (flags & IMG.sameGeometry && !prev) throw new BinaryError('has unknown image flags');
   const shared = r.varint();
   const prevName = prev ? Buffer.from(prev.name as string, 'utf8') : Buffer.alloc(0);
   if (shared > prevName.length) throw new BinaryError('has a name longer than the one it continues');

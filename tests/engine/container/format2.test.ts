@@ -157,6 +157,15 @@ describe('format 2 records', () => {
     expect(c.decode(bytes)).toEqual(future);
   });
 
+  it('a record with a flag of a later aeimg asks for an update, instead of calling the file damaged', () => {
+    const bytes = Buffer.from(new EntryCodec().encode(odd));
+    bytes[1]! |= 128; // the image flags follow the kind byte
+    const err = (() => { try { new EntryCodec().decode(bytes); } catch (e) { return e; } })() as AeimgError;
+    expect(err).toBeInstanceOf(AeimgError);
+    expect(err.code).toBe(ErrorCode.UnsupportedVersion);
+    expect(err.message).toMatch(/update aeimg/);
+  });
+
   it('a damaged record is refused as damage, at every length and with every flipped byte', () => {
     const bytes = new EntryCodec().encode(odd);
     const outcomes = new Set<string>();
