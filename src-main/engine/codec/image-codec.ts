@@ -137,7 +137,7 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   if (opts.measure || refine) {
     t = now();
     decoded = await decodeApproximation(model, record, blobs, opts.tiles);
-    if (impulses) decoded = withImpulses(record, decoded, impulses.blob);
+    if (impulses) decoded = insertImpulses(decoded, impulses.maps, impulses.values);
     timings.decoder = now() - t;
   }
   if (refine) {
@@ -161,12 +161,12 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
  * An image's impulses when they are its only noise (the gate of its denoised view: image/impulses.ts withoutImpulses),
  * the image without them, and their map, coded; otherwise undefined, and the file is as before aeimg 0.7.
  */
-function carriedImpulses(image: Image): { repaired: Image; values: [number, number][]; blob: Buffer } | undefined {
+function carriedImpulses(image: Image): { repaired: Image; values: [number, number][]; maps: Uint8Array[]; blob: Buffer } | undefined {
   const repair = withoutImpulses(image, 0);
   if (!repair.quiet) return undefined;
   const values = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
   const maps = impulseMaps(image, repair.planes, values);
-  return { repaired: repair.image, values, blob: encodeImpulseMaps(maps, image.width) };
+  return { repaired: repair.image, values, maps, blob: encodeImpulseMaps(maps, image.width) };
 }
 
 /** A guaranteed image coded by the plane coder alone: no latent, no network pass on either side. */

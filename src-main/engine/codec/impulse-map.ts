@@ -10,7 +10,7 @@
  * the context of how many of the causal neighbours W, NW, N, NE are impulses (0, 1, 2 or more), then "bright?" in
  * the context of the nearest causal impulse's kind.
  */
-import { colourChannels, extractChannel, interleave, type Image } from '../image/image.js';
+import { extractChannel, mapColourPlanes, type Image } from '../image/image.js';
 import { BitModels, damaged, RangeDecoder, RangeEncoder } from './arith.js';
 
 export const DARK = 1;
@@ -32,15 +32,13 @@ export function impulseMaps(original: Image, repaired: readonly ArrayLike<number
 
 /** The image with each plane's impulses put back at their values; alpha as it is. */
 export function insertImpulses(image: Image, maps: readonly Uint8Array[], values: readonly (readonly [number, number])[]): Image {
-  const planes = Array.from({ length: image.channels }, (_, c) => {
-    const plane = extractChannel(image, c);
+  return mapColourPlanes(image, (plane, c) => {
     const map = maps[c];
-    if (c >= colourChannels(image) || !map) return plane;
+    if (!map) return plane;
     const [dark, bright] = values[c]!;
     for (let i = 0; i < map.length; i++) if (map[i]) plane[i] = map[i] === DARK ? dark : bright;
     return plane;
   });
-  return interleave(planes, image.width, image.height, image.bitDepth);
 }
 
 /** Context of sample i: impulses among its causal neighbours (0, 1, 2+), and the kind of the nearest one (0..2). */

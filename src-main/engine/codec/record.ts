@@ -4,6 +4,7 @@
  */
 import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
+import { maxValue } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 import { validKnots, type Knots } from './transfer.js';
 
@@ -159,7 +160,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   }
   const imp = raw.impulses as Record<string, unknown> | undefined;
   if (imp !== undefined) {
-    const top = bitDepth === 16 ? 65535 : 255;
+    const top = maxValue(bitDepth);
     const isValues = (v: unknown) => isRange(v) && isInt(v[0], 0, top) && isInt(v[1], 0, top);
     if (typeof imp !== 'object' || imp === null || lat === undefined || rf !== undefined || ll !== undefined ||
       !Array.isArray(imp.values) || imp.values.length !== colour || !imp.values.every(isValues) ||

@@ -44,6 +44,18 @@ export function extractChannel(image: Image, c: number): Uint8Array | Uint16Arra
   return out;
 }
 
+/**
+ * A copy of the image with each colour plane replaced by `f(plane, c)`, alpha as it is. `plane` is the channel's own
+ * copy (extractChannel): `f` may change it in place and return it.
+ */
+export function mapColourPlanes(image: Image, f: (plane: Uint8Array | Uint16Array, c: number) => Uint8Array | Uint16Array): Image {
+  const planes = Array.from({ length: image.channels }, (_, c) => {
+    const plane = extractChannel(image, c);
+    return c < colourChannels(image) ? f(plane, c) : plane;
+  });
+  return interleave(planes, image.width, image.height, image.bitDepth);
+}
+
 /** Builds an interleaved image from per-channel arrays. */
 export function interleave(planes: (Uint8Array | Uint16Array)[], width: number, height: number, bitDepth: 8 | 16): Image {
   const channels = planes.length as Image['channels'];

@@ -8,7 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { encodeImage, decodeImageRecord } from '../codec/image-codec.js';
 import { gcmSeal } from '../crypto/primitives.js';
-import { colourChannels, extractChannel, interleave, type Image } from '../image/image.js';
+import { mapColourPlanes, type Image } from '../image/image.js';
 import { encodePng, readImageFile } from '../image/io.js';
 import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder } from '../model/autoencoder.js';
@@ -44,13 +44,10 @@ export async function listImages(dir: string): Promise<string[]> {
 
 /** The 3x3 median of each colour plane (the classic denoising baseline); alpha as it is. */
 export function medianCopy(image: Image): Image {
-  const planes = Array.from({ length: image.channels }, (_, c) => {
-    const src = extractChannel(image, c);
-    if (c >= colourChannels(image)) return src;
+  return mapColourPlanes(image, (src) => {
     const m = median3x3(src, image.height, image.width);
     return src.map((_, i) => m[i]!);
   });
-  return interleave(planes, image.width, image.height, image.bitDepth);
 }
 
 /** Median of `reps` timings of fn, in ms. */

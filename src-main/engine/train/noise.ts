@@ -4,7 +4,7 @@
  *   poisson: Poisson(x · 256) / 256. Results are clipped to [0, 1]. Seeded, so evaluations repeat exactly.
  * scripts/train_torch.py applies the same definitions during denoising training.
  */
-import { colourChannels, extractChannel, interleave, sampleRange, type Image } from '../image/image.js';
+import { mapColourPlanes, maxValue, sampleRange, type Image } from '../image/image.js';
 
 export const NOISES = ['saltpepper', 'speckle', 'poisson', 'gaussian'] as const;
 export type NoiseKind = (typeof NOISES)[number];
@@ -88,15 +88,12 @@ export function median3x3(x: ArrayLike<number>, height: number, width: number): 
  * takes seed + c.
  */
 export function noisyImage(image: Image, kind: NoiseKind, seed: number): Image {
-  const planes = Array.from({ length: image.channels }, (_, c) => {
-    const src = extractChannel(image, c);
-    if (c >= colourChannels(image)) return src;
+  return mapColourPlanes(image, (src, c) => {
     const [lo, hi] = image.bitDepth === 16 ? sampleRange(src) : [0, 255];
     const span = Math.max(1, hi - lo);
     const noisy = addNoise(Float32Array.from(src, (v) => (v - lo) / span), kind, seed + c);
     return src.map((_, i) => lo + Math.round(noisy[i]! * span));
   });
-  return interleave(planes, image.width, image.height, image.bitDepth);
 }
 
 /**
@@ -105,12 +102,9 @@ export function noisyImage(image: Image, kind: NoiseKind, seed: number): Image {
  * figures at the noise levels readers meet (the paper's noises, on a 12-bit CT's stored range, are hundreds of HU).
  */
 export function withGaussianNoise(image: Image, sigma: number, seed: number): Image {
-  const top = image.bitDepth === 16 ? 65535 : 255;
-  const planes = Array.from({ length: image.channels }, (_, c) => {
-    const src = extractChannel(image, c);
-    if (c >= colourChannels(image)) return src;
+  const top = maxValue(image.bitDepth);
+  return mapColourPlanes(image, (src, c) => {
     const u = seededUniform(seed + c);
     return src.map((v) => Math.min(top, Math.max(0, Math.round(v + sigma * normal(u)))));
   });
-  return interleave(planes, image.width, image.height, image.bitDepth);
 }
