@@ -23,18 +23,22 @@ const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781';
 const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
 const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
 
-/** Samples back to stored values (undoing the importer's offset and inversion). */
+/**
+ * Samples back to stored values (undoing the importer's offset and inversion), 8 or 16 bits allocated as the image
+ * is, with the source's Bits Stored: a MONOCHROME1 source gets its own values back at either depth, and a 1-bit
+ * segmentation (imported as 8-bit 0/1) says Bits Stored 1, so that a viewer shows 1 as white.
+ */
 function storedSamples(image: Image, meta: DicomFrameMeta | undefined): { data: ArrayBuffer; bits: number; signed: boolean } {
-  if (image.bitDepth === 8) return { data: Uint8Array.from(image.pixels).buffer, bits: 8, signed: false };
   const px = meta?.pixel;
-  const out = new Uint16Array(image.pixels.length);
-  const maxStored = px ? (1 << px.bitsStored) - 1 : 65535;
+  const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
+  const maxStored = px ? (1 << px.bitsStored) - 1 : 2 ** image.bitDepth - 1;
   for (let i = 0; i < out.length; i++) {
     let v = image.pixels[i]! - (px?.offset ?? 0);
     if (px?.inverted) v = px.signed ? -1 - v : maxStored - v;
     out[i] = v & 0xffff;
   }
-  return { data: out.buffer, bits: px?.bitsStored ?? 16, signed: px?.signed ?? false };
+  // Capped at the depth written: palette colour comes in as 8-bit RGB whatever its indices' Bits Stored.
+  return { data: out.buffer, bits: Math.min(px?.bitsStored ?? image.bitDepth, image.bitDepth), signed: px?.signed ?? false };
 }
 
 export interface DicomWriteOptions {
