@@ -7,7 +7,6 @@
  * --render writes the documents again from the saved results (report.ts).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,7 +272,7 @@ async function measureCli() {
   await run(process.execPath, [cliBin, 'keygen', '-o', join(dir, 'k.key')]);
   const batch = async (extra: string[]) => files.length / ((await time([cliBin, 'encrypt', join(dir, 'in'), '-o', join(dir, 'out'), '--key-file', join(dir, 'k.key'), '--force', ...extra])) / 1000);
   const out = {
-    nodeMs: median(node), helpMs: median(help), built: existsSync(join(ROOT, 'dist-cli', 'aeimg.mjs')), slices: files.length,
+    nodeMs: median(node), helpMs: median(help), slices: files.length,
     encryptPerSecond: await batch([]), encryptNoFiguresPerSecond: await batch(['--no-measure']),
     maxPerSecond: await batch(['--quality', 'max']), maxNoFiguresPerSecond: await batch(['--quality', 'max', '--no-measure']),
   };

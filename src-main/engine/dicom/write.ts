@@ -5,7 +5,7 @@
  * unless bit-exact, and a Derivation Description that says what the reader gets (the same words as the viewer).
  */
 import dcmjs from 'dcmjs';
-import type { Image } from '../image/image.js';
+import { maxValue, type Image } from '../image/image.js';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import type { DicomFrameMeta } from './import.js';
 
@@ -31,7 +31,7 @@ const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Val
 function storedSamples(image: Image, meta: DicomFrameMeta | undefined): { data: ArrayBuffer; bits: number; signed: boolean } {
   const px = meta?.pixel;
   const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
-  const maxStored = px ? (1 << px.bitsStored) - 1 : 2 ** image.bitDepth - 1;
+  const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
   for (let i = 0; i < out.length; i++) {
     let v = image.pixels[i]! - (px?.offset ?? 0);
     if (px?.inverted) v = px.signed ? -1 - v : maxStored - v;
