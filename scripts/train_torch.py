@@ -36,13 +36,17 @@ class Encoder(nn.Module):
             self.post.append(nn.Conv2d(c, f, 3, padding=1)); c = f
         self.latent = nn.Conv2d(c, latent_ch, 1)
 
-    def forward(self, x):
+    def logits(self, x):
+        """The latent before its sigmoid (scripts/experiments/latent_search.py searches in this space)."""
         for conv in self.pre:
             x = F.relu(conv(x))
         x = F.max_pool2d(x, 2)
         for conv in self.post:
             x = F.relu(conv(x))
-        return torch.sigmoid(self.latent(x))
+        return self.latent(x)
+
+    def forward(self, x):
+        return torch.sigmoid(self.logits(x))
 
 
 class Decoder(nn.Module):

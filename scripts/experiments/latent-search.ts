@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMaps } from '../../src-main/engine/codec/entropy.js';
-import { chooseKnots, forward, inverse } from '../../src-main/engine/codec/transfer.js';
+import { networkInput, planeKnots, toSamples } from '../../src-main/engine/codec/image-codec.js';
 import { dicomDisplay } from '../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../src-main/engine/dicom/import.js';
 import { colourChannels, extractChannel, sampleRange } from '../../src-main/engine/image/image.js';
@@ -27,20 +27,15 @@ for (const name of FIXTURES) {
   const { image, dicom } = first!;
   if (colourChannels(image) !== 1) continue;
   const display = dicomDisplay(dicom);
-  const [lo, hi] = sampleRange(image.pixels, 0, image.channels);
-  const knots = image.bitDepth > 8 ? chooseKnots(extractChannel(image, 0), lo, hi, image.bitDepth, display) : undefined;
+  // What encodeImage gives the encoder, and how it turns the decoder's output back into samples.
+  const ranges = [sampleRange(image.pixels, 0, image.channels)];
+  const [[lo, hi]] = ranges as [[number, number]];
+  const transfer = planeKnots(image, ranges, display);
+  const { ph, pw, inputs } = networkInput(image, ranges, transfer);
   const { width: w, height: h } = image;
-  const ph = h + (h % 2), pw = w + (w % 2), span = hi > lo ? hi - lo : 1;
   const src = extractChannel(image, 0);
   if (mode === 'dump') {
-    const x = new Float32Array(ph * pw);
-    for (let y = 0; y < ph; y++) {
-      for (let c = 0; c < pw; c++) {
-        const s = src[Math.min(y, h - 1) * w + Math.min(c, w - 1)]!;
-        x[y * pw + c] = knots ? forward(knots, s) : (s - lo) / span;
-      }
-    }
-    writeFileSync(join(dir, `${name}.x.f32`), x);
+    writeFileSync(join(dir, `${name}.x.f32`), inputs[0]!);
     const windows = readerWindows(image, display);
     windows.forEach((win, i) => {
       // Continuous (not rounded to 256 levels), so that the loss has a gradient; a VOI LUT as it is.
@@ -52,7 +47,7 @@ for (const name of FIXTURES) {
       }
       writeFileSync(join(dir, `${name}.win${i}.f32`), lut);
     });
-    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ w, h, ph, pw, lo, hi, knots: knots ?? null, windows: windows.map((x) => x.name), orig: Array.from(src) }));
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ w, h, ph, pw, lo, hi, knots: transfer?.[0] ?? null, windows: windows.map((x) => x.name), orig: Array.from(src) }));
     console.log(name);
     continue;
   }
@@ -60,15 +55,8 @@ for (const name of FIXTURES) {
   for (const tag of ['encoder', 'searched']) {
     if (!existsSync(join(dir, `${name}.${tag}.y.f32`))) continue;
     const yb = readFileSync(join(dir, `${name}.${tag}.y.f32`));
-    const y = new Float32Array(yb.buffer, yb.byteOffset, yb.byteLength / 4);
-    const plane = image.bitDepth === 16 ? new Uint16Array(w * h) : new Uint8Array(w * h);
-    for (let r = 0; r < h; r++) {
-      for (let c = 0; c < w; c++) {
-        const v = Math.min(1, Math.max(0, y[r * pw + c]!));
-        plane[r * w + c] = Math.round(knots ? inverse(knots, v) : lo + v * (hi - lo));
-      }
-    }
-    const fid = readerFidelity(image, { ...image, pixels: plane }, display);
+    const [plane] = toSamples([new Float32Array(yb.buffer, yb.byteOffset, yb.byteLength / 4)], ranges, w, h, image.bitDepth, pw, transfer);
+    const fid = readerFidelity(image, { ...image, pixels: plane! }, display);
     const qb = readFileSync(join(dir, `${name}.${tag}.q.u16`));
     const bytes = encodeMaps([new Uint16Array(qb.buffer, qb.byteOffset, qb.byteLength / 2)], { count: 1, height: ph / 2, width: pw / 2, bits: 6 }).length;
     lines.push(`  ${tag}: worst ${worstSsim(fid).toFixed(4)}, ${(8 * bytes / (w * h)).toFixed(3)} bits/pixel (latent); ${fid.windows?.map((x) => `${x.name} ${x.ssim.toFixed(4)}`).join(', ')}`);

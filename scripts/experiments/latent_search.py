@@ -36,11 +36,7 @@ class Search:
     def __init__(self, enc, dec, x):
         self.dec, self.x = dec, x
         with torch.no_grad():
-            h = torch.relu(enc.pre[0](x))
-            h = torch.max_pool2d(h, 2)
-            for conv in enc.post:
-                h = torch.relu(conv(h))
-            self.pre = enc.latent(h)
+            self.pre = enc.logits(x)
         z = torch.sigmoid(self.pre)
         self.lo, self.hi = float(z.min()), float(z.max())
 

@@ -72,14 +72,14 @@ function normalisedPlane(image: Image, c: number, lo: number, hi: number, ph: nu
 }
 
 /** What the network sees of each colour plane: a companding for images over 8 bits, else none (linear). */
-function planeKnots(image: Image, planes: [number, number][], display?: DisplayModel): Knots[] | undefined {
+export function planeKnots(image: Image, planes: [number, number][], display?: DisplayModel): Knots[] | undefined {
   if (image.bitDepth <= 8) return undefined; // linear: no plane needs copying out to find out
   const knots = planes.map(([lo, hi], c) => chooseKnots(extractChannel(image, c), lo, hi, image.bitDepth, display));
   return knots.every((k) => k !== undefined) ? knots as Knots[] : undefined;
 }
 
 /** The colour planes as the encoder takes them (through `transfer` where given), padded to even size `ph` x `pw`. */
-function networkInput(image: Image, ranges: [number, number][], transfer: Knots[] | undefined) {
+export function networkInput(image: Image, ranges: [number, number][], transfer: Knots[] | undefined) {
   const ph = image.height + (image.height % 2);
   const pw = image.width + (image.width % 2);
   return { ph, pw, inputs: ranges.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c])) };
@@ -289,7 +289,7 @@ export async function denoiseImage(model: Autoencoder, input: Image, opts: Denoi
  * Network output planes (padded width `pw`, [0, 1] nominal) → samples over each plane's [lo, hi] (through the inverse
  * of its knots when given), clipped.
  */
-function toSamples(outputs: Float32Array[], ranges: readonly (readonly [number, number])[], width: number, height: number,
+export function toSamples(outputs: Float32Array[], ranges: readonly (readonly [number, number])[], width: number, height: number,
   bitDepth: 8 | 16, pw: number, transfer?: readonly Knots[]) {
   const top = maxValue(bitDepth);
   return outputs.map((out, c) => {
