@@ -126,9 +126,10 @@ describe('the aeimg command line', () => {
     expect(safe.stdout).toMatch(/ct\.dcm → .* 16-bit, .* lossless: bit-exact/);
     expect(safe.stdout).toMatch(/mr\.png → .* within-1: every pixel within ±1 of the original; worst window full range: SSIM 0\.9\d{3}/);
     expect(safe.stderr).not.toMatch(/reduced quality/i);
-    const net = await aeimg(['encrypt', join(dir, 'ct.dcm'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'net'), '--quality', 'max']);
+    // The network alone at `low`: below the 0.98 line in a window (at `max` this CT head is above it since 0.7.2).
+    const net = await aeimg(['encrypt', join(dir, 'ct.dcm'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'net'), '--quality', 'low']);
     expect(net.code).toBe(0);
-    expect(net.stdout).toMatch(/max: worst window \w+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
+    expect(net.stdout).toMatch(/low: worst window [\w ]+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
     expect(net.stderr).toMatch(/warning: ct\.dcm: Reduced quality — not for primary diagnosis \(worst window/);
     expect(net.stderr).toMatch(/warning: 1 of 1 file\(s\) are reduced quality .*: ct\.dcm/);
     const dec = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);

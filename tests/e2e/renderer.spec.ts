@@ -156,12 +156,13 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   const ct = join(ROOT, 'tests', 'fixtures', 'dicom', 'ct_head_512_j2k_lossless.dcm');
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
-  await page.getByTestId('quality').selectOption('max');
+  // `low`: the network alone, below the 0.98 line in a window of this CT head (at `max` it is above it since 0.7.2).
+  await page.getByTestId('quality').selectOption('low');
   await app.drop('encrypt-drop', [ct]);
   await page.getByTestId('encrypt-start').click();
   const ask = page.getByTestId('confirm-reduced');
   await expect(ask).toBeVisible();
-  await expect(page.getByTestId('confirm-figure')).toContainText(/worst window \w+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
+  await expect(page.getByTestId('confirm-figure')).toContainText(/worst window [\w ]+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'confirm-reduced.png') });
   await page.getByTestId('confirm-skip').click();

@@ -94,8 +94,9 @@ export class AppViewer {
 
   /**
    * The denoised view, on a worker; the pixels travel in memory, never to disk. A carried latent goes through its
-   * model's denoiser, or its faithful decoder without the impulses the file carries beside it (as `aeimg decrypt
-   * --denoise` does: image-codec.ts decodeImageRecord); an image without one has its salt-and-pepper impulses
+   * model's denoiser, or its faithful decoder without the impulses the file carries beside it, with the plateaus it
+   * carries (a CT's padding) put back (as `aeimg decrypt --denoise` does: image-codec.ts decodeImageRecord); an image
+   * without one has its plateaus kept as they are and its salt-and-pepper impulses
    * repaired, then goes through the default model's encoder and denoiser (its decoder when it has none), and gets the
    * detail the denoiser lost back from its own pixels when its noise is mild (image-codec.ts denoiseImage).
    */

@@ -11,11 +11,12 @@ import { brotliCompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, sampleRange, type Image } from '../image/image.js';
 import { withoutImpulses } from '../image/impulses.js';
+import { extremePlateaus, withPlateaus } from '../image/plateaus.js';
 import { restoreDetail } from '../image/restore.js';
 import { plainDisplay, readerFidelity, type Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps } from './entropy.js';
-import { decodeImpulseMaps, encodeImpulseMaps, impulseMaps, insertImpulses } from './impulse-map.js';
+import { decodeImpulseMaps, encodeImpulseMaps, impulseMaps, insertImpulses, plateausOf } from './impulse-map.js';
 import { decodeMapsV1 } from './legacy.js';
 import { alphaBytes, alphaPlane, applyRefinement, encodeRefinementLayer, flatApproximation, pixelCheck } from './refinement-layer.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
@@ -158,15 +159,20 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
 }
 
 /**
- * An image's impulses when they are its only noise (the gate of its denoised view: image/impulses.ts withoutImpulses),
- * the image without them, and their map, coded; otherwise undefined, and the file is as before aeimg 0.7.
+ * What goes beside the latent, exactly (impulse-map.ts), and the image the encoder sees instead: the plateaus at its
+ * planes' extremes that stand apart from the rest (image/plateaus.ts: a CT's padding outside the field of view) at
+ * the nearest value of the rest, and its impulses repaired when they are its only noise (the gate of its denoised
+ * view: image/impulses.ts withoutImpulses). Undefined when the image has neither; its file is then as before aeimg 0.7.
  */
 function carriedImpulses(image: Image): { repaired: Image; values: [number, number][]; maps: Uint8Array[]; blob: Buffer } | undefined {
-  const repair = withoutImpulses(image, 0);
-  if (!repair.quiet) return undefined;
+  const plateaus = extremePlateaus(image);
+  const seen = plateaus?.filled ?? image;
+  const repair = withoutImpulses(seen, 0);
+  if (!repair.quiet && !plateaus) return undefined;
+  const repaired = repair.quiet ? repair.image : seen;
   const values = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
-  const maps = impulseMaps(image, repair.planes, values);
-  return { repaired: repair.image, values, maps, blob: encodeImpulseMaps(maps, image.width) };
+  const maps = impulseMaps(image, values.map((_, c) => extractChannel(repaired, c)), values);
+  return { repaired, values, maps, blob: encodeImpulseMaps(maps, image.width) };
 }
 
 /** A guaranteed image coded by the plane coder alone: no latent, no network pass on either side. */
@@ -223,9 +229,14 @@ function withImpulses(record: ImageRecord, approx: Image, blob: Buffer): Image {
 
 async function decodeDenoised(model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor): Promise<Image> {
   if (!model) throw new AeimgError(ErrorCode.ModelMissing, 'needs a model to give its denoised view.');
-  // Impulses were the image's only noise: the view is the faithful decoder's image without them, as a received
-  // image's view is its repair alone (denoiseImage).
-  if (record.impulses) return decodeApproximation(model, record, blobs, tiles);
+  if (record.impulses) {
+    // Impulses were the image's only noise: the view is the faithful decoder's image without them, as a received
+    // image's view is its repair alone (denoiseImage). Plateaus (a CT's padding) are not noise: they are put back.
+    const values = record.impulses.values;
+    const { plateaus, impulses } = plateausOf(decodeImpulseMaps(blobs[3]!, values.length, record.width, record.height), record.width, record.height);
+    const view = await decodeApproximation(model, record, blobs, tiles, !impulses && model.hasDenoiser);
+    return insertImpulses(view, plateaus, values);
+  }
   if (record.latent && model.hasDenoiser) return decodeApproximation(model, record, blobs, tiles, true);
   // Exact or within ±N samples: a salt-and-pepper impulse is still a single sample, which the repair finds.
   return denoiseImage(model, await decodeImageRecord(model, record, blobs, tiles), { tiles, received: receivedFidelity(record).maxError });
@@ -252,20 +263,25 @@ export interface DenoiseOptions {
 const RESTORE_SIGMA = 0.05;
 
 /**
- * The denoised view of an image in memory: impulses repaired (when the pixels are `received`; if the image had impulse
- * noise and nothing else, that is the view), then its colour planes normalised as encodeImage does → encoder → latent
+ * The denoised view of an image in memory: the plateaus at its extremes filled (image/plateaus.ts), impulses repaired
+ * (when the pixels are `received`; if the image had impulse noise and nothing else, that is the view), then its
+ * colour planes normalised as encodeImage does → encoder → latent
  * quantized at the model's default bits (8) → the model's denoiser (its faithful decoder when it has none: one more
  * pass through the autoencoder) → samples of the image's bit depth over each plane's own range → (received pixels,
- * mild noise) detail restored from them. Alpha is kept.
+ * mild noise) detail restored from them → the input's samples where the plateaus were. Alpha is kept.
  */
 export async function denoiseImage(model: Autoencoder, input: Image, opts: DenoiseOptions = {}): Promise<Image> {
   const { tiles, display } = opts;
-  let image = input;
+  // Plateaus at the extremes (a CT's padding) are not noise, and the network would ring along their edge: it sees
+  // them filled, and the view has the input's samples there.
+  const plateaus = extremePlateaus(input, opts.received ?? 0);
+  const keep = (view: Image) => (plateaus ? withPlateaus(view, input, plateaus.masks) : view);
+  let image = plateaus?.filled ?? input;
   // Per colour plane, the received plane to restore detail from (mild noise only).
   let received: (Uint8Array | Uint16Array | undefined)[] = [];
   if (opts.received !== undefined) {
-    const repaired = withoutImpulses(input, opts.received);
-    if (repaired.quiet) return repaired.image;
+    const repaired = withoutImpulses(image, opts.received);
+    if (repaired.quiet) return keep(repaired.image);
     image = repaired.image;
     received = repaired.sigmas.map((sigma, c) => (sigma < RESTORE_SIGMA ? repaired.planes[c] : undefined));
   }
@@ -282,7 +298,7 @@ export async function denoiseImage(model: Autoencoder, input: Image, opts: Denoi
   const planes = toSamples(outputs, ranges, width, height, bitDepth, pw, transfer)
     .map((plane, c) => (received[c] ? restoreDetail(received[c], plane, width, height) : plane));
   for (let c = ranges.length; c < image.channels; c++) planes.push(extractChannel(image, c));
-  return interleave(planes, width, height, bitDepth);
+  return keep(interleave(planes, width, height, bitDepth));
 }
 
 /**

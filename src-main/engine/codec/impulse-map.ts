@@ -5,12 +5,18 @@
  * input; its denoised view leaves them out. A latent of one value per 2x2 pixels cannot carry an impulse: it smears
  * each into a blob and costs about twice the bits (docs/models.md, "Impulses beside the latent").
  *
+ * Since aeimg 0.7.2 the map also carries the plateaus at a plane's extremes that stand apart from the rest of it
+ * (image/plateaus.ts: a CT's padding outside the field of view), which the encoder sees at the nearest value of the
+ * rest. A reader tells them from impulses by size: an impulse is a cluster the repair takes for one (at most 4 samples,
+ * image/impulses.ts smallClusters), a plateau anything larger. The denoised view puts plateaus back, not impulses.
+ *
  * Per colour plane, each sample is 0 (kept), 1 (an impulse at the plane's darkest value) or 2 (at its brightest); the
  * two values travel in the record (`impulses.values`). Coded with the adaptive binary range coder: "an impulse?" in
  * the context of how many of the causal neighbours W, NW, N, NE are impulses (0, 1, 2 or more), then "bright?" in
  * the context of the nearest causal impulse's kind.
  */
 import { extractChannel, mapColourPlanes, type Image } from '../image/image.js';
+import { smallClusters } from '../image/impulses.js';
 import { BitModels, damaged, RangeDecoder, RangeEncoder } from './arith.js';
 
 export const DARK = 1;
@@ -39,6 +45,36 @@ export function insertImpulses(image: Image, maps: readonly Uint8Array[], values
     for (let i = 0; i < map.length; i++) if (map[i]) plane[i] = map[i] === DARK ? dark : bright;
     return plane;
   });
+}
+
+/**
+ * The maps without their impulses (the clusters of at most 4 samples that the repair takes for impulses): what is left
+ * is the plateaus, which the denoised view keeps. An impulse inside a plateau (5 or more of its 8 neighbours in it)
+ * becomes part of it, as a repair would make it. `impulses`: whether any map had one.
+ */
+export function plateausOf(maps: readonly Uint8Array[], width: number, height: number): { plateaus: Uint8Array[]; impulses: boolean } {
+  let impulses = false;
+  const plateaus = maps.map((map) => {
+    const small = smallClusters(map, width, height);
+    if (!small.length) return map.slice();
+    impulses = true;
+    const out = map.slice();
+    for (const i of small) out[i] = 0;
+    const inside = small.map((i) => {
+      const y = Math.floor(i / width), x = i - y * width;
+      let n = 0, kind = 0;
+      for (let yy = Math.max(0, y - 1); yy <= Math.min(height - 1, y + 1); yy++) {
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
+          const k = out[yy * width + xx]!;
+          if (k) [n, kind] = [n + 1, k];
+        }
+      }
+      return n >= 5 ? kind : 0;
+    });
+    small.forEach((i, j) => { out[i] = inside[j]!; });
+    return out;
+  });
+  return { plateaus, impulses };
 }
 
 /** Context of sample i: impulses among its causal neighbours (0, 1, 2+), and the kind of the nearest one (0..2). */

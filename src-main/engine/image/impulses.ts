@@ -51,8 +51,11 @@ export function repairImpulses(plane: Uint8Array | Uint16Array, width: number, h
   return changed;
 }
 
-/** The candidates whose 8-connected cluster of candidates of their own kind has at most MAX_CLUSTER samples. */
-function smallClusters(kind: Uint8Array, width: number, height: number): number[] {
+/**
+ * The candidates (`kind` 1 dark, 2 bright, 0 neither) whose 8-connected cluster of candidates of their own kind has at
+ * most MAX_CLUSTER samples: what the repair takes for impulses.
+ */
+export function smallClusters(kind: Uint8Array, width: number, height: number): number[] {
   const seen = new Uint8Array(kind.length);
   const out: number[] = [];
   const cluster: number[] = [];

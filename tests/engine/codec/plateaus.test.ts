@@ -1,0 +1,96 @@
+/**
+ * Plateaus at a plane's extremes that stand apart from the rest (image/plateaus.ts): a CT's padding outside the field
+ * of view. The network sees them filled and rings no more along their edge; the file carries them beside the latent,
+ * exactly, in the impulse map; the denoised view puts them back.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImageRecord, denoiseImage, encodeImage } from '../../../src-main/engine/codec/image-codec.js';
+import { decodeImpulseMaps, plateausOf } from '../../../src-main/engine/codec/impulse-map.js';
+import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { sampleRange, type Image } from '../../../src-main/engine/image/image.js';
+import { extremePlateaus } from '../../../src-main/engine/image/plateaus.js';
+import { readerFidelity } from '../../../src-main/engine/metrics/fidelity.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { noisyImage } from '../../../src-main/engine/train/noise.js';
+import { QUALITY_LEVELS } from '../../../src-shared/quality.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
+import { defaultModel, FIXTURES, phantom } from '../../helpers.js';
+
+const MAX = { bits: QUALITY_LEVELS.max.bits, measure: true } as const;
+let model: Autoencoder;
+let ct: Image;
+let display: DisplayModel;
+/** The CT head's padding: the samples at −2000 HU outside the scanner's field of view. */
+let padding: number;
+beforeAll(async () => {
+  model = await defaultModel();
+  const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm'), { maxPixels: 1e7, deidentify: null });
+  ({ image: ct } = frame!);
+  display = dicomDisplay(frame!.dicom);
+  [padding] = sampleRange(ct.pixels);
+});
+
+const windowSsim = (f: { windows?: { name: string; ssim: number }[] }, name: string) => f.windows!.find((w) => w.name === name)!.ssim;
+const atPadding = (im: Image) => Array.from(ct.pixels).flatMap((v, i) => (v === padding ? [im.pixels[i]] : []));
+
+describe('plateaus at the extremes', () => {
+  it('are the samples at an extreme that a gap of 1/8 of the range keeps apart from the rest, in clusters larger than an impulse', () => {
+    // A ramp (no gap anywhere) inside a frame at 0, far below it; one sample at 0 alone inside the ramp is an impulse.
+    const img = phantom(40, 30, 1, 16);
+    img.pixels.forEach((_, i) => { img.pixels[i] = 30000 + (i % 40) * 10; });
+    for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (y < 3 || x < 3) img.pixels[y * 40 + x] = 0;
+    img.pixels[20 * 40 + 20] = 0;
+    const p = extremePlateaus(img)!;
+    expect(p.masks[0]!.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(3 * 40 + 27 * 3);
+    expect(p.masks[0]![20 * 40 + 20]).toBe(0);
+    expect(p.filled.pixels[0]).toBe(30030); // the nearest value of the rest
+    expect(p.filled.pixels[20 * 40 + 20]).toBe(0);
+    // No gap (the frame at the ramp's own first value), or only two values: none.
+    for (let i = 0; i < img.pixels.length; i++) if (img.pixels[i] === 0) img.pixels[i] = 30030;
+    expect(extremePlateaus(img)).toBeUndefined();
+    expect(extremePlateaus({ ...img, pixels: img.pixels.map((v) => (v > 30200 ? 65535 : 0)) })).toBeUndefined();
+  });
+
+  it('a CT head\'s padding travels beside the latent, and the lung window no longer rings along the field of view', async () => {
+    const e = await encodeImage(model, ct, 'ct', { ...MAX, display });
+    expect(e.record.impulses?.values[0]![0]).toBe(padding);
+    // The receiver's image has the padding exactly where the sender's had it, and nowhere else.
+    const received = await decodeImageRecord(model, e.record, e.blobs);
+    expect(new Set(atPadding(received))).toEqual(new Set([padding]));
+    expect(Array.from(received.pixels).filter((v) => v === padding)).toHaveLength(atPadding(received).length);
+    // What the sender is told is what the receiver gets; the lung window (air grey, padding black) was 0.974 before.
+    expect(readerFidelity(ct, received, display)).toEqual(e.record.fidelity);
+    expect(windowSsim(e.record.fidelity!, 'lung')).toBeGreaterThan(0.985);
+    // The map is a plateau's, not impulses: the denoised view puts it back.
+    const maps = decodeImpulseMaps(e.blobs[3]!, 1, ct.width, ct.height);
+    expect(plateausOf(maps, ct.width, ct.height).impulses).toBe(false);
+    const view = await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true });
+    expect(new Set(atPadding(view))).toEqual(new Set([padding]));
+    expect(windowSsim(readerFidelity(ct, view, display), 'lung')).toBeGreaterThan(0.98);
+  });
+
+  it('with salt-and-pepper noise too: the impulses and the padding come back, and the view leaves out only the impulses', async () => {
+    const noisy = noisyImage(ct, 'saltpepper', 11);
+    const e = await encodeImage(model, noisy, 'ct', { ...MAX, display });
+    const received = await decodeImageRecord(model, e.record, e.blobs);
+    const map = decodeImpulseMaps(e.blobs[3]!, 1, ct.width, ct.height)[0]!;
+    for (let i = 0; i < map.length; i++) if (map[i]) expect(received.pixels[i]).toBe(noisy.pixels[i]);
+    expect(plateausOf([map], ct.width, ct.height).impulses).toBe(true);
+    const view = await decodeImageRecord(model, e.record, e.blobs, undefined, { denoise: true });
+    // Salt in the padding is padding again in the view, but where the field of view's edge leaves it no majority.
+    const off = atPadding(view).filter((v) => v !== padding).length;
+    console.log(`salt-and-pepper on the CT head: ${off} of ${atPadding(view).length} padding samples are not padding in the view`);
+    expect(off).toBeLessThan(atPadding(view).length / 1000);
+    const [, salt] = sampleRange(noisy.pixels);
+    expect(Array.from(view.pixels).filter((v) => v === salt).length).toBeLessThan(Array.from(noisy.pixels).filter((v) => v === salt).length / 100);
+  });
+
+  it('the denoised view of a received image keeps its padding, and every window of it holds', async () => {
+    const view = await denoiseImage(model, ct, { received: 0, display });
+    expect(new Set(atPadding(view))).toEqual(new Set([padding]));
+    // Before the plateaus, its lung window was 0.988, the worst.
+    for (const w of readerFidelity(ct, view, display).windows!) expect(w.ssim, w.name).toBeGreaterThan(0.99);
+  });
+});
