@@ -1,10 +1,12 @@
 /**
- * Plateaus at a plane's extremes that stand apart from the rest of the plane: a CT's padding outside the scanner's
- * field of view (−2000 or −3024 HU beside air at −1000), a saturated marker. The network would see the jump to them as
- * an edge of thousands of HU and ring along it, in the windows where both sides are not black (the lung window
- * shows air as grey and the padding as black). So it sees the plateau at the nearest value the rest of the plane has,
- * and the plateau goes beside it, exactly (codec/impulse-map.ts carries it, as it carries impulses; the denoised view
- * puts it back, as it does not put back impulses).
+ * Plateaus: regions of one value that the network should not have to rebuild, carried beside the latent exactly
+ * (codec/impulse-map.ts, as it carries impulses; the denoised view puts them back, as it does not put back impulses).
+ *  - At a plane's extreme, standing apart from the rest: a CT's padding outside the scanner's field of view (−2000 or
+ *    −3024 HU beside air at −1000), a saturated marker. The network would see the jump to them as an edge of thousands
+ *    of HU and ring along it, in the windows where both sides are not black (the lung window shows air as grey and the
+ *    padding as black). So it sees the plateau at the nearest value the rest of the plane has.
+ *  - Over 8 bits, a large flat region that a reader's window shows (a fifth of the plane at one value): the network
+ *    gives it back with its own texture, which a window on it shows (codec/image-codec.ts keeps it only then).
  */
 import { extractChannel, mapColourPlanes, sampleRange, type Image } from './image.js';
 import { smallClusters } from './impulses.js';
@@ -16,24 +18,45 @@ import { smallClusters } from './impulses.js';
  */
 const GAP = 1 / 8;
 
+/**
+ * A flat region is a plateau too when its value holds at least this share of a plane (in clusters larger than an
+ * impulse's) and a reader's window shows it: a CT ankle's outside-the-body region set to −896 HU, 73% of the frame,
+ * which the network gives back with a noise of about 40 HU, grey in the lung window. No slice of `slices16/val` has one
+ * (the largest share is 0.11, an MR's background of 0); 8-bit images have none (their black backgrounds are below
+ * every window but the full range, and the network keeps them at ±1–2).
+ */
+const FLAT_SHARE = 0.2;
+
 export interface Plateaus {
-  /** The image with every plateau sample at the nearest value of the rest of its plane; alpha as it is. */
+  /** The image with every separated plateau's samples at the nearest value of the rest of its plane; alpha as it is. */
   filled: Image;
-  /** Per colour plane: 1 where the sample is in the dark plateau, 2 in the bright one, 0 elsewhere. */
+  /** Per colour plane: 1 where the sample is in the plateau of the dark slot, 2 in that of the bright one, else 0. */
   masks: Uint8Array[];
+  /** Per colour plane: the value of each slot's plateau, dark then bright (the plane's minimum, maximum if unused). */
+  values: [number, number][];
+  /** Per colour plane: the slot its flat plateau took, 0 for none (in `masks`, not filled). */
+  flats: (0 | 1 | 2)[];
 }
 
 /**
- * The separated plateaus of each colour plane: the samples within `tolerance` of its minimum (or maximum), when every
- * other sample is at least GAP of the range above (below) them, in clusters larger than an impulse's (8-connected,
- * image/impulses.ts smallClusters). A plane of two values has none. Undefined when no plane has one.
+ * The plateaus of each colour plane, in clusters larger than an impulse's (8-connected, image/impulses.ts
+ * smallClusters; a reader of the map takes smaller ones for impulses):
+ *  - separated: the samples within `tolerance` of the plane's minimum (maximum), when every other sample is at least
+ *    GAP of the range above (below) them; they take the dark (bright) slot, and `filled` has them at the nearest
+ *    value of the rest. A plane of two values has none.
+ *  - flat (only with `shows`, for an image of more than 8 bits): the plane's most frequent value, where `shows(value)`
+ *    and it holds FLAT_SHARE of the plane, in a slot left free; `filled` keeps it (it is no edge).
+ * Undefined when no plane has one.
  */
-export function extremePlateaus(image: Image, tolerance = 0): Plateaus | undefined {
+export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: number) => boolean): Plateaus | undefined {
   const masks: Uint8Array[] = [];
+  const values: [number, number][] = [];
+  const flats: (0 | 1 | 2)[] = [];
   const filled = mapColourPlanes(image, (plane) => {
     const mask = new Uint8Array(plane.length);
     masks.push(mask);
     const [lo, hi] = sampleRange(plane);
+    values.push([lo, hi]);
     // The nearest values of the rest: above the dark plateau, below the bright one.
     let above = hi, below = lo;
     for (const v of plane) {
@@ -43,17 +66,43 @@ export function extremePlateaus(image: Image, tolerance = 0): Plateaus | undefin
     const gap = (hi - lo) * GAP;
     const dark = above - lo >= gap && above < hi;
     const bright = hi - below >= gap && below > lo;
-    if (!dark && !bright) return plane;
     for (let i = 0; i < plane.length; i++) {
       if (dark && plane[i]! <= lo + tolerance) mask[i] = 1;
       else if (bright && plane[i]! >= hi - tolerance) mask[i] = 2;
     }
-    // A cluster as small as an impulse is not a plateau: a reader of the map takes such clusters for impulses.
     for (const i of smallClusters(mask, image.width, image.height)) mask[i] = 0;
     for (let i = 0; i < plane.length; i++) if (mask[i]) plane[i] = mask[i] === 1 ? above : below;
+    const slot = dark ? 2 : 1;
+    flats.push(shows && image.bitDepth > 8 && !(dark && bright) && flatPlateau(plane, mask, image.width, image.height, slot, shows, values.at(-1)!) ? slot : 0);
     return plane;
   });
-  return masks.some((m) => m.includes(1)) ? { filled, masks } : undefined;
+  return masks.some((m) => m.some((k) => k !== 0)) ? { filled, masks, values, flats } : undefined;
+}
+
+/** The plateaus without plane c's flat one (its slot back at the plane's extreme); undefined when none is left. */
+export function withoutFlat(p: Plateaus, c: number, range: readonly [number, number]): Plateaus | undefined {
+  const slot = p.flats[c];
+  if (!slot) return p;
+  const masks = p.masks.map((m, k) => (k === c ? m.map((v) => (v === slot ? 0 : v)) : m));
+  const values = p.values.map((v, k) => (k === c ? (slot === 1 ? [range[0], v[1]] : [v[0], range[1]]) as [number, number] : v));
+  const flats = p.flats.map((f, k) => (k === c ? 0 : f));
+  return masks.some((m) => m.some((k) => k !== 0)) ? { ...p, masks, values, flats } : undefined;
+}
+
+/** Marks the plane's most frequent value as a plateau in `slot` of `mask` and `values`, if it is one (findPlateaus). */
+function flatPlateau(plane: Uint8Array | Uint16Array, mask: Uint8Array, width: number, height: number, slot: 1 | 2,
+  shows: (sample: number) => boolean, values: [number, number]): boolean {
+  const hist = new Uint32Array(65536);
+  for (let i = 0; i < plane.length; i++) if (!mask[i]) hist[plane[i]!]!++;
+  let mode = 0;
+  for (let v = 1; v < hist.length; v++) if (hist[v]! > hist[mode]!) mode = v;
+  if (hist[mode]! < FLAT_SHARE * plane.length || !shows(mode)) return false;
+  const flat = Uint8Array.from(plane, (v, i) => (v === mode && !mask[i] ? slot : 0));
+  for (const i of smallClusters(flat, width, height)) flat[i] = 0;
+  if (flat.reduce((n, k) => n + (k ? 1 : 0), 0) < FLAT_SHARE * plane.length) return false;
+  for (let i = 0; i < flat.length; i++) if (flat[i]) mask[i] = slot;
+  values[slot - 1] = mode;
+  return true;
 }
 
 /** `image` with `from`'s samples wherever `masks` mark a plateau (both of the same size); alpha as it is. */
