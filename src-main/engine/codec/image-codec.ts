@@ -326,8 +326,8 @@ const RESTORE_SIGMA = 0.05;
  */
 export async function denoiseImage(model: Autoencoder, input: Image, opts: DenoiseOptions = {}): Promise<Image> {
   const { tiles, display } = opts;
-  // Plateaus (a CT's padding, a flat region over 8 bits: image/plateaus.ts) are not noise, and the network would ring
-  // along a padding's edge: it sees the padding filled, and the view has the input's samples in every plateau.
+  // Plateaus (a CT's padding, a large flat region over 8 bits: image/plateaus.ts) are not noise, and the network would
+  // ring along a padding's edge: it sees the padding filled, and the view has the input's samples in every plateau.
   const shows = input.bitDepth > 8 ? shownBy(input, display ?? plainDisplay(input)) : undefined;
   const plateaus = findPlateaus(input, opts.received ?? 0, shows);
   const keep = (view: Image) => (plateaus ? withPlateaus(view, input, plateaus.masks) : view);

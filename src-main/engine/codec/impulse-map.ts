@@ -5,10 +5,12 @@
  * input; its denoised view leaves them out. A latent of one value per 2x2 pixels cannot carry an impulse: it smears
  * each into a blob and costs about twice the bits (docs/models.md, "Impulses beside the latent").
  *
- * Since aeimg 0.7.2 the map also carries the plateaus at a plane's extremes that stand apart from the rest of it
- * (image/plateaus.ts: a CT's padding outside the field of view), which the encoder sees at the nearest value of the
- * rest. A reader tells them from impulses by size: an impulse is a cluster the repair takes for one (at most 4 samples,
- * image/impulses.ts smallClusters), a plateau anything larger. The denoised view puts plateaus back, not impulses.
+ * Since aeimg 0.7.2 the map also carries plateaus (image/plateaus.ts), in clusters of 64 samples or more: those at a
+ * plane's extremes that stand apart from the rest of it (a CT's padding outside the field of view), which the encoder
+ * sees at the nearest value of the rest; and, over 8 bits, a large flat region at a value between the plane's extremes
+ * that the network alone gave back visibly changed. A reader tells impulses from plateaus by size: an impulse is a
+ * cluster the repair takes for one (at most 4 samples, image/impulses.ts smallClusters). The denoised view puts
+ * plateaus back, not impulses.
  *
  * Per colour plane, each sample is 0 (kept), 1 (an impulse at the plane's darkest value) or 2 (at its brightest); the
  * two values travel in the record (`impulses.values`). Coded with the adaptive binary range coder: "an impulse?" in
@@ -55,10 +57,10 @@ export function insertImpulses(image: Image, maps: readonly Uint8Array[], values
 export function plateausOf(maps: readonly Uint8Array[], width: number, height: number): { plateaus: Uint8Array[]; impulses: boolean } {
   let impulses = false;
   const plateaus = maps.map((map) => {
-    const small = smallClusters(map, width, height);
-    if (!small.length) return map.slice();
-    impulses = true;
     const out = map.slice();
+    const small = smallClusters(map, width, height);
+    if (!small.length) return out;
+    impulses = true;
     for (const i of small) out[i] = 0;
     const inside = small.map((i) => {
       const y = Math.floor(i / width), x = i - y * width;

@@ -53,9 +53,9 @@ export function repairImpulses(plane: Uint8Array | Uint16Array, width: number, h
 
 /**
  * The candidates (`kind` 1 dark, 2 bright, 0 neither) whose 8-connected cluster of candidates of their own kind has at
- * most MAX_CLUSTER samples: what the repair takes for impulses.
+ * most `largest` samples (MAX_CLUSTER: what the repair takes for impulses).
  */
-export function smallClusters(kind: Uint8Array, width: number, height: number): number[] {
+export function smallClusters(kind: Uint8Array, width: number, height: number, largest = MAX_CLUSTER): number[] {
   const seen = new Uint8Array(kind.length);
   const out: number[] = [];
   const cluster: number[] = [];
@@ -70,7 +70,7 @@ export function smallClusters(kind: Uint8Array, width: number, height: number): 
     seen[start] = 1;
     while (stack.length) {
       const i = stack.pop()!;
-      if (++size <= MAX_CLUSTER) cluster.push(i);
+      if (++size <= largest) cluster.push(i);
       const y = Math.floor(i / width), x = i - y * width;
       for (let yy = Math.max(0, y - 1); yy <= Math.min(height - 1, y + 1); yy++) {
         for (let xx = Math.max(0, x - 1); xx <= Math.min(width - 1, x + 1); xx++) {
@@ -82,7 +82,7 @@ export function smallClusters(kind: Uint8Array, width: number, height: number): 
         }
       }
     }
-    if (size <= MAX_CLUSTER) out.push(...cluster);
+    if (size <= largest) out.push(...cluster);
   }
   return out;
 }

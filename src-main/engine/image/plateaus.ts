@@ -19,6 +19,14 @@ import { smallClusters } from './impulses.js';
 const GAP = 1 / 8;
 
 /**
+ * The smallest cluster taken for a plateau (8-connected, of one slot). Padding and flat regions come in thousands of
+ * samples; salt-and-pepper noise at 5% makes clusters of up to 10 or so at the extremes, which the network sees as
+ * before (the repair takes those of up to 4 for impulses), and a reader of the map takes clusters of up to 4 for
+ * impulses, not plateaus.
+ */
+const MIN_CLUSTER = 64;
+
+/**
  * A flat region is a plateau too when its value holds at least this share of a plane (in clusters larger than an
  * impulse's) and a reader's window shows it: a CT ankle's outside-the-body region set to −896 HU, 73% of the frame,
  * which the network gives back with a noise of about 40 HU, grey in the lung window. No slice of `slices16/val` has one
@@ -39,13 +47,13 @@ export interface Plateaus {
 }
 
 /**
- * The plateaus of each colour plane, in clusters larger than an impulse's (8-connected, image/impulses.ts
- * smallClusters; a reader of the map takes smaller ones for impulses):
+ * The plateaus of each colour plane, in clusters of at least MIN_CLUSTER samples:
  *  - separated: the samples within `tolerance` of the plane's minimum (maximum), when every other sample is at least
  *    GAP of the range above (below) them; they take the dark (bright) slot, and `filled` has them at the nearest
  *    value of the rest. A plane of two values has none.
- *  - flat (only with `shows`, for an image of more than 8 bits): the plane's most frequent value, where `shows(value)`
- *    and it holds FLAT_SHARE of the plane, in a slot left free; `filled` keeps it (it is no edge).
+ *  - flat (only with `shows`, for an image of more than 8 bits): the plane's most frequent value, when it is neither
+ *    its minimum nor its maximum (a noise clipped at an extreme makes plateaus there), `shows(value)`, and it holds
+ *    FLAT_SHARE of the plane, in a slot left free; `filled` keeps it (it is no edge).
  * Undefined when no plane has one.
  */
 export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: number) => boolean): Plateaus | undefined {
@@ -70,7 +78,7 @@ export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: numbe
       if (dark && plane[i]! <= lo + tolerance) mask[i] = 1;
       else if (bright && plane[i]! >= hi - tolerance) mask[i] = 2;
     }
-    for (const i of smallClusters(mask, image.width, image.height)) mask[i] = 0;
+    for (const i of smallClusters(mask, image.width, image.height, MIN_CLUSTER - 1)) mask[i] = 0;
     for (let i = 0; i < plane.length; i++) if (mask[i]) plane[i] = mask[i] === 1 ? above : below;
     const slot = dark ? 2 : 1;
     flats.push(shows && image.bitDepth > 8 && !(dark && bright) && flatPlateau(plane, mask, image.width, image.height, slot, shows, values.at(-1)!) ? slot : 0);
@@ -96,9 +104,10 @@ function flatPlateau(plane: Uint8Array | Uint16Array, mask: Uint8Array, width: n
   for (let i = 0; i < plane.length; i++) if (!mask[i]) hist[plane[i]!]!++;
   let mode = 0;
   for (let v = 1; v < hist.length; v++) if (hist[v]! > hist[mode]!) mode = v;
-  if (hist[mode]! < FLAT_SHARE * plane.length || !shows(mode)) return false;
+  // A plateau at an extreme that does not stand apart is not taken: a noise's clipping makes those.
+  if (mode === values[0] || mode === values[1] || hist[mode]! < FLAT_SHARE * plane.length || !shows(mode)) return false;
   const flat = Uint8Array.from(plane, (v, i) => (v === mode && !mask[i] ? slot : 0));
-  for (const i of smallClusters(flat, width, height)) flat[i] = 0;
+  for (const i of smallClusters(flat, width, height, MIN_CLUSTER - 1)) flat[i] = 0;
   if (flat.reduce((n, k) => n + (k ? 1 : 0), 0) < FLAT_SHARE * plane.length) return false;
   for (let i = 0; i < flat.length; i++) if (flat[i]) mask[i] = slot;
   values[slot - 1] = mode;

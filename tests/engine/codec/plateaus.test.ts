@@ -36,15 +36,17 @@ const windowSsim = (f: { windows?: { name: string; ssim: number }[] }, name: str
 const atPadding = (im: Image) => Array.from(ct.pixels).flatMap((v, i) => (v === padding ? [im.pixels[i]] : []));
 
 describe('plateaus at the extremes', () => {
-  it('are the samples at an extreme that a gap of 1/8 of the range keeps apart from the rest, in clusters larger than an impulse', () => {
-    // A ramp (no gap anywhere) inside a frame at 0, far below it; one sample at 0 alone inside the ramp is an impulse.
+  it('are the samples at an extreme that a gap of 1/8 of the range keeps apart from the rest, in clusters of 64 or more', () => {
+    // A ramp (no gap anywhere) inside a frame at 0, far below it; one sample at 0 alone inside the ramp is an impulse,
+    // and a 3x3 block at 0 is as small as salt-and-pepper noise makes them: neither is a plateau.
     const img = phantom(40, 30, 1, 16);
     img.pixels.forEach((_, i) => { img.pixels[i] = 30000 + (i % 40) * 10; });
-    for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (y < 3 || x < 3) img.pixels[y * 40 + x] = 0;
+    for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (y < 3 || x < 3 || (y >= 10 && y < 13 && x >= 10 && x < 13)) img.pixels[y * 40 + x] = 0;
     img.pixels[20 * 40 + 20] = 0;
     const p = findPlateaus(img)!;
     expect(p.masks[0]!.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(3 * 40 + 27 * 3);
     expect(p.masks[0]![20 * 40 + 20]).toBe(0);
+    expect(p.masks[0]![11 * 40 + 11]).toBe(0);
     expect(p.filled.pixels[0]).toBe(30030); // the nearest value of the rest
     expect(p.filled.pixels[20 * 40 + 20]).toBe(0);
     // No gap (the frame at the ramp's own first value), or only two values: none.
@@ -84,13 +86,21 @@ describe('plateaus at the extremes', () => {
   });
 
   it('a flat region the network already gives back is not carried: the file is as before', async () => {
-    // The bone scan's background (value 1, 56% of the frame) comes back within 0.3 grey levels (RMS) in its window.
+    // The bone scan's background (value 1, above its minimum 0; 56% of the frame) comes back within 0.3 grey levels.
     const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'nm_bone_jpeg_extended_12bit.dcm'), { maxPixels: 1e7, deidentify: null });
-    const shown = dicomDisplay(frame!.dicom);
     expect(findPlateaus(frame!.image, 0, () => true)?.flats).toEqual([1]);
-    const e = await encodeImage(model, frame!.image, 'nm', { ...MAX, display: shown });
+    const e = await encodeImage(model, frame!.image, 'nm', { ...MAX, display: dicomDisplay(frame!.dicom) });
     expect(e.record.impulses).toBeUndefined();
     expect(e.blobs).toHaveLength(3);
+  });
+
+  it('noise clipped at an extreme makes no flat plateau', () => {
+    // A CT's air raised to −1000 HU, the image's minimum, under Gaussian noise of σ 0.1 of the range: a fifth of the
+    // slice clips to the minimum.
+    const noisy = noisyImage({ ...ct, pixels: ct.pixels.map((v) => Math.max(v, padding + 1000)) }, 'gaussian', 3);
+    const [lo] = sampleRange(noisy.pixels);
+    expect(Array.from(noisy.pixels).filter((v) => v === lo).length).toBeGreaterThan(0.2 * noisy.pixels.length);
+    expect(findPlateaus(noisy, 0, () => true)).toBeUndefined();
   });
 
   it('a CT head\'s padding travels beside the latent, and the lung window no longer rings along the field of view', async () => {
