@@ -12,7 +12,7 @@ import { readImageFile } from '../../src-main/engine/image/io.js';
 import { compareImages, readerFidelity } from '../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../src-main/engine/model/autoencoder.js';
 import { medianCopy } from '../../src-main/engine/train/evaluate.js';
-import { noisyImage, NOISES, withGaussianNoise, type NoiseKind } from '../../src-main/engine/train/noise.js';
+import { noisyImage, NOISES, withGaussianNoise, withGrainNoise, type NoiseKind } from '../../src-main/engine/train/noise.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding } from '../../src-shared/quality.js';
 import type { DisplayModel } from '../../src-shared/windows.js';
 import { f1, f4, mean, valItems, type Targets } from './compare.js';
@@ -127,20 +127,26 @@ export function denoiseMarkdown(rows: DenoiseRow[]): string[] {
   return L;
 }
 
-/** Gaussian noise added to the 16-bit CT, in HU: none (what the view does to the scanner's own image), then low to high dose levels. */
-export const CT_NOISE_HU = [0, 5, 10, 20] as const;
+/**
+ * Noise added to the 16-bit CT, in HU: none (what the view does to the scanner's own image), then low to high dose
+ * levels, white; then the two higher levels again with a CT's grain (withGrainNoise).
+ */
+export const CT_NOISE = [[0, 'white'], [5, 'white'], [10, 'white'], [20, 'white'], [10, 'grain'], [20, 'grain']] as const;
 const CT_NOISE_WINDOWS = ['brain', 'soft tissue'] as const;
 
 /** SSIM in one reader window at one added noise level, means over the slices. */
 export interface CtNoiseRow {
   source: string; sigmaHu: number; window: string; slices: number;
+  /** White Gaussian noise, or a CT's grain (absent in results before aeimg 0.7.2: white). */
+  texture?: 'white' | 'grain';
   noisy: number; median: number; view: number; maxView: number;
 }
 
 /**
- * Noise at a scanner's level on every CT-in-HU source's val: white Gaussian noise of σ HU (withGaussianNoise, σ / rescale
- * slope in samples) and SSIM in the brain and soft-tissue windows as a viewer renders them, of the noisy input, its 3x3
- * median, the denoised view of a file at the default level and that of a `max` file.
+ * Noise at a scanner's level on every CT-in-HU source's val: Gaussian noise of σ HU (σ / rescale slope in samples),
+ * white (withGaussianNoise) or with a CT's grain (withGrainNoise), and SSIM in the brain and soft-tissue windows as a
+ * viewer renders them, of the noisy input, its 3x3 median, the denoised view of a file at the default level and that
+ * of a `max` file.
  */
 export async function measureCtNoise(model: Autoencoder, data: string, perSource: number): Promise<CtNoiseRow[]> {
   const rows: CtNoiseRow[] = [];
@@ -151,22 +157,23 @@ export async function measureCtNoise(model: Autoencoder, data: string, perSource
     const acc = new Map<string, Record<'noisy' | 'median' | 'view' | 'maxView', number[]>>();
     for (const [index, it] of items.entries()) {
       const image = await readImageFile(it.file);
-      for (const sigmaHu of CT_NOISE_HU) {
-        const noisy = withGaussianNoise(image, sigmaHu / display.mapping.slope, 2_000_003 + index * 17 + sigmaHu);
+      for (const [sigmaHu, texture] of CT_NOISE) {
+        const add = texture === 'white' ? withGaussianNoise : withGrainNoise;
+        const noisy = add(image, sigmaHu / display.mapping.slope, 2_000_003 + index * 17 + sigmaHu);
         const views = { noisy, median: medianCopy(noisy), view: await defaultFileView(model, noisy, it.display), maxView: await maxFileView(model, noisy, it.display) };
         for (const [name, view] of Object.entries(views)) {
           const windows = readerFidelity(image, view, it.display!).windows!;
           for (const w of CT_NOISE_WINDOWS) {
-            const a = acc.get(`${sigmaHu}|${w}`) ?? { noisy: [], median: [], view: [], maxView: [] };
-            acc.set(`${sigmaHu}|${w}`, a);
+            const a = acc.get(`${sigmaHu}|${texture}|${w}`) ?? { noisy: [], median: [], view: [], maxView: [] };
+            acc.set(`${sigmaHu}|${texture}|${w}`, a);
             a[name as keyof typeof views].push(windows.find((x) => x.name === w)!.ssim);
           }
         }
       }
     }
     for (const [k, a] of acc) {
-      const [sigma, window] = k.split('|') as [string, string];
-      rows.push({ source, sigmaHu: Number(sigma), window, slices: items.length, noisy: mean(a.noisy), median: mean(a.median), view: mean(a.view), maxView: mean(a.maxView) });
+      const [sigma, texture, window] = k.split('|') as [string, 'white' | 'grain', string];
+      rows.push({ source, sigmaHu: Number(sigma), texture, window, slices: items.length, noisy: mean(a.noisy), median: mean(a.median), view: mean(a.view), maxView: mean(a.maxView) });
     }
     log(`CT noise in HU: ${source}, ${items.length} slices`);
   }
@@ -191,12 +198,13 @@ export function ctNoiseMarkdown(rows: CtNoiseRow[]): string[] {
   if (!rows.length) return [];
   return [`## Denoising at a scanner's noise level: CT in HU, in the reader's windows (${rows[0]!.slices} val slices a source)`, '',
     'The paper\'s noises above are scaled to a slice\'s stored range, which for a CT in HU is thousands of HU: its Gaussian σ 0.1 is',
-    'hundreds of HU, far above any scanner. Here white Gaussian noise of σ HU is added instead (src-main/engine/train/noise.ts',
-    '`withGaussianNoise`; a first approximation of quantum noise, which in a real scan is correlated over a few pixels), and SSIM is',
+    'hundreds of HU, far above any scanner. Here Gaussian noise of σ HU is added instead (src-main/engine/train/noise.ts): white',
+    '(`withGaussianNoise`), and with a CT\'s grain (`withGrainNoise`: white noise through a difference of Gaussians of σ 1 and 3',
+    'pixels, as filtered back-projection leaves it, in blobs of 3–5 pixels that look like fine texture), and SSIM is',
     'taken in the windows a reader reads a head CT in, as a viewer renders them (readerFidelity). The reference is the scanner\'s image,',
     'which carries its own noise: a denoiser that also removes that noise moves away from it. The σ 0 rows show that alone: what',
     'each view does to the received image when nothing was added. Not a target of issue #14; a reader\'s guide to the denoised view.', '',
-    '| source | σ added (HU) | window | noisy (received) | 3x3 median | view of a default file | view of a `max` file |',
-    '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.source} | ${r.sigmaHu} | ${r.window} | ${f4(r.noisy)} | ${f4(r.median)} | ${f4(r.view)} | ${f4(r.maxView)} |`), ''];
+    '| source | σ added (HU) | noise | window | noisy (received) | 3x3 median | view of a default file | view of a `max` file |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.source} | ${r.sigmaHu} | ${r.texture ?? 'white'} | ${r.window} | ${f4(r.noisy)} | ${f4(r.median)} | ${f4(r.view)} | ${f4(r.maxView)} |`), ''];
 }

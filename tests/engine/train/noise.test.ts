@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addNoise, median3x3, noisyImage, withGaussianNoise } from '../../../src-main/engine/train/noise.js';
+import { addNoise, median3x3, noisyImage, withGaussianNoise, withGrainNoise } from '../../../src-main/engine/train/noise.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
 
 const flat = (v: number, n = 40000) => new Float32Array(n).fill(v);
@@ -79,5 +79,29 @@ describe('noise models (scikit-image random_noise defaults)', () => {
     expect(Math.min(...out)).toBe(0);
     expect(withGaussianNoise(ct, 20, 5).pixels).toEqual(out);
     expect(withGaussianNoise(ct, 20, 6).pixels).not.toEqual(out);
+  });
+
+  it('a CT\'s grain: σ 20 around each value, in blobs (neighbours correlated) with no drift over large areas', () => {
+    const pixels = new Uint16Array(256 * 256).fill(1024); // water, 0 HU
+    const ct: Image = { width: 256, height: 256, channels: 1, bitDepth: 16, pixels };
+    const noise = Float64Array.from(withGrainNoise(ct, 20, 5).pixels, (v) => v - 1024);
+    expect(std(Float32Array.from(noise))).toBeGreaterThan(19);
+    expect(std(Float32Array.from(noise))).toBeLessThan(21);
+    const corr = (dx: number, dy: number) => {
+      let s = 0, n = 0;
+      for (let y = 0; y < 256 - dy; y++) for (let x = 0; x < 256 - dx; x++) { s += noise[y * 256 + x]! * noise[(y + dy) * 256 + x + dx]!; n++; }
+      return s / n / 400;
+    };
+    // White noise has none of this: neighbours share most of their noise, pixels 3–4 apart a little of the opposite.
+    expect(corr(1, 0)).toBeGreaterThan(0.5);
+    expect(corr(0, 1)).toBeGreaterThan(0.5);
+    expect(corr(4, 0)).toBeLessThan(-0.05);
+    // 32x32 block means stay near 0 HU: the band-pass leaves no low-frequency drift.
+    for (const [bx, by] of [[0, 0], [96, 160], [224, 224]] as const) {
+      let s = 0;
+      for (let y = by; y < by + 32; y++) for (let x = bx; x < bx + 32; x++) s += noise[y * 256 + x]!;
+      expect(Math.abs(s / 1024)).toBeLessThan(2);
+    }
+    expect(withGrainNoise(ct, 20, 5).pixels).toEqual(withGrainNoise(ct, 20, 5).pixels);
   });
 });
