@@ -22,7 +22,7 @@ import { alphaBytes, alphaPlane, applyRefinement, encodeRefinementLayer, flatApp
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
 import { receivedFidelity, type ImageRecord } from './record.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, REFINEMENT_BITS, resolveCoding } from '../../../src-shared/quality.js';
-import { renderToByte, sampleToReal, type DisplayModel } from '../../../src-shared/windows.js';
+import { renderToByte, sampleToReal, type DisplayModel, type DisplayWindow } from '../../../src-shared/windows.js';
 import { chooseKnots, forward, inverse, type Knots } from './transfer.js';
 
 export interface EncodeOptions {
@@ -179,10 +179,10 @@ interface Carried {
  * Undefined when the image has none of them; its file is then as before aeimg 0.7.
  */
 function carriedImpulses(image: Image, display: DisplayModel | undefined): Carried | undefined {
-  const separated = findPlateaus(image);
-  const seen = separated?.filled ?? image;
+  let plateaus = findPlateaus(image, 0, image.bitDepth > 8 ? shownBy(image, display ?? plainDisplay(image)) : undefined);
+  const seen = plateaus?.filled ?? image; // flat plateaus are not filled: the same image as the separated ones alone give
   const repair = withoutImpulses(seen, 0);
-  const plateaus = repair.quiet || image.bitDepth <= 8 ? separated : findPlateaus(image, 0, shownBy(image, display ?? plainDisplay(image)));
+  if (repair.quiet) plateaus?.flats.forEach((_, c) => { plateaus = plateaus && withoutFlat(plateaus, c, planeRange(image, c)); });
   if (!repair.quiet && !plateaus) return undefined;
   return carriedMaps(image, repair.quiet ? repair.image : seen, plateaus);
 }
@@ -222,8 +222,8 @@ function withNeededFlats(carried: Carried, image: Image, approx: Image, display:
 
 /** Whether a sample shows in some reader's window of the image, neither black nor white (metrics/fidelity.ts). */
 function shownBy(image: Image, display: DisplayModel): (sample: number) => boolean {
-  const windows = readerWindows(image, display);
-  return (s) => windows.some((w) => {
+  let windows: DisplayWindow[] | undefined; // only when asked: most images have no flat region to ask about
+  return (s) => (windows ??= readerWindows(image, display)).some((w) => {
     const v = renderToByte(sampleToReal(s, display.mapping), w);
     return v > 0 && v < 255;
   });

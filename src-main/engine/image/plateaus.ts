@@ -8,7 +8,7 @@
  *  - Over 8 bits, a large flat region that a reader's window shows (a fifth of the plane at one value): the network
  *    gives it back with its own texture, which a window on it shows (codec/image-codec.ts keeps it only then).
  */
-import { extractChannel, mapColourPlanes, sampleRange, type Image } from './image.js';
+import { colourChannels, extractChannel, mapColourPlanes, sampleRange, type Image } from './image.js';
 import { smallClusters } from './impulses.js';
 
 /**
@@ -35,6 +35,9 @@ const MIN_CLUSTER = 64;
  */
 const FLAT_SHARE = 0.2;
 
+/** One histogram for every plane of every image (a batch of slices would otherwise leave 256 KB of garbage each). */
+const HISTOGRAM = new Uint32Array(65536);
+
 export interface Plateaus {
   /** The image with every separated plateau's samples at the nearest value of the rest of its plane; alpha as it is. */
   filled: Image;
@@ -57,6 +60,7 @@ export interface Plateaus {
  * Undefined when no plane has one.
  */
 export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: number) => boolean): Plateaus | undefined {
+  if (!mayHavePlateaus(image, tolerance, shows !== undefined)) return undefined;
   const masks: Uint8Array[] = [];
   const values: [number, number][] = [];
   const flats: (0 | 1 | 2)[] = [];
@@ -87,6 +91,31 @@ export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: numbe
   return masks.some((m) => m.some((k) => k !== 0)) ? { filled, masks, values, flats } : undefined;
 }
 
+/**
+ * Whether some colour plane passes findPlateaus' tests on values alone (a gap at an extreme, or a frequent enough value
+ * between them), before any cluster is looked at: most images pass none, and are then not copied at all.
+ */
+function mayHavePlateaus(image: Image, tolerance: number, flats: boolean): boolean {
+  const { pixels, channels: n } = image;
+  const count = image.width * image.height;
+  for (let c = 0; c < colourChannels(image); c++) {
+    const [lo, hi] = sampleRange(pixels, c, n);
+    let above = hi, below = lo;
+    for (let i = c; i < pixels.length; i += n) {
+      const v = pixels[i]!;
+      if (v > lo + tolerance && v < above) above = v;
+      if (v < hi - tolerance && v > below) below = v;
+    }
+    const gap = (hi - lo) * GAP;
+    if ((above - lo >= gap && above < hi) || (hi - below >= gap && below > lo)) return true;
+    if (!flats || image.bitDepth <= 8) continue;
+    const hist = HISTOGRAM.fill(0);
+    for (let i = c; i < pixels.length; i += n) hist[pixels[i]!]!++;
+    for (let v = lo + 1; v < hi; v++) if (hist[v]! >= FLAT_SHARE * count) return true;
+  }
+  return false;
+}
+
 /** The plateaus without plane c's flat one (its slot back at the plane's extreme); undefined when none is left. */
 export function withoutFlat(p: Plateaus, c: number, range: readonly [number, number]): Plateaus | undefined {
   const slot = p.flats[c];
@@ -100,7 +129,7 @@ export function withoutFlat(p: Plateaus, c: number, range: readonly [number, num
 /** Marks the plane's most frequent value as a plateau in `slot` of `mask` and `values`, if it is one (findPlateaus). */
 function flatPlateau(plane: Uint8Array | Uint16Array, mask: Uint8Array, width: number, height: number, slot: 1 | 2,
   shows: (sample: number) => boolean, values: [number, number]): boolean {
-  const hist = new Uint32Array(65536);
+  const hist = HISTOGRAM.fill(0);
   for (let i = 0; i < plane.length; i++) if (!mask[i]) hist[plane[i]!]!++;
   let mode = 0;
   for (let v = 1; v < hist.length; v++) if (hist[v]! > hist[mode]!) mode = v;
