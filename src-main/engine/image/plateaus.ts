@@ -27,11 +27,10 @@ const GAP = 1 / 8;
 const MIN_CLUSTER = 64;
 
 /**
- * A flat region is a plateau too when its value holds at least this share of a plane (in clusters larger than an
- * impulse's) and a reader's window shows it: a CT ankle's outside-the-body region set to −896 HU, 73% of the frame,
- * which the network gives back with a noise of about 40 HU, grey in the lung window. No slice of `slices16/val` has one
- * (the largest share is 0.11, an MR's background of 0); 8-bit images have none (their black backgrounds are below
- * every window but the full range, and the network keeps them at ±1–2).
+ * A flat region is a plateau too when its value holds at least this share of a plane (in clusters of MIN_CLUSTER or
+ * more) and a reader's window shows it: a CT ankle's outside-the-body region set to −896 HU, 73% of the frame, which
+ * the network gave back 24 grey levels (RMS) off in the lung window, where it is grey. No slice of `slices16/val` has
+ * one (mean shares of the most frequent value per source: 0.04, 0.11, 0.00); 8-bit images are not looked at.
  */
 const FLAT_SHARE = 0.2;
 
