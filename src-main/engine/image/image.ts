@@ -36,6 +36,11 @@ export function sampleRange(samples: ArrayLike<number>, offset = 0, stride = 1):
   return [lo, hi];
 }
 
+/** The [min, max] of channel c's samples. */
+export function planeRange(image: Image, c: number): [number, number] {
+  return sampleRange(image.pixels, c, image.channels);
+}
+
 /** Extracts channel c as its own array. */
 export function extractChannel(image: Image, c: number): Uint8Array | Uint16Array {
   const out = allocPixels(image.width, image.height, 1, image.bitDepth);

@@ -6,7 +6,7 @@
  *    of HU and ring along it, in the windows where both sides are not black (the lung window shows air as grey and the
  *    padding as black). So it sees the plateau at the nearest value the rest of the plane has.
  *  - Over 8 bits, a large flat region that a reader's window shows (a fifth of the plane at one value): the network
- *    gives it back with its own texture, which a window on it shows (codec/image-codec.ts keeps it only then).
+ *    gives it back with its own texture, which a window on it shows (codec/beside-latent.ts keeps it only then).
  */
 import { colourChannels, extractChannel, mapColourPlanes, sampleRange, type Image } from './image.js';
 import { smallClusters } from './impulses.js';

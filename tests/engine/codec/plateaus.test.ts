@@ -1,7 +1,7 @@
 /**
- * Plateaus at a plane's extremes that stand apart from the rest (image/plateaus.ts): a CT's padding outside the field
- * of view. The network sees them filled and rings no more along their edge; the file carries them beside the latent,
- * exactly, in the impulse map; the denoised view puts them back.
+ * Plateaus beside the latent (codec/beside-latent.ts, image/plateaus.ts): a CT's padding outside the field of view,
+ * which the network sees filled and rings no more along; a large flat region the network would give back with noise.
+ * The file carries them exactly, in the impulse map; the denoised views put them back.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js'
 import { noisyImage } from '../../../src-main/engine/train/noise.js';
 import { QUALITY_LEVELS } from '../../../src-shared/quality.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
-import { defaultModel, FIXTURES, phantom } from '../../helpers.js';
+import { defaultModel, FIXTURES } from '../../helpers.js';
 
 const MAX = { bits: QUALITY_LEVELS.max.bits, measure: true } as const;
 let model: Autoencoder;
@@ -35,41 +35,7 @@ beforeAll(async () => {
 const windowSsim = (f: { windows?: { name: string; ssim: number }[] }, name: string) => f.windows!.find((w) => w.name === name)!.ssim;
 const atPadding = (im: Image) => Array.from(ct.pixels).flatMap((v, i) => (v === padding ? [im.pixels[i]] : []));
 
-describe('plateaus at the extremes', () => {
-  it('are the samples at an extreme that a gap of 1/8 of the range keeps apart from the rest, in clusters of 64 or more', () => {
-    // A ramp (no gap anywhere) inside a frame at 0, far below it; one sample at 0 alone inside the ramp is an impulse,
-    // and a 3x3 block at 0 is as small as salt-and-pepper noise makes them: neither is a plateau.
-    const img = phantom(40, 30, 1, 16);
-    img.pixels.forEach((_, i) => { img.pixels[i] = 30000 + (i % 40) * 10; });
-    for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) if (y < 3 || x < 3 || (y >= 10 && y < 13 && x >= 10 && x < 13)) img.pixels[y * 40 + x] = 0;
-    img.pixels[20 * 40 + 20] = 0;
-    const p = findPlateaus(img)!;
-    expect(p.masks[0]!.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(3 * 40 + 27 * 3);
-    expect(p.masks[0]![20 * 40 + 20]).toBe(0);
-    expect(p.masks[0]![11 * 40 + 11]).toBe(0);
-    expect(p.filled.pixels[0]).toBe(30030); // the nearest value of the rest
-    expect(p.filled.pixels[20 * 40 + 20]).toBe(0);
-    // No gap (the frame at the ramp's own first value), or only two values: none.
-    for (let i = 0; i < img.pixels.length; i++) if (img.pixels[i] === 0) img.pixels[i] = 30030;
-    expect(findPlateaus(img)).toBeUndefined();
-    expect(findPlateaus({ ...img, pixels: img.pixels.map((v) => (v > 30200 ? 65535 : 0)) })).toBeUndefined();
-  });
-
-  it('over 8 bits, a flat value that holds a fifth of a plane and shows in a window is a plateau too, kept as it is', () => {
-    const img = phantom(64, 64, 1, 16); // 12-bit values; the body's inside is not flat
-    const flat = 1200;
-    for (let i = 0; i < 64 * 20; i++) img.pixels[i] = flat; // the top 20 rows: 31%
-    const p = findPlateaus(img, 0, () => true)!;
-    expect(p.flats).toEqual([1]);
-    expect(p.values[0]![0]).toBe(flat);
-    expect(p.masks[0]!.reduce((n, v) => n + (v ? 1 : 0), 0)).toBe(64 * 20);
-    expect(Array.from(p.filled.pixels)).toEqual(Array.from(img.pixels)); // no edge to take away: not filled
-    expect(findPlateaus(img, 0, (s) => s !== flat)).toBeUndefined(); // below or above every window
-    expect(findPlateaus(img)).toBeUndefined(); // without windows to ask
-    const eight = { ...img, bitDepth: 8 as const, pixels: Uint8Array.from(img.pixels, (v) => v >> 4) };
-    expect(findPlateaus(eight, 0, () => true)).toBeUndefined();
-  });
-
+describe('plateaus beside the latent', () => {
   it('a CT ankle\'s flat outside-the-body region (73% at −896 HU) goes beside the latent, as the network gave it back with noise', async () => {
     const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_ankle_512_implicit_le.dcm'), { maxPixels: 1e7, deidentify: null });
     const ankle = frame!.image, shown = dicomDisplay(frame!.dicom);
@@ -92,15 +58,6 @@ describe('plateaus at the extremes', () => {
     const e = await encodeImage(model, frame!.image, 'nm', { ...MAX, display: dicomDisplay(frame!.dicom) });
     expect(e.record.impulses).toBeUndefined();
     expect(e.blobs).toHaveLength(3);
-  });
-
-  it('noise clipped at an extreme makes no flat plateau', () => {
-    // A CT's air raised to −1000 HU, the image's minimum, under Gaussian noise of σ 0.1 of the range: a fifth of the
-    // slice clips to the minimum.
-    const noisy = noisyImage({ ...ct, pixels: ct.pixels.map((v) => Math.max(v, padding + 1000)) }, 'gaussian', 3);
-    const [lo] = sampleRange(noisy.pixels);
-    expect(Array.from(noisy.pixels).filter((v) => v === lo).length).toBeGreaterThan(0.2 * noisy.pixels.length);
-    expect(findPlateaus(noisy, 0, () => true)).toBeUndefined();
   });
 
   it('a CT head\'s padding travels beside the latent, and the lung window no longer rings along the field of view', async () => {
