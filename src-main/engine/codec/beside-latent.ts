@@ -14,9 +14,8 @@ export interface Carried {
   repaired: Image;
   values: [number, number][];
   maps: Uint8Array[];
+  /** Its flat plateaus, if any, are weighed by withNeededFlats once the network's image is there. */
   plateaus?: Plateaus;
-  /** Per colour plane, the slot of a flat plateau still to be weighed (withNeededFlats); 0 for none. */
-  flats: (0 | 1 | 2)[];
 }
 
 /**
@@ -42,7 +41,7 @@ function carriedMaps(image: Image, repaired: Image, plateaus: Plateaus | undefin
   const values = plateaus?.values ?? Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
   const maps = impulseMaps(image, values.map((_, c) => extractChannel(repaired, c)), values);
   plateaus?.masks.forEach((mask, c) => mask.forEach((k, i) => { if (k) maps[c]![i] = k; }));
-  return { repaired, values, maps, plateaus, flats: plateaus?.flats ?? [] };
+  return { repaired, values, maps, plateaus };
 }
 
 /**
@@ -53,7 +52,7 @@ function carriedMaps(image: Image, repaired: Image, plateaus: Plateaus | undefin
 export function withNeededFlats(carried: Carried, image: Image, approx: Image, display: DisplayModel): Carried | undefined {
   let plateaus = carried.plateaus;
   const windows = readerWindows(image, display);
-  carried.flats.forEach((slot, c) => {
+  carried.plateaus?.flats.forEach((slot, c) => {
     if (!slot || !plateaus) return;
     const value = carried.values[c]![slot - 1]!;
     const mask = carried.maps[c]!;
@@ -68,7 +67,7 @@ export function withNeededFlats(carried: Carried, image: Image, approx: Image, d
     }));
     if (worst <= 1) plateaus = withoutFlat(plateaus, c, planeRange(image, c));
   });
-  return plateaus ? carriedMaps(image, carried.repaired, { ...plateaus, flats: plateaus.flats.map(() => 0) }) : undefined;
+  return plateaus ? carriedMaps(image, carried.repaired, plateaus) : undefined;
 }
 
 /** Whether a sample shows in some reader's window of the image, neither black nor white (metrics/fidelity.ts). */

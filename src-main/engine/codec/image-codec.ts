@@ -121,11 +121,12 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   const latent: ImageRecord['latent'] = { width: pw / 2, height: ph / 2, channels: model.latentChannels, bits, ranges: q.ranges, coding: 'ac1' };
   const head = { kind: 'image', name, width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, planes } as const;
   let decoded: Image | undefined;
-  if (opts.measure || refine || carried?.flats.some(Boolean)) {
+  const flats = carried?.plateaus?.flats.some(Boolean) ?? false;
+  if (opts.measure || refine || flats) {
     t = now();
     const blobs = [latentBlob, alphaBlob, Buffer.alloc(0)];
     decoded = await decodeApproximation(model, { ...head, ...(transfer ? { transfer } : {}), latent, blobs: { latent: 0, alpha: alphaBlob.length, residual: 0 } }, blobs, opts.tiles);
-    if (carried?.flats.some(Boolean)) carried = withNeededFlats(carried, image, decoded, opts.display ?? plainDisplay(image));
+    if (carried && flats) carried = withNeededFlats(carried, image, decoded, opts.display ?? plainDisplay(image));
     if (carried) decoded = insertImpulses(decoded, carried.maps, carried.values);
     timings.decoder = now() - t;
   }

@@ -66,17 +66,8 @@ export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: numbe
   const filled = mapColourPlanes(image, (plane) => {
     const mask = new Uint8Array(plane.length);
     masks.push(mask);
-    const [lo, hi] = sampleRange(plane);
+    const { lo, hi, above, below, dark, bright } = separation(plane, 0, 1, tolerance);
     values.push([lo, hi]);
-    // The nearest values of the rest: above the dark plateau, below the bright one.
-    let above = hi, below = lo;
-    for (const v of plane) {
-      if (v > lo + tolerance && v < above) above = v;
-      if (v < hi - tolerance && v > below) below = v;
-    }
-    const gap = (hi - lo) * GAP;
-    const dark = above - lo >= gap && above < hi;
-    const bright = hi - below >= gap && below > lo;
     for (let i = 0; i < plane.length; i++) {
       if (dark && plane[i]! <= lo + tolerance) mask[i] = 1;
       else if (bright && plane[i]! >= hi - tolerance) mask[i] = 2;
@@ -91,6 +82,22 @@ export function findPlateaus(image: Image, tolerance = 0, shows?: (sample: numbe
 }
 
 /**
+ * A plane's extremes (samples `offset`, `offset + stride`, …), the nearest values of the rest (above the dark extreme's
+ * samples within `tolerance`, below the bright one's), and whether either extreme stands apart by GAP of the range.
+ */
+function separation(samples: ArrayLike<number>, offset: number, stride: number, tolerance: number) {
+  const [lo, hi] = sampleRange(samples, offset, stride);
+  let above = hi, below = lo;
+  for (let i = offset; i < samples.length; i += stride) {
+    const v = samples[i]!;
+    if (v > lo + tolerance && v < above) above = v;
+    if (v < hi - tolerance && v > below) below = v;
+  }
+  const gap = (hi - lo) * GAP;
+  return { lo, hi, above, below, dark: above - lo >= gap && above < hi, bright: hi - below >= gap && below > lo };
+}
+
+/**
  * Whether some colour plane passes findPlateaus' tests on values alone (a gap at an extreme, or a frequent enough value
  * between them), before any cluster is looked at: most images pass none, and are then not copied at all.
  */
@@ -98,15 +105,8 @@ function mayHavePlateaus(image: Image, tolerance: number, flats: boolean): boole
   const { pixels, channels: n } = image;
   const count = image.width * image.height;
   for (let c = 0; c < colourChannels(image); c++) {
-    const [lo, hi] = sampleRange(pixels, c, n);
-    let above = hi, below = lo;
-    for (let i = c; i < pixels.length; i += n) {
-      const v = pixels[i]!;
-      if (v > lo + tolerance && v < above) above = v;
-      if (v < hi - tolerance && v > below) below = v;
-    }
-    const gap = (hi - lo) * GAP;
-    if ((above - lo >= gap && above < hi) || (hi - below >= gap && below > lo)) return true;
+    const { lo, hi, dark, bright } = separation(pixels, c, n, tolerance);
+    if (dark || bright) return true;
     if (!flats || image.bitDepth <= 8) continue;
     const hist = HISTOGRAM.fill(0);
     for (let i = c; i < pixels.length; i += n) hist[pixels[i]!]!++;

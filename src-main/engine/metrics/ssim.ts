@@ -12,7 +12,8 @@ const WINDOW = gaussianWindow(K, 1.5);
 const C1 = 0.01 ** 2;
 const C2 = 0.03 ** 2;
 
-function gaussianWindow(size: number, sigma: number): Float64Array {
+/** A normalised 1-D Gaussian of `size` taps. */
+export function gaussianWindow(size: number, sigma: number): Float64Array {
   const w = new Float64Array(size);
   const r = (size - 1) / 2;
   let sum = 0;

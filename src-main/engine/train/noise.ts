@@ -5,6 +5,7 @@
  * scripts/train_torch.py applies the same definitions during denoising training.
  */
 import { mapColourPlanes, maxValue, sampleRange, type Image } from '../image/image.js';
+import { gaussianWindow } from '../metrics/ssim.js';
 
 export const NOISES = ['saltpepper', 'speckle', 'poisson', 'gaussian'] as const;
 export type NoiseKind = (typeof NOISES)[number];
@@ -131,9 +132,7 @@ export function withGrainNoise(image: Image, sigma: number, seed: number): Image
 /** A separable Gaussian blur (σ pixels, radius 3σ), edges replicated. */
 function gaussianBlur(src: Float64Array, w: number, h: number, sigma: number): Float64Array {
   const r = Math.ceil(3 * sigma);
-  const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const sum = k.reduce((a, v) => a + v, 0);
-  const kn = k.map((v) => v / sum);
+  const kn = gaussianWindow(2 * r + 1, sigma);
   const pass = (a: Float64Array, step: number, len: number, lines: number, lineStep: number) => {
     const out = new Float64Array(a.length);
     for (let l = 0; l < lines; l++) {
