@@ -8,7 +8,7 @@ import { DENOISED_EXT, type DecryptResult } from '../engine/jobs/decrypt.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
-import type { ImageRecord } from '../engine/codec/record.js';
+import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
 import { outputPathFor } from '../engine/jobs/files.js';
 import {
@@ -81,7 +81,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
-        process.stdout.write(`${basename(r.input)} → ${img.output}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${rec.channels} ` +
+        process.stdout.write(`${basename(r.input)} → ${img.output}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
           `${rec.bitDepth}-bit, original '${rec.name}', ${denoise ? 'as sent: ' : ''}${receivedText(rec)}\n`);
       }
     }),

@@ -10,7 +10,7 @@
  */
 import { brotliCompressSync } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { allocPixels, colourChannels, extractChannel, hasAlpha, interleave, maxValue, planeRange, type Image } from '../image/image.js';
+import { allocPixels, colourChannels, colourOfGrey, extractChannel, greyOfColour, hasAlpha, interleave, maxValue, planeRange, type Image } from '../image/image.js';
 import { withoutImpulses } from '../image/impulses.js';
 import { findPlateaus, withPlateaus } from '../image/plateaus.js';
 import { restoreDetail } from '../image/restore.js';
@@ -91,6 +91,13 @@ export function networkInput(image: Image, ranges: [number, number][], transfer:
 const now = () => performance.now();
 
 export async function encodeImage(model: Autoencoder, image: Image, name: string, opts: EncodeOptions = {}): Promise<EncodedImage> {
+  // A grey image exported as colour goes as its one grey plane: a third of the samples to code, the same picture.
+  const grey = greyOfColour(image);
+  if (grey) {
+    const encoded = await encodeImage(model, grey, name, opts);
+    encoded.record.greyAsColour = true;
+    return { ...encoded, ...(encoded.decoded ? { decoded: colourOfGrey(encoded.decoded) } : {}) };
+  }
   const coding = opts.bits === undefined && opts.maxError === undefined
     ? resolveCoding({ quality: DEFAULT_QUALITY }, { bitDepth: image.bitDepth, dicom: false })
     : { bits: opts.bits, maxError: opts.maxError };
@@ -196,6 +203,14 @@ export interface DecodeRecordOptions {
 export async function decodeImageRecord(
   model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor, opts: DecodeRecordOptions = {},
 ): Promise<Image> {
+  const image = await decodeCarried(model, record, blobs, tiles, opts);
+  return record.greyAsColour ? colourOfGrey(image) : image;
+}
+
+/** The image as the record carries it (a grey plane for greyAsColour). */
+async function decodeCarried(
+  model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor, opts: DecodeRecordOptions = {},
+): Promise<Image> {
   if (opts.denoise) return decodeDenoised(model, record, blobs, tiles);
   if (record.latent && !model) throw new AeimgError(ErrorCode.ModelMissing, 'needs the model it was made with to decode its latent.');
   const approx = record.latent ? await decodeApproximation(model!, record, blobs, tiles) : flatApproximation(record, blobs[1]!);
@@ -221,7 +236,7 @@ async function decodeDenoised(model: Autoencoder | undefined, record: ImageRecor
   }
   if (record.latent && model.hasDenoiser) return decodeApproximation(model, record, blobs, tiles, true);
   // Exact or within ±N samples: a salt-and-pepper impulse is still a single sample, which the repair finds.
-  return denoiseImage(model, await decodeImageRecord(model, record, blobs, tiles), { tiles, received: receivedFidelity(record).maxError });
+  return denoiseImage(model, await decodeCarried(model, record, blobs, tiles), { tiles, received: receivedFidelity(record).maxError });
 }
 
 export interface DenoiseOptions {

@@ -59,6 +59,17 @@ export interface ImageRecord {
   fidelity?: Fidelity;
   /** De-identified or descriptive metadata (never in the clear header). */
   metadata?: Record<string, unknown>;
+  /**
+   * The sender's image was RGB (RGBA) with R = G = B everywhere, a grey image exported as colour: it is carried as its
+   * grey plane (channels 1, or 2 with alpha, above) and rebuilt as colour by copying that plane (aeimg 0.8). Readers
+   * before 0.8 do not know the field and give the grey image, which looks the same.
+   */
+  greyAsColour?: true;
+}
+
+/** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */
+export function imageChannels(record: Pick<ImageRecord, 'channels' | 'greyAsColour'>): ImageRecord['channels'] {
+  return record.greyAsColour ? (record.channels + 2) as 3 | 4 : record.channels;
 }
 
 /** Plane coders of the refinement layer: 'wp1' (aeimg 0.2–0.3), 'wp2' (0.4: see docs/format.md). */
@@ -168,5 +179,6 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   } else if (blobs.impulses !== undefined) {
     throw bad('impulse map without impulses');
   }
+  if (raw.greyAsColour !== undefined && (raw.greyAsColour !== true || colour !== 1)) throw bad('grey as colour');
   return raw as unknown as ImageRecord;
 }

@@ -70,3 +70,24 @@ export function interleave(planes: (Uint8Array | Uint16Array)[], width: number, 
   });
   return { width, height, channels, bitDepth, pixels };
 }
+
+/**
+ * The grey image (1 channel, or 2 with alpha) that an RGB or RGBA image is when its three colour channels are equal
+ * everywhere: a grey scan exported as colour (a PACS's JPEG export, a browser viewer's PNG). Undefined otherwise.
+ */
+export function greyOfColour(image: Image): Image | undefined {
+  if (image.channels < 3) return undefined;
+  const { channels: n, pixels } = image;
+  for (let i = 0; i < pixels.length; i += n) {
+    if (pixels[i] !== pixels[i + 1] || pixels[i] !== pixels[i + 2]) return undefined;
+  }
+  const planes = n === 4 ? [extractChannel(image, 0), extractChannel(image, 3)] : [extractChannel(image, 0)];
+  return interleave(planes, image.width, image.height, image.bitDepth);
+}
+
+/** The colour image a grey one stands for (greyOfColour's inverse): the grey copied into R, G and B, alpha kept. */
+export function colourOfGrey(image: Image): Image {
+  const grey = extractChannel(image, 0);
+  const planes = hasAlpha(image) ? [grey, grey, grey, extractChannel(image, 1)] : [grey, grey, grey];
+  return interleave(planes, image.width, image.height, image.bitDepth);
+}

@@ -31,24 +31,67 @@ export function megapixels(pixels: number): string {
   return `${mp >= 1 ? mp.toFixed(1) : Number(mp.toPrecision(2))} MP`;
 }
 
-/** Decodes an image file; refuses absurd dimensions from the header before decoding any pixel. */
+/** What aeimg reads (as the folder filter and the docs say); sharp reads more (GIF, SVG, AVIF), which is refused. */
+const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
+const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF or WebP expected).';
+
+/** Sample types that a cast to 8 or 16 bits would clip or truncate (a float TIFF's 0..1 became 0 and 1). */
+const UNCARRIED_DEPTH: Record<string, string> = {
+  char: 'signed 8-bit', short: 'signed 16-bit', uint: '32-bit', int: 'signed 32-bit', float: '32-bit floating-point',
+  double: '64-bit floating-point', complex: 'complex', dpcomplex: 'complex',
+};
+
+/** Decodes an image file of one page; refuses absurd dimensions from the header before decoding any pixel. */
 export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<Image> {
+  const pages = await readImagePages(path, maxPixels, 1);
+  return pages[0]!;
+}
+
+/**
+ * Every page of an image file (a multi-page TIFF, an animated WebP), in order; `atMost` refuses files with more.
+ * Each page is checked against the limits before its pixels are decoded.
+ */
+export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<Image[]> {
   try {
-    return await decodeImage(await readRegularFile(path), maxPixels);
+    const data = await readRegularFile(path);
+    const pages = (await metadataOf(data)).pages ?? 1;
+    if (pages > atMost) {
+      throw new AeimgError(ErrorCode.BadInput,
+        `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
+    }
+    const images: Image[] = [];
+    for (let page = 0; page < pages; page++) images.push(await decodeImage(data, maxPixels, page));
+    return images;
   } catch (err) {
     throw inFile(path, err);
   }
 }
 
-export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Image> {
+async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
   let meta: Metadata;
   try {
-    meta = await sharp(data, { limitInputPixels: false }).metadata();
+    meta = await sharp(data, { limitInputPixels: false, page }).metadata();
   } catch {
-    throw new AeimgError(ErrorCode.BadInput, 'is not an image aeimg can read (PNG, JPEG, TIFF or WebP expected).');
+    throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   }
+  if (!FORMATS.has(meta.format ?? '')) throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
+  const uncarried = UNCARRIED_DEPTH[meta.depth ?? ''];
+  if (uncarried) {
+    throw new AeimgError(ErrorCode.BadInput,
+      `has ${uncarried} samples, which aeimg does not carry without changing them: save it as an 8- or 16-bit ` +
+      'unsigned PNG or TIFF, or send the DICOM file it came from.');
+  }
+  return meta;
+}
+
+/**
+ * Decodes one page as a viewer shows it: EXIF orientation applied (a phone photo comes out upright, as the sender saw
+ * it; the PNG the receiver gets has no orientation tag to apply), embedded colour profiles converted to sRGB.
+ */
+export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, page = 0): Promise<Image> {
+  const meta = await metadataOf(data, page);
   checkDimensions(meta.width ?? 0, meta.height ?? 0, maxPixels);
-  const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
+  const sixteen = meta.depth === 'ushort';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
   // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose
   // three colour bands are the grey band copied, and taken apart again below.
@@ -56,7 +99,7 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS):
   const space = grey && !greyAlpha8 ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error' })
+    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true })
       .toColourspace(space)
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });

@@ -7,11 +7,11 @@ import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
 import { isDicomPath, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
-import type { ImageRecord } from '../codec/record.js';
+import { imageChannels, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, readImageFile } from '../image/io.js';
+import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
@@ -54,7 +54,10 @@ export interface EncodedFile {
 }
 
 async function readInput(task: EncodeTask): Promise<{ image: Image; name: string; metadata?: Record<string, unknown> }[]> {
-  if (!isDicomPath(task.input)) return [{ image: await readImageFile(task.input, task.maxPixels), name: basename(task.input) }];
+  if (!isDicomPath(task.input)) {
+    const pages = await readImagePages(task.input, task.maxPixels);
+    return pages.map((image, i) => ({ image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input) }));
+  }
   const frames: DicomImage[] = await readDicomFile(task.input, {
     maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,
     uids: task.uidSalt ? new UidMapper(Buffer.from(task.uidSalt, 'hex')) : undefined,
@@ -195,7 +198,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     const record = encoded.images[0]!.record;
     return {
       input, output,
-      width: record.width, height: record.height, channels: record.channels, bitDepth: record.bitDepth,
+      width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
       inputBytes: (await stat(input)).size,
       rawBytes: encoded.rawBytes,
       outputBytes: (await stat(output)).size,

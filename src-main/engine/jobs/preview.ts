@@ -10,7 +10,7 @@ import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { isDicomPath, readDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, readImageFile } from '../image/io.js';
+import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
 import { describeImage } from './view.js';
 
@@ -32,7 +32,7 @@ interface PreviewedFile {
 
 /** The samples as the engine reads them for encoding (DICOM: stored values with the recorded offset, per frame). */
 async function readOriginals(path: string, maxPixels: number): Promise<Image[]> {
-  if (!isDicomPath(path)) return [await readImageFile(path, maxPixels)];
+  if (!isDicomPath(path)) return readImagePages(path, maxPixels);
   return (await readDicomFile(path, { maxPixels, deidentify: null })).map((f) => f.image);
 }
 

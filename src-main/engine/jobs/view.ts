@@ -6,7 +6,7 @@
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
 import { realToSample } from '../../../src-shared/windows.js';
-import { receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { dicomMetaOf } from '../dicom/import.js';
@@ -73,7 +73,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   ];
   const spacing = meta ? pixelSpacingOf(meta.dataset) : undefined;
   return {
-    index, name: record.name, width: record.width, height: record.height, channels: record.channels, bitDepth: record.bitDepth,
+    index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
     lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text,

@@ -4,8 +4,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
-import { decodeImage, encodeJpeg, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
-import { MR_SLICE, phantom, pngClaiming, tempDir } from '../../helpers.js';
+import { decodeImage, encodeJpeg, encodePng, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
+import { MR_SLICE, phantom, pngClaiming, tempDir, tiffOf } from '../../helpers.js';
 
 describe('image input and output', () => {
   it.each([
@@ -79,5 +79,54 @@ describe('image input and output', () => {
     const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
     expect(err).toBeInstanceOf(AeimgError);
     expect(err.message).toMatch(/^cut\.png: /);
+  });
+
+  it('refuses float and 32-bit TIFF samples instead of clipping them to 8 bits', async () => {
+    // Before 0.8 a float TIFF of 0..1 was cast to 8 bits: every sample 0 or 1, a black image "within ±1".
+    const dir = await tempDir();
+    const values = Float32Array.from({ length: 16 * 16 }, (_, i) => i / 255);
+    for (const [name, data] of [['ramp.tif', values], ['hu.tif', Int32Array.from(values, (v) => Math.round(v * 4000 - 1000))]] as const) {
+      const path = join(dir, name);
+      await writeFile(path, tiffOf([data], 16, 16));
+      const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
+      expect(err.code).toBe(ErrorCode.BadInput);
+      expect(err.message).toMatch(new RegExp(`^${name.replace('.', '\\.')}: has (32-bit floating-point|signed 32-bit) samples, which aeimg does not carry`));
+      expect(err.message).toMatch(/save it as an 8- or 16-bit unsigned PNG or TIFF/);
+    }
+  });
+
+  it('reads every page of a multi-page TIFF, and a single-image reader refuses it by name', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'pages.tif');
+    const a = phantom(24, 16, 1, 8);
+    const b = { ...a, pixels: a.pixels.map((v) => 255 - v) };
+    await writeFile(path, tiffOf([a.pixels as Uint8Array, b.pixels as Uint8Array], 24, 16));
+    const pages = await readImagePages(path);
+    expect(pages.map((p) => Array.from(p.pixels))).toEqual([Array.from(a.pixels), Array.from(b.pixels)]);
+    const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
+    expect(err.message).toMatch(/^pages\.tif: has 2 pages, and only a single image is read here/);
+  });
+
+  it('applies a JPEG\'s EXIF orientation, so the image is upright as a viewer shows it', async () => {
+    const img = phantom(40, 30, 3, 8);
+    const jpeg = await sharp(img.pixels, { raw: { width: 40, height: 30, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+    const back = await decodeImage(jpeg);
+    expect([back.width, back.height, back.channels]).toEqual([30, 40, 3]);
+    const upright = await sharp(jpeg).rotate().raw().toBuffer();
+    const asStored = await sharp(jpeg).raw().toBuffer();
+    expect(Array.from(back.pixels)).toEqual(Array.from(upright));
+    expect(Array.from(back.pixels)).not.toEqual(Array.from(asStored));
+  });
+
+  it('refuses what the folder filter and the docs do not name (GIF, SVG), naming the file', async () => {
+    const dir = await tempDir();
+    const gif = join(dir, 'clip.gif');
+    await writeFile(gif, await sharp(phantom(8, 8, 3).pixels, { raw: { width: 8, height: 8, channels: 3 } }).gif().toBuffer());
+    const svg = join(dir, 'logo.png');
+    await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
+    for (const path of [gif, svg]) {
+      const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
+      expect(err.message).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF or WebP expected\)/);
+    }
   });
 });

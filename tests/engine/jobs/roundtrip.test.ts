@@ -14,7 +14,7 @@ import { Passphrase } from '../../../src-main/engine/keys/recipients.js';
 import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
-import { CT_BONE_SLICE, CT_SLICE, defaultModel, FIXTURES, models, MR_SLICE, tempDir } from '../../helpers.js';
+import { CT_BONE_SLICE, CT_SLICE, defaultModel, FIXTURES, models, MR_SLICE, tempDir, tiffOf } from '../../helpers.js';
 
 const key = generateSharedKey('Radiology A');
 let model: Autoencoder;
@@ -122,6 +122,21 @@ describe('encrypt → decrypt round trips', () => {
     const c = await roundTrip(rgb, 'bigrgb.png');
     expect(c.decoded.channels).toBe(3);
     expect(c.fidelity.ssim).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('carries every page of a multi-page TIFF, each written as its own image', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'pages.tif');
+    const [a, b] = slices.slice(0, 2) as [Image, Image];
+    await writeFile(input, tiffOf([a.pixels as Uint8Array, b.pixels as Uint8Array], a.width, a.height));
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false });
+    expect(enc.images).toBe(2);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: dir });
+    expect(dec.images.map((i) => i.output!.split('/').pop())).toEqual(['pages.png', 'pages-2.png']);
+    for (const [i, page] of [a, b].entries()) {
+      const back = await decodeImage(await readFile(dec.images[i]!.output!));
+      expect(back.pixels.every((v, j) => Math.abs(v - page.pixels[j]!) <= 1)).toBe(true);
+    }
   });
 
   it('keeps 16-bit images 16-bit', async () => {
