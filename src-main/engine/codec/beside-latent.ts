@@ -32,14 +32,21 @@ export function carriedImpulses(image: Image, display: DisplayModel | undefined)
   let plateaus = findPlateaus(image, 0, image.bitDepth > 8 ? shownBy(image, display ?? plainDisplay(image)) : undefined);
   const seen = plateaus?.filled ?? image; // flat plateaus are not filled: the same image as the separated ones alone give
   const repair = withoutImpulses(seen, 0);
-  if (repair.quiet) plateaus?.flats.forEach((_, c) => { plateaus = plateaus && withoutFlat(plateaus, c, planeRange(image, c)); });
-  if (!repair.quiet && !plateaus) return undefined;
-  return carriedMaps(image, repair.quiet ? repair.image : seen, plateaus);
+  if (repair.quiet) {
+    let beside = plateaus;
+    beside?.flats.forEach((_, c) => { beside = beside && withoutFlat(beside, c, planeRange(image, c)); });
+    // Impulses at values other than the slots a plateau left them go with the latent, as any other noise does.
+    const carried = carriedMaps(image, repair.image, beside);
+    if (carried) return carried;
+  }
+  return plateaus ? carriedMaps(image, seen, plateaus) : undefined;
 }
 
-function carriedMaps(image: Image, repaired: Image, plateaus: Plateaus | undefined): Carried {
+/** The maps of what `repaired` changed, and the plateaus; undefined when a change is at neither slot of its plane. */
+function carriedMaps(image: Image, repaired: Image, plateaus: Plateaus | undefined): Carried | undefined {
   const values = plateaus?.values ?? Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
   const maps = impulseMaps(image, values.map((_, c) => extractChannel(repaired, c)), values);
+  if (!maps) return undefined;
   plateaus?.masks.forEach((mask, c) => mask.forEach((k, i) => { if (k) maps[c]![i] = k; }));
   return { repaired, values, maps, plateaus };
 }

@@ -24,18 +24,24 @@ import { BitModels, damaged, RangeDecoder, RangeEncoder } from './arith.js';
 export const DARK = 1;
 export const BRIGHT = 2;
 
-/** Per colour plane: where `repaired` differs from `original`, the kind of impulse the original had there. */
-export function impulseMaps(original: Image, repaired: readonly ArrayLike<number>[], values: readonly (readonly [number, number])[]): Uint8Array[] {
-  return values.map(([dark, bright], c) => {
+/**
+ * Per colour plane: where `repaired` differs from `original`, the kind of impulse the original had there. Undefined
+ * when a changed sample is at neither of its plane's two values: the map cannot say what it was (impulses beside a
+ * plateau that holds one of the slots, at a third value).
+ */
+export function impulseMaps(original: Image, repaired: readonly ArrayLike<number>[], values: readonly (readonly [number, number])[]): Uint8Array[] | undefined {
+  const maps: Uint8Array[] = [];
+  for (const [c, [dark, bright]] of values.entries()) {
     const src = extractChannel(original, c);
     const out = new Uint8Array(src.length);
     for (let i = 0; i < src.length; i++) {
       if (src[i] === repaired[c]![i]) continue;
-      if (src[i] !== dark && src[i] !== bright) throw new Error(`sample ${i} of plane ${c} was repaired but is not at an extreme`);
+      if (src[i] !== dark && src[i] !== bright) return undefined;
       out[i] = src[i] === dark ? DARK : BRIGHT;
     }
-    return out;
-  });
+    maps.push(out);
+  }
+  return maps;
 }
 
 /** The image with each plane's impulses put back at their values; alpha as it is. */
