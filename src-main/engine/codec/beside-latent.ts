@@ -29,7 +29,7 @@ export interface Carried {
  * Undefined when the image has none of them; its file is then as before aeimg 0.7.
  */
 export function carriedImpulses(image: Image, display: DisplayModel | undefined): Carried | undefined {
-  let plateaus = findPlateaus(image, 0, image.bitDepth > 8 ? shownBy(image, display ?? plainDisplay(image)) : undefined);
+  const plateaus = findPlateaus(image, 0, image.bitDepth > 8 ? shownBy(image, display ?? plainDisplay(image)) : undefined);
   const seen = plateaus?.filled ?? image; // flat plateaus are not filled: the same image as the separated ones alone give
   const repair = withoutImpulses(seen, 0);
   if (repair.quiet) {
