@@ -20,9 +20,8 @@ import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
 import { compareImages, readerFidelity } from '../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 import { QUALITY_LEVELS, type Quality } from '../../src-shared/quality.js';
-import { CT_PRESETS, type DisplayModel } from '../../src-shared/windows.js';
 import { bdRate, bdRateLinear } from './images.js';
-import { csv, spread } from './standards.js';
+import { evaluationSources, spread, type Item } from './sources.js';
 
 const run = promisify(execFile);
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -45,27 +44,6 @@ export interface SourceRd {
   /** BD-rate (%) of aeimg against each codec; NaN where the curves do not overlap. */
   bd: Partial<Record<Codec, { psnr: number; ssim: number; brain?: number }>>;
 }
-/** The val slices of each source with what a reader needs: bit depth, precision (bits stored) and display model. */
-export interface Item { file: string; source: string; precision: number; display?: DisplayModel; ct: boolean }
-export function valItems(data: string): Map<string, Item[]> {
-  const m = new Map<string, Item[]>();
-  const add = (it: Item) => m.set(it.source, [...(m.get(it.source) ?? []), it]);
-  for (const r of csv(join(data, 'mri-ct-slices', 'manifest.csv')).filter((x) => x.split === 'val')) {
-    add({ file: join(data, 'mri-ct-slices', r.file!), source: `mri-ct-slices/${r.source}`, precision: 8, ct: false });
-  }
-  for (const r of csv(join(data, 'slices16', 'manifest.csv')).filter((x) => x.split === 'val')) {
-    const ct = r.modality === 'CT';
-    // As scripts/fidelity-report.ts: CT in HU with the CT presets; MR with its file window and the percentile window.
-    const display: DisplayModel = {
-      mapping: { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: Number(r.rescale_slope), intercept: Number(r.rescale_intercept) },
-      units: ct ? 'HU' : '', monochrome1: false, percentile: !ct,
-      windows: ct ? [...CT_PRESETS] : [{ name: 'file window', center: Number(r.window_center), width: Number(r.window_width), source: 'file' }],
-    };
-    add({ file: join(data, 'slices16', r.file!), source: `slices16/${r.source}`, precision: Number(r.bits_stored) || 16, display, ct });
-  }
-  return m;
-}
-
 /** A binary PGM at the given precision (maxval 2^precision − 1; big-endian samples above 8 bits). */
 function pgmAt(image: Image, precision: number): Buffer {
   const head = Buffer.from(`P5\n${image.width} ${image.height}\n${2 ** precision - 1}\n`);
@@ -173,7 +151,7 @@ export async function measureRd(o: RdOptions): Promise<SourceRd[]> {
   const out: SourceRd[] = [];
   const dir = join(o.work, 'rd');
   await mkdir(dir, { recursive: true });
-  for (const [source, all] of valItems(o.data)) {
+  for (const [source, all] of evaluationSources(o.data)) {
     const items = spread(all, o.perSource);
     const ae = new Map<string, Measured[]>(), cs = new Map<Codec, Map<string, Measured[]>>();
     let bitDepth = 8, pixels = 0;
@@ -232,7 +210,7 @@ export function pooled8(rows: SourceRd[]): { slices: number; psnr: number; ssim:
 export interface BrainAll { source: string; slices: number; mean: number; min: number }
 export async function measureBrainAll(model: Autoencoder, data: string): Promise<BrainAll[]> {
   const out: BrainAll[] = [];
-  for (const [source, items] of valItems(data)) {
+  for (const [source, items] of evaluationSources(data)) {
     if (!items[0]!.ct) continue;
     const ssims: number[] = [];
     for (const it of items) {
@@ -310,7 +288,8 @@ export function compareMarkdown(c: { perSource: number; rd: SourceRd[]; brainAll
     '| target | measured | met |', '|---|---|---|',
     ...t.rows.map((r) => `| ${r.target} | ${r.measured} | ${r.met === null ? 'not measurable' : r.met ? 'met' : '**not met**'} |`), '');
   L.push(`## Rate–distortion per source: the network's levels against JPEG, JPEG 2000 and JPEG XL (${c.perSource} val slices a source)`, '',
-    `${c.perSource} slices spread over each source's \`val\` (the table says how many each had); means over them. aeimg: \`low\`, \`medium\`,`,
+    `${c.perSource} slices spread over each source's \`val\` (the table says how many each had), and over \`unseen/\`, a scan no model was`,
+    'trained on (slices16/optional: scripts/bench/sources.ts); means over them. aeimg: `low`, `medium`,',
     '`high`, `max` (the network alone, no per-pixel guarantee), sizes of real `.aeimg` files (header, key stanza, records and',
     'GCM tags included), decrypted back. The others are bare codestreams, nothing around them (a DICOM wrapper or encryption would',
     'add to them): JPEG is libjpeg-turbo through',

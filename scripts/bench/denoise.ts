@@ -15,8 +15,8 @@ import { medianCopy } from '../../src-main/engine/train/evaluate.js';
 import { noisyImage, NOISES, withGaussianNoise, withGrainNoise, type NoiseKind } from '../../src-main/engine/train/noise.js';
 import { DEFAULT_QUALITY, QUALITY_LEVELS, resolveCoding } from '../../src-shared/quality.js';
 import type { DisplayModel } from '../../src-shared/windows.js';
-import { f1, f4, mean, valItems, type Targets } from './compare.js';
-import { spread } from './standards.js';
+import { f1, f4, mean, type Targets } from './compare.js';
+import { evaluationSources, spread } from './sources.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -67,7 +67,7 @@ function repairedCopy(image: Image): Image {
 export async function measureDenoise(models: Record<string, Autoencoder>, data: string, perSource: number): Promise<DenoiseRow[]> {
   const rows: DenoiseRow[] = [];
   const bits = QUALITY_LEVELS.max.bits;
-  for (const [source, all] of valItems(data)) {
+  for (const [source, all] of evaluationSources(data)) {
     const items = spread(all, perSource);
     const acc = new Map<NoiseKind, { noisy: Sim[]; median: Sim[]; models: Record<string, Sim[]> }>();
     for (const [index, it] of items.entries()) {
@@ -150,7 +150,7 @@ export interface CtNoiseRow {
  */
 export async function measureCtNoise(model: Autoencoder, data: string, perSource: number): Promise<CtNoiseRow[]> {
   const rows: CtNoiseRow[] = [];
-  for (const [source, all] of valItems(data)) {
+  for (const [source, all] of evaluationSources(data)) {
     const display = all[0]!.display;
     if (!all[0]!.ct || !display?.mapping) continue;
     const items = spread(all, perSource);

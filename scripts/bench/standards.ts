@@ -8,7 +8,6 @@
  * `npm run bench` (scripts/bench/run.ts) calls measureStandards and standardsTables for the same tables in the same run.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import { generateSharedKey } from '../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache, type Autoencoder } from '../../src-main/engine/model/autoencoder.js';
 import { initBackend } from '../../src-main/engine/model/tf.js';
 import type { Quality } from '../../src-shared/quality.js';
+import { evaluationSources, spread } from './sources.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'data');
@@ -53,33 +53,6 @@ export function pgm(image: Image): Buffer {
   return Buffer.concat([head, body]);
 }
 
-export function csv(path: string): Record<string, string>[] {
-  const fields = (line: string) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1]!.replace(/^"|"$/g, ''));
-  const [head, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
-  const cols = fields(head!);
-  return rows.map((r) => Object.fromEntries(fields(r).map((v, i) => [cols[i]!, v])));
-}
-
-/** The val files of each source: `mri-ct-slices/<source>` (8-bit) and `slices16/<source>` (16-bit), from the manifests. */
-export function valSources(data = DATA): Map<string, string[]> {
-  const sources = new Map<string, string[]>();
-  for (const r of csv(join(data, 'mri-ct-slices', 'manifest.csv')).filter((x) => x.split === 'val')) {
-    const k = `mri-ct-slices/${r.source}`;
-    sources.set(k, [...(sources.get(k) ?? []), join(data, 'mri-ct-slices', r.file!)]);
-  }
-  for (const r of csv(join(data, 'slices16', 'manifest.csv')).filter((x) => x.split === 'val')) {
-    const k = `slices16/${r.source}`;
-    sources.set(k, [...(sources.get(k) ?? []), join(data, 'slices16', r.file!)]);
-  }
-  return sources;
-}
-
-/** About n files spread over a source's list (every k-th). */
-export function spread<T>(all: T[], n: number): T[] {
-  const step = Math.max(1, Math.floor(all.length / n));
-  return all.filter((_, i) => i % step === 0).slice(0, n);
-}
-
 const NEARS = [1, 2, 4] as const;
 
 export interface StandardsRow {
@@ -96,8 +69,8 @@ export async function measureStandards(model: Autoencoder, perSource: number, da
   const key = generateSharedKey('standards');
   const work = await mkdtemp(join(tmpdir(), 'aeimg-standards-'));
   const rows: StandardsRow[] = [];
-  for (const [source, all] of valSources(data)) {
-    const files = spread(all, perSource);
+  for (const [source, items] of evaluationSources(data)) {
+    const files = spread(items.map((it) => it.file), perSource);
     process.stderr.write(`${source}: ${files.length} slices…\n`);
     const acc = { png: [] as number[], jls: [] as number[], j2k: [] as number[], jxl: [] as number[], aeimg: [] as number[], px: [] as number[],
       near: Object.fromEntries(NEARS.map((n) => [n, { jls: [] as number[], aeimg: [] as number[] }])) as Record<number, { jls: number[]; aeimg: number[] }>,
