@@ -42,7 +42,10 @@ export interface Fidelity {
   real?: ErrorFigures;
   /** Per reader window, worst (lowest SSIM) first. */
   windows?: WindowFidelity[];
-  /** The worst window's SSIM is below REDUCED_QUALITY_SSIM (or nothing guarantees the pixels and nothing was measured). */
+  /**
+   * A window's SSIM is below REDUCED_QUALITY_SSIM where some pixel shows more than one grey level off (aeimg 0.8;
+   * before, the worst window's SSIM alone), or nothing guarantees the pixels and nothing was measured.
+   */
   reduced?: boolean;
 }
 

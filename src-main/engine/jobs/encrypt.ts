@@ -120,7 +120,7 @@ export interface EncryptFileOptions {
    */
   display?: DisplayModel;
   /**
-   * Asked before a reduced-quality file is written (worst-window SSIM below 0.98, or unmeasured without a per-pixel
+   * Asked before a reduced-quality file is written (a window below SSIM 0.98 showing a pixel more than one grey level off, or unmeasured without a per-pixel
    * guarantee); false leaves nothing written and fails the file with ErrorCode.Declined. Absent: written, reported.
    */
   confirm?: (facts: ReducedQuality) => Promise<boolean>;

@@ -210,4 +210,26 @@ describe('fidelity as a reader sees it', () => {
     expect(f.stored).toMatchObject({ maxAbs: 3 });
     expect(f.windows![0]!.width).toBeGreaterThan(100);
   });
+
+  it('a window counts as reduced only where some pixel shows more than one grey level off', () => {
+    // An 8-bit export's near-black background, every sample within ±1: SSIM's luminance term (divided by the squared
+    // mean) puts it below the line, yet no display shows the change. Before 0.8 this image was "reduced quality".
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const w = 96, h = 96;
+    const dark = new Uint8Array(w * h).map(() => (rnd() < 0.5 ? 0 : 1));
+    const offByOne = dark.map((v) => v + (rnd() < 0.8 ? 1 : 0)); // a near-lossless coder's offset in a flat region
+    const a = { width: w, height: h, channels: 1 as const, bitDepth: 8 as const, pixels: dark };
+    const f = readerFidelity(a, { ...a, pixels: offByOne }, plainDisplay(a), { maxError: 1 });
+    expect(f.windows![0]!.ssim).toBeLessThan(0.98);
+    expect(f.reduced).toBe(false);
+    // The same error of 1 stored unit on a 16-bit CT is 6 grey levels in the stroke window (40 HU wide): reduced.
+    const ct = phantom(96, 96, 1, 16);
+    const display = { mapping: { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: 1, intercept: -1024 },
+      units: 'HU', monochrome1: false, percentile: false, windows: [...CT_PRESETS] };
+    const near = { ...ct, pixels: ct.pixels.map((v, i) => v + (i % 3) - 1) };
+    const g = readerFidelity(ct, near, display, { maxError: 1 });
+    expect(g.windows![0]!.ssim).toBeLessThan(0.98);
+    expect(g.reduced).toBe(true);
+  });
 });
