@@ -120,8 +120,9 @@ export interface EncryptFileOptions {
    */
   display?: DisplayModel;
   /**
-   * Asked before a reduced-quality file is written (a window below SSIM 0.98 showing a pixel more than one grey level off, or unmeasured without a per-pixel
-   * guarantee); false leaves nothing written and fails the file with ErrorCode.Declined. Absent: written, reported.
+   * Asked before a reduced-quality file is written (a window below SSIM 0.98 that shows some pixel more than one grey
+   * level off, or unmeasured without a per-pixel guarantee); false leaves nothing written and fails the file with
+   * ErrorCode.Declined. Absent: written, reported.
    */
   confirm?: (facts: ReducedQuality) => Promise<boolean>;
   /** Cancels the file: checked between reading, encoding and writing; a cancelled file leaves nothing behind. */
