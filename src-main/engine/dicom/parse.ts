@@ -199,6 +199,11 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   if (bitsAllocated !== 1 && bitsAllocated !== 8 && bitsAllocated !== 16) {
     throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit pixels; aeimg reads 1-, 8- and 16-bit DICOM images.`);
   }
+  if (bitsStored < 1 || bitsStored > bitsAllocated) {
+    // Which bits of each sample hold the value is then anyone's guess; decoding one guess would be "bit-exact" to it.
+    throw new AeimgError(ErrorCode.BadInput, `says Bits Stored ${bitsStored} with Bits Allocated ${bitsAllocated}, which no image can be: ` +
+      'the file is inconsistent. Export it again from the modality or PACS.');
+  }
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
     throw new AeimgError(ErrorCode.BadInput, `has ${samplesPerPixel} samples per pixel; aeimg reads grey and RGB.`);
   }

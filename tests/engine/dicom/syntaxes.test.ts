@@ -196,6 +196,17 @@ describe('refused by name', () => {
     expect(() => parseDicom(file, MAX)).toThrow(`has ${name}, which aeimg does not carry`);
   });
 
+  it.each([[12, 8], [20, 16], [0, 16]])('Bits Stored %i with Bits Allocated %i: inconsistent, not guessed at', (stored, allocated) => {
+    const file = part10([
+      [0x0002, 0x0010, 'UI', text('1.2.840.10008.1.2.1')],
+      [0x0028, 0x0002, 'US', us(1)], [0x0028, 0x0004, 'CS', text('MONOCHROME2')],
+      [0x0028, 0x0010, 'US', us(2)], [0x0028, 0x0011, 'US', us(2)],
+      [0x0028, 0x0100, 'US', us(allocated)], [0x0028, 0x0101, 'US', us(stored)],
+      [0x7fe0, 0x0010, allocated === 8 ? 'OB' : 'OW', new Uint8Array(4 * 2)],
+    ]);
+    expect(() => parseDicom(file, MAX)).toThrow(`says Bits Stored ${stored} with Bits Allocated ${allocated}, which no image can be`);
+  });
+
   it('32-bit samples (an RT dose grid)', async () => {
     await expect(read('rtdose_32bit.dcm')).rejects.toThrow(/rtdose_32bit\.dcm: has 32-bit samples \(Bits Allocated 32\), which aeimg does not carry/);
   });
