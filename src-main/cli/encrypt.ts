@@ -10,7 +10,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, IMAGE_INPUT, outputPathFor } from '../engine/jobs/files.js';
+import { AEIMG_EXT, IMAGE_INPUT, isDicomFile, noImagesMessage, outputPathFor } from '../engine/jobs/files.js';
 import { DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
@@ -46,8 +46,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const maxPixels = values['max-pixels'] === undefined ? undefined : positiveInteger('--max-pixels', values['max-pixels']);
   if (values['skip-existing'] && values.bundle !== undefined) throw new AeimgError(ErrorCode.Usage, '--skip-existing applies to single files, not to --bundle.');
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
-  const inputs = await expandInputs(positionals, IMAGE_INPUT);
-  if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, 'the folders given hold no PNG, JPEG, TIFF, WebP or DICOM image.');
+  const inputs = await expandInputs(positionals, IMAGE_INPUT, isDicomFile);
+  if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, await noImagesMessage(positionals));
   let deidentify;
   try {
     deidentify = parseDeidentify(values.deidentify);

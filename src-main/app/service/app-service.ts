@@ -16,7 +16,7 @@ import { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
-import { expandInputs, IMAGE_INPUT, listInputs } from '../../engine/jobs/files.js';
+import { expandInputs, IMAGE_INPUT, isDicomFile, listInputs } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -95,7 +95,7 @@ export class AppService {
 
   estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>> {
     return attempt(async () => {
-      const files = await expandInputs(req.paths, IMAGE_INPUT);
+      const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       const e = await estimateStudy(files, {
         model: await this.models.refByName(DEFAULT_MODEL), coding: { quality: req.quality }, maxPartBytes: req.maxBytes,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
@@ -108,7 +108,7 @@ export class AppService {
   encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>> {
     return attempt(async () => {
       const settings = await this.jobSettings(req);
-      const files = await expandInputs(req.paths, IMAGE_INPUT);
+      const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       const outDir = req.outDir ?? dirname(files[0]!);
       return { jobId: this.jobs.encryptStudy(files, { ...settings, name: req.name, maxBytes: req.maxBytes, outDir }) };
     });

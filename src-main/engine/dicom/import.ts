@@ -5,7 +5,7 @@
  * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB; 16-bit RGB
  * stays 16-bit; 1-bit segmentations become 8-bit grey 0/1 (Bits Stored 1 recorded).
  */
-import { readRegularFile } from '../fs/read.js';
+import { readHead, readRegularFile } from '../fs/read.js';
 import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -60,6 +60,32 @@ export interface DicomImportOptions {
 
 export function isDicomPath(path: string): boolean {
   return /\.(dcm|dicom|dic)$/i.test(path);
+}
+
+/** Names that are images of another kind, or DICOM files that hold no image (a CD's index). */
+const NOT_DICOM_BY_NAME = /(\.(png|jpe?g|tiff?|webp|aeimg)|(^|[\\/])DICOMDIR)$/i;
+
+/**
+ * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
+ * once with a group 0002 or 0008 element (files written without preamble and File Meta, read as such).
+ */
+export function looksLikeDicom(head: Uint8Array): boolean {
+  if (head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d) return true;
+  if (head.length < 8) return false;
+  const group = head[0]! | (head[1]! << 8);
+  const element = head[2]! | (head[3]! << 8);
+  return (group === 0x0002 || group === 0x0008) && element < 0x0100;
+}
+
+/**
+ * A DICOM file by its name (.dcm, .dicom, .dic) or, when its name says nothing (a CD's DICOM/ST000000/SE000000/IM000001,
+ * a Siemens .IMA, a PACS export without extension), by its first bytes.
+ */
+export async function isDicomFile(path: string): Promise<boolean> {
+  if (isDicomPath(path)) return true;
+  if (NOT_DICOM_BY_NAME.test(path)) return false;
+  const head = await readHead(path, 132);
+  return head !== undefined && looksLikeDicom(head);
 }
 
 /** Palette colour → 8-bit RGB (16-bit table entries keep their high byte). */

@@ -1,14 +1,14 @@
 /** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by name. */
 import { basename } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
-import { isDicomPath } from './import.js';
+import { isDicomFile } from './import.js';
 import { parseDicomHeader } from './parse.js';
 
 interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; name: string }
 
 async function sliceKey(path: string): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, name: basename(path) };
-  if (!isDicomPath(path)) return key;
+  if (!(await isDicomFile(path))) return key;
   try {
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);

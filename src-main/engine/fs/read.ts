@@ -35,3 +35,22 @@ export async function readRegularFile(path: string): Promise<Buffer> {
     await handle.close();
   }
 }
+
+/** The first `n` bytes of a regular file (fewer if it is shorter); undefined if it cannot be read as one. */
+export async function readHead(path: string, n: number): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await openRegularFile(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}

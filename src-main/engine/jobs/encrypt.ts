@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { isDicomPath, readDicomFile, type DicomImage } from '../dicom/import.js';
+import { isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { imageChannels, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
@@ -54,7 +54,7 @@ export interface EncodedFile {
 }
 
 async function readInput(task: EncodeTask): Promise<{ image: Image; name: string; metadata?: Record<string, unknown> }[]> {
-  if (!isDicomPath(task.input)) {
+  if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
     return pages.map((image, i) => ({ image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input) }));
   }

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import type { SenderPreview } from '../../../src-shared/api.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
-import { isDicomPath, readDicomFile } from '../dicom/import.js';
+import { isDicomFile, readDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
@@ -32,7 +32,7 @@ interface PreviewedFile {
 
 /** The samples as the engine reads them for encoding (DICOM: stored values with the recorded offset, per frame). */
 async function readOriginals(path: string, maxPixels: number): Promise<Image[]> {
-  if (!isDicomPath(path)) return readImagePages(path, maxPixels);
+  if (!(await isDicomFile(path))) return readImagePages(path, maxPixels);
   return (await readDicomFile(path, { maxPixels, deidentify: null })).map((f) => f.image);
 }
 
