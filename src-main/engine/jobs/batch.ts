@@ -8,6 +8,7 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { cancelledError } from './abort.js';
 import { decryptAeimgFile, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
 import { encryptImageFile, type EncryptFileOptions, type EncryptResult, type ReducedQuality } from './encrypt.js';
+import { AEIMG_EXT, batchOutputs } from './files.js';
 
 export type BatchEvent<R> =
   | { index: number; input: string; status: 'queued' | 'working' }
@@ -70,17 +71,19 @@ export async function runBatch<R>(
   };
 }
 
-export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'uidSalt'> {
+export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'uidSalt' | 'output'> {
   /** Asked before a reduced-quality file is written (see EncryptFileOptions.confirm), with the file's index. */
   confirm?: (facts: ReducedQuality, index: number) => Promise<boolean>;
+  /** Each input's .aeimg, in input order (default: batchOutputs, which never names one twice). */
+  outputs?: readonly string[];
 }
 
 /** One .aeimg per input; the files share one UID salt, so a series keeps consistent replacement UIDs. */
 export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOptions, batch: BatchOptions<EncryptResult> = {}): Promise<BatchOutcome<EncryptResult>> {
   const uidSalt = randomBytes(32).toString('hex');
-  const { confirm, ...rest } = opts;
+  const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), ...rest } = opts;
   return runBatch(inputs, (input, index, signal) =>
-    encryptImageFile(input, { ...rest, uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch);
+    encryptImageFile(input, { ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch);
 }
 
 /** Each .aeimg decrypted on its own (study parts go through decryptStudy). */

@@ -99,6 +99,8 @@ export interface EncryptFileOptions {
   model: Autoencoder | ModelRef;
   recipients: Recipient[];
   outDir?: string;
+  /** The .aeimg to write (default: the input's name with .aeimg, in `outDir` or beside it); a batch names each. */
+  output?: string;
   force?: boolean;
   /** Quality level (and latent bits override); the default level when absent. */
   coding?: CodingChoice;
@@ -161,7 +163,7 @@ export interface EncryptResult {
 }
 
 export async function encryptImageFile(input: string, opts: EncryptFileOptions): Promise<EncryptResult> {
-  const output = outputPathFor(input, AEIMG_EXT, opts.outDir);
+  const output = opts.output ?? outputPathFor(input, AEIMG_EXT, opts.outDir);
   const { signal } = opts;
   try {
     checkAborted(signal);

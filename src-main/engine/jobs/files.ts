@@ -22,6 +22,21 @@ export function outputPathFor(input: string, ext: string, outDir?: string, suffi
   return join(outDir ?? dirname(input), `${nameStem(input)}${suffix}${ext}`);
 }
 
+/**
+ * The outputs of a batch, one per input: as outputPathFor, but never one path twice (compared without case, as
+ * macOS and Windows do): a later input whose name is taken gets "-2", "-3", … (scan.png and scan.jpg in one folder,
+ * or two folders' scan.png into one `-o` folder, were written to one scan.aeimg, the last replacing the others).
+ */
+export function batchOutputs(inputs: readonly string[], ext: string, outDir?: string): string[] {
+  const taken = new Set<string>();
+  return inputs.map((input) => {
+    let output = outputPathFor(input, ext, outDir);
+    for (let k = 2; taken.has(resolve(output).toLowerCase()); k++) output = outputPathFor(input, ext, outDir, `-${k}`);
+    taken.add(resolve(output).toLowerCase());
+    return output;
+  });
+}
+
 /** Fails early, before any heavy work, when an output would replace a file or an input. */
 export function checkOutput(output: string, inputs: readonly string[], force: boolean): void {
   const out = resolve(output);
@@ -36,7 +51,7 @@ export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
 /**
  * Files and folders → files: a folder gives its files matching `pattern`, and, with `sniff`, those whose name does
- * not match but whose content does (a CD's DICOM files have no extension), in natural name order.
+ * not match but whose content does (a CD's DICOM files have no extension), in natural name order; each file once.
  */
 export async function expandInputs(paths: string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>): Promise<string[]> {
   const out: string[] = [];
@@ -59,7 +74,9 @@ export async function expandInputs(paths: string[], pattern: RegExp, sniff?: (pa
     names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
     out.push(...names.map((n) => join(p, n)));
   }
-  return out;
+  // A file given twice (by name and in its folder, say) is one input.
+  const seen = new Set<string>();
+  return out.filter((f) => !seen.has(resolve(f)) && seen.add(resolve(f)));
 }
 
 /** The nearest folder under `folder` (breadth first, `depth` levels down) that holds files `expandInputs` takes. */
