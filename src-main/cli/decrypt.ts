@@ -10,7 +10,7 @@ import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
-import { outputPathFor } from '../engine/jobs/files.js';
+import { batchOutputs } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
   interruptSignal, skipExisting, summarise,
@@ -68,12 +68,15 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   }
   inputs.splice(0, inputs.length, ...singles);
   const total = inputs.length;
-  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => outputPathFor(i, ext, values.out)) : 0;
+  // Stems named over every file first, so a resumed batch finds each file's images under the same names.
+  const named = batchOutputs(inputs, '', values.out);
+  const stemOf = new Map(inputs.map((input, i) => [input, named[i]!]));
+  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => `${stemOf.get(i)!}${ext}`) : 0;
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await decryptFiles(inputs, {
-    identities, models, outDir: values.out, force: values.force, format, denoise, tiles,
+    identities, models, outDir: values.out, outputStems: inputs.map((i) => stemOf.get(i)!), force: values.force, format, denoise, tiles,
     decode: pool ? (...a) => pool.decode(...a, denoise) : undefined,
   }, {
     concurrency: pool ? pool.size * 2 : 1,

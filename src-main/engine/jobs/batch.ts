@@ -86,7 +86,9 @@ export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOption
     encryptImageFile(input, { ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch);
 }
 
-/** Each .aeimg decrypted on its own (study parts go through decryptStudy). */
-export function decryptFiles(inputs: readonly string[], opts: Omit<DecryptFileOptions, 'signal'>, batch: BatchOptions<DecryptResult> = {}): Promise<BatchOutcome<DecryptResult>> {
-  return runBatch(inputs, (input, _index, signal) => decryptAeimgFile(input, { ...opts, signal }), batch);
+/** Each .aeimg decrypted on its own (study parts go through decryptStudy); no two inputs' images share a name. */
+export function decryptFiles(inputs: readonly string[], opts: Omit<DecryptFileOptions, 'signal' | 'outputStem'> & { outputStems?: readonly string[] },
+  batch: BatchOptions<DecryptResult> = {}): Promise<BatchOutcome<DecryptResult>> {
+  const { outputStems = batchOutputs(inputs, '', opts.outDir), ...rest } = opts;
+  return runBatch(inputs, (input, index, signal) => decryptAeimgFile(input, { ...rest, outputStem: outputStems[index], signal }), batch);
 }

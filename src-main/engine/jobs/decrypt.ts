@@ -63,6 +63,8 @@ export interface DecryptFileOptions {
   /** When decoding in-process, where the network's tiles run (big images on every core). */
   tiles?: TileExecutor;
   outDir?: string;
+  /** The outputs' path without extension (default: the .aeimg's name, in `outDir` or beside it); a batch names each. */
+  outputStem?: string;
   force?: boolean;
   maxPixels?: number;
   /** Write files (default) or only return the images (viewer). */
@@ -120,7 +122,8 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       const item: DecryptedImage = { record, image };
       if (write) {
         const t = performance.now();
-        item.output = outputPathFor(input, ext, opts.outDir, images.length > 0 ? `-${images.length + 1}` : '');
+        const frame = images.length > 0 ? `-${images.length + 1}` : '';
+        item.output = opts.outputStem !== undefined ? `${opts.outputStem}${frame}${ext}` : outputPathFor(input, ext, opts.outDir, frame);
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);

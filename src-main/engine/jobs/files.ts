@@ -24,14 +24,15 @@ export function outputPathFor(input: string, ext: string, outDir?: string, suffi
 
 /**
  * The outputs of a batch, one per input: as outputPathFor, but never one path twice (compared without case, as
- * macOS and Windows do): a later input whose name is taken gets "-2", "-3", … (scan.png and scan.jpg in one folder,
- * or two folders' scan.png into one `-o` folder, were written to one scan.aeimg, the last replacing the others).
+ * macOS and Windows do): a later input whose name is taken gets " (2)", " (3)", … (scan.png and scan.jpg in one folder,
+ * or two folders' scan.png into one `-o` folder, were written to one scan.aeimg, the last replacing the others). Not
+ * "-2": a decrypted file's second frame is name-2.png. With `ext` '', the paths are output stems (decryptFiles).
  */
 export function batchOutputs(inputs: readonly string[], ext: string, outDir?: string): string[] {
   const taken = new Set<string>();
   return inputs.map((input) => {
     let output = outputPathFor(input, ext, outDir);
-    for (let k = 2; taken.has(resolve(output).toLowerCase()); k++) output = outputPathFor(input, ext, outDir, `-${k}`);
+    for (let k = 2; taken.has(resolve(output).toLowerCase()); k++) output = outputPathFor(input, ext, outDir, ` (${k})`);
     taken.add(resolve(output).toLowerCase());
     return output;
   });

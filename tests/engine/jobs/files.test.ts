@@ -10,7 +10,7 @@ import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { AEIMG_EXT, batchOutputs, expandInputs, IMAGE_INPUT, isDicomFile, listInputs, noImagesMessage, outputPathFor } from '../../../src-main/engine/jobs/files.js';
-import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
+import { decryptFiles, encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
 import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
 
@@ -67,10 +67,10 @@ describe('a folder of DICOM files without extensions', () => {
 });
 
 describe('a batch never writes two inputs to one output', () => {
-  it('gives a later input whose name is taken "-2", "-3" (case as the file system ignores it), and each file once', async () => {
+  it('gives a later input whose name is taken " (2)", " (3)" (case as the file system ignores it), and each file once', async () => {
     const out = '/tmp/out';
-    expect(batchOutputs(['/a/scan.png', '/b/scan.png', '/b/SCAN.jpg', '/b/scan-2.png'], AEIMG_EXT, out))
-      .toEqual(['/tmp/out/scan.aeimg', '/tmp/out/scan-2.aeimg', '/tmp/out/SCAN-3.aeimg', '/tmp/out/scan-2-2.aeimg']);
+    expect(batchOutputs(['/a/scan.png', '/b/scan.png', '/b/SCAN.jpg', '/b/scan (2).png'], AEIMG_EXT, out))
+      .toEqual(['/tmp/out/scan.aeimg', '/tmp/out/scan (2).aeimg', '/tmp/out/SCAN (3).aeimg', '/tmp/out/scan (2) (2).aeimg']);
     const dir = await tempDir();
     await writeFile(join(dir, 'a.png'), await encodePng(phantom(8, 8)));
     expect(await expandInputs([join(dir, 'a.png'), dir], IMAGE_INPUT)).toEqual([join(dir, 'a.png')]);
@@ -88,11 +88,19 @@ describe('a batch never writes two inputs to one output', () => {
     await mkdir(join(dir, 'out'));
     const key = new SharedKey(Buffer.alloc(32, 6));
     const outcome = await encryptFiles(inputs, { model: await defaultModel(), recipients: [key], outDir: join(dir, 'out'), force: true, measure: false });
-    expect(outcome.done.map((r) => r.output)).toEqual([join(dir, 'out', 'scan.aeimg'), join(dir, 'out', 'scan-2.aeimg')]);
+    expect(outcome.done.map((r) => r.output)).toEqual([join(dir, 'out', 'scan.aeimg'), join(dir, 'out', 'scan (2).aeimg')]);
     for (const [k, r] of outcome.done.entries()) {
       const dec = await decryptAeimgFile(r.output, { identities: [key], models: models(), write: false });
       expect([dec.images[0]!.image.width, dec.images[0]!.image.height]).toEqual([images[k]!.width, images[k]!.height]);
     }
+    // And back: two folders' scan.aeimg into one folder, even with force, give scan.png and "scan (2).png".
+    await copyFile(outcome.done[1]!.output, join(dir, 'series1', 'scan.aeimg'));
+    await mkdir(join(dir, 'received'));
+    const back = await decryptFiles([outcome.done[0]!.output, join(dir, 'series1', 'scan.aeimg')],
+      { identities: [key], models: models(), outDir: join(dir, 'received'), force: true });
+    expect(back.done.map((r) => r.images[0]!.output)).toEqual([join(dir, 'received', 'scan.png'), join(dir, 'received', 'scan (2).png')]);
+    const sizes = await Promise.all(back.done.map(async (r) => decodeImage(await readFile(r.images[0]!.output!))));
+    expect(sizes.map((i) => [i.width, i.height])).toEqual(images.map((i) => [i.width, i.height]));
   });
 });
 
