@@ -44,6 +44,28 @@ describe('a full disk and unexpected failures', () => {
     }
   });
 
+  it('a read-only disk (a CD) beside the input: says so, names the way out, writes nothing', async (ctx) => {
+    const dir = await tempDir();
+    const cd = join(dir, 'cd');
+    await mkdir(cd);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', cd], { stdio: 'ignore' });
+    } catch {
+      ctx.skip(); // needs root to mount a tmpfs
+    }
+    try {
+      await copyFile(MR_SLICE, join(cd, 'scan.png'));
+      execFileSync('mount', ['-o', 'remount,ro', cd], { stdio: 'ignore' });
+      expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+      const r = await aeimg(['encrypt', join(cd, 'scan.png'), '--key-file', join(dir, 'k.key')]);
+      expect(r.code).toBe(1);
+      expect(errorLines(r.stderr)).toEqual(['error: scan.png: scan.aeimg: the disk is read-only (a CD or a write-protected share?): choose an output folder elsewhere.']);
+      expect(await readdir(cd)).toEqual(['scan.png']);
+    } finally {
+      execFileSync('umount', [cd]);
+    }
+  });
+
   it('an uncaught exception, even with the wasm backend loaded, prints one line and exits 1', async () => {
     const script = `
       import { installCrashHandlers } from ${JSON.stringify(join(ROOT, 'src-main/cli/crash.ts'))};
