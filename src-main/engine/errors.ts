@@ -37,7 +37,8 @@ export function inFile(file: string, err: unknown): AeimgError {
       e.code === 'ENOTDIR' ? 'a folder in its path is a file' :
       e.code === 'ELOOP' ? 'too many symbolic links (a link points back to itself)' :
       e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'the disk is full. Free some space or choose another output folder' :
-      e.code === 'EROFS' ? 'the disk is read-only (a CD or a write-protected share?): choose an output folder elsewhere' : e.message;
+      e.code === 'EROFS' ? 'the disk is read-only (a CD or a write-protected share?): choose an output folder elsewhere' :
+      e.code === 'ENAMETOOLONG' ? 'the name is too long for the file system: give the file a shorter name' : e.message;
     return new AeimgError(ErrorCode.Io, `${name}: ${why}.`);
   }
   return new AeimgError(ErrorCode.BadInput, `${name}: ${(err as Error)?.message ?? String(err)}`);

@@ -66,6 +66,21 @@ describe('a full disk and unexpected failures', () => {
     }
   });
 
+  it('a long name: 240 characters encrypt (the temp name is cut), 250 cannot take ".aeimg" and say so', async () => {
+    const dir = await tempDir();
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const long = join(dir, `${'é'.repeat(120)}.png`); // 240 bytes of UTF-8 before the extension
+    const tooLong = join(dir, `${'z'.repeat(250)}.png`);
+    await copyFile(MR_SLICE, long);
+    await copyFile(MR_SLICE, tooLong);
+    const ok = await aeimg(['encrypt', long, '--key-file', join(dir, 'k.key')]);
+    expect(ok.code).toBe(0);
+    const r = await aeimg(['encrypt', tooLong, '--key-file', join(dir, 'k.key')]);
+    expect(r.code).toBe(1);
+    expect(errorLines(r.stderr)[0]).toMatch(/\.aeimg: the name is too long for the file system: give the file a shorter name\.$/);
+    expect((await readdir(dir)).sort()).toEqual([`${'é'.repeat(120)}.aeimg`, `${'é'.repeat(120)}.png`, 'k.key', `${'z'.repeat(250)}.png`].sort());
+  });
+
   it('an uncaught exception, even with the wasm backend loaded, prints one line and exits 1', async () => {
     const script = `
       import { installCrashHandlers } from ${JSON.stringify(join(ROOT, 'src-main/cli/crash.ts'))};

@@ -24,7 +24,7 @@ export class AtomicFile {
   ) {}
 
   static async create(path: string, { force = false, mode = 0o644 }: WriteOptions = {}): Promise<AtomicFile> {
-    const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+    const tempPath = join(dirname(path), `.${shortened(basename(path), 233)}.${randomBytes(6).toString('hex')}.partial`);
     try {
       const handle = await open(tempPath, 'wx', mode);
       return new AtomicFile(path, tempPath, handle, force);
@@ -116,7 +116,19 @@ export async function commitAll(files: { file: AtomicFile; path: string }[], for
   }
 }
 
-/** The temp names AtomicFile.create makes: `.NAME.<12 hex digits>.partial`. */
+/**
+ * A name cut to at most `bytes` bytes of UTF-8, on a character boundary: a temp name adds 22 bytes to its file's, and
+ * file systems allow 255 (a 240-character name failed with ENAMETOOLONG on its temp file).
+ */
+function shortened(name: string, bytes: number): string {
+  const utf8 = Buffer.from(name, 'utf8');
+  if (utf8.length <= bytes) return name;
+  let end = bytes;
+  while (end > 0 && (utf8[end]! & 0xc0) === 0x80) end--;
+  return utf8.subarray(0, end).toString('utf8');
+}
+
+/** The temp names AtomicFile.create makes: `.NAME.<12 hex digits>.partial` (NAME cut to 233 bytes). */
 export const TEMP_NAME = /^\..+\.[0-9a-f]{12}\.partial$/;
 
 /**
