@@ -62,15 +62,27 @@ export function isDicomPath(path: string): boolean {
   return /\.(dcm|dicom|dic)$/i.test(path);
 }
 
-/** Names that are images of another kind, or DICOM files that hold no image (a CD's index). */
-const NOT_DICOM_BY_NAME = /(\.(png|jpe?g|tiff?|webp|aeimg)|(^|[\\/])DICOMDIR)$/i;
+/** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
+const NOT_DICOM_BY_NAME = /(\.aeimg|(^|[\\/])DICOMDIR)$/i;
+
+/** Whether bytes begin as a PNG, JPEG, TIFF or WebP file does. */
+function looksLikeImage(h: Uint8Array): boolean {
+  const at = (offset: number, bytes: number[]) => bytes.every((b, i) => h[offset + i] === b);
+  return at(0, [0x89, 0x50, 0x4e, 0x47]) || at(0, [0xff, 0xd8, 0xff]) || at(0, [0x49, 0x49, 0x2a, 0x00]) ||
+    at(0, [0x4d, 0x4d, 0x00, 0x2a]) || (at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50]));
+}
+
+/** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
+function hasDicomMarker(head: Uint8Array): boolean {
+  return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
+}
 
 /**
  * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
  * once with a group 0002 or 0008 element (files written without preamble and File Meta, read as such).
  */
 export function looksLikeDicom(head: Uint8Array): boolean {
-  if (head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d) return true;
+  if (hasDicomMarker(head)) return true;
   if (head.length < 8) return false;
   const group = head[0]! | (head[1]! << 8);
   const element = head[2]! | (head[3]! << 8);
@@ -78,14 +90,17 @@ export function looksLikeDicom(head: Uint8Array): boolean {
 }
 
 /**
- * A DICOM file by its name (.dcm, .dicom, .dic) or, when its name says nothing (a CD's DICOM/ST000000/SE000000/IM000001,
- * a Siemens .IMA, a PACS export without extension), by its first bytes.
+ * Whether a file is read as DICOM: by its first bytes, whatever its name (a CD's DICOM/ST000000/SE000000/IM000001, a
+ * Siemens .IMA, a PACS export without extension; a DICOM file named .png, a PNG named .dcm), else by its name (.dcm,
+ * .dicom, .dic), whose reader then says what is wrong with it.
  */
 export async function isDicomFile(path: string): Promise<boolean> {
-  if (isDicomPath(path)) return true;
   if (NOT_DICOM_BY_NAME.test(path)) return false;
   const head = await readHead(path, 132);
-  return head !== undefined && looksLikeDicom(head);
+  if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
+  if (head && looksLikeImage(head)) return false;
+  if (head && looksLikeDicom(head)) return true;
+  return isDicomPath(path);
 }
 
 /** Palette colour → 8-bit RGB (16-bit table entries keep their high byte). */

@@ -39,6 +39,19 @@ describe('a folder of DICOM files without extensions', () => {
     expect((await listInputs([series])).map((f) => f.kind)).toEqual(['dicom', 'dicom']);
   });
 
+  it('goes by content where name and content disagree: a DICOM file named .png, a PNG named .dcm', async () => {
+    const dir = await tempDir();
+    await copyFile(CT, join(dir, 'export.png')); // its preamble is even a TIFF header, as DICOM allows
+    await writeFile(join(dir, 'photo.dcm'), await encodePng(phantom(8, 8)));
+    expect(await isDicomFile(join(dir, 'export.png'))).toBe(true);
+    expect(await isDicomFile(join(dir, 'photo.dcm'))).toBe(false);
+    const key = new SharedKey(Buffer.alloc(32, 7));
+    const enc = await encryptImageFile(join(dir, 'export.png'), { model: await defaultModel(), recipients: [key], measure: false });
+    expect(enc.coding.quality).toBe('lossless'); // read as DICOM: bit-exact by default, as every DICOM file
+    const photo = await encryptImageFile(join(dir, 'photo.dcm'), { model: await defaultModel(), recipients: [key], measure: false });
+    expect([photo.width, photo.bitDepth, photo.coding.quality]).toEqual([8, 8, 'within-1']);
+  });
+
   it('names the subfolder that holds the images when the one given holds none', async () => {
     const { root, series } = await cdLayout();
     expect(await expandInputs([root], IMAGE_INPUT, isDicomFile)).toEqual([]);
