@@ -167,6 +167,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
   const { signal } = opts;
   try {
     checkAborted(signal);
+    if (/\.aeimg$/i.test(input)) throw new AeimgError(ErrorCode.BadInput, 'is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,

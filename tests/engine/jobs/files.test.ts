@@ -50,6 +50,9 @@ describe('a folder of DICOM files without extensions', () => {
     expect(enc.coding.quality).toBe('lossless'); // read as DICOM: bit-exact by default, as every DICOM file
     const photo = await encryptImageFile(join(dir, 'photo.dcm'), { model: await defaultModel(), recipients: [key], measure: false });
     expect([photo.width, photo.bitDepth, photo.coding.quality]).toEqual([8, 8, 'within-1']);
+    // An .aeimg given to encrypt by mistake is named for what it is, not "would overwrite an input file".
+    await expect(encryptImageFile(photo.output, { model: await defaultModel(), recipients: [key] }))
+      .rejects.toThrow('photo.aeimg: is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
   });
 
   it('names the subfolder that holds the images when the one given holds none', async () => {
