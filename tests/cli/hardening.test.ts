@@ -21,17 +21,26 @@ async function aeimg(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): P
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => /^error: /.test(l));
 
+/** Runs `body` on a small tmpfs mounted at `dir` (skipped where it cannot be mounted: that needs root). */
+async function onTmpfs(ctx: { skip: () => void }, dir: string, size: string, body: (dir: string) => Promise<void>): Promise<void> {
+  await mkdir(dir);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    ctx.skip();
+  }
+  try {
+    await body(dir);
+  } finally {
+    execFileSync('umount', [dir]);
+  }
+}
+
 describe('a full disk and unexpected failures', () => {
   it('--bundle on a full disk says so in one line and exits 1, leaving no temp file', async (ctx) => {
     const dir = await tempDir();
-    const tiny = join(dir, 'tiny');
-    await mkdir(tiny);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', tiny], { stdio: 'ignore' });
-    } catch {
-      ctx.skip(); // needs root to mount a tmpfs; study-safety.test.ts injects ENOSPC instead
-    }
-    try {
+    // Without root, study-safety.test.ts injects ENOSPC instead.
+    await onTmpfs(ctx, join(dir, 'tiny'), '16k', async (tiny) => {
       for (let i = 1; i <= 6; i++) await copyFile(i % 2 ? MR_SLICE : CT_SLICE, join(dir, `s${i}.png`));
       expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
       const r = await aeimg(['encrypt', ...[1, 2, 3, 4, 5, 6].map((i) => join(dir, `s${i}.png`)), '--bundle', 'head', '--key-file', join(dir, 'k.key'), '-o', tiny, '--jobs', '1']);
@@ -39,21 +48,12 @@ describe('a full disk and unexpected failures', () => {
       expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^error: head\.part1\.aeimg: the disk is full\. Free some space/)]);
       expect(r.stderr.length).toBeLessThan(1000); // no minified wasm glue dumped
       expect(await readdir(tiny)).toEqual([]);
-    } finally {
-      execFileSync('umount', [tiny]);
-    }
+    });
   });
 
   it('a read-only disk (a CD) beside the input: says so, names the way out, writes nothing', async (ctx) => {
     const dir = await tempDir();
-    const cd = join(dir, 'cd');
-    await mkdir(cd);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', cd], { stdio: 'ignore' });
-    } catch {
-      ctx.skip(); // needs root to mount a tmpfs
-    }
-    try {
+    await onTmpfs(ctx, join(dir, 'cd'), '1m', async (cd) => {
       await copyFile(MR_SLICE, join(cd, 'scan.png'));
       execFileSync('mount', ['-o', 'remount,ro', cd], { stdio: 'ignore' });
       expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
@@ -61,9 +61,7 @@ describe('a full disk and unexpected failures', () => {
       expect(r.code).toBe(1);
       expect(errorLines(r.stderr)).toEqual(['error: scan.png: scan.aeimg: the disk is read-only (a CD or a write-protected share?): choose an output folder elsewhere.']);
       expect(await readdir(cd)).toEqual(['scan.png']);
-    } finally {
-      execFileSync('umount', [cd]);
-    }
+    });
   });
 
   it('a long name: 240 characters encrypt (the temp name is cut), 250 cannot take ".aeimg" and say so', async () => {
