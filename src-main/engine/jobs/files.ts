@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isDicomFile } from '../dicom/import.js';
-
-export { isDicomFile };
 import { AeimgError, ErrorCode } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
+
+export { isDicomFile };
 
 export const AEIMG_EXT = '.aeimg';
 
