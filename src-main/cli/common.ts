@@ -139,7 +139,9 @@ export async function makeOutputFolder(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
-    throw new AeimgError(ErrorCode.Io, `cannot create the output folder ${dir} (${(err as Error).message}); choose another with -o.`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder in its path, is a file' : inFile(dir, err).message.replace(/^[^:]*: /, '');
+    throw new AeimgError(ErrorCode.Io, `cannot create the output folder ${dir}: ${why}; choose another with -o.`);
   }
 }
 

@@ -187,5 +187,10 @@ describe('small things said plainly', () => {
     expect(kg.stderr).toMatch(/the folder .*missing\/dir does not exist/);
     expect(kg.stderr).not.toMatch(/not found/);
     expect((await stat(join(dir, 'a.aeimg'))).isFile()).toBe(true);
+
+    // -o naming a file: said in words, not as EEXIST.
+    const out = await aeimg(['encrypt', 'a.png', '--key-file', 'k.key', '-o', 'k.key'], dir);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(/error: cannot create the output folder k\.key: it, or a folder in its path, is a file; choose another with -o\./);
   });
 });
