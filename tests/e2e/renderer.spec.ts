@@ -152,6 +152,32 @@ test('a near-lossless level: the receiver is told every pixel is within ±2, and
   expect(orig!.reduce((m, v, i) => Math.max(m, Math.abs(v - got![i]!)), 0)).toBeLessThanOrEqual(2);
 });
 
+test('a DICOM CD: its root names the series folder, whose extensionless files go as DICOM, bit-exact', async () => {
+  const cd = await mkdtemp(join(tmpdir(), 'aeimg-cd-'));
+  const series = join(cd, 'DICOM', 'ST000000', 'SE000000');
+  await mkdir(series, { recursive: true });
+  const dicom = join(ROOT, 'tests', 'fixtures', 'dicom');
+  await copyFile(join(dicom, 'ct_small_explicit_le.dcm'), join(series, 'IM000001'));
+  await copyFile(join(dicom, 'mr_small_explicit_le.dcm'), join(series, 'IM000002'));
+  await copyFile(join(dicom, 'ct_small_explicit_le.dcm'), join(cd, 'DICOMDIR'));
+  await app.tab('encrypt');
+  await app.clearErrors();
+  // Folders come through the file chooser here (the harness drops file contents, not folders).
+  await app.answerDialog({ inputs: [cd] });
+  await page.getByTestId('encrypt-drop').click();
+  await expect(page.getByTestId('error-message').first()).toContainText(`its subfolders are not searched: give the folder that holds them, e.g. ${series}.`);
+  await app.clearErrors();
+  await app.answerDialog({ inputs: [series] });
+  await page.getByTestId('encrypt-drop').click();
+  await expect(page.getByTestId('row-IM000002')).toHaveAttribute('data-status', 'queued');
+  await page.getByTestId('encrypt-start').click();
+  for (const name of ['IM000001', 'IM000002']) {
+    await expect(page.getByTestId(`row-${name}`)).toHaveAttribute('data-status', 'done');
+    await expect(page.getByTestId(`row-${name}`)).toContainText('bit-exact');
+    expect(existsSync(join(outDir, `${name}.aeimg`))).toBe(true);
+  }
+});
+
 test('a reduced-quality level asks before writing, and the receiver sees a banner', async () => {
   const ct = join(ROOT, 'tests', 'fixtures', 'dicom', 'ct_head_512_j2k_lossless.dcm');
   await app.tab('encrypt');
