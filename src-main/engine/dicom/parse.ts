@@ -9,6 +9,7 @@ import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, syntaxName,
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
+import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
@@ -33,7 +34,7 @@ export interface ParsedDicom {
 }
 
 /** Refuses to allocate more than this per file (a 1,000-frame 512² 16-bit cine is 0.5 GB). */
-export const MAX_DICOM_PIXEL_BYTES = 1024 * 1024 * 1024;
+export const MAX_DICOM_PIXEL_BYTES = MAX_FILE_PIXEL_BYTES;
 
 const num = (ds: DataSet, tag: string, fallback: number) => {
   const s = ds.string(tag);

@@ -5,7 +5,7 @@ import type { Image } from './image.js';
 import { readRegularFile } from '../fs/read.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
-import { DEFAULT_MAX_PIXELS } from '../defaults.js';
+import { DEFAULT_MAX_PIXELS, MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 export const MAX_SIDE = 65535;
 
 sharp.cache(false);
@@ -58,6 +58,17 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
     if (pages > atMost) {
       throw new AeimgError(ErrorCode.BadInput,
         `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
+    }
+    // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
+    let bytes = 0;
+    for (let page = 0; page < pages; page++) {
+      const m = await metadataOf(data, page);
+      checkDimensions(m.width ?? 0, m.height ?? 0, maxPixels);
+      bytes += (m.width ?? 0) * (m.height ?? 0) * (m.channels ?? 1) * (m.depth === 'ushort' ? 2 : 1);
+    }
+    if (bytes > MAX_FILE_PIXEL_BYTES) {
+      throw new AeimgError(ErrorCode.TooLarge,
+        `has ${pages} pages holding ${(bytes / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
     }
     const images: Image[] = [];
     for (let page = 0; page < pages; page++) images.push(await decodeImage(data, maxPixels, page));

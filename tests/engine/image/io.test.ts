@@ -107,6 +107,16 @@ describe('image input and output', () => {
     expect(err.message).toMatch(/^pages\.tif: has 2 pages, and only a single image is read here/);
   });
 
+  it('refuses, before decoding, a multi-page TIFF whose pages hold more than 1 GiB together, as for DICOM frames', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'stack.tif');
+    // 17 pages whose headers say 8000x8000 (64 MB each); their few data bytes are never read.
+    await writeFile(path, tiffOf(Array.from({ length: 17 }, () => new Uint8Array(4)), 8000, 8000));
+    const err = (await readImagePages(path).catch((e) => e)) as AeimgError;
+    expect(err.code).toBe(ErrorCode.TooLarge);
+    expect(err.message).toBe('stack.tif: has 17 pages holding 1.01 GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.');
+  });
+
   it('applies a JPEG\'s EXIF orientation, so the image is upright as a viewer shows it', async () => {
     const img = phantom(40, 30, 3, 8);
     const jpeg = await sharp(img.pixels, { raw: { width: 40, height: 30, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
