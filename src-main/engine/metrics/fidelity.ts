@@ -165,10 +165,11 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
     const r = !lut ? { ssim: 1, mse: 0 }
       : w.source === 'full' && original.bitDepth === 8 && !m ? whole // the same figures as the whole range
         : compareThrough(original, decoded, lut);
-    if (lut && r.ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1) visible = true;
+    const ssim = roundSsim(r.ssim); // the figure the record keeps and the reader is shown, so the line is judged on it
+    if (lut && ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1) visible = true;
     const psnr = psnrFromMse(r.mse);
     const { lut: table, ...window } = w; // a VOI LUT's table stays out of the record
-    return { ...window, ...(table ? { table: true as const } : {}), ssim: roundSsim(r.ssim), psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null };
+    return { ...window, ...(table ? { table: true as const } : {}), ssim, psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null };
   });
   windows.sort((a, b) => a.ssim - b.ssim);
   const psnr = psnrFromMse(whole.mse);
