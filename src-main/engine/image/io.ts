@@ -54,24 +54,22 @@ export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
 export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<Image[]> {
   try {
     const data = await readRegularFile(path);
-    const pages = (await metadataOf(data)).pages ?? 1;
+    const first = await checkedMetadata(data, maxPixels);
+    const pages = first.pages ?? 1;
     if (pages > atMost) {
       throw new AeimgError(ErrorCode.BadInput,
         `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
     }
+    const metas = [first];
+    for (let page = 1; page < pages; page++) metas.push(await checkedMetadata(data, maxPixels, page));
     // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
-    let bytes = 0;
-    for (let page = 0; page < pages; page++) {
-      const m = await metadataOf(data, page);
-      checkDimensions(m.width ?? 0, m.height ?? 0, maxPixels);
-      bytes += (m.width ?? 0) * (m.height ?? 0) * (m.channels ?? 1) * (m.depth === 'ushort' ? 2 : 1);
-    }
+    const bytes = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' ? 2 : 1), 0);
     if (bytes > MAX_FILE_PIXEL_BYTES) {
       throw new AeimgError(ErrorCode.TooLarge,
         `has ${pages} pages holding ${(bytes / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
     }
     const images: Image[] = [];
-    for (let page = 0; page < pages; page++) images.push(await decodeImage(data, maxPixels, page));
+    for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
     return images;
   } catch (err) {
     throw inFile(path, err);
@@ -95,13 +93,22 @@ async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
   return meta;
 }
 
+/** A page's metadata, refused (format, sample type, dimensions) before any pixel is decoded. */
+async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promise<Metadata> {
+  const meta = await metadataOf(data, page);
+  checkDimensions(meta.width ?? 0, meta.height ?? 0, maxPixels);
+  return meta;
+}
+
 /**
  * Decodes one page as a viewer shows it: EXIF orientation applied (a phone photo comes out upright, as the sender saw
  * it; the PNG the receiver gets has no orientation tag to apply), embedded colour profiles converted to sRGB.
  */
 export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, page = 0): Promise<Image> {
-  const meta = await metadataOf(data, page);
-  checkDimensions(meta.width ?? 0, meta.height ?? 0, maxPixels);
+  return decodePage(data, await checkedMetadata(data, maxPixels, page), maxPixels, page);
+}
+
+async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number): Promise<Image> {
   const sixteen = meta.depth === 'ushort';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
   // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose
