@@ -10,7 +10,7 @@ import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
-import { batchOutputs } from '../engine/jobs/files.js';
+import { AEIMG_INPUT, batchOutputs } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
   interruptSignal, skipExisting, summarise,
@@ -32,7 +32,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
-  const inputs = await expandInputs(positionals, /\.aeimg$/i);
+  const inputs = await expandInputs(positionals, AEIMG_INPUT);
   if (values.format !== 'png' && values.format !== 'dcm') throw new AeimgError(ErrorCode.Usage, `--format must be png or dcm, not ${values.format}.`);
   const format = values.format;
   const denoise = values.denoise;

@@ -19,7 +19,7 @@ import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type Coding
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
-import { AEIMG_EXT, checkOutput, outputPathFor } from './files.js';
+import { AEIMG_EXT, AEIMG_INPUT, checkOutput, outputPathFor } from './files.js';
 import { APP_ID } from './version.js';
 import { abortable, checkAborted } from './abort.js';
 
@@ -167,7 +167,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
   const { signal } = opts;
   try {
     checkAborted(signal);
-    if (/\.aeimg$/i.test(input)) throw new AeimgError(ErrorCode.BadInput, 'is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
+    if (AEIMG_INPUT.test(input)) throw new AeimgError(ErrorCode.BadInput, 'is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,

@@ -47,6 +47,9 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
   if (!force && existsSync(out)) throw outputExists(out);
 }
 
+/** What the decrypt journey takes: a name ending in .aeimg. */
+export const AEIMG_INPUT = /\.aeimg$/i;
+
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
@@ -120,7 +123,7 @@ export function imageStem(recordName: string): string {
 export type InputKind = 'image' | 'dicom' | 'aeimg' | 'other';
 
 export async function inputKind(path: string): Promise<InputKind> {
-  if (/\.aeimg$/i.test(path)) return 'aeimg';
+  if (AEIMG_INPUT.test(path)) return 'aeimg';
   if (await isDicomFile(path)) return 'dicom';
   if (IMAGE_INPUT.test(path)) return 'image';
   return 'other';
