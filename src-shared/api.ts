@@ -198,6 +198,8 @@ export interface SenderPreview {
   frames: number;
   /** The level used for this image (`auto` resolved). */
   quality: Quality;
+  /** A DICOM frame that goes as its file held it (smaller than the level's coding, bit-exact): its transfer syntax. */
+  kept?: string;
   /** What the receiver's viewer will be told: window, value mapping, presets, fidelity statement and figures, reduced. */
   info: OpenedImageInfo;
   original: ImagePixels;

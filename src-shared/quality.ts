@@ -57,6 +57,11 @@ export interface Coding {
   quality: Exclude<Quality, 'auto'>;
   bits?: number;
   maxError?: number;
+  /**
+   * A DICOM frame went as its file held it (aeimg 0.9: smaller than aeimg's coding, and bit-exact whatever the level):
+   * the name of its transfer syntax. Then `quality` is 'lossless'.
+   */
+  kept?: string;
 }
 
 /** Resolves a choice for one image: `auto` is lossless for DICOM and > 8-bit samples, within-1 for 8-bit images. */
@@ -65,4 +70,9 @@ export function resolveCoding(choice: CodingChoice, image: { bitDepth: number; d
   const level: Level = QUALITY_LEVELS[quality];
   const bits = choice.bits ?? level.bits;
   return { quality, ...(bits !== undefined ? { bits } : {}), ...(level.maxError !== undefined ? { maxError: level.maxError } : {}) };
+}
+
+/** The level as a result line names it: "lossless (the file's own JPEG 2000 data)" for a kept DICOM frame. */
+export function codingName(c: Coding): string {
+  return c.kept ? `${c.quality} (the file's own ${c.kept} data)` : c.quality;
 }

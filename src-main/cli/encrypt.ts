@@ -11,7 +11,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, batchOutputs, IMAGE_INPUT, isDicomFile, noImagesMessage } from '../engine/jobs/files.js';
-import { DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
+import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
@@ -86,7 +86,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<EncryptResult>((r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
-        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${r.coding.quality}: ${fidelityHeadline(r.fidelity, r.coding)}, ` +
+        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${codingName(r.coding)}: ${fidelityHeadline(r.fidelity, r.coding)}, ` +
         `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       if (r.reduced) {

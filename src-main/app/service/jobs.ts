@@ -30,7 +30,8 @@ type Progress = Omit<JobProgress, 'jobId'>;
 function summary(r: EncryptResult, ms: number): EncryptSummary {
   return {
     output: r.output, inputBytes: r.inputBytes, outputBytes: r.outputBytes, images: r.images, width: r.width, height: r.height,
-    bitDepth: r.bitDepth, fidelity: r.fidelity, quality: r.coding.quality, fidelityText: fidelityHeadline(r.fidelity, r.coding),
+    bitDepth: r.bitDepth, fidelity: r.fidelity, quality: r.coding.quality,
+    fidelityText: `${fidelityHeadline(r.fidelity, r.coding)}${r.coding.kept ? ` (the file's own ${r.coding.kept} data)` : ''}`,
     reduced: r.reduced, ms, warnings: r.warnings,
   };
 }

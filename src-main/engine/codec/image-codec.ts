@@ -19,6 +19,7 @@ import type { Autoencoder, TileExecutor } from '../model/autoencoder.js';
 import { decodeMaps, encodeMaps } from './entropy.js';
 import { carriedImpulses, shownBy, withNeededFlats } from './beside-latent.js';
 import { decodeImpulseMaps, encodeImpulseMaps, insertImpulses, plateausOf } from './impulse-map.js';
+import { decodeKeptFrame } from './kept-frame.js';
 import { decodeMapsV1 } from './legacy.js';
 import { alphaBytes, alphaPlane, applyRefinement, encodeRefinementLayer, flatApproximation, pixelCheck } from './refinement-layer.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
@@ -212,6 +213,7 @@ async function decodeCarried(
   model: Autoencoder | undefined, record: ImageRecord, blobs: Buffer[], tiles?: TileExecutor, opts: DecodeRecordOptions = {},
 ): Promise<Image> {
   if (opts.denoise) return decodeDenoised(model, record, blobs, tiles);
+  if (record.codestream) return decodeKeptFrame(record, blobs[2]!);
   if (record.latent && !model) throw new AeimgError(ErrorCode.ModelMissing, 'needs the model it was made with to decode its latent.');
   const approx = record.latent ? await decodeApproximation(model!, record, blobs, tiles) : flatApproximation(record, blobs[1]!);
   if (record.impulses) return withImpulses(record, approx, blobs[3]!);

@@ -7,6 +7,8 @@ import { checkDimensions } from '../image/io.js';
 import { maxValue } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 import { validKnots, type Knots } from './transfer.js';
+import type { FrameLayout } from '../dicom/import.js';
+import { KEEPABLE_SYNTAXES } from '../dicom/codestream.js';
 
 export { MAX_BITS, MIN_BITS } from '../defaults.js';
 import { MAX_BITS, MIN_BITS } from '../defaults.js';
@@ -65,6 +67,11 @@ export interface ImageRecord {
    * before 0.8 do not know the field and give the grey image, which looks the same.
    */
   greyAsColour?: true;
+  /**
+   * A DICOM frame carried as its file held it (aeimg 0.9, dicom/codestream.ts): its transfer syntax and what turns its
+   * stored values into this image. The residual blob is the frame's data and `refinement.coding` is 'dicom'.
+   */
+  codestream?: FrameLayout;
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */
@@ -76,8 +83,11 @@ export function imageChannels(record: Pick<ImageRecord, 'channels' | 'greyAsColo
 export const PLANE_CODINGS = ['wp1', 'wp2'] as const;
 export type PlaneCoding = (typeof PLANE_CODINGS)[number];
 
+/** The refinement codings: a plane coder, or a DICOM frame kept as it was ('dicom', with `codestream`). */
+export const REFINEMENT_CODINGS = [...PLANE_CODINGS, 'dicom'] as const;
+
 export interface Refinement {
-  coding: PlaneCoding;
+  coding: (typeof REFINEMENT_CODINGS)[number];
   maxError: number;
   sha256: string;
   /** The inference backend the sender's decoder ran on: the rebuild needs the same reconstruction ('none': no latent). */
@@ -164,7 +174,7 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     if (typeof ll !== 'object' || ll === null || !isHash(ll.sha256) || ll.predictor !== 'med+decoder' ||
       typeof ll.backend !== 'string' || blobs.residual === 0) throw bad('lossless');
   } else if (rf !== undefined) {
-    if (typeof rf !== 'object' || rf === null || !PLANE_CODINGS.includes(rf.coding as PlaneCoding) || !isInt(rf.maxError, 0, 65535) || !isCheck(rf.sha256) ||
+    if (typeof rf !== 'object' || rf === null || !REFINEMENT_CODINGS.includes(rf.coding as Refinement['coding']) || !isInt(rf.maxError, 0, 65535) || !isCheck(rf.sha256) ||
       typeof rf.backend !== 'string' || blobs.residual === 0 || (lat !== undefined && lat.coding !== 'ac1')) throw bad('refinement');
   } else if (blobs.residual !== 0) {
     throw bad('residual without refinement');
@@ -180,5 +190,22 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     throw bad('impulse map without impulses');
   }
   if (raw.greyAsColour !== undefined && (raw.greyAsColour !== true || colour !== 1)) throw bad('grey as colour');
+  if ((rf?.coding === 'dicom') !== (raw.codestream !== undefined)) throw bad('kept frame');
+  if (raw.codestream !== undefined) {
+    if (!validLayout(raw.codestream, channels, bitDepth) || lat !== undefined || rf!.maxError !== 0 || rf!.backend !== 'none' ||
+      blobs.alpha !== 0 || raw.greyAsColour !== undefined) throw bad('kept frame');
+  }
   return raw as unknown as ImageRecord;
+}
+
+/** A kept frame's layout: a syntax aeimg decodes, and samples that give an image of the record's channels and depth. */
+function validLayout(v: unknown, channels: number, bitDepth: number): v is FrameLayout {
+  if (typeof v !== 'object' || v === null) return false;
+  const l = v as Record<string, unknown>;
+  const grey = l.photometric === 'MONOCHROME1' || l.photometric === 'MONOCHROME2';
+  const colour = typeof l.photometric === 'string' && ['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT'].includes(l.photometric);
+  return typeof l.syntax === 'string' && KEEPABLE_SYNTAXES.has(l.syntax) && (l.bitsAllocated === 8 || l.bitsAllocated === 16) &&
+    isInt(l.bitsStored, 1, l.bitsAllocated) && typeof l.signed === 'boolean' && isInt(l.planarConfiguration, 0, 1) &&
+    (grey ? l.samplesPerPixel === 1 && channels === 1 : colour && l.samplesPerPixel === 3 && channels === 3) &&
+    bitDepth === (l.bitsAllocated === 16 || (grey && l.signed) ? 16 : 8);
 }

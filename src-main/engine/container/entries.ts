@@ -10,7 +10,7 @@
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { PLANE_CODINGS } from '../codec/record.js';
+import { REFINEMENT_CODINGS } from '../codec/record.js';
 import { BinaryError, ByteReader, ByteWriter } from './binary.js';
 import { canonical, isCount, MAX_TEXT, NotBinary, only, type Obj } from './entry-binary.js';
 import { readFidelity, writeFidelity } from './entries-fidelity.js';
@@ -28,7 +28,8 @@ const FIELDS = {
   file: ['kind', 'app', 'created', 'study'],
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
-  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream'],
+  codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration'],
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
 };
@@ -63,7 +64,9 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
   w.varint(e.images).varint(e.parts);
 }
 
-const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64 };
+const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64, extensions: 128 };
+/** Tags of the extension block (flag 128, aeimg 0.9): fields added after the flags ran out; a reader refuses a tag it does not know. */
+const EXT = { codestream: 1 } as const;
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -72,7 +75,8 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   for (const g of GEOMETRY) if (!isCount(r[g])) throw new NotBinary();
   const same = prev !== undefined && GEOMETRY.every((g) => prev[g] === r[g]);
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
-    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0);
+    (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0) |
+    (r.codestream ? IMG.extensions : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
@@ -95,6 +99,22 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, r.fidelity);
   if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+  if (r.codestream) w.blob(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
+}
+
+/** One extension: tag (1) · its fields as a blob (varint length, bytes); a block is one blob of extensions. */
+function writeExtension(tag: number, write: (w: ByteWriter) => void): Buffer {
+  const inner = new ByteWriter();
+  write(inner);
+  return new ByteWriter().u8(tag).blob(inner.finish()).finish();
+}
+
+/** A kept DICOM frame's layout: syntax (string) · photometric (string) · samples per pixel, bits allocated, bits stored (1 each) · flags (1: 1 signed, 2 planar). */
+function writeCodestream(w: ByteWriter, c: Obj): void {
+  if (typeof c.syntax !== 'string' || typeof c.photometric !== 'string' || !isCount(c.samplesPerPixel) || !isCount(c.bitsAllocated) ||
+    !isCount(c.bitsStored) || typeof c.signed !== 'boolean' || (c.planarConfiguration !== 0 && c.planarConfiguration !== 1)) throw new NotBinary();
+  w.string(c.syntax).string(c.photometric).u8(c.samplesPerPixel).u8(c.bitsAllocated).u8(c.bitsStored)
+    .u8((c.signed ? 1 : 0) | (c.planarConfiguration ? 2 : 0));
 }
 
 /** Impulses (aeimg 0.7): the map's byte length (varint) · per plane its dark and bright sample values (varint each). */
@@ -137,7 +157,7 @@ function writeLatent(w: ByteWriter, l: Obj, r: Obj): void {
 }
 
 function writeRefinement(w: ByteWriter, f: Obj): void {
-  const coding = PLANE_CODINGS.indexOf(f.coding as (typeof PLANE_CODINGS)[number]);
+  const coding = REFINEMENT_CODINGS.indexOf(f.coding as (typeof REFINEMENT_CODINGS)[number]);
   if (coding < 0 || !isCount(f.maxError) || typeof f.sha256 !== 'string' || !/^([0-9a-f]{32}){1,2}$/.test(f.sha256) ||
     typeof f.backend !== 'string') throw new NotBinary();
   w.u8(coding + 1).varint(f.maxError);
@@ -163,8 +183,6 @@ function readFile(r: ByteReader): Obj {
 
 function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   const flags = r.u8();
-  // A flag above those known is a later aeimg's addition (0.7 added 64, impulses): say so, rather than "damaged".
-  if (flags > 127) throw new AeimgError(ErrorCode.UnsupportedVersion, 'holds an image record with a feature this version does not know; update aeimg to open it.');
   if (flags & IMG.sameGeometry && !prev) throw new BinaryError('has unknown image flags');
   const shared = r.varint();
   const prevName = prev ? Buffer.from(prev.name as string, 'utf8') : Buffer.alloc(0);
@@ -201,7 +219,27 @@ function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   if (flags & IMG.refinement) rec.refinement = readRefinement(r);
   if (flags & IMG.fidelity) rec.fidelity = readFidelity(r);
   if (flags & IMG.metadata) rec.metadata = readMetadata(r);
+  if (flags & IMG.extensions) readExtensions(new ByteReader(r.blob(MAX_EXTENSIONS)), rec);
   return rec;
+}
+
+const MAX_EXTENSIONS = 4096;
+/** Later aeimg versions add fields here; 0.7 and 0.8 refuse flag 128 itself with the same advice. */
+const newerFeature = () => new AeimgError(ErrorCode.UnsupportedVersion, 'holds an image record with a feature this version does not know; update aeimg to open it.');
+
+function readExtensions(r: ByteReader, rec: Obj): void {
+  while (r.left > 0) {
+    const tag = r.u8();
+    const fields = new ByteReader(r.blob(MAX_EXTENSIONS));
+    if (tag !== EXT.codestream || rec.codestream) throw newerFeature();
+    rec.codestream = {
+      syntax: fields.string(64), photometric: fields.string(16), samplesPerPixel: fields.u8(), bitsAllocated: fields.u8(), bitsStored: fields.u8(),
+    };
+    const bits = fields.u8();
+    if (bits > 3) throw new BinaryError('has an unknown kept-frame flag');
+    Object.assign(rec.codestream as Obj, { signed: (bits & 1) === 1, planarConfiguration: bits >> 1 });
+    fields.end();
+  }
 }
 
 function readLatent(r: ByteReader, rec: Obj): Obj {
@@ -216,7 +254,7 @@ function readLatent(r: ByteReader, rec: Obj): Obj {
 }
 
 function readRefinement(r: ByteReader): Obj {
-  const coding = PLANE_CODINGS[r.u8() - 1];
+  const coding = REFINEMENT_CODINGS[r.u8() - 1];
   if (!coding) throw new BinaryError('uses a plane coder this version does not know');
   const maxError = r.varint();
   const b = r.u8();

@@ -58,6 +58,11 @@ export const NATIVE_SYNTAXES = new Set<string>([
   TransferSyntax.ImplicitLE, TransferSyntax.ExplicitLE, TransferSyntax.DeflatedLE, TransferSyntax.ExplicitBE,
 ]);
 
+/** The syntax's name alone (the UID where aeimg has none). */
+export function syntaxTitle(uid: string): string {
+  return SYNTAX_NAMES[uid] ?? uid;
+}
+
 export function syntaxName(uid: string): string {
   return SYNTAX_NAMES[uid] ? `${SYNTAX_NAMES[uid]} (${uid})` : uid;
 }

@@ -14,7 +14,8 @@ import type { FrameSamples } from './codecs.js';
 import { datasetToJson, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { readPaletteTables, type StoredLut } from './lut.js';
-import { decodeStoredFrame, parseDicom, type DicomPixelInfo } from './parse.js';
+import { decodeStoredFrame, encapsulatedFrameData, parseDicom, type DicomPixelInfo } from './parse.js';
+import { NATIVE_SYNTAXES } from './codecs.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
 export interface DicomFrameMeta {
@@ -48,6 +49,22 @@ export interface DicomFrameMeta {
 export interface DicomImage {
   image: Image;
   dicom: DicomFrameMeta;
+  /**
+   * A compressed frame's data as the file holds it, with what turns its stored values into `image` (every
+   * photometric but palette colour): the sender may carry it as it is (dicom/codestream.ts).
+   */
+  frame?: { layout: FrameLayout; data: Uint8Array };
+}
+
+/** How a frame's stored values become an image, without the dataset: every photometric but palette colour. */
+export interface FrameLayout {
+  syntax: string;
+  photometric: string;
+  samplesPerPixel: number;
+  bitsAllocated: number;
+  bitsStored: number;
+  signed: boolean;
+  planarConfiguration: number;
 }
 
 export interface DicomImportOptions {
@@ -131,8 +148,7 @@ function ybrToRgb(samples: FrameSamples): Uint8Array {
   return out;
 }
 
-function colourToImage(info: DicomPixelInfo, samples: FrameSamples): Image {
-  const { rows: height, columns: width } = info;
+function colourToImage(info: FrameLayout, width: number, height: number, samples: FrameSamples): Image {
   // Compressed YBR frames come out of the JPEG decoders as RGB already; only native YBR_FULL needs converting.
   const nativeYbr = info.photometric === 'YBR_FULL' && info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.');
   if (info.bitsAllocated === 8) {
@@ -146,11 +162,16 @@ function colourToImage(info: DicomPixelInfo, samples: FrameSamples): Image {
 }
 
 function frameToImage(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
-  const { rows: height, columns: width } = info;
   if (info.photometric === 'PALETTE COLOR') {
-    return { image: { width, height, channels: 3, bitDepth: 8, pixels: paletteToRgb(ds, info, samples) }, offset: 0, inverted: false };
+    const pixels = paletteToRgb(ds, info, samples);
+    return { image: { width: info.columns, height: info.rows, channels: 3, bitDepth: 8, pixels }, offset: 0, inverted: false };
   }
-  if (info.samplesPerPixel === 3) return { image: colourToImage(info, samples), offset: 0, inverted: false };
+  return storedToImage(info, info.columns, info.rows, samples);
+}
+
+/** A frame's stored values → the image aeimg codes (any photometric but palette colour). */
+export function storedToImage(info: FrameLayout, width: number, height: number, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
+  if (info.samplesPerPixel === 3) return { image: colourToImage(info, width, height, samples), offset: 0, inverted: false };
   const inverted = info.photometric === 'MONOCHROME1';
   const maxStored = (1 << info.bitsStored) - 1;
   // 8-bit and 1-bit grey stay stored values in 8 bits (a segmentation is 0/1, Bits Stored 1 recorded).
@@ -190,9 +211,16 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const json = opts.deidentify ? deidentify(plain, opts.deidentify, opts.uids ?? new UidMapper()) : plain;
     const sopClassUid = (dataset.string('x00080016') ?? '').trim();
     const images: DicomImage[] = [];
+    const compressed = !NATIVE_SYNTAXES.has(info.syntax);
+    const layout: FrameLayout = {
+      syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
+      bitsStored: info.bitsStored, signed: info.signed, planarConfiguration: info.planarConfiguration,
+    };
     for (let f = 0; f < info.frames; f++) {
       const { image, offset, inverted } = frameToImage(dataset, info, await decodeStoredFrame(parsed, f));
+      const keepable = compressed && info.photometric !== 'PALETTE COLOR';
       images.push({
+        ...(keepable ? { frame: { layout, data: encapsulatedFrameData(parsed, f) } } : {}),
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,

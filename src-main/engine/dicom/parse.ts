@@ -278,7 +278,7 @@ function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, ind
 }
 
 /** Masks unused high bits, and sign-extends signed data from Bits Stored, as the standard defines stored values. */
-function fixBits(samples: FrameSamples, info: DicomPixelInfo): FrameSamples {
+function fixBits(samples: FrameSamples, info: FrameInfo): FrameSamples {
   const bits = info.bitsStored;
   if (bits >= info.bitsAllocated) return samples;
   const mask = (1 << bits) - 1;
@@ -308,29 +308,35 @@ function encapsulatedFrame(dataset: DataSet, pixel: Element, frames: number, ind
   return dicomParser.readEncapsulatedImageFrame(dataset, pixel, index, dicomParser.createJPEGBasicOffsetTable(dataset, pixel));
 }
 
+/** Frame `index`'s encapsulated data as the file holds it (compressed transfer syntaxes only). */
+export function encapsulatedFrameData(parsed: ParsedDicom, index: number): Uint8Array {
+  const { dataset, info } = parsed;
+  try {
+    return encapsulatedFrame(dataset, dataset.elements.x7fe00010!, info.frames, index);
+  } catch (err) {
+    throw new AeimgError(ErrorCode.Truncated, `has damaged or truncated Pixel Data (frame ${index + 1}: ${parserMessage(err)}).`);
+  }
+}
+
 /** The stored values of frame `index` (interleaved samples, signed where Pixel Representation says so). */
 export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Promise<FrameSamples> {
   const { dataset, info } = parsed;
-  const pixel = dataset.elements.x7fe00010!;
-  let samples: FrameSamples;
-  if (NATIVE_SYNTAXES.has(info.syntax)) {
-    samples = nativeFrame(dataset, pixel, info, index);
-  } else {
-    let data: Uint8Array;
-    try {
-      data = encapsulatedFrame(dataset, pixel, info.frames, index);
-    } catch (err) {
-      throw new AeimgError(ErrorCode.Truncated, `has damaged or truncated Pixel Data (frame ${index + 1}: ${parserMessage(err)}).`);
-    }
-    samples = await decodeEncapsulatedFrame(info.syntax, data, info);
-    const expected = info.rows * info.columns * info.samplesPerPixel;
-    if (samples.length !== expected) {
-      throw new AeimgError(ErrorCode.BadInput,
-        `frame ${index + 1} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
-    }
-  }
-  if (info.samplesPerPixel === 3 && info.planarConfiguration === 1 && NATIVE_SYNTAXES.has(info.syntax)) {
-    samples = interleavePlanar(samples, info.rows * info.columns);
+  if (!NATIVE_SYNTAXES.has(info.syntax)) return decodeFrameData(info.syntax, encapsulatedFrameData(parsed, index), info, `frame ${index + 1}`);
+  let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
+  if (info.samplesPerPixel === 3 && info.planarConfiguration === 1) samples = interleavePlanar(samples, info.rows * info.columns);
+  return fixBits(samples, info);
+}
+
+/**
+ * The stored values of one encapsulated frame's data (`what` names the frame in messages): what the sender read from
+ * its DICOM file, and what a receiver rebuilds from a frame carried as it was (codec/codestream.ts).
+ */
+export async function decodeFrameData(syntax: string, data: Uint8Array, info: FrameInfo, what = 'the frame'): Promise<FrameSamples> {
+  const samples = await decodeEncapsulatedFrame(syntax, data, info);
+  const expected = info.rows * info.columns * info.samplesPerPixel;
+  if (samples.length !== expected) {
+    throw new AeimgError(ErrorCode.BadInput,
+      `${what} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
   }
   return fixBits(samples, info);
 }

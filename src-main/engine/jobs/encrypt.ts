@@ -5,6 +5,8 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
+import { keepFrame } from '../codec/kept-frame.js';
+import { syntaxTitle } from '../dicom/codecs.js';
 import { isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { imageChannels, type ImageRecord } from '../codec/record.js';
@@ -53,7 +55,15 @@ export interface EncodedFile {
   warnings: string[];
 }
 
-async function readInput(task: EncodeTask): Promise<{ image: Image; name: string; metadata?: Record<string, unknown> }[]> {
+interface InputImage {
+  image: Image;
+  name: string;
+  metadata?: Record<string, unknown>;
+  /** A DICOM frame's compressed data as the file holds it (dicom/import.ts DicomImage.frame). */
+  frame?: DicomImage['frame'];
+}
+
+async function readInput(task: EncodeTask): Promise<InputImage[]> {
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
     return pages.map((image, i) => ({ image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input) }));
@@ -66,6 +76,7 @@ async function readInput(task: EncodeTask): Promise<{ image: Image; name: string
     image: f.image,
     name: frames.length > 1 ? `${basename(task.input)}#${f.dicom.frame + 1}` : basename(task.input),
     metadata: { dicom: f.dicom },
+    ...(f.frame ? { frame: f.frame } : {}),
   }));
 }
 
@@ -77,14 +88,20 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const images: EncodedEntry[] = [];
   const warnings: string[] = [];
   let rawBytes = 0;
-  for (const { image, name, metadata } of inputs) {
+  for (const { image, name, metadata, frame } of inputs) {
     checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image);
     const encoded = await encodeImage(model, image, name, { bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata });
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
-    images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
+    // A compressed DICOM frame smaller than that coding goes as the file held it: bit-exact, whatever the level.
+    const t = performance.now();
+    const codedBytes = encoded.blobs.reduce((n, b) => n + b.length, 0);
+    const kept = frame && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
+    if (frame) timings.keptFrame = (timings.keptFrame ?? 0) + performance.now() - t;
+    if (kept) images.push({ ...kept, coding: { quality: 'lossless', maxError: 0, kept: syntaxTitle(frame.layout.syntax) } });
+    else images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
     rawBytes += image.pixels.byteLength;
   }
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;

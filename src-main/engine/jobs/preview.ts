@@ -65,6 +65,7 @@ export class SenderPreviews {
       if (!entry.decoded) throw new AeimgError(ErrorCode.BadInput, 'was not decoded for the preview.');
       return {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
+        ...(entry.coding.kept ? { kept: entry.coding.kept } : {}),
         info: describeImage(entry.record, entry.decoded, req.frame),
         original: pixels(original), decoded: pixels(entry.decoded),
       };

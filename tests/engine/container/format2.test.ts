@@ -157,8 +157,9 @@ describe('format 2 records', () => {
     expect(c.decode(bytes)).toEqual(future);
   });
 
-  it('a record with a flag of a later aeimg asks for an update, instead of calling the file damaged', () => {
-    const bytes = Buffer.from(new EntryCodec().encode(odd));
+  it('a record with an extension of a later aeimg asks for an update, instead of calling the file damaged', () => {
+    // Flag 128 (0.9): an extension block ends the record; 0.7 and 0.8 refuse the flag itself with the same words.
+    const bytes = Buffer.concat([new EntryCodec().encode(odd), Buffer.from([2, 9, 0])]); // block of 2 bytes: tag 9, no fields
     bytes[1]! |= 128; // the image flags follow the kind byte
     const err = (() => { try { new EntryCodec().decode(bytes); } catch (e) { return e; } })() as AeimgError;
     expect(err).toBeInstanceOf(AeimgError);

@@ -1,0 +1,66 @@
+/**
+ * A DICOM frame kept as its file held it (aeimg 0.9): the record of such a frame, on the sender's side when it is
+ * smaller than aeimg's own coding, and the image it gives on the receiver's (dicom/codestream.ts; docs/format.md).
+ */
+import { cleanCodestream, decodeCodestream } from '../dicom/codestream.js';
+import type { FrameLayout } from '../dicom/import.js';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { colourChannels, planeRange, type Image } from '../image/image.js';
+import { plainDisplay, readerFidelity } from '../metrics/fidelity.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
+import { pixelCheck } from './refinement-layer.js';
+import type { ImageRecord } from './record.js';
+
+/** What a kept frame's record says about its data besides the aeimg coding's: its layout, a few dozen bytes. */
+const LAYOUT_BYTES = 48;
+
+export interface KeptFrame {
+  record: ImageRecord;
+  blobs: Buffer[];
+  decoded: Image;
+}
+
+/**
+ * The record that carries `frame` as it is, when its cleaned data is smaller than `codedBytes` (what aeimg's own
+ * coding of `image` takes) and decodes to exactly `image`; otherwise undefined.
+ */
+export async function keepFrame(
+  image: Image, name: string, frame: { layout: FrameLayout; data: Uint8Array }, codedBytes: number,
+  opts: { measure?: boolean; display?: DisplayModel; metadata?: Record<string, unknown> } = {},
+): Promise<KeptFrame | undefined> {
+  const data = cleanCodestream(frame.layout.syntax, frame.data);
+  if (!data || data.length + LAYOUT_BYTES >= codedBytes) return undefined;
+  const check = pixelCheck(image);
+  try {
+    if (pixelCheck(await decodeCodestream(frame.layout, image.width, image.height, data)) !== check) return undefined;
+  } catch {
+    return undefined; // the cleaned data does not decode: aeimg codes the pixels
+  }
+  const record: ImageRecord = {
+    kind: 'image', name, width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
+    planes: Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c)),
+    blobs: { latent: 0, alpha: 0, residual: data.length },
+    refinement: { coding: 'dicom', maxError: 0, sha256: check, backend: 'none' },
+    codestream: { ...frame.layout },
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
+  };
+  if (opts.measure) record.fidelity = readerFidelity(image, image, opts.display ?? plainDisplay(image), { maxError: 0 });
+  return { record, blobs: [Buffer.alloc(0), Buffer.alloc(0), Buffer.from(data)], decoded: image };
+}
+
+/** The image of a validated record with a kept frame, checked against the sender's pixels. */
+export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promise<Image> {
+  let image: Image;
+  try {
+    image = await decodeCodestream(record.codestream!, record.width, record.height, blob);
+  } catch (err) {
+    const why = err instanceof AeimgError ? err.message : String(err);
+    throw new AeimgError(ErrorCode.Malformed, `holds a DICOM frame that could not be decoded (${why})`);
+  }
+  if (image.channels !== record.channels || image.bitDepth !== record.bitDepth || pixelCheck(image) !== record.refinement!.sha256.slice(0, 32)) {
+    throw new AeimgError(ErrorCode.Tampered,
+      'failed its pixel check: its DICOM frame decodes here to other pixels than the sender\'s aeimg read from it. ' +
+      'Open it with the aeimg version that wrote it (`aeimg inspect` names it).');
+  }
+  return image;
+}
