@@ -14,6 +14,7 @@ import { decodeFrameData } from './parse.js';
 import { storedToImage, type FrameLayout } from './import.js';
 import { TransferSyntax } from './codecs.js';
 import type { Image } from '../image/image.js';
+import { AeimgError, ErrorCode } from '../errors.js';
 
 /** The transfer syntaxes whose frames may be kept: those whose data holds nothing but the coded image once cleaned. */
 const JPEG_FAMILY = new Set<string>([
@@ -116,8 +117,35 @@ export function cleanCodestream(syntax: string, data: Uint8Array): Uint8Array | 
   return syntax === TransferSyntax.Rle && data.length >= 64 ? data : undefined;
 }
 
+/**
+ * The width and height a JPEG, JPEG-LS or JPEG 2000 codestream declares (its SOF or SIZ segment), read before any
+ * decoder allocates for it; RLE declares none (its decoder fills the record's geometry). Undefined: none found.
+ */
+export function declaredSize(syntax: string, d: Uint8Array): { width: number; height: number } | undefined {
+  if (J2K_FAMILY.has(syntax)) {
+    if (d.length < 24 || u16(d, 0) !== 0xff4f || u16(d, 2) !== 0xff51) return undefined;
+    return { width: u32(d, 8) - u32(d, 16), height: u32(d, 12) - u32(d, 20) };
+  }
+  if (!JPEG_FAMILY.has(syntax)) return undefined;
+  for (let at = 2; at + 9 <= d.length && d[at] === 0xff;) {
+    const marker = d[at + 1]!;
+    if (marker === 0xff) { at++; continue; }
+    // SOF0..SOF15 (not DHT C4, JPG C8, DAC CC) and JPEG-LS's SOF55 (F7): precision (1), lines (2), samples per line (2).
+    if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7) {
+      return { width: u16(d, at + 7), height: u16(d, at + 5) };
+    }
+    if (marker === 0xda) return undefined;
+    at += 2 + u16(d, at + 2);
+  }
+  return undefined;
+}
+
 /** The image a kept frame decodes to (`width` x `height`, the layout's samples), as the sender read its file. */
 export async function decodeCodestream(layout: FrameLayout, width: number, height: number, data: Uint8Array): Promise<Image> {
+  const size = declaredSize(layout.syntax, data);
+  if (layout.syntax !== TransferSyntax.Rle && (size?.width !== width || size.height !== height)) {
+    throw new AeimgError(ErrorCode.Malformed, `declares ${size ? `${size.width}x${size.height}` : 'no size'} where the image is ${width}x${height}.`);
+  }
   const samples = await decodeFrameData(layout.syntax, data, { ...layout, rows: height, columns: width });
   return storedToImage(layout, width, height, samples).image;
 }

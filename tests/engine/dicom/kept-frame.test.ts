@@ -109,6 +109,10 @@ describe('kept DICOM frames', () => {
     const err = await decodeKeptFrame(record, data).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AeimgError);
     expect([ErrorCode.Tampered, ErrorCode.Malformed]).toContain((err as AeimgError).code);
+    // A codestream that declares another size is refused before a decoder allocates for it.
+    const huge = Buffer.from(cleanCodestream(frame.layout.syntax, frame.data)!);
+    huge.writeUInt32BE(60000, 8); // SIZ: Xsiz
+    await expect(decodeKeptFrame(record, huge)).rejects.toThrow(/declares 60000x512 where the image is 512x512/);
   });
 
   it('an extension this version does not know asks for an update; a kept frame needs its layout', async () => {
