@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { cancelledError } from './abort.js';
-import { decryptAeimgFile, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
+import { decryptAeimgFile, outputExt, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
 import { encryptImageFile, type EncryptFileOptions, type EncryptResult, type ReducedQuality } from './encrypt.js';
-import { AEIMG_EXT, batchOutputs } from './files.js';
+import { AEIMG_EXT, batchOutputs, outputKey } from './files.js';
 
 export type BatchEvent<R> =
   | { index: number; input: string; status: 'queued' | 'working' }
@@ -90,5 +90,8 @@ export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOption
 export function decryptFiles(inputs: readonly string[], opts: Omit<DecryptFileOptions, 'signal' | 'outputStem'> & { outputStems?: readonly string[] },
   batch: BatchOptions<DecryptResult> = {}): Promise<BatchOutcome<DecryptResult>> {
   const { outputStems = batchOutputs(inputs, '', opts.outDir), ...rest } = opts;
-  return runBatch(inputs, (input, index, signal) => decryptAeimgFile(input, { ...rest, outputStem: outputStems[index], signal }), batch);
+  // Each file's first image has its stem's name; a later frame whose name is already one of the batch's (x.aeimg's
+  // second frame and x-2.aeimg's image, both x-2.png) is named aside instead of replacing it.
+  const claimed = new Set(outputStems.map((stem) => outputKey(`${stem}${outputExt(opts)}`)));
+  return runBatch(inputs, (input, index, signal) => decryptAeimgFile(input, { ...rest, outputStem: outputStems[index], claimed, signal }), batch);
 }

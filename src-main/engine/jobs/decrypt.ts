@@ -12,7 +12,7 @@ import { AtomicFile } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
-import { checkOutput, outputPathFor } from './files.js';
+import { checkOutput, outputKey, outputPathFor } from './files.js';
 import { checkAborted } from './abort.js';
 import { decodedImages, type DecodeFn } from './images.js';
 import { dicomMetaOf } from '../dicom/import.js';
@@ -78,6 +78,27 @@ export interface DecryptFileOptions {
    * decode denoised too (CodecPool.decode's `denoise`).
    */
   denoise?: boolean;
+  /**
+   * The outputs of the batch this file is part of (outputKey): a frame after the first whose name is taken goes as
+   * "name-2 (2).png"; every output this file writes is added.
+   */
+  claimed?: Set<string>;
+}
+
+/** The extension of a decrypt's outputs. */
+export function outputExt(opts: Pick<DecryptFileOptions, 'denoise' | 'format'>): string {
+  return opts.denoise ? DENOISED_EXT : `.${opts.format ?? 'png'}`;
+}
+
+/** Image `index` (from 0) of a file: the stem's name, then "-2", "-3", …; one the batch has taken gets " (k)". */
+function frameOutput(input: string, index: number, ext: string, opts: DecryptFileOptions): string {
+  const frame = index > 0 ? `-${index + 1}` : '';
+  const named = (aside: string) => (opts.outputStem !== undefined
+    ? `${opts.outputStem}${frame}${aside}${ext}` : outputPathFor(input, ext, opts.outDir, `${frame}${aside}`));
+  let output = named('');
+  for (let k = 2; index > 0 && opts.claimed?.has(outputKey(output)); k++) output = named(` (${k})`);
+  opts.claimed?.add(outputKey(output));
+  return output;
 }
 
 export interface DecryptedImage {
@@ -99,7 +120,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
   const write = opts.write ?? true;
   const format = opts.format ?? 'png';
   checkDenoiseFormat(opts.denoise, format);
-  const ext = opts.denoise ? DENOISED_EXT : `.${format}`;
+  const ext = outputExt(opts);
   const pending: AtomicFile[] = [];
   const timings: Record<string, number> = { decrypt: 0, decoder: 0, write: 0 };
   let reader: AeimgReader | undefined;
@@ -122,8 +143,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       const item: DecryptedImage = { record, image };
       if (write) {
         const t = performance.now();
-        const frame = images.length > 0 ? `-${images.length + 1}` : '';
-        item.output = opts.outputStem !== undefined ? `${opts.outputStem}${frame}${ext}` : outputPathFor(input, ext, opts.outDir, frame);
+        item.output = frameOutput(input, images.length, ext, opts);
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);

@@ -28,12 +28,17 @@ export function outputPathFor(input: string, ext: string, outDir?: string, suffi
  * or two folders' scan.png into one `-o` folder, were written to one scan.aeimg, the last replacing the others). Not
  * "-2": a decrypted file's second frame is name-2.png. With `ext` '', the paths are output stems (decryptFiles).
  */
+/** A path as a batch compares outputs: resolved, without case (as macOS and Windows compare names). */
+export function outputKey(path: string): string {
+  return resolve(path).toLowerCase();
+}
+
 export function batchOutputs(inputs: readonly string[], ext: string, outDir?: string): string[] {
   const taken = new Set<string>();
   return inputs.map((input) => {
     let output = outputPathFor(input, ext, outDir);
-    for (let k = 2; taken.has(resolve(output).toLowerCase()); k++) output = outputPathFor(input, ext, outDir, ` (${k})`);
-    taken.add(resolve(output).toLowerCase());
+    for (let k = 2; taken.has(outputKey(output)); k++) output = outputPathFor(input, ext, outDir, ` (${k})`);
+    taken.add(outputKey(output));
     return output;
   });
 }

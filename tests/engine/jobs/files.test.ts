@@ -12,7 +12,7 @@ import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { AEIMG_EXT, batchOutputs, expandInputs, IMAGE_INPUT, isDicomFile, listInputs, noImagesMessage, outputPathFor } from '../../../src-main/engine/jobs/files.js';
 import { decryptFiles, encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
-import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+import { defaultModel, FIXTURES, models, phantom, tempDir, tiffOf } from '../../helpers.js';
 
 const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
 const NO_META = join(FIXTURES, 'dicom', 'mr_philips_512_implicit_le_nometa.dcm');
@@ -117,6 +117,23 @@ describe('a batch never writes two inputs to one output', () => {
     expect(back.done.map((r) => r.images[0]!.output)).toEqual([join(dir, 'received', 'scan.png'), join(dir, 'received', 'scan (2).png')]);
     const sizes = await Promise.all(back.done.map(async (r) => decodeImage(await readFile(r.images[0]!.output!))));
     expect(sizes.map((i) => [i.width, i.height])).toEqual(images.map((i) => [i.width, i.height]));
+  });
+
+  it('a two-image x.aeimg and an x-2.aeimg into one folder, even with force: three images, none replaced', async () => {
+    const dir = await tempDir();
+    const key = new SharedKey(Buffer.alloc(32, 7));
+    const model = await defaultModel();
+    const pages = [new Uint8Array(16 * 8).fill(10), new Uint8Array(16 * 8).fill(20)];
+    await writeFile(join(dir, 'x.tiff'), tiffOf(pages, 16, 8));
+    await writeFile(join(dir, 'x-2.png'), await encodePng({ ...phantom(16, 8), pixels: new Uint8Array(16 * 8).fill(30) }));
+    const enc = await encryptFiles([join(dir, 'x.tiff'), join(dir, 'x-2.png')], { model, recipients: [key], measure: false });
+    await mkdir(join(dir, 'received'));
+    const back = await decryptFiles(enc.done.map((r) => r.output), { identities: [key], models: models(), outDir: join(dir, 'received'), force: true });
+    const outputs = back.done.flatMap((r) => r.images.map((i) => i.output!));
+    // 0.8: x.aeimg's second image and x-2.aeimg's image both went to x-2.png, the later one replacing the other.
+    expect(outputs.map((o) => o.slice(dir.length + 1))).toEqual(['received/x.png', 'received/x-2 (2).png', 'received/x-2.png']);
+    const values = await Promise.all(outputs.map(async (o) => (await decodeImage(await readFile(o))).pixels[0]));
+    expect(values).toEqual([10, 20, 30]);
   });
 });
 
