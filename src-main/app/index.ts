@@ -6,6 +6,7 @@ import { app, BrowserWindow, session } from 'electron';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CodecPool } from '../engine/jobs/pool.js';
+import { isAeimgPath } from '../../src-shared/files.js';
 import { electronShell } from './electron-shell.js';
 import { setupIpc } from './ipc.js';
 import { AppService } from './service/app-service.js';
@@ -15,7 +16,7 @@ import { createMainWindow, restrictPermissions } from './window.js';
 let mainWindow: BrowserWindow | null = null;
 const pendingOpens: string[] = [];
 
-const aeimgArgs = (argv: string[]) => argv.filter((a) => /\.aeimg$/i.test(a));
+const aeimgArgs = (argv: string[]) => argv.filter(isAeimgPath);
 
 function requestOpen(path: string): void {
   if (mainWindow && !mainWindow.webContents.isLoading()) mainWindow.webContents.send('files:open-request', path);

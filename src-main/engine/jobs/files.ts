@@ -4,10 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { isDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
+import { AEIMG_EXT, AEIMG_INPUT } from '../../../src-shared/files.js';
 
-export { isDicomFile };
-
-export const AEIMG_EXT = '.aeimg';
+export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
 /** Extensions a name loses when its output gets a new one; others stay, so "1.2.840.10008.1.320" keeps its ".320". */
 const KNOWN_EXT = /\.(png|jpe?g|tiff?|webp|dcm|dicom|dic|ima|aeimg)$/i;
@@ -51,9 +50,6 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
   }
   if (!force && existsSync(out)) throw outputExists(out);
 }
-
-/** What the decrypt journey takes: a name ending in .aeimg. */
-export const AEIMG_INPUT = /\.aeimg$/i;
 
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;

@@ -8,6 +8,7 @@ import type { IdentitySource } from '../container/aeimg-file.js';
 import { checkParts, probeAeimg, readPartInfo } from '../container/study.js';
 import { SharedKey, type Identity } from '../keys/recipients.js';
 import { X25519Identity } from '../keys/x25519.js';
+import { isAeimgPath } from '../../../src-shared/files.js';
 
 export interface StudyGroup {
   name: string;
@@ -56,7 +57,7 @@ export async function openAeimg<T>(path: string, identities: IdentitySource, rea
   if (study) {
     const dir = dirname(path);
     const prefix = `${study.name}.part`;
-    const siblings = (await readdir(dir)).filter((n) => n.startsWith(prefix) && /\.aeimg$/i.test(n)).map((n) => join(dir, n));
+    const siblings = (await readdir(dir)).filter((n) => n.startsWith(prefix) && isAeimgPath(n)).map((n) => join(dir, n));
     files = (await checkParts(siblings, [identity])).map((i) => i.path);
   }
   const items: T[] = [];
