@@ -121,6 +121,7 @@ const lines = [
   'window for other images of more than 8 bits, the full range for 8-bit images. "Largest error" is in HU for CT, in the file\'s',
   'rescale units where it names them, else in stored units. "Reduced" counts images below SSIM 0.98 in some window that shows',
   'some pixel more than one grey level off (since 0.8): the sender is warned and the viewer shows a "not for primary diagnosis" banner.',
+  '"Coded as" lossless at another level: a DICOM frame that went as its file held it (since 0.9; docs/dicom.md).',
   '',
   '| source | level | coded as | images | mean worst-window SSIM | lowest | its window | largest error | reduced | bits/pixel |',
   '|---|---|---|---|---|---|---|---|---|---|',

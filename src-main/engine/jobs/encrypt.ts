@@ -63,7 +63,8 @@ interface InputImage {
   frame?: DicomImage['frame'];
 }
 
-async function readInput(task: EncodeTask): Promise<InputImage[]> {
+/** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
+export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt'>): Promise<InputImage[]> {
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
     return pages.map((image, i) => ({ image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input) }));

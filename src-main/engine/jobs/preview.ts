@@ -7,11 +7,10 @@ import { stat } from 'node:fs/promises';
 import type { SenderPreview } from '../../../src-shared/api.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
-import { isDicomFile, readDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
-import type { EncodedFile, EncodeTask } from './encrypt.js';
+import { DEFAULT_MAX_PIXELS } from '../image/io.js';
+import { readInput, type EncodedFile, type EncodeTask } from './encrypt.js';
 import { describeImage } from './view.js';
 
 export interface PreviewRequest {
@@ -32,8 +31,7 @@ interface PreviewedFile {
 
 /** The samples as the engine reads them for encoding (DICOM: stored values with the recorded offset, per frame). */
 async function readOriginals(path: string, maxPixels: number): Promise<Image[]> {
-  if (!(await isDicomFile(path))) return readImagePages(path, maxPixels);
-  return (await readDicomFile(path, { maxPixels, deidentify: null })).map((f) => f.image);
+  return (await readInput({ input: path, maxPixels, deidentify: null })).map((i) => i.image);
 }
 
 const pixels = (i: Image) => ({ width: i.width, height: i.height, channels: i.channels, bitDepth: i.bitDepth, pixels: i.pixels });
