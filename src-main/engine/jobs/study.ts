@@ -19,7 +19,7 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
-import { DEFAULT_QUALITY, type CodingChoice } from '../../../src-shared/quality.js';
+import { DEFAULT_QUALITY, isNetworkOnly, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelCache, type ModelRef } from '../model/autoencoder.js';
 import { abortable, checkAborted } from './abort.js';
@@ -113,7 +113,9 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   let accepted = false;
   // Each part is written to its own temp file (a unique name: two runs into one folder never share one) and all
   // are placed together at the end, when the number of parts, and so their names, is known.
-  // A part names the model only when its images carry a latent (every image of a study has the same coding).
+  // A part names the model only when its images may carry a latent: the study's level is network-only, or latent bits
+  // were asked for. Not from the part's first image: a DICOM frame kept as its file held it carries none (0.9).
+  const latents = opts.coding?.bits !== undefined || isNetworkOnly(opts.coding?.quality ?? DEFAULT_QUALITY);
   const openPart = async (latent: boolean): Promise<AeimgWriter> => {
     current.path = join(opts.outDir, provisionalPartName(opts.name, parts.length + 1));
     const w = await AeimgWriter.create(current.path, { recipients: opts.recipients, model: latent ? opts.model.id : null });
@@ -156,7 +158,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
           await closePart(w, false);
           w = null;
         }
-        w ??= await openPart(entry.record.latent !== undefined);
+        w ??= await openPart(latents || entry.record.latent !== undefined);
         const bound = w.sizeBoundAfter(entry.record, entry.blobs, STUDY_END_RESERVE);
         if (bound > max) {
           throw new AeimgError(ErrorCode.TooLarge,

@@ -16,6 +16,7 @@ import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { Quality } from '../../../src-shared/quality.js';
@@ -56,11 +57,26 @@ describe('kept DICOM frames', () => {
       expect(enc.coding).toMatchObject({ quality: 'lossless', kept: 'JPEG 2000' });
       expect(enc.reduced).toBe(false);
       expect(enc.fidelity?.exact).toBe(true);
-      // 0.8 wrote 93.5 KB (its decoded samples, lossless) at the default level and 17 KB, reduced quality, at max.
+      // 0.8 wrote 93.5 KB (its decoded samples, lossless) at the default level and 9.7 KB, reduced quality, at max.
       expect(enc.outputBytes).toBeLessThan(dicomBytes);
       expect(dec.images[0]!.record.codestream?.syntax).toBe(TransferSyntax.J2k);
       expect(samplesOf(received).equals(samplesOf(original.image))).toBe(true);
     }
+  });
+
+  it('a study at max whose first slice is kept and whose next carries a latent is written and read', async () => {
+    // 0.9 before this was fixed: the part, opened for the kept slice, named no model, and the latent slice stopped the
+    // study ("an image with a latent in a file created without a model").
+    const dir = await tempDir();
+    // Series 4 and 2: the study puts the kept slice (series 2) first.
+    const paths = ['ct_head_512_j2k_lossless.dcm', 'ct_head_512_j2k_lossy.dcm'].map((f) => join(DIR, f));
+    const study = await encryptStudy(paths, { model, recipients: [key], name: 'mixed', outDir: dir, coding: { quality: 'max' }, measure: false });
+    const records: ImageRecord[] = [];
+    await mkdir(join(dir, 'out'));
+    await decryptStudy(study.parts.map((p) => p.path), {
+      identities: [key], models: models(), outDir: join(dir, 'out'), format: 'png', onImage: (_i, _o, r) => records.push(r),
+    });
+    expect(records.map((r) => [r.codestream !== undefined, r.latent !== undefined])).toEqual([[true, false], [false, true]]);
   });
 
   it('a frame that aeimg codes smaller is coded by aeimg', async () => {
