@@ -194,7 +194,8 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     };
     const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));
-    const coding = encoded.images[0]!.coding;
+    // A multi-frame file whose frames went some kept, some coded: the level that was coded names the file's figures.
+    const coding = encoded.images.find((e) => !e.coding.kept)?.coding ?? encoded.images[0]!.coding;
     const reduced = encoded.images.some(isReduced);
     if (reduced && opts.confirm && !(await opts.confirm({ input, fidelity: worst, coding }))) {
       throw new AeimgError(ErrorCode.Declined, 'not written: its reduced quality was declined.');
