@@ -3,6 +3,8 @@
  * smaller than aeimg's own coding, and the image it gives on the receiver's (dicom/codestream.ts; docs/format.md).
  */
 import { cleanCodestream, decodeCodestream } from '../dicom/codestream.js';
+import { TransferSyntax } from '../dicom/codecs.js';
+import { readHead, readRegularFile } from '../fs/read.js';
 import type { FrameLayout } from '../dicom/import.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, planeRange, type Image } from '../image/image.js';
@@ -13,6 +15,30 @@ import type { ImageRecord } from './record.js';
 
 /** What a kept frame's record says about its data besides the aeimg coding's: its layout, a few dozen bytes. */
 const LAYOUT_BYTES = 48;
+
+/** A compressed frame as its file holds it, with what turns its decoded samples into the image (and its name in words). */
+export interface FrameData {
+  layout: FrameLayout;
+  data: Uint8Array;
+  /** How the result line names it (default: the transfer syntax's name). */
+  label?: string;
+}
+
+/**
+ * An image file that is a JPEG (8-bit grey or colour, one image): its bytes as a frame that may be kept, as a DICOM
+ * file's JPEG frame is. A JPEG export is noise a lossless coder does not shrink, so its own data is often the smaller
+ * and is bit-exact; where this decoder reads it otherwise than the image reader did (an EXIF rotation, another
+ * upsampling), keepFrame finds out and aeimg codes the pixels.
+ */
+export async function jpegFileFrame(path: string, image: Image): Promise<FrameData | undefined> {
+  const head = await readHead(path, 3);
+  if (!head || head[0] !== 0xff || head[1] !== 0xd8 || head[2] !== 0xff || image.bitDepth !== 8 || (image.channels !== 1 && image.channels !== 3)) return undefined;
+  const layout: FrameLayout = {
+    syntax: TransferSyntax.JpegBaseline, photometric: image.channels === 1 ? 'MONOCHROME2' : 'YBR_FULL_422',
+    samplesPerPixel: image.channels, bitsAllocated: 8, bitsStored: 8, signed: false, planarConfiguration: 0,
+  };
+  return { layout, data: new Uint8Array(await readRegularFile(path)), label: 'JPEG' };
+}
 
 export interface KeptFrame {
   record: ImageRecord;
@@ -25,7 +51,7 @@ export interface KeptFrame {
  * coding of `image` takes) and decodes to exactly `image`; otherwise undefined.
  */
 export async function keepFrame(
-  image: Image, name: string, frame: { layout: FrameLayout; data: Uint8Array }, codedBytes: number,
+  image: Image, name: string, frame: FrameData, codedBytes: number,
   opts: { measure?: boolean; display?: DisplayModel; metadata?: Record<string, unknown> } = {},
 ): Promise<KeptFrame | undefined> {
   const data = cleanCodestream(frame.layout.syntax, frame.data);

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { keepFrame } from '../codec/kept-frame.js';
+import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
 import { isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
@@ -59,15 +59,18 @@ interface InputImage {
   image: Image;
   name: string;
   metadata?: Record<string, unknown>;
-  /** A DICOM frame's compressed data as the file holds it (dicom/import.ts DicomImage.frame). */
-  frame?: DicomImage['frame'];
+  /** A DICOM frame's compressed data as the file holds it (dicom/import.ts DicomImage.frame), or a JPEG file's. */
+  frame?: FrameData;
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
 export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt'>): Promise<InputImage[]> {
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
-    return pages.map((image, i) => ({ image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input) }));
+    const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;
+    return pages.map((image, i) => ({
+      image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
+    }));
   }
   const frames: DicomImage[] = await readDicomFile(task.input, {
     maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,
@@ -101,7 +104,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const codedBytes = encoded.blobs.reduce((n, b) => n + b.length, 0);
     const kept = frame && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
     if (frame) timings.keptFrame = (timings.keptFrame ?? 0) + performance.now() - t;
-    if (kept) images.push({ ...kept, coding: { quality: 'lossless', maxError: 0, kept: syntaxTitle(frame.layout.syntax) } });
+    if (kept) images.push({ ...kept, coding: { quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) } });
     else images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
     rawBytes += image.pixels.byteLength;
   }

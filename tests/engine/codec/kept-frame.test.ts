@@ -1,9 +1,11 @@
 /**
- * A compressed DICOM frame goes as its file held it when that is smaller than aeimg's coding (aeimg 0.9): a lossily
- * compressed CT that became 27 times larger as "bit-exact" goes at its own size, bit-exact, whatever the level; what
- * its codestream carries besides the image (comments, EXIF) does not travel; a damaged kept frame is refused.
+ * A compressed DICOM frame, or a JPEG file, goes as its file held it when that is smaller than aeimg's coding (aeimg
+ * 0.9): a lossily compressed CT that became 27 times larger as "bit-exact" goes at its own size, bit-exact, whatever
+ * the level; what its codestream carries besides the image (comments, EXIF) does not travel; a damaged kept frame is
+ * refused.
  */
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeKeptFrame } from '../../../src-main/engine/codec/kept-frame.js';
@@ -16,11 +18,12 @@ import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptFiles, encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { Quality } from '../../../src-shared/quality.js';
-import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+import { CT_SLICE, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 
 const DIR = join(FIXTURES, 'dicom');
 const key = generateSharedKey('Radiology A');
@@ -84,6 +87,23 @@ describe('kept DICOM frames', () => {
     expect(enc.coding.kept).toBeUndefined();
     expect(dec.images[0]!.record.codestream).toBeUndefined();
     expect(dec.images[0]!.record.refinement?.coding).toBe('wp2');
+  });
+
+  it('a JPEG file goes as its own data, bit-exact, where that is smaller than within ±1; not when EXIF rotates it', async () => {
+    const dir = await tempDir();
+    const jpeg = await sharp(CT_SLICE).jpeg({ quality: 75 }).withMetadata({ exif: { IFD0: { Make: 'ScannerCo' } } }).toBuffer();
+    await writeFile(join(dir, 'ct.jpg'), jpeg);
+    await writeFile(join(dir, 'turned.jpg'), await sharp(CT_SLICE).jpeg({ quality: 75 }).withMetadata({ orientation: 6 }).toBuffer());
+    const enc = await encryptFiles([join(dir, 'ct.jpg'), join(dir, 'turned.jpg')], { model, recipients: [key] });
+    const [kept, turned] = enc.done;
+    expect(kept!.coding).toMatchObject({ quality: 'lossless', kept: 'JPEG' });
+    expect(kept!.outputBytes).toBeLessThan(jpeg.length + 400); // 0.8 coded it within ±1, 6.3 KB for a 5.0 KB JPEG
+    expect(turned!.coding).toEqual({ quality: 'within-1', maxError: 1 });
+    const back = await decryptFiles(enc.done.map((r) => r.output), { identities: [key], models: models(), outDir: dir });
+    const [got, gotTurned] = await Promise.all(back.done.map(async (r) => decodeImage(await readFile(r.images[0]!.output!))));
+    expect(samplesOf(got!).equals(samplesOf(await decodeImage(jpeg)))).toBe(true);
+    expect(back.done[0]!.images[0]!.record.codestream?.syntax).toBe(TransferSyntax.JpegBaseline);
+    expect([gotTurned!.width, gotTurned!.height]).toEqual([256, 256]);
   });
 
   it('JPEG comments and application data do not travel; what decoding needs stays', async () => {
