@@ -115,7 +115,7 @@ export class AppViewer {
       const stem = basename(record.name, extname(record.name)).replace(/#(\d+)$/, '-$1');
       const target = await this.shell.chooseSavePath(`${stem}.${format}`, format);
       if (!target) return null;
-      const data = await outputBytes(await s.slices.image(index), record, format, index + 1);
+      const data = await outputBytes(await s.slices.image(index), record, format, index + 1, { blobs: s.slices.coded(index).blobs });
       await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing
       return { path: target };
     });

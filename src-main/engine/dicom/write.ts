@@ -7,7 +7,7 @@
 import dcmjs from 'dcmjs';
 import { maxValue, type Image } from '../image/image.js';
 import type { DicomJson, JsonAttribute } from './dataset.js';
-import type { DicomFrameMeta } from './import.js';
+import type { DicomFrameMeta, FrameLayout } from './import.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 const SINGLE_FRAME_CLASSES = new Set([
@@ -54,6 +54,8 @@ export interface DicomWriteOptions {
   ratio: number;
   /** Instance number when the source had none (e.g. frame index). */
   instanceNumber?: number;
+  /** A frame that went as its file held it: written as that data, in its transfer syntax (the image is its decoding). */
+  kept?: { layout: FrameLayout; data: Uint8Array };
 }
 
 /** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
@@ -136,11 +138,24 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
     if (tag.startsWith('0028') && !attr.Value?.length) delete ds[tag]; // empty image attributes are conditional: absent
   }
   ds['7FE00010'] = { vr: image.bitDepth === 8 ? 'OB' : 'OW', Value: [stored.data as never] };
+  const { kept } = opts;
+  if (kept) {
+    // The frame's own data: its layout's photometric, sample bits and planar configuration describe it, not the image's.
+    const l = kept.layout;
+    ds['00280004'] = str('CS', l.photometric);
+    ds['00280100'] = str('US', l.bitsAllocated);
+    ds['00280101'] = str('US', l.bitsStored);
+    ds['00280102'] = str('US', l.bitsStored - 1);
+    ds['00280103'] = str('US', l.signed ? 1 : 0);
+    if (!grey) ds['00280006'] = str('US', l.planarConfiguration);
+    const data = kept.data.buffer.slice(kept.data.byteOffset, kept.data.byteOffset + kept.data.byteLength);
+    ds['7FE00010'] = { vr: 'OB', Value: [data as never] };
+  }
   const fileMeta: DicomJson = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
     '00020002': str('UI', sopClass),
     '00020003': str('UI', sopInstance),
-    '00020010': str('UI', '1.2.840.10008.1.2.1'),
+    '00020010': str('UI', kept?.layout.syntax ?? '1.2.840.10008.1.2.1'),
     '00020012': str('UI', IMPLEMENTATION_UID),
     '00020013': str('SH', 'AEIMG_1'),
   };
@@ -148,5 +163,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   for (const attr of Object.values(ds)) attr.Value ??= [];
   const dict = new dcmjs.data.DicomDict(fileMeta);
   dict.dict = ds;
-  return Buffer.from(dict.write() as ArrayBuffer);
+  // One fragment per frame (dcmjs would cut a kept frame into 20 KB fragments); its typings omit the options.
+  const write = dict.write.bind(dict) as (options: { allowInvalidVRLength: boolean; fragmentMultiframe: boolean }) => ArrayBuffer;
+  return Buffer.from(write({ allowInvalidVRLength: false, fragmentMultiframe: false }));
 }

@@ -44,14 +44,19 @@ export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputF
   }
 }
 
-/** A decoded image's file in the chosen format; `png` is used when a worker already encoded it. */
-export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number, png?: Buffer): Promise<Buffer> {
-  if (format === 'png') return png ?? encodePng(image);
+/**
+ * A decoded image's file in the chosen format; `png` is used when a worker already encoded it. With the record's
+ * `blobs`, a kept frame (codec/kept-frame.ts) goes into DICOM as its own compressed data, in its transfer syntax.
+ */
+export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number,
+  coded: { png?: Buffer; blobs?: Buffer[] } = {}): Promise<Buffer> {
+  if (format === 'png') return coded.png ?? encodePng(image);
   const received = receivedSummary(record);
-  const coded = blobLengths(record).reduce((a, b) => a + b, 0);
+  const codedBytes = blobLengths(record).reduce((a, b) => a + b, 0);
+  const kept = record.codestream && coded.blobs?.[2] ? { layout: record.codestream, data: coded.blobs[2] } : undefined;
   return writeDicom(image, dicomMetaOf(record), {
     exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
-    fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, coded), instanceNumber,
+    fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, codedBytes), instanceNumber, kept,
   });
 }
 
@@ -139,7 +144,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       decode: opts.decode ?? localDecode(opts.models, opts.tiles, opts.denoise), png: write && format === 'png',
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
     });
-    for await (const { record, image, png } of loop) {
+    for await (const { record, image, png, blobs } of loop) {
       const item: DecryptedImage = { record, image };
       if (write) {
         const t = performance.now();
@@ -147,7 +152,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
         checkOutput(item.output, [input], opts.force ?? false);
         const file = await AtomicFile.create(item.output, { force: opts.force });
         pending.push(file);
-        await file.write(await outputBytes(image, record, format, images.length + 1, png));
+        await file.write(await outputBytes(image, record, format, images.length + 1, { png, blobs }));
         timings.write! += performance.now() - t;
       }
       images.push(item);

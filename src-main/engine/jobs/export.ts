@@ -35,7 +35,7 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
     const path = join(dir, names[i]!);
     const file = await AtomicFile.create(path);
     files.push({ file, path });
-    await file.write(await outputBytes(await slices.image(i), slices.record(i), format, i + 1));
+    await file.write(await outputBytes(await slices.image(i), slices.record(i), format, i + 1, { blobs: slices.coded(i).blobs }));
     await file.seal();
     return path;
   });

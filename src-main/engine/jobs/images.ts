@@ -13,6 +13,8 @@ export interface DecodedImage {
   image: Image;
   /** The image as PNG when asked for and the decoder made it (a worker encodes it beside the decoding). */
   png?: Buffer;
+  /** The record's blobs as the file carried them (a kept frame's data goes into DICOM output as it is). */
+  blobs: Buffer[];
 }
 
 export interface ImageLoopOptions {
@@ -33,15 +35,15 @@ export interface ImageLoopOptions {
  * against the limit) before its bytes are read; a cancelled signal stops between images.
  */
 export async function* decodedImages(reader: AeimgReader, opts: ImageLoopOptions): AsyncGenerator<DecodedImage> {
-  const ahead: { record: ImageRecord; decoded: Promise<{ image: Image; png?: Buffer }> }[] = [];
+  const ahead: { record: ImageRecord; blobs: Buffer[]; decoded: Promise<{ image: Image; png?: Buffer }> }[] = [];
   const lookahead = Math.max(1, opts.lookahead ?? 1);
   const t = opts.timings ?? {};
   const take = async (): Promise<DecodedImage> => {
-    const { record, decoded } = ahead.shift()!;
+    const { record, blobs, decoded } = ahead.shift()!;
     const start = performance.now();
     const out = await abortable(decoded, opts.signal);
     t.decoder = (t.decoder ?? 0) + performance.now() - start;
-    return { record, ...out };
+    return { record, blobs, ...out };
   };
   try {
     for (;;) {
@@ -59,7 +61,7 @@ export async function* decodedImages(reader: AeimgReader, opts: ImageLoopOptions
       if (end) { opts.onStudyEnd?.(end); continue; }
       const decoded = opts.decode(reader.header.model, record!, entry.blobs, opts.png);
       decoded.catch(() => undefined); // awaited in order by take()
-      ahead.push({ record: record!, decoded });
+      ahead.push({ record: record!, blobs: entry.blobs, decoded });
       if (ahead.length >= lookahead) yield await take();
     }
     while (ahead.length > 0) yield await take();

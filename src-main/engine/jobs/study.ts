@@ -251,7 +251,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
           decode, png: opts.format === 'png', maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, lookahead: opts.lookahead ?? 4,
           signal: opts.signal, onStudyEnd: (meta) => { end = meta; },
         });
-        for await (const { record, image, png } of images) {
+        for await (const { record, image, png, blobs } of images) {
           const index = expected++;
           let stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
           if (used.has(stem)) stem = `${stem}-${index + 1}`;
@@ -260,7 +260,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
           checkOutput(output, paths, opts.force ?? false);
           const file = await AtomicFile.create(output, { force: opts.force });
           pending.push(file);
-          await file.write(await outputBytes(image, record, opts.format, index + 1, png));
+          await file.write(await outputBytes(image, record, opts.format, index + 1, { png, blobs }));
           outputs.push(output);
           opts.onImage?.(index, output, record);
         }

@@ -67,6 +67,19 @@ describe('kept DICOM frames', () => {
     }
   });
 
+  it('--format dcm writes a kept frame as its own data in its transfer syntax, not 512 KB of native samples', async () => {
+    const dir = await tempDir();
+    await copyFile(join(DIR, 'ct_head_512_j2k_lossy.dcm'), join(dir, 'ct.dcm'));
+    const enc = await encryptImageFile(join(dir, 'ct.dcm'), { model, recipients: [key], measure: false });
+    await mkdir(join(dir, 'out'));
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
+    const written = dec.images[0]!.output!;
+    expect((await stat(written)).size).toBeLessThan(8 * 1024);
+    const again = (await readDicomFile(written, { maxPixels: 1 << 26, deidentify: null }))[0]!;
+    expect(again.dicom.pixel.syntax).toBe(TransferSyntax.J2k);
+    expect(samplesOf(again.image).equals(samplesOf((await read('ct_head_512_j2k_lossy.dcm')).image))).toBe(true);
+  });
+
   it('a study at max whose first slice is kept and whose next carries a latent is written and read', async () => {
     // 0.9 before this was fixed: the part, opened for the kept slice, named no model, and the latent slice stopped the
     // study ("an image with a latent in a file created without a model").
