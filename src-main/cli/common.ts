@@ -11,6 +11,7 @@ import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, passphraseAlone, type Identity, type Recipient } from '../engine/keys/recipients.js';
 import { passphraseWeakness } from '../engine/keys/export.js';
 import { removeStalePartials } from '../engine/fs/atomic.js';
+import { batchOutputs } from '../engine/jobs/files.js';
 import { KeyStore } from '../engine/keys/keystore.js';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
@@ -161,7 +162,19 @@ export async function cleanOutputFolders(dirs: Iterable<string>): Promise<void> 
 }
 
 /** --skip-existing: removes from `inputs` those whose output exists, saying so; returns how many. */
-export function skipExisting(inputs: string[], outputOf: (input: string) => string): number {
+/**
+ * A batch's outputs, named over every input first (batchOutputs: a resumed batch finds each file's output under the
+ * same name), then, with --skip-existing, without the inputs whose output (`named + ext`) exists. `inputs` keeps the
+ * rest; returns the name of each one left, in order, and how many were skipped.
+ */
+export function namedBatch(inputs: string[], opts: { ext: string; named?: string; outDir?: string; skip: boolean }): { names: string[]; skipped: number } {
+  const names = batchOutputs(inputs, opts.named ?? opts.ext, opts.outDir);
+  const nameOf = new Map(inputs.map((input, i) => [input, names[i]!]));
+  const skipped = opts.skip ? skipExisting(inputs, (i) => (opts.named === undefined ? nameOf.get(i)! : `${nameOf.get(i)!}${opts.ext}`)) : 0;
+  return { names: inputs.map((i) => nameOf.get(i)!), skipped };
+}
+
+function skipExisting(inputs: string[], outputOf: (input: string) => string): number {
   const keep = inputs.filter((input) => {
     const output = outputOf(input);
     if (!existsSync(output)) return true;

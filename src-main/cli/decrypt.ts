@@ -4,16 +4,16 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decryptStudy } from '../engine/jobs/study.js';
 import { groupStudies } from '../engine/jobs/open.js';
 import { decryptFiles } from '../engine/jobs/batch.js';
-import { DENOISED_EXT, type DecryptResult } from '../engine/jobs/decrypt.js';
+import { outputExt, type DecryptResult } from '../engine/jobs/decrypt.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
-import { AEIMG_INPUT, batchOutputs } from '../engine/jobs/files.js';
+import { AEIMG_INPUT } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
-  interruptSignal, skipExisting, summarise,
+  interruptSignal, namedBatch, summarise,
 } from './common.js';
 
 export async function decryptCommand(argv: string[]): Promise<number> {
@@ -39,7 +39,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   if (denoise && format !== 'png') {
     throw new AeimgError(ErrorCode.Usage, `--denoise writes the denoised view as PNG only (NAME.denoised.png), never as DICOM: a DICOM file would pass the view off as the image as sent. Drop --format dcm, or drop --denoise to get the image as sent.\n${decryptUsage}`);
   }
-  const ext = denoise ? DENOISED_EXT : `.${format}`;
+  const ext = outputExt({ denoise, format });
   const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
@@ -69,14 +69,12 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   inputs.splice(0, inputs.length, ...singles);
   const total = inputs.length;
   // Stems named over every file first, so a resumed batch finds each file's images under the same names.
-  const named = batchOutputs(inputs, '', values.out);
-  const stemOf = new Map(inputs.map((input, i) => [input, named[i]!]));
-  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => `${stemOf.get(i)!}${ext}`) : 0;
+  const { names: outputStems, skipped } = namedBatch(inputs, { ext, named: '', outDir: values.out, skip: values['skip-existing'] });
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await decryptFiles(inputs, {
-    identities, models, outDir: values.out, outputStems: inputs.map((i) => stemOf.get(i)!), force: values.force, format, denoise, tiles,
+    identities, models, outDir: values.out, outputStems, force: values.force, format, denoise, tiles,
     decode: pool ? (...a) => pool.decode(...a, denoise) : undefined,
   }, {
     concurrency: pool ? pool.size * 2 : 1,

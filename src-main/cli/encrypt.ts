@@ -10,7 +10,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, batchOutputs, IMAGE_INPUT, isDicomFile, noImagesMessage } from '../engine/jobs/files.js';
+import { AEIMG_EXT, IMAGE_INPUT, isDicomFile, noImagesMessage } from '../engine/jobs/files.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
@@ -18,7 +18,7 @@ import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import {
   cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
-  interruptSignal, printEvents, recipientOptions, skipExisting, summarise,
+  interruptSignal, printEvents, recipientOptions, namedBatch, summarise,
 } from './common.js';
 
 export async function encryptCommand(argv: string[]): Promise<number> {
@@ -70,15 +70,13 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
   const total = inputs.length;
   // Outputs named over every input first, so a resumed batch finds each file's output under the same name.
-  const named = batchOutputs(inputs, AEIMG_EXT, values.out);
-  const outputOf = new Map(inputs.map((input, i) => [input, named[i]!]));
-  const skipped = values['skip-existing'] ? skipExisting(inputs, (i) => outputOf.get(i)!) : 0;
+  const { names: outputs, skipped } = namedBatch(inputs, { ext: AEIMG_EXT, outDir: values.out, skip: values['skip-existing'] });
   const reduced: string[] = [];
   const pool = poolFor(inputs.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(inputs, {
-    model, recipients, coding, outDir: values.out, outputs: inputs.map((i) => outputOf.get(i)!), force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
+    model, recipients, coding, outDir: values.out, outputs, force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
