@@ -203,9 +203,19 @@ function validLayout(v: unknown, channels: number, bitDepth: number): v is Frame
   if (typeof v !== 'object' || v === null) return false;
   const l = v as Record<string, unknown>;
   const grey = l.photometric === 'MONOCHROME1' || l.photometric === 'MONOCHROME2';
+  const palette = l.photometric === 'PALETTE COLOR';
   const colour = typeof l.photometric === 'string' && ['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT'].includes(l.photometric);
+  const sampling = grey ? l.samplesPerPixel === 1 && channels === 1 && bitDepth === (l.bitsAllocated === 16 || l.signed ? 16 : 8)
+    : palette ? l.samplesPerPixel === 1 && channels === 3 && bitDepth === 8 && validPalette(l.palette)
+      : colour && l.samplesPerPixel === 3 && channels === 3 && bitDepth === l.bitsAllocated;
   return typeof l.syntax === 'string' && KEEPABLE_SYNTAXES.has(l.syntax) && (l.bitsAllocated === 8 || l.bitsAllocated === 16) &&
     isInt(l.bitsStored, 1, l.bitsAllocated) && typeof l.signed === 'boolean' && isInt(l.planarConfiguration, 0, 1) &&
-    (grey ? l.samplesPerPixel === 1 && channels === 1 : colour && l.samplesPerPixel === 3 && channels === 3) &&
-    bitDepth === (l.bitsAllocated === 16 || (grey && l.signed) ? 16 : 8);
+    sampling && (palette || l.palette === undefined);
+}
+
+/** Red, green and blue tables of 1..65536 entries of 0..255, each with the stored value its first entry maps. */
+function validPalette(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 3 && v.every((t: { first?: unknown; table?: unknown }) =>
+    isInt(t?.first, -32768, 65535) && Array.isArray(t.table) && t.table.length >= 1 && t.table.length <= 65536 &&
+    t.table.every((x) => isInt(x, 0, 255)));
 }

@@ -29,7 +29,7 @@ const FIELDS = {
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
   image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream'],
-  codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration'],
+  codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration', 'palette'],
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
 };
@@ -109,12 +109,21 @@ function writeExtension(tag: number, write: (w: ByteWriter) => void): Buffer {
   return new ByteWriter().u8(tag).blob(inner.finish()).finish();
 }
 
-/** A kept DICOM frame's layout: syntax (string) · photometric (string) · samples per pixel, bits allocated, bits stored (1 each) · flags (1: 1 signed, 2 planar). */
+/**
+ * A kept DICOM frame's layout: syntax (string) · photometric (string) · samples per pixel, bits allocated, bits stored
+ * (1 each) · flags (1: 1 signed, 2 planar, 4 palette) · with a palette, per colour: first (svarint) · its 8-bit
+ * entries (blob).
+ */
 function writeCodestream(w: ByteWriter, c: Obj): void {
   if (typeof c.syntax !== 'string' || typeof c.photometric !== 'string' || !isCount(c.samplesPerPixel) || !isCount(c.bitsAllocated) ||
     !isCount(c.bitsStored) || typeof c.signed !== 'boolean' || (c.planarConfiguration !== 0 && c.planarConfiguration !== 1)) throw new NotBinary();
+  const palette = c.palette as { first: number; table: number[] }[] | undefined;
   w.string(c.syntax).string(c.photometric).u8(c.samplesPerPixel).u8(c.bitsAllocated).u8(c.bitsStored)
-    .u8((c.signed ? 1 : 0) | (c.planarConfiguration ? 2 : 0));
+    .u8((c.signed ? 1 : 0) | (c.planarConfiguration ? 2 : 0) | (palette ? 4 : 0));
+  for (const t of palette ?? []) {
+    if (!Number.isInteger(t.first) || !Array.isArray(t.table) || !t.table.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) throw new NotBinary();
+    w.svarint(t.first).blob(Uint8Array.from(t.table));
+  }
 }
 
 /** Impulses (aeimg 0.7): the map's byte length (varint) · per plane its dark and bright sample values (varint each). */
@@ -223,7 +232,7 @@ function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   return rec;
 }
 
-const MAX_EXTENSIONS = 4096;
+const MAX_EXTENSIONS = 256 * 1024; // a kept frame's palette: three tables of up to 65536 entries
 /** Later aeimg versions add fields here; 0.7 and 0.8 refuse flag 128 itself with the same advice. */
 const newerFeature = () => new AeimgError(ErrorCode.UnsupportedVersion, 'holds an image record with a feature this version does not know; update aeimg to open it.');
 
@@ -236,8 +245,11 @@ function readExtensions(r: ByteReader, rec: Obj): void {
       syntax: fields.string(64), photometric: fields.string(16), samplesPerPixel: fields.u8(), bitsAllocated: fields.u8(), bitsStored: fields.u8(),
     };
     const bits = fields.u8();
-    if (bits > 3) throw new BinaryError('has an unknown kept-frame flag');
-    Object.assign(rec.codestream as Obj, { signed: (bits & 1) === 1, planarConfiguration: bits >> 1 });
+    if (bits > 7) throw new BinaryError('has an unknown kept-frame flag');
+    Object.assign(rec.codestream as Obj, { signed: (bits & 1) === 1, planarConfiguration: (bits >> 1) & 1 });
+    if (bits & 4) {
+      (rec.codestream as Obj).palette = Array.from({ length: 3 }, () => ({ first: fields.svarint(), table: Array.from(fields.blob(65536)) }));
+    }
     fields.end();
   }
 }

@@ -56,7 +56,7 @@ export interface DicomImage {
   frame?: { layout: FrameLayout; data: Uint8Array };
 }
 
-/** How a frame's stored values become an image, without the dataset: every photometric but palette colour. */
+/** How a frame's stored values become an image, without the dataset. */
 export interface FrameLayout {
   syntax: string;
   photometric: string;
@@ -65,7 +65,12 @@ export interface FrameLayout {
   bitsStored: number;
   signed: boolean;
   planarConfiguration: number;
+  /** PALETTE COLOR: red, green and blue, each the stored value its first entry maps and its 8-bit entries. */
+  palette?: Palette;
 }
+
+/** A palette as aeimg applies it: per colour, stored value `first` → `table[0]`, values clamped to the table. */
+export type Palette = { first: number; table: number[] }[];
 
 export interface DicomImportOptions {
   maxPixels: number;
@@ -120,17 +125,20 @@ export async function isDicomFile(path: string): Promise<boolean> {
   return isDicomPath(path);
 }
 
-/** Palette colour → 8-bit RGB (16-bit table entries keep their high byte). */
-function paletteToRgb(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples): Uint8Array {
-  const luts = readPaletteTables(ds, info.signed).map(({ first, bits, values }) => ({
-    first, table: Uint8Array.from(values, (v) => (bits <= 8 ? v & 0xff : v >> 8)),
+/** The file's palette with 8-bit entries (16-bit table entries keep their high byte). */
+function paletteOf(ds: DataSet, info: DicomPixelInfo): Palette {
+  return readPaletteTables(ds, info.signed).map(({ first, bits, values }) => ({
+    first, table: Array.from(values, (v) => (bits <= 8 ? v & 0xff : v >> 8)),
   }));
+}
+
+/** Palette colour → 8-bit RGB. */
+function paletteToRgb(palette: Palette, samples: FrameSamples): Uint8Array {
   const out = new Uint8Array(samples.length * 3);
   for (let i = 0; i < samples.length; i++) {
     for (let c = 0; c < 3; c++) {
-      const lut = luts[c]!;
-      const idx = Math.min(lut.table.length - 1, Math.max(0, samples[i]! - lut.first));
-      out[i * 3 + c] = lut.table[idx]!;
+      const { first, table } = palette[c]!;
+      out[i * 3 + c] = table[Math.min(table.length - 1, Math.max(0, samples[i]! - first))]!;
     }
   }
   return out;
@@ -161,16 +169,12 @@ function colourToImage(info: FrameLayout, width: number, height: number, samples
   return { width, height, channels: 3, bitDepth: 16, pixels: Uint16Array.from(samples) };
 }
 
-function frameToImage(ds: DataSet, info: DicomPixelInfo, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
-  if (info.photometric === 'PALETTE COLOR') {
-    const pixels = paletteToRgb(ds, info, samples);
-    return { image: { width: info.columns, height: info.rows, channels: 3, bitDepth: 8, pixels }, offset: 0, inverted: false };
-  }
-  return storedToImage(info, info.columns, info.rows, samples);
-}
-
-/** A frame's stored values → the image aeimg codes (any photometric but palette colour). */
+/** A frame's stored values → the image aeimg codes (a palette colour frame needs the layout's palette). */
 export function storedToImage(info: FrameLayout, width: number, height: number, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
+  if (info.photometric === 'PALETTE COLOR') {
+    if (!info.palette) throw new AeimgError(ErrorCode.Malformed, 'has a palette colour frame without its palette.');
+    return { image: { width, height, channels: 3, bitDepth: 8, pixels: paletteToRgb(info.palette, samples) }, offset: 0, inverted: false };
+  }
   if (info.samplesPerPixel === 3) return { image: colourToImage(info, width, height, samples), offset: 0, inverted: false };
   const inverted = info.photometric === 'MONOCHROME1';
   const maxStored = (1 << info.bitsStored) - 1;
@@ -215,12 +219,12 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
       bitsStored: info.bitsStored, signed: info.signed, planarConfiguration: info.planarConfiguration,
+      ...(info.photometric === 'PALETTE COLOR' ? { palette: paletteOf(dataset, info) } : {}),
     };
     for (let f = 0; f < info.frames; f++) {
-      const { image, offset, inverted } = frameToImage(dataset, info, await decodeStoredFrame(parsed, f));
-      const keepable = compressed && info.photometric !== 'PALETTE COLOR';
+      const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, await decodeStoredFrame(parsed, f));
       images.push({
-        ...(keepable ? { frame: { layout, data: encapsulatedFrameData(parsed, f) } } : {}),
+        ...(compressed ? { frame: { layout, data: encapsulatedFrameData(parsed, f) } } : {}),
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,

@@ -53,7 +53,9 @@ export async function outputBytes(image: Image, record: ImageRecord, format: Out
   if (format === 'png') return coded.png ?? encodePng(image);
   const received = receivedSummary(record);
   const codedBytes = blobLengths(record).reduce((a, b) => a + b, 0);
-  const kept = record.codestream && coded.blobs?.[2] ? { layout: record.codestream, data: coded.blobs[2] } : undefined;
+  // A palette frame goes as RGB samples: its DICOM would need the palette's descriptors and tables written back.
+  const kept = record.codestream && record.codestream.photometric !== 'PALETTE COLOR' && coded.blobs?.[2]
+    ? { layout: record.codestream, data: coded.blobs[2] } : undefined;
   return writeDicom(image, dicomMetaOf(record), {
     exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, codedBytes), instanceNumber, kept,
