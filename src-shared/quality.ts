@@ -49,6 +49,11 @@ export interface CodingChoice {
   quality: Quality;
   /** Overrides the level's latent bits (--bits). */
   bits?: number;
+  /**
+   * Code every image with aeimg's own coder, never as the compressed data its file holds (--recode): for receivers
+   * before aeimg 0.9, which cannot open a kept frame.
+   */
+  recode?: true;
 }
 
 /** What the encoder does with one image: latent bits (none: no latent), and the error bound when it refines (0 = lossless). */

@@ -33,6 +33,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       quality: { type: 'string' },
       model: { type: 'string', default: DEFAULT_MODEL },
       'no-measure': { type: 'boolean', default: false },
+      recode: { type: 'boolean', default: false },
       lossless: { type: 'boolean', default: false },
       deidentify: { type: 'string', default: 'basic' },
       bundle: { type: 'string' },
@@ -54,7 +55,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   } catch (err) {
     throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
-  const coding = codingChoice(values.quality, values.lossless, values.bits);
+  const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   const recipients = await loadRecipients(values);
   await logBackend();
   const models = new ModelCache();

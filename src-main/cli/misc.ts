@@ -13,7 +13,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   for (const file of positionals) {
     const { header, version, fileBytes } = await inspectAeimg(file);
     const model = models.find((m) => m.manifest.id === header.model);
-    const modelLine = header.model === null ? 'none (every image is coded without the network; any aeimg 0.4 opens it)'
+    const modelLine = header.model === null ? 'none (every image is coded without the network: no model is needed to open it)'
       : `${header.model.slice(0, 16)}… ${model ? `(${model.manifest.name}, installed)` : '(not installed here)'}`;
     process.stdout.write(`${file}: aeimg format ${version}, ${kb(fileBytes)}
   codec      ${header.codec}

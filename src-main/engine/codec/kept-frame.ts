@@ -85,8 +85,8 @@ export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promis
   }
   if (image.channels !== record.channels || image.bitDepth !== record.bitDepth || pixelCheck(image) !== record.refinement!.sha256.slice(0, 32)) {
     throw new AeimgError(ErrorCode.Tampered,
-      'failed its pixel check: its DICOM frame decodes here to other pixels than the sender\'s aeimg read from it. ' +
-      'Open it with the aeimg version that wrote it (`aeimg inspect` names it).');
+      'failed its pixel check: its compressed frame decodes here to other pixels than the sender\'s aeimg read from it. ' +
+      'Open it with the aeimg version the sender used, or ask the sender to encrypt it again with --recode.');
   }
   return image;
 }

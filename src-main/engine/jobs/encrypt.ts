@@ -102,7 +102,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // A compressed DICOM frame smaller than that coding goes as the file held it: bit-exact, whatever the level.
     const t = performance.now();
     const codedBytes = encoded.blobs.reduce((n, b) => n + b.length, 0);
-    const kept = frame && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
+    const kept = frame && !task.coding.recode && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
     if (frame) timings.keptFrame = (timings.keptFrame ?? 0) + performance.now() - t;
     if (kept) images.push({ ...kept, coding: { quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) } });
     else images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });

@@ -113,6 +113,16 @@ describe('kept DICOM frames', () => {
     }
   });
 
+  it('--recode codes the frame with aeimg, as 0.8 did (for receivers before 0.9)', async () => {
+    const dir = await tempDir();
+    await copyFile(join(DIR, 'ct_head_512_j2k_lossy.dcm'), join(dir, 'ct.dcm'));
+    const enc = await encryptImageFile(join(dir, 'ct.dcm'), { model, recipients: [key], coding: { quality: 'auto', recode: true }, measure: false });
+    expect(enc.coding.kept).toBeUndefined();
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    expect(dec.images[0]!.record.codestream).toBeUndefined();
+    expect(samplesOf(dec.images[0]!.image).equals(samplesOf((await read('ct_head_512_j2k_lossy.dcm')).image))).toBe(true);
+  });
+
   it('a frame that aeimg codes smaller is coded by aeimg', async () => {
     const { enc, dec } = await through('ct_head_512_j2k_lossless.dcm', 'auto');
     expect(enc.coding.kept).toBeUndefined();
