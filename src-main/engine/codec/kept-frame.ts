@@ -81,7 +81,7 @@ export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promis
     image = await decodeCodestream(record.codestream!, record.width, record.height, blob);
   } catch (err) {
     const why = err instanceof AeimgError ? err.message : String(err);
-    throw new AeimgError(ErrorCode.Malformed, `holds a DICOM frame that could not be decoded (${why})`);
+    throw new AeimgError(ErrorCode.Malformed, `holds a compressed frame that could not be decoded (${why})`);
   }
   if (image.channels !== record.channels || image.bitDepth !== record.bitDepth || pixelCheck(image) !== record.refinement!.sha256.slice(0, 32)) {
     throw new AeimgError(ErrorCode.Tampered,

@@ -68,8 +68,9 @@ export interface ImageRecord {
    */
   greyAsColour?: true;
   /**
-   * A DICOM frame carried as its file held it (aeimg 0.9, dicom/codestream.ts): its transfer syntax and what turns its
-   * stored values into this image. The residual blob is the frame's data and `refinement.coding` is 'dicom'.
+   * A compressed frame carried as its file held it (aeimg 0.9: a DICOM file's frame or a JPEG file; codec/kept-frame.ts):
+   * its transfer syntax and what turns its stored values into this image. The residual blob is the frame's data and
+   * `refinement.coding` is 'dicom'.
    */
   codestream?: FrameLayout;
 }

@@ -50,8 +50,8 @@ export interface DicomImage {
   image: Image;
   dicom: DicomFrameMeta;
   /**
-   * A compressed frame's data as the file holds it, with what turns its stored values into `image` (every
-   * photometric but palette colour): the sender may carry it as it is (dicom/codestream.ts).
+   * A compressed frame's data as the file holds it, with what turns its stored values into `image`: the sender may
+   * carry it as it is (dicom/codestream.ts, codec/kept-frame.ts).
    */
   frame?: { layout: FrameLayout; data: Uint8Array };
 }

@@ -99,7 +99,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image);
     const encoded = await encodeImage(model, image, name, { bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata });
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
-    // A compressed DICOM frame smaller than that coding goes as the file held it: bit-exact, whatever the level.
+    // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
+    // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).
     const t = performance.now();
     const codedBytes = encoded.blobs.reduce((n, b) => n + b.length, 0);
     const kept = frame && !task.coding.recode && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
