@@ -88,6 +88,8 @@ interface WasmDecoder {
   getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
   /** CharLS only: 0 means the components come one after the other (planar). */
   getInterleaveMode?(): number;
+  /** Frees the decoder's buffers on the wasm heap (embind: not garbage-collected). */
+  delete(): void;
 }
 
 type Factory = (opts: { print: () => void; printErr: () => void }) => Promise<Record<string, new () => WasmDecoder>>;
@@ -118,12 +120,18 @@ export function interleavePlanar(samples: FrameSamples, pixels: number): FrameSa
 
 async function decodeWithWasm(module: string, className: string, data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
   const decoder = await wasmDecoder(module, className);
-  decoder.getEncodedBuffer(data.length).set(data);
-  decoder.decode();
-  const samples = typed(decoder.getDecodedBuffer(), info);
-  // JPEG-LS interleave mode 0 (one scan per component) comes out of CharLS plane by plane.
-  const planar = info.samplesPerPixel === 3 && decoder.getInterleaveMode?.() === 0;
-  return planar ? interleavePlanar(samples, info.rows * info.columns) : samples;
+  try {
+    decoder.getEncodedBuffer(data.length).set(data);
+    decoder.decode();
+    const samples = typed(decoder.getDecodedBuffer(), info); // a copy: the decoder's buffer goes with it
+    // JPEG-LS interleave mode 0 (one scan per component) comes out of CharLS plane by plane.
+    const planar = info.samplesPerPixel === 3 && decoder.getInterleaveMode?.() === 0;
+    return planar ? interleavePlanar(samples, info.rows * info.columns) : samples;
+  } finally {
+    // Each decoder holds its encoded and decoded frame on the wasm heap until deleted: without this, a series of
+    // 512² 16-bit J2K slices kept 0.55 MB each, and a few thousand slices filled the heap.
+    decoder.delete();
+  }
 }
 
 interface DcmjsCodecs {
