@@ -20,6 +20,7 @@ import { decodeMaps, encodeMaps } from './entropy.js';
 import { carriedImpulses, shownBy, withNeededFlats } from './beside-latent.js';
 import { decodeImpulseMaps, encodeImpulseMaps, insertImpulses, plateausOf } from './impulse-map.js';
 import { decodeKeptFrame } from './kept-frame.js';
+import { indexError, indexPlanes, indexView, mapSteps, sampleSteps, stepped } from './steps.js';
 import { decodeMapsV1 } from './legacy.js';
 import { alphaBytes, alphaPlane, applyRefinement, encodeRefinementLayer, flatApproximation, pixelCheck } from './refinement-layer.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
@@ -175,8 +176,15 @@ function encodeDirect(image: Image, name: string, planes: [number, number][], ma
     blobs: { latent: 0, alpha: alphaBlob.length, residual: 0 },
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
+  // Samples on a grid (a CT stepping by 16, 8-bit data saved as 16-bit) are coded as their grid indices (steps.ts).
+  const steps = sampleSteps(image, planes);
+  if (stepped(steps)) record.steps = steps;
+  const view = stepped(steps) ? { ...record, planes: indexPlanes(planes, steps) } : record;
   // wp2: the plane coder made for planes with no reconstruction (docs/decisions.md, 2026-11-29).
-  const { blob, rebuilt } = encodeRefinementLayer(image, record, flatApproximation(record, alphaBlob), maxError, 'wp2');
+  const coded = encodeRefinementLayer(stepped(steps) ? mapSteps(image, planes, steps) : image, view, flatApproximation(view, alphaBlob),
+    stepped(steps) ? indexError(maxError, steps) : maxError, 'wp2');
+  const { blob } = coded;
+  const rebuilt = stepped(steps) ? mapSteps(coded.rebuilt, planes, steps, true) : coded.rebuilt;
   record.blobs.residual = blob.length;
   record.refinement = { coding: 'wp2', maxError, sha256: pixelCheck(rebuilt), backend: 'none' };
   timings.residual = now() - t;
@@ -215,6 +223,11 @@ async function decodeCarried(
   if (opts.denoise) return decodeDenoised(model, record, blobs, tiles);
   if (record.codestream) return decodeKeptFrame(record, blobs[2]!);
   if (record.latent && !model) throw new AeimgError(ErrorCode.ModelMissing, 'needs the model it was made with to decode its latent.');
+  if (record.steps) {
+    // Grid indices, rebuilt as samples before the sender's check (steps.ts).
+    const view = indexView(record);
+    return applyRefinement(view, flatApproximation(view, blobs[1]!), blobs[2]!, (indices) => mapSteps(indices, record.planes, record.steps!, true));
+  }
   const approx = record.latent ? await decodeApproximation(model!, record, blobs, tiles) : flatApproximation(record, blobs[1]!);
   if (record.impulses) return withImpulses(record, approx, blobs[3]!);
   return (record.refinement || record.lossless) && blobs[2]?.length ? applyRefinement(record, approx, blobs[2]) : approx;

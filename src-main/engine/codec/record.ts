@@ -73,6 +73,11 @@ export interface ImageRecord {
    * `refinement.coding` is 'dicom'.
    */
   codestream?: FrameLayout;
+  /**
+   * Per colour plane, the step its samples lie on from the plane's minimum (aeimg 0.9, codec/steps.ts): the refinement
+   * layer codes the grid indices. Only on records without a latent; absent: every step 1.
+   */
+  steps?: number[];
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */
@@ -191,6 +196,11 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     throw bad('impulse map without impulses');
   }
   if (raw.greyAsColour !== undefined && (raw.greyAsColour !== true || colour !== 1)) throw bad('grey as colour');
+  if (raw.steps !== undefined && (!Array.isArray(raw.steps) || raw.steps.length !== colour || !raw.steps.every((g) => isInt(g, 1, 65535)) ||
+    lat !== undefined || rf === undefined || rf.coding !== 'wp2' ||
+    !raw.steps.every((g, c) => Number.isInteger(((raw.planes as [number, number][])[c]![1] - (raw.planes as [number, number][])[c]![0]) / g)))) {
+    throw bad('sample steps');
+  }
   if ((rf?.coding === 'dicom') !== (raw.codestream !== undefined)) throw bad('kept frame');
   if (raw.codestream !== undefined) {
     if (!validLayout(raw.codestream, channels, bitDepth) || lat !== undefined || rf!.maxError !== 0 || rf!.backend !== 'none' ||

@@ -50,8 +50,11 @@ export function encodeRefinementLayer(image: Image, record: ImageRecord, decoded
   return { blob: data, rebuilt: interleave(out, record.width, record.height, record.bitDepth) };
 }
 
-/** Rebuilds the refined image from the reconstruction and checks it against the sender's hash. */
-export function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer): Image {
+/**
+ * Rebuilds the refined image from the reconstruction and checks it against the sender's hash; `finish` turns what the
+ * plane coder rebuilt into the image the hash is of (a stepped image's indices into its samples: codec/steps.ts).
+ */
+export function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffer, finish = (image: Image) => image): Image {
   const { width: w, height: h, bitDepth } = record;
   const nColour = record.planes.length;
   const planes = Array.from({ length: record.channels }, (_, c) => (c < nColour ? allocPixels(w, h, 1, bitDepth) : extractChannel(decoded, c)));
@@ -64,7 +67,7 @@ export function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffe
   } else {
     applyResidualV1(blob, planes.slice(0, nColour).map((_, c) => extractChannel(decoded, c)), h, w, bitDepth, planes);
   }
-  const exact = interleave(planes, w, h, bitDepth);
+  const exact = finish(interleave(planes, w, h, bitDepth));
   // Records of aeimg ≤ 0.3 carry the whole SHA-256, later ones its first 128 bits.
   if (pixelHash(exact).slice(0, check.sha256.length) !== check.sha256) {
     throw new AeimgError(ErrorCode.Tampered,

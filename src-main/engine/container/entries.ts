@@ -28,7 +28,7 @@ const FIELDS = {
   file: ['kind', 'app', 'created', 'study'],
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
-  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream', 'steps'],
   codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration', 'palette'],
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
@@ -66,7 +66,7 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
 
 const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64, extensions: 128 };
 /** Tags of the extension block (flag 128, aeimg 0.9): fields added after the flags ran out; a reader refuses a tag it does not know. */
-const EXT = { codestream: 1 } as const;
+const EXT = { codestream: 1, steps: 2 } as const;
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -76,7 +76,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   const same = prev !== undefined && GEOMETRY.every((g) => prev[g] === r[g]);
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
     (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0) |
-    (r.codestream ? IMG.extensions : 0);
+    (r.codestream || r.steps ? IMG.extensions : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
@@ -99,7 +99,16 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, r.fidelity);
   if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
-  if (r.codestream) w.blob(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
+  const extensions: Buffer[] = [];
+  if (r.codestream) extensions.push(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
+  if (r.steps) extensions.push(writeExtension(EXT.steps, (x) => writeSteps(x, r.steps, planes.length)));
+  if (extensions.length) w.blob(Buffer.concat(extensions));
+}
+
+/** Sample steps (aeimg 0.9): per colour plane, a varint. */
+function writeSteps(w: ByteWriter, steps: unknown, planes: number): void {
+  if (!Array.isArray(steps) || steps.length !== planes || !steps.every(isCount)) throw new NotBinary();
+  for (const g of steps) w.varint(g);
 }
 
 /** One extension: tag (1) · its fields as a blob (varint length, bytes); a block is one blob of extensions. */
@@ -240,6 +249,11 @@ function readExtensions(r: ByteReader, rec: Obj): void {
   while (r.left > 0) {
     const tag = r.u8();
     const fields = new ByteReader(r.blob(MAX_EXTENSIONS));
+    if (tag === EXT.steps && !rec.steps) {
+      rec.steps = Array.from({ length: (rec.planes as unknown[]).length }, () => fields.varint());
+      fields.end();
+      continue;
+    }
     if (tag !== EXT.codestream || rec.codestream) throw newerFeature();
     rec.codestream = {
       syntax: fields.string(64), photometric: fields.string(16), samplesPerPixel: fields.u8(), bitsAllocated: fields.u8(), bitsStored: fields.u8(),
