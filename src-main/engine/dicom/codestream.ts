@@ -88,8 +88,9 @@ function cleanJ2k(data: Uint8Array): Uint8Array | undefined {
   for (let tile = at; tile < d.length - 2;) {
     if (u16(d, tile) !== 0xff90) return undefined;
     const psot = u32(d, tile + 6);
+    const end = psot === 0 ? d.length : Math.min(d.length, tile + psot); // tile-parts do not overlap: one pass in all
     for (let m = tile + 12; u16(d, m) !== 0xff93; m += 2 + u16(d, m + 2)) { // up to SOD
-      if (m + 4 > d.length || d[m] !== 0xff || u16(d, m) === 0xff64) return undefined;
+      if (m + 4 > end || d[m] !== 0xff || u16(d, m) === 0xff64) return undefined;
     }
     if (psot === 0) break; // the last tile-part runs to EOC
     tile += psot;
