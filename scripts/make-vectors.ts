@@ -137,6 +137,41 @@ const V2_VECTORS: VectorSpec[] = [
       },
     ],
   },
+  {
+    // aeimg 0.9: image flag 128, the extension block. A DICOM frame kept as its file held it (tag 1: its layout,
+    // here palette colour with three 4-entry tables; refinement coding 3, 'dicom'), then a lossless image whose
+    // samples step by 16 (tag 2: the steps; refinement coding wp2 over the grid indices).
+    name: 'v2-key-kept-steps',
+    version: 2,
+    model: null,
+    keys: [{ type: 'key', hex: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f' }],
+    chunkSize: 1024,
+    entries: [
+      { meta: { kind: 'file', app: 'aeimg 0.9.0', created: '2026-11-29T12:00:00.000Z' } },
+      {
+        meta: {
+          kind: 'image', name: 'us.dcm#1', width: 16, height: 8, channels: 3, bitDepth: 8, planes: [[0, 250], [3, 200], [9, 99]],
+          blobs: { latent: 0, alpha: 0, residual: 90 },
+          refinement: { coding: 'dicom', maxError: 0, sha256: '00112233445566778899aabbccddeeff', backend: 'none' },
+          codestream: {
+            syntax: '1.2.840.10008.1.2.5', photometric: 'PALETTE COLOR', samplesPerPixel: 1, bitsAllocated: 8, bitsStored: 8,
+            signed: false, planarConfiguration: 0,
+            palette: [{ first: 0, table: [0, 80, 160, 250] }, { first: 0, table: [3, 50, 100, 200] }, { first: 0, table: [9, 30, 60, 99] }],
+          },
+        },
+        blobPattern: { length: 90, seed: 9 },
+      },
+      {
+        meta: {
+          kind: 'image', name: 'ankle.dcm', width: 16, height: 8, channels: 1, bitDepth: 16, planes: [[32800, 36896]],
+          blobs: { latent: 0, alpha: 0, residual: 70 },
+          refinement: { coding: 'wp2', maxError: 0, sha256: 'ffeeddccbbaa99887766554433221100', backend: 'none' },
+          steps: [16],
+        },
+        blobPattern: { length: 70, seed: 10 },
+      },
+    ],
+  },
 ];
 
 export const VECTORS: VectorSpec[] = [
