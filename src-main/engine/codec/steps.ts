@@ -17,7 +17,7 @@ const gcd = (a: number, b: number): number => {
 export function sampleSteps(image: Image, planes: readonly (readonly [number, number])[]): number[] {
   return planes.map(([lo], c) => {
     let g = 0;
-    const plane = extractChannel(image, c);
+    const plane = image.channels === 1 ? image.pixels : extractChannel(image, c);
     for (let i = 0; i < plane.length && g !== 1; i++) g = gcd(g, plane[i]! - lo);
     return Math.max(1, g);
   });

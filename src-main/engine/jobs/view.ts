@@ -10,6 +10,7 @@ import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/reco
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { dicomMetaOf } from '../dicom/import.js';
+import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
 import { percentileWindow } from '../metrics/fidelity.js';
 
@@ -51,7 +52,21 @@ export function receivedSummary(record: ImageRecord): ReturnType<typeof received
   const display = meta ? dicomDisplay(meta) : undefined;
   const units = display?.units ? { units: display.units, perStored: Math.abs(display.mapping?.slope ?? 1) } : {};
   const text = received.reduced ? reducedQualityText(received.fidelity) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
-  return { ...received, text };
+  const lossy = meta ? lossySource(meta) : undefined;
+  return { ...received, text: lossy ? `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` : text };
+}
+
+/** Transfer syntaxes that are lossy whatever their parameters: JPEG baseline and extended (DCT). */
+const LOSSY_SYNTAXES = new Set<string>([TransferSyntax.JpegBaseline, TransferSyntax.JpegExtended]);
+
+/**
+ * How the sender's DICOM file had lost information before aeimg saw it (Lossy Image Compression 01, or a DCT JPEG
+ * syntax): "bit-exact" is then to that file, and a reader should know it was not the scanner's data.
+ */
+function lossySource(meta: NonNullable<ReturnType<typeof dicomMetaOf>>): string | undefined {
+  const flag = String((meta.dataset as Record<string, { Value?: unknown[] }>)['00282110']?.Value?.[0] ?? '').trim();
+  if (flag !== '01' && !LOSSY_SYNTAXES.has(meta.pixel.syntax)) return undefined;
+  return NATIVE_SYNTAXES.has(meta.pixel.syntax) ? 'Lossy Image Compression 01' : syntaxTitle(meta.pixel.syntax);
 }
 
 /** The viewer's description of image `index` of an opened file. */

@@ -20,6 +20,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptFiles, encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { Quality } from '../../../src-shared/quality.js';
@@ -64,6 +65,8 @@ describe('kept DICOM frames', () => {
       expect(enc.outputBytes).toBeLessThan(dicomBytes);
       expect(dec.images[0]!.record.codestream?.syntax).toBe(TransferSyntax.J2k);
       expect(samplesOf(received).equals(samplesOf(original.image))).toBe(true);
+      // "Bit-exact" is to the sender's file, which had lost information before: the reader is told so.
+      expect(receivedSummary(dec.images[0]!.record).text).toBe('bit-exact; the sender\'s DICOM file was itself lossy-compressed (JPEG 2000)');
     }
   });
 
@@ -128,6 +131,7 @@ describe('kept DICOM frames', () => {
     expect(enc.coding.kept).toBeUndefined();
     expect(dec.images[0]!.record.codestream).toBeUndefined();
     expect(dec.images[0]!.record.refinement?.coding).toBe('wp2');
+    expect(receivedSummary(dec.images[0]!.record).text).toBe('bit-exact'); // a lossless source
   });
 
   it('a JPEG file goes as its own data, bit-exact, where that is smaller than within ±1; not when EXIF rotates it', async () => {
