@@ -53,10 +53,13 @@ export async function outputBytes(image: Image, record: ImageRecord, format: Out
   if (format === 'png') return coded.png ?? encodePng(image);
   const received = receivedSummary(record);
   const codedBytes = blobLengths(record).reduce((a, b) => a + b, 0);
-  // A palette frame goes as RGB samples: its DICOM would need the palette's descriptors and tables written back.
-  const kept = record.codestream && record.codestream.photometric !== 'PALETTE COLOR' && coded.blobs?.[2]
+  // A kept DICOM frame goes back as its own data. Not a palette frame (its DICOM would need the palette's descriptors
+  // and tables written back) nor a JPEG file's data (a progressive or 4:2:0 JPEG is not what DICOM's JPEG Baseline
+  // syntax describes): those go as samples.
+  const meta = dicomMetaOf(record);
+  const kept = meta && record.codestream && record.codestream.photometric !== 'PALETTE COLOR' && coded.blobs?.[2]
     ? { layout: record.codestream, data: coded.blobs[2] } : undefined;
-  return writeDicom(image, dicomMetaOf(record), {
+  return writeDicom(image, meta, {
     exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, codedBytes), instanceNumber, kept,
   });
