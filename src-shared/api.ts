@@ -63,6 +63,8 @@ export interface EncryptRequest {
   outDir?: string;
   quality: Quality;
   deidentify: Deidentify;
+  /** Every image coded by aeimg, never as its file's own compressed data (for receivers before aeimg 0.9). */
+  recode?: boolean;
 }
 
 /** Several inputs as one study: parts of at most maxBytes, named NAME.partKofN.aeimg. */
@@ -187,6 +189,7 @@ export interface PreviewRequest {
   path: string;
   quality: Quality;
   deidentify: Deidentify;
+  recode?: boolean;
   /** Image (frame of a multi-frame DICOM) of the file, from 0. */
   frame: number;
 }
@@ -217,6 +220,8 @@ export interface Settings {
   outDir?: string;
   quality: Quality;
   deidentify: Deidentify;
+  /** EncryptRequest.recode, remembered. */
+  recode?: boolean;
   recipient?: RecipientRef;
 }
 

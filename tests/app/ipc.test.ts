@@ -28,6 +28,16 @@ describe('the handler table', () => {
     expect(calls).toEqual([['save', [openId, 0, 'png']], ['exportKey', ['Radiology A', 'correct horse battery staple']]]);
   });
 
+  it('passes "for receivers before aeimg 0.9" (recode) through encrypt, preview and settings; nothing else rides along', async () => {
+    const { service, calls } = fakeService();
+    const req = { paths: ['/tmp/x.dcm'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };
+    await dispatch(service, 'files:encrypt', [{ ...req, recode: true }]);
+    await dispatch(service, 'files:preview', [{ path: '/tmp/x.dcm', quality: 'auto', deidentify: 'basic', recode: true, frame: 0 }]);
+    await dispatch(service, 'settings:set', [{ recode: true }]);
+    expect(calls.map(([, args]) => (args[0] as { recode?: boolean }).recode)).toEqual([true, true, true]);
+    await expect(dispatch(service, 'files:encrypt', [{ ...req, recode: 'yes' }])).rejects.toBeInstanceOf(InvalidArguments);
+  });
+
   it('drops unknown channels and malformed arguments before the service sees them', async () => {
     const { service, calls } = fakeService();
     await expect(dispatch(service, 'files:write-anywhere', ['/etc/passwd'])).rejects.toBeInstanceOf(InvalidArguments);

@@ -3,7 +3,7 @@
  * where the CLI names one for the same case), and a cancel that stops the file in progress.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -41,13 +41,28 @@ async function service(keys: KeyStore = store): Promise<{ app: AppService; event
 const finished = (e: JobProgress) => e.status === 'done' || e.status === 'failed' || e.status === 'cancelled';
 
 /** Starts an encryption job and waits until every file has its final status. */
-async function encryptAll(paths: string[]): Promise<JobProgress[]> {
+async function encryptAll(paths: string[], recode?: boolean): Promise<JobProgress[]> {
   const { app, events } = await service();
-  const started = await app.encrypt({ paths, recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic' });
+  const started = await app.encrypt({ paths, recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic', recode });
   if (!started.ok) throw new Error(started.message);
   await vi.waitFor(() => expect(events.filter(finished).length).toBe(paths.length), { timeout: 60_000, interval: 50 });
   return events.filter(finished).sort((a, b) => a.index - b.index);
 }
+
+describe('compressed DICOM frames in the app', () => {
+  it('a lossy JPEG 2000 CT goes as its own data, said so; "for receivers before 0.9" codes it as 0.8 did', async () => {
+    const dir = await tempDir();
+    for (const sub of ['keep', 'recode']) {
+      await mkdir(join(dir, sub));
+      await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', 'ct_head_512_j2k_lossy.dcm'), join(dir, sub, 'ct.dcm'));
+    }
+    const [kept] = await encryptAll([join(dir, 'keep', 'ct.dcm')]);
+    const [recoded] = await encryptAll([join(dir, 'recode', 'ct.dcm')], true);
+    expect(kept?.result?.fidelityText).toBe('bit-exact (the file\'s own JPEG 2000 data)');
+    expect(recoded?.result?.fidelityText).toBe('bit-exact');
+    expect(recoded!.result!.outputBytes).toBeGreaterThan(10 * kept!.result!.outputBytes); // 93.5 KB against 2.6 KB
+  });
+});
 
 describe('errors in the app\'s words', () => {
   it('an existing output and a too-large image: what happened and what to do in the app, no CLI flag; the CLI names its flags', async () => {

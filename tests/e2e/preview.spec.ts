@@ -177,6 +177,23 @@ test('the preview follows the chosen level: lossless shows no error at all', asy
   await page.getByTestId('quality').selectOption('within-2');
 });
 
+test('a lossy JPEG 2000 DICOM goes as its own data, even at max; "for receivers before 0.9" codes it with aeimg', async () => {
+  const LOSSY = 'ct_head_512_j2k_lossy.dcm';
+  await page.getByTestId('quality').selectOption('max');
+  await app.drop('encrypt-drop', [join(DICOM, LOSSY)]);
+  await page.getByTestId(`preview-${LOSSY}`).click();
+  await expect(inPreview('preview-level')).toHaveAttribute('data-quality', 'lossless');
+  await expect(inPreview('preview-level')).toContainText('the file\'s own JPEG 2000 data');
+  await expect(inPreview('preview-fidelity')).toContainText('bit-exact');
+  await page.getByTestId('recode').check();
+  await expect(inPreview('preview-level')).toHaveAttribute('data-quality', 'max');
+  await expect(inPreview('preview-level')).not.toContainText('own JPEG 2000 data');
+  await page.getByTestId('recode').uncheck();
+  await expect(inPreview('preview-level')).toHaveAttribute('data-quality', 'lossless');
+  await inPreview('preview-close').click();
+  await page.getByTestId('quality').selectOption('within-2');
+});
+
 test('a multi-frame DICOM, frame by frame', async () => {
   await app.drop('encrypt-drop', [join(DICOM, MR3)]);
   await page.getByTestId(`preview-${MR3}`).click();

@@ -23,6 +23,7 @@ import { AppKeys } from './keys.js';
 import { AppViewer } from './viewer.js';
 import { attempt } from './remedy.js';
 import { SettingsFile } from './settings.js';
+import type { CodingChoice, Quality } from '../../../src-shared/quality.js';
 
 /** What the environment provides: dialogs, the file manager, and events to the window. */
 export interface Shell {
@@ -31,6 +32,11 @@ export interface Shell {
   chooseSavePath(defaultName: string, format: string): Promise<string | null>;
   reveal(path: string): Promise<void>;
   emit<C extends keyof EventChannels>(channel: C, payload: EventChannels[C]): void;
+}
+
+/** A request's level, and whether every image is coded by aeimg (never as its file's own compressed data). */
+function codingOf(req: { quality: Quality; recode?: boolean }): CodingChoice {
+  return { quality: req.quality, ...(req.recode ? { recode: true } : {}) };
 }
 
 export class AppService {
@@ -83,7 +89,7 @@ export class AppService {
   private async jobSettings(req: EncryptRequest): Promise<JobSettings> {
     await this.checkOutDir(req.outDir);
     return {
-      model: await this.models.refByName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), quality: req.quality,
+      model: await this.models.refByName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), coding: codingOf(req),
       deidentify: parseDeidentify(req.deidentify), outDir: req.outDir,
     };
   }
@@ -97,7 +103,7 @@ export class AppService {
     return attempt(async () => {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       const e = await estimateStudy(files, {
-        model: await this.models.refByName(DEFAULT_MODEL), coding: { quality: req.quality }, maxPartBytes: req.maxBytes,
+        model: await this.models.refByName(DEFAULT_MODEL), coding: codingOf(req), maxPartBytes: req.maxBytes,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
       return { files: files.length, ...e };
@@ -130,7 +136,7 @@ export class AppService {
   /** The sender's look before sending: a queued file encoded and decoded on the pool, nothing written. */
   preview(req: PreviewRequest): Promise<Result<SenderPreview>> {
     return attempt(() => this.previews.preview({
-      path: req.path, coding: { quality: req.quality }, deidentify: parseDeidentify(req.deidentify), frame: req.frame,
+      path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame,
     }));
   }
 

@@ -15,12 +15,12 @@ const deidentify = z.enum(['basic', 'none']);
 const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
 const settingsPatch = z.object({
   outDir: path.optional(), quality: quality.optional(), deidentify: deidentify.optional(),
-  recipient: recipient.optional(),
+  recipient: recipient.optional(), recode: z.boolean().optional(),
 }).strict();
 const passphrase = z.string().min(1).max(1024);
 
 const encryptRequest = z.object({
-  paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, deidentify,
+  paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(),
 });
 const studyRequest = encryptRequest.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),
@@ -44,7 +44,7 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:save': z.tuple([id, z.number().int().min(0).max(100_000), z.enum(['png', 'dcm'])]),
   // No folder: main asks where with its own folder dialog.
   'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
-  'files:preview': z.tuple([z.object({ path, quality, deidentify, frame: z.number().int().min(0).max(100_000) }).strict()]),
+  'files:preview': z.tuple([z.object({ path, quality, deidentify, recode: z.boolean().optional(), frame: z.number().int().min(0).max(100_000) }).strict()]),
   'files:reveal': z.tuple([path]),
   'keys:list': z.tuple([]),
   'keys:create': z.tuple([name]),

@@ -4,8 +4,9 @@
  * for a reduced-quality file.
  */
 import { randomUUID } from 'node:crypto';
-import type { EncryptSummary, JobProgress, Quality } from '../../../src-shared/api.js';
+import type { EncryptSummary, JobProgress } from '../../../src-shared/api.js';
 import { fidelityHeadline } from '../../../src-shared/fidelity.js';
+import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../../engine/dicom/deidentify.js';
 import { ErrorCode, type AeimgError } from '../../engine/errors.js';
 import { encryptFiles, type BatchEvent } from '../../engine/jobs/batch.js';
@@ -20,7 +21,7 @@ export interface JobSettings {
   /** By reference: main writes headers, the workers run the network (no weights are loaded in main). */
   model: ModelRef;
   recipient: Recipient;
-  quality: Quality;
+  coding: CodingChoice;
   deidentify: DeidentifyOptions | null;
   outDir?: string;
 }
@@ -66,7 +67,7 @@ export class AppJobs {
   encrypt(paths: string[], s: JobSettings): string {
     const { jobId, signal, send, done } = this.start();
     void encryptFiles(paths, {
-      model: s.model, recipients: [s.recipient], outDir: s.outDir, coding: { quality: s.quality }, deidentify: s.deidentify,
+      model: s.model, recipients: [s.recipient], outDir: s.outDir, coding: s.coding, deidentify: s.deidentify,
       encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       confirm: (facts, index) => this.ask(jobId, index, facts, signal, send),
     }, { concurrency: this.pool.size, signal, onEvent: (e) => send(progressOf(e)) }).finally(done);
@@ -78,7 +79,7 @@ export class AppJobs {
     const { jobId, signal, send, done } = this.start();
     void encryptStudy(paths, {
       model: s.model, recipients: [s.recipient], name: s.name, outDir: s.outDir, maxPartBytes: s.maxBytes,
-      coding: { quality: s.quality }, deidentify: s.deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
+      coding: s.coding, deidentify: s.deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       lookahead: this.pool.size * 2, signal,
       onSlice: (index, path) => send({ index, path, status: 'done' }),
       confirm: (facts) => this.ask(jobId, facts.index, facts, signal, send),

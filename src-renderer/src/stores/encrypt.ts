@@ -95,7 +95,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     try {
       const r = await unwrap(bridge().files.encrypt({
         paths: queued.map((i) => i.path), recipient: recipient.value, quality: s.quality,
-        deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
+        deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
       }));
       jobId.value = r.jobId;
     } catch (err) {
@@ -107,7 +107,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     const s = settings.settings;
     return {
       paths: items.value.filter((i) => i.status === 'queued').map((i) => i.path), recipient: recipient.value!, quality: s.quality,
-      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}),
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
       name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
     };
   }

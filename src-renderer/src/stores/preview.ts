@@ -26,19 +26,19 @@ export const usePreview = defineStore('preview', () => {
   const probe = ref<Point | null>(null);
   const errors = useErrors();
   let seq = 0;
-  let request: { quality: Quality; deidentify: Deidentify } = { quality: 'auto', deidentify: 'basic' };
+  let request: { quality: Quality; deidentify: Deidentify; recode: boolean } = { quality: 'auto', deidentify: 'basic', recode: false };
 
   const info = computed(() => data.value?.info ?? null);
   const errorMap = computed(() => (data.value ? markRaw(absoluteDifference(data.value.original, data.value.decoded)) : null));
   const errorImage = computed(() => (errorMap.value ? markRaw(errorMapImage(errorMap.value)) : null));
 
   /** Shows `file` encoded at `quality` (frame 0 unless the same file stays open at another frame). */
-  async function show(file: { path: string; name: string }, quality: Quality, deidentify: Deidentify, at = 0) {
+  async function show(file: { path: string; name: string }, quality: Quality, deidentify: Deidentify, recode = false, at = 0) {
     const same = path.value === file.path;
     path.value = file.path;
     name.value = file.name;
     frame.value = at;
-    request = { quality, deidentify };
+    request = { quality, deidentify, recode };
     await load(!same);
   }
 
@@ -47,7 +47,9 @@ export const usePreview = defineStore('preview', () => {
     const mine = ++seq;
     busy.value = true;
     try {
-      const p = await unwrap(bridge().files.preview({ path: path.value, quality: request.quality, deidentify: request.deidentify, frame: frame.value }));
+      const p = await unwrap(bridge().files.preview({
+        path: path.value, quality: request.quality, deidentify: request.deidentify, frame: frame.value, ...(request.recode ? { recode: true } : {}),
+      }));
       if (mine !== seq) return;
       const first = !data.value || resetView;
       data.value = markRaw(p);
@@ -64,9 +66,9 @@ export const usePreview = defineStore('preview', () => {
   }
 
   /** Another level or de-identification for the file shown: encoded again, the view kept. */
-  async function requote(quality: Quality, deidentify: Deidentify) {
-    if (!path.value || (quality === request.quality && deidentify === request.deidentify)) return;
-    request = { quality, deidentify };
+  async function requote(quality: Quality, deidentify: Deidentify, recode = false) {
+    if (!path.value || (quality === request.quality && deidentify === request.deidentify && recode === request.recode)) return;
+    request = { quality, deidentify, recode };
     await load(false);
   }
 
