@@ -50,8 +50,8 @@ export interface CodingChoice {
   /** Overrides the level's latent bits (--bits). */
   bits?: number;
   /**
-   * Code every image with aeimg's own coder, never as the compressed data its file holds (--recode): for receivers
-   * before aeimg 0.9, which cannot open a kept frame.
+   * Code every image as aeimg 0.8 did (--recode): never as the compressed data its file holds, and without sample
+   * steps, so that receivers before aeimg 0.9 open the file.
    */
   recode?: true;
 }

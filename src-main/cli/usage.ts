@@ -21,8 +21,9 @@ ${levelHelp}
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
   --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 20MB (Outlook)
   --no-measure         skip the fidelity check (one decoder pass less)
-  --recode             code every image with aeimg's coder, never as the JPEG / JPEG 2000 / JPEG-LS / RLE data its
-                       file holds (which goes as it is where smaller, bit-exact): for receivers before aeimg 0.9
+  --recode             code every image as aeimg 0.8 did, for receivers before aeimg 0.9: never as the JPEG /
+                       JPEG 2000 / JPEG-LS / RLE data its file holds (which otherwise goes as it is where smaller,
+                       bit-exact), and without coding samples that step by a common amount as grid indices
   --max-pixels N       refuse larger images (default ${DEFAULT_MAX_PIXELS})
   --jobs N             files in parallel, one worker per job (default: one per CPU core)
   --force              replace existing .aeimg files

@@ -47,6 +47,8 @@ export interface EncodeOptions {
   metadata?: Record<string, unknown>;
   /** Run the network's tiles on workers (big images on several cores). */
   tiles?: TileExecutor;
+  /** false: no sample steps (steps.ts), so that readers before aeimg 0.9 open the record (--recode). */
+  steps?: false;
 }
 
 export interface EncodedImage {
@@ -177,7 +179,7 @@ function encodeDirect(image: Image, name: string, planes: [number, number][], ma
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
   // Samples on a grid (a CT stepping by 16, 8-bit data saved as 16-bit) are coded as their grid indices (steps.ts).
-  const steps = sampleSteps(image, planes);
+  const steps = opts.steps === false ? [] : sampleSteps(image, planes);
   if (stepped(steps)) record.steps = steps;
   const view = stepped(steps) ? { ...record, planes: indexPlanes(planes, steps) } : record;
   // wp2: the plane coder made for planes with no reconstruction (docs/decisions.md, 2026-11-29).

@@ -97,7 +97,9 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image);
-    const encoded = await encodeImage(model, image, name, { bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata });
+    const encoded = await encodeImage(model, image, name, {
+      bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
+    });
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).

@@ -65,6 +65,12 @@ describe('sample steps', () => {
     expect(() => validateImageRecord({ ...enc.record, steps: [7] } as unknown as Record<string, unknown>, 1 << 26)).toThrow(/sample steps/);
   });
 
+  it('--recode (steps: false) codes the samples as 0.8 did, for readers before 0.9', async () => {
+    const enc = await encodeImage(model, scaled(ct, 16), 'ct16.png', { maxError: 0, steps: false });
+    expect(enc.record.steps).toBeUndefined();
+    expect(maxDiff(await decodeImageRecord(model, enc.record, enc.blobs), scaled(ct, 16))).toBe(0);
+  });
+
   it('images whose samples have no common step are coded as before', async () => {
     const enc = await encodeImage(model, ct, 'ct.png', { maxError: 1 });
     expect(enc.record.steps).toBeUndefined();
