@@ -20,7 +20,7 @@ import { decodeMaps, encodeMaps } from './entropy.js';
 import { carriedImpulses, shownBy, withNeededFlats } from './beside-latent.js';
 import { decodeImpulseMaps, encodeImpulseMaps, insertImpulses, plateausOf } from './impulse-map.js';
 import { decodeKeptFrame } from './kept-frame.js';
-import { indexError, indexPlanes, indexView, mapSteps, sampleSteps, stepped } from './steps.js';
+import { indexCoding, indexView, mapSteps, sampleSteps, stepped } from './steps.js';
 import { decodeMapsV1 } from './legacy.js';
 import { alphaBytes, alphaPlane, applyRefinement, encodeRefinementLayer, flatApproximation, pixelCheck } from './refinement-layer.js';
 import { dequantizeLatents, quantizeLatents } from './quantize.js';
@@ -180,13 +180,14 @@ function encodeDirect(image: Image, name: string, planes: [number, number][], ma
   };
   // Samples on a grid (a CT stepping by 16, 8-bit data saved as 16-bit) are coded as their grid indices (steps.ts).
   const steps = opts.steps === false ? [] : sampleSteps(image, planes);
-  if (stepped(steps)) record.steps = steps;
-  const view = stepped(steps) ? { ...record, planes: indexPlanes(planes, steps) } : record;
+  const grid = stepped(steps) ? indexCoding(planes, steps, maxError) : undefined;
+  if (grid) record.steps = steps;
+  const view = grid ? { ...record, planes: grid.planes } : record;
   // wp2: the plane coder made for planes with no reconstruction (docs/decisions.md, 2026-11-29).
-  const coded = encodeRefinementLayer(stepped(steps) ? mapSteps(image, planes, steps) : image, view, flatApproximation(view, alphaBlob),
-    stepped(steps) ? indexError(maxError, steps) : maxError, 'wp2');
+  const coded = encodeRefinementLayer(grid ? mapSteps(image, planes, steps) : image, view, flatApproximation(view, alphaBlob),
+    grid?.maxError ?? maxError, 'wp2');
   const { blob } = coded;
-  const rebuilt = stepped(steps) ? mapSteps(coded.rebuilt, planes, steps, true) : coded.rebuilt;
+  const rebuilt = grid ? mapSteps(coded.rebuilt, planes, steps, true) : coded.rebuilt;
   record.blobs.residual = blob.length;
   record.refinement = { coding: 'wp2', maxError, sha256: pixelCheck(rebuilt), backend: 'none' };
   timings.residual = now() - t;

@@ -10,7 +10,7 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, planeRange, type Image } from '../image/image.js';
 import { plainDisplay, readerFidelity } from '../metrics/fidelity.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
-import { pixelCheck } from './refinement-layer.js';
+import { passesCheck, pixelCheck } from './refinement-layer.js';
 import type { ImageRecord } from './record.js';
 
 /** What a kept frame's record says about its data besides the aeimg coding's: its layout, a few dozen bytes. */
@@ -83,7 +83,7 @@ export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promis
     const why = err instanceof AeimgError ? err.message : String(err);
     throw new AeimgError(ErrorCode.Malformed, `holds a compressed frame that could not be decoded (${why})`);
   }
-  if (image.channels !== record.channels || image.bitDepth !== record.bitDepth || pixelCheck(image) !== record.refinement!.sha256.slice(0, 32)) {
+  if (image.channels !== record.channels || image.bitDepth !== record.bitDepth || !passesCheck(image, record.refinement!.sha256)) {
     throw new AeimgError(ErrorCode.Tampered,
       'failed its pixel check: its compressed frame decodes here to other pixels than the sender\'s aeimg read from it. ' +
       'Open it with the aeimg version the sender used, or ask the sender to encrypt it again with --recode.');

@@ -25,6 +25,11 @@ export function pixelHash(image: Image): string {
   return createHash('sha256').update(new Uint8Array(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength)).digest('hex');
 }
 
+/** Whether samples are those a record's check names: records of aeimg ≤ 0.3 carry the whole SHA-256, later ones its first 128 bits. */
+export function passesCheck(image: Image, sha256: string): boolean {
+  return pixelHash(image).slice(0, sha256.length) === sha256;
+}
+
 /** What a record written since aeimg 0.4 carries: the first 128 bits of pixelHash (docs/format.md, format 2). */
 export function pixelCheck(image: Image): string {
   return pixelHash(image).slice(0, 32);
@@ -68,8 +73,7 @@ export function applyRefinement(record: ImageRecord, decoded: Image, blob: Buffe
     applyResidualV1(blob, planes.slice(0, nColour).map((_, c) => extractChannel(decoded, c)), h, w, bitDepth, planes);
   }
   const exact = finish(interleave(planes, w, h, bitDepth));
-  // Records of aeimg ≤ 0.3 carry the whole SHA-256, later ones its first 128 bits.
-  if (pixelHash(exact).slice(0, check.sha256.length) !== check.sha256) {
+  if (!passesCheck(exact, check.sha256)) {
     throw new AeimgError(ErrorCode.Tampered,
       `failed its pixel check: the pixels rebuilt here differ from the sender's. The sender's decoder ran on the ` +
       `'${check.backend}' inference backend; open the file with AEIMG_BACKEND=${check.backend === 'tensorflow-gpu' ? 'tensorflow' : check.backend}.`);

@@ -26,14 +26,15 @@ export function sampleSteps(image: Image, planes: readonly (readonly [number, nu
 /** Whether the steps change anything (some plane steps by more than 1). */
 export const stepped = (steps?: readonly number[]): steps is number[] => steps !== undefined && steps.some((g) => g > 1);
 
-/** The planes' [min, max] as grid indices: [0, (max − min) / step]. */
-export function indexPlanes(planes: readonly (readonly [number, number])[], steps: readonly number[]): [number, number][] {
-  return planes.map(([lo, hi], c) => [0, (hi - lo) / steps[c]!]);
-}
-
-/** The per-sample bound the indices are coded with, so that each plane's samples stay within ±maxError. */
-export function indexError(maxError: number, steps: readonly number[]): number {
-  return Math.min(...steps.map((g) => Math.floor(maxError / g)));
+/**
+ * What the plane coder codes for a stepped image, on both sides: the planes' [min, max] as grid indices,
+ * [0, (max − min) / step], and the bound on the indices that keeps each plane's samples within ±maxError.
+ */
+export function indexCoding(planes: readonly (readonly [number, number])[], steps: readonly number[], maxError: number) {
+  return {
+    planes: planes.map(([lo, hi], c): [number, number] => [0, (hi - lo) / steps[c]!]),
+    maxError: Math.min(...steps.map((g) => Math.floor(maxError / g))),
+  };
 }
 
 /** Samples → grid indices (colour planes; alpha unchanged), or back with `inverse`. */
@@ -56,9 +57,6 @@ export function mapSteps(image: Image, planes: readonly (readonly [number, numbe
  * refinement's check stays that of the samples the receiver rebuilds.
  */
 export function indexView(record: ImageRecord): ImageRecord {
-  const steps = record.steps!;
-  return {
-    ...record, planes: indexPlanes(record.planes, steps),
-    refinement: { ...record.refinement!, maxError: indexError(record.refinement!.maxError, steps) },
-  };
+  const { planes, maxError } = indexCoding(record.planes, record.steps!, record.refinement!.maxError);
+  return { ...record, planes, refinement: { ...record.refinement!, maxError } };
 }

@@ -14,8 +14,7 @@ import type { FrameSamples } from './codecs.js';
 import { datasetToJson, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { readPaletteTables, type StoredLut } from './lut.js';
-import { decodeStoredFrame, encapsulatedFrameData, parseDicom, type DicomPixelInfo } from './parse.js';
-import { NATIVE_SYNTAXES } from './codecs.js';
+import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
 export interface DicomFrameMeta {
@@ -215,16 +214,16 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const json = opts.deidentify ? deidentify(plain, opts.deidentify, opts.uids ?? new UidMapper()) : plain;
     const sopClassUid = (dataset.string('x00080016') ?? '').trim();
     const images: DicomImage[] = [];
-    const compressed = !NATIVE_SYNTAXES.has(info.syntax);
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
       bitsStored: info.bitsStored, signed: info.signed, planarConfiguration: info.planarConfiguration,
       ...(info.photometric === 'PALETTE COLOR' ? { palette: paletteOf(dataset, info) } : {}),
     };
     for (let f = 0; f < info.frames; f++) {
-      const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, await decodeStoredFrame(parsed, f));
+      const { samples, data } = await readStoredFrame(parsed, f);
+      const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       images.push({
-        ...(compressed ? { frame: { layout, data: encapsulatedFrameData(parsed, f) } } : {}),
+        ...(data ? { frame: { layout, data } } : {}),
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,

@@ -320,11 +320,19 @@ export function encapsulatedFrameData(parsed: ParsedDicom, index: number): Uint8
 
 /** The stored values of frame `index` (interleaved samples, signed where Pixel Representation says so). */
 export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Promise<FrameSamples> {
+  return (await readStoredFrame(parsed, index)).samples;
+}
+
+/** Frame `index`'s stored values, and for a compressed syntax the frame's data they were decoded from. */
+export async function readStoredFrame(parsed: ParsedDicom, index: number): Promise<{ samples: FrameSamples; data?: Uint8Array }> {
   const { dataset, info } = parsed;
-  if (!NATIVE_SYNTAXES.has(info.syntax)) return decodeFrameData(info.syntax, encapsulatedFrameData(parsed, index), info, `frame ${index + 1}`);
+  if (!NATIVE_SYNTAXES.has(info.syntax)) {
+    const data = encapsulatedFrameData(parsed, index);
+    return { samples: await decodeFrameData(info.syntax, data, info, `frame ${index + 1}`), data };
+  }
   let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
   if (info.samplesPerPixel === 3 && info.planarConfiguration === 1) samples = interleavePlanar(samples, info.rows * info.columns);
-  return fixBits(samples, info);
+  return { samples: fixBits(samples, info) };
 }
 
 /**
