@@ -54,10 +54,17 @@ export interface InputFile {
   name: string;
   bytes: number;
   kind: 'image' | 'dicom' | 'aeimg' | 'other';
+  /** The subfolder it is in below the folder dropped ('a/b'), when not that folder itself; outputs keep it. */
+  subfolder?: string;
 }
 
 export interface EncryptRequest {
   paths: string[];
+  /**
+   * Each path's InputFile.subfolder ('' for none), in order: with an output folder, a file goes into the same subfolder
+   * of it (a CD's series keep their folders and their IM000001 names). Relative, never leaving the output folder.
+   */
+  subfolders?: string[];
   recipient: RecipientRef;
   /** Absent: beside each input. */
   outDir?: string;

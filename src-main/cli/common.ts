@@ -5,13 +5,13 @@ import { basename } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CodecPool } from '../engine/jobs/pool.js';
 import type { BatchEvent, BatchOutcome } from '../engine/jobs/batch.js';
-export { expandInputs } from '../engine/jobs/files.js';
+export { expandInputs, findInputs } from '../engine/jobs/files.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, passphraseAlone, type Identity, type Recipient } from '../engine/keys/recipients.js';
 import { passphraseWeakness } from '../engine/keys/export.js';
 import { removeStalePartials } from '../engine/fs/atomic.js';
-import { batchOutputs } from '../engine/jobs/files.js';
+import { batchOutputs, type FoundFile } from '../engine/jobs/files.js';
 import { KeyStore } from '../engine/keys/keystore.js';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
@@ -161,29 +161,20 @@ export async function cleanOutputFolders(dirs: Iterable<string>): Promise<void> 
   }
 }
 
-/** --skip-existing: removes from `inputs` those whose output exists, saying so; returns how many. */
 /**
- * A batch's outputs, named over every input first (batchOutputs: a resumed batch finds each file's output under the
- * same name), then, with --skip-existing, without the inputs whose output (`named + ext`) exists. `inputs` keeps the
- * rest; returns the name of each one left, in order, and how many were skipped.
+ * A batch's inputs and outputs, named over every input first (batchOutputs: a resumed batch finds each file's output
+ * under the same name; a file from a subfolder of a folder given goes into the same subfolder of `outDir`), then, with
+ * --skip-existing, without the inputs whose output (`named + ext`) exists, saying so.
  */
-export function namedBatch(inputs: string[], opts: { ext: string; named?: string; outDir?: string; skip: boolean }): { names: string[]; skipped: number } {
-  const names = batchOutputs(inputs, opts.named ?? opts.ext, opts.outDir);
-  const nameOf = new Map(inputs.map((input, i) => [input, names[i]!]));
-  const skipped = opts.skip ? skipExisting(inputs, (i) => (opts.named === undefined ? nameOf.get(i)! : `${nameOf.get(i)!}${opts.ext}`)) : 0;
-  return { names: inputs.map((i) => nameOf.get(i)!), skipped };
-}
-
-function skipExisting(inputs: string[], outputOf: (input: string) => string): number {
-  const keep = inputs.filter((input) => {
-    const output = outputOf(input);
-    if (!existsSync(output)) return true;
+export function namedBatch(found: FoundFile[], opts: { ext: string; named?: string; outDir?: string; skip: boolean }): { inputs: string[]; names: string[]; skipped: number } {
+  const names = batchOutputs(found, opts.named ?? opts.ext, opts.outDir);
+  const kept = found.map((f, i) => ({ input: f.path, name: names[i]! })).filter(({ input, name }) => {
+    const output = opts.named === undefined ? name : `${name}${opts.ext}`;
+    if (!opts.skip || !existsSync(output)) return true;
     process.stdout.write(`${basename(input)}: skipped, ${output} already exists.\n`);
     return false;
   });
-  const skipped = inputs.length - keep.length;
-  inputs.splice(0, inputs.length, ...keep);
-  return skipped;
+  return { inputs: kept.map((k) => k.input), names: kept.map((k) => k.name), skipped: found.length - kept.length };
 }
 
 /** A whole number ≥ 1 from an option, or a usage error naming the option. */

@@ -12,7 +12,7 @@ import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
 import { AEIMG_INPUT } from '../engine/jobs/files.js';
 import {
-  cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
+  cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
   interruptSignal, namedBatch, summarise,
 } from './common.js';
 
@@ -32,7 +32,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
-  const inputs = await expandInputs(positionals, AEIMG_INPUT);
+  const found = await findInputs(positionals, AEIMG_INPUT);
+  const inputs = found.map((f) => f.path);
   if (values.format !== 'png' && values.format !== 'dcm') throw new AeimgError(ErrorCode.Usage, `--format must be png or dcm, not ${values.format}.`);
   const format = values.format;
   const denoise = values.denoise;
@@ -44,7 +45,6 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await logBackend();
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
-  await cleanOutputFolders(inputs.map((i) => values.out ?? dirname(resolve(i))));
   const { studies, singles } = await groupStudies(inputs, identities);
   const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
@@ -66,14 +66,17 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     await models.dispose();
     return 0;
   }
-  inputs.splice(0, inputs.length, ...singles);
-  const total = inputs.length;
+  const single = new Set(singles);
+  const total = singles.length;
   // Stems named over every file first, so a resumed batch finds each file's images under the same names.
-  const { names: outputStems, skipped } = namedBatch(inputs, { ext, named: '', outDir: values.out, skip: values['skip-existing'] });
-  const pool = poolFor(inputs.length, values.jobs);
+  const { inputs: todo, names: outputStems, skipped } = namedBatch(found.filter((f) => single.has(f.path)), {
+    ext, named: '', outDir: values.out, skip: values['skip-existing'],
+  });
+  await cleanOutputFolders(outputStems.map((o) => dirname(o)));
+  const pool = poolFor(todo.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
-  const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
-  const outcome = await decryptFiles(inputs, {
+  const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
+  const outcome = await decryptFiles(todo, {
     identities, models, outDir: values.out, outputStems, force: values.force, format, denoise, tiles,
     decode: pool ? (...a) => pool.decode(...a, denoise) : undefined,
   }, {

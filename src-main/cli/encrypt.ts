@@ -17,7 +17,7 @@ import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import {
-  cleanOutputFolders, expandInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
+  cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
   interruptSignal, printEvents, recipientOptions, namedBatch, summarise,
 } from './common.js';
 
@@ -47,8 +47,9 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const maxPixels = values['max-pixels'] === undefined ? undefined : positiveInteger('--max-pixels', values['max-pixels']);
   if (values['skip-existing'] && values.bundle !== undefined) throw new AeimgError(ErrorCode.Usage, '--skip-existing applies to single files, not to --bundle.');
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
-  const inputs = await expandInputs(positionals, IMAGE_INPUT, isDicomFile);
-  if (inputs.length === 0) throw new AeimgError(ErrorCode.Usage, await noImagesMessage(positionals));
+  const found = await findInputs(positionals, IMAGE_INPUT, isDicomFile);
+  if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noImagesMessage());
+  const inputs = found.map((f) => f.path);
   let deidentify;
   try {
     deidentify = parseDeidentify(values.deidentify);
@@ -61,8 +62,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   const model = await models.byName(values.model);
   if (values.out) await makeOutputFolder(values.out);
-  await cleanOutputFolders(values.bundle !== undefined ? [values.out ?? dirname(resolve(inputs[0]!))] : inputs.map((i) => values.out ?? dirname(resolve(i))));
   if (values.bundle !== undefined) {
+    await cleanOutputFolders([values.out ?? dirname(resolve(inputs[0]!))]);
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
@@ -71,12 +72,13 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
   const total = inputs.length;
   // Outputs named over every input first, so a resumed batch finds each file's output under the same name.
-  const { names: outputs, skipped } = namedBatch(inputs, { ext: AEIMG_EXT, outDir: values.out, skip: values['skip-existing'] });
+  const { inputs: todo, names: outputs, skipped } = namedBatch(found, { ext: AEIMG_EXT, outDir: values.out, skip: values['skip-existing'] });
+  await cleanOutputFolders(outputs.map((o) => dirname(o)));
   const reduced: string[] = [];
-  const pool = poolFor(inputs.length, values.jobs);
+  const pool = poolFor(todo.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
-  const tiles = !pool && inputs.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
-  const outcome = await encryptFiles(inputs, {
+  const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
+  const outcome = await encryptFiles(todo, {
     model, recipients, coding, outDir: values.out, outputs, force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
@@ -98,7 +100,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   await tiles?.close();
   await models.dispose();
   if (reduced.length > 0) {
-    process.stderr.write(`warning: ${reduced.length} of ${inputs.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
+    process.stderr.write(`warning: ${reduced.length} of ${todo.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
       `or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
   return summarise(total, failureMessages(outcome), 'Encrypted', skipped);

@@ -38,6 +38,17 @@ describe('the handler table', () => {
     await expect(dispatch(service, 'files:encrypt', [{ ...req, recode: 'yes' }])).rejects.toBeInstanceOf(InvalidArguments);
   });
 
+  it('takes a folder\'s subfolders for encrypt only as plain relative names, one per path: none leads out of the output folder', async () => {
+    const { service, calls } = fakeService();
+    const req = { paths: ['/cd/DICOM/SE0/IM1', '/cd/IM2'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };
+    await dispatch(service, 'files:encrypt', [{ ...req, subfolders: ['DICOM/SE0', ''] }]);
+    expect(calls.length).toBe(1);
+    for (const bad of [['../SE0', ''], ['/etc', ''], ['DICOM/../../x', ''], ['C:\\x', ''], ['DICOM//SE0', ''], ['DICOM/SE0']]) {
+      await expect(dispatch(service, 'files:encrypt', [{ ...req, subfolders: bad }])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    expect(calls.length).toBe(1);
+  });
+
   it('drops unknown channels and malformed arguments before the service sees them', async () => {
     const { service, calls } = fakeService();
     await expect(dispatch(service, 'files:write-anywhere', ['/etc/passwd'])).rejects.toBeInstanceOf(InvalidArguments);

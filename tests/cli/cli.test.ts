@@ -66,21 +66,29 @@ describe('the aeimg command line', () => {
     expect(again.stderr).toMatch(/dept\.key already exists/);
   });
 
-  it('takes folders: every image in them, in natural order; decrypt takes a folder of .aeimg', async () => {
+  it('takes folders: every image in them and their subfolders, in natural order, outputs in the same subfolders; decrypt likewise', async () => {
     const dir = await tempDir();
     const study = join(dir, 'study');
-    await mkdir(study);
+    await mkdir(join(study, 'series2'), { recursive: true });
     await copyFile(MR_SLICE, join(study, 'img10.png'));
     await copyFile(CT_SLICE, join(study, 'img9.png'));
+    await copyFile(CT_SLICE, join(study, 'series2', 'img9.png'));
     await writeFile(join(study, 'readme.txt'), 'not an image');
     expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
     const ok = await aeimg(['encrypt', 'study', '--key-file', 'k.key', '-o', 'out', '--jobs', '1'], dir);
     expect(ok.code).toBe(0);
     expect(ok.stdout.indexOf('img9.png')).toBeLessThan(ok.stdout.indexOf('img10.png'));
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['img10.aeimg', 'img9.aeimg']); // -o made the folder
-    const dec = await aeimg(['decrypt', 'out', '--key-file', 'k.key'], dir);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['img10.aeimg', 'img9.aeimg', 'series2']); // -o made the folder
+    expect(await readdir(join(dir, 'out', 'series2'))).toEqual(['img9.aeimg']); // not "img9 (2).aeimg" beside the other
+    // A rerun that skips what exists finds each output where it was written.
+    const again = await aeimg(['encrypt', 'study', '--key-file', 'k.key', '-o', 'out', '--skip-existing'], dir);
+    expect(again.stdout).toMatch(/Encrypted 0 of 3 files; 3 skipped/);
+    const dec = await aeimg(['decrypt', 'out', '--key-file', 'k.key', '-o', 'back'], dir);
     expect(dec.code).toBe(0);
-    expect(dec.stdout).toMatch(/Decrypted 2 of 2 files/);
+    expect(dec.stdout).toMatch(/Decrypted 3 of 3 files/);
+    const [back, orig] = [(await readImageFile(join(dir, 'back', 'series2', 'img9.png'))).pixels, (await readImageFile(CT_SLICE)).pixels];
+    expect(back.length).toBe(orig.length);
+    expect(back.every((v, i) => Math.abs(v - orig[i]!) <= 1)).toBe(true); // the default level for a PNG: within ±1
   });
 
   it('says what is wrong with the arguments and exits 2', async () => {

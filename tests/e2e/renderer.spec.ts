@@ -152,30 +152,30 @@ test('a near-lossless level: the receiver is told every pixel is within ±2, and
   expect(orig!.reduce((m, v, i) => Math.max(m, Math.abs(v - got![i]!)), 0)).toBeLessThanOrEqual(2);
 });
 
-test('a DICOM CD: its root names the series folder, whose extensionless files go as DICOM, bit-exact', async () => {
+test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-exact, each in its series folder', async () => {
   const cd = await mkdtemp(join(tmpdir(), 'aeimg-cd-'));
-  const series = join(cd, 'DICOM', 'ST000000', 'SE000000');
-  await mkdir(series, { recursive: true });
+  const series = [join(cd, 'DICOM', 'ST000000', 'SE000000'), join(cd, 'DICOM', 'ST000000', 'SE000001')];
+  for (const s of series) await mkdir(s, { recursive: true });
   const dicom = join(ROOT, 'tests', 'fixtures', 'dicom');
-  await copyFile(join(dicom, 'ct_small_explicit_le.dcm'), join(series, 'IM000001'));
-  await copyFile(join(dicom, 'mr_small_explicit_le.dcm'), join(series, 'IM000002'));
+  await copyFile(join(dicom, 'ct_small_explicit_le.dcm'), join(series[0]!, 'IM000001'));
+  await copyFile(join(dicom, 'mr_small_explicit_le.dcm'), join(series[0]!, 'IM000002'));
+  await copyFile(join(dicom, 'mr_small_explicit_le.dcm'), join(series[1]!, 'IM000001'));
   await copyFile(join(dicom, 'ct_small_explicit_le.dcm'), join(cd, 'DICOMDIR'));
   await app.tab('encrypt');
   await app.clearErrors();
   // Folders come through the file chooser here (the harness drops file contents, not folders).
   await app.answerDialog({ inputs: [cd] });
   await page.getByTestId('encrypt-drop').click();
-  await expect(page.getByTestId('error-message').first()).toContainText(`its subfolders are not searched: give the folder that holds them, e.g. ${series}.`);
-  await app.clearErrors();
-  await app.answerDialog({ inputs: [series] });
-  await page.getByTestId('encrypt-drop').click();
-  await expect(page.getByTestId('row-IM000002')).toHaveAttribute('data-status', 'queued');
+  const rows = ['SE000000/IM000001', 'SE000000/IM000002', 'SE000001/IM000001'].map((r) => `DICOM/ST000000/${r}`);
+  for (const row of rows) await expect(page.getByTestId(`row-${row}`)).toHaveAttribute('data-status', 'queued');
+  await expect(page.getByTestId(`row-${rows[2]}`)).toContainText(`${rows[2]}`); // the sender sees which series
   await page.getByTestId('encrypt-start').click();
-  for (const name of ['IM000001', 'IM000002']) {
-    await expect(page.getByTestId(`row-${name}`)).toHaveAttribute('data-status', 'done');
-    await expect(page.getByTestId(`row-${name}`)).toContainText('bit-exact');
-    expect(existsSync(join(outDir, `${name}.aeimg`))).toBe(true);
+  for (const row of rows) {
+    await expect(page.getByTestId(`row-${row}`)).toHaveAttribute('data-status', 'done');
+    await expect(page.getByTestId(`row-${row}`)).toContainText('bit-exact');
+    expect(existsSync(join(outDir, `${row}.aeimg`))).toBe(true); // two IM000001, each in its series' folder
   }
+  expect(existsSync(join(outDir, 'DICOMDIR.aeimg'))).toBe(false);
 });
 
 test('a reduced-quality level asks before writing, and the receiver sees a banner', async () => {

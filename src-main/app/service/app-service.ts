@@ -96,7 +96,9 @@ export class AppService {
 
   /** Starts an encryption job; progress arrives as 'files:progress' events, one per file and status change. */
   encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>> {
-    return attempt(async () => ({ jobId: this.jobs.encrypt(req.paths, await this.jobSettings(req)) }));
+    return attempt(async () => ({
+      jobId: this.jobs.encrypt(req.paths.map((path, i) => ({ path, subfolder: req.subfolders?.[i] ?? '' })), await this.jobSettings(req)),
+    }));
   }
 
   estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>> {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { InvokeChannel, InvokeChannels } from '../../../src-shared/api.js';
+import { MAX_APP_FILES } from '../../../src-shared/files.js';
 import { QUALITIES, type Quality } from '../../../src-shared/quality.js';
 import type { AppService } from './app-service.js';
 
@@ -19,20 +20,28 @@ const settingsPatch = z.object({
 }).strict();
 const passphrase = z.string().min(1).max(1024);
 
-const encryptRequest = z.object({
-  paths: z.array(path).min(1).max(10_000), recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(),
+/** A subfolder below an output folder: relative, in plain segments (no '..', '.', empty or drive segment). */
+const subfolder = z.string().max(4096).refine(
+  (s) => s === '' || s.split(/[\\/]/).every((seg) => seg !== '' && seg !== '.' && seg !== '..' && !/[\0:]/.test(seg)),
+  'a subfolder is a relative path of plain folder names',
+);
+const encryptFields = z.object({
+  paths: z.array(path).min(1).max(MAX_APP_FILES), subfolders: z.array(subfolder).max(MAX_APP_FILES).optional(),
+  recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(),
 });
-const studyRequest = encryptRequest.extend({
+const encryptRequest = encryptFields.strict()
+  .refine((r) => r.subfolders === undefined || r.subfolders.length === r.paths.length, 'one subfolder per path');
+const studyRequest = encryptFields.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),
   maxBytes: z.number().int().min(10_000).max(10_000_000_000),
 }).strict();
 
 const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'app:info': z.tuple([]),
-  'files:expand': z.tuple([z.array(path).max(10_000)]),
+  'files:expand': z.tuple([z.array(path).max(MAX_APP_FILES)]),
   'files:choose-inputs': z.tuple([]),
   'files:choose-folder': z.tuple([]),
-  'files:encrypt': z.tuple([encryptRequest.strict()]),
+  'files:encrypt': z.tuple([encryptRequest]),
   'files:estimate-study': z.tuple([studyRequest]),
   'files:encrypt-study': z.tuple([studyRequest]),
   'files:cancel': z.tuple([id]),

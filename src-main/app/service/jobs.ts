@@ -11,6 +11,7 @@ import type { DeidentifyOptions } from '../../engine/dicom/deidentify.js';
 import { ErrorCode, type AeimgError } from '../../engine/errors.js';
 import { encryptFiles, type BatchEvent } from '../../engine/jobs/batch.js';
 import type { EncryptResult, ReducedQuality } from '../../engine/jobs/encrypt.js';
+import { AEIMG_EXT, batchOutputs, type FoundFile } from '../../engine/jobs/files.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { encryptStudy } from '../../engine/jobs/study.js';
 import type { Recipient } from '../../engine/keys/recipients.js';
@@ -63,11 +64,11 @@ export class AppJobs {
     return { jobId, signal: controller.signal, send: (p) => this.emit({ jobId, ...p }), done: () => this.running.delete(jobId) };
   }
 
-  /** One .aeimg per input; progress arrives as events, one per file and status change. */
-  encrypt(paths: string[], s: JobSettings): string {
+  /** One .aeimg per input (in its subfolder of the output folder); progress arrives as events, one per file and status change. */
+  encrypt(files: FoundFile[], s: JobSettings): string {
     const { jobId, signal, send, done } = this.start();
-    void encryptFiles(paths, {
-      model: s.model, recipients: [s.recipient], outDir: s.outDir, coding: s.coding, deidentify: s.deidentify,
+    void encryptFiles(files.map((f) => f.path), {
+      model: s.model, recipients: [s.recipient], outDir: s.outDir, outputs: batchOutputs(files, AEIMG_EXT, s.outDir), coding: s.coding, deidentify: s.deidentify,
       encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       confirm: (facts, index) => this.ask(jobId, index, facts, signal, send),
     }, { concurrency: this.pool.size, signal, onEvent: (e) => send(progressOf(e)) }).finally(done);

@@ -1,13 +1,13 @@
-/** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by name. */
-import { basename } from 'node:path';
+/** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by folder, then name. */
+import { basename, dirname } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { isDicomFile } from './import.js';
 import { parseDicomHeader } from './parse.js';
 
-interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; name: string }
+interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string }
 
 async function sliceKey(path: string): Promise<SliceKey> {
-  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, name: basename(path) };
+  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path) };
   if (!(await isDicomFile(path))) return key;
   try {
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
@@ -37,6 +37,6 @@ export async function orderSlices(paths: string[]): Promise<string[]> {
     a.k.seriesNumber - b.k.seriesNumber || collator.compare(a.k.series, b.k.series) ||
     (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
     (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
-    collator.compare(a.k.name, b.k.name));
+    collator.compare(a.k.folder, b.k.folder) || collator.compare(a.k.name, b.k.name));
   return keyed.map((x) => x.p);
 }

@@ -4,6 +4,9 @@
  * the app forwards them to its window.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { cancelledError } from './abort.js';
 import { decryptAeimgFile, outputExt, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
@@ -82,8 +85,35 @@ export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' 
 export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOptions, batch: BatchOptions<EncryptResult> = {}): Promise<BatchOutcome<EncryptResult>> {
   const uidSalt = randomBytes(32).toString('hex');
   const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), ...rest } = opts;
-  return runBatch(inputs, (input, index, signal) =>
-    encryptImageFile(input, { ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch);
+  return inFolders(outputs, opts.outDir, () => runBatch(inputs, (input, index, signal) =>
+    encryptImageFile(input, { ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch));
+}
+
+/**
+ * Runs a batch whose outputs may go into subfolders of the output folder that do not exist yet (a folder's subfolders,
+ * mirrored: batchOutputs): creates them first, and removes afterwards those it created that stayed empty (every file
+ * in them failed or was cancelled), so a failed run leaves no empty folders behind.
+ */
+async function inFolders<R>(outputs: readonly string[], outDir: string | undefined, run: () => Promise<R>): Promise<R> {
+  const created: string[] = [];
+  try {
+    // Only below an output folder that exists: a missing one is the user's to create (each file says so).
+    const below = outDir !== undefined && existsSync(outDir) ? resolve(outDir) + sep : undefined;
+    for (const dir of new Set(outputs.map((o) => dirname(resolve(o))))) {
+      if (below === undefined || !dir.startsWith(below)) continue;
+      const first = await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        throw new AeimgError(ErrorCode.Io, `cannot create the output folder ${dir}: ${inFile(dir, err).message.replace(/^[^:]*: /, '')}; choose another output folder.`);
+      });
+      for (let d = dir; first !== undefined; d = dirname(d)) {
+        created.push(d);
+        if (d === first || d === dirname(d)) break;
+      }
+    }
+    return await run();
+  } finally {
+    // Deepest first; a folder that received a file is not empty and stays.
+    for (const d of created.sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+  }
 }
 
 /** Each .aeimg decrypted on its own (study parts go through decryptStudy); no two inputs' images share a name. */
@@ -93,5 +123,6 @@ export function decryptFiles(inputs: readonly string[], opts: Omit<DecryptFileOp
   // Each file's first image has its stem's name; a later frame whose name is already one of the batch's (x.aeimg's
   // second frame and x-2.aeimg's image, both x-2.png) is named aside instead of replacing it.
   const claimed = new Set(outputStems.map((stem) => outputKey(`${stem}${outputExt(opts)}`)));
-  return runBatch(inputs, (input, index, signal) => decryptAeimgFile(input, { ...rest, outputStem: outputStems[index], claimed, signal }), batch);
+  return inFolders(outputStems, opts.outDir, () =>
+    runBatch(inputs, (input, index, signal) => decryptAeimgFile(input, { ...rest, outputStem: outputStems[index], claimed, signal }), batch));
 }

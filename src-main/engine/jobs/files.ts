@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isDicomFile } from '../dicom/import.js';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
-import { AEIMG_EXT, AEIMG_INPUT } from '../../../src-shared/files.js';
+import { AEIMG_EXT, AEIMG_INPUT, MAX_APP_FILES } from '../../../src-shared/files.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
@@ -21,22 +21,29 @@ export function outputPathFor(input: string, ext: string, outDir?: string, suffi
   return join(outDir ?? dirname(input), `${nameStem(input)}${suffix}${ext}`);
 }
 
-/**
- * The outputs of a batch, one per input: as outputPathFor, but never one path twice (compared without case, as
- * macOS and Windows do): a later input whose name is taken gets " (2)", " (3)", … (scan.png and scan.jpg in one folder,
- * or two folders' scan.png into one `-o` folder, were written to one scan.aeimg, the last replacing the others). Not
- * "-2": a decrypted file's second frame is name-2.png. With `ext` '', the paths are output stems (decryptFiles).
- */
 /** A path as a batch compares outputs: resolved, without case (as macOS and Windows compare names). */
 export function outputKey(path: string): string {
   return resolve(path).toLowerCase();
 }
 
-export function batchOutputs(inputs: readonly string[], ext: string, outDir?: string): string[] {
+/**
+ * The outputs of a batch, one per input: as outputPathFor, in `outDir`'s copy of the input's subfolder (a CD's
+ * DICOM/ST000000/SE000001/IM000001 keeps its series folder), but never one path twice (compared without case, as
+ * macOS and Windows do): a later input whose name is taken gets " (2)", " (3)", … (scan.png and scan.jpg in one folder,
+ * or two folders' scan.png into one `-o` folder, were written to one scan.aeimg, the last replacing the others). Not
+ * "-2": a decrypted file's second frame is name-2.png. With `ext` '', the paths are output stems (decryptFiles).
+ */
+export function batchOutputs(inputs: readonly (string | FoundFile)[], ext: string, outDir?: string): string[] {
   const taken = new Set<string>();
-  return inputs.map((input) => {
-    let output = outputPathFor(input, ext, outDir);
-    for (let k = 2; taken.has(outputKey(output)); k++) output = outputPathFor(input, ext, outDir, ` (${k})`);
+  return inputs.map((found) => {
+    const { path: input, subfolder } = typeof found === 'string' ? { path: found, subfolder: '' } : found;
+    // Never above or beside the output folder, whatever the subfolder says (the app's renderer names it).
+    if (isAbsolute(subfolder) || subfolder.split(/[\\/]/).some((seg) => seg === '..')) {
+      throw new AeimgError(ErrorCode.Usage, `${basename(input)}: its subfolder ${subfolder} is not below the output folder.`);
+    }
+    const dir = outDir === undefined ? undefined : join(outDir, subfolder);
+    let output = outputPathFor(input, ext, dir);
+    for (let k = 2; taken.has(outputKey(output)); k++) output = outputPathFor(input, ext, dir, ` (${k})`);
     taken.add(outputKey(output));
     return output;
   });
@@ -54,12 +61,46 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 
+/** A file a folder gave, with the subfolder it is in below that folder ('' for the folder's own files). */
+export interface FoundFile {
+  path: string;
+  subfolder: string;
+}
+
+/**
+ * How many files and folders one run looks at below the folders it is given: a CD or a PACS export of several studies
+ * holds a few thousand; a home folder given by mistake is refused by name instead of read for minutes.
+ */
+export const MAX_FOLDER_ENTRIES = 200_000;
+
 /**
  * Files and folders → files: a folder gives its files matching `pattern`, and, with `sniff`, those whose name does
- * not match but whose content does (a CD's DICOM files have no extension), in natural name order; each file once.
+ * not match but whose content does (a CD's DICOM files have no extension), in natural name order, then those of its
+ * subfolders, each in natural order (a CD's DICOM/ST000000/SE000000 and the next series). Hidden files and folders and
+ * links to folders are left out (a link could lead back up the tree). Each file once.
  */
-export async function expandInputs(paths: string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>): Promise<string[]> {
-  const out: string[] = [];
+export async function findInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>): Promise<FoundFile[]> {
+  const out: FoundFile[] = [];
+  let entries = 0;
+  const walk = async (root: string, dir: string): Promise<void> => {
+    const found = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+      throw new AeimgError(ErrorCode.Io, `cannot read the folder ${dir}: ${inFile(dir, err).message.replace(/^[^:]*: /, '')}; give the folders to send one by one.`);
+    });
+    entries += found.length;
+    if (entries > MAX_FOLDER_ENTRIES) {
+      throw new AeimgError(ErrorCode.BadInput,
+        `${basename(root)} holds more than ${MAX_FOLDER_ENTRIES.toLocaleString('en')} files and folders below it; give the folder of the study or series to send.`);
+    }
+    const files: string[] = [], folders: string[] = [];
+    for (const e of found) {
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) folders.push(e.name);
+      else if (pattern.test(e.name) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
+    }
+    const subfolder = relative(root, dir);
+    for (const n of files.sort(natural)) out.push({ path: join(dir, n), subfolder });
+    for (const n of folders.sort(natural)) await walk(root, join(dir, n));
+  };
   for (const p of paths) {
     let isDir = false;
     try {
@@ -67,52 +108,24 @@ export async function expandInputs(paths: string[], pattern: RegExp, sniff?: (pa
     } catch {
       // a missing path is reported by the job itself, with its name
     }
-    if (!isDir) {
-      out.push(p);
-      continue;
-    }
-    const names: string[] = [];
-    for (const n of await readdir(p)) {
-      if (n.startsWith('.')) continue;
-      if (pattern.test(n) || (sniff && await sniff(join(p, n)))) names.push(n);
-    }
-    names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-    out.push(...names.map((n) => join(p, n)));
+    if (isDir) await walk(p, p);
+    else out.push({ path: p, subfolder: '' });
   }
   // A file given twice (by name and in its folder, say) is one input.
   const seen = new Set<string>();
-  return out.filter((f) => !seen.has(resolve(f)) && seen.add(resolve(f)));
+  return out.filter((f) => !seen.has(resolve(f.path)) && seen.add(resolve(f.path)));
 }
 
-/** The nearest folder under `folder` (breadth first, `depth` levels down) that holds files `expandInputs` takes. */
-async function subfolderWithInputs(folder: string, pattern: RegExp, sniff: ((path: string) => Promise<boolean>) | undefined, depth = 4): Promise<string | undefined> {
-  let level = [folder];
-  for (let d = 0; d < depth && level.length > 0; d++) {
-    const next: string[] = [];
-    for (const dir of level) {
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const e of entries) {
-        if (!e.isDirectory() || e.name.startsWith('.')) continue; // links to folders are not followed
-        const sub = join(dir, e.name);
-        if ((await expandInputs([sub], pattern, sniff)).length > 0) return sub;
-        next.push(sub);
-      }
-    }
-    level = next;
-  }
-  return undefined;
+/** findInputs' paths alone, where outputs do not depend on the subfolders (a study's parts go into one folder). */
+export async function expandInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>): Promise<string[]> {
+  return (await findInputs(paths, pattern, sniff)).map((f) => f.path);
 }
 
-/**
- * What to say when the folders given hold no image: their subfolders are not searched, so name the first that holds
- * images (a DICOM CD keeps them in DICOM/ST000000/SE000000).
- */
-export async function noImagesMessage(paths: string[]): Promise<string> {
-  for (const p of paths) {
-    const sub = await subfolderWithInputs(p, IMAGE_INPUT, isDicomFile);
-    if (sub) return `${basename(p)} holds no image itself, and its subfolders are not searched: give the folder that holds them, e.g. ${sub}.`;
-  }
-  return 'the folders given hold no PNG, JPEG, TIFF, WebP or DICOM image.';
+const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+
+/** What to say when the files and folders given hold no image, their subfolders included. */
+export function noImagesMessage(): string {
+  return 'the folders given hold no PNG, JPEG, TIFF, WebP or DICOM image, nor do their subfolders.';
 }
 
 /** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */
@@ -130,11 +143,16 @@ export async function inputKind(path: string): Promise<InputKind> {
   return 'other';
 }
 
-/** Files and folders → the files in them that aeimg takes, with their size and kind (the app's file list). */
-export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind }[]> {
-  const files = await expandInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i, isDicomFile);
-  if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, await noImagesMessage(paths));
-  return Promise.all(files.map(async (path) => ({
+/** Files and folders → the files in them that aeimg takes, with their size, kind and subfolder (the app's file list). */
+export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string }[]> {
+  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i, isDicomFile);
+  if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, noImagesMessage());
+  if (files.length > MAX_APP_FILES) {
+    throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +
+      `more than the ${MAX_APP_FILES.toLocaleString('en')} the app takes at once: give one study or series at a time, or use \`aeimg encrypt\`, which has no such limit.`);
+  }
+  return Promise.all(files.map(async ({ path, subfolder }) => ({
     path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind: await inputKind(path),
+    ...(subfolder ? { subfolder } : {}),
   })));
 }

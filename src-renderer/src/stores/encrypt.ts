@@ -10,6 +10,8 @@ export interface QueueItem {
   name: string;
   bytes: number;
   kind: InputFile['kind'];
+  /** Below the folder dropped, when in a subfolder of it (InputFile.subfolder). */
+  subfolder?: string;
   status: FileStatus;
   result?: EncryptSummary;
   error?: string;
@@ -95,6 +97,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     try {
       const r = await unwrap(bridge().files.encrypt({
         paths: queued.map((i) => i.path), recipient: recipient.value, quality: s.quality,
+        ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
         deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
       }));
       jobId.value = r.jobId;

@@ -2,16 +2,17 @@
  * Which files a folder gives the encrypt journey, and what their outputs are called: DICOM files are often named
  * without an extension (a CD's DICOM/ST000000/SE000000/IM000001, a PACS export named by SOP Instance UID).
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
-import { AEIMG_EXT, batchOutputs, expandInputs, IMAGE_INPUT, isDicomFile, listInputs, noImagesMessage, outputPathFor } from '../../../src-main/engine/jobs/files.js';
+import { AEIMG_EXT, AEIMG_INPUT, batchOutputs, expandInputs, findInputs, IMAGE_INPUT, isDicomFile, listInputs, outputPathFor } from '../../../src-main/engine/jobs/files.js';
 import { decryptFiles, encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
+import { MAX_APP_FILES } from '../../../src-shared/files.js';
 import { defaultModel, FIXTURES, models, phantom, tempDir, tiffOf } from '../../helpers.js';
 
 const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
@@ -55,11 +56,77 @@ describe('a folder of DICOM files without extensions', () => {
       .rejects.toThrow('photo.aeimg: is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
   });
 
-  it('names the subfolder that holds the images when the one given holds none', async () => {
+  it('a CD given whole: every series below it in order, no index, hidden folder or link twice; outputs keep the subfolders', async () => {
     const { root, series } = await cdLayout();
-    expect(await expandInputs([root], IMAGE_INPUT, isDicomFile)).toEqual([]);
-    expect(await noImagesMessage([root])).toContain(`its subfolders are not searched: give the folder that holds them, e.g. ${series}.`);
-    await expect(listInputs([root])).rejects.toThrow(`e.g. ${series}.`);
+    const second = join(root, 'DICOM', 'ST000000', 'SE000001');
+    await mkdir(second, { recursive: true });
+    await copyFile(CT, join(second, 'IM000001'));
+    await mkdir(join(root, '.trash'));
+    await copyFile(CT, join(root, '.trash', 'IM000009'));
+    await symlink(second, join(root, 'link-to-series'));
+    const found = await findInputs([root], IMAGE_INPUT, isDicomFile);
+    const sub = (f: string) => relative(root, f);
+    expect(found.map((f) => [sub(f.path), f.subfolder])).toEqual([
+      [join('DICOM', 'ST000000', 'SE000000', 'IM000001'), join('DICOM', 'ST000000', 'SE000000')],
+      [join('DICOM', 'ST000000', 'SE000000', 'IM000002'), join('DICOM', 'ST000000', 'SE000000')],
+      [join('DICOM', 'ST000000', 'SE000001', 'IM000001'), join('DICOM', 'ST000000', 'SE000001')],
+    ]);
+    expect((await listInputs([root])).map((f) => f.subfolder)).toEqual(found.map((f) => f.subfolder));
+    // A series given itself: its files, at the top of the output folder (as before 0.10).
+    expect((await findInputs([series], IMAGE_INPUT, isDicomFile)).map((f) => f.subfolder)).toEqual(['', '']);
+
+    // Encrypted into one output folder: two IM000001, each in its series' folder, and back the same way.
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    const key = new SharedKey(Buffer.alloc(32, 8));
+    const outputs = batchOutputs(found, AEIMG_EXT, out);
+    const enc = await encryptFiles(found.map((f) => f.path), { model: await defaultModel(), recipients: [key], outDir: out, outputs, measure: false });
+    expect(enc.done.map((r) => relative(out, r.output))).toEqual(found.map((f) => `${sub(f.path)}.aeimg`));
+    const sealed = await findInputs([out], AEIMG_INPUT);
+    const received = join(await tempDir(), 'received');
+    await mkdir(received);
+    const back = await decryptFiles(sealed.map((f) => f.path), {
+      identities: [key], models: models(), outDir: received, outputStems: batchOutputs(sealed, '', received),
+    });
+    expect(back.done.map((r) => relative(received, r.images[0]!.output!))).toEqual(found.map((f) => `${sub(f.path)}.png`));
+    const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
+    const last = await decodeImage(await readFile(join(received, 'DICOM', 'ST000000', 'SE000001', 'IM000001.png')));
+    expect(Array.from(last.pixels)).toEqual(Array.from(ct!.image.pixels));
+  });
+
+  it('leaves no folder behind for a series whose every file failed, and never writes above the output folder', async () => {
+    const root = await tempDir();
+    await mkdir(join(root, 'good'));
+    await copyFile(CT, join(root, 'good', 'IM1'));
+    await mkdir(join(root, 'bad'));
+    await writeFile(join(root, 'bad', 'IM1.dcm'), (await readFile(CT)).subarray(0, 600)); // truncated
+    const found = await findInputs([root], IMAGE_INPUT, isDicomFile);
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    const enc = await encryptFiles(found.map((f) => f.path), {
+      model: await defaultModel(), recipients: [new SharedKey(Buffer.alloc(32, 9))], outDir: out, outputs: batchOutputs(found, AEIMG_EXT, out), measure: false,
+    });
+    expect([enc.done.length, enc.failed.length]).toEqual([1, 1]);
+    expect(enc.failed[0]!.message).toContain('IM1.dcm');
+    expect((await readdir(out)).sort()).toEqual(['good']);
+    expect(() => batchOutputs([{ path: join(root, 'good', 'IM1'), subfolder: join('..', 'elsewhere') }], AEIMG_EXT, out))
+      .toThrow('is not below the output folder');
+  });
+
+  it('says so when neither the folders given nor their subfolders hold an image', async () => {
+    const root = await tempDir();
+    await mkdir(join(root, 'a', 'b'), { recursive: true });
+    await writeFile(join(root, 'a', 'b', 'NOTES'), 'read me');
+    expect(await findInputs([root], IMAGE_INPUT, isDicomFile)).toEqual([]);
+    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP or DICOM image, nor do their subfolders');
+  });
+
+  it('the app lists at most what its IPC takes, and says so by name instead of failing at Encrypt', async () => {
+    const root = join(await tempDir(), 'archive');
+    await mkdir(join(root, 'series'), { recursive: true });
+    await Promise.all(Array.from({ length: MAX_APP_FILES + 1 }, (_, i) => writeFile(join(root, 'series', `${i}.png`), '')));
+    await expect(listInputs([root])).rejects.toThrow(`archive holds 10,001 files, more than the 10,000 the app takes at once`);
+    expect((await findInputs([root], IMAGE_INPUT)).length).toBe(MAX_APP_FILES + 1); // the CLI's batch has no such limit
   });
 
   it('encrypts them bit-exactly; UID-named files keep their whole name, so two of one series never share an output', async () => {
