@@ -93,6 +93,8 @@ export interface StudySummary {
   meanSsim?: number;
   /** Images of reduced quality (src-shared/fidelity.ts). */
   reduced: number;
+  /** What the slices' files gave the sender to know (BurnedInAnnotation YES, …). */
+  warnings: string[];
 }
 
 export interface EncryptSummary {

@@ -1,4 +1,5 @@
 import { encryptUsage } from './usage.js';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { basename, dirname, resolve } from 'node:path';
 import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
@@ -10,7 +11,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, IMAGE_INPUT, isDicomFile, noImagesMessage } from '../engine/jobs/files.js';
+import { AEIMG_EXT, IMAGE_INPUT, isDicomFile, noImagesMessage, withSendingNames } from '../engine/jobs/files.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
@@ -72,14 +73,18 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
   const total = inputs.length;
   // Outputs named over every input first, so a resumed batch finds each file's output under the same name.
-  const { inputs: todo, names: outputs, skipped } = namedBatch(found, { ext: AEIMG_EXT, outDir: values.out, skip: values['skip-existing'] });
+  // A DICOM file named after its patient is sent under a name without it, when de-identifying (dicom/file-name.ts).
+  const uidSalt = randomBytes(32).toString('hex');
+  const { inputs: todo, names: outputs, skipped } = namedBatch(await withSendingNames(found, deidentify, uidSalt), {
+    ext: AEIMG_EXT, outDir: values.out, skip: values['skip-existing'],
+  });
   await cleanOutputFolders(outputs.map((o) => dirname(o)));
   const reduced: string[] = [];
   const pool = poolFor(todo.length, values.jobs);
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
-    model, recipients, coding, outDir: values.out, outputs, force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
+    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
@@ -137,6 +142,9 @@ interface BundleArgs {
   jobs?: string;
 }
 
+/** A study's file warnings printed one by one; the rest are counted. */
+const STUDY_WARNINGS = 5;
+
 /** Decimal megabytes, as --max-size and mail providers count them. */
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
@@ -157,6 +165,8 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
     process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
       (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst slice: ${fidelityHeadline(r.worst)}` : '') + '.\n');
+    for (const w of r.warnings.slice(0, STUDY_WARNINGS)) process.stderr.write(`warning: ${w}\n`);
+    if (r.warnings.length > STUDY_WARNINGS) process.stderr.write(`warning: … and ${r.warnings.length - STUDY_WARNINGS} more of the study's files the same way.\n`);
     if (r.reduced > 0) {
       process.stderr.write(`warning: ${r.reduced} of ${r.images} images in '${a.name}' are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
         `or no per-pixel guarantee and not measured). Receivers see a "not for primary diagnosis" banner.\n`);

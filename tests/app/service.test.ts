@@ -64,6 +64,17 @@ describe('compressed DICOM frames in the app', () => {
   });
 });
 
+describe('a DICOM file named after its patient, in the app', () => {
+  it('goes under a name without the patient\'s, said in its row', async () => {
+    const dir = await tempDir();
+    // The fixture's Patient's Name is CompressedSamples^CT1, its ID 1CT1.
+    await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', 'ct_small_explicit_le.dcm'), join(dir, 'CompressedSamples 1CT1.dcm'));
+    const [done] = await encryptAll([join(dir, 'CompressedSamples 1CT1.dcm')]);
+    expect(done?.result?.output).toBe(join(dir, 'anon.aeimg'));
+    expect(done?.result?.warnings.join('\n')).toContain('which de-identification keeps out of what is sent: the image goes as anon.dcm, in anon.aeimg.');
+  });
+});
+
 describe('errors in the app\'s words', () => {
   it('an existing output and a too-large image: what happened and what to do in the app, no CLI flag; the CLI names its flags', async () => {
     const dir = await tempDir();

@@ -26,7 +26,7 @@ describe('the viewer\'s denoised view', () => {
   it('keeps at most its byte budget of denoised images, least recently used out first', async () => {
     const dir = await tempDir();
     const input = join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm');
-    await encryptImageFile(input, { model: await defaultModel(), recipients: [key], coding: { quality: 'auto' }, outDir: dir });
+    const { output } = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], coding: { quality: 'auto' }, outDir: dir });
     const denoised: string[] = [];
     const decodes: boolean[] = [];
     const decode = localDecode(models());
@@ -43,7 +43,7 @@ describe('the viewer\'s denoised view', () => {
     } as unknown as CodecPool;
     const frame = 0; // every frame has the same size
     const viewer = new AppViewer(pool, store, dialogs, 1); // a budget under one image: only the last one stays
-    const opened = await viewer.open(join(dir, 'enhanced_mr_3frame_functional_groups.aeimg'));
+    const opened = await viewer.open(output);
     if (!opened.ok) throw new Error(opened.message);
     const { openId, images } = opened.value;
     expect(images.length).toBe(3);

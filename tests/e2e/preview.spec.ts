@@ -198,10 +198,11 @@ test('a multi-frame DICOM, frame by frame', async () => {
   await app.drop('encrypt-drop', [join(DICOM, MR3)]);
   await page.getByTestId(`preview-${MR3}`).click();
   await expect(inPreview('preview-frame')).toHaveText('Image 1 of 3');
-  await expect(preview().getByRole('heading')).toContainText(`${MR3}#1`);
+  // The name as the receiver gets it: the fixture's Patient's Name is Synthetic^Enhanced (dicom/file-name.ts).
+  await expect(preview().getByRole('heading')).toContainText('anon_mr_3frame_functional_groups.dcm#1');
   await inPreview('preview-next').click();
   await expect(inPreview('preview-frame')).toHaveText('Image 2 of 3');
-  await expect(preview().getByRole('heading')).toContainText(`${MR3}#2`);
+  await expect(preview().getByRole('heading')).toContainText('anon_mr_3frame_functional_groups.dcm#2');
   await preview().focus();
   await page.keyboard.press('PageDown');
   await expect(inPreview('preview-frame')).toHaveText('Image 3 of 3');

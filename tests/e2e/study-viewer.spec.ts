@@ -133,14 +133,15 @@ test('export: every slice as PNG into a folder chosen in main\'s dialog, all of 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {
   const dir = await mkdtemp(join(work, 'mr3-'));
   await app.cli(['encrypt', join(DICOM, 'enhanced_mr_3frame_functional_groups.dcm'), '--key', 'Study', '-o', dir]);
-  await openByDialog(join(dir, 'enhanced_mr_3frame_functional_groups.aeimg'));
+  // Sent as anon_…: the fixture's Patient's Name is Synthetic^Enhanced, a word of its file name (dicom/file-name.ts).
+  await openByDialog(join(dir, 'anon_mr_3frame_functional_groups.aeimg'));
   await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3');
   const out = await mkdtemp(join(work, 'dcm-'));
   await app.answerDialog({ folder: out });
   await page.getByTestId('export-dcm').click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved 3 files' })).toBeVisible();
   const names = (await readdir(out)).sort();
-  expect(names).toEqual([1, 2, 3].map((k) => `enhanced_mr_3frame_functional_groups-${k}.dcm`));
+  expect(names).toEqual([1, 2, 3].map((k) => `anon_mr_3frame_functional_groups-${k}.dcm`));
   for (const n of names) expect((await readFile(join(out, n))).subarray(128, 132).toString('latin1')).toBe('DICM');
 });
 

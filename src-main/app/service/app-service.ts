@@ -3,6 +3,7 @@
  * handlers call it in the app, and the browser tests call it through the test bridge. Inference runs on the codec
  * worker pool, never on the calling (main) thread; keys stay here and never reach the renderer.
  */
+import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
@@ -16,7 +17,7 @@ import { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
-import { expandInputs, IMAGE_INPUT, isDicomFile, listInputs } from '../../engine/jobs/files.js';
+import { expandInputs, IMAGE_INPUT, isDicomFile, listInputs, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -96,9 +97,12 @@ export class AppService {
 
   /** Starts an encryption job; progress arrives as 'files:progress' events, one per file and status change. */
   encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>> {
-    return attempt(async () => ({
-      jobId: this.jobs.encrypt(req.paths.map((path, i) => ({ path, subfolder: req.subfolders?.[i] ?? '' })), await this.jobSettings(req)),
-    }));
+    return attempt(async () => {
+      const settings = await this.jobSettings(req);
+      const files = req.paths.map((path, i) => ({ path, subfolder: req.subfolders?.[i] ?? '' }));
+      const uidSalt = randomBytes(32).toString('hex');
+      return { jobId: this.jobs.encrypt(await withSendingNames(files, settings.deidentify, uidSalt), { ...settings, uidSalt }) };
+    });
   }
 
   estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>> {

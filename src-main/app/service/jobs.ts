@@ -25,6 +25,8 @@ export interface JobSettings {
   coding: CodingChoice;
   deidentify: DeidentifyOptions | null;
   outDir?: string;
+  /** The UID salt the outputs were named with (files.ts withSendingNames); a new one when absent. */
+  uidSalt?: string;
 }
 
 type Progress = Omit<JobProgress, 'jobId'>;
@@ -68,7 +70,8 @@ export class AppJobs {
   encrypt(files: FoundFile[], s: JobSettings): string {
     const { jobId, signal, send, done } = this.start();
     void encryptFiles(files.map((f) => f.path), {
-      model: s.model, recipients: [s.recipient], outDir: s.outDir, outputs: batchOutputs(files, AEIMG_EXT, s.outDir), coding: s.coding, deidentify: s.deidentify,
+      model: s.model, recipients: [s.recipient], outDir: s.outDir, outputs: batchOutputs(files, AEIMG_EXT, s.outDir), uidSalt: s.uidSalt,
+      coding: s.coding, deidentify: s.deidentify,
       encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       confirm: (facts, index) => this.ask(jobId, index, facts, signal, send),
     }, { concurrency: this.pool.size, signal, onEvent: (e) => send(progressOf(e)) }).finally(done);
@@ -85,7 +88,7 @@ export class AppJobs {
       onSlice: (index, path) => send({ index, path, status: 'done' }),
       confirm: (facts) => this.ask(jobId, facts.index, facts, signal, send),
     }).then(
-      (r) => send({ index: -1, path: s.outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced } }),
+      (r) => send({ index: -1, path: s.outDir, status: 'done', study: { parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced, warnings: r.warnings } }),
       (err: AeimgError) => send({
         index: -1, path: s.outDir, status: err.code === ErrorCode.Declined || err.code === ErrorCode.Cancelled ? 'cancelled' : 'failed', error: appMessage(err),
       }),

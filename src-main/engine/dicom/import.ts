@@ -5,6 +5,7 @@
  * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB; 16-bit RGB
  * stays 16-bit; 1-bit segmentations become 8-bit grey 0/1 (Bits Stored 1 recorded).
  */
+import { identifyingParts, maskedFileName } from './file-name.js';
 import { readHead, readRegularFile } from '../fs/read.js';
 import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
@@ -53,6 +54,11 @@ export interface DicomImage {
    * carry it as it is (dicom/codestream.ts, codec/kept-frame.ts).
    */
   frame?: { layout: FrameLayout; data: Uint8Array };
+  /**
+   * De-identified files only: the file's name with what identifies its patient replaced (dicom/file-name.ts), when
+   * the name holds any. Never carried itself: the encoder names the record with it.
+   */
+  maskedName?: string;
 }
 
 /** How a frame's stored values become an image, without the dataset. */
@@ -211,7 +217,12 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const parsed = parseDicom(bytes, opts.maxPixels);
     const { dataset, info } = parsed;
     const plain = datasetToJson(dataset);
-    const json = opts.deidentify ? deidentify(plain, opts.deidentify, opts.uids ?? new UidMapper()) : plain;
+    const uids = opts.uids ?? new UidMapper();
+    const json = opts.deidentify ? deidentify(plain, opts.deidentify, uids) : plain;
+    // The file's own name too (dicom/file-name.ts): it names the record, and so the receiver's files.
+    const maskedName = opts.deidentify
+      ? maskedFileName(basename(path), identifyingParts(plain, opts.deidentify.retainUids ? undefined : uids))
+      : undefined;
     const sopClassUid = (dataset.string('x00080016') ?? '').trim();
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
@@ -224,6 +235,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       images.push({
         ...(data ? { frame: { layout, data } } : {}),
+        ...(maskedName ? { maskedName } : {}),
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,

@@ -74,17 +74,19 @@ export async function runBatch<R>(
   };
 }
 
-export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'uidSalt' | 'output'> {
+export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'output'> {
   /** Asked before a reduced-quality file is written (see EncryptFileOptions.confirm), with the file's index. */
   confirm?: (facts: ReducedQuality, index: number) => Promise<boolean>;
   /** Each input's .aeimg, in input order (default: batchOutputs, which never names one twice). */
   outputs?: readonly string[];
 }
 
-/** One .aeimg per input; the files share one UID salt, so a series keeps consistent replacement UIDs. */
+/**
+ * One .aeimg per input; the files share one UID salt (`uidSalt`, or a new one), so a series keeps consistent
+ * replacement UIDs; a batch whose outputs were named by withSendingNames passes the salt it named them with.
+ */
 export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOptions, batch: BatchOptions<EncryptResult> = {}): Promise<BatchOutcome<EncryptResult>> {
-  const uidSalt = randomBytes(32).toString('hex');
-  const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), ...rest } = opts;
+  const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), uidSalt = randomBytes(32).toString('hex'), ...rest } = opts;
   return inFolders(outputs, opts.outDir, () => runBatch(inputs, (input, index, signal) =>
     encryptImageFile(input, { ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch));
 }

@@ -3,6 +3,7 @@
  * → .aeimg written by the calling thread (temp file, then rename). Keys never leave the calling thread.
  */
 import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
 import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
@@ -21,7 +22,7 @@ import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type Coding
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
-import { AEIMG_EXT, AEIMG_INPUT, checkOutput, outputPathFor } from './files.js';
+import { AEIMG_EXT, AEIMG_INPUT, checkOutput, nameStem, outputPathFor, sendingName } from './files.js';
 import { APP_ID } from './version.js';
 import { abortable, checkAborted } from './abort.js';
 
@@ -53,6 +54,8 @@ export interface EncodedFile {
   rawBytes: number;
   timings: Record<string, number>;
   warnings: string[];
+  /** The file's name without what identified its patient (dicom/file-name.ts), when it held any: the records' name. */
+  maskedName?: string;
 }
 
 interface InputImage {
@@ -61,6 +64,8 @@ interface InputImage {
   metadata?: Record<string, unknown>;
   /** A DICOM frame's compressed data as the file holds it (dicom/import.ts DicomImage.frame), or a JPEG file's. */
   frame?: FrameData;
+  /** `name` is the file's name without what identified the patient (dicom/file-name.ts). */
+  masked?: true;
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
@@ -78,7 +83,8 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
   });
   return frames.map((f) => ({
     image: f.image,
-    name: frames.length > 1 ? `${basename(task.input)}#${f.dicom.frame + 1}` : basename(task.input),
+    name: frames.length > 1 ? `${f.maskedName ?? basename(task.input)}#${f.dicom.frame + 1}` : f.maskedName ?? basename(task.input),
+    ...(f.maskedName ? { masked: true as const } : {}),
     metadata: { dicom: f.dicom },
     ...(f.frame ? { frame: f.frame } : {}),
   }));
@@ -115,7 +121,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   if (dicom?.burnedInAnnotation) {
     warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
   }
-  return { images, rawBytes, timings, warnings };
+  const maskedName = inputs[0]?.masked ? inputs[0].name.replace(/#\d+$/, '') : undefined;
+  return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}) };
 }
 
 export interface EncryptFileOptions {
@@ -187,7 +194,9 @@ export interface EncryptResult {
 }
 
 export async function encryptImageFile(input: string, opts: EncryptFileOptions): Promise<EncryptResult> {
-  const output = opts.output ?? outputPathFor(input, AEIMG_EXT, opts.outDir);
+  const uidSalt = opts.uidSalt ?? randomBytes(32).toString('hex');
+  const deidentify = opts.deidentify === undefined ? {} : opts.deidentify;
+  const output = opts.output ?? outputPathFor(input, AEIMG_EXT, opts.outDir, '', await sendingName(input, deidentify, uidSalt));
   const { signal } = opts;
   try {
     checkAborted(signal);
@@ -195,7 +204,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
-      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt: opts.uidSalt,
+      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify, uidSalt,
       ...(opts.display ? { display: opts.display } : {}),
     };
     const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
@@ -235,11 +244,22 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       images: encoded.images.length,
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
       decoded: encoded.images[0]!.decoded,
-      warnings: encoded.warnings,
+      warnings: [...encoded.warnings, ...(encoded.maskedName ? [maskedNameWarning(input, output, encoded.maskedName)] : [])],
     };
   } catch (err) {
     throw inFile(input, err);
   }
+}
+
+/**
+ * Told to the sender of a file named after its patient: what the receiver's image is called instead, and, where the
+ * .aeimg was named otherwise (an output name given), that its name, which anyone who sees the e-mail reads, must change.
+ */
+function maskedNameWarning(input: string, output: string, masked: string): string {
+  const said = `${basename(input)}: its name holds the patient's name, ID or birth date, which de-identification keeps out of what is sent: the image goes as ${masked}`;
+  return basename(output).toLowerCase().startsWith(nameStem(masked).toLowerCase())
+    ? `${said}, in ${basename(output)}.`
+    : `${said}, but the .aeimg's own name (${basename(output)}) is seen by anyone who sees the e-mail: rename it before sending.`;
 }
 
 /** The fidelity with the lowest worst-window SSIM. */

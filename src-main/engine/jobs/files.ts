@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
+import { maskedNameOf } from '../dicom/file-name.js';
 import { isDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
@@ -16,9 +18,30 @@ export function nameStem(name: string): string {
   return basename(name).replace(KNOWN_EXT, '');
 }
 
-/** name.ext in `outDir` (default: beside the input) with a new extension. */
-export function outputPathFor(input: string, ext: string, outDir?: string, suffix = ''): string {
-  return join(outDir ?? dirname(input), `${nameStem(input)}${suffix}${ext}`);
+/** name.ext in `outDir` (default: beside the input) with a new extension; `name` (default: the input's) is what it is made from. */
+export function outputPathFor(input: string, ext: string, outDir?: string, suffix = '', name = basename(input)): string {
+  return join(outDir ?? dirname(input), `${nameStem(name)}${suffix}${ext}`);
+}
+
+/**
+ * The name a file is sent under, when not its own: with de-identification, a DICOM file named after its patient goes
+ * under its name without what identifies the patient (dicom/file-name.ts), so the .aeimg's name, which anyone who
+ * sees the e-mail reads, does not say whose images it holds.
+ */
+export async function sendingName(path: string, deidentify: DeidentifyOptions | null, uidSalt: string): Promise<string | undefined> {
+  if (!deidentify || AEIMG_INPUT.test(path) || !(await isDicomFile(path))) return undefined;
+  return maskedNameOf(path, deidentify.retainUids ? undefined : new UidMapper(Buffer.from(uidSalt, 'hex')));
+}
+
+/**
+ * sendingName for each file of a batch, before its outputs are named (batchOutputs); `uidSalt` must be the batch's
+ * (EncryptFilesOptions.uidSalt), so that a file named by its UID is sent under the UID its dataset gets.
+ */
+export async function withSendingNames(found: readonly FoundFile[], deidentify: DeidentifyOptions | null, uidSalt: string): Promise<FoundFile[]> {
+  return Promise.all(found.map(async (f) => {
+    const name = await sendingName(f.path, deidentify, uidSalt);
+    return name ? { ...f, name } : f;
+  }));
 }
 
 /** A path as a batch compares outputs: resolved, without case (as macOS and Windows compare names). */
@@ -36,14 +59,14 @@ export function outputKey(path: string): string {
 export function batchOutputs(inputs: readonly (string | FoundFile)[], ext: string, outDir?: string): string[] {
   const taken = new Set<string>();
   return inputs.map((found) => {
-    const { path: input, subfolder } = typeof found === 'string' ? { path: found, subfolder: '' } : found;
+    const { path: input, subfolder, name } = typeof found === 'string' ? { path: found, subfolder: '', name: undefined } : found;
     // Never above or beside the output folder, whatever the subfolder says (the app's renderer names it).
     if (isAbsolute(subfolder) || subfolder.split(/[\\/]/).some((seg) => seg === '..')) {
       throw new AeimgError(ErrorCode.Usage, `${basename(input)}: its subfolder ${subfolder} is not below the output folder.`);
     }
     const dir = outDir === undefined ? undefined : join(outDir, subfolder);
-    let output = outputPathFor(input, ext, dir);
-    for (let k = 2; taken.has(outputKey(output)); k++) output = outputPathFor(input, ext, dir, ` (${k})`);
+    let output = outputPathFor(input, ext, dir, '', name);
+    for (let k = 2; taken.has(outputKey(output)); k++) output = outputPathFor(input, ext, dir, ` (${k})`, name);
     taken.add(outputKey(output));
     return output;
   });
@@ -65,6 +88,8 @@ export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 export interface FoundFile {
   path: string;
   subfolder: string;
+  /** The name its output is made from, when not the file's own (withSendingNames). */
+  name?: string;
 }
 
 /**

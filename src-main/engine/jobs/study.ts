@@ -75,6 +75,8 @@ export interface StudyResult {
   meanSsim?: number;
   /** Slices of reduced quality (src-shared/fidelity.ts). */
   reduced: number;
+  /** What the slices' files gave the sender to know (BurnedInAnnotation YES, …), in slice order. */
+  warnings: string[];
 }
 
 function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string): EncodeTask {
@@ -132,6 +134,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     sealed.push(file);
     parts.push({ path: file.tempPath, bytes: (await stat(file.tempPath)).size, images: partImages });
   };
+  const warnings: string[] = [];
   try {
     for (let i = 0; i < lookahead; i++) schedule(i);
     for (let i = 0; i < ordered.length; i++) {
@@ -146,6 +149,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         schedule(i + lookahead);
       }
       inputBytes += (await stat(input)).size;
+      warnings.push(...encoded.warnings);
       if (opts.confirm && !accepted && encoded.images.some(isReduced)) {
         const facts = { input, index: i, fidelity: worstFidelity(encoded.images.map((e) => e.record.fidelity)), coding: encoded.images[0]!.coding };
         if (!(await opts.confirm(facts))) throw new AeimgError(ErrorCode.Declined, `the study '${opts.name}' was not written: its reduced quality was declined.`);
@@ -186,7 +190,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
     await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
     parts.forEach((p, k) => { p.path = final[k]!; });
-    return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced };
+    return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);

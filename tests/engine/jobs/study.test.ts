@@ -160,4 +160,19 @@ describe('study bundles', () => {
     }
     expect((await orderSlices(['p.dcm', 'q.dcm', 'r.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['p.dcm', 'r.dcm', 'q.dcm']);
   });
+  it('tells the sender what its files said (burned-in annotation), and no slice is named after the patient inside', async () => {
+    const dir = await tempDir();
+    const [ct] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e8, deidentify: null });
+    const files = { 'DOE_JOHN_1.dcm': { '00200013': { vr: 'IS', Value: [1] } }, 'DOE_JOHN_2.dcm': { '00200013': { vr: 'IS', Value: [2] }, '00280301': { vr: 'CS', Value: ['YES'] } } };
+    for (const [name, extra] of Object.entries(files)) {
+      const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] }, ...extra } };
+      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+    }
+    const r = await encryptStudy(Object.keys(files).map((n) => join(dir, n)), { model: await defaultModel(), recipients: [key], name: 'head', outDir: dir, measure: false });
+    expect(r.warnings).toEqual(['DOE_JOHN_2.dcm says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.']);
+    const out = join(dir, 'received');
+    await mkdir(out);
+    const back = await decryptStudy(r.parts.map((p) => p.path), { identities: [key], models: models(), outDir: out, format: 'png' });
+    expect(back.outputs.map((o) => o.split('/').pop())).toEqual(['anon_1.png', 'anon_2.png']);
+  });
 });

@@ -57,7 +57,8 @@ describe('the sender\'s preview', () => {
     const previews = new SenderPreviews((task) => encodeImageFile(model, task));
     const frames = await readDicomFile(input, { maxPixels: 1 << 24, deidentify: null });
     const p = await previews.preview({ path: input, coding: { quality: 'lossless' }, deidentify: {}, frame: 2 });
-    expect([p.frame, p.frames, p.name]).toEqual([2, 3, 'enhanced_mr_3frame_functional_groups.dcm#3']);
+    // The name as the receiver will see it: the fixture's Patient's Name is Synthetic^Enhanced (dicom/file-name.ts).
+    expect([p.frame, p.frames, p.name]).toEqual([2, 3, 'anon_mr_3frame_functional_groups.dcm#3']);
     expect(Array.from(p.original.pixels)).toEqual(Array.from(frames[2]!.image.pixels));
     expect(Array.from(p.decoded.pixels)).toEqual(Array.from(frames[2]!.image.pixels));
     expect(p.info.fidelityText).toBe('bit-exact');
