@@ -162,8 +162,10 @@ function ybrToRgb(samples: FrameSamples): Uint8Array {
 }
 
 function colourToImage(info: FrameLayout, width: number, height: number, samples: FrameSamples): Image {
-  // Compressed YBR frames come out of the JPEG decoders as RGB already; only native YBR_FULL needs converting.
-  const nativeYbr = info.photometric === 'YBR_FULL' && info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.');
+  // Compressed YBR frames come out of the JPEG decoders as RGB already; only native (and RLE) YBR_FULL needs converting,
+  // and native YBR_FULL_422, which parse.ts gives with its chroma repeated (YBR_FULL).
+  const nativeYbr = (info.photometric === 'YBR_FULL' || info.photometric === 'YBR_FULL_422') &&
+    info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.');
   if (info.bitsAllocated === 8) {
     return { width, height, channels: 3, bitDepth: 8, pixels: nativeYbr ? ybrToRgb(samples) : Uint8Array.from(samples) };
   }

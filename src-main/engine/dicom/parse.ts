@@ -262,7 +262,12 @@ function unpackBits(dataset: DataSet, pixel: Element, info: DicomPixelInfo, inde
 function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, index: number): FrameSamples {
   if (info.bitsAllocated === 1) return unpackBits(dataset, pixel, info, index);
   const bytesPerSample = info.bitsAllocated / 8;
-  const frameBytes = info.rows * info.columns * info.samplesPerPixel * bytesPerSample;
+  const subsampled = info.photometric === 'YBR_FULL_422' && info.samplesPerPixel === 3;
+  if (subsampled && (bytesPerSample !== 1 || info.columns % 2 === 1)) {
+    throw new AeimgError(ErrorCode.BadInput, `has ${info.bitsAllocated}-bit YBR_FULL_422 colour${info.columns % 2 ? ' with an odd number of columns' : ''}, which aeimg does not read.`);
+  }
+  // YBR_FULL_422 (PS3.3 C.7.6.3.1.2): each pair of pixels in a row is Y1 Y2 Cb Cr, two bytes a pixel.
+  const frameBytes = info.rows * info.columns * (subsampled ? 2 : info.samplesPerPixel) * bytesPerSample;
   const start = pixel.dataOffset + index * frameBytes;
   const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
   if ((index + 1) * frameBytes > available) {
@@ -270,11 +275,23 @@ function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, ind
       `is truncated: its Pixel Data holds ${available} bytes but ${info.frames} frame(s) of ${info.columns}x${info.rows} need ${info.frames * frameBytes}.`);
   }
   const bytes = dataset.byteArray.slice(start, start + frameBytes);
+  if (subsampled) return fullChroma(bytes);
   if (bytesPerSample === 1) return bytes;
   if (info.syntax === TransferSyntax.ExplicitBE) {
     for (let i = 0; i < bytes.length; i += 2) { const b = bytes[i]!; bytes[i] = bytes[i + 1]!; bytes[i + 1] = b; }
   }
   return info.signed ? new Int16Array(bytes.buffer, 0, bytes.length >> 1) : new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
+}
+
+/** YBR_FULL_422 samples (Y1 Y2 Cb Cr per pair of pixels) → YBR_FULL (Y Cb Cr per pixel, each pair sharing its chroma). */
+function fullChroma(pairs: Uint8Array): Uint8Array {
+  const out = new Uint8Array((pairs.length / 4) * 6);
+  for (let i = 0, o = 0; i < pairs.length; i += 4, o += 6) {
+    const cb = pairs[i + 2]!, cr = pairs[i + 3]!;
+    out[o] = pairs[i]!; out[o + 1] = cb; out[o + 2] = cr;
+    out[o + 3] = pairs[i + 1]!; out[o + 4] = cb; out[o + 5] = cr;
+  }
+  return out;
 }
 
 /** Masks unused high bits, and sign-extends signed data from Bits Stored, as the standard defines stored values. */

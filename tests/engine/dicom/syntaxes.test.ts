@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSegmentedLut } from '../../../src-main/engine/dicom/lut.js';
@@ -209,5 +210,60 @@ describe('refused by name', () => {
 
   it('32-bit samples (an RT dose grid)', async () => {
     await expect(read('rtdose_32bit.dcm')).rejects.toThrow(/rtdose_32bit\.dcm: has 32-bit samples \(Bits Allocated 32\), which aeimg does not carry/);
+  });
+});
+
+describe('native YCbCr colour (ultrasound devices; files a toolkit decompressed)', () => {
+  /** The US RGB fixture's pixels as YBR_FULL or YBR_FULL_422 samples (PS3.3 C.7.6.3.1.2), in an Explicit VR LE file. */
+  async function ybrFile(photometric: 'YBR_FULL' | 'YBR_FULL_422', opts: { columns?: number; cut?: number } = {}) {
+    const [rgbFrame] = await read('us_rgb_explicit_be.dcm');
+    const { width, height, pixels } = rgbFrame!.image;
+    const columns = opts.columns ?? width;
+    const ycc = Array.from({ length: height * columns }, (_, i) => {
+      const k = (Math.floor(i / columns) * width + (i % columns) % width) * 3;
+      const [r, g, b] = [pixels[k]!, pixels[k + 1]!, pixels[k + 2]!];
+      return [0.299 * r + 0.587 * g + 0.114 * b, -0.168736 * r - 0.331264 * g + 0.5 * b + 128, 0.5 * r - 0.418688 * g - 0.081312 * b + 128];
+    });
+    const byte = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+    const data = photometric === 'YBR_FULL'
+      ? ycc.flatMap(([y, cb, cr]) => [y!, cb!, cr!].map(byte))
+      : ycc.flatMap((p, i) => (i % 2 ? [] : [p[0]!, ycc[i + 1]![0]!, (p[1]! + ycc[i + 1]![1]!) / 2, (p[2]! + ycc[i + 1]![2]!) / 2].map(byte)));
+    const pixelData = Uint8Array.from(data.slice(0, data.length - (opts.cut ?? 0)));
+    // The DICOM JSON model, as dicom/write.ts gives dcmjs.
+    const v = (vr: string, value: unknown) => ({ vr, Value: [value] });
+    const dict = new dcmjs.data.DicomDict({
+      '00020002': v('UI', '1.2.840.10008.5.1.4.1.1.6.1'), '00020003': v('UI', '2.25.1'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+    });
+    dict.dict = {
+      '00080016': v('UI', '1.2.840.10008.5.1.4.1.1.6.1'), '00080018': v('UI', '2.25.1'), '00080060': v('CS', 'US'),
+      '00280002': v('US', 3), '00280004': v('CS', photometric), '00280006': v('US', 0), '00280010': v('US', height), '00280011': v('US', columns),
+      '00280100': v('US', 8), '00280101': v('US', 8), '00280102': v('US', 7), '00280103': v('US', 0), '7FE00010': v('OB', pixelData.buffer),
+    };
+    const path = join(await tempDir(), `${photometric}.dcm`);
+    writeFileSync(path, Buffer.from(dict.write()));
+    return { path, rgb: pixels, ycc: data };
+  }
+  const toRgb = (y: number, cb: number, cr: number) => [y + 1.402 * (cr - 128), y - 0.344136 * (cb - 128) - 0.714136 * (cr - 128), y + 1.772 * (cb - 128)]
+    .map((v) => Math.max(0, Math.min(255, Math.round(v))));
+
+  it('YBR_FULL comes back as the RGB it was made from (within the rounding of the samples: ±1)', async () => {
+    const { path, rgb } = await ybrFile('YBR_FULL');
+    const [frame] = await readDicomFile(path, { maxPixels: MAX, deidentify: null });
+    expect(frame!.image.channels).toBe(3);
+    expect(Math.max(...frame!.image.pixels.map((v, i) => Math.abs(v - rgb[i]!)))).toBeLessThanOrEqual(1);
+  });
+
+  it('YBR_FULL_422 (two bytes a pixel, each pair sharing its chroma) is read, as the standard converts it; odd widths and short data by name', async () => {
+    const { path, ycc } = await ybrFile('YBR_FULL_422');
+    const [frame] = await readDicomFile(path, { maxPixels: MAX, deidentify: null });
+    const expected = Array.from({ length: ycc.length / 2 }, (_, p) => {
+      const q = Math.floor(p / 2) * 4;
+      return toRgb(ycc[q + (p % 2)]!, ycc[q + 2]!, ycc[q + 3]!);
+    }).flat();
+    expect(Array.from(frame!.image.pixels)).toEqual(expected); // 0.9 said "is truncated: … holds 9600 bytes but … need 14400"
+    const odd = await ybrFile('YBR_FULL_422', { columns: 79 });
+    await expect(readDicomFile(odd.path, { maxPixels: MAX, deidentify: null })).rejects.toThrow('has 8-bit YBR_FULL_422 colour with an odd number of columns');
+    const cut = await ybrFile('YBR_FULL_422', { cut: 4 });
+    await expect(readDicomFile(cut.path, { maxPixels: MAX, deidentify: null })).rejects.toThrow('holds 9596 bytes but 1 frame(s) of 80x60 need 9600');
   });
 });
