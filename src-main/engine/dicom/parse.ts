@@ -13,6 +13,11 @@ import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
+  /**
+   * High Bit (0028,0102): the stored value's top bit in each sample, Bits Stored − 1 in nearly every file; older files
+   * may keep a 12-bit value in bits 4..15 (High Bit 15), uncompressed only (parseDicom refuses it compressed).
+   */
+  highBit: number;
   photometric: string;
   syntax: string;
   rescaleSlope: number;
@@ -205,6 +210,15 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
     throw new AeimgError(ErrorCode.BadInput, `says Bits Stored ${bitsStored} with Bits Allocated ${bitsAllocated}, which no image can be: ` +
       'the file is inconsistent. Export it again from the modality or PACS.');
   }
+  const highBit = dataset.uint16('x00280102') ?? bitsStored - 1;
+  if (bitsAllocated !== 1 && (highBit < bitsStored - 1 || highBit >= bitsAllocated)) {
+    throw new AeimgError(ErrorCode.BadInput, `says High Bit ${highBit} with Bits Stored ${bitsStored} and Bits Allocated ${bitsAllocated}, ` +
+      'which no image can be: the file is inconsistent. Export it again from the modality or PACS.');
+  }
+  if (highBit !== bitsStored - 1 && !NATIVE_SYNTAXES.has(syntax)) {
+    throw new AeimgError(ErrorCode.BadInput, `says High Bit ${highBit} with Bits Stored ${bitsStored} in ${syntaxName(syntax)}, which aeimg does not decode; ` +
+      'it reads such samples uncompressed. Export it as Explicit VR Little Endian first.');
+  }
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
     throw new AeimgError(ErrorCode.BadInput, `has ${samplesPerPixel} samples per pixel; aeimg reads grey and RGB.`);
   }
@@ -226,7 +240,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   return {
     dataset,
     info: {
-      rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored,
+      rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit,
       signed: dataset.uint16('x00280103') === 1,
       planarConfiguration: dataset.uint16('x00280006') ?? 0,
       photometric: (dataset.string('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim(),
@@ -349,6 +363,9 @@ export async function readStoredFrame(parsed: ParsedDicom, index: number): Promi
   }
   let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
   if (info.samplesPerPixel === 3 && info.planarConfiguration === 1) samples = interleavePlanar(samples, info.rows * info.columns);
+  // A value whose top bit is not bit Bits Stored − 1 is moved down first (arithmetic shift: signed data keeps its sign).
+  const shift = info.bitsAllocated > 1 ? info.highBit + 1 - info.bitsStored : 0;
+  if (shift > 0) for (let i = 0; i < samples.length; i++) samples[i] = samples[i]! >> shift;
   return { samples: fixBits(samples, info) };
 }
 

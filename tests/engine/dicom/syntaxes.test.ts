@@ -267,3 +267,40 @@ describe('native YCbCr colour (ultrasound devices; files a toolkit decompressed)
     await expect(readDicomFile(cut.path, { maxPixels: MAX, deidentify: null })).rejects.toThrow('holds 9596 bytes but 1 frame(s) of 80x60 need 9600');
   });
 });
+
+describe('High Bit above Bits Stored − 1 (older files: a 12-bit value in bits 4..15)', () => {
+  /** A 64x32 16-bit file whose 12-bit values sit at High Bit `highBit`, with noise in the bits below them. */
+  async function shifted(values: number[], signed: boolean, highBit: number, syntax = '1.2.840.10008.1.2.1') {
+    const shift = highBit - 11;
+    const words = Uint16Array.from(values, (v, i) => (((v & 0xfff) << shift) | (i * 7 & ((1 << shift) - 1))) & 0xffff);
+    const v = (vr: string, value: unknown) => ({ vr, Value: [value] });
+    const dict = new dcmjs.data.DicomDict({
+      '00020002': v('UI', '1.2.840.10008.5.1.4.1.1.7'), '00020003': v('UI', '2.25.2'), '00020010': v('UI', syntax),
+    });
+    dict.dict = {
+      '00080016': v('UI', '1.2.840.10008.5.1.4.1.1.7'), '00080018': v('UI', '2.25.2'), '00080060': v('CS', 'OT'),
+      '00280002': v('US', 1), '00280004': v('CS', 'MONOCHROME2'), '00280010': v('US', 32), '00280011': v('US', 64),
+      '00280100': v('US', 16), '00280101': v('US', 12), '00280102': v('US', highBit), '00280103': v('US', signed ? 1 : 0),
+      '7FE00010': v('OW', words.buffer),
+    };
+    const path = join(await tempDir(), `hb${highBit}.dcm`);
+    writeFileSync(path, Buffer.from(dict.write()));
+    return path;
+  }
+  const values = Array.from({ length: 64 * 32 }, (_, i) => (i * 37) % 4096);
+
+  it('reads the value from its own bits, unsigned and signed; the bits below are not part of it', async () => {
+    const [u] = await readDicomFile(await shifted(values, false, 15), { maxPixels: MAX, deidentify: null });
+    expect(Array.from(u!.image.pixels)).toEqual(values); // 0.9 read bits 0..11: the value's low byte and the noise
+    const signedValues = values.map((x) => x - 2048);
+    const [s] = await readDicomFile(await shifted(signedValues, true, 15), { maxPixels: MAX, deidentify: null });
+    expect(Array.from(s!.image.pixels)).toEqual(signedValues.map((x) => x + 32768));
+    const [mid] = await readDicomFile(await shifted(signedValues, true, 13), { maxPixels: MAX, deidentify: null });
+    expect(Array.from(mid!.image.pixels)).toEqual(signedValues.map((x) => x + 32768));
+  });
+
+  it('refuses a High Bit no sample can have, by name', async () => {
+    await expect(readDicomFile(await shifted(values, false, 10), { maxPixels: MAX, deidentify: null }))
+      .rejects.toThrow('says High Bit 10 with Bits Stored 12 and Bits Allocated 16, which no image can be');
+  });
+});
