@@ -161,11 +161,17 @@ test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-ex
   await copyFile(join(dicom, 'mr_small_explicit_le.dcm'), join(series[0]!, 'IM000002'));
   await copyFile(join(dicom, 'mr_small_explicit_le.dcm'), join(series[1]!, 'IM000001'));
   await copyFile(join(dicom, 'ct_small_explicit_le.dcm'), join(cd, 'DICOMDIR'));
+  await mkdir(join(cd, 'sent'));
+  for (const n of ['a', 'b']) await writeFile(join(cd, 'sent', `${n}.aeimg`), 'an earlier run\'s output');
   await app.tab('encrypt');
   await app.clearErrors();
   // Folders come through the file chooser here (the harness drops file contents, not folders).
   await app.answerDialog({ inputs: [cd] });
   await page.getByTestId('encrypt-drop').click();
+  // What the folder holds besides images is said once, not once per file.
+  await expect(page.getByTestId('error-message')).toHaveCount(1);
+  await expect(page.getByTestId('error-message')).toContainText('a.aeimg, b.aeimg are not images aeimg can encrypt');
+  await app.clearErrors();
   const rows = ['SE000000/IM000001', 'SE000000/IM000002', 'SE000001/IM000001'].map((r) => `DICOM/ST000000/${r}`);
   for (const row of rows) await expect(page.getByTestId(`row-${row}`)).toHaveAttribute('data-status', 'queued');
   await expect(page.getByTestId(`row-${rows[2]}`)).toContainText(`${rows[2]}`); // the sender sees which series

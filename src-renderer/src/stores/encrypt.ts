@@ -70,11 +70,16 @@ export const useEncrypt = defineStore('encrypt', () => {
   async function add(paths: string[]) {
     try {
       const files = await unwrap(bridge().files.expand(paths));
+      // One message for what was left out (a folder dropped whole may hold many .aeimg files already).
+      const left = files.filter((f) => f.kind === 'aeimg' || f.kind === 'other');
+      if (left.length > 0) {
+        const names = left.slice(0, 3).map((f) => f.name).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
+        errors.report(new Error(left.length === 1
+          ? `${names} is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP or DICOM).`
+          : `${names} are not images aeimg can encrypt (PNG, JPEG, TIFF, WebP or DICOM); left out.`));
+      }
       for (const f of files) {
-        if (f.kind === 'aeimg' || f.kind === 'other') {
-          errors.report(new Error(`${f.name} is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP or DICOM).`));
-          continue;
-        }
+        if (left.includes(f)) continue;
         if (!items.value.some((i) => i.path === f.path && i.status === 'queued')) items.value.push({ ...f, status: 'queued' });
       }
     } catch (err) {
