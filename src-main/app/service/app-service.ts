@@ -109,7 +109,7 @@ export class AppService {
     return attempt(async () => {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       const e = await estimateStudy(files, {
-        model: await this.models.refByName(DEFAULT_MODEL), coding: codingOf(req), maxPartBytes: req.maxBytes,
+        model: await this.models.refByName(DEFAULT_MODEL), coding: codingOf(req), maxPartBytes: req.maxBytes, name: req.name,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
       return { files: files.length, ...e };

@@ -6,7 +6,6 @@
  * (`anon_CT_001.dcm`); the sender is told that the `.aeimg` file's own name, which anyone who sees the e-mail reads,
  * still holds it.
  */
-import { basename } from 'node:path';
 import { readHead, readRegularFile } from '../fs/read.js';
 import { datasetToJson, firstString, type DicomJson } from './dataset.js';
 import type { UidMapper } from './deidentify.js';
@@ -95,19 +94,19 @@ export function maskedFileName(original: string, parts: IdentifyingParts): strin
 const HEAD_BYTES = 4 << 20;
 
 /**
- * A DICOM file's name without what identifies its patient (its header's; its UIDs replaced through `uids`), or
- * undefined when it holds none or the header cannot be read (the encoder then says what is wrong with the file).
+ * What identifies a DICOM file's patient (identifyingParts of its header; its UIDs replaced through `uids`), or
+ * undefined when the header cannot be read (the encoder then says what is wrong with the file).
  */
-export async function maskedNameOf(path: string, uids?: UidMapper): Promise<string | undefined> {
-  const masked = (bytes: Uint8Array) => maskedFileName(basename(path), identifyingParts(datasetToJson(parseDicomHeader(bytes)), uids));
+export async function identifyingPartsOf(path: string, uids?: UidMapper): Promise<IdentifyingParts | undefined> {
+  const parts = (bytes: Uint8Array) => identifyingParts(datasetToJson(parseDicomHeader(bytes)), uids);
   try {
     const head = await readHead(path, HEAD_BYTES);
     if (!head) return undefined;
     try {
-      return masked(new Uint8Array(head));
+      return parts(new Uint8Array(head));
     } catch (err) {
       if (head.length < HEAD_BYTES) throw err;
-      return masked(new Uint8Array(await readRegularFile(path))); // a header longer than the first bytes read
+      return parts(new Uint8Array(await readRegularFile(path))); // a header longer than the first bytes read
     }
   } catch {
     return undefined;

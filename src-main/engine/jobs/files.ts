@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
-import { maskedNameOf } from '../dicom/file-name.js';
+import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { isDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
@@ -24,23 +24,34 @@ export function outputPathFor(input: string, ext: string, outDir?: string, suffi
 }
 
 /**
- * The name a file is sent under, when not its own: with de-identification, a DICOM file named after its patient goes
- * under its name without what identifies the patient (dicom/file-name.ts), so the .aeimg's name, which anyone who
- * sees the e-mail reads, does not say whose images it holds.
+ * With de-identification, what in a DICOM file's name identifies its patient (dicom/file-name.ts): its header's names,
+ * IDs and birth date, and its UIDs with the replacements the header gets under `uidSalt` (unless UIDs are retained).
+ * Undefined for other files, and without de-identification.
  */
-export async function sendingName(path: string, deidentify: DeidentifyOptions | null, uidSalt: string): Promise<string | undefined> {
+export async function sendingParts(path: string, deidentify: DeidentifyOptions | null, uidSalt: string): Promise<IdentifyingParts | undefined> {
   if (!deidentify || AEIMG_INPUT.test(path) || !(await isDicomFile(path))) return undefined;
-  return maskedNameOf(path, deidentify.retainUids ? undefined : new UidMapper(Buffer.from(uidSalt, 'hex')));
+  return identifyingPartsOf(path, deidentify.retainUids ? undefined : new UidMapper(Buffer.from(uidSalt, 'hex')));
+}
+
+/** The name a file is sent under, when not its own (sendingParts): the .aeimg's name is read by anyone who sees the e-mail. */
+export async function sendingName(path: string, deidentify: DeidentifyOptions | null, uidSalt: string): Promise<string | undefined> {
+  const parts = await sendingParts(path, deidentify, uidSalt);
+  return parts && maskedFileName(basename(path), parts);
 }
 
 /**
- * sendingName for each file of a batch, before its outputs are named (batchOutputs); `uidSalt` must be the batch's
- * (EncryptFilesOptions.uidSalt), so that a file named by its UID is sent under the UID its dataset gets.
+ * The files of a batch as they are sent, before their outputs are named (batchOutputs): a DICOM file named after its
+ * patient gets the name without it, and so do the subfolders it goes into (a viewer's export folder named after the
+ * patient, mirrored into the output folder, would show the name to whoever is sent the folder). `uidSalt` must be the
+ * batch's (EncryptFilesOptions.uidSalt), so that a file named by its UID is sent under the UID its dataset gets.
  */
 export async function withSendingNames(found: readonly FoundFile[], deidentify: DeidentifyOptions | null, uidSalt: string): Promise<FoundFile[]> {
   return Promise.all(found.map(async (f) => {
-    const name = await sendingName(f.path, deidentify, uidSalt);
-    return name ? { ...f, name } : f;
+    const parts = await sendingParts(f.path, deidentify, uidSalt);
+    if (!parts) return f;
+    const name = maskedFileName(basename(f.path), parts);
+    const subfolder = f.subfolder.split(/([\\/])/).map((seg) => maskedFileName(seg, parts) ?? seg).join('');
+    return { ...f, ...(name ? { name } : {}), subfolder };
   }));
 }
 

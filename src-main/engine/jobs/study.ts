@@ -28,7 +28,9 @@ import { checkOutput, imageStem } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { decodedImages } from './images.js';
 import { APP_ID } from './version.js';
-import type { DeidentifyOptions } from '../dicom/deidentify.js';
+import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
+import { identifyingPartsOf, maskedFileName } from '../dicom/file-name.js';
+import { isDicomFile } from '../dicom/import.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 
 export { DEFAULT_MAX_PART_BYTES };
@@ -86,11 +88,27 @@ function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidenti
   };
 }
 
+/**
+ * A study's name names its parts, which anyone who sees the e-mail reads: with de-identification it must not hold what
+ * identifies the patient of its first DICOM file (names, IDs, birth date, original UIDs: dicom/file-name.ts).
+ */
+async function checkStudyName(name: string, paths: readonly string[], deidentify: DeidentifyOptions | null | undefined): Promise<void> {
+  if (deidentify === null) return;
+  let first: string | undefined;
+  for (const p of paths) if (await isDicomFile(p)) { first = p; break; }
+  const parts = first && await identifyingPartsOf(first, deidentify?.retainUids ? undefined : new UidMapper());
+  if (parts && maskedFileName(name, parts) !== undefined) {
+    throw new AeimgError(ErrorCode.Usage, `the study's name "${name}" holds the patient's name, ID or birth date (of ${basename(first!)}), which its parts' ` +
+      `names (${name}.part1of1.aeimg) would show to anyone who sees the e-mail: choose another name.`);
+  }
+}
+
 /** Encrypts the study into parts under the size limit. Nothing is left behind if it fails or is cancelled. */
 export async function encryptStudy(paths: string[], opts: StudyOptions): Promise<StudyResult> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   const { signal } = opts;
   if (paths.length === 0) throw new AeimgError(ErrorCode.Usage, 'no image to put in the study.');
+  await checkStudyName(opts.name, paths, opts.deidentify);
   const ordered = await orderSlices(paths);
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');
@@ -200,8 +218,10 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 }
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
-export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'>, sample = 3): Promise<{ bytes: number; parts: number }> {
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'> & { name?: string },
+  sample = 3): Promise<{ bytes: number; parts: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
+  if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task));
   const step = Math.max(1, Math.floor(paths.length / sample));
   const picks = paths.filter((_, i) => i % step === 0).slice(0, sample);

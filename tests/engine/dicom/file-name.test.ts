@@ -57,7 +57,10 @@ describe('encrypting such a file', () => {
       'de-identification keeps out of what is sent: the image goes as anon_axial.dcm, in anon_axial.aeimg.');
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: dir });
     expect(dec.images.map((i) => [i.record.name, basename(i.output!)])).toEqual([['anon_axial.dcm', 'anon_axial.png']]);
-    // A batch names its outputs the same way, before any file is encoded.
+    // A batch names its outputs the same way, before any file is encoded, and the subfolders they go into
+    // (a viewer's export folder named after the patient).
+    const [inFolder] = await withSendingNames([{ path: input, subfolder: join('CompressedSamples 1CT1', 'CT head') }], {}, SALT);
+    expect(inFolder!.subfolder).toBe(join('anon', 'CT head'));
     expect(batchOutputs(await withSendingNames([{ path: input, subfolder: '' }, { path: CT, subfolder: '' }], {}, SALT), AEIMG_EXT, dir).map((o) => basename(o)))
       .toEqual(['anon_axial.aeimg', 'ct_small_explicit_le.aeimg']);
 

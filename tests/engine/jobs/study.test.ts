@@ -168,7 +168,12 @@ describe('study bundles', () => {
       const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] }, ...extra } };
       await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
     }
-    const r = await encryptStudy(Object.keys(files).map((n) => join(dir, n)), { model: await defaultModel(), recipients: [key], name: 'head', outDir: dir, measure: false });
+    const paths = Object.keys(files).map((n) => join(dir, n));
+    // The study's name names its parts, in the e-mail: not the patient's (refused before any slice is encoded).
+    await expect(encryptStudy(paths, { model: await defaultModel(), recipients: [key], name: 'john-doe-ct', outDir: dir, measure: false }))
+      .rejects.toThrow('the study\'s name "john-doe-ct" holds the patient\'s name, ID or birth date (of DOE_JOHN_1.dcm)');
+    expect((await readdir(dir)).filter((n) => n.endsWith('.aeimg'))).toEqual([]);
+    const r = await encryptStudy(paths, { model: await defaultModel(), recipients: [key], name: 'head', outDir: dir, measure: false });
     expect(r.warnings).toEqual(['DOE_JOHN_2.dcm says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.']);
     const out = join(dir, 'received');
     await mkdir(out);
