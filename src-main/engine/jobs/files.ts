@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
+import { dicomdirImages } from '../dicom/dicomdir.js';
 import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { isDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -127,13 +128,21 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
       throw new AeimgError(ErrorCode.BadInput,
         `${basename(root)} holds more than ${MAX_FOLDER_ENTRIES.toLocaleString('en')} files and folders below it; give the folder of the study or series to send.`);
     }
+    const subfolder = relative(root, dir);
+    // A CD's folder: the images its DICOMDIR lists (dicom/dicomdir.ts), not its viewer's icons or its reports.
+    const index = found.find((e) => e.isFile() && e.name.toUpperCase() === 'DICOMDIR');
+    const listed = index && await dicomdirImages(join(dir, index.name), dir);
+    if (listed) {
+      entries += listed.length;
+      for (const path of listed) out.push({ path, subfolder: relative(root, dirname(path)) });
+      return;
+    }
     const files: string[] = [], folders: string[] = [];
     for (const e of found) {
       if (e.name.startsWith('.')) continue;
       if (e.isDirectory()) folders.push(e.name);
       else if (pattern.test(e.name) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
     }
-    const subfolder = relative(root, dir);
     for (const n of files.sort(natural)) out.push({ path: join(dir, n), subfolder });
     for (const n of folders.sort(natural)) await walk(root, join(dir, n));
   };

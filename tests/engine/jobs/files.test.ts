@@ -4,6 +4,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
@@ -92,6 +93,41 @@ describe('a folder of DICOM files without extensions', () => {
     const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
     const last = await decodeImage(await readFile(join(received, 'DICOM', 'ST000000', 'SE000001', 'IM000001.png')));
     expect(Array.from(last.pixels)).toEqual(Array.from(ct!.image.pixels));
+  });
+
+  it('a CD with its index: the images its DICOMDIR lists, not its viewer\'s icons, its reports or files it does not list', async () => {
+    const root = await tempDir();
+    const series = ['SE000000', 'SE000001'].map((s) => join(root, 'DICOM', 'ST000000', s));
+    for (const s of series) await mkdir(s, { recursive: true });
+    await copyFile(CT, join(series[0]!, 'IM000000'));
+    await copyFile(CT, join(series[1]!, 'IM000000'));
+    await copyFile(CT, join(series[1]!, 'IM000001')); // on the disk, not in the index
+    await copyFile(CT, join(series[1]!, 'SR000000')); // indexed as a report, not an image
+    await mkdir(join(root, 'VIEWER'));
+    await writeFile(join(root, 'VIEWER', 'logo.png'), await encodePng(phantom(8, 8)));
+    const v = (vr: string, ...value: unknown[]) => ({ vr, Value: value });
+    const record = (type: string, ...id: string[]) => ({ '00041430': v('CS', type), ...(id.length ? { '00041500': v('CS', ...id) } : {}) });
+    const dir = new dcmjs.data.DicomDict({
+      '00020002': v('UI', '1.2.840.10008.1.3.10'), '00020003': v('UI', '2.25.3'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+    });
+    dir.dict = {
+      '00041130': v('CS', 'CD'),
+      '00041220': v('SQ',
+        record('PATIENT'), record('STUDY'), record('SERIES'),
+        record('IMAGE', 'DICOM', 'ST000000', 'SE000001', 'IM000000'),
+        record('IMAGE', 'DICOM', 'ST000000', 'SE000000', 'IM000000'),
+        record('SR DOCUMENT', 'DICOM', 'ST000000', 'SE000001', 'SR000000'),
+        record('IMAGE', 'DICOM', 'ST000000', 'SE000001', 'IM000009'), // listed, not on the disk
+        record('IMAGE', '..', 'outside')),
+    };
+    await writeFile(join(root, 'DICOMDIR'), Buffer.from(dir.write()));
+    const found = await findInputs([root], IMAGE_INPUT, isDicomFile);
+    expect(found.map((f) => [relative(root, f.path), f.subfolder])).toEqual([
+      [join('DICOM', 'ST000000', 'SE000001', 'IM000000'), join('DICOM', 'ST000000', 'SE000001')],
+      [join('DICOM', 'ST000000', 'SE000000', 'IM000000'), join('DICOM', 'ST000000', 'SE000000')],
+    ]);
+    // Given below the index, a series folder is searched as any folder.
+    expect((await findInputs([series[1]!], IMAGE_INPUT, isDicomFile)).map((f) => relative(series[1]!, f.path))).toEqual(['IM000000', 'IM000001', 'SR000000']);
   });
 
   it('leaves no folder behind for a series whose every file failed, and never writes above the output folder', async () => {
