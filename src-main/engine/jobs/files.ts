@@ -119,6 +119,7 @@ export const MAX_FOLDER_ENTRIES = 200_000;
 export async function findInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>): Promise<FoundFile[]> {
   const out: FoundFile[] = [];
   let entries = 0;
+  const takesDicom = pattern.test('x.dcm');
   const walk = async (root: string, dir: string): Promise<void> => {
     const found = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
       throw new AeimgError(ErrorCode.Io, `cannot read the folder ${dir}: ${inFile(dir, err).message.replace(/^[^:]*: /, '')}; give the folders to send one by one.`);
@@ -129,8 +130,9 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
         `${basename(root)} holds more than ${MAX_FOLDER_ENTRIES.toLocaleString('en')} files and folders below it; give the folder of the study or series to send.`);
     }
     const subfolder = relative(root, dir);
-    // A CD's folder: the images its DICOMDIR lists (dicom/dicomdir.ts), not its viewer's icons or its reports.
-    const index = found.find((e) => e.isFile() && e.name.toUpperCase() === 'DICOMDIR');
+    // A CD's folder, when DICOM files are what is looked for: the images its DICOMDIR lists (dicom/dicomdir.ts), not
+    // its viewer's icons or its reports.
+    const index = takesDicom && found.find((e) => e.isFile() && e.name.toUpperCase() === 'DICOMDIR');
     const listed = index && await dicomdirImages(join(dir, index.name), dir);
     if (listed) {
       entries += listed.length;

@@ -126,6 +126,9 @@ describe('a folder of DICOM files without extensions', () => {
       [join('DICOM', 'ST000000', 'SE000001', 'IM000000'), join('DICOM', 'ST000000', 'SE000001')],
       [join('DICOM', 'ST000000', 'SE000000', 'IM000000'), join('DICOM', 'ST000000', 'SE000000')],
     ]);
+    // Decrypt looks for .aeimg files: the index is not what it takes.
+    await writeFile(join(root, 'DICOM', 'sent.aeimg'), 'an earlier output');
+    expect((await findInputs([root], AEIMG_INPUT)).map((f) => relative(root, f.path))).toEqual([join('DICOM', 'sent.aeimg')]);
     // Given below the index, a series folder is searched as any folder.
     expect((await findInputs([series[1]!], IMAGE_INPUT, isDicomFile)).map((f) => relative(series[1]!, f.path))).toEqual(['IM000000', 'IM000001', 'SR000000']);
   });
