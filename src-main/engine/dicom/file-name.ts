@@ -1,10 +1,10 @@
 /**
  * A DICOM file's own name may identify its patient: viewers and PACS exports name files and folders after the
- * patient (`DOE_JOHN_CT_001.dcm`, `12345678_20260101.dcm`). De-identification (deidentify.ts) clears the attributes,
- * but the record's name travels inside the encryption too and names the receiver's files. So a de-identified file's
- * record name has every part that matches its patient's name, IDs, accession number or birth date replaced by "anon"
- * (`anon_CT_001.dcm`); the sender is told that the `.aeimg` file's own name, which anyone who sees the e-mail reads,
- * still holds it.
+ * patient (`DOE_JOHN_CT_001.dcm`, `12345678_20260101.dcm`) or by the instance's UID. De-identification (deidentify.ts)
+ * clears the attributes, but the record's name travels inside the encryption and names the receiver's files, and the
+ * `.aeimg`'s own name (made from it: jobs/files.ts withSendingNames) is read by anyone who sees the e-mail. So a
+ * de-identified file goes under its name with every part that matches its patient's names, IDs, accession number or
+ * birth date replaced by "anon" (`anon_CT_001.dcm`), and its own UIDs by those its de-identified header holds.
  */
 import { readHead, readRegularFile } from '../fs/read.js';
 import { datasetToJson, firstString, type DicomJson } from './dataset.js';
