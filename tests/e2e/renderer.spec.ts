@@ -175,6 +175,10 @@ test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-ex
   const rows = ['SE000000/IM000001', 'SE000000/IM000002', 'SE000001/IM000001'].map((r) => `DICOM/ST000000/${r}`);
   for (const row of rows) await expect(page.getByTestId(`row-${row}`)).toHaveAttribute('data-status', 'queued');
   await expect(page.getByTestId(`row-${rows[2]}`)).toContainText(`${rows[2]}`); // the sender sees which series
+  // One file the sender does not mean to send comes off the list before anything starts.
+  await page.getByRole('button', { name: `Remove ${rows[1]} from the list` }).click();
+  await expect(page.getByTestId(`row-${rows[1]}`)).toHaveCount(0);
+  rows.splice(1, 1);
   await page.getByTestId('encrypt-start').click();
   for (const row of rows) {
     await expect(page.getByTestId(`row-${row}`)).toHaveAttribute('data-status', 'done');
@@ -182,6 +186,7 @@ test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-ex
     expect(existsSync(join(outDir, `${row}.aeimg`))).toBe(true); // two IM000001, each in its series' folder
   }
   expect(existsSync(join(outDir, 'DICOMDIR.aeimg'))).toBe(false);
+  expect(existsSync(join(outDir, 'DICOM', 'ST000000', 'SE000000', 'IM000002.aeimg'))).toBe(false);
 });
 
 test('a reduced-quality level asks before writing, and the receiver sees a banner', async () => {

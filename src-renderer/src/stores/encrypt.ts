@@ -173,12 +173,20 @@ export const useEncrypt = defineStore('encrypt', () => {
     if (!recipient.value && only && list.keys.length === 1 && list.contacts.length === 0) recipient.value = { kind: 'key', name: only.name };
   }
 
+  /** Takes a file not yet started off the queue (a folder dropped whole may bring one the sender does not mean to send). */
+  function remove(item: QueueItem) {
+    if (item.status !== 'queued' || jobId.value !== null) return;
+    items.value = items.value.filter((i) => i !== item);
+    if (study.value.enabled) void estimateStudy();
+  }
+
   function clearFinished() {
     items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
   }
 
   return {
     items, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    remove,
     chooseOnlyKey,
   };
 });
