@@ -1,9 +1,10 @@
 import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
-import { DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy } from '../engine/jobs/study.js';
+import { checkStudyName, DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy } from '../engine/jobs/study.js';
 import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
@@ -11,7 +12,8 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, IMAGE_INPUT, isDicomFile, noImagesMessage, withSendingNames } from '../engine/jobs/files.js';
+import { AEIMG_EXT, folderGiven, IMAGE_INPUT, isDicomFile, noImagesMessage, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
+import { orderSlices } from '../engine/dicom/order.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
@@ -42,6 +44,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       'max-pixels': { type: 'string' },
       force: { type: 'boolean', default: false },
       'skip-existing': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
@@ -58,15 +61,17 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
+  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force });
   const recipients = await loadRecipients(values);
   await logBackend();
   const models = new ModelCache();
   const model = await models.byName(values.model);
   if (values.out) await makeOutputFolder(values.out);
   if (values.bundle !== undefined) {
-    await cleanOutputFolders([values.out ?? dirname(resolve(inputs[0]!))]);
+    // Without -o, the parts go where the first image was found as given (a CD's root, not its first series folder).
+    await cleanOutputFolders([values.out ?? folderGiven(found[0]!)]);
     return encryptBundle(inputs, {
-      name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? dirname(resolve(inputs[0]!)), model, recipients, coding,
+      name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
     }).finally(() => models.dispose());
   }
@@ -109,6 +114,31 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       `or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
   return summarise(total, failureMessages(outcome), 'Encrypted', skipped);
+}
+
+/**
+ * --dry-run: what a run would take and write, nothing read past the headers, nothing written, no key needed: each
+ * file and its .aeimg (a folder's subfolders mirrored, a DICOM file named after its patient renamed), or a study's
+ * slices in viewing order and its parts' name.
+ */
+async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean }): Promise<number> {
+  if (a.bundle !== undefined) {
+    const inputs = found.map((f) => f.path);
+    await checkStudyName(a.bundle, inputs, a.deidentify);
+    const ordered = await orderSlices(inputs);
+    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
+    process.stdout.write(`Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
+      '(the parts are counted while encoding); nothing written.\n');
+    return 0;
+  }
+  const named = await withSendingNames(found, a.deidentify, randomBytes(32).toString('hex'));
+  const { inputs, names, skipped } = namedBatch(named, { ext: AEIMG_EXT, outDir: a.out, skip: a.skip });
+  const renamed = new Set(named.filter((f) => f.name).map((f) => f.path));
+  inputs.forEach((input, i) => process.stdout.write(`${input} → ${names[i]}` +
+    `${renamed.has(input) ? '  (its name holds the patient\'s name, ID or birth date: sent without it)' : ''}` +
+    `${existsSync(names[i]!) ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n`));
+  process.stdout.write(`Would encrypt ${inputs.length} file${inputs.length === 1 ? '' : 's'}${skipped ? `; ${skipped} skipped (already there)` : ''}; nothing written.\n`);
+  return 0;
 }
 
 /** The coding choice from --quality, --lossless and --bits. */

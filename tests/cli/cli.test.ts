@@ -91,6 +91,24 @@ describe('the aeimg command line', () => {
     expect(back.every((v, i) => Math.abs(v - orig[i]!) <= 1)).toBe(true); // the default level for a PNG: within ±1
   });
 
+  it('--dry-run lists what would go where, needs no key and writes nothing; a study\'s parts go to the folder given', async () => {
+    const dir = await tempDir();
+    for (const s of ['series1', 'series2']) await mkdir(join(dir, 'study', s), { recursive: true });
+    await copyFile(MR_SLICE, join(dir, 'study', 'series1', 'a.png'));
+    await copyFile(CT_SLICE, join(dir, 'study', 'series2', 'b.png'));
+    const dry = await aeimg(['encrypt', 'study', '-o', 'out', '--dry-run'], dir);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`${join('study', 'series1', 'a.png')} → ${join('out', 'series1', 'a.aeimg')}\n` +
+      `${join('study', 'series2', 'b.png')} → ${join('out', 'series2', 'b.aeimg')}\n`);
+    expect(dry.stdout).toContain('Would encrypt 2 files; nothing written.');
+    expect(await readdir(dir)).toEqual(['study']); // no output folder made
+    const study = await aeimg(['encrypt', 'study', '--bundle', 'head', '--dry-run'], dir);
+    expect(study.stdout).toContain(`Would encrypt the study 'head': 2 files into ${join(dir, 'study', 'head.partKofN.aeimg')}`);
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    expect((await aeimg(['encrypt', 'study', '--bundle', 'head', '--key-file', 'k.key'], dir)).code).toBe(0);
+    expect(await readdir(join(dir, 'study'))).toContain('head.part1of1.aeimg'); // not beside the first image, in series1
+  });
+
   it('says what is wrong with the arguments and exits 2', async () => {
     const r = await aeimg(['encrypt', 'x.png']);
     expect(r.code).toBe(2);

@@ -17,7 +17,7 @@ import { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
-import { expandInputs, IMAGE_INPUT, isDicomFile, listInputs, withSendingNames } from '../../engine/jobs/files.js';
+import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -121,7 +121,8 @@ export class AppService {
     return attempt(async () => {
       const settings = await this.jobSettings(req);
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
-      const outDir = req.outDir ?? dirname(files[0]!);
+      // Without an output folder, the parts go where the first file was found as dropped (a CD's root, not its first series).
+      const outDir = req.outDir ?? folderGiven({ path: files[0]!, subfolder: req.subfolders?.[0] ?? '' });
       return { jobId: this.jobs.encryptStudy(files, { ...settings, name: req.name, maxBytes: req.maxBytes, outDir }) };
     });
   }

@@ -104,6 +104,14 @@ export interface FoundFile {
   name?: string;
 }
 
+/** The folder a file was found in as it was given (its subfolder climbed back up): where a study of it goes without -o. */
+export function folderGiven(f: FoundFile): string {
+  const up = f.subfolder ? f.subfolder.split(/[\\/]/).length : 0;
+  let dir = dirname(resolve(f.path));
+  for (let i = 0; i < up; i++) dir = dirname(dir);
+  return dir;
+}
+
 /**
  * How many files and folders one run looks at below the folders it is given: a CD or a PACS export of several studies
  * holds a few thousand; a home folder given by mistake is refused by name instead of read for minutes.

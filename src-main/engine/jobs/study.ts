@@ -92,7 +92,7 @@ function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidenti
  * A study's name names its parts, which anyone who sees the e-mail reads: with de-identification it must not hold what
  * identifies the patient of its first DICOM file (names, IDs, birth date, original UIDs: dicom/file-name.ts).
  */
-async function checkStudyName(name: string, paths: readonly string[], deidentify: DeidentifyOptions | null | undefined): Promise<void> {
+export async function checkStudyName(name: string, paths: readonly string[], deidentify: DeidentifyOptions | null | undefined): Promise<void> {
   if (deidentify === null) return;
   let first: string | undefined;
   for (const p of paths) if (await isDicomFile(p)) { first = p; break; }

@@ -113,8 +113,10 @@ export const useEncrypt = defineStore('encrypt', () => {
 
   function studyRequest() {
     const s = settings.settings;
+    const queued = items.value.filter((i) => i.status === 'queued');
     return {
-      paths: items.value.filter((i) => i.status === 'queued').map((i) => i.path), recipient: recipient.value!, quality: s.quality,
+      paths: queued.map((i) => i.path), recipient: recipient.value!, quality: s.quality,
+      ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
       deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
       name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
     };
