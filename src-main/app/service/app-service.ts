@@ -4,7 +4,7 @@
  * worker pool, never on the calling (main) thread; keys stay here and never reach the renderer.
  */
 import { randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
   OpenedFile, OutputFormat, PreviewRequest, Result, SenderPreview, Settings, StudyEstimate, StudyRequest,
