@@ -4,6 +4,7 @@
  * derived instance: new SOP Instance UID, ImageType DERIVED, Lossy Image Compression 01 with its ratio and method
  * unless bit-exact, and a Derivation Description that says what the reader gets (the same words as the viewer).
  */
+import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
 import { maxValue, type Image } from '../image/image.js';
 import type { DicomJson, JsonAttribute } from './dataset.js';
@@ -56,6 +57,8 @@ export interface DicomWriteOptions {
   instanceNumber?: number;
   /** A frame that went as its file held it: written as that data, in its transfer syntax (the image is its decoding). */
   kept?: { layout: FrameLayout; data: Uint8Array };
+  /** An image file (no DICOM metadata) that was itself lossy-compressed (image/source.ts): its history comes first. */
+  lossySource?: LossySource;
 }
 
 /** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
@@ -73,6 +76,11 @@ function derivation(opts: DicomWriteOptions): string {
 
 /** Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). */
 function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
+  if (opts.lossySource) {
+    ds['00282110'] = str('CS', '01');
+    ds['00282112'] = str('DS', opts.lossySource.ratio);
+    ds['00282114'] = str('CS', LOSSY_SOURCE_METHOD[opts.lossySource.format]);
+  }
   const wasLossy = ds['00282110']?.Value?.[0] === '01';
   if (opts.exact) {
     ds['00282110'] = str('CS', wasLossy ? '01' : '00');

@@ -3,6 +3,7 @@
  * Outputs go to temp files and are moved into place only after the whole file has authenticated,
  * so a truncated or altered file leaves nothing behind.
  */
+import { lossySourceOfRecord } from '../image/source.js';
 import { decodeImageRecord } from '../codec/image-codec.js';
 import { blobLengths, type ImageRecord } from '../codec/record.js';
 import { receivedSummary } from './view.js';
@@ -62,6 +63,7 @@ export async function outputBytes(image: Image, record: ImageRecord, format: Out
   return writeDicom(image, meta, {
     exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, codedBytes), instanceNumber, kept,
+    ...(meta ? {} : { lossySource: lossySourceOfRecord(record) }),
   });
 }
 

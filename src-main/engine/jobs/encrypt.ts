@@ -15,6 +15,7 @@ import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
+import { lossySourceOf } from '../image/source.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
@@ -73,8 +74,11 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
     const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;
+    // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
+    const source = await lossySourceOf(task.input, pages);
     return pages.map((image, i) => ({
       image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
+      ...(source ? { metadata: { source } } : {}),
     }));
   }
   const frames: DicomImage[] = await readDicomFile(task.input, {

@@ -3,6 +3,7 @@
  * (HU for CT), the DICOM facts a reader looks at, and what the file says about fidelity (the guarantee, the sender's
  * figures, reduced quality). The app's service passes this on as it is; it knows nothing of DICOM or windows.
  */
+import { lossySourceOfRecord } from '../image/source.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
 import { realToSample } from '../../../src-shared/windows.js';
@@ -53,7 +54,9 @@ export function receivedSummary(record: ImageRecord): ReturnType<typeof received
   const units = display?.units ? { units: display.units, perStored: Math.abs(display.mapping?.slope ?? 1) } : {};
   const text = received.reduced ? reducedQualityText(received.fidelity) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
   const lossy = meta ? lossySource(meta) : undefined;
-  return { ...received, text: lossy ? `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` : text };
+  if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
+  const file = lossySourceOfRecord(record);
+  return { ...received, text: file ? `${text}; the sender's file was itself lossy-compressed (${file.format} image)` : text };
 }
 
 /** Transfer syntaxes that are lossy whatever their parameters: JPEG baseline and extended (DCT). */

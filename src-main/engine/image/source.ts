@@ -1,0 +1,60 @@
+/**
+ * An image file that was itself lossy-compressed (a JPEG or lossy WebP export of a scan): the record says so in its
+ * metadata (`source`), so that the receiver is told that "bit-exact" is to that file, not to the scanner's data, and a
+ * DICOM file written from it says Lossy Image Compression 01 with the method and ratio, as a PACS must know.
+ * As a DICOM file's own flag (dicom/write.ts markLossy) and its lossy transfer syntaxes (jobs/view.ts) do.
+ */
+import { stat } from 'node:fs/promises';
+import { readHead } from '../fs/read.js';
+import type { Image } from './image.js';
+
+/** The record's `metadata.source`: the lossy format the sender's file had, and its compression ratio. */
+export interface LossySource {
+  format: 'JPEG' | 'WebP';
+  lossy: true;
+  /** Uncompressed bytes of the decoded images over the file's bytes (Lossy Image Compression Ratio, 0028,2112). */
+  ratio: number;
+}
+
+/** DICOM's Lossy Image Compression Method (0028,2114) for each: ISO 10918-1 is JPEG; WebP has no defined term. */
+export const LOSSY_SOURCE_METHOD: Record<LossySource['format'], string> = { JPEG: 'ISO_10918_1', WebP: 'WEBP' };
+
+/** How much of a WebP file is walked for its image chunks. */
+const WEBP_HEAD = 1 << 20;
+
+/** The lossy format of the image file at `path` (decoded as `pages`), or undefined for PNG, TIFF and lossless WebP. */
+export async function lossySourceOf(path: string, pages: readonly Image[]): Promise<LossySource | undefined> {
+  const head = await readHead(path, WEBP_HEAD);
+  if (!head) return undefined;
+  const format = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? 'JPEG' : isLossyWebp(head) ? 'WebP' : undefined;
+  if (!format) return undefined;
+  const raw = pages.reduce((n, p) => n + p.pixels.byteLength, 0);
+  const bytes = (await stat(path)).size;
+  return { format, lossy: true, ratio: Number((raw / Math.max(1, bytes)).toFixed(2)) };
+}
+
+/**
+ * A WebP file whose image data is VP8 (lossy), not VP8L (lossless): its RIFF chunks walked, an animation's frames
+ * (ANMF, whose data holds the frame's own chunks after a 16-byte header) included.
+ */
+function isLossyWebp(b: Buffer): boolean {
+  if (b.length < 16 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP') return false;
+  const walk = (start: number, end: number): boolean => {
+    for (let at = start; at + 8 <= end;) {
+      const id = b.toString('latin1', at, at + 4);
+      const size = b.readUInt32LE(at + 4);
+      if (id === 'VP8 ') return true;
+      if (id === 'ANMF' && walk(at + 8 + 16, Math.min(end, at + 8 + size))) return true;
+      at += 8 + size + (size & 1);
+    }
+    return false;
+  };
+  return walk(12, b.length);
+}
+
+/** The record's `metadata.source`, if well formed (it came from a sender: checked before it is used). */
+export function lossySourceOfRecord(record: { metadata?: Record<string, unknown> }): LossySource | undefined {
+  const s = record.metadata?.source as Partial<LossySource> | undefined;
+  if (!s || typeof s !== 'object' || s.lossy !== true || (s.format !== 'JPEG' && s.format !== 'WebP')) return undefined;
+  return { format: s.format, lossy: true, ratio: typeof s.ratio === 'number' && Number.isFinite(s.ratio) && s.ratio > 0 ? s.ratio : 1 };
+}

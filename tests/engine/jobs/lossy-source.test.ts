@@ -1,0 +1,68 @@
+/**
+ * A JPEG (or lossy WebP) export had lost information before aeimg saw it: "bit-exact" is then to that file. The
+ * receiver is told so, as for a lossy-compressed DICOM file, and a DICOM file written from it says Lossy Image
+ * Compression 01 with the method and ratio, so that a PACS it goes into knows.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { readImageFile } from '../../../src-main/engine/image/io.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
+import type { CodingChoice } from '../../../src-shared/quality.js';
+import { CT_SLICE, defaultModel, models, tempDir } from '../../helpers.js';
+
+const key = new SharedKey(Buffer.alloc(32, 11));
+
+/** Encrypts `file`, decrypts it as PNG and as DICOM: what the receiver is told, and the DICOM's lossy attributes. */
+async function sendAndRead(file: string, coding?: CodingChoice) {
+  const enc = await encryptImageFile(file, { model: await defaultModel(), recipients: [key], measure: false, force: true, ...(coding ? { coding } : {}) });
+  const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+  const out = await tempDir();
+  const dcm = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+  const ds = dicomParser.parseDicom(new Uint8Array(await readFile(dcm.images[0]!.output!)));
+  return {
+    text: receivedSummary(dec.images[0]!.record).text,
+    lossy: [ds.string('x00282110'), ds.string('x00282114'), ds.string('x00282112')],
+  };
+}
+
+describe('an image file that was itself lossy-compressed', () => {
+  it('a JPEG export: the receiver is told, at every level, and its DICOM says Lossy Image Compression 01 (ISO_10918_1)', async () => {
+    const dir = await tempDir();
+    const jpeg = join(dir, 'ct.jpg');
+    await writeFile(jpeg, await sharp(CT_SLICE).jpeg({ quality: 75 }).toBuffer());
+    const ratio = (await readImageFile(jpeg)).pixels.byteLength / (await readFile(jpeg)).length;
+    for (const coding of [undefined, { quality: 'within-2' as const }, { quality: 'auto' as const, recode: true }]) {
+      const r = await sendAndRead(jpeg, coding);
+      expect(r.text).toMatch(/; the sender's file was itself lossy-compressed \(JPEG image\)$/);
+      expect(r.lossy[0]).toBe('01');
+      expect(r.lossy[1]).toMatch(/^ISO_10918_1/); // first in the history; a lossy level of aeimg's follows it
+      expect(Number(r.lossy[2]!.split('\\')[0])).toBeCloseTo(ratio, 1);
+    }
+    // The same image as colour (R = G = B, sent as one grey plane) is a JPEG all the same.
+    const rgb = join(dir, 'ct-rgb.jpg');
+    await writeFile(rgb, await sharp(CT_SLICE).toColourspace('srgb').jpeg({ quality: 75, chromaSubsampling: '4:4:4' }).toBuffer());
+    expect((await sendAndRead(rgb)).text).toContain('(JPEG image)');
+  });
+
+  it('a lossy WebP is said to be, a lossless WebP and a PNG are not: their DICOM has only aeimg\'s own step, none when bit-exact', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'lossy.webp'), await sharp(CT_SLICE).webp({ quality: 80 }).toBuffer());
+    await writeFile(join(dir, 'lossless.webp'), await sharp(CT_SLICE).webp({ lossless: true }).toBuffer());
+    const lossy = await sendAndRead(join(dir, 'lossy.webp'));
+    expect(lossy.text).toContain('; the sender\'s file was itself lossy-compressed (WebP image)');
+    expect(lossy.lossy[0]).toBe('01');
+    expect(lossy.lossy[1]).toMatch(/^WEBP\\AEIMG_NEAR$/); // the WebP's step, then aeimg's (within ±1, the default for 8 bits)
+    for (const f of [join(dir, 'lossless.webp'), CT_SLICE]) {
+      const r = await sendAndRead(f);
+      expect(r.text).not.toContain('lossy-compressed');
+      expect(r.lossy.slice(0, 2)).toEqual(['01', 'AEIMG_NEAR']); // within ±1, the default for 8 bits
+      expect((await sendAndRead(f, { quality: 'lossless' })).lossy[0]).toBe('00');
+    }
+  });
+});
