@@ -13,6 +13,9 @@ const RECORDS = 'x00041220';
 const RECORD_TYPE = 'x00041430';
 const FILE_ID = 'x00041500';
 
+/** A DICOMDIR larger than this is not read (one of a CD of 10,000 images is a few MB): the folder is searched instead. */
+const MAX_DICOMDIR_BYTES = 64 << 20;
+
 /** A file ID component (PS3.10 8.2 allows 1–8 of A–Z, 0–9, _; exporters bend that): a plain name, never a way out. */
 const COMPONENT = /^(?!\.{1,2}$)[^/\\:\0]{1,255}$/;
 
@@ -24,6 +27,7 @@ const COMPONENT = /^(?!\.{1,2}$)[^/\\:\0]{1,255}$/;
 export async function dicomdirImages(path: string, folder: string): Promise<string[] | undefined> {
   let items: { dataSet?: { string(tag: string): string | undefined } }[];
   try {
+    if ((await stat(path)).size > MAX_DICOMDIR_BYTES) return undefined;
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
     items = (ds.elements[RECORDS]?.items ?? []) as typeof items;
   } catch {

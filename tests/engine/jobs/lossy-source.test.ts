@@ -37,7 +37,7 @@ describe('an image file that was itself lossy-compressed', () => {
     const jpeg = join(dir, 'ct.jpg');
     await writeFile(jpeg, await sharp(CT_SLICE).jpeg({ quality: 75 }).toBuffer());
     const ratio = (await readImageFile(jpeg)).pixels.byteLength / (await readFile(jpeg)).length;
-    for (const coding of [undefined, { quality: 'within-2' as const }, { quality: 'auto' as const, recode: true }]) {
+    for (const coding of [undefined, { quality: 'within-2' }, { quality: 'auto', recode: true }] as (CodingChoice | undefined)[]) {
       const r = await sendAndRead(jpeg, coding);
       expect(r.text).toMatch(/; the sender's file was itself lossy-compressed \(JPEG image\)$/);
       expect(r.lossy[0]).toBe('01');
