@@ -261,7 +261,8 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
  */
 function maskedNameWarning(input: string, output: string, masked: string): string {
   const said = `${basename(input)}: its name holds the patient's name, ID or birth date, which de-identification keeps out of what is sent: the image goes as ${masked}`;
-  return basename(output).toLowerCase().startsWith(nameStem(masked).toLowerCase())
+  const [stem, sent] = [nameStem(output).toLowerCase(), nameStem(masked).toLowerCase()];
+  return stem === sent || stem.startsWith(`${sent} (`) // as the batch named it, " (2)" where the name was taken
     ? `${said}, in ${basename(output)}.`
     : `${said}, but the .aeimg's own name (${basename(output)}) is seen by anyone who sees the e-mail: rename it before sending.`;
 }
