@@ -3,7 +3,7 @@
  * lists, as viewers import a CD, rather than every file below it: a CD also carries its viewer, whose icons are PNG
  * files, and non-image objects (structured reports, presentation states) that are no image to encrypt.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { parseDicomHeader } from './parse.js';
@@ -20,6 +20,34 @@ const MAX_DICOMDIR_BYTES = 64 << 20;
 const COMPONENT = /^(?!\.{1,2}$)[^/\\:\0]{1,255}$/;
 
 /**
+ * A file ID's file below `folder`, its components matched without case where the exact name is not there: Linux
+ * mounts a plain ISO 9660 CD in lower case (`dicom/st000000/...`) while its DICOMDIR says `DICOM\ST000000\...`.
+ * Folder listings are read once each.
+ */
+function caseless(folder: string): (parts: string[]) => Promise<string | undefined> {
+  const listings = new Map<string, Promise<Map<string, string>>>();
+  const listing = (dir: string) => {
+    let l = listings.get(dir);
+    if (!l) {
+      l = readdir(dir).then((names) => new Map(names.map((n) => [n.toUpperCase(), n])), () => new Map<string, string>());
+      listings.set(dir, l);
+    }
+    return l;
+  };
+  return async (parts) => {
+    const exact = join(folder, ...parts);
+    if (await stat(exact).then((s) => s.isFile(), () => false)) return exact;
+    let dir = folder;
+    for (const p of parts) {
+      const name = (await listing(dir)).get(p.toUpperCase());
+      if (!name) return undefined;
+      dir = join(dir, name);
+    }
+    return await stat(dir).then((s) => s.isFile(), () => false) ? dir : undefined;
+  };
+}
+
+/**
  * The image files that the DICOMDIR at `path` lists and that exist, in its order (patient, study, series, image),
  * each once; undefined when it is no readable DICOMDIR or lists no image that exists (the folder is then searched as
  * any other).
@@ -34,13 +62,14 @@ export async function dicomdirImages(path: string, folder: string): Promise<stri
     return undefined;
   }
   const files = new Set<string>();
+  const find = caseless(folder);
   for (const item of items) {
     const record = item.dataSet;
     if (record?.string(RECORD_TYPE)?.trim().toUpperCase() !== 'IMAGE') continue;
     const parts = (record.string(FILE_ID) ?? '').split('\\').map((p) => p.trim());
     if (parts.length === 0 || !parts.every((p) => COMPONENT.test(p))) continue;
-    const file = join(folder, ...parts);
-    if (!files.has(file) && await stat(file).then((s) => s.isFile(), () => false)) files.add(file);
+    const file = await find(parts);
+    if (file && !files.has(file)) files.add(file);
   }
   return files.size > 0 ? [...files] : undefined;
 }

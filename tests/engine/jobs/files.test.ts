@@ -120,12 +120,21 @@ describe('a folder of DICOM files without extensions', () => {
         record('IMAGE', 'DICOM', 'ST000000', 'SE000001', 'IM000009'), // listed, not on the disk
         record('IMAGE', '..', 'outside')),
     };
-    await writeFile(join(root, 'DICOMDIR'), Buffer.from(dir.write()));
+    const index = Buffer.from(dir.write());
+    await writeFile(join(root, 'DICOMDIR'), index);
     const found = await findInputs([root], IMAGE_INPUT, isDicomFile);
     expect(found.map((f) => [relative(root, f.path), f.subfolder])).toEqual([
       [join('DICOM', 'ST000000', 'SE000001', 'IM000000'), join('DICOM', 'ST000000', 'SE000001')],
       [join('DICOM', 'ST000000', 'SE000000', 'IM000000'), join('DICOM', 'ST000000', 'SE000000')],
     ]);
+    // The same CD as Linux mounts a plain ISO 9660 disc: every name in lower case, the index's file IDs in upper case.
+    const lower = await tempDir();
+    await mkdir(join(lower, 'dicom', 'st000000', 'se000001'), { recursive: true });
+    await copyFile(CT, join(lower, 'dicom', 'st000000', 'se000001', 'im000000'));
+    await writeFile(join(lower, 'dicomdir'), index);
+    await mkdir(join(lower, 'viewer'));
+    await writeFile(join(lower, 'viewer', 'logo.png'), await encodePng(phantom(8, 8))); // what a search would add
+    expect((await findInputs([lower], IMAGE_INPUT, isDicomFile)).map((f) => relative(lower, f.path))).toEqual([join('dicom', 'st000000', 'se000001', 'im000000')]);
     // Decrypt looks for .aeimg files: the index is not what it takes.
     await writeFile(join(root, 'DICOM', 'sent.aeimg'), 'an earlier output');
     expect((await findInputs([root], AEIMG_INPUT)).map((f) => relative(root, f.path))).toEqual([join('DICOM', 'sent.aeimg')]);
