@@ -161,6 +161,8 @@ export interface OpenedImageInfo {
     seriesDescription?: string;
     seriesNumber?: string;
     instanceNumber?: string;
+    /** Series Instance UID as it travelled (a de-identified file's replacement): which images are one series. */
+    seriesUid?: string;
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

@@ -4,7 +4,7 @@
  * renderer, never the whole study); the whole study is saved as PNG or DICOM into a folder chosen in main's dialog;
  * "Copy view" puts the rendered view, with or without its overlays, on the clipboard.
  */
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
@@ -128,6 +128,25 @@ test('export: every slice as PNG into a folder chosen in main\'s dialog, all of 
   await expect(page.getByTestId('error-message').first()).toContainText('already exists');
   expect((await readdir(out)).sort()).toEqual(names);
   await app.clearErrors();
+});
+
+test('a study of several series (a CD sent whole): the series picker names each and jumps to its first image', async () => {
+  const cd = await mkdtemp(join(work, 'cd-'));
+  for (const [folder, file] of [['SE1', 'ct_small_explicit_le.dcm'], ['SE2', 'mr_small_explicit_le.dcm'], ['SE3', 'ct_ankle_512_implicit_le.dcm']]) {
+    await mkdir(join(cd, folder!));
+    await copyFile(join(DICOM, file!), join(cd, folder!, 'IM000001'));
+  }
+  const out = await mkdtemp(join(work, 'cd-out-'));
+  await app.cli(['encrypt', cd, '--bundle', 'cd', '--key', 'Study', '-o', out]);
+  await openByDialog(join(out, 'cd.part1of1.aeimg'));
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3');
+  const options = page.getByTestId('series').locator('option');
+  await expect(options).toHaveCount(3);
+  await expect(options.nth(2)).toHaveText('Series 365 — CT, 1 image'); // the ankle CT, last by series number
+  await page.getByTestId('series').selectOption({ label: 'Series 365 — CT, 1 image' });
+  await expect(page.getByTestId('slice-label')).toContainText('Image 3 of 3');
+  await page.getByTestId('prev-slice').click();
+  await expect(page.getByTestId('series')).toHaveValue('1'); // the picker follows the image shown
 });
 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {

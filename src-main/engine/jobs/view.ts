@@ -103,6 +103,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
       ...(spacing ? { pixelSpacing: spacing } : {}),
       studyDescription: text('00081030'), seriesDescription: text('0008103E'), seriesNumber: text('00200011'), instanceNumber: text('00200013'),
+      seriesUid: text('0020000E'),
     } : undefined,
     windows,
   };
