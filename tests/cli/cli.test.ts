@@ -109,6 +109,11 @@ describe('the aeimg command line', () => {
     expect(await readdir(join(dir, 'study'))).toContain('head.part1of1.aeimg'); // not beside the first image, in series1
   });
 
+  it('--version is the package\'s version (the header of every file it writes names it)', async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect((await aeimg(['--version'])).stdout.trim()).toBe(version); // package.json's bump alone had left it at 0.9.0
+  });
+
   it('says what is wrong with the arguments and exits 2', async () => {
     const r = await aeimg(['encrypt', 'x.png']);
     expect(r.code).toBe(2);
