@@ -20,8 +20,9 @@ const BIRTH_DATE = '00100030';
 /** A word of a file name: letters and digits between anything else. */
 const WORD = '[\\p{L}\\p{N}]';
 
+/** A tag's values as text, composed (NFC): a macOS file name spells "ü" as u + a combining mark, a header as one letter. */
 function values(json: DicomJson, tag: string): string[] {
-  return (json[tag]?.Value ?? []).map((v) => (typeof v === 'object' ? v.Alphabetic : String(v))).filter(Boolean);
+  return (json[tag]?.Value ?? []).map((v) => (typeof v === 'object' ? v.Alphabetic : String(v)).normalize('NFC')).filter(Boolean);
 }
 
 /** What a file name is searched for (identifyingParts) and what replaces it. */
@@ -75,7 +76,8 @@ export function identifyingParts(plain: DicomJson, uids?: UidMapper): Identifyin
  * what separates them, by one); undefined when it holds none.
  */
 export function maskedFileName(original: string, parts: IdentifyingParts): string | undefined {
-  let name = original;
+  const composed = original.normalize('NFC');
+  let name = composed;
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   // A whole UID only: not the start of a longer one (1.2.3.4 in 1.2.3.45), nor its end.
   for (const [uid, replacement] of parts.uids) name = name.replace(new RegExp(`(?<![\\d.])${escape(uid)}(?!\\d|\\.\\d)`, 'g'), replacement);
@@ -86,7 +88,7 @@ export function maskedFileName(original: string, parts: IdentifyingParts): strin
   // Longest first, so that a family name run into the given name goes whole.
   alternatives.sort((a, b) => b.length - a.length);
   const masked = alternatives.length > 0 ? name.replace(new RegExp(alternatives.join('|'), 'giu'), 'anon') : name;
-  if (masked === original) return undefined;
+  if (masked === composed) return undefined;
   return masked.replace(new RegExp(`anon(?:[^\\p{L}\\p{N}]+anon|anon)+`, 'gu'), 'anon');
 }
 

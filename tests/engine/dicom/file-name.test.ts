@@ -39,6 +39,10 @@ describe('a file name that identifies the patient', () => {
     expect(mask('1.2.840.113619.2.55.3.604688119.320')).toBeUndefined();
     expect(mask('anything.dcm', {})).toBeUndefined(); // a dataset that names no one
     expect(mask('lee_sleep.dcm', { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'LEE^A' }] } })).toBe('anon_sleep.dcm');
+    // Letters beyond ASCII, in either case, and as macOS spells them in file names (decomposed: u + U+0308).
+    const mueller: DicomJson = { '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Müller^Jürgen' }] } };
+    expect(mask('MÜLLER_knee.dcm', mueller)).toBe('anon_knee.dcm');
+    expect(mask('mu\u0308ller-ju\u0308rgen.dcm', mueller)).toBe('anon.dcm');
   });
 });
 
