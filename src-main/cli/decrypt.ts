@@ -49,7 +49,9 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
     for (const { name, parts } of studies) {
-      const outDir = values.out ?? join(dirname(resolve(parts[0]!)), name);
+      // With -o, in the same subfolder of it as its first part was below the folder given (as single files go).
+      const subfolder = found.find((f) => f.path === parts[0])?.subfolder ?? '';
+      const outDir = values.out ? join(values.out, subfolder) : join(dirname(resolve(parts[0]!)), name);
       await makeOutputFolder(outDir);
       await cleanOutputFolders([outDir]);
       const r = await decryptStudy(parts, {

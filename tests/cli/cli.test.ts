@@ -83,9 +83,12 @@ describe('the aeimg command line', () => {
     // A rerun that skips what exists finds each output where it was written.
     const again = await aeimg(['encrypt', 'study', '--key-file', 'k.key', '-o', 'out', '--skip-existing'], dir);
     expect(again.stdout).toMatch(/Encrypted 0 of 3 files; 3 skipped/);
+    // A study's parts in a subfolder of the folder given go the same way.
+    expect((await aeimg(['encrypt', join('study', 'series2'), '--bundle', 'two', '--key-file', 'k.key', '-o', join('out', 'studies')], dir)).code).toBe(0);
     const dec = await aeimg(['decrypt', 'out', '--key-file', 'k.key', '-o', 'back'], dir);
     expect(dec.code).toBe(0);
     expect(dec.stdout).toMatch(/Decrypted 3 of 3 files/);
+    expect(await readdir(join(dir, 'back', 'studies'))).toEqual(['img9.png']);
     const [back, orig] = [(await readImageFile(join(dir, 'back', 'series2', 'img9.png'))).pixels, (await readImageFile(CT_SLICE)).pixels];
     expect(back.length).toBe(orig.length);
     expect(back.every((v, i) => Math.abs(v - orig[i]!) <= 1)).toBe(true); // the default level for a PNG: within ±1
