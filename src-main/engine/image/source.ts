@@ -39,17 +39,18 @@ export async function lossySourceOf(path: string, pages: readonly Image[]): Prom
  */
 function isLossyWebp(b: Buffer): boolean {
   if (b.length < 16 || b.toString('latin1', 0, 4) !== 'RIFF' || b.toString('latin1', 8, 12) !== 'WEBP') return false;
-  const walk = (start: number, end: number): boolean => {
+  // Frames hold no frames: one level of ANMF only (a crafted file could nest them deeper than the stack goes).
+  const walk = (start: number, end: number, top: boolean): boolean => {
     for (let at = start; at + 8 <= end;) {
       const id = b.toString('latin1', at, at + 4);
       const size = b.readUInt32LE(at + 4);
       if (id === 'VP8 ') return true;
-      if (id === 'ANMF' && walk(at + 8 + 16, Math.min(end, at + 8 + size))) return true;
+      if (top && id === 'ANMF' && walk(at + 8 + 16, Math.min(end, at + 8 + size), false)) return true;
       at += 8 + size + (size & 1);
     }
     return false;
   };
-  return walk(12, b.length);
+  return walk(12, b.length, true);
 }
 
 /** The record's `metadata.source`, if well formed (it came from a sender: checked before it is used). */
