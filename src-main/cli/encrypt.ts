@@ -12,7 +12,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, folderGiven, IMAGE_INPUT, isDicomFile, noImagesMessage, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
+import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { orderSlices } from '../engine/dicom/order.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
@@ -134,10 +134,18 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   const named = await withSendingNames(found, a.deidentify, randomBytes(32).toString('hex'));
   const { inputs, names, skipped } = namedBatch(named, { ext: AEIMG_EXT, outDir: a.out, skip: a.skip });
   const renamed = new Set(named.filter((f) => f.name).map((f) => f.path));
-  inputs.forEach((input, i) => process.stdout.write(`${input} → ${names[i]}` +
-    `${renamed.has(input) ? '  (its name holds the patient\'s name, ID or birth date: sent without it)' : ''}` +
-    `${existsSync(names[i]!) ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n`));
-  process.stdout.write(`Would encrypt ${inputs.length} file${inputs.length === 1 ? '' : 's'}${skipped ? `; ${skipped} skipped (already there)` : ''}; nothing written.\n`);
+  let failing = 0;
+  for (const [i, input] of inputs.entries()) {
+    const kind = existsSync(input) ? await inputKind(input) : 'missing';
+    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads' : undefined;
+    process.stdout.write(`${input} → ${names[i]}` +
+      `${fails ? `  (${fails}: would fail)` : ''}` +
+      `${renamed.has(input) ? '  (its name holds the patient\'s name, ID or birth date: sent without it)' : ''}` +
+      `${existsSync(names[i]!) ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n`);
+    if (fails || (existsSync(names[i]!) && !a.force)) failing++;
+  }
+  process.stdout.write(`Would encrypt ${inputs.length - failing} of ${inputs.length} file${inputs.length === 1 ? '' : 's'}` +
+    `${failing ? ` (${failing} would fail, as marked)` : ''}${skipped ? `; ${skipped} skipped (already there)` : ''}; nothing written.\n`);
   return 0;
 }
 

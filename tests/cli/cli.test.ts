@@ -103,7 +103,9 @@ describe('the aeimg command line', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`${join('study', 'series1', 'a.png')} → ${join('out', 'series1', 'a.aeimg')}\n` +
       `${join('study', 'series2', 'b.png')} → ${join('out', 'series2', 'b.aeimg')}\n`);
-    expect(dry.stdout).toContain('Would encrypt 2 files; nothing written.');
+    expect(dry.stdout).toContain('Would encrypt 2 of 2 files; nothing written.');
+    const odd = await aeimg(['encrypt', join('study', 'series1', 'a.png'), 'missing.png', '--dry-run'], dir);
+    expect(odd.stdout).toContain(`missing.png → missing.aeimg  (not found: would fail)\nWould encrypt 1 of 2 files (1 would fail, as marked); nothing written.`);
     expect(await readdir(dir)).toEqual(['study']); // no output folder made
     const study = await aeimg(['encrypt', 'study', '--bundle', 'head', '--dry-run'], dir);
     expect(study.stdout).toContain(`Would encrypt the study 'head': 2 files into ${join(dir, 'study', 'head.partKofN.aeimg')}`);
