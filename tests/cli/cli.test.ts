@@ -119,6 +119,28 @@ describe('the aeimg command line', () => {
     expect((await aeimg(['--version'])).stdout.trim()).toBe(version); // package.json's bump alone had left it at 0.9.0
   });
 
+  it('images on a read-only disk (a CD) without -o: one message saying to give -o, before any work', async (ctx) => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'cd', 'series'), { recursive: true });
+    await copyFile(CT_SLICE, join(dir, 'cd', 'series', 'a.png'));
+    await mkdir(join(dir, 'ro'));
+    try {
+      await run('mount', ['--bind', join(dir, 'cd'), join(dir, 'ro')]);
+    } catch {
+      ctx.skip(); // a read-only disk needs a bind mount, which this machine does not allow
+    }
+    try {
+      await run('mount', ['-o', 'remount,bind,ro', join(dir, 'ro')]);
+      expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+      const r = await aeimg(['encrypt', 'ro', '--key-file', 'k.key'], dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${join('ro', 'series')} cannot be written (a CD or a write-protected share?): give an output folder with -o DIR.`);
+      expect((await aeimg(['encrypt', 'ro', '--key-file', 'k.key', '-o', 'out'], dir)).code).toBe(0);
+    } finally {
+      await run('umount', [join(dir, 'ro')]);
+    }
+  });
+
   it('says what is wrong with the arguments and exits 2', async () => {
     const r = await aeimg(['encrypt', 'x.png']);
     expect(r.code).toBe(2);

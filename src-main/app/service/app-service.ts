@@ -17,7 +17,7 @@ import { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
-import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, withSendingNames } from '../../engine/jobs/files.js';
+import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, unwritableFolder, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -100,6 +100,8 @@ export class AppService {
     return attempt(async () => {
       const settings = await this.jobSettings(req);
       const files = req.paths.map((path, i) => ({ path, subfolder: req.subfolders?.[i] ?? '' }));
+      const readOnly = req.outDir === undefined ? await unwritableFolder(req.paths) : undefined;
+      if (readOnly) throw new AeimgError(ErrorCode.Usage, `${readOnly} cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".`);
       const uidSalt = randomBytes(32).toString('hex');
       return { jobId: this.jobs.encrypt(await withSendingNames(files, settings.deidentify, uidSalt), { ...settings, uidSalt }) };
     });
@@ -123,6 +125,9 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       // Without an output folder, the parts go where the first file was found as dropped (a CD's root, not its first series).
       const outDir = req.outDir ?? folderGiven({ path: files[0]!, subfolder: req.subfolders?.[0] ?? '' });
+      if (req.outDir === undefined && await unwritableFolder([join(outDir, 'parts')])) {
+        throw new AeimgError(ErrorCode.Usage, `${outDir} cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".`);
+      }
       return { jobId: this.jobs.encryptStudy(files, { ...settings, name: req.name, maxBytes: req.maxBytes, outDir }) };
     });
   }

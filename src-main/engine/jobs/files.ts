@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { dicomdirImages } from '../dicom/dicomdir.js';
@@ -102,6 +102,18 @@ export interface FoundFile {
   subfolder: string;
   /** The name its output is made from, when not the file's own (withSendingNames). */
   name?: string;
+}
+
+/**
+ * The first of the folders `outputs` go into that cannot be written (a CD, a write-protected share), checked before a
+ * batch that writes beside its inputs starts, so that it stops once with what to do rather than fail every file.
+ */
+export async function unwritableFolder(outputs: readonly string[]): Promise<string | undefined> {
+  for (const dir of new Set(outputs.map((o) => dirname(resolve(o))))) {
+    const code = await access(dir, constants.W_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err.code);
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return dir;
+  }
+  return undefined;
 }
 
 /** The folder a file was found in as it was given (its subfolder climbed back up): where a study of it goes without -o. */
