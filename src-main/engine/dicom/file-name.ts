@@ -92,8 +92,8 @@ export function maskedFileName(original: string, parts: IdentifyingParts): strin
   return masked.replace(new RegExp(`anon(?:[^\\p{L}\\p{N}]+anon|anon)+`, 'gu'), 'anon');
 }
 
-/** A header is read from this much of the file first (the whole file if it is longer). */
-const HEAD_BYTES = 4 << 20;
+/** A header is read from this much of the file first (the whole file when its header is longer). */
+const HEAD_BYTES = 256 << 10;
 
 /**
  * What identifies a DICOM file's patient (identifyingParts of its header; its UIDs replaced through `uids`), or

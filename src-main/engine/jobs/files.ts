@@ -47,14 +47,22 @@ export async function sendingName(path: string, deidentify: DeidentifyOptions | 
  * batch's (EncryptFilesOptions.uidSalt), so that a file named by its UID is sent under the UID its dataset gets.
  */
 export async function withSendingNames(found: readonly FoundFile[], deidentify: DeidentifyOptions | null, uidSalt: string): Promise<FoundFile[]> {
-  return Promise.all(found.map(async (f) => {
-    const parts = await sendingParts(f.path, deidentify, uidSalt);
-    if (!parts) return f;
-    const name = maskedFileName(basename(f.path), parts);
-    const subfolder = f.subfolder.split(/([\\/])/).map((seg) => maskedFileName(seg, parts) ?? seg).join('');
-    return { ...f, ...(name ? { name } : {}), subfolder };
-  }));
+  const out: FoundFile[] = [];
+  // A few headers at a time: a CD's thousands of files are not all read at once.
+  for (let i = 0; i < found.length; i += SENDING_NAME_LANES) {
+    out.push(...await Promise.all(found.slice(i, i + SENDING_NAME_LANES).map(async (f) => {
+      const parts = await sendingParts(f.path, deidentify, uidSalt);
+      if (!parts) return f;
+      const name = maskedFileName(basename(f.path), parts);
+      const subfolder = f.subfolder.split(/([\\/])/).map((seg) => maskedFileName(seg, parts) ?? seg).join('');
+      return { ...f, ...(name ? { name } : {}), subfolder };
+    })));
+  }
+  return out;
 }
+
+/** Headers read at once by withSendingNames. */
+const SENDING_NAME_LANES = 8;
 
 /** A path as a batch compares outputs: resolved, without case (as macOS and Windows compare names). */
 export function outputKey(path: string): string {
