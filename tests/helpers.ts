@@ -1,9 +1,8 @@
 /** Shared test helpers: temp folders, fixtures, synthetic images, the shipped model. */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { afterEach } from 'vitest';
 import type { Image } from '../src-main/engine/image/image.js';
@@ -17,28 +16,26 @@ export const CT_SLICE = join(SLICES, 'ct-cranium-coronal-220.png');
 export const CT_BONE_SLICE = join(SLICES, 'ct-cranium-axial-021-bone.png');
 
 const dirs: string[] = [];
-const mounts: string[] = [];
 afterEach(async () => {
-  for (const m of mounts.splice(0)) await run('umount', [m]);
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const run = promisify(execFile);
-
 /**
- * `folder` as a read-only disk shows it (a CD): a read-only bind mount, undone after the test; undefined where this
- * machine does not allow mounting (as root in a container that may, it does here).
+ * Runs `body` in `dir` mounted as a tmpfs of `size` (a full disk; remounted read-only, a CD), unmounted afterwards;
+ * skips the test where this machine does not allow mounting (it does as root in a container that may).
  */
-export async function readOnlyView(folder: string): Promise<string | undefined> {
-  const view = await tempDir();
+export async function onTmpfs(ctx: { skip: () => void }, dir: string, size: string, body: (dir: string) => Promise<void>): Promise<void> {
+  await mkdir(dir);
   try {
-    await run('mount', ['--bind', folder, view]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
   } catch {
-    return undefined;
+    ctx.skip();
   }
-  mounts.push(view);
-  await run('mount', ['-o', 'remount,bind,ro', view]);
-  return view;
+  try {
+    await body(dir);
+  } finally {
+    execFileSync('umount', [dir]);
+  }
 }
 
 /** A fresh folder removed after the test. */

@@ -2,7 +2,7 @@
  * The app's service over the real engine and codec workers: errors in the app's words (never a command-line flag,
  * where the CLI names one for the same case), and a cancel that stops the file in progress.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
 import { CodecPool } from '../../src-main/engine/jobs/pool.js';
 import { generateSharedKey, writeKeyFile } from '../../src-main/engine/keys/keyfile.js';
 import type { KeyStore } from '../../src-main/engine/keys/keystore.js';
-import { defaultModel, MR_SLICE, phantom, pngClaiming, readOnlyView, ROOT, tempDir } from '../helpers.js';
+import { defaultModel, MR_SLICE, onTmpfs, phantom, pngClaiming, ROOT, tempDir } from '../helpers.js';
 
 const key = generateSharedKey('Radiology A');
 const info = { id: key.keyId, name: 'Radiology A', fingerprint: key.fingerprint, created: '2026-01-01T00:00:00.000Z' };
@@ -78,14 +78,14 @@ describe('a DICOM file named after its patient, in the app', () => {
 describe('images on a read-only disk (a CD), in the app', () => {
   it('without an output folder: one message saying to choose one, no job started', async (ctx) => {
     const dir = await tempDir();
-    await writeFile(join(dir, 'a.png'), await encodePng(phantom(16, 16)));
-    const cd = await readOnlyView(dir);
-    if (!cd) return ctx.skip(); // a read-only disk needs a bind mount, which this machine does not allow
-    const { app, events } = await service();
-    const r = await app.encrypt({ paths: [join(cd, 'a.png')], recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic' });
-    expect(r.ok).toBe(false);
-    expect(r.ok ? '' : r.message).toContain('cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".');
-    expect(events).toEqual([]);
+    await onTmpfs(ctx, join(dir, 'cd'), '1m', async (cd) => {
+      await writeFile(join(cd, 'a.png'), await encodePng(phantom(16, 16)));
+      execFileSync('mount', ['-o', 'remount,ro', cd], { stdio: 'ignore' });
+      const { app, events } = await service();
+      const r = await app.encrypt({ paths: [join(cd, 'a.png')], recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic' });
+      expect(r.ok ? '' : r.message).toContain('cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".');
+      expect(events).toEqual([]);
+    });
   });
 });
 
