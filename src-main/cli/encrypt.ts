@@ -62,7 +62,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force });
-  if (!values.out) await besideInputs(values.bundle !== undefined ? [join(folderGiven(found[0]!), 'parts')] : found.map((f) => f.path));
+  if (!values.out) await besideInputs(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
   await logBackend();
   const models = new ModelCache();
@@ -151,8 +151,8 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
 }
 
 /** Without -o, outputs go beside the inputs: a folder that cannot be written (a CD) stops the run once, saying what to do. */
-async function besideInputs(outputs: string[]): Promise<void> {
-  const dir = await unwritableFolder(outputs);
+async function besideInputs(folders: string[]): Promise<void> {
+  const dir = await unwritableFolder(folders);
   if (dir) throw new AeimgError(ErrorCode.Usage, `${dir} cannot be written (a CD or a write-protected share?): give an output folder with -o DIR.`);
 }
 

@@ -4,7 +4,7 @@
  * worker pool, never on the calling (main) thread; keys stay here and never reach the renderer.
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
   OpenedFile, OutputFormat, PreviewRequest, Result, SenderPreview, Settings, StudyEstimate, StudyRequest,
@@ -38,6 +38,12 @@ export interface Shell {
 /** A request's level, and whether every image is coded by aeimg (never as its file's own compressed data). */
 function codingOf(req: { quality: Quality; recode?: boolean }): CodingChoice {
   return { quality: req.quality, ...(req.recode ? { recode: true } : {}) };
+}
+
+/** Without an output folder, outputs go beside the inputs: a folder that cannot be written (a CD) stops the job at once. */
+async function checkWritable(folders: string[]): Promise<void> {
+  const dir = await unwritableFolder(folders);
+  if (dir) throw new AeimgError(ErrorCode.Usage, `${dir} cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".`);
 }
 
 export class AppService {
@@ -100,8 +106,7 @@ export class AppService {
     return attempt(async () => {
       const settings = await this.jobSettings(req);
       const files = req.paths.map((path, i) => ({ path, subfolder: req.subfolders?.[i] ?? '' }));
-      const readOnly = req.outDir === undefined ? await unwritableFolder(req.paths) : undefined;
-      if (readOnly) throw new AeimgError(ErrorCode.Usage, `${readOnly} cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".`);
+      if (req.outDir === undefined) await checkWritable(req.paths.map((p) => dirname(p)));
       const uidSalt = randomBytes(32).toString('hex');
       return { jobId: this.jobs.encrypt(await withSendingNames(files, settings.deidentify, uidSalt), { ...settings, uidSalt }) };
     });
@@ -125,9 +130,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       // Without an output folder, the parts go where the first file was found as dropped (a CD's root, not its first series).
       const outDir = req.outDir ?? folderGiven({ path: files[0]!, subfolder: req.subfolders?.[0] ?? '' });
-      if (req.outDir === undefined && await unwritableFolder([join(outDir, 'parts')])) {
-        throw new AeimgError(ErrorCode.Usage, `${outDir} cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".`);
-      }
+      if (req.outDir === undefined) await checkWritable([outDir]);
       return { jobId: this.jobs.encryptStudy(files, { ...settings, name: req.name, maxBytes: req.maxBytes, outDir }) };
     });
   }

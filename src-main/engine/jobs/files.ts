@@ -113,11 +113,11 @@ export interface FoundFile {
 }
 
 /**
- * The first of the folders `outputs` go into that cannot be written (a CD, a write-protected share), checked before a
- * batch that writes beside its inputs starts, so that it stops once with what to do rather than fail every file.
+ * The first of `folders` that cannot be written (a CD, a write-protected share), checked before a batch that writes
+ * beside its inputs starts, so that it stops once with what to do rather than fail every file.
  */
-export async function unwritableFolder(outputs: readonly string[]): Promise<string | undefined> {
-  for (const dir of new Set(outputs.map((o) => dirname(resolve(o))))) {
+export async function unwritableFolder(folders: readonly string[]): Promise<string | undefined> {
+  for (const dir of new Set(folders.map((f) => resolve(f)))) {
     const code = await access(dir, constants.W_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err.code);
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return dir;
   }
