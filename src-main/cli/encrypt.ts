@@ -139,11 +139,12 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   for (const [i, input] of inputs.entries()) {
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads' : undefined;
+    const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +
       `${renamed.has(input) ? '  (its name holds the patient\'s name, ID or birth date: sent without it)' : ''}` +
-      `${existsSync(names[i]!) ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n`);
-    if (fails || (existsSync(names[i]!) && !a.force)) failing++;
+      `${exists ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n`);
+    if (fails || (exists && !a.force)) failing++;
   }
   process.stdout.write(`Would encrypt ${inputs.length - failing} of ${inputs.length} file${inputs.length === 1 ? '' : 's'}` +
     `${failing ? ` (${failing} would fail, as marked)` : ''}${skipped ? `; ${skipped} skipped (already there)` : ''}; nothing written.\n`);

@@ -24,13 +24,12 @@ import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelCache, type ModelRef } from '../model/autoencoder.js';
 import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
-import { checkOutput, imageStem } from './files.js';
+import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { decodedImages } from './images.js';
 import { APP_ID } from './version.js';
-import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
-import { identifyingPartsOf, maskedFileName } from '../dicom/file-name.js';
-import { isDicomFile } from '../dicom/import.js';
+import type { DeidentifyOptions } from '../dicom/deidentify.js';
+import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 
 export { DEFAULT_MAX_PART_BYTES };
@@ -94,9 +93,9 @@ function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidenti
  */
 export async function checkStudyName(name: string, paths: readonly string[], deidentify: DeidentifyOptions | null | undefined): Promise<void> {
   if (deidentify === null) return;
-  let first: string | undefined;
-  for (const p of paths) if (await isDicomFile(p)) { first = p; break; }
-  const parts = first && await identifyingPartsOf(first, deidentify?.retainUids ? undefined : new UidMapper());
+  let first: string | undefined, parts: IdentifyingParts | undefined;
+  const salt = randomBytes(32).toString('hex'); // only whether the name holds a UID matters, not what replaces it
+  for (const p of paths) if ((parts = await sendingParts(p, deidentify ?? {}, salt))) { first = p; break; }
   if (parts && maskedFileName(name, parts) !== undefined) {
     throw new AeimgError(ErrorCode.Usage, `the study's name "${name}" holds the patient's name, ID or birth date (of ${basename(first!)}), which its parts' ` +
       `names (${name}.part1of1.aeimg) would show to anyone who sees the e-mail: choose another name.`);
