@@ -1,10 +1,12 @@
 /** Shared test helpers: temp folders, fixtures, synthetic images, the shipped model. */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterEach } from 'vitest';
+import { readDicomFile } from '../src-main/engine/dicom/import.js';
+import { writeDicom } from '../src-main/engine/dicom/write.js';
 import type { Image } from '../src-main/engine/image/image.js';
 import { ModelCache, DEFAULT_MODEL, type Autoencoder } from '../src-main/engine/model/autoencoder.js';
 
@@ -136,4 +138,25 @@ export function tiffOf(pages: (Uint8Array | Float32Array | Int32Array)[], width:
     at = dataAt + samples.byteLength;
   });
   return Buffer.concat(chunks);
+}
+
+/**
+ * A CD's worth of two series from the small CT fixture: a scout (series 1, "Scout") and an axial series (series 2,
+ * "Axial 5mm"), two slices each, as SE1/IM1.dcm, SE1/IM2.dcm, SE2/IM1.dcm, SE2/IM2.dcm below `dir` (the names repeat
+ * across series, as on a CD); every slice's samples differ. Returns the paths and each slice's samples.
+ */
+export async function twoSeriesCd(dir: string): Promise<{ paths: string[]; samples: number[][] }> {
+  const [ct] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e8, deidentify: null });
+  const paths: string[] = [];
+  const samples: number[][] = [];
+  for (const [series, instance] of [[1, 1], [1, 2], [2, 1], [2, 2]] as const) {
+    const image = { ...ct!.image, pixels: ct!.image.pixels.map((v) => v + series * 10 + instance) };
+    const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '0020000E': { vr: 'UI', Value: [`1.2.826.0.1.3680043.2.1125.${series}`] },
+      '00200011': { vr: 'IS', Value: [series] }, '00200013': { vr: 'IS', Value: [instance] }, '0008103E': { vr: 'LO', Value: [series === 1 ? 'Scout' : 'Axial 5mm'] } } };
+    await mkdir(join(dir, `SE${series}`), { recursive: true });
+    paths.push(join(dir, `SE${series}`, `IM${instance}.dcm`));
+    samples.push(Array.from(image.pixels));
+    await writeFile(paths.at(-1)!, writeDicom(image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+  }
+  return { paths, samples };
 }

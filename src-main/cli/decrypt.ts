@@ -57,9 +57,12 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       const r = await decryptStudy(parts, {
         identities, models, outDir, format, force: values.force, lookahead: (studyPool?.size ?? 1) * 2, denoise,
         decode: studyPool ? (...a) => studyPool.decode(...a, denoise) : undefined,
-        onImage: (i, output, rec) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${denoise ? DENOISED_TEXT : receivedText(rec)}\n`),
+        // Files appear once every part has authenticated; a long study says how far it is meanwhile.
+        onImage: (i) => { if ((i + 1) % STUDY_PROGRESS_EVERY === 0) process.stderr.write(`${name}: ${i + 1} images decoded…\n`); },
       });
-      process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}.\n`);
+      r.outputs.forEach((output, i) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`));
+      const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
+      process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
     }
   } finally {
     await studyPool?.close(); // a failed study must not leave worker threads holding the process open
@@ -100,6 +103,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
 
 /** Said of every --denoise output, so that it is never taken for the received image. */
 const DENOISED_TEXT = 'DENOISED VIEW, not the image as sent';
+/** A study says how many of its images are decoded every this many (its files appear only at the end). */
+const STUDY_PROGRESS_EVERY = 100;
 
 /** What the receiver is told of an image: the guarantee and the sender's figures, or the reduced-quality warning. */
 function receivedText(rec: ImageRecord): string {

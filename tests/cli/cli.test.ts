@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readImageFile } from '../../src-main/engine/image/io.js';
-import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir } from '../helpers.js';
+import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
 
 const run = promisify(execFile);
 
@@ -190,6 +190,18 @@ describe('the aeimg command line', () => {
     const ok = await aeimg(['decrypt', join(dir, 'out'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
     expect(ok.code).toBe(0);
     expect((await readdir(join(dir, 'back'))).sort()).toEqual(['s1.png', 's2.png', 's3.png', 's4.png', 's5.png', 's6.png']);
+  });
+
+  it('a CD sent as one study comes back with a folder per series, and says so', async () => {
+    const dir = await tempDir();
+    await twoSeriesCd(join(dir, 'cd'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'cd'), '--bundle', 'cd', '--key-file', join(dir, 'k.key'), '-o', join(dir, 'out')])).code).toBe(0);
+    const back = await aeimg(['decrypt', join(dir, 'out'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain(`cd image 3 → ${join(dir, 'back', 'series-2-CT', 'IM1.png')}  bit-exact`);
+    expect(back.stdout).toContain(`Decrypted the study 'cd': 4 images from 1 part(s) into ${join(dir, 'back')}, 2 series in a folder each (series-1-CT, series-2-CT).`);
+    expect((await readdir(join(dir, 'back'))).sort()).toEqual(['series-1-CT', 'series-2-CT']);
   });
 });
 

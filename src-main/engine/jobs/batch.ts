@@ -4,10 +4,8 @@
  * the app forwards them to its window.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rmdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { inFolders } from '../fs/folders.js';
 import { cancelledError } from './abort.js';
 import { decryptAeimgFile, outputExt, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
 import { encryptImageFile, type EncryptFileOptions, type EncryptResult, type ReducedQuality } from './encrypt.js';
@@ -89,33 +87,6 @@ export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOption
   const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), uidSalt = randomBytes(32).toString('hex'), ...rest } = opts;
   return inFolders(outputs, opts.outDir, () => runBatch(inputs, (input, index, signal) =>
     encryptImageFile(input, { ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)) }), batch));
-}
-
-/**
- * Runs a batch whose outputs may go into subfolders of the output folder that do not exist yet (a folder's subfolders,
- * mirrored: batchOutputs): creates them first, and removes afterwards those it created that stayed empty (every file
- * in them failed or was cancelled), so a failed run leaves no empty folders behind.
- */
-async function inFolders<R>(outputs: readonly string[], outDir: string | undefined, run: () => Promise<R>): Promise<R> {
-  const created: string[] = [];
-  try {
-    // Only below an output folder that exists: a missing one is the user's to create (each file says so).
-    const below = outDir !== undefined && existsSync(outDir) ? resolve(outDir) + sep : undefined;
-    for (const dir of new Set(outputs.map((o) => dirname(resolve(o))))) {
-      if (below === undefined || !dir.startsWith(below)) continue;
-      const first = await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-        throw new AeimgError(ErrorCode.Io, `cannot create the output folder ${dir}: ${inFile(dir, err).message.replace(/^[^:]*: /, '')}; choose another output folder.`);
-      });
-      for (let d = dir; first !== undefined; d = dirname(d)) {
-        created.push(d);
-        if (d === first || d === dirname(d)) break;
-      }
-    }
-    return await run();
-  } finally {
-    // Deepest first; a folder that received a file is not empty and stays.
-    for (const d of created.sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
-  }
 }
 
 /** Each .aeimg decrypted on its own (study parts go through decryptStudy); no two inputs' images share a name. */

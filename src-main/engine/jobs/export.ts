@@ -1,13 +1,18 @@
 /**
  * Export of a whole opened file or study from the viewer: every image as PNG (16-bit where the source was) or DICOM,
- * one file each, in a folder the user chose. All files appear together or none (temp files in that folder, then
- * placed without replacing anything), so a failure halfway leaves no partial study behind.
+ * one file each, in a folder the user chose, a subfolder per series when a study holds several. All files appear
+ * together or none (temp files in that folder, then placed without replacing anything), so a failure halfway leaves
+ * no partial study behind.
  */
 import { basename, extname, join } from 'node:path';
+import { seriesFolders } from '../../../src-shared/series.js';
+import type { ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
+import { inFolders } from '../fs/folders.js';
 import { outputBytes, type OutputFormat } from './decrypt.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
+import { seriesFactsOf } from './view.js';
 
 /** File names for the images, from their recorded names ("scan.dcm#3" → "scan-3"), made unique in order. */
 export function exportNames(names: string[], format: OutputFormat): string[] {
@@ -24,16 +29,37 @@ export function exportNames(names: string[], format: OutputFormat): string[] {
 }
 
 /**
- * Writes every image of `slices` into `dir`; returns the paths written. Decoding goes through the slice cache
- * (`lanes` images at a time), so a large study never sits in memory whole.
+ * Where each image of a study goes below its output folder: NAME, or SERIES/NAME when the study holds more than one
+ * series (a CD's scout, axial series and reformats), so a reader of plain PNG files can tell them apart. `names`
+ * names the images of one folder, unique among themselves.
+ */
+export function studyPaths(dir: string, records: readonly ImageRecord[], names: (records: readonly ImageRecord[]) => string[]): string[] {
+  const folders = seriesFolders(records.map(seriesFactsOf));
+  const paths = new Array<string>(records.length);
+  for (const folder of new Set(folders)) {
+    const indices = folders.flatMap((f, i) => (f === folder ? [i] : []));
+    names(indices.map((i) => records[i]!)).forEach((name, k) => { paths[indices[k]!] = join(dir, folder, name); });
+  }
+  return paths;
+}
+
+/** Places a study's sealed images, all or none, creating its series' folders (removed again if placing fails). */
+export function commitStudy(dir: string, files: { file: AtomicFile; path: string }[], force: boolean): Promise<void> {
+  return inFolders(files.map((f) => f.path), dir, () => commitAll(files, force));
+}
+
+/**
+ * Writes every image of `slices` into `dir` (a subfolder per series: studyPaths); returns the paths written. Decoding
+ * goes through the slice cache (`lanes` images at a time), so a large study never sits in memory whole.
  */
 export async function exportSlices(slices: SliceCache, dir: string, format: OutputFormat, lanes = 2): Promise<string[]> {
   const indices = Array.from({ length: slices.length }, (_, i) => i);
-  const names = exportNames(indices.map((i) => slices.record(i).name), format);
+  const records = indices.map((i) => slices.record(i));
+  const paths = studyPaths(dir, records, (inFolder) => exportNames(inFolder.map((r) => r.name), format));
   const files: { file: AtomicFile; path: string }[] = [];
   const written = await mapLimit(indices, lanes, async (i) => {
-    const path = join(dir, names[i]!);
-    const file = await AtomicFile.create(path);
+    const path = paths[i]!;
+    const file = await AtomicFile.create(join(dir, basename(path))); // its series' folder is made when all are placed
     files.push({ file, path });
     await file.write(await outputBytes(await slices.image(i), slices.record(i), format, i + 1, { blobs: slices.coded(i).blobs }));
     await file.seal();
@@ -45,6 +71,6 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
     throw failed.reason;
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
-  await commitAll(files, false);
+  await commitStudy(dir, files, false);
   return written.map((r) => (r as PromiseFulfilledResult<string>).value);
 }

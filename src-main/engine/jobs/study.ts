@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
 import { entryBytes } from '../container/payload.js';
@@ -26,7 +26,10 @@ import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
+import { commitStudy, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
+import { seriesFactsOf } from './view.js';
+import { seriesKey } from '../../../src-shared/series.js';
 import { APP_ID } from './version.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
@@ -242,7 +245,8 @@ export interface StudyDecryptOptions {
   force?: boolean;
   maxPixels?: number;
   decode?: DecodeFn;
-  onImage?: (index: number, output: string, record: ImageRecord) => void;
+  /** Image `index` decoded (its file appears, with the rest, once every part has authenticated). */
+  onImage?: (index: number, record: ImageRecord) => void;
   /** Images decoded ahead of the writer (default 4; twice the pool size is a good choice). */
   lookahead?: number;
   /** Cancels between slices; nothing appears. */
@@ -251,18 +255,43 @@ export interface StudyDecryptOptions {
   denoise?: boolean;
 }
 
-/** Decrypts every part of a study, in order, into one folder; nothing appears unless every part authenticates. */
-export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): Promise<{ images: number; outputs: string[]; name: string }> {
+export interface StudyDecryptResult {
+  name: string;
+  images: number;
+  /** Each image's file, in viewing order: in `outDir`, or in a folder per series when the study holds several. */
+  outputs: string[];
+  records: ImageRecord[];
+  /** The series' folders below `outDir`, in order (none for a study of one series). */
+  seriesFolders: string[];
+}
+
+/** Names a study's images in order: each its file's stem, one already taken gets "-N" (N its place, from 1). */
+function imageNamer(ext: string): (record: ImageRecord, index: number) => string {
+  const used = new Set<string>();
+  return (record, index) => {
+    let stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
+    if (used.has(stem)) stem = `${stem}-${index + 1}`;
+    used.add(stem);
+    return `${stem}${ext}`;
+  };
+}
+
+/**
+ * Decrypts every part of a study, in order, into one folder (a subfolder per series when it holds several: studyPaths);
+ * nothing appears unless every part authenticates.
+ */
+export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): Promise<StudyDecryptResult> {
   const infos = await checkParts(paths, opts.identities);
   const identities = [infos[0]!.identity]; // the key is found once, for the whole study
   const pending: AtomicFile[] = [];
-  const outputs: string[] = [];
-  const used = new Set<string>();
+  const records: ImageRecord[] = [];
+  const series = new Set<string>();
   let expected = 0;
   let ended = false;
   checkDenoiseFormat(opts.denoise, opts.format);
   const decode = opts.decode ?? localDecode(opts.models, undefined, opts.denoise);
   const ext = opts.denoise ? DENOISED_EXT : `.${opts.format}`;
+  const flatName = imageNamer(ext);
   try {
     for (const info of infos) {
       checkPartStart(info, expected);
@@ -276,16 +305,16 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
         });
         for await (const { record, image, png, blobs } of images) {
           const index = expected++;
-          let stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
-          if (used.has(stem)) stem = `${stem}-${index + 1}`;
-          used.add(stem);
-          const output = join(opts.outDir, `${stem}${ext}`);
-          checkOutput(output, paths, opts.force ?? false);
-          const file = await AtomicFile.create(output, { force: opts.force });
+          const name = flatName(record, index);
+          // Checked early while the study may still be one series (its files then go right here); the folders of a
+          // study of several are known at the end, and placing checks every name before it places any.
+          series.add(seriesKey(seriesFactsOf(record)));
+          if (series.size < 2) checkOutput(join(opts.outDir, name), paths, opts.force ?? false);
+          const file = await AtomicFile.create(join(opts.outDir, name), { force: opts.force });
           pending.push(file);
           await file.write(await outputBytes(image, record, opts.format, index + 1, { png, blobs }));
-          outputs.push(output);
-          opts.onImage?.(index, output, record);
+          records.push(record);
+          opts.onImage?.(index, record);
         }
         if (end) ended = end.images === expected; // the study-end entry comes last, after every image it counts
       } catch (err) {
@@ -296,8 +325,10 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }
     checkStudyEnded(infos, ended);
     checkAborted(opts.signal);
-    for (const f of pending) await f.commit();
-    return { images: expected, outputs, name: infos[0]!.study.name };
+    const outputs = studyPaths(opts.outDir, records, (inFolder) => inFolder.map(imageNamer(ext)));
+    await commitStudy(opts.outDir, pending.map((file, i) => ({ file, path: outputs[i]! })), opts.force ?? false);
+    const folders = [...new Set(outputs.map((o) => relative(opts.outDir, dirname(o))).filter(Boolean))];
+    return { images: expected, outputs, records, seriesFolders: folders, name: infos[0]!.study.name };
   } catch (err) {
     await Promise.all(pending.map((f) => f.abort()));
     throw err;

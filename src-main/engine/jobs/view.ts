@@ -5,6 +5,7 @@
  */
 import { lossySourceOfRecord } from '../image/source.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
+import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
 import { realToSample } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
@@ -72,6 +73,19 @@ function lossySource(meta: NonNullable<ReturnType<typeof dicomMetaOf>>): string 
   return NATIVE_SYNTAXES.has(meta.pixel.syntax) ? 'Lossy Image Compression 01' : syntaxTitle(meta.pixel.syntax);
 }
 
+/** One text value of a DICOM attribute as it travelled (a person's name as its Alphabetic form); undefined if empty. */
+function textOf(ds: Record<string, { Value?: unknown[] }> | undefined, tag: string): string | undefined {
+  const v = ds?.[tag]?.Value?.[0];
+  return v === undefined ? undefined : String(typeof v === 'object' ? (v as { Alphabetic?: string }).Alphabetic ?? '' : v).trim() || undefined;
+}
+
+/** The series a DICOM record belongs to, as its header says (undefined for a plain image). */
+export function seriesFactsOf(record: ImageRecord): SeriesFacts | undefined {
+  const ds = dicomMetaOf(record)?.dataset as Record<string, { Value?: unknown[] }> | undefined;
+  if (!ds) return undefined;
+  return { modality: textOf(ds, '00080060'), seriesDescription: textOf(ds, '0008103E'), seriesNumber: textOf(ds, '00200011'), seriesUid: textOf(ds, '0020000E') };
+}
+
 /** The viewer's description of image `index` of an opened file. */
 export function describeImage(record: ImageRecord, image: Image, index: number): OpenedImageInfo {
   const meta = dicomMetaOf(record);
@@ -80,10 +94,6 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const received = receivedSummary(record);
   const f = received.fidelity;
   const display = meta ? dicomDisplay(meta) : undefined;
-  const text = (tag: string) => {
-    const v = ds?.[tag]?.Value?.[0];
-    return v === undefined ? undefined : String(typeof v === 'object' ? (v as { Alphabetic?: string }).Alphabetic ?? '' : v).trim() || undefined;
-  };
   const gray = image.channels === 1;
   const windows = [
     ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
@@ -97,13 +107,12 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelityText: received.text,
     window: defaultWindow(image, record),
     dicom: meta ? {
-      modality: ds?.['00080060']?.Value?.[0] as string | undefined, offset: meta.pixel.offset,
+      ...seriesFactsOf(record), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
       units: display?.units ?? '', position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
       photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
       ...(spacing ? { pixelSpacing: spacing } : {}),
-      studyDescription: text('00081030'), seriesDescription: text('0008103E'), seriesNumber: text('00200011'), instanceNumber: text('00200013'),
-      seriesUid: text('0020000E'),
+      studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,
     windows,
   };

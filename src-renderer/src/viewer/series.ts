@@ -3,6 +3,7 @@
  * axial series, reformats), in viewing order (dicom/order.ts), so each series is one run of images.
  */
 import type { OpenedImageInfo } from '../../../src-shared/api';
+import { seriesKey, seriesLabel } from '../../../src-shared/series';
 
 export interface SeriesRun {
   /** "Series 3 AX T2 — MR, 24 images". */
@@ -14,10 +15,7 @@ export interface SeriesRun {
 
 /** Runs of images of one series (by its UID, else its number and description); none for a single series. */
 export function seriesRuns(images: readonly Pick<OpenedImageInfo, 'dicom'>[]): SeriesRun[] {
-  const key = (i: Pick<OpenedImageInfo, 'dicom'>) => {
-    const d = i.dicom;
-    return d ? d.seriesUid ?? `${d.seriesNumber ?? ''}|${d.seriesDescription ?? ''}` : '';
-  };
+  const key = (i: Pick<OpenedImageInfo, 'dicom'>) => seriesKey(i.dicom);
   const runs: SeriesRun[] = [];
   images.forEach((image, index) => {
     const last = runs[runs.length - 1];
@@ -25,11 +23,7 @@ export function seriesRuns(images: readonly Pick<OpenedImageInfo, 'dicom'>[]): S
     else runs.push({ label: '', first: index, count: 1 });
   });
   if (runs.length < 2) return [];
-  for (const run of runs) {
-    const d = images[run.first]!.dicom;
-    const name = [`Series ${d?.seriesNumber ?? '?'}`, d?.seriesDescription].filter(Boolean).join(' ');
-    run.label = `${name}${d?.modality ? ` — ${d.modality}` : ''}, ${run.count} image${run.count === 1 ? '' : 's'}`;
-  }
+  for (const run of runs) run.label = `${seriesLabel(images[run.first]!.dicom)}, ${run.count} image${run.count === 1 ? '' : 's'}`;
   return runs;
 }
 

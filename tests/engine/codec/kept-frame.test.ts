@@ -93,7 +93,7 @@ describe('kept DICOM frames', () => {
     const records: ImageRecord[] = [];
     await mkdir(join(dir, 'out'));
     await decryptStudy(study.parts.map((p) => p.path), {
-      identities: [key], models: models(), outDir: join(dir, 'out'), format: 'png', onImage: (_i, _o, r) => records.push(r),
+      identities: [key], models: models(), outDir: join(dir, 'out'), format: 'png', onImage: (_i, r) => records.push(r),
     });
     expect(records.map((r) => [r.codestream !== undefined, r.latent !== undefined])).toEqual([[true, false], [false, true]]);
   });

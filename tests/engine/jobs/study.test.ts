@@ -1,5 +1,5 @@
 /** Whole studies: ordered, split under the size limit, each part on its own, and every broken set named clearly. */
-import { copyFile, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -7,14 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { ErrorCode } from '../../../src-main/engine/errors.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
-import { encodePng } from '../../../src-main/engine/image/io.js';
+import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { orderSlices } from '../../../src-main/engine/dicom/order.js';
 import { parseSize } from '../../../src-main/cli/size.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+import { defaultModel, FIXTURES, models, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
 
 const key = generateSharedKey('Radiology A');
 /** Enough 256² 16-bit slices that their decoded pixels alone (52 MB) are twice the memory bound asserted. */
@@ -75,7 +75,7 @@ describe('study bundles', () => {
     await mkdir(restored);
     const order: string[] = [];
     const dec = await decryptStudy(enc.parts.map((p) => p.path).reverse(), {
-      identities: [key], models: models(), outDir: restored, format: 'png', onImage: (_, __, rec) => order.push(rec.name),
+      identities: [key], models: models(), outDir: restored, format: 'png', onImage: (_, rec) => order.push(rec.name),
     });
     clearInterval(sample);
     expect(dec.images).toBe(SLICES);
@@ -179,5 +179,37 @@ describe('study bundles', () => {
     await mkdir(out);
     const back = await decryptStudy(r.parts.map((p) => p.path), { identities: [key], models: models(), outDir: out, format: 'png' });
     expect(back.outputs.map((o) => o.split('/').pop())).toEqual(['anon_1.png', 'anon_2.png']);
+  });
+
+  it('a study of several series is decrypted into a folder per series, the files of each as they were sent', async () => {
+    const dir = await tempDir();
+    const { paths, samples } = await twoSeriesCd(dir);
+    const study = await encryptStudy(paths, { model: await defaultModel(), recipients: [key], name: 'cd', outDir: dir, measure: false });
+    const parts = study.parts.map((p) => p.path);
+    for (const format of ['png', 'dcm'] as const) {
+      const out = join(dir, `received-${format}`);
+      await mkdir(out);
+      const back = await decryptStudy(parts, { identities: [key], models: models(), outDir: out, format });
+      // De-identified: the series' descriptions do not travel, their numbers and modality do.
+      expect(back.seriesFolders).toEqual(['series-1-CT', 'series-2-CT']);
+      expect(back.outputs.map((o) => o.slice(out.length + 1))).toEqual(
+        ['series-1-CT/IM1', 'series-1-CT/IM2', 'series-2-CT/IM1', 'series-2-CT/IM2'].map((n) => `${n}.${format}`));
+      expect((await readdir(out)).sort()).toEqual(['series-1-CT', 'series-2-CT']);
+      for (const [i, output] of back.outputs.entries()) {
+        const got = format === 'png' ? await decodeImage(await readFile(output))
+          : (await readDicomFile(output, { maxPixels: 1e8, deidentify: null }))[0]!.image;
+        expect(Array.from(got.pixels), output).toEqual(samples[i]);
+      }
+      // Again into the same folder: refused before anything is placed, nothing added or left behind.
+      await expect(decryptStudy(parts, { identities: [key], models: models(), outDir: out, format })).rejects.toThrow('already exists');
+      expect((await readdir(join(out, 'series-2-CT'))).sort()).toEqual([`IM1.${format}`, `IM2.${format}`]);
+      expect((await readdir(out)).sort()).toEqual(['series-1-CT', 'series-2-CT']);
+    }
+    // Kept as sent (--deidentify none): the description names the folder too.
+    const kept = await encryptStudy(paths, { model: await defaultModel(), recipients: [key], name: 'cd-kept', outDir: dir, measure: false, deidentify: null });
+    const out = join(dir, 'received-kept');
+    await mkdir(out);
+    const back = await decryptStudy(kept.parts.map((p) => p.path), { identities: [key], models: models(), outDir: out, format: 'png' });
+    expect(back.seriesFolders).toEqual(['series-1-CT-Scout', 'series-2-CT-Axial_5mm']);
   });
 });

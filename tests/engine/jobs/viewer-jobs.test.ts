@@ -2,7 +2,7 @@
  * The viewer's engine jobs: the sender's preview (encoded and decoded as the receiver will see it, nothing
  * written), the bounded cache of decoded slices with read-ahead, and the export of a whole opened file.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
@@ -12,11 +12,13 @@ import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
 import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { exportNames, exportSlices } from '../../../src-main/engine/jobs/export.js';
+import { openAeimg } from '../../../src-main/engine/jobs/open.js';
+import { encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { readCodedSlices, SliceCache, type CodedSlice } from '../../../src-main/engine/jobs/slices.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+import { defaultModel, FIXTURES, models, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
 
 const key = generateSharedKey('Viewer');
 let model: Autoencoder;
@@ -130,6 +132,28 @@ describe('the viewer\'s slice cache', () => {
     expect((await readdir(out)).sort()).toEqual(['mr-1.png', 'mr-2.png', 'mr-3.png']);
     await exportSlices(cache, out, 'dcm');
     expect((await readdir(out)).filter((n) => n.endsWith('.dcm'))).toHaveLength(3);
+  });
+});
+
+describe('export of a study', () => {
+  it('a study of several series goes into a folder per series; a failure places nothing and leaves no folder', async () => {
+    const dir = await tempDir();
+    const { paths, samples } = await twoSeriesCd(dir);
+    const study = await encryptStudy(paths, { model, recipients: [key], name: 'cd', outDir: dir, measure: false });
+    const { items } = await openAeimg(study.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const decode = localDecode(models());
+    const cache = new SliceCache(items, async (...a) => (await decode(...a, false)).image);
+    const out = await tempDir();
+    const written = await exportSlices(cache, out, 'png');
+    expect(written.map((p) => p.slice(out.length + 1))).toEqual(['series-1-CT/IM1.png', 'series-1-CT/IM2.png', 'series-2-CT/IM1.png', 'series-2-CT/IM2.png']);
+    for (const [i, p] of written.entries()) expect(Array.from((await decodeImage(await readFile(p))).pixels), p).toEqual(samples[i]);
+    // One name taken in one series' folder: nothing placed, and the folder made for the other series is gone again.
+    const again = await tempDir();
+    await mkdir(join(again, 'series-2-CT'));
+    await writeFile(join(again, 'series-2-CT', 'IM2.dcm'), 'a reader\'s own file');
+    await expect(exportSlices(cache, again, 'dcm')).rejects.toThrow('IM2.dcm already exists');
+    expect(await readdir(again)).toEqual(['series-2-CT']);
+    expect(await readdir(join(again, 'series-2-CT'))).toEqual(['IM2.dcm']);
   });
 });
 
