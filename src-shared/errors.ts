@@ -29,6 +29,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const Remedy = {
   /** The output exists: write elsewhere, or replace it. */
   ReplaceExisting: 'replace-existing',
+  /** Outputs would go beside inputs on a disk that cannot be written (a CD): choose an output folder. */
+  ChooseOutputFolder: 'choose-output-folder',
   /** The image is over the pixel limit: split or downscale it, or raise the limit. */
   RaisePixelLimit: 'raise-pixel-limit',
   /** One slice alone is over a study's part size limit. */

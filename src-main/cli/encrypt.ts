@@ -12,7 +12,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, unwritableFolder, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
+import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { orderSlices } from '../engine/dicom/order.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
@@ -62,7 +62,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force });
-  if (!values.out) await besideInputs(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
+  if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
   await logBackend();
   const models = new ModelCache();
@@ -149,12 +149,6 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   process.stdout.write(`Would encrypt ${inputs.length - failing} of ${inputs.length} file${inputs.length === 1 ? '' : 's'}` +
     `${failing ? ` (${failing} would fail, as marked)` : ''}${skipped ? `; ${skipped} skipped (already there)` : ''}; nothing written.\n`);
   return 0;
-}
-
-/** Without -o, outputs go beside the inputs: a folder that cannot be written (a CD) stops the run once, saying what to do. */
-async function besideInputs(folders: string[]): Promise<void> {
-  const dir = await unwritableFolder(folders);
-  if (dir) throw new AeimgError(ErrorCode.Usage, `${dir} cannot be written (a CD or a write-protected share?): give an output folder with -o DIR.`);
 }
 
 /** The coding choice from --quality, --lossless and --bits. */

@@ -4,6 +4,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 
 const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'replace-existing': () => 'Choose another output folder (-o) or pass --force to replace it.',
+  'choose-output-folder': () => 'Give an output folder with -o DIR.',
   'raise-pixel-limit': () => 'Split or downscale the image, or raise the limit with --max-pixels if this machine has the memory.',
   'larger-parts': () => 'Raise --max-size.',
   'give-key': () => 'Import that key first (`aeimg keys import FILE`), or give it with --key-file.',

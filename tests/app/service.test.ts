@@ -83,7 +83,7 @@ describe('images on a read-only disk (a CD), in the app', () => {
       execFileSync('mount', ['-o', 'remount,ro', cd], { stdio: 'ignore' });
       const { app, events } = await service();
       const r = await app.encrypt({ paths: [join(cd, 'a.png')], recipient: { kind: 'key', name: 'Radiology A' }, quality: 'auto', deidentify: 'basic' });
-      expect(r.ok ? '' : r.message).toContain('cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".');
+      expect(r.ok ? '' : r.message).toContain('cannot be written (a CD or a write-protected share?). Choose an output folder with "Output folder…".');
       expect(events).toEqual([]);
     });
   });

@@ -46,7 +46,7 @@ describe('a full disk and unexpected failures', () => {
       const r = await aeimg(['encrypt', cd, '--key-file', join(dir, 'k.key')]);
       // 0.9 failed each file ("scan.png: scan.aeimg: the disk is read-only …") and exited 1.
       expect(r.code).toBe(2);
-      expect(errorLines(r.stderr)).toEqual([`error: ${cd} cannot be written (a CD or a write-protected share?): give an output folder with -o DIR.`]);
+      expect(errorLines(r.stderr)).toEqual([`error: ${cd} cannot be written (a CD or a write-protected share?). Give an output folder with -o DIR.`]);
       expect((await readdir(cd)).sort()).toEqual(['scan.png', 'scan2.png']);
       expect((await aeimg(['encrypt', cd, '--key-file', join(dir, 'k.key'), '-o', join(dir, 'out')])).code).toBe(0);
     });

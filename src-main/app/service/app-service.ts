@@ -17,7 +17,7 @@ import { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL, listModels, ModelCache } from '../../engine/model/autoencoder.js';
 import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
-import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, unwritableFolder, withSendingNames } from '../../engine/jobs/files.js';
+import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, checkWritableFolders, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -38,12 +38,6 @@ export interface Shell {
 /** A request's level, and whether every image is coded by aeimg (never as its file's own compressed data). */
 function codingOf(req: { quality: Quality; recode?: boolean }): CodingChoice {
   return { quality: req.quality, ...(req.recode ? { recode: true } : {}) };
-}
-
-/** Without an output folder, outputs go beside the inputs: a folder that cannot be written (a CD) stops the job at once. */
-async function checkWritable(folders: string[]): Promise<void> {
-  const dir = await unwritableFolder(folders);
-  if (dir) throw new AeimgError(ErrorCode.Usage, `${dir} cannot be written (a CD or a write-protected share?): choose an output folder with "Output folder…".`);
 }
 
 export class AppService {
@@ -106,7 +100,7 @@ export class AppService {
     return attempt(async () => {
       const settings = await this.jobSettings(req);
       const files = req.paths.map((path, i) => ({ path, subfolder: req.subfolders?.[i] ?? '' }));
-      if (req.outDir === undefined) await checkWritable(req.paths.map((p) => dirname(p)));
+      if (req.outDir === undefined) await checkWritableFolders(req.paths.map((p) => dirname(p)));
       const uidSalt = randomBytes(32).toString('hex');
       return { jobId: this.jobs.encrypt(await withSendingNames(files, settings.deidentify, uidSalt), { ...settings, uidSalt }) };
     });
@@ -130,7 +124,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       // Without an output folder, the parts go where the first file was found as dropped (a CD's root, not its first series).
       const outDir = req.outDir ?? folderGiven({ path: files[0]!, subfolder: req.subfolders?.[0] ?? '' });
-      if (req.outDir === undefined) await checkWritable([outDir]);
+      if (req.outDir === undefined) await checkWritableFolders([outDir]);
       return { jobId: this.jobs.encryptStudy(files, { ...settings, name: req.name, maxBytes: req.maxBytes, outDir }) };
     });
   }

@@ -5,6 +5,7 @@ import type { Result } from '../../../src-shared/api.js';
 
 const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'replace-existing': () => 'Choose another output folder, or move or delete the existing file.',
+  'choose-output-folder': () => 'Choose an output folder with "Output folder…".',
   'raise-pixel-limit': () => 'Split or downscale the image before encrypting it.',
   'larger-parts': (f) => `Choose a part size above ${((f.needed ?? 0) / 1e6).toFixed(1)} MB.`,
   'give-key': () => 'Import that key first (Keys → Import), or ask the sender which key they used.',

@@ -5,7 +5,7 @@ import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { dicomdirImages } from '../dicom/dicomdir.js';
 import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { isDicomFile } from '../dicom/import.js';
-import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
 import { AEIMG_EXT, AEIMG_INPUT, MAX_APP_FILES } from '../../../src-shared/files.js';
 
@@ -113,15 +113,16 @@ export interface FoundFile {
 }
 
 /**
- * The first of `folders` that cannot be written (a CD, a write-protected share), checked before a batch that writes
- * beside its inputs starts, so that it stops once with what to do rather than fail every file.
+ * Stops a run that writes beside its inputs before it starts when one of their `folders` cannot be written (a CD, a
+ * write-protected share), so that it stops once with what to do rather than fail every file.
  */
-export async function unwritableFolder(folders: readonly string[]): Promise<string | undefined> {
+export async function checkWritableFolders(folders: readonly string[]): Promise<void> {
   for (const dir of new Set(folders.map((f) => resolve(f)))) {
     const code = await access(dir, constants.W_OK).then(() => undefined, (err: NodeJS.ErrnoException) => err.code);
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return dir;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw new AeimgError(ErrorCode.Usage, `${dir} cannot be written (a CD or a write-protected share?).`, { remedy: Remedy.ChooseOutputFolder, facts: { folder: dir } });
+    }
   }
-  return undefined;
 }
 
 /** The folder a file was found in as it was given (its subfolder climbed back up): where a study of it goes without -o. */
