@@ -18,7 +18,10 @@ export interface ErrorFigures {
   /** Largest absolute difference of any sample. */
   maxAbs: number;
   rmse: number;
-  /** 'HU', another real-world unit, or '' for stored values. */
+  /**
+   * 'HU', another real-world unit, or '': stored values (perStored 1), or rescaled values without a named unit (a
+   * Philips MR's Rescale Type US with slope 9.57: what a viewer shows, so the error a reader meets).
+   */
   units: string;
   /** Real-world units per stored unit (|Rescale Slope|); 1 for stored values. */
   perStored: number;
@@ -61,20 +64,23 @@ export const roundPsnr = (v: number) => Math.round(v * PSNR_STEPS) / PSNR_STEPS;
 export const roundRmse = (v: number) => Math.round(v * RMSE_STEPS) / RMSE_STEPS;
 
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(2) : v.toFixed(1));
-const withUnits = (v: number, units: string) => (units ? `${num(v)} ${units}` : num(v));
+/** A value in its units: "31 HU"; rescaled values without a named unit say so ("4393 in rescaled values"). */
+const withUnits = (v: number, units: string, perStored = 1) => (units ? `${num(v)} ${units}` : perStored !== 1 ? `${num(v)} in rescaled values` : num(v));
 
 /** The smallest SSIM a reader will see (the worst window's; the whole-range SSIM for files without windows). */
 export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
   return f.windows?.length ? f.windows[0]!.ssim : f.ssim;
 }
 
-/** "every pixel within ±2 (±2 HU)": a near-lossless bound in stored units and, where they differ, real units. */
+/**
+ * "every pixel within ±2 HU", "… ±2 stored units (±1.37 OD)", "… ±2 stored units (±19.1 in rescaled values)": a
+ * near-lossless bound in stored units and, where they differ, in the values a viewer shows.
+ */
 export function boundText(maxError: number, slope?: number, units?: string): string {
   if (maxError === 0) return 'bit-exact';
   const real = slope === undefined ? undefined : maxError * Math.abs(slope);
-  if (units && real !== undefined) {
-    return real === maxError ? `every pixel within ±${maxError} ${units}` : `every pixel within ±${maxError} stored units (±${num(real)} ${units})`;
-  }
+  if (real !== undefined && real !== maxError) return `every pixel within ±${maxError} stored units (±${withUnits(real, units ?? '', Math.abs(slope!))})`;
+  if (units) return `every pixel within ±${maxError} ${units}`;
   return `every pixel within ±${maxError} of the original`;
 }
 
@@ -93,7 +99,7 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
   const err = f?.real ?? f?.stored;
   const w = f?.windows?.[0];
   if (w) {
-    parts.push(`worst window ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}${err ? `, largest error ${withUnits(err.maxAbs, err.units)}` : ''}`);
+    parts.push(`worst window ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}${err ? `, largest error ${withUnits(err.maxAbs, err.units, err.perStored)}` : ''}`);
   } else if (f) {
     parts.push(`SSIM ${f.ssim.toFixed(4)}, PSNR ${f.psnr === null || !Number.isFinite(f.psnr) ? 'inf' : f.psnr.toFixed(2)} dB (whole range)`);
   } else if (maxError === undefined) {

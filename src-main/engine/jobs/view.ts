@@ -52,7 +52,8 @@ export function receivedSummary(record: ImageRecord): ReturnType<typeof received
   const received = receivedFidelity(record);
   const meta = dicomMetaOf(record);
   const display = meta ? dicomDisplay(meta) : undefined;
-  const units = display?.units ? { units: display.units, perStored: Math.abs(display.mapping?.slope ?? 1) } : {};
+  const m = display?.mapping;
+  const units = display?.units || (m && !m.lut && Math.abs(m.slope) !== 1) ? { units: display!.units, perStored: Math.abs(m?.slope ?? 1) } : {};
   const text = received.reduced ? reducedQualityText(received.fidelity) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
   const lossy = meta ? lossySource(meta) : undefined;
   if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };

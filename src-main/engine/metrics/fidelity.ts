@@ -149,7 +149,8 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   const err = { maxAbs: measured.maxAbs, rmse: roundRmse(measured.rmse) };
   const stored: ErrorFigures = { ...err, units: '', perStored: 1 };
   const m = display.mapping;
-  const real: ErrorFigures | undefined = m && display.units
+  // In the values a viewer shows: a named unit (HU), or a slope without one (the reader sees stored × slope).
+  const real: ErrorFigures | undefined = m && (display.units || (!m.lut && Math.abs(m.slope) !== 1))
     ? { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: roundRmse(measured.rmse * Math.abs(m.slope)), units: display.units, perStored: Math.abs(m.slope) }
     : undefined;
   const range = storedRange(original, m);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CT_PRESETS, windowToByte } from '../../../src-shared/windows.js';
@@ -58,15 +58,15 @@ async function storedValues(path: string): Promise<{ values: number[]; slope: nu
   return { values: Array.from(await decodeStoredFrame(parsed, 0), Number), slope: parsed.info.rescaleSlope, intercept: parsed.info.rescaleIntercept };
 }
 
-/** The CT head through encrypt (at `quality`) and decrypt to DICOM: the record, the output, and both stored values. */
-async function ctHead(quality: Quality) {
+/** A DICOM fixture through encrypt (at `quality`) and decrypt to DICOM: the record, the output, and both stored values. */
+async function roundTrip(quality: Quality, fixture = CT_HEAD) {
   const dir = await tempDir();
-  const input = join(dir, 'ct_head.dcm');
-  await copyFile(CT_HEAD, input);
+  const input = join(dir, basename(fixture));
+  await copyFile(fixture, input);
   const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality } });
   await mkdir(join(dir, 'out'));
   const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
-  const original = await storedValues(CT_HEAD);
+  const original = await storedValues(fixture);
   const back = await storedValues(dec.images[0]!.output!);
   const b = readFileSync(dec.images[0]!.output!);
   const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
@@ -86,7 +86,7 @@ describe('fidelity as a reader sees it', () => {
   });
 
   it('CT head at the default level: bit-exact stored values, and every figure says so', async () => {
-    const { enc, record, original, back, ds } = await ctHead('auto');
+    const { enc, record, original, back, ds } = await roundTrip('auto');
     expect(enc.coding.quality).toBe('lossless');
     expect(back.values).toEqual(original.values);
     expect(enc.reduced).toBe(false);
@@ -96,7 +96,7 @@ describe('fidelity as a reader sees it', () => {
   });
 
   it('CT head within ±2: largest error ≤ 2 HU, brain window SSIM ≥ 0.98, figures equal an independent computation', { timeout: 120_000 }, async () => {
-    const { enc, record, original, back } = await ctHead('within-2');
+    const { enc, record, original, back } = await roundTrip('within-2');
     const f = record.fidelity!;
     let largest = 0, se = 0;
     for (let i = 0; i < back.values.length; i++) {
@@ -126,8 +126,24 @@ describe('fidelity as a reader sees it', () => {
     expect(f.ssim).toBeCloseTo(whole, 5);
   });
 
+  it('a rescale without a named unit (Philips MR, Rescale Type US, slope 9.57): errors in the values a viewer shows', { timeout: 120_000 }, async () => {
+    for (const quality of ['within-2', 'max'] as const) {
+      const { enc, record, original, back } = await roundTrip(quality, join(FIXTURES, 'dicom', 'mr_philips_512_implicit_le_nometa.dcm'));
+      expect(original.slope).toBeCloseTo(9.570207, 6);
+      let stored = 0;
+      for (let i = 0; i < back.values.length; i++) stored = Math.max(stored, Math.abs(back.values[i]! - original.values[i]!));
+      const shown = stored * original.slope; // what a viewer's pixel values differ by (stored × slope + intercept)
+      expect(record.fidelity!.real).toMatchObject({ units: '', perStored: original.slope });
+      expect(record.fidelity!.real!.maxAbs).toBeCloseTo(shown, 6);
+      const text = fidelityHeadline(enc.fidelity, enc.coding);
+      // 0.10 said "every pixel within ±2 of the original" and "largest error 459" here: stored units, 9.57 times less.
+      expect(text).toContain(`largest error ${shown < 10 ? shown.toFixed(2) : shown.toFixed(1)} in rescaled values`);
+      if (quality === 'within-2') expect(text).toMatch(/^every pixel within ±2 stored units \(±19\.1 in rescaled values\); /);
+    }
+  });
+
   it('CT head at low (the network alone, below the line in a window): reduced quality for sender, record and DICOM output', { timeout: 120_000 }, async () => {
-    const { enc, record, original, back, ds } = await ctHead('low');
+    const { enc, record, original, back, ds } = await roundTrip('low');
     expect(enc.reduced).toBe(true);
     const f = record.fidelity as Fidelity;
     expect(f.reduced).toBe(true);
