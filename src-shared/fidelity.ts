@@ -96,7 +96,9 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
   if (maxError !== undefined) {
     parts.push(f?.real ? boundText(maxError, f.real.perStored, f.real.units) : boundText(maxError, guarantee.perStored, guarantee.units));
   }
-  const err = f?.real ?? f?.stored;
+  // A file from before 0.11 has stored figures only where a slope had no named unit: said in the values shown too.
+  const scale = guarantee.perStored ?? 1;
+  const err = f?.real ?? (f?.stored && scale !== 1 ? { ...f.stored, maxAbs: f.stored.maxAbs * scale, units: guarantee.units ?? '', perStored: scale } : f?.stored);
   const w = f?.windows?.[0];
   if (w) {
     parts.push(`worst window ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}${err ? `, largest error ${withUnits(err.maxAbs, err.units, err.perStored)}` : ''}`);
@@ -109,8 +111,8 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
 }
 
 /** The banner and warning text for a reduced-quality image. */
-export function reducedQualityText(f: Fidelity | undefined): string {
+export function reducedQualityText(f: Fidelity | undefined, units: { units?: string; perStored?: number } = {}): string {
   return f
-    ? `Reduced quality — not for primary diagnosis (${fidelityHeadline(f)})`
+    ? `Reduced quality — not for primary diagnosis (${fidelityHeadline(f, units)})`
     : 'Reduced quality — not for primary diagnosis (no per-pixel guarantee, fidelity not measured)';
 }

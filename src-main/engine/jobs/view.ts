@@ -54,7 +54,7 @@ export function receivedSummary(record: ImageRecord): ReturnType<typeof received
   const display = meta ? dicomDisplay(meta) : undefined;
   const m = display?.mapping;
   const units = display?.units || (m && !m.lut && Math.abs(m.slope) !== 1) ? { units: display!.units, perStored: Math.abs(m?.slope ?? 1) } : {};
-  const text = received.reduced ? reducedQualityText(received.fidelity) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
+  const text = received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
   const lossy = meta ? lossySource(meta) : undefined;
   if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
   const file = lossySourceOfRecord(record);

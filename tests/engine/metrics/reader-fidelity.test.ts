@@ -13,6 +13,7 @@ import { fidelityHeadline, type Fidelity } from '../../../src-shared/fidelity.js
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { readerFidelity, plainDisplay } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
@@ -139,6 +140,9 @@ describe('fidelity as a reader sees it', () => {
       // 0.10 said "every pixel within ±2 of the original" and "largest error 459" here: stored units, 9.57 times less.
       expect(text).toContain(`largest error ${shown < 10 ? shown.toFixed(2) : shown.toFixed(1)} in rescaled values`);
       if (quality === 'within-2') expect(text).toMatch(/^every pixel within ±2 stored units \(±19\.1 in rescaled values\); /);
+      // A file from 0.10 has no such figures: its receiver is told the same, from the stored ones and the rescale.
+      const { real: _real, ...old } = record.fidelity!;
+      expect(receivedSummary({ ...record, fidelity: old }).text).toBe(receivedSummary(record).text);
     }
   });
 
