@@ -96,13 +96,22 @@ function elementValue(ds: DataSet, el: Element, tag: string, vr: string, decoder
 }
 
 /** The dataset's plain public attributes (group 0002 excluded) as DICOM JSON. */
+/**
+ * Overlay (60xx) and curve (50xx) groups: their data is bulk and not carried (and the de-identification profile
+ * removes it: it may hold annotations), so their other attributes would describe a plane that is not there.
+ */
+export function isOverlayOrCurve(tag: string): boolean {
+  const group = parseInt(tag.slice(0, 4), 16);
+  return (group >= 0x6000 && group <= 0x601e) || (group >= 0x5000 && group <= 0x501e);
+}
+
 export function datasetToJson(ds: DataSet): DicomJson {
   const out: DicomJson = {};
   const decoder = charsetDecoder(ds);
   for (const [key, el] of Object.entries(ds.elements)) {
     const tag = key.slice(1).toUpperCase();
     const group = parseInt(tag.slice(0, 4), 16);
-    if (group === 0x0002 || group % 2 === 1 || PIXEL_MODULE.has(tag) || el.items || tag.endsWith('0000')) continue;
+    if (group === 0x0002 || group % 2 === 1 || PIXEL_MODULE.has(tag) || el.items || tag.endsWith('0000') || isOverlayOrCurve(tag)) continue;
     const vr = el.vr ?? dictionaryVr(tag);
     if (!vr) continue;
     const value = elementValue(ds, el, tag, vr, decoder);

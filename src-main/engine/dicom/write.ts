@@ -7,8 +7,9 @@
 import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
 import { maxValue, type Image } from '../image/image.js';
-import type { DicomJson, JsonAttribute } from './dataset.js';
+import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
 import type { DicomFrameMeta, FrameLayout } from './import.js';
+import type { StoredLut } from './lut.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 const SINGLE_FRAME_CLASSES = new Set([
@@ -92,6 +93,46 @@ function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
   ds['00282114'] = str('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
 }
 
+/** A number as a Decimal String (at most 16 characters). */
+function decimal(v: number): string {
+  const plain = String(v);
+  return plain.length <= 16 ? plain : String(Number(v.toPrecision(10)));
+}
+
+/** A Modality or VOI LUT Sequence item: descriptor (entries, first mapped value, bits) and one word per entry. */
+function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
+  const words = [lut.data.length === 65536 ? 0 : lut.data.length, lut.first, lut.bits];
+  const signed = lut.first < 0; // "US or SS": the same two bytes either way for the entry count
+  return {
+    '00283002': signed ? str('SS', ...words.map((w) => (w > 32767 ? w - 65536 : w))) : str('US', ...words),
+    ...(lut.explanation ? { '00283003': str('LO', lut.explanation) } : {}),
+    ...extra,
+    '00283006': str('US', ...lut.data),
+  };
+}
+
+/**
+ * How a viewer turns the stored values into the reader's values and grey levels, as aeimg read them: an enhanced
+ * file's per-frame rescale and window (its functional groups are not carried), a Modality LUT or VOI LUT Sequence
+ * (sequences are not carried either). Without them a PACS would show stored values where aeimg's viewer showed HU.
+ */
+function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
+  if (px.modalityLut) {
+    for (const t of ['00281052', '00281053', '00281054']) delete ds[t]; // a table or a rescale, never both
+    ds['00283000'] = { vr: 'SQ', Value: [lutItem(px.modalityLut, { '00283004': str('LO', 'US') }) as never] };
+  } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0)) {
+    ds['00281052'] = str('DS', decimal(px.rescaleIntercept));
+    ds['00281053'] = str('DS', decimal(px.rescaleSlope));
+  }
+  // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for CT, else unspecified.
+  if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' ? 'HU' : 'US');
+  if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
+  if (px.window && !ds['00281050']) {
+    ds['00281050'] = str('DS', decimal(px.window.center));
+    ds['00281051'] = str('DS', decimal(px.window.width));
+  }
+}
+
 /** Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. */
 export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
   const grey = image.channels <= 2;
@@ -106,6 +147,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   const sopClass = keepClass ? meta.sopClassUid : SECONDARY_CAPTURE;
   const sopInstance = newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) };
+  for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
   const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]) ds[tag] = attr; };
   // Type 2 attributes of the patient, study, series and equipment modules: present, empty if unknown.
   for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'],
@@ -140,6 +182,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   ds['00280102'] = str('US', stored.bits - 1);
   ds['00280103'] = str('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
+  else if (meta) writeValueMapping(ds, meta.pixel);
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
   if (!ds['00200060'] && !ds['00200062']) ds['00200060'] = { vr: 'CS' };
   for (const [tag, attr] of Object.entries(ds)) {
