@@ -1,5 +1,5 @@
 /**
- * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window and position per frame, in the Shared and
+ * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window, position and pixel spacing per frame, in the Shared and
  * Per-frame Functional Groups Sequences (5200,9229 / 5200,9230; PS3.3 C.7.6.16) instead of at the top level.
  */
 import type { DataSet } from 'dicom-parser';
@@ -11,6 +11,8 @@ export interface FrameValues {
   window?: { center: number; width: number };
   /** Image Position (Patient), mm: the centre of the frame's first pixel. */
   position?: number[];
+  /** Pixel Spacing, mm: between rows, then between columns. */
+  pixelSpacing?: [number, number];
 }
 
 const numbers = (ds: DataSet | undefined, tag: string): number[] =>
@@ -36,6 +38,8 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   if (center !== undefined && width !== undefined && width > 0) out.window = { center, width };
   const position = numbers(macro(perFrame, shared, 'x00209113'), 'x00200032'); // Plane Position Sequence
   if (position.length === 3) out.position = position;
+  const [row, column] = numbers(macro(perFrame, shared, 'x00289110'), 'x00280030'); // Pixel Measures Sequence
+  if (row !== undefined && column !== undefined && row > 0 && column > 0) out.pixelSpacing = [row, column];
   return out;
 }
 

@@ -41,6 +41,8 @@ export interface DicomFrameMeta {
     voiLut?: StoredLut;
     /** Image Position (Patient) of this frame, from an enhanced multi-frame file's functional groups. */
     planePosition?: number[];
+    /** Its Pixel Spacing (row, column; mm), from there too (aeimg 0.11): the viewer measures with it. */
+    pixelSpacing?: [number, number];
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
@@ -209,6 +211,7 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
     ...(info.modalityLut ? { modalityLut: info.modalityLut } : {}),
     ...(info.voiLut ? { voiLut: info.voiLut } : {}),
     ...(own.position ? { planePosition: own.position } : {}),
+    ...(own.pixelSpacing ? { pixelSpacing: own.pixelSpacing } : {}),
   };
 }
 

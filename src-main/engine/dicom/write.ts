@@ -133,6 +133,17 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
   }
 }
 
+/**
+ * A Secondary Capture's geometry: Pixel Spacing only (the SC Image module's Basic Pixel Spacing Calibration macro), so
+ * that a PACS can measure on it, an enhanced file's frame taking its own from its Pixel Measures. Position, orientation
+ * and slice thickness belong to the original class (dicom3tools' dciodvfy calls them outside the SC IOD).
+ */
+function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined): void {
+  const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);
+  for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t];
+  if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
+}
+
 /** Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. */
 export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
   const grey = image.channels <= 2;
@@ -166,7 +177,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   ds['00080008'] = str('CS', 'DERIVED', 'SECONDARY', ...((ds['00080008']?.Value ?? []).slice(2) as string[]));
   if (sopClass === SECONDARY_CAPTURE) {
     ds['00080064'] = str('CS', 'WSD');
-    for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t]; // geometry belongs to the original class
+    writeScGeometry(ds, meta?.pixel);
   }
   ds['00082111'] = str('ST', derivation(opts));
   markLossy(ds, opts);

@@ -11,7 +11,7 @@ import { realToSample } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { dicomDisplay } from '../dicom/display.js';
-import { dicomMetaOf } from '../dicom/import.js';
+import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
 import { percentileWindow } from '../metrics/fidelity.js';
@@ -35,8 +35,19 @@ function defaultWindow(image: Image, record: ImageRecord): { center: number; wid
   return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
 }
 
-/** Pixel Spacing (0028,0030), else Imager Pixel Spacing (0018,1164): [row, column] spacing in mm. */
-function pixelSpacingOf(ds: DicomJson): { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' } | undefined {
+/** `n` finite numbers from a record (the sender's file decides what is there), else undefined. */
+function finiteNumbers(v: unknown, n: number): number[] | undefined {
+  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? v as number[] : undefined;
+}
+
+/**
+ * The frame's Pixel Spacing (an enhanced file's Pixel Measures), else Pixel Spacing (0028,0030), else Imager Pixel
+ * Spacing (0018,1164): [row, column] spacing in mm.
+ */
+function pixelSpacingOf(meta: DicomFrameMeta): { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' } | undefined {
+  const own = finiteNumbers(meta.pixel.pixelSpacing, 2);
+  if (own && own[0]! > 0 && own[1]! > 0) return { row: own[0]!, column: own[1]!, source: 'PixelSpacing' };
+  const ds = meta.dataset;
   for (const [tag, source] of [['00280030', 'PixelSpacing'], ['00181164', 'ImagerPixelSpacing']] as const) {
     const [row, column] = (ds[tag]?.Value ?? []).map(Number);
     if (row !== undefined && column !== undefined && row > 0 && column > 0 && Number.isFinite(row) && Number.isFinite(column)) return { row, column, source };
@@ -91,7 +102,7 @@ export function seriesFactsOf(record: ImageRecord): SeriesFacts | undefined {
 export function describeImage(record: ImageRecord, image: Image, index: number): OpenedImageInfo {
   const meta = dicomMetaOf(record);
   const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
-  const pos = ds?.['00200032']?.Value;
+  const pos = (meta && finiteNumbers(meta.pixel.planePosition, 3)) ?? ds?.['00200032']?.Value; // an enhanced file's frame has its own
   const received = receivedSummary(record);
   const f = received.fidelity;
   const display = meta ? dicomDisplay(meta) : undefined;
@@ -100,7 +111,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
     ...(display?.windows ?? []),
   ];
-  const spacing = meta ? pixelSpacingOf(meta.dataset) : undefined;
+  const spacing = meta ? pixelSpacingOf(meta) : undefined;
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,

@@ -153,12 +153,14 @@ describe('lookup tables', () => {
 });
 
 describe('enhanced multi-frame', () => {
-  it('takes each frame\'s rescale, window and position from the functional groups (per-frame over shared)', async () => {
+  it('takes each frame\'s rescale, window, position and pixel spacing from the functional groups (per-frame over shared)', async () => {
     const images = await read('enhanced_mr_3frame_functional_groups.dcm');
     // The values written in the file (dcmdump shows them): shared rescale 1/0, frame 2 overrides it with 2.5/-100.
     expect(images.map((i) => [i.dicom.pixel.rescaleSlope, i.dicom.pixel.rescaleIntercept])).toEqual([[1, 0], [2.5, -100], [1, 0]]);
     expect(images.map((i) => i.dicom.pixel.window)).toEqual([{ center: 200, width: 400 }, { center: 210, width: 420 }, { center: 220, width: 440 }]);
     expect(images.map((i) => i.dicom.pixel.planePosition)).toEqual([[-10, -20, 30], [-10, -20, 35], [-10, -20, 40]]);
+    // The shared Pixel Measures: 0.5 mm both ways, for every frame (no top-level Pixel Spacing in an enhanced file).
+    expect(images.map((i) => i.dicom.pixel.pixelSpacing)).toEqual([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]);
   });
 });
 

@@ -118,6 +118,9 @@ describe('the viewer\'s slice cache', () => {
     const cache = new SliceCache(coded, async (...a) => (await decode(...a, false)).image, 2 * one);
     const info = await cache.describe(2);
     expect(info.map((i) => [i.index, i.fidelityText])).toEqual([0, 1, 2].map((i) => [i, 'bit-exact']));
+    // Each frame's own position and the shared pixel spacing (functional groups): a measurement is in mm, not pixels.
+    expect(info.map((i) => [i.dicom?.position, i.dicom?.pixelSpacing])).toEqual([30, 35, 40].map((z) =>
+      [`-10.0, -20.0, ${z}.0`, { row: 0.5, column: 0.5, source: 'PixelSpacing' }]));
     expect(cache.bytes).toBeLessThanOrEqual(2 * one);
     expect(cache.attributes(1)?.attributes.some((a) => a.keyword === 'Modality')).toBe(true);
 
