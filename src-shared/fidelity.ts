@@ -23,7 +23,10 @@ export interface ErrorFigures {
    * Philips MR's Rescale Type US with slope 9.57: what a viewer shows, so the error a reader meets).
    */
   units: string;
-  /** Real-world units per stored unit (|Rescale Slope|); 1 for stored values. */
+  /**
+   * Real-world units per stored unit (|Rescale Slope|); 1 for stored values. Through a Modality LUT (0.11): the most
+   * its table moves over the near-lossless bound, per stored unit of it (over ±1 without a bound).
+   */
   perStored: number;
 }
 
@@ -78,7 +81,7 @@ export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
  */
 export function boundText(maxError: number, slope?: number, units?: string): string {
   if (maxError === 0) return 'bit-exact';
-  const real = slope === undefined ? undefined : maxError * Math.abs(slope);
+  const real = slope === undefined ? undefined : Math.round(maxError * Math.abs(slope) * 1e6) / 1e6;
   if (real !== undefined && real !== maxError) return `every pixel within ±${maxError} stored units (±${withUnits(real, units ?? '', Math.abs(slope!))})`;
   if (units) return `every pixel within ±${maxError} ${units}`;
   return `every pixel within ±${maxError} of the original`;

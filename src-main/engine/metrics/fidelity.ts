@@ -84,6 +84,26 @@ function errorFigures(original: Image, decoded: Image): { maxAbs: number; rmse: 
   return { maxAbs, rmse: Math.sqrt(se / (original.width * original.height * nc)) };
 }
 
+/** The error of what a viewer shows of a grey image through a Modality LUT: the table's values, not the stored ones. */
+function errorsThroughTable(original: Image, decoded: Image, m: ValueMapping): { maxAbs: number; rmse: number } {
+  let maxAbs = 0, se = 0;
+  for (let i = 0; i < original.pixels.length; i += original.channels) {
+    const d = Math.abs(sampleToReal(original.pixels[i]!, m) - sampleToReal(decoded.pixels[i]!, m));
+    if (d > maxAbs) maxAbs = d;
+    se += d * d;
+  }
+  return { maxAbs, rmse: Math.sqrt(se / (original.width * original.height)) };
+}
+
+/** The most a table's output moves for a stored change of at most ±n (stored values beyond it take its ends). */
+export function tableBound(data: readonly number[], n: number): number {
+  let bound = 0;
+  for (let i = 0; i < data.length; i++) {
+    for (let k = 1; k <= n && i + k < data.length; k++) bound = Math.max(bound, Math.abs(data[i + k]! - data[i]!));
+  }
+  return bound;
+}
+
 /** The windows a reader would use on this image (see the file comment); colour images: the full range. */
 export function readerWindows(image: Image, display: DisplayModel): DisplayWindow[] {
   const grey = colourChannels(image) === 1;
@@ -149,10 +169,16 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   const err = { maxAbs: measured.maxAbs, rmse: roundRmse(measured.rmse) };
   const stored: ErrorFigures = { ...err, units: '', perStored: 1 };
   const m = display.mapping;
-  // In the values a viewer shows: a named unit (HU), or a slope without one (the reader sees stored × slope).
-  const real: ErrorFigures | undefined = m && (display.units || (!m.lut && Math.abs(m.slope) !== 1))
-    ? { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: roundRmse(measured.rmse * Math.abs(m.slope)), units: display.units, perStored: Math.abs(m.slope) }
-    : undefined;
+  // In the values a viewer shows: a named unit (HU), a slope without one (the reader sees stored × slope), or a
+  // Modality LUT's output, whose "per stored unit" is the most its table moves over the bound (±1 without one).
+  let real: ErrorFigures | undefined;
+  if (m?.lut && colourChannels(original) === 1) {
+    const through = exact ? { maxAbs: 0, rmse: 0 } : errorsThroughTable(original, decoded, m);
+    const n = guarantee.maxError || 1;
+    real = { maxAbs: through.maxAbs, rmse: roundRmse(through.rmse), units: '', perStored: tableBound(m.lut.data, n) / n };
+  } else if (m && !m.lut && (display.units || Math.abs(m.slope) !== 1)) {
+    real = { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: roundRmse(measured.rmse * Math.abs(m.slope)), units: display.units, perStored: Math.abs(m.slope) };
+  }
   const range = storedRange(original, m);
   const L = Math.max(1, range.hi - range.lo);
   const whole = exact ? { ssim: 1, mse: 0 } : compareThrough(original, decoded, lutOf(original.bitDepth, (s) => sampleToStored(s, m) / L));

@@ -220,6 +220,15 @@ describe('fidelity as a reader sees it', () => {
     const va = mean(a.map((v) => (v - ma) ** 2)), vc = mean(c.map((v) => (v - mc) ** 2)), cov = mean(a.map((v, i) => (v - ma) * (c[i]! - mc)));
     const ssim = ((2 * ma * mc + 1e-4) * (2 * cov + 9e-4)) / ((ma * ma + mc * mc + 1e-4) * (va + vc + 9e-4));
     expect(w!.ssim).toBeCloseTo(ssim, 5);
+    // The error in what a viewer shows through the Modality LUT (its values), not in stored values.
+    const largest = Math.max(...o.values.map((v, i) => Math.abs(modality(v).out - modality(d.values[i]!).out)));
+    expect(enc.fidelity!.real).toMatchObject({ maxAbs: largest, units: '' });
+    expect(largest).toBeGreaterThan(enc.fidelity!.stored!.maxAbs); // the table is steeper than 1 where it matters here
+
+    // Within ±2 stored units: the bound through the table is its largest move over 2 entries (190 → 255 here).
+    await copyFile(file, join(dir, 'near.dcm'));
+    const near = await encryptImageFile(join(dir, 'near.dcm'), { model, recipients: [key], coding: { quality: 'within-2' } });
+    expect(fidelityHeadline(near.fidelity, near.coding)).toMatch(/^every pixel within ±2 stored units \(±65 in rescaled values\); /);
   });
 
   it('images of more than 8 bits without presets get their 1st–99th percentile window', () => {
