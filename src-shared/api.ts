@@ -155,8 +155,11 @@ export interface OpenedImageInfo {
     monochrome1?: boolean;
     /** Sample → stored → real-world value (src-shared/windows.ts); the viewer windows and probes through it. */
     mapping?: ValueMapping;
-    /** mm per pixel between rows and between columns: Pixel Spacing, else Imager Pixel Spacing. */
-    pixelSpacing?: { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' };
+    /**
+     * mm per pixel between rows and between columns: Pixel Spacing, else Imager Pixel Spacing, else an ultrasound
+     * region's calibration, which holds only inside `region` (its first and last pixel columns and rows).
+     */
+    pixelSpacing?: { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' | 'UltrasoundRegion'; region?: { x0: number; y0: number; x1: number; y1: number } };
     studyDescription?: string;
     seriesDescription?: string;
     seriesNumber?: string;

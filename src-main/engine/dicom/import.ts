@@ -16,6 +16,7 @@ import { datasetToJson, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
+import type { UsRegion } from './us-regions.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
 export interface DicomFrameMeta {
@@ -43,6 +44,8 @@ export interface DicomFrameMeta {
     planePosition?: number[];
     /** Its Pixel Spacing (row, column; mm), from there too (aeimg 0.11): the viewer measures with it. */
     pixelSpacing?: [number, number];
+    /** Ultrasound: its 2D regions calibrated in cm (aeimg 0.11; dicom/us-regions.ts). */
+    usRegions?: UsRegion[];
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
@@ -212,6 +215,7 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
     ...(info.voiLut ? { voiLut: info.voiLut } : {}),
     ...(own.position ? { planePosition: own.position } : {}),
     ...(own.pixelSpacing ? { pixelSpacing: own.pixelSpacing } : {}),
+    ...(info.usRegions.length ? { usRegions: info.usRegions } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
+import { readUsRegions, type UsRegion } from './us-regions.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 
@@ -31,6 +32,8 @@ export interface DicomPixelInfo extends FrameInfo {
   voiLut?: StoredLut;
   /** Enhanced multi-frame: each frame's rescale, window and position from the functional groups. */
   perFrame?: FrameValues[];
+  /** Ultrasound: the 2D regions calibrated in cm (Sequence of Ultrasound Regions). */
+  usRegions: UsRegion[];
 }
 
 export interface ParsedDicom {
@@ -252,6 +255,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       modalityLut: readLutSequence(dataset, 'x00283000', 'Modality LUT Sequence (0028,3000)'),
       voiLut: readLutSequence(dataset, 'x00283010', 'VOI LUT Sequence (0028,3010)'),
       perFrame: readFrameValues(dataset, frames),
+      usRegions: readUsRegions(dataset, rows, columns),
     },
   };
 }

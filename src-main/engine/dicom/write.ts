@@ -10,6 +10,7 @@ import { maxValue, type Image } from '../image/image.js';
 import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
 import type { DicomFrameMeta, FrameLayout } from './import.js';
 import type { StoredLut } from './lut.js';
+import { usRegionsJson, validUsRegions } from './us-regions.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 const SINGLE_FRAME_CLASSES = new Set([
@@ -194,6 +195,8 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   ds['00280103'] = str('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
+  const regions = validUsRegions(meta?.pixel.usRegions); // ultrasound calibration, so a PACS measures as aeimg's viewer does
+  if (regions.length) ds['00186011'] = usRegionsJson(regions);
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
   if (!ds['00200060'] && !ds['00200062']) ds['00200060'] = { vr: 'CS' };
   for (const [tag, attr] of Object.entries(ds)) {

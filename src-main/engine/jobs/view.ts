@@ -12,6 +12,7 @@ import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/reco
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
+import { usCalibration } from '../dicom/us-regions.js';
 import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
 import { percentileWindow } from '../metrics/fidelity.js';
@@ -42,9 +43,9 @@ function finiteNumbers(v: unknown, n: number): number[] | undefined {
 
 /**
  * The frame's Pixel Spacing (an enhanced file's Pixel Measures), else Pixel Spacing (0028,0030), else Imager Pixel
- * Spacing (0018,1164): [row, column] spacing in mm.
+ * Spacing (0018,1164), else an ultrasound region's calibration: [row, column] spacing in mm.
  */
-function pixelSpacingOf(meta: DicomFrameMeta): { row: number; column: number; source: 'PixelSpacing' | 'ImagerPixelSpacing' } | undefined {
+function pixelSpacingOf(meta: DicomFrameMeta): NonNullable<NonNullable<OpenedImageInfo['dicom']>['pixelSpacing']> | undefined {
   const own = finiteNumbers(meta.pixel.pixelSpacing, 2);
   if (own && own[0]! > 0 && own[1]! > 0) return { row: own[0]!, column: own[1]!, source: 'PixelSpacing' };
   const ds = meta.dataset;
@@ -52,7 +53,8 @@ function pixelSpacingOf(meta: DicomFrameMeta): { row: number; column: number; so
     const [row, column] = (ds[tag]?.Value ?? []).map(Number);
     if (row !== undefined && column !== undefined && row > 0 && column > 0 && Number.isFinite(row) && Number.isFinite(column)) return { row, column, source };
   }
-  return undefined;
+  const us = usCalibration(meta.pixel.usRegions); // ultrasound: only inside its calibrated region
+  return us ? { ...us, source: 'UltrasoundRegion' } : undefined;
 }
 
 /**

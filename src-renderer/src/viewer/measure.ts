@@ -20,14 +20,27 @@ export interface Measurement {
   b: Point;
 }
 
-/** mm per pixel between rows and between columns (DICOM's Pixel Spacing order). */
+/**
+ * mm per pixel between rows and between columns (DICOM's Pixel Spacing order); an ultrasound region's calibration
+ * holds only inside its region (first and last pixel columns and rows).
+ */
 export interface Spacing {
   row: number;
   column: number;
+  region?: { x0: number; y0: number; x1: number; y1: number };
 }
 
-/** A length in mm when the image is calibrated, else in pixels. */
-export function distance(a: Point, b: Point, spacing: Spacing | undefined): { value: number; unit: 'mm' | 'px' } {
+/** The spacing a measurement from a to b may use: none where either end lies outside the calibrated region. */
+function spacingFor(spacing: Spacing | undefined, a: Point, b: Point): Spacing | undefined {
+  const r = spacing?.region;
+  if (!r) return spacing;
+  const within = (p: Point) => p.x >= r.x0 && p.x < r.x1 + 1 && p.y >= r.y0 && p.y < r.y1 + 1;
+  return within(a) && within(b) ? spacing : undefined;
+}
+
+/** A length in mm when the image is calibrated (there), else in pixels. */
+export function distance(a: Point, b: Point, calibration: Spacing | undefined): { value: number; unit: 'mm' | 'px' } {
+  const spacing = spacingFor(calibration, a, b);
   const dx = (b.x - a.x) * (spacing?.column ?? 1);
   const dy = (b.y - a.y) * (spacing?.row ?? 1);
   return { value: Math.hypot(dx, dy), unit: spacing ? 'mm' : 'px' };
@@ -57,7 +70,8 @@ export interface RoiStats {
 }
 
 /** Mean, SD (population), min and max of the real-world values of the pixels inside the ROI (first channel). */
-export function roiStats(image: ImagePixels, kind: 'ellipse' | 'rectangle', a: Point, b: Point, m: ValueMapping | undefined, spacing: Spacing | undefined): RoiStats {
+export function roiStats(image: ImagePixels, kind: 'ellipse' | 'rectangle', a: Point, b: Point, m: ValueMapping | undefined, calibration: Spacing | undefined): RoiStats {
+  const spacing = spacingFor(calibration, a, b);
   const i0 = Math.max(0, Math.floor(Math.min(a.x, b.x))), i1 = Math.min(image.width - 1, Math.ceil(Math.max(a.x, b.x)));
   const j0 = Math.max(0, Math.floor(Math.min(a.y, b.y))), j1 = Math.min(image.height - 1, Math.ceil(Math.max(a.y, b.y)));
   let n = 0, sum = 0, sum2 = 0, min = Infinity, max = -Infinity;
