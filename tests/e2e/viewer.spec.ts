@@ -336,6 +336,8 @@ test('MONOCHROME1 with a rescale: the file\'s window in its Rescale Type (OD), s
   const grey = await canvasGrey();
   expect(grey.length).toBe(256);
   expect(grey.every((g, i) => g === 255 - windowToByte(sampleToReal(samples[i]!, m), 1600, 2800))).toBe(true);
+  // Calibrated by Imager Pixel Spacing only: the mm are at the detector, and the viewer says so.
+  await expect(page.getByTestId('overlay-br')).toContainText('mm/pixel (at the detector)');
 });
 
 test('a 12-slice study: wheel and keys scroll, the strip shows thumbnails, measurements stay with their slice, cine plays', async () => {
