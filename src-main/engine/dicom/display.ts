@@ -26,8 +26,16 @@ export function fileWindows(ds: DicomJson, fallback?: { center: number; width: n
   return out;
 }
 
-/** Units of the rescaled values: HU for CT, else the file's Rescale Type (US means unspecified), else none. */
+/** PET's Units (0054,1001; PS3.3 C.8.9.1.1.3) as a reader reads them; other codes are shown as they are. */
+const PET_UNITS: Record<string, string> = { BQML: 'Bq/ml', GML: 'g/ml', CNTS: 'counts', CPS: 'counts/s', PCNT: '%', MLG: 'ml/g', MLML: 'ml/ml' };
+
+/**
+ * Units of the rescaled values: PET's Units (a PET file says them there, not in Rescale Type), the file's Rescale Type
+ * (US means unspecified), HU for CT, else none.
+ */
 function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolean): string {
+  const pet = modality === 'PT' ? firstString(ds, '00541001')?.trim() : undefined;
+  if (pet && pet !== 'NONE') return PET_UNITS[pet] ?? pet;
   const type = firstString(ds, '00281054')?.trim();
   if (type && type !== 'US') return type;
   if (modality === 'CT' && hasRescale) return 'HU';

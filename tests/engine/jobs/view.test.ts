@@ -40,6 +40,17 @@ describe('what the viewer is told about an image', () => {
     expect(info.windows?.[1]).toMatchObject({ center: 600, width: 1600 });
   });
 
+  it('a PET: its values in the units its Units attribute names (Bq/ml), and no CT presets', async () => {
+    const { record, image } = await opened('ct_small_explicit_le.dcm');
+    const dicom = (record.metadata as { dicom: { dataset: Record<string, unknown> } }).dicom;
+    dicom.dataset = { ...dicom.dataset, '00080060': { vr: 'CS', Value: ['PT'] }, '00541001': { vr: 'CS', Value: ['BQML'] } };
+    const info = describeImage(record, image, 0);
+    expect(info.dicom?.units).toBe('Bq/ml');
+    expect(info.windows?.some((w) => w.source === 'preset')).toBe(false);
+    dicom.dataset = { ...dicom.dataset, '00541001': { vr: 'CS', Value: ['GML'] } }; // SUV body weight
+    expect(describeImage(record, image, 0).dicom?.units).toBe('g/ml');
+  });
+
   it('MONOCHROME1 is said, so the viewer shows it inverted', async () => {
     const { record, image } = await opened('cr_16x16_monochrome1.dcm');
     const info = describeImage(record, image, 0);
