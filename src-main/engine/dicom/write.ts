@@ -20,6 +20,8 @@ const SINGLE_FRAME_CLASSES = new Set([
   '1.2.840.10008.5.1.4.1.1.1.1', // DX for presentation
   '1.2.840.10008.5.1.4.1.1.1.2', // MG for presentation
 ]);
+/** Ultrasound keeps its class in grey and in colour (RGB is one of its photometric interpretations). */
+const ULTRASOUND = '1.2.840.10008.5.1.4.1.1.6.1';
 /** aeimg's implementation class UID (a UUID-derived 2.25 UID, fixed). */
 const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781';
 
@@ -155,7 +157,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
     for (let i = 0, j = 0; i < pixels.length; i += n, j += image.channels) for (let c = 0; c < n; c++) pixels[i + c] = image.pixels[j + c]!;
     image = { ...image, channels: n as 1 | 3, pixels };
   }
-  const keepClass = meta && meta.frames === 1 && SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey;
+  const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
   const sopClass = keepClass ? meta.sopClassUid : SECONDARY_CAPTURE;
   const sopInstance = newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) };

@@ -50,6 +50,8 @@ describe.skipIf(!dcmodify)('ultrasound regions', () => {
     expect(info.dicom?.pixelSpacing).toEqual({ row: 0.25, column: 0.125, source: 'UltrasoundRegion', region: { x0: 5, y0: 6, x1: 70, y1: 50 } });
     const back = parseDicom(new Uint8Array(await readFile(dec.images[0]!.output!)), 1e8);
     expect(back.info.usRegions).toEqual(frameRegions(await readDicomFile(path, { maxPixels: 1e8, deidentify: null })));
+    // As an ultrasound image (whose IOD has the region calibration module), not a Secondary Capture.
+    expect(back.dataset.string('x00080016')).toBe('1.2.840.10008.5.1.4.1.1.6.1');
   });
 });
 
