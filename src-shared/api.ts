@@ -228,6 +228,8 @@ export interface SenderPreview {
 export interface ExportSummary {
   folder: string;
   files: number;
+  /** The series' folders it made below `folder` (a study of several series; none otherwise). */
+  seriesFolders: string[];
 }
 
 export interface Settings {

@@ -147,6 +147,15 @@ test('a study of several series (a CD sent whole): the series picker names each 
   await expect(page.getByTestId('slice-label')).toContainText('Image 3 of 3');
   await page.getByTestId('prev-slice').click();
   await expect(page.getByTestId('series')).toHaveValue('1'); // the picker follows the image shown
+  // Exported as DICOM: a folder per series, each image under its CD name, and the reader is told.
+  const exported = await mkdtemp(join(work, 'cd-dcm-'));
+  await app.answerDialog({ folder: exported });
+  await page.getByTestId('export-dcm').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved 3 files' })).toContainText('a folder for each of its 3 series');
+  const folders = (await readdir(exported)).sort();
+  expect(folders).toHaveLength(3);
+  expect(folders.every((f) => /^series-\d+-(CT|MR)$/.test(f))).toBe(true);
+  for (const f of folders) expect(await readdir(join(exported, f))).toEqual(['IM000001.dcm']);
 });
 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {

@@ -3,7 +3,7 @@
  * images decoded on the codec worker pool as the viewer asks, and saved or exported where main's dialogs say.
  */
 import { randomUUID } from 'node:crypto';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, relative } from 'node:path';
 import type { ExportSummary, ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, OutputFormat, Result } from '../../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
@@ -127,7 +127,9 @@ export class AppViewer {
       const s = this.state(openId);
       const folder = await this.shell.chooseFolder();
       if (!folder) return null;
-      return { folder, files: (await exportSlices(s.slices, folder, format, this.pool.size)).length };
+      const paths = await exportSlices(s.slices, folder, format, this.pool.size);
+      const seriesFolders = [...new Set(paths.map((p) => relative(folder, dirname(p))).filter(Boolean))];
+      return { folder, files: paths.length, seriesFolders };
     });
   }
 

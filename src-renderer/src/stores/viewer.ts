@@ -216,7 +216,8 @@ export const useViewer = defineStore('viewer', () => {
     notice.value = '';
     try {
       const r = await unwrap(bridge().files.exportAll(file.value.openId, format));
-      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}`;
+      const series = r?.seriesFolders.length ? `, a folder for each of its ${r.seriesFolders.length} series (${r.seriesFolders.join(', ')})` : '';
+      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}${series}`;
     } catch (err) {
       errors.report(err);
     }
