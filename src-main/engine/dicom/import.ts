@@ -55,6 +55,11 @@ export interface DicomImage {
   image: Image;
   dicom: DicomFrameMeta;
   /**
+   * The file does not say whether patient details are burned into its pixels (no Burned In Annotation) and it is of
+   * a kind that often has them (ultrasound, screen captures, photographs): the sender is told to look. Not carried.
+   */
+  burnedInUnstated?: true;
+  /**
    * A compressed frame's data as the file holds it, with what turns its stored values into `image`: the sender may
    * carry it as it is (dicom/codestream.ts, codec/kept-frame.ts).
    */
@@ -219,6 +224,14 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
   };
 }
 
+/** Modalities whose images often carry the patient's name in their pixels: ultrasound, screen captures, photographs. */
+const BURN_IN_MODALITIES = new Set(['US', 'IVUS', 'SC', 'OT', 'XC', 'ES', 'GM', 'SM']);
+const SECONDARY_CAPTURE_CLASSES = '1.2.840.10008.5.1.4.1.1.7';
+
+function mayBurnIn(modality: string | undefined, sopClassUid: string): boolean {
+  return BURN_IN_MODALITIES.has((modality ?? '').trim().toUpperCase()) || sopClassUid.startsWith(SECONDARY_CAPTURE_CLASSES);
+}
+
 /** Reads every frame of a DICOM file as images with their (optionally de-identified) metadata. */
 export async function readDicomFile(path: string, opts: DicomImportOptions): Promise<DicomImage[]> {
   try {
@@ -245,6 +258,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       images.push({
         ...(data ? { frame: { layout, data } } : {}),
         ...(maskedName ? { maskedName } : {}),
+        ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,

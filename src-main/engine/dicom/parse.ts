@@ -26,6 +26,8 @@ export interface DicomPixelInfo extends FrameInfo {
   /** The file's first VOI window, in stored-value units after rescale (as DICOM defines it). */
   window?: { center: number; width: number };
   burnedInAnnotation: boolean;
+  /** Burned In Annotation (0028,0301) says YES or NO; absent or empty, nobody said. */
+  burnedInStated: boolean;
   /** Modality LUT Sequence (0028,3000): stored value → output units, instead of Rescale Slope/Intercept. */
   modalityLut?: StoredLut;
   /** The first item of VOI LUT Sequence (0028,3010). */
@@ -252,6 +254,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       rescaleIntercept: num(dataset, 'x00281052', 0),
       window: Number.isFinite(wc) && Number.isFinite(ww) && ww > 0 ? { center: wc, width: ww } : undefined,
       burnedInAnnotation: (dataset.string('x00280301') ?? '').trim().toUpperCase() === 'YES',
+      burnedInStated: ['YES', 'NO'].includes((dataset.string('x00280301') ?? '').trim().toUpperCase()),
       modalityLut: readLutSequence(dataset, 'x00283000', 'Modality LUT Sequence (0028,3000)'),
       voiLut: readLutSequence(dataset, 'x00283010', 'VOI LUT Sequence (0028,3010)'),
       perFrame: readFrameValues(dataset, frames),

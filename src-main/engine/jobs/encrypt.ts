@@ -67,6 +67,8 @@ interface InputImage {
   frame?: FrameData;
   /** `name` is the file's name without what identified the patient (dicom/file-name.ts). */
   masked?: true;
+  /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
+  burnedInUnstated?: true;
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
@@ -89,6 +91,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     image: f.image,
     name: frames.length > 1 ? `${f.maskedName ?? basename(task.input)}#${f.dicom.frame + 1}` : f.maskedName ?? basename(task.input),
     ...(f.maskedName ? { masked: true as const } : {}),
+    ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
     metadata: { dicom: f.dicom },
     ...(f.frame ? { frame: f.frame } : {}),
   }));
@@ -124,6 +127,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
   if (dicom?.burnedInAnnotation) {
     warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
+  } else if (inputs[0]?.burnedInUnstated) {
+    const modality = String((dicom?.dataset['00080060']?.Value ?? [])[0] ?? '').trim() || 'screen-capture';
+    warnings.push(`${basename(task.input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
+      `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
   }
   const maskedName = inputs[0]?.masked ? inputs[0].name.replace(/#\d+$/, '') : undefined;
   return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}) };
