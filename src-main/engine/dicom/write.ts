@@ -22,6 +22,12 @@ const SINGLE_FRAME_CLASSES = new Set([
 ]);
 /** Ultrasound keeps its class in grey and in colour (RGB is one of its photometric interpretations). */
 const ULTRASOUND = '1.2.840.10008.5.1.4.1.1.6.1';
+/** Body Part Examined terms (PS3.16 Annex L) of structures that are not paired: no laterality. */
+const UNPAIRED_BODY_PARTS = new Set(['HEAD', 'BRAIN', 'SKULL', 'FACE', 'NECK', 'CSPINE', 'TSPINE', 'LSPINE', 'SSPINE', 'SPINE',
+  'WHOLESPINE', 'CTSPINE', 'TLSPINE', 'LSSPINE', 'SACRUM', 'COCCYX', 'CHEST', 'THORAX', 'STERNUM', 'HEART', 'ABDOMEN', 'PELVIS',
+  'CHESTABDOMEN', 'CHESTABDPELVIS', 'ABDOMENPELVIS', 'WHOLEBODY', 'LIVER', 'PANCREAS', 'SPLEEN', 'STOMACH', 'BLADDER',
+  'PROSTATE', 'UTERUS', 'COLON', 'ESOPHAGUS', 'TRACHEA', 'AORTA', 'THYROID', 'LARYNX', 'PHARYNX', 'MOUTH', 'JAW', 'NOSE']);
+
 /** aeimg's implementation class UID (a UUID-derived 2.25 UID, fixed). */
 const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781';
 
@@ -200,7 +206,11 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   const regions = validUsRegions(meta?.pixel.usRegions); // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions.length) ds['00186011'] = usRegionsJson(regions);
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
-  if (!ds['00200060'] && !ds['00200062']) ds['00200060'] = { vr: 'CS' };
+  // An unpaired body part has no laterality: there it must be absent, not empty (dciodvfy: "present when condition
+  // unsatisfied"), also where the source wrote it empty.
+  const unpaired = UNPAIRED_BODY_PARTS.has(String(ds['00180015']?.Value?.[0] ?? '').trim().toUpperCase());
+  if (unpaired && !ds['00200060']?.Value?.length) delete ds['00200060'];
+  else if (!ds['00200060'] && !ds['00200062']) ds['00200060'] = { vr: 'CS' };
   for (const [tag, attr] of Object.entries(ds)) {
     if (tag.startsWith('0028') && !attr.Value?.length) delete ds[tag]; // empty image attributes are conditional: absent
   }
