@@ -94,7 +94,8 @@ for (const [source, all] of [...slices, ...bySource(dicom)]) {
       source, level, images, resolved: [...resolved].join('/'),
       meanWorst: fids.reduce((s, f) => s + worstSsim(f), 0) / fids.length, minWorst: worstSsim(worst),
       worstWindow: worst.windows?.[0] ? windowLabel(worst.windows[0]) : '-',
-      largest: Math.max(...fids.map((f) => err(f)?.maxAbs ?? 0)), units: err(worst)?.units ?? '',
+      largest: Math.max(...fids.map((f) => err(f)?.maxAbs ?? 0)),
+      units: err(worst)?.units || (err(worst) && err(worst)!.perStored !== 1 ? 'rescaled' : ''), // a slope or table without a named unit
       reduced, bpp: bits / pixels, failures,
       ...(brains.length === fids.length ? { meanBrain: brains.reduce((a, b) => a + b, 0) / brains.length } : {}),
     });
@@ -119,8 +120,11 @@ const lines = [
   'VOI, MONOCHROME1 inverted); the worst window is the headline. Windows: the CT presets (brain 40/80, subdural 50/130, stroke',
   '40/40, soft tissue 40/400, lung -600/1500, bone 500/2000) for CT in HU, the file\'s own VOI windows, the 1st-99th percentile',
   'window for other images of more than 8 bits, the full range for 8-bit images. "Largest error" is in HU for CT, in the file\'s',
-  'rescale units where it names them, else in stored units. "Reduced" counts images below SSIM 0.98 in some window that shows',
-  'some pixel more than one grey level off (since 0.8): the sender is warned and the viewer shows a "not for primary diagnosis" banner.',
+  'rescale units where it names them, "rescaled" (the values a viewer shows) where a slope other than 1 or a Modality LUT has',
+  'no named unit (0.11: a Philips MR of Rescale Type US and slope 9.57 said "largest error 459", in stored units, where its',
+  'reader\'s viewer shows values differing by 4393), else in stored units. "Reduced" counts images below SSIM 0.98 in some window',
+  'that shows some pixel more than one grey level off (since 0.8): the sender is warned and the viewer shows a "not for primary',
+  'diagnosis" banner.',
   '"Coded as" lossless at another level: a DICOM frame that went as its file held it (since 0.9; docs/dicom.md).',
   '',
   '| source | level | coded as | images | mean worst-window SSIM | lowest | its window | largest error | reduced | bits/pixel |',
