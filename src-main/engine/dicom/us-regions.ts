@@ -48,8 +48,8 @@ export function readUsRegions(ds: DataSet, rows: number, columns: number): UsReg
 
 /** The regions of a decrypted record: whatever its sender's program wrote, so every field is checked before use. */
 export function validUsRegions(regions: unknown): UsRegion[] {
-  return (Array.isArray(regions) ? regions.slice(0, MAX_REGIONS) : []).filter((r: Partial<UsRegion>): r is UsRegion =>
-    [r.x0, r.y0, r.x1, r.y1, r.deltaX, r.deltaY, r.dataType, r.flags].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) &&
+  return (Array.isArray(regions) ? regions.slice(0, MAX_REGIONS) : []).filter((r: Partial<UsRegion> | null): r is UsRegion =>
+    typeof r === 'object' && r !== null && [r.x0, r.y0, r.x1, r.y1, r.deltaX, r.deltaY, r.dataType, r.flags].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) &&
     r.deltaX! > 0 && r.deltaY! > 0 && r.x0! <= r.x1! && r.y0! <= r.y1!);
 }
 

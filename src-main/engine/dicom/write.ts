@@ -120,13 +120,21 @@ function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
   };
 }
 
+/** A table as a record from any sender may hold it: 1..65536 16-bit entries, a 16-bit first value, 8..16 bits. */
+function isLut(lut: unknown): lut is StoredLut {
+  const l = lut as Partial<StoredLut> | undefined;
+  return !!l && Array.isArray(l.data) && l.data.length >= 1 && l.data.length <= 65536 && l.data.every((v) => Number.isInteger(v) && v >= 0 && v <= 65535) &&
+    Number.isInteger(l.first) && l.first! >= -32768 && l.first! <= 65535 && Number.isInteger(l.bits) && l.bits! >= 8 && l.bits! <= 16 &&
+    (l.explanation === undefined || typeof l.explanation === 'string');
+}
+
 /**
  * How a viewer turns the stored values into the reader's values and grey levels, as aeimg read them: an enhanced
  * file's per-frame rescale and window (its functional groups are not carried), a Modality LUT or VOI LUT Sequence
  * (sequences are not carried either). Without them a PACS would show stored values where aeimg's viewer showed HU.
  */
 function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
-  if (px.modalityLut) {
+  if (isLut(px.modalityLut)) {
     for (const t of ['00281052', '00281053', '00281054']) delete ds[t]; // a table or a rescale, never both
     ds['00283000'] = { vr: 'SQ', Value: [lutItem(px.modalityLut, { '00283004': str('LO', 'US') }) as never] };
   } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0)) {
@@ -135,8 +143,8 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
   }
   // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for CT, else unspecified.
   if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' ? 'HU' : 'US');
-  if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
-  if (px.window && !ds['00281050']) {
+  if (isLut(px.voiLut)) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
+  if (px.window && Number.isFinite(px.window.center) && Number.isFinite(px.window.width) && !ds['00281050']) {
     ds['00281050'] = str('DS', decimal(px.window.center));
     ds['00281051'] = str('DS', decimal(px.window.width));
   }
@@ -148,7 +156,8 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
  * and slice thickness belong to the original class (dicom3tools' dciodvfy calls them outside the SC IOD).
  */
 function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined): void {
-  const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);
+  const own: unknown = px?.pixelSpacing; // from a record: whatever its sender wrote
+  const spacing = Array.isArray(own) ? own.map(Number) : (ds['00280030']?.Value ?? []).map(Number);
   for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t];
   if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
 }
