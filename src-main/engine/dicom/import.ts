@@ -14,7 +14,7 @@ import type { Image } from '../image/image.js';
 import type { FrameSamples } from './codecs.js';
 import { datasetToJson, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
-import { readPaletteTables, type StoredLut } from './lut.js';
+import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import type { UsRegion } from './us-regions.js';
 
@@ -282,5 +282,10 @@ export function dicomMetaOf(record: { metadata?: Record<string, unknown> }): Dic
   const ok = typeof d.frame === 'number' && typeof d.frames === 'number' && typeof d.sopClassUid === 'string' &&
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
-  return ok ? (d as DicomFrameMeta) : undefined;
+  if (!ok) return undefined;
+  // Tables a viewer looks values up in: a malformed one (a crafted record) is left out rather than read.
+  const meta = d as DicomFrameMeta;
+  if ((p.modalityLut === undefined || isStoredLut(p.modalityLut)) && (p.voiLut === undefined || isStoredLut(p.voiLut))) return meta;
+  const { modalityLut, voiLut, ...rest } = meta.pixel;
+  return { ...meta, pixel: { ...rest, ...(isStoredLut(modalityLut) ? { modalityLut } : {}), ...(isStoredLut(voiLut) ? { voiLut } : {}) } };
 }

@@ -14,6 +14,14 @@ export interface StoredLut {
   explanation?: string;
 }
 
+/** A table as a record from any sender may hold it: 1..65536 16-bit entries, a 16-bit first value, 8..16 bits. */
+export function isStoredLut(lut: unknown): lut is StoredLut {
+  const l = lut as Partial<StoredLut> | undefined;
+  return !!l && Array.isArray(l.data) && l.data.length >= 1 && l.data.length <= 65536 && l.data.every((v) => Number.isInteger(v) && v >= 0 && v <= 65535) &&
+    Number.isInteger(l.first) && l.first! >= -32768 && l.first! <= 65535 && Number.isInteger(l.bits) && l.bits! >= 8 && l.bits! <= 16 &&
+    (l.explanation === undefined || typeof l.explanation === 'string');
+}
+
 export interface PaletteTable {
   first: number;
   bits: number;

@@ -6,10 +6,11 @@
  */
 import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
+import { AeimgError, ErrorCode } from '../errors.js';
 import { maxValue, type Image } from '../image/image.js';
 import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
 import type { DicomFrameMeta, FrameLayout } from './import.js';
-import type { StoredLut } from './lut.js';
+import { isStoredLut, type StoredLut } from './lut.js';
 import { usRegionsJson, validUsRegions } from './us-regions.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -102,6 +103,17 @@ function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
   ds['00282114'] = str('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
 }
 
+/**
+ * The attributes of a record's dataset that are attributes (tag, VR, values): a record from any sender may hold
+ * anything, and DICOM output must not fail on what the viewer shows without complaint.
+ */
+function wellFormed(dataset: DicomJson | undefined): DicomJson {
+  const ok = ([tag, a]: [string, unknown]) => /^[0-9A-F]{8}$/i.test(tag) && !!a && typeof a === 'object' &&
+    typeof (a as JsonAttribute).vr === 'string' && /^[A-Z]{2}$/.test((a as JsonAttribute).vr) &&
+    ((a as JsonAttribute).Value === undefined || Array.isArray((a as JsonAttribute).Value));
+  return Object.fromEntries(Object.entries(dataset && typeof dataset === 'object' ? dataset : {}).filter(ok)) as DicomJson;
+}
+
 /** A number as a Decimal String (at most 16 characters). */
 function decimal(v: number): string {
   const plain = String(v);
@@ -120,21 +132,13 @@ function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
   };
 }
 
-/** A table as a record from any sender may hold it: 1..65536 16-bit entries, a 16-bit first value, 8..16 bits. */
-function isLut(lut: unknown): lut is StoredLut {
-  const l = lut as Partial<StoredLut> | undefined;
-  return !!l && Array.isArray(l.data) && l.data.length >= 1 && l.data.length <= 65536 && l.data.every((v) => Number.isInteger(v) && v >= 0 && v <= 65535) &&
-    Number.isInteger(l.first) && l.first! >= -32768 && l.first! <= 65535 && Number.isInteger(l.bits) && l.bits! >= 8 && l.bits! <= 16 &&
-    (l.explanation === undefined || typeof l.explanation === 'string');
-}
-
 /**
  * How a viewer turns the stored values into the reader's values and grey levels, as aeimg read them: an enhanced
  * file's per-frame rescale and window (its functional groups are not carried), a Modality LUT or VOI LUT Sequence
  * (sequences are not carried either). Without them a PACS would show stored values where aeimg's viewer showed HU.
  */
 function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
-  if (isLut(px.modalityLut)) {
+  if (isStoredLut(px.modalityLut)) {
     for (const t of ['00281052', '00281053', '00281054']) delete ds[t]; // a table or a rescale, never both
     ds['00283000'] = { vr: 'SQ', Value: [lutItem(px.modalityLut, { '00283004': str('LO', 'US') }) as never] };
   } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0)) {
@@ -143,7 +147,7 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
   }
   // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for CT, else unspecified.
   if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' ? 'HU' : 'US');
-  if (isLut(px.voiLut)) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
+  if (isStoredLut(px.voiLut)) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
   if (px.window && Number.isFinite(px.window.center) && Number.isFinite(px.window.width) && !ds['00281050']) {
     ds['00281050'] = str('DS', decimal(px.window.center));
     ds['00281051'] = str('DS', decimal(px.window.width));
@@ -175,7 +179,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
   const sopClass = keepClass ? meta.sopClassUid : SECONDARY_CAPTURE;
   const sopInstance = newUid();
-  const ds: DicomJson = { ...(meta?.dataset ?? {}) };
+  const ds = wellFormed(meta?.dataset);
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
   const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]) ds[tag] = attr; };
   // Type 2 attributes of the patient, study, series and equipment modules: present, empty if unknown.
@@ -251,5 +255,9 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   dict.dict = ds;
   // One fragment per frame (dcmjs would cut a kept frame into 20 KB fragments); its typings omit the options.
   const write = dict.write.bind(dict) as (options: { allowInvalidVRLength: boolean; fragmentMultiframe: boolean }) => ArrayBuffer;
-  return Buffer.from(write({ allowInvalidVRLength: false, fragmentMultiframe: false }));
+  try {
+    return Buffer.from(write({ allowInvalidVRLength: false, fragmentMultiframe: false }));
+  } catch (err) {
+    throw new AeimgError(ErrorCode.Malformed, `holds DICOM attributes that cannot be written as DICOM (${(err as Error).message}); save it as PNG instead.`);
+  }
 }
