@@ -126,3 +126,15 @@ export function firstString(json: DicomJson, tag: string): string | undefined {
   if (v === undefined) return undefined;
   return typeof v === 'object' ? v.Alphabetic : String(v);
 }
+
+/**
+ * The attributes of a record's dataset that are attributes (tag, VR, values): a record from any sender may hold
+ * anything, and neither the viewer nor DICOM output may fail on it.
+ */
+export function wellFormed(dataset: unknown): DicomJson {
+  const ok = ([tag, a]: [string, unknown]) => /^[0-9A-F]{8}$/i.test(tag) && !!a && typeof a === 'object' &&
+    typeof (a as JsonAttribute).vr === 'string' && /^[A-Z]{2}$/.test((a as JsonAttribute).vr) &&
+    ((a as JsonAttribute).Value === undefined || Array.isArray((a as JsonAttribute).Value));
+  const entries = Object.entries(dataset && typeof dataset === 'object' ? dataset : {});
+  return (entries.every(ok) ? dataset : Object.fromEntries(entries.filter(ok))) as DicomJson;
+}

@@ -12,7 +12,7 @@ import type { DataSet } from 'dicom-parser';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { FrameSamples } from './codecs.js';
-import { datasetToJson, type DicomJson } from './dataset.js';
+import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
@@ -283,8 +283,10 @@ export function dicomMetaOf(record: { metadata?: Record<string, unknown> }): Dic
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
   if (!ok) return undefined;
-  // Tables a viewer looks values up in: a malformed one (a crafted record) is left out rather than read.
-  const meta = d as DicomFrameMeta;
+  // A crafted record: attributes that are not attributes, and malformed tables a viewer would look values up in, are
+  // left out rather than read.
+  const dataset = wellFormed(d.dataset);
+  const meta = (dataset === d.dataset ? d : { ...d, dataset }) as DicomFrameMeta;
   if ((p.modalityLut === undefined || isStoredLut(p.modalityLut)) && (p.voiLut === undefined || isStoredLut(p.voiLut))) return meta;
   const { modalityLut, voiLut, ...rest } = meta.pixel;
   return { ...meta, pixel: { ...rest, ...(isStoredLut(modalityLut) ? { modalityLut } : {}), ...(isStoredLut(voiLut) ? { voiLut } : {}) } };

@@ -103,17 +103,6 @@ function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
   ds['00282114'] = str('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
 }
 
-/**
- * The attributes of a record's dataset that are attributes (tag, VR, values): a record from any sender may hold
- * anything, and DICOM output must not fail on what the viewer shows without complaint.
- */
-function wellFormed(dataset: DicomJson | undefined): DicomJson {
-  const ok = ([tag, a]: [string, unknown]) => /^[0-9A-F]{8}$/i.test(tag) && !!a && typeof a === 'object' &&
-    typeof (a as JsonAttribute).vr === 'string' && /^[A-Z]{2}$/.test((a as JsonAttribute).vr) &&
-    ((a as JsonAttribute).Value === undefined || Array.isArray((a as JsonAttribute).Value));
-  return Object.fromEntries(Object.entries(dataset && typeof dataset === 'object' ? dataset : {}).filter(ok)) as DicomJson;
-}
-
 /** A number as a Decimal String (at most 16 characters). */
 function decimal(v: number): string {
   const plain = String(v);
@@ -179,7 +168,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
   const sopClass = keepClass ? meta.sopClassUid : SECONDARY_CAPTURE;
   const sopInstance = newUid();
-  const ds = wellFormed(meta?.dataset);
+  const ds: DicomJson = { ...(meta?.dataset ?? {}) }; // well-formed: dicomMetaOf
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
   const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]) ds[tag] = attr; };
   // Type 2 attributes of the patient, study, series and equipment modules: present, empty if unknown.

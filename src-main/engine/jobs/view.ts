@@ -90,7 +90,8 @@ function lossySource(meta: NonNullable<ReturnType<typeof dicomMetaOf>>): string 
 /** One text value of a DICOM attribute as it travelled (a person's name as its Alphabetic form); undefined if empty. */
 function textOf(ds: Record<string, { Value?: unknown[] }> | undefined, tag: string): string | undefined {
   const v = ds?.[tag]?.Value?.[0];
-  return v === undefined ? undefined : String(typeof v === 'object' ? (v as { Alphabetic?: string }).Alphabetic ?? '' : v).trim() || undefined;
+  if (v === undefined || v === null) return undefined;
+  return String(typeof v === 'object' ? (v as { Alphabetic?: unknown }).Alphabetic ?? '' : v).trim() || undefined;
 }
 
 /** The series a DICOM record belongs to, as its header says (undefined for a plain image). */
