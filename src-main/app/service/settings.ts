@@ -20,6 +20,7 @@ export function migrateSettings(saved: Partial<Settings> & { lossless?: boolean;
 
 export class SettingsFile {
   private cache: Settings | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly path: string;
 
   constructor(configDir: string) {
@@ -34,10 +35,18 @@ export class SettingsFile {
     return this.cache;
   }
 
-  async set(patch: Partial<Settings>): Promise<Settings> {
-    const next = { ...(await this.get()), ...patch };
-    await writeFileAtomic(this.path, Buffer.from(JSON.stringify({ ...next, version: VERSION }, null, 2)), { force: true });
-    this.cache = next;
-    return next;
+  /**
+   * One change after another, in the order asked: two quick choices (a level, then another) must end on the second,
+   * where concurrent writes could finish in either order and leave the first.
+   */
+  set(patch: Partial<Settings>): Promise<Settings> {
+    const run = this.queue.then(async () => {
+      const next = { ...(await this.get()), ...patch };
+      await writeFileAtomic(this.path, Buffer.from(JSON.stringify({ ...next, version: VERSION }, null, 2)), { force: true });
+      this.cache = next;
+      return next;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 }
