@@ -16,7 +16,7 @@ import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
-import type { UsRegion } from './us-regions.js';
+import { validUsRegions, type UsRegion } from './us-regions.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
 export interface DicomFrameMeta {
@@ -274,20 +274,42 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
   }
 }
 
+/** `n` finite numbers, else undefined. */
+const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
+  Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? v as number[] : undefined;
+
+/** A record's optional pixel fields, each kept only if well-formed. */
+function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
+  const { modalityLut, voiLut, pixelSpacing, planePosition, window, usRegions, ...rest } = p;
+  const spacing = finiteNumbers(pixelSpacing, 2);
+  const regions = validUsRegions(usRegions);
+  return {
+    ...rest,
+    ...(isStoredLut(modalityLut) ? { modalityLut } : {}),
+    ...(isStoredLut(voiLut) ? { voiLut } : {}),
+    ...(spacing && spacing[0]! > 0 && spacing[1]! > 0 ? { pixelSpacing: spacing as [number, number] } : {}),
+    ...(finiteNumbers(planePosition, 3) ? { planePosition } : {}),
+    ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0 ? { window } : {}),
+    ...(regions.length ? { usRegions: regions } : {}),
+  };
+}
+
 /** The DICOM metadata of a decrypted record, if it has well-formed metadata (the record came from a sender). */
 export function dicomMetaOf(record: { metadata?: Record<string, unknown> }): DicomFrameMeta | undefined {
   const d = record.metadata?.dicom as Partial<DicomFrameMeta> | undefined;
-  if (!d || typeof d !== 'object' || typeof d.dataset !== 'object' || d.dataset === null || !d.pixel || typeof d.pixel !== 'object') return undefined;
+  return d && typeof d === 'object' ? checkMeta(d) : undefined;
+}
+
+/**
+ * The metadata if it has what a receiver needs; from a crafted record, attributes that are not attributes and malformed
+ * optional fields (tables a viewer looks values up in, spacing, position, window, ultrasound regions) are left out
+ * rather than read, so that what uses them can trust them.
+ */
+function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
+  if (typeof d.dataset !== 'object' || d.dataset === null || !d.pixel || typeof d.pixel !== 'object') return undefined;
   const p = d.pixel;
   const ok = typeof d.frame === 'number' && typeof d.frames === 'number' && typeof d.sopClassUid === 'string' &&
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
-  if (!ok) return undefined;
-  // A crafted record: attributes that are not attributes, and malformed tables a viewer would look values up in, are
-  // left out rather than read.
-  const dataset = wellFormed(d.dataset);
-  const meta = (dataset === d.dataset ? d : { ...d, dataset }) as DicomFrameMeta;
-  if ((p.modalityLut === undefined || isStoredLut(p.modalityLut)) && (p.voiLut === undefined || isStoredLut(p.voiLut))) return meta;
-  const { modalityLut, voiLut, ...rest } = meta.pixel;
-  return { ...meta, pixel: { ...rest, ...(isStoredLut(modalityLut) ? { modalityLut } : {}), ...(isStoredLut(voiLut) ? { voiLut } : {}) } };
+  return ok ? { ...d, dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta : undefined;
 }

@@ -70,10 +70,9 @@ export function usRegionsJson(regions: readonly UsRegion[]): DicomJson[string] {
  * The calibration a viewer measures with: the largest region's, in mm per pixel, with the pixels it covers (a
  * measurement outside it is not calibrated). Undefined without regions.
  */
-export function usCalibration(regions: unknown): { row: number; column: number; region: { x0: number; y0: number; x1: number; y1: number } } | undefined {
-  const valid = validUsRegions(regions);
-  if (valid.length === 0) return undefined;
+export function usCalibration(regions: readonly UsRegion[] | undefined): { row: number; column: number; region: { x0: number; y0: number; x1: number; y1: number } } | undefined {
+  if (!regions?.length) return undefined;
   const area = (r: UsRegion) => (r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1);
-  const r = valid.reduce((a, b) => (area(b) > area(a) ? b : a));
+  const r = regions.reduce((a, b) => (area(b) > area(a) ? b : a));
   return { row: r.deltaY * 10, column: r.deltaX * 10, region: { x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1 } };
 }

@@ -10,8 +10,8 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { maxValue, type Image } from '../image/image.js';
 import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
 import type { DicomFrameMeta, FrameLayout } from './import.js';
-import { isStoredLut, type StoredLut } from './lut.js';
-import { usRegionsJson, validUsRegions } from './us-regions.js';
+import type { StoredLut } from './lut.js';
+import { usRegionsJson } from './us-regions.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 const SINGLE_FRAME_CLASSES = new Set([
@@ -127,7 +127,7 @@ function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
  * (sequences are not carried either). Without them a PACS would show stored values where aeimg's viewer showed HU.
  */
 function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
-  if (isStoredLut(px.modalityLut)) {
+  if (px.modalityLut) {
     for (const t of ['00281052', '00281053', '00281054']) delete ds[t]; // a table or a rescale, never both
     ds['00283000'] = { vr: 'SQ', Value: [lutItem(px.modalityLut, { '00283004': str('LO', 'US') }) as never] };
   } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0)) {
@@ -136,8 +136,8 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
   }
   // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for CT, else unspecified.
   if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' ? 'HU' : 'US');
-  if (isStoredLut(px.voiLut)) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
-  if (px.window && Number.isFinite(px.window.center) && Number.isFinite(px.window.width) && !ds['00281050']) {
+  if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
+  if (px.window && !ds['00281050']) {
     ds['00281050'] = str('DS', decimal(px.window.center));
     ds['00281051'] = str('DS', decimal(px.window.width));
   }
@@ -149,13 +149,15 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
  * and slice thickness belong to the original class (dicom3tools' dciodvfy calls them outside the SC IOD).
  */
 function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined): void {
-  const own: unknown = px?.pixelSpacing; // from a record: whatever its sender wrote
-  const spacing = Array.isArray(own) ? own.map(Number) : (ds['00280030']?.Value ?? []).map(Number);
+  const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);
   for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t];
   if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
 }
 
-/** Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. */
+/**
+ * Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. A record's meta
+ * comes through dicomMetaOf, which leaves out what is not well-formed.
+ */
 export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
   const grey = image.channels <= 2;
   if (image.channels === 2 || image.channels === 4) {
@@ -205,8 +207,8 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   ds['00280103'] = str('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
-  const regions = validUsRegions(meta?.pixel.usRegions); // ultrasound calibration, so a PACS measures as aeimg's viewer does
-  if (regions.length) ds['00186011'] = usRegionsJson(regions);
+  const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
+  if (regions?.length) ds['00186011'] = usRegionsJson(regions);
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
   // An unpaired body part has no laterality: there it must be absent, not empty (dciodvfy: "present when condition
   // unsatisfied"), also where the source wrote it empty.

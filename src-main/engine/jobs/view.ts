@@ -36,18 +36,13 @@ function defaultWindow(image: Image, record: ImageRecord): { center: number; wid
   return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
 }
 
-/** `n` finite numbers from a record (the sender's file decides what is there), else undefined. */
-function finiteNumbers(v: unknown, n: number): number[] | undefined {
-  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? v as number[] : undefined;
-}
-
 /**
  * The frame's Pixel Spacing (an enhanced file's Pixel Measures), else Pixel Spacing (0028,0030), else Imager Pixel
  * Spacing (0018,1164), else an ultrasound region's calibration: [row, column] spacing in mm.
  */
 function pixelSpacingOf(meta: DicomFrameMeta): NonNullable<NonNullable<OpenedImageInfo['dicom']>['pixelSpacing']> | undefined {
-  const own = finiteNumbers(meta.pixel.pixelSpacing, 2);
-  if (own && own[0]! > 0 && own[1]! > 0) return { row: own[0]!, column: own[1]!, source: 'PixelSpacing' };
+  const own = meta.pixel.pixelSpacing;
+  if (own) return { row: own[0], column: own[1], source: 'PixelSpacing' };
   const ds = meta.dataset;
   for (const [tag, source] of [['00280030', 'PixelSpacing'], ['00181164', 'ImagerPixelSpacing']] as const) {
     const [row, column] = (ds[tag]?.Value ?? []).map(Number);
@@ -105,7 +100,7 @@ export function seriesFactsOf(record: ImageRecord): SeriesFacts | undefined {
 export function describeImage(record: ImageRecord, image: Image, index: number): OpenedImageInfo {
   const meta = dicomMetaOf(record);
   const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
-  const pos = (meta && finiteNumbers(meta.pixel.planePosition, 3)) ?? ds?.['00200032']?.Value; // an enhanced file's frame has its own
+  const pos = meta?.pixel.planePosition ?? ds?.['00200032']?.Value; // an enhanced file's frame has its own
   const received = receivedSummary(record);
   const f = received.fidelity;
   const display = meta ? dicomDisplay(meta) : undefined;
