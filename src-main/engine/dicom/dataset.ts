@@ -95,7 +95,6 @@ function elementValue(ds: DataSet, el: Element, tag: string, vr: string, decoder
   return undefined;
 }
 
-/** The dataset's plain public attributes (group 0002 excluded) as DICOM JSON. */
 /**
  * Overlay (60xx) and curve (50xx) groups: their data is bulk and not carried (and the de-identification profile
  * removes it: it may hold annotations), so their other attributes would describe a plane that is not there.
@@ -105,6 +104,7 @@ export function isOverlayOrCurve(tag: string): boolean {
   return (group >= 0x6000 && group <= 0x601e) || (group >= 0x5000 && group <= 0x501e);
 }
 
+/** The dataset's plain public attributes (group 0002 excluded) as DICOM JSON. */
 export function datasetToJson(ds: DataSet): DicomJson {
   const out: DicomJson = {};
   const decoder = charsetDecoder(ds);

@@ -15,7 +15,7 @@ import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
-import { percentileWindow } from '../metrics/fidelity.js';
+import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
 
 /** The window to open with, in sample units: the file's first VOI window, else the image's full range. */
 function defaultWindow(image: Image, record: ImageRecord): { center: number; width: number } {
@@ -60,8 +60,8 @@ export function receivedSummary(record: ImageRecord): ReturnType<typeof received
   const received = receivedFidelity(record);
   const meta = dicomMetaOf(record);
   const display = meta ? dicomDisplay(meta) : undefined;
-  const m = display?.mapping;
-  const units = display?.units || (m && !m.lut && Math.abs(m.slope) !== 1) ? { units: display!.units, perStored: Math.abs(m?.slope ?? 1) } : {};
+  const perStored = display && shownPerStored(display);
+  const units = display && perStored !== undefined ? { units: display.units, perStored } : {};
   const text = received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
   const lossy = meta ? lossySource(meta) : undefined;
   if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
@@ -89,11 +89,15 @@ function textOf(ds: Record<string, { Value?: unknown[] }> | undefined, tag: stri
   return String(typeof v === 'object' ? (v as { Alphabetic?: unknown }).Alphabetic ?? '' : v).trim() || undefined;
 }
 
+/** The series of a DICOM dataset, as it says. */
+function seriesFacts(ds: Record<string, { Value?: unknown[] }>): SeriesFacts {
+  return { modality: textOf(ds, '00080060'), seriesDescription: textOf(ds, '0008103E'), seriesNumber: textOf(ds, '00200011'), seriesUid: textOf(ds, '0020000E') };
+}
+
 /** The series a DICOM record belongs to, as its header says (undefined for a plain image). */
 export function seriesFactsOf(record: ImageRecord): SeriesFacts | undefined {
   const ds = dicomMetaOf(record)?.dataset as Record<string, { Value?: unknown[] }> | undefined;
-  if (!ds) return undefined;
-  return { modality: textOf(ds, '00080060'), seriesDescription: textOf(ds, '0008103E'), seriesNumber: textOf(ds, '00200011'), seriesUid: textOf(ds, '0020000E') };
+  return ds && seriesFacts(ds);
 }
 
 /** The viewer's description of image `index` of an opened file. */
@@ -117,7 +121,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelityText: received.text,
     window: defaultWindow(image, record),
     dicom: meta ? {
-      ...seriesFactsOf(record), offset: meta.pixel.offset,
+      ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
       units: display?.units ?? '', position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
       photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,

@@ -95,6 +95,15 @@ function errorsThroughTable(original: Image, decoded: Image, m: ValueMapping): {
   return { maxAbs, rmse: Math.sqrt(se / (original.width * original.height)) };
 }
 
+/**
+ * Values a viewer shows per stored unit where it shows them scaled, |Rescale Slope|: with a named unit (HU) or a slope
+ * other than 1 (not through a Modality LUT, whose steps are not the slope's); undefined where it shows stored values.
+ */
+export function shownPerStored(display: DisplayModel): number | undefined {
+  const m = display.mapping;
+  return m && !m.lut && (display.units || Math.abs(m.slope) !== 1) ? Math.abs(m.slope) : undefined;
+}
+
 /** The most a table's output moves for a stored change of at most ±n (stored values beyond it take its ends). */
 export function tableBound(data: readonly number[], n: number): number {
   let bound = 0;
@@ -172,12 +181,13 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   // In the values a viewer shows: a named unit (HU), a slope without one (the reader sees stored × slope), or a
   // Modality LUT's output, whose "per stored unit" is the most its table moves over the bound (±1 without one).
   let real: ErrorFigures | undefined;
+  const scale = shownPerStored(display);
   if (m?.lut && colourChannels(original) === 1) {
     const through = exact ? { maxAbs: 0, rmse: 0 } : errorsThroughTable(original, decoded, m);
     const n = guarantee.maxError || 1;
     real = { maxAbs: through.maxAbs, rmse: roundRmse(through.rmse), units: '', perStored: tableBound(m.lut.data, n) / n };
-  } else if (m && !m.lut && (display.units || Math.abs(m.slope) !== 1)) {
-    real = { maxAbs: err.maxAbs * Math.abs(m.slope), rmse: roundRmse(measured.rmse * Math.abs(m.slope)), units: display.units, perStored: Math.abs(m.slope) };
+  } else if (scale !== undefined) {
+    real = { maxAbs: err.maxAbs * scale, rmse: roundRmse(measured.rmse * scale), units: display.units, perStored: scale };
   }
   const range = storedRange(original, m);
   const L = Math.max(1, range.hi - range.lo);
