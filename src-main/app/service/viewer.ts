@@ -3,13 +3,13 @@
  * images decoded on the codec worker pool as the viewer asks, and saved or exported where main's dialogs say.
  */
 import { randomUUID } from 'node:crypto';
-import { basename, dirname, extname, relative } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { ExportSummary, ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, OutputFormat, Result } from '../../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { outputBytes } from '../../engine/jobs/decrypt.js';
-import { exportSlices } from '../../engine/jobs/export.js';
+import { exportSlices, seriesFoldersOf } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
 import { receivedFidelity } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
@@ -128,8 +128,7 @@ export class AppViewer {
       const folder = await this.shell.chooseFolder();
       if (!folder) return null;
       const paths = await exportSlices(s.slices, folder, format, this.pool.size);
-      const seriesFolders = [...new Set(paths.map((p) => relative(folder, dirname(p))).filter(Boolean))];
-      return { folder, files: paths.length, seriesFolders };
+      return { folder, files: paths.length, seriesFolders: seriesFoldersOf(folder, paths) };
     });
   }
 

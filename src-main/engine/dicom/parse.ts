@@ -240,6 +240,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   if (!NATIVE_SYNTAXES.has(syntax) && !pixel.encapsulatedPixelData) {
     throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
   }
+  const burnedIn = (dataset.string('x00280301') ?? '').trim().toUpperCase();
   const wc = num(dataset, 'x00281050', NaN);
   const ww = num(dataset, 'x00281051', NaN);
   return {
@@ -253,8 +254,8 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       rescaleSlope: num(dataset, 'x00281053', 1),
       rescaleIntercept: num(dataset, 'x00281052', 0),
       window: Number.isFinite(wc) && Number.isFinite(ww) && ww > 0 ? { center: wc, width: ww } : undefined,
-      burnedInAnnotation: (dataset.string('x00280301') ?? '').trim().toUpperCase() === 'YES',
-      burnedInStated: ['YES', 'NO'].includes((dataset.string('x00280301') ?? '').trim().toUpperCase()),
+      burnedInAnnotation: burnedIn === 'YES',
+      burnedInStated: burnedIn === 'YES' || burnedIn === 'NO',
       modalityLut: readLutSequence(dataset, 'x00283000', 'Modality LUT Sequence (0028,3000)'),
       voiLut: readLutSequence(dataset, 'x00283010', 'VOI LUT Sequence (0028,3010)'),
       perFrame: readFrameValues(dataset, frames),

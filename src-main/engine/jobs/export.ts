@@ -4,7 +4,7 @@
  * together or none (temp files in that folder, then placed without replacing anything), so a failure halfway leaves
  * no partial study behind.
  */
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { seriesFolders } from '../../../src-shared/series.js';
 import type { ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
@@ -41,6 +41,11 @@ export function studyPaths(dir: string, records: readonly ImageRecord[], names: 
     names(indices.map((i) => records[i]!)).forEach((name, k) => { paths[indices[k]!] = join(dir, folder, name); });
   }
   return paths;
+}
+
+/** The series' folders below `dir` that a study's files went into, in order (none for a study of one series). */
+export function seriesFoldersOf(dir: string, paths: readonly string[]): string[] {
+  return [...new Set(paths.map((p) => relative(dir, dirname(p))).filter(Boolean))];
 }
 
 /** Places a study's sealed images, all or none, creating its series' folders (removed again if placing fails). */

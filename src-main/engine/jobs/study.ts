@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
 import { entryBytes } from '../container/payload.js';
@@ -26,7 +26,7 @@ import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
-import { commitStudy, studyPaths } from './export.js';
+import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
 import { seriesFactsOf } from './view.js';
 import { seriesKey } from '../../../src-shared/series.js';
@@ -327,8 +327,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     checkAborted(opts.signal);
     const outputs = studyPaths(opts.outDir, records, (inFolder) => inFolder.map(imageNamer(ext)));
     await commitStudy(opts.outDir, pending.map((file, i) => ({ file, path: outputs[i]! })), opts.force ?? false);
-    const folders = [...new Set(outputs.map((o) => relative(opts.outDir, dirname(o))).filter(Boolean))];
-    return { images: expected, outputs, records, seriesFolders: folders, name: infos[0]!.study.name };
+    return { images: expected, outputs, records, seriesFolders: seriesFoldersOf(opts.outDir, outputs), name: infos[0]!.study.name };
   } catch (err) {
     await Promise.all(pending.map((f) => f.abort()));
     throw err;
