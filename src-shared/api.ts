@@ -224,7 +224,7 @@ export interface SenderPreview {
   decoded: ImagePixels;
 }
 
-/** A whole opened file or study written as one file per image into a folder chosen in main's dialog. */
+/** A whole opened file or study written as one file per image (as DICOM, a cine's frames one file) into a folder chosen in main's dialog. */
 export interface ExportSummary {
   folder: string;
   files: number;

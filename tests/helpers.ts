@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterEach } from 'vitest';
+import dcmjs from 'dcmjs';
 import { readDicomFile } from '../src-main/engine/dicom/import.js';
 import { writeDicom } from '../src-main/engine/dicom/write.js';
 import type { Image } from '../src-main/engine/image/image.js';
@@ -156,7 +157,51 @@ export async function twoSeriesCd(dir: string): Promise<{ paths: string[]; sampl
     await mkdir(join(dir, `SE${series}`), { recursive: true });
     paths.push(join(dir, `SE${series}`, `IM${instance}.dcm`));
     samples.push(Array.from(image.pixels));
-    await writeFile(paths.at(-1)!, writeDicom(image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+    await writeFile(paths.at(-1)!, writeDicom([{ image }], meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
   }
   return { paths, samples };
+}
+
+/**
+ * A cine as a scanner writes it, built with dcmjs (not aeimg's writer): `frames` frames of the phantom moving right by
+ * 3 px a frame, timed by a Frame Time of 40 ms (or a Frame Time Vector, or not at all) with its Frame Increment Pointer,
+ * in `sopClass` (default X-Ray Radiofluoroscopic). 16-bit grey is 12 bits stored with a CT rescale (−1024 HU), signed
+ * if asked (values then below zero outside the body); RGB is 8-bit. Returns each frame's stored samples.
+ */
+export async function cineDicom(path: string, opts: {
+  frames: number; bitDepth: 8 | 16; channels?: 1 | 3; signed?: boolean; sopClass?: string; timing?: 'time' | 'vector' | 'none';
+}): Promise<number[][]> {
+  const channels = opts.channels ?? 1;
+  const size = 64;
+  const base = phantom(size + 3 * opts.frames, size, channels, opts.bitDepth);
+  const frames: number[][] = [];
+  for (let f = 0; f < opts.frames; f++) {
+    const frame: number[] = [];
+    for (let y = 0; y < size; y++) for (let x = 0; x < size * channels; x++) frame.push(base.pixels[(y * base.width + 3 * f) * channels + x]! - (opts.signed ? 1000 : 0));
+    frames.push(frame);
+  }
+  const all = opts.bitDepth === 8 ? Uint8Array.from(frames.flat()) : opts.signed ? Int16Array.from(frames.flat()) : Uint16Array.from(frames.flat());
+  const sopClass = opts.sopClass ?? '1.2.840.10008.5.1.4.1.1.12.2';
+  const uid = (n: number) => `1.2.826.0.1.3680043.2.1125.77.${n}`;
+  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+  const bits = opts.bitDepth === 16 ? 12 : 8;
+  const timing = opts.timing ?? 'time';
+  const dataset: Record<string, { vr: string; Value: unknown[] }> = {
+    '00080016': v('UI', sopClass), '00080018': v('UI', uid(3)), '00080060': v('CS', channels === 3 ? 'US' : 'RF'),
+    '00100010': v('PN', { Alphabetic: 'CINE^TEST' }), '00100020': v('LO', 'CINE-1'), '0020000D': v('UI', uid(1)), '0020000E': v('UI', uid(2)),
+    '00200011': v('IS', 1), '00200013': v('IS', 7), '00280002': v('US', channels),
+    ...(timing === 'time' ? { '00181063': v('DS', 40), '00280009': v('AT', 0x00181063) } : {}),
+    ...(timing === 'vector' ? { '00181065': v('DS', 0, ...Array.from({ length: opts.frames - 1 }, (_, k) => 30 + 10 * k)), '00280009': v('AT', 0x00181065) } : {}),
+    '00280004': v('CS', channels === 3 ? 'RGB' : 'MONOCHROME2'), '00280008': v('IS', opts.frames),
+    '00280010': v('US', size), '00280011': v('US', size), '00280100': v('US', opts.bitDepth), '00280101': v('US', bits),
+    '00280102': v('US', bits - 1), '00280103': v('US', opts.signed ? 1 : 0), '00280301': v('CS', 'NO'),
+    ...(channels === 3 ? { '00280006': v('US', 0) } : {}),
+    ...(opts.bitDepth === 16 ? { '00281050': v('DS', 40), '00281051': v('DS', 400), '00281052': v('DS', opts.signed ? 0 : -1024), '00281053': v('DS', 1), '00281054': v('LO', 'HU') } : {}),
+    '7FE00010': v(opts.bitDepth === 16 ? 'OW' : 'OB', all.buffer),
+  };
+  const meta = { '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', sopClass), '00020003': v('UI', uid(3)), '00020010': v('UI', '1.2.840.10008.1.2.1') };
+  const dict = new dcmjs.data.DicomDict(meta);
+  dict.dict = dataset;
+  await writeFile(path, Buffer.from(dict.write()));
+  return frames;
 }

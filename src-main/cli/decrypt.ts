@@ -60,7 +60,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
         // Files appear once every part has authenticated; a long study says how far it is meanwhile.
         onImage: (i) => { if ((i + 1) % STUDY_PROGRESS_EVERY === 0) process.stderr.write(`${name}: ${i + 1} images decoded…\n`); },
       });
-      r.outputs.forEach((output, i) => process.stdout.write(`${name} image ${i + 1} → ${output}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`));
+      r.outputs.forEach((output, i) => process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`));
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
     }
@@ -90,7 +90,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
-        process.stdout.write(`${basename(r.input)} → ${img.output}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
+        process.stdout.write(`${basename(r.input)} → ${img.output}${frameNote(img.outputFrame)}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
           `${rec.bitDepth}-bit, original '${rec.name}', ${denoise ? 'as sent: ' : ''}${receivedText(rec)}\n`);
       }
     }),
@@ -100,6 +100,9 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await models.dispose();
   return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
 }
+
+/** " (frame 3)": an image that is a frame of a multi-frame DICOM file written (a cine). */
+const frameNote = (frame: number | undefined) => (frame ? ` (frame ${frame})` : '');
 
 /** Said of every --denoise output, so that it is never taken for the received image. */
 const DENOISED_TEXT = 'DENOISED VIEW, not the image as sent';

@@ -36,7 +36,8 @@ export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | 
   (without a key option, the key is found in your keychain)
   -o, --out DIR        write images here, creating the folder if needed (default: beside each .aeimg)
   --format png|dcm     PNG (16-bit where the original was 16-bit; default) or DICOM (the original's class and
-                       kept metadata for single-frame CT/MR/CR/DX/MG, Secondary Capture otherwise)
+                       kept metadata for single-frame CT/MR/CR/DX/MG/US, Secondary Capture otherwise; a cine's
+                       frames as one multi-frame file, which a PACS plays)
   --denoise            write the denoised view instead of the image as sent, as NAME.denoised.png (PNG only, not with
                        --format dcm): the image's latent through the model's denoiser, or the image once more through
                        the autoencoder when there is none. The .aeimg and the image as sent are unchanged by it.

@@ -49,6 +49,8 @@ export interface DicomFrameMeta {
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
+  /** The file said YES or NO (aeimg 0.12; earlier records do not say, so NO is then unknown). */
+  burnedInStated?: boolean;
 }
 
 export interface DicomImage {
@@ -264,7 +266,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
           dataset: json, frame: f, frames: info.frames, sopClassUid,
           pixel: framePixelMeta(info, f, offset, inverted),
           deidentified: opts.deidentify !== null,
-          burnedInAnnotation: info.burnedInAnnotation,
+          burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
         },
       });
     }

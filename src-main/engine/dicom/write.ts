@@ -1,8 +1,9 @@
 /**
- * Writes a decoded image back as a DICOM Part 10 file (Explicit VR Little Endian) with dcmjs: the original SOP
- * class for single-frame CT/MR/CR/DX/MG images, Secondary Capture otherwise. The reconstruction is a new,
- * derived instance: new SOP Instance UID, ImageType DERIVED, Lossy Image Compression 01 with its ratio and method
- * unless bit-exact, and a Derivation Description that says what the reader gets (the same words as the viewer).
+ * Writes decoded images back as a DICOM Part 10 file (Explicit VR Little Endian) with dcmjs: the original SOP
+ * class for single-frame CT/MR/CR/DX/MG images, Secondary Capture otherwise; the frames of a cine (ultrasound,
+ * angiography) as one multi-frame file (multiFrameClass). The reconstruction is a new, derived instance: new SOP
+ * Instance UID, ImageType DERIVED, Lossy Image Compression 01 with its ratio and method unless bit-exact, and a
+ * Derivation Description that says what the reader gets (the same words as the viewer).
  */
 import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
@@ -14,6 +15,14 @@ import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
+/** The multi-frame Secondary Capture classes (PS3.3 A.8.3–A.8.5): 8-bit grey, 9–16-bit grey, 8-bit colour. */
+const MULTI_FRAME_SC = {
+  byte: '1.2.840.10008.5.1.4.1.1.7.2',
+  word: '1.2.840.10008.5.1.4.1.1.7.3',
+  trueColor: '1.2.840.10008.5.1.4.1.1.7.4',
+} as const;
+/** Ultrasound Multi-frame keeps its class (its IOD has the cine and the region calibration). */
+const ULTRASOUND_MULTI_FRAME = '1.2.840.10008.5.1.4.1.1.3.1';
 const SINGLE_FRAME_CLASSES = new Set([
   '1.2.840.10008.5.1.4.1.1.2', // CT
   '1.2.840.10008.5.1.4.1.1.4', // MR
@@ -66,10 +75,82 @@ export interface DicomWriteOptions {
   ratio: number;
   /** Instance number when the source had none (e.g. frame index). */
   instanceNumber?: number;
-  /** A frame that went as its file held it: written as that data, in its transfer syntax (the image is its decoding). */
-  kept?: { layout: FrameLayout; data: Uint8Array };
   /** An image file (no DICOM metadata) that was itself lossy-compressed (image/source.ts): its history comes first. */
   lossySource?: LossySource;
+}
+
+/** One frame to write: its decoded image and, for a frame that went as its file held it, that data. */
+export interface DicomFrame {
+  image: Image;
+  /** Written as this data, in its transfer syntax (the image is its decoding). */
+  kept?: { layout: FrameLayout; data: Uint8Array };
+}
+
+/** Frame Time (0018,1063) and Frame Time Vector (0018,1065), as Frame Increment Pointer values. */
+const FRAME_TIME = 0x00181063;
+const FRAME_TIME_VECTOR = 0x00181065;
+
+/** How a source's frames are timed, if it is a cine: one Frame Time, or a Frame Time Vector of one value per frame. */
+function cineTiming(meta: DicomFrameMeta): number | undefined {
+  const time = meta.dataset['00181063']?.Value ?? [];
+  if (time.length === 1 && Number(time[0]) > 0) return FRAME_TIME;
+  return (meta.dataset['00181065']?.Value ?? []).length === meta.frames ? FRAME_TIME_VECTOR : undefined;
+}
+
+/**
+ * The SOP class a multi-frame source's frames go back in as one file, or undefined where they go as a file each: a
+ * cine (its frames timed) described alike frame by frame, in a class that can hold its pixels as the file had them.
+ * Ultrasound Multi-frame keeps its class; the rest becomes a multi-frame Secondary Capture, which has no Modality
+ * LUT Sequence, MONOCHROME1, signed values, (8-bit grey) rescale or 16-bit colour: those, and timeless multi-frame
+ * files (NM, segmentations, an enhanced file's slices), stay a file per frame. A PACS plays a multi-frame cine; as files it
+ * shows stills.
+ */
+export function multiFrameClass(meta: DicomFrameMeta, image: Pick<Image, 'channels' | 'bitDepth'>): string | undefined {
+  if (meta.frames < 2 || cineTiming(meta) === undefined) return undefined;
+  if (meta.sopClassUid === ULTRASOUND_MULTI_FRAME) return ULTRASOUND_MULTI_FRAME;
+  const px = meta.pixel;
+  if (px.inverted || px.modalityLut) return undefined;
+  if (image.channels >= 3) return image.bitDepth === 8 ? MULTI_FRAME_SC.trueColor : undefined;
+  if (px.signed) return undefined; // both grey classes store unsigned values
+  if (image.bitDepth === 16) return px.bitsStored > 8 ? MULTI_FRAME_SC.word : undefined;
+  return px.rescaleSlope === 1 && px.rescaleIntercept === 0 && px.bitsStored === 8 ? MULTI_FRAME_SC.byte : undefined;
+}
+
+/**
+ * The Multi-frame and Cine modules: Number of Frames, Frame Increment Pointer to the source's timing (a Frame Time
+ * Vector cut to the frames written, from the source's index of the first).
+ */
+function writeMultiFrame(ds: DicomJson, meta: DicomFrameMeta, frames: number): void {
+  const timing = cineTiming(meta)!;
+  ds['00280008'] = str('IS', frames);
+  ds['00280009'] = { vr: 'AT', Value: [timing] };
+  if (timing === FRAME_TIME_VECTOR) {
+    const vector = (ds['00181065']!.Value ?? []).slice(meta.frame, meta.frame + frames);
+    ds['00181065'] = str('DS', 0, ...(vector.slice(1) as number[]));
+  }
+}
+
+/**
+ * What the SC Multi-frame Image module requires of grey frames (PS3.3 C.8.6.3): a rescale (identity and Rescale Type
+ * US where the file had none) and Presentation LUT Shape IDENTITY (MONOCHROME2).
+ */
+function writeScMultiFrameGrey(ds: DicomJson): void {
+  if (!ds['00281053']) {
+    ds['00281052'] = str('DS', 0);
+    ds['00281053'] = str('DS', 1);
+  }
+  if (!ds['00281054']?.Value?.length) ds['00281054'] = str('LO', 'US');
+  ds['20500020'] = str('CS', 'IDENTITY');
+}
+
+/**
+ * Burned In Annotation as the file said it. Where it is required (multi-frame Secondary Capture) and the file did not
+ * say, or said before aeimg 0.12 carried a NO, YES: a PACS that trusts a NO shows a name in the pixels as anonymous.
+ */
+function writeBurnedIn(ds: DicomJson, meta: DicomFrameMeta | undefined, required: boolean): void {
+  if (meta?.burnedInAnnotation === true) ds['00280301'] = str('CS', 'YES');
+  else if (meta?.burnedInStated === true) ds['00280301'] = str('CS', 'NO');
+  else if (required) ds['00280301'] = str('CS', 'YES');
 }
 
 /** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
@@ -154,21 +235,37 @@ function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined)
   if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
 }
 
+/** DICOM has no alpha: dropped (the PNG output keeps it). */
+function withoutAlpha(image: Image): Image {
+  if (image.channels !== 2 && image.channels !== 4) return image;
+  const n = image.channels - 1;
+  const pixels = new (image.pixels.constructor as new (k: number) => Uint8Array | Uint16Array)(image.width * image.height * n);
+  for (let i = 0, j = 0; i < pixels.length; i += n, j += image.channels) for (let c = 0; c < n; c++) pixels[i + c] = image.pixels[j + c]!;
+  return { ...image, channels: n as 1 | 3, pixels };
+}
+
+/** The frames' samples, one after another (Pixel Data of a native multi-frame file). */
+function concatenated(parts: ArrayBuffer[]): ArrayBuffer {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) { out.set(new Uint8Array(p), at); at += p.byteLength; }
+  return out.buffer;
+}
+
 /**
- * Builds the DICOM file for one decoded image; `meta` is absent for images that came from PNG/JPEG. A record's meta
- * comes through dicomMetaOf, which leaves out what is not well-formed.
+ * Builds the DICOM file for decoded images: one, or the frames of one multi-frame source that multiFrameClass gives
+ * a class (each frame's meta alike; `meta` is the first's). `meta` is absent for images that came from PNG/JPEG. A
+ * record's meta comes through dicomMetaOf, which leaves out what is not well-formed.
  */
-export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
-  const grey = image.channels <= 2;
-  if (image.channels === 2 || image.channels === 4) {
-    // DICOM has no alpha: drop it (the PNG output keeps it).
-    const n = image.channels - 1;
-    const pixels = new (image.pixels.constructor as new (k: number) => Uint8Array | Uint16Array)(image.width * image.height * n);
-    for (let i = 0, j = 0; i < pixels.length; i += n, j += image.channels) for (let c = 0; c < n; c++) pixels[i + c] = image.pixels[j + c]!;
-    image = { ...image, channels: n as 1 | 3, pixels };
-  }
+export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
+  const images = frames.map((f) => withoutAlpha(f.image));
+  const image = images[0]!;
+  const grey = image.channels === 1;
+  const multiClass = frames.length > 1 && meta ? multiFrameClass(meta, image) : undefined;
+  if (frames.length > 1 && !multiClass) throw new Error('these frames do not go into one DICOM file'); // callers ask multiFrameClass
   const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
-  const sopClass = keepClass ? meta.sopClassUid : SECONDARY_CAPTURE;
+  const sopClass = multiClass ?? (keepClass ? meta.sopClassUid : SECONDARY_CAPTURE);
   const sopInstance = newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) }; // well-formed: dicomMetaOf
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
@@ -182,19 +279,22 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   setDefault('0020000E', str('UI', newUid()));
   setDefault('00080060', str('CS', 'OT'));
   setDefault('00200011', str('IS', 1));
-  if (!ds['00200013'] || meta?.frames !== 1) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
+  if (!ds['00200013'] || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
   ds['00080005'] = str('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode
   ds['00080016'] = str('UI', sopClass);
   ds['00080018'] = str('UI', sopInstance);
   // Value 3 of Image Type is required by some classes (CT: AXIAL/LOCALIZER): keep the original's.
   ds['00080008'] = str('CS', 'DERIVED', 'SECONDARY', ...((ds['00080008']?.Value ?? []).slice(2) as string[]));
-  if (sopClass === SECONDARY_CAPTURE) {
+  if (sopClass.startsWith(SECONDARY_CAPTURE)) {
     ds['00080064'] = str('CS', 'WSD');
     writeScGeometry(ds, meta?.pixel);
   }
+  if (multiClass) writeMultiFrame(ds, meta!, frames.length);
+  writeBurnedIn(ds, meta, multiClass?.startsWith(SECONDARY_CAPTURE) === true);
   ds['00082111'] = str('ST', derivation(opts));
   markLossy(ds, opts);
   const stored = storedSamples(image, meta);
+  const samples = concatenated([stored.data, ...images.slice(1).map((im) => storedSamples(im, meta).data)]);
   ds['00280002'] = str('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).
   ds['00280004'] = str('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
@@ -207,6 +307,7 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   ds['00280103'] = str('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
+  if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
@@ -218,9 +319,11 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
   for (const [tag, attr] of Object.entries(ds)) {
     if (tag.startsWith('0028') && !attr.Value?.length) delete ds[tag]; // empty image attributes are conditional: absent
   }
-  ds['7FE00010'] = { vr: image.bitDepth === 8 ? 'OB' : 'OW', Value: [stored.data as never] };
-  const { kept } = opts;
-  if (kept) {
+  ds['7FE00010'] = { vr: image.bitDepth === 8 ? 'OB' : 'OW', Value: [samples as never] };
+  // Frames that went as their file held them go back as that data, one fragment each, if all did alike.
+  const kept = frames[0]!.kept;
+  const allKept = kept && frames.every((f) => f.kept?.layout.syntax === kept.layout.syntax);
+  if (kept && allKept) {
     // The frame's own data: its layout's photometric, sample bits and planar configuration describe it, not the image's.
     const l = kept.layout;
     ds['00280004'] = str('CS', l.photometric);
@@ -229,14 +332,14 @@ export function writeDicom(image: Image, meta: DicomFrameMeta | undefined, opts:
     ds['00280102'] = str('US', l.bitsStored - 1);
     ds['00280103'] = str('US', l.signed ? 1 : 0);
     if (!grey) ds['00280006'] = str('US', l.planarConfiguration);
-    const data = kept.data.buffer.slice(kept.data.byteOffset, kept.data.byteOffset + kept.data.byteLength);
-    ds['7FE00010'] = { vr: 'OB', Value: [data as never] };
+    const data = frames.map(({ kept: k }) => k!.data.buffer.slice(k!.data.byteOffset, k!.data.byteOffset + k!.data.byteLength));
+    ds['7FE00010'] = { vr: 'OB', Value: data as never[] };
   }
   const fileMeta: DicomJson = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
     '00020002': str('UI', sopClass),
     '00020003': str('UI', sopInstance),
-    '00020010': str('UI', kept?.layout.syntax ?? '1.2.840.10008.1.2.1'),
+    '00020010': str('UI', allKept ? kept.layout.syntax : '1.2.840.10008.1.2.1'),
     '00020012': str('UI', IMPLEMENTATION_UID),
     '00020013': str('SH', 'AEIMG_1'),
   };

@@ -3,10 +3,8 @@
  * Outputs go to temp files and are moved into place only after the whole file has authenticated,
  * so a truncated or altered file leaves nothing behind.
  */
-import { lossySourceOfRecord } from '../image/source.js';
 import { decodeImageRecord } from '../codec/image-codec.js';
-import { blobLengths, type ImageRecord } from '../codec/record.js';
-import { receivedSummary } from './view.js';
+import type { ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile } from '../fs/atomic.js';
@@ -16,8 +14,7 @@ import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
 import { checkOutput, outputKey, outputPathFor } from './files.js';
 import { checkAborted } from './abort.js';
 import { decodedImages, type DecodeFn } from './images.js';
-import { dicomMetaOf } from '../dicom/import.js';
-import { writeDicom } from '../dicom/write.js';
+import { DicomFileGroups, dicomFileBytes, type OutputFrame } from './dicom-files.js';
 
 export type { DecodeFn };
 
@@ -52,19 +49,7 @@ export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputF
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number,
   coded: { png?: Buffer; blobs?: Buffer[] } = {}): Promise<Buffer> {
   if (format === 'png') return coded.png ?? encodePng(image);
-  const received = receivedSummary(record);
-  const codedBytes = blobLengths(record).reduce((a, b) => a + b, 0);
-  // A kept DICOM frame goes back as its own data. Not a palette frame (its DICOM would need the palette's descriptors
-  // and tables written back) nor a JPEG file's data (a progressive or 4:2:0 JPEG is not what DICOM's JPEG Baseline
-  // syntax describes): those go as samples.
-  const meta = dicomMetaOf(record);
-  const kept = meta && record.codestream && record.codestream.photometric !== 'PALETTE COLOR' && coded.blobs?.[2]
-    ? { layout: record.codestream, data: coded.blobs[2] } : undefined;
-  return writeDicom(image, meta, {
-    exact: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
-    fidelityText: received.text, ratio: image.pixels.byteLength / Math.max(1, codedBytes), instanceNumber, kept,
-    ...(meta ? {} : { lossySource: lossySourceOfRecord(record) }),
-  });
+  return dicomFileBytes([{ image, record, blobs: coded.blobs }], instanceNumber);
 }
 
 
@@ -117,6 +102,8 @@ export interface DecryptedImage {
   record: ImageRecord;
   image: Image;
   output?: string;
+  /** Its frame in `output` (from 1), where that is a multi-frame DICOM file of several images (a cine). */
+  outputFrame?: number;
 }
 
 export interface DecryptResult {
@@ -151,19 +138,32 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       decode: opts.decode ?? localDecode(opts.models, opts.tiles, opts.denoise), png: write && format === 'png',
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
     });
+    // A file's images (a cine's frames in one DICOM file), written under the name of the first.
+    const place = async (items: DecryptedImage[], bytes: () => Promise<Buffer>) => {
+      const t = performance.now();
+      const output = frameOutput(input, images.indexOf(items[0]!), ext, opts);
+      checkOutput(output, [input], opts.force ?? false);
+      const file = await AtomicFile.create(output, { force: opts.force });
+      pending.push(file);
+      await file.write(await bytes());
+      items.forEach((item, k) => { item.output = output; if (items.length > 1) item.outputFrame = k + 1; });
+      timings.write! += performance.now() - t;
+    };
+    const groups = new DicomFileGroups<OutputFrame & { item: DecryptedImage }>();
+    const placeDicom = async (files: (OutputFrame & { item: DecryptedImage })[][]) => {
+      for (const frames of files) {
+        const items = frames.map((f) => f.item);
+        await place(items, async () => dicomFileBytes(frames, images.indexOf(items[0]!) + 1));
+      }
+    };
     for await (const { record, image, png, blobs } of loop) {
       const item: DecryptedImage = { record, image };
-      if (write) {
-        const t = performance.now();
-        item.output = frameOutput(input, images.length, ext, opts);
-        checkOutput(item.output, [input], opts.force ?? false);
-        const file = await AtomicFile.create(item.output, { force: opts.force });
-        pending.push(file);
-        await file.write(await outputBytes(image, record, format, images.length + 1, { png, blobs }));
-        timings.write! += performance.now() - t;
-      }
       images.push(item);
+      if (!write) continue;
+      if (format === 'dcm') await placeDicom(groups.add({ image, record, blobs, item }));
+      else await place([item], () => outputBytes(image, record, format, images.length, { png }));
     }
+    if (write && format === 'dcm') await placeDicom(groups.end());
     if (images.length === 0) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
     checkAborted(opts.signal);
     // Everything authenticated: only now do outputs appear.

@@ -1,7 +1,7 @@
 /**
  * Export of a whole opened file or study from the viewer: every image as PNG (16-bit where the source was) or DICOM,
- * one file each, in a folder the user chose, a subfolder per series when a study holds several. All files appear
- * together or none (temp files in that folder, then placed without replacing anything), so a failure halfway leaves
+ * one file each (a cine's frames one multi-frame DICOM file), in a folder the user chose, a subfolder per series when
+ * a study holds several. All files appear together or none (temp files in that folder, then placed without replacing anything), so a failure halfway leaves
  * no partial study behind.
  */
 import { basename, dirname, extname, join, relative } from 'node:path';
@@ -10,6 +10,7 @@ import type { ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
 import { outputBytes, type OutputFormat } from './decrypt.js';
+import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
@@ -54,19 +55,22 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
 }
 
 /**
- * Writes every image of `slices` into `dir` (a subfolder per series: studyPaths); returns the paths written. Decoding
- * goes through the slice cache (`lanes` images at a time), so a large study never sits in memory whole.
+ * Writes every image of `slices` into `dir` (a subfolder per series: studyPaths), a cine's frames as one DICOM file
+ * (dicom-files.ts); returns the paths written, one per file. Decoding goes through the slice cache (`lanes` files at a
+ * time), so a large study never sits in memory whole.
  */
 export async function exportSlices(slices: SliceCache, dir: string, format: OutputFormat, lanes = 2): Promise<string[]> {
-  const indices = Array.from({ length: slices.length }, (_, i) => i);
-  const records = indices.map((i) => slices.record(i));
-  const paths = studyPaths(dir, records, (inFolder) => exportNames(inFolder.map((r) => r.name), format));
+  const records = Array.from({ length: slices.length }, (_, i) => slices.record(i));
+  const groups = format === 'dcm' ? dicomFileGroups(records) : records.map((_, i) => [i]);
+  const paths = studyPaths(dir, groups.map((g) => fileRecord(g.map((i) => records[i]!))), (inFolder) => exportNames(inFolder.map((r) => r.name), format));
   const files: { file: AtomicFile; path: string }[] = [];
-  const written = await mapLimit(indices, lanes, async (i) => {
-    const path = paths[i]!;
+  const written = await mapLimit(groups.map((g, k) => k), lanes, async (k) => {
+    const path = paths[k]!;
     const file = await AtomicFile.create(join(dir, basename(path))); // its series' folder is made when all are placed
     files.push({ file, path });
-    await file.write(await outputBytes(await slices.image(i), slices.record(i), format, i + 1, { blobs: slices.coded(i).blobs }));
+    const frames: OutputFrame[] = [];
+    for (const i of groups[k]!) frames.push({ image: await slices.image(i), record: records[i]!, blobs: slices.coded(i).blobs });
+    await file.write(format === 'dcm' ? dicomFileBytes(frames, groups[k]![0]! + 1) : await outputBytes(frames[0]!.image, frames[0]!.record, format, groups[k]![0]! + 1));
     await file.seal();
     return path;
   });

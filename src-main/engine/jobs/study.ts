@@ -26,6 +26,7 @@ import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, worstFidelity, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
+import { DicomFileGroups, dicomFileBytes, fileRecord, type OutputFrame } from './dicom-files.js';
 import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
 import { seriesFactsOf } from './view.js';
@@ -260,6 +261,8 @@ export interface StudyDecryptResult {
   images: number;
   /** Each image's file, in viewing order: in `outDir`, or in a folder per series when the study holds several. */
   outputs: string[];
+  /** Each image's frame in its file (from 1) where that file is a cine's multi-frame DICOM file, else undefined. */
+  outputFrames: (number | undefined)[];
   records: ImageRecord[];
   /** The series' folders below `outDir`, in order (none for a study of one series). */
   seriesFolders: string[];
@@ -283,7 +286,8 @@ function imageNamer(ext: string): (record: ImageRecord, index: number) => string
 export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): Promise<StudyDecryptResult> {
   const infos = await checkParts(paths, opts.identities);
   const identities = [infos[0]!.identity]; // the key is found once, for the whole study
-  const pending: AtomicFile[] = [];
+  /** Each file written and its images' indices (a cine's frames go into one DICOM file). */
+  const pending: { file: AtomicFile; indices: number[] }[] = [];
   const records: ImageRecord[] = [];
   const series = new Set<string>();
   let expected = 0;
@@ -292,6 +296,16 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const decode = opts.decode ?? localDecode(opts.models, undefined, opts.denoise);
   const ext = opts.denoise ? DENOISED_EXT : `.${opts.format}`;
   const flatName = imageNamer(ext);
+  const groups = new DicomFileGroups<OutputFrame & { index: number }>();
+  const place = async (frames: { record: ImageRecord; index: number }[], bytes: () => Promise<Buffer> | Buffer) => {
+    const name = flatName(fileRecord(frames.map((f) => f.record)), pending.length);
+    // Checked early while the study may still be one series (its files then go right here); the folders of a
+    // study of several are known at the end, and placing checks every name before it places any.
+    if (series.size < 2) checkOutput(join(opts.outDir, name), paths, opts.force ?? false);
+    const file = await AtomicFile.create(join(opts.outDir, name), { force: opts.force });
+    pending.push({ file, indices: frames.map((f) => f.index) });
+    await file.write(await bytes());
+  };
   try {
     for (const info of infos) {
       checkPartStart(info, expected);
@@ -305,17 +319,14 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
         });
         for await (const { record, image, png, blobs } of images) {
           const index = expected++;
-          const name = flatName(record, index);
-          // Checked early while the study may still be one series (its files then go right here); the folders of a
-          // study of several are known at the end, and placing checks every name before it places any.
-          series.add(seriesKey(seriesFactsOf(record)));
-          if (series.size < 2) checkOutput(join(opts.outDir, name), paths, opts.force ?? false);
-          const file = await AtomicFile.create(join(opts.outDir, name), { force: opts.force });
-          pending.push(file);
-          await file.write(await outputBytes(image, record, opts.format, index + 1, { png, blobs }));
           records.push(record);
+          series.add(seriesKey(seriesFactsOf(record)));
+          const frame = { image, record, blobs, index };
+          if (opts.format === 'dcm') for (const frames of groups.add(frame)) await place(frames, () => dicomFileBytes(frames, frames[0]!.index + 1));
+          else await place([frame], () => outputBytes(image, record, opts.format, index + 1, { png }));
           opts.onImage?.(index, record);
         }
+        for (const frames of groups.end()) await place(frames, () => dicomFileBytes(frames, frames[0]!.index + 1));
         if (end) ended = end.images === expected; // the study-end entry comes last, after every image it counts
       } catch (err) {
         throw inFile(info.path, err);
@@ -325,11 +336,17 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }
     checkStudyEnded(infos, ended);
     checkAborted(opts.signal);
-    const outputs = studyPaths(opts.outDir, records, (inFolder) => inFolder.map(imageNamer(ext)));
-    await commitStudy(opts.outDir, pending.map((file, i) => ({ file, path: outputs[i]! })), opts.force ?? false);
-    return { images: expected, outputs, records, seriesFolders: seriesFoldersOf(opts.outDir, outputs), name: infos[0]!.study.name };
+    const filePaths = studyPaths(opts.outDir, pending.map((p) => fileRecord(p.indices.map((i) => records[i]!))), (inFolder) => inFolder.map(imageNamer(ext)));
+    await commitStudy(opts.outDir, pending.map(({ file }, i) => ({ file, path: filePaths[i]! })), opts.force ?? false);
+    const outputs: string[] = [];
+    const outputFrames: (number | undefined)[] = [];
+    pending.forEach(({ indices }, i) => indices.forEach((index, k) => {
+      outputs[index] = filePaths[i]!;
+      outputFrames[index] = indices.length > 1 ? k + 1 : undefined;
+    }));
+    return { images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name };
   } catch (err) {
-    await Promise.all(pending.map((f) => f.abort()));
+    await Promise.all(pending.map(({ file }) => file.abort()));
     throw err;
   }
 }

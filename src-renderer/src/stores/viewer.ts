@@ -210,7 +210,7 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
-  /** Every image of the file or study, one file each, into a folder the reader picks in main's dialog. */
+  /** Every image of the file or study, one file each (as DICOM, a cine's frames one file), into a folder the reader picks in main's dialog. */
   async function exportAll(format: 'png' | 'dcm') {
     if (!file.value) return;
     notice.value = '';

@@ -147,7 +147,7 @@ describe('study bundles', () => {
     const names = { 'a.dcm': 3, 'b.dcm': 1, 'c.dcm': 2 };
     for (const [name, instance] of Object.entries(names)) {
       const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00200013': { vr: 'IS', Value: [instance] } } };
-      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+      await writeFile(join(dir, name), writeDicom([{ image: ct!.image }], meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
     }
     expect((await orderSlices(['a.dcm', 'b.dcm', 'c.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['b.dcm', 'c.dcm', 'a.dcm']);
     // Same instance number: the position along the slice normal decides. Sagittal 0\\1\\0\\0\\0\\-1: normal = row × column
@@ -156,7 +156,7 @@ describe('study bundles', () => {
     for (const [name, x] of Object.entries(positions)) {
       const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset,
         '00200013': { vr: 'IS', Value: [1] }, '00200032': { vr: 'DS', Value: [x, 0, 0] }, '00200037': { vr: 'DS', Value: [0, 1, 0, 0, 0, -1] } } };
-      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+      await writeFile(join(dir, name), writeDicom([{ image: ct!.image }], meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
     }
     expect((await orderSlices(['p.dcm', 'q.dcm', 'r.dcm'].map((n) => join(dir, n)))).map((p) => p.split('/').pop())).toEqual(['p.dcm', 'r.dcm', 'q.dcm']);
   });
@@ -166,7 +166,7 @@ describe('study bundles', () => {
     const files = { 'DOE_JOHN_1.dcm': { '00200013': { vr: 'IS', Value: [1] } }, 'DOE_JOHN_2.dcm': { '00200013': { vr: 'IS', Value: [2] }, '00280301': { vr: 'CS', Value: ['YES'] } } };
     for (const [name, extra] of Object.entries(files)) {
       const meta = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Doe^John' }] }, ...extra } };
-      await writeFile(join(dir, name), writeDicom(ct!.image, meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+      await writeFile(join(dir, name), writeDicom([{ image: ct!.image }], meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
     }
     const paths = Object.keys(files).map((n) => join(dir, n));
     // The study's name names its parts, in the e-mail: not the patient's (refused before any slice is encoded).

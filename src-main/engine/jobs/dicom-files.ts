@@ -1,0 +1,113 @@
+/**
+ * Which decoded images go into one DICOM file: the frames of a cine (an ultrasound or angiography run) as the one
+ * multi-frame file it was, so that a PACS plays it; everything else a file per image. Decrypt, a study's decrypt and the
+ * viewer's "Export all" group alike.
+ */
+import { lossySourceOfRecord } from '../image/source.js';
+import { blobLengths, type ImageRecord } from '../codec/record.js';
+import type { Image } from '../image/image.js';
+import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
+import { multiFrameClass, writeDicom } from '../dicom/write.js';
+import { worstSsim } from '../../../src-shared/fidelity.js';
+import { receivedSummary } from './view.js';
+
+/** A decoded image with its record and, where the file carried them, its blobs (a kept frame's data). */
+export interface OutputFrame {
+  image: Image;
+  record: ImageRecord;
+  blobs?: Buffer[];
+}
+
+/** The source's SOP Instance UID as carried (each frame of a file has the same). */
+const instanceOf = (meta: DicomFrameMeta) => String(meta.dataset['00080018']?.Value?.[0] ?? '');
+
+/** A record whose DICOM frame can be written in a multi-frame file with the frames after it. */
+function multiFrameMeta(record: ImageRecord): DicomFrameMeta | undefined {
+  const meta = dicomMetaOf(record);
+  return meta && instanceOf(meta) && multiFrameClass(meta, record) ? meta : undefined;
+}
+
+/** A frame that goes as its file held it (decrypt.ts outputBytes): a palette frame goes as samples. */
+const isKept = (record: ImageRecord) => !!record.codestream && record.codestream.photometric !== 'PALETTE COLOR';
+
+/**
+ * `next` is the frame after `prev` in the same multi-frame file and goes into the same DICOM file: a class holds them
+ * (multiFrameClass), and they are described alike (size, rescale, window, spacing, position) and coded alike (both as
+ * their file held them, or neither).
+ */
+export function sameDicomFile(prev: ImageRecord, next: ImageRecord): boolean {
+  const [a, b] = [multiFrameMeta(prev), multiFrameMeta(next)];
+  return !!a && !!b && instanceOf(a) === instanceOf(b) && a.frames === b.frames && b.frame === a.frame + 1 &&
+    prev.width === next.width && prev.height === next.height && prev.channels === next.channels && prev.bitDepth === next.bitDepth &&
+    JSON.stringify(a.pixel) === JSON.stringify(b.pixel) && isKept(prev) === isKept(next);
+}
+
+/** The record that names a file's images: its first, as its file ("run.dcm", not "run.dcm#1") when it holds several. */
+export function fileRecord(records: readonly ImageRecord[]): ImageRecord {
+  const first = records[0]!;
+  return records.length > 1 ? { ...first, name: first.name.replace(/#\d+$/, '') } : first;
+}
+
+/** Consecutive images' indices grouped into DICOM files, in order. */
+export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
+  const groups: number[][] = [];
+  records.forEach((record, i) => {
+    const last = groups.at(-1);
+    if (last && sameDicomFile(records[last.at(-1)!]!, record)) last.push(i);
+    else groups.push([i]);
+  });
+  return groups;
+}
+
+/**
+ * Groups decoded images into DICOM files as they come: `add` returns the files complete (none while a cine's frames
+ * are still coming), `end` the last. Only a multi-frame file's frames are held.
+ */
+export class DicomFileGroups<T extends OutputFrame = OutputFrame> {
+  private open: T[] = [];
+
+  add(frame: T): T[][] {
+    const done: T[][] = [];
+    if (this.open.length && !sameDicomFile(this.open.at(-1)!.record, frame.record)) done.push(this.open.splice(0));
+    this.open.push(frame);
+    const meta = multiFrameMeta(frame.record);
+    if (!meta || meta.frame === meta.frames - 1) done.push(this.open.splice(0));
+    return done;
+  }
+
+  end(): T[][] {
+    return this.open.length ? [this.open.splice(0)] : [];
+  }
+}
+
+/**
+ * The DICOM file of one group's frames. What it says the reader gets is its worst frame's: bit-exact only if every
+ * frame is, the largest bound, reduced quality if any frame is, and the text of the frame with the lowest SSIM in a
+ * reader's window ("worst of 10 frames (frame 7): …") where the frames' texts differ.
+ */
+export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number): Buffer {
+  const summaries = frames.map((f) => receivedSummary(f.record));
+  const bounds = summaries.map((s) => s.maxError);
+  const maxError = bounds.every((b) => b !== undefined) ? Math.max(...bounds) : undefined;
+  // Worst: reduced first, then the lowest SSIM in a reader's window, then the largest bound.
+  const rank = (i: number) => [summaries[i]!.reduced ? 0 : 1, summaries[i]!.fidelity ? worstSsim(summaries[i]!.fidelity!) : 1, -(bounds[i] ?? 0)];
+  const before = (a: number[], b: number[]) => { const k = a.findIndex((v, j) => v !== b[j]); return k >= 0 && a[k]! < b[k]!; };
+  const worst = frames.reduce((w, _, i) => (before(rank(i), rank(w)) ? i : w), 0);
+  const alike = summaries.every((s) => s.text === summaries[0]!.text);
+  const frameOf = (f: OutputFrame) => (dicomMetaOf(f.record)?.frame ?? 0) + 1;
+  const text = alike ? summaries[0]!.text : `worst of ${frames.length} frames (frame ${frameOf(frames[worst]!)}): ${summaries[worst]!.text}`;
+  const codedBytes = frames.reduce((n, f) => n + blobLengths(f.record).reduce((a, b) => a + b, 0), 0);
+  const sampleBytes = frames.reduce((n, f) => n + f.image.pixels.byteLength, 0);
+  const meta = dicomMetaOf(frames[0]!.record);
+  // A kept DICOM frame goes back as its own data. Not a palette frame (its DICOM would need the palette's descriptors
+  // and tables written back) nor a JPEG file's data (a progressive or 4:2:0 JPEG is not what DICOM's JPEG Baseline
+  // syntax describes): those go as samples.
+  const dicomFrames = frames.map(({ image, record, blobs }) => ({
+    image, ...(meta && isKept(record) && record.codestream && blobs?.[2] ? { kept: { layout: record.codestream, data: blobs[2] } } : {}),
+  }));
+  return writeDicom(dicomFrames, meta, {
+    exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
+    ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber,
+    ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record) }),
+  });
+}

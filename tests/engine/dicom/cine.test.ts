@@ -1,0 +1,204 @@
+/**
+ * A cine (ultrasound, angiography, fluoroscopy) written back as DICOM is one multi-frame file, so that a PACS plays it:
+ * as a file per frame (aeimg 0.11) it showed stills. Checked against the source's frames, dcmtk's rendering and
+ * dicom3tools' dciodvfy.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import dcmjs from 'dcmjs';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { exportSlices } from '../../../src-main/engine/jobs/export.js';
+import { openAeimg } from '../../../src-main/engine/jobs/open.js';
+import { readCodedSlices, SliceCache } from '../../../src-main/engine/jobs/slices.js';
+import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { worstSsim } from '../../../src-shared/fidelity.js';
+import type { Quality } from '../../../src-shared/quality.js';
+import { cineDicom, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+
+const DIR = join(FIXTURES, 'dicom');
+const key = generateSharedKey('Cath lab');
+let model: Autoencoder;
+beforeAll(async () => { model = await defaultModel(); });
+
+const SC = { byte: '1.2.840.10008.5.1.4.1.1.7.2', word: '1.2.840.10008.5.1.4.1.1.7.3', trueColor: '1.2.840.10008.5.1.4.1.1.7.4' };
+const US_MULTI_FRAME = '1.2.840.10008.5.1.4.1.1.3.1';
+
+/** Encrypts `input` and decrypts it as DICOM into a folder of its own. */
+async function throughAeimg(input: string, quality: Quality = 'auto') {
+  const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality }, measure: quality !== 'auto' });
+  const out = join(await tempDir(), 'received');
+  await mkdir(out);
+  const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+  return { dec, out, files: await readdir(out) };
+}
+
+async function fixture(file: string): Promise<string> {
+  const input = join(await tempDir(), file);
+  await copyFile(join(DIR, file), input);
+  return input;
+}
+
+const dataset = (path: string) => {
+  const b = readFileSync(path);
+  return dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
+};
+const value = (ds: Record<string, { Value?: unknown[] }>, tag: string) => ds[tag]?.Value?.[0];
+
+/** Each frame's samples as aeimg reads the file (grey: stored values; colour: RGB). */
+const framesOf = async (path: string) => (await readDicomFile(path, { maxPixels: 1e8, deidentify: null })).map((f) => Array.from(f.image.pixels));
+
+const dciodvfy = ['/usr/bin/dciodvfy'].find(existsSync);
+/** dciodvfy's errors (it reports on stderr and exits 0), without the file's name. */
+const errors = (path: string) => {
+  const run = spawnSync(dciodvfy!, [path], { encoding: 'utf8' });
+  const report = `${run.stdout}\n${run.stderr}`;
+  expect(report).toMatch(/Image|IOD/); // it read the file
+  return report.split('\n').filter((l) => l.startsWith('Error'));
+};
+
+const dcm2pnm = ['/usr/bin/dcm2pnm'].find(existsSync);
+const gdcmconv = ['/usr/bin/gdcmconv'].find(existsSync);
+/** dcmtk's rendering of frame `frame` (from 1); `tool` dcmj2pnm for JPEG data, which dcm2pnm does not decode. */
+const shown = async (path: string, frame: number, tool = dcm2pnm) => {
+  const out = join(await tempDir(), 'shown.pnm');
+  execFileSync(tool!, ['--write-raw-pnm', '--frame', String(frame), path, out], { stdio: 'ignore' });
+  return readFileSync(out);
+};
+
+describe('a cine written back as DICOM', () => {
+  it('the angiography fixture comes back as one multi-frame file, timed as it was, each frame as the original shows it', async () => {
+    const input = await fixture('xa_4frame_jpeg_lossless.dcm');
+    const { dec, files } = await throughAeimg(input);
+    expect(files).toEqual(['xa_4frame_jpeg_lossless.dcm']);
+    expect(dec.images.map((i) => [i.output, i.outputFrame])).toEqual([1, 2, 3, 4].map((k) => [dec.images[0]!.output, k]));
+    const written = dec.images[0]!.output!;
+    const ds = dataset(written);
+    expect([value(ds, '00080016'), value(ds, '00280008'), value(ds, '00181063'), value(ds, '00280009')]).toEqual([SC.byte, 4, 83, 0x00181063]);
+    const back = parseDicom(new Uint8Array(readFileSync(written)), 1e8);
+    const original = parseDicom(new Uint8Array(readFileSync(input)), 1e8);
+    for (let k = 0; k < 4; k++) expect(Array.from(await decodeStoredFrame(back, k)), `frame ${k + 1}`).toEqual(Array.from(await decodeStoredFrame(original, k)));
+    // dcmtk cannot decode this file's JPEG lossless frames itself: GDCM's native copy of it is what dcmtk shows.
+    if (dcm2pnm && gdcmconv) {
+      const plain = join(await tempDir(), 'native.dcm');
+      execFileSync(gdcmconv, ['--raw', input, plain], { stdio: 'ignore' });
+      for (let k = 1; k <= 4; k++) expect((await shown(written, k)).equals(await shown(plain, k)), `frame ${k}`).toBe(true);
+    }
+    // Nothing dciodvfy calls an error that the source file does not have itself (its Patient Orientation "0").
+    if (dciodvfy) expect(errors(written).filter((e) => !errors(input).includes(e))).toEqual([]);
+  });
+
+  it('an ultrasound multi-frame file keeps its class, its ten frames in one file', async () => {
+    const input = await fixture('us_palette_rle_10frame.dcm');
+    const { dec, files } = await throughAeimg(input);
+    expect(files).toEqual(['us_palette_rle_10frame.dcm']);
+    const written = dec.images[0]!.output!;
+    const ds = dataset(written);
+    expect([value(ds, '00080016'), value(ds, '00280008'), value(ds, '00181063')]).toEqual([US_MULTI_FRAME, 10, 76]);
+    expect(await framesOf(written)).toEqual(await framesOf(input)); // the palette's colours, frame by frame
+    if (dciodvfy) expect(errors(written)).toEqual([]);
+  });
+
+  it('16-bit grey, colour and a Frame Time Vector each go in the multi-frame Secondary Capture that holds them', async () => {
+    const dir = await tempDir();
+    const cases = [
+      { name: 'word.dcm', opts: { frames: 3, bitDepth: 16 as const }, sopClass: SC.word, pointer: 0x00181063 },
+      { name: 'colour.dcm', opts: { frames: 3, bitDepth: 8 as const, channels: 3 as const, sopClass: '1.2.840.10008.5.1.4.1.1.7' }, sopClass: SC.trueColor, pointer: 0x00181063 },
+      { name: 'vector.dcm', opts: { frames: 4, bitDepth: 8 as const, timing: 'vector' as const }, sopClass: SC.byte, pointer: 0x00181065 },
+    ];
+    for (const c of cases) {
+      const input = join(dir, c.name);
+      await cineDicom(input, c.opts);
+      const { dec, files } = await throughAeimg(input);
+      expect(files, c.name).toEqual([c.name]);
+      const written = dec.images[0]!.output!;
+      const ds = dataset(written);
+      expect([value(ds, '00080016'), value(ds, '00280008'), value(ds, '00280009')], c.name).toEqual([c.sopClass, c.opts.frames, c.pointer]);
+      expect(await framesOf(written), c.name).toEqual(await framesOf(input));
+      if (dciodvfy) expect(errors(written), c.name).toEqual([]);
+      if (c.name === 'word.dcm') { // a reader's values and window as they were: HU through the rescale
+        expect([value(ds, '00281052'), value(ds, '00281053'), value(ds, '00281050'), value(ds, '00281051')]).toEqual([-1024, 1, 40, 400]);
+      }
+      if (c.name === 'vector.dcm') expect(ds['00181065']?.Value).toEqual([0, 30, 40, 50]);
+      expect(value(ds, '00280301'), c.name).toBe('NO'); // Burned In Annotation as the file said it
+    }
+  });
+
+  const dcmcjpeg = ['/usr/bin/dcmcjpeg'].find(existsSync);
+  it.skipIf(!dcmcjpeg)('a cine whose frames went as its file held them (JPEG) comes back as that data, a fragment a frame', async () => {
+    const dir = await tempDir();
+    await cineDicom(join(dir, 'native.dcm'), { frames: 3, bitDepth: 8, channels: 3, sopClass: US_MULTI_FRAME });
+    const input = join(dir, 'jpeg.dcm');
+    execFileSync(dcmcjpeg!, ['+eb', join(dir, 'native.dcm'), input], { stdio: 'ignore' }); // what a US device writes
+    const { dec, files } = await throughAeimg(input);
+    expect(files).toEqual(['jpeg.dcm']);
+    const written = dec.images[0]!.output!;
+    const back = parseDicom(new Uint8Array(readFileSync(written)), 1e8);
+    expect([back.info.syntax, back.info.frames]).toEqual(['1.2.840.10008.1.2.4.50', 3]);
+    expect(readFileSync(written).length).toBeLessThan(readFileSync(input).length + 2000); // not 36 KB of samples
+    expect(await framesOf(written)).toEqual(await framesOf(input));
+    expect(value(dataset(written), '00282110')).toBe('01'); // it was lossy before aeimg
+    const dcmj2pnm = ['/usr/bin/dcmj2pnm'].find(existsSync);
+    if (dcmj2pnm) for (let k = 1; k <= 3; k++) expect((await shown(written, k, dcmj2pnm)).equals(await shown(input, k, dcmj2pnm)), `frame ${k}`).toBe(true);
+    if (dciodvfy) expect(errors(written)).toEqual([]);
+  });
+
+  it('signed values, and frames without a time, still come back a file per frame', async () => {
+    const dir = await tempDir();
+    for (const [name, opts] of [['signed.dcm', { frames: 3, bitDepth: 16, signed: true }], ['untimed.dcm', { frames: 3, bitDepth: 8, timing: 'none' }]] as const) {
+      const input = join(dir, name);
+      await cineDicom(input, opts);
+      const { dec, files } = await throughAeimg(input);
+      expect(files.sort(), name).toEqual([name, name.replace('.dcm', '-2.dcm'), name.replace('.dcm', '-3.dcm')].sort());
+      expect(dec.images.map((i) => i.outputFrame), name).toEqual([undefined, undefined, undefined]);
+      const back = await Promise.all(dec.images.map(async (i) => (await framesOf(i.output!))[0]));
+      expect(back, name).toEqual(await framesOf(input));
+    }
+  });
+
+  it('a cine at max says what its worst frame gets, and that it is reduced in quality if any frame is', async () => {
+    const input = await fixture('xa_4frame_jpeg_lossless.dcm');
+    const { dec, files } = await throughAeimg(input, 'max');
+    expect(files).toHaveLength(1);
+    const ds = dataset(dec.images[0]!.output!);
+    expect([value(ds, '00282110'), value(ds, '00282114')]).toEqual(['01', 'AEIMG_AE']);
+    const told = dec.images.map((i) => receivedSummary(i.record));
+    const ssim = told.map((t) => worstSsim(t.fidelity!));
+    const worst = ssim.indexOf(Math.min(...ssim));
+    const text = String(value(ds, '00082111'));
+    if (new Set(told.map((t) => t.text)).size > 1) expect(text).toContain(`worst of 4 frames (frame ${worst + 1})`);
+    expect(text).toContain(told[worst]!.text.replace(/±/g, '+/-').replace(/[–—]/g, '-'));
+    expect(text.startsWith('REDUCED QUALITY')).toBe(told.some((t) => t.reduced));
+  });
+
+  it('a study\'s decrypt and the viewer\'s export write a cine as one file too (PNG: a file per frame)', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'run.dcm');
+    const frames = await cineDicom(input, { frames: 3, bitDepth: 8 });
+    const study = await encryptStudy([input], { model, recipients: [key], name: 'cath', outDir: dir, measure: false });
+    const out = join(dir, 'study');
+    await mkdir(out);
+    const dec = await decryptStudy(study.parts.map((p) => p.path), { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    expect(await readdir(out)).toEqual(['run.dcm']);
+    expect(dec.outputs).toEqual([0, 1, 2].map(() => join(out, 'run.dcm')));
+    expect(dec.outputFrames).toEqual([1, 2, 3]);
+    expect(await framesOf(join(out, 'run.dcm'))).toEqual(frames);
+
+    const { items } = await openAeimg(study.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const decode = localDecode(models());
+    const cache = new SliceCache(items, async (...a) => (await decode(...a, false)).image);
+    const exported = await tempDir();
+    expect(await exportSlices(cache, exported, 'dcm')).toEqual([join(exported, 'run.dcm')]);
+    expect(await framesOf(join(exported, 'run.dcm'))).toEqual(frames);
+    const png = await tempDir();
+    expect((await exportSlices(cache, png, 'png')).map((p) => p.slice(png.length + 1))).toEqual(['run-1.png', 'run-2.png', 'run-3.png']);
+  });
+});
