@@ -166,6 +166,8 @@ export interface OpenedImageInfo {
     instanceNumber?: string;
     /** Series Instance UID as it travelled (a de-identified file's replacement): which images are one series. */
     seriesUid?: string;
+    /** A cine's frames per second as its file says to play it (dicom/display.ts cineFrameRate): the cine starts there. */
+    frameRate?: number;
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

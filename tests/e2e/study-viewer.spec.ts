@@ -230,3 +230,19 @@ test('copy view: the rendered view on the clipboard, with its measurements and o
   await page.getByTestId('copy-overlays').check();
   await page.getByTestId('clear-measurements').click();
 });
+
+test('a cine: it plays at the rate its file says, and "Export all as DICOM" writes it as one multi-frame file', async () => {
+  const dir = await mkdtemp(join(work, 'xa-'));
+  await app.cli(['encrypt', join(DICOM, 'xa_4frame_jpeg_lossless.dcm'), '--key', 'Study', '-o', dir]);
+  await openByDialog(join(dir, 'xa_4frame_jpeg_lossless.aeimg'));
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 4');
+  await expect(page.getByTestId('cine-fps')).toHaveValue('12'); // Frame Time 83 ms, not the default 10
+  await expect(page.getByTestId('cine-acquired')).toContainText("the file's: 12 a second");
+  const out = await mkdtemp(join(work, 'xa-dcm-'));
+  await app.answerDialog({ folder: out });
+  await page.getByTestId('export-dcm').click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved 1 file in' })).toBeVisible();
+  expect(await readdir(out)).toEqual(['xa_4frame_jpeg_lossless.dcm']);
+  const written = await readFile(join(out, 'xa_4frame_jpeg_lossless.dcm'));
+  expect(written.length).toBeGreaterThan(4 * 512 * 512); // its four frames, in one file
+});

@@ -10,7 +10,7 @@ import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fideli
 import { realToSample } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
-import { dicomDisplay } from '../dicom/display.js';
+import { cineFrameRate, dicomDisplay } from '../dicom/display.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
@@ -114,6 +114,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     ...(display?.windows ?? []),
   ];
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
+  const frameRate = meta ? cineFrameRate(meta) : undefined;
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
@@ -126,6 +127,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       units: display?.units ?? '', position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
       photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
       ...(spacing ? { pixelSpacing: spacing } : {}),
+      ...(frameRate ? { frameRate } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,
     windows,

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, ref, shallowRef } from 'vue';
+import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { realWindowToSample } from '../viewer/display';
@@ -16,6 +16,13 @@ export type Tool = 'window' | 'pan' | MeasurementKind;
 const CACHE_BYTES = 256 << 20;
 /** Thumbnails kept (a few KB each); the strip asks again for one that was dropped when it scrolls back. */
 const THUMBNAILS = 1024;
+/** Cine's rate without a file's own, and the range the control takes (an echo may be acquired at 60–100 a second). */
+export const CINE_FPS = { default: 10, min: 1, max: 120 } as const;
+
+/** The rate a cine starts at: the file's own (rounded, within the control's range), else the default. */
+export function cineStartFps(frameRate: number | undefined): number {
+  return frameRate ? Math.min(CINE_FPS.max, Math.max(CINE_FPS.min, Math.round(frameRate))) : CINE_FPS.default;
+}
 
 /**
  * The opened .aeimg as a reader works with it: the shown slice, the window/level (real-world units, shared across
@@ -38,7 +45,7 @@ export const useViewer = defineStore('viewer', () => {
   const infoOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
-  const fps = ref(10);
+  const fps = ref<number>(CINE_FPS.default);
   const busy = ref(false);
   const notice = ref('');
   /** "Copy view" draws the measurements and corner overlays in too. */
@@ -49,6 +56,9 @@ export const useViewer = defineStore('viewer', () => {
   /** The window in sample units, as the canvas reports it. */
   const sampleWindow = computed(() => realWindowToSample({ center: windowCenter.value, width: windowWidth.value }, mapping.value));
   const shownMeasurements = computed(() => measurements.value[index.value] ?? []);
+  // A cine plays at its file's own rate: set when a clip is shown (opened, or the next clip of a study); the reader's
+  // own choice holds while the frames of the same clip play.
+  watch(() => current.value?.dicom?.frameRate, (rate) => { if (rate) fps.value = cineStartFps(rate); });
   let loadSeq = 0;
   let nextMeasurement = 1;
   const cache = markRaw(new Map<string, ImagePixels>());
@@ -119,6 +129,7 @@ export const useViewer = defineStore('viewer', () => {
     try {
       const f = await unwrap(bridge().files.open(path));
       file.value = f;
+      fps.value = cineStartFps(f.images[0]?.dicom?.frameRate); // also where the last file's clip had the same rate
       cache.clear();
       thumbs.clear();
       index.value = 0;
@@ -190,7 +201,7 @@ export const useViewer = defineStore('viewer', () => {
       if (!playing.value || !file.value) return;
       const started = performance.now();
       await go((index.value + 1) % file.value.images.length);
-      if (playing.value) cineTimer = setTimeout(() => void tick(), Math.max(0, 1000 / Math.max(1, fps.value) - (performance.now() - started)));
+      if (playing.value) cineTimer = setTimeout(() => void tick(), Math.max(0, 1000 / Math.max(CINE_FPS.min, fps.value) - (performance.now() - started)));
     };
     void tick();
   }

@@ -9,6 +9,7 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import dcmjs from 'dcmjs';
+import { cineFrameRate } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
@@ -200,5 +201,23 @@ describe('a cine written back as DICOM', () => {
     expect(await framesOf(join(exported, 'run.dcm'))).toEqual(frames);
     const png = await tempDir();
     expect((await exportSlices(cache, png, 'png')).map((p) => p.slice(png.length + 1))).toEqual(['run-1.png', 'run-2.png', 'run-3.png']);
+  });
+
+  it('the viewer is told the rate the file says to play a cine at', async () => {
+    const rate = async (file: string) => cineFrameRate((await readDicomFile(join(DIR, file), { maxPixels: 1e8, deidentify: {} }))[0]!.dicom);
+    expect(await rate('xa_4frame_jpeg_lossless.dcm')).toBe(12); // Frame Time 83 ms
+    expect(await rate('us_palette_rle_10frame.dcm')).toBe(13.2); // 76 ms
+    expect(await rate('enhanced_mr_3frame_functional_groups.dcm')).toBeUndefined(); // slices, not a clip
+    expect(await rate('ct_small_explicit_le.dcm')).toBeUndefined();
+    const [frame] = await readDicomFile(join(DIR, 'xa_4frame_jpeg_lossless.dcm'), { maxPixels: 1e8, deidentify: {} });
+    const meta = (extra: Record<string, { vr: string; Value: number[] }>, drop: string[] = []) => {
+      const dataset = { ...frame!.dicom.dataset, ...extra };
+      for (const t of drop) delete dataset[t];
+      return { ...frame!.dicom, dataset };
+    };
+    // Recommended Display Frame Rate first, then Cine Rate, then Frame Time, then a Frame Time Vector's mean.
+    expect(cineFrameRate(meta({ '00082144': { vr: 'IS', Value: [30] }, '00180040': { vr: 'IS', Value: [25] } }))).toBe(30);
+    expect(cineFrameRate(meta({ '00180040': { vr: 'IS', Value: [25] } }))).toBe(25);
+    expect(cineFrameRate(meta({ '00181065': { vr: 'DS', Value: [0, 20, 30, 40] } }, ['00181063']))).toBe(33.3);
   });
 });
