@@ -168,6 +168,8 @@ export interface OpenedImageInfo {
     seriesUid?: string;
     /** A cine's frames per second as its file says to play it (dicom/display.ts cineFrameRate): the cine starts there. */
     frameRate?: number;
+    /** A pixel's height over its width where not 1 (row over column spacing, or Pixel Aspect Ratio): shown stretched by it, as a PACS does. */
+    pixelAspect?: number;
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

@@ -4,7 +4,9 @@
  * by wheel and keyboard with the series strip, the corner overlays and the information panel, all by keyboard.
  * Files are encrypted and decrypted by the CLI with the bridge's keychain; the decrypted PNG is the oracle.
  */
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -396,5 +398,38 @@ test('a 12-slice study: wheel and keys scroll, the strip shows thumbnails, measu
   await expect(label).not.toContainText('Image 5 of 12');
   await page.keyboard.press(' ');
   await expect(page.getByTestId('cine')).toHaveAttribute('aria-pressed', 'false');
+  await page.getByTestId('tool-window').click();
+});
+
+test('a non-square pixel (rows 1.0 mm apart, columns 0.5 mm) is shown at its physical proportions, as a PACS shows it', async () => {
+  test.skip(!existsSync('/usr/bin/dcmodify'), 'dcmtk (dcmodify) makes the fixture');
+  const input = join(outDir, 'ct_tall_pixels.dcm');
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), input);
+  execFileSync('/usr/bin/dcmodify', ['-nb', '-m', '(0028,0030)=1.0\\0.5', input], { stdio: 'ignore' });
+  await app.cli(['encrypt', input, '--key', 'Viewer', '-o', outDir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct_tall_pixels.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('ct_tall_pixels.aeimg');
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toHaveAttribute('data-aspect', '2');
+  const box = (await canvas.boundingBox())!;
+  expect(box.height / box.width).toBeCloseTo(2, 2); // 128 × 128 samples, 64 × 128 mm
+  await expect(page.getByTestId('overlay-br')).toContainText('1.000 × 0.500 mm/pixel');
+  // Equal lengths on the screen are equal lengths in the patient, across and down.
+  await page.getByTestId('tool-ruler').click();
+  const len = box.width * 0.6;
+  const drag = async (x0: number, y0: number, x1: number, y1: number) => {
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x1, y1, { steps: 5 });
+    await page.mouse.up();
+  };
+  await drag(box.x + box.width * 0.2, box.y + box.height * 0.5, box.x + box.width * 0.2 + len, box.y + box.height * 0.5);
+  await drag(box.x + box.width * 0.5, box.y + box.height * 0.2, box.x + box.width * 0.5, box.y + box.height * 0.2 + len);
+  const mm = async (i: number) => Number((await page.getByTestId(`measurement-${i}`).textContent())!.match(/Ruler: ([\d.]+) mm/)![1]);
+  const [across, down] = [await mm(0), await mm(1)];
+  expect(Math.abs(across - 0.6 * 128 * 0.5) / across).toBeLessThan(0.02); // 0.6 of the width: 38.4 mm
+  expect(Math.abs(down - across) / across).toBeLessThan(0.02);
+  await page.getByTestId('clear-measurements').click();
   await page.getByTestId('tool-window').click();
 });

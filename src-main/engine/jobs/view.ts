@@ -53,6 +53,18 @@ function pixelSpacingOf(meta: DicomFrameMeta): NonNullable<NonNullable<OpenedIma
 }
 
 /**
+ * A pixel's displayed height over its width where it is not square: its row spacing over its column spacing (Pixel
+ * Spacing or Imager Pixel Spacing), else the file's Pixel Aspect Ratio (0028,0034: vertical\horizontal). A PACS
+ * stretches such an image to its physical proportions; shown square, anatomy is distorted (a 1.0\0.5 mm pixel: a
+ * round structure as an oval twice as wide as high). An ultrasound region's calibration holds only inside it: not used.
+ */
+function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpacingOf>): number | undefined {
+  const [v, h] = spacing && spacing.source !== 'UltrasoundRegion' ? [spacing.row, spacing.column] : (meta.dataset['00280034']?.Value ?? []).map(Number);
+  const aspect = v !== undefined && h !== undefined && v > 0 && h > 0 ? v / h : 1;
+  return Number.isFinite(aspect) && Math.abs(aspect - 1) > 1e-3 && aspect >= 0.1 && aspect <= 10 ? aspect : undefined;
+}
+
+/**
  * What a decrypted record tells its reader, in words: "bit-exact", the bound (in real units for DICOM with a
  * rescale) with the worst window, or the reduced-quality warning. One phrasing for the viewer, the CLI and DICOM.
  */
@@ -115,6 +127,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   ];
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
   const frameRate = meta ? cineFrameRate(meta) : undefined;
+  const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
@@ -128,6 +141,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
       ...(spacing ? { pixelSpacing: spacing } : {}),
       ...(frameRate ? { frameRate } : {}),
+      ...(pixelAspect ? { pixelAspect } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,
     windows,

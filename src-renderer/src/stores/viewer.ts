@@ -37,7 +37,12 @@ export const useViewer = defineStore('viewer', () => {
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
   const { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
     useWindowLevel(() => current.value);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value);
+  /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
+  const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => {
+    const shown = pixels.value ?? current.value;
+    return shown && { width: shown.width, height: shown.height * aspect.value };
+  });
   const tool = ref<Tool>('window');
   const measurements = ref<Record<number, Measurement[]>>({});
   const probe = ref<Point | null>(null);
@@ -246,7 +251,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
-    measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current,
+    measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current, aspect,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView,

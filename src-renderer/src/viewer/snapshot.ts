@@ -16,6 +16,8 @@ export interface ViewSnapshot {
   /** The viewport in CSS pixels, and how the image sits in it (zoom about its centre, then pan). */
   viewport: { width: number; height: number };
   zoom: number;
+  /** A pixel's displayed height over its width (1 when square): drawn stretched vertically by it, as on screen. */
+  aspect?: number;
   pan: Point;
   /** Drawn only when the reader asks for overlays. */
   overlays?: {
@@ -25,10 +27,10 @@ export interface ViewSnapshot {
 }
 
 /** Where the image's top-left corner lands in the viewport: zoom is about the viewport's centre, then the pan. */
-export function imageOrigin(s: Pick<ViewSnapshot, 'image' | 'viewport' | 'zoom' | 'pan'>): Point {
+export function imageOrigin(s: Pick<ViewSnapshot, 'image' | 'viewport' | 'zoom' | 'aspect' | 'pan'>): Point {
   return {
     x: s.viewport.width / 2 + s.pan.x - (s.zoom * s.image.width) / 2,
-    y: s.viewport.height / 2 + s.pan.y - (s.zoom * s.image.height) / 2,
+    y: s.viewport.height / 2 + s.pan.y - (s.zoom * (s.aspect ?? 1) * s.image.height) / 2,
   };
 }
 
@@ -50,16 +52,16 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.imageSmoothingEnabled = s.zoom < 2; // as the screen shows it: pixels stay square from 200%
   const o = imageOrigin(s);
-  ctx.drawImage(source, o.x, o.y, s.image.width * s.zoom, s.image.height * s.zoom);
+  ctx.drawImage(source, o.x, o.y, s.image.width * s.zoom, s.image.height * s.zoom * (s.aspect ?? 1));
   if (s.overlays) {
-    drawMarks(ctx, s.overlays.marks, o, s.zoom);
+    drawMarks(ctx, s.overlays.marks, o, s.zoom, s.zoom * (s.aspect ?? 1));
     drawCorners(ctx, s.overlays.corners, out.width, out.height);
   }
   return out;
 }
 
-function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label: string }[], o: Point, zoom: number) {
-  const at = (p: Point) => ({ x: o.x + p.x * zoom, y: o.y + p.y * zoom });
+function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label: string }[], o: Point, zoom: number, zoomY: number) {
+  const at = (p: Point) => ({ x: o.x + p.x * zoom, y: o.y + p.y * zoomY });
   ctx.strokeStyle = '#facc15';
   ctx.lineWidth = 1.5;
   ctx.font = '13px system-ui, sans-serif';

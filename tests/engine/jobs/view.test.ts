@@ -32,6 +32,20 @@ describe('what the viewer is told about an image', () => {
     expect(info.windows?.some((w) => w.source === 'percentile')).toBe(false);
   });
 
+  it('a non-square pixel: the viewer is told its height over its width, from the spacing or the Pixel Aspect Ratio', async () => {
+    const { record, image } = await opened('ct_small_explicit_le.dcm');
+    const dicom = (record.metadata as { dicom: { dataset: Record<string, unknown> } }).dicom;
+    const withAttributes = (attrs: Record<string, unknown>) => ({ ...record, metadata: { dicom: { ...dicom, dataset: { ...dicom.dataset, ...attrs } } } }) as ImageRecord;
+    expect(describeImage(record, image, 0).dicom?.pixelAspect).toBeUndefined(); // 0.661468 both ways: square
+    const tall = describeImage(withAttributes({ '00280030': { vr: 'DS', Value: [1, 0.5] } }), image, 0).dicom;
+    expect([tall?.pixelAspect, tall?.pixelSpacing?.row, tall?.pixelSpacing?.column]).toEqual([2, 1, 0.5]); // rows 1 mm apart, columns 0.5
+    const noSpacing = { ...dicom.dataset };
+    delete noSpacing['00280030'];
+    const ratio = { ...record, metadata: { dicom: { ...dicom, dataset: { ...noSpacing, '00280034': { vr: 'IS', Value: [4, 3] } } } } } as ImageRecord;
+    expect(describeImage(ratio, image, 0).dicom?.pixelAspect).toBeCloseTo(4 / 3, 6);
+    expect(describeImage(withAttributes({ '00280030': { vr: 'DS', Value: [1, 0] } }), image, 0).dicom?.pixelAspect).toBeUndefined(); // not a spacing
+  });
+
   it('an MR: the 1st–99th percentile and the file\'s own window, in stored units', async () => {
     const { record, image } = await opened('mr_small_explicit_le.dcm');
     const info = describeImage(record, image, 0);
