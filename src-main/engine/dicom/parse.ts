@@ -227,6 +227,9 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
     throw new AeimgError(ErrorCode.BadInput, `has ${samplesPerPixel} samples per pixel; aeimg reads grey and RGB.`);
   }
+  const photometric = (dataset.string('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim();
+  const planarConfiguration = dataset.uint16('x00280006') ?? 0;
+  checkPhotometric(photometric, samplesPerPixel, planarConfiguration);
   if (bitsAllocated === 1 && (samplesPerPixel !== 1 || !NATIVE_SYNTAXES.has(syntax))) {
     throw new AeimgError(ErrorCode.BadInput, `has 1-bit Pixel Data ${samplesPerPixel !== 1 ? 'with colour' : `in ${syntaxName(syntax)}`}, which aeimg does not decode; ` +
       'it reads 1-bit grey (segmentations) uncompressed. Export it as Explicit VR Little Endian first.');
@@ -248,8 +251,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
     info: {
       rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit,
       signed: dataset.uint16('x00280103') === 1,
-      planarConfiguration: dataset.uint16('x00280006') ?? 0,
-      photometric: (dataset.string('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim(),
+      planarConfiguration, photometric,
       syntax,
       rescaleSlope: num(dataset, 'x00281053', 1),
       rescaleIntercept: num(dataset, 'x00281052', 0),
@@ -262,6 +264,28 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       usRegions: readUsRegions(dataset, rows, columns),
     },
   };
+}
+
+/** Photometric Interpretations aeimg reads, by samples per pixel (PS3.3 C.7.6.3.1.2; the retired ones are not). */
+const PHOTOMETRIC: Record<number, Set<string>> = {
+  1: new Set(['MONOCHROME1', 'MONOCHROME2', 'PALETTE COLOR']),
+  3: new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT']),
+};
+
+/**
+ * What the samples are must be one of the terms aeimg reads, for the number of samples it says: a damaged or unknown
+ * term ("YB`_ICT") was decoded as some guess, which the receiver then could not read back.
+ */
+function checkPhotometric(photometric: string, samplesPerPixel: number, planarConfiguration: number): void {
+  if (!PHOTOMETRIC[samplesPerPixel]?.has(photometric)) {
+    const known = Object.values(PHOTOMETRIC).flatMap((s) => [...s]);
+    throw new AeimgError(ErrorCode.BadInput, known.includes(photometric)
+      ? `says Photometric Interpretation ${photometric} with ${samplesPerPixel} sample(s) per pixel, which no image can be: the file is inconsistent. Export it again from the modality or PACS.`
+      : `says Photometric Interpretation '${photometric.replace(/[^\x20-\x7e]/g, '?')}', which aeimg does not read (it reads ${known.join(', ')}). Export it again as one of those.`);
+  }
+  if (samplesPerPixel === 3 && planarConfiguration !== 0 && planarConfiguration !== 1) {
+    throw new AeimgError(ErrorCode.BadInput, `says Planar Configuration ${planarConfiguration}, which is 0 or 1 in every image: the file is inconsistent. Export it again from the modality or PACS.`);
+  }
 }
 
 /** 1-bit frames are packed back to back, least significant bit first, and need not start on a byte boundary. */

@@ -190,6 +190,36 @@ function decimal(v: number): string {
   return plain.length <= 16 ? plain : String(Number(v.toPrecision(10)));
 }
 
+type VrLimits = { maxLength?: number | null; maxCharLength?: number | null };
+const vrLimits = (vr: string) =>
+  (dcmjs.data as unknown as { ValueRepresentation: { createByTypeString(t: string): VrLimits | undefined } }).ValueRepresentation.createByTypeString(vr);
+
+/**
+ * One text value as its VR allows it to be written (dcmjs refuses the file otherwise): the ACR-NEMA forms of dates and
+ * times ("1997.04.24", "10:12:13") as DICOM writes them, a long decimal shortened, text cut at its VR's length; a
+ * value that cannot be shortened (a UID, a code) is undefined, and left out.
+ */
+function fitValue(vr: string, v: string): string | undefined {
+  let s = vr === 'DA' && /^\d{4}\.\d{2}\.\d{2}$/.test(v) ? v.replace(/\./g, '') : vr === 'TM' && /^\d{2}:\d{2}/.test(v) ? v.replace(/:/g, '') : v;
+  const limits = vrLimits(vr);
+  if (vr === 'DS' && s.length > 16 && Number.isFinite(Number(s))) s = decimal(Number(s));
+  if (vr === 'TM' && s.length > 16) s = s.slice(0, 16); // fewer digits of a second's fraction
+  if (limits?.maxCharLength && s.length > limits.maxCharLength) return s.slice(0, limits.maxCharLength);
+  return limits?.maxLength && s.length > limits.maxLength ? undefined : s;
+}
+
+/** Every text value of the dataset fitted to its VR (fitValue); a carried value is the sender's file's, as it was. */
+function fitValues(ds: DicomJson): void {
+  for (const [tag, attr] of Object.entries(ds)) {
+    if (!attr.Value?.length || attr.vr === 'PN' || attr.vr === 'SQ') continue;
+    const fitted = attr.Value.flatMap((v) => {
+      const s = typeof v === 'string' ? fitValue(attr.vr, v) : typeof v === 'number' && attr.vr === 'DS' && String(v).length > 16 ? decimal(v) : v;
+      return s === undefined ? [] : [s];
+    });
+    ds[tag] = { ...attr, Value: fitted }; // a new attribute: the record's dataset stays as it travelled
+  }
+}
+
 /** A Modality or VOI LUT Sequence item: descriptor (entries, first mapped value, bits) and one word per entry. */
 function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
   const words = [lut.data.length === 65536 ? 0 : lut.data.length, lut.first, lut.bits];
@@ -269,7 +299,8 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   const sopInstance = newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) }; // well-formed: dicomMetaOf
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
-  const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]) ds[tag] = attr; };
+  fitValues(ds);
+  const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]?.Value?.length) ds[tag] = attr; };
   // Type 2 attributes of the patient, study, series and equipment modules: present, empty if unknown.
   for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'],
     ['00080030', 'TM'], ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH'], ['00080070', 'LO'], ['00200020', 'CS']] as const) {

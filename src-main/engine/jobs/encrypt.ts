@@ -10,7 +10,7 @@ import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js
 import { syntaxTitle } from '../dicom/codecs.js';
 import { isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
-import { imageChannels, type ImageRecord } from '../codec/record.js';
+import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
@@ -122,6 +122,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     if (frame) timings.keptFrame = (timings.keptFrame ?? 0) + performance.now() - t;
     if (kept) images.push({ ...kept, coding: { quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) } });
     else images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
+    readableByReceiver(images.at(-1)!.record);
     rawBytes += image.pixels.byteLength;
   }
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
@@ -272,6 +273,20 @@ function maskedNameWarning(input: string, output: string, masked: string): strin
   return stem === sent || stem.startsWith(`${sent} (`) // as the batch named it, " (2)" where the name was taken
     ? `${said}, in ${basename(output)}.`
     : `${said}, but the .aeimg's own name (${basename(output)}) is seen by anyone who sees the e-mail: rename it before sending.`;
+}
+
+/**
+ * The receiver's own check of a record (as it will read it: a JSON copy), here at the sender: a file that a receiver
+ * would refuse is never written. An input that gets this far with a header no image can have (a damaged term its
+ * decoder guessed at) stops here, by name, where it used to reach the receiver as "an invalid image record".
+ */
+function readableByReceiver(record: ImageRecord): void {
+  try {
+    validateImageRecord(JSON.parse(JSON.stringify(record)) as Record<string, unknown>, Number.MAX_SAFE_INTEGER);
+  } catch (err) {
+    throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back (${(err as Error).message.replace(/^has an /, 'an ').replace(/\.$/, '')}): ` +
+      'its header describes its pixels in a way aeimg does not carry. Export it again from the modality or PACS.');
+  }
 }
 
 /** The fidelity with the lowest worst-window SSIM. */

@@ -210,6 +210,23 @@ describe('refused by name', () => {
     expect(() => parseDicom(file, MAX)).toThrow(`says Bits Stored ${stored} with Bits Allocated ${allocated}, which no image can be`);
   });
 
+  it.each([
+    ['YB`_ICT', 3, 0, "says Photometric Interpretation 'YB`_ICT', which aeimg does not read"], // a damaged term
+    ['RGB\x07', 3, 0, "says Photometric Interpretation 'RGB?', which aeimg does not read"],
+    ['HSV', 3, 0, "says Photometric Interpretation 'HSV', which aeimg does not read"], // retired
+    ['MONOCHROME2', 3, 0, 'says Photometric Interpretation MONOCHROME2 with 3 sample(s) per pixel, which no image can be'],
+    ['RGB', 1, 0, 'says Photometric Interpretation RGB with 1 sample(s) per pixel, which no image can be'],
+    ['RGB', 3, 16384, 'says Planar Configuration 16384, which is 0 or 1 in every image'],
+  ])('Photometric Interpretation %j with %i samples, planar %i: refused by name, not decoded as a guess', (photometric, samples, planar, message) => {
+    const file = part10([
+      [0x0002, 0x0010, 'UI', text('1.2.840.10008.1.2.1')],
+      [0x0028, 0x0002, 'US', us(samples)], [0x0028, 0x0004, 'CS', text(photometric)], [0x0028, 0x0006, 'US', us(planar)],
+      [0x0028, 0x0010, 'US', us(2)], [0x0028, 0x0011, 'US', us(2)], [0x0028, 0x0100, 'US', us(8)],
+      [0x7fe0, 0x0010, 'OB', new Uint8Array(4 * samples)],
+    ]);
+    expect(() => parseDicom(file, MAX)).toThrow(message);
+  });
+
   it('32-bit samples (an RT dose grid)', async () => {
     await expect(read('rtdose_32bit.dcm')).rejects.toThrow(/rtdose_32bit\.dcm: has 32-bit samples \(Bits Allocated 32\), which aeimg does not carry/);
   });

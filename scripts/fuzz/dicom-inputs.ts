@@ -1,0 +1,122 @@
+/**
+ * Damaged and odd DICOM inputs through the whole journey: a fixture's header bytes mutated (flipped bytes, 16-bit
+ * values, lengths, truncation) or its attributes given odd values (empty, negative, huge, not numbers, too long,
+ * ACR-NEMA dates, several values), then sent, and what was sent received as PNG and as DICOM and described as the
+ * viewer describes it. Every input must either go through all of that or be refused by the sender with an AeimgError
+ * naming it, leaving nothing behind: never a crash, and never a file that the receiver then refuses.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import dcmjs from 'dcmjs';
+import { dictionaryVr } from '../../src-main/engine/dicom/dataset.js';
+import { AeimgError } from '../../src-main/engine/errors.js';
+import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
+import { describeImage } from '../../src-main/engine/jobs/view.js';
+import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
+import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
+
+/** Small fixtures of every kind of pixel data (tests/fixtures/dicom). */
+export const DICOM_FUZZ_FILES = ['palette_segmented_16bit.dcm', 'enhanced_mr_3frame_functional_groups.dcm', 'lut_modality_voi_overlay.dcm',
+  'cr_16x16_monochrome1.dcm', 'jls_rgb_near2_ilv0_nopreamble.dcm', 'sc_rgb_rle_16bit.dcm', 'jls_rgb_ilv1.dcm', 'ct_head_512_j2k_lossy.dcm',
+  'htj2k_rgb_lossy.dcm', 'seg_liver_1bit_3frame_deflated.dcm', 'mr_small_j2k_lossless.dcm', 'mr_small_jpegls_lossless.dcm', 'mr_small_rle.dcm',
+  'mr_small_implicit_le.dcm', 'mr_small_explicit_be.dcm', 'nm_bone_jpeg_extended_12bit.dcm', 'us_rgb_explicit_be.dcm'];
+
+/** Attributes whose values aeimg reads or writes back: geometry, values, windows, timing, identity, text. */
+const TAGS = ['00280030', '00181164', '00281050', '00281051', '00281052', '00281053', '00281054', '00281055', '00080060', '00200032', '00200037',
+  '00181063', '00181065', '00082144', '00180040', '00280034', '00200013', '00200011', '0020000E', '00080018', '00080020', '00080030', '0008103E',
+  '00541001', '00280301', '00080016', '00280008', '00180050', '00201041', '00280120', '00100010', '00080005'];
+const VALUES: unknown[][] = [[], [''], ['abc'], [0], [-1], [1e308], ['1e400'], ['NaN'], [1, 2, 3, 4, 5], ['-0'], ['  7  '], [65536], ['0\\0'],
+  [`1.2.${'3.'.repeat(40)}4`], ['x'.repeat(300)], [0.0001], [-1024], ['2024.01.31'], ['10:11:12']];
+
+export interface DicomFuzzReport { inputs: number; sent: number; refused: number; failures: { mutation: string; problem: string }[] }
+
+/** A seeded generator (the same seed gives the same mutations). */
+function random(seed: number) {
+  let s = seed;
+  const next = () => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s / 0x7fffffff; };
+  return { next, pick: <T>(a: readonly T[]) => a[Math.floor(next() * a.length)]! };
+}
+
+/** The file with header bytes mutated (before its Pixel Data), or cut short. */
+function mutateBytes(bytes: Buffer, r: ReturnType<typeof random>): { data: Buffer; mutation: string } {
+  const end = Math.min(bytes.length, Math.max(200, bytes.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00])) + 16));
+  const m = Buffer.from(bytes);
+  const at = Math.floor(r.next() * end);
+  const kind = r.pick(['flip', 'flip', 'uint16', 'length', 'truncate'] as const);
+  if (kind === 'flip') for (let j = 0; j < 1 + Math.floor(r.next() * 4); j++) m[Math.floor(r.next() * end)] = Math.floor(r.next() * 256);
+  if (kind === 'uint16') m.writeUInt16LE(r.pick([0, 1, 2, 3, 16, 17, 32, 0x7fff, 0x8000, 0xffff]), Math.min(at, m.length - 2));
+  if (kind === 'length') m.writeUInt32LE(r.pick([0, 1, 7, 1 << 20, 0x7fffffff, 0xffffffff]), Math.min(at, m.length - 4));
+  if (kind === 'truncate') return { data: m.subarray(0, at), mutation: `cut at ${at}` };
+  return { data: m, mutation: `${kind} at ${at}` };
+}
+
+/** The file with one to three attributes given odd values (rewritten by dcmjs). */
+function mutateValues(bytes: Buffer, r: ReturnType<typeof random>): { data: Buffer; mutation: string } | undefined {
+  let dict: { dict: Record<string, { vr: string; Value: unknown[] }>; write: (o: object) => ArrayBuffer };
+  try {
+    dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer) as unknown as typeof dict;
+  } catch {
+    return undefined; // dcmjs does not read every fixture (odd fragments); byte mutations cover those
+  }
+  const said: string[] = [];
+  for (let j = 0; j < 1 + Math.floor(r.next() * 3); j++) {
+    const tag = r.pick(TAGS);
+    const vr = dictionaryVr(tag) ?? 'LO';
+    const chosen = r.pick(VALUES);
+    const values = ['US', 'SS', 'UL', 'SL', 'FL', 'FD'].includes(vr)
+      ? chosen.filter((v) => typeof v === 'number').map((v) => (vr === 'US' ? Math.abs(Math.trunc(v as number)) % 65536 : v))
+      : chosen.map(String);
+    dict.dict[tag] = { vr, Value: vr === 'PN' ? values.map((v) => ({ Alphabetic: v })) : values };
+    said.push(`${tag}=${JSON.stringify(values).slice(0, 40)}`);
+  }
+  try {
+    return { data: Buffer.from(dict.write({ allowInvalidVRLength: true })), mutation: said.join(' ') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `count` mutated inputs (byte and value mutations alternating) of `files` (paths), each sent with `key` and `model`
+ * and received with `models`, in folders below `dir`.
+ */
+export async function fuzzDicomInputs(files: string[], count: number, seed: number, dir: string,
+  ctx: { model: Autoencoder; models: ModelCache; key: SharedKey }): Promise<DicomFuzzReport> {
+  const r = random(seed);
+  const report: DicomFuzzReport = { inputs: 0, sent: 0, refused: 0, failures: [] };
+  for (let k = 0; k < count; k++) {
+    const path = r.pick(files);
+    const name = path.split(/[\\/]/).pop()!;
+    const bytes = await readFile(path);
+    const mutated = k % 2 === 0 ? mutateBytes(bytes, r) : mutateValues(bytes, r);
+    if (!mutated) continue;
+    report.inputs++;
+    const sub = join(dir, String(k));
+    await mkdir(join(sub, 'received'), { recursive: true });
+    const input = join(sub, name);
+    await writeFile(input, mutated.data);
+    const mutation = `${name}: ${mutated.mutation}`;
+    let sent: string | undefined;
+    try {
+      sent = (await encryptImageFile(input, { model: ctx.model, recipients: [ctx.key], measure: r.next() < 0.25 })).output;
+    } catch (err) {
+      if (!(err instanceof AeimgError) || !err.message.startsWith(`${name}: `)) report.failures.push({ mutation, problem: `sender: ${String(err)}` });
+      else if ((await readdir(sub)).some((f) => f !== name && f !== 'received')) report.failures.push({ mutation, problem: 'the sender left a file behind' });
+      else report.refused++;
+    }
+    if (sent) {
+      try {
+        for (const format of ['png', 'dcm'] as const) {
+          const dec = await decryptAeimgFile(sent, { identities: [ctx.key], models: ctx.models, outDir: join(sub, 'received'), format, force: true });
+          dec.images.forEach((im, i) => describeImage(im.record, im.image, i));
+        }
+        report.sent++;
+      } catch (err) {
+        report.failures.push({ mutation, problem: `sent, then the receiver: ${String(err)}` });
+      }
+    }
+    await rm(sub, { recursive: true, force: true });
+  }
+  return report;
+}
