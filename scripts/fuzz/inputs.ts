@@ -1,13 +1,19 @@
 /**
- * Damaged and odd DICOM inputs through the whole journey: a fixture's header bytes mutated (flipped bytes, 16-bit
+ * Damaged and odd inputs through the whole journey: a DICOM fixture's header bytes mutated (flipped bytes, 16-bit
  * values, lengths, truncation) or its attributes given odd values (empty, negative, huge, not numbers, too long,
- * ACR-NEMA dates, several values), then sent, and what was sent received as PNG and as DICOM and described as the
- * viewer describes it. Every input must either go through all of that or be refused by the sender with an AeimgError
- * naming it, leaving nothing behind: never a crash, and never a file that the receiver then refuses.
+ * ACR-NEMA dates, several values); an image file (JPEG, PNG, TIFF, WebP) with bytes flipped, zeroed or cut anywhere.
+ * Each is sent, and what was sent received as PNG and as DICOM and described as the viewer describes it. Every input
+ * must either go through all of that, the received image within what the sender was told of the input as aeimg read
+ * it, or be refused by the sender with an AeimgError naming it, leaving nothing behind: never a crash, never a file
+ * that the receiver then refuses, never a received image further from the input than the sender was told.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
+import sharp from 'sharp';
+import { readDicomFile } from '../../src-main/engine/dicom/import.js';
+import type { Image } from '../../src-main/engine/image/image.js';
+import { readImagePages } from '../../src-main/engine/image/io.js';
 import { dictionaryVr } from '../../src-main/engine/dicom/dataset.js';
 import { AeimgError } from '../../src-main/engine/errors.js';
 import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
@@ -29,7 +35,49 @@ const TAGS = ['00280030', '00181164', '00281050', '00281051', '00281052', '00281
 const VALUES: unknown[][] = [[], [''], ['abc'], [0], [-1], [1e308], ['1e400'], ['NaN'], [1, 2, 3, 4, 5], ['-0'], ['  7  '], [65536], ['0\\0'],
   [`1.2.${'3.'.repeat(40)}4`], ['x'.repeat(300)], [0.0001], [-1024], ['2024.01.31'], ['10:11:12']];
 
-export interface DicomFuzzReport { inputs: number; sent: number; refused: number; failures: { mutation: string; problem: string }[] }
+/** Image files as a department exports them, from a slice (PNG): JPEG baseline, progressive and 4:2:0, PNG 8/16-bit, TIFF, WebP. */
+export async function imageFuzzFiles(slice: string, dir: string): Promise<string[]> {
+  const small = () => sharp(slice).resize(96, 80);
+  const made: [string, Promise<Buffer>][] = [
+    ['baseline.jpg', small().jpeg({ quality: 75 }).toBuffer()],
+    ['progressive.jpg', small().jpeg({ quality: 80, progressive: true }).toBuffer()],
+    ['colour420.jpg', small().toColourspace('srgb').jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer()],
+    ['grey8.png', small().png().toBuffer()],
+    ['grey16.png', small().toColourspace('grey16').png().toBuffer()],
+    ['page.tif', small().tiff().toBuffer()],
+    ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
+    ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],
+  ];
+  return Promise.all(made.map(async ([name, bytes]) => { const path = join(dir, name); await writeFile(path, await bytes); return path; }));
+}
+
+/** Bytes anywhere in an image file flipped, zeroed or cut. */
+function mutateAnywhere(bytes: Buffer, r: ReturnType<typeof random>): { data: Buffer; mutation: string } {
+  const m = Buffer.from(bytes);
+  const at = Math.floor(r.next() * m.length);
+  const kind = r.pick(['flip', 'flip', 'zero', 'truncate'] as const);
+  if (kind === 'flip') for (let j = 0; j < 1 + Math.floor(r.next() * 3); j++) m[Math.floor(r.next() * m.length)] = Math.floor(r.next() * 256);
+  if (kind === 'zero') m.fill(0, at, Math.min(m.length, at + 1 + Math.floor(r.next() * 64)));
+  return kind === 'truncate' ? { data: m.subarray(0, at), mutation: `cut at ${at}` } : { data: m, mutation: `${kind} at ${at}` };
+}
+
+/** The input's images as aeimg reads them (a DICOM file's frames, an image file's pages). */
+const inputImages = async (path: string): Promise<Image[]> =>
+  (path.endsWith('.dcm') ? (await readDicomFile(path, { maxPixels: 1 << 26, deidentify: null })).map((f) => f.image) : readImagePages(path));
+
+/** The largest difference of any sample between two lists of images (Infinity where their shapes differ). */
+function largestDifference(a: Image[], b: Image[]): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (const [k, x] of a.entries()) {
+    const y = b[k]!;
+    if (x.pixels.length !== y.pixels.length) return Infinity;
+    for (let i = 0; i < x.pixels.length; i++) worst = Math.max(worst, Math.abs(x.pixels[i]! - y.pixels[i]!));
+  }
+  return worst;
+}
+
+export interface FuzzReport { inputs: number; sent: number; refused: number; failures: { mutation: string; problem: string }[] }
 
 /** A seeded generator (the same seed gives the same mutations). */
 function random(seed: number) {
@@ -78,18 +126,18 @@ function mutateValues(bytes: Buffer, r: ReturnType<typeof random>): { data: Buff
 }
 
 /**
- * `count` mutated inputs (byte and value mutations alternating) of `files` (paths), each sent with `key` and `model`
- * and received with `models`, in folders below `dir`.
+ * `count` mutated inputs of `files` (paths; DICOM: byte and value mutations alternating), each sent with `key` and
+ * `model` and received with `models`, in folders below `dir`.
  */
-export async function fuzzDicomInputs(files: string[], count: number, seed: number, dir: string,
-  ctx: { model: Autoencoder; models: ModelCache; key: SharedKey }): Promise<DicomFuzzReport> {
+export async function fuzzInputs(files: string[], count: number, seed: number, dir: string,
+  ctx: { model: Autoencoder; models: ModelCache; key: SharedKey }): Promise<FuzzReport> {
   const r = random(seed);
-  const report: DicomFuzzReport = { inputs: 0, sent: 0, refused: 0, failures: [] };
+  const report: FuzzReport = { inputs: 0, sent: 0, refused: 0, failures: [] };
   for (let k = 0; k < count; k++) {
     const path = r.pick(files);
     const name = path.split(/[\\/]/).pop()!;
     const bytes = await readFile(path);
-    const mutated = k % 2 === 0 ? mutateBytes(bytes, r) : mutateValues(bytes, r);
+    const mutated = !name.endsWith('.dcm') ? mutateAnywhere(bytes, r) : k % 2 === 0 ? mutateBytes(bytes, r) : mutateValues(bytes, r);
     if (!mutated) continue;
     report.inputs++;
     const sub = join(dir, String(k));
@@ -97,9 +145,10 @@ export async function fuzzDicomInputs(files: string[], count: number, seed: numb
     const input = join(sub, name);
     await writeFile(input, mutated.data);
     const mutation = `${name}: ${mutated.mutation}`;
-    let sent: string | undefined;
+    let sent: { output: string; maxError?: number } | undefined;
     try {
-      sent = (await encryptImageFile(input, { model: ctx.model, recipients: [ctx.key], measure: r.next() < 0.25 })).output;
+      const enc = await encryptImageFile(input, { model: ctx.model, recipients: [ctx.key], measure: r.next() < 0.25 });
+      sent = { output: enc.output, maxError: enc.coding.maxError };
     } catch (err) {
       if (!(err instanceof AeimgError) || !err.message.startsWith(`${name}: `)) report.failures.push({ mutation, problem: `sender: ${String(err)}` });
       else if ((await readdir(sub)).some((f) => f !== name && f !== 'received')) report.failures.push({ mutation, problem: 'the sender left a file behind' });
@@ -108,8 +157,11 @@ export async function fuzzDicomInputs(files: string[], count: number, seed: numb
     if (sent) {
       try {
         for (const format of ['png', 'dcm'] as const) {
-          const dec = await decryptAeimgFile(sent, { identities: [ctx.key], models: ctx.models, outDir: join(sub, 'received'), format, force: true });
+          const dec = await decryptAeimgFile(sent.output, { identities: [ctx.key], models: ctx.models, outDir: join(sub, 'received'), format, force: true });
           dec.images.forEach((im, i) => describeImage(im.record, im.image, i));
+          const told = sent.maxError;
+          const differs = format === 'png' && told !== undefined ? largestDifference(await inputImages(input), dec.images.map((i) => i.image)) : 0;
+          if (differs > told!) report.failures.push({ mutation, problem: `told every pixel within ±${told}, received ${differs} away from the input as aeimg reads it` });
         }
         report.sent++;
       } catch (err) {

@@ -1,0 +1,31 @@
+/**
+ * Damaged and odd inputs (DICOM header bytes and attribute values, image files' bytes) are either sent and received
+ * as PNG and DICOM, within what the sender was told, or refused by the sender by name with nothing left behind: never
+ * a crash, and never a file the receiver refuses (two kinds of DICOM input did reach the receiver before 0.12).
+ * `npm run fuzz:inputs -- N` runs more.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { DICOM_FUZZ_FILES, fuzzInputs, imageFuzzFiles } from '../../../scripts/fuzz/inputs.js';
+import { defaultModel, FIXTURES, models, MR_SLICE, tempDir } from '../../helpers.js';
+
+describe('damaged inputs', () => {
+  const ctx = async () => ({ model: await defaultModel(), models: models(), key: generateSharedKey('Fuzz') });
+
+  it('240 seeded mutations of DICOM files: each sent and received, or refused by the sender by name; no crash, nothing left', async () => {
+    const report = await fuzzInputs(DICOM_FUZZ_FILES.map((f) => join(FIXTURES, 'dicom', f)), 240, 20_261_129, await tempDir(), await ctx());
+    expect(report.failures).toEqual([]);
+    expect(report.inputs).toBeGreaterThan(200);
+    expect(report.sent).toBeGreaterThan(50); // both outcomes are exercised
+    expect(report.refused).toBeGreaterThan(20);
+  }, 120_000);
+
+  it('120 seeded mutations of JPEG, PNG, TIFF and WebP files: the same, and what is received is what the sender was told', async () => {
+    const dir = await tempDir();
+    const report = await fuzzInputs(await imageFuzzFiles(MR_SLICE, dir), 120, 20_261_130, dir, await ctx());
+    expect(report.failures).toEqual([]);
+    expect(report.sent).toBeGreaterThan(20);
+    expect(report.refused).toBeGreaterThan(20);
+  }, 120_000);
+});
