@@ -145,8 +145,8 @@ export interface OpenedImageInfo {
   reduced: boolean;
   /** What to tell the reader: "bit-exact", the bound and worst window, or the reduced-quality banner's text. */
   fidelityText: string;
-  /** Default window in sample units (from the DICOM VOI, or the image's range). */
-  window: { center: number; width: number };
+  /** Default window in sample units (from the DICOM VOI, through its VOI LUT Function, or the image's range). */
+  window: { center: number; width: number; fn?: DisplayWindow['fn'] };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;

@@ -1,8 +1,14 @@
 /**
  * Display windows as readers use them: one table of modality presets for the engine's fidelity figures and the
- * viewer, the mapping from an image's samples to real-world values (HU for CT), and the linear VOI function of
- * DICOM PS3.3 C.11.2.1.2.1 that renders a window to 8 bits. Environment-free.
+ * viewer, the mapping from an image's samples to real-world values (HU for CT), and the VOI functions of DICOM PS3.3
+ * C.11.2.1.2 (linear, linear exact, sigmoid) that render a window to 8 bits. Environment-free.
  */
+
+/**
+ * How a window becomes grey levels (VOI LUT Function, 0028,1056): LINEAR by default; a file may say LINEAR_EXACT or
+ * SIGMOID for its own windows (mammography and some radiography are read through a sigmoid).
+ */
+export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 
 export interface DisplayWindow {
   /** What a reader calls it: "brain", "lung", "file window 1", "1st–99th percentile", "full range". */
@@ -14,6 +20,8 @@ export interface DisplayWindow {
   source: 'preset' | 'file' | 'percentile' | 'full';
   /** The file's explanation of its window (0028,1055), if any. */
   explanation?: string;
+  /** The file's VOI LUT Function for its windows, where not LINEAR. */
+  fn?: Exclude<VoiFunction, 'LINEAR'>;
   /** A VOI LUT Sequence instead of a linear window: real value `first` shows as data[0], values `bits` wide. */
   lut?: TableLut;
   /** In records: this window was a VOI LUT (its table is not repeated there). */
@@ -88,9 +96,9 @@ export function sampleToReal(sample: number, m: ValueMapping | undefined): numbe
   return m.lut ? lookUp(m.lut, stored) : stored * m.slope + m.intercept;
 }
 
-/** The 8-bit grey level a viewer shows for real-world value x through window w (linear, or its VOI LUT). */
-export function renderToByte(x: number, w: Pick<DisplayWindow, 'center' | 'width' | 'lut'>): number {
-  if (!w.lut) return windowToByte(x, w.center, w.width);
+/** The 8-bit grey level a viewer shows for real-world value x through window w (its VOI function, or its VOI LUT). */
+export function renderToByte(x: number, w: Pick<DisplayWindow, 'center' | 'width' | 'lut' | 'fn'>): number {
+  if (!w.lut) return voiToByte(x, w.center, w.width, w.fn);
   return Math.round((lookUp(w.lut, x) * 255) / (2 ** w.lut.bits - 1));
 }
 
@@ -114,6 +122,21 @@ export function windowLabel(w: Pick<DisplayWindow, 'name' | 'center' | 'width'> 
  * clipping (PS3.3 C.11.2.1.2.1), rounded to the nearest level. Widths below 1 behave as 1 (a threshold).
  */
 export function windowToByte(x: number, center: number, width: number): number {
+  return voiToByte(x, center, width);
+}
+
+/**
+ * The 8-bit grey level of value x in window (center, width) through a VOI function (PS3.3 C.11.2.1.2): LINEAR with
+ * its half-unit offsets and clipping, LINEAR_EXACT (C.11.2.1.3.2: the window exactly, no offsets), SIGMOID
+ * (C.11.2.1.3.1: 255 / (1 + exp(−4 (x − c) / w)), never clipped); rounded to the nearest level.
+ */
+export function voiToByte(x: number, center: number, width: number, fn: VoiFunction = 'LINEAR'): number {
+  if (fn === 'SIGMOID') return Math.round(255 / (1 + Math.exp((-4 * (x - center)) / Math.max(width, 1e-9))));
+  if (fn === 'LINEAR_EXACT') {
+    if (x <= center - width / 2) return 0;
+    if (x > center + width / 2) return 255;
+    return Math.round(((x - center) / width + 0.5) * 255);
+  }
   const w = Math.max(1, width);
   const c = center - 0.5;
   const half = (w - 1) / 2;

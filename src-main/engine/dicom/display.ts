@@ -11,18 +11,32 @@ function numbers(ds: DicomJson, tag: string): number[] {
   return (ds[tag]?.Value ?? []).map(Number).filter(Number.isFinite);
 }
 
-/** The file's VOI windows (all of them), in real-world units as DICOM defines them. */
+/** The file's VOI LUT Function (0028,1056) where it is not LINEAR: its windows are shown through it. */
+function voiFunction(ds: DicomJson): DisplayWindow['fn'] {
+  const fn = firstString(ds, '00281056')?.trim().toUpperCase();
+  return fn === 'SIGMOID' || fn === 'LINEAR_EXACT' ? fn : undefined;
+}
+
+/**
+ * The file's VOI windows (all of them), in real-world units as DICOM defines them, through the file's VOI LUT
+ * Function ("file window 1 (sigmoid)": a mammogram is read through a sigmoid, not the linear ramp).
+ */
 export function fileWindows(ds: DicomJson, fallback?: { center: number; width: number }): DisplayWindow[] {
   const centers = numbers(ds, '00281050');
   const widths = numbers(ds, '00281051');
   const explanations = (ds['00281055']?.Value ?? []).map(String);
+  const fn = voiFunction(ds);
+  const named = (name: string) => (fn ? `${name} (${fn === 'SIGMOID' ? 'sigmoid' : 'linear exact'})` : name);
   const out: DisplayWindow[] = [];
   for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
     if (!(widths[i]! > 0)) continue;
     const explanation = explanations[i]?.trim() || undefined;
-    out.push({ name: explanation ? `file window ${explanation}` : `file window ${i + 1}`, center: centers[i]!, width: widths[i]!, source: 'file', ...(explanation ? { explanation } : {}) });
+    out.push({
+      name: named(explanation ? `file window ${explanation}` : `file window ${i + 1}`), center: centers[i]!, width: widths[i]!, source: 'file',
+      ...(explanation ? { explanation } : {}), ...(fn ? { fn } : {}),
+    });
   }
-  if (out.length === 0 && fallback) out.push({ name: 'file window 1', ...fallback, source: 'file' });
+  if (out.length === 0 && fallback) out.push({ name: named('file window 1'), ...fallback, source: 'file', ...(fn ? { fn } : {}) });
   return out;
 }
 

@@ -17,15 +17,15 @@ import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js
 import type { Image } from '../image/image.js';
 import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
 
-/** The window to open with, in sample units: the file's first VOI window, else the image's full range. */
-function defaultWindow(image: Image, record: ImageRecord): { center: number; width: number } {
+/** The window to open with, in sample units: the file's first VOI window (through its VOI function), else the image's full range. */
+function defaultWindow(image: Image, record: ImageRecord): OpenedImageInfo['window'] {
   const meta = dicomMetaOf(record);
   const voi = meta ? dicomDisplay(meta).windows.find((w) => w.source === 'file') : undefined;
   if (meta && voi && image.channels === 1) {
     // VOI windows are in rescaled units; the viewer works in sample units (MONOCHROME1 samples are already inverted).
     const m = dicomDisplay(meta).mapping;
     const ends = [voi.center - voi.width / 2, voi.center + voi.width / 2].map((v) => realToSample(v, m)).sort((a, b) => a - b) as [number, number];
-    return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]) };
+    return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]), ...(voi.fn ? { fn: voi.fn } : {}) };
   }
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.pixels.length; i += image.channels) {

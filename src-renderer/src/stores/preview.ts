@@ -20,7 +20,7 @@ export const usePreview = defineStore('preview', () => {
   const data = shallowRef<SenderPreview | null>(null);
   const busy = ref(false);
   /** In real-world units (HU for CT), as the viewer holds it. */
-  const { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
+  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
     useWindowLevel(() => data.value?.info);
   const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original);
   const probe = ref<Point | null>(null);
@@ -96,7 +96,7 @@ export const usePreview = defineStore('preview', () => {
   }
 
   return {
-    path, name, frame, data, busy, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, probe,
+    path, name, frame, data, busy, windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, zoom, pan, fitted, viewport, probe,
     info, mapping, choices, errorMap, errorImage,
     show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };

@@ -35,7 +35,7 @@ export const useViewer = defineStore('viewer', () => {
   const pixels = shallowRef<ImagePixels | null>(null);
   const denoised = ref(false);
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
-  const { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
+  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
     useWindowLevel(() => current.value);
   /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
   const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
@@ -251,7 +251,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
-    measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current, aspect,
+    measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView,

@@ -1,14 +1,16 @@
 /**
- * How the viewer turns samples into grey levels: DICOM's linear VOI function (src-shared/windows.ts) applied to each
- * sample's real-world value, through a lookup table over every possible sample. Windows are held in real units
+ * How the viewer turns samples into grey levels: DICOM's VOI function (src-shared/windows.ts: linear, or the file's
+ * linear exact or sigmoid) applied to each sample's real-world value, through a lookup table over every possible sample. Windows are held in real units
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
 import type { ImagePixels } from '../../../src-shared/api';
-import { realToSample, sampleToReal, windowToByte, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows';
+import { realToSample, sampleToReal, voiToByte, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
   center: number;
   width: number;
+  /** The file's VOI LUT Function for this window (absent: linear). */
+  fn?: DisplayWindow['fn'];
 }
 
 function between(a: number, b: number): Window {
@@ -27,14 +29,14 @@ export function realWindowToSample(w: Window, m: ValueMapping | undefined): Wind
 }
 
 /**
- * Grey level of every sample value: windowToByte(sampleToReal(s)), inverted for MONOCHROME1 (its samples are stored
+ * Grey level of every sample value: voiToByte(sampleToReal(s)) through the window's function, inverted for MONOCHROME1 (its samples are stored
  * inverted, so high stored values show dark) and again when the reader asks for inversion.
  */
 export function greyLut(bitDepth: number, w: Window, m: ValueMapping | undefined, invert: boolean): Uint8Array {
   const lut = new Uint8Array(bitDepth > 8 ? 65536 : 256);
   const flip = invert !== (m?.inverted ?? false);
   for (let s = 0; s < lut.length; s++) {
-    const g = windowToByte(sampleToReal(s, m), w.center, w.width);
+    const g = voiToByte(sampleToReal(s, m), w.center, w.width, w.fn);
     lut[s] = flip ? 255 - g : g;
   }
   return lut;

@@ -2,14 +2,21 @@
 import { computed, ref } from 'vue';
 import type { OpenedImageInfo } from '../../../src-shared/api';
 import type { DisplayWindow } from '../../../src-shared/windows';
-import { sampleWindowToReal, windowChoices } from './display';
+import { sampleWindowToReal, windowChoices, type Window } from './display';
 
 /** `shown()`: the description of the image on screen (its windows, default window and value mapping), null before any. */
 export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) {
   const windowCenter = ref(0);
   const windowWidth = ref(1);
   const windowName = ref('');
+  /**
+   * The VOI function the window is shown through: the chosen window's (a file's own may be SIGMOID), kept while the
+   * reader drags or types the numbers, as a PACS keeps it; a preset is linear.
+   */
+  const windowFn = ref<Window['fn']>();
   const invert = ref(false);
+  /** The window as the canvas renders it. */
+  const shownWindow = computed<Window>(() => ({ center: windowCenter.value, width: windowWidth.value, ...(windowFn.value ? { fn: windowFn.value } : {}) }));
   const mapping = computed(() => shown()?.dicom?.mapping);
   /** Keys 1..9: the CT presets, the percentile window, the file's windows, the full range. */
   const choices = computed<DisplayWindow[]>(() => windowChoices(shown()?.windows));
@@ -21,18 +28,21 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
     windowName.value = name;
   }
 
-  /** Back to the window the image opened with (the engine's default, in sample units). */
+  /** Back to the window the image opened with (the engine's default, in sample units), through its VOI function. */
   function resetWindow() {
     const w = shown()?.window;
     if (!w) return;
     const real = sampleWindowToReal(w, mapping.value);
     setWindow(real.center, real.width, 'default');
+    windowFn.value = w.fn;
   }
 
-  /** Choice `i` (0-based; keys 1..9). */
+  /** Choice `i` (0-based; keys 1..9), through its VOI function. */
   function choose(i: number) {
     const w = choices.value[i];
-    if (w) setWindow(w.center, w.width, w.name);
+    if (!w) return;
+    setWindow(w.center, w.width, w.name);
+    windowFn.value = w.fn;
   }
 
   /** Left-drag: horizontal changes the width, vertical the level, scaled to the image's value range. */
@@ -41,5 +51,5 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
     setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
   }
 
-  return { windowCenter, windowWidth, windowName, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow };
+  return { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow };
 }

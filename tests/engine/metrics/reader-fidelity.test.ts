@@ -3,12 +3,15 @@
  * files, real-world values through the rescale, the DICOM linear VOI function written out here, and a plain 2-D
  * Gaussian SSIM in Float64 (no strips, no lookup tables).
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CT_PRESETS, windowToByte } from '../../../src-shared/windows.js';
+import { CT_PRESETS, renderToByte, sampleToReal, voiToByte, windowToByte } from '../../../src-shared/windows.js';
+import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { fidelityHeadline, type Fidelity } from '../../../src-shared/fidelity.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -53,6 +56,11 @@ function naiveSsim(a: Float64Array, b: Float64Array, w: number, h: number): numb
   }
   return sum / ((w - 10) * (h - 10));
 }
+
+const readDataset = (path: string) => {
+  const b = readFileSync(path);
+  return dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
+};
 
 async function storedValues(path: string): Promise<{ values: number[]; slope: number; intercept: number }> {
   const parsed = parseDicom(new Uint8Array(readFileSync(path)), 1e8);
@@ -260,5 +268,51 @@ describe('fidelity as a reader sees it', () => {
     const g = readerFidelity(ct, near, display, { maxError: 1 });
     expect(g.windows![0]!.ssim).toBeLessThan(0.98);
     expect(g.reduced).toBe(true);
+  });
+});
+
+describe('a file read through its own VOI LUT Function (mammography, some radiography: SIGMOID)', () => {
+  /** PS3.3 C.11.2.1.3.1 and C.11.2.1.3.2, written out from the standard's text (output range 0..255). */
+  const sigmoid = (x: number, c: number, w: number) => Math.round(255 / (1 + Math.exp(-4 * (x - c) / w)));
+  const linearExact = (x: number, c: number, w: number) => (x <= c - w / 2 ? 0 : x > c + w / 2 ? 255 : Math.round(((x - c) / w + 0.5) * 255));
+
+  it('renders SIGMOID and LINEAR_EXACT as the standard writes them', () => {
+    for (const [c, w] of [[40, 80], [40, 400], [-600, 1500], [2047.5, 4096], [0.5, 0.25]] as const) {
+      for (let x = -1100; x <= 4200; x += 0.5) {
+        expect(voiToByte(x, c, w, 'SIGMOID')).toBe(sigmoid(x, c, w));
+        expect(voiToByte(x, c, w, 'LINEAR_EXACT')).toBe(linearExact(x, c, w));
+      }
+    }
+  });
+
+  const dcmodify = ['/usr/bin/dcmodify'].find(existsSync);
+  const dcm2pnm = ['/usr/bin/dcm2pnm'].find(existsSync);
+  it.skipIf(!dcmodify)('the file\'s window is a sigmoid in the viewer, in what the sender is told and in DICOM output, as dcmtk shows it', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'sigmoid.dcm');
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), input);
+    execFileSync(dcmodify!, ['-nb', '-i', '(0028,1050)=40', '-i', '(0028,1051)=400', '-i', '(0028,1056)=SIGMOID', input], { stdio: 'ignore' });
+    const [frame] = await readDicomFile(input, { maxPixels: 1e8, deidentify: null });
+    const display = dicomDisplay(frame!.dicom);
+    const file = display.windows.find((w) => w.source === 'file')!;
+    expect(file).toMatchObject({ name: 'file window 1 (sigmoid)', center: 40, width: 400, fn: 'SIGMOID' });
+    expect(display.windows.filter((w) => w.source === 'preset').every((w) => w.fn === undefined)).toBe(true); // presets stay linear
+    const shown = Array.from(frame!.image.pixels, (s) => renderToByte(sampleToReal(s, display.mapping), file));
+    if (dcm2pnm) { // dcmtk reads the VOI LUT Function with the file's window: the same grey levels (dcmtk truncates, aeimg rounds)
+      const pgm = join(dir, 'shown.pgm');
+      execFileSync(dcm2pnm, ['--write-raw-pnm', '+Wi', '1', input, pgm], { stdio: 'ignore' });
+      const grey = readFileSync(pgm).subarray(-shown.length);
+      expect(Math.max(...shown.map((g, i) => Math.abs(g - grey[i]!)))).toBeLessThanOrEqual(1);
+      expect(shown.filter((g, i) => g !== voi(sampleToReal(frame!.image.pixels[i]!, display.mapping), 40, 400)).length).toBeGreaterThan(1000); // not the linear ramp
+    }
+    // What the sender is told of that window is measured through the sigmoid (an independent SSIM over it).
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'max' } });
+    await mkdir(join(dir, 'out'));
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
+    const told = dec.images[0]!.record.fidelity!.windows!.find((w) => w.name === 'file window 1 (sigmoid)')!;
+    const real = (v: number[]) => Float64Array.from(v, (s) => sigmoid(s - 1024, 40, 400) / 255); // stored → HU (intercept −1024)
+    const [original, back] = [await storedValues(input), await storedValues(dec.images[0]!.output!)];
+    expect(told.ssim).toBeCloseTo(naiveSsim(real(original.values), real(back.values), 128, 128), 4);
+    expect(String(readDataset(dec.images[0]!.output!)['00281056']?.Value?.[0])).toBe('SIGMOID'); // and a PACS is told too
   });
 });

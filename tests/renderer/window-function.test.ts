@@ -1,0 +1,33 @@
+/** The viewer shows a file's window through the file's VOI LUT Function; a preset is linear; dragging keeps the function. */
+import { describe, expect, it } from 'vitest';
+import type { OpenedImageInfo } from '../../src-shared/api';
+import { voiToByte, type DisplayWindow } from '../../src-shared/windows';
+import { greyLut } from '../../src-renderer/src/viewer/display';
+import { useWindowLevel } from '../../src-renderer/src/viewer/window-level';
+
+const sigmoidWindow: DisplayWindow = { name: 'file window 1 (sigmoid)', center: 2000, width: 1000, source: 'file', fn: 'SIGMOID' };
+const info = {
+  window: { center: 2000, width: 1000, fn: 'SIGMOID' }, // the default: the file's window, in sample units (no mapping here)
+  windows: [{ name: 'full range', center: 2048, width: 4096, source: 'full' }, sigmoidWindow],
+} as unknown as OpenedImageInfo;
+
+describe('the VOI function the viewer draws with', () => {
+  it('the grey levels of a sigmoid window are the sigmoid\'s, not the linear ramp\'s', () => {
+    const lut = greyLut(16, { center: 2000, width: 1000, fn: 'SIGMOID' }, undefined, false);
+    for (const s of [0, 1000, 1500, 2000, 2400, 3000, 4095]) expect(lut[s]).toBe(voiToByte(s, 2000, 1000, 'SIGMOID'));
+    expect(lut[1500]).toBe(30); // 255 / (1 + e^2); the linear ramp gives 0 there
+    expect(greyLut(16, { center: 2000, width: 1000 }, undefined, false)[1500]).toBe(0);
+  });
+
+  it('opens with the file\'s function, keeps it while the reader drags, drops it for a linear choice, and a file window brings it back', () => {
+    const wl = useWindowLevel(() => info);
+    wl.resetWindow();
+    expect(wl.shownWindow.value).toEqual({ center: 2000, width: 1000, fn: 'SIGMOID' });
+    wl.dragWindow(10, -5);
+    expect(wl.shownWindow.value.fn).toBe('SIGMOID');
+    wl.choose(wl.choices.value.findIndex((w) => w.source === 'full'));
+    expect(wl.shownWindow.value.fn).toBeUndefined();
+    wl.choose(wl.choices.value.findIndex((w) => w.source === 'file'));
+    expect(wl.shownWindow.value).toEqual({ center: 2000, width: 1000, fn: 'SIGMOID' });
+  });
+});
