@@ -170,6 +170,8 @@ export interface OpenedImageInfo {
     frameRate?: number;
     /** A pixel's height over its width where not 1 (row over column spacing, or Pixel Aspect Ratio): shown stretched by it, as a PACS does. */
     pixelAspect?: number;
+    /** PET: SUVbw (g/ml) per unit of the real-world value (Bq/ml), from the sender (its inputs do not travel). */
+    suvBw?: number;
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

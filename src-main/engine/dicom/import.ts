@@ -16,6 +16,7 @@ import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
@@ -51,6 +52,11 @@ export interface DicomFrameMeta {
   burnedInAnnotation: boolean;
   /** The file said YES or NO (aeimg 0.12; earlier records do not say, so NO is then unknown). */
   burnedInStated?: boolean;
+  /**
+   * PET: SUVbw (g/ml) per Bq/ml, computed by the sender from the weight, dose and times that de-identification
+   * removes (dicom/suv.ts; aeimg 0.12). Only this factor travels.
+   */
+  suvBw?: number;
 }
 
 export interface DicomImage {
@@ -248,6 +254,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       ? maskedFileName(basename(path), identifyingParts(plain, opts.deidentify.retainUids ? undefined : uids))
       : undefined;
     const sopClassUid = (dataset.string('x00080016') ?? '').trim();
+    const suvBw = suvBwFactor(dataset);
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
@@ -267,6 +274,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
           pixel: framePixelMeta(info, f, offset, inverted),
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
+          ...(suvBw ? { suvBw } : {}),
         },
       });
     }
@@ -313,5 +321,8 @@ function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
   const ok = typeof d.frame === 'number' && typeof d.frames === 'number' && typeof d.sopClassUid === 'string' &&
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
-  return ok ? { ...d, dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta : undefined;
+  if (!ok) return undefined;
+  const { suvBw, ...rest } = d;
+  const suv = typeof suvBw === 'number' && Number.isFinite(suvBw) && suvBw > 0 ? { suvBw } : {};
+  return { ...rest, ...suv, dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta;
 }

@@ -142,6 +142,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(spacing ? { pixelSpacing: spacing } : {}),
       ...(frameRate ? { frameRate } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
+      ...(meta.suvBw && display?.units === 'Bq/ml' ? { suvBw: meta.suvBw } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,
     windows,

@@ -1,0 +1,58 @@
+/**
+ * PET's standardised uptake value by body weight (SUVbw), as a PET reader reads it: activity concentration (Bq/ml)
+ * × patient weight (g) / injected dose decay-corrected to the scan's start (Bq), after the vendor-neutral recipe of
+ * QIBA's SUV technical subcommittee. Its inputs (weight, dose, injection and scan times) are what de-identification
+ * removes, so the sender computes the one factor from the file as it is, and only the factor travels: the receiver
+ * shows SUVbw without ever getting the weight or the times.
+ */
+import type { DataSet } from 'dicom-parser';
+
+/** Seconds since an arbitrary epoch of a DICOM date (YYYYMMDD) and time (HHMMSS.FFFFFF); undefined if malformed. */
+function seconds(date: string | undefined, time: string | undefined): number | undefined {
+  const d = /^(\d{4})(\d{2})(\d{2})$/.exec((date ?? '').trim());
+  const t = /^(\d{2})(\d{2})?(\d{2})?(\.\d+)?$/.exec((time ?? '').trim().replace(/:/g, ''));
+  if (!d || !t) return undefined;
+  const day = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3])) / 1000;
+  return day + Number(t[1]) * 3600 + Number(t[2] ?? 0) * 60 + Number(t[3] ?? 0) + Number(t[4] ?? 0);
+}
+
+/** A DateTime (YYYYMMDDHHMMSS.FFFFFF, offset ignored) in seconds. */
+function dateTimeSeconds(dt: string | undefined): number | undefined {
+  const m = /^(\d{8})(\d{2,6}(?:\.\d+)?)/.exec((dt ?? '').trim());
+  return m ? seconds(m[1], m[2]) : undefined;
+}
+
+const text = (ds: DataSet, tag: string) => ds.string(tag)?.trim() || undefined;
+const positive = (ds: DataSet, tag: string) => {
+  const v = Number(text(ds, tag));
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+};
+
+/**
+ * The factor that turns a PET frame's Bq/ml into SUVbw (g/ml), or undefined where the file does not have what it
+ * takes: Modality PT in Units BQML, decay-corrected to the scan's start (Decay Correction START) or to the
+ * injection (ADMIN), the patient's weight, and the first Radiopharmaceutical Information item's total dose, half-life
+ * and start (its DateTime, else its Time on the series' date); the scan's start is the Series Date/Time, or the
+ * Acquisition Time of the same date where that is earlier (a scanner that writes the series time after the
+ * acquisition's, as some do, does not shorten the decay), and the decay between them must be between 0 and 24 hours.
+ */
+export function suvBwFactor(ds: DataSet): number | undefined {
+  if (text(ds, 'x00080060') !== 'PT' || text(ds, 'x00541001') !== 'BQML') return undefined;
+  const correction = text(ds, 'x00541102');
+  const weight = positive(ds, 'x00101030');
+  const item = ds.elements.x00540016?.items?.[0]?.dataSet;
+  if (!weight || !item || (correction !== 'START' && correction !== 'ADMIN')) return undefined;
+  const dose = positive(item, 'x00181074');
+  const halfLife = positive(item, 'x00181075');
+  if (!dose || !halfLife) return undefined;
+  if (correction === 'ADMIN') return (weight * 1000) / dose;
+  const seriesDate = text(ds, 'x00080021');
+  const injected = dateTimeSeconds(text(item, 'x00181078')) ?? seconds(seriesDate, text(item, 'x00181072'));
+  const series = seconds(seriesDate, text(ds, 'x00080031'));
+  const acquisitionDate = text(ds, 'x00080022');
+  const acquisition = !acquisitionDate || acquisitionDate === seriesDate ? seconds(seriesDate, text(ds, 'x00080032')) : undefined;
+  if (injected === undefined || series === undefined) return undefined;
+  const decay = Math.min(series, acquisition ?? series) - injected;
+  if (!(decay >= 0 && decay <= 24 * 3600)) return undefined;
+  return (weight * 1000) / (dose * 2 ** (-decay / halfLife));
+}

@@ -1,0 +1,84 @@
+/**
+ * PET: the receiver reads SUVbw though de-identification removed what it is computed from. The sender computes the
+ * factor from the file as it is (weight, dose, half-life, injection and scan times); only the factor travels; the
+ * viewer shows SUVbw and DICOM output carries it as a Real World Value Mapping a PACS reads.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import dcmjs from 'dcmjs';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { describeImage } from '../../../src-main/engine/jobs/view.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+
+const dcmodify = ['/usr/bin/dcmodify'].find(existsSync);
+const key = generateSharedKey('PET');
+let model: Autoencoder;
+beforeAll(async () => { model = await defaultModel(); });
+
+/** The small CT fixture made a PET slice (Bq/ml, slope 2.5) with the attributes SUV takes, changed by `edits`. */
+async function petSlice(edits: string[] = []): Promise<string> {
+  const path = join(await tempDir(), 'pet.dcm');
+  await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), path);
+  const base = ['(0008,0060)=PT', '(0054,1001)=BQML', '(0054,1102)=START', '(0010,1030)=70', '(0008,0021)=20260101', '(0008,0031)=110000',
+    '(0008,0022)=20260101', '(0008,0032)=110500', '(0054,0016)[0].(0018,1074)=370000000', '(0054,0016)[0].(0018,1075)=6586.2', '(0054,0016)[0].(0018,1072)=100000',
+    '(0028,1052)=0', '(0028,1053)=2.5'];
+  execFileSync(dcmodify!, ['-nb', ...[...base, ...edits].flatMap((e) => (e.startsWith('-') ? [e.slice(0, 2), e.slice(2)] : ['-i', e])), path], { stdio: 'ignore' });
+  return path;
+}
+
+/** Written out from QIBA's recipe: weight (g) / (dose × 2^(−Δt / half-life)). */
+const expected = (weightKg: number, dose: number, seconds: number, halfLife = 6586.2) => (weightKg * 1000) / (dose * 2 ** (-seconds / halfLife));
+const suvOf = async (path: string) => (await readDicomFile(path, { maxPixels: 1e8, deidentify: {} }))[0]!.dicom.suvBw;
+
+describe.skipIf(!dcmodify)('SUVbw', () => {
+  it('the sender computes it from the file, decay-corrected from the injection to the scan\'s start; only the factor travels', async () => {
+    const [frame] = await readDicomFile(await petSlice(), { maxPixels: 1e8, deidentify: {} });
+    expect(frame!.dicom.suvBw! / expected(70, 370e6, 3600)).toBeCloseTo(1, 12); // injected 10:00, series 11:00
+    const sent = JSON.stringify(frame!.dicom.dataset);
+    expect(sent).not.toMatch(/00101030|00080031|00540016|370000000/); // weight, series time and the dose stay behind
+  });
+
+  it('the other ways a file states it, and the files it cannot be computed for', async () => {
+    expect(await suvOf(await petSlice(['(0054,1102)=ADMIN']))).toBeCloseTo(70_000 / 370e6, 15); // decay-corrected to the injection
+    // A DateTime across midnight: injected 23:30, series 00:30 the next day.
+    expect((await suvOf(await petSlice(['(0008,0021)=20260102', '(0008,0022)=20260102', '(0008,0031)=003000', '(0008,0032)=003000',
+      '(0054,0016)[0].(0018,1078)=20260101233000'])))! / expected(70, 370e6, 3600)).toBeCloseTo(1, 12);
+    // A series time written after the acquisition's (as some scanners do): the acquisition's start is the scan's.
+    expect((await suvOf(await petSlice(['(0008,0031)=120000'])))! / expected(70, 370e6, 3900)).toBeCloseTo(1, 12);
+    for (const edit of [['(0010,1030)='], ['(0054,1001)=CNTS'], ['(0054,1102)=NONE'], ['(0054,0016)[0].(0018,1072)=120000', '(0008,0032)=120000'], ['(0008,0060)=NM']]) {
+      expect(await suvOf(await petSlice(edit)), edit.join(' ')).toBeUndefined();
+    }
+  });
+
+  it('the receiver is told it, and DICOM output carries it as a Real World Value Mapping in g/ml', async () => {
+    const input = await petSlice();
+    const factor = expected(70, 370e6, 3600);
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false });
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    const info = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0);
+    expect(info.dicom?.units).toBe('Bq/ml');
+    expect(info.dicom!.suvBw! / factor).toBeCloseTo(1, 12);
+    const b = readFileSync(dec.images[0]!.output!);
+    const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
+    const rwvm = ds['00409096']!.Value![0]!;
+    expect(rwvm['00409210']?.Value?.[0]).toBe('SUVbw');
+    expect((rwvm['004008EA']?.Value?.[0] as unknown as Record<string, { Value?: unknown[] }>)['00080100']?.Value?.[0]).toBe('g/ml');
+    expect(Number(rwvm['00409225']?.Value?.[0]) / (2.5 * factor)).toBeCloseTo(1, 12); // stored × 2.5 Bq/ml × factor
+    expect([rwvm['00409216']?.Value?.[0], rwvm['00409211']?.Value?.[0]]).toEqual([-32768, 32767]); // every stored value (signed)
+    expect(ds['00101030']).toBeUndefined();
+    const dciodvfy = ['/usr/bin/dciodvfy'].find(existsSync);
+    if (dciodvfy) {
+      const run = spawnSync(dciodvfy, [dec.images[0]!.output!], { encoding: 'utf8' });
+      expect(`${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
+  });
+});
