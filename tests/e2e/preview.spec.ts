@@ -4,7 +4,9 @@
  * the receiver's figures; a multi-frame file frame by frame; nothing written. Also: a single key is chosen for the
  * sender. The oracle for the original is the CLI's bit-exact round trip of the same file.
  */
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
@@ -212,4 +214,19 @@ test('a multi-frame DICOM, frame by frame', async () => {
   await expect(inPreview('preview-legend')).toHaveAttribute('data-max', String(Math.max(...p.original.pixels.map((o, i) => Math.abs(o - p.decoded.pixels[i]!)))));
   await inPreview('preview-close').click();
   await expect(preview()).toHaveCount(0);
+});
+
+test('a non-square pixel (rows 1.0 mm apart, columns 0.5 mm) is previewed as the receiver will see it, stretched', async () => {
+  test.skip(!existsSync('/usr/bin/dcmodify'), 'dcmtk (dcmodify) makes the fixture');
+  const input = join(await mkdtemp(join(tmpdir(), 'aeimg-e2e-tall-')), 'ct_tall_pixels.dcm');
+  await copyFile(join(DICOM, CT), input);
+  execFileSync('/usr/bin/dcmodify', ['-nb', '-m', '(0028,0030)=1.0\\0.5', input], { stdio: 'ignore' });
+  await app.drop('encrypt-drop', [input]);
+  await page.getByTestId('preview-ct_tall_pixels.dcm').click();
+  for (const id of ['preview-original-canvas', 'preview-decoded-canvas']) {
+    await expect(inPreview(id)).toHaveAttribute('data-aspect', '2');
+    const box = (await inPreview(id).boundingBox())!;
+    expect(box.height / box.width, id).toBeCloseTo(2, 2);
+  }
+  await inPreview('preview-close').click();
 });

@@ -22,7 +22,12 @@ export const usePreview = defineStore('preview', () => {
   /** In real-world units (HU for CT), as the viewer holds it. */
   const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
     useWindowLevel(() => data.value?.info);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original);
+  /** A pixel's displayed height over its width, as the receiver's viewer will show it (non-square pixels stretched). */
+  const aspect = computed(() => data.value?.info.dicom?.pixelAspect ?? 1);
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => {
+    const shown = data.value?.original;
+    return shown && { width: shown.width, height: shown.height * aspect.value };
+  });
   const probe = ref<Point | null>(null);
   const errors = useErrors();
   let seq = 0;
@@ -96,7 +101,7 @@ export const usePreview = defineStore('preview', () => {
   }
 
   return {
-    path, name, frame, data, busy, windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, zoom, pan, fitted, viewport, probe,
+    path, name, frame, data, busy, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
     info, mapping, choices, errorMap, errorImage,
     show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };
