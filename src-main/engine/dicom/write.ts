@@ -213,7 +213,9 @@ function fitValues(ds: DicomJson): void {
   for (const [tag, attr] of Object.entries(ds)) {
     if (!attr.Value?.length || attr.vr === 'PN' || attr.vr === 'SQ') continue;
     const fitted = attr.Value.flatMap((v) => {
-      const s = typeof v === 'string' ? fitValue(attr.vr, v) : typeof v === 'number' && attr.vr === 'DS' && String(v).length > 16 ? decimal(v) : v;
+      const s = typeof v === 'string' ? fitValue(attr.vr, v)
+        : typeof v === 'number' && attr.vr === 'DS' && String(v).length > 16 ? decimal(v)
+          : typeof v === 'number' && attr.vr === 'IS' && (String(v).length > 12 || !Number.isInteger(v)) ? undefined : v;
       return s === undefined ? [] : [s];
     });
     ds[tag] = { ...attr, Value: fitted }; // a new attribute: the record's dataset stays as it travelled
@@ -326,7 +328,7 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   setDefault('0020000E', str('UI', newUid()));
   setDefault('00080060', str('CS', 'OT'));
   setDefault('00200011', str('IS', 1));
-  if (!ds['00200013'] || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
+  if (!ds['00200013']?.Value?.length || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
   ds['00080005'] = str('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode
   ds['00080016'] = str('UI', sopClass);
   ds['00080018'] = str('UI', sopInstance);
