@@ -9,6 +9,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; code: string; mess
 
 import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
+import type { EdgeLabels } from './orientation.js';
 import type { DisplayWindow, ValueMapping } from './windows.js';
 
 export type { Quality };
@@ -172,6 +173,8 @@ export interface OpenedImageInfo {
     pixelAspect?: number;
     /** PET: SUVbw (g/ml) per unit of the real-world value (Bq/ml), from the sender (its inputs do not travel). */
     suvBw?: number;
+    /** The patient directions at the image's edges (src-shared/orientation.ts), where the file says its orientation. */
+    orientation?: EdgeLabels;
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

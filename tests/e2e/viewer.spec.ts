@@ -256,6 +256,11 @@ test('overlays name the fidelity and the key, and can be hidden; the information
   await expect(page.getByTestId('overlay-tr')).toContainText('bit-exact');
   await expect(page.getByTestId('overlay-tr')).toContainText('Key: Viewer (');
   await expect(page.getByTestId('overlay-bl')).toContainText('Image 1/1');
+  // The patient's directions at the edges (an axial CT: its left on the reader's right, anterior at the top).
+  for (const [edge, letter] of [['left', 'R'], ['right', 'L'], ['top', 'A'], ['bottom', 'P']]) await expect(page.getByTestId(`edge-${edge}`)).toHaveText(letter!);
+  const box = (await page.getByTestId('viewer-stage').boundingBox())!;
+  const right = (await page.getByTestId('edge-right').boundingBox())!;
+  expect(right.x).toBeGreaterThan(box.x + box.width * 0.8); // at the right edge
   await page.getByTestId('viewer').focus();
   await page.keyboard.press('o');
   await expect(page.getByTestId('overlays')).toHaveCount(0);

@@ -13,6 +13,8 @@ export interface FrameValues {
   position?: number[];
   /** Pixel Spacing, mm: between rows, then between columns. */
   pixelSpacing?: [number, number];
+  /** Image Orientation (Patient): the directions of a row and of a column (six direction cosines). */
+  orientation?: number[];
 }
 
 const numbers = (ds: DataSet | undefined, tag: string): number[] =>
@@ -38,6 +40,8 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   if (center !== undefined && width !== undefined && width > 0) out.window = { center, width };
   const position = numbers(macro(perFrame, shared, 'x00209113'), 'x00200032'); // Plane Position Sequence
   if (position.length === 3) out.position = position;
+  const orientation = numbers(macro(perFrame, shared, 'x00209116'), 'x00200037'); // Plane Orientation Sequence
+  if (orientation.length === 6) out.orientation = orientation;
   const [row, column] = numbers(macro(perFrame, shared, 'x00289110'), 'x00280030'); // Pixel Measures Sequence
   if (row !== undefined && column !== undefined && row > 0 && column > 0) out.pixelSpacing = [row, column];
   return out;

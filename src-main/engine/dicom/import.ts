@@ -43,6 +43,8 @@ export interface DicomFrameMeta {
     voiLut?: StoredLut;
     /** Image Position (Patient) of this frame, from an enhanced multi-frame file's functional groups. */
     planePosition?: number[];
+    /** Its Image Orientation (Patient), from there too (aeimg 0.12): the viewer labels the edges with it. */
+    planeOrientation?: number[];
     /** Its Pixel Spacing (row, column; mm), from there too (aeimg 0.11): the viewer measures with it. */
     pixelSpacing?: [number, number];
     /** Ultrasound: its 2D regions calibrated in cm (aeimg 0.11; dicom/us-regions.ts). */
@@ -227,6 +229,7 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
     ...(info.modalityLut ? { modalityLut: info.modalityLut } : {}),
     ...(info.voiLut ? { voiLut: info.voiLut } : {}),
     ...(own.position ? { planePosition: own.position } : {}),
+    ...(own.orientation ? { planeOrientation: own.orientation } : {}),
     ...(own.pixelSpacing ? { pixelSpacing: own.pixelSpacing } : {}),
     ...(info.usRegions.length ? { usRegions: info.usRegions } : {}),
   };
@@ -290,7 +293,7 @@ const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
 
 /** A record's optional pixel fields, each kept only if well-formed. */
 function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
-  const { modalityLut, voiLut, pixelSpacing, planePosition, window, usRegions, ...rest } = p;
+  const { modalityLut, voiLut, pixelSpacing, planePosition, planeOrientation, window, usRegions, ...rest } = p;
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
   return {
@@ -299,6 +302,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
     ...(isStoredLut(voiLut) ? { voiLut } : {}),
     ...(spacing && spacing[0]! > 0 && spacing[1]! > 0 ? { pixelSpacing: spacing as [number, number] } : {}),
     ...(finiteNumbers(planePosition, 3) ? { planePosition } : {}),
+    ...(finiteNumbers(planeOrientation, 6) ? { planeOrientation } : {}),
     ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0 ? { window } : {}),
     ...(regions.length ? { usRegions: regions } : {}),
   };

@@ -11,6 +11,7 @@ import { realToSample } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, dicomDisplay } from '../dicom/display.js';
+import { edgeLabels } from '../../../src-shared/orientation.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
@@ -128,6 +129,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
   const frameRate = meta ? cineFrameRate(meta) : undefined;
   const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
+  const orientation = ds ? edgeLabels(meta?.pixel.planeOrientation ?? ds['00200037']?.Value, ds['00200020']?.Value) : undefined;
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
@@ -142,6 +144,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(spacing ? { pixelSpacing: spacing } : {}),
       ...(frameRate ? { frameRate } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
+      ...(orientation ? { orientation } : {}),
       ...(meta.suvBw && display?.units === 'Bq/ml' ? { suvBw: meta.suvBw } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,

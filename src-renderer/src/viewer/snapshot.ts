@@ -3,6 +3,7 @@
  * with the measurements and the corner overlays drawn in, as one PNG for the clipboard.
  */
 import type { ImagePixels } from '../../../src-shared/api';
+import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
 import type { Measurement, Point } from './measure';
@@ -22,7 +23,7 @@ export interface ViewSnapshot {
   /** Drawn only when the reader asks for overlays. */
   overlays?: {
     marks: { m: Measurement; label: string }[];
-    corners: { topLeft: string[]; topRight: string[]; bottomLeft: string[]; bottomRight: string[] };
+    corners: { topLeft: string[]; topRight: string[]; bottomLeft: string[]; bottomRight: string[]; edges?: EdgeLabels };
   };
 }
 
@@ -92,6 +93,16 @@ function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot[
   column(c.topRight, width - pad, true, 'right');
   column(c.bottomLeft, pad, false, 'left');
   column(c.bottomRight, width - pad, false, 'right');
+  if (c.edges) { // the patient directions at the middle of each edge, as on screen
+    ctx.font = '600 15px system-ui, sans-serif';
+    ctx.textAlign = 'left';
+    outlinedText(ctx, c.edges.left, pad, height / 2 + 5, '#e5e7eb');
+    ctx.textAlign = 'right';
+    outlinedText(ctx, c.edges.right, width - pad, height / 2 + 5, '#e5e7eb');
+    ctx.textAlign = 'center';
+    outlinedText(ctx, c.edges.top, width / 2, pad + 13, '#e5e7eb');
+    outlinedText(ctx, c.edges.bottom, width / 2, height - pad, '#e5e7eb');
+  }
   ctx.textAlign = 'left';
 }
 
