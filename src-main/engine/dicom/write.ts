@@ -13,6 +13,7 @@ import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.
 import type { DicomFrameMeta, FrameLayout } from './import.js';
 import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
+import { edgeLabels } from '../../../src-shared/orientation.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 /** The multi-frame Secondary Capture classes (PS3.3 A.8.3–A.8.5): 8-bit grey, 9–16-bit grey, 8-bit colour. */
@@ -275,9 +276,13 @@ function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], suvBw: numb
 /**
  * A Secondary Capture's geometry: Pixel Spacing only (the SC Image module's Basic Pixel Spacing Calibration macro), so
  * that a PACS can measure on it, an enhanced file's frame taking its own from its Pixel Measures. Position, orientation
- * and slice thickness belong to the original class (dicom3tools' dciodvfy calls them outside the SC IOD).
+ * and slice thickness belong to the original class (dicom3tools' dciodvfy calls them outside the SC IOD); the
+ * orientation goes as Patient Orientation instead (the row and column directions as letters, "L\P"), so that a PACS
+ * still labels the patient's left, where the file had none of its own.
  */
 function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined): void {
+  const edges = edgeLabels(px?.planeOrientation ?? ds['00200037']?.Value, undefined);
+  if (edges && !edgeLabels(undefined, ds['00200020']?.Value)) ds['00200020'] = str('CS', edges.right, edges.bottom);
   const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);
   for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t];
   if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
