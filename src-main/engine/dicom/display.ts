@@ -21,11 +21,11 @@ function voiFunction(ds: DicomJson): DisplayWindow['fn'] {
  * The file's VOI windows (all of them), in real-world units as DICOM defines them, through the file's VOI LUT
  * Function ("file window 1 (sigmoid)": a mammogram is read through a sigmoid, not the linear ramp).
  */
-export function fileWindows(ds: DicomJson, fallback?: { center: number; width: number }): DisplayWindow[] {
+export function fileWindows(ds: DicomJson, fallback?: { center: number; width: number; fn?: DisplayWindow['fn'] }): DisplayWindow[] {
   const centers = numbers(ds, '00281050');
   const widths = numbers(ds, '00281051');
   const explanations = (ds['00281055']?.Value ?? []).map(String);
-  const fn = voiFunction(ds);
+  const fn = centers.length ? voiFunction(ds) : fallback?.fn ?? voiFunction(ds); // an enhanced frame's own, with its window
   const named = (name: string) => (fn ? `${name} (${fn === 'SIGMOID' ? 'sigmoid' : 'linear exact'})` : name);
   const out: DisplayWindow[] = [];
   for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
@@ -36,7 +36,7 @@ export function fileWindows(ds: DicomJson, fallback?: { center: number; width: n
       ...(explanation ? { explanation } : {}), ...(fn ? { fn } : {}),
     });
   }
-  if (out.length === 0 && fallback) out.push({ name: named('file window 1'), ...fallback, source: 'file', ...(fn ? { fn } : {}) });
+  if (out.length === 0 && fallback) out.push({ name: named('file window 1'), center: fallback.center, width: fallback.width, source: 'file', ...(fn ? { fn } : {}) });
   return out;
 }
 

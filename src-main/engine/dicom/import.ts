@@ -35,7 +35,8 @@ export interface DicomFrameMeta {
     inverted: boolean;
     rescaleSlope: number;
     rescaleIntercept: number;
-    window?: { center: number; width: number };
+    /** Its window; an enhanced frame's own VOI LUT Function with it (aeimg 0.12), where its functional groups name one. */
+    window?: { center: number; width: number; fn?: 'SIGMOID' | 'LINEAR_EXACT' };
     syntax: string;
     /** Modality LUT Sequence (0028,3000), when the file maps stored values with a table instead of a rescale. */
     modalityLut?: StoredLut;
@@ -303,7 +304,8 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
     ...(spacing && spacing[0]! > 0 && spacing[1]! > 0 ? { pixelSpacing: spacing as [number, number] } : {}),
     ...(finiteNumbers(planePosition, 3) ? { planePosition } : {}),
     ...(finiteNumbers(planeOrientation, 6) ? { planeOrientation } : {}),
-    ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0 ? { window } : {}),
+    ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0
+      ? { window: { center: window.center, width: window.width, ...(window.fn === 'SIGMOID' || window.fn === 'LINEAR_EXACT' ? { fn: window.fn } : {}) } } : {}),
     ...(regions.length ? { usRegions: regions } : {}),
   };
 }

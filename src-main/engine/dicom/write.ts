@@ -254,6 +254,7 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
   if (px.window && !ds['00281050']) {
     ds['00281050'] = str('DS', decimal(px.window.center));
     ds['00281051'] = str('DS', decimal(px.window.width));
+    if (px.window.fn) ds['00281056'] = str('CS', px.window.fn); // an enhanced frame's own VOI LUT Function
   }
 }
 

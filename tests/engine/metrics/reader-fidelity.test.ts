@@ -5,13 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CT_PRESETS, renderToByte, sampleToReal, voiToByte, windowToByte } from '../../../src-shared/windows.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { writeDicom } from '../../../src-main/engine/dicom/write.js';
 import { fidelityHeadline, type Fidelity } from '../../../src-shared/fidelity.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -314,5 +315,21 @@ describe('a file read through its own VOI LUT Function (mammography, some radiog
     const [original, back] = [await storedValues(input), await storedValues(dec.images[0]!.output!)];
     expect(told.ssim).toBeCloseTo(naiveSsim(real(original.values), real(back.values), 128, 128), 4);
     expect(String(readDataset(dec.images[0]!.output!)['00281056']?.Value?.[0])).toBe('SIGMOID'); // and a PACS is told too
+  });
+
+  it.skipIf(!dcmodify)('an enhanced file\'s frame through the VOI LUT Function of its own functional groups, written back with it', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'enhanced.dcm');
+    await copyFile(join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm'), input);
+    execFileSync(dcmodify!, ['-nb', '-i', '(5200,9230)[1].(0028,9132)[0].(0028,1056)=SIGMOID', input], { stdio: 'ignore' }); // frame 2 only
+    const frames = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+    const fileWindow = (k: number) => dicomDisplay(frames[k]!.dicom).windows.find((w) => w.source === 'file');
+    expect(fileWindow(1)).toMatchObject({ name: 'file window 1 (sigmoid)', center: 210, width: 420, fn: 'SIGMOID' });
+    expect(fileWindow(0)).toMatchObject({ name: 'file window 1', center: 200 });
+    expect(fileWindow(0)!.fn).toBeUndefined();
+    const bytes = writeDicom([{ image: frames[1]!.image }], frames[1]!.dicom, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
+    const out = join(dir, 'frame2.dcm');
+    await writeFile(out, bytes);
+    expect(String(readDataset(out)['00281056']?.Value?.[0])).toBe('SIGMOID'); // a PACS reads it at the top level of the frame's file
   });
 });
