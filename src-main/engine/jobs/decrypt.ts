@@ -138,10 +138,10 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       decode: opts.decode ?? localDecode(opts.models, opts.tiles, opts.denoise), png: write && format === 'png',
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
     });
-    // A file's images (a cine's frames in one DICOM file), written under the name of the first.
-    const place = async (items: DecryptedImage[], bytes: () => Promise<Buffer>) => {
+    // A file's images (a cine's frames in one DICOM file; the first is image `first`), written under the first's name.
+    const place = async (items: DecryptedImage[], first: number, bytes: () => Promise<Buffer>) => {
       const t = performance.now();
-      const output = frameOutput(input, images.indexOf(items[0]!), ext, opts);
+      const output = frameOutput(input, first, ext, opts);
       checkOutput(output, [input], opts.force ?? false);
       const file = await AtomicFile.create(output, { force: opts.force });
       pending.push(file);
@@ -149,19 +149,17 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       items.forEach((item, k) => { item.output = output; if (items.length > 1) item.outputFrame = k + 1; });
       timings.write! += performance.now() - t;
     };
-    const groups = new DicomFileGroups<OutputFrame & { item: DecryptedImage }>();
-    const placeDicom = async (files: (OutputFrame & { item: DecryptedImage })[][]) => {
-      for (const frames of files) {
-        const items = frames.map((f) => f.item);
-        await place(items, async () => dicomFileBytes(frames, images.indexOf(items[0]!) + 1));
-      }
+    const groups = new DicomFileGroups<OutputFrame & { item: DecryptedImage; index: number }>();
+    const placeDicom = async (files: (OutputFrame & { item: DecryptedImage; index: number })[][]) => {
+      for (const frames of files) await place(frames.map((f) => f.item), frames[0]!.index, async () => dicomFileBytes(frames, frames[0]!.index + 1));
     };
     for await (const { record, image, png, blobs } of loop) {
       const item: DecryptedImage = { record, image };
       images.push(item);
       if (!write) continue;
-      if (format === 'dcm') await placeDicom(groups.add({ image, record, blobs, item }));
-      else await place([item], () => outputBytes(image, record, format, images.length, { png }));
+      const index = images.length - 1;
+      if (format === 'dcm') await placeDicom(groups.add({ image, record, blobs, item, index }));
+      else await place([item], index, () => outputBytes(image, record, format, index + 1, { png }));
     }
     if (write && format === 'dcm') await placeDicom(groups.end());
     if (images.length === 0) throw new AeimgError(ErrorCode.Malformed, 'holds no image.');
