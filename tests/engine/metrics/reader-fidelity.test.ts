@@ -17,7 +17,7 @@ import { fidelityHeadline, type Fidelity } from '../../../src-shared/fidelity.js
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
-import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { readerFidelity, plainDisplay } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
@@ -315,6 +315,7 @@ describe('a file read through its own VOI LUT Function (mammography, some radiog
     const [original, back] = [await storedValues(input), await storedValues(dec.images[0]!.output!)];
     expect(told.ssim).toBeCloseTo(naiveSsim(real(original.values), real(back.values), 128, 128), 4);
     expect(String(readDataset(dec.images[0]!.output!)['00281056']?.Value?.[0])).toBe('SIGMOID'); // and a PACS is told too
+    expect(describeImage(dec.images[0]!.record, dec.images[0]!.image, 0).window.fn).toBe('SIGMOID'); // the viewer opens with it
   });
 
   it.skipIf(!dcmodify)('an enhanced file\'s frame through the VOI LUT Function of its own functional groups, written back with it', async () => {
