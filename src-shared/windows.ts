@@ -10,6 +10,12 @@
  */
 export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 
+/** A VOI LUT Function term as a window's `fn`: SIGMOID or LINEAR_EXACT, else undefined (LINEAR, absent, unknown). */
+export function voiFunctionOf(term: unknown): Exclude<VoiFunction, 'LINEAR'> | undefined {
+  const fn = typeof term === 'string' ? term.trim().toUpperCase() : undefined;
+  return fn === 'SIGMOID' || fn === 'LINEAR_EXACT' ? fn : undefined;
+}
+
 export interface DisplayWindow {
   /** What a reader calls it: "brain", "lung", "file window 1", "1st–99th percentile", "full range". */
   name: string;

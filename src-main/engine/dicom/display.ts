@@ -3,7 +3,7 @@
  * windows (every value of 0028,1050/1051 with its 0028,1055 explanation) and, for CT, the modality presets of
  * src-shared/windows.ts. The fidelity figures (metrics/fidelity.ts) and the viewer take windows from here.
  */
-import { CT_PRESETS, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { CT_PRESETS, voiFunctionOf, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { firstString, type DicomJson } from './dataset.js';
 import type { DicomFrameMeta } from './import.js';
 
@@ -12,10 +12,7 @@ function numbers(ds: DicomJson, tag: string): number[] {
 }
 
 /** The file's VOI LUT Function (0028,1056) where it is not LINEAR: its windows are shown through it. */
-function voiFunction(ds: DicomJson): DisplayWindow['fn'] {
-  const fn = firstString(ds, '00281056')?.trim().toUpperCase();
-  return fn === 'SIGMOID' || fn === 'LINEAR_EXACT' ? fn : undefined;
-}
+const voiFunction = (ds: DicomJson) => voiFunctionOf(firstString(ds, '00281056'));
 
 /**
  * The file's VOI windows (all of them), in real-world units as DICOM defines them, through the file's VOI LUT

@@ -3,13 +3,14 @@
  * Per-frame Functional Groups Sequences (5200,9229 / 5200,9230; PS3.3 C.7.6.16) instead of at the top level.
  */
 import type { DataSet } from 'dicom-parser';
+import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 
 /** What one frame's functional groups say; absent fields fall back to the top-level attributes. */
 export interface FrameValues {
   rescaleSlope?: number;
   rescaleIntercept?: number;
   /** Its VOI window, and the VOI LUT Function its Frame VOI LUT macro names for it (where not LINEAR). */
-  window?: { center: number; width: number; fn?: 'SIGMOID' | 'LINEAR_EXACT' };
+  window?: { center: number; width: number; fn?: DisplayWindow['fn'] };
   /** Image Position (Patient), mm: the centre of the frame's first pixel. */
   position?: number[];
   /** Pixel Spacing, mm: between rows, then between columns. */
@@ -38,8 +39,8 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   const voi = macro(perFrame, shared, 'x00289132'); // Frame VOI LUT Sequence
   const [center] = numbers(voi, 'x00281050');
   const [width] = numbers(voi, 'x00281051');
-  const fn = voi?.string('x00281056')?.trim().toUpperCase();
-  if (center !== undefined && width !== undefined && width > 0) out.window = { center, width, ...(fn === 'SIGMOID' || fn === 'LINEAR_EXACT' ? { fn } : {}) };
+  const fn = voiFunctionOf(voi?.string('x00281056'));
+  if (center !== undefined && width !== undefined && width > 0) out.window = { center, width, ...(fn ? { fn } : {}) };
   const position = numbers(macro(perFrame, shared, 'x00209113'), 'x00200032'); // Plane Position Sequence
   if (position.length === 3) out.position = position;
   const orientation = numbers(macro(perFrame, shared, 'x00209116'), 'x00200037'); // Plane Orientation Sequence

@@ -18,6 +18,7 @@ import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
+import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
 export interface DicomFrameMeta {
@@ -36,7 +37,7 @@ export interface DicomFrameMeta {
     rescaleSlope: number;
     rescaleIntercept: number;
     /** Its window; an enhanced frame's own VOI LUT Function with it (aeimg 0.12), where its functional groups name one. */
-    window?: { center: number; width: number; fn?: 'SIGMOID' | 'LINEAR_EXACT' };
+    window?: { center: number; width: number; fn?: DisplayWindow['fn'] };
     syntax: string;
     /** Modality LUT Sequence (0028,3000), when the file maps stored values with a table instead of a rescale. */
     modalityLut?: StoredLut;
@@ -297,6 +298,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
   const { modalityLut, voiLut, pixelSpacing, planePosition, planeOrientation, window, usRegions, ...rest } = p;
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
+  const fn = voiFunctionOf(window?.fn);
   return {
     ...rest,
     ...(isStoredLut(modalityLut) ? { modalityLut } : {}),
@@ -305,7 +307,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
     ...(finiteNumbers(planePosition, 3) ? { planePosition } : {}),
     ...(finiteNumbers(planeOrientation, 6) ? { planeOrientation } : {}),
     ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0
-      ? { window: { center: window.center, width: window.width, ...(window.fn === 'SIGMOID' || window.fn === 'LINEAR_EXACT' ? { fn: window.fn } : {}) } } : {}),
+      ? { window: { center: window.center, width: window.width, ...(fn ? { fn } : {}) } } : {}),
     ...(regions.length ? { usRegions: regions } : {}),
   };
 }

@@ -48,22 +48,12 @@ export function fileRecord(records: readonly ImageRecord[]): ImageRecord {
   return records.length > 1 ? { ...first, name: first.name.replace(/#\d+$/, '') } : first;
 }
 
-/** Consecutive images' indices grouped into DICOM files, in order. */
-export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
-  const groups: number[][] = [];
-  records.forEach((record, i) => {
-    const last = groups.at(-1);
-    if (last && sameDicomFile(records[last.at(-1)!]!, record)) last.push(i);
-    else groups.push([i]);
-  });
-  return groups;
-}
 
 /**
  * Groups decoded images into DICOM files as they come: `add` returns the files complete (none while a cine's frames
  * are still coming), `end` the last. Only a multi-frame file's frames are held.
  */
-export class DicomFileGroups<T extends OutputFrame = OutputFrame> {
+export class DicomFileGroups<T extends { record: ImageRecord } = OutputFrame> {
   private open: T[] = [];
 
   add(frame: T): T[][] {
@@ -78,6 +68,13 @@ export class DicomFileGroups<T extends OutputFrame = OutputFrame> {
   end(): T[][] {
     return this.open.length ? [this.open.splice(0)] : [];
   }
+}
+
+/** Consecutive images' indices grouped into DICOM files, in order, as DicomFileGroups groups them as they come. */
+export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
+  const groups = new DicomFileGroups<{ record: ImageRecord; index: number }>();
+  const files = [...records.flatMap((record, index) => groups.add({ record, index })), ...groups.end()];
+  return files.map((frames) => frames.map((f) => f.index));
 }
 
 /**

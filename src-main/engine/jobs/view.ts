@@ -7,7 +7,7 @@ import { lossySourceOfRecord } from '../image/source.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
-import { realToSample } from '../../../src-shared/windows.js';
+import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, dicomDisplay } from '../dicom/display.js';
@@ -18,13 +18,15 @@ import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js
 import type { Image } from '../image/image.js';
 import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
 
-/** The window to open with, in sample units: the file's first VOI window (through its VOI function), else the image's full range. */
-function defaultWindow(image: Image, record: ImageRecord): OpenedImageInfo['window'] {
-  const meta = dicomMetaOf(record);
-  const voi = meta ? dicomDisplay(meta).windows.find((w) => w.source === 'file') : undefined;
-  if (meta && voi && image.channels === 1) {
+/**
+ * The window to open with, in sample units: the file's first VOI window (through its VOI function) in its display
+ * model, else the image's full range.
+ */
+function defaultWindow(image: Image, display: DisplayModel | undefined): OpenedImageInfo['window'] {
+  const voi = display?.windows.find((w) => w.source === 'file');
+  if (voi && image.channels === 1) {
     // VOI windows are in rescaled units; the viewer works in sample units (MONOCHROME1 samples are already inverted).
-    const m = dicomDisplay(meta).mapping;
+    const m = display!.mapping;
     const ends = [voi.center - voi.width / 2, voi.center + voi.width / 2].map((v) => realToSample(v, m)).sort((a, b) => a - b) as [number, number];
     return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]), ...(voi.fn ? { fn: voi.fn } : {}) };
   }
@@ -135,7 +137,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
     lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text,
-    window: defaultWindow(image, record),
+    window: defaultWindow(image, display),
     dicom: meta ? {
       ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
