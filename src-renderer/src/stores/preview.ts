@@ -24,10 +24,7 @@ export const usePreview = defineStore('preview', () => {
     useWindowLevel(() => data.value?.info);
   /** A pixel's displayed height over its width, as the receiver's viewer will show it (non-square pixels stretched). */
   const aspect = computed(() => data.value?.info.dicom?.pixelAspect ?? 1);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => {
-    const shown = data.value?.original;
-    return shown && { width: shown.width, height: shown.height * aspect.value };
-  });
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original, () => aspect.value);
   const probe = ref<Point | null>(null);
   const errors = useErrors();
   let seq = 0;

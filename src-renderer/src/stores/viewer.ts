@@ -39,10 +39,7 @@ export const useViewer = defineStore('viewer', () => {
     useWindowLevel(() => current.value);
   /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
   const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => {
-    const shown = pixels.value ?? current.value;
-    return shown && { width: shown.width, height: shown.height * aspect.value };
-  });
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value, () => aspect.value);
   const tool = ref<Tool>('window');
   const measurements = ref<Record<number, Measurement[]>>({});
   const probe = ref<Point | null>(null);

@@ -5,8 +5,12 @@ import type { Point } from './measure';
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 32;
 
-/** `image()`: the size of what is shown (null before anything is). Zoom follows the viewport until the reader zooms or pans. */
-export function useViewport(image: () => { width: number; height: number } | null | undefined) {
+/**
+ * `image()`: the size of what is shown (null before anything is); `aspect()`: a pixel's displayed height over its
+ * width (non-square pixels are shown at their physical proportions). Zoom follows the viewport until the reader zooms
+ * or pans.
+ */
+export function useViewport(image: () => { width: number; height: number } | null | undefined, aspect: () => number = () => 1) {
   const zoom = ref(1);
   const pan = ref<Point>({ x: 0, y: 0 });
   const fitted = ref(true);
@@ -15,7 +19,7 @@ export function useViewport(image: () => { width: number; height: number } | nul
   function fitScale(): number {
     const px = image();
     const { width, height } = viewport.value;
-    return px && width && height ? Math.min(width / px.width, height / px.height) : 1;
+    return px && width && height ? Math.min(width / px.width, height / (px.height * aspect())) : 1;
   }
 
   function fit() {
