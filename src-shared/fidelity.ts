@@ -67,8 +67,28 @@ export const roundPsnr = (v: number) => Math.round(v * PSNR_STEPS) / PSNR_STEPS;
 export const roundRmse = (v: number) => Math.round(v * RMSE_STEPS) / RMSE_STEPS;
 
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(2) : v.toFixed(1));
-/** A value in its units: "31 HU"; rescaled values without a named unit say so ("4393 in rescaled values"). */
-const withUnits = (v: number, units: string, perStored = 1) => (units ? `${num(v)} ${units}` : perStored !== 1 ? `${num(v)} in rescaled values` : num(v));
+/** An SUV: two significant digits below 1 (an error of 0.0042 is not "0.00"), else two decimals. */
+const suvNum = (v: number) => (v === 0 ? '0' : v < 1 ? String(Number(v.toPrecision(2))) : v.toFixed(2));
+
+/**
+ * How the values a reader is shown are named: their units (`ErrorFigures.units`), real units per stored unit, and for
+ * PET in Bq/ml the sender's SUVbw factor (g/ml per Bq/ml: dicom/suv.ts), since a PET reader reads SUV.
+ */
+export interface ReaderUnits {
+  units?: string;
+  perStored?: number;
+  suvBw?: number;
+}
+
+/**
+ * A value in its units: "31 HU"; rescaled values without a named unit say so ("4393 in rescaled values"); PET in Bq/ml
+ * with an SUV factor also in SUVbw ("1520 Bq/ml, 0.29 SUVbw"), since that is what its reader reads.
+ */
+function withUnits(v: number, units: string, perStored = 1, suvBw?: number, sign = ''): string {
+  if (units === 'Bq/ml' && suvBw) return `${sign}${num(v)} Bq/ml, ${sign}${suvNum(v * suvBw)} SUVbw`;
+  const value = `${sign}${num(v)}`;
+  return units ? `${value} ${units}` : perStored !== 1 ? `${value} in rescaled values` : value;
+}
 
 /** The smallest SSIM a reader will see (the worst window's; the whole-range SSIM for files without windows). */
 export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
@@ -76,14 +96,15 @@ export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
 }
 
 /**
- * "every pixel within ±2 HU", "… ±2 stored units (±1.37 OD)", "… ±2 stored units (±19.1 in rescaled values)": a
- * near-lossless bound in stored units and, where they differ, in the values a viewer shows.
+ * "every pixel within ±2 HU", "… ±2 stored units (±1.37 OD)", "… ±2 stored units (±19.1 in rescaled values)", "… ±2
+ * stored units (±5 Bq/ml, ±0.00095 SUVbw)": a near-lossless bound in stored units and, where they differ, in the values
+ * a viewer shows.
  */
-export function boundText(maxError: number, slope?: number, units?: string): string {
+export function boundText(maxError: number, slope?: number, units?: string, suvBw?: number): string {
   if (maxError === 0) return 'bit-exact';
   const real = slope === undefined ? undefined : Math.round(maxError * Math.abs(slope) * 1e6) / 1e6;
-  if (real !== undefined && real !== maxError) return `every pixel within ±${maxError} stored units (±${withUnits(real, units ?? '', Math.abs(slope!))})`;
-  if (units) return `every pixel within ±${maxError} ${units}`;
+  if (real !== undefined && real !== maxError) return `every pixel within ±${maxError} stored units (${withUnits(real, units ?? '', Math.abs(slope!), suvBw, '±')})`;
+  if (units) return `every pixel within ${withUnits(maxError, units, 1, suvBw, '±')}`;
   return `every pixel within ±${maxError} of the original`;
 }
 
@@ -92,19 +113,20 @@ export function boundText(maxError: number, slope?: number, units?: string): str
  * near-lossless bound where there is one (from the figures, or from `guarantee` when nothing was measured).
  * Files from aeimg ≤ 0.2 get their whole-range figures.
  */
-export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?: number; units?: string; perStored?: number } = {}): string {
+export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?: number } & ReaderUnits = {}): string {
   const maxError = f?.maxError ?? guarantee.maxError;
   if (f?.exact || maxError === 0) return 'bit-exact';
   const parts: string[] = [];
+  const { suvBw } = guarantee;
   if (maxError !== undefined) {
-    parts.push(f?.real ? boundText(maxError, f.real.perStored, f.real.units) : boundText(maxError, guarantee.perStored, guarantee.units));
+    parts.push(f?.real ? boundText(maxError, f.real.perStored, f.real.units, suvBw) : boundText(maxError, guarantee.perStored, guarantee.units, suvBw));
   }
   // A file from before 0.11 has stored figures only where a slope had no named unit: said in the values shown too.
   const scale = guarantee.perStored ?? 1;
   const err = f?.real ?? (f?.stored && scale !== 1 ? { ...f.stored, maxAbs: f.stored.maxAbs * scale, units: guarantee.units ?? '', perStored: scale } : f?.stored);
   const w = f?.windows?.[0];
   if (w) {
-    parts.push(`worst window ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}${err ? `, largest error ${withUnits(err.maxAbs, err.units, err.perStored)}` : ''}`);
+    parts.push(`worst window ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}${err ? `, largest error ${withUnits(err.maxAbs, err.units, err.perStored, suvBw)}` : ''}`);
   } else if (f) {
     parts.push(`SSIM ${f.ssim.toFixed(4)}, PSNR ${f.psnr === null || !Number.isFinite(f.psnr) ? 'inf' : f.psnr.toFixed(2)} dB (whole range)`);
   } else if (maxError === undefined) {
@@ -114,7 +136,7 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
 }
 
 /** The banner and warning text for a reduced-quality image. */
-export function reducedQualityText(f: Fidelity | undefined, units: { units?: string; perStored?: number } = {}): string {
+export function reducedQualityText(f: Fidelity | undefined, units: ReaderUnits = {}): string {
   return f
     ? `Reduced quality — not for primary diagnosis (${fidelityHeadline(f, units)})`
     : 'Reduced quality — not for primary diagnosis (no per-pixel guarantee, fidelity not measured)';

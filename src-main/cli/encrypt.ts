@@ -98,12 +98,12 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<EncryptResult>((r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
-        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${codingName(r.coding)}: ${fidelityHeadline(r.fidelity, r.coding)}, ` +
+        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${codingName(r.coding)}: ${fidelityHeadline(r.fidelity, { ...r.coding, ...r.units })}, ` +
         `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       if (r.reduced) {
         reduced.push(basename(r.input));
-        process.stderr.write(`warning: ${basename(r.input)}: ${reducedQualityText(r.fidelity)}. For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.\n`);
+        process.stderr.write(`warning: ${basename(r.input)}: ${reducedQualityText(r.fidelity, r.units)}. For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.\n`);
       }
     }),
   });
@@ -204,7 +204,7 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
     process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
-      (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst slice: ${fidelityHeadline(r.worst)}` : '') + '.\n');
+      (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst slice: ${fidelityHeadline(r.worst, r.worstUnits)}` : '') + '.\n');
     for (const w of r.warnings.slice(0, STUDY_WARNINGS)) process.stderr.write(`warning: ${w}\n`);
     if (r.warnings.length > STUDY_WARNINGS) process.stderr.write(`warning: … and ${r.warnings.length - STUDY_WARNINGS} more of the study's files the same way.\n`);
     if (r.reduced > 0) {

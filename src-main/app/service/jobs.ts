@@ -35,7 +35,7 @@ function summary(r: EncryptResult, ms: number): EncryptSummary {
   return {
     output: r.output, inputBytes: r.inputBytes, outputBytes: r.outputBytes, images: r.images, width: r.width, height: r.height,
     bitDepth: r.bitDepth, fidelity: r.fidelity, quality: r.coding.quality,
-    fidelityText: `${fidelityHeadline(r.fidelity, r.coding)}${r.coding.kept ? ` (the file's own ${r.coding.kept} data)` : ''}`,
+    fidelityText: `${fidelityHeadline(r.fidelity, { ...r.coding, ...r.units })}${r.coding.kept ? ` (the file's own ${r.coding.kept} data)` : ''}`,
     reduced: r.reduced, ms, warnings: r.warnings,
   };
 }
@@ -103,7 +103,7 @@ export class AppJobs {
       this.confirmations.set(`${jobId}:${index}`, resolve);
       send({
         index, path: facts.input, status: 'confirm',
-        confirm: { fidelity: facts.fidelity, fidelityText: fidelityHeadline(facts.fidelity, facts.coding), quality: facts.coding.quality },
+        confirm: { fidelity: facts.fidelity, fidelityText: fidelityHeadline(facts.fidelity, { ...facts.coding, ...facts.units }), quality: facts.coding.quality },
       });
     });
   }

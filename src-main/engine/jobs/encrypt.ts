@@ -18,7 +18,7 @@ import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
 import { lossySourceOf } from '../image/source.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
-import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
+import { worstSsim, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
@@ -26,6 +26,7 @@ import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from 
 import { AEIMG_EXT, AEIMG_INPUT, checkOutput, nameStem, outputPathFor, sendingName } from './files.js';
 import { APP_ID } from './version.js';
 import { abortable, checkAborted } from './abort.js';
+import { readerUnits } from './view.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -179,6 +180,8 @@ export interface ReducedQuality {
   input: string;
   fidelity?: Fidelity;
   coding: Coding;
+  /** How its values are named for a reader (units; PET's SUVbw factor), as the receiver's words name them. */
+  units: ReaderUnits;
 }
 
 export interface EncryptResult {
@@ -195,6 +198,8 @@ export interface EncryptResult {
   fidelity?: Fidelity;
   /** How the images were coded (the level `auto` resolved to). */
   coding: Coding;
+  /** ReducedQuality.units. */
+  units: ReaderUnits;
   /** Below the reduced-quality line in some reader's window, or without guarantee and unmeasured. */
   reduced: boolean;
   /** Images in the file (frames of a multi-frame DICOM). */
@@ -224,7 +229,8 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     // A multi-frame file whose frames went some kept, some coded: the level that was coded names the file's figures.
     const coding = encoded.images.find((e) => !e.coding.kept)?.coding ?? encoded.images[0]!.coding;
     const reduced = encoded.images.some(isReduced);
-    if (reduced && opts.confirm && !(await opts.confirm({ input, fidelity: worst, coding }))) {
+    const units = readerUnits(encoded.images[0]!.record);
+    if (reduced && opts.confirm && !(await opts.confirm({ input, fidelity: worst, coding, units }))) {
       throw new AeimgError(ErrorCode.Declined, 'not written: its reduced quality was declined.');
     }
     checkAborted(signal);
@@ -252,7 +258,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       inputBytes: (await stat(input)).size,
       rawBytes: encoded.rawBytes,
       outputBytes: (await stat(output)).size,
-      fidelity: worst, coding, reduced,
+      fidelity: worst, coding, units, reduced,
       images: encoded.images.length,
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
       decoded: encoded.images[0]!.decoded,

@@ -18,7 +18,7 @@ import { orderSlices } from '../dicom/order.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
-import { worstSsim, type Fidelity } from '../../../src-shared/fidelity.js';
+import { worstSsim, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelCache, type ModelRef } from '../model/autoencoder.js';
@@ -29,7 +29,7 @@ import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type Decode
 import { DicomFileGroups, dicomFileBytes, fileRecord, type OutputFrame } from './dicom-files.js';
 import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
-import { seriesFactsOf } from './view.js';
+import { readerUnits, seriesFactsOf } from './view.js';
 import { seriesKey } from '../../../src-shared/series.js';
 import { APP_ID } from './version.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
@@ -77,6 +77,8 @@ export interface StudyResult {
   inputBytes: number;
   /** The worst slice's fidelity, and the mean of the slices' worst-window SSIM. */
   worst?: Fidelity;
+  /** How the worst slice's values are named for a reader (view.ts readerUnits). */
+  worstUnits: ReaderUnits;
   meanSsim?: number;
   /** Slices of reduced quality (src-shared/fidelity.ts). */
   reduced: number;
@@ -132,6 +134,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   let imageIndex = 0;
   let inputBytes = 0;
   let worst: Fidelity | undefined;
+  let worstUnits: ReaderUnits = {};
   let ssimSum = 0, ssimCount = 0, reduced = 0;
   let accepted = false;
   // Each part is written to its own temp file (a unique name: two runs into one folder never share one) and all
@@ -172,7 +175,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       inputBytes += (await stat(input)).size;
       warnings.push(...encoded.warnings);
       if (opts.confirm && !accepted && encoded.images.some(isReduced)) {
-        const facts = { input, index: i, fidelity: worstFidelity(encoded.images.map((e) => e.record.fidelity)), coding: encoded.images[0]!.coding };
+        const facts = { input, index: i, fidelity: worstFidelity(encoded.images.map((e) => e.record.fidelity)), coding: encoded.images[0]!.coding, units: readerUnits(encoded.images[0]!.record) };
         if (!(await opts.confirm(facts))) throw new AeimgError(ErrorCode.Declined, `the study '${opts.name}' was not written: its reduced quality was declined.`);
         accepted = true;
       }
@@ -196,7 +199,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         const f = entry.record.fidelity;
         if (isReduced(entry)) reduced++;
         if (f) {
-          if (!worst || worstSsim(f) < worstSsim(worst)) worst = f;
+          if (!worst || worstSsim(f) < worstSsim(worst)) [worst, worstUnits] = [f, readerUnits(entry.record)];
           ssimSum += worstSsim(f);
           ssimCount++;
         }
@@ -211,7 +214,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
     await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
     parts.forEach((p, k) => { p.path = final[k]!; });
-    return { parts, images: imageIndex, inputBytes, worst, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings };
+    return { parts, images: imageIndex, inputBytes, worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);

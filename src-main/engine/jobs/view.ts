@@ -6,7 +6,7 @@
 import { lossySourceOfRecord } from '../image/source.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
-import { fidelityHeadline, reducedQualityText } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, reducedQualityText, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
@@ -68,15 +68,26 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
 }
 
 /**
- * What a decrypted record tells its reader, in words: "bit-exact", the bound (in real units for DICOM with a
- * rescale) with the worst window, or the reduced-quality warning. One phrasing for the viewer, the CLI and DICOM.
+ * How a record's values are named for its reader (src-shared/fidelity.ts ReaderUnits): a DICOM image's units and real
+ * units per stored unit, and PET's SUVbw factor where its values are in Bq/ml. The sender's words and the receiver's
+ * both come from it.
  */
-export function receivedSummary(record: ImageRecord): ReturnType<typeof receivedFidelity> & { text: string } {
-  const received = receivedFidelity(record);
+export function readerUnits(record: ImageRecord): ReaderUnits {
   const meta = dicomMetaOf(record);
   const display = meta ? dicomDisplay(meta) : undefined;
   const perStored = display && shownPerStored(display);
-  const units = display && perStored !== undefined ? { units: display.units, perStored } : {};
+  if (!display || perStored === undefined) return {};
+  return { units: display.units, perStored, ...(meta?.suvBw && display.units === 'Bq/ml' ? { suvBw: meta.suvBw } : {}) };
+}
+
+/**
+ * What a decrypted record tells its reader, in words: "bit-exact", the bound (in real units for DICOM with a
+ * rescale) with the worst window, or the reduced-quality warning. One phrasing for the viewer, the CLI and DICOM.
+ */
+export function receivedSummary(record: ImageRecord): ReturnType<typeof receivedFidelity> & { text: string; units: ReaderUnits } {
+  const received = { ...receivedFidelity(record), units: readerUnits(record) };
+  const meta = dicomMetaOf(record);
+  const { units } = received;
   const text = received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
   const lossy = meta ? lossySource(meta) : undefined;
   if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
@@ -147,7 +158,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(frameRate ? { frameRate } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
-      ...(meta.suvBw && display?.units === 'Bq/ml' ? { suvBw: meta.suvBw } : {}),
+      ...(received.units.suvBw ? { suvBw: received.units.suvBw } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,
     windows,

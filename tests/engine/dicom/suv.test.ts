@@ -13,6 +13,7 @@ import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
+import { fidelityHeadline } from '../../../src-shared/fidelity.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
@@ -79,6 +80,31 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
     if (dciodvfy) {
       const run = spawnSync(dciodvfy, [dec.images[0]!.output!], { encoding: 'utf8' });
       expect(`${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
+  });
+  it('the sender and the reader are told the errors in SUVbw too, in the same words', async () => {
+    const input = await petSlice();
+    const factor = expected(70, 370e6, 3600);
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    for (const quality of ['within-2', 'max'] as const) {
+      const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality }, outDir: out, force: true });
+      expect(enc.units.suvBw! / factor).toBeCloseTo(1, 12);
+      const said = fidelityHeadline(enc.fidelity, { ...enc.coding, ...enc.units });
+      const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, force: true });
+      const shown = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0).fidelityText;
+      if (quality === 'within-2') {
+        // ±2 stored units at slope 2.5 are ±5 Bq/ml, which are 5 × the factor in SUVbw (0.0014 here).
+        const suv = Number((5 * factor).toPrecision(2));
+        expect(said.startsWith(`every pixel within ±2 stored units (±5 Bq/ml, ±${suv} SUVbw); worst window `), said).toBe(true);
+        expect(said.endsWith(`largest error 5 Bq/ml, ${suv} SUVbw`), said).toBe(true);
+        expect(shown).toBe(said);
+      } else {
+        const m = /largest error ([\d.]+) Bq\/ml, ([\d.]+) SUVbw/.exec(said);
+        expect(m, said).not.toBeNull();
+        expect(Number(m![2]) / (Number(m![1]) * factor)).toBeCloseTo(1, 1);
+        expect(shown).toContain(m![0]); // the reduced-quality banner names the same error
+      }
     }
   });
 });
