@@ -27,6 +27,7 @@ const bridge: AeimgBridge = {
     image: (openId, index, denoised) => call('files:image', openId, index, denoised),
     attributes: (openId, index) => call('files:attributes', openId, index),
     save: (openId, index, format) => call('files:save', openId, index, format),
+    saveView: (openId, index, png) => call('files:save-view', openId, index, png),
     exportAll: (openId, format) => call('files:export-all', openId, format),
     preview: (req) => call('files:preview', req),
     reveal: (path) => call('files:reveal', path),

@@ -275,6 +275,11 @@ export interface AeimgBridge {
     attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>>;
     /** Saves image `index` of an opened file where the user says in main's save dialog (null: cancelled). */
     save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>>;
+    /**
+     * Saves the view as the reader sees it (the renderer's PNG of the viewport: window, zoom, pan, stretch, and the
+     * overlays when asked) where the user says in main's save dialog, as NAME.view.png (null: cancelled).
+     */
+    saveView(openId: string, index: number, png: Uint8Array): Promise<Result<{ path: string } | null>>;
     /** Saves every image of an opened file or study into a folder the user picks in main's dialog (null: cancelled). */
     exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>>;
     /** Encodes a queued file at `quality` and decodes it as the receiver will, writing nothing: pixels and figures. */
@@ -314,6 +319,7 @@ export interface InvokeChannels {
   'files:image': [openId: string, index: number, denoised: boolean];
   'files:attributes': [openId: string, index: number];
   'files:save': [openId: string, index: number, format: OutputFormat];
+  'files:save-view': [openId: string, index: number, png: Uint8Array];
   'files:export-all': [openId: string, format: OutputFormat];
   'files:preview': [req: PreviewRequest];
   'files:reveal': [path: string];

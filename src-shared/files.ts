@@ -7,6 +7,9 @@ export const AEIMG_INPUT = /\.aeimg$/i;
 /** The most files the app lists and encrypts at once (its IPC refuses more); the CLI has no such limit. */
 export const MAX_APP_FILES = 10_000;
 
+/** The largest view PNG ("Save view as PNG") main writes: a 4K screen's view is about 10–25 MB as PNG. */
+export const MAX_VIEW_PNG_BYTES = 64 * 1024 * 1024;
+
 export function isAeimgPath(path: string): boolean {
   return AEIMG_INPUT.test(path);
 }

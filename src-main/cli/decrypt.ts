@@ -9,7 +9,9 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
-import { receivedSummary } from '../engine/jobs/view.js';
+import { readerUnits, receivedSummary } from '../engine/jobs/view.js';
+import { dicomMetaOf } from '../engine/dicom/import.js';
+import { dicomDisplay } from '../engine/dicom/display.js';
 import { AEIMG_INPUT } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
@@ -46,6 +48,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
   const { studies, singles } = await groupStudies(inputs, identities);
+  let valuesNote: string | undefined; // said once at the end, of the first 16-bit PNG of a DICOM image written
   const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
     for (const { name, parts } of studies) {
@@ -60,7 +63,10 @@ export async function decryptCommand(argv: string[]): Promise<number> {
         // Files appear once every part has authenticated; a long study says how far it is meanwhile.
         onImage: (i) => { if ((i + 1) % STUDY_PROGRESS_EVERY === 0) process.stderr.write(`${name}: ${i + 1} images decoded…\n`); },
       });
-      r.outputs.forEach((output, i) => process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`));
+      r.outputs.forEach((output, i) => {
+        process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`);
+        if (format === 'png') valuesNote ??= valuesPngNote(r.records[i]!, output);
+      });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
     }
@@ -69,6 +75,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   }
   if (singles.length === 0) {
     await models.dispose();
+    if (valuesNote) process.stderr.write(valuesNote);
     return 0;
   }
   const single = new Set(singles);
@@ -90,6 +97,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
+        if (format === 'png' && img.output) valuesNote ??= valuesPngNote(rec, img.output);
         process.stdout.write(`${basename(r.input)} → ${img.output}${frameNote(img.outputFrame)}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
           `${rec.bitDepth}-bit, original '${rec.name}', ${denoise ? 'as sent: ' : ''}${receivedText(rec)}\n`);
       }
@@ -98,7 +106,30 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await pool?.close();
   await tiles?.close();
   await models.dispose();
+  if (valuesNote) process.stderr.write(valuesNote);
   return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
+}
+
+/**
+ * What is said once after 16-bit PNGs of DICOM images are written: they hold the images' values bit for bit, which other
+ * image viewers show flat or dark (a CT's values sit at 31,000–35,000 of 65,535), not the picture a reader reads; and,
+ * where it is one line, how the first one's values give the values a reader reads ("(v − 32768) − 1024 HU").
+ * Undefined for any other output.
+ */
+function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
+  const meta = dicomMetaOf(rec);
+  if (!meta || rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
+  const m = dicomDisplay(meta).mapping;
+  const { units } = readerUnits(rec);
+  let formula = '';
+  if (m && !m.inverted && !m.lut && (m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {
+    const stored = m.offset ? `(v − ${m.offset})` : 'v';
+    const real = `${m.slope === 1 ? stored : `${stored} × ${m.slope}`}${m.intercept ? ` ${m.intercept < 0 ? '−' : '+'} ${Math.abs(m.intercept)}` : ''}`;
+    formula = ` In it a value v is ${real}${units ? ` ${units}` : ' in rescaled values'}.`;
+  }
+  return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values bit for bit, for analysis, not a ` +
+    `picture: other image viewers show it flat or dark.${formula} To read the images, open the .aeimg files in aeimg; for a ` +
+    'PACS, decrypt with --format dcm.\n';
 }
 
 /** " (frame 3)": an image that is a frame of a multi-frame DICOM file written (a cine). */

@@ -28,6 +28,18 @@ describe('the handler table', () => {
     expect(calls).toEqual([['save', [openId, 0, 'png']], ['exportKey', ['Radiology A', 'correct horse battery staple']]]);
   });
 
+  it('takes a view to save as bytes and nothing else (no path, no string, at most 64 MB); main asks where', async () => {
+    const { service, calls } = fakeService();
+    const openId = randomUUID();
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    for (const bad of [[openId, 0, 'iVBORw0KGgo='], [openId, 0, png, '/home/someone/.bashrc'], [openId, 0, new Uint8Array(64 * 1024 * 1024 + 1)], [openId, -1, png]]) {
+      await expect(dispatch(service, 'files:save-view', bad)).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    expect(calls).toEqual([]);
+    await dispatch(service, 'files:save-view', [openId, 2, png]);
+    expect(calls).toEqual([['saveView', [openId, 2, png]]]);
+  });
+
   it('passes "for receivers before aeimg 0.9" (recode) through encrypt, preview and settings; nothing else rides along', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/tmp/x.dcm'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };

@@ -3,7 +3,7 @@
  * where the CLI names one for the same case), and a cancel that stops the file in progress.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -27,10 +27,10 @@ const store = {
 const services: AppService[] = [];
 afterEach(async () => { await Promise.all(services.splice(0).map((s) => s.close())); });
 
-async function service(keys: KeyStore = store): Promise<{ app: AppService; events: JobProgress[] }> {
+async function service(keys: KeyStore = store, chooseSavePath: Shell['chooseSavePath'] = async () => null): Promise<{ app: AppService; events: JobProgress[] }> {
   const events: JobProgress[] = [];
   const shell: Shell = {
-    chooseInputs: async () => [], chooseFolder: async () => null, chooseSavePath: async () => null, reveal: async () => undefined,
+    chooseInputs: async () => [], chooseFolder: async () => null, chooseSavePath, reveal: async () => undefined,
     emit: (channel, payload) => { if (channel === 'files:progress') events.push(payload as JobProgress); },
   };
   const app = new AppService(shell, CodecPool.create(1), await tempDir(), keys);
@@ -116,6 +116,29 @@ describe('errors in the app\'s words', () => {
     const r = await app.open(join(dir, 'scan.aeimg'));
     expect(r).toMatchObject({ ok: false, code: 'WRONG_KEY', message: expect.stringMatching(/^scan\.aeimg: was encrypted for key fingerprint .*, which is not in this keychain\. Import that key first \(Keys → Import\)/) });
     expect(r.ok ? '' : r.message).not.toMatch(/--\w|`aeimg /);
+  });
+});
+
+describe('"Save view as PNG" in the app', () => {
+  it('writes the view the renderer drew where main\'s dialog says, offered as NAME.view.png; what is not a PNG is refused, nothing written', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'scan.png'), await encodePng(phantom(64, 64)));
+    await encryptImageFile(join(dir, 'scan.png'), { model: await defaultModel(), recipients: [key], measure: false });
+    const offered: string[] = [];
+    const chosen = join(dir, 'chosen.png');
+    const { app } = await service(store, async (name) => { offered.push(name); return chosen; });
+    const opened = await app.open(join(dir, 'scan.aeimg'));
+    if (!opened.ok) throw new Error(opened.message);
+    const view = new Uint8Array(await encodePng(phantom(40, 30)));
+    expect(await app.saveView(opened.value.openId, 0, view)).toEqual({ ok: true, value: { path: chosen } });
+    expect(offered).toEqual(['scan.view.png']);
+    expect(new Uint8Array(await readFile(chosen))).toEqual(view);
+
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
+    expect(await app.saveView(opened.value.openId, 0, svg)).toMatchObject({ ok: false, message: expect.stringMatching(/^the view of scan was not drawn as a PNG image; nothing was saved/) });
+    expect(await app.saveView(opened.value.openId, 3, view)).toMatchObject({ ok: false, message: expect.stringMatching(/there is no image 4 in scan\.aeimg/) });
+    expect(offered.length).toBe(1); // neither asked where
+    expect((await readdir(dir)).sort()).toEqual(['chosen.png', 'scan.aeimg', 'scan.png']);
   });
 });
 

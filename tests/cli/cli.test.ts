@@ -172,6 +172,27 @@ describe('the aeimg command line', () => {
     expect(dec.stdout).toMatch(/REDUCED QUALITY — NOT FOR PRIMARY DIAGNOSIS/);
   });
 
+  it('a 16-bit PNG of a DICOM image is said to hold values, not a picture, with how they give HU; DICOM and 8-bit outputs are not', async () => {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+    await copyFile(MR_SLICE, join(dir, 'mr.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'ct.dcm'), join(dir, 'mr.png'), '--key-file', join(dir, 'k.key'), '-o', dir])).code).toBe(0);
+    const png = await aeimg(['decrypt', join(dir, 'ct.aeimg'), join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
+    expect(png.code).toBe(0);
+    const note = /note: ct\.png \(and any other 16-bit PNG written\) holds the image's values bit for bit, for analysis, not a picture: other image viewers show it flat or dark\. In it a value v is \(v − (\d+)\) − (\d+) HU\. To read the images, open the \.aeimg files in aeimg; for a PACS, decrypt with --format dcm\./.exec(png.stderr);
+    expect(note, png.stderr).not.toBeNull();
+    expect(png.stderr.match(/note:/g)).toHaveLength(1);
+    // Its values through the formula said: the fixture's stored range (pydicom: 128..2191) less 1024, in HU.
+    const image = await readImageFile(join(dir, 'png', 'ct.png'));
+    const hu = Array.from(image.pixels, (v) => v - Number(note![1]) - Number(note![2]));
+    expect([Math.min(...hu), Math.max(...hu)]).toEqual([128 - 1024, 2191 - 1024]);
+    const dcm = await aeimg(['decrypt', join(dir, 'ct.aeimg'), join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
+    expect(dcm.code).toBe(0);
+    const eight = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'eight')]);
+    expect(`${dcm.stderr}${eight.stderr}`).not.toMatch(/note:/);
+  });
+
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {
     const dir = await tempDir();
     const inputs = join(dir, 'study');

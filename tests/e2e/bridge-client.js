@@ -11,9 +11,16 @@
     }
     return v;
   };
+  const bytesToBase64 = (bytes) => {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  };
+  // A Uint8Array argument (a view's PNG) travels as the server's wire form, which it decodes back into one.
+  const toWire = (v) => (v instanceof Uint8Array ? { __typed: 'u8', b64: bytesToBase64(v) } : v);
   const call = async (channel, ...args) => {
     while (args.length && args[args.length - 1] === undefined) args.pop();
-    const r = await fetch('/api/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel, args }) });
+    const r = await fetch('/api/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel, args: args.map(toWire) }) });
     const out = await r.json();
     if (!r.ok) throw new Error(out.error);
     return fromWire(out.value);
@@ -25,12 +32,7 @@
     for (const l of listeners[channel] ?? []) l(payload);
   };
   const listen = (channel) => (l) => { listeners[channel].add(l); return () => listeners[channel].delete(l); };
-  const toBase64 = async (file) => {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(s);
-  };
+  const toBase64 = async (file) => bytesToBase64(new Uint8Array(await file.arrayBuffer()));
   window.aeimg = {
     app: { info: () => call('app:info') },
     files: {
@@ -55,6 +57,7 @@
       image: (id, i, d) => call('files:image', id, i, d),
       attributes: (id, i) => call('files:attributes', id, i),
       save: (id, i, f) => call('files:save', id, i, f), // where: the test shell's save dialog answers
+      saveView: (id, i, png) => call('files:save-view', id, i, png),
       exportAll: (id, f) => call('files:export-all', id, f), // where: the test shell's folder dialog answers
       preview: (req) => call('files:preview', req),
       reveal: (p) => call('files:reveal', p),

@@ -231,6 +231,41 @@ test('copy view: the rendered view on the clipboard, with its measurements and o
   await page.getByTestId('clear-measurements').click();
 });
 
+test('save view as PNG: the image as the reader sees it, 8-bit, with its overlays, where the dialog says; the 16-bit save says it saves values', async () => {
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3'); // the 16-bit multi-frame MR
+  await expect(page.getByTestId('save-png')).toHaveText('Save values as 16-bit PNG');
+  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  const canvas = page.getByTestId('viewer-canvas');
+  await page.getByTestId('tool-ruler').click();
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.7);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.7, { steps: 5 });
+  await page.mouse.up();
+  await page.getByTestId('tool-window').click();
+
+  const saved = join(work, 'mr.view.png');
+  await app.answerDialog({ save: saved });
+  await page.getByTestId('save-view').click();
+  await expect(page.getByRole('status').filter({ hasText: `Saved the view with its overlays as ${saved}` })).toBeVisible();
+  const { data, info } = await sharp(saved).raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height]).toEqual([Math.round(stage.width), Math.round(stage.height)]);
+  expect((await sharp(saved).metadata()).depth).toBe('uchar');
+  // The image's middle pixel, where the view shows it, is the grey the screen shows; the ruler is drawn in.
+  const { iw, ih, grey } = await canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
+    return { iw: c.width, ih: c.height, grey: d[0]! };
+  });
+  const zoom = Number(await canvas.getAttribute('data-zoom'));
+  const at = (w: number, i: number) => Math.floor(w / 2 - (zoom * i) / 2 + (Math.floor(i / 2) + 0.5) * zoom);
+  const o = (at(stage.height, ih) * info.width + at(stage.width, iw)) * info.channels;
+  expect([data[o], data[o + 1], data[o + 2]]).toEqual([grey, grey, grey]);
+  let yellow = 0;
+  for (let i = 0; i < data.length; i += info.channels) if (data[i]! > 200 && data[i + 1]! > 160 && data[i + 2]! < 80) yellow++;
+  expect(yellow).toBeGreaterThan(20);
+  await page.getByTestId('clear-measurements').click();
+});
+
 test('a cine: it plays at the rate its file says, and "Export all as DICOM" writes it as one multi-frame file', async () => {
   const dir = await mkdtemp(join(work, 'xa-'));
   await app.cli(['encrypt', join(DICOM, 'xa_4frame_jpeg_lossless.dcm'), '--key', 'Study', '-o', dir]);

@@ -321,7 +321,7 @@ test('keyboard only: Tab reaches every control, each with a name', async () => {
     reached.set(el.id, el.label);
   }
   for (const id of ['tool-window', 'tool-pan', 'tool-ruler', 'tool-ellipse', 'tool-rectangle', 'window-preset', 'window-center', 'window-width',
-    'invert', 'reset-view', 'zoom-out', 'zoom-in', 'fit', 'toggle-overlays', 'toggle-info', 'denoised', 'save-png']) {
+    'invert', 'reset-view', 'zoom-out', 'zoom-in', 'fit', 'toggle-overlays', 'toggle-info', 'denoised', 'save-png', 'copy-view', 'save-view']) {
     expect(reached.has(id), `${id} reachable by Tab`).toBe(true);
   }
   for (const [id, label] of reached) expect(label, `${id} has a name`).not.toBe('');

@@ -9,6 +9,7 @@ export function encodeWire(v: unknown): unknown {
 
 export function decodeWire(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(decodeWire);
+  if (v && typeof v === 'object' && (v as { __typed?: string }).__typed === 'u8') return new Uint8Array(Buffer.from((v as { b64: string }).b64, 'base64'));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decodeWire(x)]));
   return v;
 }

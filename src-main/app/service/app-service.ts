@@ -140,6 +140,7 @@ export class AppService {
   image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>> { return this.viewer.image(openId, index, denoised); }
   attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>> { return this.viewer.attributes(openId, index); }
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> { return this.viewer.save(openId, index, format); }
+  saveView(openId: string, index: number, png: Uint8Array): Promise<Result<{ path: string } | null>> { return this.viewer.saveView(openId, index, png); }
   exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>> { return this.viewer.exportAll(openId, format); }
 
   /** The sender's look before sending: a queued file encoded and decoded on the pool, nothing written. */

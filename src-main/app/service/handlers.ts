@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { InvokeChannel, InvokeChannels } from '../../../src-shared/api.js';
-import { MAX_APP_FILES } from '../../../src-shared/files.js';
+import { MAX_APP_FILES, MAX_VIEW_PNG_BYTES } from '../../../src-shared/files.js';
 import { QUALITIES, type Quality } from '../../../src-shared/quality.js';
 import type { AppService } from './app-service.js';
 
@@ -51,6 +51,8 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:attributes': z.tuple([id, z.number().int().min(0).max(100_000)]),
   // No path: main asks where with its own save dialog, so the renderer never chooses where main writes.
   'files:save': z.tuple([id, z.number().int().min(0).max(100_000), z.enum(['png', 'dcm'])]),
+  // The view's PNG as the renderer drew it (main checks it is one before writing it where its dialog says).
+  'files:save-view': z.tuple([id, z.number().int().min(0).max(100_000), z.instanceof(Uint8Array).refine((b) => b.length <= MAX_VIEW_PNG_BYTES, 'a view of at most 64 MB')]),
   // No folder: main asks where with its own folder dialog.
   'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
   'files:preview': z.tuple([z.object({ path, quality, deidentify, recode: z.boolean().optional(), frame: z.number().int().min(0).max(100_000) }).strict()]),
@@ -81,6 +83,7 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:image': (s, openId, index, denoised) => s.image(openId, index, denoised),
   'files:attributes': (s, openId, index) => s.attributes(openId, index),
   'files:save': (s, openId, index, format) => s.save(openId, index, format),
+  'files:save-view': (s, openId, index, png) => s.saveView(openId, index, png),
   'files:export-all': (s, openId, format) => s.exportAll(openId, format),
   'files:preview': (s, req) => s.preview(req),
   'files:reveal': (s, p) => s.reveal(p),

@@ -18,6 +18,12 @@ import type { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
 import { attempt } from './remedy.js';
 
+/** A PNG's signature and its IHDR chunk first, as every PNG starts. */
+function isPng(b: Uint8Array): boolean {
+  const head = Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, 16));
+  return head.length === 16 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) && head.toString('latin1', 12, 16) === 'IHDR';
+}
+
 interface OpenedState {
   file: OpenedFile;
   /** Coded entries, decoded slices in a bounded cache (engine/jobs/slices.ts). */
@@ -110,15 +116,36 @@ export class AppViewer {
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> {
     return attempt(async () => {
       const s = this.state(openId);
-      if (index >= s.slices.length) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
-      const record = s.slices.record(index);
-      const stem = basename(record.name, extname(record.name)).replace(/#(\d+)$/, '-$1');
-      const target = await this.shell.chooseSavePath(`${stem}.${format}`, format);
+      const target = await this.shell.chooseSavePath(`${this.stem(s, index)}.${format}`, format);
       if (!target) return null;
-      const data = await outputBytes(await s.slices.image(index), record, format, index + 1, { blobs: s.slices.coded(index).blobs });
+      const data = await outputBytes(await s.slices.image(index), s.slices.record(index), format, index + 1, { blobs: s.slices.coded(index).blobs });
       await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing
       return { path: target };
     });
+  }
+
+  /**
+   * Saves the view the renderer drew (a PNG, checked to be one) as NAME.view.png where the save dialog says: the image
+   * as the reader sees it, 8-bit through the window shown, where "Save as PNG" keeps the values (a 16-bit PNG of
+   * stored values, which other viewers show flat).
+   */
+  saveView(openId: string, index: number, png: Uint8Array): Promise<Result<{ path: string } | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const stem = this.stem(s, index);
+      if (!isPng(png)) throw new AeimgError(ErrorCode.BadInput, `the view of ${stem} was not drawn as a PNG image; nothing was saved. Try again, or use Copy view.`);
+      const target = await this.shell.chooseSavePath(`${stem}.view.png`, 'png');
+      if (!target) return null;
+      await writeFileAtomic(target, Buffer.from(png.buffer, png.byteOffset, png.byteLength), { force: true });
+      return { path: target };
+    });
+  }
+
+  /** An image's output name without extension: its record's name, a frame's "#2" as "-2". */
+  private stem(s: OpenedState, index: number): string {
+    if (index >= s.slices.length) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
+    const record = s.slices.record(index);
+    return basename(record.name, extname(record.name)).replace(/#(\d+)$/, '-$1');
   }
 
   /** Every image of an opened file or study into a folder the user picks in main's dialog; all files or none. */

@@ -6,7 +6,7 @@ import { realWindowToSample } from '../viewer/display';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
-import { copyCanvas } from '../viewer/snapshot';
+import { canvasPng, copyCanvas } from '../viewer/snapshot';
 import { thumbnailUrl } from '../viewer/thumbnail';
 import { useErrors } from './errors';
 
@@ -246,11 +246,22 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
+  /** Saves the rendered view as NAME.view.png where main's save dialog says: the image as shown, 8-bit. */
+  async function saveView(canvas: HTMLCanvasElement) {
+    if (!file.value) return;
+    try {
+      const r = await unwrap(bridge().files.saveView(file.value.openId, index.value, await canvasPng(canvas)));
+      if (r) notice.value = `Saved the view${copyOverlays.value ? ' with its overlays' : ''} as ${r.path}`;
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
     measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
-    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView,
+    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });

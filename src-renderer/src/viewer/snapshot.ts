@@ -1,6 +1,6 @@
 /**
- * "Copy view": the viewport as the reader sees it (the image through the current window, zoom and pan), optionally
- * with the measurements and the corner overlays drawn in, as one PNG for the clipboard.
+ * "Copy view" and "Save view as PNG": the viewport as the reader sees it (the image through the current window, zoom and
+ * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
 import type { ImagePixels } from '../../../src-shared/api';
 import type { EdgeLabels } from '../../../src-shared/orientation';
@@ -116,8 +116,17 @@ function outlinedText(ctx: CanvasRenderingContext2D, text: string, x: number, y:
   ctx.strokeStyle = '#facc15';
 }
 
+/** A canvas as a PNG. */
+function pngBlob(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the view could not be drawn as PNG.'))), 'image/png'));
+}
+
 /** Puts a canvas on the clipboard as a PNG image. */
 export async function copyCanvas(canvas: HTMLCanvasElement): Promise<void> {
-  const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the view could not be drawn as PNG.'))), 'image/png'));
-  await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+  await navigator.clipboard.write([new ClipboardItem({ 'image/png': await pngBlob(canvas) })]);
+}
+
+/** A canvas as PNG bytes ("Save view as PNG": main writes them where its dialog says). */
+export async function canvasPng(canvas: HTMLCanvasElement): Promise<Uint8Array> {
+  return new Uint8Array(await (await pngBlob(canvas)).arrayBuffer());
 }
