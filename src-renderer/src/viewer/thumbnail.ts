@@ -4,24 +4,35 @@ import { greyLut, renderRgba, type Window } from './display';
 
 const SIZE = 64;
 
-/** A thumbnail through a window given in sample units (MONOCHROME1 samples already show as they should). */
-export function thumbnailUrl(image: ImagePixels, sampleWindow: Window): string {
-  const s = Math.min(1, SIZE / Math.max(image.width, image.height));
-  const w = Math.max(1, Math.round(image.width * s)), h = Math.max(1, Math.round(image.height * s));
+/**
+ * The thumbnail's samples: nearest-neighbour, its longer displayed side SIZE (or the image's own size when smaller), a
+ * non-square pixel (`aspect`, its height over its width) stretched as the viewer shows it, so that a thumbnail has the
+ * anatomy's proportions too.
+ */
+export function thumbnailPixels(image: ImagePixels, aspect = 1): ImagePixels {
+  const s = Math.min(1, SIZE / Math.max(image.width, image.height * aspect));
+  const sy = s * aspect; // thumbnail rows per image row
+  const w = Math.max(1, Math.round(image.width * s)), h = Math.max(1, Math.round(image.height * sy));
   const small = new (image.pixels.constructor as Uint8ArrayConstructor | Uint16ArrayConstructor)(w * h * image.channels);
   for (let y = 0; y < h; y++) {
-    const sy = Math.min(image.height - 1, Math.floor(y / s));
+    const row = Math.min(image.height - 1, Math.floor(y / sy));
     for (let x = 0; x < w; x++) {
-      const sx = Math.min(image.width - 1, Math.floor(x / s));
-      for (let c = 0; c < image.channels; c++) small[(y * w + x) * image.channels + c] = image.pixels[(sy * image.width + sx) * image.channels + c]!;
+      const col = Math.min(image.width - 1, Math.floor(x / s));
+      for (let c = 0; c < image.channels; c++) small[(y * w + x) * image.channels + c] = image.pixels[(row * image.width + col) * image.channels + c]!;
     }
   }
+  return { ...image, width: w, height: h, pixels: small };
+}
+
+/** A thumbnail through a window given in sample units (MONOCHROME1 samples already show as they should). */
+export function thumbnailUrl(image: ImagePixels, sampleWindow: Window, aspect = 1): string {
+  const small = thumbnailPixels(image, aspect);
   const canvas = document.createElement('canvas');
-  canvas.width = w;
-  canvas.height = h;
+  canvas.width = small.width;
+  canvas.height = small.height;
   const ctx = canvas.getContext('2d')!;
-  const out = ctx.createImageData(w, h);
-  renderRgba({ ...image, width: w, height: h, pixels: small }, greyLut(image.bitDepth, sampleWindow, undefined, false), out.data);
+  const out = ctx.createImageData(small.width, small.height);
+  renderRgba(small, greyLut(image.bitDepth, sampleWindow, undefined, false), out.data);
   ctx.putImageData(out, 0, 0);
   return canvas.toDataURL('image/png');
 }
