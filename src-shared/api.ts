@@ -169,6 +169,11 @@ export interface OpenedImageInfo {
     seriesUid?: string;
     /** A cine's frames per second as its file says to play it (dicom/display.ts cineFrameRate): the cine starts there. */
     frameRate?: number;
+    /**
+     * A cine timed frame by frame (a Frame Time Vector that is not uniform): the time from this frame to the next over
+     * the clip's mean (dicom/display.ts cineFrameTiming); the cine holds the frame that much longer or shorter.
+     */
+    frameTimeRatio?: number;
     /** A pixel's height over its width where not 1 (row over column spacing, or Pixel Aspect Ratio): shown stretched by it, as a PACS does. */
     pixelAspect?: number;
     /** PET: SUVbw (g/ml) per unit of the real-world value (Bq/ml), from the sender (its inputs do not travel). */

@@ -2,7 +2,7 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { describe, expect, it } from 'vitest';
 import type { OpenedFile, OpenedImageInfo } from '../../src-shared/api';
-import { CINE_FPS, cineStartFps, useViewer } from '../../src-renderer/src/stores/viewer';
+import { CINE_FPS, cineFrameMs, cineStartFps, useViewer } from '../../src-renderer/src/stores/viewer';
 
 /** A file of images, each of its clip's rate (undefined: a still). */
 function opened(openId: string, rates: (number | undefined)[]): OpenedFile {
@@ -25,6 +25,10 @@ function viewerWith(files: Record<string, OpenedFile>) {
 }
 
 describe('cine rate', () => {
+  it('shows a frame 1000/rate ms, held in proportion to its own time where the clip is timed frame by frame', () => {
+    expect([cineFrameMs(10, undefined), cineFrameMs(10, 1.25), cineFrameMs(20, 0.75), cineFrameMs(0, undefined)]).toEqual([100, 125, 37.5, 1000]);
+  });
+
   it('starts at the file\'s rate, rounded and within the control\'s range; without one at the default', () => {
     expect([cineStartFps(12.0), cineStartFps(13.2), cineStartFps(0.4), cineStartFps(500), cineStartFps(undefined)])
       .toEqual([12, 13, CINE_FPS.min, CINE_FPS.max, CINE_FPS.default]);

@@ -96,3 +96,21 @@ export function cineFrameRate(meta: DicomFrameMeta): number | undefined {
   const fps = rate ?? (ms !== undefined && ms > 0 ? 1000 / ms : undefined);
   return fps !== undefined && Number.isFinite(fps) ? Math.round(fps * 10) / 10 : undefined;
 }
+
+/**
+ * A frame's time to the next over its clip's mean, for a cine timed frame by frame: a Frame Time Vector (0018,1065) of
+ * one increment per frame (the first 0, PS3.3 C.7.6.5.1.2) whose increments differ by more than 1% (a variable-rate
+ * angiography run, a gated acquisition). The last frame's is the mean (the clip wraps). Undefined for evenly timed
+ * clips: each frame is shown 1000/rate ms, as before.
+ */
+export function cineFrameTiming(meta: DicomFrameMeta): number | undefined {
+  if (meta.frames < 2) return undefined;
+  const vector = numbers(meta.dataset, '00181065');
+  if (vector.length !== meta.frames) return undefined;
+  const increments = vector.slice(1);
+  if (!increments.every((v) => Number.isFinite(v) && v > 0)) return undefined;
+  const mean = increments.reduce((a, b) => a + b, 0) / increments.length;
+  if (increments.every((v) => Math.abs(v - mean) <= mean * 0.01)) return undefined;
+  const next = meta.frame + 1 < meta.frames ? vector[meta.frame + 1]! : mean;
+  return Math.round((next / mean) * 1000) / 1000;
+}

@@ -10,7 +10,7 @@ import { fidelityHeadline, reducedQualityText, type ReaderUnits } from '../../..
 import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
-import { cineFrameRate, dicomDisplay } from '../dicom/display.js';
+import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
@@ -141,6 +141,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   ];
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
   const frameRate = meta ? cineFrameRate(meta) : undefined;
+  const frameTimeRatio = meta ? cineFrameTiming(meta) : undefined;
   const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
   const orientation = ds ? edgeLabels(meta?.pixel.planeOrientation ?? ds['00200037']?.Value, ds['00200020']?.Value) : undefined;
   return {
@@ -156,6 +157,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
       ...(spacing ? { pixelSpacing: spacing } : {}),
       ...(frameRate ? { frameRate } : {}),
+      ...(frameTimeRatio ? { frameTimeRatio } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
       ...(received.units.suvBw ? { suvBw: received.units.suvBw } : {}),

@@ -25,6 +25,15 @@ export function cineStartFps(frameRate: number | undefined): number {
 }
 
 /**
+ * How long cine shows a frame at `fps`: 1000/fps ms, held longer or shorter by the frame's own timing where its clip is
+ * timed frame by frame (OpenedImageInfo.dicom.frameTimeRatio: its time to the next over the clip's mean), so the
+ * clip's rhythm holds at any rate the reader picks.
+ */
+export function cineFrameMs(fps: number, frameTimeRatio: number | undefined): number {
+  return (1000 / Math.max(CINE_FPS.min, fps)) * (frameTimeRatio ?? 1);
+}
+
+/**
  * The opened .aeimg as a reader works with it: the shown slice, the window/level (real-world units, shared across
  * the series), inversion, zoom and pan (screen pixels per image pixel, fit to the viewport until the reader zooms),
  * the measurements of each slice, cine, and the panels.
@@ -203,7 +212,8 @@ export const useViewer = defineStore('viewer', () => {
       if (!playing.value || !file.value) return;
       const started = performance.now();
       await go((index.value + 1) % file.value.images.length);
-      if (playing.value) cineTimer = setTimeout(() => void tick(), Math.max(0, 1000 / Math.max(CINE_FPS.min, fps.value) - (performance.now() - started)));
+      const shown = cineFrameMs(fps.value, current.value?.dicom?.frameTimeRatio);
+      if (playing.value) cineTimer = setTimeout(() => void tick(), Math.max(0, shown - (performance.now() - started)));
     };
     void tick();
   }

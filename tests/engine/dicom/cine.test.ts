@@ -18,7 +18,7 @@ import { exportSlices } from '../../../src-main/engine/jobs/export.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
 import { readCodedSlices, SliceCache } from '../../../src-main/engine/jobs/slices.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
-import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { worstSsim } from '../../../src-shared/fidelity.js';
@@ -219,5 +219,17 @@ describe('a cine written back as DICOM', () => {
     expect(cineFrameRate(meta({ '00082144': { vr: 'IS', Value: [30] }, '00180040': { vr: 'IS', Value: [25] } }))).toBe(30);
     expect(cineFrameRate(meta({ '00180040': { vr: 'IS', Value: [25] } }))).toBe(25);
     expect(cineFrameRate(meta({ '00181065': { vr: 'DS', Value: [0, 20, 30, 40] } }, ['00181063']))).toBe(33.3);
+  });
+  it('a clip timed frame by frame: the receiver\'s viewer is told each frame\'s time to the next over the clip\'s mean', async () => {
+    const dir = await tempDir();
+    await cineDicom(join(dir, 'vector.dcm'), { frames: 4, bitDepth: 8, timing: 'vector' }); // increments 30, 40, 50 ms
+    await cineDicom(join(dir, 'even.dcm'), { frames: 4, bitDepth: 8, timing: 'time' });
+    const ratios = async (name: string) => {
+      const enc = await encryptImageFile(join(dir, name), { model, recipients: [key], measure: false });
+      const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: dir, force: true });
+      return dec.images.map((img, i) => describeImage(img.record, img.image, i).dicom?.frameTimeRatio);
+    };
+    expect(await ratios('vector.dcm')).toEqual([30 / 40, 40 / 40, 50 / 40, 1]); // the last wraps at the mean
+    expect(await ratios('even.dcm')).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
