@@ -108,7 +108,23 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
   return decodePage(data, await checkedMetadata(data, maxPixels, page), maxPixels, page);
 }
 
-async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number): Promise<Image> {
+/**
+ * How far an embedded colour profile moved the samples when `pages` were read (decodePage converts to sRGB, as a
+ * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
+ * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
+ */
+export async function colourProfileShift(path: string, pages: Image[]): Promise<number> {
+  const data = await readRegularFile(path);
+  if (!(await metadataOf(data)).icc) return 0;
+  let shift = 0;
+  for (const [page, image] of pages.entries()) {
+    const own = await decodePage(data, await metadataOf(data, page), Number.MAX_SAFE_INTEGER, page, true);
+    for (let i = 0; i < own.pixels.length; i++) shift = Math.max(shift, Math.abs(own.pixels[i]! - image.pixels[i]!));
+  }
+  return shift;
+}
+
+async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number, ignoreIcc = false): Promise<Image> {
   const sixteen = meta.depth === 'ushort';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
   // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose
@@ -117,7 +133,7 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   const space = grey && !greyAlpha8 ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true })
+    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc })
       .toColourspace(space)
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });

@@ -14,7 +14,7 @@ import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/r
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
+import { colourProfileShift, DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
 import { lossySourceOf } from '../image/source.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
@@ -70,6 +70,8 @@ interface InputImage {
   masked?: true;
   /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
   burnedInUnstated?: true;
+  /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
+  profileShift?: number;
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
@@ -79,9 +81,10 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;
     // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
     const source = await lossySourceOf(task.input, pages);
+    const shift = await colourProfileShift(task.input, pages);
     return pages.map((image, i) => ({
       image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
-      ...(source ? { metadata: { source } } : {}),
+      ...(source ? { metadata: { source } } : {}), ...(shift ? { profileShift: shift } : {}),
     }));
   }
   const frames: DicomImage[] = await readDicomFile(task.input, {
@@ -133,6 +136,12 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const modality = String((dicom?.dataset['00080060']?.Value ?? [])[0] ?? '').trim() || 'screen-capture';
     warnings.push(`${basename(task.input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
       `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
+  }
+  const shift = inputs[0]?.profileShift;
+  if (shift) {
+    warnings.push(`${basename(task.input)} has a colour profile, so its colours were converted to sRGB as a colour-managed viewer shows ` +
+      `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
+      'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
   }
   const maskedName = inputs[0]?.masked ? inputs[0].name.replace(/#\d+$/, '') : undefined;
   return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}) };

@@ -4,8 +4,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
-import { decodeImage, encodeJpeg, encodePng, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
-import { MR_SLICE, phantom, pngClaiming, tempDir, tiffOf } from '../../helpers.js';
+import { colourProfileShift, decodeImage, encodeJpeg, encodePng, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { defaultModel, MR_SLICE, phantom, pngClaiming, tempDir, tiffOf } from '../../helpers.js';
 
 describe('image input and output', () => {
   it.each([
@@ -126,6 +128,30 @@ describe('image input and output', () => {
     const asStored = await sharp(jpeg).raw().toBuffer();
     expect(Array.from(back.pixels)).toEqual(Array.from(upright));
     expect(Array.from(back.pixels)).not.toEqual(Array.from(asStored));
+  });
+
+  it('a colour profile other than sRGB: the colours are read as a viewer shows them, and the sender is told how far they moved', async () => {
+    const dir = await tempDir();
+    const img = phantom(48, 40, 3, 8);
+    const raw = { raw: { width: 48, height: 40, channels: 3 as const } };
+    await writeFile(join(dir, 'p3.png'), await sharp(img.pixels, raw).withIccProfile('p3').png().toBuffer());
+    await writeFile(join(dir, 'srgb.png'), await sharp(img.pixels, raw).withIccProfile('srgb').png().toBuffer());
+    await writeFile(join(dir, 'plain.png'), await sharp(img.pixels, raw).png().toBuffer());
+    // The file's own values (no conversion) against what a colour-managed viewer shows (converted to sRGB).
+    const own = await sharp(join(dir, 'p3.png'), { ignoreIcc: true }).raw().toBuffer();
+    const shown = await sharp(join(dir, 'p3.png')).toColourspace('srgb').raw().toBuffer();
+    const moved = own.reduce((m, v, i) => Math.max(m, Math.abs(v - shown[i]!)), 0);
+    expect(moved).toBeGreaterThan(2); // 7 here; a saturated photo's colours move by ~120
+    const p3 = await readImagePages(join(dir, 'p3.png'));
+    expect(Array.from(p3[0]!.pixels)).toEqual(Array.from(shown));
+    expect(await colourProfileShift(join(dir, 'p3.png'), p3)).toBe(moved);
+    for (const name of ['srgb.png', 'plain.png']) expect(await colourProfileShift(join(dir, name), await readImagePages(join(dir, name)))).toBe(0);
+
+    const key = generateSharedKey('Colour');
+    const model = await defaultModel();
+    const sent = await encryptImageFile(join(dir, 'p3.png'), { model, recipients: [key], outDir: dir, measure: false });
+    expect(sent.warnings).toEqual([expect.stringMatching(new RegExp(`^p3\\.png has a colour profile, so its colours were converted to sRGB .* up to ${moved} levels from the file's own values`))]);
+    expect((await encryptImageFile(join(dir, 'srgb.png'), { model, recipients: [key], outDir: dir, measure: false })).warnings).toEqual([]);
   });
 
   it('refuses what the folder filter and the docs do not name (GIF, SVG), naming the file', async () => {
