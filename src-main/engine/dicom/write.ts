@@ -237,19 +237,35 @@ function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], suvBw: numb
   } as never] };
 }
 
+/** Finite numbers of the length given, else undefined. */
+function finite(values: unknown[] | undefined, length: number): number[] | undefined {
+  const v = (values ?? []).map(Number);
+  return v.length === length && v.every(Number.isFinite) ? v : undefined;
+}
+
 /**
- * A Secondary Capture's geometry: Pixel Spacing only (the SC Image module's Basic Pixel Spacing Calibration macro), so
- * that a PACS can measure on it, an enhanced file's frame taking its own from its Pixel Measures. Position, orientation
- * and slice thickness belong to the original class (dicom3tools' dciodvfy calls them outside the SC IOD); the
- * orientation goes as Patient Orientation instead (the row and column directions as letters, "L\P"), so that a PACS
- * still labels the patient's left, where the file had none of its own.
+ * A Secondary Capture's geometry. Pixel Spacing (the SC Image module's Basic Pixel Spacing Calibration macro), so that
+ * a PACS measures on it; the orientation as Patient Orientation too (the row and column directions as letters, "L\P"),
+ * so that a PACS labels the patient's left, where the file had none of its own. A single image also keeps where it lies
+ * (0.13): Image Position and Orientation (Patient) and Slice Thickness, an enhanced file's frame its own from its
+ * functional groups, beside the Frame of Reference it kept, so that a PACS stacks a PET series or an enhanced file's
+ * slices in space (fusion, MPR, reference lines) instead of as pictures. They are outside the SC IOD: such a file is a
+ * Standard Extended SOP Class, which PS3.4 allows and dciodvfy warns of, not an error. A multi-frame Secondary Capture
+ * cannot say each frame's place: its frames go without.
  */
-function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined): void {
-  const edges = edgeLabels(px?.planeOrientation ?? ds['00200037']?.Value, undefined);
+function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined, single: boolean): void {
+  const orientation = finite(px?.planeOrientation ?? ds['00200037']?.Value, 6);
+  const position = finite(px?.planePosition ?? ds['00200032']?.Value, 3);
+  const thickness = finite(ds['00180050']?.Value, 1)?.filter((v) => v > 0);
+  const edges = edgeLabels(orientation, undefined);
   if (edges && !edgeLabels(undefined, ds['00200020']?.Value)) ds['00200020'] = str('CS', edges.right, edges.bottom);
   const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);
   for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t];
   if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
+  if (!single || !position || !edges) return; // a place needs both: a position without its plane locates nothing
+  ds['00200032'] = str('DS', ...position.map(decimal));
+  ds['00200037'] = str('DS', ...orientation!.map(decimal));
+  if (thickness?.length) ds['00180050'] = str('DS', decimal(thickness[0]!));
 }
 
 /** DICOM has no alpha: dropped (the PNG output keeps it). */
@@ -305,7 +321,7 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   ds['00080008'] = str('CS', 'DERIVED', 'SECONDARY', ...((ds['00080008']?.Value ?? []).slice(2) as string[]));
   if (sopClass.startsWith(SECONDARY_CAPTURE)) {
     ds['00080064'] = str('CS', 'WSD');
-    writeScGeometry(ds, meta?.pixel);
+    writeScGeometry(ds, meta?.pixel, !multiClass);
   }
   if (multiClass) writeMultiFrame(ds, meta!, frames.length);
   writeBurnedIn(ds, meta, multiClass?.startsWith(SECONDARY_CAPTURE) === true);

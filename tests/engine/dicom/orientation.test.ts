@@ -47,19 +47,33 @@ describe('edge labels', () => {
     expect(describeImage(sagittal, frame!.image, 0).dicom?.orientation).toMatchObject({ right: 'P', bottom: 'F' });
   });
 
-  it('a Secondary Capture written from an image with an orientation says it as Patient Orientation, so a PACS labels it too', async () => {
+  it('a Secondary Capture written from one frame says where it lies (its own position and plane) and its orientation as letters', async () => {
     const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e8, deidentify: {} });
-    // Frame 2 of an enhanced sagittal series: a Secondary Capture, without the Image Orientation it was read from.
-    const meta = { ...frame!.dicom, frames: 3, frame: 1, pixel: { ...frame!.dicom.pixel, planeOrientation: [0, 1, 0, 0, 0, -1] } };
+    const top = frame!.dicom.dataset;
+    // Frame 2 of an enhanced sagittal series: a Secondary Capture, with the position and plane its functional groups gave.
+    const meta = { ...frame!.dicom, frames: 3, frame: 1, pixel: { ...frame!.dicom.pixel, planeOrientation: [0, 1, 0, 0, 0, -1], planePosition: [12.5, -100, 80.25] } };
     const bytes = writeDicom([{ image: frame!.image }], meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
     const ds = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer).dict as Record<string, { Value?: unknown[] }>;
-    expect([ds['00080016']?.Value?.[0], ds['00200020']?.Value, ds['00200037']]).toEqual(['1.2.840.10008.5.1.4.1.1.7', ['P', 'F'], undefined]);
+    expect([ds['00080016']?.Value?.[0], ds['00200020']?.Value]).toEqual(['1.2.840.10008.5.1.4.1.1.7', ['P', 'F']]);
+    expect([ds['00200032']?.Value?.map(Number), ds['00200037']?.Value?.map(Number)]).toEqual([[12.5, -100, 80.25], [0, 1, 0, 0, 0, -1]]);
+    expect([ds['00180050']?.Value?.map(Number), ds['00200052']?.Value]).toEqual([top['00180050']!.Value!.map(Number), top['00200052']!.Value]); // thickness, frame of reference
     const dciodvfy = ['/usr/bin/dciodvfy'].find(existsSync);
     if (dciodvfy) {
       const path = join(await tempDir(), 'sc.dcm');
       await writeFile(path, bytes);
       const run = spawnSync(dciodvfy, [path], { encoding: 'utf8' });
-      expect(`${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+      const said = `${run.stdout}\n${run.stderr}`.split('\n');
+      expect(said.filter((l) => l.startsWith('Error'))).toEqual([]);
+      expect(said.some((l) => /this is a Standard Extended SOP Class/.test(l))).toBe(true); // a warning PS3.4 allows
+    }
+    // A plane without a position, or a position without a plane, locates nothing: neither is written.
+    for (const pixel of [{ ...meta.pixel, planePosition: undefined }, { ...meta.pixel, planeOrientation: [0, 0, 0, 0, 0, 0] }]) {
+      const dataset = { ...top };
+      delete dataset['00200032'];
+      delete dataset['00200037'];
+      const b = writeDicom([{ image: frame!.image }], { ...meta, dataset, pixel }, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
+      const d = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer).dict as Record<string, unknown>;
+      expect([d['00200032'], d['00200037']]).toEqual([undefined, undefined]);
     }
   });
 });
