@@ -217,6 +217,21 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   await expect(page.getByTestId('reduced-banner')).toContainText(/Reduced quality — not for primary diagnosis \(worst window .*: SSIM 0\.\d{4}, largest error \d+ HU\)/);
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'viewer-reduced.png') });
+
+  // Any copy of the picture carries the warning, overlays or not: a red band across the top of the saved view.
+  await page.getByTestId('copy-overlays').uncheck();
+  const view = join(outDir, 'reduced.view.png');
+  await app.answerDialog({ save: view });
+  await page.getByTestId('save-view').click();
+  await expect(page.getByRole('status').filter({ hasText: `Saved the view as ${view}` })).toBeVisible();
+  const { data, info } = await sharp(view).raw().toBuffer({ resolveWithObject: true });
+  let red = 0;
+  for (let x = 0; x < info.width; x++) {
+    const o = (3 * info.width + x) * info.channels; // row 3: above any text in the band
+    if (data[o]! > 150 && data[o + 1]! < 60 && data[o + 2]! < 60) red++;
+  }
+  expect(red).toBe(info.width);
+  await page.getByTestId('copy-overlays').check();
 });
 
 test('a folder encrypted as one study: predicted size and parts, then a series viewer steps through the slices', async () => {

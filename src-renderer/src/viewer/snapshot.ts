@@ -20,6 +20,11 @@ export interface ViewSnapshot {
   /** A pixel's displayed height over its width (1 when square): drawn stretched vertically by it, as on screen. */
   aspect?: number;
   pan: Point;
+  /**
+   * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
+   * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
+   */
+  warning?: { text: string; kind: 'reduced' | 'denoised' };
   /** Drawn only when the reader asks for overlays. */
   overlays?: {
     marks: { m: Measurement; label: string }[];
@@ -54,11 +59,25 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.imageSmoothingEnabled = s.zoom < 2; // as the screen shows it: pixels stay square from 200%
   const o = imageOrigin(s);
   ctx.drawImage(source, o.x, o.y, s.image.width * s.zoom, s.image.height * s.zoom * (s.aspect ?? 1));
+  const band = s.warning ? drawWarning(ctx, s.warning, out.width) : 0;
   if (s.overlays) {
     drawMarks(ctx, s.overlays.marks, o, s.zoom, s.zoom * (s.aspect ?? 1));
-    drawCorners(ctx, s.overlays.corners, out.width, out.height);
+    drawCorners(ctx, s.overlays.corners, out.width, out.height, band);
   }
   return out;
+}
+
+/** The warning band across the top (red for reduced quality, amber for the denoised view, as on screen); its height. */
+function drawWarning(ctx: CanvasRenderingContext2D, w: NonNullable<ViewSnapshot['warning']>, width: number): number {
+  const height = 22;
+  ctx.fillStyle = w.kind === 'reduced' ? '#b91c1c' : '#b45309';
+  ctx.fillRect(0, 0, width, height);
+  ctx.font = '600 13px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  ctx.fillStyle = '#fff';
+  ctx.fillText(w.text, width / 2, 15, width - 8);
+  ctx.textAlign = 'left';
+  return height;
 }
 
 function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label: string }[], o: Point, zoom: number, zoomY: number) {
@@ -82,12 +101,12 @@ function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label
   }
 }
 
-function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot['overlays']>['corners'], width: number, height: number) {
+function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot['overlays']>['corners'], width: number, height: number, top = 0) {
   const line = 17, pad = 8;
   ctx.font = '12.5px system-ui, sans-serif';
-  const column = (lines: string[], x: number, top: boolean, align: CanvasTextAlign) => {
+  const column = (lines: string[], x: number, atTop: boolean, align: CanvasTextAlign) => {
     ctx.textAlign = align;
-    lines.forEach((t, i) => outlinedText(ctx, t, x, top ? pad + line * (i + 1) - 4 : height - pad - line * (lines.length - 1 - i), '#e5e7eb'));
+    lines.forEach((t, i) => outlinedText(ctx, t, x, atTop ? top + pad + line * (i + 1) - 4 : height - pad - line * (lines.length - 1 - i), '#e5e7eb'));
   };
   column(c.topLeft, pad, true, 'left');
   column(c.topRight, width - pad, true, 'right');
@@ -100,7 +119,7 @@ function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot[
     ctx.textAlign = 'right';
     outlinedText(ctx, c.edges.right, width - pad, height / 2 + 5, '#e5e7eb');
     ctx.textAlign = 'center';
-    outlinedText(ctx, c.edges.top, width / 2, pad + 13, '#e5e7eb');
+    outlinedText(ctx, c.edges.top, width / 2, top + pad + 13, '#e5e7eb');
     outlinedText(ctx, c.edges.bottom, width / 2, height - pad, '#e5e7eb');
   }
   ctx.textAlign = 'left';
