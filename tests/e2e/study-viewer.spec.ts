@@ -189,18 +189,38 @@ async function clipboardImage(x: number, y: number): Promise<{ width: number; he
   }, { px: x, py: y });
 }
 
-test('copy view: the rendered view on the clipboard, with its measurements and overlays or without', async () => {
-  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3'); // the multi-frame MR is still open
-  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
-  const canvas = page.getByTestId('viewer-canvas');
+/** Draws a ruler across the image at `y` (a fraction of its height), then goes back to the window tool. */
+async function drawRuler(y: number) {
   await page.getByTestId('tool-ruler').click();
-  const box = (await canvas.boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.3);
+  const box = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * y);
   await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.3, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * y, { steps: 5 });
   await page.mouse.up();
   await expect(page.getByTestId('measurement-0')).toBeVisible();
   await page.getByTestId('tool-window').click();
+}
+
+/**
+ * The image's middle pixel: its grey on screen, and where a copy of the viewport shows it (zoom about the viewport's
+ * centre; fitted, so no pan).
+ */
+async function imageMiddle(): Promise<{ grey: number; x: number; y: number }> {
+  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  const canvas = page.getByTestId('viewer-canvas');
+  const { iw, ih, grey } = await canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
+    return { iw: c.width, ih: c.height, grey: d[0]! };
+  });
+  const zoom = Number(await canvas.getAttribute('data-zoom'));
+  const at = (w: number, i: number) => Math.floor(w / 2 - (zoom * i) / 2 + (Math.floor(i / 2) + 0.5) * zoom);
+  return { grey, x: at(stage.width, iw), y: at(stage.height, ih) };
+}
+
+test('copy view: the rendered view on the clipboard, with its measurements and overlays or without', async () => {
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3'); // the multi-frame MR is still open
+  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  await drawRuler(0.3);
 
   await page.getByTestId('copy-view').click();
   const status = page.getByRole('status').filter({ hasText: 'View copied' });
@@ -209,14 +229,8 @@ test('copy view: the rendered view on the clipboard, with its measurements and o
   if (await refused.count()) test.skip(true, `this headless Chromium refused the clipboard: ${await refused.first().textContent()}`);
   await expect(status).toContainText('with its overlays');
 
-  // The image's middle pixel, where the view shows it (zoom about the viewport's centre; fitted, so no pan).
-  const { iw, ih, grey } = await canvas.evaluate((c: HTMLCanvasElement) => {
-    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-    return { iw: c.width, ih: c.height, grey: d[0]! };
-  });
-  const zoom = Number(await canvas.getAttribute('data-zoom'));
-  const at = (w: number, i: number) => Math.floor(w / 2 - (zoom * i) / 2 + (Math.floor(i / 2) + 0.5) * zoom);
-  const withMarks = await clipboardImage(at(stage.width, iw), at(stage.height, ih));
+  const { grey, x, y } = await imageMiddle();
+  const withMarks = await clipboardImage(x, y);
   expect([withMarks.width, withMarks.height]).toEqual([Math.round(stage.width), Math.round(stage.height)]);
   expect(withMarks.at).toEqual([grey, grey, grey]);
   expect(withMarks.yellow).toBeGreaterThan(20); // the ruler and its label
@@ -224,7 +238,7 @@ test('copy view: the rendered view on the clipboard, with its measurements and o
   await page.getByTestId('copy-overlays').uncheck();
   await page.getByTestId('copy-view').click();
   await expect(page.getByRole('status').filter({ hasText: /^View copied to the clipboard$/ })).toBeVisible();
-  const plain = await clipboardImage(at(stage.width, iw), at(stage.height, ih));
+  const plain = await clipboardImage(x, y);
   expect(plain.at).toEqual([grey, grey, grey]);
   expect(plain.yellow).toBe(0);
   await page.getByTestId('copy-overlays').check();
@@ -235,14 +249,7 @@ test('save view as PNG: the image as the reader sees it, 8-bit, with its overlay
   await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3'); // the 16-bit multi-frame MR
   await expect(page.getByTestId('save-png')).toHaveText('Save values as 16-bit PNG');
   const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
-  const canvas = page.getByTestId('viewer-canvas');
-  await page.getByTestId('tool-ruler').click();
-  const box = (await canvas.boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.7);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.7, { steps: 5 });
-  await page.mouse.up();
-  await page.getByTestId('tool-window').click();
+  await drawRuler(0.7);
 
   const saved = join(work, 'mr.view.png');
   await app.answerDialog({ save: saved });
@@ -252,13 +259,8 @@ test('save view as PNG: the image as the reader sees it, 8-bit, with its overlay
   expect([info.width, info.height]).toEqual([Math.round(stage.width), Math.round(stage.height)]);
   expect((await sharp(saved).metadata()).depth).toBe('uchar');
   // The image's middle pixel, where the view shows it, is the grey the screen shows; the ruler is drawn in.
-  const { iw, ih, grey } = await canvas.evaluate((c: HTMLCanvasElement) => {
-    const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-    return { iw: c.width, ih: c.height, grey: d[0]! };
-  });
-  const zoom = Number(await canvas.getAttribute('data-zoom'));
-  const at = (w: number, i: number) => Math.floor(w / 2 - (zoom * i) / 2 + (Math.floor(i / 2) + 0.5) * zoom);
-  const o = (at(stage.height, ih) * info.width + at(stage.width, iw)) * info.channels;
+  const { grey, x, y } = await imageMiddle();
+  const o = (y * info.width + x) * info.channels;
   expect([data[o], data[o + 1], data[o + 2]]).toEqual([grey, grey, grey]);
   let yellow = 0;
   for (let i = 0; i < data.length; i += info.channels) if (data[i]! > 200 && data[i + 1]! > 160 && data[i + 2]! < 80) yellow++;
