@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
 import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
-import { isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
+import { dicomMetaOf, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
@@ -290,17 +290,37 @@ function maskedNameWarning(input: string, output: string, masked: string): strin
     : `${said}, but the .aeimg's own name (${basename(output)}) is seen by anyone who sees the e-mail: rename it before sending.`;
 }
 
+/** What a DICOM record's reader uses, in words, as the receiver's check would leave it out (dicom/import.ts dicomMetaOf). */
+const CARRIED_PIXEL_FIELDS = {
+  pixelSpacing: 'its pixel spacing', window: 'its window', modalityLut: 'its Modality LUT', voiLut: 'its VOI LUT',
+  usRegions: 'its ultrasound calibration', planePosition: 'its position', planeOrientation: 'its orientation',
+} as const;
+
 /**
  * The receiver's own check of a record (as it will read it: a JSON copy), here at the sender: a file that a receiver
  * would refuse is never written. An input that gets this far with a header no image can have (a damaged term its
- * decoder guessed at) stops here, by name, where it used to reach the receiver as "an invalid image record".
+ * decoder guessed at) stops here, by name, where it used to reach the receiver as "an invalid image record". Nor is
+ * one written whose DICOM metadata the receiver would read back with less than the sender read (0.13): its units,
+ * calibration or windows would be dropped without a word, the image shown as a plain picture.
  */
-function readableByReceiver(record: ImageRecord): void {
+export function readableByReceiver(record: ImageRecord): void {
+  const copy = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
   try {
-    validateImageRecord(JSON.parse(JSON.stringify(record)) as Record<string, unknown>, Number.MAX_SAFE_INTEGER);
+    validateImageRecord(copy, Number.MAX_SAFE_INTEGER);
   } catch (err) {
     throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back (${(err as Error).message.replace(/^has an /, 'an ').replace(/\.$/, '')}): ` +
       'its header describes its pixels in a way aeimg does not carry. Export it again from the modality or PACS.');
+  }
+  const sent = record.metadata?.dicom as DicomImage['dicom'] | undefined;
+  if (!sent) return;
+  const read = dicomMetaOf(copy as { metadata?: Record<string, unknown> });
+  const lost = !read ? ['its DICOM header']
+    : Object.entries(CARRIED_PIXEL_FIELDS).filter(([k]) => sent.pixel[k as keyof typeof CARRIED_PIXEL_FIELDS] !== undefined &&
+      read.pixel[k as keyof typeof CARRIED_PIXEL_FIELDS] === undefined).map(([, words]) => words);
+  if (read && sent.suvBw !== undefined && read.suvBw === undefined) lost.push('its SUV factor');
+  if (lost.length) {
+    throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back as it was read: the receiver would lose ${lost.join(', ')}. ` +
+      'Export it again from the modality or PACS.');
   }
 }
 

@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { encodeImageFile, readableByReceiver } from '../../../src-main/engine/jobs/encrypt.js';
+import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
 import { DICOM_FUZZ_FILES, fuzzInputs, imageFuzzFiles } from '../../../scripts/fuzz/inputs.js';
 import { defaultModel, FIXTURES, models, MR_SLICE, tempDir } from '../../helpers.js';
 
@@ -29,3 +31,21 @@ describe('damaged inputs', () => {
     expect(report.refused).toBeGreaterThan(20);
   }, 120_000);
 });
+
+describe('the receiver\'s check, run by the sender before a file is written', () => {
+  it('refuses a record the receiver would read back with less than the sender read: units, calibration, window, header', async () => {
+    const task = { input: join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), coding: { quality: 'lossless' as const }, measure: false, maxPixels: 1 << 26 };
+    const [entry] = (await encodeImageFile(await defaultModel(), task)).images;
+    readableByReceiver(entry!.record); // as the sender made it: read back whole
+    const changed = (pixel: Record<string, unknown>) => {
+      const dicom = entry!.record.metadata!.dicom as { pixel: Record<string, unknown> };
+      return { ...entry!.record, metadata: { ...entry!.record.metadata, dicom: { ...dicom, pixel: { ...dicom.pixel, ...pixel } } } } as ImageRecord;
+    };
+    // NaN travels as null in the record's JSON: the receiver would drop the spacing, and measure in pixels.
+    expect(() => readableByReceiver(changed({ pixelSpacing: [Number.NaN, 0.7] }))).toThrow(/the receiver would lose its pixel spacing\. Export it again/);
+    expect(() => readableByReceiver(changed({ window: { center: 40, width: Number.POSITIVE_INFINITY } }))).toThrow(/would lose its window/);
+    // A header the receiver does not take for DICOM at all: the image would arrive as a plain picture, HU and all lost.
+    expect(() => readableByReceiver(changed({ bitsStored: 17 }))).toThrow(/would lose its DICOM header/);
+  });
+});
+
