@@ -178,6 +178,8 @@ export interface OpenedImageInfo {
     pixelAspect?: number;
     /** PET: SUVbw (g/ml) per unit of the real-world value (Bq/ml), from the sender (its inputs do not travel). */
     suvBw?: number;
+    /** PET: SUL (SUV by lean body mass, Janmahasatian; g/ml) per Bq/ml, likewise, where the sender had height and sex. */
+    sul?: number;
     /** The patient directions at the image's edges (src-shared/orientation.ts), where the file says its orientation. */
     orientation?: EdgeLabels;
   };

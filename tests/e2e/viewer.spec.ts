@@ -439,18 +439,19 @@ test('a non-square pixel (rows 1.0 mm apart, columns 0.5 mm) is shown at its phy
   await page.getByTestId('tool-window').click();
 });
 
-test('a PET slice: the probe and an ROI say SUVbw, from the factor the sender computed (its weight, dose and times were not sent)', async () => {
+test('a PET slice: the probe and an ROI say SUVbw and SUL, from the factors the sender computed (its weight, height, dose and times were not sent)', async () => {
   test.skip(!existsSync('/usr/bin/dcmodify'), 'dcmtk (dcmodify) makes the fixture');
   const input = join(outDir, 'pet_slice.dcm');
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), input);
   execFileSync('/usr/bin/dcmodify', ['-nb', ...['(0008,0060)=PT', '(0054,1001)=BQML', '(0054,1102)=START', '(0010,1030)=70', '(0008,0021)=20260101',
     '(0008,0031)=110000', '(0008,0022)=20260101', '(0008,0032)=110500', '(0054,0016)[0].(0018,1074)=370000000', '(0054,0016)[0].(0018,1075)=6586.2',
-    '(0054,0016)[0].(0018,1072)=100000', '(0028,1052)=0', '(0028,1053)=2.5'].flatMap((e) => ['-i', e]), input], { stdio: 'ignore' });
+    '(0054,0016)[0].(0018,1072)=100000', '(0028,1052)=0', '(0028,1053)=2.5', '(0010,1020)=1.75', '(0010,0040)=M'].flatMap((e) => ['-i', e]), input], { stdio: 'ignore' });
   await app.cli(['encrypt', input, '--key', 'Viewer', '-o', outDir]);
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'pet_slice.aeimg')]);
   await expect(page.getByTestId('viewer-name')).toContainText('pet_slice.aeimg');
   const factor = 70_000 / (370e6 * 2 ** (-3600 / 6586.2)); // g per Bq: injected 10:00, series 11:00
+  const sul = factor * 9270 / (6680 + 216 * (70 / 1.75 ** 2)); // lean body mass over weight (Janmahasatian, a man of 1.75 m)
   const [x, y] = [64, 40];
   const at = await screenOf(x + 0.5, y + 0.5);
   await page.mouse.move(at.x, at.y);
@@ -458,13 +459,13 @@ test('a PET slice: the probe and an ROI say SUVbw, from the factor the sender co
   await expect(probe).toHaveAttribute('data-x', String(x));
   const bqml = Number(await probe.getAttribute('data-value'));
   expect(bqml).toBe((ctSamples[y * 128 + x]! - 32768) * 2.5);
-  await expect(probe).toContainText(` Bq/ml · SUVbw ${(bqml * factor).toFixed(2)}`);
+  await expect(probe).toContainText(` Bq/ml · SUVbw ${(bqml * factor).toFixed(2)} · SUL ${(bqml * sul).toFixed(2)}`);
   await page.getByTestId('tool-rectangle').click();
   await dragImage([40.5, 30.5], [80.5, 60.5]);
   await expect(page.getByTestId('measurement-0')).toContainText(/; SUVbw mean [\d.]+, max [\d.]+/);
   const text = (await page.getByTestId('measurement-0').textContent())!;
   const max = Number(text.match(/, max ([\d.]+);/)![1]); // in Bq/ml, then the same in SUVbw
-  expect(text).toContain(`max ${(max * factor).toFixed(2)},`);
+  expect(text).toMatch(new RegExp(`; SUVbw mean [\\d.]+, max ${(max * factor).toFixed(2)}; SUL mean [\\d.]+, max ${(max * sul).toFixed(2)},`));
   await page.getByTestId('clear-measurements').click();
   await page.getByTestId('tool-window').click();
 });

@@ -16,7 +16,7 @@ import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
-import { suvBwFactor } from './suv.js';
+import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 
@@ -61,6 +61,8 @@ export interface DicomFrameMeta {
    * removes (dicom/suv.ts; aeimg 0.12). Only this factor travels.
    */
   suvBw?: number;
+  /** PET: SUL (SUV by lean body mass, g/ml) per Bq/ml, likewise (weight, height and sex stay behind; aeimg 0.13). */
+  sul?: number;
 }
 
 export interface DicomImage {
@@ -260,6 +262,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       : undefined;
     const sopClassUid = (dataset.string('x00080016') ?? '').trim();
     const suvBw = suvBwFactor(dataset);
+    const sul = sulFactor(dataset, suvBw);
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
@@ -280,6 +283,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
           ...(suvBw ? { suvBw } : {}),
+          ...(sul ? { sul } : {}),
         },
       });
     }
@@ -330,7 +334,8 @@ function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
   if (!ok) return undefined;
-  const { suvBw, ...rest } = d;
-  const suv = typeof suvBw === 'number' && Number.isFinite(suvBw) && suvBw > 0 ? { suvBw } : {};
+  const { suvBw, sul, ...rest } = d;
+  const factor = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  const suv = factor(suvBw) ? { suvBw, ...(factor(sul) ? { sul } : {}) } : {};
   return { ...rest, ...suv, dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta;
 }

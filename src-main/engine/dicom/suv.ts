@@ -3,7 +3,8 @@
  * × patient weight (g) / injected dose decay-corrected to the scan's start (Bq), after the vendor-neutral recipe of
  * QIBA's SUV technical subcommittee. Its inputs (weight, dose, injection and scan times) are what de-identification
  * removes, so the sender computes the one factor from the file as it is, and only the factor travels: the receiver
- * shows SUVbw without ever getting the weight or the times.
+ * shows SUVbw without ever getting the weight or the times. Likewise SUL, the SUV by lean body mass that PERCIST reads
+ * (0.13), whose lean body mass takes the height and sex too.
  */
 import type { DataSet } from 'dicom-parser';
 
@@ -55,4 +56,20 @@ export function suvBwFactor(ds: DataSet): number | undefined {
   const decay = Math.min(series, acquisition ?? series) - injected;
   if (!(decay >= 0 && decay <= 24 * 3600)) return undefined;
   return (weight * 1000) / (dose * 2 ** (-decay / halfLife));
+}
+
+/**
+ * The factor that turns a PET frame's Bq/ml into SUL (SUV by lean body mass, g/ml), from its SUVbw factor: lean body
+ * mass over weight, by Janmahasatian's formula as PERCIST 1.0 specifies (male 9270·W / (6680 + 216·BMI), female
+ * 9270·W / (8780 + 244·BMI); W in kg, BMI = W / H², H in m). Undefined without Patient's Sex M or F, or without a
+ * Patient's Size between 0.5 and 2.5 m: a height written in centimetres (175) is not taken for metres.
+ */
+export function sulFactor(ds: DataSet, suvBw: number | undefined): number | undefined {
+  const weight = positive(ds, 'x00101030');
+  const height = positive(ds, 'x00101020');
+  const sex = text(ds, 'x00100040');
+  if (!suvBw || !weight || !height || height < 0.5 || height > 2.5 || (sex !== 'M' && sex !== 'F')) return undefined;
+  const bmi = weight / (height * height);
+  const leanOverWeight = sex === 'M' ? 9270 / (6680 + 216 * bmi) : 9270 / (8780 + 244 * bmi);
+  return suvBw * leanOverWeight;
 }

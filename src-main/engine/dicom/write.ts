@@ -222,19 +222,24 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
 }
 
 /**
- * PET's SUVbw as a Real World Value Mapping (0040,9096) over every stored value, in g/ml (UCUM): a PACS shows SUVbw
- * from it, though the weight, dose and times it came from were removed by de-identification (dicom/suv.ts).
+ * PET's SUVbw (and SUL, where the sender had it) as Real World Value Mapping items (0040,9096) over every stored value,
+ * in g/ml (UCUM): a PACS shows SUV from them, though the weight, height, sex, dose and times they came from were removed
+ * by de-identification (dicom/suv.ts).
  */
-function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], suvBw: number, stored: { bits: number; signed: boolean }): void {
+function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], factors: { suvBw: number; sul?: number }, stored: { bits: number; signed: boolean }): void {
   const [first, last] = stored.signed ? [-(2 ** (stored.bits - 1)), 2 ** (stored.bits - 1) - 1] : [0, 2 ** stored.bits - 1];
   const vr = stored.signed ? 'SS' : 'US';
-  ds['00409096'] = { vr: 'SQ', Value: [{
-    '00409210': str('SH', 'SUVbw'),
-    '00283003': str('LO', 'SUV body weight, computed by the sender'),
+  const item = (label: string, explanation: string, factor: number) => ({
+    '00409210': str('SH', label),
+    '00283003': str('LO', explanation),
     '004008EA': { vr: 'SQ', Value: [{ '00080100': str('SH', 'g/ml'), '00080102': str('SH', 'UCUM'), '00080104': str('LO', 'g/ml') } as never] },
     '00409216': str(vr, first), '00409211': str(vr, last),
-    '00409224': str('FD', px.rescaleIntercept * suvBw), '00409225': str('FD', px.rescaleSlope * suvBw),
-  } as never] };
+    '00409224': str('FD', px.rescaleIntercept * factor), '00409225': str('FD', px.rescaleSlope * factor),
+  });
+  ds['00409096'] = { vr: 'SQ', Value: [
+    item('SUVbw', 'SUV body weight, computed by the sender', factors.suvBw),
+    ...(factors.sul ? [item('SUL', 'SUV lean body mass (Janmahasatian), computed by the sender', factors.sul)] : []),
+  ] as never[] };
 }
 
 /** Finite numbers of the length given, else undefined. */
@@ -341,7 +346,7 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   ds['00280103'] = str('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
-  if (grey && meta?.suvBw && !meta.pixel.modalityLut) writeSuvMapping(ds, meta.pixel, meta.suvBw, stored);
+  if (grey && meta?.suvBw && !meta.pixel.modalityLut) writeSuvMapping(ds, meta.pixel, { suvBw: meta.suvBw, sul: meta.sul }, stored);
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);

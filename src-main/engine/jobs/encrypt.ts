@@ -318,6 +318,7 @@ export function readableByReceiver(record: ImageRecord): void {
     : Object.entries(CARRIED_PIXEL_FIELDS).filter(([k]) => sent.pixel[k as keyof typeof CARRIED_PIXEL_FIELDS] !== undefined &&
       read.pixel[k as keyof typeof CARRIED_PIXEL_FIELDS] === undefined).map(([, words]) => words);
   if (read && sent.suvBw !== undefined && read.suvBw === undefined) lost.push('its SUV factor');
+  if (read && sent.sul !== undefined && read.sul === undefined) lost.push('its SUL factor');
   if (lost.length) {
     throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back as it was read: the receiver would lose ${lost.join(', ')}. ` +
       'Export it again from the modality or PACS.');

@@ -160,7 +160,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(frameTimeRatio ? { frameTimeRatio } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
-      ...(received.units.suvBw ? { suvBw: received.units.suvBw } : {}),
+      ...(received.units.suvBw ? { suvBw: received.units.suvBw, ...(meta.sul ? { sul: meta.sul } : {}) } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,
     windows,

@@ -107,4 +107,35 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
       }
     }
   });
+  it('SUL (lean body mass, Janmahasatian) where the file has height and sex; only its factor travels, and DICOM output maps it too', async () => {
+    const bw = expected(70, 370e6, 3600);
+    const sulOf = async (edits: string[]) => (await readDicomFile(await petSlice(edits), { maxPixels: 1e8, deidentify: {} }))[0]!.dicom.sul;
+    const bmi = 70 / 1.75 ** 2; // 22.9
+    // PERCIST 1.0: LBM = 9270·W / (6680 + 216·BMI) for men, 9270·W / (8780 + 244·BMI) for women; SUL = SUVbw × LBM / W.
+    expect((await sulOf(['(0010,1020)=1.75', '(0010,0040)=M']))! / (bw * 9270 / (6680 + 216 * bmi))).toBeCloseTo(1, 12);
+    expect((await sulOf(['(0010,1020)=1.75', '(0010,0040)=F']))! / (bw * 9270 / (8780 + 244 * bmi))).toBeCloseTo(1, 12);
+    for (const edit of [['(0010,1020)=175', '(0010,0040)=M'], ['(0010,1020)=1.75'], ['(0010,1020)=1.75', '(0010,0040)=O'], ['(0010,0040)=M']]) {
+      expect(await sulOf(edit), edit.join(' ')).toBeUndefined(); // centimetres, no sex, other, no height
+    }
+    const input = await petSlice(['(0010,1020)=1.75', '(0010,0040)=F']);
+    const sul = bw * 9270 / (8780 + 244 * bmi);
+    const [frame] = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+    expect(JSON.stringify(frame!.dicom.dataset)).not.toMatch(/00101020|1\.75/); // the height stays behind (the sex is emptied)
+    expect(frame!.dicom.dataset['00100040']?.Value ?? []).toEqual([]);
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false });
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    expect(describeImage(dec.images[0]!.record, dec.images[0]!.image, 0).dicom!.sul! / sul).toBeCloseTo(1, 12);
+    const b = readFileSync(dec.images[0]!.output!);
+    const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
+    const items = ds['00409096']!.Value!;
+    expect(items.map((i) => i['00409210']?.Value?.[0])).toEqual(['SUVbw', 'SUL']);
+    expect(Number(items[1]!['00409225']?.Value?.[0]) / (2.5 * sul)).toBeCloseTo(1, 12);
+    const dciodvfy = ['/usr/bin/dciodvfy'].find(existsSync);
+    if (dciodvfy) {
+      const run = spawnSync(dciodvfy, [dec.images[0]!.output!], { encoding: 'utf8' });
+      expect(`${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
+  });
 });
