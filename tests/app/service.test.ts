@@ -140,6 +140,25 @@ describe('"Save view as PNG" in the app', () => {
     expect(offered.length).toBe(1); // neither asked where
     expect((await readdir(dir)).sort()).toEqual(['chosen.png', 'scan.aeimg', 'scan.png']);
   });
+
+  it('"Save as PNG" offers a reduced-quality image as NAME.reduced-quality.png, which goes with the file where it is forwarded', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'low.png'), await readFile(MR_SLICE));
+    await writeFile(join(dir, 'exact.png'), await readFile(MR_SLICE));
+    const model = await defaultModel();
+    const low = await encryptImageFile(join(dir, 'low.png'), { model, recipients: [key], coding: { quality: 'low' } });
+    expect(low.reduced).toBe(true);
+    await encryptImageFile(join(dir, 'exact.png'), { model, recipients: [key], coding: { quality: 'lossless' } });
+    const offered: string[] = [];
+    const { app } = await service(store, async (name) => { offered.push(name); return null; });
+    for (const name of ['low.aeimg', 'exact.aeimg']) {
+      const opened = await app.open(join(dir, name));
+      if (!opened.ok) throw new Error(opened.message);
+      await app.save(opened.value.openId, 0, 'png');
+      await app.save(opened.value.openId, 0, 'dcm');
+    }
+    expect(offered).toEqual(['low.reduced-quality.png', 'low.dcm', 'exact.png', 'exact.dcm']); // DICOM says it in its header
+  });
 });
 
 describe('cancelling a job', () => {

@@ -112,11 +112,17 @@ export class AppViewer {
     return this.pool.denoise(DEFAULT_MODEL, image, receivedFidelity(record).maxError);
   }
 
-  /** Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. */
+  /**
+   * Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. A
+   * reduced-quality image is offered as NAME.reduced-quality.png: a PNG cannot say it inside, and the name goes with
+   * the file wherever it is forwarded (DICOM says it in its header).
+   */
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> {
     return attempt(async () => {
       const s = this.state(openId);
-      const target = await this.shell.chooseSavePath(`${this.stem(s, index)}.${format}`, format);
+      const stem = this.stem(s, index);
+      const reduced = format === 'png' && receivedFidelity(s.slices.record(index)).reduced;
+      const target = await this.shell.chooseSavePath(`${stem}${reduced ? '.reduced-quality' : ''}.${format}`, format);
       if (!target) return null;
       const data = await outputBytes(await s.slices.image(index), s.slices.record(index), format, index + 1, { blobs: s.slices.coded(index).blobs });
       await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing
