@@ -168,6 +168,15 @@ function derivation(opts: DicomWriteOptions): string {
   return ascii(text).slice(0, 1024);
 }
 
+/**
+ * A reduced-quality image says so in Image Comments (0020,4000) too, before any comments of its own: many PACS show
+ * the comments on the image, and few show the Derivation Description.
+ */
+function markReduced(ds: DicomJson): void {
+  const own = String(ds['00204000']?.Value?.[0] ?? '').trim();
+  ds['00204000'] = str('LT', `REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS (aeimg)${own ? `. ${own}` : ''}`.slice(0, 10240));
+}
+
 /** Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). */
 function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
   if (opts.lossySource) {
@@ -331,6 +340,7 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   if (multiClass) writeMultiFrame(ds, meta!, frames.length);
   writeBurnedIn(ds, meta, multiClass?.startsWith(SECONDARY_CAPTURE) === true);
   ds['00082111'] = str('ST', derivation(opts));
+  if (opts.reduced) markReduced(ds);
   markLossy(ds, opts);
   const stored = storedSamples(image, meta);
   const samples = concatenated([stored.data, ...images.slice(1).map((im) => storedSamples(im, meta).data)]);

@@ -57,6 +57,7 @@ describe('edge labels', () => {
     expect([ds['00080016']?.Value?.[0], ds['00200020']?.Value]).toEqual(['1.2.840.10008.5.1.4.1.1.7', ['P', 'F']]);
     expect([ds['00200032']?.Value?.map(Number), ds['00200037']?.Value?.map(Number)]).toEqual([[12.5, -100, 80.25], [0, 1, 0, 0, 0, -1]]);
     expect([ds['00180050']?.Value?.map(Number), ds['00200052']?.Value]).toEqual([top['00180050']!.Value!.map(Number), top['00200052']!.Value]); // thickness, frame of reference
+    expect(ds['00204000']).toBeUndefined(); // bit-exact: no reduced-quality comment
     const dciodvfy = ['/usr/bin/dciodvfy'].find(existsSync);
     if (dciodvfy) {
       const path = join(await tempDir(), 'sc.dcm');

@@ -166,6 +166,7 @@ describe('fidelity as a reader sees it', () => {
     expect(ds['00282114']?.Value).toEqual(['AEIMG_AE']);
     expect(Number(ds['00282112']?.Value?.[0])).toBeGreaterThan(1);
     expect(String(ds['00082111']?.Value?.[0])).toMatch(/^REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS\. .*worst window .*: SSIM 0\.\d{4}, largest error \d+ HU/);
+    expect(ds['00204000']?.Value).toEqual(['REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS (aeimg)']); // Image Comments, which PACS show
   });
 
   it('CT at max: the network sees HU companded around the brain and soft-tissue windows, and keeps more of the brain window than a min..max squash', { timeout: 120_000 }, async () => {
