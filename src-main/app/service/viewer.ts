@@ -9,7 +9,7 @@ import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { outputBytes } from '../../engine/jobs/decrypt.js';
-import { exportSlices, seriesFoldersOf } from '../../engine/jobs/export.js';
+import { exportSlices, REDUCED_PNG, seriesFoldersOf } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
 import { receivedFidelity } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
@@ -114,15 +114,14 @@ export class AppViewer {
 
   /**
    * Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. A
-   * reduced-quality image is offered as NAME.reduced-quality.png: a PNG cannot say it inside, and the name goes with
-   * the file wherever it is forwarded (DICOM says it in its header).
+   * reduced-quality image is offered as NAME.reduced-quality.png (export.ts REDUCED_PNG; DICOM says it in its header).
    */
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> {
     return attempt(async () => {
       const s = this.state(openId);
       const stem = this.stem(s, index);
       const reduced = format === 'png' && receivedFidelity(s.slices.record(index)).reduced;
-      const target = await this.shell.chooseSavePath(`${stem}${reduced ? '.reduced-quality' : ''}.${format}`, format);
+      const target = await this.shell.chooseSavePath(reduced ? `${stem}${REDUCED_PNG}` : `${stem}.${format}`, format);
       if (!target) return null;
       const data = await outputBytes(await s.slices.image(index), s.slices.record(index), format, index + 1, { blobs: s.slices.coded(index).blobs });
       await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing

@@ -6,7 +6,7 @@
  */
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { seriesFolders } from '../../../src-shared/series.js';
-import type { ImageRecord } from '../codec/record.js';
+import { receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
 import { outputBytes, type OutputFormat } from './decrypt.js';
@@ -14,6 +14,12 @@ import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from '.
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
+
+/**
+ * A reduced-quality image as PNG is named NAME.reduced-quality.png where the reader names or exports it from the
+ * viewer: a PNG has nowhere a viewer shows that statement, and the name goes with the file wherever it is forwarded.
+ */
+export const REDUCED_PNG = '.reduced-quality.png';
 
 /** File names for the images, from their recorded names ("scan.dcm#3" → "scan-3"), made unique in order. */
 export function exportNames(names: string[], format: OutputFormat): string[] {
@@ -62,7 +68,8 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
 export async function exportSlices(slices: SliceCache, dir: string, format: OutputFormat, lanes = 2): Promise<string[]> {
   const records = Array.from({ length: slices.length }, (_, i) => slices.record(i));
   const groups = format === 'dcm' ? dicomFileGroups(records) : records.map((_, i) => [i]);
-  const paths = studyPaths(dir, groups.map((g) => fileRecord(g.map((i) => records[i]!))), (inFolder) => exportNames(inFolder.map((r) => r.name), format));
+  const paths = studyPaths(dir, groups.map((g) => fileRecord(g.map((i) => records[i]!))), (inFolder) => exportNames(inFolder.map((r) => r.name), format)
+    .map((name, i) => (format === 'png' && receivedFidelity(inFolder[i]!).reduced ? name.replace(/\.png$/, REDUCED_PNG) : name)));
   const files: { file: AtomicFile; path: string }[] = [];
   const written = await mapLimit(groups.map((g, k) => k), lanes, async (k) => {
     const path = paths[k]!;

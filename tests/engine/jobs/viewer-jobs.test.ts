@@ -165,4 +165,18 @@ describe('export names', () => {
     expect(exportNames(['a.png', 'scan.dcm#2', 'a.png', '../../etc/x.png', '..\\evil.dcm', '.hidden.png', ''], 'png'))
       .toEqual(['a.png', 'scan-2.png', 'a-2.png', 'x.png', 'evil.png', 'hidden.png', 'image.png']);
   });
+  it('a reduced-quality image exported as PNG is named NAME.reduced-quality.png; as DICOM it says so inside', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'ct.dcm');
+    await writeFile(input, await readFile(join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm')));
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'low' } });
+    expect(enc.reduced).toBe(true);
+    const coded = await readCodedSlices(enc.output, [key]);
+    const decode = localDecode(models());
+    const cache = new SliceCache(coded, async (...a) => (await decode(...a, false)).image);
+    const out = await tempDir();
+    await exportSlices(cache, out, 'png');
+    await exportSlices(cache, out, 'dcm');
+    expect((await readdir(out)).sort()).toEqual(['ct.dcm', 'ct.reduced-quality.png']);
+  });
 });
