@@ -137,8 +137,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     warnings.push(`${basename(task.input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
       `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
   }
+  // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
+  // through libvips' own), which no viewer shows: said only beyond that.
   const shift = inputs[0]?.profileShift;
-  if (shift) {
+  if (shift && shift > 1) {
     warnings.push(`${basename(task.input)} has a colour profile, so its colours were converted to sRGB as a colour-managed viewer shows ` +
       `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
       'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
