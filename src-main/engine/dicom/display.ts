@@ -1,7 +1,7 @@
 /**
  * How a reader sees a DICOM frame: its modality rescale (stored values → real-world units, HU for CT), its own VOI
  * windows (every value of 0028,1050/1051 with its 0028,1055 explanation) and, for CT, the modality presets of
- * src-shared/windows.ts. The fidelity figures (metrics/fidelity.ts) and the viewer take windows from here.
+ * src-shared/windows.ts; for PET with an SUV factor, SUVbw 0–5. The fidelity figures (metrics/fidelity.ts) and the viewer take windows from here.
  */
 import { CT_PRESETS, voiFunctionOf, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { firstString, type DicomJson } from './dataset.js';
@@ -36,6 +36,12 @@ export function fileWindows(ds: DicomJson, fallback?: { center: number; width: n
   if (out.length === 0 && fallback) out.push({ name: named('file window 1'), center: fallback.center, width: fallback.width, source: 'file', ...(fn ? { fn } : {}) });
   return out;
 }
+
+/**
+ * A PET reader's window: SUVbw 0 to 5 (in the Bq/ml a viewer shows, through the sender's factor), where uptake is
+ * graded; a reader's window for measuring fidelity as the CT presets are for CT.
+ */
+const PET_SUV_WINDOW = { name: 'SUVbw 0–5', source: 'preset' } as const;
 
 /** PET's Units (0054,1001; PS3.3 C.8.9.1.1.3) as a reader reads them; other codes are shown as they are. */
 const PET_UNITS: Record<string, string> = { BQML: 'Bq/ml', GML: 'g/ml', CNTS: 'counts', CPS: 'counts/s', PCNT: '%', MLG: 'ml/g', MLML: 'ml/ml' };
@@ -75,6 +81,8 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   }
   const ct = units === 'HU';
   if (ct) windows.push(...CT_PRESETS);
+  // PET with the sender's SUV factor: the window its readers read in, SUVbw 0–5, in the Bq/ml shown (0.13).
+  if (units === 'Bq/ml' && meta.suvBw) windows.push({ ...PET_SUV_WINDOW, center: 2.5 / meta.suvBw, width: 5 / meta.suvBw });
   const colour = p.photometric !== 'MONOCHROME1' && p.photometric !== 'MONOCHROME2';
   return {
     mapping, units, monochrome1: p.photometric === 'MONOCHROME1',

@@ -138,4 +138,20 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
       expect(`${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }
   });
+  it('the window PET is read in, SUVbw 0–5, is measured by the sender and offered by the viewer', async () => {
+    const input = await petSlice();
+    const factor = expected(70, 370e6, 3600);
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'max' } });
+    const suv = enc.fidelity!.windows!.find((w) => w.name === 'SUVbw 0–5');
+    expect([suv!.center * factor, suv!.width * factor].map((v) => Number(v.toFixed(9)))).toEqual([2.5, 5]); // in Bq/ml
+    expect(suv!.ssim).toBeLessThan(1);
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out });
+    const info = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0);
+    expect(info.windows.map((w) => w.name)).toContain('SUVbw 0–5');
+    // Without a factor (no weight), no such window: SUV cannot be shown.
+    const plain = await encryptImageFile(await petSlice(['(0010,1030)=']), { model, recipients: [key], coding: { quality: 'max' } });
+    expect(plain.fidelity!.windows!.map((w) => w.name)).not.toContain('SUVbw 0–5');
+  });
 });
