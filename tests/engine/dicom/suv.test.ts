@@ -149,7 +149,7 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
     await mkdir(out);
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out });
     const info = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0);
-    expect(info.windows.map((w) => w.name)).toContain('SUVbw 0–5');
+    expect((info.windows ?? []).map((w) => w.name)).toContain('SUVbw 0–5');
     // Without a factor (no weight), no such window: SUV cannot be shown.
     const plain = await encryptImageFile(await petSlice(['(0010,1030)=']), { model, recipients: [key], coding: { quality: 'max' } });
     expect(plain.fidelity!.windows!.map((w) => w.name)).not.toContain('SUVbw 0–5');
