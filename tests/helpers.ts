@@ -1,10 +1,11 @@
 /** Shared test helpers: temp folders, fixtures, synthetic images, the shipped model. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import dcmjs from 'dcmjs';
 import { readDicomFile } from '../src-main/engine/dicom/import.js';
 import { writeDicom } from '../src-main/engine/dicom/write.js';
@@ -205,3 +206,27 @@ export async function cineDicom(path: string, opts: {
   await writeFile(path, Buffer.from(dict.write()));
   return frames;
 }
+
+/** A DICOM file's dataset as dcmjs reads it (an independent reader of what aeimg writes), from its path or its bytes. */
+export function dicomDataset<T = Record<string, { Value?: unknown[] }>>(file: string | Buffer): T {
+  const b = typeof file === 'string' ? readFileSync(file) : file;
+  return dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer).dict as T;
+}
+
+/** dicom3tools' IOD checker, where installed (tests that use it check nothing without it). */
+export const DCIODVFY = ['/usr/bin/dciodvfy'].find(existsSync);
+
+/**
+ * dciodvfy's report on a file, line by line: it reports on stderr and exits 0 with errors, so both streams are read,
+ * whatever its exit status; checked to have read the file (it names the IOD it checked against).
+ */
+export function dciodvfyReport(path: string, label?: string): string[] {
+  const run = spawnSync(DCIODVFY!, [path], { encoding: 'utf8' });
+  const report = `${run.stdout}\n${run.stderr}`;
+  expect(report, label).toMatch(/Image|IOD/);
+  return report.split('\n');
+}
+
+/** The errors of dciodvfyReport. */
+export const dciodvfyErrors = (path: string, label?: string) => dciodvfyReport(path, label).filter((l) => l.startsWith('Error'));
+

@@ -2,18 +2,15 @@
  * The patient directions at the image's edges, as a PACS labels them: the viewer says which side is the patient's
  * left, from Image Orientation (Patient) or a projection image's Patient Orientation.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { directionLetters, edgeLabels } from '../../../src-shared/orientation.js';
 import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
-import { FIXTURES, tempDir } from '../../helpers.js';
+import { DCIODVFY, dciodvfyReport, dicomDataset, FIXTURES, tempDir } from '../../helpers.js';
 
 const c30 = Math.cos(Math.PI / 6), s30 = Math.sin(Math.PI / 6);
 
@@ -53,17 +50,15 @@ describe('edge labels', () => {
     // Frame 2 of an enhanced sagittal series: a Secondary Capture, with the position and plane its functional groups gave.
     const meta = { ...frame!.dicom, frames: 3, frame: 1, pixel: { ...frame!.dicom.pixel, planeOrientation: [0, 1, 0, 0, 0, -1], planePosition: [12.5, -100, 80.25] } };
     const bytes = writeDicom([{ image: frame!.image }], meta, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
-    const ds = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer).dict as Record<string, { Value?: unknown[] }>;
+    const ds = dicomDataset(bytes);
     expect([ds['00080016']?.Value?.[0], ds['00200020']?.Value]).toEqual(['1.2.840.10008.5.1.4.1.1.7', ['P', 'F']]);
     expect([ds['00200032']?.Value?.map(Number), ds['00200037']?.Value?.map(Number)]).toEqual([[12.5, -100, 80.25], [0, 1, 0, 0, 0, -1]]);
     expect([ds['00180050']?.Value?.map(Number), ds['00200052']?.Value]).toEqual([top['00180050']!.Value!.map(Number), top['00200052']!.Value]); // thickness, frame of reference
     expect(ds['00204000']).toBeUndefined(); // bit-exact: no reduced-quality comment
-    const dciodvfy = ['/usr/bin/dciodvfy'].find(existsSync);
-    if (dciodvfy) {
+    if (DCIODVFY) {
       const path = join(await tempDir(), 'sc.dcm');
       await writeFile(path, bytes);
-      const run = spawnSync(dciodvfy, [path], { encoding: 'utf8' });
-      const said = `${run.stdout}\n${run.stderr}`.split('\n');
+      const said = dciodvfyReport(path);
       expect(said.filter((l) => l.startsWith('Error'))).toEqual([]);
       expect(said.some((l) => /this is a Standard Extended SOP Class/.test(l))).toBe(true); // a warning PS3.4 allows
     }
@@ -73,7 +68,7 @@ describe('edge labels', () => {
       delete dataset['00200032'];
       delete dataset['00200037'];
       const b = writeDicom([{ image: frame!.image }], { ...meta, dataset, pixel }, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
-      const d = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer).dict as Record<string, unknown>;
+      const d = dicomDataset(b);
       expect([d['00200032'], d['00200037']]).toEqual([undefined, undefined]);
     }
   });

@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CT_PRESETS, renderToByte, sampleToReal, voiToByte, windowToByte } from '../../../src-shared/windows.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
@@ -22,7 +21,7 @@ import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { readerFidelity, plainDisplay } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { Quality } from '../../../src-shared/quality.js';
-import { defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+import { defaultModel, dicomDataset, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
 
 const CT_HEAD = join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm');
 const key = generateSharedKey('Radiology A');
@@ -58,10 +57,6 @@ function naiveSsim(a: Float64Array, b: Float64Array, w: number, h: number): numb
   return sum / ((w - 10) * (h - 10));
 }
 
-const readDataset = (path: string) => {
-  const b = readFileSync(path);
-  return dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
-};
 
 async function storedValues(path: string): Promise<{ values: number[]; slope: number; intercept: number }> {
   const parsed = parseDicom(new Uint8Array(readFileSync(path)), 1e8);
@@ -78,8 +73,7 @@ async function roundTrip(quality: Quality, fixture = CT_HEAD) {
   const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
   const original = await storedValues(fixture);
   const back = await storedValues(dec.images[0]!.output!);
-  const b = readFileSync(dec.images[0]!.output!);
-  const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
+  const ds = dicomDataset(dec.images[0]!.output!);
   return { enc, record: dec.images[0]!.record, original, back, ds };
 }
 
@@ -212,8 +206,7 @@ describe('fidelity as a reader sees it', () => {
     const w = enc.fidelity!.windows!.find((x) => x.table);
     expect(w?.name).toBe('file VOI LUT SQRT');
     // Independently: both tables from the file through dcmjs, applied to the stored values of each side.
-    const b = readFileSync(file);
-    const ds = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).dict as Record<string, { Value?: unknown[] }>;
+    const ds = dicomDataset(file);
     const table = (seq: string) => {
       const item = ds[seq]!.Value![0] as Record<string, { Value?: unknown[]; InlineBinary?: string }>;
       const [, first, bits] = item['00283002']!.Value as number[];
@@ -315,7 +308,7 @@ describe('a file read through its own VOI LUT Function (mammography, some radiog
     const real = (v: number[]) => Float64Array.from(v, (s) => sigmoid(s - 1024, 40, 400) / 255); // stored → HU (intercept −1024)
     const [original, back] = [await storedValues(input), await storedValues(dec.images[0]!.output!)];
     expect(told.ssim).toBeCloseTo(naiveSsim(real(original.values), real(back.values), 128, 128), 4);
-    expect(String(readDataset(dec.images[0]!.output!)['00281056']?.Value?.[0])).toBe('SIGMOID'); // and a PACS is told too
+    expect(String(dicomDataset(dec.images[0]!.output!)['00281056']?.Value?.[0])).toBe('SIGMOID'); // and a PACS is told too
     expect(describeImage(dec.images[0]!.record, dec.images[0]!.image, 0).window.fn).toBe('SIGMOID'); // the viewer opens with it
   });
 
@@ -332,6 +325,6 @@ describe('a file read through its own VOI LUT Function (mammography, some radiog
     const bytes = writeDicom([{ image: frames[1]!.image }], frames[1]!.dicom, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
     const out = join(dir, 'frame2.dcm');
     await writeFile(out, bytes);
-    expect(String(readDataset(out)['00281056']?.Value?.[0])).toBe('SIGMOID'); // a PACS reads it at the top level of the frame's file
+    expect(String(dicomDataset(out)['00281056']?.Value?.[0])).toBe('SIGMOID'); // a PACS reads it at the top level of the frame's file
   });
 });
