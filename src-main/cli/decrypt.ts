@@ -9,7 +9,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
-import { readerUnits, receivedSummary } from '../engine/jobs/view.js';
+import { receivedSummary } from '../engine/jobs/view.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { dicomDisplay } from '../engine/dicom/display.js';
 import { AEIMG_INPUT } from '../engine/jobs/files.js';
@@ -119,8 +119,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
 function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
   const meta = dicomMetaOf(rec);
   if (!meta || rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
-  const m = dicomDisplay(meta).mapping;
-  const { units } = readerUnits(rec);
+  const { mapping: m, units } = dicomDisplay(meta);
   let formula = '';
   if (m && !m.inverted && !m.lut && (m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {
     const stored = m.offset ? `(v − ${m.offset})` : 'v';

@@ -120,10 +120,11 @@ export class AppViewer {
     return attempt(async () => {
       const s = this.state(openId);
       const stem = this.stem(s, index);
-      const reduced = format === 'png' && receivedFidelity(s.slices.record(index)).reduced;
+      const record = s.slices.record(index);
+      const reduced = format === 'png' && receivedFidelity(record).reduced;
       const target = await this.shell.chooseSavePath(reduced ? `${stem}${REDUCED_PNG}` : `${stem}.${format}`, format);
       if (!target) return null;
-      const data = await outputBytes(await s.slices.image(index), s.slices.record(index), format, index + 1, { blobs: s.slices.coded(index).blobs });
+      const data = await outputBytes(await s.slices.image(index), record, format, index + 1, { blobs: s.slices.coded(index).blobs });
       await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing
       return { path: target };
     });
