@@ -8,14 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSharedKey } from '../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache } from '../../src-main/engine/model/autoencoder.js';
+import { fuzzArgs } from './args.js';
 import { DICOM_FUZZ_FILES, fuzzInputs, imageFuzzFiles } from './inputs.js';
 
-const count = Number(process.argv[2] ?? 2000);
-const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
-  process.stderr.write('usage: npm run fuzz:inputs -- [COUNT] [SEED]\n');
-  process.exit(2);
-}
+const { count, seed } = fuzzArgs(2000, 'npm run fuzz:inputs -- [COUNT] [SEED]');
 const dir = await mkdtemp(join(tmpdir(), 'aeimg-fuzz-inputs-'));
 const models = new ModelCache();
 try {

@@ -6,14 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelCache } from '../../src-main/engine/model/autoencoder.js';
+import { fuzzArgs } from './args.js';
 import { fuzzSample, makeSample, STANZA_KINDS } from './harness.js';
 
-const count = Number(process.argv[2] ?? 20_000);
-const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
-  process.stderr.write('usage: npm run fuzz -- [COUNT per stanza kind] [SEED]\n');
-  process.exit(2);
-}
+const { count, seed } = fuzzArgs(20_000, 'npm run fuzz -- [COUNT per stanza kind] [SEED]');
 const dir = await mkdtemp(join(tmpdir(), 'aeimg-fuzz-'));
 const models = new ModelCache();
 let failed = 0;
