@@ -72,7 +72,7 @@ const suvNum = (v: number) => (v === 0 ? '0' : v < 1 ? String(Number(v.toPrecisi
 
 /**
  * How the values a reader is shown are named: their units (`ErrorFigures.units`), real units per stored unit, and for
- * PET in Bq/ml the sender's SUVbw factor (g/ml per Bq/ml: dicom/suv.ts), since a PET reader reads SUV.
+ * PET in Bq/ml (or Philips' counts) the sender's SUVbw factor (g/ml per Bq/ml: dicom/suv.ts), since a PET reader reads SUV.
  */
 export interface ReaderUnits {
   units?: string;
@@ -81,11 +81,18 @@ export interface ReaderUnits {
 }
 
 /**
+ * Whether a PET file's SUVbw factor (dicom/suv.ts) applies to values in these units: activity concentration (Bq/ml,
+ * QIBA's recipe) and, for Philips, counts (the scanner's own SUV Scale Factor). Not to the output of a Modality LUT,
+ * whose units are not known.
+ */
+export const suvScales = (units: string | undefined): boolean => units === 'Bq/ml' || units === 'counts';
+
+/**
  * A value in its units: "31 HU"; rescaled values without a named unit say so ("4393 in rescaled values"); PET in Bq/ml
- * with an SUV factor also in SUVbw ("1520 Bq/ml, 0.29 SUVbw"), since that is what its reader reads.
+ * (or counts) with an SUV factor also in SUVbw ("1520 Bq/ml, 0.29 SUVbw"), since that is what its reader reads.
  */
 function withUnits(v: number, units: string, perStored = 1, suvBw?: number, sign = ''): string {
-  if (units === 'Bq/ml' && suvBw) return `${sign}${num(v)} Bq/ml, ${sign}${suvNum(v * suvBw)} SUVbw`;
+  if (suvBw && suvScales(units)) return `${sign}${num(v)} ${units}, ${sign}${suvNum(v * suvBw)} SUVbw`;
   const value = `${sign}${num(v)}`;
   return units ? `${value} ${units}` : perStored !== 1 ? `${value} in rescaled values` : value;
 }

@@ -7,7 +7,7 @@ declare module 'dcmjs' {
   const dcmjs: {
     data: {
       DicomDict: new (meta: Record<string, unknown>) => DicomDictInstance;
-      DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): { dict: Record<string, { vr: string; Value?: unknown[] }>; meta: Record<string, { vr: string; Value?: unknown[] }> } };
+      DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): { dict: Record<string, { vr: string; Value?: unknown[] }>; meta: Record<string, { vr: string; Value?: unknown[] }>; write(): ArrayBuffer } };
       DicomMetaDictionary: { dictionary: Record<string, { vr: string; name: string } | undefined>; uid(): string };
     };
   };

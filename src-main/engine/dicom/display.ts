@@ -4,6 +4,7 @@
  * src-shared/windows.ts; for PET with an SUV factor, SUVbw 0–5. The fidelity figures (metrics/fidelity.ts) and the viewer take windows from here.
  */
 import { CT_PRESETS, voiFunctionOf, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { suvScales } from '../../../src-shared/fidelity.js';
 import { firstString, type DicomJson } from './dataset.js';
 import type { DicomFrameMeta } from './import.js';
 
@@ -38,7 +39,7 @@ export function fileWindows(ds: DicomJson, fallback?: { center: number; width: n
 }
 
 /**
- * A PET reader's window: SUVbw 0 to 5 (in the Bq/ml a viewer shows, through the sender's factor), where uptake is
+ * A PET reader's window: SUVbw 0 to 5 (in the Bq/ml or counts a viewer shows, through the sender's factor), where uptake is
  * graded; a reader's window for measuring fidelity as the CT presets are for CT.
  */
 const PET_SUV_WINDOW = { name: 'SUVbw 0–5', source: 'preset' } as const;
@@ -81,8 +82,8 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   }
   const ct = units === 'HU';
   if (ct) windows.push(...CT_PRESETS);
-  // PET with the sender's SUV factor: the window its readers read in, SUVbw 0–5, in the Bq/ml shown (0.13).
-  if (units === 'Bq/ml' && meta.suvBw) windows.push({ ...PET_SUV_WINDOW, center: 2.5 / meta.suvBw, width: 5 / meta.suvBw });
+  // PET with the sender's SUV factor: the window its readers read in, SUVbw 0–5, in the Bq/ml (or counts) shown (0.13).
+  if (meta.suvBw && suvScales(units)) windows.push({ ...PET_SUV_WINDOW, center: 2.5 / meta.suvBw, width: 5 / meta.suvBw });
   const colour = p.photometric !== 'MONOCHROME1' && p.photometric !== 'MONOCHROME2';
   return {
     mapping, units, monochrome1: p.photometric === 'MONOCHROME1',

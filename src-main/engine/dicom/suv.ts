@@ -29,6 +29,26 @@ const positive = (ds: DataSet, tag: string) => {
   return Number.isFinite(v) && v > 0 ? v : undefined;
 };
 
+const PHILIPS_PET = 'Philips PET Private Group';
+
+/**
+ * Philips PET in counts (Units CNTS, which QIBA's recipe cannot turn into SUV): the scanner's own SUV Scale Factor,
+ * private (7053,xx00) of the block reserved by "Philips PET Private Group", which turns the rescaled counts into SUVbw
+ * (QIBA's vendor-neutral pseudo-code takes it so). Read only where that creator reserved the block, as a decimal string
+ * (its VR, DS) or a double; undefined where absent, zero or not a finite positive number.
+ */
+function philipsSuvScale(ds: DataSet): number | undefined {
+  for (let block = 0x10; block <= 0xff; block++) {
+    const hex = block.toString(16).padStart(2, '0');
+    if (text(ds, `x705300${hex}`) !== PHILIPS_PET) continue;
+    const tag = `x7053${hex}00`;
+    const el = ds.elements[tag];
+    const v = el?.vr === 'FD' && el.length === 8 ? ds.double(tag) : Number(text(ds, tag));
+    return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
+  }
+  return undefined;
+}
+
 /**
  * The factor that turns a PET frame's Bq/ml into SUVbw (g/ml), or undefined where the file does not have what it
  * takes: Modality PT in Units BQML, decay-corrected to the scan's start (Decay Correction START) or to the
@@ -36,9 +56,12 @@ const positive = (ds: DataSet, tag: string) => {
  * and start (its DateTime, else its Time on the series' date); the scan's start is the Series Date/Time, or the
  * Acquisition Time of the same date where that is earlier (a scanner that writes the series time after the
  * acquisition's, as some do, does not shorten the decay), and the decay between them must be between 0 and 24 hours.
+ * Philips PET in counts (CNTS): its private SUV Scale Factor, which turns the counts into SUVbw (`philipsSuvScale`).
  */
 export function suvBwFactor(ds: DataSet): number | undefined {
-  if (text(ds, 'x00080060') !== 'PT' || text(ds, 'x00541001') !== 'BQML') return undefined;
+  if (text(ds, 'x00080060') !== 'PT') return undefined;
+  if (text(ds, 'x00541001') === 'CNTS') return philipsSuvScale(ds);
+  if (text(ds, 'x00541001') !== 'BQML') return undefined;
   const correction = text(ds, 'x00541102');
   const weight = positive(ds, 'x00101030');
   const item = ds.elements.x00540016?.items?.[0]?.dataSet;

@@ -6,7 +6,7 @@
 import { lossySourceOfRecord } from '../image/source.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
-import { fidelityHeadline, reducedQualityText, type ReaderUnits } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
@@ -69,7 +69,7 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
 
 /**
  * How a record's values are named for its reader (src-shared/fidelity.ts ReaderUnits): a DICOM image's units and real
- * units per stored unit, and PET's SUVbw factor where its values are in Bq/ml. The sender's words and the receiver's
+ * units per stored unit, and PET's SUVbw factor where its values are in Bq/ml (or Philips' counts). The sender's words and the receiver's
  * both come from it.
  */
 export function readerUnits(record: ImageRecord): ReaderUnits {
@@ -77,7 +77,7 @@ export function readerUnits(record: ImageRecord): ReaderUnits {
   const display = meta ? dicomDisplay(meta) : undefined;
   const perStored = display && shownPerStored(display);
   if (!display || perStored === undefined) return {};
-  return { units: display.units, perStored, ...(meta?.suvBw && display.units === 'Bq/ml' ? { suvBw: meta.suvBw } : {}) };
+  return { units: display.units, perStored, ...(meta?.suvBw && suvScales(display.units) ? { suvBw: meta.suvBw } : {}) };
 }
 
 /**

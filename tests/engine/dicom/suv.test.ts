@@ -5,8 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -32,6 +33,20 @@ async function petSlice(edits: string[] = []): Promise<string> {
   execFileSync(dcmodify!, ['-nb', ...[...base, ...edits].flatMap((e) => (e.startsWith('-') ? [e.slice(0, 2), e.slice(2)] : ['-i', e])), path], { stdio: 'ignore' });
   return path;
 }
+
+/**
+ * A Philips PET slice in counts (Units CNTS): `petSlice` given, with dcmjs (dcmodify writes an unknown private tag
+ * empty), the private `elements` (tag → [VR, value]), e.g. the SUV Scale Factor under "Philips PET Private Group".
+ */
+async function philipsSlice(elements: Record<string, [string, string | number]>): Promise<string> {
+  const path = await petSlice(['(0054,1001)=CNTS']);
+  const b = await readFile(path);
+  const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+  for (const [tag, [vr, value]] of Object.entries(elements)) dicom.dict[tag] = { vr, Value: [value] };
+  await writeFile(path, Buffer.from(dicom.write()));
+  return path;
+}
+const PHILIPS = 'Philips PET Private Group';
 
 /** Written out from QIBA's recipe: weight (g) / (dose × 2^(−Δt / half-life)). */
 const expected = (weightKg: number, dose: number, seconds: number, halfLife = 6586.2) => (weightKg * 1000) / (dose * 2 ** (-seconds / halfLife));
@@ -126,6 +141,30 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
     expect(items.map((i) => i['00409210']?.Value?.[0])).toEqual(['SUVbw', 'SUL']);
     expect(Number(items[1]!['00409225']?.Value?.[0]) / (2.5 * sul)).toBeCloseTo(1, 12);
     if (DCIODVFY) expect(dciodvfyErrors(dec.images[0]!.output!)).toEqual([]);
+  });
+  it('Philips PET in counts: the scanner\'s own SUV Scale Factor, read only under its private creator, in the same words and window', async () => {
+    const factor = 0.000731; // SUVbw per count, as the scanner computed it (weight, dose and decay inside)
+    const input = await philipsSlice({ '70530010': ['LO', PHILIPS], '70531000': ['DS', factor] });
+    expect(await suvOf(input)).toBe(factor);
+    // Another block the creator reserved; the same element under another creator, or none, is not Philips' factor.
+    expect(await suvOf(await philipsSlice({ '70530011': ['LO', PHILIPS], '70531100': ['DS', 0.0005] }))).toBe(0.0005);
+    expect(await suvOf(await philipsSlice({ '70530010': ['LO', 'SOME OTHER GROUP'], '70531000': ['DS', factor] }))).toBeUndefined();
+    expect(await suvOf(await philipsSlice({ '70531000': ['DS', factor] }))).toBeUndefined();
+    expect(await suvOf(await philipsSlice({ '70530010': ['LO', PHILIPS], '70531000': ['DS', 0] }))).toBeUndefined();
+    const out = join(await tempDir(), 'out');
+    await mkdir(out);
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'within-2' }, outDir: out });
+    // ±2 stored units at slope 2.5 are ±5 counts, which are 5 × the factor in SUVbw.
+    const said = fidelityHeadline(enc.fidelity, { ...enc.coding, ...enc.units });
+    expect(said.startsWith(`every pixel within ±2 stored units (±5 counts, ±${Number((5 * factor).toPrecision(2))} SUVbw); worst window `), said).toBe(true);
+    const suv = enc.fidelity!.windows!.find((w) => w.name === 'SUVbw 0–5');
+    expect([suv!.center * factor, suv!.width * factor].map((v) => Number(v.toFixed(9)))).toEqual([2.5, 5]); // in counts
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    const info = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0);
+    expect([info.dicom?.units, info.dicom?.suvBw, info.fidelityText]).toEqual(['counts', factor, said]);
+    const ds = dicomDataset<Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>>(dec.images[0]!.output!);
+    expect(Number(ds['00409096']!.Value![0]!['00409225']?.Value?.[0]) / (2.5 * factor)).toBeCloseTo(1, 12); // stored × 2.5 × factor
+    expect(ds['70531000']).toBeUndefined(); // private elements are not carried: the factor travels as aeimg's own
   });
   it('the window PET is read in, SUVbw 0–5, is measured by the sender and offered by the viewer', async () => {
     const input = await petSlice();
