@@ -76,7 +76,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
     }).finally(() => models.dispose());
   }
-  if (values['max-size'] !== undefined) throw new AeimgError(ErrorCode.Usage, '--max-size applies to --bundle.');
+  // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
+  const mailBytes = values['max-size'] !== undefined ? parseSize(values['max-size']) : undefined;
   const total = inputs.length;
   // Outputs named over every input first, so a resumed batch finds each file's output under the same name.
   // A DICOM file named after its patient is sent under a name without it, when de-identifying (dicom/file-name.ts).
@@ -90,7 +91,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
-    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels,
+    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,

@@ -19,7 +19,8 @@ ${levelHelp}
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
                        retain-device,retain-institution; or none (full header, still only inside the encryption)
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
-  --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 20MB (Outlook)
+  --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 14MB (Outlook.com's 20 MB);
+                       without --bundle, a larger .aeimg is written with a warning that says how to send it
   --no-measure         skip the fidelity check (one decoder pass less)
   --recode             code every image as aeimg 0.8 did, for receivers before aeimg 0.9: never as the JPEG /
                        JPEG 2000 / JPEG-LS / RLE data its file holds (which otherwise goes as it is where smaller,

@@ -213,6 +213,26 @@ describe('the aeimg command line', () => {
     expect((await readdir(join(dir, 'back'))).sort()).toEqual(['s1.png', 's2.png', 's3.png', 's4.png', 's5.png', 's6.png']);
   });
 
+  it('an .aeimg larger than an e-mail takes is written with a warning that says how to send it', async () => {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'dicom', 'xa_4frame_jpeg_lossless.dcm'), join(dir, 'run.dcm'));
+    await copyFile(MR_SLICE, join(dir, 'slice.png'));
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    const mail = /is [\d.]+ KB, more than an e-mail may carry \(2\.0 KB of file\): (.*)/;
+    const cine = await aeimg(['encrypt', 'run.dcm', '--max-size', '2KB', '--key-file', 'k.key'], dir);
+    expect(cine.code).toBe(0);
+    expect(cine.stderr).toMatch(mail);
+    expect(mail.exec(cine.stderr)![1]).toBe('send its 4 frames in parts as a study (the app\'s "Encrypt as one study", or aeimg encrypt --bundle NAME), or at a level that makes smaller files.');
+    const one = await aeimg(['encrypt', 'slice.png', '--max-size', '2KB', '--key-file', 'k.key'], dir);
+    expect(one.code).toBe(0);
+    expect(mail.exec(one.stderr)![1]).toBe('choose a level that makes smaller files, or send the .aeimg (it is encrypted) by a file transfer your hospital allows.');
+    expect((await readdir(dir)).sort()).toEqual(['k.key', 'run.aeimg', 'run.dcm', 'slice.aeimg', 'slice.png']); // written all the same
+    // Under the limit (the default, Gmail's), nothing is said.
+    const small = await aeimg(['encrypt', 'slice.png', '--key-file', 'k.key', '--force'], dir);
+    expect(small.code).toBe(0);
+    expect(small.stderr).not.toMatch(/e-mail/);
+  });
+
   it('a CD sent as one study comes back with a folder per series, and says so', async () => {
     const dir = await tempDir();
     await twoSeriesCd(join(dir, 'cd'));

@@ -25,6 +25,7 @@ import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, AEIMG_INPUT, checkOutput, nameStem, outputPathFor, sendingName } from './files.js';
 import { APP_ID } from './version.js';
+import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { readerUnits } from './view.js';
 
@@ -184,6 +185,11 @@ export interface EncryptFileOptions {
   confirm?: (facts: ReducedQuality) => Promise<boolean>;
   /** Cancels the file: checked between reading, encoding and writing; a cancelled file leaves nothing behind. */
   signal?: AbortSignal;
+  /**
+   * The largest .aeimg an e-mail takes (default DEFAULT_MAX_PART_BYTES, Gmail's); a larger one is written and the
+   * sender warned, with how to send it in parts (`mailSizeWarning`).
+   */
+  mailBytes?: number;
 }
 
 /** What the sender is shown before a reduced-quality file is written. */
@@ -263,21 +269,42 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     }
     await writer.commit();
     const record = encoded.images[0]!.record;
+    const outputBytes = (await stat(output)).size;
+    const mailBytes = opts.mailBytes ?? DEFAULT_MAX_PART_BYTES;
     return {
       input, output,
       width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
       inputBytes: (await stat(input)).size,
       rawBytes: encoded.rawBytes,
-      outputBytes: (await stat(output)).size,
+      outputBytes,
       fidelity: worst, coding, units, reduced,
       images: encoded.images.length,
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
       decoded: encoded.images[0]!.decoded,
-      warnings: [...encoded.warnings, ...(encoded.maskedName ? [maskedNameWarning(input, output, encoded.maskedName)] : [])],
+      warnings: [
+        ...encoded.warnings, ...(encoded.maskedName ? [maskedNameWarning(input, output, encoded.maskedName)] : []),
+        ...(outputBytes > mailBytes ? [mailSizeWarning(output, outputBytes, mailBytes, encoded.images.length)] : []),
+      ],
     };
   } catch (err) {
     throw inFile(input, err);
   }
+}
+
+/** Decimal megabytes (kilobytes below one), as mail services count them. */
+const megabytes = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(2)} MB`);
+
+/**
+ * Told to the sender of an .aeimg larger than an e-mail takes (a long cine, a large multi-frame file): it was
+ * written, and how to send it instead: in parts, as a study (each image, or frame, whole in one part), or smaller.
+ */
+function mailSizeWarning(output: string, bytes: number, limit: number, images: number): string {
+  const said = `${basename(output)} is ${megabytes(bytes)}, more than an e-mail may carry (${megabytes(limit)} of file` +
+    `${limit === DEFAULT_MAX_PART_BYTES ? ': Gmail\'s 25 MB limit after base64' : ''}): `;
+  return images > 1
+    ? `${said}send its ${images} frames in parts as a study (the app's "Encrypt as one study", or aeimg encrypt --bundle NAME), ` +
+      'or at a level that makes smaller files.'
+    : `${said}choose a level that makes smaller files, or send the .aeimg (it is encrypted) by a file transfer your hospital allows.`;
 }
 
 /**
