@@ -292,20 +292,23 @@ function withoutAlpha(image: Image): Image {
 }
 
 /** The frames' samples, one after another (Pixel Data of a native multi-frame file). */
-function concatenated(parts: ArrayBuffer[]): ArrayBuffer {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) { out.set(new Uint8Array(p), at); at += p.byteLength; }
-  return out.buffer;
+/** Native Pixel Data's length is 32 bits, and all ones means undefined length. */
+const MAX_NATIVE_PIXEL_BYTES = 0xfffffffe;
+
+/** The DICOM file of `writeDicomParts` in one buffer. */
+export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
+  return Buffer.concat([...writeDicomParts(frames, meta, opts)]);
 }
 
 /**
  * Builds the DICOM file for decoded images: one, or the frames of one multi-frame source that multiFrameClass gives
  * a class (each frame's meta alike; `meta` is the first's). `meta` is absent for images that came from PNG/JPEG. A
  * record's meta comes through dicomMetaOf, which leaves out what is not well-formed.
+ * Native samples come as parts: the dataset up to the Pixel Data element's header, then each frame's stored samples
+ * made as they are read (0.14; dcmjs was given every frame in one buffer and copied it, so a 105 MB echo clip took
+ * 940 MB to write). An error of the header is thrown here, before any part is taken.
  */
-export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Buffer {
+export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Iterable<Uint8Array> {
   const images = frames.map((f) => withoutAlpha(f.image));
   const image = images[0]!;
   const grey = image.channels === 1;
@@ -343,7 +346,6 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   if (opts.reduced) markReduced(ds);
   markLossy(ds, opts);
   const stored = storedSamples(image, meta);
-  const samples = concatenated([stored.data, ...images.slice(1).map((im) => storedSamples(im, meta).data)]);
   ds['00280002'] = str('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).
   ds['00280004'] = str('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
@@ -369,7 +371,10 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   for (const [tag, attr] of Object.entries(ds)) {
     if (tag.startsWith('0028') && !attr.Value?.length) delete ds[tag]; // empty image attributes are conditional: absent
   }
-  ds['7FE00010'] = { vr: image.bitDepth === 8 ? 'OB' : 'OW', Value: [samples as never] };
+  // Nothing after Pixel Data (a Digital Signature no longer signs this data; trailing padding means nothing here).
+  for (const tag of Object.keys(ds)) if (tag.toUpperCase() > '7FE00010') delete ds[tag];
+  // Native samples follow the header (below): here an empty value, whose length is written once the frames' is known.
+  ds['7FE00010'] = { vr: image.bitDepth === 8 ? 'OB' : 'OW', Value: [new ArrayBuffer(0) as never] };
   // Frames that went as their file held them go back as that data, one fragment each, if all did alike.
   const kept = frames[0]!.kept;
   const allKept = kept && frames.every((f) => f.kept?.layout.syntax === kept.layout.syntax);
@@ -399,9 +404,27 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
   dict.dict = ds;
   // One fragment per frame (dcmjs would cut a kept frame into 20 KB fragments); its typings omit the options.
   const write = dict.write.bind(dict) as (options: { allowInvalidVRLength: boolean; fragmentMultiframe: boolean }) => ArrayBuffer;
+  let header: Buffer;
   try {
-    return Buffer.from(write({ allowInvalidVRLength: false, fragmentMultiframe: false }));
+    header = Buffer.from(write({ allowInvalidVRLength: false, fragmentMultiframe: false }));
   } catch (err) {
     throw new AeimgError(ErrorCode.Malformed, `holds DICOM attributes that cannot be written as DICOM (${(err as Error).message}); save it as PNG instead.`);
   }
+  if (allKept) return [header];
+  const pixelBytes = images.reduce((n, im) => n + im.pixels.length * (im.bitDepth === 8 ? 1 : 2), 0);
+  if (pixelBytes > MAX_NATIVE_PIXEL_BYTES) {
+    throw new AeimgError(ErrorCode.TooLarge, `has ${images.length} frames of ${(pixelBytes / 1e9).toFixed(1)} GB of samples in all, more than one DICOM file holds; save them as PNG instead.`);
+  }
+  // The last element written is Pixel Data's header (tag, VR, 2 reserved bytes, 32-bit length), its length 0 so far.
+  const at = header.length - 12;
+  if (at < 0 || header.readUInt16LE(at) !== 0x7fe0 || header.readUInt16LE(at + 2) !== 0x0010 || header.readUInt32LE(at + 8) !== 0) {
+    throw new Error('the DICOM writer did not end the dataset with an empty Pixel Data element');
+  }
+  const pad = pixelBytes % 2; // OB of odd length ends with a zero byte
+  header.writeUInt32LE(pixelBytes + pad, at + 8);
+  return (function* () {
+    yield header;
+    for (const im of images) yield new Uint8Array(storedSamples(im, meta).data);
+    if (pad) yield new Uint8Array(1);
+  })();
 }

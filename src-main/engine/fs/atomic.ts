@@ -13,6 +13,12 @@ export interface WriteOptions {
   mode?: number;
 }
 
+/**
+ * A file's bytes: one array, or its parts in order (a cine's DICOM: its header, then each frame's samples as it is
+ * written, so that the whole file is never one buffer).
+ */
+export type FileData = Uint8Array | Iterable<Uint8Array>;
+
 export class AtomicFile {
   private done = false;
   private sealed = false;
@@ -36,9 +42,11 @@ export class AtomicFile {
     }
   }
 
-  async write(data: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < data.length) off += (await this.handle.write(data, off, data.length - off)).bytesWritten;
+  async write(data: FileData): Promise<void> {
+    for (const part of data instanceof Uint8Array ? [data] : data) {
+      let off = 0;
+      while (off < part.length) off += (await this.handle.write(part, off, part.length - off)).bytesWritten;
+    }
   }
 
   /** Flushes and moves the file into place; fails with OutputExists rather than replace a file without force. */
@@ -153,7 +161,7 @@ export function outputExists(path: string): AeimgError {
     { remedy: Remedy.ReplaceExisting, facts: { file: path } });
 }
 
-export async function writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileData, options: WriteOptions = {}): Promise<void> {
   const file = await AtomicFile.create(path, options);
   try {
     await file.write(data);

@@ -7,7 +7,7 @@ import { decodeImageRecord } from '../codec/image-codec.js';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
-import { AtomicFile } from '../fs/atomic.js';
+import { AtomicFile, type FileData } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
@@ -47,7 +47,7 @@ export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputF
  * `blobs`, a kept frame (codec/kept-frame.ts) goes into DICOM as its own compressed data, in its transfer syntax.
  */
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number,
-  coded: { png?: Buffer; blobs?: Buffer[] } = {}): Promise<Buffer> {
+  coded: { png?: Buffer; blobs?: Buffer[] } = {}): Promise<FileData> {
   if (format === 'png') return coded.png ?? encodePng(image);
   return dicomFileBytes([{ image, record, blobs: coded.blobs }], instanceNumber);
 }
@@ -139,7 +139,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
     });
     // A file's images (a cine's frames in one DICOM file; the first is image `first`), written under the first's name.
-    const place = async (items: DecryptedImage[], first: number, bytes: () => Promise<Buffer>) => {
+    const place = async (items: DecryptedImage[], first: number, bytes: () => Promise<FileData>) => {
       const t = performance.now();
       const output = frameOutput(input, first, ext, opts);
       checkOutput(output, [input], opts.force ?? false);

@@ -7,7 +7,7 @@ import { lossySourceOfRecord } from '../image/source.js';
 import { blobLengths, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
-import { multiFrameClass, writeDicom } from '../dicom/write.js';
+import { multiFrameClass, writeDicomParts } from '../dicom/write.js';
 import { worstSsim } from '../../../src-shared/fidelity.js';
 import { receivedSummary } from './view.js';
 
@@ -82,7 +82,7 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
  * frame is, the largest bound, reduced quality if any frame is, and the text of the frame with the lowest SSIM in a
  * reader's window ("worst of 10 frames (frame 7): …") where the frames' texts differ.
  */
-export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number): Buffer {
+export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number): Iterable<Uint8Array> {
   const summaries = frames.map((f) => receivedSummary(f.record));
   const bounds = summaries.map((s) => s.maxError);
   const maxError = bounds.every((b) => b !== undefined) ? Math.max(...bounds) : undefined;
@@ -102,7 +102,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
   const dicomFrames = frames.map(({ image, record, blobs }) => ({
     image, ...(meta && isKept(record) && record.codestream && blobs?.[2] ? { kept: { layout: record.codestream, data: blobs[2] } } : {}),
   }));
-  return writeDicom(dicomFrames, meta, {
+  return writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber,
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record) }),

@@ -16,7 +16,7 @@ import {
 } from '../container/study.js';
 import { orderSlices } from '../dicom/order.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
-import { AtomicFile, commitAll } from '../fs/atomic.js';
+import { AtomicFile, commitAll, type FileData } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { worstSsim, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, type CodingChoice } from '../../../src-shared/quality.js';
@@ -300,7 +300,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const ext = opts.denoise ? DENOISED_EXT : `.${opts.format}`;
   const flatName = imageNamer(ext);
   const groups = new DicomFileGroups<OutputFrame & { index: number }>();
-  const place = async (frames: { record: ImageRecord; index: number }[], bytes: () => Promise<Buffer> | Buffer) => {
+  const place = async (frames: { record: ImageRecord; index: number }[], bytes: () => Promise<FileData> | FileData) => {
     const name = flatName(fileRecord(frames.map((f) => f.record)), pending.length);
     // Checked early while the study may still be one series (its files then go right here); the folders of a
     // study of several are known at the end, and placing checks every name before it places any.

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cineFrameRate } from '../../../src-main/engine/dicom/display.js';
@@ -22,7 +22,8 @@ import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { worstSsim } from '../../../src-shared/fidelity.js';
 import type { Quality } from '../../../src-shared/quality.js';
-import { cineDicom, DCIODVFY, dciodvfyErrors, defaultModel, dicomDataset, FIXTURES, models, tempDir } from '../../helpers.js';
+import { writeDicomParts } from '../../../src-main/engine/dicom/write.js';
+import { cineDicom, DCIODVFY, dciodvfyErrors, defaultModel, dicomDataset, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
 
 const DIR = join(FIXTURES, 'dicom');
 const key = generateSharedKey('Cath lab');
@@ -93,6 +94,31 @@ describe('a cine written back as DICOM', () => {
     expect([value(ds, '00080016'), value(ds, '00280008'), value(ds, '00181063')]).toEqual([US_MULTI_FRAME, 10, 76]);
     expect(await framesOf(written)).toEqual(await framesOf(input)); // the palette's colours, frame by frame
     if (DCIODVFY) expect(dciodvfyErrors(written)).toEqual([]);
+  });
+
+  it('a clip is written frame by frame after its header, never as one buffer; an odd length of samples ends with DICOM\'s pad byte', async () => {
+    const input = join(await tempDir(), 'run.dcm');
+    const stored = await cineDicom(input, { frames: 5, bitDepth: 8 });
+    const frames = await readDicomFile(input, { maxPixels: 1e8, deidentify: null });
+    const opts = { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 };
+    // A Data Set Trailing Padding after Pixel Data (some archives write one) does not follow the samples out.
+    const meta = { ...frames[0]!.dicom, dataset: { ...frames[0]!.dicom.dataset, FFFCFFFC: { vr: 'OB', Value: [new ArrayBuffer(4)] } } };
+    const parts = [...writeDicomParts(frames.map((f) => ({ image: f.image })), meta as never, opts)];
+    expect(parts.map((p) => p.length).slice(1)).toEqual(Array(5).fill(64 * 64)); // the header, then each frame's samples
+    const written = join(await tempDir(), 'written.dcm');
+    await writeFile(written, Buffer.concat(parts));
+    expect(await framesOf(written)).toEqual(stored);
+    expect(dicomDataset(written).FFFCFFFC).toBeUndefined();
+    if (DCIODVFY) expect(dciodvfyErrors(written)).toEqual([]);
+    // 7 x 5 samples of 8 bits: 35 bytes, and the element's length 36 (PS3.5 7.1.1: values are of even length).
+    const odd = phantom(7, 5);
+    const one = Buffer.concat([...writeDicomParts([{ image: odd }], undefined, opts)]);
+    expect(one.length % 2).toBe(0);
+    expect(one.readUInt32LE(one.length - 40)).toBe(36);
+    const path = join(await tempDir(), 'odd.dcm');
+    await writeFile(path, one);
+    expect(await framesOf(path)).toEqual([Array.from(odd.pixels)]);
+    if (DCIODVFY) expect(dciodvfyErrors(path)).toEqual([]);
   });
 
   it('16-bit grey, colour and a Frame Time Vector each go in the multi-frame Secondary Capture that holds them', async () => {
