@@ -102,6 +102,47 @@ export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
   return f.windows?.length ? f.windows[0]!.ssim : f.ssim;
 }
 
+/** An image's largest error in the values a reader is shown (real units where it has them); −1 if not measured. */
+const largestError = (f: Fidelity) => f.real?.maxAbs ?? f.stored?.maxAbs ?? -1;
+
+/**
+ * Which of the figures of a file's images (a multi-frame file's frames) has the lowest SSIM in a reader's window,
+ * and which the largest error; −1 where none was measured.
+ */
+export function worstImages(list: readonly (Fidelity | undefined)[]): { ssim: number; error: number } {
+  let [ssim, error] = [-1, -1];
+  list.forEach((f, i) => {
+    if (!f) return;
+    if (ssim < 0 || worstSsim(f) < worstSsim(list[ssim]!)) ssim = i;
+    if (error < 0 || largestError(f) > largestError(list[error]!)) error = i;
+  });
+  return { ssim, error };
+}
+
+/**
+ * What a file of several images tells its reader: its worst image's windows (the lowest SSIM in a reader's window)
+ * with the largest error of any image, so that no pixel of the file is further off than it says (0.14: until 0.13 the
+ * worst image's own, which another frame's could exceed: a 2-frame ultrasound at `max` said 227 where a pixel of the
+ * other frame was 235 off); bit-exact if every image is, reduced quality if any is.
+ */
+export function worstFidelity(list: readonly (Fidelity | undefined)[]): Fidelity | undefined {
+  const { ssim, error } = worstImages(list);
+  if (ssim < 0) return undefined;
+  const measured = list.filter((f) => f !== undefined);
+  const [worst, largest] = [list[ssim]!, list[error]!];
+  if (measured.length < 2) return worst;
+  const bounds = measured.map((f) => f.maxError);
+  const { stored, real, exact, reduced, maxError: _bound, ...rest } = worst;
+  return {
+    ...rest,
+    ...(largest.stored ?? stored ? { stored: largest.stored ?? stored } : {}),
+    ...(largest.real ?? real ? { real: largest.real ?? real } : {}),
+    ...(measured.every((f) => f.exact) ? { exact } : {}),
+    ...(bounds.every((b) => b !== undefined) ? { maxError: Math.max(...bounds as number[]) } : {}), // any unbounded: no bound
+    ...(measured.some((f) => f.reduced) ? { reduced: true } : reduced !== undefined ? { reduced } : {}),
+  };
+}
+
 /**
  * "every pixel within ±2 HU", "… ±2 stored units (±1.37 OD)", "… ±2 stored units (±19.1 in rescaled values)", "… ±2
  * stored units (±5 Bq/ml, ±0.00095 SUVbw)": a near-lossless bound in stored units and, where they differ, in the values

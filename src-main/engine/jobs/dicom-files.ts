@@ -8,7 +8,7 @@ import { blobLengths, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { multiFrameClass, writeDicomParts } from '../dicom/write.js';
-import { worstSsim } from '../../../src-shared/fidelity.js';
+import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
 import { receivedSummary } from './view.js';
 
 /** A decoded image with its record and, where the file carried them, its blobs (a kept frame's data). */
@@ -78,21 +78,24 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
 }
 
 /**
- * The DICOM file of one group's frames. What it says the reader gets is its worst frame's: bit-exact only if every
- * frame is, the largest bound, reduced quality if any frame is, and the text of the frame with the lowest SSIM in a
- * reader's window ("worst of 10 frames (frame 7): …") where the frames' texts differ.
+ * The DICOM file of one group's frames. What it says the reader gets is its frames' worst: bit-exact only if every
+ * frame is, the largest bound, reduced quality if any frame is, and, where the frames' texts differ, the windows of
+ * the frame with the lowest SSIM in a reader's window with the largest error of any frame (src-shared/fidelity.ts
+ * worstFidelity): "worst of 10 frames (frame 7; largest error: frame 3): …".
  */
 export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number): Iterable<Uint8Array> {
   const summaries = frames.map((f) => receivedSummary(f.record));
   const bounds = summaries.map((s) => s.maxError);
   const maxError = bounds.every((b) => b !== undefined) ? Math.max(...bounds) : undefined;
-  // Worst: reduced first, then the lowest SSIM in a reader's window, then the largest bound.
-  const rank = (i: number) => [summaries[i]!.reduced ? 0 : 1, summaries[i]!.fidelity ? worstSsim(summaries[i]!.fidelity!) : 1, -(bounds[i] ?? 0)];
-  const before = (a: number[], b: number[]) => { const k = a.findIndex((v, j) => v !== b[j]); return k >= 0 && a[k]! < b[k]!; };
-  const worst = frames.reduce((w, _, i) => (before(rank(i), rank(w)) ? i : w), 0);
   const alike = summaries.every((s) => s.text === summaries[0]!.text);
-  const frameOf = (f: OutputFrame) => (dicomMetaOf(f.record)?.frame ?? 0) + 1;
-  const text = alike ? summaries[0]!.text : `worst of ${frames.length} frames (frame ${frameOf(frames[worst]!)}): ${summaries[worst]!.text}`;
+  const frameOf = (i: number) => (dicomMetaOf(frames[i]!.record)?.frame ?? 0) + 1;
+  const measured = frames.map((f) => f.record.fidelity);
+  const worst = worstImages(measured);
+  // Unmeasured frames (a guaranteed level sent with --no-measure): the largest bound's.
+  const bound = bounds.reduce<number>((w, b, i) => ((b ?? Infinity) > (bounds[w] ?? Infinity) ? i : w), 0);
+  const text = alike ? summaries[0]!.text : worst.ssim < 0 ? `worst of ${frames.length} frames (frame ${frameOf(bound)}): ${summaries[bound]!.text}`
+    : `worst of ${frames.length} frames (frame ${frameOf(worst.ssim)}${worst.error !== worst.ssim ? `; largest error: frame ${frameOf(worst.error)}` : ''}): ` +
+      receivedSummary({ ...frames[worst.ssim]!.record, fidelity: worstFidelity(measured) }).text;
   const codedBytes = frames.reduce((n, f) => n + blobLengths(f.record).reduce((a, b) => a + b, 0), 0);
   const sampleBytes = frames.reduce((n, f) => n + f.image.pixels.byteLength, 0);
   const meta = dicomMetaOf(frames[0]!.record);

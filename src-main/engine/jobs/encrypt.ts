@@ -18,7 +18,7 @@ import { colourProfileShift, DEFAULT_MAX_PIXELS, readImagePages } from '../image
 import { lossySourceOf } from '../image/source.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
-import { worstSsim, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
+import { worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
@@ -352,11 +352,6 @@ export function readableByReceiver(record: ImageRecord): void {
     throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back as it was read: the receiver would lose ${lost.join(', ')}. ` +
       'Export it again from the modality or PACS.');
   }
-}
-
-/** The fidelity with the lowest worst-window SSIM. */
-export function worstFidelity(list: (Fidelity | undefined)[]): Fidelity | undefined {
-  return list.filter((f) => f !== undefined).reduce<Fidelity | undefined>((a, f) => (a === undefined || worstSsim(f) < worstSsim(a) ? f : a), undefined);
 }
 
 /** Reduced quality: measured below the line, or coded by the network alone and not measured. */

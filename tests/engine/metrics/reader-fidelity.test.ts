@@ -12,7 +12,7 @@ import { CT_PRESETS, renderToByte, sampleToReal, voiToByte, windowToByte } from 
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
-import { fidelityHeadline, type Fidelity } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, worstFidelity, type Fidelity } from '../../../src-shared/fidelity.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -263,6 +263,26 @@ describe('fidelity as a reader sees it', () => {
     const g = readerFidelity(ct, near, display, { maxError: 1 });
     expect(g.windows![0]!.ssim).toBeLessThan(0.98);
     expect(g.reduced).toBe(true);
+  });
+});
+
+describe('what a file of several images (a multi-frame file) says', () => {
+  const frame = (ssim: number, maxAbs: number, more: Partial<Fidelity> = {}): Fidelity => ({
+    ssim, psnr: 40, mse: 1, windows: [{ name: 'stroke', center: 40, width: 40, source: 'preset', ssim, psnr: 40 }],
+    stored: { maxAbs, rmse: 1, units: '', perStored: 1 }, real: { maxAbs, rmse: 1, units: 'HU', perStored: 1 }, ...more,
+  });
+
+  it('its worst frame\'s windows with the largest error of any frame; bit-exact if all are, reduced if any is, bounded if all are', () => {
+    const f = worstFidelity([frame(0.99, 40), frame(0.95, 20, { reduced: true }), undefined, frame(0.97, 60)])!;
+    expect(fidelityHeadline(f)).toBe('worst window stroke 40/40: SSIM 0.9500, largest error 60 HU');
+    expect(f.reduced).toBe(true);
+    expect(worstFidelity([frame(0.95, 20), frame(0.99, 40, { reduced: true })])!.reduced).toBe(true);
+    const mixed = worstFidelity([frame(1, 0, { exact: true, maxError: 0 }), frame(0.99, 2, { maxError: 2 })])!;
+    expect([mixed.maxError, mixed.exact, fidelityHeadline(mixed)]).toEqual([2, undefined, 'every pixel within ±2 HU; worst window stroke 40/40: SSIM 0.9900, largest error 2 HU']);
+    expect(fidelityHeadline(worstFidelity([frame(1, 0, { exact: true, maxError: 0 }), frame(1, 0, { exact: true, maxError: 0 })]))).toBe('bit-exact');
+    // A frame without a per-pixel guarantee (the network alone) leaves the file without one.
+    expect(worstFidelity([frame(0.99, 2, { maxError: 2 }), frame(0.98, 9)])!.maxError).toBeUndefined();
+    expect(worstFidelity([undefined, undefined])).toBeUndefined();
   });
 });
 
