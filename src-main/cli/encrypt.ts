@@ -205,7 +205,7 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
     process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
-      (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst slice: ${fidelityHeadline(r.worst, r.worstUnits)}` : '') + '.\n');
+      (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst of its slices: ${fidelityHeadline(r.worst, r.worstUnits)}` : '') + '.\n');
     for (const w of r.warnings.slice(0, STUDY_WARNINGS)) process.stderr.write(`warning: ${w}\n`);
     if (r.warnings.length > STUDY_WARNINGS) process.stderr.write(`warning: … and ${r.warnings.length - STUDY_WARNINGS} more of the study's files the same way.\n`);
     if (r.reduced > 0) {

@@ -75,7 +75,10 @@ export interface StudyResult {
   parts: StudyPart[];
   images: number;
   inputBytes: number;
-  /** The worst slice's fidelity, and the mean of the slices' worst-window SSIM. */
+  /**
+   * The slices' worst: the windows of the slice with the lowest SSIM in a reader's window with the largest error of
+   * any slice (worstFidelity, 0.14), where the slices' values are in one unit; else that slice's own figures.
+   */
   worst?: Fidelity;
   /** How the worst slice's values are named for a reader (view.ts readerUnits). */
   worstUnits: ReaderUnits;
@@ -135,6 +138,9 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   let inputBytes = 0;
   let worst: Fidelity | undefined;
   let worstUnits: ReaderUnits = {};
+  // The slices' figures merged (src-shared/fidelity.ts worstFidelity) while they are in the same units.
+  let merged: Fidelity | undefined;
+  let oneUnit = true;
   let ssimSum = 0, ssimCount = 0, reduced = 0;
   let accepted = false;
   // Each part is written to its own temp file (a unique name: two runs into one folder never share one) and all
@@ -199,7 +205,10 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         const f = entry.record.fidelity;
         if (isReduced(entry)) reduced++;
         if (f) {
-          if (!worst || worstSsim(f) < worstSsim(worst)) [worst, worstUnits] = [f, readerUnits(entry.record)];
+          const units = readerUnits(entry.record);
+          oneUnit &&= !worst || (units.units ?? '') === (worstUnits.units ?? '');
+          merged = worstFidelity([merged, f]);
+          if (!worst || worstSsim(f) < worstSsim(worst)) [worst, worstUnits] = [f, units];
           ssimSum += worstSsim(f);
           ssimCount++;
         }
@@ -214,7 +223,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
     await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
     parts.forEach((p, k) => { p.path = final[k]!; });
-    return { parts, images: imageIndex, inputBytes, worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings };
+    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);

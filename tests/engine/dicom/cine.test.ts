@@ -199,6 +199,16 @@ describe('a cine written back as DICOM', () => {
     expect(text).toContain(`worst of 4 frames (frame ${worst + 1}; largest error: frame ${largest + 1}): `);
     expect(text).toContain(`SSIM ${Math.min(...ssim).toFixed(4)}, largest error ${Math.max(...errors)}`);
     expect(text.startsWith('REDUCED QUALITY')).toBe(dec.images.some((d) => receivedSummary(d.record).reduced));
+
+    // Sent as a study (its frames the study's images): the study's figures say that largest error too.
+    const dir = await tempDir();
+    const study = await encryptStudy([input], { model, recipients: [key], name: 'run', outDir: dir, coding: { quality: 'low' } });
+    const back = join(dir, 'back');
+    await mkdir(back);
+    await decryptStudy(study.parts.map((p) => p.path), { identities: [key], models: models(), outDir: back, format: 'dcm' });
+    const received = await framesOf(join(back, 'xa_4frame_jpeg_lossless.dcm'));
+    const studyError = Math.max(...received.map((f, i) => f.reduce((m, v, k) => Math.max(m, Math.abs(v - sent[i]![k]!)), 0)));
+    expect(fidelityHeadline(study.worst, study.worstUnits)).toContain(`SSIM ${Math.min(...ssim).toFixed(4)}, largest error ${studyError}`);
   });
 
   it('a study\'s decrypt and the viewer\'s export write a cine as one file too (PNG: a file per frame)', async () => {
