@@ -106,11 +106,16 @@ export function readPaletteTables(ds: DataSet, signed: boolean): PaletteTable[] 
   });
 }
 
-/** The first item of a Modality or VOI LUT Sequence, as stored. */
+/**
+ * The first item of a Modality or VOI LUT Sequence, as stored. An item whose LUT Descriptor and LUT Data are both
+ * empty or absent holds no table and is passed over (0.14), as dcmtk does ("incomplete … ignoring LUT"): some
+ * writers (LEADTOOLS) put such an item in every image, and aeimg refused them all as damaged.
+ */
 export function readLutSequence(ds: DataSet, tag: string, what: string): StoredLut | undefined {
   const item = ds.elements[tag]?.items?.[0]?.dataSet;
   if (!item) return undefined;
   const data = item.elements.x00283006;
+  if (!item.elements.x00283002?.length && !data?.length) return undefined;
   if (!item.elements.x00283002 || !data) {
     throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged.`);
   }

@@ -59,6 +59,25 @@ describe('DICOM import matches the oracle', () => {
     await expect(readDicomFile(join(FIXTURES, 'LICENSE.md'), { maxPixels: MAX, deidentify: {} })).rejects.toThrow(/LICENSE\.md: is not a DICOM file/);
   });
 
+  it.skipIf(!existsSync('/usr/bin/dcmodify'))('a LUT Sequence item with an empty descriptor and no data (LEADTOOLS writes one) is no table, as dcmtk reads it; half a table is damaged', async () => {
+    const dir = await tempDir();
+    const lutItems = (path: string, edits: string[]) => {
+      execFileSync('/usr/bin/cp', [join(DIR, 'ct_small_explicit_le.dcm'), path]);
+      execFileSync('/usr/bin/dcmodify', ['-nb', ...edits.flatMap((e) => ['-i', e]), path], { stdio: 'ignore' });
+      return path;
+    };
+    const empty = lutItems(join(dir, 'empty.dcm'), ['(0028,3000)[0].(0028,3002)=', '(0028,3000)[0].(0028,3006)=', '(0028,3000)[0].(0028,3004)=',
+      '(0028,3010)[0].(0028,3002)=', '(0028,3010)[0].(0028,3006)=']);
+    const [frame] = await readDicomFile(empty, { maxPixels: MAX, deidentify: {} });
+    const [plain] = await readDicomFile(join(DIR, 'ct_small_explicit_le.dcm'), { maxPixels: MAX, deidentify: {} });
+    expect(frame!.dicom.pixel.modalityLut).toBeUndefined();
+    expect(frame!.dicom.pixel.voiLut).toBeUndefined();
+    expect(frame!.dicom.pixel.rescaleIntercept).toBe(plain!.dicom.pixel.rescaleIntercept); // its rescale, as without the items
+    expect(Array.from(frame!.image.pixels)).toEqual(Array.from(plain!.image.pixels));
+    const half = lutItems(join(dir, 'half.dcm'), ['(0028,3000)[0].(0028,3002)=4096\\0\\16', '(0028,3000)[0].(0028,3006)=']);
+    await expect(readDicomFile(half, { maxPixels: MAX, deidentify: {} })).rejects.toThrow(/half\.dcm: has a Modality LUT Sequence \(0028,3000\) of 0 entries where its descriptor says 4096; the file is damaged/);
+  });
+
   it('turns frames into images: signed CT offset, MONOCHROME1 inverted, palette to RGB, multi-frame', async () => {
     const [ct] = await readDicomFile(join(DIR, 'ct_small_explicit_le.dcm'), { maxPixels: MAX, deidentify: {} });
     const ctStored = (await storedValues('ct_small_explicit_le.dcm')).frames[0]!;
