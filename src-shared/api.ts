@@ -92,6 +92,11 @@ export interface StudySummary {
   images: number;
   inputBytes: number;
   meanSsim?: number;
+  /**
+   * The slices' worst, in the CLI's words (fidelityHeadline of the engine's StudyResult.worst: the worst slice's
+   * windows with the largest error of any slice, where the slices are in one unit).
+   */
+  worstText?: string;
   /** Images of reduced quality (src-shared/fidelity.ts). */
   reduced: number;
   /** What the slices' files gave the sender to know (BurnedInAnnotation YES, …). */

@@ -254,6 +254,8 @@ test('a folder encrypted as one study: predicted size and parts, then a series v
   await expect(page.getByTestId('study-estimate')).toContainText(/12 images → about .* in [2-9] parts/);
   await page.getByTestId('study-start').click();
   await expect(page.getByTestId('study-result')).toContainText(/12 images in [2-9] parts/);
+  // What its slices give, as the CLI says it: the worst slice's window with the largest error of any slice.
+  await expect(page.getByTestId('study-worst')).toHaveText(/^; worst of its slices: every pixel within ±1 of the original; worst window full range: SSIM 0\.9\d{3}, largest error 1$/);
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'study.png') });
   const parts = (await readdir(outDir)).filter((n) => n.startsWith('head-ct.part'));
