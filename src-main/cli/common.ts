@@ -164,12 +164,14 @@ export async function cleanOutputFolders(dirs: Iterable<string>): Promise<void> 
 /**
  * A batch's inputs and outputs, named over every input first (batchOutputs: a resumed batch finds each file's output
  * under the same name; a file from a subfolder of a folder given goes into the same subfolder of `outDir`), then, with
- * --skip-existing, without the inputs whose output (`named + ext`) exists, saying so.
+ * --skip-existing, without the inputs whose output (`named + ext`, or another of `alsoExts`) exists, saying so.
  */
-export function namedBatch(found: FoundFile[], opts: { ext: string; named?: string; outDir?: string; skip: boolean }): { inputs: string[]; names: string[]; skipped: number } {
+export function namedBatch(found: FoundFile[], opts: { ext: string; named?: string; outDir?: string; skip: boolean; alsoExts?: string[] }):
+  { inputs: string[]; names: string[]; skipped: number } {
   const names = batchOutputs(found, opts.named ?? opts.ext, opts.outDir);
   const kept = found.map((f, i) => ({ input: f.path, name: names[i]! })).filter(({ input, name }) => {
-    const output = opts.named === undefined ? name : `${name}${opts.ext}`;
+    // A stem's output may take another extension (a reduced-quality image's PNG: NAME.reduced-quality.png).
+    const output = opts.named === undefined ? name : [opts.ext, ...opts.alsoExts ?? []].map((e) => `${name}${e}`).find(existsSync) ?? `${name}${opts.ext}`;
     if (!opts.skip || !existsSync(output)) return true;
     process.stdout.write(`${basename(input)}: skipped, ${output} already exists.\n`);
     return false;

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { decryptStudy } from '../engine/jobs/study.js';
 import { groupStudies } from '../engine/jobs/open.js';
 import { decryptFiles } from '../engine/jobs/batch.js';
-import { outputExt, type DecryptResult } from '../engine/jobs/decrypt.js';
+import { outputExt, REDUCED_PNG, type DecryptResult } from '../engine/jobs/decrypt.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
@@ -82,7 +82,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const total = singles.length;
   // Stems named over every file first, so a resumed batch finds each file's images under the same names.
   const { inputs: todo, names: outputStems, skipped } = namedBatch(found.filter((f) => single.has(f.path)), {
-    ext, named: '', outDir: values.out, skip: values['skip-existing'],
+    ext, named: '', outDir: values.out, skip: values['skip-existing'], ...(ext === '.png' ? { alsoExts: [REDUCED_PNG] } : {}),
   });
   await cleanOutputFolders(outputStems.map((o) => dirname(o)));
   const pool = poolFor(todo.length, values.jobs);

@@ -170,6 +170,13 @@ describe('the aeimg command line', () => {
     expect(net.stderr).toMatch(/warning: 1 of 1 file\(s\) are reduced quality .*: ct\.dcm/);
     const dec = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
     expect(dec.stdout).toMatch(/REDUCED QUALITY — NOT FOR PRIMARY DIAGNOSIS/);
+    // Its PNG says so in its name, which goes with the file wherever it is forwarded; a resumed batch finds it.
+    expect(await readdir(join(dir, 'back'))).toEqual(['ct.reduced-quality.png']);
+    expect(dec.stdout).toContain(`→ ${join(dir, 'back', 'ct.reduced-quality.png')}  `);
+    const again = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back'), '--skip-existing']);
+    expect([again.code, again.stdout]).toEqual([0, `ct.aeimg: skipped, ${join(dir, 'back', 'ct.reduced-quality.png')} already exists.\nDecrypted 0 of 1 file; 1 skipped (already there).\n`]);
+    const dcm = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
+    expect([dcm.code, await readdir(join(dir, 'dcm'))]).toEqual([0, ['ct.dcm']]); // DICOM says it in its header
   });
 
   it('a 16-bit PNG of a DICOM image is said to hold values, not a picture, with how they give HU; DICOM and 8-bit outputs are not', async () => {

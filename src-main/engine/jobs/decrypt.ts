@@ -4,7 +4,7 @@
  * so a truncated or altered file leaves nothing behind.
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
-import type { ImageRecord } from '../codec/record.js';
+import { receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile, type FileData } from '../fs/atomic.js';
@@ -34,6 +34,16 @@ export function localDecode(models: ModelCache, tiles?: TileExecutor, denoise = 
 
 /** What a denoised view's file is called: never the name the image as sent would have. */
 export const DENOISED_EXT = '.denoised.png';
+
+/**
+ * A reduced-quality image as PNG is named NAME.reduced-quality.png wherever it is written (decrypt, a study's
+ * decrypt, the viewer's save and export; decrypt since 0.14): a PNG has nowhere a viewer shows that statement, and
+ * the name goes with the file wherever it is forwarded.
+ */
+export const REDUCED_PNG = '.reduced-quality.png';
+
+/** The extension an image's file takes: a reduced-quality image's PNG says so (REDUCED_PNG). */
+export const imageExt = (record: ImageRecord, ext: string) => (ext === '.png' && receivedFidelity(record).reduced ? REDUCED_PNG : ext);
 
 /** `--denoise` writes PNG only: a DICOM file would pass the view off as the image the sender sent. */
 export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputFormat): void {
@@ -141,7 +151,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
     // A file's images (a cine's frames in one DICOM file; the first is image `first`), written under the first's name.
     const place = async (items: DecryptedImage[], first: number, bytes: () => Promise<FileData>) => {
       const t = performance.now();
-      const output = frameOutput(input, first, ext, opts);
+      const output = frameOutput(input, first, imageExt(items[0]!.record, ext), opts);
       checkOutput(output, [input], opts.force ?? false);
       const file = await AtomicFile.create(output, { force: opts.force });
       pending.push(file);

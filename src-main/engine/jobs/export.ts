@@ -9,17 +9,13 @@ import { seriesFolders } from '../../../src-shared/series.js';
 import { receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
-import { outputBytes, type OutputFormat } from './decrypt.js';
+import { outputBytes, REDUCED_PNG, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
 
-/**
- * A reduced-quality image as PNG is named NAME.reduced-quality.png where the reader names or exports it from the
- * viewer: a PNG has nowhere a viewer shows that statement, and the name goes with the file wherever it is forwarded.
- */
-export const REDUCED_PNG = '.reduced-quality.png';
+export { REDUCED_PNG };
 
 /** File names for the images, from their recorded names ("scan.dcm#3" → "scan-3"), made unique in order. */
 export function exportNames(names: string[], format: OutputFormat): string[] {

@@ -25,7 +25,7 @@ import { loadedModel, type Autoencoder, type ModelCache, type ModelRef } from '.
 import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem, sendingParts } from './files.js';
-import { checkDenoiseFormat, DENOISED_EXT, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
+import { checkDenoiseFormat, DENOISED_EXT, imageExt, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { DicomFileGroups, dicomFileBytes, fileRecord, type OutputFrame } from './dicom-files.js';
 import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
@@ -287,7 +287,7 @@ function imageNamer(ext: string): (record: ImageRecord, index: number) => string
     let stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
     if (used.has(stem)) stem = `${stem}-${index + 1}`;
     used.add(stem);
-    return `${stem}${ext}`;
+    return `${stem}${imageExt(record, ext)}`;
   };
 }
 
