@@ -54,6 +54,8 @@ export async function keepFrame(
   image: Image, name: string, frame: FrameData, codedBytes: number,
   opts: { measure?: boolean; display?: DisplayModel; metadata?: Record<string, unknown> } = {},
 ): Promise<KeptFrame | undefined> {
+  // A segmentation's 1-bit frames are coded as samples: receivers before 0.14 do not decode them compressed.
+  if (frame.layout.bitsAllocated === 1) return undefined;
   const data = cleanCodestream(frame.layout.syntax, frame.data);
   if (!data || data.length + LAYOUT_BYTES >= codedBytes) return undefined;
   const check = pixelCheck(image);

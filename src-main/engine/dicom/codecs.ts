@@ -6,6 +6,7 @@
  * once per thread, on first use.
  */
 import { createRequire } from 'node:module';
+import { inflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { AeimgError, ErrorCode } from '../errors.js';
 
@@ -28,6 +29,7 @@ export const TransferSyntax = {
   Htj2kLossless: '1.2.840.10008.1.2.4.201',
   Htj2kRpclLossless: '1.2.840.10008.1.2.4.202',
   Htj2k: '1.2.840.10008.1.2.4.203',
+  DeflatedImageFrame: '1.2.840.10008.1.2.8.1',
 } as const;
 
 export const SYNTAX_NAMES: Record<string, string> = {
@@ -49,7 +51,7 @@ export const SYNTAX_NAMES: Record<string, string> = {
   [TransferSyntax.Htj2k]: 'High-Throughput JPEG 2000',
   '1.2.840.10008.1.2.4.110': 'JPEG XL Lossless',
   '1.2.840.10008.1.2.4.112': 'JPEG XL',
-  '1.2.840.10008.1.2.8.1': 'Deflated Image Frame Compression',
+  [TransferSyntax.DeflatedImageFrame]: 'Deflated Image Frame Compression',
   '1.2.840.10008.1.2.4.100': 'MPEG2 video',
   '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264 video',
 };
@@ -182,7 +184,45 @@ async function decodeJpegLossless(data: Uint8Array, info: FrameInfo): Promise<Fr
 }
 
 /** Decodes one encapsulated frame to interleaved samples. */
+/**
+ * The syntaxes a 1-bit frame (a segmentation's) is read in besides the native ones (0.14): JPEG 2000, whose codestream
+ * has 1-bit samples (OpenJPEG gives them as 0 and 1), and Deflated Image Frame Compression, each frame's bits packed,
+ * least significant first, then deflated. Not RLE: dcmtk and GDCM do not decode 1-bit RLE, and pydicom-data's sample
+ * holds packed bytes where pydicom's decoder expects a byte a pixel; where toolkits disagree, aeimg refuses by name.
+ */
+export const ONE_BIT_SYNTAXES = new Set<string>([TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.DeflatedImageFrame]);
+
+/** A 1-bit frame of an ONE_BIT_SYNTAXES syntax as one byte a pixel, 0 or 1. */
+async function decodeOneBitFrame(syntax: string, data: Uint8Array, info: FrameInfo): Promise<Uint8Array> {
+  const pixels = info.rows * info.columns;
+  if (syntax === TransferSyntax.DeflatedImageFrame) {
+    const packed = inflateRawSync(data, { maxOutputLength: Math.ceil(pixels / 8) + 8 });
+    if (packed.length < Math.ceil(pixels / 8)) {
+      throw new AeimgError(ErrorCode.BadInput, `has a 1-bit frame that inflates to ${packed.length} bytes where ${info.columns}x${info.rows} bits need ${Math.ceil(pixels / 8)}; the file is damaged.`);
+    }
+    const out = new Uint8Array(pixels);
+    for (let i = 0; i < pixels; i++) out[i] = (packed[i >> 3]! >> (i & 7)) & 1;
+    return out;
+  }
+  const bytes = await decodeEncapsulatedFrame(syntax, data, { ...info, bitsAllocated: 8, bitsStored: 8, signed: false });
+  if (bytes.BYTES_PER_ELEMENT !== 1 || bytes.some((v) => v > 1)) {
+    throw new AeimgError(ErrorCode.BadInput, `has a 1-bit frame in ${syntaxName(syntax)} whose values are not 0 and 1; the file is damaged.`);
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // the decoder's may be a Uint8ClampedArray
+}
+
 export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
+  if (info.bitsAllocated === 1) {
+    if (!ONE_BIT_SYNTAXES.has(syntax) || info.samplesPerPixel !== 1) {
+      throw new AeimgError(ErrorCode.BadInput, `has 1-bit Pixel Data in ${syntaxName(syntax)}, which aeimg does not decode.`);
+    }
+    try {
+      return await decodeOneBitFrame(syntax, data, info);
+    } catch (err) {
+      if (err instanceof AeimgError) throw err;
+      throw new AeimgError(ErrorCode.BadInput, `has ${syntaxName(syntax)} pixel data that could not be decoded (${(err as Error)?.message ?? String(err)}); the file may be damaged.`);
+    }
+  }
   try {
     switch (syntax) {
       case TransferSyntax.JpegLsLossless:

@@ -5,7 +5,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -230,9 +230,9 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const photometric = (dataset.string('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim();
   const planarConfiguration = dataset.uint16('x00280006') ?? 0;
   checkPhotometric(photometric, samplesPerPixel, planarConfiguration);
-  if (bitsAllocated === 1 && (samplesPerPixel !== 1 || !NATIVE_SYNTAXES.has(syntax))) {
+  if (bitsAllocated === 1 && (samplesPerPixel !== 1 || !(NATIVE_SYNTAXES.has(syntax) || ONE_BIT_SYNTAXES.has(syntax)))) {
     throw new AeimgError(ErrorCode.BadInput, `has 1-bit Pixel Data ${samplesPerPixel !== 1 ? 'with colour' : `in ${syntaxName(syntax)}`}, which aeimg does not decode; ` +
-      'it reads 1-bit grey (segmentations) uncompressed. Export it as Explicit VR Little Endian first.');
+      'it reads 1-bit grey (segmentations) uncompressed, in JPEG 2000 or in Deflated Image Frame Compression. Export it as Explicit VR Little Endian first.');
   }
   if (rows * columns > maxPixels) {
     throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${megapixels(maxPixels)}.`);

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import dcmjs from 'dcmjs';
+import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
@@ -76,6 +78,21 @@ describe('DICOM import matches the oracle', () => {
     expect(Array.from(frame!.image.pixels)).toEqual(Array.from(plain!.image.pixels));
     const half = lutItems(join(dir, 'half.dcm'), ['(0028,3000)[0].(0028,3002)=4096\\0\\16', '(0028,3000)[0].(0028,3006)=']);
     await expect(readDicomFile(half, { maxPixels: MAX, deidentify: {} })).rejects.toThrow(/half\.dcm: has a Modality LUT Sequence \(0028,3000\) of 0 entries where its descriptor says 4096; the file is damaged/);
+  });
+
+  it('a segmentation\'s 1-bit frames in JPEG 2000 and in Deflated Image Frame Compression read as the same segmentation uncompressed; 1-bit RLE refused by name', async () => {
+    const read = async (file: string) => (await readDicomFile(join(DIR, file), { maxPixels: MAX, deidentify: null })).map((f) => Array.from(f.image.pixels));
+    const native = await read('seg_liver_1bit_3frame_deflated.dcm'); // Deflated Explicit VR Little Endian: native 1-bit frames
+    expect(native.map((f) => f.filter((v) => v === 1).length)).toEqual([36233, 35645, 35220]);
+    expect(await read('seg_liver_1bit_3frame_j2k.dcm')).toEqual(native);
+    expect(await read('seg_liver_1bit_3frame_deflated_frames.dcm')).toEqual(native);
+    // dcmtk and GDCM do not decode 1-bit RLE, and toolkits disagree on how its bits are laid out: refused by name.
+    const rle = join(await tempDir(), 'seg_rle.dcm');
+    const b = readFileSync(join(DIR, 'seg_liver_1bit_3frame_j2k.dcm'));
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    dicom.meta['00020010'] = { vr: 'UI', Value: ['1.2.840.10008.1.2.5'] };
+    await writeFile(rle, Buffer.from(dicom.write()));
+    await expect(readDicomFile(rle, { maxPixels: MAX, deidentify: null })).rejects.toThrow(/seg_rle\.dcm: has 1-bit Pixel Data in RLE Lossless \(1\.2\.840\.10008\.1\.2\.5\), which aeimg does not decode/);
   });
 
   it('turns frames into images: signed CT offset, MONOCHROME1 inverted, palette to RGB, multi-frame', async () => {
