@@ -6,7 +6,7 @@
  */
 import type { DataSet, Element } from 'dicom-parser';
 import dcmjs from 'dcmjs';
-import { TextDecoder } from 'node:util';
+import { charsetDecoder } from './charset.js';
 
 export interface JsonAttribute {
   vr: string;
@@ -45,39 +45,20 @@ export function keywordOf(tag: string): string {
 /** VRs whose text follows Specific Character Set (0008,0005); the others are ASCII by definition. */
 const CHARSET_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 
-/**
- * A decoder for the dataset's Specific Character Set (PS3.3 C.12.1.1.2): the JSON model holds Unicode, and the
- * writer declares UTF-8 (ISO_IR 192). Code extensions (ISO 2022) are decoded as the ISO-2022 family WHATWG knows;
- * an unknown term falls back to Latin-1, which keeps every byte.
- */
-function charsetDecoder(ds: DataSet): TextDecoder {
+/** The decoder of a dataset's text (dicom/charset.ts), by its Specific Character Set. */
+function textDecoder(ds: DataSet): (bytes: Uint8Array, vr: string) => string {
   const el = ds.elements.x00080005;
-  const text = el ? String.fromCharCode(...ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)) : '';
-  const terms = text.replace(/[\0 ]+$/, '').split('\\').map((t) => t.trim().replace(/^ISO 2022 /, 'ISO_').replace(/^ISO_IR_/, 'ISO_IR '));
-  const label = (t: string): string | undefined => ({
-    '': 'latin1', 'ISO_IR 6': 'latin1', 'ISO_IR 100': 'latin1', 'ISO_IR 101': 'iso-8859-2', 'ISO_IR 109': 'iso-8859-3',
-    'ISO_IR 110': 'iso-8859-4', 'ISO_IR 144': 'iso-8859-5', 'ISO_IR 127': 'iso-8859-6', 'ISO_IR 126': 'iso-8859-7',
-    'ISO_IR 138': 'iso-8859-8', 'ISO_IR 148': 'iso-8859-9', 'ISO_IR 203': 'iso-8859-15', 'ISO_IR 13': 'shift_jis',
-    'ISO_IR 166': 'windows-874', 'ISO_IR 192': 'utf-8', GB18030: 'gb18030', GBK: 'gbk', 'ISO_IR 87': 'iso-2022-jp',
-    'ISO_IR 159': 'iso-2022-jp', 'ISO_IR 149': 'euc-kr', 'ISO_IR 58': 'gb18030',
-  } as Record<string, string>)[t];
-  const japanese = terms.some((t) => t === 'ISO_IR 87' || t === 'ISO_IR 159');
-  const name = japanese ? 'iso-2022-jp' : terms.map(label).find((l) => l && l !== 'latin1') ?? 'latin1';
-  try {
-    return new TextDecoder(name);
-  } catch {
-    return new TextDecoder('latin1');
-  }
+  return charsetDecoder(el ? String.fromCharCode(...ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)) : '');
 }
 
-function elementValue(ds: DataSet, el: Element, tag: string, vr: string, decoder: TextDecoder): JsonAttribute | undefined {
+function elementValue(ds: DataSet, el: Element, tag: string, vr: string, decode: (bytes: Uint8Array, vr: string) => string): JsonAttribute | undefined {
   const dpTag = `x${tag.toLowerCase()}`;
   if (STRING_VRS.has(vr)) {
     const raw = el.length === 0 ? '' : ds.string(dpTag) ?? '';
     if (raw === '') return { vr };
     // ds.string returns the first value only; take the whole field for multi-valued attributes.
     const bytes = ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
-    const whole = (CHARSET_VRS.has(vr) ? decoder.decode(bytes) : String.fromCharCode(...bytes)).replace(/[\0 ]+$/, '');
+    const whole = (CHARSET_VRS.has(vr) ? decode(bytes, vr) : String.fromCharCode(...bytes)).replace(/[\0 ]+$/, '');
     const parts = vr === 'LT' || vr === 'ST' || vr === 'UT' || vr === 'UR' ? [whole] : whole.split('\\').map((s) => s.trim());
     if (vr === 'PN') return { vr, Value: parts.map((p) => ({ Alphabetic: p })) };
     if (vr === 'DS' || vr === 'IS') return { vr, Value: parts.filter((p) => p !== '').map(Number).filter(Number.isFinite) };
@@ -107,14 +88,14 @@ export function isOverlayOrCurve(tag: string): boolean {
 /** The dataset's plain public attributes (group 0002 excluded) as DICOM JSON. */
 export function datasetToJson(ds: DataSet): DicomJson {
   const out: DicomJson = {};
-  const decoder = charsetDecoder(ds);
+  const decode = textDecoder(ds);
   for (const [key, el] of Object.entries(ds.elements)) {
     const tag = key.slice(1).toUpperCase();
     const group = parseInt(tag.slice(0, 4), 16);
     if (group === 0x0002 || group % 2 === 1 || PIXEL_MODULE.has(tag) || el.items || tag.endsWith('0000') || isOverlayOrCurve(tag)) continue;
     const vr = el.vr ?? dictionaryVr(tag);
     if (!vr) continue;
-    const value = elementValue(ds, el, tag, vr, decoder);
+    const value = elementValue(ds, el, tag, vr, decode);
     if (value) out[tag] = value;
   }
   if (out['00080005']) out['00080005'] = { vr: 'CS', Value: ['ISO_IR 192'] }; // the values are Unicode now
