@@ -138,7 +138,11 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new AeimgError(ErrorCode.BadInput, `could not be decoded (${(err as Error).message}); the file may be damaged.`);
+    // Damaged, or a valid file in a form the image library does not read (old-style JPEG or LZMA in TIFF, tiled TIFF
+    // with separate colour planes): either way the sender can export it again.
+    const why = (err as Error).message.split('\n')[0]!.trim(); // libvips adds lines of its own
+    throw new AeimgError(ErrorCode.BadInput, `could not be decoded (${why}); the file may be damaged, or stored in a form ` +
+      'aeimg does not read: export the image again as PNG, or send the DICOM file.');
   }
   const { width, height, channels } = raw.info;
   if (greyAlpha8 && channels === 4) {

@@ -97,6 +97,16 @@ describe('image input and output', () => {
     }
   });
 
+  it('a valid TIFF in a compression the image library does not read is not called damaged only: export it again', async () => {
+    const path = join(await tempDir(), 'lzma.tif');
+    const tiff = tiffOf([new Uint8Array(16 * 16).fill(7)], 16, 16);
+    tiff.writeUInt16LE(34925, 8 + 10 + 3 * 12); // the first IFD's Compression (its 4th tag): LZMA, which libtiff here lacks
+    await writeFile(path, tiff);
+    const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
+    expect(err.code).toBe(ErrorCode.BadInput);
+    expect(err.message).toMatch(/^lzma\.tif: could not be decoded \(.*LZMA.*\); the file may be damaged, or stored in a form aeimg does not read: export the image again as PNG, or send the DICOM file\.$/);
+  });
+
   it('reads every page of a multi-page TIFF, and a single-image reader refuses it by name', async () => {
     const dir = await tempDir();
     const path = join(dir, 'pages.tif');
