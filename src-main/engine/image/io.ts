@@ -35,6 +35,27 @@ export function megapixels(pixels: number): string {
 const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
 const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF or WebP expected).';
 
+/** The format a file's first bytes say it is, of those aeimg reads. */
+function signatureOf(data: Buffer): string | undefined {
+  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'PNG';
+  if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'JPEG';
+  const tiff = data.subarray(0, 4).toString('latin1');
+  if (tiff === 'II*\0' || tiff === 'MM\0*') return 'TIFF';
+  if (data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WEBP') return 'WebP';
+  return undefined;
+}
+
+/**
+ * An image file the image library (libvips) could not read: damaged, or valid in a form it does not read (old-style
+ * JPEG or LZMA in TIFF, a CIELab or 12-bit TIFF, tiled TIFF with separate planes); either way the sender can export it
+ * again. The library's reason on one line (it adds lines of its own).
+ */
+function unreadable(what: string, err: unknown): AeimgError {
+  const why = String((err as Error)?.message ?? err).split('\n')[0]!.replace(/^Input buffer has corrupt header:\s*/, '').trim();
+  return new AeimgError(ErrorCode.BadInput, `${what}${why ? ` (${why})` : ''}; the file may be damaged, or stored in a form aeimg does not read: ` +
+    'export the image again as PNG, or send the DICOM file.');
+}
+
 /** Sample types that a cast to 8 or 16 bits would clip or truncate (a float TIFF's 0..1 became 0 and 1). */
 const UNCARRIED_DEPTH: Record<string, string> = {
   char: 'signed 8-bit', short: 'signed 16-bit', uint: '32-bit', int: 'signed 32-bit', float: '32-bit floating-point',
@@ -80,8 +101,10 @@ async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
   let meta: Metadata;
   try {
     meta = await sharp(data, { limitInputPixels: false, page }).metadata();
-  } catch {
-    throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
+  } catch (err) {
+    // A file that says it is a PNG, JPEG, TIFF or WebP is one: say which, and why it could not be read.
+    const kind = signatureOf(data);
+    throw kind ? unreadable(`is a ${kind} file that could not be read`, err) : new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   }
   if (!FORMATS.has(meta.format ?? '')) throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   const uncarried = UNCARRIED_DEPTH[meta.depth ?? ''];
@@ -138,11 +161,7 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    // Damaged, or a valid file in a form the image library does not read (old-style JPEG or LZMA in TIFF, tiled TIFF
-    // with separate colour planes): either way the sender can export it again.
-    const why = (err as Error).message.split('\n')[0]!.trim(); // libvips adds lines of its own
-    throw new AeimgError(ErrorCode.BadInput, `could not be decoded (${why}); the file may be damaged, or stored in a form ` +
-      'aeimg does not read: export the image again as PNG, or send the DICOM file.');
+    throw unreadable('could not be decoded', err);
   }
   const { width, height, channels } = raw.info;
   if (greyAlpha8 && channels === 4) {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
@@ -94,6 +94,22 @@ describe('image input and output', () => {
       expect(err.code).toBe(ErrorCode.BadInput);
       expect(err.message).toMatch(new RegExp(`^${name.replace('.', '\\.')}: has (32-bit floating-point|signed 32-bit) samples, which aeimg does not carry`));
       expect(err.message).toMatch(/save it as an 8- or 16-bit unsigned PNG or TIFF/);
+    }
+  });
+
+  it('a file that says it is a PNG or TIFF but cannot be read is named as such, with why and what to do', async () => {
+    const dir = await tempDir();
+    const png = join(dir, 'scan.png');
+    await writeFile(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(40)]));
+    const tif = join(dir, 'lab.tif');
+    const tiff = tiffOf([new Uint8Array(16 * 16)], 16, 16);
+    tiff.writeUInt16LE(263, 8 + 2 + 4 * 12); // its Photometric Interpretation (5th tag) gone: libtiff requires it
+    await writeFile(tif, tiff);
+    for (const [path, kind] of [[png, 'PNG'], [tif, 'TIFF']] as const) {
+      const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
+      expect(err.code).toBe(ErrorCode.BadInput);
+      expect(err.message).toMatch(new RegExp(`^${basename(path).replace('.', '\\.')}: is a ${kind} file that could not be read( \\([^\\n]*\\))?; ` +
+        'the file may be damaged, or stored in a form aeimg does not read: export the image again as PNG, or send the DICOM file\\.$'));
     }
   });
 
