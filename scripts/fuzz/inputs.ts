@@ -62,11 +62,11 @@ function mutateAnywhere(bytes: Buffer, r: ReturnType<typeof random>): { data: Bu
 }
 
 /** The input's images as aeimg reads them (a DICOM file's frames, an image file's pages). */
-const inputImages = async (path: string): Promise<Image[]> =>
+export const inputImages = async (path: string): Promise<Image[]> =>
   (path.endsWith('.dcm') ? (await readDicomFile(path, { maxPixels: 1 << 26, deidentify: null })).map((f) => f.image) : readImagePages(path));
 
 /** The largest difference of any sample between two lists of images (Infinity where their shapes differ). */
-function largestDifference(a: Image[], b: Image[]): number {
+export function largestDifference(a: Image[], b: Image[]): number {
   if (a.length !== b.length) return Infinity;
   let worst = 0;
   for (const [k, x] of a.entries()) {

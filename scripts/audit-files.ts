@@ -1,0 +1,114 @@
+/**
+ * `npm run audit:files -- FOLDER... [--levels auto,max]`: aeimg on a department's own files (or any toolkit's test
+ * files), to check before relying on it what no fixture of ours can: every DICOM and image file below the folders (a
+ * CD's DICOM files without extension too) is sent at each level and received as PNG and as DICOM, and
+ *  - at a level with a guarantee (the default, lossless, within-N), every received sample is within it of the file as
+ *    aeimg reads it (bit-exact for DICOM);
+ *  - at a network-only level, the largest error the sender was told (in stored units) is at least the largest the
+ *    receiver gets, over every frame;
+ *  - the DICOM written back is read again by aeimg, with as many images;
+ *  - a file refused is refused by name (an AeimgError), with nothing left behind.
+ * Prints a line per file and a summary per folder given ("source"), and exits 1 on any failure: a crash, a file sent
+ * that the receiver refuses, or a received image further off than the sender was told.
+ */
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isDicomFile, readDicomFile } from '../src-main/engine/dicom/import.js';
+import { AeimgError } from '../src-main/engine/errors.js';
+import { decryptAeimgFile } from '../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../src-main/engine/jobs/encrypt.js';
+import { findInputs, IMAGE_INPUT } from '../src-main/engine/jobs/files.js';
+import { generateSharedKey } from '../src-main/engine/keys/keyfile.js';
+import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.js';
+import { QUALITY_LEVELS, type Quality } from '../src-shared/quality.js';
+import { inputImages, largestDifference } from './fuzz/inputs.js';
+
+const { values, positionals: folders } = parseArgs({ allowPositionals: true, options: { levels: { type: 'string', default: 'auto,max' } } });
+const levels = values.levels.split(',') as Quality[];
+if (folders.length === 0 || levels.some((l) => !(l in QUALITY_LEVELS))) {
+  process.stderr.write('usage: npm run audit:files -- FOLDER... [--levels auto,max] (levels: auto, lossless, within-1/2/4, max, high, medium, low)\n');
+  process.exit(2);
+}
+
+const key = generateSharedKey('Audit');
+const models = new ModelCache();
+const model = await models.byName(DEFAULT_MODEL);
+const work = await mkdtemp(join(tmpdir(), 'aeimg-audit-'));
+let failed = 0;
+
+/** One file through every level; its failures, or why it was refused. */
+async function audit(input: string, dir: string): Promise<{ refused?: string; failures: string[]; said: string[] }> {
+  const failures: string[] = [], said: string[] = [];
+  const name = basename(input);
+  let sent: Awaited<ReturnType<typeof inputImages>>;
+  try {
+    sent = await inputImages(input);
+  } catch (err) {
+    // aeimg does not read it: the sender must refuse it by name.
+    const sender = await encryptImageFile(input, { model, recipients: [key], outDir: dir }).then(() => undefined, (e: unknown) => e);
+    if (sender instanceof AeimgError && sender.message.startsWith(`${name}: `)) return { refused: sender.message, failures, said };
+    return { failures: [`aeimg's reader refused it (${String(err)}), and the sender ${sender ? `failed: ${String(sender)}` : 'sent it'}`], said };
+  }
+  for (const quality of levels) {
+    let enc;
+    try {
+      enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality }, outDir: dir, force: true });
+    } catch (err) {
+      failures.push(`${quality}: the sender read it, then ${err instanceof AeimgError ? 'refused it' : 'failed'}: ${String(err)}`);
+      continue;
+    }
+    const bound = enc.coding.maxError; // undefined: the network alone
+    const told = enc.fidelity?.stored?.maxAbs;
+    try {
+      const png = await decryptAeimgFile(enc.output, { identities: [key], models, outDir: dir, force: true });
+      const got = largestDifference(sent, png.images.map((i) => i.image));
+      said.push(`${quality} (${enc.coding.quality}): largest difference ${got}${bound !== undefined ? `, bound ±${bound}` : `, told ${told ?? 'nothing'}`}`);
+      if (bound !== undefined && got > bound) failures.push(`${quality}: told every sample within ±${bound}, received ${got} away`);
+      if (bound === undefined && told !== undefined && got > told) failures.push(`${quality}: told a largest error of ${told} stored units, received ${got}`);
+      const dcm = await decryptAeimgFile(enc.output, { identities: [key], models, outDir: dir, format: 'dcm', force: true });
+      const files = [...new Set(dcm.images.map((i) => i.output!))];
+      let images = 0;
+      for (const f of files) images += (await readDicomFile(f, { maxPixels: 1 << 26, deidentify: null })).length;
+      if (images !== dcm.images.length) failures.push(`${quality}: its DICOM output holds ${images} images, not ${dcm.images.length}`);
+    } catch (err) {
+      failures.push(`${quality}: sent, then the receiver: ${String(err)}`);
+    }
+  }
+  return { failures, said };
+}
+
+try {
+  for (const folder of folders) {
+    const found = await findInputs([folder], IMAGE_INPUT, isDicomFile);
+    const tally = { files: found.length, sent: 0, refused: 0, failed: 0 };
+    for (const [k, { path }] of found.entries()) {
+      const dir = join(work, String(k));
+      await mkdir(dir);
+      const r = await audit(path, dir);
+      const label = relative(folder, path) || basename(path);
+      if (r.refused) {
+        tally.refused++;
+        const left = (await readdir(dir)).length;
+        if (left) { r.failures.push(`refused, but left ${left} file(s) behind`); tally.refused--; }
+        else process.stdout.write(`${label}: refused: ${r.refused.slice(basename(path).length + 2)}\n`);
+      }
+      if (r.failures.length) {
+        tally.failed++;
+        for (const f of r.failures) process.stdout.write(`${label}: FAIL ${f}\n`);
+      } else if (!r.refused) {
+        tally.sent++;
+        process.stdout.write(`${label}: ${r.said.join('; ')}\n`);
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+    failed += tally.failed;
+    process.stdout.write(`${folder}: ${tally.files} files, ${tally.sent} sent and received within what the sender was told at ${levels.join(', ')}, ` +
+      `${tally.refused} refused by name, ${tally.failed} failures\n`);
+  }
+  process.exitCode = failed === 0 ? 0 : 1;
+} finally {
+  await models.dispose();
+  await rm(work, { recursive: true, force: true });
+}
