@@ -291,7 +291,6 @@ function withoutAlpha(image: Image): Image {
   return { ...image, channels: n as 1 | 3, pixels };
 }
 
-/** The frames' samples, one after another (Pixel Data of a native multi-frame file). */
 /** Native Pixel Data's length is 32 bits, and all ones means undefined length. */
 const MAX_NATIVE_PIXEL_BYTES = 0xfffffffe;
 
@@ -424,7 +423,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   header.writeUInt32LE(pixelBytes + pad, at + 8);
   return (function* () {
     yield header;
-    for (const im of images) yield new Uint8Array(storedSamples(im, meta).data);
+    for (const [k, im] of images.entries()) yield new Uint8Array(k === 0 ? stored.data : storedSamples(im, meta).data);
     if (pad) yield new Uint8Array(1);
   })();
 }
