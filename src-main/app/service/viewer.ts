@@ -8,6 +8,7 @@ import type { ExportSummary, ImageAttributes, ImagePixels, OpenedFile, OpenedIma
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
+import { imageSignature } from '../../engine/image/signature.js';
 import { outputBytes } from '../../engine/jobs/decrypt.js';
 import { exportSlices, REDUCED_PNG, seriesFoldersOf } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
@@ -20,8 +21,7 @@ import { attempt } from './remedy.js';
 
 /** A PNG's signature and its IHDR chunk first, as every PNG starts. */
 function isPng(b: Uint8Array): boolean {
-  const head = Buffer.from(b.buffer, b.byteOffset, Math.min(b.byteLength, 16));
-  return head.length === 16 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) && head.toString('latin1', 12, 16) === 'IHDR';
+  return b.byteLength >= 16 && imageSignature(b) === 'PNG' && Buffer.from(b.buffer, b.byteOffset + 12, 4).toString('latin1') === 'IHDR';
 }
 
 interface OpenedState {

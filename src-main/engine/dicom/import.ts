@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
+import { imageSignature } from '../image/signature.js';
 import type { FrameSamples } from './codecs.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
@@ -116,13 +117,6 @@ export function isDicomPath(path: string): boolean {
 /** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
 const NOT_DICOM_BY_NAME = /(\.aeimg|(^|[\\/])DICOMDIR)$/i;
 
-/** Whether bytes begin as a PNG, JPEG, TIFF or WebP file does. */
-function looksLikeImage(h: Uint8Array): boolean {
-  const at = (offset: number, bytes: number[]) => bytes.every((b, i) => h[offset + i] === b);
-  return at(0, [0x89, 0x50, 0x4e, 0x47]) || at(0, [0xff, 0xd8, 0xff]) || at(0, [0x49, 0x49, 0x2a, 0x00]) ||
-    at(0, [0x4d, 0x4d, 0x00, 0x2a]) || (at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50]));
-}
-
 /** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
 function hasDicomMarker(head: Uint8Array): boolean {
   return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
@@ -149,7 +143,7 @@ export async function isDicomFile(path: string): Promise<boolean> {
   if (NOT_DICOM_BY_NAME.test(path)) return false;
   const head = await readHead(path, 132);
   if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
-  if (head && looksLikeImage(head)) return false;
+  if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF or WebP file
   if (head && looksLikeDicom(head)) return true;
   return isDicomPath(path);
 }

@@ -2,6 +2,7 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import type { Image } from './image.js';
+import { imageSignature } from './signature.js';
 import { readRegularFile } from '../fs/read.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -34,16 +35,6 @@ export function megapixels(pixels: number): string {
 /** What aeimg reads (as the folder filter and the docs say); sharp reads more (GIF, SVG, AVIF), which is refused. */
 const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
 const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF or WebP expected).';
-
-/** The format a file's first bytes say it is, of those aeimg reads. */
-function signatureOf(data: Buffer): string | undefined {
-  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'PNG';
-  if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'JPEG';
-  const tiff = data.subarray(0, 4).toString('latin1');
-  if (tiff === 'II*\0' || tiff === 'MM\0*') return 'TIFF';
-  if (data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WEBP') return 'WebP';
-  return undefined;
-}
 
 /**
  * An image file the image library (libvips) could not read: damaged, or valid in a form it does not read (old-style
@@ -103,7 +94,7 @@ async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
     meta = await sharp(data, { limitInputPixels: false, page }).metadata();
   } catch (err) {
     // A file that says it is a PNG, JPEG, TIFF or WebP is one: say which, and why it could not be read.
-    const kind = signatureOf(data);
+    const kind = imageSignature(data);
     throw kind ? unreadable(`is a ${kind} file that could not be read`, err) : new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   }
   if (!FORMATS.has(meta.format ?? '')) throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);

@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { readHead } from '../fs/read.js';
 import type { Image } from './image.js';
+import { imageSignature } from './signature.js';
 
 /** The record's `metadata.source`: the lossy format the sender's file had, and its compression ratio. */
 export interface LossySource {
@@ -26,7 +27,7 @@ const WEBP_HEAD = 1 << 20;
 export async function lossySourceOf(path: string, pages: readonly Image[]): Promise<LossySource | undefined> {
   const head = await readHead(path, WEBP_HEAD);
   if (!head) return undefined;
-  const format = head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff ? 'JPEG' : isLossyWebp(head) ? 'WebP' : undefined;
+  const format = imageSignature(head) === 'JPEG' ? 'JPEG' : isLossyWebp(head) ? 'WebP' : undefined;
   if (!format) return undefined;
   const raw = pages.reduce((n, p) => n + p.pixels.byteLength, 0);
   const bytes = (await stat(path)).size;
