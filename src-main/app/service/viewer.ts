@@ -9,8 +9,8 @@ import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { imageSignature } from '../../engine/image/signature.js';
-import { outputBytes } from '../../engine/jobs/decrypt.js';
-import { exportSlices, REDUCED_PNG, seriesFoldersOf } from '../../engine/jobs/export.js';
+import { imageExt, outputBytes } from '../../engine/jobs/decrypt.js';
+import { exportSlices, seriesFoldersOf } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
 import { receivedFidelity } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
@@ -114,15 +114,14 @@ export class AppViewer {
 
   /**
    * Saves where the user says in the save dialog (opened here, in main): the renderer never names a path to write. A
-   * reduced-quality image is offered as NAME.reduced-quality.png (export.ts REDUCED_PNG; DICOM says it in its header).
+   * reduced-quality image is offered as NAME.reduced-quality.png (decrypt.ts imageExt; DICOM says it in its header).
    */
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> {
     return attempt(async () => {
       const s = this.state(openId);
       const stem = this.stem(s, index);
       const record = s.slices.record(index);
-      const reduced = format === 'png' && receivedFidelity(record).reduced;
-      const target = await this.shell.chooseSavePath(reduced ? `${stem}${REDUCED_PNG}` : `${stem}.${format}`, format);
+      const target = await this.shell.chooseSavePath(`${stem}${imageExt(record, `.${format}`)}`, format);
       if (!target) return null;
       const data = await outputBytes(await s.slices.image(index), record, format, index + 1, { blobs: s.slices.coded(index).blobs });
       await writeFileAtomic(target, data, { force: true }); // the save dialog already asked about replacing

@@ -6,16 +6,14 @@
  */
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { seriesFolders } from '../../../src-shared/series.js';
-import { receivedFidelity, type ImageRecord } from '../codec/record.js';
+import type { ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
-import { outputBytes, REDUCED_PNG, type OutputFormat } from './decrypt.js';
+import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
-
-export { REDUCED_PNG };
 
 /** File names for the images, from their recorded names ("scan.dcm#3" → "scan-3"), made unique in order. */
 export function exportNames(names: string[], format: OutputFormat): string[] {
@@ -65,7 +63,7 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
   const records = Array.from({ length: slices.length }, (_, i) => slices.record(i));
   const groups = format === 'dcm' ? dicomFileGroups(records) : records.map((_, i) => [i]);
   const paths = studyPaths(dir, groups.map((g) => fileRecord(g.map((i) => records[i]!))), (inFolder) => exportNames(inFolder.map((r) => r.name), format)
-    .map((name, i) => (format === 'png' && receivedFidelity(inFolder[i]!).reduced ? name.replace(/\.png$/, REDUCED_PNG) : name)));
+    .map((name, i) => name.replace(/\.png$/, (ext) => imageExt(inFolder[i]!, ext))));
   const files: { file: AtomicFile; path: string }[] = [];
   const written = await mapLimit(groups.map((g, k) => k), lanes, async (k) => {
     const path = paths[k]!;
