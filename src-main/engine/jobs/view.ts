@@ -74,7 +74,11 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
  */
 export function readerUnits(record: ImageRecord): ReaderUnits {
   const meta = dicomMetaOf(record);
-  const display = meta ? dicomDisplay(meta) : undefined;
+  return unitsOf(meta, meta && dicomDisplay(meta));
+}
+
+/** readerUnits of a record whose DICOM metadata and display model are already at hand. */
+function unitsOf(meta: DicomFrameMeta | undefined, display: DisplayModel | undefined): ReaderUnits {
   const perStored = display && shownPerStored(display);
   if (!display || perStored === undefined) return {};
   return { units: display.units, perStored, ...(meta?.suvBw && suvScales(display.units) ? { suvBw: meta.suvBw } : {}) };
@@ -83,10 +87,11 @@ export function readerUnits(record: ImageRecord): ReaderUnits {
 /**
  * What a decrypted record tells its reader, in words: "bit-exact", the bound (in real units for DICOM with a
  * rescale) with the worst window, or the reduced-quality warning. One phrasing for the viewer, the CLI and DICOM.
+ * `meta` and `display`: the record's, where the caller has them already.
  */
-export function receivedSummary(record: ImageRecord): ReturnType<typeof receivedFidelity> & { text: string; units: ReaderUnits } {
-  const received = { ...receivedFidelity(record), units: readerUnits(record) };
-  const meta = dicomMetaOf(record);
+export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record), display = meta && dicomDisplay(meta)):
+  ReturnType<typeof receivedFidelity> & { text: string; units: ReaderUnits } {
+  const received = { ...receivedFidelity(record), units: unitsOf(meta, display) };
   const { units } = received;
   const text = received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
   const lossy = meta ? lossySource(meta) : undefined;
@@ -131,9 +136,9 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const meta = dicomMetaOf(record);
   const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
   const pos = meta?.pixel.planePosition ?? ds?.['00200032']?.Value; // an enhanced file's frame has its own
-  const received = receivedSummary(record);
+  const display = meta && dicomDisplay(meta);
+  const received = receivedSummary(record, meta, display);
   const f = received.fidelity;
-  const display = meta ? dicomDisplay(meta) : undefined;
   const gray = image.channels === 1;
   const windows = [
     ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
