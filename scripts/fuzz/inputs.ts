@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import sharp from 'sharp';
-import { readDicomFile } from '../../src-main/engine/dicom/import.js';
+import { isDicomFile, readDicomFile } from '../../src-main/engine/dicom/import.js';
 import type { Image } from '../../src-main/engine/image/image.js';
 import { readImagePages } from '../../src-main/engine/image/io.js';
 import { dictionaryVr } from '../../src-main/engine/dicom/dataset.js';
@@ -61,9 +61,9 @@ function mutateAnywhere(bytes: Buffer, r: ReturnType<typeof random>): { data: Bu
   return kind === 'truncate' ? { data: m.subarray(0, at), mutation: `cut at ${at}` } : { data: m, mutation: `${kind} at ${at}` };
 }
 
-/** The input's images as aeimg reads them (a DICOM file's frames, an image file's pages). */
+/** The input's images as aeimg reads them (a DICOM file's frames, with or without `.dcm`, as the sender tells; an image file's pages). */
 export const inputImages = async (path: string): Promise<Image[]> =>
-  (path.endsWith('.dcm') ? (await readDicomFile(path, { maxPixels: 1 << 26, deidentify: null })).map((f) => f.image) : readImagePages(path));
+  ((await isDicomFile(path)) ? (await readDicomFile(path, { maxPixels: 1 << 26, deidentify: null })).map((f) => f.image) : readImagePages(path));
 
 /** The largest difference of any sample between two lists of images (Infinity where their shapes differ). */
 export function largestDifference(a: Image[], b: Image[]): number {

@@ -6,10 +6,19 @@
 import dcmjs from 'dcmjs';
 import type { DicomJson } from './dataset.js';
 
-/** A number as a Decimal String (at most 16 characters). */
+/**
+ * A number as a Decimal String (at most 16 characters), with as many significant digits as fit: plain or with an
+ * exponent, whichever keeps more ("5.6120501942e-6", where plain decimals of a small slope take 17 or more).
+ */
 export function decimal(v: number): string {
   const plain = String(v);
-  return plain.length <= 16 ? plain : String(Number(v.toPrecision(10)));
+  if (plain.length <= 16) return plain;
+  for (let digits = 15; digits > 1; digits--) {
+    const fits = [String(Number(v.toPrecision(digits))), v.toExponential(digits - 1).replace(/\.?0+e/, 'e').replace('e+', 'e')]
+      .find((s) => s.length <= 16 && Number.isFinite(Number(s)));
+    if (fits) return fits;
+  }
+  return v.toExponential(0).replace('e+', 'e');
 }
 
 type VrLimits = { maxLength?: number | null; maxCharLength?: number | null };
