@@ -3,7 +3,7 @@
  * smaller than aeimg's own coding, and the image it gives on the receiver's (dicom/codestream.ts; docs/format.md).
  */
 import { cleanCodestream, decodeCodestream } from '../dicom/codestream.js';
-import { TransferSyntax } from '../dicom/codecs.js';
+import { hasPointTransform, TransferSyntax } from '../dicom/codecs.js';
 import { readHead, readRegularFile } from '../fs/read.js';
 import type { FrameLayout } from '../dicom/import.js';
 import { AeimgError, ErrorCode } from '../errors.js';
@@ -56,6 +56,8 @@ export async function keepFrame(
 ): Promise<KeptFrame | undefined> {
   // A segmentation's 1-bit frames are coded as samples: receivers before 0.14 do not decode them compressed.
   if (frame.layout.bitsAllocated === 1) return undefined;
+  // Nor lossless JPEG with a point transform: receivers before 0.15 decode it to other values.
+  if (hasPointTransform(frame.layout.syntax, frame.data)) return undefined;
   const data = cleanCodestream(frame.layout.syntax, frame.data);
   if (!data || data.length + LAYOUT_BYTES >= codedBytes) return undefined;
   const check = pixelCheck(image);

@@ -173,11 +173,60 @@ async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Ui
   return info.samplesPerPixel === 3 && result.getPlanarConfiguration() === 1 ? interleavePlanar(samples, info.rows * info.columns) : samples;
 }
 
+/**
+ * A lossless JPEG stream's point transform Pt (the low half of its scan header's Ah/Al byte) and the offset of its
+ * frame header's sample precision P; undefined where the markers cannot be followed to a scan.
+ */
+function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: number } | undefined {
+  let precisionAt = -1;
+  for (let at = 2; at + 4 <= data.length;) {
+    if (data[at] !== 0xff) return undefined;
+    const marker = data[at + 1]!;
+    if (marker === 0xff) { at++; continue; } // fill byte
+    const length = (data[at + 2]! << 8) | data[at + 3]!;
+    if (marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf) precisionAt = at + 4; // lossless SOF
+    if (marker === 0xda) {
+      const components = data[at + 4] ?? 0;
+      const ahAl = data[at + 5 + 2 * components + 2];
+      return precisionAt < 0 || ahAl === undefined ? undefined : { pt: ahAl & 0x0f, precisionAt };
+    }
+    at += 2 + length;
+  }
+  return undefined;
+}
+
+/**
+ * A lossless JPEG frame whose scan has a point transform: aeimg before 0.15 decoded it to other values (below), so such
+ * a frame is never kept as the file holds it (kept-frame.ts); aeimg codes its samples.
+ */
+export function hasPointTransform(syntax: string, data: Uint8Array): boolean {
+  const lossless = syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70;
+  return lossless && (losslessPointTransform(data)?.pt ?? 0) > 0;
+}
+
+/**
+ * JPEG lossless (Process 14) through jpeg-lossless-decoder-js, which reads a scan's point transform Pt but ignores it:
+ * it starts each line's prediction at 2^(P-1) where T.81 (H.2.1) says 2^(P-Pt-1), and gives the values without
+ * scaling them back by 2^Pt. So with Pt > 0 the decoder is handed the stream with precision P - Pt (which it uses for
+ * nothing else), and each value is shifted back up: dcmtk's and GDCM's values (a GE radiograph at Pt 2 came out a
+ * quarter of its values, a dcmtk-coded MR offset by 24,576).
+ */
 async function decodeJpegLossless(data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
   const { Decoder } = require('@cornerstonejs/jpeg-lossless-decoder-js') as {
     Decoder: new () => { decode(buf: ArrayBuffer, offset: number, length: number, bytes: number): Uint8Array | Uint16Array };
   };
-  const out = new Decoder().decode(data.buffer as ArrayBuffer, data.byteOffset, data.length, info.bitsAllocated <= 8 ? 1 : 2);
+  const point = losslessPointTransform(data);
+  const pt = point && point.pt > 0 && point.pt < data[point.precisionAt]! ? point.pt : 0;
+  let stream = data;
+  if (pt > 0) {
+    stream = data.slice();
+    stream[point!.precisionAt] = data[point!.precisionAt]! - pt;
+  }
+  const out = new Decoder().decode(stream.buffer as ArrayBuffer, stream.byteOffset, stream.length, info.bitsAllocated <= 8 ? 1 : 2);
+  if (pt > 0) {
+    const mask = (1 << (stream[point!.precisionAt]!)) - 1;
+    for (let i = 0; i < out.length; i++) out[i] = (out[i]! & mask) << pt;
+  }
   if (info.bitsAllocated <= 8) return new Uint8Array(out.buffer, out.byteOffset, out.length).slice();
   const u = new Uint16Array(out.buffer, out.byteOffset, out.length).slice();
   return info.signed ? new Int16Array(u.buffer) : u;

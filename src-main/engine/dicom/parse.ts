@@ -146,6 +146,40 @@ function inflateBounded(deflated: Uint8Array, maxPixels: number, headerOnly: boo
   }
 }
 
+/** Explicit VRs whose length takes 4 bytes after 2 reserved ones (PS3.5 7.1.2). */
+const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+
+/**
+ * The File Meta's Transfer Syntax UID (0002,0010) as an element, read within the group length that (0002,0000) gives.
+ * Some writers repeat group 0002 at the start of the dataset; dicom-parser reads on through it as File Meta, so the
+ * dataset's copy would say the syntax (a GE radiograph in JPEG Lossless whose copy says Explicit VR Little Endian was
+ * read as uncompressed, and refused as truncated).
+ */
+function metaSyntaxElement(bytes: Uint8Array): Element | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hasGroupLength = bytes.length >= 144 && view.getUint32(132, true) === 0x0002 && bytes[136] === 0x55 && bytes[137] === 0x4c; // (0002,0000) UL
+  if (!hasGroupLength) return undefined;
+  const end = Math.min(bytes.length, 144 + view.getUint32(140, true));
+  for (let at = 144; at + 8 <= end;) {
+    if (view.getUint16(at, true) !== 0x0002) return undefined;
+    const vr = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!);
+    const long = LONG_LENGTH_VRS.has(vr);
+    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
+    const dataOffset = at + (long ? 12 : 8);
+    if (view.getUint16(at + 2, true) === 0x0010) return dataOffset + length <= end ? { tag: 'x00020010', vr, dataOffset, length } as Element : undefined;
+    at = dataOffset + length;
+  }
+  return undefined;
+}
+
+/** A Part 10 file (preamble and "DICM" at 128), its Transfer Syntax UID the File Meta's own (metaSyntaxElement). */
+function parsePart10(bytes: Uint8Array, options: object): DataSet {
+  const dataset = dicomParser.parseDicom(bytes, options as never);
+  const meta = metaSyntaxElement(bytes);
+  if (meta) dataset.elements.x00020010 = meta;
+  return dataset;
+}
+
 function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MAX_PIXELS): DataSet {
   const hasPreamble = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
   const inflater = (arr: Uint8Array, position: number) => {
@@ -156,9 +190,9 @@ function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MA
     return out;
   };
   try {
-    if (hasPreamble) return dicomParser.parseDicom(bytes, { inflater, untilTag } as never);
+    if (hasPreamble) return parsePart10(bytes, { inflater, untilTag });
     if (!looksLikeDataset(bytes)) throw new Error('no DICOM preamble');
-    if (bytes[0] === 0x02 && looksExplicit(bytes)) return dicomParser.parseDicom(withPreamble(bytes), { inflater, untilTag } as never);
+    if (bytes[0] === 0x02 && looksExplicit(bytes)) return parsePart10(withPreamble(bytes), { inflater, untilTag });
     // No File Meta: the VR field (or its absence) says which little-endian syntax the dataset is in.
     const [first, second] = looksExplicit(bytes)
       ? [TransferSyntax.ExplicitLE, TransferSyntax.ImplicitLE] : [TransferSyntax.ImplicitLE, TransferSyntax.ExplicitLE];

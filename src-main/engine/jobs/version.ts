@@ -1,2 +1,2 @@
-export const APP_VERSION = '0.14.0';
+export const APP_VERSION = '0.15.0';
 export const APP_ID = `aeimg ${APP_VERSION}`;

@@ -8,7 +8,7 @@ import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeKeptFrame } from '../../../src-main/engine/codec/kept-frame.js';
+import { decodeKeptFrame, keepFrame } from '../../../src-main/engine/codec/kept-frame.js';
 import { validateImageRecord, type ImageRecord } from '../../../src-main/engine/codec/record.js';
 import { EntryCodec } from '../../../src-main/engine/container/entries.js';
 import { cleanCodestream, decodeCodestream } from '../../../src-main/engine/dicom/codestream.js';
@@ -132,6 +132,14 @@ describe('kept DICOM frames', () => {
     expect(dec.images[0]!.record.codestream).toBeUndefined();
     expect(dec.images[0]!.record.refinement?.coding).toBe('wp2');
     expect(receivedSummary(dec.images[0]!.record).text).toBe('bit-exact'); // a lossless source
+  });
+
+  it('a lossless JPEG frame with a point transform is never kept: aeimg before 0.15 decodes it to other values', async () => {
+    // However small: such a frame kept would reach a 0.14 receiver a quarter of its values (0.15 decodes it as dcmtk does).
+    for (const [file, kept] of [['jpeg_lossless_sv1_pt2_mr_small.dcm', false], ['jpeg_lossless_sv7_pt3_rgb.dcm', false], ['xa_4frame_jpeg_lossless.dcm', true]] as const) {
+      const { image, frame } = await read(file);
+      expect(Boolean(await keepFrame(image, file, frame!, Infinity)), file).toBe(kept);
+    }
   });
 
   it('a JPEG file goes as its own data, bit-exact, where that is smaller than within ±1; not when EXIF rotates it', async () => {
