@@ -102,21 +102,31 @@ export function worstSsim(f: Pick<Fidelity, 'ssim' | 'windows'>): number {
   return f.windows?.length ? f.windows[0]!.ssim : f.ssim;
 }
 
-/** An image's largest error in the values a reader is shown (real units where it has them); −1 if not measured. */
-const largestError = (f: Fidelity) => f.real?.maxAbs ?? f.stored?.maxAbs ?? -1;
+/**
+ * Whether the images' errors in the values a reader is shown compare: every one has real-world figures, in the same
+ * units. Frames of one file may have their own rescale (a Philips field map's magnitude and B0 frames), so their
+ * errors in stored units do not compare with each other's.
+ */
+const realErrorsCompare = (list: readonly Fidelity[]) => list.every((f) => f.real !== undefined && f.real.units === list[0]!.real!.units);
+
+/** An image's largest error in real units (where they compare) or in stored units; −1 if not measured. */
+const largestError = (f: Fidelity, real: boolean) => (real ? f.real!.maxAbs : f.stored?.maxAbs ?? f.real?.maxAbs ?? -1);
+
+/** The index of the image with the largest error (largestError), −1 where none was measured. */
+function largestErrorOf(list: readonly (Fidelity | undefined)[], real: boolean): number {
+  let at = -1;
+  list.forEach((f, i) => { if (f && (at < 0 || largestError(f, real) > largestError(list[at]!, real))) at = i; });
+  return at;
+}
 
 /**
  * Which of the figures of a file's images (a multi-frame file's frames) has the lowest SSIM in a reader's window,
  * and which the largest error; −1 where none was measured.
  */
 export function worstImages(list: readonly (Fidelity | undefined)[]): { ssim: number; error: number } {
-  let [ssim, error] = [-1, -1];
-  list.forEach((f, i) => {
-    if (!f) return;
-    if (ssim < 0 || worstSsim(f) < worstSsim(list[ssim]!)) ssim = i;
-    if (error < 0 || largestError(f) > largestError(list[error]!)) error = i;
-  });
-  return { ssim, error };
+  let ssim = -1;
+  list.forEach((f, i) => { if (f && (ssim < 0 || worstSsim(f) < worstSsim(list[ssim]!))) ssim = i; });
+  return { ssim, error: largestErrorOf(list, realErrorsCompare(list.filter((f) => f !== undefined))) };
 }
 
 /**
@@ -129,14 +139,21 @@ export function worstFidelity(list: readonly (Fidelity | undefined)[]): Fidelity
   const { ssim, error } = worstImages(list);
   if (ssim < 0) return undefined;
   const measured = list.filter((f) => f !== undefined);
-  const [worst, largest] = [list[ssim]!, list[error]!];
+  const worst = list[ssim]!;
   if (measured.length < 2) return worst;
   const bounds = measured.map((f) => f.maxError);
-  const { stored, real, exact, reduced, maxError: _bound, ...rest } = worst;
+  const { stored: _stored, real: _real, exact, reduced, maxError: _bound, ...rest } = worst;
+  // Each figure from the image where it is largest (0.15: frames with their own rescale told the stored error of the
+  // frame with the largest error in rescaled values, 873, where another frame's was 2096): in stored units, and in
+  // real units where those compare, with the largest real units per stored unit, which a bound is multiplied by.
+  // Where they do not compare (units differ), the error is said in stored units.
+  const stored = list[largestErrorOf(list, false)]!.stored;
+  const real = !realErrorsCompare(measured) ? (measured.some((f) => f.real) ? stored : undefined)
+    : { ...list[error]!.real!, perStored: Math.max(...measured.map((f) => f.real!.perStored)) };
   return {
     ...rest,
-    ...(largest.stored ?? stored ? { stored: largest.stored ?? stored } : {}),
-    ...(largest.real ?? real ? { real: largest.real ?? real } : {}),
+    ...(stored ? { stored } : {}),
+    ...(real ? { real } : {}),
     ...(measured.every((f) => f.exact) ? { exact } : {}),
     ...(bounds.every((b) => b !== undefined) ? { maxError: Math.max(...bounds as number[]) } : {}), // any unbounded: no bound
     ...(measured.some((f) => f.reduced) ? { reduced: true } : reduced !== undefined ? { reduced } : {}),

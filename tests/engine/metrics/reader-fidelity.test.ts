@@ -12,7 +12,7 @@ import { CT_PRESETS, renderToByte, sampleToReal, voiToByte, windowToByte } from 
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
-import { fidelityHeadline, worstFidelity, type Fidelity } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, worstFidelity, worstImages, type Fidelity } from '../../../src-shared/fidelity.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -283,6 +283,25 @@ describe('what a file of several images (a multi-frame file) says', () => {
     // A frame without a per-pixel guarantee (the network alone) leaves the file without one.
     expect(worstFidelity([frame(0.99, 2, { maxError: 2 }), frame(0.98, 9)])!.maxError).toBeUndefined();
     expect(worstFidelity([undefined, undefined])).toBeUndefined();
+  });
+
+  it('frames with their own rescale: the largest error in stored units and in rescaled values, each where it is largest', () => {
+    // A Philips field map's magnitude and B0 frames: the file told 873 stored units (the frame with the largest error
+    // in rescaled values, slope 1.28), and a frame of slope 0.5 received 2096.
+    const rescaled = (maxAbs: number, slope: number, more: Partial<Fidelity> = {}) => frame(0.95, maxAbs, {
+      stored: { maxAbs, rmse: 1, units: '', perStored: 1 }, real: { maxAbs: maxAbs * slope, rmse: 1, units: '', perStored: slope }, ...more });
+    const f = worstFidelity([rescaled(873, 1.28), rescaled(2096, 0.5)])!;
+    expect([f.stored!.maxAbs, f.real!.maxAbs]).toEqual([2096, 873 * 1.28]);
+    expect(fidelityHeadline(f)).toBe('worst window stroke 40/40: SSIM 0.9500, largest error 1117.4 in rescaled values');
+    expect(worstImages([rescaled(873, 1.28), rescaled(2096, 0.5)]).error).toBe(0); // the frame the text names
+    // A bound holds in rescaled values with the largest slope of any frame.
+    const bounded = worstFidelity([rescaled(2, 0.5, { maxError: 2 }), rescaled(2, 1.28, { maxError: 2 })])!;
+    expect(fidelityHeadline(bounded)).toMatch(/^every pixel within ±2 stored units \(±2\.56 in rescaled values\)/);
+    // Units that do not compare (Hz and a unitless magnitude): the largest error in stored units.
+    const hz = frame(0.95, 40, { stored: { maxAbs: 40, rmse: 1, units: '', perStored: 1 }, real: { maxAbs: 400, rmse: 1, units: 'Hz', perStored: 10 } });
+    const mixed = worstFidelity([hz, rescaled(2096, 0.5)])!;
+    expect([mixed.stored!.maxAbs, mixed.real!.maxAbs, mixed.real!.units]).toEqual([2096, 2096, '']);
+    expect(worstImages([hz, rescaled(2096, 0.5)]).error).toBe(1);
   });
 });
 
