@@ -117,6 +117,9 @@ export function isDicomPath(path: string): boolean {
 /** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
 const NOT_DICOM_BY_NAME = /(\.aeimg|(^|[\\/])DICOMDIR)$/i;
 
+/** A CD's index by its name (DICOMDIR, in any case), which holds no image. */
+export const isDicomdirName = (path: string) => /(^|[\\/])DICOMDIR$/i.test(path);
+
 /** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
 function hasDicomMarker(head: Uint8Array): boolean {
   return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;

@@ -217,6 +217,13 @@ export function parseDicomHeader(bytes: Uint8Array): DataSet {
   return parseBytes(bytes, 'x7fe00010');
 }
 
+/** The SOP class of a DICOMDIR (PS3.10: Media Storage Directory Storage). */
+const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
+
+/** What a CD's index, given as if it were an image, is told (the sender's message after its file name). */
+export const DICOMDIR_MESSAGE = 'is a DICOMDIR, the index of a CD or folder of DICOM files, and holds no image (nor lists one that is there): ' +
+  'give the folder it is in, or the CD, and aeimg sends the images it lists.';
+
 /** Parses the dataset and checks that it holds an image aeimg can read. */
 export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const dataset = parseBytes(bytes, undefined, maxPixels);
@@ -226,6 +233,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   if (!pixel && float) {
     throw new AeimgError(ErrorCode.BadInput, `has ${float}, which aeimg does not carry: it encrypts images of 8- and 16-bit integer samples (a parametric map's floats would lose their values).`);
   }
+  if (!pixel && (dataset.string('x00020002') ?? '').replace(/\0/g, '').trim() === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
   if (!pixel) {
     throw new AeimgError(ErrorCode.BadInput,
       `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): it may be a report, structure set or presentation state. Only DICOM images can be encrypted.`);

@@ -8,7 +8,8 @@ import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
 import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
-import { dicomMetaOf, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
+import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
+import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
@@ -77,6 +78,7 @@ interface InputImage {
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
 export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt'>): Promise<InputImage[]> {
+  if (isDicomdirName(task.input)) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE); // its images not found by findInputs
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
     const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;

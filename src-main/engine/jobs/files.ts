@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { dicomdirImages } from '../dicom/dicomdir.js';
 import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
-import { isDicomFile } from '../dicom/import.js';
+import { isDicomdirName, isDicomFile } from '../dicom/import.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
 import { AEIMG_EXT, AEIMG_INPUT, MAX_APP_FILES } from '../../../src-shared/files.js';
@@ -161,7 +161,7 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     const subfolder = relative(root, dir);
     // A CD's folder, when DICOM files are what is looked for: the images its DICOMDIR lists (dicom/dicomdir.ts), not
     // its viewer's icons or its reports.
-    const index = takesDicom && found.find((e) => e.isFile() && e.name.toUpperCase() === 'DICOMDIR');
+    const index = takesDicom && found.find((e) => e.isFile() && isDicomdirName(e.name));
     const listed = index && await dicomdirImages(join(dir, index.name), dir);
     if (listed) {
       entries += listed.length;
@@ -184,7 +184,10 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     } catch {
       // a missing path is reported by the job itself, with its name
     }
+    // A CD's DICOMDIR given itself (dropped from the disc's root): the images it lists, as its folder would give them.
+    const listed = !isDir && takesDicom && isDicomdirName(p) ? await dicomdirImages(p, dirname(p)) : undefined;
     if (isDir) await walk(p, p);
+    else if (listed) for (const path of listed) out.push({ path, subfolder: relative(dirname(p), dirname(path)) });
     else out.push({ path: p, subfolder: '' });
   }
   // A file given twice (by name and in its folder, say) is one input.

@@ -140,6 +140,20 @@ describe('a folder of DICOM files without extensions', () => {
     expect((await findInputs([root], AEIMG_INPUT)).map((f) => relative(root, f.path))).toEqual([join('DICOM', 'sent.aeimg')]);
     // Given below the index, a series folder is searched as any folder.
     expect((await findInputs([series[1]!], IMAGE_INPUT, isDicomFile)).map((f) => relative(series[1]!, f.path))).toEqual(['IM000000', 'IM000001', 'SR000000']);
+    // The index given itself (dropped from the disc's root): the images it lists, as its folder gives them (0.15: "is not
+    // an image aeimg can read (PNG, JPEG, TIFF or WebP expected)").
+    expect(await findInputs([join(root, 'DICOMDIR')], IMAGE_INPUT, isDicomFile)).toEqual(found);
+    // An index whose images are not beside it, under its name or another: named for what it is.
+    const alone = await tempDir();
+    await writeFile(join(alone, 'DICOMDIR'), index);
+    await writeFile(join(alone, 'index.dcm'), index);
+    const key = new SharedKey(Buffer.alloc(32, 7));
+    for (const name of ['DICOMDIR', 'index.dcm']) {
+      expect(await findInputs([join(alone, name)], IMAGE_INPUT, isDicomFile)).toEqual([{ path: join(alone, name), subfolder: '' }]);
+      await expect(encryptImageFile(join(alone, name), { model: await defaultModel(), recipients: [key] }))
+        .rejects.toThrow(`${name}: is a DICOMDIR, the index of a CD or folder of DICOM files, and holds no image (nor lists one that is there): give the folder it is in`);
+    }
+    expect(await readdir(alone)).toEqual(['DICOMDIR', 'index.dcm']); // nothing written
   });
 
   it('leaves no folder behind for a series whose every file failed, and never writes above the output folder', async () => {
