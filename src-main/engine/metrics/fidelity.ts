@@ -119,7 +119,10 @@ export function readerWindows(image: Image, display: DisplayModel): DisplayWindo
   const windows = grey ? [...display.windows] : [];
   if (grey && display.percentile) windows.push(percentileWindow(image, display.mapping));
   if (windows.length === 0 || image.bitDepth === 8) {
-    const lo = sampleToReal(0, display.mapping), hi = sampleToReal(image.bitDepth === 8 ? 255 : 65535, display.mapping);
+    // An 8-bit image's full range is its stored values': a segmentation's 1-bit mask is 0..1, as a viewer shows it
+    // (0.15: 0..255, where a voxel out of the mask or into it was one grey level, and the file not reduced quality).
+    const bits = display.mapping && !display.mapping.signed ? Math.min(8, display.mapping.bitsStored) : 8;
+    const lo = sampleToReal(0, display.mapping), hi = sampleToReal(image.bitDepth === 8 ? 2 ** bits - 1 : 65535, display.mapping);
     const [a, b] = [lo, hi].sort((x, y) => x - y) as [number, number];
     windows.push(image.bitDepth === 8
       ? { name: 'full range', center: (a + b + 1) / 2, width: b - a + 1, source: 'full' }
@@ -209,6 +212,9 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
     return { ...window, ...(table ? { table: true as const } : {}), ssim, psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null };
   });
   windows.sort((a, b) => a.ssim - b.ssim);
+  // A 1-bit image (a segmentation's mask) has no "near": any voxel changed is out of the region or into it, however
+  // high the SSIM (0.15: one voxel in 256 changed read 0.9956, and the file was not reduced quality).
+  if (m?.bitsStored === 1 && err.maxAbs > 0) visible = true;
   const psnr = psnrFromMse(whole.mse);
   const f: Fidelity = {
     // null, not Infinity, for identical images: the same value in the record (JSON), over IPC and through the test bridge.
