@@ -143,6 +143,7 @@ describe('a folder of DICOM files without extensions', () => {
     // The index given itself (dropped from the disc's root): the images it lists, as its folder gives them (0.15: "is not
     // an image aeimg can read (PNG, JPEG, TIFF or WebP expected)").
     expect(await findInputs([join(root, 'DICOMDIR')], IMAGE_INPUT, isDicomFile)).toEqual(found);
+    expect((await listInputs([join(root, 'DICOMDIR')])).map((f) => [f.name, f.kind])).toEqual([['IM000000', 'dicom'], ['IM000000', 'dicom']]); // the app's list
     // An index whose images are not beside it, under its name or another: named for what it is.
     const alone = await tempDir();
     await writeFile(join(alone, 'DICOMDIR'), index);
