@@ -8,14 +8,21 @@
  *    receiver gets, over every frame;
  *  - the DICOM written back is read again by aeimg, with as many images;
  *  - a file refused is refused by name (an AeimgError), with nothing left behind.
+ * With `--gdcm` (where GDCM's `gdcmconv` is installed), each compressed DICOM file is also decoded by GDCM
+ * (`gdcmconv --raw`) and aeimg's reading compared with it: a difference is printed ("differs from GDCM"), not counted as
+ * a failure, as GDCM is not always the right one (a JFIF photograph labelled RGB: docs/dicom.md); each one is to look at.
  * Prints a line per file and a summary per folder given ("source"), and exits 1 on any failure: a crash, a file sent
  * that the receiver refuses, or a received image further off than the sender was told.
  */
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NATIVE_SYNTAXES } from '../src-main/engine/dicom/codecs.js';
 import { isDicomFile, readDicomFile } from '../src-main/engine/dicom/import.js';
+import { parseDicomHeader } from '../src-main/engine/dicom/parse.js';
+import type { Image } from '../src-main/engine/image/image.js';
 import { AeimgError } from '../src-main/engine/errors.js';
 import { decryptAeimgFile } from '../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../src-main/engine/jobs/encrypt.js';
@@ -25,10 +32,12 @@ import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.
 import { QUALITY_LEVELS, type Quality } from '../src-shared/quality.js';
 import { inputImages, largestDifference } from './fuzz/inputs.js';
 
-const { values, positionals: folders } = parseArgs({ allowPositionals: true, options: { levels: { type: 'string', default: 'auto,max' } } });
+const { values, positionals: folders } = parseArgs({
+  allowPositionals: true, options: { levels: { type: 'string', default: 'auto,max' }, gdcm: { type: 'boolean', default: false } },
+});
 const levels = values.levels.split(',') as Quality[];
 if (folders.length === 0 || levels.some((l) => !(l in QUALITY_LEVELS))) {
-  process.stderr.write('usage: npm run audit:files -- FOLDER... [--levels auto,max] (levels: auto, lossless, within-1/2/4, max, high, medium, low)\n');
+  process.stderr.write('usage: npm run audit:files -- FOLDER... [--levels auto,max] [--gdcm] (levels: auto, lossless, within-1/2/4, max, high, medium, low)\n');
   process.exit(2);
 }
 
@@ -38,8 +47,27 @@ const model = await models.byName(DEFAULT_MODEL);
 const work = await mkdtemp(join(tmpdir(), 'aeimg-audit-'));
 let failed = 0;
 
+/**
+ * How aeimg's reading of a compressed DICOM file differs from GDCM's (`gdcmconv --raw`, read back by aeimg): undefined
+ * where it is the same (colour within ±1: YBR conversions round apart), native, or GDCM cannot decode it.
+ */
+async function gdcmDifference(input: string, sent: Image[], dir: string): Promise<string | undefined> {
+  const syntax = (parseDicomHeader(new Uint8Array(await readFile(input))).string('x00020010') ?? '').replace(/\0/g, '').trim();
+  if (!syntax || NATIVE_SYNTAXES.has(syntax)) return undefined;
+  const raw = join(dir, 'gdcm-raw.dcm');
+  try {
+    execFileSync('gdcmconv', ['--raw', input, raw], { stdio: 'ignore' });
+  } catch {
+    return `GDCM cannot decode it (${syntax})`;
+  }
+  const theirs = (await readDicomFile(raw, { maxPixels: 1 << 26, deidentify: null })).map((f) => f.image);
+  await rm(raw, { force: true });
+  const got = largestDifference(sent, theirs);
+  return got === 0 || (got <= 1 && sent[0]!.channels >= 3) ? undefined : `differs from GDCM (${syntax}): largest difference ${got}`;
+}
+
 /** One file through every level; its failures, or why it was refused. */
-async function audit(input: string, dir: string): Promise<{ refused?: string; failures: string[]; said: string[] }> {
+async function audit(input: string, dir: string): Promise<{ refused?: string; failures: string[]; said: string[]; gdcm?: string }> {
   const failures: string[] = [], said: string[] = [];
   const name = basename(input);
   let sent: Awaited<ReturnType<typeof inputImages>>;
@@ -76,13 +104,14 @@ async function audit(input: string, dir: string): Promise<{ refused?: string; fa
       failures.push(`${quality}: sent, then the receiver: ${String(err)}`);
     }
   }
-  return { failures, said };
+  const gdcm = values.gdcm && (await isDicomFile(input)) ? await gdcmDifference(input, sent, dir) : undefined;
+  return { failures, said, ...(gdcm ? { gdcm } : {}) };
 }
 
 try {
   for (const folder of folders) {
     const found = await findInputs([folder], IMAGE_INPUT, isDicomFile);
-    const tally = { files: found.length, sent: 0, refused: 0, failed: 0 };
+    const tally = { files: found.length, sent: 0, refused: 0, failed: 0, gdcm: 0 };
     for (const [k, { path }] of found.entries()) {
       const dir = join(work, String(k));
       await mkdir(dir);
@@ -101,11 +130,15 @@ try {
         tally.sent++;
         process.stdout.write(`${label}: ${r.said.join('; ')}\n`);
       }
+      if (r.gdcm) {
+        tally.gdcm++;
+        process.stdout.write(`${label}: ${r.gdcm}\n`);
+      }
       await rm(dir, { recursive: true, force: true });
     }
     failed += tally.failed;
     process.stdout.write(`${folder}: ${tally.files} files, ${tally.sent} sent and received within what the sender was told at ${levels.join(', ')}, ` +
-      `${tally.refused} refused by name, ${tally.failed} failures\n`);
+      `${tally.refused} refused by name, ${tally.failed} failures${values.gdcm ? `, ${tally.gdcm} read otherwise by GDCM (or not at all)` : ''}\n`);
   }
   process.exitCode = failed === 0 ? 0 : 1;
 } finally {

@@ -3,7 +3,7 @@
  * smaller than aeimg's own coding, and the image it gives on the receiver's (dicom/codestream.ts; docs/format.md).
  */
 import { cleanCodestream, decodeCodestream } from '../dicom/codestream.js';
-import { hasPointTransform, TransferSyntax } from '../dicom/codecs.js';
+import { TransferSyntax, type ReadAs } from '../dicom/codecs.js';
 import { readHead, readRegularFile } from '../fs/read.js';
 import type { FrameLayout } from '../dicom/import.js';
 import { AeimgError, ErrorCode } from '../errors.js';
@@ -22,6 +22,8 @@ export interface FrameData {
   data: Uint8Array;
   /** How the result line names it (default: the transfer syntax's name). */
   label?: string;
+  /** aeimg before 0.15 read this data to other values (dicom/codecs.ts readOtherwiseBefore015). */
+  otherwiseBefore015?: true;
 }
 
 /**
@@ -56,8 +58,9 @@ export async function keepFrame(
 ): Promise<KeptFrame | undefined> {
   // A segmentation's 1-bit frames are coded as samples: receivers before 0.14 do not decode them compressed.
   if (frame.layout.bitsAllocated === 1) return undefined;
-  // Nor lossless JPEG with a point transform: receivers before 0.15 decode it to other values.
-  if (hasPointTransform(frame.layout.syntax, frame.data)) return undefined;
+  // Nor data that receivers before 0.15 decode to other values (a lossless JPEG with a point transform, an RGB JPEG
+  // without colour markers, JPEG 2000 values beyond Bits Stored): their check of the pixels would refuse the file.
+  if (frame.otherwiseBefore015) return undefined;
   const data = cleanCodestream(frame.layout.syntax, frame.data);
   if (!data || data.length + LAYOUT_BYTES >= codedBytes) return undefined;
   const check = pixelCheck(image);
@@ -81,13 +84,18 @@ export async function keepFrame(
 /** The image of a validated record with a kept frame, checked against the sender's pixels. */
 export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promise<Image> {
   let image: Image;
+  const decode = (opts: ReadAs = {}) => decodeCodestream(record.codestream!, record.width, record.height, blob, opts);
+  const passes = (img: Image) => img.channels === record.channels && img.bitDepth === record.bitDepth && passesCheck(img, record.refinement!.sha256);
   try {
-    image = await decodeCodestream(record.codestream!, record.width, record.height, blob);
+    image = await decode();
+    // A sender before 0.15 kept JPEG 2000 frames whose values beyond Bits Stored it masked (0.15 clamps them): the
+    // image it read, and measured, is the one to show.
+    if (!passes(image)) image = await decode({ before015: true });
   } catch (err) {
     const why = err instanceof AeimgError ? err.message : String(err);
     throw new AeimgError(ErrorCode.Malformed, `holds a compressed frame that could not be decoded (${why})`);
   }
-  if (image.channels !== record.channels || image.bitDepth !== record.bitDepth || !passesCheck(image, record.refinement!.sha256)) {
+  if (!passes(image)) {
     throw new AeimgError(ErrorCode.Tampered,
       'failed its pixel check: its compressed frame decodes here to other pixels than the sender\'s aeimg read from it. ' +
       'Open it with the aeimg version the sender used, or ask the sender to encrypt it again with --recode.');

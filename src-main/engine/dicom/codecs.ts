@@ -78,7 +78,12 @@ export interface FrameInfo {
   bitsStored: number;
   signed: boolean;
   planarConfiguration: number;
+  /** Photometric Interpretation, where it decides how a codestream is read (an RGB JPEG without colour markers). */
+  photometric?: string;
 }
+
+/** `before015`: a frame's data read as aeimg read it until 0.14 (a frame kept by such a sender: kept-frame.ts). */
+export interface ReadAs { before015?: boolean }
 
 /** A decoded frame's samples, little-endian in memory order, as the dataset's Bits Allocated says. */
 export type FrameSamples = Uint8Array | Uint16Array | Int16Array;
@@ -196,12 +201,51 @@ function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: nu
 }
 
 /**
- * A lossless JPEG frame whose scan has a point transform: aeimg before 0.15 decoded it to other values (below), so such
- * a frame is never kept as the file holds it (kept-frame.ts); aeimg codes its samples.
+ * Whether aeimg before 0.15 decoded this frame's data to other values (a lossless JPEG with a point transform, an RGB
+ * JPEG without colour markers); such a frame is never kept as the file holds it (kept-frame.ts), and a frame kept by
+ * such a sender is read as it read it (ReadAs). JPEG 2000 values beyond Bits Stored are the third case (dicom/parse.ts).
  */
-export function hasPointTransform(syntax: string, data: Uint8Array): boolean {
+export function readOtherwiseBefore015(syntax: string, data: Uint8Array, info: FrameInfo): boolean {
   const lossless = syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70;
-  return lossless && (losslessPointTransform(data)?.pt ?? 0) > 0;
+  return (lossless && (losslessPointTransform(data)?.pt ?? 0) > 0) || untransformedRgbJpeg(syntax, data, info);
+}
+
+/**
+ * An 8-bit JPEG frame that DICOM calls RGB and whose data says nothing of its colour space: no JFIF or Adobe marker,
+ * three components sampled alike, not named R, G, B. libjpeg then takes its components for YCbCr and converts them;
+ * DICOM (PS3.5 8.2.1), dcmtk, GDCM and pydicom take Photometric Interpretation RGB at its word: no transform (pydicom's
+ * SC_jpeg_no_color_transform.dcm, a whole-slide image's tile, came out magenta). Where the data does say (JFIF, an Adobe
+ * transform, subsampled chroma: fo-dicom's GH195.dcm, a JFIF photograph labelled RGB), libjpeg follows it, as before.
+ */
+function untransformedRgbJpeg(syntax: string, data: Uint8Array, info: FrameInfo): boolean {
+  if ((syntax !== TransferSyntax.JpegBaseline && syntax !== TransferSyntax.JpegExtended) || info.bitsAllocated > 8) return false;
+  if (info.samplesPerPixel !== 3 || info.photometric !== 'RGB') return false;
+  for (let at = 2; at + 4 <= data.length;) {
+    if (data[at] !== 0xff) return false;
+    const marker = data[at + 1]!;
+    if (marker === 0xff) { at++; continue; }
+    const length = (data[at + 2]! << 8) | data[at + 3]!;
+    const id = String.fromCharCode(...data.subarray(at + 4, at + 9));
+    if ((marker === 0xe0 && id.startsWith('JFIF')) || (marker === 0xee && id === 'Adobe')) return false;
+    if (marker >= 0xc0 && marker <= 0xc2) {
+      const components = [0, 1, 2].map((k) => ({ id: data[at + 10 + 3 * k], sampling: data[at + 11 + 3 * k] }));
+      if (data[at + 9] !== 3 || components.some((c) => c.sampling !== components[0]!.sampling)) return false;
+      return components.map((c) => String.fromCharCode(c.id ?? 0)).join('') !== 'RGB';
+    }
+    if (marker === 0xda) return false;
+    at += 2 + length;
+  }
+  return false;
+}
+
+/** The JPEG data with an Adobe marker saying "no colour transform" after its SOI, so that libjpeg leaves RGB as RGB. */
+function withAdobeRgb(data: Uint8Array): Uint8Array {
+  const adobe = [0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00];
+  const out = new Uint8Array(data.length + adobe.length);
+  out.set(data.subarray(0, 2));
+  out.set(adobe, 2);
+  out.set(data.subarray(2), 2 + adobe.length);
+  return out;
 }
 
 /**
@@ -211,12 +255,12 @@ export function hasPointTransform(syntax: string, data: Uint8Array): boolean {
  * nothing else), and each value is shifted back up: dcmtk's and GDCM's values (a GE radiograph at Pt 2 came out a
  * quarter of its values, a dcmtk-coded MR offset by 24,576).
  */
-async function decodeJpegLossless(data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
+async function decodeJpegLossless(data: Uint8Array, info: FrameInfo, as: ReadAs = {}): Promise<FrameSamples> {
   const { Decoder } = require('@cornerstonejs/jpeg-lossless-decoder-js') as {
     Decoder: new () => { decode(buf: ArrayBuffer, offset: number, length: number, bytes: number): Uint8Array | Uint16Array };
   };
   const point = losslessPointTransform(data);
-  const pt = point && point.pt > 0 && point.pt < data[point.precisionAt]! ? point.pt : 0;
+  const pt = point && point.pt > 0 && point.pt < data[point.precisionAt]! && !as.before015 ? point.pt : 0;
   let stream = data;
   if (pt > 0) {
     stream = data.slice();
@@ -260,7 +304,7 @@ async function decodeOneBitFrame(syntax: string, data: Uint8Array, info: FrameIn
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // the decoder's may be a Uint8ClampedArray
 }
 
-export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
+export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, info: FrameInfo, as: ReadAs = {}): Promise<FrameSamples> {
   if (info.bitsAllocated === 1) {
     if (!ONE_BIT_SYNTAXES.has(syntax) || info.samplesPerPixel !== 1) {
       throw new AeimgError(ErrorCode.BadInput, `has 1-bit Pixel Data in ${syntaxName(syntax)}, which aeimg does not decode.`);
@@ -286,11 +330,14 @@ export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, 
         return await decodeWithWasm('@cornerstonejs/codec-openjph/wasmjs', 'HTJ2KDecoder', data, info);
       case TransferSyntax.JpegBaseline:
       case TransferSyntax.JpegExtended:
-        if (info.bitsAllocated <= 8) return await decodeWithWasm('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', data, info);
+        if (info.bitsAllocated <= 8) {
+          const stream = !as.before015 && untransformedRgbJpeg(syntax, data, info) ? withAdobeRgb(data) : data;
+          return await decodeWithWasm('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', stream, info);
+        }
         return await decodeWithDcmjsCodecs('decodeJpeg', data, info);
       case TransferSyntax.JpegLossless57:
       case TransferSyntax.JpegLossless70:
-        return await decodeJpegLossless(data, info);
+        return await decodeJpegLossless(data, info, as);
       case TransferSyntax.Rle:
         return await decodeWithDcmjsCodecs('decodeRle', data, info);
     }

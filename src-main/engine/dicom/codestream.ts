@@ -12,7 +12,7 @@
  */
 import { decodeFrameData } from './parse.js';
 import { storedToImage, type FrameLayout } from './import.js';
-import { TransferSyntax } from './codecs.js';
+import { TransferSyntax, type ReadAs } from './codecs.js';
 import type { Image } from '../image/image.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 
@@ -142,11 +142,11 @@ export function declaredSize(syntax: string, d: Uint8Array): { width: number; he
 }
 
 /** The image a kept frame decodes to (`width` x `height`, the layout's samples), as the sender read its file. */
-export async function decodeCodestream(layout: FrameLayout, width: number, height: number, data: Uint8Array): Promise<Image> {
+export async function decodeCodestream(layout: FrameLayout, width: number, height: number, data: Uint8Array, opts: ReadAs = {}): Promise<Image> {
   const size = declaredSize(layout.syntax, data);
   if (layout.syntax !== TransferSyntax.Rle && (size?.width !== width || size.height !== height)) {
     throw new AeimgError(ErrorCode.Malformed, `declares ${size ? `${size.width}x${size.height}` : 'no size'} where the image is ${width}x${height}.`);
   }
-  const samples = await decodeFrameData(layout.syntax, data, { ...layout, rows: height, columns: width });
+  const samples = await decodeFrameData(layout.syntax, data, { ...layout, rows: height, columns: width }, 'the frame', opts);
   return storedToImage(layout, width, height, samples).image;
 }

@@ -78,7 +78,7 @@ export interface DicomImage {
    * A compressed frame's data as the file holds it, with what turns its stored values into `image`: the sender may
    * carry it as it is (dicom/codestream.ts, codec/kept-frame.ts).
    */
-  frame?: { layout: FrameLayout; data: Uint8Array };
+  frame?: { layout: FrameLayout; data: Uint8Array; otherwiseBefore015?: true };
   /**
    * De-identified files only: the file's name with what identifies its patient replaced (dicom/file-name.ts), when
    * the name holds any. Never carried itself: the encoder names the record with it.
@@ -267,10 +267,10 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       ...(info.photometric === 'PALETTE COLOR' ? { palette: paletteOf(dataset, info) } : {}),
     };
     for (let f = 0; f < info.frames; f++) {
-      const { samples, data } = await readStoredFrame(parsed, f);
+      const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       images.push({
-        ...(data ? { frame: { layout, data } } : {}),
+        ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(maskedName ? { maskedName } : {}),
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         image,

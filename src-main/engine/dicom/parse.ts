@@ -5,7 +5,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, readOtherwiseBefore015, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -399,6 +399,27 @@ function fixBits(samples: FrameSamples, info: FrameInfo): FrameSamples {
   return samples;
 }
 
+/** JPEG 2000 and High-Throughput JPEG 2000: codestreams of their own precision, which may exceed Bits Stored. */
+const JPEG_2000_SYNTAXES = new Set<string>([
+  TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
+]);
+
+/**
+ * Unsigned JPEG 2000 values beyond Bits Stored clamped to its top, the others as fixBits gives them; how many were
+ * clamped. A lossy codestream of 16-bit precision overshoots a 12-bit image's top at bright edges (weasis' multi-frame
+ * J2K: 196 samples up to 4123); masking them as uncompressed data's unused high bits wrapped 4123 to 27, a black speck
+ * where GDCM, and the viewers that show the file, show white (0.15).
+ */
+function clampOvershoot(samples: FrameSamples, info: FrameInfo): number {
+  if (info.signed || info.bitsStored >= info.bitsAllocated) return 0;
+  const top = 2 ** info.bitsStored - 1;
+  let clamped = 0;
+  for (let i = 0; i < samples.length; i++) {
+    if (samples[i]! > top) { samples[i] = top; clamped++; }
+  }
+  return clamped;
+}
+
 function encapsulatedFrame(dataset: DataSet, pixel: Element, frames: number, index: number): Uint8Array {
   const fragments = pixel.fragments ?? [];
   if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(dataset, pixel, 0, fragments.length);
@@ -428,12 +449,16 @@ export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Pro
   return (await readStoredFrame(parsed, index)).samples;
 }
 
-/** Frame `index`'s stored values, and for a compressed syntax the frame's data they were decoded from. */
-export async function readStoredFrame(parsed: ParsedDicom, index: number): Promise<{ samples: FrameSamples; data?: Uint8Array }> {
+/**
+ * Frame `index`'s stored values, and for a compressed syntax the frame's data they were decoded from, and whether aeimg
+ * before 0.15 read that data to other values (readOtherwiseBefore015, clampOvershoot).
+ */
+export async function readStoredFrame(parsed: ParsedDicom, index: number): Promise<{ samples: FrameSamples; data?: Uint8Array; otherwiseBefore015?: true }> {
   const { dataset, info } = parsed;
   if (!NATIVE_SYNTAXES.has(info.syntax)) {
     const data = encapsulatedFrameData(parsed, index);
-    return { samples: await decodeFrameData(info.syntax, data, info, `frame ${index + 1}`), data };
+    const { samples, otherwiseBefore015 } = await decodeFrameValues(info.syntax, data, info, `frame ${index + 1}`);
+    return { samples, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) };
   }
   let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
   if (info.samplesPerPixel === 3 && info.planarConfiguration === 1) samples = interleavePlanar(samples, info.rows * info.columns);
@@ -447,12 +472,18 @@ export async function readStoredFrame(parsed: ParsedDicom, index: number): Promi
  * The stored values of one encapsulated frame's data (`what` names the frame in messages): what the sender read from
  * its DICOM file, and what a receiver rebuilds from a frame carried as it was (codec/codestream.ts).
  */
-export async function decodeFrameData(syntax: string, data: Uint8Array, info: FrameInfo, what = 'the frame'): Promise<FrameSamples> {
-  const samples = await decodeEncapsulatedFrame(syntax, data, info);
+export async function decodeFrameData(syntax: string, data: Uint8Array, info: FrameInfo, what = 'the frame', opts: ReadAs = {}): Promise<FrameSamples> {
+  return (await decodeFrameValues(syntax, data, info, what, opts)).samples;
+}
+
+async function decodeFrameValues(syntax: string, data: Uint8Array, info: FrameInfo, what: string, opts: ReadAs = {}): Promise<{ samples: FrameSamples; otherwiseBefore015?: true }> {
+  const samples = await decodeEncapsulatedFrame(syntax, data, info, opts);
   const expected = info.rows * info.columns * info.samplesPerPixel;
   if (samples.length !== expected) {
     throw new AeimgError(ErrorCode.BadInput,
       `${what} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
   }
-  return fixBits(samples, info);
+  const clamped = JPEG_2000_SYNTAXES.has(syntax) && !opts.before015 ? clampOvershoot(samples, info) : 0;
+  const otherwise = !opts.before015 && (clamped > 0 || readOtherwiseBefore015(syntax, data, info));
+  return { samples: fixBits(samples, info), ...(otherwise ? { otherwiseBefore015: true as const } : {}) };
 }

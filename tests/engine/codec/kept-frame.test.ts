@@ -13,6 +13,8 @@ import { validateImageRecord, type ImageRecord } from '../../../src-main/engine/
 import { EntryCodec } from '../../../src-main/engine/container/entries.js';
 import { cleanCodestream, decodeCodestream } from '../../../src-main/engine/dicom/codestream.js';
 import { TransferSyntax } from '../../../src-main/engine/dicom/codecs.js';
+import { decodeFrameData } from '../../../src-main/engine/dicom/parse.js';
+import { pixelCheck } from '../../../src-main/engine/codec/refinement-layer.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
@@ -134,12 +136,29 @@ describe('kept DICOM frames', () => {
     expect(receivedSummary(dec.images[0]!.record).text).toBe('bit-exact'); // a lossless source
   });
 
-  it('a lossless JPEG frame with a point transform is never kept: aeimg before 0.15 decodes it to other values', async () => {
-    // However small: such a frame kept would reach a 0.14 receiver a quarter of its values (0.15 decodes it as dcmtk does).
-    for (const [file, kept] of [['jpeg_lossless_sv1_pt2_mr_small.dcm', false], ['jpeg_lossless_sv7_pt3_rgb.dcm', false], ['xa_4frame_jpeg_lossless.dcm', true]] as const) {
+  it('a frame aeimg before 0.15 decodes to other values is never kept: a lossless JPEG with a point transform, JPEG 2000 values clamped, RGB JPEG without colour markers', async () => {
+    // However small: such a frame kept would reach a 0.14 receiver a quarter of its values (0.15 decodes it as dcmtk
+    // does), or its overshoots masked, which 0.14's check of the pixels would refuse.
+    for (const [file, kept] of [['jpeg_lossless_sv1_pt2_mr_small.dcm', false], ['jpeg_lossless_sv7_pt3_rgb.dcm', false], ['xa_4frame_jpeg_lossless.dcm', true],
+      ['j2k_lossy_precision16_stored12.dcm', false], ['ct_head_512_j2k_lossy.dcm', true],
+      ['jpeg_rgb_no_colour_markers.dcm', false], ['jpeg_jfif_labelled_rgb.dcm', true]] as const) {
       const { image, frame } = await read(file);
       expect(Boolean(await keepFrame(image, file, frame!, Infinity)), file).toBe(kept);
     }
+  });
+
+  it('a JPEG 2000 frame kept by a sender before 0.15, which masked values beyond Bits Stored, shows what that sender read', async () => {
+    const { image, frame } = await read('j2k_lossy_precision16_stored12.dcm');
+    const { otherwiseBefore015: _, ...unflagged } = frame!;
+    const { record, blobs } = (await keepFrame(image, 'x.dcm', unflagged, Infinity))!;
+    const info = { ...frame!.layout, rows: image.height, columns: image.width };
+    const masked = await decodeFrameData(frame!.layout.syntax, blobs[2]!, info, 'the frame', { before015: true });
+    const wrapped = Array.from(masked).filter((v, i) => v !== image.pixels[i]);
+    expect(wrapped.length).toBe(670); // GDCM's values above 4095, where 0.15 reads 4095
+    expect(Math.max(...wrapped)).toBeLessThan(2048); // wrapped dark (4244 read as 148)
+    const before = { ...record, refinement: { ...record.refinement!, sha256: pixelCheck({ ...image, pixels: Uint16Array.from(masked) }) } };
+    expect(Array.from((await decodeKeptFrame(before, blobs[2]!)).pixels)).toEqual(Array.from(masked));
+    expect(Array.from((await decodeKeptFrame(record, blobs[2]!)).pixels)).toEqual(Array.from(image.pixels)); // 0.15's own
   });
 
   it('a JPEG file goes as its own data, bit-exact, where that is smaller than within ±1; not when EXIF rotates it', async () => {

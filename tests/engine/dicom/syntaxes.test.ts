@@ -11,7 +11,8 @@ import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSegmentedLut } from '../../../src-main/engine/dicom/lut.js';
-import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { decodeFrameData, decodeStoredFrame, encapsulatedFrameData, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import sharp from 'sharp';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { FIXTURES, tempDir } from '../../helpers.js';
 
@@ -52,6 +53,25 @@ function expectOracle(got: Stats, want: Partial<Stats>) {
   expect(got.mean).toBeCloseTo(want.mean!, 3);
   expect(got.sha256).toBe(want.sha256);
 }
+
+describe('an RGB JPEG\'s colours', () => {
+  it('its components as RGB where its data says nothing of its colour space, as the file says; converted where it says YCbCr (JFIF)', async () => {
+    // pydicom's whole-slide tile (no marker, IDs 0,1,2): libjpeg took it for YCbCr, and it came out magenta.
+    const [tile] = await read('jpeg_rgb_no_colour_markers.dcm');
+    const px = (img: { width: number; pixels: ArrayLike<number> }, r: number, c: number) => [0, 1, 2].map((k) => img.pixels[(r * img.width + c) * 3 + k]);
+    expect([77, 78, 79, 80].map((c) => px(tile!.image, 29, c))).toEqual([[240, 243, 246], [214, 210, 213], [150, 134, 134], [244, 244, 244]]); // pydicom's reference
+    const parsed = parseDicom(bytes('jpeg_rgb_no_colour_markers.dcm'), MAX);
+    const before = await decodeFrameData(parsed.info.syntax, encapsulatedFrameData(parsed, 0), parsed.info, 'the frame', { before015: true });
+    expect([0, 1, 2].map((k) => before[(29 * 256 + 77) * 3 + k])).not.toEqual([240, 243, 246]); // as 0.14 read it, for its kept frames
+    // A JFIF photograph labelled RGB (fo-dicom's GH195): its YCbCr converted, as its JFIF marker says (dcmtk and GDCM
+    // show its components as RGB, in false colours). sharp (libjpeg-turbo) decodes the same data to the same colours.
+    const [jfif] = await read('jpeg_jfif_labelled_rgb.dcm');
+    const jp = parseDicom(bytes('jpeg_jfif_labelled_rgb.dcm'), MAX);
+    const viaSharp = await sharp(Buffer.from(encapsulatedFrameData(jp, 0))).raw().toBuffer();
+    expect(Math.max(...Array.from(jfif!.image.pixels, (v, i) => Math.abs(v - viaSharp[i]!)))).toBeLessThanOrEqual(1);
+    expect(px(jfif!.image, 4, 0)[0]).toBeGreaterThan(180); // the top bars are red
+  });
+});
 
 describe('stored values match the oracles', () => {
   it.each(oracles.filter((o) => o.sha256).map((o) => [o.file, o] as const))('%s', async (file, want) => {
