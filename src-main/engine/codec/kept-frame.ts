@@ -58,9 +58,6 @@ export async function keepFrame(
 ): Promise<KeptFrame | undefined> {
   // A segmentation's 1-bit frames are coded as samples: receivers before 0.14 do not decode them compressed.
   if (frame.layout.bitsAllocated === 1) return undefined;
-  // Nor data that receivers before 0.15 decode to other values (a lossless JPEG with a point transform, an RGB JPEG
-  // without colour markers, JPEG 2000 values beyond Bits Stored): their check of the pixels would refuse the file.
-  if (frame.otherwiseBefore015) return undefined;
   const data = cleanCodestream(frame.layout.syntax, frame.data);
   if (!data || data.length + LAYOUT_BYTES >= codedBytes) return undefined;
   const check = pixelCheck(image);
@@ -74,7 +71,10 @@ export async function keepFrame(
     planes: Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c)),
     blobs: { latent: 0, alpha: 0, residual: data.length },
     refinement: { coding: 'dicom', maxError: 0, sha256: check, backend: 'none' },
-    codestream: { ...frame.layout },
+    // Data that receivers before 0.15 decode to other values (a lossless JPEG with a point transform, an RGB JPEG
+    // without colour markers, JPEG 2000 values beyond Bits Stored) says so: they ask for an update instead of refusing
+    // the pixels as altered; it keeps its size (a lossy J2K series: 112 KB kept, 523 KB coded as samples).
+    codestream: { ...frame.layout, ...(frame.otherwiseBefore015 ? { reading: 15 as const } : {}) },
     ...(opts.metadata ? { metadata: opts.metadata } : {}),
   };
   if (opts.measure) record.fidelity = readerFidelity(image, image, opts.display ?? plainDisplay(image), { maxError: 0 });
@@ -88,9 +88,9 @@ export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promis
   const passes = (img: Image) => img.channels === record.channels && img.bitDepth === record.bitDepth && passesCheck(img, record.refinement!.sha256);
   try {
     image = await decode();
-    // A sender before 0.15 kept JPEG 2000 frames whose values beyond Bits Stored it masked (0.15 clamps them): the
-    // image it read, and measured, is the one to show.
-    if (!passes(image)) image = await decode({ before015: true });
+    // A sender before 0.15 kept frames it read otherwise (codecs.ts readOtherwiseBefore015; such a record has no
+    // `reading`): the image it read, and measured, is the one to show.
+    if (!passes(image) && record.codestream!.reading === undefined) image = await decode({ before015: true });
   } catch (err) {
     const why = err instanceof AeimgError ? err.message : String(err);
     throw new AeimgError(ErrorCode.Malformed, `holds a compressed frame that could not be decoded (${why})`);

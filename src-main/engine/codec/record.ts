@@ -221,7 +221,7 @@ function validLayout(v: unknown, channels: number, bitDepth: number): v is Frame
       : colour && l.samplesPerPixel === 3 && channels === 3 && bitDepth === l.bitsAllocated;
   return typeof l.syntax === 'string' && KEEPABLE_SYNTAXES.has(l.syntax) && (l.bitsAllocated === 8 || l.bitsAllocated === 16) &&
     isInt(l.bitsStored, 1, l.bitsAllocated) && typeof l.signed === 'boolean' && isInt(l.planarConfiguration, 0, 1) &&
-    sampling && (palette || l.palette === undefined);
+    sampling && (palette || l.palette === undefined) && (l.reading === undefined || l.reading === 15);
 }
 
 /** Red, green and blue tables of 1..65536 entries of 0..255, each with the stored value its first entry maps. */

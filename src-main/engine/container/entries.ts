@@ -29,7 +29,7 @@ const FIELDS = {
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
   image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream', 'steps'],
-  codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration', 'palette'],
+  codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration', 'palette', 'reading'],
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
 };
@@ -66,7 +66,7 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
 
 const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64, extensions: 128 };
 /** Tags of the extension block (flag 128, aeimg 0.9): fields added after the flags ran out; a reader refuses a tag it does not know. */
-const EXT = { codestream: 1, steps: 2 } as const;
+const EXT = { codestream: 1, steps: 2, reading: 3 } as const;
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -101,6 +101,10 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
   const extensions: Buffer[] = [];
   if (r.codestream) extensions.push(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
+  // A kept frame read otherwise than before 0.15 (aeimg 0.15): its own tag, which 0.9–0.14 refuse with "update aeimg".
+  const reading = (r.codestream as Obj | undefined)?.reading;
+  if (reading !== undefined && reading !== 15) throw new NotBinary();
+  if (reading !== undefined) extensions.push(writeExtension(EXT.reading, (x) => x.varint(reading)));
   if (r.steps) extensions.push(writeExtension(EXT.steps, (x) => writeSteps(x, r.steps, planes.length)));
   if (extensions.length) w.blob(Buffer.concat(extensions));
 }
@@ -251,6 +255,11 @@ function readExtensions(r: ByteReader, rec: Obj): void {
     const fields = new ByteReader(r.blob(MAX_EXTENSIONS));
     if (tag === EXT.steps && !rec.steps) {
       rec.steps = Array.from({ length: (rec.planes as unknown[]).length }, () => fields.varint());
+      fields.end();
+      continue;
+    }
+    if (tag === EXT.reading && rec.codestream && (rec.codestream as Obj).reading === undefined) {
+      (rec.codestream as Obj).reading = fields.varint();
       fields.end();
       continue;
     }

@@ -97,6 +97,11 @@ export interface FrameLayout {
   planarConfiguration: number;
   /** PALETTE COLOR: red, green and blue, each the stored value its first entry maps and its 8-bit entries. */
   palette?: Palette;
+  /**
+   * A kept frame's record only: 15 where its data is read otherwise than before aeimg 0.15 (codecs.ts
+   * readOtherwiseBefore015); absent, a receiver reads it as 0.15 does, else as its sender before 0.15 did.
+   */
+  reading?: 15;
 }
 
 /** A palette as aeimg applies it: per colour, stored value `first` → `table[0]`, values clamped to the table. */

@@ -400,7 +400,7 @@ function fixBits(samples: FrameSamples, info: FrameInfo): FrameSamples {
 }
 
 /** JPEG 2000 and High-Throughput JPEG 2000: codestreams of their own precision, which may exceed Bits Stored. */
-const JPEG_2000_SYNTAXES = new Set<string>([
+export const JPEG_2000_SYNTAXES = new Set<string>([
   TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
 ]);
 

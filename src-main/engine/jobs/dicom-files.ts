@@ -8,6 +8,7 @@ import { blobLengths, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { multiFrameClass, writeDicomParts } from '../dicom/write.js';
+import { JPEG_2000_SYNTAXES } from '../dicom/parse.js';
 import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
 import { receivedSummary } from './view.js';
 
@@ -27,8 +28,13 @@ function multiFrameMeta(record: ImageRecord): DicomFrameMeta | undefined {
   return meta && instanceOf(meta) && multiFrameClass(meta, record) ? meta : undefined;
 }
 
-/** A frame that goes as its file held it (decrypt.ts outputBytes): a palette frame goes as samples. */
-const isKept = (record: ImageRecord) => !!record.codestream && record.codestream.photometric !== 'PALETTE COLOR';
+/**
+ * A frame that goes as its file held it (decrypt.ts outputBytes): a palette frame goes as samples, and so does JPEG 2000
+ * whose values beyond Bits Stored aeimg clamped (0.15: other toolkits would read them above its top, where the reader
+ * was shown them at it).
+ */
+const isKept = (record: ImageRecord) => !!record.codestream && record.codestream.photometric !== 'PALETTE COLOR' &&
+  !(record.codestream.reading === 15 && JPEG_2000_SYNTAXES.has(record.codestream.syntax));
 
 /**
  * `next` is the frame after `prev` in the same multi-frame file and goes into the same DICOM file: a class holds them

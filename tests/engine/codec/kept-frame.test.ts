@@ -136,21 +136,34 @@ describe('kept DICOM frames', () => {
     expect(receivedSummary(dec.images[0]!.record).text).toBe('bit-exact'); // a lossless source
   });
 
-  it('a frame aeimg before 0.15 decodes to other values is never kept: a lossless JPEG with a point transform, JPEG 2000 values clamped, RGB JPEG without colour markers', async () => {
-    // However small: such a frame kept would reach a 0.14 receiver a quarter of its values (0.15 decodes it as dcmtk
-    // does), or its overshoots masked, which 0.14's check of the pixels would refuse.
-    for (const [file, kept] of [['jpeg_lossless_sv1_pt2_mr_small.dcm', false], ['jpeg_lossless_sv7_pt3_rgb.dcm', false], ['xa_4frame_jpeg_lossless.dcm', true],
-      ['j2k_lossy_precision16_stored12.dcm', false], ['ct_head_512_j2k_lossy.dcm', true],
-      ['jpeg_rgb_no_colour_markers.dcm', false], ['jpeg_jfif_labelled_rgb.dcm', true]] as const) {
+  it('a frame aeimg before 0.15 decodes to other values is kept saying so: 0.14 asks for an update instead of refusing its pixels', async () => {
+    // A lossless JPEG with a point transform, JPEG 2000 values clamped, an RGB JPEG without colour markers: 0.14 read
+    // them to a quarter of their values, overshoots masked, false colours. Kept (a lossy J2K series keeps its size) with
+    // `reading: 15`, an extension tag 0.9–0.14 do not know ("update aeimg"); the others as before, with no such tag.
+    for (const [file, reading] of [['jpeg_lossless_sv1_pt2_mr_small.dcm', 15], ['jpeg_lossless_sv7_pt3_rgb.dcm', 15], ['xa_4frame_jpeg_lossless.dcm', undefined],
+      ['j2k_lossy_precision16_stored12.dcm', 15], ['ct_head_512_j2k_lossy.dcm', undefined],
+      ['jpeg_rgb_no_colour_markers.dcm', 15], ['jpeg_jfif_labelled_rgb.dcm', undefined]] as const) {
       const { image, frame } = await read(file);
-      expect(Boolean(await keepFrame(image, file, frame!, Infinity)), file).toBe(kept);
+      const { record, blobs } = (await keepFrame(image, file, frame!, Infinity))!;
+      expect(record.codestream!.reading, file).toBe(reading);
+      const bytes = new EntryCodec().encode(record);
+      const back = new EntryCodec().decode(bytes) as unknown as ImageRecord;
+      expect(back.codestream!.reading, file).toBe(reading);
+      expect(Array.from((await decodeKeptFrame(back, blobs[2]!)).pixels), file).toEqual(Array.from(image.pixels));
+      // The tag is the extension block's last: a reader that does not know it (tag 3 read as 9 here) asks for an update.
+      if (reading) {
+        const newer = Buffer.from(bytes);
+        newer[newer.length - 3] = 9;
+        expect(() => new EntryCodec().decode(newer), file).toThrow(/update aeimg/);
+      }
     }
   });
 
   it('a JPEG 2000 frame kept by a sender before 0.15, which masked values beyond Bits Stored, shows what that sender read', async () => {
     const { image, frame } = await read('j2k_lossy_precision16_stored12.dcm');
-    const { otherwiseBefore015: _, ...unflagged } = frame!;
-    const { record, blobs } = (await keepFrame(image, 'x.dcm', unflagged, Infinity))!;
+    const { record: current, blobs } = (await keepFrame(image, 'x.dcm', frame!, Infinity))!;
+    const { reading: _, ...layout } = current.codestream!;
+    const record = { ...current, codestream: layout }; // as 0.14 wrote it: no `reading`
     const info = { ...frame!.layout, rows: image.height, columns: image.width };
     const masked = await decodeFrameData(frame!.layout.syntax, blobs[2]!, info, 'the frame', { before015: true });
     const wrapped = Array.from(masked).filter((v, i) => v !== image.pixels[i]);
@@ -159,6 +172,8 @@ describe('kept DICOM frames', () => {
     const before = { ...record, refinement: { ...record.refinement!, sha256: pixelCheck({ ...image, pixels: Uint16Array.from(masked) }) } };
     expect(Array.from((await decodeKeptFrame(before, blobs[2]!)).pixels)).toEqual(Array.from(masked));
     expect(Array.from((await decodeKeptFrame(record, blobs[2]!)).pixels)).toEqual(Array.from(image.pixels)); // 0.15's own
+    // A record that says it was read as 0.15 reads is never read the older way: altered pixels are refused.
+    await expect(decodeKeptFrame({ ...before, codestream: current.codestream }, blobs[2]!)).rejects.toThrow(/pixel check/);
   });
 
   it('a JPEG file goes as its own data, bit-exact, where that is smaller than within ±1; not when EXIF rotates it', async () => {
