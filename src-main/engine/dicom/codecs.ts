@@ -178,32 +178,38 @@ async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Ui
   return info.samplesPerPixel === 3 && result.getPlanarConfiguration() === 1 ? interleavePlanar(samples, info.rows * info.columns) : samples;
 }
 
+/** A JPEG stream's marker segments after its SOI, up to its first scan header (SOS) or where they cannot be followed. */
+function* jpegSegments(data: Uint8Array): Generator<{ marker: number; at: number }> {
+  for (let at = 2; at + 4 <= data.length;) {
+    if (data[at] !== 0xff) return;
+    const marker = data[at + 1]!;
+    if (marker === 0xff) { at++; continue; } // fill byte
+    yield { marker, at };
+    if (marker === 0xda) return;
+    at += 2 + ((data[at + 2]! << 8) | data[at + 3]!);
+  }
+}
+
 /**
  * A lossless JPEG stream's point transform Pt (the low half of its scan header's Ah/Al byte) and the offset of its
  * frame header's sample precision P; undefined where the markers cannot be followed to a scan.
  */
 function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: number } | undefined {
   let precisionAt = -1;
-  for (let at = 2; at + 4 <= data.length;) {
-    if (data[at] !== 0xff) return undefined;
-    const marker = data[at + 1]!;
-    if (marker === 0xff) { at++; continue; } // fill byte
-    const length = (data[at + 2]! << 8) | data[at + 3]!;
+  for (const { marker, at } of jpegSegments(data)) {
     if (marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf) precisionAt = at + 4; // lossless SOF
     if (marker === 0xda) {
-      const components = data[at + 4] ?? 0;
-      const ahAl = data[at + 5 + 2 * components + 2];
+      const ahAl = data[at + 5 + 2 * (data[at + 4] ?? 0) + 2];
       return precisionAt < 0 || ahAl === undefined ? undefined : { pt: ahAl & 0x0f, precisionAt };
     }
-    at += 2 + length;
   }
   return undefined;
 }
 
 /**
  * Whether aeimg before 0.15 decoded this frame's data to other values (a lossless JPEG with a point transform, an RGB
- * JPEG without colour markers); such a frame is never kept as the file holds it (kept-frame.ts), and a frame kept by
- * such a sender is read as it read it (ReadAs). JPEG 2000 values beyond Bits Stored are the third case (dicom/parse.ts).
+ * JPEG without colour markers; JPEG 2000 values beyond Bits Stored are the third case, dicom/parse.ts). A frame kept as
+ * the file holds it says so (kept-frame.ts), and a frame kept by such a sender is read as it read it (ReadAs).
  */
 export function readOtherwiseBefore015(syntax: string, data: Uint8Array, info: FrameInfo): boolean {
   const lossless = syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70;
@@ -220,11 +226,7 @@ export function readOtherwiseBefore015(syntax: string, data: Uint8Array, info: F
 function untransformedRgbJpeg(syntax: string, data: Uint8Array, info: FrameInfo): boolean {
   if ((syntax !== TransferSyntax.JpegBaseline && syntax !== TransferSyntax.JpegExtended) || info.bitsAllocated > 8) return false;
   if (info.samplesPerPixel !== 3 || info.photometric !== 'RGB') return false;
-  for (let at = 2; at + 4 <= data.length;) {
-    if (data[at] !== 0xff) return false;
-    const marker = data[at + 1]!;
-    if (marker === 0xff) { at++; continue; }
-    const length = (data[at + 2]! << 8) | data[at + 3]!;
+  for (const { marker, at } of jpegSegments(data)) {
     const id = String.fromCharCode(...data.subarray(at + 4, at + 9));
     if ((marker === 0xe0 && id.startsWith('JFIF')) || (marker === 0xee && id === 'Adobe')) return false;
     if (marker >= 0xc0 && marker <= 0xc2) {
@@ -232,8 +234,6 @@ function untransformedRgbJpeg(syntax: string, data: Uint8Array, info: FrameInfo)
       if (data[at + 9] !== 3 || components.some((c) => c.sampling !== components[0]!.sampling)) return false;
       return components.map((c) => String.fromCharCode(c.id ?? 0)).join('') !== 'RGB';
     }
-    if (marker === 0xda) return false;
-    at += 2 + length;
   }
   return false;
 }
