@@ -404,18 +404,28 @@ export const JPEG_2000_SYNTAXES = new Set<string>([
   TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
 ]);
 
+/** Whether a JPEG 2000 codestream's first component is signed (SIZ's Ssiz, top bit); a JP2 box's codestream too. */
+function codestreamSigned(data: Uint8Array): boolean {
+  for (let at = 0; at + 41 < data.length && at < 4096; at++) {
+    if (data[at] === 0xff && data[at + 1] === 0x4f && data[at + 2] === 0xff && data[at + 3] === 0x51) return (data[at + 42]! & 0x80) !== 0;
+  }
+  return false;
+}
+
 /**
- * Unsigned JPEG 2000 values beyond Bits Stored clamped to its top, the others as fixBits gives them; how many were
- * clamped. A lossy codestream of 16-bit precision overshoots a 12-bit image's top at bright edges (weasis' multi-frame
- * J2K: 196 samples up to 4123); masking them as uncompressed data's unused high bits wrapped 4123 to 27, a black speck
- * where GDCM, and the viewers that show the file, show white (0.15).
+ * JPEG 2000 values beyond Bits Stored clamped to its range, the others as fixBits gives them; how many were clamped.
+ * A lossy codestream of 16-bit precision overshoots a 12-bit image's range at its edges (weasis' multi-frame J2K: 196
+ * samples up to 4123); masking them as uncompressed data's unused high bits wrapped 4123 to 27, a black speck where
+ * GDCM, and the viewers that show the file, show white, and a signed image's air at −2112 to +1984, a white one (0.15).
+ * An unsigned codestream of a signed image holds its two's complement bits, which fixBits sign-extends as before.
  */
-function clampOvershoot(samples: FrameSamples, info: FrameInfo): number {
-  if (info.signed || info.bitsStored >= info.bitsAllocated) return 0;
-  const top = 2 ** info.bitsStored - 1;
+function clampOvershoot(samples: FrameSamples, info: FrameInfo, data: Uint8Array): number {
+  if (info.bitsStored >= info.bitsAllocated || (info.signed && !codestreamSigned(data))) return 0;
+  const [low, top] = info.signed ? [-(2 ** (info.bitsStored - 1)), 2 ** (info.bitsStored - 1) - 1] : [0, 2 ** info.bitsStored - 1];
   let clamped = 0;
   for (let i = 0; i < samples.length; i++) {
-    if (samples[i]! > top) { samples[i] = top; clamped++; }
+    const v = samples[i]!;
+    if (v > top || v < low) { samples[i] = v > top ? top : low; clamped++; }
   }
   return clamped;
 }
@@ -483,7 +493,7 @@ async function decodeFrameValues(syntax: string, data: Uint8Array, info: FrameIn
     throw new AeimgError(ErrorCode.BadInput,
       `${what} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
   }
-  const clamped = JPEG_2000_SYNTAXES.has(syntax) && !opts.before015 ? clampOvershoot(samples, info) : 0;
+  const clamped = JPEG_2000_SYNTAXES.has(syntax) && !opts.before015 ? clampOvershoot(samples, info, data) : 0;
   const otherwise = !opts.before015 && (clamped > 0 || readOtherwiseBefore015(syntax, data, info));
   return { samples: fixBits(samples, info), ...(otherwise ? { otherwiseBefore015: true as const } : {}) };
 }

@@ -141,7 +141,7 @@ describe('kept DICOM frames', () => {
     // them to a quarter of their values, overshoots masked, false colours. Kept (a lossy J2K series keeps its size) with
     // `reading: 15`, an extension tag 0.9–0.14 do not know ("update aeimg"); the others as before, with no such tag.
     for (const [file, reading] of [['jpeg_lossless_sv1_pt2_mr_small.dcm', 15], ['jpeg_lossless_sv7_pt3_rgb.dcm', 15], ['xa_4frame_jpeg_lossless.dcm', undefined],
-      ['j2k_lossy_precision16_stored12.dcm', 15], ['ct_head_512_j2k_lossy.dcm', undefined],
+      ['j2k_lossy_precision16_stored12.dcm', 15], ['j2k_lossy_signed_stored12.dcm', 15], ['ct_head_512_j2k_lossy.dcm', undefined],
       ['jpeg_rgb_no_colour_markers.dcm', 15], ['jpeg_jfif_labelled_rgb.dcm', undefined]] as const) {
       const { image, frame } = await read(file);
       const { record, blobs } = (await keepFrame(image, file, frame!, Infinity))!;
