@@ -85,6 +85,11 @@ export interface DisplayModel {
   windows: DisplayWindow[];
   /** Add the original's 1st–99th percentile window (images of more than 8 bits without presets). */
   percentile: boolean;
+  /**
+   * The samples are labels, not intensities (a label-map segmentation, or a 1-bit mask): there is no "near" in them,
+   * and any sample changed is reduced quality (0.15).
+   */
+  labels?: true;
 }
 
 /** The stored value of a sample (DICOM's pixel value before the modality rescale). */

@@ -61,6 +61,9 @@ function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolea
 }
 
 /** The display model of one imported frame. */
+/** Label Map Segmentation Storage (DICOM 2024): its samples are segment numbers. */
+const LABEL_MAP_SEGMENTATION = '1.2.840.10008.5.1.4.1.1.66.7';
+
 export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   const ds = meta.dataset;
   const p = meta.pixel;
@@ -85,9 +88,11 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   // PET with the sender's SUV factor: the window its readers read in, SUVbw 0–5, in the Bq/ml (or counts) shown (0.13).
   if (meta.suvBw && suvScales(units)) windows.push({ ...PET_SUV_WINDOW, center: 2.5 / meta.suvBw, width: 5 / meta.suvBw });
   const colour = p.photometric !== 'MONOCHROME1' && p.photometric !== 'MONOCHROME2';
+  // A segmentation's 1-bit mask, or a label map (Label Map Segmentation, or a Segmentation of type LABELMAP).
+  const labels = p.bitsStored === 1 || meta.sopClassUid === LABEL_MAP_SEGMENTATION || firstString(ds, '00620001')?.trim() === 'LABELMAP';
   return {
     mapping, units, monochrome1: p.photometric === 'MONOCHROME1',
-    windows: colour ? [] : windows, percentile: !ct && !colour && p.bitsStored > 8,
+    windows: colour ? [] : windows, percentile: !ct && !colour && p.bitsStored > 8, ...(labels ? { labels: true as const } : {}),
   };
 }
 

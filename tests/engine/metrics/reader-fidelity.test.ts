@@ -280,6 +280,21 @@ describe('a segmentation\'s 1-bit mask', () => {
     // An 8-bit image of 8 stored bits keeps 0..255.
     expect(readerFidelity(mask, changed, { ...display, mapping: { ...display.mapping, bitsStored: 8 } }).windows![0]).toMatchObject({ center: 128, width: 256 });
   });
+
+  it('a label map\'s segment numbers: any voxel given another number makes it reduced quality', async () => {
+    // highdicom's Label Map Segmentation: segment 3 given as 4 in one voxel is one grey level in 0..255 (not visible,
+    // SSIM about 1), and a voxel of another segment.
+    const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'seg_labelmap_sm_20frame.dcm'), { maxPixels: 1e8, deidentify: {} });
+    const display = dicomDisplay(frame!.dicom);
+    expect(display.labels).toBe(true);
+    const image = frame!.image;
+    const changed = { ...image, pixels: image.pixels.map((v, i) => (i === 55 ? v + 1 : v)) };
+    const f = readerFidelity(image, changed, display);
+    expect([f.stored!.maxAbs, f.reduced]).toEqual([1, true]);
+    const { labels: _, ...intensities } = display;
+    expect(readerFidelity(image, changed, intensities).reduced).toBe(false); // as an image of intensities it would pass
+    expect(dicomDisplay((await readDicomFile(CT_HEAD, { maxPixels: 1e8, deidentify: {} }))[0]!.dicom).labels).toBeUndefined();
+  });
 });
 
 describe('what a file of several images (a multi-frame file) says', () => {
