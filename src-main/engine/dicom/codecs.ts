@@ -32,6 +32,11 @@ export const TransferSyntax = {
   DeflatedImageFrame: '1.2.840.10008.1.2.8.1',
 } as const;
 
+/** JPEG 2000 and High-Throughput JPEG 2000: codestreams of their own precision, which may exceed Bits Stored. */
+export const JPEG_2000_SYNTAXES: ReadonlySet<string> = new Set<string>([
+  TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
+]);
+
 export const SYNTAX_NAMES: Record<string, string> = {
   [TransferSyntax.ImplicitLE]: 'Implicit VR Little Endian',
   [TransferSyntax.ExplicitLE]: 'Explicit VR Little Endian',
@@ -179,7 +184,7 @@ async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Ui
 }
 
 /** A JPEG stream's marker segments after its SOI, up to its first scan header (SOS) or where they cannot be followed. */
-function* jpegSegments(data: Uint8Array): Generator<{ marker: number; at: number }> {
+export function* jpegSegments(data: Uint8Array): Generator<{ marker: number; at: number }> {
   for (let at = 2; at + 4 <= data.length;) {
     if (data[at] !== 0xff) return;
     const marker = data[at + 1]!;

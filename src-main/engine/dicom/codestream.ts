@@ -12,7 +12,7 @@
  */
 import { decodeFrameData } from './parse.js';
 import { storedToImage, type FrameLayout } from './import.js';
-import { TransferSyntax, type ReadAs } from './codecs.js';
+import { JPEG_2000_SYNTAXES, jpegSegments, TransferSyntax, type ReadAs } from './codecs.js';
 import type { Image } from '../image/image.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 
@@ -21,10 +21,7 @@ const JPEG_FAMILY = new Set<string>([
   TransferSyntax.JpegBaseline, TransferSyntax.JpegExtended, TransferSyntax.JpegLossless57, TransferSyntax.JpegLossless70,
   TransferSyntax.JpegLsLossless, TransferSyntax.JpegLsNear,
 ]);
-const J2K_FAMILY = new Set<string>([
-  TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
-]);
-export const KEEPABLE_SYNTAXES: ReadonlySet<string> = new Set([...JPEG_FAMILY, ...J2K_FAMILY, TransferSyntax.Rle]);
+export const KEEPABLE_SYNTAXES: ReadonlySet<string> = new Set([...JPEG_FAMILY, ...JPEG_2000_SYNTAXES, TransferSyntax.Rle]);
 
 const u16 = (d: Uint8Array, at: number) => (d[at]! << 8) | d[at + 1]!;
 const u32 = (d: Uint8Array, at: number) => ((d[at]! << 24) >>> 0) + (d[at + 1]! << 16) + (d[at + 2]! << 8) + d[at + 3]!;
@@ -113,7 +110,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export function cleanCodestream(syntax: string, data: Uint8Array): Uint8Array | undefined {
   if (JPEG_FAMILY.has(syntax)) return cleanJpeg(data);
-  if (J2K_FAMILY.has(syntax)) return cleanJ2k(data);
+  if (JPEG_2000_SYNTAXES.has(syntax)) return cleanJ2k(data);
   // RLE: a header of segment offsets, then the segments; nothing but samples.
   return syntax === TransferSyntax.Rle && data.length >= 64 ? data : undefined;
 }
@@ -123,20 +120,17 @@ export function cleanCodestream(syntax: string, data: Uint8Array): Uint8Array | 
  * decoder allocates for it; RLE declares none (its decoder fills the record's geometry). Undefined: none found.
  */
 export function declaredSize(syntax: string, d: Uint8Array): { width: number; height: number } | undefined {
-  if (J2K_FAMILY.has(syntax)) {
+  if (JPEG_2000_SYNTAXES.has(syntax)) {
     if (d.length < 24 || u16(d, 0) !== 0xff4f || u16(d, 2) !== 0xff51) return undefined;
     return { width: u32(d, 8) - u32(d, 16), height: u32(d, 12) - u32(d, 20) };
   }
   if (!JPEG_FAMILY.has(syntax)) return undefined;
-  for (let at = 2; at + 9 <= d.length && d[at] === 0xff;) {
-    const marker = d[at + 1]!;
-    if (marker === 0xff) { at++; continue; }
+  for (const { marker, at } of jpegSegments(d)) {
+    if (at + 9 > d.length) return undefined;
     // SOF0..SOF15 (not DHT C4, JPG C8, DAC CC) and JPEG-LS's SOF55 (F7): precision (1), lines (2), samples per line (2).
     if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7) {
       return { width: u16(d, at + 7), height: u16(d, at + 5) };
     }
-    if (marker === 0xda) return undefined;
-    at += 2 + u16(d, at + 2);
   }
   return undefined;
 }

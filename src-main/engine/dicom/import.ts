@@ -119,11 +119,11 @@ export function isDicomPath(path: string): boolean {
   return /\.(dcm|dicom|dic)$/i.test(path);
 }
 
-/** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
-const NOT_DICOM_BY_NAME = /(\.aeimg|(^|[\\/])DICOMDIR)$/i;
-
 /** A CD's index by its name (DICOMDIR, in any case), which holds no image. */
 export const isDicomdirName = (path: string) => /(^|[\\/])DICOMDIR$/i.test(path);
+
+/** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
+const notDicomByName = (path: string) => /\.aeimg$/i.test(path) || isDicomdirName(path);
 
 /** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
 function hasDicomMarker(head: Uint8Array): boolean {
@@ -148,7 +148,7 @@ export function looksLikeDicom(head: Uint8Array): boolean {
  * .dicom, .dic), whose reader then says what is wrong with it.
  */
 export async function isDicomFile(path: string): Promise<boolean> {
-  if (NOT_DICOM_BY_NAME.test(path)) return false;
+  if (notDicomByName(path)) return false;
   const head = await readHead(path, 132);
   if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
   if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF or WebP file

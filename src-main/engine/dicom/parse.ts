@@ -5,7 +5,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, readOtherwiseBefore015, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, readOtherwiseBefore015, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -398,11 +398,6 @@ function fixBits(samples: FrameSamples, info: FrameInfo): FrameSamples {
   }
   return samples;
 }
-
-/** JPEG 2000 and High-Throughput JPEG 2000: codestreams of their own precision, which may exceed Bits Stored. */
-export const JPEG_2000_SYNTAXES = new Set<string>([
-  TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
-]);
 
 /** Whether a JPEG 2000 codestream's first component is signed (SIZ's Ssiz, top bit); a JP2 box's codestream too. */
 function codestreamSigned(data: Uint8Array): boolean {

@@ -8,7 +8,7 @@ import { blobLengths, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { multiFrameClass, writeDicomParts } from '../dicom/write.js';
-import { JPEG_2000_SYNTAXES } from '../dicom/parse.js';
+import { JPEG_2000_SYNTAXES } from '../dicom/codecs.js';
 import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
 import { receivedSummary } from './view.js';
 

@@ -214,7 +214,7 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   windows.sort((a, b) => a.ssim - b.ssim);
   // Labels (a segmentation's 1-bit mask, a label map) have no "near": any voxel changed is out of a region or into
   // another, however high the SSIM (0.15: one voxel in 256 out of a mask read 0.9956, and the file was not reduced).
-  if ((display.labels || m?.bitsStored === 1) && err.maxAbs > 0) visible = true;
+  if (display.labels && err.maxAbs > 0) visible = true;
   const psnr = psnrFromMse(whole.mse);
   const f: Fidelity = {
     // null, not Infinity, for identical images: the same value in the record (JSON), over IPC and through the test bridge.

@@ -268,15 +268,18 @@ describe('fidelity as a reader sees it', () => {
 });
 
 describe('a segmentation\'s 1-bit mask', () => {
-  it('is measured over 0..1, as a viewer shows it, and one voxel out of the region or into it makes it reduced quality', () => {
+  it('is measured over 0..1, as a viewer shows it, and one voxel out of the region or into it makes it reduced quality', async () => {
     // highdicom's binary CT segmentation at `max`: one voxel of 256 changed, measured through 0..255 (SSIM 1.0000), not reduced.
     const mask: Image = { width: 32, height: 32, channels: 1, bitDepth: 8, pixels: Uint8Array.from({ length: 1024 }, (_, i) => Number((i % 32) > 10 && (i >> 5) > 12)) };
-    const display = { mapping: { offset: 0, inverted: false, signed: false, bitsStored: 1, slope: 1, intercept: 0 }, units: '', monochrome1: false, percentile: false, windows: [] };
+    // As dicomDisplay gives a 1-bit segmentation's (its labels flag: checked on a real one below).
+    const display = { mapping: { offset: 0, inverted: false, signed: false, bitsStored: 1, slope: 1, intercept: 0 }, units: '', monochrome1: false, percentile: false, windows: [], labels: true as const };
     const changed = { ...mask, pixels: mask.pixels.map((v, i) => (i === 600 ? 1 - v : v)) };
     const f = readerFidelity(mask, changed, display);
     expect(f.windows!.map((w) => [w.name, w.center, w.width])).toEqual([['full range', 1, 2]]);
     expect([f.stored!.maxAbs, f.reduced]).toEqual([1, true]);
     expect(readerFidelity(mask, mask, display).reduced).toBe(false);
+    const [seg] = await readDicomFile(join(FIXTURES, 'dicom', 'seg_liver_1bit_3frame_deflated.dcm'), { maxPixels: 1e8, deidentify: {} });
+    expect(dicomDisplay(seg!.dicom)).toMatchObject({ labels: true, mapping: { bitsStored: 1 } });
     // An 8-bit image of 8 stored bits keeps 0..255.
     expect(readerFidelity(mask, changed, { ...display, mapping: { ...display.mapping, bitsStored: 8 } }).windows![0]).toMatchObject({ center: 128, width: 256 });
   });
