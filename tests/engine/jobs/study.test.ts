@@ -17,7 +17,7 @@ import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js'
 import { defaultModel, FIXTURES, models, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
 
 const key = generateSharedKey('Radiology A');
-/** Enough 256² 16-bit slices that their decoded pixels alone (52 MB) are twice the memory bound asserted. */
+/** Enough 256² 16-bit slices that their decoded pixels alone (52 MB) are four times the memory bound asserted. */
 const SLICES = 400;
 /** A full collection before measuring, so garbage left by earlier work does not count as growth. */
 setFlagsFromString('--expose-gc');
@@ -59,9 +59,22 @@ describe('study bundles', () => {
     await mkdir(warmOut);
     const warm = await encryptStudy(inputs.slice(0, 4), { model, recipients: [key], name: 'warm', outDir: warmOut, coding, measure: false });
     await decryptStudy(warm.parts.map((p) => p.path), { identities: [key], models: models(), outDir: warmOut, format: 'png' });
-    // What the process holds: the JS heap and array buffers after a full collection (resident memory also counts
-    // garbage not yet collected, and the collector's timing varied it from 28 to 51 MB between runs of this test).
-    const held = () => { collectGarbage(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+    // What the process holds: the JS heap and array buffers after a full collection. V8 frees dead array buffers on a
+    // background thread after a collection, so right after one they still count (up to 25 MB here, 30 MB in CI, where
+    // that failed this test): collect, pause for the sweeper, until the count stops falling (resident memory also
+    // counts garbage not yet collected: 28 to 51 MB between runs).
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const held = () => {
+      let last = Infinity;
+      for (let k = 0; k < 20; k++) {
+        collectGarbage();
+        const { heapUsed, arrayBuffers } = process.memoryUsage();
+        if (heapUsed + arrayBuffers >= last) break;
+        last = heapUsed + arrayBuffers;
+        Atomics.wait(pause, 0, 0, 25);
+      }
+      return last;
+    };
     const held0 = held();
     let heldPeak = held0;
     const rss0 = process.memoryUsage().rss;
@@ -92,7 +105,7 @@ describe('study bundles', () => {
     const allPixels = SLICES * 256 * 256 * 2;
     console.log(`study of ${SLICES}: ${enc.parts.length} parts, held at most ${((heldPeak - held0) / 1e6).toFixed(1)} MB more (peak RSS growth ` +
       `${((peak - rss0) / 1e6).toFixed(0)} MB); all pixels ${(allPixels / 1e6).toFixed(0)} MB`);
-    expect(heldPeak - held0).toBeLessThan(allPixels * 0.5);
+    expect(heldPeak - held0).toBeLessThan(allPixels * 0.25); // 2.1 MB here; 54 MB when every slice's pixels are kept
   });
 
   it('names missing, duplicated and renamed parts; a single part still opens on its own', async () => {
