@@ -89,8 +89,9 @@ export async function decodeKeptFrame(record: ImageRecord, blob: Buffer): Promis
   try {
     image = await decode();
     // A sender before 0.15 kept frames it read otherwise (codecs.ts readOtherwiseBefore015; such a record has no
-    // `reading`): the image it read, and measured, is the one to show.
-    if (!passes(image) && record.codestream!.reading === undefined) image = await decode({ before015: true });
+    // `reading`), and one before 0.16 JPEG-LS frames whose values it masked (parse.ts clampNearLossless): the image
+    // it read, and measured, is the one to show.
+    if (!passes(image) && record.codestream!.reading === undefined) image = await decode({ legacy: true });
   } catch (err) {
     const why = err instanceof AeimgError ? err.message : String(err);
     throw new AeimgError(ErrorCode.Malformed, `holds a compressed frame that could not be decoded (${why})`);

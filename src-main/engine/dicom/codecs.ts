@@ -87,8 +87,11 @@ export interface FrameInfo {
   photometric?: string;
 }
 
-/** `before015`: a frame's data read as aeimg read it until 0.14 (a frame kept by such a sender: kept-frame.ts). */
-export interface ReadAs { before015?: boolean }
+/**
+ * `legacy`: a frame's data read as aeimg read it before it followed what the data itself says (until 0.14 for JPEG and
+ * JPEG 2000, until 0.15 for JPEG-LS): a frame kept by such a sender shows what that sender read (kept-frame.ts).
+ */
+export interface ReadAs { legacy?: boolean }
 
 /** A decoded frame's samples, little-endian in memory order, as the dataset's Bits Allocated says. */
 export type FrameSamples = Uint8Array | Uint16Array | Int16Array;
@@ -212,6 +215,22 @@ function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: nu
 }
 
 /**
+ * A JPEG-LS stream's sample precision P (its SOF55 frame header) and its scan's NEAR (0: lossless); undefined where the
+ * markers cannot be followed to a scan.
+ */
+export function jpegLsCoding(data: Uint8Array): { precision: number; near: number } | undefined {
+  let precision: number | undefined;
+  for (const { marker, at } of jpegSegments(data)) {
+    if (marker === 0xf7) precision = data[at + 4];
+    if (marker === 0xda) {
+      const near = data[at + 5 + 2 * (data[at + 4] ?? 0)];
+      return precision === undefined || near === undefined ? undefined : { precision, near };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Whether aeimg before 0.15 decoded this frame's data to other values (a lossless JPEG with a point transform, an RGB
  * JPEG without colour markers; JPEG 2000 values beyond Bits Stored are the third case, dicom/parse.ts). A frame kept as
  * the file holds it says so (kept-frame.ts), and a frame kept by such a sender is read as it read it (ReadAs).
@@ -265,7 +284,7 @@ async function decodeJpegLossless(data: Uint8Array, info: FrameInfo, as: ReadAs 
     Decoder: new () => { decode(buf: ArrayBuffer, offset: number, length: number, bytes: number): Uint8Array | Uint16Array };
   };
   const point = losslessPointTransform(data);
-  const pt = point && point.pt > 0 && point.pt < data[point.precisionAt]! && !as.before015 ? point.pt : 0;
+  const pt = point && point.pt > 0 && point.pt < data[point.precisionAt]! && !as.legacy ? point.pt : 0;
   let stream = data;
   if (pt > 0) {
     stream = data.slice();
@@ -336,7 +355,7 @@ export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, 
       case TransferSyntax.JpegBaseline:
       case TransferSyntax.JpegExtended:
         if (info.bitsAllocated <= 8) {
-          const stream = !as.before015 && untransformedRgbJpeg(syntax, data, info) ? withAdobeRgb(data) : data;
+          const stream = !as.legacy && untransformedRgbJpeg(syntax, data, info) ? withAdobeRgb(data) : data;
           return await decodeWithWasm('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', stream, info);
         }
         return await decodeWithDcmjsCodecs('decodeJpeg', data, info);

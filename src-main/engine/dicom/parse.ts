@@ -5,7 +5,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, readOtherwiseBefore015, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -425,6 +425,29 @@ function clampOvershoot(samples: FrameSamples, info: FrameInfo, data: Uint8Array
   return clamped;
 }
 
+/**
+ * JPEG-LS near-lossless values beyond Bits Stored, within NEAR of its range, clamped to it; how many were clamped. A
+ * codestream whose precision is above Bits Stored (GDCM codes a 12-bit image at 16) gives back a sample within ±NEAR
+ * of the original, so a white 4095 may come back as 4098 and air at −2048 as −2051: masked as uncompressed data's unused
+ * high bits, they wrapped to 2 and +2045, specks across the range (0.16; dcmtk's and GDCM's decoders give 4098 and
+ * −2051). Clamped, each is within ±NEAR of the original, as the codestream promises. A value further out is the file's
+ * own high bits (a 12-bit image coded with them), masked as before.
+ */
+function clampNearLossless(samples: FrameSamples, info: FrameInfo, data: Uint8Array): number {
+  const coding = jpegLsCoding(data);
+  if (!coding || coding.near === 0 || coding.precision <= info.bitsStored || info.bitsStored >= info.bitsAllocated) return 0;
+  const [low, top] = info.signed ? [-(2 ** (info.bitsStored - 1)), 2 ** (info.bitsStored - 1) - 1] : [0, 2 ** info.bitsStored - 1];
+  const full = 2 ** coding.precision;
+  let clamped = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const bits = samples[i]! & (full - 1);
+    const v = info.signed && bits >= full / 2 ? bits - full : bits; // the codestream's own two's complement
+    if (v > top && v <= top + coding.near) { samples[i] = top; clamped++; }
+    if (v < low && v >= low - coding.near) { samples[i] = low; clamped++; }
+  }
+  return clamped;
+}
+
 function encapsulatedFrame(dataset: DataSet, pixel: Element, frames: number, index: number): Uint8Array {
   const fragments = pixel.fragments ?? [];
   if (frames === 1) return dicomParser.readEncapsulatedPixelDataFromFragments(dataset, pixel, 0, fragments.length);
@@ -455,15 +478,17 @@ export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Pro
 }
 
 /**
- * Frame `index`'s stored values, and for a compressed syntax the frame's data they were decoded from, and whether aeimg
- * before 0.15 read that data to other values (readOtherwiseBefore015, clampOvershoot).
+ * Frame `index`'s stored values, and for a compressed syntax the frame's data they were decoded from, which the sender
+ * may carry as it is, and whether aeimg before 0.15 read that data to other values (readOtherwiseBefore015,
+ * clampOvershoot). A JPEG-LS frame whose values were clamped (clampNearLossless) comes without its data: receivers
+ * before 0.16 would mask them and refuse the frame as altered, so its samples go instead.
  */
 export async function readStoredFrame(parsed: ParsedDicom, index: number): Promise<{ samples: FrameSamples; data?: Uint8Array; otherwiseBefore015?: true }> {
   const { dataset, info } = parsed;
   if (!NATIVE_SYNTAXES.has(info.syntax)) {
     const data = encapsulatedFrameData(parsed, index);
-    const { samples, otherwiseBefore015 } = await decodeFrameValues(info.syntax, data, info, `frame ${index + 1}`);
-    return { samples, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) };
+    const { samples, otherwiseBefore015, clampedNear } = await decodeFrameValues(info.syntax, data, info, `frame ${index + 1}`);
+    return { samples, ...(clampedNear ? {} : { data }), ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) };
   }
   let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
   if (info.samplesPerPixel === 3 && info.planarConfiguration === 1) samples = interleavePlanar(samples, info.rows * info.columns);
@@ -481,14 +506,18 @@ export async function decodeFrameData(syntax: string, data: Uint8Array, info: Fr
   return (await decodeFrameValues(syntax, data, info, what, opts)).samples;
 }
 
-async function decodeFrameValues(syntax: string, data: Uint8Array, info: FrameInfo, what: string, opts: ReadAs = {}): Promise<{ samples: FrameSamples; otherwiseBefore015?: true }> {
+async function decodeFrameValues(syntax: string, data: Uint8Array, info: FrameInfo, what: string, opts: ReadAs = {}):
+Promise<{ samples: FrameSamples; otherwiseBefore015?: true; clampedNear?: true }> {
   const samples = await decodeEncapsulatedFrame(syntax, data, info, opts);
   const expected = info.rows * info.columns * info.samplesPerPixel;
   if (samples.length !== expected) {
     throw new AeimgError(ErrorCode.BadInput,
       `${what} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
   }
-  const clamped = JPEG_2000_SYNTAXES.has(syntax) && !opts.before015 ? clampOvershoot(samples, info, data) : 0;
-  const otherwise = !opts.before015 && (clamped > 0 || readOtherwiseBefore015(syntax, data, info));
-  return { samples: fixBits(samples, info), ...(otherwise ? { otherwiseBefore015: true as const } : {}) };
+  if (opts.legacy) return { samples: fixBits(samples, info) };
+  const jpegLs = syntax === TransferSyntax.JpegLsNear || syntax === TransferSyntax.JpegLsLossless;
+  const clampedNear = jpegLs && clampNearLossless(samples, info, data) > 0;
+  const clamped = JPEG_2000_SYNTAXES.has(syntax) && clampOvershoot(samples, info, data) > 0;
+  const otherwise = clamped || readOtherwiseBefore015(syntax, data, info);
+  return { samples: fixBits(samples, info), ...(otherwise ? { otherwiseBefore015: true as const } : {}), ...(clampedNear ? { clampedNear: true as const } : {}) };
 }

@@ -13,9 +13,9 @@ import { validateImageRecord, type ImageRecord } from '../../../src-main/engine/
 import { EntryCodec } from '../../../src-main/engine/container/entries.js';
 import { cleanCodestream, decodeCodestream } from '../../../src-main/engine/dicom/codestream.js';
 import { TransferSyntax } from '../../../src-main/engine/dicom/codecs.js';
-import { decodeFrameData } from '../../../src-main/engine/dicom/parse.js';
+import { decodeFrameData, encapsulatedFrameData, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { pixelCheck } from '../../../src-main/engine/codec/refinement-layer.js';
-import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { readDicomFile, storedToImage } from '../../../src-main/engine/dicom/import.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -165,7 +165,7 @@ describe('kept DICOM frames', () => {
     const { reading: _, ...layout } = current.codestream!;
     const record = { ...current, codestream: layout }; // as 0.14 wrote it: no `reading`
     const info = { ...frame!.layout, rows: image.height, columns: image.width };
-    const masked = await decodeFrameData(frame!.layout.syntax, blobs[2]!, info, 'the frame', { before015: true });
+    const masked = await decodeFrameData(frame!.layout.syntax, blobs[2]!, info, 'the frame', { legacy: true });
     const wrapped = Array.from(masked).filter((v, i) => v !== image.pixels[i]);
     expect(wrapped.length).toBe(670); // GDCM's values above 4095, where 0.15 reads 4095
     expect(Math.max(...wrapped)).toBeLessThan(2048); // wrapped dark (4244 read as 148)
@@ -174,6 +174,39 @@ describe('kept DICOM frames', () => {
     expect(Array.from((await decodeKeptFrame(record, blobs[2]!)).pixels)).toEqual(Array.from(image.pixels)); // 0.15's own
     // A record that says it was read as 0.15 reads is never read the older way: altered pixels are refused.
     await expect(decodeKeptFrame({ ...before, codestream: current.codestream }, blobs[2]!)).rejects.toThrow(/pixel check/);
+  });
+
+  it('a near-lossless JPEG-LS frame whose values 0.16 clamps goes as samples: every receiver reads what the sender read', async () => {
+    // GDCM codes a 12-bit image at precision 16: 4095 comes back as 4098, −2048 as −2051; receivers before 0.16 mask
+    // such values (4098 → 2), so the frame goes as its clamped samples, bit-exact, not as its codestream.
+    for (const file of ['jls_near3_precision16_stored12.dcm', 'jls_near3_signed_precision16_stored12.dcm']) {
+      const { image, frame } = await read(file);
+      expect(frame, file).toBeUndefined();
+      const { enc, dec, received } = await through(file, 'auto');
+      expect(enc.coding.kept, file).toBeUndefined();
+      expect(dec.images[0]!.record.codestream, file).toBeUndefined();
+      expect(samplesOf(received).equals(samplesOf(image)), file).toBe(true);
+    }
+    // A near-lossless frame with nothing to clamp is kept as before.
+    expect((await read('jls_rgb_near2_ilv0_nopreamble.dcm')).frame?.layout.syntax).toBe(TransferSyntax.JpegLsNear);
+  });
+
+  it('a JPEG-LS frame kept by a sender before 0.16, which masked values beyond Bits Stored, shows what that sender read', async () => {
+    const file = 'jls_near3_signed_precision16_stored12.dcm';
+    const bytes = new Uint8Array(await readFile(join(DIR, file)));
+    const parsed = parseDicom(bytes, 1 << 26);
+    const data = encapsulatedFrameData(parsed, 0);
+    const { image } = await read(file);
+    const layout = { syntax: parsed.info.syntax, photometric: 'MONOCHROME2', samplesPerPixel: 1, bitsAllocated: 16, bitsStored: 12, signed: true, planarConfiguration: 0 };
+    const masked = await decodeFrameData(layout.syntax, data, parsed.info, 'the frame', { legacy: true });
+    const clamped = await decodeFrameData(layout.syntax, data, parsed.info);
+    const wrapped = Array.from(masked).filter((v, i) => v !== clamped[i]);
+    expect(wrapped.length).toBe(85); // dcmtk's and GDCM's values beyond −2048..2047, where 0.16 reads −2048 and 2047
+    expect(Math.min(...wrapped.map(Math.abs))).toBeGreaterThan(2040); // each wrapped to the other end (−2051 read as +2045)
+    const { record } = (await keepFrame(image, file, { layout, data }, Infinity))!;
+    const asWas = storedToImage(layout, image.width, image.height, masked).image;
+    const before = { ...record, refinement: { ...record.refinement!, sha256: pixelCheck(asWas) } }; // as 0.15 wrote it
+    expect(samplesOf(await decodeKeptFrame(before, Buffer.from(cleanCodestream(layout.syntax, data)!)))).toEqual(samplesOf(asWas));
   });
 
   it('a JPEG file goes as its own data, bit-exact, where that is smaller than within ±1; not when EXIF rotates it', async () => {

@@ -61,7 +61,7 @@ describe('an RGB JPEG\'s colours', () => {
     const px = (img: { width: number; pixels: ArrayLike<number> }, r: number, c: number) => [0, 1, 2].map((k) => img.pixels[(r * img.width + c) * 3 + k]);
     expect([77, 78, 79, 80].map((c) => px(tile!.image, 29, c))).toEqual([[240, 243, 246], [214, 210, 213], [150, 134, 134], [244, 244, 244]]); // pydicom's reference
     const parsed = parseDicom(bytes('jpeg_rgb_no_colour_markers.dcm'), MAX);
-    const before = await decodeFrameData(parsed.info.syntax, encapsulatedFrameData(parsed, 0), parsed.info, 'the frame', { before015: true });
+    const before = await decodeFrameData(parsed.info.syntax, encapsulatedFrameData(parsed, 0), parsed.info, 'the frame', { legacy: true });
     expect([0, 1, 2].map((k) => before[(29 * 256 + 77) * 3 + k])).not.toEqual([240, 243, 246]); // as 0.14 read it, for its kept frames
     // A JFIF photograph labelled RGB (fo-dicom's GH195): its YCbCr converted, as its JFIF marker says (dcmtk and GDCM
     // show its components as RGB, in false colours). sharp (libjpeg-turbo) decodes the same data to the same colours.
