@@ -19,6 +19,9 @@ export const TransferSyntax = {
   ExplicitBE: '1.2.840.10008.1.2.2',
   JpegBaseline: '1.2.840.10008.1.2.4.50',
   JpegExtended: '1.2.840.10008.1.2.4.51',
+  /** Retired (2006) and still written by dcmtk (`dcmcjpeg +es`, `+ep`): DCT JPEG in other scan orders. */
+  JpegSpectral53: '1.2.840.10008.1.2.4.53',
+  JpegProgressive55: '1.2.840.10008.1.2.4.55',
   JpegLossless57: '1.2.840.10008.1.2.4.57',
   JpegLossless70: '1.2.840.10008.1.2.4.70',
   JpegLsLossless: '1.2.840.10008.1.2.4.80',
@@ -32,6 +35,11 @@ export const TransferSyntax = {
   DeflatedImageFrame: '1.2.840.10008.1.2.8.1',
 } as const;
 
+/** DCT JPEG, lossy whatever its parameters: baseline, extended, and the retired spectral selection and progression. */
+export const DCT_JPEG_SYNTAXES: ReadonlySet<string> = new Set<string>([
+  TransferSyntax.JpegBaseline, TransferSyntax.JpegExtended, TransferSyntax.JpegSpectral53, TransferSyntax.JpegProgressive55,
+]);
+
 /** JPEG 2000 and High-Throughput JPEG 2000: codestreams of their own precision, which may exceed Bits Stored. */
 export const JPEG_2000_SYNTAXES: ReadonlySet<string> = new Set<string>([
   TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
@@ -44,6 +52,8 @@ export const SYNTAX_NAMES: Record<string, string> = {
   [TransferSyntax.ExplicitBE]: 'Explicit VR Big Endian',
   [TransferSyntax.JpegBaseline]: 'JPEG Baseline (Process 1)',
   [TransferSyntax.JpegExtended]: 'JPEG Extended (Process 2 and 4)',
+  [TransferSyntax.JpegSpectral53]: 'JPEG Spectral Selection (Process 6 and 8, retired)',
+  [TransferSyntax.JpegProgressive55]: 'JPEG Full Progression (Process 10 and 12, retired)',
   [TransferSyntax.JpegLossless57]: 'JPEG Lossless (Process 14)',
   [TransferSyntax.JpegLossless70]: 'JPEG Lossless (Process 14, Selection Value 1)',
   [TransferSyntax.JpegLsLossless]: 'JPEG-LS Lossless',
@@ -248,7 +258,7 @@ export function readOtherwiseBefore015(syntax: string, data: Uint8Array, info: F
  * transform, subsampled chroma: fo-dicom's GH195.dcm, a JFIF photograph labelled RGB), libjpeg follows it, as before.
  */
 function untransformedRgbJpeg(syntax: string, data: Uint8Array, info: FrameInfo): boolean {
-  if ((syntax !== TransferSyntax.JpegBaseline && syntax !== TransferSyntax.JpegExtended) || info.bitsAllocated > 8) return false;
+  if (!DCT_JPEG_SYNTAXES.has(syntax) || info.bitsAllocated > 8) return false;
   if (info.samplesPerPixel !== 3 || info.photometric !== 'RGB') return false;
   for (const { marker, at } of jpegSegments(data)) {
     const id = String.fromCharCode(...data.subarray(at + 4, at + 9));
@@ -354,6 +364,8 @@ export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, 
         return await decodeWithWasm('@cornerstonejs/codec-openjph/wasmjs', 'HTJ2KDecoder', data, info);
       case TransferSyntax.JpegBaseline:
       case TransferSyntax.JpegExtended:
+      case TransferSyntax.JpegSpectral53:
+      case TransferSyntax.JpegProgressive55:
         if (info.bitsAllocated <= 8) {
           const stream = !as.legacy && untransformedRgbJpeg(syntax, data, info) ? withAdobeRgb(data) : data;
           return await decodeWithWasm('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', stream, info);

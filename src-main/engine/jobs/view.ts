@@ -14,7 +14,7 @@ import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.j
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
-import { NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from '../dicom/codecs.js';
+import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
 import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
 
@@ -100,16 +100,13 @@ export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record),
   return { ...received, text: file ? `${text}; the sender's file was itself lossy-compressed (${file.format} image)` : text };
 }
 
-/** Transfer syntaxes that are lossy whatever their parameters: JPEG baseline and extended (DCT). */
-const LOSSY_SYNTAXES = new Set<string>([TransferSyntax.JpegBaseline, TransferSyntax.JpegExtended]);
-
 /**
  * How the sender's DICOM file had lost information before aeimg saw it (Lossy Image Compression 01, or a DCT JPEG
  * syntax): "bit-exact" is then to that file, and a reader should know it was not the scanner's data.
  */
 function lossySource(meta: NonNullable<ReturnType<typeof dicomMetaOf>>): string | undefined {
   const flag = String((meta.dataset as Record<string, { Value?: unknown[] }>)['00282110']?.Value?.[0] ?? '').trim();
-  if (flag !== '01' && !LOSSY_SYNTAXES.has(meta.pixel.syntax)) return undefined;
+  if (flag !== '01' && !DCT_JPEG_SYNTAXES.has(meta.pixel.syntax)) return undefined;
   return NATIVE_SYNTAXES.has(meta.pixel.syntax) ? 'Lossy Image Compression 01' : syntaxTitle(meta.pixel.syntax);
 }
 

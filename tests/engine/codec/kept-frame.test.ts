@@ -191,6 +191,17 @@ describe('kept DICOM frames', () => {
     expect((await read('jls_rgb_near2_ilv0_nopreamble.dcm')).frame?.layout.syntax).toBe(TransferSyntax.JpegLsNear);
   });
 
+  it('retired progressive and spectral-selection JPEG (dcmtk writes them) go as samples, bit-exact, said to be lossy', async () => {
+    for (const file of ['jpeg_progressive_rgb_retired.dcm', 'jpeg_spectral_12bit_mr_small_retired.dcm']) {
+      const { image } = await read(file); // its values: syntaxes.test.ts, against dcmtk's
+      const { enc, dec, received } = await through(file, 'auto');
+      expect(enc.coding.kept, file).toBeUndefined(); // not kept: receivers before 0.16 do not decode these syntaxes
+      expect(dec.images[0]!.record.codestream, file).toBeUndefined();
+      expect(samplesOf(received).equals(samplesOf(image)), file).toBe(true);
+      expect(receivedSummary(dec.images[0]!.record).text, file).toMatch(/^bit-exact; the sender's DICOM file was itself lossy-compressed/);
+    }
+  });
+
   it('a JPEG-LS frame kept by a sender before 0.16, which masked values beyond Bits Stored, shows what that sender read', async () => {
     const file = 'jls_near3_signed_precision16_stored12.dcm';
     const bytes = new Uint8Array(await readFile(join(DIR, file)));
