@@ -10,16 +10,18 @@
  *  - a file refused is refused by name (an AeimgError), with nothing left behind.
  * With `--gdcm` (where GDCM's `gdcmconv` is installed), each compressed DICOM file is also decoded by GDCM
  * (`gdcmconv --raw`) and aeimg's reading compared with it: a difference is printed ("differs from GDCM"), not counted as
- * a failure, as GDCM is not always the right one (a JFIF photograph labelled RGB: docs/dicom.md); each one is to look at.
+ * a failure, as GDCM is not always the right one (a JFIF photograph labelled RGB: docs/dicom.md); each one is to look at,
+ * with how many values GDCM gives beyond Bits Stored, which aeimg clamps or masks (its output's Bits Stored, which GDCM
+ * sets to its codestream's precision, is put back to the file's first).
  * Prints a line per file and a summary per folder given ("source"), and exits 1 on any failure: a crash, a file sent
  * that the receiver refuses, or a received image further off than the sender was told.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NATIVE_SYNTAXES } from '../src-main/engine/dicom/codecs.js';
+import { NATIVE_SYNTAXES, TransferSyntax } from '../src-main/engine/dicom/codecs.js';
 import { isDicomFile, readDicomFile } from '../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../src-main/engine/dicom/parse.js';
 import type { Image } from '../src-main/engine/image/image.js';
@@ -52,7 +54,8 @@ let failed = 0;
  * where it is the same (colour within ±1: YBR conversions round apart), native, or GDCM cannot decode it.
  */
 async function gdcmDifference(input: string, sent: Image[], dir: string): Promise<string | undefined> {
-  const syntax = (parseDicomHeader(new Uint8Array(await readFile(input))).string('x00020010') ?? '').replace(/\0/g, '').trim();
+  const header = parseDicomHeader(new Uint8Array(await readFile(input)));
+  const syntax = (header.string('x00020010') ?? '').replace(/\0/g, '').trim();
   if (!syntax || NATIVE_SYNTAXES.has(syntax)) return undefined;
   const raw = join(dir, 'gdcm-raw.dcm');
   try {
@@ -60,10 +63,44 @@ async function gdcmDifference(input: string, sent: Image[], dir: string): Promis
   } catch {
     return `GDCM cannot decode it (${syntax})`;
   }
+  const rawBytes = await readFile(raw);
+  const beyond = beyondBitsStored(header, rawBytes);
+  await writeFile(raw, withBitsStoredOf(header, rawBytes));
   const theirs = (await readDicomFile(raw, { maxPixels: 1 << 26, deidentify: null })).map((f) => f.image);
   await rm(raw, { force: true });
   const got = largestDifference(sent, theirs);
-  return got === 0 || (got <= 1 && sent[0]!.channels >= 3) ? undefined : `differs from GDCM (${syntax}): largest difference ${got}`;
+  if (got === 0 || (got <= 1 && sent[0]!.channels >= 3)) return undefined;
+  const why = beyond ? `; GDCM gives ${beyond} values beyond Bits Stored ${header.uint16('x00280101')}, which aeimg clamps (an overshoot) or masks (high bits)` : '';
+  return `differs from GDCM (${syntax}): largest difference ${got}${why}`;
+}
+
+/** How many of GDCM's raw (little-endian) samples lie outside the input's Bits Stored range. */
+function beyondBitsStored(input: ReturnType<typeof parseDicomHeader>, raw: Buffer): number {
+  const bits = input.uint16('x00280101') ?? 16, allocated = input.uint16('x00280100') ?? 16, signed = input.uint16('x00280103') === 1;
+  const pixel = parseDicomHeader(new Uint8Array(raw)).elements.x7fe00010;
+  if (!pixel || bits >= allocated || allocated !== 16) return 0;
+  const [low, top] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  let n = 0;
+  for (let at = pixel.dataOffset; at + 1 < pixel.dataOffset + pixel.length; at += 2) {
+    const v = signed ? raw.readInt16LE(at) : raw.readUInt16LE(at);
+    if (v < low || v > top) n++;
+  }
+  return n;
+}
+
+/**
+ * GDCM's raw output with the input's Bits Stored and High Bit: GDCM writes its codestream's precision there (16 for a
+ * 12-bit image it coded itself), which would make a MONOCHROME1 image's inversion, and any masking, differ from the
+ * input's where the values are the same (61,440 "differences" on a GDCM-made lossless J2K of a 12-bit CR).
+ */
+function withBitsStoredOf(input: ReturnType<typeof parseDicomHeader>, raw: Buffer): Buffer {
+  const theirs = parseDicomHeader(new Uint8Array(raw));
+  if (theirs.string('x00020010')?.trim() === TransferSyntax.ExplicitBE) return raw; // GDCM writes raw little endian
+  for (const tag of ['x00280101', 'x00280102']) {
+    const el = theirs.elements[tag], want = input.uint16(tag);
+    if (el?.length === 2 && want !== undefined) raw.writeUInt16LE(want, el.dataOffset);
+  }
+  return raw;
 }
 
 /** One file through every level; its failures, or why it was refused. */
