@@ -4,7 +4,7 @@
  * viewer's "Export all" group alike.
  */
 import { lossySourceOfRecord } from '../image/source.js';
-import { blobLengths, type ImageRecord } from '../codec/record.js';
+import { blobLengths, imageChannels, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { multiFrameClass, writeDicomParts } from '../dicom/write.js';
@@ -25,7 +25,7 @@ const instanceOf = (meta: DicomFrameMeta) => String(meta.dataset['00080018']?.Va
 /** A record whose DICOM frame can be written in a multi-frame file with the frames after it. */
 function multiFrameMeta(record: ImageRecord): DicomFrameMeta | undefined {
   const meta = dicomMetaOf(record);
-  return meta && instanceOf(meta) && multiFrameClass(meta, record) ? meta : undefined;
+  return meta && instanceOf(meta) && multiFrameClass(meta, { channels: imageChannels(record), bitDepth: record.bitDepth }) ? meta : undefined;
 }
 
 /**
@@ -38,14 +38,17 @@ const isKept = (record: ImageRecord) => !!record.codestream && record.codestream
 
 /**
  * `next` is the frame after `prev` in the same multi-frame file and goes into the same DICOM file: a class holds them
- * (multiFrameClass), and they are described alike (size, rescale, window, spacing, position) and coded alike (both as
- * their file held them, or neither).
+ * (multiFrameClass), and they are described alike (size, rescale, window, spacing, position). How each went does not
+ * part them (0.16): not a grey frame of a colour clip that went as one grey plane (greyAsColour: a B-mode frame among
+ * colour Doppler ones), nor a frame that aeimg coded smaller than the file's JPEG among frames that went as it. Before,
+ * each parted the clip, which came back as several files and a PACS listed as several instances; a file whose frames
+ * did not all go as their file held them is written as samples.
  */
 export function sameDicomFile(prev: ImageRecord, next: ImageRecord): boolean {
   const [a, b] = [multiFrameMeta(prev), multiFrameMeta(next)];
   return !!a && !!b && instanceOf(a) === instanceOf(b) && a.frames === b.frames && b.frame === a.frame + 1 &&
-    prev.width === next.width && prev.height === next.height && prev.channels === next.channels && prev.bitDepth === next.bitDepth &&
-    JSON.stringify(a.pixel) === JSON.stringify(b.pixel) && isKept(prev) === isKept(next);
+    prev.width === next.width && prev.height === next.height && imageChannels(prev) === imageChannels(next) && prev.bitDepth === next.bitDepth &&
+    JSON.stringify(a.pixel) === JSON.stringify(b.pixel);
 }
 
 /** The record that names a file's images: its first, as its file ("run.dcm", not "run.dcm#1") when it holds several. */
@@ -105,11 +108,12 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
   const codedBytes = frames.reduce((n, f) => n + blobLengths(f.record).reduce((a, b) => a + b, 0), 0);
   const sampleBytes = frames.reduce((n, f) => n + f.image.pixels.byteLength, 0);
   const meta = dicomMetaOf(frames[0]!.record);
-  // A kept DICOM frame goes back as its own data. Not a palette frame (its DICOM would need the palette's descriptors
-  // and tables written back) nor a JPEG file's data (a progressive or 4:2:0 JPEG is not what DICOM's JPEG Baseline
-  // syntax describes): those go as samples.
+  // Kept DICOM frames go back as their own data when all of the file's frames were kept (one transfer syntax for the
+  // file). Not a palette frame (its DICOM would need the palette's descriptors and tables written back) nor a JPEG
+  // file's data (a progressive or 4:2:0 JPEG is not what DICOM's JPEG Baseline syntax describes): those go as samples.
+  const kept = meta && frames.every(({ record, blobs }) => isKept(record) && blobs?.[2]);
   const dicomFrames = frames.map(({ image, record, blobs }) => ({
-    image, ...(meta && isKept(record) && record.codestream && blobs?.[2] ? { kept: { layout: record.codestream, data: blobs[2] } } : {}),
+    image, ...(kept ? { kept: { layout: record.codestream!, data: blobs![2]! } } : {}),
   }));
   return writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,

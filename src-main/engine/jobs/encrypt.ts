@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
+import { jpegFileFrame, keepFrame, type FrameData, type KeptFrame } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
 import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
@@ -104,6 +104,26 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
   }));
 }
 
+const keptCoding = (frame: FrameData): Coding => ({ quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) });
+const bytesOf = (e: { blobs: Buffer[] }) => e.blobs.reduce((n, b) => n + b.length, 0);
+
+/**
+ * A multi-frame file's frames go alike where that costs little (0.16): when some went as the file held them and others
+ * were coded by aeimg because that was smaller (a black frame of a JPEG cine), the others go as the file held them too
+ * if that adds at most a tenth to the file's images. The receiver's DICOM file then holds every frame as the sender's
+ * file did (one transfer syntax for the file); frames that went differently are written back as samples, a cine of
+ * JPEG frames ten times its size.
+ */
+async function keepAlike(images: EncodedEntry[], unkept: { index: number; keep: () => Promise<KeptFrame | undefined> }[], inputs: { frame?: FrameData }[]): Promise<void> {
+  if (unkept.length === 0 || !images.some((e) => e.coding.kept)) return;
+  const before = images.reduce((n, e) => n + bytesOf(e), 0);
+  const alike: (KeptFrame | undefined)[] = [];
+  for (const u of unkept) alike.push(await u.keep());
+  const extra = unkept.reduce((n, u, k) => n + (alike[k] ? bytesOf(alike[k]!) - bytesOf(images[u.index]!) : 0), 0);
+  if (extra > before / 10) return;
+  unkept.forEach((u, k) => { if (alike[k]) images[u.index] = { ...alike[k]!, coding: keptCoding(inputs[u.index]!.frame!) }; });
+}
+
 /** Encodes one file with a model (key-free: runs in a worker or in-process; in-process, `signal` stops it between images). */
 export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor, signal?: AbortSignal): Promise<EncodedFile> {
   const t = performance.now();
@@ -111,6 +131,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const timings: Record<string, number> = { read: performance.now() - t };
   const images: EncodedEntry[] = [];
   const warnings: string[] = [];
+  /** Frames that could go as their file held them and did not, as aeimg's coding was smaller (keepAlike). */
+  const unkept: { index: number; keep: () => Promise<KeptFrame | undefined> }[] = [];
   let rawBytes = 0;
   for (const { image, name, metadata, frame } of inputs) {
     checkAborted(signal);
@@ -127,11 +149,15 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const codedBytes = encoded.blobs.reduce((n, b) => n + b.length, 0);
     const kept = frame && !task.coding.recode && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
     if (frame) timings.keptFrame = (timings.keptFrame ?? 0) + performance.now() - t;
-    if (kept) images.push({ ...kept, coding: { quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) } });
+    if (kept) images.push({ ...kept, coding: keptCoding(frame) });
     else images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
+    if (frame && !kept && !task.coding.recode) {
+      unkept.push({ index: images.length - 1, keep: () => keepFrame(image, name, frame, Infinity, { measure: task.measure, display, metadata }) });
+    }
     readableByReceiver(images.at(-1)!.record);
     rawBytes += image.pixels.byteLength;
   }
+  await keepAlike(images, unkept, inputs);
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
   if (dicom?.burnedInAnnotation) {
     warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);

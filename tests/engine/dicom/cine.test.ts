@@ -12,7 +12,8 @@ import { cineFrameRate } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
-import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encodeImageFile, encryptImageFile, type EncodeTask } from '../../../src-main/engine/jobs/encrypt.js';
+import { encodeImage } from '../../../src-main/engine/codec/image-codec.js';
 import { exportSlices } from '../../../src-main/engine/jobs/export.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
 import { readCodedSlices, SliceCache } from '../../../src-main/engine/jobs/slices.js';
@@ -162,6 +163,73 @@ describe('a cine written back as DICOM', () => {
     expect(value(dicomDataset(written), '00282110')).toBe('01'); // it was lossy before aeimg
     const dcmj2pnm = ['/usr/bin/dcmj2pnm'].find(existsSync);
     if (dcmj2pnm) for (let k = 1; k <= 3; k++) expect((await shown(written, k, dcmj2pnm)).equals(await shown(input, k, dcmj2pnm)), `frame ${k}`).toBe(true);
+    if (DCIODVFY) expect(dciodvfyErrors(written)).toEqual([]);
+  });
+
+  /** A 4-frame colour cine (64x64) whose frame 2 `paint` rewrites (its RGB samples, interleaved). */
+  async function cineWithFrame2(dir: string, paint: (rgb: Buffer) => void): Promise<string> {
+    const path = join(dir, 'native.dcm');
+    await cineDicom(path, { frames: 4, bitDepth: 8, channels: 3, sopClass: US_MULTI_FRAME });
+    const file = readFileSync(path);
+    const frameBytes = 64 * 64 * 3;
+    paint(file.subarray(file.length - 3 * frameBytes, file.length - 2 * frameBytes));
+    await writeFile(path, file);
+    return path;
+  }
+
+  it('a colour clip with a grey frame (B-mode among colour Doppler) comes back as one file, as it was', async () => {
+    // The grey frame goes as one grey plane (greyAsColour); before 0.16 that parted the clip: three DICOM files, which a
+    // PACS lists as three instances of the run.
+    const input = await cineWithFrame2(await tempDir(), (rgb) => { for (let i = 0; i < rgb.length; i += 3) rgb[i + 1] = rgb[i + 2] = rgb[i]!; });
+    const { dec, files } = await throughAeimg(input);
+    expect(dec.images.map((i) => i.record.greyAsColour ?? false)).toEqual([false, true, false, false]);
+    expect(files).toEqual(['native.dcm']);
+    const written = dec.images[0]!.output!;
+    expect(parseDicom(new Uint8Array(readFileSync(written)), 1e8).info.frames).toBe(4);
+    expect(await framesOf(written)).toEqual(await framesOf(input));
+    if (DCIODVFY) expect(dciodvfyErrors(written)).toEqual([]);
+  });
+
+  it.skipIf(!dcmcjpeg)('a JPEG cine whose flat frame aeimg codes smaller goes with every frame as its JPEG, and comes back as that one file', async () => {
+    const dir = await tempDir();
+    const native = await cineWithFrame2(dir, (rgb) => { for (let i = 0; i < rgb.length; i += 3) rgb.set([200, 40, 40], i); });
+    const input = join(dir, 'jpeg.dcm');
+    execFileSync(dcmcjpeg!, ['+eb', native, input], { stdio: 'ignore' });
+    // Frame by frame (0.15), the flat frame went coded by aeimg, smaller than its JPEG: now alike, for a few bytes more.
+    const sent = await encodeImageFile(model, { input, coding: { quality: 'auto' }, measure: false, maxPixels: 1e8 });
+    expect(sent.images.map((e) => e.coding.kept !== undefined)).toEqual([true, true, true, true]);
+    const { dec, files } = await throughAeimg(input);
+    expect(dec.images.map((i) => i.record.codestream !== undefined)).toEqual([true, true, true, true]);
+    expect(files).toEqual(['jpeg.dcm']);
+    const written = dec.images[0]!.output!;
+    const back = parseDicom(new Uint8Array(readFileSync(written)), 1e8);
+    expect([back.info.syntax, back.info.frames]).toEqual(['1.2.840.10008.1.2.4.50', 4]);
+    expect(await framesOf(written)).toEqual(await framesOf(input));
+  });
+
+  it.skipIf(!dcmcjpeg)('a cine some of whose frames went as their JPEG and others coded (a sender before 0.16) comes back as one file of samples', async () => {
+    const dir = await tempDir();
+    const native = await cineWithFrame2(dir, (rgb) => { for (let i = 0; i < rgb.length; i += 3) rgb.set([200, 40, 40], i); });
+    const input = join(dir, 'jpeg.dcm');
+    execFileSync(dcmcjpeg!, ['+eb', native, input], { stdio: 'ignore' });
+    // As 0.15 sent it: frame 2 coded by aeimg (smaller than its JPEG), the others as the file held them.
+    const encode = async (task: EncodeTask) => {
+      const file = await encodeImageFile(model, task);
+      const kept = file.images[1]!;
+      const coded = await encodeImage(model, kept.decoded!, kept.record.name, { maxError: 0, metadata: kept.record.metadata });
+      file.images[1] = { record: coded.record, blobs: coded.blobs, decoded: coded.decoded, coding: { quality: 'lossless', maxError: 0 } };
+      return file;
+    };
+    const enc = await encryptImageFile(input, { model, recipients: [key], encode, measure: false });
+    const out = join(dir, 'received');
+    await mkdir(out);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    expect(dec.images.map((i) => i.record.codestream !== undefined)).toEqual([true, false, true, true]);
+    expect(await readdir(out)).toEqual(['jpeg.dcm']); // before 0.16: jpeg.dcm, jpeg-2.dcm, jpeg-3.dcm
+    const written = dec.images[0]!.output!;
+    const back = parseDicom(new Uint8Array(readFileSync(written)), 1e8);
+    expect([back.info.syntax, back.info.frames]).toEqual(['1.2.840.10008.1.2.1', 4]); // one transfer syntax for the file
+    expect(await framesOf(written)).toEqual(await framesOf(input));
     if (DCIODVFY) expect(dciodvfyErrors(written)).toEqual([]);
   });
 
