@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NATIVE_SYNTAXES, TransferSyntax } from '../src-main/engine/dicom/codecs.js';
+import { NATIVE_SYNTAXES, storedRange, TransferSyntax } from '../src-main/engine/dicom/codecs.js';
 import { isDicomFile, readDicomFile } from '../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../src-main/engine/dicom/parse.js';
 import type { Image } from '../src-main/engine/image/image.js';
@@ -79,7 +79,7 @@ function beyondBitsStored(input: ReturnType<typeof parseDicomHeader>, raw: Buffe
   const bits = input.uint16('x00280101') ?? 16, allocated = input.uint16('x00280100') ?? 16, signed = input.uint16('x00280103') === 1;
   const pixel = parseDicomHeader(new Uint8Array(raw)).elements.x7fe00010;
   if (!pixel || bits >= allocated || allocated !== 16) return 0;
-  const [low, top] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  const [low, top] = storedRange(bits, signed);
   let n = 0;
   for (let at = pixel.dataOffset; at + 1 < pixel.dataOffset + pixel.length; at += 2) {
     const v = signed ? raw.readInt16LE(at) : raw.readUInt16LE(at);

@@ -103,6 +103,11 @@ export interface FrameInfo {
  */
 export interface ReadAs { legacy?: boolean }
 
+/** The lowest and highest stored value Bits Stored allows, signed (two's complement) or not. */
+export function storedRange(bitsStored: number, signed: boolean): [low: number, top: number] {
+  return signed ? [-(2 ** (bitsStored - 1)), 2 ** (bitsStored - 1) - 1] : [0, 2 ** bitsStored - 1];
+}
+
 /** A decoded frame's samples, little-endian in memory order, as the dataset's Bits Allocated says. */
 export type FrameSamples = Uint8Array | Uint16Array | Int16Array;
 

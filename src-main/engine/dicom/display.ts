@@ -60,10 +60,10 @@ function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolea
   return '';
 }
 
-/** The display model of one imported frame. */
 /** Label Map Segmentation Storage (DICOM 2024): its samples are segment numbers. */
 const LABEL_MAP_SEGMENTATION = '1.2.840.10008.5.1.4.1.1.66.7';
 
+/** The display model of one imported frame. */
 export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   const ds = meta.dataset;
   const p = meta.pixel;

@@ -5,7 +5,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -416,7 +416,7 @@ function codestreamSigned(data: Uint8Array): boolean {
  */
 function clampOvershoot(samples: FrameSamples, info: FrameInfo, data: Uint8Array): number {
   if (info.bitsStored >= info.bitsAllocated || (info.signed && !codestreamSigned(data))) return 0;
-  const [low, top] = info.signed ? [-(2 ** (info.bitsStored - 1)), 2 ** (info.bitsStored - 1) - 1] : [0, 2 ** info.bitsStored - 1];
+  const [low, top] = storedRange(info.bitsStored, info.signed);
   let clamped = 0;
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i]!;
@@ -436,7 +436,7 @@ function clampOvershoot(samples: FrameSamples, info: FrameInfo, data: Uint8Array
 function clampNearLossless(samples: FrameSamples, info: FrameInfo, data: Uint8Array): number {
   const coding = jpegLsCoding(data);
   if (!coding || coding.near === 0 || coding.precision <= info.bitsStored || info.bitsStored >= info.bitsAllocated) return 0;
-  const [low, top] = info.signed ? [-(2 ** (info.bitsStored - 1)), 2 ** (info.bitsStored - 1) - 1] : [0, 2 ** info.bitsStored - 1];
+  const [low, top] = storedRange(info.bitsStored, info.signed);
   const full = 2 ** coding.precision;
   let clamped = 0;
   for (let i = 0; i < samples.length; i++) {

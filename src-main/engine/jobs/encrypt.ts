@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { jpegFileFrame, keepFrame, type FrameData, type KeptFrame } from '../codec/kept-frame.js';
+import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
 import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
@@ -114,14 +114,18 @@ const bytesOf = (e: { blobs: Buffer[] }) => e.blobs.reduce((n, b) => n + b.lengt
  * file did (one transfer syntax for the file); frames that went differently are written back as samples, a cine of
  * JPEG frames ten times its size.
  */
-async function keepAlike(images: EncodedEntry[], unkept: { index: number; keep: () => Promise<KeptFrame | undefined> }[], inputs: { frame?: FrameData }[]): Promise<void> {
+async function keepAlike(images: EncodedEntry[], unkept: { index: number; keep: () => Promise<EncodedEntry | undefined> }[]): Promise<void> {
   if (unkept.length === 0 || !images.some((e) => e.coding.kept)) return;
   const before = images.reduce((n, e) => n + bytesOf(e), 0);
-  const alike: (KeptFrame | undefined)[] = [];
+  const alike: (EncodedEntry | undefined)[] = [];
   for (const u of unkept) alike.push(await u.keep());
   const extra = unkept.reduce((n, u, k) => n + (alike[k] ? bytesOf(alike[k]!) - bytesOf(images[u.index]!) : 0), 0);
   if (extra > before / 10) return;
-  unkept.forEach((u, k) => { if (alike[k]) images[u.index] = { ...alike[k]!, coding: keptCoding(inputs[u.index]!.frame!) }; });
+  unkept.forEach((u, k) => {
+    if (!alike[k]) return;
+    readableByReceiver(alike[k]!.record); // as every entry is, in encodeImageFile's loop
+    images[u.index] = alike[k]!;
+  });
 }
 
 /** Encodes one file with a model (key-free: runs in a worker or in-process; in-process, `signal` stops it between images). */
@@ -132,7 +136,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const images: EncodedEntry[] = [];
   const warnings: string[] = [];
   /** Frames that could go as their file held them and did not, as aeimg's coding was smaller (keepAlike). */
-  const unkept: { index: number; keep: () => Promise<KeptFrame | undefined> }[] = [];
+  const unkept: { index: number; keep: () => Promise<EncodedEntry | undefined> }[] = [];
   let rawBytes = 0;
   for (const { image, name, metadata, frame } of inputs) {
     checkAborted(signal);
@@ -146,18 +150,20 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).
     const t = performance.now();
-    const codedBytes = encoded.blobs.reduce((n, b) => n + b.length, 0);
-    const kept = frame && !task.coding.recode && await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
+    const keep = frame && !task.coding.recode
+      ? async (codedBytes: number): Promise<EncodedEntry | undefined> => {
+        const kept = await keepFrame(image, name, frame, codedBytes, { measure: task.measure, display, metadata });
+        return kept && { ...kept, coding: keptCoding(frame) };
+      }
+      : undefined;
+    const kept = await keep?.(bytesOf(encoded));
     if (frame) timings.keptFrame = (timings.keptFrame ?? 0) + performance.now() - t;
-    if (kept) images.push({ ...kept, coding: keptCoding(frame) });
-    else images.push({ record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
-    if (frame && !kept && !task.coding.recode) {
-      unkept.push({ index: images.length - 1, keep: () => keepFrame(image, name, frame, Infinity, { measure: task.measure, display, metadata }) });
-    }
+    images.push(kept ?? { record: encoded.record, blobs: encoded.blobs, decoded: encoded.decoded, coding });
+    if (keep && !kept) unkept.push({ index: images.length - 1, keep: () => keep(Infinity) });
     readableByReceiver(images.at(-1)!.record);
     rawBytes += image.pixels.byteLength;
   }
-  await keepAlike(images, unkept, inputs);
+  await keepAlike(images, unkept);
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
   if (dicom?.burnedInAnnotation) {
     warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
