@@ -11,8 +11,10 @@ import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
 import type { EdgeLabels } from './orientation.js';
 import type { DisplayWindow, ValueMapping } from './windows.js';
+import type { OverlayGraphic } from './graphics.js';
 
 export type { Quality };
+export type { OverlayGraphic };
 export type Deidentify = 'basic' | 'none';
 export type OutputFormat = 'png' | 'dcm';
 
@@ -187,6 +189,11 @@ export interface OpenedImageInfo {
     sul?: number;
     /** The patient directions at the image's edges (src-shared/orientation.ts), where the file says its orientation. */
     orientation?: EdgeLabels;
+    /**
+     * Its DICOM overlays (a reader's marks, the scanner's labels), where its full header travelled (aeimg 0.17): drawn
+     * over the image in white, as DICOM viewers draw graphics.
+     */
+    graphics?: OverlayGraphic[];
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

@@ -12,6 +12,7 @@ import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { dicomDisplay } from '../engine/dicom/display.js';
+import { overlayName } from '../engine/dicom/overlay.js';
 import { AEIMG_INPUT } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
@@ -49,6 +50,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   if (values.out) await makeOutputFolder(values.out);
   const { studies, singles } = await groupStudies(inputs, identities);
   let valuesNote: string | undefined; // said once at the end, of the first 16-bit PNG of a DICOM image written
+  let overlayNote: string | undefined; // likewise, of the first PNG of an image whose overlays came with it
   const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
     for (const { name, parts } of studies) {
@@ -66,6 +68,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       r.outputs.forEach((output, i) => {
         process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`);
         if (format === 'png') valuesNote ??= valuesPngNote(r.records[i]!, output);
+        if (format === 'png') overlayNote ??= overlaysPngNote(r.records[i]!, output);
       });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
@@ -76,6 +79,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   if (singles.length === 0) {
     await models.dispose();
     if (valuesNote) process.stderr.write(valuesNote);
+    if (overlayNote) process.stderr.write(overlayNote);
     return 0;
   }
   const single = new Set(singles);
@@ -98,6 +102,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       for (const img of r.images) {
         const rec = img.record;
         if (format === 'png' && img.output) valuesNote ??= valuesPngNote(rec, img.output);
+        if (format === 'png' && img.output) overlayNote ??= overlaysPngNote(rec, img.output);
         process.stdout.write(`${basename(r.input)} → ${img.output}${frameNote(img.outputFrame)}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
           `${rec.bitDepth}-bit, original '${rec.name}', ${denoise ? 'as sent: ' : ''}${receivedText(rec)}\n`);
       }
@@ -107,7 +112,20 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await tiles?.close();
   await models.dispose();
   if (valuesNote) process.stderr.write(valuesNote);
+  if (overlayNote) process.stderr.write(overlayNote);
   return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
+}
+
+/**
+ * What is said once after PNGs of DICOM images that came with overlays (dicom/overlay.ts): a PNG holds the image's
+ * values, so not the marks a viewer draws over them; the viewer and DICOM output have them.
+ */
+function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
+  const planes = dicomMetaOf(rec)?.overlays;
+  if (!planes?.length) return undefined;
+  return `note: ${basename(output)} (and any other PNG of an image with overlays) holds the image without its ` +
+    `${planes.map(overlayName).join(', ')}, which its sender sent: aeimg's viewer draws ${planes.length === 1 ? 'it' : 'them'} ` +
+    'over the image, and --format dcm writes them back as DICOM overlays.\n';
 }
 
 /**

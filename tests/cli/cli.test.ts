@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readImageFile } from '../../src-main/engine/image/io.js';
 import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
+import { overlayDicom } from '../overlay-dicom.js';
 
 const run = promisify(execFile);
 
@@ -198,6 +199,26 @@ describe('the aeimg command line', () => {
     expect(dcm.code).toBe(0);
     const eight = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'eight')]);
     expect(`${dcm.stderr}${eight.stderr}`).not.toMatch(/note:/);
+  });
+
+  it('overlays: a de-identified file\'s are named to the sender as removed; a full-header PNG is said to hold the image without them, its DICOM not', async () => {
+    const dir = await tempDir();
+    await overlayDicom(join(dir, 'mr.dcm'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const basic = await aeimg(['encrypt', join(dir, 'mr.dcm'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'basic')]);
+    expect(basic.code).toBe(0);
+    expect(basic.stderr).toMatch(/warning: mr\.dcm has 3 overlays, overlay 6000 \("Siemens MedCom Object Graphics"\), overlay 6002 \("First target mark"\) and overlay 6004: .* so the reader will not see them\. If the reader needs them, send the file with its full header \(aeimg encrypt --deidentify none;/);
+    const full = await aeimg(['encrypt', join(dir, 'mr.dcm'), '--key-file', join(dir, 'k.key'), '-o', dir, '--deidentify', 'none']);
+    expect(full.code).toBe(0);
+    expect(full.stderr).not.toMatch(/overlay/);
+    const png = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
+    expect(png.stderr).toContain('note: mr.png (and any other PNG of an image with overlays) holds the image without its overlay 6000 ("Siemens MedCom Object Graphics"), ' +
+      'overlay 6002 ("First target mark"), overlay 6004, which its sender sent: aeimg\'s viewer draws them over the image, and --format dcm writes them back as DICOM overlays.');
+    const dcm = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
+    expect(dcm.code).toBe(0);
+    expect(dcm.stderr).not.toMatch(/overlay/);
+    const removed = await aeimg(['decrypt', join(dir, 'basic', 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'removed')]);
+    expect(removed.stderr).not.toMatch(/overlay/); // nothing came: nothing to say at the receiver
   });
 
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {

@@ -13,6 +13,7 @@ import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
+import { overlayDicom } from '../overlay-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
@@ -468,4 +469,28 @@ test('a PET slice: the probe and an ROI say SUVbw and SUL, from the factors the 
   expect(text).toMatch(new RegExp(`; SUVbw mean [\\d.]+, max ${(max * factor).toFixed(2)}; SUL mean [\\d.]+, max ${(max * sul).toFixed(2)},`));
   await page.getByTestId('clear-measurements').click();
   await page.getByTestId('tool-window').click();
+});
+
+test('DICOM overlays sent with the full header (a reader\'s circle, a target mark, a line in bit 15) are drawn over the image; the reader can hide them', async () => {
+  const input = join(outDir, 'overlay_mr.dcm');
+  const { drawn } = await overlayDicom(input);
+  await app.cli(['encrypt', input, '--key', 'Viewer', '--deidentify', 'none', '-o', outDir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'overlay_mr.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('overlay_mr.aeimg');
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toHaveAttribute('data-graphics', '3');
+  // The image's own values stay below white in its window (1500/3000): white is the overlays alone.
+  const white = () => canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    return Array.from({ length: c.width * c.height }, (_, i) => i).filter((i) => d[i * 4] === 255 && d[i * 4 + 1] === 255 && d[i * 4 + 2] === 255);
+  });
+  expect(await white()).toEqual([...drawn].sort((a, b) => a - b));
+  const toggle = page.getByTestId('toggle-graphics');
+  await expect(toggle).toHaveAttribute('title', /overlay 6000 \("Siemens MedCom Object Graphics"\), overlay 6002 \("First target mark"\), overlay 6004/);
+  await toggle.click();
+  await expect(canvas).toHaveAttribute('data-graphics', '0');
+  expect(await white()).toEqual([]);
+  await toggle.click();
+  await expect(canvas).toHaveAttribute('data-graphics', '3');
 });

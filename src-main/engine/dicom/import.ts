@@ -16,6 +16,7 @@ import type { FrameSamples } from './codecs.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
+import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
@@ -64,6 +65,11 @@ export interface DicomFrameMeta {
   suvBw?: number;
   /** PET: SUL (SUV by lean body mass, g/ml) per Bq/ml, likewise (weight, height and sex stay behind; aeimg 0.13). */
   sul?: number;
+  /**
+   * The overlay planes over this frame (dicom/overlay.ts; aeimg 0.17), carried only with the full header: the profile
+   * removes Overlay Data. The viewer draws them and DICOM output writes them back.
+   */
+  overlays?: OverlayPlane[];
 }
 
 export interface DicomImage {
@@ -84,6 +90,8 @@ export interface DicomImage {
    * the name holds any. Never carried itself: the encoder names the record with it.
    */
   maskedName?: string;
+  /** The file's overlays, carried or not (dicom/overlay.ts): the sender is told of those the reader will not see. Not carried. */
+  overlayFacts?: OverlayFacts[];
 }
 
 /** How a frame's stored values become an image, without the dataset. */
@@ -265,6 +273,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const sopClassUid = (dataset.string('x00080016') ?? '').trim();
     const suvBw = suvBwFactor(dataset);
     const sul = sulFactor(dataset, suvBw);
+    const overlays = readOverlays(dataset, info);
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
@@ -278,6 +287,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(maskedName ? { maskedName } : {}),
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
+        ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
         image,
         dicom: {
           dataset: json, frame: f, frames: info.frames, sopClassUid,
@@ -286,6 +296,8 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
           ...(suvBw ? { suvBw } : {}),
           ...(sul ? { sul } : {}),
+          // The profile removes Overlay Data (it may name the patient): only the full header carries them.
+          ...(opts.deidentify === null && overlays.perFrame[f]!.length ? { overlays: overlays.perFrame[f] } : {}),
         },
       });
     }
@@ -336,8 +348,9 @@ function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
   if (!ok) return undefined;
-  const { suvBw, sul, ...rest } = d;
+  const { suvBw, sul, overlays, ...rest } = d;
   const factor = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const suv = factor(suvBw) ? { suvBw, ...(factor(sul) ? { sul } : {}) } : {};
-  return { ...rest, ...suv, dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta;
+  const planes = validOverlays(overlays);
+  return { ...rest, ...suv, ...(planes.length ? { overlays: planes } : {}), dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta;
 }

@@ -13,6 +13,7 @@ import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.
 import type { DicomFrameMeta, FrameLayout } from './import.js';
 import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
+import { writeOverlays, type OverlayPlane } from './overlay.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 
@@ -86,6 +87,8 @@ export interface DicomFrame {
   image: Image;
   /** Written as this data, in its transfer syntax (the image is its decoding). */
   kept?: { layout: FrameLayout; data: Uint8Array };
+  /** The overlay planes over it, where its file's full header travelled (dicom/overlay.ts). */
+  overlays?: OverlayPlane[];
 }
 
 /** Frame Time (0018,1063) and Frame Time Vector (0018,1065), as Frame Increment Pointer values. */
@@ -361,6 +364,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);
+  writeOverlays(ds, frames.map((f) => f.overlays)); // after the dataset's own 60xx groups were taken out (above)
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
   // An unpaired body part has no laterality: there it must be absent, not empty (dciodvfy: "present when condition
   // unsatisfied"), also where the source wrote it empty.

@@ -114,6 +114,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
   const kept = meta && frames.every(({ record, blobs }) => isKept(record) && blobs?.[2]);
   const dicomFrames = frames.map(({ image, record, blobs }) => ({
     image, ...(kept ? { kept: { layout: record.codestream!, data: blobs![2]! } } : {}),
+    overlays: dicomMetaOf(record)?.overlays,
   }));
   return writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,

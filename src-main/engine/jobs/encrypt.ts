@@ -10,6 +10,7 @@ import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js
 import { syntaxTitle } from '../dicom/codecs.js';
 import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
+import type { OverlayFacts } from '../dicom/overlay.js';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
@@ -74,6 +75,8 @@ interface InputImage {
   burnedInUnstated?: true;
   /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
   profileShift?: number;
+  /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarning). */
+  overlayFacts?: OverlayFacts[];
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
@@ -99,6 +102,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     name: frames.length > 1 ? `${f.maskedName ?? basename(task.input)}#${f.dicom.frame + 1}` : f.maskedName ?? basename(task.input),
     ...(f.maskedName ? { masked: true as const } : {}),
     ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
+    ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
     metadata: { dicom: f.dicom },
     ...(f.frame ? { frame: f.frame } : {}),
   }));
@@ -172,6 +176,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     warnings.push(`${basename(task.input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
       `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
   }
+  if (inputs[0]?.overlayFacts && dicom) warnings.push(...overlayWarnings(basename(task.input), inputs[0].overlayFacts, dicom.deidentified));
   // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
   // through libvips' own), which no viewer shows: said only beyond that.
   const shift = inputs[0]?.profileShift;
@@ -353,6 +358,28 @@ function maskedNameWarning(input: string, output: string, masked: string): strin
     : `${said}, but the .aeimg's own name (${basename(output)}) is seen by anyone who sees the e-mail: rename it before sending.`;
 }
 
+/**
+ * Told to the sender of a DICOM file with overlays the reader will not see (dicom/overlay.ts): those aeimg does not
+ * carry, each with why; where the file is de-identified, the others too (the profile removes Overlay Data), with how
+ * to send them.
+ */
+export function overlayWarnings(file: string, facts: readonly OverlayFacts[], deidentified: boolean): string[] {
+  const said = (unseen: readonly OverlayFacts[], words: (names: string, it: string, its: string) => string) => {
+    if (unseen.length === 0) return [];
+    const list = unseen.map((f) => (f.notCarried ? `${f.name} (${f.notCarried})` : f.name));
+    const one = unseen.length === 1;
+    return [words(one ? list[0]! : `${unseen.length} overlays, ${list.slice(0, -1).join(', ')} and ${list.at(-1)!}`, one ? 'it' : 'them', one ? 'its' : 'their')];
+  };
+  return [
+    ...said(deidentified ? facts.filter((f) => !f.notCarried) : [], (names, it, its) =>
+      `${file} has ${names}: graphics a viewer draws over the image (a reader's marks, the scanner's labels), which ` +
+      `de-identification removes, as DICOM's profile does (${its} data may hold the patient's name), so the reader will not see ${it}. ` +
+      `If the reader needs ${it}, send the file with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata ` +
+      '"Keep all"), or save the marks into the image at the workstation.'),
+    ...said(facts.filter((f) => f.notCarried), (names, it) => `${file} has ${names}, which aeimg does not carry: the reader will not see ${it}.`),
+  ];
+}
+
 /** What a DICOM record's reader uses, in words, as the receiver's check would leave it out (dicom/import.ts dicomMetaOf). */
 const CARRIED_PIXEL_FIELDS = {
   pixelSpacing: 'its pixel spacing', window: 'its window', modalityLut: 'its Modality LUT', voiLut: 'its VOI LUT',
@@ -382,6 +409,7 @@ export function readableByReceiver(record: ImageRecord): void {
       read.pixel[k as keyof typeof CARRIED_PIXEL_FIELDS] === undefined).map(([, words]) => words);
   if (read && sent.suvBw !== undefined && read.suvBw === undefined) lost.push('its SUV factor');
   if (read && sent.sul !== undefined && read.sul === undefined) lost.push('its SUL factor');
+  if (read && (sent.overlays?.length ?? 0) !== (read.overlays?.length ?? 0)) lost.push('its overlays');
   if (lost.length) {
     throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back as it was read: the receiver would lose ${lost.join(', ')}. ` +
       'Export it again from the modality or PACS.');

@@ -12,6 +12,7 @@ import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/reco
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
+import { overlayName } from '../dicom/overlay.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
@@ -162,6 +163,9 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(frameTimeRatio ? { frameTimeRatio } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
+      ...(meta.overlays?.length ? {
+        graphics: meta.overlays.map((p) => ({ name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits })),
+      } : {}),
       ...(received.units.suvBw ? { suvBw: received.units.suvBw, ...(meta.sul ? { sul: meta.sul } : {}) } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,

@@ -53,6 +53,9 @@ export const useViewer = defineStore('viewer', () => {
   const measurements = ref<Record<number, Measurement[]>>({});
   const probe = ref<Point | null>(null);
   const overlays = ref(true);
+  /** The image's DICOM overlays (its graphics) are drawn, as a PACS draws them unless the reader turns them off. */
+  const graphics = ref(true);
+  const shownGraphics = computed(() => (graphics.value ? current.value?.dicom?.graphics : undefined));
   const infoOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
@@ -269,7 +272,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
-    measurements, shownMeasurements, probe, overlays, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,

@@ -2,7 +2,8 @@
  * "Copy view" and "Save view as PNG": the viewport as the reader sees it (the image through the current window, zoom and
  * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
-import type { ImagePixels } from '../../../src-shared/api';
+import type { ImagePixels, OverlayGraphic } from '../../../src-shared/api';
+import { drawGraphics } from '../../../src-shared/graphics';
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
@@ -20,6 +21,8 @@ export interface ViewSnapshot {
   /** A pixel's displayed height over its width (1 when square): drawn stretched vertically by it, as on screen. */
   aspect?: number;
   pan: Point;
+  /** The image's DICOM overlays, where the reader shows them: drawn into the image, as on screen. */
+  graphics?: OverlayGraphic[];
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
    * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
@@ -48,6 +51,7 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   const sctx = source.getContext('2d')!;
   const data = sctx.createImageData(s.image.width, s.image.height);
   renderRgba(s.image, greyLut(s.image.bitDepth, s.window, s.mapping, s.invert), data.data);
+  if (s.graphics?.length) drawGraphics(s.graphics, s.image.width, s.image.height, data.data);
   sctx.putImageData(data, 0, 0);
 
   const out = document.createElement('canvas');
