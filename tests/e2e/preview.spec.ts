@@ -15,6 +15,7 @@ import type { ImagePixels, SenderPreview } from '../../src-shared/api.js';
 import { sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { errorColour } from '../../src-renderer/src/viewer/errormap.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
+import { overlayDicom } from '../overlay-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const CT = 'ct_small_explicit_le.dcm';
@@ -228,5 +229,19 @@ test('a non-square pixel (rows 1.0 mm apart, columns 0.5 mm) is previewed as the
     const box = (await inPreview(id).boundingBox())!;
     expect(box.height / box.width, id).toBeCloseTo(2, 2);
   }
+  await inPreview('preview-close').click();
+});
+
+test('DICOM overlays are previewed as the receiver will see them: drawn when the full header goes, absent when de-identified', async () => {
+  const input = join(await mkdtemp(join(tmpdir(), 'aeimg-e2e-marks-')), 'mr_marks.dcm');
+  await overlayDicom(input);
+  await app.drop('encrypt-drop', [input]);
+  await page.getByTestId('preview-mr_marks.dcm').click();
+  const panes = ['preview-original-canvas', 'preview-decoded-canvas'];
+  for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '0');
+  await page.getByLabel('DICOM metadata').selectOption('none');
+  for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '3');
+  await page.getByLabel('DICOM metadata').selectOption('basic');
+  for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '0');
   await inPreview('preview-close').click();
 });

@@ -125,9 +125,8 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
     facts.push({ name });
     // Overlay Data holds its frames from Image Frame Origin on; bits in the Pixel Data are each frame's own.
     const [from, frames] = data ? [firstFrame, count] : [0, px.frames];
-    for (let k = 0; k < frames; k++) {
+    for (let k = Math.max(0, -from); k < Math.min(frames, px.frames - from); k++) { // the image's frames only
       const frame = from + k;
-      if (frame < 0 || frame >= px.frames) continue;
       perFrame[frame]!.push({
         group, rows, columns, origin: [originRow, originColumn], type,
         ...(description ? { description } : {}), ...(label ? { label } : {}),
