@@ -48,15 +48,19 @@ const PET_SUV_WINDOW = { name: 'SUVbw 0–5', source: 'preset' } as const;
 const PET_UNITS: Record<string, string> = { BQML: 'Bq/ml', GML: 'g/ml', CNTS: 'counts', CPS: 'counts/s', PCNT: '%', MLG: 'ml/g', MLML: 'ml/ml' };
 
 /**
- * Units of the rescaled values: PET's Units (a PET file says them there, not in Rescale Type), the file's Rescale Type
- * (US means unspecified), HU for CT, else none.
+ * Units of the rescaled values: PET's Units (a PET file says them there, not in Rescale Type), the file's Rescale Type,
+ * the units its Real World Value Mapping names for them (dicom/real-world.ts), HU for a CT whose Rescale Type does not
+ * say otherwise, else none. Rescale Type US means unspecified (PS3.3 C.11.1.1.2): a CT that says it (a perfusion map,
+ * a breast tomosynthesis, a 3D rendering) is not in HU (0.17; before, it was shown and measured as HU, and its DICOM
+ * output said HU).
  */
-function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolean): string {
+function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolean, realWorld: string | undefined): string {
   const pet = modality === 'PT' ? firstString(ds, '00541001')?.trim() : undefined;
   if (pet && pet !== 'NONE') return PET_UNITS[pet] ?? pet;
   const type = firstString(ds, '00281054')?.trim();
   if (type && type !== 'US') return type;
-  if (modality === 'CT' && hasRescale) return 'HU';
+  if (realWorld) return realWorld;
+  if (modality === 'CT' && hasRescale && !type) return 'HU';
   return '';
 }
 
@@ -74,7 +78,7 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
     ...(p.modalityLut ? { lut: p.modalityLut } : {}),
   };
   // A Modality LUT's output has no units we can name (its LUT Type is not kept), and its steps are not the slope's.
-  const units = p.modalityLut ? '' : unitsOf(ds, modality, hasRescale);
+  const units = p.modalityLut ? '' : unitsOf(ds, modality, hasRescale, p.realWorldUnits?.units);
   const windows = fileWindows(ds, p.window);
   if (p.voiLut) {
     const { first, bits, data } = p.voiLut;

@@ -9,6 +9,10 @@ import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.j
 export interface FrameValues {
   rescaleSlope?: number;
   rescaleIntercept?: number;
+  /** Its Rescale Type, where its Pixel Value Transformation says one (a perfusion map's US: not HU). */
+  rescaleType?: string;
+  /** The items of its Real World Value Mapping functional group (dicom/real-world.ts reads them at import). */
+  realWorldItems?: DataSet[];
   /** Its VOI window, and the VOI LUT Function its Frame VOI LUT macro names for it (where not LINEAR). */
   window?: { center: number; width: number; fn?: DisplayWindow['fn'] };
   /** Image Position (Patient), mm: the centre of the frame's first pixel. */
@@ -36,6 +40,10 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   const [intercept] = numbers(transform, 'x00281052');
   if (slope !== undefined) out.rescaleSlope = slope;
   if (intercept !== undefined) out.rescaleIntercept = intercept;
+  const type = (transform?.string('x00281054') ?? '').replace(/\0/g, '').trim();
+  if (type) out.rescaleType = type;
+  const mapping = (perFrame?.elements.x00409096 ?? shared?.elements.x00409096)?.items?.map((i) => i.dataSet).filter((d): d is DataSet => !!d);
+  if (mapping?.length) out.realWorldItems = mapping;
   const voi = macro(perFrame, shared, 'x00289132'); // Frame VOI LUT Sequence
   const [center] = numbers(voi, 'x00281050');
   const [width] = numbers(voi, 'x00281051');

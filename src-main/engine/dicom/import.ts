@@ -16,6 +16,7 @@ import type { FrameSamples } from './codecs.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
+import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { sulFactor, suvBwFactor } from './suv.js';
@@ -53,6 +54,11 @@ export interface DicomFrameMeta {
     pixelSpacing?: [number, number];
     /** Ultrasound: its 2D regions calibrated in cm (aeimg 0.11; dicom/us-regions.ts). */
     usRegions?: UsRegion[];
+    /**
+     * The units its Real World Value Mapping names for the rescaled values, where it maps them as the rescale does
+     * (dicom/real-world.ts; aeimg 0.17): a CT perfusion map's ml/100ml/s.
+     */
+    realWorldUnits?: RealWorldUnits;
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
@@ -233,12 +239,18 @@ export function storedToImage(info: FrameLayout, width: number, height: number, 
   return { image: { width, height, channels: 1, bitDepth: 16, pixels }, offset, inverted };
 }
 
-/** The frame's rescale and window: an enhanced file's functional groups win over the top-level attributes. */
-function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inverted: boolean): DicomFrameMeta['pixel'] {
+/**
+ * The frame's rescale and window: an enhanced file's functional groups win over the top-level attributes. `mapping`:
+ * the top-level Real World Value Mapping items, for a frame without its own.
+ */
+function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inverted: boolean, mapping: readonly DataSet[]): DicomFrameMeta['pixel'] {
   const own = info.perFrame?.[frame] ?? {};
+  const rescaleSlope = own.rescaleSlope ?? info.rescaleSlope;
+  const rescaleIntercept = own.rescaleIntercept ?? info.rescaleIntercept;
+  const realWorldUnits = realWorldUnitsOf(own.realWorldItems ?? mapping, { slope: rescaleSlope, intercept: rescaleIntercept });
   return {
     photometric: info.photometric, bitsStored: info.bitsStored, signed: info.signed, offset, inverted,
-    rescaleSlope: own.rescaleSlope ?? info.rescaleSlope, rescaleIntercept: own.rescaleIntercept ?? info.rescaleIntercept,
+    rescaleSlope, rescaleIntercept,
     window: own.window ?? info.window, syntax: info.syntax,
     ...(info.modalityLut ? { modalityLut: info.modalityLut } : {}),
     ...(info.voiLut ? { voiLut: info.voiLut } : {}),
@@ -246,7 +258,17 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
     ...(own.orientation ? { planeOrientation: own.orientation } : {}),
     ...(own.pixelSpacing ? { pixelSpacing: own.pixelSpacing } : {}),
     ...(info.usRegions.length ? { usRegions: info.usRegions } : {}),
+    ...(realWorldUnits ? { realWorldUnits } : {}),
   };
+}
+
+/**
+ * The frame's attributes: the file's, with an enhanced frame's Rescale Type where the top level has none (a CT
+ * perfusion map's US, which says its values are not HU: the receiver's units and DICOM output follow it).
+ */
+function frameDataset(json: DicomJson, info: DicomPixelInfo, frame: number): DicomJson {
+  const type = info.perFrame?.[frame]?.rescaleType;
+  return type && !json['00281054']?.Value?.length ? { ...json, '00281054': { vr: 'LO', Value: [type] } } : json;
 }
 
 /** Modalities whose images often carry the patient's name in their pixels: ultrasound, screen captures, photographs. */
@@ -274,6 +296,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const suvBw = suvBwFactor(dataset);
     const sul = sulFactor(dataset, suvBw);
     const overlays = readOverlays(dataset, info);
+    const mapping = (dataset.elements.x00409096?.items ?? []).map((i) => i.dataSet).filter((d): d is DataSet => !!d);
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,
@@ -290,8 +313,8 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
         image,
         dicom: {
-          dataset: json, frame: f, frames: info.frames, sopClassUid,
-          pixel: framePixelMeta(info, f, offset, inverted),
+          dataset: frameDataset(json, info, f), frame: f, frames: info.frames, sopClassUid,
+          pixel: framePixelMeta(info, f, offset, inverted, mapping),
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
           ...(suvBw ? { suvBw } : {}),
@@ -313,7 +336,7 @@ const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
 
 /** A record's optional pixel fields, each kept only if well-formed. */
 function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
-  const { modalityLut, voiLut, pixelSpacing, planePosition, planeOrientation, window, usRegions, ...rest } = p;
+  const { modalityLut, voiLut, pixelSpacing, planePosition, planeOrientation, window, usRegions, realWorldUnits, ...rest } = p;
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
   const fn = voiFunctionOf(window?.fn);
@@ -327,6 +350,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
     ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0
       ? { window: { center: window.center, width: window.width, ...(fn ? { fn } : {}) } } : {}),
     ...(regions.length ? { usRegions: regions } : {}),
+    ...(validRealWorldUnits(realWorldUnits) ? { realWorldUnits } : {}),
   };
 }
 

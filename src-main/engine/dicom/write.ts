@@ -13,6 +13,7 @@ import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.
 import type { DicomFrameMeta, FrameLayout } from './import.js';
 import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
+import type { RealWorldUnits } from './real-world.js';
 import { writeOverlays, type OverlayPlane } from './overlay.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
@@ -223,8 +224,9 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
     ds['00281052'] = str('DS', decimal(px.rescaleIntercept));
     ds['00281053'] = str('DS', decimal(px.rescaleSlope));
   }
-  // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for CT, else unspecified.
-  if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' ? 'HU' : 'US');
+  // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for a CT whose file named no
+  // other units (its Real World Value Mapping's: a perfusion map in ml/100ml/s is not HU), else unspecified.
+  if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' && (px.realWorldUnits?.units ?? 'HU') === 'HU' ? 'HU' : 'US');
   if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
   if (px.window && !ds['00281050']) {
     ds['00281050'] = str('DS', decimal(px.window.center));
@@ -239,19 +241,28 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
  * by de-identification (dicom/suv.ts).
  */
 function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], factors: { suvBw: number; sul?: number }, stored: { bits: number; signed: boolean }): void {
+  const gml = { value: 'g/ml', scheme: 'UCUM', meaning: 'g/ml' };
+  ds['00409096'] = { vr: 'SQ', Value: [
+    mappingItem(px, stored, { label: 'SUVbw', explanation: 'SUV body weight, computed by the sender', code: gml }, factors.suvBw),
+    ...(factors.sul ? [mappingItem(px, stored, { label: 'SUL', explanation: 'SUV lean body mass (Janmahasatian), computed by the sender', code: gml }, factors.sul)] : []),
+  ] as never[] };
+}
+
+/** A linear Real World Value Mapping item over every stored value: the rescale times `factor`, in the units of `code`. */
+function mappingItem(px: DicomFrameMeta['pixel'], stored: { bits: number; signed: boolean },
+  what: { label: string; explanation?: string; code: RealWorldUnits['code'] }, factor = 1): DicomJson {
   const [first, last] = stored.signed ? [-(2 ** (stored.bits - 1)), 2 ** (stored.bits - 1) - 1] : [0, 2 ** stored.bits - 1];
   const vr = stored.signed ? 'SS' : 'US';
-  const item = (label: string, explanation: string, factor: number) => ({
-    '00409210': str('SH', label),
-    '00283003': str('LO', explanation),
-    '004008EA': { vr: 'SQ', Value: [{ '00080100': str('SH', 'g/ml'), '00080102': str('SH', 'UCUM'), '00080104': str('LO', 'g/ml') } as never] },
+  return {
+    '00409210': str('SH', what.label.slice(0, 16)),
+    ...(what.explanation ? { '00283003': str('LO', what.explanation) } : {}),
+    '004008EA': { vr: 'SQ', Value: [{
+      '00080100': str('SH', what.code.value.slice(0, 16)), ...(what.code.scheme ? { '00080102': str('SH', what.code.scheme.slice(0, 16)) } : {}),
+      '00080104': str('LO', what.code.meaning),
+    } as never] },
     '00409216': str(vr, first), '00409211': str(vr, last),
     '00409224': str('FD', px.rescaleIntercept * factor), '00409225': str('FD', px.rescaleSlope * factor),
-  });
-  ds['00409096'] = { vr: 'SQ', Value: [
-    item('SUVbw', 'SUV body weight, computed by the sender', factors.suvBw),
-    ...(factors.sul ? [item('SUL', 'SUV lean body mass (Janmahasatian), computed by the sender', factors.sul)] : []),
-  ] as never[] };
+  };
 }
 
 /** Finite numbers of the length given, else undefined. */
@@ -361,6 +372,10 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
   if (grey && meta?.suvBw && !meta.pixel.modalityLut) writeSuvMapping(ds, meta.pixel, { suvBw: meta.suvBw, sul: meta.sul }, stored);
+  else if (grey && meta?.pixel.realWorldUnits && !meta.pixel.modalityLut) { // the units the file named for its values, as it named them
+    const u = meta.pixel.realWorldUnits;
+    ds['00409096'] = { vr: 'SQ', Value: [mappingItem(meta.pixel, stored, { label: u.label ?? u.units, explanation: u.explanation, code: u.code }) as never] };
+  }
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);

@@ -384,6 +384,7 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
 const CARRIED_PIXEL_FIELDS = {
   pixelSpacing: 'its pixel spacing', window: 'its window', modalityLut: 'its Modality LUT', voiLut: 'its VOI LUT',
   usRegions: 'its ultrasound calibration', planePosition: 'its position', planeOrientation: 'its orientation',
+  realWorldUnits: 'its units',
 } as const;
 
 /**

@@ -39,7 +39,10 @@ const atPadding = (im: Image) => Array.from(ct.pixels).flatMap((v, i) => (v === 
 describe('plateaus beside the latent', () => {
   it('a CT ankle\'s flat outside-the-body region (73% at −896 HU) goes beside the latent, as the network gave it back with noise', async () => {
     const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_ankle_512_implicit_le.dcm'), { maxPixels: 1e7, deidentify: null });
-    const ankle = frame!.image, shown = dicomDisplay(frame!.dicom);
+    // Its Rescale Type says US (unspecified), so aeimg shows it without units (0.17); its values are HU (−1024 at air),
+    // and here it is measured as HU for the lung window, where the region's noise showed.
+    const asHu = { ...frame!.dicom, dataset: { ...frame!.dicom.dataset, '00281054': { vr: 'LO', Value: ['HU'] } } };
+    const ankle = frame!.image, shown = dicomDisplay(asHu);
     const e = await encodeImage(model, ankle, 'ankle', { ...MAX, display: shown });
     const received = await decodeImageRecord(model, e.record, e.blobs);
     const flat = e.record.impulses!.values[0]![0];
