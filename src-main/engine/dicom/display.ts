@@ -80,13 +80,12 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   // A Modality LUT's output has no units we can name (its LUT Type is not kept), and its steps are not the slope's.
   const units = p.modalityLut ? '' : unitsOf(ds, modality, hasRescale, p.realWorldUnits?.units);
   const windows = fileWindows(ds, p.window);
-  if (p.voiLut) {
-    const { first, bits, data } = p.voiLut;
-    windows.unshift({
-      name: `file VOI LUT${p.voiLut.explanation ? ` ${p.voiLut.explanation}` : ''}`, center: first + data.length / 2, width: data.length,
-      source: 'file', lut: { first, bits, data }, ...(p.voiLut.explanation ? { explanation: p.voiLut.explanation } : {}),
-    });
-  }
+  // Each table of its VOI LUT Sequence is a window its reader may pick (0.17: not the first only), first.
+  const tables = [...(p.voiLut ? [p.voiLut] : []), ...(p.otherVoiLuts ?? [])];
+  windows.unshift(...tables.map(({ first, bits, data, explanation }, i): DisplayWindow => ({
+    name: `file VOI LUT${explanation ? ` ${explanation}` : tables.length > 1 ? ` ${i + 1}` : ''}`, center: first + data.length / 2, width: data.length,
+    source: 'file', lut: { first, bits, data }, ...(explanation ? { explanation } : {}),
+  })));
   const ct = units === 'HU';
   if (ct) windows.push(...CT_PRESETS);
   // PET with the sender's SUV factor: the window its readers read in, SUVbw 0–5, in the Bq/ml (or counts) shown (0.13).

@@ -15,7 +15,7 @@ import { imageSignature } from '../image/signature.js';
 import type { FrameSamples } from './codecs.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
-import { isStoredLut, readPaletteTables, type StoredLut } from './lut.js';
+import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from './lut.js';
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
@@ -46,6 +46,8 @@ export interface DicomFrameMeta {
     modalityLut?: StoredLut;
     /** The first VOI LUT Sequence (0028,3010) item. */
     voiLut?: StoredLut;
+    /** Its other items (aeimg 0.17): a mammogram's HARDER and SOFTER, windows its reader may pick. */
+    otherVoiLuts?: StoredLut[];
     /** Image Position (Patient) of this frame, from an enhanced multi-frame file's functional groups. */
     planePosition?: number[];
     /** Its Image Orientation (Patient), from there too (aeimg 0.12): the viewer labels the edges with it. */
@@ -254,6 +256,7 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
     window: own.window ?? info.window, syntax: info.syntax,
     ...(info.modalityLut ? { modalityLut: info.modalityLut } : {}),
     ...(info.voiLut ? { voiLut: info.voiLut } : {}),
+    ...(info.otherVoiLuts ? { otherVoiLuts: info.otherVoiLuts } : {}),
     ...(own.position ? { planePosition: own.position } : {}),
     ...(own.orientation ? { planeOrientation: own.orientation } : {}),
     ...(own.pixelSpacing ? { pixelSpacing: own.pixelSpacing } : {}),
@@ -336,14 +339,15 @@ const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
 
 /** A record's optional pixel fields, each kept only if well-formed. */
 function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
-  const { modalityLut, voiLut, pixelSpacing, planePosition, planeOrientation, window, usRegions, realWorldUnits, ...rest } = p;
+  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, planePosition, planeOrientation, window, usRegions, realWorldUnits, ...rest } = p;
+  const others = Array.isArray(otherVoiLuts) ? otherVoiLuts.slice(0, MAX_LUT_ITEMS - 1).filter(isStoredLut) : [];
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
   const fn = voiFunctionOf(window?.fn);
   return {
     ...rest,
     ...(isStoredLut(modalityLut) ? { modalityLut } : {}),
-    ...(isStoredLut(voiLut) ? { voiLut } : {}),
+    ...(isStoredLut(voiLut) ? { voiLut, ...(others.length ? { otherVoiLuts: others } : {}) } : {}),
     ...(spacing && spacing[0]! > 0 && spacing[1]! > 0 ? { pixelSpacing: spacing as [number, number] } : {}),
     ...(finiteNumbers(planePosition, 3) ? { planePosition } : {}),
     ...(finiteNumbers(planeOrientation, 6) ? { planeOrientation } : {}),

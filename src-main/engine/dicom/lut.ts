@@ -106,20 +106,30 @@ export function readPaletteTables(ds: DataSet, signed: boolean): PaletteTable[] 
   });
 }
 
+/** At most this many items of a LUT Sequence are read (a mammogram's VOI LUTs: NORMAL, HARDER, SOFTER). */
+export const MAX_LUT_ITEMS = 8;
+
 /**
- * The first item of a Modality or VOI LUT Sequence, as stored. An item whose LUT Descriptor and LUT Data are both
- * empty or absent holds no table and is passed over (0.14), as dcmtk does ("incomplete … ignoring LUT"): some
- * writers (LEADTOOLS) put such an item in every image, and aeimg refused them all as damaged.
+ * The items of a Modality or VOI LUT Sequence, as stored (0.17; before, its first only: a mammogram's HARDER and
+ * SOFTER VOI LUTs were neither measured nor carried). An item whose LUT Descriptor and LUT Data are both empty or
+ * absent holds no table and is passed over (0.14), as dcmtk does ("incomplete … ignoring LUT"): some writers
+ * (LEADTOOLS) put such an item in every image, and aeimg refused them all as damaged.
  */
-export function readLutSequence(ds: DataSet, tag: string, what: string): StoredLut | undefined {
-  const item = ds.elements[tag]?.items?.[0]?.dataSet;
-  if (!item) return undefined;
-  const data = item.elements.x00283006;
-  if (!item.elements.x00283002?.length && !data?.length) return undefined;
-  if (!item.elements.x00283002 || !data) {
-    throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged.`);
+export function readLutItems(ds: DataSet, tag: string, what: string): StoredLut[] {
+  const out: StoredLut[] = [];
+  for (const { dataSet: item } of (ds.elements[tag]?.items ?? []).slice(0, MAX_LUT_ITEMS)) {
+    if (!item) continue;
+    const data = item.elements.x00283006;
+    if (!item.elements.x00283002?.length && !data?.length) continue;
+    if (!item.elements.x00283002 || !data) {
+      throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged.`);
+    }
+    const { entries, first, bits } = descriptor(item, 'x00283002', ds.uint16('x00280103') === 1);
+    const explanation = item.string('x00283003')?.trim();
+    out.push({ first, bits, data: Array.from(lutWords(item, data, entries, bits, what)), ...(explanation ? { explanation } : {}) });
   }
-  const { entries, first, bits } = descriptor(item, 'x00283002', ds.uint16('x00280103') === 1);
-  const explanation = item.string('x00283003')?.trim();
-  return { first, bits, data: Array.from(lutWords(item, data, entries, bits, what)), ...(explanation ? { explanation } : {}) };
+  return out;
 }
+
+/** The first table of a Modality or VOI LUT Sequence (readLutItems). */
+export const readLutSequence = (ds: DataSet, tag: string, what: string): StoredLut | undefined => readLutItems(ds, tag, what)[0];

@@ -7,7 +7,7 @@ import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
-import { readLutSequence, type StoredLut } from './lut.js';
+import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -32,6 +32,8 @@ export interface DicomPixelInfo extends FrameInfo {
   modalityLut?: StoredLut;
   /** The first item of VOI LUT Sequence (0028,3010). */
   voiLut?: StoredLut;
+  /** Its other items (a mammogram's HARDER and SOFTER), each a window a reader may pick. */
+  otherVoiLuts?: StoredLut[];
   /** Enhanced multi-frame: each frame's rescale, window and position from the functional groups. */
   perFrame?: FrameValues[];
   /** Ultrasound: the 2D regions calibrated in cm (Sequence of Ultrasound Regions). */
@@ -301,11 +303,16 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       burnedInAnnotation: burnedIn === 'YES',
       burnedInStated: burnedIn === 'YES' || burnedIn === 'NO',
       modalityLut: readLutSequence(dataset, 'x00283000', 'Modality LUT Sequence (0028,3000)'),
-      voiLut: readLutSequence(dataset, 'x00283010', 'VOI LUT Sequence (0028,3010)'),
+      ...voiLutsOf(readLutItems(dataset, 'x00283010', 'VOI LUT Sequence (0028,3010)')),
       perFrame: readFrameValues(dataset, frames),
       usRegions: readUsRegions(dataset, rows, columns),
     },
   };
+}
+
+/** A VOI LUT Sequence's tables as the first and the others. */
+function voiLutsOf([first, ...others]: StoredLut[]): Pick<DicomPixelInfo, 'voiLut' | 'otherVoiLuts'> {
+  return { ...(first ? { voiLut: first } : {}), ...(others.length ? { otherVoiLuts: others } : {}) };
 }
 
 /** Photometric Interpretations aeimg reads, by samples per pixel (PS3.3 C.7.6.3.1.2; the retired ones are not). */

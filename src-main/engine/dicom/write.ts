@@ -227,7 +227,7 @@ function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
   // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for a CT whose file named no
   // other units (its Real World Value Mapping's: a perfusion map in ml/100ml/s is not HU), else unspecified.
   if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' && (px.realWorldUnits?.units ?? 'HU') === 'HU' ? 'HU' : 'US');
-  if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [lutItem(px.voiLut) as never] };
+  if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [px.voiLut, ...(px.otherVoiLuts ?? [])].map((l) => lutItem(l) as never) };
   if (px.window && !ds['00281050']) {
     ds['00281050'] = str('DS', decimal(px.window.center));
     ds['00281051'] = str('DS', decimal(px.window.width));

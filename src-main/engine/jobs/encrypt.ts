@@ -382,7 +382,7 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
 
 /** What a DICOM record's reader uses, in words, as the receiver's check would leave it out (dicom/import.ts dicomMetaOf). */
 const CARRIED_PIXEL_FIELDS = {
-  pixelSpacing: 'its pixel spacing', window: 'its window', modalityLut: 'its Modality LUT', voiLut: 'its VOI LUT',
+  pixelSpacing: 'its pixel spacing', window: 'its window', modalityLut: 'its Modality LUT', voiLut: 'its VOI LUT', otherVoiLuts: 'its other VOI LUTs',
   usRegions: 'its ultrasound calibration', planePosition: 'its position', planeOrientation: 'its orientation',
   realWorldUnits: 'its units',
 } as const;
