@@ -100,6 +100,8 @@ export interface DicomImage {
   maskedName?: string;
   /** The file's overlays, carried or not (dicom/overlay.ts): the sender is told of those the reader will not see. Not carried. */
   overlayFacts?: OverlayFacts[];
+  /** The stored values a grey image's Supplemental Palette Color LUT shows in colour (supplementalPalette). Not carried. */
+  colourRange?: { first: number; last: number };
 }
 
 /** How a frame's stored values become an image, without the dataset. */
@@ -177,6 +179,18 @@ function paletteOf(ds: DataSet, info: DicomPixelInfo): Palette {
   return readPaletteTables(ds, info.signed).map(({ first, bits, values }) => ({
     first, table: Array.from(values, (v) => (bits <= 8 ? v & 0xff : v >> 8)),
   }));
+}
+
+/**
+ * The stored values a grey image's Supplemental Palette Color LUT covers (PS3.3 C.7.6.19; Pixel Presentation COLOR or
+ * MIXED): its reader's workstation shows them in colour (a CT perfusion map's rCBF) and the rest in grey. aeimg carries
+ * the values, not the palette: the sender is told.
+ */
+function supplementalPalette(ds: DataSet, info: DicomPixelInfo): { first: number; last: number } | undefined {
+  if (info.samplesPerPixel !== 1 || info.photometric === 'PALETTE COLOR' || !ds.elements.x00281101 || !(ds.elements.x00281201 ?? ds.elements.x00281221)) return undefined;
+  const entries = ds.uint16('x00281101', 0) || 65536;
+  const first = (info.signed ? ds.int16('x00281101', 1) : ds.uint16('x00281101', 1)) ?? 0;
+  return { first, last: first + entries - 1 };
 }
 
 /** Palette colour → 8-bit RGB. */
@@ -299,6 +313,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const suvBw = suvBwFactor(dataset);
     const sul = sulFactor(dataset, suvBw);
     const overlays = readOverlays(dataset, info);
+    const colourRange = supplementalPalette(dataset, info);
     const mapping = (dataset.elements.x00409096?.items ?? []).map((i) => i.dataSet).filter((d): d is DataSet => !!d);
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
@@ -314,6 +329,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(maskedName ? { maskedName } : {}),
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
+        ...(colourRange ? { colourRange } : {}),
         image,
         dicom: {
           dataset: frameDataset(json, info, f), frame: f, frames: info.frames, sopClassUid,

@@ -5,8 +5,9 @@
  * HU (the brain and lung presets over rCBF values) and wrote Rescale Type HU into their DICOM output.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
@@ -94,6 +95,25 @@ describe.skipIf(!DCMODIFY)('a CT\'s units', () => {
     const plain = await unitsOf(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'));
     expect(plain.units).toBe('HU');
     expect(plain.windows.map((w) => w.name)).toContain('brain');
+  });
+
+  it('a supplemental colour palette (the map its reader sees in colour) is named to the sender, with the values it covers', async () => {
+    const input = await edited('ct_small_explicit_le.dcm', ['(0028,1054)=US', ...mapping('(0040,9096)[0].', 1, -1024, 'ml/100ml/s')]);
+    const b = readFileSync(input);
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    const table = new Uint16Array(100).map((_, i) => i * 655).buffer;
+    for (const c of [1, 2, 3]) {
+      dicom.dict[`0028110${c}`] = { vr: 'US', Value: [100, 1024, 16] };
+      dicom.dict[`0028120${c}`] = { vr: 'OW', Value: [table] };
+    }
+    dicom.dict['00089205'] = { vr: 'CS', Value: ['COLOR'] };
+    await writeFile(input, Buffer.from(dicom.write()));
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, outDir: await tempDir() });
+    expect(enc.warnings).toContain('ct_small_explicit_le.dcm has a supplemental colour palette: its reader\'s workstation shows stored values 1024–1123 ' +
+      '(0–99 ml/100ml/s) in colour (a perfusion or parametric map) and the rest in grey. aeimg carries the values, not the palette, so the reader ' +
+      'will see the map in grey: if its colours matter, send a screen capture of it too.');
+    const plain = await encryptImageFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { model, recipients: [key], measure: false, outDir: await tempDir() });
+    expect(plain.warnings.join()).not.toMatch(/palette/);
   });
 
   it('an enhanced CT says it in its functional groups: its Pixel Value Transformation\'s US, its frames\' mapping', async () => {
