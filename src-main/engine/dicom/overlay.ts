@@ -112,8 +112,9 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
         continue;
       }
       const bytes = ds.byteArray.subarray(data.dataOffset, data.dataOffset + data.length);
-      // Overlay Data is OW: in Big Endian each 16-bit word's bytes are swapped, so the stream's order is the words'.
-      bitOf = bigEndian ? (i) => bitAt(bytes, i ^ 8) : (i) => bitAt(bytes, i);
+      // Overlay Data as OW: in Big Endian each 16-bit word's bytes are swapped, so the stream's order is the words'
+      // (as OB, which Explicit VR may say, its bytes are in order).
+      bitOf = bigEndian && data.vr !== 'OB' ? (i) => bitAt(bytes, i ^ 8) : (i) => bitAt(bytes, i);
     } else {
       const embedded = embeddedBits(ds, px, group, bitsAllocated, rows, columns);
       if (typeof embedded === 'string') {

@@ -48,14 +48,20 @@ const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
 const overlayTags = (path: string) => Object.keys(dicomDataset(path)).filter((t) => /^60[01][0-9A-F]/i.test(t));
 
 describe('DICOM overlays', () => {
-  it('are read as dcmtk draws them: Overlay Data, a plane partly outside the image, and the Pixel Data\'s unused bit 15 (also in Big Endian)', async () => {
+  it('are read as dcmtk draws them: Overlay Data, a plane partly outside the image, and the Pixel Data\'s unused bit 15 (also in Big Endian, as OW and as OB)', async () => {
     const dir = await tempDir();
     const path = join(dir, 'mr.dcm');
     const { drawn, stored } = await overlayDicom(path);
     const files = [path];
     if (DCMCONV) {
       execFileSync(DCMCONV, ['+tb', path, join(dir, 'mr_be.dcm')]);
-      files.push(join(dir, 'mr_be.dcm'));
+      // Overlay Data as OB (Explicit VR may say either): in Big Endian its bytes are not swapped as OW's words are.
+      const b = readFileSync(path);
+      const ob = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+      (ob.dict['60003000'] as { vr: string }).vr = 'OB';
+      await writeFile(join(dir, 'mr_ob.dcm'), Buffer.from(ob.write()));
+      execFileSync(DCMCONV, ['+tb', join(dir, 'mr_ob.dcm'), join(dir, 'mr_ob_be.dcm')]);
+      files.push(join(dir, 'mr_be.dcm'), join(dir, 'mr_ob_be.dcm'));
     }
     for (const file of files) {
       const [frame] = await readDicomFile(file, { maxPixels: 1e8, deidentify: null });
