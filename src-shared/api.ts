@@ -190,6 +190,11 @@ export interface OpenedImageInfo {
     /** The patient directions at the image's edges (src-shared/orientation.ts), where the file says its orientation. */
     orientation?: EdgeLabels;
     /**
+     * The side and view a projection image shows, as a PACS's corner text says them ("L CC", "R MLO", "L"): Image
+     * Laterality (else the series' Laterality) and View Position (aeimg 0.17).
+     */
+    sideAndView?: string;
+    /**
      * Its DICOM overlays (a reader's marks, the scanner's labels), where its full header travelled (aeimg 0.17): drawn
      * over the image in white, as DICOM viewers draw graphics.
      */

@@ -346,6 +346,8 @@ test('MONOCHROME1 with a rescale: the file\'s window in its Rescale Type (OD), s
   expect(grey.every((g, i) => g === 255 - windowToByte(sampleToReal(samples[i]!, m), 1600, 2800))).toBe(true);
   // Calibrated by Imager Pixel Spacing only: the mm are at the detector, and the viewer says so.
   await expect(page.getByTestId('overlay-br')).toContainText('mm/pixel (at the detector)');
+  // Its view, in the corner a PACS says it in: View Position LL (left lateral).
+  await expect(page.getByTestId('overlays').locator('.tl > div').first()).toHaveText('CR LL');
 });
 
 test('a 12-slice study: wheel and keys scroll, the strip shows thumbnails, measurements stay with their slice, cine plays', async () => {

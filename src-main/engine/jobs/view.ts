@@ -129,6 +129,20 @@ export function seriesFactsOf(record: ImageRecord): SeriesFacts | undefined {
   return ds && seriesFacts(ds);
 }
 
+/** Laterality terms (PS3.3 C.7.3.1, Laterality; C.7.6.2, Image Laterality): right, left, both, unpaired. */
+const SIDES = new Set(['R', 'L', 'B', 'U']);
+/** A view as its reader names it: a View Position term (CC, MLO, PA, AP, LL …), letters only, a few of them. */
+const VIEW = /^[A-Z]{1,8}$/;
+
+/** "L CC", "R MLO", "L", "PA": Image Laterality (else Laterality) and View Position, where they say one. */
+function sideAndView(ds: Record<string, { Value?: unknown[] }>): string | undefined {
+  const word = (tag: string) => String(ds[tag]?.Value?.[0] ?? '').trim().toUpperCase();
+  const side = [word('00200062'), word('00200060')].find((s) => SIDES.has(s) && s !== 'U');
+  const view = word('00185101');
+  const said = [side, VIEW.test(view) ? view : undefined].filter(Boolean).join(' ');
+  return said || undefined;
+}
+
 /** The viewer's description of image `index` of an opened file. */
 export function describeImage(record: ImageRecord, image: Image, index: number): OpenedImageInfo {
   const meta = dicomMetaOf(record);
@@ -163,6 +177,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(frameTimeRatio ? { frameTimeRatio } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
+      ...(sideAndView(ds!) ? { sideAndView: sideAndView(ds!) } : {}),
       ...(meta.overlays?.length ? {
         graphics: meta.overlays.map((p) => ({ name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits })),
       } : {}),

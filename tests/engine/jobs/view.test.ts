@@ -46,6 +46,22 @@ describe('what the viewer is told about an image', () => {
     expect(describeImage(withAttributes({ '00280030': { vr: 'DS', Value: [1, 0] } }), image, 0).dicom?.pixelAspect).toBeUndefined(); // not a spacing
   });
 
+  it('a projection image: its side and view, as a PACS\'s corner text says them, kept through de-identification', async () => {
+    const { record, image } = await opened('cr_16x16_monochrome1.dcm'); // View Position LL, no laterality
+    expect(describeImage(record, image, 0).dicom?.sideAndView).toBe('LL');
+    const dicom = (record.metadata as { dicom: { dataset: Record<string, unknown> } }).dicom;
+    const withAttributes = (attrs: Record<string, unknown>) => ({ ...record, metadata: { dicom: { ...dicom, dataset: { ...dicom.dataset, ...attrs } } } }) as ImageRecord;
+    const mammogram = { '00200062': { vr: 'CS', Value: ['R'] }, '00185101': { vr: 'CS', Value: ['MLO'] } };
+    expect(describeImage(withAttributes(mammogram), image, 0).dicom?.sideAndView).toBe('R MLO');
+    // The series' Laterality where the image says none; "U" (unpaired) and a view that is not a term say nothing.
+    const series = { '00200060': { vr: 'CS', Value: ['L'] }, '00185101': { vr: 'CS', Value: [''] } };
+    expect(describeImage(withAttributes(series), image, 0).dicom?.sideAndView).toBe('L');
+    const neither = { '00200062': { vr: 'CS', Value: ['U'] }, '00185101': { vr: 'CS', Value: ['not a view'] } };
+    expect(describeImage(withAttributes(neither), image, 0).dicom?.sideAndView).toBeUndefined();
+    const { record: ct, image: ctImage } = await opened('ct_small_explicit_le.dcm');
+    expect(describeImage(ct, ctImage, 0).dicom?.sideAndView).toBeUndefined();
+  });
+
   it('an MR: the 1st–99th percentile and the file\'s own window, in stored units', async () => {
     const { record, image } = await opened('mr_small_explicit_le.dcm');
     const info = describeImage(record, image, 0);
