@@ -195,6 +195,11 @@ export interface OpenedImageInfo {
      */
     sideAndView?: string;
     /**
+     * Its Supplemental Palette Color LUT (aeimg 0.17): the stored values it covers shown in colour (red, green, blue:
+     * stored value `first` → `table[0]`, 8-bit), the rest through the window in grey, as its reader's workstation shows it.
+     */
+    colourPalette?: { first: number; table: number[] }[];
+    /**
      * Its DICOM overlays (a reader's marks, the scanner's labels), where its full header travelled (aeimg 0.17): drawn
      * over the image in white, as DICOM viewers draw graphics.
      */

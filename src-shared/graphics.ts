@@ -1,6 +1,7 @@
 /**
- * DICOM overlays as the viewer draws them (dicom/overlay.ts reads them; aeimg 0.17): one-bit planes over the image,
- * each set bit white. Shared by the viewer's canvas and its "Save view"/"Copy view".
+ * What the viewer draws into a grey image besides its window (aeimg 0.17): DICOM overlays (dicom/overlay.ts reads them),
+ * one-bit planes over the image, each set bit white; and a Supplemental Palette Color LUT, the values it covers in
+ * colour. Shared by the viewer's canvas, its "Save view"/"Copy view" and the sender's preview.
  */
 
 /** One DICOM overlay plane over an image: `rows` x `columns` bits from image row `top`, column `left` (0-based). */
@@ -31,5 +32,21 @@ export function drawGraphics(graphics: readonly OverlayGraphic[], width: number,
         out.fill(255, (y * width + x) * 4, (y * width + x) * 4 + 4);
       }
     }
+  }
+}
+
+/**
+ * A grey image's values that its Supplemental Palette Color LUT covers, in their colours (red, green, blue: stored value
+ * `first` → `table[0]`); the others stay as the window rendered them. `offset`: sample = stored + offset.
+ */
+export function drawPalette(palette: readonly { first: number; table: readonly number[] }[], samples: ArrayLike<number>, offset: number, out: Uint8ClampedArray): void {
+  const [r, g, b] = palette;
+  if (!r || !g || !b) return;
+  for (let i = 0; i < samples.length; i++) {
+    const k = samples[i]! - offset - r.first;
+    if (k < 0 || k >= r.table.length) continue;
+    out[i * 4] = r.table[k]!;
+    out[i * 4 + 1] = g.table[Math.min(g.table.length - 1, Math.max(0, samples[i]! - offset - g.first))]!;
+    out[i * 4 + 2] = b.table[Math.min(b.table.length - 1, Math.max(0, samples[i]! - offset - b.first))]!;
   }
 }

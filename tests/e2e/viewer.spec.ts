@@ -6,11 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
+import dcmjs from 'dcmjs';
 import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
@@ -495,4 +496,30 @@ test('DICOM overlays sent with the full header (a reader\'s circle, a target mar
   expect(await white()).toEqual([]);
   await toggle.click();
   await expect(canvas).toHaveAttribute('data-graphics', '3');
+});
+
+test('a supplemental colour palette (a perfusion map): the values it covers in its colours, the others grey through the window', async () => {
+  const input = join(outDir, 'ct_palette.dcm');
+  const b = await readFile(join(DICOM, 'ct_small_explicit_le.dcm'));
+  const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+  // Stored values 1024–1123 (0–99 "HU" here) in colour: red rising, green fixed, blue falling.
+  const tables = [(i: number) => 2 * i, () => 200, (i: number) => 255 - 2 * i].map((f) => Uint16Array.from({ length: 100 }, (_, i) => f(i) * 257));
+  tables.forEach((t, c) => {
+    dicom.dict[`0028110${c + 1}`] = { vr: 'US', Value: [100, 1024, 16] };
+    dicom.dict[`0028120${c + 1}`] = { vr: 'OW', Value: [t.buffer] };
+  });
+  await writeFile(input, Buffer.from(dicom.write()));
+  await app.cli(['encrypt', input, '--key', 'Viewer', '-o', outDir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct_palette.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('ct_palette.aeimg');
+  await expect(page.getByTestId('viewer-canvas')).toHaveAttribute('data-palette', 'yes');
+  const rgb = await page.getByTestId('viewer-canvas').evaluate((c: HTMLCanvasElement) =>
+    Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3)));
+  const stored = Array.from(ctSamples, (v) => v - 32768);
+  const inRange = stored.flatMap((s, i) => (s >= 1024 && s <= 1123 ? [i] : []));
+  expect(inRange.length).toBeGreaterThan(100);
+  for (const i of inRange) expect(rgb.slice(3 * i, 3 * i + 3)).toEqual([2 * (stored[i]! - 1024), 200, 255 - 2 * (stored[i]! - 1024)]);
+  const outside = stored.flatMap((s, i) => (s < 1024 || s > 1123 ? [i] : []));
+  expect(outside.every((i) => rgb[3 * i] === rgb[3 * i + 1] && rgb[3 * i + 1] === rgb[3 * i + 2])).toBe(true);
 });

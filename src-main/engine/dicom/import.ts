@@ -12,6 +12,7 @@ import type { DataSet } from 'dicom-parser';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { imageSignature } from '../image/signature.js';
+import { validPalette } from '../codec/record.js';
 import type { FrameSamples } from './codecs.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
@@ -61,6 +62,11 @@ export interface DicomFrameMeta {
      * (dicom/real-world.ts; aeimg 0.17): a CT perfusion map's ml/100ml/s.
      */
     realWorldUnits?: RealWorldUnits;
+    /**
+     * A grey image's Supplemental Palette Color LUT (aeimg 0.17): the stored values it covers are shown in colour
+     * through it (a CT perfusion map), the rest in grey. Red, green, blue as 8-bit tables.
+     */
+    colourPalette?: Palette;
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
@@ -100,8 +106,11 @@ export interface DicomImage {
   maskedName?: string;
   /** The file's overlays, carried or not (dicom/overlay.ts): the sender is told of those the reader will not see. Not carried. */
   overlayFacts?: OverlayFacts[];
-  /** The stored values a grey image's Supplemental Palette Color LUT shows in colour (supplementalPalette). Not carried. */
-  colourRange?: { first: number; last: number };
+  /**
+   * A grey image's Supplemental Palette Color LUT that could not be read (supplementalPalette): the stored values it
+   * would show in colour, and why. Not carried: the sender is told the reader will see the map in grey.
+   */
+  unreadPalette?: { first: number; last: number; why: string };
 }
 
 /** How a frame's stored values become an image, without the dataset. */
@@ -182,15 +191,19 @@ function paletteOf(ds: DataSet, info: DicomPixelInfo): Palette {
 }
 
 /**
- * The stored values a grey image's Supplemental Palette Color LUT covers (PS3.3 C.7.6.19; Pixel Presentation COLOR or
- * MIXED): its reader's workstation shows them in colour (a CT perfusion map's rCBF) and the rest in grey. aeimg carries
- * the values, not the palette: the sender is told.
+ * A grey image's Supplemental Palette Color LUT (PS3.3 C.7.6.19; Pixel Presentation COLOR or MIXED): its reader's
+ * workstation shows the stored values it covers in colour (a CT perfusion map's rCBF) and the rest in grey. Carried
+ * since 0.17 (before, the map went grey without a word); one whose tables cannot be read is named to the sender.
  */
-function supplementalPalette(ds: DataSet, info: DicomPixelInfo): { first: number; last: number } | undefined {
-  if (info.samplesPerPixel !== 1 || info.photometric === 'PALETTE COLOR' || !ds.elements.x00281101 || !(ds.elements.x00281201 ?? ds.elements.x00281221)) return undefined;
-  const entries = ds.uint16('x00281101', 0) || 65536;
-  const first = (info.signed ? ds.int16('x00281101', 1) : ds.uint16('x00281101', 1)) ?? 0;
-  return { first, last: first + entries - 1 };
+function supplementalPalette(ds: DataSet, info: DicomPixelInfo): { palette: Palette } | { unread: DicomImage['unreadPalette'] } | undefined {
+  if (info.samplesPerPixel !== 1 || info.photometric === 'PALETTE COLOR' || !ds.elements.x00281101) return undefined;
+  try {
+    return { palette: paletteOf(ds, info) };
+  } catch (err) {
+    const entries = ds.uint16('x00281101', 0) || 65536;
+    const first = (info.signed ? ds.int16('x00281101', 1) : ds.uint16('x00281101', 1)) ?? 0;
+    return { unread: { first, last: first + entries - 1, why: (err as Error).message.replace(/^is PALETTE COLOR but /, '').replace(/\.$/, '') } };
+  }
 }
 
 /** Palette colour → 8-bit RGB. */
@@ -313,7 +326,8 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const suvBw = suvBwFactor(dataset);
     const sul = sulFactor(dataset, suvBw);
     const overlays = readOverlays(dataset, info);
-    const colourRange = supplementalPalette(dataset, info);
+    const supplemental = supplementalPalette(dataset, info);
+    const colourPalette = supplemental && 'palette' in supplemental ? supplemental.palette : undefined;
     const mapping = (dataset.elements.x00409096?.items ?? []).map((i) => i.dataSet).filter((d): d is DataSet => !!d);
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
@@ -329,11 +343,11 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(maskedName ? { maskedName } : {}),
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
-        ...(colourRange ? { colourRange } : {}),
+        ...(supplemental && 'unread' in supplemental ? { unreadPalette: supplemental.unread } : {}),
         image,
         dicom: {
           dataset: frameDataset(json, info, f), frame: f, frames: info.frames, sopClassUid,
-          pixel: framePixelMeta(info, f, offset, inverted, mapping),
+          pixel: { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) },
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
           ...(suvBw ? { suvBw } : {}),
@@ -355,7 +369,7 @@ const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
 
 /** A record's optional pixel fields, each kept only if well-formed. */
 function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
-  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, planePosition, planeOrientation, window, usRegions, realWorldUnits, ...rest } = p;
+  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, planePosition, planeOrientation, window, usRegions, realWorldUnits, colourPalette, ...rest } = p;
   const others = Array.isArray(otherVoiLuts) ? otherVoiLuts.slice(0, MAX_LUT_ITEMS - 1).filter(isStoredLut) : [];
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
@@ -371,6 +385,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
       ? { window: { center: window.center, width: window.width, ...(fn ? { fn } : {}) } } : {}),
     ...(regions.length ? { usRegions: regions } : {}),
     ...(validRealWorldUnits(realWorldUnits) ? { realWorldUnits } : {}),
+    ...(validPalette(colourPalette) ? { colourPalette } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ import dcmjs from 'dcmjs';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { maxValue, type Image } from '../image/image.js';
 import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
-import type { DicomFrameMeta, FrameLayout } from './import.js';
+import type { DicomFrameMeta, FrameLayout, Palette } from './import.js';
 import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
 import type { RealWorldUnits } from './real-world.js';
@@ -265,6 +265,19 @@ function mappingItem(px: DicomFrameMeta['pixel'], stored: { bits: number; signed
   };
 }
 
+/**
+ * A Supplemental Palette Color LUT (PS3.3 C.7.6.19) as the sender's file had it, its 8-bit entries in 16 bits (each
+ * ×257: the same colours), so that a workstation shows the values it covers in colour.
+ */
+function writeColourPalette(ds: DicomJson, palette: Palette): void {
+  palette.forEach(({ first, table }, c) => {
+    const descriptor = [table.length === 65536 ? 0 : table.length, first, 16];
+    ds[`0028110${c + 1}`] = first < 0 ? str('SS', ...descriptor.map((w) => (w > 32767 ? w - 65536 : w))) : str('US', ...descriptor);
+    ds[`0028120${c + 1}`] = { vr: 'OW', Value: [Uint16Array.from(table, (v) => v * 257).buffer as never] };
+  });
+  if (!ds['00089205']?.Value?.length) ds['00089205'] = str('CS', 'COLOR');
+}
+
 /** Finite numbers of the length given, else undefined. */
 function finite(values: unknown[] | undefined, length: number): number[] | undefined {
   const v = (values ?? []).map(Number);
@@ -380,6 +393,8 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);
   writeOverlays(ds, frames.map((f) => f.overlays)); // after the dataset's own 60xx groups were taken out (above)
+  if (grey && meta?.pixel.colourPalette && !meta.pixel.inverted) writeColourPalette(ds, meta.pixel.colourPalette);
+  else delete ds['00089205']; // Pixel Presentation COLOR without its palette would say what the file does not hold
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.
   // An unpaired body part has no laterality: there it must be absent, not empty (dciodvfy: "present when condition
   // unsatisfied"), also where the source wrote it empty.

@@ -77,8 +77,8 @@ interface InputImage {
   profileShift?: number;
   /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarning). */
   overlayFacts?: OverlayFacts[];
-  /** DicomImage.colourRange: the stored values its supplemental palette shows in colour, which the reader sees in grey. */
-  colourRange?: { first: number; last: number };
+  /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
+  unreadPalette?: DicomImage['unreadPalette'];
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
@@ -105,7 +105,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     ...(f.maskedName ? { masked: true as const } : {}),
     ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
     ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
-    ...(f.colourRange ? { colourRange: f.colourRange } : {}),
+    ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
     metadata: { dicom: f.dicom },
     ...(f.frame ? { frame: f.frame } : {}),
   }));
@@ -180,15 +180,15 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
       `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
   }
   if (inputs[0]?.overlayFacts && dicom) warnings.push(...overlayWarnings(basename(task.input), inputs[0].overlayFacts, dicom.deidentified));
-  const colour = inputs[0]?.colourRange;
+  const colour = inputs[0]?.unreadPalette;
   if (colour) {
     const px = dicom!.pixel;
     const units = dicomDisplay(dicom!).units;
     const real = (v: number) => Math.round((v * px.rescaleSlope + px.rescaleIntercept) * 1000) / 1000;
     const rescaled = px.rescaleSlope !== 1 || px.rescaleIntercept !== 0 ? ` (${real(colour.first)}–${real(colour.last)}${units ? ` ${units}` : ''})` : '';
-    warnings.push(`${basename(task.input)} has a supplemental colour palette: its reader's workstation shows stored values ${colour.first}–${colour.last}${rescaled} ` +
-      'in colour (a perfusion or parametric map) and the rest in grey. aeimg carries the values, not the palette, so the reader will see ' +
-      'the map in grey: if its colours matter, send a screen capture of it too.');
+    warnings.push(`${basename(task.input)} has a supplemental colour palette (its reader's workstation shows stored values ${colour.first}–${colour.last}${rescaled} ` +
+      `in colour: a perfusion or parametric map), but ${colour.why}: aeimg carries the values without it, so the reader will see the map in grey. ` +
+      'If its colours matter, send a screen capture of it too.');
   }
   // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
   // through libvips' own), which no viewer shows: said only beyond that.
@@ -397,7 +397,7 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
 const CARRIED_PIXEL_FIELDS = {
   pixelSpacing: 'its pixel spacing', window: 'its window', modalityLut: 'its Modality LUT', voiLut: 'its VOI LUT', otherVoiLuts: 'its other VOI LUTs',
   usRegions: 'its ultrasound calibration', planePosition: 'its position', planeOrientation: 'its orientation',
-  realWorldUnits: 'its units',
+  realWorldUnits: 'its units', colourPalette: 'its colour palette',
 } as const;
 
 /**

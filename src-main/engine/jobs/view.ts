@@ -178,6 +178,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
       ...(sideAndView(ds!) ? { sideAndView: sideAndView(ds!) } : {}),
+      ...(meta.pixel.colourPalette && gray && !meta.pixel.inverted ? { colourPalette: meta.pixel.colourPalette } : {}),
       ...(meta.overlays?.length ? {
         graphics: meta.overlays.map((p) => ({ name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits })),
       } : {}),

@@ -3,7 +3,7 @@
  * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
 import type { ImagePixels, OverlayGraphic } from '../../../src-shared/api';
-import { drawGraphics } from '../../../src-shared/graphics';
+import { drawGraphics, drawPalette } from '../../../src-shared/graphics';
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
@@ -23,6 +23,8 @@ export interface ViewSnapshot {
   pan: Point;
   /** The image's DICOM overlays, where the reader shows them: drawn into the image, as on screen. */
   graphics?: OverlayGraphic[];
+  /** Its Supplemental Palette Color LUT, as on screen. */
+  palette?: { first: number; table: number[] }[];
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
    * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
@@ -51,6 +53,7 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   const sctx = source.getContext('2d')!;
   const data = sctx.createImageData(s.image.width, s.image.height);
   renderRgba(s.image, greyLut(s.image.bitDepth, s.window, s.mapping, s.invert), data.data);
+  if (s.palette && s.image.channels === 1) drawPalette(s.palette, s.image.pixels, s.mapping?.offset ?? 0, data.data);
   if (s.graphics?.length) drawGraphics(s.graphics, s.image.width, s.image.height, data.data);
   sctx.putImageData(data, 0, 0);
 

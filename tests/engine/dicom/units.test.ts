@@ -18,6 +18,7 @@ import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { fidelityHeadline } from '../../../src-shared/fidelity.js';
+import { drawPalette } from '../../../src-shared/graphics.js';
 import { defaultModel, dicomDataset, FIXTURES, models, tempDir } from '../../helpers.js';
 
 const DCMODIFY = ['/usr/bin/dcmodify'].find(existsSync);
@@ -44,6 +45,27 @@ const unitsOf = async (path: string) => {
   const [frame] = await readDicomFile(path, { maxPixels: 1e8, deidentify: {} });
   return dicomDisplay(frame!.dicom);
 };
+
+/** A perfusion map's palette: 100 entries from stored value 1024, red rising, green a hump, blue falling (16-bit). */
+const TABLES = [0, 1, 2].map((c) => Uint16Array.from({ length: 100 }, (_, i) => [i * 655, Math.round(65535 * Math.sin((i * Math.PI) / 99)), 65535 - i * 655][c]!));
+
+/**
+ * ct_small as a CT perfusion map in ml/100ml/s (Rescale Type US and a Real World Value Mapping) with a Supplemental
+ * Palette Color LUT over stored values 1024–1123 (0–99 ml/100ml/s), written with dcmjs; `blue: false` leaves its blue
+ * table out, as a damaged file might.
+ */
+async function perfusionMap(opts: { blue: boolean }): Promise<string> {
+  const input = await edited('ct_small_explicit_le.dcm', ['(0028,1054)=US', ...mapping('(0040,9096)[0].', 1, -1024, 'ml/100ml/s')]);
+  const b = readFileSync(input);
+  const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+  for (const c of [1, 2, 3]) {
+    dicom.dict[`0028110${c}`] = { vr: 'US', Value: [100, 1024, 16] };
+    if (c < 3 || opts.blue) dicom.dict[`0028120${c}`] = { vr: 'OW', Value: [TABLES[c - 1]!.slice().buffer] };
+  }
+  dicom.dict['00089205'] = { vr: 'CS', Value: ['COLOR'] };
+  await writeFile(input, Buffer.from(dicom.write()));
+  return input;
+}
 
 /** Encrypted within ±2 and decrypted as DICOM: what the sender is told, the reader's units and the output's header. */
 async function roundTrip(input: string) {
@@ -97,23 +119,36 @@ describe.skipIf(!DCMODIFY)('a CT\'s units', () => {
     expect(plain.windows.map((w) => w.name)).toContain('brain');
   });
 
-  it('a supplemental colour palette (the map its reader sees in colour) is named to the sender, with the values it covers', async () => {
-    const input = await edited('ct_small_explicit_le.dcm', ['(0028,1054)=US', ...mapping('(0040,9096)[0].', 1, -1024, 'ml/100ml/s')]);
-    const b = readFileSync(input);
-    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
-    const table = new Uint16Array(100).map((_, i) => i * 655).buffer;
-    for (const c of [1, 2, 3]) {
-      dicom.dict[`0028110${c}`] = { vr: 'US', Value: [100, 1024, 16] };
-      dicom.dict[`0028120${c}`] = { vr: 'OW', Value: [table] };
+  it('a supplemental colour palette (a map its reader sees in colour) travels: shown in colour by the viewer, written back as it was', async () => {
+    const input = await perfusionMap({ blue: true });
+    const dir = await tempDir();
+    const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, outDir: dir });
+    expect(enc.warnings.join()).not.toMatch(/palette/);
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    const palette = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0).dicom!.colourPalette!;
+    expect(palette.map((c) => c.first)).toEqual([1024, 1024, 1024]);
+    expect(palette.map((c) => c.table)).toEqual(TABLES.map((t) => Array.from(t, (v) => v >> 8))); // 8-bit, as a viewer shows it
+    // The viewer's rendering: a value the palette covers in its colours, the others as the window left them.
+    const rgba = new Uint8ClampedArray(4 * 3).fill(7);
+    drawPalette(palette, [32768 + 1024 + 50, 32768 + 1023, 32768 + 1124], 32768, rgba);
+    expect(Array.from(rgba)).toEqual([TABLES[0]![50]! >> 8, TABLES[1]![50]! >> 8, TABLES[2]![50]! >> 8, 7, 7, 7, 7, 7, 7, 7, 7, 7]);
+    const written = dicomDataset<Record<string, { Value?: unknown[] }>>(dec.images[0]!.output!);
+    for (const c of [0, 1, 2]) {
+      expect(written[`0028110${c + 1}`]?.Value).toEqual([100, 1024, 16]);
+      const data = new Uint16Array(written[`0028120${c + 1}`]!.Value![0] as ArrayBuffer);
+      expect(Array.from(data, (v) => v >> 8)).toEqual(Array.from(TABLES[c]!, (v) => v >> 8));
     }
-    dicom.dict['00089205'] = { vr: 'CS', Value: ['COLOR'] };
-    await writeFile(input, Buffer.from(dicom.write()));
+    expect(written['00089205']?.Value).toEqual(['COLOR']);
+  });
+
+  it('a supplemental colour palette that cannot be read is named to the sender, with the values it covers in the map\'s units', async () => {
+    const input = await perfusionMap({ blue: false });
     const enc = await encryptImageFile(input, { model, recipients: [key], measure: false, outDir: await tempDir() });
-    expect(enc.warnings).toContain('ct_small_explicit_le.dcm has a supplemental colour palette: its reader\'s workstation shows stored values 1024–1123 ' +
-      '(0–99 ml/100ml/s) in colour (a perfusion or parametric map) and the rest in grey. aeimg carries the values, not the palette, so the reader ' +
-      'will see the map in grey: if its colours matter, send a screen capture of it too.');
-    const plain = await encryptImageFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { model, recipients: [key], measure: false, outDir: await tempDir() });
-    expect(plain.warnings.join()).not.toMatch(/palette/);
+    expect(enc.warnings).toContain('ct_small_explicit_le.dcm has a supplemental colour palette (its reader\'s workstation shows stored values 1024–1123 ' +
+      '(0–99 ml/100ml/s) in colour: a perfusion or parametric map), but has no Blue Palette Color Lookup Table Data (0028,1203) nor its segmented ' +
+      'form (0028,1223): aeimg carries the values without it, so the reader will see the map in grey. If its colours matter, send a screen capture of it too.');
   });
 
   it('an enhanced CT says it in its functional groups: its Pixel Value Transformation\'s US, its frames\' mapping', async () => {
