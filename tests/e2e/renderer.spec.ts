@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
+import { overlayDicom } from '../overlay-dicom.js';
 
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 
@@ -300,4 +301,19 @@ test('a study whose reduced quality is declined is written not at all, and none 
   await app.clearErrors();
   await page.getByTestId('quality').selectOption('auto');
   await page.getByTestId('as-study').uncheck();
+});
+
+test('a de-identified DICOM file with overlays: its row tells the sender which overlays the reader will not see', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-marks-'));
+  await overlayDicom(join(dir, 'mr_marks.dcm'));
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', [join(dir, 'mr_marks.dcm')]);
+  await page.getByTestId('encrypt-start').click();
+  const row = page.getByTestId('row-mr_marks.dcm');
+  await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(row.locator('.warn')).toContainText('has 3 overlays, overlay 6000 ("Siemens MedCom Object Graphics"), overlay 6002 ("First target mark") ' +
+    'and overlay 6004: graphics a viewer draws over the image');
+  await expect(row.locator('.warn')).toContainText('so the reader will not see them. If the reader needs them, send the file with its full header');
+  await app.clearErrors();
 });
