@@ -117,15 +117,18 @@ export async function decryptCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * What is said once after PNGs of DICOM images that came with overlays (dicom/overlay.ts): a PNG holds the image's
- * values, so not the marks a viewer draws over them; the viewer and DICOM output have them.
+ * What is said once after PNGs of DICOM images that came with overlays (dicom/overlay.ts) or a supplemental colour
+ * palette (a perfusion map): a PNG holds the image's values, so neither the marks a viewer draws over them nor the
+ * colours it shows them in; the viewer and DICOM output have them.
  */
 function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
-  const planes = dicomMetaOf(rec)?.overlays;
-  if (!planes?.length) return undefined;
-  return `note: ${basename(output)} (and any other PNG of an image with overlays) holds the image without its ` +
-    `${planes.map(overlayName).join(', ')}, which its sender sent: aeimg's viewer draws ${planes.length === 1 ? 'it' : 'them'} ` +
-    'over the image, and --format dcm writes them back as DICOM overlays.\n';
+  const meta = dicomMetaOf(rec);
+  const planes = meta?.overlays ?? [];
+  const palette = meta?.pixel.colourPalette !== undefined;
+  if (!planes.length && !palette) return undefined;
+  const what = [...(planes.length ? [planes.map(overlayName).join(', ')] : []), ...(palette ? ['the colour palette it is read in'] : [])].join(' and ');
+  return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${planes.length ? 'its ' : ''}${what}, ` +
+    'which its sender sent: aeimg\'s viewer shows the image with them, and --format dcm writes them back.\n';
 }
 
 /**

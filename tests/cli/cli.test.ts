@@ -212,8 +212,8 @@ describe('the aeimg command line', () => {
     expect(full.code).toBe(0);
     expect(full.stderr).not.toMatch(/overlay/);
     const png = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
-    expect(png.stderr).toContain('note: mr.png (and any other PNG of an image with overlays) holds the image without its overlay 6000 ("Siemens MedCom Object Graphics"), ' +
-      'overlay 6002 ("First target mark"), overlay 6004, which its sender sent: aeimg\'s viewer draws them over the image, and --format dcm writes them back as DICOM overlays.');
+    expect(png.stderr).toContain('note: mr.png (and any other PNG of such an image) holds the image\'s values without its overlay 6000 ("Siemens MedCom Object Graphics"), ' +
+      'overlay 6002 ("First target mark"), overlay 6004, which its sender sent: aeimg\'s viewer shows the image with them, and --format dcm writes them back.');
     const dcm = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
     expect(dcm.code).toBe(0);
     expect(dcm.stderr).not.toMatch(/overlay/);
