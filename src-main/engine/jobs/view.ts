@@ -129,15 +129,15 @@ export function seriesFactsOf(record: ImageRecord): SeriesFacts | undefined {
   return ds && seriesFacts(ds);
 }
 
-/** Laterality terms (PS3.3 C.7.3.1, Laterality; C.7.6.2, Image Laterality): right, left, both, unpaired. */
-const SIDES = new Set(['R', 'L', 'B', 'U']);
+/** Laterality terms that name a side (PS3.3 C.7.3.1, Laterality; C.7.6.2, Image Laterality): right, left, both (U, unpaired, names none). */
+const SIDES = new Set(['R', 'L', 'B']);
 /** A view as its reader names it: a View Position term (CC, MLO, PA, AP, LL …), letters only, a few of them. */
 const VIEW = /^[A-Z]{1,8}$/;
 
 /** "L CC", "R MLO", "L", "PA": Image Laterality (else Laterality) and View Position, where they say one. */
 function sideAndView(ds: Record<string, { Value?: unknown[] }>): string | undefined {
   const word = (tag: string) => String(ds[tag]?.Value?.[0] ?? '').trim().toUpperCase();
-  const side = [word('00200062'), word('00200060')].find((s) => SIDES.has(s) && s !== 'U');
+  const side = [word('00200062'), word('00200060')].find((s) => SIDES.has(s));
   const view = word('00185101');
   const said = [side, VIEW.test(view) ? view : undefined].filter(Boolean).join(' ');
   return said || undefined;
@@ -161,6 +161,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const frameTimeRatio = meta ? cineFrameTiming(meta) : undefined;
   const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
   const orientation = ds ? edgeLabels(meta?.pixel.planeOrientation ?? ds['00200037']?.Value, ds['00200020']?.Value) : undefined;
+  const side = ds && sideAndView(ds);
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
@@ -177,7 +178,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(frameTimeRatio ? { frameTimeRatio } : {}),
       ...(pixelAspect ? { pixelAspect } : {}),
       ...(orientation ? { orientation } : {}),
-      ...(sideAndView(ds!) ? { sideAndView: sideAndView(ds!) } : {}),
+      ...(side ? { sideAndView: side } : {}),
       ...(meta.pixel.colourPalette && gray && !meta.pixel.inverted ? { colourPalette: meta.pixel.colourPalette } : {}),
       ...(meta.overlays?.length ? {
         graphics: meta.overlays.map((p) => ({ name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits })),
