@@ -11,7 +11,7 @@ import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
 import type { EdgeLabels } from './orientation.js';
 import type { DisplayWindow, ValueMapping } from './windows.js';
-import type { OverlayGraphic } from './graphics.js';
+import type { ColourPalette, OverlayGraphic } from './graphics.js';
 
 export type { Quality };
 export type { OverlayGraphic };
@@ -198,7 +198,7 @@ export interface OpenedImageInfo {
      * Its Supplemental Palette Color LUT (aeimg 0.17): the stored values it covers shown in colour (red, green, blue:
      * stored value `first` → `table[0]`, 8-bit), the rest through the window in grey, as its reader's workstation shows it.
      */
-    colourPalette?: { first: number; table: number[] }[];
+    colourPalette?: ColourPalette;
     /**
      * Its DICOM overlays (a reader's marks, the scanner's labels), where its full header travelled (aeimg 0.17): drawn
      * over the image in white, as DICOM viewers draw graphics.

@@ -35,11 +35,14 @@ export function drawGraphics(graphics: readonly OverlayGraphic[], width: number,
   }
 }
 
+/** A Supplemental Palette Color LUT as the viewer applies it: red, green, blue, stored value `first` → `table[0]`, 8-bit. */
+export type ColourPalette = { first: number; table: number[] }[];
+
 /**
  * A grey image's values that its Supplemental Palette Color LUT covers, in their colours (red, green, blue: stored value
  * `first` → `table[0]`); the others stay as the window rendered them. `offset`: sample = stored + offset.
  */
-export function drawPalette(palette: readonly { first: number; table: readonly number[] }[], samples: ArrayLike<number>, offset: number, out: Uint8ClampedArray): void {
+export function drawPalette(palette: ColourPalette, samples: ArrayLike<number>, offset: number, out: Uint8ClampedArray): void {
   const [r, g, b] = palette;
   if (!r || !g || !b) return;
   for (let i = 0; i < samples.length; i++) {

@@ -75,7 +75,7 @@ interface InputImage {
   burnedInUnstated?: true;
   /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
   profileShift?: number;
-  /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarning). */
+  /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
   unreadPalette?: DicomImage['unreadPalette'];

@@ -3,7 +3,7 @@
  * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
 import type { ImagePixels, OverlayGraphic } from '../../../src-shared/api';
-import { drawGraphics, drawPalette } from '../../../src-shared/graphics';
+import { drawGraphics, drawPalette, type ColourPalette } from '../../../src-shared/graphics';
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
@@ -24,7 +24,7 @@ export interface ViewSnapshot {
   /** The image's DICOM overlays, where the reader shows them: drawn into the image, as on screen. */
   graphics?: OverlayGraphic[];
   /** Its Supplemental Palette Color LUT, as on screen. */
-  palette?: { first: number; table: number[] }[];
+  palette?: ColourPalette;
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
    * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
