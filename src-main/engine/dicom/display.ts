@@ -58,7 +58,7 @@ function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolea
   const pet = modality === 'PT' ? firstString(ds, '00541001')?.trim() : undefined;
   if (pet && pet !== 'NONE') return PET_UNITS[pet] ?? pet;
   const type = firstString(ds, '00281054')?.trim();
-  if (type && type !== 'US') return type;
+  if (type && type.toUpperCase() !== 'US') return type.toUpperCase() === 'HU' ? 'HU' : type; // CS is upper case; some write "hu"
   if (realWorld) return realWorld;
   if (modality === 'CT' && hasRescale && !type) return 'HU';
   return '';

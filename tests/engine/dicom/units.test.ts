@@ -116,6 +116,9 @@ describe.skipIf(!DCMODIFY)('a CT\'s units', () => {
     expect((await unitsOf(none)).units).toBe('');
     const plain = await unitsOf(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'));
     expect(plain.units).toBe('HU');
+    // A Rescale Type written in lower case (CS is upper case, but some write it so) says the same.
+    expect((await unitsOf(await edited('ct_small_explicit_le.dcm', ['(0028,1054)=hu']))).units).toBe('HU');
+    expect((await unitsOf(await edited('ct_small_explicit_le.dcm', ['(0028,1054)=us']))).units).toBe('');
     expect(plain.windows.map((w) => w.name)).toContain('brain');
   });
 
