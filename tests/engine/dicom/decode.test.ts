@@ -57,6 +57,23 @@ describe('DICOM import matches the oracle', () => {
     await expect(readDicomFile(join(DIR, file), { maxPixels: MAX, deidentify: {} })).rejects.toThrow(message);
   });
 
+  it('an object without pixels is named for what it is: a presentation state or key-image note carries a reader\'s marks the receiver will not have', async () => {
+    const dir = await tempDir();
+    const object = async (name: string, sopClass: string) => {
+      const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+      const dict = new dcmjs.data.DicomDict({
+        '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', sopClass), '00020003': v('UI', '1.2.3.4'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+      });
+      dict.dict = { '00080016': v('UI', sopClass), '00080018': v('UI', '1.2.3.4'), '00080060': v('CS', 'PR'), '00100010': v('PN', { Alphabetic: 'A^B' }) };
+      await writeFile(join(dir, name), Buffer.from(dict.write()));
+      return readDicomFile(join(dir, name), { maxPixels: MAX, deidentify: {} });
+    };
+    await expect(object('gsps.dcm', '1.2.840.10008.5.1.4.1.1.11.1')).rejects.toThrow('gsps.dcm: holds no image (no Pixel Data; SOP class 1.2.840.10008.5.1.4.1.1.11.1): ' +
+      'it is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study. Only DICOM images can be encrypted: the reader will not have it.');
+    await expect(object('kos.dcm', '1.2.840.10008.5.1.4.1.1.88.59')).rejects.toThrow(/kos\.dcm: .*it is a key object selection, the images a reader flagged in its study\./);
+    await expect(object('other.dcm', '1.2.3.4.5')).rejects.toThrow(/other\.dcm: .*it may be a report, structure set or presentation state\. Only DICOM images can be encrypted\.$/);
+  });
+
   it('a file that is not DICOM is named as such', async () => {
     await expect(readDicomFile(join(FIXTURES, 'LICENSE.md'), { maxPixels: MAX, deidentify: {} })).rejects.toThrow(/LICENSE\.md: is not a DICOM file/);
   });
