@@ -13,7 +13,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
-import { orderSlices } from '../engine/dicom/order.js';
+import { studyOrder } from '../engine/dicom/order.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
@@ -127,8 +127,9 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
-    const ordered = await orderSlices(inputs);
+    const { ordered, notImages } = await studyOrder(inputs);
     ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
+    for (const n of notImages) process.stdout.write(`   ${n.path}: ${n.kind.replace(/^it is/, 'is')}, not an image: the study would go without it\n`);
     process.stdout.write(`Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
       '(the parts are counted while encoding); nothing written.\n');
     return 0;

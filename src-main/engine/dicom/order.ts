@@ -2,17 +2,18 @@
 import { basename, dirname } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { isDicomFile } from './import.js';
-import { parseDicomHeader } from './parse.js';
+import { nonImageKind, parseDicomHeader } from './parse.js';
 
-interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string }
+interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string }
 
 async function sliceKey(path: string): Promise<SliceKey> {
-  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path) };
+  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '' };
   if (!(await isDicomFile(path))) return key;
   try {
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
+    key.sop = (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);
     // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.
@@ -32,11 +33,25 @@ const collator = new Intl.Collator(undefined, { numeric: true });
 
 /** Orders a study's files as a viewer would show them. */
 export async function orderSlices(paths: string[]): Promise<string[]> {
-  const keyed = await Promise.all(paths.map(async (p) => ({ p, k: await sliceKey(p) })));
+  return (await studyOrder(paths)).ordered;
+}
+
+/**
+ * A study's images in viewing order, and the objects without an image that a study exported whole holds beside them
+ * (a presentation state, a key-image note, a dose report: dicom/parse.ts nonImageKind), set aside with what each is:
+ * the study goes without them, and its sender is told (0.17; before, one such file failed the whole study).
+ */
+export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; notImages: { path: string; kind: string }[] }> {
+  const all = await Promise.all(paths.map(async (p) => ({ p, k: await sliceKey(p) })));
+  const notImages = all.flatMap(({ p, k }) => {
+    const kind = nonImageKind(k.sop);
+    return kind ? [{ path: p, kind }] : [];
+  });
+  const keyed = all.filter(({ k }) => !nonImageKind(k.sop));
   keyed.sort((a, b) =>
     a.k.seriesNumber - b.k.seriesNumber || collator.compare(a.k.series, b.k.series) ||
     (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
     (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
     collator.compare(a.k.folder, b.k.folder) || collator.compare(a.k.name, b.k.name));
-  return keyed.map((x) => x.p);
+  return { ordered: keyed.map((x) => x.p), notImages };
 }

@@ -321,7 +321,7 @@ function voiLutsOf([first, ...others]: StoredLut[]): Pick<DicomPixelInfo, 'voiLu
  * them beside its images, and a presentation state or key-object note carries what a radiologist marked on them,
  * which the reader then does not see. Undefined for a class not named here.
  */
-function nonImageKind(sop: string): string | undefined {
+export function nonImageKind(sop: string): string | undefined {
   if (sop.startsWith('1.2.840.10008.5.1.4.1.1.11.')) {
     return 'it is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study';
   }
@@ -331,7 +331,10 @@ function nonImageKind(sop: string): string | undefined {
   if (sop.startsWith('1.2.840.10008.5.1.4.1.1.104.')) return 'it is a document in DICOM';
   if (sop.startsWith('1.2.840.10008.5.1.4.1.1.9.')) return 'it is a waveform (an ECG, a pressure or audio recording)';
   if (sop === '1.2.840.10008.5.1.4.1.1.481.3') return 'it is an RT structure set, the contours drawn for radiotherapy';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.481.')) return 'it is a radiotherapy object without an image (a plan or a record)';
+  // RT Image (.1) and RT Dose (.2) hold pixels; the other radiotherapy classes are plans, records and structures.
+  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.481.') && sop !== '1.2.840.10008.5.1.4.1.1.481.1' && sop !== '1.2.840.10008.5.1.4.1.1.481.2') {
+    return 'it is a radiotherapy object without an image (a plan or a record)';
+  }
   if (sop === '1.2.840.10008.5.1.4.1.1.66') return 'it is raw data a scanner keeps for itself';
   return undefined;
 }

@@ -14,7 +14,7 @@ import {
   checkParts, checkPartStart, checkStudyEnded, partName, provisionalPartName, STUDY_END, STUDY_END_RESERVE,
   type StudyEnd, type StudyEntry,
 } from '../container/study.js';
-import { orderSlices } from '../dicom/order.js';
+import { studyOrder } from '../dicom/order.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll, type FileData } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
@@ -111,13 +111,19 @@ export async function checkStudyName(name: string, paths: readonly string[], dei
   }
 }
 
+/** "a.dcm is a structured report; b.dcm is …": the objects a study set aside, in a sender's words. */
+function notImageWords(notImages: readonly { path: string; kind: string }[]): string {
+  return notImages.map((n) => `${basename(n.path)} ${n.kind.replace(/^it is/, 'is')}`).join('; ');
+}
+
 /** Encrypts the study into parts under the size limit. Nothing is left behind if it fails or is cancelled. */
 export async function encryptStudy(paths: string[], opts: StudyOptions): Promise<StudyResult> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   const { signal } = opts;
   if (paths.length === 0) throw new AeimgError(ErrorCode.Usage, 'no image to put in the study.');
   await checkStudyName(opts.name, paths, opts.deidentify);
-  const ordered = await orderSlices(paths);
+  const { ordered, notImages } = await studyOrder(paths);
+  if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageWords(notImages)}.`);
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
@@ -164,7 +170,8 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     sealed.push(file);
     parts.push({ path: file.tempPath, bytes: (await stat(file.tempPath)).size, images: partImages });
   };
-  const warnings: string[] = [];
+  const warnings: string[] = notImages.map((n) => `${basename(n.path)}: ${n.kind.replace(/^it is/, 'is')}, not an image: the study goes without it ` +
+    '(aeimg sends images), so the reader will not have it.');
   try {
     for (let i = 0; i < lookahead; i++) schedule(i);
     for (let i = 0; i < ordered.length; i++) {
@@ -238,15 +245,16 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task));
-  const step = Math.max(1, Math.floor(paths.length / sample));
-  const picks = paths.filter((_, i) => i % step === 0).slice(0, sample);
+  const images = (await studyOrder(paths)).ordered; // what encryptStudy sends: its objects without an image set aside
+  const step = Math.max(1, Math.floor(images.length / sample));
+  const picks = images.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;
   for (const p of picks) {
     const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify }, false));
     bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }
-  const total = Math.round((bytes / Math.max(1, inputs)) * paths.length) + 600;
+  const total = Math.round((bytes / Math.max(1, inputs)) * images.length) + 600;
   return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))) };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import dcmjs from 'dcmjs';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { ErrorCode } from '../../../src-main/engine/errors.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
@@ -139,6 +140,35 @@ describe('study bundles', () => {
     await expect(encryptStudy(inputs, { model, recipients: [key], name: 'bad', outDir: out, maxPartBytes: 3_000, coding: { quality: 'max', bits: 8 }, measure: false }))
       .rejects.toThrow(/slice8\.png: is not an image aeimg can read/);
     expect(await readdir(out)).toEqual([]);
+  });
+
+  it('a study exported whole: its presentation state and dose report go without it, named to the sender; images only, nothing at all is an error', async () => {
+    const dir = await tempDir();
+    const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+    const object = async (name: string, sopClass: string) => {
+      const dict = new dcmjs.data.DicomDict({
+        '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', sopClass), '00020003': v('UI', '1.2.3.4'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+      });
+      dict.dict = { '00080016': v('UI', sopClass), '00080018': v('UI', '1.2.3.4'), '00100010': v('PN', { Alphabetic: 'A^B' }) };
+      await writeFile(join(dir, name), Buffer.from(dict.write()));
+      return join(dir, name);
+    };
+    const gsps = await object('annotations.dcm', '1.2.840.10008.5.1.4.1.1.11.1');
+    const sr = await object('dose.dcm', '1.2.840.10008.5.1.4.1.1.88.67');
+    const ct = join(dir, 'ct.dcm');
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), ct);
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy([gsps, ct, sr], { model, recipients: [key], name: 'whole', outDir: out, measure: false });
+    expect(enc.images).toBe(1);
+    expect(enc.warnings).toEqual([
+      'annotations.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study, not an image: ' +
+      'the study goes without it (aeimg sends images), so the reader will not have it.',
+      'dose.dcm: is a structured report, not an image: the study goes without it (aeimg sends images), so the reader will not have it.',
+    ]);
+    await expect(encryptStudy([gsps, sr], { model, recipients: [key], name: 'none', outDir: out, measure: false }))
+      .rejects.toThrow('no image to put in the study: annotations.dcm is a presentation state, the annotations, measurements and display settings a viewer saved ' +
+        'for images of its study; dose.dcm is a structured report.');
   });
 
   it('a reduced-quality study is written only if the sender accepts it, asked once with the figure', async () => {
