@@ -84,6 +84,7 @@ export interface StudyRequest extends EncryptRequest {
 }
 
 export interface StudyEstimate {
+  /** The files that go into the study: its images (objects without one, a presentation state or report, are set aside). */
   files: number;
   bytes: number;
   parts: number;
@@ -127,6 +128,7 @@ export type FileStatus = 'queued' | 'working' | 'confirm' | 'done' | 'failed' | 
 
 export interface JobProgress {
   jobId: string;
+  /** The file's place in the job; in a study, −1 for its final event, −2 for an object it went without. */
   index: number;
   path: string;
   status: FileStatus;

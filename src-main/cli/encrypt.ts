@@ -198,7 +198,7 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
     const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name });
-    process.stdout.write(`Estimate: ${inputs.length} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
+    process.stdout.write(`Estimate: ${guess.images} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import sharp from 'sharp';
+import dcmjs from 'dcmjs';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 
@@ -316,4 +317,31 @@ test('a de-identified DICOM file with overlays: its row tells the sender which o
     'and overlay 6004: graphics a viewer draws over the image');
   await expect(row.locator('.warn')).toContainText('so the reader will not see them. If the reader needs them, send the file with its full header');
   await app.clearErrors();
+});
+
+test('a study exported whole: its presentation state is set aside, its row says why, the study holds the image', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-whole-'));
+  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+  const gsps = '1.2.840.10008.5.1.4.1.1.11.1';
+  const dict = new dcmjs.data.DicomDict({
+    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', gsps), '00020003': v('UI', '1.2.3.4'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+  });
+  dict.dict = { '00080016': v('UI', gsps), '00080018': v('UI', '1.2.3.4'), '00080060': v('CS', 'PR') };
+  await writeFile(join(dir, 'annotations.dcm'), Buffer.from(dict.write()));
+  await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', [join(dir, 'annotations.dcm'), join(dir, 'ct.dcm')]);
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('whole');
+  await expect(page.getByTestId('study-estimate')).toContainText(/^\s*Estimate: 1 images →/);
+  await page.getByTestId('study-start').click();
+  await expect(page.getByTestId('study-result')).toContainText(/1 images in 1 part/);
+  await expect(page.getByTestId('study-warning')).toContainText('annotations.dcm: is a presentation state');
+  const row = page.getByTestId('row-annotations.dcm');
+  await expect(row).toHaveAttribute('data-status', 'failed');
+  await expect(row).toContainText('not an image: the study went without it');
+  await expect(page.getByTestId('row-ct.dcm')).toHaveAttribute('data-status', 'done');
+  await app.clearErrors();
+  await page.getByTestId('as-study').uncheck();
 });

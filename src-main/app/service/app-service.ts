@@ -113,7 +113,7 @@ export class AppService {
         model: await this.models.refByName(DEFAULT_MODEL), coding: codingOf(req), maxPartBytes: req.maxBytes, name: req.name,
         deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       });
-      return { files: files.length, ...e };
+      return { files: e.images, bytes: e.bytes, parts: e.parts }; // its images: a presentation state or report is set aside
     });
   }
 

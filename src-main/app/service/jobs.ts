@@ -88,10 +88,14 @@ export class AppJobs {
       onSlice: (index, path) => send({ index, path, status: 'done' }),
       confirm: (facts) => this.ask(jobId, facts.index, facts, signal, send),
     }).then(
-      (r) => send({ index: -1, path: s.outDir, status: 'done', study: {
+      (r) => {
+        // The objects it went without (a presentation state, a report): their rows say so, not "done".
+        for (const n of r.notImages) send({ index: -2, path: n.path, status: 'failed', error: `${n.kind.replace(/^it is/, 'is')}, not an image: the study went without it.` });
+        send({ index: -1, path: s.outDir, status: 'done', study: {
         parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced, warnings: r.warnings,
         ...(r.worst ? { worstText: fidelityHeadline(r.worst, r.worstUnits) } : {}),
-      } }),
+        } });
+      },
       (err: AeimgError) => send({
         index: -1, path: s.outDir, status: err.code === ErrorCode.Declined || err.code === ErrorCode.Cancelled ? 'cancelled' : 'failed', error: appMessage(err),
       }),

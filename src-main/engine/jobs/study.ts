@@ -87,6 +87,8 @@ export interface StudyResult {
   reduced: number;
   /** What the slices' files gave the sender to know (BurnedInAnnotation YES, …), in slice order. */
   warnings: string[];
+  /** The objects without an image it went without (dicom/order.ts studyOrder), each with what it is. */
+  notImages: { path: string; kind: string }[];
 }
 
 function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string): EncodeTask {
@@ -230,7 +232,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
     await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
     parts.forEach((p, k) => { p.path = final[k]!; });
-    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings };
+    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings, notImages };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);
@@ -241,7 +243,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
 export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'> & { name?: string },
-  sample = 3): Promise<{ bytes: number; parts: number }> {
+  sample = 3): Promise<{ bytes: number; parts: number; images: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task));
@@ -255,7 +257,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
     inputs++;
   }
   const total = Math.round((bytes / Math.max(1, inputs)) * images.length) + 600;
-  return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))) };
+  return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))), images: images.length };
 }
 
 export interface StudyDecryptOptions {

@@ -54,6 +54,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       }
       const hit = items.value.find((i) => i.path === p.path && i.status === 'working');
       if (hit && p.status === 'confirm') Object.assign(hit, { status: 'confirm', confirm: p.confirm, jobIndex: p.index });
+      else if (hit && p.status === 'failed') Object.assign(hit, { status: 'failed', error: p.error }); // an object the study went without
       else if (hit) hit.status = 'done';
       return;
     }
