@@ -15,13 +15,21 @@ export interface OverlayGraphic {
   bits: string;
 }
 
+/** Each plane's bits, decoded from base64 once: the canvas redraws on every step of a window drag. */
+const decoded = new WeakMap<OverlayGraphic, Uint8Array>();
+function bitsOf(g: OverlayGraphic): Uint8Array {
+  let bits = decoded.get(g);
+  if (!bits) decoded.set(g, (bits = Uint8Array.from(atob(g.bits), (c) => c.charCodeAt(0))));
+  return bits;
+}
+
 /**
  * DICOM overlays drawn into rendered RGBA pixels: each set bit white, as dcmtk draws graphics (replace, foreground
  * density 1); a plane's bits outside the image are not drawn.
  */
 export function drawGraphics(graphics: readonly OverlayGraphic[], width: number, height: number, out: Uint8ClampedArray): void {
   for (const g of graphics) {
-    const bits = Uint8Array.from(atob(g.bits), (c) => c.charCodeAt(0));
+    const bits = bitsOf(g);
     for (let r = 0; r < g.rows; r++) {
       const y = g.top + r;
       if (y < 0 || y >= height) continue;

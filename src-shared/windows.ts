@@ -100,11 +100,15 @@ export function sampleToStored(sample: number, m: ValueMapping | undefined): num
   return m.signed ? -1 - v : (2 ** m.bitsStored - 1) - v;
 }
 
+/** The real-world value of a stored value (HU for CT): through the Modality LUT, else the rescale. */
+export function storedToReal(stored: number, m: ValueMapping): number {
+  return m.lut ? lookUp(m.lut, stored) : stored * m.slope + m.intercept;
+}
+
 /** The real-world value of a sample (HU for CT): the stored value through the modality rescale. */
 export function sampleToReal(sample: number, m: ValueMapping | undefined): number {
   if (!m) return sample;
-  const stored = sampleToStored(sample, m);
-  return m.lut ? lookUp(m.lut, stored) : stored * m.slope + m.intercept;
+  return storedToReal(sampleToStored(sample, m), m);
 }
 
 /** The 8-bit grey level a viewer shows for real-world value x through window w (its VOI function, or its VOI LUT). */

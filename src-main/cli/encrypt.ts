@@ -129,7 +129,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     await checkStudyName(a.bundle, inputs, a.deidentify);
     const { ordered, notImages } = await studyOrder(inputs);
     ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
-    for (const n of notImages) process.stdout.write(`   ${n.path}: ${n.kind.replace(/^it is/, 'is')}, not an image: the study would go without it\n`);
+    for (const n of notImages) process.stdout.write(`   ${n.path}: is ${n.kind}, not an image: the study would go without it\n`);
     process.stdout.write(`Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
       '(the parts are counted while encoding); nothing written.\n');
     return 0;

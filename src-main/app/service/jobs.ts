@@ -90,7 +90,7 @@ export class AppJobs {
     }).then(
       (r) => {
         // The objects it went without (a presentation state, a report): their rows say so, not "done".
-        for (const n of r.notImages) send({ index: -2, path: n.path, status: 'failed', error: `${n.kind.replace(/^it is/, 'is')}, not an image: the study went without it.` });
+        for (const n of r.notImages) send({ index: -2, path: n.path, status: 'failed', error: `is ${n.kind}, not an image: the study went without it.` });
         send({ index: -1, path: s.outDir, status: 'done', study: {
         parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced, warnings: r.warnings,
         ...(r.worst ? { worstText: fidelityHeadline(r.worst, r.worstUnits) } : {}),

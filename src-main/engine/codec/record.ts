@@ -225,7 +225,6 @@ function validLayout(v: unknown, channels: number, bitDepth: number): v is Frame
 }
 
 /** Red, green and blue tables of 1..65536 entries of 0..255, each with the stored value its first entry maps. */
-/** A palette as a record from any sender may hold it: red, green and blue, each a first value and 8-bit entries. */
 export function validPalette(v: unknown): boolean {
   return Array.isArray(v) && v.length === 3 && v.every((t: { first?: unknown; table?: unknown }) =>
     isInt(t?.first, -32768, 65535) && Array.isArray(t.table) && t.table.length >= 1 && t.table.length <= 65536 &&

@@ -12,7 +12,7 @@ export interface FrameValues {
   /** Its Rescale Type, where its Pixel Value Transformation says one (a perfusion map's US: not HU). */
   rescaleType?: string;
   /** The items of its Real World Value Mapping functional group (dicom/real-world.ts reads them at import). */
-  realWorldItems?: DataSet[];
+  realWorldItems?: (DataSet | undefined)[];
   /** Its VOI window, and the VOI LUT Function its Frame VOI LUT macro names for it (where not LINEAR). */
   window?: { center: number; width: number; fn?: DisplayWindow['fn'] };
   /** Image Position (Patient), mm: the centre of the frame's first pixel. */
@@ -42,7 +42,7 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   if (intercept !== undefined) out.rescaleIntercept = intercept;
   const type = (transform?.string('x00281054') ?? '').replace(/\0/g, '').trim();
   if (type) out.rescaleType = type;
-  const mapping = (perFrame?.elements.x00409096 ?? shared?.elements.x00409096)?.items?.map((i) => i.dataSet).filter((d): d is DataSet => !!d);
+  const mapping = (perFrame?.elements.x00409096 ?? shared?.elements.x00409096)?.items?.map((i) => i.dataSet);
   if (mapping?.length) out.realWorldItems = mapping;
   const voi = macro(perFrame, shared, 'x00289132'); // Frame VOI LUT Sequence
   const [center] = numbers(voi, 'x00281050');

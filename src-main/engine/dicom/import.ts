@@ -272,7 +272,7 @@ export function storedToImage(info: FrameLayout, width: number, height: number, 
  * The frame's rescale and window: an enhanced file's functional groups win over the top-level attributes. `mapping`:
  * the top-level Real World Value Mapping items, for a frame without its own.
  */
-function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inverted: boolean, mapping: readonly DataSet[]): DicomFrameMeta['pixel'] {
+function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inverted: boolean, mapping: readonly (DataSet | undefined)[]): DicomFrameMeta['pixel'] {
   const own = info.perFrame?.[frame] ?? {};
   const rescaleSlope = own.rescaleSlope ?? info.rescaleSlope;
   const rescaleIntercept = own.rescaleIntercept ?? info.rescaleIntercept;
@@ -328,7 +328,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const overlays = readOverlays(dataset, info);
     const supplemental = supplementalPalette(dataset, info);
     const colourPalette = supplemental && 'palette' in supplemental ? supplemental.palette : undefined;
-    const mapping = (dataset.elements.x00409096?.items ?? []).map((i) => i.dataSet).filter((d): d is DataSet => !!d);
+    const mapping = dataset.elements.x00409096?.items?.map((i) => i.dataSet) ?? [];
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
       syntax: info.syntax, photometric: info.photometric, samplesPerPixel: info.samplesPerPixel, bitsAllocated: info.bitsAllocated,

@@ -42,12 +42,12 @@ export async function orderSlices(paths: string[]): Promise<string[]> {
  * the study goes without them, and its sender is told (0.17; before, one such file failed the whole study).
  */
 export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; notImages: { path: string; kind: string }[] }> {
-  const all = await Promise.all(paths.map(async (p) => ({ p, k: await sliceKey(p) })));
-  const notImages = all.flatMap(({ p, k }) => {
-    const kind = nonImageKind(k.sop);
-    return kind ? [{ path: p, kind }] : [];
-  });
-  const keyed = all.filter(({ k }) => !nonImageKind(k.sop));
+  const all = await Promise.all(paths.map(async (p) => {
+    const k = await sliceKey(p);
+    return { p, k, kind: nonImageKind(k.sop) };
+  }));
+  const notImages = all.flatMap(({ p, kind }) => (kind ? [{ path: p, kind }] : []));
+  const keyed = all.filter(({ kind }) => !kind);
   keyed.sort((a, b) =>
     a.k.seriesNumber - b.k.seriesNumber || collator.compare(a.k.series, b.k.series) ||
     (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||

@@ -238,7 +238,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   if (!pixel && (dataset.string('x00020002') ?? '').replace(/\0/g, '').trim() === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
   if (!pixel) {
     const kind = nonImageKind(sop.replace(/\0/g, '').trim());
-    throw new AeimgError(ErrorCode.BadInput, `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): ${kind ?? 'it may be a report, structure set or presentation state'}. ` +
+    throw new AeimgError(ErrorCode.BadInput, `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): ${kind ? `it is ${kind}` : 'it may be a report, structure set or presentation state'}. ` +
       `Only DICOM images can be encrypted${kind ? ': the reader will not have it' : ''}.`);
   }
   const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
@@ -319,23 +319,23 @@ function voiLutsOf([first, ...others]: StoredLut[]): Pick<DicomPixelInfo, 'voiLu
 /**
  * What a DICOM object without pixels is, by its SOP class, in a sender's words (0.17): a study exported whole holds
  * them beside its images, and a presentation state or key-object note carries what a radiologist marked on them,
- * which the reader then does not see. Undefined for a class not named here.
+ * which the reader then does not see ("a structured report"). Undefined for a class not named here.
  */
 export function nonImageKind(sop: string): string | undefined {
   if (sop.startsWith('1.2.840.10008.5.1.4.1.1.11.')) {
-    return 'it is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study';
+    return 'a presentation state, the annotations, measurements and display settings a viewer saved for images of its study';
   }
-  if (sop === '1.2.840.10008.5.1.4.1.1.88.59') return 'it is a key object selection, the images a reader flagged in its study';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.88.')) return 'it is a structured report';
-  if (sop === '1.2.840.10008.5.1.4.1.1.104.1') return 'it is a PDF document in DICOM';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.104.')) return 'it is a document in DICOM';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.9.')) return 'it is a waveform (an ECG, a pressure or audio recording)';
-  if (sop === '1.2.840.10008.5.1.4.1.1.481.3') return 'it is an RT structure set, the contours drawn for radiotherapy';
+  if (sop === '1.2.840.10008.5.1.4.1.1.88.59') return 'a key object selection, the images a reader flagged in its study';
+  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.88.')) return 'a structured report';
+  if (sop === '1.2.840.10008.5.1.4.1.1.104.1') return 'a PDF document in DICOM';
+  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.104.')) return 'a document in DICOM';
+  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.9.')) return 'a waveform (an ECG, a pressure or audio recording)';
+  if (sop === '1.2.840.10008.5.1.4.1.1.481.3') return 'an RT structure set, the contours drawn for radiotherapy';
   // RT Image (.1) and RT Dose (.2) hold pixels; the other radiotherapy classes are plans, records and structures.
   if (sop.startsWith('1.2.840.10008.5.1.4.1.1.481.') && sop !== '1.2.840.10008.5.1.4.1.1.481.1' && sop !== '1.2.840.10008.5.1.4.1.1.481.2') {
-    return 'it is a radiotherapy object without an image (a plan or a record)';
+    return 'a radiotherapy object without an image (a plan or a record)';
   }
-  if (sop === '1.2.840.10008.5.1.4.1.1.66') return 'it is raw data a scanner keeps for itself';
+  if (sop === '1.2.840.10008.5.1.4.1.1.66') return 'raw data a scanner keeps for itself';
   return undefined;
 }
 

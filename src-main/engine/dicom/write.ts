@@ -10,6 +10,7 @@ import dcmjs from 'dcmjs';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { maxValue, type Image } from '../image/image.js';
 import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
+import { storedRange } from './codecs.js';
 import type { DicomFrameMeta, FrameLayout, Palette } from './import.js';
 import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
@@ -199,12 +200,19 @@ function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
   ds['00282114'] = str('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
 }
 
+/**
+ * A LUT descriptor (entries, first mapped value, bits; 65,536 entries as 0), "US or SS" as its first value needs: the
+ * same two bytes either way for the entry count.
+ */
+function lutDescriptor(entries: number, first: number, bits: number): JsonAttribute {
+  const words = [entries === 65536 ? 0 : entries, first, bits];
+  return first < 0 ? str('SS', ...words.map((w) => (w > 32767 ? w - 65536 : w))) : str('US', ...words);
+}
+
 /** A Modality or VOI LUT Sequence item: descriptor (entries, first mapped value, bits) and one word per entry. */
 function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
-  const words = [lut.data.length === 65536 ? 0 : lut.data.length, lut.first, lut.bits];
-  const signed = lut.first < 0; // "US or SS": the same two bytes either way for the entry count
   return {
-    '00283002': signed ? str('SS', ...words.map((w) => (w > 32767 ? w - 65536 : w))) : str('US', ...words),
+    '00283002': lutDescriptor(lut.data.length, lut.first, lut.bits),
     ...(lut.explanation ? { '00283003': str('LO', lut.explanation) } : {}),
     ...extra,
     '00283006': str('US', ...lut.data),
@@ -251,7 +259,7 @@ function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], factors: { 
 /** A linear Real World Value Mapping item over every stored value: the rescale times `factor`, in the units of `code`. */
 function mappingItem(px: DicomFrameMeta['pixel'], stored: { bits: number; signed: boolean },
   what: { label: string; explanation?: string; code: RealWorldUnits['code'] }, factor = 1): DicomJson {
-  const [first, last] = stored.signed ? [-(2 ** (stored.bits - 1)), 2 ** (stored.bits - 1) - 1] : [0, 2 ** stored.bits - 1];
+  const [first, last] = storedRange(stored.bits, stored.signed);
   const vr = stored.signed ? 'SS' : 'US';
   return {
     '00409210': str('SH', what.label.slice(0, 16)),
@@ -271,8 +279,7 @@ function mappingItem(px: DicomFrameMeta['pixel'], stored: { bits: number; signed
  */
 function writeColourPalette(ds: DicomJson, palette: Palette): void {
   palette.forEach(({ first, table }, c) => {
-    const descriptor = [table.length === 65536 ? 0 : table.length, first, 16];
-    ds[`0028110${c + 1}`] = first < 0 ? str('SS', ...descriptor.map((w) => (w > 32767 ? w - 65536 : w))) : str('US', ...descriptor);
+    ds[`0028110${c + 1}`] = lutDescriptor(table.length, first, 16);
     ds[`0028120${c + 1}`] = { vr: 'OW', Value: [Uint16Array.from(table, (v) => v * 257).buffer as never] };
   });
   if (!ds['00089205']?.Value?.length) ds['00089205'] = str('CS', 'COLOR');

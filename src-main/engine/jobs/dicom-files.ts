@@ -93,11 +93,12 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
  * worstFidelity): "worst of 10 frames (frame 7; largest error: frame 3): …".
  */
 export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number): Iterable<Uint8Array> {
-  const summaries = frames.map((f) => receivedSummary(f.record));
+  const metas = frames.map((f) => dicomMetaOf(f.record)); // each frame's, read once: its figures, number, header and overlays
+  const summaries = frames.map((f, i) => receivedSummary(f.record, metas[i]));
   const bounds = summaries.map((s) => s.maxError);
   const maxError = bounds.every((b) => b !== undefined) ? Math.max(...bounds) : undefined;
   const alike = summaries.every((s) => s.text === summaries[0]!.text);
-  const frameOf = (i: number) => (dicomMetaOf(frames[i]!.record)?.frame ?? 0) + 1;
+  const frameOf = (i: number) => (metas[i]?.frame ?? 0) + 1;
   const measured = frames.map((f) => f.record.fidelity);
   const worst = worstImages(measured);
   // Unmeasured frames (a guaranteed level sent with --no-measure): the largest bound's.
@@ -107,14 +108,14 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
       receivedSummary({ ...frames[worst.ssim]!.record, fidelity: worstFidelity(measured) }).text;
   const codedBytes = frames.reduce((n, f) => n + blobLengths(f.record).reduce((a, b) => a + b, 0), 0);
   const sampleBytes = frames.reduce((n, f) => n + f.image.pixels.byteLength, 0);
-  const meta = dicomMetaOf(frames[0]!.record);
+  const meta = metas[0];
   // Kept DICOM frames go back as their own data when all of the file's frames were kept (one transfer syntax for the
   // file). Not a palette frame (its DICOM would need the palette's descriptors and tables written back) nor a JPEG
   // file's data (a progressive or 4:2:0 JPEG is not what DICOM's JPEG Baseline syntax describes): those go as samples.
   const kept = meta && frames.every(({ record, blobs }) => isKept(record) && blobs?.[2]);
-  const dicomFrames = frames.map(({ image, record, blobs }) => ({
+  const dicomFrames = frames.map(({ image, record, blobs }, i) => ({
     image, ...(kept ? { kept: { layout: record.codestream!, data: blobs![2]! } } : {}),
-    overlays: dicomMetaOf(record)?.overlays,
+    overlays: metas[i]?.overlays,
   }));
   return writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,

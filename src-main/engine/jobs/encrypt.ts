@@ -22,7 +22,7 @@ import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
-import type { DisplayModel } from '../../../src-shared/windows.js';
+import { storedToReal, type DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, AEIMG_INPUT, checkOutput, nameStem, outputPathFor, sendingName } from './files.js';
@@ -183,8 +183,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const colour = inputs[0]?.unreadPalette;
   if (colour) {
     const px = dicom!.pixel;
-    const units = dicomDisplay(dicom!).units;
-    const real = (v: number) => Math.round((v * px.rescaleSlope + px.rescaleIntercept) * 1000) / 1000;
+    const { units, mapping } = dicomDisplay(dicom!);
+    const real = (v: number) => Math.round((mapping ? storedToReal(v, mapping) : v) * 1000) / 1000;
     const rescaled = px.rescaleSlope !== 1 || px.rescaleIntercept !== 0 ? ` (${real(colour.first)}–${real(colour.last)}${units ? ` ${units}` : ''})` : '';
     warnings.push(`${basename(task.input)} has a supplemental colour palette (its reader's workstation shows stored values ${colour.first}–${colour.last}${rescaled} ` +
       `in colour: a perfusion or parametric map), but ${colour.why}: aeimg carries the values without it, so the reader will see the map in grey. ` +

@@ -115,7 +115,7 @@ export async function checkStudyName(name: string, paths: readonly string[], dei
 
 /** "a.dcm is a structured report; b.dcm is …": the objects a study set aside, in a sender's words. */
 function notImageWords(notImages: readonly { path: string; kind: string }[]): string {
-  return notImages.map((n) => `${basename(n.path)} ${n.kind.replace(/^it is/, 'is')}`).join('; ');
+  return notImages.map((n) => `${basename(n.path)} is ${n.kind}`).join('; ');
 }
 
 /** Encrypts the study into parts under the size limit. Nothing is left behind if it fails or is cancelled. */
@@ -172,7 +172,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     sealed.push(file);
     parts.push({ path: file.tempPath, bytes: (await stat(file.tempPath)).size, images: partImages });
   };
-  const warnings: string[] = notImages.map((n) => `${basename(n.path)}: ${n.kind.replace(/^it is/, 'is')}, not an image: the study goes without it ` +
+  const warnings: string[] = notImages.map((n) => `${basename(n.path)}: is ${n.kind}, not an image: the study goes without it ` +
     '(aeimg sends images), so the reader will not have it.');
   try {
     for (let i = 0; i < lookahead; i++) schedule(i);
