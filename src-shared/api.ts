@@ -11,10 +11,10 @@ import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
 import type { EdgeLabels } from './orientation.js';
 import type { DisplayWindow, ValueMapping } from './windows.js';
-import type { ColourPalette, OverlayGraphic } from './graphics.js';
+import type { ColourPalette, DisplayShutter, OverlayGraphic } from './graphics.js';
 
 export type { Quality };
-export type { OverlayGraphic };
+export type { DisplayShutter, OverlayGraphic };
 export type Deidentify = 'basic' | 'none';
 export type OutputFormat = 'png' | 'dcm';
 
@@ -206,6 +206,11 @@ export interface OpenedImageInfo {
      * over the image in white, as DICOM viewers draw graphics.
      */
     graphics?: OverlayGraphic[];
+    /**
+     * Its Display Shutter (aeimg 0.18): the parts of the image its reader's PACS covers (outside the collimation), in
+     * the shutter's grey or colour. The viewer covers them too, unless the reader turns the shutter off.
+     */
+    shutter?: DisplayShutter;
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

@@ -1,7 +1,7 @@
 /**
  * What the viewer draws into a grey image besides its window (aeimg 0.17): DICOM overlays (dicom/overlay.ts reads them),
- * one-bit planes over the image, each set bit white; and a Supplemental Palette Color LUT, the values it covers in
- * colour. Shared by the viewer's canvas, its "Save view"/"Copy view" and the sender's preview.
+ * one-bit planes over the image, each set bit white; a Supplemental Palette Color LUT, the values it covers in
+ * colour; and (0.18) a Display Shutter, the parts of the image it covers in its grey or colour. Shared by the viewer's canvas, its "Save view"/"Copy view" and the sender's preview.
  */
 
 /** One DICOM overlay plane over an image: `rows` x `columns` bits from image row `top`, column `left` (0-based). */
@@ -59,5 +59,80 @@ export function drawPalette(palette: ColourPalette, samples: ArrayLike<number>, 
     out[i * 4] = r.table[k]!;
     out[i * 4 + 1] = g.table[Math.min(g.table.length - 1, Math.max(0, samples[i]! - offset - g.first))]!;
     out[i * 4 + 2] = b.table[Math.min(b.table.length - 1, Math.max(0, samples[i]! - offset - b.first))]!;
+  }
+}
+
+/**
+ * A DICOM Display Shutter (PS3.3 C.7.6.11, C.7.6.15): the parts of the image a reader is not meant to see (outside
+ * an X-ray's collimation, a mammogram's breast), which a PACS covers with the shutter's grey or colour. Where the
+ * file has several shapes, the image shows only where every one of them does. Rows and columns are 1-based, as in
+ * the file.
+ */
+export interface DisplayShutter {
+  /** Columns left..right and rows top..bottom show (inclusive). */
+  rectangle?: { left: number; right: number; top: number; bottom: number };
+  /** Pixels within `radius` of the centre show. */
+  circle?: { row: number; column: number; radius: number };
+  /** Pixels inside the polygon (closed from the last vertex back to the first) or on its edges show. */
+  polygon?: { row: number; column: number }[];
+  /** An overlay plane whose set bits are covered (a bitmap shutter). */
+  bitmap?: OverlayGraphic;
+  /** What covers the rest: red, green, blue. */
+  colour: [number, number, number];
+  /** The shapes, in words ("circular, rectangular"), for the reader's button. */
+  name: string;
+}
+
+/** Whether pixel (row, column), 1-based, is inside the polygon or on an edge (even-odd rule at the pixel's centre). */
+function insidePolygon(vertices: readonly { row: number; column: number }[], row: number, column: number): boolean {
+  let inside = false;
+  for (let i = 0, j = vertices.length - 1; i < vertices.length; j = i++) {
+    const a = vertices[i]!, b = vertices[j]!;
+    const cross = (b.column - a.column) * (row - a.row) - (b.row - a.row) * (column - a.column);
+    const within = Math.min(a.row, b.row) <= row && row <= Math.max(a.row, b.row) && Math.min(a.column, b.column) <= column && column <= Math.max(a.column, b.column);
+    if (cross === 0 && within) return true;
+    if ((a.row > row) !== (b.row > row) && column < a.column + ((row - a.row) * (b.column - a.column)) / (b.row - a.row)) inside = !inside;
+  }
+  return inside;
+}
+
+/** Whether the shutter covers pixel (y, x), 0-based. */
+export function shuttered(s: DisplayShutter, y: number, x: number): boolean {
+  const [row, column] = [y + 1, x + 1];
+  const r = s.rectangle;
+  if (r && (column < r.left || column > r.right || row < r.top || row > r.bottom)) return true;
+  const c = s.circle;
+  if (c && (row - c.row) ** 2 + (column - c.column) ** 2 > c.radius ** 2) return true;
+  if (s.polygon && !insidePolygon(s.polygon, row, column)) return true;
+  const b = s.bitmap;
+  if (b) {
+    const [br, bc] = [y - b.top, x - b.left];
+    const i = br * b.columns + bc;
+    if (br >= 0 && br < b.rows && bc >= 0 && bc < b.columns && (bitsOf(b)[i >> 3]! >> (i & 7)) & 1) return true;
+  }
+  return false;
+}
+
+/** Each shutter's mask at the size it was last drawn (1: covered): the canvas redraws on every step of a window drag. */
+const masks = new WeakMap<DisplayShutter, { width: number; height: number; mask: Uint8Array }>();
+
+/**
+ * The shutter drawn into rendered RGBA pixels: every covered pixel in its colour. Drawn before the overlays, which a
+ * viewer draws over it (PS3.4 N.2, the display pipeline: shutter, then overlays and annotations).
+ */
+export function drawShutter(s: DisplayShutter, width: number, height: number, out: Uint8ClampedArray): void {
+  let m = masks.get(s);
+  if (!m || m.width !== width || m.height !== height) {
+    const mask = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) mask[y * width + x] = shuttered(s, y, x) ? 1 : 0;
+    masks.set(s, (m = { width, height, mask }));
+  }
+  const [r, g, b] = s.colour;
+  for (let i = 0; i < m.mask.length; i++) {
+    if (!m.mask[i]) continue;
+    out[i * 4] = r;
+    out[i * 4 + 1] = g;
+    out[i * 4 + 2] = b;
+    out[i * 4 + 3] = 255;
   }
 }

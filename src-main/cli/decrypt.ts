@@ -12,7 +12,8 @@ import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { dicomDisplay } from '../engine/dicom/display.js';
-import { overlayName } from '../engine/dicom/overlay.js';
+import { overlayGraphics, overlayName } from '../engine/dicom/overlay.js';
+import { displayShutter } from '../engine/dicom/shutter.js';
 import { AEIMG_INPUT } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
@@ -117,17 +118,22 @@ export async function decryptCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * What is said once after PNGs of DICOM images that came with overlays (dicom/overlay.ts) or a supplemental colour
- * palette (a perfusion map): a PNG holds the image's values, so neither the marks a viewer draws over them nor the
- * colours it shows them in; the viewer and DICOM output have them.
+ * What is said once after PNGs of DICOM images that came with overlays (dicom/overlay.ts), a supplemental colour
+ * palette (a perfusion map) or a display shutter (dicom/shutter.ts): a PNG holds the image's values, so neither the
+ * marks a viewer draws over them, the colours it shows them in, nor what it covers; the viewer and DICOM output have them.
  */
 function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
   const meta = dicomMetaOf(rec);
-  const planes = meta?.overlays ?? [];
+  const graphics = overlayGraphics(meta?.overlays);
+  const shutter = meta && displayShutter(meta.dataset, imageChannels(rec), graphics);
+  const planes = (meta?.overlays ?? []).filter((p) => graphics.get(p.group) !== shutter?.bitmap);
   const palette = meta?.pixel.colourPalette !== undefined;
-  if (!planes.length && !palette) return undefined;
-  const what = [...(planes.length ? [planes.map(overlayName).join(', ')] : []), ...(palette ? ['the colour palette it is read in'] : [])].join(' and ');
-  return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${planes.length ? 'its ' : ''}${what}, ` +
+  if (!planes.length && !palette && !shutter) return undefined;
+  const what = [
+    ...(planes.length ? [`its ${planes.map(overlayName).join(', ')}`] : []), ...(palette ? ['the colour palette it is read in'] : []),
+    ...(shutter ? [`the display shutter that covers part of it (${shutter.name})`] : []),
+  ];
+  return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${[what.slice(0, -1).join(', '), what.at(-1)].filter(Boolean).join(' and ')}, ` +
     'which its sender sent: aeimg\'s viewer shows the image with them, and --format dcm writes them back.\n';
 }
 

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readImageFile } from '../../src-main/engine/image/io.js';
 import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
 import { overlayDicom } from '../overlay-dicom.js';
+import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
+import dcmjs from 'dcmjs';
 
 const run = promisify(execFile);
 
@@ -219,6 +221,21 @@ describe('the aeimg command line', () => {
     expect(dcm.stderr).not.toMatch(/overlay/);
     const removed = await aeimg(['decrypt', join(dir, 'basic', 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'removed')]);
     expect(removed.stderr).not.toMatch(/overlay/); // nothing came: nothing to say at the receiver
+  });
+
+  it('a display shutter travels de-identified: a PNG is said to hold the image without it, the DICOM output has it as the file had', async () => {
+    const dir = await tempDir();
+    await shutterDicom(join(dir, 'xa.dcm'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'xa.dcm'), '--key-file', join(dir, 'k.key'), '-o', dir])).code).toBe(0);
+    const png = await aeimg(['decrypt', join(dir, 'xa.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
+    expect(png.stderr).toContain('note: xa.png (and any other PNG of such an image) holds the image\'s values without the display shutter that covers ' +
+      'part of it (rectangular, circular), which its sender sent: aeimg\'s viewer shows the image with them, and --format dcm writes them back.');
+    const dcm = await aeimg(['decrypt', join(dir, 'xa.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
+    expect(dcm.stderr).not.toMatch(/shutter/);
+    const b = await readFile(join(dir, 'dcm', 'xa.dcm'));
+    const out = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer).dict;
+    for (const [tag, attr] of Object.entries(DEFAULT_SHUTTER)) expect([tag, out[tag]?.Value?.map((v: unknown) => (typeof v === 'string' ? v : Number(v)))]).toEqual([tag, attr.Value]);
   });
 
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {

@@ -16,6 +16,7 @@ import { sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/
 import { errorColour } from '../../src-renderer/src/viewer/errormap.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
+import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const CT = 'ct_small_explicit_le.dcm';
@@ -243,5 +244,20 @@ test('DICOM overlays are previewed as the receiver will see them: drawn when the
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '3');
   await page.getByLabel('DICOM metadata').selectOption('basic');
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '0');
+  await inPreview('preview-close').click();
+});
+
+test('a display shutter is previewed as the receiver\'s viewer and PACS show it: what it covers in its grey, in both panes', async () => {
+  const input = join(await mkdtemp(join(tmpdir(), 'aeimg-e2e-shutter-')), 'xa_shutter.dcm');
+  await shutterDicom(input);
+  await app.drop('encrypt-drop', [input]);
+  await page.getByTestId('preview-xa_shutter.dcm').click();
+  const n = SHUTTER_SIZE;
+  for (const pane of ['original', 'decoded'] as const) {
+    await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-shutter', 'rectangular, circular');
+    const rgb = await rgbOf(pane);
+    const covered = Array.from({ length: n * n }, (_, i) => i).filter((i) => coveredByDefault(Math.floor(i / n), i % n));
+    expect(covered.every((i) => rgb[3 * i] === 128 && rgb[3 * i + 1] === 128 && rgb[3 * i + 2] === 128), pane).toBe(true);
+  }
   await inPreview('preview-close').click();
 });

@@ -15,6 +15,7 @@ import dcmjs from 'dcmjs';
 import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
+import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
@@ -496,6 +497,34 @@ test('DICOM overlays sent with the full header (a reader\'s circle, a target mar
   expect(await white()).toEqual([]);
   await toggle.click();
   await expect(canvas).toHaveAttribute('data-graphics', '3');
+});
+
+test('a display shutter (a circle and a rectangle, mid grey) covers what a PACS covers; the reader can turn it off to see the whole image', async () => {
+  const input = join(outDir, 'xa_shutter.dcm');
+  await shutterDicom(input);
+  await app.cli(['encrypt', input, '--key', 'Viewer', '-o', outDir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'xa_shutter.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('xa_shutter.aeimg');
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toHaveAttribute('data-shutter', 'rectangular, circular');
+  const n = SHUTTER_SIZE;
+  const covered = new Set(Array.from({ length: n * n }, (_, i) => i).filter((i) => coveredByDefault(Math.floor(i / n), i % n)));
+  const rgb = () => canvas.evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3)));
+  const on = await rgb();
+  const toggle = page.getByTestId('toggle-shutter');
+  await expect(toggle).toHaveAttribute('title', /display shutter \(rectangular, circular\)/);
+  await toggle.click();
+  await expect(canvas).toHaveAttribute('data-shutter', 'none');
+  const off = await rgb();
+  for (let i = 0; i < n * n; i++) {
+    if (covered.has(i)) expect(on.slice(3 * i, 3 * i + 3)).toEqual([128, 128, 128]);
+    else expect(on.slice(3 * i, 3 * i + 3)).toEqual(off.slice(3 * i, 3 * i + 3));
+  }
+  // Under the shutter is the image itself (a CT's air and body), not the shutter's grey.
+  expect([...covered].filter((i) => off[3 * i] !== 128).length).toBeGreaterThan(covered.size / 2);
+  await toggle.click();
+  await expect(canvas).toHaveAttribute('data-shutter', 'rectangular, circular');
 });
 
 test('a supplemental colour palette (a perfusion map): the values it covers in its colours, the others grey through the window', async () => {

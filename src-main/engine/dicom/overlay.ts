@@ -12,6 +12,7 @@
 import type { DataSet } from 'dicom-parser';
 import { TransferSyntax } from './codecs.js';
 import type { DicomJson, JsonAttribute } from './dataset.js';
+import type { OverlayGraphic } from '../../../src-shared/graphics.js';
 
 /** One overlay plane over one frame, as a record carries it. */
 export interface OverlayPlane {
@@ -53,6 +54,13 @@ function text(ds: DataSet, tag: string): string | undefined {
 export function overlayName(p: Pick<OverlayPlane, 'group' | 'description' | 'label'>): string {
   const words = p.description ?? p.label;
   return `overlay ${p.group.toString(16).toUpperCase()}${words ? ` ("${words}")` : ''}`;
+}
+
+/** A carried plane as the viewer draws it (0-based top-left), by its group: where a bitmap shutter names one. */
+export function overlayGraphics(planes: readonly OverlayPlane[] = []): Map<number, OverlayGraphic> {
+  return new Map(planes.map((p) => [p.group, {
+    name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits,
+  }]));
 }
 
 /** Bit `i` of a packed stream (least significant bit first). */

@@ -12,7 +12,8 @@ import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/reco
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { overlayName } from '../dicom/overlay.js';
+import { overlayGraphics } from '../dicom/overlay.js';
+import { displayShutter } from '../dicom/shutter.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
@@ -162,6 +163,10 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
   const orientation = ds ? edgeLabels(meta?.pixel.planeOrientation ?? ds['00200037']?.Value, ds['00200020']?.Value) : undefined;
   const side = ds && sideAndView(ds);
+  const planes = overlayGraphics(meta?.overlays);
+  const shutter = meta && displayShutter(meta.dataset, image.channels, planes);
+  // A bitmap shutter's plane covers the image; it is not drawn as graphics too.
+  const graphics = [...planes.values()].filter((g) => g !== shutter?.bitmap);
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
@@ -180,9 +185,8 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(orientation ? { orientation } : {}),
       ...(side ? { sideAndView: side } : {}),
       ...(meta.pixel.colourPalette && gray && !meta.pixel.inverted ? { colourPalette: meta.pixel.colourPalette } : {}),
-      ...(meta.overlays?.length ? {
-        graphics: meta.overlays.map((p) => ({ name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits })),
-      } : {}),
+      ...(graphics.length ? { graphics } : {}),
+      ...(shutter ? { shutter } : {}),
       ...(received.units.suvBw ? { suvBw: received.units.suvBw, ...(meta.sul ? { sul: meta.sul } : {}) } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),
     } : undefined,

@@ -56,6 +56,9 @@ export const useViewer = defineStore('viewer', () => {
   /** The image's DICOM overlays (its graphics) are drawn, as a PACS draws them unless the reader turns them off. */
   const graphics = ref(true);
   const shownGraphics = computed(() => (graphics.value ? current.value?.dicom?.graphics : undefined));
+  /** The image's Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all. */
+  const shutter = ref(true);
+  const shownShutter = computed(() => (shutter.value ? current.value?.dicom?.shutter : undefined));
   const infoOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
@@ -272,7 +275,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,

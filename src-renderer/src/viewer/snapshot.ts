@@ -2,8 +2,8 @@
  * "Copy view" and "Save view as PNG": the viewport as the reader sees it (the image through the current window, zoom and
  * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
-import type { ImagePixels, OverlayGraphic } from '../../../src-shared/api';
-import { drawGraphics, drawPalette, type ColourPalette } from '../../../src-shared/graphics';
+import type { DisplayShutter, ImagePixels, OverlayGraphic } from '../../../src-shared/api';
+import { drawGraphics, drawPalette, drawShutter, type ColourPalette } from '../../../src-shared/graphics';
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
@@ -25,6 +25,8 @@ export interface ViewSnapshot {
   graphics?: OverlayGraphic[];
   /** Its Supplemental Palette Color LUT, as on screen. */
   palette?: ColourPalette;
+  /** Its Display Shutter, where the reader shows it: as on screen. */
+  shutter?: DisplayShutter;
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
    * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
@@ -54,6 +56,7 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   const data = sctx.createImageData(s.image.width, s.image.height);
   renderRgba(s.image, greyLut(s.image.bitDepth, s.window, s.mapping, s.invert), data.data);
   if (s.palette && s.image.channels === 1) drawPalette(s.palette, s.image.pixels, s.mapping?.offset ?? 0, data.data);
+  if (s.shutter) drawShutter(s.shutter, s.image.width, s.image.height, data.data);
   if (s.graphics?.length) drawGraphics(s.graphics, s.image.width, s.image.height, data.data);
   sctx.putImageData(data, 0, 0);
 

@@ -1,0 +1,79 @@
+/**
+ * A file's Display Shutter (PS3.3 C.7.6.11 Display Shutter, C.7.6.15 Bitmap Display Shutter): the parts of an X-ray,
+ * angiogram, fluoroscopy or mammography image its reader is not meant to see (outside the collimation), which a PACS
+ * covers with the shutter's grey or colour. Its attributes are plain ones, so they travel inside the encryption and
+ * DICOM output writes them back as they were; this reads them for the receiver's viewer and the sender's preview.
+ * A shape whose figures do not make one (a rectangle's left edge right of its right, a polygon of two vertices) is left
+ * out: the image then shows there, never less than the file says.
+ */
+import type { DicomJson } from './dataset.js';
+import type { DisplayShutter, OverlayGraphic } from '../../../src-shared/graphics.js';
+
+const numbers = (ds: DicomJson, tag: string) => (ds[tag]?.Value ?? []).map(Number);
+const finite = (...v: number[]) => v.every((n) => Number.isFinite(n));
+
+/**
+ * A CIELab colour as DICOM scales it (L 0–100 and a, b −128–127 to 0–65535; PCS, D50) in sRGB, 8-bit: through XYZ and
+ * Bradford's D50 to D65 adaptation, as ICC profiles take PCS values to sRGB.
+ */
+export function cieLabToRgb(scaled: readonly number[]): [number, number, number] {
+  const [L, a, b] = [scaled[0]! / 655.35, (scaled[1]! * 255) / 65535 - 128, (scaled[2]! * 255) / 65535 - 128];
+  const f = (t: number) => (t > 6 / 29 ? t ** 3 : 3 * (6 / 29) ** 2 * (t - 4 / 29));
+  const fy = (L + 16) / 116;
+  const [x, y, z] = [0.9642 * f(fy + a / 500), f(fy), 0.8249 * f(fy - b / 200)];
+  const linear = [
+    3.1338561 * x - 1.6168667 * y - 0.4906146 * z,
+    -0.9787684 * x + 1.9161415 * y + 0.033454 * z,
+    0.0719453 * x - 0.2289914 * y + 1.4052427 * z,
+  ];
+  const gamma = (c: number) => (c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055);
+  return linear.map((c) => Math.round(255 * Math.min(1, Math.max(0, gamma(c))))) as [number, number, number];
+}
+
+/**
+ * What covers the shuttered pixels: for a grey image its Shutter Presentation Value (a P-value, 0 black to 65535 white),
+ * else its CIELab colour; for a colour image the other way round; black where the file says neither (as dcmtk's and
+ * most viewers' default).
+ */
+function shutterColour(ds: DicomJson, channels: number): [number, number, number] {
+  const [grey] = numbers(ds, '00181622');
+  const lab = numbers(ds, '00181624');
+  const fromGrey = grey !== undefined && finite(grey) && grey >= 0 && grey <= 65535 ? Math.round(grey / 257) : undefined;
+  const fromLab = lab.length === 3 && finite(...lab) ? cieLabToRgb(lab) : undefined;
+  if (channels === 1 && fromGrey !== undefined) return [fromGrey, fromGrey, fromGrey];
+  if (fromLab) return fromLab;
+  return fromGrey !== undefined ? [fromGrey, fromGrey, fromGrey] : [0, 0, 0];
+}
+
+/**
+ * The shutter a frame's dataset describes, or undefined where it has none that can be drawn. `overlays`: the frame's
+ * overlay planes by group, where a bitmap shutter's plane (Shutter Overlay Group 0018,6100) may be (they travel with
+ * the full header only).
+ */
+export function displayShutter(ds: DicomJson, channels: number, overlays: ReadonlyMap<number, OverlayGraphic>): DisplayShutter | undefined {
+  const shapes = new Set((ds['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase()));
+  const s: Omit<DisplayShutter, 'colour' | 'name'> = {};
+  if (shapes.has('RECTANGULAR')) {
+    const [left, right, top, bottom] = ['00181602', '00181604', '00181606', '00181608'].map((t) => numbers(ds, t)[0]);
+    if (left !== undefined && right !== undefined && top !== undefined && bottom !== undefined && finite(left, right, top, bottom) && left <= right && top <= bottom) {
+      s.rectangle = { left, right, top, bottom };
+    }
+  }
+  if (shapes.has('CIRCULAR')) {
+    const [row, column] = numbers(ds, '00181610');
+    const [radius] = numbers(ds, '00181612');
+    if (row !== undefined && column !== undefined && radius !== undefined && finite(row, column, radius) && radius > 0) s.circle = { row, column, radius };
+  }
+  if (shapes.has('POLYGONAL')) {
+    const v = numbers(ds, '00181620');
+    if (v.length >= 6 && v.length % 2 === 0 && finite(...v)) s.polygon = Array.from({ length: v.length / 2 }, (_, i) => ({ row: v[2 * i]!, column: v[2 * i + 1]! }));
+  }
+  if (shapes.has('BITMAP')) {
+    const [group] = numbers(ds, '00186100');
+    const plane = group !== undefined ? overlays.get(group) : undefined;
+    if (plane) s.bitmap = plane;
+  }
+  const name = (['rectangle', 'circle', 'polygon', 'bitmap'] as const).filter((k) => s[k])
+    .map((k) => ({ rectangle: 'rectangular', circle: 'circular', polygon: 'polygonal', bitmap: 'bitmap' })[k]).join(', ');
+  return name ? { ...s, colour: shutterColour(ds, channels), name } : undefined;
+}

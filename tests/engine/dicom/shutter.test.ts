@@ -1,0 +1,111 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import dcmjs from 'dcmjs';
+import { describe, expect, it } from 'vitest';
+import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { UidMapper } from '../../../src-main/engine/dicom/deidentify.js';
+import { cieLabToRgb, displayShutter } from '../../../src-main/engine/dicom/shutter.js';
+import { describeImage } from '../../../src-main/engine/jobs/view.js';
+import { drawShutter, shuttered, type DisplayShutter, type OverlayGraphic } from '../../../src-shared/graphics.js';
+import { tempDir } from '../../helpers.js';
+import { overlayDicom } from '../../overlay-dicom.js';
+import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../../shutter-dicom.js';
+
+/** A file read as the sender reads it, and its record as the viewer gets it after decryption. */
+async function opened(path: string, deidentify = true) {
+  const [frame] = await readDicomFile(path, { maxPixels: 1 << 24, deidentify: deidentify ? {} : null, uids: new UidMapper() });
+  const { image, dicom } = frame!;
+  const record = {
+    kind: 'image', name: 'x.dcm', width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
+    metadata: { dicom }, refinement: { maxError: 0 },
+  } as unknown as ImageRecord;
+  return describeImage(record, image, 0);
+}
+
+/** Every pixel (y × width + x) a shutter covers. */
+function coveredPixels(s: DisplayShutter, width: number, height: number): number[] {
+  const out: number[] = [];
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (shuttered(s, y, x)) out.push(y * width + x);
+  return out;
+}
+
+const GREY: [number, number, number] = [0, 0, 0];
+const json = (vr: string, ...Value: (string | number)[]) => ({ vr, Value });
+
+describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers', () => {
+  it('a circular and a rectangular shutter of a de-identified CT reach the viewer, which covers what either covers, in the file\'s grey', async () => {
+    const path = join(await tempDir(), 'shutter.dcm');
+    await shutterDicom(path);
+    const info = await opened(path);
+    const s = info.dicom?.shutter;
+    expect(s).toEqual({ rectangle: { left: 20, right: 110, top: 30, bottom: 100 }, circle: { row: 64, column: 60, radius: 40 }, colour: [128, 128, 128], name: 'rectangular, circular' });
+    const n = SHUTTER_SIZE;
+    const expected = Array.from({ length: n * n }, (_, i) => i).filter((i) => coveredByDefault(Math.floor(i / n), i % n));
+    expect(coveredPixels(s!, n, n)).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(n * n / 3);
+    // Drawn into rendered pixels: the covered ones in the shutter's grey, the others as rendered.
+    const out = new Uint8ClampedArray(n * n * 4).fill(7);
+    drawShutter(s!, n, n, out);
+    for (let i = 0; i < n * n; i++) expect(Array.from(out.subarray(i * 4, i * 4 + 4))).toEqual(coveredByDefault(Math.floor(i / n), i % n) ? [128, 128, 128, 255] : [7, 7, 7, 7]);
+  });
+
+  it('edges belong to what shows: a rectangle\'s edge columns and rows, a circle\'s rim, a polygon\'s sides', () => {
+    const rect: DisplayShutter = { rectangle: { left: 2, right: 4, top: 3, bottom: 3 }, colour: GREY, name: 'rectangular' };
+    // 1-based columns 2–4 of row 3: 0-based (2, 1), (2, 2), (2, 3).
+    expect(coveredPixels(rect, 6, 5).length).toBe(30 - 3);
+    expect([shuttered(rect, 2, 1), shuttered(rect, 2, 3), shuttered(rect, 2, 0), shuttered(rect, 2, 4), shuttered(rect, 1, 2)]).toEqual([false, false, true, true, true]);
+    const circle: DisplayShutter = { circle: { row: 5, column: 5, radius: 3 }, colour: GREY, name: 'circular' };
+    expect([shuttered(circle, 4, 7), shuttered(circle, 4, 8), shuttered(circle, 1, 4), shuttered(circle, 7, 7)]).toEqual([false, true, false, true]);
+    // A right triangle with vertices at rows/columns (1,1), (1,5), (5,1): its hypotenuse row + column = 6 shows.
+    const triangle: DisplayShutter = { polygon: [{ row: 1, column: 1 }, { row: 1, column: 5 }, { row: 5, column: 1 }], colour: GREY, name: 'polygonal' };
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) expect(shuttered(triangle, y, x)).toBe(y + 1 + x + 1 > 6);
+  });
+
+  it('a bitmap shutter (full header): its overlay plane covers where its bits are set, and is not drawn as graphics too', async () => {
+    const dir = await tempDir();
+    await overlayDicom(join(dir, 'mr.dcm'));
+    const b = await readFile(join(dir, 'mr.dcm'));
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    Object.assign(dicom.dict, { '00181600': json('CS', 'BITMAP'), '00186100': json('US', 0x6000), '00181622': json('US', 65535) });
+    await writeFile(join(dir, 'bitmap.dcm'), Buffer.from(dicom.write()));
+    const full = await opened(join(dir, 'bitmap.dcm'), false);
+    expect(full.dicom?.shutter?.name).toBe('bitmap');
+    expect(full.dicom?.shutter?.bitmap?.name).toBe('overlay 6000 ("Siemens MedCom Object Graphics")');
+    expect(full.dicom?.graphics?.map((g) => g.name)).toEqual(['overlay 6002 ("First target mark")', 'overlay 6004']);
+    // The ring of overlay 6000 (radius 12 about row 28, column 32, 0-based) is what it covers, in white.
+    const covered = coveredPixels(full.dicom!.shutter!, 64, 64);
+    expect(covered.length).toBeGreaterThan(50);
+    expect(covered.every((i) => Math.abs(Math.hypot(Math.floor(i / 64) - 28, (i % 64) - 32) - 12) < 0.7)).toBe(true);
+    expect(full.dicom?.shutter?.colour).toEqual([255, 255, 255]);
+    // De-identified, the plane is removed: no shutter to draw, and nothing the viewer shows is less than the file says.
+    expect((await opened(join(dir, 'bitmap.dcm'))).dicom?.shutter).toBeUndefined();
+  });
+
+  it('a shape whose figures do not make one is left out; a file without a shape has none', () => {
+    const none = new Map<number, OverlayGraphic>();
+    const base = { '00181602': json('IS', 9), '00181604': json('IS', 3), '00181606': json('IS', 1), '00181608': json('IS', 5) }; // left right of right
+    expect(displayShutter({ ...base, '00181600': json('CS', 'RECTANGULAR') }, 1, none)).toBeUndefined();
+    expect(displayShutter({ '00181600': json('CS', 'CIRCULAR'), '00181610': json('IS', 5, 5), '00181612': json('IS', 0) }, 1, none)).toBeUndefined();
+    expect(displayShutter({ '00181600': json('CS', 'POLYGONAL'), '00181620': json('IS', 1, 1, 5, 5) }, 1, none)).toBeUndefined();
+    expect(displayShutter({ '00181600': json('CS', 'BITMAP'), '00186100': json('US', 0x6000) }, 1, none)).toBeUndefined();
+    expect(displayShutter({ '00181622': json('US', 100) }, 1, none)).toBeUndefined();
+    // The good shape of two stays.
+    const two = displayShutter({ ...base, '00181600': json('CS', 'RECTANGULAR', 'CIRCULAR'), '00181610': json('IS', 5, 5), '00181612': json('IS', 2) }, 1, none);
+    expect(two).toEqual({ circle: { row: 5, column: 5, radius: 2 }, colour: [0, 0, 0], name: 'circular' });
+  });
+
+  it('its colour: a grey image\'s P-value, a colour image\'s CIELab, black where the file says neither', () => {
+    const none = new Map<number, OverlayGraphic>();
+    const circle = { '00181600': json('CS', 'CIRCULAR'), '00181610': json('IS', 5, 5), '00181612': json('IS', 2) };
+    const lab = json('US', 65535 / 2, 0x8080, 0x8080); // L* 50, a* b* 0: sRGB 119 (a mid grey by lightness)
+    expect(displayShutter(circle, 1, none)?.colour).toEqual([0, 0, 0]);
+    expect(displayShutter({ ...circle, '00181622': json('US', 65535), '00181624': lab }, 1, none)?.colour).toEqual([255, 255, 255]);
+    expect(displayShutter({ ...circle, '00181622': json('US', 65535), '00181624': lab }, 3, none)?.colour).toEqual([119, 119, 119]);
+    expect(displayShutter({ ...circle, '00181624': lab }, 1, none)?.colour).toEqual([119, 119, 119]);
+    // sRGB red is L* 54.29, a* 80.80, b* 69.89 under D50 (ICC PCS).
+    const red = cieLabToRgb([54.29 * 655.35, ((80.8 + 128) * 65535) / 255, ((69.89 + 128) * 65535) / 255]);
+    expect(red.map((v, i) => Math.abs(v - [255, 0, 0][i]!) <= 2)).toEqual([true, true, true]);
+    expect(cieLabToRgb([65535, 0x8080, 0x8080])).toEqual([255, 255, 255]);
+  });
+});
