@@ -11,10 +11,10 @@ import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
 import type { EdgeLabels } from './orientation.js';
 import type { DisplayWindow, ValueMapping } from './windows.js';
-import type { ColourPalette, DisplayShutter, OverlayGraphic } from './graphics.js';
+import type { Annotations, ColourPalette, DisplayShutter, OverlayGraphic } from './graphics.js';
 
 export type { Quality };
-export type { DisplayShutter, OverlayGraphic };
+export type { Annotations, DisplayShutter, OverlayGraphic };
 export type Deidentify = 'basic' | 'none';
 export type OutputFormat = 'png' | 'dcm';
 
@@ -155,8 +155,11 @@ export interface OpenedImageInfo {
   reduced: boolean;
   /** What to tell the reader: "bit-exact", the bound and worst window, or the reduced-quality banner's text. */
   fidelityText: string;
-  /** Default window in sample units (from the DICOM VOI, through its VOI LUT Function, or the image's range). */
-  window: { center: number; width: number; fn?: DisplayWindow['fn'] };
+  /**
+   * Default window in sample units (from the DICOM VOI, through its VOI LUT Function, or the image's range), with its
+   * name where it is one of `windows` (a presentation state's, the file's own: aeimg 0.18).
+   */
+  window: { center: number; width: number; fn?: DisplayWindow['fn']; name?: string };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;
@@ -211,6 +214,11 @@ export interface OpenedImageInfo {
      * the shutter's grey or colour. The viewer covers them too, unless the reader turns the shutter off.
      */
     shutter?: DisplayShutter;
+    /**
+     * The presentation states of its study over it (aeimg 0.18; sent with the full header): a radiologist's
+     * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in.
+     */
+    presentationStates?: (Annotations & { label: string; description?: string; creator?: string })[];
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

@@ -136,3 +136,77 @@ export function drawShutter(s: DisplayShutter, width: number, height: number, ou
     out[i * 4 + 3] = 255;
   }
 }
+
+/**
+ * A presentation state's annotations over one image (dicom/presentation-state.ts; aeimg 0.18), in image pixel
+ * coordinates (0 at the top-left corner of the top-left pixel; x then y), as PS3.3 C.10.5 defines them in PIXEL units.
+ */
+export interface Annotations {
+  graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean }[];
+  texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean }[];
+  /** Its graphic layers: the order they are drawn in (lowest first), and the colour each recommends. */
+  layers: { name: string; order: number; colour?: [number, number, number] }[];
+}
+
+/** What the viewer's SVG layer and "Save view" draw for annotations: shapes in image coordinates. */
+export type AnnotationShape =
+  | { kind: 'path'; points: number[]; closed: boolean; filled: boolean; colour: string }
+  | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; angle: number; filled: boolean; colour: string }
+  | { kind: 'point'; x: number; y: number; colour: string }
+  | { kind: 'text'; lines: string[]; x: number; y: number; colour: string; leader?: [number, number, number, number] };
+
+/** Annotations without a layer colour are white, as dcmtk and most PACS draw them. */
+const DEFAULT_ANNOTATION_COLOUR = '#ffffff';
+
+/**
+ * The shapes that draw annotations, layer by layer (Graphic Layer Order, lowest first): a polyline (closed where it
+ * ends where it began) or an interpolated curve through its points, a circle (centre, then a point on it), an ellipse
+ * (its major axis' ends, then its minor axis'), a point; text in its bounding box, else beside its anchor, with a
+ * line from a shown anchor to its box.
+ */
+export function annotationShapes(a: Annotations): AnnotationShape[] {
+  const layer = new Map(a.layers.map((l) => [l.name, l]));
+  const colourOf = (name: string) => {
+    const c = layer.get(name)?.colour;
+    return c ? `rgb(${c[0]}, ${c[1]}, ${c[2]})` : DEFAULT_ANNOTATION_COLOUR;
+  };
+  const orderOf = (name: string) => layer.get(name)?.order ?? 0;
+  const shapes: { order: number; shape: AnnotationShape }[] = [];
+  for (const g of a.graphics) {
+    const p = g.points;
+    const colour = colourOf(g.layer);
+    const push = (shape: AnnotationShape) => shapes.push({ order: orderOf(g.layer), shape });
+    if (g.type === 'CIRCLE' && p.length >= 4) {
+      const r = Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!);
+      push({ kind: 'ellipse', cx: p[0]!, cy: p[1]!, rx: r, ry: r, angle: 0, filled: g.filled, colour });
+    } else if (g.type === 'ELLIPSE' && p.length >= 8) {
+      const [cx, cy] = [(p[0]! + p[2]!) / 2, (p[1]! + p[3]!) / 2];
+      push({
+        kind: 'ellipse', cx, cy, rx: Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!) / 2, ry: Math.hypot(p[6]! - p[4]!, p[7]! - p[5]!) / 2,
+        angle: (Math.atan2(p[3]! - p[1]!, p[2]! - p[0]!) * 180) / Math.PI, filled: g.filled, colour,
+      });
+    } else if (g.type === 'POINT') {
+      for (let i = 0; i + 1 < p.length; i += 2) push({ kind: 'point', x: p[i]!, y: p[i + 1]!, colour });
+    } else if ((g.type === 'POLYLINE' || g.type === 'INTERPOLATED') && p.length >= 4) {
+      const closed = p.length >= 6 && p[0] === p[p.length - 2] && p[1] === p[p.length - 1];
+      push({ kind: 'path', points: p, closed, filled: g.filled && closed, colour });
+    }
+  }
+  for (const t of a.texts) {
+    const colour = colourOf(t.layer);
+    const lines = t.text.split(/\r\n|\r|\n/);
+    const [ax, ay] = t.anchor ?? [];
+    let shape: AnnotationShape;
+    if (t.box) {
+      const [x0, y0, x1, y1] = t.box as [number, number, number, number];
+      // The line from the anchor ends at the box's nearest point.
+      const leader = t.anchorShown && ax !== undefined && ay !== undefined
+        ? [ax, ay, Math.min(x1, Math.max(x0, ax)), Math.min(y1, Math.max(y0, ay))] as [number, number, number, number] : undefined;
+      shape = { kind: 'text', lines, x: x0, y: y0, colour, ...(leader ? { leader } : {}) };
+    } else {
+      shape = { kind: 'text', lines, x: ax!, y: ay!, colour };
+    }
+    shapes.push({ order: orderOf(t.layer), shape });
+  }
+  return shapes.sort((x, y) => x.order - y.order).map((s) => s.shape);
+}

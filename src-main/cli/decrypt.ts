@@ -73,6 +73,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
+      const states = presentationStatesNote(r.name, r.records);
+      if (states) process.stderr.write(states);
     }
   } finally {
     await studyPool?.close(); // a failed study must not leave worker threads holding the process open
@@ -135,6 +137,17 @@ function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
   ];
   return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${[what.slice(0, -1).join(', '), what.at(-1)].filter(Boolean).join(' and ')}, ` +
     'which its sender sent: aeimg\'s viewer shows the image with them, and --format dcm writes them back.\n';
+}
+
+/**
+ * What is said after a study whose presentation states came with it (dicom/presentation-state.ts): its files hold the
+ * images, not the annotations, which aeimg's viewer draws (DICOM output does not write presentation states back).
+ */
+function presentationStatesNote(study: string, records: readonly ImageRecord[]): string | undefined {
+  const labels = [...new Set(records.flatMap((rec) => dicomMetaOf(rec)?.presentationStates?.map((s) => `"${s.label}"`) ?? []))];
+  if (!labels.length) return undefined;
+  return `note: the study '${study}' came with its presentation state${labels.length > 1 ? 's' : ''} ${labels.join(', ')}, a radiologist's annotations and ` +
+    'window: aeimg\'s viewer draws them over the images they mark (open the .aeimg parts in aeimg); the files written hold the images without them.\n';
 }
 
 /**

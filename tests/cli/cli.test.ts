@@ -7,6 +7,7 @@ import { readImageFile } from '../../src-main/engine/image/io.js';
 import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
+import { presentationStateDicom } from '../presentation-state-dicom.js';
 import dcmjs from 'dcmjs';
 
 const run = promisify(execFile);
@@ -236,6 +237,25 @@ describe('the aeimg command line', () => {
     const b = await readFile(join(dir, 'dcm', 'xa.dcm'));
     const out = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer).dict;
     for (const [tag, attr] of Object.entries(DEFAULT_SHUTTER)) expect([tag, out[tag]?.Value?.map((v: unknown) => (typeof v === 'string' ? v : Number(v)))]).toEqual([tag, attr.Value]);
+  });
+
+  it('a study\'s presentation state: with --deidentify none it goes with the image it marks (dry run and run say so); decrypt says the files hold the images without it', async () => {
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'gsps.dcm'));
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const inputs = [join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')];
+    const dry = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--dry-run']);
+    expect(dry.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" would go with the image it marks: the reader's viewer draws its annotations`);
+    const basicDry = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--dry-run']);
+    expect(basicDry.stdout).toMatch(/gsps\.dcm: is a presentation state, .*: de-identification removes its annotations .* so the study would go without it .* To carry it, send the study with its full header/);
+    const out = join(dir, 'out');
+    const run = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--key-file', join(dir, 'k.key'), '-o', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" went with the image it marks`);
+    const dec = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dec'), '--format', 'dcm']);
+    expect(dec.code).toBe(0);
+    expect(dec.stderr).toContain('note: the study \'read\' came with its presentation state "LESION", a radiologist\'s annotations and window: aeimg\'s viewer draws them');
   });
 
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {

@@ -16,6 +16,7 @@ import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../..
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
+import { presentationStateDicom } from '../presentation-state-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
@@ -525,6 +526,42 @@ test('a display shutter (a circle and a rectangle, mid grey) covers what a PACS 
   expect([...covered].filter((i) => off[3 * i] !== 128).length).toBeGreaterThan(covered.size / 2);
   await toggle.click();
   await expect(canvas).toHaveAttribute('data-shutter', 'rectangular, circular');
+});
+
+test('a study\'s presentation state sent with the full header: its annotations drawn over the image it marks, in its layers\' colours, opened in its window; hidden on request', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-'));
+  await presentationStateDicom(join(dir, 'gsps.dcm'));
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'reading', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'reading.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-canvas')).toBeVisible();
+  const layer = page.getByTestId('pstate');
+  await expect(layer).toHaveAttribute('data-shapes', '5');
+  // The circle round the lesion (centre 64, 64, radius 10 image pixels), red as its layer recommends; the note in its box.
+  const circle = layer.locator('ellipse').first();
+  expect(await circle.evaluate((e) => [e.getAttribute('cx'), e.getAttribute('cy'), e.getAttribute('rx'), getComputedStyle(e).stroke])).toEqual(['64', '64', '10', 'rgb(255, 0, 0)']);
+  await expect(layer.locator('text')).toHaveText(['Nodule 8 mm', 'segment 6', 'R']);
+  // It opens in the state's window, the one its radiologist read in.
+  await expect(page.getByTestId('overlay-br')).toContainText('W 80 L 40 HU (presentation state "LESION")');
+  const toggle = page.getByTestId('toggle-pstate');
+  await expect(toggle).toHaveAttribute('title', /presentation state “LESION” by Smith Anna/);
+  // "Save view" has them drawn in, as on screen.
+  const red = async (file: string) => {
+    await app.answerDialog({ save: file });
+    await page.getByTestId('save-view').click();
+    await expect(page.getByRole('status').filter({ hasText: `as ${file}` })).toBeVisible();
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    let n = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 2]! < 60) n++;
+    return n;
+  };
+  expect(await red(join(dir, 'with.png'))).toBeGreaterThan(50);
+  await toggle.click();
+  await expect(layer).toHaveCount(0);
+  expect(await red(join(dir, 'without.png'))).toBe(0);
+  await toggle.click();
+  await expect(layer).toHaveAttribute('data-shapes', '5');
 });
 
 test('a supplemental colour palette (a perfusion map): the values it covers in its colours, the others grey through the window', async () => {

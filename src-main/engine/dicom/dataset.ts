@@ -46,7 +46,7 @@ export function keywordOf(tag: string): string {
 const CHARSET_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 
 /** The decoder of a dataset's text (dicom/charset.ts), by its Specific Character Set. */
-function textDecoder(ds: DataSet): (bytes: Uint8Array, vr: string) => string {
+export function textDecoder(ds: DataSet): (bytes: Uint8Array, vr: string) => string {
   const el = ds.elements.x00080005;
   return charsetDecoder(el ? String.fromCharCode(...ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)) : '');
 }

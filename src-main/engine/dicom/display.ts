@@ -86,6 +86,12 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
     name: `file VOI LUT${explanation ? ` ${explanation}` : tables.length > 1 ? ` ${i + 1}` : ''}`, center: first + data.length / 2, width: data.length,
     source: 'file', lut: { first, bits, data }, ...(explanation ? { explanation } : {}),
   })));
+  // A presentation state's window (0.18), the one its radiologist read in, first: the viewer opens in it, and the
+  // sender's figures measure in it.
+  windows.unshift(...(meta.presentationStates ?? []).flatMap((s): DisplayWindow[] => (s.window ? [{
+    name: `presentation state "${s.label}"`, center: s.window.center, width: s.window.width, source: 'file',
+    ...(s.window.fn ? { fn: s.window.fn } : {}), ...(s.window.explanation ? { explanation: s.window.explanation } : {}),
+  }] : [])));
   const ct = units === 'HU';
   if (ct) windows.push(...CT_PRESETS);
   // PET with the sender's SUV factor: the window its readers read in, SUVbw 0–5, in the Bq/ml (or counts) shown (0.13).

@@ -20,6 +20,9 @@ import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from '.
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
+import {
+  LIMITS as PRESENTATION_STATE_LIMITS, presentationStateFor, validPresentationStates, type CarriedPresentationState, type PresentationStateFile,
+} from './presentation-state.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
@@ -84,6 +87,11 @@ export interface DicomFrameMeta {
    * removes Overlay Data. The viewer draws them and DICOM output writes them back.
    */
   overlays?: OverlayPlane[];
+  /**
+   * The presentation states of its study over this frame (aeimg 0.18): a radiologist's annotations and window, carried
+   * with the full header only. The viewer draws them and offers the window; the sender's figures measure in it.
+   */
+  presentationStates?: CarriedPresentationState[];
 }
 
 export interface DicomImage {
@@ -140,6 +148,11 @@ export interface DicomImportOptions {
   deidentify: DeidentifyOptions | null;
   /** Shared across the files of one job, so a study keeps consistent replacement UIDs. */
   uids?: UidMapper;
+  /**
+   * The presentation states of its study that reference it (dicom/presentation-state.ts), carried with each frame they
+   * reference: with the full header only (deidentify null), since the profile removes their annotations.
+   */
+  presentationStates?: PresentationStateFile[];
 }
 
 export function isDicomPath(path: string): boolean {
@@ -335,9 +348,14 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       bitsStored: info.bitsStored, signed: info.signed, planarConfiguration: info.planarConfiguration,
       ...(info.photometric === 'PALETTE COLOR' ? { palette: paletteOf(dataset, info) } : {}),
     };
+    const sop = (dataset.string('x00080018') ?? '').replace(/\0/g, '').trim();
     for (let f = 0; f < info.frames; f++) {
       const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
+      const pixel = { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) };
+      // The profile removes a presentation state's annotations (their text may name the patient): the full header only.
+      const states = opts.deidentify === null ? (opts.presentationStates ?? []).flatMap((s) => presentationStateFor(s, sop, f + 1, info.columns, info.rows,
+        { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept }) ?? []).slice(0, PRESENTATION_STATE_LIMITS.states) : [];
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(maskedName ? { maskedName } : {}),
@@ -347,13 +365,14 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         image,
         dicom: {
           dataset: frameDataset(json, info, f), frame: f, frames: info.frames, sopClassUid,
-          pixel: { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) },
+          pixel,
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,
           ...(suvBw ? { suvBw } : {}),
           ...(sul ? { sul } : {}),
           // The profile removes Overlay Data (it may name the patient): only the full header carries them.
           ...(opts.deidentify === null && overlays.perFrame[f]!.length ? { overlays: overlays.perFrame[f] } : {}),
+          ...(states.length ? { presentationStates: states } : {}),
         },
       });
     }
@@ -407,9 +426,13 @@ function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
   if (!ok) return undefined;
-  const { suvBw, sul, overlays, ...rest } = d;
+  const { suvBw, sul, overlays, presentationStates, ...rest } = d;
   const factor = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const suv = factor(suvBw) ? { suvBw, ...(factor(sul) ? { sul } : {}) } : {};
   const planes = validOverlays(overlays);
-  return { ...rest, ...suv, ...(planes.length ? { overlays: planes } : {}), dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p) } as DicomFrameMeta;
+  const states = validPresentationStates(presentationStates);
+  return {
+    ...rest, ...suv, ...(planes.length ? { overlays: planes } : {}), ...(states.length ? { presentationStates: states } : {}),
+    dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p),
+  } as DicomFrameMeta;
 }

@@ -14,7 +14,8 @@ import {
   checkParts, checkPartStart, checkStudyEnded, partName, provisionalPartName, STUDY_END, STUDY_END_RESERVE,
   type StudyEnd, type StudyEntry,
 } from '../container/study.js';
-import { studyOrder } from '../dicom/order.js';
+import { studyOrder, type NotImage } from '../dicom/order.js';
+import { notImageWords, studyPresentationStates, type PresentationStateFile, type StudyPresentationStates } from '../dicom/presentation-state.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll, type FileData } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
@@ -87,14 +88,17 @@ export interface StudyResult {
   reduced: number;
   /** What the slices' files gave the sender to know (BurnedInAnnotation YES, …), in slice order. */
   warnings: string[];
-  /** The objects without an image it went without (dicom/order.ts studyOrder), each with what it is. */
-  notImages: { path: string; kind: string }[];
+  /** The objects without an image it went without (dicom/order.ts studyOrder), each with what it is and why. */
+  notImages: NotImage[];
+  /** The presentation states that went with the images they mark (dicom/presentation-state.ts; full header only). */
+  presentationStates: StudyPresentationStates['carried'];
 }
 
-function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string): EncodeTask {
+function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string,
+  presentationStates?: PresentationStateFile[]): EncodeTask {
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
-    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
+    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt, ...(presentationStates ? { presentationStates } : {}),
   };
 }
 
@@ -114,7 +118,7 @@ export async function checkStudyName(name: string, paths: readonly string[], dei
 }
 
 /** "a.dcm is a structured report; b.dcm is …": the objects a study set aside, in a sender's words. */
-function notImageWords(notImages: readonly { path: string; kind: string }[]): string {
+function notImageList(notImages: readonly NotImage[]): string {
   return notImages.map((n) => `${basename(n.path)} is ${n.kind}`).join('; ');
 }
 
@@ -124,8 +128,10 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const { signal } = opts;
   if (paths.length === 0) throw new AeimgError(ErrorCode.Usage, 'no image to put in the study.');
   await checkStudyName(opts.name, paths, opts.deidentify);
-  const { ordered, notImages } = await studyOrder(paths);
-  if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageWords(notImages)}.`);
+  const { ordered, notImages: setAside, instances } = await studyOrder(paths);
+  if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageList(setAside)}.`);
+  const states = await studyPresentationStates(setAside, instances, opts.deidentify === null);
+  const { notImages } = states;
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
@@ -133,7 +139,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const inFlight = new Map<number, Promise<EncodedFile>>();
   const schedule = (i: number) => {
     if (i < ordered.length && !inFlight.has(i) && !signal?.aborted) {
-      const p = encode(encodeTask(ordered[i]!, opts, opts.measure ?? true, uidSalt));
+      const p = encode(encodeTask(ordered[i]!, opts, opts.measure ?? true, uidSalt, states.byImage.get(ordered[i]!)));
       p.catch(() => undefined); // awaited in order below
       inFlight.set(i, p);
     }
@@ -172,8 +178,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     sealed.push(file);
     parts.push({ path: file.tempPath, bytes: (await stat(file.tempPath)).size, images: partImages });
   };
-  const warnings: string[] = notImages.map((n) => `${basename(n.path)}: is ${n.kind}, not an image: the study goes without it ` +
-    '(aeimg sends images), so the reader will not have it.');
+  const warnings: string[] = notImages.map((n) => `${basename(n.path)}: ${notImageWords(n)}`);
   try {
     for (let i = 0; i < lookahead; i++) schedule(i);
     for (let i = 0; i < ordered.length; i++) {
@@ -232,7 +237,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
     await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
     parts.forEach((p, k) => { p.path = final[k]!; });
-    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings, notImages };
+    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings, notImages, presentationStates: states.carried };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);

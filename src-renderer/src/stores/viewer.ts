@@ -59,6 +59,9 @@ export const useViewer = defineStore('viewer', () => {
   /** The image's Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all. */
   const shutter = ref(true);
   const shownShutter = computed(() => (shutter.value ? current.value?.dicom?.shutter : undefined));
+  /** The presentation states' annotations are drawn, as a PACS draws a radiologist's, unless the reader hides them. */
+  const presentation = ref(true);
+  const shownAnnotations = computed(() => (presentation.value ? current.value?.dicom?.presentationStates : undefined));
   const infoOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
@@ -275,7 +278,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,

@@ -2,8 +2,8 @@
  * "Copy view" and "Save view as PNG": the viewport as the reader sees it (the image through the current window, zoom and
  * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
-import type { DisplayShutter, ImagePixels, OverlayGraphic } from '../../../src-shared/api';
-import { drawGraphics, drawPalette, drawShutter, type ColourPalette } from '../../../src-shared/graphics';
+import type { Annotations, DisplayShutter, ImagePixels, OverlayGraphic } from '../../../src-shared/api';
+import { annotationShapes, drawGraphics, drawPalette, drawShutter, type ColourPalette } from '../../../src-shared/graphics';
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
@@ -27,6 +27,8 @@ export interface ViewSnapshot {
   palette?: ColourPalette;
   /** Its Display Shutter, where the reader shows it: as on screen. */
   shutter?: DisplayShutter;
+  /** Presentation states' annotations, where the reader shows them: as on screen. */
+  annotations?: Annotations[];
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
    * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
@@ -69,6 +71,7 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.imageSmoothingEnabled = s.zoom < 2; // as the screen shows it: pixels stay square from 200%
   const o = imageOrigin(s);
   ctx.drawImage(source, o.x, o.y, s.image.width * s.zoom, s.image.height * s.zoom * (s.aspect ?? 1));
+  if (s.annotations?.length) drawAnnotations(ctx, s.annotations, o, s.zoom, s.zoom * (s.aspect ?? 1));
   const band = s.warning ? drawWarning(ctx, s.warning, out.width) : 0;
   if (s.overlays) {
     drawMarks(ctx, s.overlays.marks, o, s.zoom, s.zoom * (s.aspect ?? 1));
@@ -108,6 +111,46 @@ function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label
     }
     ctx.stroke();
     if (label) outlinedText(ctx, label, Math.max(a.x, b.x) + 4, Math.max(a.y, b.y), '#facc15');
+  }
+}
+
+/** Presentation states' annotations (src-shared/graphics.ts annotationShapes) in the viewport, as the SVG layer draws them. */
+function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations[], o: Point, zoom: number, zoomY: number) {
+  const x = (v: number) => o.x + v * zoom, y = (v: number) => o.y + v * zoomY;
+  ctx.lineWidth = 1.5;
+  ctx.font = '13px system-ui, sans-serif';
+  for (const s of annotations.flatMap(annotationShapes)) {
+    ctx.strokeStyle = ctx.fillStyle = s.colour;
+    ctx.beginPath();
+    if (s.kind === 'path') {
+      for (let i = 0; i + 1 < s.points.length; i += 2) ctx[i ? 'lineTo' : 'moveTo'](x(s.points[i]!), y(s.points[i + 1]!));
+      if (s.closed) ctx.closePath();
+      if (s.filled) ctx.fill();
+      ctx.stroke();
+    } else if (s.kind === 'ellipse') {
+      // The shape's own rotation in image coordinates; a non-square pixel stretches it vertically, as on screen.
+      ctx.save();
+      ctx.translate(x(s.cx), y(s.cy));
+      ctx.scale(zoom, zoomY);
+      ctx.rotate((s.angle * Math.PI) / 180);
+      ctx.ellipse(0, 0, s.rx, s.ry, 0, 0, 2 * Math.PI);
+      ctx.restore();
+      if (s.filled) ctx.fill();
+      ctx.stroke();
+    } else if (s.kind === 'point') {
+      ctx.moveTo(x(s.x) - 4, y(s.y));
+      ctx.lineTo(x(s.x) + 4, y(s.y));
+      ctx.moveTo(x(s.x), y(s.y) - 4);
+      ctx.lineTo(x(s.x), y(s.y) + 4);
+      ctx.stroke();
+    } else {
+      if (s.leader) {
+        ctx.moveTo(x(s.leader[0]), y(s.leader[1]));
+        ctx.lineTo(x(s.leader[2]), y(s.leader[3]));
+        ctx.stroke();
+      }
+      s.lines.forEach((line, k) => outlinedText(ctx, line, x(s.x), y(s.y) + 13 * (1.15 * k + 1), s.colour));
+    }
   }
 }
 

@@ -33,7 +33,7 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
     const w = shown()?.window;
     if (!w) return;
     const real = sampleWindowToReal(w, mapping.value);
-    setWindow(real.center, real.width, 'default');
+    setWindow(real.center, real.width, w.name ?? 'default');
     windowFn.value = w.fn;
   }
 

@@ -162,8 +162,9 @@ describe('study bundles', () => {
     const enc = await encryptStudy([gsps, ct, sr], { model, recipients: [key], name: 'whole', outDir: out, measure: false });
     expect(enc.images).toBe(1);
     expect(enc.warnings).toEqual([
-      'annotations.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study, not an image: ' +
-      'the study goes without it (aeimg sends images), so the reader will not have it.',
+      'annotations.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study: ' +
+      'de-identification removes its annotations (their text may name the patient), so the study goes without it and the reader will not see them. ' +
+      'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").',
       'dose.dcm: is a structured report, not an image: the study goes without it (aeimg sends images), so the reader will not have it.',
     ]);
     await expect(encryptStudy([gsps, sr], { model, recipients: [key], name: 'none', outDir: out, measure: false }))

@@ -1,0 +1,307 @@
+/**
+ * Presentation states (PS3.3 A.33.1 Grayscale and A.33.2 Color Softcopy Presentation State): what a radiologist saved
+ * for images of a study, as a separate object beside them: annotations (C.10.5 Graphic Annotation: lines, circles,
+ * ellipses, points and text, in layers of C.10.7 Graphic Layer), and the window they read in (C.11.8 Softcopy VOI LUT).
+ * A study exported whole from a PACS brings them; its reader's PACS draws them over the images they reference.
+ *
+ * A study sent with its full header (`--deidentify none`) carries each one with every image frame it references, in
+ * image pixel coordinates (a state's DISPLAY-relative ones converted through its displayed area, flip and rotation),
+ * and the receiver's viewer draws them and offers the window (aeimg 0.18). De-identification removes them (PS3.15 Table
+ * E.1-1: Graphic Annotation Sequence D, Content Creator's Name Z; their text may name the patient), so a de-identified
+ * study goes without them and its sender is told. Not carried: a state's VOI LUT table, shutter, spatial transformation
+ * and displayed-area zoom (the viewer shows the image upright and whole), curves, overlays it activates, and the other
+ * presentation state classes (blending, XA/XRF, advanced, volumetric).
+ */
+import type { DataSet, Element } from 'dicom-parser';
+import { readRegularFile } from '../fs/read.js';
+import { textDecoder } from './dataset.js';
+import type { NotImage } from './order.js';
+import { parseDicomHeader } from './parse.js';
+import { cieLabToRgb } from './shutter.js';
+import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
+import type { Annotations } from '../../../src-shared/graphics.js';
+
+/** Grayscale and Color Softcopy Presentation State Storage: those whose annotations aeimg carries. */
+export const CARRIED_PRESENTATION_STATES = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2']);
+
+/** An image a state refers to: its SOP Instance UID, and the frames (1-based) where it names some. */
+interface ImageRef { sop: string; frames?: number[] }
+
+/** Part of a state that applies to some of its images (undefined: to all of them). */
+interface Scoped<T> { refs?: ImageRef[]; value: T }
+
+type Units = 'PIXEL' | 'DISPLAY';
+interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean }
+interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean }
+
+/** A presentation state as the sender reads it from its file: plain data, so it can go to an encoding worker. */
+export interface PresentationStateFile {
+  label: string;
+  description?: string;
+  creator?: string;
+  images: ImageRef[];
+  annotations: Scoped<{ layer: string; graphics: RawGraphic[]; texts: RawText[] }>[];
+  windows: Scoped<{ center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string }>[];
+  areas: Scoped<{ tlhc: [number, number]; brhc: [number, number] }>[];
+  layers: { name: string; order: number; colour?: [number, number, number] }[];
+  /** Its Modality LUT module's rescale, which its windows are in (undefined: none, the stored values). */
+  rescale?: { slope: number; intercept: number };
+  /** Image Rotation (clockwise, degrees) and Image Horizontal Flip, which its DISPLAY coordinates are after. */
+  rotation: number;
+  flip: boolean;
+}
+
+/** What the receiver gets with one frame: the state's annotations there in image pixels, and its window. */
+export interface CarriedPresentationState extends Annotations {
+  label: string;
+  description?: string;
+  creator?: string;
+  /** In the image's real-world units (as its own VOI windows). */
+  window?: { center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string };
+}
+
+/** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
+export const LIMITS = { states: 8, graphics: 2048, points: 16384, texts: 512, text: 1024, label: 64 } as const;
+
+const items = (ds: DataSet, tag: string): DataSet[] => (ds.elements[tag]?.items ?? []).flatMap((i) => (i.dataSet ? [i.dataSet] : []));
+const floats = (ds: DataSet, tag: string): number[] => {
+  const el = ds.elements[tag];
+  return el ? Array.from({ length: Math.floor(el.length / 4) }, (_, i) => ds.float(tag, i) ?? Number.NaN) : [];
+};
+const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase();
+
+/** The image references of a Referenced Image Sequence (0008,1140) under `ds`, or undefined where it has none. */
+function imageRefs(ds: DataSet): ImageRef[] | undefined {
+  const refs = items(ds, 'x00081140').flatMap((r): ImageRef[] => {
+    const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
+    const frames = (r.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    return sop ? [{ sop, ...(frames.length ? { frames } : {}) }] : [];
+  });
+  return refs.length ? refs : undefined;
+}
+
+/** Reads a presentation state's file. Throws on a file that is not one aeimg carries. */
+export function readPresentationState(ds: DataSet): PresentationStateFile {
+  const decode = textDecoder(ds);
+  const text = (d: DataSet, tag: string, max: number): string | undefined => {
+    const el: Element | undefined = d.elements[tag];
+    if (!el || !el.length) return undefined;
+    const s = decode(d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length), el.vr ?? 'ST').replace(/\0/g, '').trim();
+    return s ? s.slice(0, max) : undefined;
+  };
+  const name = (d: DataSet, tag: string) => text(d, tag, LIMITS.label)?.replace(/\^+/g, ' ').trim() || undefined;
+  const units = (d: DataSet, tag: string): Units | undefined => {
+    const u = word(d, tag);
+    return u === 'PIXEL' || u === 'DISPLAY' ? u : undefined;
+  };
+  const images = items(ds, 'x00081115').flatMap((series) => imageRefs(series) ?? []);
+  const annotations = items(ds, 'x00700001').map((a) => ({
+    refs: imageRefs(a),
+    value: {
+      layer: word(a, 'x00700002'),
+      graphics: items(a, 'x00700009').flatMap((g): RawGraphic[] => {
+        const type = word(g, 'x00700023');
+        const u = units(g, 'x00700005');
+        const points = floats(g, 'x00700022');
+        if (!u || !['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE'].includes(type) || points.length < 2 || points.length % 2) return [];
+        return [{ type: type as RawGraphic['type'], units: u, points, filled: word(g, 'x00700024') === 'Y' }];
+      }),
+      texts: items(a, 'x00700008').flatMap((t): RawText[] => {
+        const value = text(t, 'x00700006', LIMITS.text);
+        const box = floats(t, 'x00700010').concat(floats(t, 'x00700011'));
+        const anchor = floats(t, 'x00700014');
+        const [boxUnits, anchorUnits] = [units(t, 'x00700003'), units(t, 'x00700004')];
+        const hasBox = box.length === 4 && boxUnits !== undefined;
+        const hasAnchor = anchor.length === 2 && anchorUnits !== undefined;
+        if (!value || (!hasBox && !hasAnchor)) return [];
+        return [{ text: value, ...(hasBox ? { box, boxUnits } : {}), ...(hasAnchor ? { anchor, anchorUnits } : {}), anchorShown: word(t, 'x00700015') === 'Y' }];
+      }),
+    },
+  }));
+  const windows = items(ds, 'x00283110').flatMap((v): PresentationStateFile['windows'] => {
+    const center = Number((v.string('x00281050') ?? '').split('\\')[0]);
+    const width = Number((v.string('x00281051') ?? '').split('\\')[0]);
+    if (!Number.isFinite(center) || !(width > 0) || !Number.isFinite(width)) return []; // a VOI LUT table is not carried
+    const fn = voiFunctionOf(v.string('x00281056'));
+    const explanation = text(v, 'x00281055', LIMITS.label);
+    return [{ refs: imageRefs(v), value: { center, width, ...(fn ? { fn } : {}), ...(explanation ? { explanation } : {}) } }];
+  });
+  const areas = items(ds, 'x0070005a').flatMap((a): PresentationStateFile['areas'] => {
+    const tl = [a.int32('x00700052', 0), a.int32('x00700052', 1)];
+    const br = [a.int32('x00700053', 0), a.int32('x00700053', 1)];
+    if (![...tl, ...br].every((n) => Number.isFinite(n))) return [];
+    return [{ refs: imageRefs(a), value: { tlhc: tl as [number, number], brhc: br as [number, number] } }];
+  });
+  const layers = items(ds, 'x00700060').map((l) => {
+    const lab = [0, 1, 2].map((i) => l.uint16('x00700401', i));
+    const grey = l.uint16('x00700066');
+    const colour = lab.every((n) => n !== undefined) ? cieLabToRgb(lab as number[])
+      : grey !== undefined ? [Math.round(grey / 257), Math.round(grey / 257), Math.round(grey / 257)] as [number, number, number] : undefined;
+    return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
+  });
+  const slope = Number(ds.string('x00281053'));
+  const intercept = Number(ds.string('x00281052'));
+  const rescale = Number.isFinite(slope) && slope !== 0 && Number.isFinite(intercept) ? { slope, intercept } : undefined;
+  const rotation = ds.uint16('x00700042') ?? 0;
+  return {
+    label: name(ds, 'x00700080') ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: name(ds, 'x00700084'),
+    images, annotations, windows, areas, layers, ...(rescale ? { rescale } : {}),
+    rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip: word(ds, 'x00700041') === 'Y',
+  };
+}
+
+const applies = (refs: ImageRef[] | undefined, sop: string, frame: number) =>
+  !refs || refs.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
+
+/**
+ * A DISPLAY-relative point (0..1 across the displayed area, after the state's flip and then its rotation, PS3.3
+ * C.10.6.1) in image pixel coordinates (0 at the top-left corner of the top-left pixel, as PIXEL units are).
+ */
+function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { tlhc: [number, number]; brhc: [number, number] }): [number, number] {
+  // Undo the rotation (clockwise), then the flip.
+  [u, v] = s.rotation === 90 ? [v, 1 - u] : s.rotation === 180 ? [1 - u, 1 - v] : s.rotation === 270 ? [1 - v, u] : [u, v];
+  if (s.flip) u = 1 - u;
+  const [x0, y0] = [area.tlhc[0] - 1, area.tlhc[1] - 1];
+  return [x0 + u * (area.brhc[0] - x0), y0 + v * (area.brhc[1] - y0)];
+}
+
+/**
+ * What of a state applies to frame `frame` (1-based) of image `sop` (its width x height), in image pixel coordinates:
+ * undefined where the state does not reference it, or brings it nothing (no annotation there, no window).
+ */
+export function presentationStateFor(s: PresentationStateFile, sop: string, frame: number, width: number, height: number,
+  imageRescale: { slope: number; intercept: number }): CarriedPresentationState | undefined {
+  if (!applies(s.images, sop, frame)) return undefined;
+  const area = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1] as [number, number], brhc: [width, height] as [number, number] };
+  const toPixel = (units: Units, p: number[]): number[] => (units === 'PIXEL' ? p
+    : p.flatMap((_, i) => (i % 2 ? [] : displayToPixel(p[i]!, p[i + 1]!, s, area))));
+  const graphics: CarriedPresentationState['graphics'] = [];
+  const texts: CarriedPresentationState['texts'] = [];
+  let points = 0;
+  for (const a of s.annotations) {
+    if (!applies(a.refs, sop, frame)) continue;
+    for (const g of a.value.graphics) {
+      if (graphics.length >= LIMITS.graphics || points + g.points.length > LIMITS.points) break;
+      points += g.points.length;
+      graphics.push({ layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled });
+    }
+    for (const t of a.value.texts) {
+      if (texts.length >= LIMITS.texts) break;
+      const box = t.box && t.boxUnits ? toPixel(t.boxUnits, t.box) : undefined;
+      const anchor = t.anchor && t.anchorUnits ? toPixel(t.anchorUnits, t.anchor) : undefined;
+      // A rotated box's corners may come in any order: top-left and bottom-right again.
+      const ordered = box && [Math.min(box[0]!, box[2]!), Math.min(box[1]!, box[3]!), Math.max(box[0]!, box[2]!), Math.max(box[1]!, box[3]!)];
+      texts.push({ layer: a.value.layer, text: t.text, ...(ordered ? { box: ordered } : {}), ...(anchor ? { anchor } : {}), anchorShown: t.anchorShown });
+    }
+  }
+  const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
+  // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
+  const r = s.rescale ?? { slope: 1, intercept: 0 };
+  const toImage = (v: number) => ((v - r.intercept) / r.slope) * imageRescale.slope + imageRescale.intercept;
+  const window = voi && { ...voi, center: toImage(voi.center), width: Math.abs((voi.width * imageRescale.slope) / r.slope) };
+  if (!graphics.length && !texts.length && !window) return undefined;
+  const used = new Set([...graphics, ...texts].map((x) => x.layer));
+  return {
+    label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
+    ...(window ? { window } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+  };
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const finiteList = (v: unknown, min: number, max: number, even = true): v is number[] =>
+  Array.isArray(v) && v.length >= min && v.length <= max && (!even || v.length % 2 === 0) && v.every(finite);
+const shortText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+const GRAPHIC_TYPES = new Set(['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE']);
+
+/**
+ * A received record's presentation states, each kept only if well-formed and within LIMITS (a crafted record's are
+ * left out rather than drawn): what the viewer draws can trust them.
+ */
+export function validPresentationStates(v: unknown): CarriedPresentationState[] {
+  if (!Array.isArray(v)) return [];
+  return v.slice(0, LIMITS.states).flatMap((s: Partial<CarriedPresentationState>): CarriedPresentationState[] => {
+    if (!s || typeof s !== 'object' || !shortText(s.label, LIMITS.label) || !Array.isArray(s.graphics) || !Array.isArray(s.texts) || !Array.isArray(s.layers)) return [];
+    if (s.graphics.length > LIMITS.graphics || s.texts.length > LIMITS.texts || s.layers.length > LIMITS.graphics) return [];
+    let points = 0;
+    const graphics = s.graphics.filter((g) => g && shortText(g.layer, LIMITS.label) && GRAPHIC_TYPES.has(g.type) && typeof g.filled === 'boolean' &&
+      finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points);
+    const texts = s.texts.filter((t) => t && shortText(t.layer, LIMITS.label) && shortText(t.text, LIMITS.text) && typeof t.anchorShown === 'boolean' &&
+      (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined));
+    const layers = s.layers.filter((l) => l && shortText(l.name, LIMITS.label) && finite(l.order) &&
+      (l.colour === undefined || (finiteList(l.colour, 3, 3, false) && l.colour.every((c) => c >= 0 && c <= 255))));
+    const w = s.window;
+    const fn = voiFunctionOf(w?.fn);
+    const window = w && finite(w.center) && finite(w.width) && w.width > 0
+      ? { center: w.center, width: w.width, ...(fn ? { fn } : {}), ...(shortText(w.explanation, LIMITS.label) && w.explanation ? { explanation: w.explanation } : {}) } : undefined;
+    const optional = (x: unknown) => (shortText(x, LIMITS.label) && x ? x : undefined);
+    const [description, creator] = [optional(s.description), optional(s.creator)];
+    return [{
+      label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), graphics, texts, layers,
+    }];
+  });
+}
+
+/** What a study does with its presentation states (studyPresentationStates). */
+export interface StudyPresentationStates {
+  /** Image file → the states that reference it, for its encoding (EncodeTask.presentationStates). */
+  byImage: Map<string, PresentationStateFile[]>;
+  /** The states that go, each with the number of the study's image files it marks. */
+  carried: { path: string; label: string; images: number }[];
+  /** The study's other objects without an image, and the states that do not go, each with why. */
+  notImages: NotImage[];
+}
+
+/** Where a sender learns how to carry a study's presentation states. */
+const FULL_HEADER_REMEDY = 'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").';
+
+/**
+ * A study's presentation states (0.18): with the full header, each Grayscale or Color Softcopy Presentation State
+ * goes with the study's images it references; one that cannot be read or references none of them does not, and says
+ * why. De-identified, none goes (PS3.15 removes their annotations), and each says how to carry it.
+ */
+export async function studyPresentationStates(notImages: readonly NotImage[], instances: ReadonlyMap<string, string>, fullHeader: boolean):
+  Promise<StudyPresentationStates> {
+  const out: StudyPresentationStates = { byImage: new Map(), carried: [], notImages: [] };
+  const imageOf = new Map([...instances].map(([path, uid]) => [uid, path]));
+  for (const n of notImages) {
+    if (!CARRIED_PRESENTATION_STATES.has(n.sopClass)) {
+      out.notImages.push(n);
+      continue;
+    }
+    if (!fullHeader) {
+      out.notImages.push({ ...n, why: 'de-identification removes its annotations (their text may name the patient), so the study {goes} without it and ' +
+        `the reader will not see them. ${FULL_HEADER_REMEDY}` });
+      continue;
+    }
+    let state: PresentationStateFile;
+    try {
+      state = readPresentationState(parseDicomHeader(new Uint8Array(await readRegularFile(n.path))));
+    } catch (err) {
+      out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
+      continue;
+    }
+    const marked = [...new Set(state.images.flatMap((r) => imageOf.get(r.sop) ?? []))];
+    if (!marked.length) {
+      out.notImages.push({ ...n, why: 'it marks none of the study\'s images (they are not among the files given), so the study {goes} without it.' });
+      continue;
+    }
+    for (const image of marked) out.byImage.set(image, [...(out.byImage.get(image) ?? []), state]);
+    out.carried.push({ path: n.path, label: state.label, images: marked.length });
+  }
+  return out;
+}
+
+/**
+ * "is a structured report, not an image: the study goes without it …": what a study does with an object without an
+ * image, in a sender's words, after its file's name; `tense` as the study is being written, would be (--dry-run) or was.
+ */
+export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' = 'goes'): string {
+  return n.why ? `is ${n.kind}: ${n.why.replace('{goes}', tense)}`
+    : `is ${n.kind}, not an image: the study ${tense} without it (aeimg sends images), so the reader will not have it.`;
+}
+
+/** "its presentation state "Lesion" went with the 3 images it marks: …": a carried state in a sender's words. */
+export function presentationStateWords(c: StudyPresentationStates['carried'][number], tense: 'goes' | 'would go' | 'went' = 'goes'): string {
+  return `its presentation state "${c.label}" ${tense} with the ${c.images === 1 ? 'image' : `${c.images} images`} it marks: the reader's viewer draws its ` +
+    'annotations and offers its window (DICOM output does not write it back).';
+}

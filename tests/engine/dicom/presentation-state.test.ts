@@ -1,0 +1,140 @@
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { presentationStateFor, readPresentationState, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
+import { decodeImage } from '../../../src-main/engine/image/io.js';
+import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { openAeimg } from '../../../src-main/engine/jobs/open.js';
+import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
+import { describeImage } from '../../../src-main/engine/jobs/view.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { annotationShapes } from '../../../src-shared/graphics.js';
+import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+import { CT_SMALL_SOP, EXPECTED, presentationStateDicom } from '../../presentation-state-dicom.js';
+
+const key = generateSharedKey('Reading room');
+let model: Autoencoder;
+beforeAll(async () => { model = await defaultModel(); });
+
+const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
+const HU = { slope: 1, intercept: -1024 };
+
+async function stateFile(opts: Parameters<typeof presentationStateDicom>[1] = {}) {
+  const path = join(await tempDir(), 'gsps.dcm');
+  await presentationStateDicom(path, opts);
+  return readPresentationState(parseDicomHeader(new Uint8Array(await readFile(path))));
+}
+
+const close = (a: number[] | undefined, b: number[]) => expect(a?.map((v, i) => Math.abs(v - b[i]!) < 1e-4)).toEqual(b.map(() => true));
+
+describe('a presentation state: a radiologist\'s annotations and window over the images it references', () => {
+  it('is read as dcmtk reads it: its graphics and text in image pixels (DISPLAY units through its displayed area), its layers\' colours, its window', async () => {
+    const s = await stateFile();
+    expect([s.label, s.description, s.creator]).toEqual(['LESION', 'Reading of the left lobe', 'Smith Anna']);
+    const c = presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!;
+    expect(c.graphics.map((g) => [g.layer, g.type, g.filled])).toEqual([['MARKS', 'CIRCLE', false], ['MARKS', 'POLYLINE', true], ['MARKS', 'ELLIPSE', false]]);
+    close(c.graphics[0]!.points, [64, 64, 74, 64]);
+    close(c.graphics[1]!.points, EXPECTED.triangle);
+    close(c.graphics[2]!.points, EXPECTED.ellipse);
+    expect(c.texts.map((t) => [t.layer, t.text, t.anchorShown])).toEqual([['NOTES', 'Nodule 8 mm\r\nsegment 6', true], ['NOTES', 'R', false]]);
+    close(c.texts[0]!.box, EXPECTED.box);
+    close(c.texts[0]!.anchor, EXPECTED.anchor);
+    close(c.texts[1]!.anchor, EXPECTED.r);
+    expect(c.window).toEqual({ center: 40, width: 80, explanation: 'BRAIN' });
+    const red = c.layers.find((l) => l.name === 'MARKS')!.colour!;
+    expect(red.map((v, i) => Math.abs(v - [255, 0, 0][i]!) <= 2)).toEqual([true, true, true]);
+    expect(c.layers.find((l) => l.name === 'NOTES')!.colour).toEqual([255, 255, 255]);
+    // Not over another image, nor over a frame it does not name.
+    expect(presentationStateFor(s, '1.2.3', 1, 128, 128, HU)).toBeUndefined();
+  });
+
+  it('DISPLAY coordinates are after the state\'s flip and rotation: undone to land on the image where the radiologist put them', async () => {
+    // The "R" anchor is DISPLAY (0.1, 0.9). Rotated 90° clockwise, display (u, v) is image (v, 1 − u); flipped too, (1 − v, 1 − u).
+    const rotated = presentationStateFor(await stateFile({ rotation: 90 }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    close(rotated.texts[1]!.anchor, [0.9 * 128, 0.9 * 128]);
+    const both = presentationStateFor(await stateFile({ rotation: 90, flip: true }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    close(both.texts[1]!.anchor, [0.1 * 128, 0.9 * 128]);
+    const half = presentationStateFor(await stateFile({ rotation: 180 }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    close(half.texts[1]!.anchor, [0.9 * 128, 0.1 * 128]);
+    // PIXEL coordinates are the image's whatever the rotation.
+    close(half.graphics[0]!.points, [64, 64, 74, 64]);
+  });
+
+  it('a window given in the state\'s own rescale is said in the image\'s', async () => {
+    const s = { ...(await stateFile()), rescale: { slope: 2, intercept: -2048 } }; // its values twice the image's stored steps
+    expect(presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!.window).toMatchObject({ center: (40 + 2048) / 2 - 1024, width: 40 });
+  });
+
+  it('is drawn as a PACS draws it: a circle by its radius, an ellipse by its axes, a closed polyline filled, text in its box with a line from its anchor', async () => {
+    const c = presentationStateFor(await stateFile(), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    const shapes = annotationShapes(c);
+    expect(shapes.map((s) => s.kind)).toEqual(['ellipse', 'path', 'ellipse', 'text', 'text']); // MARKS (order 1) under NOTES (order 2)
+    expect(shapes[0]).toMatchObject({ cx: 64, cy: 64, rx: 10, ry: 10, filled: false });
+    expect(shapes[1]).toMatchObject({ closed: true, filled: true });
+    const ellipse = shapes[2] as Extract<typeof shapes[number], { kind: 'ellipse' }>;
+    close([ellipse.cx, ellipse.cy, ellipse.rx, ellipse.ry, ellipse.angle], [64, 64, 32, 12.8, 0]);
+    expect(shapes[0]!.colour).toMatch(/^rgb\((25[3-5]), ([0-2]), ([0-2])\)$/);
+    expect(shapes[3]).toMatchObject({ kind: 'text', lines: ['Nodule 8 mm', 'segment 6'], x: 80, y: 10, colour: 'rgb(255, 255, 255)' });
+    // The anchor (64, 54) is left of and below the box's top: the line ends on its left edge at the anchor's height.
+    close((shapes[3] as { leader: number[] }).leader, [64, 54, 80, 30]);
+  });
+
+  it('a crafted record\'s malformed states are left out, not drawn', () => {
+    const good = { label: 'A', graphics: [{ layer: 'L', type: 'POINT', points: [1, 2], filled: false }], texts: [], layers: [] };
+    expect(validPresentationStates([good])).toHaveLength(1);
+    expect(validPresentationStates([{ ...good, label: 7 }, { ...good, graphics: 'x' }, null, 'state'])).toEqual([]);
+    const [kept] = validPresentationStates([{
+      ...good, graphics: [...good.graphics, { layer: 'L', type: 'SPLINE', points: [1, 2], filled: false }, { layer: 'L', type: 'POINT', points: [1, Number.NaN], filled: false }],
+      texts: [{ layer: 'L', text: 'no place', anchorShown: false }, { layer: 'L', text: 'ok', anchor: [1, 2], anchorShown: true }],
+      layers: [{ name: 'L', order: 1, colour: [300, 0, 0] }], window: { center: 1, width: -5 },
+    }]);
+    expect(kept).toEqual({ label: 'A', graphics: good.graphics, texts: [{ layer: 'L', text: 'ok', anchor: [1, 2], anchorShown: true }], layers: [] });
+  });
+
+  it('a study sent with its full header carries it with the image it marks: the viewer draws it and opens in its window, which the sender\'s figures measure', async () => {
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'gsps.dcm'));
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'read', outDir: out, deidentify: null });
+    expect(enc.images).toBe(1);
+    expect(enc.warnings).toEqual([]);
+    expect(enc.notImages).toEqual([]);
+    expect(enc.presentationStates).toEqual([{ path: join(dir, 'gsps.dcm'), label: 'LESION', images: 1 }]);
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const { record } = items[0]!;
+    expect(record.fidelity?.windows?.map((w) => w.name)).toContain('presentation state "LESION"');
+    await mkdir(join(dir, 'png'));
+    const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    const image = await decodeImage(await readFile(dec.outputs[0]!));
+    const info = describeImage(record, image, 0);
+    expect(info.windows?.[0]).toMatchObject({ name: 'presentation state "LESION"', center: 40, width: 80 });
+    // It opens in that window: 40/80 HU is stored 1064/80, sample 33832 (signed, offset 32768).
+    expect(info.window).toEqual({ center: 40 + 1024 + 32768, width: 80, name: 'presentation state "LESION"' });
+    expect(info.dicom?.presentationStates?.map((s) => [s.label, s.creator, s.graphics.length, s.texts.length])).toEqual([['LESION', 'Smith Anna', 3, 2]]);
+    expect(dicomMetaOf(record)?.presentationStates?.[0]?.window).toEqual({ center: 40, width: 80, explanation: 'BRAIN' });
+  });
+
+  it('de-identified, or marking none of the study\'s images, it does not go, and the sender is told why and how to carry it', async () => {
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'gsps.dcm'));
+    await presentationStateDicom(join(dir, 'other.dcm'), { references: ['1.2.3.4.5'], label: 'ELSEWHERE' });
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const basic = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'basic', outDir: out, measure: false });
+    expect(basic.presentationStates).toEqual([]);
+    expect(basic.warnings).toEqual(['gsps.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its ' +
+      'study: de-identification removes its annotations (their text may name the patient), so the study goes without it and the reader will not see them. ' +
+      'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").']);
+    const { items } = await openAeimg(basic.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    expect(dicomMetaOf(items[0]!.record)?.presentationStates).toBeUndefined();
+    const full = await encryptStudy([join(dir, 'other.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'full', outDir: out, measure: false, deidentify: null });
+    expect(full.presentationStates).toEqual([]);
+    expect(full.warnings).toEqual([expect.stringMatching(/^other\.dcm: is a presentation state, .*: it marks none of the study's images \(they are not among the files given\), so the study goes without it\.$/)]);
+  });
+});

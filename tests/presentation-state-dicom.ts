@@ -1,0 +1,74 @@
+/**
+ * A Grayscale Softcopy Presentation State over the small CT fixture, as a PACS saves a radiologist's reading, built
+ * with dcmjs (not aeimg's code), for the engine's tests and the viewer's: a red "MARKS" layer with a circle round a
+ * lesion, a closed triangle and an ellipse given in DISPLAY units, a grey "NOTES" layer with "Nodule 8 mm" in a box
+ * whose anchor line points at the circle and an "R" at a DISPLAY anchor; the brain window (40/80 HU) it was read in.
+ */
+import { writeFile } from 'node:fs/promises';
+import dcmjs from 'dcmjs';
+
+/** The small CT fixture's SOP Instance UID, which the state references. */
+export const CT_SMALL_SOP = '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322';
+export const GSPS_CLASS = '1.2.840.10008.5.1.4.1.1.11.1';
+/** sRGB red as CIELab (PCS, D50), scaled as DICOM writes it. */
+export const RED_LAB = [Math.round(54.29 * 655.35), Math.round(((80.81 + 128) * 65535) / 255), Math.round(((69.89 + 128) * 65535) / 255)];
+
+const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+const ref = (sop: string) => v('SQ', { '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop) });
+
+/** What the state says, in image pixel coordinates (0 at the top-left corner of the top-left pixel), to check against. */
+export const EXPECTED = {
+  circle: { cx: 64, cy: 64, r: 10 },
+  triangle: [10, 10, 30, 10, 30, 30, 10, 10],
+  // DISPLAY (0.25, 0.5)–(0.75, 0.5) and (0.5, 0.4)–(0.5, 0.6) over the whole 128 x 128 image.
+  ellipse: [32, 64, 96, 64, 64, 51.2, 64, 76.8],
+  box: [80, 10, 120, 30],
+  anchor: [64, 54],
+  r: [12.8, 115.2],
+};
+
+/**
+ * Writes the state to `path`. `references`: the SOP Instance UIDs it marks (default the CT fixture); `label`; `rotation`
+ * and `flip`: its spatial transformation, which its DISPLAY coordinates are after.
+ */
+export async function presentationStateDicom(path: string, opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean } = {}): Promise<void> {
+  const refs = opts.references ?? [CT_SMALL_SOP];
+  const meta = {
+    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
+    '00020010': v('UI', '1.2.840.10008.1.2.1'),
+  };
+  const dict = new dcmjs.data.DicomDict(meta);
+  dict.dict = {
+    '00080016': v('UI', GSPS_CLASS), '00080018': v('UI', '2.25.4242'), '00080060': v('CS', 'PR'), '0020000D': v('UI', '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322'),
+    '0020000E': v('UI', '2.25.4243'), '00200013': v('IS', '1'), '00700082': v('DA', '20261129'), '00700083': v('TM', '120000'), '00100010': v('PN', { Alphabetic: 'Doe^Jane' }),
+    '00081115': v('SQ', { '0020000E': v('UI', '1.3.6.1.4.1.5962.1.3.1.1.20040119072730.12322'), '00081140': v('SQ', ...refs.map((sop) => ({
+      '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop),
+    }))) }),
+    '00281052': v('DS', '-1024'), '00281053': v('DS', '1'), '00281054': v('LO', 'HU'),
+    '00283110': v('SQ', { '00281050': v('DS', '40'), '00281051': v('DS', '80'), '00281055': v('LO', 'BRAIN') }),
+    '0070005A': v('SQ', { '00700052': v('SL', 1, 1), '00700053': v('SL', 128, 128), '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
+    '20500020': v('CS', 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0),
+    '00700060': v('SQ',
+      { '00700002': v('CS', 'NOTES'), '00700062': v('IS', '2'), '00700066': v('US', 65535) },
+      { '00700002': v('CS', 'MARKS'), '00700062': v('IS', '1'), '00700401': v('US', ...RED_LAB) }),
+    '00700001': v('SQ',
+      {
+        '00081140': ref(refs[0]!), '00700002': v('CS', 'MARKS'),
+        '00700009': v('SQ',
+          { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 2), '00700022': v('FL', 64, 64, 74, 64), '00700023': v('CS', 'CIRCLE'), '00700024': v('CS', 'N') },
+          { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', ...EXPECTED.triangle), '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'Y') },
+          { '00700005': v('CS', 'DISPLAY'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', 0.25, 0.5, 0.75, 0.5, 0.5, 0.4, 0.5, 0.6), '00700023': v('CS', 'ELLIPSE') }),
+      },
+      {
+        '00700002': v('CS', 'NOTES'), // no Referenced Image Sequence: over every image the state marks
+        '00700008': v('SQ',
+          {
+            '00700003': v('CS', 'PIXEL'), '00700004': v('CS', 'PIXEL'), '00700006': v('ST', 'Nodule 8 mm\r\nsegment 6'),
+            '00700010': v('FL', 80, 10), '00700011': v('FL', 120, 30), '00700014': v('FL', 64, 54), '00700015': v('CS', 'Y'), '00700012': v('CS', 'LEFT'),
+          },
+          { '00700004': v('CS', 'DISPLAY'), '00700006': v('ST', 'R'), '00700014': v('FL', 0.1, 0.9), '00700015': v('CS', 'N') }),
+      }),
+    '00700080': v('CS', opts.label ?? 'LESION'), '00700081': v('LO', 'Reading of the left lobe'), '00700084': v('PN', { Alphabetic: 'Smith^Anna' }),
+  };
+  await writeFile(path, Buffer.from(dict.write()));
+}
