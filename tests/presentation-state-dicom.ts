@@ -29,9 +29,11 @@ export const EXPECTED = {
 
 /**
  * Writes the state to `path`. `references`: the SOP Instance UIDs it marks (default the CT fixture); `label`; `rotation`
- * and `flip`: its spatial transformation, which its DISPLAY coordinates are after.
+ * and `flip`: its spatial transformation, which its DISPLAY coordinates are after; `lutOnly`: no annotations, and its
+ * window a VOI lookup table (as weasis' prLUTs.dcm).
  */
-export async function presentationStateDicom(path: string, opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean } = {}): Promise<void> {
+export async function presentationStateDicom(path: string,
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -45,13 +47,15 @@ export async function presentationStateDicom(path: string, opts: { references?: 
       '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop),
     }))) }),
     '00281052': v('DS', '-1024'), '00281053': v('DS', '1'), '00281054': v('LO', 'HU'),
-    '00283110': v('SQ', { '00281050': v('DS', '40'), '00281051': v('DS', '80'), '00281055': v('LO', 'BRAIN') }),
+    '00283110': v('SQ', opts.lutOnly
+      ? { '00283010': v('SQ', { '00283002': v('US', 256, 0, 8), '00283006': v('US', ...Array.from({ length: 256 }, (_, i) => i)) }) }
+      : { '00281050': v('DS', '40'), '00281051': v('DS', '80'), '00281055': v('LO', 'BRAIN') }),
     '0070005A': v('SQ', { '00700052': v('SL', 1, 1), '00700053': v('SL', 128, 128), '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
     '20500020': v('CS', 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0),
     '00700060': v('SQ',
       { '00700002': v('CS', 'NOTES'), '00700062': v('IS', '2'), '00700066': v('US', 65535) },
       { '00700002': v('CS', 'MARKS'), '00700062': v('IS', '1'), '00700401': v('US', ...RED_LAB) }),
-    '00700001': v('SQ',
+    ...(opts.lutOnly ? {} : { '00700001': v('SQ',
       {
         '00081140': ref(refs[0]!), '00700002': v('CS', 'MARKS'),
         '00700009': v('SQ',
@@ -67,7 +71,7 @@ export async function presentationStateDicom(path: string, opts: { references?: 
             '00700010': v('FL', 80, 10), '00700011': v('FL', 120, 30), '00700014': v('FL', 64, 54), '00700015': v('CS', 'Y'), '00700012': v('CS', 'LEFT'),
           },
           { '00700004': v('CS', 'DISPLAY'), '00700006': v('ST', 'R'), '00700014': v('FL', 0.1, 0.9), '00700015': v('CS', 'N') }),
-      }),
+      }) }),
     '00700080': v('CS', opts.label ?? 'LESION'), '00700081': v('LO', 'Reading of the left lobe'), '00700084': v('PN', { Alphabetic: 'Smith^Anna' }),
   };
   await writeFile(path, Buffer.from(dict.write()));

@@ -248,7 +248,7 @@ describe('the aeimg command line', () => {
     const dry = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--dry-run']);
     expect(dry.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" would go with the image it marks: the reader's viewer draws its annotations`);
     const basicDry = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--dry-run']);
-    expect(basicDry.stdout).toMatch(/gsps\.dcm: is a presentation state, .*: de-identification removes its annotations .* so the study would go without it .* To carry it, send the study with its full header/);
+    expect(basicDry.stdout).toMatch(/gsps\.dcm: is a presentation state, .*: de-identification removes presentation states .* so the study would go without it .* To carry it, send the study with its full header/);
     const out = join(dir, 'out');
     const run = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--key-file', join(dir, 'k.key'), '-o', out]);
     expect(run.code).toBe(0);

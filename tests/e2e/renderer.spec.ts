@@ -340,7 +340,7 @@ test('a study exported whole: its presentation state is set aside, its row says 
   await expect(page.getByTestId('study-warning')).toContainText('annotations.dcm: is a presentation state');
   const row = page.getByTestId('row-annotations.dcm');
   await expect(row).toHaveAttribute('data-status', 'failed');
-  await expect(row).toContainText('de-identification removes its annotations (their text may name the patient), so the study went without it');
+  await expect(row).toContainText('de-identification removes presentation states (their annotations may name the patient), so the study went without it');
   await expect(page.getByTestId('row-ct.dcm')).toHaveAttribute('data-status', 'done');
   await app.clearErrors();
   await page.getByTestId('as-study').uncheck();

@@ -98,7 +98,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.latent) writeLatent(w, only(r.latent, FIELDS.latent), r);
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, r.fidelity);
-  if (r.metadata) w.blob(brotliCompressSync(Buffer.from(JSON.stringify(r.metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }));
+  if (r.metadata) w.blob(packedMetadata(r.metadata));
   const extensions: Buffer[] = [];
   if (r.codestream) extensions.push(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
   // A kept frame read otherwise than before 0.15 (aeimg 0.15): its own tag, which 0.9–0.14 refuse with "update aeimg".
@@ -296,6 +296,19 @@ function readRefinement(r: ByteReader): Obj {
   const backend = b === 255 ? r.string(64) : BACKENDS[b];
   if (backend === undefined) throw new BinaryError('names an unknown backend');
   return { coding, maxError, sha256: r.blob(32).toString('hex'), backend };
+}
+
+/**
+ * A record's metadata as written: Brotli-packed JSON, at most what a reader accepts (MAX_METADATA). Larger is refused
+ * here, so that no sender writes a file its receiver cannot open.
+ */
+function packedMetadata(metadata: unknown): Buffer {
+  const packed = brotliCompressSync(Buffer.from(JSON.stringify(metadata), 'utf8'), { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } });
+  if (packed.length > MAX_METADATA) {
+    throw new AeimgError(ErrorCode.TooLarge, `its DICOM metadata (its attributes, overlays and presentation states) packs to ${(packed.length / 2 ** 20).toFixed(1)} MiB, ` +
+      `more than the ${MAX_METADATA >> 20} MiB an .aeimg image record holds: send it de-identified (the default), which leaves out overlays and presentation states.`);
+  }
+  return packed;
 }
 
 function readMetadata(r: ByteReader): Obj {

@@ -49,6 +49,8 @@ export interface PresentationStateFile {
   /** Image Rotation (clockwise, degrees) and Image Horizontal Flip, which its DISPLAY coordinates are after. */
   rotation: number;
   flip: boolean;
+  /** What it holds that aeimg does not carry, in a sender's words ("its VOI lookup table", "its shutter"). */
+  notCarried: string[];
 }
 
 /** What the receiver gets with one frame: the state's annotations there in image pixels, and its window. */
@@ -61,7 +63,7 @@ export interface CarriedPresentationState extends Annotations {
 }
 
 /** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
-export const LIMITS = { states: 8, graphics: 2048, points: 16384, texts: 512, text: 1024, label: 64 } as const;
+export const LIMITS = { states: 8, graphics: 1024, points: 8192, texts: 128, text: 1024, label: 64 } as const;
 
 const items = (ds: DataSet, tag: string): DataSet[] => (ds.elements[tag]?.items ?? []).flatMap((i) => (i.dataSet ? [i.dataSet] : []));
 const floats = (ds: DataSet, tag: string): number[] => {
@@ -139,13 +141,21 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
       : grey !== undefined ? [Math.round(grey / 257), Math.round(grey / 257), Math.round(grey / 257)] as [number, number, number] : undefined;
     return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
   });
+  const notCarried = [
+    ...(items(ds, 'x00283110').some((v) => v.elements.x00283010) ? ['its VOI lookup table'] : []),
+    ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
+    ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
+    ...(ds.elements.x00181600 ? ['its shutter'] : []),
+    ...(ds.uint16('x00700042') || word(ds, 'x00700041') === 'Y' ? ['its rotation and flip (the annotations stay where they belong on the image)'] : []),
+  ];
   const slope = Number(ds.string('x00281053'));
   const intercept = Number(ds.string('x00281052'));
   const rescale = Number.isFinite(slope) && slope !== 0 && Number.isFinite(intercept) ? { slope, intercept } : undefined;
   const rotation = ds.uint16('x00700042') ?? 0;
   return {
     label: name(ds, 'x00700080') ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: name(ds, 'x00700084'),
-    images, annotations, windows, areas, layers, ...(rescale ? { rescale } : {}),
+    // A window after a modality lookup table is in the table's output, which is not carried.
+    images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), notCarried,
     rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip: word(ds, 'x00700041') === 'Y',
   };
 }
@@ -245,8 +255,8 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
 export interface StudyPresentationStates {
   /** Image file → the states that reference it, for its encoding (EncodeTask.presentationStates). */
   byImage: Map<string, PresentationStateFile[]>;
-  /** The states that go, each with the number of the study's image files it marks. */
-  carried: { path: string; label: string; images: number }[];
+  /** The states that go, each with the number of the study's image files it marks and what of it does not go. */
+  carried: { path: string; label: string; images: number; notCarried: string[] }[];
   /** The study's other objects without an image, and the states that do not go, each with why. */
   notImages: NotImage[];
 }
@@ -269,8 +279,8 @@ export async function studyPresentationStates(notImages: readonly NotImage[], in
       continue;
     }
     if (!fullHeader) {
-      out.notImages.push({ ...n, why: 'de-identification removes its annotations (their text may name the patient), so the study {goes} without it and ' +
-        `the reader will not see them. ${FULL_HEADER_REMEDY}` });
+      out.notImages.push({ ...n, why: 'de-identification removes presentation states (their annotations may name the patient), so the study {goes} without ' +
+        `it and the reader will not see its annotations or window. ${FULL_HEADER_REMEDY}` });
       continue;
     }
     let state: PresentationStateFile;
@@ -280,13 +290,19 @@ export async function studyPresentationStates(notImages: readonly NotImage[], in
       out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
       continue;
     }
+    const holds = state.windows.length > 0 || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length);
+    if (!holds) {
+      const what = state.notCarried.length ? ` (not carried: ${state.notCarried.join(', ')})` : '';
+      out.notImages.push({ ...n, why: `it holds no annotation or window aeimg carries${what}, so the study {goes} without it.` });
+      continue;
+    }
     const marked = [...new Set(state.images.flatMap((r) => imageOf.get(r.sop) ?? []))];
     if (!marked.length) {
       out.notImages.push({ ...n, why: 'it marks none of the study\'s images (they are not among the files given), so the study {goes} without it.' });
       continue;
     }
     for (const image of marked) out.byImage.set(image, [...(out.byImage.get(image) ?? []), state]);
-    out.carried.push({ path: n.path, label: state.label, images: marked.length });
+    out.carried.push({ path: n.path, label: state.label, images: marked.length, notCarried: state.notCarried });
   }
   return out;
 }
@@ -302,6 +318,7 @@ export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' =
 
 /** "its presentation state "Lesion" went with the 3 images it marks: …": a carried state in a sender's words. */
 export function presentationStateWords(c: StudyPresentationStates['carried'][number], tense: 'goes' | 'would go' | 'went' = 'goes'): string {
+  const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
   return `its presentation state "${c.label}" ${tense} with the ${c.images === 1 ? 'image' : `${c.images} images`} it marks: the reader's viewer draws its ` +
-    'annotations and offers its window (DICOM output does not write it back).';
+    `annotations and offers its window (DICOM output does not write it back).${without}`;
 }

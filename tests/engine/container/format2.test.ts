@@ -3,6 +3,7 @@
  * are asserted on real files made by the encrypt and study jobs; records must come back exactly as written (what the
  * sender was told is what the reader sees), and damaged records are refused by name.
  */
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,14 @@ describe('format 2 records', () => {
     }
     // The second record is coded against the first: shared name prefix and unchanged geometry.
     expect(w.encode({ ...second, name: 'Bäcken – 0003.dcm' }).length).toBeLessThan(new EntryCodec().encode(second).length);
+  });
+
+  it('a record whose metadata packs to more than a reader accepts (1 MiB) is refused when written, never sent unreadable', () => {
+    const noise = randomBytes(1_200_000).toString('base64'); // incompressible
+    const big = { ...odd, metadata: { dicom: { dataset: {}, frame: 0, presentationStates: [{ label: noise }] } } };
+    expect(() => new EntryCodec().encode(big)).toThrow(/its DICOM metadata \(its attributes, overlays and presentation states\) packs to 1\.\d MiB, more than the 1 MiB an \.aeimg image record holds/);
+    const fits = { ...odd, metadata: { dicom: { dataset: {}, frame: 0, note: noise.slice(0, 900_000) } } };
+    expect(new EntryCodec().decode(new EntryCodec().encode(fits))).toEqual(fits);
   });
 
   it('a record the binary form cannot carry exactly travels as JSON, unchanged', () => {
