@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import dcmjs from 'dcmjs';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
+import { presentationStateDicom } from '../presentation-state-dicom.js';
 
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 
@@ -343,5 +344,16 @@ test('a study exported whole: its presentation state is set aside, its row says 
   await expect(row).toContainText('de-identification removes presentation states (their annotations may name the patient), so the study went without it');
   await expect(page.getByTestId('row-ct.dcm')).toHaveAttribute('data-status', 'done');
   await app.clearErrors();
+  // Sent with its full header, a presentation state that marks the study's image goes with it (0.18): its row is done.
+  await presentationStateDicom(join(dir, 'reading.dcm'));
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', [join(dir, 'reading.dcm'), join(dir, 'ct.dcm')]);
+  await page.getByLabel('DICOM metadata').selectOption('none');
+  await page.getByTestId('study-name').fill('kept');
+  await page.getByTestId('study-start').click();
+  await expect(page.getByTestId('study-result')).toContainText(/1 images in 1 part/);
+  await expect(page.getByTestId('row-reading.dcm')).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId('study-warning')).toHaveCount(0);
+  await page.getByLabel('DICOM metadata').selectOption('basic');
   await page.getByTestId('as-study').uncheck();
 });

@@ -49,6 +49,9 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(c.layers.find((l) => l.name === 'NOTES')!.colour).toEqual([255, 255, 255]);
     // Not over another image, nor over a frame it does not name.
     expect(presentationStateFor(s, '1.2.3', 1, 128, 128, HU)).toBeUndefined();
+    const second = { ...s, images: [{ sop: CT_SMALL_SOP, frames: [2] }] };
+    expect(presentationStateFor(second, CT_SMALL_SOP, 1, 128, 128, HU)).toBeUndefined();
+    expect(presentationStateFor(second, CT_SMALL_SOP, 2, 128, 128, HU)?.graphics).toHaveLength(3);
   });
 
   it('DISPLAY coordinates are after the state\'s flip and rotation: undone to land on the image where the radiologist put them', async () => {
