@@ -65,12 +65,14 @@ export interface CarriedPresentationState extends Annotations {
 /** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
 export const LIMITS = { states: 8, graphics: 1024, points: 8192, texts: 128, text: 1024, label: 64 } as const;
 
+const GRAPHIC_TYPES = new Set(['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE']);
+
 const items = (ds: DataSet, tag: string): DataSet[] => (ds.elements[tag]?.items ?? []).flatMap((i) => (i.dataSet ? [i.dataSet] : []));
 const floats = (ds: DataSet, tag: string): number[] => {
   const el = ds.elements[tag];
   return el ? Array.from({ length: Math.floor(el.length / 4) }, (_, i) => ds.float(tag, i) ?? Number.NaN) : [];
 };
-const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase();
+const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase().slice(0, LIMITS.label);
 
 /** The image references of a Referenced Image Sequence (0008,1140) under `ds`, or undefined where it has none. */
 function imageRefs(ds: DataSet): ImageRef[] | undefined {
@@ -105,7 +107,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         const type = word(g, 'x00700023');
         const u = units(g, 'x00700005');
         const points = floats(g, 'x00700022');
-        if (!u || !['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE'].includes(type) || points.length < 2 || points.length % 2) return [];
+        if (!u || !GRAPHIC_TYPES.has(type) || points.length < 2 || points.length % 2 || !points.every(Number.isFinite)) return [];
         return [{ type: type as RawGraphic['type'], units: u, points, filled: word(g, 'x00700024') === 'Y' }];
       }),
       texts: items(a, 'x00700008').flatMap((t): RawText[] => {
@@ -113,8 +115,8 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         const box = floats(t, 'x00700010').concat(floats(t, 'x00700011'));
         const anchor = floats(t, 'x00700014');
         const [boxUnits, anchorUnits] = [units(t, 'x00700003'), units(t, 'x00700004')];
-        const hasBox = box.length === 4 && boxUnits !== undefined;
-        const hasAnchor = anchor.length === 2 && anchorUnits !== undefined;
+        const hasBox = box.length === 4 && boxUnits !== undefined && box.every(Number.isFinite);
+        const hasAnchor = anchor.length === 2 && anchorUnits !== undefined && anchor.every(Number.isFinite);
         if (!value || (!hasBox && !hasAnchor)) return [];
         return [{ text: value, ...(hasBox ? { box, boxUnits } : {}), ...(hasAnchor ? { anchor, anchorUnits } : {}), anchorShown: word(t, 'x00700015') === 'Y' }];
       }),
@@ -221,7 +223,6 @@ const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 const finiteList = (v: unknown, min: number, max: number, even = true): v is number[] =>
   Array.isArray(v) && v.length >= min && v.length <= max && (!even || v.length % 2 === 0) && v.every(finite);
 const shortText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
-const GRAPHIC_TYPES = new Set(['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE']);
 
 /**
  * A received record's presentation states, each kept only if well-formed and within LIMITS (a crafted record's are
@@ -231,7 +232,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
   if (!Array.isArray(v)) return [];
   return v.slice(0, LIMITS.states).flatMap((s: Partial<CarriedPresentationState>): CarriedPresentationState[] => {
     if (!s || typeof s !== 'object' || !shortText(s.label, LIMITS.label) || !Array.isArray(s.graphics) || !Array.isArray(s.texts) || !Array.isArray(s.layers)) return [];
-    if (s.graphics.length > LIMITS.graphics || s.texts.length > LIMITS.texts || s.layers.length > LIMITS.graphics) return [];
+    if (s.graphics.length > LIMITS.graphics || s.texts.length > LIMITS.texts || s.layers.length > LIMITS.graphics + LIMITS.texts) return [];
     let points = 0;
     const graphics = s.graphics.filter((g) => g && shortText(g.layer, LIMITS.label) && GRAPHIC_TYPES.has(g.type) && typeof g.filled === 'boolean' &&
       finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points);

@@ -47,6 +47,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const red = c.layers.find((l) => l.name === 'MARKS')!.colour!;
     expect(red.map((v, i) => Math.abs(v - [255, 0, 0][i]!) <= 2)).toEqual([true, true, true]);
     expect(c.layers.find((l) => l.name === 'NOTES')!.colour).toEqual([255, 255, 255]);
+    // What the sender carries is what a receiver keeps (nothing of it is dropped as malformed on arrival).
+    expect(validPresentationStates(JSON.parse(JSON.stringify([c])))).toEqual([c]);
     // Not over another image, nor over a frame it does not name.
     expect(presentationStateFor(s, '1.2.3', 1, 128, 128, HU)).toBeUndefined();
     const second = { ...s, images: [{ sop: CT_SMALL_SOP, frames: [2] }] };
