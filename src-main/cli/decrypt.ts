@@ -73,7 +73,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
-      const states = presentationStatesNote(r.name, r.records);
+      for (const p of r.presentationStates) process.stdout.write(`${name} presentation state → ${p}\n`);
+      const states = format === 'png' ? presentationStatesNote(r.name, r.records) : undefined;
       if (states) process.stderr.write(states);
     }
   } finally {
@@ -140,14 +141,15 @@ function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
 }
 
 /**
- * What is said after a study whose presentation states came with it (dicom/presentation-state.ts): its files hold the
- * images, not the annotations, which aeimg's viewer draws (DICOM output does not write presentation states back).
+ * What is said after a study whose presentation states came with it (dicom/presentation-state.ts) is written as PNG:
+ * its files hold the images, not the annotations, which aeimg's viewer draws and DICOM output writes back.
  */
 function presentationStatesNote(study: string, records: readonly ImageRecord[]): string | undefined {
   const labels = [...new Set(records.flatMap((rec) => dicomMetaOf(rec)?.presentationStates?.map((s) => `"${s.label}"`) ?? []))];
   if (!labels.length) return undefined;
   return `note: the study '${study}' came with its presentation state${labels.length > 1 ? 's' : ''} ${labels.join(', ')}, a radiologist's annotations and ` +
-    'window: aeimg\'s viewer draws them over the images they mark (open the .aeimg parts in aeimg); the files written hold the images without them.\n';
+    'window: aeimg\'s viewer draws them over the images they mark (open the .aeimg parts in aeimg), and --format dcm writes them beside the images ' +
+    'for a PACS; the PNGs written hold the images without them.\n';
 }
 
 /**

@@ -255,7 +255,11 @@ describe('the aeimg command line', () => {
     expect(run.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" went with the image it marks`);
     const dec = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dec'), '--format', 'dcm']);
     expect(dec.code).toBe(0);
-    expect(dec.stderr).toContain('note: the study \'read\' came with its presentation state "LESION", a radiologist\'s annotations and window: aeimg\'s viewer draws them');
+    expect(dec.stdout).toContain(`read presentation state → ${join(dir, 'dec', 'presentation-state-LESION.dcm')}`);
+    expect(dec.stderr).not.toMatch(/presentation state/);
+    const png = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
+    expect(png.stderr).toContain('note: the study \'read\' came with its presentation state "LESION", a radiologist\'s annotations and window: aeimg\'s viewer draws them');
+    expect(await readdir(join(dir, 'png'))).toEqual(['ct.png']);
   });
 
   it('--bundle splits a study under --max-size; decrypt restores it in order, or names the missing part and exits', async () => {

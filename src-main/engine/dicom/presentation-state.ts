@@ -93,7 +93,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     const s = decode(d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length), el.vr ?? 'ST').replace(/\0/g, '').trim();
     return s ? s.slice(0, max) : undefined;
   };
-  const name = (d: DataSet, tag: string) => text(d, tag, LIMITS.label)?.replace(/\^+/g, ' ').trim() || undefined;
+
   const units = (d: DataSet, tag: string): Units | undefined => {
     const u = word(d, tag);
     return u === 'PIXEL' || u === 'DISPLAY' ? u : undefined;
@@ -155,7 +155,8 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const rescale = Number.isFinite(slope) && slope !== 0 && Number.isFinite(intercept) ? { slope, intercept } : undefined;
   const rotation = ds.uint16('x00700042') ?? 0;
   return {
-    label: name(ds, 'x00700080') ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: name(ds, 'x00700084'),
+    // The creator's name as DICOM writes it (family^given), which DICOM output writes back; readers are shown it with spaces.
+    label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
     // A window after a modality lookup table is in the table's output, which is not carried.
     images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), notCarried,
     rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip: word(ds, 'x00700041') === 'Y',
@@ -321,5 +322,5 @@ export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' =
 export function presentationStateWords(c: StudyPresentationStates['carried'][number], tense: 'goes' | 'would go' | 'went' = 'goes'): string {
   const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
   return `its presentation state "${c.label}" ${tense} with the ${c.images === 1 ? 'image' : `${c.images} images`} it marks: the reader's viewer draws its ` +
-    `annotations and offers its window (DICOM output does not write it back).${without}`;
+    `annotations and offers its window, and DICOM output writes it back beside the images.${without}`;
 }

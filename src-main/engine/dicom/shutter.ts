@@ -30,6 +30,22 @@ export function cieLabToRgb(scaled: readonly number[]): [number, number, number]
   return linear.map((c) => Math.round(255 * Math.min(1, Math.max(0, gamma(c))))) as [number, number, number];
 }
 
+/** An 8-bit sRGB colour as DICOM's scaled CIELab (PCS, D50): cieLabToRgb's inverse, within rounding. */
+export function rgbToCieLab(rgb: readonly number[]): [number, number, number] {
+  const linear = rgb.map((c) => c / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const [r, g, b] = linear as [number, number, number];
+  const xyz = [
+    (0.4360747 * r + 0.3850649 * g + 0.1430804 * b) / 0.9642,
+    0.2225045 * r + 0.7168786 * g + 0.0606169 * b,
+    (0.0139322 * r + 0.0971045 * g + 0.7141733 * b) / 0.8249,
+  ];
+  const f = (t: number) => (t > (6 / 29) ** 3 ? Math.cbrt(t) : t / (3 * (6 / 29) ** 2) + 4 / 29);
+  const [fx, fy, fz] = xyz.map(f) as [number, number, number];
+  const [L, a, bb] = [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+  const clamp = (v: number) => Math.min(65535, Math.max(0, Math.round(v)));
+  return [clamp(L * 655.35), clamp(((a + 128) * 65535) / 255), clamp(((bb + 128) * 65535) / 255)];
+}
+
 /**
  * What covers the shuttered pixels: for a grey image its Shutter Presentation Value (a P-value, 0 black to 65535 white),
  * else its CIELab colour; for a colour image the other way round; black where the file says neither (as dcmtk's and

@@ -44,9 +44,10 @@ const UNPAIRED_BODY_PARTS = new Set(['HEAD', 'BRAIN', 'SKULL', 'FACE', 'NECK', '
   'PROSTATE', 'UTERUS', 'COLON', 'ESOPHAGUS', 'TRACHEA', 'AORTA', 'THYROID', 'LARYNX', 'PHARYNX', 'MOUTH', 'JAW', 'NOSE']);
 
 /** aeimg's implementation class UID (a UUID-derived 2.25 UID, fixed). */
-const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781';
+export const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781';
 
-const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
+/** A new UID (2.25, from a random UUID). */
+export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
 const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
 
 /**
@@ -82,6 +83,8 @@ export interface DicomWriteOptions {
   instanceNumber?: number;
   /** An image file (no DICOM metadata) that was itself lossy-compressed (image/source.ts): its history comes first. */
   lossySource?: LossySource;
+  /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
+  sopInstance?: string;
 }
 
 /** One frame to write: its decoded image and, for a frame that went as its file held it, that data. */
@@ -341,15 +344,27 @@ export function writeDicom(frames: readonly DicomFrame[], meta: DicomFrameMeta |
  * made as they are read (0.14; dcmjs was given every frame in one buffer and copied it, so a 105 MB echo clip took
  * 940 MB to write). An error of the header is thrown here, before any part is taken.
  */
+/**
+ * The SOP class a DICOM file of these frames is written in (writeDicomParts): a multi-frame source's cine class, the
+ * source's own for single-frame CT/MR/CR/DX/MG and ultrasound, else Secondary Capture.
+ */
+export function dicomFileClass(frames: readonly Pick<DicomFrame, 'image'>[], meta: DicomFrameMeta | undefined): string {
+  const { channels: withAlpha, bitDepth } = frames[0]!.image;
+  const channels = withAlpha === 2 || withAlpha === 4 ? withAlpha - 1 : withAlpha; // as written: withoutAlpha
+  const grey = channels === 1;
+  const multiClass = frames.length > 1 && meta ? multiFrameClass(meta, { channels: channels as 1 | 3, bitDepth }) : undefined;
+  if (frames.length > 1 && !multiClass) throw new Error('these frames do not go into one DICOM file'); // callers ask multiFrameClass
+  const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
+  return multiClass ?? (keepClass ? meta.sopClassUid : SECONDARY_CAPTURE);
+}
+
 export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Iterable<Uint8Array> {
   const images = frames.map((f) => withoutAlpha(f.image));
   const image = images[0]!;
   const grey = image.channels === 1;
-  const multiClass = frames.length > 1 && meta ? multiFrameClass(meta, image) : undefined;
-  if (frames.length > 1 && !multiClass) throw new Error('these frames do not go into one DICOM file'); // callers ask multiFrameClass
-  const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
-  const sopClass = multiClass ?? (keepClass ? meta.sopClassUid : SECONDARY_CAPTURE);
-  const sopInstance = newUid();
+  const sopClass = dicomFileClass(frames, meta);
+  const multiClass = frames.length > 1 ? sopClass : undefined;
+  const sopInstance = opts.sopInstance ?? newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) }; // well-formed: dicomMetaOf
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
   fitValues(ds);

@@ -7,7 +7,8 @@ import { lossySourceOfRecord } from '../image/source.js';
 import { blobLengths, imageChannels, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
-import { multiFrameClass, writeDicomParts } from '../dicom/write.js';
+import { dicomFileClass, multiFrameClass, writeDicomParts } from '../dicom/write.js';
+import type { WrittenImage } from '../dicom/write-presentation-state.js';
 import { JPEG_2000_SYNTAXES } from '../dicom/codecs.js';
 import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
 import { receivedSummary } from './view.js';
@@ -92,7 +93,7 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
  * the frame with the lowest SSIM in a reader's window with the largest error of any frame (src-shared/fidelity.ts
  * worstFidelity): "worst of 10 frames (frame 7; largest error: frame 3): …".
  */
-export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number): Iterable<Uint8Array> {
+export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number, sopInstance?: string): Iterable<Uint8Array> {
   const metas = frames.map((f) => dicomMetaOf(f.record)); // each frame's, read once: its figures, number, header and overlays
   const summaries = frames.map((f, i) => receivedSummary(f.record, metas[i]));
   const bounds = summaries.map((s) => s.maxError);
@@ -119,7 +120,22 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
   }));
   return writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
-    ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber,
+    ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, ...(sopInstance ? { sopInstance } : {}),
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record) }),
   });
+}
+
+/**
+ * A DICOM file written as `sopInstance`, as a presentation state written back references it (dicom/write-presentation-state.ts);
+ * undefined where none of its frames came with one.
+ */
+export function writtenImage(frames: readonly OutputFrame[], sopInstance: string): WrittenImage | undefined {
+  const metas = frames.map((f) => dicomMetaOf(f.record));
+  if (!metas.some((m) => m?.presentationStates?.length)) return undefined;
+  return {
+    sopClass: dicomFileClass(frames, metas[0]), sopInstance,
+    frames: frames.flatMap(({ image }, i) => (metas[i] ? [{
+      ...(frames.length > 1 ? { number: i + 1 } : {}), meta: metas[i]!, width: image.width, height: image.height, channels: image.channels,
+    }] : [])),
+  };
 }

@@ -10,7 +10,9 @@ import type { ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
-import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
+import { dicomFileBytes, dicomFileGroups, fileRecord, writtenImage, type OutputFrame } from './dicom-files.js';
+import { presentationStateFiles, type WrittenImage } from '../dicom/write-presentation-state.js';
+import { newUid } from '../dicom/write.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
@@ -56,8 +58,9 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
 
 /**
  * Writes every image of `slices` into `dir` (a subfolder per series: studyPaths), a cine's frames as one DICOM file
- * (dicom-files.ts); returns the paths written, one per file. Decoding goes through the slice cache (`lanes` files at a
- * time), so a large study never sits in memory whole.
+ * (dicom-files.ts), and as DICOM the presentation states that came with it; returns the paths written, one per file,
+ * the presentation states last. Decoding goes through the slice cache (`lanes` files at a time), so a large study never
+ * sits in memory whole.
  */
 export async function exportSlices(slices: SliceCache, dir: string, format: OutputFormat, lanes = 2): Promise<string[]> {
   const records = Array.from({ length: slices.length }, (_, i) => slices.record(i));
@@ -65,22 +68,38 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
   const paths = studyPaths(dir, groups.map((g) => fileRecord(g.map((i) => records[i]!))), (inFolder) => exportNames(inFolder.map((r) => r.name), format)
     .map((name, i) => name.replace(/\.png$/, (ext) => imageExt(inFolder[i]!, ext))));
   const files: { file: AtomicFile; path: string }[] = [];
+  const images: WrittenImage[] = []; // DICOM files a presentation state written back references
   const written = await mapLimit(groups.map((g, k) => k), lanes, async (k) => {
     const path = paths[k]!;
     const file = await AtomicFile.create(join(dir, basename(path))); // its series' folder is made when all are placed
     files.push({ file, path });
     const frames: OutputFrame[] = [];
     for (const i of groups[k]!) frames.push({ image: await slices.image(i), record: records[i]!, blobs: slices.coded(i).blobs });
-    await file.write(format === 'dcm' ? dicomFileBytes(frames, groups[k]![0]! + 1) : await outputBytes(frames[0]!.image, frames[0]!.record, format, groups[k]![0]! + 1));
+    const uid = newUid();
+    const image = format === 'dcm' ? writtenImage(frames, uid) : undefined;
+    if (image) images.push(image);
+    await file.write(format === 'dcm' ? dicomFileBytes(frames, groups[k]![0]! + 1, uid) : await outputBytes(frames[0]!.image, frames[0]!.record, format, groups[k]![0]! + 1));
     await file.seal();
     return path;
   });
   const failed = written.find((r) => r.status === 'rejected');
-  if (failed) {
+  // The study's presentation states beside its DICOM files, referencing them as written (aeimg 0.18).
+  const states: string[] = [];
+  try {
+    if (failed) throw failed.reason;
+    for (const s of presentationStateFiles(images)) {
+      const path = join(dir, s.name);
+      const file = await AtomicFile.create(path);
+      files.push({ file, path });
+      await file.write(s.bytes);
+      await file.seal();
+      states.push(path);
+    }
+  } catch (err) {
     await Promise.all(files.map(({ file }) => file.abort()));
-    throw failed.reason;
+    throw err;
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
   await commitStudy(dir, files, false);
-  return written.map((r) => (r as PromiseFulfilledResult<string>).value);
+  return [...written.map((r) => (r as PromiseFulfilledResult<string>).value), ...states];
 }

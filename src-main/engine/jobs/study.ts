@@ -27,7 +27,9 @@ import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, imageExt, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
-import { DicomFileGroups, dicomFileBytes, fileRecord, type OutputFrame } from './dicom-files.js';
+import { DicomFileGroups, dicomFileBytes, fileRecord, writtenImage, type OutputFrame } from './dicom-files.js';
+import { presentationStateFiles, type WrittenImage } from '../dicom/write-presentation-state.js';
+import { newUid } from '../dicom/write.js';
 import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
 import { readerUnits, seriesFactsOf } from './view.js';
@@ -293,6 +295,8 @@ export interface StudyDecryptResult {
   records: ImageRecord[];
   /** The series' folders below `outDir`, in order (none for a study of one series). */
   seriesFolders: string[];
+  /** DICOM output: the presentation states that came with the study, written back beside it (aeimg 0.18). */
+  presentationStates: string[];
 }
 
 /** Names a study's images in order: each its file's stem, one already taken gets "-N" (N its place, from 1). */
@@ -324,6 +328,14 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const ext = opts.denoise ? DENOISED_EXT : `.${opts.format}`;
   const flatName = imageNamer(ext);
   const groups = new DicomFileGroups<OutputFrame & { index: number }>();
+  const written: WrittenImage[] = []; // DICOM files a presentation state written back references
+  const dicomFile = (frames: (OutputFrame & { index: number })[]) => {
+    const uid = newUid();
+    const w = writtenImage(frames, uid);
+    if (w) written.push(w);
+    return dicomFileBytes(frames, frames[0]!.index + 1, uid);
+  };
+  const states: { file: AtomicFile; path: string }[] = [];
   const place = async (frames: { record: ImageRecord; index: number }[], bytes: () => Promise<FileData> | FileData) => {
     const name = flatName(fileRecord(frames.map((f) => f.record)), pending.length);
     // Checked early while the study may still be one series (its files then go right here); the folders of a
@@ -349,11 +361,11 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
           records.push(record);
           series.add(seriesKey(seriesFactsOf(record)));
           const frame = { image, record, blobs, index };
-          if (opts.format === 'dcm') for (const frames of groups.add(frame)) await place(frames, () => dicomFileBytes(frames, frames[0]!.index + 1));
+          if (opts.format === 'dcm') for (const frames of groups.add(frame)) await place(frames, () => dicomFile(frames));
           else await place([frame], () => outputBytes(image, record, opts.format, index + 1, { png }));
           opts.onImage?.(index, record);
         }
-        for (const frames of groups.end()) await place(frames, () => dicomFileBytes(frames, frames[0]!.index + 1));
+        for (const frames of groups.end()) await place(frames, () => dicomFile(frames));
         if (end) ended = end.images === expected; // the study-end entry comes last, after every image it counts
       } catch (err) {
         throw inFile(info.path, err);
@@ -363,17 +375,28 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }
     checkStudyEnded(infos, ended);
     checkAborted(opts.signal);
+    // Its presentation states beside it, referencing the images as written, so a PACS shows them too.
+    for (const s of presentationStateFiles(written)) {
+      const path = join(opts.outDir, s.name);
+      checkOutput(path, paths, opts.force ?? false);
+      const file = await AtomicFile.create(path, { force: opts.force });
+      states.push({ file, path });
+      await file.write(s.bytes);
+    }
     const filePaths = studyPaths(opts.outDir, pending.map((p) => fileRecord(p.indices.map((i) => records[i]!))), (inFolder) => inFolder.map(imageNamer(ext)));
-    await commitStudy(opts.outDir, pending.map(({ file }, i) => ({ file, path: filePaths[i]! })), opts.force ?? false);
+    await commitStudy(opts.outDir, [...pending.map(({ file }, i) => ({ file, path: filePaths[i]! })), ...states], opts.force ?? false);
     const outputs: string[] = [];
     const outputFrames: (number | undefined)[] = [];
     pending.forEach(({ indices }, i) => indices.forEach((index, k) => {
       outputs[index] = filePaths[i]!;
       outputFrames[index] = indices.length > 1 ? k + 1 : undefined;
     }));
-    return { images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name };
+    return {
+      images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name,
+      presentationStates: states.map((s) => s.path),
+    };
   } catch (err) {
-    await Promise.all(pending.map(({ file }) => file.abort()));
+    await Promise.all([...pending, ...states].map(({ file }) => file.abort()));
     throw err;
   }
 }

@@ -188,7 +188,10 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(graphics.length ? { graphics } : {}),
       ...(shutter ? { shutter } : {}),
       ...(meta.presentationStates?.length ? {
-        presentationStates: meta.presentationStates.map(({ window: _window, ...annotations }) => annotations),
+        // The creator's name as a reader reads it ("Smith Anna", not DICOM's "Smith^Anna").
+        presentationStates: meta.presentationStates.map(({ window: _window, creator, ...annotations }) => ({
+          ...annotations, ...(creator ? { creator: creator.replace(/\^+/g, ' ').trim() } : {}),
+        })),
       } : {}),
       ...(received.units.suvBw ? { suvBw: received.units.suvBw, ...(meta.sul ? { sul: meta.sul } : {}) } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),

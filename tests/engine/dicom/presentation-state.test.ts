@@ -7,12 +7,16 @@ import { presentationStateFor, readPresentationState, validPresentationStates } 
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
-import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
+import { readCodedSlices, SliceCache } from '../../../src-main/engine/jobs/slices.js';
+import { localDecode } from '../../../src-main/engine/jobs/decrypt.js';
+import { exportSlices } from '../../../src-main/engine/jobs/export.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { annotationShapes } from '../../../src-shared/graphics.js';
-import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+import { DCIODVFY, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { CT_SMALL_SOP, EXPECTED, presentationStateDicom } from '../../presentation-state-dicom.js';
 
 const key = generateSharedKey('Reading room');
@@ -33,7 +37,7 @@ const close = (a: number[] | undefined, b: number[]) => expect(a?.map((v, i) => 
 describe('a presentation state: a radiologist\'s annotations and window over the images it references', () => {
   it('is read as dcmtk reads it: its graphics and text in image pixels (DISPLAY units through its displayed area), its layers\' colours, its window', async () => {
     const s = await stateFile();
-    expect([s.label, s.description, s.creator]).toEqual(['LESION', 'Reading of the left lobe', 'Smith Anna']);
+    expect([s.label, s.description, s.creator]).toEqual(['LESION', 'Reading of the left lobe', 'Smith^Anna']);
     const c = presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!;
     expect(c.graphics.map((g) => [g.layer, g.type, g.filled])).toEqual([['MARKS', 'CIRCLE', false], ['MARKS', 'POLYLINE', true], ['MARKS', 'ELLIPSE', false]]);
     close(c.graphics[0]!.points, [64, 64, 74, 64]);
@@ -122,6 +126,34 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(info.window).toEqual({ center: 40 + 1024 + 32768, width: 80, name: 'presentation state "LESION"' });
     expect(info.dicom?.presentationStates?.map((s) => [s.label, s.creator, s.graphics.length, s.texts.length])).toEqual([['LESION', 'Smith Anna', 3, 2]]);
     expect(dicomMetaOf(record)?.presentationStates?.[0]?.window).toEqual({ center: 40, width: 80, explanation: 'BRAIN' });
+
+    // DICOM output writes it back beside the image, referencing the image as written: read again, the same state.
+    await mkdir(join(dir, 'dcm'));
+    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    expect(back.presentationStates).toEqual([join(dir, 'dcm', 'presentation-state-LESION.dcm')]);
+    const written = parseDicomHeader(new Uint8Array(await readFile(back.outputs[0]!)));
+    const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.presentationStates[0]!))));
+    const again = presentationStateFor(gsps, written.string('x00080018')!, 1, 128, 128, HU)!;
+    const sent = dicomMetaOf(record)!.presentationStates![0]!;
+    expect({ ...again, layers: [] }).toEqual({ ...sent, layers: [] });
+    again.layers.forEach((l, i) => expect(l.colour!.map((c, k) => Math.abs(c - sent.layers[i]!.colour![k]!) <= 1)).toEqual([true, true, true]));
+    if (existsSync('/usr/bin/dcmpschk')) { // dcmtk's presentation state checker
+      const check = spawnSync('/usr/bin/dcmpschk', [back.presentationStates[0]!], { encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`).toContain('Test passed');
+    }
+    if (DCIODVFY) { // dicom3tools' validator: what it says of the Grayscale Softcopy Presentation State IOD
+      const report = spawnSync(DCIODVFY, [back.presentationStates[0]!], { encoding: 'utf8' });
+      expect(`${report.stdout}${report.stderr}`).toContain('GrayscaleSoftcopyPresentationState');
+      expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
+    // The viewer's "Export all as DICOM" writes it too, after the images.
+    const cache = new SliceCache(items, async (...a) => (await localDecode(models())(...a, false)).image);
+    const exported = await tempDir();
+    const files = await exportSlices(cache, exported, 'dcm');
+    expect(files.map((f) => f.slice(exported.length + 1))).toEqual(['ct.dcm', 'presentation-state-LESION.dcm']);
+    const exportedState = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(files[1]!))));
+    const exportedImage = parseDicomHeader(new Uint8Array(await readFile(files[0]!))).string('x00080018')!;
+    expect({ ...presentationStateFor(exportedState, exportedImage, 1, 128, 128, HU)!, layers: [] }).toEqual({ ...sent, layers: [] });
   });
 
   it('de-identified, or marking none of the study\'s images, it does not go, and the sender is told why and how to carry it', async () => {

@@ -1,0 +1,190 @@
+/**
+ * Presentation states written back with a study's DICOM output (aeimg 0.18): each state a study carried
+ * (dicom/presentation-state.ts) as a Grayscale Softcopy Presentation State (PS3.3 A.33.1) that references the
+ * images as written (their new SOP Instance UIDs), so that a reader's PACS shows the radiologist's annotations and
+ * window as aeimg's viewer does. Its annotations are in PIXEL units, one Graphic Annotation item per image frame and
+ * layer; its window is in its own Modality LUT's rescale (the first image's, which the others' are converted to).
+ * Colour images are not referenced (a Color Softcopy Presentation State has no window).
+ */
+import dcmjs from 'dcmjs';
+import type { DicomJson, JsonAttribute } from './dataset.js';
+import { decimal } from './fit-values.js';
+import type { DicomFrameMeta } from './import.js';
+import type { CarriedPresentationState } from './presentation-state.js';
+import { rgbToCieLab } from './shutter.js';
+import { IMPLEMENTATION_UID, newUid } from './write.js';
+
+const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
+
+/** One DICOM file written, and its frames (1-based number in the file where it holds several) with their metadata. */
+export interface WrittenImage {
+  sopClass: string;
+  sopInstance: string;
+  frames: { number?: number; meta: DicomFrameMeta; width: number; height: number; channels: number }[];
+}
+
+const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
+const seq = (...items: DicomJson[]): JsonAttribute => ({ vr: 'SQ', Value: items as never[] });
+/** A Code String: upper case, letters, digits, space and underscore, at most 16 characters. */
+const codeString = (s: string) => s.toUpperCase().replace(/[^A-Z0-9 _]/g, '_').slice(0, 16).trim() || 'UNNAMED';
+const dateOf = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
+const timeOf = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
+
+interface Marked { file: WrittenImage; frame: WrittenImage['frames'][number]; state: CarriedPresentationState }
+
+/** The reference of one image frame (Referenced Image Sequence item). */
+function imageRef(m: Pick<Marked, 'file' | 'frame'>): DicomJson {
+  return {
+    '00081150': str('UI', m.file.sopClass), '00081155': str('UI', m.file.sopInstance),
+    ...(m.frame.number !== undefined ? { '00081160': str('IS', m.frame.number) } : {}),
+  };
+}
+
+/** The image's rescale, as its written file says it (identity where it has none). */
+const rescaleOf = (meta: DicomFrameMeta) => ({ slope: meta.pixel.rescaleSlope || 1, intercept: meta.pixel.rescaleIntercept });
+
+/** One presentation state's dataset over the frames it marks. */
+function stateDataset(marked: Marked[], now: Date): DicomJson {
+  const first = marked[0]!;
+  const src = first.frame.meta.dataset;
+  const { state } = first;
+  const ds: DicomJson = {};
+  for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'], ['00080030', 'TM'],
+    ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH']] as const) {
+    ds[tag] = src[tag]?.Value?.length ? src[tag]! : { vr };
+  }
+  ds['00080005'] = str('CS', 'ISO_IR 192');
+  ds['00080016'] = str('UI', GSPS);
+  ds['00080018'] = str('UI', newUid());
+  ds['0020000D'] = src['0020000D']?.Value?.length ? src['0020000D']! : str('UI', newUid());
+  ds['00080060'] = str('CS', 'PR');
+  ds['0020000E'] = str('UI', newUid());
+  ds['00200011'] = str('IS', 1);
+  // General Series Laterality (2C: a paired body part's, which a presentation state does not name): the images', else empty.
+  ds['00200060'] = src['00200060']?.Value?.length ? src['00200060']! : { vr: 'CS' };
+  ds['0008103E'] = str('LO', `Presentation state ${state.label}`.slice(0, 64));
+  ds['00080070'] = str('LO', 'aeimg');
+  ds['00200013'] = str('IS', 1);
+  ds['00700080'] = str('CS', codeString(state.label));
+  ds['00700081'] = str('LO', (state.description ?? state.label).slice(0, 64));
+  ds['00700082'] = str('DA', dateOf(now));
+  ds['00700083'] = str('TM', timeOf(now));
+  ds['00700084'] = state.creator ? { vr: 'PN', Value: [{ Alphabetic: state.creator } as never] } : { vr: 'PN' }; // its components as read
+  // Presentation State Relationship: the images, by series.
+  const bySeries = new Map<string, DicomJson[]>();
+  const seen = new Set<string>();
+  for (const m of marked) {
+    const key = `${m.file.sopInstance}/${m.frame.number ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const series = String(m.frame.meta.dataset['0020000E']?.Value?.[0] ?? '');
+    bySeries.set(series, [...(bySeries.get(series) ?? []), imageRef(m)]);
+  }
+  ds['00081115'] = seq(...[...bySeries].map(([series, refs]) => ({ '0020000E': str('UI', series), '00081140': seq(...refs) })));
+  // Displayed area: each image whole, by its size.
+  const sizes = new Map<string, Marked[]>();
+  for (const m of marked) sizes.set(`${m.frame.width}x${m.frame.height}`, [...(sizes.get(`${m.frame.width}x${m.frame.height}`) ?? []), m]);
+  ds['0070005A'] = seq(...[...sizes.values()].map((ms) => ({
+    ...(sizes.size > 1 ? { '00081140': seq(...ms.map(imageRef)) } : {}),
+    '00700052': str('SL', 1, 1), '00700053': str('SL', ms[0]!.frame.width, ms[0]!.frame.height),
+    '00700100': str('CS', 'SCALE TO FIT'), '00700102': str('IS', 1, 1),
+  })));
+  // Layers: renamed as Code Strings, ordered as they were.
+  const layers = new Map<string, { name: string; order: number; colour?: [number, number, number] }>();
+  for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);
+  for (const g of marked.flatMap((m) => [...m.state.graphics, ...m.state.texts])) if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
+  const names = new Map<string, string>();
+  [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l, i) => {
+    let name = codeString(l.name || 'LAYER');
+    while ([...names.values()].includes(name)) name = codeString(`${name.slice(0, 12)}_${i + 1}`);
+    names.set(l.name, name);
+  });
+  ds['00700060'] = seq(...[...layers.values()].map((l) => ({
+    '00700002': str('CS', names.get(l.name)!),
+    '00700062': str('IS', [...names.keys()].indexOf(l.name) + 1),
+    ...(l.colour ? { '00700401': str('US', ...rgbToCieLab(l.colour)) } : {}),
+  })));
+  // Annotations: one item per frame and layer.
+  const annotations: DicomJson[] = [];
+  for (const m of marked) {
+    for (const layer of new Set([...m.state.graphics, ...m.state.texts].map((x) => x.layer))) {
+      const graphics = m.state.graphics.filter((g) => g.layer === layer).map((g): DicomJson => {
+        const closed = g.type === 'CIRCLE' || g.type === 'ELLIPSE' ||
+          (g.points.length >= 6 && g.points[0] === g.points[g.points.length - 2] && g.points[1] === g.points[g.points.length - 1]);
+        return {
+          '00700005': str('CS', 'PIXEL'), '00700020': str('US', 2), '00700021': str('US', g.points.length / 2),
+          '00700022': { vr: 'FL', Value: g.points }, '00700023': str('CS', g.type),
+          ...(closed ? { '00700024': str('CS', g.filled ? 'Y' : 'N') } : {}),
+        };
+      });
+      const texts = m.state.texts.filter((t) => t.layer === layer).map((t): DicomJson => ({
+        ...(t.box ? { '00700003': str('CS', 'PIXEL') } : {}), ...(t.anchor ? { '00700004': str('CS', 'PIXEL') } : {}),
+        '00700006': str('ST', t.text),
+        ...(t.box ? { '00700010': { vr: 'FL', Value: t.box.slice(0, 2) }, '00700011': { vr: 'FL', Value: t.box.slice(2, 4) }, '00700012': str('CS', 'LEFT') } : {}),
+        ...(t.anchor ? { '00700014': { vr: 'FL', Value: t.anchor }, '00700015': str('CS', t.anchorShown ? 'Y' : 'N') } : {}),
+      }));
+      annotations.push({
+        '00081140': seq(imageRef(m)), '00700002': str('CS', names.get(layer)!),
+        ...(texts.length ? { '00700008': seq(...texts) } : {}), ...(graphics.length ? { '00700009': seq(...graphics) } : {}),
+      });
+    }
+  }
+  if (annotations.length) ds['00700001'] = seq(...annotations);
+  else delete ds['00700060'];
+  // Its window, in its Modality LUT's rescale: the first image's; another image's converted through its stored values.
+  const own = rescaleOf(first.frame.meta);
+  const type = String(src['00281054']?.Value?.[0] ?? '').trim();
+  const hasRescale = src['00281053'] !== undefined || src['00281052'] !== undefined || own.slope !== 1 || own.intercept !== 0;
+  if (hasRescale) {
+    ds['00281052'] = str('DS', decimal(own.intercept));
+    ds['00281053'] = str('DS', decimal(own.slope));
+    ds['00281054'] = str('LO', type || 'US');
+  }
+  const windows = marked.filter((m) => m.state.window).map((m) => {
+    const w = m.state.window!;
+    const r = rescaleOf(m.frame.meta);
+    const center = ((w.center - r.intercept) / r.slope) * own.slope + own.intercept;
+    return { m, center, width: (w.width / r.slope) * own.slope, w };
+  });
+  if (windows.length) {
+    ds['00283110'] = seq(...windows.map(({ m, center, width, w }) => ({
+      '00081140': seq(imageRef(m)), '00281050': str('DS', decimal(center)), '00281051': str('DS', decimal(width)),
+      ...(w.explanation ? { '00281055': str('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': str('CS', w.fn) } : {}),
+    })));
+  }
+  ds['20500020'] = str('CS', first.frame.meta.pixel.inverted ? 'INVERSE' : 'IDENTITY');
+  return ds;
+}
+
+/**
+ * The presentation states of a study's DICOM output: one file per state (by its label, description and creator)
+ * over the grey image frames it came with, named after its label. Empty where none came.
+ */
+export function presentationStateFiles(written: readonly WrittenImage[], now = new Date()): { name: string; bytes: Buffer }[] {
+  const groups = new Map<string, Marked[]>();
+  for (const file of written) {
+    for (const frame of file.frames) {
+      if (frame.channels !== 1) continue;
+      for (const state of frame.meta.presentationStates ?? []) {
+        const key = JSON.stringify([state.label, state.description, state.creator]);
+        groups.set(key, [...(groups.get(key) ?? []), { file, frame, state }]);
+      }
+    }
+  }
+  const used = new Set<string>();
+  return [...groups.values()].map((marked) => {
+    const ds = stateDataset(marked, now);
+    let name = `presentation-state-${marked[0]!.state.label.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`;
+    for (let k = 2; used.has(name); k++) name = `${name.replace(/-\d+$/, '')}-${k}`;
+    used.add(name);
+    for (const attr of Object.values(ds)) attr.Value ??= [];
+    const fileMeta: DicomJson = {
+      '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
+      '00020002': str('UI', GSPS), '00020003': ds['00080018']!, '00020010': str('UI', '1.2.840.10008.1.2.1'),
+      '00020012': str('UI', IMPLEMENTATION_UID), '00020013': str('SH', 'AEIMG_1'),
+    };
+    const dict = new dcmjs.data.DicomDict(fileMeta);
+    dict.dict = ds;
+    return { name: `${name}.dcm`, bytes: Buffer.from(dict.write()) };
+  });
+}
