@@ -93,3 +93,20 @@ export function displayShutter(ds: DicomJson, channels: number, overlays: Readon
     .map((k) => ({ rectangle: 'rectangular', circle: 'circular', polygon: 'polygonal', bitmap: 'bitmap' })[k]).join(', ');
   return name ? { ...s, colour: shutterColour(ds, channels), name } : undefined;
 }
+
+/**
+ * A DICOM output's shutter as it can say it: a bitmap shutter whose overlay plane is not written (de-identification
+ * removed it) is taken out of Shutter Shape, and with no shape left the shutter's attributes go, so that no PACS is
+ * sent a shutter that names a plane the file does not hold. `ds` as written, its overlays in place.
+ */
+export function writeShutter(ds: DicomJson): void {
+  const shapes = (ds['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase());
+  if (!shapes.includes('BITMAP')) return;
+  const [group] = numbers(ds, '00186100');
+  const plane = group !== undefined && ds[`${group.toString(16).toUpperCase().padStart(4, '0')}3000`];
+  if (plane) return;
+  const left = shapes.filter((s) => s !== 'BITMAP');
+  delete ds['00186100'];
+  if (left.length) ds['00181600'] = { vr: 'CS', Value: left };
+  else for (const tag of ['00181600', '00181622', '00181624']) delete ds[tag];
+}

@@ -16,6 +16,7 @@ import type { StoredLut } from './lut.js';
 import { usRegionsJson } from './us-regions.js';
 import type { RealWorldUnits } from './real-world.js';
 import { writeOverlays, type OverlayPlane } from './overlay.js';
+import { writeShutter } from './shutter.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 
@@ -415,6 +416,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);
   writeOverlays(ds, frames.map((f) => f.overlays)); // after the dataset's own 60xx groups were taken out (above)
+  writeShutter(ds); // a bitmap shutter only with its plane
   if (grey && meta?.pixel.colourPalette && !meta.pixel.inverted) writeColourPalette(ds, meta.pixel.colourPalette);
   else delete ds['00089205']; // Pixel Presentation COLOR without its palette would say what the file does not hold
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.

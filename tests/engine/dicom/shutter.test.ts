@@ -8,7 +8,12 @@ import { UidMapper } from '../../../src-main/engine/dicom/deidentify.js';
 import { cieLabToRgb, displayShutter } from '../../../src-main/engine/dicom/shutter.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { drawShutter, shuttered, type DisplayShutter, type OverlayGraphic } from '../../../src-shared/graphics.js';
-import { tempDir } from '../../helpers.js';
+import { defaultModel, models, tempDir } from '../../helpers.js';
+import { mkdir } from 'node:fs/promises';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { overlayDicom } from '../../overlay-dicom.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../../shutter-dicom.js';
 
@@ -80,6 +85,19 @@ describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers',
     expect(full.dicom?.shutter?.colour).toEqual([255, 255, 255]);
     // De-identified, the plane is removed: no shutter to draw, and nothing the viewer shows is less than the file says.
     expect((await opened(join(dir, 'bitmap.dcm'))).dicom?.shutter).toBeUndefined();
+    // DICOM output: with its plane, the bitmap shutter as the file had it; without (de-identified), no shutter that
+    // names a plane the file does not hold.
+    const key = generateSharedKey('Shutter');
+    const shapesOut = async (deidentify: null | undefined) => {
+      const out = join(dir, `out-${deidentify === null ? 'full' : 'basic'}`);
+      await mkdir(out);
+      const enc = await encryptImageFile(join(dir, 'bitmap.dcm'), { model: await defaultModel(), recipients: [key], measure: false, outDir: out, ...(deidentify === null ? { deidentify } : {}) });
+      const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+      const ds = parseDicomHeader(new Uint8Array(await readFile(dec.images[0]!.output!)));
+      return [ds.string('x00181600'), ds.uint16('x00186100'), ds.elements.x00181622 ? 'value' : undefined, ds.elements.x60003000 ? 'plane' : undefined];
+    };
+    expect(await shapesOut(null)).toEqual(['BITMAP', 0x6000, 'value', 'plane']);
+    expect(await shapesOut(undefined)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('a shape whose figures do not make one is left out; a file without a shape has none', () => {
