@@ -219,6 +219,11 @@ export interface OpenedImageInfo {
      * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in.
      */
     presentationStates?: (Annotations & { label: string; description?: string; creator?: string })[];
+    /**
+     * The key object selections of its study that flag it (aeimg 0.18; sent with the full header): their titles ("Of
+     * Interest", "For Referring Provider"; `rejected` for "Rejected for Quality Reasons" and the other rejections).
+     */
+    keyObjects?: { title: string; description?: string; rejected: boolean }[];
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

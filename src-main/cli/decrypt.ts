@@ -76,6 +76,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       for (const p of r.presentationStates) process.stdout.write(`${name} presentation state → ${p}\n`);
       const states = format === 'png' ? presentationStatesNote(r.name, r.records) : undefined;
       if (states) process.stderr.write(states);
+      const keys = keyObjectsNote(r.name, r.records);
+      if (keys) process.stderr.write(keys);
     }
   } finally {
     await studyPool?.close(); // a failed study must not leave worker threads holding the process open
@@ -150,6 +152,19 @@ function presentationStatesNote(study: string, records: readonly ImageRecord[]):
   return `note: the study '${study}' came with its presentation state${labels.length > 1 ? 's' : ''} ${labels.join(', ')}, a radiologist's annotations and ` +
     'window: aeimg\'s viewer draws them over the images they mark (open the .aeimg parts in aeimg), and --format dcm writes them beside the images ' +
     'for a PACS; the PNGs written hold the images without them.\n';
+}
+
+/**
+ * What is said after a study whose key object selections came with it (dicom/key-objects.ts): its files do not carry
+ * them (DICOM output does not write them back); aeimg's viewer marks the images they flag.
+ */
+function keyObjectsNote(study: string, records: readonly ImageRecord[]): string | undefined {
+  const flagged = new Map<string, number>();
+  for (const rec of records) for (const k of dicomMetaOf(rec)?.keyObjects ?? []) flagged.set(k.title, (flagged.get(k.title) ?? 0) + 1);
+  if (!flagged.size) return undefined;
+  const list = [...flagged].map(([title, n]) => `"${title}" (${n} ${n === 1 ? 'image' : 'images'})`).join(', ');
+  return `note: the study '${study}' came with its key object selection${flagged.size > 1 ? 's' : ''} ${list}: aeimg's viewer marks the images ` +
+    'they flag (open the .aeimg parts in aeimg); the files written do not carry them.\n';
 }
 
 /**

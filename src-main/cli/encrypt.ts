@@ -14,7 +14,7 @@ import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
-import { notImageWords, presentationStateWords, studyPresentationStates } from '../engine/dicom/presentation-state.js';
+import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
@@ -129,9 +129,9 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
     const { ordered, notImages: setAside, instances } = await studyOrder(inputs);
-    const { notImages, carried } = await studyPresentationStates(setAside, instances, a.deidentify === null);
+    const { notImages, carried } = await studyObjects(setAside, instances, a.deidentify === null);
     ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
-    for (const c of carried) process.stdout.write(`   ${c.path}: ${presentationStateWords(c, 'would go')}\n`);
+    for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);
     process.stdout.write(`Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
       '(the parts are counted while encoding); nothing written.\n');
@@ -207,7 +207,7 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
-    for (const c of r.presentationStates) process.stdout.write(`${c.path}: ${presentationStateWords(c, 'went')}\n`);
+    for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
     process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
       (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst of its slices: ${fidelityHeadline(r.worst, r.worstUnits)}` : '') + '.\n');

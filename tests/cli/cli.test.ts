@@ -7,7 +7,8 @@ import { readImageFile } from '../../src-main/engine/image/io.js';
 import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
-import { presentationStateDicom } from '../presentation-state-dicom.js';
+import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
+import { keyObjectDicom } from '../key-object-dicom.js';
 import dcmjs from 'dcmjs';
 
 const run = promisify(execFile);
@@ -244,7 +245,8 @@ describe('the aeimg command line', () => {
     await presentationStateDicom(join(dir, 'gsps.dcm'));
     await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
-    const inputs = [join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')];
+    await keyObjectDicom(join(dir, 'kos.dcm'), [CT_SMALL_SOP]);
+    const inputs = [join(dir, 'gsps.dcm'), join(dir, 'kos.dcm'), join(dir, 'ct.dcm')];
     const dry = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--dry-run']);
     expect(dry.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" would go with the image it marks: the reader's viewer draws its annotations`);
     const basicDry = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--dry-run']);
@@ -253,10 +255,12 @@ describe('the aeimg command line', () => {
     const run = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--key-file', join(dir, 'k.key'), '-o', out]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" went with the image it marks`);
+    expect(run.stdout).toContain(`${join(dir, 'kos.dcm')}: its key object selection "Of Interest" went with the image it flags: the reader's viewer marks it (DICOM output does not write it back).`);
     const dec = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dec'), '--format', 'dcm']);
     expect(dec.code).toBe(0);
     expect(dec.stdout).toContain(`read presentation state → ${join(dir, 'dec', 'presentation-state-LESION.dcm')}`);
     expect(dec.stderr).not.toMatch(/presentation state/);
+    expect(dec.stderr).toContain('note: the study \'read\' came with its key object selection "Of Interest" (1 image): aeimg\'s viewer marks the images they flag');
     const png = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
     expect(png.stderr).toContain('note: the study \'read\' came with its presentation state "LESION", a radiologist\'s annotations and window: aeimg\'s viewer draws them');
     expect(await readdir(join(dir, 'png'))).toEqual(['ct.png']);

@@ -16,7 +16,8 @@ import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../..
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
-import { presentationStateDicom } from '../presentation-state-dicom.js';
+import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
+import { keyObjectDicom, withInstance } from '../key-object-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
@@ -562,6 +563,25 @@ test('a study\'s presentation state sent with the full header: its annotations d
   expect(await red(join(dir, 'without.png'))).toBe(0);
   await toggle.click();
   await expect(layer).toHaveAttribute('data-shapes', '5');
+});
+
+test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {
+  const dir = await mkdtemp(join(outDir, 'keys-'));
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct1.dcm'));
+  await withInstance(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct2.dcm'), '2.25.778', 2);
+  await keyObjectDicom(join(dir, 'kos.dcm'), [CT_SMALL_SOP], { title: 'For Referring Provider', code: '113002', description: 'Lesion best seen here' });
+  await keyObjectDicom(join(dir, 'bad.dcm'), ['2.25.778'], { code: '113001', title: 'Rejected for Quality Reasons' });
+  const inputs = ['kos.dcm', 'bad.dcm', 'ct1.dcm', 'ct2.dcm'].map((f) => join(dir, f));
+  await app.cli(['encrypt', ...inputs, '--bundle', 'keys', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'keys.part1of1.aeimg')]);
+  await expect(page.getByTestId('thumb-0')).toHaveAttribute('data-mark', 'key');
+  await expect(page.getByTestId('thumb-1')).toHaveAttribute('data-mark', 'rejected');
+  await expect(page.getByTestId('thumb-1')).toHaveAttribute('aria-label', /rejected: Rejected for Quality Reasons/);
+  await page.getByTestId('thumb-0').click();
+  await expect(page.getByTestId('overlay-tr')).toContainText('Key image: For Referring Provider (Lesion best seen here)');
+  await page.getByTestId('thumb-1').click();
+  await expect(page.getByTestId('overlay-tr')).toContainText('REJECTED: Rejected for Quality Reasons');
 });
 
 test('a supplemental colour palette (a perfusion map): the values it covers in its colours, the others grey through the window', async () => {

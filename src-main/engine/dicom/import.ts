@@ -23,6 +23,7 @@ import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import {
   LIMITS as PRESENTATION_STATE_LIMITS, presentationStateFor, validPresentationStates, type CarriedPresentationState, type PresentationStateFile,
 } from './presentation-state.js';
+import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyObject, type KeyObjectFile } from './key-objects.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
@@ -92,6 +93,8 @@ export interface DicomFrameMeta {
    * with the full header only. The viewer draws them and offers the window; the sender's figures measure in it.
    */
   presentationStates?: CarriedPresentationState[];
+  /** The key object selections of its study that flag this frame (aeimg 0.18; full header only): the viewer marks it. */
+  keyObjects?: CarriedKeyObject[];
 }
 
 export interface DicomImage {
@@ -153,6 +156,8 @@ export interface DicomImportOptions {
    * reference: with the full header only (deidentify null), since the profile removes their annotations.
    */
   presentationStates?: PresentationStateFile[];
+  /** The key object selections of its study that flag it (dicom/key-objects.ts), likewise with the full header only. */
+  keyObjects?: KeyObjectFile[];
 }
 
 export function isDicomPath(path: string): boolean {
@@ -354,6 +359,8 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       const pixel = { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) };
       // The profile removes a presentation state's annotations (their text may name the patient): the full header only.
+      const keys = opts.deidentify === null
+        ? (opts.keyObjects ?? []).flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME) : [];
       const states = opts.deidentify === null ? (opts.presentationStates ?? []).flatMap((s) => presentationStateFor(s, sop, f + 1, info.columns, info.rows,
         { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept }) ?? []).slice(0, PRESENTATION_STATE_LIMITS.states) : [];
       images.push({
@@ -373,6 +380,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
           // The profile removes Overlay Data (it may name the patient): only the full header carries them.
           ...(opts.deidentify === null && overlays.perFrame[f]!.length ? { overlays: overlays.perFrame[f] } : {}),
           ...(states.length ? { presentationStates: states } : {}),
+          ...(keys.length ? { keyObjects: keys } : {}),
         },
       });
     }
@@ -426,13 +434,15 @@ function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
   if (!ok) return undefined;
-  const { suvBw, sul, overlays, presentationStates, ...rest } = d;
+  const { suvBw, sul, overlays, presentationStates, keyObjects, ...rest } = d;
   const factor = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const suv = factor(suvBw) ? { suvBw, ...(factor(sul) ? { sul } : {}) } : {};
   const planes = validOverlays(overlays);
   const states = validPresentationStates(presentationStates);
+  const keys = validKeyObjects(keyObjects);
   return {
     ...rest, ...suv, ...(planes.length ? { overlays: planes } : {}), ...(states.length ? { presentationStates: states } : {}),
+    ...(keys.length ? { keyObjects: keys } : {}),
     dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p),
   } as DicomFrameMeta;
 }

@@ -13,10 +13,7 @@
  * presentation state classes (blending, XA/XRF, advanced, volumetric).
  */
 import type { DataSet, Element } from 'dicom-parser';
-import { readRegularFile } from '../fs/read.js';
 import { textDecoder } from './dataset.js';
-import type { NotImage } from './order.js';
-import { parseDicomHeader } from './parse.js';
 import { cieLabToRgb } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
@@ -25,7 +22,7 @@ import type { Annotations } from '../../../src-shared/graphics.js';
 export const CARRIED_PRESENTATION_STATES = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2']);
 
 /** An image a state refers to: its SOP Instance UID, and the frames (1-based) where it names some. */
-interface ImageRef { sop: string; frames?: number[] }
+export interface ImageRef { sop: string; frames?: number[] }
 
 /** Part of a state that applies to some of its images (undefined: to all of them). */
 interface Scoped<T> { refs?: ImageRef[]; value: T }
@@ -67,7 +64,7 @@ export const LIMITS = { states: 8, graphics: 1024, points: 8192, texts: 128, tex
 
 const GRAPHIC_TYPES = new Set(['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE']);
 
-const items = (ds: DataSet, tag: string): DataSet[] => (ds.elements[tag]?.items ?? []).flatMap((i) => (i.dataSet ? [i.dataSet] : []));
+export const items = (ds: DataSet, tag: string): DataSet[] => (ds.elements[tag]?.items ?? []).flatMap((i) => (i.dataSet ? [i.dataSet] : []));
 const floats = (ds: DataSet, tag: string): number[] => {
   const el = ds.elements[tag];
   return el ? Array.from({ length: Math.floor(el.length / 4) }, (_, i) => ds.float(tag, i) ?? Number.NaN) : [];
@@ -163,7 +160,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   };
 }
 
-const applies = (refs: ImageRef[] | undefined, sop: string, frame: number) =>
+export const applies = (refs: ImageRef[] | undefined, sop: string, frame: number) =>
   !refs || refs.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
 
 /**
@@ -251,76 +248,4 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), graphics, texts, layers,
     }];
   });
-}
-
-/** What a study does with its presentation states (studyPresentationStates). */
-export interface StudyPresentationStates {
-  /** Image file → the states that reference it, for its encoding (EncodeTask.presentationStates). */
-  byImage: Map<string, PresentationStateFile[]>;
-  /** The states that go, each with the number of the study's image files it marks and what of it does not go. */
-  carried: { path: string; label: string; images: number; notCarried: string[] }[];
-  /** The study's other objects without an image, and the states that do not go, each with why. */
-  notImages: NotImage[];
-}
-
-/** Where a sender learns how to carry a study's presentation states. */
-const FULL_HEADER_REMEDY = 'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").';
-
-/**
- * A study's presentation states (0.18): with the full header, each Grayscale or Color Softcopy Presentation State
- * goes with the study's images it references; one that cannot be read or references none of them does not, and says
- * why. De-identified, none goes (PS3.15 removes their annotations), and each says how to carry it.
- */
-export async function studyPresentationStates(notImages: readonly NotImage[], instances: ReadonlyMap<string, string>, fullHeader: boolean):
-  Promise<StudyPresentationStates> {
-  const out: StudyPresentationStates = { byImage: new Map(), carried: [], notImages: [] };
-  const imageOf = new Map([...instances].map(([path, uid]) => [uid, path]));
-  for (const n of notImages) {
-    if (!CARRIED_PRESENTATION_STATES.has(n.sopClass)) {
-      out.notImages.push(n);
-      continue;
-    }
-    if (!fullHeader) {
-      out.notImages.push({ ...n, why: 'de-identification removes presentation states (their annotations may name the patient), so the study {goes} without ' +
-        `it and the reader will not see its annotations or window. ${FULL_HEADER_REMEDY}` });
-      continue;
-    }
-    let state: PresentationStateFile;
-    try {
-      state = readPresentationState(parseDicomHeader(new Uint8Array(await readRegularFile(n.path))));
-    } catch (err) {
-      out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
-      continue;
-    }
-    const holds = state.windows.length > 0 || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length);
-    if (!holds) {
-      const what = state.notCarried.length ? ` (not carried: ${state.notCarried.join(', ')})` : '';
-      out.notImages.push({ ...n, why: `it holds no annotation or window aeimg carries${what}, so the study {goes} without it.` });
-      continue;
-    }
-    const marked = [...new Set(state.images.flatMap((r) => imageOf.get(r.sop) ?? []))];
-    if (!marked.length) {
-      out.notImages.push({ ...n, why: 'it marks none of the study\'s images (they are not among the files given), so the study {goes} without it.' });
-      continue;
-    }
-    for (const image of marked) out.byImage.set(image, [...(out.byImage.get(image) ?? []), state]);
-    out.carried.push({ path: n.path, label: state.label, images: marked.length, notCarried: state.notCarried });
-  }
-  return out;
-}
-
-/**
- * "is a structured report, not an image: the study goes without it …": what a study does with an object without an
- * image, in a sender's words, after its file's name; `tense` as the study is being written, would be (--dry-run) or was.
- */
-export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' = 'goes'): string {
-  return n.why ? `is ${n.kind}: ${n.why.replace('{goes}', tense)}`
-    : `is ${n.kind}, not an image: the study ${tense} without it (aeimg sends images), so the reader will not have it.`;
-}
-
-/** "its presentation state "Lesion" went with the 3 images it marks: …": a carried state in a sender's words. */
-export function presentationStateWords(c: StudyPresentationStates['carried'][number], tense: 'goes' | 'would go' | 'went' = 'goes'): string {
-  const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
-  return `its presentation state "${c.label}" ${tense} with the ${c.images === 1 ? 'image' : `${c.images} images`} it marks: the reader's viewer draws its ` +
-    `annotations and offers its window, and DICOM output writes it back beside the images.${without}`;
 }

@@ -9,6 +9,7 @@ import { encodeImage } from '../codec/image-codec.js';
 import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
+import type { KeyObjectFile } from '../dicom/key-objects.js';
 import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
 import type { OverlayFacts } from '../dicom/overlay.js';
@@ -47,6 +48,8 @@ export interface EncodeTask {
   display?: DisplayModel;
   /** A study's presentation states that reference this file (dicom/import.ts DicomImportOptions), full header only. */
   presentationStates?: PresentationStateFile[];
+  /** A study's key object selections that flag this file, likewise. */
+  keyObjects?: KeyObjectFile[];
 }
 
 /** One image of a file (a DICOM file may hold many frames). */
@@ -85,7 +88,7 @@ interface InputImage {
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
-export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt' | 'presentationStates'>): Promise<InputImage[]> {
+export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt' | 'presentationStates' | 'keyObjects'>): Promise<InputImage[]> {
   if (isDicomdirName(task.input)) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE); // its images not found by findInputs
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
@@ -102,6 +105,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,
     uids: task.uidSalt ? new UidMapper(Buffer.from(task.uidSalt, 'hex')) : undefined,
     ...(task.presentationStates?.length ? { presentationStates: task.presentationStates } : {}),
+    ...(task.keyObjects?.length ? { keyObjects: task.keyObjects } : {}),
   });
   return frames.map((f) => ({
     image: f.image,

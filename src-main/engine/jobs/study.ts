@@ -15,7 +15,9 @@ import {
   type StudyEnd, type StudyEntry,
 } from '../container/study.js';
 import { studyOrder, type NotImage } from '../dicom/order.js';
-import { notImageWords, studyPresentationStates, type PresentationStateFile, type StudyPresentationStates } from '../dicom/presentation-state.js';
+import type { PresentationStateFile } from '../dicom/presentation-state.js';
+import type { KeyObjectFile } from '../dicom/key-objects.js';
+import { notImageWords, studyObjects, type CarriedObject } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll, type FileData } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
@@ -92,15 +94,17 @@ export interface StudyResult {
   warnings: string[];
   /** The objects without an image it went without (dicom/order.ts studyOrder), each with what it is and why. */
   notImages: NotImage[];
-  /** The presentation states that went with the images they mark (dicom/presentation-state.ts; full header only). */
-  presentationStates: StudyPresentationStates['carried'];
+  /** The presentation states and key object selections that went with the images they reference (full header only). */
+  carriedObjects: CarriedObject[];
 }
 
 function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string,
-  presentationStates?: PresentationStateFile[]): EncodeTask {
+  objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[] } = {}): EncodeTask {
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
-    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt, ...(presentationStates ? { presentationStates } : {}),
+    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
+    ...(objects.presentationStates ? { presentationStates: objects.presentationStates } : {}),
+    ...(objects.keyObjects ? { keyObjects: objects.keyObjects } : {}),
   };
 }
 
@@ -132,8 +136,8 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   await checkStudyName(opts.name, paths, opts.deidentify);
   const { ordered, notImages: setAside, instances } = await studyOrder(paths);
   if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageList(setAside)}.`);
-  const states = await studyPresentationStates(setAside, instances, opts.deidentify === null);
-  const { notImages } = states;
+  const objects = await studyObjects(setAside, instances, opts.deidentify === null);
+  const { notImages } = objects;
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
@@ -141,7 +145,9 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const inFlight = new Map<number, Promise<EncodedFile>>();
   const schedule = (i: number) => {
     if (i < ordered.length && !inFlight.has(i) && !signal?.aborted) {
-      const p = encode(encodeTask(ordered[i]!, opts, opts.measure ?? true, uidSalt, states.byImage.get(ordered[i]!)));
+      const p = encode(encodeTask(ordered[i]!, opts, opts.measure ?? true, uidSalt, {
+        presentationStates: objects.statesByImage.get(ordered[i]!), keyObjects: objects.keyObjectsByImage.get(ordered[i]!),
+      }));
       p.catch(() => undefined); // awaited in order below
       inFlight.set(i, p);
     }
@@ -239,7 +245,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     for (const f of final) checkOutput(f, paths, opts.force ?? false);
     await commitAll(sealed.map((file, k) => ({ file, path: final[k]! })), opts.force ?? false);
     parts.forEach((p, k) => { p.path = final[k]!; });
-    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings, notImages, presentationStates: states.carried };
+    return { parts, images: imageIndex, inputBytes, worst: oneUnit ? merged : worst, worstUnits, meanSsim: ssimCount ? ssimSum / ssimCount : undefined, reduced, warnings, notImages, carriedObjects: objects.carried };
   } catch (err) {
     await current.writer?.abort();
     await Promise.allSettled([...inFlight.values()]);

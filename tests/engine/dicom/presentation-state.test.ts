@@ -113,7 +113,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(enc.images).toBe(1);
     expect(enc.warnings).toEqual([]);
     expect(enc.notImages).toEqual([]);
-    expect(enc.presentationStates).toEqual([{ path: join(dir, 'gsps.dcm'), label: 'LESION', images: 1, notCarried: [] }]);
+    expect(enc.carriedObjects).toEqual([{ path: join(dir, 'gsps.dcm'), kind: 'presentation state', label: 'LESION', images: 1, notCarried: [] }]);
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const { record } = items[0]!;
     expect(record.fidelity?.windows?.map((w) => w.name)).toContain('presentation state "LESION"');
@@ -165,7 +165,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const out = join(dir, 'parts');
     await mkdir(out);
     const basic = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'basic', outDir: out, measure: false });
-    expect(basic.presentationStates).toEqual([]);
+    expect(basic.carriedObjects).toEqual([]);
     expect(basic.warnings).toEqual(['gsps.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its ' +
       'study: de-identification removes presentation states (their annotations may name the patient), so the study goes without it and the reader will not see its annotations or window. ' +
       'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").']);
@@ -174,7 +174,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const full = await encryptStudy([join(dir, 'other.dcm'), join(dir, 'lut.dcm'), join(dir, 'ct.dcm')], {
       model, recipients: [key], name: 'full', outDir: out, measure: false, deidentify: null,
     });
-    expect(full.presentationStates).toEqual([]);
+    expect(full.carriedObjects).toEqual([]);
     expect(full.warnings).toEqual([
       expect.stringMatching(/^other\.dcm: is a presentation state, .*: it marks none of the study's images \(they are not among the files given\), so the study goes without it\.$/),
       expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation or window aeimg carries \(not carried: its VOI lookup table\), so the study goes without it\.$/),

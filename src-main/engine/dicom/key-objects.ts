@@ -1,0 +1,86 @@
+/**
+ * Key Object Selection documents (PS3.3 A.35.4; "key image notes"): the images of a study a reader flagged, under a
+ * title (PS3.16 CID 7010: "Of Interest", "For Referring Provider", "For Surgery", … and "Rejected for Quality
+ * Reasons" and the other rejection notes, which say the images they list must not be read), with an optional
+ * description. A study exported whole from a PACS brings them beside its images.
+ *
+ * A study sent with its full header (`--deidentify none`) carries each one with every image frame it flags (aeimg
+ * 0.18): the receiver's viewer marks those images, in its corner and its series strip. De-identification removes them
+ * (PS3.15 Table E.1-1: Content Sequence X; their text may name the patient), so a de-identified study goes without
+ * them and its sender is told. DICOM output does not write them back.
+ */
+import type { DataSet } from 'dicom-parser';
+import { textDecoder } from './dataset.js';
+import { items, type ImageRef } from './presentation-state.js';
+
+export const KEY_OBJECT_SELECTION = '1.2.840.10008.5.1.4.1.1.88.59';
+
+/** Document titles (CID 7011, DCM) that reject the images they list: a viewer must not show them as readable. */
+const REJECTIONS = new Set(['113001', '113037', '113038', '113039']);
+
+/** A key object selection as the sender reads it from its file: plain data, so it can go to an encoding worker. */
+export interface KeyObjectFile {
+  title: string;
+  description?: string;
+  rejected: boolean;
+  images: ImageRef[];
+}
+
+/** What the receiver gets with each frame it flags. */
+export interface CarriedKeyObject {
+  title: string;
+  description?: string;
+  /** Its title rejects the image ("Rejected for Quality Reasons"). */
+  rejected: boolean;
+}
+
+const MAX_TITLE = 64;
+const MAX_DESCRIPTION = 1024;
+const MAX_PER_FRAME = 8;
+
+/** Reads a key object selection's file. */
+export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
+  const decode = textDecoder(ds);
+  const text = (d: DataSet, tag: string, max: number) => {
+    const el = d.elements[tag];
+    if (!el?.length) return undefined;
+    return decode(d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length), el.vr ?? 'UT').replace(/\0/g, '').trim().slice(0, max) || undefined;
+  };
+  const [code] = items(ds, 'x0040a043');
+  const value = code?.string('x00080100')?.trim() ?? '';
+  const images: ImageRef[] = [];
+  let description: string | undefined;
+  for (const item of items(ds, 'x0040a730')) {
+    const type = (item.string('x0040a040') ?? '').trim().toUpperCase();
+    if (type === 'IMAGE') {
+      for (const r of items(item, 'x00081199')) {
+        const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
+        const frames = (r.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+        if (sop) images.push({ sop, ...(frames.length ? { frames } : {}) });
+      }
+    } else if (type === 'TEXT' && items(item, 'x0040a043')[0]?.string('x00080100')?.trim() === '113012') { // Key Object Description
+      description ??= text(item, 'x0040a160', MAX_DESCRIPTION);
+    }
+  }
+  return {
+    title: (code && text(code, 'x00080104', MAX_TITLE)) ?? 'Key images', ...(description ? { description } : {}),
+    rejected: REJECTIONS.has(value), images,
+  };
+}
+
+/** What of a key object selection goes with frame `frame` (1-based) of image `sop`: undefined where it does not flag it. */
+export function keyObjectFor(k: KeyObjectFile, sop: string, frame: number): CarriedKeyObject | undefined {
+  const flagged = k.images.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
+  return flagged ? { title: k.title, ...(k.description ? { description: k.description } : {}), rejected: k.rejected } : undefined;
+}
+
+/** A received record's key objects, each kept only if well-formed (a crafted record's are left out). */
+export function validKeyObjects(v: unknown): CarriedKeyObject[] {
+  if (!Array.isArray(v)) return [];
+  return v.slice(0, MAX_PER_FRAME).flatMap((k: Partial<CarriedKeyObject>) => (k && typeof k === 'object' && typeof k.title === 'string' &&
+    k.title.length <= MAX_TITLE && typeof k.rejected === 'boolean' &&
+    (k.description === undefined || (typeof k.description === 'string' && k.description.length <= MAX_DESCRIPTION))
+    ? [{ title: k.title, ...(k.description ? { description: k.description } : {}), rejected: k.rejected }] : []));
+}
+
+export const KEY_OBJECTS_PER_FRAME = MAX_PER_FRAME;

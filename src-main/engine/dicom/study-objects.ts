@@ -1,0 +1,120 @@
+/**
+ * What a study does with the objects without an image that a PACS export holds beside its images (aeimg 0.18): a
+ * presentation state (dicom/presentation-state.ts) and a key object selection (dicom/key-objects.ts) go, with the full
+ * header, with the study's images they reference; the rest (reports, raw data, …) and those that cannot go are set
+ * aside, each named to the sender with why.
+ */
+import { readRegularFile } from '../fs/read.js';
+import { KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
+import type { NotImage } from './order.js';
+import { parseDicomHeader } from './parse.js';
+import { CARRIED_PRESENTATION_STATES, readPresentationState, type ImageRef, type PresentationStateFile } from './presentation-state.js';
+
+/** A presentation state or key object selection that goes with a study, in a sender's words. */
+export interface CarriedObject {
+  path: string;
+  kind: 'presentation state' | 'key object selection';
+  /** Its label or title. */
+  label: string;
+  /** The study's image files it references. */
+  images: number;
+  /** What of it does not go ("its VOI lookup table"). */
+  notCarried: string[];
+}
+
+/** What a study does with its objects without an image (studyObjects). */
+export interface StudyObjects {
+  /** Image file → the presentation states that reference it, for its encoding (EncodeTask.presentationStates). */
+  statesByImage: Map<string, PresentationStateFile[]>;
+  /** Image file → the key object selections that flag it (EncodeTask.keyObjects). */
+  keyObjectsByImage: Map<string, KeyObjectFile[]>;
+  carried: CarriedObject[];
+  /** The study's other objects without an image, and those that do not go, each with why. */
+  notImages: NotImage[];
+}
+
+/** Where a sender learns how to carry them. */
+const FULL_HEADER_REMEDY = 'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").';
+
+/** Why a de-identified study goes without one, by kind. */
+const REMOVED = {
+  'presentation state': 'de-identification removes presentation states (their annotations may name the patient), so the study {goes} without it ' +
+    'and the reader will not see its annotations or window.',
+  'key object selection': 'de-identification removes key object selections (their text may name the patient), so the study {goes} without it ' +
+    'and the reader will not see which images it flags.',
+} as const;
+
+/**
+ * A study's presentation states and key object selections: with the full header, each goes with the study's images it
+ * references; one that cannot be read, holds nothing aeimg carries or references none of them does not, and says why.
+ * De-identified, none goes (PS3.15 removes their content), and each says how to carry it.
+ */
+export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, string>, fullHeader: boolean): Promise<StudyObjects> {
+  const out: StudyObjects = { statesByImage: new Map(), keyObjectsByImage: new Map(), carried: [], notImages: [] };
+  const imageOf = new Map([...instances].map(([path, uid]) => [uid, path]));
+  const marks = (refs: ImageRef[]) => [...new Set(refs.flatMap((r) => imageOf.get(r.sop) ?? []))];
+  for (const n of notImages) {
+    const kind = CARRIED_PRESENTATION_STATES.has(n.sopClass) ? 'presentation state' : n.sopClass === KEY_OBJECT_SELECTION ? 'key object selection' : undefined;
+    if (!kind) {
+      out.notImages.push(n);
+      continue;
+    }
+    if (!fullHeader) {
+      out.notImages.push({ ...n, why: `${REMOVED[kind]} ${FULL_HEADER_REMEDY}` });
+      continue;
+    }
+    let read: { state: PresentationStateFile } | { keys: KeyObjectFile };
+    try {
+      const ds = parseDicomHeader(new Uint8Array(await readRegularFile(n.path)));
+      read = kind === 'presentation state' ? { state: readPresentationState(ds) } : { keys: readKeyObjectSelection(ds) };
+    } catch (err) {
+      out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
+      continue;
+    }
+    if ('state' in read) {
+      const { state } = read;
+      const holds = state.windows.length > 0 || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length);
+      if (!holds) {
+        const what = state.notCarried.length ? ` (not carried: ${state.notCarried.join(', ')})` : '';
+        out.notImages.push({ ...n, why: `it holds no annotation or window aeimg carries${what}, so the study {goes} without it.` });
+        continue;
+      }
+    }
+    const marked = marks('state' in read ? read.state.images : read.keys.images);
+    if (!marked.length) {
+      out.notImages.push({ ...n, why: `it ${kind === 'presentation state' ? 'marks' : 'flags'} none of the study's images (they are not among the files ` +
+        'given), so the study {goes} without it.' });
+      continue;
+    }
+    for (const image of marked) {
+      if ('state' in read) out.statesByImage.set(image, [...(out.statesByImage.get(image) ?? []), read.state]);
+      else out.keyObjectsByImage.set(image, [...(out.keyObjectsByImage.get(image) ?? []), read.keys]);
+    }
+    out.carried.push({
+      path: n.path, kind, label: 'state' in read ? read.state.label : read.keys.title, images: marked.length,
+      notCarried: 'state' in read ? read.state.notCarried : [],
+    });
+  }
+  return out;
+}
+
+/**
+ * "is a structured report, not an image: the study goes without it …": what a study does with an object without an
+ * image, in a sender's words, after its file's name; `tense` as the study is being written, would be (--dry-run) or was.
+ */
+export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' = 'goes'): string {
+  return n.why ? `is ${n.kind}: ${n.why.replace('{goes}', tense)}`
+    : `is ${n.kind}, not an image: the study ${tense} without it (aeimg sends images), so the reader will not have it.`;
+}
+
+/** "its presentation state "Lesion" went with the 3 images it marks: …": a carried object in a sender's words. */
+export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'went' = 'goes'): string {
+  const images = c.images === 1 ? 'image' : `${c.images} images`;
+  if (c.kind === 'key object selection') {
+    return `its key object selection "${c.label}" ${tense} with the ${images} it flags: the reader's viewer marks ${c.images === 1 ? 'it' : 'them'} ` +
+      '(DICOM output does not write it back).';
+  }
+  const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
+  return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer draws its annotations and offers its window, ` +
+    `and DICOM output writes it back beside the images.${without}`;
+}
