@@ -214,6 +214,9 @@ function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MA
   }
 }
 
+/** Grayscale and Color Softcopy Presentation States and Key Object Selections: a study carries them (aeimg 0.18). */
+const GOES_WITH_A_STUDY = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2', '1.2.840.10008.5.1.4.1.1.88.59']);
+
 /** The attributes before Pixel Data only (sorting a study needs no pixels). */
 export function parseDicomHeader(bytes: Uint8Array): DataSet {
   return parseBytes(bytes, 'x7fe00010');
@@ -237,9 +240,13 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   }
   if (!pixel && (dataset.string('x00020002') ?? '').replace(/\0/g, '').trim() === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
   if (!pixel) {
-    const kind = nonImageKind(sop.replace(/\0/g, '').trim());
+    const uid = sop.replace(/\0/g, '').trim();
+    const kind = nonImageKind(uid);
+    // A presentation state or key-image note goes with the images it references in a study (dicom/study-objects.ts).
+    const withStudy = GOES_WITH_A_STUDY.has(uid) ? ' To send it with the images it references, encrypt them together as one study with the full ' +
+      'header (aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all").' : '';
     throw new AeimgError(ErrorCode.BadInput, `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): ${kind ? `it is ${kind}` : 'it may be a report, structure set or presentation state'}. ` +
-      `Only DICOM images can be encrypted${kind ? ': the reader will not have it' : ''}.`);
+      `Only DICOM images can be encrypted${kind ? ': the reader will not have it' : ''}.${withStudy}`);
   }
   const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
   const rows = dataset.uint16('x00280010') ?? 0;

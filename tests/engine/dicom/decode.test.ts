@@ -69,8 +69,11 @@ describe('DICOM import matches the oracle', () => {
       return readDicomFile(join(dir, name), { maxPixels: MAX, deidentify: {} });
     };
     await expect(object('gsps.dcm', '1.2.840.10008.5.1.4.1.1.11.1')).rejects.toThrow('gsps.dcm: holds no image (no Pixel Data; SOP class 1.2.840.10008.5.1.4.1.1.11.1): ' +
-      'it is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study. Only DICOM images can be encrypted: the reader will not have it.');
-    await expect(object('kos.dcm', '1.2.840.10008.5.1.4.1.1.88.59')).rejects.toThrow(/kos\.dcm: .*it is a key object selection, the images a reader flagged in its study\./);
+      'it is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study. Only DICOM images can be encrypted: the reader will not have it. ' +
+      'To send it with the images it references, encrypt them together as one study with the full header (aeimg encrypt --bundle NAME --deidentify none; ' +
+      'in the app, "Encrypt as one study" with DICOM metadata "Keep all").');
+    await expect(object('kos.dcm', '1.2.840.10008.5.1.4.1.1.88.59')).rejects.toThrow(/kos\.dcm: .*it is a key object selection, the images a reader flagged in its study\. .* To send it with the images it references/);
+    await expect(object('sr.dcm', '1.2.840.10008.5.1.4.1.1.88.67')).rejects.toThrow(/sr\.dcm: .*it is a structured report\. Only DICOM images can be encrypted: the reader will not have it\.$/);
     await expect(object('other.dcm', '1.2.3.4.5')).rejects.toThrow(/other\.dcm: .*it may be a report, structure set or presentation state\. Only DICOM images can be encrypted\.$/);
   });
 
