@@ -94,9 +94,10 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);
   for (const g of marked.flatMap((m) => [...m.state.graphics, ...m.state.texts])) if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
   const names = new Map<string, string>();
-  [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l, i) => {
-    let name = codeString(l.name || 'LAYER');
-    while ([...names.values()].includes(name)) name = codeString(`${name.slice(0, 12)}_${i + 1}`);
+  [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l) => {
+    const base = codeString(l.name || 'LAYER');
+    let name = base;
+    for (let k = 2; [...names.values()].includes(name); k++) name = `${base.slice(0, 16 - `_${k}`.length)}_${k}`;
     names.set(l.name, name);
   });
   ds['00700060'] = seq(...[...layers.values()].map((l) => ({

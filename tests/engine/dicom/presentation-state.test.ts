@@ -1,7 +1,8 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
+import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { presentationStateFiles } from '../../../src-main/engine/dicom/write-presentation-state.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { presentationStateFor, readPresentationState, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
@@ -89,6 +90,26 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(shapes[3]).toMatchObject({ kind: 'text', lines: ['Nodule 8 mm', 'segment 6'], x: 80, y: 10, colour: 'rgb(255, 255, 255)' });
     // The anchor (64, 54) is left of and below the box's top: the line ends on its left edge at the anchor's height.
     close((shapes[3] as { leader: number[] }).leader, [64, 54, 80, 30]);
+  });
+
+  it('written back: layers whose names make the same Code String stay apart, each state a file named after its label, colour images not referenced', async () => {
+    const [frame] = await readDicomFile(CT, { maxPixels: 1 << 24, deidentify: null });
+    const state = (label: string) => ({
+      label, graphics: [{ layer: 'a-b', type: 'POINT' as const, points: [1, 2], filled: false }, { layer: 'A_B', type: 'POINT' as const, points: [3, 4], filled: false }],
+      texts: [], layers: [{ name: 'a-b', order: 1 }, { name: 'A_B', order: 2, colour: [0, 255, 0] as [number, number, number] }],
+    });
+    const meta = { ...frame!.dicom, presentationStates: [state('Lesion / 1'), state('Other')] };
+    const files = presentationStateFiles([
+      { sopClass: '1.2.840.10008.5.1.4.1.1.2', sopInstance: '2.25.1', frames: [{ meta, width: 128, height: 128, channels: 1 }] },
+      { sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.2', frames: [{ meta, width: 128, height: 128, channels: 3 }] },
+    ]);
+    expect(files.map((f) => f.name)).toEqual(['presentation-state-Lesion_1.dcm', 'presentation-state-Other.dcm']);
+    const back = readPresentationState(parseDicomHeader(new Uint8Array(files[0]!.bytes)));
+    expect(back.label).toBe('LESION _ 1');
+    expect(back.layers.map((l) => l.name)).toEqual(['A_B', 'A_B_2']);
+    expect(back.images).toEqual([{ sop: '2.25.1' }]);
+    const green = back.layers[1]!.colour!;
+    expect(green.map((c, i) => Math.abs(c - [0, 255, 0][i]!) <= 1)).toEqual([true, true, true]);
   });
 
   it('a crafted record\'s malformed states are left out, not drawn', () => {
