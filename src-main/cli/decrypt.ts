@@ -73,11 +73,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
-      for (const p of r.presentationStates) process.stdout.write(`${name} presentation state → ${p}\n`);
-      const states = format === 'png' ? presentationStatesNote(r.name, r.records) : undefined;
-      if (states) process.stderr.write(states);
-      const keys = keyObjectsNote(r.name, r.records);
-      if (keys) process.stderr.write(keys);
+      for (const p of r.studyObjects) process.stdout.write(`${name} ${basename(p).startsWith('key-images') ? 'key object selection' : 'presentation state'} → ${p}\n`);
+      if (format === 'png') process.stderr.write((presentationStatesNote(r.name, r.records) ?? '') + (keyObjectsNote(r.name, r.records) ?? ''));
     }
   } finally {
     await studyPool?.close(); // a failed study must not leave worker threads holding the process open
@@ -155,8 +152,8 @@ function presentationStatesNote(study: string, records: readonly ImageRecord[]):
 }
 
 /**
- * What is said after a study whose key object selections came with it (dicom/key-objects.ts): its files do not carry
- * them (DICOM output does not write them back); aeimg's viewer marks the images they flag.
+ * What is said after a study whose key object selections came with it (dicom/key-objects.ts) is written as PNG: its
+ * files do not carry them; aeimg's viewer marks the images they flag, and DICOM output writes them back.
  */
 function keyObjectsNote(study: string, records: readonly ImageRecord[]): string | undefined {
   const flagged = new Map<string, number>();
@@ -164,7 +161,7 @@ function keyObjectsNote(study: string, records: readonly ImageRecord[]): string 
   if (!flagged.size) return undefined;
   const list = [...flagged].map(([title, n]) => `"${title}" (${n} ${n === 1 ? 'image' : 'images'})`).join(', ');
   return `note: the study '${study}' came with its key object selection${flagged.size > 1 ? 's' : ''} ${list}: aeimg's viewer marks the images ` +
-    'they flag (open the .aeimg parts in aeimg); the files written do not carry them.\n';
+    'they flag (open the .aeimg parts in aeimg), and --format dcm writes them beside the images for a PACS; the PNGs written do not carry them.\n';
 }
 
 /**

@@ -255,14 +255,16 @@ describe('the aeimg command line', () => {
     const run = await aeimg(['encrypt', ...inputs, '--bundle', 'read', '--deidentify', 'none', '--key-file', join(dir, 'k.key'), '-o', out]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`${join(dir, 'gsps.dcm')}: its presentation state "LESION" went with the image it marks`);
-    expect(run.stdout).toContain(`${join(dir, 'kos.dcm')}: its key object selection "Of Interest" went with the image it flags: the reader's viewer marks it (DICOM output does not write it back).`);
+    expect(run.stdout).toContain(`${join(dir, 'kos.dcm')}: its key object selection "Of Interest" went with the image it flags: the reader's viewer marks it, and DICOM output writes it back beside the images.`);
     const dec = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dec'), '--format', 'dcm']);
     expect(dec.code).toBe(0);
     expect(dec.stdout).toContain(`read presentation state → ${join(dir, 'dec', 'presentation-state-LESION.dcm')}`);
     expect(dec.stderr).not.toMatch(/presentation state/);
-    expect(dec.stderr).toContain('note: the study \'read\' came with its key object selection "Of Interest" (1 image): aeimg\'s viewer marks the images they flag');
+    expect(dec.stdout).toContain(`read key object selection → ${join(dir, 'dec', 'key-images-Of_Interest.dcm')}`);
+    expect(dec.stderr).not.toMatch(/key object/);
     const png = await aeimg(['decrypt', join(out, 'read.part1of1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
     expect(png.stderr).toContain('note: the study \'read\' came with its presentation state "LESION", a radiologist\'s annotations and window: aeimg\'s viewer draws them');
+    expect(png.stderr).toContain('note: the study \'read\' came with its key object selection "Of Interest" (1 image): aeimg\'s viewer marks the images they flag');
     expect(await readdir(join(dir, 'png'))).toEqual(['ct.png']);
   });
 

@@ -7,7 +7,7 @@
  * A study sent with its full header (`--deidentify none`) carries each one with every image frame it flags (aeimg
  * 0.18): the receiver's viewer marks those images, in its corner and its series strip. De-identification removes them
  * (PS3.15 Table E.1-1: Content Sequence X; their text may name the patient), so a de-identified study goes without
- * them and its sender is told. DICOM output does not write them back.
+ * them and its sender is told. DICOM output writes them back (dicom/write-study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
 import { textDecoder } from './dataset.js';
@@ -21,6 +21,8 @@ const REJECTIONS = new Set(['113001', '113037', '113038', '113039']);
 /** A key object selection as the sender reads it from its file: plain data, so it can go to an encoding worker. */
 export interface KeyObjectFile {
   title: string;
+  /** Its title's code (CID 7010), which DICOM output writes back. */
+  code?: TitleCode;
   description?: string;
   rejected: boolean;
   images: ImageRef[];
@@ -29,12 +31,18 @@ export interface KeyObjectFile {
 /** What the receiver gets with each frame it flags. */
 export interface CarriedKeyObject {
   title: string;
+  /** Its title's code as the file gave it (aeimg 0.18), for DICOM output. */
+  code?: TitleCode;
   description?: string;
   /** Its title rejects the image ("Rejected for Quality Reasons"). */
   rejected: boolean;
 }
 
+/** A document title's code: its value and coding scheme (DCM for CID 7010's). */
+export interface TitleCode { value: string; scheme: string }
+
 const MAX_TITLE = 64;
+const MAX_CODE = 16;
 const MAX_DESCRIPTION = 1024;
 const MAX_PER_FRAME = 8;
 
@@ -48,6 +56,7 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
   };
   const [code] = items(ds, 'x0040a043');
   const value = code?.string('x00080100')?.trim() ?? '';
+  const scheme = code?.string('x00080102')?.trim() ?? '';
   const images: ImageRef[] = [];
   let description: string | undefined;
   for (const item of items(ds, 'x0040a730')) {
@@ -64,6 +73,7 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
   }
   return {
     title: (code && text(code, 'x00080104', MAX_TITLE)) ?? 'Key images', ...(description ? { description } : {}),
+    ...(value && scheme && value.length <= MAX_CODE && scheme.length <= MAX_CODE ? { code: { value, scheme } } : {}),
     rejected: REJECTIONS.has(value), images,
   };
 }
@@ -71,16 +81,20 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
 /** What of a key object selection goes with frame `frame` (1-based) of image `sop`: undefined where it does not flag it. */
 export function keyObjectFor(k: KeyObjectFile, sop: string, frame: number): CarriedKeyObject | undefined {
   const flagged = k.images.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
-  return flagged ? { title: k.title, ...(k.description ? { description: k.description } : {}), rejected: k.rejected } : undefined;
+  return flagged ? { title: k.title, ...(k.code ? { code: k.code } : {}), ...(k.description ? { description: k.description } : {}), rejected: k.rejected } : undefined;
 }
 
 /** A received record's key objects, each kept only if well-formed (a crafted record's are left out). */
 export function validKeyObjects(v: unknown): CarriedKeyObject[] {
   if (!Array.isArray(v)) return [];
+  const short = (s: unknown) => typeof s === 'string' && s.length > 0 && s.length <= MAX_CODE;
   return v.slice(0, MAX_PER_FRAME).flatMap((k: Partial<CarriedKeyObject>) => (k && typeof k === 'object' && typeof k.title === 'string' &&
     k.title.length <= MAX_TITLE && typeof k.rejected === 'boolean' &&
     (k.description === undefined || (typeof k.description === 'string' && k.description.length <= MAX_DESCRIPTION))
-    ? [{ title: k.title, ...(k.description ? { description: k.description } : {}), rejected: k.rejected }] : []));
+    ? [{
+      title: k.title, ...(k.code && short(k.code.value) && short(k.code.scheme) ? { code: { value: k.code.value, scheme: k.code.scheme } } : {}),
+      ...(k.description ? { description: k.description } : {}), rejected: k.rejected,
+    }] : []));
 }
 
 export const KEY_OBJECTS_PER_FRAME = MAX_PER_FRAME;

@@ -111,8 +111,8 @@ export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' =
 export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'went' = 'goes'): string {
   const images = c.images === 1 ? 'image' : `${c.images} images`;
   if (c.kind === 'key object selection') {
-    return `its key object selection "${c.label}" ${tense} with the ${images} it flags: the reader's viewer marks ${c.images === 1 ? 'it' : 'them'} ` +
-      '(DICOM output does not write it back).';
+    return `its key object selection "${c.label}" ${tense} with the ${images} it flags: the reader's viewer marks ${c.images === 1 ? 'it' : 'them'}, ` +
+      'and DICOM output writes it back beside the images.';
   }
   const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
   return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer draws its annotations and offers its window, ` +

@@ -8,7 +8,7 @@ import { blobLengths, imageChannels, type ImageRecord } from '../codec/record.js
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { dicomFileClass, multiFrameClass, writeDicomParts } from '../dicom/write.js';
-import type { WrittenImage } from '../dicom/write-presentation-state.js';
+import type { WrittenImage } from '../dicom/write-study-objects.js';
 import { JPEG_2000_SYNTAXES } from '../dicom/codecs.js';
 import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
 import { receivedSummary } from './view.js';
@@ -126,12 +126,12 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
 }
 
 /**
- * A DICOM file written as `sopInstance`, as a presentation state written back references it (dicom/write-presentation-state.ts);
- * undefined where none of its frames came with one.
+ * A DICOM file written as `sopInstance`, as a presentation state or key object selection written back references it
+ * (dicom/write-study-objects.ts); undefined where none of its frames came with one.
  */
 export function writtenImage(frames: readonly OutputFrame[], sopInstance: string): WrittenImage | undefined {
   const metas = frames.map((f) => dicomMetaOf(f.record));
-  if (!metas.some((m) => m?.presentationStates?.length)) return undefined;
+  if (!metas.some((m) => m?.presentationStates?.length || m?.keyObjects?.length)) return undefined;
   return {
     sopClass: dicomFileClass(frames, metas[0]), sopInstance,
     frames: frames.flatMap(({ image }, i) => (metas[i] ? [{

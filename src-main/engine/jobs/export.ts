@@ -11,7 +11,7 @@ import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, writtenImage, type OutputFrame } from './dicom-files.js';
-import { presentationStateFiles, type WrittenImage } from '../dicom/write-presentation-state.js';
+import { studyObjectFiles, type WrittenImage } from '../dicom/write-study-objects.js';
 import { newUid } from '../dicom/write.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
@@ -58,8 +58,8 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
 
 /**
  * Writes every image of `slices` into `dir` (a subfolder per series: studyPaths), a cine's frames as one DICOM file
- * (dicom-files.ts), and as DICOM the presentation states that came with it; returns the paths written, one per file,
- * the presentation states last. Decoding goes through the slice cache (`lanes` files at a time), so a large study never
+ * (dicom-files.ts), and as DICOM the presentation states and key object selections that came with it; returns the paths
+ * written, one per file, those last. Decoding goes through the slice cache (`lanes` files at a time), so a large study never
  * sits in memory whole.
  */
 export async function exportSlices(slices: SliceCache, dir: string, format: OutputFormat, lanes = 2): Promise<string[]> {
@@ -68,7 +68,7 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
   const paths = studyPaths(dir, groups.map((g) => fileRecord(g.map((i) => records[i]!))), (inFolder) => exportNames(inFolder.map((r) => r.name), format)
     .map((name, i) => name.replace(/\.png$/, (ext) => imageExt(inFolder[i]!, ext))));
   const files: { file: AtomicFile; path: string }[] = [];
-  const images: WrittenImage[] = []; // DICOM files a presentation state written back references
+  const images: WrittenImage[] = []; // DICOM files a presentation state or key object selection written back references
   const written = await mapLimit(groups.map((g, k) => k), lanes, async (k) => {
     const path = paths[k]!;
     const file = await AtomicFile.create(join(dir, basename(path))); // its series' folder is made when all are placed
@@ -83,11 +83,11 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
     return path;
   });
   const failed = written.find((r) => r.status === 'rejected');
-  // The study's presentation states beside its DICOM files, referencing them as written (aeimg 0.18).
+  // The study's presentation states and key object selections beside its DICOM files, referencing them as written (aeimg 0.18).
   const states: string[] = [];
   try {
     if (failed) throw failed.reason;
-    for (const s of presentationStateFiles(images)) {
+    for (const s of studyObjectFiles(images)) {
       const path = join(dir, s.name);
       const file = await AtomicFile.create(path);
       files.push({ file, path });

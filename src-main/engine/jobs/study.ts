@@ -30,7 +30,7 @@ import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask, type Red
 import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, imageExt, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { DicomFileGroups, dicomFileBytes, fileRecord, writtenImage, type OutputFrame } from './dicom-files.js';
-import { presentationStateFiles, type WrittenImage } from '../dicom/write-presentation-state.js';
+import { studyObjectFiles, type WrittenImage } from '../dicom/write-study-objects.js';
 import { newUid } from '../dicom/write.js';
 import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
@@ -301,8 +301,8 @@ export interface StudyDecryptResult {
   records: ImageRecord[];
   /** The series' folders below `outDir`, in order (none for a study of one series). */
   seriesFolders: string[];
-  /** DICOM output: the presentation states that came with the study, written back beside it (aeimg 0.18). */
-  presentationStates: string[];
+  /** DICOM output: the presentation states and key object selections that came with the study, written back beside it (aeimg 0.18). */
+  studyObjects: string[];
 }
 
 /** Names a study's images in order: each its file's stem, one already taken gets "-N" (N its place, from 1). */
@@ -334,7 +334,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const ext = opts.denoise ? DENOISED_EXT : `.${opts.format}`;
   const flatName = imageNamer(ext);
   const groups = new DicomFileGroups<OutputFrame & { index: number }>();
-  const written: WrittenImage[] = []; // DICOM files a presentation state written back references
+  const written: WrittenImage[] = []; // DICOM files a presentation state or key object selection written back references
   const dicomFile = (frames: (OutputFrame & { index: number })[]) => {
     const uid = newUid();
     const w = writtenImage(frames, uid);
@@ -381,8 +381,8 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }
     checkStudyEnded(infos, ended);
     checkAborted(opts.signal);
-    // Its presentation states beside it, referencing the images as written, so a PACS shows them too.
-    for (const s of presentationStateFiles(written)) {
+    // Its presentation states and key object selections beside it, referencing the images as written, so a PACS has them too.
+    for (const s of studyObjectFiles(written)) {
       const path = join(opts.outDir, s.name);
       checkOutput(path, paths, opts.force ?? false);
       const file = await AtomicFile.create(path, { force: opts.force });
@@ -399,7 +399,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }));
     return {
       images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name,
-      presentationStates: states.map((s) => s.path),
+      studyObjects: states.map((s) => s.path),
     };
   } catch (err) {
     await Promise.all([...pending, ...states].map(({ file }) => file.abort()));

@@ -187,7 +187,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(meta.pixel.colourPalette && gray && !meta.pixel.inverted ? { colourPalette: meta.pixel.colourPalette } : {}),
       ...(graphics.length ? { graphics } : {}),
       ...(shutter ? { shutter } : {}),
-      ...(meta.keyObjects?.length ? { keyObjects: meta.keyObjects } : {}),
+      ...(meta.keyObjects?.length ? { keyObjects: meta.keyObjects.map(({ code: _code, ...k }) => k) } : {}),
       ...(meta.presentationStates?.length ? {
         // The creator's name as a reader reads it ("Smith Anna", not DICOM's "Smith^Anna").
         presentationStates: meta.presentationStates.map(({ window: _window, creator, ...annotations }) => ({

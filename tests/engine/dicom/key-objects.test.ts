@@ -4,13 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
 import { keyObjectFor, readKeyObjectSelection, validKeyObjects } from '../../../src-main/engine/dicom/key-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
-import { encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { spawnSync } from 'node:child_process';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
 import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { defaultModel, FIXTURES, phantom, tempDir } from '../../helpers.js';
+import { DCIODVFY, defaultModel, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
 import { keyObjectDicom, withInstance } from '../../key-object-dicom.js';
 import { CT_SMALL_SOP } from '../../presentation-state-dicom.js';
 
@@ -38,8 +39,9 @@ describe('a key object selection: the images of a study a reader flagged', () =>
     await keyObjectDicom(join(dir, 'bad.dcm'), [SECOND], { code: '113001', title: 'Rejected for Quality Reasons' });
     const read = async (f: string) => readKeyObjectSelection(parseDicomHeader(new Uint8Array(await readFile(join(dir, f)))));
     const kos = await read('kos.dcm');
-    expect(kos).toEqual({ title: 'Of Interest', description: 'Lesion best seen here', rejected: false, images: [{ sop: CT_SMALL_SOP }] });
-    expect(keyObjectFor(kos, CT_SMALL_SOP, 1)).toEqual({ title: 'Of Interest', description: 'Lesion best seen here', rejected: false });
+    const code = { value: '113000', scheme: 'DCM' };
+    expect(kos).toEqual({ title: 'Of Interest', code, description: 'Lesion best seen here', rejected: false, images: [{ sop: CT_SMALL_SOP }] });
+    expect(keyObjectFor(kos, CT_SMALL_SOP, 1)).toEqual({ title: 'Of Interest', code, description: 'Lesion best seen here', rejected: false });
     expect(keyObjectFor(kos, SECOND, 1)).toBeUndefined();
     expect(await read('bad.dcm')).toMatchObject({ title: 'Rejected for Quality Reasons', rejected: true, images: [{ sop: SECOND }] });
   });
@@ -61,6 +63,22 @@ describe('a key object selection: the images of a study a reader flagged', () =>
       [{ title: 'Of Interest', description: 'Lesion best seen here', rejected: false }],
       [{ title: 'Rejected for Quality Reasons', rejected: true }],
     ]);
+
+    // DICOM output writes each back as a key object selection document flagging the images as written.
+    await mkdir(join(dir, 'dcm'));
+    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    expect(back.studyObjects.map((p) => p.slice(join(dir, 'dcm').length + 1))).toEqual(['key-images-Of_Interest.dcm', 'key-images-Rejected_for_Quality_Reasons.dcm']);
+    const uids = await Promise.all(back.outputs.map(async (o) => parseDicomHeader(new Uint8Array(await readFile(o))).string('x00080018')!));
+    const [interest, rejected] = await Promise.all(back.studyObjects.map(async (p) => readKeyObjectSelection(parseDicomHeader(new Uint8Array(await readFile(p))))));
+    expect(interest).toEqual({ title: 'Of Interest', code: { value: '113000', scheme: 'DCM' }, description: 'Lesion best seen here', rejected: false, images: [{ sop: uids[0] }] });
+    expect(rejected).toEqual({ title: 'Rejected for Quality Reasons', code: { value: '113001', scheme: 'DCM' }, rejected: true, images: [{ sop: uids[1] }] });
+    if (DCIODVFY) { // dicom3tools' validator: the Key Object Selection Document IOD
+      for (const p of back.studyObjects) {
+        const report = spawnSync(DCIODVFY, [p], { encoding: 'utf8' });
+        expect(`${report.stdout}${report.stderr}`).toContain('KeyObjectSelectionDocument');
+        expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error')), p).toEqual([]);
+      }
+    }
   });
 
   it('de-identified, or flagging none of the study\'s images, it does not go, and the sender is told why', async () => {

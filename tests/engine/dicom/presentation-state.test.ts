@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
-import { presentationStateFiles } from '../../../src-main/engine/dicom/write-presentation-state.js';
+import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { presentationStateFor, readPresentationState, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
@@ -99,7 +99,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       texts: [], layers: [{ name: 'a-b', order: 1 }, { name: 'A_B', order: 2, colour: [0, 255, 0] as [number, number, number] }],
     });
     const meta = { ...frame!.dicom, presentationStates: [state('Lesion / 1'), state('Other')] };
-    const files = presentationStateFiles([
+    const files = studyObjectFiles([
       { sopClass: '1.2.840.10008.5.1.4.1.1.2', sopInstance: '2.25.1', frames: [{ meta, width: 128, height: 128, channels: 1 }] },
       { sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.2', frames: [{ meta, width: 128, height: 128, channels: 3 }] },
     ]);
@@ -151,19 +151,19 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // DICOM output writes it back beside the image, referencing the image as written: read again, the same state.
     await mkdir(join(dir, 'dcm'));
     const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
-    expect(back.presentationStates).toEqual([join(dir, 'dcm', 'presentation-state-LESION.dcm')]);
+    expect(back.studyObjects).toEqual([join(dir, 'dcm', 'presentation-state-LESION.dcm')]);
     const written = parseDicomHeader(new Uint8Array(await readFile(back.outputs[0]!)));
-    const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.presentationStates[0]!))));
+    const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!))));
     const again = presentationStateFor(gsps, written.string('x00080018')!, 1, 128, 128, HU)!;
     const sent = dicomMetaOf(record)!.presentationStates![0]!;
     expect({ ...again, layers: [] }).toEqual({ ...sent, layers: [] });
     again.layers.forEach((l, i) => expect(l.colour!.map((c, k) => Math.abs(c - sent.layers[i]!.colour![k]!) <= 1)).toEqual([true, true, true]));
     if (existsSync('/usr/bin/dcmpschk')) { // dcmtk's presentation state checker
-      const check = spawnSync('/usr/bin/dcmpschk', [back.presentationStates[0]!], { encoding: 'utf8' });
+      const check = spawnSync('/usr/bin/dcmpschk', [back.studyObjects[0]!], { encoding: 'utf8' });
       expect(`${check.stdout}${check.stderr}`).toContain('Test passed');
     }
     if (DCIODVFY) { // dicom3tools' validator: what it says of the Grayscale Softcopy Presentation State IOD
-      const report = spawnSync(DCIODVFY, [back.presentationStates[0]!], { encoding: 'utf8' });
+      const report = spawnSync(DCIODVFY, [back.studyObjects[0]!], { encoding: 'utf8' });
       expect(`${report.stdout}${report.stderr}`).toContain('GrayscaleSoftcopyPresentationState');
       expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }

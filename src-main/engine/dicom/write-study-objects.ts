@@ -1,16 +1,22 @@
 /**
- * Presentation states written back with a study's DICOM output (aeimg 0.18): each state a study carried
+ * What a study carried besides its images, written back with its DICOM output (aeimg 0.18).
+ *
+ * Presentation states: each state a study carried
  * (dicom/presentation-state.ts) as a Grayscale Softcopy Presentation State (PS3.3 A.33.1) that references the
  * images as written (their new SOP Instance UIDs), so that a reader's PACS shows the radiologist's annotations and
  * window as aeimg's viewer does. Its annotations are in PIXEL units, one Graphic Annotation item per image frame and
  * layer; its window is in its own Modality LUT's rescale (the first image's, which the others' are converted to).
  * Colour images are not referenced (a Color Softcopy Presentation State has no window).
+ *
+ * Key object selections (dicom/key-objects.ts): each as a Key Object Selection Document (PS3.3 A.35.4, TID 2010) under
+ * its title, with its description, flagging the images as written.
  */
 import dcmjs from 'dcmjs';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import { decimal } from './fit-values.js';
 import type { DicomFrameMeta } from './import.js';
 import type { CarriedPresentationState } from './presentation-state.js';
+import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { rgbToCieLab } from './shutter.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
 
@@ -48,15 +54,9 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   const first = marked[0]!;
   const src = first.frame.meta.dataset;
   const { state } = first;
-  const ds: DicomJson = {};
-  for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'], ['00080030', 'TM'],
-    ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH']] as const) {
-    ds[tag] = src[tag]?.Value?.length ? src[tag]! : { vr };
-  }
-  ds['00080005'] = str('CS', 'ISO_IR 192');
+  const ds = patientAndStudy(src);
   ds['00080016'] = str('UI', GSPS);
   ds['00080018'] = str('UI', newUid());
-  ds['0020000D'] = src['0020000D']?.Value?.length ? src['0020000D']! : str('UI', newUid());
   ds['00080060'] = str('CS', 'PR');
   ds['0020000E'] = str('UI', newUid());
   ds['00200011'] = str('IS', 1);
@@ -157,35 +157,111 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   return ds;
 }
 
+/** The patient's and study's attributes of a study object, from the first image's dataset (Type 2 ones present). */
+function patientAndStudy(src: DicomJson): DicomJson {
+  const ds: DicomJson = {};
+  for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'], ['00080030', 'TM'],
+    ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH']] as const) {
+    ds[tag] = src[tag]?.Value?.length ? src[tag]! : { vr };
+  }
+  ds['00080005'] = str('CS', 'ISO_IR 192');
+  ds['0020000D'] = src['0020000D']?.Value?.length ? src['0020000D']! : str('UI', newUid());
+  return ds;
+}
+
+/** One key object selection's document over the frames it flags. */
+function keyObjectDataset(flagged: { file: WrittenImage; frame: WrittenImage['frames'][number]; key: CarriedKeyObject }[], now: Date): DicomJson {
+  const { key } = flagged[0]!;
+  const src = flagged[0]!.frame.meta.dataset;
+  const ds = patientAndStudy(src);
+  ds['00080016'] = str('UI', KEY_OBJECT_SELECTION);
+  ds['00080018'] = str('UI', newUid());
+  ds['00080060'] = str('CS', 'KO');
+  ds['0020000E'] = str('UI', newUid());
+  ds['00200011'] = str('IS', 1);
+  ds['00081111'] = { vr: 'SQ', Value: [] }; // Referenced Performed Procedure Step Sequence (2): none known
+  ds['00080070'] = str('LO', 'aeimg');
+  ds['00200013'] = str('IS', 1);
+  ds['00080023'] = str('DA', dateOf(now));
+  ds['00080033'] = str('TM', timeOf(now));
+  // Current Requested Procedure Evidence: the images, by series.
+  const bySeries = new Map<string, DicomJson[]>();
+  const seen = new Set<string>();
+  for (const { file, frame } of flagged) {
+    if (seen.has(file.sopInstance)) continue;
+    seen.add(file.sopInstance);
+    const series = String(frame.meta.dataset['0020000E']?.Value?.[0] ?? '');
+    bySeries.set(series, [...(bySeries.get(series) ?? []), { '00081150': str('UI', file.sopClass), '00081155': str('UI', file.sopInstance) }]);
+  }
+  ds['0040A375'] = seq({
+    '0020000D': ds['0020000D']!,
+    '00081115': seq(...[...bySeries].map(([series, refs]) => ({ '0020000E': str('UI', series), '00081199': seq(...refs) }))),
+  });
+  const code = key.code ?? { value: '113000', scheme: 'DCM' }; // Of Interest, where the title came without its code
+  const codeItem = (value: string, scheme: string, meaning: string) => seq({ '00080100': str('SH', value), '00080102': str('SH', scheme), '00080104': str('LO', meaning) });
+  ds['0040A040'] = str('CS', 'CONTAINER');
+  ds['0040A043'] = codeItem(code.value, code.scheme, key.title);
+  ds['0040A050'] = str('CS', 'SEPARATE');
+  ds['0040A504'] = seq({ '00080105': str('CS', 'DCMR'), '0040DB00': str('CS', '2010') });
+  ds['0040A730'] = seq(
+    ...(key.description ? [{
+      '0040A010': str('CS', 'CONTAINS'), '0040A040': str('CS', 'TEXT'), '0040A043': codeItem('113012', 'DCM', 'Key Object Description'),
+      '0040A160': str('UT', key.description),
+    }] : []),
+    ...flagged.map(({ file, frame }) => ({
+      '0040A010': str('CS', 'CONTAINS'), '0040A040': str('CS', 'IMAGE'),
+      '00081199': seq({ ...imageRef({ file, frame }) }),
+    })),
+  );
+  return ds;
+}
+
+/** A study object's dataset as a Part 10 file (Explicit VR Little Endian). */
+function part10(ds: DicomJson, sopClass: string): Buffer {
+  for (const attr of Object.values(ds)) attr.Value ??= [];
+  const fileMeta: DicomJson = {
+    '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
+    '00020002': str('UI', sopClass), '00020003': ds['00080018']!, '00020010': str('UI', '1.2.840.10008.1.2.1'),
+    '00020012': str('UI', IMPLEMENTATION_UID), '00020013': str('SH', 'AEIMG_1'),
+  };
+  const dict = new dcmjs.data.DicomDict(fileMeta);
+  dict.dict = ds;
+  return Buffer.from(dict.write());
+}
+
+/** `stem`, or `stem-2`, `stem-3` … where taken, among `used`. */
+function uniqueName(stem: string, used: Set<string>): string {
+  let name = stem;
+  for (let k = 2; used.has(name); k++) name = `${stem}-${k}`;
+  used.add(name);
+  return name;
+}
+
 /**
- * The presentation states of a study's DICOM output: one file per state (by its label, description and creator)
- * over the grey image frames it came with, named after its label. Empty where none came.
+ * What a study's DICOM output writes beside its images: one presentation state per state (by its label, description
+ * and creator) over the grey image frames it came with, and one key object selection document per selection (by its
+ * title, code and description) over the frames it flags, each named after its label or title. Empty where none came.
  */
-export function presentationStateFiles(written: readonly WrittenImage[], now = new Date()): { name: string; bytes: Buffer }[] {
-  const groups = new Map<string, Marked[]>();
+export function studyObjectFiles(written: readonly WrittenImage[], now = new Date()): { name: string; bytes: Buffer }[] {
+  const states = new Map<string, Marked[]>();
+  const keys = new Map<string, { file: WrittenImage; frame: WrittenImage['frames'][number]; key: CarriedKeyObject }[]>();
   for (const file of written) {
     for (const frame of file.frames) {
+      for (const key of frame.meta.keyObjects ?? []) {
+        const id = JSON.stringify([key.title, key.code, key.description]);
+        keys.set(id, [...(keys.get(id) ?? []), { file, frame, key }]);
+      }
       if (frame.channels !== 1) continue;
       for (const state of frame.meta.presentationStates ?? []) {
-        const key = JSON.stringify([state.label, state.description, state.creator]);
-        groups.set(key, [...(groups.get(key) ?? []), { file, frame, state }]);
+        const id = JSON.stringify([state.label, state.description, state.creator]);
+        states.set(id, [...(states.get(id) ?? []), { file, frame, state }]);
       }
     }
   }
   const used = new Set<string>();
-  return [...groups.values()].map((marked) => {
-    const ds = stateDataset(marked, now);
-    let name = `presentation-state-${marked[0]!.state.label.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`;
-    for (let k = 2; used.has(name); k++) name = `${name.replace(/-\d+$/, '')}-${k}`;
-    used.add(name);
-    for (const attr of Object.values(ds)) attr.Value ??= [];
-    const fileMeta: DicomJson = {
-      '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
-      '00020002': str('UI', GSPS), '00020003': ds['00080018']!, '00020010': str('UI', '1.2.840.10008.1.2.1'),
-      '00020012': str('UI', IMPLEMENTATION_UID), '00020013': str('SH', 'AEIMG_1'),
-    };
-    const dict = new dcmjs.data.DicomDict(fileMeta);
-    dict.dict = ds;
-    return { name: `${name}.dcm`, bytes: Buffer.from(dict.write()) };
-  });
+  const stem = (prefix: string, label: string) => uniqueName(`${prefix}-${label.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`, used);
+  return [
+    ...[...states.values()].map((marked) => ({ name: `${stem('presentation-state', marked[0]!.state.label)}.dcm`, bytes: part10(stateDataset(marked, now), GSPS) })),
+    ...[...keys.values()].map((flagged) => ({ name: `${stem('key-images', flagged[0]!.key.title)}.dcm`, bytes: part10(keyObjectDataset(flagged, now), KEY_OBJECT_SELECTION) })),
+  ];
 }
