@@ -20,6 +20,8 @@ export interface CarriedObject {
   images: number;
   /** What of it does not go ("its VOI lookup table"). */
   notCarried: string[];
+  /** A presentation state's: it has annotations, a window. */
+  holds?: { annotations: boolean; window: boolean };
 }
 
 /** What a study does with its objects without an image (studyObjects). */
@@ -93,6 +95,9 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
     out.carried.push({
       path: n.path, kind, label: 'state' in read ? read.state.label : read.keys.title, images: marked.length,
       notCarried: 'state' in read ? read.state.notCarried : [],
+      ...('state' in read ? {
+        holds: { annotations: read.state.annotations.some((a) => a.value.graphics.length || a.value.texts.length), window: read.state.windows.length > 0 },
+      } : {}),
     });
   }
   return out;
@@ -115,6 +120,7 @@ export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'wen
       'and DICOM output writes it back beside the images.';
   }
   const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
-  return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer draws its annotations and offers its window, ` +
+  const shows = [...(c.holds?.annotations !== false ? ['draws its annotations'] : []), ...(c.holds?.window !== false ? ['offers its window'] : [])].join(' and ');
+  return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer ${shows}, ` +
     `and DICOM output writes it back beside the images.${without}`;
 }

@@ -5,6 +5,7 @@ import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/impor
 import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { presentationStateFor, readPresentationState, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
+import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
@@ -134,7 +135,12 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(enc.images).toBe(1);
     expect(enc.warnings).toEqual([]);
     expect(enc.notImages).toEqual([]);
-    expect(enc.carriedObjects).toEqual([{ path: join(dir, 'gsps.dcm'), kind: 'presentation state', label: 'LESION', images: 1, notCarried: [] }]);
+    const carried = { path: join(dir, 'gsps.dcm'), kind: 'presentation state' as const, label: 'LESION', images: 1, notCarried: [], holds: { annotations: true, window: true } };
+    expect(enc.carriedObjects).toEqual([carried]);
+    expect(carriedWords(carried, 'went')).toBe('its presentation state "LESION" went with the image it marks: the reader\'s viewer draws its annotations and ' +
+      'offers its window, and DICOM output writes it back beside the images.');
+    // A state of a window only (as dcmtk's dcmpsmk makes one from an image) is not said to bring annotations.
+    expect(carriedWords({ ...carried, holds: { annotations: false, window: true } })).toContain('the reader\'s viewer offers its window, and DICOM output');
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const { record } = items[0]!;
     expect(record.fidelity?.windows?.map((w) => w.name)).toContain('presentation state "LESION"');
