@@ -33,7 +33,7 @@ export const EXPECTED = {
  * window a VOI lookup table (as weasis' prLUTs.dcm).
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean } = {}): Promise<void> {
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; compound?: boolean } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -58,6 +58,9 @@ export async function presentationStateDicom(path: string,
     ...(opts.lutOnly ? {} : { '00700001': v('SQ',
       {
         '00081140': ref(refs[0]!), '00700002': v('CS', 'MARKS'),
+        ...(opts.compound ? { '00700209': v('SQ', { // an arrow as one object (PS3.3 C.10.5.1.3), which aeimg does not draw
+          '00700005': v('CS', 'PIXEL'), '00700022': v('FL', 20, 100, 40, 80), '00700294': v('CS', 'ARROW'), '00700226': v('UL', 1),
+        }) } : {}),
         '00700009': v('SQ',
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 2), '00700022': v('FL', 64, 64, 74, 64), '00700023': v('CS', 'CIRCLE'), '00700024': v('CS', 'N') },
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', ...EXPECTED.triangle), '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'Y') },

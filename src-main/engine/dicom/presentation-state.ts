@@ -9,8 +9,9 @@
  * and the receiver's viewer draws them and offers the window (aeimg 0.18). De-identification removes them (PS3.15 Table
  * E.1-1: Graphic Annotation Sequence D, Content Creator's Name Z; their text may name the patient), so a de-identified
  * study goes without them and its sender is told. Not carried: a state's VOI LUT table, shutter, spatial transformation
- * and displayed-area zoom (the viewer shows the image upright and whole), curves, overlays it activates, and the other
- * presentation state classes (blending, XA/XRF, advanced, volumetric).
+ * and displayed-area zoom (the viewer shows the image upright and whole), compound graphics, curves, overlays it
+ * activates, and the other presentation state classes (blending, XA/XRF, advanced, volumetric); the sender is told which
+ * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
  */
 import type { DataSet, Element } from 'dicom-parser';
 import { textDecoder } from './dataset.js';
@@ -145,6 +146,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(ds.elements.x00181600 ? ['its shutter'] : []),
+    ...(items(ds, 'x00700001').some((a) => a.elements.x00700209) ? ['its compound graphics (arrows, rulers, axes drawn as one object)'] : []),
     ...(ds.uint16('x00700042') || word(ds, 'x00700041') === 'Y' ? ['its rotation and flip (the annotations stay where they belong on the image)'] : []),
   ];
   const slope = Number(ds.string('x00281053'));

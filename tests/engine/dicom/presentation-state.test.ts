@@ -64,7 +64,10 @@ describe('a presentation state: a radiologist\'s annotations and window over the
 
   it('DISPLAY coordinates are after the state\'s flip and rotation: undone to land on the image where the radiologist put them', async () => {
     // The "R" anchor is DISPLAY (0.1, 0.9). Rotated 90° clockwise, display (u, v) is image (v, 1 − u); flipped too, (1 − v, 1 − u).
-    const rotated = presentationStateFor(await stateFile({ rotation: 90 }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    const turned = await stateFile({ rotation: 90 });
+    expect(turned.notCarried).toEqual(['its rotation and flip (the annotations stay where they belong on the image)']);
+    expect((await stateFile({ compound: true })).notCarried).toEqual(['its compound graphics (arrows, rulers, axes drawn as one object)']);
+    const rotated = presentationStateFor(turned, CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(rotated.texts[1]!.anchor, [0.9 * 128, 0.9 * 128]);
     const both = presentationStateFor(await stateFile({ rotation: 90, flip: true }), CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(both.texts[1]!.anchor, [0.1 * 128, 0.9 * 128]);
