@@ -54,17 +54,10 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   const first = marked[0]!;
   const src = first.frame.meta.dataset;
   const { state } = first;
-  const ds = patientAndStudy(src);
-  ds['00080016'] = str('UI', GSPS);
-  ds['00080018'] = str('UI', newUid());
-  ds['00080060'] = str('CS', 'PR');
-  ds['0020000E'] = str('UI', newUid());
-  ds['00200011'] = str('IS', 1);
+  const ds = studyObject(src, GSPS, 'PR');
   // General Series Laterality (2C: a paired body part's, which a presentation state does not name): the images', else empty.
   ds['00200060'] = src['00200060']?.Value?.length ? src['00200060']! : { vr: 'CS' };
   ds['0008103E'] = str('LO', `Presentation state ${state.label}`.slice(0, 64));
-  ds['00080070'] = str('LO', 'aeimg');
-  ds['00200013'] = str('IS', 1);
   ds['00700080'] = str('CS', codeString(state.label));
   ds['00700081'] = str('LO', (state.description ?? state.label).slice(0, 64));
   ds['00700082'] = str('DA', dateOf(now));
@@ -157,8 +150,11 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   return ds;
 }
 
-/** The patient's and study's attributes of a study object, from the first image's dataset (Type 2 ones present). */
-function patientAndStudy(src: DicomJson): DicomJson {
+/**
+ * A new object of the images' study: their patient's and study's attributes (from the first image's dataset; Type 2
+ * ones present), its class and a new instance, a series of its own (number 1), aeimg as its equipment, instance 1.
+ */
+function studyObject(src: DicomJson, sopClass: string, modality: string): DicomJson {
   const ds: DicomJson = {};
   for (const [tag, vr] of [['00100010', 'PN'], ['00100020', 'LO'], ['00100030', 'DA'], ['00100040', 'CS'], ['00080020', 'DA'], ['00080030', 'TM'],
     ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH']] as const) {
@@ -166,6 +162,13 @@ function patientAndStudy(src: DicomJson): DicomJson {
   }
   ds['00080005'] = str('CS', 'ISO_IR 192');
   ds['0020000D'] = src['0020000D']?.Value?.length ? src['0020000D']! : str('UI', newUid());
+  ds['00080016'] = str('UI', sopClass);
+  ds['00080018'] = str('UI', newUid());
+  ds['00080060'] = str('CS', modality);
+  ds['0020000E'] = str('UI', newUid());
+  ds['00200011'] = str('IS', 1);
+  ds['00080070'] = str('LO', 'aeimg');
+  ds['00200013'] = str('IS', 1);
   return ds;
 }
 
@@ -173,15 +176,8 @@ function patientAndStudy(src: DicomJson): DicomJson {
 function keyObjectDataset(flagged: { file: WrittenImage; frame: WrittenImage['frames'][number]; key: CarriedKeyObject }[], now: Date): DicomJson {
   const { key } = flagged[0]!;
   const src = flagged[0]!.frame.meta.dataset;
-  const ds = patientAndStudy(src);
-  ds['00080016'] = str('UI', KEY_OBJECT_SELECTION);
-  ds['00080018'] = str('UI', newUid());
-  ds['00080060'] = str('CS', 'KO');
-  ds['0020000E'] = str('UI', newUid());
-  ds['00200011'] = str('IS', 1);
+  const ds = studyObject(src, KEY_OBJECT_SELECTION, 'KO');
   ds['00081111'] = { vr: 'SQ', Value: [] }; // Referenced Performed Procedure Step Sequence (2): none known
-  ds['00080070'] = str('LO', 'aeimg');
-  ds['00200013'] = str('IS', 1);
   ds['00080023'] = str('DA', dateOf(now));
   ds['00080033'] = str('TM', timeOf(now));
   // Current Requested Procedure Evidence: the images, by series.
