@@ -36,6 +36,8 @@ export interface OverlayFacts {
   name: string;
   /** Why it does not go where it cannot: in words, or undefined where it goes. */
   notCarried?: string;
+  /** It is the file's bitmap display shutter's plane (Shutter Overlay Group), not graphics (dicom/shutter.ts). */
+  shutter?: true;
 }
 
 const GROUPS = Array.from({ length: 16 }, (_, i) => 0x6000 + 2 * i);
@@ -93,6 +95,7 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
   const perFrame: OverlayPlane[][] = Array.from({ length: px.frames }, () => []);
   const facts: OverlayFacts[] = [];
   const bigEndian = px.syntax === TransferSyntax.ExplicitBE;
+  const bitmapShutter = (ds.string('x00181600') ?? '').toUpperCase().split('\\').some((s) => s.trim() === 'BITMAP') ? ds.uint16('x00186100') : undefined;
   for (const group of GROUPS) {
     const rows = ds.uint16(hex(group, 0x0010));
     const data = ds.elements[hex(group, 0x3000)];
@@ -131,7 +134,7 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
       }
       bitOf = embedded;
     }
-    facts.push({ name });
+    facts.push({ name, ...(group === bitmapShutter ? { shutter: true as const } : {}) });
     // Overlay Data holds its frames from Image Frame Origin on; bits in the Pixel Data are each frame's own.
     const [from, frames] = data ? [firstFrame, count] : [0, px.frames];
     for (let k = Math.max(0, -from); k < Math.min(frames, px.frames - from); k++) { // the image's frames only

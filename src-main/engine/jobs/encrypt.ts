@@ -391,8 +391,12 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
     const one = unseen.length === 1;
     return [words(one ? list[0]! : `${unseen.length} overlays, ${list.slice(0, -1).join(', ')} and ${list.at(-1)!}`, one ? 'it' : 'them', one ? 'its' : 'their')];
   };
+  const shutter = deidentified ? facts.find((f) => f.shutter && !f.notCarried) : undefined;
   return [
-    ...said(deidentified ? facts.filter((f) => !f.notCarried) : [], (names, it, its) =>
+    ...(shutter ? [`${file} has a bitmap display shutter in ${shutter.name}: the parts of the image its reader's PACS covers, which de-identification ` +
+      'removes with the overlays (its data may hold the patient\'s name), so the reader will see the whole image, what it covers included. If that ' +
+      'matters, send the file with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").'] : []),
+    ...said(deidentified ? facts.filter((f) => !f.notCarried && f !== shutter) : [], (names, it, its) =>
       `${file} has ${names}: graphics a viewer draws over the image (a reader's marks, the scanner's labels), which ` +
       `de-identification removes, as DICOM's profile does (${its} data may hold the patient's name), so the reader will not see ${it}. ` +
       `If the reader needs ${it}, send the file with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata ` +

@@ -94,10 +94,20 @@ describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers',
       const enc = await encryptImageFile(join(dir, 'bitmap.dcm'), { model: await defaultModel(), recipients: [key], measure: false, outDir: out, ...(deidentify === null ? { deidentify } : {}) });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
       const ds = parseDicomHeader(new Uint8Array(await readFile(dec.images[0]!.output!)));
-      return [ds.string('x00181600'), ds.uint16('x00186100'), ds.elements.x00181622 ? 'value' : undefined, ds.elements.x60003000 ? 'plane' : undefined];
+      return { shapes: [ds.string('x00181600'), ds.uint16('x00186100'), ds.elements.x00181622 ? 'value' : undefined, ds.elements.x60003000 ? 'plane' : undefined], warnings: enc.warnings };
     };
-    expect(await shapesOut(null)).toEqual(['BITMAP', 0x6000, 'value', 'plane']);
-    expect(await shapesOut(undefined)).toEqual([undefined, undefined, undefined, undefined]);
+    const kept = await shapesOut(null);
+    expect(kept.shapes).toEqual(['BITMAP', 0x6000, 'value', 'plane']);
+    expect(kept.warnings.filter((w) => /overlay|shutter/.test(w))).toEqual([]);
+    const basic = await shapesOut(undefined);
+    expect(basic.shapes).toEqual([undefined, undefined, undefined, undefined]);
+    // The sender is told the reader will see what the shutter covers, and the plane is not called graphics.
+    expect(basic.warnings.filter((w) => /overlay|shutter/.test(w))).toEqual([
+      'bitmap.dcm has a bitmap display shutter in overlay 6000 ("Siemens MedCom Object Graphics"): the parts of the image its reader\'s PACS covers, ' +
+      'which de-identification removes with the overlays (its data may hold the patient\'s name), so the reader will see the whole image, what it covers ' +
+      'included. If that matters, send the file with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").',
+      expect.stringMatching(/^bitmap\.dcm has 2 overlays, overlay 6002 \("First target mark"\) and overlay 6004: graphics a viewer draws over the image/),
+    ]);
   });
 
   it('a shape whose figures do not make one is left out; a file without a shape has none', () => {
