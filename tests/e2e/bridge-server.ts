@@ -50,7 +50,7 @@ function json(res: ServerResponse, status: number, value: unknown) {
   res.end(JSON.stringify(encodeWire(value)));
 }
 
-createServer(async (req, res) => {
+const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', `http://localhost:${port}`);
   try {
     if (req.method === 'POST' && url.pathname === '/api/invoke') {
@@ -101,4 +101,9 @@ createServer(async (req, res) => {
   } catch (err) {
     if (!res.headersSent) json(res, 500, { error: (err as Error).message });
   }
-}).listen(port, '127.0.0.1', () => console.log(`aeimg test bridge on http://127.0.0.1:${port} (work ${work})`));
+});
+// Idle connections are closed by the client first (undici after 4 s): with Node's default of 5 s here, a request sent
+// on a connection the server was closing at that moment failed with "other side closed".
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+server.listen(port, '127.0.0.1', () => console.log(`aeimg test bridge on http://127.0.0.1:${port} (work ${work})`));

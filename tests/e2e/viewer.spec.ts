@@ -525,8 +525,20 @@ test('a display shutter (a circle and a rectangle, mid grey) covers what a PACS 
   }
   // Under the shutter is the image itself (a CT's air and body), not the shutter's grey.
   expect([...covered].filter((i) => off[3 * i] !== 128).length).toBeGreaterThan(covered.size / 2);
+  // "Save view" shows it as the screen does: its grey where it covers, not where it is off.
+  const greys = async (file: string) => {
+    await app.answerDialog({ save: file });
+    await page.getByTestId('save-view').click();
+    await expect(page.getByRole('status').filter({ hasText: `as ${file}` })).toBeVisible();
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    let n = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] === 128 && data[i + 1] === 128 && data[i + 2] === 128) n++;
+    return n;
+  };
+  const unshuttered = await greys(join(outDir, 'xa_without_shutter.png'));
   await toggle.click();
   await expect(canvas).toHaveAttribute('data-shutter', 'rectangular, circular');
+  expect(await greys(join(outDir, 'xa_with_shutter.png'))).toBeGreaterThan(unshuttered + 1000);
 });
 
 test('a study\'s presentation state sent with the full header: its annotations drawn over the image it marks, in its layers\' colours, opened in its window; hidden on request', async () => {
