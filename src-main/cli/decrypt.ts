@@ -12,8 +12,7 @@ import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary } from '../engine/jobs/view.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { dicomDisplay } from '../engine/dicom/display.js';
-import { overlayGraphics, overlayName } from '../engine/dicom/overlay.js';
-import { displayShutter } from '../engine/dicom/shutter.js';
+import { graphicsAndShutter } from '../engine/dicom/shutter.js';
 import { AEIMG_INPUT } from '../engine/jobs/files.js';
 import {
   cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
@@ -73,7 +72,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
-      for (const p of r.studyObjects) process.stdout.write(`${name} ${basename(p).startsWith('key-images') ? 'key object selection' : 'presentation state'} → ${p}\n`);
+      for (const o of r.studyObjects) process.stdout.write(`${name} ${o.kind} → ${o.path}\n`);
       if (format === 'png') process.stderr.write((presentationStatesNote(r.name, r.records) ?? '') + (keyObjectsNote(r.name, r.records) ?? ''));
     }
   } finally {
@@ -126,13 +125,11 @@ export async function decryptCommand(argv: string[]): Promise<number> {
  */
 function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
   const meta = dicomMetaOf(rec);
-  const graphics = overlayGraphics(meta?.overlays);
-  const shutter = meta && displayShutter(meta.dataset, imageChannels(rec), graphics);
-  const planes = (meta?.overlays ?? []).filter((p) => graphics.get(p.group) !== shutter?.bitmap);
+  const { graphics = [], shutter } = meta ? graphicsAndShutter(meta, imageChannels(rec)) : {};
   const palette = meta?.pixel.colourPalette !== undefined;
-  if (!planes.length && !palette && !shutter) return undefined;
+  if (!graphics.length && !palette && !shutter) return undefined;
   const what = [
-    ...(planes.length ? [`its ${planes.map(overlayName).join(', ')}`] : []), ...(palette ? ['the colour palette it is read in'] : []),
+    ...(graphics.length ? [`its ${graphics.map((g) => g.name).join(', ')}`] : []), ...(palette ? ['the colour palette it is read in'] : []),
     ...(shutter ? [`the display shutter that covers part of it (${shutter.name})`] : []),
   ];
   return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${[what.slice(0, -1).join(', '), what.at(-1)].filter(Boolean).join(' and ')}, ` +

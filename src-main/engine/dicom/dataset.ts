@@ -51,6 +51,16 @@ export function textDecoder(ds: DataSet): (bytes: Uint8Array, vr: string) => str
   return charsetDecoder(el ? String.fromCharCode(...ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)) : '');
 }
 
+/**
+ * One text element of `d` (a sequence item too) through its dataset's decoder (textDecoder), without padding, at most
+ * `max` characters; undefined where absent or empty.
+ */
+export function elementText(d: DataSet, tag: string, decode: (bytes: Uint8Array, vr: string) => string, max: number): string | undefined {
+  const el = d.elements[tag];
+  if (!el?.length) return undefined;
+  return decode(d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length), el.vr ?? 'UT').replace(/\0/g, '').trim().slice(0, max) || undefined;
+}
+
 function elementValue(ds: DataSet, el: Element, tag: string, vr: string, decode: (bytes: Uint8Array, vr: string) => string): JsonAttribute | undefined {
   const dpTag = `x${tag.toLowerCase()}`;
   if (STRING_VRS.has(vr)) {

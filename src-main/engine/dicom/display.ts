@@ -64,6 +64,12 @@ function unitsOf(ds: DicomJson, modality: string | undefined, hasRescale: boolea
   return '';
 }
 
+/** Whether a frame's values go through a rescale: the file gives one (even the identity), or its frame has its own. */
+export function rescaled(meta: DicomFrameMeta): boolean {
+  const ds = meta.dataset, p = meta.pixel;
+  return ds['00281053'] !== undefined || ds['00281052'] !== undefined || p.rescaleSlope !== 1 || p.rescaleIntercept !== 0;
+}
+
 /** Label Map Segmentation Storage (DICOM 2024): its samples are segment numbers. */
 const LABEL_MAP_SEGMENTATION = '1.2.840.10008.5.1.4.1.1.66.7';
 
@@ -72,7 +78,7 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   const ds = meta.dataset;
   const p = meta.pixel;
   const modality = firstString(ds, '00080060')?.trim();
-  const hasRescale = ds['00281053'] !== undefined || ds['00281052'] !== undefined || p.rescaleSlope !== 1 || p.rescaleIntercept !== 0;
+  const hasRescale = rescaled(meta);
   const mapping: ValueMapping = {
     offset: p.offset, inverted: p.inverted, signed: p.signed, bitsStored: p.bitsStored, slope: p.rescaleSlope || 1, intercept: p.rescaleIntercept,
     ...(p.modalityLut ? { lut: p.modalityLut } : {}),

@@ -10,8 +10,8 @@
  * them and its sender is told. DICOM output writes them back (dicom/write-study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
-import { textDecoder } from './dataset.js';
-import { items, type ImageRef } from './presentation-state.js';
+import { elementText, textDecoder } from './dataset.js';
+import { applies, imageRef, items, type ImageRef } from './presentation-state.js';
 
 export const KEY_OBJECT_SELECTION = '1.2.840.10008.5.1.4.1.1.88.59';
 
@@ -49,11 +49,7 @@ const MAX_PER_FRAME = 8;
 /** Reads a key object selection's file. */
 export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
   const decode = textDecoder(ds);
-  const text = (d: DataSet, tag: string, max: number) => {
-    const el = d.elements[tag];
-    if (!el?.length) return undefined;
-    return decode(d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length), el.vr ?? 'UT').replace(/\0/g, '').trim().slice(0, max) || undefined;
-  };
+  const text = (d: DataSet, tag: string, max: number) => elementText(d, tag, decode, max);
   const [code] = items(ds, 'x0040a043');
   const value = code?.string('x00080100')?.trim() ?? '';
   const scheme = code?.string('x00080102')?.trim() ?? '';
@@ -62,11 +58,7 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
   for (const item of items(ds, 'x0040a730')) {
     const type = (item.string('x0040a040') ?? '').trim().toUpperCase();
     if (type === 'IMAGE') {
-      for (const r of items(item, 'x00081199')) {
-        const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
-        const frames = (r.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-        if (sop) images.push({ sop, ...(frames.length ? { frames } : {}) });
-      }
+      images.push(...items(item, 'x00081199').flatMap((r) => imageRef(r) ?? []));
     } else if (type === 'TEXT' && items(item, 'x0040a043')[0]?.string('x00080100')?.trim() === '113012') { // Key Object Description
       description ??= text(item, 'x0040a160', MAX_DESCRIPTION);
     }
@@ -80,7 +72,7 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
 
 /** What of a key object selection goes with frame `frame` (1-based) of image `sop`: undefined where it does not flag it. */
 export function keyObjectFor(k: KeyObjectFile, sop: string, frame: number): CarriedKeyObject | undefined {
-  const flagged = k.images.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
+  const flagged = applies(k.images, sop, frame);
   return flagged ? { title: k.title, ...(k.code ? { code: k.code } : {}), ...(k.description ? { description: k.description } : {}), rejected: k.rejected } : undefined;
 }
 

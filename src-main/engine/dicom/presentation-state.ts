@@ -13,9 +13,9 @@
  * activates, and the other presentation state classes (blending, XA/XRF, advanced, volumetric); the sender is told which
  * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
  */
-import type { DataSet, Element } from 'dicom-parser';
-import { textDecoder } from './dataset.js';
-import { cieLabToRgb } from './shutter.js';
+import type { DataSet } from 'dicom-parser';
+import { elementText, textDecoder } from './dataset.js';
+import { cieLabToRgb, pValueRgb } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
 
@@ -72,25 +72,29 @@ const floats = (ds: DataSet, tag: string): number[] => {
 };
 const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase().slice(0, LIMITS.label);
 
+/** One image an item refers to (Referenced SOP Instance UID, Referenced Frame Number), or undefined where it names none. */
+export function imageRef(r: DataSet): ImageRef | undefined {
+  const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
+  const frames = (r.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  return sop ? { sop, ...(frames.length ? { frames } : {}) } : undefined;
+}
+
 /** The image references of a Referenced Image Sequence (0008,1140) under `ds`, or undefined where it has none. */
 function imageRefs(ds: DataSet): ImageRef[] | undefined {
-  const refs = items(ds, 'x00081140').flatMap((r): ImageRef[] => {
-    const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
-    const frames = (r.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    return sop ? [{ sop, ...(frames.length ? { frames } : {}) }] : [];
-  });
+  const refs = items(ds, 'x00081140').flatMap((r) => imageRef(r) ?? []);
   return refs.length ? refs : undefined;
+}
+
+/** A window given in rescale `from`'s output in rescale `to`'s (through the stored values both map). */
+export function rescaleWindow<W extends { center: number; width: number }>(w: W, from: { slope: number; intercept: number },
+  to: { slope: number; intercept: number }): W {
+  return { ...w, center: ((w.center - from.intercept) / from.slope) * to.slope + to.intercept, width: Math.abs((w.width * to.slope) / from.slope) };
 }
 
 /** Reads a presentation state's file. Throws on a file that is not one aeimg carries. */
 export function readPresentationState(ds: DataSet): PresentationStateFile {
   const decode = textDecoder(ds);
-  const text = (d: DataSet, tag: string, max: number): string | undefined => {
-    const el: Element | undefined = d.elements[tag];
-    if (!el || !el.length) return undefined;
-    const s = decode(d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length), el.vr ?? 'ST').replace(/\0/g, '').trim();
-    return s ? s.slice(0, max) : undefined;
-  };
+  const text = (d: DataSet, tag: string, max: number) => elementText(d, tag, decode, max);
 
   const units = (d: DataSet, tag: string): Units | undefined => {
     const u = word(d, tag);
@@ -137,28 +141,28 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const layers = items(ds, 'x00700060').map((l) => {
     const lab = [0, 1, 2].map((i) => l.uint16('x00700401', i));
     const grey = l.uint16('x00700066');
-    const colour = lab.every((n) => n !== undefined) ? cieLabToRgb(lab as number[])
-      : grey !== undefined ? [Math.round(grey / 257), Math.round(grey / 257), Math.round(grey / 257)] as [number, number, number] : undefined;
+    const colour = lab.every((n) => n !== undefined) ? cieLabToRgb(lab as number[]) : grey !== undefined ? pValueRgb(grey) : undefined;
     return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
   });
+  const rotation = ds.uint16('x00700042') ?? 0;
+  const flip = word(ds, 'x00700041') === 'Y';
   const notCarried = [
     ...(items(ds, 'x00283110').some((v) => v.elements.x00283010) ? ['its VOI lookup table'] : []),
     ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(ds.elements.x00181600 ? ['its shutter'] : []),
     ...(items(ds, 'x00700001').some((a) => a.elements.x00700209) ? ['its compound graphics (arrows, rulers, axes drawn as one object)'] : []),
-    ...(ds.uint16('x00700042') || word(ds, 'x00700041') === 'Y' ? ['its rotation and flip (the annotations stay where they belong on the image)'] : []),
+    ...(rotation || flip ? ['its rotation and flip (the annotations stay where they belong on the image)'] : []),
   ];
   const slope = Number(ds.string('x00281053'));
   const intercept = Number(ds.string('x00281052'));
   const rescale = Number.isFinite(slope) && slope !== 0 && Number.isFinite(intercept) ? { slope, intercept } : undefined;
-  const rotation = ds.uint16('x00700042') ?? 0;
   return {
     // The creator's name as DICOM writes it (family^given), which DICOM output writes back; readers are shown it with spaces.
     label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
     // A window after a modality lookup table is in the table's output, which is not carried.
     images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), notCarried,
-    rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip: word(ds, 'x00700041') === 'Y',
+    rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip,
   };
 }
 
@@ -208,9 +212,7 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   }
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
-  const r = s.rescale ?? { slope: 1, intercept: 0 };
-  const toImage = (v: number) => ((v - r.intercept) / r.slope) * imageRescale.slope + imageRescale.intercept;
-  const window = voi && { ...voi, center: toImage(voi.center), width: Math.abs((voi.width * imageRescale.slope) / r.slope) };
+  const window = voi && rescaleWindow(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
   if (!graphics.length && !texts.length && !window) return undefined;
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {

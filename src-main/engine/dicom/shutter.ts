@@ -7,6 +7,8 @@
  * out: the image then shows there, never less than the file says.
  */
 import type { DicomJson } from './dataset.js';
+import type { DicomFrameMeta } from './import.js';
+import { overlayGraphics } from './overlay.js';
 import type { DisplayShutter, OverlayGraphic } from '../../../src-shared/graphics.js';
 
 const numbers = (ds: DicomJson, tag: string) => (ds[tag]?.Value ?? []).map(Number);
@@ -46,6 +48,12 @@ export function rgbToCieLab(rgb: readonly number[]): [number, number, number] {
   return [clamp(L * 655.35), clamp(((a + 128) * 65535) / 255), clamp(((bb + 128) * 65535) / 255)];
 }
 
+/** A P-value (0 black to 65535 white) as the 8-bit grey a display shows it at. */
+export const pValueRgb = (v: number): [number, number, number] => {
+  const grey = Math.round(v / 257);
+  return [grey, grey, grey];
+};
+
 /**
  * What covers the shuttered pixels: for a grey image its Shutter Presentation Value (a P-value, 0 black to 65535 white),
  * else its CIELab colour; for a colour image the other way round; black where the file says neither (as dcmtk's and
@@ -54,11 +62,9 @@ export function rgbToCieLab(rgb: readonly number[]): [number, number, number] {
 function shutterColour(ds: DicomJson, channels: number): [number, number, number] {
   const [grey] = numbers(ds, '00181622');
   const lab = numbers(ds, '00181624');
-  const fromGrey = grey !== undefined && finite(grey) && grey >= 0 && grey <= 65535 ? Math.round(grey / 257) : undefined;
+  const fromGrey = grey !== undefined && finite(grey) && grey >= 0 && grey <= 65535 ? pValueRgb(grey) : undefined;
   const fromLab = lab.length === 3 && finite(...lab) ? cieLabToRgb(lab) : undefined;
-  if (channels === 1 && fromGrey !== undefined) return [fromGrey, fromGrey, fromGrey];
-  if (fromLab) return fromLab;
-  return fromGrey !== undefined ? [fromGrey, fromGrey, fromGrey] : [0, 0, 0];
+  return (channels === 1 ? fromGrey ?? fromLab : fromLab ?? fromGrey) ?? [0, 0, 0];
 }
 
 /**
@@ -109,4 +115,14 @@ export function writeShutter(ds: DicomJson): void {
   delete ds['00186100'];
   if (left.length) ds['00181600'] = { vr: 'CS', Value: left };
   else for (const tag of ['00181600', '00181622', '00181624']) delete ds[tag];
+}
+
+/**
+ * What a viewer draws over a frame besides its window: its overlays as graphics, and its shutter, whose bitmap plane
+ * (where it has one) covers the image and is not drawn as graphics too.
+ */
+export function graphicsAndShutter(meta: DicomFrameMeta, channels: number): { graphics: OverlayGraphic[]; shutter?: DisplayShutter } {
+  const planes = overlayGraphics(meta.overlays);
+  const shutter = displayShutter(meta.dataset, channels, planes);
+  return { graphics: [...planes.values()].filter((g) => g !== shutter?.bitmap), ...(shutter ? { shutter } : {}) };
 }

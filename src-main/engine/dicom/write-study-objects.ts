@@ -15,12 +15,16 @@ import dcmjs from 'dcmjs';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import { decimal } from './fit-values.js';
 import type { DicomFrameMeta } from './import.js';
-import type { CarriedPresentationState } from './presentation-state.js';
+import { rescaleWindow, type CarriedPresentationState } from './presentation-state.js';
+import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { rgbToCieLab } from './shutter.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
 
 const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
+
+/** A presentation state or key object selection written beside a study's DICOM files: what it is, its name, its bytes. */
+export interface StudyObjectFile { kind: 'presentation state' | 'key object selection'; name: string; bytes: Buffer }
 
 /** One DICOM file written, and its frames (1-based number in the file where it holds several) with their metadata. */
 export interface WrittenImage {
@@ -38,12 +42,28 @@ const timeOf = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
 
 interface Marked { file: WrittenImage; frame: WrittenImage['frames'][number]; state: CarriedPresentationState }
 
-/** The reference of one image frame (Referenced Image Sequence item). */
-function imageRef(m: Pick<Marked, 'file' | 'frame'>): DicomJson {
+/** The reference of one image frame (Referenced Image Sequence item); of the image where `frame` has no number. */
+function imageRef(m: { file: WrittenImage; frame: { number?: number } }): DicomJson {
   return {
     '00081150': str('UI', m.file.sopClass), '00081155': str('UI', m.file.sopInstance),
     ...(m.frame.number !== undefined ? { '00081160': str('IS', m.frame.number) } : {}),
   };
+}
+
+/**
+ * A Referenced Series Sequence of the frames referenced (each reference once, in order): per series, `refsTag`'s items
+ * as `ref` gives them.
+ */
+function referencedSeries(refs: readonly Pick<Marked, 'file' | 'frame'>[], refsTag: string, ref: (m: Pick<Marked, 'file' | 'frame'>) => DicomJson): JsonAttribute {
+  const bySeries = new Map<string, Map<string, DicomJson>>();
+  for (const m of refs) {
+    const series = String(m.frame.meta.dataset['0020000E']?.Value?.[0] ?? '');
+    const item = ref(m);
+    const inSeries = bySeries.get(series) ?? new Map<string, DicomJson>();
+    inSeries.set(JSON.stringify(item), item);
+    bySeries.set(series, inSeries);
+  }
+  return seq(...[...bySeries].map(([series, items]) => ({ '0020000E': str('UI', series), [refsTag]: seq(...items.values()) })));
 }
 
 /** The image's rescale, as its written file says it (identity where it has none). */
@@ -64,16 +84,7 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   ds['00700083'] = str('TM', timeOf(now));
   ds['00700084'] = state.creator ? { vr: 'PN', Value: [{ Alphabetic: state.creator } as never] } : { vr: 'PN' }; // its components as read
   // Presentation State Relationship: the images, by series.
-  const bySeries = new Map<string, DicomJson[]>();
-  const seen = new Set<string>();
-  for (const m of marked) {
-    const key = `${m.file.sopInstance}/${m.frame.number ?? ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const series = String(m.frame.meta.dataset['0020000E']?.Value?.[0] ?? '');
-    bySeries.set(series, [...(bySeries.get(series) ?? []), imageRef(m)]);
-  }
-  ds['00081115'] = seq(...[...bySeries].map(([series, refs]) => ({ '0020000E': str('UI', series), '00081140': seq(...refs) })));
+  ds['00081115'] = referencedSeries(marked, '00081140', imageRef);
   // Displayed area: each image whole, by its size.
   const sizes = new Map<string, Marked[]>();
   for (const m of marked) sizes.set(`${m.frame.width}x${m.frame.height}`, [...(sizes.get(`${m.frame.width}x${m.frame.height}`) ?? []), m]);
@@ -128,21 +139,15 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   // Its window, in its Modality LUT's rescale: the first image's; another image's converted through its stored values.
   const own = rescaleOf(first.frame.meta);
   const type = String(src['00281054']?.Value?.[0] ?? '').trim();
-  const hasRescale = src['00281053'] !== undefined || src['00281052'] !== undefined || own.slope !== 1 || own.intercept !== 0;
-  if (hasRescale) {
+  if (rescaled(first.frame.meta)) {
     ds['00281052'] = str('DS', decimal(own.intercept));
     ds['00281053'] = str('DS', decimal(own.slope));
     ds['00281054'] = str('LO', type || 'US');
   }
-  const windows = marked.filter((m) => m.state.window).map((m) => {
-    const w = m.state.window!;
-    const r = rescaleOf(m.frame.meta);
-    const center = ((w.center - r.intercept) / r.slope) * own.slope + own.intercept;
-    return { m, center, width: (w.width / r.slope) * own.slope, w };
-  });
+  const windows = marked.flatMap((m) => (m.state.window ? [{ m, w: rescaleWindow(m.state.window, rescaleOf(m.frame.meta), own) }] : []));
   if (windows.length) {
-    ds['00283110'] = seq(...windows.map(({ m, center, width, w }) => ({
-      '00081140': seq(imageRef(m)), '00281050': str('DS', decimal(center)), '00281051': str('DS', decimal(width)),
+    ds['00283110'] = seq(...windows.map(({ m, w }) => ({
+      '00081140': seq(imageRef(m)), '00281050': str('DS', decimal(w.center)), '00281051': str('DS', decimal(w.width)),
       ...(w.explanation ? { '00281055': str('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': str('CS', w.fn) } : {}),
     })));
   }
@@ -180,19 +185,8 @@ function keyObjectDataset(flagged: { file: WrittenImage; frame: WrittenImage['fr
   ds['00081111'] = { vr: 'SQ', Value: [] }; // Referenced Performed Procedure Step Sequence (2): none known
   ds['00080023'] = str('DA', dateOf(now));
   ds['00080033'] = str('TM', timeOf(now));
-  // Current Requested Procedure Evidence: the images, by series.
-  const bySeries = new Map<string, DicomJson[]>();
-  const seen = new Set<string>();
-  for (const { file, frame } of flagged) {
-    if (seen.has(file.sopInstance)) continue;
-    seen.add(file.sopInstance);
-    const series = String(frame.meta.dataset['0020000E']?.Value?.[0] ?? '');
-    bySeries.set(series, [...(bySeries.get(series) ?? []), { '00081150': str('UI', file.sopClass), '00081155': str('UI', file.sopInstance) }]);
-  }
-  ds['0040A375'] = seq({
-    '0020000D': ds['0020000D']!,
-    '00081115': seq(...[...bySeries].map(([series, refs]) => ({ '0020000E': str('UI', series), '00081199': seq(...refs) }))),
-  });
+  // Current Requested Procedure Evidence: the images (instances, not frames), by series.
+  ds['0040A375'] = seq({ '0020000D': ds['0020000D']!, '00081115': referencedSeries(flagged, '00081199', ({ file }) => imageRef({ file, frame: {} })) });
   const code = key.code ?? { value: '113000', scheme: 'DCM' }; // Of Interest, where the title came without its code
   const codeItem = (value: string, scheme: string, meaning: string) => seq({ '00080100': str('SH', value), '00080102': str('SH', scheme), '00080104': str('LO', meaning) });
   ds['0040A040'] = str('CS', 'CONTAINER');
@@ -238,7 +232,7 @@ function uniqueName(stem: string, used: Set<string>): string {
  * and creator) over the grey image frames it came with, and one key object selection document per selection (by its
  * title, code and description) over the frames it flags, each named after its label or title. Empty where none came.
  */
-export function studyObjectFiles(written: readonly WrittenImage[], now = new Date()): { name: string; bytes: Buffer }[] {
+export function studyObjectFiles(written: readonly WrittenImage[], now = new Date()): StudyObjectFile[] {
   const states = new Map<string, Marked[]>();
   const keys = new Map<string, { file: WrittenImage; frame: WrittenImage['frames'][number]; key: CarriedKeyObject }[]>();
   for (const file of written) {
@@ -257,7 +251,11 @@ export function studyObjectFiles(written: readonly WrittenImage[], now = new Dat
   const used = new Set<string>();
   const stem = (prefix: string, label: string) => uniqueName(`${prefix}-${label.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`, used);
   return [
-    ...[...states.values()].map((marked) => ({ name: `${stem('presentation-state', marked[0]!.state.label)}.dcm`, bytes: part10(stateDataset(marked, now), GSPS) })),
-    ...[...keys.values()].map((flagged) => ({ name: `${stem('key-images', flagged[0]!.key.title)}.dcm`, bytes: part10(keyObjectDataset(flagged, now), KEY_OBJECT_SELECTION) })),
+    ...[...states.values()].map((marked): StudyObjectFile => ({
+      kind: 'presentation state', name: `${stem('presentation-state', marked[0]!.state.label)}.dcm`, bytes: part10(stateDataset(marked, now), GSPS),
+    })),
+    ...[...keys.values()].map((flagged): StudyObjectFile => ({
+      kind: 'key object selection', name: `${stem('key-images', flagged[0]!.key.title)}.dcm`, bytes: part10(keyObjectDataset(flagged, now), KEY_OBJECT_SELECTION),
+    })),
   ];
 }

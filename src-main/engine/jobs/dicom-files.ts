@@ -7,7 +7,7 @@ import { lossySourceOfRecord } from '../image/source.js';
 import { blobLengths, imageChannels, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
-import { dicomFileClass, multiFrameClass, writeDicomParts } from '../dicom/write.js';
+import { dicomFileClass, multiFrameClass, newUid, writeDicomParts } from '../dicom/write.js';
 import type { WrittenImage } from '../dicom/write-study-objects.js';
 import { JPEG_2000_SYNTAXES } from '../dicom/codecs.js';
 import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
@@ -91,9 +91,10 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
  * The DICOM file of one group's frames. What it says the reader gets is its frames' worst: bit-exact only if every
  * frame is, the largest bound, reduced quality if any frame is, and, where the frames' texts differ, the windows of
  * the frame with the lowest SSIM in a reader's window with the largest error of any frame (src-shared/fidelity.ts
- * worstFidelity): "worst of 10 frames (frame 7; largest error: frame 3): …".
+ * worstFidelity): "worst of 10 frames (frame 7; largest error: frame 3): …". `objects`: where given, the file goes
+ * into it when a presentation state or key object selection came with its frames (dicom/write-study-objects.ts).
  */
-export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number, sopInstance?: string): Iterable<Uint8Array> {
+export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number, objects?: WrittenImage[]): Iterable<Uint8Array> {
   const metas = frames.map((f) => dicomMetaOf(f.record)); // each frame's, read once: its figures, number, header and overlays
   const summaries = frames.map((f, i) => receivedSummary(f.record, metas[i]));
   const bounds = summaries.map((s) => s.maxError);
@@ -118,24 +119,20 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     image, ...(kept ? { kept: { layout: record.codestream!, data: blobs![2]! } } : {}),
     overlays: metas[i]?.overlays,
   }));
-  return writeDicomParts(dicomFrames, meta, {
+  const sopInstance = newUid();
+  const parts = writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
-    ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, ...(sopInstance ? { sopInstance } : {}),
+    ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record) }),
   });
-}
-
-/**
- * A DICOM file written as `sopInstance`, as a presentation state or key object selection written back references it
- * (dicom/write-study-objects.ts); undefined where none of its frames came with one.
- */
-export function writtenImage(frames: readonly OutputFrame[], sopInstance: string): WrittenImage | undefined {
-  const metas = frames.map((f) => dicomMetaOf(f.record));
-  if (!metas.some((m) => m?.presentationStates?.length || m?.keyObjects?.length)) return undefined;
-  return {
-    sopClass: dicomFileClass(frames, metas[0]), sopInstance,
-    frames: frames.flatMap(({ image }, i) => (metas[i] ? [{
-      ...(frames.length > 1 ? { number: i + 1 } : {}), meta: metas[i]!, width: image.width, height: image.height, channels: image.channels,
-    }] : [])),
-  };
+  // A presentation state or key object selection written back references the file by the UID it is written with.
+  if (objects && metas.some((m) => m?.presentationStates?.length || m?.keyObjects?.length)) {
+    objects.push({
+      sopClass: dicomFileClass(frames, meta), sopInstance,
+      frames: frames.flatMap(({ image }, i) => (metas[i] ? [{
+        ...(frames.length > 1 ? { number: i + 1 } : {}), meta: metas[i]!, width: image.width, height: image.height, channels: image.channels,
+      }] : [])),
+    });
+  }
+  return parts;
 }

@@ -29,9 +29,8 @@ import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, imageStem, sendingParts } from './files.js';
 import { checkDenoiseFormat, DENOISED_EXT, imageExt, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
-import { DicomFileGroups, dicomFileBytes, fileRecord, writtenImage, type OutputFrame } from './dicom-files.js';
-import { studyObjectFiles, type WrittenImage } from '../dicom/write-study-objects.js';
-import { newUid } from '../dicom/write.js';
+import { DicomFileGroups, dicomFileBytes, fileRecord, type OutputFrame } from './dicom-files.js';
+import { studyObjectFiles, type StudyObjectFile, type WrittenImage } from '../dicom/write-study-objects.js';
 import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { decodedImages } from './images.js';
 import { readerUnits, seriesFactsOf } from './view.js';
@@ -302,7 +301,7 @@ export interface StudyDecryptResult {
   /** The series' folders below `outDir`, in order (none for a study of one series). */
   seriesFolders: string[];
   /** DICOM output: the presentation states and key object selections that came with the study, written back beside it (aeimg 0.18). */
-  studyObjects: string[];
+  studyObjects: { kind: StudyObjectFile['kind']; path: string }[];
 }
 
 /** Names a study's images in order: each its file's stem, one already taken gets "-N" (N its place, from 1). */
@@ -335,13 +334,8 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const flatName = imageNamer(ext);
   const groups = new DicomFileGroups<OutputFrame & { index: number }>();
   const written: WrittenImage[] = []; // DICOM files a presentation state or key object selection written back references
-  const dicomFile = (frames: (OutputFrame & { index: number })[]) => {
-    const uid = newUid();
-    const w = writtenImage(frames, uid);
-    if (w) written.push(w);
-    return dicomFileBytes(frames, frames[0]!.index + 1, uid);
-  };
-  const states: { file: AtomicFile; path: string }[] = [];
+  const dicomFile = (frames: (OutputFrame & { index: number })[]) => dicomFileBytes(frames, frames[0]!.index + 1, written);
+  const states: { file: AtomicFile; path: string; kind: StudyObjectFile['kind'] }[] = [];
   const place = async (frames: { record: ImageRecord; index: number }[], bytes: () => Promise<FileData> | FileData) => {
     const name = flatName(fileRecord(frames.map((f) => f.record)), pending.length);
     // Checked early while the study may still be one series (its files then go right here); the folders of a
@@ -386,7 +380,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
       const path = join(opts.outDir, s.name);
       checkOutput(path, paths, opts.force ?? false);
       const file = await AtomicFile.create(path, { force: opts.force });
-      states.push({ file, path });
+      states.push({ file, path, kind: s.kind });
       await file.write(s.bytes);
     }
     const filePaths = studyPaths(opts.outDir, pending.map((p) => fileRecord(p.indices.map((i) => records[i]!))), (inFolder) => inFolder.map(imageNamer(ext)));
@@ -399,7 +393,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }));
     return {
       images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name,
-      studyObjects: states.map((s) => s.path),
+      studyObjects: states.map(({ kind, path }) => ({ kind, path })),
     };
   } catch (err) {
     await Promise.all([...pending, ...states].map(({ file }) => file.abort()));

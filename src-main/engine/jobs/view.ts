@@ -12,8 +12,7 @@ import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/reco
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { overlayGraphics } from '../dicom/overlay.js';
-import { displayShutter } from '../dicom/shutter.js';
+import { graphicsAndShutter } from '../dicom/shutter.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
@@ -163,10 +162,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
   const orientation = ds ? edgeLabels(meta?.pixel.planeOrientation ?? ds['00200037']?.Value, ds['00200020']?.Value) : undefined;
   const side = ds && sideAndView(ds);
-  const planes = overlayGraphics(meta?.overlays);
-  const shutter = meta && displayShutter(meta.dataset, image.channels, planes);
-  // A bitmap shutter's plane covers the image; it is not drawn as graphics too.
-  const graphics = [...planes.values()].filter((g) => g !== shutter?.bitmap);
+  const { graphics = [], shutter } = meta ? graphicsAndShutter(meta, image.channels) : {};
   return {
     index, name: record.name, width: record.width, height: record.height, channels: imageChannels(record), bitDepth: record.bitDepth,
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,

@@ -67,13 +67,14 @@ describe('a key object selection: the images of a study a reader flagged', () =>
     // DICOM output writes each back as a key object selection document flagging the images as written.
     await mkdir(join(dir, 'dcm'));
     const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
-    expect(back.studyObjects.map((p) => p.slice(join(dir, 'dcm').length + 1))).toEqual(['key-images-Of_Interest.dcm', 'key-images-Rejected_for_Quality_Reasons.dcm']);
+    expect(back.studyObjects.map((o) => [o.kind, o.path.slice(join(dir, 'dcm').length + 1)])).toEqual([
+      ['key object selection', 'key-images-Of_Interest.dcm'], ['key object selection', 'key-images-Rejected_for_Quality_Reasons.dcm']]);
     const uids = await Promise.all(back.outputs.map(async (o) => parseDicomHeader(new Uint8Array(await readFile(o))).string('x00080018')!));
-    const [interest, rejected] = await Promise.all(back.studyObjects.map(async (p) => readKeyObjectSelection(parseDicomHeader(new Uint8Array(await readFile(p))))));
+    const [interest, rejected] = await Promise.all(back.studyObjects.map(async ({ path }) => readKeyObjectSelection(parseDicomHeader(new Uint8Array(await readFile(path))))));
     expect(interest).toEqual({ title: 'Of Interest', code: { value: '113000', scheme: 'DCM' }, description: 'Lesion best seen here', rejected: false, images: [{ sop: uids[0] }] });
     expect(rejected).toEqual({ title: 'Rejected for Quality Reasons', code: { value: '113001', scheme: 'DCM' }, rejected: true, images: [{ sop: uids[1] }] });
     if (DCIODVFY) { // dicom3tools' validator: the Key Object Selection Document IOD
-      for (const p of back.studyObjects) {
+      for (const { path: p } of back.studyObjects) {
         const report = spawnSync(DCIODVFY, [p], { encoding: 'utf8' });
         expect(`${report.stdout}${report.stderr}`).toContain('KeyObjectSelectionDocument');
         expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error')), p).toEqual([]);

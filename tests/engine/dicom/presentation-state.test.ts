@@ -160,19 +160,19 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // DICOM output writes it back beside the image, referencing the image as written: read again, the same state.
     await mkdir(join(dir, 'dcm'));
     const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
-    expect(back.studyObjects).toEqual([join(dir, 'dcm', 'presentation-state-LESION.dcm')]);
+    expect(back.studyObjects).toEqual([{ kind: 'presentation state', path: join(dir, 'dcm', 'presentation-state-LESION.dcm') }]);
     const written = parseDicomHeader(new Uint8Array(await readFile(back.outputs[0]!)));
-    const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!))));
+    const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
     const again = presentationStateFor(gsps, written.string('x00080018')!, 1, 128, 128, HU)!;
     const sent = dicomMetaOf(record)!.presentationStates![0]!;
     expect({ ...again, layers: [] }).toEqual({ ...sent, layers: [] });
     again.layers.forEach((l, i) => expect(l.colour!.map((c, k) => Math.abs(c - sent.layers[i]!.colour![k]!) <= 1)).toEqual([true, true, true]));
     if (existsSync('/usr/bin/dcmpschk')) { // dcmtk's presentation state checker
-      const check = spawnSync('/usr/bin/dcmpschk', [back.studyObjects[0]!], { encoding: 'utf8' });
+      const check = spawnSync('/usr/bin/dcmpschk', [back.studyObjects[0]!.path], { encoding: 'utf8' });
       expect(`${check.stdout}${check.stderr}`).toContain('Test passed');
     }
     if (DCIODVFY) { // dicom3tools' validator: what it says of the Grayscale Softcopy Presentation State IOD
-      const report = spawnSync(DCIODVFY, [back.studyObjects[0]!], { encoding: 'utf8' });
+      const report = spawnSync(DCIODVFY, [back.studyObjects[0]!.path], { encoding: 'utf8' });
       expect(`${report.stdout}${report.stderr}`).toContain('GrayscaleSoftcopyPresentationState');
       expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }
