@@ -264,6 +264,12 @@ export interface PreviewRequest {
   recode?: boolean;
   /** Image (frame of a multi-frame DICOM) of the file, from 0. */
   frame: number;
+  /**
+   * The queued files it goes with as one study ("Encrypt as one study"), itself among them: with DICOM metadata "Keep
+   * all", the study's presentation states and key object selections that reference it are drawn and measured as the
+   * reader will get them.
+   */
+  study?: string[];
 }
 
 /** One image of a queued file as the receiver will see it, before anything is written. */

@@ -17,6 +17,8 @@ import { errorColour } from '../../src-renderer/src/viewer/errormap.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
+import { keyObjectDicom, withInstance } from '../key-object-dicom.js';
+import { presentationStateDicom } from '../presentation-state-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const CT = 'ct_small_explicit_le.dcm';
@@ -259,5 +261,39 @@ test('a display shutter is previewed as the receiver\'s viewer and PACS show it:
     const covered = Array.from({ length: n * n }, (_, i) => i).filter((i) => coveredByDefault(Math.floor(i / n), i % n));
     expect(covered.every((i) => rgb[3 * i] === 128 && rgb[3 * i + 1] === 128 && rgb[3 * i + 2] === 128), pane).toBe(true);
   }
+  await inPreview('preview-close').click();
+});
+
+test('a study sent with its full header is previewed with its presentation state and key image note, as its reader will get them', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-pstate-'));
+  const sop = '2.25.91919';
+  await withInstance(join(DICOM, CT), join(dir, 'ct_marked.dcm'), sop, 7);
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { references: [sop] });
+  await keyObjectDicom(join(dir, 'kos.dcm'), [sop], { code: '113001', title: 'Rejected for Quality Reasons' });
+  await app.drop('encrypt-drop', ['ct_marked.dcm', 'gsps.dcm', 'kos.dcm'].map((f) => join(dir, f)));
+  await page.getByLabel('DICOM metadata').selectOption('none');
+  await page.getByTestId('preview-ct_marked.dcm').click();
+  // Not sent as one study, the image goes alone: nothing of them.
+  await expect(inPreview('preview-level')).toBeVisible();
+  await expect(inPreview('pstate')).toHaveCount(0);
+  await expect(inPreview('preview-pstate')).toHaveCount(0);
+  await page.getByTestId('as-study').check();
+  // Both panes draw the state's five shapes; it opens in its window, which the figures measure; the note is named.
+  await expect(inPreview('pstate')).toHaveCount(2);
+  for (const layer of await inPreview('pstate').all()) await expect(layer).toHaveAttribute('data-shapes', '5');
+  await expect(inPreview('preview-pstate')).toContainText('presentation state “LESION” by Smith Anna goes with this image');
+  await expect(inPreview('preview-pstate')).toContainText('opens in its window');
+  await expect.poll(async () => Number(await inPreview('window-width').inputValue())).toBe(80);
+  await expect(inPreview('preview-figures')).toContainText('presentation state "LESION"');
+  await expect(inPreview('preview-key-object')).toHaveText('REJECTED: Rejected for Quality Reasons (the reader\'s viewer marks the image so)');
+  await inPreview('preview-toggle-pstate').click();
+  await expect(inPreview('pstate')).toHaveCount(0);
+  await inPreview('preview-toggle-pstate').click();
+  await expect(inPreview('pstate')).toHaveCount(2);
+  // De-identified, the study goes without them: so does the preview.
+  await page.getByLabel('DICOM metadata').selectOption('basic');
+  await expect(inPreview('pstate')).toHaveCount(0);
+  await expect(inPreview('preview-key-object')).toHaveCount(0);
+  await page.getByTestId('as-study').uncheck();
   await inPreview('preview-close').click();
 });

@@ -146,7 +146,7 @@ export class AppService {
   /** The sender's look before sending: a queued file encoded and decoded on the pool, nothing written. */
   preview(req: PreviewRequest): Promise<Result<SenderPreview>> {
     return attempt(() => this.previews.preview({
-      path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame,
+      path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame, ...(req.study ? { study: req.study } : {}),
     }));
   }
 

@@ -55,7 +55,9 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:save-view': z.tuple([id, z.number().int().min(0).max(100_000), z.instanceof(Uint8Array).refine((b) => b.length <= MAX_VIEW_PNG_BYTES, 'a view of at most 64 MB')]),
   // No folder: main asks where with its own folder dialog.
   'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
-  'files:preview': z.tuple([z.object({ path, quality, deidentify, recode: z.boolean().optional(), frame: z.number().int().min(0).max(100_000) }).strict()]),
+  'files:preview': z.tuple([z.object({
+    path, quality, deidentify, recode: z.boolean().optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
+  }).strict()]),
   'files:reveal': z.tuple([path]),
   'keys:list': z.tuple([]),
   'keys:create': z.tuple([name]),

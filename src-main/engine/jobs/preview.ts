@@ -7,6 +7,8 @@ import { stat } from 'node:fs/promises';
 import type { SenderPreview } from '../../../src-shared/api.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
+import { studyOrder } from '../dicom/order.js';
+import { studyObjects, type StudyObjects } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
@@ -20,6 +22,12 @@ export interface PreviewRequest {
   deidentify: DeidentifyOptions | null;
   /** Image (frame of a multi-frame DICOM) of the file, from 0. */
   frame: number;
+  /**
+   * The files it would be encrypted with as one study (itself among them): with the full header, the study's
+   * presentation states and key object selections that reference it go with it (dicom/study-objects.ts), so the
+   * preview draws and measures what the reader will get.
+   */
+  study?: readonly string[];
 }
 
 /** One file as the receiver would get it: every frame's original and decoded pixels, and the coded records. */
@@ -43,6 +51,8 @@ const pixels = (i: Image) => ({ width: i.width, height: i.height, channels: i.ch
 export class SenderPreviews {
   private readonly files = new Map<string, Promise<PreviewedFile>>();
   private readonly sizes = new Map<string, number>();
+  /** The study objects of the last few studies asked about (the queue's files, sorted). */
+  private readonly studies = new Map<string, Promise<StudyObjects>>();
 
   constructor(
     private readonly encode: (task: EncodeTask) => Promise<EncodedFile>,
@@ -74,14 +84,21 @@ export class SenderPreviews {
 
   private async file(req: PreviewRequest): Promise<PreviewedFile> {
     const s = await stat(req.path);
-    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify]);
+    // Another of the study's files that cannot be read is the study's error, named when it is encrypted, not this file's.
+    const objects = req.study && req.deidentify === null ? await this.studyObjects(req.study).catch(() => undefined) : undefined;
+    const presentationStates = objects?.statesByImage.get(req.path);
+    const keyObjects = objects?.keyObjectsByImage.get(req.path);
+    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, presentationStates, keyObjects]);
     let file = this.files.get(key);
     if (file) {
       this.files.delete(key); // most recently used last
       this.files.set(key, file);
       return file;
     }
-    const task: EncodeTask = { input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify };
+    const task: EncodeTask = {
+      input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify,
+      ...(presentationStates ? { presentationStates } : {}), ...(keyObjects ? { keyObjects } : {}),
+    };
     file = Promise.all([readOriginals(req.path, this.maxPixels), this.encode(task)]).then(([originals, encoded]) => ({
       originals, encoded,
       bytes: originals.reduce((n, o) => n + o.pixels.byteLength, 0) + encoded.images.reduce((n, e) => n + (e.decoded?.pixels.byteLength ?? 0), 0),
@@ -96,6 +113,19 @@ export class SenderPreviews {
       this.files.delete(key); // a failure is not remembered: the sender may fix the file and try again
       throw err;
     }
+  }
+
+  /** What a study of these files does with its presentation states and key object selections, as encryptStudy reads it. */
+  private studyObjects(paths: readonly string[]): Promise<StudyObjects> {
+    const key = JSON.stringify([...paths].sort());
+    let objects = this.studies.get(key);
+    if (!objects) {
+      objects = studyOrder([...paths]).then(({ notImages, instances }) => studyObjects(notImages, instances, true));
+      objects.catch(() => this.studies.delete(key)); // a failure is not remembered
+      this.studies.set(key, objects);
+      for (const k of this.studies.keys()) if (this.studies.size > 4 && k !== key) this.studies.delete(k);
+    }
+    return objects;
   }
 
   private evict(): void {

@@ -112,11 +112,14 @@ export const useEncrypt = defineStore('encrypt', () => {
     }
   }
 
+  /** The files "Encrypt as one study" would put in the study. */
+  const queuedPaths = computed(() => items.value.flatMap((i) => (i.status === 'queued' ? [i.path] : [])));
+
   function studyRequest() {
     const s = settings.settings;
     const queued = items.value.filter((i) => i.status === 'queued');
     return {
-      paths: queued.map((i) => i.path), recipient: recipient.value!, quality: s.quality,
+      paths: queuedPaths.value, recipient: recipient.value!, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
       deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
       name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
@@ -188,7 +191,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };

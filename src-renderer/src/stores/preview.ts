@@ -8,6 +8,14 @@ import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
 import { useErrors } from './errors';
 
+/** How the file shown would be encrypted: level, de-identification, recoding, and the study it goes in (if one). */
+export interface PreviewSettings {
+  quality: Quality;
+  deidentify: Deidentify;
+  recode: boolean;
+  /** The queued files of "Encrypt as one study", the file shown among them. */
+  study?: readonly string[];
+}
 
 /**
  * The sender's look before sending: one queued file (a frame at a time) as the receiver will see it, original and
@@ -26,21 +34,23 @@ export const usePreview = defineStore('preview', () => {
   const aspect = computed(() => data.value?.info.dicom?.pixelAspect ?? 1);
   const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original, () => aspect.value);
   const probe = ref<Point | null>(null);
+  /** The study's presentation states are drawn, as the reader's viewer opens, unless the sender hides them. */
+  const annotationsShown = ref(true);
   const errors = useErrors();
   let seq = 0;
-  let request: { quality: Quality; deidentify: Deidentify; recode: boolean } = { quality: 'auto', deidentify: 'basic', recode: false };
+  let request: PreviewSettings = { quality: 'auto', deidentify: 'basic', recode: false };
 
   const info = computed(() => data.value?.info ?? null);
   const errorMap = computed(() => (data.value ? markRaw(absoluteDifference(data.value.original, data.value.decoded)) : null));
   const errorImage = computed(() => (errorMap.value ? markRaw(errorMapImage(errorMap.value)) : null));
 
-  /** Shows `file` encoded at `quality` (frame 0 unless the same file stays open at another frame). */
-  async function show(file: { path: string; name: string }, quality: Quality, deidentify: Deidentify, recode = false, at = 0) {
+  /** Shows `file` as it would be encrypted with `settings` (frame 0 unless the same file stays open at another frame). */
+  async function show(file: { path: string; name: string }, settings: PreviewSettings, at = 0) {
     const same = path.value === file.path;
     path.value = file.path;
     name.value = file.name;
     frame.value = at;
-    request = { quality, deidentify, recode };
+    request = settings;
     await load(!same);
   }
 
@@ -51,15 +61,21 @@ export const usePreview = defineStore('preview', () => {
     try {
       const p = await unwrap(bridge().files.preview({
         path: path.value, quality: request.quality, deidentify: request.deidentify, frame: frame.value, ...(request.recode ? { recode: true } : {}),
+        ...(request.study ? { study: [...request.study] } : {}),
       }));
       if (mine !== seq) return;
       const first = !data.value || resetView;
+      // The window it opens in changed (a study's presentation state now goes with it, or no longer): open in it, as the reader's viewer will.
+      const opensElsewhere = data.value?.info.windows?.[0]?.name !== p.info.windows?.[0]?.name;
       data.value = markRaw(p);
       if (first) {
         resetWindow();
         invert.value = false;
         fit();
-      } else if (fitted.value) fit();
+      } else {
+        if (opensElsewhere) resetWindow();
+        if (fitted.value) fit();
+      }
     } catch (err) {
       if (mine === seq) errors.report(err);
     } finally {
@@ -67,10 +83,10 @@ export const usePreview = defineStore('preview', () => {
     }
   }
 
-  /** Another level or de-identification for the file shown: encoded again, the view kept. */
-  async function requote(quality: Quality, deidentify: Deidentify, recode = false) {
-    if (!path.value || (quality === request.quality && deidentify === request.deidentify && recode === request.recode)) return;
-    request = { quality, deidentify, recode };
+  /** Another level, de-identification or study for the file shown: encoded again, the view kept. */
+  async function requote(settings: PreviewSettings) {
+    if (!path.value || JSON.stringify(settings) === JSON.stringify(request)) return;
+    request = settings;
     await load(false);
   }
 
@@ -98,7 +114,7 @@ export const usePreview = defineStore('preview', () => {
   }
 
   return {
-    path, name, frame, data, busy, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
+    path, name, frame, data, busy, annotationsShown, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
     info, mapping, choices, errorMap, errorImage,
     show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };

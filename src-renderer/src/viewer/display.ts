@@ -72,3 +72,14 @@ export function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toPrecision(3);
 }
+
+/** A key object selection that flags an image, as the viewer's corner says it: "Key image: Of Interest (…)", "REJECTED: …". */
+export function keyObjectText(k: { title: string; description?: string; rejected: boolean }): string {
+  const about = k.description ? ` (${k.description.length > 60 ? `${k.description.slice(0, 59)}…` : k.description})` : '';
+  return `${k.rejected ? 'REJECTED' : 'Key image'}: ${k.title}${about}`;
+}
+
+/** "“LESION” by Smith John, “FOLLOW-UP”": presentation states as the viewer names them. */
+export function presentationStateNames(states: readonly { label: string; creator?: string }[]): string {
+  return states.map((s) => `“${s.label}”${s.creator ? ` by ${s.creator}` : ''}`).join(', ');
+}

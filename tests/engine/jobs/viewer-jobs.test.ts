@@ -2,7 +2,7 @@
  * The viewer's engine jobs: the sender's preview (encoded and decoded as the receiver will see it, nothing
  * written), the bounded cache of decoded slices with read-ahead, and the export of a whole opened file.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
@@ -19,6 +19,8 @@ import { readCodedSlices, SliceCache, type CodedSlice } from '../../../src-main/
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { defaultModel, FIXTURES, models, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
+import { keyObjectDicom } from '../../key-object-dicom.js';
+import { CT_SMALL_SOP, presentationStateDicom } from '../../presentation-state-dicom.js';
 
 const key = generateSharedKey('Viewer');
 let model: Autoencoder;
@@ -66,6 +68,34 @@ describe('the sender\'s preview', () => {
     expect(p.info.fidelityText).toBe('bit-exact');
     expect(p.info.dicom?.modality).toBe('MR');
     expect(p.info.windows?.find((w) => w.source === 'file')).toMatchObject({ center: 220, width: 440 }); // frame 3's own window
+  });
+
+  it('an image of a study sent with its full header: the study\'s presentation state and key image note as the reader will get them, measured as sent', async () => {
+    const dir = await tempDir();
+    const [ct, gsps, kos] = ['ct.dcm', 'gsps.dcm', 'kos.dcm'].map((n) => join(dir, n)) as [string, string, string];
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), ct);
+    await presentationStateDicom(gsps);
+    await keyObjectDicom(kos, [CT_SMALL_SOP], { code: '113001', title: 'Rejected for Quality Reasons' });
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const study = [gsps, ct, kos];
+    const p = await previews.preview({ path: ct, coding: { quality: 'max' }, deidentify: null, frame: 0, study });
+    expect(p.info.dicom?.presentationStates?.map((s) => [s.label, s.graphics.length, s.texts.length])).toEqual([['LESION', 3, 2]]);
+    expect(p.info.dicom?.keyObjects).toEqual([{ title: 'Rejected for Quality Reasons', rejected: true }]);
+    // It opens in the state's window, and the sender's figures measure it.
+    expect(p.info.windows?.[0]).toMatchObject({ name: 'presentation state "LESION"', center: 40, width: 80 });
+    const previewed = p.info.fidelity?.windows?.find((w) => w.name === 'presentation state "LESION"');
+    expect(previewed).toBeDefined();
+    // The study as encrypted tells the same figures.
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy(study, { model, recipients: [key], name: 'read', outDir: out, deidentify: null, coding: { quality: 'max' } });
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    expect(items[0]!.record.fidelity?.windows?.find((w) => w.name === previewed!.name)).toEqual(previewed);
+    // De-identified, or not sent as a study, the image goes without them, and its preview shows none.
+    for (const req of [{ deidentify: {}, study }, { deidentify: null }]) {
+      const q = await previews.preview({ path: ct, coding: { quality: 'max' }, frame: 0, ...req });
+      expect([q.info.dicom?.presentationStates, q.info.dicom?.keyObjects, q.info.windows?.[0]?.name]).toEqual([undefined, undefined, expect.not.stringContaining('presentation state')]);
+    }
   });
 });
 
