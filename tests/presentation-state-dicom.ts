@@ -30,10 +30,12 @@ export const EXPECTED = {
 /**
  * Writes the state to `path`. `references`: the SOP Instance UIDs it marks (default the CT fixture); `label`; `rotation`
  * and `flip`: its spatial transformation, which its DISPLAY coordinates are after; `lutOnly`: no annotations, and its
- * window a VOI lookup table (as weasis' prLUTs.dcm).
+ * window a VOI lookup table (as weasis' prLUTs.dcm); `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
+ * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
+ * not allow, without ('alone').
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; compound?: boolean } = {}): Promise<void> {
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; compound?: 'drawn' | 'alone' } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -58,10 +60,14 @@ export async function presentationStateDicom(path: string,
     ...(opts.lutOnly ? {} : { '00700001': v('SQ',
       {
         '00081140': ref(refs[0]!), '00700002': v('CS', 'MARKS'),
-        ...(opts.compound ? { '00700209': v('SQ', { // an arrow as one object (PS3.3 C.10.5.1.3), which aeimg does not draw
+        ...(opts.compound ? { '00700209': v('SQ', {
           '00700005': v('CS', 'PIXEL'), '00700022': v('FL', 20, 100, 40, 80), '00700294': v('CS', 'ARROW'), '00700226': v('UL', 1),
         }) } : {}),
         '00700009': v('SQ',
+          ...(opts.compound === 'drawn' ? [{ // its shaft and head, as the standard asks
+            '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 5), '00700022': v('FL', 20, 100, 40, 80, 33, 81, 40, 80, 39, 87),
+            '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'N'), '00700226': v('UL', 1),
+          }] : []),
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 2), '00700022': v('FL', 64, 64, 74, 64), '00700023': v('CS', 'CIRCLE'), '00700024': v('CS', 'N') },
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', ...EXPECTED.triangle), '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'Y') },
           { '00700005': v('CS', 'DISPLAY'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', 0.25, 0.5, 0.75, 0.5, 0.5, 0.4, 0.5, 0.6), '00700023': v('CS', 'ELLIPSE') }),

@@ -9,7 +9,8 @@
  * and the receiver's viewer draws them and offers the window (aeimg 0.18). De-identification removes them (PS3.15 Table
  * E.1-1: Graphic Annotation Sequence D, Content Creator's Name Z; their text may name the patient), so a de-identified
  * study goes without them and its sender is told. Not carried: a state's VOI LUT table, shutter, spatial transformation
- * and displayed-area zoom (the viewer shows the image upright and whole), compound graphics, curves, overlays it
+ * and displayed-area zoom (the viewer shows the image upright and whole), compound graphics (their simple drawing, which
+ * the standard asks to come with them, is carried), curves, overlays it
  * activates, and the other presentation state classes (blending, XA/XRF, advanced, volumetric); the sender is told which
  * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
  */
@@ -151,7 +152,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(ds.elements.x00181600 ? ['its shutter'] : []),
-    ...(items(ds, 'x00700001').some((a) => a.elements.x00700209) ? ['its compound graphics (arrows, rulers, axes drawn as one object)'] : []),
+    ...undrawnCompounds(ds),
     ...(rotation || flip ? ['its rotation and flip (the annotations stay where they belong on the image)'] : []),
   ];
   const slope = Number(ds.string('x00281053'));
@@ -164,6 +165,22 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), notCarried,
     rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip,
   };
+}
+
+/**
+ * A state's compound graphics (an arrow, a ruler, axes as one object: PS3.3 C.10.5.1.3) come with the simple graphic
+ * and text objects that draw them, marked with the same Compound Graphic Instance ID (C.10.5.1.3.1), for viewers that
+ * do not draw compound graphics: aeimg carries those, so the reader sees them. Those given without are named.
+ */
+function undrawnCompounds(ds: DataSet): string[] {
+  const annotations = items(ds, 'x00700001');
+  const drawn = new Set(annotations.flatMap((a) => [...items(a, 'x00700009'), ...items(a, 'x00700008')]).flatMap((o) => o.uint32('x00700226') ?? []));
+  const undrawn = annotations.flatMap((a) => items(a, 'x00700209')).filter((c) => { const id = c.uint32('x00700226'); return id === undefined || !drawn.has(id); });
+  if (!undrawn.length) return [];
+  const types = [...new Set(undrawn.map((c) => word(c, 'x00700294') || 'of no type'))].join(', ');
+  const them = undrawn.length > 1 ? 'them' : 'it';
+  return [`${undrawn.length > 1 ? `its ${undrawn.length} compound graphics` : 'its compound graphic'} ${types}, which it gives without the simple lines and text ` +
+    `the standard asks to draw ${them} with (the reader will not see ${them})`];
 }
 
 export const applies = (refs: ImageRef[] | undefined, sop: string, frame: number) =>

@@ -66,7 +66,11 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // The "R" anchor is DISPLAY (0.1, 0.9). Rotated 90° clockwise, display (u, v) is image (v, 1 − u); flipped too, (1 − v, 1 − u).
     const turned = await stateFile({ rotation: 90 });
     expect(turned.notCarried).toEqual(['its rotation and flip (the annotations stay where they belong on the image)']);
-    expect((await stateFile({ compound: true })).notCarried).toEqual(['its compound graphics (arrows, rulers, axes drawn as one object)']);
+    // A compound graphic comes with the simple objects that draw it (C.10.5.1.3.1): they go, so the reader sees it; one without them is named.
+    const drawn = await stateFile({ compound: 'drawn' });
+    expect(drawn.notCarried).toEqual([]);
+    expect(presentationStateFor(drawn, CT_SMALL_SOP, 1, 128, 128, HU)!.graphics[0]).toEqual({ layer: 'MARKS', type: 'POLYLINE', points: [20, 100, 40, 80, 33, 81, 40, 80, 39, 87], filled: false });
+    expect((await stateFile({ compound: 'alone' })).notCarried).toEqual(['its compound graphic ARROW, which it gives without the simple lines and text the standard asks to draw it with (the reader will not see it)']);
     const rotated = presentationStateFor(turned, CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(rotated.texts[1]!.anchor, [0.9 * 128, 0.9 * 128]);
     const both = presentationStateFor(await stateFile({ rotation: 90, flip: true }), CT_SMALL_SOP, 1, 128, 128, HU)!;
