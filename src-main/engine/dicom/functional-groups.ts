@@ -1,9 +1,12 @@
 /**
- * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window, position and pixel spacing per frame, in the Shared and
- * Per-frame Functional Groups Sequences (5200,9229 / 5200,9230; PS3.3 C.7.6.16) instead of at the top level.
+ * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window, position, pixel spacing and display shutter
+ * per frame, in the Shared and Per-frame Functional Groups Sequences (5200,9229 / 5200,9230; PS3.3 C.7.6.16) instead of
+ * at the top level.
  */
 import type { DataSet } from 'dicom-parser';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
+import { datasetToJson, type DicomJson } from './dataset.js';
+import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 
 /** What one frame's functional groups say; absent fields fall back to the top-level attributes. */
 export interface FrameValues {
@@ -21,6 +24,11 @@ export interface FrameValues {
   pixelSpacing?: [number, number];
   /** Image Orientation (Patient): the directions of a row and of a column (six direction cosines). */
   orientation?: number[];
+  /**
+   * Its Frame Display Shutter (0018,9472; an Enhanced XA or XRF frame's collimation): the Display Shutter attributes as
+   * a classic image has them at the top level (DICOM JSON), so that the viewer covers what its reader's PACS covers.
+   */
+  shutter?: DicomJson;
 }
 
 const numbers = (ds: DataSet | undefined, tag: string): number[] =>
@@ -55,6 +63,11 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   if (orientation.length === 6) out.orientation = orientation;
   const [row, column] = numbers(macro(perFrame, shared, 'x00289110'), 'x00280030'); // Pixel Measures Sequence
   if (row !== undefined && column !== undefined && row > 0 && column > 0) out.pixelSpacing = [row, column];
+  const shutter = macro(perFrame, shared, 'x00189472'); // Frame Display Shutter Sequence
+  if (shutter) {
+    const attributes = shutterAttributes(datasetToJson(shutter));
+    if (attributes[SHUTTER_TAGS[0]]) out.shutter = attributes;
+  }
   return out;
 }
 

@@ -312,11 +312,16 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
 
 /**
  * The frame's attributes: the file's, with an enhanced frame's Rescale Type where the top level has none (a CT
- * perfusion map's US, which says its values are not HU: the receiver's units and DICOM output follow it).
+ * perfusion map's US, which says its values are not HU: the receiver's units and DICOM output follow it), and its
+ * Frame Display Shutter (aeimg 0.19; before, not read: the viewer showed what the reader's PACS covers).
  */
 function frameDataset(json: DicomJson, info: DicomPixelInfo, frame: number): DicomJson {
-  const type = info.perFrame?.[frame]?.rescaleType;
-  return type && !json['00281054']?.Value?.length ? { ...json, '00281054': { vr: 'LO', Value: [type] } } : json;
+  const own = info.perFrame?.[frame];
+  const type = own?.rescaleType;
+  const typed = type && !json['00281054']?.Value?.length ? { ...json, '00281054': { vr: 'LO', Value: [type] } } : json;
+  // Its Frame Display Shutter as the top-level Display Shutter a classic image has (which the profile keeps too): the
+  // viewer covers what it says, and DICOM output, a file per frame, writes it for that frame.
+  return own?.shutter && !json['00181600'] ? { ...typed, ...own.shutter } : typed;
 }
 
 /** Modalities whose images often carry the patient's name in their pixels: ultrasound, screen captures, photographs. */

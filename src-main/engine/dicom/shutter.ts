@@ -11,6 +11,15 @@ import type { DicomFrameMeta } from './import.js';
 import { overlayGraphics } from './overlay.js';
 import type { DisplayShutter, OverlayGraphic } from '../../../src-shared/graphics.js';
 
+/**
+ * The Display Shutter Macro's attributes (PS3.3 Table C.7-14a: Shutter Shape, then each shape's figures, its grey or
+ * colour), as a classic image holds them and an enhanced frame's Frame Display Shutter functional group does.
+ */
+export const SHUTTER_TAGS = ['00181600', '00181602', '00181604', '00181606', '00181608', '00181610', '00181612', '00181620', '00181622', '00181624'] as const;
+
+/** A dataset's Display Shutter attributes alone. */
+export const shutterAttributes = (ds: DicomJson): DicomJson => Object.fromEntries(SHUTTER_TAGS.flatMap((t) => (ds[t] ? [[t, ds[t]]] : [])));
+
 const numbers = (ds: DicomJson, tag: string) => (ds[tag]?.Value ?? []).map(Number);
 const finite = (...v: number[]) => v.every((n) => Number.isFinite(n));
 

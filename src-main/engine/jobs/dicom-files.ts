@@ -8,6 +8,7 @@ import { blobLengths, imageChannels, type ImageRecord } from '../codec/record.js
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { dicomFileClass, multiFrameClass, newUid, writeDicomParts } from '../dicom/write.js';
+import { shutterAttributes } from '../dicom/shutter.js';
 import type { WrittenImage } from '../dicom/write-study-objects.js';
 import { JPEG_2000_SYNTAXES } from '../dicom/codecs.js';
 import { worstFidelity, worstImages } from '../../../src-shared/fidelity.js';
@@ -39,7 +40,7 @@ const isKept = (record: ImageRecord) => !!record.codestream && record.codestream
 
 /**
  * `next` is the frame after `prev` in the same multi-frame file and goes into the same DICOM file: a class holds them
- * (multiFrameClass), and they are described alike (size, rescale, window, spacing, position). How each went does not
+ * (multiFrameClass), and they are described alike (size, rescale, window, spacing, position, display shutter). How each went does not
  * part them (0.16): not a grey frame of a colour clip that went as one grey plane (greyAsColour: a B-mode frame among
  * colour Doppler ones), nor a frame that aeimg coded smaller than the file's JPEG among frames that went as it. Before,
  * each parted the clip, which came back as several files and a PACS listed as several instances; a file whose frames
@@ -49,7 +50,9 @@ export function sameDicomFile(prev: ImageRecord, next: ImageRecord): boolean {
   const [a, b] = [multiFrameMeta(prev), multiFrameMeta(next)];
   return !!a && !!b && instanceOf(a) === instanceOf(b) && a.frames === b.frames && b.frame === a.frame + 1 &&
     prev.width === next.width && prev.height === next.height && imageChannels(prev) === imageChannels(next) && prev.bitDepth === next.bitDepth &&
-    JSON.stringify(a.pixel) === JSON.stringify(b.pixel);
+    JSON.stringify(a.pixel) === JSON.stringify(b.pixel) &&
+    // An enhanced file's frames may each have their own display shutter, which one file's top level cannot say.
+    JSON.stringify(shutterAttributes(a.dataset)) === JSON.stringify(shutterAttributes(b.dataset));
 }
 
 /** The record that names a file's images: its first, as its file ("run.dcm", not "run.dcm#1") when it holds several. */

@@ -8,7 +8,7 @@ import { UidMapper } from '../../../src-main/engine/dicom/deidentify.js';
 import { cieLabToRgb, displayShutter } from '../../../src-main/engine/dicom/shutter.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { drawShutter, shuttered, type DisplayShutter, type OverlayGraphic } from '../../../src-shared/graphics.js';
-import { defaultModel, models, tempDir } from '../../helpers.js';
+import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 import { mkdir } from 'node:fs/promises';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -108,6 +108,55 @@ describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers',
       'included. If that matters, send the file with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").',
       expect.stringMatching(/^bitmap\.dcm has 2 overlays, overlay 6002 \("First target mark"\) and overlay 6004: graphics a viewer draws over the image/),
     ]);
+  });
+
+  it('an enhanced file\'s Frame Display Shutter, shared or a frame\'s own, covers that frame in the viewer and goes into its DICOM output', async () => {
+    const dir = await tempDir();
+    const source = join(dir, 'enhanced.dcm');
+    const b = await readFile(join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm')); // 4 x 4, 3 frames
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    const group = (attributes: Record<string, unknown>) => ({ vr: 'SQ', Value: [attributes] });
+    // Shared: columns 2–4 show (column 1 covered), in white; frame 2's own: a circle about row 2, column 2, radius 1.
+    (dicom.dict['52009229']!.Value as Record<string, unknown>[])[0]!['00189472'] = group({
+      '00181600': json('CS', 'RECTANGULAR'), '00181602': json('IS', 2), '00181604': json('IS', 4), '00181606': json('IS', 1), '00181608': json('IS', 4),
+      '00181622': json('US', 65535),
+    });
+    (dicom.dict['52009230']!.Value as Record<string, unknown>[])[1]!['00189472'] = group({
+      '00181600': json('CS', 'CIRCULAR'), '00181610': json('IS', 2, 2), '00181612': json('IS', 1),
+    });
+    await writeFile(source, Buffer.from(dicom.write()));
+    const frames = await readDicomFile(source, { maxPixels: 1 << 24, deidentify: {}, uids: new UidMapper() });
+    const shutters = frames.map((f) => displayShutter(f.dicom.dataset, 1, new Map()));
+    expect(shutters.map((s) => s && coveredPixels(s, 4, 4))).toEqual([[0, 4, 8, 12], [0, 2, 3, 7, 8, 10, 11, 12, 13, 14, 15], [0, 4, 8, 12]]);
+    expect(shutters.map((s) => s?.colour)).toEqual([[255, 255, 255], [0, 0, 0], [255, 255, 255]]);
+    // DICOM output writes each frame (a file each) with its own.
+    const key = generateSharedKey('Shutter');
+    const enc = await encryptImageFile(source, { model: await defaultModel(), recipients: [key], measure: false, outDir: dir });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+    const written = await Promise.all(dec.images.map(async (i) => parseDicomHeader(new Uint8Array(await readFile(i.output!)))));
+    expect(written.map((ds) => [ds.string('x00181600'), ds.string('x00181602'), ds.string('x00181612')])).toEqual([
+      ['RECTANGULAR', '2', undefined], ['CIRCULAR', undefined, '1'], ['RECTANGULAR', '2', undefined]]);
+
+    // A cine (its frames timed, otherwise alike) goes back as one file, but not across frames whose shutters differ.
+    const rectangle = (dicom.dict['52009229']!.Value as Record<string, unknown>[])[0]!['00189472'];
+    const circle = (dicom.dict['52009230']!.Value as Record<string, unknown>[])[1]!['00189472'];
+    const cine = async (name: string, ownShutter: boolean) => {
+      dicom.dict['52009229'] = { vr: 'SQ', Value: [{ '00189472': rectangle }] };
+      dicom.dict['52009230'] = { vr: 'SQ', Value: [{}, ownShutter ? { '00189472': circle } : {}, {}] };
+      dicom.dict['00181063'] = json('DS', 40);
+      const path = join(dir, `${name}.dcm`);
+      await writeFile(path, Buffer.from(dicom.write()));
+      const out = join(dir, name);
+      await mkdir(out);
+      const e = await encryptImageFile(path, { model: await defaultModel(), recipients: [key], measure: false, outDir: out });
+      const d = await decryptAeimgFile(e.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+      return Promise.all([...new Set(d.images.map((i) => i.output!))].map(async (f) => {
+        const ds = parseDicomHeader(new Uint8Array(await readFile(f)));
+        return [ds.string('x00280008') ?? '1', ds.string('x00181600')];
+      }));
+    };
+    expect(await cine('alike', false)).toEqual([['3', 'RECTANGULAR']]);
+    expect(await cine('own', true)).toEqual([['1', 'RECTANGULAR'], ['1', 'CIRCULAR'], ['1', 'RECTANGULAR']]);
   });
 
   it('a shape whose figures do not make one is left out; a file without a shape has none', () => {
