@@ -216,9 +216,10 @@ export interface OpenedImageInfo {
     shutter?: DisplayShutter;
     /**
      * The presentation states of its study over it (aeimg 0.18; sent with the full header): a radiologist's
-     * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in.
+     * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in; since
+     * 0.19 how they turned it (clockwise, after a left–right flip), which the viewer opens it with.
      */
-    presentationStates?: (Annotations & { label: string; description?: string; creator?: string })[];
+    presentationStates?: (Annotations & { label: string; description?: string; creator?: string; rotation?: 90 | 180 | 270; flip?: true })[];
     /**
      * The key object selections of its study that flag it (aeimg 0.18; sent with the full header): their titles ("Of
      * Interest", "For Referring Provider"; `rejected` for "Rejected for Quality Reasons" and the other rejections).

@@ -287,6 +287,63 @@ test('overlays name the fidelity and the key, and can be hidden; the information
   await expect(page.getByTestId('info-panel')).toHaveCount(0);
 });
 
+test('Rotate and Flip turn the view: the pixel drawn under the pointer is the one the probe names, the patient directions go round; R resets', async () => {
+  const canvas = page.getByTestId('viewer-canvas');
+  const grey = await canvasGrey(); // the canvas's own (unturned) pixels
+  /** Under a screen point: the grey the screen shows there, and the pixel the probe names. */
+  const under = async (at: { x: number; y: number }) => {
+    await page.mouse.move(at.x + 1, at.y);
+    await page.mouse.move(at.x, at.y);
+    const shot = await sharp(await page.screenshot({ clip: { x: Math.floor(at.x), y: Math.floor(at.y), width: 1, height: 1 } })).raw().toBuffer();
+    const probe = page.getByTestId('probe');
+    const [x, y] = [Number(await probe.getAttribute('data-x')), Number(await probe.getAttribute('data-y'))];
+    return { shown: shot[0]!, x, y, drawn: grey[y * 128 + x]! };
+  };
+  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  const centre = { x: stage.x + stage.width / 2, y: stage.y + stage.height / 2 };
+  const edges = async () => Promise.all(['top', 'right', 'bottom', 'left'].map((e) => page.getByTestId(`edge-${e}`).textContent()));
+  expect(await edges()).toEqual(['A', 'L', 'P', 'R']);
+
+  await page.getByTestId('rotate').click();
+  await expect(canvas).toHaveAttribute('data-rotation', '90');
+  // A quarter turn clockwise: the patient's right (the image's left edge) at the top, anterior on the right.
+  expect(await edges()).toEqual(['R', 'A', 'L', 'P']);
+  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 90°');
+  const zoom = Number(await canvas.getAttribute('data-zoom'));
+  // Image pixel (90, 20) turned a quarter clockwise about the centre (64, 64) lands at screen offset (44, 26) × zoom.
+  let u = await under({ x: centre.x + (64 - 20.5) * zoom, y: centre.y + (90.5 - 64) * zoom });
+  expect([u.x, u.y]).toEqual([90, 20]);
+  expect(Math.abs(u.shown - u.drawn)).toBeLessThanOrEqual(1);
+
+  await page.getByTestId('flip').click(); // flips what is on screen: the image flipped, then turned 270°
+  await expect(canvas).toHaveAttribute('data-flip', 'yes');
+  await expect(canvas).toHaveAttribute('data-rotation', '270');
+  expect(await edges()).toEqual(['R', 'P', 'L', 'A']);
+  u = await under({ x: centre.x - (64 - 20.5) * zoom, y: centre.y + (90.5 - 64) * zoom });
+  expect([u.x, u.y]).toEqual([90, 20]);
+  expect(Math.abs(u.shown - u.drawn)).toBeLessThanOrEqual(1);
+  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 270°, flipped left–right');
+  // "Save view" draws the view as turned: each image pixel where the screen shows it (overlays left out of the picture).
+  await page.getByTestId('copy-overlays').uncheck();
+  const file = join(outDir, 'turned.view.png');
+  await app.answerDialog({ save: file });
+  await page.getByTestId('save-view').click();
+  await expect(page.getByRole('status').filter({ hasText: 'turned.view.png' })).toBeVisible();
+  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  for (const [x, y] of [[90, 20], [30, 100], [64, 40], [10, 70]] as const) {
+    const at = { x: Math.floor(info.width / 2 - (64 - (y + 0.5)) * zoom), y: Math.floor(info.height / 2 + (x + 0.5 - 64) * zoom) };
+    expect(Math.abs(data[(at.y * info.width + at.x) * info.channels]! - grey[y * 128 + x]!), `(${x}, ${y})`).toBeLessThanOrEqual(1);
+  }
+  await page.getByTestId('copy-overlays').check();
+
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await expect(canvas).toHaveAttribute('data-rotation', '0');
+  await expect(canvas).toHaveAttribute('data-flip', 'no');
+  expect(await edges()).toEqual(['A', 'L', 'P', 'R']);
+  await expect(page.getByTestId('overlay-br')).not.toContainText('Rotated');
+});
+
 test('the denoised view says everywhere it is shown that it is not the image as sent, and goes back to the image as sent', async () => {
   await expect(page.getByTestId('denoised-banner')).toBeHidden();
   const before = await page.getByTestId('viewer-canvas').boundingBox();
@@ -575,6 +632,31 @@ test('a study\'s presentation state sent with the full header: its annotations d
   expect(await red(join(dir, 'without.png'))).toBe(0);
   await toggle.click();
   await expect(layer).toHaveAttribute('data-shapes', '5');
+});
+
+test('a presentation state that turned the image: the viewer opens it turned so, says by which state, and keeps its notes upright', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-turned-'));
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { rotation: 90, flip: true });
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'turned', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'turned.part1of1.aeimg')]);
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toHaveAttribute('data-rotation', '90');
+  await expect(canvas).toHaveAttribute('data-flip', 'yes');
+  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 90°, flipped left–right (presentation state "LESION")');
+  // Its note reads left to right on screen: wider than high, not turned with the image.
+  const note = (await page.getByTestId('pstate').locator('text').first().boundingBox())!;
+  expect(note.width).toBeGreaterThan(note.height * 2);
+  // The reader's own turn is the reader's: the corner no longer names the state; R goes back to the state's.
+  await page.getByTestId('rotate').click();
+  await expect(canvas).toHaveAttribute('data-rotation', '180');
+  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 180°, flipped left–right');
+  await expect(page.getByTestId('overlay-br')).not.toContainText('left–right (presentation state');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await expect(canvas).toHaveAttribute('data-rotation', '90');
+  await expect(page.getByTestId('overlay-br')).toContainText('left–right (presentation state "LESION")');
 });
 
 test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {

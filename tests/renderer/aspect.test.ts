@@ -1,15 +1,66 @@
 /** A non-square pixel is drawn as the screen shows it, stretched by its aspect: "Copy view" and the series strip's thumbnails. */
 import { describe, expect, it } from 'vitest';
-import { imageOrigin } from '../../src-renderer/src/viewer/snapshot';
 import { thumbnailPixels } from '../../src-renderer/src/viewer/thumbnail';
+import { shownExtent, toImagePoint, toViewport, turnedEdges } from '../../src-renderer/src/viewer/view-transform';
 import type { ImagePixels } from '../../src-shared/api';
 
 describe('the view of a non-square pixel', () => {
   it('is centred with its stretched height: the image\'s top is where the screen puts it', () => {
     const image = { width: 100, height: 100 } as ImagePixels;
     const view = { image, viewport: { width: 400, height: 400 }, zoom: 2, pan: { x: 10, y: -20 } };
-    expect(imageOrigin(view)).toEqual({ x: 110, y: 80 }); // square: 200 × 200 about the centre, then the pan
-    expect(imageOrigin({ ...view, aspect: 1.5 })).toEqual({ x: 110, y: 30 }); // 200 wide, 300 high
+    expect(toViewport(view, { x: 0, y: 0 })).toEqual({ x: 110, y: 80 }); // square: 200 × 200 about the centre, then the pan
+    expect(toViewport({ ...view, aspect: 1.5 }, { x: 0, y: 0 })).toEqual({ x: 110, y: 30 }); // 200 wide, 300 high
+  });
+});
+
+describe('a turned view (Rotate, Flip, or a presentation state\'s rotation and flip)', () => {
+  // A 100 × 50 image at zoom 2 in a 400 × 400 viewport, panned 10 right.
+  const view = { image: { width: 100, height: 50 }, viewport: { width: 400, height: 400 }, zoom: 2, pan: { x: 10, y: 0 } };
+  const corners = [{ x: 0, y: 0 }, { x: 100, y: 0 }, { x: 100, y: 50 }, { x: 0, y: 50 }];
+
+  it('turned a quarter clockwise, the image\'s top-left corner is at the top right, its top edge down the right side', () => {
+    const at = corners.map((p) => toViewport({ ...view, rotation: 90 }, p));
+    // 100 wide becomes 200 high on screen, 50 high becomes 100 wide, about the centre (210, 200).
+    expect(at).toEqual([{ x: 260, y: 100 }, { x: 260, y: 300 }, { x: 160, y: 300 }, { x: 160, y: 100 }]);
+    expect(shownExtent(view.image, 1, 90)).toEqual({ width: 50, height: 100 });
+  });
+
+  it('flipped, the left edge is on the right; flipped then turned, as a presentation state says (flip first)', () => {
+    expect(toViewport({ ...view, flip: true }, { x: 0, y: 0 })).toEqual({ x: 310, y: 150 });
+    // Flipped, (0, 0) is at the top right; a quarter turn clockwise takes the top right to the bottom right.
+    expect(toViewport({ ...view, flip: true, rotation: 90 }, { x: 0, y: 0 })).toEqual({ x: 260, y: 300 });
+  });
+
+  it('a pointer on screen is the image point drawn there, whatever the turn, stretch, zoom and pan', () => {
+    for (const rotation of [0, 90, 180, 270] as const) {
+      for (const flip of [false, true]) {
+        const g = { ...view, aspect: 1.5, rotation, flip, pan: { x: -7, y: 13 } };
+        for (const p of [{ x: 3.5, y: 40 }, { x: 99, y: 1 }]) {
+          const back = toImagePoint(g, toViewport(g, p));
+          expect([back.x, back.y].map((v) => Math.round(v * 1e9) / 1e9)).toEqual([p.x, p.y]);
+        }
+      }
+    }
+  });
+
+  it('the patient directions go round with the image: an axial slice turned a quarter has the patient\'s right at the top', () => {
+    const axial = { left: 'R', right: 'L', top: 'A', bottom: 'P' };
+    expect(turnedEdges(axial, 90)).toEqual({ top: 'R', right: 'A', bottom: 'L', left: 'P' });
+    expect(turnedEdges(axial, 0, true)).toEqual({ top: 'A', right: 'R', bottom: 'P', left: 'L' });
+    expect(turnedEdges(axial, 180)).toEqual({ top: 'P', right: 'R', bottom: 'A', left: 'L' });
+    // Each placement agrees with where the image's own edge midpoints land on screen.
+    for (const rotation of [0, 90, 180, 270] as const) {
+      for (const flip of [false, true]) {
+        const g = { ...view, rotation, flip, pan: { x: 0, y: 0 } };
+        const mids = { left: { x: 0, y: 25 }, right: { x: 100, y: 25 }, top: { x: 50, y: 0 }, bottom: { x: 50, y: 50 } };
+        const screenSide = (p: { x: number; y: number }) => {
+          const q = toViewport(g, p), [dx, dy] = [q.x - 200, q.y - 200];
+          return Math.abs(dx) > Math.abs(dy) ? (dx < 0 ? 'left' : 'right') : dy < 0 ? 'top' : 'bottom';
+        };
+        const turned = turnedEdges(axial, rotation, flip);
+        for (const side of ['left', 'right', 'top', 'bottom'] as const) expect(turned[screenSide(mids[side])], `${rotation} ${flip} ${side}`).toBe(axial[side]);
+      }
+    }
   });
 });
 

@@ -8,8 +8,9 @@
  * image pixel coordinates (a state's DISPLAY-relative ones converted through its displayed area, flip and rotation),
  * and the receiver's viewer draws them and offers the window (aeimg 0.18). De-identification removes them (PS3.15 Table
  * E.1-1: Graphic Annotation Sequence D, Content Creator's Name Z; their text may name the patient), so a de-identified
- * study goes without them and its sender is told. Not carried: a state's VOI LUT table, shutter, spatial transformation
- * and displayed-area zoom (the viewer shows the image upright and whole), compound graphics (their simple drawing, which
+ * study goes without them and its sender is told. Its spatial transformation (rotation, flip) is carried since 0.19:
+ * the viewer opens the image turned as the radiologist read it. Not carried: a state's VOI LUT table, shutter and
+ * displayed-area zoom (the viewer shows the image whole), compound graphics (their simple drawing, which
  * the standard asks to come with them, is carried), curves, overlays it
  * activates, and the other presentation state classes (blending, XA/XRF, advanced, volumetric); the sender is told which
  * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
@@ -52,13 +53,16 @@ export interface PresentationStateFile {
   notCarried: string[];
 }
 
-/** What the receiver gets with one frame: the state's annotations there in image pixels, and its window. */
+/** What the receiver gets with one frame: the state's annotations there in image pixels, its window, how it turns the image. */
 export interface CarriedPresentationState extends Annotations {
   label: string;
   description?: string;
   creator?: string;
   /** In the image's real-world units (as its own VOI windows). */
   window?: { center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string };
+  /** Its Image Rotation (clockwise, after the flip) and Image Horizontal Flip, which the viewer opens the image with (0.19). */
+  rotation?: 90 | 180 | 270;
+  flip?: true;
 }
 
 /** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
@@ -153,7 +157,6 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(ds.elements.x00181600 ? ['its shutter'] : []),
     ...undrawnCompounds(ds),
-    ...(rotation || flip ? ['its rotation and flip (the annotations stay where they belong on the image)'] : []),
   ];
   const slope = Number(ds.string('x00281053'));
   const intercept = Number(ds.string('x00281052'));
@@ -234,9 +237,14 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
-    ...(window ? { window } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
 }
+
+/** A state's spatial transformation as a record holds it: only what turns the image (a crafted record's other values left out). */
+const turn = (rotation: unknown, flip: unknown): Pick<CarriedPresentationState, 'rotation' | 'flip'> => ({
+  ...(rotation === 90 || rotation === 180 || rotation === 270 ? { rotation } : {}), ...(flip === true ? { flip } : {}),
+});
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const finiteList = (v: unknown, min: number, max: number, even = true): v is number[] =>
@@ -266,7 +274,8 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const optional = (x: unknown) => (shortText(x, LIMITS.label) && x ? x : undefined);
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
-      label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), graphics, texts, layers,
+      label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
+      graphics, texts, layers,
     }];
   });
 }

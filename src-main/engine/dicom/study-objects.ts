@@ -20,8 +20,8 @@ export interface CarriedObject {
   images: number;
   /** What of it does not go ("its VOI lookup table"). */
   notCarried: string[];
-  /** A presentation state's: it has annotations, a window. */
-  holds?: { annotations: boolean; window: boolean };
+  /** A presentation state's: it has annotations, a window, a rotation or flip. */
+  holds?: { annotations: boolean; window: boolean; turn?: boolean };
 }
 
 /** What a study does with its objects without an image (studyObjects). */
@@ -96,7 +96,10 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       path: n.path, kind, label: 'state' in read ? read.state.label : read.keys.title, images: marked.length,
       notCarried: 'state' in read ? read.state.notCarried : [],
       ...('state' in read ? {
-        holds: { annotations: read.state.annotations.some((a) => a.value.graphics.length || a.value.texts.length), window: read.state.windows.length > 0 },
+        holds: {
+          annotations: read.state.annotations.some((a) => a.value.graphics.length || a.value.texts.length), window: read.state.windows.length > 0,
+          ...(read.state.rotation || read.state.flip ? { turn: true } : {}),
+        },
       } : {}),
     });
   }
@@ -120,7 +123,8 @@ export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'wen
       'and DICOM output writes it back beside the images.';
   }
   const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
-  const shows = [...(c.holds?.annotations !== false ? ['draws its annotations'] : []), ...(c.holds?.window !== false ? ['offers its window'] : [])].join(' and ');
+  const shows = [...(c.holds?.annotations !== false ? ['draws its annotations'] : []), ...(c.holds?.window !== false ? ['offers its window'] : []),
+    ...(c.holds?.turn ? ['turns the image as it does'] : [])].join(' and ').replace(/ and (?=.* and )/, ', ');
   return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer ${shows}, ` +
     `and DICOM output writes it back beside the images.${without}`;
 }

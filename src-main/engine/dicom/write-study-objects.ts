@@ -152,6 +152,11 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
     })));
   }
   ds['20500020'] = str('CS', first.frame.meta.pixel.inverted ? 'INVERSE' : 'IDENTITY');
+  // Spatial Transformation (C.10.6; required where it turns the image): as the radiologist turned it.
+  if (state.rotation || state.flip) {
+    ds['00700042'] = str('US', state.rotation ?? 0);
+    ds['00700041'] = str('CS', state.flip ? 'Y' : 'N');
+  }
   return ds;
 }
 

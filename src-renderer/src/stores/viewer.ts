@@ -8,6 +8,7 @@ import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
 import { canvasPng, copyCanvas } from '../viewer/snapshot';
 import { thumbnailUrl } from '../viewer/thumbnail';
+import type { Rotation } from '../viewer/view-transform';
 import { useErrors } from './errors';
 
 export type Tool = 'window' | 'pan' | MeasurementKind;
@@ -48,7 +49,14 @@ export const useViewer = defineStore('viewer', () => {
     useWindowLevel(() => current.value);
   /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
   const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value, () => aspect.value);
+  /**
+   * How the view is turned (clockwise, after a left–right flip): as the image's presentation state turned it when it
+   * opened (`turnedBy` names it), else upright; the reader's Rotate and Flip turn it further. Kept while scrolling.
+   */
+  const rotation = ref<Rotation>(0);
+  const flip = ref(false);
+  const turnedBy = ref('');
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value, () => aspect.value, () => rotation.value);
   const tool = ref<Tool>('window');
   const measurements = ref<Record<number, Measurement[]>>({});
   const probe = ref<Point | null>(null);
@@ -161,6 +169,7 @@ export const useViewer = defineStore('viewer', () => {
       fitted.value = true;
       pan.value = { x: 0, y: 0 };
       resetWindow();
+      resetTurn();
       await load();
     } catch (err) {
       errors.report(err);
@@ -185,11 +194,35 @@ export const useViewer = defineStore('viewer', () => {
     await load();
   }
 
-  /** R: window, inversion, zoom and pan as the file opened. */
+  /** R: window, inversion, rotation, flip, zoom and pan as the file opened. */
   function reset() {
     resetWindow();
     invert.value = false;
+    resetTurn();
     fit();
+  }
+
+  /** The turn of the image's first presentation state that turns it (the radiologist's), else upright. */
+  function resetTurn() {
+    const state = current.value?.dicom?.presentationStates?.find((s) => s.rotation || s.flip);
+    rotation.value = state?.rotation ?? 0;
+    flip.value = state?.flip ?? false;
+    turnedBy.value = state?.label ?? '';
+  }
+
+  /** Turns the view a quarter clockwise (a fitted view fits again: its width and height trade places). */
+  function rotate() {
+    rotation.value = ((rotation.value + 90) % 360) as Rotation;
+    turnedBy.value = '';
+    if (fitted.value) fit();
+  }
+
+  /** Flips the view left to right (as shown: after the rotation, a flip of what is on screen). */
+  function flipView() {
+    // On screen, a left–right flip of the turned view is a flip of the image then the opposite turn.
+    flip.value = !flip.value;
+    rotation.value = ((360 - rotation.value) % 360) as Rotation;
+    turnedBy.value = '';
   }
 
   function addMeasurement(kind: MeasurementKind, a: Point, b: Point) {
@@ -277,10 +310,10 @@ export const useViewer = defineStore('viewer', () => {
   }
 
   return {
-    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool,
+    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
-    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
+    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, rotate, flipView,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });

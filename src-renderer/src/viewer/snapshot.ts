@@ -1,6 +1,6 @@
 /**
- * "Copy view" and "Save view as PNG": the viewport as the reader sees it (the image through the current window, zoom and
- * pan), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
+ * "Copy view" and "Save view as PNG": the viewport as the reader sees it (the image through the current window, zoom,
+ * flip, rotation and pan: viewer/view-transform.ts, as on screen), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
 import type { Annotations, DisplayShutter, ImagePixels, OverlayGraphic } from '../../../src-shared/api';
 import { annotationShapes, drawGraphics, drawPalette, drawShutter, type ColourPalette } from '../../../src-shared/graphics';
@@ -8,6 +8,7 @@ import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
 import type { Measurement, Point } from './measure';
+import { toViewport, viewMatrix, type Rotation, type ViewGeometry } from './view-transform';
 
 export interface ViewSnapshot {
   image: ImagePixels;
@@ -21,6 +22,9 @@ export interface ViewSnapshot {
   /** A pixel's displayed height over its width (1 when square): drawn stretched vertically by it, as on screen. */
   aspect?: number;
   pan: Point;
+  /** Turned clockwise, after a left–right flip, as on screen. */
+  rotation?: Rotation;
+  flip?: boolean;
   /** The image's DICOM overlays, where the reader shows them: drawn into the image, as on screen. */
   graphics?: OverlayGraphic[];
   /** Its Supplemental Palette Color LUT, as on screen. */
@@ -38,14 +42,6 @@ export interface ViewSnapshot {
   overlays?: {
     marks: { m: Measurement; label: string }[];
     corners: { topLeft: string[]; topRight: string[]; bottomLeft: string[]; bottomRight: string[]; edges?: EdgeLabels };
-  };
-}
-
-/** Where the image's top-left corner lands in the viewport: zoom is about the viewport's centre, then the pan. */
-export function imageOrigin(s: Pick<ViewSnapshot, 'image' | 'viewport' | 'zoom' | 'aspect' | 'pan'>): Point {
-  return {
-    x: s.viewport.width / 2 + s.pan.x - (s.zoom * s.image.width) / 2,
-    y: s.viewport.height / 2 + s.pan.y - (s.zoom * (s.aspect ?? 1) * s.image.height) / 2,
   };
 }
 
@@ -69,12 +65,15 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.fillStyle = '#000';
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.imageSmoothingEnabled = s.zoom < 2; // as the screen shows it: pixels stay square from 200%
-  const o = imageOrigin(s);
-  ctx.drawImage(source, o.x, o.y, s.image.width * s.zoom, s.image.height * s.zoom * (s.aspect ?? 1));
-  if (s.annotations?.length) drawAnnotations(ctx, s.annotations, o, s.zoom, s.zoom * (s.aspect ?? 1));
+  const g: ViewGeometry = s;
+  ctx.save();
+  ctx.setTransform(...viewMatrix(g));
+  ctx.drawImage(source, 0, 0);
+  ctx.restore();
+  if (s.annotations?.length) drawAnnotations(ctx, s.annotations, g);
   const band = s.warning ? drawWarning(ctx, s.warning, out.width) : 0;
   if (s.overlays) {
-    drawMarks(ctx, s.overlays.marks, o, s.zoom, s.zoom * (s.aspect ?? 1));
+    drawMarks(ctx, s.overlays.marks, g);
     drawCorners(ctx, s.overlays.corners, out.width, out.height, band);
   }
   return out;
@@ -93,63 +92,74 @@ function drawWarning(ctx: CanvasRenderingContext2D, w: NonNullable<ViewSnapshot[
   return height;
 }
 
-function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label: string }[], o: Point, zoom: number, zoomY: number) {
-  const at = (p: Point) => ({ x: o.x + p.x * zoom, y: o.y + p.y * zoomY });
+/** A path through image points, on screen. */
+function screenPath(ctx: CanvasRenderingContext2D, g: ViewGeometry, points: readonly Point[]) {
+  points.forEach((p, i) => { const q = toViewport(g, p); ctx[i ? 'lineTo' : 'moveTo'](q.x, q.y); });
+}
+
+/** An ellipse given in image coordinates (centre, radii, its own rotation), on screen: turned and stretched as the image is. */
+function imageEllipse(ctx: CanvasRenderingContext2D, g: ViewGeometry, cx: number, cy: number, rx: number, ry: number, angle = 0) {
+  ctx.save();
+  ctx.transform(...viewMatrix(g));
+  ctx.translate(cx, cy);
+  ctx.rotate((angle * Math.PI) / 180);
+  ctx.ellipse(0, 0, rx, ry, 0, 0, 2 * Math.PI);
+  ctx.restore(); // stroked after: the line keeps its screen width
+}
+
+function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label: string }[], g: ViewGeometry) {
   ctx.strokeStyle = '#facc15';
   ctx.lineWidth = 1.5;
   ctx.font = '13px system-ui, sans-serif';
   for (const { m, label } of marks) {
-    const a = at(m.a), b = at(m.b);
+    const { a, b } = m;
+    const corners = [a, { x: b.x, y: a.y }, b, { x: a.x, y: b.y }];
     ctx.beginPath();
-    if (m.kind === 'ruler') {
-      ctx.moveTo(a.x, a.y);
-      ctx.lineTo(b.x, b.y);
-    } else if (m.kind === 'rectangle') {
-      ctx.rect(Math.min(a.x, b.x), Math.min(a.y, b.y), Math.abs(b.x - a.x), Math.abs(b.y - a.y));
-    } else {
-      ctx.ellipse((a.x + b.x) / 2, (a.y + b.y) / 2, Math.abs(b.x - a.x) / 2, Math.abs(b.y - a.y) / 2, 0, 0, 2 * Math.PI);
-    }
+    if (m.kind === 'ruler') screenPath(ctx, g, [a, b]);
+    else if (m.kind === 'rectangle') {
+      screenPath(ctx, g, corners);
+      ctx.closePath();
+    } else imageEllipse(ctx, g, (a.x + b.x) / 2, (a.y + b.y) / 2, Math.abs(b.x - a.x) / 2, Math.abs(b.y - a.y) / 2);
     ctx.stroke();
-    if (label) outlinedText(ctx, label, Math.max(a.x, b.x) + 4, Math.max(a.y, b.y), '#facc15');
+    // The label right of the mark's lowest right corner on screen, as the SVG layer puts it.
+    const shown = corners.map((p) => toViewport(g, p));
+    if (label) outlinedText(ctx, label, Math.max(...shown.map((p) => p.x)) + 4, Math.max(...shown.map((p) => p.y)), '#facc15');
   }
 }
 
 /** Presentation states' annotations (src-shared/graphics.ts annotationShapes) in the viewport, as the SVG layer draws them. */
-function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations[], o: Point, zoom: number, zoomY: number) {
-  const x = (v: number) => o.x + v * zoom, y = (v: number) => o.y + v * zoomY;
+function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations[], g: ViewGeometry) {
+  const pairs = (p: readonly number[]) => Array.from({ length: Math.floor(p.length / 2) }, (_, i) => ({ x: p[2 * i]!, y: p[2 * i + 1]! }));
   ctx.lineWidth = 1.5;
   ctx.font = '13px system-ui, sans-serif';
   for (const s of annotations.flatMap(annotationShapes)) {
     ctx.strokeStyle = ctx.fillStyle = s.colour;
     ctx.beginPath();
     if (s.kind === 'path') {
-      for (let i = 0; i + 1 < s.points.length; i += 2) ctx[i ? 'lineTo' : 'moveTo'](x(s.points[i]!), y(s.points[i + 1]!));
+      screenPath(ctx, g, pairs(s.points));
       if (s.closed) ctx.closePath();
       if (s.filled) ctx.fill();
       ctx.stroke();
     } else if (s.kind === 'ellipse') {
       // The shape's own rotation in image coordinates; a non-square pixel stretches it vertically, as on screen.
-      ctx.save();
-      ctx.translate(x(s.cx), y(s.cy));
-      ctx.scale(zoom, zoomY);
-      ctx.rotate((s.angle * Math.PI) / 180);
-      ctx.ellipse(0, 0, s.rx, s.ry, 0, 0, 2 * Math.PI);
-      ctx.restore();
+      imageEllipse(ctx, g, s.cx, s.cy, s.rx, s.ry, s.angle);
       if (s.filled) ctx.fill();
       ctx.stroke();
     } else if (s.kind === 'point') {
-      ctx.moveTo(x(s.x) - 4, y(s.y));
-      ctx.lineTo(x(s.x) + 4, y(s.y));
-      ctx.moveTo(x(s.x), y(s.y) - 4);
-      ctx.lineTo(x(s.x), y(s.y) + 4);
+      const q = toViewport(g, s);
+      ctx.moveTo(q.x - 4, q.y);
+      ctx.lineTo(q.x + 4, q.y);
+      ctx.moveTo(q.x, q.y - 4);
+      ctx.lineTo(q.x, q.y + 4);
       ctx.stroke();
     } else {
       if (s.leader) {
-        ctx.moveTo(x(s.leader[0]), y(s.leader[1]));
-        ctx.lineTo(x(s.leader[2]), y(s.leader[3]));
+        screenPath(ctx, g, pairs(s.leader));
         ctx.stroke();
       }
-      s.lines.forEach((line, k) => outlinedText(ctx, line, x(s.x), y(s.y) + 13 * (1.15 * k + 1), s.colour));
+      // Upright on screen at its corner, as the SVG layer draws it.
+      const q = toViewport(g, s);
+      s.lines.forEach((line, k) => outlinedText(ctx, line, q.x, q.y + 13 * (1.15 * k + 1), s.colour));
     }
   }
 }

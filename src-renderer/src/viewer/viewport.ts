@@ -1,16 +1,18 @@
 /** Zoom, pan and fit-to-viewport of an image on screen, shared by the viewer and the sender's preview. */
 import { ref } from 'vue';
 import type { Point } from './measure';
+import { shownExtent, type Rotation } from './view-transform';
 
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 32;
 
 /**
  * `image()`: the size of what is shown (null before anything is); `aspect()`: a pixel's displayed height over its
- * width (non-square pixels are shown at their physical proportions). Zoom follows the viewport until the reader zooms
- * or pans.
+ * width (non-square pixels are shown at their physical proportions); `rotation()`: how it is turned on screen. Zoom
+ * follows the viewport until the reader zooms or pans.
  */
-export function useViewport(image: () => { width: number; height: number } | null | undefined, aspect: () => number = () => 1) {
+export function useViewport(image: () => { width: number; height: number } | null | undefined, aspect: () => number = () => 1,
+  rotation: () => Rotation = () => 0) {
   const zoom = ref(1);
   const pan = ref<Point>({ x: 0, y: 0 });
   const fitted = ref(true);
@@ -19,7 +21,9 @@ export function useViewport(image: () => { width: number; height: number } | nul
   function fitScale(): number {
     const px = image();
     const { width, height } = viewport.value;
-    return px && width && height ? Math.min(width / px.width, height / (px.height * aspect())) : 1;
+    if (!px || !width || !height) return 1;
+    const shown = shownExtent(px, aspect(), rotation());
+    return Math.min(width / shown.width, height / shown.height);
   }
 
   function fit() {

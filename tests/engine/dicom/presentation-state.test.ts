@@ -65,7 +65,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
   it('DISPLAY coordinates are after the state\'s flip and rotation: undone to land on the image where the radiologist put them', async () => {
     // The "R" anchor is DISPLAY (0.1, 0.9). Rotated 90° clockwise, display (u, v) is image (v, 1 − u); flipped too, (1 − v, 1 − u).
     const turned = await stateFile({ rotation: 90 });
-    expect(turned.notCarried).toEqual(['its rotation and flip (the annotations stay where they belong on the image)']);
+    // The turn itself goes too (0.19): the viewer opens the image as the radiologist turned it.
+    expect(turned.notCarried).toEqual([]);
     // A compound graphic comes with the simple objects that draw it (C.10.5.1.3.1): they go, so the reader sees it; one without them is named.
     const drawn = await stateFile({ compound: 'drawn' });
     expect(drawn.notCarried).toEqual([]);
@@ -73,8 +74,14 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect((await stateFile({ compound: 'alone' })).notCarried).toEqual(['its compound graphic ARROW, which it gives without the simple lines and text the standard asks to draw it with (the reader will not see it)']);
     const rotated = presentationStateFor(turned, CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(rotated.texts[1]!.anchor, [0.9 * 128, 0.9 * 128]);
+    expect([rotated.rotation, rotated.flip]).toEqual([90, undefined]);
     const both = presentationStateFor(await stateFile({ rotation: 90, flip: true }), CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(both.texts[1]!.anchor, [0.1 * 128, 0.9 * 128]);
+    expect([both.rotation, both.flip]).toEqual([90, true]);
+    // A record's turn is kept only as one of the quarter turns the standard allows.
+    expect(validPresentationStates([{ ...both, rotation: 45, flip: 'Y' }])[0]).not.toHaveProperty('rotation');
+    expect(validPresentationStates([{ ...both, rotation: 45, flip: 'Y' }])[0]).not.toHaveProperty('flip');
+    expect(validPresentationStates([both])[0]).toMatchObject({ rotation: 90, flip: true });
     const half = presentationStateFor(await stateFile({ rotation: 180 }), CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(half.texts[1]!.anchor, [0.9 * 128, 0.1 * 128]);
     // PIXEL coordinates are the image's whatever the rotation.
@@ -118,6 +125,13 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(back.images).toEqual([{ sop: '2.25.1' }]);
     const green = back.layers[1]!.colour!;
     expect(green.map((c, i) => Math.abs(c - [0, 255, 0][i]!) <= 1)).toEqual([true, true, true]);
+    expect([back.rotation, back.flip]).toEqual([0, false]);
+    // A state that turned the image is written back turning it so.
+    const turned = studyObjectFiles([{ sopClass: '1.2.840.10008.5.1.4.1.1.2', sopInstance: '2.25.1', frames: [{
+      meta: { ...meta, presentationStates: [{ ...state('Turned'), rotation: 270 as const, flip: true as const }] }, width: 128, height: 128, channels: 1,
+    }] }]);
+    const again = readPresentationState(parseDicomHeader(new Uint8Array(turned[0]!.bytes)));
+    expect([again.rotation, again.flip]).toEqual([270, true]);
   });
 
   it('a crafted record\'s malformed states are left out, not drawn', () => {
@@ -148,6 +162,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       'offers its window, and DICOM output writes it back beside the images.');
     // A state of a window only (as dcmtk's dcmpsmk makes one from an image) is not said to bring annotations.
     expect(carriedWords({ ...carried, holds: { annotations: false, window: true } })).toContain('the reader\'s viewer offers its window, and DICOM output');
+    expect(carriedWords({ ...carried, holds: { annotations: true, window: true, turn: true } }))
+      .toContain('the reader\'s viewer draws its annotations, offers its window and turns the image as it does, and DICOM output');
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const { record } = items[0]!;
     expect(record.fidelity?.windows?.map((w) => w.name)).toContain('presentation state "LESION"');
