@@ -8,23 +8,15 @@ import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
 import type { Measurement, Point } from './measure';
-import { toViewport, viewMatrix, type Rotation, type ViewGeometry } from './view-transform';
+import { toViewport, viewMatrix, type ViewGeometry } from './view-transform';
 
-export interface ViewSnapshot {
+/** The view as on screen: the image, its window, and where it sits in the viewport (ViewGeometry: zoom, stretch, flip, turn, pan). */
+export interface ViewSnapshot extends ViewGeometry {
   image: ImagePixels;
   /** In real-world units, with the mapping that takes samples there. */
   window: Window;
   mapping?: ValueMapping;
   invert: boolean;
-  /** The viewport in CSS pixels, and how the image sits in it (zoom about its centre, then pan). */
-  viewport: { width: number; height: number };
-  zoom: number;
-  /** A pixel's displayed height over its width (1 when square): drawn stretched vertically by it, as on screen. */
-  aspect?: number;
-  pan: Point;
-  /** Turned clockwise, after a left–right flip, as on screen. */
-  rotation?: Rotation;
-  flip?: boolean;
   /** The image's DICOM overlays, where the reader shows them: drawn into the image, as on screen. */
   graphics?: OverlayGraphic[];
   /** Its Supplemental Palette Color LUT, as on screen. */
@@ -65,15 +57,14 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.fillStyle = '#000';
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.imageSmoothingEnabled = s.zoom < 2; // as the screen shows it: pixels stay square from 200%
-  const g: ViewGeometry = s;
   ctx.save();
-  ctx.setTransform(...viewMatrix(g));
+  ctx.setTransform(...viewMatrix(s));
   ctx.drawImage(source, 0, 0);
   ctx.restore();
-  if (s.annotations?.length) drawAnnotations(ctx, s.annotations, g);
+  if (s.annotations?.length) drawAnnotations(ctx, s.annotations, s);
   const band = s.warning ? drawWarning(ctx, s.warning, out.width) : 0;
   if (s.overlays) {
-    drawMarks(ctx, s.overlays.marks, g);
+    drawMarks(ctx, s.overlays.marks, s);
     drawCorners(ctx, s.overlays.corners, out.width, out.height, band);
   }
   return out;
