@@ -10,7 +10,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; code: string; mess
 import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
 import type { EdgeLabels } from './orientation.js';
-import type { DisplayWindow, ValueMapping } from './windows.js';
+import type { DisplayWindow, TableLut, ValueMapping } from './windows.js';
 import type { Annotations, ColourPalette, DisplayShutter, OverlayGraphic } from './graphics.js';
 
 export type { Quality };
@@ -157,9 +157,10 @@ export interface OpenedImageInfo {
   fidelityText: string;
   /**
    * Default window in sample units (from the DICOM VOI, through its VOI LUT Function, or the image's range), with its
-   * name where it is one of `windows` (a presentation state's, the file's own: aeimg 0.18).
+   * name where it is one of `windows` (a presentation state's, the file's own: aeimg 0.18); a VOI LUT's table where it
+   * is one (`lut`, its input in real-world values: 0.19; before, the viewer drew a table's span as a linear window).
    */
-  window: { center: number; width: number; fn?: DisplayWindow['fn']; name?: string };
+  window: { center: number; width: number; fn?: DisplayWindow['fn']; name?: string; lut?: TableLut };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;

@@ -678,6 +678,33 @@ test('a study\'s key object selections sent with the full header: the images the
   await expect(page.getByTestId('overlay-tr')).toContainText('REJECTED: Rejected for Quality Reasons');
 });
 
+test('a file\'s VOI LUT is drawn through its table, as dcmtk shows it and as the sender\'s figures measure it; the reader\'s own numbers are linear', async () => {
+  const input = join(DICOM, 'lut_modality_voi_overlay.dcm'); // 4 x 4: a Modality LUT, then a square-root VOI LUT
+  const dir = await mkdtemp(join(outDir, 'voi-lut-'));
+  await app.cli(['encrypt', input, '--quality', 'lossless', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  const [sent] = (await readdir(dir)).filter((f) => f.endsWith('.aeimg')); // named as de-identification names it
+  await app.drop('open-drop', [join(dir, sent!)]);
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toHaveAttribute('data-voi-lut', 'yes');
+  await expect(page.getByTestId('overlay-br')).toContainText('(file VOI LUT');
+  const pgm = join(dir, 'dcmtk.pgm');
+  execFileSync('/usr/bin/dcm2pnm', ['--no-overlays', '--write-raw-pnm', '+Wl', '1', input, pgm], { stdio: 'ignore' });
+  const dcmtk = Array.from((await readFile(pgm)).subarray(-16));
+  await expect.poll(canvasGrey).toEqual(dcmtk);
+  // Dragged, the window is the reader's own linear one (as a PACS does); choosing the table again draws through it.
+  const box = (await page.getByTestId('viewer-stage').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2, { steps: 3 });
+  await page.mouse.up();
+  await expect(canvas).toHaveAttribute('data-voi-lut', 'no');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await expect(canvas).toHaveAttribute('data-voi-lut', 'yes');
+  await expect.poll(canvasGrey).toEqual(dcmtk);
+});
+
 test('a supplemental colour palette (a perfusion map): the values it covers in its colours, the others grey through the window', async () => {
   const input = join(outDir, 'ct_palette.dcm');
   const b = await readFile(join(DICOM, 'ct_small_explicit_le.dcm'));

@@ -31,3 +31,31 @@ describe('the VOI function the viewer draws with', () => {
     expect(wl.shownWindow.value).toEqual({ center: 2000, width: 1000, fn: 'SIGMOID' });
   });
 });
+
+describe('a VOI LUT window (a file\'s table, or a presentation state\'s)', () => {
+  // A square-root table over real values 100..355, 8-bit: steep at first, flat later; its span's linear ramp is not it.
+  const table = { first: 100, bits: 8, data: Array.from({ length: 256 }, (_, i) => Math.round(Math.sqrt(i / 255) * 255)) };
+  const lutWindow: DisplayWindow = { name: 'file VOI LUT SQRT', center: 228, width: 256, source: 'file', lut: table };
+  const withLut = {
+    window: { center: 228, width: 256, lut: table, name: 'file VOI LUT SQRT' },
+    windows: [{ name: 'full range', center: 2048, width: 4096, source: 'full' }, lutWindow],
+  } as unknown as OpenedImageInfo;
+
+  it('is drawn through its table, as the sender\'s figures measure it (0.19; before, as a linear window over its span)', () => {
+    const lut = greyLut(16, { center: 228, width: 256, lut: table }, undefined, false);
+    for (const [s, grey] of [[0, 0], [100, 0], [110, 50], [164, 128], [355, 255], [4000, 255]] as const) expect(lut[s], `sample ${s}`).toBe(grey);
+    expect(greyLut(16, { center: 228, width: 256 }, undefined, false)[110]).toBe(10); // the linear ramp over its span
+  });
+
+  it('opens with its table, and the reader\'s own numbers are a linear window; choosing it again brings the table back', () => {
+    const wl = useWindowLevel(() => withLut);
+    wl.resetWindow();
+    expect(wl.shownWindow.value.lut).toBe(table);
+    wl.dragWindow(10, -5);
+    expect(wl.shownWindow.value.lut).toBeUndefined();
+    wl.choose(wl.choices.value.findIndex((w) => w.lut));
+    expect(wl.shownWindow.value.lut).toBe(table);
+    wl.setWindow(200, 100);
+    expect(wl.shownWindow.value.lut).toBeUndefined();
+  });
+});

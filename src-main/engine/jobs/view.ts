@@ -29,7 +29,7 @@ function defaultWindow(image: Image, display: DisplayModel | undefined): OpenedI
     // VOI windows are in rescaled units; the viewer works in sample units (MONOCHROME1 samples are already inverted).
     const m = display!.mapping;
     const ends = [voi.center - voi.width / 2, voi.center + voi.width / 2].map((v) => realToSample(v, m)).sort((a, b) => a - b) as [number, number];
-    return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]), ...(voi.fn ? { fn: voi.fn } : {}), name: voi.name };
+    return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]), ...(voi.fn ? { fn: voi.fn } : {}), ...(voi.lut ? { lut: voi.lut } : {}), name: voi.name };
   }
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.pixels.length; i += image.channels) {

@@ -4,13 +4,15 @@
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
 import type { ImagePixels } from '../../../src-shared/api';
-import { realToSample, sampleToReal, voiToByte, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows';
+import { realToSample, renderToByte, sampleToReal, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
   center: number;
   width: number;
   /** The file's VOI LUT Function for this window (absent: linear). */
   fn?: DisplayWindow['fn'];
+  /** A VOI LUT's table instead (its input in real-world values): the window is drawn through it; centre and width say its span. */
+  lut?: TableLut;
 }
 
 function between(a: number, b: number): Window {
@@ -29,14 +31,15 @@ export function realWindowToSample(w: Window, m: ValueMapping | undefined): Wind
 }
 
 /**
- * Grey level of every sample value: voiToByte(sampleToReal(s)) through the window's function, inverted for MONOCHROME1 (its samples are stored
- * inverted, so high stored values show dark) and again when the reader asks for inversion.
+ * Grey level of every sample value: renderToByte(sampleToReal(s)) through the window's function or VOI LUT table (as
+ * the sender's figures measure it), inverted for MONOCHROME1 (its samples are stored inverted, so high stored values
+ * show dark) and again when the reader asks for inversion.
  */
 export function greyLut(bitDepth: number, w: Window, m: ValueMapping | undefined, invert: boolean): Uint8Array {
   const lut = new Uint8Array(bitDepth > 8 ? 65536 : 256);
   const flip = invert !== (m?.inverted ?? false);
   for (let s = 0; s < lut.length; s++) {
-    const g = voiToByte(sampleToReal(s, m), w.center, w.width, w.fn);
+    const g = renderToByte(sampleToReal(s, m), w);
     lut[s] = flip ? 255 - g : g;
   }
   return lut;

@@ -1,6 +1,7 @@
 /** Small thumbnails of slices for the series strip: nearest-neighbour, at most SIZE pixels a side, as PNG data URLs. */
 import type { ImagePixels } from '../../../src-shared/api';
-import { greyLut, renderRgba, type Window } from './display';
+import { greyLut, renderRgba, sampleWindowToReal, type Window } from './display';
+import type { ValueMapping } from '../../../src-shared/windows';
 
 const SIZE = 64;
 
@@ -24,15 +25,21 @@ export function thumbnailPixels(image: ImagePixels, aspect = 1): ImagePixels {
   return { ...image, width: w, height: h, pixels: small };
 }
 
-/** A thumbnail through a window given in sample units (MONOCHROME1 samples already show as they should). */
-export function thumbnailUrl(image: ImagePixels, sampleWindow: Window, aspect = 1): string {
+/**
+ * A thumbnail through a window given in sample units (MONOCHROME1 samples already show as they should); a VOI LUT
+ * window through its table, whose input is the real-world values `mapping` gives, as the viewer draws it.
+ */
+export function thumbnailUrl(image: ImagePixels, sampleWindow: Window, aspect = 1, mapping?: ValueMapping): string {
   const small = thumbnailPixels(image, aspect);
   const canvas = document.createElement('canvas');
   canvas.width = small.width;
   canvas.height = small.height;
   const ctx = canvas.getContext('2d')!;
   const out = ctx.createImageData(small.width, small.height);
-  renderRgba(small, greyLut(image.bitDepth, sampleWindow, undefined, false), out.data);
+  const lut = sampleWindow.lut && mapping
+    ? greyLut(image.bitDepth, { ...sampleWindowToReal(sampleWindow, mapping), lut: sampleWindow.lut }, mapping, false)
+    : greyLut(image.bitDepth, sampleWindow, undefined, false);
+  renderRgba(small, lut, out.data);
   ctx.putImageData(out, 0, 0);
   return canvas.toDataURL('image/png');
 }

@@ -1,5 +1,5 @@
 /** Window/level and inversion of a shown image, in real-world units (HU for CT), shared by the viewer and the sender's preview. */
-import { computed, ref } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import type { OpenedImageInfo } from '../../../src-shared/api';
 import type { DisplayWindow } from '../../../src-shared/windows';
 import { sampleWindowToReal, windowChoices, type Window } from './display';
@@ -14,18 +14,26 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
    * reader drags or types the numbers, as a PACS keeps it; a preset is linear.
    */
   const windowFn = ref<Window['fn']>();
+  /**
+   * The VOI LUT table the window is shown through (a file's or a presentation state's, chosen or opened with), as
+   * the sender's figures measure it; the reader's own numbers (drag, typing) are a linear window again, as a PACS does.
+   */
+  const windowLut = shallowRef<Window['lut']>();
   const invert = ref(false);
   /** The window as the canvas renders it. */
-  const shownWindow = computed<Window>(() => ({ center: windowCenter.value, width: windowWidth.value, ...(windowFn.value ? { fn: windowFn.value } : {}) }));
+  const shownWindow = computed<Window>(() => ({
+    center: windowCenter.value, width: windowWidth.value, ...(windowFn.value ? { fn: windowFn.value } : {}), ...(windowLut.value ? { lut: windowLut.value } : {}),
+  }));
   const mapping = computed(() => shown()?.dicom?.mapping);
   /** Keys 1..9: the CT presets, the percentile window, the file's windows, the full range. */
   const choices = computed<DisplayWindow[]>(() => windowChoices(shown()?.windows));
 
-  function setWindow(center: number, width: number, name = '') {
+  function setWindow(center: number, width: number, name = '', lut?: Window['lut']) {
     const round = (v: number) => (Math.abs(v) >= 20 ? Math.round(v) : Math.round(v * 100) / 100);
     windowCenter.value = round(center);
     windowWidth.value = Math.max(round(width), 1e-3);
     windowName.value = name;
+    windowLut.value = lut;
   }
 
   /** Back to the window the image opened with (the engine's default, in sample units), through its VOI function. */
@@ -33,7 +41,7 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
     const w = shown()?.window;
     if (!w) return;
     const real = sampleWindowToReal(w, mapping.value);
-    setWindow(real.center, real.width, w.name ?? 'default');
+    setWindow(real.center, real.width, w.name ?? 'default', w.lut);
     windowFn.value = w.fn;
   }
 
@@ -41,7 +49,7 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
   function choose(i: number) {
     const w = choices.value[i];
     if (!w) return;
-    setWindow(w.center, w.width, w.name);
+    setWindow(w.center, w.width, w.name, w.lut);
     windowFn.value = w.fn;
   }
 
@@ -51,5 +59,5 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
     setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
   }
 
-  return { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow };
+  return { windowCenter, windowWidth, windowName, windowFn, windowLut, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow };
 }
