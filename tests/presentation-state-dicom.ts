@@ -16,6 +16,9 @@ export const RED_LAB = [Math.round(54.29 * 655.35), Math.round(((80.81 + 128) * 
 const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
 const ref = (sop: string) => v('SQ', { '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop) });
 
+/** The `lutOnly` state's VOI LUT: −100 HU and below black, 155 HU and above white, a squared ramp between (8-bit). */
+export const LUT_CURVE = Array.from({ length: 256 }, (_, i) => Math.round((i * i) / 255));
+
 /** What the state says, in image pixel coordinates (0 at the top-left corner of the top-left pixel), to check against. */
 export const EXPECTED = {
   circle: { cx: 64, cy: 64, r: 10 },
@@ -30,12 +33,13 @@ export const EXPECTED = {
 /**
  * Writes the state to `path`. `references`: the SOP Instance UIDs it marks (default the CT fixture); `label`; `rotation`
  * and `flip`: its spatial transformation, which its DISPLAY coordinates are after; `lutOnly`: no annotations, and its
- * window a VOI lookup table (as weasis' prLUTs.dcm); `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
+ * window a VOI lookup table (LUT_CURVE: 256 entries from −100 HU); `modalityLut`: its own Modality LUT instead of a rescale
+ * (as weasis' prLUTs.dcm); `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
  * not allow, without ('alone').
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; compound?: 'drawn' | 'alone' } = {}): Promise<void> {
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone' } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -48,9 +52,11 @@ export async function presentationStateDicom(path: string,
     '00081115': v('SQ', { '0020000E': v('UI', '1.3.6.1.4.1.5962.1.3.1.1.20040119072730.12322'), '00081140': v('SQ', ...refs.map((sop) => ({
       '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop),
     }))) }),
-    '00281052': v('DS', '-1024'), '00281053': v('DS', '1'), '00281054': v('LO', 'HU'),
+    ...(opts.modalityLut
+      ? { '00283000': v('SQ', { '00283002': v('US', 4096, 0, 16), '00283004': v('LO', 'HU'), '00283006': v('US', ...Array.from({ length: 4096 }, (_, i) => i)) }) }
+      : { '00281052': v('DS', '-1024'), '00281053': v('DS', '1'), '00281054': v('LO', 'HU') }),
     '00283110': v('SQ', opts.lutOnly
-      ? { '00283010': v('SQ', { '00283002': v('US', 256, 0, 8), '00283006': v('US', ...Array.from({ length: 256 }, (_, i) => i)) }) }
+      ? { '00283010': v('SQ', { '00283002': v('SS', 256, -100, 8), '00283003': v('LO', 'SOFT CURVE'), '00283006': v('US', ...LUT_CURVE) }) }
       : { '00281050': v('DS', '40'), '00281051': v('DS', '80'), '00281055': v('LO', 'BRAIN') }),
     '0070005A': v('SQ', { '00700052': v('SL', 1, 1), '00700053': v('SL', 128, 128), '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
     '20500020': v('CS', 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0),

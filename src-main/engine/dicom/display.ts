@@ -97,6 +97,8 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   windows.unshift(...(meta.presentationStates ?? []).flatMap((s): DisplayWindow[] => (s.window ? [{
     name: `presentation state "${s.label}"`, center: s.window.center, width: s.window.width, source: 'file',
     ...(s.window.fn ? { fn: s.window.fn } : {}), ...(s.window.explanation ? { explanation: s.window.explanation } : {}),
+    // Its VOI LUT (0.19), as the file's own tables are offered.
+    ...(s.window.lut ? { lut: { first: s.window.lut.first, bits: s.window.lut.bits, data: s.window.lut.data } } : {}),
   }] : [])));
   const ct = units === 'HU';
   if (ct) windows.push(...CT_PRESETS);

@@ -17,6 +17,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { elementText, textDecoder } from './dataset.js';
+import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
@@ -41,7 +42,7 @@ export interface PresentationStateFile {
   creator?: string;
   images: ImageRef[];
   annotations: Scoped<{ layer: string; graphics: RawGraphic[]; texts: RawText[] }>[];
-  windows: Scoped<{ center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string }>[];
+  windows: Scoped<StateWindow>[];
   areas: Scoped<{ tlhc: [number, number]; brhc: [number, number] }>[];
   layers: { name: string; order: number; colour?: [number, number, number] }[];
   /** Its Modality LUT module's rescale, which its windows are in (undefined: none, the stored values). */
@@ -53,20 +54,26 @@ export interface PresentationStateFile {
   notCarried: string[];
 }
 
+/**
+ * A state's Softcopy VOI LUT: a window (centre, width, function) or, since 0.19, a VOI LUT Sequence's table (`lut`:
+ * its input `first` in the state's Modality LUT output, as a VOI LUT is; centre and width then say the table's span).
+ */
+export interface StateWindow { center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string; lut?: StoredLut }
+
 /** What the receiver gets with one frame: the state's annotations there in image pixels, its window, how it turns the image. */
 export interface CarriedPresentationState extends Annotations {
   label: string;
   description?: string;
   creator?: string;
-  /** In the image's real-world units (as its own VOI windows). */
-  window?: { center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string };
+  /** In the image's real-world units (as its own VOI windows; a table's input too). */
+  window?: StateWindow;
   /** Its Image Rotation (clockwise, after the flip) and Image Horizontal Flip, which the viewer opens the image with (0.19). */
   rotation?: 90 | 180 | 270;
   flip?: true;
 }
 
 /** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
-export const LIMITS = { states: 8, graphics: 1024, points: 8192, texts: 128, text: 1024, label: 64 } as const;
+export const LIMITS = { states: 8, graphics: 1024, points: 8192, texts: 128, text: 1024, label: 64, lutEntries: 16384 } as const;
 
 const GRAPHIC_TYPES = new Set(['POINT', 'POLYLINE', 'INTERPOLATED', 'CIRCLE', 'ELLIPSE']);
 
@@ -129,10 +136,16 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
       }),
     },
   }));
+  let unreadTable = false;
   const windows = items(ds, 'x00283110').flatMap((v): PresentationStateFile['windows'] => {
+    if (v.elements.x00283010) { // a VOI LUT Sequence: its first table, as a PACS applies it
+      const lut = tableOf(v);
+      if (!lut) { unreadTable = true; return []; }
+      return [{ refs: imageRefs(v), value: { center: lut.first + lut.data.length / 2, width: lut.data.length, lut, ...(lut.explanation ? { explanation: lut.explanation } : {}) } }];
+    }
     const center = Number((v.string('x00281050') ?? '').split('\\')[0]);
     const width = Number((v.string('x00281051') ?? '').split('\\')[0]);
-    if (!Number.isFinite(center) || !(width > 0) || !Number.isFinite(width)) return []; // a VOI LUT table is not carried
+    if (!Number.isFinite(center) || !(width > 0) || !Number.isFinite(width)) return [];
     const fn = voiFunctionOf(v.string('x00281056'));
     const explanation = text(v, 'x00281055', LIMITS.label);
     return [{ refs: imageRefs(v), value: { center, width, ...(fn ? { fn } : {}), ...(explanation ? { explanation } : {}) } }];
@@ -152,7 +165,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const rotation = ds.uint16('x00700042') ?? 0;
   const flip = word(ds, 'x00700041') === 'Y';
   const notCarried = [
-    ...(items(ds, 'x00283110').some((v) => v.elements.x00283010) ? ['its VOI lookup table'] : []),
+    ...(unreadTable ? [`its VOI lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`] : []),
     ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(ds.elements.x00181600 ? ['its shutter'] : []),
@@ -184,6 +197,30 @@ function undrawnCompounds(ds: DataSet): string[] {
   const them = undrawn.length > 1 ? 'them' : 'it';
   return [`${undrawn.length > 1 ? `its ${undrawn.length} compound graphics` : 'its compound graphic'} ${types}, which it gives without the simple lines and text ` +
     `the standard asks to draw ${them} with (the reader will not see ${them})`];
+}
+
+/** A Softcopy VOI LUT item's table (the first of its VOI LUT Sequence), or undefined where it cannot be read or is too large. */
+function tableOf(v: DataSet): StoredLut | undefined {
+  try {
+    const [lut] = readLutItems(v, 'x00283010', 'VOI LUT Sequence (0028,3010)');
+    return lut && lut.data.length <= LIMITS.lutEntries ? { ...lut, ...(lut.explanation ? { explanation: lut.explanation.slice(0, LIMITS.label) } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A state's window in the image's rescale (its own is its Modality LUT's output): a linear one converted through the
+ * stored values both rescales map; a table moved by the difference of intercepts, where the slopes agree (a table
+ * cannot be stretched; with another slope it is not carried, and the image opens in its own windows).
+ */
+export function stateWindowIn(w: StateWindow, from: { slope: number; intercept: number }, to: { slope: number; intercept: number }): StateWindow | undefined {
+  if (!w.lut) return rescaleWindow(w, from, to);
+  if (Math.abs(from.slope - to.slope) > 1e-9 * Math.max(1, Math.abs(to.slope))) return undefined;
+  const shift = to.intercept - from.intercept;
+  if (!Number.isInteger(shift)) return undefined; // a table's inputs are whole values
+  const first = w.lut.first + shift;
+  return { ...w, center: w.center + shift, lut: { ...w.lut, first } };
 }
 
 export const applies = (refs: ImageRef[] | undefined, sop: string, frame: number) =>
@@ -232,7 +269,7 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   }
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
-  const window = voi && rescaleWindow(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
+  const window = voi && stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
   if (!graphics.length && !texts.length && !window) return undefined;
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {
@@ -269,8 +306,9 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
       (l.colour === undefined || (finiteList(l.colour, 3, 3, false) && l.colour.every((c) => c >= 0 && c <= 255))));
     const w = s.window;
     const fn = voiFunctionOf(w?.fn);
-    const window = w && finite(w.center) && finite(w.width) && w.width > 0
-      ? { center: w.center, width: w.width, ...(fn ? { fn } : {}), ...(shortText(w.explanation, LIMITS.label) && w.explanation ? { explanation: w.explanation } : {}) } : undefined;
+    const lut = w?.lut !== undefined && isStoredLut(w.lut) && w.lut.data.length <= LIMITS.lutEntries && shortText(w.lut.explanation ?? '', LIMITS.label) ? w.lut : undefined;
+    const window = w && finite(w.center) && finite(w.width) && w.width > 0 && (w.lut === undefined || lut)
+      ? { center: w.center, width: w.width, ...(fn ? { fn } : {}), ...(shortText(w.explanation, LIMITS.label) && w.explanation ? { explanation: w.explanation } : {}), ...(lut ? { lut } : {}) } : undefined;
     const optional = (x: unknown) => (shortText(x, LIMITS.label) && x ? x : undefined);
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{

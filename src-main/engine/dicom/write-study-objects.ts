@@ -15,11 +15,11 @@ import dcmjs from 'dcmjs';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import { decimal } from './fit-values.js';
 import type { DicomFrameMeta } from './import.js';
-import { rescaleWindow, type CarriedPresentationState } from './presentation-state.js';
+import { stateWindowIn, type CarriedPresentationState } from './presentation-state.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { rgbToCieLab } from './shutter.js';
-import { IMPLEMENTATION_UID, newUid } from './write.js';
+import { IMPLEMENTATION_UID, lutItem, newUid } from './write.js';
 
 const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
 
@@ -144,11 +144,17 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
     ds['00281053'] = str('DS', decimal(own.slope));
     ds['00281054'] = str('LO', type || 'US');
   }
-  const windows = marked.flatMap((m) => (m.state.window ? [{ m, w: rescaleWindow(m.state.window, rescaleOf(m.frame.meta), own) }] : []));
+  const windows = marked.flatMap((m) => {
+    const w = m.state.window && stateWindowIn(m.state.window, rescaleOf(m.frame.meta), own);
+    return w ? [{ m, w }] : [];
+  });
   if (windows.length) {
     ds['00283110'] = seq(...windows.map(({ m, w }) => ({
-      '00081140': seq(imageRef(m)), '00281050': str('DS', decimal(w.center)), '00281051': str('DS', decimal(w.width)),
-      ...(w.explanation ? { '00281055': str('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': str('CS', w.fn) } : {}),
+      '00081140': seq(imageRef(m)),
+      ...(w.lut ? { '00283010': seq(lutItem(w.lut)) } : {
+        '00281050': str('DS', decimal(w.center)), '00281051': str('DS', decimal(w.width)),
+        ...(w.explanation ? { '00281055': str('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': str('CS', w.fn) } : {}),
+      }),
     })));
   }
   ds['20500020'] = str('CS', first.frame.meta.pixel.inverted ? 'INVERSE' : 'IDENTITY');

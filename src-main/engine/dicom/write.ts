@@ -214,7 +214,7 @@ function lutDescriptor(entries: number, first: number, bits: number): JsonAttrib
 }
 
 /** A Modality or VOI LUT Sequence item: descriptor (entries, first mapped value, bits) and one word per entry. */
-function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
+export function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
   return {
     '00283002': lutDescriptor(lut.data.length, lut.first, lut.bits),
     ...(lut.explanation ? { '00283003': str('LO', lut.explanation) } : {}),

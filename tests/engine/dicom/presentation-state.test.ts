@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
-import { presentationStateFor, readPresentationState, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
+import { presentationStateFor, readPresentationState, stateWindowIn, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
@@ -17,9 +17,10 @@ import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { annotationShapes } from '../../../src-shared/graphics.js';
 import { DCIODVFY, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { CT_SMALL_SOP, EXPECTED, presentationStateDicom } from '../../presentation-state-dicom.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { CT_SMALL_SOP, EXPECTED, LUT_CURVE, presentationStateDicom } from '../../presentation-state-dicom.js';
+import { renderToByte, sampleToReal } from '../../../src-shared/windows.js';
 
 const key = generateSharedKey('Reading room');
 let model: Autoencoder;
@@ -206,11 +207,49 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect({ ...presentationStateFor(exportedState, exportedImage, 1, 128, 128, HU)!, layers: [] }).toEqual({ ...sent, layers: [] });
   });
 
+  it('its VOI LUT (a table, not a window) goes too: the image opens through it, rendered as dcmtk renders the state, and it is written back', async () => {
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'lut.dcm'), { lutOnly: true });
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const state = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(join(dir, 'lut.dcm')))));
+    expect(state.notCarried).toEqual([]);
+    expect(state.windows[0]!.value.lut).toEqual({ first: -100, bits: 8, data: LUT_CURVE, explanation: 'SOFT CURVE' });
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy([join(dir, 'lut.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'lut', outDir: out, deidentify: null, coding: { quality: 'lossless' } });
+    expect(enc.carriedObjects.map((c) => [c.label, c.holds])).toEqual([['LESION', { annotations: false, window: true }]]);
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const { record } = items[0]!;
+    // Measured for the sender through the table (its table stays out of the record's figures).
+    expect(record.fidelity?.windows?.find((w) => w.name === 'presentation state "LESION"')).toMatchObject({ table: true });
+    await mkdir(join(dir, 'png'));
+    const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    const image = await decodeImage(await readFile(dec.outputs[0]!));
+    const info = describeImage(record, image, 0);
+    expect(info.window).toMatchObject({ name: 'presentation state "LESION"', lut: { first: -100, bits: 8, data: LUT_CURVE } });
+    const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
+    const dcmtk = (state: string, img: string) => {
+      const pgm = join(dir, 'shown.pgm');
+      execFileSync('/usr/bin/dcmp2pgm', ['-p', state, img, pgm], { stdio: 'ignore' });
+      return Array.from(readFileSync(pgm).subarray(-128 * 128));
+    };
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(shown).toEqual(dcmtk(join(dir, 'lut.dcm'), join(dir, 'ct.dcm')));
+    // DICOM output writes the table back: dcmtk shows the written image through the written state as it showed the original.
+    await mkdir(join(dir, 'dcm'));
+    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
+    expect(gsps.windows[0]!.value.lut).toMatchObject({ first: -100, bits: 8, data: LUT_CURVE });
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtk(back.studyObjects[0]!.path, back.outputs[0]!)).toEqual(shown);
+    // A table cannot be stretched: in a rescale of another slope it is left out, not drawn wrong.
+    expect(stateWindowIn(state.windows[0]!.value, HU, { slope: 2, intercept: -1024 })).toBeUndefined();
+    expect(stateWindowIn(state.windows[0]!.value, HU, { slope: 1, intercept: -1000 })?.lut?.first).toBe(-76);
+  });
+
   it('de-identified, or marking none of the study\'s images, it does not go, and the sender is told why and how to carry it', async () => {
     const dir = await tempDir();
     await presentationStateDicom(join(dir, 'gsps.dcm'));
     await presentationStateDicom(join(dir, 'other.dcm'), { references: ['1.2.3.4.5'], label: 'ELSEWHERE' });
-    await presentationStateDicom(join(dir, 'lut.dcm'), { lutOnly: true });
+    await presentationStateDicom(join(dir, 'lut.dcm'), { lutOnly: true, modalityLut: true });
     await copyFile(CT, join(dir, 'ct.dcm'));
     const out = join(dir, 'parts');
     await mkdir(out);
@@ -227,7 +266,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(full.carriedObjects).toEqual([]);
     expect(full.warnings).toEqual([
       expect.stringMatching(/^other\.dcm: is a presentation state, .*: it marks none of the study's images \(they are not among the files given\), so the study goes without it\.$/),
-      expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation or window aeimg carries \(not carried: its VOI lookup table\), so the study goes without it\.$/),
+      expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation or window aeimg carries \(not carried: its modality lookup table \(and so its window\)\), so the study goes without it\.$/),
     ]);
   });
 });
