@@ -114,7 +114,8 @@ export function sampleToReal(sample: number, m: ValueMapping | undefined): numbe
 /** The 8-bit grey level a viewer shows for real-world value x through window w (its VOI function, or its VOI LUT). */
 export function renderToByte(x: number, w: Pick<DisplayWindow, 'center' | 'width' | 'lut' | 'fn'>): number {
   if (!w.lut) return voiToByte(x, w.center, w.width, w.fn);
-  return Math.round((lookUp(w.lut, x) * 255) / (2 ** w.lut.bits - 1));
+  // An entry above the table's bits (a damaged table) shows white, as a clamped display does, not wrapped.
+  return Math.min(255, Math.round((lookUp(w.lut, x) * 255) / (2 ** w.lut.bits - 1)));
 }
 
 /** The sample that shows real-world value v (the inverse of sampleToReal without a Modality LUT; not rounded). */

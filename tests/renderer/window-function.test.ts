@@ -59,3 +59,11 @@ describe('a VOI LUT window (a file\'s table, or a presentation state\'s)', () =>
     expect(wl.shownWindow.value.lut).toBeUndefined();
   });
 });
+
+describe('a damaged VOI LUT table', () => {
+  it('an entry above its bits shows white, as a clamped display shows it, not wrapped round to dark', () => {
+    const table = { first: 0, bits: 8, data: [0, 128, 255, 300, 65535] };
+    const lut = greyLut(8, { center: 2.5, width: 5, lut: table }, undefined, false);
+    expect(Array.from(lut.subarray(0, 6))).toEqual([0, 128, 255, 255, 255, 255]);
+  });
+});

@@ -125,6 +125,9 @@ export function readLutItems(ds: DataSet, tag: string, what: string): StoredLut[
       throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged.`);
     }
     const { entries, first, bits } = descriptor(item, 'x00283002', ds.uint16('x00280103') === 1);
+    if (bits < 8 || bits > 16) { // PS3.3 C.11.1.1: 8 to 16; a reader keeps no other (isStoredLut), so the sender may not measure through it
+      throw new AeimgError(ErrorCode.BadInput, `has a ${what} whose LUT Descriptor (0028,3002) gives ${bits} bits an entry, where DICOM allows 8 to 16; the file is damaged.`);
+    }
     const explanation = item.string('x00283003')?.trim();
     out.push({ first, bits, data: Array.from(lutWords(item, data, entries, bits, what)), ...(explanation ? { explanation } : {}) });
   }

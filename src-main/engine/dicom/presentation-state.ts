@@ -141,7 +141,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     if (v.elements.x00283010) { // a VOI LUT Sequence: its first table, as a PACS applies it
       const lut = tableOf(v);
       if (!lut) { unreadTable = true; return []; }
-      return [{ refs: imageRefs(v), value: { center: lut.first + lut.data.length / 2, width: lut.data.length, lut, ...(lut.explanation ? { explanation: lut.explanation } : {}) } }];
+      return [{ refs: imageRefs(v), value: { center: lut.first + lut.data.length / 2, width: lut.data.length, ...(lut.explanation ? { explanation: lut.explanation } : {}), lut } }];
     }
     const center = Number((v.string('x00281050') ?? '').split('\\')[0]);
     const width = Number((v.string('x00281051') ?? '').split('\\')[0]);
@@ -202,8 +202,10 @@ function undrawnCompounds(ds: DataSet): string[] {
 /** A Softcopy VOI LUT item's table (the first of its VOI LUT Sequence), or undefined where it cannot be read or is too large. */
 function tableOf(v: DataSet): StoredLut | undefined {
   try {
-    const [lut] = readLutItems(v, 'x00283010', 'VOI LUT Sequence (0028,3010)');
-    return lut && lut.data.length <= LIMITS.lutEntries ? { ...lut, ...(lut.explanation ? { explanation: lut.explanation.slice(0, LIMITS.label) } : {}) } : undefined;
+    const [read] = readLutItems(v, 'x00283010', 'VOI LUT Sequence (0028,3010)');
+    const lut = read && { ...read, ...(read.explanation ? { explanation: read.explanation.slice(0, LIMITS.label) } : {}) };
+    // As a receiver keeps it (validPresentationStates): a table its reader would not get is not measured for the sender either.
+    return lut && isStoredLut(lut) && lut.data.length <= LIMITS.lutEntries ? lut : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
@@ -240,6 +241,13 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
     expect(gsps.windows[0]!.value.lut).toMatchObject({ first: -100, bits: 8, data: LUT_CURVE });
     if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtk(back.studyObjects[0]!.path, back.outputs[0]!)).toEqual(shown);
+    // A damaged table (more than 16 bits an entry) is not measured for the sender, since no reader keeps it: it is named.
+    const b = await readFile(join(dir, 'lut.dcm'));
+    const damaged = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    const voi = (damaged.dict['00283110'] as { Value: Record<string, { Value: Record<string, { Value: number[] }>[] }>[] }).Value[0]!['00283010']!.Value[0]!;
+    voi['00283002']!.Value[2] = 40;
+    const read = readPresentationState(parseDicomHeader(new Uint8Array(damaged.write())));
+    expect([read.windows, read.notCarried]).toEqual([[], ['its VOI lookup table (damaged, or of more than 16384 entries)']]);
     // A table cannot be stretched: in a rescale of another slope it is left out, not drawn wrong.
     expect(stateWindowIn(state.windows[0]!.value, HU, { slope: 2, intercept: -1024 })).toBeUndefined();
     expect(stateWindowIn(state.windows[0]!.value, HU, { slope: 1, intercept: -1000 })?.lut?.first).toBe(-76);

@@ -64,3 +64,22 @@ describe('several VOI LUTs', () => {
     }
   });
 });
+
+describe('a damaged table', () => {
+  /** The LUT fixture with its VOI LUT's descriptor saying `bits` bits an entry. */
+  async function withBits(bits: number): Promise<string> {
+    const path = join(await tempDir(), `bits${bits}.dcm`);
+    const b = readFileSync(join(FIXTURES, 'dicom', 'lut_modality_voi_overlay.dcm'));
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    const item = (dicom.dict['00283010'] as { Value: Record<string, { Value: number[] }>[] }).Value[0]!;
+    item['00283002']!.Value[2] = bits;
+    await writeFile(path, Buffer.from(dicom.write()));
+    return path;
+  }
+
+  it('a VOI LUT of more than 16 bits an entry is refused by name: the sender would measure through a table no reader keeps', async () => {
+    await expect(readDicomFile(await withBits(40), { maxPixels: 1e8, deidentify: {} })).rejects.toThrow(
+      'bits40.dcm: has a VOI LUT Sequence (0028,3010) whose LUT Descriptor (0028,3002) gives 40 bits an entry, where DICOM allows 8 to 16; the file is damaged.');
+    expect(await readDicomFile(await withBits(8), { maxPixels: 1e8, deidentify: {} })).toHaveLength(1);
+  });
+});
