@@ -19,7 +19,7 @@ import { stateWindowIn, type CarriedPresentationState } from './presentation-sta
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { rgbToCieLab } from './shutter.js';
-import { IMPLEMENTATION_UID, lutItem, newUid } from './write.js';
+import { IMPLEMENTATION_UID, newUid, voiLutItem } from './write.js';
 
 const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
 
@@ -151,7 +151,7 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   if (windows.length) {
     ds['00283110'] = seq(...windows.map(({ m, w }) => ({
       '00081140': seq(imageRef(m)),
-      ...(w.lut ? { '00283010': seq(lutItem(w.lut)) } : {
+      ...(w.lut ? { '00283010': seq(voiLutItem(w.lut)) } : {
         '00281050': str('DS', decimal(w.center)), '00281051': str('DS', decimal(w.width)),
         ...(w.explanation ? { '00281055': str('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': str('CS', w.fn) } : {}),
       }),

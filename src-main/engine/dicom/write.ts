@@ -214,13 +214,24 @@ function lutDescriptor(entries: number, first: number, bits: number): JsonAttrib
 }
 
 /** A Modality or VOI LUT Sequence item: descriptor (entries, first mapped value, bits) and one word per entry. */
-export function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
+function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
   return {
     '00283002': lutDescriptor(lut.data.length, lut.first, lut.bits),
     ...(lut.explanation ? { '00283003': str('LO', lut.explanation) } : {}),
     ...extra,
     '00283006': str('US', ...lut.data),
   };
+}
+
+/**
+ * A VOI LUT Sequence item of an object aeimg makes (a presentation state written back; an image's own tables go back
+ * as the file had them). An 8-bit table is written as the same table in 16 bits (each entry × 257, which every display
+ * scales back to the same grey: 255 × 257 = 65535): the standard's words leave open whether 8-bit entries take a word
+ * each or two to a word, files do both, and dicom3tools' dciodvfy calls one a word an error. A VOI LUT's output only
+ * scales to the display, so its values mean the same (a Modality LUT's are real-world values: never so).
+ */
+export function voiLutItem(lut: StoredLut): DicomJson {
+  return lutItem(lut.bits === 8 ? { ...lut, bits: 16, data: lut.data.map((v) => Math.min(65535, v * 257)) } : lut);
 }
 
 /**

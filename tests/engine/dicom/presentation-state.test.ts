@@ -239,8 +239,13 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     await mkdir(join(dir, 'dcm'));
     const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
     const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
-    expect(gsps.windows[0]!.value.lut).toMatchObject({ first: -100, bits: 8, data: LUT_CURVE });
+    // In 16 bits (each entry × 257, the same greys): dicom3tools reads an 8-bit table a word an entry as an error.
+    expect(gsps.windows[0]!.value.lut).toMatchObject({ first: -100, bits: 16, data: LUT_CURVE.map((v) => v * 257) });
     if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtk(back.studyObjects[0]!.path, back.outputs[0]!)).toEqual(shown);
+    if (DCIODVFY) {
+      const report = spawnSync(DCIODVFY, [back.studyObjects[0]!.path], { encoding: 'utf8' });
+      expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
     // A damaged table (more than 16 bits an entry) is not measured for the sender, since no reader keeps it: it is named.
     const b = await readFile(join(dir, 'lut.dcm'));
     const damaged = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
