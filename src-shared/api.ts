@@ -220,7 +220,11 @@ export interface OpenedImageInfo {
      * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in; since
      * 0.19 how they turned it (clockwise, after a left–right flip), which the viewer opens it with.
      */
-    presentationStates?: (Annotations & { label: string; description?: string; creator?: string; rotation?: 90 | 180 | 270; flip?: true })[];
+    presentationStates?: (Annotations & {
+      label: string; description?: string; creator?: string; rotation?: 90 | 180 | 270; flip?: true;
+      /** The part of the image it zoomed to, in image pixels (0.19), fitted to the viewport or at `magnify` screen pixels per image pixel. */
+      area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };
+    })[];
     /**
      * The key object selections of its study that flag it (aeimg 0.18; sent with the full header): their titles ("Of
      * Interest", "For Referring Provider"; `rejected` for "Rejected for Quality Reasons" and the other rejections).

@@ -34,12 +34,14 @@ export const EXPECTED = {
  * Writes the state to `path`. `references`: the SOP Instance UIDs it marks (default the CT fixture); `label`; `rotation`
  * and `flip`: its spatial transformation, which its DISPLAY coordinates are after; `lutOnly`: no annotations, and its
  * window a VOI lookup table (LUT_CURVE: 256 entries from −100 HU); `modalityLut`: its own Modality LUT instead of a rescale
- * (as weasis' prLUTs.dcm); `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
+ * (as weasis' prLUTs.dcm); `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
+ * coordinates are relative to it); `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
  * not allow, without ('alone').
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone' } = {}): Promise<void> {
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone';
+    area?: { tl: [number, number]; br: [number, number]; magnify?: number } } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -58,7 +60,10 @@ export async function presentationStateDicom(path: string,
     '00283110': v('SQ', opts.lutOnly
       ? { '00283010': v('SQ', { '00283002': v('SS', 256, -100, 8), '00283003': v('LO', 'SOFT CURVE'), '00283006': v('US', ...LUT_CURVE) }) }
       : { '00281050': v('DS', '40'), '00281051': v('DS', '80'), '00281055': v('LO', 'BRAIN') }),
-    '0070005A': v('SQ', { '00700052': v('SL', 1, 1), '00700053': v('SL', 128, 128), '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
+    '0070005A': v('SQ', {
+      '00700052': v('SL', ...(opts.area?.tl ?? [1, 1])), '00700053': v('SL', ...(opts.area?.br ?? [128, 128])),
+      ...(opts.area?.magnify ? { '00700100': v('CS', 'MAGNIFY'), '00700103': v('FL', opts.area.magnify) } : { '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
+    }),
     '20500020': v('CS', 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0),
     '00700060': v('SQ',
       { '00700002': v('CS', 'NOTES'), '00700062': v('IS', '2'), '00700066': v('US', 65535) },

@@ -659,6 +659,31 @@ test('a presentation state that turned the image: the viewer opens it turned so,
   await expect(page.getByTestId('overlay-br')).toContainText('left–right (presentation state "LESION")');
 });
 
+test('a presentation state zoomed to part of the image: the viewer opens on that part, says so, and Fit shows the whole image', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-area-'));
+  // The lesion's quarter: columns 33–96, rows 33–96 of the 128 × 128 slice, its circle (centre 64, 64) in the middle.
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { area: { tl: [33, 33], br: [96, 96] } });
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'area', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'area.part1of1.aeimg')]);
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(page.getByTestId('overlay-br')).toContainText('(the area of presentation state "LESION")');
+  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  const side = Math.min(stage.width, stage.height);
+  // 64 image pixels fill the viewport: twice the whole image's fit, and the circle's centre at the viewport's.
+  await expect.poll(async () => Number(await canvas.getAttribute('data-zoom'))).toBeCloseTo(side / 64, 1);
+  const circle = (await page.getByTestId('pstate').locator('ellipse').first().boundingBox())!;
+  expect(Math.abs(circle.x + circle.width / 2 - (stage.x + stage.width / 2))).toBeLessThan(2);
+  expect(Math.abs(circle.y + circle.height / 2 - (stage.y + stage.height / 2))).toBeLessThan(2);
+  await page.getByTestId('fit').click();
+  await expect.poll(async () => Number(await canvas.getAttribute('data-zoom'))).toBeCloseTo(side / 128, 1);
+  await expect(page.getByTestId('overlay-br')).toContainText('(fit)');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('overlay-br')).toContainText('(the area of presentation state "LESION")');
+});
+
 test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {
   const dir = await mkdtemp(join(outDir, 'keys-'));
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct1.dcm'));

@@ -1,7 +1,8 @@
 /** A non-square pixel is drawn as the screen shows it, stretched by its aspect: "Copy view" and the series strip's thumbnails. */
 import { describe, expect, it } from 'vitest';
 import { thumbnailPixels } from '../../src-renderer/src/viewer/thumbnail';
-import { shownExtent, toImagePoint, toViewport, turnedEdges } from '../../src-renderer/src/viewer/view-transform';
+import { shownExtent, toImagePoint, toViewport, turnedEdges, type Rotation } from '../../src-renderer/src/viewer/view-transform';
+import { useViewport, type ViewArea } from '../../src-renderer/src/viewer/viewport';
 import type { ImagePixels } from '../../src-shared/api';
 
 describe('the view of a non-square pixel', () => {
@@ -85,5 +86,28 @@ describe('the thumbnail of a non-square pixel', () => {
     const tall = thumbnailPixels(image, 2);
     const at = (x: number, y: number) => tall.pixels[y * tall.width + x];
     expect([at(0, 0), at(0, 31), at(0, 32), at(0, 63), at(31, 40)]).toEqual([0, 0, 1000, 1000, 2000]);
+  });
+});
+
+describe('a presentation state\'s displayed area', () => {
+  it('fits the area, not the image, centred in the viewport, whatever the turn; the reader\'s fit without it fits the whole image', () => {
+    const image = { width: 200, height: 100 };
+    for (const rotation of [0, 90, 180, 270] as const) {
+      for (const flip of [false, true]) {
+        let area: ViewArea | undefined = { x0: 20, y0: 10, x1: 60, y1: 50 }; // 40 × 40 image pixels
+        const v = useViewport(() => image, () => 1, () => rotation as Rotation, () => flip, () => area);
+        v.setViewport(400, 300);
+        expect(v.zoom.value).toBe(7.5); // 300 / 40
+        const g = { image, viewport: { width: 400, height: 300 }, zoom: v.zoom.value, pan: v.pan.value, rotation, flip };
+        const centre = toViewport(g, { x: 40, y: 30 });
+        expect([centre.x, centre.y].map((n) => Math.round(n * 1e9) / 1e9)).toEqual([200, 150]);
+        area = { ...area, magnify: 3 };
+        v.fit();
+        expect(v.zoom.value).toBe(3);
+        area = undefined;
+        v.fit();
+        expect([v.zoom.value, v.pan.value]).toEqual([rotation % 180 ? 1.5 : 2, { x: 0, y: 0 }]);
+      }
+    }
   });
 });

@@ -43,7 +43,7 @@ export interface PresentationStateFile {
   images: ImageRef[];
   annotations: Scoped<{ layer: string; graphics: RawGraphic[]; texts: RawText[] }>[];
   windows: Scoped<StateWindow>[];
-  areas: Scoped<{ tlhc: [number, number]; brhc: [number, number] }>[];
+  areas: Scoped<{ tlhc: [number, number]; brhc: [number, number]; magnify?: number }>[];
   layers: { name: string; order: number; colour?: [number, number, number] }[];
   /** Its Modality LUT module's rescale, which its windows are in (undefined: none, the stored values). */
   rescale?: { slope: number; intercept: number };
@@ -70,6 +70,12 @@ export interface CarriedPresentationState extends Annotations {
   /** Its Image Rotation (clockwise, after the flip) and Image Horizontal Flip, which the viewer opens the image with (0.19). */
   rotation?: 90 | 180 | 270;
   flip?: true;
+  /**
+   * Its displayed area where not the whole image (0.19): the part the radiologist zoomed to, in image pixels (x0, y0 the
+   * top-left corner, x1, y1 the bottom-right; it may reach beyond the image), fitted to the viewer, or shown at
+   * `magnify` screen pixels per image pixel.
+   */
+  area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };
 }
 
 /** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
@@ -154,7 +160,11 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     const tl = [a.int32('x00700052', 0), a.int32('x00700052', 1)];
     const br = [a.int32('x00700053', 0), a.int32('x00700053', 1)];
     if (![...tl, ...br].every((n) => Number.isFinite(n))) return [];
-    return [{ refs: imageRefs(a), value: { tlhc: tl as [number, number], brhc: br as [number, number] } }];
+    // MAGNIFY: shown at its Presentation Pixel Magnification Ratio about the area's centre; SCALE TO FIT and TRUE SIZE
+    // (a physical size the viewer's screen is not calibrated for) fit the area to the viewport.
+    const ratio = Number(a.float('x00700103'));
+    const magnify = word(a, 'x00700100') === 'MAGNIFY' && ratio > 0 && ratio <= 64 ? ratio : undefined;
+    return [{ refs: imageRefs(a), value: { tlhc: tl as [number, number], brhc: br as [number, number], ...(magnify ? { magnify } : {}) } }];
   });
   const layers = items(ds, 'x00700060').map((l) => {
     const lab = [0, 1, 2].map((i) => l.uint16('x00700401', i));
@@ -247,7 +257,7 @@ function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { 
 export function presentationStateFor(s: PresentationStateFile, sop: string, frame: number, width: number, height: number,
   imageRescale: { slope: number; intercept: number }): CarriedPresentationState | undefined {
   if (!applies(s.images, sop, frame)) return undefined;
-  const area = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1] as [number, number], brhc: [width, height] as [number, number] };
+  const area: PresentationStateFile['areas'][number]['value'] = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1], brhc: [width, height] };
   const toPixel = (units: Units, p: number[]): number[] => (units === 'PIXEL' ? p
     : p.flatMap((_, i) => (i % 2 ? [] : displayToPixel(p[i]!, p[i + 1]!, s, area))));
   const graphics: CarriedPresentationState['graphics'] = [];
@@ -276,8 +286,18 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
-    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea(area, width, height), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
+}
+
+/** A displayed area in image pixels, where it is not the whole image at fit (a record's malformed one left out). */
+function zoomedArea(a: { tlhc: readonly unknown[]; brhc: readonly unknown[]; magnify?: unknown } | { x0: unknown; y0: unknown; x1: unknown; y1: unknown; magnify?: unknown },
+  width?: number, height?: number): Pick<CarriedPresentationState, 'area'> {
+  const [x0, y0, x1, y1] = 'tlhc' in a ? [Number(a.tlhc[0]) - 1, Number(a.tlhc[1]) - 1, a.brhc[0], a.brhc[1]] : [a.x0, a.y0, a.x1, a.y1];
+  const magnify = finite(a.magnify) && a.magnify > 0 && a.magnify <= 64 ? a.magnify : undefined;
+  if (![x0, y0, x1, y1].every((v) => finite(v) && Math.abs(v) <= 1e6) || !((x1 as number) > (x0 as number)) || !((y1 as number) > (y0 as number))) return {};
+  if (width !== undefined && x0 === 0 && y0 === 0 && x1 === width && y1 === height && magnify === undefined) return {};
+  return { area: { x0: x0 as number, y0: y0 as number, x1: x1 as number, y1: y1 as number, ...(magnify ? { magnify } : {}) } };
 }
 
 /** A state's spatial transformation as a record holds it: only what turns the image (a crafted record's other values left out). */
@@ -315,7 +335,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
-      graphics, texts, layers,
+      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area) : {}), graphics, texts, layers,
     }];
   });
 }

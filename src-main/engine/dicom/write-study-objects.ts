@@ -85,14 +85,22 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
   ds['00700084'] = state.creator ? { vr: 'PN', Value: [{ Alphabetic: state.creator } as never] } : { vr: 'PN' }; // its components as read
   // Presentation State Relationship: the images, by series.
   ds['00081115'] = referencedSeries(marked, '00081140', imageRef);
-  // Displayed area: each image whole, by its size.
-  const sizes = new Map<string, Marked[]>();
-  for (const m of marked) sizes.set(`${m.frame.width}x${m.frame.height}`, [...(sizes.get(`${m.frame.width}x${m.frame.height}`) ?? []), m]);
-  ds['0070005A'] = seq(...[...sizes.values()].map((ms) => ({
-    ...(sizes.size > 1 ? { '00081140': seq(...ms.map(imageRef)) } : {}),
-    '00700052': str('SL', 1, 1), '00700053': str('SL', ms[0]!.frame.width, ms[0]!.frame.height),
-    '00700100': str('CS', 'SCALE TO FIT'), '00700102': str('IS', 1, 1),
-  })));
+  // Displayed area: the part the state zoomed to, else each image whole, by its size (corners are whole pixels, 1-based).
+  const areaOf = (m: Marked) => {
+    const a = m.state.area;
+    return a ? { tl: [Math.round(a.x0) + 1, Math.round(a.y0) + 1], br: [Math.round(a.x1), Math.round(a.y1)], magnify: a.magnify }
+      : { tl: [1, 1], br: [m.frame.width, m.frame.height], magnify: undefined };
+  };
+  const areas = new Map<string, Marked[]>();
+  for (const m of marked) areas.set(JSON.stringify(areaOf(m)), [...(areas.get(JSON.stringify(areaOf(m))) ?? []), m]);
+  ds['0070005A'] = seq(...[...areas.values()].map((ms) => {
+    const { tl, br, magnify } = areaOf(ms[0]!);
+    return {
+      ...(areas.size > 1 ? { '00081140': seq(...ms.map(imageRef)) } : {}),
+      '00700052': str('SL', ...tl), '00700053': str('SL', ...br),
+      ...(magnify ? { '00700100': str('CS', 'MAGNIFY'), '00700103': str('FL', magnify) } : { '00700100': str('CS', 'SCALE TO FIT'), '00700102': str('IS', 1, 1) }),
+    };
+  }));
   // Layers: renamed as Code Strings, ordered as they were.
   const layers = new Map<string, { name: string; order: number; colour?: [number, number, number] }>();
   for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);

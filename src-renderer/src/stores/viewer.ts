@@ -56,7 +56,14 @@ export const useViewer = defineStore('viewer', () => {
   const rotation = ref<Rotation>(0);
   const flip = ref(false);
   const turnedBy = ref('');
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => pixels.value ?? current.value, () => aspect.value, () => rotation.value);
+  /**
+   * The presentation state whose displayed area the view fits (the part its radiologist zoomed to), as the image
+   * opened; the reader's own fit (Fit, 0, double-click) fits the whole image.
+   */
+  const areaOf = ref('');
+  const area = computed(() => (areaOf.value ? current.value?.dicom?.presentationStates?.find((s) => s.label === areaOf.value)?.area : undefined));
+  const { zoom, pan, fitted, viewport, fit: fitView, setViewport, zoomBy, panBy } =
+    useViewport(() => pixels.value ?? current.value, () => aspect.value, () => rotation.value, () => flip.value, () => area.value);
   const tool = ref<Tool>('window');
   const measurements = ref<Record<number, Measurement[]>>({});
   const probe = ref<Point | null>(null);
@@ -134,7 +141,7 @@ export const useViewer = defineStore('viewer', () => {
       const px = await fetchPixels(index.value);
       if (seq !== loadSeq) return;
       pixels.value = px;
-      if (fitted.value) fit();
+      if (fitted.value) fitView();
       if (infoOpen.value) await loadAttributes();
     } catch (err) {
       errors.report(err);
@@ -199,22 +206,30 @@ export const useViewer = defineStore('viewer', () => {
     resetWindow();
     invert.value = false;
     resetTurn();
-    fit();
+    fitView();
   }
 
-  /** The turn of the image's first presentation state that turns it (the radiologist's), else upright. */
+  /** The turn and displayed area of the image's first presentation states that turn it or zoom it (the radiologist's), else upright and whole. */
   function resetTurn() {
-    const state = current.value?.dicom?.presentationStates?.find((s) => s.rotation || s.flip);
+    const states = current.value?.dicom?.presentationStates ?? [];
+    const state = states.find((s) => s.rotation || s.flip);
     rotation.value = state?.rotation ?? 0;
     flip.value = state?.flip ?? false;
     turnedBy.value = state?.label ?? '';
+    areaOf.value = states.find((s) => s.area)?.label ?? '';
+  }
+
+  /** The reader's fit: the whole image. */
+  function fit() {
+    areaOf.value = '';
+    fitView();
   }
 
   /** Turns the view a quarter clockwise (a fitted view fits again: its width and height trade places). */
   function rotate() {
     rotation.value = ((rotation.value + 90) % 360) as Rotation;
     turnedBy.value = '';
-    if (fitted.value) fit();
+    if (fitted.value) fitView();
   }
 
   /** Flips the view left to right (as shown: after the rotation, a flip of what is on screen). */
@@ -223,6 +238,7 @@ export const useViewer = defineStore('viewer', () => {
     flip.value = !flip.value;
     rotation.value = ((360 - rotation.value) % 360) as Rotation;
     turnedBy.value = '';
+    if (fitted.value) fitView();
   }
 
   function addMeasurement(kind: MeasurementKind, a: Point, b: Point) {
@@ -310,7 +326,7 @@ export const useViewer = defineStore('viewer', () => {
   }
 
   return {
-    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy,
+    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, rotate, flipView,

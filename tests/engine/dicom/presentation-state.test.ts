@@ -90,6 +90,24 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     close(half.graphics[0]!.points, [64, 64, 74, 64]);
   });
 
+  it('its displayed area (the part the radiologist zoomed to) goes where it is not the whole image, and is written back', async () => {
+    expect(presentationStateFor(await stateFile(), CT_SMALL_SOP, 1, 128, 128, HU)!.area).toBeUndefined(); // the whole image
+    const zoomed = presentationStateFor(await stateFile({ area: { tl: [33, 17], br: [96, 80] } }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    expect(zoomed.area).toEqual({ x0: 32, y0: 16, x1: 96, y1: 80 });
+    const magnified = presentationStateFor(await stateFile({ area: { tl: [1, 1], br: [128, 128], magnify: 2 } }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    expect(magnified.area).toEqual({ x0: 0, y0: 0, x1: 128, y1: 128, magnify: 2 });
+    // A record's is kept only well-formed.
+    expect(validPresentationStates([zoomed])[0]!.area).toEqual(zoomed.area);
+    expect(validPresentationStates([{ ...zoomed, area: { x0: 5, y0: 0, x1: 4, y1: 9 } }])[0]).not.toHaveProperty('area');
+    expect(validPresentationStates([{ ...zoomed, area: { x0: 0, y0: 0, x1: 9, y1: 9, magnify: -1 } }])[0]!.area).toEqual({ x0: 0, y0: 0, x1: 9, y1: 9 });
+    // Written back with it.
+    const [frame] = await readDicomFile(CT, { maxPixels: 1 << 24, deidentify: null });
+    const files = studyObjectFiles([{ sopClass: '1.2.840.10008.5.1.4.1.1.2', sopInstance: '2.25.1', frames: [
+      { meta: { ...frame!.dicom, presentationStates: [zoomed] }, width: 128, height: 128, channels: 1 }] }]);
+    const back = readPresentationState(parseDicomHeader(new Uint8Array(files[0]!.bytes)));
+    expect(presentationStateFor(back, '2.25.1', 1, 128, 128, HU)!.area).toEqual(zoomed.area);
+  });
+
   it('a window given in the state\'s own rescale is said in the image\'s', async () => {
     const s = { ...(await stateFile()), rescale: { slope: 2, intercept: -2048 } }; // its values twice the image's stored steps
     expect(presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!.window).toMatchObject({ center: (40 + 2048) / 2 - 1024, width: 40 });
