@@ -95,7 +95,7 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
   const perFrame: OverlayPlane[][] = Array.from({ length: px.frames }, () => []);
   const facts: OverlayFacts[] = [];
   const bigEndian = px.syntax === TransferSyntax.ExplicitBE;
-  const bitmapShutter = (ds.string('x00181600') ?? '').toUpperCase().split('\\').some((s) => s.trim() === 'BITMAP') ? ds.uint16('x00186100') : undefined;
+  const bitmapShutter = (ds.string('x00181600') ?? '').toUpperCase().split('\\').some((s) => s.trim() === 'BITMAP') ? ds.uint16('x00181623') : undefined;
   for (const group of GROUPS) {
     const rows = ds.uint16(hex(group, 0x0010));
     const data = ds.elements[hex(group, 0x3000)];

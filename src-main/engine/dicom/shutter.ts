@@ -78,7 +78,7 @@ function shutterColour(ds: DicomJson, channels: number): [number, number, number
 
 /**
  * The shutter a frame's dataset describes, or undefined where it has none that can be drawn. `overlays`: the frame's
- * overlay planes by group, where a bitmap shutter's plane (Shutter Overlay Group 0018,6100) may be (they travel with
+ * overlay planes by group, where a bitmap shutter's plane (Shutter Overlay Group 0018,1623) may be (they travel with
  * the full header only).
  */
 export function displayShutter(ds: DicomJson, channels: number, overlays: ReadonlyMap<number, OverlayGraphic>): DisplayShutter | undefined {
@@ -100,7 +100,7 @@ export function displayShutter(ds: DicomJson, channels: number, overlays: Readon
     if (v.length >= 6 && v.length % 2 === 0 && finite(...v)) s.polygon = Array.from({ length: v.length / 2 }, (_, i) => ({ row: v[2 * i]!, column: v[2 * i + 1]! }));
   }
   if (shapes.has('BITMAP')) {
-    const [group] = numbers(ds, '00186100');
+    const [group] = numbers(ds, '00181623');
     const plane = group !== undefined ? overlays.get(group) : undefined;
     if (plane) s.bitmap = plane;
   }
@@ -117,11 +117,11 @@ export function displayShutter(ds: DicomJson, channels: number, overlays: Readon
 export function writeShutter(ds: DicomJson): void {
   const shapes = (ds['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase());
   if (!shapes.includes('BITMAP')) return;
-  const [group] = numbers(ds, '00186100');
+  const [group] = numbers(ds, '00181623');
   const plane = group !== undefined && ds[`${group.toString(16).toUpperCase().padStart(4, '0')}3000`];
   if (plane) return;
   const left = shapes.filter((s) => s !== 'BITMAP');
-  delete ds['00186100'];
+  delete ds['00181623'];
   if (left.length) ds['00181600'] = { vr: 'CS', Value: left };
   else for (const tag of ['00181600', '00181622', '00181624']) delete ds[tag];
 }

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
@@ -72,7 +74,7 @@ describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers',
     await overlayDicom(join(dir, 'mr.dcm'));
     const b = await readFile(join(dir, 'mr.dcm'));
     const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
-    Object.assign(dicom.dict, { '00181600': json('CS', 'BITMAP'), '00186100': json('US', 0x6000), '00181622': json('US', 65535) });
+    Object.assign(dicom.dict, { '00181600': json('CS', 'BITMAP'), '00181623': json('US', 0x6000), '00181622': json('US', 65535) });
     await writeFile(join(dir, 'bitmap.dcm'), Buffer.from(dicom.write()));
     const full = await opened(join(dir, 'bitmap.dcm'), false);
     expect(full.dicom?.shutter?.name).toBe('bitmap');
@@ -94,10 +96,16 @@ describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers',
       const enc = await encryptImageFile(join(dir, 'bitmap.dcm'), { model: await defaultModel(), recipients: [key], measure: false, outDir: out, ...(deidentify === null ? { deidentify } : {}) });
       const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
       const ds = parseDicomHeader(new Uint8Array(await readFile(dec.images[0]!.output!)));
-      return { shapes: [ds.string('x00181600'), ds.uint16('x00186100'), ds.elements.x00181622 ? 'value' : undefined, ds.elements.x60003000 ? 'plane' : undefined], warnings: enc.warnings };
+      return {
+        shapes: [ds.string('x00181600'), ds.uint16('x00181623'), ds.elements.x00181622 ? 'value' : undefined, ds.elements.x60003000 ? 'plane' : undefined],
+        warnings: enc.warnings, output: dec.images[0]!.output!,
+      };
     };
     const kept = await shapesOut(null);
     expect(kept.shapes).toEqual(['BITMAP', 0x6000, 'value', 'plane']);
+    // The tag is dcmtk's Shutter Overlay Group (0018,1623), as PS3.3 C.7.6.15 names it (0.18 read and wrote 0018,6100,
+    // which is no attribute: a real file's bitmap shutter was drawn as an overlay instead of covering the image).
+    if (existsSync('/usr/bin/dcmdump')) expect(execFileSync('/usr/bin/dcmdump', ['+P', '0018,1623', kept.output], { encoding: 'utf8' })).toMatch(/US 24576\s+#\s+2, 1 ShutterOverlayGroup/);
     expect(kept.warnings.filter((w) => /overlay|shutter/.test(w))).toEqual([]);
     const basic = await shapesOut(undefined);
     expect(basic.shapes).toEqual([undefined, undefined, undefined, undefined]);
@@ -165,7 +173,7 @@ describe('a Display Shutter: what a PACS covers, the receiver\'s viewer covers',
     expect(displayShutter({ ...base, '00181600': json('CS', 'RECTANGULAR') }, 1, none)).toBeUndefined();
     expect(displayShutter({ '00181600': json('CS', 'CIRCULAR'), '00181610': json('IS', 5, 5), '00181612': json('IS', 0) }, 1, none)).toBeUndefined();
     expect(displayShutter({ '00181600': json('CS', 'POLYGONAL'), '00181620': json('IS', 1, 1, 5, 5) }, 1, none)).toBeUndefined();
-    expect(displayShutter({ '00181600': json('CS', 'BITMAP'), '00186100': json('US', 0x6000) }, 1, none)).toBeUndefined();
+    expect(displayShutter({ '00181600': json('CS', 'BITMAP'), '00181623': json('US', 0x6000) }, 1, none)).toBeUndefined();
     expect(displayShutter({ '00181622': json('US', 100) }, 1, none)).toBeUndefined();
     // The good shape of two stays.
     const two = displayShutter({ ...base, '00181600': json('CS', 'RECTANGULAR', 'CIRCULAR'), '00181610': json('IS', 5, 5), '00181612': json('IS', 2) }, 1, none);
