@@ -224,6 +224,8 @@ export interface OpenedImageInfo {
       label: string; description?: string; creator?: string; rotation?: 90 | 180 | 270; flip?: true;
       /** The part of the image it zoomed to, in image pixels (0.19), fitted to the viewport or at `magnify` screen pixels per image pixel. */
       area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };
+      /** Its Display Shutter (0.19), shown instead of the image's own while the state is (PS3.4 N.2.3.1). */
+      shutter?: DisplayShutter;
     })[];
     /**
      * The key object selections of its study that flag it (aeimg 0.18; sent with the full header): their titles ("Of

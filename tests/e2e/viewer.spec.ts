@@ -684,6 +684,29 @@ test('a presentation state zoomed to part of the image: the viewer opens on that
   await expect(page.getByTestId('overlay-br')).toContainText('(the area of presentation state "LESION")');
 });
 
+test('a presentation state\'s display shutter covers the image while the state is shown, in place of the file\'s own', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-shutter-'));
+  // The file's own: the default circle and rectangle, mid grey. The state's: columns 20–100, rows 10–110, white.
+  await shutterDicom(join(dir, 'xa.dcm'));
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { shutter: {
+    '00181600': { vr: 'CS', Value: ['RECTANGULAR'] }, '00181602': { vr: 'IS', Value: [20] }, '00181604': { vr: 'IS', Value: [100] },
+    '00181606': { vr: 'IS', Value: [10] }, '00181608': { vr: 'IS', Value: [110] }, '00181622': { vr: 'US', Value: [65535] },
+  } });
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'xa.dcm'), '--bundle', 'shut', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'shut.part1of1.aeimg')]);
+  const canvas = page.getByTestId('viewer-canvas');
+  await expect(canvas).toHaveAttribute('data-shutter', 'rectangular');
+  await expect(page.getByTestId('toggle-shutter')).toHaveAttribute('title', /presentation state "LESION" \(rectangular\), in place of the file's/);
+  // Column 10 of row 64 (outside the state's rectangle) is the state's white; with the state hidden, the file's own shutter.
+  const at = async (x: number, y: number) => (await canvasGrey())[y * SHUTTER_SIZE + x];
+  expect(await at(10, 64)).toBe(255);
+  await page.getByTestId('toggle-pstate').click();
+  await expect(canvas).toHaveAttribute('data-shutter', 'rectangular, circular');
+  expect(await at(10, 64)).toBe(128);
+  await page.getByTestId('toggle-pstate').click();
+});
+
 test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {
   const dir = await mkdtemp(join(outDir, 'keys-'));
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct1.dcm'));

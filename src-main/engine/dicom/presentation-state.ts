@@ -16,9 +16,9 @@
  * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
-import { elementText, textDecoder } from './dataset.js';
+import { datasetToJson, elementText, textDecoder, wellFormed, type DicomJson } from './dataset.js';
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
-import { cieLabToRgb, pValueRgb } from './shutter.js';
+import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
 
@@ -47,6 +47,8 @@ export interface PresentationStateFile {
   layers: { name: string; order: number; colour?: [number, number, number] }[];
   /** Its Modality LUT module's rescale, which its windows are in (undefined: none, the stored values). */
   rescale?: { slope: number; intercept: number };
+  /** Its Display Shutter's attributes (rectangular, circular, polygonal; with its grey or colour), where it has one. */
+  shutter?: DicomJson;
   /** Image Rotation (clockwise, degrees) and Image Horizontal Flip, which its DISPLAY coordinates are after. */
   rotation: number;
   flip: boolean;
@@ -67,6 +69,11 @@ export interface CarriedPresentationState extends Annotations {
   creator?: string;
   /** In the image's real-world units (as its own VOI windows; a table's input too). */
   window?: StateWindow;
+  /**
+   * Its Display Shutter (0.19: the Display Shutter attributes, as an image holds them), which replaces the image's own
+   * while the state is shown (PS3.4 N.2.3.1: a shutter in the referenced image is not applied).
+   */
+  shutter?: DicomJson;
   /** Its Image Rotation (clockwise, after the flip) and Image Horizontal Flip, which the viewer opens the image with (0.19). */
   rotation?: 90 | 180 | 270;
   flip?: true;
@@ -174,11 +181,15 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   });
   const rotation = ds.uint16('x00700042') ?? 0;
   const flip = word(ds, 'x00700041') === 'Y';
+  // Its Display Shutter: the geometric shapes (a bitmap shutter's plane is an overlay of the state, not carried).
+  const shutterJson = ds.elements.x00181600 ? shutterAttributes(datasetToJson(ds)) : {};
+  const shapes = String(shutterJson[SHUTTER_TAGS[0]]?.Value?.join('\\') ?? '').toUpperCase();
+  const shutter = /RECTANGULAR|CIRCULAR|POLYGONAL/.test(shapes) && !shapes.includes('BITMAP') ? shutterJson : undefined;
   const notCarried = [
     ...(unreadTable ? [`its VOI lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`] : []),
     ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
-    ...(ds.elements.x00181600 ? ['its shutter'] : []),
+    ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
   ];
   const slope = Number(ds.string('x00281053'));
@@ -188,7 +199,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     // The creator's name as DICOM writes it (family^given), which DICOM output writes back; readers are shown it with spaces.
     label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
     // A window after a modality lookup table is in the table's output, which is not carried.
-    images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), notCarried,
+    images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), ...(shutter ? { shutter } : {}), notCarried,
     rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip,
   };
 }
@@ -282,11 +293,11 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
   const window = voi && stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
-  if (!graphics.length && !texts.length && !window) return undefined;
+  if (!graphics.length && !texts.length && !window && !s.shutter) return undefined;
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
-    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea(area, width, height), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea(area, width, height), ...(s.shutter ? { shutter: s.shutter } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
 }
 
@@ -298,6 +309,13 @@ function zoomedArea(a: { tlhc: readonly unknown[]; brhc: readonly unknown[]; mag
   if (![x0, y0, x1, y1].every((v) => finite(v) && Math.abs(v) <= 1e6) || !((x1 as number) > (x0 as number)) || !((y1 as number) > (y0 as number))) return {};
   if (width !== undefined && x0 === 0 && y0 === 0 && x1 === width && y1 === height && magnify === undefined) return {};
   return { area: { x0: x0 as number, y0: y0 as number, x1: x1 as number, y1: y1 as number, ...(magnify ? { magnify } : {}) } };
+}
+
+/** A record's state shutter: its Display Shutter attributes alone, well-formed, with a shape. */
+function stateShutter(v: unknown): Pick<CarriedPresentationState, 'shutter'> {
+  if (!v || typeof v !== 'object') return {};
+  const shutter = shutterAttributes(wellFormed(v));
+  return shutter[SHUTTER_TAGS[0]] ? { shutter } : {};
 }
 
 /** A state's spatial transformation as a record holds it: only what turns the image (a crafted record's other values left out). */
@@ -335,7 +353,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
-      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area) : {}), graphics, texts, layers,
+      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area) : {}), ...stateShutter(s.shutter), graphics, texts, layers,
     }];
   });
 }

@@ -20,8 +20,8 @@ export interface CarriedObject {
   images: number;
   /** What of it does not go ("its VOI lookup table"). */
   notCarried: string[];
-  /** A presentation state's: it has annotations, a window, a rotation or flip. */
-  holds?: { annotations: boolean; window: boolean; turn?: boolean };
+  /** A presentation state's: it has annotations, a window, a rotation or flip, a shutter. */
+  holds?: { annotations: boolean; window: boolean; turn?: boolean; shutter?: boolean };
 }
 
 /** What a study does with its objects without an image (studyObjects). */
@@ -75,7 +75,7 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
     }
     if ('state' in read) {
       const { state } = read;
-      const holds = state.windows.length > 0 || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length);
+      const holds = state.windows.length > 0 || !!state.shutter || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length);
       if (!holds) {
         const what = state.notCarried.length ? ` (not carried: ${state.notCarried.join(', ')})` : '';
         out.notImages.push({ ...n, why: `it holds no annotation or window aeimg carries${what}, so the study {goes} without it.` });
@@ -98,7 +98,7 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       ...('state' in read ? {
         holds: {
           annotations: read.state.annotations.some((a) => a.value.graphics.length || a.value.texts.length), window: read.state.windows.length > 0,
-          ...(read.state.rotation || read.state.flip ? { turn: true } : {}),
+          ...(read.state.rotation || read.state.flip ? { turn: true } : {}), ...(read.state.shutter ? { shutter: true } : {}),
         },
       } : {}),
     });
@@ -124,7 +124,8 @@ export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'wen
   }
   const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
   const shows = [...(c.holds?.annotations !== false ? ['draws its annotations'] : []), ...(c.holds?.window !== false ? ['offers its window'] : []),
-    ...(c.holds?.turn ? ['turns the image as it does'] : [])].join(' and ').replace(/ and (?=.* and )/, ', ');
+    ...(c.holds?.turn ? ['turns the image as it does'] : []), ...(c.holds?.shutter ? ['covers what its shutter covers'] : [])]
+    .join(' and ').replace(/ and (?=.* and )/g, ', ');
   return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer ${shows}, ` +
     `and DICOM output writes it back beside the images.${without}`;
 }

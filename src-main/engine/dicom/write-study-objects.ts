@@ -166,6 +166,8 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
     })));
   }
   ds['20500020'] = str('CS', first.frame.meta.pixel.inverted ? 'INVERSE' : 'IDENTITY');
+  // Its Display Shutter, with the grey it covers in (Presentation State Shutter: required with one; black where it gave none).
+  if (state.shutter) Object.assign(ds, { '00181622': str('US', 0) }, state.shutter);
   // Spatial Transformation (C.10.6; required where it turns the image): as the radiologist turned it.
   if (state.rotation || state.flip) {
     ds['00700042'] = str('US', state.rotation ?? 0);

@@ -12,7 +12,7 @@ import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/reco
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { graphicsAndShutter } from '../dicom/shutter.js';
+import { displayShutter, graphicsAndShutter } from '../dicom/shutter.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
@@ -186,9 +186,10 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(meta.keyObjects?.length ? { keyObjects: meta.keyObjects.map(({ code: _code, ...k }) => k) } : {}),
       ...(meta.presentationStates?.length ? {
         // The creator's name as a reader reads it ("Smith Anna", not DICOM's "Smith^Anna").
-        presentationStates: meta.presentationStates.map(({ window: _window, creator, ...annotations }) => ({
-          ...annotations, ...(creator ? { creator: creator.replace(/\^+/g, ' ').trim() } : {}),
-        })),
+        presentationStates: meta.presentationStates.map(({ window: _window, creator, shutter: stateShutter, ...annotations }) => {
+          const covers = stateShutter && displayShutter(stateShutter, image.channels, new Map());
+          return { ...annotations, ...(creator ? { creator: creator.replace(/\^+/g, ' ').trim() } : {}), ...(covers ? { shutter: covers } : {}) };
+        }),
       } : {}),
       ...(received.units.suvBw ? { suvBw: received.units.suvBw, ...(meta.sul ? { sul: meta.sul } : {}) } : {}),
       studyDescription: textOf(ds, '00081030'), instanceNumber: textOf(ds, '00200013'),

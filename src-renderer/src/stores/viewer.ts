@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
-import { realWindowToSample } from '../viewer/display';
+import { realWindowToSample, shutterShown } from '../viewer/display';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
@@ -71,12 +71,15 @@ export const useViewer = defineStore('viewer', () => {
   /** The image's DICOM overlays (its graphics) are drawn, as a PACS draws them unless the reader turns them off. */
   const graphics = ref(true);
   const shownGraphics = computed(() => (graphics.value ? current.value?.dicom?.graphics : undefined));
-  /** The image's Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all. */
-  const shutter = ref(true);
-  const shownShutter = computed(() => (shutter.value ? current.value?.dicom?.shutter : undefined));
   /** The presentation states' annotations are drawn, as a PACS draws a radiologist's, unless the reader hides them. */
   const presentation = ref(true);
   const shownAnnotations = computed(() => (presentation.value ? current.value?.dicom?.presentationStates : undefined));
+  /**
+   * The Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all: the image's
+   * own, or while its presentation states are shown theirs (viewer/display.ts shutterShown).
+   */
+  const shutter = ref(true);
+  const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, presentation.value) : undefined));
   const infoOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);

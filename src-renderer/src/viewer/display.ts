@@ -3,7 +3,7 @@
  * linear exact or sigmoid) applied to each sample's real-world value, through a lookup table over every possible sample. Windows are held in real units
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
-import type { ImagePixels } from '../../../src-shared/api';
+import type { DisplayShutter, ImagePixels, OpenedImageInfo } from '../../../src-shared/api';
 import { realToSample, renderToByte, sampleToReal, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
@@ -85,4 +85,13 @@ export function keyObjectText(k: { title: string; description?: string; rejected
 /** "“LESION” by Smith John, “FOLLOW-UP”": presentation states as the viewer names them. */
 export function presentationStateNames(states: readonly { label: string; creator?: string }[]): string {
   return states.map((s) => `“${s.label}”${s.creator ? ` by ${s.creator}` : ''}`).join(', ');
+}
+
+/**
+ * The shutter a viewer covers the image with: while a presentation state is shown, the state's own (the first that
+ * has one) and not the image's, which PS3.4 N.2.3.1 says is then not applied; else the image's.
+ */
+export function shutterShown(dicom: OpenedImageInfo['dicom'] | undefined, statesShown: boolean): DisplayShutter | undefined {
+  const states = statesShown ? dicom?.presentationStates ?? [] : [];
+  return states.length ? states.find((s) => s.shutter)?.shutter : dicom?.shutter;
 }

@@ -108,6 +108,38 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(presentationStateFor(back, '2.25.1', 1, 128, 128, HU)!.area).toEqual(zoomed.area);
   });
 
+  it('its display shutter goes and covers the image in place of the image\'s own while the state is shown; written back', async () => {
+    const covering = { '00181600': { vr: 'CS', Value: ['RECTANGULAR'] }, '00181602': { vr: 'IS', Value: [20] }, '00181604': { vr: 'IS', Value: [100] },
+      '00181606': { vr: 'IS', Value: [10] }, '00181608': { vr: 'IS', Value: [110] }, '00181622': { vr: 'US', Value: [65535] } };
+    const state = await stateFile({ shutter: covering });
+    expect(state.notCarried).toEqual([]);
+    expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU)!.shutter).toEqual(covering);
+    // A bitmap shutter (an overlay of the state) is not carried, and named.
+    const bitmap = await stateFile({ shutter: { '00181600': { vr: 'CS', Value: ['BITMAP'] }, '00181623': { vr: 'US', Value: [0x6000] } } });
+    expect(bitmap.notCarried).toEqual(['its shutter (a bitmap one, or one whose shape is not given)']);
+    // Through a study: the viewer gets it drawn as the image's own would be.
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'gsps.dcm'), { shutter: covering });
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 's', outDir: out, deidentify: null, measure: false });
+    expect(carriedWords(enc.carriedObjects[0]!)).toContain('draws its annotations, offers its window and covers what its shutter covers');
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const info = describeImage(items[0]!.record, await (async () => (await localDecode(models())(items[0]!.modelId, items[0]!.record, items[0]!.blobs, false)).image)(), 0);
+    expect(info.dicom?.shutter).toBeUndefined(); // the image has none of its own
+    expect(info.dicom?.presentationStates?.[0]?.shutter).toEqual({ rectangle: { left: 20, right: 100, top: 10, bottom: 110 }, colour: [255, 255, 255], name: 'rectangular' });
+    // DICOM output writes it into the state: dcmtk reads it there.
+    await mkdir(join(dir, 'dcm'));
+    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const written = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
+    expect(written.shutter).toEqual(covering);
+    if (existsSync('/usr/bin/dcmp2pgm')) {
+      const listed = spawnSync('/usr/bin/dcmp2pgm', ['-v', '-p', back.studyObjects[0]!.path, back.outputs[0]!], { encoding: 'utf8' });
+      expect(`${listed.stdout}${listed.stderr}`).toMatch(/Rectangular shutter: LV=20 RV=100 UH=10 LH=110/);
+    }
+  });
+
   it('a window given in the state\'s own rescale is said in the image\'s', async () => {
     const s = { ...(await stateFile()), rescale: { slope: 2, intercept: -2048 } }; // its values twice the image's stored steps
     expect(presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!.window).toMatchObject({ center: (40 + 2048) / 2 - 1024, width: 40 });
