@@ -707,6 +707,29 @@ test('a presentation state\'s display shutter covers the image while the state i
   await page.getByTestId('toggle-pstate').click();
 });
 
+test('an image with two presentation states shows one at a time, as a PACS applies them: the reader picks which', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-two-'));
+  await presentationStateDicom(join(dir, 'gsps.dcm'));
+  await presentationStateDicom(join(dir, 'curve.dcm'), { lutOnly: true, label: 'CURVE' }); // a VOI LUT, no annotations
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'curve.dcm'), join(dir, 'ct.dcm'), '--bundle', 'two', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'two.part1of1.aeimg')]);
+  const choice = page.getByTestId('pstate-choice');
+  const canvas = page.getByTestId('viewer-canvas');
+  const showing = async (label: string) => {
+    await choice.selectOption(label);
+    await expect(page.getByTestId('overlay-br')).toContainText(`(presentation state "${label}")`);
+  };
+  await showing('CURVE');
+  await expect(canvas).toHaveAttribute('data-voi-lut', 'yes');
+  await expect(page.getByTestId('pstate')).toHaveCount(0); // its own annotations: none; not the other state's
+  await showing('LESION');
+  await expect(canvas).toHaveAttribute('data-voi-lut', 'no');
+  await expect(page.getByTestId('pstate')).toHaveAttribute('data-shapes', '5');
+  await expect(page.getByTestId('toggle-pstate')).toHaveAttribute('title', /“LESION” by Smith Anna, drawn/);
+});
+
 test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {
   const dir = await mkdtemp(join(outDir, 'keys-'));
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct1.dcm'));

@@ -10,11 +10,12 @@ const dicom = (withStates: { shutter?: DisplayShutter }[]) =>
 
 describe('the shutter shown (PS3.4 N.2.3.1: a shutter in the referenced image is not applied with a presentation state)', () => {
   it('the image\'s own without states, or with them hidden', () => {
-    expect(shutterShown(dicom([]), true)).toBe(own);
-    expect(shutterShown(dicom([{ shutter: states }]), false)).toBe(own);
+    expect(shutterShown(dicom([]), [])).toBe(own);
+    expect(shutterShown(dicom([{ shutter: states }]), undefined)).toBe(own);
   });
-  it('the first state\'s that has one while they are shown; none where they have none', () => {
-    expect(shutterShown(dicom([{}, { shutter: states }]), true)).toBe(states);
-    expect(shutterShown(dicom([{}]), true)).toBeUndefined();
+  it('the first shown state\'s that has one; none where the states shown have none', () => {
+    const d = dicom([{}, { shutter: states }]);
+    expect(shutterShown(d, d!.presentationStates)).toBe(states);
+    expect(shutterShown(d, d!.presentationStates!.slice(0, 1))).toBeUndefined();
   });
 });

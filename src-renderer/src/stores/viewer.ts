@@ -71,15 +71,21 @@ export const useViewer = defineStore('viewer', () => {
   /** The image's DICOM overlays (its graphics) are drawn, as a PACS draws them unless the reader turns them off. */
   const graphics = ref(true);
   const shownGraphics = computed(() => (graphics.value ? current.value?.dicom?.graphics : undefined));
-  /** The presentation states' annotations are drawn, as a PACS draws a radiologist's, unless the reader hides them. */
+  /**
+   * A presentation state is shown, as a PACS applies a radiologist's, unless the reader hides it: one at a time (its
+   * annotations, window, turn, area and shutter together), the first unless the reader picks another (`stateLabel`).
+   */
   const presentation = ref(true);
-  const shownAnnotations = computed(() => (presentation.value ? current.value?.dicom?.presentationStates : undefined));
+  const stateLabel = ref('');
+  const states = computed(() => current.value?.dicom?.presentationStates ?? []);
+  const shownState = computed(() => (presentation.value ? states.value.find((s) => s.label === stateLabel.value) ?? states.value[0] : undefined));
+  const shownAnnotations = computed(() => (shownState.value ? [shownState.value] : undefined));
   /**
    * The Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all: the image's
    * own, or while its presentation states are shown theirs (viewer/display.ts shutterShown).
    */
   const shutter = ref(true);
-  const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, presentation.value) : undefined));
+  const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, shownAnnotations.value) : undefined));
   const infoOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
@@ -178,6 +184,8 @@ export const useViewer = defineStore('viewer', () => {
       probe.value = null;
       fitted.value = true;
       pan.value = { x: 0, y: 0 };
+      stateLabel.value = '';
+      presentation.value = true;
       resetWindow();
       resetTurn();
       await load();
@@ -212,14 +220,23 @@ export const useViewer = defineStore('viewer', () => {
     fitView();
   }
 
-  /** The turn and displayed area of the image's first presentation states that turn it or zoom it (the radiologist's), else upright and whole. */
+  /** The turn and displayed area of the presentation state shown (the radiologist's), else upright and whole. */
   function resetTurn() {
-    const states = current.value?.dicom?.presentationStates ?? [];
-    const state = states.find((s) => s.rotation || s.flip);
+    const state = shownState.value;
     rotation.value = state?.rotation ?? 0;
     flip.value = state?.flip ?? false;
-    turnedBy.value = state?.label ?? '';
-    areaOf.value = states.find((s) => s.area)?.label ?? '';
+    turnedBy.value = state?.rotation || state?.flip ? state.label : '';
+    areaOf.value = state?.area ? state.label : '';
+  }
+
+  /** Shows presentation state `label` (of the image's), as a PACS applies it: its window, turn and area, its annotations and shutter. */
+  function showState(label: string) {
+    stateLabel.value = label;
+    presentation.value = true;
+    const i = choices.value.findIndex((w) => w.name === `presentation state "${label}"`);
+    if (i >= 0) choose(i);
+    resetTurn();
+    fitView();
   }
 
   /** The reader's fit: the whole image. */
@@ -330,9 +347,9 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
-    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, rotate, flipView,
+    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });

@@ -88,10 +88,9 @@ export function presentationStateNames(states: readonly { label: string; creator
 }
 
 /**
- * The shutter a viewer covers the image with: while a presentation state is shown, the state's own (the first that
- * has one) and not the image's, which PS3.4 N.2.3.1 says is then not applied; else the image's.
+ * The shutter a viewer covers the image with: while presentation states are shown, theirs (the first that has one) and
+ * not the image's, which PS3.4 N.2.3.1 says is then not applied; else the image's.
  */
-export function shutterShown(dicom: OpenedImageInfo['dicom'] | undefined, statesShown: boolean): DisplayShutter | undefined {
-  const states = statesShown ? dicom?.presentationStates ?? [] : [];
-  return states.length ? states.find((s) => s.shutter)?.shutter : dicom?.shutter;
+export function shutterShown(dicom: OpenedImageInfo['dicom'] | undefined, shownStates: readonly { shutter?: DisplayShutter }[] | undefined): DisplayShutter | undefined {
+  return shownStates?.length ? shownStates.find((s) => s.shutter)?.shutter : dicom?.shutter;
 }
