@@ -724,6 +724,10 @@ test('an image with two presentation states shows one at a time, as a PACS appli
   await showing('CURVE');
   await expect(canvas).toHaveAttribute('data-voi-lut', 'yes');
   await expect(page.getByTestId('pstate')).toHaveCount(0); // its own annotations: none; not the other state's
+  // R goes back to the state shown, not to the other.
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await expect(canvas).toHaveAttribute('data-voi-lut', 'yes');
   await showing('LESION');
   await expect(canvas).toHaveAttribute('data-voi-lut', 'no');
   await expect(page.getByTestId('pstate')).toHaveAttribute('data-shapes', '5');

@@ -212,10 +212,17 @@ export const useViewer = defineStore('viewer', () => {
     await load();
   }
 
-  /** R: window, inversion, rotation, flip, zoom and pan as the file opened. */
+  /** R: window, inversion, rotation, flip, zoom and pan as the file opened (those of the presentation state shown). */
   function reset() {
-    resetWindow();
     invert.value = false;
+    applyState();
+  }
+
+  /** The shown presentation state's window (else the image's default), turn and area, fitted. */
+  function applyState() {
+    const i = shownState.value ? choices.value.findIndex((w) => w.name === `presentation state "${shownState.value!.label}"`) : -1;
+    if (i >= 0) choose(i);
+    else resetWindow();
     resetTurn();
     fitView();
   }
@@ -233,10 +240,7 @@ export const useViewer = defineStore('viewer', () => {
   function showState(label: string) {
     stateLabel.value = label;
     presentation.value = true;
-    const i = choices.value.findIndex((w) => w.name === `presentation state "${label}"`);
-    if (i >= 0) choose(i);
-    resetTurn();
-    fitView();
+    applyState();
   }
 
   /** The reader's fit: the whole image. */
