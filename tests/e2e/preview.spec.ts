@@ -270,7 +270,8 @@ test('a study sent with its full header is previewed with its presentation state
   await withInstance(join(DICOM, CT), join(dir, 'ct_marked.dcm'), sop, 7);
   await presentationStateDicom(join(dir, 'gsps.dcm'), { references: [sop] });
   await keyObjectDicom(join(dir, 'kos.dcm'), [sop], { code: '113001', title: 'Rejected for Quality Reasons' });
-  await app.drop('encrypt-drop', ['ct_marked.dcm', 'gsps.dcm', 'kos.dcm'].map((f) => join(dir, f)));
+  await presentationStateDicom(join(dir, 'curve.dcm'), { references: [sop], lutOnly: true, label: 'CURVE' }); // a second state: a VOI LUT
+  await app.drop('encrypt-drop', ['ct_marked.dcm', 'gsps.dcm', 'kos.dcm', 'curve.dcm'].map((f) => join(dir, f)));
   await page.getByLabel('DICOM metadata').selectOption('none');
   await page.getByTestId('preview-ct_marked.dcm').click();
   // Not sent as one study, the image goes alone: nothing of them.
@@ -281,7 +282,8 @@ test('a study sent with its full header is previewed with its presentation state
   // Both panes draw the state's five shapes; it opens in its window, which the figures measure; the note is named.
   await expect(inPreview('pstate')).toHaveCount(2);
   for (const layer of await inPreview('pstate').all()) await expect(layer).toHaveAttribute('data-shapes', '5');
-  await expect(inPreview('preview-pstate')).toContainText('presentation state “LESION” by Smith Anna goes with this image');
+  await expect(inPreview('preview-pstate')).toContainText('presentation states “LESION” by Smith Anna, “CURVE” by Smith Anna go with this image');
+  await expect(inPreview('preview-pstate')).toContainText('shows one at a time (the first when it opens)');
   await expect(inPreview('preview-pstate')).toContainText('opens in its window');
   await expect.poll(async () => Number(await inPreview('window-width').inputValue())).toBe(80);
   await expect(inPreview('preview-figures')).toContainText('presentation state "LESION"');
@@ -289,6 +291,12 @@ test('a study sent with its full header is previewed with its presentation state
   await inPreview('preview-toggle-pstate').click();
   await expect(inPreview('pstate')).toHaveCount(0);
   await inPreview('preview-toggle-pstate').click();
+  await expect(inPreview('pstate')).toHaveCount(2);
+  // The other state, as the reader's viewer shows it when picked: its table, no annotations of its own.
+  await inPreview('preview-pstate-choice').selectOption('CURVE');
+  await expect(inPreview('pstate')).toHaveCount(0);
+  for (const pane of ['original', 'decoded']) await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-voi-lut', 'yes');
+  await inPreview('preview-pstate-choice').selectOption('LESION');
   await expect(inPreview('pstate')).toHaveCount(2);
   // De-identified, the study goes without them: so does the preview.
   await page.getByLabel('DICOM metadata').selectOption('basic');

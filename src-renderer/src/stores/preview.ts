@@ -36,6 +36,8 @@ export const usePreview = defineStore('preview', () => {
   const probe = ref<Point | null>(null);
   /** The study's presentation states are drawn, as the reader's viewer opens, unless the sender hides them. */
   const annotationsShown = ref(true);
+  /** Which of the image's presentation states is shown ('' the first), as the reader's viewer shows one at a time. */
+  const stateLabel = ref('');
   const errors = useErrors();
   let seq = 0;
   let request: PreviewSettings = { quality: 'auto', deidentify: 'basic', recode: false };
@@ -47,6 +49,7 @@ export const usePreview = defineStore('preview', () => {
   /** Shows `file` as it would be encrypted with `settings` (frame 0 unless the same file stays open at another frame). */
   async function show(file: { path: string; name: string }, settings: PreviewSettings, at = 0) {
     const same = path.value === file.path;
+    if (!same) stateLabel.value = '';
     path.value = file.path;
     name.value = file.name;
     frame.value = at;
@@ -114,7 +117,7 @@ export const usePreview = defineStore('preview', () => {
   }
 
   return {
-    path, name, frame, data, busy, annotationsShown, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
+    path, name, frame, data, busy, annotationsShown, stateLabel, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
     info, mapping, choices, errorMap, errorImage,
     show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };
