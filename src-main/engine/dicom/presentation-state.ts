@@ -297,18 +297,20 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
-    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea(area, width, height), ...(s.shutter ? { shutter: s.shutter } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
 }
 
-/** A displayed area in image pixels, where it is not the whole image at fit (a record's malformed one left out). */
-function zoomedArea(a: { tlhc: readonly unknown[]; brhc: readonly unknown[]; magnify?: unknown } | { x0: unknown; y0: unknown; x1: unknown; y1: unknown; magnify?: unknown },
-  width?: number, height?: number): Pick<CarriedPresentationState, 'area'> {
-  const [x0, y0, x1, y1] = 'tlhc' in a ? [Number(a.tlhc[0]) - 1, Number(a.tlhc[1]) - 1, a.brhc[0], a.brhc[1]] : [a.x0, a.y0, a.x1, a.y1];
+/**
+ * A displayed area as a record holds it (image pixels: x0, y0 the top-left corner, x1, y1 the bottom-right), where
+ * well-formed and, given the image's size, not the whole image at fit.
+ */
+function zoomedArea(a: Partial<Record<'x0' | 'y0' | 'x1' | 'y1' | 'magnify', unknown>>, size?: { width: number; height: number }): Pick<CarriedPresentationState, 'area'> {
+  const { x0, y0, x1, y1 } = a;
   const magnify = finite(a.magnify) && a.magnify > 0 && a.magnify <= 64 ? a.magnify : undefined;
-  if (![x0, y0, x1, y1].every((v) => finite(v) && Math.abs(v) <= 1e6) || !((x1 as number) > (x0 as number)) || !((y1 as number) > (y0 as number))) return {};
-  if (width !== undefined && x0 === 0 && y0 === 0 && x1 === width && y1 === height && magnify === undefined) return {};
-  return { area: { x0: x0 as number, y0: y0 as number, x1: x1 as number, y1: y1 as number, ...(magnify ? { magnify } : {}) } };
+  if (!finite(x0) || !finite(y0) || !finite(x1) || !finite(y1) || ![x0, y0, x1, y1].every((v) => Math.abs(v) <= 1e6) || !(x1 > x0) || !(y1 > y0)) return {};
+  if (size && x0 === 0 && y0 === 0 && x1 === size.width && y1 === size.height && magnify === undefined) return {};
+  return { area: { x0, y0, x1, y1, ...(magnify ? { magnify } : {}) } };
 }
 
 /** A record's state shutter: its Display Shutter attributes alone, well-formed, with a shape. */
@@ -353,7 +355,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
-      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area) : {}), ...stateShutter(s.shutter), graphics, texts, layers,
+      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), graphics, texts, layers,
     }];
   });
 }
