@@ -270,7 +270,7 @@ test('a study sent with its full header is previewed with its presentation state
   await withInstance(join(DICOM, CT), join(dir, 'ct_marked.dcm'), sop, 7);
   await presentationStateDicom(join(dir, 'gsps.dcm'), { references: [sop] });
   await keyObjectDicom(join(dir, 'kos.dcm'), [sop], { code: '113001', title: 'Rejected for Quality Reasons' });
-  await presentationStateDicom(join(dir, 'curve.dcm'), { references: [sop], lutOnly: true, label: 'CURVE' }); // a second state: a VOI LUT
+  await presentationStateDicom(join(dir, 'curve.dcm'), { references: [sop], lutOnly: true, label: 'CURVE', rotation: 90 }); // a second state: a VOI LUT, turned
   await app.drop('encrypt-drop', ['ct_marked.dcm', 'gsps.dcm', 'kos.dcm', 'curve.dcm'].map((f) => join(dir, f)));
   await page.getByLabel('DICOM metadata').selectOption('none');
   await page.getByTestId('preview-ct_marked.dcm').click();
@@ -295,9 +295,15 @@ test('a study sent with its full header is previewed with its presentation state
   // The other state, as the reader's viewer shows it when picked: its table, no annotations of its own.
   await inPreview('preview-pstate-choice').selectOption('CURVE');
   await expect(inPreview('pstate')).toHaveCount(0);
-  for (const pane of ['original', 'decoded']) await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-voi-lut', 'yes');
+  for (const pane of ['original', 'decoded']) {
+    await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-voi-lut', 'yes');
+    await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-rotation', '90'); // turned as the reader's viewer opens it
+  }
+  await expect(inPreview('preview-error-canvas')).toHaveAttribute('data-rotation', '90');
+  await expect(inPreview('preview-pstate')).toContainText('"CURVE" opens the image rotated 90°, as here');
   await inPreview('preview-pstate-choice').selectOption('LESION');
   await expect(inPreview('pstate')).toHaveCount(2);
+  await expect(inPreview('preview-decoded-canvas')).toHaveAttribute('data-rotation', '0');
   // De-identified, the study goes without them: so does the preview.
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await expect(inPreview('pstate')).toHaveCount(0);

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, ref, shallowRef } from 'vue';
+import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { Deidentify, Quality, SenderPreview } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { absoluteDifference, errorMapImage } from '../viewer/errormap';
@@ -32,12 +32,20 @@ export const usePreview = defineStore('preview', () => {
     useWindowLevel(() => data.value?.info);
   /** A pixel's displayed height over its width, as the receiver's viewer will show it (non-square pixels stretched). */
   const aspect = computed(() => data.value?.info.dicom?.pixelAspect ?? 1);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } = useViewport(() => data.value?.original, () => aspect.value);
-  const probe = ref<Point | null>(null);
   /** The study's presentation states are drawn, as the reader's viewer opens, unless the sender hides them. */
   const annotationsShown = ref(true);
   /** Which of the image's presentation states is shown ('' the first), as the reader's viewer shows one at a time. */
   const stateLabel = ref('');
+  const states = computed(() => data.value?.info.dicom?.presentationStates ?? []);
+  const shownState = computed(() => (annotationsShown.value ? states.value.find((s) => s.label === stateLabel.value) ?? states.value[0] : undefined));
+  /** As the reader's viewer opens it: turned as the state shown turns it. */
+  const rotation = computed(() => shownState.value?.rotation ?? 0);
+  const flip = computed(() => shownState.value?.flip ?? false);
+  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } =
+    useViewport(() => data.value?.original, () => aspect.value, () => rotation.value, () => flip.value);
+  // A turn that trades the width and height fits again, as the viewer does.
+  watch([rotation, flip], () => { if (fitted.value) fit(); });
+  const probe = ref<Point | null>(null);
   const errors = useErrors();
   let seq = 0;
   let request: PreviewSettings = { quality: 'auto', deidentify: 'basic', recode: false };
@@ -117,7 +125,7 @@ export const usePreview = defineStore('preview', () => {
   }
 
   return {
-    path, name, frame, data, busy, annotationsShown, stateLabel, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
+    path, name, frame, data, busy, annotationsShown, stateLabel, states, shownState, rotation, flip, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
     info, mapping, choices, errorMap, errorImage,
     show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };
