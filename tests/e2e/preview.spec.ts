@@ -268,7 +268,7 @@ test('a study sent with its full header is previewed with its presentation state
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-pstate-'));
   const sop = '2.25.91919';
   await withInstance(join(DICOM, CT), join(dir, 'ct_marked.dcm'), sop, 7);
-  await presentationStateDicom(join(dir, 'gsps.dcm'), { references: [sop] });
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { references: [sop], area: { tl: [33, 33], br: [96, 96] } }); // zoomed to the lesion's quarter
   await keyObjectDicom(join(dir, 'kos.dcm'), [sop], { code: '113001', title: 'Rejected for Quality Reasons' });
   await presentationStateDicom(join(dir, 'curve.dcm'), { references: [sop], lutOnly: true, label: 'CURVE', rotation: 90 }); // a second state: a VOI LUT, turned
   await app.drop('encrypt-drop', ['ct_marked.dcm', 'gsps.dcm', 'kos.dcm', 'curve.dcm'].map((f) => join(dir, f)));
@@ -293,7 +293,11 @@ test('a study sent with its full header is previewed with its presentation state
   await inPreview('preview-toggle-pstate').click();
   await expect(inPreview('pstate')).toHaveCount(2);
   // The other state, as the reader's viewer shows it when picked: its table, no annotations of its own.
+  // Fitted to the state's area (64 of 128 pixels), as the reader's viewer opens it; the other state shows the whole image.
+  const zoomOf = async () => Number(await inPreview('preview-decoded-canvas').getAttribute('data-zoom'));
+  const onArea = await zoomOf();
   await inPreview('preview-pstate-choice').selectOption('CURVE');
+  await expect.poll(zoomOf).toBeCloseTo(onArea / 2, 3);
   await expect(inPreview('pstate')).toHaveCount(0);
   for (const pane of ['original', 'decoded']) {
     await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-voi-lut', 'yes');
@@ -304,6 +308,9 @@ test('a study sent with its full header is previewed with its presentation state
   await inPreview('preview-pstate-choice').selectOption('LESION');
   await expect(inPreview('pstate')).toHaveCount(2);
   await expect(inPreview('preview-decoded-canvas')).toHaveAttribute('data-rotation', '0');
+  await expect.poll(zoomOf).toBeCloseTo(onArea, 3);
+  await inPreview('preview-fit').click(); // the sender's fit: the whole image
+  await expect.poll(zoomOf).toBeCloseTo(onArea / 2, 3);
   // De-identified, the study goes without them: so does the preview.
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await expect(inPreview('pstate')).toHaveCount(0);

@@ -41,10 +41,21 @@ export const usePreview = defineStore('preview', () => {
   /** As the reader's viewer opens it: turned as the state shown turns it. */
   const rotation = computed(() => shownState.value?.rotation ?? 0);
   const flip = computed(() => shownState.value?.flip ?? false);
-  const { zoom, pan, fitted, viewport, fit, setViewport, zoomBy, panBy } =
-    useViewport(() => data.value?.original, () => aspect.value, () => rotation.value, () => flip.value);
-  // A turn that trades the width and height fits again, as the viewer does.
-  watch([rotation, flip], () => { if (fitted.value) fit(); });
+  /** Fitted to the state's displayed area (the part its radiologist zoomed to) until the sender fits the whole image. */
+  const wholeImage = ref(false);
+  const area = computed(() => (wholeImage.value ? undefined : shownState.value?.area));
+  const { zoom, pan, fitted, viewport, fit: fitView, setViewport, zoomBy, panBy } =
+    useViewport(() => data.value?.original, () => aspect.value, () => rotation.value, () => flip.value, () => area.value);
+  /** The sender's fit: the whole image. */
+  function fit() {
+    wholeImage.value = true;
+    fitView();
+  }
+  // Another state (its turn, its area) fits again, as the viewer opens it.
+  watch([rotation, flip, () => shownState.value?.label], () => {
+    wholeImage.value = false;
+    if (fitted.value) fitView();
+  });
   const probe = ref<Point | null>(null);
   const errors = useErrors();
   let seq = 0;
@@ -82,10 +93,11 @@ export const usePreview = defineStore('preview', () => {
       if (first) {
         resetWindow();
         invert.value = false;
-        fit();
+        wholeImage.value = false;
+        fitView();
       } else {
         if (opensElsewhere) resetWindow();
-        if (fitted.value) fit();
+        if (fitted.value) fitView();
       }
     } catch (err) {
       if (mine === seq) errors.report(err);
@@ -118,10 +130,12 @@ export const usePreview = defineStore('preview', () => {
     probe.value = null;
   }
 
+  /** R: as the reader's viewer opens it (the state's window and area). */
   function reset() {
     resetWindow();
     invert.value = false;
-    fit();
+    wholeImage.value = false;
+    fitView();
   }
 
   return {
