@@ -46,6 +46,9 @@ export function lookUp(lut: TableLut, v: number): number {
   return lut.data[Math.min(lut.data.length - 1, Math.max(0, Math.round(v) - lut.first))]!;
 }
 
+/** The name of a presentation state's window among an image's windows (its label, as the viewer's corner says it). */
+export const stateWindowName = (label: string) => `presentation state "${label}"`;
+
 /** CT presets (centre/width in HU), in the order the viewer's 1..6 keys select them. */
 export const CT_PRESETS: readonly DisplayWindow[] = [
   { name: 'brain', center: 40, width: 80, source: 'preset' },

@@ -82,6 +82,22 @@ async function dragImage(from: [number, number], to: [number, number]) {
   await page.mouse.up();
 }
 
+/** "Save view" into `file` (answering main's save dialog): the picture's pixels as the PNG holds them. */
+async function savedView(file: string) {
+  await app.answerDialog({ save: file });
+  await page.getByTestId('save-view').click();
+  await expect(page.getByRole('status').filter({ hasText: `as ${file}` })).toBeVisible();
+  return sharp(file).raw().toBuffer({ resolveWithObject: true });
+}
+
+/** How many pixels of a saved view are as `is` says (given their red, green and blue). */
+async function pixelsOf(file: string, is: (r: number, g: number, b: number) => boolean): Promise<number> {
+  const { data, info } = await savedView(file);
+  let n = 0;
+  for (let i = 0; i < data.length; i += info.channels) if (is(data[i]!, data[i + 1]!, data[i + 2]!)) n++;
+  return n;
+}
+
 const numberIn = async (testid: string) => Number(await page.getByTestId(testid).inputValue());
 
 test('fit on open: the image fills the viewport keeping its aspect, follows resizes, and double-click fits again', async () => {
@@ -325,11 +341,7 @@ test('Rotate and Flip turn the view: the pixel drawn under the pointer is the on
   await expect(page.getByTestId('overlay-br')).toContainText('Rotated 270°, flipped left–right');
   // "Save view" draws the view as turned: each image pixel where the screen shows it (overlays left out of the picture).
   await page.getByTestId('copy-overlays').uncheck();
-  const file = join(outDir, 'turned.view.png');
-  await app.answerDialog({ save: file });
-  await page.getByTestId('save-view').click();
-  await expect(page.getByRole('status').filter({ hasText: 'turned.view.png' })).toBeVisible();
-  const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await savedView(join(outDir, 'turned.view.png'));
   for (const [x, y] of [[90, 20], [30, 100], [64, 40], [10, 70]] as const) {
     const at = { x: Math.floor(info.width / 2 - (64 - (y + 0.5)) * zoom), y: Math.floor(info.height / 2 + (x + 0.5 - 64) * zoom) };
     expect(Math.abs(data[(at.y * info.width + at.x) * info.channels]! - grey[y * 128 + x]!), `(${x}, ${y})`).toBeLessThanOrEqual(1);
@@ -583,15 +595,7 @@ test('a display shutter (a circle and a rectangle, mid grey) covers what a PACS 
   // Under the shutter is the image itself (a CT's air and body), not the shutter's grey.
   expect([...covered].filter((i) => off[3 * i] !== 128).length).toBeGreaterThan(covered.size / 2);
   // "Save view" shows it as the screen does: its grey where it covers, not where it is off.
-  const greys = async (file: string) => {
-    await app.answerDialog({ save: file });
-    await page.getByTestId('save-view').click();
-    await expect(page.getByRole('status').filter({ hasText: `as ${file}` })).toBeVisible();
-    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
-    let n = 0;
-    for (let i = 0; i < data.length; i += info.channels) if (data[i] === 128 && data[i + 1] === 128 && data[i + 2] === 128) n++;
-    return n;
-  };
+  const greys = (file: string) => pixelsOf(file, (r, g, b) => r === 128 && g === 128 && b === 128);
   const unshuttered = await greys(join(outDir, 'xa_without_shutter.png'));
   await toggle.click();
   await expect(canvas).toHaveAttribute('data-shutter', 'rectangular, circular');
@@ -617,15 +621,7 @@ test('a study\'s presentation state sent with the full header: its annotations d
   const toggle = page.getByTestId('toggle-pstate');
   await expect(toggle).toHaveAttribute('title', /presentation state “LESION” by Smith Anna/);
   // "Save view" has them drawn in, as on screen.
-  const red = async (file: string) => {
-    await app.answerDialog({ save: file });
-    await page.getByTestId('save-view').click();
-    await expect(page.getByRole('status').filter({ hasText: `as ${file}` })).toBeVisible();
-    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
-    let n = 0;
-    for (let i = 0; i < data.length; i += info.channels) if (data[i]! > 200 && data[i + 1]! < 60 && data[i + 2]! < 60) n++;
-    return n;
-  };
+  const red = (file: string) => pixelsOf(file, (r, g, b) => r > 200 && g < 60 && b < 60);
   expect(await red(join(dir, 'with.png'))).toBeGreaterThan(50);
   await toggle.click();
   await expect(layer).toHaveCount(0);

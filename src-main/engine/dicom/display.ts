@@ -3,7 +3,7 @@
  * windows (every value of 0028,1050/1051 with its 0028,1055 explanation) and, for CT, the modality presets of
  * src-shared/windows.ts; for PET with an SUV factor, SUVbw 0–5. The fidelity figures (metrics/fidelity.ts) and the viewer take windows from here.
  */
-import { CT_PRESETS, voiFunctionOf, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { CT_PRESETS, stateWindowName, voiFunctionOf, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { suvScales } from '../../../src-shared/fidelity.js';
 import { firstString, type DicomJson } from './dataset.js';
 import type { DicomFrameMeta } from './import.js';
@@ -95,7 +95,7 @@ export function dicomDisplay(meta: DicomFrameMeta): DisplayModel {
   // A presentation state's window (0.18), the one its radiologist read in, first: the viewer opens in it, and the
   // sender's figures measure in it.
   windows.unshift(...(meta.presentationStates ?? []).flatMap((s): DisplayWindow[] => (s.window ? [{
-    name: `presentation state "${s.label}"`, center: s.window.center, width: s.window.width, source: 'file',
+    name: stateWindowName(s.label), center: s.window.center, width: s.window.width, source: 'file',
     ...(s.window.fn ? { fn: s.window.fn } : {}), ...(s.window.explanation ? { explanation: s.window.explanation } : {}),
     // Its VOI LUT (0.19), as the file's own tables are offered.
     ...(s.window.lut ? { lut: { first: s.window.lut.first, bits: s.window.lut.bits, data: s.window.lut.data } } : {}),

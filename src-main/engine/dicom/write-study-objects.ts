@@ -92,7 +92,10 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
       : { tl: [1, 1], br: [m.frame.width, m.frame.height], magnify: undefined };
   };
   const areas = new Map<string, Marked[]>();
-  for (const m of marked) areas.set(JSON.stringify(areaOf(m)), [...(areas.get(JSON.stringify(areaOf(m))) ?? []), m]);
+  for (const m of marked) {
+    const key = JSON.stringify(areaOf(m));
+    areas.set(key, [...(areas.get(key) ?? []), m]);
+  }
   ds['0070005A'] = seq(...[...areas.values()].map((ms) => {
     const { tl, br, magnify } = areaOf(ms[0]!);
     return {

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { Deidentify, Quality, SenderPreview } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
+import { pickState } from '../viewer/display';
 import { absoluteDifference, errorMapImage } from '../viewer/errormap';
 import type { Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
@@ -28,7 +29,7 @@ export const usePreview = defineStore('preview', () => {
   const data = shallowRef<SenderPreview | null>(null);
   const busy = ref(false);
   /** In real-world units (HU for CT), as the viewer holds it. */
-  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
+  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow } =
     useWindowLevel(() => data.value?.info);
   /** A pixel's displayed height over its width, as the receiver's viewer will show it (non-square pixels stretched). */
   const aspect = computed(() => data.value?.info.dicom?.pixelAspect ?? 1);
@@ -37,7 +38,9 @@ export const usePreview = defineStore('preview', () => {
   /** Which of the image's presentation states is shown ('' the first), as the reader's viewer shows one at a time. */
   const stateLabel = ref('');
   const states = computed(() => data.value?.info.dicom?.presentationStates ?? []);
-  const shownState = computed(() => (annotationsShown.value ? states.value.find((s) => s.label === stateLabel.value) ?? states.value[0] : undefined));
+  /** The state picked (the first unless the sender picks another), and the one shown: it, unless hidden. */
+  const pickedState = computed(() => pickState(states.value, stateLabel.value));
+  const shownState = computed(() => (annotationsShown.value ? pickedState.value : undefined));
   /** As the reader's viewer opens it: turned as the state shown turns it. */
   const rotation = computed(() => shownState.value?.rotation ?? 0);
   const flip = computed(() => shownState.value?.flip ?? false);
@@ -139,8 +142,8 @@ export const usePreview = defineStore('preview', () => {
   }
 
   return {
-    path, name, frame, data, busy, annotationsShown, stateLabel, states, shownState, rotation, flip, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
+    path, name, frame, data, busy, annotationsShown, stateLabel, states, pickedState, shownState, rotation, flip, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
     info, mapping, choices, errorMap, errorImage,
-    show, requote, goFrame, close, setWindow, resetWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset,
+    show, requote, goFrame, close, setWindow, resetWindow, choose, chooseNamed, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };
 });

@@ -2,7 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
-import { realWindowToSample, shutterShown } from '../viewer/display';
+import { pickState, realWindowToSample, shutterShown } from '../viewer/display';
+import { stateWindowName } from '../../../src-shared/windows';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
@@ -45,7 +46,7 @@ export const useViewer = defineStore('viewer', () => {
   const pixels = shallowRef<ImagePixels | null>(null);
   const denoised = ref(false);
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
-  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow } =
+  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow } =
     useWindowLevel(() => current.value);
   /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
   const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
@@ -78,7 +79,7 @@ export const useViewer = defineStore('viewer', () => {
   const presentation = ref(true);
   const stateLabel = ref('');
   const states = computed(() => current.value?.dicom?.presentationStates ?? []);
-  const shownState = computed(() => (presentation.value ? states.value.find((s) => s.label === stateLabel.value) ?? states.value[0] : undefined));
+  const shownState = computed(() => (presentation.value ? pickState(states.value, stateLabel.value) : undefined));
   const shownAnnotations = computed(() => (shownState.value ? [shownState.value] : undefined));
   /**
    * The Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all: the image's
@@ -220,9 +221,7 @@ export const useViewer = defineStore('viewer', () => {
 
   /** The shown presentation state's window (else the image's default), turn and area, fitted. */
   function applyState() {
-    const i = shownState.value ? choices.value.findIndex((w) => w.name === `presentation state "${shownState.value!.label}"`) : -1;
-    if (i >= 0) choose(i);
-    else resetWindow();
+    if (!shownState.value || !chooseNamed(stateWindowName(shownState.value.label))) resetWindow();
     resetTurn();
     fitView();
   }
@@ -350,7 +349,7 @@ export const useViewer = defineStore('viewer', () => {
   }
 
   return {
-    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf,
+    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, rotate, flipView, showState,

@@ -94,3 +94,8 @@ export function presentationStateNames(states: readonly { label: string; creator
 export function shutterShown(dicom: OpenedImageInfo['dicom'] | undefined, shownStates: readonly { shutter?: DisplayShutter }[] | undefined): DisplayShutter | undefined {
   return shownStates?.length ? shownStates.find((s) => s.shutter)?.shutter : dicom?.shutter;
 }
+
+/** The presentation state an image shows of its `states`: the one labelled `label`, else its first (as it opens). */
+export function pickState<T extends { label: string }>(states: readonly T[], label: string): T | undefined {
+  return states.find((s) => s.label === label) ?? states[0];
+}

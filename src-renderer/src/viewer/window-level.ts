@@ -53,11 +53,18 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
     windowFn.value = w.fn;
   }
 
+  /** The window named `name` among the choices (a presentation state's), if the image has one: whether it did. */
+  function chooseNamed(name: string): boolean {
+    const i = choices.value.findIndex((w) => w.name === name);
+    if (i >= 0) choose(i);
+    return i >= 0;
+  }
+
   /** Left-drag: horizontal changes the width, vertical the level, scaled to the image's value range. */
   function dragWindow(dx: number, dy: number) {
     const k = Math.max(windowWidth.value, 64 * Math.abs(mapping.value?.slope ?? 1)) / 256;
     setWindow(windowCenter.value + dy * k, Math.max(1, windowWidth.value + dx * k));
   }
 
-  return { windowCenter, windowWidth, windowName, windowFn, windowLut, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, dragWindow };
+  return { windowCenter, windowWidth, windowName, windowFn, windowLut, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow };
 }
