@@ -226,6 +226,8 @@ export interface OpenedImageInfo {
       area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };
       /** Its Display Shutter (0.19), shown instead of the image's own while the state is (PS3.4 N.2.3.1). */
       shutter?: DisplayShutter;
+      /** It shows the image black for white (0.20: its Presentation LUT Shape), as the viewer then opens it. */
+      invert?: true;
     })[];
     /**
      * The key object selections of its study that flag it (aeimg 0.18; sent with the full header): their titles ("Of

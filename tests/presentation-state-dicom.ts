@@ -37,10 +37,10 @@ export const EXPECTED = {
  * (as weasis' prLUTs.dcm); `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
  * coordinates are relative to it); `shutter`: Display Shutter attributes (DICOM JSON) it holds; `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
- * not allow, without ('alone').
+ * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white).
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone';
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE';
     area?: { tl: [number, number]; br: [number, number]; magnify?: number }; shutter?: Record<string, { vr: string; Value: unknown[] }> } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
@@ -64,7 +64,7 @@ export async function presentationStateDicom(path: string,
       '00700052': v('SL', ...(opts.area?.tl ?? [1, 1])), '00700053': v('SL', ...(opts.area?.br ?? [128, 128])),
       ...(opts.area?.magnify ? { '00700100': v('CS', 'MAGNIFY'), '00700103': v('FL', opts.area.magnify) } : { '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
     }),
-    '20500020': v('CS', 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0), ...(opts.shutter ?? {}),
+    '20500020': v('CS', opts.shape ?? 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0), ...(opts.shutter ?? {}),
     '00700060': v('SQ',
       { '00700002': v('CS', 'NOTES'), '00700062': v('IS', '2'), '00700066': v('US', 65535) },
       { '00700002': v('CS', 'MARKS'), '00700062': v('IS', '1'), '00700401': v('US', ...RED_LAB) }),

@@ -270,7 +270,7 @@ test('a study sent with its full header is previewed with its presentation state
   await withInstance(join(DICOM, CT), join(dir, 'ct_marked.dcm'), sop, 7);
   await presentationStateDicom(join(dir, 'gsps.dcm'), { references: [sop], area: { tl: [33, 33], br: [96, 96] } }); // zoomed to the lesion's quarter
   await keyObjectDicom(join(dir, 'kos.dcm'), [sop], { code: '113001', title: 'Rejected for Quality Reasons' });
-  await presentationStateDicom(join(dir, 'curve.dcm'), { references: [sop], lutOnly: true, label: 'CURVE', rotation: 90 }); // a second state: a VOI LUT, turned
+  await presentationStateDicom(join(dir, 'curve.dcm'), { references: [sop], lutOnly: true, label: 'CURVE', rotation: 90, shape: 'INVERSE' }); // a second state: a VOI LUT, turned, inverted
   await app.drop('encrypt-drop', ['ct_marked.dcm', 'gsps.dcm', 'kos.dcm', 'curve.dcm'].map((f) => join(dir, f)));
   await page.getByLabel('DICOM metadata').selectOption('none');
   await page.getByTestId('preview-ct_marked.dcm').click();
@@ -304,9 +304,11 @@ test('a study sent with its full header is previewed with its presentation state
     await expect(inPreview(`preview-${pane}-canvas`)).toHaveAttribute('data-rotation', '90'); // turned as the reader's viewer opens it
   }
   await expect(inPreview('preview-error-canvas')).toHaveAttribute('data-rotation', '90');
-  await expect(inPreview('preview-pstate')).toContainText('"CURVE" opens the image rotated 90°, as here');
+  await expect(inPreview('preview-pstate')).toContainText('"CURVE" opens the image rotated 90°, as here; "CURVE" shows it inverted (black for white), as here');
+  await expect(inPreview('invert')).toHaveAttribute('aria-pressed', 'true');
   await inPreview('preview-pstate-choice').selectOption('LESION');
   await expect(inPreview('pstate')).toHaveCount(2);
+  await expect(inPreview('invert')).toHaveAttribute('aria-pressed', 'false');
   await expect(inPreview('preview-decoded-canvas')).toHaveAttribute('data-rotation', '0');
   await expect.poll(zoomOf).toBeCloseTo(onArea, 3);
   await inPreview('preview-fit').click(); // the sender's fit: the whole image

@@ -655,6 +655,31 @@ test('a presentation state that turned the image: the viewer opens it turned so,
   await expect(page.getByTestId('overlay-br')).toContainText('left–right (presentation state "LESION")');
 });
 
+test('a presentation state that showed the image black for white (its Presentation LUT Shape INVERSE): the viewer opens it so and says by which state', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-inverse-'));
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { shape: 'INVERSE' });
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'inverse', '--deidentify', 'none', '--key', 'Viewer', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'inverse.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-canvas')).toBeVisible();
+  await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('overlay-br')).toContainText('Inverted, black for white (presentation state "LESION")');
+  const opened = await canvasGrey();
+  // The reader's own I: the image as it is, each grey the other way round; the corner no longer names the state.
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('i');
+  await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('overlay-br')).not.toContainText('Inverted');
+  const plain = await canvasGrey();
+  expect(new Set(plain).size).toBeGreaterThan(10);
+  expect(opened.every((g, i) => g === 255 - plain[i]!)).toBe(true);
+  // R goes back to the state's view.
+  await page.keyboard.press('r');
+  await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('overlay-br')).toContainText('Inverted, black for white (presentation state "LESION")');
+});
+
 test('a presentation state zoomed to part of the image: the viewer opens on that part, says so, and Fit shows the whole image', async () => {
   const dir = await mkdtemp(join(outDir, 'pstate-area-'));
   // The lesion's quarter: columns 33–96, rows 33–96 of the 128 × 128 slice, its circle (centre 64, 64) in the middle.

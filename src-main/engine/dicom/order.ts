@@ -4,10 +4,10 @@ import { readRegularFile } from '../fs/read.js';
 import { isDicomFile } from './import.js';
 import { nonImageKind, parseDicomHeader } from './parse.js';
 
-interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string }
+interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string }
 
 async function sliceKey(path: string): Promise<SliceKey> {
-  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '', uid: '' };
+  const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '', uid: '', photometric: '' };
   if (!(await isDicomFile(path))) return key;
   try {
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
@@ -15,6 +15,7 @@ async function sliceKey(path: string): Promise<SliceKey> {
     key.series = ds.string('x0020000e') ?? '';
     key.sop = (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
+    key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);
     // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.
@@ -40,14 +41,17 @@ export async function orderSlices(paths: string[]): Promise<string[]> {
 /** An object without an image that a study holds: what it is, its SOP class, and where given why it does not go. */
 export interface NotImage { path: string; kind: string; sopClass: string; why?: string }
 
+/** A DICOM image of a study: its SOP Instance UID, which presentation states reference, and its Photometric Interpretation. */
+export interface StudyInstance { uid: string; photometric: string }
+
 /**
- * A study's images in viewing order (with each DICOM image's SOP Instance UID, which presentation states reference),
+ * A study's images in viewing order (with each DICOM image's SOP Instance UID and photometric interpretation),
  * and the objects without an image that a study exported whole holds beside them (a presentation state, a key-image
  * note, a dose report: dicom/parse.ts nonImageKind), set aside with what each is: the study goes without them, and
  * its sender is told (0.17; before, one such file failed the whole study), or a presentation state goes with the
  * images it marks (dicom/presentation-state.ts).
  */
-export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; notImages: NotImage[]; instances: Map<string, string> }> {
+export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance> }> {
   const all = await Promise.all(paths.map(async (p) => {
     const k = await sliceKey(p);
     return { p, k, kind: nonImageKind(k.sop) };
@@ -59,5 +63,5 @@ export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; 
     (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
     (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
     collator.compare(a.k.folder, b.k.folder) || collator.compare(a.k.name, b.k.name));
-  return { ordered: keyed.map((x) => x.p), notImages, instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, x.k.uid]] : []))) };
+  return { ordered: keyed.map((x) => x.p), notImages, instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, { uid: x.k.uid, photometric: x.k.photometric }]] : []))) };
 }

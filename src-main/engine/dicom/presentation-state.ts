@@ -8,11 +8,12 @@
  * image pixel coordinates (a state's DISPLAY-relative ones converted through its displayed area, flip and rotation),
  * and the receiver's viewer draws them and offers the window (aeimg 0.18). De-identification removes them (PS3.15 Table
  * E.1-1: Graphic Annotation Sequence D, Content Creator's Name Z; their text may name the patient), so a de-identified
- * study goes without them and its sender is told. Its spatial transformation (rotation, flip) is carried since 0.19:
- * the viewer opens the image turned as the radiologist read it. Not carried: a state's VOI LUT table, shutter and
- * displayed-area zoom (the viewer shows the image whole), compound graphics (their simple drawing, which
- * the standard asks to come with them, is carried), curves, overlays it
- * activates, and the other presentation state classes (blending, XA/XRF, advanced, volumetric); the sender is told which
+ * study goes without them and its sender is told. Since 0.19 also its VOI LUT table, its spatial transformation
+ * (rotation, flip: the viewer opens the image turned as the radiologist read it), its displayed area and its display
+ * shutter; since 0.20 its Presentation LUT Shape (an image shown black for white). Not carried: a Presentation LUT
+ * Sequence, a modality LUT, a bitmap shutter, compound graphics without their simple drawing (which the standard asks
+ * to come with them, and is carried), curves, overlays it activates, and the other presentation state classes
+ * (blending, XA/XRF, advanced, volumetric); the sender is told which
  * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
@@ -52,6 +53,8 @@ export interface PresentationStateFile {
   /** Image Rotation (clockwise, degrees) and Image Horizontal Flip, which its DISPLAY coordinates are after. */
   rotation: number;
   flip: boolean;
+  /** Its Presentation LUT Shape (undefined: none given, or a Presentation LUT Sequence instead, which is not carried). */
+  shape?: 'IDENTITY' | 'INVERSE';
   /** What it holds that aeimg does not carry, in a sender's words ("its VOI lookup table", "its shutter"). */
   notCarried: string[];
 }
@@ -83,6 +86,12 @@ export interface CarriedPresentationState extends Annotations {
    * `magnify` screen pixels per image pixel.
    */
   area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };
+  /**
+   * It shows the image black for white, against how the image shows on its own (0.20): its Presentation LUT Shape
+   * INVERSE over a MONOCHROME2 image, or IDENTITY over a MONOCHROME1 one (the state's Softcopy Presentation LUT, PS3.3
+   * C.11.6, says how its output shows, in place of the image's photometric interpretation; as dcmtk's dcmp2pgm renders it).
+   */
+  invert?: true;
 }
 
 /** Bounds on what one state may bring to one frame (a record is at most 1 MiB of metadata). */
@@ -181,6 +190,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   });
   const rotation = ds.uint16('x00700042') ?? 0;
   const flip = word(ds, 'x00700041') === 'Y';
+  const shape = word(ds, 'x20500020');
   // Its Display Shutter: the geometric shapes (a bitmap shutter's plane is an overlay of the state, not carried).
   const shutterJson = ds.elements.x00181600 ? shutterAttributes(datasetToJson(ds)) : {};
   const shapes = String(shutterJson[SHUTTER_TAGS[0]]?.Value?.join('\\') ?? '').toUpperCase();
@@ -201,7 +211,19 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     // A window after a modality lookup table is in the table's output, which is not carried.
     images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), ...(shutter ? { shutter } : {}), notCarried,
     rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip,
+    ...(!ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
   };
+}
+
+/**
+ * Whether state `s` shows an image black for white against the image's own look: its Presentation LUT Shape says how
+ * its output (the windowed values) shows, in place of the image's photometric interpretation, so INVERSE inverts a
+ * MONOCHROME2 image and IDENTITY a MONOCHROME1 one (shown white for high values, where MONOCHROME1 shows them dark).
+ * A colour image, or a state without a shape, shows as the image does.
+ */
+export function stateInverts(s: Pick<PresentationStateFile, 'shape'>, photometric: string): boolean {
+  if (!s.shape || !/^MONOCHROME[12]$/.test(photometric)) return false;
+  return (s.shape === 'INVERSE') !== (photometric === 'MONOCHROME1');
 }
 
 /**
@@ -266,7 +288,7 @@ function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { 
  * undefined where the state does not reference it, or brings it nothing (no annotation there, no window).
  */
 export function presentationStateFor(s: PresentationStateFile, sop: string, frame: number, width: number, height: number,
-  imageRescale: { slope: number; intercept: number }): CarriedPresentationState | undefined {
+  imageRescale: { slope: number; intercept: number }, photometric = 'MONOCHROME2'): CarriedPresentationState | undefined {
   if (!applies(s.images, sop, frame)) return undefined;
   const area: PresentationStateFile['areas'][number]['value'] = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1], brhc: [width, height] };
   const toPixel = (units: Units, p: number[]): number[] => (units === 'PIXEL' ? p
@@ -293,11 +315,13 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
   const window = voi && stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
-  if (!graphics.length && !texts.length && !window && !s.shutter) return undefined;
+  const invert = stateInverts(s, photometric);
+  if (!graphics.length && !texts.length && !window && !s.shutter && !s.rotation && !s.flip && !invert) return undefined;
   const used = new Set([...graphics, ...texts].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
-    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}),
+    ...(invert ? { invert } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
 }
 
@@ -355,7 +379,8 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
-      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), graphics, texts, layers,
+      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), ...(s.invert === true ? { invert: true } : {}),
+      graphics, texts, layers,
     }];
   });
 }

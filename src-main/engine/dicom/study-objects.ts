@@ -6,9 +6,9 @@
  */
 import { readRegularFile } from '../fs/read.js';
 import { KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
-import type { NotImage } from './order.js';
+import type { NotImage, StudyInstance } from './order.js';
 import { parseDicomHeader } from './parse.js';
-import { CARRIED_PRESENTATION_STATES, readPresentationState, type ImageRef, type PresentationStateFile } from './presentation-state.js';
+import { CARRIED_PRESENTATION_STATES, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 
 /** A presentation state or key object selection that goes with a study, in a sender's words. */
 export interface CarriedObject {
@@ -20,8 +20,8 @@ export interface CarriedObject {
   images: number;
   /** What of it does not go ("its VOI lookup table"). */
   notCarried: string[];
-  /** A presentation state's: it has annotations, a window, a rotation or flip, a shutter. */
-  holds?: { annotations: boolean; window: boolean; turn?: boolean; shutter?: boolean };
+  /** A presentation state's: it has annotations, a window, a rotation or flip, a shutter; it shows an image it marks inverted. */
+  holds?: { annotations: boolean; window: boolean; turn?: boolean; shutter?: boolean; invert?: boolean };
 }
 
 /** What a study does with its objects without an image (studyObjects). */
@@ -51,9 +51,9 @@ const REMOVED = {
  * references; one that cannot be read, holds nothing aeimg carries or references none of them does not, and says why.
  * De-identified, none goes (PS3.15 removes their content), and each says how to carry it.
  */
-export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, string>, fullHeader: boolean): Promise<StudyObjects> {
+export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, StudyInstance>, fullHeader: boolean): Promise<StudyObjects> {
   const out: StudyObjects = { statesByImage: new Map(), keyObjectsByImage: new Map(), carried: [], notImages: [] };
-  const imageOf = new Map([...instances].map(([path, uid]) => [uid, path]));
+  const imageOf = new Map([...instances].map(([path, { uid }]) => [uid, path]));
   const marks = (refs: ImageRef[]) => [...new Set(refs.flatMap((r) => imageOf.get(r.sop) ?? []))];
   for (const n of notImages) {
     const kind = CARRIED_PRESENTATION_STATES.has(n.sopClass) ? 'presentation state' : n.sopClass === KEY_OBJECT_SELECTION ? 'key object selection' : undefined;
@@ -73,16 +73,19 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
       continue;
     }
+    const marked = marks('state' in read ? read.state.images : read.keys.images);
+    // A state that inverts some image it marks (its Presentation LUT Shape against the image's photometric interpretation).
+    const inverts = 'state' in read && marked.some((image) => stateInverts(read.state, instances.get(image)?.photometric ?? ''));
     if ('state' in read) {
       const { state } = read;
-      const holds = state.windows.length > 0 || !!state.shutter || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length);
+      const holds = state.windows.length > 0 || !!state.shutter || state.annotations.some((a) => a.value.graphics.length || a.value.texts.length) ||
+        state.rotation !== 0 || state.flip || inverts;
       if (!holds) {
         const what = state.notCarried.length ? ` (not carried: ${state.notCarried.join(', ')})` : '';
-        out.notImages.push({ ...n, why: `it holds no annotation or window aeimg carries${what}, so the study {goes} without it.` });
+        out.notImages.push({ ...n, why: `it holds no annotation, window, turn or inversion aeimg carries${what}, so the study {goes} without it.` });
         continue;
       }
     }
-    const marked = marks('state' in read ? read.state.images : read.keys.images);
     if (!marked.length) {
       out.notImages.push({ ...n, why: `it ${kind === 'presentation state' ? 'marks' : 'flags'} none of the study's images (they are not among the files ` +
         'given), so the study {goes} without it.' });
@@ -98,7 +101,7 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       ...('state' in read ? {
         holds: {
           annotations: read.state.annotations.some((a) => a.value.graphics.length || a.value.texts.length), window: read.state.windows.length > 0,
-          ...(read.state.rotation || read.state.flip ? { turn: true } : {}), ...(read.state.shutter ? { shutter: true } : {}),
+          ...(read.state.rotation || read.state.flip ? { turn: true } : {}), ...(read.state.shutter ? { shutter: true } : {}), ...(inverts ? { invert: true } : {}),
         },
       } : {}),
     });
@@ -124,7 +127,8 @@ export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'wen
   }
   const without = c.notCarried.length ? ` It goes without ${c.notCarried.join(', ')}.` : '';
   const shows = [...(c.holds?.annotations !== false ? ['draws its annotations'] : []), ...(c.holds?.window !== false ? ['offers its window'] : []),
-    ...(c.holds?.turn ? ['turns the image as it does'] : []), ...(c.holds?.shutter ? ['covers what its shutter covers'] : [])]
+    ...(c.holds?.turn ? ['turns the image as it does'] : []), ...(c.holds?.invert ? ['shows it inverted (black for white) as it does'] : []),
+    ...(c.holds?.shutter ? ['covers what its shutter covers'] : [])]
     .join(' and ').replace(/ and (?=.* and )/g, ', ');
   return `its presentation state "${c.label}" ${tense} with the ${images} it marks: the reader's viewer ${shows}, ` +
     `and DICOM output writes it back beside the images.${without}`;

@@ -168,7 +168,8 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
       }),
     })));
   }
-  ds['20500020'] = str('CS', first.frame.meta.pixel.inverted ? 'INVERSE' : 'IDENTITY');
+  // Its Presentation LUT Shape: as the image shows on its own (INVERSE for MONOCHROME1), or the other where the state inverted it.
+  ds['20500020'] = str('CS', first.frame.meta.pixel.inverted !== (state.invert === true) ? 'INVERSE' : 'IDENTITY');
   // Its Display Shutter, with the grey it covers in (Presentation State Shutter: required with one; black where it gave none).
   if (state.shutter) Object.assign(ds, { '00181622': str('US', 0) }, state.shutter);
   // Spatial Transformation (C.10.6; required where it turns the image): as the radiologist turned it.

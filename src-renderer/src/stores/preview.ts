@@ -54,9 +54,12 @@ export const usePreview = defineStore('preview', () => {
     wholeImage.value = true;
     fitView();
   }
-  // Another state (its turn, its area) fits again, as the viewer opens it.
+  /** Black for white where the state shown shows it so (its Presentation LUT Shape), as the reader's viewer opens it. */
+  const stateInvert = () => shownState.value?.invert ?? false;
+  // Another state (its turn, its area, its inversion) fits again and inverts as it does, as the viewer opens it.
   watch([rotation, flip, () => shownState.value?.label], () => {
     wholeImage.value = false;
+    invert.value = stateInvert();
     if (fitted.value) fitView();
   });
   const probe = ref<Point | null>(null);
@@ -95,7 +98,7 @@ export const usePreview = defineStore('preview', () => {
       data.value = markRaw(p);
       if (first) {
         resetWindow();
-        invert.value = false;
+        invert.value = stateInvert();
         wholeImage.value = false;
         fitView();
       } else {
@@ -133,10 +136,10 @@ export const usePreview = defineStore('preview', () => {
     probe.value = null;
   }
 
-  /** R: as the reader's viewer opens it (the state's window and area). */
+  /** R: as the reader's viewer opens it (the state's window, inversion and area). */
   function reset() {
     resetWindow();
-    invert.value = false;
+    invert.value = stateInvert();
     wholeImage.value = false;
     fitView();
   }

@@ -57,6 +57,8 @@ export const useViewer = defineStore('viewer', () => {
   const rotation = ref<Rotation>(0);
   const flip = ref(false);
   const turnedBy = ref('');
+  /** The presentation state that showed the image inverted (black for white) as it opened, until the reader inverts it again. */
+  const invertedBy = ref('');
   /**
    * The presentation state whose displayed area the view fits (the part its radiologist zoomed to), as the image
    * opened; the reader's own fit (Fit, 0, double-click) fits the whole image.
@@ -179,7 +181,6 @@ export const useViewer = defineStore('viewer', () => {
       thumbs.clear();
       index.value = 0;
       denoised.value = false;
-      invert.value = false;
       measurements.value = {};
       attributes.value = null;
       probe.value = null;
@@ -188,7 +189,7 @@ export const useViewer = defineStore('viewer', () => {
       stateLabel.value = '';
       presentation.value = true;
       resetWindow();
-      resetTurn();
+      resetToState();
       await load();
     } catch (err) {
       errors.report(err);
@@ -215,24 +216,31 @@ export const useViewer = defineStore('viewer', () => {
 
   /** R: window, inversion, rotation, flip, zoom and pan as the file opened (those of the presentation state shown). */
   function reset() {
-    invert.value = false;
     applyState();
   }
 
-  /** The shown presentation state's window (else the image's default), turn and area, fitted. */
+  /** The shown presentation state's window (else the image's default), inversion, turn and area, fitted. */
   function applyState() {
     if (!shownState.value || !chooseNamed(stateWindowName(shownState.value.label))) resetWindow();
-    resetTurn();
+    resetToState();
     fitView();
   }
 
-  /** The turn and displayed area of the presentation state shown (the radiologist's), else upright and whole. */
-  function resetTurn() {
+  /** The inversion, turn and displayed area of the presentation state shown (the radiologist's), else as the image shows, upright and whole. */
+  function resetToState() {
     const state = shownState.value;
+    invert.value = state?.invert ?? false;
+    invertedBy.value = state?.invert ? state.label : '';
     rotation.value = state?.rotation ?? 0;
     flip.value = state?.flip ?? false;
     turnedBy.value = state?.rotation || state?.flip ? state.label : '';
     areaOf.value = state?.area ? state.label : '';
+  }
+
+  /** I: black for white, or back; the reader's own (the corner no longer names a state for it). */
+  function toggleInvert() {
+    invert.value = !invert.value;
+    invertedBy.value = '';
   }
 
   /** Shows presentation state `label` (of the image's), as a PACS applies it: its window, turn and area, its annotations and shutter. */
@@ -349,10 +357,10 @@ export const useViewer = defineStore('viewer', () => {
   }
 
   return {
-    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
+    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
-    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, rotate, flipView, showState,
+    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
-import { presentationStateFor, readPresentationState, stateWindowIn, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
+import { presentationStateFor, readPresentationState, stateInverts, stateWindowIn, validPresentationStates } from '../../../src-main/engine/dicom/presentation-state.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
@@ -329,7 +329,75 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(full.carriedObjects).toEqual([]);
     expect(full.warnings).toEqual([
       expect.stringMatching(/^other\.dcm: is a presentation state, .*: it marks none of the study's images \(they are not among the files given\), so the study goes without it\.$/),
-      expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation or window aeimg carries \(not carried: its modality lookup table \(and so its window\)\), so the study goes without it\.$/),
+      expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation, window, turn or inversion aeimg carries \(not carried: its modality lookup table \(and so its window\)\), so the study goes without it\.$/),
     ]);
+  });
+
+  it('its Presentation LUT Shape: a state that shows the image black for white opens it so, as dcmtk renders it, and is written back so', async () => {
+    expect((await stateFile()).shape).toBe('IDENTITY');
+    expect((await stateFile({ shape: 'INVERSE' })).shape).toBe('INVERSE');
+    // The shape replaces the image's photometric reading: INVERSE inverts a MONOCHROME2 image, IDENTITY a MONOCHROME1 one.
+    expect([['INVERSE', 'MONOCHROME2'], ['IDENTITY', 'MONOCHROME2'], ['INVERSE', 'MONOCHROME1'], ['IDENTITY', 'MONOCHROME1'], ['INVERSE', 'RGB'], [undefined, 'MONOCHROME2']]
+      .map(([shape, photometric]) => stateInverts({ shape: shape as 'INVERSE' | 'IDENTITY' | undefined }, photometric!))).toEqual([true, false, false, true, false, false]);
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'inv.dcm'), { lutOnly: true, shape: 'INVERSE' });
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy([join(dir, 'inv.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'inv', outDir: out, deidentify: null, coding: { quality: 'lossless' } });
+    expect(enc.carriedObjects.map((c) => c.holds)).toEqual([{ annotations: false, window: true, invert: true }]);
+    expect(carriedWords(enc.carriedObjects[0]!)).toContain('the reader\'s viewer offers its window and shows it inverted (black for white) as it does');
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const { record } = items[0]!;
+    await mkdir(join(dir, 'png'));
+    const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    const image = await decodeImage(await readFile(dec.outputs[0]!));
+    const info = describeImage(record, image, 0);
+    expect(info.dicom?.presentationStates?.[0]?.invert).toBe(true);
+    // The viewer inverts what the window gives (viewer/display.ts greyLut): dcmtk shows the image through the state so.
+    const shown = Array.from(image.pixels, (sample) => 255 - renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
+    const dcmtk = (state: string, img: string) => {
+      const pgm = join(dir, 'shown.pgm');
+      execFileSync('/usr/bin/dcmp2pgm', ['-p', state, img, pgm], { stdio: 'ignore' });
+      return Array.from(readFileSync(pgm).subarray(-128 * 128));
+    };
+    // Within a grey level (dcmtk's inversion rounds its table's output otherwise, by one level, where its P-value steps
+    // fall between two), where the view not inverted is far off.
+    const within = (a: number[], b: number[]) => Math.max(...a.map((v, k) => Math.abs(v - b[k]!)));
+    if (existsSync('/usr/bin/dcmp2pgm')) {
+      const reference = dcmtk(join(dir, 'inv.dcm'), join(dir, 'ct.dcm'));
+      expect(within(shown, reference)).toBeLessThanOrEqual(1);
+      expect(within(shown.map((g) => 255 - g), reference)).toBeGreaterThan(200);
+    }
+    await mkdir(join(dir, 'dcm'));
+    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    expect(readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path)))).shape).toBe('INVERSE');
+    // Written back, dcmtk shows the written image through it as the viewer does.
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(within(dcmtk(back.studyObjects[0]!.path, back.outputs[0]!), shown)).toBeLessThanOrEqual(1);
+    // An old record's state (no `invert`) and a crafted one's other values show the image as it is.
+    expect(validPresentationStates([{ label: 'A', graphics: [], texts: [], layers: [], invert: 'yes' }])[0]).not.toHaveProperty('invert');
+  });
+
+  it('over a MONOCHROME1 image the shape is read against it: IDENTITY shows it black for white, INVERSE as the image shows; a state that only inverts or turns goes', async () => {
+    const cr = join(FIXTURES, 'dicom', 'cr_16x16_monochrome1.dcm');
+    const sop = parseDicomHeader(new Uint8Array(await readFile(cr))).string('x00080018')!.replace(/\0/g, '').trim();
+    const dir = await tempDir();
+    await copyFile(cr, join(dir, 'cr.dcm'));
+    const carried = async (shape: 'IDENTITY' | 'INVERSE', opts: { rotation?: number } = {}) => {
+      await presentationStateDicom(join(dir, 'state.dcm'), { lutOnly: true, modalityLut: true, shape, references: [sop], ...opts }); // a window aeimg does not carry
+      const out = await tempDir();
+      const enc = await encryptStudy([join(dir, 'state.dcm'), join(dir, 'cr.dcm')], { model, recipients: [key], name: 'cr', outDir: out, deidentify: null, measure: false });
+      const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+      return { holds: enc.carriedObjects[0]?.holds, state: dicomMetaOf(items[0]!.record)?.presentationStates?.[0], warnings: enc.warnings };
+    };
+    const identity = await carried('IDENTITY');
+    expect(identity.holds).toEqual({ annotations: false, window: false, invert: true });
+    expect(identity.state).toMatchObject({ label: 'LESION', invert: true });
+    const inverse = await carried('INVERSE');
+    expect(inverse.state).toBeUndefined(); // as the image shows: the state brings it nothing
+    expect(inverse.warnings).toEqual([expect.stringContaining('it holds no annotation, window, turn or inversion aeimg carries')]);
+    // A state that only turns the image goes too (before 0.20, set aside as holding "no annotation or window").
+    const turned = await carried('INVERSE', { rotation: 90 });
+    expect([turned.holds, turned.state?.rotation, turned.state?.invert]).toEqual([{ annotations: false, window: false, turn: true }, 90, undefined]);
   });
 });
