@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import sharp from 'sharp';
 
 export const ROOT = join(import.meta.dirname, '../..');
 /** docs/screenshots with `npm run screenshots`; otherwise test-results, so `npm test` leaves the tree clean. */
@@ -67,5 +68,27 @@ export class AppPage {
     const row = this.page.getByTestId(`key-${name}`);
     await expect(row).toBeVisible();
     return (await row.locator('.fp').textContent())!.trim();
+  }
+
+  /** The red channel of every pixel of the canvas `testid` (the viewer's by default). */
+  async canvasGrey(testid = 'viewer-canvas'): Promise<number[]> {
+    return this.page.getByTestId(testid).evaluate((c: HTMLCanvasElement) =>
+      Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0)));
+  }
+
+  /** The viewer's "Save view" into `file` (answering main's save dialog): the picture's pixels as the PNG holds them. */
+  async savedView(file: string) {
+    await this.answerDialog({ save: file });
+    await this.page.getByTestId('save-view').click();
+    await expect(this.page.getByRole('status').filter({ hasText: `as ${file}` })).toBeVisible();
+    return sharp(file).raw().toBuffer({ resolveWithObject: true });
+  }
+
+  /** How many pixels of a saved view are as `is` says (given their red, green and blue). */
+  async pixelsOf(file: string, is: (r: number, g: number, b: number) => boolean): Promise<number> {
+    const { data, info } = await this.savedView(file);
+    let n = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (is(data[i]!, data[i + 1]!, data[i + 2]!)) n++;
+    return n;
   }
 }
