@@ -142,11 +142,15 @@ export function drawShutter(s: DisplayShutter, width: number, height: number, ou
  * coordinates (0 at the top-left corner of the top-left pixel; x then y), as PS3.3 C.10.5 defines them in PIXEL units.
  */
 export interface Annotations {
-  graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean }[];
-  texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean }[];
+  /** `colour` (0.20): the object's own (its Line Style, or a text's Text Style), which a PACS draws it in rather than its layer's. */
+  graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean; colour?: Rgb }[];
+  texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean; colour?: Rgb }[];
   /** Its graphic layers: the order they are drawn in (lowest first), and the colour each recommends. */
-  layers: { name: string; order: number; colour?: [number, number, number] }[];
+  layers: { name: string; order: number; colour?: Rgb }[];
 }
+
+/** An 8-bit sRGB colour: red, green, blue. */
+export type Rgb = [number, number, number];
 
 /** What the viewer's SVG layer and "Save view" draw for annotations: shapes in image coordinates. */
 export type AnnotationShape =
@@ -166,15 +170,16 @@ const DEFAULT_ANNOTATION_COLOUR = '#ffffff';
  */
 export function annotationShapes(a: Annotations): AnnotationShape[] {
   const layer = new Map(a.layers.map((l) => [l.name, l]));
-  const colourOf = (name: string) => {
-    const c = layer.get(name)?.colour;
+  // An object's own colour, else its layer's recommended one, else white.
+  const colourOf = (name: string, own?: Rgb) => {
+    const c = own ?? layer.get(name)?.colour;
     return c ? `rgb(${c[0]}, ${c[1]}, ${c[2]})` : DEFAULT_ANNOTATION_COLOUR;
   };
   const orderOf = (name: string) => layer.get(name)?.order ?? 0;
   const shapes: { order: number; shape: AnnotationShape }[] = [];
   for (const g of a.graphics) {
     const p = g.points;
-    const colour = colourOf(g.layer);
+    const colour = colourOf(g.layer, g.colour);
     const push = (shape: AnnotationShape) => shapes.push({ order: orderOf(g.layer), shape });
     if (g.type === 'CIRCLE' && p.length >= 4) {
       const r = Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!);
@@ -193,7 +198,7 @@ export function annotationShapes(a: Annotations): AnnotationShape[] {
     }
   }
   for (const t of a.texts) {
-    const colour = colourOf(t.layer);
+    const colour = colourOf(t.layer, t.colour);
     const lines = t.text.split(/\r\n|\r|\n/);
     const [ax, ay] = t.anchor ?? [];
     let shape: AnnotationShape;

@@ -12,6 +12,9 @@ export const CT_SMALL_SOP = '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322';
 export const GSPS_CLASS = '1.2.840.10008.5.1.4.1.1.11.1';
 /** sRGB red as CIELab (PCS, D50), scaled as DICOM writes it. */
 export const RED_LAB = [Math.round(54.29 * 655.35), Math.round(((80.81 + 128) * 65535) / 255), Math.round(((69.89 + 128) * 65535) / 255)];
+/** sRGB green (0, 255, 0) and yellow (255, 255, 0) likewise (D50 PCS values of the sRGB primaries' mixes). */
+export const GREEN_LAB = [Math.round(87.82 * 655.35), Math.round(((-79.29 + 128) * 65535) / 255), Math.round(((80.99 + 128) * 65535) / 255)];
+export const YELLOW_LAB = [Math.round(97.61 * 655.35), Math.round(((-15.75 + 128) * 65535) / 255), Math.round(((93.39 + 128) * 65535) / 255)];
 
 const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
 const ref = (sop: string) => v('SQ', { '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop) });
@@ -37,10 +40,12 @@ export const EXPECTED = {
  * (as weasis' prLUTs.dcm); `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
  * coordinates are relative to it); `shutter`: Display Shutter attributes (DICOM JSON) it holds; `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
- * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white).
+ * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white);
+ * `styled`: objects with colours of their own, as Weasis writes them: the circle green (its Line Style Sequence), the
+ * note yellow (its Text Style Sequence), over their red and grey layers.
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE';
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE'; styled?: boolean;
     area?: { tl: [number, number]; br: [number, number]; magnify?: number }; shutter?: Record<string, { vr: string; Value: unknown[] }> } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
@@ -79,7 +84,8 @@ export async function presentationStateDicom(path: string,
             '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 5), '00700022': v('FL', 20, 100, 40, 80, 33, 81, 40, 80, 39, 87),
             '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'N'), '00700226': v('UL', 1),
           }] : []),
-          { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 2), '00700022': v('FL', 64, 64, 74, 64), '00700023': v('CS', 'CIRCLE'), '00700024': v('CS', 'N') },
+          { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 2), '00700022': v('FL', 64, 64, 74, 64), '00700023': v('CS', 'CIRCLE'), '00700024': v('CS', 'N'),
+            ...(opts.styled ? { '00700232': v('SQ', { '00700251': v('US', ...GREEN_LAB), '00700253': v('FL', 2), '00700254': v('CS', 'SOLID'), '00700244': v('CS', 'OFF'), '00700284': v('FL', 1), '00700285': v('FL', 0) }) } : {}) },
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', ...EXPECTED.triangle), '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'Y') },
           { '00700005': v('CS', 'DISPLAY'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', 0.25, 0.5, 0.75, 0.5, 0.5, 0.4, 0.5, 0.6), '00700023': v('CS', 'ELLIPSE') }),
       },
@@ -89,6 +95,8 @@ export async function presentationStateDicom(path: string,
           {
             '00700003': v('CS', 'PIXEL'), '00700004': v('CS', 'PIXEL'), '00700006': v('ST', 'Nodule 8 mm\r\nsegment 6'),
             '00700010': v('FL', 80, 10), '00700011': v('FL', 120, 30), '00700014': v('FL', 64, 54), '00700015': v('CS', 'Y'), '00700012': v('CS', 'LEFT'),
+            ...(opts.styled ? { '00700231': v('SQ', { '00700229': v('LO', 'serif'), '00700241': v('US', ...YELLOW_LAB), '00700242': v('CS', 'LEFT'), '00700243': v('CS', 'TOP'),
+              '00700244': v('CS', 'OFF'), '00700248': v('CS', 'N'), '00700249': v('CS', 'N'), '00700250': v('CS', 'N') }) } : {}),
           },
           { '00700004': v('CS', 'DISPLAY'), '00700006': v('ST', 'R'), '00700014': v('FL', 0.1, 0.9), '00700015': v('CS', 'N') }),
       }) }),

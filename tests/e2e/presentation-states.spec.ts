@@ -61,6 +61,25 @@ test('a study\'s presentation state sent with the full header: its annotations d
   await expect(layer).toHaveAttribute('data-shapes', '5');
 });
 
+test('annotations with colours of their own (as Weasis saves them) are drawn in them, not in their layer\'s', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-styled-'));
+  await presentationStateDicom(join(dir, 'gsps.dcm'), { styled: true });
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'styled', '--deidentify', 'none', '--key', KEY, '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'styled.part1of1.aeimg')]);
+  const layer = page.getByTestId('pstate');
+  await expect(layer).toHaveAttribute('data-shapes', '5');
+  // The circle green (its Line Style), the triangle red (its layer, MARKS); the note yellow (its Text Style), the R white (NOTES).
+  const stroke = (e: Element) => getComputedStyle(e).stroke;
+  expect(await layer.locator('ellipse').first().evaluate(stroke)).toBe('rgb(0, 255, 0)');
+  expect(await layer.locator('polygon').first().evaluate(stroke)).toBe('rgb(255, 0, 0)');
+  const fills = await layer.locator('text').evaluateAll((ts) => ts.map((t) => [t.textContent, getComputedStyle(t).fill]));
+  expect(fills).toEqual([['Nodule 8 mm', 'rgb(255, 255, 0)'], ['segment 6', 'rgb(255, 255, 0)'], ['R', 'rgb(255, 255, 255)']]);
+  // "Save view" draws them so too.
+  expect(await app.pixelsOf(join(dir, 'styled.png'), (r, g, b) => r < 60 && g > 200 && b < 60)).toBeGreaterThan(30);
+});
+
 test('a presentation state that turned the image: the viewer opens it turned so, says by which state, and keeps its notes upright', async () => {
   const dir = await mkdtemp(join(outDir, 'pstate-turned-'));
   await presentationStateDicom(join(dir, 'gsps.dcm'), { rotation: 90, flip: true });

@@ -21,7 +21,7 @@ import { datasetToJson, elementText, textDecoder, wellFormed, type DicomJson } f
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
-import type { Annotations } from '../../../src-shared/graphics.js';
+import type { Annotations, Rgb } from '../../../src-shared/graphics.js';
 
 /** Grayscale and Color Softcopy Presentation State Storage: those whose annotations aeimg carries. */
 export const CARRIED_PRESENTATION_STATES = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2']);
@@ -33,8 +33,8 @@ export interface ImageRef { sop: string; frames?: number[] }
 interface Scoped<T> { refs?: ImageRef[]; value: T }
 
 type Units = 'PIXEL' | 'DISPLAY';
-interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean }
-interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean }
+interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean; colour?: Rgb }
+interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean; colour?: Rgb }
 
 /** A presentation state as the sender reads it from its file: plain data, so it can go to an encoding worker. */
 export interface PresentationStateFile {
@@ -144,7 +144,8 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         const u = units(g, 'x00700005');
         const points = floats(g, 'x00700022');
         if (!u || !GRAPHIC_TYPES.has(type) || points.length < 2 || points.length % 2 || !points.every(Number.isFinite)) return [];
-        return [{ type: type as RawGraphic['type'], units: u, points, filled: word(g, 'x00700024') === 'Y' }];
+        const colour = styleColour(g, 'x00700232', 'x00700251');
+        return [{ type: type as RawGraphic['type'], units: u, points, filled: word(g, 'x00700024') === 'Y', ...(colour ? { colour } : {}) }];
       }),
       texts: items(a, 'x00700008').flatMap((t): RawText[] => {
         const value = text(t, 'x00700006', LIMITS.text);
@@ -154,7 +155,9 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         const hasBox = box.length === 4 && boxUnits !== undefined && box.every(Number.isFinite);
         const hasAnchor = anchor.length === 2 && anchorUnits !== undefined && anchor.every(Number.isFinite);
         if (!value || (!hasBox && !hasAnchor)) return [];
-        return [{ text: value, ...(hasBox ? { box, boxUnits } : {}), ...(hasAnchor ? { anchor, anchorUnits } : {}), anchorShown: word(t, 'x00700015') === 'Y' }];
+        // Its Text Style's colour, else (as Weasis writes a text's colour) its Line Style's.
+        const colour = styleColour(t, 'x00700231', 'x00700241') ?? styleColour(t, 'x00700232', 'x00700251');
+        return [{ text: value, ...(hasBox ? { box, boxUnits } : {}), ...(hasAnchor ? { anchor, anchorUnits } : {}), anchorShown: word(t, 'x00700015') === 'Y', ...(colour ? { colour } : {}) }];
       }),
     },
   }));
@@ -242,6 +245,16 @@ function undrawnCompounds(ds: DataSet): string[] {
     `the standard asks to draw ${them} with (the reader will not see ${them})`];
 }
 
+/**
+ * An annotation object's own colour (0.20): its Line Style Sequence's Pattern On Color, or its Text Style Sequence's
+ * Text Color (PS3.3 C.10.5.1.2: scaled CIELab), which a PACS draws it in instead of its layer's recommended colour.
+ */
+function styleColour(o: DataSet, sequence: string, tag: string): Rgb | undefined {
+  const style = items(o, sequence)[0];
+  const lab = style ? [0, 1, 2].map((i) => style.uint16(tag, i)) : [];
+  return lab.length === 3 && lab.every((n) => n !== undefined) && style!.elements[tag]!.length >= 6 ? cieLabToRgb(lab as number[]) : undefined;
+}
+
 /** A Softcopy VOI LUT item's table (the first of its VOI LUT Sequence), or undefined where it cannot be read or is too large. */
 function tableOf(v: DataSet): StoredLut | undefined {
   try {
@@ -301,7 +314,7 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
     for (const g of a.value.graphics) {
       if (graphics.length >= LIMITS.graphics || points + g.points.length > LIMITS.points) break;
       points += g.points.length;
-      graphics.push({ layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled });
+      graphics.push({ layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled, ...(g.colour ? { colour: g.colour } : {}) });
     }
     for (const t of a.value.texts) {
       if (texts.length >= LIMITS.texts) break;
@@ -309,7 +322,7 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
       const anchor = t.anchor && t.anchorUnits ? toPixel(t.anchorUnits, t.anchor) : undefined;
       // A rotated box's corners may come in any order: top-left and bottom-right again.
       const ordered = box && [Math.min(box[0]!, box[2]!), Math.min(box[1]!, box[3]!), Math.max(box[0]!, box[2]!), Math.max(box[1]!, box[3]!)];
-      texts.push({ layer: a.value.layer, text: t.text, ...(ordered ? { box: ordered } : {}), ...(anchor ? { anchor } : {}), anchorShown: t.anchorShown });
+      texts.push({ layer: a.value.layer, text: t.text, ...(ordered ? { box: ordered } : {}), ...(anchor ? { anchor } : {}), anchorShown: t.anchorShown, ...(t.colour ? { colour: t.colour } : {}) });
     }
   }
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
@@ -349,6 +362,8 @@ const turn = (rotation: unknown, flip: unknown): Pick<CarriedPresentationState, 
   ...(rotation === 90 || rotation === 180 || rotation === 270 ? { rotation } : {}), ...(flip === true ? { flip } : {}),
 });
 
+/** `{ colour }` where v is an 8-bit RGB triple, else nothing. */
+const rgbOf = (v: unknown): { colour?: Rgb } => (finiteList(v, 3, 3, false) && v.every((c) => c >= 0 && c <= 255) ? { colour: v as Rgb } : {});
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const finiteList = (v: unknown, min: number, max: number, even = true): v is number[] =>
   Array.isArray(v) && v.length >= min && v.length <= max && (!even || v.length % 2 === 0) && v.every(finite);
@@ -364,12 +379,15 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     if (!s || typeof s !== 'object' || !shortText(s.label, LIMITS.label) || !Array.isArray(s.graphics) || !Array.isArray(s.texts) || !Array.isArray(s.layers)) return [];
     if (s.graphics.length > LIMITS.graphics || s.texts.length > LIMITS.texts || s.layers.length > LIMITS.graphics + LIMITS.texts) return [];
     let points = 0;
+    // Rebuilt from the fields a reader knows (a crafted record's others, such as a colour that is not one, left out).
     const graphics = s.graphics.filter((g) => g && shortText(g.layer, LIMITS.label) && GRAPHIC_TYPES.has(g.type) && typeof g.filled === 'boolean' &&
-      finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points);
+      finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points)
+      .map((g) => ({ layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour) }));
     const texts = s.texts.filter((t) => t && shortText(t.layer, LIMITS.label) && shortText(t.text, LIMITS.text) && typeof t.anchorShown === 'boolean' &&
-      (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined));
-    const layers = s.layers.filter((l) => l && shortText(l.name, LIMITS.label) && finite(l.order) &&
-      (l.colour === undefined || (finiteList(l.colour, 3, 3, false) && l.colour.every((c) => c >= 0 && c <= 255))));
+      (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined))
+      .map((t) => ({ layer: t.layer, text: t.text, ...(t.box ? { box: t.box } : {}), ...(t.anchor ? { anchor: t.anchor } : {}), anchorShown: t.anchorShown, ...rgbOf(t.colour) }));
+    const layers = s.layers.filter((l) => l && shortText(l.name, LIMITS.label) && finite(l.order))
+      .map((l) => ({ name: l.name, order: l.order, ...rgbOf(l.colour) }));
     const w = s.window;
     const fn = voiFunctionOf(w?.fn);
     const lut = w?.lut !== undefined && isStoredLut(w.lut) && w.lut.data.length <= LIMITS.lutEntries && shortText(w.lut.explanation ?? '', LIMITS.label) ? w.lut : undefined;

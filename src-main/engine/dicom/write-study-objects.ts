@@ -69,8 +69,39 @@ function referencedSeries(refs: readonly Pick<Marked, 'file' | 'frame'>[], refsT
 /** The image's rescale, as its written file says it (identity where it has none). */
 const rescaleOf = (meta: DicomFrameMeta) => ({ slope: meta.pixel.rescaleSlope || 1, intercept: meta.pixel.rescaleIntercept });
 
+/**
+ * A graphic object's own colour as its Line Style Sequence gives it (every Type 1 attribute of the macro, as dicom3tools
+ * checks them): a solid line of one display pixel, opaque, no shadow; a filled shape's Fill Style the same colour.
+ */
+const lineStyle = (rgb: readonly number[]): DicomJson => ({
+  '00700251': str('US', ...rgbToCieLab(rgb)), '00700253': str('FL', 1), '00700254': str('CS', 'SOLID'), '00700244': str('CS', 'OFF'),
+  '00700245': str('FL', 0), '00700246': str('FL', 0), '00700247': str('US', ...rgbToCieLab(rgb)), '00700258': str('FL', 0),
+  '00700284': str('FL', 1), '00700285': str('FL', 0),
+});
+const fillStyle = (rgb: readonly number[]): DicomJson => ({
+  '00700251': str('US', ...rgbToCieLab(rgb)), '00700257': str('CS', 'SOLID'), '00700284': str('FL', 1), '00700285': str('FL', 0),
+});
+
+/**
+ * A Grayscale Softcopy Presentation State's text objects have no style of their own (neither Text nor Line Style in
+ * its IOD, as dicom3tools checks it; its graphic objects have Line Style): a text whose own colour is not its layer's
+ * goes in a layer of that colour, after its own, which a PACS draws it in.
+ */
+function textsInColourLayers(state: CarriedPresentationState): CarriedPresentationState {
+  const layerOf = new Map(state.layers.map((l) => [l.name, l]));
+  const added = new Map<string, CarriedPresentationState['layers'][number]>();
+  const texts = state.texts.map(({ colour, ...t }) => {
+    if (!colour || String(colour) === String(layerOf.get(t.layer)?.colour)) return t;
+    const name = `${t.layer} ${colour.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+    added.set(name, { name, order: layerOf.get(t.layer)?.order ?? 0, colour });
+    return { ...t, layer: name };
+  });
+  return { ...state, texts, layers: [...state.layers, ...added.values()] };
+}
+
 /** One presentation state's dataset over the frames it marks. */
-function stateDataset(marked: Marked[], now: Date): DicomJson {
+function stateDataset(given: Marked[], now: Date): DicomJson {
+  const marked = given.map((m) => ({ ...m, state: textsInColourLayers(m.state) }));
   const first = marked[0]!;
   const src = first.frame.meta.dataset;
   const { state } = first;
@@ -131,6 +162,7 @@ function stateDataset(marked: Marked[], now: Date): DicomJson {
           '00700005': str('CS', 'PIXEL'), '00700020': str('US', 2), '00700021': str('US', g.points.length / 2),
           '00700022': { vr: 'FL', Value: g.points }, '00700023': str('CS', g.type),
           ...(closed ? { '00700024': str('CS', g.filled ? 'Y' : 'N') } : {}),
+          ...(g.colour ? { '00700232': seq(lineStyle(g.colour)), ...(closed && g.filled ? { '00700233': seq(fillStyle(g.colour)) } : {}) } : {}),
         };
       });
       const texts = m.state.texts.filter((t) => t.layer === layer).map((t): DicomJson => ({

@@ -195,7 +195,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       texts: [{ layer: 'L', text: 'no place', anchorShown: false }, { layer: 'L', text: 'ok', anchor: [1, 2], anchorShown: true }],
       layers: [{ name: 'L', order: 1, colour: [300, 0, 0] }], window: { center: 1, width: -5 },
     }]);
-    expect(kept).toEqual({ label: 'A', graphics: good.graphics, texts: [{ layer: 'L', text: 'ok', anchor: [1, 2], anchorShown: true }], layers: [] });
+    // A colour that is not one is left out (the layer kept: its objects drawn white).
+    expect(kept).toEqual({ label: 'A', graphics: good.graphics, texts: [{ layer: 'L', text: 'ok', anchor: [1, 2], anchorShown: true }], layers: [{ name: 'L', order: 1 }] });
   });
 
   it('a study sent with its full header carries it with the image it marks: the viewer draws it and opens in its window, which the sender\'s figures measure', async () => {
@@ -399,5 +400,47 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // A state that only turns the image goes too (before 0.20, set aside as holding "no annotation or window").
     const turned = await carried('INVERSE', { rotation: 90 });
     expect([turned.holds, turned.state?.rotation, turned.state?.invert]).toEqual([{ annotations: false, window: false, turn: true }, 90, undefined]);
+  });
+
+  it('an object\'s own colour (its Line or Text Style, as Weasis writes it) is drawn instead of its layer\'s, and written back so', async () => {
+    const s = await stateFile({ styled: true });
+    const c = presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!;
+    expect(c.graphics.map((g) => [g.type, g.colour])).toEqual([['CIRCLE', [0, 255, 0]], ['POLYLINE', undefined], ['ELLIPSE', undefined]]);
+    expect(c.texts.map((t) => [t.text.split('\r\n')[0], t.colour])).toEqual([['Nodule 8 mm', [255, 255, 0]], ['R', undefined]]);
+    // Drawn: the circle green and the note yellow, the others in their layers' colours (MARKS red, NOTES white).
+    const shapes = annotationShapes(c);
+    expect(shapes.filter((x) => x.colour === 'rgb(255, 0, 0)').map((x) => x.kind)).toEqual(['path', 'ellipse']); // the triangle, the ellipse
+    expect(shapes.filter((x) => x.colour === 'rgb(0, 255, 0)').map((x) => x.kind)).toEqual(['ellipse']);
+    expect(shapes.filter((x) => x.colour === 'rgb(255, 255, 0)').map((x) => x.kind === 'text' && x.lines[0])).toEqual(['Nodule 8 mm']);
+    // A crafted record's colour that is not one is left out (the layer's is drawn), the object kept.
+    const crafted = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, colour: ['url(x)', 0, 0] }] }])[0]!;
+    expect([crafted.graphics.length, crafted.graphics[0]!.colour]).toEqual([1, undefined]);
+    // Through a study and DICOM output: the written state gives the same colours, and dcmtk and dicom3tools accept it.
+    const dir = await tempDir();
+    await presentationStateDicom(join(dir, 'gsps.dcm'), { styled: true });
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const enc = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 's', outDir: out, deidentify: null, measure: false });
+    await mkdir(join(dir, 'dcm'));
+    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const written = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
+    // The circle's Line Style goes back; the note, whose GSPS text object has no style, in a layer of its colour: drawn the same.
+    const image = parseDicomHeader(new Uint8Array(await readFile(back.outputs[0]!))).string('x00080018')!;
+    const drawn = annotationShapes(presentationStateFor(written, image, 1, 128, 128, HU)!);
+    const rgb = (colour: string) => colour.match(/\d+/g)!.map(Number);
+    const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 1);
+    // Each shape (a text by its words, a graphic by its place) in the colour it was sent in.
+    const id = (x: (typeof shapes)[number]) => (x.kind === 'text' ? x.lines[0] : JSON.stringify(Object.values(x).filter((v) => typeof v === 'number').map(Math.round)));
+    expect(drawn.map(id).sort()).toEqual(shapes.map(id).sort());
+    for (const d of drawn) expect([id(d), near(rgb(d.colour), rgb(shapes.find((x) => id(x) === id(d))!.colour))]).toEqual([id(d), true]);
+    if (existsSync('/usr/bin/dcmpschk')) {
+      const check = spawnSync('/usr/bin/dcmpschk', [back.studyObjects[0]!.path], { encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`).toContain('Test passed');
+    }
+    if (DCIODVFY) {
+      const report = spawnSync(DCIODVFY, [back.studyObjects[0]!.path], { encoding: 'utf8' });
+      expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
   });
 });
