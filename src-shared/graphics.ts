@@ -142,8 +142,11 @@ export function drawShutter(s: DisplayShutter, width: number, height: number, ou
  * coordinates (0 at the top-left corner of the top-left pixel; x then y), as PS3.3 C.10.5 defines them in PIXEL units.
  */
 export interface Annotations {
-  /** `colour` (0.20): the object's own (its Line Style, or a text's Text Style), which a PACS draws it in rather than its layer's. */
-  graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean; colour?: Rgb }[];
+  /**
+   * `colour` (0.20): the object's own (its Line Style, or a text's Text Style), which a PACS draws it in rather than its
+   * layer's; `fillOpacity` (0.20): a filled shape's Fill Style opacity below 1 (the anatomy under it shows through).
+   */
+  graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number }[];
   texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean; colour?: Rgb }[];
   /** Its graphic layers: the order they are drawn in (lowest first), and the colour each recommends. */
   layers: { name: string; order: number; colour?: Rgb }[];
@@ -154,8 +157,8 @@ export type Rgb = [number, number, number];
 
 /** What the viewer's SVG layer and "Save view" draw for annotations: shapes in image coordinates. */
 export type AnnotationShape =
-  | { kind: 'path'; points: number[]; closed: boolean; filled: boolean; colour: string }
-  | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; angle: number; filled: boolean; colour: string }
+  | { kind: 'path'; points: number[]; closed: boolean; filled: boolean; colour: string; fillOpacity: number }
+  | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; angle: number; filled: boolean; colour: string; fillOpacity: number }
   | { kind: 'point'; x: number; y: number; colour: string }
   | { kind: 'text'; lines: string[]; x: number; y: number; colour: string; leader?: [number, number, number, number] };
 
@@ -180,21 +183,22 @@ export function annotationShapes(a: Annotations): AnnotationShape[] {
   for (const g of a.graphics) {
     const p = g.points;
     const colour = colourOf(g.layer, g.colour);
+    const fillOpacity = g.fillOpacity ?? 1;
     const push = (shape: AnnotationShape) => shapes.push({ order: orderOf(g.layer), shape });
     if (g.type === 'CIRCLE' && p.length >= 4) {
       const r = Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!);
-      push({ kind: 'ellipse', cx: p[0]!, cy: p[1]!, rx: r, ry: r, angle: 0, filled: g.filled, colour });
+      push({ kind: 'ellipse', cx: p[0]!, cy: p[1]!, rx: r, ry: r, angle: 0, filled: g.filled, colour, fillOpacity });
     } else if (g.type === 'ELLIPSE' && p.length >= 8) {
       const [cx, cy] = [(p[0]! + p[2]!) / 2, (p[1]! + p[3]!) / 2];
       push({
         kind: 'ellipse', cx, cy, rx: Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!) / 2, ry: Math.hypot(p[6]! - p[4]!, p[7]! - p[5]!) / 2,
-        angle: (Math.atan2(p[3]! - p[1]!, p[2]! - p[0]!) * 180) / Math.PI, filled: g.filled, colour,
+        angle: (Math.atan2(p[3]! - p[1]!, p[2]! - p[0]!) * 180) / Math.PI, filled: g.filled, colour, fillOpacity,
       });
     } else if (g.type === 'POINT') {
       for (let i = 0; i + 1 < p.length; i += 2) push({ kind: 'point', x: p[i]!, y: p[i + 1]!, colour });
     } else if ((g.type === 'POLYLINE' || g.type === 'INTERPOLATED') && p.length >= 4) {
       const closed = p.length >= 6 && p[0] === p[p.length - 2] && p[1] === p[p.length - 1];
-      push({ kind: 'path', points: p, closed, filled: g.filled && closed, colour });
+      push({ kind: 'path', points: p, closed, filled: g.filled && closed, colour, fillOpacity });
     }
   }
   for (const t of a.texts) {

@@ -61,7 +61,7 @@ test('a study\'s presentation state sent with the full header: its annotations d
   await expect(layer).toHaveAttribute('data-shapes', '5');
 });
 
-test('annotations with colours of their own (as Weasis saves them) are drawn in them, not in their layer\'s', async () => {
+test('annotations with colours and fills of their own (as Weasis saves them) are drawn so, not in their layer\'s', async () => {
   const dir = await mkdtemp(join(outDir, 'pstate-styled-'));
   await presentationStateDicom(join(dir, 'gsps.dcm'), { styled: true });
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
@@ -74,6 +74,8 @@ test('annotations with colours of their own (as Weasis saves them) are drawn in 
   const stroke = (e: Element) => getComputedStyle(e).stroke;
   expect(await layer.locator('ellipse').first().evaluate(stroke)).toBe('rgb(0, 255, 0)');
   expect(await layer.locator('polygon').first().evaluate(stroke)).toBe('rgb(255, 0, 0)');
+  // The filled triangle a quarter opaque, as its Fill Style says: the anatomy under it shows through.
+  expect(await layer.locator('polygon').first().evaluate((e) => getComputedStyle(e).fillOpacity)).toBe('0.25');
   const fills = await layer.locator('text').evaluateAll((ts) => ts.map((t) => [t.textContent, getComputedStyle(t).fill]));
   expect(fills).toEqual([['Nodule 8 mm', 'rgb(255, 255, 0)'], ['segment 6', 'rgb(255, 255, 0)'], ['R', 'rgb(255, 255, 255)']]);
   // "Save view" draws them so too.

@@ -33,7 +33,7 @@ export interface ImageRef { sop: string; frames?: number[] }
 interface Scoped<T> { refs?: ImageRef[]; value: T }
 
 type Units = 'PIXEL' | 'DISPLAY';
-interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean; colour?: Rgb }
+interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number }
 interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean; colour?: Rgb }
 
 /** A presentation state as the sender reads it from its file: plain data, so it can go to an encoding worker. */
@@ -144,8 +144,11 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         const u = units(g, 'x00700005');
         const points = floats(g, 'x00700022');
         if (!u || !GRAPHIC_TYPES.has(type) || points.length < 2 || points.length % 2 || !points.every(Number.isFinite)) return [];
-        const colour = styleColour(g, 'x00700232', 'x00700251');
-        return [{ type: type as RawGraphic['type'], units: u, points, filled: word(g, 'x00700024') === 'Y', ...(colour ? { colour } : {}) }];
+        const filled = word(g, 'x00700024') === 'Y';
+        // Its Line Style's colour, else a filled shape's Fill Style's; the fill's opacity where the anatomy shows through.
+        const colour = styleColour(g, 'x00700232', 'x00700251') ?? (filled ? styleColour(g, 'x00700233', 'x00700251') : undefined);
+        const fillOpacity = filled ? items(g, 'x00700233')[0]?.float('x00700284') : undefined;
+        return [{ type: type as RawGraphic['type'], units: u, points, filled, ...(colour ? { colour } : {}), ...opacityOf(fillOpacity) }];
       }),
       texts: items(a, 'x00700008').flatMap((t): RawText[] => {
         const value = text(t, 'x00700006', LIMITS.text);
@@ -314,7 +317,7 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
     for (const g of a.value.graphics) {
       if (graphics.length >= LIMITS.graphics || points + g.points.length > LIMITS.points) break;
       points += g.points.length;
-      graphics.push({ layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled, ...(g.colour ? { colour: g.colour } : {}) });
+      graphics.push({ layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled, ...(g.colour ? { colour: g.colour } : {}), ...opacityOf(g.fillOpacity) });
     }
     for (const t of a.value.texts) {
       if (texts.length >= LIMITS.texts) break;
@@ -362,6 +365,8 @@ const turn = (rotation: unknown, flip: unknown): Pick<CarriedPresentationState, 
   ...(rotation === 90 || rotation === 180 || rotation === 270 ? { rotation } : {}), ...(flip === true ? { flip } : {}),
 });
 
+/** `{ fillOpacity }` where v is an opacity below 1 (a fill the anatomy shows through), else nothing (opaque). */
+const opacityOf = (v: unknown): { fillOpacity?: number } => (finite(v) && v >= 0 && v < 1 ? { fillOpacity: v } : {});
 /** `{ colour }` where v is an 8-bit RGB triple, else nothing. */
 const rgbOf = (v: unknown): { colour?: Rgb } => (finiteList(v, 3, 3, false) && v.every((c) => c >= 0 && c <= 255) ? { colour: v as Rgb } : {});
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -382,7 +387,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     // Rebuilt from the fields a reader knows (a crafted record's others, such as a colour that is not one, left out).
     const graphics = s.graphics.filter((g) => g && shortText(g.layer, LIMITS.label) && GRAPHIC_TYPES.has(g.type) && typeof g.filled === 'boolean' &&
       finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points)
-      .map((g) => ({ layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour) }));
+      .map((g) => ({ layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour), ...opacityOf(g.fillOpacity) }));
     const texts = s.texts.filter((t) => t && shortText(t.layer, LIMITS.label) && shortText(t.text, LIMITS.text) && typeof t.anchorShown === 'boolean' &&
       (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined))
       .map((t) => ({ layer: t.layer, text: t.text, ...(t.box ? { box: t.box } : {}), ...(t.anchor ? { anchor: t.anchor } : {}), anchorShown: t.anchorShown, ...rgbOf(t.colour) }));

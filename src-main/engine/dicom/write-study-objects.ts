@@ -78,8 +78,8 @@ const lineStyle = (rgb: readonly number[]): DicomJson => ({
   '00700245': str('FL', 0), '00700246': str('FL', 0), '00700247': str('US', ...rgbToCieLab(rgb)), '00700258': str('FL', 0),
   '00700284': str('FL', 1), '00700285': str('FL', 0),
 });
-const fillStyle = (rgb: readonly number[]): DicomJson => ({
-  '00700251': str('US', ...rgbToCieLab(rgb)), '00700257': str('CS', 'SOLID'), '00700284': str('FL', 1), '00700285': str('FL', 0),
+const fillStyle = (rgb: readonly number[], opacity: number): DicomJson => ({
+  '00700251': str('US', ...rgbToCieLab(rgb)), '00700257': str('CS', 'SOLID'), '00700284': str('FL', opacity), '00700285': str('FL', 0),
 });
 
 /**
@@ -139,6 +139,7 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   const layers = new Map<string, { name: string; order: number; colour?: [number, number, number] }>();
   for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);
   for (const g of marked.flatMap((m) => [...m.state.graphics, ...m.state.texts])) if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
+  const layerColour = new Map([...layers.values()].flatMap((l) => (l.colour ? [[l.name, l.colour] as const] : [])));
   const names = new Map<string, string>();
   [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l) => {
     const base = codeString(l.name || 'LAYER');
@@ -162,7 +163,9 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
           '00700005': str('CS', 'PIXEL'), '00700020': str('US', 2), '00700021': str('US', g.points.length / 2),
           '00700022': { vr: 'FL', Value: g.points }, '00700023': str('CS', g.type),
           ...(closed ? { '00700024': str('CS', g.filled ? 'Y' : 'N') } : {}),
-          ...(g.colour ? { '00700232': seq(lineStyle(g.colour)), ...(closed && g.filled ? { '00700233': seq(fillStyle(g.colour)) } : {}) } : {}),
+          ...(g.colour ? { '00700232': seq(lineStyle(g.colour)) } : {}),
+          ...(closed && g.filled && (g.colour || g.fillOpacity !== undefined)
+            ? { '00700233': seq(fillStyle(g.colour ?? layerColour.get(g.layer) ?? [255, 255, 255], g.fillOpacity ?? 1)) } : {}),
         };
       });
       const texts = m.state.texts.filter((t) => t.layer === layer).map((t): DicomJson => ({

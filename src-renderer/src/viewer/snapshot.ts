@@ -123,18 +123,24 @@ function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations
   const pairs = (p: readonly number[]) => Array.from({ length: Math.floor(p.length / 2) }, (_, i) => ({ x: p[2 * i]!, y: p[2 * i + 1]! }));
   ctx.lineWidth = 1.5;
   ctx.font = '13px system-ui, sans-serif';
+  // A filled shape at its Fill Style's opacity, its outline opaque.
+  const fill = (opacity: number) => {
+    ctx.globalAlpha = opacity;
+    ctx.fill();
+    ctx.globalAlpha = 1;
+  };
   for (const s of annotations.flatMap(annotationShapes)) {
     ctx.strokeStyle = ctx.fillStyle = s.colour;
     ctx.beginPath();
     if (s.kind === 'path') {
       screenPath(ctx, g, pairs(s.points));
       if (s.closed) ctx.closePath();
-      if (s.filled) ctx.fill();
+      if (s.filled) fill(s.fillOpacity);
       ctx.stroke();
     } else if (s.kind === 'ellipse') {
       // The shape's own rotation in image coordinates; a non-square pixel stretches it vertically, as on screen.
       imageEllipse(ctx, g, s.cx, s.cy, s.rx, s.ry, s.angle);
-      if (s.filled) ctx.fill();
+      if (s.filled) fill(s.fillOpacity);
       ctx.stroke();
     } else if (s.kind === 'point') {
       const q = toViewport(g, s);

@@ -405,16 +405,18 @@ describe('a presentation state: a radiologist\'s annotations and window over the
   it('an object\'s own colour (its Line or Text Style, as Weasis writes it) is drawn instead of its layer\'s, and written back so', async () => {
     const s = await stateFile({ styled: true });
     const c = presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!;
-    expect(c.graphics.map((g) => [g.type, g.colour])).toEqual([['CIRCLE', [0, 255, 0]], ['POLYLINE', undefined], ['ELLIPSE', undefined]]);
+    expect(c.graphics.map((g) => [g.type, g.colour, g.fillOpacity])).toEqual([['CIRCLE', [0, 255, 0], undefined], ['POLYLINE', [255, 0, 0], 0.25], ['ELLIPSE', undefined, undefined]]);
     expect(c.texts.map((t) => [t.text.split('\r\n')[0], t.colour])).toEqual([['Nodule 8 mm', [255, 255, 0]], ['R', undefined]]);
     // Drawn: the circle green and the note yellow, the others in their layers' colours (MARKS red, NOTES white).
     const shapes = annotationShapes(c);
     expect(shapes.filter((x) => x.colour === 'rgb(255, 0, 0)').map((x) => x.kind)).toEqual(['path', 'ellipse']); // the triangle, the ellipse
+    // The triangle filled a quarter opaque (the anatomy under it shows), the rest opaque.
+    expect(shapes.flatMap((x) => (x.kind === 'path' || x.kind === 'ellipse' ? [[x.kind, x.fillOpacity]] : []))).toEqual([['ellipse', 1], ['path', 0.25], ['ellipse', 1]]);
     expect(shapes.filter((x) => x.colour === 'rgb(0, 255, 0)').map((x) => x.kind)).toEqual(['ellipse']);
     expect(shapes.filter((x) => x.colour === 'rgb(255, 255, 0)').map((x) => x.kind === 'text' && x.lines[0])).toEqual(['Nodule 8 mm']);
     // A crafted record's colour that is not one is left out (the layer's is drawn), the object kept.
-    const crafted = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, colour: ['url(x)', 0, 0] }] }])[0]!;
-    expect([crafted.graphics.length, crafted.graphics[0]!.colour]).toEqual([1, undefined]);
+    const crafted = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, colour: ['url(x)', 0, 0], fillOpacity: 7 }] }])[0]!;
+    expect([crafted.graphics.length, crafted.graphics[0]!.colour, crafted.graphics[0]!.fillOpacity]).toEqual([1, undefined, undefined]);
     // Through a study and DICOM output: the written state gives the same colours, and dcmtk and dicom3tools accept it.
     const dir = await tempDir();
     await presentationStateDicom(join(dir, 'gsps.dcm'), { styled: true });
