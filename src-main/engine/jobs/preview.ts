@@ -115,9 +115,16 @@ export class SenderPreviews {
     }
   }
 
-  /** What a study of these files does with its presentation states and key object selections, as encryptStudy reads it. */
-  private studyObjects(paths: readonly string[]): Promise<StudyObjects> {
-    const key = JSON.stringify([...paths].sort());
+  /**
+   * What a study of these files does with its presentation states and key object selections, as encryptStudy reads it;
+   * read again when a file changes (a state saved again at the workstation while queued), as the image cache is.
+   */
+  private async studyObjects(paths: readonly string[]): Promise<StudyObjects> {
+    const stamps = await Promise.all([...paths].sort().map(async (p) => {
+      const s = await stat(p).catch(() => undefined);
+      return [p, s?.mtimeMs, s?.size];
+    }));
+    const key = JSON.stringify(stamps);
     let objects = this.studies.get(key);
     if (!objects) {
       objects = studyOrder([...paths]).then(({ notImages, instances }) => studyObjects(notImages, instances, true));

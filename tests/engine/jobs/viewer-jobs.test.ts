@@ -2,7 +2,7 @@
  * The viewer's engine jobs: the sender's preview (encoded and decoded as the receiver will see it, nothing
  * written), the bounded cache of decoded slices with read-ahead, and the export of a whole opened file.
  */
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
@@ -91,6 +91,11 @@ describe('the sender\'s preview', () => {
     const enc = await encryptStudy(study, { model, recipients: [key], name: 'read', outDir: out, deidentify: null, coding: { quality: 'max' } });
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     expect(items[0]!.record.fidelity?.windows?.find((w) => w.name === previewed!.name)).toEqual(previewed);
+    // The state saved again while queued (another label, a turn): the preview shows it as it now is, as the study would go.
+    await presentationStateDicom(gsps, { label: 'RECHECK', rotation: 90 });
+    await utimes(gsps, new Date(), new Date(Date.now() + 5000));
+    const again = await previews.preview({ path: ct, coding: { quality: 'max' }, deidentify: null, frame: 0, study });
+    expect(again.info.dicom?.presentationStates?.map((s) => [s.label, s.rotation])).toEqual([['RECHECK', 90]]);
     // De-identified, or not sent as a study, the image goes without them, and its preview shows none.
     for (const req of [{ deidentify: {}, study }, { deidentify: null }]) {
       const q = await previews.preview({ path: ct, coding: { quality: 'max' }, frame: 0, ...req });
