@@ -147,7 +147,8 @@ export interface Annotations {
    * layer's; `fillOpacity` (0.20): a filled shape's Fill Style opacity below 1 (the anatomy under it shows through).
    */
   graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number }[];
-  texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean; colour?: Rgb }[];
+  /** A text's `justify` (0.20): its Bounding Box Text Horizontal Justification where not LEFT. */
+  texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean; colour?: Rgb; justify?: 'RIGHT' | 'CENTER' }[];
   /** Its graphic layers: the order they are drawn in (lowest first), and the colour each recommends. */
   layers: { name: string; order: number; colour?: Rgb }[];
 }
@@ -160,7 +161,7 @@ export type AnnotationShape =
   | { kind: 'path'; points: number[]; closed: boolean; filled: boolean; colour: string; fillOpacity: number }
   | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; angle: number; filled: boolean; colour: string; fillOpacity: number }
   | { kind: 'point'; x: number; y: number; colour: string }
-  | { kind: 'text'; lines: string[]; x: number; y: number; colour: string; leader?: [number, number, number, number] };
+  | { kind: 'text'; lines: string[]; x: number; y: number; colour: string; align: 'start' | 'middle' | 'end'; leader?: [number, number, number, number] };
 
 /** Annotations without a layer colour are white, as dcmtk and most PACS draw them. */
 const DEFAULT_ANNOTATION_COLOUR = '#ffffff';
@@ -211,9 +212,11 @@ export function annotationShapes(a: Annotations): AnnotationShape[] {
       // The line from the anchor ends at the box's nearest point.
       const leader = t.anchorShown && ax !== undefined && ay !== undefined
         ? [ax, ay, Math.min(x1, Math.max(x0, ax)), Math.min(y1, Math.max(y0, ay))] as [number, number, number, number] : undefined;
-      shape = { kind: 'text', lines, x: x0, y: y0, colour, ...(leader ? { leader } : {}) };
+      // Justified in its box as the state says: from the left edge, about the middle, or to the right edge.
+      const [x, align] = t.justify === 'CENTER' ? [(x0 + x1) / 2, 'middle' as const] : t.justify === 'RIGHT' ? [x1, 'end' as const] : [x0, 'start' as const];
+      shape = { kind: 'text', lines, x, y: y0, colour, align, ...(leader ? { leader } : {}) };
     } else {
-      shape = { kind: 'text', lines, x: ax!, y: ay!, colour };
+      shape = { kind: 'text', lines, x: ax!, y: ay!, colour, align: 'start' };
     }
     shapes.push({ order: orderOf(t.layer), shape });
   }

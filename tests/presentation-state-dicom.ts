@@ -42,8 +42,8 @@ export const EXPECTED = {
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
  * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white);
  * `styled`: objects with styles of their own, as Weasis writes them: the circle green (its Line Style Sequence), the
- * filled triangle a quarter opaque (its Fill Style Sequence), the note yellow (its Text Style Sequence), over their red
- * and grey layers.
+ * filled triangle a quarter opaque (its Fill Style Sequence), the note yellow (its Text Style Sequence) and centred in
+ * its box, over their red and grey layers.
  */
 export async function presentationStateDicom(path: string,
   opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE'; styled?: boolean;
@@ -96,7 +96,7 @@ export async function presentationStateDicom(path: string,
         '00700008': v('SQ',
           {
             '00700003': v('CS', 'PIXEL'), '00700004': v('CS', 'PIXEL'), '00700006': v('ST', 'Nodule 8 mm\r\nsegment 6'),
-            '00700010': v('FL', 80, 10), '00700011': v('FL', 120, 30), '00700014': v('FL', 64, 54), '00700015': v('CS', 'Y'), '00700012': v('CS', 'LEFT'),
+            '00700010': v('FL', 80, 10), '00700011': v('FL', 120, 30), '00700014': v('FL', 64, 54), '00700015': v('CS', 'Y'), '00700012': v('CS', opts.styled ? 'CENTER' : 'LEFT'),
             ...(opts.styled ? { '00700231': v('SQ', { '00700229': v('LO', 'serif'), '00700241': v('US', ...YELLOW_LAB), '00700242': v('CS', 'LEFT'), '00700243': v('CS', 'TOP'),
               '00700244': v('CS', 'OFF'), '00700248': v('CS', 'N'), '00700249': v('CS', 'N'), '00700250': v('CS', 'N') }) } : {}),
           },

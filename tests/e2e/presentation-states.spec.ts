@@ -31,7 +31,11 @@ test.beforeAll(async ({ browser, baseURL }) => {
   await app.cli(['keys', 'create', KEY]);
 });
 
-test.afterAll(async () => page.close());
+test.afterAll(async () => {
+  // Leave the keychain as the other specs expect it (they share the bridge).
+  await page.evaluate((name) => window.aeimg.keys.remove(name), KEY);
+  await page.close();
+});
 
 test('a study\'s presentation state sent with the full header: its annotations drawn over the image it marks, in its layers\' colours, opened in its window; hidden on request', async () => {
   const dir = await mkdtemp(join(outDir, 'pstate-'));
@@ -68,6 +72,7 @@ test('annotations with colours and fills of their own (as Weasis saves them) are
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'styled', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'styled.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('styled (1 part)'); // not the file before, whose state has as many shapes
   const layer = page.getByTestId('pstate');
   await expect(layer).toHaveAttribute('data-shapes', '5');
   // The circle green (its Line Style), the triangle red (its layer, MARKS); the note yellow (its Text Style), the R white (NOTES).
@@ -78,6 +83,8 @@ test('annotations with colours and fills of their own (as Weasis saves them) are
   expect(await layer.locator('polygon').first().evaluate((e) => getComputedStyle(e).fillOpacity)).toBe('0.25');
   const fills = await layer.locator('text').evaluateAll((ts) => ts.map((t) => [t.textContent, getComputedStyle(t).fill]));
   expect(fills).toEqual([['Nodule 8 mm', 'rgb(255, 255, 0)'], ['segment 6', 'rgb(255, 255, 0)'], ['R', 'rgb(255, 255, 255)']]);
+  // The note centred in its box, as its justification says.
+  expect(await layer.locator('text').first().getAttribute('text-anchor')).toBe('middle');
   // "Save view" draws them so too.
   expect(await app.pixelsOf(join(dir, 'styled.png'), (r, g, b) => r < 60 && g > 200 && b < 60)).toBeGreaterThan(30);
 });

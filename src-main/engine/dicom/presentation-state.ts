@@ -34,7 +34,7 @@ interface Scoped<T> { refs?: ImageRef[]; value: T }
 
 type Units = 'PIXEL' | 'DISPLAY';
 interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number }
-interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean; colour?: Rgb }
+interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean; colour?: Rgb; justify?: 'RIGHT' | 'CENTER' }
 
 /** A presentation state as the sender reads it from its file: plain data, so it can go to an encoding worker. */
 export interface PresentationStateFile {
@@ -160,7 +160,10 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         if (!value || (!hasBox && !hasAnchor)) return [];
         // Its Text Style's colour, else (as Weasis writes a text's colour) its Line Style's.
         const colour = styleColour(t, 'x00700231', 'x00700241') ?? styleColour(t, 'x00700232', 'x00700251');
-        return [{ text: value, ...(hasBox ? { box, boxUnits } : {}), ...(hasAnchor ? { anchor, anchorUnits } : {}), anchorShown: word(t, 'x00700015') === 'Y', ...(colour ? { colour } : {}) }];
+        return [{
+          text: value, ...(hasBox ? { box, boxUnits } : {}), ...(hasAnchor ? { anchor, anchorUnits } : {}), anchorShown: word(t, 'x00700015') === 'Y', ...(colour ? { colour } : {}),
+          ...(hasBox ? justifyOf(word(t, 'x00700012')) : {}),
+        }];
       }),
     },
   }));
@@ -325,7 +328,10 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
       const anchor = t.anchor && t.anchorUnits ? toPixel(t.anchorUnits, t.anchor) : undefined;
       // A rotated box's corners may come in any order: top-left and bottom-right again.
       const ordered = box && [Math.min(box[0]!, box[2]!), Math.min(box[1]!, box[3]!), Math.max(box[0]!, box[2]!), Math.max(box[1]!, box[3]!)];
-      texts.push({ layer: a.value.layer, text: t.text, ...(ordered ? { box: ordered } : {}), ...(anchor ? { anchor } : {}), anchorShown: t.anchorShown, ...(t.colour ? { colour: t.colour } : {}) });
+      texts.push({
+        layer: a.value.layer, text: t.text, ...(ordered ? { box: ordered } : {}), ...(anchor ? { anchor } : {}), anchorShown: t.anchorShown, ...(t.colour ? { colour: t.colour } : {}),
+        ...(ordered ? justifyOf(t.justify) : {}),
+      });
     }
   }
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
@@ -365,6 +371,8 @@ const turn = (rotation: unknown, flip: unknown): Pick<CarriedPresentationState, 
   ...(rotation === 90 || rotation === 180 || rotation === 270 ? { rotation } : {}), ...(flip === true ? { flip } : {}),
 });
 
+/** `{ justify }` where a text's justification in its box is RIGHT or CENTER, else nothing (LEFT). */
+const justifyOf = (v: unknown): { justify?: 'RIGHT' | 'CENTER' } => (v === 'RIGHT' || v === 'CENTER' ? { justify: v } : {});
 /** `{ fillOpacity }` where v is an opacity below 1 (a fill the anatomy shows through), else nothing (opaque). */
 const opacityOf = (v: unknown): { fillOpacity?: number } => (finite(v) && v >= 0 && v < 1 ? { fillOpacity: v } : {});
 /** `{ colour }` where v is an 8-bit RGB triple, else nothing. */
@@ -390,7 +398,10 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
       .map((g) => ({ layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour), ...opacityOf(g.fillOpacity) }));
     const texts = s.texts.filter((t) => t && shortText(t.layer, LIMITS.label) && shortText(t.text, LIMITS.text) && typeof t.anchorShown === 'boolean' &&
       (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined))
-      .map((t) => ({ layer: t.layer, text: t.text, ...(t.box ? { box: t.box } : {}), ...(t.anchor ? { anchor: t.anchor } : {}), anchorShown: t.anchorShown, ...rgbOf(t.colour) }));
+      .map((t) => ({
+        layer: t.layer, text: t.text, ...(t.box ? { box: t.box } : {}), ...(t.anchor ? { anchor: t.anchor } : {}), anchorShown: t.anchorShown, ...rgbOf(t.colour),
+        ...(t.box ? justifyOf(t.justify) : {}),
+      }));
     const layers = s.layers.filter((l) => l && shortText(l.name, LIMITS.label) && finite(l.order))
       .map((l) => ({ name: l.name, order: l.order, ...rgbOf(l.colour) }));
     const w = s.window;

@@ -171,7 +171,7 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
       const texts = m.state.texts.filter((t) => t.layer === layer).map((t): DicomJson => ({
         ...(t.box ? { '00700003': str('CS', 'PIXEL') } : {}), ...(t.anchor ? { '00700004': str('CS', 'PIXEL') } : {}),
         '00700006': str('ST', t.text),
-        ...(t.box ? { '00700010': { vr: 'FL', Value: t.box.slice(0, 2) }, '00700011': { vr: 'FL', Value: t.box.slice(2, 4) }, '00700012': str('CS', 'LEFT') } : {}),
+        ...(t.box ? { '00700010': { vr: 'FL', Value: t.box.slice(0, 2) }, '00700011': { vr: 'FL', Value: t.box.slice(2, 4) }, '00700012': str('CS', t.justify ?? 'LEFT') } : {}),
         ...(t.anchor ? { '00700014': { vr: 'FL', Value: t.anchor }, '00700015': str('CS', t.anchorShown ? 'Y' : 'N') } : {}),
       }));
       annotations.push({

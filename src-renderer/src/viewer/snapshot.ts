@@ -156,7 +156,9 @@ function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations
       }
       // Upright on screen at its corner, as the SVG layer draws it.
       const q = toViewport(g, s);
+      ctx.textAlign = s.align === 'middle' ? 'center' : s.align === 'end' ? 'right' : 'left';
       s.lines.forEach((line, k) => outlinedText(ctx, line, q.x, q.y + 13 * (1.15 * k + 1), s.colour));
+      ctx.textAlign = 'left';
     }
   }
 }

@@ -414,6 +414,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(shapes.flatMap((x) => (x.kind === 'path' || x.kind === 'ellipse' ? [[x.kind, x.fillOpacity]] : []))).toEqual([['ellipse', 1], ['path', 0.25], ['ellipse', 1]]);
     expect(shapes.filter((x) => x.colour === 'rgb(0, 255, 0)').map((x) => x.kind)).toEqual(['ellipse']);
     expect(shapes.filter((x) => x.colour === 'rgb(255, 255, 0)').map((x) => x.kind === 'text' && x.lines[0])).toEqual(['Nodule 8 mm']);
+    // The note centred in its box (80..120), as its justification says; a text at an anchor alone starts there.
+    expect(shapes.flatMap((x) => (x.kind === 'text' ? [[x.lines[0], x.x, x.align]] : []))).toEqual([['Nodule 8 mm', 100, 'middle'], ['R', Math.fround(12.8), 'start']]);
     // A crafted record's colour that is not one is left out (the layer's is drawn), the object kept.
     const crafted = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, colour: ['url(x)', 0, 0], fillOpacity: 7 }] }])[0]!;
     expect([crafted.graphics.length, crafted.graphics[0]!.colour, crafted.graphics[0]!.fillOpacity]).toEqual([1, undefined, undefined]);
@@ -433,7 +435,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const rgb = (colour: string) => colour.match(/\d+/g)!.map(Number);
     const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 1);
     // Each shape (a text by its words, a graphic by its place) in the colour it was sent in.
-    const id = (x: (typeof shapes)[number]) => (x.kind === 'text' ? x.lines[0] : JSON.stringify(Object.values(x).filter((v) => typeof v === 'number').map(Math.round)));
+    const id = (x: (typeof shapes)[number]) => (x.kind === 'text' ? `${x.lines[0]} ${x.x} ${x.align}` : JSON.stringify(Object.values(x).filter((v) => typeof v === 'number').map(Math.round)));
     expect(drawn.map(id).sort()).toEqual(shapes.map(id).sort());
     for (const d of drawn) expect([id(d), near(rgb(d.colour), rgb(shapes.find((x) => id(x) === id(d))!.colour))]).toEqual([id(d), true]);
     if (existsSync('/usr/bin/dcmpschk')) {
