@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import sharp from 'sharp';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -13,6 +13,15 @@ export const SCREENSHOTS = process.env.AEIMG_UPDATE_SCREENSHOTS === '1'
 
 export class AppPage {
   constructor(readonly page: Page, readonly baseURL: string) {}
+
+  /** The app in a new page of `browser` (or a context), its page errors logged, on its first screen. */
+  static async open(browser: Browser | BrowserContext, baseURL: string): Promise<AppPage> {
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
+    const app = new AppPage(page, baseURL);
+    await app.goto();
+    return app;
+  }
 
   async goto(): Promise<void> {
     await this.page.addInitScript({ path: join(import.meta.dirname, 'bridge-client.js') });

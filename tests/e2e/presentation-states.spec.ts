@@ -23,10 +23,8 @@ let app: AppPage;
 let outDir: string;
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
-  app = new AppPage(page, baseURL!);
-  await app.goto();
+  app = await AppPage.open(browser, baseURL!);
+  page = app.page;
   outDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-study-objects-'));
   await app.cli(['keys', 'create', KEY]);
 });

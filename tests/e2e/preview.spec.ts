@@ -34,10 +34,8 @@ let keyCreated = false;
 
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
-  app = new AppPage(page, baseURL!);
-  await app.goto();
+  app = await AppPage.open(browser, baseURL!);
+  page = app.page;
   await mkdir(SCREENSHOTS, { recursive: true });
   // The original's samples: ct_small encrypted bit-exactly by the CLI and decrypted (stored + 32768).
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-preview-'));

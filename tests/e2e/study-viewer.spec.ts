@@ -54,10 +54,8 @@ async function openByDialog(path: string) {
 
 test.beforeAll(async ({ browser, baseURL }) => {
   context = await browser.newContext({ baseURL, permissions: ['clipboard-read', 'clipboard-write'] });
-  page = await context.newPage();
-  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
-  app = new AppPage(page, baseURL!);
-  await app.goto();
+  app = await AppPage.open(context, baseURL!);
+  page = app.page;
   work = await mkdtemp(join(tmpdir(), 'aeimg-e2e-study-viewer-'));
   await app.cli(['keys', 'create', 'Study']);
 });

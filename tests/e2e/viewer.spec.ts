@@ -34,10 +34,8 @@ let ctSpacing: number;
 
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
-  app = new AppPage(page, baseURL!);
-  await app.goto();
+  app = await AppPage.open(browser, baseURL!);
+  page = app.page;
   outDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-viewer-'));
   await mkdir(SCREENSHOTS, { recursive: true });
   await app.cli(['keys', 'create', 'Viewer']);

@@ -36,6 +36,26 @@ async function stateFile(opts: Parameters<typeof presentationStateDicom>[1] = {}
   return readPresentationState(parseDicomHeader(new Uint8Array(await readFile(path))));
 }
 
+/**
+ * A study of the CT fixture and a state marking it (written by presentationStateDicom with `opts`, as `name`), encrypted
+ * with the full header into a new folder: the folder and what encryptStudy said.
+ */
+async function sendWithState(opts: Parameters<typeof presentationStateDicom>[1], extra: Partial<Parameters<typeof encryptStudy>[1]> = {}, name = 'gsps.dcm') {
+  const dir = await tempDir();
+  await presentationStateDicom(join(dir, name), opts);
+  await copyFile(CT, join(dir, 'ct.dcm'));
+  const out = join(dir, 'parts');
+  await mkdir(out);
+  const enc = await encryptStudy([join(dir, name), join(dir, 'ct.dcm')], { model, recipients: [key], name: 's', outDir: out, deidentify: null, measure: false, ...extra });
+  return { dir, enc };
+}
+
+/** The study as its reader gets it: its parts decrypted as `format` into dir/format. */
+async function receive(dir: string, enc: { parts: { path: string }[] }, format: 'png' | 'dcm') {
+  await mkdir(join(dir, format));
+  return decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, format), format });
+}
+
 const close = (a: number[] | undefined, b: number[]) => expect(a?.map((v, i) => Math.abs(v - b[i]!) < 1e-4)).toEqual(b.map(() => true));
 
 describe('a presentation state: a radiologist\'s annotations and window over the images it references', () => {
@@ -118,20 +138,14 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const bitmap = await stateFile({ shutter: { '00181600': { vr: 'CS', Value: ['BITMAP'] }, '00181623': { vr: 'US', Value: [0x6000] } } });
     expect(bitmap.notCarried).toEqual(['its shutter (a bitmap one, or one whose shape is not given)']);
     // Through a study: the viewer gets it drawn as the image's own would be.
-    const dir = await tempDir();
-    await presentationStateDicom(join(dir, 'gsps.dcm'), { shutter: covering });
-    await copyFile(CT, join(dir, 'ct.dcm'));
-    const out = join(dir, 'parts');
-    await mkdir(out);
-    const enc = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 's', outDir: out, deidentify: null, measure: false });
+    const { dir, enc } = await sendWithState({ shutter: covering });
     expect(carriedWords(enc.carriedObjects[0]!)).toContain('draws its annotations, offers its window and covers what its shutter covers');
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const info = describeImage(items[0]!.record, await (async () => (await localDecode(models())(items[0]!.modelId, items[0]!.record, items[0]!.blobs, false)).image)(), 0);
     expect(info.dicom?.shutter).toBeUndefined(); // the image has none of its own
     expect(info.dicom?.presentationStates?.[0]?.shutter).toEqual({ rectangle: { left: 20, right: 100, top: 10, bottom: 110 }, colour: [255, 255, 255], name: 'rectangular' });
     // DICOM output writes it into the state: dcmtk reads it there.
-    await mkdir(join(dir, 'dcm'));
-    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const back = await receive(dir, enc, 'dcm');
     const written = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
     expect(written.shutter).toEqual(covering);
     if (existsSync('/usr/bin/dcmp2pgm')) {
@@ -220,8 +234,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const { record } = items[0]!;
     expect(record.fidelity?.windows?.map((w) => w.name)).toContain('presentation state "LESION"');
-    await mkdir(join(dir, 'png'));
-    const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    const dec = await receive(dir, enc, 'png');
     const image = await decodeImage(await readFile(dec.outputs[0]!));
     const info = describeImage(record, image, 0);
     expect(info.windows?.[0]).toMatchObject({ name: 'presentation state "LESION"', center: 40, width: 80 });
@@ -231,8 +244,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(dicomMetaOf(record)?.presentationStates?.[0]?.window).toEqual({ center: 40, width: 80, explanation: 'BRAIN' });
 
     // DICOM output writes it back beside the image, referencing the image as written: read again, the same state.
-    await mkdir(join(dir, 'dcm'));
-    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const back = await receive(dir, enc, 'dcm');
     expect(back.studyObjects).toEqual([{ kind: 'presentation state', path: join(dir, 'dcm', 'presentation-state-LESION.dcm') }]);
     const written = parseDicomHeader(new Uint8Array(await readFile(back.outputs[0]!)));
     const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
@@ -274,8 +286,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const { record } = items[0]!;
     // Measured for the sender through the table (its table stays out of the record's figures).
     expect(record.fidelity?.windows?.find((w) => w.name === 'presentation state "LESION"')).toMatchObject({ table: true });
-    await mkdir(join(dir, 'png'));
-    const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    const dec = await receive(dir, enc, 'png');
     const image = await decodeImage(await readFile(dec.outputs[0]!));
     const info = describeImage(record, image, 0);
     expect(info.window).toMatchObject({ name: 'presentation state "LESION"', lut: { first: -100, bits: 8, data: LUT_CURVE } });
@@ -287,8 +298,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     };
     if (existsSync('/usr/bin/dcmp2pgm')) expect(shown).toEqual(dcmtk(join(dir, 'lut.dcm'), join(dir, 'ct.dcm')));
     // DICOM output writes the table back: dcmtk shows the written image through the written state as it showed the original.
-    await mkdir(join(dir, 'dcm'));
-    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const back = await receive(dir, enc, 'dcm');
     const gsps = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
     // In 16 bits (each entry × 257, the same greys): dicom3tools reads an 8-bit table a word an entry as an error.
     expect(gsps.windows[0]!.value.lut).toMatchObject({ first: -100, bits: 16, data: LUT_CURVE.map((v) => v * 257) });
@@ -340,18 +350,12 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // The shape replaces the image's photometric reading: INVERSE inverts a MONOCHROME2 image, IDENTITY a MONOCHROME1 one.
     expect([['INVERSE', 'MONOCHROME2'], ['IDENTITY', 'MONOCHROME2'], ['INVERSE', 'MONOCHROME1'], ['IDENTITY', 'MONOCHROME1'], ['INVERSE', 'RGB'], [undefined, 'MONOCHROME2']]
       .map(([shape, photometric]) => stateInverts({ shape: shape as 'INVERSE' | 'IDENTITY' | undefined }, photometric!))).toEqual([true, false, false, true, false, false]);
-    const dir = await tempDir();
-    await presentationStateDicom(join(dir, 'inv.dcm'), { lutOnly: true, shape: 'INVERSE' });
-    await copyFile(CT, join(dir, 'ct.dcm'));
-    const out = join(dir, 'parts');
-    await mkdir(out);
-    const enc = await encryptStudy([join(dir, 'inv.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'inv', outDir: out, deidentify: null, coding: { quality: 'lossless' } });
+    const { dir, enc } = await sendWithState({ lutOnly: true, shape: 'INVERSE' }, { coding: { quality: 'lossless' }, measure: true }, 'inv.dcm');
     expect(enc.carriedObjects.map((c) => c.holds)).toEqual([{ annotations: false, window: true, invert: true }]);
     expect(carriedWords(enc.carriedObjects[0]!)).toContain('the reader\'s viewer offers its window and shows it inverted (black for white) as it does');
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const { record } = items[0]!;
-    await mkdir(join(dir, 'png'));
-    const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    const dec = await receive(dir, enc, 'png');
     const image = await decodeImage(await readFile(dec.outputs[0]!));
     const info = describeImage(record, image, 0);
     expect(info.dicom?.presentationStates?.[0]?.invert).toBe(true);
@@ -370,8 +374,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       expect(within(shown, reference)).toBeLessThanOrEqual(1);
       expect(within(shown.map((g) => 255 - g), reference)).toBeGreaterThan(200);
     }
-    await mkdir(join(dir, 'dcm'));
-    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const back = await receive(dir, enc, 'dcm');
     expect(readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path)))).shape).toBe('INVERSE');
     // Written back, dcmtk shows the written image through it as the viewer does.
     if (existsSync('/usr/bin/dcmp2pgm')) expect(within(dcmtk(back.studyObjects[0]!.path, back.outputs[0]!), shown)).toBeLessThanOrEqual(1);
@@ -420,14 +423,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const crafted = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, colour: ['url(x)', 0, 0], fillOpacity: 7 }] }])[0]!;
     expect([crafted.graphics.length, crafted.graphics[0]!.colour, crafted.graphics[0]!.fillOpacity]).toEqual([1, undefined, undefined]);
     // Through a study and DICOM output: the written state gives the same colours, and dcmtk and dicom3tools accept it.
-    const dir = await tempDir();
-    await presentationStateDicom(join(dir, 'gsps.dcm'), { styled: true });
-    await copyFile(CT, join(dir, 'ct.dcm'));
-    const out = join(dir, 'parts');
-    await mkdir(out);
-    const enc = await encryptStudy([join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 's', outDir: out, deidentify: null, measure: false });
-    await mkdir(join(dir, 'dcm'));
-    const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const { dir, enc } = await sendWithState({ styled: true });
+    const back = await receive(dir, enc, 'dcm');
     const written = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
     // The circle's Line Style goes back; the note, whose GSPS text object has no style, in a layer of its colour: drawn the same.
     const image = parseDicomHeader(new Uint8Array(await readFile(back.outputs[0]!))).string('x00080018')!;
