@@ -218,7 +218,8 @@ export interface OpenedImageInfo {
     /**
      * The presentation states of its study over it (aeimg 0.18; sent with the full header): a radiologist's
      * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in; since
-     * 0.19 how they turned it (clockwise, after a left–right flip), which the viewer opens it with.
+     * 0.19 how they turned it (clockwise, after a left–right flip: a state's file turns first, and the engine converts),
+     * which the viewer opens it with.
      */
     presentationStates?: (Annotations & {
       label: string; description?: string; creator?: string; rotation?: 90 | 180 | 270; flip?: true;

@@ -95,21 +95,22 @@ test('a presentation state that turned the image: the viewer opens it turned so,
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'turned.part1of1.aeimg')]);
   const canvas = page.getByTestId('viewer-canvas');
-  await expect(canvas).toHaveAttribute('data-rotation', '90');
+  // Turned a quarter, then flipped, as the file says and dcmtk shows it: the canvas flips, then turns three quarters.
+  await expect(canvas).toHaveAttribute('data-rotation', '270');
   await expect(canvas).toHaveAttribute('data-flip', 'yes');
-  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 90°, flipped left–right (presentation state "LESION")');
+  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 90°, then flipped left–right (presentation state "LESION")');
   // Its note reads left to right on screen: wider than high, not turned with the image.
   const note = (await page.getByTestId('pstate').locator('text').first().boundingBox())!;
   expect(note.width).toBeGreaterThan(note.height * 2);
   // The reader's own turn is the reader's: the corner no longer names the state; R goes back to the state's.
   await page.getByTestId('rotate').click();
-  await expect(canvas).toHaveAttribute('data-rotation', '180');
-  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 180°, flipped left–right');
+  await expect(canvas).toHaveAttribute('data-rotation', '0');
+  await expect(page.getByTestId('overlay-br')).toContainText('Flipped left–right');
   await expect(page.getByTestId('overlay-br')).not.toContainText('left–right (presentation state');
   await page.getByTestId('viewer').focus();
   await page.keyboard.press('r');
-  await expect(canvas).toHaveAttribute('data-rotation', '90');
-  await expect(page.getByTestId('overlay-br')).toContainText('left–right (presentation state "LESION")');
+  await expect(canvas).toHaveAttribute('data-rotation', '270');
+  await expect(page.getByTestId('overlay-br')).toContainText('then flipped left–right (presentation state "LESION")');
 });
 
 test('a presentation state that showed the image black for white (its Presentation LUT Shape INVERSE): the viewer opens it so and says by which state', async () => {

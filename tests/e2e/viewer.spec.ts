@@ -312,7 +312,7 @@ test('Rotate and Flip turn the view: the pixel drawn under the pointer is the on
   u = await under({ x: centre.x - (64 - 20.5) * zoom, y: centre.y + (90.5 - 64) * zoom });
   expect([u.x, u.y]).toEqual([90, 20]);
   expect(Math.abs(u.shown - u.drawn)).toBeLessThanOrEqual(1);
-  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 270°, flipped left–right');
+  await expect(page.getByTestId('overlay-br')).toContainText('Rotated 90°, then flipped left–right'); // in the order pressed, as a PACS says it
   // "Save view" draws the view as turned: each image pixel where the screen shows it (overlays left out of the picture).
   await page.getByTestId('copy-overlays').uncheck();
   const { data, info } = await app.savedView(join(outDir, 'turned.view.png'));

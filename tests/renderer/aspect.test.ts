@@ -1,7 +1,7 @@
 /** A non-square pixel is drawn as the screen shows it, stretched by its aspect: "Copy view" and the series strip's thumbnails. */
 import { describe, expect, it } from 'vitest';
 import { thumbnailPixels } from '../../src-renderer/src/viewer/thumbnail';
-import { shownExtent, toImagePoint, toViewport, turnedEdges, type Rotation } from '../../src-renderer/src/viewer/view-transform';
+import { shownExtent, toImagePoint, toViewport, turnedEdges, turnText, type Rotation } from '../../src-renderer/src/viewer/view-transform';
 import { useViewport, type ViewArea } from '../../src-renderer/src/viewer/viewport';
 import type { ImagePixels } from '../../src-shared/api';
 
@@ -26,10 +26,18 @@ describe('a turned view (Rotate, Flip, or a presentation state\'s rotation and f
     expect(shownExtent(view.image, 1, 90)).toEqual({ width: 50, height: 100 });
   });
 
-  it('flipped, the left edge is on the right; flipped then turned, as a presentation state says (flip first)', () => {
+  it('flipped, the left edge is on the right; flipped then turned (the map\'s order: a state\'s file turns first, read as the other quarter turn)', () => {
     expect(toViewport({ ...view, flip: true }, { x: 0, y: 0 })).toEqual({ x: 310, y: 150 });
     // Flipped, (0, 0) is at the top right; a quarter turn clockwise takes the top right to the bottom right.
     expect(toViewport({ ...view, flip: true, rotation: 90 }, { x: 0, y: 0 })).toEqual({ x: 260, y: 300 });
+  });
+
+  it('says the turn as a PACS says a presentation state\'s: turned, then flipped (the same view as flipping, then the other quarter turn)', () => {
+    expect(turnText(90, false)).toBe('rotated 90°');
+    expect(turnText(0, true)).toBe('flipped left–right');
+    expect(turnText(270, true)).toBe('rotated 90°, then flipped left–right'); // Rotate, then Flip: what the reader pressed
+    expect(turnText(180, true)).toBe('rotated 180°, then flipped left–right');
+    expect(turnText(0, false)).toBe('');
   });
 
   it('a pointer on screen is the image point drawn there, whatever the turn, stretch, zoom and pan', () => {

@@ -44,13 +44,21 @@ export interface PresentationStateFile {
   images: ImageRef[];
   annotations: Scoped<{ layer: string; graphics: RawGraphic[]; texts: RawText[] }>[];
   windows: Scoped<StateWindow>[];
+  /**
+   * Its displayed areas as boxes of image pixels (1-based, tlhc the smallest column and row): the file gives the corners
+   * shown at the top left and bottom right after its rotation and flip (PS3.3 C.10.4), which is the same box.
+   */
   areas: Scoped<{ tlhc: [number, number]; brhc: [number, number]; magnify?: number }>[];
   layers: { name: string; order: number; colour?: [number, number, number] }[];
   /** Its Modality LUT module's rescale, which its windows are in (undefined: none, the stored values). */
   rescale?: { slope: number; intercept: number };
   /** Its Display Shutter's attributes (rectangular, circular, polygonal; with its grey or colour), where it has one. */
   shutter?: DicomJson;
-  /** Image Rotation (clockwise, degrees) and Image Horizontal Flip, which its DISPLAY coordinates are after. */
+  /**
+   * How it turns the image, as the viewer does: flipped left to right (Image Horizontal Flip), then turned `rotation`
+   * degrees clockwise. The file's Image Rotation comes before its flip (PS3.3 C.10.6), so a flipped state's quarter
+   * turns read the other way round here (90 ↔ 270). Its DISPLAY coordinates are after both.
+   */
   rotation: number;
   flip: boolean;
   /** Its Presentation LUT Shape (undefined: none given, or a Presentation LUT Sequence instead, which is not carried). */
@@ -182,9 +190,12 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     return [{ refs: imageRefs(v), value: { center, width, ...(fn ? { fn } : {}), ...(explanation ? { explanation } : {}) } }];
   });
   const areas = items(ds, 'x0070005a').flatMap((a): PresentationStateFile['areas'] => {
-    const tl = [a.int32('x00700052', 0), a.int32('x00700052', 1)];
-    const br = [a.int32('x00700053', 0), a.int32('x00700053', 1)];
-    if (![...tl, ...br].every((n) => Number.isFinite(n))) return [];
+    const corners = [a.int32('x00700052', 0), a.int32('x00700052', 1), a.int32('x00700053', 0), a.int32('x00700053', 1)];
+    if (!corners.every((n) => Number.isFinite(n))) return [];
+    // The pixels shown at the top left and bottom right once turned: the box between them, whichever way it turns.
+    const [c1, r1, c2, r2] = corners as number[];
+    const tl = [Math.min(c1!, c2!), Math.min(r1!, r2!)];
+    const br = [Math.max(c1!, c2!), Math.max(r1!, r2!)];
     // MAGNIFY: shown at its Presentation Pixel Magnification Ratio about the area's centre; SCALE TO FIT and TRUE SIZE
     // (a physical size the viewer's screen is not calibrated for) fit the area to the viewport.
     const ratio = Number(a.float('x00700103'));
@@ -197,8 +208,9 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     const colour = lab.every((n) => n !== undefined) ? cieLabToRgb(lab as number[]) : grey !== undefined ? pValueRgb(grey) : undefined;
     return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
   });
-  const rotation = ds.uint16('x00700042') ?? 0;
+  const turned = ds.uint16('x00700042') ?? 0;
   const flip = word(ds, 'x00700041') === 'Y';
+  const rotation = [90, 180, 270].includes(turned) ? viewerRotation(turned, flip) : 0;
   const shape = word(ds, 'x20500020');
   // Its Display Shutter: the geometric shapes (a bitmap shutter's plane is an overlay of the state, not carried).
   const shutterJson = ds.elements.x00181600 ? shutterAttributes(datasetToJson(ds)) : {};
@@ -219,7 +231,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
     // A window after a modality lookup table is in the table's output, which is not carried.
     images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), ...(shutter ? { shutter } : {}), notCarried,
-    rotation: [90, 180, 270].includes(rotation) ? rotation : 0, flip,
+    rotation, flip,
     ...(!ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
   };
 }
@@ -291,8 +303,33 @@ export const applies = (refs: ImageRef[] | undefined, sop: string, frame: number
   !refs || refs.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
 
 /**
- * A DISPLAY-relative point (0..1 across the displayed area, after the state's flip and then its rotation, PS3.3
- * C.10.6.1) in image pixel coordinates (0 at the top-left corner of the top-left pixel, as PIXEL units are).
+ * A file's Image Rotation, which comes before its Image Horizontal Flip (PS3.3 C.10.6), as the viewer turns an image
+ * (flip, then rotation), or back: flipped, a quarter turn one way before the flip is the other way after it.
+ */
+export const viewerRotation = (rotation: number, flip: boolean): number => (flip ? (360 - rotation) % 360 : rotation);
+
+/**
+ * The corners of a box of image pixels (1-based) that show at the top left and at the bottom right once the image is
+ * turned as the viewer turns it (flipped, then `rotation` clockwise): what a file's Displayed Area corners say (PS3.3
+ * C.10.4: "the top left (after spatial transformation) pixel").
+ */
+export function shownCorners(tl: [number, number], br: [number, number], rotation: number, flip: boolean): [[number, number], [number, number]] {
+  // Where each of the box's corners (a, b: 0 left or top, 1 right or bottom) lands on screen; displayToPixel's inverse.
+  const shown = (a: number, b: number): [number, number] => {
+    const f = flip ? 1 - a : a;
+    return rotation === 90 ? [1 - b, f] : rotation === 180 ? [1 - f, 1 - b] : rotation === 270 ? [b, 1 - f] : [f, b];
+  };
+  const at = (u: number, v: number): [number, number] => {
+    const [a, b] = [[0, 0], [1, 0], [0, 1], [1, 1]].find(([a, b]) => String(shown(a!, b!)) === String([u, v]))!;
+    return [a ? br[0] : tl[0], b ? br[1] : tl[1]];
+  };
+  return [at(0, 0), at(1, 1)];
+}
+
+/**
+ * A DISPLAY-relative point (0..1 across the displayed area as shown, after the state's rotation and flip, PS3.3
+ * C.10.6) in image pixel coordinates (0 at the top-left corner of the top-left pixel, as PIXEL units are). `s.rotation`
+ * is the viewer's (after the flip), so the rotation is undone first.
  */
 function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { tlhc: [number, number]; brhc: [number, number] }): [number, number] {
   // Undo the rotation (clockwise), then the flip.

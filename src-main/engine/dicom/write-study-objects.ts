@@ -15,7 +15,7 @@ import dcmjs from 'dcmjs';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import { decimal } from './fit-values.js';
 import type { DicomFrameMeta } from './import.js';
-import { stateWindowIn, type CarriedPresentationState } from './presentation-state.js';
+import { shownCorners, stateWindowIn, viewerRotation, type CarriedPresentationState } from './presentation-state.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { rgbToCieLab } from './shutter.js';
@@ -117,10 +117,12 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   // Presentation State Relationship: the images, by series.
   ds['00081115'] = referencedSeries(marked, '00081140', imageRef);
   // Displayed area: the part the state zoomed to, else each image whole, by its size (corners are whole pixels, 1-based).
+  // Its corners as shown once turned (the pixel at the top left, the one at the bottom right), as PS3.3 C.10.4 gives them.
   const areaOf = (m: Marked) => {
     const a = m.state.area;
-    return a ? { tl: [Math.round(a.x0) + 1, Math.round(a.y0) + 1], br: [Math.round(a.x1), Math.round(a.y1)], magnify: a.magnify }
-      : { tl: [1, 1], br: [m.frame.width, m.frame.height], magnify: undefined };
+    const [tl, br] = shownCorners(a ? [Math.round(a.x0) + 1, Math.round(a.y0) + 1] : [1, 1], a ? [Math.round(a.x1), Math.round(a.y1)] : [m.frame.width, m.frame.height],
+      m.state.rotation ?? 0, m.state.flip === true);
+    return { tl, br, magnify: a?.magnify };
   };
   const areas = new Map<string, Marked[]>();
   for (const m of marked) {
@@ -209,7 +211,7 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   if (state.shutter) Object.assign(ds, { '00181622': str('US', 0) }, state.shutter);
   // Spatial Transformation (C.10.6; required where it turns the image): as the radiologist turned it.
   if (state.rotation || state.flip) {
-    ds['00700042'] = str('US', state.rotation ?? 0);
+    ds['00700042'] = str('US', viewerRotation(state.rotation ?? 0, state.flip === true)); // the file's comes before its flip
     ds['00700041'] = str('CS', state.flip ? 'Y' : 'N');
   }
   return ds;

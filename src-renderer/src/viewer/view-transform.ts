@@ -1,8 +1,9 @@
 /**
  * Where an image sits on screen: zoomed about its centre (a non-square pixel stretched vertically by its aspect),
  * flipped left to right, then turned clockwise, then moved by the pan from the viewport's centre. One affine map,
- * used by the canvas's CSS transform, the pointer's image coordinates and "Save view", so all three agree. The order
- * (flip, then rotation) is a presentation state's (PS3.3 C.10.6.1).
+ * used by the canvas's CSS transform, the pointer's image coordinates and "Save view", so all three agree. A
+ * presentation state's file turns first and flips after (PS3.3 C.10.6); the engine converts its rotation to this
+ * order when it reads one (dicom/presentation-state.ts viewerRotation), and turnText says it in the file's order.
  */
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { Point } from './measure';
@@ -68,7 +69,12 @@ export function turnedEdges(edges: EdgeLabels, rotation: Rotation = 0, flip = fa
   }
 }
 
-/** "rotated 90°, flipped": how the view is turned, for the corner and the stage's label (empty when upright). */
+/**
+ * "rotated 90°, then flipped left–right": how the view is turned, for the corner and the stage's label (empty when
+ * upright), in a presentation state's order (turned, then flipped), as a PACS says it and as the reader pressed Rotate
+ * and then Flip; the same view is this map's flip and then the other quarter turn.
+ */
 export function turnText(rotation: Rotation = 0, flip = false): string {
-  return [rotation ? `rotated ${rotation}°` : '', flip ? 'flipped left–right' : ''].filter(Boolean).join(', ');
+  const turned = flip ? (360 - rotation) % 360 : rotation;
+  return [turned ? `rotated ${turned}°` : '', flip ? `${turned ? 'then ' : ''}flipped left–right` : ''].filter(Boolean).join(', ');
 }

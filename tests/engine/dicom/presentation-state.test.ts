@@ -85,7 +85,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
   });
 
   it('DISPLAY coordinates are after the state\'s flip and rotation: undone to land on the image where the radiologist put them', async () => {
-    // The "R" anchor is DISPLAY (0.1, 0.9). Rotated 90° clockwise, display (u, v) is image (v, 1 − u); flipped too, (1 − v, 1 − u).
+    // The "R" anchor is DISPLAY (0.1, 0.9). Rotated 90° clockwise, display (u, v) is image (v, 1 − u); rotated and then
+    // flipped (the file's order, PS3.3 C.10.6), the flip is undone first: image (v, u).
     const turned = await stateFile({ rotation: 90 });
     // The turn itself goes too (0.19): the viewer opens the image as the radiologist turned it.
     expect(turned.notCarried).toEqual([]);
@@ -98,12 +99,13 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     close(rotated.texts[1]!.anchor, [0.9 * 128, 0.9 * 128]);
     expect([rotated.rotation, rotated.flip]).toEqual([90, undefined]);
     const both = presentationStateFor(await stateFile({ rotation: 90, flip: true }), CT_SMALL_SOP, 1, 128, 128, HU)!;
-    close(both.texts[1]!.anchor, [0.1 * 128, 0.9 * 128]);
-    expect([both.rotation, both.flip]).toEqual([90, true]);
+    close(both.texts[1]!.anchor, [0.9 * 128, 0.1 * 128]);
+    // The viewer flips, then turns: the same view is a flip, then three quarters clockwise (before 0.20, 90: turned the wrong way).
+    expect([both.rotation, both.flip]).toEqual([270, true]);
     // A record's turn is kept only as one of the quarter turns the standard allows.
     expect(validPresentationStates([{ ...both, rotation: 45, flip: 'Y' }])[0]).not.toHaveProperty('rotation');
     expect(validPresentationStates([{ ...both, rotation: 45, flip: 'Y' }])[0]).not.toHaveProperty('flip');
-    expect(validPresentationStates([both])[0]).toMatchObject({ rotation: 90, flip: true });
+    expect(validPresentationStates([both])[0]).toMatchObject({ rotation: 270, flip: true });
     const half = presentationStateFor(await stateFile({ rotation: 180 }), CT_SMALL_SOP, 1, 128, 128, HU)!;
     close(half.texts[1]!.anchor, [0.9 * 128, 0.1 * 128]);
     // PIXEL coordinates are the image's whatever the rotation.
@@ -441,6 +443,47 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     }
     if (DCIODVFY) {
       const report = spawnSync(DCIODVFY, [back.studyObjects[0]!.path], { encoding: 'utf8' });
+      expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
+  });
+
+  it('turned as dcmtk turns it (rotated, then flipped): the viewer\'s view map shows every pixel where dcmp2pgm does; written back consistent', async () => {
+    // A conformant file gives the displayed area's corners as shown once turned: rotated 90°, the pixel at the top left
+    // is the image's bottom-left one. Read as the box between them, whichever way round.
+    const zoomed = presentationStateFor(await stateFile({ rotation: 90, area: { tl: [33, 96], br: [96, 33] } }), CT_SMALL_SOP, 1, 128, 128, HU)!;
+    expect(zoomed.area).toEqual({ x0: 32, y0: 32, x1: 96, y1: 96 });
+    const { dir, enc } = await sendWithState({ lutOnly: true, rotation: 90, flip: true }, { coding: { quality: 'lossless' } });
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const dec = await receive(dir, enc, 'png');
+    const image = await decodeImage(await readFile(dec.outputs[0]!));
+    const info = describeImage(items[0]!.record, image, 0);
+    const state = info.dicom!.presentationStates![0]!;
+    // The screen as the record says the viewer shows it (flipped left to right, then turned clockwise): each screen
+    // pixel (X, Y) shows the image pixel found by undoing the turn, then the flip.
+    const grey = (x: number, y: number) => renderToByte(sampleToReal(image.pixels[y * 128 + x]!, info.dicom!.mapping), info.windows![0]!);
+    const screen = Array.from({ length: 128 * 128 }, (_, k) => {
+      const [X, Y] = [k % 128, Math.floor(k / 128)];
+      const [x, y] = state.rotation === 90 ? [Y, 127 - X] : state.rotation === 180 ? [127 - X, 127 - Y] : state.rotation === 270 ? [127 - Y, X] : [X, Y];
+      return grey(state.flip ? 127 - x! : x!, y!);
+    });
+    const dcmtk = (stateFile: string, img: string) => {
+      const pgm = join(dir, 'turned.pgm');
+      execFileSync('/usr/bin/dcmp2pgm', ['-p', stateFile, img, pgm], { stdio: 'ignore' });
+      return Array.from(readFileSync(pgm).subarray(-128 * 128));
+    };
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(screen).toEqual(dcmtk(join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')));
+    // Written back: the file's rotation before its flip again, its displayed area's corners as shown; dcmtk turns it the same.
+    const back = await receive(dir, enc, 'dcm');
+    const written = parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path)));
+    expect([written.uint16('x00700042'), written.string('x00700041')]).toEqual([90, 'Y']);
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtk(back.studyObjects[0]!.path, back.outputs[0]!)).toEqual(screen);
+    // A state turned a quarter with a zoomed area, written back: dicom3tools finds its corners consistent with the turn.
+    const turned = await sendWithState({ rotation: 90, area: { tl: [33, 96], br: [96, 33] } });
+    const out = await receive(turned.dir, turned.enc, 'dcm');
+    const areaItem = parseDicomHeader(new Uint8Array(await readFile(out.studyObjects[0]!.path))).elements.x0070005a!.items![0]!.dataSet!;
+    expect([0, 1].map((i) => areaItem.int32('x00700052', i))).toEqual([33, 96]);
+    if (DCIODVFY) {
+      const report = spawnSync(DCIODVFY, [out.studyObjects[0]!.path], { encoding: 'utf8' });
       expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }
   });
