@@ -50,6 +50,13 @@ async function sendWithState(opts: Parameters<typeof presentationStateDicom>[1],
   return { dir, enc };
 }
 
+/** dcmtk's rendering (dcmp2pgm) of a 128 × 128 image through a presentation state: its grey levels, row by row. */
+function dcmtkShown(dir: string, state: string, image: string): number[] {
+  const pgm = join(dir, 'dcmtk.pgm');
+  execFileSync('/usr/bin/dcmp2pgm', ['-p', state, image, pgm], { stdio: 'ignore' });
+  return Array.from(readFileSync(pgm).subarray(-128 * 128));
+}
+
 /** The study as its reader gets it: its parts decrypted as `format` into dir/format. */
 async function receive(dir: string, enc: { parts: { path: string }[] }, format: 'png' | 'dcm') {
   await mkdir(join(dir, format));
@@ -293,11 +300,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const info = describeImage(record, image, 0);
     expect(info.window).toMatchObject({ name: 'presentation state "LESION"', lut: { first: -100, bits: 8, data: LUT_CURVE } });
     const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
-    const dcmtk = (state: string, img: string) => {
-      const pgm = join(dir, 'shown.pgm');
-      execFileSync('/usr/bin/dcmp2pgm', ['-p', state, img, pgm], { stdio: 'ignore' });
-      return Array.from(readFileSync(pgm).subarray(-128 * 128));
-    };
+    const dcmtk = (state: string, img: string) => dcmtkShown(dir, state, img);
     if (existsSync('/usr/bin/dcmp2pgm')) expect(shown).toEqual(dcmtk(join(dir, 'lut.dcm'), join(dir, 'ct.dcm')));
     // DICOM output writes the table back: dcmtk shows the written image through the written state as it showed the original.
     const back = await receive(dir, enc, 'dcm');
@@ -363,11 +366,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(info.dicom?.presentationStates?.[0]?.invert).toBe(true);
     // The viewer inverts what the window gives (viewer/display.ts greyLut): dcmtk shows the image through the state so.
     const shown = Array.from(image.pixels, (sample) => 255 - renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
-    const dcmtk = (state: string, img: string) => {
-      const pgm = join(dir, 'shown.pgm');
-      execFileSync('/usr/bin/dcmp2pgm', ['-p', state, img, pgm], { stdio: 'ignore' });
-      return Array.from(readFileSync(pgm).subarray(-128 * 128));
-    };
+    const dcmtk = (state: string, img: string) => dcmtkShown(dir, state, img);
     // Within a grey level (dcmtk's inversion rounds its table's output otherwise, by one level, where its P-value steps
     // fall between two), where the view not inverted is far off.
     const within = (a: number[], b: number[]) => Math.max(...a.map((v, k) => Math.abs(v - b[k]!)));
@@ -466,11 +465,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       const [x, y] = state.rotation === 90 ? [Y, 127 - X] : state.rotation === 180 ? [127 - X, 127 - Y] : state.rotation === 270 ? [127 - Y, X] : [X, Y];
       return grey(state.flip ? 127 - x! : x!, y!);
     });
-    const dcmtk = (stateFile: string, img: string) => {
-      const pgm = join(dir, 'turned.pgm');
-      execFileSync('/usr/bin/dcmp2pgm', ['-p', stateFile, img, pgm], { stdio: 'ignore' });
-      return Array.from(readFileSync(pgm).subarray(-128 * 128));
-    };
+    const dcmtk = (state: string, img: string) => dcmtkShown(dir, state, img);
     if (existsSync('/usr/bin/dcmp2pgm')) expect(screen).toEqual(dcmtk(join(dir, 'gsps.dcm'), join(dir, 'ct.dcm')));
     // Written back: the file's rotation before its flip again, its displayed area's corners as shown; dcmtk turns it the same.
     const back = await receive(dir, enc, 'dcm');
