@@ -48,3 +48,10 @@ export function edgeLabels(imageOrientation: readonly unknown[] | undefined, pat
   }
   return undefined;
 }
+
+/**
+ * A quarter turn given with a left–right flip, in the other order: a presentation state's file turns first and flips
+ * after (PS3.3 C.10.6), the viewer flips first and turns after; flipped, a turn one way before the flip is the other way
+ * after it. Its own inverse, so it converts either way.
+ */
+export const viewerRotation = (rotation: number, flip: boolean): number => (flip ? (360 - rotation) % 360 : rotation);

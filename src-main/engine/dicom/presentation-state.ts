@@ -21,6 +21,7 @@ import { datasetToJson, elementText, textDecoder, wellFormed, type DicomJson } f
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
+import { viewerRotation } from '../../../src-shared/orientation.js';
 import type { Annotations, Rgb } from '../../../src-shared/graphics.js';
 
 /** Grayscale and Color Softcopy Presentation State Storage: those whose annotations aeimg carries. */
@@ -301,12 +302,6 @@ export function stateWindowIn(w: StateWindow, from: { slope: number; intercept: 
 
 export const applies = (refs: ImageRef[] | undefined, sop: string, frame: number) =>
   !refs || refs.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
-
-/**
- * A file's Image Rotation, which comes before its Image Horizontal Flip (PS3.3 C.10.6), as the viewer turns an image
- * (flip, then rotation), or back: flipped, a quarter turn one way before the flip is the other way after it.
- */
-export const viewerRotation = (rotation: number, flip: boolean): number => (flip ? (360 - rotation) % 360 : rotation);
 
 /**
  * The corners of a box of image pixels (1-based) that show at the top left and at the bottom right once the image is

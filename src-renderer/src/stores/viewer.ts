@@ -10,6 +10,7 @@ import { useWindowLevel } from '../viewer/window-level';
 import { canvasPng, copyCanvas } from '../viewer/snapshot';
 import { thumbnailUrl } from '../viewer/thumbnail';
 import type { Rotation } from '../viewer/view-transform';
+import { viewerRotation } from '../../../src-shared/orientation';
 import { useErrors } from './errors';
 
 export type Tool = 'window' | 'pan' | MeasurementKind;
@@ -267,7 +268,7 @@ export const useViewer = defineStore('viewer', () => {
   function flipView() {
     // On screen, a left–right flip of the turned view is a flip of the image then the opposite turn.
     flip.value = !flip.value;
-    rotation.value = ((360 - rotation.value) % 360) as Rotation;
+    rotation.value = viewerRotation(rotation.value, true) as Rotation;
     turnedBy.value = '';
     if (fitted.value) fitView();
   }

@@ -3,9 +3,9 @@
  * flipped left to right, then turned clockwise, then moved by the pan from the viewport's centre. One affine map,
  * used by the canvas's CSS transform, the pointer's image coordinates and "Save view", so all three agree. A
  * presentation state's file turns first and flips after (PS3.3 C.10.6); the engine converts its rotation to this
- * order when it reads one (dicom/presentation-state.ts viewerRotation), and turnText says it in the file's order.
+ * order when it reads one (src-shared/orientation.ts viewerRotation), and turnText says it in the file's order.
  */
-import type { EdgeLabels } from '../../../src-shared/orientation';
+import { viewerRotation, type EdgeLabels } from '../../../src-shared/orientation';
 import type { Point } from './measure';
 
 /** Clockwise, in degrees. */
@@ -75,6 +75,6 @@ export function turnedEdges(edges: EdgeLabels, rotation: Rotation = 0, flip = fa
  * and then Flip; the same view is this map's flip and then the other quarter turn.
  */
 export function turnText(rotation: Rotation = 0, flip = false): string {
-  const turned = flip ? (360 - rotation) % 360 : rotation;
+  const turned = viewerRotation(rotation, flip);
   return [turned ? `rotated ${turned}°` : '', flip ? `${turned ? 'then ' : ''}flipped left–right` : ''].filter(Boolean).join(', ');
 }
