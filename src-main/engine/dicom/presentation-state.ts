@@ -304,18 +304,23 @@ export const applies = (refs: ImageRef[] | undefined, sop: string, frame: number
   !refs || refs.some((r) => r.sop === sop && (!r.frames || r.frames.includes(frame)));
 
 /**
+ * Where a point shown at (u, v) (0..1 across a displayed area, as turned: flipped, then `rotation` clockwise, as the
+ * viewer turns an image) is in the area before it was turned (0..1 across it, left to right and top to bottom).
+ */
+function unturned(u: number, v: number, rotation: number, flip: boolean): [number, number] {
+  // Undo the rotation (clockwise), then the flip.
+  [u, v] = rotation === 90 ? [v, 1 - u] : rotation === 180 ? [1 - u, 1 - v] : rotation === 270 ? [1 - v, u] : [u, v];
+  return [flip ? 1 - u : u, v];
+}
+
+/**
  * The corners of a box of image pixels (1-based) that show at the top left and at the bottom right once the image is
  * turned as the viewer turns it (flipped, then `rotation` clockwise): what a file's Displayed Area corners say (PS3.3
  * C.10.4: "the top left (after spatial transformation) pixel").
  */
 export function shownCorners(tl: [number, number], br: [number, number], rotation: number, flip: boolean): [[number, number], [number, number]] {
-  // Where each of the box's corners (a, b: 0 left or top, 1 right or bottom) lands on screen; displayToPixel's inverse.
-  const shown = (a: number, b: number): [number, number] => {
-    const f = flip ? 1 - a : a;
-    return rotation === 90 ? [1 - b, f] : rotation === 180 ? [1 - f, 1 - b] : rotation === 270 ? [b, 1 - f] : [f, b];
-  };
   const at = (u: number, v: number): [number, number] => {
-    const [a, b] = [[0, 0], [1, 0], [0, 1], [1, 1]].find(([a, b]) => String(shown(a!, b!)) === String([u, v]))!;
+    const [a, b] = unturned(u, v, rotation, flip); // 0 or 1: the box's left or right, top or bottom
     return [a ? br[0] : tl[0], b ? br[1] : tl[1]];
   };
   return [at(0, 0), at(1, 1)];
@@ -327,9 +332,7 @@ export function shownCorners(tl: [number, number], br: [number, number], rotatio
  * is the viewer's (after the flip), so the rotation is undone first.
  */
 function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { tlhc: [number, number]; brhc: [number, number] }): [number, number] {
-  // Undo the rotation (clockwise), then the flip.
-  [u, v] = s.rotation === 90 ? [v, 1 - u] : s.rotation === 180 ? [1 - u, 1 - v] : s.rotation === 270 ? [1 - v, u] : [u, v];
-  if (s.flip) u = 1 - u;
+  [u, v] = unturned(u, v, s.rotation, s.flip);
   const [x0, y0] = [area.tlhc[0] - 1, area.tlhc[1] - 1];
   return [x0 + u * (area.brhc[0] - x0), y0 + v * (area.brhc[1] - y0)];
 }
