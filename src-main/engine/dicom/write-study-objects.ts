@@ -142,7 +142,6 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   const layers = new Map<string, { name: string; order: number; colour?: [number, number, number] }>();
   for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);
   for (const g of marked.flatMap((m) => [...m.state.graphics, ...m.state.texts])) if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
-  const layerColour = new Map([...layers.values()].flatMap((l) => (l.colour ? [[l.name, l.colour] as const] : [])));
   const names = new Map<string, string>();
   [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l) => {
     const base = codeString(l.name || 'LAYER');
@@ -168,7 +167,7 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
           ...(closed ? { '00700024': str('CS', g.filled ? 'Y' : 'N') } : {}),
           ...(g.colour ? { '00700232': seq(lineStyle(g.colour)) } : {}),
           ...(closed && g.filled && (g.colour || g.fillOpacity !== undefined)
-            ? { '00700233': seq(fillStyle(g.colour ?? layerColour.get(g.layer) ?? [255, 255, 255], g.fillOpacity ?? 1)) } : {}),
+            ? { '00700233': seq(fillStyle(g.colour ?? layers.get(g.layer)?.colour ?? [255, 255, 255], g.fillOpacity ?? 1)) } : {}),
         };
       });
       const texts = m.state.texts.filter((t) => t.layer === layer).map((t): DicomJson => ({
