@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, StudyEstimate, StudySummary } from '../../../src-shared/api';
+import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
@@ -38,9 +38,18 @@ export const useEncrypt = defineStore('encrypt', () => {
   let studyJob = false;
   /** The queue's items in the running study. */
   let studyItems: QueueItem[] = [];
+  /**
+   * Events that arrive while a job is being started, before main's answer names it: the answer and the events travel
+   * apart (the test bridge's events come over their own connection), and a small file can be done before the answer
+   * arrives. They are replayed once the job is known; without this its row stayed "queued" for good.
+   */
+  let early: JobProgress[] | null = null;
 
   function onProgress(p: JobProgress) {
-    if (p.jobId !== jobId.value) return;
+    if (p.jobId !== jobId.value) {
+      early?.push(p);
+      return;
+    }
     if (studyJob) {
       if (p.index === -1) {
         jobId.value = null;
@@ -89,7 +98,8 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   async function start() {
-    if (!recipient.value) {
+    const to = recipient.value;
+    if (!to) {
       errors.report(new Error('Choose who the files are for (a key or a contact) first.'));
       return;
     }
@@ -100,15 +110,27 @@ export const useEncrypt = defineStore('encrypt', () => {
     items.value = [...items.value.filter((i) => i.status !== 'queued'), ...queued];
     offset = items.value.length - queued.length;
     const s = settings.settings;
+    await begin(() => bridge().files.encrypt({
+      paths: queued.map((i) => i.path), recipient: to, quality: s.quality,
+      ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
+    }));
+  }
+
+  /** Starts a job: `ready` runs once main has answered, before the events that came ahead of the answer are replayed. */
+  async function begin(request: () => Promise<Result<{ jobId: string }>>, ready?: () => void) {
+    early = [];
     try {
-      const r = await unwrap(bridge().files.encrypt({
-        paths: queued.map((i) => i.path), recipient: recipient.value, quality: s.quality,
-        ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
-        deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
-      }));
+      const r = await unwrap(request());
+      ready?.();
       jobId.value = r.jobId;
+      const held = (early ?? []).filter((e) => e.jobId === r.jobId);
+      early = null;
+      for (const e of held) onProgress(e);
     } catch (err) {
       errors.report(err);
+    } finally {
+      early = null;
     }
   }
 
@@ -149,15 +171,11 @@ export const useEncrypt = defineStore('encrypt', () => {
       return;
     }
     studyResult.value = null;
-    try {
-      const r = await unwrap(bridge().files.encryptStudy(studyRequest()));
+    await begin(() => bridge().files.encryptStudy(studyRequest()), () => {
       studyItems = items.value.filter((i) => i.status === 'queued');
       for (const i of studyItems) i.status = 'working';
       studyJob = true;
-      jobId.value = r.jobId;
-    } catch (err) {
-      errors.report(err);
-    }
+    });
   }
 
   /** The sender's answer to a reduced-quality confirmation. */

@@ -1,0 +1,63 @@
+/**
+ * The encrypt queue: a job's events can reach the renderer before main's answer naming the job (they travel apart),
+ * and a small file is often done by then. Its row must still end "done", not stay "queued".
+ */
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { JobProgress, StudySummary } from '../../src-shared/api';
+import { useEncrypt } from '../../src-renderer/src/stores/encrypt';
+
+const FILES = ['/in/a.png', '/in/b.png'];
+const ok = <T>(value: T) => ({ ok: true as const, value });
+
+/** A bridge whose jobs report every event before their start is answered. */
+function bridgeAnsweringLate(events: (jobId: string) => Omit<JobProgress, 'jobId'>[]) {
+  const store = () => useEncrypt();
+  const run = async (jobId: string) => {
+    for (const e of events(jobId)) store().onProgress({ jobId, ...e });
+    store().onProgress({ jobId: 'another-job', index: 0, path: FILES[0]!, status: 'failed', error: 'not this job' });
+    return ok({ jobId });
+  };
+  (globalThis as { window?: unknown }).window = {
+    aeimg: {
+      files: {
+        expand: async (paths: string[]) => ok(paths.map((path) => ({ path, name: path.slice(4), bytes: 10, kind: 'image' }))),
+        encrypt: () => run('job-1'),
+        encryptStudy: () => run('job-2'),
+      },
+      settings: { get: async () => ({ quality: 'auto', deidentify: 'basic' }) },
+    },
+  };
+}
+
+describe('encrypt queue', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('files done before the job is named end done, and the queue is free again', async () => {
+    bridgeAnsweringLate(() => FILES.flatMap((path, index) => [
+      { index, path, status: 'working' as const }, { index, path, status: 'done' as const },
+    ]));
+    const queue = useEncrypt();
+    queue.recipient = { kind: 'key', name: 'A' };
+    await queue.add(FILES);
+    await queue.start();
+    expect(queue.items.map((i) => i.status)).toEqual(['done', 'done']);
+    expect(queue.running).toBe(false);
+    expect(queue.jobId).toBe(null);
+  });
+
+  it('a study done before the job is named shows its parts', async () => {
+    const study = { parts: [], images: 2 } as unknown as StudySummary;
+    bridgeAnsweringLate(() => [
+      ...FILES.map((path, index) => ({ index, path, status: 'done' as const })),
+      { index: -1, path: '/out', status: 'done' as const, study },
+    ]);
+    const queue = useEncrypt();
+    queue.recipient = { kind: 'key', name: 'A' };
+    await queue.add(FILES);
+    await queue.startStudy();
+    expect(queue.items.map((i) => i.status)).toEqual(['done', 'done']);
+    expect(queue.studyResult).toEqual(study);
+    expect(queue.running).toBe(false);
+  });
+});
