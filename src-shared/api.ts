@@ -11,7 +11,7 @@ import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';
 import type { EdgeLabels } from './orientation.js';
 import type { DisplayWindow, TableLut, ValueMapping } from './windows.js';
-import type { Annotations, ColourPalette, DisplayShutter, OverlayGraphic } from './graphics.js';
+import type { Annotations, ColourPalette, DisplayShutter, OverlayActivation, OverlayGraphic } from './graphics.js';
 
 export type { Quality };
 export type { Annotations, DisplayShutter, OverlayGraphic };
@@ -219,9 +219,9 @@ export interface OpenedImageInfo {
      * The presentation states of its study over it (aeimg 0.18; sent with the full header): a radiologist's
      * annotations, drawn over the image in image pixel coordinates, and (in `windows`) the window they read in; since
      * 0.19 how they turned it (clockwise, after a left–right flip: a state's file turns first, and the engine converts),
-     * which the viewer opens it with.
+     * which the viewer opens it with; since 0.21 which of its overlays (`graphics`) each shows (`overlays`).
      */
-    presentationStates?: (Annotations & {
+    presentationStates?: (Annotations & OverlayActivation & {
       label: string; description?: string; creator?: string; rotation?: 90 | 180 | 270; flip?: true;
       /** The part of the image it zoomed to, in image pixels (0.19), fitted to the viewport or at `magnify` screen pixels per image pixel. */
       area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };

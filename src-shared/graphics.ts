@@ -7,6 +7,10 @@
 /** One DICOM overlay plane over an image: `rows` x `columns` bits from image row `top`, column `left` (0-based). */
 export interface OverlayGraphic {
   name: string;
+  /** Its group (0x6000 … 0x601E), by which a presentation state activates it. */
+  group: number;
+  /** The colour it is drawn in: its layer's under a presentation state that shows it (0.21), else white. */
+  colour?: Rgb;
   rows: number;
   columns: number;
   top: number;
@@ -24,12 +28,13 @@ function bitsOf(g: OverlayGraphic): Uint8Array {
 }
 
 /**
- * DICOM overlays drawn into rendered RGBA pixels: each set bit white, as dcmtk draws graphics (replace, foreground
- * density 1); a plane's bits outside the image are not drawn.
+ * DICOM overlays drawn into rendered RGBA pixels: each set bit in its colour, else white, as dcmtk draws graphics
+ * (replace, foreground density 1); a plane's bits outside the image are not drawn.
  */
 export function drawGraphics(graphics: readonly OverlayGraphic[], width: number, height: number, out: Uint8ClampedArray): void {
   for (const g of graphics) {
     const bits = bitsOf(g);
+    const [red, green, blue] = g.colour ?? [255, 255, 255];
     for (let r = 0; r < g.rows; r++) {
       const y = g.top + r;
       if (y < 0 || y >= height) continue;
@@ -37,7 +42,8 @@ export function drawGraphics(graphics: readonly OverlayGraphic[], width: number,
         const x = g.left + c;
         const i = r * g.columns + c;
         if (x < 0 || x >= width || !((bits[i >> 3]! >> (i & 7)) & 1)) continue;
-        out.fill(255, (y * width + x) * 4, (y * width + x) * 4 + 4);
+        const o = (y * width + x) * 4;
+        [out[o], out[o + 1], out[o + 2], out[o + 3]] = [red, green, blue, 255];
       }
     }
   }
@@ -151,6 +157,36 @@ export interface Annotations {
   texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean; colour?: Rgb; justify?: 'RIGHT' | 'CENTER' }[];
   /** Its graphic layers: the order they are drawn in (lowest first), and the colour each recommends. */
   layers: { name: string; order: number; colour?: Rgb }[];
+}
+
+/**
+ * Which of an image's DICOM overlays a presentation state shows (aeimg 0.21): those it activates (Overlay Activation
+ * Layer, PS3.3 C.11.7), each in its layer; an overlay it does not activate is not displayed while the state is. A state
+ * from a sender before 0.21 (no `overlays`) says nothing, and every overlay shows, as it did.
+ */
+export interface OverlayActivation {
+  overlays?: { group: number; layer: string }[];
+}
+
+/**
+ * The overlays drawn under `state` (undefined: none shown, every overlay as the image has it): those it activates, in
+ * their layer's recommended colour (else white), in the image's order.
+ */
+export function overlaysShown(graphics: readonly OverlayGraphic[] | undefined, state: (OverlayActivation & Pick<Annotations, 'layers'>) | undefined): OverlayGraphic[] | undefined {
+  if (!graphics || !state?.overlays) return graphics ? [...graphics] : undefined;
+  const layerOf = new Map(state.overlays.map((o) => [o.group, o.layer]));
+  return graphics.flatMap((g) => {
+    const layer = layerOf.get(g.group);
+    if (layer === undefined) return [];
+    const colour = state.layers.find((l) => l.name === layer)?.colour;
+    return [colour ? { ...g, colour } : g];
+  });
+}
+
+/** The names of an image's overlays that `state` does not show (its PACS does not display them while it is shown). */
+export function overlaysHidden(graphics: readonly OverlayGraphic[] | undefined, state: (OverlayActivation & Pick<Annotations, 'layers'>) | undefined): string[] {
+  const shown = new Set(overlaysShown(graphics, state)?.map((g) => g.group));
+  return (graphics ?? []).filter((g) => !shown.has(g.group)).map((g) => g.name);
 }
 
 /** An 8-bit sRGB colour: red, green, blue. */

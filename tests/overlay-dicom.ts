@@ -7,6 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import dcmjs from 'dcmjs';
 
 export const OVERLAY_SIZE = 64;
+/** The slice's SOP Instance UID, which a presentation state over it references. */
+export const OVERLAY_SOP = '1.2.826.0.1.3680043.2.1125.78.3';
 
 export interface OverlayDicom {
   /** Image pixels (y × 64 + x) any overlay sets, by construction. */
@@ -61,7 +63,7 @@ export async function overlayDicom(path: string, opts: { short?: boolean } = {})
   });
   const mr = '1.2.840.10008.5.1.4.1.1.4';
   const dataset = {
-    '00080016': v('UI', mr), '00080018': v('UI', uid(3)), '00080060': v('CS', 'MR'),
+    '00080016': v('UI', mr), '00080018': v('UI', OVERLAY_SOP), '00080060': v('CS', 'MR'),
     '00100010': v('PN', { Alphabetic: 'OVERLAY^TEST' }), '00100020': v('LO', 'OVL-1'), '0020000D': v('UI', uid(1)), '0020000E': v('UI', uid(2)),
     '00200011': v('IS', 1), '00200013': v('IS', 1), '00280002': v('US', 1), '00280004': v('CS', 'MONOCHROME2'),
     '00280010': v('US', n), '00280011': v('US', n), '00280100': v('US', 16), '00280101': v('US', 12), '00280102': v('US', 11),
@@ -78,7 +80,7 @@ export async function overlayDicom(path: string, opts: { short?: boolean } = {})
     }) : {}),
     '7FE00010': v('OW', words.buffer),
   };
-  const meta = { '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', mr), '00020003': v('UI', uid(3)), '00020010': v('UI', '1.2.840.10008.1.2.1') };
+  const meta = { '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', mr), '00020003': v('UI', OVERLAY_SOP), '00020010': v('UI', '1.2.840.10008.1.2.1') };
   const dict = new dcmjs.data.DicomDict(meta);
   dict.dict = dataset;
   await writeFile(path, Buffer.from(dict.write()));

@@ -43,11 +43,14 @@ export const EXPECTED = {
  * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white);
  * `styled`: objects with styles of their own, as Weasis writes them: the circle green (its Line Style Sequence), the
  * filled triangle a quarter opaque (its Fill Style Sequence), the note yellow (its Text Style Sequence) and centred in
- * its box, over their red and grey layers.
+ * its box, over their red and grey layers. `overlays`: the image overlays it shows (Overlay Activation Layer), by group
+ * ('6000'), in its layer "OVERLAYS" (green); `ownOverlay`: an overlay of its own in group 6006 (an 8 x 8 square), shown
+ * in that layer.
  */
 export async function presentationStateDicom(path: string,
   opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE'; styled?: boolean;
-    area?: { tl: [number, number]; br: [number, number]; magnify?: number }; shutter?: Record<string, { vr: string; Value: unknown[] }> } = {}): Promise<void> {
+    area?: { tl: [number, number]; br: [number, number]; magnify?: number }; shutter?: Record<string, { vr: string; Value: unknown[] }>;
+    overlays?: string[]; ownOverlay?: boolean } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -73,7 +76,13 @@ export async function presentationStateDicom(path: string,
     '20500020': v('CS', opts.shape ?? 'IDENTITY'), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0), ...(opts.shutter ?? {}),
     '00700060': v('SQ',
       { '00700002': v('CS', 'NOTES'), '00700062': v('IS', '2'), '00700066': v('US', 65535) },
-      { '00700002': v('CS', 'MARKS'), '00700062': v('IS', '1'), '00700401': v('US', ...RED_LAB) }),
+      { '00700002': v('CS', 'MARKS'), '00700062': v('IS', '1'), '00700401': v('US', ...RED_LAB) },
+      ...(opts.overlays || opts.ownOverlay ? [{ '00700002': v('CS', 'OVERLAYS'), '00700062': v('IS', '3'), '00700401': v('US', ...GREEN_LAB) }] : [])),
+    ...Object.fromEntries((opts.overlays ?? []).map((g) => [`${g}1001`, v('CS', 'OVERLAYS')])),
+    ...(opts.ownOverlay ? {
+      '60060010': v('US', 8), '60060011': v('US', 8), '60060040': v('CS', 'G'), '60060050': v('SS', 1, 1), '60060100': v('US', 1), '60060102': v('US', 0),
+      '60063000': v('OW', new Uint8Array(8).fill(255).buffer), '60061001': v('CS', 'OVERLAYS'),
+    } : {}),
     ...(opts.lutOnly ? {} : { '00700001': v('SQ',
       {
         '00081140': ref(refs[0]!), '00700002': v('CS', 'MARKS'),

@@ -11,6 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { AppPage, ROOT } from './app-page.js';
 import { SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
 import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
+import { OVERLAY_SIZE, OVERLAY_SOP, overlayDicom } from '../overlay-dicom.js';
 import { keyObjectDicom, withInstance } from '../key-object-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
@@ -211,6 +212,35 @@ test('an image with two presentation states shows one at a time, as a PACS appli
   await expect(canvas).toHaveAttribute('data-voi-lut', 'no');
   await expect(page.getByTestId('pstate')).toHaveAttribute('data-shapes', '5');
   await expect(page.getByTestId('toggle-pstate')).toHaveAttribute('title', /“LESION” by Smith Anna, drawn/);
+});
+
+test('a presentation state shows only the image overlays it activates, in its layer\'s colour, as its PACS does; hiding the state shows them all', async () => {
+  const dir = await mkdtemp(join(outDir, 'overlays-'));
+  await overlayDicom(join(dir, 'mr.dcm'));
+  await presentationStateDicom(join(dir, 'ovl.dcm'), { references: [OVERLAY_SOP], overlays: ['6000'] });
+  await app.cli(['encrypt', join(dir, 'ovl.dcm'), join(dir, 'mr.dcm'), '--bundle', 'overlays', '--deidentify', 'none', '--key', KEY, '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'overlays.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('overlays (1 part)');
+  const canvas = page.getByTestId('viewer-canvas');
+  const toggle = page.getByTestId('toggle-graphics');
+  await expect(canvas).toHaveAttribute('data-graphics', '1');
+  await expect(toggle).toHaveText('DICOM overlays (1 of 3)');
+  await expect(toggle).toHaveAttribute('title', /Not shown while presentation state "LESION" is, as its PACS does not show them: overlay 6002 \("First target mark"\), overlay 6004/);
+  // Overlay 6000 (the ring of radius 12 about row 28, column 32) in the layer's green; grey pixels are never green.
+  const ring = Array.from({ length: OVERLAY_SIZE ** 2 }, (_, i) => i)
+    .filter((i) => Math.abs(Math.hypot(Math.floor(i / OVERLAY_SIZE) - 28, (i % OVERLAY_SIZE) - 32) - 12) < 0.7);
+  const green = () => canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    return Array.from({ length: c.width * c.height }, (_, i) => i).filter((i) => d[i * 4]! < 10 && d[i * 4 + 1]! > 245 && d[i * 4 + 2]! < 10);
+  });
+  expect(await green()).toEqual(ring);
+  await page.getByTestId('toggle-pstate').click();
+  await expect(canvas).toHaveAttribute('data-graphics', '3');
+  await expect(toggle).toHaveText('DICOM overlays');
+  expect(await green()).toEqual([]); // white again, as without a state
+  await page.getByTestId('toggle-pstate').click();
+  await expect(canvas).toHaveAttribute('data-graphics', '1');
 });
 
 test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {

@@ -8,14 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import type { ImagePixels, SenderPreview } from '../../src-shared/api.js';
 import { sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { errorColour } from '../../src-renderer/src/viewer/errormap.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
-import { overlayDicom } from '../overlay-dicom.js';
+import { OVERLAY_SOP, overlayDicom } from '../overlay-dicom.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
 import { keyObjectDicom, withInstance } from '../key-object-dicom.js';
 import { presentationStateDicom } from '../presentation-state-dicom.js';
@@ -244,6 +244,16 @@ test('DICOM overlays are previewed as the receiver will see them: drawn when the
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '0');
   await page.getByLabel('DICOM metadata').selectOption('none');
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '3');
+  // Sent as a study with a presentation state that shows only overlay 6000 (its PACS does not show the others while it is):
+  // previewed so, and the sender is told which do not show.
+  const state = join(dirname(input), 'ovl_state.dcm');
+  await presentationStateDicom(state, { references: [OVERLAY_SOP], overlays: ['6000'] });
+  await app.drop('encrypt-drop', [state]);
+  await page.getByTestId('as-study').check();
+  await expect(inPreview('preview-pstate')).toContainText('"LESION" does not show its overlay 6002 ("First target mark"), overlay 6004, as its PACS does not, and as here');
+  for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '1');
+  await page.getByTestId('as-study').uncheck();
+  await page.getByTestId('remove-ovl_state.dcm').click();
   await page.getByLabel('DICOM metadata').selectOption('basic');
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '0');
   await inPreview('preview-close').click();

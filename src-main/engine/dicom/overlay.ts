@@ -61,7 +61,7 @@ export function overlayName(p: Pick<OverlayPlane, 'group' | 'description' | 'lab
 /** A carried plane as the viewer draws it (0-based top-left), by its group: where a bitmap shutter names one. */
 export function overlayGraphics(planes: readonly OverlayPlane[] = []): Map<number, OverlayGraphic> {
   return new Map(planes.map((p) => [p.group, {
-    name: overlayName(p), rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits,
+    name: overlayName(p), group: p.group, rows: p.rows, columns: p.columns, top: p.origin[0] - 1, left: p.origin[1] - 1, bits: p.bits,
   }]));
 }
 

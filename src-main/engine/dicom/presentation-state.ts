@@ -10,9 +10,10 @@
  * E.1-1: Graphic Annotation Sequence D, Content Creator's Name Z; their text may name the patient), so a de-identified
  * study goes without them and its sender is told. Since 0.19 also its VOI LUT table, its spatial transformation
  * (rotation, flip: the viewer opens the image turned as the radiologist read it), its displayed area and its display
- * shutter; since 0.20 its Presentation LUT Shape (an image shown black for white). Not carried: a Presentation LUT
+ * shutter; since 0.20 its Presentation LUT Shape (an image shown black for white); since 0.21 which of the image's
+ * overlays it shows (Overlay Activation: the others are not displayed while it is). Not carried: a Presentation LUT
  * Sequence, a modality LUT, a bitmap shutter, compound graphics without their simple drawing (which the standard asks
- * to come with them, and is carried), curves, overlays it activates, and the other presentation state classes
+ * to come with them, and is carried), curves, overlays of its own, and the other presentation state classes
  * (blending, XA/XRF, advanced, volumetric); the sender is told which
  * a state has (`notCarried`). DICOM output writes the carried part back (dicom/write-study-objects.ts).
  */
@@ -22,7 +23,7 @@ import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import { viewerRotation } from '../../../src-shared/orientation.js';
-import type { Annotations, Rgb } from '../../../src-shared/graphics.js';
+import type { Annotations, OverlayActivation, Rgb } from '../../../src-shared/graphics.js';
 
 /** Grayscale and Color Softcopy Presentation State Storage: those whose annotations aeimg carries. */
 export const CARRIED_PRESENTATION_STATES = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2']);
@@ -64,6 +65,11 @@ export interface PresentationStateFile {
   flip: boolean;
   /** Its Presentation LUT Shape (undefined: none given, or a Presentation LUT Sequence instead, which is not carried). */
   shape?: 'IDENTITY' | 'INVERSE';
+  /**
+   * The image overlays it shows (Overlay Activation Layer, PS3.3 C.11.7), each in a layer of its own; an image's overlay
+   * it does not name is not displayed while it is. A group it holds an overlay of its own in is not the image's.
+   */
+  overlays: { group: number; layer: string }[];
   /** What it holds that aeimg does not carry, in a sender's words ("its VOI lookup table", "its shutter"). */
   notCarried: string[];
 }
@@ -74,8 +80,11 @@ export interface PresentationStateFile {
  */
 export interface StateWindow { center: number; width: number; fn?: DisplayWindow['fn']; explanation?: string; lut?: StoredLut }
 
-/** What the receiver gets with one frame: the state's annotations there in image pixels, its window, how it turns the image. */
-export interface CarriedPresentationState extends Annotations {
+/**
+ * What the receiver gets with one frame: the state's annotations there in image pixels, its window, how it turns the
+ * image, and (0.21, where the frame has overlays) which of them it shows.
+ */
+export interface CarriedPresentationState extends Annotations, OverlayActivation {
   label: string;
   description?: string;
   creator?: string;
@@ -209,6 +218,15 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     const colour = lab.every((n) => n !== undefined) ? cieLabToRgb(lab as number[]) : grey !== undefined ? pValueRgb(grey) : undefined;
     return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
   });
+  // Overlay Activation: the image's overlays it shows, and overlays of its own (Overlay Data in the state), which are not carried.
+  const overlayGroups = Array.from({ length: 16 }, (_, i) => 0x6000 + 2 * i);
+  const tag = (group: number, element: string) => `x${group.toString(16)}${element}`;
+  const ownOverlays = overlayGroups.filter((g) => ds.elements[tag(g, '3000')]);
+  const bitmapShutter = ds.uint16('x00181623');
+  const overlays = overlayGroups.flatMap((group) => {
+    const layer = word(ds, tag(group, '1001'));
+    return layer && !ownOverlays.includes(group) ? [{ group, layer }] : [];
+  });
   const turned = ds.uint16('x00700042') ?? 0;
   const flip = word(ds, 'x00700041') === 'Y';
   const rotation = [90, 180, 270].includes(turned) ? viewerRotation(turned, flip) : 0;
@@ -223,6 +241,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
+    ...ownOverlays.filter((g) => g !== bitmapShutter).map((g) => `its own overlay ${g.toString(16).toUpperCase()}`),
   ];
   const slope = Number(ds.string('x00281053'));
   const intercept = Number(ds.string('x00281052'));
@@ -232,7 +251,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
     // A window after a modality lookup table is in the table's output, which is not carried.
     images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), ...(shutter ? { shutter } : {}), notCarried,
-    rotation, flip,
+    rotation, flip, overlays,
     ...(!ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
   };
 }
@@ -339,10 +358,11 @@ function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { 
 
 /**
  * What of a state applies to frame `frame` (1-based) of image `sop` (its width x height), in image pixel coordinates:
- * undefined where the state does not reference it, or brings it nothing (no annotation there, no window).
+ * undefined where the state does not reference it, or brings it nothing (no annotation there, no window). `overlays`:
+ * the groups of the frame's overlays, of which the state says which it shows.
  */
 export function presentationStateFor(s: PresentationStateFile, sop: string, frame: number, width: number, height: number,
-  imageRescale: { slope: number; intercept: number }, photometric = 'MONOCHROME2'): CarriedPresentationState | undefined {
+  imageRescale: { slope: number; intercept: number }, photometric = 'MONOCHROME2', overlays: readonly number[] = []): CarriedPresentationState | undefined {
   if (!applies(s.images, sop, frame)) return undefined;
   const area: PresentationStateFile['areas'][number]['value'] = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1], brhc: [width, height] };
   const toPixel = (units: Units, p: number[]): number[] => (units === 'PIXEL' ? p
@@ -373,12 +393,14 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
   const window = voi && stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
   const invert = stateInverts(s, photometric);
-  if (!graphics.length && !texts.length && !window && !s.shutter && !s.rotation && !s.flip && !invert) return undefined;
-  const used = new Set([...graphics, ...texts].map((x) => x.layer));
+  const shown = s.overlays.filter((o) => overlays.includes(o.group));
+  const hides = shown.length < overlays.length;
+  if (!graphics.length && !texts.length && !window && !s.shutter && !s.rotation && !s.flip && !invert && !hides) return undefined;
+  const used = new Set([...graphics, ...texts, ...shown].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
     ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}),
-    ...(invert ? { invert } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(invert ? { invert } : {}), ...(overlays.length ? { overlays: shown } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
 }
 
@@ -445,11 +467,15 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const window = w && finite(w.center) && finite(w.width) && w.width > 0 && (w.lut === undefined || lut)
       ? { center: w.center, width: w.width, ...(fn ? { fn } : {}), ...(shortText(w.explanation, LIMITS.label) && w.explanation ? { explanation: w.explanation } : {}), ...(lut ? { lut } : {}) } : undefined;
     const optional = (x: unknown) => (shortText(x, LIMITS.label) && x ? x : undefined);
+    // Which overlays it shows: a list (maybe empty) of well-formed groups; a record without one (before 0.21) says nothing.
+    const overlays = Array.isArray(s.overlays) && s.overlays.length <= 16
+      ? s.overlays.filter((o) => o && Number.isInteger(o.group) && o.group >= 0x6000 && o.group <= 0x601e && o.group % 2 === 0 && shortText(o.layer, LIMITS.label))
+        .map((o) => ({ group: o.group, layer: o.layer })) : undefined;
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
       ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), ...(s.invert === true ? { invert: true } : {}),
-      graphics, texts, layers,
+      ...(overlays ? { overlays } : {}), graphics, texts, layers,
     }];
   });
 }

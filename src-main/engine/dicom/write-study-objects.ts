@@ -19,7 +19,7 @@ import { shownCorners, stateWindowIn, type CarriedPresentationState } from './pr
 import { viewerRotation } from '../../../src-shared/orientation.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
-import { rgbToCieLab } from './shutter.js';
+import { graphicsAndShutter, rgbToCieLab } from './shutter.js';
 import { IMPLEMENTATION_UID, newUid, voiLutItem } from './write.js';
 
 const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
@@ -138,10 +138,21 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
       ...(magnify ? { '00700100': str('CS', 'MAGNIFY'), '00700103': str('FL', magnify) } : { '00700100': str('CS', 'SCALE TO FIT'), '00700102': str('IS', 1, 1) }),
     };
   }));
+  // Overlay Activation: the images' overlays it shows, each in its layer. A state from a sender before 0.21 (which said
+  // nothing of them) shows every one, as the reader's viewer did; an image's bitmap shutter plane is not graphics.
+  const activated = new Map<number, string>();
+  for (const m of marked) {
+    const groups = graphicsAndShutter(m.frame.meta, 1).graphics.map((g) => g.group);
+    for (const o of m.state.overlays ?? groups.map((group) => ({ group, layer: 'OVERLAYS' }))) {
+      if (groups.includes(o.group) && !activated.has(o.group)) activated.set(o.group, o.layer);
+    }
+  }
   // Layers: renamed as Code Strings, ordered as they were.
   const layers = new Map<string, { name: string; order: number; colour?: [number, number, number] }>();
   for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);
-  for (const g of marked.flatMap((m) => [...m.state.graphics, ...m.state.texts])) if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
+  for (const g of [...marked.flatMap((m) => [...m.state.graphics, ...m.state.texts]), ...[...activated.values()].map((layer) => ({ layer }))]) {
+    if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
+  }
   const names = new Map<string, string>();
   [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l) => {
     const base = codeString(l.name || 'LAYER');
@@ -183,7 +194,8 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
     }
   }
   if (annotations.length) ds['00700001'] = seq(...annotations);
-  else delete ds['00700060'];
+  for (const [group, layer] of activated) ds[`${group.toString(16).toUpperCase()}1001`] = str('CS', names.get(layer)!);
+  if (!annotations.length && !activated.size) delete ds['00700060'];
   // Its window, in its Modality LUT's rescale: the first image's; another image's converted through its stored values.
   const own = rescaleOf(first.frame.meta);
   const type = String(src['00281054']?.Value?.[0] ?? '').trim();

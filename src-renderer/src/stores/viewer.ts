@@ -4,6 +4,7 @@ import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shar
 import { bridge, unwrap } from '../bridge';
 import { pickState, realWindowToSample, shutterShown } from '../viewer/display';
 import { stateWindowName } from '../../../src-shared/windows';
+import { overlaysHidden, overlaysShown } from '../../../src-shared/graphics';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
@@ -74,7 +75,10 @@ export const useViewer = defineStore('viewer', () => {
   const overlays = ref(true);
   /** The image's DICOM overlays (its graphics) are drawn, as a PACS draws them unless the reader turns them off. */
   const graphics = ref(true);
-  const shownGraphics = computed(() => (graphics.value ? current.value?.dicom?.graphics : undefined));
+  // Under a presentation state, those it shows (each in its layer's colour), as its PACS shows them.
+  const shownGraphics = computed(() => (graphics.value ? overlaysShown(current.value?.dicom?.graphics, shownState.value) : undefined));
+  /** The overlays the presentation state shown does not show (its PACS does not display them while it is): their names. */
+  const graphicsHidden = computed(() => overlaysHidden(current.value?.dicom?.graphics, shownState.value));
   /**
    * A presentation state is shown, as a PACS applies a radiologist's, unless the reader hides it: one at a time (its
    * annotations, window, turn, area and shutter together), the first unless the reader picks another (`stateLabel`).
@@ -359,7 +363,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,

@@ -16,7 +16,8 @@ import { exportSlices } from '../../../src-main/engine/jobs/export.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { annotationShapes } from '../../../src-shared/graphics.js';
+import { annotationShapes, drawGraphics, overlaysHidden, overlaysShown } from '../../../src-shared/graphics.js';
+import { OVERLAY_SOP, overlayDicom } from '../../overlay-dicom.js';
 import { DCIODVFY, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -481,5 +482,59 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       const report = spawnSync(DCIODVFY, [out.studyObjects[0]!.path], { encoding: 'utf8' });
       expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }
+  });
+
+  it('shows the image overlays it activates, in its layer\'s colour, and not the others, as dcmtk does; written back so', async () => {
+    const dir = await tempDir();
+    await overlayDicom(join(dir, 'mr.dcm'));
+    await presentationStateDicom(join(dir, 'ovl.dcm'), { references: [OVERLAY_SOP], overlays: ['6000'], ownOverlay: true });
+    /** The overlay groups dcmtk shows over the image through a state (dcmp2pgm -v lists them by layer). */
+    const dcmtkShows = (state: string, image: string) => {
+      const out = spawnSync('/usr/bin/dcmp2pgm', ['-v', '-p', state, image, join(dir, 'shown.pgm')], { encoding: 'utf8', cwd: dir });
+      return [...`${out.stdout}${out.stderr}`.matchAll(/overlay \d+: group=0x([0-9a-f]{4})/gi)].map((m) => m[1]!.toUpperCase());
+    };
+    const file = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(join(dir, 'ovl.dcm')))));
+    // The image's 6000 in layer OVERLAYS; its own 6006 is not the image's, and the sender is told it does not go.
+    expect(file.overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
+    expect(file.notCarried).toContain('its own overlay 6006');
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtkShows(join(dir, 'ovl.dcm'), join(dir, 'mr.dcm'))).toEqual(['6000', '6006']);
+
+    await mkdir(join(dir, 'parts'));
+    const enc = await encryptStudy([join(dir, 'ovl.dcm'), join(dir, 'mr.dcm')], { model, recipients: [key], name: 's', outDir: join(dir, 'parts'), deidentify: null, measure: false });
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const { record } = items[0]!;
+    const image = await decodeImage(await readFile((await receive(dir, enc, 'png')).outputs[0]!));
+    const { dicom } = describeImage(record, image, 0);
+    const state = dicom!.presentationStates![0]!;
+    expect(dicom!.graphics!.map((g) => g.group)).toEqual([0x6000, 0x6002, 0x6004]);
+    expect(state.overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
+    // Under the state: 6000 alone, green (its layer's colour); the others are said to be hidden. Without it: all, white.
+    const shown = overlaysShown(dicom!.graphics, state)!;
+    expect(shown.map((g) => [g.group, g.colour!.map((c, i) => Math.abs(c - [0, 255, 0][i]!) <= 1)])).toEqual([[0x6000, [true, true, true]]]);
+    expect(overlaysHidden(dicom!.graphics, state)).toEqual(['overlay 6002 ("First target mark")', 'overlay 6004']);
+    expect(overlaysShown(dicom!.graphics, undefined)!.map((g) => [g.group, g.colour])).toEqual([[0x6000, undefined], [0x6002, undefined], [0x6004, undefined]]);
+    const drawn = new Uint8ClampedArray(64 * 64 * 4);
+    drawGraphics(shown, 64, 64, drawn);
+    const { drawn: ring } = await overlayDicom(join(dir, 'again.dcm'));
+    const lit = Array.from({ length: 64 * 64 }, (_, i) => i).filter((i) => drawn[i * 4 + 3]);
+    expect(lit.length).toBeGreaterThan(0);
+    expect(lit.every((i) => ring.has(i) && drawn[i * 4]! < 10 && drawn[i * 4 + 1]! > 245)).toBe(true);
+
+    // Written back: dcmtk shows through it what the viewer showed.
+    const back = await receive(dir, enc, 'dcm');
+    const written = back.studyObjects[0]!.path;
+    expect(readPresentationState(parseDicomHeader(new Uint8Array(await readFile(written)))).overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtkShows(written, back.outputs[0]!)).toEqual(['6000']);
+    // A record from a sender before 0.21 says nothing of them: every overlay shows, and is written back shown.
+    const [old] = validPresentationStates([{ ...state, overlays: undefined }]);
+    expect(old).not.toHaveProperty('overlays');
+    expect(overlaysShown(dicom!.graphics, old)).toHaveLength(3);
+    const [frame] = await readDicomFile(join(dir, 'mr.dcm'), { maxPixels: 1 << 24, deidentify: null });
+    const [oldFile] = studyObjectFiles([{ sopClass: '1.2.840.10008.5.1.4.1.1.4', sopInstance: OVERLAY_SOP,
+      frames: [{ meta: { ...frame!.dicom, presentationStates: [old!] }, width: 64, height: 64, channels: 1 }] }]);
+    expect(readPresentationState(parseDicomHeader(new Uint8Array(oldFile!.bytes))).overlays.map((o) => o.group)).toEqual([0x6000, 0x6002, 0x6004]);
+    // A crafted record's groups that are not overlay groups are left out.
+    expect(validPresentationStates([{ ...state, overlays: [{ group: 0x6001, layer: 'A' }, { group: 0x6002, layer: 'B' }, { group: '6004', layer: 'C' }] }])[0]!.overlays)
+      .toEqual([{ group: 0x6002, layer: 'B' }]);
   });
 });
