@@ -150,9 +150,14 @@ export function drawShutter(s: DisplayShutter, width: number, height: number, ou
 export interface Annotations {
   /**
    * `colour` (0.20): the object's own (its Line Style, or a text's Text Style), which a PACS draws it in rather than its
-   * layer's; `fillOpacity` (0.20): a filled shape's Fill Style opacity below 1 (the anatomy under it shows through).
+   * layer's; `fillOpacity` (0.20): a filled shape's Fill Style opacity below 1 (the anatomy under it shows through);
+   * `thickness` (0.21): its Line Style's Line Thickness in screen pixels, where given; `dashed` (0.21): its Line Dashing
+   * Style DASHED.
    */
-  graphics: { layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number }[];
+  graphics: {
+    layer: string; type: 'POINT' | 'POLYLINE' | 'INTERPOLATED' | 'CIRCLE' | 'ELLIPSE'; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number;
+    thickness?: number; dashed?: true;
+  }[];
   /** A text's `justify` (0.20): its Bounding Box Text Horizontal Justification where not LEFT. */
   texts: { layer: string; text: string; box?: number[]; anchor?: number[]; anchorShown: boolean; colour?: Rgb; justify?: 'RIGHT' | 'CENTER' }[];
   /** Its graphic layers: the order they are drawn in (lowest first), and the colour each recommends. */
@@ -194,10 +199,19 @@ export type Rgb = [number, number, number];
 
 /** What the viewer's SVG layer and "Save view" draw for annotations: shapes in image coordinates. */
 export type AnnotationShape =
-  | { kind: 'path'; points: number[]; closed: boolean; filled: boolean; colour: string; fillOpacity: number }
-  | { kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; angle: number; filled: boolean; colour: string; fillOpacity: number }
-  | { kind: 'point'; x: number; y: number; colour: string }
+  | ({ kind: 'path'; points: number[]; closed: boolean; filled: boolean; colour: string; fillOpacity: number } & Stroke)
+  | ({ kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number; angle: number; filled: boolean; colour: string; fillOpacity: number } & Stroke)
+  | ({ kind: 'point'; x: number; y: number; colour: string } & Stroke)
   | { kind: 'text'; lines: string[]; x: number; y: number; colour: string; align: 'start' | 'middle' | 'end'; leader?: [number, number, number, number] };
+
+/** How a graphic's line is drawn: `width` screen pixels, dashed or solid. */
+export interface Stroke { width: number; dashed: boolean }
+
+/** A line without a thickness of its own: 1.5 screen pixels, as the viewer's own measurements are drawn. */
+export const DEFAULT_LINE_WIDTH = 1.5;
+
+/** A dashed line's pattern in screen pixels (dash, gap) for a line `width` wide: longer dashes for thicker lines. */
+export const dashPattern = (width: number): [number, number] => [4 * Math.max(1.5, width), 3 * Math.max(1.5, width)];
 
 /** Annotations without a layer colour are white, as dcmtk and most PACS draw them. */
 const DEFAULT_ANNOTATION_COLOUR = '#ffffff';
@@ -221,21 +235,22 @@ export function annotationShapes(a: Annotations): AnnotationShape[] {
     const p = g.points;
     const colour = colourOf(g.layer, g.colour);
     const fillOpacity = g.fillOpacity ?? 1;
+    const stroke: Stroke = { width: g.thickness ?? DEFAULT_LINE_WIDTH, dashed: g.dashed === true };
     const push = (shape: AnnotationShape) => shapes.push({ order: orderOf(g.layer), shape });
     if (g.type === 'CIRCLE' && p.length >= 4) {
       const r = Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!);
-      push({ kind: 'ellipse', cx: p[0]!, cy: p[1]!, rx: r, ry: r, angle: 0, filled: g.filled, colour, fillOpacity });
+      push({ kind: 'ellipse', cx: p[0]!, cy: p[1]!, rx: r, ry: r, angle: 0, filled: g.filled, colour, fillOpacity, ...stroke });
     } else if (g.type === 'ELLIPSE' && p.length >= 8) {
       const [cx, cy] = [(p[0]! + p[2]!) / 2, (p[1]! + p[3]!) / 2];
       push({
         kind: 'ellipse', cx, cy, rx: Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!) / 2, ry: Math.hypot(p[6]! - p[4]!, p[7]! - p[5]!) / 2,
-        angle: (Math.atan2(p[3]! - p[1]!, p[2]! - p[0]!) * 180) / Math.PI, filled: g.filled, colour, fillOpacity,
+        angle: (Math.atan2(p[3]! - p[1]!, p[2]! - p[0]!) * 180) / Math.PI, filled: g.filled, colour, fillOpacity, ...stroke,
       });
     } else if (g.type === 'POINT') {
-      for (let i = 0; i + 1 < p.length; i += 2) push({ kind: 'point', x: p[i]!, y: p[i + 1]!, colour });
+      for (let i = 0; i + 1 < p.length; i += 2) push({ kind: 'point', x: p[i]!, y: p[i + 1]!, colour, ...stroke });
     } else if ((g.type === 'POLYLINE' || g.type === 'INTERPOLATED') && p.length >= 4) {
       const closed = p.length >= 6 && p[0] === p[p.length - 2] && p[1] === p[p.length - 1];
-      push({ kind: 'path', points: p, closed, filled: g.filled && closed, colour, fillOpacity });
+      push({ kind: 'path', points: p, closed, filled: g.filled && closed, colour, fillOpacity, ...stroke });
     }
   }
   for (const t of a.texts) {

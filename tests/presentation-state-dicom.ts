@@ -41,7 +41,7 @@ export const EXPECTED = {
  * coordinates are relative to it); `shutter`: Display Shutter attributes (DICOM JSON) it holds; `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
  * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white);
- * `styled`: objects with styles of their own, as Weasis writes them: the circle green (its Line Style Sequence), the
+ * `styled`: objects with styles of their own, as Weasis writes them: the circle green, 3 pixels thick and dashed (its Line Style Sequence), the
  * filled triangle a quarter opaque (its Fill Style Sequence), the note yellow (its Text Style Sequence) and centred in
  * its box, over their red and grey layers. `overlays`: the image overlays it shows (Overlay Activation Layer), by group
  * ('6000'), in its layer "OVERLAYS" (green); `ownOverlay`: an overlay of its own in group 6006 (an 8 x 8 square), shown
@@ -95,7 +95,7 @@ export async function presentationStateDicom(path: string,
             '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'N'), '00700226': v('UL', 1),
           }] : []),
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 2), '00700022': v('FL', 64, 64, 74, 64), '00700023': v('CS', 'CIRCLE'), '00700024': v('CS', 'N'),
-            ...(opts.styled ? { '00700232': v('SQ', { '00700251': v('US', ...GREEN_LAB), '00700253': v('FL', 2), '00700254': v('CS', 'SOLID'), '00700244': v('CS', 'OFF'), '00700284': v('FL', 1), '00700285': v('FL', 0) }) } : {}) },
+            ...(opts.styled ? { '00700232': v('SQ', { '00700251': v('US', ...GREEN_LAB), '00700253': v('FL', 3), '00700254': v('CS', 'DASHED'), '00700244': v('CS', 'OFF'), '00700284': v('FL', 1), '00700285': v('FL', 0) }) } : {}) },
           { '00700005': v('CS', 'PIXEL'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', ...EXPECTED.triangle), '00700023': v('CS', 'POLYLINE'), '00700024': v('CS', 'Y'),
             ...(opts.styled ? { '00700233': v('SQ', { '00700251': v('US', ...RED_LAB), '00700257': v('CS', 'SOLID'), '00700284': v('FL', 0.25), '00700285': v('FL', 0) }) } : {}) },
           { '00700005': v('CS', 'DISPLAY'), '00700020': v('US', 2), '00700021': v('US', 4), '00700022': v('FL', 0.25, 0.5, 0.75, 0.5, 0.5, 0.4, 0.5, 0.6), '00700023': v('CS', 'ELLIPSE') }),

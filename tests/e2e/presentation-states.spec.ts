@@ -64,7 +64,7 @@ test('a study\'s presentation state sent with the full header: its annotations d
   await expect(layer).toHaveAttribute('data-shapes', '5');
 });
 
-test('annotations with colours and fills of their own (as Weasis saves them) are drawn so, not in their layer\'s', async () => {
+test('annotations with colours, fills and lines of their own (as Weasis saves them) are drawn so, not in their layer\'s', async () => {
   const dir = await mkdtemp(join(outDir, 'pstate-styled-'));
   await presentationStateDicom(join(dir, 'gsps.dcm'), { styled: true });
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
@@ -78,6 +78,13 @@ test('annotations with colours and fills of their own (as Weasis saves them) are
   const stroke = (e: Element) => getComputedStyle(e).stroke;
   expect(await layer.locator('ellipse').first().evaluate(stroke)).toBe('rgb(0, 255, 0)');
   expect(await layer.locator('polygon').first().evaluate(stroke)).toBe('rgb(255, 0, 0)');
+  // The circle's line 3 screen pixels thick and dashed, as its Line Style says; the triangle's the viewer's 1.5, solid.
+  const zoom = Number(await page.getByTestId('viewer-canvas').getAttribute('data-zoom'));
+  const line = (e: Element) => [parseFloat(getComputedStyle(e).strokeWidth), getComputedStyle(e).strokeDasharray];
+  const [circleWidth, circleDashes] = await layer.locator('ellipse').first().evaluate(line);
+  const [triangleWidth, triangleDashes] = await layer.locator('polygon').first().evaluate(line);
+  expect([Number(circleWidth) * zoom, Number(triangleWidth) * zoom].map((w) => Math.round(w * 100) / 100)).toEqual([3, 1.5]);
+  expect([circleDashes === 'none', triangleDashes]).toEqual([false, 'none']);
   // The filled triangle a quarter opaque, as its Fill Style says: the anatomy under it shows through.
   expect(await layer.locator('polygon').first().evaluate((e) => getComputedStyle(e).fillOpacity)).toBe('0.25');
   const fills = await layer.locator('text').evaluateAll((ts) => ts.map((t) => [t.textContent, getComputedStyle(t).fill]));

@@ -35,7 +35,9 @@ export interface ImageRef { sop: string; frames?: number[] }
 interface Scoped<T> { refs?: ImageRef[]; value: T }
 
 type Units = 'PIXEL' | 'DISPLAY';
-interface RawGraphic { type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number }
+interface RawGraphic {
+  type: Annotations['graphics'][number]['type']; units: Units; points: number[]; filled: boolean; colour?: Rgb; fillOpacity?: number; thickness?: number; dashed?: true;
+}
 interface RawText { text: string; boxUnits?: Units; box?: number[]; anchorUnits?: Units; anchor?: number[]; anchorShown: boolean; colour?: Rgb; justify?: 'RIGHT' | 'CENTER' }
 
 /** A presentation state as the sender reads it from its file: plain data, so it can go to an encoding worker. */
@@ -166,7 +168,10 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         // Its Line Style's colour, else a filled shape's Fill Style's; the fill's opacity where the anatomy shows through.
         const colour = styleColour(g, 'x00700232', 'x00700251') ?? (filled ? styleColour(g, 'x00700233', 'x00700251') : undefined);
         const fillOpacity = filled ? items(g, 'x00700233')[0]?.float('x00700284') : undefined;
-        return [{ type: type as RawGraphic['type'], units: u, points, filled, ...(colour ? { colour } : {}), ...opacityOf(fillOpacity) }];
+        // Its Line Style's thickness (screen pixels) and dashing, which a PACS draws its line with.
+        const line = items(g, 'x00700232')[0];
+        const stroke = { ...thicknessOf(line?.float('x00700253')), ...(line && word(line, 'x00700254') === 'DASHED' ? { dashed: true as const } : {}) };
+        return [{ type: type as RawGraphic['type'], units: u, points, filled, ...(colour ? { colour } : {}), ...opacityOf(fillOpacity), ...stroke }];
       }),
       texts: items(a, 'x00700008').flatMap((t): RawText[] => {
         const value = text(t, 'x00700006', LIMITS.text);
@@ -375,7 +380,10 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
     for (const g of a.value.graphics) {
       if (graphics.length >= LIMITS.graphics || points + g.points.length > LIMITS.points) break;
       points += g.points.length;
-      graphics.push({ layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled, ...(g.colour ? { colour: g.colour } : {}), ...opacityOf(g.fillOpacity) });
+      graphics.push({
+        layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled, ...(g.colour ? { colour: g.colour } : {}), ...opacityOf(g.fillOpacity),
+        ...thicknessOf(g.thickness), ...(g.dashed ? { dashed: true as const } : {}),
+      });
     }
     for (const t of a.value.texts) {
       if (texts.length >= LIMITS.texts) break;
@@ -432,6 +440,8 @@ const turn = (rotation: unknown, flip: unknown): Pick<CarriedPresentationState, 
 const justifyOf = (v: unknown): { justify?: 'RIGHT' | 'CENTER' } => (v === 'RIGHT' || v === 'CENTER' ? { justify: v } : {});
 /** `{ fillOpacity }` where v is an opacity below 1 (a fill the anatomy shows through), else nothing (opaque). */
 const opacityOf = (v: unknown): { fillOpacity?: number } => (finite(v) && v >= 0 && v < 1 ? { fillOpacity: v } : {});
+/** `{ thickness }` where v is a line thickness in screen pixels a reader can draw (above 0, at most 32), else nothing. */
+const thicknessOf = (v: unknown): { thickness?: number } => (finite(v) && v > 0 && v <= 32 ? { thickness: v } : {});
 /** `{ colour }` where v is an 8-bit RGB triple, else nothing. */
 const rgbOf = (v: unknown): { colour?: Rgb } => (finiteList(v, 3, 3, false) && v.every((c) => c >= 0 && c <= 255) ? { colour: v as Rgb } : {});
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -452,7 +462,10 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     // Rebuilt from the fields a reader knows (a crafted record's others, such as a colour that is not one, left out).
     const graphics = s.graphics.filter((g) => g && shortText(g.layer, LIMITS.label) && GRAPHIC_TYPES.has(g.type) && typeof g.filled === 'boolean' &&
       finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points)
-      .map((g) => ({ layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour), ...opacityOf(g.fillOpacity) }));
+      .map((g) => ({
+        layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour), ...opacityOf(g.fillOpacity), ...thicknessOf(g.thickness),
+        ...(g.dashed === true ? { dashed: true as const } : {}),
+      }));
     const texts = s.texts.filter((t) => t && shortText(t.layer, LIMITS.label) && shortText(t.text, LIMITS.text) && typeof t.anchorShown === 'boolean' &&
       (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined))
       .map((t) => ({

@@ -17,6 +17,7 @@ import { decimal } from './fit-values.js';
 import type { DicomFrameMeta } from './import.js';
 import { shownCorners, stateWindowIn, type CarriedPresentationState } from './presentation-state.js';
 import { viewerRotation } from '../../../src-shared/orientation.js';
+import { DEFAULT_LINE_WIDTH } from '../../../src-shared/graphics.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { graphicsAndShutter, rgbToCieLab } from './shutter.js';
@@ -71,11 +72,14 @@ function referencedSeries(refs: readonly Pick<Marked, 'file' | 'frame'>[], refsT
 const rescaleOf = (meta: DicomFrameMeta) => ({ slope: meta.pixel.rescaleSlope || 1, intercept: meta.pixel.rescaleIntercept });
 
 /**
- * A graphic object's own colour as its Line Style Sequence gives it (every Type 1 attribute of the macro, as dicom3tools
- * checks them): a solid line of one display pixel, opaque, no shadow; a filled shape's Fill Style the same colour.
+ * A graphic object's own colour, line thickness and dashing as its Line Style Sequence gives them (every Type 1
+ * attribute of the macro, as dicom3tools checks them): opaque, no shadow; where the record gives no thickness, the
+ * width the viewer drew it at, solid; a dashed line's Line Pattern (required with it) 8 pixels on, 8 off (a reader
+ * draws its own dashes); a filled shape's Fill Style the same colour.
  */
-const lineStyle = (rgb: readonly number[]): DicomJson => ({
-  '00700251': str('US', ...rgbToCieLab(rgb)), '00700253': str('FL', 1), '00700254': str('CS', 'SOLID'), '00700244': str('CS', 'OFF'),
+const lineStyle = (rgb: readonly number[], thickness = DEFAULT_LINE_WIDTH, dashed = false): DicomJson => ({
+  '00700251': str('US', ...rgbToCieLab(rgb)), '00700253': str('FL', thickness), '00700254': str('CS', dashed ? 'DASHED' : 'SOLID'),
+  ...(dashed ? { '00700255': str('UL', 0xff00ff00) } : {}), '00700244': str('CS', 'OFF'),
   '00700245': str('FL', 0), '00700246': str('FL', 0), '00700247': str('US', ...rgbToCieLab(rgb)), '00700258': str('FL', 0),
   '00700284': str('FL', 1), '00700285': str('FL', 0),
 });
@@ -176,7 +180,8 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
           '00700005': str('CS', 'PIXEL'), '00700020': str('US', 2), '00700021': str('US', g.points.length / 2),
           '00700022': { vr: 'FL', Value: g.points }, '00700023': str('CS', g.type),
           ...(closed ? { '00700024': str('CS', g.filled ? 'Y' : 'N') } : {}),
-          ...(g.colour ? { '00700232': seq(lineStyle(g.colour)) } : {}),
+          ...(g.colour || g.thickness || g.dashed
+            ? { '00700232': seq(lineStyle(g.colour ?? layers.get(g.layer)?.colour ?? [255, 255, 255], g.thickness, g.dashed)) } : {}),
           ...(closed && g.filled && (g.colour || g.fillOpacity !== undefined)
             ? { '00700233': seq(fillStyle(g.colour ?? layers.get(g.layer)?.colour ?? [255, 255, 255], g.fillOpacity ?? 1)) } : {}),
         };

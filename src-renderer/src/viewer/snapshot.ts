@@ -3,7 +3,7 @@
  * flip, rotation and pan: viewer/view-transform.ts, as on screen), optionally with the measurements and the corner overlays drawn in, as one PNG for the clipboard or a file.
  */
 import type { Annotations, DisplayShutter, ImagePixels, OverlayGraphic } from '../../../src-shared/api';
-import { annotationShapes, drawGraphics, drawPalette, drawShutter, type ColourPalette } from '../../../src-shared/graphics';
+import { annotationShapes, dashPattern, drawGraphics, drawPalette, drawShutter, type ColourPalette } from '../../../src-shared/graphics';
 import type { EdgeLabels } from '../../../src-shared/orientation';
 import type { ValueMapping } from '../../../src-shared/windows';
 import { greyLut, renderRgba, type Window } from './display';
@@ -121,7 +121,6 @@ function drawMarks(ctx: CanvasRenderingContext2D, marks: { m: Measurement; label
 /** Presentation states' annotations (src-shared/graphics.ts annotationShapes) in the viewport, as the SVG layer draws them. */
 function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations[], g: ViewGeometry) {
   const pairs = (p: readonly number[]) => Array.from({ length: Math.floor(p.length / 2) }, (_, i) => ({ x: p[2 * i]!, y: p[2 * i + 1]! }));
-  ctx.lineWidth = 1.5;
   ctx.font = '13px system-ui, sans-serif';
   // A filled shape at its Fill Style's opacity, its outline opaque.
   const fill = (opacity: number) => {
@@ -131,6 +130,9 @@ function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations
   };
   for (const s of annotations.flatMap(annotationShapes)) {
     ctx.strokeStyle = ctx.fillStyle = s.colour;
+    // A graphic's line at its thickness and dashing (screen pixels), as the SVG layer draws it; a text's leader as before.
+    ctx.lineWidth = s.kind === 'text' ? 1.5 : s.width;
+    ctx.setLineDash(s.kind !== 'text' && s.dashed ? dashPattern(s.width) : []);
     ctx.beginPath();
     if (s.kind === 'path') {
       screenPath(ctx, g, pairs(s.points));
@@ -161,6 +163,7 @@ function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations
       ctx.textAlign = 'left';
     }
   }
+  ctx.setLineDash([]);
 }
 
 function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot['overlays']>['corners'], width: number, height: number, top = 0) {

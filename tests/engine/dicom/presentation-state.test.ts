@@ -407,7 +407,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect([turned.holds, turned.state?.rotation, turned.state?.invert]).toEqual([{ annotations: false, window: false, turn: true }, 90, undefined]);
   });
 
-  it('an object\'s own colour (its Line or Text Style, as Weasis writes it) is drawn instead of its layer\'s, and written back so', async () => {
+  it('an object\'s own colour and line (its Line or Text Style, as Weasis writes it) are drawn instead of its layer\'s, and written back so', async () => {
     const s = await stateFile({ styled: true });
     const c = presentationStateFor(s, CT_SMALL_SOP, 1, 128, 128, HU)!;
     expect(c.graphics.map((g) => [g.type, g.colour, g.fillOpacity])).toEqual([['CIRCLE', [0, 255, 0], undefined], ['POLYLINE', [255, 0, 0], 0.25], ['ELLIPSE', undefined, undefined]]);
@@ -418,12 +418,18 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // The triangle filled a quarter opaque (the anatomy under it shows), the rest opaque.
     expect(shapes.flatMap((x) => (x.kind === 'path' || x.kind === 'ellipse' ? [[x.kind, x.fillOpacity]] : []))).toEqual([['ellipse', 1], ['path', 0.25], ['ellipse', 1]]);
     expect(shapes.filter((x) => x.colour === 'rgb(0, 255, 0)').map((x) => x.kind)).toEqual(['ellipse']);
+    // The circle's line as its Line Style says: 3 screen pixels, dashed; the others at the viewer's 1.5, solid.
+    expect(c.graphics.map((g) => [g.thickness, g.dashed])).toEqual([[3, true], [undefined, undefined], [undefined, undefined]]);
+    const strokes = (list: typeof shapes) => list.flatMap((x) => (x.kind === 'ellipse' || x.kind === 'path' ? [`${x.kind} ${x.width} ${x.dashed}`] : [])).sort();
+    expect(strokes(shapes)).toEqual(['ellipse 1.5 false', 'ellipse 3 true', 'path 1.5 false']);
     expect(shapes.filter((x) => x.colour === 'rgb(255, 255, 0)').map((x) => x.kind === 'text' && x.lines[0])).toEqual(['Nodule 8 mm']);
     // The note centred in its box (80..120), as its justification says; a text at an anchor alone starts there.
     expect(shapes.flatMap((x) => (x.kind === 'text' ? [[x.lines[0], x.x, x.align]] : []))).toEqual([['Nodule 8 mm', 100, 'middle'], ['R', Math.fround(12.8), 'start']]);
     // A crafted record's colour that is not one is left out (the layer's is drawn), the object kept.
     const crafted = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, colour: ['url(x)', 0, 0], fillOpacity: 7 }] }])[0]!;
     expect([crafted.graphics.length, crafted.graphics[0]!.colour, crafted.graphics[0]!.fillOpacity]).toEqual([1, undefined, undefined]);
+    const thick = validPresentationStates([{ ...c, graphics: [{ ...c.graphics[0]!, thickness: 1e6, dashed: 'yes' }] }])[0]!;
+    expect([thick.graphics[0]!.thickness, thick.graphics[0]!.dashed]).toEqual([undefined, undefined]);
     // Through a study and DICOM output: the written state gives the same colours, and dcmtk and dicom3tools accept it.
     const { dir, enc } = await sendWithState({ styled: true });
     const back = await receive(dir, enc, 'dcm');
@@ -436,6 +442,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     // Each shape (a text by its words, a graphic by its place) in the colour it was sent in.
     const id = (x: (typeof shapes)[number]) => (x.kind === 'text' ? `${x.lines[0]} ${x.x} ${x.align}` : JSON.stringify(Object.values(x).filter((v) => typeof v === 'number').map(Math.round)));
     expect(drawn.map(id).sort()).toEqual(shapes.map(id).sort());
+    expect(strokes(drawn)).toEqual(strokes(shapes)); // the thickness and dashes go back in its Line Style
     for (const d of drawn) expect([id(d), near(rgb(d.colour), rgb(shapes.find((x) => id(x) === id(d))!.colour))]).toEqual([id(d), true]);
     if (existsSync('/usr/bin/dcmpschk')) {
       const check = spawnSync('/usr/bin/dcmpschk', [back.studyObjects[0]!.path], { encoding: 'utf8' });
