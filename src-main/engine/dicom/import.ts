@@ -20,9 +20,8 @@ import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from '.
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
-import {
-  LIMITS as PRESENTATION_STATE_LIMITS, presentationStateFor, validPresentationStates, type CarriedPresentationState, type PresentationStateFile,
-} from './presentation-state.js';
+import { LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
+import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
 import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyObject, type KeyObjectFile } from './key-objects.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';

@@ -1,0 +1,197 @@
+/**
+ * A presentation state as one image frame's record carries it (aeimg 0.18): what of the state's file (read by
+ * dicom/presentation-state.ts) applies to the frame, its DISPLAY-relative marks placed on the image's pixels through
+ * its displayed area and turn, and a received record's states checked before the viewer draws them.
+ */
+import { applies, finite, finiteList, justifyOf, LIMITS, opacityOf, rgbOf, shortText, stateInverts, stateWindowIn, thicknessOf,
+  GRAPHIC_TYPES, type PresentationStateFile, type StateWindow, type Units } from './presentation-state.js';
+import { isStoredLut } from './lut.js';
+import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
+import { wellFormed, type DicomJson } from './dataset.js';
+import { voiFunctionOf } from '../../../src-shared/windows.js';
+import type { Annotations, OverlayActivation } from '../../../src-shared/graphics.js';
+
+/**
+ * What the receiver gets with one frame: the state's annotations there in image pixels, its window, how it turns the
+ * image, and (0.21, where the frame has overlays) which of them it shows.
+ */
+export interface CarriedPresentationState extends Annotations, OverlayActivation {
+  label: string;
+  description?: string;
+  creator?: string;
+  /** In the image's real-world units (as its own VOI windows; a table's input too). */
+  window?: StateWindow;
+  /**
+   * Its Display Shutter (0.19: the Display Shutter attributes, as an image holds them), which replaces the image's own
+   * while the state is shown (PS3.4 N.2.3.1: a shutter in the referenced image is not applied).
+   */
+  shutter?: DicomJson;
+  /** Its Image Rotation (clockwise, after the flip) and Image Horizontal Flip, which the viewer opens the image with (0.19). */
+  rotation?: 90 | 180 | 270;
+  flip?: true;
+  /**
+   * Its displayed area where not the whole image (0.19): the part the radiologist zoomed to, in image pixels (x0, y0 the
+   * top-left corner, x1, y1 the bottom-right; it may reach beyond the image), fitted to the viewer, or shown at
+   * `magnify` screen pixels per image pixel.
+   */
+  area?: { x0: number; y0: number; x1: number; y1: number; magnify?: number };
+  /**
+   * It shows the image black for white, against how the image shows on its own (0.20): its Presentation LUT Shape
+   * INVERSE over a MONOCHROME2 image, or IDENTITY over a MONOCHROME1 one (the state's Softcopy Presentation LUT, PS3.3
+   * C.11.6, says how its output shows, in place of the image's photometric interpretation; as dcmtk's dcmp2pgm renders it).
+   */
+  invert?: true;
+}
+
+/**
+ * Where a point shown at (u, v) (0..1 across a displayed area, as turned: flipped, then `rotation` clockwise, as the
+ * viewer turns an image) is in the area before it was turned (0..1 across it, left to right and top to bottom).
+ */
+function unturned(u: number, v: number, rotation: number, flip: boolean): [number, number] {
+  // Undo the rotation (clockwise), then the flip.
+  [u, v] = rotation === 90 ? [v, 1 - u] : rotation === 180 ? [1 - u, 1 - v] : rotation === 270 ? [1 - v, u] : [u, v];
+  return [flip ? 1 - u : u, v];
+}
+
+/**
+ * The corners of a box of image pixels (1-based) that show at the top left and at the bottom right once the image is
+ * turned as the viewer turns it (flipped, then `rotation` clockwise): what a file's Displayed Area corners say (PS3.3
+ * C.10.4: "the top left (after spatial transformation) pixel").
+ */
+export function shownCorners(tl: [number, number], br: [number, number], rotation: number, flip: boolean): [[number, number], [number, number]] {
+  const at = (u: number, v: number): [number, number] => {
+    const [a, b] = unturned(u, v, rotation, flip); // 0 or 1: the box's left or right, top or bottom
+    return [a ? br[0] : tl[0], b ? br[1] : tl[1]];
+  };
+  return [at(0, 0), at(1, 1)];
+}
+
+/**
+ * A DISPLAY-relative point (0..1 across the displayed area as shown, after the state's rotation and flip, PS3.3
+ * C.10.6) in image pixel coordinates (0 at the top-left corner of the top-left pixel, as PIXEL units are). `s.rotation`
+ * is the viewer's (after the flip), so the rotation is undone first.
+ */
+function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { tlhc: [number, number]; brhc: [number, number] }): [number, number] {
+  [u, v] = unturned(u, v, s.rotation, s.flip);
+  const [x0, y0] = [area.tlhc[0] - 1, area.tlhc[1] - 1];
+  return [x0 + u * (area.brhc[0] - x0), y0 + v * (area.brhc[1] - y0)];
+}
+
+/**
+ * What of a state applies to frame `frame` (1-based) of image `sop` (its width x height), in image pixel coordinates:
+ * undefined where the state does not reference it, or brings it nothing (no annotation there, no window). `overlays`:
+ * the groups of the frame's overlays, of which the state says which it shows.
+ */
+export function presentationStateFor(s: PresentationStateFile, sop: string, frame: number, width: number, height: number,
+  imageRescale: { slope: number; intercept: number }, photometric = 'MONOCHROME2', overlays: readonly number[] = []): CarriedPresentationState | undefined {
+  if (!applies(s.images, sop, frame)) return undefined;
+  const area: PresentationStateFile['areas'][number]['value'] = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1], brhc: [width, height] };
+  const toPixel = (units: Units, p: number[]): number[] => (units === 'PIXEL' ? p
+    : p.flatMap((_, i) => (i % 2 ? [] : displayToPixel(p[i]!, p[i + 1]!, s, area))));
+  const graphics: CarriedPresentationState['graphics'] = [];
+  const texts: CarriedPresentationState['texts'] = [];
+  let points = 0;
+  for (const a of s.annotations) {
+    if (!applies(a.refs, sop, frame)) continue;
+    for (const g of a.value.graphics) {
+      if (graphics.length >= LIMITS.graphics || points + g.points.length > LIMITS.points) break;
+      points += g.points.length;
+      graphics.push({
+        layer: a.value.layer, type: g.type, points: toPixel(g.units, g.points), filled: g.filled, ...(g.colour ? { colour: g.colour } : {}), ...opacityOf(g.fillOpacity),
+        ...thicknessOf(g.thickness), ...(g.dashed ? { dashed: true as const } : {}),
+      });
+    }
+    for (const t of a.value.texts) {
+      if (texts.length >= LIMITS.texts) break;
+      const box = t.box && t.boxUnits ? toPixel(t.boxUnits, t.box) : undefined;
+      const anchor = t.anchor && t.anchorUnits ? toPixel(t.anchorUnits, t.anchor) : undefined;
+      // A rotated box's corners may come in any order: top-left and bottom-right again.
+      const ordered = box && [Math.min(box[0]!, box[2]!), Math.min(box[1]!, box[3]!), Math.max(box[0]!, box[2]!), Math.max(box[1]!, box[3]!)];
+      texts.push({
+        layer: a.value.layer, text: t.text, ...(ordered ? { box: ordered } : {}), ...(anchor ? { anchor } : {}), anchorShown: t.anchorShown, ...(t.colour ? { colour: t.colour } : {}),
+        ...(ordered ? justifyOf(t.justify) : {}),
+      });
+    }
+  }
+  const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
+  // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
+  const window = voi && stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
+  const invert = stateInverts(s, photometric);
+  const shown = s.overlays.filter((o) => overlays.includes(o.group));
+  const hides = shown.length < overlays.length;
+  if (!graphics.length && !texts.length && !window && !s.shutter && !s.rotation && !s.flip && !invert && !hides) return undefined;
+  const used = new Set([...graphics, ...texts, ...shown].map((x) => x.layer));
+  return {
+    label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}),
+    ...(invert ? { invert } : {}), ...(overlays.length ? { overlays: shown } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+  };
+}
+
+/**
+ * A displayed area as a record holds it (image pixels: x0, y0 the top-left corner, x1, y1 the bottom-right), where
+ * well-formed and, given the image's size, not the whole image at fit.
+ */
+function zoomedArea(a: Partial<Record<'x0' | 'y0' | 'x1' | 'y1' | 'magnify', unknown>>, size?: { width: number; height: number }): Pick<CarriedPresentationState, 'area'> {
+  const { x0, y0, x1, y1 } = a;
+  const magnify = finite(a.magnify) && a.magnify > 0 && a.magnify <= 64 ? a.magnify : undefined;
+  if (!finite(x0) || !finite(y0) || !finite(x1) || !finite(y1) || ![x0, y0, x1, y1].every((v) => Math.abs(v) <= 1e6) || !(x1 > x0) || !(y1 > y0)) return {};
+  if (size && x0 === 0 && y0 === 0 && x1 === size.width && y1 === size.height && magnify === undefined) return {};
+  return { area: { x0, y0, x1, y1, ...(magnify ? { magnify } : {}) } };
+}
+
+/** A record's state shutter: its Display Shutter attributes alone, well-formed, with a shape. */
+function stateShutter(v: unknown): Pick<CarriedPresentationState, 'shutter'> {
+  if (!v || typeof v !== 'object') return {};
+  const shutter = shutterAttributes(wellFormed(v));
+  return shutter[SHUTTER_TAGS[0]] ? { shutter } : {};
+}
+
+/** A state's spatial transformation as a record holds it: only what turns the image (a crafted record's other values left out). */
+const turn = (rotation: unknown, flip: unknown): Pick<CarriedPresentationState, 'rotation' | 'flip'> => ({
+  ...(rotation === 90 || rotation === 180 || rotation === 270 ? { rotation } : {}), ...(flip === true ? { flip } : {}),
+});
+
+/**
+ * A received record's presentation states, each kept only if well-formed and within LIMITS (a crafted record's are
+ * left out rather than drawn): what the viewer draws can trust them.
+ */
+export function validPresentationStates(v: unknown): CarriedPresentationState[] {
+  if (!Array.isArray(v)) return [];
+  return v.slice(0, LIMITS.states).flatMap((s: Partial<CarriedPresentationState>): CarriedPresentationState[] => {
+    if (!s || typeof s !== 'object' || !shortText(s.label, LIMITS.label) || !Array.isArray(s.graphics) || !Array.isArray(s.texts) || !Array.isArray(s.layers)) return [];
+    if (s.graphics.length > LIMITS.graphics || s.texts.length > LIMITS.texts || s.layers.length > LIMITS.graphics + LIMITS.texts) return [];
+    let points = 0;
+    // Rebuilt from the fields a reader knows (a crafted record's others, such as a colour that is not one, left out).
+    const graphics = s.graphics.filter((g) => g && shortText(g.layer, LIMITS.label) && GRAPHIC_TYPES.has(g.type) && typeof g.filled === 'boolean' &&
+      finiteList(g.points, 2, LIMITS.points) && (points += g.points.length) <= LIMITS.points)
+      .map((g) => ({
+        layer: g.layer, type: g.type, points: g.points, filled: g.filled, ...rgbOf(g.colour), ...opacityOf(g.fillOpacity), ...thicknessOf(g.thickness),
+        ...(g.dashed === true ? { dashed: true as const } : {}),
+      }));
+    const texts = s.texts.filter((t) => t && shortText(t.layer, LIMITS.label) && shortText(t.text, LIMITS.text) && typeof t.anchorShown === 'boolean' &&
+      (t.box === undefined || finiteList(t.box, 4, 4)) && (t.anchor === undefined || finiteList(t.anchor, 2, 2)) && (t.box !== undefined || t.anchor !== undefined))
+      .map((t) => ({
+        layer: t.layer, text: t.text, ...(t.box ? { box: t.box } : {}), ...(t.anchor ? { anchor: t.anchor } : {}), anchorShown: t.anchorShown, ...rgbOf(t.colour),
+        ...(t.box ? justifyOf(t.justify) : {}),
+      }));
+    const layers = s.layers.filter((l) => l && shortText(l.name, LIMITS.label) && finite(l.order))
+      .map((l) => ({ name: l.name, order: l.order, ...rgbOf(l.colour) }));
+    const w = s.window;
+    const fn = voiFunctionOf(w?.fn);
+    const lut = w?.lut !== undefined && isStoredLut(w.lut) && w.lut.data.length <= LIMITS.lutEntries && shortText(w.lut.explanation ?? '', LIMITS.label) ? w.lut : undefined;
+    const window = w && finite(w.center) && finite(w.width) && w.width > 0 && (w.lut === undefined || lut)
+      ? { center: w.center, width: w.width, ...(fn ? { fn } : {}), ...(shortText(w.explanation, LIMITS.label) && w.explanation ? { explanation: w.explanation } : {}), ...(lut ? { lut } : {}) } : undefined;
+    const optional = (x: unknown) => (shortText(x, LIMITS.label) && x ? x : undefined);
+    // Which overlays it shows: a list (maybe empty) of well-formed groups; a record without one (before 0.21) says nothing.
+    const overlays = Array.isArray(s.overlays) && s.overlays.length <= 16
+      ? s.overlays.filter((o) => o && Number.isInteger(o.group) && o.group >= 0x6000 && o.group <= 0x601e && o.group % 2 === 0 && shortText(o.layer, LIMITS.label))
+        .map((o) => ({ group: o.group, layer: o.layer })) : undefined;
+    const [description, creator] = [optional(s.description), optional(s.creator)];
+    return [{
+      label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
+      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), ...(s.invert === true ? { invert: true } : {}),
+      ...(overlays ? { overlays } : {}), graphics, texts, layers,
+    }];
+  });
+}
