@@ -19,6 +19,9 @@ export const YELLOW_LAB = [Math.round(97.61 * 655.35), Math.round(((-15.75 + 128
 const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
 const ref = (sop: string) => v('SQ', { '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop) });
 
+/** The `modalityLut: 'scrambled'` state's table: stored value i to a value 0..255 that neighbours do not predict. */
+export const SCRAMBLED = (i: number) => (i * 37) % 256;
+
 /** The `lutOnly` state's VOI LUT: −100 HU and below black, 155 HU and above white, a squared ramp between (8-bit). */
 export const LUT_CURVE = Array.from({ length: 256 }, (_, i) => Math.round((i * i) / 255));
 
@@ -36,8 +39,9 @@ export const EXPECTED = {
 /**
  * Writes the state to `path`. `references`: the SOP Instance UIDs it marks (default the CT fixture); `label`; `rotation`
  * and `flip`: its spatial transformation, which its DISPLAY coordinates are after; `lutOnly`: no annotations, and its
- * window a VOI lookup table (LUT_CURVE: 256 entries from −100 HU); `modalityLut`: its own Modality LUT instead of a rescale
- * (as weasis' prLUTs.dcm); `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
+ * window a VOI lookup table (LUT_CURVE: 256 entries from −100 HU, or from 0 after a modality table); `modalityLut`: its own Modality LUT instead of a rescale
+ * (as weasis' prLUTs.dcm, a combined-LUT test state): 'scrambled', 4096 entries from stored value 0, SCRAMBLED(i) (0..255,
+ * in which its window is), or 'too large', 32,768 entries (more than a record carries); `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
  * coordinates are relative to it); `shutter`: Display Shutter attributes (DICOM JSON) it holds; `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
  * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white);
@@ -48,7 +52,7 @@ export const EXPECTED = {
  * in that layer.
  */
 export async function presentationStateDicom(path: string,
-  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: boolean; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE'; styled?: boolean;
+  opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: 'scrambled' | 'too large'; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE'; styled?: boolean;
     area?: { tl: [number, number]; br: [number, number]; magnify?: number }; shutter?: Record<string, { vr: string; Value: unknown[] }>;
     overlays?: string[]; ownOverlay?: boolean } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
@@ -64,10 +68,13 @@ export async function presentationStateDicom(path: string,
       '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.2'), '00081155': v('UI', sop),
     }))) }),
     ...(opts.modalityLut
-      ? { '00283000': v('SQ', { '00283002': v('US', 4096, 0, 16), '00283004': v('LO', 'HU'), '00283006': v('US', ...Array.from({ length: 4096 }, (_, i) => i)) }) }
+      ? { '00283000': v('SQ', opts.modalityLut === 'scrambled'
+        ? { '00283002': v('US', 4096, 0, 16), '00283003': v('LO', 'SCRAMBLED'), '00283004': v('LO', 'US'), '00283006': v('US', ...Array.from({ length: 4096 }, (_, i) => SCRAMBLED(i))) }
+        : { '00283002': v('US', 32768, 0, 16), '00283004': v('LO', 'US'), '00283006': v('US', ...Array.from({ length: 32768 }, (_, i) => i)) }) }
       : { '00281052': v('DS', '-1024'), '00281053': v('DS', '1'), '00281054': v('LO', 'HU') }),
     '00283110': v('SQ', opts.lutOnly
-      ? { '00283010': v('SQ', { '00283002': v('SS', 256, -100, 8), '00283003': v('LO', 'SOFT CURVE'), '00283006': v('US', ...LUT_CURVE) }) }
+      // After a modality table, in its unsigned output from 0 (as dcmtk reads a VOI table's first value there).
+      ? { '00283010': v('SQ', { '00283002': opts.modalityLut ? v('US', 256, 0, 8) : v('SS', 256, -100, 8), '00283003': v('LO', 'SOFT CURVE'), '00283006': v('US', ...LUT_CURVE) }) }
       : { '00281050': v('DS', '40'), '00281051': v('DS', '80'), '00281055': v('LO', 'BRAIN') }),
     '0070005A': v('SQ', {
       '00700052': v('SL', ...(opts.area?.tl ?? [1, 1])), '00700053': v('SL', ...(opts.area?.br ?? [128, 128])),

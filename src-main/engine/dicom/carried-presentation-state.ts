@@ -5,10 +5,10 @@
  */
 import { applies, finite, finiteList, justifyOf, LIMITS, opacityOf, rgbOf, shortText, stateInverts, stateWindowIn, thicknessOf,
   GRAPHIC_TYPES, type PresentationStateFile, type StateWindow, type Units } from './presentation-state.js';
-import { isStoredLut } from './lut.js';
+import { isStoredLut, type StoredLut } from './lut.js';
 import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { wellFormed, type DicomJson } from './dataset.js';
-import { voiFunctionOf } from '../../../src-shared/windows.js';
+import { lookUp, voiFunctionOf, voiToByte } from '../../../src-shared/windows.js';
 import type { Annotations, OverlayActivation } from '../../../src-shared/graphics.js';
 
 /**
@@ -77,13 +77,25 @@ function displayToPixel(u: number, v: number, s: PresentationStateFile, area: { 
   return [x0 + u * (area.brhc[0] - x0), y0 + v * (area.brhc[1] - y0)];
 }
 
+/** What presentationStateFor needs of the frame besides its size and rescale. */
+export interface FrameFacts {
+  /** Its Photometric Interpretation (default MONOCHROME2), which a state's Presentation LUT Shape is read against. */
+  photometric?: string;
+  /** The groups of its overlays, of which the state says which it shows. */
+  overlays?: readonly number[];
+  /** Its stored values are signed (a state's modality table's first input is then too). */
+  signed?: boolean;
+  /** It has a Modality LUT table of its own: its real-world values are no rescale's, and a state's table is not composed over them. */
+  ownModalityLut?: boolean;
+}
+
 /**
  * What of a state applies to frame `frame` (1-based) of image `sop` (its width x height), in image pixel coordinates:
- * undefined where the state does not reference it, or brings it nothing (no annotation there, no window). `overlays`:
- * the groups of the frame's overlays, of which the state says which it shows.
+ * undefined where the state does not reference it, or brings it nothing (no annotation there, no window).
  */
 export function presentationStateFor(s: PresentationStateFile, sop: string, frame: number, width: number, height: number,
-  imageRescale: { slope: number; intercept: number }, photometric = 'MONOCHROME2', overlays: readonly number[] = []): CarriedPresentationState | undefined {
+  imageRescale: { slope: number; intercept: number }, facts: FrameFacts = {}): CarriedPresentationState | undefined {
+  const { photometric = 'MONOCHROME2', overlays = [] } = facts;
   if (!applies(s.images, sop, frame)) return undefined;
   const area: PresentationStateFile['areas'][number]['value'] = s.areas.find((a) => applies(a.refs, sop, frame))?.value ?? { tlhc: [1, 1], brhc: [width, height] };
   const toPixel = (units: Units, p: number[]): number[] => (units === 'PIXEL' ? p
@@ -115,7 +127,8 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   }
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
-  const window = voi && stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale);
+  const window = voi && (s.modalityLut ? throughModalityLut(voi, s.modalityLut, imageRescale, facts)
+    : stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale));
   const invert = stateInverts(s, photometric);
   const shown = s.overlays.filter((o) => overlays.includes(o.group));
   const hides = shown.length < overlays.length;
@@ -125,6 +138,27 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
     ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}),
     ...(invert ? { invert } : {}), ...(overlays.length ? { overlays: shown } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+  };
+}
+
+/**
+ * A state's window after its own Modality LUT table (PS3.3 C.11.1; it replaces the image's rescale while the state is
+ * shown) as one table over the image's real-world values: each stored value the state's table covers through it, then
+ * through the window or VOI table, as dcmtk's dcmp2pgm renders the pair; values beyond the table take its ends, as a
+ * LUT does. Only where the image's real-world values are its stored values moved by a whole number (a rescale of slope
+ * 1, no table of its own); else undefined, and the image opens in its own windows.
+ */
+function throughModalityLut(voi: StateWindow, modality: StoredLut, image: { slope: number; intercept: number }, facts: FrameFacts): StateWindow | undefined {
+  if (facts.ownModalityLut || image.slope !== 1 || !Number.isInteger(image.intercept)) return undefined;
+  // The table's first input is signed where the image's stored values are (its descriptor was read unsigned).
+  const first = (facts.signed && modality.first > 32767 ? modality.first - 65536 : modality.first) + image.intercept;
+  const bits = voi.lut?.bits ?? 8;
+  const data = modality.data.map((m) => (voi.lut ? lookUp(voi.lut, m) : voiToByte(m, voi.center, voi.width, voi.fn)));
+  if (first < -32768 || first > 65535) return undefined;
+  const explanation = [modality.explanation, voi.explanation ?? voi.lut?.explanation].filter(Boolean).join(', ').slice(0, LIMITS.label);
+  return {
+    center: first + data.length / 2, width: data.length, ...(explanation ? { explanation } : {}),
+    lut: { first, bits, data, ...(explanation ? { explanation } : {}) },
   };
 }
 

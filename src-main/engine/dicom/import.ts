@@ -366,7 +366,9 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const keys = opts.deidentify === null
         ? (opts.keyObjects ?? []).flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME) : [];
       const states = opts.deidentify === null ? (opts.presentationStates ?? []).flatMap((s) => presentationStateFor(s, sop, f + 1, info.columns, info.rows,
-        { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept }, info.photometric, overlays.perFrame[f]!.map((p) => p.group)) ?? []).slice(0, PRESENTATION_STATE_LIMITS.states) : [];
+        { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept },
+        { photometric: info.photometric, overlays: overlays.perFrame[f]!.map((p) => p.group), signed: info.signed, ownModalityLut: !!pixel.modalityLut }) ?? [])
+        .slice(0, PRESENTATION_STATE_LIMITS.states) : [];
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(maskedName ? { maskedName } : {}),

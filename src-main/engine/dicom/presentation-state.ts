@@ -57,6 +57,11 @@ export interface PresentationStateFile {
   layers: { name: string; order: number; colour?: [number, number, number] }[];
   /** Its Modality LUT module's rescale, which its windows are in (undefined: none, the stored values). */
   rescale?: { slope: number; intercept: number };
+  /**
+   * Its Modality LUT Sequence's table instead (0.21; as a combined-LUT state has it, with a VOI window or table in the
+   * table's output), of at most LIMITS.lutEntries entries; one that cannot be read is named, its windows left out.
+   */
+  modalityLut?: StoredLut;
   /** Its Display Shutter's attributes (rectangular, circular, polygonal; with its grey or colour), where it has one. */
   shutter?: DicomJson;
   /**
@@ -209,9 +214,11 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const shutterJson = ds.elements.x00181600 ? shutterAttributes(datasetToJson(ds)) : {};
   const shapes = String(shutterJson[SHUTTER_TAGS[0]]?.Value?.join('\\') ?? '').toUpperCase();
   const shutter = /RECTANGULAR|CIRCULAR|POLYGONAL/.test(shapes) && !shapes.includes('BITMAP') ? shutterJson : undefined;
+  const modalityLut = ds.elements.x00283000 ? modalityTableOf(ds) : undefined;
+  const unreadModality = !!ds.elements.x00283000 && !modalityLut;
   const notCarried = [
     ...(unreadTable ? [`its VOI lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`] : []),
-    ...(ds.elements.x00283000 ? ['its modality lookup table (and so its window)'] : []),
+    ...(unreadModality ? [`its modality lookup table (damaged, or of more than ${LIMITS.lutEntries} entries; and so its window)`] : []),
     ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
     ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
@@ -223,8 +230,9 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   return {
     // The creator's name as DICOM writes it (family^given), which DICOM output writes back; readers are shown it with spaces.
     label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
-    // A window after a modality lookup table is in the table's output, which is not carried.
-    images, annotations, windows: ds.elements.x00283000 ? [] : windows, areas, layers, ...(rescale ? { rescale } : {}), ...(shutter ? { shutter } : {}), notCarried,
+    // A window after a modality lookup table is in the table's output: without the table, it cannot be shown.
+    images, annotations, windows: unreadModality ? [] : windows, areas, layers, ...(rescale && !modalityLut ? { rescale } : {}), ...(modalityLut ? { modalityLut } : {}),
+    ...(shutter ? { shutter } : {}), notCarried,
     rotation, flip, overlays,
     ...(!ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
   };
@@ -265,6 +273,16 @@ function styleColour(o: DataSet, sequence: string, tag: string): Rgb | undefined
   const style = items(o, sequence)[0];
   const lab = style ? [0, 1, 2].map((i) => style.uint16(tag, i)) : [];
   return lab.length === 3 && lab.every((n) => n !== undefined) && style!.elements[tag]!.length >= 6 ? cieLabToRgb(lab as number[]) : undefined;
+}
+
+/** A state's Modality LUT Sequence table, or undefined where it cannot be read or is too large to carry. */
+function modalityTableOf(ds: DataSet): StoredLut | undefined {
+  try {
+    const [lut] = readLutItems(ds, 'x00283000', 'Modality LUT Sequence (0028,3000)');
+    return lut && isStoredLut(lut) && lut.data.length <= LIMITS.lutEntries ? lut : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A Softcopy VOI LUT item's table (the first of its VOI LUT Sequence), or undefined where it cannot be read or is too large. */

@@ -22,8 +22,8 @@ import { OVERLAY_SOP, overlayDicom } from '../../overlay-dicom.js';
 import { DCIODVFY, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { CT_SMALL_SOP, EXPECTED, LUT_CURVE, presentationStateDicom } from '../../presentation-state-dicom.js';
-import { renderToByte, sampleToReal } from '../../../src-shared/windows.js';
+import { CT_SMALL_SOP, EXPECTED, LUT_CURVE, presentationStateDicom, SCRAMBLED } from '../../presentation-state-dicom.js';
+import { renderToByte, sampleToReal, voiToByte } from '../../../src-shared/windows.js';
 
 const key = generateSharedKey('Reading room');
 let model: Autoencoder;
@@ -326,11 +326,52 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(stateWindowIn(state.windows[0]!.value, HU, { slope: 1, intercept: -1000 })?.lut?.first).toBe(-76);
   });
 
+  it('its own Modality LUT table (a combined-LUT state): the image opens through the table, then its window or VOI table, as dcmtk renders the pair; written back so', async () => {
+    for (const lutOnly of [false, true]) { // a linear window after the table, then a VOI table after it
+      const dir = await tempDir();
+      await presentationStateDicom(join(dir, 'combined.dcm'), { modalityLut: 'scrambled', lutOnly });
+      await copyFile(CT, join(dir, 'ct.dcm'));
+      const state = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(join(dir, 'combined.dcm')))));
+      expect([state.notCarried, state.modalityLut?.data.length, state.windows.length]).toEqual([[], 4096, 1]);
+      const out = join(dir, 'parts');
+      await mkdir(out);
+      const enc = await encryptStudy([join(dir, 'combined.dcm'), join(dir, 'ct.dcm')], { model, recipients: [key], name: 'c', outDir: out, deidentify: null, coding: { quality: 'lossless' } });
+      expect(enc.carriedObjects.map((c) => c.holds?.window)).toEqual([true]);
+      const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+      const { record } = items[0]!;
+      const image = await decodeImage(await readFile((await receive(dir, enc, 'png')).outputs[0]!));
+      const info = describeImage(record, image, 0);
+      expect([info.window?.name, info.window?.lut?.data.length]).toEqual(['presentation state "LESION"', 4096]); // one table: the pair composed
+      const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
+      // Each pixel through the scrambled table and the brain window (40/80) by hand: neighbours' greys do not follow each other.
+      if (!lutOnly) {
+        const stored = Array.from(image.pixels, (sample) => sampleToReal(sample, info.dicom!.mapping) + 1024);
+        expect(shown).toEqual(stored.map((v) => voiToByte(SCRAMBLED(Math.min(4095, Math.max(0, v))), 40, 80)));
+      }
+      // dcmtk: through a VOI table, the same greys; through a linear window after a modality table it truncates where the
+      // viewer rounds (as it does for every window, and as dcmtk itself does without a modality table): within a grey level.
+      const within = (a: number[], b: number[]) => Math.max(...a.map((v, k) => Math.abs(v - b[k]!)));
+      if (existsSync('/usr/bin/dcmp2pgm')) expect(within(shown, dcmtkShown(dir, join(dir, 'combined.dcm'), join(dir, 'ct.dcm')))).toBe(lutOnly ? 0 : 1);
+      // Written back as one VOI table over the image's rescale: dcmtk shows the written image through it as the viewer does.
+      const back = await receive(dir, enc, 'dcm');
+      if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtkShown(dir, back.studyObjects[0]!.path, back.outputs[0]!)).toEqual(shown);
+      if (DCIODVFY) {
+        const report = spawnSync(DCIODVFY, [back.studyObjects[0]!.path], { encoding: 'utf8' });
+        expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+      }
+    }
+    // Over an image whose values are not whole steps of its stored values, or that has a table of its own, it is left out.
+    const state = await stateFile({ modalityLut: 'scrambled' });
+    expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU)?.window?.lut?.data.length).toBe(4096);
+    expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, { slope: 0.5, intercept: -1024 })?.window).toBeUndefined();
+    expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU, { ownModalityLut: true })?.window).toBeUndefined();
+  });
+
   it('de-identified, or marking none of the study\'s images, it does not go, and the sender is told why and how to carry it', async () => {
     const dir = await tempDir();
     await presentationStateDicom(join(dir, 'gsps.dcm'));
     await presentationStateDicom(join(dir, 'other.dcm'), { references: ['1.2.3.4.5'], label: 'ELSEWHERE' });
-    await presentationStateDicom(join(dir, 'lut.dcm'), { lutOnly: true, modalityLut: true });
+    await presentationStateDicom(join(dir, 'lut.dcm'), { lutOnly: true, modalityLut: 'too large' });
     await copyFile(CT, join(dir, 'ct.dcm'));
     const out = join(dir, 'parts');
     await mkdir(out);
@@ -347,7 +388,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(full.carriedObjects).toEqual([]);
     expect(full.warnings).toEqual([
       expect.stringMatching(/^other\.dcm: is a presentation state, .*: it marks none of the study's images \(they are not among the files given\), so the study goes without it\.$/),
-      expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation, window, turn or inversion aeimg carries \(not carried: its modality lookup table \(and so its window\)\), so the study goes without it\.$/),
+      expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation, window, turn or inversion aeimg carries \(not carried: its modality lookup table \(damaged, or of more than 16384 entries; and so its window\)\), so the study goes without it\.$/),
     ]);
   });
 
@@ -391,7 +432,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const dir = await tempDir();
     await copyFile(cr, join(dir, 'cr.dcm'));
     const carried = async (shape: 'IDENTITY' | 'INVERSE', opts: { rotation?: number } = {}) => {
-      await presentationStateDicom(join(dir, 'state.dcm'), { lutOnly: true, modalityLut: true, shape, references: [sop], ...opts }); // a window aeimg does not carry
+      await presentationStateDicom(join(dir, 'state.dcm'), { lutOnly: true, modalityLut: 'too large', shape, references: [sop], ...opts }); // a window aeimg does not carry
       const out = await tempDir();
       const enc = await encryptStudy([join(dir, 'state.dcm'), join(dir, 'cr.dcm')], { model, recipients: [key], name: 'cr', outDir: out, deidentify: null, measure: false });
       const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
