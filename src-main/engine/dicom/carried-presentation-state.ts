@@ -127,8 +127,9 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   }
   const voi = s.windows.find((w) => applies(w.refs, sop, frame))?.value;
   // Its window is in its own Modality LUT's output; the image's windows are in the image's rescale.
-  const window = voi && (s.modalityLut ? throughModalityLut(voi, s.modalityLut, imageRescale, facts)
+  const windowed = voi && (s.modalityLut ? throughModalityLut(voi, s.modalityLut, imageRescale, facts)
     : stateWindowIn(voi, s.rescale ?? { slope: 1, intercept: 0 }, imageRescale));
+  const window = windowed && s.presentationLut ? throughPresentationLut(windowed, s.presentationLut) : windowed;
   const invert = stateInverts(s, photometric);
   const shown = s.overlays.filter((o) => overlays.includes(o.group));
   const hides = shown.length < overlays.length;
@@ -160,6 +161,19 @@ function throughModalityLut(voi: StateWindow, modality: StoredLut, image: { slop
     center: first + data.length / 2, width: data.length, ...(explanation ? { explanation } : {}),
     lut: { first, bits, data, ...(explanation ? { explanation } : {}) },
   };
+}
+
+/**
+ * A window that is a table, then the state's Presentation LUT table (PS3.3 C.11.6: the P-values its output shows as), as
+ * one table: each entry's output scaled to the Presentation LUT's inputs (0 … its length − 1), through it. A window
+ * that is no table is left out (readPresentationState carries the Presentation LUT only where the window is one).
+ */
+function throughPresentationLut(w: StateWindow, plut: StoredLut): StateWindow | undefined {
+  if (!w.lut) return undefined;
+  const top = 2 ** w.lut.bits - 1;
+  const data = w.lut.data.map((v) => plut.data[Math.min(plut.data.length - 1, Math.max(0, Math.round((v * (plut.data.length - 1)) / top) - plut.first))]!);
+  const explanation = [w.explanation, plut.explanation].filter(Boolean).join(', ').slice(0, LIMITS.label);
+  return { ...w, ...(explanation ? { explanation } : {}), lut: { ...w.lut, bits: plut.bits, data, ...(explanation ? { explanation } : {}) } };
 }
 
 /**

@@ -20,7 +20,7 @@ import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from '.
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
-import { LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
+import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
 import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
 import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyObject, type KeyObjectFile } from './key-objects.js';
 import { sulFactor, suvBwFactor } from './suv.js';
@@ -121,6 +121,12 @@ export interface DicomImage {
    * would show in colour, and why. Not carried: the sender is told the reader will see the map in grey.
    */
   unreadPalette?: { first: number; last: number; why: string };
+  /**
+   * The labels of the presentation states over the frame whose window is not carried with it: a lookup table (a VOI
+   * table, or a window after the state's own Modality LUT) that cannot apply to the image's values (a rescale of another
+   * slope, a Modality LUT of its own). The sender is told the reader's viewer opens the image in its own windows.
+   */
+  stateWindowsLeftOut?: string[];
 }
 
 /** How a frame's stored values become an image, without the dataset. */
@@ -365,16 +371,19 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       // The profile removes a presentation state's annotations (their text may name the patient): the full header only.
       const keys = opts.deidentify === null
         ? (opts.keyObjects ?? []).flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME) : [];
-      const states = opts.deidentify === null ? (opts.presentationStates ?? []).flatMap((s) => presentationStateFor(s, sop, f + 1, info.columns, info.rows,
+      const given = opts.deidentify === null ? (opts.presentationStates ?? []).map((s) => ({ s, carried: presentationStateFor(s, sop, f + 1, info.columns, info.rows,
         { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept },
-        { photometric: info.photometric, overlays: overlays.perFrame[f]!.map((p) => p.group), signed: info.signed, ownModalityLut: !!pixel.modalityLut }) ?? [])
-        .slice(0, PRESENTATION_STATE_LIMITS.states) : [];
+        { photometric: info.photometric, overlays: overlays.perFrame[f]!.map((p) => p.group), signed: info.signed, ownModalityLut: !!pixel.modalityLut }) })) : [];
+      const states = given.flatMap((g) => g.carried ?? []).slice(0, PRESENTATION_STATE_LIMITS.states);
+      const windowsLeftOut = given.filter(({ s, carried }) => !carried?.window && applies(s.images, sop, f + 1) && s.windows.some((w) => applies(w.refs, sop, f + 1)))
+        .map(({ s }) => s.label);
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(maskedName ? { maskedName } : {}),
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
         ...(supplemental && 'unread' in supplemental ? { unreadPalette: supplemental.unread } : {}),
+        ...(windowsLeftOut.length ? { stateWindowsLeftOut: windowsLeftOut } : {}),
         image,
         dicom: {
           dataset: frameDataset(json, info, f), frame: f, frames: info.frames, sopClassUid,

@@ -62,6 +62,11 @@ export interface PresentationStateFile {
    * table's output), of at most LIMITS.lutEntries entries; one that cannot be read is named, its windows left out.
    */
   modalityLut?: StoredLut;
+  /**
+   * Its Presentation LUT Sequence's table (0.21): the P-values its VOI output shows as, first input 0. Carried only where
+   * every window of it is a table, or follows a modality table (composed into one); else named and left out.
+   */
+  presentationLut?: StoredLut;
   /** Its Display Shutter's attributes (rectangular, circular, polygonal; with its grey or colour), where it has one. */
   shutter?: DicomJson;
   /**
@@ -71,7 +76,10 @@ export interface PresentationStateFile {
    */
   rotation: number;
   flip: boolean;
-  /** Its Presentation LUT Shape (undefined: none given, or a Presentation LUT Sequence instead, which is not carried). */
+  /**
+   * Its Presentation LUT Shape (undefined: none given, or a Presentation LUT Sequence that is not carried; IDENTITY for
+   * one that is, whose P-values show as they are).
+   */
   shape?: 'IDENTITY' | 'INVERSE';
   /**
    * The image overlays it shows (Overlay Activation Layer, PS3.3 C.11.7), each in a layer of its own; an image's overlay
@@ -214,12 +222,16 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const shutterJson = ds.elements.x00181600 ? shutterAttributes(datasetToJson(ds)) : {};
   const shapes = String(shutterJson[SHUTTER_TAGS[0]]?.Value?.join('\\') ?? '').toUpperCase();
   const shutter = /RECTANGULAR|CIRCULAR|POLYGONAL/.test(shapes) && !shapes.includes('BITMAP') ? shutterJson : undefined;
-  const modalityLut = ds.elements.x00283000 ? modalityTableOf(ds) : undefined;
+  const modalityLut = ds.elements.x00283000 ? lutOf(ds, 'x00283000', 'Modality LUT Sequence (0028,3000)') : undefined;
   const unreadModality = !!ds.elements.x00283000 && !modalityLut;
+  // Its P-values after a window that is a table (or one composed with a modality table): one table again.
+  const composable = windows.length > 0 && (modalityLut !== undefined || windows.every((w) => w.value.lut));
+  const presentationLut = ds.elements.x20500010 && composable ? lutOf(ds, 'x20500010', 'Presentation LUT Sequence (2050,0010)') : undefined;
   const notCarried = [
     ...(unreadTable ? [`its VOI lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`] : []),
     ...(unreadModality ? [`its modality lookup table (damaged, or of more than ${LIMITS.lutEntries} entries; and so its window)`] : []),
-    ...(ds.elements.x20500010 ? ['its presentation lookup table'] : []),
+    ...(ds.elements.x20500010 && !presentationLut ? [composable ? `its presentation lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`
+      : 'its presentation lookup table (it follows a linear window: only one after a lookup table is carried)'] : []),
     ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
     ...ownOverlays.filter((g) => g !== bitmapShutter).map((g) => `its own overlay ${g.toString(16).toUpperCase()}`),
@@ -233,8 +245,9 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     // A window after a modality lookup table is in the table's output: without the table, it cannot be shown.
     images, annotations, windows: unreadModality ? [] : windows, areas, layers, ...(rescale && !modalityLut ? { rescale } : {}), ...(modalityLut ? { modalityLut } : {}),
     ...(shutter ? { shutter } : {}), notCarried,
-    rotation, flip, overlays,
-    ...(!ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
+    rotation, flip, overlays, ...(presentationLut ? { presentationLut } : {}),
+    // A Presentation LUT gives P-values as they are, whatever the image's photometric interpretation: as IDENTITY does.
+    ...(presentationLut ? { shape: 'IDENTITY' as const } : !ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
   };
 }
 
@@ -275,10 +288,10 @@ function styleColour(o: DataSet, sequence: string, tag: string): Rgb | undefined
   return lab.length === 3 && lab.every((n) => n !== undefined) && style!.elements[tag]!.length >= 6 ? cieLabToRgb(lab as number[]) : undefined;
 }
 
-/** A state's Modality LUT Sequence table, or undefined where it cannot be read or is too large to carry. */
-function modalityTableOf(ds: DataSet): StoredLut | undefined {
+/** A state's Modality (or Presentation) LUT Sequence table, or undefined where it cannot be read or is too large to carry. */
+function lutOf(ds: DataSet, tag: string, what: string): StoredLut | undefined {
   try {
-    const [lut] = readLutItems(ds, 'x00283000', 'Modality LUT Sequence (0028,3000)');
+    const [lut] = readLutItems(ds, tag, what);
     return lut && isStoredLut(lut) && lut.data.length <= LIMITS.lutEntries ? lut : undefined;
   } catch {
     return undefined;

@@ -85,6 +85,8 @@ interface InputImage {
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
   unreadPalette?: DicomImage['unreadPalette'];
+  /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
+  stateWindowsLeftOut?: string[];
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
@@ -114,6 +116,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
     ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
     ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
+    ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
     metadata: { dicom: f.dicom },
     ...(f.frame ? { frame: f.frame } : {}),
   }));
@@ -197,6 +200,12 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     warnings.push(`${basename(task.input)} has a supplemental colour palette (its reader's workstation shows stored values ${colour.first}–${colour.last}${rescaled} ` +
       `in colour: a perfusion or parametric map), but ${colour.why}: aeimg carries the values without it, so the reader will see the map in grey. ` +
       'If its colours matter, send a screen capture of it too.');
+  }
+  const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
+  if (leftOut.length) {
+    const names = leftOut.map((l) => `"${l}"`).join(', ');
+    warnings.push(`${basename(task.input)}: the window of presentation state ${names} does not go with it: its lookup table cannot apply to this ` +
+      'image\'s values (a rescale of another slope, or a Modality LUT of the image\'s own), so the reader\'s viewer opens it in its own windows.');
   }
   // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
   // through libvips' own), which no viewer shows: said only beyond that.

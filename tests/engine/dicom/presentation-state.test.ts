@@ -22,7 +22,7 @@ import { OVERLAY_SOP, overlayDicom } from '../../overlay-dicom.js';
 import { DCIODVFY, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { CT_SMALL_SOP, EXPECTED, LUT_CURVE, presentationStateDicom, SCRAMBLED } from '../../presentation-state-dicom.js';
+import { CT_SMALL_SOP, EXPECTED, LUT_CURVE, P_SCRAMBLED, presentationStateDicom, SCRAMBLED } from '../../presentation-state-dicom.js';
 import { renderToByte, sampleToReal, voiToByte } from '../../../src-shared/windows.js';
 
 const key = generateSharedKey('Reading room');
@@ -326,10 +326,11 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(stateWindowIn(state.windows[0]!.value, HU, { slope: 1, intercept: -1000 })?.lut?.first).toBe(-76);
   });
 
-  it('its own Modality LUT table (a combined-LUT state): the image opens through the table, then its window or VOI table, as dcmtk renders the pair; written back so', async () => {
-    for (const lutOnly of [false, true]) { // a linear window after the table, then a VOI table after it
+  it('its own Modality LUT table and Presentation LUT (a combined-LUT state): the image opens through the tables and its window, as dcmtk renders them; written back so', async () => {
+    // A linear window after the table; a VOI table after it; both tables and a Presentation LUT after them (as the combined-LUT test state).
+    for (const [lutOnly, presentationLut] of [[false, false], [true, false], [true, true]]) {
       const dir = await tempDir();
-      await presentationStateDicom(join(dir, 'combined.dcm'), { modalityLut: 'scrambled', lutOnly });
+      await presentationStateDicom(join(dir, 'combined.dcm'), { modalityLut: 'scrambled', lutOnly, presentationLut });
       await copyFile(CT, join(dir, 'ct.dcm'));
       const state = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(join(dir, 'combined.dcm')))));
       expect([state.notCarried, state.modalityLut?.data.length, state.windows.length]).toEqual([[], 4096, 1]);
@@ -344,10 +345,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       expect([info.window?.name, info.window?.lut?.data.length]).toEqual(['presentation state "LESION"', 4096]); // one table: the pair composed
       const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
       // Each pixel through the scrambled table and the brain window (40/80) by hand: neighbours' greys do not follow each other.
-      if (!lutOnly) {
-        const stored = Array.from(image.pixels, (sample) => sampleToReal(sample, info.dicom!.mapping) + 1024);
-        expect(shown).toEqual(stored.map((v) => voiToByte(SCRAMBLED(Math.min(4095, Math.max(0, v))), 40, 80)));
-      }
+      const stored = Array.from(image.pixels, (sample) => SCRAMBLED(Math.min(4095, Math.max(0, sampleToReal(sample, info.dicom!.mapping) + 1024))));
+      expect(shown).toEqual(stored.map((m) => (!lutOnly ? voiToByte(m, 40, 80) : presentationLut ? P_SCRAMBLED(LUT_CURVE[m]!) : LUT_CURVE[m]!)));
       // dcmtk: through a VOI table, the same greys; through a linear window after a modality table it truncates where the
       // viewer rounds (as it does for every window, and as dcmtk itself does without a modality table): within a grey level.
       const within = (a: number[], b: number[]) => Math.max(...a.map((v, k) => Math.abs(v - b[k]!)));
@@ -365,6 +364,19 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU)?.window?.lut?.data.length).toBe(4096);
     expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, { slope: 0.5, intercept: -1024 })?.window).toBeUndefined();
     expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU, { ownModalityLut: true })?.window).toBeUndefined();
+    // Through a study: over the CR (rescaled by 0.684 to optical density) the state goes without its window, and the sender is told.
+    const cr = join(FIXTURES, 'dicom', 'cr_16x16_monochrome1.dcm');
+    const dir = await tempDir();
+    await copyFile(cr, join(dir, 'cr.dcm'));
+    await presentationStateDicom(join(dir, 'od.dcm'), { modalityLut: 'scrambled', references: [parseDicomHeader(new Uint8Array(await readFile(cr))).string('x00080018')!.replace(/\0/g, '').trim()] });
+    const enc = await encryptStudy([join(dir, 'od.dcm'), join(dir, 'cr.dcm')], { model, recipients: [key], name: 'od', outDir: dir, deidentify: null, measure: false });
+    expect(enc.warnings).toContain('cr.dcm: the window of presentation state "LESION" does not go with it: its lookup table cannot apply to this image\'s values ' +
+      '(a rescale of another slope, or a Modality LUT of the image\'s own), so the reader\'s viewer opens it in its own windows.');
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    expect(dicomMetaOf(items[0]!.record)?.presentationStates?.[0]?.window).toBeUndefined();
+    // A Presentation LUT after a linear window of the image's values is named, not carried (it would need the window as a table).
+    const linear = await stateFile({ presentationLut: true });
+    expect([linear.presentationLut, linear.notCarried]).toEqual([undefined, ['its presentation lookup table (it follows a linear window: only one after a lookup table is carried)']]);
   });
 
   it('de-identified, or marking none of the study\'s images, it does not go, and the sender is told why and how to carry it', async () => {
