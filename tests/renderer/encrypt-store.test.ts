@@ -33,13 +33,19 @@ function bridgeAnsweringLate(events: (jobId: string) => Omit<JobProgress, 'jobId
 describe('encrypt queue', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
+  /** The queue with FILES in it and a recipient chosen. */
+  async function queued() {
+    const queue = useEncrypt();
+    queue.recipient = { kind: 'key', name: 'A' };
+    await queue.add(FILES);
+    return queue;
+  }
+
   it('files done before the job is named end done, and the queue is free again', async () => {
     bridgeAnsweringLate(() => FILES.flatMap((path, index) => [
       { index, path, status: 'working' as const }, { index, path, status: 'done' as const },
     ]));
-    const queue = useEncrypt();
-    queue.recipient = { kind: 'key', name: 'A' };
-    await queue.add(FILES);
+    const queue = await queued();
     await queue.start();
     expect(queue.items.map((i) => i.status)).toEqual(['done', 'done']);
     expect(queue.running).toBe(false);
@@ -52,9 +58,7 @@ describe('encrypt queue', () => {
       ...FILES.map((path, index) => ({ index, path, status: 'done' as const })),
       { index: -1, path: '/out', status: 'done' as const, study },
     ]);
-    const queue = useEncrypt();
-    queue.recipient = { kind: 'key', name: 'A' };
-    await queue.add(FILES);
+    const queue = await queued();
     await queue.startStudy();
     expect(queue.items.map((i) => i.status)).toEqual(['done', 'done']);
     expect(queue.studyResult).toEqual(study);
