@@ -11,8 +11,9 @@
  * study goes without them and its sender is told. Since 0.19 also its VOI LUT table, its spatial transformation
  * (rotation, flip: the viewer opens the image turned as the radiologist read it), its displayed area and its display
  * shutter; since 0.20 its Presentation LUT Shape (an image shown black for white); since 0.21 which of the image's
- * overlays it shows (Overlay Activation: the others are not displayed while it is). Not carried: a Presentation LUT
- * Sequence, a modality LUT, a bitmap shutter, compound graphics without their simple drawing (which the standard asks
+ * overlays it shows (Overlay Activation: the others are not displayed while it is), its graphics' line thickness and
+ * dashing, and its own Modality and Presentation LUT tables, composed with its window into one table. Not carried: a
+ * Presentation LUT after a linear window, a bitmap shutter, compound graphics without their simple drawing (which the standard asks
  * to come with them, and is carried), curves, overlays of its own, and the other presentation state classes
  * (blending, XA/XRF, advanced, volumetric); the sender is told which
  * a state has (`notCarried`). What of it one frame's record carries: dicom/carried-presentation-state.ts; DICOM

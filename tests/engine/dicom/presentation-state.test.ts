@@ -343,6 +343,8 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       const image = await decodeImage(await readFile((await receive(dir, enc, 'png')).outputs[0]!));
       const info = describeImage(record, image, 0);
       expect([info.window?.name, info.window?.lut?.data.length]).toEqual(['presentation state "LESION"', 4096]); // one table: the pair composed
+      // The sender's figures measure the image through it, as through any state's table.
+      expect(record.fidelity?.windows?.find((w) => w.name === 'presentation state "LESION"')).toMatchObject({ table: true });
       const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
       // Each pixel through the scrambled table and the brain window (40/80) by hand: neighbours' greys do not follow each other.
       const stored = Array.from(image.pixels, (sample) => SCRAMBLED(Math.min(4095, Math.max(0, sampleToReal(sample, info.dicom!.mapping) + 1024))));
