@@ -45,7 +45,7 @@ export const EXPECTED = {
  * window a VOI lookup table (LUT_CURVE: 256 entries from −100 HU, or from 0 after a modality table); `modalityLut`: its own Modality LUT instead of a rescale
  * (as weasis' prLUTs.dcm, a combined-LUT test state): 'scrambled', 4096 entries from stored value 0, SCRAMBLED(i) (0..255,
  * in which its window is), or 'too large', 32,768 entries (more than a record carries); `presentationLut`: a Presentation
- * LUT Sequence (P_SCRAMBLED, 256 entries) instead of a shape; `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
+ * LUT Sequence (P_SCRAMBLED, 256 entries; 'falling': 255 down to 0, black for white) instead of a shape; `area`: its displayed area (1-based corners; default the whole image, fitted: DISPLAY
  * coordinates are relative to it); `shutter`: Display Shutter attributes (DICOM JSON) it holds; `compound`: an arrow as one object (PS3.3 C.10.5.1.3), with
  * the polyline that draws it for viewers without compound graphics (C.10.5.1.3.1: 'drawn') or, as the standard does
  * not allow, without ('alone'); `shape`: its Presentation LUT Shape (default IDENTITY; INVERSE shows the image black for white);
@@ -58,7 +58,7 @@ export const EXPECTED = {
 export async function presentationStateDicom(path: string,
   opts: { references?: string[]; label?: string; rotation?: number; flip?: boolean; lutOnly?: boolean; modalityLut?: 'scrambled' | 'too large'; compound?: 'drawn' | 'alone'; shape?: 'IDENTITY' | 'INVERSE'; styled?: boolean;
     area?: { tl: [number, number]; br: [number, number]; magnify?: number }; shutter?: Record<string, { vr: string; Value: unknown[] }>;
-    overlays?: string[]; ownOverlay?: boolean; presentationLut?: boolean } = {}): Promise<void> {
+    overlays?: string[]; ownOverlay?: boolean; presentationLut?: boolean | 'falling' } = {}): Promise<void> {
   const refs = opts.references ?? [CT_SMALL_SOP];
   const meta = {
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', GSPS_CLASS), '00020003': v('UI', '2.25.4242'),
@@ -85,7 +85,7 @@ export async function presentationStateDicom(path: string,
       ...(opts.area?.magnify ? { '00700100': v('CS', 'MAGNIFY'), '00700103': v('FL', opts.area.magnify) } : { '00700100': v('CS', 'SCALE TO FIT'), '00700102': v('IS', 1, 1) }),
     }),
     ...(opts.presentationLut
-      ? { '20500010': v('SQ', { '00283002': v('US', 256, 0, 8), '00283003': v('LO', 'P SCRAMBLED'), '00283006': v('US', ...Array.from({ length: 256 }, (_, i) => P_SCRAMBLED(i))) }) }
+      ? { '20500010': v('SQ', { '00283002': v('US', 256, 0, 8), '00283003': v('LO', 'P SCRAMBLED'), '00283006': v('US', ...Array.from({ length: 256 }, (_, i) => (opts.presentationLut === 'falling' ? 255 - i : P_SCRAMBLED(i)))) }) }
       : { '20500020': v('CS', opts.shape ?? 'IDENTITY') }), '00700041': v('CS', opts.flip ? 'Y' : 'N'), '00700042': v('US', opts.rotation ?? 0), ...(opts.shutter ?? {}),
     '00700060': v('SQ',
       { '00700002': v('CS', 'NOTES'), '00700062': v('IS', '2'), '00700066': v('US', 65535) },

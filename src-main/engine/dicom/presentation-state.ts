@@ -227,12 +227,14 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const unreadModality = !!ds.elements.x00283000 && !modalityLut;
   // Its P-values after a window that is a table (or one composed with a modality table): one table again.
   const composable = windows.length > 0 && (modalityLut !== undefined || windows.every((w) => w.value.lut));
-  const presentationLut = ds.elements.x20500010 && composable ? lutOf(ds, 'x20500010', 'Presentation LUT Sequence (2050,0010)') : undefined;
+  const plut = ds.elements.x20500010 ? lutOf(ds, 'x20500010', 'Presentation LUT Sequence (2050,0010)') : undefined;
+  const presentationLut = composable ? plut : undefined;
   const notCarried = [
     ...(unreadTable ? [`its VOI lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`] : []),
     ...(unreadModality ? [`its modality lookup table (damaged, or of more than ${LIMITS.lutEntries} entries; and so its window)`] : []),
-    ...(ds.elements.x20500010 && !presentationLut ? [composable ? `its presentation lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`
-      : 'its presentation lookup table (it follows a linear window: only one after a lookup table is carried)'] : []),
+    ...(ds.elements.x20500010 && !presentationLut ? [!plut ? `its presentation lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`
+      : 'its presentation lookup table\'s curve (it follows a linear window: only one after a lookup table is carried; the image shows dark ' +
+        'for low values or light as the table runs, not through its curve)'] : []),
     ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
     ...ownOverlays.filter((g) => g !== bitmapShutter).map((g) => `its own overlay ${g.toString(16).toUpperCase()}`),
@@ -247,8 +249,11 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     images, annotations, windows: unreadModality ? [] : windows, areas, layers, ...(rescale && !modalityLut ? { rescale } : {}), ...(modalityLut ? { modalityLut } : {}),
     ...(shutter ? { shutter } : {}), notCarried,
     rotation, flip, overlays, ...(presentationLut ? { presentationLut } : {}),
-    // A Presentation LUT gives P-values as they are, whatever the image's photometric interpretation: as IDENTITY does.
-    ...(presentationLut ? { shape: 'IDENTITY' as const } : !ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
+    // A Presentation LUT gives P-values as they are, whatever the image's photometric interpretation: as IDENTITY does
+    // once composed into the window; one that is not carried, as the shape its table's direction gives (black for white
+    // where it falls), so the image is never shown the other way round from its reader's PACS.
+    ...(presentationLut ? { shape: 'IDENTITY' as const } : plut ? { shape: plut.data.at(-1)! >= plut.data[0]! ? 'IDENTITY' as const : 'INVERSE' as const }
+      : !ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
   };
 }
 

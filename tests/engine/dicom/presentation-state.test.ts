@@ -377,8 +377,19 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     expect(dicomMetaOf(items[0]!.record)?.presentationStates?.[0]?.window).toBeUndefined();
     // A Presentation LUT after a linear window of the image's values is named, not carried (it would need the window as a table).
+    // Its direction is: the image shows black for white where the table falls, as its reader's PACS shows it.
     const linear = await stateFile({ presentationLut: true });
-    expect([linear.presentationLut, linear.notCarried]).toEqual([undefined, ['its presentation lookup table (it follows a linear window: only one after a lookup table is carried)']]);
+    expect([linear.presentationLut, linear.shape, linear.notCarried]).toEqual([undefined, 'IDENTITY', ['its presentation lookup table\'s curve (it follows a ' +
+      'linear window: only one after a lookup table is carried; the image shows dark for low values or light as the table runs, not through its curve)']]);
+    expect((await stateFile({ presentationLut: 'falling' })).shape).toBe('INVERSE');
+    if (existsSync('/usr/bin/dcmp2pgm')) { // dcmtk shows the CT through the falling table black for white, as the shape INVERSE does
+      const dir = await tempDir();
+      await copyFile(CT, join(dir, 'ct.dcm'));
+      await presentationStateDicom(join(dir, 'falling.dcm'), { presentationLut: 'falling' });
+      await presentationStateDicom(join(dir, 'inverse.dcm'), { shape: 'INVERSE' });
+      const [falling, inverse] = [dcmtkShown(dir, join(dir, 'falling.dcm'), join(dir, 'ct.dcm')), dcmtkShown(dir, join(dir, 'inverse.dcm'), join(dir, 'ct.dcm'))];
+      expect(Math.max(...falling.map((v, i) => Math.abs(v - inverse[i]!)))).toBeLessThanOrEqual(1);
+    }
   });
 
   it('de-identified, or marking none of the study\'s images, it does not go, and the sender is told why and how to carry it', async () => {
