@@ -15,7 +15,13 @@ import type { Annotations, ColourPalette, DisplayShutter, OverlayActivation, Ove
 
 export type { Quality };
 export type { Annotations, DisplayShutter, OverlayGraphic };
-export type Deidentify = 'basic' | 'none';
+/**
+ * DICOM metadata: the PS3.15 basic profile; the same with its Clean Graphics option (a study's presentation states go
+ * without their text, aeimg 0.21); or the full header (still only inside the encryption).
+ */
+export type Deidentify = 'basic' | 'basic,clean-graphics' | 'none';
+/** The app's words for 'basic,clean-graphics', which the sender is pointed to. */
+export const CLEAN_GRAPHICS_CHOICE = 'De-identify, keep the radiologist\'s marks';
 export type OutputFormat = 'png' | 'dcm';
 
 export type { Fidelity };

@@ -129,7 +129,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
     const { ordered, notImages: setAside, instances } = await studyOrder(inputs);
-    const { notImages, carried } = await studyObjects(setAside, instances, a.deidentify === null);
+    const { notImages, carried } = await studyObjects(setAside, instances, a.deidentify);
     ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);

@@ -17,7 +17,8 @@ ${levelHelp}
                        carries a latent under the refinement layer (as aeimg 0.2 did; larger files)
   --model NAME|DIR     model to encode with (default ${DEFAULT_MODEL})
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
-                       retain-device,retain-institution; or none (full header, still only inside the encryption)
+                       retain-device,retain-institution,clean-graphics (a study's presentation states go with their
+                       marks, window and turn, without their text); or none (full header, still only inside the encryption)
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
   --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 14MB (Outlook.com's 20 MB);
                        without --bundle, a larger .aeimg is written with a warning that says how to send it

@@ -327,6 +327,15 @@ test('a study sent with its full header is previewed with its presentation state
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await expect(inPreview('pstate')).toHaveCount(0);
   await expect(inPreview('preview-key-object')).toHaveCount(0);
+  // With the Clean Graphics option the states go cleaned: the marks (circle, triangle, ellipse) without the notes, under new names.
+  await page.getByLabel('DICOM metadata').selectOption('basic,clean-graphics');
+  await expect(inPreview('preview-pstate')).toContainText('presentation states “STATE 1”, “STATE 2” go with this image');
+  await inPreview('preview-pstate-choice').selectOption('STATE 1');
+  await expect(inPreview('pstate')).toHaveCount(2);
+  for (const layer of await inPreview('pstate').all()) await expect(layer).toHaveAttribute('data-shapes', '3');
+  await expect(inPreview('pstate').first().locator('text')).toHaveCount(0);
+  await expect(inPreview('preview-key-object')).toHaveCount(0); // a key object selection's text is not cleaned: it does not go
+  await page.getByLabel('DICOM metadata').selectOption('basic');
   await page.getByTestId('as-study').uncheck();
   await inPreview('preview-close').click();
 });

@@ -12,7 +12,7 @@ const name = z.string().trim().min(1).max(200);
 const path = z.string().min(1).max(4096);
 const id = z.string().uuid();
 const quality = z.enum(QUALITIES as [Quality, ...Quality[]]);
-const deidentify = z.enum(['basic', 'none']);
+const deidentify = z.enum(['basic', 'basic,clean-graphics', 'none']);
 const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
 const settingsPatch = z.object({
   outDir: path.optional(), quality: quality.optional(), deidentify: deidentify.optional(),

@@ -13,6 +13,12 @@ export interface DeidentifyOptions {
   retainUids?: boolean;
   retainDevice?: boolean;
   retainInstitution?: boolean;
+  /**
+   * PS3.15 E.3.3 Clean Graphics Option (aeimg 0.21): a study's presentation states go cleaned, their graphics, window,
+   * turn, zoom, shutter and lookup tables without their text, labels and creator (dicom/presentation-state.ts
+   * cleanedState), where the basic profile removes them; the images' overlays are still removed (removal cleans them).
+   */
+  cleanGraphics?: boolean;
 }
 
 /** What to do with an attribute: X remove, Z empty, D dummy value, U new UID. */
@@ -89,6 +95,8 @@ const OPTION_CODES: Record<Option, [string, string]> = {
   institution: ['113112', 'Retain Institution Identity Option'],
 };
 
+const CLEAN_GRAPHICS: [string, string] = ['113103', 'Clean Graphics Option'];
+
 /** Applies the profile; returns a new dataset recording what was done (0012,0062/0063/0064, 0028,0303). */
 export function deidentify(json: DicomJson, opts: DeidentifyOptions, uids: UidMapper): DicomJson {
   const retained = new Set<Option>();
@@ -114,12 +122,12 @@ export function deidentify(json: DicomJson, opts: DeidentifyOptions, uids: UidMa
       case 'U': out[tag] = { vr: attr.vr, Value: (attr.Value ?? []).map((u) => uids.map(String(u))) }; break;
     }
   }
-  const options = [...retained].sort();
+  const options = [...[...retained].sort().map((o) => OPTION_CODES[o]), ...(opts.cleanGraphics ? [CLEAN_GRAPHICS] : [])];
   out['00120062'] = { vr: 'CS', Value: ['YES'] };
-  out['00120063'] = { vr: 'LO', Value: [`aeimg: PS3.15 Annex E Basic Profile${options.map((o) => `, ${OPTION_CODES[o][1]}`).join('')}`.slice(0, 64)] };
+  out['00120063'] = { vr: 'LO', Value: [`aeimg: PS3.15 Annex E Basic Profile${options.map((o) => `, ${o[1]}`).join('')}`.slice(0, 64)] };
   out['00120064'] = {
     vr: 'SQ',
-    Value: [['113100', 'Basic Application Confidentiality Profile'], ...options.map((o) => OPTION_CODES[o])].map(([code, meaning]) => ({
+    Value: [['113100', 'Basic Application Confidentiality Profile'], ...options].map(([code, meaning]) => ({
       '00080100': { vr: 'SH', Value: [code] }, '00080102': { vr: 'SH', Value: ['DCM'] }, '00080104': { vr: 'LO', Value: [meaning] },
     })) as never,
   };
@@ -138,7 +146,8 @@ export function parseDeidentify(value: string): DeidentifyOptions | null {
     else if (o === 'retain-uids') opts.retainUids = true;
     else if (o === 'retain-device') opts.retainDevice = true;
     else if (o === 'retain-institution') opts.retainInstitution = true;
-    else throw new Error(`unknown de-identification option "${o}" (retain-dates, retain-uids, retain-device, retain-institution)`);
+    else if (o === 'clean-graphics') opts.cleanGraphics = true;
+    else throw new Error(`unknown de-identification option "${o}" (retain-dates, retain-uids, retain-device, retain-institution, clean-graphics)`);
   }
   return opts;
 }

@@ -371,9 +371,12 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       // The profile removes a presentation state's annotations (their text may name the patient): the full header only.
       const keys = opts.deidentify === null
         ? (opts.keyObjects ?? []).flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME) : [];
-      const given = opts.deidentify === null ? (opts.presentationStates ?? []).map((s) => ({ s, carried: presentationStateFor(s, sop, f + 1, info.columns, info.rows,
-        { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept },
-        { photometric: info.photometric, overlays: overlays.perFrame[f]!.map((p) => p.group), signed: info.signed, ownModalityLut: !!pixel.modalityLut }) })) : [];
+      // De-identified, only states cleaned by the Clean Graphics option (cleanedState) go, and the image's overlays do not.
+      const fullHeader = opts.deidentify === null;
+      const given = (opts.presentationStates ?? []).filter((s) => fullHeader || (opts.deidentify?.cleanGraphics && s.cleaned))
+        .map((s) => ({ s, carried: presentationStateFor(s, sop, f + 1, info.columns, info.rows, { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept }, {
+          photometric: info.photometric, overlays: fullHeader ? overlays.perFrame[f]!.map((p) => p.group) : [], signed: info.signed, ownModalityLut: !!pixel.modalityLut,
+        }) }));
       const states = given.flatMap((g) => g.carried ?? []).slice(0, PRESENTATION_STATE_LIMITS.states);
       const windowsLeftOut = given.filter(({ s, carried }) => !carried?.window && applies(s.images, sop, f + 1) && s.windows.some((w) => applies(w.refs, sop, f + 1)))
         .map(({ s }) => s.label);

@@ -89,6 +89,8 @@ export interface PresentationStateFile {
   overlays: { group: number; layer: string }[];
   /** What it holds that aeimg does not carry, in a sender's words ("its VOI lookup table", "its shutter"). */
   notCarried: string[];
+  /** Cleaned for a de-identified study (cleanedState): nothing of it that may name the patient is left. */
+  cleaned?: true;
 }
 
 /**
@@ -254,6 +256,31 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     // where it falls), so the image is never shown the other way round from its reader's PACS.
     ...(presentationLut ? { shape: 'IDENTITY' as const } : plut ? { shape: plut.data.at(-1)! >= plut.data[0]! ? 'IDENTITY' as const : 'INVERSE' as const }
       : !ds.elements.x20500010 && (shape === 'IDENTITY' || shape === 'INVERSE') ? { shape } : {}),
+  };
+}
+
+/**
+ * A state as de-identification's Clean Graphics option (PS3.15 E.3.3) lets it go with a de-identified study: its
+ * graphics, window, turn, displayed area, shutter, lookup tables and inversion, none of which names anyone; not its
+ * text objects (a note may name the patient), its label, description and creator (replaced by "STATE n", or left
+ * out), its layers' names (numbered) or its windows' and tables' explanations. `n`: its place in the study, from 1.
+ */
+export function cleanedState(s: PresentationStateFile, n: number): PresentationStateFile {
+  const layerName = new Map([...new Set([...s.layers.map((l) => l.name), ...s.annotations.map((a) => a.value.layer)])].map((name, i) => [name, `LAYER${i + 1}`]));
+  const plain = <L extends { explanation?: string }>(lut: L | undefined): L | undefined => {
+    if (!lut) return undefined;
+    const { explanation: _, ...rest } = lut;
+    return rest as L;
+  };
+  return {
+    ...s, label: `STATE ${n}`, description: undefined, creator: undefined, cleaned: true,
+    annotations: s.annotations.flatMap((a) => (a.value.graphics.length ? [{ ...a, value: { ...a.value, layer: layerName.get(a.value.layer)!, texts: [] } }] : [])),
+    layers: s.layers.map((l) => ({ ...l, name: layerName.get(l.name)! })),
+    windows: s.windows.map((w) => ({ ...w, value: { ...plain(w.value)!, ...(w.value.lut ? { lut: plain(w.value.lut)! } : {}) } })),
+    ...(s.modalityLut ? { modalityLut: plain(s.modalityLut)! } : {}), ...(s.presentationLut ? { presentationLut: plain(s.presentationLut)! } : {}),
+    // Overlays go only with the full header: none of the image's to show.
+    overlays: [],
+    notCarried: [...s.notCarried, 'its text (notes, labels), its name and its creator\'s, which de-identification removes (they may name the patient)'],
   };
 }
 

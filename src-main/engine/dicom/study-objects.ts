@@ -8,7 +8,9 @@ import { readRegularFile } from '../fs/read.js';
 import { KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
 import type { NotImage, StudyInstance } from './order.js';
 import { parseDicomHeader } from './parse.js';
-import { CARRIED_PRESENTATION_STATES, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
+import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
+import type { DeidentifyOptions } from './deidentify.js';
+import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
 
 /** A presentation state or key object selection that goes with a study, in a sender's words. */
 export interface CarriedObject {
@@ -41,7 +43,8 @@ const FULL_HEADER_REMEDY = 'To carry it, send the study with its full header (ae
 /** Why a de-identified study goes without one, by kind. */
 const REMOVED = {
   'presentation state': 'de-identification removes presentation states (their annotations may name the patient), so the study {goes} without it ' +
-    'and the reader will not see its annotations or window.',
+    'and the reader will not see its annotations or window. To carry its marks, window and turn without its text, de-identify with the Clean Graphics ' +
+    `option (aeimg encrypt --deidentify basic,clean-graphics; in the app, DICOM metadata "${CLEAN_GRAPHICS_CHOICE}").`,
   'key object selection': 'de-identification removes key object selections (their text may name the patient), so the study {goes} without it ' +
     'and the reader will not see which images it flags.',
 } as const;
@@ -49,9 +52,13 @@ const REMOVED = {
 /**
  * A study's presentation states and key object selections: with the full header, each goes with the study's images it
  * references; one that cannot be read, holds nothing aeimg carries or references none of them does not, and says why.
- * De-identified, none goes (PS3.15 removes their content), and each says how to carry it.
+ * De-identified, none goes (PS3.15 removes their content), and each says how to carry it; with the Clean Graphics
+ * option, presentation states go cleaned (cleanedState).
  */
-export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, StudyInstance>, fullHeader: boolean): Promise<StudyObjects> {
+export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, StudyInstance>,
+  deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
+  const fullHeader = deidentify === null;
+  let cleanedStates = 0;
   const out: StudyObjects = { statesByImage: new Map(), keyObjectsByImage: new Map(), carried: [], notImages: [] };
   const imageOf = new Map([...instances].map(([path, { uid }]) => [uid, path]));
   const marks = (refs: ImageRef[]) => [...new Set(refs.flatMap((r) => imageOf.get(r.sop) ?? []))];
@@ -61,14 +68,17 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       out.notImages.push(n);
       continue;
     }
-    if (!fullHeader) {
+    const cleaned = !fullHeader && kind === 'presentation state' && deidentify?.cleanGraphics === true;
+    if (!fullHeader && !cleaned) {
       out.notImages.push({ ...n, why: `${REMOVED[kind]} ${FULL_HEADER_REMEDY}` });
       continue;
     }
-    let read: { state: PresentationStateFile } | { keys: KeyObjectFile };
+    let read: { state: PresentationStateFile; label?: string } | { keys: KeyObjectFile };
     try {
       const ds = parseDicomHeader(new Uint8Array(await readRegularFile(n.path)));
       read = kind === 'presentation state' ? { state: readPresentationState(ds) } : { keys: readKeyObjectSelection(ds) };
+      // Cleaned, the sender still knows it by its own label; the reader sees "STATE n".
+      if (cleaned && 'state' in read) read = { state: cleanedState(read.state, ++cleanedStates), label: read.state.label };
     } catch (err) {
       out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
       continue;
@@ -96,7 +106,7 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       else out.keyObjectsByImage.set(image, [...(out.keyObjectsByImage.get(image) ?? []), read.keys]);
     }
     out.carried.push({
-      path: n.path, kind, label: 'state' in read ? read.state.label : read.keys.title, images: marked.length,
+      path: n.path, kind, label: 'state' in read ? read.label ?? read.state.label : read.keys.title, images: marked.length,
       notCarried: 'state' in read ? read.state.notCarried : [],
       ...('state' in read ? {
         holds: {

@@ -254,6 +254,8 @@ function studyObject(src: DicomJson, sopClass: string, modality: string): DicomJ
   ds['00200011'] = str('IS', 1);
   ds['00080070'] = str('LO', 'aeimg');
   ds['00200013'] = str('IS', 1);
+  // Made from de-identified images (a state cleaned by the Clean Graphics option): it says so, as they do.
+  for (const tag of ['00120062', '00120063', '00120064', '00280303']) if (src[tag]?.Value?.length) ds[tag] = src[tag]!;
   return ds;
 }
 

@@ -85,7 +85,9 @@ export class SenderPreviews {
   private async file(req: PreviewRequest): Promise<PreviewedFile> {
     const s = await stat(req.path);
     // Another of the study's files that cannot be read is the study's error, named when it is encrypted, not this file's.
-    const objects = req.study && req.deidentify === null ? await this.studyObjects(req.study).catch(() => undefined) : undefined;
+    // With the full header they go whole; with the Clean Graphics option, presentation states go cleaned.
+    const objects = req.study && (req.deidentify === null || req.deidentify.cleanGraphics)
+      ? await this.studyObjects(req.study, req.deidentify).catch(() => undefined) : undefined;
     const presentationStates = objects?.statesByImage.get(req.path);
     const keyObjects = objects?.keyObjectsByImage.get(req.path);
     const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, presentationStates, keyObjects]);
@@ -119,15 +121,15 @@ export class SenderPreviews {
    * What a study of these files does with its presentation states and key object selections, as encryptStudy reads it;
    * read again when a file changes (a state saved again at the workstation while queued), as the image cache is.
    */
-  private async studyObjects(paths: readonly string[]): Promise<StudyObjects> {
+  private async studyObjects(paths: readonly string[], deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
     const stamps = await Promise.all([...paths].sort().map(async (p) => {
       const s = await stat(p).catch(() => undefined);
       return [p, s?.mtimeMs, s?.size];
     }));
-    const key = JSON.stringify(stamps);
+    const key = JSON.stringify([stamps, deidentify]);
     let objects = this.studies.get(key);
     if (!objects) {
-      objects = studyOrder([...paths]).then(({ notImages, instances }) => studyObjects(notImages, instances, true));
+      objects = studyOrder([...paths]).then(({ notImages, instances }) => studyObjects(notImages, instances, deidentify));
       objects.catch(() => this.studies.delete(key)); // a failure is not remembered
       this.studies.set(key, objects);
       for (const k of this.studies.keys()) if (this.studies.size > 4 && k !== key) this.studies.delete(k);

@@ -135,7 +135,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   await checkStudyName(opts.name, paths, opts.deidentify);
   const { ordered, notImages: setAside, instances } = await studyOrder(paths);
   if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageList(setAside)}.`);
-  const objects = await studyObjects(setAside, instances, opts.deidentify === null);
+  const objects = await studyObjects(setAside, instances, opts.deidentify === undefined ? {} : opts.deidentify);
   const { notImages } = objects;
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');

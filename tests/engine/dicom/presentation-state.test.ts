@@ -404,7 +404,9 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(basic.carriedObjects).toEqual([]);
     expect(basic.warnings).toEqual(['gsps.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its ' +
       'study: de-identification removes presentation states (their annotations may name the patient), so the study goes without it and the reader will not see its annotations or window. ' +
-      'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").']);
+      'To carry its marks, window and turn without its text, de-identify with the Clean Graphics option (aeimg encrypt --deidentify basic,clean-graphics; ' +
+      'in the app, DICOM metadata "De-identify, keep the radiologist\'s marks"). To carry it, send the study with its full header (aeimg encrypt --deidentify none; ' +
+      'in the app, DICOM metadata "Keep all").']);
     const { items } = await openAeimg(basic.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     expect(dicomMetaOf(items[0]!.record)?.presentationStates).toBeUndefined();
     const full = await encryptStudy([join(dir, 'other.dcm'), join(dir, 'lut.dcm'), join(dir, 'ct.dcm')], {
@@ -415,6 +417,36 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       expect.stringMatching(/^other\.dcm: is a presentation state, .*: it marks none of the study's images \(they are not among the files given\), so the study goes without it\.$/),
       expect.stringMatching(/^lut\.dcm: is a presentation state, .*: it holds no annotation, window, turn or inversion aeimg carries \(not carried: its modality lookup table \(damaged, or of more than 16384 entries; and so its window\)\), so the study goes without it\.$/),
     ]);
+  });
+
+  it('de-identified with the Clean Graphics option (PS3.15 E.3.3): its graphics, window, turn and zoom go, not its text, label or creator; written back de-identified', async () => {
+    const { dir, enc } = await sendWithState({ rotation: 90, area: { tl: [33, 33], br: [96, 96] } }, { deidentify: { cleanGraphics: true }, measure: true });
+    // The sender knows it by its own label, and is told what does not go.
+    expect(enc.carriedObjects.map((c) => [c.label, c.holds])).toEqual([['LESION', { annotations: true, window: true, turn: true }]]);
+    expect(carriedWords(enc.carriedObjects[0]!)).toContain('It goes without its text (notes, labels), its name and its creator\'s, which de-identification removes');
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const meta = dicomMetaOf(items[0]!.record)!;
+    const [state] = meta.presentationStates!;
+    // Its three graphics in their places and colours (layers renamed), its brain window, turn and zoom; no text, no name.
+    expect(state).toMatchObject({ label: 'STATE 1', rotation: 90, window: { center: 40, width: 80 }, area: { x0: 32, y0: 32, x1: 96, y1: 96 } });
+    expect([state!.texts, state!.description, state!.creator, state!.window?.explanation]).toEqual([[], undefined, undefined, undefined]);
+    expect(state!.graphics.map((g) => g.type)).toEqual(['CIRCLE', 'POLYLINE', 'ELLIPSE']);
+    expect(state!.layers.map((l) => [l.name, !!l.colour])).toEqual([['LAYER2', true]]); // MARKS, red
+    expect(JSON.stringify(meta)).not.toMatch(/Smith|Nodule|LESION|Doe/);
+    // The image says which options cleaned it, and the state written back says so too.
+    const codes = (ds: { '00120064'?: { Value?: unknown[] } }) => (ds['00120064']?.Value ?? []).map((i) => (i as Record<string, { Value: string[] }>)['00080100']!.Value[0]);
+    expect(codes(meta.dataset)).toEqual(['113100', '113103']);
+    const back = await receive(dir, enc, 'dcm');
+    const written = parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path)));
+    expect([written.string('x00120062'), written.string('x00100010') ?? '', written.string('x00700084') ?? '']).toEqual(['YES', '', '']);
+    expect(readPresentationState(written)).toMatchObject({ label: 'STATE 1', rotation: 90 });
+    if (DCIODVFY) {
+      const report = spawnSync(DCIODVFY, [back.studyObjects[0]!.path], { encoding: 'utf8' });
+      expect(`${report.stdout}${report.stderr}`.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    }
+    // Without the option, de-identified, a state given to the reader's engine is not carried (only cleaned ones are).
+    const [frame] = await readDicomFile(CT, { maxPixels: 1 << 24, deidentify: {}, presentationStates: [await stateFile()] });
+    expect(frame!.dicom.presentationStates).toBeUndefined();
   });
 
   it('its Presentation LUT Shape: a state that shows the image black for white opens it so, as dcmtk renders it, and is written back so', async () => {

@@ -164,7 +164,8 @@ describe('study bundles', () => {
     expect(enc.warnings).toEqual([
       'annotations.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study: ' +
       'de-identification removes presentation states (their annotations may name the patient), so the study goes without it and the reader will not see its annotations or window. ' +
-      'To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").',
+      'To carry its marks, window and turn without its text, de-identify with the Clean Graphics option (aeimg encrypt --deidentify basic,clean-graphics; ' +
+      'in the app, DICOM metadata "De-identify, keep the radiologist\'s marks"). To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").',
       'dose.dcm: is a structured report, not an image: the study goes without it (aeimg sends images), so the reader will not have it.',
     ]);
     await expect(encryptStudy([gsps, sr], { model, recipients: [key], name: 'none', outDir: out, measure: false }))
