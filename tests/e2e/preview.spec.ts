@@ -334,7 +334,8 @@ test('a study sent with its full header is previewed with its presentation state
   await expect(inPreview('pstate')).toHaveCount(2);
   for (const layer of await inPreview('pstate').all()) await expect(layer).toHaveAttribute('data-shapes', '3');
   await expect(inPreview('pstate').first().locator('text')).toHaveCount(0);
-  await expect(inPreview('preview-key-object')).toHaveCount(0); // a key object selection's text is not cleaned: it does not go
+  // The rejection note goes as its flag (its code's title), as the reader's viewer marks the image.
+  await expect(inPreview('preview-key-object')).toHaveText('REJECTED: Rejected for Quality Reasons (the reader\'s viewer marks the image so)');
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await page.getByTestId('as-study').uncheck();
   await inPreview('preview-close').click();

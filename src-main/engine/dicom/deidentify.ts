@@ -16,7 +16,8 @@ export interface DeidentifyOptions {
   /**
    * PS3.15 E.3.3 Clean Graphics Option (aeimg 0.21): a study's presentation states go cleaned, their graphics, window,
    * turn, zoom, shutter and lookup tables without their text, labels and creator (dicom/presentation-state.ts
-   * cleanedState), where the basic profile removes them; the images' overlays are still removed (removal cleans them).
+   * cleanedState), and its key object selections as their title codes (cleanedKeyObject), where the basic profile
+   * removes both; the images' overlays are still removed (removal cleans them).
    */
   cleanGraphics?: boolean;
 }

@@ -368,9 +368,9 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       const pixel = { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) };
-      // The profile removes a presentation state's annotations (their text may name the patient): the full header only.
-      const keys = opts.deidentify === null
-        ? (opts.keyObjects ?? []).flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME) : [];
+      // De-identified, only those cleaned by the Clean Graphics option (cleanedKeyObject) go.
+      const keys = (opts.keyObjects ?? []).filter((k) => opts.deidentify === null || (opts.deidentify?.cleanGraphics && k.cleaned))
+        .flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME);
       // De-identified, only states cleaned by the Clean Graphics option (cleanedState) go, and the image's overlays do not.
       const fullHeader = opts.deidentify === null;
       const given = (opts.presentationStates ?? []).filter((s) => fullHeader || (opts.deidentify?.cleanGraphics && s.cleaned))

@@ -26,6 +26,8 @@ export interface KeyObjectFile {
   description?: string;
   rejected: boolean;
   images: ImageRef[];
+  /** Cleaned for a de-identified study (cleanedKeyObject). */
+  cleaned?: true;
 }
 
 /** What the receiver gets with each frame it flags. */
@@ -68,6 +70,23 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
     ...(value && scheme && value.length <= MAX_CODE && scheme.length <= MAX_CODE ? { code: { value, scheme } } : {}),
     rejected: REJECTIONS.has(value), images,
   };
+}
+
+/** Titles of CID 7010 and 7011 (DCM) by code, as a cleaned selection says them (its file's own words are not kept). */
+const TITLES: Record<string, string> = {
+  113000: 'Of Interest', 113001: 'Rejected for Quality Reasons', 113002: 'For Referring Provider', 113003: 'For Surgery', 113004: 'For Teaching',
+  113005: 'For Conference', 113006: 'For Therapy', 113007: 'For Patient', 113008: 'For Peer Review', 113009: 'For Research', 113010: 'Quality Issue',
+  113013: 'Best In Set', 113037: 'Rejected for Patient Safety Reasons', 113038: 'Incorrect Modality Worklist Entry', 113039: 'Data Retention Policy Expired',
+};
+
+/**
+ * A key object selection as de-identification's Clean Graphics option lets it go (aeimg's choice: its flags name no
+ * one): the images it flags under its title's code, said in the standard's words where the code is DCM's (else "Key
+ * images"); not its description or its file's own title text, which may name the patient.
+ */
+export function cleanedKeyObject(k: KeyObjectFile): KeyObjectFile {
+  const known = k.code?.scheme === 'DCM' ? TITLES[k.code.value] : undefined;
+  return { title: known ?? 'Key images', ...(known ? { code: k.code } : {}), rejected: k.rejected, images: k.images, cleaned: true };
 }
 
 /** What of a key object selection goes with frame `frame` (1-based) of image `sop`: undefined where it does not flag it. */

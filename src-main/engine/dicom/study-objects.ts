@@ -5,7 +5,7 @@
  * aside, each named to the sender with why.
  */
 import { readRegularFile } from '../fs/read.js';
-import { KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
+import { cleanedKeyObject, KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
 import type { NotImage, StudyInstance } from './order.js';
 import { parseDicomHeader } from './parse.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
@@ -46,14 +46,15 @@ const REMOVED = {
     'and the reader will not see its annotations or window. To carry its marks, window and turn without its text, de-identify with the Clean Graphics ' +
     `option (aeimg encrypt --deidentify basic,clean-graphics; in the app, DICOM metadata "${CLEAN_GRAPHICS_CHOICE}").`,
   'key object selection': 'de-identification removes key object selections (their text may name the patient), so the study {goes} without it ' +
-    'and the reader will not see which images it flags.',
+    'and the reader will not see which images it flags. To carry its flags without its text, de-identify with the Clean Graphics option ' +
+    `(aeimg encrypt --deidentify basic,clean-graphics; in the app, DICOM metadata "${CLEAN_GRAPHICS_CHOICE}").`,
 } as const;
 
 /**
  * A study's presentation states and key object selections: with the full header, each goes with the study's images it
  * references; one that cannot be read, holds nothing aeimg carries or references none of them does not, and says why.
  * De-identified, none goes (PS3.15 removes their content), and each says how to carry it; with the Clean Graphics
- * option, presentation states go cleaned (cleanedState).
+ * option, they go cleaned (cleanedState, cleanedKeyObject).
  */
 export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, StudyInstance>,
   deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
@@ -68,7 +69,7 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       out.notImages.push(n);
       continue;
     }
-    const cleaned = !fullHeader && kind === 'presentation state' && deidentify?.cleanGraphics === true;
+    const cleaned = !fullHeader && deidentify?.cleanGraphics === true;
     if (!fullHeader && !cleaned) {
       out.notImages.push({ ...n, why: `${REMOVED[kind]} ${FULL_HEADER_REMEDY}` });
       continue;
@@ -79,6 +80,7 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
       read = kind === 'presentation state' ? { state: readPresentationState(ds) } : { keys: readKeyObjectSelection(ds) };
       // Cleaned, the sender still knows it by its own label; the reader sees "STATE n".
       if (cleaned && 'state' in read) read = { state: cleanedState(read.state, ++cleanedStates), label: read.state.label };
+      if (cleaned && 'keys' in read) read = { keys: cleanedKeyObject(read.keys) };
     } catch (err) {
       out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
       continue;

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
-import { keyObjectFor, readKeyObjectSelection, validKeyObjects } from '../../../src-main/engine/dicom/key-objects.js';
+import { cleanedKeyObject, keyObjectFor, readKeyObjectSelection, validKeyObjects } from '../../../src-main/engine/dicom/key-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { spawnSync } from 'node:child_process';
@@ -91,10 +91,21 @@ describe('a key object selection: the images of a study a reader flagged', () =>
     const basic = await encryptStudy(inputs.filter((p) => !p.endsWith('elsewhere.dcm')), { model, recipients: [key], name: 'basic', outDir: join(dir, 'parts'), measure: false });
     expect(basic.carriedObjects).toEqual([]);
     expect(basic.warnings).toEqual(['kos.dcm: is a key object selection, the images a reader flagged in its study: de-identification removes key object ' +
-      'selections (their text may name the patient), so the study goes without it and the reader will not see which images it flags. To carry it, send ' +
-      'the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").']);
+      'selections (their text may name the patient), so the study goes without it and the reader will not see which images it flags. To carry its flags ' +
+      'without its text, de-identify with the Clean Graphics option (aeimg encrypt --deidentify basic,clean-graphics; in the app, DICOM metadata ' +
+      '"De-identify, keep the radiologist\'s marks"). To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").']);
     const { items } = await openAeimg(basic.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     expect(items.map(({ record }) => dicomMetaOf(record)?.keyObjects)).toEqual([undefined, undefined]);
+    // With the Clean Graphics option it goes as its flags: its title in the standard's words by its code, no description.
+    await keyObjectDicom(inputs.find((p) => p.endsWith('kos.dcm'))!, [CT_SMALL_SOP], { description: 'Mrs Doe asked for this one', code: '113001', title: 'Rejected: Doe' });
+    const clean = await encryptStudy(inputs.filter((p) => !p.endsWith('elsewhere.dcm')), {
+      model, recipients: [key], name: 'clean', outDir: join(dir, 'parts'), measure: false, deidentify: { cleanGraphics: true },
+    });
+    expect(clean.carriedObjects.map((c) => [c.kind, c.label])).toEqual([['key object selection', 'Rejected for Quality Reasons']]);
+    const cleanItems = (await openAeimg(clean.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids))).items;
+    expect(cleanItems.map(({ record }) => dicomMetaOf(record)?.keyObjects)).toEqual([
+      [{ title: 'Rejected for Quality Reasons', code: { value: '113001', scheme: 'DCM' }, rejected: true }], undefined]);
+    expect(cleanedKeyObject({ title: 'Smith', code: { value: 'X1', scheme: '99PRIVATE' }, rejected: false, images: [] })).toEqual({ title: 'Key images', rejected: false, images: [], cleaned: true });
     const full = await encryptStudy(inputs, { model, recipients: [key], name: 'full', outDir: join(dir, 'parts'), measure: false, deidentify: null });
     expect(full.warnings).toEqual(['elsewhere.dcm: is a key object selection, the images a reader flagged in its study: it flags none of the study\'s images ' +
       '(they are not among the files given), so the study goes without it.']);
