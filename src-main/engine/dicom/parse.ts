@@ -11,6 +11,7 @@ import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
+import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
@@ -244,7 +245,8 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
     const kind = nonImageKind(uid);
     // A presentation state or key-image note goes with the images it references in a study (dicom/study-objects.ts).
     const withStudy = GOES_WITH_A_STUDY.has(uid) ? ' To send it with the images it references, encrypt them together as one study with the full ' +
-      'header (aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all").' : '';
+      'header (aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all"), or de-identified ' +
+      `with the Clean Graphics option, which carries it without its text (--deidentify basic,clean-graphics; in the app, "${CLEAN_GRAPHICS_CHOICE}").` : '';
     throw new AeimgError(ErrorCode.BadInput, `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): ${kind ? `it is ${kind}` : 'it may be a report, structure set or presentation state'}. ` +
       `Only DICOM images can be encrypted${kind ? ': the reader will not have it' : ''}.${withStudy}`);
   }

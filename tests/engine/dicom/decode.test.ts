@@ -71,7 +71,8 @@ describe('DICOM import matches the oracle', () => {
     await expect(object('gsps.dcm', '1.2.840.10008.5.1.4.1.1.11.1')).rejects.toThrow('gsps.dcm: holds no image (no Pixel Data; SOP class 1.2.840.10008.5.1.4.1.1.11.1): ' +
       'it is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study. Only DICOM images can be encrypted: the reader will not have it. ' +
       'To send it with the images it references, encrypt them together as one study with the full header (aeimg encrypt --bundle NAME --deidentify none; ' +
-      'in the app, "Encrypt as one study" with DICOM metadata "Keep all").');
+      'in the app, "Encrypt as one study" with DICOM metadata "Keep all"), or de-identified with the Clean Graphics option, which carries it without its text ' +
+      '(--deidentify basic,clean-graphics; in the app, "De-identify, keep the radiologist\'s marks").');
     await expect(object('kos.dcm', '1.2.840.10008.5.1.4.1.1.88.59')).rejects.toThrow(/kos\.dcm: .*it is a key object selection, the images a reader flagged in its study\. .* To send it with the images it references/);
     await expect(object('sr.dcm', '1.2.840.10008.5.1.4.1.1.88.67')).rejects.toThrow(/sr\.dcm: .*it is a structured report\. Only DICOM images can be encrypted: the reader will not have it\.$/);
     await expect(object('other.dcm', '1.2.3.4.5')).rejects.toThrow(/other\.dcm: .*it may be a report, structure set or presentation state\. Only DICOM images can be encrypted\.$/);
