@@ -8,6 +8,7 @@ import { applies, finite, finiteList, justifyOf, LIMITS, opacityOf, rgbOf, short
 import { isStoredLut, type StoredLut } from './lut.js';
 import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { wellFormed, type DicomJson } from './dataset.js';
+import { OVERLAY_GROUPS } from './overlay.js';
 import { lookUp, voiFunctionOf, voiToByte } from '../../../src-shared/windows.js';
 import type { Annotations, OverlayActivation } from '../../../src-shared/graphics.js';
 
@@ -153,15 +154,18 @@ function throughModalityLut(voi: StateWindow, modality: StoredLut, image: { slop
   if (facts.ownModalityLut || image.slope !== 1 || !Number.isInteger(image.intercept)) return undefined;
   // The table's first input is signed where the image's stored values are (its descriptor was read unsigned).
   const first = (facts.signed && modality.first > 32767 ? modality.first - 65536 : modality.first) + image.intercept;
+  if (first < -32768 || first > 65535) return undefined;
   const bits = voi.lut?.bits ?? 8;
   const data = modality.data.map((m) => (voi.lut ? lookUp(voi.lut, m) : voiToByte(m, voi.center, voi.width, voi.fn)));
-  if (first < -32768 || first > 65535) return undefined;
-  const explanation = [modality.explanation, voi.explanation ?? voi.lut?.explanation].filter(Boolean).join(', ').slice(0, LIMITS.label);
+  const explanation = joined(modality.explanation, voi.explanation ?? voi.lut?.explanation);
   return {
     center: first + data.length / 2, width: data.length, ...(explanation ? { explanation } : {}),
     lut: { first, bits, data, ...(explanation ? { explanation } : {}) },
   };
 }
+
+/** A composed table's explanation: its parts' own, in order, as long as a label may be. */
+const joined = (...parts: (string | undefined)[]) => parts.filter(Boolean).join(', ').slice(0, LIMITS.label);
 
 /**
  * A window that is a table, then the state's Presentation LUT table (PS3.3 C.11.6: the P-values its output shows as), as
@@ -172,7 +176,7 @@ function throughPresentationLut(w: StateWindow, plut: StoredLut): StateWindow | 
   if (!w.lut) return undefined;
   const top = 2 ** w.lut.bits - 1;
   const data = w.lut.data.map((v) => plut.data[Math.min(plut.data.length - 1, Math.max(0, Math.round((v * (plut.data.length - 1)) / top) - plut.first))]!);
-  const explanation = [w.explanation, plut.explanation].filter(Boolean).join(', ').slice(0, LIMITS.label);
+  const explanation = joined(w.explanation, plut.explanation);
   return { ...w, ...(explanation ? { explanation } : {}), lut: { ...w.lut, bits: plut.bits, data, ...(explanation ? { explanation } : {}) } };
 }
 
@@ -233,7 +237,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const optional = (x: unknown) => (shortText(x, LIMITS.label) && x ? x : undefined);
     // Which overlays it shows: a list (maybe empty) of well-formed groups; a record without one (before 0.21) says nothing.
     const overlays = Array.isArray(s.overlays) && s.overlays.length <= 16
-      ? s.overlays.filter((o) => o && Number.isInteger(o.group) && o.group >= 0x6000 && o.group <= 0x601e && o.group % 2 === 0 && shortText(o.layer, LIMITS.label))
+      ? s.overlays.filter((o) => o && OVERLAY_GROUPS.includes(o.group) && shortText(o.layer, LIMITS.label))
         .map((o) => ({ group: o.group, layer: o.layer })) : undefined;
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{

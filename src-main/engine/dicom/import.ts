@@ -368,12 +368,12 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       const pixel = { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) };
-      // De-identified, only those cleaned by the Clean Graphics option (cleanedKeyObject) go.
-      const keys = (opts.keyObjects ?? []).filter((k) => opts.deidentify === null || (opts.deidentify?.cleanGraphics && k.cleaned))
-        .flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME);
-      // De-identified, only states cleaned by the Clean Graphics option (cleanedState) go, and the image's overlays do not.
+      // De-identified, only key object selections and states cleaned by the Clean Graphics option (cleanedKeyObject,
+      // cleanedState) go, and the image's overlays do not.
       const fullHeader = opts.deidentify === null;
-      const given = (opts.presentationStates ?? []).filter((s) => fullHeader || (opts.deidentify?.cleanGraphics && s.cleaned))
+      const goes = (o: { cleaned?: true }) => fullHeader || (opts.deidentify?.cleanGraphics === true && o.cleaned === true);
+      const keys = (opts.keyObjects ?? []).filter(goes).flatMap((k) => keyObjectFor(k, sop, f + 1) ?? []).slice(0, KEY_OBJECTS_PER_FRAME);
+      const given = (opts.presentationStates ?? []).filter(goes)
         .map((s) => ({ s, carried: presentationStateFor(s, sop, f + 1, info.columns, info.rows, { slope: pixel.rescaleSlope, intercept: pixel.rescaleIntercept }, {
           photometric: info.photometric, overlays: fullHeader ? overlays.perFrame[f]!.map((p) => p.group) : [], signed: info.signed, ownModalityLut: !!pixel.modalityLut,
         }) }));

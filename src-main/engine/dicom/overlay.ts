@@ -40,12 +40,14 @@ export interface OverlayFacts {
   shutter?: true;
 }
 
-const GROUPS = Array.from({ length: 16 }, (_, i) => 0x6000 + 2 * i);
+/** The overlay repeating groups, 6000 … 601E. */
+export const OVERLAY_GROUPS = Array.from({ length: 16 }, (_, i) => 0x6000 + 2 * i);
 /** A plane larger than this many bits (a 4k x 4k frame's) is not read: no scanner writes one. */
 const MAX_PLANE_BITS = 4096 * 4096;
 const MAX_TEXT = 64;
 
-const hex = (group: number, element: number) => `x${group.toString(16).padStart(4, '0')}${element.toString(16).padStart(4, '0')}`;
+/** Element `element` of overlay group `group` as dicom-parser names it (x60003000). */
+export const overlayTag = (group: number, element: number) => `x${group.toString(16).padStart(4, '0')}${element.toString(16).padStart(4, '0')}`;
 
 function text(ds: DataSet, tag: string): string | undefined {
   const s = (ds.string(tag) ?? '').replace(/\0/g, '').trim();
@@ -96,21 +98,21 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
   const facts: OverlayFacts[] = [];
   const bigEndian = px.syntax === TransferSyntax.ExplicitBE;
   const bitmapShutter = (ds.string('x00181600') ?? '').toUpperCase().split('\\').some((s) => s.trim() === 'BITMAP') ? ds.uint16('x00181623') : undefined;
-  for (const group of GROUPS) {
-    const rows = ds.uint16(hex(group, 0x0010));
-    const data = ds.elements[hex(group, 0x3000)];
-    const bitsAllocated = ds.uint16(hex(group, 0x0100)) ?? 1;
+  for (const group of OVERLAY_GROUPS) {
+    const rows = ds.uint16(overlayTag(group, 0x0010));
+    const data = ds.elements[overlayTag(group, 0x3000)];
+    const bitsAllocated = ds.uint16(overlayTag(group, 0x0100)) ?? 1;
     // Nothing to draw: no size and no data (LEADTOOLS writes empty groups), or a plane's size without its data.
     if ((!rows && !data?.length) || (!data && bitsAllocated === 1)) continue;
-    const columns = ds.uint16(hex(group, 0x0011)) ?? 0;
-    const originRow = ds.int16(hex(group, 0x0050), 0) ?? 1;
-    const originColumn = ds.int16(hex(group, 0x0050), 1) ?? 1;
-    const type = (ds.string(hex(group, 0x0040)) ?? '').trim().toUpperCase() === 'R' ? 'R' : 'G';
-    const description = text(ds, hex(group, 0x0022));
-    const label = text(ds, hex(group, 0x1500));
+    const columns = ds.uint16(overlayTag(group, 0x0011)) ?? 0;
+    const originRow = ds.int16(overlayTag(group, 0x0050), 0) ?? 1;
+    const originColumn = ds.int16(overlayTag(group, 0x0050), 1) ?? 1;
+    const type = (ds.string(overlayTag(group, 0x0040)) ?? '').trim().toUpperCase() === 'R' ? 'R' : 'G';
+    const description = text(ds, overlayTag(group, 0x0022));
+    const label = text(ds, overlayTag(group, 0x1500));
     const name = overlayName({ group, description, label });
-    const count = Math.max(1, Number((ds.string(hex(group, 0x0015)) ?? '1').trim()) || 1);
-    const firstFrame = (ds.uint16(hex(group, 0x0051)) ?? 1) - 1;
+    const count = Math.max(1, Number((ds.string(overlayTag(group, 0x0015)) ?? '1').trim()) || 1);
+    const firstFrame = (ds.uint16(overlayTag(group, 0x0051)) ?? 1) - 1;
     const bits = (rows ?? 0) * columns;
     if (!rows || !columns || bits > MAX_PLANE_BITS) {
       facts.push({ name, notCarried: `its size (${columns}x${rows ?? 0}) is not one an overlay can have` });
@@ -154,7 +156,7 @@ export function readOverlays(ds: DataSet, px: PixelLayout): { perFrame: OverlayP
  * own size. Read from uncompressed grey data only, and only from a bit outside the stored value's.
  */
 function embeddedBits(ds: DataSet, px: PixelLayout, group: number, bitsAllocated: number, rows: number, columns: number): ((i: number) => number) | string {
-  const position = ds.uint16(hex(group, 0x0102)) ?? 0;
+  const position = ds.uint16(overlayTag(group, 0x0102)) ?? 0;
   const pixel = ds.elements.x7fe00010;
   if (bitsAllocated !== px.bitsAllocated || pixel?.encapsulatedPixelData || px.samplesPerPixel !== 1) {
     return 'its bits are in the Pixel Data, which aeimg reads them from only in uncompressed grey images';
@@ -176,8 +178,8 @@ export function validOverlays(planes: unknown): OverlayPlane[] {
   if (!Array.isArray(planes)) return [];
   const int = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
   const words = (v: unknown) => v === undefined || (typeof v === 'string' && v.length <= MAX_TEXT);
-  return planes.slice(0, GROUPS.length).filter((p: Partial<OverlayPlane> | null): p is OverlayPlane =>
-    typeof p === 'object' && p !== null && GROUPS.includes(p.group as number) && int(p.rows, 1, 65535) && int(p.columns, 1, 65535) &&
+  return planes.slice(0, OVERLAY_GROUPS.length).filter((p: Partial<OverlayPlane> | null): p is OverlayPlane =>
+    typeof p === 'object' && p !== null && OVERLAY_GROUPS.includes(p.group as number) && int(p.rows, 1, 65535) && int(p.columns, 1, 65535) &&
     p.rows! * p.columns! <= MAX_PLANE_BITS && Array.isArray(p.origin) && p.origin.length === 2 && p.origin.every((o) => int(o, -32768, 32767)) &&
     (p.type === 'G' || p.type === 'R') && words(p.description) && words(p.label) && typeof p.bits === 'string' &&
     Buffer.from(p.bits, 'base64').length === Math.ceil(p.rows! * p.columns! / 8));
@@ -193,7 +195,7 @@ export const overlayBits = (p: OverlayPlane): Uint8Array => new Uint8Array(Buffe
  * from one run, alike); a crafted record's that are not are not written.
  */
 export function writeOverlays(ds: DicomJson, frames: readonly (readonly OverlayPlane[] | undefined)[]): void {
-  for (const group of GROUPS) {
+  for (const group of OVERLAY_GROUPS) {
     const at = frames.flatMap((planes, f) => planes?.filter((p) => p.group === group).map((p) => ({ p, f })) ?? []);
     if (at.length === 0) continue;
     const first = at[0]!.p;
@@ -205,7 +207,7 @@ export function writeOverlays(ds: DicomJson, frames: readonly (readonly OverlayP
     const packed = bitsFrom((i) => bitAt(planes[Math.floor(i / n)]!, i % n), 0, n * planes.length);
     const data = new Uint8Array(packed.length + (packed.length % 2)); // OW: an even number of bytes
     data.set(packed);
-    const tag = (element: number) => hex(group, element).slice(1).toUpperCase();
+    const tag = (element: number) => overlayTag(group, element).slice(1).toUpperCase();
     const attr = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
     ds[tag(0x0010)] = attr('US', first.rows);
     ds[tag(0x0011)] = attr('US', first.columns);

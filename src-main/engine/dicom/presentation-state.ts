@@ -23,6 +23,7 @@ import type { DataSet } from 'dicom-parser';
 import { datasetToJson, elementText, textDecoder, type DicomJson } from './dataset.js';
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
+import { OVERLAY_GROUPS, overlayTag } from './overlay.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import { viewerRotation } from '../../../src-shared/orientation.js';
 import type { Annotations, Rgb } from '../../../src-shared/graphics.js';
@@ -178,7 +179,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   let unreadTable = false;
   const windows = items(ds, 'x00283110').flatMap((v): PresentationStateFile['windows'] => {
     if (v.elements.x00283010) { // a VOI LUT Sequence: its first table, as a PACS applies it
-      const lut = tableOf(v);
+      const lut = lutOf(v, 'x00283010', 'VOI LUT Sequence (0028,3010)');
       if (!lut) { unreadTable = true; return []; }
       return [{ refs: imageRefs(v), value: { center: lut.first + lut.data.length / 2, width: lut.data.length, ...(lut.explanation ? { explanation: lut.explanation } : {}), lut } }];
     }
@@ -209,12 +210,10 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
   });
   // Overlay Activation: the image's overlays it shows, and overlays of its own (Overlay Data in the state), which are not carried.
-  const overlayGroups = Array.from({ length: 16 }, (_, i) => 0x6000 + 2 * i);
-  const tag = (group: number, element: string) => `x${group.toString(16)}${element}`;
-  const ownOverlays = overlayGroups.filter((g) => ds.elements[tag(g, '3000')]);
+  const ownOverlays = OVERLAY_GROUPS.filter((g) => ds.elements[overlayTag(g, 0x3000)]);
   const bitmapShutter = ds.uint16('x00181623');
-  const overlays = overlayGroups.flatMap((group) => {
-    const layer = word(ds, tag(group, '1001'));
+  const overlays = OVERLAY_GROUPS.flatMap((group) => {
+    const layer = word(ds, overlayTag(group, 0x1001));
     return layer && !ownOverlays.includes(group) ? [{ group, layer }] : [];
   });
   const turned = ds.uint16('x00700042') ?? 0;
@@ -321,22 +320,15 @@ function styleColour(o: DataSet, sequence: string, tag: string): Rgb | undefined
   return lab.length === 3 && lab.every((n) => n !== undefined) && style!.elements[tag]!.length >= 6 ? cieLabToRgb(lab as number[]) : undefined;
 }
 
-/** A state's Modality (or Presentation) LUT Sequence table, or undefined where it cannot be read or is too large to carry. */
+/**
+ * The first table of one of a state's LUT Sequences (a Softcopy VOI LUT item's, its Modality's or its Presentation's),
+ * its explanation cut to a label's length, or undefined where it cannot be read or is too large: as a receiver keeps
+ * it (validPresentationStates), a table its reader would not get is not measured for the sender either.
+ */
 function lutOf(ds: DataSet, tag: string, what: string): StoredLut | undefined {
   try {
-    const [lut] = readLutItems(ds, tag, what);
-    return lut && isStoredLut(lut) && lut.data.length <= LIMITS.lutEntries ? lut : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A Softcopy VOI LUT item's table (the first of its VOI LUT Sequence), or undefined where it cannot be read or is too large. */
-function tableOf(v: DataSet): StoredLut | undefined {
-  try {
-    const [read] = readLutItems(v, 'x00283010', 'VOI LUT Sequence (0028,3010)');
+    const [read] = readLutItems(ds, tag, what);
     const lut = read && { ...read, ...(read.explanation ? { explanation: read.explanation.slice(0, LIMITS.label) } : {}) };
-    // As a receiver keeps it (validPresentationStates): a table its reader would not get is not measured for the sender either.
     return lut && isStoredLut(lut) && lut.data.length <= LIMITS.lutEntries ? lut : undefined;
   } catch {
     return undefined;

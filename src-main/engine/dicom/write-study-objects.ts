@@ -155,8 +155,8 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   // Layers: renamed as Code Strings, ordered as they were.
   const layers = new Map<string, { name: string; order: number; colour?: [number, number, number] }>();
   for (const m of marked) for (const l of m.state.layers) if (!layers.has(l.name)) layers.set(l.name, l);
-  for (const g of [...marked.flatMap((m) => [...m.state.graphics, ...m.state.texts]), ...[...activated.values()].map((layer) => ({ layer }))]) {
-    if (!layers.has(g.layer)) layers.set(g.layer, { name: g.layer, order: 0 });
+  for (const name of [...marked.flatMap((m) => [...m.state.graphics, ...m.state.texts].map((x) => x.layer)), ...activated.values()]) {
+    if (!layers.has(name)) layers.set(name, { name, order: 0 });
   }
   const names = new Map<string, string>();
   [...layers.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name)).forEach((l) => {
