@@ -73,6 +73,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
       for (const o of r.studyObjects) process.stdout.write(`${name} ${o.kind} → ${o.path}\n`);
+      for (const d of r.documentsLeftOut) process.stderr.write(`note: the study '${r.name}' came with its ${d}, which could not be written.\n`);
       if (format === 'png') process.stderr.write((presentationStatesNote(r.name, r.records) ?? '') + (keyObjectsNote(r.name, r.records) ?? ''));
     }
   } finally {

@@ -23,6 +23,7 @@ import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
 import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
 import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyObject, type KeyObjectFile } from './key-objects.js';
+import { validDocuments, type CarriedDocument } from './documents.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
@@ -94,6 +95,11 @@ export interface DicomFrameMeta {
   presentationStates?: CarriedPresentationState[];
   /** The key object selections of its study that flag this frame (aeimg 0.18; full header only): the viewer marks it. */
   keyObjects?: CarriedKeyObject[];
+  /**
+   * Reports of its study that travel in this record (its file's first frame; aeimg 0.22; full header only:
+   * dicom/documents.ts): the receiver gets each as a file.
+   */
+  documents?: CarriedDocument[];
 }
 
 export interface DicomImage {
@@ -163,6 +169,8 @@ export interface DicomImportOptions {
   presentationStates?: PresentationStateFile[];
   /** The key object selections of its study that flag it (dicom/key-objects.ts), likewise with the full header only. */
   keyObjects?: KeyObjectFile[];
+  /** Reports of its study to carry in its first frame's record (dicom/documents.ts), with the full header only. */
+  documents?: CarriedDocument[];
 }
 
 export function isDicomPath(path: string): boolean {
@@ -399,6 +407,8 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
           ...(opts.deidentify === null && overlays.perFrame[f]!.length ? { overlays: overlays.perFrame[f] } : {}),
           ...(states.length ? { presentationStates: states } : {}),
           ...(keys.length ? { keyObjects: keys } : {}),
+          // A report's text names the patient: only the full header carries it (dicom/study-objects.ts sets it aside otherwise).
+          ...(fullHeader && f === 0 && opts.documents?.length ? { documents: opts.documents } : {}),
         },
       });
     }
@@ -452,15 +462,16 @@ function checkMeta(d: Partial<DicomFrameMeta>): DicomFrameMeta | undefined {
     typeof p.offset === 'number' && typeof p.bitsStored === 'number' && p.bitsStored >= 1 && p.bitsStored <= 16 &&
     typeof p.inverted === 'boolean' && typeof p.signed === 'boolean' && Number.isFinite(p.rescaleSlope) && Number.isFinite(p.rescaleIntercept);
   if (!ok) return undefined;
-  const { suvBw, sul, overlays, presentationStates, keyObjects, ...rest } = d;
+  const { suvBw, sul, overlays, presentationStates, keyObjects, documents, ...rest } = d;
   const factor = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const suv = factor(suvBw) ? { suvBw, ...(factor(sul) ? { sul } : {}) } : {};
   const planes = validOverlays(overlays);
   const states = validPresentationStates(presentationStates);
   const keys = validKeyObjects(keyObjects);
+  const docs = validDocuments(documents);
   return {
     ...rest, ...suv, ...(planes.length ? { overlays: planes } : {}), ...(states.length ? { presentationStates: states } : {}),
-    ...(keys.length ? { keyObjects: keys } : {}),
+    ...(keys.length ? { keyObjects: keys } : {}), ...(docs.length ? { documents: docs } : {}),
     dataset: wellFormed(d.dataset), pixel: wellFormedPixel(p),
   } as DicomFrameMeta;
 }

@@ -218,6 +218,17 @@ function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MA
 /** Grayscale and Color Softcopy Presentation States and Key Object Selections: a study carries them (aeimg 0.18). */
 const GOES_WITH_A_STUDY = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2', '1.2.840.10008.5.1.4.1.1.88.59']);
 
+/** A report a study carries with its full header (dicom/documents.ts; aeimg 0.22). */
+export type DocumentKind = 'structured report' | 'PDF' | 'CDA document';
+
+/** The kind of report a SOP class is; undefined for any other class (a key object selection is not one). */
+export function documentKind(sopClass: string): DocumentKind | undefined {
+  if (sopClass === '1.2.840.10008.5.1.4.1.1.104.1') return 'PDF';
+  if (sopClass === '1.2.840.10008.5.1.4.1.1.104.2') return 'CDA document';
+  if (sopClass.startsWith('1.2.840.10008.5.1.4.1.1.88.') && sopClass !== '1.2.840.10008.5.1.4.1.1.88.59') return 'structured report';
+  return undefined;
+}
+
 /** The attributes before Pixel Data only (sorting a study needs no pixels). */
 export function parseDicomHeader(bytes: Uint8Array): DataSet {
   return parseBytes(bytes, 'x7fe00010');
@@ -246,7 +257,10 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
     // A presentation state or key-image note goes with the images it references in a study (dicom/study-objects.ts).
     const withStudy = GOES_WITH_A_STUDY.has(uid) ? ' To send it with the images it references, encrypt them together as one study with the full ' +
       'header (aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all"), or de-identified ' +
-      `with the Clean Graphics option, which carries it without its text (--deidentify basic,clean-graphics; in the app, "${CLEAN_GRAPHICS_CHOICE}").` : '';
+      `with the Clean Graphics option, which carries it without its text (--deidentify basic,clean-graphics; in the app, "${CLEAN_GRAPHICS_CHOICE}").`
+      // A report goes with its study's images, with the full header only (dicom/documents.ts).
+      : documentKind(uid) ? ' To send it with its study\'s images, encrypt them together as one study with the full header (aeimg encrypt --bundle NAME ' +
+        '--deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all").' : '';
     throw new AeimgError(ErrorCode.BadInput, `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): ${kind ? `it is ${kind}` : 'it may be a report, structure set or presentation state'}. ` +
       `Only DICOM images can be encrypted${kind ? ': the reader will not have it' : ''}.${withStudy}`);
   }

@@ -1,8 +1,9 @@
 /**
  * What a study does with the objects without an image that a PACS export holds beside its images (aeimg 0.18): a
  * presentation state (dicom/presentation-state.ts) and a key object selection (dicom/key-objects.ts) go, with the full
- * header, with the study's images they reference; the rest (reports, raw data, …) and those that cannot go are set
- * aside, each named to the sender with why.
+ * header, with the study's images they reference; its reports (structured reports, PDF and CDA documents:
+ * dicom/documents.ts; aeimg 0.22) go, with the full header, in the records of its first DICOM images; the rest (raw
+ * data, waveforms, …) and those that cannot go are set aside, each named to the sender with why.
  */
 import { readRegularFile } from '../fs/read.js';
 import { cleanedKeyObject, KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
@@ -11,14 +12,15 @@ import { parseDicomHeader } from './parse.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 import type { DeidentifyOptions } from './deidentify.js';
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
+import { DOCUMENT_BYTES_PER_IMAGE, documentKind, readDocument, type CarriedDocument, type DocumentKind } from './documents.js';
 
 /** A presentation state or key object selection that goes with a study, in a sender's words. */
 export interface CarriedObject {
   path: string;
-  kind: 'presentation state' | 'key object selection';
+  kind: 'presentation state' | 'key object selection' | DocumentKind;
   /** Its label or title. */
   label: string;
-  /** The study's image files it references. */
+  /** The study's image files it references (a document: 0, it goes with the study). */
   images: number;
   /** What of it does not go ("its VOI lookup table"). */
   notCarried: string[];
@@ -32,6 +34,8 @@ export interface StudyObjects {
   statesByImage: Map<string, PresentationStateFile[]>;
   /** Image file → the key object selections that flag it (EncodeTask.keyObjects). */
   keyObjectsByImage: Map<string, KeyObjectFile[]>;
+  /** Image file → the study's reports that travel in its record (EncodeTask.documents): its first DICOM images, in order. */
+  documentsByImage: Map<string, CarriedDocument[]>;
   carried: CarriedObject[];
   /** The study's other objects without an image, and those that do not go, each with why. */
   notImages: NotImage[];
@@ -48,6 +52,8 @@ const REMOVED = {
   'key object selection': 'de-identification removes key object selections (their text may name the patient), so the study {goes} without it ' +
     'and the reader will not see which images it flags. To carry its flags without its text, de-identify with the Clean Graphics option ' +
     `(aeimg encrypt --deidentify basic,clean-graphics; in the app, DICOM metadata "${CLEAN_GRAPHICS_CHOICE}").`,
+  document: 'de-identification removes reports (their text names the patient, and no option of the profile cleans it), so the study {goes} ' +
+    'without it and the reader will not have it.',
 } as const;
 
 /**
@@ -60,11 +66,16 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
   deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
   const fullHeader = deidentify === null;
   let cleanedStates = 0;
-  const out: StudyObjects = { statesByImage: new Map(), keyObjectsByImage: new Map(), carried: [], notImages: [] };
+  const out: StudyObjects = { statesByImage: new Map(), keyObjectsByImage: new Map(), documentsByImage: new Map(), carried: [], notImages: [] };
+  const placeDocument = documentPlacer([...instances.keys()], fullHeader, out);
   const imageOf = new Map([...instances].map(([path, { uid }]) => [uid, path]));
   const marks = (refs: ImageRef[]) => [...new Set(refs.flatMap((r) => imageOf.get(r.sop) ?? []))];
   for (const n of notImages) {
     const kind = CARRIED_PRESENTATION_STATES.has(n.sopClass) ? 'presentation state' : n.sopClass === KEY_OBJECT_SELECTION ? 'key object selection' : undefined;
+    if (!kind && documentKind(n.sopClass)) {
+      await placeDocument(n);
+      continue;
+    }
     if (!kind) {
       out.notImages.push(n);
       continue;
@@ -121,6 +132,44 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
   return out;
 }
 
+const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KB`;
+
+/**
+ * Places a study's reports, with the full header, into the records of its DICOM images in viewing order, each image's
+ * up to DOCUMENT_BYTES_PER_IMAGE; one that cannot go (de-identified, unreadable, larger than a record holds, no DICOM
+ * image) is set aside with why.
+ */
+function documentPlacer(images: readonly string[], fullHeader: boolean, out: StudyObjects): (n: NotImage) => Promise<void> {
+  const load = images.map(() => 0);
+  return async (n) => {
+    if (!fullHeader) {
+      out.notImages.push({ ...n, why: `${REMOVED.document} ${FULL_HEADER_REMEDY}` });
+      return;
+    }
+    let doc: CarriedDocument, size: number;
+    try {
+      const bytes = new Uint8Array(await readRegularFile(n.path));
+      size = bytes.length;
+      doc = readDocument(bytes);
+    } catch (err) {
+      out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
+      return;
+    }
+    const at = load.findIndex((bytes) => bytes + size <= DOCUMENT_BYTES_PER_IMAGE);
+    if (size > DOCUMENT_BYTES_PER_IMAGE || at < 0) {
+      const why = images.length === 0 ? 'the study holds no DICOM image to carry it with'
+        : size > DOCUMENT_BYTES_PER_IMAGE ? `it is larger (${kib(size)}) than the ${kib(DOCUMENT_BYTES_PER_IMAGE)} aeimg carries of a report`
+          : `${images.length === 1 ? 'the study\'s image carries' : `each of the study's ${images.length} images carries`} at most ` +
+            `${kib(DOCUMENT_BYTES_PER_IMAGE)} of reports, and its other reports fill ${images.length === 1 ? 'it' : 'them'}`;
+      out.notImages.push({ ...n, why: `${why}, so the study {goes} without it and the reader will not have it.` });
+      return;
+    }
+    load[at]! += size;
+    out.documentsByImage.set(images[at]!, [...(out.documentsByImage.get(images[at]!) ?? []), doc]);
+    out.carried.push({ path: n.path, kind: doc.kind, label: doc.title, images: 0, notCarried: [] });
+  };
+}
+
 /**
  * "is a structured report, not an image: the study goes without it …": what a study does with an object without an
  * image, in a sender's words, after its file's name; `tense` as the study is being written, would be (--dry-run) or was.
@@ -133,6 +182,10 @@ export function notImageWords(n: NotImage, tense: 'goes' | 'would go' | 'went' =
 /** "its presentation state "Lesion" went with the 3 images it marks: …": a carried object in a sender's words. */
 export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'went' = 'goes'): string {
   const images = c.images === 1 ? 'image' : `${c.images} images`;
+  if (c.kind !== 'presentation state' && c.kind !== 'key object selection') {
+    return `its ${c.kind === 'PDF' ? 'PDF document' : c.kind} "${c.label}" ${tense} with the study: the reader gets it as a file beside the images ` +
+      `(${c.kind === 'structured report' ? 'as text' : `its ${c.kind === 'PDF' ? 'PDF' : 'XML'}`} with PNG output, the DICOM file itself with DICOM output).`;
+  }
   if (c.kind === 'key object selection') {
     return `its key object selection "${c.label}" ${tense} with the ${images} it flags: the reader's viewer marks ${c.images === 1 ? 'it' : 'them'}, ` +
       'and DICOM output writes it back beside the images.';

@@ -10,6 +10,7 @@ import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js
 import { syntaxTitle } from '../dicom/codecs.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
 import type { KeyObjectFile } from '../dicom/key-objects.js';
+import type { CarriedDocument } from '../dicom/documents.js';
 import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
 import type { OverlayFacts } from '../dicom/overlay.js';
@@ -50,6 +51,8 @@ export interface EncodeTask {
   presentationStates?: PresentationStateFile[];
   /** A study's key object selections that flag this file, likewise. */
   keyObjects?: KeyObjectFile[];
+  /** The study's reports that travel in this file's record (its first frame's), with the full header only (dicom/documents.ts). */
+  documents?: CarriedDocument[];
 }
 
 /** One image of a file (a DICOM file may hold many frames). */
@@ -90,7 +93,7 @@ interface InputImage {
 }
 
 /** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
-export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt' | 'presentationStates' | 'keyObjects'>): Promise<InputImage[]> {
+export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt' | 'presentationStates' | 'keyObjects' | 'documents'>): Promise<InputImage[]> {
   if (isDicomdirName(task.input)) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE); // its images not found by findInputs
   if (!(await isDicomFile(task.input))) {
     const pages = await readImagePages(task.input, task.maxPixels);
@@ -108,6 +111,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     uids: task.uidSalt ? new UidMapper(Buffer.from(task.uidSalt, 'hex')) : undefined,
     ...(task.presentationStates?.length ? { presentationStates: task.presentationStates } : {}),
     ...(task.keyObjects?.length ? { keyObjects: task.keyObjects } : {}),
+    ...(task.documents?.length ? { documents: task.documents } : {}),
   });
   return frames.map((f) => ({
     image: f.image,

@@ -12,6 +12,8 @@ import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { studyObjectFiles, type WrittenImage } from '../dicom/write-study-objects.js';
+import { documentFiles } from '../dicom/documents.js';
+import { dicomMetaOf } from '../dicom/import.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
@@ -57,7 +59,8 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
 
 /**
  * Writes every image of `slices` into `dir` (a subfolder per series: studyPaths), a cine's frames as one DICOM file
- * (dicom-files.ts), and as DICOM the presentation states and key object selections that came with it; returns the paths
+ * (dicom-files.ts), as DICOM the presentation states and key object selections that came with it, and its reports
+ * (dicom/documents.ts: as DICOM files, else a PDF as it is and a structured report as text); returns the paths
  * written, one per file, those last. Decoding goes through the slice cache (`lanes` files at a time), so a large study never
  * sits in memory whole.
  */
@@ -83,7 +86,7 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
   const states: string[] = [];
   try {
     if (failed) throw failed.reason;
-    for (const s of studyObjectFiles(images)) {
+    for (const s of [...studyObjectFiles(images), ...documentFiles(records.map(dicomMetaOf), format).files]) {
       const path = join(dir, s.name);
       const file = await AtomicFile.create(path);
       files.push({ file, path });

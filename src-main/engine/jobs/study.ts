@@ -17,6 +17,8 @@ import {
 import { studyOrder, type NotImage } from '../dicom/order.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
 import type { KeyObjectFile } from '../dicom/key-objects.js';
+import { documentFiles, type CarriedDocument, type DocumentKind } from '../dicom/documents.js';
+import { dicomMetaOf } from '../dicom/import.js';
 import { notImageWords, studyObjects, type CarriedObject } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll, type FileData } from '../fs/atomic.js';
@@ -98,12 +100,13 @@ export interface StudyResult {
 }
 
 function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string,
-  objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[] } = {}): EncodeTask {
+  objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
     ...(objects.presentationStates ? { presentationStates: objects.presentationStates } : {}),
     ...(objects.keyObjects ? { keyObjects: objects.keyObjects } : {}),
+    ...(objects.documents ? { documents: objects.documents } : {}),
   };
 }
 
@@ -146,6 +149,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
     if (i < ordered.length && !inFlight.has(i) && !signal?.aborted) {
       const p = encode(encodeTask(ordered[i]!, opts, opts.measure ?? true, uidSalt, {
         presentationStates: objects.statesByImage.get(ordered[i]!), keyObjects: objects.keyObjectsByImage.get(ordered[i]!),
+        documents: objects.documentsByImage.get(ordered[i]!),
       }));
       p.catch(() => undefined); // awaited in order below
       inFlight.set(i, p);
@@ -259,7 +263,11 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task));
-  const images = (await studyOrder(paths)).ordered; // what encryptStudy sends: its objects without an image set aside
+  const order = await studyOrder(paths);
+  const images = order.ordered; // what encryptStudy sends: its objects without an image set aside, but for its reports
+  // Its reports travel as they are (in base64, which packs back to about their size): a PDF can outweigh the images.
+  const reports = [...(await studyObjects(order.notImages, order.instances, opts.deidentify === undefined ? {} : opts.deidentify)).documentsByImage.values()]
+    .flat().reduce((n, d) => n + Math.ceil((d.file.length * 3) / 4), 0);
   const step = Math.max(1, Math.floor(images.length / sample));
   const picks = images.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;
@@ -268,7 +276,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
     bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }
-  const total = Math.round((bytes / Math.max(1, inputs)) * images.length) + 600;
+  const total = Math.round((bytes / Math.max(1, inputs)) * images.length) + reports + 600;
   return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))), images: images.length };
 }
 
@@ -300,8 +308,13 @@ export interface StudyDecryptResult {
   records: ImageRecord[];
   /** The series' folders below `outDir`, in order (none for a study of one series). */
   seriesFolders: string[];
-  /** DICOM output: the presentation states and key object selections that came with the study, written back beside it (aeimg 0.18). */
-  studyObjects: { kind: StudyObjectFile['kind']; path: string }[];
+  /**
+   * The study's objects written beside it: with DICOM output its presentation states and key object selections
+   * (aeimg 0.18); its reports with either output (aeimg 0.22: dicom/documents.ts).
+   */
+  studyObjects: { kind: StudyObjectFile['kind'] | DocumentKind; path: string }[];
+  /** Reports that came with it and could not be written (a crafted record), each with why. */
+  documentsLeftOut: string[];
 }
 
 /** Names a study's images in order: each its file's stem, one already taken gets "-N" (N its place, from 1). */
@@ -335,7 +348,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
   const groups = new DicomFileGroups<OutputFrame & { index: number }>();
   const written: WrittenImage[] = []; // DICOM files a presentation state or key object selection written back references
   const dicomFile = (frames: (OutputFrame & { index: number })[]) => dicomFileBytes(frames, frames[0]!.index + 1, written);
-  const states: { file: AtomicFile; path: string; kind: StudyObjectFile['kind'] }[] = [];
+  const states: { file: AtomicFile; path: string; kind: StudyObjectFile['kind'] | DocumentKind }[] = [];
   const place = async (frames: { record: ImageRecord; index: number }[], bytes: () => Promise<FileData> | FileData) => {
     const name = flatName(fileRecord(frames.map((f) => f.record)), pending.length);
     // Checked early while the study may still be one series (its files then go right here); the folders of a
@@ -375,8 +388,10 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }
     checkStudyEnded(infos, ended);
     checkAborted(opts.signal);
-    // Its presentation states and key object selections beside it, referencing the images as written, so a PACS has them too.
-    for (const s of studyObjectFiles(written)) {
+    // Its presentation states and key object selections beside it, referencing the images as written, so a PACS has
+    // them too; its reports with any output.
+    const reports = documentFiles(records.map(dicomMetaOf), opts.format);
+    for (const s of [...studyObjectFiles(written), ...reports.files]) {
       const path = join(opts.outDir, s.name);
       checkOutput(path, paths, opts.force ?? false);
       const file = await AtomicFile.create(path, { force: opts.force });
@@ -393,7 +408,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }));
     return {
       images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name,
-      studyObjects: states.map(({ kind, path }) => ({ kind, path })),
+      studyObjects: states.map(({ kind, path }) => ({ kind, path })), documentsLeftOut: reports.leftOut,
     };
   } catch (err) {
     await Promise.all([...pending, ...states].map(({ file }) => file.abort()));

@@ -74,7 +74,8 @@ describe('DICOM import matches the oracle', () => {
       'in the app, "Encrypt as one study" with DICOM metadata "Keep all"), or de-identified with the Clean Graphics option, which carries it without its text ' +
       '(--deidentify basic,clean-graphics; in the app, "De-identify, keep the radiologist\'s marks").');
     await expect(object('kos.dcm', '1.2.840.10008.5.1.4.1.1.88.59')).rejects.toThrow(/kos\.dcm: .*it is a key object selection, the images a reader flagged in its study\. .* To send it with the images it references/);
-    await expect(object('sr.dcm', '1.2.840.10008.5.1.4.1.1.88.67')).rejects.toThrow(/sr\.dcm: .*it is a structured report\. Only DICOM images can be encrypted: the reader will not have it\.$/);
+    await expect(object('sr.dcm', '1.2.840.10008.5.1.4.1.1.88.67')).rejects.toThrow(/sr\.dcm: .*it is a structured report\. Only DICOM images can be encrypted: the reader will not have it\. To send it with its study's images, encrypt them together as one study with the full header \(aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all"\)\.$/);
+    await expect(object('raw.dcm', '1.2.840.10008.5.1.4.1.1.66')).rejects.toThrow(/raw\.dcm: .*it is raw data a scanner keeps for itself\. Only DICOM images can be encrypted: the reader will not have it\.$/);
     await expect(object('other.dcm', '1.2.3.4.5')).rejects.toThrow(/other\.dcm: .*it may be a report, structure set or presentation state\. Only DICOM images can be encrypted\.$/);
   });
 

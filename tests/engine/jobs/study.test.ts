@@ -142,7 +142,7 @@ describe('study bundles', () => {
     expect(await readdir(out)).toEqual([]);
   });
 
-  it('a study exported whole: its presentation state and dose report go without it, named to the sender; images only, nothing at all is an error', async () => {
+  it('a study exported whole, de-identified: its presentation state, dose report and raw data go without it, named to the sender; images only, nothing at all is an error', async () => {
     const dir = await tempDir();
     const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
     const object = async (name: string, sopClass: string) => {
@@ -159,14 +159,18 @@ describe('study bundles', () => {
     await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), ct);
     const out = join(dir, 'parts');
     await mkdir(out);
-    const enc = await encryptStudy([gsps, ct, sr], { model, recipients: [key], name: 'whole', outDir: out, measure: false });
+    const raw = await object('raw.dcm', '1.2.840.10008.5.1.4.1.1.66');
+    const enc = await encryptStudy([gsps, ct, sr, raw], { model, recipients: [key], name: 'whole', outDir: out, measure: false });
     expect(enc.images).toBe(1);
     expect(enc.warnings).toEqual([
       'annotations.dcm: is a presentation state, the annotations, measurements and display settings a viewer saved for images of its study: ' +
       'de-identification removes presentation states (their annotations may name the patient), so the study goes without it and the reader will not see its annotations or window. ' +
       'To carry its marks, window and turn without its text, de-identify with the Clean Graphics option (aeimg encrypt --deidentify basic,clean-graphics; ' +
       'in the app, DICOM metadata "De-identify, keep the radiologist\'s marks"). To carry it, send the study with its full header (aeimg encrypt --deidentify none; in the app, DICOM metadata "Keep all").',
-      'dose.dcm: is a structured report, not an image: the study goes without it (aeimg sends images), so the reader will not have it.',
+      'dose.dcm: is a structured report: de-identification removes reports (their text names the patient, and no option of the profile cleans it), ' +
+      'so the study goes without it and the reader will not have it. To carry it, send the study with its full header (aeimg encrypt --deidentify none; ' +
+      'in the app, DICOM metadata "Keep all").',
+      'raw.dcm: is raw data a scanner keeps for itself, not an image: the study goes without it (aeimg sends images), so the reader will not have it.',
     ]);
     await expect(encryptStudy([gsps, sr], { model, recipients: [key], name: 'none', outDir: out, measure: false }))
       .rejects.toThrow('no image to put in the study: annotations.dcm is a presentation state, the annotations, measurements and display settings a viewer saved ' +

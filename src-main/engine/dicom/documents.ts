@@ -1,0 +1,188 @@
+/**
+ * A study's reports (aeimg 0.22): the structured reports (a radiologist's findings, a CT's dose report: PS3.3 A.35) and
+ * encapsulated documents (a PDF report, a CDA document: A.45) that a PACS export holds beside its images. With the full
+ * header they go with the study, inside its encryption, each as the sender's file byte for byte, in the records of its
+ * first images (`metadata.dicom.documents`); the receiver gets each one as a file: with DICOM output the file itself, with
+ * PNG output its PDF or CDA as it is and a structured report as text (srText). De-identified, none goes: their text names
+ * the patient and PS3.15 has no option that cleans a report's content, so the sender is told (study-objects.ts).
+ */
+import type { DataSet } from 'dicom-parser';
+import { elementText, textDecoder } from './dataset.js';
+import { documentKind, parseDicomHeader, type DocumentKind } from './parse.js';
+import { items } from './presentation-state.js';
+
+export { documentKind, type DocumentKind };
+
+/**
+ * The most bytes of documents one image record holds: a record's metadata is at most 1 MiB once packed (container/
+ * entries.ts), and a document's bytes travel there as base64, which packs to about their own size. A larger document
+ * does not go, and its sender is told.
+ */
+export const DOCUMENT_BYTES_PER_IMAGE = 640 * 1024;
+/** At most this many documents in one record, and this long a title. */
+const MAX_PER_IMAGE = 16;
+const MAX_TITLE = 128;
+
+/** A document as it travels in its image's record. */
+export interface CarriedDocument {
+  kind: DocumentKind;
+  /** Its Document Title, or its root content item's concept name ("X-Ray Radiation Dose Report"). */
+  title: string;
+  /** The sender's DICOM file, byte for byte, in base64. */
+  file: string;
+}
+
+/** Reads a document's file as the sender carries it; throws where it is not a DICOM file of one of those kinds. */
+export function readDocument(bytes: Uint8Array): CarriedDocument {
+  const ds = parseDicomHeader(bytes);
+  const kind = documentKind((ds.string('x00080016') ?? '').replace(/\0/g, '').trim());
+  if (!kind) throw new Error('it is not a structured report or an encapsulated document');
+  return { kind, title: documentTitle(ds, kind), file: Buffer.from(bytes).toString('base64') };
+}
+
+function documentTitle(ds: DataSet, kind: DocumentKind): string {
+  const decode = textDecoder(ds);
+  const [concept] = items(ds, 'x0040a043');
+  return elementText(ds, 'x00420010', decode, MAX_TITLE) ?? (concept && elementText(concept, 'x00080104', decode, MAX_TITLE)) ??
+    (kind === 'structured report' ? 'Structured report' : kind);
+}
+
+/** The documents of a received record that are well-formed (a crafted record's others are left out), at most MAX_PER_IMAGE. */
+export function validDocuments(v: unknown): CarriedDocument[] {
+  if (!Array.isArray(v)) return [];
+  const kinds = new Set<unknown>(['structured report', 'PDF', 'CDA document']);
+  const maxBase64 = Math.ceil(DOCUMENT_BYTES_PER_IMAGE / 3) * 4;
+  return v.filter((d): d is CarriedDocument => typeof d === 'object' && d !== null && kinds.has(d.kind) &&
+    typeof d.title === 'string' && d.title.length > 0 && d.title.length <= MAX_TITLE &&
+    typeof d.file === 'string' && d.file.length > 0 && d.file.length <= maxBase64 && /^[A-Za-z0-9+/]*={0,2}$/.test(d.file))
+    .slice(0, MAX_PER_IMAGE);
+}
+
+/** A file a receiver writes for a document: its name's stem and extension, and its bytes. */
+export interface DocumentOutput { kind: DocumentKind; title: string; ext: '.dcm' | '.pdf' | '.xml' | '.txt'; bytes: Buffer }
+
+/**
+ * What a receiver writes for a document: with DICOM output the sender's file as it was; otherwise a PDF's or CDA's
+ * document as it is (`.pdf`, `.xml`), a structured report as text (`.txt`: srText). Throws where the file does not
+ * hold what its kind says (a crafted record).
+ */
+export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm'): DocumentOutput {
+  const file = Buffer.from(d.file, 'base64');
+  const ds = parseDicomHeader(file);
+  if (documentKind((ds.string('x00080016') ?? '').replace(/\0/g, '').trim()) !== d.kind) throw new Error(`it is not a ${d.kind}`);
+  const out = { kind: d.kind, title: d.title };
+  if (format === 'dcm') return { ...out, ext: '.dcm', bytes: file };
+  if (d.kind === 'structured report') return { ...out, ext: '.txt', bytes: Buffer.from(srText(ds), 'utf8') };
+  const el = ds.elements.x00420011;
+  if (!el) throw new Error('it holds no document (no Encapsulated Document)');
+  // A document of odd length is padded to an even one; Encapsulated Document Length (0042,0015) gives its own.
+  const stated = ds.uint32('x00420015');
+  const length = stated !== undefined && stated > 0 && stated <= el.length ? stated : el.length;
+  return { ...out, ext: d.kind === 'PDF' ? '.pdf' : '.xml', bytes: Buffer.from(file.subarray(el.dataOffset, el.dataOffset + length)) };
+}
+
+/** Content items a text rendering walks at most, and how deep. */
+const MAX_ITEMS = 20_000;
+const MAX_DEPTH = 64;
+const MAX_TEXT = 64 * 1024;
+
+/**
+ * A structured report as text a reader can read without a DICOM viewer: its title, patient, dates, whether it is
+ * complete and verified, then its content tree, one item a line, indented by depth ("Mean CTDIvol: 12.5 mGy").
+ */
+export function srText(ds: DataSet): string {
+  const decode = textDecoder(ds);
+  const text = (d: DataSet, tag: string, max = MAX_TEXT) => elementText(d, tag, decode, max);
+  const meaning = (d: DataSet, tag: string) => {
+    const [code] = items(d, tag);
+    return code ? text(code, 'x00080104') ?? text(code, 'x00080100') : undefined;
+  };
+  const lines: string[] = [meaning(ds, 'x0040a043') ?? 'Structured report', ''];
+  const field = (name: string, value: string | undefined) => { if (value) lines.push(`${name}: ${value}`); };
+  field('Patient', [text(ds, 'x00100010')?.replace(/\^+/g, ' ').trim(), text(ds, 'x00100020') && `(ID ${text(ds, 'x00100020')})`].filter(Boolean).join(' '));
+  field('Study', [date(text(ds, 'x00080020')), text(ds, 'x00081030')].filter(Boolean).join(', '));
+  field('Written', [date(text(ds, 'x00080023')), time(text(ds, 'x00080033'))].filter(Boolean).join(' '));
+  field('Preliminary', text(ds, 'x0040a496'));
+  field('Completion', text(ds, 'x0040a491'));
+  const verifier = items(ds, 'x0040a073')[0];
+  field('Verification', [text(ds, 'x0040a493'), verifier && text(verifier, 'x0040a075')?.replace(/\^+/g, ' ').trim()].filter(Boolean).join(', by '));
+  lines.push('');
+  let count = 0;
+  const walk = (d: DataSet, depth: number) => {
+    for (const item of items(d, 'x0040a730')) {
+      if (++count > MAX_ITEMS || depth > MAX_DEPTH) {
+        if (count === MAX_ITEMS + 1 || depth === MAX_DEPTH + 1) lines.push(`${'  '.repeat(depth)}(the rest of the report is not shown here: open its DICOM file)`);
+        return;
+      }
+      const line = contentLine(item, text, meaning);
+      // A text of several lines keeps them, each indented under its item.
+      if (line) lines.push(...line.split(/\r\n|\r|\n/).map((l) => `${'  '.repeat(depth)}${l}`));
+      walk(item, depth + 1);
+    }
+  };
+  walk(ds, 0);
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** "2001-02-13" for a DICOM date, "18:47:46" for a time; anything else as it is. */
+const date = (d?: string) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : d);
+const time = (t?: string) => (t && /^\d{4}/.test(t) ? `${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? `:${t.slice(4, 6)}` : ''}` : t);
+
+/** One content item as a line: "Name: value", by its Value Type (PS3.3 C.17.3). */
+function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, meaning: (d: DataSet, tag: string) => string | undefined): string | undefined {
+  const type = (item.string('x0040a040') ?? '').trim().toUpperCase();
+  const name = meaning(item, 'x0040a043');
+  const named = (value: string | undefined) => (name && value ? `${name}: ${value}` : name ?? value);
+  switch (type) {
+    case 'CONTAINER': return name;
+    case 'TEXT': return named(text(item, 'x0040a160'));
+    case 'CODE': return named(meaning(item, 'x0040a168'));
+    case 'PNAME': return named(text(item, 'x0040a123')?.replace(/\^+/g, ' ').trim());
+    case 'DATE': return named(date(text(item, 'x0040a121')));
+    case 'TIME': return named(time(text(item, 'x0040a122')));
+    case 'DATETIME': return named(text(item, 'x0040a120'));
+    case 'UIDREF': return named(text(item, 'x0040a124'));
+    case 'NUM': {
+      const [measured] = items(item, 'x0040a300');
+      if (!measured) return named('(no value)');
+      const [units] = items(measured, 'x004008ea');
+      const unit = units && (text(units, 'x00080100') ?? text(units, 'x00080104'));
+      return named(`${text(measured, 'x0040a30a') ?? '?'}${unit && unit !== '1' ? ` ${unit}` : ''}`);
+    }
+    case 'IMAGE': case 'COMPOSITE': case 'WAVEFORM': {
+      const [ref] = items(item, 'x00081199');
+      const uid = ref && text(ref, 'x00081155');
+      return named(`(${type.toLowerCase()}${uid ? ` ${uid}` : ''})`);
+    }
+    case 'SCOORD': case 'SCOORD3D': case 'TCOORD': return named(`(${type.toLowerCase()} coordinates)`);
+    default: return item.elements.x0040db73 ? undefined : named(type ? `(${type.toLowerCase()})` : undefined); // by-reference items
+  }
+}
+
+/** A report file a receiver writes beside a study's images ("report-Dose_Report.txt"). */
+export interface DocumentFile { kind: DocumentKind; title: string; name: string; bytes: Buffer }
+
+/**
+ * The files of the reports that came with a study's records (documentOutput), named `report-TITLE` (made unique), in
+ * the order they came; a document whose file does not hold what it says is left out, named in `leftOut` with why.
+ */
+export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], format: 'png' | 'dcm'): { files: DocumentFile[]; leftOut: string[] } {
+  const used = new Set<string>();
+  const files: DocumentFile[] = [];
+  const leftOut: string[] = [];
+  for (const d of metas.flatMap((m) => m?.documents ?? [])) {
+    let out: DocumentOutput;
+    try {
+      out = documentOutput(d, format);
+    } catch (err) {
+      leftOut.push(`${d.kind} "${d.title}" (${(err as Error).message})`);
+      continue;
+    }
+    const stem = `report-${d.title.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`;
+    let name = `${stem}${out.ext}`;
+    for (let k = 2; used.has(name.toLowerCase()); k++) name = `${stem}-${k}${out.ext}`;
+    used.add(name.toLowerCase());
+    files.push({ kind: d.kind, title: d.title, name, bytes: out.bytes });
+  }
+  return { files, leftOut };
+}

@@ -1,0 +1,155 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { documentFiles, documentKind, documentOutput, readDocument, srText, validDocuments } from '../../../src-main/engine/dicom/documents.js';
+import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
+import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
+import { openAeimg } from '../../../src-main/engine/jobs/open.js';
+import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+import { PDF, pdfDicom } from '../../report-dicom.js';
+
+const key = generateSharedKey('Reports');
+let model: Autoencoder;
+beforeAll(async () => { model = await defaultModel(); });
+
+const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
+const SR = join(FIXTURES, 'dicom', 'sr_measurement_report.dcm');
+
+/** A study folder: the CT slice, the measurement report and a PDF report. */
+async function study(pdf = PDF) {
+  const dir = await tempDir();
+  await copyFile(CT, join(dir, 'ct.dcm'));
+  await copyFile(SR, join(dir, 'sr.dcm'));
+  await pdfDicom(join(dir, 'report.dcm'), pdf);
+  await mkdir(join(dir, 'parts'));
+  return { dir, inputs: [join(dir, 'report.dcm'), join(dir, 'ct.dcm'), join(dir, 'sr.dcm')] };
+}
+
+describe("a study's reports (structured reports, PDF documents)", () => {
+  it('are known by their SOP class: every structured report but a key object selection, PDF and CDA', () => {
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.88.67')).toBe('structured report'); // X-Ray Radiation Dose SR
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.88.34')).toBe('structured report');
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.104.1')).toBe('PDF');
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.104.2')).toBe('CDA document');
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.88.59')).toBeUndefined(); // a key object selection goes with the images it flags
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.104.3')).toBeUndefined(); // an STL model is not a report
+    expect(documentKind('1.2.840.10008.5.1.4.1.1.2')).toBeUndefined();
+  });
+
+  it('a structured report reads as text: its title, patient, state, and every measurement with its units, as dcmtk lists them', async () => {
+    const text = srText(parseDicomHeader(new Uint8Array(await readFile(SR))));
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Imaging Measurement Report');
+    expect(lines).toContain('Patient: CompressedSamples CT1 (ID 1CT1)');
+    expect(lines).toContain('Preliminary: PRELIMINARY');
+    expect(lines).toContain('Completion: PARTIAL');
+    expect(lines).toContain('Verification: UNVERIFIED');
+    expect(lines).toContain('    Finding: Spinal cord');
+    expect(lines).toContain('    Area of defined region: 1.7 cm2');
+    expect(lines).toContain('      Normality: Normal');
+    if (existsSync('/usr/bin/dsrdump')) { // dcmtk's own listing: each NUM's value and unit, each CODE's meaning
+      const dump = spawnSync('/usr/bin/dsrdump', [SR], { encoding: 'utf8' }).stdout;
+      const nums = [...dump.matchAll(/NUM:\(,,"([^"]+)"\)="([^"]+)" \(([^,]+),/g)].map(([, name, value, unit]) => `${name}: ${value} ${unit}`);
+      const codes = [...dump.matchAll(/CODE:\(,,"([^"]+)"\)=\([^,]*,[^,]*,"([^"]+)"\)/g)].map(([, name, meaning]) => `${name}: ${meaning}`);
+      expect(nums.length + codes.length).toBeGreaterThan(5);
+      for (const line of [...nums, ...codes]) expect(lines.map((l) => l.trim())).toContain(line);
+    }
+  });
+
+  it('a study sent with its full header carries them, and the receiver gets each as a file: the DICOM file itself, or its PDF and its text', async () => {
+    const { dir, inputs } = await study();
+    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'reports', outDir: join(dir, 'parts'), measure: false, deidentify: null });
+    expect(enc.images).toBe(1);
+    expect(enc.warnings).toEqual([]);
+    expect(enc.carriedObjects.map((c) => [c.kind, c.label])).toEqual([['PDF', 'Radiology report'], ['structured report', 'Imaging Measurement Report']]);
+    expect(carriedWords(enc.carriedObjects[0]!, 'went')).toBe('its PDF document "Radiology report" went with the study: the reader gets it as a file beside ' +
+      'the images (its PDF with PNG output, the DICOM file itself with DICOM output).');
+
+    await mkdir(join(dir, 'png'));
+    const png = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'png'), format: 'png' });
+    expect(png.studyObjects.map((o) => [o.kind, o.path.slice(join(dir, 'png').length + 1)])).toEqual([
+      ['PDF', 'report-Radiology_report.pdf'], ['structured report', 'report-Imaging_Measurement_Report.txt']]);
+    expect(await readFile(png.studyObjects[0]!.path)).toEqual(PDF); // the PDF as the PACS held it, without the element's padding
+    expect(await readFile(png.studyObjects[1]!.path, 'utf8')).toBe(srText(parseDicomHeader(new Uint8Array(await readFile(SR)))));
+    if (existsSync('/usr/bin/dcm2pdf')) { // dcmtk extracts the same PDF from the sender's file
+      spawnSync('/usr/bin/dcm2pdf', [join(dir, 'report.dcm'), join(dir, 'dcmtk.pdf')]);
+      expect(await readFile(png.studyObjects[0]!.path)).toEqual(await readFile(join(dir, 'dcmtk.pdf')));
+    }
+
+    await mkdir(join(dir, 'dcm'));
+    const dcm = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    expect(dcm.studyObjects.map((o) => o.path.slice(join(dir, 'dcm').length + 1))).toEqual(['report-Radiology_report.dcm', 'report-Imaging_Measurement_Report.dcm']);
+    expect(await readFile(dcm.studyObjects[0]!.path)).toEqual(await readFile(join(dir, 'report.dcm'))); // byte for byte
+    expect(await readFile(dcm.studyObjects[1]!.path)).toEqual(await readFile(SR));
+    expect((await readdir(join(dir, 'dcm'))).sort()).toEqual(['ct.dcm', 'report-Imaging_Measurement_Report.dcm', 'report-Radiology_report.dcm']);
+  });
+
+  it('de-identified, too large, or in a study without a DICOM image, a report does not go, and the sender is told why', async () => {
+    const { dir, inputs } = await study();
+    const deid = await encryptStudy(inputs, { model, recipients: [key], name: 'deid', outDir: join(dir, 'parts'), measure: false });
+    expect(deid.carriedObjects).toEqual([]);
+    expect(deid.warnings).toEqual([
+      'report.dcm: is a PDF document in DICOM: de-identification removes reports (their text names the patient, and no option of the profile cleans it), ' +
+      'so the study goes without it and the reader will not have it. To carry it, send the study with its full header (aeimg encrypt --deidentify none; ' +
+      'in the app, DICOM metadata "Keep all").',
+      'sr.dcm: is a structured report: de-identification removes reports (their text names the patient, and no option of the profile cleans it), ' +
+      'so the study goes without it and the reader will not have it. To carry it, send the study with its full header (aeimg encrypt --deidentify none; ' +
+      'in the app, DICOM metadata "Keep all").',
+    ]);
+    const { items } = await openAeimg(deid.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    expect(items.map(({ record }) => dicomMetaOf(record)?.documents)).toEqual([undefined]);
+    expect(JSON.stringify(items[0]!.record)).not.toContain('Doe');
+
+    const big = await study(randomBytes(700 * 1024));
+    const r = await encryptStudy(big.inputs, { model, recipients: [key], name: 'big', outDir: join(big.dir, 'parts'), measure: false, deidentify: null });
+    expect(r.carriedObjects.map((c) => c.kind)).toEqual(['structured report']);
+    expect(r.warnings).toEqual(['report.dcm: is a PDF document in DICOM: it is larger (701 KB) than the 640 KB aeimg carries of a report, so the study goes without it ' +
+      'and the reader will not have it.']);
+
+    // Two reports that fit one at a time, but not together in the one image's record: the second is named.
+    const two = await study(randomBytes(400 * 1024));
+    await pdfDicom(join(two.dir, 'second.dcm'), randomBytes(400 * 1024), 'Addendum');
+    const both = await encryptStudy([...two.inputs, join(two.dir, 'second.dcm')], { model, recipients: [key], name: 'two', outDir: join(two.dir, 'parts'), measure: false, deidentify: null });
+    expect(both.carriedObjects.map((c) => c.label)).toEqual(['Radiology report', 'Imaging Measurement Report']);
+    expect(both.warnings).toEqual(['second.dcm: is a PDF document in DICOM: the study\'s image carries at most 640 KB of reports, and its other ' +
+      'reports fill it, so the study goes without it and the reader will not have it.']);
+
+    // Without a DICOM image (a study of PNG slices), there is no record to carry it in.
+    const plain = await tempDir();
+    await writeFile(join(plain, 'slice.png'), await sharp(Buffer.alloc(256, 90), { raw: { width: 16, height: 16, channels: 1 } }).png().toBuffer());
+    await copyFile(SR, join(plain, 'sr.dcm'));
+    await mkdir(join(plain, 'parts'));
+    const png = await encryptStudy([join(plain, 'slice.png'), join(plain, 'sr.dcm')], { model, recipients: [key], name: 'png', outDir: join(plain, 'parts'), measure: false, deidentify: null });
+    expect(png.warnings).toEqual(['sr.dcm: is a structured report: the study holds no DICOM image to carry it with, so the study goes without it and the reader will not have it.']);
+  });
+
+  it('the size a study is estimated at counts its reports', async () => {
+    const pdf = randomBytes(300 * 1024);
+    const { inputs } = await study(pdf);
+    const without = await estimateStudy(inputs, { model, deidentify: {} });
+    const withThem = await estimateStudy(inputs, { model, deidentify: null });
+    expect(withThem.bytes - without.bytes).toBeGreaterThan(pdf.length);
+  });
+
+  it("a crafted record's documents that are not what they say are left out, never written", async () => {
+    const sr = readDocument(new Uint8Array(await readFile(SR)));
+    expect(sr).toMatchObject({ kind: 'structured report', title: 'Imaging Measurement Report' });
+    const ct = Buffer.from(await readFile(CT)).toString('base64');
+    const junk = [{ kind: 'PDF', title: 'x', file: 'not base64!' }, { kind: 'EXE', title: 'x', file: 'AAAA' }, { kind: 'PDF', title: '', file: 'AAAA' }, null, 3];
+    expect(validDocuments([...junk, sr])).toEqual([sr]);
+    expect(validDocuments('x')).toEqual([]);
+    expect(() => documentOutput({ kind: 'PDF', title: 'x', file: ct }, 'png')).toThrow('it is not a PDF');
+    const { files, leftOut } = documentFiles([{ documents: [{ kind: 'PDF', title: 'fake', file: ct }, sr, sr] }], 'dcm');
+    expect(files.map((f) => f.name)).toEqual(['report-Imaging_Measurement_Report.dcm', 'report-Imaging_Measurement_Report-2.dcm']);
+    expect(leftOut).toEqual(['PDF "fake" (it is not a PDF)']);
+  });
+});
