@@ -255,6 +255,16 @@ export interface ImageAttributes {
   deidentification: { deidentified: boolean; method?: string; options: string[]; longitudinalTemporal?: string };
 }
 
+/** A report that came with a study (aeimg 0.22): a structured report, a PDF or a CDA document, sent with the full header. */
+export interface ReportInfo {
+  kind: 'structured report' | 'PDF' | 'CDA document';
+  title: string;
+  /** A structured report as text: its title, patient, dates, state and content tree. */
+  text?: string;
+  /** The file "Save report" offers to write ("report-Dose_Report.pdf"). */
+  fileName: string;
+}
+
 export interface OpenedFile {
   openId: string;
   path: string;
@@ -262,6 +272,8 @@ export interface OpenedFile {
   /** Which key opened it: its name and fingerprint. */
   key: string;
   images: OpenedImageInfo[];
+  /** The study's reports, where it came with any. */
+  reports?: ReportInfo[];
 }
 
 export interface ImagePixels {
@@ -352,6 +364,8 @@ export interface AeimgBridge {
      * overlays when asked) where the user says in main's save dialog, as NAME.view.png (null: cancelled).
      */
     saveView(openId: string, index: number, png: Uint8Array): Promise<Result<{ path: string } | null>>;
+    /** Saves report `n` of an opened study (OpenedFile.reports) where the user says in main's save dialog (null: cancelled). */
+    saveReport(openId: string, n: number): Promise<Result<{ path: string } | null>>;
     /** Saves every image of an opened file or study into a folder the user picks in main's dialog (null: cancelled). */
     exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>>;
     /** Encodes a queued file at `quality` and decodes it as the receiver will, writing nothing: pixels and figures. */
@@ -392,6 +406,7 @@ export interface InvokeChannels {
   'files:attributes': [openId: string, index: number];
   'files:save': [openId: string, index: number, format: OutputFormat];
   'files:save-view': [openId: string, index: number, png: Uint8Array];
+  'files:save-report': [openId: string, n: number];
   'files:export-all': [openId: string, format: OutputFormat];
   'files:preview': [req: PreviewRequest];
   'files:reveal': [path: string];

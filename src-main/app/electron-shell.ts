@@ -6,6 +6,9 @@ import type { Shell } from './service/app-service.js';
 const FILTERS: Record<string, Electron.FileFilter[]> = {
   png: [{ name: 'PNG image', extensions: ['png'] }],
   dcm: [{ name: 'DICOM file', extensions: ['dcm'] }],
+  pdf: [{ name: 'PDF document', extensions: ['pdf'] }],
+  txt: [{ name: 'Text', extensions: ['txt'] }],
+  xml: [{ name: 'XML document', extensions: ['xml'] }],
   'aeimg-key': [{ name: 'aeimg key export', extensions: ['aeimg-key'] }],
 };
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { AppPage, ROOT } from './app-page.js';
+import { PDF, pdfDicom } from '../report-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = 1024;
@@ -154,6 +155,27 @@ test('a study of several series (a CD sent whole): the series picker names each 
   expect(folders).toHaveLength(3);
   expect(folders.every((f) => /^series-\d+-(CT|MR)$/.test(f))).toBe(true);
   for (const f of folders) expect(await readdir(join(exported, f))).toEqual(['IM000001.dcm']);
+});
+
+test("a study's reports: named when it opens, a structured report read in the viewer, a PDF saved where main's dialog says", async () => {
+  const src = await mkdtemp(join(work, 'reports-'));
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(src, 'ct.dcm'));
+  await copyFile(join(DICOM, 'sr_measurement_report.dcm'), join(src, 'sr.dcm'));
+  await pdfDicom(join(src, 'report.dcm'), PDF);
+  const out = await mkdtemp(join(work, 'reports-out-'));
+  await app.cli(['encrypt', src, '--bundle', 'reports', '--deidentify', 'none', '--key', 'Study', '-o', out]);
+  await openByDialog(join(out, 'reports.part1of1.aeimg'));
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 1');
+  await expect(page.getByTestId('viewer-reports')).toHaveText('The study came with 2 reports: "Radiology report", "Imaging Measurement Report" (Reports).');
+  await expect(page.getByTestId('reports-panel')).toHaveCount(0);
+  await page.getByTestId('toggle-reports').click();
+  await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Area of defined region: 1.7 cm2');
+  await expect(page.getByTestId('report-0')).toContainText('Save it to read it in a PDF reader');
+  const saved = join(out, 'saved.pdf');
+  await app.answerDialog({ save: saved });
+  await page.getByTestId('save-report-0').click();
+  await expect(page.getByRole('status').filter({ hasText: `Saved ${saved}` })).toBeVisible();
+  expect(await readFile(saved)).toEqual(PDF);
 });
 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {

@@ -18,6 +18,8 @@ import { DENOISED_CACHE_BYTES, ImageLru, readCodedSlices, SliceCache } from '../
 import type { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
 import { attempt } from './remedy.js';
+import { documentFiles, type DocumentFile } from '../../engine/dicom/documents.js';
+import { dicomMetaOf } from '../../engine/dicom/import.js';
 
 /** A PNG's signature and its IHDR chunk first, as every PNG starts. */
 function isPng(b: Uint8Array): boolean {
@@ -26,6 +28,8 @@ function isPng(b: Uint8Array): boolean {
 
 interface OpenedState {
   file: OpenedFile;
+  /** The study's reports as "Save report" writes them (dicom/documents.ts documentFiles), in OpenedFile.reports' order. */
+  reports: DocumentFile[];
   /** Coded entries, decoded slices in a bounded cache (engine/jobs/slices.ts). */
   slices: SliceCache;
   /** Denoised views, bounded in bytes like the slices (a 400-slice study scrolled in denoised view stays flat). */
@@ -58,8 +62,14 @@ export class AppViewer {
       const openId = randomUUID();
       const images: OpenedImageInfo[] = await slices.describe(this.pool.size);
       const name = study ? `${study.name} (${study.parts.length} part${study.parts.length > 1 ? 's' : ''})` : basename(path);
-      const file: OpenedFile = { openId, path, name, key, images };
-      this.opened.set(openId, { file, slices, denoised: new ImageLru(this.denoisedBytes), last: 0 });
+      const reports = documentFiles(items.map((c) => dicomMetaOf(c.record)), 'png').files;
+      const file: OpenedFile = {
+        openId, path, name, key, images,
+        ...(reports.length ? {
+          reports: reports.map((r) => ({ kind: r.kind, title: r.title, fileName: r.name, ...(r.kind === 'structured report' ? { text: r.bytes.toString('utf8') } : {}) })),
+        } : {}),
+      };
+      this.opened.set(openId, { file, reports, slices, denoised: new ImageLru(this.denoisedBytes), last: 0 });
       return file;
     });
   }
@@ -151,6 +161,19 @@ export class AppViewer {
     if (index >= s.slices.length) throw new AeimgError(ErrorCode.BadInput, `there is no image ${index + 1} in ${s.file.name}.`);
     const record = s.slices.record(index);
     return basename(record.name, extname(record.name)).replace(/#(\d+)$/, '-$1');
+  }
+
+  /** Report `n` of an opened study, as PNG output writes it (a PDF as it is, a structured report as text), where the save dialog says. */
+  saveReport(openId: string, n: number): Promise<Result<{ path: string } | null>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const report = s.reports[n];
+      if (!report) throw new AeimgError(ErrorCode.BadInput, `${s.file.name} came with no report ${n + 1}.`);
+      const target = await this.shell.chooseSavePath(report.name, extname(report.name).slice(1));
+      if (!target) return null;
+      await writeFileAtomic(target, report.bytes, { force: true }); // the save dialog already asked about replacing
+      return { path: target };
+    });
   }
 
   /** Every image of an opened file or study into a folder the user picks in main's dialog; all files or none. */

@@ -95,6 +95,8 @@ export const useViewer = defineStore('viewer', () => {
   const shutter = ref(true);
   const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, shownAnnotations.value) : undefined));
   const infoOpen = ref(false);
+  /** The reports panel (a study that came with reports). */
+  const reportsOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
   const fps = ref<number>(CINE_FPS.default);
@@ -327,6 +329,17 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
+  /** Report `n` of the study (OpenedFile.reports) where main's save dialog says. */
+  async function saveReport(n: number) {
+    if (!file.value) return;
+    try {
+      const r = await unwrap(bridge().files.saveReport(file.value.openId, n));
+      if (r) notice.value = `Saved ${r.path}`;
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
   /** Every image of the file or study, one file each (as DICOM, a cine's frames one file), into a folder the reader picks in main's dialog. */
   async function exportAll(format: 'png' | 'dcm') {
     if (!file.value) return;
@@ -363,9 +376,9 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, reportsOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
-    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
+    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, saveReport, thumbnail, exportAll, copyView, saveView,
   };
 });
