@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import sharp from 'sharp';
-import { AppPage, ROOT } from './app-page.js';
+import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { PDF, pdfDicom } from '../report-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
@@ -171,6 +171,7 @@ test("a study's reports: named when it opens, a structured report read in the vi
   await page.getByTestId('toggle-reports').click();
   await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Area of defined region: 1.7 cm2');
   await expect(page.getByTestId('report-0')).toContainText('Save it to read it in a PDF reader');
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer-reports.png') });
   const saved = join(out, 'saved.pdf');
   await app.answerDialog({ save: saved });
   await page.getByTestId('save-report-0').click();

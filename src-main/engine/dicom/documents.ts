@@ -26,7 +26,7 @@ const MAX_TITLE = 128;
 /** A document as it travels in its image's record. */
 export interface CarriedDocument {
   kind: DocumentKind;
-  /** Its Document Title, or its root content item's concept name ("X-Ray Radiation Dose Report"). */
+  /** Its Document Title, else its root content item's concept name ("X-Ray Radiation Dose Report"), else its Series Description. */
   title: string;
   /** The sender's DICOM file, byte for byte, in base64. */
   file: string;
@@ -43,8 +43,9 @@ export function readDocument(bytes: Uint8Array): CarriedDocument {
 function documentTitle(ds: DataSet, kind: DocumentKind): string {
   const decode = textDecoder(ds);
   const [concept] = items(ds, 'x0040a043');
+  // Its Document Title, else its root's concept name, else its series' description (a vendor's report may have no title).
   return elementText(ds, 'x00420010', decode, MAX_TITLE) ?? (concept && elementText(concept, 'x00080104', decode, MAX_TITLE)) ??
-    (kind === 'structured report' ? 'Structured report' : kind);
+    elementText(ds, 'x0008103e', decode, MAX_TITLE) ?? (kind === 'structured report' ? 'Structured report' : kind);
 }
 
 /** The documents of a received record that are well-formed (a crafted record's others are left out), at most MAX_PER_IMAGE. */
@@ -97,7 +98,7 @@ export function srText(ds: DataSet): string {
     const [code] = items(d, tag);
     return code ? text(code, 'x00080104') ?? text(code, 'x00080100') : undefined;
   };
-  const lines: string[] = [meaning(ds, 'x0040a043') ?? 'Structured report', ''];
+  const lines: string[] = [meaning(ds, 'x0040a043') ?? text(ds, 'x0008103e') ?? 'Structured report', ''];
   const field = (name: string, value: string | undefined) => { if (value) lines.push(`${name}: ${value}`); };
   field('Patient', [text(ds, 'x00100010')?.replace(/\^+/g, ' ').trim(), text(ds, 'x00100020') && `(ID ${text(ds, 'x00100020')})`].filter(Boolean).join(' '));
   field('Study', [date(text(ds, 'x00080020')), text(ds, 'x00081030')].filter(Boolean).join(', '));
