@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import dcmjs from 'dcmjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,18 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     const without = await estimateStudy(inputs, { model, deidentify: {} });
     const withThem = await estimateStudy(inputs, { model, deidentify: null });
     expect(withThem.bytes - without.bytes).toBeGreaterThan(pdf.length);
+  });
+
+  it("a report without a title or concept name (a vendor's protocol report) is named by its series' description", () => {
+    const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+    const sopClass = '1.2.840.10008.5.1.4.1.1.88.22';
+    const dict = new dcmjs.data.DicomDict({
+      '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', sopClass), '00020003': v('UI', '2.25.99'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+    });
+    dict.dict = { '00080016': v('UI', sopClass), '00080018': v('UI', '2.25.99'), '0008103E': v('LO', 'PhoenixZIPReport'), '0040A040': v('CS', 'CONTAINER') };
+    const doc = readDocument(new Uint8Array(dict.write()));
+    expect(doc.title).toBe('PhoenixZIPReport');
+    expect(documentOutput(doc, 'png').bytes.toString('utf8').split('\n')[0]).toBe('PhoenixZIPReport');
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {
