@@ -45,7 +45,7 @@ function documentTitle(ds: DataSet, kind: DocumentKind): string {
   const [concept] = items(ds, 'x0040a043');
   // Its Document Title, else its root's concept name, else its series' description (a vendor's report may have no title).
   return elementText(ds, 'x00420010', decode, MAX_TITLE) ?? (concept && elementText(concept, 'x00080104', decode, MAX_TITLE)) ??
-    elementText(ds, 'x0008103e', decode, MAX_TITLE) ?? (kind === 'structured report' ? 'Structured report' : kind);
+    elementText(ds, 'x0008103e', decode, MAX_TITLE) ?? { 'structured report': 'Structured report', PDF: 'PDF document', 'CDA document': 'CDA document' }[kind];
 }
 
 /** The documents of a received record that are well-formed (a crafted record's others are left out), at most MAX_PER_IMAGE. */
