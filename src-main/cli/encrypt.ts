@@ -52,7 +52,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const maxPixels = values['max-pixels'] === undefined ? undefined : positiveInteger('--max-pixels', values['max-pixels']);
   if (values['skip-existing'] && values.bundle !== undefined) throw new AeimgError(ErrorCode.Usage, '--skip-existing applies to single files, not to --bundle.');
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
-  const found = await findInputs(positionals, IMAGE_INPUT, isDicomFile);
+  // A CD made one study brings its presentation states and reports too (its DICOMDIR lists them beside its images).
+  const found = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: values.bundle !== undefined });
   if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noImagesMessage());
   const inputs = found.map((f) => f.path);
   let deidentify;

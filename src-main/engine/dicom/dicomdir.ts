@@ -1,7 +1,11 @@
 /**
  * A CD's index (PS3.10 DICOMDIR, PS3.3 F.5): the images it lists. A CD given whole goes as the images its DICOMDIR
  * lists, as viewers import a CD, rather than every file below it: a CD also carries its viewer, whose icons are PNG
- * files, and non-image objects (structured reports, presentation states) that are no image to encrypt.
+ * files. The objects without an image that a study carries (presentation states, key object selections, structured
+ * reports, PDF and CDA documents: OBJECT_RECORDS) are listed too where a study is made of it (0.22; dicom/study-objects.ts
+ * carries them or names why not); before, a CD's presentation states and reports never reached the study, and its sender
+ * was not told. Its other records (waveforms, RT objects, private records) stay out, as before: a study would only set them
+ * aside, or, for one whose file is not what its record says, fail.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +16,8 @@ import { parseDicomHeader } from './parse.js';
 const RECORDS = 'x00041220';
 const RECORD_TYPE = 'x00041430';
 const FILE_ID = 'x00041500';
+/** The record types (PS3.3 F.5) of the objects a study carries beside its images. */
+const OBJECT_RECORDS = new Set(['PRESENTATION', 'KEY OBJECT DOC', 'SR DOCUMENT', 'ENCAP DOC']);
 
 /** A DICOMDIR larger than this is not read (one of a CD of 10,000 images is a few MB): the folder is searched instead. */
 const MAX_DICOMDIR_BYTES = 64 << 20;
@@ -49,10 +55,10 @@ function caseless(folder: string): (parts: string[]) => Promise<string | undefin
 
 /**
  * The image files that the DICOMDIR at `path` lists and that exist, in its order (patient, study, series, image),
- * each once; undefined when it is no readable DICOMDIR or lists no image that exists (the folder is then searched as
- * any other).
+ * each once, and with `objects` the files of its OBJECT_RECORDS after them; undefined when it is no readable DICOMDIR
+ * or lists no image that exists (the folder is then searched as any other).
  */
-export async function dicomdirImages(path: string, folder: string): Promise<string[] | undefined> {
+export async function dicomdirImages(path: string, folder: string, objects = false): Promise<string[] | undefined> {
   let items: { dataSet?: { string(tag: string): string | undefined } }[];
   try {
     if ((await stat(path)).size > MAX_DICOMDIR_BYTES) return undefined;
@@ -62,14 +68,19 @@ export async function dicomdirImages(path: string, folder: string): Promise<stri
     return undefined;
   }
   const files = new Set<string>();
+  const others = new Set<string>();
   const find = caseless(folder);
   for (const item of items) {
     const record = item.dataSet;
-    if (record?.string(RECORD_TYPE)?.trim().toUpperCase() !== 'IMAGE') continue;
-    const parts = (record.string(FILE_ID) ?? '').split('\\').map((p) => p.trim());
+    const type = record?.string(RECORD_TYPE)?.trim().toUpperCase() ?? '';
+    const image = type === 'IMAGE';
+    if (!record || !(image || (objects && OBJECT_RECORDS.has(type)))) continue;
+    const id = record.string(FILE_ID);
+    if (!id) continue; // a patient, study or series record
+    const parts = id.split('\\').map((p) => p.trim());
     if (parts.length === 0 || !parts.every((p) => COMPONENT.test(p))) continue;
     const file = await find(parts);
-    if (file && !files.has(file)) files.add(file);
+    if (file) (image ? files : others).add(file);
   }
-  return files.size > 0 ? [...files] : undefined;
+  return files.size > 0 ? [...files, ...[...others].filter((f) => !files.has(f))] : undefined;
 }

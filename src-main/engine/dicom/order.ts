@@ -4,7 +4,7 @@ import { readRegularFile } from '../fs/read.js';
 import { isDicomFile } from './import.js';
 import { nonImageKind, parseDicomHeader } from './parse.js';
 
-interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string }
+interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string; noImage?: boolean }
 
 async function sliceKey(path: string): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '', uid: '', photometric: '' };
@@ -16,6 +16,7 @@ async function sliceKey(path: string): Promise<SliceKey> {
     key.sop = (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
     key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
+    key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a registration, a hanging protocol)
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);
     // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.
@@ -54,7 +55,7 @@ export interface StudyInstance { uid: string; photometric: string }
 export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance> }> {
   const all = await Promise.all(paths.map(async (p) => {
     const k = await sliceKey(p);
-    return { p, k, kind: nonImageKind(k.sop) };
+    return { p, k, kind: nonImageKind(k.sop) ?? (k.noImage && k.sop ? `a DICOM object of SOP class ${k.sop}` : undefined) };
   }));
   const notImages = all.flatMap(({ p, k, kind }) => (kind ? [{ path: p, kind, sopClass: k.sop }] : []));
   const keyed = all.filter(({ kind }) => !kind);

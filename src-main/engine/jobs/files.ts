@@ -145,7 +145,8 @@ export const MAX_FOLDER_ENTRIES = 200_000;
  * subfolders, each in natural order (a CD's DICOM/ST000000/SE000000 and the next series). Hidden files and folders and
  * links to folders are left out (a link could lead back up the tree). Each file once.
  */
-export async function findInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>): Promise<FoundFile[]> {
+export async function findInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>,
+  opts: { objects?: boolean } = {}): Promise<FoundFile[]> {
   const out: FoundFile[] = [];
   let entries = 0;
   const takesDicom = pattern.test('x.dcm');
@@ -160,9 +161,9 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     }
     const subfolder = relative(root, dir);
     // A CD's folder, when DICOM files are what is looked for: the images its DICOMDIR lists (dicom/dicomdir.ts), not
-    // its viewer's icons or its reports.
+    // its viewer's icons; its presentation states and reports too with `objects` (a study is made of it).
     const index = takesDicom && found.find((e) => e.isFile() && isDicomdirName(e.name));
-    const listed = index && await dicomdirImages(join(dir, index.name), dir);
+    const listed = index && await dicomdirImages(join(dir, index.name), dir, opts.objects);
     if (listed) {
       entries += listed.length;
       for (const path of listed) out.push({ path, subfolder: relative(root, dirname(path)) });
@@ -185,7 +186,7 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
       // a missing path is reported by the job itself, with its name
     }
     // A CD's DICOMDIR given itself (dropped from the disc's root): the images it lists, as its folder would give them.
-    const listed = !isDir && takesDicom && isDicomdirName(p) ? await dicomdirImages(p, dirname(p)) : undefined;
+    const listed = !isDir && takesDicom && isDicomdirName(p) ? await dicomdirImages(p, dirname(p), opts.objects) : undefined;
     if (isDir) await walk(p, p);
     else if (listed) for (const path of listed) out.push({ path, subfolder: relative(dirname(p), dirname(path)) });
     else out.push({ path: p, subfolder: '' });
@@ -224,7 +225,9 @@ export async function inputKind(path: string): Promise<InputKind> {
 
 /** Files and folders → the files in them that aeimg takes, with their size, kind and subfolder (the app's file list). */
 export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string }[]> {
-  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i, isDicomFile);
+  // A CD's presentation states and reports are listed with its images: the sender may send it as one study, which
+  // carries them (plain files name each as no image, and how to send it).
+  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i, isDicomFile, { objects: true });
   if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, noImagesMessage());
   if (files.length > MAX_APP_FILES) {
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +

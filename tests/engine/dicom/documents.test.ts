@@ -11,6 +11,8 @@ import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
+import { findInputs, IMAGE_INPUT } from '../../../src-main/engine/jobs/files.js';
+import { isDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
 import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -131,6 +133,42 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     await mkdir(join(plain, 'parts'));
     const png = await encryptStudy([join(plain, 'slice.png'), join(plain, 'sr.dcm')], { model, recipients: [key], name: 'png', outDir: join(plain, 'parts'), measure: false, deidentify: null });
     expect(png.warnings).toEqual(['sr.dcm: is a structured report: the study holds no DICOM image to carry it with, so the study goes without it and the reader will not have it.']);
+  });
+
+  it('a CD given whole as one study brings the reports its DICOMDIR indexes; an object of a class aeimg does not know is set aside, named', async () => {
+    const root = await tempDir();
+    const series = join(root, 'DICOM', 'ST000000', 'SE000000');
+    await mkdir(series, { recursive: true });
+    await copyFile(CT, join(series, 'IM000000'));
+    await copyFile(SR, join(series, 'SR000000'));
+    await pdfDicom(join(series, 'DOC00000'), PDF);
+    const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+    const other = new dcmjs.data.DicomDict({ '00020002': v('UI', '1.2.840.10008.5.1.4.1.1.66.1'), '00020003': v('UI', '2.25.5'), '00020010': v('UI', '1.2.840.10008.1.2.1') });
+    other.dict = { '00080016': v('UI', '1.2.840.10008.5.1.4.1.1.66.1'), '00080018': v('UI', '2.25.5') }; // a spatial registration: no image, no kind aeimg names
+    await writeFile(join(series, 'REG00000'), Buffer.from(other.write()));
+    const record = (type: string, name: string) => ({ '00041430': v('CS', type), '00041500': v('CS', 'DICOM', 'ST000000', 'SE000000', name) });
+    const index = new dcmjs.data.DicomDict({ '00020002': v('UI', '1.2.840.10008.1.3.10'), '00020003': v('UI', '2.25.6'), '00020010': v('UI', '1.2.840.10008.1.2.1') });
+    index.dict = {
+      '00041220': v('SQ', { '00041430': v('CS', 'PATIENT') }, record('SR DOCUMENT', 'SR000000'), record('IMAGE', 'IM000000'), record('ENCAP DOC', 'DOC00000'),
+        record('REGISTRATION', 'REG00000')),
+    };
+    await writeFile(join(root, 'DICOMDIR'), Buffer.from(index.write()));
+    const found = (await findInputs([root], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => f.path);
+    // Its reports, after its images; not its registration, which a study would only set aside.
+    expect(found.map((p) => p.slice(series.length + 1))).toEqual(['IM000000', 'SR000000', 'DOC00000']);
+    await mkdir(join(root, 'parts'));
+    const enc = await encryptStudy(found, { model, recipients: [key], name: 'cd', outDir: join(root, 'parts'), measure: false, deidentify: null });
+    expect(enc.images).toBe(1);
+    expect(enc.carriedObjects.map((c) => [c.kind, c.label])).toEqual([['structured report', 'Imaging Measurement Report'], ['PDF', 'Radiology report']]);
+    expect(enc.warnings).toEqual([]);
+    // Its series folder given itself is searched: the registration is found, and set aside by name (before 0.22 it was
+    // taken for an image, and the study failed on it).
+    const walked = (await findInputs([series], IMAGE_INPUT, isDicomFile)).map((f) => f.path);
+    expect(walked).toHaveLength(4);
+    const all = await encryptStudy(walked, { model, recipients: [key], name: 'series', outDir: join(root, 'parts'), measure: false, deidentify: null });
+    expect(all.carriedObjects).toHaveLength(2);
+    expect(all.warnings).toEqual(['REG00000: is a DICOM object of SOP class 1.2.840.10008.5.1.4.1.1.66.1, not an image: the study goes without it (aeimg sends images), ' +
+      'so the reader will not have it.']);
   });
 
   it('the size a study is estimated at counts its reports', async () => {

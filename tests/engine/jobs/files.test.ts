@@ -95,7 +95,7 @@ describe('a folder of DICOM files without extensions', () => {
     expect(Array.from(last.pixels)).toEqual(Array.from(ct!.image.pixels));
   });
 
-  it('a CD with its index: the images its DICOMDIR lists, not its viewer\'s icons, its reports or files it does not list', async () => {
+  it('a CD with its index: the images its DICOMDIR lists (and for a study its reports), not its viewer\'s icons or files it does not list', async () => {
     const root = await tempDir();
     const series = ['SE000000', 'SE000001'].map((s) => join(root, 'DICOM', 'ST000000', s));
     for (const s of series) await mkdir(s, { recursive: true });
@@ -143,7 +143,11 @@ describe('a folder of DICOM files without extensions', () => {
     // The index given itself (dropped from the disc's root): the images it lists, as its folder gives them (0.15: "is not
     // an image aeimg can read (PNG, JPEG, TIFF or WebP expected)").
     expect(await findInputs([join(root, 'DICOMDIR')], IMAGE_INPUT, isDicomFile)).toEqual(found);
-    expect((await listInputs([join(root, 'DICOMDIR')])).map((f) => [f.name, f.kind])).toEqual([['IM000000', 'dicom'], ['IM000000', 'dicom']]); // the app's list
+    // A study made of the CD takes the objects it indexes besides its images (its reports, presentation states: 0.22), after them.
+    expect((await findInputs([root], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => relative(root, f.path))).toEqual([
+      join('DICOM', 'ST000000', 'SE000001', 'IM000000'), join('DICOM', 'ST000000', 'SE000000', 'IM000000'), join('DICOM', 'ST000000', 'SE000001', 'SR000000')]);
+    // The app lists them too, so that "Encrypt as one study" has them (plain files name each as no image).
+    expect((await listInputs([join(root, 'DICOMDIR')])).map((f) => [f.name, f.kind])).toEqual([['IM000000', 'dicom'], ['IM000000', 'dicom'], ['SR000000', 'dicom']]);
     // An index whose images are not beside it, under its name or another: named for what it is.
     const alone = await tempDir();
     await writeFile(join(alone, 'DICOMDIR'), index);
