@@ -170,6 +170,7 @@ test("a study's reports: named when it opens, a structured report read in the vi
   await expect(page.getByTestId('reports-panel')).toHaveCount(0);
   await page.getByTestId('toggle-reports').click();
   await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Area of defined region: 1.7 cm2');
+  await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Source Image: (image 1 of 1, ct.dcm)'); // the image it measured, as the viewer names it
   await expect(page.getByTestId('report-0')).toContainText('Save it to read it in a PDF reader');
   await page.screenshot({ path: join(SCREENSHOTS, 'viewer-reports.png') });
   const saved = join(out, 'saved.pdf');

@@ -18,7 +18,7 @@ import { DENOISED_CACHE_BYTES, ImageLru, readCodedSlices, SliceCache } from '../
 import type { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
 import { attempt } from './remedy.js';
-import { documentFiles, type DocumentFile } from '../../engine/dicom/documents.js';
+import { documentFiles, studyImageNamer, type DocumentFile } from '../../engine/dicom/documents.js';
 import { dicomMetaOf } from '../../engine/dicom/import.js';
 
 /** A PNG's signature and its IHDR chunk first, as every PNG starts. */
@@ -62,7 +62,9 @@ export class AppViewer {
       const openId = randomUUID();
       const images: OpenedImageInfo[] = await slices.describe(this.pool.size);
       const name = study ? `${study.name} (${study.parts.length} part${study.parts.length > 1 ? 's' : ''})` : basename(path);
-      const reports = documentFiles(items.map((c) => dicomMetaOf(c.record)), 'png').files;
+      const metas = items.map((c) => dicomMetaOf(c.record));
+      // A report's text names the images it references as the viewer does: "3 of 120, IM000003".
+      const reports = documentFiles(metas, 'png', studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`)).files;
       const file: OpenedFile = {
         openId, path, name, key, images,
         ...(reports.length ? {

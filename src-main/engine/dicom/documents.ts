@@ -63,17 +63,23 @@ export function validDocuments(v: unknown): CarriedDocument[] {
 export interface DocumentOutput { kind: DocumentKind; title: string; ext: '.dcm' | '.pdf' | '.xml' | '.txt'; bytes: Buffer }
 
 /**
- * What a receiver writes for a document: with DICOM output the sender's file as it was; otherwise a PDF's or CDA's
- * document as it is (`.pdf`, `.xml`), a structured report as text (`.txt`: srText). Throws where the file does not
- * hold what its kind says (a crafted record).
+ * Where a report's text says an image it references is, for the reader ("series-3-CT/IM000001.png"), by its SOP
+ * Instance UID and frame (from 1; undefined for the image as a whole); undefined for an image the study did not bring.
  */
-export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm'): DocumentOutput {
+export type ImageNamer = (sop: string, frame?: number) => string | undefined;
+
+/**
+ * What a receiver writes for a document: with DICOM output the sender's file as it was; otherwise a PDF's or CDA's
+ * document as it is (`.pdf`, `.xml`), a structured report as text (`.txt`: srText, its image references named by
+ * `images`). Throws where the file does not hold what its kind says (a crafted record).
+ */
+export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images?: ImageNamer): DocumentOutput {
   const file = Buffer.from(d.file, 'base64');
   const ds = parseDicomHeader(file);
   if (documentKind((ds.string('x00080016') ?? '').replace(/\0/g, '').trim()) !== d.kind) throw new Error(`it is not a ${d.kind}`);
   const out = { kind: d.kind, title: d.title };
   if (format === 'dcm') return { ...out, ext: '.dcm', bytes: file };
-  if (d.kind === 'structured report') return { ...out, ext: '.txt', bytes: Buffer.from(srText(ds), 'utf8') };
+  if (d.kind === 'structured report') return { ...out, ext: '.txt', bytes: Buffer.from(srText(ds, images), 'utf8') };
   const el = ds.elements.x00420011;
   if (!el) throw new Error('it holds no document (no Encapsulated Document)');
   // A document of odd length is padded to an even one; Encapsulated Document Length (0042,0015) gives its own.
@@ -89,9 +95,10 @@ const MAX_TEXT = 64 * 1024;
 
 /**
  * A structured report as text a reader can read without a DICOM viewer: its title, patient, dates, whether it is
- * complete and verified, then its content tree, one item a line, indented by depth ("Mean CTDIvol: 12.5 mGy").
+ * complete and verified, then its content tree, one item a line, indented by depth ("Mean CTDIvol: 12.5 mGy"); an
+ * image it references by what `images` names it (the file the reader has), else by its UID.
  */
-export function srText(ds: DataSet): string {
+export function srText(ds: DataSet, images?: ImageNamer): string {
   const decode = textDecoder(ds);
   const text = (d: DataSet, tag: string, max = MAX_TEXT) => elementText(d, tag, decode, max);
   const meaning = (d: DataSet, tag: string) => {
@@ -115,7 +122,7 @@ export function srText(ds: DataSet): string {
         if (count === MAX_ITEMS + 1 || depth === MAX_DEPTH + 1) lines.push(`${'  '.repeat(depth)}(the rest of the report is not shown here: open its DICOM file)`);
         return;
       }
-      const line = contentLine(item, text, meaning);
+      const line = contentLine(item, text, meaning, images);
       // A text of several lines keeps them, each indented under its item.
       if (line) lines.push(...line.split(/\r\n|\r|\n/).map((l) => `${'  '.repeat(depth)}${l}`));
       walk(item, depth + 1);
@@ -130,7 +137,8 @@ const date = (d?: string) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.sli
 const time = (t?: string) => (t && /^\d{4}/.test(t) ? `${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? `:${t.slice(4, 6)}` : ''}` : t);
 
 /** One content item as a line: "Name: value", by its Value Type (PS3.3 C.17.3). */
-function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, meaning: (d: DataSet, tag: string) => string | undefined): string | undefined {
+function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, meaning: (d: DataSet, tag: string) => string | undefined,
+  images?: ImageNamer): string | undefined {
   const type = (item.string('x0040a040') ?? '').trim().toUpperCase();
   const name = meaning(item, 'x0040a043');
   const named = (value: string | undefined) => (name && value ? `${name}: ${value}` : name ?? value);
@@ -153,7 +161,11 @@ function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | 
     case 'IMAGE': case 'COMPOSITE': case 'WAVEFORM': {
       const [ref] = items(item, 'x00081199');
       const uid = ref && text(ref, 'x00081155');
-      return named(`(${type.toLowerCase()}${uid ? ` ${uid}` : ''})`);
+      // Referenced Frame Number: the frames of a multi-frame image it means (all of it where absent).
+      const frames = (ref && text(ref, 'x00081160')?.split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0)) || [];
+      const shown = uid && type === 'IMAGE' ? (frames.length ? frames.map((f) => images?.(uid, f)) : [images?.(uid)]) : [];
+      if (shown.length && shown.every((s) => s !== undefined)) return named(`(image ${shown.join(', ')})`);
+      return named(`(${type.toLowerCase()}${uid ? ` ${uid}` : ''}${frames.length ? `, frame ${frames.join(', ')}` : ''})`);
     }
     case 'SCOORD': case 'SCOORD3D': case 'TCOORD': return named(`(${type.toLowerCase()} coordinates)`);
     default: return item.elements.x0040db73 ? undefined : named(type ? `(${type.toLowerCase()})` : undefined); // by-reference items
@@ -164,17 +176,17 @@ function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | 
 export interface DocumentFile { kind: DocumentKind; title: string; name: string; bytes: Buffer }
 
 /**
- * The files of the reports that came with a study's records (documentOutput), named `report-TITLE` (made unique), in
- * the order they came; a document whose file does not hold what it says is left out, named in `leftOut` with why.
+ * The files of the reports that came with a study's records (documentOutput; a structured report's images named by
+ * `images`), named `report-TITLE` (made unique), in the order they came; a document whose file does not hold what it says is left out, named in `leftOut` with why.
  */
-export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], format: 'png' | 'dcm'): { files: DocumentFile[]; leftOut: string[] } {
+export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], format: 'png' | 'dcm', images?: ImageNamer): { files: DocumentFile[]; leftOut: string[] } {
   const used = new Set<string>();
   const files: DocumentFile[] = [];
   const leftOut: string[] = [];
   for (const d of metas.flatMap((m) => m?.documents ?? [])) {
     let out: DocumentOutput;
     try {
-      out = documentOutput(d, format);
+      out = documentOutput(d, format, images);
     } catch (err) {
       leftOut.push(`${d.kind} "${d.title}" (${(err as Error).message})`);
       continue;
@@ -186,4 +198,24 @@ export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] }
     files.push({ kind: d.kind, title: d.title, name, bytes: out.bytes });
   }
   return { files, leftOut };
+}
+
+/**
+ * An ImageNamer over a study's images: `metas[i]` the DICOM metadata of image i (its dataset's SOP Instance UID, its
+ * frame), `name(i)` what the reader calls it. A single-frame image is named for any frame 1 of it; a multi-frame
+ * file's frame by its number, the file as a whole by its first frame's name.
+ */
+export function studyImageNamer(metas: readonly ({ dataset: Record<string, { Value?: unknown[] } | undefined>; frame: number; frames: number } | undefined)[],
+  name: (index: number) => string): ImageNamer {
+  const at = new Map<string, number>();
+  metas.forEach((m, i) => {
+    const sop = m?.dataset['00080018']?.Value?.[0];
+    if (typeof sop !== 'string') return;
+    at.set(`${sop}#${m!.frame + 1}`, i);
+    if (m!.frame === 0) at.set(sop, i);
+  });
+  return (sop, frame) => {
+    const i = frame === undefined ? at.get(sop) : at.get(`${sop}#${frame}`);
+    return i === undefined ? undefined : name(i);
+  };
 }

@@ -12,7 +12,7 @@ import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { studyObjectFiles, type WrittenImage } from '../dicom/write-study-objects.js';
-import { documentFiles } from '../dicom/documents.js';
+import { documentFiles, studyImageNamer } from '../dicom/documents.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
@@ -86,7 +86,10 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
   const states: string[] = [];
   try {
     if (failed) throw failed.reason;
-    for (const s of [...studyObjectFiles(images), ...documentFiles(records.map(dicomMetaOf), format).files]) {
+    const fileOf: string[] = [];
+    groups.forEach((g, k) => g.forEach((index, f) => { fileOf[index] = `${relative(dir, paths[k]!)}${g.length > 1 ? ` frame ${f + 1}` : ''}`; }));
+    const metas = records.map(dicomMetaOf);
+    for (const s of [...studyObjectFiles(images), ...documentFiles(metas, format, studyImageNamer(metas, (i) => fileOf[i]!)).files]) {
       const path = join(dir, s.name);
       const file = await AtomicFile.create(path);
       files.push({ file, path });

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgReader, AeimgWriter, type IdentitySource } from '../container/aeimg-file.js';
 import { entryBytes } from '../container/payload.js';
@@ -17,7 +17,7 @@ import {
 import { studyOrder, type NotImage } from '../dicom/order.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
 import type { KeyObjectFile } from '../dicom/key-objects.js';
-import { documentFiles, type CarriedDocument, type DocumentKind } from '../dicom/documents.js';
+import { documentFiles, studyImageNamer, type CarriedDocument, type DocumentKind } from '../dicom/documents.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { notImageWords, studyObjects, type CarriedObject } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
@@ -388,9 +388,15 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }
     checkStudyEnded(infos, ended);
     checkAborted(opts.signal);
+    const filePaths = studyPaths(opts.outDir, pending.map((p) => fileRecord(p.indices.map((i) => records[i]!))), (inFolder) => inFolder.map(imageNamer(ext)));
     // Its presentation states and key object selections beside it, referencing the images as written, so a PACS has
-    // them too; its reports with any output.
-    const reports = documentFiles(records.map(dicomMetaOf), opts.format);
+    // them too; its reports with any output, a report's text naming the files its images went into.
+    const fileOf: string[] = [];
+    pending.forEach(({ indices }, i) => indices.forEach((index, k) => {
+      fileOf[index] = `${relative(opts.outDir, filePaths[i]!)}${indices.length > 1 ? ` frame ${k + 1}` : ''}`;
+    }));
+    const metas = records.map(dicomMetaOf);
+    const reports = documentFiles(metas, opts.format, studyImageNamer(metas, (i) => fileOf[i]!));
     for (const s of [...studyObjectFiles(written), ...reports.files]) {
       const path = join(opts.outDir, s.name);
       checkOutput(path, paths, opts.force ?? false);
@@ -398,7 +404,6 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
       states.push({ file, path, kind: s.kind });
       await file.write(s.bytes);
     }
-    const filePaths = studyPaths(opts.outDir, pending.map((p) => fileRecord(p.indices.map((i) => records[i]!))), (inFolder) => inFolder.map(imageNamer(ext)));
     await commitStudy(opts.outDir, [...pending.map(({ file }, i) => ({ file, path: filePaths[i]! })), ...states], opts.force ?? false);
     const outputs: string[] = [];
     const outputFrames: (number | undefined)[] = [];

@@ -6,7 +6,7 @@ import dcmjs from 'dcmjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { documentFiles, documentKind, documentOutput, readDocument, srText, validDocuments } from '../../../src-main/engine/dicom/documents.js';
+import { documentFiles, documentKind, documentOutput, readDocument, srText, studyImageNamer, validDocuments } from '../../../src-main/engine/dicom/documents.js';
 import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
@@ -82,7 +82,11 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(png.studyObjects.map((o) => [o.kind, o.path.slice(join(dir, 'png').length + 1)])).toEqual([
       ['PDF', 'report-Radiology_report.pdf'], ['structured report', 'report-Imaging_Measurement_Report.txt']]);
     expect(await readFile(png.studyObjects[0]!.path)).toEqual(PDF); // the PDF as the PACS held it, without the element's padding
-    expect(await readFile(png.studyObjects[1]!.path, 'utf8')).toBe(srText(parseDicomHeader(new Uint8Array(await readFile(SR)))));
+    // The report's text, the image it measured named by the file the reader has (without it, by its UID).
+    const text = await readFile(png.studyObjects[1]!.path, 'utf8');
+    const alone = srText(parseDicomHeader(new Uint8Array(await readFile(SR))));
+    expect(alone).toContain('      Source Image: (image 1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322)');
+    expect(text).toBe(alone.replace('(image 1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322)', '(image ct.png)'));
     if (existsSync('/usr/bin/dcm2pdf')) { // dcmtk extracts the same PDF from the sender's file
       spawnSync('/usr/bin/dcm2pdf', [join(dir, 'report.dcm'), join(dir, 'dcmtk.pdf')]);
       expect(await readFile(png.studyObjects[0]!.path)).toEqual(await readFile(join(dir, 'dcmtk.pdf')));
@@ -189,6 +193,30 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     const doc = readDocument(new Uint8Array(dict.write()));
     expect(doc.title).toBe('PhoenixZIPReport');
     expect(documentOutput(doc, 'png').bytes.toString('utf8').split('\n')[0]).toBe('PhoenixZIPReport');
+  });
+
+  it("a report's image references name the reader's files: a multi-frame file's frames by number, an image the study did not bring by its UID", () => {
+    const meta = (sop: string, frame: number, frames: number) => ({ dataset: { '00080018': { Value: [sop] } }, frame, frames });
+    const names = studyImageNamer([meta('1.2.3', 0, 3), meta('1.2.3', 1, 3), meta('1.2.3', 2, 3), meta('1.2.4', 0, 1), undefined], (i) => `file${i}`);
+    expect([names('1.2.3'), names('1.2.3', 2), names('1.2.3', 3), names('1.2.4'), names('1.2.4', 1), names('1.2.5'), names('1.2.3', 4)])
+      .toEqual(['file0', 'file1', 'file2', 'file3', 'file3', undefined, undefined]);
+    const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+    const sopClass = '1.2.840.10008.5.1.4.1.1.88.22';
+    const dict = new dcmjs.data.DicomDict({
+      '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', sopClass), '00020003': v('UI', '2.25.98'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+    });
+    const image = (sop: string, frames?: number[]) => ({
+      '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'IMAGE'), '0040A043': v('SQ', { '00080100': v('SH', '121112'), '00080102': v('SH', 'DCM'), '00080104': v('LO', 'Source of Measurement') }),
+      '00081199': v('SQ', { '00081150': v('UI', '1.2.840.10008.5.1.4.1.1.4'), '00081155': v('UI', sop), ...(frames ? { '00081160': v('IS', ...frames) } : {}) }),
+    });
+    dict.dict = {
+      '00080016': v('UI', sopClass), '00080018': v('UI', '2.25.98'), '0040A040': v('CS', 'CONTAINER'),
+      '0040A043': v('SQ', { '00080100': v('SH', '126000'), '00080102': v('SH', 'DCM'), '00080104': v('LO', 'Imaging Measurement Report') }),
+      '0040A730': v('SQ', image('1.2.3', [2, 3]), image('1.2.4'), image('1.2.5', [7])),
+    };
+    const lines = srText(parseDicomHeader(new Uint8Array(dict.write())), names).split('\n');
+    expect(lines.filter((l) => l.startsWith('Source of Measurement'))).toEqual([
+      'Source of Measurement: (image file1, file2)', 'Source of Measurement: (image file3)', 'Source of Measurement: (image 1.2.5, frame 7)']);
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {
