@@ -241,6 +241,11 @@ export interface OpenedImageInfo {
      * Interest", "For Referring Provider"; `rejected` for "Rejected for Quality Reasons" and the other rejections).
      */
     keyObjects?: { title: string; description?: string; rejected: boolean }[];
+    /**
+     * The regions the study's structured reports measured on it (aeimg 0.22; the reports came with the full header):
+     * their spatial coordinates in image pixels, labelled with the measurements beside them, and the reports' titles.
+     */
+    reportMarks?: Annotations & { reports: string[] };
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

@@ -167,6 +167,15 @@ test("a study's reports: named when it opens, a structured report read in the vi
   await openByDialog(join(out, 'reports.part1of1.aeimg'));
   await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 1');
   await expect(page.getByTestId('viewer-reports')).toHaveText('The study came with 2 reports: "Radiology report", "Imaging Measurement Report" (Reports).');
+  // Where the measurement report measured: its circle (centre 58, 52, radius 11 image pixels) and its area, in the report's cyan.
+  const marks = page.getByTestId('pstate');
+  const circle = marks.locator('ellipse').first();
+  expect(await circle.evaluate((e) => [e.getAttribute('cx'), e.getAttribute('cy'), e.getAttribute('rx'), getComputedStyle(e).stroke])).toEqual(['58', '52', '11', 'rgb(0, 200, 255)']);
+  await expect(marks).toContainText('Area of defined region: 1.7 cm2');
+  await page.getByTestId('toggle-report-marks').click(); // hidden at the reader's wish
+  await expect(page.getByTestId('pstate')).toHaveCount(0);
+  await page.getByTestId('toggle-report-marks').click();
+  await expect(page.getByTestId('pstate')).toHaveCount(1);
   await expect(page.getByTestId('reports-panel')).toHaveCount(0);
   await page.getByTestId('toggle-reports').click();
   await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Area of defined region: 1.7 cm2');

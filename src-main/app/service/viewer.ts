@@ -18,7 +18,7 @@ import { DENOISED_CACHE_BYTES, ImageLru, readCodedSlices, SliceCache } from '../
 import type { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
 import { attempt } from './remedy.js';
-import { documentFiles, studyImageNamer, type DocumentFile } from '../../engine/dicom/documents.js';
+import { documentFiles, studyImageIndex, studyImageNamer, studyReportMarks, type DocumentFile } from '../../engine/dicom/documents.js';
 import { dicomMetaOf } from '../../engine/dicom/import.js';
 
 /** A PNG's signature and its IHDR chunk first, as every PNG starts. */
@@ -65,6 +65,11 @@ export class AppViewer {
       const metas = items.map((c) => dicomMetaOf(c.record));
       // A report's text names the images it references as the viewer does: "3 of 120, IM000003".
       const reports = documentFiles(metas, 'png', studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`)).files;
+      // Where its structured reports measured, on the images they measured (dicom/report-marks.ts).
+      for (const [i, { marks, reports: titles }] of studyReportMarks(metas, studyImageIndex(metas))) {
+        const dicom = images[i]?.dicom;
+        if (dicom) dicom.reportMarks = { ...marks, reports: titles };
+      }
       const file: OpenedFile = {
         openId, path, name, key, images,
         ...(reports.length ? {

@@ -10,6 +10,8 @@ import type { DataSet } from 'dicom-parser';
 import { elementText, textDecoder } from './dataset.js';
 import { documentKind, parseDicomHeader, type DocumentKind } from './parse.js';
 import { items } from './presentation-state.js';
+import { reportMarks, type ImageIndex } from './report-marks.js';
+import type { Annotations } from '../../../src-shared/graphics.js';
 
 export { documentKind, type DocumentKind };
 
@@ -99,12 +101,7 @@ const MAX_TEXT = 64 * 1024;
  * image it references by what `images` names it (the file the reader has), else by its UID.
  */
 export function srText(ds: DataSet, images?: ImageNamer): string {
-  const decode = textDecoder(ds);
-  const text = (d: DataSet, tag: string, max = MAX_TEXT) => elementText(d, tag, decode, max);
-  const meaning = (d: DataSet, tag: string) => {
-    const [code] = items(d, tag);
-    return code ? text(code, 'x00080104') ?? text(code, 'x00080100') : undefined;
-  };
+  const { text, meaning } = srReaders(ds);
   const lines: string[] = [meaning(ds, 'x0040a043') ?? text(ds, 'x0008103e') ?? 'Structured report', ''];
   const field = (name: string, value: string | undefined) => { if (value) lines.push(`${name}: ${value}`); };
   field('Patient', [text(ds, 'x00100010')?.replace(/\^+/g, ' ').trim(), text(ds, 'x00100020') && `(ID ${text(ds, 'x00100020')})`].filter(Boolean).join(' '));
@@ -130,6 +127,17 @@ export function srText(ds: DataSet, images?: ImageNamer): string {
   };
   walk(ds, 0);
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** A report's text elements through its character set, and a code's meaning (else its value). */
+function srReaders(ds: DataSet) {
+  const decode = textDecoder(ds);
+  const text = (d: DataSet, tag: string) => elementText(d, tag, decode, MAX_TEXT);
+  const meaning = (d: DataSet, tag: string) => {
+    const [code] = items(d, tag);
+    return code ? text(code, 'x00080104') ?? text(code, 'x00080100') : undefined;
+  };
+  return { text, meaning };
 }
 
 /** "2001-02-13" for a DICOM date, "18:47:46" for a time; anything else as it is. */
@@ -201,12 +209,11 @@ export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] }
 }
 
 /**
- * An ImageNamer over a study's images: `metas[i]` the DICOM metadata of image i (its dataset's SOP Instance UID, its
- * frame), `name(i)` what the reader calls it. A single-frame image is named for any frame 1 of it; a multi-frame
- * file's frame by its number, the file as a whole by its first frame's name.
+ * Where a study's images are, by SOP Instance UID and frame (from 1): `metas[i]` the DICOM metadata of image i (its
+ * dataset's SOP Instance UID, its frame). A single-frame image is found for frame 1 of it too; a multi-frame file's frame
+ * by its number, the file as a whole at its first frame.
  */
-export function studyImageNamer(metas: readonly ({ dataset: Record<string, { Value?: unknown[] } | undefined>; frame: number; frames: number } | undefined)[],
-  name: (index: number) => string): ImageNamer {
+export function studyImageIndex(metas: readonly ({ dataset: Record<string, { Value?: unknown[] } | undefined>; frame: number } | undefined)[]): ImageIndex {
   const at = new Map<string, number>();
   metas.forEach((m, i) => {
     const sop = m?.dataset['00080018']?.Value?.[0];
@@ -214,8 +221,39 @@ export function studyImageNamer(metas: readonly ({ dataset: Record<string, { Val
     at.set(`${sop}#${m!.frame + 1}`, i);
     if (m!.frame === 0) at.set(sop, i);
   });
+  return (sop, frame) => (frame === undefined ? at.get(sop) : at.get(`${sop}#${frame}`));
+}
+
+/** An ImageNamer over a study's images (studyImageIndex), `name(i)` what the reader calls image i. */
+export function studyImageNamer(metas: Parameters<typeof studyImageIndex>[0], name: (index: number) => string): ImageNamer {
+  const indexOf = studyImageIndex(metas);
   return (sop, frame) => {
-    const i = frame === undefined ? at.get(sop) : at.get(`${sop}#${frame}`);
+    const i = indexOf(sop, frame);
     return i === undefined ? undefined : name(i);
   };
+}
+
+/**
+ * The marks of the study's structured reports on its images (dicom/report-marks.ts), by image index; reports that do
+ * not parse are left out (documentFiles names them).
+ */
+export function studyReportMarks(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], indexOf: ImageIndex): Map<number, { marks: Annotations; reports: string[] }> {
+  const out = new Map<number, { marks: Annotations; reports: string[] }>();
+  for (const d of metas.flatMap((m) => m?.documents ?? []).filter((d) => d.kind === 'structured report')) {
+    let ds: DataSet;
+    try {
+      ds = parseDicomHeader(Buffer.from(d.file, 'base64'));
+    } catch {
+      continue;
+    }
+    const { text, meaning } = srReaders(ds);
+    for (const [index, marks] of reportMarks(ds, text, (item) => contentLine(item, text, meaning), indexOf)) {
+      const had = out.get(index);
+      out.set(index, had ? {
+        marks: { graphics: [...had.marks.graphics, ...marks.graphics], texts: [...had.marks.texts, ...marks.texts], layers: had.marks.layers },
+        reports: [...had.reports, d.title],
+      } : { marks, reports: [d.title] });
+    }
+  }
+  return out;
 }

@@ -87,13 +87,19 @@ export const useViewer = defineStore('viewer', () => {
   const stateLabel = ref('');
   const states = computed(() => current.value?.dicom?.presentationStates ?? []);
   const shownState = computed(() => (presentation.value ? pickState(states.value, stateLabel.value) : undefined));
-  const shownAnnotations = computed(() => (shownState.value ? [shownState.value] : undefined));
+  /** The regions the study's structured reports measured on the image (0.22), drawn unless the reader hides them. */
+  const reportMarks = ref(true);
+  const shownAnnotations = computed(() => {
+    const shown = [...(shownState.value ? [shownState.value] : []), ...(reportMarks.value && current.value?.dicom?.reportMarks ? [current.value.dicom.reportMarks] : [])];
+    return shown.length ? shown : undefined;
+  });
   /**
    * The Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all: the image's
    * own, or while its presentation states are shown theirs (viewer/display.ts shutterShown).
    */
   const shutter = ref(true);
-  const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, shownAnnotations.value) : undefined));
+  // A report's marks are no presentation state: the image's own shutter stays under them.
+  const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, shownState.value ? [shownState.value] : undefined) : undefined));
   const infoOpen = ref(false);
   /** The reports panel (a study that came with reports). */
   const reportsOpen = ref(false);
@@ -376,7 +382,7 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, infoOpen, reportsOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, reportsOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, saveReport, thumbnail, exportAll, copyView, saveView,

@@ -6,8 +6,8 @@ import dcmjs from 'dcmjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { documentFiles, documentKind, documentOutput, readDocument, srText, studyImageNamer, validDocuments } from '../../../src-main/engine/dicom/documents.js';
-import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
+import { documentFiles, documentKind, documentOutput, readDocument, srText, studyImageIndex, studyImageNamer, studyReportMarks, validDocuments } from '../../../src-main/engine/dicom/documents.js';
+import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
@@ -217,6 +217,23 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     const lines = srText(parseDicomHeader(new Uint8Array(dict.write())), names).split('\n');
     expect(lines.filter((l) => l.startsWith('Source of Measurement'))).toEqual([
       'Source of Measurement: (image file1, file2)', 'Source of Measurement: (image file3)', 'Source of Measurement: (image 1.2.5, frame 7)']);
+  });
+
+  it("a measurement report's regions are drawn on the images they were measured on, labelled with the group's measurements", async () => {
+    const sr = readDocument(new Uint8Array(await readFile(SR)));
+    const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
+    const other = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00080018': { vr: 'UI', Value: ['2.25.1'] } } };
+    const metas = [{ ...other }, { ...ct!.dicom, documents: [sr] }]; // the measured CT is the study's second image
+    const marks = studyReportMarks(metas, studyImageIndex(metas));
+    expect([...marks.keys()]).toEqual([1]);
+    const { marks: on, reports } = marks.get(1)!;
+    expect(reports).toEqual(['Imaging Measurement Report']);
+    // dsrdump: SCOORD "Image Region" = (CIRCLE, 58/52, ...): centre 58, 52 through 58, 41, in the image's pixels.
+    expect(on.graphics).toEqual([{ layer: 'report', type: 'CIRCLE', points: [58, 52, 58, 41], filled: false }]);
+    expect(on.texts).toEqual([{ layer: 'report', text: 'Area of defined region: 1.7 cm2', anchor: [71, 41], anchorShown: false }]);
+    expect(on.layers).toEqual([{ name: 'report', order: 0, colour: [0, 200, 255] }]);
+    // A study without the image it measured: nothing is drawn.
+    expect(studyReportMarks([{ ...other, documents: [sr] }], studyImageIndex([other])).size).toBe(0);
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {

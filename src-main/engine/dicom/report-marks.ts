@@ -1,0 +1,100 @@
+/**
+ * The regions a structured report measured, drawn where it measured them (aeimg 0.22): a report's 2D spatial coordinates
+ * (SCOORD content items, PS3.3 C.18.6: a point, points, a polyline, a circle or an ellipse in the image's pixels) on
+ * the image each is selected from, labelled with the measurements beside it ("Area of defined region: 1.7 cm2"), as a
+ * measurement report (TID 1500: an AI tool's or a radiologist's lesion measurements) is read on the image. The receiver
+ * computes them from the report that came with the study (dicom/documents.ts); nothing more travels.
+ */
+import type { DataSet } from 'dicom-parser';
+import type { Annotations } from '../../../src-shared/graphics.js';
+import { items, LIMITS } from './presentation-state.js';
+
+/** The layer the report's marks are drawn in, in a colour of their own (the reader's own measurements are yellow, a state's white unless it says). */
+export const REPORT_LAYER = { name: 'report', order: 0, colour: [0, 200, 255] as [number, number, number] };
+
+/** The image a report's reference means, by SOP Instance UID and frame (from 1; undefined for the whole image), as an index of the study's images. */
+export type ImageIndex = (sop: string, frame?: number) => number | undefined;
+
+const GRAPHIC_TYPES = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'CIRCLE', 'ELLIPSE']);
+const MAX_LABEL_LINES = 4;
+
+/**
+ * The marks of report `ds` on each image of the study it references (by `indexOf`), in image pixel coordinates (0 at the
+ * top-left corner of the top-left pixel, as a report's and a presentation state's pixel coordinates are), labelled with
+ * the measurements of the same group; a coordinate on an image the study did not bring, of a type not drawn in 2D
+ * (SCOORD3D, a temporal TCOORD) or malformed, is left out.
+ */
+export function reportMarks(ds: DataSet, text: (d: DataSet, tag: string) => string | undefined,
+  line: (item: DataSet) => string | undefined, indexOf: ImageIndex): Map<number, Annotations> {
+  const out = new Map<number, Annotations>();
+  let points = 0, count = 0;
+  const walk = (d: DataSet, depth: number) => {
+    const children = items(d, 'x0040a730');
+    for (const item of children) {
+      if (++count > 20_000 || depth > 64) return;
+      if ((item.string('x0040a040') ?? '').trim().toUpperCase() === 'SCOORD') {
+        const graphic = coordinates(item);
+        const label = labelOf(item, d, children, line);
+        for (const index of selectedFrom(item, text, indexOf)) {
+          const marks = out.get(index) ?? { graphics: [], texts: [], layers: [REPORT_LAYER] };
+          if (!graphic || marks.graphics.length >= LIMITS.graphics || points + graphic.points.length > LIMITS.points) continue;
+          points += graphic.points.length;
+          marks.graphics.push(...graphic.shapes.map((g) => ({ layer: REPORT_LAYER.name, ...g, filled: false })));
+          if (label && marks.texts.length < LIMITS.texts) {
+            marks.texts.push({ layer: REPORT_LAYER.name, text: label.slice(0, LIMITS.text), anchor: graphic.beside, anchorShown: false });
+          }
+          out.set(index, marks);
+        }
+      }
+      walk(item, depth + 1);
+    }
+  };
+  walk(ds, 0);
+  return out;
+}
+
+type Shape = { type: 'POINT' | 'POLYLINE' | 'CIRCLE' | 'ELLIPSE'; points: number[] };
+
+/** A SCOORD's shapes (MULTIPOINT as points) and where its label goes: right of its top right corner. */
+function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside: number[] } | undefined {
+  const type = (item.string('x00700023') ?? '').trim().toUpperCase();
+  const el = item.elements.x00700022;
+  if (!GRAPHIC_TYPES.has(type) || !el || el.length % 8 !== 0 || el.length === 0 || el.length / 4 > LIMITS.points) return undefined;
+  const points = Array.from({ length: el.length / 4 }, (_, i) => item.float('x00700022', i) ?? Number.NaN);
+  if (!points.every(Number.isFinite)) return undefined;
+  const xs = points.filter((_, i) => i % 2 === 0), ys = points.filter((_, i) => i % 2 === 1);
+  let right = Math.max(...xs), top = Math.min(...ys);
+  if (type === 'CIRCLE') {
+    if (points.length !== 4) return undefined;
+    const r = Math.hypot(points[2]! - points[0]!, points[3]! - points[1]!);
+    right = points[0]! + r;
+    top = points[1]! - r;
+  } else if (type === 'ELLIPSE' && points.length !== 8) {
+    return undefined;
+  }
+  const shapes: Shape[] = type === 'MULTIPOINT' ? xs.map((x, i) => ({ type: 'POINT' as const, points: [x, ys[i]!] }))
+    : [{ type: type as Shape['type'], points }];
+  return { shapes, points, beside: [right + 2, top] };
+}
+
+/** The images (by index) a SCOORD is selected from: its IMAGE child, each frame it names, else the image as a whole. */
+function selectedFrom(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, indexOf: ImageIndex): number[] {
+  const image = items(item, 'x0040a730').find((c) => (c.string('x0040a040') ?? '').trim().toUpperCase() === 'IMAGE');
+  const [ref] = image ? items(image, 'x00081199') : [];
+  const sop = ref && text(ref, 'x00081155');
+  if (!sop) return [];
+  const frames = (text(ref, 'x00081160')?.split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0)) ?? [];
+  return [...new Set((frames.length ? frames.map((f) => indexOf(sop, f)) : [indexOf(sop)]).flatMap((i) => (i === undefined ? [] : [i])))];
+}
+
+/**
+ * What a mark says: the measurements beside it in its group (TID 1500 puts a region beside its finding and measurements),
+ * else the item it is a child of (a measurement "inferred from" it), else its own name ("Image Region").
+ */
+function labelOf(item: DataSet, parent: DataSet, siblings: DataSet[], line: (item: DataSet) => string | undefined): string | undefined {
+  const type = (d: DataSet) => (d.string('x0040a040') ?? '').trim().toUpperCase();
+  const measured = siblings.filter((s) => s !== item && type(s) === 'NUM').map(line).filter((l): l is string => !!l).slice(0, MAX_LABEL_LINES);
+  if (measured.length) return measured.join('\n');
+  if (type(parent) && type(parent) !== 'CONTAINER') return line(parent);
+  return line(item)?.replace(/: \(scoord coordinates\)$/, '');
+}
