@@ -274,6 +274,29 @@ test('a display shutter is previewed as the receiver\'s viewer and PACS show it:
   await inPreview('preview-close').click();
 });
 
+test("a study sent with its full header is previewed with its measurement report's regions, as its reader's viewer draws them", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-report-'));
+  await copyFile(join(DICOM, CT), join(dir, 'ct_reported.dcm')); // the image highdicom's report measured
+  await copyFile(join(DICOM, 'sr_measurement_report.dcm'), join(dir, 'measured_sr.dcm'));
+  await app.drop('encrypt-drop', ['ct_reported.dcm', 'measured_sr.dcm'].map((f) => join(dir, f)));
+  await page.getByLabel('DICOM metadata').selectOption('none');
+  await page.getByTestId('preview-ct_reported.dcm').click();
+  await expect(inPreview('preview-level')).toBeVisible();
+  await expect(inPreview('preview-report-marks')).toHaveCount(0); // alone, the image goes without its report
+  await page.getByTestId('as-study').check();
+  await expect(inPreview('preview-report-marks')).toHaveText('The study\'s report “Imaging Measurement Report” measured on this image: the reader\'s viewer ' +
+    'draws the regions it measured, with their measurements, as here.');
+  await expect(inPreview('pstate')).toHaveCount(2); // the original and as received
+  for (const layer of await inPreview('pstate').all()) await expect(layer).toContainText('Area of defined region: 1.7 cm2');
+  // De-identified, the report does not go: nor do its marks.
+  await page.getByLabel('DICOM metadata').selectOption('basic');
+  await expect(inPreview('preview-report-marks')).toHaveCount(0);
+  await expect(inPreview('pstate')).toHaveCount(0);
+  await page.getByTestId('as-study').uncheck();
+  await inPreview('preview-close').click();
+  for (const f of ['ct_reported.dcm', 'measured_sr.dcm']) await page.getByTestId(`remove-${f}`).click();
+});
+
 test('a study sent with its full header is previewed with its presentation state and key image note, as its reader will get them', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-pstate-'));
   const sop = '2.25.91919';

@@ -7,6 +7,8 @@ import { stat } from 'node:fs/promises';
 import type { SenderPreview } from '../../../src-shared/api.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
+import { studyImageIndex, studyReportMarks } from '../dicom/documents.js';
+import { dicomMetaOf } from '../dicom/import.js';
 import { studyOrder } from '../dicom/order.js';
 import { studyObjects, type StudyObjects } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
@@ -71,10 +73,17 @@ export class SenderPreviews {
         throw new AeimgError(ErrorCode.BadInput, `holds ${frames} image${frames > 1 ? 's' : ''}; there is no image ${req.frame + 1}.`);
       }
       if (!entry.decoded) throw new AeimgError(ErrorCode.BadInput, 'was not decoded for the preview.');
+      const info = describeImage(entry.record, entry.decoded, req.frame);
+      // The regions the study's structured reports measured on this image, which the reader's viewer draws (full header only).
+      const objects = req.study && req.deidentify === null ? await this.studyObjects(req.study, null).catch(() => undefined) : undefined;
+      const documents = [...(objects?.documentsByImage.values() ?? [])].flat();
+      const meta = documents.length ? dicomMetaOf(entry.record) : undefined;
+      const marks = meta && studyReportMarks([{ ...meta, documents }], studyImageIndex([meta])).get(0);
+      if (marks && info.dicom) info.dicom.reportMarks = { ...marks.marks, reports: marks.reports };
       return {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
         ...(entry.coding.kept ? { kept: entry.coding.kept } : {}),
-        info: describeImage(entry.record, entry.decoded, req.frame),
+        info,
         original: pixels(original), decoded: pixels(entry.decoded),
       };
     } catch (err) {
