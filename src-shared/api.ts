@@ -142,6 +142,8 @@ export interface JobProgress {
   error?: string;
   /** Status 'confirm': what the sender must accept before the file is written. */
   confirm?: { fidelity?: Fidelity; fidelityText: string; quality: Quality };
+  /** A study's object that went with it (index −2, done): what the reader gets of it (0.22), in the CLI's words. */
+  note?: string;
   /** Study jobs: set on the final event (index −1) when the parts are written. */
   study?: StudySummary;
 }

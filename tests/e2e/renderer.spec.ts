@@ -351,6 +351,7 @@ test('a study exported whole: its presentation state is set aside, its row says 
   await page.getByTestId('study-start').click();
   await expect(page.getByTestId('study-result')).toContainText(/1 images in 1 part/);
   await expect(page.getByTestId('row-reading.dcm')).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId('row-reading.dcm').getByTestId('row-note')).toContainText('its presentation state "LESION" went with the image it marks'); // what the reader gets of it
   await expect(page.getByTestId('study-warning')).toHaveCount(0);
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await page.getByTestId('as-study').uncheck();

@@ -14,7 +14,7 @@ import type { EncryptResult, ReducedQuality } from '../../engine/jobs/encrypt.js
 import { AEIMG_EXT, batchOutputs, type FoundFile } from '../../engine/jobs/files.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { encryptStudy } from '../../engine/jobs/study.js';
-import { notImageWords } from '../../engine/dicom/study-objects.js';
+import { carriedWords, notImageWords } from '../../engine/dicom/study-objects.js';
 import type { Recipient } from '../../engine/keys/recipients.js';
 import { DEFAULT_MODEL, type ModelRef } from '../../engine/model/autoencoder.js';
 import { appMessage } from './remedy.js';
@@ -93,7 +93,7 @@ export class AppJobs {
         // The objects it went without (a presentation state, a report): their rows say so, not "done"; a presentation
         // state that went with the images it marks (full header) is done.
         for (const n of r.notImages) send({ index: -2, path: n.path, status: 'failed', error: notImageWords(n, 'went') });
-        for (const c of r.carriedObjects) send({ index: -2, path: c.path, status: 'done' });
+        for (const c of r.carriedObjects) send({ index: -2, path: c.path, status: 'done', note: carriedWords(c, 'went') });
         send({ index: -1, path: s.outDir, status: 'done', study: {
         parts: r.parts, images: r.images, inputBytes: r.inputBytes, meanSsim: r.meanSsim, reduced: r.reduced, warnings: r.warnings,
         ...(r.worst ? { worstText: fidelityHeadline(r.worst, r.worstUnits) } : {}),

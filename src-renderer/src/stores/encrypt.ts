@@ -19,6 +19,8 @@ export interface QueueItem {
   confirm?: JobProgress['confirm'];
   /** The job's index for the answer (a study's slice order differs from the queue's). */
   jobIndex?: number;
+  /** A study's object that went with it: what the reader gets of it (JobProgress.note). */
+  note?: string;
 }
 
 /** The encrypt queue: inputs dropped or chosen, and each file's progress. */
@@ -64,7 +66,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       const hit = items.value.find((i) => i.path === p.path && i.status === 'working');
       if (hit && p.status === 'confirm') Object.assign(hit, { status: 'confirm', confirm: p.confirm, jobIndex: p.index });
       else if (hit && p.status === 'failed') Object.assign(hit, { status: 'failed', error: p.error }); // an object the study went without
-      else if (hit) hit.status = 'done';
+      else if (hit) Object.assign(hit, { status: 'done', ...(p.note ? { note: p.note } : {}) });
       return;
     }
     const item = items.value[offset + p.index];
