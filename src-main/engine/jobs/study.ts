@@ -220,8 +220,11 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         w ??= await openPart(latents || entry.record.latent !== undefined);
         const bound = w.sizeBoundAfter(entry.record, entry.blobs, STUDY_END_RESERVE);
         if (bound > max) {
+          // The study's reports travel in its first images' records (dicom/documents.ts): they count with the image.
+          const reports = dicomMetaOf(entry.record)?.documents?.map((d) => `"${d.title}"`) ?? [];
           throw new AeimgError(ErrorCode.TooLarge,
-            `${basename(input)} alone needs about ${(bound / 1e6).toFixed(1)} MB encrypted, more than the part size limit of ${(max / 1e6).toFixed(1)} MB.`,
+            `${basename(input)}${reports.length ? ` with the study's report${reports.length > 1 ? 's' : ''} ${reports.join(', ')} it carries` : ''} alone needs ` +
+            `about ${(bound / 1e6).toFixed(1)} MB encrypted, more than the part size limit of ${(max / 1e6).toFixed(1)} MB.`,
             { remedy: Remedy.LargerParts, facts: { file: input, limit: max, needed: bound } });
         }
         await w.add(entry.record, entry.blobs);

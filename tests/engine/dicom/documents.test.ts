@@ -175,12 +175,17 @@ describe("a study's reports (structured reports, PDF documents)", () => {
       'so the reader will not have it.']);
   });
 
-  it('the size a study is estimated at counts its reports', async () => {
+  it('the size a study is estimated at counts its reports, and a part too small for an image with its reports says so', async () => {
     const pdf = randomBytes(300 * 1024);
     const { inputs } = await study(pdf);
     const without = await estimateStudy(inputs, { model, deidentify: {} });
     const withThem = await estimateStudy(inputs, { model, deidentify: null });
     expect(withThem.bytes - without.bytes).toBeGreaterThan(pdf.length);
+    // Parts smaller than the image with the report it carries: named with the report, not as if the image alone were too large.
+    const { dir } = await study(pdf);
+    await expect(encryptStudy(inputs, { model, recipients: [key], name: 'small', outDir: join(dir, 'parts'), measure: false, deidentify: null, maxPartBytes: 200_000 }))
+      .rejects.toThrow(/^ct\.dcm with the study's reports "Radiology report", "Imaging Measurement Report" it carries alone needs about 0\.3 MB encrypted, more than the part size limit of 0\.2 MB\.$/);
+    expect(await readdir(join(dir, 'parts'))).toEqual([]);
   });
 
   it("a report without a title or concept name (a vendor's protocol report) is named by its series' description", () => {
