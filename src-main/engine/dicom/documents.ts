@@ -8,7 +8,8 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { elementText, textDecoder } from './dataset.js';
-import { documentKind, parseDicomHeader, type DocumentKind } from './parse.js';
+import { parseDicomHeader } from './parse.js';
+import { documentKind, type DocumentKind } from './sop-classes.js';
 import { items } from './presentation-state.js';
 import { reportMarks, type ImageIndex } from './report-marks.js';
 import type { Annotations } from '../../../src-shared/graphics.js';

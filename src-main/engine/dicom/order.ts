@@ -2,7 +2,8 @@
 import { basename, dirname } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { isDicomFile } from './import.js';
-import { nonImageKind, parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './parse.js';
+import { nonImageKind } from './sop-classes.js';
 
 interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string; noImage?: boolean }
 
@@ -48,7 +49,7 @@ export interface StudyInstance { uid: string; photometric: string }
 /**
  * A study's images in viewing order (with each DICOM image's SOP Instance UID and photometric interpretation),
  * and the objects without an image that a study exported whole holds beside them (a presentation state, a key-image
- * note, a dose report: dicom/parse.ts nonImageKind), set aside with what each is: the study goes without them, and
+ * note, a dose report: dicom/sop-classes.ts nonImageKind), set aside with what each is: the study goes without them, and
  * its sender is told (0.17; before, one such file failed the whole study), or a presentation state goes with the
  * images it marks (dicom/presentation-state.ts).
  */

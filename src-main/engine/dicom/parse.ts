@@ -11,7 +11,7 @@ import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
-import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
+import { noImageMessage } from './sop-classes.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
@@ -215,20 +215,6 @@ function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MA
   }
 }
 
-/** Grayscale and Color Softcopy Presentation States and Key Object Selections: a study carries them (aeimg 0.18). */
-const GOES_WITH_A_STUDY = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2', '1.2.840.10008.5.1.4.1.1.88.59']);
-
-/** A report a study carries with its full header (dicom/documents.ts; aeimg 0.22). */
-export type DocumentKind = 'structured report' | 'PDF' | 'CDA document';
-
-/** The kind of report a SOP class is; undefined for any other class (a key object selection is not one). */
-export function documentKind(sopClass: string): DocumentKind | undefined {
-  if (sopClass === '1.2.840.10008.5.1.4.1.1.104.1') return 'PDF';
-  if (sopClass === '1.2.840.10008.5.1.4.1.1.104.2') return 'CDA document';
-  if (sopClass.startsWith('1.2.840.10008.5.1.4.1.1.88.') && sopClass !== '1.2.840.10008.5.1.4.1.1.88.59') return 'structured report';
-  return undefined;
-}
-
 /** The attributes before Pixel Data only (sorting a study needs no pixels). */
 export function parseDicomHeader(bytes: Uint8Array): DataSet {
   return parseBytes(bytes, 'x7fe00010');
@@ -251,19 +237,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
     throw new AeimgError(ErrorCode.BadInput, `has ${float}, which aeimg does not carry: it encrypts images of 8- and 16-bit integer samples (a parametric map's floats would lose their values).`);
   }
   if (!pixel && (dataset.string('x00020002') ?? '').replace(/\0/g, '').trim() === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
-  if (!pixel) {
-    const uid = sop.replace(/\0/g, '').trim();
-    const kind = nonImageKind(uid);
-    // A presentation state or key-image note goes with the images it references in a study (dicom/study-objects.ts).
-    const withStudy = GOES_WITH_A_STUDY.has(uid) ? ' To send it with the images it references, encrypt them together as one study with the full ' +
-      'header (aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all"), or de-identified ' +
-      `with the Clean Graphics option, which carries it without its text (--deidentify basic,clean-graphics; in the app, "${CLEAN_GRAPHICS_CHOICE}").`
-      // A report goes with its study's images, with the full header only (dicom/documents.ts).
-      : documentKind(uid) ? ' To send it with its study\'s images, encrypt them together as one study with the full header (aeimg encrypt --bundle NAME ' +
-        '--deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all").' : '';
-    throw new AeimgError(ErrorCode.BadInput, `holds no image (no Pixel Data${sop ? `; SOP class ${sop}` : ''}): ${kind ? `it is ${kind}` : 'it may be a report, structure set or presentation state'}. ` +
-      `Only DICOM images can be encrypted${kind ? ': the reader will not have it' : ''}.${withStudy}`);
-  }
+  if (!pixel) throw new AeimgError(ErrorCode.BadInput, noImageMessage(sop.replace(/\0/g, '').trim()));
   const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
   const rows = dataset.uint16('x00280010') ?? 0;
   const columns = dataset.uint16('x00280011') ?? 0;
@@ -337,29 +311,6 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
 /** A VOI LUT Sequence's tables as the first and the others. */
 function voiLutsOf([first, ...others]: StoredLut[]): Pick<DicomPixelInfo, 'voiLut' | 'otherVoiLuts'> {
   return { ...(first ? { voiLut: first } : {}), ...(others.length ? { otherVoiLuts: others } : {}) };
-}
-
-/**
- * What a DICOM object without pixels is, by its SOP class, in a sender's words (0.17): a study exported whole holds
- * them beside its images, and a presentation state or key-object note carries what a radiologist marked on them,
- * which the reader then does not see ("a structured report"). Undefined for a class not named here.
- */
-export function nonImageKind(sop: string): string | undefined {
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.11.')) {
-    return 'a presentation state, the annotations, measurements and display settings a viewer saved for images of its study';
-  }
-  if (sop === '1.2.840.10008.5.1.4.1.1.88.59') return 'a key object selection, the images a reader flagged in its study';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.88.')) return 'a structured report';
-  if (sop === '1.2.840.10008.5.1.4.1.1.104.1') return 'a PDF document in DICOM';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.104.')) return 'a document in DICOM';
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.9.')) return 'a waveform (an ECG, a pressure or audio recording)';
-  if (sop === '1.2.840.10008.5.1.4.1.1.481.3') return 'an RT structure set, the contours drawn for radiotherapy';
-  // RT Image (.1) and RT Dose (.2) hold pixels; the other radiotherapy classes are plans, records and structures.
-  if (sop.startsWith('1.2.840.10008.5.1.4.1.1.481.') && sop !== '1.2.840.10008.5.1.4.1.1.481.1' && sop !== '1.2.840.10008.5.1.4.1.1.481.2') {
-    return 'a radiotherapy object without an image (a plan or a record)';
-  }
-  if (sop === '1.2.840.10008.5.1.4.1.1.66') return 'raw data a scanner keeps for itself';
-  return undefined;
 }
 
 /** Photometric Interpretations aeimg reads, by samples per pixel (PS3.3 C.7.6.3.1.2; the retired ones are not). */
