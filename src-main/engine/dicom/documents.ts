@@ -141,6 +141,27 @@ function srReaders(ds: DataSet) {
   return { text, meaning };
 }
 
+/** A 2D region in words, in the image's pixels: "circle centred at 58, 52, radius 11 px"; undefined where malformed. */
+function regionText(item: DataSet): string | undefined {
+  const type = (item.string('x00700023') ?? '').trim().toUpperCase();
+  const el = item.elements.x00700022;
+  if (!el || el.length % 8 !== 0 || el.length === 0) return undefined;
+  const p = Array.from({ length: Math.min(el.length / 4, 16_384) }, (_, i) => item.float('x00700022', i) ?? Number.NaN);
+  if (!p.every(Number.isFinite)) return undefined;
+  const at = (x: number, y: number) => `${+x.toFixed(1)}, ${+y.toFixed(1)}`;
+  const px = (v: number) => `${+v.toFixed(1)} px`;
+  const n = p.length / 2;
+  if (type === 'POINT' && n === 1) return `point at ${at(p[0]!, p[1]!)}`;
+  if (type === 'CIRCLE' && n === 2) return `circle centred at ${at(p[0]!, p[1]!)}, radius ${px(Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!))}`;
+  if (type === 'ELLIPSE' && n === 4) {
+    const major = Math.hypot(p[2]! - p[0]!, p[3]! - p[1]!), minor = Math.hypot(p[6]! - p[4]!, p[7]! - p[5]!);
+    return `ellipse centred at ${at((p[0]! + p[2]!) / 2, (p[1]! + p[3]!) / 2)}, axes ${px(major)} × ${px(minor)}`;
+  }
+  if (type === 'MULTIPOINT') return `${n} points`;
+  if (type === 'POLYLINE') return `${n > 2 && p[0] === p[p.length - 2] && p[1] === p[p.length - 1] ? 'outline' : 'line'} through ${n} points from ${at(p[0]!, p[1]!)}`;
+  return undefined;
+}
+
 /** "2001-02-13" for a DICOM date, "18:47:46" for a time; anything else as it is. */
 const date = (d?: string) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : d);
 const time = (t?: string) => (t && /^\d{4}/.test(t) ? `${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? `:${t.slice(4, 6)}` : ''}` : t);
@@ -176,7 +197,8 @@ function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | 
       if (shown.length && shown.every((s) => s !== undefined)) return named(`(image ${shown.join(', ')})`);
       return named(`(${type.toLowerCase()}${uid ? ` ${uid}` : ''}${frames.length ? `, frame ${frames.join(', ')}` : ''})`);
     }
-    case 'SCOORD': case 'SCOORD3D': case 'TCOORD': return named(`(${type.toLowerCase()} coordinates)`);
+    case 'SCOORD': return named(`(${regionText(item) ?? 'scoord coordinates'})`);
+    case 'SCOORD3D': case 'TCOORD': return named(`(${type.toLowerCase()} coordinates)`);
     default: return item.elements.x0040db73 ? undefined : named(type ? `(${type.toLowerCase()})` : undefined); // by-reference items
   }
 }

@@ -96,5 +96,5 @@ function labelOf(item: DataSet, parent: DataSet, siblings: DataSet[], line: (ite
   const measured = siblings.filter((s) => s !== item && type(s) === 'NUM').map(line).filter((l): l is string => !!l).slice(0, MAX_LABEL_LINES);
   if (measured.length) return measured.join('\n');
   if (type(parent) && type(parent) !== 'CONTAINER') return line(parent);
-  return line(item)?.replace(/: \(scoord coordinates\)$/, '');
+  return line(item)?.replace(/: \([^()]*\)$/, ''); // its name, not its coordinates in words
 }

@@ -58,6 +58,7 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(lines).toContain('Verification: UNVERIFIED');
     expect(lines).toContain('    Finding: Spinal cord');
     expect(lines).toContain('    Area of defined region: 1.7 cm2');
+    expect(lines).toContain('    Image Region: (circle centred at 58, 52, radius 11 px)'); // dsrdump: (CIRCLE,58/52,...), through 58, 41
     expect(lines).toContain('      Normality: Normal');
     if (existsSync('/usr/bin/dsrdump')) { // dcmtk's own listing: each NUM's value and unit, each CODE's meaning
       const dump = spawnSync('/usr/bin/dsrdump', [SR], { encoding: 'utf8' }).stdout;
@@ -239,6 +240,23 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(on.layers).toEqual([{ name: 'report', order: 0, colour: [0, 200, 255] }]);
     // A study without the image it measured: nothing is drawn.
     expect(studyReportMarks([{ ...other, documents: [sr] }], studyImageIndex([other])).size).toBe(0);
+    // A region with no measurement beside it is named by its concept (not its coordinates in words); an ellipse's label
+    // goes right of its top right corner.
+    const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+    const code = (meaning: string) => v('SQ', { '00080100': v('SH', '1'), '00080102': v('SH', '99X'), '00080104': v('LO', meaning) });
+    const sop = '1.2.840.10008.5.1.4.1.1.88.22';
+    const dict = new dcmjs.data.DicomDict({ '00020002': v('UI', sop), '00020003': v('UI', '2.25.97'), '00020010': v('UI', '1.2.840.10008.1.2.1') });
+    dict.dict = {
+      '00080016': v('UI', sop), '00080018': v('UI', '2.25.97'), '0040A040': v('CS', 'CONTAINER'), '0040A043': code('Findings'),
+      '0040A730': v('SQ', {
+        '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'SCOORD'), '0040A043': code('Lesion outline'), '00700023': v('CS', 'ELLIPSE'),
+        '00700022': v('FL', 10, 20, 30, 20, 20, 15, 20, 25),
+        '0040A730': v('SQ', { '0040A010': v('CS', 'SELECTED FROM'), '0040A040': v('CS', 'IMAGE'), '00081199': v('SQ', { '00081155': v('UI', '2.25.1') }) }),
+      }),
+    };
+    const drawn = studyReportMarks([{ ...other, documents: [readDocument(new Uint8Array(dict.write()))] }], studyImageIndex([other])).get(0)!.marks;
+    expect(drawn.graphics).toEqual([{ layer: 'report', type: 'ELLIPSE', points: [10, 20, 30, 20, 20, 15, 20, 25], filled: false }]);
+    expect(drawn.texts).toEqual([{ layer: 'report', text: 'Lesion outline', anchor: [32, 15], anchorShown: false }]);
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {
