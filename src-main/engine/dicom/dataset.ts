@@ -51,6 +51,20 @@ export function textDecoder(ds: DataSet): (bytes: Uint8Array, vr: string) => str
   return charsetDecoder(el ? String.fromCharCode(...ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)) : '');
 }
 
+/** A structured report content item's Value Type (0040,A040), "CONTAINER", "NUM", "IMAGE", …, in capitals. */
+export const valueType = (item: DataSet) => (item.string('x0040a040') ?? '').trim().toUpperCase();
+
+/** The SOP Class UID of a dataset, without padding. */
+export const sopClassOf = (ds: DataSet) => (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
+
+/**
+ * The frames a referenced-SOP item names (Referenced Frame Number, 0008,1160), from 1; none where it means the image
+ * as a whole. `text` reads the item's text.
+ */
+export function referencedFrames(ref: DataSet, text: (d: DataSet, tag: string) => string | undefined): number[] {
+  return text(ref, 'x00081160')?.split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0) ?? [];
+}
+
 /**
  * One text element of `d` (a sequence item too) through its dataset's decoder (textDecoder), without padding, at most
  * `max` characters; undefined where absent or empty.

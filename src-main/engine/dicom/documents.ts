@@ -7,14 +7,13 @@
  * the patient and PS3.15 has no option that cleans a report's content, so the sender is told (study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
-import { elementText, textDecoder } from './dataset.js';
+import { elementText, referencedFrames, sopClassOf, textDecoder, valueType } from './dataset.js';
 import { parseDicomHeader } from './parse.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
+import { labelStem } from './file-name.js';
 import { items } from './presentation-state.js';
 import { reportMarks, type ImageIndex } from './report-marks.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
-
-export { documentKind, type DocumentKind };
 
 /**
  * The most bytes of documents one image record holds: a record's metadata is at most 1 MiB once packed (container/
@@ -38,7 +37,7 @@ export interface CarriedDocument {
 /** Reads a document's file as the sender carries it; throws where it is not a DICOM file of one of those kinds. */
 export function readDocument(bytes: Uint8Array): CarriedDocument {
   const ds = parseDicomHeader(bytes);
-  const kind = documentKind((ds.string('x00080016') ?? '').replace(/\0/g, '').trim());
+  const kind = documentKind(sopClassOf(ds));
   if (!kind) throw new Error('it is not a structured report or an encapsulated document');
   return { kind, title: documentTitle(ds, kind), file: Buffer.from(bytes).toString('base64') };
 }
@@ -62,8 +61,8 @@ export function validDocuments(v: unknown): CarriedDocument[] {
     .slice(0, MAX_PER_IMAGE);
 }
 
-/** A file a receiver writes for a document: its name's stem and extension, and its bytes. */
-export interface DocumentOutput { kind: DocumentKind; title: string; ext: '.dcm' | '.pdf' | '.xml' | '.txt'; bytes: Buffer }
+/** A file a receiver writes for a document: its extension and its bytes. */
+export interface DocumentOutput { ext: '.dcm' | '.pdf' | '.xml' | '.txt'; bytes: Buffer }
 
 /**
  * Where a report's text says an image it references is, for the reader ("series-3-CT/IM000001.png"), by its SOP
@@ -79,16 +78,15 @@ export type ImageNamer = (sop: string, frame?: number) => string | undefined;
 export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images?: ImageNamer): DocumentOutput {
   const file = Buffer.from(d.file, 'base64');
   const ds = parseDicomHeader(file);
-  if (documentKind((ds.string('x00080016') ?? '').replace(/\0/g, '').trim()) !== d.kind) throw new Error(`it is not a ${d.kind}`);
-  const out = { kind: d.kind, title: d.title };
-  if (format === 'dcm') return { ...out, ext: '.dcm', bytes: file };
-  if (d.kind === 'structured report') return { ...out, ext: '.txt', bytes: Buffer.from(srText(ds, images), 'utf8') };
+  if (documentKind(sopClassOf(ds)) !== d.kind) throw new Error(`it is not a ${d.kind}`);
+  if (format === 'dcm') return { ext: '.dcm', bytes: file };
+  if (d.kind === 'structured report') return { ext: '.txt', bytes: Buffer.from(srText(ds, images), 'utf8') };
   const el = ds.elements.x00420011;
   if (!el) throw new Error('it holds no document (no Encapsulated Document)');
   // A document of odd length is padded to an even one; Encapsulated Document Length (0042,0015) gives its own.
   const stated = ds.uint32('x00420015');
   const length = stated !== undefined && stated > 0 && stated <= el.length ? stated : el.length;
-  return { ...out, ext: d.kind === 'PDF' ? '.pdf' : '.xml', bytes: Buffer.from(file.subarray(el.dataOffset, el.dataOffset + length)) };
+  return { ext: d.kind === 'PDF' ? '.pdf' : '.xml', bytes: Buffer.from(file.subarray(el.dataOffset, el.dataOffset + length)) };
 }
 
 /** Content items a text rendering walks at most, and how deep. */
@@ -169,7 +167,7 @@ const time = (t?: string) => (t && /^\d{4}/.test(t) ? `${t.slice(0, 2)}:${t.slic
 /** One content item as a line: "Name: value", by its Value Type (PS3.3 C.17.3). */
 function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, meaning: (d: DataSet, tag: string) => string | undefined,
   images?: ImageNamer): string | undefined {
-  const type = (item.string('x0040a040') ?? '').trim().toUpperCase();
+  const type = valueType(item);
   const name = meaning(item, 'x0040a043');
   const named = (value: string | undefined) => (name && value ? `${name}: ${value}` : name ?? value);
   switch (type) {
@@ -192,7 +190,7 @@ function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | 
       const [ref] = items(item, 'x00081199');
       const uid = ref && text(ref, 'x00081155');
       // Referenced Frame Number: the frames of a multi-frame image it means (all of it where absent).
-      const frames = (ref && text(ref, 'x00081160')?.split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0)) || [];
+      const frames = ref ? referencedFrames(ref, text) : [];
       const shown = uid && type === 'IMAGE' ? (frames.length ? frames.map((f) => images?.(uid, f)) : [images?.(uid)]) : [];
       if (shown.length && shown.every((s) => s !== undefined)) return named(`(image ${shown.join(', ')})`);
       return named(`(${type.toLowerCase()}${uid ? ` ${uid}` : ''}${frames.length ? `, frame ${frames.join(', ')}` : ''})`);
@@ -222,7 +220,7 @@ export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] }
       leftOut.push(`${d.kind} "${d.title}" (${(err as Error).message})`);
       continue;
     }
-    const stem = `report-${d.title.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`;
+    const stem = labelStem('report', d.title);
     let name = `${stem}${out.ext}`;
     for (let k = 2; used.has(name.toLowerCase()); k++) name = `${stem}-${k}${out.ext}`;
     used.add(name.toLowerCase());

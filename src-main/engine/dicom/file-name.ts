@@ -4,7 +4,8 @@
  * clears the attributes, but the record's name travels inside the encryption and names the receiver's files, and the
  * `.aeimg`'s own name (made from it: jobs/files.ts withSendingNames) is read by anyone who sees the e-mail. So a
  * de-identified file goes under its name with every part that matches its patient's names, IDs, accession number or
- * birth date replaced by "anon" (`anon_CT_001.dcm`), and its own UIDs by those its de-identified header holds.
+ * birth date replaced by "anon" (`anon_CT_001.dcm`), and its own UIDs by those its de-identified header holds. The
+ * study objects a receiver writes beside the images are named from their labels here too (labelStem).
  */
 import { readHead, readRegularFile } from '../fs/read.js';
 import { datasetToJson, firstString, type DicomJson } from './dataset.js';
@@ -114,3 +115,9 @@ export async function identifyingPartsOf(path: string, uids?: UidMapper): Promis
     return undefined;
   }
 }
+
+/**
+ * A study object's output file name without extension: its kind and its label in letters, digits, `_` and `-`
+ * ("report-Dose_Report", "presentation-state-LESION"), never a path.
+ */
+export const labelStem = (prefix: string, label: string) => `${prefix}-${label.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`;

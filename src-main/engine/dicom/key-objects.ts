@@ -10,7 +10,7 @@
  * them and its sender is told. DICOM output writes them back (dicom/write-study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
-import { elementText, textDecoder } from './dataset.js';
+import { elementText, textDecoder, valueType } from './dataset.js';
 import { applies, imageRef, items, type ImageRef } from './presentation-state.js';
 
 export const KEY_OBJECT_SELECTION = '1.2.840.10008.5.1.4.1.1.88.59';
@@ -58,7 +58,7 @@ export function readKeyObjectSelection(ds: DataSet): KeyObjectFile {
   const images: ImageRef[] = [];
   let description: string | undefined;
   for (const item of items(ds, 'x0040a730')) {
-    const type = (item.string('x0040a040') ?? '').trim().toUpperCase();
+    const type = valueType(item);
     if (type === 'IMAGE') {
       images.push(...items(item, 'x00081199').flatMap((r) => imageRef(r) ?? []));
     } else if (type === 'TEXT' && items(item, 'x0040a043')[0]?.string('x00080100')?.trim() === '113012') { // Key Object Description

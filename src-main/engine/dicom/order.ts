@@ -2,6 +2,7 @@
 import { basename, dirname } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { isDicomFile } from './import.js';
+import { sopClassOf } from './dataset.js';
 import { parseDicomHeader } from './parse.js';
 import { nonImageKind } from './sop-classes.js';
 
@@ -14,7 +15,7 @@ async function sliceKey(path: string): Promise<SliceKey> {
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
-    key.sop = (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
+    key.sop = sopClassOf(ds);
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
     key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
     key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a registration, a hanging protocol)

@@ -7,6 +7,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import type { Annotations } from '../../../src-shared/graphics.js';
+import { referencedFrames, valueType } from './dataset.js';
 import { items, LIMITS } from './presentation-state.js';
 
 /** The layer the report's marks are drawn in, in a colour of their own (the reader's own measurements are yellow, a state's white unless it says). */
@@ -32,12 +33,12 @@ export function reportMarks(ds: DataSet, text: (d: DataSet, tag: string) => stri
     const children = items(d, 'x0040a730');
     for (const item of children) {
       if (++count > 20_000 || depth > 64) return;
-      if ((item.string('x0040a040') ?? '').trim().toUpperCase() === 'SCOORD') {
-        const graphic = coordinates(item);
+      const graphic = valueType(item) === 'SCOORD' ? coordinates(item) : undefined;
+      if (graphic) {
         const label = labelOf(item, d, children, line);
         for (const index of selectedFrom(item, text, indexOf)) {
           const marks = out.get(index) ?? { graphics: [], texts: [], layers: [REPORT_LAYER] };
-          if (!graphic || marks.graphics.length >= LIMITS.graphics || points + graphic.points.length > LIMITS.points) continue;
+          if (marks.graphics.length >= LIMITS.graphics || points + graphic.points.length > LIMITS.points) continue;
           points += graphic.points.length;
           marks.graphics.push(...graphic.shapes.map((g) => ({ layer: REPORT_LAYER.name, ...g, filled: false })));
           if (label && marks.texts.length < LIMITS.texts) {
@@ -79,11 +80,11 @@ function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside
 
 /** The images (by index) a SCOORD is selected from: its IMAGE child, each frame it names, else the image as a whole. */
 function selectedFrom(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, indexOf: ImageIndex): number[] {
-  const image = items(item, 'x0040a730').find((c) => (c.string('x0040a040') ?? '').trim().toUpperCase() === 'IMAGE');
+  const image = items(item, 'x0040a730').find((c) => valueType(c) === 'IMAGE');
   const [ref] = image ? items(image, 'x00081199') : [];
   const sop = ref && text(ref, 'x00081155');
   if (!sop) return [];
-  const frames = (text(ref, 'x00081160')?.split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0)) ?? [];
+  const frames = referencedFrames(ref, text);
   return [...new Set((frames.length ? frames.map((f) => indexOf(sop, f)) : [indexOf(sop)]).flatMap((i) => (i === undefined ? [] : [i])))];
 }
 
@@ -92,9 +93,8 @@ function selectedFrom(item: DataSet, text: (d: DataSet, tag: string) => string |
  * else the item it is a child of (a measurement "inferred from" it), else its own name ("Image Region").
  */
 function labelOf(item: DataSet, parent: DataSet, siblings: DataSet[], line: (item: DataSet) => string | undefined): string | undefined {
-  const type = (d: DataSet) => (d.string('x0040a040') ?? '').trim().toUpperCase();
-  const measured = siblings.filter((s) => s !== item && type(s) === 'NUM').map(line).filter((l): l is string => !!l).slice(0, MAX_LABEL_LINES);
+  const measured = siblings.filter((s) => s !== item && valueType(s) === 'NUM').map(line).filter((l): l is string => !!l).slice(0, MAX_LABEL_LINES);
   if (measured.length) return measured.join('\n');
-  if (type(parent) && type(parent) !== 'CONTAINER') return line(parent);
+  if (valueType(parent) && valueType(parent) !== 'CONTAINER') return line(parent);
   return line(item)?.replace(/: \([^()]*\)$/, ''); // its name, not its coordinates in words
 }

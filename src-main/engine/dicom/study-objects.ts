@@ -12,7 +12,8 @@ import { parseDicomHeader } from './parse.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 import type { DeidentifyOptions } from './deidentify.js';
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
-import { DOCUMENT_BYTES_PER_IMAGE, documentKind, readDocument, type CarriedDocument, type DocumentKind } from './documents.js';
+import { DOCUMENT_BYTES_PER_IMAGE, readDocument, type CarriedDocument } from './documents.js';
+import { documentKind, type DocumentKind } from './sop-classes.js';
 
 /** A presentation state or key object selection that goes with a study, in a sender's words. */
 export interface CarriedObject {

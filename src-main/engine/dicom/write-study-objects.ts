@@ -14,6 +14,7 @@
 import dcmjs from 'dcmjs';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import { decimal } from './fit-values.js';
+import { labelStem } from './file-name.js';
 import type { DicomFrameMeta } from './import.js';
 import { stateWindowIn } from './presentation-state.js';
 import { shownCorners, type CarriedPresentationState } from './carried-presentation-state.js';
@@ -331,7 +332,7 @@ export function studyObjectFiles(written: readonly WrittenImage[], now = new Dat
     }
   }
   const used = new Set<string>();
-  const stem = (prefix: string, label: string) => uniqueName(`${prefix}-${label.replace(/[^\w-]+/g, '_').slice(0, 40) || 'unnamed'}`, used);
+  const stem = (prefix: string, label: string) => uniqueName(labelStem(prefix, label), used);
   return [
     ...[...states.values()].map((marked): StudyObjectFile => ({
       kind: 'presentation state', name: `${stem('presentation-state', marked[0]!.state.label)}.dcm`, bytes: part10(stateDataset(marked, now), GSPS),

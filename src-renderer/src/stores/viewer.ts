@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
-import { pickState, realWindowToSample, shutterShown } from '../viewer/display';
+import { annotationsShown, pickState, realWindowToSample, shutterShown } from '../viewer/display';
 import { stateWindowName } from '../../../src-shared/windows';
 import { overlaysHidden, overlaysShown } from '../../../src-shared/graphics';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
@@ -89,10 +89,7 @@ export const useViewer = defineStore('viewer', () => {
   const shownState = computed(() => (presentation.value ? pickState(states.value, stateLabel.value) : undefined));
   /** The regions the study's structured reports measured on the image (0.22), drawn unless the reader hides them. */
   const reportMarks = ref(true);
-  const shownAnnotations = computed(() => {
-    const shown = [...(shownState.value ? [shownState.value] : []), ...(reportMarks.value && current.value?.dicom?.reportMarks ? [current.value.dicom.reportMarks] : [])];
-    return shown.length ? shown : undefined;
-  });
+  const shownAnnotations = computed(() => annotationsShown(shownState.value, reportMarks.value ? current.value?.dicom?.reportMarks : undefined));
   /**
    * The Display Shutter covers what it covers, as a PACS shows it, unless the reader turns it off to see all: the image's
    * own, or while its presentation states are shown theirs (viewer/display.ts shutterShown).

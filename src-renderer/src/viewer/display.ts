@@ -3,7 +3,7 @@
  * linear exact or sigmoid) applied to each sample's real-world value, through a lookup table over every possible sample. Windows are held in real units
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
-import type { DisplayShutter, ImagePixels, OpenedImageInfo } from '../../../src-shared/api';
+import type { Annotations, DisplayShutter, ImagePixels, OpenedImageInfo } from '../../../src-shared/api';
 import { realToSample, renderToByte, sampleToReal, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
@@ -85,6 +85,15 @@ export function keyObjectText(k: { title: string; description?: string; rejected
 /** "“LESION” by Smith John, “FOLLOW-UP”": presentation states as the viewer names them. */
 export function presentationStateNames(states: readonly { label: string; creator?: string }[]): string {
   return states.map((s) => `“${s.label}”${s.creator ? ` by ${s.creator}` : ''}`).join(', ');
+}
+
+/**
+ * What is drawn over an image: the presentation state shown, and where shown the regions its study's structured reports
+ * measured on it (0.22); undefined for nothing. The report's marks are no state: the shutter follows the state alone.
+ */
+export function annotationsShown(state: Annotations | undefined, reportMarks: Annotations | undefined): Annotations[] | undefined {
+  const shown = [...(state ? [state] : []), ...(reportMarks ? [reportMarks] : [])];
+  return shown.length ? shown : undefined;
 }
 
 /**
