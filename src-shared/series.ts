@@ -2,6 +2,7 @@
  * Which images of a study are one series, and how a series is named to its reader: the viewer's series picker and the
  * folders a decrypted or exported study is written into use the same grouping and the same words.
  */
+import { numbered, UniqueNames } from './unique-names.js';
 
 /** What a DICOM image says about its series (as it travelled: a de-identified file's replacement UID). */
 export interface SeriesFacts {
@@ -34,15 +35,12 @@ export function seriesFolders(images: readonly (SeriesFacts | undefined)[]): str
   const keys = images.map(seriesKey);
   if (new Set(keys).size < 2) return keys.map(() => '');
   const folders = new Map<string, string>([['', '']]);
-  const taken = new Set<string>();
+  const taken = new UniqueNames();
   images.forEach((facts, i) => {
     if (folders.has(keys[i]!)) return;
     const parts = ['series', facts?.seriesNumber, facts?.modality, facts?.seriesDescription].filter(Boolean) as string[];
     const name = parts.join('-').replace(/[^\p{L}\p{N}_.-]+/gu, '_').slice(0, MAX_FOLDER_CHARS).replace(/[_.-]+$/, '');
-    let folder = name;
-    for (let k = 2; taken.has(folder.toLowerCase()); k++) folder = `${name}-${k}`;
-    taken.add(folder.toLowerCase());
-    folders.set(keys[i]!, folder);
+    folders.set(keys[i]!, taken.claim(numbered(name)));
   });
   return keys.map((key) => folders.get(key)!);
 }

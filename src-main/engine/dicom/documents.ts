@@ -14,6 +14,7 @@ import { labelStem } from './file-name.js';
 import { items } from './presentation-state.js';
 import { reportMarks, type ImageIndex } from './report-marks.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
+import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
 /**
  * The most bytes of documents one image record holds: a record's metadata is at most 1 MiB once packed (container/
@@ -206,10 +207,12 @@ export interface DocumentFile { kind: DocumentKind; title: string; name: string;
 
 /**
  * The files of the reports that came with a study's records (documentOutput; a structured report's images named by
- * `images`), named `report-TITLE` (made unique), in the order they came; a document whose file does not hold what it says is left out, named in `leftOut` with why.
+ * `images`), named `report-TITLE` (unique among `names`, the folder's other files), in the order they came; a document
+ * whose file does not hold what it says is left out, named in `leftOut` with why.
  */
-export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], format: 'png' | 'dcm', images?: ImageNamer): { files: DocumentFile[]; leftOut: string[] } {
-  const used = new Set<string>();
+export function documentFiles(
+  metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], format: 'png' | 'dcm', images?: ImageNamer, names = new UniqueNames(),
+): { files: DocumentFile[]; leftOut: string[] } {
   const files: DocumentFile[] = [];
   const leftOut: string[] = [];
   for (const d of metas.flatMap((m) => m?.documents ?? [])) {
@@ -220,11 +223,7 @@ export function documentFiles(metas: readonly ({ documents?: CarriedDocument[] }
       leftOut.push(`${d.kind} "${d.title}" (${(err as Error).message})`);
       continue;
     }
-    const stem = labelStem('report', d.title);
-    let name = `${stem}${out.ext}`;
-    for (let k = 2; used.has(name.toLowerCase()); k++) name = `${stem}-${k}${out.ext}`;
-    used.add(name.toLowerCase());
-    files.push({ kind: d.kind, title: d.title, name, bytes: out.bytes });
+    files.push({ kind: d.kind, title: d.title, name: names.claim(numbered(labelStem('report', d.title), out.ext)), bytes: out.bytes });
   }
   return { files, leftOut };
 }

@@ -24,6 +24,7 @@ import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { graphicsAndShutter, rgbToCieLab } from './shutter.js';
 import { IMPLEMENTATION_UID, newUid, voiLutItem } from './write.js';
+import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
 const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
 
@@ -302,20 +303,13 @@ function part10(ds: DicomJson, sopClass: string): Buffer {
   return Buffer.from(dict.write());
 }
 
-/** `stem`, or `stem-2`, `stem-3` … where taken, among `used`. */
-function uniqueName(stem: string, used: Set<string>): string {
-  let name = stem;
-  for (let k = 2; used.has(name); k++) name = `${stem}-${k}`;
-  used.add(name);
-  return name;
-}
-
 /**
  * What a study's DICOM output writes beside its images: one presentation state per state (by its label, description
  * and creator) over the grey image frames it came with, and one key object selection document per selection (by its
- * title, code and description) over the frames it flags, each named after its label or title. Empty where none came.
+ * title, code and description) over the frames it flags, each named after its label or title, unique among `names`
+ * (the folder's other files). Empty where none came.
  */
-export function studyObjectFiles(written: readonly WrittenImage[], now = new Date()): StudyObjectFile[] {
+export function studyObjectFiles(written: readonly WrittenImage[], names = new UniqueNames(), now = new Date()): StudyObjectFile[] {
   const states = new Map<string, Marked[]>();
   const keys = new Map<string, { file: WrittenImage; frame: WrittenImage['frames'][number]; key: CarriedKeyObject }[]>();
   for (const file of written) {
@@ -331,14 +325,13 @@ export function studyObjectFiles(written: readonly WrittenImage[], now = new Dat
       }
     }
   }
-  const used = new Set<string>();
-  const stem = (prefix: string, label: string) => uniqueName(labelStem(prefix, label), used);
+  const name = (prefix: string, label: string) => names.claim(numbered(labelStem(prefix, label), '.dcm'));
   return [
     ...[...states.values()].map((marked): StudyObjectFile => ({
-      kind: 'presentation state', name: `${stem('presentation-state', marked[0]!.state.label)}.dcm`, bytes: part10(stateDataset(marked, now), GSPS),
+      kind: 'presentation state', name: name('presentation-state', marked[0]!.state.label), bytes: part10(stateDataset(marked, now), GSPS),
     })),
     ...[...keys.values()].map((flagged): StudyObjectFile => ({
-      kind: 'key object selection', name: `${stem('key-images', flagged[0]!.key.title)}.dcm`, bytes: part10(keyObjectDataset(flagged, now), KEY_OBJECT_SELECTION),
+      kind: 'key object selection', name: name('key-images', flagged[0]!.key.title), bytes: part10(keyObjectDataset(flagged, now), KEY_OBJECT_SELECTION),
     })),
   ];
 }

@@ -4,31 +4,29 @@
  * a study holds several. All files appear together or none (temp files in that folder, then placed without replacing anything), so a failure halfway leaves
  * no partial study behind.
  */
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { seriesFolders } from '../../../src-shared/series.js';
+import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 import type { ImageRecord } from '../codec/record.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
-import { studyObjectFiles, type WrittenImage } from '../dicom/write-study-objects.js';
-import { documentFiles, studyImageNamer } from '../dicom/documents.js';
+import { studyObjectFiles, type StudyObjectFile, type WrittenImage } from '../dicom/write-study-objects.js';
+import { documentFiles, studyImageNamer, type DocumentFile } from '../dicom/documents.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
 import { seriesFactsOf } from './view.js';
 
-/** File names for the images, from their recorded names ("scan.dcm#3" → "scan-3"), made unique in order. */
+/** File names for the images, from their recorded names ("scan.dcm#3" → "scan-3"), made unique in order (UniqueNames). */
 export function exportNames(names: string[], format: OutputFormat): string[] {
-  const taken = new Set<string>();
+  const taken = new UniqueNames();
   return names.map((name) => {
     const [, file = '', frame] = /^(.*?)(?:#(\d+))?$/s.exec(name) ?? [];
     const base = basename(file.replace(/\\/g, '/')); // never a folder: the name came from inside the file
     const stem = `${basename(base, extname(base)).replace(/^\.+/, '')}${frame ? `-${frame}` : ''}` || 'image'; // no hidden files
-    let out = `${stem}.${format}`;
-    for (let k = 2; taken.has(out.toLowerCase()); k++) out = `${stem}-${k}.${format}`;
-    taken.add(out.toLowerCase());
-    return out;
+    return taken.claim(numbered(stem, `.${format}`));
   });
 }
 
@@ -55,6 +53,23 @@ export function seriesFoldersOf(dir: string, paths: readonly string[]): string[]
 /** Places a study's sealed images, all or none, creating its series' folders (removed again if placing fails). */
 export function commitStudy(dir: string, files: { file: AtomicFile; path: string }[], force: boolean): Promise<void> {
   return inFolders(files.map((f) => f.path), dir, () => commitAll(files, force));
+}
+
+/**
+ * What a study's output writes beside its images (file k at `paths[k]` below `dir`, holding images `groups[k]`): as
+ * DICOM its presentation states and key object selections (`written`: its DICOM files as written, which they
+ * reference), and its reports (a structured report's text naming the files its images went into), each named apart
+ * from the images' files and folders in `dir`; `leftOut` names reports that could not be written.
+ */
+export function besideStudy(
+  dir: string, paths: readonly string[], groups: readonly (readonly number[])[], records: readonly ImageRecord[], written: readonly WrittenImage[], format: OutputFormat,
+): { files: (StudyObjectFile | DocumentFile)[]; leftOut: string[] } {
+  const fileOf: string[] = [];
+  groups.forEach((g, k) => g.forEach((index, f) => { fileOf[index] = `${relative(dir, paths[k]!)}${g.length > 1 ? ` frame ${f + 1}` : ''}`; }));
+  const metas = records.map(dicomMetaOf);
+  const names = new UniqueNames(paths.map((p) => relative(dir, p).split(sep)[0]!));
+  const reports = documentFiles(metas, format, studyImageNamer(metas, (i) => fileOf[i]!), names);
+  return { files: [...studyObjectFiles(written, names), ...reports.files], leftOut: reports.leftOut };
 }
 
 /**
@@ -86,10 +101,7 @@ export async function exportSlices(slices: SliceCache, dir: string, format: Outp
   const states: string[] = [];
   try {
     if (failed) throw failed.reason;
-    const fileOf: string[] = [];
-    groups.forEach((g, k) => g.forEach((index, f) => { fileOf[index] = `${relative(dir, paths[k]!)}${g.length > 1 ? ` frame ${f + 1}` : ''}`; }));
-    const metas = records.map(dicomMetaOf);
-    for (const s of [...studyObjectFiles(images), ...documentFiles(metas, format, studyImageNamer(metas, (i) => fileOf[i]!)).files]) {
+    for (const s of besideStudy(dir, paths, groups, records, images, format).files) {
       const path = join(dir, s.name);
       const file = await AtomicFile.create(path);
       files.push({ file, path });

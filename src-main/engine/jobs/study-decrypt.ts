@@ -4,14 +4,12 @@
  * presentation states, key object selections and reports beside them; nothing appears unless every part
  * authenticates.
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { checkParts, checkPartStart, checkStudyEnded } from '../container/study.js';
-import { documentFiles, studyImageNamer } from '../dicom/documents.js';
 import type { DocumentKind } from '../dicom/sop-classes.js';
-import { dicomMetaOf } from '../dicom/import.js';
-import { studyObjectFiles, type StudyObjectFile, type WrittenImage } from '../dicom/write-study-objects.js';
+import type { StudyObjectFile, WrittenImage } from '../dicom/write-study-objects.js';
 import { inFile } from '../errors.js';
 import { AtomicFile, type FileData } from '../fs/atomic.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
@@ -19,11 +17,12 @@ import type { ModelCache } from '../model/autoencoder.js';
 import { checkAborted } from './abort.js';
 import { checkDenoiseFormat, DENOISED_EXT, imageExt, localDecode, outputBytes, type DecodeFn } from './decrypt.js';
 import { DicomFileGroups, dicomFileBytes, fileRecord, type OutputFrame } from './dicom-files.js';
-import { commitStudy, seriesFoldersOf, studyPaths } from './export.js';
+import { besideStudy, commitStudy, seriesFoldersOf, studyPaths } from './export.js';
 import { checkOutput, imageStem } from './files.js';
 import { decodedImages } from './images.js';
 import { seriesFactsOf } from './view.js';
 import { seriesKey } from '../../../src-shared/series.js';
+import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
 export interface StudyDecryptOptions {
   identities: IdentitySource;
@@ -62,14 +61,16 @@ export interface StudyDecryptResult {
   documentsLeftOut: string[];
 }
 
-/** Names a study's images in order: each its file's stem, one already taken gets "-N" (N its place, from 1). */
+/**
+ * Names a study's images in order: each its file's stem; one already taken (without case: UniqueNames) gets "-N" (N its
+ * place, from 1), and "-N-2", "-N-3", … where that is taken too.
+ */
 function imageNamer(ext: string): (record: ImageRecord, index: number) => string {
-  const used = new Set<string>();
+  const names = new UniqueNames();
   return (record, index) => {
-    let stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
-    if (used.has(stem)) stem = `${stem}-${index + 1}`;
-    used.add(stem);
-    return `${stem}${imageExt(record, ext)}`;
+    const stem = imageStem(record.name).replace(/[^\w.-]+/g, '_') || `image-${index + 1}`;
+    const placed = numbered(`${stem}-${index + 1}`, imageExt(record, ext));
+    return names.claim((k) => (k === 1 ? `${stem}${imageExt(record, ext)}` : placed(k - 1)));
   };
 }
 
@@ -135,14 +136,9 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     checkAborted(opts.signal);
     const filePaths = studyPaths(opts.outDir, pending.map((p) => fileRecord(p.indices.map((i) => records[i]!))), (inFolder) => inFolder.map(imageNamer(ext)));
     // Its presentation states and key object selections beside it, referencing the images as written, so a PACS has
-    // them too; its reports with any output, a report's text naming the files its images went into.
-    const fileOf: string[] = [];
-    pending.forEach(({ indices }, i) => indices.forEach((index, k) => {
-      fileOf[index] = `${relative(opts.outDir, filePaths[i]!)}${indices.length > 1 ? ` frame ${k + 1}` : ''}`;
-    }));
-    const metas = records.map(dicomMetaOf);
-    const reports = documentFiles(metas, opts.format, studyImageNamer(metas, (i) => fileOf[i]!));
-    for (const s of [...studyObjectFiles(written), ...reports.files]) {
+    // them too; its reports with any output.
+    const beside = besideStudy(opts.outDir, filePaths, pending.map((p) => p.indices), records, written, opts.format);
+    for (const s of beside.files) {
       const path = join(opts.outDir, s.name);
       checkOutput(path, paths, opts.force ?? false);
       const file = await AtomicFile.create(path, { force: opts.force });
@@ -158,7 +154,7 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
     }));
     return {
       images: expected, outputs, outputFrames, records, seriesFolders: seriesFoldersOf(opts.outDir, filePaths), name: infos[0]!.study.name,
-      studyObjects: states.map(({ kind, path }) => ({ kind, path })), documentsLeftOut: reports.leftOut,
+      studyObjects: states.map(({ kind, path }) => ({ kind, path })), documentsLeftOut: beside.leftOut,
     };
   } catch (err) {
     await Promise.all([...pending, ...states].map(({ file }) => file.abort()));

@@ -1,4 +1,5 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { UniqueNames } from '../../../src-shared/unique-names.js';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -184,18 +185,22 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     close((shapes[3] as { leader: number[] }).leader, [64, 54, 80, 30]);
   });
 
-  it('written back: layers whose names make the same Code String stay apart, each state a file named after its label, colour images not referenced', async () => {
+  it('written back: layers whose names make the same Code String stay apart, each state a file named after its label (apart without case), colour images not referenced', async () => {
     const [frame] = await readDicomFile(CT, { maxPixels: 1 << 24, deidentify: null });
     const state = (label: string) => ({
       label, graphics: [{ layer: 'a-b', type: 'POINT' as const, points: [1, 2], filled: false }, { layer: 'A_B', type: 'POINT' as const, points: [3, 4], filled: false }],
       texts: [], layers: [{ name: 'a-b', order: 1 }, { name: 'A_B', order: 2, colour: [0, 255, 0] as [number, number, number] }],
     });
-    const meta = { ...frame!.dicom, presentationStates: [state('Lesion / 1'), state('Other')] };
-    const files = studyObjectFiles([
+    const meta = { ...frame!.dicom, presentationStates: [state('Lesion / 1'), state('Other'), state('OTHER')] };
+    const written = [
       { sopClass: '1.2.840.10008.5.1.4.1.1.2', sopInstance: '2.25.1', frames: [{ meta, width: 128, height: 128, channels: 1 }] },
       { sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.2', frames: [{ meta, width: 128, height: 128, channels: 3 }] },
-    ]);
-    expect(files.map((f) => f.name)).toEqual(['presentation-state-Lesion_1.dcm', 'presentation-state-Other.dcm']);
+    ];
+    const files = studyObjectFiles(written);
+    // "Other" and "OTHER" would be one file on a disk that ignores case (Windows, macOS): the second would replace the first.
+    expect(files.map((f) => f.name)).toEqual(['presentation-state-Lesion_1.dcm', 'presentation-state-Other.dcm', 'presentation-state-OTHER-2.dcm']);
+    // Named apart from the folder's other files too (an image the sender had named so).
+    expect(studyObjectFiles(written, new UniqueNames(['Presentation-State-Lesion_1.dcm']))[0]!.name).toBe('presentation-state-Lesion_1-2.dcm');
     const back = readPresentationState(parseDicomHeader(new Uint8Array(files[0]!.bytes)));
     expect(back.label).toBe('LESION _ 1');
     expect(back.layers.map((l) => l.name)).toEqual(['A_B', 'A_B_2']);

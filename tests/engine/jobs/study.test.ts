@@ -266,3 +266,31 @@ describe('study bundles', () => {
     expect(back.seriesFolders).toEqual(['series-1-CT-Scout', 'series-2-CT-Axial_5mm']);
   });
 });
+
+describe("a study's output names", () => {
+  it('images of one name from several folders each get a file of their own, also where a disk ignores case', async () => {
+    const dir = await tempDir();
+    // "b" three times (one "B"), and a "b-4" that the third "b" would have been given by its place.
+    const names = ['b-4.png', 'one/b.png', 'two/b.png', 'three/B.png'];
+    const inputs: string[] = [];
+    for (const [i, name] of names.entries()) {
+      await mkdir(join(dir, name, '..'), { recursive: true });
+      const img = phantom(24, 24, 1, 8);
+      for (let j = 0; j < img.pixels.length; j++) img.pixels[j] = (img.pixels[j]! + 40 * i) & 0xff;
+      await writeFile(join(dir, name), await encodePng(img));
+      inputs.push(join(dir, name));
+    }
+    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'b', outDir: dir, coding: { quality: 'lossless' }, measure: false });
+    for (const force of [false, true]) {
+      const out = join(dir, `out-${force}`);
+      await mkdir(out);
+      const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: out, format: 'png', force });
+      const written = back.outputs.map((o) => o.slice(out.length + 1));
+      expect(new Set(written.map((n) => n.toLowerCase())).size, written.join(', ')).toBe(4);
+      expect((await readdir(out)).length).toBe(4);
+      const got = await Promise.all(back.outputs.map(async (o) => Buffer.from((await decodeImage(await readFile(o))).pixels).toString('hex')));
+      const sent = await Promise.all(inputs.map(async (p) => Buffer.from((await decodeImage(await readFile(p))).pixels).toString('hex')));
+      expect(got.sort()).toEqual(sent.sort());
+    }
+  });
+});
