@@ -11,7 +11,7 @@ import { elementText, referencedFrames, sopClassOf, textDecoder, valueType } fro
 import { parseDicomHeader } from './parse.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 import { labelStem } from './file-name.js';
-import { items } from './presentation-state.js';
+import { graphicData, items } from './presentation-state.js';
 import { reportMarks, type ImageIndex } from './report-marks.js';
 import type { Annotations } from '../../../src-shared/graphics.js';
 import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
@@ -142,11 +142,9 @@ function srReaders(ds: DataSet) {
 
 /** A 2D region in words, in the image's pixels: "circle centred at 58, 52, radius 11 px"; undefined where malformed. */
 function regionText(item: DataSet): string | undefined {
-  const type = (item.string('x00700023') ?? '').trim().toUpperCase();
-  const el = item.elements.x00700022;
-  if (!el || el.length % 8 !== 0 || el.length === 0) return undefined;
-  const p = Array.from({ length: Math.min(el.length / 4, 16_384) }, (_, i) => item.float('x00700022', i) ?? Number.NaN);
-  if (!p.every(Number.isFinite)) return undefined;
+  const data = graphicData(item);
+  if (!data) return undefined;
+  const { type, points: p } = data;
   const at = (x: number, y: number) => `${+x.toFixed(1)}, ${+y.toFixed(1)}`;
   const px = (v: number) => `${+v.toFixed(1)} px`;
   const n = p.length / 2;

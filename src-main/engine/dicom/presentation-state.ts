@@ -112,6 +112,16 @@ const floats = (ds: DataSet, tag: string): number[] => {
 };
 const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase().slice(0, LIMITS.label);
 
+/**
+ * An item's Graphic Type and Graphic Data (column, row pairs), as a presentation state's graphic and a structured
+ * report's SCOORD both hold them; undefined where the data is not whole pairs of finite numbers.
+ */
+export function graphicData(ds: DataSet): { type: string; points: number[] } | undefined {
+  const points = floats(ds, 'x00700022');
+  if (points.length < 2 || ds.elements.x00700022!.length % 8 || !points.every(Number.isFinite)) return undefined;
+  return { type: word(ds, 'x00700023'), points };
+}
+
 /** One image an item refers to (Referenced SOP Instance UID, Referenced Frame Number), or undefined where it names none. */
 export function imageRef(r: DataSet): ImageRef | undefined {
   const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
@@ -146,10 +156,10 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     value: {
       layer: word(a, 'x00700002'),
       graphics: items(a, 'x00700009').flatMap((g): RawGraphic[] => {
-        const type = word(g, 'x00700023');
         const u = units(g, 'x00700005');
-        const points = floats(g, 'x00700022');
-        if (!u || !GRAPHIC_TYPES.has(type) || points.length < 2 || points.length % 2 || !points.every(Number.isFinite)) return [];
+        const data = graphicData(g);
+        if (!u || !data || !GRAPHIC_TYPES.has(data.type)) return [];
+        const { type, points } = data;
         const filled = word(g, 'x00700024') === 'Y';
         // Its Line Style's colour, else a filled shape's Fill Style's; the fill's opacity where the anatomy shows through.
         const colour = styleColour(g, 'x00700232', 'x00700251') ?? (filled ? styleColour(g, 'x00700233', 'x00700251') : undefined);

@@ -8,7 +8,7 @@
 import type { DataSet } from 'dicom-parser';
 import type { Annotations } from '../../../src-shared/graphics.js';
 import { referencedFrames, valueType } from './dataset.js';
-import { items, LIMITS } from './presentation-state.js';
+import { graphicData, items, LIMITS } from './presentation-state.js';
 
 /** The layer the report's marks are drawn in, in a colour of their own (the reader's own measurements are yellow, a state's white unless it says). */
 export const REPORT_LAYER = { name: 'report', order: 0, colour: [0, 200, 255] as [number, number, number] };
@@ -58,11 +58,9 @@ type Shape = { type: 'POINT' | 'POLYLINE' | 'CIRCLE' | 'ELLIPSE'; points: number
 
 /** A SCOORD's shapes (MULTIPOINT as points) and where its label goes: right of its top right corner. */
 function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside: number[] } | undefined {
-  const type = (item.string('x00700023') ?? '').trim().toUpperCase();
-  const el = item.elements.x00700022;
-  if (!GRAPHIC_TYPES.has(type) || !el || el.length % 8 !== 0 || el.length === 0 || el.length / 4 > LIMITS.points) return undefined;
-  const points = Array.from({ length: el.length / 4 }, (_, i) => item.float('x00700022', i) ?? Number.NaN);
-  if (!points.every(Number.isFinite)) return undefined;
+  const data = graphicData(item);
+  if (!data || !GRAPHIC_TYPES.has(data.type) || data.points.length > LIMITS.points) return undefined;
+  const { type, points } = data;
   const xs = points.filter((_, i) => i % 2 === 0), ys = points.filter((_, i) => i % 2 === 1);
   let right = Math.max(...xs), top = Math.min(...ys);
   if (type === 'CIRCLE') {

@@ -226,6 +226,25 @@ describe("a study's reports (structured reports, PDF documents)", () => {
       'Source of Measurement: (image file1, file2)', 'Source of Measurement: (image file3)', 'Source of Measurement: (image 1.2.5, frame 7)']);
   });
 
+  it("a region's words count every point it has: an outline of 10,000 points, closed, drawn around a large organ", () => {
+    const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+    const sopClass = '1.2.840.10008.5.1.4.1.1.88.22';
+    const dict = new dcmjs.data.DicomDict({ '00020002': v('UI', sopClass), '00020003': v('UI', '2.25.96'), '00020010': v('UI', '1.2.840.10008.1.2.1') });
+    const n = 10_000;
+    const outline = Array.from({ length: n }, (_, i) => (i === n - 1 ? [100, 50] : [100 + 50 * Math.sin((2 * Math.PI * i) / (n - 1)), 50 + 40 * (1 - Math.cos((2 * Math.PI * i) / (n - 1)))])).flat();
+    const region = (points: number[]) => ({
+      '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'SCOORD'), '00700023': v('CS', 'POLYLINE'), '00700022': v('FL', ...points),
+      '0040A043': v('SQ', { '00080100': v('SH', '111030'), '00080102': v('SH', 'DCM'), '00080104': v('LO', 'Image Region') }),
+    });
+    dict.dict = {
+      '00080016': v('UI', sopClass), '00080018': v('UI', '2.25.96'), '0040A040': v('CS', 'CONTAINER'),
+      '0040A043': v('SQ', { '00080100': v('SH', '126000'), '00080102': v('SH', 'DCM'), '00080104': v('LO', 'Imaging Measurement Report') }),
+      '0040A730': v('SQ', region(outline), region(outline.slice(0, -2))),
+    };
+    const lines = srText(parseDicomHeader(new Uint8Array(dict.write()))).split('\n').filter((l) => l.includes('Image Region'));
+    expect(lines).toEqual(['Image Region: (outline through 10000 points from 100, 50)', 'Image Region: (line through 9999 points from 100, 50)']);
+  });
+
   it("a measurement report's regions are drawn on the images they were measured on, labelled with the group's measurements", async () => {
     const sr = readDocument(new Uint8Array(await readFile(SR)));
     const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
