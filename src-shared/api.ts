@@ -245,9 +245,10 @@ export interface OpenedImageInfo {
     keyObjects?: { title: string; description?: string; rejected: boolean }[];
     /**
      * The regions the study's structured reports measured on it (aeimg 0.22; the reports came with the full header):
-     * their spatial coordinates in image pixels, labelled with the measurements beside them, and the reports' titles.
+     * their spatial coordinates in image pixels, labelled with the measurements beside them, and the reports' titles;
+     * `notDrawn`: how many of its regions are not drawn (more shapes or coordinates than one image holds, 0.23).
      */
-    reportMarks?: Annotations & { reports: string[] };
+    reportMarks?: Annotations & { reports: string[]; notDrawn?: number };
   };
   /**
    * The windows a reader can pick, in real-world units: 'auto (1st–99th percentile)' for images of more than 8 bits

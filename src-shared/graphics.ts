@@ -273,3 +273,10 @@ export function annotationShapes(a: Annotations): AnnotationShape[] {
   }
   return shapes.sort((x, y) => x.order - y.order).map((s) => s.shape);
 }
+
+/**
+ * What a reader is told of a report's regions on an image that are not drawn (0.23: more shapes or points than one
+ * image holds, the limits of a presentation state): the regions drawn are then not all the report measured there.
+ */
+export const reportRegionsNotDrawn = (n: number) =>
+  `${n} of the regions the report measured on this image ${n === 1 ? 'is' : 'are'} not drawn (more shapes or points than the viewer draws on one image): the report's text lists every region`;

@@ -1,5 +1,5 @@
 /** Reports as a PACS exports them beside a study's images, for the tests (dicom/documents.ts). */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import dcmjs from 'dcmjs';
 
 /** A PDF of odd length: its DICOM element is padded to an even one, which the receiver's PDF must not keep. */
@@ -20,4 +20,38 @@ export async function pdfDicom(path: string, pdf: Buffer, title = 'Radiology rep
   };
   await writeFile(path, Buffer.from(dict.write()));
   return path;
+}
+
+/**
+ * A Comprehensive SR measurement report with one outline (a closed POLYLINE, image pixels) per entry of `outlines`, each
+ * selected from image `sop` of `sopClass`: a segmentation tool's contours, many points each.
+ */
+export function outlinesReport(outlines: { sop: string; points: number[] }[], sopClass = '1.2.840.10008.5.1.4.1.1.2', title = 'Organ contours'): Buffer {
+  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+  const code = (value: string, meaning: string) => v('SQ', { '00080100': v('SH', value), '00080102': v('SH', 'DCM'), '00080104': v('LO', meaning) });
+  const srClass = '1.2.840.10008.5.1.4.1.1.88.33';
+  const dict = new dcmjs.data.DicomDict({
+    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', srClass), '00020003': v('UI', '2.25.4343'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+  });
+  dict.dict = {
+    '00080016': v('UI', srClass), '00080018': v('UI', '2.25.4343'), '00080060': v('CS', 'SR'), '00100010': v('PN', { Alphabetic: 'Doe^Jane' }),
+    '0040A040': v('CS', 'CONTAINER'), '0040A043': code('126000', title), '0040A050': v('CS', 'SEPARATE'),
+    '0040A730': v('SQ', ...outlines.map(({ sop, points }) => ({
+      '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'SCOORD'), '0040A043': code('111030', 'Image Region'),
+      '00700023': v('CS', 'POLYLINE'), '00700022': v('FL', ...points),
+      '0040A730': v('SQ', { '0040A010': v('CS', 'SELECTED FROM'), '0040A040': v('CS', 'IMAGE'), '00081199': v('SQ', { '00081150': v('UI', sopClass), '00081155': v('UI', sop) }) }),
+    }))),
+  };
+  return Buffer.from(dict.write());
+}
+
+/** A closed outline of `n` points round (x, y) with radius r: n − 1 around it and the first again. */
+export const circleOutline = (n: number, x: number, y: number, r: number) =>
+  Array.from({ length: n }, (_, i) => [x + r * Math.cos((2 * Math.PI * i) / (n - 1)), y + r * Math.sin((2 * Math.PI * i) / (n - 1))]).flat();
+
+/** A DICOM file's SOP Instance UID (what a report's references name it by). */
+export async function sopInstanceOf(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  const { dict } = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  return String(dict['00080018']?.Value?.[0]);
 }

@@ -4,13 +4,13 @@
  * renderer, never the whole study); the whole study is saved as PNG or DICOM into a folder chosen in main's dialog;
  * "Copy view" puts the rendered view, with or without its overlays, on the clipboard.
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
-import { PDF, pdfDicom } from '../report-dicom.js';
+import { circleOutline, outlinesReport, PDF, pdfDicom, sopInstanceOf } from '../report-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = 1024;
@@ -187,6 +187,20 @@ test("a study's reports: named when it opens, a structured report read in the vi
   await page.getByTestId('save-report-0').click();
   await expect(page.getByRole('status').filter({ hasText: `Saved ${saved}` })).toBeVisible();
   expect(await readFile(saved)).toEqual(PDF);
+});
+
+test("a report's regions beyond what one image holds: the reader is told how many are not drawn, on the viewer's button", async () => {
+  const src = await mkdtemp(join(work, 'contours-'));
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(src, 'ct.dcm'));
+  const sop = await sopInstanceOf(join(src, 'ct.dcm'));
+  // Three contours of 1,500 points: 9,000 coordinates on one image, more than the 8,192 a state may draw there.
+  await writeFile(join(src, 'contours.dcm'), outlinesReport([20, 30, 40].map((r) => ({ sop, points: circleOutline(1500, 60, 60, r) }))));
+  const out = await mkdtemp(join(work, 'contours-out-'));
+  await app.cli(['encrypt', src, '--bundle', 'contours', '--deidentify', 'none', '--key', 'Study', '-o', out]);
+  await openByDialog(join(out, 'contours.part1of1.aeimg'));
+  await expect(page.getByTestId('toggle-report-marks')).toHaveText('Report marks (1 not drawn)');
+  await expect(page.getByTestId('toggle-report-marks')).toHaveAttribute('title', /1 of the regions the report measured on this image is not drawn/);
+  await expect(page.getByTestId('pstate').locator('polyline, path, polygon')).toHaveCount(2);
 });
 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {

@@ -19,6 +19,7 @@ import type { KeyStore } from '../../engine/keys/keystore.js';
 import { DEFAULT_MODEL } from '../../engine/model/autoencoder.js';
 import { attempt } from './remedy.js';
 import { documentFiles, studyImageIndex, studyImageNamer, studyReportMarks, type DocumentFile } from '../../engine/dicom/documents.js';
+import { reportMarksInfo } from '../../engine/dicom/report-marks.js';
 import { dicomMetaOf } from '../../engine/dicom/import.js';
 
 /** A PNG's signature and its IHDR chunk first, as every PNG starts. */
@@ -66,9 +67,9 @@ export class AppViewer {
       // A report's text names the images it references as the viewer does: "3 of 120, IM000003".
       const reports = documentFiles(metas, 'png', studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`)).files;
       // Where its structured reports measured, on the images they measured (dicom/report-marks.ts).
-      for (const [i, { marks, reports: titles }] of studyReportMarks(metas, studyImageIndex(metas))) {
+      for (const [i, marks] of studyReportMarks(metas, studyImageIndex(metas))) {
         const dicom = images[i]?.dicom;
-        if (dicom) dicom.reportMarks = { ...marks, reports: titles };
+        if (dicom) dicom.reportMarks = reportMarksInfo(marks);
       }
       const file: OpenedFile = {
         openId, path, name, key, images,

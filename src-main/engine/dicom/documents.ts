@@ -12,8 +12,7 @@ import { parseDicomHeader } from './parse.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 import { labelStem } from './file-name.js';
 import { graphicData, items } from './presentation-state.js';
-import { reportMarks, type ImageIndex } from './report-marks.js';
-import type { Annotations } from '../../../src-shared/graphics.js';
+import { addRegion, reportRegions, type ImageIndex, type ImageReportMarks } from './report-marks.js';
 import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
 /**
@@ -252,11 +251,12 @@ export function studyImageNamer(metas: Parameters<typeof studyImageIndex>[0], na
 }
 
 /**
- * The marks of the study's structured reports on its images (dicom/report-marks.ts), by image index; reports that do
- * not parse are left out (documentFiles names them).
+ * The marks of the study's structured reports on its images (dicom/report-marks.ts), by image index, each image's
+ * within a presentation state's limits (its regions beyond them counted, not drawn); reports that do not parse are left
+ * out (documentFiles names them).
  */
-export function studyReportMarks(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], indexOf: ImageIndex): Map<number, { marks: Annotations; reports: string[] }> {
-  const out = new Map<number, { marks: Annotations; reports: string[] }>();
+export function studyReportMarks(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], indexOf: ImageIndex): Map<number, ImageReportMarks> {
+  const out = new Map<number, ImageReportMarks>();
   for (const d of metas.flatMap((m) => m?.documents ?? []).filter((d) => d.kind === 'structured report')) {
     let ds: DataSet;
     try {
@@ -265,12 +265,8 @@ export function studyReportMarks(metas: readonly ({ documents?: CarriedDocument[
       continue;
     }
     const { text, meaning } = srReaders(ds);
-    for (const [index, marks] of reportMarks(ds, text, (item) => contentLine(item, text, meaning), indexOf)) {
-      const had = out.get(index);
-      out.set(index, had ? {
-        marks: { graphics: [...had.marks.graphics, ...marks.graphics], texts: [...had.marks.texts, ...marks.texts], layers: had.marks.layers },
-        reports: [...had.reports, d.title],
-      } : { marks, reports: [d.title] });
+    for (const region of reportRegions(ds, text, (item) => contentLine(item, text, meaning), indexOf)) {
+      out.set(region.index, addRegion(out.get(region.index), region, d.title));
     }
   }
   return out;

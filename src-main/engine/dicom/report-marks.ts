@@ -19,16 +19,19 @@ export type ImageIndex = (sop: string, frame?: number) => number | undefined;
 const GRAPHIC_TYPES = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'CIRCLE', 'ELLIPSE']);
 const MAX_LABEL_LINES = 4;
 
+/** One region a report measured, on one image of the study (by index): its shapes, its label and where that goes. */
+export interface ReportRegion { index: number; shapes: Shape[]; points: number[]; beside: number[]; label?: string }
+
 /**
- * The marks of report `ds` on each image of the study it references (by `indexOf`), in image pixel coordinates (0 at the
- * top-left corner of the top-left pixel, as a report's and a presentation state's pixel coordinates are), labelled with
- * the measurements of the same group; a coordinate on an image the study did not bring, of a type not drawn in 2D
- * (SCOORD3D, a temporal TCOORD) or malformed, is left out.
+ * The regions report `ds` measured on the images of the study it references (by `indexOf`), in image pixel coordinates
+ * (0 at the top-left corner of the top-left pixel, as a report's and a presentation state's pixel coordinates are),
+ * labelled with the measurements of the same group; a coordinate on an image the study did not bring, of a type not
+ * drawn in 2D (SCOORD3D, a temporal TCOORD) or malformed, is left out.
  */
-export function reportMarks(ds: DataSet, text: (d: DataSet, tag: string) => string | undefined,
-  line: (item: DataSet) => string | undefined, indexOf: ImageIndex): Map<number, Annotations> {
-  const out = new Map<number, Annotations>();
-  let points = 0, count = 0;
+export function reportRegions(ds: DataSet, text: (d: DataSet, tag: string) => string | undefined,
+  line: (item: DataSet) => string | undefined, indexOf: ImageIndex): ReportRegion[] {
+  const out: ReportRegion[] = [];
+  let count = 0;
   const walk = (d: DataSet, depth: number) => {
     const children = items(d, 'x0040a730');
     for (const item of children) {
@@ -36,16 +39,7 @@ export function reportMarks(ds: DataSet, text: (d: DataSet, tag: string) => stri
       const graphic = valueType(item) === 'SCOORD' ? coordinates(item) : undefined;
       if (graphic) {
         const label = labelOf(item, d, children, line);
-        for (const index of selectedFrom(item, text, indexOf)) {
-          const marks = out.get(index) ?? { graphics: [], texts: [], layers: [REPORT_LAYER] };
-          if (marks.graphics.length >= LIMITS.graphics || points + graphic.points.length > LIMITS.points) continue;
-          points += graphic.points.length;
-          marks.graphics.push(...graphic.shapes.map((g) => ({ layer: REPORT_LAYER.name, ...g, filled: false })));
-          if (label && marks.texts.length < LIMITS.texts) {
-            marks.texts.push({ layer: REPORT_LAYER.name, text: label.slice(0, LIMITS.text), anchor: graphic.beside, anchorShown: false });
-          }
-          out.set(index, marks);
-        }
+        for (const index of selectedFrom(item, text, indexOf)) out.push({ index, ...graphic, ...(label ? { label } : {}) });
       }
       walk(item, depth + 1);
     }
@@ -54,12 +48,37 @@ export function reportMarks(ds: DataSet, text: (d: DataSet, tag: string) => stri
   return out;
 }
 
+/** The marks of a study's reports on one image, and how many of their regions there were not drawn. */
+export interface ImageReportMarks { marks: Annotations; reports: string[]; notDrawn: number }
+
+/** The marks as the viewer is given them (OpenedImageInfo's `dicom.reportMarks`). */
+export const reportMarksInfo = ({ marks, reports, notDrawn }: ImageReportMarks) => ({ ...marks, reports, ...(notDrawn ? { notDrawn } : {}) });
+
+/**
+ * Adds `region` of report `title` to `on`, the marks on its image: not drawn, but counted in `notDrawn`, where the
+ * image would hold more shapes or coordinates than a presentation state may (LIMITS), so the viewer says so.
+ */
+export function addRegion(on: ImageReportMarks | undefined, region: ReportRegion, title: string): ImageReportMarks {
+  const at = on ?? { marks: { graphics: [], texts: [], layers: [REPORT_LAYER] }, reports: [], notDrawn: 0 };
+  if (!at.reports.includes(title)) at.reports.push(title);
+  const points = at.marks.graphics.reduce((n, g) => n + g.points.length, 0);
+  if (at.marks.graphics.length + region.shapes.length > LIMITS.graphics || points + region.points.length > LIMITS.points) {
+    at.notDrawn++;
+    return at;
+  }
+  at.marks.graphics.push(...region.shapes.map((g) => ({ layer: REPORT_LAYER.name, ...g, filled: false })));
+  if (region.label && at.marks.texts.length < LIMITS.texts) {
+    at.marks.texts.push({ layer: REPORT_LAYER.name, text: region.label.slice(0, LIMITS.text), anchor: region.beside, anchorShown: false });
+  }
+  return at;
+}
+
 type Shape = { type: 'POINT' | 'POLYLINE' | 'CIRCLE' | 'ELLIPSE'; points: number[] };
 
 /** A SCOORD's shapes (MULTIPOINT as points) and where its label goes: right of its top right corner. */
 function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside: number[] } | undefined {
   const data = graphicData(item);
-  if (!data || !GRAPHIC_TYPES.has(data.type) || data.points.length > LIMITS.points) return undefined;
+  if (!data || !GRAPHIC_TYPES.has(data.type)) return undefined;
   const { type, points } = data;
   const xs = points.filter((_, i) => i % 2 === 0), ys = points.filter((_, i) => i % 2 === 1);
   let right = Math.max(...xs), top = Math.min(...ys);

@@ -8,6 +8,7 @@ import type { SenderPreview } from '../../../src-shared/api.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { studyImageIndex, studyReportMarks } from '../dicom/documents.js';
+import { reportMarksInfo } from '../dicom/report-marks.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { studyOrder } from '../dicom/order.js';
 import { studyObjects, type StudyObjects } from '../dicom/study-objects.js';
@@ -79,7 +80,7 @@ export class SenderPreviews {
       const documents = [...(objects?.documentsByImage.values() ?? [])].flat();
       const meta = documents.length ? dicomMetaOf(entry.record) : undefined;
       const marks = meta && studyReportMarks([{ ...meta, documents }], studyImageIndex([meta])).get(0);
-      if (marks && info.dicom) info.dicom.reportMarks = { ...marks.marks, reports: marks.reports };
+      if (marks && info.dicom) info.dicom.reportMarks = reportMarksInfo(marks);
       return {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
         ...(entry.coding.kept ? { kept: entry.coding.kept } : {}),

@@ -10,6 +10,7 @@ import { documentFiles, documentOutput, readDocument, srText, studyImageIndex, s
 import { documentKind } from '../../../src-main/engine/dicom/sop-classes.js';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { reportMarksInfo } from '../../../src-main/engine/dicom/report-marks.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
 import { findInputs, IMAGE_INPUT } from '../../../src-main/engine/jobs/files.js';
@@ -19,7 +20,7 @@ import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
-import { PDF, pdfDicom } from '../../report-dicom.js';
+import { circleOutline, outlinesReport, PDF, pdfDicom } from '../../report-dicom.js';
 
 const key = generateSharedKey('Reports');
 let model: Autoencoder;
@@ -277,6 +278,25 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     const drawn = studyReportMarks([{ ...other, documents: [readDocument(new Uint8Array(dict.write()))] }], studyImageIndex([other])).get(0)!.marks;
     expect(drawn.graphics).toEqual([{ layer: 'report', type: 'ELLIPSE', points: [10, 20, 30, 20, 20, 15, 20, 25], filled: false }]);
     expect(drawn.texts).toEqual([{ layer: 'report', text: 'Lesion outline', anchor: [32, 15], anchorShown: false }]);
+  });
+
+  it("a report's regions are drawn up to what one image holds; those beyond are counted, so the viewer says so, and other images still get theirs", async () => {
+    const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
+    const sop = ct!.dicom.dataset['00080018']!.Value![0] as string;
+    const other = { ...ct!.dicom, dataset: { ...ct!.dicom.dataset, '00080018': { vr: 'UI', Value: ['2.25.1'] } } };
+    // Three contours of 1,500 points on the CT (9,000 coordinates: more than 8,192 on one image), one on the other image.
+    const report = outlinesReport([
+      { sop, points: circleOutline(1500, 60, 60, 20) }, { sop, points: circleOutline(1500, 60, 60, 30) },
+      { sop, points: circleOutline(1500, 60, 60, 40) }, { sop: '2.25.1', points: circleOutline(1500, 50, 50, 10) },
+    ]);
+    const metas = [{ ...ct!.dicom, documents: [readDocument(new Uint8Array(report))] }, other];
+    const marks = studyReportMarks(metas, studyImageIndex(metas));
+    expect(marks.get(0)!.marks.graphics.map((g) => g.points.length)).toEqual([3000, 3000]);
+    expect(marks.get(0)!.notDrawn).toBe(1);
+    expect(marks.get(1)!.marks.graphics.map((g) => g.points.length)).toEqual([3000]);
+    expect(marks.get(1)!.notDrawn).toBe(0);
+    expect(reportMarksInfo(marks.get(0)!).notDrawn).toBe(1);
+    expect(reportMarksInfo(marks.get(1)!)).not.toHaveProperty('notDrawn');
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {
