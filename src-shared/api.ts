@@ -62,7 +62,8 @@ export interface InputFile {
   path: string;
   name: string;
   bytes: number;
-  kind: 'image' | 'dicom' | 'aeimg' | 'other';
+  /** `document`: a PDF report, which goes with a study's images (0.23). */
+  kind: 'image' | 'dicom' | 'document' | 'aeimg' | 'other';
   /** The subfolder it is in below the folder dropped ('a/b'), when not that folder itself; outputs keep it. */
   subfolder?: string;
 }

@@ -129,8 +129,9 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
-    const { ordered, notImages: setAside, instances } = await studyOrder(inputs);
-    const { notImages, carried } = await studyObjects(setAside, instances, a.deidentify);
+    const order = await studyOrder(inputs);
+    const { ordered } = order;
+    const { notImages, carried } = await studyObjects(order, a.deidentify);
     ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);

@@ -12,6 +12,7 @@ import dcmjs from 'dcmjs';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { presentationStateDicom } from '../presentation-state-dicom.js';
+import { PDF } from '../report-dicom.js';
 
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 
@@ -281,6 +282,42 @@ test('a folder encrypted as one study: predicted size and parts, then a series v
   await expect(page.getByTestId('viewer-fidelity')).toContainText(/every pixel within ±1 of the original; worst window .*SSIM 0\.9\d{3}/);
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'series-viewer.png') });
+});
+
+test('a PDF report dropped with PNG images goes with them as one study: the reader gets the PDF beside the images', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-pdf-'));
+  const names = ['pdf-slice-1.png', 'pdf-slice-2.png'];
+  for (const n of names) await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, n));
+  await writeFile(join(dir, 'Discharge report.pdf'), PDF);
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', [...names.map((n) => join(dir, n)), join(dir, 'Discharge report.pdf')]);
+  await expect(page.getByTestId('queue').locator('tbody tr')).toHaveCount(3); // taken, not refused as "not an image"
+  await expect(page.getByTestId('row-Discharge report.pdf').getByTestId('row-document-note')).toHaveText('A report: it goes with the images when they are sent as one study.');
+  await expect(page.getByTestId('preview-Discharge report.pdf')).toHaveCount(0); // nothing to preview as an image
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('with-report');
+  await expect(page.getByTestId('study-estimate')).toContainText(/^\s*Estimate: 2 images →/);
+  await page.getByTestId('study-start').click();
+  await expect(page.getByTestId('study-result')).toContainText(/2 images in 1 part/);
+  const row = page.getByTestId('row-Discharge report.pdf');
+  await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(row.getByTestId('row-note')).toContainText('its PDF document "Discharge report" went with the study: the reader gets it as a file beside the images');
+  await page.getByTestId('as-study').uncheck();
+
+  await app.tab('open');
+  await app.answerDialog({ inputs: [join(outDir, 'with-report.part1of1.aeimg')] });
+  await page.getByTestId('open-drop').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 2');
+  await expect(page.getByTestId('viewer-reports')).toHaveText('The study came with a report: "Discharge report" (Reports).');
+  await page.getByTestId('toggle-reports').click();
+  const saved = join(dir, 'saved.pdf');
+  await app.answerDialog({ save: saved });
+  await page.getByTestId('save-report-0').click();
+  await expect(page.getByRole('status').filter({ hasText: `Saved ${saved}` })).toBeVisible();
+  expect(await readFile(saved)).toEqual(PDF); // the sender's PDF, byte for byte
+  await page.getByTestId('toggle-reports').click();
 });
 
 test('a study whose reduced quality is declined is written not at all, and none of its slices shows as done', async () => {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../engine/fs/atomic.js';
 import type { Image } from '../../engine/image/image.js';
 import { imageSignature } from '../../engine/image/signature.js';
 import { imageExt, outputBytes } from '../../engine/jobs/decrypt.js';
-import { exportSlices, seriesFoldersOf } from '../../engine/jobs/export.js';
+import { exportSlices, recordDocuments, seriesFoldersOf } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
 import { receivedFidelity } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
@@ -65,7 +65,7 @@ export class AppViewer {
       const name = study ? `${study.name} (${study.parts.length} part${study.parts.length > 1 ? 's' : ''})` : basename(path);
       const metas = items.map((c) => dicomMetaOf(c.record));
       // A report's text names the images it references as the viewer does: "3 of 120, IM000003".
-      const reports = documentFiles(metas, 'png', studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`)).files;
+      const reports = documentFiles(items.flatMap((c) => recordDocuments(c.record)), 'png', studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`)).files;
       // Where its structured reports measured, on the images they measured (dicom/report-marks.ts).
       for (const [i, marks] of studyReportMarks(metas, studyImageIndex(metas))) {
         const dicom = images[i]?.dicom;

@@ -28,10 +28,33 @@ const MAX_TITLE = 128;
 /** A document as it travels in its image's record. */
 export interface CarriedDocument {
   kind: DocumentKind;
-  /** Its Document Title, else its root content item's concept name ("X-Ray Radiation Dose Report"), else its Series Description. */
+  /**
+   * Its Document Title, else its root content item's concept name ("X-Ray Radiation Dose Report"), else its Series
+   * Description; a plain PDF's file name without extension.
+   */
   title: string;
-  /** The sender's DICOM file, byte for byte, in base64. */
+  /** The sender's file, byte for byte, in base64: a DICOM file, or with `plain` the PDF itself. */
   file: string;
+  /**
+   * A PDF the sender gave as a plain file, not DICOM (aeimg 0.23): it travels in the record's own `metadata.documents`
+   * (any image's, a PNG's too), not in its DICOM metadata, and the reader gets the PDF with either output.
+   */
+  plain?: true;
+}
+
+/** Whether a file's first bytes are a PDF's ("%PDF-"). */
+export const isPdf = (head: Uint8Array) => Buffer.from(head.subarray(0, 5)).toString('latin1') === '%PDF-';
+
+/** Reads a PDF given as a plain file, as the sender carries it, titled by its file's name; throws where it is not a PDF. */
+export function readPlainPdf(bytes: Uint8Array, fileName: string): CarriedDocument {
+  if (!isPdf(bytes)) throw new Error('it is not a PDF (it does not start with %PDF-)');
+  const title = fileName.replace(/\.pdf$/i, '').trim().slice(0, MAX_TITLE) || 'PDF document';
+  return { kind: 'PDF', title, file: Buffer.from(bytes).toString('base64'), plain: true };
+}
+
+/** The plain PDFs of a received record's `metadata.documents` that are well-formed (validDocuments). */
+export function plainDocuments(v: unknown): CarriedDocument[] {
+  return validDocuments(v).filter((d) => d.kind === 'PDF').map(({ kind, title, file }) => ({ kind, title, file, plain: true }));
 }
 
 /** Reads a document's file as the sender carries it; throws where it is not a DICOM file of one of those kinds. */
@@ -58,7 +81,7 @@ export function validDocuments(v: unknown): CarriedDocument[] {
   return v.filter((d): d is CarriedDocument => typeof d === 'object' && d !== null && kinds.has(d.kind) &&
     typeof d.title === 'string' && d.title.length > 0 && d.title.length <= MAX_TITLE &&
     typeof d.file === 'string' && d.file.length > 0 && d.file.length <= maxBase64 && /^[A-Za-z0-9+/]*={0,2}$/.test(d.file))
-    .slice(0, MAX_PER_IMAGE);
+    .slice(0, MAX_PER_IMAGE).map(({ kind, title, file }) => ({ kind, title, file }));
 }
 
 /** A file a receiver writes for a document: its extension and its bytes. */
@@ -73,10 +96,14 @@ export type ImageNamer = (sop: string, frame?: number) => string | undefined;
 /**
  * What a receiver writes for a document: with DICOM output the sender's file as it was; otherwise a PDF's or CDA's
  * document as it is (`.pdf`, `.xml`), a structured report as text (`.txt`: srText, its image references named by
- * `images`). Throws where the file does not hold what its kind says (a crafted record).
+ * `images`); a plain PDF as it is with either. Throws where the file does not hold what its kind says (a crafted record).
  */
 export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images?: ImageNamer): DocumentOutput {
   const file = Buffer.from(d.file, 'base64');
+  if (d.plain) {
+    if (!isPdf(file)) throw new Error('it is not a PDF');
+    return { ext: '.pdf', bytes: file }; // the sender's PDF, with either output
+  }
   const ds = parseDicomHeader(file);
   if (documentKind(sopClassOf(ds)) !== d.kind) throw new Error(`it is not a ${d.kind}`);
   if (format === 'dcm') return { ext: '.dcm', bytes: file };
@@ -203,16 +230,16 @@ function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | 
 export interface DocumentFile { kind: DocumentKind; title: string; name: string; bytes: Buffer }
 
 /**
- * The files of the reports that came with a study's records (documentOutput; a structured report's images named by
+ * The files of the reports that came with a study's records (recordDocuments; documentOutput; a structured report's images named by
  * `images`), named `report-TITLE` (unique among `names`, the folder's other files), in the order they came; a document
  * whose file does not hold what it says is left out, named in `leftOut` with why.
  */
 export function documentFiles(
-  metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], format: 'png' | 'dcm', images?: ImageNamer, names = new UniqueNames(),
+  documents: readonly CarriedDocument[], format: 'png' | 'dcm', images?: ImageNamer, names = new UniqueNames(),
 ): { files: DocumentFile[]; leftOut: string[] } {
   const files: DocumentFile[] = [];
   const leftOut: string[] = [];
-  for (const d of metas.flatMap((m) => m?.documents ?? [])) {
+  for (const d of documents) {
     let out: DocumentOutput;
     try {
       out = documentOutput(d, format, images);

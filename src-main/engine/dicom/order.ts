@@ -1,16 +1,29 @@
 /** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by folder, then name. */
 import { basename, dirname } from 'node:path';
-import { readRegularFile } from '../fs/read.js';
+import { readHead, readRegularFile } from '../fs/read.js';
+import { isPdf } from './documents.js';
 import { isDicomFile } from './import.js';
 import { sopClassOf } from './dataset.js';
 import { parseDicomHeader } from './parse.js';
 import { nonImageKind } from './sop-classes.js';
 
-interface SliceKey { series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string; noImage?: boolean }
+interface SliceKey {
+  series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string;
+  noImage?: boolean;
+  /** A PDF given as a plain file (a report exported beside PNG images). */
+  pdf?: boolean;
+}
+
+/** What a study calls a PDF given as a plain file (dicom/study-objects.ts carries it, aeimg 0.23). */
+export const PLAIN_PDF = 'a PDF document';
 
 async function sliceKey(path: string): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '', uid: '', photometric: '' };
-  if (!(await isDicomFile(path))) return key;
+  if (!(await isDicomFile(path))) {
+    // By its name or its content: one named so that is not a PDF is then set aside as unreadable, not taken for an image.
+    key.pdf = /\.pdf$/i.test(path) || isPdf(await readHead(path, 5) ?? new Uint8Array());
+    return key;
+  }
   try {
     const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
@@ -47,6 +60,9 @@ export interface NotImage { path: string; kind: string; sopClass: string; why?: 
 /** A DICOM image of a study: its SOP Instance UID, which presentation states reference, and its Photometric Interpretation. */
 export interface StudyInstance { uid: string; photometric: string }
 
+/** A study's files as studyOrder finds them: its images in viewing order, its objects without an image, its DICOM images. */
+export interface StudyOrder { ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance> }
+
 /**
  * A study's images in viewing order (with each DICOM image's SOP Instance UID and photometric interpretation),
  * and the objects without an image that a study exported whole holds beside them (a presentation state, a key-image
@@ -54,10 +70,10 @@ export interface StudyInstance { uid: string; photometric: string }
  * its sender is told (0.17; before, one such file failed the whole study), or a presentation state goes with the
  * images it marks (dicom/presentation-state.ts).
  */
-export async function studyOrder(paths: string[]): Promise<{ ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance> }> {
+export async function studyOrder(paths: string[]): Promise<StudyOrder> {
   const all = await Promise.all(paths.map(async (p) => {
     const k = await sliceKey(p);
-    return { p, k, kind: nonImageKind(k.sop) ?? (k.noImage && k.sop ? `a DICOM object of SOP class ${k.sop}` : undefined) };
+    return { p, k, kind: k.pdf ? PLAIN_PDF : nonImageKind(k.sop) ?? (k.noImage && k.sop ? `a DICOM object of SOP class ${k.sop}` : undefined) };
   }));
   const notImages = all.flatMap(({ p, k, kind }) => (kind ? [{ path: p, kind, sopClass: k.sop }] : []));
   const keyed = all.filter(({ kind }) => !kind);

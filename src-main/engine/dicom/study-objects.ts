@@ -2,17 +2,19 @@
  * What a study does with the objects without an image that a PACS export holds beside its images (aeimg 0.18): a
  * presentation state (dicom/presentation-state.ts) and a key object selection (dicom/key-objects.ts) go, with the full
  * header, with the study's images they reference; its reports (structured reports, PDF and CDA documents:
- * dicom/documents.ts; aeimg 0.22) go, with the full header, in the records of its first DICOM images; the rest (raw
- * data, waveforms, …) and those that cannot go are set aside, each named to the sender with why.
+ * dicom/documents.ts; aeimg 0.22) go, with the full header, in the records of its first DICOM images, and a PDF
+ * given as a plain file (aeimg 0.23) in the records of its first images of any kind; the rest (raw data, waveforms, …)
+ * and those that cannot go are set aside, each named to the sender with why.
  */
 import { readRegularFile } from '../fs/read.js';
 import { cleanedKeyObject, KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
-import type { NotImage, StudyInstance } from './order.js';
+import { PLAIN_PDF, type NotImage, type StudyOrder } from './order.js';
 import { parseDicomHeader } from './parse.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 import type { DeidentifyOptions } from './deidentify.js';
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
-import { DOCUMENT_BYTES_PER_IMAGE, readDocument, type CarriedDocument } from './documents.js';
+import { basename } from 'node:path';
+import { DOCUMENT_BYTES_PER_IMAGE, readDocument, readPlainPdf, type CarriedDocument } from './documents.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 
 /** A presentation state or key object selection that goes with a study, in a sender's words. */
@@ -23,6 +25,8 @@ export interface CarriedObject {
   label: string;
   /** The study's image files it references (a document: 0, it goes with the study). */
   images: number;
+  /** A PDF given as a plain file (CarriedDocument.plain): the reader gets the PDF with either output. */
+  plain?: true;
   /** What of it does not go ("its VOI lookup table"). */
   notCarried: string[];
   /** A presentation state's: it has annotations, a window, a rotation or flip, a shutter; it shows an image it marks inverted. */
@@ -35,7 +39,10 @@ export interface StudyObjects {
   statesByImage: Map<string, PresentationStateFile[]>;
   /** Image file → the key object selections that flag it (EncodeTask.keyObjects). */
   keyObjectsByImage: Map<string, KeyObjectFile[]>;
-  /** Image file → the study's reports that travel in its record (EncodeTask.documents): its first DICOM images, in order. */
+  /**
+   * Image file → the study's reports that travel in its record (EncodeTask.documents): its first DICOM images, in order;
+   * plain PDFs its first images.
+   */
   documentsByImage: Map<string, CarriedDocument[]>;
   carried: CarriedObject[];
   /** The study's other objects without an image, and those that do not go, each with why. */
@@ -63,18 +70,19 @@ const REMOVED = {
  * De-identified, none goes (PS3.15 removes their content), and each says how to carry it; with the Clean Graphics
  * option, they go cleaned (cleanedState, cleanedKeyObject).
  */
-export async function studyObjects(notImages: readonly NotImage[], instances: ReadonlyMap<string, StudyInstance>,
-  deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
+export async function studyObjects({ notImages, instances, ordered }: StudyOrder, deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
   const fullHeader = deidentify === null;
   let cleanedStates = 0;
   const out: StudyObjects = { statesByImage: new Map(), keyObjectsByImage: new Map(), documentsByImage: new Map(), carried: [], notImages: [] };
-  const placeDocument = documentPlacer([...instances.keys()], fullHeader, out);
+  // A plain PDF names its patient as a DICOM report does: it goes where nothing is de-identified (the full header, or a
+  // study without DICOM images), in the records of the study's first images of any kind.
+  const placeDocument = documentPlacer(out, fullHeader);
   const imageOf = new Map([...instances].map(([path, { uid }]) => [uid, path]));
   const marks = (refs: ImageRef[]) => [...new Set(refs.flatMap((r) => imageOf.get(r.sop) ?? []))];
   for (const n of notImages) {
     const kind = CARRIED_PRESENTATION_STATES.has(n.sopClass) ? 'presentation state' : n.sopClass === KEY_OBJECT_SELECTION ? 'key object selection' : undefined;
-    if (!kind && documentKind(n.sopClass)) {
-      await placeDocument(n);
+    if (!kind && (documentKind(n.sopClass) || n.kind === PLAIN_PDF)) {
+      await placeDocument(n, n.kind === PLAIN_PDF ? ordered : [...instances.keys()], n.kind === PLAIN_PDF && instances.size === 0);
       continue;
     }
     if (!kind) {
@@ -136,14 +144,15 @@ export async function studyObjects(notImages: readonly NotImage[], instances: Re
 const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KB`;
 
 /**
- * Places a study's reports, with the full header, into the records of its DICOM images in viewing order, each image's
- * up to DOCUMENT_BYTES_PER_IMAGE; one that cannot go (de-identified, unreadable, larger than a record holds, no DICOM
- * image) is set aside with why.
+ * Places a study's reports into the records of `images` (its DICOM images, or for a plain PDF all its images, in viewing
+ * order), each image's up to DOCUMENT_BYTES_PER_IMAGE of them; one that cannot go (de-identified, unless nothing of the
+ * study is, unreadable, larger than a record holds, no image to carry it) is set aside with why.
  */
-function documentPlacer(images: readonly string[], fullHeader: boolean, out: StudyObjects): (n: NotImage) => Promise<void> {
-  const load = images.map(() => 0);
-  return async (n) => {
-    if (!fullHeader) {
+function documentPlacer(out: StudyObjects, fullHeader: boolean):
+  (n: NotImage, images: readonly string[], nothingDeidentified: boolean) => Promise<void> {
+  const load = new Map<string, number>();
+  return async (n, images, nothingDeidentified) => {
+    if (!fullHeader && !nothingDeidentified) {
       out.notImages.push({ ...n, why: `${REMOVED.document} ${FULL_HEADER_REMEDY}` });
       return;
     }
@@ -151,23 +160,23 @@ function documentPlacer(images: readonly string[], fullHeader: boolean, out: Stu
     try {
       const bytes = new Uint8Array(await readRegularFile(n.path));
       size = bytes.length;
-      doc = readDocument(bytes);
+      doc = n.kind === PLAIN_PDF ? readPlainPdf(bytes, basename(n.path)) : readDocument(bytes);
     } catch (err) {
       out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
       return;
     }
-    const at = load.findIndex((bytes) => bytes + size <= DOCUMENT_BYTES_PER_IMAGE);
+    const at = images.findIndex((image) => (load.get(image) ?? 0) + size <= DOCUMENT_BYTES_PER_IMAGE);
     if (size > DOCUMENT_BYTES_PER_IMAGE || at < 0) {
-      const why = images.length === 0 ? 'the study holds no DICOM image to carry it with'
+      const why = images.length === 0 ? `the study holds no ${n.kind === PLAIN_PDF ? '' : 'DICOM '}image to carry it with`
         : size > DOCUMENT_BYTES_PER_IMAGE ? `it is larger (${kib(size)}) than the ${kib(DOCUMENT_BYTES_PER_IMAGE)} aeimg carries of a report`
           : `${images.length === 1 ? 'the study\'s image carries' : `each of the study's ${images.length} images carries`} at most ` +
             `${kib(DOCUMENT_BYTES_PER_IMAGE)} of reports, and its other reports fill ${images.length === 1 ? 'it' : 'them'}`;
       out.notImages.push({ ...n, why: `${why}, so the study {goes} without it and the reader will not have it.` });
       return;
     }
-    load[at]! += size;
+    load.set(images[at]!, (load.get(images[at]!) ?? 0) + size);
     out.documentsByImage.set(images[at]!, [...(out.documentsByImage.get(images[at]!) ?? []), doc]);
-    out.carried.push({ path: n.path, kind: doc.kind, label: doc.title, images: 0, notCarried: [] });
+    out.carried.push({ path: n.path, kind: doc.kind, label: doc.title, images: 0, notCarried: [], ...(doc.plain ? { plain: true as const } : {}) });
   };
 }
 
@@ -185,7 +194,8 @@ export function carriedWords(c: CarriedObject, tense: 'goes' | 'would go' | 'wen
   const images = c.images === 1 ? 'image' : `${c.images} images`;
   if (c.kind !== 'presentation state' && c.kind !== 'key object selection') {
     return `its ${c.kind === 'PDF' ? 'PDF document' : c.kind} "${c.label}" ${tense} with the study: the reader gets it as a file beside the images ` +
-      `(${c.kind === 'structured report' ? 'as text' : `its ${c.kind === 'PDF' ? 'PDF' : 'XML'}`} with PNG output, the DICOM file itself with DICOM output).`;
+      (c.plain ? '(the PDF itself, with PNG and DICOM output).'
+        : `(${c.kind === 'structured report' ? 'as text' : `its ${c.kind === 'PDF' ? 'PDF' : 'XML'}`} with PNG output, the DICOM file itself with DICOM output).`);
   }
   if (c.kind === 'key object selection') {
     return `its key object selection "${c.label}" ${tense} with the ${images} it flags: the reader's viewer marks ${c.images === 1 ? 'it' : 'them'}, ` +

@@ -6,27 +6,26 @@ import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { encodeImage } from '../codec/image-codec.js';
-import { jpegFileFrame, keepFrame, type FrameData } from '../codec/kept-frame.js';
+import { keepFrame, type FrameData } from '../codec/kept-frame.js';
 import { syntaxTitle } from '../dicom/codecs.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
 import type { KeyObjectFile } from '../dicom/key-objects.js';
 import type { CarriedDocument } from '../dicom/documents.js';
-import { dicomMetaOf, isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
-import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
+import { dicomMetaOf, type DicomImage } from '../dicom/import.js';
 import type { OverlayFacts } from '../dicom/overlay.js';
-import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
+import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { colourProfileShift, DEFAULT_MAX_PIXELS, readImagePages } from '../image/io.js';
-import { lossySourceOf } from '../image/source.js';
+import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
 import { storedToReal, type DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
+import { readInput } from './read-input.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
 import { AEIMG_EXT, AEIMG_INPUT, checkOutput, nameStem, outputPathFor, sendingName } from './files.js';
 import { APP_ID } from './version.js';
@@ -70,60 +69,6 @@ export interface EncodedFile {
   warnings: string[];
   /** The file's name without what identified its patient (dicom/file-name.ts), when it held any: the records' name. */
   maskedName?: string;
-}
-
-interface InputImage {
-  image: Image;
-  name: string;
-  metadata?: Record<string, unknown>;
-  /** A DICOM frame's compressed data as the file holds it (dicom/import.ts DicomImage.frame), or a JPEG file's. */
-  frame?: FrameData;
-  /** `name` is the file's name without what identified the patient (dicom/file-name.ts). */
-  masked?: true;
-  /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
-  burnedInUnstated?: true;
-  /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
-  profileShift?: number;
-  /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
-  overlayFacts?: OverlayFacts[];
-  /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
-  unreadPalette?: DicomImage['unreadPalette'];
-  /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
-  stateWindowsLeftOut?: string[];
-}
-
-/** The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata. */
-export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt' | 'presentationStates' | 'keyObjects' | 'documents'>): Promise<InputImage[]> {
-  if (isDicomdirName(task.input)) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE); // its images not found by findInputs
-  if (!(await isDicomFile(task.input))) {
-    const pages = await readImagePages(task.input, task.maxPixels);
-    const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;
-    // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
-    const source = await lossySourceOf(task.input, pages);
-    const shift = await colourProfileShift(task.input, pages);
-    return pages.map((image, i) => ({
-      image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
-      ...(source ? { metadata: { source } } : {}), ...(shift ? { profileShift: shift } : {}),
-    }));
-  }
-  const frames: DicomImage[] = await readDicomFile(task.input, {
-    maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,
-    uids: task.uidSalt ? new UidMapper(Buffer.from(task.uidSalt, 'hex')) : undefined,
-    ...(task.presentationStates?.length ? { presentationStates: task.presentationStates } : {}),
-    ...(task.keyObjects?.length ? { keyObjects: task.keyObjects } : {}),
-    ...(task.documents?.length ? { documents: task.documents } : {}),
-  });
-  return frames.map((f) => ({
-    image: f.image,
-    name: frames.length > 1 ? `${f.maskedName ?? basename(task.input)}#${f.dicom.frame + 1}` : f.maskedName ?? basename(task.input),
-    ...(f.maskedName ? { masked: true as const } : {}),
-    ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
-    ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
-    ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
-    ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
-    metadata: { dicom: f.dicom },
-    ...(f.frame ? { frame: f.frame } : {}),
-  }));
 }
 
 const keptCoding = (frame: FrameData): Coding => ({ quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) });

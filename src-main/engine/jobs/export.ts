@@ -13,7 +13,7 @@ import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { studyObjectFiles, type StudyObjectFile, type WrittenImage } from '../dicom/write-study-objects.js';
-import { documentFiles, studyImageNamer, type DocumentFile } from '../dicom/documents.js';
+import { documentFiles, plainDocuments, studyImageNamer, type CarriedDocument, type DocumentFile } from '../dicom/documents.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { mapLimit } from './pool.js';
 import type { SliceCache } from './slices.js';
@@ -55,6 +55,11 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
   return inFolders(files.map((f) => f.path), dir, () => commitAll(files, force));
 }
 
+/** The reports that came in a record: a DICOM image's in its DICOM metadata (0.22), a plain PDF in the record's own (0.23). */
+export function recordDocuments(record: ImageRecord): CarriedDocument[] {
+  return [...(dicomMetaOf(record)?.documents ?? []), ...plainDocuments(record.metadata?.documents)];
+}
+
 /**
  * What a study's output writes beside its images (file k at `paths[k]` below `dir`, holding images `groups[k]`): as
  * DICOM its presentation states and key object selections (`written`: its DICOM files as written, which they
@@ -68,7 +73,7 @@ export function besideStudy(
   groups.forEach((g, k) => g.forEach((index, f) => { fileOf[index] = `${relative(dir, paths[k]!)}${g.length > 1 ? ` frame ${f + 1}` : ''}`; }));
   const metas = records.map(dicomMetaOf);
   const names = new UniqueNames(paths.map((p) => relative(dir, p).split(sep)[0]!));
-  const reports = documentFiles(metas, format, studyImageNamer(metas, (i) => fileOf[i]!), names);
+  const reports = documentFiles(records.flatMap(recordDocuments), format, studyImageNamer(metas, (i) => fileOf[i]!), names);
   return { files: [...studyObjectFiles(written, names), ...reports.files], leftOut: reports.leftOut };
 }
 

@@ -103,6 +103,8 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
+/** A report a study takes from its folders with its images (dicom/study-objects.ts). */
+export const PDF_INPUT = /\.pdf$/i;
 
 /** A file a folder gave, with the subfolder it is in below that folder ('' for the folder's own files). */
 export interface FoundFile {
@@ -142,8 +144,10 @@ export const MAX_FOLDER_ENTRIES = 200_000;
 /**
  * Files and folders → files: a folder gives its files matching `pattern`, and, with `sniff`, those whose name does
  * not match but whose content does (a CD's DICOM files have no extension), in natural name order, then those of its
- * subfolders, each in natural order (a CD's DICOM/ST000000/SE000000 and the next series). Hidden files and folders and
- * links to folders are left out (a link could lead back up the tree). Each file once.
+ * subfolders, each in natural order (a CD's DICOM/ST000000/SE000000 and the next series). With `objects` (a study is
+ * made of them) a CD's presentation states and reports too, and a folder's PDF files (a report exported beside the
+ * images: aeimg 0.23). Hidden files and folders and links to folders are left out (a link could lead back up the
+ * tree). Each file once.
  */
 export async function findInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>,
   opts: { objects?: boolean } = {}): Promise<FoundFile[]> {
@@ -173,7 +177,7 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     for (const e of found) {
       if (e.name.startsWith('.')) continue;
       if (e.isDirectory()) folders.push(e.name);
-      else if (pattern.test(e.name) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
+      else if (pattern.test(e.name) || (opts.objects && PDF_INPUT.test(e.name)) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
     }
     for (const n of files.sort(natural)) out.push({ path: join(dir, n), subfolder });
     for (const n of folders.sort(natural)) await walk(root, join(dir, n));
@@ -214,20 +218,21 @@ export function imageStem(recordName: string): string {
   return nameStem(name!) + (frame ? `-${frame.slice(1)}` : '');
 }
 
-export type InputKind = 'image' | 'dicom' | 'aeimg' | 'other';
+export type InputKind = 'image' | 'dicom' | 'document' | 'aeimg' | 'other';
 
 export async function inputKind(path: string): Promise<InputKind> {
   if (AEIMG_INPUT.test(path)) return 'aeimg';
   if (await isDicomFile(path)) return 'dicom';
   if (IMAGE_INPUT.test(path)) return 'image';
+  if (PDF_INPUT.test(path)) return 'document'; // a report, which goes with a study's images (0.23)
   return 'other';
 }
 
 /** Files and folders → the files in them that aeimg takes, with their size, kind and subfolder (the app's file list). */
 export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string }[]> {
-  // A CD's presentation states and reports are listed with its images: the sender may send it as one study, which
-  // carries them (plain files name each as no image, and how to send it).
-  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg)$/i, isDicomFile, { objects: true });
+  // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
+  // one study, which carries them (plain files name each as no image, and how to send it).
+  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|dcm|dicom|aeimg|pdf)$/i, isDicomFile, { objects: true });
   if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, noImagesMessage());
   if (files.length > MAX_APP_FILES) {
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +

@@ -15,7 +15,8 @@ import { studyObjects, type StudyObjects } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
-import { readInput, type EncodedFile, type EncodeTask } from './encrypt.js';
+import type { EncodedFile, EncodeTask } from './encrypt.js';
+import { readInput } from './read-input.js';
 import { describeImage } from './view.js';
 
 export interface PreviewRequest {
@@ -139,7 +140,7 @@ export class SenderPreviews {
     const key = JSON.stringify([stamps, deidentify]);
     let objects = this.studies.get(key);
     if (!objects) {
-      objects = studyOrder([...paths]).then(({ notImages, instances }) => studyObjects(notImages, instances, deidentify));
+      objects = studyOrder([...paths]).then((order) => studyObjects(order, deidentify));
       objects.catch(() => this.studies.delete(key)); // a failure is not remembered
       this.studies.set(key, objects);
       for (const k of this.studies.keys()) if (this.studies.size > 4 && k !== key) this.studies.delete(k);

@@ -14,7 +14,7 @@ import { studyOrder, type NotImage } from '../dicom/order.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
 import type { KeyObjectFile } from '../dicom/key-objects.js';
 import type { CarriedDocument } from '../dicom/documents.js';
-import { dicomMetaOf } from '../dicom/import.js';
+import { recordDocuments } from './export.js';
 import { notImageWords, studyObjects, type CarriedObject } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { AtomicFile, commitAll } from '../fs/atomic.js';
@@ -126,9 +126,10 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const { signal } = opts;
   if (paths.length === 0) throw new AeimgError(ErrorCode.Usage, 'no image to put in the study.');
   await checkStudyName(opts.name, paths, opts.deidentify);
-  const { ordered, notImages: setAside, instances } = await studyOrder(paths);
-  if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageList(setAside)}.`);
-  const objects = await studyObjects(setAside, instances, opts.deidentify === undefined ? {} : opts.deidentify);
+  const order = await studyOrder(paths);
+  const { ordered } = order;
+  if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageList(order.notImages)}.`);
+  const objects = await studyObjects(order, opts.deidentify === undefined ? {} : opts.deidentify);
   const { notImages } = objects;
   const id = randomBytes(16).toString('hex');
   const uidSalt = randomBytes(32).toString('hex');
@@ -211,7 +212,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         const bound = w.sizeBoundAfter(entry.record, entry.blobs, STUDY_END_RESERVE);
         if (bound > max) {
           // The study's reports travel in its first images' records (dicom/documents.ts): they count with the image.
-          const reports = dicomMetaOf(entry.record)?.documents?.map((d) => `"${d.title}"`) ?? [];
+          const reports = recordDocuments(entry.record).map((d) => `"${d.title}"`);
           throw new AeimgError(ErrorCode.TooLarge,
             `${basename(input)}${reports.length ? ` with the study's report${reports.length > 1 ? 's' : ''} ${reports.join(', ')} it carries` : ''} alone needs ` +
             `about ${(bound / 1e6).toFixed(1)} MB encrypted, more than the part size limit of ${(max / 1e6).toFixed(1)} MB.`,
@@ -259,7 +260,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const order = await studyOrder(paths);
   const images = order.ordered; // what encryptStudy sends: its objects without an image set aside, but for its reports
   // Its reports travel as they are (in base64, which packs back to about their size): a PDF can outweigh the images.
-  const reports = [...(await studyObjects(order.notImages, order.instances, opts.deidentify === undefined ? {} : opts.deidentify)).documentsByImage.values()]
+  const reports = [...(await studyObjects(order, opts.deidentify === undefined ? {} : opts.deidentify)).documentsByImage.values()]
     .flat().reduce((n, d) => n + Math.ceil((d.file.length * 3) / 4), 0);
   const step = Math.max(1, Math.floor(images.length / sample));
   const picks = images.filter((_, i) => i % step === 0).slice(0, sample);

@@ -94,6 +94,8 @@ export const useEncrypt = defineStore('encrypt', () => {
         if (left.includes(f)) continue;
         if (!items.value.some((i) => i.path === f.path && i.status === 'queued')) items.value.push({ ...f, status: 'queued' });
       }
+      // The study's figure is of the files now queued (before 0.23 it stayed that of the last study's until a setting changed).
+      if (study.value.enabled) void estimateStudy();
     } catch (err) {
       errors.report(err);
     }
@@ -208,6 +210,7 @@ export const useEncrypt = defineStore('encrypt', () => {
 
   function clearFinished() {
     items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
+    if (study.value.enabled) void estimateStudy();
   }
 
   return {

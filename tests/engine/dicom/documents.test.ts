@@ -4,9 +4,9 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import sharp from 'sharp';
 import dcmjs from 'dcmjs';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { documentFiles, documentOutput, readDocument, srText, studyImageIndex, studyImageNamer, studyReportMarks, validDocuments } from '../../../src-main/engine/dicom/documents.js';
+import { documentFiles, documentOutput, plainDocuments, readDocument, srText, studyImageIndex, studyImageNamer, studyReportMarks, validDocuments } from '../../../src-main/engine/dicom/documents.js';
 import { documentKind } from '../../../src-main/engine/dicom/sop-classes.js';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
@@ -16,6 +16,8 @@ import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/eng
 import { findInputs, IMAGE_INPUT } from '../../../src-main/engine/jobs/files.js';
 import { isDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
+import { recordDocuments } from '../../../src-main/engine/jobs/export.js';
+import { readInput } from '../../../src-main/engine/jobs/read-input.js';
 import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
@@ -140,6 +142,48 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     await mkdir(join(plain, 'parts'));
     const png = await encryptStudy([join(plain, 'slice.png'), join(plain, 'sr.dcm')], { model, recipients: [key], name: 'png', outDir: join(plain, 'parts'), measure: false, deidentify: null });
     expect(png.warnings).toEqual(['sr.dcm: is a structured report: the study holds no DICOM image to carry it with, so the study goes without it and the reader will not have it.']);
+  });
+
+  it('a PDF report exported beside PNG images goes with them as one study, and the reader gets the PDF itself, with either output', async () => {
+    const dir = await tempDir();
+    for (const n of [1, 2]) {
+      await writeFile(join(dir, `slice${n}.png`), await sharp(Buffer.alloc(256, 40 * n), { raw: { width: 16, height: 16, channels: 1 } }).png().toBuffer());
+    }
+    await writeFile(join(dir, 'Radiology report.pdf'), PDF);
+    await writeFile(join(dir, 'notes.pdf'), 'not a PDF at all');
+    // A study made of the folder takes its PDFs (a plain batch takes its images only).
+    const found = (await findInputs([dir], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => basename(f.path));
+    expect(found).toEqual(['notes.pdf', 'Radiology report.pdf', 'slice1.png', 'slice2.png']);
+    expect((await findInputs([dir], IMAGE_INPUT, isDicomFile)).map((f) => basename(f.path))).toEqual(['slice1.png', 'slice2.png']);
+    // Given alone or in a plain batch, it is refused by name with how to send it.
+    await expect(readInput({ input: join(dir, 'Radiology report.pdf'), maxPixels: 1e7 })).rejects.toThrow(
+      'Radiology report.pdf is a PDF document, not an image: a PDF report goes with the images of a study. Send them as one study');
+    await mkdir(join(dir, 'parts'));
+    const inputs = ['slice1.png', 'slice2.png', 'Radiology report.pdf', 'notes.pdf'].map((n) => join(dir, n));
+    // Nothing of a study of PNG images is de-identified, so its report goes with the default settings.
+    const enc = await encryptStudy(inputs, { model, recipients: [key], name: 'plain', outDir: join(dir, 'parts'), measure: false });
+    expect(enc.images).toBe(2);
+    expect(enc.carriedObjects.map((c) => [c.kind, c.label])).toEqual([['PDF', 'Radiology report']]);
+    expect(carriedWords(enc.carriedObjects[0]!, 'went')).toBe('its PDF document "Radiology report" went with the study: the reader gets it as a file ' +
+      'beside the images (the PDF itself, with PNG and DICOM output).');
+    expect(enc.warnings).toEqual(['notes.pdf: is a PDF document: it could not be read (it is not a PDF (it does not start with %PDF-)), so the study goes without it.']);
+    for (const format of ['png', 'dcm'] as const) {
+      const out = join(dir, format);
+      await mkdir(out);
+      const back = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: out, format });
+      expect(back.studyObjects.map((o) => [o.kind, basename(o.path)])).toEqual([['PDF', 'report-Radiology_report.pdf']]);
+      expect(await readFile(back.studyObjects[0]!.path)).toEqual(PDF); // the sender's file, byte for byte
+    }
+    // In a study whose DICOM images are de-identified, it does not go (its text names the patient), and the sender is told.
+    await copyFile(CT, join(dir, 'ct.dcm'));
+    const deid = await encryptStudy([join(dir, 'ct.dcm'), join(dir, 'Radiology report.pdf')], { model, recipients: [key], name: 'deid', outDir: join(dir, 'parts'), measure: false });
+    expect(deid.carriedObjects).toEqual([]);
+    expect(deid.warnings[0]).toMatch(/^Radiology report\.pdf: is a PDF document: de-identification removes reports .* To carry it, send the study with its full header/);
+    // With the full header it goes, in the DICOM image's record beside its DICOM metadata.
+    const full = await encryptStudy([join(dir, 'ct.dcm'), join(dir, 'Radiology report.pdf')], { model, recipients: [key], name: 'full', outDir: join(dir, 'parts'), measure: false, deidentify: null });
+    expect(full.carriedObjects.map((c) => c.label)).toEqual(['Radiology report']);
+    const { items } = await openAeimg(full.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    expect(recordDocuments(items[0]!.record).map((d) => [d.title, d.plain])).toEqual([['Radiology report', true]]);
   });
 
   it('a CD given whole as one study brings the reports its DICOMDIR indexes; an object of a class aeimg does not know is set aside, named', async () => {
@@ -307,8 +351,16 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(validDocuments([...junk, sr])).toEqual([sr]);
     expect(validDocuments('x')).toEqual([]);
     expect(() => documentOutput({ kind: 'PDF', title: 'x', file: ct }, 'png')).toThrow('it is not a PDF');
-    const { files, leftOut } = documentFiles([{ documents: [{ kind: 'PDF', title: 'fake', file: ct }, sr, sr] }], 'dcm');
+    const { files, leftOut } = documentFiles([{ kind: 'PDF', title: 'fake', file: ct }, sr, sr], 'dcm');
     expect(files.map((f) => f.name)).toEqual(['report-Imaging_Measurement_Report.dcm', 'report-Imaging_Measurement_Report-2.dcm']);
     expect(leftOut).toEqual(['PDF "fake" (it is not a PDF)']);
+    // A record's plain documents: PDFs only, each a PDF, whatever the record says of them.
+    const plain = plainDocuments([{ kind: 'PDF', title: 'fake', file: ct }, sr, { kind: 'PDF', title: 'real', file: PDF.toString('base64') }]);
+    expect(plain.map((d) => [d.title, d.plain])).toEqual([['fake', true], ['real', true]]);
+    const written = documentFiles(plain, 'dcm');
+    expect(written.files.map((f) => [f.name, f.bytes.equals(PDF)])).toEqual([['report-real.pdf', true]]);
+    expect(written.leftOut).toEqual(['PDF "fake" (it is not a PDF)']);
+    // A DICOM record's document is never taken for a plain PDF, whatever it says.
+    expect(validDocuments([{ ...sr, plain: true }])).toEqual([sr]);
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * What the encoder reads of one input file (encrypt.ts encodes it): an image file's pages, or a DICOM file's frames with
+ * their metadata, and what the sender must be told of them.
+ */
+import { basename } from 'node:path';
+import { jpegFileFrame, type FrameData } from '../codec/kept-frame.js';
+import type { OverlayFacts } from '../dicom/overlay.js';
+import { isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
+import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
+import { UidMapper } from '../dicom/deidentify.js';
+import { isPdf } from '../dicom/documents.js';
+import { readHead } from '../fs/read.js';
+import { PDF_INPUT } from './files.js';
+import { AeimgError, ErrorCode } from '../errors.js';
+import type { Image } from '../image/image.js';
+import { colourProfileShift, readImagePages } from '../image/io.js';
+import { lossySourceOf } from '../image/source.js';
+import type { EncodeTask } from './encrypt.js';
+
+export interface InputImage {
+  image: Image;
+  name: string;
+  metadata?: Record<string, unknown>;
+  /** A DICOM frame's compressed data as the file holds it (dicom/import.ts DicomImage.frame), or a JPEG file's. */
+  frame?: FrameData;
+  /** `name` is the file's name without what identified the patient (dicom/file-name.ts). */
+  masked?: true;
+  /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
+  burnedInUnstated?: true;
+  /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
+  profileShift?: number;
+  /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
+  overlayFacts?: OverlayFacts[];
+  /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
+  unreadPalette?: DicomImage['unreadPalette'];
+  /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
+  stateWindowsLeftOut?: string[];
+}
+
+/**
+ * The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata.
+ * The study's reports that travel with it go in its first image's record: a DICOM report in its DICOM metadata (full
+ * header only), a plain PDF in the record's own `metadata.documents` (aeimg 0.23: any image's, a PNG's too).
+ */
+export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | 'deidentify' | 'uidSalt' | 'presentationStates' | 'keyObjects' | 'documents'>): Promise<InputImage[]> {
+  if (isDicomdirName(task.input)) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE); // its images not found by findInputs
+  const plain = (task.documents ?? []).filter((d) => d.plain).map(({ kind, title, file }) => ({ kind, title, file }));
+  const dicomDocuments = (task.documents ?? []).filter((d) => !d.plain);
+  const withPlain = (metadata: Record<string, unknown> | undefined, first: boolean) =>
+    (first && plain.length ? { metadata: { ...metadata, documents: plain } } : metadata ? { metadata } : {});
+  if (!(await isDicomFile(task.input))) {
+    if (PDF_INPUT.test(task.input) || isPdf(await readHead(task.input, 5) ?? new Uint8Array())) {
+      throw new AeimgError(ErrorCode.BadInput, `${basename(task.input)} is a PDF document, not an image: a PDF report goes with the images of a ` +
+        'study. Send them as one study (aeimg encrypt --bundle NAME; in the app, "Encrypt as one study").');
+    }
+    const pages = await readImagePages(task.input, task.maxPixels);
+    const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;
+    // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
+    const source = await lossySourceOf(task.input, pages);
+    const shift = await colourProfileShift(task.input, pages);
+    return pages.map((image, i) => ({
+      image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
+      ...withPlain(source ? { source } : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
+    }));
+  }
+  const frames: DicomImage[] = await readDicomFile(task.input, {
+    maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,
+    uids: task.uidSalt ? new UidMapper(Buffer.from(task.uidSalt, 'hex')) : undefined,
+    ...(task.presentationStates?.length ? { presentationStates: task.presentationStates } : {}),
+    ...(task.keyObjects?.length ? { keyObjects: task.keyObjects } : {}),
+    ...(dicomDocuments.length ? { documents: dicomDocuments } : {}),
+  });
+  return frames.map((f, i) => ({
+    image: f.image,
+    name: frames.length > 1 ? `${f.maskedName ?? basename(task.input)}#${f.dicom.frame + 1}` : f.maskedName ?? basename(task.input),
+    ...(f.maskedName ? { masked: true as const } : {}),
+    ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
+    ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
+    ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
+    ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
+    ...withPlain({ dicom: f.dicom }, i === 0),
+    ...(f.frame ? { frame: f.frame } : {}),
+  }));
+}
