@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { useErrors } from './errors';
@@ -207,6 +207,12 @@ export const useEncrypt = defineStore('encrypt', () => {
     items.value = items.value.filter((i) => i !== item);
     if (study.value.enabled) void estimateStudy();
   }
+
+  // What goes and how large it is depend on the level, the DICOM metadata kept (reports go with the full header only)
+  // and recoding: a change of any makes the figure again (before 0.23 it stayed the previous setting's).
+  watch(() => [settings.settings.quality, settings.settings.deidentify, settings.settings.recode], () => {
+    if (study.value.enabled) void estimateStudy();
+  });
 
   function clearFinished() {
     items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
