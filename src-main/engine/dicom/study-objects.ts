@@ -13,6 +13,7 @@ import { parseDicomHeader } from './parse.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 import type { DeidentifyOptions } from './deidentify.js';
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DOCUMENT_BYTES_PER_IMAGE, readDocument, readPlainPdf, type CarriedDocument } from './documents.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
@@ -141,7 +142,7 @@ export async function studyObjects({ notImages, instances, ordered }: StudyOrder
   return out;
 }
 
-const kib = (bytes: number) => `${Math.ceil(bytes / 1024)} KB`;
+const kib = (bytes: number) => (bytes >= 10 << 20 ? `${Math.round(bytes / 2 ** 20).toLocaleString('en')} MB` : `${Math.ceil(bytes / 1024)} KB`);
 
 /**
  * Places a study's reports into the records of `images` (its DICOM images, or for a plain PDF all its images, in viewing
@@ -156,17 +157,21 @@ function documentPlacer(out: StudyObjects, fullHeader: boolean):
       out.notImages.push({ ...n, why: `${REMOVED.document} ${FULL_HEADER_REMEDY}` });
       return;
     }
-    let doc: CarriedDocument, size: number;
+    let doc: CarriedDocument | undefined, size: number;
     try {
-      const bytes = new Uint8Array(await readRegularFile(n.path));
-      size = bytes.length;
-      doc = n.kind === PLAIN_PDF ? readPlainPdf(bytes, basename(n.path)) : readDocument(bytes);
+      // One larger than a record holds is not read at all (a scanned report of hundreds of MB, a file misnamed .pdf).
+      size = (await stat(n.path)).size;
+      if (size <= DOCUMENT_BYTES_PER_IMAGE) {
+        const bytes = new Uint8Array(await readRegularFile(n.path));
+        size = bytes.length;
+        doc = n.kind === PLAIN_PDF ? readPlainPdf(bytes, basename(n.path)) : readDocument(bytes);
+      }
     } catch (err) {
       out.notImages.push({ ...n, why: `it could not be read (${(err as Error).message}), so the study {goes} without it.` });
       return;
     }
     const at = images.findIndex((image) => (load.get(image) ?? 0) + size <= DOCUMENT_BYTES_PER_IMAGE);
-    if (size > DOCUMENT_BYTES_PER_IMAGE || at < 0) {
+    if (!doc || size > DOCUMENT_BYTES_PER_IMAGE || at < 0) {
       const why = images.length === 0 ? `the study holds no ${n.kind === PLAIN_PDF ? '' : 'DICOM '}image to carry it with`
         : size > DOCUMENT_BYTES_PER_IMAGE ? `it is larger (${kib(size)}) than the ${kib(DOCUMENT_BYTES_PER_IMAGE)} aeimg carries of a report`
           : `${images.length === 1 ? 'the study\'s image carries' : `each of the study's ${images.length} images carries`} at most ` +

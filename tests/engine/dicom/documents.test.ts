@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import dcmjs from 'dcmjs';
 import { existsSync } from 'node:fs';
@@ -174,6 +174,14 @@ describe("a study's reports (structured reports, PDF documents)", () => {
       expect(back.studyObjects.map((o) => [o.kind, basename(o.path)])).toEqual([['PDF', 'report-Radiology_report.pdf']]);
       expect(await readFile(back.studyObjects[0]!.path)).toEqual(PDF); // the sender's file, byte for byte
     }
+    // One larger than a record holds is set aside by its size, never read (a 3 GB file: reading it whole would fail).
+    const huge = join(dir, 'scan.pdf');
+    await writeFile(huge, PDF);
+    await truncate(huge, 3 * 2 ** 30);
+    const big = await encryptStudy([inputs[0]!, huge], { model, recipients: [key], name: 'huge', outDir: join(dir, 'parts'), measure: false });
+    expect(big.warnings).toEqual(['scan.pdf: is a PDF document: it is larger (3,072 MB) than the 640 KB aeimg carries of a report, so the study goes ' +
+      'without it and the reader will not have it.']);
+    await rm(huge);
     // In a study whose DICOM images are de-identified, it does not go (its text names the patient), and the sender is told.
     await copyFile(CT, join(dir, 'ct.dcm'));
     const deid = await encryptStudy([join(dir, 'ct.dcm'), join(dir, 'Radiology report.pdf')], { model, recipients: [key], name: 'deid', outDir: join(dir, 'parts'), measure: false });
