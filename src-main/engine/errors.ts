@@ -38,7 +38,10 @@ export function inFile(file: string, err: unknown): AeimgError {
       e.code === 'ELOOP' ? 'too many symbolic links (a link points back to itself)' :
       e.code === 'ENOSPC' || e.code === 'EDQUOT' ? 'the disk is full. Free some space or choose another output folder' :
       e.code === 'EROFS' ? 'the disk is read-only (a CD or a write-protected share?): choose an output folder elsewhere' :
-      e.code === 'ENAMETOOLONG' ? 'the name is too long for the file system: give the file a shorter name' : e.message;
+      e.code === 'ENAMETOOLONG' ? 'the name is too long for the file system: give the file a shorter name' :
+      // Node reads at most 2 GiB into one buffer: a long cine or a whole-slide image in one DICOM file.
+      e.code === 'ERR_FS_FILE_TOO_LARGE' ? 'is larger than the 2 GB aeimg reads of one file: export it as smaller files (a multi-frame DICOM ' +
+        'file as several) and send them together as one study' : e.message;
     return new AeimgError(ErrorCode.Io, `${name}: ${why}.`);
   }
   return new AeimgError(ErrorCode.BadInput, `${name}: ${(err as Error)?.message ?? String(err)}`);

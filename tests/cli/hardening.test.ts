@@ -1,6 +1,6 @@
 /** The command line on hostile or unlucky input: clear one-line errors, exit codes 0/1/2, nothing left behind. */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -65,6 +65,20 @@ describe('a full disk and unexpected failures', () => {
     expect(r.code).toBe(1);
     expect(errorLines(r.stderr)[0]).toMatch(/\.aeimg: the name is too long for the file system: give the file a shorter name\.$/);
     expect((await readdir(dir)).sort()).toEqual([`${'é'.repeat(120)}.aeimg`, `${'é'.repeat(120)}.png`, 'k.key', `${'z'.repeat(250)}.png`].sort());
+  });
+
+  it('a file larger than 2 GB (a long cine in one DICOM file): refused by name with what to do, nothing written', async () => {
+    const dir = await tempDir();
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const big = join(dir, 'cine.dcm');
+    await writeFile(big, Buffer.concat([Buffer.alloc(128), Buffer.from('DICM')]));
+    await truncate(big, 3 * 2 ** 30); // sparse: no disk used
+    const r = await aeimg(['encrypt', big, '--key-file', join(dir, 'k.key')]);
+    expect(r.code).toBe(1);
+    // Before 0.23: "cine.dcm: File size (3221225472) is greater than 2 GiB".
+    expect(r.stderr).toContain('cine.dcm: is larger than the 2 GB aeimg reads of one file: export it as smaller files (a multi-frame DICOM file as ' +
+      'several) and send them together as one study');
+    expect((await readdir(dir)).sort()).toEqual(['cine.dcm', 'k.key']);
   });
 
   it('an uncaught exception, even with the wasm backend loaded, prints one line and exits 1', async () => {
