@@ -49,9 +49,28 @@ export function outlinesReport(outlines: { sop: string; points: number[] }[], so
 export const circleOutline = (n: number, x: number, y: number, r: number) =>
   Array.from({ length: n }, (_, i) => [x + r * Math.cos((2 * Math.PI * i) / (n - 1)), y + r * Math.sin((2 * Math.PI * i) / (n - 1))]).flat();
 
-/** A DICOM file's SOP Instance UID (what a report's references name it by). */
-export async function sopInstanceOf(path: string): Promise<string> {
+/** A DICOM file's attribute `tag`'s values: its SOP Instance UID (what a report's references name it by), its Frame of Reference. */
+export async function valuesOf(path: string, tag: string): Promise<unknown[]> {
   const bytes = await readFile(path);
   const { dict } = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  return String(dict['00080018']?.Value?.[0]);
+  return dict[tag]?.Value ?? [];
+}
+
+/** A Comprehensive 3D SR with one 3D region (SCOORD3D: graphic type and x, y, z triplets in mm) per entry, in Frame of Reference `frame`. */
+export function regions3dReport(frame: string, regions: { type: string; points: number[] }[]): Buffer {
+  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+  const code = (value: string, meaning: string) => v('SQ', { '00080100': v('SH', value), '00080102': v('SH', 'DCM'), '00080104': v('LO', meaning) });
+  const srClass = '1.2.840.10008.5.1.4.1.1.88.34';
+  const dict = new dcmjs.data.DicomDict({
+    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', srClass), '00020003': v('UI', '2.25.4444'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+  });
+  dict.dict = {
+    '00080016': v('UI', srClass), '00080018': v('UI', '2.25.4444'), '00080060': v('CS', 'SR'), '0040A040': v('CS', 'CONTAINER'),
+    '0040A043': code('126000', 'Nodule findings'), '0040A050': v('CS', 'SEPARATE'),
+    '0040A730': v('SQ', ...regions.map(({ type, points }) => ({
+      '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'SCOORD3D'), '0040A043': code('111030', 'Image Region'),
+      '00700023': v('CS', type), '00700022': v('FL', ...points), '30060024': v('UI', frame),
+    }))),
+  };
+  return Buffer.from(dict.write());
 }

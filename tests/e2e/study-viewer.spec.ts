@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import sharp from 'sharp';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
-import { circleOutline, outlinesReport, PDF, pdfDicom, sopInstanceOf } from '../report-dicom.js';
+import { circleOutline, outlinesReport, PDF, pdfDicom, regions3dReport, valuesOf } from '../report-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const SLICES = 1024;
@@ -192,7 +192,7 @@ test("a study's reports: named when it opens, a structured report read in the vi
 test("a report's regions beyond what one image holds: the reader is told how many are not drawn, on the viewer's button", async () => {
   const src = await mkdtemp(join(work, 'contours-'));
   await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(src, 'ct.dcm'));
-  const sop = await sopInstanceOf(join(src, 'ct.dcm'));
+  const sop = String((await valuesOf(join(src, 'ct.dcm'), '00080018'))[0]);
   // Three contours of 1,500 points: 9,000 coordinates on one image, more than the 8,192 a state may draw there.
   await writeFile(join(src, 'contours.dcm'), outlinesReport([20, 30, 40].map((r) => ({ sop, points: circleOutline(1500, 60, 60, r) }))));
   const out = await mkdtemp(join(work, 'contours-out-'));
@@ -201,6 +201,23 @@ test("a report's regions beyond what one image holds: the reader is told how man
   await expect(page.getByTestId('toggle-report-marks')).toHaveText('Report marks (1 not drawn)');
   await expect(page.getByTestId('toggle-report-marks')).toHaveAttribute('title', /1 of the regions the report measured on this image is not drawn/);
   await expect(page.getByTestId('pstate').locator('polyline, path, polygon')).toHaveCount(2);
+});
+
+test("a report's 3D region (an outline in the patient, mm) is drawn on the slice whose slab holds it", async () => {
+  const src = await mkdtemp(join(work, 'scoord3d-'));
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(src, 'ct.dcm'));
+  const [frame, origin, spacing] = await Promise.all(['00200052', '00200032', '00280030'].map((t) => valuesOf(join(src, 'ct.dcm'), t)));
+  const [x0, y0, z0] = origin!.map(Number), dx = Number(spacing![1]), dy = Number(spacing![0]); // an axial slice: rows along +x, columns along +y
+  // A square with corners at pixels (30, 40) and (60, 70), 1 mm off the slice's plane (inside its 5 mm slab).
+  const square = [[30, 40], [60, 40], [60, 70], [30, 70]].flatMap(([x, y]) => [x0! + (x! - 0.5) * dx, y0! + (y! - 0.5) * dy, z0! + 1]);
+  await writeFile(join(src, 'nodule.dcm'), regions3dReport(String(frame![0]), [{ type: 'POLYGON', points: square }]));
+  const out = await mkdtemp(join(work, 'scoord3d-out-'));
+  await app.cli(['encrypt', src, '--bundle', 'nodule', '--deidentify', 'none', '--key', 'Study', '-o', out]);
+  await openByDialog(join(out, 'nodule.part1of1.aeimg'));
+  await expect(page.getByTestId('toggle-report-marks')).toHaveText('Report marks');
+  const outline = page.getByTestId('pstate').locator('polygon, polyline').first();
+  const points = (await outline.getAttribute('points'))!.trim().split(/[\s,]+/).map((v) => Math.round(Number(v)));
+  expect(points.slice(0, 8)).toEqual([30, 40, 60, 40, 60, 70, 30, 70]);
 });
 
 test('export: a multi-frame DICOM as one DICOM file per frame', async () => {

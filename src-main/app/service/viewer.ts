@@ -67,7 +67,8 @@ export class AppViewer {
       // A report's text names the images it references as the viewer does: "3 of 120, IM000003".
       const reports = documentFiles(items.flatMap((c) => recordDocuments(c.record)), 'png', studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`)).files;
       // Where its structured reports measured, on the images they measured (dicom/report-marks.ts).
-      for (const [i, marks] of studyReportMarks(metas, studyImageIndex(metas))) {
+      const sized = metas.map((m, i) => m && { ...m, width: items[i]!.record.width, height: items[i]!.record.height });
+      for (const [i, marks] of studyReportMarks(sized, studyImageIndex(metas))) {
         const dicom = images[i]?.dicom;
         if (dicom) dicom.reportMarks = reportMarksInfo(marks);
       }

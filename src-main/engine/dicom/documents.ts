@@ -12,6 +12,7 @@ import { parseDicomHeader } from './parse.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 import { labelStem } from './file-name.js';
 import { graphicData, items } from './presentation-state.js';
+import { imagePlanes, type PlaneMeta } from './image-planes.js';
 import { addRegion, reportRegions, type ImageIndex, type ImageReportMarks } from './report-marks.js';
 import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
@@ -185,6 +186,21 @@ function regionText(item: DataSet): string | undefined {
   return undefined;
 }
 
+/** A 3D region in words, in the patient (mm): "point at -12.5, 30, 88 mm in the patient"; undefined where malformed. */
+function regionText3d(item: DataSet): string | undefined {
+  const data = graphicData(item, 3);
+  if (!data) return undefined;
+  const { type, points: p } = data;
+  const at = (i: number) => `${+p[i]!.toFixed(1)}, ${+p[i + 1]!.toFixed(1)}, ${+p[i + 2]!.toFixed(1)} mm`;
+  const n = p.length / 3;
+  if (type === 'POINT' && n === 1) return `point at ${at(0)} in the patient`;
+  if (type === 'ELLIPSE' && n === 4) return `ellipse centred at ${[0, 1, 2].map((k) => +((p[k]! + p[k + 3]!) / 2).toFixed(1)).join(', ')} mm in the patient`;
+  if (type === 'ELLIPSOID' && n === 6) return `ellipsoid centred at ${[0, 1, 2].map((k) => +((p[k]! + p[k + 3]!) / 2).toFixed(1)).join(', ')} mm in the patient`;
+  if (type === 'MULTIPOINT') return `${n} points in the patient`;
+  if (type === 'POLYLINE' || type === 'POLYGON') return `${type === 'POLYGON' ? 'outline' : 'line'} through ${n} points in the patient from ${at(0)}`;
+  return undefined;
+}
+
 /** "2001-02-13" for a DICOM date, "18:47:46" for a time; anything else as it is. */
 const date = (d?: string) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}` : d);
 const time = (t?: string) => (t && /^\d{4}/.test(t) ? `${t.slice(0, 2)}:${t.slice(2, 4)}${t.length >= 6 ? `:${t.slice(4, 6)}` : ''}` : t);
@@ -221,7 +237,8 @@ function contentLine(item: DataSet, text: (d: DataSet, tag: string) => string | 
       return named(`(${type.toLowerCase()}${uid ? ` ${uid}` : ''}${frames.length ? `, frame ${frames.join(', ')}` : ''})`);
     }
     case 'SCOORD': return named(`(${regionText(item) ?? 'scoord coordinates'})`);
-    case 'SCOORD3D': case 'TCOORD': return named(`(${type.toLowerCase()} coordinates)`);
+    case 'SCOORD3D': return named(`(${regionText3d(item) ?? 'scoord3d coordinates'})`);
+    case 'TCOORD': return named('(tcoord coordinates)');
     default: return item.elements.x0040db73 ? undefined : named(type ? `(${type.toLowerCase()})` : undefined); // by-reference items
   }
 }
@@ -278,12 +295,14 @@ export function studyImageNamer(metas: Parameters<typeof studyImageIndex>[0], na
 }
 
 /**
- * The marks of the study's structured reports on its images (dicom/report-marks.ts), by image index, each image's
+ * The marks of the study's structured reports on its images (dicom/report-marks.ts; their 3D coordinates on the images
+ * whose slab holds them: image-planes.ts), by image index, each image's
  * within a presentation state's limits (its regions beyond them counted, not drawn); reports that do not parse are left
  * out (documentFiles names them).
  */
-export function studyReportMarks(metas: readonly ({ documents?: CarriedDocument[] } | undefined)[], indexOf: ImageIndex): Map<number, ImageReportMarks> {
+export function studyReportMarks(metas: readonly ((PlaneMeta & { documents?: CarriedDocument[] }) | undefined)[], indexOf: ImageIndex): Map<number, ImageReportMarks> {
   const out = new Map<number, ImageReportMarks>();
+  const planes = imagePlanes(metas); // where each image lies, for the reports' 3D coordinates
   for (const d of metas.flatMap((m) => m?.documents ?? []).filter((d) => d.kind === 'structured report')) {
     let ds: DataSet;
     try {
@@ -292,7 +311,7 @@ export function studyReportMarks(metas: readonly ({ documents?: CarriedDocument[
       continue;
     }
     const { text, meaning } = srReaders(ds);
-    for (const region of reportRegions(ds, text, (item) => contentLine(item, text, meaning), indexOf)) {
+    for (const region of reportRegions(ds, text, (item) => contentLine(item, text, meaning), indexOf, planes)) {
       out.set(region.index, addRegion(out.get(region.index), region, d.title));
     }
   }

@@ -113,12 +113,13 @@ const floats = (ds: DataSet, tag: string): number[] => {
 const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase().slice(0, LIMITS.label);
 
 /**
- * An item's Graphic Type and Graphic Data (column, row pairs), as a presentation state's graphic and a structured
- * report's SCOORD both hold them; undefined where the data is not whole pairs of finite numbers.
+ * An item's Graphic Type and Graphic Data (column, row pairs; with `dims` 3 a SCOORD3D's x, y, z triplets in the
+ * patient, mm), as a presentation state's graphic and a structured report's SCOORD both hold them; undefined where the
+ * data is not whole pairs (triplets) of finite numbers.
  */
-export function graphicData(ds: DataSet): { type: string; points: number[] } | undefined {
+export function graphicData(ds: DataSet, dims: 2 | 3 = 2): { type: string; points: number[] } | undefined {
   const points = floats(ds, 'x00700022');
-  if (points.length < 2 || ds.elements.x00700022!.length % 8 || !points.every(Number.isFinite)) return undefined;
+  if (points.length < dims || ds.elements.x00700022!.length % (4 * dims) || !points.every(Number.isFinite)) return undefined;
   return { type: word(ds, 'x00700023'), points };
 }
 

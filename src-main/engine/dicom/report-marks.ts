@@ -8,6 +8,7 @@
 import type { DataSet } from 'dicom-parser';
 import type { Annotations } from '../../../src-shared/graphics.js';
 import { referencedFrames, valueType } from './dataset.js';
+import { onPlane, type ImagePlane } from './image-planes.js';
 import { graphicData, items, LIMITS } from './presentation-state.js';
 
 /** The layer the report's marks are drawn in, in a colour of their own (the reader's own measurements are yellow, a state's white unless it says). */
@@ -17,6 +18,8 @@ export const REPORT_LAYER = { name: 'report', order: 0, colour: [0, 200, 255] as
 export type ImageIndex = (sop: string, frame?: number) => number | undefined;
 
 const GRAPHIC_TYPES = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'CIRCLE', 'ELLIPSE']);
+/** A SCOORD3D's graphic types drawn on a plane (an ELLIPSOID is a volume). */
+const GRAPHIC_TYPES_3D = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'POLYGON', 'ELLIPSE']);
 const MAX_LABEL_LINES = 4;
 
 /** One region a report measured, on one image of the study (by index): its shapes, its label and where that goes. */
@@ -25,21 +28,27 @@ export interface ReportRegion { index: number; shapes: Shape[]; points: number[]
 /**
  * The regions report `ds` measured on the images of the study it references (by `indexOf`), in image pixel coordinates
  * (0 at the top-left corner of the top-left pixel, as a report's and a presentation state's pixel coordinates are),
- * labelled with the measurements of the same group; a coordinate on an image the study did not bring, of a type not
- * drawn in 2D (SCOORD3D, a temporal TCOORD) or malformed, is left out.
+ * labelled with the measurements of the same group; its 3D coordinates (SCOORD3D, in the patient) on the images of
+ * `planes` whose slab holds them (0.23); a coordinate on an image the study did not bring, in no image's slab, of a
+ * type not drawn on a plane (an ellipsoid, a temporal TCOORD) or malformed, is left out.
  */
 export function reportRegions(ds: DataSet, text: (d: DataSet, tag: string) => string | undefined,
-  line: (item: DataSet) => string | undefined, indexOf: ImageIndex): ReportRegion[] {
+  line: (item: DataSet) => string | undefined, indexOf: ImageIndex, planes: readonly ImagePlane[] = []): ReportRegion[] {
   const out: ReportRegion[] = [];
   let count = 0;
   const walk = (d: DataSet, depth: number) => {
     const children = items(d, 'x0040a730');
     for (const item of children) {
       if (++count > 20_000 || depth > 64) return;
-      const graphic = valueType(item) === 'SCOORD' ? coordinates(item) : undefined;
+      const type = valueType(item);
+      const graphic = type === 'SCOORD' ? coordinates(item) : undefined;
       if (graphic) {
         const label = labelOf(item, d, children, line);
         for (const index of selectedFrom(item, text, indexOf)) out.push({ index, ...graphic, ...(label ? { label } : {}) });
+      }
+      if (type === 'SCOORD3D' && planes.length) {
+        const label = labelOf(item, d, children, line);
+        for (const region of regions3d(item, text, planes)) out.push({ ...region, ...(label ? { label } : {}) });
       }
       walk(item, depth + 1);
     }
@@ -93,6 +102,28 @@ function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside
   const shapes: Shape[] = type === 'MULTIPOINT' ? xs.map((x, i) => ({ type: 'POINT' as const, points: [x, ys[i]!] }))
     : [{ type: type as Shape['type'], points }];
   return { shapes, points, beside: [right + 2, top] };
+}
+
+/**
+ * A SCOORD3D's regions on the images of its Frame of Reference (image-planes.ts): a point, polyline, polygon (closed)
+ * or ellipse on each image whose slab holds all of it, each of a MULTIPOINT's points on the images that hold it.
+ */
+function regions3d(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, planes: readonly ImagePlane[]): Omit<ReportRegion, 'label'>[] {
+  const data = graphicData(item, 3);
+  const frame = text(item, 'x30060024');
+  if (!data || !frame || !GRAPHIC_TYPES_3D.has(data.type)) return [];
+  const { type, points } = data;
+  if ((type === 'POINT' && points.length !== 3) || (type === 'ELLIPSE' && points.length !== 12)) return [];
+  const mine = planes.filter((p) => p.frameOfReference === frame);
+  const parts = type === 'MULTIPOINT' ? Array.from({ length: points.length / 3 }, (_, i) => points.slice(3 * i, 3 * i + 3)) : [points];
+  return parts.flatMap((part) => mine.flatMap((plane) => {
+    const flat = onPlane(plane, part);
+    if (!flat) return [];
+    const shape: Shape = type === 'POLYGON' ? { type: 'POLYLINE', points: [...flat, flat[0]!, flat[1]!] }
+      : { type: type === 'MULTIPOINT' ? 'POINT' : type as Shape['type'], points: flat };
+    const xs = flat.filter((_, i) => i % 2 === 0), ys = flat.filter((_, i) => i % 2 === 1);
+    return [{ index: plane.index, shapes: [shape], points: shape.points, beside: [Math.max(...xs) + 2, Math.min(...ys)] }];
+  }));
 }
 
 /** The images (by index) a SCOORD is selected from: its IMAGE child, each frame it names, else the image as a whole. */

@@ -80,7 +80,7 @@ export class SenderPreviews {
       const objects = req.study && req.deidentify === null ? await this.studyObjects(req.study, null).catch(() => undefined) : undefined;
       const documents = [...(objects?.documentsByImage.values() ?? [])].flat();
       const meta = documents.length ? dicomMetaOf(entry.record) : undefined;
-      const marks = meta && studyReportMarks([{ ...meta, documents }], studyImageIndex([meta])).get(0);
+      const marks = meta && studyReportMarks([{ ...meta, documents, width: entry.record.width, height: entry.record.height }], studyImageIndex([meta])).get(0);
       if (marks && info.dicom) info.dicom.reportMarks = reportMarksInfo(marks);
       return {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,

@@ -22,7 +22,7 @@ import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
-import { circleOutline, outlinesReport, PDF, pdfDicom } from '../../report-dicom.js';
+import { circleOutline, outlinesReport, PDF, pdfDicom, regions3dReport } from '../../report-dicom.js';
 
 const key = generateSharedKey('Reports');
 let model: Autoencoder;
@@ -349,6 +349,48 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(marks.get(1)!.notDrawn).toBe(0);
     expect(reportMarksInfo(marks.get(0)!).notDrawn).toBe(1);
     expect(reportMarksInfo(marks.get(1)!)).not.toHaveProperty('notDrawn');
+  });
+
+  it("a report's 3D regions (in the patient, mm) are drawn on the images whose slab holds them, whatever their orientation, and said in words", async () => {
+    const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
+    const ds = ct!.dicom.dataset;
+    const frame = String(ds['00200052']!.Value![0]);
+    // A second image of the study: coronal (rows along +x, columns down −z), 0.5 mm pixels, 2 mm thick.
+    const coronal = { ...ct!.dicom, dataset: { ...ds, '00080018': { vr: 'UI', Value: ['2.25.1'] }, '00200032': { vr: 'DS', Value: [-150, -100, 10] },
+      '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 0, -1] }, '00280030': { vr: 'DS', Value: [0.5, 0.5] }, '00180050': { vr: 'DS', Value: [2] } } };
+    // Where image pixel (x, y) (0 at the top-left corner) lies in the patient: the image's position is its first pixel's centre.
+    const patient = (d: typeof ds, x: number, y: number, off = 0) => {
+      const o = d['00200032']!.Value!.map(Number), c = d['00200037']!.Value!.map(Number), sp = d['00280030']!.Value!.map(Number);
+      const n = [c[1]! * c[5]! - c[2]! * c[4]!, c[2]! * c[3]! - c[0]! * c[5]!, c[0]! * c[4]! - c[1]! * c[3]!];
+      return [0, 1, 2].map((k) => o[k]! + (x - 0.5) * sp[1]! * c[k]! + (y - 0.5) * sp[0]! * c[k + 3]! + off * n[k]!);
+    };
+    const square = [[30, 40], [60, 40], [60, 70], [30, 70]].flatMap(([x, y]) => patient(ds, x!, y!, 1.5)); // 1.5 mm off the CT's plane, in its 5 mm slab
+    const report = regions3dReport(frame, [
+      { type: 'POLYGON', points: square },
+      { type: 'POINT', points: patient(coronal.dataset, 20, 10) },
+      { type: 'POINT', points: patient(ds, 10, 10, 4) }, // 4 mm off the CT's plane: outside its slab, on no image
+      { type: 'ELLIPSOID', points: [...patient(ds, 10, 10), ...patient(ds, 20, 10), ...patient(ds, 15, 5), ...patient(ds, 15, 15), ...patient(ds, 15, 10, 2), ...patient(ds, 15, 10, -2)] },
+      { type: 'MULTIPOINT', points: [...patient(ds, 100, 100), ...patient(coronal.dataset, 50, 60)] },
+    ]);
+    const metas = [{ ...ct!.dicom, documents: [readDocument(new Uint8Array(report))], width: 128, height: 128 }, { ...coronal, width: 128, height: 128 }];
+    const marks = studyReportMarks(metas, studyImageIndex(metas));
+    const near = (got: number[], want: number[]) => expect(got.map((v) => +v.toFixed(2))).toEqual(want);
+    expect(marks.get(0)!.marks.graphics.map((g) => g.type)).toEqual(['POLYLINE', 'POINT']);
+    near(marks.get(0)!.marks.graphics[0]!.points, [30, 40, 60, 40, 60, 70, 30, 70, 30, 40]); // closed
+    near(marks.get(0)!.marks.graphics[1]!.points, [100, 100]);
+    expect(marks.get(1)!.marks.graphics.map((g) => g.type)).toEqual(['POINT', 'POINT']);
+    near(marks.get(1)!.marks.graphics[0]!.points, [20, 10]);
+    near(marks.get(1)!.marks.graphics[1]!.points, [50, 60]);
+    // Another Frame of Reference (another scanner's space): nowhere.
+    const elsewhere = regions3dReport('2.25.999', [{ type: 'POLYGON', points: square }]);
+    expect(studyReportMarks([{ ...ct!.dicom, documents: [readDocument(new Uint8Array(elsewhere))] }], studyImageIndex([ct!.dicom])).size).toBe(0);
+    // The report's text says each in the patient's millimetres.
+    const lines = srText(parseDicomHeader(new Uint8Array(report))).split('\n').filter((l) => l.startsWith('Image Region'));
+    const p = patient(coronal.dataset, 20, 10).map((v) => +v.toFixed(1)).join(', ');
+    const first = square.slice(0, 3).map((v) => +v.toFixed(1)).join(', ');
+    expect(lines[0]).toBe(`Image Region: (outline through 4 points in the patient from ${first} mm)`);
+    expect(lines[1]).toBe(`Image Region: (point at ${p} mm in the patient)`);
+    expect(lines[3]).toMatch(/^Image Region: \(ellipsoid centred at /);
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {
