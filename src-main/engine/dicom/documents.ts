@@ -13,6 +13,7 @@ import { documentKind, type DocumentKind } from './sop-classes.js';
 import { labelStem } from './file-name.js';
 import { graphicData, items } from './presentation-state.js';
 import { imagePlanes, type PlaneMeta } from './image-planes.js';
+import { withWrittenReferences, type WrittenReferences } from './report-references.js';
 import { addRegion, reportRegions, type ImageIndex, type ImageReportMarks } from './report-marks.js';
 import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
@@ -97,9 +98,11 @@ export type ImageNamer = (sop: string, frame?: number) => string | undefined;
 /**
  * What a receiver writes for a document: with DICOM output the sender's file as it was; otherwise a PDF's or CDA's
  * document as it is (`.pdf`, `.xml`), a structured report as text (`.txt`: srText, its image references named by
- * `images`); a plain PDF as it is with either. Throws where the file does not hold what its kind says (a crafted record).
+ * `images`); a plain PDF as it is with either. With DICOM output and `references` (the study's images as written), a
+ * structured report referencing them goes as a new instance that references them so (report-references.ts). Throws
+ * where the file does not hold what its kind says (a crafted record).
  */
-export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images?: ImageNamer): DocumentOutput {
+export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images?: ImageNamer, references?: WrittenReferences): DocumentOutput {
   const file = Buffer.from(d.file, 'base64');
   if (d.plain) {
     if (!isPdf(file)) throw new Error('it is not a PDF');
@@ -107,7 +110,8 @@ export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images
   }
   const ds = parseDicomHeader(file);
   if (documentKind(sopClassOf(ds)) !== d.kind) throw new Error(`it is not a ${d.kind}`);
-  if (format === 'dcm') return { ext: '.dcm', bytes: file };
+  // A structured report references the images as written where they were (report-references.ts).
+  if (format === 'dcm') return { ext: '.dcm', bytes: (d.kind === 'structured report' && references && withWrittenReferences(file, references)) || file };
   if (d.kind === 'structured report') return { ext: '.txt', bytes: Buffer.from(srText(ds, images), 'utf8') };
   const el = ds.elements.x00420011;
   if (!el) throw new Error('it holds no document (no Encapsulated Document)');
@@ -251,15 +255,15 @@ export interface DocumentFile { kind: DocumentKind; title: string; name: string;
  * `images`), named `report-TITLE` (unique among `names`, the folder's other files), in the order they came; a document
  * whose file does not hold what it says is left out, named in `leftOut` with why.
  */
-export function documentFiles(
-  documents: readonly CarriedDocument[], format: 'png' | 'dcm', images?: ImageNamer, names = new UniqueNames(),
+export function documentFiles(documents: readonly CarriedDocument[], format: 'png' | 'dcm',
+  { images, names = new UniqueNames(), references }: { images?: ImageNamer; names?: UniqueNames; references?: WrittenReferences } = {},
 ): { files: DocumentFile[]; leftOut: string[] } {
   const files: DocumentFile[] = [];
   const leftOut: string[] = [];
   for (const d of documents) {
     let out: DocumentOutput;
     try {
-      out = documentOutput(d, format, images);
+      out = documentOutput(d, format, images, references);
     } catch (err) {
       leftOut.push(`${d.kind} "${d.title}" (${(err as Error).message})`);
       continue;

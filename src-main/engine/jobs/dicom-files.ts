@@ -95,7 +95,8 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
  * frame is, the largest bound, reduced quality if any frame is, and, where the frames' texts differ, the windows of
  * the frame with the lowest SSIM in a reader's window with the largest error of any frame (src-shared/fidelity.ts
  * worstFidelity): "worst of 10 frames (frame 7; largest error: frame 3): …". `objects`: where given, the file goes
- * into it when a presentation state or key object selection came with its frames (dicom/write-study-objects.ts).
+ * into it, for the presentation states, key object selections and reports written back to reference it
+ * (dicom/write-study-objects.ts, dicom/report-references.ts).
  */
 export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: number, objects?: WrittenImage[]): Iterable<Uint8Array> {
   const metas = frames.map((f) => dicomMetaOf(f.record)); // each frame's, read once: its figures, number, header and overlays
@@ -128,8 +129,8 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record) }),
   });
-  // A presentation state or key object selection written back references the file by the UID it is written with.
-  if (objects && metas.some((m) => m?.presentationStates?.length || m?.keyObjects?.length)) {
+  // A presentation state, key object selection or report written back references the file by the UID it is written with.
+  if (objects) {
     objects.push({
       sopClass: dicomFileClass(frames, meta), sopInstance,
       frames: frames.flatMap(({ image }, i) => (metas[i] ? [{

@@ -13,6 +13,7 @@ import { inFolders } from '../fs/folders.js';
 import { imageExt, outputBytes, type OutputFormat } from './decrypt.js';
 import { dicomFileBytes, dicomFileGroups, fileRecord, type OutputFrame } from './dicom-files.js';
 import { studyObjectFiles, type StudyObjectFile, type WrittenImage } from '../dicom/write-study-objects.js';
+import { writtenReferences } from '../dicom/report-references.js';
 import { documentFiles, plainDocuments, studyImageNamer, type CarriedDocument, type DocumentFile } from '../dicom/documents.js';
 import { dicomMetaOf } from '../dicom/import.js';
 import { mapLimit } from './pool.js';
@@ -73,7 +74,9 @@ export function besideStudy(
   groups.forEach((g, k) => g.forEach((index, f) => { fileOf[index] = `${relative(dir, paths[k]!)}${g.length > 1 ? ` frame ${f + 1}` : ''}`; }));
   const metas = records.map(dicomMetaOf);
   const names = new UniqueNames(paths.map((p) => relative(dir, p).split(sep)[0]!));
-  const reports = documentFiles(records.flatMap(recordDocuments), format, studyImageNamer(metas, (i) => fileOf[i]!), names);
+  const reports = documentFiles(records.flatMap(recordDocuments), format, {
+    images: studyImageNamer(metas, (i) => fileOf[i]!), names, references: writtenReferences(written),
+  });
   return { files: [...studyObjectFiles(written, names), ...reports.files], leftOut: reports.leftOut };
 }
 

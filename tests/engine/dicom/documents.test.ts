@@ -101,7 +101,21 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     const dcm = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
     expect(dcm.studyObjects.map((o) => o.path.slice(join(dir, 'dcm').length + 1))).toEqual(['report-Radiology_report.dcm', 'report-Imaging_Measurement_Report.dcm']);
     expect(await readFile(dcm.studyObjects[0]!.path)).toEqual(await readFile(join(dir, 'report.dcm'))); // byte for byte
-    expect(await readFile(dcm.studyObjects[1]!.path)).toEqual(await readFile(SR));
+    // The structured report references the CT as written (a new, derived instance), as a PACS will hold it: a new
+    // instance of the report, otherwise the sender's (dcmtk's dsrdump lists the same content, but for those UIDs).
+    const [written] = await readDicomFile(join(dir, 'dcm', 'ct.dcm'), { maxPixels: 1e7, deidentify: null });
+    const [ctNew, ctOld] = [String(written!.dicom.dataset['00080018']!.Value![0]), '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322'];
+    expect(ctNew).not.toBe(ctOld);
+    const srNew = parseDicomHeader(new Uint8Array(await readFile(dcm.studyObjects[1]!.path)));
+    expect(srNew.string('x00080018')).not.toBe(parseDicomHeader(new Uint8Array(await readFile(SR))).string('x00080018'));
+    expect(srText(srNew)).toBe(alone.replace(ctOld, ctNew));
+    if (existsSync('/usr/bin/dsrdump')) {
+      const dump = (p: string) => spawnSync('/usr/bin/dsrdump', ['-Ec', p], { encoding: 'utf8' });
+      const [before, after] = [dump(SR), dump(dcm.studyObjects[1]!.path)];
+      expect(after.status).toBe(0);
+      expect(after.stdout.replace(/\n.*(?:SOP Instance UID|Instance Creat).*$/gm, '')).toBe(before.stdout.replaceAll(ctOld, ctNew)
+        .replace(/\n.*(?:SOP Instance UID|Instance Creat).*$/gm, ''));
+    }
     expect((await readdir(join(dir, 'dcm'))).sort()).toEqual(['ct.dcm', 'report-Imaging_Measurement_Report.dcm', 'report-Radiology_report.dcm']);
   });
 
