@@ -2,12 +2,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import dcmjs from 'dcmjs';
 
+const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
+
 /** A PDF of odd length: its DICOM element is padded to an even one, which the receiver's PDF must not keep. */
 export const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 /** An Encapsulated PDF file as a PACS exports it, holding `pdf` under `title`. */
 export async function pdfDicom(path: string, pdf: Buffer, title = 'Radiology report'): Promise<string> {
-  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
   const sopClass = '1.2.840.10008.5.1.4.1.1.104.1';
   const dict = new dcmjs.data.DicomDict({
     '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', sopClass), '00020003': v('UI', '2.25.4242'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
@@ -22,27 +23,30 @@ export async function pdfDicom(path: string, pdf: Buffer, title = 'Radiology rep
   return path;
 }
 
+const code = (value: string, meaning: string) => v('SQ', { '00080100': v('SH', value), '00080102': v('SH', 'DCM'), '00080104': v('LO', meaning) });
+
+/** A structured report of SOP class `srClass` titled `title` whose root container holds `items` (one "Image Region" each). */
+function report(srClass: string, uid: string, title: string, items: Record<string, unknown>[]): Buffer {
+  const dict = new dcmjs.data.DicomDict({
+    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', srClass), '00020003': v('UI', uid), '00020010': v('UI', '1.2.840.10008.1.2.1'),
+  });
+  dict.dict = {
+    '00080016': v('UI', srClass), '00080018': v('UI', uid), '00080060': v('CS', 'SR'), '00100010': v('PN', { Alphabetic: 'Doe^Jane' }),
+    '0040A040': v('CS', 'CONTAINER'), '0040A043': code('126000', title), '0040A050': v('CS', 'SEPARATE'),
+    '0040A730': v('SQ', ...items.map((item) => ({ '0040A010': v('CS', 'CONTAINS'), '0040A043': code('111030', 'Image Region'), ...item }))),
+  };
+  return Buffer.from(dict.write());
+}
+
 /**
  * A Comprehensive SR measurement report with one outline (a closed POLYLINE, image pixels) per entry of `outlines`, each
  * selected from image `sop` of `sopClass`: a segmentation tool's contours, many points each.
  */
 export function outlinesReport(outlines: { sop: string; points: number[] }[], sopClass = '1.2.840.10008.5.1.4.1.1.2', title = 'Organ contours'): Buffer {
-  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
-  const code = (value: string, meaning: string) => v('SQ', { '00080100': v('SH', value), '00080102': v('SH', 'DCM'), '00080104': v('LO', meaning) });
-  const srClass = '1.2.840.10008.5.1.4.1.1.88.33';
-  const dict = new dcmjs.data.DicomDict({
-    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', srClass), '00020003': v('UI', '2.25.4343'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
-  });
-  dict.dict = {
-    '00080016': v('UI', srClass), '00080018': v('UI', '2.25.4343'), '00080060': v('CS', 'SR'), '00100010': v('PN', { Alphabetic: 'Doe^Jane' }),
-    '0040A040': v('CS', 'CONTAINER'), '0040A043': code('126000', title), '0040A050': v('CS', 'SEPARATE'),
-    '0040A730': v('SQ', ...outlines.map(({ sop, points }) => ({
-      '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'SCOORD'), '0040A043': code('111030', 'Image Region'),
-      '00700023': v('CS', 'POLYLINE'), '00700022': v('FL', ...points),
-      '0040A730': v('SQ', { '0040A010': v('CS', 'SELECTED FROM'), '0040A040': v('CS', 'IMAGE'), '00081199': v('SQ', { '00081150': v('UI', sopClass), '00081155': v('UI', sop) }) }),
-    }))),
-  };
-  return Buffer.from(dict.write());
+  return report('1.2.840.10008.5.1.4.1.1.88.33', '2.25.4343', title, outlines.map(({ sop, points }) => ({
+    '0040A040': v('CS', 'SCOORD'), '00700023': v('CS', 'POLYLINE'), '00700022': v('FL', ...points),
+    '0040A730': v('SQ', { '0040A010': v('CS', 'SELECTED FROM'), '0040A040': v('CS', 'IMAGE'), '00081199': v('SQ', { '00081150': v('UI', sopClass), '00081155': v('UI', sop) }) }),
+  })));
 }
 
 /** A closed outline of `n` points round (x, y) with radius r: n − 1 around it and the first again. */
@@ -58,19 +62,7 @@ export async function valuesOf(path: string, tag: string): Promise<unknown[]> {
 
 /** A Comprehensive 3D SR with one 3D region (SCOORD3D: graphic type and x, y, z triplets in mm) per entry, in Frame of Reference `frame`. */
 export function regions3dReport(frame: string, regions: { type: string; points: number[] }[]): Buffer {
-  const v = (vr: string, ...Value: unknown[]) => ({ vr, Value });
-  const code = (value: string, meaning: string) => v('SQ', { '00080100': v('SH', value), '00080102': v('SH', 'DCM'), '00080104': v('LO', meaning) });
-  const srClass = '1.2.840.10008.5.1.4.1.1.88.34';
-  const dict = new dcmjs.data.DicomDict({
-    '00020001': v('OB', new Uint8Array([0, 1]).buffer), '00020002': v('UI', srClass), '00020003': v('UI', '2.25.4444'), '00020010': v('UI', '1.2.840.10008.1.2.1'),
-  });
-  dict.dict = {
-    '00080016': v('UI', srClass), '00080018': v('UI', '2.25.4444'), '00080060': v('CS', 'SR'), '0040A040': v('CS', 'CONTAINER'),
-    '0040A043': code('126000', 'Nodule findings'), '0040A050': v('CS', 'SEPARATE'),
-    '0040A730': v('SQ', ...regions.map(({ type, points }) => ({
-      '0040A010': v('CS', 'CONTAINS'), '0040A040': v('CS', 'SCOORD3D'), '0040A043': code('111030', 'Image Region'),
-      '00700023': v('CS', type), '00700022': v('FL', ...points), '30060024': v('UI', frame),
-    }))),
-  };
-  return Buffer.from(dict.write());
+  return report('1.2.840.10008.5.1.4.1.1.88.34', '2.25.4444', 'Nodule findings', regions.map(({ type, points }) => ({
+    '0040A040': v('CS', 'SCOORD3D'), '00700023': v('CS', type), '00700022': v('FL', ...points), '30060024': v('UI', frame),
+  })));
 }
