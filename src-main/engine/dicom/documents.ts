@@ -8,6 +8,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { elementText, referencedFrames, sopClassOf, textDecoder, valueType } from './dataset.js';
+import { readHead } from '../fs/read.js';
 import { parseDicomHeader } from './parse.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 import { labelStem } from './file-name.js';
@@ -46,6 +47,11 @@ export interface CarriedDocument {
 
 /** Whether a file's first bytes are a PDF's ("%PDF-"). */
 export const isPdf = (head: Uint8Array) => Buffer.from(head.subarray(0, 5)).toString('latin1') === '%PDF-';
+
+/** Whether a file is given as a PDF: by its name, or by its content (a PDF saved without its extension). */
+export async function isPdfFile(path: string): Promise<boolean> {
+  return /\.pdf$/i.test(path) || isPdf(await readHead(path, 5) ?? new Uint8Array());
+}
 
 /** Reads a PDF given as a plain file, as the sender carries it, titled by its file's name; throws where it is not a PDF. */
 export function readPlainPdf(bytes: Uint8Array, fileName: string): CarriedDocument {

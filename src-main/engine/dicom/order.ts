@@ -1,7 +1,7 @@
 /** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by folder, then name. */
 import { basename, dirname } from 'node:path';
-import { readHead, readRegularFile } from '../fs/read.js';
-import { isPdf } from './documents.js';
+import { readRegularFile } from '../fs/read.js';
+import { isPdfFile } from './documents.js';
 import { isDicomFile } from './import.js';
 import { sopClassOf } from './dataset.js';
 import { parseDicomHeader } from './parse.js';
@@ -21,7 +21,7 @@ async function sliceKey(path: string): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '', uid: '', photometric: '' };
   if (!(await isDicomFile(path))) {
     // By its name or its content: one named so that is not a PDF is then set aside as unreadable, not taken for an image.
-    key.pdf = /\.pdf$/i.test(path) || isPdf(await readHead(path, 5) ?? new Uint8Array());
+    key.pdf = await isPdfFile(path);
     return key;
   }
   try {

@@ -6,6 +6,8 @@
  * given as a plain file (aeimg 0.23) in the records of its first images of any kind; the rest (raw data, waveforms, …)
  * and those that cannot go are set aside, each named to the sender with why.
  */
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { cleanedKeyObject, KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
 import { PLAIN_PDF, type NotImage, type StudyOrder } from './order.js';
@@ -13,8 +15,6 @@ import { parseDicomHeader } from './parse.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 import type { DeidentifyOptions } from './deidentify.js';
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { DOCUMENT_BYTES_PER_IMAGE, readDocument, readPlainPdf, type CarriedDocument } from './documents.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 

@@ -8,9 +8,7 @@ import type { OverlayFacts } from '../dicom/overlay.js';
 import { isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
 import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
 import { UidMapper } from '../dicom/deidentify.js';
-import { isPdf } from '../dicom/documents.js';
-import { readHead } from '../fs/read.js';
-import { PDF_INPUT } from './files.js';
+import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { colourProfileShift, readImagePages } from '../image/io.js';
@@ -49,7 +47,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
   const withPlain = (metadata: Record<string, unknown> | undefined, first: boolean) =>
     (first && plain.length ? { metadata: { ...metadata, documents: plain } } : metadata ? { metadata } : {});
   if (!(await isDicomFile(task.input))) {
-    if (PDF_INPUT.test(task.input) || isPdf(await readHead(task.input, 5) ?? new Uint8Array())) {
+    if (await isPdfFile(task.input)) {
       throw new AeimgError(ErrorCode.BadInput, `${basename(task.input)} is a PDF document, not an image: a PDF report goes with the images of a ` +
         'study. Send them as one study (aeimg encrypt --bundle NAME; in the app, "Encrypt as one study").');
     }
