@@ -11,6 +11,7 @@ import { documentKind } from '../../../src-main/engine/dicom/sop-classes.js';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { reportMarksInfo } from '../../../src-main/engine/dicom/report-marks.js';
+import { writtenReferences } from '../../../src-main/engine/dicom/report-references.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
 import { findInputs, IMAGE_INPUT } from '../../../src-main/engine/jobs/files.js';
@@ -405,6 +406,23 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(lines[0]).toBe(`Image Region: (outline through 4 points in the patient from ${first} mm)`);
     expect(lines[1]).toBe(`Image Region: (point at ${p} mm in the patient)`);
     expect(lines[3]).toMatch(/^Image Region: \(ellipsoid centred at /);
+  });
+
+  it("a report's references follow the images as written: a cine's frames into one file keep their numbers, a single frame loses its number, a file split in two is left as it was", () => {
+    const meta = (sop: string, frame: number) => ({ dataset: { '00080018': { vr: 'UI', Value: [sop] } }, frame }) as never;
+    const refs = writtenReferences([
+      { sopClass: '1.2.840.10008.5.1.4.1.1.7.4', sopInstance: '2.25.10', frames: [0, 1, 2].map((f) => ({ number: f + 1, meta: meta('1.1', f), width: 8, height: 8, channels: 1 })) },
+      { sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.11', frames: [{ meta: meta('1.2', 0), width: 8, height: 8, channels: 1 }] },
+      { sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.12', frames: [{ number: 1, meta: meta('1.3', 0), width: 8, height: 8, channels: 1 }] },
+      { sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.13', frames: [{ number: 1, meta: meta('1.3', 1), width: 8, height: 8, channels: 1 }] },
+    ]);
+    expect(refs('1.1', [2, 3])).toEqual({ sopClass: '1.2.840.10008.5.1.4.1.1.7.4', sopInstance: '2.25.10', frames: [2, 3] });
+    expect(refs('1.1')).toEqual({ sopClass: '1.2.840.10008.5.1.4.1.1.7.4', sopInstance: '2.25.10' });
+    expect(refs('1.2', [1])).toEqual({ sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.11' });
+    expect(refs('1.3')).toBeUndefined(); // its two frames went into two files: no one reference says both
+    expect(refs('1.3', [2])).toEqual({ sopClass: '1.2.840.10008.5.1.4.1.1.7', sopInstance: '2.25.13', frames: [1] });
+    expect(refs('1.1', [4])).toBeUndefined(); // a frame it did not bring
+    expect(refs('9.9')).toBeUndefined(); // an image the study did not bring
   });
 
   it("a crafted record's documents that are not what they say are left out, never written", async () => {
