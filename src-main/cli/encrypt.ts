@@ -145,7 +145,8 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   let failing = 0;
   for (const [i, input] of inputs.entries()) {
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
-    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads' : undefined;
+    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads'
+      : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)' : undefined;
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -114,6 +114,13 @@ describe('the aeimg command line', () => {
     expect(await readdir(dir)).toEqual(['study']); // no output folder made
     const study = await aeimg(['encrypt', 'study', '--bundle', 'head', '--dry-run'], dir);
     expect(study.stdout).toContain(`Would encrypt the study 'head': 2 files into ${join(dir, 'study', 'head.partKofN.aeimg')}`);
+    // A PDF report: alone it would fail as the real run does (0.23; before, "report.pdf → report.pdf.aeimg"); with the study it goes.
+    await writeFile(join(dir, 'study', 'report.pdf'), '%PDF-1.4\n%%EOF\n');
+    const pdf = await aeimg(['encrypt', join('study', 'series1', 'a.png'), join('study', 'report.pdf'), '--dry-run'], dir);
+    expect(pdf.stdout).toContain(`${join('study', 'report.pdf')} → ${join('study', 'report.pdf.aeimg')}  (a PDF report, which goes with the images of a study (--bundle NAME): would fail)`);
+    const withPdf = await aeimg(['encrypt', 'study', '--bundle', 'head', '--dry-run'], dir);
+    expect(withPdf.stdout).toContain(`   ${join('study', 'report.pdf')}: its PDF document "report" would go with the study: the reader gets it as a file beside the images (the PDF itself, with PNG and DICOM output).`);
+    await rm(join(dir, 'study', 'report.pdf'));
     expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
     expect((await aeimg(['encrypt', 'study', '--bundle', 'head', '--key-file', 'k.key'], dir)).code).toBe(0);
     expect(await readdir(join(dir, 'study'))).toContain('head.part1of1.aeimg'); // not beside the first image, in series1
