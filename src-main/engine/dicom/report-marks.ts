@@ -57,8 +57,8 @@ export function reportRegions(ds: DataSet, text: (d: DataSet, tag: string) => st
   return out;
 }
 
-/** The marks of a study's reports on one image, and how many of their regions there were not drawn. */
-export interface ImageReportMarks { marks: Annotations; reports: string[]; notDrawn: number }
+/** The marks of a study's reports on one image (`coordinates` of them), and how many of their regions there were not drawn. */
+export interface ImageReportMarks { marks: Annotations; reports: string[]; notDrawn: number; coordinates: number }
 
 /** The marks as the viewer is given them (OpenedImageInfo's `dicom.reportMarks`). */
 export const reportMarksInfo = ({ marks, reports, notDrawn }: ImageReportMarks) => ({ ...marks, reports, ...(notDrawn ? { notDrawn } : {}) });
@@ -68,13 +68,13 @@ export const reportMarksInfo = ({ marks, reports, notDrawn }: ImageReportMarks) 
  * image would hold more shapes or coordinates than a presentation state may (LIMITS), so the viewer says so.
  */
 export function addRegion(on: ImageReportMarks | undefined, region: ReportRegion, title: string): ImageReportMarks {
-  const at = on ?? { marks: { graphics: [], texts: [], layers: [REPORT_LAYER] }, reports: [], notDrawn: 0 };
+  const at = on ?? { marks: { graphics: [], texts: [], layers: [REPORT_LAYER] }, reports: [], notDrawn: 0, coordinates: 0 };
   if (!at.reports.includes(title)) at.reports.push(title);
-  const points = at.marks.graphics.reduce((n, g) => n + g.points.length, 0);
-  if (at.marks.graphics.length + region.shapes.length > LIMITS.graphics || points + region.points.length > LIMITS.points) {
+  if (at.marks.graphics.length + region.shapes.length > LIMITS.graphics || at.coordinates + region.points.length > LIMITS.points) {
     at.notDrawn++;
     return at;
   }
+  at.coordinates += region.points.length;
   at.marks.graphics.push(...region.shapes.map((g) => ({ layer: REPORT_LAYER.name, ...g, filled: false })));
   if (region.label && at.marks.texts.length < LIMITS.texts) {
     at.marks.texts.push({ layer: REPORT_LAYER.name, text: region.label.slice(0, LIMITS.text), anchor: region.beside, anchorShown: false });
