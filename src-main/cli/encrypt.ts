@@ -2,7 +2,7 @@ import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
 import { checkStudyName, DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy } from '../engine/jobs/study.js';
 import { parseSize } from './size.js';
@@ -56,6 +56,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const found = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: values.bundle !== undefined });
   if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noImagesMessage());
   const inputs = found.map((f) => f.path);
+  if (values.bundle === undefined) process.stderr.write(await objectsLeftBehind(positionals, inputs));
   let deidentify;
   try {
     deidentify = parseDeidentify(values.deidentify);
@@ -118,6 +119,20 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       `a segmentation's voxel changed, or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
   return summarise(total, failureMessages(outcome), 'Encrypted', skipped);
+}
+
+/**
+ * What a plain batch of folders leaves behind that a study of them would carry (a CD's presentation states and
+ * reports, a PDF report beside PNG images), as a note naming them and how to carry them; '' where there is none.
+ * Before 0.23 they were left without a word.
+ */
+async function objectsLeftBehind(positionals: readonly string[], inputs: readonly string[]): Promise<string> {
+  const taken = new Set(inputs.map((p) => resolve(p)));
+  const left = (await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: true })).filter((f) => !taken.has(resolve(f.path)));
+  if (left.length === 0) return '';
+  const names = left.slice(0, 3).map((f) => basename(f.path)).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
+  return `note: ${names} ${left.length === 1 ? 'is' : 'are'} not sent: a presentation state, key-image note or report goes only with its ` +
+    'images as one study (--bundle NAME; with --dry-run it says what of them would go, and how).\n';
 }
 
 /**

@@ -120,7 +120,15 @@ describe('the aeimg command line', () => {
     expect(pdf.stdout).toContain(`${join('study', 'report.pdf')} → ${join('study', 'report.pdf.aeimg')}  (a PDF report, which goes with the images of a study (--bundle NAME): would fail)`);
     const withPdf = await aeimg(['encrypt', 'study', '--bundle', 'head', '--dry-run'], dir);
     expect(withPdf.stdout).toContain(`   ${join('study', 'report.pdf')}: its PDF document "report" would go with the study: the reader gets it as a file beside the images (the PDF itself, with PNG and DICOM output).`);
+    // A plain batch of the folder leaves it behind, and says so (before 0.23, without a word).
+    expect((await aeimg(['keygen', '-o', 'k0.key'], dir)).code).toBe(0);
+    const batch = await aeimg(['encrypt', 'study', '--key-file', 'k0.key', '-o', 'batch'], dir);
+    expect(batch.code).toBe(0);
+    expect(batch.stderr).toContain('note: report.pdf is not sent: a presentation state, key-image note or report goes only with its images as one study ' +
+      '(--bundle NAME; with --dry-run it says what of them would go, and how).');
     await rm(join(dir, 'study', 'report.pdf'));
+    await rm(join(dir, 'batch'), { recursive: true });
+    await rm(join(dir, 'k0.key'));
     expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
     expect((await aeimg(['encrypt', 'study', '--bundle', 'head', '--key-file', 'k.key'], dir)).code).toBe(0);
     expect(await readdir(join(dir, 'study'))).toContain('head.part1of1.aeimg'); // not beside the first image, in series1
