@@ -29,6 +29,7 @@ const bridge: AeimgBridge = {
     save: (openId, index, format) => call('files:save', openId, index, format),
     saveView: (openId, index, png) => call('files:save-view', openId, index, png),
     saveReport: (openId, n) => call('files:save-report', openId, n),
+    reportPdf: (openId, n) => call('files:report-pdf', openId, n),
     exportAll: (openId, format) => call('files:export-all', openId, format),
     preview: (req) => call('files:preview', req),
     reveal: (path) => call('files:reveal', path),

@@ -375,6 +375,8 @@ export interface AeimgBridge {
     saveView(openId: string, index: number, png: Uint8Array): Promise<Result<{ path: string } | null>>;
     /** Saves report `n` of an opened study (OpenedFile.reports) where the user says in main's save dialog (null: cancelled). */
     saveReport(openId: string, n: number): Promise<Result<{ path: string } | null>>;
+    /** The PDF of report `n` of an opened study (a PDF report), which the viewer shows (aeimg 0.23): nothing is written. */
+    reportPdf(openId: string, n: number): Promise<Result<Uint8Array>>;
     /** Saves every image of an opened file or study into a folder the user picks in main's dialog (null: cancelled). */
     exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>>;
     /** Encodes a queued file at `quality` and decodes it as the receiver will, writing nothing: pixels and figures. */
@@ -416,6 +418,7 @@ export interface InvokeChannels {
   'files:save': [openId: string, index: number, format: OutputFormat];
   'files:save-view': [openId: string, index: number, png: Uint8Array];
   'files:save-report': [openId: string, n: number];
+  'files:report-pdf': [openId: string, n: number];
   'files:export-all': [openId: string, format: OutputFormat];
   'files:preview': [req: PreviewRequest];
   'files:reveal': [path: string];

@@ -59,6 +59,7 @@
       save: (id, i, f) => call('files:save', id, i, f), // where: the test shell's save dialog answers
       saveView: (id, i, png) => call('files:save-view', id, i, png),
       saveReport: (id, n) => call('files:save-report', id, n),
+      reportPdf: (id, n) => call('files:report-pdf', id, n),
       exportAll: (id, f) => call('files:export-all', id, f), // where: the test shell's folder dialog answers
       preview: (req) => call('files:preview', req),
       reveal: (p) => call('files:reveal', p),

@@ -12,7 +12,7 @@ import dcmjs from 'dcmjs';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { presentationStateDicom } from '../presentation-state-dicom.js';
-import { PDF } from '../report-dicom.js';
+import { textPdf } from '../report-dicom.js';
 
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 
@@ -288,7 +288,8 @@ test('a PDF report dropped with PNG images goes with them as one study: the read
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-pdf-'));
   const names = ['pdf-slice-1.png', 'pdf-slice-2.png'];
   for (const n of names) await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, n));
-  await writeFile(join(dir, 'Discharge report.pdf'), PDF);
+  const report = textPdf(['Radiology report', 'Impression: no acute intracranial findings.']);
+  await writeFile(join(dir, 'Discharge report.pdf'), report);
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await app.drop('encrypt-drop', [...names.map((n) => join(dir, n)), join(dir, 'Discharge report.pdf')]);
@@ -319,11 +320,25 @@ test('a PDF report dropped with PNG images goes with them as one study: the read
   await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 2');
   await expect(page.getByTestId('viewer-reports')).toHaveText('The study came with a report: "Discharge report" (Reports).');
   await page.getByTestId('toggle-reports').click();
+  // Its page shown in the panel (0.23), drawn by PDF.js: text on white, nothing written to disk.
+  await page.getByTestId('show-report-0').click();
+  const pageCanvas = page.getByTestId('report-pdf').locator('canvas[data-page="1"]');
+  await expect(pageCanvas).toHaveAttribute('aria-label', 'Page 1 of 1');
+  await expect.poll(() => pageCanvas.evaluate((c: HTMLCanvasElement) => {
+    const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, Math.floor(c.height / 8)); // the top eighth: its two lines
+    let dark = 0, white = 0;
+    for (let i = 0; i < data.length; i += 4) { if (data[i]! < 100) dark++; else if (data[i]! > 240) white++; }
+    return dark > 200 && white > data.length / 8;
+  })).toBe(true);
+  await expect(page.getByTestId('report-pdf-note')).toHaveCount(0);
+  await page.screenshot({ path: join(SCREENSHOTS, 'viewer-report-pdf.png') });
+  await page.getByTestId('show-report-0').click(); // Hide
+  await expect(page.getByTestId('report-pdf')).toHaveCount(0);
   const saved = join(dir, 'saved.pdf');
   await app.answerDialog({ save: saved });
   await page.getByTestId('save-report-0').click();
   await expect(page.getByRole('status').filter({ hasText: `Saved ${saved}` })).toBeVisible();
-  expect(await readFile(saved)).toEqual(PDF); // the sender's PDF, byte for byte
+  expect(await readFile(saved)).toEqual(report); // the sender's PDF, byte for byte
   await page.getByTestId('toggle-reports').click();
 });
 

@@ -142,6 +142,7 @@ export class AppService {
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> { return this.viewer.save(openId, index, format); }
   saveView(openId: string, index: number, png: Uint8Array): Promise<Result<{ path: string } | null>> { return this.viewer.saveView(openId, index, png); }
   saveReport(openId: string, n: number): Promise<Result<{ path: string } | null>> { return this.viewer.saveReport(openId, n); }
+  reportPdf(openId: string, n: number): Promise<Result<Uint8Array>> { return this.viewer.reportPdf(openId, n); }
   exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>> { return this.viewer.exportAll(openId, format); }
 
   /** The sender's look before sending: a queued file encoded and decoded on the pool, nothing written. */

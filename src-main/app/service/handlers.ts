@@ -54,6 +54,7 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   // The view's PNG as the renderer drew it (main checks it is one before writing it where its dialog says).
   'files:save-view': z.tuple([id, z.number().int().min(0).max(100_000), z.instanceof(Uint8Array).refine((b) => b.length <= MAX_VIEW_PNG_BYTES, 'a view of at most 64 MB')]),
   'files:save-report': z.tuple([id, z.number().int().min(0).max(1_000)]),
+  'files:report-pdf': z.tuple([id, z.number().int().min(0).max(1_000)]),
   // No folder: main asks where with its own folder dialog.
   'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
   'files:preview': z.tuple([z.object({
@@ -88,6 +89,7 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:save': (s, openId, index, format) => s.save(openId, index, format),
   'files:save-view': (s, openId, index, png) => s.saveView(openId, index, png),
   'files:save-report': (s, openId, n) => s.saveReport(openId, n),
+  'files:report-pdf': (s, openId, n) => s.reportPdf(openId, n),
   'files:export-all': (s, openId, format) => s.exportAll(openId, format),
   'files:preview': (s, req) => s.preview(req),
   'files:reveal': (s, p) => s.reveal(p),

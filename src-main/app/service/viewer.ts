@@ -187,6 +187,16 @@ export class AppViewer {
     });
   }
 
+  /** Report `n`'s PDF (a PDF report, as its Save writes it) for the viewer to show: in memory only, nothing written. */
+  reportPdf(openId: string, n: number): Promise<Result<Uint8Array>> {
+    return attempt(async () => {
+      const s = this.state(openId);
+      const report = s.reports[n];
+      if (!report || extname(report.name) !== '.pdf') throw new AeimgError(ErrorCode.BadInput, `${s.file.name} came with no PDF report ${n + 1}.`);
+      return new Uint8Array(report.bytes);
+    });
+  }
+
   /** Every image of an opened file or study into a folder the user picks in main's dialog; all files or none. */
   exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>> {
     return attempt(async () => {

@@ -343,6 +343,21 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
+  /** The PDF report shown in the reports panel (0.23), fetched from main when asked; null hides it. */
+  const shownPdf = ref<{ openId: string; n: number; data: Uint8Array } | null>(null);
+  async function showReport(n: number | null) {
+    const openId = file.value?.openId;
+    if (n === null || !openId) {
+      shownPdf.value = null;
+      return;
+    }
+    try {
+      shownPdf.value = { openId, n, data: await unwrap(bridge().files.reportPdf(openId, n)) };
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
   /** Every image of the file or study, one file each (as DICOM, a cine's frames one file), into a folder the reader picks in main's dialog. */
   async function exportAll(format: 'png' | 'dcm') {
     if (!file.value) return;
@@ -382,6 +397,6 @@ export const useViewer = defineStore('viewer', () => {
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, reportsOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
-    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, saveReport, thumbnail, exportAll, copyView, saveView,
+    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, saveReport, shownPdf, showReport, thumbnail, exportAll, copyView, saveView,
   };
 });
