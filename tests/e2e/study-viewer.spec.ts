@@ -180,7 +180,12 @@ test("a study's reports: named when it opens, a structured report read in the vi
   await page.getByTestId('toggle-reports').click();
   await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Area of defined region: 1.7 cm2');
   await expect(page.getByTestId('report-1').getByTestId('report-text')).toContainText('Source Image: (image 1 of 1, ct.dcm)'); // the image it measured, as the viewer names it
-  await expect(page.getByTestId('report-0')).toContainText('Save it to read it in a PDF reader');
+  await expect(page.getByTestId('report-0')).toContainText('Show it here, or save it to read it in a PDF reader.');
+  // This PDF has no page (a catalogue only): shown, it says so, and Save still writes it.
+  await page.getByTestId('show-report-0').click();
+  await expect(page.getByTestId('report-pdf-note')).toContainText('"Radiology report" could not be shown (');
+  await expect(page.getByTestId('report-pdf-note')).toContainText('): save it to read it in a PDF reader.');
+  await page.getByTestId('show-report-0').click();
   await page.screenshot({ path: join(SCREENSHOTS, 'viewer-reports.png') });
   const saved = join(out, 'saved.pdf');
   await app.answerDialog({ save: saved });
