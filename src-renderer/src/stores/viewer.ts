@@ -99,7 +99,6 @@ export const useViewer = defineStore('viewer', () => {
   const shownShutter = computed(() => (shutter.value ? shutterShown(current.value?.dicom, shownState.value ? [shownState.value] : undefined) : undefined));
   const infoOpen = ref(false);
   /** The reports panel (a study that came with reports). */
-  const reportsOpen = ref(false);
   const attributes = shallowRef<ImageAttributes | null>(null);
   const playing = ref(false);
   const fps = ref<number>(CINE_FPS.default);
@@ -332,32 +331,6 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
-  /** Report `n` of the study (OpenedFile.reports) where main's save dialog says. */
-  async function saveReport(n: number) {
-    if (!file.value) return;
-    try {
-      const r = await unwrap(bridge().files.saveReport(file.value.openId, n));
-      if (r) notice.value = `Saved ${r.path}`;
-    } catch (err) {
-      errors.report(err);
-    }
-  }
-
-  /** The PDF report shown in the reports panel (0.23), fetched from main when asked; null hides it. */
-  const shownPdf = ref<{ openId: string; n: number; data: Uint8Array } | null>(null);
-  async function showReport(n: number | null) {
-    const openId = file.value?.openId;
-    if (n === null || !openId) {
-      shownPdf.value = null;
-      return;
-    }
-    try {
-      shownPdf.value = { openId, n, data: await unwrap(bridge().files.reportPdf(openId, n)) };
-    } catch (err) {
-      errors.report(err);
-    }
-  }
-
   /** Every image of the file or study, one file each (as DICOM, a cine's frames one file), into a folder the reader picks in main's dialog. */
   async function exportAll(format: 'png' | 'dcm') {
     if (!file.value) return;
@@ -394,9 +367,9 @@ export const useViewer = defineStore('viewer', () => {
 
   return {
     file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
-    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, reportsOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
+    measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
-    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, saveReport, shownPdf, showReport, thumbnail, exportAll, copyView, saveView,
+    addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });
