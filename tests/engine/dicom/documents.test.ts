@@ -12,6 +12,7 @@ import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/impor
 import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
 import { reportMarksInfo } from '../../../src-main/engine/dicom/report-marks.js';
 import { writtenReferences } from '../../../src-main/engine/dicom/report-references.js';
+import { imagePlanes } from '../../../src-main/engine/dicom/image-planes.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
 import { findInputs, IMAGE_INPUT } from '../../../src-main/engine/jobs/files.js';
@@ -406,6 +407,22 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(lines[0]).toBe(`Image Region: (outline through 4 points in the patient from ${first} mm)`);
     expect(lines[1]).toBe(`Image Region: (point at ${p} mm in the patient)`);
     expect(lines[3]).toMatch(/^Image Region: \(ellipsoid centred at /);
+  });
+
+  it("without a Slice Thickness (an enhanced file's frames), a slice holds what lies within half the gap to its neighbours", () => {
+    const slice = (z: number, sop: string) => ({ frame: 0, dataset: {
+      '00080018': { vr: 'UI', Value: [sop] }, '00200052': { vr: 'UI', Value: ['2.25.7'] }, '00200032': { vr: 'DS', Value: [0, 0, z] },
+      '00200037': { vr: 'DS', Value: [1, 0, 0, 0, 1, 0] }, '00280030': { vr: 'DS', Value: [1, 1] },
+    }, width: 64, height: 64 });
+    const metas = [slice(0, '2.25.10'), slice(3, '2.25.11'), slice(6, '2.25.12')];
+    expect(imagePlanes(metas).map((p) => p.halfThickness)).toEqual([1.5, 1.5, 1.5]);
+    // A nodule 1.2 mm above the first slice: on it (before 0.23's gap, 0.5 mm either side held it on none), not the second.
+    const report = regions3dReport('2.25.7', [{ type: 'POINT', points: [10.5, 20.5, 1.2] }]);
+    const marks = studyReportMarks([{ ...metas[0]!, documents: [readDocument(new Uint8Array(report))] }, metas[1]!, metas[2]!] as never, studyImageIndex(metas));
+    expect([...marks.keys()]).toEqual([0]);
+    expect(marks.get(0)!.marks.graphics[0]!.points.map((v) => +v.toFixed(2))).toEqual([11, 21]);
+    // A lone image without a thickness keeps 0.5 mm.
+    expect(imagePlanes([slice(0, '2.25.10')]).map((p) => p.halfThickness)).toEqual([0.5]);
   });
 
   it("a report's references follow the images as written: a cine's frames into one file keep their numbers, a single frame loses its number, a file split in two is left as it was", () => {
