@@ -65,7 +65,7 @@ export class AppViewer {
       const name = study ? `${study.name} (${study.parts.length} part${study.parts.length > 1 ? 's' : ''})` : basename(path);
       const metas = items.map((c) => dicomMetaOf(c.record));
       // A report's text names the images it references as the viewer does: "3 of 120, IM000003".
-      const reports = documentFiles(items.flatMap((c) => recordDocuments(c.record)), 'png', {
+      const reports = documentFiles(items.flatMap((c, i) => recordDocuments(c.record, metas[i])), 'png', {
         images: studyImageNamer(metas, (i) => `${i + 1} of ${items.length}, ${images[i]!.name}`),
       }).files;
       // Where its structured reports measured, on the images they measured (dicom/report-marks.ts).

@@ -48,15 +48,18 @@ export interface CarriedDocument {
 /** Whether a file's first bytes are a PDF's ("%PDF-"). */
 export const isPdf = (head: Uint8Array) => Buffer.from(head.subarray(0, 5)).toString('latin1') === '%PDF-';
 
+/** A PDF's file name (a report a study takes from its folders with its images). */
+export const PDF_NAME = /\.pdf$/i;
+
 /** Whether a file is given as a PDF: by its name, or by its content (a PDF saved without its extension). */
 export async function isPdfFile(path: string): Promise<boolean> {
-  return /\.pdf$/i.test(path) || isPdf(await readHead(path, 5) ?? new Uint8Array());
+  return PDF_NAME.test(path) || isPdf(await readHead(path, 5) ?? new Uint8Array());
 }
 
 /** Reads a PDF given as a plain file, as the sender carries it, titled by its file's name; throws where it is not a PDF. */
 export function readPlainPdf(bytes: Uint8Array, fileName: string): CarriedDocument {
   if (!isPdf(bytes)) throw new Error('it is not a PDF (it does not start with %PDF-)');
-  const title = fileName.replace(/\.pdf$/i, '').trim().slice(0, MAX_TITLE) || 'PDF document';
+  const title = fileName.replace(PDF_NAME, '').trim().slice(0, MAX_TITLE) || 'PDF document';
   return { kind: 'PDF', title, file: Buffer.from(bytes).toString('base64'), plain: true };
 }
 
@@ -312,8 +315,10 @@ export function studyImageNamer(metas: Parameters<typeof studyImageIndex>[0], na
  */
 export function studyReportMarks(metas: readonly ((PlaneMeta & { documents?: CarriedDocument[] }) | undefined)[], indexOf: ImageIndex): Map<number, ImageReportMarks> {
   const out = new Map<number, ImageReportMarks>();
-  const planes = imagePlanes(metas); // where each image lies, for the reports' 3D coordinates
-  for (const d of metas.flatMap((m) => m?.documents ?? []).filter((d) => d.kind === 'structured report')) {
+  const reports = metas.flatMap((m) => m?.documents ?? []).filter((d) => d.kind === 'structured report');
+  // Where each image lies, for the reports' 3D coordinates: only for a study that has a report (every study opens here).
+  const planes = reports.length ? imagePlanes(metas) : [];
+  for (const d of reports) {
     let ds: DataSet;
     try {
       ds = parseDicomHeader(Buffer.from(d.file, 'base64'));

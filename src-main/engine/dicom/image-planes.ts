@@ -66,7 +66,9 @@ export function imagePlanes(metas: readonly (PlaneMeta | undefined)[]): ImagePla
     const n = normalOf(plane).map((v) => (Math.abs(v) < 5e-4 ? 0 : v)); // -0 and 0 one stack
     const sign = Math.sign(n.find((v) => v !== 0) ?? 1); // a flipped slice lies in the same stack
     const key = `${plane.frameOfReference}|${n.map((v) => (sign * v).toFixed(3)).join(',')}`;
-    stacks.set(key, [...(stacks.get(key) ?? []), { plane, at: sign * dot(plane.origin, n) }]);
+    const stack = stacks.get(key) ?? [];
+    stack.push({ plane, at: sign * dot(plane.origin, n) });
+    stacks.set(key, stack);
   }
   for (const stack of stacks.values()) {
     stack.sort((a, b) => a.at - b.at);

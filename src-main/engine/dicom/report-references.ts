@@ -10,7 +10,7 @@
  * through dcmjs, whose reader ran out of memory on damaged reports (a length read as gigabytes).
  */
 import type { DataSet } from 'dicom-parser';
-import { dictionaryVr } from './dataset.js';
+import { dictionaryVr, referencedFrames, sopClassOf } from './dataset.js';
 import { parseDicomHeader } from './parse.js';
 import type { WrittenImage } from './write-study-objects.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
@@ -24,7 +24,10 @@ export function writtenReferences(written: readonly WrittenImage[]): WrittenRefe
   for (const w of written) {
     for (const f of w.frames) {
       const old = String(f.meta.dataset['00080018']?.Value?.[0] ?? '').trim();
-      if (old) byOld.set(old, [...(byOld.get(old) ?? []), { sopClass: w.sopClass, sopInstance: w.sopInstance, oldFrame: f.meta.frame + 1, newFrame: f.number }]);
+      if (!old) continue;
+      const frames = byOld.get(old) ?? [];
+      frames.push({ sopClass: w.sopClass, sopInstance: w.sopInstance, oldFrame: f.meta.frame + 1, newFrame: f.number });
+      byOld.set(old, frames);
     }
   }
   return (sop, frames) => {
@@ -46,13 +49,13 @@ const LITTLE_ENDIAN = new Set(['1.2.840.10008.1.2', EXPLICIT_LE, '1.2.840.10008.
 
 class Unwritable extends Error {}
 
-/** An element: its tag, VR and value, Explicit VR Little Endian. */
-function element(tag: string, vr: string, value: Uint8Array): Uint8Array[] {
+/** An element: its tag, VR and value, Explicit VR Little Endian (`length` 0xFFFFFFFF: a sequence of undefined length). */
+function element(tag: string, vr: string, value: Uint8Array, length = value.length): Uint8Array[] {
   const head = Buffer.alloc(LONG_VRS.has(vr) ? 12 : 8);
   head.writeUInt16LE(parseInt(tag.slice(0, 4), 16), 0);
   head.writeUInt16LE(parseInt(tag.slice(4, 8), 16), 2);
   head.write(vr, 4, 'latin1');
-  if (LONG_VRS.has(vr)) head.writeUInt32LE(value.length, 8);
+  if (LONG_VRS.has(vr)) head.writeUInt32LE(length, 8);
   else if (value.length > 0xffff) throw new Unwritable(`${tag} is too long for its VR`);
   else head.writeUInt16LE(value.length, 6);
   return [head, value];
@@ -89,9 +92,7 @@ function serialize(ds: DataSet, patch: (ds: DataSet) => Map<string, { vr: string
     }
     const el = ds.elements[`x${tag.toLowerCase()}`]!;
     if (el.items) {
-      const [head] = element(tag, 'SQ', new Uint8Array());
-      (head as Buffer).writeUInt32LE(0xffffffff, 8); // undefined length, ended by a delimitation item
-      out.push(head!);
+      out.push(...element(tag, 'SQ', new Uint8Array(), 0xffffffff)); // ended by a delimitation item
       for (const item of el.items) {
         out.push(marker(0xe000, 0xffffffff));
         if (item.dataSet) out.push(...serialize(item.dataSet, patch, depth + 1));
@@ -124,7 +125,7 @@ export function withWrittenReferences(file: Uint8Array, refs: WrittenReferences)
       const out = new Map<string, { vr: string; value: Uint8Array } | undefined>();
       if (d === ds) out.set('00080018', { vr: 'UI', value: padded(uid, '\0') });
       const sop = d.string('x00081155')?.replace(/\0/g, '').trim();
-      const frames = (d.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+      const frames = referencedFrames(d, (x, tag) => x.string(tag));
       const to = sop ? refs(sop, frames.length ? frames : undefined) : undefined;
       if (to) {
         changed++;
@@ -136,7 +137,7 @@ export function withWrittenReferences(file: Uint8Array, refs: WrittenReferences)
     };
     const body = serialize(ds, patch, 0);
     if (changed === 0) return undefined;
-    const sopClass = (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
+    const sopClass = sopClassOf(ds);
     const meta = [
       ...element('00020001', 'OB', Buffer.from([0, 1])), ...element('00020002', 'UI', padded(sopClass, '\0')),
       ...element('00020003', 'UI', padded(uid, '\0')), ...element('00020010', 'UI', padded(EXPLICIT_LE, '\0')),

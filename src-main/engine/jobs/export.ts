@@ -56,15 +56,19 @@ export function commitStudy(dir: string, files: { file: AtomicFile; path: string
   return inFolders(files.map((f) => f.path), dir, () => commitAll(files, force));
 }
 
-/** The reports that came in a record: a DICOM image's in its DICOM metadata (0.22), a plain PDF in the record's own (0.23). */
-export function recordDocuments(record: ImageRecord): CarriedDocument[] {
-  return [...(dicomMetaOf(record)?.documents ?? []), ...plainDocuments(record.metadata?.documents)];
+/**
+ * The reports that came in a record: a DICOM image's in its DICOM metadata (0.22; `meta`, where the caller has read it
+ * already), a plain PDF in the record's own (0.23).
+ */
+export function recordDocuments(record: ImageRecord, meta = dicomMetaOf(record)): CarriedDocument[] {
+  return [...(meta?.documents ?? []), ...plainDocuments(record.metadata?.documents)];
 }
 
 /**
  * What a study's output writes beside its images (file k at `paths[k]` below `dir`, holding images `groups[k]`): as
  * DICOM its presentation states and key object selections (`written`: its DICOM files as written, which they
- * reference), and its reports (a structured report's text naming the files its images went into), each named apart
+ * reference, as a structured report written back does), and its reports (a structured report's text naming the files
+ * its images went into), each named apart
  * from the images' files and folders in `dir`; `leftOut` names reports that could not be written.
  */
 export function besideStudy(
@@ -74,7 +78,7 @@ export function besideStudy(
   groups.forEach((g, k) => g.forEach((index, f) => { fileOf[index] = `${relative(dir, paths[k]!)}${g.length > 1 ? ` frame ${f + 1}` : ''}`; }));
   const metas = records.map(dicomMetaOf);
   const names = new UniqueNames(paths.map((p) => relative(dir, p).split(sep)[0]!));
-  const reports = documentFiles(records.flatMap(recordDocuments), format, {
+  const reports = documentFiles(records.flatMap((r, i) => recordDocuments(r, metas[i])), format, {
     images: studyImageNamer(metas, (i) => fileOf[i]!), names, references: writtenReferences(written),
   });
   return { files: [...studyObjectFiles(written, names), ...reports.files], leftOut: reports.leftOut };

@@ -5,6 +5,7 @@ import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { dicomdirImages } from '../dicom/dicomdir.js';
 import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { isDicomdirName, isDicomFile } from '../dicom/import.js';
+import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
 import { AEIMG_EXT, AEIMG_INPUT, MAX_APP_FILES } from '../../../src-shared/files.js';
@@ -103,8 +104,6 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
-/** A report a study takes from its folders with its images (dicom/study-objects.ts). */
-export const PDF_INPUT = /\.pdf$/i;
 
 /** A file a folder gave, with the subfolder it is in below that folder ('' for the folder's own files). */
 export interface FoundFile {
@@ -177,7 +176,7 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     for (const e of found) {
       if (e.name.startsWith('.')) continue;
       if (e.isDirectory()) folders.push(e.name);
-      else if (pattern.test(e.name) || (opts.objects && PDF_INPUT.test(e.name)) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
+      else if (pattern.test(e.name) || (opts.objects && PDF_NAME.test(e.name)) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
     }
     for (const n of files.sort(natural)) out.push({ path: join(dir, n), subfolder });
     for (const n of folders.sort(natural)) await walk(root, join(dir, n));
@@ -224,7 +223,7 @@ export async function inputKind(path: string): Promise<InputKind> {
   if (AEIMG_INPUT.test(path)) return 'aeimg';
   if (await isDicomFile(path)) return 'dicom';
   if (IMAGE_INPUT.test(path)) return 'image';
-  if (PDF_INPUT.test(path)) return 'document'; // a report, which goes with a study's images (0.23)
+  if (PDF_NAME.test(path)) return 'document'; // a report, which goes with a study's images (0.23)
   return 'other';
 }
 
