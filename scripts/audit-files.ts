@@ -23,7 +23,7 @@ import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NATIVE_SYNTAXES, storedRange, TransferSyntax } from '../src-main/engine/dicom/codecs.js';
 import { isDicomFile, readDicomFile } from '../src-main/engine/dicom/import.js';
-import { parseDicomHeader } from '../src-main/engine/dicom/parse.js';
+import { parseDicomHeader } from '../src-main/engine/dicom/read-dataset.js';
 import type { Image } from '../src-main/engine/image/image.js';
 import { AeimgError } from '../src-main/engine/errors.js';
 import { decryptAeimgFile } from '../src-main/engine/jobs/decrypt.js';

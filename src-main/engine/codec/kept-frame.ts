@@ -5,7 +5,7 @@
 import { cleanCodestream, decodeCodestream } from '../dicom/codestream.js';
 import { TransferSyntax, type ReadAs } from '../dicom/codecs.js';
 import { readHead, readRegularFile } from '../fs/read.js';
-import type { FrameLayout } from '../dicom/import.js';
+import type { FrameLayout } from '../dicom/stored-image.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, planeRange, type Image } from '../image/image.js';
 import { plainDisplay, readerFidelity } from '../metrics/fidelity.js';

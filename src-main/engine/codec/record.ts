@@ -7,7 +7,7 @@ import { checkDimensions } from '../image/io.js';
 import { maxValue } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 import { validKnots, type Knots } from './transfer.js';
-import type { FrameLayout } from '../dicom/import.js';
+import type { FrameLayout } from '../dicom/stored-image.js';
 import { KEEPABLE_SYNTAXES } from '../dicom/codestream.js';
 
 export { MAX_BITS, MIN_BITS } from '../defaults.js';

@@ -11,7 +11,7 @@
  * samples, and otherwise codes the pixels itself.
  */
 import { decodeFrameData } from './parse.js';
-import { storedToImage, type FrameLayout } from './import.js';
+import { storedToImage, type FrameLayout } from './stored-image.js';
 import { JPEG_2000_SYNTAXES, jpegSegments, TransferSyntax, type ReadAs } from './codecs.js';
 import type { Image } from '../image/image.js';
 import { AeimgError, ErrorCode } from '../errors.js';

@@ -14,6 +14,9 @@ export interface JsonAttribute {
 }
 export type DicomJson = Record<string, JsonAttribute>;
 
+/** An attribute of DICOM JSON (PS3.18 F.2): its VR and values. */
+export const attribute = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
+
 const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
 const NUMBER_VRS: Record<string, [number, (ds: DataSet, tag: string, i: number) => number | undefined]> = {
   US: [2, (ds, t, i) => ds.uint16(t, i)],

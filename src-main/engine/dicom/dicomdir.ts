@@ -10,7 +10,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
-import { parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 
 /** Directory Record Sequence, its items' type and file ID. */
 const RECORDS = 'x00041220';

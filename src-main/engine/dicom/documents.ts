@@ -9,7 +9,7 @@
 import type { DataSet } from 'dicom-parser';
 import { elementText, referencedFrames, sopClassOf, textDecoder, valueType } from './dataset.js';
 import { readHead } from '../fs/read.js';
-import { parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 import { documentKind, type DocumentKind } from './sop-classes.js';
 import { labelStem } from './file-name.js';
 import { graphicData, items } from './presentation-state.js';

@@ -10,7 +10,7 @@
 import { readHead, readRegularFile } from '../fs/read.js';
 import { datasetToJson, firstString, type DicomJson } from './dataset.js';
 import type { UidMapper } from './deidentify.js';
-import { parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 
 /** Patient's Name, Other Patient Names. */
 const NAME_TAGS = ['00100010', '00101001'];

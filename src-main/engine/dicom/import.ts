@@ -1,23 +1,21 @@
 /**
- * A DICOM file → one Image per frame, plus the metadata that travels inside the encryption.
- * Images keep the stored values' precision: 8-bit stays 8-bit, anything wider becomes 16-bit, signed data is
- * offset by 32768 (recorded, so the receiver restores the exact stored values). MONOCHROME1 is inverted to
- * MONOCHROME2 (recorded) so that every PNG shows as the radiologist saw it; palette colour becomes RGB; 16-bit RGB
- * stays 16-bit; 1-bit segmentations become 8-bit grey 0/1 (Bits Stored 1 recorded).
+ * A DICOM file → one Image per frame (stored-image.ts: precision kept, MONOCHROME1 inverted, palette and YBR colour
+ * made RGB), plus the metadata that travels inside the encryption, which lets the receiver restore the exact stored
+ * values and write DICOM again.
  */
 import { identifyingParts, maskedFileName } from './file-name.js';
 import { readHead, readRegularFile } from '../fs/read.js';
 import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
-import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { imageSignature } from '../image/signature.js';
 import { validPalette } from '../codec/record.js';
-import type { FrameSamples } from './codecs.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from './lut.js';
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
+import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
@@ -135,27 +133,6 @@ export interface DicomImage {
   stateWindowsLeftOut?: string[];
 }
 
-/** How a frame's stored values become an image, without the dataset. */
-export interface FrameLayout {
-  syntax: string;
-  photometric: string;
-  samplesPerPixel: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  signed: boolean;
-  planarConfiguration: number;
-  /** PALETTE COLOR: red, green and blue, each the stored value its first entry maps and its 8-bit entries. */
-  palette?: Palette;
-  /**
-   * A kept frame's record only: 15 where its data is read otherwise than before aeimg 0.15 (codecs.ts
-   * readOtherwiseBefore015); absent, a receiver reads it as 0.15 does, else as its sender before 0.15 did.
-   */
-  reading?: 15;
-}
-
-/** A palette as aeimg applies it: per colour, stored value `first` → `table[0]`, values clamped to the table. */
-export type Palette = { first: number; table: number[] }[];
-
 export interface DicomImportOptions {
   maxPixels: number;
   /** null keeps every plain attribute (the file stays identifying, inside the encryption). */
@@ -235,68 +212,6 @@ function supplementalPalette(ds: DataSet, info: DicomPixelInfo): { palette: Pale
     const first = (info.signed ? ds.int16('x00281101', 1) : ds.uint16('x00281101', 1)) ?? 0;
     return { unread: { first, last: first + entries - 1, why: (err as Error).message.replace(/^is PALETTE COLOR but /, '').replace(/\.$/, '') } };
   }
-}
-
-/** Palette colour → 8-bit RGB. */
-function paletteToRgb(palette: Palette, samples: FrameSamples): Uint8Array {
-  const out = new Uint8Array(samples.length * 3);
-  for (let i = 0; i < samples.length; i++) {
-    for (let c = 0; c < 3; c++) {
-      const { first, table } = palette[c]!;
-      out[i * 3 + c] = table[Math.min(table.length - 1, Math.max(0, samples[i]! - first))]!;
-    }
-  }
-  return out;
-}
-
-function ybrToRgb(samples: FrameSamples): Uint8Array {
-  const out = new Uint8Array(samples.length);
-  const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
-  for (let i = 0; i < samples.length; i += 3) {
-    const y = samples[i]!, cb = samples[i + 1]! - 128, cr = samples[i + 2]! - 128;
-    out[i] = clamp(y + 1.402 * cr);
-    out[i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr);
-    out[i + 2] = clamp(y + 1.772 * cb);
-  }
-  return out;
-}
-
-function colourToImage(info: FrameLayout, width: number, height: number, samples: FrameSamples): Image {
-  // Compressed YBR frames come out of the JPEG decoders as RGB already; only native (and RLE) YBR_FULL needs converting,
-  // and native YBR_FULL_422, which parse.ts gives with its chroma repeated (YBR_FULL).
-  const nativeYbr = (info.photometric === 'YBR_FULL' || info.photometric === 'YBR_FULL_422') &&
-    info.syntax.startsWith('1.2.840.10008.1.2') && !info.syntax.includes('.4.');
-  if (info.bitsAllocated === 8) {
-    return { width, height, channels: 3, bitDepth: 8, pixels: nativeYbr ? ybrToRgb(samples) : Uint8Array.from(samples) };
-  }
-  if (nativeYbr || info.signed) {
-    throw new AeimgError(ErrorCode.BadInput,
-      `has 16-bit ${info.signed ? 'signed ' : ''}${info.photometric} colour, which aeimg does not carry; it reads 16-bit colour as unsigned RGB.`);
-  }
-  return { width, height, channels: 3, bitDepth: 16, pixels: Uint16Array.from(samples) };
-}
-
-/** A frame's stored values → the image aeimg codes (a palette colour frame needs the layout's palette). */
-export function storedToImage(info: FrameLayout, width: number, height: number, samples: FrameSamples): { image: Image; offset: number; inverted: boolean } {
-  if (info.photometric === 'PALETTE COLOR') {
-    if (!info.palette) throw new AeimgError(ErrorCode.Malformed, 'has a palette colour frame without its palette.');
-    return { image: { width, height, channels: 3, bitDepth: 8, pixels: paletteToRgb(info.palette, samples) }, offset: 0, inverted: false };
-  }
-  if (info.samplesPerPixel === 3) return { image: colourToImage(info, width, height, samples), offset: 0, inverted: false };
-  const inverted = info.photometric === 'MONOCHROME1';
-  const maxStored = (1 << info.bitsStored) - 1;
-  // 8-bit and 1-bit grey stay stored values in 8 bits (a segmentation is 0/1, Bits Stored 1 recorded).
-  if (info.bitsAllocated <= 8 && !info.signed) {
-    const pixels = Uint8Array.from(samples, (v) => (inverted ? maxStored - v : v));
-    return { image: { width, height, channels: 1, bitDepth: 8, pixels }, offset: 0, inverted };
-  }
-  const offset = info.signed ? 32768 : 0;
-  const pixels = new Uint16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const v = samples[i]!;
-    pixels[i] = (inverted ? (info.signed ? -1 - v : maxStored - v) : v) + offset;
-  }
-  return { image: { width, height, channels: 1, bitDepth: 16, pixels }, offset, inverted };
 }
 
 /**

@@ -4,7 +4,7 @@ import { readRegularFile } from '../fs/read.js';
 import { isPdfFile } from './documents.js';
 import { isDicomFile } from './import.js';
 import { sopClassOf } from './dataset.js';
-import { parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
 
 interface SliceKey {

@@ -1,17 +1,17 @@
 /**
- * Reads DICOM Part 10 files and bare datasets (no preamble, no File Meta) with dicom-parser, and yields each
+ * Checks that a DICOM dataset (read-dataset.ts reads the file's bytes) holds an image aeimg reads, and yields each
  * frame's stored values exactly as the dataset defines them (the oracle: pydicom + GDCM's pixel_array).
  */
-import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
-import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 import { noImageMessage } from './sop-classes.js';
+import { numberOf, parserMessage, readDataset } from './read-dataset.js';
+import { megapixels } from '../image/io.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
@@ -49,177 +49,6 @@ export interface ParsedDicom {
 /** Refuses to allocate more than this per file (a 1,000-frame 512² 16-bit cine is 0.5 GB). */
 export const MAX_DICOM_PIXEL_BYTES = MAX_FILE_PIXEL_BYTES;
 
-const num = (ds: DataSet, tag: string, fallback: number) => {
-  const s = ds.string(tag);
-  const v = s === undefined || s === '' ? NaN : Number(s.split('\\')[0]);
-  return Number.isFinite(v) ? v : fallback;
-};
-
-function looksLikeDataset(bytes: Uint8Array): boolean {
-  // A bare dataset starts with a group 0x0008 (or 0x0002) element in little endian.
-  return bytes.length > 8 && (bytes[0] === 0x08 || bytes[0] === 0x02) && bytes[1] === 0x00;
-}
-
-/** An explicit VR element has two upper-case letters after its tag. */
-function looksExplicit(bytes: Uint8Array): boolean {
-  const upper = (b: number | undefined) => b !== undefined && b >= 0x41 && b <= 0x5a;
-  return upper(bytes[4]) && upper(bytes[5]);
-}
-
-/**
- * Some writers (pyjpegls, older PACS exports) leave out the 128-byte preamble and "DICM" but keep the File Meta group.
- * dicom-parser then reads the whole file in one syntax and misses everything after the meta group, Pixel Data
- * included; with the marker put back it reads the meta group and switches to the file's transfer syntax.
- */
-function withPreamble(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(132 + bytes.length);
-  out.set([0x44, 0x49, 0x43, 0x4d], 128);
-  out.set(bytes, 132);
-  return out;
-}
-
-/** dicom-parser throws strings, Errors, or { exception, dataSet } objects. */
-function parserMessage(err: unknown): string {
-  const e = err as { exception?: unknown; message?: string };
-  const raw = typeof err === 'string' ? err : typeof e?.exception === 'string' ? e.exception : e?.message ?? String(err);
-  return raw.replace(/^dicomParser[.\w]*: /, '');
-}
-
-/** The attributes before Pixel Data may inflate to at most this much (private tags, icons, overlays). */
-const MAX_INFLATED_HEADER = 16 << 20;
-/** Elements after Pixel Data (signatures, padding) may add at most this much. */
-const MAX_INFLATED_TRAILER = 1 << 20;
-const PIXEL_DATA_TAG = Buffer.from([0xe0, 0x7f, 0x10, 0x00]);
-
-const tooLargeToInflate = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
-
-/** Where Pixel Data starts in an explicit little-endian dataset, or -1 (bytes that merely look like it: the bound only gets tighter). */
-function pixelDataOffset(data: Buffer): number {
-  for (let at = data.indexOf(PIXEL_DATA_TAG); at >= 0; at = data.indexOf(PIXEL_DATA_TAG, at + 1)) {
-    const vr = data.toString('latin1', at + 4, at + 6);
-    if ((vr === 'OB' || vr === 'OW') && data.length >= at + 12) return at;
-  }
-  return -1;
-}
-
-/**
- * Inflates a Deflated Explicit VR Little Endian dataset no further than its declared image needs: first the attributes
- * before Pixel Data (at most 16 MiB), whose geometry is checked against the pixel limits, then the whole dataset
- * with the output capped at those attributes, the pixels they declare and 1 MiB of trailing elements. A
- * `headerOnly` read (sorting a study) stops before Pixel Data.
- */
-function inflateBounded(deflated: Uint8Array, maxPixels: number, headerOnly: boolean): Buffer {
-  let head: Buffer;
-  let pixelAt: number;
-  for (let prefix = 1024; ; prefix *= 4) {
-    const input = deflated.subarray(0, prefix);
-    try {
-      head = inflateRawSync(input, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: MAX_INFLATED_HEADER });
-    } catch (err) {
-      if (!tooLargeToInflate(err)) throw err;
-      throw new AeimgError(ErrorCode.TooLarge,
-        `has Deflated data whose attributes before the pixels inflate to more than ${MAX_INFLATED_HEADER >> 20} MiB: refused as a possible decompression bomb.`);
-    }
-    pixelAt = pixelDataOffset(head);
-    if (pixelAt >= 0 || input.length === deflated.length) break;
-  }
-  if (pixelAt < 0) return head; // no image: parseDicom says so
-  if (headerOnly) return head.subarray(0, pixelAt);
-  const attrs = dicomParser.parseDicom(new Uint8Array(head.subarray(0, pixelAt)), { TransferSyntaxUID: TransferSyntax.ExplicitLE } as never);
-  const rows = attrs.uint16('x00280010') ?? 0;
-  const columns = attrs.uint16('x00280011') ?? 0;
-  const frames = Math.max(1, num(attrs, 'x00280008', 1));
-  const samples = attrs.uint16('x00280002') ?? 1;
-  const bits = attrs.uint16('x00280100') ?? 16;
-  if (rows * columns > maxPixels) {
-    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${megapixels(maxPixels)}.`);
-  }
-  const pixelBytes = Math.ceil(rows * columns * samples * frames * Math.max(1, bits) / 8);
-  if (pixelBytes > MAX_DICOM_PIXEL_BYTES) {
-    throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);
-  }
-  const limit = pixelAt + 12 + pixelBytes + 1 + MAX_INFLATED_TRAILER;
-  try {
-    return inflateRawSync(deflated, { maxOutputLength: limit });
-  } catch (err) {
-    if (!tooLargeToInflate(err)) throw err;
-    throw new AeimgError(ErrorCode.TooLarge,
-      `inflates to more than its ${columns}x${rows} image needs (${frames} frame(s), ${pixelBytes} bytes of pixels; the data was cut off at ` +
-      `${limit} bytes): refused as a possible decompression bomb. Ask the sender for the file in an ordinary transfer syntax.`);
-  }
-}
-
-/** Explicit VRs whose length takes 4 bytes after 2 reserved ones (PS3.5 7.1.2). */
-const LONG_LENGTH_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
-
-/**
- * The File Meta's Transfer Syntax UID (0002,0010) as an element, read within the group length that (0002,0000) gives.
- * Some writers repeat group 0002 at the start of the dataset; dicom-parser reads on through it as File Meta, so the
- * dataset's copy would say the syntax (a GE radiograph in JPEG Lossless whose copy says Explicit VR Little Endian was
- * read as uncompressed, and refused as truncated).
- */
-function metaSyntaxElement(bytes: Uint8Array): Element | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const hasGroupLength = bytes.length >= 144 && view.getUint32(132, true) === 0x0002 && bytes[136] === 0x55 && bytes[137] === 0x4c; // (0002,0000) UL
-  if (!hasGroupLength) return undefined;
-  const end = Math.min(bytes.length, 144 + view.getUint32(140, true));
-  for (let at = 144; at + 8 <= end;) {
-    if (view.getUint16(at, true) !== 0x0002) return undefined;
-    const vr = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!);
-    const long = LONG_LENGTH_VRS.has(vr);
-    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
-    const dataOffset = at + (long ? 12 : 8);
-    if (view.getUint16(at + 2, true) === 0x0010) return dataOffset + length <= end ? { tag: 'x00020010', vr, dataOffset, length } as Element : undefined;
-    at = dataOffset + length;
-  }
-  return undefined;
-}
-
-/** A Part 10 file (preamble and "DICM" at 128), its Transfer Syntax UID the File Meta's own (metaSyntaxElement). */
-function parsePart10(bytes: Uint8Array, options: object): DataSet {
-  const dataset = dicomParser.parseDicom(bytes, options as never);
-  const meta = metaSyntaxElement(bytes);
-  if (meta) dataset.elements.x00020010 = meta;
-  return dataset;
-}
-
-function parseBytes(bytes: Uint8Array, untilTag?: string, maxPixels = DEFAULT_MAX_PIXELS): DataSet {
-  const hasPreamble = bytes.length > 132 && String.fromCharCode(...bytes.subarray(128, 132)) === 'DICM';
-  const inflater = (arr: Uint8Array, position: number) => {
-    const inflated = inflateBounded(arr.subarray(position), maxPixels, untilTag === 'x7fe00010');
-    const out = new Uint8Array(position + inflated.length);
-    out.set(arr.subarray(0, position));
-    out.set(inflated, position);
-    return out;
-  };
-  try {
-    if (hasPreamble) return parsePart10(bytes, { inflater, untilTag });
-    if (!looksLikeDataset(bytes)) throw new Error('no DICOM preamble');
-    if (bytes[0] === 0x02 && looksExplicit(bytes)) return parsePart10(withPreamble(bytes), { inflater, untilTag });
-    // No File Meta: the VR field (or its absence) says which little-endian syntax the dataset is in.
-    const [first, second] = looksExplicit(bytes)
-      ? [TransferSyntax.ExplicitLE, TransferSyntax.ImplicitLE] : [TransferSyntax.ImplicitLE, TransferSyntax.ExplicitLE];
-    try {
-      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: first, untilTag });
-    } catch {
-      return dicomParser.parseDicom(bytes, { TransferSyntaxUID: second, untilTag });
-    }
-  } catch (err) {
-    const inner = (err as { exception?: unknown })?.exception ?? err;
-    if (inner instanceof AeimgError) throw inner;
-    const why = parserMessage(err);
-    if (!hasPreamble && !looksLikeDataset(bytes)) {
-      throw new AeimgError(ErrorCode.BadInput, 'is not a DICOM file (no "DICM" marker and no dataset at the start).');
-    }
-    throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}).`);
-  }
-}
-
-/** The attributes before Pixel Data only (sorting a study needs no pixels). */
-export function parseDicomHeader(bytes: Uint8Array): DataSet {
-  return parseBytes(bytes, 'x7fe00010');
-}
-
 /** The SOP class of a DICOMDIR (PS3.10: Media Storage Directory Storage). */
 const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 
@@ -229,7 +58,7 @@ export const DICOMDIR_MESSAGE = 'is a DICOMDIR, the index of a CD or folder of D
 
 /** Parses the dataset and checks that it holds an image aeimg can read. */
 export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
-  const dataset = parseBytes(bytes, undefined, maxPixels);
+  const dataset = readDataset(bytes, undefined, maxPixels);
   const pixel = dataset.elements.x7fe00010;
   const sop = dataset.string('x00080016') ?? '';
   const float = dataset.elements.x7fe00008 ? 'Float Pixel Data (7FE0,0008)' : dataset.elements.x7fe00009 ? 'Double Float Pixel Data (7FE0,0009)' : '';
@@ -241,7 +70,7 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
   const rows = dataset.uint16('x00280010') ?? 0;
   const columns = dataset.uint16('x00280011') ?? 0;
-  const frames = Math.max(1, num(dataset, 'x00280008', 1));
+  const frames = Math.max(1, numberOf(dataset, 'x00280008', 1));
   const samplesPerPixel = dataset.uint16('x00280002') ?? 1;
   const bitsAllocated = dataset.uint16('x00280100') ?? 0;
   const bitsStored = dataset.uint16('x00280101') ?? bitsAllocated;
@@ -286,8 +115,8 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
     throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
   }
   const burnedIn = (dataset.string('x00280301') ?? '').trim().toUpperCase();
-  const wc = num(dataset, 'x00281050', NaN);
-  const ww = num(dataset, 'x00281051', NaN);
+  const wc = numberOf(dataset, 'x00281050', NaN);
+  const ww = numberOf(dataset, 'x00281051', NaN);
   return {
     dataset,
     info: {
@@ -295,8 +124,8 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
       signed: dataset.uint16('x00280103') === 1,
       planarConfiguration, photometric,
       syntax,
-      rescaleSlope: num(dataset, 'x00281053', 1),
-      rescaleIntercept: num(dataset, 'x00281052', 0),
+      rescaleSlope: numberOf(dataset, 'x00281053', 1),
+      rescaleIntercept: numberOf(dataset, 'x00281052', 0),
       window: Number.isFinite(wc) && Number.isFinite(ww) && ww > 0 ? { center: wc, width: ww } : undefined,
       burnedInAnnotation: burnedIn === 'YES',
       burnedInStated: burnedIn === 'YES' || burnedIn === 'NO',

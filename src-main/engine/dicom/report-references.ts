@@ -11,7 +11,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { dictionaryVr, referencedFrames, sopClassOf } from './dataset.js';
-import { parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 import type { WrittenImage } from './write-study-objects.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
 

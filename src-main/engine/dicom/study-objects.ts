@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { readRegularFile } from '../fs/read.js';
 import { cleanedKeyObject, KEY_OBJECT_SELECTION, readKeyObjectSelection, type KeyObjectFile } from './key-objects.js';
 import { PLAIN_PDF, type NotImage, type StudyOrder } from './order.js';
-import { parseDicomHeader } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 import { CARRIED_PRESENTATION_STATES, cleanedState, readPresentationState, stateInverts, type ImageRef, type PresentationStateFile } from './presentation-state.js';
 import type { DeidentifyOptions } from './deidentify.js';
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';

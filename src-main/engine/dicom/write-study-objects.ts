@@ -12,7 +12,7 @@
  * its title, with its description, flagging the images as written.
  */
 import dcmjs from 'dcmjs';
-import type { DicomJson, JsonAttribute } from './dataset.js';
+import { attribute, type DicomJson, type JsonAttribute } from './dataset.js';
 import { decimal } from './fit-values.js';
 import { labelStem } from './file-name.js';
 import type { DicomFrameMeta } from './import.js';
@@ -23,7 +23,8 @@ import { DEFAULT_LINE_WIDTH } from '../../../src-shared/graphics.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { graphicsAndShutter, rgbToCieLab } from './shutter.js';
-import { IMPLEMENTATION_UID, newUid, voiLutItem } from './write.js';
+import { IMPLEMENTATION_UID, newUid } from './write.js';
+import { voiLutItem } from './write-value-mapping.js';
 import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
 
 const GSPS = '1.2.840.10008.5.1.4.1.1.11.1';
@@ -38,7 +39,6 @@ export interface WrittenImage {
   frames: { number?: number; meta: DicomFrameMeta; width: number; height: number; channels: number }[];
 }
 
-const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
 const seq = (...items: DicomJson[]): JsonAttribute => ({ vr: 'SQ', Value: items as never[] });
 /** A Code String: upper case, letters, digits, space and underscore, at most 16 characters. */
 const codeString = (s: string) => s.toUpperCase().replace(/[^A-Z0-9 _]/g, '_').slice(0, 16).trim() || 'UNNAMED';
@@ -50,8 +50,8 @@ interface Marked { file: WrittenImage; frame: WrittenImage['frames'][number]; st
 /** The reference of one image frame (Referenced Image Sequence item); of the image where `frame` has no number. */
 function imageRef(m: { file: WrittenImage; frame: { number?: number } }): DicomJson {
   return {
-    '00081150': str('UI', m.file.sopClass), '00081155': str('UI', m.file.sopInstance),
-    ...(m.frame.number !== undefined ? { '00081160': str('IS', m.frame.number) } : {}),
+    '00081150': attribute('UI', m.file.sopClass), '00081155': attribute('UI', m.file.sopInstance),
+    ...(m.frame.number !== undefined ? { '00081160': attribute('IS', m.frame.number) } : {}),
   };
 }
 
@@ -68,7 +68,7 @@ function referencedSeries(refs: readonly Pick<Marked, 'file' | 'frame'>[], refsT
     inSeries.set(JSON.stringify(item), item);
     bySeries.set(series, inSeries);
   }
-  return seq(...[...bySeries].map(([series, items]) => ({ '0020000E': str('UI', series), [refsTag]: seq(...items.values()) })));
+  return seq(...[...bySeries].map(([series, items]) => ({ '0020000E': attribute('UI', series), [refsTag]: seq(...items.values()) })));
 }
 
 /** The image's rescale, as its written file says it (identity where it has none). */
@@ -81,13 +81,13 @@ const rescaleOf = (meta: DicomFrameMeta) => ({ slope: meta.pixel.rescaleSlope ||
  * draws its own dashes); a filled shape's Fill Style the same colour.
  */
 const lineStyle = (rgb: readonly number[], thickness = DEFAULT_LINE_WIDTH, dashed = false): DicomJson => ({
-  '00700251': str('US', ...rgbToCieLab(rgb)), '00700253': str('FL', thickness), '00700254': str('CS', dashed ? 'DASHED' : 'SOLID'),
-  ...(dashed ? { '00700255': str('UL', 0xff00ff00) } : {}), '00700244': str('CS', 'OFF'),
-  '00700245': str('FL', 0), '00700246': str('FL', 0), '00700247': str('US', ...rgbToCieLab(rgb)), '00700258': str('FL', 0),
-  '00700284': str('FL', 1), '00700285': str('FL', 0),
+  '00700251': attribute('US', ...rgbToCieLab(rgb)), '00700253': attribute('FL', thickness), '00700254': attribute('CS', dashed ? 'DASHED' : 'SOLID'),
+  ...(dashed ? { '00700255': attribute('UL', 0xff00ff00) } : {}), '00700244': attribute('CS', 'OFF'),
+  '00700245': attribute('FL', 0), '00700246': attribute('FL', 0), '00700247': attribute('US', ...rgbToCieLab(rgb)), '00700258': attribute('FL', 0),
+  '00700284': attribute('FL', 1), '00700285': attribute('FL', 0),
 });
 const fillStyle = (rgb: readonly number[], opacity: number): DicomJson => ({
-  '00700251': str('US', ...rgbToCieLab(rgb)), '00700257': str('CS', 'SOLID'), '00700284': str('FL', opacity), '00700285': str('FL', 0),
+  '00700251': attribute('US', ...rgbToCieLab(rgb)), '00700257': attribute('CS', 'SOLID'), '00700284': attribute('FL', opacity), '00700285': attribute('FL', 0),
 });
 
 /**
@@ -116,11 +116,11 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   const ds = studyObject(src, GSPS, 'PR');
   // General Series Laterality (2C: a paired body part's, which a presentation state does not name): the images', else empty.
   ds['00200060'] = src['00200060']?.Value?.length ? src['00200060']! : { vr: 'CS' };
-  ds['0008103E'] = str('LO', `Presentation state ${state.label}`.slice(0, 64));
-  ds['00700080'] = str('CS', codeString(state.label));
-  ds['00700081'] = str('LO', (state.description ?? state.label).slice(0, 64));
-  ds['00700082'] = str('DA', dateOf(now));
-  ds['00700083'] = str('TM', timeOf(now));
+  ds['0008103E'] = attribute('LO', `Presentation state ${state.label}`.slice(0, 64));
+  ds['00700080'] = attribute('CS', codeString(state.label));
+  ds['00700081'] = attribute('LO', (state.description ?? state.label).slice(0, 64));
+  ds['00700082'] = attribute('DA', dateOf(now));
+  ds['00700083'] = attribute('TM', timeOf(now));
   ds['00700084'] = state.creator ? { vr: 'PN', Value: [{ Alphabetic: state.creator } as never] } : { vr: 'PN' }; // its components as read
   // Presentation State Relationship: the images, by series.
   ds['00081115'] = referencedSeries(marked, '00081140', imageRef);
@@ -141,8 +141,8 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
     const { tl, br, magnify } = areaOf(ms[0]!);
     return {
       ...(areas.size > 1 ? { '00081140': seq(...ms.map(imageRef)) } : {}),
-      '00700052': str('SL', ...tl), '00700053': str('SL', ...br),
-      ...(magnify ? { '00700100': str('CS', 'MAGNIFY'), '00700103': str('FL', magnify) } : { '00700100': str('CS', 'SCALE TO FIT'), '00700102': str('IS', 1, 1) }),
+      '00700052': attribute('SL', ...tl), '00700053': attribute('SL', ...br),
+      ...(magnify ? { '00700100': attribute('CS', 'MAGNIFY'), '00700103': attribute('FL', magnify) } : { '00700100': attribute('CS', 'SCALE TO FIT'), '00700102': attribute('IS', 1, 1) }),
     };
   }));
   // Overlay Activation: the images' overlays it shows, each in its layer. A state from a sender before 0.21 (which said
@@ -168,9 +168,9 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
     names.set(l.name, name);
   });
   ds['00700060'] = seq(...[...layers.values()].map((l) => ({
-    '00700002': str('CS', names.get(l.name)!),
-    '00700062': str('IS', [...names.keys()].indexOf(l.name) + 1),
-    ...(l.colour ? { '00700401': str('US', ...rgbToCieLab(l.colour)) } : {}),
+    '00700002': attribute('CS', names.get(l.name)!),
+    '00700062': attribute('IS', [...names.keys()].indexOf(l.name) + 1),
+    ...(l.colour ? { '00700401': attribute('US', ...rgbToCieLab(l.colour)) } : {}),
   })));
   // Annotations: one item per frame and layer.
   const annotations: DicomJson[] = [];
@@ -180,9 +180,9 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
         const closed = g.type === 'CIRCLE' || g.type === 'ELLIPSE' ||
           (g.points.length >= 6 && g.points[0] === g.points[g.points.length - 2] && g.points[1] === g.points[g.points.length - 1]);
         return {
-          '00700005': str('CS', 'PIXEL'), '00700020': str('US', 2), '00700021': str('US', g.points.length / 2),
-          '00700022': { vr: 'FL', Value: g.points }, '00700023': str('CS', g.type),
-          ...(closed ? { '00700024': str('CS', g.filled ? 'Y' : 'N') } : {}),
+          '00700005': attribute('CS', 'PIXEL'), '00700020': attribute('US', 2), '00700021': attribute('US', g.points.length / 2),
+          '00700022': { vr: 'FL', Value: g.points }, '00700023': attribute('CS', g.type),
+          ...(closed ? { '00700024': attribute('CS', g.filled ? 'Y' : 'N') } : {}),
           ...(g.colour || g.thickness || g.dashed
             ? { '00700232': seq(lineStyle(g.colour ?? layers.get(g.layer)?.colour ?? [255, 255, 255], g.thickness, g.dashed)) } : {}),
           ...(closed && g.filled && (g.colour || g.fillOpacity !== undefined)
@@ -190,27 +190,27 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
         };
       });
       const texts = m.state.texts.filter((t) => t.layer === layer).map((t): DicomJson => ({
-        ...(t.box ? { '00700003': str('CS', 'PIXEL') } : {}), ...(t.anchor ? { '00700004': str('CS', 'PIXEL') } : {}),
-        '00700006': str('ST', t.text),
-        ...(t.box ? { '00700010': { vr: 'FL', Value: t.box.slice(0, 2) }, '00700011': { vr: 'FL', Value: t.box.slice(2, 4) }, '00700012': str('CS', t.justify ?? 'LEFT') } : {}),
-        ...(t.anchor ? { '00700014': { vr: 'FL', Value: t.anchor }, '00700015': str('CS', t.anchorShown ? 'Y' : 'N') } : {}),
+        ...(t.box ? { '00700003': attribute('CS', 'PIXEL') } : {}), ...(t.anchor ? { '00700004': attribute('CS', 'PIXEL') } : {}),
+        '00700006': attribute('ST', t.text),
+        ...(t.box ? { '00700010': { vr: 'FL', Value: t.box.slice(0, 2) }, '00700011': { vr: 'FL', Value: t.box.slice(2, 4) }, '00700012': attribute('CS', t.justify ?? 'LEFT') } : {}),
+        ...(t.anchor ? { '00700014': { vr: 'FL', Value: t.anchor }, '00700015': attribute('CS', t.anchorShown ? 'Y' : 'N') } : {}),
       }));
       annotations.push({
-        '00081140': seq(imageRef(m)), '00700002': str('CS', names.get(layer)!),
+        '00081140': seq(imageRef(m)), '00700002': attribute('CS', names.get(layer)!),
         ...(texts.length ? { '00700008': seq(...texts) } : {}), ...(graphics.length ? { '00700009': seq(...graphics) } : {}),
       });
     }
   }
   if (annotations.length) ds['00700001'] = seq(...annotations);
-  for (const [group, layer] of activated) ds[`${group.toString(16).toUpperCase()}1001`] = str('CS', names.get(layer)!);
+  for (const [group, layer] of activated) ds[`${group.toString(16).toUpperCase()}1001`] = attribute('CS', names.get(layer)!);
   if (!annotations.length && !activated.size) delete ds['00700060'];
   // Its window, in its Modality LUT's rescale: the first image's; another image's converted through its stored values.
   const own = rescaleOf(first.frame.meta);
   const type = String(src['00281054']?.Value?.[0] ?? '').trim();
   if (rescaled(first.frame.meta)) {
-    ds['00281052'] = str('DS', decimal(own.intercept));
-    ds['00281053'] = str('DS', decimal(own.slope));
-    ds['00281054'] = str('LO', type || 'US');
+    ds['00281052'] = attribute('DS', decimal(own.intercept));
+    ds['00281053'] = attribute('DS', decimal(own.slope));
+    ds['00281054'] = attribute('LO', type || 'US');
   }
   const windows = marked.flatMap((m) => {
     const w = m.state.window && stateWindowIn(m.state.window, rescaleOf(m.frame.meta), own);
@@ -220,19 +220,19 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
     ds['00283110'] = seq(...windows.map(({ m, w }) => ({
       '00081140': seq(imageRef(m)),
       ...(w.lut ? { '00283010': seq(voiLutItem(w.lut)) } : {
-        '00281050': str('DS', decimal(w.center)), '00281051': str('DS', decimal(w.width)),
-        ...(w.explanation ? { '00281055': str('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': str('CS', w.fn) } : {}),
+        '00281050': attribute('DS', decimal(w.center)), '00281051': attribute('DS', decimal(w.width)),
+        ...(w.explanation ? { '00281055': attribute('LO', w.explanation) } : {}), ...(w.fn ? { '00281056': attribute('CS', w.fn) } : {}),
       }),
     })));
   }
   // Its Presentation LUT Shape: as the image shows on its own (INVERSE for MONOCHROME1), or the other where the state inverted it.
-  ds['20500020'] = str('CS', first.frame.meta.pixel.inverted !== (state.invert === true) ? 'INVERSE' : 'IDENTITY');
+  ds['20500020'] = attribute('CS', first.frame.meta.pixel.inverted !== (state.invert === true) ? 'INVERSE' : 'IDENTITY');
   // Its Display Shutter, with the grey it covers in (Presentation State Shutter: required with one; black where it gave none).
-  if (state.shutter) Object.assign(ds, { '00181622': str('US', 0) }, state.shutter);
+  if (state.shutter) Object.assign(ds, { '00181622': attribute('US', 0) }, state.shutter);
   // Spatial Transformation (C.10.6; required where it turns the image): as the radiologist turned it.
   if (state.rotation || state.flip) {
-    ds['00700042'] = str('US', viewerRotation(state.rotation ?? 0, state.flip === true)); // the file's comes before its flip
-    ds['00700041'] = str('CS', state.flip ? 'Y' : 'N');
+    ds['00700042'] = attribute('US', viewerRotation(state.rotation ?? 0, state.flip === true)); // the file's comes before its flip
+    ds['00700041'] = attribute('CS', state.flip ? 'Y' : 'N');
   }
   return ds;
 }
@@ -247,15 +247,15 @@ function studyObject(src: DicomJson, sopClass: string, modality: string): DicomJ
     ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH']] as const) {
     ds[tag] = src[tag]?.Value?.length ? src[tag]! : { vr };
   }
-  ds['00080005'] = str('CS', 'ISO_IR 192');
-  ds['0020000D'] = src['0020000D']?.Value?.length ? src['0020000D']! : str('UI', newUid());
-  ds['00080016'] = str('UI', sopClass);
-  ds['00080018'] = str('UI', newUid());
-  ds['00080060'] = str('CS', modality);
-  ds['0020000E'] = str('UI', newUid());
-  ds['00200011'] = str('IS', 1);
-  ds['00080070'] = str('LO', 'aeimg');
-  ds['00200013'] = str('IS', 1);
+  ds['00080005'] = attribute('CS', 'ISO_IR 192');
+  ds['0020000D'] = src['0020000D']?.Value?.length ? src['0020000D']! : attribute('UI', newUid());
+  ds['00080016'] = attribute('UI', sopClass);
+  ds['00080018'] = attribute('UI', newUid());
+  ds['00080060'] = attribute('CS', modality);
+  ds['0020000E'] = attribute('UI', newUid());
+  ds['00200011'] = attribute('IS', 1);
+  ds['00080070'] = attribute('LO', 'aeimg');
+  ds['00200013'] = attribute('IS', 1);
   // Made from de-identified images (a state cleaned by the Clean Graphics option): it says so, as they do.
   for (const tag of ['00120062', '00120063', '00120064', '00280303']) if (src[tag]?.Value?.length) ds[tag] = src[tag]!;
   return ds;
@@ -267,23 +267,23 @@ function keyObjectDataset(flagged: { file: WrittenImage; frame: WrittenImage['fr
   const src = flagged[0]!.frame.meta.dataset;
   const ds = studyObject(src, KEY_OBJECT_SELECTION, 'KO');
   ds['00081111'] = { vr: 'SQ', Value: [] }; // Referenced Performed Procedure Step Sequence (2): none known
-  ds['00080023'] = str('DA', dateOf(now));
-  ds['00080033'] = str('TM', timeOf(now));
+  ds['00080023'] = attribute('DA', dateOf(now));
+  ds['00080033'] = attribute('TM', timeOf(now));
   // Current Requested Procedure Evidence: the images (instances, not frames), by series.
   ds['0040A375'] = seq({ '0020000D': ds['0020000D']!, '00081115': referencedSeries(flagged, '00081199', ({ file }) => imageRef({ file, frame: {} })) });
   const code = key.code ?? { value: '113000', scheme: 'DCM' }; // Of Interest, where the title came without its code
-  const codeItem = (value: string, scheme: string, meaning: string) => seq({ '00080100': str('SH', value), '00080102': str('SH', scheme), '00080104': str('LO', meaning) });
-  ds['0040A040'] = str('CS', 'CONTAINER');
+  const codeItem = (value: string, scheme: string, meaning: string) => seq({ '00080100': attribute('SH', value), '00080102': attribute('SH', scheme), '00080104': attribute('LO', meaning) });
+  ds['0040A040'] = attribute('CS', 'CONTAINER');
   ds['0040A043'] = codeItem(code.value, code.scheme, key.title);
-  ds['0040A050'] = str('CS', 'SEPARATE');
-  ds['0040A504'] = seq({ '00080105': str('CS', 'DCMR'), '0040DB00': str('CS', '2010') });
+  ds['0040A050'] = attribute('CS', 'SEPARATE');
+  ds['0040A504'] = seq({ '00080105': attribute('CS', 'DCMR'), '0040DB00': attribute('CS', '2010') });
   ds['0040A730'] = seq(
     ...(key.description ? [{
-      '0040A010': str('CS', 'CONTAINS'), '0040A040': str('CS', 'TEXT'), '0040A043': codeItem('113012', 'DCM', 'Key Object Description'),
-      '0040A160': str('UT', key.description),
+      '0040A010': attribute('CS', 'CONTAINS'), '0040A040': attribute('CS', 'TEXT'), '0040A043': codeItem('113012', 'DCM', 'Key Object Description'),
+      '0040A160': attribute('UT', key.description),
     }] : []),
     ...flagged.map(({ file, frame }) => ({
-      '0040A010': str('CS', 'CONTAINS'), '0040A040': str('CS', 'IMAGE'),
+      '0040A010': attribute('CS', 'CONTAINS'), '0040A040': attribute('CS', 'IMAGE'),
       '00081199': seq({ ...imageRef({ file, frame }) }),
     })),
   );
@@ -295,8 +295,8 @@ function part10(ds: DicomJson, sopClass: string): Buffer {
   for (const attr of Object.values(ds)) attr.Value ??= [];
   const fileMeta: DicomJson = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
-    '00020002': str('UI', sopClass), '00020003': ds['00080018']!, '00020010': str('UI', '1.2.840.10008.1.2.1'),
-    '00020012': str('UI', IMPLEMENTATION_UID), '00020013': str('SH', 'AEIMG_1'),
+    '00020002': attribute('UI', sopClass), '00020003': ds['00080018']!, '00020010': attribute('UI', '1.2.840.10008.1.2.1'),
+    '00020012': attribute('UI', IMPLEMENTATION_UID), '00020013': attribute('SH', 'AEIMG_1'),
   };
   const dict = new dcmjs.data.DicomDict(fileMeta);
   dict.dict = ds;

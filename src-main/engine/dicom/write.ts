@@ -9,12 +9,11 @@ import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { maxValue, type Image } from '../image/image.js';
-import { isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
-import { storedRange } from './codecs.js';
-import type { DicomFrameMeta, FrameLayout, Palette } from './import.js';
-import type { StoredLut } from './lut.js';
+import { attribute, isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
+import { writeColourPalette, writeRealWorldMapping, writeValueMapping } from './write-value-mapping.js';
+import type { DicomFrameMeta } from './import.js';
+import type { FrameLayout } from './stored-image.js';
 import { usRegionsJson } from './us-regions.js';
-import type { RealWorldUnits } from './real-world.js';
 import { writeOverlays, type OverlayPlane } from './overlay.js';
 import { writeShutter } from './shutter.js';
 import { decimal, fitValues } from './fit-values.js';
@@ -49,7 +48,6 @@ export const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781'
 
 /** A new UID (2.25, from a random UUID). */
 export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
-const str = (vr: string, ...v: (string | number)[]): JsonAttribute => ({ vr, Value: v });
 
 /**
  * Samples back to stored values (undoing the importer's offset and inversion), 8 or 16 bits allocated as the image
@@ -133,11 +131,11 @@ export function multiFrameClass(meta: DicomFrameMeta, image: Pick<Image, 'channe
  */
 function writeMultiFrame(ds: DicomJson, meta: DicomFrameMeta, frames: number): void {
   const timing = cineTiming(meta)!;
-  ds['00280008'] = str('IS', frames);
+  ds['00280008'] = attribute('IS', frames);
   ds['00280009'] = { vr: 'AT', Value: [timing] };
   if (timing === FRAME_TIME_VECTOR) {
     const vector = (ds['00181065']!.Value ?? []).slice(meta.frame, meta.frame + frames);
-    ds['00181065'] = str('DS', 0, ...(vector.slice(1) as number[]));
+    ds['00181065'] = attribute('DS', 0, ...(vector.slice(1) as number[]));
   }
 }
 
@@ -147,11 +145,11 @@ function writeMultiFrame(ds: DicomJson, meta: DicomFrameMeta, frames: number): v
  */
 function writeScMultiFrameGrey(ds: DicomJson): void {
   if (!ds['00281053']) {
-    ds['00281052'] = str('DS', 0);
-    ds['00281053'] = str('DS', 1);
+    ds['00281052'] = attribute('DS', 0);
+    ds['00281053'] = attribute('DS', 1);
   }
-  if (!ds['00281054']?.Value?.length) ds['00281054'] = str('LO', 'US');
-  ds['20500020'] = str('CS', 'IDENTITY');
+  if (!ds['00281054']?.Value?.length) ds['00281054'] = attribute('LO', 'US');
+  ds['20500020'] = attribute('CS', 'IDENTITY');
 }
 
 /**
@@ -159,9 +157,9 @@ function writeScMultiFrameGrey(ds: DicomJson): void {
  * say, or said before aeimg 0.12 carried a NO, YES: a PACS that trusts a NO shows a name in the pixels as anonymous.
  */
 function writeBurnedIn(ds: DicomJson, meta: DicomFrameMeta | undefined, required: boolean): void {
-  if (meta?.burnedInAnnotation === true) ds['00280301'] = str('CS', 'YES');
-  else if (meta?.burnedInStated === true) ds['00280301'] = str('CS', 'NO');
-  else if (required) ds['00280301'] = str('CS', 'YES');
+  if (meta?.burnedInAnnotation === true) ds['00280301'] = attribute('CS', 'YES');
+  else if (meta?.burnedInStated === true) ds['00280301'] = attribute('CS', 'NO');
+  else if (required) ds['00280301'] = attribute('CS', 'YES');
 }
 
 /** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
@@ -183,121 +181,25 @@ function derivation(opts: DicomWriteOptions): string {
  */
 function markReduced(ds: DicomJson): void {
   const own = String(ds['00204000']?.Value?.[0] ?? '').trim();
-  ds['00204000'] = str('LT', `REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS (aeimg)${own ? `. ${own}` : ''}`.slice(0, 10240));
+  ds['00204000'] = attribute('LT', `REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS (aeimg)${own ? `. ${own}` : ''}`.slice(0, 10240));
 }
 
 /** Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). */
 function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
   if (opts.lossySource) {
-    ds['00282110'] = str('CS', '01');
-    ds['00282112'] = str('DS', opts.lossySource.ratio);
-    ds['00282114'] = str('CS', LOSSY_SOURCE_METHOD[opts.lossySource.format]);
+    ds['00282110'] = attribute('CS', '01');
+    ds['00282112'] = attribute('DS', opts.lossySource.ratio);
+    ds['00282114'] = attribute('CS', LOSSY_SOURCE_METHOD[opts.lossySource.format]);
   }
   const wasLossy = ds['00282110']?.Value?.[0] === '01';
   if (opts.exact) {
-    ds['00282110'] = str('CS', wasLossy ? '01' : '00');
+    ds['00282110'] = attribute('CS', wasLossy ? '01' : '00');
     return;
   }
   const previous = (tag: string) => (wasLossy ? (ds[tag]?.Value ?? []) as (string | number)[] : []);
-  ds['00282110'] = str('CS', '01');
-  ds['00282112'] = str('DS', ...previous('00282112'), Number(opts.ratio.toFixed(2)));
-  ds['00282114'] = str('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
-}
-
-/**
- * A LUT descriptor (entries, first mapped value, bits; 65,536 entries as 0), "US or SS" as its first value needs: the
- * same two bytes either way for the entry count.
- */
-function lutDescriptor(entries: number, first: number, bits: number): JsonAttribute {
-  const words = [entries === 65536 ? 0 : entries, first, bits];
-  return first < 0 ? str('SS', ...words.map((w) => (w > 32767 ? w - 65536 : w))) : str('US', ...words);
-}
-
-/** A Modality or VOI LUT Sequence item: descriptor (entries, first mapped value, bits) and one word per entry. */
-function lutItem(lut: StoredLut, extra: DicomJson = {}): DicomJson {
-  return {
-    '00283002': lutDescriptor(lut.data.length, lut.first, lut.bits),
-    ...(lut.explanation ? { '00283003': str('LO', lut.explanation) } : {}),
-    ...extra,
-    '00283006': str('US', ...lut.data),
-  };
-}
-
-/**
- * A VOI LUT Sequence item of an object aeimg makes (a presentation state written back; an image's own tables go back
- * as the file had them). An 8-bit table is written as the same table in 16 bits (each entry × 257, which every display
- * scales back to the same grey: 255 × 257 = 65535): the standard's words leave open whether 8-bit entries take a word
- * each or two to a word, files do both, and dicom3tools' dciodvfy calls one a word an error. A VOI LUT's output only
- * scales to the display, so its values mean the same (a Modality LUT's are real-world values: never so).
- */
-export function voiLutItem(lut: StoredLut): DicomJson {
-  return lutItem(lut.bits === 8 ? { ...lut, bits: 16, data: lut.data.map((v) => Math.min(65535, v * 257)) } : lut);
-}
-
-/**
- * How a viewer turns the stored values into the reader's values and grey levels, as aeimg read them: an enhanced
- * file's per-frame rescale and window (its functional groups are not carried), a Modality LUT or VOI LUT Sequence
- * (sequences are not carried either). Without them a PACS would show stored values where aeimg's viewer showed HU.
- */
-function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): void {
-  if (px.modalityLut) {
-    for (const t of ['00281052', '00281053', '00281054']) delete ds[t]; // a table or a rescale, never both
-    ds['00283000'] = { vr: 'SQ', Value: [lutItem(px.modalityLut, { '00283004': str('LO', 'US') }) as never] };
-  } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0)) {
-    ds['00281052'] = str('DS', decimal(px.rescaleIntercept));
-    ds['00281053'] = str('DS', decimal(px.rescaleSlope));
-  }
-  // Required with a rescale where the Modality LUT module applies (Secondary Capture): HU for a CT whose file named no
-  // other units (its Real World Value Mapping's: a perfusion map in ml/100ml/s is not HU), else unspecified.
-  if (ds['00281053'] && !ds['00281054']?.Value?.length) ds['00281054'] = str('LO', ds['00080060']?.Value?.[0] === 'CT' && (px.realWorldUnits?.units ?? 'HU') === 'HU' ? 'HU' : 'US');
-  if (px.voiLut) ds['00283010'] = { vr: 'SQ', Value: [px.voiLut, ...(px.otherVoiLuts ?? [])].map((l) => lutItem(l) as never) };
-  if (px.window && !ds['00281050']) {
-    ds['00281050'] = str('DS', decimal(px.window.center));
-    ds['00281051'] = str('DS', decimal(px.window.width));
-    if (px.window.fn) ds['00281056'] = str('CS', px.window.fn); // an enhanced frame's own VOI LUT Function
-  }
-}
-
-/**
- * PET's SUVbw (and SUL, where the sender had it) as Real World Value Mapping items (0040,9096) over every stored value,
- * in g/ml (UCUM): a PACS shows SUV from them, though the weight, height, sex, dose and times they came from were removed
- * by de-identification (dicom/suv.ts).
- */
-function writeSuvMapping(ds: DicomJson, px: DicomFrameMeta['pixel'], factors: { suvBw: number; sul?: number }, stored: { bits: number; signed: boolean }): void {
-  const gml = { value: 'g/ml', scheme: 'UCUM', meaning: 'g/ml' };
-  ds['00409096'] = { vr: 'SQ', Value: [
-    mappingItem(px, stored, { label: 'SUVbw', explanation: 'SUV body weight, computed by the sender', code: gml }, factors.suvBw),
-    ...(factors.sul ? [mappingItem(px, stored, { label: 'SUL', explanation: 'SUV lean body mass (Janmahasatian), computed by the sender', code: gml }, factors.sul)] : []),
-  ] as never[] };
-}
-
-/** A linear Real World Value Mapping item over every stored value: the rescale times `factor`, in the units of `code`. */
-function mappingItem(px: DicomFrameMeta['pixel'], stored: { bits: number; signed: boolean },
-  what: { label: string; explanation?: string; code: RealWorldUnits['code'] }, factor = 1): DicomJson {
-  const [first, last] = storedRange(stored.bits, stored.signed);
-  const vr = stored.signed ? 'SS' : 'US';
-  return {
-    '00409210': str('SH', what.label.slice(0, 16)),
-    ...(what.explanation ? { '00283003': str('LO', what.explanation) } : {}),
-    '004008EA': { vr: 'SQ', Value: [{
-      '00080100': str('SH', what.code.value.slice(0, 16)), ...(what.code.scheme ? { '00080102': str('SH', what.code.scheme.slice(0, 16)) } : {}),
-      '00080104': str('LO', what.code.meaning),
-    } as never] },
-    '00409216': str(vr, first), '00409211': str(vr, last),
-    '00409224': str('FD', px.rescaleIntercept * factor), '00409225': str('FD', px.rescaleSlope * factor),
-  };
-}
-
-/**
- * A Supplemental Palette Color LUT (PS3.3 C.7.6.19) as the sender's file had it, its 8-bit entries in 16 bits (each
- * ×257: the same colours), so that a workstation shows the values it covers in colour.
- */
-function writeColourPalette(ds: DicomJson, palette: Palette): void {
-  palette.forEach(({ first, table }, c) => {
-    ds[`0028110${c + 1}`] = lutDescriptor(table.length, first, 16);
-    ds[`0028120${c + 1}`] = { vr: 'OW', Value: [Uint16Array.from(table, (v) => v * 257).buffer as never] };
-  });
-  if (!ds['00089205']?.Value?.length) ds['00089205'] = str('CS', 'COLOR');
+  ds['00282110'] = attribute('CS', '01');
+  ds['00282112'] = attribute('DS', ...previous('00282112'), Number(opts.ratio.toFixed(2)));
+  ds['00282114'] = attribute('CS', ...previous('00282114'), opts.maxError !== undefined ? LOSSY_METHOD.nearLossless : LOSSY_METHOD.network);
 }
 
 /** Finite numbers of the length given, else undefined. */
@@ -321,14 +223,14 @@ function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined,
   const position = finite(px?.planePosition ?? ds['00200032']?.Value, 3);
   const thickness = finite(ds['00180050']?.Value, 1)?.filter((v) => v > 0);
   const edges = edgeLabels(orientation, undefined);
-  if (edges && !edgeLabels(undefined, ds['00200020']?.Value)) ds['00200020'] = str('CS', edges.right, edges.bottom);
+  if (edges && !edgeLabels(undefined, ds['00200020']?.Value)) ds['00200020'] = attribute('CS', edges.right, edges.bottom);
   const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);
   for (const t of ['00200032', '00200037', '00280030', '00180050']) delete ds[t];
-  if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = str('DS', ...spacing.map(decimal));
+  if (spacing.length === 2 && spacing.every((v) => Number.isFinite(v) && v > 0)) ds['00280030'] = attribute('DS', ...spacing.map(decimal));
   if (!single || !position || !edges) return; // a place needs both: a position without its plane locates nothing
-  ds['00200032'] = str('DS', ...position.map(decimal));
-  ds['00200037'] = str('DS', ...orientation!.map(decimal));
-  if (thickness?.length) ds['00180050'] = str('DS', decimal(thickness[0]!));
+  ds['00200032'] = attribute('DS', ...position.map(decimal));
+  ds['00200037'] = attribute('DS', ...orientation!.map(decimal));
+  if (thickness?.length) ds['00180050'] = attribute('DS', decimal(thickness[0]!));
 }
 
 /** DICOM has no alpha: dropped (the PNG output keeps it). */
@@ -386,43 +288,39 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
     ['00080030', 'TM'], ['00080090', 'PN'], ['00200010', 'SH'], ['00080050', 'SH'], ['00080070', 'LO'], ['00200020', 'CS']] as const) {
     setDefault(tag, { vr });
   }
-  setDefault('0020000D', str('UI', newUid()));
-  setDefault('0020000E', str('UI', newUid()));
-  setDefault('00080060', str('CS', 'OT'));
-  setDefault('00200011', str('IS', 1));
-  if (!ds['00200013']?.Value?.length || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = str('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
-  ds['00080005'] = str('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode
-  ds['00080016'] = str('UI', sopClass);
-  ds['00080018'] = str('UI', sopInstance);
+  setDefault('0020000D', attribute('UI', newUid()));
+  setDefault('0020000E', attribute('UI', newUid()));
+  setDefault('00080060', attribute('CS', 'OT'));
+  setDefault('00200011', attribute('IS', 1));
+  if (!ds['00200013']?.Value?.length || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = attribute('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
+  ds['00080005'] = attribute('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode
+  ds['00080016'] = attribute('UI', sopClass);
+  ds['00080018'] = attribute('UI', sopInstance);
   // Value 3 of Image Type is required by some classes (CT: AXIAL/LOCALIZER): keep the original's.
-  ds['00080008'] = str('CS', 'DERIVED', 'SECONDARY', ...((ds['00080008']?.Value ?? []).slice(2) as string[]));
+  ds['00080008'] = attribute('CS', 'DERIVED', 'SECONDARY', ...((ds['00080008']?.Value ?? []).slice(2) as string[]));
   if (sopClass.startsWith(SECONDARY_CAPTURE)) {
-    ds['00080064'] = str('CS', 'WSD');
+    ds['00080064'] = attribute('CS', 'WSD');
     writeScGeometry(ds, meta?.pixel, !multiClass);
   }
   if (multiClass) writeMultiFrame(ds, meta!, frames.length);
   writeBurnedIn(ds, meta, multiClass?.startsWith(SECONDARY_CAPTURE) === true);
-  ds['00082111'] = str('ST', derivation(opts));
+  ds['00082111'] = attribute('ST', derivation(opts));
   if (opts.reduced) markReduced(ds);
   markLossy(ds, opts);
   const stored = storedSamples(image, meta);
-  ds['00280002'] = str('US', grey ? 1 : 3);
+  ds['00280002'] = attribute('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).
-  ds['00280004'] = str('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
-  if (!grey) ds['00280006'] = str('US', 0);
-  ds['00280010'] = str('US', image.height);
-  ds['00280011'] = str('US', image.width);
-  ds['00280100'] = str('US', image.bitDepth);
-  ds['00280101'] = str('US', stored.bits);
-  ds['00280102'] = str('US', stored.bits - 1);
-  ds['00280103'] = str('US', stored.signed ? 1 : 0);
+  ds['00280004'] = attribute('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
+  if (!grey) ds['00280006'] = attribute('US', 0);
+  ds['00280010'] = attribute('US', image.height);
+  ds['00280011'] = attribute('US', image.width);
+  ds['00280100'] = attribute('US', image.bitDepth);
+  ds['00280101'] = attribute('US', stored.bits);
+  ds['00280102'] = attribute('US', stored.bits - 1);
+  ds['00280103'] = attribute('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
-  if (grey && meta?.suvBw && !meta.pixel.modalityLut) writeSuvMapping(ds, meta.pixel, { suvBw: meta.suvBw, sul: meta.sul }, stored);
-  else if (grey && meta?.pixel.realWorldUnits && !meta.pixel.modalityLut) { // the units the file named for its values, as it named them
-    const u = meta.pixel.realWorldUnits;
-    ds['00409096'] = { vr: 'SQ', Value: [mappingItem(meta.pixel, stored, { label: u.label ?? u.units, explanation: u.explanation, code: u.code }) as never] };
-  }
+  if (grey && meta && !meta.pixel.modalityLut) writeRealWorldMapping(ds, meta, stored);
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);
@@ -449,22 +347,22 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   if (kept && allKept) {
     // The frame's own data: its layout's photometric, sample bits and planar configuration describe it, not the image's.
     const l = kept.layout;
-    ds['00280004'] = str('CS', l.photometric);
-    ds['00280100'] = str('US', l.bitsAllocated);
-    ds['00280101'] = str('US', l.bitsStored);
-    ds['00280102'] = str('US', l.bitsStored - 1);
-    ds['00280103'] = str('US', l.signed ? 1 : 0);
-    if (!grey) ds['00280006'] = str('US', l.planarConfiguration);
+    ds['00280004'] = attribute('CS', l.photometric);
+    ds['00280100'] = attribute('US', l.bitsAllocated);
+    ds['00280101'] = attribute('US', l.bitsStored);
+    ds['00280102'] = attribute('US', l.bitsStored - 1);
+    ds['00280103'] = attribute('US', l.signed ? 1 : 0);
+    if (!grey) ds['00280006'] = attribute('US', l.planarConfiguration);
     const data = frames.map(({ kept: k }) => k!.data.buffer.slice(k!.data.byteOffset, k!.data.byteOffset + k!.data.byteLength));
     ds['7FE00010'] = { vr: 'OB', Value: data as never[] };
   }
   const fileMeta: DicomJson = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer as never] },
-    '00020002': str('UI', sopClass),
-    '00020003': str('UI', sopInstance),
-    '00020010': str('UI', allKept ? kept.layout.syntax : '1.2.840.10008.1.2.1'),
-    '00020012': str('UI', IMPLEMENTATION_UID),
-    '00020013': str('SH', 'AEIMG_1'),
+    '00020002': attribute('UI', sopClass),
+    '00020003': attribute('UI', sopInstance),
+    '00020010': attribute('UI', allKept ? kept.layout.syntax : '1.2.840.10008.1.2.1'),
+    '00020012': attribute('UI', IMPLEMENTATION_UID),
+    '00020013': attribute('SH', 'AEIMG_1'),
   };
   // dcmjs wants a Value array on every attribute, empty for zero-length ones.
   for (const attr of Object.values(ds)) attr.Value ??= [];

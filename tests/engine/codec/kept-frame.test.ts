@@ -15,7 +15,8 @@ import { cleanCodestream, decodeCodestream } from '../../../src-main/engine/dico
 import { TransferSyntax } from '../../../src-main/engine/dicom/codecs.js';
 import { decodeFrameData, encapsulatedFrameData, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { pixelCheck } from '../../../src-main/engine/codec/refinement-layer.js';
-import { readDicomFile, storedToImage } from '../../../src-main/engine/dicom/import.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { storedToImage } from '../../../src-main/engine/dicom/stored-image.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { documentFiles, documentOutput, plainDocuments, readDocument, srText, studyImageIndex, studyImageNamer, studyReportMarks, validDocuments } from '../../../src-main/engine/dicom/documents.js';
 import { documentKind } from '../../../src-main/engine/dicom/sop-classes.js';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
-import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import { reportMarksInfo } from '../../../src-main/engine/dicom/report-marks.js';
 import { writtenReferences } from '../../../src-main/engine/dicom/report-references.js';
 import { imagePlanes } from '../../../src-main/engine/dicom/image-planes.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf } from '../../../src-main/engine/dicom/import.js';
 import { cleanedKeyObject, keyObjectFor, readKeyObjectSelection, validKeyObjects } from '../../../src-main/engine/dicom/key-objects.js';
-import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { spawnSync } from 'node:child_process';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';

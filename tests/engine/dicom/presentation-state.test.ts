@@ -5,7 +5,7 @@ import dcmjs from 'dcmjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
-import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import { readPresentationState, stateInverts, stateWindowIn } from '../../../src-main/engine/dicom/presentation-state.js';
 import { presentationStateFor, validPresentationStates } from '../../../src-main/engine/dicom/carried-presentation-state.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';

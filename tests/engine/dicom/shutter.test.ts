@@ -12,7 +12,7 @@ import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { drawShutter, shuttered, type DisplayShutter, type OverlayGraphic } from '../../../src-shared/graphics.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 import { mkdir } from 'node:fs/promises';
-import { parseDicomHeader } from '../../../src-main/engine/dicom/parse.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
