@@ -1,7 +1,8 @@
 /**
  * Where each image of a study lies in the patient (DICOM patient coordinates, mm), so that a structured report's 3D
  * coordinates (SCOORD3D: an AI tool's nodule, a contour on a slice, given in the patient's frame, not on an image) are
- * drawn on the images whose slab holds them (aeimg 0.23).
+ * drawn on the images whose slab holds them (aeimg 0.23): a line or outline where it passes through the slab, an
+ * ellipsoid as its cross-section (aeimg 0.24).
  */
 
 /** An image's plane: its Frame of Reference, its first pixel's centre, its row and column directions, its slab. */
@@ -105,4 +106,95 @@ export function onPlane(plane: ImagePlane, points: readonly number[]): number[] 
     out.push(x, y);
   }
   return out;
+}
+
+/** Where patient point `p` lies on `plane`: its distance from the plane (mm, along the normal) and its pixel x, y. */
+function placeOn(plane: ImagePlane, normal: readonly number[], p: readonly number[]): { off: number; x: number; y: number } {
+  const d = [p[0]! - plane.origin[0], p[1]! - plane.origin[1], p[2]! - plane.origin[2]];
+  return { off: dot(d, normal), x: dot(d, plane.row) / plane.spacing[1] + 0.5, y: dot(d, plane.column) / plane.spacing[0] + 0.5 };
+}
+
+const onImage = (plane: ImagePlane, xy: readonly number[]) =>
+  xy.every((v, i) => v >= 0 && v <= (i % 2 === 0 ? plane.width : plane.height));
+
+/**
+ * The parts of a 3D polyline (x, y, z … mm) that pass through `plane`'s slab, each in its pixel coordinates: a segment
+ * that crosses the slab is cut at its faces, so a 3D caliper or an oblique contour shows on each slice the part of it
+ * that lies there, as a line wholly in the slab shows whole. A part not on the image, or of no length, is left out.
+ */
+export function polylineOnPlane(plane: ImagePlane, points: readonly number[]): number[][] {
+  const normal = normalOf(plane);
+  const parts: number[][] = [];
+  let open: number[] | undefined; // the part the previous segment left at its end
+  for (let i = 0; i + 5 < points.length; i += 3) {
+    const a = placeOn(plane, normal, points.slice(i, i + 3)), b = placeOn(plane, normal, points.slice(i + 3, i + 6));
+    const h = plane.halfThickness, dd = b.off - a.off;
+    let t0 = 0, t1 = 1;
+    if (Math.abs(dd) < 1e-9) {
+      if (Math.abs(a.off) > h) t0 = 2;
+    } else {
+      const ta = (-h - a.off) / dd, tb = (h - a.off) / dd;
+      t0 = Math.max(0, Math.min(ta, tb));
+      t1 = Math.min(1, Math.max(ta, tb));
+    }
+    if (t0 > t1) { open = undefined; continue; }
+    const at = (t: number) => [a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)];
+    if (open && t0 === 0) open.push(...at(t1));
+    else parts.push(open = [...at(t0), ...at(t1)]);
+    if (t1 < 1) open = undefined;
+  }
+  return parts.filter((xy) => onImage(plane, xy) && xy.some((v, k) => v !== xy[k % 2]));
+}
+
+/**
+ * An ellipsoid's cross-section on `plane` (PS3.3 C.18.9.1.2: its three axes' end points, x, y, z … mm), as the end
+ * points of the ellipse's major then minor axis in pixel coordinates (a 2D ELLIPSE): where the slab holds the
+ * ellipsoid's centre, its section through the centre's depth (its widest there); else the section nearest it, at the
+ * slab's face; undefined where it misses the slab, leaves the image, or its axes do not make an ellipsoid (not of
+ * one centre, not at right angles, of no length).
+ */
+export function ellipsoidOnPlane(plane: ImagePlane, points: readonly number[]): number[] | undefined {
+  if (points.length !== 18) return undefined;
+  const pt = (k: number) => points.slice(3 * k, 3 * k + 3);
+  const centre = [0, 1, 2].map((c) => (points[c]! + points[3 + c]!) / 2);
+  const axes = [0, 1, 2].map((k) => [0, 1, 2].map((c) => (pt(2 * k + 1)[c]! - pt(2 * k)[c]!) / 2));
+  const lengths = axes.map((a) => Math.hypot(...a));
+  const longest = Math.max(...lengths);
+  if (!(Math.min(...lengths) > 0)) return undefined;
+  for (let k = 1; k < 3; k++) {
+    const mid = [0, 1, 2].map((c) => (pt(2 * k)[c]! + pt(2 * k + 1)[c]!) / 2);
+    if (Math.hypot(...mid.map((v, c) => v - centre[c]!)) > 0.05 * longest) return undefined;
+  }
+  for (const [i, j] of [[0, 1], [0, 2], [1, 2]] as const) {
+    if (Math.abs(dot(axes[i]!, axes[j]!)) > 0.05 * lengths[i]! * lengths[j]!) return undefined;
+  }
+  // The ellipsoid is (p − c)ᵀ M (p − c) = 1, M = Σ a aᵀ / |a|⁴ over its (orthogonal) semi-axes a.
+  const m = (u: readonly number[], v: readonly number[]) => axes.reduce((sum, a, k) => sum + dot(u, a) * dot(v, a) / lengths[k]! ** 4, 0);
+  const normal = normalOf(plane);
+  const depth = Math.max(-plane.halfThickness, Math.min(plane.halfThickness, dot(centre.map((v, c) => v - plane.origin[c]!), normal)));
+  const g = [0, 1, 2].map((c) => plane.origin[c]! + depth * normal[c]! - centre[c]!);
+  // On the plane, p = origin′ + x·R + y·C with R, C a pixel's step along a row and down a column (so that the ellipse's
+  // axes are at right angles in pixels, as a 2D ELLIPSE's are, whatever the spacing): xᵀBx + 2bᵀx + gᵀMg = 1.
+  const R = plane.row.map((v) => v * plane.spacing[1]), C = plane.column.map((v) => v * plane.spacing[0]);
+  const p = m(R, R), q = m(R, C), r = m(C, C);
+  const b = [m(R, g), m(C, g)];
+  const det = p * r - q * q;
+  if (!(det > 0)) return undefined;
+  const x0 = (-r * b[0]! + q * b[1]!) / det, y0 = (q * b[0]! - p * b[1]!) / det;
+  const room = 1 - (m(g, g) + b[0]! * x0 + b[1]! * y0);
+  if (!(room > 1e-9)) return undefined;
+  const half = (p + r) / 2, spread = Math.hypot((p - r) / 2, q);
+  const ends = [half - spread, half + spread].flatMap((lambda, major) => { // the smaller eigenvalue is the major axis
+    const [vx, vy] = Math.abs(q) > 1e-12 ? [lambda - r, q] : (p <= r) === (major === 0) ? [1, 0] : [0, 1];
+    const len = Math.sqrt(room / lambda) / Math.hypot(vx!, vy!);
+    return [-1, 1].flatMap((sign) => [x0 + sign * len * vx! + 0.5, y0 + sign * len * vy! + 0.5]);
+  });
+  return onImage(plane, ellipseBox(ends)) ? ends : undefined;
+}
+
+/** The box round an ellipse given by its axes' end points (x, y: major, then minor), as left, top, right, bottom. */
+export function ellipseBox(ends: readonly number[]): [number, number, number, number] {
+  const cx = (ends[0]! + ends[2]!) / 2, cy = (ends[1]! + ends[3]!) / 2;
+  const ex = Math.hypot(ends[2]! - cx, ends[6]! - cx), ey = Math.hypot(ends[3]! - cy, ends[7]! - cy);
+  return [cx - ex, cy - ey, cx + ex, cy + ey];
 }

@@ -8,7 +8,7 @@
 import type { DataSet } from 'dicom-parser';
 import type { Annotations } from '../../../src-shared/graphics.js';
 import { referencedFrames, valueType } from './dataset.js';
-import { onPlane, type ImagePlane } from './image-planes.js';
+import { ellipseBox, ellipsoidOnPlane, onPlane, polylineOnPlane, type ImagePlane } from './image-planes.js';
 import { graphicData, items, LIMITS } from './presentation-state.js';
 
 /** The layer the report's marks are drawn in, in a colour of their own (the reader's own measurements are yellow, a state's white unless it says). */
@@ -18,8 +18,8 @@ export const REPORT_LAYER = { name: 'report', order: 0, colour: [0, 200, 255] as
 export type ImageIndex = (sop: string, frame?: number) => number | undefined;
 
 const GRAPHIC_TYPES = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'CIRCLE', 'ELLIPSE']);
-/** A SCOORD3D's graphic types drawn on a plane (an ELLIPSOID is a volume). */
-const GRAPHIC_TYPES_3D = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'POLYGON', 'ELLIPSE']);
+/** A SCOORD3D's graphic types drawn on a plane (an ELLIPSOID as its cross-section). */
+const GRAPHIC_TYPES_3D = new Set(['POINT', 'MULTIPOINT', 'POLYLINE', 'POLYGON', 'ELLIPSE', 'ELLIPSOID']);
 const MAX_LABEL_LINES = 4;
 
 /** One region a report measured, on one image of the study (by index): its shapes, its label and where that goes. */
@@ -29,8 +29,8 @@ export interface ReportRegion { index: number; shapes: Shape[]; points: number[]
  * The regions report `ds` measured on the images of the study it references (by `indexOf`), in image pixel coordinates
  * (0 at the top-left corner of the top-left pixel, as a report's and a presentation state's pixel coordinates are),
  * labelled with the measurements of the same group; its 3D coordinates (SCOORD3D, in the patient) on the images of
- * `planes` whose slab holds them (0.23); a coordinate on an image the study did not bring, in no image's slab, of a
- * type not drawn on a plane (an ellipsoid, a temporal TCOORD) or malformed, is left out.
+ * `planes` whose slab they pass through (0.23; regions3d); a coordinate on an image the study did not bring, in no image's
+ * slab, of a type not drawn on a plane (a temporal TCOORD) or malformed, is left out.
  */
 export function reportRegions(ds: DataSet, text: (d: DataSet, tag: string) => string | undefined,
   line: (item: DataSet) => string | undefined, indexOf: ImageIndex, planes: readonly ImagePlane[] = []): ReportRegion[] {
@@ -105,8 +105,10 @@ function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside
 }
 
 /**
- * A SCOORD3D's regions on the images of its Frame of Reference (image-planes.ts): a point, polyline, polygon (closed)
- * or ellipse on each image whose slab holds all of it, each of a MULTIPOINT's points on the images that hold it.
+ * A SCOORD3D's regions on the images of its Frame of Reference (image-planes.ts): a point or an ellipse on each image
+ * whose slab holds all of it, each of a MULTIPOINT's points on the images that hold it; a polyline or polygon (closed)
+ * on each image where it passes through the slab, the part that lies there (0.24; before, only where all of it lay in
+ * one slab); an ellipsoid as its cross-section (0.24; before, not drawn).
  */
 function regions3d(item: DataSet, text: (d: DataSet, tag: string) => string | undefined, planes: readonly ImagePlane[]): Omit<ReportRegion, 'label'>[] {
   const data = graphicData(item, 3);
@@ -115,14 +117,19 @@ function regions3d(item: DataSet, text: (d: DataSet, tag: string) => string | un
   const { type, points } = data;
   if ((type === 'POINT' && points.length !== 3) || (type === 'ELLIPSE' && points.length !== 12)) return [];
   const mine = planes.filter((p) => p.frameOfReference === frame);
+  const line = type === 'POLYGON' ? [...points, ...points.slice(0, 3)] : points;
   const parts = type === 'MULTIPOINT' ? Array.from({ length: points.length / 3 }, (_, i) => points.slice(3 * i, 3 * i + 3)) : [points];
   return parts.flatMap((part) => mine.flatMap((plane) => {
-    const flat = onPlane(plane, part);
-    if (!flat) return [];
-    const shape: Shape = type === 'POLYGON' ? { type: 'POLYLINE', points: [...flat, flat[0]!, flat[1]!] }
-      : { type: type === 'MULTIPOINT' ? 'POINT' : type as Shape['type'], points: flat };
-    const xs = flat.filter((_, i) => i % 2 === 0), ys = flat.filter((_, i) => i % 2 === 1);
-    return [{ index: plane.index, shapes: [shape], points: shape.points, beside: [Math.max(...xs) + 2, Math.min(...ys)] }];
+    let shapes: Shape[];
+    if (type === 'POLYLINE' || type === 'POLYGON') shapes = polylineOnPlane(plane, line).map((xy) => ({ type: 'POLYLINE', points: xy }));
+    else {
+      const flat = type === 'ELLIPSOID' ? ellipsoidOnPlane(plane, part) : onPlane(plane, part);
+      shapes = flat ? [{ type: type === 'MULTIPOINT' ? 'POINT' : type === 'ELLIPSOID' ? 'ELLIPSE' : type as Shape['type'], points: flat }] : [];
+    }
+    if (!shapes.length) return [];
+    const all = shapes.flatMap((sh) => sh.points);
+    const [, top, right] = shapes[0]!.type === 'ELLIPSE' ? ellipseBox(all) : [0, Math.min(...all.filter((_, i) => i % 2 === 1)), Math.max(...all.filter((_, i) => i % 2 === 0))];
+    return [{ index: plane.index, shapes, points: all, beside: [right + 2, top] }];
   }));
 }
 

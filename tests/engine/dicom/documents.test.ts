@@ -43,6 +43,10 @@ async function study(pdf = PDF) {
   return { dir, inputs: [join(dir, 'report.dcm'), join(dir, 'ct.dcm'), join(dir, 'sr.dcm')] };
 }
 
+/** An ellipse's centre and semi-axes from its axes' end points (major, then minor). */
+const ellipseAxes = ([x0, y0, x1, y1, x2, y2, x3, y3]: number[]) =>
+  [(x0! + x1!) / 2, (y0! + y1!) / 2, Math.hypot(x1! - x0!, y1! - y0!) / 2, Math.hypot(x3! - x2!, y3! - y2!) / 2];
+
 describe("a study's reports (structured reports, PDF documents)", () => {
   it('are known by their SOP class: every structured report but a key object selection, PDF and CDA', () => {
     expect(documentKind('1.2.840.10008.5.1.4.1.1.88.67')).toBe('structured report'); // X-Ray Radiation Dose SR
@@ -391,9 +395,10 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     const metas = [{ ...ct!.dicom, documents: [readDocument(new Uint8Array(report))], width: 128, height: 128 }, { ...coronal, width: 128, height: 128 }];
     const marks = studyReportMarks(metas, studyImageIndex(metas));
     const near = (got: number[], want: number[]) => expect(got.map((v) => +v.toFixed(2))).toEqual(want);
-    expect(marks.get(0)!.marks.graphics.map((g) => g.type)).toEqual(['POLYLINE', 'POINT']);
+    expect(marks.get(0)!.marks.graphics.map((g) => g.type)).toEqual(['POLYLINE', 'ELLIPSE', 'POINT']);
     near(marks.get(0)!.marks.graphics[0]!.points, [30, 40, 60, 40, 60, 70, 30, 70, 30, 40]); // closed
-    near(marks.get(0)!.marks.graphics[1]!.points, [100, 100]);
+    near(ellipseAxes(marks.get(0)!.marks.graphics[1]!.points), [15, 10, 5, 5]); // the ellipsoid's section through its centre
+    near(marks.get(0)!.marks.graphics[2]!.points, [100, 100]);
     expect(marks.get(1)!.marks.graphics.map((g) => g.type)).toEqual(['POINT', 'POINT']);
     near(marks.get(1)!.marks.graphics[0]!.points, [20, 10]);
     near(marks.get(1)!.marks.graphics[1]!.points, [50, 60]);
@@ -407,6 +412,44 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(lines[0]).toBe(`Image Region: (outline through 4 points in the patient from ${first} mm)`);
     expect(lines[1]).toBe(`Image Region: (point at ${p} mm in the patient)`);
     expect(lines[3]).toMatch(/^Image Region: \(ellipsoid centred at /);
+  });
+
+  it("a 3D line that crosses slices shows on each the part within its slab, and an ellipsoid its section there", async () => {
+    const [ct] = await readDicomFile(CT, { maxPixels: 1e7, deidentify: null });
+    const ds = ct!.dicom.dataset;
+    const half = Number(ds['00180050']!.Value![0]) / 2;
+    expect(half).toBe(2.5);
+    const o = ds['00200032']!.Value!.map(Number), c = ds['00200037']!.Value!.map(Number), sp = ds['00280030']!.Value!.map(Number);
+    const n = [c[1]! * c[5]! - c[2]! * c[4]!, c[2]! * c[3]! - c[0]! * c[5]!, c[0]! * c[4]! - c[1]! * c[3]!];
+    const patient = (x: number, y: number, off = 0) => [0, 1, 2].map((k) => o[k]! + (x - 0.5) * sp[1]! * c[k]! + (y - 0.5) * sp[0]! * c[k + 3]! + off * n[k]!);
+    // An ellipsoid given in pixels across the image and mm along its normal: axes (from centre) u, v in the image, w mm.
+    const ellipsoid = (cx: number, cy: number, u: number[], v: number[], off: number, w: number) => [
+      ...patient(cx - u[0]!, cy - u[1]!, off), ...patient(cx + u[0]!, cy + u[1]!, off), ...patient(cx - v[0]!, cy - v[1]!, off),
+      ...patient(cx + v[0]!, cy + v[1]!, off), ...patient(cx, cy, off - w), ...patient(cx, cy, off + w)];
+    const report = regions3dReport(String(ds['00200052']!.Value![0]), [
+      // A caliper from 6 mm below the slice to 6 mm above it: on the slice, the part between its faces (±2.5 mm).
+      { type: 'POLYLINE', points: [...patient(20, 20, -6), ...patient(80, 20, 6)] },
+      // Centred 4 mm off the slice (outside its slab), 6 mm deep: its section at the slab's face, 1.5 mm from its centre.
+      { type: 'ELLIPSOID', points: ellipsoid(60, 60, [10, 0], [0, 5], 4, 6) },
+      // Turned 45° in the image, 8 by 4 pixels from its centre.
+      { type: 'ELLIPSOID', points: ellipsoid(90, 90, [8 / Math.SQRT2, 8 / Math.SQRT2], [4 / Math.SQRT2, -4 / Math.SQRT2], 0, 3) },
+      // 10 mm off, 6 mm deep: it misses the slab.
+      { type: 'ELLIPSOID', points: ellipsoid(60, 60, [10, 0], [0, 5], 10, 6) },
+      // Axes not at right angles: no ellipsoid.
+      { type: 'ELLIPSOID', points: ellipsoid(60, 60, [10, 0], [5, 5], 0, 6) },
+    ]);
+    const metas = [{ ...ct!.dicom, documents: [readDocument(new Uint8Array(report))], width: 128, height: 128 }];
+    const graphics = studyReportMarks(metas, studyImageIndex(metas)).get(0)!.marks.graphics;
+    const near = (got: number[], want: number[]) => expect(got.map((v) => +v.toFixed(2))).toEqual(want.map((v) => +v.toFixed(2)));
+    expect(graphics.map((g) => g.type)).toEqual(['POLYLINE', 'ELLIPSE', 'ELLIPSE']);
+    near(graphics[0]!.points, [37.5, 20, 62.5, 20]); // 20 + 60 × (6 − 2.5) / 12 to 20 + 60 × (6 + 2.5) / 12
+    const k = Math.sqrt(1 - (1.5 / 6) ** 2);
+    near(ellipseAxes(graphics[1]!.points), [60, 60, 10 * k, 5 * k]);
+    near(graphics[1]!.points.slice(0, 4).map((v, i) => (i % 2 ? v : Math.abs(v - 60))), [10 * k, 60, 10 * k, 60]); // major along x
+    // The turned one: its major axis along the diagonal.
+    const [x0, y0, x1, y1] = graphics[2]!.points;
+    near(ellipseAxes(graphics[2]!.points), [90, 90, 8, 4]);
+    near([(x1! - x0!) / (y1! - y0!)], [1]);
   });
 
   it("without a Slice Thickness (an enhanced file's frames), a slice holds what lies within half the gap to its neighbours", () => {
