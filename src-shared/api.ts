@@ -238,6 +238,8 @@ export interface OpenedImageInfo {
       shutter?: DisplayShutter;
       /** It shows the image black for white (0.20: its Presentation LUT Shape), as the viewer then opens it. */
       invert?: true;
+      /** The overlays it holds itself (0.24), drawn while it is shown in place of the image's of their group (`overlays` activates them). */
+      ownGraphics?: OverlayGraphic[];
     })[];
     /**
      * The key object selections of its study that flag it (aeimg 0.18; sent with the full header): their titles ("Of

@@ -173,14 +173,21 @@ export interface OverlayActivation {
   overlays?: { group: number; layer: string }[];
 }
 
+/** A presentation state as overlays are drawn under it: the overlays it activates, and (0.24) those it holds itself. */
+export type OverlayState = OverlayActivation & Pick<Annotations, 'layers'> & { ownGraphics?: OverlayGraphic[] };
+
 /**
  * The overlays drawn under `state` (undefined: none shown, every overlay as the image has it): those it activates, in
- * their layer's recommended colour (else white), in the image's order.
+ * their layer's recommended colour (else white), in the image's order, then its own, each in place of the image's
+ * overlay of its group.
  */
-export function overlaysShown(graphics: readonly OverlayGraphic[] | undefined, state: (OverlayActivation & Pick<Annotations, 'layers'>) | undefined): OverlayGraphic[] | undefined {
-  if (!graphics || !state?.overlays) return graphics ? [...graphics] : undefined;
+export function overlaysShown(graphics: readonly OverlayGraphic[] | undefined, state: OverlayState | undefined): OverlayGraphic[] | undefined {
+  const own = state?.ownGraphics ?? [];
+  if (!graphics && !own.length) return undefined;
+  const all = [...(graphics ?? []).filter((g) => !own.some((o) => o.group === g.group)), ...own];
+  if (!state?.overlays) return all;
   const layerOf = new Map(state.overlays.map((o) => [o.group, o.layer]));
-  return graphics.flatMap((g) => {
+  return all.flatMap((g) => {
     const layer = layerOf.get(g.group);
     if (layer === undefined) return [];
     const colour = state.layers.find((l) => l.name === layer)?.colour;
@@ -189,7 +196,7 @@ export function overlaysShown(graphics: readonly OverlayGraphic[] | undefined, s
 }
 
 /** The names of an image's overlays that `state` does not show (its PACS does not display them while it is shown). */
-export function overlaysHidden(graphics: readonly OverlayGraphic[] | undefined, state: (OverlayActivation & Pick<Annotations, 'layers'>) | undefined): string[] {
+export function overlaysHidden(graphics: readonly OverlayGraphic[] | undefined, state: OverlayState | undefined): string[] {
   const shown = new Set(overlaysShown(graphics, state)?.map((g) => g.group));
   return (graphics ?? []).filter((g) => !shown.has(g.group)).map((g) => g.name);
 }

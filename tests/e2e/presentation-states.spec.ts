@@ -221,22 +221,23 @@ test('an image with two presentation states shows one at a time, as a PACS appli
   await expect(page.getByTestId('toggle-pstate')).toHaveAttribute('title', /“LESION” by Smith Anna, drawn/);
 });
 
-test('a presentation state shows only the image overlays it activates, in its layer\'s colour, as its PACS does; hiding the state shows them all', async () => {
+test('a presentation state shows only the image overlays it activates and its own, in its layer\'s colour, as its PACS does; hiding the state shows the image\'s all', async () => {
   const dir = await mkdtemp(join(outDir, 'overlays-'));
   await overlayDicom(join(dir, 'mr.dcm'));
-  await presentationStateDicom(join(dir, 'ovl.dcm'), { references: [OVERLAY_SOP], overlays: ['6000'] });
+  await presentationStateDicom(join(dir, 'ovl.dcm'), { references: [OVERLAY_SOP], overlays: ['6000'], ownOverlay: true });
   await app.cli(['encrypt', join(dir, 'ovl.dcm'), join(dir, 'mr.dcm'), '--bundle', 'overlays', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'overlays.part1of1.aeimg')]);
   await expect(page.getByTestId('viewer-name')).toContainText('overlays (1 part)');
   const canvas = page.getByTestId('viewer-canvas');
   const toggle = page.getByTestId('toggle-graphics');
-  await expect(canvas).toHaveAttribute('data-graphics', '1');
+  await expect(canvas).toHaveAttribute('data-graphics', '2');
   await expect(toggle).toHaveText('DICOM overlays (1 of 3)');
-  await expect(toggle).toHaveAttribute('title', /Not shown while presentation state "LESION" is, as its PACS does not show them: overlay 6002 \("First target mark"\), overlay 6004/);
-  // Overlay 6000 (the ring of radius 12 about row 28, column 32) in the layer's green; grey pixels are never green.
+  await expect(toggle).toHaveAttribute('title', /Not shown while presentation state "LESION" is, as its PACS does not show them: overlay 6002 \("First target mark"\), overlay 6004.*draws its own: overlay 6006/);
+  // Overlay 6000 (the ring of radius 12 about row 28, column 32) and the state's own 6006 (an 8 x 8 square at the top
+  // left) in the layer's green; grey pixels are never green.
   const ring = Array.from({ length: OVERLAY_SIZE ** 2 }, (_, i) => i)
-    .filter((i) => Math.abs(Math.hypot(Math.floor(i / OVERLAY_SIZE) - 28, (i % OVERLAY_SIZE) - 32) - 12) < 0.7);
+    .filter((i) => Math.abs(Math.hypot(Math.floor(i / OVERLAY_SIZE) - 28, (i % OVERLAY_SIZE) - 32) - 12) < 0.7 || (i % OVERLAY_SIZE < 8 && i < 8 * OVERLAY_SIZE));
   const green = () => canvas.evaluate((c: HTMLCanvasElement) => {
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
     return Array.from({ length: c.width * c.height }, (_, i) => i).filter((i) => d[i * 4]! < 10 && d[i * 4 + 1]! > 245 && d[i * 4 + 2]! < 10);
@@ -247,7 +248,7 @@ test('a presentation state shows only the image overlays it activates, in its la
   await expect(toggle).toHaveText('DICOM overlays');
   expect(await green()).toEqual([]); // white again, as without a state
   await page.getByTestId('toggle-pstate').click();
-  await expect(canvas).toHaveAttribute('data-graphics', '1');
+  await expect(canvas).toHaveAttribute('data-graphics', '2');
 });
 
 test('a study\'s key object selections sent with the full header: the images they flag are marked in the corner and the strip, a rejected one as rejected', async () => {

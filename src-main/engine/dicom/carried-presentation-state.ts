@@ -8,7 +8,7 @@ import { applies, finite, finiteList, justifyOf, LIMITS, opacityOf, rgbOf, short
 import { isStoredLut, type StoredLut } from './lut.js';
 import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 import { wellFormed, type DicomJson } from './dataset.js';
-import { OVERLAY_GROUPS } from './overlay.js';
+import { OVERLAY_GROUPS, validOverlays, type OverlayPlane } from './overlay.js';
 import { lookUp, voiFunctionOf, voiToByte } from '../../../src-shared/windows.js';
 import type { Annotations, OverlayActivation } from '../../../src-shared/graphics.js';
 
@@ -42,6 +42,11 @@ export interface CarriedPresentationState extends Annotations, OverlayActivation
    * C.11.6, says how its output shows, in place of the image's photometric interpretation; as dcmtk's dcmp2pgm renders it).
    */
   invert?: true;
+  /**
+   * The overlays it holds itself, each in the layer that shows it (0.24): drawn while it is shown, in place of the
+   * image's overlay of the same group.
+   */
+  ownOverlays?: { layer: string; plane: OverlayPlane }[];
 }
 
 /**
@@ -134,12 +139,14 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const invert = stateInverts(s, photometric);
   const shown = s.overlays.filter((o) => overlays.includes(o.group));
   const hides = shown.length < overlays.length;
-  if (!graphics.length && !texts.length && !window && !s.shutter && !s.rotation && !s.flip && !invert && !hides) return undefined;
-  const used = new Set([...graphics, ...texts, ...shown].map((x) => x.layer));
+  const own = s.ownOverlays ?? [];
+  if (!graphics.length && !texts.length && !window && !s.shutter && !s.rotation && !s.flip && !invert && !hides && !own.length) return undefined;
+  const used = new Set([...graphics, ...texts, ...shown, ...own].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
     ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}),
-    ...(invert ? { invert } : {}), ...(overlays.length ? { overlays: shown } : {}), graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
+    ...(invert ? { invert } : {}), ...(overlays.length ? { overlays: shown } : {}), ...(own.length ? { ownOverlays: own } : {}),
+    graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
 }
 
@@ -239,11 +246,15 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const overlays = Array.isArray(s.overlays) && s.overlays.length <= 16
       ? s.overlays.filter((o) => o && OVERLAY_GROUPS.includes(o.group) && shortText(o.layer, LIMITS.label))
         .map((o) => ({ group: o.group, layer: o.layer })) : undefined;
+    const own = Array.isArray(s.ownOverlays) ? s.ownOverlays.slice(0, OVERLAY_GROUPS.length).flatMap((o) => {
+      const [plane] = o && shortText(o.layer, LIMITS.label) ? validOverlays([o.plane]) : [];
+      return plane ? [{ layer: o.layer, plane }] : [];
+    }) : [];
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
       ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), ...(s.invert === true ? { invert: true } : {}),
-      ...(overlays ? { overlays } : {}), graphics, texts, layers,
+      ...(overlays ? { overlays } : {}), ...(own.length ? { ownOverlays: own } : {}), graphics, texts, layers,
     }];
   });
 }

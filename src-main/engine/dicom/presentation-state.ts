@@ -23,7 +23,7 @@ import type { DataSet } from 'dicom-parser';
 import { datasetToJson, elementText, textDecoder, type DicomJson } from './dataset.js';
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
-import { OVERLAY_GROUPS, overlayTag } from './overlay.js';
+import { OVERLAY_GROUPS, overlayName, overlayTag, readOverlays, type OverlayPlane } from './overlay.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import { viewerRotation } from '../../../src-shared/orientation.js';
 import type { Annotations, Rgb } from '../../../src-shared/graphics.js';
@@ -88,6 +88,11 @@ export interface PresentationStateFile {
    * it does not name is not displayed while it is. A group it holds an overlay of its own in is not the image's.
    */
   overlays: { group: number; layer: string }[];
+  /**
+   * The overlays it holds itself (Overlay Data in the state: graphics a PACS kept as bitmaps), each in the layer that
+   * shows it (0.24; before, named as not carried); one it does not activate is not displayed, and not carried.
+   */
+  ownOverlays: { layer: string; plane: OverlayPlane }[];
   /** What it holds that aeimg does not carry, in a sender's words ("its VOI lookup table", "its shutter"). */
   notCarried: string[];
   /** Cleaned for a de-identified study (cleanedState): nothing of it that may name the patient is left. */
@@ -220,12 +225,19 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     const colour = lab.every((n) => n !== undefined) ? cieLabToRgb(lab as number[]) : grey !== undefined ? pValueRgb(grey) : undefined;
     return { name: word(l, 'x00700002'), order: Number(l.string('x00700062') ?? 0) || 0, ...(colour ? { colour } : {}) };
   });
-  // Overlay Activation: the image's overlays it shows, and overlays of its own (Overlay Data in the state), which are not carried.
-  const ownOverlays = OVERLAY_GROUPS.filter((g) => ds.elements[overlayTag(g, 0x3000)]);
+  // Overlay Activation: the image's overlays it shows, and those of its own (Overlay Data in the state), which shadow
+  // the image's of their group.
+  const ownGroups = OVERLAY_GROUPS.filter((g) => ds.elements[overlayTag(g, 0x3000)]);
   const bitmapShutter = ds.uint16('x00181623');
   const overlays = OVERLAY_GROUPS.flatMap((group) => {
     const layer = word(ds, overlayTag(group, 0x1001));
-    return layer && !ownOverlays.includes(group) ? [{ group, layer }] : [];
+    return layer && !ownGroups.includes(group) ? [{ group, layer }] : [];
+  });
+  // A state has no pixels: its overlays are Overlay Data, over the images it references, in its own transfer syntax.
+  const own = readOverlays(ds, { rows: 0, columns: 0, frames: 1, bitsAllocated: 0, bitsStored: 0, highBit: 0, samplesPerPixel: 1, syntax: (ds.string('x00020010') ?? '').replace(/\0/g, '').trim() });
+  const ownOverlays = (own.perFrame[0] ?? []).flatMap((plane) => {
+    const layer = word(ds, overlayTag(plane.group, 0x1001));
+    return layer && plane.group !== bitmapShutter ? [{ layer: layer.slice(0, LIMITS.label), plane }] : [];
   });
   const turned = ds.uint16('x00700042') ?? 0;
   const flip = word(ds, 'x00700041') === 'Y';
@@ -249,7 +261,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
         'for low values or light as the table runs, not through its curve)'] : []),
     ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
-    ...ownOverlays.filter((g) => g !== bitmapShutter).map((g) => `its own overlay ${g.toString(16).toUpperCase()}`),
+    ...own.facts.filter((f) => f.notCarried && !f.shutter).map((f) => `its own ${f.name} (${f.notCarried})`),
   ];
   const slope = Number(ds.string('x00281053'));
   const intercept = Number(ds.string('x00281052'));
@@ -260,7 +272,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     // A window after a modality lookup table is in the table's output: without the table, it cannot be shown.
     images, annotations, windows: unreadModality ? [] : windows, areas, layers, ...(rescale && !modalityLut ? { rescale } : {}), ...(modalityLut ? { modalityLut } : {}),
     ...(shutter ? { shutter } : {}), notCarried,
-    rotation, flip, overlays, ...(presentationLut ? { presentationLut } : {}),
+    rotation, flip, overlays, ownOverlays, ...(presentationLut ? { presentationLut } : {}),
     // A Presentation LUT gives P-values as they are, whatever the image's photometric interpretation: as IDENTITY does
     // once composed into the window; one that is not carried, as the shape its table's direction gives (black for white
     // where it falls), so the image is never shown the other way round from its reader's PACS.
@@ -288,9 +300,10 @@ export function cleanedState(s: PresentationStateFile, n: number): PresentationS
     layers: s.layers.map((l) => ({ ...l, name: layerName.get(l.name)! })),
     windows: s.windows.map((w) => ({ ...w, value: { ...plain(w.value)!, ...(w.value.lut ? { lut: plain(w.value.lut)! } : {}) } })),
     ...(s.modalityLut ? { modalityLut: plain(s.modalityLut)! } : {}), ...(s.presentationLut ? { presentationLut: plain(s.presentationLut)! } : {}),
-    // Overlays go only with the full header: none of the image's to show.
-    overlays: [],
-    notCarried: [...s.notCarried, 'its text (notes, labels), its name and its creator\'s, which de-identification removes (they may name the patient)'],
+    // Overlays go only with the full header: none of the image's to show, nor its own (their bits may spell a name).
+    overlays: [], ownOverlays: [],
+    notCarried: [...s.notCarried, 'its text (notes, labels), its name and its creator\'s, which de-identification removes (they may name the patient)',
+      ...s.ownOverlays.map(({ plane }) => `its own ${overlayName(plane)}, which de-identification removes with the image's overlays`)],
   };
 }
 

@@ -23,6 +23,7 @@ import { DEFAULT_LINE_WIDTH } from '../../../src-shared/graphics.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
 import { graphicsAndShutter, rgbToCieLab } from './shutter.js';
+import { writeOverlays, type OverlayPlane } from './overlay.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
 import { voiLutItem } from './write-value-mapping.js';
 import { numbered, UniqueNames } from '../../../src-shared/unique-names.js';
@@ -148,6 +149,14 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   // Overlay Activation: the images' overlays it shows, each in its layer. A state from a sender before 0.21 (which said
   // nothing of them) shows every one, as the reader's viewer did; an image's bitmap shutter plane is not graphics.
   const activated = new Map<number, string>();
+  // Its own overlays (0.24) first: Overlay Data of the state, which shadows the images' overlay of its group.
+  const ownPlanes = new Map<number, OverlayPlane>();
+  for (const { layer, plane } of marked.flatMap((m) => m.state.ownOverlays ?? [])) {
+    if (ownPlanes.has(plane.group)) continue;
+    ownPlanes.set(plane.group, plane);
+    activated.set(plane.group, layer);
+  }
+  writeOverlays(ds, [[...ownPlanes.values()]]);
   for (const m of marked) {
     const groups = graphicsAndShutter(m.frame.meta, 1).graphics.map((g) => g.group);
     for (const o of m.state.overlays ?? groups.map((group) => ({ group, layer: 'OVERLAYS' }))) {

@@ -13,6 +13,7 @@ import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { displayShutter, graphicsAndShutter } from '../dicom/shutter.js';
+import { overlayGraphics } from '../dicom/overlay.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
@@ -186,9 +187,14 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(meta.keyObjects?.length ? { keyObjects: meta.keyObjects.map(({ code: _code, ...k }) => k) } : {}),
       ...(meta.presentationStates?.length ? {
         // The creator's name as a reader reads it ("Smith Anna", not DICOM's "Smith^Anna").
-        presentationStates: meta.presentationStates.map(({ window: _window, creator, shutter: stateShutter, ...annotations }) => {
+        presentationStates: meta.presentationStates.map(({ window: _window, creator, shutter: stateShutter, ownOverlays = [], ...annotations }) => {
           const covers = stateShutter && displayShutter(stateShutter, image.channels, new Map());
-          return { ...annotations, ...(creator ? { creator: creator.replace(/\^+/g, ' ').trim() } : {}), ...(covers ? { shutter: covers } : {}) };
+          // Its own overlays: drawn while it is shown, each activated in its layer (src-shared/graphics.ts overlaysShown).
+          const own = ownOverlays.length ? {
+            ownGraphics: [...overlayGraphics(ownOverlays.map((o) => o.plane)).values()],
+            overlays: [...(annotations.overlays ?? []), ...ownOverlays.map((o) => ({ group: o.plane.group, layer: o.layer }))],
+          } : {};
+          return { ...annotations, ...own, ...(creator ? { creator: creator.replace(/\^+/g, ' ').trim() } : {}), ...(covers ? { shutter: covers } : {}) };
         }),
       } : {}),
       ...(received.units.suvBw ? { suvBw: received.units.suvBw, ...(meta.sul ? { sul: meta.sul } : {}) } : {}),

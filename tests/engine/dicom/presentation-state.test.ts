@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { studyObjectFiles } from '../../../src-main/engine/dicom/write-study-objects.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
-import { readPresentationState, stateInverts, stateWindowIn } from '../../../src-main/engine/dicom/presentation-state.js';
+import { cleanedState, readPresentationState, stateInverts, stateWindowIn } from '../../../src-main/engine/dicom/presentation-state.js';
 import { presentationStateFor, validPresentationStates } from '../../../src-main/engine/dicom/carried-presentation-state.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decodeImage } from '../../../src-main/engine/image/io.js';
@@ -605,37 +605,50 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       return [...`${out.stdout}${out.stderr}`.matchAll(/overlay \d+: group=0x([0-9a-f]{4})/gi)].map((m) => m[1]!.toUpperCase());
     };
     const file = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(join(dir, 'ovl.dcm')))));
-    // The image's 6000 in layer OVERLAYS; its own 6006 is not the image's, and the sender is told it does not go.
+    // The image's 6000 in layer OVERLAYS, and its own 6006 (an 8 x 8 square at the top left), which goes with it (0.24;
+    // before, the sender was told it did not).
     expect(file.overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
-    expect(file.notCarried).toContain('its own overlay 6006');
+    expect(file.ownOverlays.map(({ layer, plane }) => [layer, plane.group, plane.rows, plane.columns, plane.origin])).toEqual([['OVERLAYS', 0x6006, 8, 8, [1, 1]]]);
+    expect(file.notCarried.join()).not.toMatch(/own overlay/);
+    // De-identified, it goes without them (their bits may spell a name), and the sender is told.
+    expect(cleanedState(file, 1).ownOverlays).toEqual([]);
+    expect(cleanedState(file, 1).notCarried).toContain('its own overlay 6006, which de-identification removes with the image\'s overlays');
     if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtkShows(join(dir, 'ovl.dcm'), join(dir, 'mr.dcm'))).toEqual(['6000', '6006']);
 
     await mkdir(join(dir, 'parts'));
     const enc = await encryptStudy([join(dir, 'ovl.dcm'), join(dir, 'mr.dcm')], { model, recipients: [key], name: 's', outDir: join(dir, 'parts'), deidentify: null, measure: false });
     const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
     const { record } = items[0]!;
+    // A crafted record's own overlay whose bits do not fill its size is left out, not drawn.
+    const carried = dicomMetaOf(record)!.presentationStates![0]!;
+    expect(validPresentationStates([carried])[0]!.ownOverlays).toEqual(carried.ownOverlays);
+    expect(validPresentationStates([{ ...carried, ownOverlays: [{ layer: 'X', plane: { ...carried.ownOverlays![0]!.plane, rows: 9 } }] }])[0]).not.toHaveProperty('ownOverlays');
     const image = await decodeImage(await readFile((await receive(dir, enc, 'png')).outputs[0]!));
     const { dicom } = describeImage(record, image, 0);
     const state = dicom!.presentationStates![0]!;
     expect(dicom!.graphics!.map((g) => g.group)).toEqual([0x6000, 0x6002, 0x6004]);
-    expect(state.overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
-    // Under the state: 6000 alone, green (its layer's colour); the others are said to be hidden. Without it: all, white.
+    expect(state.overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }, { group: 0x6006, layer: 'OVERLAYS' }]);
+    // Under the state: 6000 and its own 6006, green (their layer's colour); the others are said to be hidden. Without it: the image's, white.
     const shown = overlaysShown(dicom!.graphics, state)!;
-    expect(shown.map((g) => [g.group, g.colour!.map((c, i) => Math.abs(c - [0, 255, 0][i]!) <= 1)])).toEqual([[0x6000, [true, true, true]]]);
+    expect(shown.map((g) => [g.group, g.colour!.map((c, i) => Math.abs(c - [0, 255, 0][i]!) <= 1)])).toEqual([[0x6000, [true, true, true]], [0x6006, [true, true, true]]]);
     expect(overlaysHidden(dicom!.graphics, state)).toEqual(['overlay 6002 ("First target mark")', 'overlay 6004']);
     expect(overlaysShown(dicom!.graphics, undefined)!.map((g) => [g.group, g.colour])).toEqual([[0x6000, undefined], [0x6002, undefined], [0x6004, undefined]]);
     const drawn = new Uint8ClampedArray(64 * 64 * 4);
     drawGraphics(shown, 64, 64, drawn);
     const { drawn: ring } = await overlayDicom(join(dir, 'again.dcm'));
+    const square = (i: number) => i % 64 < 8 && i < 8 * 64;
     const lit = Array.from({ length: 64 * 64 }, (_, i) => i).filter((i) => drawn[i * 4 + 3]);
     expect(lit.length).toBeGreaterThan(0);
-    expect(lit.every((i) => ring.has(i) && drawn[i * 4]! < 10 && drawn[i * 4 + 1]! > 245)).toBe(true);
+    expect(lit.every((i) => (ring.has(i) || square(i)) && drawn[i * 4]! < 10 && drawn[i * 4 + 1]! > 245)).toBe(true);
+    expect(lit.filter(square)).toHaveLength(64);
 
     // Written back: dcmtk shows through it what the viewer showed.
     const back = await receive(dir, enc, 'dcm');
     const written = back.studyObjects[0]!.path;
-    expect(readPresentationState(parseDicomHeader(new Uint8Array(await readFile(written)))).overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
-    if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtkShows(written, back.outputs[0]!)).toEqual(['6000']);
+    const again = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(written))));
+    expect(again.overlays).toEqual([{ group: 0x6000, layer: 'OVERLAYS' }]);
+    expect(again.ownOverlays.map(({ layer, plane }) => [layer, plane])).toEqual(file.ownOverlays.map(({ layer, plane }) => [layer, plane]));
+    if (existsSync('/usr/bin/dcmp2pgm')) expect(dcmtkShows(written, back.outputs[0]!)).toEqual(['6000', '6006']);
     // A record from a sender before 0.21 says nothing of them: every overlay shows, and is written back shown.
     const [old] = validPresentationStates([{ ...state, overlays: undefined }]);
     expect(old).not.toHaveProperty('overlays');
