@@ -2,7 +2,7 @@ import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
 import { checkStudyName, DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy } from '../engine/jobs/study.js';
 import { parseSize } from './size.js';
@@ -53,10 +53,12 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values['skip-existing'] && values.bundle !== undefined) throw new AeimgError(ErrorCode.Usage, '--skip-existing applies to single files, not to --bundle.');
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   // A CD made one study brings its presentation states and reports too (its DICOMDIR lists them beside its images).
-  const found = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: values.bundle !== undefined });
+  // One walk: a study takes its objects; a plain batch names those it leaves behind.
+  const all = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: true });
+  const found = values.bundle !== undefined ? all : all.filter((f) => !f.object);
   if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noImagesMessage());
   const inputs = found.map((f) => f.path);
-  if (values.bundle === undefined) process.stderr.write(await objectsLeftBehind(positionals, inputs));
+  if (values.bundle === undefined) process.stderr.write(objectsLeftBehind(all.filter((f) => f.object)));
   let deidentify;
   try {
     deidentify = parseDeidentify(values.deidentify);
@@ -126,9 +128,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
  * reports, a PDF report beside PNG images), as a note naming them and how to carry them; '' where there is none.
  * Before 0.23 they were left without a word.
  */
-async function objectsLeftBehind(positionals: readonly string[], inputs: readonly string[]): Promise<string> {
-  const taken = new Set(inputs.map((p) => resolve(p)));
-  const left = (await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: true })).filter((f) => !taken.has(resolve(f.path)));
+function objectsLeftBehind(left: readonly FoundFile[]): string {
   if (left.length === 0) return '';
   const names = left.slice(0, 3).map((f) => basename(f.path)).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
   return `note: ${names} ${left.length === 1 ? 'is' : 'are'} not sent: a presentation state, key-image note or report goes only with its ` +

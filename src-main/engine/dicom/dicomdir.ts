@@ -55,10 +55,10 @@ function caseless(folder: string): (parts: string[]) => Promise<string | undefin
 
 /**
  * The image files that the DICOMDIR at `path` lists and that exist, in its order (patient, study, series, image),
- * each once, and with `objects` the files of its OBJECT_RECORDS after them; undefined when it is no readable DICOMDIR
- * or lists no image that exists (the folder is then searched as any other).
+ * each once, and with `objects` the files of its OBJECT_RECORDS (presentation states, reports) after them, marked;
+ * undefined when it is no readable DICOMDIR or lists no image that exists (the folder is then searched as any other).
  */
-export async function dicomdirImages(path: string, folder: string, objects = false): Promise<string[] | undefined> {
+export async function dicomdirImages(path: string, folder: string, objects = false): Promise<{ path: string; object?: true }[] | undefined> {
   let items: { dataSet?: { string(tag: string): string | undefined } }[];
   try {
     if ((await stat(path)).size > MAX_DICOMDIR_BYTES) return undefined;
@@ -82,5 +82,5 @@ export async function dicomdirImages(path: string, folder: string, objects = fal
     const file = await find(parts);
     if (file) (image ? files : others).add(file);
   }
-  return files.size > 0 ? [...files, ...[...others].filter((f) => !files.has(f))] : undefined;
+  return files.size > 0 ? [...[...files].map((f) => ({ path: f })), ...[...others].filter((f) => !files.has(f)).map((f) => ({ path: f, object: true as const }))] : undefined;
 }

@@ -109,6 +109,11 @@ export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|dcm|dicom)$/i;
 export interface FoundFile {
   path: string;
   subfolder: string;
+  /**
+   * Found only because `objects` was asked for (a CD's presentation state or report its DICOMDIR lists, a PDF by its
+   * name): it goes only with its images as one study. A file also found otherwise (given by name) is not marked.
+   */
+  object?: true;
   /** The name its output is made from, when not the file's own (withSendingNames). */
   name?: string;
 }
@@ -169,16 +174,17 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     const listed = index && await dicomdirImages(join(dir, index.name), dir, opts.objects);
     if (listed) {
       entries += listed.length;
-      for (const path of listed) out.push({ path, subfolder: relative(root, dirname(path)) });
+      for (const f of listed) out.push({ ...f, subfolder: relative(root, dirname(f.path)) });
       return;
     }
-    const files: string[] = [], folders: string[] = [];
+    const files: { name: string; object?: true }[] = [], folders: string[] = [];
     for (const e of found) {
       if (e.name.startsWith('.')) continue;
       if (e.isDirectory()) folders.push(e.name);
-      else if (pattern.test(e.name) || (opts.objects && PDF_NAME.test(e.name)) || (sniff && await sniff(join(dir, e.name)))) files.push(e.name);
+      else if (pattern.test(e.name) || (sniff && await sniff(join(dir, e.name)))) files.push({ name: e.name });
+      else if (opts.objects && PDF_NAME.test(e.name)) files.push({ name: e.name, object: true });
     }
-    for (const n of files.sort(natural)) out.push({ path: join(dir, n), subfolder });
+    for (const { name, object } of files.sort((a, b) => natural(a.name, b.name))) out.push({ path: join(dir, name), subfolder, ...(object ? { object } : {}) });
     for (const n of folders.sort(natural)) await walk(root, join(dir, n));
   };
   for (const p of paths) {
@@ -191,12 +197,18 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     // A CD's DICOMDIR given itself (dropped from the disc's root): the images it lists, as its folder would give them.
     const listed = !isDir && takesDicom && isDicomdirName(p) ? await dicomdirImages(p, dirname(p), opts.objects) : undefined;
     if (isDir) await walk(p, p);
-    else if (listed) for (const path of listed) out.push({ path, subfolder: relative(dirname(p), dirname(path)) });
+    else if (listed) for (const f of listed) out.push({ ...f, subfolder: relative(dirname(p), dirname(f.path)) });
     else out.push({ path: p, subfolder: '' });
   }
-  // A file given twice (by name and in its folder, say) is one input.
-  const seen = new Set<string>();
-  return out.filter((f) => !seen.has(resolve(f.path)) && seen.add(resolve(f.path)));
+  // A file given twice (by name and in its folder, say) is one input, in its first place; found otherwise than as an
+  // object (given by name), it is not marked as one.
+  const seen = new Map<string, FoundFile>();
+  return out.filter((f) => {
+    const first = seen.get(resolve(f.path));
+    if (!first) return seen.set(resolve(f.path), f);
+    if (first.object && !f.object) delete first.object;
+    return false;
+  });
 }
 
 /** findInputs' paths alone, where outputs do not depend on the subfolders (a study's parts go into one folder). */

@@ -146,6 +146,12 @@ describe('a folder of DICOM files without extensions', () => {
     // A study made of the CD takes the objects it indexes besides its images (its reports, presentation states: 0.22), after them.
     expect((await findInputs([root], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => relative(root, f.path))).toEqual([
       join('DICOM', 'ST000000', 'SE000001', 'IM000000'), join('DICOM', 'ST000000', 'SE000000', 'IM000000'), join('DICOM', 'ST000000', 'SE000001', 'SR000000')]);
+    // Marked as objects, so that a plain batch of the CD leaves them and names them, from the same walk; given by name
+    // as well (the sender means it), the report is an input, in its first place.
+    const sr = join(root, 'DICOM', 'ST000000', 'SE000001', 'SR000000');
+    expect((await findInputs([root], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => f.object)).toEqual([undefined, undefined, true]);
+    expect((await findInputs([root, sr], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => [relative(root, f.path), f.object]))
+      .toEqual([[join('DICOM', 'ST000000', 'SE000001', 'IM000000'), undefined], [join('DICOM', 'ST000000', 'SE000000', 'IM000000'), undefined], [relative(root, sr), undefined]]);
     // The app lists them too, so that "Encrypt as one study" has them (plain files name each as no image).
     expect((await listInputs([join(root, 'DICOMDIR')])).map((f) => [f.name, f.kind])).toEqual([['IM000000', 'dicom'], ['IM000000', 'dicom'], ['SR000000', 'dicom']]);
     // An index whose images are not beside it, under its name or another: named for what it is.
