@@ -117,7 +117,7 @@ export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images
     if (!isPdf(file)) throw new Error('it is not a PDF');
     return { ext: '.pdf', bytes: file }; // the sender's PDF, with either output
   }
-  const ds = parseDicomHeader(file);
+  const ds = documentDataset(d, file);
   if (documentKind(sopClassOf(ds)) !== d.kind) throw new Error(`it is not a ${d.kind}`);
   // A structured report references the images as written where they were (report-references.ts).
   if (format === 'dcm') return { ext: '.dcm', bytes: (d.kind === 'structured report' && references && withWrittenReferences(file, references)) || file };
@@ -128,6 +128,14 @@ export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images
   const stated = ds.uint32('x00420015');
   const length = stated !== undefined && stated > 0 && stated <= el.length ? stated : el.length;
   return { ext: d.kind === 'PDF' ? '.pdf' : '.xml', bytes: Buffer.from(file.subarray(el.dataOffset, el.dataOffset + length)) };
+}
+
+const datasets = new WeakMap<CarriedDocument, DataSet>();
+/** A carried DICOM document's dataset, read once however often it is written and drawn (the viewer does both on open). */
+function documentDataset(d: CarriedDocument, file = Buffer.from(d.file, 'base64')): DataSet {
+  let ds = datasets.get(d);
+  if (!ds) datasets.set(d, (ds = parseDicomHeader(file)));
+  return ds;
 }
 
 /** Content items a text rendering walks at most, and how deep. */
@@ -321,7 +329,7 @@ export function studyReportMarks(metas: readonly ((PlaneMeta & { documents?: Car
   for (const d of reports) {
     let ds: DataSet;
     try {
-      ds = parseDicomHeader(Buffer.from(d.file, 'base64'));
+      ds = documentDataset(d);
     } catch {
       continue;
     }
