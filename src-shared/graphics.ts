@@ -195,10 +195,14 @@ export function overlaysShown(graphics: readonly OverlayGraphic[] | undefined, s
   });
 }
 
-/** The names of an image's overlays that `state` does not show (its PACS does not display them while it is shown). */
+/**
+ * The names of an image's overlays that `state` does not show (its PACS does not display them while it is shown):
+ * those it does not activate, and those it replaces with one of its own in their group.
+ */
 export function overlaysHidden(graphics: readonly OverlayGraphic[] | undefined, state: OverlayState | undefined): string[] {
   const shown = new Set(overlaysShown(graphics, state)?.map((g) => g.group));
-  return (graphics ?? []).filter((g) => !shown.has(g.group)).map((g) => g.name);
+  const own = new Set(state?.ownGraphics?.map((g) => g.group));
+  return (graphics ?? []).filter((g) => own.has(g.group) || !shown.has(g.group)).map((g) => g.name);
 }
 
 /** An 8-bit sRGB colour: red, green, blue. */

@@ -246,10 +246,11 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const overlays = Array.isArray(s.overlays) && s.overlays.length <= 16
       ? s.overlays.filter((o) => o && OVERLAY_GROUPS.includes(o.group) && shortText(o.layer, LIMITS.label))
         .map((o) => ({ group: o.group, layer: o.layer })) : undefined;
+    // Its own overlays, one a group (the first, as DICOM output writes it).
     const own = Array.isArray(s.ownOverlays) ? s.ownOverlays.slice(0, OVERLAY_GROUPS.length).flatMap((o) => {
       const [plane] = o && shortText(o.layer, LIMITS.label) ? validOverlays([o.plane]) : [];
       return plane ? [{ layer: o.layer, plane }] : [];
-    }) : [];
+    }).filter((o, i, all) => all.findIndex((p) => p.plane.group === o.plane.group) === i) : [];
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),

@@ -132,9 +132,9 @@ export function documentOutput(d: CarriedDocument, format: 'png' | 'dcm', images
 
 const datasets = new WeakMap<CarriedDocument, DataSet>();
 /** A carried DICOM document's dataset, read once however often it is written and drawn (the viewer does both on open). */
-function documentDataset(d: CarriedDocument, file = Buffer.from(d.file, 'base64')): DataSet {
+function documentDataset(d: CarriedDocument, file?: Buffer): DataSet {
   let ds = datasets.get(d);
-  if (!ds) datasets.set(d, (ds = parseDicomHeader(file)));
+  if (!ds) datasets.set(d, (ds = parseDicomHeader(file ?? Buffer.from(d.file, 'base64'))));
   return ds;
 }
 

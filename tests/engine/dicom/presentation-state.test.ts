@@ -623,6 +623,9 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const carried = dicomMetaOf(record)!.presentationStates![0]!;
     expect(validPresentationStates([carried])[0]!.ownOverlays).toEqual(carried.ownOverlays);
     expect(validPresentationStates([{ ...carried, ownOverlays: [{ layer: 'X', plane: { ...carried.ownOverlays![0]!.plane, rows: 9 } }] }])[0]).not.toHaveProperty('ownOverlays');
+    // Two of one group: the first, as DICOM output writes it, so the viewer draws what is written.
+    const twice = validPresentationStates([{ ...carried, ownOverlays: [carried.ownOverlays![0]!, { ...carried.ownOverlays![0]!, layer: 'OTHER' }] }])[0]!;
+    expect(twice.ownOverlays!.map((o) => o.layer)).toEqual(['OVERLAYS']);
     const image = await decodeImage(await readFile((await receive(dir, enc, 'png')).outputs[0]!));
     const { dicom } = describeImage(record, image, 0);
     const state = dicom!.presentationStates![0]!;
@@ -632,6 +635,11 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const shown = overlaysShown(dicom!.graphics, state)!;
     expect(shown.map((g) => [g.group, g.colour!.map((c, i) => Math.abs(c - [0, 255, 0][i]!) <= 1)])).toEqual([[0x6000, [true, true, true]], [0x6006, [true, true, true]]]);
     expect(overlaysHidden(dicom!.graphics, state)).toEqual(['overlay 6002 ("First target mark")', 'overlay 6004']);
+    // A state's own overlay in the image's group is drawn in its place: the image's is then said to be hidden.
+    const own6000 = { ...dicom!.graphics![0]!, name: 'overlay 6000 ("STATE")', bits: state.ownGraphics![0]!.bits, rows: 8, columns: 8 };
+    const replacing = { ...state, ownGraphics: [own6000], overlays: [{ group: 0x6000, layer: 'OVERLAYS' }] };
+    expect(overlaysShown(dicom!.graphics, replacing)!.map((g) => g.name)).toEqual(['overlay 6000 ("STATE")']);
+    expect(overlaysHidden(dicom!.graphics, replacing)).toEqual(['overlay 6000 ("Siemens MedCom Object Graphics")', 'overlay 6002 ("First target mark")', 'overlay 6004']);
     expect(overlaysShown(dicom!.graphics, undefined)!.map((g) => [g.group, g.colour])).toEqual([[0x6000, undefined], [0x6002, undefined], [0x6004, undefined]]);
     const drawn = new Uint8ClampedArray(64 * 64 * 4);
     drawGraphics(shown, 64, 64, drawn);
