@@ -6,7 +6,7 @@
 import { applies, finite, finiteList, justifyOf, LIMITS, opacityOf, rgbOf, shortText, stateInverts, stateWindowIn, thicknessOf,
   GRAPHIC_TYPES, type PresentationStateFile, type StateWindow, type Units } from './presentation-state.js';
 import { isStoredLut, type StoredLut } from './lut.js';
-import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
+import { SHUTTER_TAGS, shutterAttributes, withoutBitmap } from './shutter.js';
 import { wellFormed, type DicomJson } from './dataset.js';
 import { OVERLAY_GROUPS, validOverlays, type OverlayPlane } from './overlay.js';
 import { lookUp, voiFunctionOf, voiToByte } from '../../../src-shared/windows.js';
@@ -27,6 +27,8 @@ export interface CarriedPresentationState extends Annotations, OverlayActivation
    * while the state is shown (PS3.4 N.2.3.1: a shutter in the referenced image is not applied).
    */
   shutter?: DicomJson;
+  /** Its bitmap shutter's plane (0.24), an overlay of the state that Shutter Overlay Group (0018,1623) names. */
+  shutterPlane?: OverlayPlane;
   /** Its Image Rotation (clockwise, after the flip) and Image Horizontal Flip, which the viewer opens the image with (0.19). */
   rotation?: 90 | 180 | 270;
   flip?: true;
@@ -144,7 +146,7 @@ export function presentationStateFor(s: PresentationStateFile, sop: string, fram
   const used = new Set([...graphics, ...texts, ...shown, ...own].map((x) => x.layer));
   return {
     label: s.label, ...(s.description ? { description: s.description } : {}), ...(s.creator ? { creator: s.creator } : {}),
-    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? { shutter: s.shutter } : {}),
+    ...(window ? { window } : {}), ...turn(s.rotation, s.flip), ...zoomedArea({ x0: area.tlhc[0] - 1, y0: area.tlhc[1] - 1, x1: area.brhc[0], y1: area.brhc[1], magnify: area.magnify }, { width, height }), ...(s.shutter ? recordShutter(s.shutter, s.shutterPlane) : {}),
     ...(invert ? { invert } : {}), ...(overlays.length ? { overlays: shown } : {}), ...(own.length ? { ownOverlays: own } : {}),
     graphics, texts, layers: s.layers.filter((l) => used.has(l.name)),
   };
@@ -199,11 +201,33 @@ function zoomedArea(a: Partial<Record<'x0' | 'y0' | 'x1' | 'y1' | 'magnify', unk
   return { area: { x0, y0, x1, y1, ...(magnify ? { magnify } : {}) } };
 }
 
-/** A record's state shutter: its Display Shutter attributes alone, well-formed, with a shape. */
-function stateShutter(v: unknown): Pick<CarriedPresentationState, 'shutter'> {
+const BITMAP_SHAPE = 'BITMAP';
+const shapesOf = (shutter: DicomJson) => (shutter['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase());
+
+/**
+ * A state's shutter as its record holds it (0.24): a bitmap shape is said by `shutterPlane` alone, not in the Display
+ * Shutter attributes, so that a reader before 0.24, which does not know the plane, shows and writes back the state's
+ * other shapes only (none: no shutter), never a bitmap shutter without its plane.
+ */
+function recordShutter(shutter: DicomJson, plane: OverlayPlane | undefined): Pick<CarriedPresentationState, 'shutter' | 'shutterPlane'> {
+  if (!plane) return { shutter };
+  const { '00181600': _shape, '00181623': _group, ...rest } = shutter;
+  const shapes = shapesOf(shutter).filter((v) => v !== BITMAP_SHAPE);
+  return { shutter: { ...rest, ...(shapes.length ? { '00181600': { vr: 'CS', Value: shapes } } : {}) }, shutterPlane: plane };
+}
+
+/**
+ * A record's state shutter: its Display Shutter attributes alone, well-formed, with a shape; with a well-formed plane
+ * (recordShutter), a bitmap one over it, that group named; a bitmap shape the record names (crafted) is left out.
+ */
+function stateShutter(v: unknown, plane: unknown): Pick<CarriedPresentationState, 'shutter' | 'shutterPlane'> {
   if (!v || typeof v !== 'object') return {};
-  const shutter = shutterAttributes(wellFormed(v));
-  return shutter[SHUTTER_TAGS[0]] ? { shutter } : {};
+  const attributes = shutterAttributes(wellFormed(v));
+  const [shutterPlane] = validOverlays([plane]);
+  const shutter = shutterPlane
+    ? { ...attributes, '00181600': { vr: 'CS', Value: [...shapesOf(attributes).filter((s) => s !== BITMAP_SHAPE), BITMAP_SHAPE] }, '00181623': { vr: 'US', Value: [shutterPlane.group] } }
+    : withoutBitmap(attributes);
+  return shutter?.[SHUTTER_TAGS[0]] ? { shutter, ...(shutterPlane ? { shutterPlane } : {}) } : {};
 }
 
 /** A state's spatial transformation as a record holds it: only what turns the image (a crafted record's other values left out). */
@@ -254,7 +278,7 @@ export function validPresentationStates(v: unknown): CarriedPresentationState[] 
     const [description, creator] = [optional(s.description), optional(s.creator)];
     return [{
       label: s.label, ...(description ? { description } : {}), ...(creator ? { creator } : {}), ...(window ? { window } : {}), ...turn(s.rotation, s.flip),
-      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter), ...(s.invert === true ? { invert: true } : {}),
+      ...(s.area && typeof s.area === 'object' ? zoomedArea(s.area as Record<string, unknown>) : {}), ...stateShutter(s.shutter, s.shutterPlane), ...(s.invert === true ? { invert: true } : {}),
       ...(overlays ? { overlays } : {}), ...(own.length ? { ownOverlays: own } : {}), graphics, texts, layers,
     }];
   });

@@ -22,7 +22,7 @@
 import type { DataSet } from 'dicom-parser';
 import { datasetToJson, elementText, textDecoder, type DicomJson } from './dataset.js';
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
-import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes } from './shutter.js';
+import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes, withoutBitmap } from './shutter.js';
 import { OVERLAY_GROUPS, overlayName, overlayTag, readOverlays, type OverlayPlane } from './overlay.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 import { viewerRotation } from '../../../src-shared/orientation.js';
@@ -93,6 +93,8 @@ export interface PresentationStateFile {
    * shows it (0.24; before, named as not carried); one it does not activate is not displayed, and not carried.
    */
   ownOverlays: { layer: string; plane: OverlayPlane }[];
+  /** Its bitmap shutter's plane (0.24), an overlay it holds (Shutter Overlay Group): the shutter covers where its bits are set. */
+  shutterPlane?: OverlayPlane;
   /** What it holds that aeimg does not carry, in a sender's words ("its VOI lookup table", "its shutter"). */
   notCarried: string[];
   /** Cleaned for a de-identified study (cleanedState): nothing of it that may name the patient is left. */
@@ -243,10 +245,11 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
   const flip = word(ds, 'x00700041') === 'Y';
   const rotation = [90, 180, 270].includes(turned) ? viewerRotation(turned, flip) : 0;
   const shape = word(ds, 'x20500020');
-  // Its Display Shutter: the geometric shapes (a bitmap shutter's plane is an overlay of the state, not carried).
+  // Its Display Shutter: the geometric shapes, and (0.24) a bitmap one with its plane, an overlay of the state.
   const shutterJson = ds.elements.x00181600 ? shutterAttributes(datasetToJson(ds)) : {};
   const shapes = String(shutterJson[SHUTTER_TAGS[0]]?.Value?.join('\\') ?? '').toUpperCase();
-  const shutter = /RECTANGULAR|CIRCULAR|POLYGONAL/.test(shapes) && !shapes.includes('BITMAP') ? shutterJson : undefined;
+  const shutterPlane = shapes.includes('BITMAP') ? own.perFrame[0]?.find((p) => p.group === bitmapShutter) : undefined;
+  const shutter = (/RECTANGULAR|CIRCULAR|POLYGONAL/.test(shapes) && !shapes.includes('BITMAP')) || shutterPlane ? shutterJson : undefined;
   const modalityLut = ds.elements.x00283000 ? lutOf(ds, 'x00283000', 'Modality LUT Sequence (0028,3000)') : undefined;
   const unreadModality = !!ds.elements.x00283000 && !modalityLut;
   // Its P-values after a window that is a table (or one composed with a modality table): one table again.
@@ -259,7 +262,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     ...(ds.elements.x20500010 && !presentationLut ? [!plut ? `its presentation lookup table (damaged, or of more than ${LIMITS.lutEntries} entries)`
       : 'its presentation lookup table\'s curve (it follows a linear window: only one after a lookup table is carried; the image shows dark ' +
         'for low values or light as the table runs, not through its curve)'] : []),
-    ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one, or one whose shape is not given)'] : []),
+    ...(shutter === undefined && ds.elements.x00181600 ? ['its shutter (a bitmap one without its overlay plane, or one whose shape is not given)'] : []),
     ...undrawnCompounds(ds),
     ...own.facts.filter((f) => f.notCarried && !f.shutter).map((f) => `its own ${f.name} (${f.notCarried})`),
   ];
@@ -271,7 +274,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     label: text(ds, 'x00700080', LIMITS.label) ?? 'presentation state', description: text(ds, 'x00700081', LIMITS.label), creator: text(ds, 'x00700084', LIMITS.label),
     // A window after a modality lookup table is in the table's output: without the table, it cannot be shown.
     images, annotations, windows: unreadModality ? [] : windows, areas, layers, ...(rescale && !modalityLut ? { rescale } : {}), ...(modalityLut ? { modalityLut } : {}),
-    ...(shutter ? { shutter } : {}), notCarried,
+    ...(shutter ? { shutter, ...(shutterPlane ? { shutterPlane } : {}) } : {}), notCarried,
     rotation, flip, overlays, ownOverlays, ...(presentationLut ? { presentationLut } : {}),
     // A Presentation LUT gives P-values as they are, whatever the image's photometric interpretation: as IDENTITY does
     // once composed into the window; one that is not carried, as the shape its table's direction gives (black for white
@@ -300,10 +303,12 @@ export function cleanedState(s: PresentationStateFile, n: number): PresentationS
     layers: s.layers.map((l) => ({ ...l, name: layerName.get(l.name)! })),
     windows: s.windows.map((w) => ({ ...w, value: { ...plain(w.value)!, ...(w.value.lut ? { lut: plain(w.value.lut)! } : {}) } })),
     ...(s.modalityLut ? { modalityLut: plain(s.modalityLut)! } : {}), ...(s.presentationLut ? { presentationLut: plain(s.presentationLut)! } : {}),
-    // Overlays go only with the full header: none of the image's to show, nor its own (their bits may spell a name).
-    overlays: [], ownOverlays: [],
+    // Overlays go only with the full header: none of the image's to show, nor its own (their bits may spell a name),
+    // nor its bitmap shutter's plane, whose shape its shutter then leaves out.
+    overlays: [], ownOverlays: [], shutterPlane: undefined, shutter: s.shutterPlane ? withoutBitmap(s.shutter) : s.shutter,
     notCarried: [...s.notCarried, 'its text (notes, labels), its name and its creator\'s, which de-identification removes (they may name the patient)',
-      ...s.ownOverlays.map(({ plane }) => `its own ${overlayName(plane)}, which de-identification removes with the image's overlays`)],
+      ...s.ownOverlays.map(({ plane }) => `its own ${overlayName(plane)}, which de-identification removes with the image's overlays`),
+      ...(s.shutterPlane ? [`its bitmap shutter (its ${overlayName(s.shutterPlane)}), which de-identification removes with the overlays: the reader sees the image whole there`] : [])],
   };
 }
 

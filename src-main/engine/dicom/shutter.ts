@@ -15,7 +15,7 @@ import type { DisplayShutter, OverlayGraphic } from '../../../src-shared/graphic
  * The Display Shutter Macro's attributes (PS3.3 Table C.7-14a: Shutter Shape, then each shape's figures, its grey or
  * colour), as a classic image holds them and an enhanced frame's Frame Display Shutter functional group does.
  */
-export const SHUTTER_TAGS = ['00181600', '00181602', '00181604', '00181606', '00181608', '00181610', '00181612', '00181620', '00181622', '00181624'] as const;
+export const SHUTTER_TAGS = ['00181600', '00181602', '00181604', '00181606', '00181608', '00181610', '00181612', '00181620', '00181622', '00181623', '00181624'] as const;
 
 /** A dataset's Display Shutter attributes alone. */
 export const shutterAttributes = (ds: DicomJson): DicomJson => Object.fromEntries(SHUTTER_TAGS.flatMap((t) => (ds[t] ? [[t, ds[t]]] : [])));
@@ -124,6 +124,14 @@ export function writeShutter(ds: DicomJson): void {
   delete ds['00181623'];
   if (left.length) ds['00181600'] = { vr: 'CS', Value: left };
   else for (const tag of ['00181600', '00181622', '00181624']) delete ds[tag];
+}
+
+/** A shutter's attributes without a bitmap shape whose plane does not go with them (writeShutter); undefined with no shape left. */
+export function withoutBitmap(shutter: DicomJson | undefined): DicomJson | undefined {
+  if (!shutter) return undefined;
+  const copy = { ...shutter };
+  writeShutter(copy);
+  return copy['00181600'] ? copy : undefined;
 }
 
 /**

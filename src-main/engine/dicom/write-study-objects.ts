@@ -22,7 +22,7 @@ import { viewerRotation } from '../../../src-shared/orientation.js';
 import { DEFAULT_LINE_WIDTH } from '../../../src-shared/graphics.js';
 import { rescaled } from './display.js';
 import { KEY_OBJECT_SELECTION, type CarriedKeyObject } from './key-objects.js';
-import { graphicsAndShutter, rgbToCieLab } from './shutter.js';
+import { graphicsAndShutter, rgbToCieLab, writeShutter } from './shutter.js';
 import { writeOverlays, type OverlayPlane } from './overlay.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
 import { voiLutItem } from './write-value-mapping.js';
@@ -237,7 +237,11 @@ function stateDataset(given: Marked[], now: Date): DicomJson {
   // Its Presentation LUT Shape: as the image shows on its own (INVERSE for MONOCHROME1), or the other where the state inverted it.
   ds['20500020'] = attribute('CS', first.frame.meta.pixel.inverted !== (state.invert === true) ? 'INVERSE' : 'IDENTITY');
   // Its Display Shutter, with the grey it covers in (Presentation State Shutter: required with one; black where it gave none).
-  if (state.shutter) Object.assign(ds, { '00181622': attribute('US', 0) }, state.shutter);
+  if (state.shutter) {
+    Object.assign(ds, { '00181622': attribute('US', 0) }, state.shutter);
+    if (state.shutterPlane) writeOverlays(ds, [[state.shutterPlane]]); // a bitmap shutter's plane, not activated: not graphics
+    writeShutter(ds); // no bitmap shape naming a plane it does not hold
+  }
   // Spatial Transformation (C.10.6; required where it turns the image): as the radiologist turned it.
   if (state.rotation || state.flip) {
     ds['00700042'] = attribute('US', viewerRotation(state.rotation ?? 0, state.flip === true)); // the file's comes before its flip

@@ -187,8 +187,8 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
       ...(meta.keyObjects?.length ? { keyObjects: meta.keyObjects.map(({ code: _code, ...k }) => k) } : {}),
       ...(meta.presentationStates?.length ? {
         // The creator's name as a reader reads it ("Smith Anna", not DICOM's "Smith^Anna").
-        presentationStates: meta.presentationStates.map(({ window: _window, creator, shutter: stateShutter, ownOverlays = [], ...annotations }) => {
-          const covers = stateShutter && displayShutter(stateShutter, image.channels, new Map());
+        presentationStates: meta.presentationStates.map(({ window: _window, creator, shutter: stateShutter, shutterPlane, ownOverlays = [], ...annotations }) => {
+          const covers = stateShutter && displayShutter(stateShutter, image.channels, overlayGraphics(shutterPlane && [shutterPlane]));
           // Its own overlays: drawn while it is shown, each activated in its layer (src-shared/graphics.ts overlaysShown).
           const own = ownOverlays.length ? {
             ownGraphics: [...overlayGraphics(ownOverlays.map((o) => o.plane)).values()],

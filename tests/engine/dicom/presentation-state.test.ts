@@ -148,7 +148,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU)!.shutter).toEqual(covering);
     // A bitmap shutter (an overlay of the state) is not carried, and named.
     const bitmap = await stateFile({ shutter: { '00181600': { vr: 'CS', Value: ['BITMAP'] }, '00181623': { vr: 'US', Value: [0x6000] } } });
-    expect(bitmap.notCarried).toEqual(['its shutter (a bitmap one, or one whose shape is not given)']);
+    expect(bitmap.notCarried).toEqual(['its shutter (a bitmap one without its overlay plane, or one whose shape is not given)']);
     // Through a study: the viewer gets it drawn as the image's own would be.
     const { dir, enc } = await sendWithState({ shutter: covering });
     expect(carriedWords(enc.carriedObjects[0]!)).toContain('draws its annotations, offers its window and covers what its shutter covers');
@@ -163,6 +163,51 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     if (existsSync('/usr/bin/dcmp2pgm')) {
       const listed = spawnSync('/usr/bin/dcmp2pgm', ['-v', '-p', back.studyObjects[0]!.path, back.outputs[0]!], { encoding: 'utf8' });
       expect(`${listed.stdout}${listed.stderr}`).toMatch(/Rectangular shutter: LV=20 RV=100 UH=10 LH=110/);
+    }
+  });
+
+  it('a bitmap shutter whose plane the state holds (0.24) goes: it covers the image where the plane\'s bits are set, and is written back', async () => {
+    // Group 6008, 128 x 128: set outside a disc of radius 40 about the centre, which is what shows.
+    const covered = (r: number, c: number) => Math.hypot(r - 63.5, c - 63.5) > 40;
+    const bits = new Uint8Array(128 * 128 / 8);
+    for (let i = 0; i < 128 * 128; i++) if (covered(Math.floor(i / 128), i % 128)) bits[i >> 3]! |= 1 << (i & 7);
+    const shutter = {
+      '00181600': { vr: 'CS', Value: ['BITMAP'] }, '00181623': { vr: 'US', Value: [0x6008] }, '00181622': { vr: 'US', Value: [0] },
+      '60080010': { vr: 'US', Value: [128] }, '60080011': { vr: 'US', Value: [128] }, '60080040': { vr: 'CS', Value: ['G'] }, '60080050': { vr: 'SS', Value: [1, 1] },
+      '60080100': { vr: 'US', Value: [1] }, '60080102': { vr: 'US', Value: [0] }, '60083000': { vr: 'OW', Value: [bits.buffer] },
+    };
+    const state = await stateFile({ shutter });
+    expect(state.notCarried).toEqual([]);
+    expect(state.ownOverlays).toEqual([]); // its shutter's plane is no graphics
+    expect(presentationStateFor(state, CT_SMALL_SOP, 1, 128, 128, HU)!.shutterPlane!.group).toBe(0x6008);
+    // De-identified (Clean Graphics): without its plane, so without the shutter, and the sender is told.
+    expect(cleanedState(state, 1).shutter).toBeUndefined();
+    expect(cleanedState(state, 1).notCarried).toContain('its bitmap shutter (its overlay 6008), which de-identification removes with the overlays: the reader sees the image whole there');
+    // Through a study: the viewer covers what the plane covers.
+    const { dir, enc } = await sendWithState({ shutter });
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const info = describeImage(items[0]!.record, (await localDecode(models())(items[0]!.modelId, items[0]!.record, items[0]!.blobs, false)).image, 0);
+    const shown = info.dicom!.presentationStates![0]!.shutter!;
+    expect(shown.name).toBe('bitmap');
+    expect(Buffer.from(shown.bitmap!.bits, 'base64')).toEqual(Buffer.from(bits));
+    expect(info.dicom!.graphics).toBeUndefined(); // not drawn as an overlay
+    // The record says the bitmap by its plane alone: a reader before 0.24 (which keeps a state's shutter attributes with
+    // a shape) shows and writes none, rather than a bitmap shutter without its plane. A crafted record's bitmap shape
+    // without a plane is left out.
+    const carried = dicomMetaOf(items[0]!.record)!.presentationStates![0]!;
+    expect(carried.shutter!['00181600']?.Value).toEqual(['BITMAP']);
+    const recorded = JSON.parse(Buffer.from(JSON.stringify(items[0]!.record.metadata)).toString()).dicom.presentationStates[0];
+    expect(recorded.shutter['00181600']).toBeUndefined();
+    expect(recorded.shutterPlane.group).toBe(0x6008);
+    expect(validPresentationStates([{ ...carried, shutterPlane: undefined }])[0]).not.toHaveProperty('shutter');
+    // DICOM output writes it into the state, its plane with it; dcmtk reads a bitmap shutter there.
+    const back = await receive(dir, enc, 'dcm');
+    const written = readPresentationState(parseDicomHeader(new Uint8Array(await readFile(back.studyObjects[0]!.path))));
+    expect(written.shutterPlane).toEqual(state.shutterPlane);
+    expect(written.shutter?.['00181600']?.Value).toEqual(['BITMAP']);
+    if (existsSync('/usr/bin/dcmp2pgm')) {
+      const listed = spawnSync('/usr/bin/dcmp2pgm', ['-v', '-p', back.studyObjects[0]!.path, back.outputs[0]!], { encoding: 'utf8' });
+      expect(`${listed.stdout}${listed.stderr}`).toMatch(/Bitmap shutter: present/);
     }
   });
 
