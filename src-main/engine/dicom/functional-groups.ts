@@ -1,5 +1,5 @@
 /**
- * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window, position, pixel spacing and display shutter
+ * Enhanced multi-frame images (Enhanced CT/MR/XA...) keep rescale, window, position, pixel spacing, slice thickness and display shutter
  * per frame, in the Shared and Per-frame Functional Groups Sequences (5200,9229 / 5200,9230; PS3.3 C.7.6.16) instead of
  * at the top level.
  */
@@ -22,6 +22,8 @@ export interface FrameValues {
   position?: number[];
   /** Pixel Spacing, mm: between rows, then between columns. */
   pixelSpacing?: [number, number];
+  /** Slice Thickness, mm (its Pixel Measures macro's, as a classic image has it at the top level). */
+  sliceThickness?: number;
   /** Image Orientation (Patient): the directions of a row and of a column (six direction cosines). */
   orientation?: number[];
   /**
@@ -61,8 +63,11 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   if (position.length === 3) out.position = position;
   const orientation = numbers(macro(perFrame, shared, 'x00209116'), 'x00200037'); // Plane Orientation Sequence
   if (orientation.length === 6) out.orientation = orientation;
-  const [row, column] = numbers(macro(perFrame, shared, 'x00289110'), 'x00280030'); // Pixel Measures Sequence
+  const measures = macro(perFrame, shared, 'x00289110'); // Pixel Measures Sequence
+  const [row, column] = numbers(measures, 'x00280030');
   if (row !== undefined && column !== undefined && row > 0 && column > 0) out.pixelSpacing = [row, column];
+  const [thickness] = numbers(measures, 'x00180050');
+  if (thickness !== undefined && thickness > 0) out.sliceThickness = thickness;
   const shutter = macro(perFrame, shared, 'x00189472'); // Frame Display Shutter Sequence
   if (shutter) {
     const attributes = shutterAttributes(datasetToJson(shutter));

@@ -17,8 +17,8 @@ export interface ImagePlane {
   /** Pixel Spacing: between rows, then between columns, mm. */
   spacing: [number, number];
   /**
-   * How far from the plane a point still lies on the image: half its Slice Thickness; where it has none (an enhanced
-   * file's frames carry theirs in functional groups), half the distance to the nearest parallel image of its Frame of
+   * How far from the plane a point still lies on the image: half its Slice Thickness (an enhanced file's frame: its
+   * Pixel Measures', since 0.24); where it has none, half the distance to the nearest parallel image of its Frame of
    * Reference; 0.5 mm for a lone image without one.
    */
   halfThickness: number;
@@ -31,7 +31,7 @@ type Json = Record<string, { Value?: unknown[] } | undefined>;
 /** What a study's image metadata says of its plane (an enhanced file's frame: its functional groups, in `pixel`). */
 export interface PlaneMeta {
   dataset: Json;
-  pixel?: { planePosition?: number[]; planeOrientation?: number[]; pixelSpacing?: [number, number] };
+  pixel?: { planePosition?: number[]; planeOrientation?: number[]; pixelSpacing?: [number, number]; sliceThickness?: number };
   /** The image's size (its record's: the dataset as carried has no Rows and Columns). */
   width?: number;
   height?: number;
@@ -53,7 +53,7 @@ export function imagePlanes(metas: readonly (PlaneMeta | undefined)[]): ImagePla
     if (!frameOfReference || !origin || !cosines || !spacing || !spacing.every((s) => s > 0)) return [];
     const row = cosines.slice(0, 3) as [number, number, number], column = cosines.slice(3) as [number, number, number];
     if (Math.abs(Math.hypot(...row) - 1) > 0.01 || Math.abs(Math.hypot(...column) - 1) > 0.01 || Math.abs(dot(row, column)) > 0.01) return [];
-    const thickness = values(m.dataset, '00180050')[0];
+    const thickness = m.pixel?.sliceThickness ?? values(m.dataset, '00180050')[0];
     const thick = thickness !== undefined && Number.isFinite(thickness) && thickness > 0;
     return [{
       index, frameOfReference, origin: origin as [number, number, number], row, column, spacing: spacing as [number, number],

@@ -57,6 +57,11 @@ export interface DicomFrameMeta {
     planeOrientation?: number[];
     /** Its Pixel Spacing (row, column; mm), from there too (aeimg 0.11): the viewer measures with it. */
     pixelSpacing?: [number, number];
+    /**
+     * Its Slice Thickness (mm), from there too (aeimg 0.24): a structured report's 3D regions are drawn on it within half
+     * of it (dicom/image-planes.ts), and a Secondary Capture written of it says it.
+     */
+    sliceThickness?: number;
     /** Ultrasound: its 2D regions calibrated in cm (aeimg 0.11; dicom/us-regions.ts). */
     usRegions?: UsRegion[];
     /**
@@ -233,6 +238,7 @@ function framePixelMeta(info: DicomPixelInfo, frame: number, offset: number, inv
     ...(own.position ? { planePosition: own.position } : {}),
     ...(own.orientation ? { planeOrientation: own.orientation } : {}),
     ...(own.pixelSpacing ? { pixelSpacing: own.pixelSpacing } : {}),
+    ...(own.sliceThickness ? { sliceThickness: own.sliceThickness } : {}),
     ...(info.usRegions.length ? { usRegions: info.usRegions } : {}),
     ...(realWorldUnits ? { realWorldUnits } : {}),
   };
@@ -339,7 +345,7 @@ const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
 
 /** A record's optional pixel fields, each kept only if well-formed. */
 function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
-  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, planePosition, planeOrientation, window, usRegions, realWorldUnits, colourPalette, ...rest } = p;
+  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, sliceThickness, planePosition, planeOrientation, window, usRegions, realWorldUnits, colourPalette, ...rest } = p;
   const others = Array.isArray(otherVoiLuts) ? otherVoiLuts.slice(0, MAX_LUT_ITEMS - 1).filter(isStoredLut) : [];
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
@@ -351,6 +357,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
     ...(spacing && spacing[0]! > 0 && spacing[1]! > 0 ? { pixelSpacing: spacing as [number, number] } : {}),
     ...(finiteNumbers(planePosition, 3) ? { planePosition } : {}),
     ...(finiteNumbers(planeOrientation, 6) ? { planeOrientation } : {}),
+    ...(typeof sliceThickness === 'number' && sliceThickness > 0 && Number.isFinite(sliceThickness) ? { sliceThickness } : {}),
     ...(window && Number.isFinite(window.center) && Number.isFinite(window.width) && window.width > 0
       ? { window: { center: window.center, width: window.width, ...(fn ? { fn } : {}) } } : {}),
     ...(regions.length ? { usRegions: regions } : {}),

@@ -221,7 +221,7 @@ function finite(values: unknown[] | undefined, length: number): number[] | undef
 function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined, single: boolean): void {
   const orientation = finite(px?.planeOrientation ?? ds['00200037']?.Value, 6);
   const position = finite(px?.planePosition ?? ds['00200032']?.Value, 3);
-  const thickness = finite(ds['00180050']?.Value, 1)?.filter((v) => v > 0);
+  const thickness = finite(px?.sliceThickness !== undefined ? [px.sliceThickness] : ds['00180050']?.Value, 1)?.filter((v) => v > 0);
   const edges = edgeLabels(orientation, undefined);
   if (edges && !edgeLabels(undefined, ds['00200020']?.Value)) ds['00200020'] = attribute('CS', edges.right, edges.bottom);
   const spacing = px?.pixelSpacing ?? (ds['00280030']?.Value ?? []).map(Number);

@@ -459,6 +459,8 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     }, width: 64, height: 64 });
     const metas = [slice(0, '2.25.10'), slice(3, '2.25.11'), slice(6, '2.25.12')];
     expect(imagePlanes(metas).map((p) => p.halfThickness)).toEqual([1.5, 1.5, 1.5]);
+    // A frame whose functional groups say its thickness (Pixel Measures, 0.24): half of it, not the gap.
+    expect(imagePlanes(metas.map((m) => ({ ...m, pixel: { sliceThickness: 1 } }))).map((p) => p.halfThickness)).toEqual([0.5, 0.5, 0.5]);
     // A nodule 1.2 mm above the first slice: on it (before 0.23's gap, 0.5 mm either side held it on none), not the second.
     const report = regions3dReport('2.25.7', [{ type: 'POINT', points: [10.5, 20.5, 1.2] }]);
     const marks = studyReportMarks([{ ...metas[0]!, documents: [readDocument(new Uint8Array(report))] }, metas[1]!, metas[2]!] as never, studyImageIndex(metas));

@@ -55,6 +55,13 @@ describe('edge labels', () => {
     expect([ds['00200032']?.Value?.map(Number), ds['00200037']?.Value?.map(Number)]).toEqual([[12.5, -100, 80.25], [0, 1, 0, 0, 0, -1]]);
     expect([ds['00180050']?.Value?.map(Number), ds['00200052']?.Value]).toEqual([top['00180050']!.Value!.map(Number), top['00200052']!.Value]); // thickness, frame of reference
     expect(ds['00204000']).toBeUndefined(); // bit-exact: no reduced-quality comment
+    // An enhanced file's frame says its Slice Thickness in its Pixel Measures (0.24; before, an enhanced file's frame
+    // was written without one): read from there and written so.
+    const [enhanced] = await readDicomFile(join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm'), { maxPixels: 1e8, deidentify: {} });
+    expect([enhanced!.dicom.dataset['00180050'], enhanced!.dicom.pixel.sliceThickness]).toEqual([undefined, 5]);
+    const placed = { ...enhanced!.dicom, pixel: { ...enhanced!.dicom.pixel, planeOrientation: [1, 0, 0, 0, 1, 0] } }; // the fixture's frames say no plane
+    const thick = dicomDataset(writeDicom([{ image: enhanced!.image }], placed, { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 }));
+    expect([thick['00200032']?.Value?.map(Number), thick['00180050']?.Value?.map(Number)]).toEqual([[-10, -20, 30], [5]]);
     if (DCIODVFY) {
       const path = join(await tempDir(), 'sc.dcm');
       await writeFile(path, bytes);
