@@ -247,11 +247,12 @@ test('DICOM overlays are previewed as the receiver will see them: drawn when the
   // Sent as a study with a presentation state that shows only overlay 6000 (its PACS does not show the others while it is):
   // previewed so, and the sender is told which do not show.
   const state = join(dirname(input), 'ovl_state.dcm');
-  await presentationStateDicom(state, { references: [OVERLAY_SOP], overlays: ['6000'] });
+  await presentationStateDicom(state, { references: [OVERLAY_SOP], overlays: ['6000'], ownOverlay: true });
   await app.drop('encrypt-drop', [state]);
   await page.getByTestId('as-study').check();
-  await expect(inPreview('preview-pstate')).toContainText('"LESION" does not show its overlay 6002 ("First target mark"), overlay 6004, as its PACS does not, and as here');
-  for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '1');
+  await expect(inPreview('preview-pstate')).toContainText('"LESION" does not show its overlay 6002 ("First target mark"), overlay 6004, as its PACS does not, and as here; ' +
+    '"LESION" draws its own overlay 6006, as here');
+  for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '2'); // 6000, and the state's own 6006
   await page.getByTestId('as-study').uncheck();
   await page.getByTestId('remove-ovl_state.dcm').click();
   await page.getByLabel('DICOM metadata').selectOption('basic');
