@@ -1,14 +1,14 @@
 /**
  * Damaged and odd inputs through the whole journey: a DICOM fixture's header bytes mutated (flipped bytes, 16-bit
  * values, lengths, truncation) or its attributes given odd values (empty, negative, huge, not numbers, too long,
- * ACR-NEMA dates, several values); an image file (JPEG, PNG, TIFF, WebP) with bytes flipped, zeroed or cut anywhere.
+ * ACR-NEMA dates, several values); an image file (JPEG, PNG, TIFF, WebP, BMP) with bytes flipped, zeroed or cut anywhere.
  * Each is sent, and what was sent received as PNG and as DICOM and described as the viewer describes it. Every input
  * must either go through all of that, the received image within what the sender was told of the input as aeimg read
  * it, or be refused by the sender with an AeimgError naming it, leaving nothing behind: never a crash, never a file
  * that the receiver then refuses, never a received image further from the input than the sender was told.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import dcmjs from 'dcmjs';
 import sharp from 'sharp';
 import { isDicomFile, readDicomFile } from '../../src-main/engine/dicom/import.js';
@@ -35,8 +35,13 @@ const TAGS = ['00280030', '00181164', '00281050', '00281051', '00281052', '00281
 const VALUES: unknown[][] = [[], [''], ['abc'], [0], [-1], [1e308], ['1e400'], ['NaN'], [1, 2, 3, 4, 5], ['-0'], ['  7  '], [65536], ['0\\0'],
   [`1.2.${'3.'.repeat(40)}4`], ['x'.repeat(300)], [0.0001], [-1024], ['2024.01.31'], ['10:11:12']];
 
-/** Image files as a department exports them, from a slice (PNG): JPEG baseline, progressive and 4:2:0, PNG 8/16-bit, TIFF, WebP. */
+/**
+ * Image files as a department exports them, from a slice (PNG, in tests/fixtures/slices): JPEG baseline, progressive and
+ * 4:2:0, PNG 8/16-bit, TIFF, WebP; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
+ * with alpha), which sharp does not write.
+ */
 export async function imageFuzzFiles(slice: string, dir: string): Promise<string[]> {
+  const bmp = (name: string) => readFile(join(dirname(slice), '..', 'bmp', name));
   const small = () => sharp(slice).resize(96, 80);
   const made: [string, Promise<Buffer>][] = [
     ['baseline.jpg', small().jpeg({ quality: 75 }).toBuffer()],
@@ -47,6 +52,7 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ['page.tif', small().tiff().toBuffer()],
     ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
     ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],
+    ...['grey8.bmp', 'grey-rle8.bmp', 'pal4.bmp', 'rgba32.bmp'].map((name): [string, Promise<Buffer>] => [name, bmp(name)]),
   ];
   return Promise.all(made.map(async ([name, bytes]) => { const path = join(dir, name); await writeFile(path, await bytes); return path; }));
 }

@@ -1,8 +1,9 @@
-/** PNG, JPEG, TIFF and WebP in and out through sharp (libvips), keeping grey/RGB, alpha and 8/16-bit. */
+/** PNG, JPEG, TIFF and WebP in and out through sharp (libvips), BMP in through bmp.ts; keeping grey/RGB, alpha and 8/16-bit. */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import type { Image } from './image.js';
 import { imageSignature } from './signature.js';
+import { decodeBmp } from './bmp.js';
 import { readRegularFile } from '../fs/read.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -32,9 +33,9 @@ export function megapixels(pixels: number): string {
   return `${mp >= 1 ? mp.toFixed(1) : Number(mp.toPrecision(2))} MP`;
 }
 
-/** What aeimg reads (as the folder filter and the docs say); sharp reads more (GIF, SVG, AVIF), which is refused. */
+/** What aeimg reads through sharp (as the folder filter and the docs say, with BMP); sharp reads more (GIF, SVG, AVIF), which is refused. */
 const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
-const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF or WebP expected).';
+const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF, WebP or BMP expected).';
 
 /**
  * An image file the image library (libvips) could not read: damaged, or valid in a form it does not read (old-style
@@ -66,6 +67,7 @@ export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
 export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<Image[]> {
   try {
     const data = await readRegularFile(path);
+    if (imageSignature(data) === 'BMP') return [decodeBmp(data, maxPixels)];
     const first = await checkedMetadata(data, maxPixels);
     const pages = first.pages ?? 1;
     if (pages > atMost) {
@@ -119,6 +121,7 @@ async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promi
  * it; the PNG the receiver gets has no orientation tag to apply), embedded colour profiles converted to sRGB.
  */
 export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, page = 0): Promise<Image> {
+  if (imageSignature(data) === 'BMP') return decodeBmp(data, maxPixels);
   return decodePage(data, await checkedMetadata(data, maxPixels, page), maxPixels, page);
 }
 
@@ -129,7 +132,7 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
  */
 export async function colourProfileShift(path: string, pages: Image[]): Promise<number> {
   const data = await readRegularFile(path);
-  if (!(await metadataOf(data)).icc) return 0;
+  if (imageSignature(data) === 'BMP' || !(await metadataOf(data)).icc) return 0; // a BMP's own profile is not applied
   let shift = 0;
   for (const [page, image] of pages.entries()) {
     const own = await decodePage(data, await metadataOf(data, page), Number.MAX_SAFE_INTEGER, page, true);

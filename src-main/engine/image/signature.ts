@@ -1,9 +1,10 @@
-/** Which image format a file's first bytes say it is, of those aeimg reads (PNG, JPEG, TIFF, WebP). */
+/** Which image format a file's first bytes say it is, of those aeimg reads (PNG, JPEG, TIFF, WebP, BMP). */
+import { isBmp } from './bmp.js';
 
 /** Every PNG starts with these 8 bytes. */
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
-export type ImageSignature = 'PNG' | 'JPEG' | 'TIFF' | 'WebP';
+export type ImageSignature = 'PNG' | 'JPEG' | 'TIFF' | 'WebP' | 'BMP';
 
 /** The format the bytes begin as, or undefined. */
 export function imageSignature(h: Uint8Array): ImageSignature | undefined {
@@ -12,5 +13,6 @@ export function imageSignature(h: Uint8Array): ImageSignature | undefined {
   if (at(0, [0xff, 0xd8, 0xff])) return 'JPEG';
   if (at(0, [0x49, 0x49, 0x2a, 0x00]) || at(0, [0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF'; // II*\0, MM\0*
   if (at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50])) return 'WebP'; // RIFF....WEBP
+  if (isBmp(h)) return 'BMP'; // BM, then a DIB header of a known size
   return undefined;
 }

@@ -188,7 +188,7 @@ describe('image input and output', () => {
     await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
     for (const path of [gif, svg]) {
       const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
-      expect(err.message).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF or WebP expected\)/);
+      expect(err.message).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP or BMP expected\)/);
     }
   });
 });

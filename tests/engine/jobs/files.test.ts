@@ -141,7 +141,7 @@ describe('a folder of DICOM files without extensions', () => {
     // Given below the index, a series folder is searched as any folder.
     expect((await findInputs([series[1]!], IMAGE_INPUT, isDicomFile)).map((f) => relative(series[1]!, f.path))).toEqual(['IM000000', 'IM000001', 'SR000000']);
     // The index given itself (dropped from the disc's root): the images it lists, as its folder gives them (0.15: "is not
-    // an image aeimg can read (PNG, JPEG, TIFF or WebP expected)").
+    // an image aeimg can read (PNG, JPEG, TIFF or WebP expected)"; 0.24 names BMP too).
     expect(await findInputs([join(root, 'DICOMDIR')], IMAGE_INPUT, isDicomFile)).toEqual(found);
     // A study made of the CD takes the objects it indexes besides its images (its reports, presentation states: 0.22), after them.
     expect((await findInputs([root], IMAGE_INPUT, isDicomFile, { objects: true })).map((f) => relative(root, f.path))).toEqual([
@@ -191,7 +191,7 @@ describe('a folder of DICOM files without extensions', () => {
     await mkdir(join(root, 'a', 'b'), { recursive: true });
     await writeFile(join(root, 'a', 'b', 'NOTES'), 'read me');
     expect(await findInputs([root], IMAGE_INPUT, isDicomFile)).toEqual([]);
-    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP or DICOM image, nor do their subfolders');
+    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP, BMP or DICOM image, nor do their subfolders');
   });
 
   it('the app lists at most what its IPC takes, and says so by name instead of failing at Encrypt', async () => {
