@@ -1,7 +1,7 @@
 /**
  * Damaged and odd inputs through the whole journey: a DICOM fixture's header bytes mutated (flipped bytes, 16-bit
  * values, lengths, truncation) or its attributes given odd values (empty, negative, huge, not numbers, too long,
- * ACR-NEMA dates, several values); an image file (JPEG, PNG, TIFF, WebP, BMP) with bytes flipped, zeroed or cut anywhere.
+ * ACR-NEMA dates, several values); an image file (JPEG, PNG, TIFF, WebP, BMP, GIF) with bytes flipped, zeroed or cut anywhere.
  * Each is sent, and what was sent received as PNG and as DICOM and described as the viewer describes it. Every input
  * must either go through all of that, the received image within what the sender was told of the input as aeimg read
  * it, or be refused by the sender with an AeimgError naming it, leaving nothing behind: never a crash, never a file
@@ -37,7 +37,7 @@ const VALUES: unknown[][] = [[], [''], ['abc'], [0], [-1], [1e308], ['1e400'], [
 
 /**
  * Image files as a department exports them, from a slice (PNG, in tests/fixtures/slices): JPEG baseline, progressive and
- * 4:2:0, PNG 8/16-bit, TIFF, WebP; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
+ * 4:2:0, PNG 8/16-bit, TIFF, WebP, GIF; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
  * with alpha), which sharp does not write.
  */
 export async function imageFuzzFiles(slice: string, dir: string): Promise<string[]> {
@@ -52,6 +52,7 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ['page.tif', small().tiff().toBuffer()],
     ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
     ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],
+    ['palette.gif', small().gif().toBuffer()],
     ...['grey8.bmp', 'grey-rle8.bmp', 'pal4.bmp', 'rgba32.bmp'].map((name): [string, Promise<Buffer>] => [name, bmp(name)]),
   ];
   return Promise.all(made.map(async ([name, bytes]) => { const path = join(dir, name); await writeFile(path, await bytes); return path; }));

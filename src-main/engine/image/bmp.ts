@@ -6,10 +6,11 @@
  * RLE4 pixels to the wrong bytes (bmp-ts), so this one is aeimg's own (docs/decisions.md).
  *
  * A BMP is lossless and 8 bits a channel: an image whose pixels are all grey (a greyscale export, palette or 24-bit)
- * comes out as one grey plane; others as RGB, with alpha only where the file has an alpha mask and uses it.
+ * comes out as its grey plane, as a GIF's does (io.ts); others as RGB, with alpha only where the file has an alpha mask
+ * and uses it.
  */
 import { AeimgError, ErrorCode } from '../errors.js';
-import type { Image } from './image.js';
+import { greyOfColour, type Image } from './image.js';
 import { checkDimensions } from './io.js';
 
 const BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5, BI_ALPHA_BITFIELDS = 6;
@@ -158,25 +159,22 @@ function decodeRle(src: Uint8Array, bpp: number, width: number, height: number, 
   }
 }
 
-/** RGBA → the image aeimg codes: one grey plane where every pixel is grey and opaque, RGB, or RGBA where alpha is used. */
+/**
+ * RGBA → the image aeimg codes: RGB, or RGBA where the file's alpha mask is used; all grey, as its grey plane (with
+ * alpha), as a palette format has no other way to say a greyscale image (image.ts greyOfColour).
+ */
 function toImage(rgba: Uint8Array, width: number, height: number, hasAlphaMask: boolean): Image {
   const n = width * height;
-  let grey = true, opaque = true, allClear = true;
-  for (let i = 0; i < n; i++) {
-    const [r, g, b, a] = [rgba[4 * i]!, rgba[4 * i + 1]!, rgba[4 * i + 2]!, rgba[4 * i + 3]!];
-    if (r !== g || g !== b) grey = false;
-    if (a !== 255) opaque = false;
-    if (a !== 0) allClear = false;
+  let opaque = true, allClear = true;
+  for (let i = 3; i < rgba.length; i += 4) {
+    if (rgba[i] !== 255) opaque = false;
+    if (rgba[i] !== 0) allClear = false;
   }
   // An alpha mask whose every value is 0 is a writer's unused byte, not a transparent picture: opaque.
-  const withAlpha = hasAlphaMask && !opaque && !allClear;
-  if (grey && !withAlpha) {
-    const pixels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) pixels[i] = rgba[4 * i]!;
-    return { width, height, channels: 1, bitDepth: 8, pixels };
-  }
-  if (withAlpha) return { width, height, channels: 4, bitDepth: 8, pixels: rgba };
-  const pixels = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) pixels.set(rgba.subarray(4 * i, 4 * i + 3), 3 * i);
-  return { width, height, channels: 3, bitDepth: 8, pixels };
+  const image: Image = hasAlphaMask && !opaque && !allClear ? { width, height, channels: 4, bitDepth: 8, pixels: rgba } : (() => {
+    const pixels = new Uint8Array(n * 3);
+    for (let i = 0; i < n; i++) pixels.set(rgba.subarray(4 * i, 4 * i + 3), 3 * i);
+    return { width, height, channels: 3 as const, bitDepth: 8 as const, pixels };
+  })();
+  return greyOfColour(image) ?? image;
 }

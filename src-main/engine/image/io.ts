@@ -1,7 +1,7 @@
-/** PNG, JPEG, TIFF and WebP in and out through sharp (libvips), BMP in through bmp.ts; keeping grey/RGB, alpha and 8/16-bit. */
+/** PNG, JPEG, TIFF, WebP and GIF in through sharp (libvips), BMP through bmp.ts, PNG out; keeping grey/RGB, alpha and 8/16-bit. */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
-import type { Image } from './image.js';
+import { greyOfColour, type Image } from './image.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { readRegularFile } from '../fs/read.js';
@@ -33,9 +33,9 @@ export function megapixels(pixels: number): string {
   return `${mp >= 1 ? mp.toFixed(1) : Number(mp.toPrecision(2))} MP`;
 }
 
-/** What aeimg reads through sharp (as the folder filter and the docs say, with BMP); sharp reads more (GIF, SVG, AVIF), which is refused. */
-const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp']);
-const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF, WebP or BMP expected).';
+/** What aeimg reads through sharp (as the folder filter and the docs say, with BMP); sharp reads more (SVG, AVIF, PDF), which is refused. */
+const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp', 'gif']);
+const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF, WebP, BMP or GIF expected).';
 
 /**
  * An image file the image library (libvips) could not read: damaged, or valid in a form it does not read (old-style
@@ -61,7 +61,7 @@ export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
 }
 
 /**
- * Every page of an image file (a multi-page TIFF, an animated WebP), in order; `atMost` refuses files with more.
+ * Every page of an image file (a multi-page TIFF, an animated WebP or GIF, each frame whole), in order; `atMost` refuses files with more.
  * Each page is checked against the limits before its pixels are decoded.
  */
 export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<Image[]> {
@@ -95,7 +95,7 @@ async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
   try {
     meta = await sharp(data, { limitInputPixels: false, page }).metadata();
   } catch (err) {
-    // A file that says it is a PNG, JPEG, TIFF or WebP is one: say which, and why it could not be read.
+    // A file that says it is a PNG, JPEG, TIFF, WebP or GIF is one: say which, and why it could not be read.
     const kind = imageSignature(data);
     throw kind ? unreadable(`is a ${kind} file that could not be read`, err) : new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   }
@@ -169,7 +169,9 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   const pixels = sixteen
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2).slice()
     : new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length).slice();
-  return { width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels };
+  const image: Image = { width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels };
+  // A GIF is a palette of colours, whatever its picture: a greyscale export is its grey plane, as a BMP's is (bmp.ts).
+  return meta.format === 'gif' ? greyOfColour(image) ?? image : image;
 }
 
 /** Encodes PNG (16-bit where the image is 16-bit). */

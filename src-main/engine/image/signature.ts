@@ -1,10 +1,10 @@
-/** Which image format a file's first bytes say it is, of those aeimg reads (PNG, JPEG, TIFF, WebP, BMP). */
+/** Which image format a file's first bytes say it is, of those aeimg reads (PNG, JPEG, TIFF, WebP, BMP, GIF). */
 import { isBmp } from './bmp.js';
 
 /** Every PNG starts with these 8 bytes. */
 export const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
-export type ImageSignature = 'PNG' | 'JPEG' | 'TIFF' | 'WebP' | 'BMP';
+export type ImageSignature = 'PNG' | 'JPEG' | 'TIFF' | 'WebP' | 'BMP' | 'GIF';
 
 /** The format the bytes begin as, or undefined. */
 export function imageSignature(h: Uint8Array): ImageSignature | undefined {
@@ -14,5 +14,6 @@ export function imageSignature(h: Uint8Array): ImageSignature | undefined {
   if (at(0, [0x49, 0x49, 0x2a, 0x00]) || at(0, [0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF'; // II*\0, MM\0*
   if (at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50])) return 'WebP'; // RIFF....WEBP
   if (isBmp(h)) return 'BMP'; // BM, then a DIB header of a known size
+  if (at(0, [0x47, 0x49, 0x46, 0x38]) && (at(4, [0x37, 0x61]) || at(4, [0x39, 0x61]))) return 'GIF'; // GIF87a, GIF89a
   return undefined;
 }

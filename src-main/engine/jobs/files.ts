@@ -13,7 +13,7 @@ import { AEIMG_EXT, AEIMG_INPUT, MAX_APP_FILES } from '../../../src-shared/files
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
 /** Extensions a name loses when its output gets a new one; others stay, so "1.2.840.10008.1.320" keeps its ".320". */
-const KNOWN_EXT = /\.(png|jpe?g|tiff?|webp|bmp|dcm|dicom|dic|ima|aeimg)$/i;
+const KNOWN_EXT = /\.(png|jpe?g|tiff?|webp|bmp|gif|dcm|dicom|dic|ima|aeimg)$/i;
 
 /** A file name without its extension, if aeimg knows that extension (a UID-named DICOM file is all name). */
 export function nameStem(name: string): string {
@@ -103,7 +103,7 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 }
 
 /** Image inputs the encrypt journey takes from folders. */
-export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|bmp|dcm|dicom)$/i;
+export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|bmp|gif|dcm|dicom)$/i;
 
 /** A file a folder gave, with the subfolder it is in below that folder ('' for the folder's own files). */
 export interface FoundFile {
@@ -220,7 +220,7 @@ const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeri
 
 /** What to say when the files and folders given hold no image, their subfolders included. */
 export function noImagesMessage(): string {
-  return 'the folders given hold no PNG, JPEG, TIFF, WebP, BMP or DICOM image, nor do their subfolders.';
+  return 'the folders given hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders.';
 }
 
 /** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */
@@ -243,7 +243,7 @@ export async function inputKind(path: string): Promise<InputKind> {
 export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string }[]> {
   // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
   // one study, which carries them (plain files name each as no image, and how to send it).
-  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|bmp|dcm|dicom|aeimg|pdf)$/i, isDicomFile, { objects: true });
+  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|bmp|gif|dcm|dicom|aeimg|pdf)$/i, isDicomFile, { objects: true });
   if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, noImagesMessage());
   if (files.length > MAX_APP_FILES) {
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +

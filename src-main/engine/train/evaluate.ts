@@ -14,7 +14,7 @@ import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.
 import type { Autoencoder } from '../model/autoencoder.js';
 import { median3x3, noisyImage, NOISES, type NoiseKind } from './noise.js';
 
-const IMAGE_EXT = /\.(png|jpe?g|tiff?|webp|bmp)$/i;
+const IMAGE_EXT = /\.(png|jpe?g|tiff?|webp|bmp|gif)$/i;
 
 export interface ImageEval {
   file: string;

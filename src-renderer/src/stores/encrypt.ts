@@ -87,8 +87,8 @@ export const useEncrypt = defineStore('encrypt', () => {
       if (left.length > 0) {
         const names = left.slice(0, 3).map((f) => f.name).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
         errors.report(new Error(left.length === 1
-          ? `${names} is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP or DICOM).`
-          : `${names} are not images aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP or DICOM); left out.`));
+          ? `${names} is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM).`
+          : `${names} are not images aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM); left out.`));
       }
       for (const f of files) {
         if (left.includes(f)) continue;

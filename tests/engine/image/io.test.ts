@@ -7,7 +7,7 @@ import type { Image } from '../../../src-main/engine/image/image.js';
 import { colourProfileShift, decodeImage, encodeJpeg, encodePng, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
-import { defaultModel, MR_SLICE, phantom, pngClaiming, tempDir, tiffOf } from '../../helpers.js';
+import { defaultModel, FIXTURES, MR_SLICE, phantom, pngClaiming, tempDir, tiffOf } from '../../helpers.js';
 
 describe('image input and output', () => {
   it.each([
@@ -180,15 +180,30 @@ describe('image input and output', () => {
     expect((await encryptImageFile(join(dir, 'srgb.png'), { model, recipients: [key], outDir: dir, measure: false })).warnings).toEqual([]);
   });
 
-  it('refuses what the folder filter and the docs do not name (GIF, SVG), naming the file', async () => {
+  it('refuses what the folder filter and the docs do not name (SVG, AVIF; GIF until 0.24), naming the file', async () => {
     const dir = await tempDir();
-    const gif = join(dir, 'clip.gif');
-    await writeFile(gif, await sharp(phantom(8, 8, 3).pixels, { raw: { width: 8, height: 8, channels: 3 } }).gif().toBuffer());
+    const avif = join(dir, 'photo.avif');
+    await writeFile(avif, await sharp(phantom(8, 8, 3).pixels, { raw: { width: 8, height: 8, channels: 3 } }).avif().toBuffer());
     const svg = join(dir, 'logo.png');
     await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
-    for (const path of [gif, svg]) {
+    for (const path of [avif, svg]) {
       const err = (await readImageFile(path).catch((e) => e)) as AeimgError;
-      expect(err.message).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP or BMP expected\)/);
+      expect(err.message).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP, BMP or GIF expected\)/);
+    }
+  });
+
+  it('reads a GIF as ImageMagick reads it (0.24): a grey one as its grey plane, transparency as alpha, an animation\'s frames whole, as pages', async () => {
+    const gif = (name: string) => join(FIXTURES, 'gif', name);
+    const [grey] = await readImagePages(gif('grey.gif'));
+    const want = await sharp(gif('grey.png')).toColourspace('b-w').raw().toBuffer();
+    expect([grey!.channels, Buffer.from(grey!.pixels).equals(want)]).toEqual([1, true]);
+    const [clear] = await readImagePages(gif('transparent.gif'));
+    expect([clear!.channels, Buffer.from(clear!.pixels).equals(await sharp(gif('transparent.png')).ensureAlpha().raw().toBuffer())]).toEqual([4, true]);
+    expect(clear!.pixels.filter((_, i) => i % 4 === 3 && clear!.pixels[i] === 0).length).toBeGreaterThan(0);
+    const cine = await readImagePages(gif('cine.gif'));
+    expect(cine.map((p) => p.channels)).toEqual([1, 1, 1]);
+    for (const [k, page] of cine.entries()) {
+      expect(Buffer.from(page.pixels).equals(await sharp(gif(`cine-${k}.png`)).toColourspace('b-w').raw().toBuffer()), `frame ${k + 1}`).toBe(true);
     }
   });
 });

@@ -191,7 +191,7 @@ describe('a folder of DICOM files without extensions', () => {
     await mkdir(join(root, 'a', 'b'), { recursive: true });
     await writeFile(join(root, 'a', 'b', 'NOTES'), 'read me');
     expect(await findInputs([root], IMAGE_INPUT, isDicomFile)).toEqual([]);
-    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP, BMP or DICOM image, nor do their subfolders');
+    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders');
   });
 
   it('the app lists at most what its IPC takes, and says so by name instead of failing at Encrypt', async () => {
