@@ -220,6 +220,29 @@ test('a multi-frame DICOM, frame by frame', async () => {
   await expect(preview()).toHaveCount(0);
 });
 
+test('an animated GIF (an ultrasound clip as a viewer exports it) is previewed frame by frame, each as sent; a BMP export as its grey plane', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-gif-'));
+  await copyFile(join(DICOM, '..', 'gif', 'cine.gif'), join(dir, 'clip.gif'));
+  await copyFile(join(DICOM, '..', 'bmp', 'grey8.bmp'), join(dir, 'export.bmp'));
+  await app.drop('encrypt-drop', [join(dir, 'clip.gif'), join(dir, 'export.bmp')]);
+  await page.getByTestId('quality').selectOption('auto');
+  await page.getByTestId('preview-clip.gif').click();
+  await expect(inPreview('preview-frame')).toHaveText('Image 1 of 3');
+  await inPreview('preview-next').click();
+  await expect(inPreview('preview-frame')).toHaveText('Image 2 of 3');
+  const clip = await previewOf('clip.gif', 'auto', 1);
+  const negative = await sharp(join(DICOM, '..', 'gif', 'cine-1.png')).toColourspace('b-w').raw().toBuffer();
+  expect([clip.frames, clip.original.channels, clip.original.pixels.every((v, i) => v === negative[i])]).toEqual([3, 1, true]);
+  expect(Math.max(...clip.original.pixels.map((o, i) => Math.abs(o - clip.decoded.pixels[i]!)))).toBeLessThanOrEqual(1);
+  await inPreview('preview-close').click();
+  await page.getByTestId('preview-export.bmp').click();
+  await expect(inPreview('preview-fidelity')).toContainText('within ±1');
+  const exported = await previewOf('export.bmp', 'auto');
+  expect([exported.original.width, exported.original.height, exported.original.channels]).toEqual([61, 47, 1]);
+  await inPreview('preview-close').click();
+  for (const name of ['clip.gif', 'export.bmp']) await page.getByTestId(`remove-${name}`).click();
+});
+
 test('a non-square pixel (rows 1.0 mm apart, columns 0.5 mm) is previewed as the receiver will see it, stretched', async () => {
   test.skip(!existsSync('/usr/bin/dcmodify'), 'dcmtk (dcmodify) makes the fixture');
   const input = join(await mkdtemp(join(tmpdir(), 'aeimg-e2e-tall-')), 'ct_tall_pixels.dcm');
