@@ -170,6 +170,11 @@ export interface OpenedImageInfo {
    * is one (`lut`, its input in real-world values: 0.19; before, the viewer drew a table's span as a linear window).
    */
   window: { center: number; width: number; fn?: DisplayWindow['fn']; name?: string; lut?: TableLut };
+  /**
+   * An animated image file's page (a GIF or WebP clip, aeimg 0.24): the clip's frames a second as its file times it,
+   * and where its pages are not evenly timed this page's time over the mean; a DICOM cine's are in `dicom`.
+   */
+  animation?: { frameRate: number; frameTimeRatio?: number };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;

@@ -338,6 +338,16 @@ test('save view as PNG: the image as the reader sees it, 8-bit, with its overlay
   await page.getByTestId('clear-measurements').click();
 });
 
+test('an animated GIF (an ultrasound loop as a viewer exports it) plays at the pace its frames\' delays give, each frame held as timed', async () => {
+  const dir = await mkdtemp(join(work, 'gif-'));
+  await copyFile(join(ROOT, 'tests', 'fixtures', 'gif', 'uneven.gif'), join(dir, 'loop.gif')); // 50, 100, 150 ms
+  await app.cli(['encrypt', join(dir, 'loop.gif'), '--key', 'Study', '-o', dir]);
+  await openByDialog(join(dir, 'loop.aeimg'));
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3');
+  await expect(page.getByTestId('cine-fps')).toHaveValue('10');
+  await expect(page.getByTestId('cine-acquired')).toContainText("the file's: 10 a second on average, each frame held as timed");
+});
+
 test('a cine: it plays at the rate its file says, and "Export all as DICOM" writes it as one multi-frame file', async () => {
   const dir = await mkdtemp(join(work, 'xa-'));
   await app.cli(['encrypt', join(DICOM, 'xa_4frame_jpeg_lossless.dcm'), '--key', 'Study', '-o', dir]);

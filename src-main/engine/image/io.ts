@@ -90,6 +90,20 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
   }
 }
 
+/**
+ * How long each page of an animation (a GIF or WebP clip: an ultrasound loop as a viewer exports it) is shown, in ms,
+ * or undefined for a still image or a file that gives no timing. A delay of 10 ms or less is shown 100 ms, as browsers
+ * show it (GIF writers put 0 for "as fast as possible").
+ */
+export async function pageDelays(path: string): Promise<number[] | undefined> {
+  const data = await readRegularFile(path);
+  if (imageSignature(data) === 'BMP') return undefined;
+  const meta = await sharp(data, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const delays = meta?.delay;
+  if (!meta || (meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
+  return delays.map((d) => (d <= 10 ? 100 : d));
+}
+
 async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
   let meta: Metadata;
   try {

@@ -11,7 +11,8 @@ import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { colourProfileShift, readImagePages } from '../image/io.js';
+import { colourProfileShift, pageDelays, readImagePages } from '../image/io.js';
+import { animationOf } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
 
@@ -56,10 +57,15 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
     const source = await lossySourceOf(task.input, pages);
     const shift = await colourProfileShift(task.input, pages);
-    return pages.map((image, i) => ({
-      image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
-      ...withPlain(source ? { source } : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
-    }));
+    // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
+    const delays = await pageDelays(task.input);
+    return pages.map((image, i) => {
+      const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
+      return {
+        image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
+        ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
+      };
+    });
   }
   const frames: DicomImage[] = await readDicomFile(task.input, {
     maxPixels: task.maxPixels, deidentify: task.deidentify === undefined ? {} : task.deidentify,

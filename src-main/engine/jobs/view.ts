@@ -4,6 +4,7 @@
  * figures, reduced quality). The app's service passes this on as it is; it knows nothing of DICOM or windows.
  */
 import { lossySourceOfRecord } from '../image/source.js';
+import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
@@ -160,6 +161,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
   const frameRate = meta ? cineFrameRate(meta) : undefined;
   const frameTimeRatio = meta ? cineFrameTiming(meta) : undefined;
+  const animation = animationTiming(record); // an animated GIF or WebP page's (0.24)
   const pixelAspect = meta ? pixelAspectOf(meta, spacing) : undefined;
   const orientation = ds ? edgeLabels(meta?.pixel.planeOrientation ?? ds['00200037']?.Value, ds['00200020']?.Value) : undefined;
   const side = ds && sideAndView(ds);
@@ -170,6 +172,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text,
     window: defaultWindow(image, display),
+    ...(!meta && animation ? { animation } : {}),
     dicom: meta ? {
       ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,

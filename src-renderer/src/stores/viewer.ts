@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
-import type { ImageAttributes, ImagePixels, OpenedFile } from '../../../src-shared/api';
+import type { ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { annotationsShown, pickState, realWindowToSample, shutterShown } from '../viewer/display';
 import { stateWindowName } from '../../../src-shared/windows';
@@ -24,6 +24,11 @@ const THUMBNAILS = 1024;
 export const CINE_FPS = { default: 10, min: 1, max: 120 } as const;
 
 /** The rate a cine starts at: the file's own (rounded, within the control's range), else the default. */
+/** How an image's clip is timed: a DICOM cine's frames, or an animated GIF or WebP's pages (0.24). */
+export function clipTiming(image: Partial<Pick<OpenedImageInfo, 'animation' | 'dicom'>> | null | undefined): { frameRate?: number; frameTimeRatio?: number } | undefined {
+  return image?.animation ?? image?.dicom;
+}
+
 export function cineStartFps(frameRate: number | undefined): number {
   return frameRate ? Math.min(CINE_FPS.max, Math.max(CINE_FPS.min, Math.round(frameRate))) : CINE_FPS.default;
 }
@@ -114,7 +119,7 @@ export const useViewer = defineStore('viewer', () => {
   const shownMeasurements = computed(() => measurements.value[index.value] ?? []);
   // A cine plays at its file's own rate: set when a clip is shown (opened, or the next clip of a study); the reader's
   // own choice holds while the frames of the same clip play.
-  watch(() => current.value?.dicom?.frameRate, (rate) => { if (rate) fps.value = cineStartFps(rate); });
+  watch(() => clipTiming(current.value)?.frameRate, (rate) => { if (rate) fps.value = cineStartFps(rate); });
   let loadSeq = 0;
   let nextMeasurement = 1;
   const cache = markRaw(new Map<string, ImagePixels>());
@@ -185,7 +190,7 @@ export const useViewer = defineStore('viewer', () => {
     try {
       const f = await unwrap(bridge().files.open(path));
       file.value = f;
-      fps.value = cineStartFps(f.images[0]?.dicom?.frameRate); // also where the last file's clip had the same rate
+      fps.value = cineStartFps(clipTiming(f.images[0])?.frameRate); // also where the last file's clip had the same rate
       cache.clear();
       thumbs.clear();
       index.value = 0;
@@ -310,7 +315,7 @@ export const useViewer = defineStore('viewer', () => {
       if (!playing.value || !file.value) return;
       const started = performance.now();
       await go((index.value + 1) % file.value.images.length);
-      const shown = cineFrameMs(fps.value, current.value?.dicom?.frameTimeRatio);
+      const shown = cineFrameMs(fps.value, clipTiming(current.value)?.frameTimeRatio);
       if (playing.value) cineTimer = setTimeout(() => void tick(), Math.max(0, shown - (performance.now() - started)));
     };
     void tick();
