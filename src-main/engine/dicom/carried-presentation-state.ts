@@ -6,7 +6,7 @@
 import { applies, finite, finiteList, justifyOf, LIMITS, opacityOf, rgbOf, shortText, stateInverts, stateWindowIn, thicknessOf,
   GRAPHIC_TYPES, type PresentationStateFile, type StateWindow, type Units } from './presentation-state.js';
 import { isStoredLut, type StoredLut } from './lut.js';
-import { SHUTTER_TAGS, shutterAttributes, withoutBitmap } from './shutter.js';
+import { SHUTTER_TAGS, shutterAttributes, shutterShapes, withoutBitmap } from './shutter.js';
 import { wellFormed, type DicomJson } from './dataset.js';
 import { OVERLAY_GROUPS, validOverlays, type OverlayPlane } from './overlay.js';
 import { lookUp, voiFunctionOf, voiToByte } from '../../../src-shared/windows.js';
@@ -202,7 +202,6 @@ function zoomedArea(a: Partial<Record<'x0' | 'y0' | 'x1' | 'y1' | 'magnify', unk
 }
 
 const BITMAP_SHAPE = 'BITMAP';
-const shapesOf = (shutter: DicomJson) => (shutter['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase());
 
 /**
  * A state's shutter as its record holds it (0.24): a bitmap shape is said by `shutterPlane` alone, not in the Display
@@ -212,7 +211,7 @@ const shapesOf = (shutter: DicomJson) => (shutter['00181600']?.Value ?? []).map(
 function recordShutter(shutter: DicomJson, plane: OverlayPlane | undefined): Pick<CarriedPresentationState, 'shutter' | 'shutterPlane'> {
   if (!plane) return { shutter };
   const { '00181600': _shape, '00181623': _group, ...rest } = shutter;
-  const shapes = shapesOf(shutter).filter((v) => v !== BITMAP_SHAPE);
+  const shapes = shutterShapes(shutter).filter((v) => v !== BITMAP_SHAPE);
   return { shutter: { ...rest, ...(shapes.length ? { '00181600': { vr: 'CS', Value: shapes } } : {}) }, shutterPlane: plane };
 }
 
@@ -225,7 +224,7 @@ function stateShutter(v: unknown, plane: unknown): Pick<CarriedPresentationState
   const attributes = shutterAttributes(wellFormed(v));
   const [shutterPlane] = validOverlays([plane]);
   const shutter = shutterPlane
-    ? { ...attributes, '00181600': { vr: 'CS', Value: [...shapesOf(attributes).filter((s) => s !== BITMAP_SHAPE), BITMAP_SHAPE] }, '00181623': { vr: 'US', Value: [shutterPlane.group] } }
+    ? { ...attributes, '00181600': { vr: 'CS', Value: [...shutterShapes(attributes).filter((s) => s !== BITMAP_SHAPE), BITMAP_SHAPE] }, '00181623': { vr: 'US', Value: [shutterPlane.group] } }
     : withoutBitmap(attributes);
   return shutter?.[SHUTTER_TAGS[0]] ? { shutter, ...(shutterPlane ? { shutterPlane } : {}) } : {};
 }

@@ -215,8 +215,9 @@ function regionText3d(item: DataSet): string | undefined {
   const at = (i: number) => `${+p[i]!.toFixed(1)}, ${+p[i + 1]!.toFixed(1)}, ${+p[i + 2]!.toFixed(1)} mm`;
   const n = p.length / 3;
   if (type === 'POINT' && n === 1) return `point at ${at(0)} in the patient`;
-  if (type === 'ELLIPSE' && n === 4) return `ellipse centred at ${[0, 1, 2].map((k) => +((p[k]! + p[k + 3]!) / 2).toFixed(1)).join(', ')} mm in the patient`;
-  if (type === 'ELLIPSOID' && n === 6) return `ellipsoid centred at ${[0, 1, 2].map((k) => +((p[k]! + p[k + 3]!) / 2).toFixed(1)).join(', ')} mm in the patient`;
+  if ((type === 'ELLIPSE' && n === 4) || (type === 'ELLIPSOID' && n === 6)) { // centred on its first axis's midpoint
+    return `${type.toLowerCase()} centred at ${[0, 1, 2].map((k) => +((p[k]! + p[k + 3]!) / 2).toFixed(1)).join(', ')} mm in the patient`;
+  }
   if (type === 'MULTIPOINT') return `${n} points in the patient`;
   if (type === 'POLYLINE' || type === 'POLYGON') return `${type === 'POLYGON' ? 'outline' : 'line'} through ${n} points in the patient from ${at(0)}`;
   return undefined;

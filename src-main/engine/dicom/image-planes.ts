@@ -99,13 +99,11 @@ export function onPlane(plane: ImagePlane, points: readonly number[]): number[] 
   const normal = normalOf(plane);
   const out: number[] = [];
   for (let i = 0; i + 2 < points.length; i += 3) {
-    const d = [points[i]! - plane.origin[0], points[i + 1]! - plane.origin[1], points[i + 2]! - plane.origin[2]];
-    if (Math.abs(dot(d, normal)) > plane.halfThickness) return undefined;
-    const x = dot(d, plane.row) / plane.spacing[1] + 0.5, y = dot(d, plane.column) / plane.spacing[0] + 0.5;
-    if (x < 0 || y < 0 || x > plane.width || y > plane.height) return undefined;
+    const { off, x, y } = placeOn(plane, normal, points.slice(i, i + 3));
+    if (Math.abs(off) > plane.halfThickness) return undefined;
     out.push(x, y);
   }
-  return out;
+  return onImage(plane, out) ? out : undefined;
 }
 
 /** Where patient point `p` lies on `plane`: its distance from the plane (mm, along the normal) and its pixel x, y. */

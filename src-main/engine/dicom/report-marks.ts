@@ -84,13 +84,17 @@ export function addRegion(on: ImageReportMarks | undefined, region: ReportRegion
 
 type Shape = { type: 'POINT' | 'POLYLINE' | 'CIRCLE' | 'ELLIPSE'; points: number[] };
 
+/** The right and top of points (x, y, x, y …): where a region's label goes beside. */
+const topRight = (points: readonly number[]): [number, number] =>
+  [Math.max(...points.filter((_, i) => i % 2 === 0)), Math.min(...points.filter((_, i) => i % 2 === 1))];
+
 /** A SCOORD's shapes (MULTIPOINT as points) and where its label goes: right of its top right corner. */
 function coordinates(item: DataSet): { shapes: Shape[]; points: number[]; beside: number[] } | undefined {
   const data = graphicData(item);
   if (!data || !GRAPHIC_TYPES.has(data.type)) return undefined;
   const { type, points } = data;
   const xs = points.filter((_, i) => i % 2 === 0), ys = points.filter((_, i) => i % 2 === 1);
-  let right = Math.max(...xs), top = Math.min(...ys);
+  let [right, top] = topRight(points);
   if (type === 'CIRCLE') {
     if (points.length !== 4) return undefined;
     const r = Math.hypot(points[2]! - points[0]!, points[3]! - points[1]!);
@@ -128,7 +132,8 @@ function regions3d(item: DataSet, text: (d: DataSet, tag: string) => string | un
     }
     if (!shapes.length) return [];
     const all = shapes.flatMap((sh) => sh.points);
-    const [, top, right] = shapes[0]!.type === 'ELLIPSE' ? ellipseBox(all) : [0, Math.min(...all.filter((_, i) => i % 2 === 1)), Math.max(...all.filter((_, i) => i % 2 === 0))];
+    let [right, top] = topRight(all);
+    if (shapes[0]!.type === 'ELLIPSE') [, top, right] = ellipseBox(all); // its box, not its axes' ends
     return [{ index: plane.index, shapes, points: all, beside: [right + 2, top] }];
   }));
 }

@@ -17,6 +17,9 @@ import type { DisplayShutter, OverlayGraphic } from '../../../src-shared/graphic
  */
 export const SHUTTER_TAGS = ['00181600', '00181602', '00181604', '00181606', '00181608', '00181610', '00181612', '00181620', '00181622', '00181623', '00181624'] as const;
 
+/** A dataset's Shutter Shape (0018,1600) values, upper case: RECTANGULAR, CIRCULAR, POLYGONAL, BITMAP. */
+export const shutterShapes = (ds: DicomJson): string[] => (ds['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase());
+
 /** A dataset's Display Shutter attributes alone. */
 export const shutterAttributes = (ds: DicomJson): DicomJson => Object.fromEntries(SHUTTER_TAGS.flatMap((t) => (ds[t] ? [[t, ds[t]]] : [])));
 
@@ -82,7 +85,7 @@ function shutterColour(ds: DicomJson, channels: number): [number, number, number
  * the full header only).
  */
 export function displayShutter(ds: DicomJson, channels: number, overlays: ReadonlyMap<number, OverlayGraphic>): DisplayShutter | undefined {
-  const shapes = new Set((ds['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase()));
+  const shapes = new Set(shutterShapes(ds));
   const s: Omit<DisplayShutter, 'colour' | 'name'> = {};
   if (shapes.has('RECTANGULAR')) {
     const [left, right, top, bottom] = ['00181602', '00181604', '00181606', '00181608'].map((t) => numbers(ds, t)[0]);
@@ -115,7 +118,7 @@ export function displayShutter(ds: DicomJson, channels: number, overlays: Readon
  * sent a shutter that names a plane the file does not hold. `ds` as written, its overlays in place.
  */
 export function writeShutter(ds: DicomJson): void {
-  const shapes = (ds['00181600']?.Value ?? []).map((v) => String(v).trim().toUpperCase());
+  const shapes = shutterShapes(ds);
   if (!shapes.includes('BITMAP')) return;
   const [group] = numbers(ds, '00181623');
   const plane = group !== undefined && ds[`${group.toString(16).toUpperCase().padStart(4, '0')}3000`];

@@ -4,7 +4,7 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
-import { readRegularFile } from '../fs/read.js';
+import { readHead, readRegularFile } from '../fs/read.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { DEFAULT_MAX_PIXELS, MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -96,9 +96,10 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
  * show it (GIF writers put 0 for "as fast as possible").
  */
 export async function pageDelays(path: string): Promise<number[] | undefined> {
-  const data = await readRegularFile(path);
-  if (imageSignature(data) === 'BMP') return undefined;
-  const meta = await sharp(data, { limitInputPixels: false }).metadata().catch(() => undefined);
+  // Only a GIF or WebP animates: every other image's file is not read again for it.
+  const kind = imageSignature((await readHead(path, 16)) ?? new Uint8Array());
+  if (kind !== 'GIF' && kind !== 'WebP') return undefined;
+  const meta = await sharp(await readRegularFile(path), { limitInputPixels: false }).metadata().catch(() => undefined);
   const delays = meta?.delay;
   if (!meta || (meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
   return delays.map((d) => (d <= 10 ? 100 : d));
