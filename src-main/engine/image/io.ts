@@ -5,6 +5,7 @@ import { greyOfColour, type Image } from './image.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { readHead, readRegularFile } from '../fs/read.js';
+import { formatWords } from '../../../src-shared/files.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { DEFAULT_MAX_PIXELS, MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -35,7 +36,7 @@ export function megapixels(pixels: number): string {
 
 /** What aeimg reads through sharp (as the folder filter and the docs say, with BMP); sharp reads more (SVG, AVIF, PDF), which is refused. */
 const FORMATS = new Set(['png', 'jpeg', 'tiff', 'webp', 'gif']);
-const NOT_AN_IMAGE = 'is not an image aeimg can read (PNG, JPEG, TIFF, WebP, BMP or GIF expected).';
+const NOT_AN_IMAGE = `is not an image aeimg can read (${formatWords()} expected).`;
 
 /**
  * An image file the image library (libvips) could not read: damaged, or valid in a form it does not read (old-style

@@ -8,7 +8,7 @@ import { isDicomdirName, isDicomFile } from '../dicom/import.js';
 import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
-import { AEIMG_EXT, AEIMG_INPUT, MAX_APP_FILES } from '../../../src-shared/files.js';
+import { AEIMG_EXT, AEIMG_INPUT, formatWords, MAX_APP_FILES } from '../../../src-shared/files.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
@@ -220,7 +220,7 @@ const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeri
 
 /** What to say when the files and folders given hold no image, their subfolders included. */
 export function noImagesMessage(): string {
-  return 'the folders given hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders.';
+  return `the folders given hold no ${formatWords('DICOM')} image, nor do their subfolders.`;
 }
 
 /** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
+import { formatWords } from '../../../src-shared/files';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
 
@@ -87,8 +88,8 @@ export const useEncrypt = defineStore('encrypt', () => {
       if (left.length > 0) {
         const names = left.slice(0, 3).map((f) => f.name).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
         errors.report(new Error(left.length === 1
-          ? `${names} is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM).`
-          : `${names} are not images aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM); left out.`));
+          ? `${names} is not an image aeimg can encrypt (${formatWords('DICOM')}).`
+          : `${names} are not images aeimg can encrypt (${formatWords('DICOM')}); left out.`));
       }
       for (const f of files) {
         if (left.includes(f)) continue;
