@@ -4,12 +4,15 @@ import { readRegularFile } from '../fs/read.js';
 import { isPdfFile } from './documents.js';
 import { isDicomFile } from './import.js';
 import { sopClassOf } from './dataset.js';
-import { parseDicomHeader } from './read-dataset.js';
+import type { PlaneMeta } from './image-planes.js';
+import { numberOf, parseDicomHeader } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
 
 interface SliceKey {
   series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string;
   noImage?: boolean;
+  /** A single-frame image's plane (where it says where it lies). */
+  plane?: PlaneMeta;
   /** A PDF given as a plain file (a report exported beside PNG images). */
   pdf?: boolean;
 }
@@ -41,6 +44,14 @@ async function sliceKey(path: string): Promise<SliceKey> {
     key.position = normal.every(Number.isFinite) && normal.some((v) => v !== 0)
       ? x! * normal[0]! + y! * normal[1]! + z! * normal[2]!
       : z ?? Number.NaN;
+    if (numberOf(ds, 'x00280008', 1) <= 1) {
+      const dataset: PlaneMeta['dataset'] = {};
+      for (const tag of ['00200052', '00200032', '00200037', '00280030', '00180050']) {
+        const v = ds.string(`x${tag}`);
+        if (v) dataset[tag] = { Value: tag === '00200052' ? [v.replace(/\0/g, '').trim()] : v.split('\\').map(Number) };
+      }
+      key.plane = { dataset, ...(ds.elements.x00280010 ? { height: ds.uint16('x00280010'), width: ds.uint16('x00280011') } : {}) };
+    }
   } catch {
     // An unreadable file keeps its name order; the encoder reports what is wrong with it.
   }
@@ -57,8 +68,11 @@ export async function orderSlices(paths: string[]): Promise<string[]> {
 /** An object without an image that a study holds: what it is, its SOP class, and where given why it does not go. */
 export interface NotImage { path: string; kind: string; sopClass: string; why?: string }
 
-/** A DICOM image of a study: its SOP Instance UID, which presentation states reference, and its Photometric Interpretation. */
-export interface StudyInstance { uid: string; photometric: string }
+/**
+ * A DICOM image of a study: its SOP Instance UID, which presentation states reference, its Photometric Interpretation,
+ * and (a single-frame image) its plane, where a report's 3D marks fall (the sender's preview: dicom/image-planes.ts).
+ */
+export interface StudyInstance { uid: string; photometric: string; plane?: PlaneMeta }
 
 /** A study's files as studyOrder finds them: its images in viewing order, its objects without an image, its DICOM images. */
 export interface StudyOrder { ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance> }
@@ -82,5 +96,5 @@ export async function studyOrder(paths: string[]): Promise<StudyOrder> {
     (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
     (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
     collator.compare(a.k.folder, b.k.folder) || collator.compare(a.k.name, b.k.name));
-  return { ordered: keyed.map((x) => x.p), notImages, instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, { uid: x.k.uid, photometric: x.k.photometric }]] : []))) };
+  return { ordered: keyed.map((x) => x.p), notImages, instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, { uid: x.k.uid, photometric: x.k.photometric, ...(x.k.plane ? { plane: x.k.plane } : {}) }]] : []))) };
 }

@@ -10,7 +10,7 @@ import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { studyImageIndex, studyReportMarks } from '../dicom/documents.js';
 import { reportMarksInfo } from '../dicom/report-marks.js';
 import { dicomMetaOf } from '../dicom/import.js';
-import { studyOrder } from '../dicom/order.js';
+import { studyOrder, type StudyOrder } from '../dicom/order.js';
 import { studyObjects, type StudyObjects } from '../dicom/study-objects.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
@@ -55,8 +55,8 @@ const pixels = (i: Image) => ({ width: i.width, height: i.height, channels: i.ch
 export class SenderPreviews {
   private readonly files = new Map<string, Promise<PreviewedFile>>();
   private readonly sizes = new Map<string, number>();
-  /** The study objects of the last few studies asked about (the queue's files, sorted). */
-  private readonly studies = new Map<string, Promise<StudyObjects>>();
+  /** The order and objects of the last few studies asked about (the queue's files, sorted). */
+  private readonly studies = new Map<string, Promise<{ order: StudyOrder; objects: StudyObjects }>>();
 
   constructor(
     private readonly encode: (task: EncodeTask) => Promise<EncodedFile>,
@@ -76,11 +76,13 @@ export class SenderPreviews {
       }
       if (!entry.decoded) throw new AeimgError(ErrorCode.BadInput, 'was not decoded for the preview.');
       const info = describeImage(entry.record, entry.decoded, req.frame);
-      // The regions the study's structured reports measured on this image, which the reader's viewer draws (full header only).
-      const objects = req.study && req.deidentify === null ? await this.studyObjects(req.study, null).catch(() => undefined) : undefined;
-      const documents = [...(objects?.documentsByImage.values() ?? [])].flat();
+      // The regions the study's structured reports measured on this image, which the reader's viewer draws (full header
+      // only); the study's other images only say where they lie, so that a 3D mark falls on it as on the reader's.
+      const study = req.study && req.deidentify === null ? await this.study(req.study, null).catch(() => undefined) : undefined;
+      const documents = [...(study?.objects.documentsByImage.values() ?? [])].flat();
       const meta = documents.length ? dicomMetaOf(entry.record) : undefined;
-      const marks = meta && studyReportMarks([{ ...meta, documents, width: entry.record.width, height: entry.record.height }], studyImageIndex([meta])).get(0);
+      const others = [...(study?.order.instances ?? [])].flatMap(([path, i]) => (path !== req.path && i.plane ? [i.plane] : []));
+      const marks = meta && studyReportMarks([{ ...meta, documents, width: entry.record.width, height: entry.record.height }, ...others], studyImageIndex([meta])).get(0);
       if (marks && info.dicom) info.dicom.reportMarks = reportMarksInfo(marks);
       return {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
@@ -98,7 +100,7 @@ export class SenderPreviews {
     // Another of the study's files that cannot be read is the study's error, named when it is encrypted, not this file's.
     // With the full header they go whole; with the Clean Graphics option, presentation states go cleaned.
     const objects = req.study && (req.deidentify === null || req.deidentify.cleanGraphics)
-      ? await this.studyObjects(req.study, req.deidentify).catch(() => undefined) : undefined;
+      ? (await this.study(req.study, req.deidentify).catch(() => undefined))?.objects : undefined;
     const presentationStates = objects?.statesByImage.get(req.path);
     const keyObjects = objects?.keyObjectsByImage.get(req.path);
     const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, presentationStates, keyObjects]);
@@ -132,7 +134,7 @@ export class SenderPreviews {
    * What a study of these files does with its presentation states and key object selections, as encryptStudy reads it;
    * read again when a file changes (a state saved again at the workstation while queued), as the image cache is.
    */
-  private async studyObjects(paths: readonly string[], deidentify: DeidentifyOptions | null): Promise<StudyObjects> {
+  private async study(paths: readonly string[], deidentify: DeidentifyOptions | null): Promise<{ order: StudyOrder; objects: StudyObjects }> {
     const stamps = await Promise.all([...paths].sort().map(async (p) => {
       const s = await stat(p).catch(() => undefined);
       return [p, s?.mtimeMs, s?.size];
@@ -140,7 +142,7 @@ export class SenderPreviews {
     const key = JSON.stringify([stamps, deidentify]);
     let objects = this.studies.get(key);
     if (!objects) {
-      objects = studyOrder([...paths]).then((order) => studyObjects(order, deidentify));
+      objects = studyOrder([...paths]).then(async (order) => ({ order, objects: await studyObjects(order, deidentify) }));
       objects.catch(() => this.studies.delete(key)); // a failure is not remembered
       this.studies.set(key, objects);
       for (const k of this.studies.keys()) if (this.studies.size > 4 && k !== key) this.studies.delete(k);

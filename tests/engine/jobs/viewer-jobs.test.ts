@@ -6,7 +6,9 @@ import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
-import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import dcmjs from 'dcmjs';
+import { studyImageIndex, studyReportMarks } from '../../../src-main/engine/dicom/documents.js';
+import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
 import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
@@ -21,6 +23,9 @@ import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js'
 import { defaultModel, FIXTURES, models, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
 import { keyObjectDicom } from '../../key-object-dicom.js';
 import { CT_SMALL_SOP, presentationStateDicom } from '../../presentation-state-dicom.js';
+import { regions3dReport } from '../../report-dicom.js';
+
+const CT_SMALL_FRAME = '1.3.6.1.4.1.5962.1.4.1.1.20040119072730.12322';
 
 const key = generateSharedKey('Viewer');
 let model: Autoencoder;
@@ -101,6 +106,33 @@ describe('the sender\'s preview', () => {
       const q = await previews.preview({ path: ct, coding: { quality: 'max' }, frame: 0, ...req });
       expect([q.info.dicom?.presentationStates, q.info.dicom?.keyObjects, q.info.windows?.[0]?.name]).toEqual([undefined, undefined, expect.not.stringContaining('presentation state')]);
     }
+  });
+  it("a report's 3D mark falls on an image without a Slice Thickness as on the reader's: within half the gap to the study's next slice", async () => {
+    const dir = await tempDir();
+    // Two slices 3 mm apart that do not say their thickness (Type 2, left empty), and a nodule 1.2 mm above the first.
+    const b = await readFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'));
+    const slices = [0, 3].map((dz, i) => {
+      const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+      const sop = `2.25.${700 + i}`;
+      Object.assign(dicom.dict, { '00080018': { vr: 'UI', Value: [sop] }, '00200013': { vr: 'IS', Value: [i + 1] }, '00180050': { vr: 'DS', Value: [] },
+        '00200032': { vr: 'DS', Value: [-158.135803, -179.035797, -75.7 + dz] } });
+      dicom.meta['00020003'] = { vr: 'UI', Value: [sop] };
+      return { path: join(dir, `ct${i + 1}.dcm`), bytes: Buffer.from(dicom.write()) };
+    });
+    for (const s of slices) await writeFile(s.path, s.bytes);
+    const sr = join(dir, 'sr.dcm');
+    const at = [-158.135803 + 40 * 0.661468, -179.035797 + 30 * 0.661468, -75.7 + 1.2];
+    await writeFile(sr, regions3dReport(CT_SMALL_FRAME, [{ type: 'POINT', points: at }]));
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const study = [slices[0]!.path, slices[1]!.path, sr];
+    const shown = async (path: string) => (await previews.preview({ path, coding: { quality: 'lossless' }, deidentify: null, frame: 0, study })).info.dicom?.reportMarks?.graphics;
+    // The reader's viewer holds a slice's slab at half the gap (1.5 mm): the preview draws the nodule where it will.
+    expect((await shown(slices[0]!.path))?.map((g) => [g.type, ...g.points.map((v) => +v.toFixed(2))])).toEqual([['POINT', 40.5, 30.5]]);
+    expect(await shown(slices[1]!.path)).toBeUndefined();
+    const enc = await encryptStudy(study, { model, recipients: [key], name: 'nodule', outDir: dir, deidentify: null, coding: { quality: 'lossless' } });
+    const { items } = await openAeimg(enc.parts[0]!.path, [key], (f, ids) => readCodedSlices(f, ids));
+    const metas = items.map((c) => ({ ...dicomMetaOf(c.record)!, width: c.record.width, height: c.record.height }));
+    expect([...studyReportMarks(metas, studyImageIndex(metas)).keys()]).toEqual([0]);
   });
 });
 
