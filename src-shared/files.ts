@@ -10,12 +10,25 @@ export const MAX_APP_FILES = 10_000;
 /** The largest view PNG ("Save view as PNG") main writes: a 4K screen's view is about 10–25 MB as PNG. */
 export const MAX_VIEW_PNG_BYTES = 64 * 1024 * 1024;
 
-/** The image file formats aeimg reads (image/io.ts, image/bmp.ts), as the sender is told them. */
-export const IMAGE_FORMATS = ['PNG', 'JPEG', 'TIFF', 'WebP', 'BMP', 'GIF'] as const;
+/** The image file formats aeimg reads (image/io.ts, image/bmp.ts), as the sender is told them, with their extensions. */
+export const IMAGE_FORMATS = {
+  PNG: ['png'], JPEG: ['jpg', 'jpeg'], TIFF: ['tif', 'tiff'], WebP: ['webp'], BMP: ['bmp'], GIF: ['gif'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The image formats' extensions, without the dot. */
+export const IMAGE_EXTENSIONS: readonly string[] = Object.values(IMAGE_FORMATS).flat();
+
+/** The extensions a DICOM file is known by (one without any is found by its content: dicom/import.ts isDicomFile). */
+export const DICOM_EXTENSIONS = ['dcm', 'dicom'] as const;
+
+/** A name that ends in one of these extensions (any case). */
+export function extensionPattern(...extensions: readonly string[]): RegExp {
+  return new RegExp(`\\.(${extensions.join('|')})$`, 'i');
+}
 
 /** The formats in words, with `more` after them: "PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM". */
 export function formatWords(...more: string[]): string {
-  const all = [...IMAGE_FORMATS, ...more];
+  const all = [...Object.keys(IMAGE_FORMATS), ...more];
   return `${all.slice(0, -1).join(', ')} or ${all.at(-1)}`;
 }
 

@@ -8,12 +8,12 @@ import { isDicomdirName, isDicomFile } from '../dicom/import.js';
 import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
-import { AEIMG_EXT, AEIMG_INPUT, formatWords, MAX_APP_FILES } from '../../../src-shared/files.js';
+import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
 /** Extensions a name loses when its output gets a new one; others stay, so "1.2.840.10008.1.320" keeps its ".320". */
-const KNOWN_EXT = /\.(png|jpe?g|tiff?|webp|bmp|gif|dcm|dicom|dic|ima|aeimg)$/i;
+const KNOWN_EXT = extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS, 'dic', 'ima', AEIMG_EXT.slice(1));
 
 /** A file name without its extension, if aeimg knows that extension (a UID-named DICOM file is all name). */
 export function nameStem(name: string): string {
@@ -103,7 +103,7 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 }
 
 /** Image inputs the encrypt journey takes from folders. */
-export const IMAGE_INPUT = /\.(png|jpe?g|tiff?|webp|bmp|gif|dcm|dicom)$/i;
+export const IMAGE_INPUT = extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS);
 
 /** A file a folder gave, with the subfolder it is in below that folder ('' for the folder's own files). */
 export interface FoundFile {
@@ -243,7 +243,7 @@ export async function inputKind(path: string): Promise<InputKind> {
 export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string }[]> {
   // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
   // one study, which carries them (plain files name each as no image, and how to send it).
-  const files = await findInputs(paths, /\.(png|jpe?g|tiff?|webp|bmp|gif|dcm|dicom|aeimg|pdf)$/i, isDicomFile, { objects: true });
+  const files = await findInputs(paths, extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS, AEIMG_EXT.slice(1), 'pdf'), isDicomFile, { objects: true });
   if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, noImagesMessage());
   if (files.length > MAX_APP_FILES) {
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +

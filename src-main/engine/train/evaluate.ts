@@ -13,8 +13,9 @@ import { encodePng, readImageFile } from '../image/io.js';
 import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { median3x3, noisyImage, NOISES, type NoiseKind } from './noise.js';
+import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js';
 
-const IMAGE_EXT = /\.(png|jpe?g|tiff?|webp|bmp|gif)$/i;
+const IMAGE_EXT = extensionPattern(...IMAGE_EXTENSIONS);
 
 export interface ImageEval {
   file: string;
