@@ -4,7 +4,6 @@
  */
 import { cleanCodestream, decodeCodestream } from '../dicom/codestream.js';
 import { TransferSyntax, type ReadAs } from '../dicom/codecs.js';
-import { readHead, readRegularFile } from '../fs/read.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, planeRange, type Image } from '../image/image.js';
@@ -32,14 +31,13 @@ export interface FrameData {
  * and is bit-exact; where this decoder reads it otherwise than the image reader did (an EXIF rotation, another
  * upsampling), keepFrame finds out and aeimg codes the pixels.
  */
-export async function jpegFileFrame(path: string, image: Image): Promise<FrameData | undefined> {
-  const head = await readHead(path, 3);
-  if (!head || head[0] !== 0xff || head[1] !== 0xd8 || head[2] !== 0xff || image.bitDepth !== 8 || (image.channels !== 1 && image.channels !== 3)) return undefined;
+export function jpegFileFrame(data: Buffer, image: Image): FrameData | undefined {
+  if (data[0] !== 0xff || data[1] !== 0xd8 || data[2] !== 0xff || image.bitDepth !== 8 || (image.channels !== 1 && image.channels !== 3)) return undefined;
   const layout: FrameLayout = {
     syntax: TransferSyntax.JpegBaseline, photometric: image.channels === 1 ? 'MONOCHROME2' : 'YBR_FULL_422',
     samplesPerPixel: image.channels, bitsAllocated: 8, bitsStored: 8, signed: false, planarConfiguration: 0,
   };
-  return { layout, data: new Uint8Array(await readRegularFile(path)), label: 'JPEG' };
+  return { layout, data: new Uint8Array(data.buffer, data.byteOffset, data.length), label: 'JPEG' };
 }
 
 export interface KeptFrame {

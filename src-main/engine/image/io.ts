@@ -4,7 +4,7 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
-import { readHead, readRegularFile } from '../fs/read.js';
+import { readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -61,14 +61,26 @@ export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
   return pages[0]!;
 }
 
+/** An image file read once: its bytes, its pages, and its first page's metadata (none for a BMP: image/bmp.ts reads it). */
+export interface ImageFile {
+  data: Buffer;
+  pages: Image[];
+  meta?: Metadata;
+}
+
 /**
  * Every page of an image file (a multi-page TIFF, an animated WebP or GIF, each frame whole), in order; `atMost` refuses files with more.
  * Each page is checked against the limits before its pixels are decoded.
  */
 export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<Image[]> {
+  return (await readImageData(path, maxPixels, atMost)).pages;
+}
+
+/** readImagePages, with the bytes it read and their metadata, so that nothing reads the file again (jobs/read-input.ts). */
+export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<ImageFile> {
   try {
     const data = await readRegularFile(path);
-    if (imageSignature(data) === 'BMP') return [decodeBmp(data, maxPixels)];
+    if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)] };
     const first = await checkedMetadata(data, maxPixels);
     const pages = first.pages ?? 1;
     if (pages > atMost) {
@@ -85,7 +97,7 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
     }
     const images: Image[] = [];
     for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
-    return images;
+    return { data, pages: images, meta: first };
   } catch (err) {
     throw inFile(path, err);
   }
@@ -96,13 +108,10 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
  * or undefined for a still image or a file that gives no timing. A delay of 10 ms or less is shown 100 ms, as browsers
  * show it (GIF writers put 0 for "as fast as possible").
  */
-export async function pageDelays(path: string): Promise<number[] | undefined> {
-  // Only a GIF or WebP animates: every other image's file is not read again for it.
-  const kind = imageSignature((await readHead(path, 16)) ?? new Uint8Array());
-  if (kind !== 'GIF' && kind !== 'WebP') return undefined;
-  const meta = await sharp(await readRegularFile(path), { limitInputPixels: false }).metadata().catch(() => undefined);
+export function pageDelays({ meta }: ImageFile): number[] | undefined {
   const delays = meta?.delay;
-  if (!meta || (meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
+  if (!meta || (meta.format !== 'gif' && meta.format !== 'webp')) return undefined;
+  if ((meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
   return delays.map((d) => (d <= 10 ? 100 : d));
 }
 
@@ -146,12 +155,11 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
  * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
  * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
  */
-export async function colourProfileShift(path: string, pages: Image[]): Promise<number> {
-  const data = await readRegularFile(path);
-  if (imageSignature(data) === 'BMP' || !(await metadataOf(data)).icc) return 0; // a BMP's own profile is not applied
+export async function colourProfileShift({ data, pages, meta }: ImageFile): Promise<number> {
+  if (!meta?.icc) return 0; // a BMP's own profile is not applied
   let shift = 0;
   for (const [page, image] of pages.entries()) {
-    const own = await decodePage(data, await metadataOf(data, page), Number.MAX_SAFE_INTEGER, page, true);
+    const own = await decodePage(data, page ? await metadataOf(data, page) : meta, Number.MAX_SAFE_INTEGER, page, true);
     for (let i = 0; i < own.pixels.length; i++) shift = Math.max(shift, Math.abs(own.pixels[i]! - image.pixels[i]!));
   }
   return shift;

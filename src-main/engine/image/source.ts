@@ -4,8 +4,6 @@
  * DICOM file written from it says Lossy Image Compression 01 with the method and ratio, as a PACS must know.
  * As a DICOM file's own flag (dicom/write.ts markLossy) and its lossy transfer syntaxes (jobs/view.ts) do.
  */
-import { stat } from 'node:fs/promises';
-import { readHead } from '../fs/read.js';
 import type { Image } from './image.js';
 import { imageSignature } from './signature.js';
 
@@ -20,18 +18,12 @@ export interface LossySource {
 /** DICOM's Lossy Image Compression Method (0028,2114) for each: ISO 10918-1 is JPEG; WebP has no defined term. */
 export const LOSSY_SOURCE_METHOD: Record<LossySource['format'], string> = { JPEG: 'ISO_10918_1', WebP: 'WEBP' };
 
-/** How much of a WebP file is walked for its image chunks. */
-const WEBP_HEAD = 1 << 20;
-
-/** The lossy format of the image file at `path` (decoded as `pages`), or undefined for PNG, TIFF and lossless WebP. */
-export async function lossySourceOf(path: string, pages: readonly Image[]): Promise<LossySource | undefined> {
-  const head = await readHead(path, WEBP_HEAD);
-  if (!head) return undefined;
-  const format = imageSignature(head) === 'JPEG' ? 'JPEG' : isLossyWebp(head) ? 'WebP' : undefined;
+/** The lossy format of the image file `data` (decoded as `pages`), or undefined for PNG, TIFF and lossless WebP. */
+export function lossySourceOf(data: Buffer, pages: readonly Image[]): LossySource | undefined {
+  const format = imageSignature(data) === 'JPEG' ? 'JPEG' : isLossyWebp(data) ? 'WebP' : undefined;
   if (!format) return undefined;
   const raw = pages.reduce((n, p) => n + p.pixels.byteLength, 0);
-  const bytes = (await stat(path)).size;
-  return { format, lossy: true, ratio: Number((raw / Math.max(1, bytes)).toFixed(2)) };
+  return { format, lossy: true, ratio: Number((raw / Math.max(1, data.length)).toFixed(2)) };
 }
 
 /**

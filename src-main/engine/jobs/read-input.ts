@@ -11,7 +11,7 @@ import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { colourProfileShift, pageDelays, readImagePages } from '../image/io.js';
+import { colourProfileShift, pageDelays, readImageData } from '../image/io.js';
 import { animationOf } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
@@ -52,13 +52,15 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
       throw new AeimgError(ErrorCode.BadInput, `${basename(task.input)} is a PDF document, not an image: a PDF report goes with the images of a ` +
         'study. Send them as one study (aeimg encrypt --bundle NAME; in the app, "Encrypt as one study").');
     }
-    const pages = await readImagePages(task.input, task.maxPixels);
-    const frame = pages.length === 1 ? await jpegFileFrame(task.input, pages[0]!) : undefined;
+    // Read once: its bytes are what a JPEG keeps, what says it was lossy, and what its profile moved.
+    const file = await readImageData(task.input, task.maxPixels);
+    const { pages } = file;
+    const frame = pages.length === 1 ? jpegFileFrame(file.data, pages[0]!) : undefined;
     // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
-    const source = await lossySourceOf(task.input, pages);
-    const shift = await colourProfileShift(task.input, pages);
+    const source = lossySourceOf(file.data, pages);
+    const shift = await colourProfileShift(file);
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
-    const delays = await pageDelays(task.input);
+    const delays = pageDelays(file);
     return pages.map((image, i) => {
       const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
       return {
