@@ -84,6 +84,11 @@ export interface DicomWriteOptions {
   lossySource?: LossySource;
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
+  /**
+   * An animated image file's pages (no DICOM metadata: a GIF or WebP clip, jobs/dicom-files.ts), how long each is shown
+   * (ms): written as one multi-frame cine (writeClipTiming).
+   */
+  frameDelays?: readonly number[];
 }
 
 /** One frame to write: its decoded image and, for a frame that went as its file held it, that data. */
@@ -123,6 +128,26 @@ export function multiFrameClass(meta: DicomFrameMeta, image: Pick<Image, 'channe
   if (px.signed) return undefined; // both grey classes store unsigned values
   if (image.bitDepth === 16) return px.bitsStored > 8 ? MULTI_FRAME_SC.word : undefined;
   return px.rescaleSlope === 1 && px.rescaleIntercept === 0 && px.bitsStored === 8 ? MULTI_FRAME_SC.byte : undefined;
+}
+
+/** The multi-frame Secondary Capture class of an animated image file's pages (8-bit, as GIF and WebP are), if any. */
+export function clipClass(image: Pick<Image, 'channels' | 'bitDepth'>): string | undefined {
+  if (image.bitDepth !== 8) return undefined;
+  return image.channels >= 3 ? MULTI_FRAME_SC.trueColor : MULTI_FRAME_SC.byte;
+}
+
+/**
+ * An animated image file's timing as a cine's (aeimg 0.25; before, its pages went as separate images a PACS listed as
+ * unrelated instances): one Frame Time where its pages are shown alike, else a Frame Time Vector of the time from
+ * each frame to the next (the first 0, PS3.3 C.7.6.5.1.2), which has no place for the last page's own time.
+ */
+function writeClipTiming(ds: DicomJson, delays: readonly number[] | undefined, frames: number): void {
+  if (delays?.length !== frames) throw new Error('an animation is written with one delay per frame');
+  ds['00280008'] = attribute('IS', frames);
+  const even = delays.every((d) => d === delays[0]);
+  if (even) ds['00181063'] = attribute('DS', delays[0]!);
+  else ds['00181065'] = attribute('DS', 0, ...delays.slice(0, -1));
+  ds['00280009'] = { vr: 'AT', Value: [even ? FRAME_TIME : FRAME_TIME_VECTOR] };
 }
 
 /**
@@ -266,7 +291,8 @@ export function dicomFileClass(frames: readonly Pick<DicomFrame, 'image'>[], met
   const { channels: withAlpha, bitDepth } = frames[0]!.image;
   const channels = withAlpha === 2 || withAlpha === 4 ? withAlpha - 1 : withAlpha; // as written: withoutAlpha
   const grey = channels === 1;
-  const multiClass = frames.length > 1 && meta ? multiFrameClass(meta, { channels: channels as 1 | 3, bitDepth }) : undefined;
+  // Several frames without DICOM metadata are an animated image file's pages (jobs/dicom-files.ts groups them so).
+  const multiClass = frames.length > 1 ? (meta ? multiFrameClass(meta, { channels: channels as 1 | 3, bitDepth }) : clipClass({ channels: channels as 1 | 3, bitDepth })) : undefined;
   if (frames.length > 1 && !multiClass) throw new Error('these frames do not go into one DICOM file'); // callers ask multiFrameClass
   const keepClass = meta && meta.frames === 1 && ((SINGLE_FRAME_CLASSES.has(meta.sopClassUid) && grey) || meta.sopClassUid === ULTRASOUND);
   return multiClass ?? (keepClass ? meta.sopClassUid : SECONDARY_CAPTURE);
@@ -302,7 +328,8 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
     ds['00080064'] = attribute('CS', 'WSD');
     writeScGeometry(ds, meta?.pixel, !multiClass);
   }
-  if (multiClass) writeMultiFrame(ds, meta!, frames.length);
+  if (multiClass && meta) writeMultiFrame(ds, meta, frames.length);
+  else if (multiClass) writeClipTiming(ds, opts.frameDelays, frames.length);
   writeBurnedIn(ds, meta, multiClass?.startsWith(SECONDARY_CAPTURE) === true);
   ds['00082111'] = attribute('ST', derivation(opts));
   if (opts.reduced) markReduced(ds);

@@ -1,13 +1,15 @@
 /**
  * Which decoded images go into one DICOM file: the frames of a cine (an ultrasound or angiography run) as the one
- * multi-frame file it was, so that a PACS plays it; everything else a file per image. Decrypt, a study's decrypt and the
+ * multi-frame file it was, and the pages of an animated GIF or WebP as one (0.25), so that a PACS plays it; everything
+ * else a file per image. Decrypt, a study's decrypt and the
  * viewer's "Export all" group alike.
  */
 import { lossySourceOfRecord } from '../image/source.js';
 import { blobLengths, imageChannels, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
-import { dicomFileClass, multiFrameClass, newUid, writeDicomParts } from '../dicom/write.js';
+import { clipClass, dicomFileClass, multiFrameClass, newUid, writeDicomParts } from '../dicom/write.js';
+import { animationTiming, type Animation } from '../image/animation.js';
 import { shutterAttributes } from '../dicom/shutter.js';
 import type { WrittenImage } from '../dicom/write-study-objects.js';
 import { JPEG_2000_SYNTAXES } from '../dicom/codecs.js';
@@ -47,12 +49,27 @@ const isKept = (record: ImageRecord) => !!record.codestream && record.codestream
  * did not all go as their file held them is written as samples.
  */
 export function sameDicomFile(prev: ImageRecord, next: ImageRecord): boolean {
+  const [p, n] = [clipPage(prev), clipPage(next)];
+  if (p && n) {
+    return p.file === n.file && n.page === p.page + 1 && prev.width === next.width && prev.height === next.height &&
+      imageChannels(prev) === imageChannels(next) && prev.bitDepth === next.bitDepth;
+  }
   const [a, b] = [multiFrameMeta(prev), multiFrameMeta(next)];
   return !!a && !!b && instanceOf(a) === instanceOf(b) && a.frames === b.frames && b.frame === a.frame + 1 &&
     prev.width === next.width && prev.height === next.height && imageChannels(prev) === imageChannels(next) && prev.bitDepth === next.bitDepth &&
     JSON.stringify(a.pixel) === JSON.stringify(b.pixel) &&
     // An enhanced file's frames may each have their own display shutter, which one file's top level cannot say.
     JSON.stringify(shutterAttributes(a.dataset)) === JSON.stringify(shutterAttributes(b.dataset));
+}
+
+/**
+ * A page of an animated image file (a GIF or WebP clip, its record timed: image/animation.ts) that a multi-frame class
+ * holds: its file's name and page number ("loop.gif#3"). Its pages go into one DICOM file, as a cine's frames do.
+ */
+function clipPage(record: ImageRecord): { file: string; page: number } | undefined {
+  const m = /^(.*)#(\d+)$/.exec(record.name);
+  if (!m || dicomMetaOf(record) || !animationTiming(record) || !clipClass({ channels: imageChannels(record), bitDepth: record.bitDepth })) return undefined;
+  return { file: m[1]!, page: Number(m[2]) };
 }
 
 /** The record that names a file's images: its first, as its file ("run.dcm", not "run.dcm#1") when it holds several. */
@@ -73,8 +90,9 @@ export class DicomFileGroups<T extends { record: ImageRecord } = OutputFrame> {
     const done: T[][] = [];
     if (this.open.length && !sameDicomFile(this.open.at(-1)!.record, frame.record)) done.push(this.open.splice(0));
     this.open.push(frame);
+    // A clip's pages are held until a record that is not its next page, or the end: its record does not say how many.
     const meta = multiFrameMeta(frame.record);
-    if (!meta || meta.frame === meta.frames - 1) done.push(this.open.splice(0));
+    if (meta ? meta.frame === meta.frames - 1 : !clipPage(frame.record)) done.push(this.open.splice(0));
     return done;
   }
 
@@ -128,6 +146,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record) }),
+    ...(!meta && frames.length > 1 ? { frameDelays: frames.map((f) => (f.record.metadata!.animation as Animation).delay) } : {}),
   });
   // A presentation state, key object selection or report written back references the file by the UID it is written with.
   if (objects) {

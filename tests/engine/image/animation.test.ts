@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { animationTiming } from '../../../src-main/engine/image/animation.js';
-import { pageDelays, readImageData } from '../../../src-main/engine/image/io.js';
+import { cineFrameRate } from '../../../src-main/engine/dicom/display.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { pageDelays, readImageData, readImagePages } from '../../../src-main/engine/image/io.js';
 
 const delaysOf = async (path: string) => pageDelays(await readImageData(path));
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
-import { localDecode } from '../../../src-main/engine/jobs/decrypt.js';
+import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
 import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
-import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+import { DCIODVFY, dciodvfyErrors, defaultModel, dicomDataset, FIXTURES, models, tempDir } from '../../helpers.js';
 
 const GIF = join(FIXTURES, 'gif');
 
@@ -29,6 +31,34 @@ describe('an animated image file\'s timing (a GIF or WebP clip)', () => {
       { frameRate: 10, frameTimeRatio: 0.5 }, { frameRate: 10 }, { frameRate: 10, frameTimeRatio: 1.5 },
     ]);
     expect(infos[0]!.dicom).toBeUndefined();
+  });
+
+  it('as DICOM, a clip is one multi-frame cine timed as its file: a PACS plays it, where each page was a file of its own', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('Echo lab');
+    const sent = async (gif: string, name: string) => {
+      await copyFile(join(GIF, gif), join(dir, name));
+      return (await encryptImageFile(join(dir, name), { model: await defaultModel(), recipients: [key], measure: false })).output;
+    };
+    const [uneven, even, still] = [await sent('uneven.gif', 'loop.gif'), await sent('cine.gif', 'cine.gif'), await sent('grey.gif', 'still.gif')];
+    const out = join(dir, 'out');
+    await mkdir(out);
+    for (const f of [uneven, even, still]) await decryptAeimgFile(f, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    expect((await readdir(out)).sort()).toEqual(['cine.dcm', 'loop.dcm', 'still.dcm']);
+    const loop = dicomDataset(join(out, 'loop.dcm'));
+    // Shown 50, 100 and 150 ms: from each frame to the next, 50 and 100 (DICOM has no place for the last frame's own time).
+    expect([loop['00080016']?.Value, loop['00280008']?.Value, loop['00280009']?.Value, loop['00181065']?.Value]).toEqual([
+      ['1.2.840.10008.5.1.4.1.1.7.2'], [3], [0x00181065], [0, 50, 100]]); // Multi-frame Grayscale Byte SC: its pages are grey
+    const cine = dicomDataset(join(out, 'cine.dcm'));
+    expect([cine['00280008']?.Value, cine['00280009']?.Value, cine['00181063']?.Value, cine['00181065']]).toEqual([[3], [0x00181063], [100], undefined]);
+    // Read back, each frame the page the reader's viewer showed (in order, not one page repeated); a DICOM viewer plays it at 10 a second.
+    const [frames, pages] = [await readDicomFile(join(out, 'cine.dcm'), { maxPixels: 1e7, deidentify: null }), await readImagePages(join(GIF, 'cine.gif'))];
+    expect(frames.length).toBe(pages.length);
+    // Within ±1 of each page: the default for an 8-bit image.
+    expect(frames.map((f, i) => f.image.pixels.reduce((m, v, k) => Math.max(m, Math.abs(v - pages[i]!.pixels[k]!)), 0))).toEqual([1, 1, 1]);
+    expect(cineFrameRate(frames[0]!.dicom)).toBe(10);
+    expect(dicomDataset(join(out, 'still.dcm'))['00280008']).toBeUndefined();
+    if (DCIODVFY) for (const name of ['loop.dcm', 'cine.dcm']) expect(dciodvfyErrors(join(out, name))).toEqual([]);
   });
 
   it('an evenly timed clip plays at its rate; a GIF\'s "0" (as fast as possible) is shown 100 ms, as browsers show it; a crafted timing is left out', async () => {
