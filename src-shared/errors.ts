@@ -50,6 +50,11 @@ export const Remedy = {
    * written like that, not damaged on the way. A newer aeimg may read it; otherwise the sender's program is at fault.
    */
   UpdateOrAskSender: 'update-or-ask-sender',
+  /**
+   * One of a study's files cannot be sent (a 32-bit dose grid, a damaged slice): the study is written whole or not at
+   * all, so its other files go only once it is taken out (facts.file).
+   */
+  LeaveOutOfStudy: 'leave-out-of-study',
 } as const;
 export type Remedy = (typeof Remedy)[keyof typeof Remedy];
 

@@ -12,6 +12,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'add-contact': () => 'Add one with `aeimg keys add-contact CARD`.',
   'start-fresh': () => 'Start without --resume.',
   'lower-learning-rate': () => 'Lower --lr.',
+  'leave-out-of-study': () => 'Nothing was written. To send the study\'s other files without it, move it out of the folder (or leave it off the command) and run again.',
   'update-or-ask-sender': () => 'The file is intact (it decrypted and authenticated) but was written that way: check `aeimg --version` against the sender\'s, or ask the sender which program made it and to send it again with aeimg.',
 };
 

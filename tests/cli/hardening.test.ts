@@ -37,6 +37,23 @@ describe('a full disk and unexpected failures', () => {
     });
   });
 
+  it('a study with a file aeimg cannot send (a 32-bit dose grid): named, nothing written, and how to send the others; without it they go', async () => {
+    const dir = await tempDir();
+    const study = join(dir, 'rt');
+    await mkdir(study);
+    for (const f of ['ct_small_explicit_le.dcm', 'rtdose_32bit.dcm']) await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', f), join(study, f));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const out = join(dir, 'out');
+    const send = () => aeimg(['encrypt', study, '--bundle', 'rt', '--key-file', join(dir, 'k.key'), '-o', out]);
+    const r = await send();
+    expect(r.code).toBe(1);
+    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^error: rtdose_32bit\.dcm: has 32-bit samples .* Nothing was written\. To send the study's other files without it, move it out of the folder \(or leave it off the command\) and run again\.$/)]);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+    await rm(join(study, 'rtdose_32bit.dcm'));
+    expect((await send()).code).toBe(0);
+    expect(await readdir(out)).toEqual(['rt.part1of1.aeimg']);
+  });
+
   it('a read-only disk (a CD) beside the input: says so once, before any work, names the way out, writes nothing', async (ctx) => {
     const dir = await tempDir();
     await onTmpfs(ctx, join(dir, 'cd'), '1m', async (cd) => {

@@ -362,6 +362,31 @@ test('a study whose reduced quality is declined is written not at all, and none 
   await page.getByTestId('as-study').uncheck();
 });
 
+test('a study with a file aeimg cannot send (a 32-bit dose grid): its row says why and how, the others wait; removed, they go', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-rt-'));
+  const names = ['ct_small_explicit_le.dcm', 'rtdose_32bit.dcm'];
+  for (const n of names) await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', n), join(dir, n));
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', names.map((n) => join(dir, n)));
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('rt-plan');
+  await page.getByTestId('study-start').click();
+  const dose = page.getByTestId('row-rtdose_32bit.dcm');
+  await expect(dose).toHaveAttribute('data-status', 'failed');
+  await expect(dose).toContainText('has 32-bit samples');
+  await expect(dose).toContainText('Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
+  // Nothing of the study was sent: the CT slice waits, queued again, not "failed".
+  await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'queued');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-plan.'))).toEqual([]);
+  await app.clearErrors();
+  await page.getByTestId('remove-rtdose_32bit.dcm').click();
+  await page.getByTestId('study-start').click();
+  await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'done');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-plan.'))).toEqual(['rt-plan.part1of1.aeimg']);
+  await page.getByTestId('as-study').uncheck();
+});
+
 test('a de-identified DICOM file with overlays: its row tells the sender which overlays the reader will not see', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-marks-'));
   await overlayDicom(join(dir, 'mr_marks.dcm'));

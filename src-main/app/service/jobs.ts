@@ -8,7 +8,7 @@ import type { EncryptSummary, JobProgress } from '../../../src-shared/api.js';
 import { fidelityHeadline } from '../../../src-shared/fidelity.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../../engine/dicom/deidentify.js';
-import { ErrorCode, type AeimgError } from '../../engine/errors.js';
+import { ErrorCode, Remedy, type AeimgError } from '../../engine/errors.js';
 import { encryptFiles, type BatchEvent } from '../../engine/jobs/batch.js';
 import type { EncryptResult, ReducedQuality } from '../../engine/jobs/encrypt.js';
 import { AEIMG_EXT, batchOutputs, type FoundFile } from '../../engine/jobs/files.js';
@@ -99,9 +99,13 @@ export class AppJobs {
         ...(r.worst ? { worstText: fidelityHeadline(r.worst, r.worstUnits) } : {}),
         } });
       },
-      (err: AeimgError) => send({
-        index: -1, path: s.outDir, status: err.code === ErrorCode.Declined || err.code === ErrorCode.Cancelled ? 'cancelled' : 'failed', error: appMessage(err),
-      }),
+      (err: AeimgError) => {
+        // The file that stopped it (a dose grid aeimg does not carry, a damaged slice): its row says why.
+        if (err.remedy === Remedy.LeaveOutOfStudy && err.facts?.file) send({ index: -2, path: err.facts.file, status: 'failed', error: appMessage(err) });
+        send({
+          index: -1, path: s.outDir, status: err.code === ErrorCode.Declined || err.code === ErrorCode.Cancelled ? 'cancelled' : 'failed', error: appMessage(err),
+        });
+      },
     ).finally(done);
     return jobId;
   }

@@ -120,6 +120,17 @@ function notImageList(notImages: readonly NotImage[]): string {
   return notImages.map((n) => `${basename(n.path)} is ${n.kind}`).join('; ');
 }
 
+/**
+ * A study's file that cannot be sent, named, with what to do: the study is written whole or not at all, so its other
+ * files go once it is left out (Remedy.LeaveOutOfStudy). Not for a cancelled job, a disk's error or an error that has its
+ * own remedy (an image over the pixel limit).
+ */
+function leftOut(input: string, err: unknown): AeimgError {
+  const named = inFile(input, err);
+  const theFile = named.code === ErrorCode.BadInput || named.code === ErrorCode.TooLarge || named.code === ErrorCode.Malformed;
+  return theFile && !named.remedy ? new AeimgError(named.code, named.message, { remedy: Remedy.LeaveOutOfStudy, facts: { file: input } }) : named;
+}
+
 /** Encrypts the study into parts under the size limit. Nothing is left behind if it fails or is cancelled. */
 export async function encryptStudy(paths: string[], opts: StudyOptions): Promise<StudyResult> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
@@ -189,7 +200,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
       try {
         encoded = await abortable(inFlight.get(i)!, signal);
       } catch (err) {
-        throw inFile(input, err);
+        throw leftOut(input, err);
       } finally {
         inFlight.delete(i);
         schedule(i + lookahead);
@@ -266,7 +277,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const picks = images.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;
   for (const p of picks) {
-    const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify }, false));
+    const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify }, false)).catch((err) => { throw leftOut(p, err); });
     bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }

@@ -58,8 +58,12 @@ export const useEncrypt = defineStore('encrypt', () => {
         jobId.value = null;
         studyResult.value = p.study ?? null;
         // A study is written whole or not at all: when it fails, is cancelled or its reduced quality is declined, no
-        // slice of it was sent, including those already reported as added to a part.
-        for (const i of studyItems) if (p.status !== 'done' || i.status === 'working') i.status = p.status;
+        // slice of it was sent, including those already reported as added to a part. When it failed, its files are
+        // queued again but the one that stopped it (its row says why): once that is removed, the others can go.
+        for (const i of studyItems) {
+          if (p.status === 'failed') i.status = i.status === 'failed' ? 'failed' : 'queued';
+          else if (p.status !== 'done' || i.status === 'working') i.status = p.status;
+        }
         studyItems = [];
         if (p.error) errors.report(new Error(p.error));
         return;
@@ -202,9 +206,12 @@ export const useEncrypt = defineStore('encrypt', () => {
     if (!recipient.value && only && list.keys.length === 1 && list.contacts.length === 0) recipient.value = { kind: 'key', name: only.name };
   }
 
-  /** Takes a file not yet started off the queue (a folder dropped whole may bring one the sender does not mean to send). */
+  /**
+   * Takes a file not yet started, or one that failed, off the queue (a folder dropped whole may bring one the sender does
+   * not mean to send, or one that stopped a study).
+   */
   function remove(item: QueueItem) {
-    if (item.status !== 'queued' || jobId.value !== null) return;
+    if ((item.status !== 'queued' && item.status !== 'failed') || jobId.value !== null) return;
     items.value = items.value.filter((i) => i !== item);
     if (study.value.enabled) void estimateStudy();
   }
