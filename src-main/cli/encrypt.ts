@@ -13,6 +13,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
+import { headerRefusal } from '../engine/dicom/import.js';
 import { studyOrder } from '../engine/dicom/order.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
@@ -66,7 +67,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
-  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force });
+  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
   await logBackend();
@@ -140,18 +141,24 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
  * file and its .aeimg (a folder's subfolders mirrored, a DICOM file named after its patient renamed), or a study's
  * slices in viewing order and its parts' name.
  */
-async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean }): Promise<number> {
+async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number }): Promise<number> {
+  // A DICOM image whose header aeimg refuses (a 32-bit dose grid): named before any pixel is read.
+  const refusal = async (path: string) => ((await isDicomFile(path)) ? headerRefusal(path, a.maxPixels) : undefined);
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
     const order = await studyOrder(inputs);
     const { ordered } = order;
     const { notImages, carried } = await studyObjects(order, a.deidentify);
-    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}\n`));
+    const refused = await Promise.all(ordered.map(refusal));
+    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused[i] ? `  (${basename(p)} ${refused[i]} It would stop the study.)` : ''}\n`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);
-    process.stdout.write(`Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
-      '(the parts are counted while encoding); nothing written.\n');
+    const stopping = refused.filter(Boolean).length;
+    process.stdout.write(stopping
+      ? `Would fail: ${stopping} of the study's ${ordered.length} files would stop it, as marked; move ${stopping > 1 ? 'them' : 'it'} out of the folder to send the others. Nothing written.\n`
+      : `Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
+        '(the parts are counted while encoding); nothing written.\n');
     return 0;
   }
   const named = await withSendingNames(found, a.deidentify, randomBytes(32).toString('hex'));
@@ -161,7 +168,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   for (const [i, input] of inputs.entries()) {
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads'
-      : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)' : undefined;
+      : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)' : (await refusal(input))?.replace(/\.$/, '');
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

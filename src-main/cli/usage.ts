@@ -31,7 +31,8 @@ ${levelHelp}
   --force              replace existing .aeimg files
   --skip-existing      leave inputs whose .aeimg already exists (resuming an interrupted batch; not with --bundle)
   --dry-run            list what would be encrypted and where it would go (a folder's subfolders, a CD's DICOMDIR,
-                       renamed DICOM files; a study's slice order), reading no pixel and writing nothing; no key needed
+                       renamed DICOM files; a study's slice order; DICOM files whose header aeimg refuses, such as a
+                       32-bit dose grid), reading no pixel and writing nothing; no key needed
   (Temp files that an interrupted run left in the output folders are removed first.)`;
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]

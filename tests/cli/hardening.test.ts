@@ -37,13 +37,19 @@ describe('a full disk and unexpected failures', () => {
     });
   });
 
-  it('a study with a file aeimg cannot send (a 32-bit dose grid): named, nothing written, and how to send the others; without it they go', async () => {
+  it('a study with a file aeimg cannot send (a 32-bit dose grid): named (by --dry-run too), nothing written, and how to send the others; without it they go', async () => {
     const dir = await tempDir();
     const study = join(dir, 'rt');
     await mkdir(study);
     for (const f of ['ct_small_explicit_le.dcm', 'rtdose_32bit.dcm']) await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', f), join(study, f));
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
     const out = join(dir, 'out');
+    // --dry-run names it from its header, before any pixel is read: as one study, and as a plain batch.
+    const dry = await aeimg(['encrypt', study, '--bundle', 'rt', '--dry-run']);
+    expect(dry.stdout).toContain(`rtdose_32bit.dcm  (rtdose_32bit.dcm has 32-bit samples (Bits Allocated 32), which aeimg does not carry: it encrypts 1-, 8- and 16-bit DICOM images. It would stop the study.)\n`);
+    expect(dry.stdout).toContain("Would fail: 1 of the study's 2 files would stop it, as marked; move it out of the folder to send the others. Nothing written.");
+    const dryBatch = await aeimg(['encrypt', study, '--dry-run']);
+    expect(dryBatch.stdout).toMatch(/rtdose_32bit\.dcm → .*rtdose_32bit\.aeimg {2}\(has 32-bit samples .* DICOM images: would fail\)\nWould encrypt 1 of 2 files \(1 would fail, as marked\)/);
     const send = () => aeimg(['encrypt', study, '--bundle', 'rt', '--key-file', join(dir, 'k.key'), '-o', out]);
     const r = await send();
     expect(r.code).toBe(1);

@@ -343,6 +343,21 @@ async function decodeOneBitFrame(syntax: string, data: Uint8Array, info: FrameIn
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // the decoder's may be a Uint8ClampedArray
 }
 
+/** The encapsulated syntaxes decodeEncapsulatedFrame decodes (its cases below; Deflated Image Frame for 1-bit only). */
+const DECODED_SYNTAXES = new Set<string>([
+  TransferSyntax.JpegLsLossless, TransferSyntax.JpegLsNear, TransferSyntax.J2kLossless, TransferSyntax.J2k,
+  TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k, TransferSyntax.JpegBaseline,
+  TransferSyntax.JpegExtended, TransferSyntax.JpegSpectral53, TransferSyntax.JpegProgressive55, TransferSyntax.JpegLossless57,
+  TransferSyntax.JpegLossless70, TransferSyntax.Rle, TransferSyntax.DeflatedImageFrame,
+]);
+
+/** Whether aeimg reads pixel data in `syntax` (a header check: parse.ts checkImageHeader). */
+export const decodesSyntax = (syntax: string) => NATIVE_SYNTAXES.has(syntax) || DECODED_SYNTAXES.has(syntax);
+
+/** A syntax aeimg has no decoder for (JPEG XL, a private one), named with what to do. */
+export const undecodedSyntax = (syntax: string) => new AeimgError(ErrorCode.BadInput,
+  `uses the transfer syntax ${syntaxName(syntax)}, which aeimg cannot decode. Export the image uncompressed or as JPEG 2000 / JPEG-LS and try again.`);
+
 export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, info: FrameInfo, as: ReadAs = {}): Promise<FrameSamples> {
   if (info.bitsAllocated === 1) {
     if (!ONE_BIT_SYNTAXES.has(syntax) || info.samplesPerPixel !== 1) {
@@ -387,6 +402,5 @@ export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, 
     const why = typeof err === 'number' ? `codec error ${err}` : (err as Error)?.message ?? String(err);
     throw new AeimgError(ErrorCode.BadInput, `has ${syntaxName(syntax)} pixel data that could not be decoded (${why}); the file may be damaged.`);
   }
-  throw new AeimgError(ErrorCode.BadInput,
-    `uses the transfer syntax ${syntaxName(syntax)}, which aeimg cannot decode. Export the image uncompressed or as JPEG 2000 / JPEG-LS and try again.`);
+  throw undecodedSyntax(syntax);
 }

@@ -7,7 +7,8 @@ import { identifyingParts, maskedFileName } from './file-name.js';
 import { readHead, readRegularFile } from '../fs/read.js';
 import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
-import { inFile } from '../errors.js';
+import { DEFAULT_MAX_PIXELS } from '../defaults.js';
+import { AeimgError, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { imageSignature } from '../image/signature.js';
 import { validPalette } from '../codec/record.js';
@@ -17,7 +18,8 @@ import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from '.
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
-import { parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { checkImageHeader, parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { parseDicomHeader } from './read-dataset.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
 import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
 import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyObject, type KeyObjectFile } from './key-objects.js';
@@ -194,6 +196,21 @@ export async function isDicomFile(path: string): Promise<boolean> {
   if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP or GIF file
   if (head && looksLikeDicom(head)) return true;
   return isDicomPath(path);
+}
+
+/**
+ * Why aeimg would refuse the DICOM image at `path`, from its header alone (parse.ts checkImageHeader: a 32-bit dose
+ * grid, a float map, a syntax it does not decode, over the pixel limit), or undefined where its header is one it reads:
+ * what `encrypt --dry-run` marks before any pixel is decoded. Its pixels may still turn out damaged.
+ */
+export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
+  try {
+    checkImageHeader(parseDicomHeader(new Uint8Array(await readRegularFile(path))), maxPixels);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof AeimgError)) throw err;
+    return err.message;
+  }
 }
 
 /** The file's palette with 8-bit entries (16-bit table entries keep their high byte). */

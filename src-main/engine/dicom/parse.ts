@@ -4,7 +4,7 @@
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { decodeEncapsulatedFrame, decodesSyntax, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, undecodedSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -56,9 +56,13 @@ const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
 export const DICOMDIR_MESSAGE = 'is a DICOMDIR, the index of a CD or folder of DICOM files, and holds no image (nor lists one that is there): ' +
   'give the folder it is in, or the CD, and aeimg sends the images it lists.';
 
-/** Parses the dataset and checks that it holds an image aeimg can read. */
-export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
-  const dataset = readDataset(bytes, undefined, maxPixels);
+/**
+ * What parseDicom checks of an image before its pixels: that its header describes one aeimg reads (not a 32-bit dose
+ * grid, not a float map, a consistent pixel module, within the limits, in a transfer syntax it decodes), or why not.
+ * It needs only the header (`parseDicomHeader`, which reads up to the Pixel Data element's own header): a dry run
+ * names a file that would stop a study before any pixel is read (cli/encrypt.ts).
+ */
+export function checkImageHeader(dataset: DataSet, maxPixels: number) {
   const pixel = dataset.elements.x7fe00010;
   const sop = dataset.string('x00080016') ?? '';
   const float = dataset.elements.x7fe00008 ? 'Float Pixel Data (7FE0,0008)' : dataset.elements.x7fe00009 ? 'Double Float Pixel Data (7FE0,0009)' : '';
@@ -111,9 +115,18 @@ export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   if (rows * columns * samplesPerPixel * (bitsAllocated / 8) * frames > MAX_DICOM_PIXEL_BYTES) {
     throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);
   }
-  if (!NATIVE_SYNTAXES.has(syntax) && !pixel.encapsulatedPixelData) {
+  // A header alone has the element's undefined length, not its fragments.
+  if (!NATIVE_SYNTAXES.has(syntax) && !(pixel.encapsulatedPixelData ?? pixel.length === 0xffffffff)) {
     throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
   }
+  if (!decodesSyntax(syntax)) throw undecodedSyntax(syntax);
+  return { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration };
+}
+
+/** Parses the dataset and checks that it holds an image aeimg can read. */
+export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
+  const dataset = readDataset(bytes, undefined, maxPixels);
+  const { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration } = checkImageHeader(dataset, maxPixels);
   const burnedIn = (dataset.string('x00280301') ?? '').trim().toUpperCase();
   const wc = numberOf(dataset, 'x00281050', NaN);
   const ww = numberOf(dataset, 'x00281051', NaN);
