@@ -5,7 +5,8 @@
  */
 
 /** Expected failures come back as values with a message for the user, never as thrown errors. */
-export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+/** A call's outcome; a failure about one of several files (a study's file that stops it) names it in `file`. */
+export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; file?: string };
 
 import type { Quality } from './quality.js';
 import type { Fidelity } from './fidelity.js';

@@ -362,7 +362,16 @@ test('a study whose reduced quality is declined is written not at all, and none 
   await page.getByTestId('as-study').uncheck();
 });
 
-test('a study with a file aeimg cannot send (a 32-bit dose grid): its row says why and how, the others wait; removed, they go', async () => {
+/** A copy of a DICOM fixture with other attributes (tag → VR and value), as a second slice or series. */
+async function dicomVariant(fixture: string, path: string, attrs: Record<string, [string, string | number]>): Promise<void> {
+  const b = await readFile(join(ROOT, 'tests', 'fixtures', 'dicom', fixture));
+  const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+  for (const [tag, [vr, value]] of Object.entries(attrs)) dicom.dict[tag] = { vr, Value: [value] };
+  if (attrs['00080018']) dicom.meta['00020003'] = { vr: 'UI', Value: [attrs['00080018'][1]] };
+  await writeFile(path, Buffer.from(dicom.write()));
+}
+
+test('a study with a file aeimg cannot send (a 32-bit dose grid), found by the estimate: its row says why at once, and it can be removed', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-rt-'));
   const names = ['ct_small_explicit_le.dcm', 'rtdose_32bit.dcm'];
   for (const n of names) await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', n), join(dir, n));
@@ -371,19 +380,44 @@ test('a study with a file aeimg cannot send (a 32-bit dose grid): its row says w
   await app.drop('encrypt-drop', names.map((n) => join(dir, n)));
   await page.getByTestId('as-study').check();
   await page.getByTestId('study-name').fill('rt-plan');
-  await page.getByTestId('study-start').click();
+  // The estimate encodes it and finds it: before the study is started, its row says why and what to do.
   const dose = page.getByTestId('row-rtdose_32bit.dcm');
   await expect(dose).toHaveAttribute('data-status', 'failed');
   await expect(dose).toContainText('has 32-bit samples');
-  await expect(dose).toContainText('Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
-  // Nothing of the study was sent: the CT slice waits, queued again, not "failed".
+  await expect(dose).toContainText('To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'queued');
-  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-plan.'))).toEqual([]);
   await app.clearErrors();
   await page.getByTestId('remove-rtdose_32bit.dcm').click();
   await page.getByTestId('study-start').click();
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'done');
   expect((await readdir(outDir)).filter((n) => n.startsWith('rt-plan.'))).toEqual(['rt-plan.part1of1.aeimg']);
+  await page.getByTestId('as-study').uncheck();
+});
+
+test('a study stopped while encrypting by a file the estimate did not sample: nothing written, its row says why, the others wait; removed, they go', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-rt2-'));
+  // Three CT slices, then the dose grid in a later series: the estimate samples the first three.
+  const slices = [1, 2, 3].map((k) => `ct${k}.dcm`);
+  for (const [k, n] of slices.entries()) await dicomVariant('ct_small_explicit_le.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9100 + k}`], '00200013': ['IS', k + 1] });
+  await dicomVariant('rtdose_32bit.dcm', join(dir, 'dose.dcm'), { '00200011': ['IS', 2] });
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', [...slices, 'dose.dcm'].map((n) => join(dir, n)));
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('rt-dose');
+  await expect(page.getByTestId('row-dose.dcm')).toHaveAttribute('data-status', 'queued');
+  await page.getByTestId('study-start').click();
+  const dose = page.getByTestId('row-dose.dcm');
+  await expect(dose).toHaveAttribute('data-status', 'failed');
+  await expect(dose).toContainText('Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
+  // Nothing of the study was sent: its slices wait, queued again, not "failed".
+  for (const n of slices) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'queued');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-dose.'))).toEqual([]);
+  await app.clearErrors();
+  await page.getByTestId('remove-dose.dcm').click();
+  await page.getByTestId('study-start').click();
+  for (const n of slices) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'done');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-dose.'))).toEqual(['rt-dose.part1of1.aeimg']);
   await page.getByTestId('as-study').uncheck();
 });
 

@@ -1,5 +1,5 @@
 /** The app's words for what to do about an engine error: choices in the window, never a command-line flag. */
-import { withRemedy, type ErrorFacts, type Remedy } from '../../../src-shared/errors.js';
+import { Remedy, withRemedy, type ErrorFacts } from '../../../src-shared/errors.js';
 import { ErrorCode, type AeimgError } from '../../engine/errors.js';
 import type { Result } from '../../../src-shared/api.js';
 
@@ -29,6 +29,8 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
-    return { ok: false, code: (err as AeimgError).code ?? ErrorCode.BadInput, message: appMessage(err) };
+    const e = err as Partial<AeimgError>;
+    const file = e.remedy === Remedy.LeaveOutOfStudy ? e.facts?.file : undefined;
+    return { ok: false, code: e.code ?? ErrorCode.BadInput, message: appMessage(err), ...(file ? { file } : {}) };
   }
 }

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
-import { bridge, unwrap } from '../bridge';
+import { bridge, CallError, unwrap } from '../bridge';
 import { formatWords } from '../../../src-shared/files';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
@@ -170,7 +170,12 @@ export const useEncrypt = defineStore('encrypt', () => {
       const e = await unwrap(bridge().files.estimateStudy({ ...studyRequest(), recipient: recipient.value ?? { kind: 'key', name: '-' } }));
       if (seq === estimateSeq) estimate.value = e;
     } catch (err) {
-      if (seq === estimateSeq) errors.report(err);
+      if (seq !== estimateSeq) return;
+      errors.report(err);
+      // A file the study cannot go with (a 32-bit dose grid): its row says why, and it can be removed.
+      const file = err instanceof CallError ? err.file : undefined;
+      const stopping = file ? items.value.find((i) => i.path === file && i.status === 'queued') : undefined;
+      if (stopping) Object.assign(stopping, { status: 'failed', error: (err as CallError).message });
     }
   }
 
