@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { animationTiming } from '../../../src-main/engine/image/animation.js';
 import { cineFrameRate } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { writeDicomParts } from '../../../src-main/engine/dicom/write.js';
 import { pageDelays, readImageData, readImagePages } from '../../../src-main/engine/image/io.js';
 
 const delaysOf = async (path: string) => pageDelays(await readImageData(path));
@@ -59,6 +60,11 @@ describe('an animated image file\'s timing (a GIF or WebP clip)', () => {
     expect(cineFrameRate(frames[0]!.dicom)).toBe(10);
     expect(dicomDataset(join(out, 'still.dcm'))['00280008']).toBeUndefined();
     if (DCIODVFY) for (const name of ['loop.dcm', 'cine.dcm']) expect(dciodvfyErrors(join(out, name))).toEqual([]);
+    // A WebP's delays in thirds of a frame time fit DICOM's 16 characters a decimal (1000/30 ms has 17).
+    const page = { width: 4, height: 4, channels: 1 as const, bitDepth: 8 as const, pixels: new Uint8Array(16) };
+    const thirds = writeDicomParts([{ image: page }, { image: page }, { image: page }], undefined,
+      { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1, frameDelays: [1000 / 30, 2000 / 30, 1000 / 30] });
+    expect(dicomDataset(Buffer.concat([...thirds]))['00181065']?.Value).toEqual([0, 33.3333333333333, 66.6666666666667]);
   });
 
   it('an evenly timed clip plays at its rate; a GIF\'s "0" (as fast as possible) is shown 100 ms, as browsers show it; a crafted timing is left out', async () => {
