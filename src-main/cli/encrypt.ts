@@ -80,6 +80,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
+      ...(maxPixels ? { maxPixels } : {}),
     }).finally(() => models.dispose());
   }
   // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
@@ -147,14 +148,13 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
-    const order = await studyOrder(inputs);
-    const { ordered } = order;
+    const order = await studyOrder(inputs, a.maxPixels);
+    const { ordered, refused } = order;
     const { notImages, carried } = await studyObjects(order, a.deidentify);
-    const refused = await Promise.all(ordered.map(refusal));
-    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused[i] ? `  (${basename(p)} ${refused[i]} It would stop the study.)` : ''}\n`));
+    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!.message} It would stop the study.)` : ''}\n`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);
-    const stopping = refused.filter(Boolean).length;
+    const stopping = refused.size;
     process.stdout.write(stopping
       ? `Would fail: ${stopping} of the study's ${ordered.length} files would stop it, as marked; move ${stopping > 1 ? 'them' : 'it'} out of the folder to send the others. Nothing written.\n`
       : `Would encrypt the study '${a.bundle}': ${ordered.length} files into ${join(a.out ?? folderGiven(found[0]!), `${a.bundle}.partKofN.aeimg`)} ` +
@@ -210,6 +210,7 @@ interface BundleArgs {
   measure: boolean;
   force: boolean;
   jobs?: string;
+  maxPixels?: number;
 }
 
 /** A study's file warnings printed one by one; the rest are counted. */
@@ -225,11 +226,11 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
-    const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name });
+    const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels });
     process.stdout.write(`Estimate: ${guess.images} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
-      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2,
+      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);

@@ -3,7 +3,7 @@
  * tampered file, and the viewer showing the decoded pixels. Screenshots of the main screens go to docs/screenshots.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -394,30 +394,31 @@ test('a study with a file aeimg cannot send (a 32-bit dose grid), found by the e
   await page.getByTestId('as-study').uncheck();
 });
 
-test('a study stopped while encrypting by a file the estimate did not sample: nothing written, its row says why, the others wait; removed, they go', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-rt2-'));
-  // Three CT slices, then the dose grid in a later series: the estimate samples the first three.
-  const slices = [1, 2, 3].map((k) => `ct${k}.dcm`);
+test('a study stopped while encrypting by a damaged slice the estimate did not sample: nothing written, its row says why, the others wait; removed, they go', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-cut-'));
+  // Four CT slices, the last cut short (its header whole, its pixels not): the estimate samples the first three.
+  const slices = [1, 2, 3, 4].map((k) => `ct${k}.dcm`);
   for (const [k, n] of slices.entries()) await dicomVariant('ct_small_explicit_le.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9100 + k}`], '00200013': ['IS', k + 1] });
-  await dicomVariant('rtdose_32bit.dcm', join(dir, 'dose.dcm'), { '00200011': ['IS', 2] });
+  await truncate(join(dir, 'ct4.dcm'), (await stat(join(dir, 'ct4.dcm'))).size - 4000);
+  const whole = slices.slice(0, 3);
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
-  await app.drop('encrypt-drop', [...slices, 'dose.dcm'].map((n) => join(dir, n)));
+  await app.drop('encrypt-drop', slices.map((n) => join(dir, n)));
   await page.getByTestId('as-study').check();
-  await page.getByTestId('study-name').fill('rt-dose');
-  await expect(page.getByTestId('row-dose.dcm')).toHaveAttribute('data-status', 'queued');
+  await page.getByTestId('study-name').fill('cut');
+  await expect(page.getByTestId('study-estimate')).toBeVisible();
   await page.getByTestId('study-start').click();
-  const dose = page.getByTestId('row-dose.dcm');
-  await expect(dose).toHaveAttribute('data-status', 'failed');
-  await expect(dose).toContainText('Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
-  // Nothing of the study was sent: its slices wait, queued again, not "failed".
-  for (const n of slices) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'queued');
-  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-dose.'))).toEqual([]);
+  const cut = page.getByTestId('row-ct4.dcm');
+  await expect(cut).toHaveAttribute('data-status', 'failed');
+  await expect(cut).toContainText('Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
+  // Nothing of the study was sent: its other slices wait, queued again, not "failed".
+  for (const n of whole) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'queued');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('cut.'))).toEqual([]);
   await app.clearErrors();
-  await page.getByTestId('remove-dose.dcm').click();
+  await page.getByTestId('remove-ct4.dcm').click();
   await page.getByTestId('study-start').click();
-  for (const n of slices) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'done');
-  expect((await readdir(outDir)).filter((n) => n.startsWith('rt-dose.'))).toEqual(['rt-dose.part1of1.aeimg']);
+  for (const n of whole) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'done');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('cut.'))).toEqual(['cut.part1of1.aeimg']);
   await page.getByTestId('as-study').uncheck();
 });
 

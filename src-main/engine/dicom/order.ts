@@ -5,6 +5,9 @@ import { isPdfFile } from './documents.js';
 import { isDicomFile } from './import.js';
 import { sopClassOf } from './dataset.js';
 import type { PlaneMeta } from './image-planes.js';
+import { DEFAULT_MAX_PIXELS } from '../defaults.js';
+import { AeimgError } from '../errors.js';
+import { checkImageHeader } from './parse.js';
 import { numberOf, parseDicomHeader } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
 
@@ -13,6 +16,8 @@ interface SliceKey {
   noImage?: boolean;
   /** A single-frame image's plane (where it says where it lies). */
   plane?: PlaneMeta;
+  /** Why aeimg would refuse the image, from its header (parse.ts checkImageHeader: a 32-bit dose grid). */
+  refusal?: AeimgError;
   /** A PDF given as a plain file (a report exported beside PNG images). */
   pdf?: boolean;
 }
@@ -20,7 +25,7 @@ interface SliceKey {
 /** What a study calls a PDF given as a plain file (dicom/study-objects.ts carries it, aeimg 0.23). */
 export const PLAIN_PDF = 'a PDF document';
 
-async function sliceKey(path: string): Promise<SliceKey> {
+async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
   const key: SliceKey = { series: '', seriesNumber: 0, instance: Number.NaN, position: Number.NaN, folder: dirname(path), name: basename(path), sop: '', uid: '', photometric: '' };
   if (!(await isDicomFile(path))) {
     // By its name or its content: one named so that is not a PDF is then set aside as unreadable, not taken for an image.
@@ -35,6 +40,13 @@ async function sliceKey(path: string): Promise<SliceKey> {
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
     key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
     key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a registration, a hanging protocol)
+    if (!key.noImage) {
+      try {
+        checkImageHeader(ds, maxPixels);
+      } catch (err) {
+        if (err instanceof AeimgError) key.refusal = err;
+      }
+    }
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);
     // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.
@@ -74,8 +86,11 @@ export interface NotImage { path: string; kind: string; sopClass: string; why?: 
  */
 export interface StudyInstance { uid: string; photometric: string; plane?: PlaneMeta }
 
-/** A study's files as studyOrder finds them: its images in viewing order, its objects without an image, its DICOM images. */
-export interface StudyOrder { ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance> }
+/**
+ * A study's files as studyOrder finds them: its images in viewing order, its objects without an image, its DICOM images,
+ * and those of its images whose header aeimg refuses, each with why (0.25: a study stops on one before any is encoded).
+ */
+export interface StudyOrder { ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance>; refused: Map<string, AeimgError> }
 
 /**
  * A study's images in viewing order (with each DICOM image's SOP Instance UID and photometric interpretation),
@@ -84,9 +99,9 @@ export interface StudyOrder { ordered: string[]; notImages: NotImage[]; instance
  * its sender is told (0.17; before, one such file failed the whole study), or a presentation state goes with the
  * images it marks (dicom/presentation-state.ts).
  */
-export async function studyOrder(paths: string[]): Promise<StudyOrder> {
+export async function studyOrder(paths: string[], maxPixels = DEFAULT_MAX_PIXELS): Promise<StudyOrder> {
   const all = await Promise.all(paths.map(async (p) => {
-    const k = await sliceKey(p);
+    const k = await sliceKey(p, maxPixels);
     return { p, k, kind: k.pdf ? PLAIN_PDF : nonImageKind(k.sop) ?? (k.noImage && k.sop ? `a DICOM object of SOP class ${k.sop}` : undefined) };
   }));
   const notImages = all.flatMap(({ p, k, kind }) => (kind ? [{ path: p, kind, sopClass: k.sop }] : []));
@@ -96,5 +111,9 @@ export async function studyOrder(paths: string[]): Promise<StudyOrder> {
     (Number.isFinite(a.k.instance) && Number.isFinite(b.k.instance) ? a.k.instance - b.k.instance : 0) ||
     (Number.isFinite(a.k.position) && Number.isFinite(b.k.position) ? a.k.position - b.k.position : 0) ||
     collator.compare(a.k.folder, b.k.folder) || collator.compare(a.k.name, b.k.name));
-  return { ordered: keyed.map((x) => x.p), notImages, instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, { uid: x.k.uid, photometric: x.k.photometric, ...(x.k.plane ? { plane: x.k.plane } : {}) }]] : []))) };
+  return {
+    ordered: keyed.map((x) => x.p), notImages,
+    instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, { uid: x.k.uid, photometric: x.k.photometric, ...(x.k.plane ? { plane: x.k.plane } : {}) }]] : []))),
+    refused: new Map(keyed.flatMap((x) => (x.k.refusal ? [[x.p, x.k.refusal]] : []))),
+  };
 }

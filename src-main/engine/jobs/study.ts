@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { entryBytes } from '../container/payload.js';
 import { partName, provisionalPartName, STUDY_END, STUDY_END_RESERVE, type StudyEnd, type StudyEntry } from '../container/study.js';
-import { studyOrder, type NotImage } from '../dicom/order.js';
+import { studyOrder, type NotImage, type StudyOrder } from '../dicom/order.js';
 import type { PresentationStateFile } from '../dicom/presentation-state.js';
 import type { KeyObjectFile } from '../dicom/key-objects.js';
 import type { CarriedDocument } from '../dicom/documents.js';
@@ -131,15 +131,22 @@ function leftOut(input: string, err: unknown): AeimgError {
   return theFile && !named.remedy ? new AeimgError(named.code, named.message, { remedy: Remedy.LeaveOutOfStudy, facts: { file: input } }) : named;
 }
 
+/** A study with an image whose header aeimg refuses stops before any is encoded, naming the first (in viewing order). */
+function stopOnRefused({ ordered, refused }: StudyOrder): void {
+  const first = ordered.find((p) => refused.has(p));
+  if (first) throw leftOut(first, refused.get(first));
+}
+
 /** Encrypts the study into parts under the size limit. Nothing is left behind if it fails or is cancelled. */
 export async function encryptStudy(paths: string[], opts: StudyOptions): Promise<StudyResult> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   const { signal } = opts;
   if (paths.length === 0) throw new AeimgError(ErrorCode.Usage, 'no image to put in the study.');
   await checkStudyName(opts.name, paths, opts.deidentify);
-  const order = await studyOrder(paths);
+  const order = await studyOrder(paths, opts.maxPixels);
   const { ordered } = order;
   if (ordered.length === 0) throw new AeimgError(ErrorCode.Usage, `no image to put in the study: ${notImageList(order.notImages)}.`);
+  stopOnRefused(order);
   const objects = await studyObjects(order, opts.deidentify === undefined ? {} : opts.deidentify);
   const { notImages } = objects;
   const id = randomBytes(16).toString('hex');
@@ -263,12 +270,13 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 }
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
-export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify'> & { name?: string },
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify' | 'maxPixels'> & { name?: string },
   sample = 3): Promise<{ bytes: number; parts: number; images: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task));
-  const order = await studyOrder(paths);
+  const order = await studyOrder(paths, opts.maxPixels);
+  stopOnRefused(order);
   const images = order.ordered; // what encryptStudy sends: its objects without an image set aside, but for its reports
   // Its reports travel as they are (in base64, which packs back to about their size): a PDF can outweigh the images.
   const reports = [...(await studyObjects(order, opts.deidentify === undefined ? {} : opts.deidentify)).documentsByImage.values()]

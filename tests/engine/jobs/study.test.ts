@@ -6,11 +6,12 @@ import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import dcmjs from 'dcmjs';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
-import { ErrorCode } from '../../../src-main/engine/errors.js';
+import { ErrorCode, type AeimgError } from '../../../src-main/engine/errors.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
 import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
-import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { encodeImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
 import { orderSlices } from '../../../src-main/engine/dicom/order.js';
 import { parseSize } from '../../../src-main/cli/size.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -139,6 +140,36 @@ describe('study bundles', () => {
     await mkdir(out);
     await expect(encryptStudy(inputs, { model, recipients: [key], name: 'bad', outDir: out, maxPartBytes: 3_000, coding: { quality: 'max', bits: 8 }, measure: false }))
       .rejects.toThrow(/slice8\.png: is not an image aeimg can read/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('an image whose header aeimg refuses (a 32-bit dose grid, last in viewing order) stops the study before any slice is encoded, named with how to send the others', async () => {
+    const dir = await tempDir();
+    const ct = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
+    const inputs = [1, 2, 3].map((k) => join(dir, `ct${k}.dcm`));
+    for (const [k, p] of inputs.entries()) {
+      const b = await readFile(ct);
+      const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+      dicom.dict['00080018'] = { vr: 'UI', Value: [`2.25.${8100 + k}`] };
+      dicom.dict['00200013'] = { vr: 'IS', Value: [k + 1] };
+      await writeFile(p, Buffer.from(dicom.write()));
+    }
+    const dose = join(dir, 'dose.dcm');
+    const b = await readFile(join(FIXTURES, 'dicom', 'rtdose_32bit.dcm'));
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    dicom.dict['00200011'] = { vr: 'IS', Value: [2] }; // a later series: the size estimate's samples are the CT slices
+    await writeFile(dose, Buffer.from(dicom.write()));
+    let encoded = 0;
+    const encode = async (task: Parameters<typeof encodeImageFile>[1]) => { encoded++; return encodeImageFile(model, task); };
+    const out = join(dir, 'parts');
+    await mkdir(out);
+    const opts = { model, recipients: [key], name: 'rt', outDir: out, coding: { quality: 'lossless' as const }, encode };
+    for (const job of [() => estimateStudy([...inputs, dose], opts), () => encryptStudy([...inputs, dose], opts)]) {
+      const err = await job().catch((e: unknown) => e) as AeimgError;
+      expect(err.message).toMatch(/^dose\.dcm: has 32-bit samples/);
+      expect([err.remedy, err.facts?.file]).toEqual(['leave-out-of-study', dose]);
+    }
+    expect(encoded).toBe(0);
     expect(await readdir(out)).toEqual([]);
   });
 
