@@ -56,6 +56,11 @@ describe('a full disk and unexpected failures', () => {
     expect(errorLines(r.stderr)).toEqual([expect.stringMatching(/^error: rtdose_32bit\.dcm: has 32-bit samples .* Nothing was written\. To send the study's other files without it, move it out of the folder \(or leave it off the command\) and run again\.$/)]);
     expect(await readdir(out).catch(() => [])).toEqual([]);
     await rm(join(study, 'rtdose_32bit.dcm'));
+    // --max-pixels holds for a study too (before 0.25 it went at the default limit whatever was given).
+    const small = await aeimg(['encrypt', study, '--bundle', 'rt', '--key-file', join(dir, 'k.key'), '-o', out, '--max-pixels', '10000']);
+    expect(small.code).toBe(1);
+    expect(errorLines(small.stderr)).toEqual([expect.stringMatching(/^error: ct_small_explicit_le\.dcm: is 128x128 pixels .*over the limit of .* raise the limit with --max-pixels/)]);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
     expect((await send()).code).toBe(0);
     expect(await readdir(out)).toEqual(['rt.part1of1.aeimg']);
   });

@@ -3,7 +3,7 @@
  * frame's stored values exactly as the dataset defines them (the oracle: pydicom + GDCM's pixel_array).
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { decodeEncapsulatedFrame, decodesSyntax, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, undecodedSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
@@ -110,7 +110,8 @@ export function checkImageHeader(dataset: DataSet, maxPixels: number) {
       'it reads 1-bit grey (segmentations) uncompressed, in JPEG 2000 or in Deflated Image Frame Compression. Export it as Explicit VR Little Endian first.');
   }
   if (rows * columns > maxPixels) {
-    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${megapixels(maxPixels)}.`);
+    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels (${megapixels(rows * columns)}), over the limit of ${megapixels(maxPixels)}.`,
+      { remedy: Remedy.RaisePixelLimit, facts: { limit: maxPixels, needed: rows * columns } });
   }
   if (rows * columns * samplesPerPixel * (bitsAllocated / 8) * frames > MAX_DICOM_PIXEL_BYTES) {
     throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);
