@@ -18,7 +18,7 @@ import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from '.
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
-import { checkImageHeader, parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { headerRefusalOf, parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { parseDicomHeader } from './read-dataset.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
 import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
@@ -205,11 +205,10 @@ export async function isDicomFile(path: string): Promise<boolean> {
  */
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
   try {
-    checkImageHeader(parseDicomHeader(new Uint8Array(await readRegularFile(path))), maxPixels);
-    return undefined;
+    return headerRefusalOf(parseDicomHeader(new Uint8Array(await readRegularFile(path))), maxPixels)?.message;
   } catch (err) {
     if (!(err instanceof AeimgError)) throw err;
-    return err.message;
+    return err.message; // a header that cannot be read: the file is refused so too
   }
 }
 

@@ -6,8 +6,8 @@ import { isDicomFile } from './import.js';
 import { sopClassOf } from './dataset.js';
 import type { PlaneMeta } from './image-planes.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
-import { AeimgError } from '../errors.js';
-import { checkImageHeader } from './parse.js';
+import type { AeimgError } from '../errors.js';
+import { headerRefusalOf } from './parse.js';
 import { numberOf, parseDicomHeader } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
 
@@ -40,13 +40,8 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
     key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
     key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a registration, a hanging protocol)
-    if (!key.noImage) {
-      try {
-        checkImageHeader(ds, maxPixels);
-      } catch (err) {
-        if (err instanceof AeimgError) key.refusal = err;
-      }
-    }
+    const refusal = key.noImage ? undefined : headerRefusalOf(ds, maxPixels);
+    if (refusal) key.refusal = refusal;
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);
     // Position along the slice normal (row × column direction cosines), so oblique stacks sort too.

@@ -124,6 +124,23 @@ export function checkImageHeader(dataset: DataSet, maxPixels: number) {
   return { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration };
 }
 
+/**
+ * checkImageHeader on a header read alone (parseDicomHeader): why aeimg would refuse the image, or undefined where it
+ * reads it or the header cannot tell (no pixel element in it: a Deflated file's header stops before its pixels, and a
+ * file that holds none is refused when it is read whole).
+ */
+export function headerRefusalOf(dataset: DataSet, maxPixels: number): AeimgError | undefined {
+  const { x7fe00010, x7fe00008, x7fe00009 } = dataset.elements;
+  if (!x7fe00010 && !x7fe00008 && !x7fe00009) return undefined;
+  try {
+    checkImageHeader(dataset, maxPixels);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AeimgError) return err;
+    throw err;
+  }
+}
+
 /** Parses the dataset and checks that it holds an image aeimg can read. */
 export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const dataset = readDataset(bytes, undefined, maxPixels);

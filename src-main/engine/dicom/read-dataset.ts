@@ -4,7 +4,7 @@
  */
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { TransferSyntax } from './codecs.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -93,7 +93,8 @@ function inflateBounded(deflated: Uint8Array, maxPixels: number, headerOnly: boo
   const samples = attrs.uint16('x00280002') ?? 1;
   const bits = attrs.uint16('x00280100') ?? 16;
   if (rows * columns > maxPixels) {
-    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels, over the limit of ${megapixels(maxPixels)}.`);
+    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels (${megapixels(rows * columns)}), over the limit of ${megapixels(maxPixels)}.`,
+      { remedy: Remedy.RaisePixelLimit, facts: { limit: maxPixels, needed: rows * columns } });
   }
   const pixelBytes = Math.ceil(rows * columns * samples * frames * Math.max(1, bits) / 8);
   if (pixelBytes > MAX_FILE_PIXEL_BYTES) {

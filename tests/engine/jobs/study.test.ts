@@ -12,7 +12,7 @@ import { decodeImage, encodePng } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encodeImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
-import { orderSlices } from '../../../src-main/engine/dicom/order.js';
+import { orderSlices, studyOrder } from '../../../src-main/engine/dicom/order.js';
 import { parseSize } from '../../../src-main/cli/size.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
@@ -171,6 +171,8 @@ describe('study bundles', () => {
     }
     expect(encoded).toBe(0);
     expect(await readdir(out)).toEqual([]);
+    // A Deflated file's header, read alone, stops before its pixels: it is not taken for a file without any.
+    expect((await studyOrder([join(FIXTURES, 'dicom', 'seg_liver_1bit_3frame_deflated.dcm'), ...inputs])).refused).toEqual(new Map());
   });
 
   it('a study exported whole, de-identified: its presentation state, dose report and raw data go without it, named to the sender; images only, nothing at all is an error', async () => {
