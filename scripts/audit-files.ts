@@ -7,7 +7,11 @@
  *  - at a network-only level, the largest error the sender was told (in stored units) is at least the largest the
  *    receiver gets, over every frame;
  *  - the DICOM written back is read again by aeimg, with as many images;
- *  - a file refused is refused by name (an AeimgError), with nothing left behind.
+ *  - a file refused is refused by name (an AeimgError), with nothing left behind;
+ *  - with `--study`, each folder's files as one study too (with the objects without an image it holds, full header,
+ *    at the first level): the files sent one by one go as one study and come back with as many images, and a study
+ *    with a file refused one by one stops, naming a refused file (a study is written whole or not at all), with nothing
+ *    left behind.
  * With `--gdcm` (where GDCM's `gdcmconv` is installed), each compressed DICOM file is also decoded by GDCM
  * (`gdcmconv --raw`) and aeimg's reading compared with it: a difference is printed ("differs from GDCM"), not counted as
  * a failure, as GDCM is not always the right one (a JFIF photograph labelled RGB: docs/dicom.md); each one is to look at,
@@ -28,6 +32,7 @@ import type { Image } from '../src-main/engine/image/image.js';
 import { AeimgError } from '../src-main/engine/errors.js';
 import { decryptAeimgFile } from '../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../src-main/engine/jobs/encrypt.js';
+import { decryptStudy, encryptStudy } from '../src-main/engine/jobs/study.js';
 import { findInputs, IMAGE_INPUT } from '../src-main/engine/jobs/files.js';
 import { generateSharedKey } from '../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.js';
@@ -35,11 +40,11 @@ import { QUALITY_LEVELS, type Quality } from '../src-shared/quality.js';
 import { inputImages, largestDifference } from './fuzz/inputs.js';
 
 const { values, positionals: folders } = parseArgs({
-  allowPositionals: true, options: { levels: { type: 'string', default: 'auto,max' }, gdcm: { type: 'boolean', default: false } },
+  allowPositionals: true, options: { levels: { type: 'string', default: 'auto,max' }, gdcm: { type: 'boolean', default: false }, study: { type: 'boolean', default: false } },
 });
 const levels = values.levels.split(',') as Quality[];
 if (folders.length === 0 || levels.some((l) => !(l in QUALITY_LEVELS))) {
-  process.stderr.write('usage: npm run audit:files -- FOLDER... [--levels auto,max] [--gdcm] (levels: auto, lossless, within-1/2/4, max, high, medium, low)\n');
+  process.stderr.write('usage: npm run audit:files -- FOLDER... [--levels auto,max] [--gdcm] [--study] (levels: auto, lossless, within-1/2/4, max, high, medium, low)\n');
   process.exit(2);
 }
 
@@ -104,7 +109,7 @@ function withBitsStoredOf(input: ReturnType<typeof parseDicomHeader>, raw: Buffe
 }
 
 /** One file through every level; its failures, or why it was refused. */
-async function audit(input: string, dir: string): Promise<{ refused?: string; failures: string[]; said: string[]; gdcm?: string }> {
+async function audit(input: string, dir: string): Promise<{ refused?: string; failures: string[]; said: string[]; gdcm?: string; images?: number }> {
   const failures: string[] = [], said: string[] = [];
   const name = basename(input);
   let sent: Awaited<ReturnType<typeof inputImages>>;
@@ -142,13 +147,53 @@ async function audit(input: string, dir: string): Promise<{ refused?: string; fa
     }
   }
   const gdcm = values.gdcm && (await isDicomFile(input)) ? await gdcmDifference(input, sent, dir) : undefined;
-  return { failures, said, ...(gdcm ? { gdcm } : {}) };
+  return { failures, said, images: sent.length, ...(gdcm ? { gdcm } : {}) };
+}
+
+/**
+ * `--study`: the folder's files as one study (full header, the first level). Those sent one by one (`sent`, `images` in
+ * all), with the folder's objects without an image, go as one study and come back with as many images. With those
+ * refused one by one (`refused`) added, the study either stops naming one of them and leaves nothing, or goes with
+ * each of them set aside or carried and named to the sender (an object without an image). Its failures.
+ */
+async function auditStudy(folder: string, sent: string[], images: number, refused: string[], dir: string): Promise<string[]> {
+  const failures: string[] = [];
+  const objects = (await findInputs([folder], IMAGE_INPUT, isDicomFile, { objects: true })).filter((f) => f.object).map((f) => f.path);
+  const opts = { model, recipients: [key], name: 'audit', outDir: dir, coding: { quality: levels[0]! }, deidentify: null, measure: false };
+  const unique = (paths: string[]) => [...new Set(paths)];
+  if (sent.length) {
+    try {
+      const enc = await encryptStudy(unique([...sent, ...objects]), opts);
+      await mkdir(join(dir, 'out'));
+      const dec = await decryptStudy(enc.parts.map((p) => p.path), { identities: [key], models, outDir: join(dir, 'out'), format: 'png' });
+      if (dec.images !== images) failures.push(`study: its ${sent.length} files sent one by one gave ${images} images, as one study ${dec.images}`);
+    } catch (err) {
+      failures.push(`study: its ${sent.length} files sent one by one did not go as one study: ${String(err)}`);
+    }
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir);
+  }
+  const others = refused.filter((r) => !objects.includes(r));
+  if (others.length) {
+    const r = await encryptStudy(unique([...sent, ...others]), opts).then((ok) => ok, (e: unknown) => e as Error);
+    if (r instanceof Error) {
+      if (!(r instanceof AeimgError && others.some((o) => r.message.startsWith(`${basename(o)}: `)))) failures.push(`study: stopped without naming a file refused one by one: ${String(r)}`);
+      const left = await readdir(dir);
+      if (left.length) failures.push(`study: stopped, but left ${left.join(', ')} behind`);
+    } else {
+      const named = new Set([...r.notImages.map((n) => n.path), ...r.carriedObjects.map((c) => c.path)]);
+      const unnamed = others.filter((o) => !named.has(o));
+      if (unnamed.length) failures.push(`study: written without ${unnamed.map((u) => basename(u)).join(', ')}, refused one by one, and without naming it to the sender`);
+    }
+  }
+  return failures;
 }
 
 try {
   for (const folder of folders) {
     const found = await findInputs([folder], IMAGE_INPUT, isDicomFile);
     const tally = { files: found.length, sent: 0, refused: 0, failed: 0, gdcm: 0 };
+    const study = { sent: [] as string[], images: 0, refused: [] as string[] };
     for (const [k, { path }] of found.entries()) {
       const dir = join(work, String(k));
       await mkdir(dir);
@@ -165,12 +210,27 @@ try {
         for (const f of r.failures) process.stdout.write(`${label}: FAIL ${f}\n`);
       } else if (!r.refused) {
         tally.sent++;
+        study.sent.push(path);
+        study.images += r.images ?? 0;
         process.stdout.write(`${label}: ${r.said.join('; ')}\n`);
       }
+      if (r.refused && !r.failures.length) study.refused.push(path);
       if (r.gdcm) {
         tally.gdcm++;
         process.stdout.write(`${label}: ${r.gdcm}\n`);
       }
+      await rm(dir, { recursive: true, force: true });
+    }
+    if (values.study) {
+      const dir = join(work, 'study');
+      await mkdir(dir);
+      const failures = await auditStudy(folder, study.sent, study.images, study.refused, dir);
+      for (const f of failures) process.stdout.write(`${folder}: FAIL ${f}\n`);
+      if (!failures.length) {
+        process.stdout.write(`${folder}: as one study, its ${study.sent.length} files sent one by one went and came back with their ${study.images} images` +
+          `${study.refused.length ? `; with those refused one by one, it stopped naming one (nothing left) or went without each, naming it` : ''}\n`);
+      }
+      if (failures.length) tally.failed++;
       await rm(dir, { recursive: true, force: true });
     }
     failed += tally.failed;
