@@ -4,8 +4,10 @@
  * main-side handlers (src-main/app/handlers.ts). Keys never cross this bridge: only names and fingerprints.
  */
 
-/** Expected failures come back as values with a message for the user, never as thrown errors. */
-/** A call's outcome; a failure about one of several files (a study's file that stops it) names it in `file`. */
+/**
+ * A call's outcome: expected failures come back as values with a message for the user, never as thrown errors; a
+ * failure about one of several files (a study's file that stops it) names it in `file`.
+ */
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; file?: string };
 
 import type { Quality } from './quality.js';

@@ -9,7 +9,6 @@ declare global {
 
 export const bridge = (): AeimgBridge => window.aeimg;
 
-/** Unwraps a result, turning an expected failure into an Error carrying the engine's plain-words message. */
 /** A failed call's error; `file` where it is about one file of several (Result's). */
 export class CallError extends Error {
   constructor(message: string, readonly file?: string) {
@@ -17,6 +16,7 @@ export class CallError extends Error {
   }
 }
 
+/** Unwraps a result, turning an expected failure into an Error carrying the engine's plain-words message. */
 export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
   const r = await p;
   if (!r.ok) throw new CallError(r.message, r.file);

@@ -384,7 +384,7 @@ test('a study with a file aeimg cannot send (a 32-bit dose grid), found by the e
   const dose = page.getByTestId('row-rtdose_32bit.dcm');
   await expect(dose).toHaveAttribute('data-status', 'failed');
   await expect(dose).toContainText('has 32-bit samples');
-  await expect(dose).toContainText('To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
+  await expect(dose).toContainText('A study is written whole or not at all: to send its other files without this one, remove it from the list ("Remove") and encrypt the study.');
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'queued');
   await app.clearErrors();
   await page.getByTestId('remove-rtdose_32bit.dcm').click();
@@ -410,7 +410,7 @@ test('a study stopped while encrypting by a damaged slice the estimate did not s
   await page.getByTestId('study-start').click();
   const cut = page.getByTestId('row-ct4.dcm');
   await expect(cut).toHaveAttribute('data-status', 'failed');
-  await expect(cut).toContainText('Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.');
+  await expect(cut).toContainText('A study is written whole or not at all: to send its other files without this one, remove it from the list ("Remove") and encrypt the study.');
   // Nothing of the study was sent: its other slices wait, queued again, not "failed".
   for (const n of whole) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'queued');
   expect((await readdir(outDir)).filter((n) => n.startsWith('cut.'))).toEqual([]);

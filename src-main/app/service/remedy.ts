@@ -13,7 +13,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'add-contact': () => "Add their contact card under Keys.",
   'start-fresh': () => 'Start the training afresh.',
   'lower-learning-rate': () => 'Lower the learning rate.',
-  'leave-out-of-study': () => 'Nothing was written. To send the study\'s other files without it, remove it from the list ("Remove") and encrypt the study again.',
+  'leave-out-of-study': () => 'A study is written whole or not at all: to send its other files without this one, remove it from the list ("Remove") and encrypt the study.',
   'update-or-ask-sender': () => 'The file is intact but was written that way: install the aeimg version the sender uses, or ask the sender which program made it and to send it again with aeimg.',
 };
 

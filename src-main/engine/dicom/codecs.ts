@@ -351,8 +351,9 @@ const DECODED_SYNTAXES = new Set<string>([
   TransferSyntax.JpegLossless70, TransferSyntax.Rle, TransferSyntax.DeflatedImageFrame,
 ]);
 
-/** Whether aeimg reads pixel data in `syntax` (a header check: parse.ts checkImageHeader). */
-export const decodesSyntax = (syntax: string) => NATIVE_SYNTAXES.has(syntax) || DECODED_SYNTAXES.has(syntax);
+/** Whether aeimg reads pixel data of `bitsAllocated` in `syntax` (a header check: parse.ts checkImageHeader). */
+export const decodesSyntax = (syntax: string, bitsAllocated: number) => NATIVE_SYNTAXES.has(syntax) ||
+  (DECODED_SYNTAXES.has(syntax) && (syntax !== TransferSyntax.DeflatedImageFrame || bitsAllocated === 1));
 
 /** A syntax aeimg has no decoder for (JPEG XL, a private one), named with what to do. */
 export const undecodedSyntax = (syntax: string) => new AeimgError(ErrorCode.BadInput,

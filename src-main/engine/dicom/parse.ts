@@ -120,7 +120,7 @@ export function checkImageHeader(dataset: DataSet, maxPixels: number) {
   if (!NATIVE_SYNTAXES.has(syntax) && !(pixel.encapsulatedPixelData ?? pixel.length === 0xffffffff)) {
     throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
   }
-  if (!decodesSyntax(syntax)) throw undecodedSyntax(syntax);
+  if (!decodesSyntax(syntax, bitsAllocated)) throw undecodedSyntax(syntax);
   return { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration };
 }
 

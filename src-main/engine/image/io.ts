@@ -97,7 +97,7 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     }
     const images: Image[] = [];
     for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
-    return { data, pages: images, meta: first };
+    return { data, pages: first.format === 'gif' ? greyGif(images) : images, meta: first };
   } catch (err) {
     throw inFile(path, err);
   }
@@ -147,7 +147,9 @@ async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promi
  */
 export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, page = 0): Promise<Image> {
   if (imageSignature(data) === 'BMP') return decodeBmp(data, maxPixels);
-  return decodePage(data, await checkedMetadata(data, maxPixels, page), maxPixels, page);
+  const meta = await checkedMetadata(data, maxPixels, page);
+  const image = await decodePage(data, meta, maxPixels, page);
+  return meta.format === 'gif' ? greyGif([image])[0]! : image;
 }
 
 /**
@@ -193,9 +195,17 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   const pixels = sixteen
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2).slice()
     : new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length).slice();
-  const image: Image = { width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels };
-  // A GIF is a palette of colours, whatever its picture: a greyscale export is its grey plane, as a BMP's is (bmp.ts).
-  return meta.format === 'gif' ? greyOfColour(image) ?? image : image;
+  return { width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels };
+}
+
+/**
+ * A GIF is a palette of colours, whatever its picture: a greyscale export is its grey plane, as a BMP's is (bmp.ts).
+ * Decided for the whole file: an animation goes grey only if every page is (a clip with one grey title page stays
+ * colour throughout, so its pages go on as one cine: jobs/dicom-files.ts).
+ */
+function greyGif(pages: Image[]): Image[] {
+  const grey = pages.map((p) => greyOfColour(p));
+  return grey.every((g) => g !== undefined) ? (grey as Image[]) : pages;
 }
 
 /** Encodes PNG (16-bit where the image is 16-bit). */

@@ -81,7 +81,8 @@ export function fileRecord(records: readonly ImageRecord[]): ImageRecord {
 
 /**
  * Groups decoded images into DICOM files as they come: `add` returns the files complete (none while a cine's frames
- * are still coming), `end` the last. Only a multi-frame file's frames are held.
+ * are still coming), `end` the last. Only a multi-frame file's frames are held, and an animated image file's pages
+ * (until a record that is not their next page, or the end).
  */
 export class DicomFileGroups<T extends { record: ImageRecord } = OutputFrame> {
   private open: T[] = [];
@@ -122,7 +123,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
   const bounds = summaries.map((s) => s.maxError);
   const maxError = bounds.every((b) => b !== undefined) ? Math.max(...bounds) : undefined;
   const alike = summaries.every((s) => s.text === summaries[0]!.text);
-  const frameOf = (i: number) => (metas[i]?.frame ?? 0) + 1;
+  const frameOf = (i: number) => (metas[i] ? metas[i]!.frame + 1 : i + 1); // a clip's pages by their place
   const measured = frames.map((f) => f.record.fidelity);
   const worst = worstImages(measured);
   // Unmeasured frames (a guaranteed level sent with --no-measure): the largest bound's.

@@ -285,7 +285,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const picks = images.filter((_, i) => i % step === 0).slice(0, sample);
   let bytes = 0, inputs = 0;
   for (const p of picks) {
-    const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify }, false)).catch((err) => { throw leftOut(p, err); });
+    const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify, maxPixels: opts.maxPixels }, false)).catch((err) => { throw leftOut(p, err); });
     bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
     inputs++;
   }

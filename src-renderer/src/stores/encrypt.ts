@@ -175,7 +175,10 @@ export const useEncrypt = defineStore('encrypt', () => {
       // A file the study cannot go with (a 32-bit dose grid): its row says why, and it can be removed.
       const file = err instanceof CallError ? err.file : undefined;
       const stopping = file ? items.value.find((i) => i.path === file && i.status === 'queued') : undefined;
-      if (stopping) Object.assign(stopping, { status: 'failed', error: (err as CallError).message });
+      if (stopping) {
+        Object.assign(stopping, { status: 'failed', error: (err as CallError).message });
+        void estimateStudy(); // the study the others make (a failed row is not part of it)
+      }
     }
   }
 

@@ -11,7 +11,8 @@ import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSegmentedLut } from '../../../src-main/engine/dicom/lut.js';
-import { decodeFrameData, decodeStoredFrame, encapsulatedFrameData, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { decodeFrameData, decodeStoredFrame, encapsulatedFrameData, headerRefusalOf, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import sharp from 'sharp';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { FIXTURES, tempDir } from '../../helpers.js';
@@ -134,6 +135,17 @@ describe('16-bit colour and 1-bit segmentations are carried losslessly', () => {
     expect(images).toHaveLength(3);
     expect(images.every((i) => i.image.bitDepth === 8 && i.image.channels === 1 && i.dicom.pixel.bitsStored === 1)).toBe(true);
     expectOracle(stats(images.map((i) => i.image.pixels), typedBytes), oracle('seg_liver_1bit_3frame_deflated.dcm'));
+  });
+
+  it('Deflated Image Frame Compression holds 1-bit frames only: an 8-bit file that says it is refused from its header, before a study is encoded', () => {
+    const b = readFileSync(join(FIXTURES, 'dicom', 'seg_liver_1bit_3frame_deflated_frames.dcm'));
+    const header = (bits: number) => {
+      const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+      Object.assign(dicom.dict, { '00280100': { vr: 'US', Value: [bits] }, '00280101': { vr: 'US', Value: [bits] }, '00280102': { vr: 'US', Value: [bits - 1] } });
+      return parseDicomHeader(new Uint8Array(dicom.write()));
+    };
+    expect(headerRefusalOf(header(1), 1 << 26)).toBeUndefined();
+    expect(headerRefusalOf(header(8), 1 << 26)?.message).toMatch(/^uses the transfer syntax .*1\.2\.840\.10008\.1\.2\.8\.1\), which aeimg cannot decode/);
   });
 
   it.skipIf(!existsSync('/usr/bin/dcmconv'))('reads the same segmentation in Explicit VR Big Endian (dcmconv +tb) identically', async () => {

@@ -60,6 +60,13 @@ describe('an animated image file\'s timing (a GIF or WebP clip)', () => {
     expect(cineFrameRate(frames[0]!.dicom)).toBe(10);
     expect(dicomDataset(join(out, 'still.dcm'))['00280008']).toBeUndefined();
     if (DCIODVFY) for (const name of ['loop.dcm', 'cine.dcm']) expect(dciodvfyErrors(join(out, name))).toEqual([]);
+    // A clip with one grey page (a title or B-mode frame) stays colour throughout, and goes as one cine all the same.
+    const mixed = await readImagePages(join(GIF, 'mixed.gif'));
+    expect(mixed.map((p) => p.channels)).toEqual([3, 3]);
+    const mixedOut = await sent('mixed.gif', 'mixed.gif');
+    await decryptAeimgFile(mixedOut, { identities: [key], models: models(), outDir: out, format: 'dcm' });
+    expect((await readdir(out)).filter((n) => n.startsWith('mixed'))).toEqual(['mixed.dcm']);
+    expect(dicomDataset(join(out, 'mixed.dcm'))['00280008']?.Value).toEqual([2]);
     // A WebP's delays in thirds of a frame time fit DICOM's 16 characters a decimal (1000/30 ms has 17).
     const page = { width: 4, height: 4, channels: 1 as const, bitDepth: 8 as const, pixels: new Uint8Array(16) };
     const thirds = writeDicomParts([{ image: page }, { image: page }, { image: page }], undefined,

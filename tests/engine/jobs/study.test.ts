@@ -173,6 +173,10 @@ describe('study bundles', () => {
     expect(await readdir(out)).toEqual([]);
     // A Deflated file's header, read alone, stops before its pixels: it is not taken for a file without any.
     expect((await studyOrder([join(FIXTURES, 'dicom', 'seg_liver_1bit_3frame_deflated.dcm'), ...inputs])).refused).toEqual(new Map());
+    // The estimate encodes its samples under the study's pixel limit (--max-pixels), as the study does.
+    const limits: number[] = [];
+    await estimateStudy(inputs, { ...opts, maxPixels: 123_456_789, encode: (task) => { limits.push(task.maxPixels); return encodeImageFile(model, task); } });
+    expect(new Set(limits)).toEqual(new Set([123_456_789]));
   });
 
   it('a study exported whole, de-identified: its presentation state, dose report and raw data go without it, named to the sender; images only, nothing at all is an error', async () => {
