@@ -69,6 +69,8 @@ export interface InputFile {
   kind: 'image' | 'dicom' | 'document' | 'aeimg' | 'other';
   /** The subfolder it is in below the folder dropped ('a/b'), when not that folder itself; outputs keep it. */
   subfolder?: string;
+  /** A DICOM image aeimg would refuse, from its header (a 32-bit dose grid): why, so its row says so at once (0.25). */
+  refusal?: string;
 }
 
 export interface EncryptRequest {

@@ -371,26 +371,51 @@ async function dicomVariant(fixture: string, path: string, attrs: Record<string,
   await writeFile(path, Buffer.from(dicom.write()));
 }
 
-test('a study with a file aeimg cannot send (a 32-bit dose grid), found by the estimate: its row says why at once, and it can be removed', async () => {
+test('a 32-bit dose grid dropped with a CT slice: listed failed at once, saying why (its header), and left out of the study, which goes', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-rt-'));
   const names = ['ct_small_explicit_le.dcm', 'rtdose_32bit.dcm'];
   for (const n of names) await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', n), join(dir, n));
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await app.drop('encrypt-drop', names.map((n) => join(dir, n)));
-  await page.getByTestId('as-study').check();
-  await page.getByTestId('study-name').fill('rt-plan');
-  // The estimate encodes it and finds it: before the study is started, its row says why and what to do.
+  // Before anything starts, from its header: why it cannot go.
   const dose = page.getByTestId('row-rtdose_32bit.dcm');
   await expect(dose).toHaveAttribute('data-status', 'failed');
-  await expect(dose).toContainText('has 32-bit samples');
-  await expect(dose).toContainText('A study is written whole or not at all: to send its other files without this one, remove it from the list ("Remove") and encrypt the study.');
+  await expect(dose).toContainText('rtdose_32bit.dcm: has 32-bit samples (Bits Allocated 32), which aeimg does not carry');
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'queued');
-  await app.clearErrors();
-  await page.getByTestId('remove-rtdose_32bit.dcm').click();
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('rt-plan');
+  await expect(page.getByTestId('study-estimate')).toContainText('1 image');
   await page.getByTestId('study-start').click();
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'done');
   expect((await readdir(outDir)).filter((n) => n.startsWith('rt-plan.'))).toEqual(['rt-plan.part1of1.aeimg']);
+  await page.getByTestId('remove-rtdose_32bit.dcm').click();
+  await expect(dose).toHaveCount(0);
+  await page.getByTestId('as-study').uncheck();
+});
+
+test('a damaged slice the study\'s size estimate meets: its row says why and how at once, and once removed the others go', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-est-'));
+  // Three CT slices, the first cut short (its header whole, its pixels not): the estimate samples it.
+  const slices = [1, 2, 3].map((k) => `est${k}.dcm`);
+  for (const [k, n] of slices.entries()) await dicomVariant('ct_small_explicit_le.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9200 + k}`], '00200013': ['IS', k + 1] });
+  await truncate(join(dir, 'est1.dcm'), (await stat(join(dir, 'est1.dcm'))).size - 4000);
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await app.drop('encrypt-drop', slices.map((n) => join(dir, n)));
+  await expect(page.getByTestId('row-est1.dcm')).toHaveAttribute('data-status', 'queued'); // its header is whole
+  await page.getByTestId('as-study').check();
+  await page.getByTestId('study-name').fill('est');
+  const cut = page.getByTestId('row-est1.dcm');
+  await expect(cut).toHaveAttribute('data-status', 'failed');
+  await expect(cut).toContainText('A study is written whole or not at all: to send its other files without this one, remove it from the list ("Remove") and encrypt the study.');
+  // The estimate runs again without it.
+  await expect(page.getByTestId('study-estimate')).toContainText('2 images');
+  await app.clearErrors();
+  await page.getByTestId('remove-est1.dcm').click();
+  await page.getByTestId('study-start').click();
+  for (const n of slices.slice(1)) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'done');
+  expect((await readdir(outDir)).filter((n) => n.startsWith('est.'))).toEqual(['est.part1of1.aeimg']);
   await page.getByTestId('as-study').uncheck();
 });
 

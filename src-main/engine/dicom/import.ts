@@ -198,17 +198,24 @@ export async function isDicomFile(path: string): Promise<boolean> {
   return isDicomPath(path);
 }
 
+/** How much of a file headerRefusal reads: a header longer than this (an enhanced file's functional groups) gets no verdict. */
+const HEADER_BYTES = 1 << 20;
+
 /**
  * Why aeimg would refuse the DICOM image at `path`, from its header alone (parse.ts checkImageHeader: a 32-bit dose
- * grid, a float map, a syntax it does not decode, over the pixel limit), or undefined where its header is one it reads:
- * what `encrypt --dry-run` marks before any pixel is decoded. Its pixels may still turn out damaged.
+ * grid, a float map, a syntax it does not decode, over the pixel limit), or undefined where its header is one it reads
+ * or is not within the file's first MiB: what `encrypt --dry-run` and the app's file list mark before any pixel is
+ * decoded. Its pixels may still turn out damaged.
  */
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
+  const head = await readHead(path, HEADER_BYTES);
+  if (!head) return undefined; // the encoder names what is wrong with it
   try {
-    return headerRefusalOf(parseDicomHeader(new Uint8Array(await readRegularFile(path))), maxPixels)?.message;
+    return headerRefusalOf(parseDicomHeader(new Uint8Array(head)), maxPixels)?.message;
   } catch (err) {
     if (!(err instanceof AeimgError)) throw err;
-    return err.message; // a header that cannot be read: the file is refused so too
+    // A header that cannot be read: the file is refused so too, if it was read whole (else its header runs on).
+    return head.length < HEADER_BYTES ? err.message : undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { dicomdirImages } from '../dicom/dicomdir.js';
 import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
-import { isDicomdirName, isDicomFile } from '../dicom/import.js';
+import { headerRefusal, isDicomdirName, isDicomFile } from '../dicom/import.js';
 import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
@@ -240,7 +240,7 @@ export async function inputKind(path: string): Promise<InputKind> {
 }
 
 /** Files and folders → the files in them that aeimg takes, with their size, kind and subfolder (the app's file list). */
-export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string }[]> {
+export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string; refusal?: string }[]> {
   // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
   // one study, which carries them (plain files name each as no image, and how to send it).
   const files = await findInputs(paths, extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS, AEIMG_EXT.slice(1), 'pdf'), isDicomFile, { objects: true });
@@ -249,8 +249,13 @@ export async function listInputs(paths: string[]): Promise<{ path: string; name:
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +
       `more than the ${MAX_APP_FILES.toLocaleString('en')} the app takes at once: give one study or series at a time, or use \`aeimg encrypt\`, which has no such limit.`);
   }
-  return Promise.all(files.map(async ({ path, subfolder }) => ({
-    path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind: await inputKind(path),
-    ...(subfolder ? { subfolder } : {}),
-  })));
+  return Promise.all(files.map(async ({ path, subfolder }) => {
+    const kind = await inputKind(path);
+    // A DICOM image whose header aeimg refuses (a 32-bit dose grid): said before anything starts.
+    const refusal = kind === 'dicom' ? await headerRefusal(path) : undefined;
+    return {
+      path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind,
+      ...(subfolder ? { subfolder } : {}), ...(refusal ? { refusal } : {}),
+    };
+  }));
 }

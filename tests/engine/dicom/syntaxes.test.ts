@@ -14,7 +14,7 @@ import { expandSegmentedLut } from '../../../src-main/engine/dicom/lut.js';
 import { decodeFrameData, decodeStoredFrame, encapsulatedFrameData, headerRefusalOf, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import sharp from 'sharp';
-import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { headerRefusal, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { FIXTURES, tempDir } from '../../helpers.js';
 
 const DIR = join(FIXTURES, 'dicom');
@@ -146,6 +146,19 @@ describe('16-bit colour and 1-bit segmentations are carried losslessly', () => {
     };
     expect(headerRefusalOf(header(1), 1 << 26)).toBeUndefined();
     expect(headerRefusalOf(header(8), 1 << 26)?.message).toMatch(/^uses the transfer syntax .*1\.2\.840\.10008\.1\.2\.8\.1\), which aeimg cannot decode/);
+  });
+
+  it("a dropped file's header is read from its first MiB: a longer header gets no verdict, never a refusal of what it did not read", async () => {
+    const dir = await tempDir();
+    const b = readFileSync(join(FIXTURES, 'dicom', 'rtdose_32bit.dcm'));
+    const dose = join(dir, 'dose.dcm'), long = join(dir, 'long.dcm');
+    writeFileSync(dose, b);
+    // The same dose grid with 1.5 MB of private data before its pixels (as a vendor's private blocks can be).
+    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+    Object.assign(dicom.dict, { '00090010': { vr: 'LO', Value: ['AEIMG TEST'] }, '00091010': { vr: 'OB', Value: [new Uint8Array(1_500_000).buffer] } });
+    writeFileSync(long, Buffer.from(dicom.write()));
+    expect(await headerRefusal(dose)).toMatch(/^has 32-bit samples/);
+    expect(await headerRefusal(long)).toBeUndefined(); // refused when it is read whole, as before
   });
 
   it.skipIf(!existsSync('/usr/bin/dcmconv'))('reads the same segmentation in Explicit VR Big Endian (dcmconv +tb) identically', async () => {
