@@ -198,8 +198,12 @@ export async function isDicomFile(path: string): Promise<boolean> {
   return isDicomPath(path);
 }
 
-/** How much of a file headerRefusal reads: a header longer than this (an enhanced file's functional groups) gets no verdict. */
-const HEADER_BYTES = 1 << 20;
+/**
+ * How much of a file headerRefusal reads: 16 KiB first (a CT or MR slice's header is a few KiB), four times more while
+ * the header runs on, up to 1 MiB; a longer one (an enhanced file's functional groups) gets no verdict. A CD's files are
+ * listed without reading each whole.
+ */
+const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
 
 /**
  * Why aeimg would refuse the DICOM image at `path`, from its header alone (parse.ts checkImageHeader: a 32-bit dose
@@ -208,15 +212,24 @@ const HEADER_BYTES = 1 << 20;
  * decoded. Its pixels may still turn out damaged.
  */
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
-  const head = await readHead(path, HEADER_BYTES);
-  if (!head) return undefined; // the encoder names what is wrong with it
-  try {
-    return headerRefusalOf(parseDicomHeader(new Uint8Array(head)), maxPixels)?.message;
-  } catch (err) {
-    if (!(err instanceof AeimgError)) throw err;
-    // A header that cannot be read: the file is refused so too, if it was read whole (else its header runs on).
-    return head.length < HEADER_BYTES ? err.message : undefined;
+  for (const [k, n] of HEADER_READS.entries()) {
+    const head = await readHead(path, n);
+    if (!head) return undefined; // the encoder names what is wrong with it
+    const whole = head.length < n, last = k === HEADER_READS.length - 1;
+    let ds: DataSet;
+    try {
+      ds = parseDicomHeader(new Uint8Array(head));
+    } catch (err) {
+      if (!(err instanceof AeimgError)) throw err;
+      // A header that cannot be read: the file is refused so too, if it was read whole (else its header runs on).
+      if (whole) return err.message;
+      if (last) return undefined;
+      continue;
+    }
+    const { x7fe00010, x7fe00008, x7fe00009 } = ds.elements;
+    if (x7fe00010 || x7fe00008 || x7fe00009 || whole || last) return headerRefusalOf(ds, maxPixels)?.message;
   }
+  return undefined;
 }
 
 /** The file's palette with 8-bit entries (16-bit table entries keep their high byte). */
