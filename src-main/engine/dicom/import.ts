@@ -199,11 +199,32 @@ export async function isDicomFile(path: string): Promise<boolean> {
 }
 
 /**
- * How much of a file headerRefusal reads: 16 KiB first (a CT or MR slice's header is a few KiB), four times more while
- * the header runs on, up to 1 MiB; a longer one (an enhanced file's functional groups) gets no verdict. A CD's files are
- * listed without reading each whole.
+ * How much of a file readDicomHeader reads: 16 KiB first (a CT or MR slice's header is a few KiB), four times more
+ * while the header runs on, up to 1 MiB. A CD's files are listed and ordered without reading each whole.
  */
 const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
+
+/**
+ * The header of the DICOM file at `path` (parseDicomHeader: up to its Pixel Data element), read from the file's head
+ * (HEADER_READS); a header longer than 1 MiB (an enhanced file's functional groups; a Deflated file's, whose header read
+ * so stops before its pixels) from the whole file, or, `bounded`, not at all (undefined). Throws as parseDicomHeader
+ * does for a file whose header cannot be read; undefined where the file cannot be opened.
+ */
+export async function readDicomHeader(path: string, bounded = false): Promise<DataSet | undefined> {
+  for (const n of HEADER_READS) {
+    const head = await readHead(path, n);
+    if (!head) return undefined;
+    const whole = head.length < n;
+    try {
+      const ds = parseDicomHeader(new Uint8Array(head));
+      const { x7fe00010, x7fe00008, x7fe00009 } = ds.elements;
+      if (x7fe00010 || x7fe00008 || x7fe00009 || whole) return ds;
+    } catch (err) {
+      if (whole || !(err instanceof AeimgError)) throw err; // else its header runs on past what was read
+    }
+  }
+  return bounded ? undefined : parseDicomHeader(new Uint8Array(await readRegularFile(path)));
+}
 
 /**
  * Why aeimg would refuse the DICOM image at `path`, from its header alone (parse.ts checkImageHeader: a 32-bit dose
@@ -212,24 +233,13 @@ const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
  * decoded. Its pixels may still turn out damaged.
  */
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
-  for (const [k, n] of HEADER_READS.entries()) {
-    const head = await readHead(path, n);
-    if (!head) return undefined; // the encoder names what is wrong with it
-    const whole = head.length < n, last = k === HEADER_READS.length - 1;
-    let ds: DataSet;
-    try {
-      ds = parseDicomHeader(new Uint8Array(head));
-    } catch (err) {
-      if (!(err instanceof AeimgError)) throw err;
-      // A header that cannot be read: the file is refused so too, if it was read whole (else its header runs on).
-      if (whole) return err.message;
-      if (last) return undefined;
-      continue;
-    }
-    const { x7fe00010, x7fe00008, x7fe00009 } = ds.elements;
-    if (x7fe00010 || x7fe00008 || x7fe00009 || whole || last) return headerRefusalOf(ds, maxPixels)?.message;
+  try {
+    const ds = await readDicomHeader(path, true);
+    return ds && headerRefusalOf(ds, maxPixels)?.message;
+  } catch (err) {
+    if (!(err instanceof AeimgError)) throw err;
+    return err.message; // a header that cannot be read: the file is refused so too
   }
-  return undefined;
 }
 
 /** The file's palette with 8-bit entries (16-bit table entries keep their high byte). */

@@ -1,14 +1,13 @@
 /** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by folder, then name. */
 import { basename, dirname } from 'node:path';
-import { readRegularFile } from '../fs/read.js';
 import { isPdfFile } from './documents.js';
-import { isDicomFile } from './import.js';
+import { isDicomFile, readDicomHeader } from './import.js';
 import { sopClassOf } from './dataset.js';
 import type { PlaneMeta } from './image-planes.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import type { AeimgError } from '../errors.js';
 import { headerRefusalOf } from './parse.js';
-import { numberOf, parseDicomHeader } from './read-dataset.js';
+import { numberOf } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
 
 interface SliceKey {
@@ -33,7 +32,8 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
     return key;
   }
   try {
-    const ds = parseDicomHeader(new Uint8Array(await readRegularFile(path)));
+    const ds = await readDicomHeader(path);
+    if (!ds) return key; // cannot be opened: the encoder says so
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
     key.sop = sopClassOf(ds);
@@ -55,7 +55,7 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
       const dataset: PlaneMeta['dataset'] = {};
       for (const tag of ['00200052', '00200032', '00200037', '00280030', '00180050']) {
         const v = ds.string(`x${tag}`);
-        if (v) dataset[tag] = { Value: tag === '00200052' ? [v.replace(/\0/g, '').trim()] : v.split('\\').map(Number) };
+        if (v) dataset[tag] = { Value: tag === '00200052' ? [v.replace(/\0/g, '').trim()] : numbers(`x${tag}`) };
       }
       key.plane = { dataset, ...(ds.elements.x00280010 ? { height: ds.uint16('x00280010'), width: ds.uint16('x00280011') } : {}) };
     }
