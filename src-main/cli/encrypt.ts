@@ -143,8 +143,6 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
  * slices in viewing order and its parts' name.
  */
 async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number }): Promise<number> {
-  // A DICOM image whose header aeimg refuses (a 32-bit dose grid): named before any pixel is read.
-  const refusal = async (path: string) => ((await isDicomFile(path)) ? headerRefusal(path, a.maxPixels) : undefined);
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
@@ -168,7 +166,9 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   for (const [i, input] of inputs.entries()) {
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads'
-      : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)' : (await refusal(input))?.replace(/\.$/, '');
+      : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
+      // A DICOM image whose header aeimg refuses (a 32-bit dose grid): named before any pixel is read.
+      : kind === 'dicom' ? (await headerRefusal(input, a.maxPixels))?.replace(/\.$/, '') : undefined;
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

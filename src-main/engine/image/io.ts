@@ -61,11 +61,11 @@ export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
   return pages[0]!;
 }
 
-/** An image file read once: its bytes, its pages, and its first page's metadata (none for a BMP: image/bmp.ts reads it). */
+/** An image file read once: its bytes, its pages, and each page's metadata (none for a BMP: image/bmp.ts reads it). */
 export interface ImageFile {
   data: Buffer;
   pages: Image[];
-  meta?: Metadata;
+  metas: Metadata[];
 }
 
 /**
@@ -80,7 +80,7 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
 export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<ImageFile> {
   try {
     const data = await readRegularFile(path);
-    if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)] };
+    if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
     const first = await checkedMetadata(data, maxPixels);
     const pages = first.pages ?? 1;
     if (pages > atMost) {
@@ -97,7 +97,7 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     }
     const images: Image[] = [];
     for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
-    return { data, pages: first.format === 'gif' ? greyGif(images) : images, meta: first };
+    return { data, pages: first.format === 'gif' ? greyGif(images) : images, metas };
   } catch (err) {
     throw inFile(path, err);
   }
@@ -108,7 +108,7 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
  * or undefined for a still image or a file that gives no timing. A delay of 10 ms or less is shown 100 ms, as browsers
  * show it (GIF writers put 0 for "as fast as possible").
  */
-export function pageDelays({ meta }: ImageFile): number[] | undefined {
+export function pageDelays({ metas: [meta] }: ImageFile): number[] | undefined {
   const delays = meta?.delay;
   if (!meta || (meta.format !== 'gif' && meta.format !== 'webp')) return undefined;
   if ((meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
@@ -157,11 +157,11 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
  * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
  * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
  */
-export async function colourProfileShift({ data, pages, meta }: ImageFile): Promise<number> {
-  if (!meta?.icc) return 0; // a BMP's own profile is not applied
+export async function colourProfileShift({ data, pages, metas }: ImageFile): Promise<number> {
+  if (!metas[0]?.icc) return 0; // a BMP's own profile is not applied
   let shift = 0;
   for (const [page, image] of pages.entries()) {
-    const own = await decodePage(data, page ? await metadataOf(data, page) : meta, Number.MAX_SAFE_INTEGER, page, true);
+    const own = await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, page, true);
     for (let i = 0; i < own.pixels.length; i++) shift = Math.max(shift, Math.abs(own.pixels[i]! - image.pixels[i]!));
   }
   return shift;

@@ -97,9 +97,10 @@ export const useEncrypt = defineStore('encrypt', () => {
       }
       for (const f of files) {
         if (left.includes(f)) continue;
-        if (items.value.some((i) => i.path === f.path && (i.status === 'queued' || (f.refusal && i.error === `${f.name}: ${f.refusal}`)))) continue;
         // A DICOM image aeimg refuses from its header (a 32-bit dose grid) is listed failed, with why, and is not sent.
-        items.value.push(f.refusal ? { ...f, status: 'failed', error: `${f.name}: ${f.refusal}` } : { ...f, status: 'queued' });
+        const error = f.refusal && `${f.name}: ${f.refusal}`;
+        if (items.value.some((i) => i.path === f.path && (i.status === 'queued' || (error && i.error === error)))) continue;
+        items.value.push(error ? { ...f, status: 'failed', error } : { ...f, status: 'queued' });
       }
       // The study's figure is of the files now queued (before 0.23 it stayed that of the last study's until a setting changed).
       if (study.value.enabled) void estimateStudy();
