@@ -152,13 +152,12 @@ async function audit(input: string, dir: string): Promise<{ refused?: string; fa
 
 /**
  * `--study`: the folder's files as one study (full header, the first level). Those sent one by one (`sent`, `images` in
- * all), with the folder's objects without an image, go as one study and come back with as many images. With those
+ * all), with the folder's objects without an image (`objects`), go as one study and come back with as many images. With those
  * refused one by one (`refused`) added, the study either stops naming one of them and leaves nothing, or goes with
  * each of them set aside or carried and named to the sender (an object without an image). Its failures.
  */
-async function auditStudy(folder: string, sent: string[], images: number, refused: string[], dir: string): Promise<string[]> {
+async function auditStudy(objects: string[], sent: string[], images: number, refused: string[], dir: string): Promise<string[]> {
   const failures: string[] = [];
-  const objects = (await findInputs([folder], IMAGE_INPUT, isDicomFile, { objects: true })).filter((f) => f.object).map((f) => f.path);
   const opts = { model, recipients: [key], name: 'audit', outDir: dir, coding: { quality: levels[0]! }, deidentify: null, measure: false };
   const unique = (paths: string[]) => [...new Set(paths)];
   if (sent.length) {
@@ -191,7 +190,9 @@ async function auditStudy(folder: string, sent: string[], images: number, refuse
 
 try {
   for (const folder of folders) {
-    const found = await findInputs([folder], IMAGE_INPUT, isDicomFile);
+    // One walk: the files sent one by one, and the objects without an image that only a study takes (--study).
+    const all = await findInputs([folder], IMAGE_INPUT, isDicomFile, { objects: true });
+    const found = all.filter((f) => !f.object);
     const tally = { files: found.length, sent: 0, refused: 0, failed: 0, gdcm: 0 };
     const study = { sent: [] as string[], images: 0, refused: [] as string[] };
     for (const [k, { path }] of found.entries()) {
@@ -224,7 +225,7 @@ try {
     if (values.study) {
       const dir = join(work, 'study');
       await mkdir(dir);
-      const failures = await auditStudy(folder, study.sent, study.images, study.refused, dir);
+      const failures = await auditStudy(all.flatMap((f) => (f.object ? [f.path] : [])), study.sent, study.images, study.refused, dir);
       for (const f of failures) process.stdout.write(`${folder}: FAIL ${f}\n`);
       if (!failures.length) {
         process.stdout.write(`${folder}: as one study, its ${study.sent.length} files sent one by one went and came back with their ${study.images} images` +
