@@ -13,7 +13,7 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
-import { headerRefusal } from '../engine/dicom/import.js';
+import { headerRefusal } from '../engine/dicom/header.js';
 import { studyOrder } from '../engine/dicom/order.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';

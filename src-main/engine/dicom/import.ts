@@ -4,13 +4,11 @@
  * values and write DICOM again.
  */
 import { identifyingParts, maskedFileName } from './file-name.js';
-import { readHead, readRegularFile } from '../fs/read.js';
+import { readRegularFile } from '../fs/read.js';
 import { basename } from 'node:path';
 import type { DataSet } from 'dicom-parser';
-import { DEFAULT_MAX_PIXELS } from '../defaults.js';
-import { AeimgError, inFile } from '../errors.js';
+import { inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { imageSignature } from '../image/signature.js';
 import { validPalette } from '../codec/record.js';
 import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
@@ -18,8 +16,8 @@ import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from '.
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
 import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
-import { headerRefusalOf, parseDicom, readStoredFrame, type DicomPixelInfo } from './parse.js';
-import { parseDicomHeader } from './read-dataset.js';
+import { readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { parseDicomFile } from './header.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
 import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
 import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyObject, type KeyObjectFile } from './key-objects.js';
@@ -157,91 +155,6 @@ export interface DicomImportOptions {
   documents?: CarriedDocument[];
 }
 
-export function isDicomPath(path: string): boolean {
-  return /\.(dcm|dicom|dic)$/i.test(path);
-}
-
-/** A CD's index by its name (DICOMDIR, in any case), which holds no image. */
-export const isDicomdirName = (path: string) => /(^|[\\/])DICOMDIR$/i.test(path);
-
-/** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
-const notDicomByName = (path: string) => /\.aeimg$/i.test(path) || isDicomdirName(path);
-
-/** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
-function hasDicomMarker(head: Uint8Array): boolean {
-  return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
-}
-
-/**
- * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
- * once with a group 0002 or 0008 element (files written without preamble and File Meta, read as such).
- */
-export function looksLikeDicom(head: Uint8Array): boolean {
-  if (hasDicomMarker(head)) return true;
-  if (head.length < 8) return false;
-  const group = head[0]! | (head[1]! << 8);
-  const element = head[2]! | (head[3]! << 8);
-  return (group === 0x0002 || group === 0x0008) && element < 0x0100;
-}
-
-/**
- * Whether a file is read as DICOM: by its first bytes, whatever its name (a CD's DICOM/ST000000/SE000000/IM000001, a
- * Siemens .IMA, a PACS export without extension; a DICOM file named .png, a PNG named .dcm), else by its name (.dcm,
- * .dicom, .dic), whose reader then says what is wrong with it.
- */
-export async function isDicomFile(path: string): Promise<boolean> {
-  if (notDicomByName(path)) return false;
-  const head = await readHead(path, 132);
-  if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
-  if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP or GIF file
-  if (head && looksLikeDicom(head)) return true;
-  return isDicomPath(path);
-}
-
-/**
- * How much of a file readDicomHeader reads: 16 KiB first (a CT or MR slice's header is a few KiB), four times more
- * while the header runs on, up to 1 MiB. A CD's files are listed and ordered without reading each whole.
- */
-const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
-
-/**
- * The header of the DICOM file at `path` (parseDicomHeader: up to its Pixel Data element), read from the file's head
- * (HEADER_READS); a header longer than 1 MiB (an enhanced file's functional groups; a Deflated file's, whose header read
- * so stops before its pixels) from the whole file, or, `bounded`, not at all (undefined). Throws as parseDicomHeader
- * does for a file whose header cannot be read; undefined where the file cannot be opened.
- */
-export async function readDicomHeader(path: string, bounded = false): Promise<DataSet | undefined> {
-  for (const n of HEADER_READS) {
-    const head = await readHead(path, n);
-    if (!head) return undefined;
-    const whole = head.length < n;
-    try {
-      const ds = parseDicomHeader(new Uint8Array(head));
-      const { x7fe00010, x7fe00008, x7fe00009 } = ds.elements;
-      if (x7fe00010 || x7fe00008 || x7fe00009 || whole) return ds;
-    } catch (err) {
-      if (whole || !(err instanceof AeimgError)) throw err; // else its header runs on past what was read
-    }
-  }
-  return bounded ? undefined : parseDicomHeader(new Uint8Array(await readRegularFile(path)));
-}
-
-/**
- * Why aeimg would refuse the DICOM image at `path`, from its header alone (parse.ts checkImageHeader: a 32-bit dose
- * grid, a float map, a syntax it does not decode, over the pixel limit), or undefined where its header is one it reads
- * or is not within the file's first MiB: what `encrypt --dry-run` and the app's file list mark before any pixel is
- * decoded. Its pixels may still turn out damaged.
- */
-export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
-  try {
-    const ds = await readDicomHeader(path, true);
-    return ds && headerRefusalOf(ds, maxPixels)?.message;
-  } catch (err) {
-    if (!(err instanceof AeimgError)) throw err;
-    return err.message; // a header that cannot be read: the file is refused so too
-  }
-}
-
 /** The file's palette with 8-bit entries (16-bit table entries keep their high byte). */
 function paletteOf(ds: DataSet, info: DicomPixelInfo): Palette {
   return readPaletteTables(ds, info.signed).map(({ first, bits, values }) => ({
@@ -315,8 +228,7 @@ function mayBurnIn(modality: string | undefined, sopClassUid: string): boolean {
 /** Reads every frame of a DICOM file as images with their (optionally de-identified) metadata. */
 export async function readDicomFile(path: string, opts: DicomImportOptions): Promise<DicomImage[]> {
   try {
-    const bytes = new Uint8Array(await readRegularFile(path));
-    const parsed = parseDicom(bytes, opts.maxPixels);
+    const parsed = await parseDicomFile(new Uint8Array(await readRegularFile(path)), opts.maxPixels);
     const { dataset, info } = parsed;
     const plain = datasetToJson(dataset);
     const uids = opts.uids ?? new UidMapper();

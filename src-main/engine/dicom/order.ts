@@ -1,12 +1,12 @@
 /** The order a viewer shows a study's slices in: DICOM by series, then instance number / position; images by folder, then name. */
 import { basename, dirname } from 'node:path';
 import { isPdfFile } from './documents.js';
-import { isDicomFile, readDicomHeader } from './import.js';
+import { isDicomFile, readDicomHeader } from './header.js';
 import { sopClassOf } from './dataset.js';
 import type { PlaneMeta } from './image-planes.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import type { AeimgError } from '../errors.js';
-import { headerRefusalOf } from './parse.js';
+import { headerRefusalOf } from './pixel-module.js';
 import { numberOf } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
 
@@ -32,15 +32,16 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
     return key;
   }
   try {
-    const ds = await readDicomHeader(path);
-    if (!ds) return key; // cannot be opened: the encoder says so
+    const header = await readDicomHeader(path);
+    if (!header) return key; // cannot be opened: the encoder says so
+    const ds = header.dataset;
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
     key.sop = sopClassOf(ds);
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
     key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
     key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a registration, a hanging protocol)
-    const refusal = key.noImage ? undefined : headerRefusalOf(ds, maxPixels);
+    const refusal = key.noImage ? undefined : headerRefusalOf(ds, maxPixels, header);
     if (refusal) key.refusal = refusal;
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;
     key.instance = Number(ds.string('x00200013') ?? Number.NaN);

@@ -3,15 +3,13 @@
  * frame's stored values exactly as the dataset defines them (the oracle: pydicom + GDCM's pixel_array).
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { AeimgError, ErrorCode, Remedy } from '../errors.js';
-import { decodeEncapsulatedFrame, decodesSyntax, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, syntaxName, TransferSyntax, undecodedSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
-import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
-import { noImageMessage } from './sop-classes.js';
+import { checkImageHeader, nativePixelBytes, truncatedPixels } from './pixel-module.js';
 import { numberOf, parserMessage, readDataset } from './read-dataset.js';
-import { megapixels } from '../image/io.js';
 
 export interface DicomPixelInfo extends FrameInfo {
   frames: number;
@@ -46,101 +44,6 @@ export interface ParsedDicom {
   info: DicomPixelInfo;
 }
 
-/** Refuses to allocate more than this per file (a 1,000-frame 512² 16-bit cine is 0.5 GB). */
-export const MAX_DICOM_PIXEL_BYTES = MAX_FILE_PIXEL_BYTES;
-
-/** The SOP class of a DICOMDIR (PS3.10: Media Storage Directory Storage). */
-const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
-
-/** What a CD's index, given as if it were an image, is told (the sender's message after its file name). */
-export const DICOMDIR_MESSAGE = 'is a DICOMDIR, the index of a CD or folder of DICOM files, and holds no image (nor lists one that is there): ' +
-  'give the folder it is in, or the CD, and aeimg sends the images it lists.';
-
-/**
- * What parseDicom checks of an image before its pixels: that its header describes one aeimg reads (not a 32-bit dose
- * grid, not a float map, a consistent pixel module, within the limits, in a transfer syntax it decodes), or why not.
- * It needs only the header (`parseDicomHeader`, which reads up to the Pixel Data element's own header): a dry run
- * names a file that would stop a study before any pixel is read (cli/encrypt.ts).
- */
-export function checkImageHeader(dataset: DataSet, maxPixels: number) {
-  const pixel = dataset.elements.x7fe00010;
-  const sop = dataset.string('x00080016') ?? '';
-  const float = dataset.elements.x7fe00008 ? 'Float Pixel Data (7FE0,0008)' : dataset.elements.x7fe00009 ? 'Double Float Pixel Data (7FE0,0009)' : '';
-  if (!pixel && float) {
-    throw new AeimgError(ErrorCode.BadInput, `has ${float}, which aeimg does not carry: it encrypts images of 8- and 16-bit integer samples (a parametric map's floats would lose their values).`);
-  }
-  if (!pixel && (dataset.string('x00020002') ?? '').replace(/\0/g, '').trim() === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
-  if (!pixel) throw new AeimgError(ErrorCode.BadInput, noImageMessage(sop.replace(/\0/g, '').trim()));
-  const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
-  const rows = dataset.uint16('x00280010') ?? 0;
-  const columns = dataset.uint16('x00280011') ?? 0;
-  const frames = Math.max(1, numberOf(dataset, 'x00280008', 1));
-  const samplesPerPixel = dataset.uint16('x00280002') ?? 1;
-  const bitsAllocated = dataset.uint16('x00280100') ?? 0;
-  const bitsStored = dataset.uint16('x00280101') ?? bitsAllocated;
-  if (rows < 1 || columns < 1) throw new AeimgError(ErrorCode.BadInput, `has invalid image dimensions ${columns}x${rows}.`);
-  if (bitsAllocated === 32 || bitsAllocated === 64) {
-    throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit samples (Bits Allocated ${bitsAllocated}), which aeimg does not carry: it encrypts 1-, 8- and 16-bit DICOM images.`);
-  }
-  if (bitsAllocated !== 1 && bitsAllocated !== 8 && bitsAllocated !== 16) {
-    throw new AeimgError(ErrorCode.BadInput, `has ${bitsAllocated}-bit pixels; aeimg reads 1-, 8- and 16-bit DICOM images.`);
-  }
-  if (bitsStored < 1 || bitsStored > bitsAllocated) {
-    // Which bits of each sample hold the value is then anyone's guess; decoding one guess would be "bit-exact" to it.
-    throw new AeimgError(ErrorCode.BadInput, `says Bits Stored ${bitsStored} with Bits Allocated ${bitsAllocated}, which no image can be: ` +
-      'the file is inconsistent. Export it again from the modality or PACS.');
-  }
-  const highBit = dataset.uint16('x00280102') ?? bitsStored - 1;
-  if (bitsAllocated !== 1 && (highBit < bitsStored - 1 || highBit >= bitsAllocated)) {
-    throw new AeimgError(ErrorCode.BadInput, `says High Bit ${highBit} with Bits Stored ${bitsStored} and Bits Allocated ${bitsAllocated}, ` +
-      'which no image can be: the file is inconsistent. Export it again from the modality or PACS.');
-  }
-  if (highBit !== bitsStored - 1 && !NATIVE_SYNTAXES.has(syntax)) {
-    throw new AeimgError(ErrorCode.BadInput, `says High Bit ${highBit} with Bits Stored ${bitsStored} in ${syntaxName(syntax)}, which aeimg does not decode; ` +
-      'it reads such samples uncompressed. Export it as Explicit VR Little Endian first.');
-  }
-  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) {
-    throw new AeimgError(ErrorCode.BadInput, `has ${samplesPerPixel} samples per pixel; aeimg reads grey and RGB.`);
-  }
-  const photometric = (dataset.string('x00280004') ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2')).trim();
-  const planarConfiguration = dataset.uint16('x00280006') ?? 0;
-  checkPhotometric(photometric, samplesPerPixel, planarConfiguration);
-  if (bitsAllocated === 1 && (samplesPerPixel !== 1 || !(NATIVE_SYNTAXES.has(syntax) || ONE_BIT_SYNTAXES.has(syntax)))) {
-    throw new AeimgError(ErrorCode.BadInput, `has 1-bit Pixel Data ${samplesPerPixel !== 1 ? 'with colour' : `in ${syntaxName(syntax)}`}, which aeimg does not decode; ` +
-      'it reads 1-bit grey (segmentations) uncompressed, in JPEG 2000 or in Deflated Image Frame Compression. Export it as Explicit VR Little Endian first.');
-  }
-  if (rows * columns > maxPixels) {
-    throw new AeimgError(ErrorCode.TooLarge, `is ${columns}x${rows} pixels (${megapixels(rows * columns)}), over the limit of ${megapixels(maxPixels)}.`,
-      { remedy: Remedy.RaisePixelLimit, facts: { limit: maxPixels, needed: rows * columns } });
-  }
-  if (rows * columns * samplesPerPixel * (bitsAllocated / 8) * frames > MAX_DICOM_PIXEL_BYTES) {
-    throw new AeimgError(ErrorCode.TooLarge, `has ${frames} frames of ${columns}x${rows}, more than aeimg decodes at once (1 GiB of pixels). Split the series first.`);
-  }
-  // A header alone has the element's undefined length, not its fragments.
-  if (!NATIVE_SYNTAXES.has(syntax) && !(pixel.encapsulatedPixelData ?? pixel.length === 0xffffffff)) {
-    throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
-  }
-  if (!decodesSyntax(syntax, bitsAllocated)) throw undecodedSyntax(syntax);
-  return { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration };
-}
-
-/**
- * checkImageHeader on a header read alone (parseDicomHeader): why aeimg would refuse the image, or undefined where it
- * reads it or the header cannot tell (no pixel element in it: a Deflated file's header stops before its pixels, and a
- * file that holds none is refused when it is read whole).
- */
-export function headerRefusalOf(dataset: DataSet, maxPixels: number): AeimgError | undefined {
-  const { x7fe00010, x7fe00008, x7fe00009 } = dataset.elements;
-  if (!x7fe00010 && !x7fe00008 && !x7fe00009) return undefined;
-  try {
-    checkImageHeader(dataset, maxPixels);
-    return undefined;
-  } catch (err) {
-    if (err instanceof AeimgError) return err;
-    throw err;
-  }
-}
-
 /** Parses the dataset and checks that it holds an image aeimg can read. */
 export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
   const dataset = readDataset(bytes, undefined, maxPixels);
@@ -173,36 +76,11 @@ function voiLutsOf([first, ...others]: StoredLut[]): Pick<DicomPixelInfo, 'voiLu
   return { ...(first ? { voiLut: first } : {}), ...(others.length ? { otherVoiLuts: others } : {}) };
 }
 
-/** Photometric Interpretations aeimg reads, by samples per pixel (PS3.3 C.7.6.3.1.2; the retired ones are not). */
-const PHOTOMETRIC: Record<number, Set<string>> = {
-  1: new Set(['MONOCHROME1', 'MONOCHROME2', 'PALETTE COLOR']),
-  3: new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_ICT', 'YBR_RCT']),
-};
-
-/**
- * What the samples are must be one of the terms aeimg reads, for the number of samples it says: a damaged or unknown
- * term ("YB`_ICT") was decoded as some guess, which the receiver then could not read back.
- */
-function checkPhotometric(photometric: string, samplesPerPixel: number, planarConfiguration: number): void {
-  if (!PHOTOMETRIC[samplesPerPixel]?.has(photometric)) {
-    const known = Object.values(PHOTOMETRIC).flatMap((s) => [...s]);
-    throw new AeimgError(ErrorCode.BadInput, known.includes(photometric)
-      ? `says Photometric Interpretation ${photometric} with ${samplesPerPixel} sample(s) per pixel, which no image can be: the file is inconsistent. Export it again from the modality or PACS.`
-      : `says Photometric Interpretation '${photometric.replace(/[^\x20-\x7e]/g, '?')}', which aeimg does not read (it reads ${known.join(', ')}). Export it again as one of those.`);
-  }
-  if (samplesPerPixel === 3 && planarConfiguration !== 0 && planarConfiguration !== 1) {
-    throw new AeimgError(ErrorCode.BadInput, `says Planar Configuration ${planarConfiguration}, which is 0 or 1 in every image: the file is inconsistent. Export it again from the modality or PACS.`);
-  }
-}
-
 /** 1-bit frames are packed back to back, least significant bit first, and need not start on a byte boundary. */
 function unpackBits(dataset: DataSet, pixel: Element, info: DicomPixelInfo, index: number): Uint8Array {
   const pixels = info.rows * info.columns;
   const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
-  if (Math.ceil(info.frames * pixels / 8) > available) {
-    throw new AeimgError(ErrorCode.Truncated,
-      `is truncated: its Pixel Data holds ${available} bytes but ${info.frames} 1-bit frame(s) of ${info.columns}x${info.rows} need ${Math.ceil(info.frames * pixels / 8)}.`);
-  }
+  if (nativePixelBytes(info) > available) throw truncatedPixels(info, available);
   // In big endian, OW swaps the bytes of each 16-bit word (OB, which dcmtk writes, does not).
   const swap = info.syntax === TransferSyntax.ExplicitBE && pixel.vr === 'OW' ? 1 : 0;
   const out = new Uint8Array(pixels);
@@ -223,10 +101,7 @@ function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, ind
   const frameBytes = info.rows * info.columns * (subsampled ? 2 : info.samplesPerPixel) * bytesPerSample;
   const start = pixel.dataOffset + index * frameBytes;
   const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
-  if ((index + 1) * frameBytes > available) {
-    throw new AeimgError(ErrorCode.Truncated,
-      `is truncated: its Pixel Data holds ${available} bytes but ${info.frames} frame(s) of ${info.columns}x${info.rows} need ${info.frames * frameBytes}.`);
-  }
+  if ((index + 1) * frameBytes > available) throw truncatedPixels(info, available);
   const bytes = dataset.byteArray.slice(start, start + frameBytes);
   if (subsampled) return fullChroma(bytes);
   if (bytesPerSample === 1) return bytes;

@@ -174,7 +174,7 @@ export function readDataset(bytes: Uint8Array, untilTag?: string, maxPixels = DE
     if (!hasPreamble && !looksLikeDataset(bytes)) {
       throw new AeimgError(ErrorCode.BadInput, 'is not a DICOM file (no "DICM" marker and no dataset at the start).');
     }
-    throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}).`);
+    throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}). Copy it again from the CD or PACS, or export it again if that copy fails too.`);
   }
 }
 

@@ -38,6 +38,11 @@ export async function readRegularFile(path: string): Promise<Buffer> {
 
 /** The first `n` bytes of a regular file (fewer if it is shorter); undefined if it cannot be read as one. */
 export async function readHead(path: string, n: number): Promise<Buffer | undefined> {
+  return (await readHeadAndSize(path, n))?.head;
+}
+
+/** readHead, with the file's length in bytes. */
+export async function readHeadAndSize(path: string, n: number): Promise<{ head: Buffer; size: number } | undefined> {
   let handle: FileHandle;
   try {
     handle = await openRegularFile(path);
@@ -47,7 +52,7 @@ export async function readHead(path: string, n: number): Promise<Buffer | undefi
   try {
     const buf = Buffer.alloc(n);
     const { bytesRead } = await handle.read(buf, 0, n, 0);
-    return buf.subarray(0, bytesRead);
+    return { head: buf.subarray(0, bytesRead), size: (await handle.stat()).size };
   } catch {
     return undefined;
   } finally {

@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
 import { dicomdirImages } from '../dicom/dicomdir.js';
 import { identifyingPartsOf, maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
-import { headerRefusal, isDicomdirName, isDicomFile } from '../dicom/import.js';
+import { headerRefusal, isDicomdirName, isDicomFile } from '../dicom/header.js';
 import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';

@@ -5,8 +5,9 @@
 import { basename } from 'node:path';
 import { jpegFileFrame, type FrameData } from '../codec/kept-frame.js';
 import type { OverlayFacts } from '../dicom/overlay.js';
-import { isDicomdirName, isDicomFile, readDicomFile, type DicomImage } from '../dicom/import.js';
-import { DICOMDIR_MESSAGE } from '../dicom/parse.js';
+import { readDicomFile, type DicomImage } from '../dicom/import.js';
+import { isDicomdirName, isDicomFile } from '../dicom/header.js';
+import { DICOMDIR_MESSAGE } from '../dicom/pixel-module.js';
 import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';

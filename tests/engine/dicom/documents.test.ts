@@ -16,7 +16,7 @@ import { imagePlanes } from '../../../src-main/engine/dicom/image-planes.js';
 import { carriedWords } from '../../../src-main/engine/dicom/study-objects.js';
 import { decryptStudy, encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
 import { findInputs, IMAGE_INPUT } from '../../../src-main/engine/jobs/files.js';
-import { isDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { isDicomFile } from '../../../src-main/engine/dicom/header.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
 import { recordDocuments } from '../../../src-main/engine/jobs/export.js';
 import { readInput } from '../../../src-main/engine/jobs/read-input.js';

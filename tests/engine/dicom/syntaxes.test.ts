@@ -11,10 +11,12 @@ import dcmjs from 'dcmjs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandSegmentedLut } from '../../../src-main/engine/dicom/lut.js';
-import { decodeFrameData, decodeStoredFrame, encapsulatedFrameData, headerRefusalOf, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { decodeFrameData, decodeStoredFrame, encapsulatedFrameData, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { headerRefusalOf } from '../../../src-main/engine/dicom/pixel-module.js';
 import { parseDicomHeader } from '../../../src-main/engine/dicom/read-dataset.js';
 import sharp from 'sharp';
-import { headerRefusal, readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { headerRefusal } from '../../../src-main/engine/dicom/header.js';
 import { FIXTURES, tempDir } from '../../helpers.js';
 
 const DIR = join(FIXTURES, 'dicom');

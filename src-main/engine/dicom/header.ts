@@ -1,0 +1,145 @@
+/**
+ * A DICOM file's header, read before its pixels: whether a file is DICOM (by name or content), its attributes up to
+ * Pixel Data from the file's head, where the file and its Pixel Data end, and why aeimg would refuse its image.
+ */
+import type { DataSet } from 'dicom-parser';
+import { DEFAULT_MAX_PIXELS } from '../defaults.js';
+import { AeimgError } from '../errors.js';
+import { openRegularFile, readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
+import { imageSignature } from '../image/signature.js';
+import { parseDicom, type ParsedDicom } from './parse.js';
+import { encapsulatedItemsEnd, headerRefusalOf, type FileExtent } from './pixel-module.js';
+import { parseDicomHeader } from './read-dataset.js';
+
+export function isDicomPath(path: string): boolean {
+  return /\.(dcm|dicom|dic)$/i.test(path);
+}
+
+/** A CD's index by its name (DICOMDIR, in any case), which holds no image. */
+export const isDicomdirName = (path: string) => /(^|[\\/])DICOMDIR$/i.test(path);
+
+/** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
+const notDicomByName = (path: string) => /\.aeimg$/i.test(path) || isDicomdirName(path);
+
+/** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
+function hasDicomMarker(head: Uint8Array): boolean {
+  return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
+}
+
+/**
+ * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
+ * once with a group 0002 or 0008 element (files written without preamble and File Meta, read as such).
+ */
+export function looksLikeDicom(head: Uint8Array): boolean {
+  if (hasDicomMarker(head)) return true;
+  if (head.length < 8) return false;
+  const group = head[0]! | (head[1]! << 8);
+  const element = head[2]! | (head[3]! << 8);
+  return (group === 0x0002 || group === 0x0008) && element < 0x0100;
+}
+
+/**
+ * Whether a file is read as DICOM: by its first bytes, whatever its name (a CD's DICOM/ST000000/SE000000/IM000001, a
+ * Siemens .IMA, a PACS export without extension; a DICOM file named .png, a PNG named .dcm), else by its name (.dcm,
+ * .dicom, .dic), whose reader then says what is wrong with it.
+ */
+export async function isDicomFile(path: string): Promise<boolean> {
+  if (notDicomByName(path)) return false;
+  const head = await readHead(path, 132);
+  if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
+  if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP or GIF file
+  if (head && looksLikeDicom(head)) return true;
+  return isDicomPath(path);
+}
+
+/**
+ * How much of a file readDicomHeader reads: 16 KiB first (a CT or MR slice's header is a few KiB), four times more
+ * while the header runs on, up to 1 MiB. A CD's files are listed and ordered without reading each whole.
+ */
+const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
+
+/** A DICOM file's header (up to its Pixel Data element), and where the file and its Pixel Data end. */
+export interface DicomHeader extends FileExtent {
+  dataset: DataSet;
+}
+
+/**
+ * The header of the DICOM file at `path` (parseDicomHeader: up to its Pixel Data element), read from the file's head
+ * (HEADER_READS); a header longer than 1 MiB (an enhanced file's functional groups; a Deflated file's, whose header read
+ * so stops before its pixels) from the whole file, or, `bounded`, not at all (undefined). Throws as parseDicomHeader
+ * does for a file whose header cannot be read; undefined where the file cannot be opened.
+ */
+export async function readDicomHeader(path: string, bounded = false): Promise<DicomHeader | undefined> {
+  for (const n of HEADER_READS) {
+    const read = await readHeadAndSize(path, n);
+    if (!read) return undefined;
+    const { head, size } = read;
+    const whole = head.length < n;
+    try {
+      const dataset = parseDicomHeader(new Uint8Array(head));
+      const { x7fe00010, x7fe00008, x7fe00009 } = dataset.elements;
+      if (x7fe00010 || x7fe00008 || x7fe00009 || whole) return await withExtent(dataset, size, dataset.byteArray.length - head.length, path);
+    } catch (err) {
+      if (whole || !(err instanceof AeimgError)) throw err; // else its header runs on past what was read
+    }
+  }
+  return bounded ? undefined : headerOfBytes(new Uint8Array(await readRegularFile(path)));
+}
+
+/** The header of a whole file's bytes, with where they end. */
+async function headerOfBytes(bytes: Uint8Array): Promise<DicomHeader> {
+  const dataset = parseDicomHeader(bytes);
+  return withExtent(dataset, bytes.length, dataset.byteArray.length - bytes.length);
+}
+
+/**
+ * `dataset` with where its file of `size` bytes ends and, encapsulated, where its items end: read from the file at
+ * `path`, else from the dataset's bytes. The dataset counts `shift` bytes more than the file (a preamble it was given).
+ */
+async function withExtent(dataset: DataSet, size: number, shift: number, path?: string): Promise<DicomHeader> {
+  const header = { dataset, fileEnd: size + shift };
+  const pixel = dataset.elements.x7fe00010;
+  if (!pixel || pixel.length !== 0xffffffff) return header;
+  if (!path) {
+    const itemsEnd = await encapsulatedItemsEnd(dataset, async (at, n) => dataset.byteArray.subarray(at, at + n));
+    return { ...header, itemsEnd };
+  }
+  const handle = await openRegularFile(path);
+  try {
+    const itemsEnd = await encapsulatedItemsEnd(dataset, async (at, n) => {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await handle.read(buf, 0, n, at - shift);
+      return buf.subarray(0, bytesRead);
+    });
+    return { ...header, itemsEnd };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Why aeimg would refuse the DICOM image at `path`, from its header alone (pixel-module.ts checkImageHeader: a 32-bit
+ * dose grid, a float map, a syntax it does not decode, over the pixel limit; uncompressed Pixel Data the file ends
+ * before), or undefined where its header is one it reads or is not within the file's first MiB: what
+ * `encrypt --dry-run` and the app's file list mark before any pixel is decoded. Its pixels may still turn out damaged.
+ */
+export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
+  try {
+    const header = await readDicomHeader(path, true);
+    return header && headerRefusalOf(header.dataset, maxPixels, header)?.message;
+  } catch (err) {
+    if (!(err instanceof AeimgError)) throw err;
+    return err.message; // a header that cannot be read: the file is refused so too
+  }
+}
+
+/** parseDicom; a file it stops in is told why where its header says (a copy cut short, not a parser's "buffer overrun"). */
+export async function parseDicomFile(bytes: Uint8Array, maxPixels: number): Promise<ParsedDicom> {
+  try {
+    return parseDicom(bytes, maxPixels);
+  } catch (err) {
+    const refusal = await headerOfBytes(bytes).then((h) => headerRefusalOf(h.dataset, maxPixels, h), () => undefined);
+    throw refusal ?? err;
+  }
+}
+

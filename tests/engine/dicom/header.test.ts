@@ -1,0 +1,65 @@
+/**
+ * A copy cut short (a CD read that failed part-way, an interrupted download): named from its header, before a study
+ * is encoded or the app lists it as ready, in the words its reader uses when it meets the file whole.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { headerRefusal } from '../../../src-main/engine/dicom/header.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { studyOrder } from '../../../src-main/engine/dicom/order.js';
+import { FIXTURES, tempDir } from '../../helpers.js';
+
+const DIR = join(FIXTURES, 'dicom');
+const MAX = 64 * 1024 * 1024;
+const read = (path: string) => readDicomFile(path, { maxPixels: MAX, deidentify: null });
+
+describe('a DICOM file cut short', () => {
+  /** The fixture `file`'s bytes, without its preamble, or `convert`ed by dcmconv first (into the test's folder). */
+  async function copies(dir: string, file: string, convert?: string): Promise<Buffer> {
+    if (!convert) return readFileSync(join(DIR, file));
+    if (convert === 'no-preamble') return readFileSync(join(DIR, file)).subarray(132); // File Meta first, as some writers do
+    const out = join(dir, `${convert}-${file}`);
+    execFileSync('dcmconv', [convert, join(DIR, file), out]);
+    return readFileSync(out);
+  }
+
+  it.each([
+    ['uncompressed (Explicit VR Little Endian)', 'ct_small_explicit_le.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 128x128 need 32768\. This copy is incomplete/],
+    ['uncompressed, without the preamble and "DICM"', 'ct_small_explicit_le.dcm', 'no-preamble', /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 128x128 need 32768\./],
+    ['uncompressed, without File Meta (Implicit VR)', 'mr_philips_512_implicit_le_nometa.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 512x512 need 524288\./],
+    ['Explicit VR Big Endian', 'mr_small_explicit_be.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 64x64 need 8192\./],
+    ['JPEG 2000', 'ct_head_512_j2k_lossless.dcm', undefined, /^is truncated: its compressed Pixel Data needs \d+ bytes more than the file holds\. This copy is incomplete/],
+    ['RLE', 'mr_small_rle.dcm', undefined, /^is truncated: its compressed Pixel Data needs \d+ bytes more than the file holds\./],
+    ['1-bit frames (a segmentation)', 'seg_liver_1bit_3frame_deflated.dcm', '+te', /^is truncated: its Pixel Data holds \d+ bytes but 3 1-bit frame\(s\) of 510x510 need 97538\./],
+  ])('%s: named from its header, as its reader names it, and a study holding it stops before a slice is encoded', async (_, file, convert, message) => {
+    if (convert?.startsWith('+') && !existsSync('/usr/bin/dcmconv')) return;
+    const dir = await tempDir();
+    const bytes = await copies(dir, file, convert);
+    const whole = join(dir, 'whole.dcm'), cut = join(dir, 'cut.dcm');
+    writeFileSync(whole, bytes);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    expect(await headerRefusal(whole)).toBeUndefined();
+    expect((await read(whole)).length).toBeGreaterThan(0);
+    const refusal = await headerRefusal(cut);
+    expect(refusal).toMatch(message);
+    await expect(read(cut)).rejects.toThrow(`cut.dcm: ${refusal}`);
+    const order = await studyOrder([whole, cut], MAX);
+    expect([...order.refused.keys()]).toEqual([cut]);
+    expect(order.refused.get(cut)?.message).toBe(refusal);
+  });
+
+  it('a compressed file whose fragments end where the file does, without the closing delimiter, is neither refused nor changed', async () => {
+    const dir = await tempDir();
+    const bytes = readFileSync(join(DIR, 'ct_head_512_j2k_lossless.dcm'));
+    expect([...bytes.subarray(-8)]).toEqual([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]); // the Sequence Delimitation Item is last
+    const whole = join(dir, 'whole.dcm'), open = join(dir, 'open.dcm');
+    writeFileSync(whole, bytes);
+    writeFileSync(open, bytes.subarray(0, -8));
+    expect(await headerRefusal(open)).toBeUndefined();
+    const [a] = await read(whole);
+    const [b] = await read(open);
+    expect(Buffer.from(b!.image.pixels.buffer).equals(Buffer.from(a!.image.pixels.buffer))).toBe(true);
+  });
+});
