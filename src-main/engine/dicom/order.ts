@@ -40,7 +40,7 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
     key.sop = sopClassOf(ds);
     key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
     key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
-    key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a registration, a hanging protocol)
+    key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a protocol, a colour palette)
     const refusal = key.noImage ? undefined : headerRefusalOf(ds, maxPixels, header);
     if (refusal) key.refusal = refusal;
     key.seriesNumber = Number(ds.string('x00200011') ?? 0) || 0;

@@ -39,6 +39,11 @@ export function nonImageKind(sop: string): string | undefined {
     return 'a radiotherapy object without an image (a plan or a record)';
   }
   if (sop === '1.2.840.10008.5.1.4.1.1.66') return 'raw data a scanner keeps for itself';
+  if (['1.2.840.10008.5.1.4.1.1.66.1', '1.2.840.10008.5.1.4.1.1.66.3'].includes(sop)) return 'a registration, how two of its image sets line up (a PET/CT or MR fusion)';
+  if (sop === '1.2.840.10008.5.1.4.1.1.66.2') return 'a set of fiducials, landmarks placed on its images';
+  if (sop === '1.2.840.10008.5.1.4.1.1.66.5' || sop.startsWith('1.2.840.10008.5.1.4.1.1.68.')) return 'a surface or mesh (a 3D model)';
+  if (sop === '1.2.840.10008.5.1.4.1.1.91.1') return 'a set of microscopy annotations, regions marked on a slide';
+  if (sop === '1.2.840.10008.5.1.4.38.1') return 'a hanging protocol, how a workstation lays out a study';
   return undefined;
 }
 

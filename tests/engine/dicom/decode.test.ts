@@ -76,6 +76,8 @@ describe('DICOM import matches the oracle', () => {
     await expect(object('kos.dcm', '1.2.840.10008.5.1.4.1.1.88.59')).rejects.toThrow(/kos\.dcm: .*it is a key object selection, the images a reader flagged in its study\. .* To send it with the images it references/);
     await expect(object('sr.dcm', '1.2.840.10008.5.1.4.1.1.88.67')).rejects.toThrow(/sr\.dcm: .*it is a structured report\. Only DICOM images can be encrypted: the reader will not have it\. To send it with its study's images, encrypt them together as one study with the full header \(aeimg encrypt --bundle NAME --deidentify none; in the app, "Encrypt as one study" with DICOM metadata "Keep all"\)\.$/);
     await expect(object('raw.dcm', '1.2.840.10008.5.1.4.1.1.66')).rejects.toThrow(/raw\.dcm: .*it is raw data a scanner keeps for itself\. Only DICOM images can be encrypted: the reader will not have it\.$/);
+    await expect(object('reg.dcm', '1.2.840.10008.5.1.4.1.1.66.1')).rejects.toThrow(/reg\.dcm: .*it is a registration, how two of its image sets line up \(a PET\/CT or MR fusion\)\. Only DICOM images can be encrypted: the reader will not have it\.$/);
+    await expect(object('ann.dcm', '1.2.840.10008.5.1.4.1.1.91.1')).rejects.toThrow(/ann\.dcm: .*it is a set of microscopy annotations, regions marked on a slide\./);
     await expect(object('other.dcm', '1.2.3.4.5')).rejects.toThrow(/other\.dcm: .*it may be a report, structure set or presentation state\. Only DICOM images can be encrypted\.$/);
   });
 

@@ -214,7 +214,7 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(recordDocuments(items[0]!.record).map((d) => [d.title, d.plain])).toEqual([['Radiology report', true]]);
   });
 
-  it('a CD given whole as one study brings the reports its DICOMDIR indexes; an object of a class aeimg does not know is set aside, named', async () => {
+  it('a CD given whole as one study brings the reports its DICOMDIR indexes; an object without an image (a registration) is set aside, named for what it is', async () => {
     const root = await tempDir();
     const series = join(root, 'DICOM', 'ST000000', 'SE000000');
     await mkdir(series, { recursive: true });
@@ -246,7 +246,7 @@ describe("a study's reports (structured reports, PDF documents)", () => {
     expect(walked).toHaveLength(4);
     const all = await encryptStudy(walked, { model, recipients: [key], name: 'series', outDir: join(root, 'parts'), measure: false, deidentify: null });
     expect(all.carriedObjects).toHaveLength(2);
-    expect(all.warnings).toEqual(['REG00000: is a DICOM object of SOP class 1.2.840.10008.5.1.4.1.1.66.1, not an image: the study goes without it (aeimg sends images), ' +
+    expect(all.warnings).toEqual(['REG00000: is a registration, how two of its image sets line up (a PET/CT or MR fusion), not an image: the study goes without it (aeimg sends images), ' +
       'so the reader will not have it.']);
   });
 
