@@ -39,6 +39,7 @@ import { generateSharedKey } from '../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.js';
 import { QUALITY_LEVELS, type Quality } from '../src-shared/quality.js';
 import { inputImages, largestDifference } from './fuzz/inputs.js';
+import { stringValue } from '../src-main/engine/dicom/dataset.js';
 
 const { values, positionals: folders } = parseArgs({
   allowPositionals: true, options: { levels: { type: 'string', default: 'auto,max' }, gdcm: { type: 'boolean', default: false }, study: { type: 'boolean', default: false } },
@@ -61,7 +62,7 @@ let failed = 0;
  */
 async function gdcmDifference(input: string, sent: Image[], dir: string): Promise<string | undefined> {
   const header = parseDicomHeader(new Uint8Array(await readFile(input)));
-  const syntax = (header.string('x00020010') ?? '').replace(/\0/g, '').trim();
+  const syntax = stringValue(header, 'x00020010');
   if (!syntax || NATIVE_SYNTAXES.has(syntax)) return undefined;
   const raw = join(dir, 'gdcm-raw.dcm');
   try {

@@ -57,8 +57,15 @@ export function textDecoder(ds: DataSet): (bytes: Uint8Array, vr: string) => str
 /** A structured report content item's Value Type (0040,A040), "CONTAINER", "NUM", "IMAGE", …, in capitals. */
 export const valueType = (item: DataSet) => (item.string('x0040a040') ?? '').trim().toUpperCase();
 
+/**
+ * A string attribute's value without padding (a UID's NULs, text's spaces), `fallback` where the element is absent.
+ */
+export function stringValue(ds: DataSet, tag: string, fallback = ''): string {
+  return (ds.string(tag) ?? fallback).replace(/\0/g, '').trim();
+}
+
 /** The SOP Class UID of a dataset, without padding. */
-export const sopClassOf = (ds: DataSet) => (ds.string('x00080016') ?? '').replace(/\0/g, '').trim();
+export const sopClassOf = (ds: DataSet) => stringValue(ds, 'x00080016');
 
 /**
  * The frames a referenced-SOP item names (Referenced Frame Number, 0008,1160), from 1; none where it means the image

@@ -5,7 +5,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
-import { datasetToJson, type DicomJson } from './dataset.js';
+import { datasetToJson, type DicomJson, stringValue } from './dataset.js';
 import { SHUTTER_TAGS, shutterAttributes } from './shutter.js';
 
 /** What one frame's functional groups say; absent fields fall back to the top-level attributes. */
@@ -50,7 +50,7 @@ function valuesOf(perFrame: DataSet | undefined, shared: DataSet | undefined): F
   const [intercept] = numbers(transform, 'x00281052');
   if (slope !== undefined) out.rescaleSlope = slope;
   if (intercept !== undefined) out.rescaleIntercept = intercept;
-  const type = (transform?.string('x00281054') ?? '').replace(/\0/g, '').trim();
+  const type = transform ? stringValue(transform, 'x00281054') : '';
   if (type) out.rescaleType = type;
   const mapping = (perFrame?.elements.x00409096 ?? shared?.elements.x00409096)?.items?.map((i) => i.dataSet);
   if (mapping?.length) out.realWorldItems = mapping;

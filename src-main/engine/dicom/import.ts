@@ -10,7 +10,7 @@ import type { DataSet } from 'dicom-parser';
 import { inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { validPalette } from '../codec/record.js';
-import { datasetToJson, wellFormed, type DicomJson } from './dataset.js';
+import { datasetToJson, wellFormed, type DicomJson, stringValue } from './dataset.js';
 import { deidentify, type DeidentifyOptions, UidMapper } from './deidentify.js';
 import { isStoredLut, MAX_LUT_ITEMS, readPaletteTables, type StoredLut } from './lut.js';
 import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './real-world.js';
@@ -250,7 +250,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       bitsStored: info.bitsStored, signed: info.signed, planarConfiguration: info.planarConfiguration,
       ...(info.photometric === 'PALETTE COLOR' ? { palette: paletteOf(dataset, info) } : {}),
     };
-    const sop = (dataset.string('x00080018') ?? '').replace(/\0/g, '').trim();
+    const sop = stringValue(dataset, 'x00080018');
     for (let f = 0; f < info.frames; f++) {
       const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);

@@ -2,7 +2,7 @@
 import { basename, dirname } from 'node:path';
 import { isPdfFile } from './documents.js';
 import { isDicomFile, readDicomHeader } from './header.js';
-import { sopClassOf } from './dataset.js';
+import { sopClassOf, stringValue } from './dataset.js';
 import type { PlaneMeta } from './image-planes.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import type { AeimgError } from '../errors.js';
@@ -38,8 +38,8 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
     const numbers = (tag: string) => (ds.string(tag) ?? '').split('\\').map(Number);
     key.series = ds.string('x0020000e') ?? '';
     key.sop = sopClassOf(ds);
-    key.uid = (ds.string('x00080018') ?? '').replace(/\0/g, '').trim();
-    key.photometric = (ds.string('x00280004') ?? '').replace(/\0/g, '').trim().toUpperCase();
+    key.uid = stringValue(ds, 'x00080018');
+    key.photometric = stringValue(ds, 'x00280004').toUpperCase();
     key.noImage = !ds.elements.x00280010; // no Rows: an object of a class nonImageKind does not name (a protocol, a colour palette)
     const refusal = key.noImage ? undefined : headerRefusalOf(ds, maxPixels, header);
     if (refusal) key.refusal = refusal;
@@ -56,7 +56,7 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
       const dataset: PlaneMeta['dataset'] = {};
       for (const tag of ['00200052', '00200032', '00200037', '00280030', '00180050']) {
         const v = ds.string(`x${tag}`);
-        if (v) dataset[tag] = { Value: tag === '00200052' ? [v.replace(/\0/g, '').trim()] : numbers(`x${tag}`) };
+        if (v) dataset[tag] = { Value: tag === '00200052' ? [stringValue(ds, `x${tag}`)] : numbers(`x${tag}`) };
       }
       key.plane = { dataset, ...(ds.elements.x00280010 ? { height: ds.uint16('x00280010'), width: ds.uint16('x00280011') } : {}) };
     }

@@ -13,6 +13,7 @@ import type { DataSet } from 'dicom-parser';
 import { TransferSyntax } from './codecs.js';
 import type { DicomJson, JsonAttribute } from './dataset.js';
 import type { OverlayGraphic } from '../../../src-shared/graphics.js';
+import { stringValue } from './dataset.js';
 
 /** One overlay plane over one frame, as a record carries it. */
 export interface OverlayPlane {
@@ -50,7 +51,7 @@ const MAX_TEXT = 64;
 export const overlayTag = (group: number, element: number) => `x${group.toString(16).padStart(4, '0')}${element.toString(16).padStart(4, '0')}`;
 
 function text(ds: DataSet, tag: string): string | undefined {
-  const s = (ds.string(tag) ?? '').replace(/\0/g, '').trim();
+  const s = stringValue(ds, tag);
   return s ? s.slice(0, MAX_TEXT) : undefined;
 }
 

@@ -10,6 +10,7 @@ import { noImageMessage } from './sop-classes.js';
 import { numberOf } from './read-dataset.js';
 import { megapixels } from '../image/io.js';
 import type { DicomPixelInfo } from './parse.js';
+import { stringValue, sopClassOf } from './dataset.js';
 
 /** Refuses to allocate more than this per file (a 1,000-frame 512² 16-bit cine is 0.5 GB). */
 export const MAX_DICOM_PIXEL_BYTES = MAX_FILE_PIXEL_BYTES;
@@ -29,14 +30,13 @@ export const DICOMDIR_MESSAGE = 'is a DICOMDIR, the index of a CD or folder of D
  */
 export function checkImageHeader(dataset: DataSet, maxPixels: number) {
   const pixel = dataset.elements.x7fe00010;
-  const sop = dataset.string('x00080016') ?? '';
   const float = dataset.elements.x7fe00008 ? 'Float Pixel Data (7FE0,0008)' : dataset.elements.x7fe00009 ? 'Double Float Pixel Data (7FE0,0009)' : '';
   if (!pixel && float) {
     throw new AeimgError(ErrorCode.BadInput, `has ${float}, which aeimg does not carry: it encrypts images of 8- and 16-bit integer samples (a parametric map's floats would lose their values).`);
   }
-  if (!pixel && (dataset.string('x00020002') ?? '').replace(/\0/g, '').trim() === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
-  if (!pixel) throw new AeimgError(ErrorCode.BadInput, noImageMessage(sop.replace(/\0/g, '').trim()));
-  const syntax = (dataset.string('x00020010') ?? TransferSyntax.ImplicitLE).replace(/\0/g, '').trim();
+  if (!pixel && stringValue(dataset, 'x00020002') === MEDIA_STORAGE_DIRECTORY) throw new AeimgError(ErrorCode.BadInput, DICOMDIR_MESSAGE);
+  if (!pixel) throw new AeimgError(ErrorCode.BadInput, noImageMessage(sopClassOf(dataset)));
+  const syntax = stringValue(dataset, 'x00020010', TransferSyntax.ImplicitLE);
   const rows = dataset.uint16('x00280010') ?? 0;
   const columns = dataset.uint16('x00280011') ?? 0;
   const frames = Math.max(1, numberOf(dataset, 'x00280008', 1));

@@ -20,7 +20,7 @@
  * output writes the carried part back (dicom/write-study-objects.ts).
  */
 import type { DataSet } from 'dicom-parser';
-import { datasetToJson, elementText, textDecoder, type DicomJson } from './dataset.js';
+import { datasetToJson, elementText, textDecoder, type DicomJson, stringValue } from './dataset.js';
 import { isStoredLut, readLutItems, type StoredLut } from './lut.js';
 import { cieLabToRgb, pValueRgb, SHUTTER_TAGS, shutterAttributes, withoutBitmap } from './shutter.js';
 import { OVERLAY_GROUPS, overlayName, overlayTag, readOverlays, type OverlayPlane } from './overlay.js';
@@ -117,7 +117,7 @@ const floats = (ds: DataSet, tag: string): number[] => {
   const el = ds.elements[tag];
   return el ? Array.from({ length: Math.floor(el.length / 4) }, (_, i) => ds.float(tag, i) ?? Number.NaN) : [];
 };
-const word = (ds: DataSet, tag: string) => (ds.string(tag) ?? '').replace(/\0/g, '').trim().toUpperCase().slice(0, LIMITS.label);
+const word = (ds: DataSet, tag: string) => stringValue(ds, tag).toUpperCase().slice(0, LIMITS.label);
 
 /**
  * An item's Graphic Type and Graphic Data (column, row pairs; with `dims` 3 a SCOORD3D's x, y, z triplets in the
@@ -132,7 +132,7 @@ export function graphicData(ds: DataSet, dims: 2 | 3 = 2): { type: string; point
 
 /** One image an item refers to (Referenced SOP Instance UID, Referenced Frame Number), or undefined where it names none. */
 export function imageRef(r: DataSet): ImageRef | undefined {
-  const sop = (r.string('x00081155') ?? '').replace(/\0/g, '').trim();
+  const sop = stringValue(r, 'x00081155');
   const frames = (r.string('x00081160') ?? '').split('\\').map(Number).filter((n) => Number.isInteger(n) && n > 0);
   return sop ? { sop, ...(frames.length ? { frames } : {}) } : undefined;
 }
@@ -236,7 +236,7 @@ export function readPresentationState(ds: DataSet): PresentationStateFile {
     return layer && !ownGroups.includes(group) ? [{ group, layer }] : [];
   });
   // A state has no pixels: its overlays are Overlay Data, over the images it references, in its own transfer syntax.
-  const own = readOverlays(ds, { rows: 0, columns: 0, frames: 1, bitsAllocated: 0, bitsStored: 0, highBit: 0, samplesPerPixel: 1, syntax: (ds.string('x00020010') ?? '').replace(/\0/g, '').trim() });
+  const own = readOverlays(ds, { rows: 0, columns: 0, frames: 1, bitsAllocated: 0, bitsStored: 0, highBit: 0, samplesPerPixel: 1, syntax: stringValue(ds, 'x00020010') });
   const ownOverlays = (own.perFrame[0] ?? []).flatMap((plane) => {
     const layer = word(ds, overlayTag(plane.group, 0x1001));
     return layer && plane.group !== bitmapShutter ? [{ layer: layer.slice(0, LIMITS.label), plane }] : [];

@@ -6,6 +6,7 @@
  * values' units; an item of other slope or intercept, or a table, is another quantity, which aeimg does not carry.
  */
 import type { DataSet } from 'dicom-parser';
+import { stringValue } from './dataset.js';
 
 /** The units of the rescaled values, as the file's mapping names them. */
 export interface RealWorldUnits {
@@ -20,7 +21,7 @@ export interface RealWorldUnits {
 
 const MAX_TEXT = 64;
 const text = (ds: DataSet, tag: string) => {
-  const s = (ds.string(tag) ?? '').replace(/\0/g, '').trim();
+  const s = stringValue(ds, tag);
   return s && /^[\x20-\x7e]+$/.test(s) ? s.slice(0, MAX_TEXT) : undefined;
 };
 const same = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));

@@ -10,7 +10,7 @@
  * through dcmjs, whose reader ran out of memory on damaged reports (a length read as gigabytes).
  */
 import type { DataSet } from 'dicom-parser';
-import { dictionaryVr, referencedFrames, sopClassOf } from './dataset.js';
+import { dictionaryVr, referencedFrames, sopClassOf, stringValue } from './dataset.js';
 import { parseDicomHeader } from './read-dataset.js';
 import type { WrittenImage } from './write-study-objects.js';
 import { IMPLEMENTATION_UID, newUid } from './write.js';
@@ -117,14 +117,14 @@ function serialize(ds: DataSet, patch: (ds: DataSet) => Map<string, { vr: string
 export function withWrittenReferences(file: Uint8Array, refs: WrittenReferences): Buffer | undefined {
   try {
     const ds = parseDicomHeader(file);
-    const syntax = (ds.string('x00020010') ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
+    const syntax = stringValue(ds, 'x00020010', '1.2.840.10008.1.2');
     if (!LITTLE_ENDIAN.has(syntax)) return undefined;
     const uid = newUid();
     let changed = 0;
     const patch = (d: DataSet) => {
       const out = new Map<string, { vr: string; value: Uint8Array } | undefined>();
       if (d === ds) out.set('00080018', { vr: 'UI', value: padded(uid, '\0') });
-      const sop = d.string('x00081155')?.replace(/\0/g, '').trim();
+      const sop = stringValue(d, 'x00081155');
       const frames = referencedFrames(d, (x, tag) => x.string(tag));
       const to = sop ? refs(sop, frames.length ? frames : undefined) : undefined;
       if (to) {
