@@ -3,7 +3,7 @@
  * tampered file, and the viewer showing the decoded pixels. Screenshots of the main screens go to docs/screenshots.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -371,17 +371,31 @@ async function dicomVariant(fixture: string, path: string, attrs: Record<string,
   await writeFile(path, Buffer.from(dicom.write()));
 }
 
-test('a 32-bit dose grid dropped with a CT slice: listed failed at once, saying why (its header), and left out of the study, which goes', async () => {
+/** Zeros over the start of a JPEG 2000 file's codestream (its SIZ marker): its decoder then fails, its lengths whole. */
+async function damageCodestream(path: string): Promise<void> {
+  const b = await readFile(path);
+  const at = b.indexOf(Buffer.from([0xff, 0x4f, 0xff, 0x51]));
+  expect(at).toBeGreaterThan(0);
+  b.fill(0, at, at + 16);
+  await writeFile(path, b);
+}
+
+test('a 32-bit dose grid and a copy cut short dropped with a CT slice: listed failed at once, saying why (their headers), and left out of the study, which goes', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-rt-'));
   const names = ['ct_small_explicit_le.dcm', 'rtdose_32bit.dcm'];
   for (const n of names) await copyFile(join(ROOT, 'tests', 'fixtures', 'dicom', n), join(dir, n));
+  const whole = await readFile(join(dir, 'ct_small_explicit_le.dcm'));
+  await writeFile(join(dir, 'cut.dcm'), whole.subarray(0, whole.length - 4000)); // a CD read that failed part-way
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
-  await app.drop('encrypt-drop', names.map((n) => join(dir, n)));
-  // Before anything starts, from its header: why it cannot go.
+  await app.drop('encrypt-drop', [...names, 'cut.dcm'].map((n) => join(dir, n)));
+  // Before anything starts, from their headers: why they cannot go.
   const dose = page.getByTestId('row-rtdose_32bit.dcm');
   await expect(dose).toHaveAttribute('data-status', 'failed');
   await expect(dose).toContainText('rtdose_32bit.dcm: has 32-bit samples (Bits Allocated 32), which aeimg does not carry');
+  const cut = page.getByTestId('row-cut.dcm');
+  await expect(cut).toHaveAttribute('data-status', 'failed');
+  await expect(cut).toContainText('cut.dcm: is truncated: its Pixel Data holds 28906 bytes but 1 frame(s) of 128x128 need 32768. This copy is incomplete: copy it again from the CD or PACS export.');
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'queued');
   await page.getByTestId('as-study').check();
   await page.getByTestId('study-name').fill('rt-plan');
@@ -389,21 +403,22 @@ test('a 32-bit dose grid dropped with a CT slice: listed failed at once, saying 
   await page.getByTestId('study-start').click();
   await expect(page.getByTestId('row-ct_small_explicit_le.dcm')).toHaveAttribute('data-status', 'done');
   expect((await readdir(outDir)).filter((n) => n.startsWith('rt-plan.'))).toEqual(['rt-plan.part1of1.aeimg']);
-  await page.getByTestId('remove-rtdose_32bit.dcm').click();
+  for (const row of ['rtdose_32bit.dcm', 'cut.dcm']) await page.getByTestId(`remove-${row}`).click();
   await expect(dose).toHaveCount(0);
+  await expect(cut).toHaveCount(0);
   await page.getByTestId('as-study').uncheck();
 });
 
 test('a damaged slice the study\'s size estimate meets: its row says why and how at once, and once removed the others go', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-est-'));
-  // Three CT slices, the first cut short (its header whole, its pixels not): the estimate samples it.
+  // Three MR slices, the first's JPEG 2000 codestream damaged (its header and lengths whole): the estimate samples it.
   const slices = [1, 2, 3].map((k) => `est${k}.dcm`);
-  for (const [k, n] of slices.entries()) await dicomVariant('ct_small_explicit_le.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9200 + k}`], '00200013': ['IS', k + 1] });
-  await truncate(join(dir, 'est1.dcm'), (await stat(join(dir, 'est1.dcm'))).size - 4000);
+  for (const [k, n] of slices.entries()) await dicomVariant('mr_small_j2k_lossless.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9200 + k}`], '00200013': ['IS', k + 1] });
+  await damageCodestream(join(dir, 'est1.dcm'));
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await app.drop('encrypt-drop', slices.map((n) => join(dir, n)));
-  await expect(page.getByTestId('row-est1.dcm')).toHaveAttribute('data-status', 'queued'); // its header is whole
+  await expect(page.getByTestId('row-est1.dcm')).toHaveAttribute('data-status', 'queued'); // its header says nothing wrong
   await page.getByTestId('as-study').check();
   await page.getByTestId('study-name').fill('est');
   const cut = page.getByTestId('row-est1.dcm');
@@ -421,10 +436,10 @@ test('a damaged slice the study\'s size estimate meets: its row says why and how
 
 test('a study stopped while encrypting by a damaged slice the estimate did not sample: nothing written, its row says why, the others wait; removed, they go', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-cut-'));
-  // Four CT slices, the last cut short (its header whole, its pixels not): the estimate samples the first three.
-  const slices = [1, 2, 3, 4].map((k) => `ct${k}.dcm`);
-  for (const [k, n] of slices.entries()) await dicomVariant('ct_small_explicit_le.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9100 + k}`], '00200013': ['IS', k + 1] });
-  await truncate(join(dir, 'ct4.dcm'), (await stat(join(dir, 'ct4.dcm'))).size - 4000);
+  // Four MR slices, the last's codestream damaged (its header and lengths whole): the estimate samples the first three.
+  const slices = [1, 2, 3, 4].map((k) => `mr${k}.dcm`);
+  for (const [k, n] of slices.entries()) await dicomVariant('mr_small_j2k_lossless.dcm', join(dir, n), { '00080018': ['UI', `2.25.${9100 + k}`], '00200013': ['IS', k + 1] });
+  await damageCodestream(join(dir, 'mr4.dcm'));
   const whole = slices.slice(0, 3);
   await app.tab('encrypt');
   await page.getByRole('button', { name: 'Clear finished' }).click();
@@ -433,14 +448,14 @@ test('a study stopped while encrypting by a damaged slice the estimate did not s
   await page.getByTestId('study-name').fill('cut');
   await expect(page.getByTestId('study-estimate')).toBeVisible();
   await page.getByTestId('study-start').click();
-  const cut = page.getByTestId('row-ct4.dcm');
+  const cut = page.getByTestId('row-mr4.dcm');
   await expect(cut).toHaveAttribute('data-status', 'failed');
   await expect(cut).toContainText('A study is written whole or not at all: to send its other files without this one, remove it from the list ("Remove") and encrypt the study.');
   // Nothing of the study was sent: its other slices wait, queued again, not "failed".
   for (const n of whole) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'queued');
   expect((await readdir(outDir)).filter((n) => n.startsWith('cut.'))).toEqual([]);
   await app.clearErrors();
-  await page.getByTestId('remove-ct4.dcm').click();
+  await page.getByTestId('remove-mr4.dcm').click();
   await page.getByTestId('study-start').click();
   for (const n of whole) await expect(page.getByTestId(`row-${n}`)).toHaveAttribute('data-status', 'done');
   expect((await readdir(outDir)).filter((n) => n.startsWith('cut.'))).toEqual(['cut.part1of1.aeimg']);

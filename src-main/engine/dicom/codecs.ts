@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -330,7 +330,7 @@ async function decodeOneBitFrame(syntax: string, data: Uint8Array, info: FrameIn
   if (syntax === TransferSyntax.DeflatedImageFrame) {
     const packed = inflateRawSync(data, { maxOutputLength: Math.ceil(pixels / 8) + 8 });
     if (packed.length < Math.ceil(pixels / 8)) {
-      throw new AeimgError(ErrorCode.BadInput, `has a 1-bit frame that inflates to ${packed.length} bytes where ${info.columns}x${info.rows} bits need ${Math.ceil(pixels / 8)}; the file is damaged.`);
+      throw new AeimgError(ErrorCode.BadInput, `has a 1-bit frame that inflates to ${packed.length} bytes where ${info.columns}x${info.rows} bits need ${Math.ceil(pixels / 8)}; the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
     }
     const out = new Uint8Array(pixels);
     for (let i = 0; i < pixels; i++) out[i] = (packed[i >> 3]! >> (i & 7)) & 1;
@@ -338,7 +338,7 @@ async function decodeOneBitFrame(syntax: string, data: Uint8Array, info: FrameIn
   }
   const bytes = await decodeEncapsulatedFrame(syntax, data, { ...info, bitsAllocated: 8, bitsStored: 8, signed: false });
   if (bytes.BYTES_PER_ELEMENT !== 1 || bytes.some((v) => v > 1)) {
-    throw new AeimgError(ErrorCode.BadInput, `has a 1-bit frame in ${syntaxName(syntax)} whose values are not 0 and 1; the file is damaged.`);
+    throw new AeimgError(ErrorCode.BadInput, `has a 1-bit frame in ${syntaxName(syntax)} whose values are not 0 and 1; the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length); // the decoder's may be a Uint8ClampedArray
 }

@@ -4,7 +4,7 @@
  * can become RGB and so that the other LUTs travel with the metadata.
  */
 import type { DataSet, Element } from 'dicom-parser';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
 
 /** A LUT as its descriptor and data say: stored value `first` maps to data[0]; values are `bits` wide. */
 export interface StoredLut {
@@ -44,7 +44,7 @@ function lutWords(ds: DataSet, el: Element, entries: number, bits: number, what:
     return out;
   }
   if (el.length < entries * 2) {
-    throw new AeimgError(ErrorCode.BadInput, `has a ${what} of ${el.length / 2} entries where its descriptor says ${entries}; the file is damaged.`);
+    throw new AeimgError(ErrorCode.BadInput, `has a ${what} of ${el.length / 2} entries where its descriptor says ${entries}; the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
   }
   for (let i = 0; i < entries; i++) out[i] = ds.uint16(el.tag, i) ?? 0;
   return out;
@@ -122,11 +122,11 @@ export function readLutItems(ds: DataSet, tag: string, what: string): StoredLut[
     const data = item.elements.x00283006;
     if (!item.elements.x00283002?.length && !data?.length) continue;
     if (!item.elements.x00283002 || !data) {
-      throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged.`);
+      throw new AeimgError(ErrorCode.BadInput, `has a ${what} without LUT Descriptor (0028,3002) or LUT Data (0028,3006); the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
     }
     const { entries, first, bits } = descriptor(item, 'x00283002', ds.uint16('x00280103') === 1);
     if (bits < 8 || bits > 16) { // PS3.3 C.11.1.1: 8 to 16; a reader keeps no other (isStoredLut), so the sender may not measure through it
-      throw new AeimgError(ErrorCode.BadInput, `has a ${what} whose LUT Descriptor (0028,3002) gives ${bits} bits an entry, where DICOM allows 8 to 16; the file is damaged.`);
+      throw new AeimgError(ErrorCode.BadInput, `has a ${what} whose LUT Descriptor (0028,3002) gives ${bits} bits an entry, where DICOM allows 8 to 16; the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
     }
     const explanation = item.string('x00283003')?.trim();
     out.push({ first, bits, data: Array.from(lutWords(item, data, entries, bits, what)), ...(explanation ? { explanation } : {}) });

@@ -3,7 +3,7 @@
  * frame's stored values exactly as the dataset defines them (the oracle: pydicom + GDCM's pixel_array).
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
 import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
@@ -208,7 +208,7 @@ export function encapsulatedFrameData(parsed: ParsedDicom, index: number): Uint8
   try {
     return encapsulatedFrame(dataset, dataset.elements.x7fe00010!, info.frames, index);
   } catch (err) {
-    throw new AeimgError(ErrorCode.Truncated, `has damaged or truncated Pixel Data (frame ${index + 1}: ${parserMessage(err)}).`);
+    throw new AeimgError(ErrorCode.Truncated, `has damaged or truncated Pixel Data (frame ${index + 1}: ${parserMessage(err)}). ${COPY_OR_EXPORT_AGAIN}`);
   }
 }
 
@@ -252,7 +252,7 @@ Promise<{ samples: FrameSamples; otherwiseBefore015?: true; clampedNear?: true }
   const expected = info.rows * info.columns * info.samplesPerPixel;
   if (samples.length !== expected) {
     throw new AeimgError(ErrorCode.BadInput,
-      `${what} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged.`);
+      `${what} decoded to ${samples.length} samples where ${info.columns}x${info.rows}x${info.samplesPerPixel} were expected; the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
   }
   if (opts.legacy) return { samples: fixBits(samples, info) };
   const jpegLs = syntax === TransferSyntax.JpegLsNear || syntax === TransferSyntax.JpegLsLossless;

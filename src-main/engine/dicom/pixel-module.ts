@@ -3,7 +3,7 @@
  * why not, in words the sender sees; and what its uncompressed Pixel Data must hold.
  */
 import type { DataSet } from 'dicom-parser';
-import { AeimgError, ErrorCode, Remedy } from '../errors.js';
+import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode, Remedy } from '../errors.js';
 import { decodesSyntax, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, syntaxName, TransferSyntax, undecodedSyntax } from './codecs.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 import { noImageMessage } from './sop-classes.js';
@@ -83,7 +83,7 @@ export function checkImageHeader(dataset: DataSet, maxPixels: number) {
   }
   // A header alone has the element's undefined length, not its fragments.
   if (!NATIVE_SYNTAXES.has(syntax) && !(pixel.encapsulatedPixelData ?? pixel.length === 0xffffffff)) {
-    throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged.`);
+    throw new AeimgError(ErrorCode.BadInput, `says ${syntaxName(syntax)} but its Pixel Data is not encapsulated; the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
   }
   if (!decodesSyntax(syntax, bitsAllocated)) throw undecodedSyntax(syntax);
   return { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration };

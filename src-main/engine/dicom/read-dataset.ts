@@ -4,7 +4,7 @@
  */
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { AeimgError, ErrorCode, Remedy } from '../errors.js';
+import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode, Remedy } from '../errors.js';
 import { TransferSyntax } from './codecs.js';
 import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -174,7 +174,7 @@ export function readDataset(bytes: Uint8Array, untilTag?: string, maxPixels = DE
     if (!hasPreamble && !looksLikeDataset(bytes)) {
       throw new AeimgError(ErrorCode.BadInput, 'is not a DICOM file (no "DICM" marker and no dataset at the start).');
     }
-    throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}). Copy it again from the CD or PACS, or export it again if that copy fails too.`);
+    throw new AeimgError(ErrorCode.BadInput, `is a damaged or truncated DICOM file (${why}). ${COPY_OR_EXPORT_AGAIN}`);
   }
 }
 

@@ -62,4 +62,15 @@ describe('a DICOM file cut short', () => {
     const [b] = await read(open);
     expect(Buffer.from(b!.image.pixels.buffer).equals(Buffer.from(a!.image.pixels.buffer))).toBe(true);
   });
+
+  it('a compressed file damaged inside, its lengths whole: its header cannot tell, its decoder can, and the sender is told to copy or export it again', async () => {
+    const dir = await tempDir();
+    const bytes = Buffer.from(readFileSync(join(DIR, 'mr_small_j2k_lossless.dcm')));
+    const at = bytes.indexOf(Buffer.from([0xff, 0x4f, 0xff, 0x51])); // the codestream's SOC and SIZ markers
+    bytes.fill(0, at, at + 16);
+    const damaged = join(dir, 'damaged.dcm');
+    writeFileSync(damaged, bytes);
+    expect(await headerRefusal(damaged)).toBeUndefined();
+    await expect(read(damaged)).rejects.toThrow(/^damaged\.dcm: .*the file is damaged\. Copy it again from the CD or PACS, or export it again if that copy fails too\.$/);
+  });
 });
