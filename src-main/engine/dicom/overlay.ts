@@ -11,9 +11,8 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { TransferSyntax } from './codecs.js';
-import type { DicomJson, JsonAttribute } from './dataset.js';
+import { stringValue, type DicomJson, type JsonAttribute } from './dataset.js';
 import type { OverlayGraphic } from '../../../src-shared/graphics.js';
-import { stringValue } from './dataset.js';
 
 /** One overlay plane over one frame, as a record carries it. */
 export interface OverlayPlane {
