@@ -21,6 +21,7 @@ import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../.
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
+import { imageHeaderRefusal } from '../engine/image/io.js';
 import {
   cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
   interruptSignal, printEvents, recipientOptions, namedBatch, summarise,
@@ -167,8 +168,9 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
-      // A DICOM image whose header aeimg refuses (a 32-bit dose grid): named before any pixel is read.
-      : kind === 'dicom' ? (await headerRefusal(input, a.maxPixels))?.replace(/\.$/, '') : undefined;
+      // An image whose header aeimg refuses (a 32-bit dose grid, a copy cut short): named before any pixel is read.
+      : kind === 'dicom' ? (await headerRefusal(input, a.maxPixels))?.replace(/\.$/, '')
+        : kind === 'image' ? (await imageHeaderRefusal(input, a.maxPixels))?.message.replace(/\.$/, '') : undefined;
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

@@ -9,6 +9,7 @@ import type { AeimgError } from '../errors.js';
 import { headerRefusalOf } from './pixel-module.js';
 import { numberOf } from './read-dataset.js';
 import { nonImageKind } from './sop-classes.js';
+import { imageHeaderRefusal } from '../image/io.js';
 
 interface SliceKey {
   series: string; seriesNumber: number; instance: number; position: number; folder: string; name: string; sop: string; uid: string; photometric: string;
@@ -29,6 +30,8 @@ async function sliceKey(path: string, maxPixels: number): Promise<SliceKey> {
   if (!(await isDicomFile(path))) {
     // By its name or its content: one named so that is not a PDF is then set aside as unreadable, not taken for an image.
     key.pdf = await isPdfFile(path);
+    const refusal = key.pdf ? undefined : await imageHeaderRefusal(path, maxPixels); // an image file's own header
+    if (refusal) key.refusal = refusal;
     return key;
   }
   try {

@@ -4,6 +4,7 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
+import { cutShortImage } from './cut-short.js';
 import { readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -78,8 +79,9 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
 
 /** readImagePages, with the bytes it read and their metadata, so that nothing reads the file again (jobs/read-input.ts). */
 export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<ImageFile> {
+  let data: Buffer | undefined;
   try {
-    const data = await readRegularFile(path);
+    data = await readRegularFile(path);
     if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
     const first = await checkedMetadata(data, maxPixels);
     const pages = first.pages ?? 1;
@@ -99,7 +101,27 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
     return { data, pages: first.format === 'gif' ? greyGif(images) : images, metas };
   } catch (err) {
-    throw inFile(path, err);
+    // A copy cut short is told as such, not as its decoder's "premature end".
+    throw inFile(path, (data && err instanceof AeimgError && cutShortImage(data)) || err);
+  }
+}
+
+/**
+ * Why aeimg would refuse the image file at `path` before decoding its pixels: not an image it reads, samples it does
+ * not carry, its first page over the pixel limit, a copy cut short (cut-short.ts); undefined where it would read it
+ * (its pixels may still turn out damaged) or cannot open it (its reader says so). What `encrypt --dry-run`, the app's
+ * file list and a study check before any image is encoded, as dicom/header.ts headerRefusal does for DICOM.
+ */
+export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<AeimgError | undefined> {
+  const data = await readRegularFile(path).catch(() => undefined);
+  if (!data) return undefined;
+  try {
+    if (imageSignature(data) === 'BMP') decodeBmp(data, maxPixels); // its checks come with its pixels, a copy away
+    else await checkedMetadata(data, maxPixels);
+    return cutShortImage(data);
+  } catch (err) {
+    if (err instanceof AeimgError) return err;
+    throw err;
   }
 }
 

@@ -9,6 +9,7 @@ import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
 import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
+import { imageHeaderRefusal } from '../image/io.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
@@ -251,8 +252,8 @@ export async function listInputs(paths: string[]): Promise<{ path: string; name:
   }
   return Promise.all(files.map(async ({ path, subfolder }) => {
     const kind = await inputKind(path);
-    // A DICOM image whose header aeimg refuses (a 32-bit dose grid): said before anything starts.
-    const refusal = kind === 'dicom' ? await headerRefusal(path) : undefined;
+    // An image whose header aeimg refuses (a 32-bit dose grid, a copy cut short): said before anything starts.
+    const refusal = kind === 'dicom' ? await headerRefusal(path) : kind === 'image' ? (await imageHeaderRefusal(path))?.message : undefined;
     return {
       path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind,
       ...(subfolder ? { subfolder } : {}), ...(refusal ? { refusal } : {}),

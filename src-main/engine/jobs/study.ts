@@ -127,7 +127,7 @@ function notImageList(notImages: readonly NotImage[]): string {
  */
 function leftOut(input: string, err: unknown): AeimgError {
   const named = inFile(input, err);
-  const theFile = named.code === ErrorCode.BadInput || named.code === ErrorCode.TooLarge || named.code === ErrorCode.Malformed;
+  const theFile = ([ErrorCode.BadInput, ErrorCode.TooLarge, ErrorCode.Malformed, ErrorCode.Truncated] as ErrorCode[]).includes(named.code);
   return theFile && !named.remedy ? new AeimgError(named.code, named.message, { remedy: Remedy.LeaveOutOfStudy, facts: { file: input } }) : named;
 }
 

@@ -16,7 +16,7 @@ import { orderSlices, studyOrder } from '../../../src-main/engine/dicom/order.js
 import { parseSize } from '../../../src-main/cli/size.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { defaultModel, FIXTURES, models, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
+import { defaultModel, FIXTURES, models, MR_SLICE, phantom, tempDir, twoSeriesCd } from '../../helpers.js';
 
 const key = generateSharedKey('Radiology A');
 /** Enough 256² 16-bit slices that their decoded pixels alone (52 MB) are four times the memory bound asserted. */
@@ -168,6 +168,17 @@ describe('study bundles', () => {
       const err = await job().catch((e: unknown) => e) as AeimgError;
       expect(err.message).toMatch(/^dose\.dcm: has 32-bit samples/);
       expect([err.remedy, err.facts?.file]).toEqual(['leave-out-of-study', dose]);
+    }
+    // So does a copy cut short, DICOM or PNG, from its header, with the same remedy.
+    const slice = await readFile(inputs[0]!);
+    const png = await readFile(MR_SLICE);
+    const cutDicom = join(dir, 'cut.dcm'), cutPng = join(dir, 'cut.png');
+    await writeFile(cutDicom, slice.subarray(0, slice.length - 4000));
+    await writeFile(cutPng, png.subarray(0, Math.floor(png.length * 0.6)));
+    for (const cut of [cutDicom, cutPng]) {
+      const err = await encryptStudy([...inputs, cut], opts).catch((e: unknown) => e) as AeimgError;
+      expect(err.message).toMatch(/^cut\.(dcm|png): is truncated: .* This copy is incomplete: copy it again/);
+      expect([err.remedy, err.facts?.file]).toEqual(['leave-out-of-study', cut]);
     }
     expect(encoded).toBe(0);
     expect(await readdir(out)).toEqual([]);
