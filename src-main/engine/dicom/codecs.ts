@@ -368,7 +368,7 @@ export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, 
       return await decodeOneBitFrame(syntax, data, info);
     } catch (err) {
       if (err instanceof AeimgError) throw err;
-      throw new AeimgError(ErrorCode.BadInput, `has ${syntaxName(syntax)} pixel data that could not be decoded (${(err as Error)?.message ?? String(err)}); the file may be damaged.`);
+      throw new AeimgError(ErrorCode.BadInput, `has ${syntaxName(syntax)} pixel data that could not be decoded (${(err as Error)?.message ?? String(err)}); the file may be damaged. ${COPY_OR_EXPORT_AGAIN}`);
     }
   }
   try {
@@ -401,7 +401,7 @@ export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, 
   } catch (err) {
     if (err instanceof AeimgError) throw err;
     const why = typeof err === 'number' ? `codec error ${err}` : (err as Error)?.message ?? String(err);
-    throw new AeimgError(ErrorCode.BadInput, `has ${syntaxName(syntax)} pixel data that could not be decoded (${why}); the file may be damaged.`);
+    throw new AeimgError(ErrorCode.BadInput, `has ${syntaxName(syntax)} pixel data that could not be decoded (${why}); the file may be damaged. ${COPY_OR_EXPORT_AGAIN}`);
   }
   throw undecodedSyntax(syntax);
 }

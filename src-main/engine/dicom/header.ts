@@ -7,7 +7,9 @@ import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { AeimgError } from '../errors.js';
 import { openRegularFile, readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { imageSignature } from '../image/signature.js';
-import { parseDicom, type ParsedDicom } from './parse.js';
+import { parseDicom, parsedDicomOf, type ParsedDicom } from './parse.js';
+import { TransferSyntax } from './codecs.js';
+import { stringValue } from './dataset.js';
 import { encapsulatedItemsEnd, headerRefusalOf, type FileExtent } from './pixel-module.js';
 import { parseDicomHeader } from './read-dataset.js';
 
@@ -133,13 +135,29 @@ export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS
   }
 }
 
-/** parseDicom; a file it stops in is told why where its header says (a copy cut short, not a parser's "buffer overrun"). */
+/**
+ * parseDicom of a whole file's bytes. A file the parser stops in is told why where its header says (a copy cut short
+ * in its Pixel Data, not a parser's "buffer overrun"); one whose Pixel Data is whole, damaged only after it (a copy cut
+ * in its trailing padding), is read: every attribute of the image comes before its pixels, and nothing of it is lost.
+ */
 export async function parseDicomFile(bytes: Uint8Array, maxPixels: number): Promise<ParsedDicom> {
   try {
     return parseDicom(bytes, maxPixels);
   } catch (err) {
-    const refusal = await headerOfBytes(bytes).then((h) => headerRefusalOf(h.dataset, maxPixels, h), () => undefined);
-    throw refusal ?? err;
+    const header = await headerOfBytes(bytes).catch(() => undefined);
+    const pixel = header?.dataset.elements.x7fe00010;
+    if (!header || !pixel) throw err;
+    const refusal = headerRefusalOf(header.dataset, maxPixels, header);
+    if (refusal) throw refusal;
+    if (stringValue(header.dataset, 'x00020010') === TransferSyntax.DeflatedLE) throw err;
+    try {
+      if (pixel.length !== 0xffffffff) return parsedDicomOf(header.dataset, maxPixels); // its pixels are in the header's bytes
+      const shift = header.fileEnd - bytes.length;
+      if (header.itemsEnd !== undefined && header.itemsEnd <= header.fileEnd) return parseDicom(bytes.subarray(0, header.itemsEnd - shift), maxPixels);
+    } catch {
+      // read otherwise: the parser's own reason stands
+    }
+    throw err;
   }
 }
 

@@ -46,7 +46,11 @@ export interface ParsedDicom {
 
 /** Parses the dataset and checks that it holds an image aeimg can read. */
 export function parseDicom(bytes: Uint8Array, maxPixels: number): ParsedDicom {
-  const dataset = readDataset(bytes, undefined, maxPixels);
+  return parsedDicomOf(readDataset(bytes, undefined, maxPixels), maxPixels);
+}
+
+/** A dataset read up to its Pixel Data element at least (every attribute of the image comes before it), checked. */
+export function parsedDicomOf(dataset: DataSet, maxPixels: number): ParsedDicom {
   const { syntax, rows, columns, frames, samplesPerPixel, bitsAllocated, bitsStored, highBit, photometric, planarConfiguration } = checkImageHeader(dataset, maxPixels);
   const burnedIn = (dataset.string('x00280301') ?? '').trim().toUpperCase();
   const wc = numberOf(dataset, 'x00281050', NaN);
@@ -80,7 +84,7 @@ function voiLutsOf([first, ...others]: StoredLut[]): Pick<DicomPixelInfo, 'voiLu
 function unpackBits(dataset: DataSet, pixel: Element, info: DicomPixelInfo, index: number): Uint8Array {
   const pixels = info.rows * info.columns;
   const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
-  if (nativePixelBytes(info) > available) throw truncatedPixels(info, available);
+  if (nativePixelBytes(info) > available) throw truncatedPixels(info, pixel, dataset.byteArray.length);
   // In big endian, OW swaps the bytes of each 16-bit word (OB, which dcmtk writes, does not).
   const swap = info.syntax === TransferSyntax.ExplicitBE && pixel.vr === 'OW' ? 1 : 0;
   const out = new Uint8Array(pixels);
@@ -101,7 +105,7 @@ function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, ind
   const frameBytes = info.rows * info.columns * (subsampled ? 2 : info.samplesPerPixel) * bytesPerSample;
   const start = pixel.dataOffset + index * frameBytes;
   const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
-  if ((index + 1) * frameBytes > available) throw truncatedPixels(info, available);
+  if ((index + 1) * frameBytes > available) throw truncatedPixels(info, pixel, dataset.byteArray.length);
   const bytes = dataset.byteArray.slice(start, start + frameBytes);
   if (subsampled) return fullChroma(bytes);
   if (bytesPerSample === 1) return bytes;

@@ -2,7 +2,7 @@
  * The Image Pixel module a DICOM header describes, checked before any pixel is read: whether aeimg reads the image, or
  * why not, in words the sender sees; and what its uncompressed Pixel Data must hold.
  */
-import type { DataSet } from 'dicom-parser';
+import type { DataSet, Element } from 'dicom-parser';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode, Remedy } from '../errors.js';
 import { decodesSyntax, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, syntaxName, TransferSyntax, undecodedSyntax } from './codecs.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -115,8 +115,7 @@ export function headerRefusalOf(dataset: DataSet, maxPixels: number, extent?: Fi
       return itemsEnd !== undefined && itemsEnd > fileEnd ? new AeimgError(ErrorCode.Truncated,
         `is truncated: its compressed Pixel Data needs ${itemsEnd - fileEnd} bytes more than the file holds. ${COPY_AGAIN}`) : undefined;
     }
-    const available = Math.min(pixel.length, fileEnd - pixel.dataOffset);
-    return nativePixelBytes(info) > available ? truncatedPixels(info, available) : undefined;
+    return nativePixelBytes(info) > Math.min(pixel.length, fileEnd - pixel.dataOffset) ? truncatedPixels(info, pixel, fileEnd) : undefined;
   } catch (err) {
     if (err instanceof AeimgError) return err;
     throw err;
@@ -161,10 +160,17 @@ export function nativePixelBytes(info: Pick<DicomPixelInfo, 'rows' | 'columns' |
   return info.frames * pixels * (subsampled ? 2 : info.samplesPerPixel) * (info.bitsAllocated / 8);
 }
 
-/** What a file is told whose uncompressed Pixel Data stops short of its frames. */
-export function truncatedPixels(info: Parameters<typeof nativePixelBytes>[0], available: number): AeimgError {
-  return new AeimgError(ErrorCode.Truncated, `is truncated: its Pixel Data holds ${Math.max(0, available)} bytes but ${info.frames} ` +
-    `${info.bitsAllocated === 1 ? '1-bit ' : ''}frame(s) of ${info.columns}x${info.rows} need ${nativePixelBytes(info)}. ${COPY_AGAIN}`);
+/**
+ * What a file is told whose uncompressed Pixel Data stops short of its frames: a copy cut short where the file ends
+ * before the element does (`fileEnd`, in the dataset's offsets), else an element written too short.
+ */
+export function truncatedPixels(info: Parameters<typeof nativePixelBytes>[0], pixel: Pick<Element, 'dataOffset' | 'length'>, fileEnd: number): AeimgError {
+  const cut = fileEnd - pixel.dataOffset < pixel.length;
+  const held = Math.max(0, Math.min(pixel.length, fileEnd - pixel.dataOffset));
+  const frames = `${info.frames} ${info.bitsAllocated === 1 ? '1-bit ' : ''}frame(s) of ${info.columns}x${info.rows} need ${nativePixelBytes(info)}`;
+  return cut
+    ? new AeimgError(ErrorCode.Truncated, `is truncated: its Pixel Data holds ${held} bytes but ${frames}. ${COPY_AGAIN}`)
+    : new AeimgError(ErrorCode.BadInput, `has Pixel Data of ${held} bytes but ${frames}: the file is damaged. ${COPY_OR_EXPORT_AGAIN}`);
 }
 
 /** Photometric Interpretations aeimg reads, by samples per pixel (PS3.3 C.7.6.3.1.2; the retired ones are not). */

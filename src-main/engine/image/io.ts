@@ -4,8 +4,8 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
-import { cutShortImage } from './cut-short.js';
-import { readRegularFile } from '../fs/read.js';
+import { cutShort, endsEarly } from './cut-short.js';
+import { readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -102,26 +102,52 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     return { data, pages: first.format === 'gif' ? greyGif(images) : images, metas };
   } catch (err) {
     // A copy cut short is told as such, not as its decoder's "premature end".
-    throw inFile(path, (data && err instanceof AeimgError && cutShortImage(data)) || err);
+    const early = data && err instanceof AeimgError ? endsEarly(data) : undefined;
+    throw inFile(path, early ? cutShort(early) : err);
   }
 }
 
+/** Files larger than this are checked from their header only, their pixels as they are decoded. */
+const WHOLE_CHECK_BYTES = 64 << 20;
+
+/** imageHeaderRefusal reads this many files at once: the app's list and a study check every file they are given. */
+const CHECKS_AT_ONCE = 4;
+let checking = 0;
+const waitingChecks: (() => void)[] = [];
+
 /**
- * Why aeimg would refuse the image file at `path` before decoding its pixels: not an image it reads, samples it does
- * not carry, its first page over the pixel limit, a copy cut short (cut-short.ts); undefined where it would read it
- * (its pixels may still turn out damaged) or cannot open it (its reader says so). What `encrypt --dry-run`, the app's
- * file list and a study check before any image is encoded, as dicom/header.ts headerRefusal does for DICOM.
+ * Why aeimg would refuse the image file at `path` before encoding it: not an image it reads, samples it does not
+ * carry, its first page over the pixel limit, a copy cut short (a PNG or JPEG that ends before its image and does not
+ * decode: cut-short.ts); undefined where it would read it (its pixels may still turn out damaged), cannot open it or it
+ * is no image (its reader says so). What `encrypt --dry-run`, the app's file list and a study check before any image
+ * is encoded, as dicom/header.ts headerRefusal does for DICOM.
  */
 export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<AeimgError | undefined> {
-  const data = await readRegularFile(path).catch(() => undefined);
-  if (!data) return undefined;
+  if (checking >= CHECKS_AT_ONCE) await new Promise<void>((go) => waitingChecks.push(go));
+  checking++;
   try {
-    if (imageSignature(data) === 'BMP') decodeBmp(data, maxPixels); // its checks come with its pixels, a copy away
-    else await checkedMetadata(data, maxPixels);
-    return cutShortImage(data);
+    const read = await readHeadAndSize(path, 64);
+    const kind = read && imageSignature(read.head);
+    if (!kind) return undefined;
+    if (read.size > WHOLE_CHECK_BYTES) {
+      if (kind !== 'BMP') checkDimensionsOf(await metadataOf(path, kind), maxPixels);
+      return undefined;
+    }
+    const data = await readRegularFile(path);
+    if (kind === 'BMP') {
+      decodeBmp(data, maxPixels); // its checks come with its pixels, a copy away
+      return undefined;
+    }
+    const meta = await checkedMetadata(data, maxPixels);
+    const early = endsEarly(data);
+    // Decoded to be sure: some such files are read whole.
+    return early && !(await decodePage(data, meta, maxPixels, 0).then(() => true, () => false)) ? cutShort(early) : undefined;
   } catch (err) {
     if (err instanceof AeimgError) return err;
     throw err;
+  } finally {
+    checking--;
+    waitingChecks.shift()?.();
   }
 }
 
@@ -137,13 +163,13 @@ export function pageDelays({ metas: [meta] }: ImageFile): number[] | undefined {
   return delays.map((d) => (d <= 10 ? 100 : d));
 }
 
-async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
+/** A page's metadata from the file's bytes, or from its path (`kind`: what its first bytes say it is). */
+async function metadataOf(input: Buffer | string, kind = typeof input === 'string' ? undefined : imageSignature(input), page = 0): Promise<Metadata> {
   let meta: Metadata;
   try {
-    meta = await sharp(data, { limitInputPixels: false, page }).metadata();
+    meta = await sharp(input, { limitInputPixels: false, page }).metadata();
   } catch (err) {
     // A file that says it is a PNG, JPEG, TIFF, WebP or GIF is one: say which, and why it could not be read.
-    const kind = imageSignature(data);
     throw kind ? unreadable(`is a ${kind} file that could not be read`, err) : new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   }
   if (!FORMATS.has(meta.format ?? '')) throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
@@ -156,11 +182,15 @@ async function metadataOf(data: Buffer, page = 0): Promise<Metadata> {
   return meta;
 }
 
-/** A page's metadata, refused (format, sample type, dimensions) before any pixel is decoded. */
-async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promise<Metadata> {
-  const meta = await metadataOf(data, page);
+/** `meta`, refused where its dimensions are. */
+function checkDimensionsOf(meta: Metadata, maxPixels: number): Metadata {
   checkDimensions(meta.width ?? 0, meta.height ?? 0, maxPixels);
   return meta;
+}
+
+/** A page's metadata, refused (format, sample type, dimensions) before any pixel is decoded. */
+async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promise<Metadata> {
+  return checkDimensionsOf(await metadataOf(data, undefined, page), maxPixels);
 }
 
 /**

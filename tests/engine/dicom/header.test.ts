@@ -25,16 +25,9 @@ describe('a DICOM file cut short', () => {
     return readFileSync(out);
   }
 
-  it.each([
-    ['uncompressed (Explicit VR Little Endian)', 'ct_small_explicit_le.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 128x128 need 32768\. This copy is incomplete/],
-    ['uncompressed, without the preamble and "DICM"', 'ct_small_explicit_le.dcm', 'no-preamble', /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 128x128 need 32768\./],
-    ['uncompressed, without File Meta (Implicit VR)', 'mr_philips_512_implicit_le_nometa.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 512x512 need 524288\./],
-    ['Explicit VR Big Endian', 'mr_small_explicit_be.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 64x64 need 8192\./],
-    ['JPEG 2000', 'ct_head_512_j2k_lossless.dcm', undefined, /^is truncated: its compressed Pixel Data needs \d+ bytes more than the file holds\. This copy is incomplete/],
-    ['RLE', 'mr_small_rle.dcm', undefined, /^is truncated: its compressed Pixel Data needs \d+ bytes more than the file holds\./],
-    ['1-bit frames (a segmentation)', 'seg_liver_1bit_3frame_deflated.dcm', '+te', /^is truncated: its Pixel Data holds \d+ bytes but 3 1-bit frame\(s\) of 510x510 need 97538\./],
-  ])('%s: named from its header, as its reader names it, and a study holding it stops before a slice is encoded', async (_, file, convert, message) => {
-    if (convert?.startsWith('+') && !existsSync('/usr/bin/dcmconv')) return;
+  type Case = [string, string, string | undefined, RegExp];
+  const CUT_SHORT = '%s: named from its header, as its reader names it, and a study holding it stops before a slice is encoded';
+  async function cutShort(_: string, file: string, convert: string | undefined, message: RegExp): Promise<void> {
     const dir = await tempDir();
     const bytes = await copies(dir, file, convert);
     const whole = join(dir, 'whole.dcm'), cut = join(dir, 'cut.dcm');
@@ -48,6 +41,49 @@ describe('a DICOM file cut short', () => {
     const order = await studyOrder([whole, cut], MAX);
     expect([...order.refused.keys()]).toEqual([cut]);
     expect(order.refused.get(cut)?.message).toBe(refusal);
+  }
+
+  it.each<Case>([
+    ['uncompressed (Explicit VR Little Endian)', 'ct_small_explicit_le.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 128x128 need 32768\. This copy is incomplete/],
+    ['uncompressed, without the preamble and "DICM"', 'ct_small_explicit_le.dcm', 'no-preamble', /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 128x128 need 32768\./],
+    ['uncompressed, without File Meta (Implicit VR)', 'mr_philips_512_implicit_le_nometa.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 512x512 need 524288\./],
+    ['Explicit VR Big Endian', 'mr_small_explicit_be.dcm', undefined, /^is truncated: its Pixel Data holds \d+ bytes but 1 frame\(s\) of 64x64 need 8192\./],
+    ['JPEG 2000', 'ct_head_512_j2k_lossless.dcm', undefined, /^is truncated: its compressed Pixel Data needs \d+ bytes more than the file holds\. This copy is incomplete/],
+    ['RLE', 'mr_small_rle.dcm', undefined, /^is truncated: its compressed Pixel Data needs \d+ bytes more than the file holds\./],
+  ])(CUT_SHORT, cutShort);
+
+  it.skipIf(!existsSync('/usr/bin/dcmconv')).each<Case>([
+    ['1-bit frames (a segmentation)', 'seg_liver_1bit_3frame_deflated.dcm', '+te', /^is truncated: its Pixel Data holds \d+ bytes but 3 1-bit frame\(s\) of 510x510 need 97538\./],
+  ])(CUT_SHORT, cutShort);
+
+  it.each([
+    ['uncompressed', 'ct_small_explicit_le.dcm'],
+    ['RLE', 'mr_small_rle.dcm'],
+  ])('%s, cut only in what follows its Pixel Data (its trailing padding): its image is whole, and read as the whole file is', async (_, file) => {
+    const dir = await tempDir();
+    const bytes = readFileSync(join(DIR, file));
+    expect([...bytes.subarray(-138, -134)]).toEqual([0xfc, 0xff, 0xfc, 0xff]); // (FFFC,FFFC) Data Set Trailing Padding, 126 bytes
+    const whole = join(dir, 'whole.dcm'), cut = join(dir, 'cut.dcm');
+    writeFileSync(whole, bytes);
+    writeFileSync(cut, bytes.subarray(0, -50));
+    expect(await headerRefusal(cut)).toBeUndefined();
+    const [a] = await read(whole);
+    const [b] = await read(cut);
+    expect(Buffer.from(b!.image.pixels.buffer).equals(Buffer.from(a!.image.pixels.buffer))).toBe(true);
+  });
+
+  it('a Pixel Data element written too short in a whole file is damaged, not cut: copied again or exported again', async () => {
+    const dir = await tempDir();
+    const bytes = Buffer.from(readFileSync(join(DIR, 'ct_small_explicit_le.dcm')));
+    const at = bytes.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57])); // (7FE0,0010) OW
+    expect(bytes.readUInt32LE(at + 8)).toBe(32768);
+    bytes.writeUInt32LE(16384, at + 8);
+    const short = join(dir, 'short.dcm');
+    writeFileSync(short, bytes);
+    const refusal = await headerRefusal(short);
+    expect(refusal).toBe('has Pixel Data of 16384 bytes but 1 frame(s) of 128x128 need 32768: the file is damaged. ' +
+      'Copy it again from the CD or PACS, or export it again if that copy fails too.');
+    await expect(read(short)).rejects.toThrow(`short.dcm: ${refusal}`);
   });
 
   it('a compressed file whose fragments end where the file does, without the closing delimiter, is neither refused nor changed', async () => {
