@@ -121,8 +121,8 @@ async function withExtent(dataset: DataSet, size: number, shift: number, path?: 
 
 /**
  * Why aeimg would refuse the DICOM image at `path`, from its header alone (pixel-module.ts checkImageHeader: a 32-bit
- * dose grid, a float map, a syntax it does not decode, over the pixel limit; uncompressed Pixel Data the file ends
- * before), or undefined where its header is one it reads or is not within the file's first MiB: what
+ * dose grid, a float map, a syntax it does not decode, over the pixel limit; Pixel Data the file ends before: a copy
+ * cut short), or undefined where its header is one it reads or is not within the file's first MiB: what
  * `encrypt --dry-run` and the app's file list mark before any pixel is decoded. Its pixels may still turn out damaged.
  */
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {

@@ -108,10 +108,10 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
 }
 
 /** Files larger than this are checked from their header only, their pixels as they are decoded. */
-const WHOLE_CHECK_BYTES = 64 << 20;
+const WHOLE_CHECK_BYTES = 32 << 20;
 
 /** imageHeaderRefusal reads this many files at once: the app's list and a study check every file they are given. */
-const CHECKS_AT_ONCE = 4;
+const CHECKS_AT_ONCE = 8;
 let checking = 0;
 const waitingChecks: (() => void)[] = [];
 
@@ -123,8 +123,8 @@ const waitingChecks: (() => void)[] = [];
  * is encoded, as dicom/header.ts headerRefusal does for DICOM.
  */
 export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<AeimgError | undefined> {
-  if (checking >= CHECKS_AT_ONCE) await new Promise<void>((go) => waitingChecks.push(go));
-  checking++;
+  if (checking < CHECKS_AT_ONCE) checking++;
+  else await new Promise<void>((go) => waitingChecks.push(go)); // handed the slot of a check that ends
   try {
     const read = await readHeadAndSize(path, 64);
     const kind = read && imageSignature(read.head);
@@ -146,8 +146,9 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
     if (err instanceof AeimgError) return err;
     throw err;
   } finally {
-    checking--;
-    waitingChecks.shift()?.();
+    const next = waitingChecks.shift();
+    if (next) next();
+    else checking--;
   }
 }
 

@@ -102,5 +102,10 @@ describe('a PNG or JPEG file cut short', () => {
     const big = await imageHeaderRefusal(join(dir, 'whole.png'), 256 * 255);
     expect(big?.message).toMatch(/^is 256x256 pixels \(0\.066 MP\), over the limit of 0\.065 MP\.$/);
     expect(big?.remedy).toBe('raise-pixel-limit');
+    // A file too large to read whole for the check (an uncompressed scan) is checked from its header.
+    const scan = join(dir, 'scan.tif');
+    await sharp(Buffer.alloc(4000 * 3000 * 3, 128), { raw: { width: 4000, height: 3000, channels: 3 } }).tiff({ compression: 'none' }).toFile(scan);
+    expect((await imageHeaderRefusal(scan, 10_000_000))?.message).toMatch(/^is 4000x3000 pixels \(12\.0 MP\), over the limit of 10\.0 MP\.$/);
+    expect(await imageHeaderRefusal(scan)).toBeUndefined();
   });
 });
