@@ -12,8 +12,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
-import { headerRefusal } from '../engine/dicom/header.js';
+import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
@@ -21,7 +20,6 @@ import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../.
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
-import { imageHeaderRefusal } from '../engine/image/io.js';
 import {
   cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
   interruptSignal, printEvents, recipientOptions, namedBatch, summarise,
@@ -168,9 +166,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
-      // An image whose header aeimg refuses (a 32-bit dose grid, a copy cut short): named before any pixel is read.
-      : kind === 'dicom' ? (await headerRefusal(input, a.maxPixels))?.replace(/\.$/, '')
-        : kind === 'image' ? (await imageHeaderRefusal(input, a.maxPixels))?.message.replace(/\.$/, '') : undefined;
+      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, ''); // named before any image is encoded
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

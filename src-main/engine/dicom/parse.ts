@@ -102,7 +102,7 @@ function nativeFrame(dataset: DataSet, pixel: Element, info: DicomPixelInfo, ind
     throw new AeimgError(ErrorCode.BadInput, `has ${info.bitsAllocated}-bit YBR_FULL_422 colour${info.columns % 2 ? ' with an odd number of columns' : ''}, which aeimg does not read.`);
   }
   // YBR_FULL_422 (PS3.3 C.7.6.3.1.2): each pair of pixels in a row is Y1 Y2 Cb Cr, two bytes a pixel.
-  const frameBytes = info.rows * info.columns * (subsampled ? 2 : info.samplesPerPixel) * bytesPerSample;
+  const frameBytes = nativePixelBytes({ ...info, frames: 1 });
   const start = pixel.dataOffset + index * frameBytes;
   const available = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
   if ((index + 1) * frameBytes > available) throw truncatedPixels(info, pixel, dataset.byteArray.length);

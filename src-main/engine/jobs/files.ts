@@ -10,6 +10,7 @@ import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
 import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
 import { imageHeaderRefusal } from '../image/io.js';
+import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
 
@@ -240,6 +241,15 @@ export async function inputKind(path: string): Promise<InputKind> {
   return 'other';
 }
 
+/**
+ * Why aeimg would refuse the input at `path` of `kind` from its header, before any image is encoded (a 32-bit dose
+ * grid, a copy cut short, an image over the pixel limit), or undefined: what the app's list and `--dry-run` mark.
+ */
+export async function inputRefusal(path: string, kind: InputKind, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
+  if (kind === 'dicom') return headerRefusal(path, maxPixels);
+  return kind === 'image' ? (await imageHeaderRefusal(path, maxPixels))?.message : undefined;
+}
+
 /** Files and folders → the files in them that aeimg takes, with their size, kind and subfolder (the app's file list). */
 export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string; refusal?: string }[]> {
   // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
@@ -252,8 +262,7 @@ export async function listInputs(paths: string[]): Promise<{ path: string; name:
   }
   return Promise.all(files.map(async ({ path, subfolder }) => {
     const kind = await inputKind(path);
-    // An image whose header aeimg refuses (a 32-bit dose grid, a copy cut short): said before anything starts.
-    const refusal = kind === 'dicom' ? await headerRefusal(path) : kind === 'image' ? (await imageHeaderRefusal(path))?.message : undefined;
+    const refusal = await inputRefusal(path, kind); // said before anything starts
     return {
       path, name: basename(path), bytes: await stat(path).then((s) => s.size, () => 0), kind,
       ...(subfolder ? { subfolder } : {}), ...(refusal ? { refusal } : {}),
