@@ -51,7 +51,10 @@ export const useViewer = defineStore('viewer', () => {
   const file = ref<OpenedFile | null>(null);
   const index = ref(0);
   const pixels = shallowRef<ImagePixels | null>(null);
+  /** Whether the pixels shown are the denoised view's (the banner, the corners and the probe follow it). */
   const denoised = ref(false);
+  /** The slice and view the reader asked for last; `index` and `denoised` become them when their pixels arrive. */
+  const wanted = ref({ index: 0, denoised: false });
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
   const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow } =
     useWindowLevel(() => current.value);
@@ -121,6 +124,7 @@ export const useViewer = defineStore('viewer', () => {
   // own choice holds while the frames of the same clip play.
   watch(() => clipTiming(current.value)?.frameRate, (rate) => { if (rate) fps.value = cineStartFps(rate); });
   let loadSeq = 0;
+  let openSeq = 0;
   let nextMeasurement = 1;
   const cache = markRaw(new Map<string, ImagePixels>());
 
@@ -136,11 +140,13 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
-  async function fetchPixels(i: number): Promise<ImagePixels> {
-    const key = `${file.value!.openId}:${i}:${denoised.value}`;
+  const pixelKey = (openId: string, i: number, den: boolean) => `${openId}:${i}:${den}`;
+
+  async function fetchPixels(openId: string, i: number, den: boolean): Promise<ImagePixels> {
+    const key = pixelKey(openId, i, den);
     const hit = cache.get(key);
     if (hit) { remember(key, hit); return hit; }
-    const px = markRaw(await unwrap(bridge().files.image(file.value!.openId, i, denoised.value)));
+    const px = markRaw(await unwrap(bridge().files.image(openId, i, den)));
     remember(key, px);
     return px;
   }
@@ -160,16 +166,26 @@ export const useViewer = defineStore('viewer', () => {
     return url;
   }
 
-  async function load() {
-    if (!file.value) return;
+  /**
+   * Shows slice `i` of the open file, denoised or not, once its pixels are here: the slice, the view and the pixels
+   * change together, so the corners, the banner and the probe never describe pixels other than those drawn (until
+   * then the last ones stay, with their own details). The reader's last request wins.
+   */
+  async function show(i: number, den: boolean) {
+    const f = file.value;
+    if (!f) return;
     const seq = ++loadSeq;
+    wanted.value = { index: i, denoised: den };
     try {
-      const px = await fetchPixels(index.value);
-      if (seq !== loadSeq) return;
+      const px = await fetchPixels(f.openId, i, den);
+      if (seq !== loadSeq || file.value !== f) return;
+      index.value = i;
+      denoised.value = den;
       pixels.value = px;
       if (fitted.value) fitView();
       if (infoOpen.value) await loadAttributes();
     } catch (err) {
+      if (seq === loadSeq) wanted.value = { index: index.value, denoised: denoised.value };
       errors.report(err);
     }
   }
@@ -183,18 +199,26 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
+  /** Opens an .aeimg: the file replaces the one shown once its first image is here, with that image (see `show`). */
   async function open(path: string) {
     busy.value = true;
     notice.value = '';
     stopCine();
+    const seq = ++openSeq;
     try {
       const f = await unwrap(bridge().files.open(path));
+      const px = markRaw(await unwrap(bridge().files.image(f.openId, 0, false)));
+      if (seq !== openSeq) return;
+      loadSeq++; // the last file's slices still on their way are not shown over this one
       file.value = f;
       fps.value = cineStartFps(clipTiming(f.images[0])?.frameRate); // also where the last file's clip had the same rate
       cache.clear();
       thumbs.clear();
+      remember(pixelKey(f.openId, 0, false), px);
       index.value = 0;
       denoised.value = false;
+      wanted.value = { index: 0, denoised: false };
+      pixels.value = px;
       measurements.value = {};
       attributes.value = null;
       probe.value = null;
@@ -204,28 +228,28 @@ export const useViewer = defineStore('viewer', () => {
       presentation.value = true;
       resetWindow();
       resetToState();
-      await load();
+      fitView();
+      if (infoOpen.value) await loadAttributes();
     } catch (err) {
       errors.report(err);
     } finally {
-      busy.value = false;
+      if (seq === openSeq) busy.value = false;
     }
   }
 
   async function go(to: number) {
     if (!file.value) return;
     const next = Math.min(file.value.images.length - 1, Math.max(0, to));
-    if (next === index.value) return;
-    index.value = next;
+    if (next === wanted.value.index) return;
     probe.value = null;
-    await load();
+    await show(next, wanted.value.denoised);
   }
 
-  const step = (delta: number) => go(index.value + delta);
+  /** The next or previous slice from the one last asked for, so that keys pressed faster than slices arrive all count. */
+  const step = (delta: number) => go(wanted.value.index + delta);
 
   async function setDenoised(on: boolean) {
-    denoised.value = on;
-    await load();
+    await show(wanted.value.index, on);
   }
 
   /** R: window, inversion, rotation, flip, zoom and pan as the file opened (those of the presentation state shown). */
@@ -371,7 +395,7 @@ export const useViewer = defineStore('viewer', () => {
   }
 
   return {
-    file, index, pixels, denoised, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
+    file, index, pixels, denoised, wanted, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
     open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
