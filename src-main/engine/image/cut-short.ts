@@ -34,16 +34,19 @@ function pngEndsEarly(data: Uint8Array): boolean {
 }
 
 /**
- * No End Of Image marker (FF D9) after its first scan. The segments before the scan are walked by their lengths, so a
- * thumbnail's own marker inside an APP1 segment is not taken for the image's.
+ * No End Of Image marker (FF D9) after its first scan, nor one before it (a file of tables only has no image to cut).
+ * The segments before the scan are walked by their lengths, so a thumbnail's own marker inside an APP1 segment is not
+ * taken for the image's.
  */
 function jpegEndsEarly(data: Uint8Array): boolean {
   let at = 2;
-  while (at + 4 <= data.length) {
+  while (at + 2 <= data.length) {
     if (data[at] !== 0xff) return false; // not a marker where one belongs: its reader says what is wrong
     const marker = data[at + 1]!;
     if (marker === 0xff) { at++; continue; } // fill byte
+    if (marker === 0xd9) return false; // it ends where it says, before any image (tables only): its reader names that
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd9)) { at += 2; continue; } // markers without a length
+    if (at + 4 > data.length) return true;
     const end = at + 2 + ((data[at + 2]! << 8) | data[at + 3]!);
     if (end > data.length) return true;
     if (marker === 0xda) {

@@ -92,6 +92,23 @@ describe('a PNG or JPEG file cut short', () => {
     expect(endsEarly(Buffer.concat([jpeg.subarray(0, 2), THUMBNAIL_APP1, jpeg.subarray(2, -2)]))).toBe('JPEG');
   });
 
+  it('a whole JPEG without an image (tables only, as a codec\'s test streams are) is not called cut short: its reader says what it is', async () => {
+    const jpeg = await sharp(MR_SLICE).jpeg({ quality: 90 }).toBuffer();
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    const tablesOnly = Buffer.concat([jpeg.subarray(0, sof), Buffer.from([0xff, 0xd9])]); // SOI, its APP0 and DQT, EOI
+    expect(endsEarly(tablesOnly)).toBeUndefined();
+    const dir = await tempDir();
+    const file = join(dir, 'tables.jpg');
+    writeFileSync(file, tablesOnly);
+    const refusal = await imageHeaderRefusal(file, 40e6);
+    const read = await readImageData(file).then(() => null, (e: Error) => e.message);
+    expect(read).not.toBeNull();
+    expect(read).not.toMatch(/truncated/);
+    expect(refusal?.message ?? null).not.toMatch(/truncated/);
+    // Cut before the end marker it is still a copy cut short.
+    expect(endsEarly(tablesOnly.subarray(0, -2))).toBe('JPEG');
+  });
+
   it("the app's list marks a cut image as it is dropped, and one over the pixel limit says so before it is decoded", async () => {
     const dir = await tempDir();
     const png = readFileSync(MR_SLICE);
