@@ -22,12 +22,16 @@ function opened(openId: string, n: number): OpenedFile {
 const pixelsOf = (openId: string, i: number, denoised: boolean): ImagePixels =>
   ({ width: 2, height: 2, channels: 1, bitDepth: 8, pixels: Uint8Array.of(openId.charCodeAt(0), i, denoised ? 1 : 0, 0) }) as ImagePixels;
 
-/** A bridge whose image answers wait until the test lets them go (`release`), as a slow decode does. */
+/** A bridge whose image and attribute answers wait until the test lets them go (`release`), as a slow decode does. */
 function slowBridge(files: Record<string, OpenedFile>) {
   const waiting: { key: string; go: () => void }[] = [];
   (globalThis as { window?: unknown }).window = {
     aeimg: { files: {
       open: async (path: string) => ({ ok: true, value: files[path]! }),
+      attributes: (openId: string, i: number) => new Promise((resolve) => {
+        const value = { attributes: [{ keyword: `${openId}#${i + 1}` }], deidentification: { deidentified: true, options: [] } };
+        waiting.push({ key: `attributes:${openId}:${i}`, go: () => resolve({ ok: true, value }) });
+      }),
       image: (openId: string, i: number, denoised: boolean) => new Promise((resolve) => {
         waiting.push({ key: `${openId}:${i}:${denoised}`, go: () => resolve({ ok: true, value: pixelsOf(openId, i, denoised) }) });
       }),
@@ -35,7 +39,7 @@ function slowBridge(files: Record<string, OpenedFile>) {
   };
   const settle = () => new Promise((r) => setTimeout(r, 0));
   return {
-    /** Lets the image answer `key` (openId:index:denoised) arrive. */
+    /** Lets the answer `key` arrive: an image's (openId:index:denoised) or a slice's attributes (attributes:openId:index). */
     async release(key: string) {
       await settle();
       const at = waiting.findIndex((w) => w.key === key);
@@ -104,5 +108,27 @@ describe('the viewer shows a file, a slice and a view only with their own pixels
     await bridge.release('a:1:false');
     await Promise.all(steps);
     expect(seen(viewer)).toEqual({ name: 'a.aeimg', slice: 3, denoised: false, pixels: ['a', 3, false] });
+  });
+
+  it('the information panel lists the shown slice\'s attributes, never the next one\'s beside this one\'s pixels', async () => {
+    const bridge = slowBridge({ a: opened('a', 3) });
+    const viewer = useViewer();
+    const opening = viewer.open('a');
+    await bridge.release('a:0:false');
+    await opening;
+    const info = viewer.toggleInfo();
+    await bridge.release('attributes:a:0');
+    await info;
+    const listed = () => viewer.attributes?.attributes.map((a) => a.keyword);
+    expect(listed()).toEqual(['a#1']);
+    const next = viewer.step(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect([viewer.index, listed()]).toEqual([0, ['a#1']]);
+    // Its pixels are here, its attributes not yet: slice 1 waits for them.
+    await bridge.release('a:1:false');
+    expect([viewer.index, listed()]).toEqual([0, ['a#1']]);
+    await bridge.release('attributes:a:1');
+    await next;
+    expect([viewer.index, listed()]).toEqual([1, ['a#2']]);
   });
 });

@@ -177,26 +177,41 @@ export const useViewer = defineStore('viewer', () => {
     const seq = ++loadSeq;
     wanted.value = { index: i, denoised: den };
     try {
+      // With the information panel open, the slice's attributes come with it, never another slice's beside it.
+      const info = infoOpen.value && i !== index.value ? attributesOf(f.openId, i) : undefined;
       const px = await fetchPixels(f.openId, i, den);
+      const attrs = await info;
       if (seq !== loadSeq || file.value !== f) return;
+      const moved = i !== index.value;
       index.value = i;
       denoised.value = den;
       pixels.value = px;
+      if (attrs !== undefined) attributes.value = attrs;
+      else if (moved) void loadAttributes();
       if (fitted.value) fitView();
-      if (infoOpen.value) await loadAttributes();
     } catch (err) {
       if (seq === loadSeq) wanted.value = { index: index.value, denoised: denoised.value };
       errors.report(err);
     }
   }
 
-  async function loadAttributes() {
-    if (!file.value) return;
+  /** Slice `i`'s attributes for the information panel; a failure is reported and the panel says it has none. */
+  async function attributesOf(openId: string, i: number): Promise<ImageAttributes | null> {
     try {
-      attributes.value = markRaw(await unwrap(bridge().files.attributes(file.value.openId, index.value)) ?? { attributes: [], deidentification: { deidentified: false, options: [] } });
+      return markRaw(await unwrap(bridge().files.attributes(openId, i)) ?? { attributes: [], deidentification: { deidentified: false, options: [] } });
     } catch (err) {
       errors.report(err);
+      return null;
     }
+  }
+
+  /** The shown slice's attributes, when the panel is open (kept only while that slice is still the one shown). */
+  async function loadAttributes() {
+    const f = file.value, i = index.value;
+    if (!f) return;
+    if (!infoOpen.value) { attributes.value = null; return; }
+    const attrs = await attributesOf(f.openId, i);
+    if (file.value === f && index.value === i) attributes.value = attrs;
   }
 
   /** Opens an .aeimg: the file replaces the one shown once its first image is here, with that image (see `show`). */
@@ -207,7 +222,9 @@ export const useViewer = defineStore('viewer', () => {
     const seq = ++openSeq;
     try {
       const f = await unwrap(bridge().files.open(path));
+      const info = infoOpen.value ? attributesOf(f.openId, 0) : undefined;
       const px = markRaw(await unwrap(bridge().files.image(f.openId, 0, false)));
+      const attrs = await info;
       if (seq !== openSeq) return;
       loadSeq++; // the last file's slices still on their way are not shown over this one
       file.value = f;
@@ -220,7 +237,7 @@ export const useViewer = defineStore('viewer', () => {
       wanted.value = { index: 0, denoised: false };
       pixels.value = px;
       measurements.value = {};
-      attributes.value = null;
+      attributes.value = attrs ?? null;
       probe.value = null;
       fitted.value = true;
       pan.value = { x: 0, y: 0 };
@@ -229,7 +246,7 @@ export const useViewer = defineStore('viewer', () => {
       resetWindow();
       resetToState();
       fitView();
-      if (infoOpen.value) await loadAttributes();
+      if (infoOpen.value && attrs === undefined) await loadAttributes(); // the panel opened meanwhile
     } catch (err) {
       errors.report(err);
     } finally {
