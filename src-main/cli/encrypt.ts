@@ -56,7 +56,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   // One walk: a study takes its objects; a plain batch names those it leaves behind.
   const all = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: true });
   const found = values.bundle !== undefined ? all : all.filter((f) => !f.object);
-  if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noImagesMessage());
+  if (found.length === 0) throw new AeimgError(ErrorCode.Usage, await noImagesMessage(positionals));
   const inputs = found.map((f) => f.path);
   if (values.bundle === undefined) process.stderr.write(objectsLeftBehind(all.filter((f) => f.object)));
   let deidentify;
@@ -164,7 +164,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   let failing = 0;
   for (const [i, input] of inputs.entries()) {
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
-    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? 'not an image aeimg reads'
+    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? (await inputRefusal(input, kind))?.replace(/\.$/, '') ?? 'not an image aeimg reads'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
       : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, ''); // named before any image is encoded
     const exists = existsSync(names[i]!);

@@ -6,6 +6,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { JobProgress, StudySummary } from '../../src-shared/api';
 import { useEncrypt } from '../../src-renderer/src/stores/encrypt';
+import { useErrors } from '../../src-renderer/src/stores/errors';
 
 const FILES = ['/in/a.png', '/in/b.png'];
 const ok = <T>(value: T) => ({ ok: true as const, value });
@@ -63,5 +64,21 @@ describe('encrypt queue', () => {
     expect(queue.items.map((i) => i.status)).toEqual(['done', 'done']);
     expect(queue.studyResult).toEqual(study);
     expect(queue.running).toBe(false);
+  });
+
+  it('an archive dropped is named as one, with what to do; other files that are no image are named together', async () => {
+    const listed = [
+      { path: '/in/study.zip', name: 'study.zip', bytes: 10, kind: 'other', refusal: 'is a ZIP archive, not an image: extract it first.' },
+      { path: '/in/notes.txt', name: 'notes.txt', bytes: 10, kind: 'other' },
+      { path: '/in/a.png', name: 'a.png', bytes: 10, kind: 'image' },
+    ];
+    (globalThis as { window?: unknown }).window = { aeimg: { files: { expand: async () => ok(listed) } } };
+    const queue = useEncrypt();
+    await queue.add(listed.map((f) => f.path));
+    expect(queue.items.map((i) => i.name)).toEqual(['a.png']);
+    expect(useErrors().messages.map((m) => m.text).sort()).toEqual([
+      'notes.txt is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM).',
+      'study.zip: is a ZIP archive, not an image: extract it first.',
+    ]);
   });
 });

@@ -2,10 +2,11 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
+import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
-import { readHeadAndSize, readRegularFile } from '../fs/read.js';
+import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -81,6 +82,9 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
 export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<ImageFile> {
   let data: Buffer | undefined;
   try {
+    // An archive (a PACS's ZIP download, a .dcm.gz) is named as one from its first bytes, not read whole to fail.
+    const archive = archiveRefusal((await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0));
+    if (archive) throw archive;
     data = await readRegularFile(path);
     if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
     const first = await checkedMetadata(data, maxPixels);

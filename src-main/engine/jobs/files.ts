@@ -8,6 +8,8 @@ import { headerRefusal, isDicomdirName, isDicomFile } from '../dicom/header.js';
 import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
+import { ARCHIVE_HEAD, ARCHIVE_NAME, archiveRefusal } from '../fs/archive.js';
+import { readHead } from '../fs/read.js';
 import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
 import { imageHeaderRefusal } from '../image/io.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -221,8 +223,15 @@ export async function expandInputs(paths: readonly string[], pattern: RegExp, sn
 const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
 
 /** What to say when the files and folders given hold no image, their subfolders included. */
-export function noImagesMessage(): string {
-  return `the folders given hold no ${formatWords('DICOM')} image, nor do their subfolders.`;
+export async function noImagesMessage(paths: readonly string[]): Promise<string> {
+  const none = `the folders given hold no ${formatWords('DICOM')} image, nor do their subfolders`;
+  // Archives are not looked into: where the images are in one (a PACS's ZIP download), it says to extract it first.
+  const archives = (await findInputs(paths, ARCHIVE_NAME).catch(() => [])).filter((f) => ARCHIVE_NAME.test(f.path)).map((f) => basename(f.path));
+  if (archives.length === 0) return `${none}.`;
+  const names = archives.slice(0, 3).join(', ') + (archives.length > 3 ? ` and ${archives.length - 3} more` : '');
+  return archives.length === 1
+    ? `${none}, only an archive (${names}): extract it first, then give aeimg what it holds.`
+    : `${none}, only archives (${names}): extract them first, then give aeimg what they hold.`;
 }
 
 /** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */
@@ -243,10 +252,11 @@ export async function inputKind(path: string): Promise<InputKind> {
 
 /**
  * Why aeimg would refuse the input at `path` of `kind` from its header, before any image is encoded (a 32-bit dose
- * grid, a copy cut short, an image over the pixel limit), or undefined: what the app's list and `--dry-run` mark.
+ * grid, a copy cut short, an image over the pixel limit, an archive), or undefined: what the app's list and `--dry-run` mark.
  */
 export async function inputRefusal(path: string, kind: InputKind, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
   if (kind === 'dicom') return headerRefusal(path, maxPixels);
+  if (kind === 'other') return archiveRefusal((await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0))?.message; // a ZIP: extract it first
   return kind === 'image' ? (await imageHeaderRefusal(path, maxPixels))?.message : undefined;
 }
 
@@ -255,7 +265,7 @@ export async function listInputs(paths: string[]): Promise<{ path: string; name:
   // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
   // one study, which carries them (plain files name each as no image, and how to send it).
   const files = await findInputs(paths, extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS, AEIMG_EXT.slice(1), 'pdf'), isDicomFile, { objects: true });
-  if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, noImagesMessage());
+  if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, await noImagesMessage(paths));
   if (files.length > MAX_APP_FILES) {
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +
       `more than the ${MAX_APP_FILES.toLocaleString('en')} the app takes at once: give one study or series at a time, or use \`aeimg encrypt\`, which has no such limit.`);

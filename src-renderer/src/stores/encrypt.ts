@@ -89,9 +89,16 @@ export const useEncrypt = defineStore('encrypt', () => {
       const files = await unwrap(bridge().files.expand(paths));
       // One message for what was left out (a folder dropped whole may hold many .aeimg files already).
       const left = files.filter((f) => f.kind === 'aeimg' || f.kind === 'other');
-      if (left.length > 0) {
-        const names = left.slice(0, 3).map((f) => f.name).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
-        errors.report(new Error(left.length === 1
+      // An archive (a PACS's ZIP download) is named as one, with how to get at its images (main's words).
+      const archives = left.filter((f) => f.refusal), plain = left.filter((f) => !f.refusal);
+      const namesOf = (some: typeof files) => some.slice(0, 3).map((f) => f.name).join(', ') + (some.length > 3 ? ` and ${some.length - 3} more` : '');
+      if (archives.length > 0) {
+        errors.report(new Error(archives.length === 1 ? `${archives[0]!.name}: ${archives[0]!.refusal}`
+          : `${namesOf(archives)} are archives or compressed files, not images: extract them first, then drop what they hold.`));
+      }
+      if (plain.length > 0) {
+        const names = namesOf(plain);
+        errors.report(new Error(plain.length === 1
           ? `${names} is not an image aeimg can encrypt (${formatWords('DICOM')}).`
           : `${names} are not images aeimg can encrypt (${formatWords('DICOM')}); left out.`));
       }
