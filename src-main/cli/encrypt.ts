@@ -12,7 +12,7 @@ import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
-import { AEIMG_EXT, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
+import { AEIMG_EXT, archivesLeftOut, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, namesOf, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
@@ -54,11 +54,13 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   // A CD made one study brings its presentation states and reports too (its DICOMDIR lists them beside its images).
   // One walk: a study takes its objects; a plain batch names those it leaves behind.
-  const all = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: true });
-  const found = values.bundle !== undefined ? all : all.filter((f) => !f.object);
-  if (found.length === 0) throw new AeimgError(ErrorCode.Usage, await noImagesMessage(positionals));
+  const all = await findInputs(positionals, IMAGE_INPUT, isDicomFile, { objects: true, archives: true });
+  const archives = all.filter((f) => f.archive);
+  const found = all.filter((f) => !f.archive && (values.bundle !== undefined || !f.object));
+  if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noImagesMessage(archives));
   const inputs = found.map((f) => f.path);
   if (values.bundle === undefined) process.stderr.write(objectsLeftBehind(all.filter((f) => f.object)));
+  process.stderr.write(archivesLeftOut(archives));
   let deidentify;
   try {
     deidentify = parseDeidentify(values.deidentify);
@@ -131,8 +133,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
  */
 function objectsLeftBehind(left: readonly FoundFile[]): string {
   if (left.length === 0) return '';
-  const names = left.slice(0, 3).map((f) => basename(f.path)).join(', ') + (left.length > 3 ? ` and ${left.length - 3} more` : '');
-  return `note: ${names} ${left.length === 1 ? 'is' : 'are'} not sent: a presentation state, key-image note or report goes only with its ` +
+  return `note: ${namesOf(left)} ${left.length === 1 ? 'is' : 'are'} not sent: a presentation state, key-image note or report goes only with its ` +
     'images as one study (--bundle NAME; with --dry-run it says what of them would go, and how).\n';
 }
 

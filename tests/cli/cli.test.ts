@@ -134,6 +134,27 @@ describe('the aeimg command line', () => {
     expect(await readdir(join(dir, 'study'))).toContain('head.part1of1.aeimg'); // not beside the first image, in series1
   });
 
+  it('a folder\'s archive (a series still zipped) is named as left out, in the dry run and the run, and a folder of archives only says to extract them', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'study', 'series1'), { recursive: true });
+    await copyFile(MR_SLICE, join(dir, 'study', 'series1', 'a.png'));
+    await writeFile(join(dir, 'study', 'series2.zip'), Buffer.concat([Buffer.from('PK\x05\x06'), Buffer.alloc(18)])); // an empty ZIP
+    const note = 'note: series2.zip is an archive or compressed file, whose images are not read inside it, so it is left out: to send what it holds, extract it first.';
+    const dry = await aeimg(['encrypt', 'study', '--bundle', 'head', '--dry-run'], dir);
+    expect(dry.stderr).toContain(note);
+    expect(dry.stdout).toContain('Would encrypt the study \'head\': 1 files');
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    const run = await aeimg(['encrypt', 'study', '--key-file', 'k.key', '-o', 'out'], dir);
+    expect([run.code, run.stderr.includes(note)]).toEqual([0, true]);
+    await rm(join(dir, 'study', 'series1'), { recursive: true });
+    const none = await aeimg(['encrypt', 'study', '--key-file', 'k.key'], dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders, only an archive (series2.zip): extract it first, then give aeimg what it holds.');
+    // Given by name, it is refused by name, as the run would.
+    const named = await aeimg(['encrypt', join('study', 'series2.zip'), '--dry-run'], dir);
+    expect(named.stdout).toContain('(is a ZIP archive, not an image: extract it first (in Windows Explorer: right-click it, Extract All), then give aeimg the folder it makes: would fail)');
+  });
+
   it('--version is the package\'s version (the header of every file it writes names it)', async () => {
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect((await aeimg(['--version'])).stdout.trim()).toBe(version); // package.json's bump alone had left it at 0.9.0

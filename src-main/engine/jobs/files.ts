@@ -118,6 +118,11 @@ export interface FoundFile {
    * name): it goes only with its images as one study. A file also found otherwise (given by name) is not marked.
    */
   object?: true;
+  /**
+   * Found only because `archives` was asked for: an archive or compressed file by its name (fs/archive.ts), whose
+   * images are not read inside it; it is named, with how to extract it, so that a study does not go without it unseen.
+   */
+  archive?: true;
   /** The name its output is made from, when not the file's own (withSendingNames). */
   name?: string;
 }
@@ -154,11 +159,11 @@ export const MAX_FOLDER_ENTRIES = 200_000;
  * not match but whose content does (a CD's DICOM files have no extension), in natural name order, then those of its
  * subfolders, each in natural order (a CD's DICOM/ST000000/SE000000 and the next series). With `objects` (a study is
  * made of them) a CD's presentation states and reports too, and a folder's PDF files (a report exported beside the
- * images: aeimg 0.23). Hidden files and folders and links to folders are left out (a link could lead back up the
- * tree). Each file once.
+ * images: aeimg 0.23). With `archives`, a folder's archives too, marked (0.27). Hidden files and folders and links to
+ * folders are left out (a link could lead back up the tree). Each file once.
  */
 export async function findInputs(paths: readonly string[], pattern: RegExp, sniff?: (path: string) => Promise<boolean>,
-  opts: { objects?: boolean } = {}): Promise<FoundFile[]> {
+  opts: { objects?: boolean; archives?: boolean } = {}): Promise<FoundFile[]> {
   const out: FoundFile[] = [];
   let entries = 0;
   const takesDicom = pattern.test('x.dcm');
@@ -181,14 +186,15 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
       for (const f of listed) out.push({ ...f, subfolder: relative(root, dirname(f.path)) });
       return;
     }
-    const files: { name: string; object?: true }[] = [], folders: string[] = [];
+    const files: { name: string; object?: true; archive?: true }[] = [], folders: string[] = [];
     for (const e of found) {
       if (e.name.startsWith('.')) continue;
       if (e.isDirectory()) folders.push(e.name);
       else if (pattern.test(e.name) || (sniff && await sniff(join(dir, e.name)))) files.push({ name: e.name });
       else if (opts.objects && PDF_NAME.test(e.name)) files.push({ name: e.name, object: true });
+      else if (opts.archives && ARCHIVE_NAME.test(e.name)) files.push({ name: e.name, archive: true });
     }
-    for (const { name, object } of files.sort((a, b) => natural(a.name, b.name))) out.push({ path: join(dir, name), subfolder, ...(object ? { object } : {}) });
+    for (const { name, ...marks } of files.sort((a, b) => natural(a.name, b.name))) out.push({ path: join(dir, name), subfolder, ...marks });
     for (const n of folders.sort(natural)) await walk(root, join(dir, n));
   };
   for (const p of paths) {
@@ -211,6 +217,7 @@ export async function findInputs(paths: readonly string[], pattern: RegExp, snif
     const first = seen.get(resolve(f.path));
     if (!first) return seen.set(resolve(f.path), f);
     if (first.object && !f.object) delete first.object;
+    if (first.archive && !f.archive) delete first.archive;
     return false;
   });
 }
@@ -223,15 +230,29 @@ export async function expandInputs(paths: readonly string[], pattern: RegExp, sn
 const natural = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
 
 /** What to say when the files and folders given hold no image, their subfolders included. */
-export async function noImagesMessage(paths: readonly string[]): Promise<string> {
+export function noImagesMessage(archives: readonly FoundFile[] = []): string {
   const none = `the folders given hold no ${formatWords('DICOM')} image, nor do their subfolders`;
   // Archives are not looked into: where the images are in one (a PACS's ZIP download), it says to extract it first.
-  const archives = (await findInputs(paths, ARCHIVE_NAME).catch(() => [])).filter((f) => ARCHIVE_NAME.test(f.path)).map((f) => basename(f.path));
   if (archives.length === 0) return `${none}.`;
-  const names = archives.slice(0, 3).join(', ') + (archives.length > 3 ? ` and ${archives.length - 3} more` : '');
   return archives.length === 1
-    ? `${none}, only an archive (${names}): extract it first, then give aeimg what it holds.`
-    : `${none}, only archives (${names}): extract them first, then give aeimg what they hold.`;
+    ? `${none}, only an archive (${namesOf(archives)}): extract it first, then give aeimg what it holds.`
+    : `${none}, only archives (${namesOf(archives)}): extract them first, then give aeimg what they hold.`;
+}
+
+/** Up to three files' names, then how many more. */
+export function namesOf(files: readonly FoundFile[]): string {
+  return files.slice(0, 3).map((f) => basename(f.path)).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
+}
+
+/**
+ * What a run says of the archives in the folders it was given, which it does not look into ('' where there are none):
+ * a study or batch would otherwise go without what they hold, unseen.
+ */
+export function archivesLeftOut(archives: readonly FoundFile[]): string {
+  if (archives.length === 0) return '';
+  return `note: ${namesOf(archives)} ${archives.length === 1 ? 'is an archive or compressed file' : 'are archives or compressed files'}, ` +
+    `whose images are not read inside ${archives.length === 1 ? 'it' : 'them'}, so ${archives.length === 1 ? 'it is' : 'they are'} left out: ` +
+    `to send what ${archives.length === 1 ? 'it holds' : 'they hold'}, extract ${archives.length === 1 ? 'it' : 'them'} first.\n`;
 }
 
 /** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */
@@ -264,8 +285,10 @@ export async function inputRefusal(path: string, kind: InputKind, maxPixels = DE
 export async function listInputs(paths: string[]): Promise<{ path: string; name: string; bytes: number; kind: InputKind; subfolder?: string; refusal?: string }[]> {
   // A CD's presentation states and reports, and PDF reports, are listed with its images: the sender may send them as
   // one study, which carries them (plain files name each as no image, and how to send it).
-  const files = await findInputs(paths, extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS, AEIMG_EXT.slice(1), 'pdf'), isDicomFile, { objects: true });
-  if (files.length === 0) throw new AeimgError(ErrorCode.BadInput, await noImagesMessage(paths));
+  // A folder's archives are listed too, each named with how to extract it (the renderer does not queue them).
+  const files = await findInputs(paths, extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS, AEIMG_EXT.slice(1), 'pdf'), isDicomFile, { objects: true, archives: true });
+  const archives = files.filter((f) => f.archive);
+  if (files.length === archives.length) throw new AeimgError(ErrorCode.BadInput, noImagesMessage(archives));
   if (files.length > MAX_APP_FILES) {
     throw new AeimgError(ErrorCode.BadInput, `${paths.length === 1 ? basename(paths[0]!) : 'what was given'} holds ${files.length.toLocaleString('en')} files, ` +
       `more than the ${MAX_APP_FILES.toLocaleString('en')} the app takes at once: give one study or series at a time, or use \`aeimg encrypt\`, which has no such limit.`);

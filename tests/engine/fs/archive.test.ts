@@ -86,8 +86,10 @@ describe('an archive given instead of an image', () => {
     await writeFile(join(root, 'export', 'series', 'CT1.dcm.gz'), gzipSync(await readFile(DICOM)));
     await expect(listInputs([root])).rejects.toThrow(
       'the folders given hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders, only archives (study.zip, CT1.dcm.gz): extract them first, then give aeimg what they hold.');
-    // Beside an image, an archive is not looked into: the folder's images are listed.
+    // Beside an image, an archive is not looked into: the app lists it with what to do, and does not queue it.
     await writeFile(join(root, 'export', 'IM2.png'), await readFile(MR_SLICE));
-    expect((await listInputs([root])).map((f) => f.name)).toEqual(['IM2.png']);
+    expect((await listInputs([root])).map((f) => [f.name, f.kind, f.refusal?.replace(/:.*/, '') ?? null])).toEqual([
+      ['IM2.png', 'image', null], ['study.zip', 'other', 'is a ZIP archive, not an image'], ['CT1.dcm.gz', 'other', 'is a gzip-compressed file, not an image'],
+    ]);
   });
 });
