@@ -66,6 +66,27 @@ describe('encrypt queue', () => {
     expect(queue.running).toBe(false);
   });
 
+  it('a study\'s slices are "coded" as they are coded, and done only when the whole study is written; if it then fails, none is', async () => {
+    (globalThis as { window?: unknown }).window = {
+      aeimg: { files: {
+        expand: async (paths: string[]) => ok(paths.map((path) => ({ path, name: path.slice(4), bytes: 10, kind: 'image' }))),
+        encryptStudy: async () => ok({ jobId: 'job-3' }), estimateStudy: async () => ok(null),
+      }, settings: { get: async () => ({ quality: 'auto', deidentify: 'basic' }) } },
+    };
+    for (const ending of ['done', 'failed'] as const) {
+      setActivePinia(createPinia());
+      const queue = await queued();
+      queue.study.enabled = true;
+      await queue.startStudy();
+      const send = (e: Omit<JobProgress, 'jobId'>) => queue.onProgress({ jobId: 'job-3', ...e });
+      FILES.forEach((path, index) => send({ index, path, status: 'done' }));
+      // Both coded, nothing written yet: not done, and the job still runs.
+      expect([queue.items.map((i) => i.status), queue.running]).toEqual([['coded', 'coded'], true]);
+      send({ index: -1, path: '/out', status: ending, ...(ending === 'done' ? { study: { parts: [], images: 2 } as unknown as StudySummary } : { error: 'the disk is full' }) });
+      expect([queue.items.map((i) => i.status), queue.running]).toEqual([ending === 'done' ? ['done', 'done'] : ['queued', 'queued'], false]);
+    }
+  });
+
   it('an archive dropped is named as one, with what to do; other files that are no image are named together', async () => {
     const listed = [
       { path: '/in/study.zip', name: 'study.zip', bytes: 10, kind: 'other', refusal: 'is a ZIP archive, not an image: extract it first.' },

@@ -13,7 +13,8 @@ export interface QueueItem {
   kind: InputFile['kind'];
   /** Below the folder dropped, when in a subfolder of it (InputFile.subfolder). */
   subfolder?: string;
-  status: FileStatus;
+  /** 'coded': a study's slice coded into a part not yet written (done only when the whole study is). */
+  status: FileStatus | 'coded';
   result?: EncryptSummary;
   error?: string;
   /** Status 'confirm': the reduced-quality figures the sender must accept before the file is written. */
@@ -31,7 +32,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   const recipient = ref<RecipientRef | null>(null);
   const errors = useErrors();
   const settings = useSettings();
-  const running = computed(() => items.value.some((i) => i.status === 'working' || i.status === 'confirm' || (jobId.value !== null && i.status === 'queued')));
+  const running = computed(() => items.value.some((i) => i.status === 'working' || i.status === 'coded' || i.status === 'confirm' || (jobId.value !== null && i.status === 'queued')));
   const pending = computed(() => items.value.filter((i) => i.status === 'queued' && jobId.value === null));
   let offset = 0;
   /** "Encrypt as one study": name, part size limit, the prediction and the result. */
@@ -62,7 +63,7 @@ export const useEncrypt = defineStore('encrypt', () => {
         // queued again but the one that stopped it (its row says why): once that is removed, the others can go.
         for (const i of studyItems) {
           if (p.status === 'failed') i.status = i.status === 'failed' ? 'failed' : 'queued';
-          else if (p.status !== 'done' || i.status === 'working') i.status = p.status;
+          else if (p.status !== 'done' || i.status === 'working' || i.status === 'coded') i.status = p.status;
         }
         studyItems = [];
         if (p.error) errors.report(new Error(p.error));
@@ -71,7 +72,9 @@ export const useEncrypt = defineStore('encrypt', () => {
       const hit = items.value.find((i) => i.path === p.path && i.status === 'working');
       if (hit && p.status === 'confirm') Object.assign(hit, { status: 'confirm', confirm: p.confirm, jobIndex: p.index });
       else if (hit && p.status === 'failed') Object.assign(hit, { status: 'failed', error: p.error }); // an object the study went without
-      else if (hit) Object.assign(hit, { status: 'done', ...(p.note ? { note: p.note } : {}) });
+      // A slice coded is not yet sent: its part is written when the whole study is (index −1 says so); an object
+      // that went with the written study (index −2) is done.
+      else if (hit) Object.assign(hit, { status: p.index === -2 ? 'done' : 'coded', ...(p.note ? { note: p.note } : {}) });
       return;
     }
     const item = items.value[offset + p.index];
@@ -241,7 +244,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   });
 
   function clearFinished() {
-    items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working');
+    items.value = items.value.filter((i) => i.status === 'queued' || i.status === 'working' || i.status === 'coded');
     if (study.value.enabled) void estimateStudy();
   }
 
