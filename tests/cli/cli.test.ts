@@ -134,7 +134,7 @@ describe('the aeimg command line', () => {
     expect(await readdir(join(dir, 'study'))).toContain('head.part1of1.aeimg'); // not beside the first image, in series1
   });
 
-  it('a folder\'s archive (a series still zipped) is named as left out, in the dry run and the run, and a folder of archives only says to extract them', async () => {
+  it('a folder\'s archive (a series still zipped) is named as left out, in the dry run and the run, and a folder of archives only says to extract them; so does decrypt', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'study', 'series1'), { recursive: true });
     await copyFile(MR_SLICE, join(dir, 'study', 'series1', 'a.png'));
@@ -153,6 +153,15 @@ describe('the aeimg command line', () => {
     // Given by name, it is refused by name, as the run would.
     const named = await aeimg(['encrypt', join('study', 'series2.zip'), '--dry-run'], dir);
     expect(named.stdout).toContain('(is a ZIP archive, not an image: extract it first (in Windows Explorer: right-click it, Extract All), then give aeimg the folder it makes: would fail)');
+    // Received: a folder without an .aeimg says so and fails (before 0.27: nothing decrypted, no word, exit 0); attachments zipped on the way are named.
+    await mkdir(join(dir, 'inbox'));
+    const empty = await aeimg(['decrypt', 'inbox', '--key-file', 'k.key'], dir);
+    expect([empty.code, empty.stderr.includes('the folders given hold no .aeimg file, nor do their subfolders: give the .aeimg files received, or the folder they were saved in.')]).toEqual([2, true]);
+    await copyFile(join(dir, 'study', 'series2.zip'), join(dir, 'inbox', 'attachments.zip'));
+    const zipped = await aeimg(['decrypt', 'inbox', '--key-file', 'k.key'], dir);
+    expect([zipped.code, zipped.stderr.includes('only an archive (attachments.zip): extract it first, then open the .aeimg files it holds.')]).toEqual([2, true]);
+    const byName = await aeimg(['decrypt', join('inbox', 'attachments.zip'), '--key-file', 'k.key'], dir);
+    expect(byName.stdout + byName.stderr).toContain('attachments.zip: is a ZIP archive, not an .aeimg file: extract it first (in Windows Explorer: right-click it, Extract All), then open the .aeimg files it holds.');
   });
 
   it('--version is the package\'s version (the header of every file it writes names it)', async () => {

@@ -1,6 +1,7 @@
 /** Writing and opening .aeimg files: header + key stanzas + STREAM payload of entries. */
 import { stat, type FileHandle } from 'node:fs/promises';
-import { openRegularFile } from '../fs/read.js';
+import { openRegularFile, readHead } from '../fs/read.js';
+import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
@@ -142,7 +143,7 @@ export class AeimgReader {
       return await AeimgReader.fromSource(new FileSource(handle), identities, handle);
     } catch (err) {
       await handle.close();
-      throw inFile(path, err);
+      throw inFile(path, await archiveNamed(path, err));
     }
   }
 
@@ -196,6 +197,12 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
   return `was encrypted for ${needs}, not for ${identities.map((i) => i.description).join(', ')}. ${which}${future}`;
 }
 
+/** A file refused as no .aeimg that is an archive (attachments zipped on the way: a mail gateway, the sender): named so, with what to do. */
+async function archiveNamed(path: string, err: unknown): Promise<unknown> {
+  if (!(err instanceof AeimgError) || err.code !== ErrorCode.NotAeimg) return err;
+  return archiveRefusal((await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0), 'an .aeimg file') ?? err;
+}
+
 /** The public header only: what anyone holding the file can see. */
 export async function inspectAeimg(path: string): Promise<{ header: Header; version: FormatVersion; fileBytes: number }> {
   const handle = await openForReading(path);
@@ -203,7 +210,7 @@ export async function inspectAeimg(path: string): Promise<{ header: Header; vers
     const { header, version } = await readHeader(new FileSource(handle, 128 * 1024));
     return { header, version, fileBytes: (await stat(path)).size };
   } catch (err) {
-    throw inFile(path, err);
+    throw inFile(path, await archiveNamed(path, err));
   } finally {
     await handle.close();
   }

@@ -30,13 +30,17 @@ export function archiveKind(head: Uint8Array): ArchiveKind | undefined {
 /** The tool that uncompresses each single-file compression outside Windows (where 7-Zip does all). */
 const UNCOMPRESS: Partial<Record<ArchiveKind, string>> = { gzip: 'gunzip', bzip2: 'bunzip2', xz: 'unxz', Zstandard: 'unzstd' };
 
-/** What a file whose first bytes are an archive's is told, or undefined where they are not. */
-export function archiveRefusal(head: Uint8Array): AeimgError | undefined {
+/**
+ * What a file whose first bytes are an archive's is told, or undefined where they are not: given to be sent (`an
+ * image`), or to be opened (`an .aeimg file`: an e-mail gateway or the sender zipped the attachments).
+ */
+export function archiveRefusal(head: Uint8Array, expected: 'an image' | 'an .aeimg file' = 'an image'): AeimgError | undefined {
   const kind = archiveKind(head);
   if (!kind) return undefined;
-  const tool = UNCOMPRESS[kind];
-  return new AeimgError(ErrorCode.BadInput, tool
-    ? `is a ${kind}-compressed file, not an image: uncompress it first (with 7-Zip on Windows, ${tool} elsewhere), then give aeimg what it holds.`
-    : `is a ${kind} archive, not an image: extract it first (${kind === 'ZIP' ? 'in Windows Explorer: right-click it, Extract All' : 'with 7-Zip'}), ` +
-      'then give aeimg the folder it makes.');
+  const tool = UNCOMPRESS[kind], opening = expected !== 'an image';
+  return new AeimgError(opening ? ErrorCode.NotAeimg : ErrorCode.BadInput, tool
+    ? `is a ${kind}-compressed file, not ${expected}: uncompress it first (with 7-Zip on Windows, ${tool} elsewhere), ` +
+      `then ${opening ? 'open the .aeimg file it holds' : 'give aeimg what it holds'}.`
+    : `is a ${kind} archive, not ${expected}: extract it first (${kind === 'ZIP' ? 'in Windows Explorer: right-click it, Extract All' : 'with 7-Zip'}), ` +
+      `then ${opening ? 'open the .aeimg files it holds' : 'give aeimg the folder it makes'}.`);
 }

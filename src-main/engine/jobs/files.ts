@@ -248,11 +248,21 @@ export function namesOf(files: readonly FoundFile[]): string {
  * What a run says of the archives in the folders it was given, which it does not look into ('' where there are none):
  * a study or batch would otherwise go without what they hold, unseen.
  */
-export function archivesLeftOut(archives: readonly FoundFile[]): string {
+export function archivesLeftOut(archives: readonly FoundFile[], looking: 'images' | '.aeimg files' = 'images'): string {
   if (archives.length === 0) return '';
-  return `note: ${namesOf(archives)} ${archives.length === 1 ? 'is an archive or compressed file' : 'are archives or compressed files'}, ` +
-    `whose images are not read inside ${archives.length === 1 ? 'it' : 'them'}, so ${archives.length === 1 ? 'it is' : 'they are'} left out: ` +
-    `to send what ${archives.length === 1 ? 'it holds' : 'they hold'}, extract ${archives.length === 1 ? 'it' : 'them'} first.\n`;
+  const one = archives.length === 1;
+  return `note: ${namesOf(archives)} ${one ? 'is an archive or compressed file' : 'are archives or compressed files'}, ` +
+    `whose ${looking} are not read inside ${one ? 'it' : 'them'}, so ${one ? 'it is' : 'they are'} left out: ` +
+    `to ${looking === 'images' ? 'send' : 'open'} what ${one ? 'it holds' : 'they hold'}, extract ${one ? 'it' : 'them'} first.\n`;
+}
+
+/** What decrypt says when the folders it is given hold no .aeimg file (naming the archives they hold instead). */
+export function noAeimgMessage(archives: readonly FoundFile[]): string {
+  const none = 'the folders given hold no .aeimg file, nor do their subfolders';
+  if (archives.length === 0) return `${none}: give the .aeimg files received, or the folder they were saved in.`;
+  return archives.length === 1
+    ? `${none}, only an archive (${namesOf(archives)}): extract it first, then open the .aeimg files it holds.`
+    : `${none}, only archives (${namesOf(archives)}): extract them first, then open the .aeimg files they hold.`;
 }
 
 /** A decrypted image's file name without extension: the original name, frame "#3" as "-3". */

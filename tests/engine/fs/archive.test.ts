@@ -8,6 +8,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { archiveKind } from '../../../src-main/engine/fs/archive.js';
+import { AeimgReader } from '../../../src-main/engine/container/aeimg-file.js';
+import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { readImageData } from '../../../src-main/engine/image/io.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { inputKind, inputRefusal, listInputs } from '../../../src-main/engine/jobs/files.js';
@@ -77,6 +79,17 @@ describe('an archive given instead of an image', () => {
     expect(await inputRefusal(join(dir, 'study.zip'), 'other')).toMatch(/^is a ZIP archive, not an image: extract it first/);
     await writeFile(join(dir, 'NOTES.txt'), 'read me');
     expect(await inputRefusal(join(dir, 'NOTES.txt'), 'other')).toBeUndefined();
+  });
+
+  it('received zipped (a mail gateway or the sender zipped the attachments), it is named as an archive where an .aeimg was expected', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'parts.zip'), zipOf({ 'ct.aeimg': Buffer.from('not read') }));
+    await writeFile(join(dir, 'ct.aeimg'), gzipSync(Buffer.from('x')));
+    await writeFile(join(dir, 'other.aeimg'), 'neither');
+    const said = (name: string) => AeimgReader.open(join(dir, name), []).then(() => 'opened', (e: AeimgError) => `${e.code}: ${e.message}`);
+    expect(await said('parts.zip')).toBe(`${ErrorCode.NotAeimg}: parts.zip: is a ZIP archive, not an .aeimg file: extract it first (in Windows Explorer: right-click it, Extract All), then open the .aeimg files it holds.`);
+    expect(await said('ct.aeimg')).toBe(`${ErrorCode.NotAeimg}: ct.aeimg: is a gzip-compressed file, not an .aeimg file: uncompress it first (with 7-Zip on Windows, gunzip elsewhere), then open the .aeimg file it holds.`);
+    expect(await said('other.aeimg')).toBe(`${ErrorCode.NotAeimg}: other.aeimg: is not an aeimg file (its first bytes are not the aeimg signature).`);
   });
 
   it('a folder holding only archives says so, naming them, where before it held "no image"', async () => {
