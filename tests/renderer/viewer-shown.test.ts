@@ -56,6 +56,16 @@ function seen(viewer: ReturnType<typeof useViewer>) {
   return { name: viewer.file?.name, slice: viewer.index, denoised: viewer.denoised, pixels: px ? [String.fromCharCode(px[0]!), px[1], px[2] === 1] : null };
 }
 
+/** A viewer with file `a` of `n` images open, its first image arrived, over the slow bridge. */
+async function viewerOpenOn(n: number) {
+  const bridge = slowBridge({ a: opened('a', n) });
+  const viewer = useViewer();
+  const opening = viewer.open('a');
+  await bridge.release('a:0:false');
+  await opening;
+  return { bridge, viewer };
+}
+
 describe('the viewer shows a file, a slice and a view only with their own pixels', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
@@ -77,11 +87,7 @@ describe('the viewer shows a file, a slice and a view only with their own pixels
   });
 
   it('the denoised banner comes and goes with the denoised pixels, and the checkbox says what was asked meanwhile', async () => {
-    const bridge = slowBridge({ a: opened('a', 1) });
-    const viewer = useViewer();
-    const opening = viewer.open('a');
-    await bridge.release('a:0:false');
-    await opening;
+    const { bridge, viewer } = await viewerOpenOn(1);
     const on = viewer.setDenoised(true);
     expect(viewer.wanted.denoised).toBe(true);
     expect(seen(viewer)).toEqual({ name: 'a.aeimg', slice: 0, denoised: false, pixels: ['a', 0, false] });
@@ -94,11 +100,7 @@ describe('the viewer shows a file, a slice and a view only with their own pixels
   });
 
   it('a slice\'s details come with its pixels; keys pressed faster than slices arrive all count, and the last one asked wins', async () => {
-    const bridge = slowBridge({ a: opened('a', 5) });
-    const viewer = useViewer();
-    const opening = viewer.open('a');
-    await bridge.release('a:0:false');
-    await opening;
+    const { bridge, viewer } = await viewerOpenOn(5);
     const steps = [viewer.step(1), viewer.step(1), viewer.step(1)];
     expect(viewer.wanted.index).toBe(3);
     expect(seen(viewer)).toEqual({ name: 'a.aeimg', slice: 0, denoised: false, pixels: ['a', 0, false] });
@@ -111,11 +113,7 @@ describe('the viewer shows a file, a slice and a view only with their own pixels
   });
 
   it('the information panel lists the shown slice\'s attributes, never the next one\'s beside this one\'s pixels', async () => {
-    const bridge = slowBridge({ a: opened('a', 3) });
-    const viewer = useViewer();
-    const opening = viewer.open('a');
-    await bridge.release('a:0:false');
-    await opening;
+    const { bridge, viewer } = await viewerOpenOn(3);
     const info = viewer.toggleInfo();
     await bridge.release('attributes:a:0');
     await info;
