@@ -23,6 +23,7 @@ const bridge: AeimgBridge = {
     cancel: (jobId) => call('files:cancel', jobId),
     confirm: (jobId, index, write) => call('files:confirm', jobId, index, write),
     onProgress: (listener) => listen('files:progress', listener),
+    received: (paths) => call('files:received', paths),
     open: (path) => call('files:open', path),
     image: (openId, index, denoised) => call('files:image', openId, index, denoised),
     attributes: (openId, index) => call('files:attributes', openId, index),

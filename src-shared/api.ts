@@ -73,6 +73,13 @@ export interface InputFile {
   refusal?: string;
 }
 
+/** What was dropped on the Open tab, after folders are expanded: the .aeimg files to open (a study's parts as one). */
+export interface ReceivedFiles {
+  files: { path: string; name: string }[];
+  /** The archives left out, named with what to do. */
+  note?: string;
+}
+
 export interface EncryptRequest {
   paths: string[];
   /**
@@ -222,6 +229,8 @@ export interface AeimgBridge {
     /** Answers a 'confirm' event: write the reduced-quality file (true) or leave it unwritten (false). */
     confirm(jobId: string, index: number, write: boolean): Promise<void>;
     onProgress(listener: (p: JobProgress) => void): () => void;
+    /** Expands what was dropped to be opened: its .aeimg files, a study once (0.27). */
+    received(paths: string[]): Promise<Result<ReceivedFiles>>;
     open(path: string): Promise<Result<OpenedFile>>;
     image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>>;
     /** The DICOM attributes of image `index` (null for a plain image). */
@@ -272,6 +281,7 @@ export interface InvokeChannels {
   'files:encrypt-study': [req: StudyRequest];
   'files:cancel': [jobId: string];
   'files:confirm': [jobId: string, index: number, write: boolean];
+  'files:received': [paths: string[]];
   'files:open': [path: string];
   'files:image': [openId: string, index: number, denoised: boolean];
   'files:attributes': [openId: string, index: number];

@@ -53,6 +53,7 @@
       cancel: (id) => call('files:cancel', id),
       confirm: (id, i, w) => call('files:confirm', id, i, w),
       onProgress: listen('files:progress'),
+      received: (p) => call('files:received', p),
       open: (p) => call('files:open', p),
       image: (id, i, d) => call('files:image', id, i, d),
       attributes: (id, i) => call('files:attributes', id, i),

@@ -628,3 +628,16 @@ test('a supplemental colour palette (a perfusion map): the values it covers in i
   const outside = stored.flatMap((s, i) => (s < 1024 || s > 1123 ? [i] : []));
   expect(outside.every((i) => rgb[3 * i] === rgb[3 * i + 1] && rgb[3 * i + 1] === rgb[3 * i + 2])).toBe(true);
 });
+
+test('several files dropped to be opened: each listed, the first opened, the others one click away (before 0.27 only the first, without a word)', async () => {
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct_palette.aeimg'), join(outDir, 'ct_small_explicit_le.aeimg')]);
+  const list = page.getByTestId('received-list');
+  await expect(list).toContainText('2 files dropped');
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct_palette.aeimg');
+  await expect(page.getByTestId('received-ct_palette.aeimg')).toHaveAttribute('aria-current', 'true');
+  await page.getByTestId('received-ct_small_explicit_le.aeimg').click();
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct_small_explicit_le.aeimg');
+  await expect(page.getByTestId('received-ct_small_explicit_le.aeimg')).toHaveAttribute('aria-current', 'true');
+  await expect(page.getByTestId('viewer-canvas')).toHaveAttribute('data-palette', 'no');
+});

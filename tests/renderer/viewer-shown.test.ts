@@ -28,6 +28,7 @@ function slowBridge(files: Record<string, OpenedFile>) {
   (globalThis as { window?: unknown }).window = {
     aeimg: { files: {
       open: async (path: string) => ({ ok: true, value: files[path]! }),
+      received: async (paths: string[]) => ({ ok: true, value: { files: paths.map((path) => ({ path, name: `${path}.aeimg` })) } }),
       attributes: (openId: string, i: number) => new Promise((resolve) => {
         const value = { attributes: [{ keyword: `${openId}#${i + 1}` }], deidentification: { deidentified: true, options: [] } };
         waiting.push({ key: `attributes:${openId}:${i}`, go: () => resolve({ ok: true, value }) });
@@ -128,5 +129,22 @@ describe('the viewer shows a file, a slice and a view only with their own pixels
     await bridge.release('attributes:a:1');
     await next;
     expect([viewer.index, listed()]).toEqual([1, ['a#2']]);
+  });
+
+  it('files dropped together are listed to open in turn, the first opened; a file opened otherwise ends the list', async () => {
+    const bridge = slowBridge({ a: opened('a', 1), b: opened('b', 1), c: opened('c', 1) });
+    const viewer = useViewer();
+    const dropped = viewer.openReceived(['a', 'b']);
+    await bridge.release('a:0:false');
+    await dropped;
+    expect([viewer.received.map((f) => f.name), viewer.file?.name]).toEqual([['a.aeimg', 'b.aeimg'], 'a.aeimg']);
+    const second = viewer.open('b');
+    await bridge.release('b:0:false');
+    await second;
+    expect([viewer.received.length, viewer.file?.name]).toEqual([2, 'b.aeimg']);
+    const other = viewer.open('c'); // double-clicked in the file manager
+    await bridge.release('c:0:false');
+    await other;
+    expect([viewer.received.length, viewer.file?.name]).toEqual([0, 'c.aeimg']);
   });
 });

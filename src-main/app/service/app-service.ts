@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type {
   AppInfo, ContactInfo, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
-  OpenedFile, OutputFormat, PreviewRequest, Result, SenderPreview, Settings, StudyEstimate, StudyRequest,
+  OpenedFile, OutputFormat, PreviewRequest, ReceivedFiles, Result, SenderPreview, Settings, StudyEstimate, StudyRequest,
 } from '../../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { SenderPreviews } from '../../engine/jobs/preview.js';
@@ -19,6 +19,7 @@ import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
 import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, checkWritableFolders, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
+import { receivedFiles } from '../../engine/jobs/open.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
 import { AppViewer } from './viewer.js';
@@ -136,6 +137,7 @@ export class AppService {
 
   // ---- opened files (app/service/viewer.ts) ----
 
+  received(paths: string[]): Promise<Result<ReceivedFiles>> { return attempt(() => receivedFiles(paths)); }
   open(path: string): Promise<Result<OpenedFile>> { return this.viewer.open(path); }
   image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>> { return this.viewer.image(openId, index, denoised); }
   attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>> { return this.viewer.attributes(openId, index); }

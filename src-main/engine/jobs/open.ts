@@ -3,12 +3,15 @@
  * study from any of its parts, finding the key once.
  */
 import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { IdentitySource } from '../container/aeimg-file.js';
 import { checkParts, probeAeimg, readPartInfo } from '../container/study.js';
 import { SharedKey, type Identity } from '../keys/recipients.js';
 import { X25519Identity } from '../keys/x25519.js';
 import { isAeimgPath } from '../../../src-shared/files.js';
+import type { ReceivedFiles } from '../../../src-shared/api.js';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { AEIMG_INPUT, archivesLeftOut, findInputs, noAeimgMessage } from './files.js';
 
 export interface StudyGroup {
   name: string;
@@ -63,4 +66,28 @@ export async function openAeimg<T>(path: string, identities: IdentitySource, rea
   const items: T[] = [];
   for (const file of files) items.push(...await read(file, [identity]));
   return { study: study ? { name: study.name, parts: files } : null, items, key: keyName(identity) };
+}
+
+/**
+ * What was dropped on the app's Open tab (files, folders): each .aeimg to open, in natural order, a study's parts as one
+ * (its first part found, which opens the whole study), and a note naming the archives left out. Before 0.27 the Open tab
+ * opened the first path dropped and said nothing of the others, and a folder was "a folder, not a file".
+ */
+export async function receivedFiles(paths: readonly string[]): Promise<ReceivedFiles> {
+  const all = await findInputs(paths, AEIMG_INPUT, undefined, { archives: true });
+  const archives = all.filter((f) => f.archive), given = all.filter((f) => !f.archive);
+  if (given.length === 0) throw new AeimgError(ErrorCode.BadInput, noAeimgMessage(archives));
+  const files: ReceivedFiles['files'] = [];
+  const studies = new Set<string>();
+  for (const { path } of given) {
+    const part = /^(.*)\.part\d+(?:of\d+)?\.aeimg$/i.exec(basename(path));
+    if (part) {
+      const key = join(dirname(path), part[1]!);
+      if (studies.has(key)) continue;
+      studies.add(key);
+    }
+    files.push({ path, name: part ? `${part[1]} (a study)` : basename(path) });
+  }
+  const note = archivesLeftOut(archives, '.aeimg files').replace(/^note: /, '').trim();
+  return { files, ...(note ? { note } : {}) };
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
-import type { ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo } from '../../../src-shared/api';
+import type { ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, ReceivedFiles } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { annotationsShown, pickState, realWindowToSample, shutterShown } from '../viewer/display';
 import { stateWindowName } from '../../../src-shared/windows';
@@ -214,8 +214,26 @@ export const useViewer = defineStore('viewer', () => {
     if (file.value === f && index.value === i) attributes.value = attrs;
   }
 
+  /**
+   * What was dropped on the Open tab (0.27): each .aeimg in it, listed to open one after another (a study once), the
+   * first opened; before, the first path dropped was opened and the others left without a word.
+   */
+  const received = ref<ReceivedFiles['files']>([]);
+
+  async function openReceived(paths: string[]) {
+    try {
+      const r = await unwrap(bridge().files.received(paths));
+      received.value = r.files;
+      if (r.note) errors.report(new Error(r.note));
+      if (r.files[0]) await open(r.files[0].path);
+    } catch (err) {
+      errors.report(err);
+    }
+  }
+
   /** Opens an .aeimg: the file replaces the one shown once its first image is here, with that image (see `show`). */
   async function open(path: string) {
+    if (!received.value.some((f) => f.path === path)) received.value = []; // opened otherwise (chosen, double-clicked)
     busy.value = true;
     notice.value = '';
     stopCine();
@@ -415,7 +433,7 @@ export const useViewer = defineStore('viewer', () => {
     file, index, pixels, denoised, wanted, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
-    open, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
+    received, open, openReceived, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });
