@@ -34,6 +34,14 @@ export class AppPage {
   }
 
   /** Queues the answer of the next native dialog (open files, folder, or save path). */
+  /** The file manager asks the app to open `paths` (several selected and opened with aeimg: one request each, in a burst). */
+  async requestOpen(...paths: string[]): Promise<void> {
+    for (const path of paths) {
+      const r = await fetch(`${this.baseURL}/test/open-request`, { method: 'POST', body: JSON.stringify({ path }) });
+      if (!r.ok) throw new Error(`open request: ${r.status}`);
+    }
+  }
+
   async answerDialog(answer: { inputs?: string[]; folder?: string | null; save?: string | null }): Promise<void> {
     const r = await fetch(`${this.baseURL}/test/dialog`, { method: 'POST', body: JSON.stringify(answer) });
     expect(r.ok).toBe(true);

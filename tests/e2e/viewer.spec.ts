@@ -640,4 +640,12 @@ test('several files dropped to be opened: each listed, the first opened, the oth
   await expect(page.getByTestId('viewer-name')).toHaveText('ct_small_explicit_le.aeimg');
   await expect(page.getByTestId('received-ct_small_explicit_le.aeimg')).toHaveAttribute('aria-current', 'true');
   await expect(page.getByTestId('viewer-canvas')).toHaveAttribute('data-palette', 'no');
+  // Several opened from the file manager at once: listed the same way; one alone opens without a list.
+  await app.tab('encrypt');
+  await app.requestOpen(join(outDir, 'ct_small_explicit_le.aeimg'), join(outDir, 'ct_palette.aeimg'));
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct_small_explicit_le.aeimg');
+  await expect(page.getByTestId('received-ct_palette.aeimg')).toBeVisible();
+  await app.requestOpen(join(outDir, 'cr_16x16_monochrome1.aeimg'));
+  await expect(page.getByTestId('viewer-name')).toHaveText('cr_16x16_monochrome1.aeimg');
+  await expect(page.getByTestId('received-list')).toBeHidden();
 });
