@@ -648,4 +648,10 @@ test('several files dropped to be opened: each listed, the first opened, the oth
   await app.requestOpen(join(outDir, 'cr_16x16_monochrome1.aeimg'));
   await expect(page.getByTestId('viewer-name')).toHaveText('cr_16x16_monochrome1.aeimg');
   await expect(page.getByTestId('received-list')).toBeHidden();
+  // Chosen together in the Open dialog: the same.
+  await app.answerDialog({ inputs: [join(outDir, 'ct_palette.aeimg'), join(outDir, 'cr_16x16_monochrome1.aeimg')] });
+  await page.getByTestId('open-drop').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct_palette.aeimg');
+  await expect(page.getByTestId('received-cr_16x16_monochrome1.aeimg')).toBeVisible();
 });
