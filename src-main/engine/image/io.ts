@@ -1,8 +1,9 @@
 /** PNG, JPEG, TIFF, WebP and GIF in through sharp (libvips), BMP through bmp.ts, PNG out; keeping grey/RGB, alpha and 8/16-bit. */
+import { basename } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
-import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
+import { NOT_IMAGE_HEAD, notImageRefusal } from './not-images.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
@@ -82,9 +83,10 @@ export async function readImagePages(path: string, maxPixels = DEFAULT_MAX_PIXEL
 export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS, atMost = Infinity): Promise<ImageFile> {
   let data: Buffer | undefined;
   try {
-    // An archive (a PACS's ZIP download, a .dcm.gz) is named as one from its first bytes, not read whole to fail.
-    const archive = archiveRefusal((await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0));
-    if (archive) throw archive;
+    // An archive (a PACS's ZIP download, a .dcm.gz), a video or a volume is named from its first bytes, with what to
+    // do, not read whole to fail (image/not-images.ts).
+    const other = notImageRefusal((await readHead(path, NOT_IMAGE_HEAD)) ?? Buffer.alloc(0), basename(path));
+    if (other) throw other;
     data = await readRegularFile(path);
     if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
     const first = await checkedMetadata(data, maxPixels);

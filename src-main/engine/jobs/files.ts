@@ -8,7 +8,8 @@ import { headerRefusal, isDicomdirName, isDicomFile } from '../dicom/header.js';
 import { PDF_NAME } from '../dicom/documents.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { outputExists } from '../fs/atomic.js';
-import { ARCHIVE_HEAD, ARCHIVE_NAME, archiveRefusal } from '../fs/archive.js';
+import { ARCHIVE_NAME } from '../fs/archive.js';
+import { NOT_IMAGE_HEAD, notImageRefusal } from '../image/not-images.js';
 import { readHead } from '../fs/read.js';
 import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
 import { imageHeaderRefusal } from '../image/io.js';
@@ -287,7 +288,7 @@ export async function inputKind(path: string): Promise<InputKind> {
  */
 export async function inputRefusal(path: string, kind: InputKind, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
   if (kind === 'dicom') return headerRefusal(path, maxPixels);
-  if (kind === 'other') return archiveRefusal((await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0))?.message; // a ZIP: extract it first
+  if (kind === 'other') return notImageRefusal((await readHead(path, NOT_IMAGE_HEAD)) ?? Buffer.alloc(0), basename(path))?.message; // a ZIP: extract it first
   return kind === 'image' ? (await imageHeaderRefusal(path, maxPixels))?.message : undefined;
 }
 

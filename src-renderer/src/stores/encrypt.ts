@@ -92,12 +92,13 @@ export const useEncrypt = defineStore('encrypt', () => {
       const files = await unwrap(bridge().files.expand(paths));
       // One message for what was left out (a folder dropped whole may hold many .aeimg files already).
       const left = files.filter((f) => f.kind === 'aeimg' || f.kind === 'other');
-      // An archive (a PACS's ZIP download) is named as one, with how to get at its images (main's words).
-      const archives = left.filter((f) => f.refusal), plain = left.filter((f) => !f.refusal);
+      // An archive (a PACS's ZIP download), a video or a research volume is named as what it is, with what to do
+      // (main's words): one message for the files told the same.
+      const plain = left.filter((f) => !f.refusal);
       const namesOf = (some: typeof files) => some.slice(0, 3).map((f) => f.name).join(', ') + (some.length > 3 ? ` and ${some.length - 3} more` : '');
-      if (archives.length > 0) {
-        errors.report(new Error(archives.length === 1 ? `${archives[0]!.name}: ${archives[0]!.refusal}`
-          : `${namesOf(archives)} are archives or compressed files, not images: extract them first, then drop what they hold.`));
+      for (const refusal of new Set(left.flatMap((f) => f.refusal ?? []))) {
+        const told = left.filter((f) => f.refusal === refusal);
+        errors.report(new Error(`${namesOf(told)}: ${told.length === 1 ? '' : 'each '}${refusal}`));
       }
       if (plain.length > 0) {
         const names = namesOf(plain);

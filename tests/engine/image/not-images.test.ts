@@ -1,0 +1,56 @@
+/**
+ * Files given to be sent that are no image aeimg reads, named as what they are with what to do (0.27): before, each
+ * was "not an image aeimg can read (PNG, JPEG, … expected)", which says neither.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { notImageRefusal } from '../../../src-main/engine/image/not-images.js';
+import { readImageData } from '../../../src-main/engine/image/io.js';
+import { inputKind, inputRefusal } from '../../../src-main/engine/jobs/files.js';
+import { tempDir } from '../../helpers.js';
+
+/** An ISO base media file's first box (ftyp) with `brand`: an MP4 or MOV video, a HEIF or AVIF photo. */
+const ftyp = (brand: string) => Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from(`ftyp${brand}\0\0\0\0isommp41`, 'latin1'), Buffer.alloc(400)]);
+
+/** A NIfTI-1 single-file header (348 bytes, magic "n+1" at 344, data from 352), little-endian as most writers put it. */
+function nifti(): Buffer {
+  const b = Buffer.alloc(352 + 8);
+  b.writeInt32LE(348, 0);
+  b.write('n+1\0', 344, 'latin1');
+  return b;
+}
+
+describe('a file that is no image aeimg reads', () => {
+  it('is named by its first bytes: a video, a research volume, JPEG 2000, JPEG XL, HEIF, AVIF; an office document is no archive', async () => {
+    const jp2 = Buffer.concat([Buffer.from('0000000c6a5020200d0a870a', 'hex'), Buffer.alloc(400)]);
+    const said = (head: Buffer, name = 'x') => notImageRefusal(head, name)?.message.replace(/:.*/, '') ?? null;
+    expect([
+      said(ftyp('isom')), said(ftyp('qt  ')), said(Buffer.concat([Buffer.from('RIFF\0\0\0\0AVI LIST'), Buffer.alloc(400)])),
+      said(nifti()), said(Buffer.from('NRRD0004\ntype: short\n')), said(Buffer.from('ObjectType = Image\nNDims = 3\n')),
+      said(jp2), said(Buffer.concat([Buffer.from([0xff, 0x4f, 0xff, 0x51]), Buffer.alloc(40)])), said(Buffer.from([0xff, 0x0a, 0xfa, 0x7f])),
+      said(ftyp('heic')), said(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).avif().toBuffer()),
+      said(Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40)]), 'report.docx'), said(Buffer.from('hello')),
+    ]).toEqual([
+      'is a video', 'is a video', 'is a video (AVI)', 'is a NIfTI volume (a research format)', 'is an NRRD volume (a research format)',
+      'is a MetaImage header (a research format)', 'is a JPEG 2000 image, which aeimg reads only inside DICOM files',
+      'is a JPEG 2000 image, which aeimg reads only inside DICOM files', 'is a JPEG XL image, which aeimg does not read',
+      'is a HEIF image (a phone\'s or camera\'s photo format), which aeimg does not read', 'is an AVIF image (a phone\'s or camera\'s photo format), which aeimg does not read',
+      null, null,
+    ]);
+  });
+
+  it('given to be sent, it is refused by name with what to do, by the reader and before anything starts (the dry run, the app\'s list)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'clip.mp4'), ftyp('isom'));
+    await writeFile(join(dir, 'brain.nii'), nifti());
+    await writeFile(join(dir, 'scan.png'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).avif().toBuffer());
+    const read = async (name: string) => readImageData(join(dir, name)).then(() => 'read', (e: Error) => e.message);
+    expect(await read('clip.mp4')).toBe('clip.mp4: is a video: aeimg sends still images and DICOM cine clips: send the clip as DICOM from the ultrasound system or PACS, or export it as an animated GIF.');
+    expect(await read('brain.nii')).toBe('brain.nii: is a NIfTI volume (a research format): export the series as DICOM from the scanner or PACS, and send those files.');
+    expect(await read('scan.png')).toBe('scan.png: is an AVIF image (a phone\'s or camera\'s photo format), which aeimg does not read: export it as JPEG or PNG.');
+    expect(await inputKind(join(dir, 'brain.nii'))).toBe('other');
+    expect(await inputRefusal(join(dir, 'brain.nii'), 'other')).toMatch(/^is a NIfTI volume/);
+  });
+});
