@@ -284,11 +284,11 @@ export async function inputKind(path: string): Promise<InputKind> {
 
 /**
  * Why aeimg would refuse the input at `path` of `kind` from its header, before any image is encoded (a 32-bit dose
- * grid, a copy cut short, an image over the pixel limit, an archive), or undefined: what the app's list and `--dry-run` mark.
+ * grid, a copy cut short, an image over the pixel limit, an archive or a video), or undefined: what the app's list and `--dry-run` mark.
  */
 export async function inputRefusal(path: string, kind: InputKind, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
   if (kind === 'dicom') return headerRefusal(path, maxPixels);
-  if (kind === 'other') return notImageRefusal((await readHead(path, NOT_IMAGE_HEAD)) ?? Buffer.alloc(0), basename(path))?.message; // a ZIP: extract it first
+  if (kind === 'other') return notImageRefusal((await readHead(path, NOT_IMAGE_HEAD)) ?? Buffer.alloc(0), basename(path))?.message; // an archive, a video, a volume: named
   return kind === 'image' ? (await imageHeaderRefusal(path, maxPixels))?.message : undefined;
 }
 
