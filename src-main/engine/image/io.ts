@@ -6,7 +6,7 @@ import { greyOfColour, type Image } from './image.js';
 import { NOT_IMAGE_HEAD, notImageRefusal } from './not-images.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
-import { cutShort, endsEarly } from './cut-short.js';
+import { cutShort, endsEarly, jpegNotRead } from './cut-short.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -109,7 +109,8 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
   } catch (err) {
     // A copy cut short is told as such, not as its decoder's "premature end".
     const early = data && err instanceof AeimgError ? endsEarly(data) : undefined;
-    throw inFile(path, early ? cutShort(early) : err);
+    // A lossless, JPEG-LS or 12-bit JPEG file is named as one, with what to send instead (0.27).
+    throw inFile(path, early ? cutShort(early) : (data && err instanceof AeimgError && jpegNotRead(data)) || err);
   }
 }
 
@@ -145,9 +146,11 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
       return undefined;
     }
     const meta = await checkedMetadata(data, maxPixels);
-    const early = endsEarly(data);
+    const early = endsEarly(data), notRead = jpegNotRead(data);
     // Decoded to be sure: some such files are read whole.
-    return early && !(await decodePage(data, meta, maxPixels, 0).then(() => true, () => false)) ? cutShort(early) : undefined;
+    if (!early && !notRead) return undefined;
+    if (await decodePage(data, meta, maxPixels, 0).then(() => true, () => false)) return undefined;
+    return early ? cutShort(early) : notRead;
   } catch (err) {
     if (err instanceof AeimgError) return err;
     throw err;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { notImageRefusal } from '../../../src-main/engine/image/not-images.js';
-import { readImageData } from '../../../src-main/engine/image/io.js';
+import { imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
 import { inputKind, inputRefusal } from '../../../src-main/engine/jobs/files.js';
 import { tempDir } from '../../helpers.js';
 
@@ -52,5 +52,24 @@ describe('a file that is no image aeimg reads', () => {
     expect(await read('scan.png')).toBe('scan.png: is an AVIF image (a phone\'s or camera\'s photo format), which aeimg does not read: export it as JPEG or PNG.');
     expect(await inputKind(join(dir, 'brain.nii'))).toBe('other');
     expect(await inputRefusal(join(dir, 'brain.nii'), 'other')).toMatch(/^is a NIfTI volume/);
+  });
+
+  it('a JPEG file the image library does not decode (12-bit, JPEG-LS) is named as one, where the reader fails; one it decodes is read', async () => {
+    const dir = await tempDir();
+    const jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#707070' } }).jpeg().toBuffer();
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    const twelve = Buffer.from(jpeg); twelve[sof + 4] = 12; // its frame header says 12-bit samples
+    const ls = Buffer.from(jpeg); ls[sof + 1] = 0xf7; // a JPEG-LS frame header
+    await writeFile(join(dir, 'ct12.jpg'), twelve);
+    await writeFile(join(dir, 'ct.jls'), ls);
+    await writeFile(join(dir, 'ct8.jpg'), jpeg);
+    const read = async (name: string) => readImageData(join(dir, name)).then(() => 'read', (e: Error) => e.message);
+    expect(await read('ct12.jpg')).toBe('ct12.jpg: is a 12-bit JPEG image, which aeimg reads only inside DICOM files: send the DICOM file it was exported from, ' +
+      'or export the image again as PNG (16-bit where it has more than 8 bits).');
+    expect(await read('ct.jls')).toMatch(/^ct\.jls: is a JPEG-LS image, which aeimg reads only inside DICOM files/);
+    expect(await read('ct8.jpg')).toBe('read');
+    // Said before anything is encoded too (the dry run, the app's list), as its reader says it.
+    expect((await imageHeaderRefusal(join(dir, 'ct12.jpg')))?.message).toBe((await read('ct12.jpg')).replace(/^ct12\.jpg: /, ''));
+    expect(await imageHeaderRefusal(join(dir, 'ct8.jpg'))).toBeUndefined();
   });
 });
