@@ -132,6 +132,7 @@ const waitingChecks: (() => void)[] = [];
 export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<AeimgError | undefined> {
   if (checking < CHECKS_AT_ONCE) checking++;
   else await new Promise<void>((go) => waitingChecks.push(go)); // handed the slot of a check that ends
+  let data: Buffer | undefined;
   try {
     const read = await readHeadAndSize(path, 64);
     const kind = read && imageSignature(read.head);
@@ -140,7 +141,7 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
       if (kind !== 'BMP') checkDimensionsOf(await metadataOf(path, kind), maxPixels);
       return undefined;
     }
-    const data = await readRegularFile(path);
+    data = await readRegularFile(path);
     if (kind === 'BMP') {
       decodeBmp(data, maxPixels); // its checks come with its pixels, a copy away
       return undefined;
@@ -152,7 +153,7 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
     if (await decodePage(data, meta, maxPixels, 0).then(() => true, () => false)) return undefined;
     return early ? cutShort(early) : notRead;
   } catch (err) {
-    if (err instanceof AeimgError) return err;
+    if (err instanceof AeimgError) return (data && jpegNotRead(data)) || err; // as its reader says it
     throw err;
   } finally {
     const next = waitingChecks.shift();

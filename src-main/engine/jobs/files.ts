@@ -13,6 +13,7 @@ import { NOT_IMAGE_HEAD, notImageRefusal } from '../image/not-images.js';
 import { readHead } from '../fs/read.js';
 import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
 import { imageHeaderRefusal } from '../image/io.js';
+import { imageSignature } from '../image/signature.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
@@ -279,7 +280,9 @@ export async function inputKind(path: string): Promise<InputKind> {
   if (await isDicomFile(path)) return 'dicom';
   if (IMAGE_INPUT.test(path)) return 'image';
   if (PDF_NAME.test(path)) return 'document'; // a report, which goes with a study's images (0.23)
-  return 'other';
+  // An image under another name (scan.dat, a .jls) is read as one when given by name: said so before it starts (0.27).
+  const head = await readHead(path, 64);
+  return head && imageSignature(head) ? 'image' : 'other';
 }
 
 /**

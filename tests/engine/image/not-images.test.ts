@@ -71,5 +71,11 @@ describe('a file that is no image aeimg reads', () => {
     // Said before anything is encoded too (the dry run, the app's list), as its reader says it.
     expect((await imageHeaderRefusal(join(dir, 'ct12.jpg')))?.message).toBe((await read('ct12.jpg')).replace(/^ct12\.jpg: /, ''));
     expect(await imageHeaderRefusal(join(dir, 'ct8.jpg'))).toBeUndefined();
+    expect((await imageHeaderRefusal(join(dir, 'ct.jls')))?.message).toBe((await read('ct.jls')).replace(/^ct\.jls: /, ''));
+    // Under a name that is no image's, a file whose bytes are one is taken as one, as the run reads it (before 0.27
+    // the dry run said "not an image aeimg reads: would fail" of a PNG named scan.dat, which the run encrypted).
+    await writeFile(join(dir, 'scan.dat'), jpeg);
+    expect([await inputKind(join(dir, 'scan.dat')), await inputKind(join(dir, 'ct.jls'))]).toEqual(['image', 'image']);
+    expect(await inputRefusal(join(dir, 'scan.dat'), 'image')).toBeUndefined();
   });
 });
