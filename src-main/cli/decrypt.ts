@@ -13,9 +13,9 @@ import { receivedSummary } from '../engine/jobs/view.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { dicomDisplay } from '../engine/dicom/display.js';
 import { graphicsAndShutter } from '../engine/dicom/shutter.js';
-import { AEIMG_INPUT, archivesLeftOut, noAeimgMessage } from '../engine/jobs/files.js';
+import { archivesLeftOut, findAeimgInputs } from '../engine/jobs/files.js';
 import {
-  cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
+  cleanOutputFolders, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
   interruptSignal, namedBatch, summarise,
 } from './common.js';
 
@@ -35,10 +35,8 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no .aeimg file given.\n${decryptUsage}`);
-  const all = await findInputs(positionals, AEIMG_INPUT, undefined, { archives: true });
-  const archives = all.filter((f) => f.archive), found = all.filter((f) => !f.archive);
   // Before 0.27 a folder without one decrypted nothing, without a word, and exited 0.
-  if (found.length === 0) throw new AeimgError(ErrorCode.Usage, noAeimgMessage(archives));
+  const { found, archives } = await findAeimgInputs(positionals, ErrorCode.Usage);
   process.stderr.write(archivesLeftOut(archives, '.aeimg files'));
   const inputs = found.map((f) => f.path);
   if (values.format !== 'png' && values.format !== 'dcm') throw new AeimgError(ErrorCode.Usage, `--format must be png or dcm, not ${values.format}.`);

@@ -165,9 +165,9 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   let failing = 0;
   for (const [i, input] of inputs.entries()) {
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
-    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg' : kind === 'other' ? (await inputRefusal(input, kind))?.replace(/\.$/, '') ?? 'not an image aeimg reads'
+    const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
-      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, ''); // named before any image is encoded
+      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : undefined); // named before any image is encoded
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

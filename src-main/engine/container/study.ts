@@ -30,6 +30,11 @@ export function partName(name: string, part: number, parts: number): string {
   return `${name}.part${part}of${parts}.aeimg`;
 }
 
+/** The study a file is a part of by its name (partName's or provisionalPartName's), or undefined for another name. */
+export function studyOfPartName(fileName: string): string | undefined {
+  return /^(.*)\.part\d+(?:of\d+)?\.aeimg$/i.exec(fileName)?.[1];
+}
+
 /** The name a part is written under while the number of parts is not yet known. */
 export function provisionalPartName(name: string, part: number): string {
   return `${name}.part${part}.aeimg`;

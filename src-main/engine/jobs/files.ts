@@ -258,8 +258,19 @@ export function archivesLeftOut(archives: readonly FoundFile[], looking: 'images
     `to ${looking === 'images' ? 'send' : 'open'} what ${one ? 'it holds' : 'they hold'}, extract ${one ? 'it' : 'them'} first.\n`;
 }
 
+/**
+ * The .aeimg files among `paths` (folders searched) and the archives beside them, which are not looked into; none is
+ * an error of `code` that says so, naming the archives (decrypt, the app's Open tab).
+ */
+export async function findAeimgInputs(paths: readonly string[], code: ErrorCode): Promise<{ found: FoundFile[]; archives: FoundFile[] }> {
+  const all = await findInputs(paths, AEIMG_INPUT, undefined, { archives: true });
+  const archives = all.filter((f) => f.archive), found = all.filter((f) => !f.archive);
+  if (found.length === 0) throw new AeimgError(code, noAeimgMessage(archives));
+  return { found, archives };
+}
+
 /** What decrypt says when the folders it is given hold no .aeimg file (naming the archives they hold instead). */
-export function noAeimgMessage(archives: readonly FoundFile[]): string {
+function noAeimgMessage(archives: readonly FoundFile[]): string {
   const none = 'the folders given hold no .aeimg file, nor do their subfolders';
   if (archives.length === 0) return `${none}: give the .aeimg files received, or the folder they were saved in.`;
   return archives.length === 1

@@ -5,13 +5,13 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IdentitySource } from '../container/aeimg-file.js';
-import { checkParts, probeAeimg, readPartInfo } from '../container/study.js';
+import { checkParts, probeAeimg, readPartInfo, studyOfPartName } from '../container/study.js';
 import { SharedKey, type Identity } from '../keys/recipients.js';
 import { X25519Identity } from '../keys/x25519.js';
 import { isAeimgPath } from '../../../src-shared/files.js';
 import type { ReceivedFiles } from '../../../src-shared/api.js';
-import { AeimgError, ErrorCode } from '../errors.js';
-import { AEIMG_INPUT, archivesLeftOut, findInputs, noAeimgMessage } from './files.js';
+import { ErrorCode } from '../errors.js';
+import { archivesLeftOut, findAeimgInputs } from './files.js';
 
 export interface StudyGroup {
   name: string;
@@ -74,19 +74,17 @@ export async function openAeimg<T>(path: string, identities: IdentitySource, rea
  * opened the first path dropped and said nothing of the others, and a folder was "a folder, not a file".
  */
 export async function receivedFiles(paths: readonly string[]): Promise<ReceivedFiles> {
-  const all = await findInputs(paths, AEIMG_INPUT, undefined, { archives: true });
-  const archives = all.filter((f) => f.archive), given = all.filter((f) => !f.archive);
-  if (given.length === 0) throw new AeimgError(ErrorCode.BadInput, noAeimgMessage(archives));
+  const { found, archives } = await findAeimgInputs(paths, ErrorCode.BadInput);
   const files: ReceivedFiles['files'] = [];
   const studies = new Set<string>();
-  for (const { path } of given) {
-    const part = /^(.*)\.part\d+(?:of\d+)?\.aeimg$/i.exec(basename(path));
-    if (part) {
-      const key = join(dirname(path), part[1]!);
+  for (const { path } of found) {
+    const study = studyOfPartName(basename(path));
+    if (study !== undefined) {
+      const key = join(dirname(path), study);
       if (studies.has(key)) continue;
       studies.add(key);
     }
-    files.push({ path, name: part ? `${part[1]} (a study)` : basename(path) });
+    files.push({ path, name: study !== undefined ? `${study} (a study)` : basename(path) });
   }
   const note = archivesLeftOut(archives, '.aeimg files').replace(/^note: /, '').trim();
   return { files, ...(note ? { note } : {}) };
