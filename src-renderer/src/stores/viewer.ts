@@ -231,6 +231,12 @@ export const useViewer = defineStore('viewer', () => {
     }
   }
 
+  /** Files given together (chosen in the dialog, opened from the file manager, dropped on the window): one opens, several are listed. */
+  async function openPaths(paths: string[]) {
+    if (paths.length === 1) await open(paths[0]!);
+    else if (paths.length > 1) await openReceived(paths);
+  }
+
   /** Opens an .aeimg: the file replaces the one shown once its first image is here, with that image (see `show`). */
   async function open(path: string) {
     if (!received.value.some((f) => f.path === path)) received.value = []; // opened otherwise (chosen, double-clicked)
@@ -433,7 +439,7 @@ export const useViewer = defineStore('viewer', () => {
     file, index, pixels, denoised, wanted, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
-    received, open, openReceived, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
+    received, open, openReceived, openPaths, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });
