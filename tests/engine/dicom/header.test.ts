@@ -15,6 +15,17 @@ const DIR = join(FIXTURES, 'dicom');
 const MAX = 64 * 1024 * 1024;
 const read = (path: string) => readDicomFile(path, { maxPixels: MAX, deidentify: null });
 
+/** `bytes` without its last `cut` bytes passes the header check and reads as the whole file does, pixel for pixel. */
+async function expectReadAsWhole(dir: string, bytes: Buffer, cut: number): Promise<void> {
+  const whole = join(dir, 'whole.dcm'), shortened = join(dir, 'shortened.dcm');
+  writeFileSync(whole, bytes);
+  writeFileSync(shortened, bytes.subarray(0, -cut));
+  expect(await headerRefusal(shortened)).toBeUndefined();
+  const [a] = await read(whole);
+  const [b] = await read(shortened);
+  expect(Buffer.from(b!.image.pixels.buffer).equals(Buffer.from(a!.image.pixels.buffer))).toBe(true);
+}
+
 describe('a DICOM file cut short', () => {
   /** The fixture `file`'s bytes, without its preamble, or `convert`ed by dcmconv first (into the test's folder). */
   async function copies(dir: string, file: string, convert?: string): Promise<Buffer> {
@@ -63,13 +74,7 @@ describe('a DICOM file cut short', () => {
     const dir = await tempDir();
     const bytes = readFileSync(join(DIR, file));
     expect([...bytes.subarray(-138, -134)]).toEqual([0xfc, 0xff, 0xfc, 0xff]); // (FFFC,FFFC) Data Set Trailing Padding, 126 bytes
-    const whole = join(dir, 'whole.dcm'), cut = join(dir, 'cut.dcm');
-    writeFileSync(whole, bytes);
-    writeFileSync(cut, bytes.subarray(0, -50));
-    expect(await headerRefusal(cut)).toBeUndefined();
-    const [a] = await read(whole);
-    const [b] = await read(cut);
-    expect(Buffer.from(b!.image.pixels.buffer).equals(Buffer.from(a!.image.pixels.buffer))).toBe(true);
+    await expectReadAsWhole(dir, bytes, 50);
   });
 
   it('a Pixel Data element written too short in a whole file is damaged, not cut: copied again or exported again', async () => {
@@ -90,13 +95,7 @@ describe('a DICOM file cut short', () => {
     const dir = await tempDir();
     const bytes = readFileSync(join(DIR, 'ct_head_512_j2k_lossless.dcm'));
     expect([...bytes.subarray(-8)]).toEqual([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]); // the Sequence Delimitation Item is last
-    const whole = join(dir, 'whole.dcm'), open = join(dir, 'open.dcm');
-    writeFileSync(whole, bytes);
-    writeFileSync(open, bytes.subarray(0, -8));
-    expect(await headerRefusal(open)).toBeUndefined();
-    const [a] = await read(whole);
-    const [b] = await read(open);
-    expect(Buffer.from(b!.image.pixels.buffer).equals(Buffer.from(a!.image.pixels.buffer))).toBe(true);
+    await expectReadAsWhole(dir, bytes, 8);
   });
 
   it('a compressed file damaged inside, its lengths whole: its header cannot tell, its decoder can, and the sender is told to copy or export it again', async () => {
