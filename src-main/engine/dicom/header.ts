@@ -11,7 +11,7 @@ import { parseDicom, parsedDicomOf, type ParsedDicom } from './parse.js';
 import { TransferSyntax } from './codecs.js';
 import { stringValue } from './dataset.js';
 import { encapsulatedItemsEnd, headerRefusalOf, type FileExtent } from './pixel-module.js';
-import { parseDicomHeader } from './read-dataset.js';
+import { looksLikeDataset, parseDicomHeader } from './read-dataset.js';
 
 export function isDicomPath(path: string): boolean {
   return /\.(dcm|dicom|dic)$/i.test(path);
@@ -30,14 +30,10 @@ function hasDicomMarker(head: Uint8Array): boolean {
 
 /**
  * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
- * once with a group 0002 or 0008 element (files written without preamble and File Meta, read as such).
+ * once (files written without preamble and File Meta, read as such: looksLikeDataset).
  */
-export function looksLikeDicom(head: Uint8Array): boolean {
-  if (hasDicomMarker(head)) return true;
-  if (head.length < 8) return false;
-  const group = head[0]! | (head[1]! << 8);
-  const element = head[2]! | (head[3]! << 8);
-  return (group === 0x0002 || group === 0x0008) && element < 0x0100;
+function looksLikeDicom(head: Uint8Array): boolean {
+  return hasDicomMarker(head) || looksLikeDataset(head);
 }
 
 /**

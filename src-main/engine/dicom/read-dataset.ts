@@ -16,15 +16,27 @@ export const numberOf = (ds: DataSet, tag: string, fallback: number) => {
   return Number.isFinite(v) ? v : fallback;
 };
 
-function looksLikeDataset(bytes: Uint8Array): boolean {
-  // A bare dataset starts with a group 0x0008 (or 0x0002) element in little endian.
-  return bytes.length > 8 && (bytes[0] === 0x08 || bytes[0] === 0x02) && bytes[1] === 0x00;
-}
-
 /** An explicit VR element has two upper-case letters after its tag. */
 function looksExplicit(bytes: Uint8Array): boolean {
   const upper = (b: number | undefined) => b !== undefined && b >= 0x41 && b <= 0x5a;
   return upper(bytes[4]) && upper(bytes[5]);
+}
+
+/**
+ * Whether bytes begin like a dataset written without preamble: a little-endian group 0x0002 (File Meta) or 0x0008
+ * element below 0x0100, with an explicit VR or an implicit length it could have (even and short, or undefined for a
+ * sequence; 4 for a group length). Other data (a raw RLE stream's segment table, raw pixels) seldom passes all of it.
+ */
+export function looksLikeDataset(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+  const group = view.getUint16(0, true);
+  const element = view.getUint16(2, true);
+  if ((group !== 0x0002 && group !== 0x0008) || element >= 0x0100) return false;
+  if (looksExplicit(bytes)) return true;
+  const length = view.getUint32(4, true);
+  if (element === 0x0000) return length === 4;
+  return length === 0xffffffff || (length % 2 === 0 && length <= 0x1000);
 }
 
 /**

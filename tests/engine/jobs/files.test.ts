@@ -35,7 +35,18 @@ describe('a folder of DICOM files without extensions', () => {
   it('gives its DICOM files by content, Part 10 or without preamble, and nothing else', async () => {
     const { root, series } = await cdLayout();
     await writeFile(join(series, 'IM000003'), await encodePng(phantom(8, 8))); // a PNG without its extension is no DICOM
+    // Nor is a raw RLE stream (its segment table: 2 segments, the first at byte 64), though its first 4 bytes read as
+    // (0002,0000): a group length is 4 bytes long, not 64. Until 0.28 it was read as DICOM and refused as "holds no
+    // image: it may be a report, structure set or presentation state".
+    const rle = Buffer.alloc(200);
+    rle.writeUInt32LE(2, 0);
+    rle.writeUInt32LE(64, 4);
+    rle.writeUInt32LE(132, 8);
+    await writeFile(join(series, 'IM000004'), rle);
     expect(await expandInputs([series], IMAGE_INPUT, isDicomFile)).toEqual([join(series, 'IM000001'), join(series, 'IM000002')]);
+    const key = new SharedKey(Buffer.alloc(32, 7));
+    await expect(encryptImageFile(join(series, 'IM000004'), { model: await defaultModel(), recipients: [key], measure: false }))
+      .rejects.toThrow('IM000004: is not an image aeimg can read (PNG, JPEG, TIFF, WebP, BMP or GIF expected).');
     expect(await isDicomFile(join(root, 'DICOMDIR'))).toBe(false);
     expect(await expandInputs([series], IMAGE_INPUT)).toEqual([]); // what 0.7 saw
     expect((await listInputs([series])).map((f) => f.kind)).toEqual(['dicom', 'dicom']);
