@@ -149,7 +149,7 @@ describe('the aeimg command line', () => {
     await rm(join(dir, 'study', 'series1'), { recursive: true });
     const none = await aeimg(['encrypt', 'study', '--key-file', 'k.key'], dir);
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders, only an archive (series2.zip): extract it first, then give aeimg what it holds.');
+    expect(none.stderr).toContain('hold no PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000, JPEG-LS or DICOM image, nor do their subfolders, only an archive (series2.zip): extract it first, then give aeimg what it holds.');
     // Given by name, it is refused by name, as the run would.
     const named = await aeimg(['encrypt', join('study', 'series2.zip'), '--dry-run'], dir);
     expect(named.stdout).toContain('(is a ZIP archive, not an image: extract it first (in Windows Explorer: right-click it, Extract All), then give aeimg the folder it makes: would fail)');

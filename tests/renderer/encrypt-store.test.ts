@@ -98,7 +98,7 @@ describe('encrypt queue', () => {
     await queue.add(listed.map((f) => f.path));
     expect(queue.items.map((i) => i.name)).toEqual(['a.png']);
     expect(useErrors().messages.map((m) => m.text).sort()).toEqual([
-      'notes.txt is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM).',
+      'notes.txt is not an image aeimg can encrypt (PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000, JPEG-LS or DICOM).',
       'study.zip: is a ZIP archive, not an image: extract it first.',
     ]);
   });

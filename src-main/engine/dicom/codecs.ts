@@ -217,7 +217,7 @@ export function* jpegSegments(data: Uint8Array): Generator<{ marker: number; at:
  * A lossless JPEG stream's point transform Pt (the low half of its scan header's Ah/Al byte) and the offset of its
  * frame header's sample precision P; undefined where the markers cannot be followed to a scan.
  */
-function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: number } | undefined {
+export function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: number } | undefined {
   let precisionAt = -1;
   for (const { marker, at } of jpegSegments(data)) {
     if (marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf) precisionAt = at + 4; // lossless SOF

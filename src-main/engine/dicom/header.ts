@@ -45,7 +45,7 @@ export async function isDicomFile(path: string): Promise<boolean> {
   if (notDicomByName(path)) return false;
   const head = await readHead(path, 132);
   if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
-  if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP or GIF file
+  if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP, GIF or JPEG 2000 file
   if (head && looksLikeDicom(head)) return true;
   return isDicomPath(path);
 }

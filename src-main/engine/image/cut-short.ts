@@ -15,8 +15,8 @@ export function endsEarly(data: Uint8Array): 'PNG' | 'JPEG' | undefined {
   return undefined;
 }
 
-/** What a file is told that ends before its image and does not decode. */
-export function cutShort(kind: 'PNG' | 'JPEG'): AeimgError {
+/** What a file is told that ends before its image (and does not decode, or is JPEG 2000: codestream-file.ts). */
+export function cutShort(kind: string): AeimgError {
   return new AeimgError(ErrorCode.Truncated, `is truncated: the file ends inside its ${kind} image data. ` +
     'This copy is incomplete: copy it again, or export the image again.');
 }
@@ -57,31 +57,4 @@ function jpegEndsEarly(data: Uint8Array): boolean {
     at = end;
   }
   return true; // it ends before its first scan
-}
-
-/**
- * A JPEG file in a coding the image library does not decode (it reads 8-bit JPEG, lossless included): JPEG-LS, or 12-
- * or 16-bit samples (a DICOM export's "JPEG lossless" file). aeimg decodes them inside DICOM files only. Named from its
- * first frame header (SOF), so that the sender is told what the file is; undefined for other files. Only where its
- * reader fails: io.ts decodes to be sure.
- */
-export function jpegNotRead(data: Uint8Array): AeimgError | undefined {
-  if (imageSignature(data) !== 'JPEG') return undefined;
-  for (let at = 2; at + 9 < data.length;) {
-    if (data[at] !== 0xff) return undefined;
-    const marker = data[at + 1]!;
-    if (marker === 0xff) { at++; continue; }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd9)) { at += 2; continue; }
-    const isFrame = (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7;
-    if (isFrame) {
-      const precision = data[at + 4]!;
-      const lossless = [0xc3, 0xc7, 0xcb, 0xcf].includes(marker) ? 'lossless ' : '';
-      const coding = marker === 0xf7 ? 'a JPEG-LS image' : precision > 8 ? `a ${precision}-bit ${lossless}JPEG image` : undefined;
-      return coding ? new AeimgError(ErrorCode.BadInput, `is ${coding}, which aeimg reads only inside DICOM files: send the DICOM file it was ` +
-        'exported from, or export the image again as PNG (16-bit where it has more than 8 bits).') : undefined;
-    }
-    if (marker === 0xda) return undefined; // a scan before any frame header: its reader says what is wrong
-    at += 2 + ((data[at + 2]! << 8) | data[at + 3]!);
-  }
-  return undefined;
 }

@@ -1,4 +1,7 @@
-/** PNG, JPEG, TIFF, WebP and GIF in through sharp (libvips), BMP through bmp.ts, PNG out; keeping grey/RGB, alpha and 8/16-bit. */
+/**
+ * PNG, JPEG, TIFF, WebP and GIF in through sharp (libvips), BMP through bmp.ts, JPEG 2000, JPEG-LS and JPEG of more than 8
+ * bits through codestream-file.ts; PNG out; keeping grey/RGB, alpha and 8/16-bit.
+ */
 import { basename } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
@@ -6,7 +9,8 @@ import { greyOfColour, type Image } from './image.js';
 import { NOT_IMAGE_HEAD, notImageRefusal } from './not-images.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
-import { cutShort, endsEarly, jpegNotRead } from './cut-short.js';
+import { cutShort, endsEarly } from './cut-short.js';
+import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './codestream-file.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -64,11 +68,26 @@ export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
   return pages[0]!;
 }
 
-/** An image file read once: its bytes, its pages, and each page's metadata (none for a BMP: image/bmp.ts reads it). */
+/**
+ * An image file read once: its bytes, its pages, and each page's metadata (none for a BMP: image/bmp.ts reads it; nor
+ * for a codestream file, whose coding and layout `codestream` gives).
+ */
 export interface ImageFile {
   data: Buffer;
   pages: Image[];
   metas: Metadata[];
+  codestream?: CodestreamFile;
+}
+
+/**
+ * The file as a codestream it is read as (JPEG 2000, JPEG-LS, JPEG of more than 8 bits: codestream-file.ts), its size
+ * checked against the limit; undefined for other files. Throws where such a file is refused.
+ */
+function codestreamOf(data: Uint8Array, maxPixels: number, whole = true): CodestreamFile | undefined {
+  const coded = codestreamFileOf(data, whole);
+  if (coded instanceof AeimgError) throw coded;
+  if (coded) checkDimensions(coded.width, coded.height, maxPixels);
+  return coded;
 }
 
 /**
@@ -89,6 +108,8 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     if (other) throw other;
     data = await readRegularFile(path);
     if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
+    const codestream = codestreamOf(data, maxPixels);
+    if (codestream) return { data, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
     const first = await checkedMetadata(data, maxPixels);
     const pages = first.pages ?? 1;
     if (pages > atMost) {
@@ -107,15 +128,16 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
     return { data, pages: first.format === 'gif' ? greyGif(images) : images, metas };
   } catch (err) {
-    // A copy cut short is told as such, not as its decoder's "premature end".
-    const early = data && err instanceof AeimgError ? endsEarly(data) : undefined;
-    // A lossless, JPEG-LS or 12-bit JPEG file is named as one, with what to send instead (0.27).
-    throw inFile(path, early ? cutShort(early) : (data && err instanceof AeimgError && jpegNotRead(data)) || err);
+    // A copy cut short is told as such, not as its decoder's "premature end" (nor again, as a JPEG-LS one is told).
+    const early = data && err instanceof AeimgError && err.code !== ErrorCode.Truncated ? endsEarly(data) : undefined;
+    throw inFile(path, early ? cutShort(early) : err);
   }
 }
 
 /** Files larger than this are checked from their header only, their pixels as they are decoded. */
 const WHOLE_CHECK_BYTES = 32 << 20;
+/** How much of such a file a codestream's headers are looked for in (a JPEG's EXIF and thumbnail come first). */
+const HEADER_BYTES = 1 << 20;
 
 /** imageHeaderRefusal reads this many files at once: the app's list and a study check every file they are given. */
 const CHECKS_AT_ONCE = 8;
@@ -138,6 +160,8 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
     const kind = read && imageSignature(read.head);
     if (!kind) return undefined;
     if (read.size > WHOLE_CHECK_BYTES) {
+      // A codestream's headers are in its first bytes; where it ends is found when it is read.
+      if ((kind === 'JPEG' || kind === 'JPEG 2000') && codestreamOf((await readHead(path, HEADER_BYTES))!, maxPixels, false)) return undefined;
       if (kind !== 'BMP') checkDimensionsOf(await metadataOf(path, kind), maxPixels);
       return undefined;
     }
@@ -146,14 +170,15 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
       decodeBmp(data, maxPixels); // its checks come with its pixels, a copy away
       return undefined;
     }
+    if (codestreamOf(data, maxPixels)) return undefined; // cut short or refused: said from its structure
     const meta = await checkedMetadata(data, maxPixels);
-    const early = endsEarly(data), notRead = jpegNotRead(data);
+    const early = endsEarly(data);
     // Decoded to be sure: some such files are read whole.
-    if (!early && !notRead) return undefined;
+    if (!early) return undefined;
     if (await decodePage(data, meta, maxPixels, 0).then(() => true, () => false)) return undefined;
-    return early ? cutShort(early) : notRead;
+    return cutShort(early);
   } catch (err) {
-    if (err instanceof AeimgError) return (data && jpegNotRead(data)) || err; // as its reader says it
+    if (err instanceof AeimgError) return err; // as its reader says it
     throw err;
   } finally {
     const next = waitingChecks.shift();
@@ -210,6 +235,8 @@ async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promi
  */
 export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, page = 0): Promise<Image> {
   if (imageSignature(data) === 'BMP') return decodeBmp(data, maxPixels);
+  const codestream = codestreamOf(data, maxPixels);
+  if (codestream) return decodeCodestreamFile(codestream);
   const meta = await checkedMetadata(data, maxPixels, page);
   const image = await decodePage(data, meta, maxPixels, page);
   return meta.format === 'gif' ? greyGif([image])[0]! : image;

@@ -1,7 +1,7 @@
 /**
  * Files given to be sent that are no image aeimg reads, named from their first bytes with what to do instead of "not
  * an image aeimg can read": an archive (fs/archive.ts), a research volume (NIfTI, Analyze, NRRD, MetaImage), a video,
- * and image formats aeimg does not read as files (JPEG 2000, JPEG XL, HEIF/AVIF).
+ * and image formats aeimg does not read (JPEG XL, HEIF/AVIF).
  */
 import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
 import { AeimgError, ErrorCode } from '../errors.js';
@@ -22,9 +22,6 @@ function otherFormat(head: Uint8Array): { what: string; todo: string } | undefin
   };
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const u32 = (offset: number, little: boolean) => (head.length >= offset + 4 ? view.getUint32(offset, little) : -1);
-  if (at(0, [0, 0, 0, 0x0c, 0x6a, 0x50, 0x20, 0x20, 0x0d, 0x0a, 0x87, 0x0a]) || at(0, [0xff, 0x4f, 0xff, 0x51])) {
-    return { what: 'a JPEG 2000 image, which aeimg reads only inside DICOM files', todo: 'export the image again as PNG or TIFF, or send the DICOM file' };
-  }
   if (at(0, [0xff, 0x0a]) || at(0, [0, 0, 0, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a])) {
     return { what: 'a JPEG XL image, which aeimg does not read', todo: 'export the image again as PNG or TIFF' };
   }

@@ -6,24 +6,45 @@
  */
 import type { Image } from './image.js';
 import { imageSignature } from './signature.js';
+import type { CodestreamFile } from './codestream-file.js';
+import { jpegSegments, losslessPointTransform } from '../dicom/codecs.js';
+
+const LOSSY_FORMATS = ['JPEG', 'WebP', 'JPEG 2000', 'JPEG-LS'] as const;
+type LossyFormat = (typeof LOSSY_FORMATS)[number];
 
 /** The record's `metadata.source`: the lossy format the sender's file had, and its compression ratio. */
 export interface LossySource {
-  format: 'JPEG' | 'WebP';
+  format: LossyFormat;
   lossy: true;
   /** Uncompressed bytes of the decoded images over the file's bytes (Lossy Image Compression Ratio, 0028,2112). */
   ratio: number;
 }
 
-/** DICOM's Lossy Image Compression Method (0028,2114) for each: ISO 10918-1 is JPEG; WebP has no defined term. */
-export const LOSSY_SOURCE_METHOD: Record<LossySource['format'], string> = { JPEG: 'ISO_10918_1', WebP: 'WEBP' };
+/** DICOM's Lossy Image Compression Method (0028,2114) for each (PS3.3 C.7.6.1.1.5); WebP has no defined term. */
+export const LOSSY_SOURCE_METHOD: Record<LossySource['format'], string> = {
+  JPEG: 'ISO_10918_1', WebP: 'WEBP', 'JPEG 2000': 'ISO_15444_1', 'JPEG-LS': 'ISO_14495_1',
+};
 
-/** The lossy format of the image file `data` (decoded as `pages`), or undefined for PNG, TIFF and lossless WebP. */
-export function lossySourceOf(data: Buffer, pages: readonly Image[]): LossySource | undefined {
-  const format = imageSignature(data) === 'JPEG' ? 'JPEG' : isLossyWebp(data) ? 'WebP' : undefined;
+/**
+ * The lossy format of the image file `data` (decoded as `pages`; `codestream` where it was read as one), or undefined
+ * for PNG, TIFF, lossless WebP, lossless JPEG (since 0.28; before, any JPEG file said "lossy"), lossless JPEG-LS and
+ * JPEG 2000 of the reversible wavelet.
+ */
+export function lossySourceOf(data: Buffer, pages: readonly Image[], codestream?: CodestreamFile): LossySource | undefined {
+  const format = codestream ? (codestream.lossy ? codestream.format : undefined)
+    : imageSignature(data) === 'JPEG' ? (losslessJpeg(data) ? undefined : 'JPEG') : isLossyWebp(data) ? 'WebP' : undefined;
   if (!format) return undefined;
   const raw = pages.reduce((n, p) => n + p.pixels.byteLength, 0);
   return { format, lossy: true, ratio: Number((raw / Math.max(1, data.length)).toFixed(2)) };
+}
+
+/** An 8-bit JPEG of the lossless process (SOF3, SOF7) without a point transform, which drops low bits. */
+function losslessJpeg(data: Uint8Array): boolean {
+  for (const { marker } of jpegSegments(data)) {
+    if (marker === 0xc3 || marker === 0xc7) return (losslessPointTransform(data)?.pt ?? 0) === 0;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return false;
+  }
+  return false;
 }
 
 /**
@@ -49,6 +70,6 @@ function isLossyWebp(b: Buffer): boolean {
 /** The record's `metadata.source`, if well formed (it came from a sender: checked before it is used). */
 export function lossySourceOfRecord(record: { metadata?: Record<string, unknown> }): LossySource | undefined {
   const s = record.metadata?.source as Partial<LossySource> | undefined;
-  if (!s || typeof s !== 'object' || s.lossy !== true || (s.format !== 'JPEG' && s.format !== 'WebP')) return undefined;
-  return { format: s.format, lossy: true, ratio: typeof s.ratio === 'number' && Number.isFinite(s.ratio) && s.ratio > 0 ? s.ratio : 1 };
+  if (!s || typeof s !== 'object' || s.lossy !== true || !LOSSY_FORMATS.includes(s.format as LossyFormat)) return undefined;
+  return { format: s.format as LossyFormat, lossy: true, ratio: typeof s.ratio === 'number' && Number.isFinite(s.ratio) && s.ratio > 0 ? s.ratio : 1 };
 }

@@ -56,9 +56,10 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     // Read once: its bytes are what a JPEG keeps, what says it was lossy, and what its profile moved.
     const file = await readImageData(task.input, task.maxPixels);
     const { pages } = file;
-    const frame = pages.length === 1 ? jpegFileFrame(file.data, pages[0]!) : undefined;
-    // A JPEG or lossy WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
-    const source = lossySourceOf(file.data, pages);
+    // A JPEG file's data, or a JPEG 2000 or JPEG-LS file's codestream, may be carried as it is (codec/kept-frame.ts).
+    const frame = pages.length === 1 ? file.codestream?.frame ?? jpegFileFrame(file.data, pages[0]!) : undefined;
+    // A lossy JPEG, JPEG 2000, JPEG-LS or WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
+    const source = lossySourceOf(file.data, pages, file.codestream);
     const shift = await colourProfileShift(file);
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
     const delays = pageDelays(file);

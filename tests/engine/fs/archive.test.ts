@@ -98,7 +98,7 @@ describe('an archive given instead of an image', () => {
     await writeFile(join(root, 'export', 'study.zip'), zipOf({ 'IM1.png': await readFile(MR_SLICE) }));
     await writeFile(join(root, 'export', 'series', 'CT1.dcm.gz'), gzipSync(await readFile(DICOM)));
     await expect(listInputs([root])).rejects.toThrow(
-      'the folders given hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders, only archives (study.zip, CT1.dcm.gz): extract them first, then give aeimg what they hold.');
+      'the folders given hold no PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000, JPEG-LS or DICOM image, nor do their subfolders, only archives (study.zip, CT1.dcm.gz): extract them first, then give aeimg what they hold.');
     // Beside an image, an archive is not looked into: the app lists it with what to do, and does not queue it.
     await writeFile(join(root, 'export', 'IM2.png'), await readFile(MR_SLICE));
     expect((await listInputs([root])).map((f) => [f.name, f.kind, f.refusal?.replace(/:.*/, '') ?? null])).toEqual([

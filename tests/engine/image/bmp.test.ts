@@ -121,6 +121,6 @@ describe('BMP images (DICOM viewers\' exports)', () => {
     }
     expect(isBmp(Buffer.from('BM this is a text file'))).toBe(false);
     await writeFile(join(dir, 'note.bmp'), 'BM this is a text file, not a bitmap');
-    await expect(readImagePages(join(dir, 'note.bmp'))).rejects.toThrow(/note\.bmp: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP, BMP or GIF expected\)/);
+    await expect(readImagePages(join(dir, 'note.bmp'))).rejects.toThrow(/note\.bmp: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000 or JPEG-LS expected\)/);
   });
 });

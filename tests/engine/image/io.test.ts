@@ -187,7 +187,7 @@ describe('image input and output', () => {
     const svg = join(dir, 'logo.png');
     await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
     const said = async (path: string) => ((await readImageFile(path).catch((e) => e)) as AeimgError).message;
-    expect(await said(svg)).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP, BMP or GIF expected\)/);
+    expect(await said(svg)).toMatch(/: is not an image aeimg can read \(PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000 or JPEG-LS expected\)/);
     // Since 0.27 an AVIF (sharp reads it) is named as one, with what to do (image/not-images.ts).
     expect(await said(avif)).toBe('photo.avif: is an AVIF image (a phone\'s or camera\'s photo format), which aeimg does not read: export it as JPEG or PNG.');
   });

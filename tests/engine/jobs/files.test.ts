@@ -46,7 +46,7 @@ describe('a folder of DICOM files without extensions', () => {
     expect(await expandInputs([series], IMAGE_INPUT, isDicomFile)).toEqual([join(series, 'IM000001'), join(series, 'IM000002')]);
     const key = new SharedKey(Buffer.alloc(32, 7));
     await expect(encryptImageFile(join(series, 'IM000004'), { model: await defaultModel(), recipients: [key], measure: false }))
-      .rejects.toThrow('IM000004: is not an image aeimg can read (PNG, JPEG, TIFF, WebP, BMP or GIF expected).');
+      .rejects.toThrow('IM000004: is not an image aeimg can read (PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000 or JPEG-LS expected).');
     expect(await isDicomFile(join(root, 'DICOMDIR'))).toBe(false);
     expect(await expandInputs([series], IMAGE_INPUT)).toEqual([]); // what 0.7 saw
     expect((await listInputs([series])).map((f) => f.kind)).toEqual(['dicom', 'dicom']);
@@ -202,7 +202,7 @@ describe('a folder of DICOM files without extensions', () => {
     await mkdir(join(root, 'a', 'b'), { recursive: true });
     await writeFile(join(root, 'a', 'b', 'NOTES'), 'read me');
     expect(await findInputs([root], IMAGE_INPUT, isDicomFile)).toEqual([]);
-    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP, BMP, GIF or DICOM image, nor do their subfolders');
+    await expect(listInputs([root])).rejects.toThrow('hold no PNG, JPEG, TIFF, WebP, BMP, GIF, JPEG 2000, JPEG-LS or DICOM image, nor do their subfolders');
   });
 
   it('the app lists at most what its IPC takes, and says so by name instead of failing at Encrypt', async () => {

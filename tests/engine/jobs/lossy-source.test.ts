@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
-import { CT_SLICE, defaultModel, models, tempDir } from '../../helpers.js';
+import { CT_SLICE, defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 
 const key = new SharedKey(Buffer.alloc(32, 11));
 
@@ -65,6 +66,27 @@ describe('an image file that was itself lossy-compressed', () => {
       expect(r.text).not.toContain('lossy-compressed');
       expect(r.lossy.slice(0, 2)).toEqual(['01', 'AEIMG_NEAR']); // within ±1, the default for 8 bits
       expect((await sendAndRead(f, { quality: 'lossless' })).lossy[0]).toBe('00');
+    }
+  });
+
+  it('a JPEG 2000 of the irreversible wavelet and a near-lossless JPEG-LS are said to be (0.28); lossless ones, and a lossless JPEG, are not', async () => {
+    const dir = await tempDir();
+    const frame = async (fixture: string) => Buffer.from((await readDicomFile(join(FIXTURES, 'dicom', fixture), { maxPixels: 1e7, deidentify: null }))[0]!.frame!.data);
+    await writeFile(join(dir, 'lossy.jhc'), await frame('htj2k_rgb_lossy.dcm'));
+    await writeFile(join(dir, 'near.jls'), await frame('jls_rgb_near2_ilv0_nopreamble.dcm'));
+    await writeFile(join(dir, 'lossless.jhc'), await frame('htj2k_rgb_rpcl_lossless.dcm'));
+    await writeFile(join(dir, 'lossless.jls'), await frame('jls_rgb_ilv1.dcm'));
+    await writeFile(join(dir, 'lossless.jpg'), await frame('xa_4frame_jpeg_lossless.dcm')); // 8-bit, process 14: the image library reads it
+    const lossy = await sendAndRead(join(dir, 'lossy.jhc'));
+    expect(lossy.text).toMatch(/; the sender's file was itself lossy-compressed \(JPEG 2000 image\)$/);
+    expect(lossy.lossy.slice(0, 2)).toEqual(['01', expect.stringMatching(/^ISO_15444_1/)]);
+    const near = await sendAndRead(join(dir, 'near.jls'));
+    expect(near.text).toMatch(/\(JPEG-LS image\)$/);
+    expect(near.lossy[1]).toMatch(/^ISO_14495_1/);
+    for (const name of ['lossless.jhc', 'lossless.jls', 'lossless.jpg']) {
+      const r = await sendAndRead(join(dir, name), { quality: 'lossless' });
+      expect(r.text, name).not.toContain('lossy-compressed');
+      expect(r.lossy[0], name).toBe('00');
     }
   });
 });

@@ -1,0 +1,207 @@
+/**
+ * Image files in the codings DICOM uses that the image library (libvips) does not read: JPEG 2000 (a bare codestream,
+ * .j2k/.j2c, or a JP2 file's), High-Throughput JPEG 2000 (.jhc, .jph), JPEG-LS (.jls), and JPEG of more than 8 bits
+ * (12-bit DCT; lossless up to 16 bits): what a PACS or a DICOM toolkit exports a frame as (aeimg 0.28; before, such a
+ * file was named and refused). Each is read as a DICOM frame of that coding (dicom/codestream.ts, with the codecs aeimg
+ * reads DICOM with) in the layout its own headers declare, and its data may be carried as it is, as a JPEG file's is
+ * (codec/kept-frame.ts). Layouts an image file cannot say how to show are refused by name: signed samples, components
+ * sampled apart, a palette, another colour space than grey or sRGB.
+ */
+import { decodeCodestream } from '../dicom/codestream.js';
+import { jpegLsCoding, jpegSegments, losslessPointTransform, TransferSyntax } from '../dicom/codecs.js';
+import type { FrameLayout } from '../dicom/stored-image.js';
+import type { FrameData } from '../codec/kept-frame.js';
+import { AeimgError, ErrorCode } from '../errors.js';
+import type { Image } from './image.js';
+import { cutShort, endsEarly } from './cut-short.js';
+import { JP2_SIGNATURE, imageSignature } from './signature.js';
+
+/** The codings this reads, as the sender and receiver are told them. */
+export type CodestreamFormat = 'JPEG 2000' | 'JPEG-LS' | 'JPEG';
+
+/** An image file read as a codestream: its frame (layout and codestream), its size, and whether it was coded lossily. */
+export interface CodestreamFile {
+  format: CodestreamFormat;
+  frame: FrameData;
+  width: number;
+  height: number;
+  /**
+   * DCT JPEG, lossless JPEG with a point transform, near-lossless JPEG-LS, JPEG 2000's irreversible wavelet. A
+   * reversible wavelet counts as lossless, though a writer may have left out layers of it.
+   */
+  lossy: boolean;
+}
+
+const u16 = (d: Uint8Array, at: number) => (d[at]! << 8) | d[at + 1]!;
+const u32 = (d: Uint8Array, at: number) => ((d[at]! << 24) >>> 0) + (d[at + 1]! << 16) + (d[at + 2]! << 8) + d[at + 3]!;
+const text = (d: Uint8Array, at: number, n: number) => String.fromCharCode(...d.subarray(at, at + n));
+
+const EXPORT_AGAIN = 'export the image again as PNG or TIFF, or send the DICOM file it came from';
+const notCarried = (what: string) => new AeimgError(ErrorCode.BadInput, `is ${what}, which aeimg does not read: ${EXPORT_AGAIN}.`);
+
+/**
+ * The file `data` as a codestream this reads, an AeimgError naming why it will not be read (a layout it does not carry,
+ * a copy cut short), or undefined where it is none of these (PNG, TIFF, an 8-bit JPEG the image library reads).
+ * `whole` false: `data` is the file's head only (a large file's check), and where it ends says nothing.
+ */
+export function codestreamFileOf(data: Uint8Array, whole = true): CodestreamFile | AeimgError | undefined {
+  const kind = imageSignature(data);
+  return kind === 'JPEG 2000' ? jpeg2000File(data, whole) : kind === 'JPEG' ? jpegFile(data, whole) : undefined;
+}
+
+/** Decodes such a file's image (the caller has checked its size). */
+export function decodeCodestreamFile(file: CodestreamFile): Promise<Image> {
+  return decodeCodestream(file.frame.layout, file.width, file.height, file.frame.data);
+}
+
+/** The layout of a frame of `components` samples of `precision` bits in `syntax`: grey, or RGB as the decoder gives it. */
+function layoutOf(syntax: string, components: number, precision: number): FrameLayout {
+  return {
+    syntax, photometric: components === 1 ? 'MONOCHROME2' : 'RGB', samplesPerPixel: components,
+    bitsAllocated: precision <= 8 ? 8 : 16, bitsStored: precision, signed: false, planarConfiguration: 0,
+  };
+}
+
+function fileOf(format: CodestreamFormat, layout: FrameLayout, data: Uint8Array, width: number, height: number, lossy: boolean): CodestreamFile {
+  return { format, frame: { layout, data, label: format }, width, height, lossy };
+}
+
+/** A JPEG 2000 codestream, bare or in a JP2/JPH file's contiguous codestream box (jp2c). */
+function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgError {
+  let codestream = data;
+  if (u16(data, 0) !== 0xff4f) {
+    const boxed = jp2Codestream(data, whole);
+    if (boxed instanceof AeimgError) return boxed;
+    if (!boxed) return whole ? cutShort('JPEG 2000') : notCarried('a JPEG 2000 file whose image data aeimg could not find');
+    codestream = boxed;
+  }
+  // SIZ (ISO 15444-1 A.5.1): Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, tiles (16 bytes), Csiz, then Ssiz XRsiz YRsiz each.
+  if (codestream.length < 42 || u16(codestream, 0) !== 0xff4f || u16(codestream, 2) !== 0xff51) {
+    return whole ? cutShort('JPEG 2000') : notCarried('a JPEG 2000 file whose header aeimg could not read');
+  }
+  const width = u32(codestream, 8) - u32(codestream, 16);
+  const height = u32(codestream, 12) - u32(codestream, 20);
+  const components = u16(codestream, 40);
+  if (codestream.length < 42 + 3 * components) return cutShort('JPEG 2000');
+  const sizes = Array.from({ length: components }, (_, c) => ({
+    ssiz: codestream[42 + 3 * c]!, dx: codestream[43 + 3 * c]!, dy: codestream[44 + 3 * c]!,
+  }));
+  const precision = (sizes[0]?.ssiz ?? 0) % 128 + 1;
+  if (components !== 1 && components !== 3) return notCarried(`a JPEG 2000 image of ${components} components (aeimg reads grey or RGB)`);
+  if (sizes.some((s) => s.ssiz >= 128)) return notCarried('a JPEG 2000 image of signed samples');
+  if (sizes.some((s) => s.ssiz !== sizes[0]!.ssiz)) return notCarried('a JPEG 2000 image whose components differ in precision');
+  if (sizes.some((s) => s.dx !== 1 || s.dy !== 1)) return notCarried('a JPEG 2000 image whose components are sampled apart (subsampled colour)');
+  if (precision > 16) return notCarried(`a ${precision}-bit JPEG 2000 image (aeimg carries up to 16 bits)`);
+  // An End Of Codestream marker last (padding after it aside): a copy cut short may still decode, to a blurred or
+  // partial image.
+  if (whole && !endsWithEoc(codestream)) return cutShort('JPEG 2000');
+  const { ht, lossy } = mainHeader(codestream);
+  const syntax = ht ? (lossy ? TransferSyntax.Htj2k : TransferSyntax.Htj2kLossless) : (lossy ? TransferSyntax.J2k : TransferSyntax.J2kLossless);
+  return fileOf('JPEG 2000', layoutOf(syntax, components, precision), codestream, width, height, lossy);
+}
+
+/** Its last marker is End Of Codestream (FF D9), followed by nothing but zeros (a DICOM fragment's pad byte). */
+function endsWithEoc(d: Uint8Array): boolean {
+  let end = d.length;
+  while (end > 0 && d[end - 1] === 0) end--;
+  return end >= 2 && u16(d, end - 2) === 0xffd9;
+}
+
+/**
+ * From the main header (up to the first tile-part, SOT): whether it is High-Throughput JPEG 2000 (ISO 15444-15: Rsiz
+ * bit 14, or a capabilities marker, CAP), which OpenJPH reads, and whether its coding style (COD) names the
+ * irreversible 9-7 wavelet.
+ */
+function mainHeader(d: Uint8Array): { ht: boolean; lossy: boolean } {
+  const found = { ht: (u16(d, 6) & 0x4000) !== 0, lossy: false };
+  for (let at = 2; at + 4 <= d.length && u16(d, at) !== 0xff90;) {
+    if (d[at] !== 0xff) break;
+    if (u16(d, at) === 0xff50) found.ht = true;
+    // COD: Lcod, Scod, progression order, layers (2), MCT, then SPcod: levels, code-block width, height, style, wavelet.
+    if (u16(d, at) === 0xff52) found.lossy = d[at + 13] === 0;
+    at += 2 + u16(d, at + 2);
+  }
+  return found;
+}
+
+/**
+ * A JP2 or JPH file's codestream (its first jp2c box; ISO 15444-1 I.4), undefined where it has none, or why the file is
+ * refused: a palette (pclr), a colour space other than grey or sRGB (sYCC, an ICC profile), a box past the file's end.
+ */
+function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError | undefined {
+  const walk = (start: number, end: number): Uint8Array | AeimgError | undefined => {
+    for (let at = start; at + 8 <= end;) {
+      let length = u32(d, at);
+      const type = text(d, at + 4, 4);
+      let header = 8;
+      if (length === 1) {
+        if (at + 16 > end) return cutShort('JPEG 2000');
+        length = u32(d, at + 8) * 2 ** 32 + u32(d, at + 12);
+        header = 16;
+      } else if (length === 0) {
+        length = end - at; // to the end of the file
+      }
+      if (length < header) return notCarried('a JPEG 2000 file whose boxes aeimg could not read');
+      if (at + length > end) {
+        if (whole) return cutShort('JPEG 2000');
+        return type === 'jp2c' ? d.subarray(at + header, end) : undefined; // a large file's head
+      }
+      const body = d.subarray(at + header, at + length);
+      if (type === 'jp2h') {
+        const refusal = walk(at + header, at + length); // its image header, colour and palette boxes
+        if (refusal instanceof AeimgError) return refusal;
+      }
+      if (type === 'pclr') return notCarried('a JPEG 2000 file of palette colour');
+      if (type === 'colr') {
+        const enumerated = body[0] === 1 ? u32(body, 3) : undefined;
+        if (enumerated !== 16 && enumerated !== 17) {
+          const what = enumerated === 18 ? 'the sYCC colour space' : enumerated === undefined ? 'an ICC colour profile' : `an unknown colour space (${enumerated})`;
+          return notCarried(`a JPEG 2000 file in ${what} (aeimg reads grey and sRGB)`);
+        }
+      }
+      if (type === 'jp2c') return body;
+      at += length;
+    }
+    return undefined;
+  };
+  return walk(JP2_SIGNATURE.length, d.length);
+}
+
+/**
+ * A JPEG file this reads and the image library does not: JPEG-LS, 12-bit DCT (grey), lossless of more than 8 bits;
+ * from its first frame header (SOF). Undefined for an 8-bit JPEG (the image library reads it) and where no frame header
+ * is found (its reader says what is wrong).
+ */
+function jpegFile(data: Uint8Array, whole: boolean): CodestreamFile | AeimgError | undefined {
+  for (const { marker, at } of jpegSegments(data)) {
+    const isFrame = (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7;
+    if (!isFrame) continue;
+    if (at + 10 > data.length) return whole ? cutShort('JPEG') : undefined;
+    const precision = data[at + 4]!;
+    const height = u16(data, at + 5), width = u16(data, at + 7), components = data[at + 9]!;
+    const lossless = marker === 0xc3 || marker === 0xc7;
+    if (marker !== 0xf7 && precision <= 8) return undefined; // 8-bit JPEG, lossless too: the image library's
+    const format: CodestreamFormat = marker === 0xf7 ? 'JPEG-LS' : 'JPEG';
+    const named = marker === 0xf7 ? 'JPEG-LS image' : `${precision}-bit ${lossless ? 'lossless ' : ''}JPEG image`;
+    if (components !== 1 && components !== 3) return notCarried(`a ${named} of ${components} components (aeimg reads grey or RGB)`);
+    if (precision < 2 || precision > 16) return notCarried(`a ${named} of ${precision}-bit samples`);
+    if (height === 0) return notCarried(`a ${named} whose height is given after its image (a DNL marker)`);
+    // After the frame header, its scan: a copy cut short before its End Of Image may still decode, in part.
+    if (whole && endsEarly(data)) return cutShort(format);
+    if (marker === 0xf7) {
+      const coding = jpegLsCoding(data);
+      const near = coding?.near ?? 0;
+      const layout = layoutOf(near > 0 ? TransferSyntax.JpegLsNear : TransferSyntax.JpegLsLossless, components, precision);
+      return fileOf(format, layout, data, width, height, near > 0);
+    }
+    if (lossless) {
+      return fileOf(format, layoutOf(TransferSyntax.JpegLossless57, components, precision), data, width, height, (losslessPointTransform(data)?.pt ?? 0) > 0);
+    }
+    // DCT of 12 bits: extended (SOF1) or progressive (SOF2); others (arithmetic, hierarchical) are not decoded.
+    if (marker !== 0xc1 && marker !== 0xc2) return notCarried(`a ${named} in a coding aeimg does not decode (SOF${marker - 0xc0})`);
+    if (components !== 1) return notCarried(`a ${named} in colour (aeimg reads 12-bit JPEG in grey)`);
+    // Progressive as extended: one decoder (libjpeg) reads both, and a kept frame's data is cleaned as either.
+    return fileOf(format, layoutOf(TransferSyntax.JpegExtended, 1, precision), data, width, height, true);
+  }
+  return undefined;
+}
