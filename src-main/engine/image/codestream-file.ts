@@ -129,7 +129,7 @@ function mainHeader(d: Uint8Array): { ht: boolean; lossy: boolean } {
  * refused: a palette (pclr), a colour space other than grey or sRGB (sYCC, an ICC profile), a box past the file's end.
  */
 function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError | undefined {
-  const walk = (start: number, end: number): Uint8Array | AeimgError | undefined => {
+  const walk = (start: number, end: number, top: boolean): Uint8Array | AeimgError | undefined => {
     for (let at = start; at + 8 <= end;) {
       let length = u32(d, at);
       const type = text(d, at + 4, 4);
@@ -147,8 +147,8 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
         return type === 'jp2c' ? d.subarray(at + header, end) : undefined; // a large file's head
       }
       const body = d.subarray(at + header, at + length);
-      if (type === 'jp2h') {
-        const refusal = walk(at + header, at + length); // its image header, colour and palette boxes
+      if (type === 'jp2h' && top) { // one level: a crafted file could nest boxes deeper than the stack goes
+        const refusal = walk(at + header, at + length, false); // its image header, colour and palette boxes
         if (refusal instanceof AeimgError) return refusal;
       }
       if (type === 'pclr') return notCarried('a JPEG 2000 file of palette colour');
@@ -164,7 +164,7 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
     }
     return undefined;
   };
-  return walk(JP2_SIGNATURE.length, d.length);
+  return walk(JP2_SIGNATURE.length, d.length, true);
 }
 
 /**
