@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
@@ -19,6 +19,7 @@ import { OVERLAY_SOP, overlayDicom } from '../overlay-dicom.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
 import { keyObjectDicom, withInstance } from '../key-object-dicom.js';
 import { presentationStateDicom } from '../presentation-state-dicom.js';
+import { readDicomFile } from '../../src-main/engine/dicom/import.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
 const CT = 'ct_small_explicit_le.dcm';
@@ -241,6 +242,29 @@ test('an animated GIF (an ultrasound clip as a viewer exports it) is previewed f
   expect([exported.original.width, exported.original.height, exported.original.channels]).toEqual([61, 47, 1]);
   await inPreview('preview-close').click();
   for (const name of ['clip.gif', 'export.bmp']) await page.getByTestId(`remove-${name}`).click();
+});
+
+test('a JPEG 2000 and a JPEG-LS file (frames a PACS exported as files) are listed and previewed as sent, 16-bit bit-exact (0.28)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-codestream-'));
+  for (const [name, fixture] of [['ct.j2k', 'ct_head_512_j2k_lossless.dcm'], ['rgb.jls', 'jls_rgb_ilv1.dcm']]) {
+    const [frame] = await readDicomFile(join(DICOM, fixture!), { maxPixels: 1e7, deidentify: null });
+    await writeFile(join(dir, name!), frame!.frame!.data);
+  }
+  await app.drop('encrypt-drop', [join(dir, 'ct.j2k'), join(dir, 'rgb.jls')]);
+  await page.getByTestId('quality').selectOption('auto');
+  await page.getByTestId('preview-ct.j2k').click();
+  await expect(inPreview('preview-fidelity')).toContainText('bit-exact');
+  const ct = await previewOf('ct.j2k', 'auto');
+  expect([ct.original.width, ct.original.height, ct.original.channels]).toEqual([512, 512, 1]);
+  expect(ct.decoded.pixels.every((v, i) => v === ct.original.pixels[i])).toBe(true);
+  await inPreview('preview-close').click();
+  await page.getByTestId('preview-rgb.jls').click();
+  await expect(inPreview('preview-fidelity')).toBeVisible();
+  const rgb = await previewOf('rgb.jls', 'auto');
+  expect(rgb.original.channels).toBe(3);
+  expect(Math.max(...rgb.original.pixels.map((o, i) => Math.abs(o - rgb.decoded.pixels[i]!)))).toBeLessThanOrEqual(1);
+  await inPreview('preview-close').click();
+  for (const name of ['ct.j2k', 'rgb.jls']) await page.getByTestId(`remove-${name}`).click();
 });
 
 test('a non-square pixel (rows 1.0 mm apart, columns 0.5 mm) is previewed as the receiver will see it, stretched', async () => {
