@@ -100,11 +100,14 @@ function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgE
   return fileOf('JPEG 2000', layoutOf(syntax, components, precision), codestream, width, height, lossy);
 }
 
-/** Its last marker is End Of Codestream (FF D9), followed by nothing but zeros (a DICOM fragment's pad byte). */
+/**
+ * Its last marker is End Of Codestream (FF D9), followed by nothing but zeros or one byte more: a DICOM fragment's pad
+ * byte, 00 or, from some writers, FF (pydicom-data's MR2_J2KI, US1_J2KR).
+ */
 function endsWithEoc(d: Uint8Array): boolean {
   let end = d.length;
   while (end > 0 && d[end - 1] === 0) end--;
-  return end >= 2 && u16(d, end - 2) === 0xffd9;
+  return (end >= 2 && u16(d, end - 2) === 0xffd9) || (end >= 3 && u16(d, end - 3) === 0xffd9);
 }
 
 /**

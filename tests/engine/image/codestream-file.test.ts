@@ -74,6 +74,9 @@ describe('an image file in a coding DICOM uses', () => {
     await writeFile(join(dir, 'seg.jp2'), jp2(seg, 17, 64, 64, 1, 1));
     expect((await readImageData(join(dir, 'seg.jp2'))).pages[0]!.pixels).toEqual((await readImageData(join(dir, 'seg.j2k'))).pages[0]!.pixels);
     expect((await decodeImage(await readFile(join(dir, 'seg.jp2')))).pixels).toEqual((await decodeImage(seg)).pixels);
+    // A codestream taken from a DICOM fragment with its pad byte after End Of Codestream, 00 or (some writers) FF, is whole.
+    await writeFile(join(dir, 'padded.j2k'), Buffer.concat([seg, Buffer.from([0xff])]));
+    expect((await readImageData(join(dir, 'padded.j2k'))).pages[0]!.pixels).toEqual((await decodeImage(seg)).pixels);
     // A 16-bit lossless JPEG (process 14) and a 13-bit JPEG 2000 codestream, whose DICOM files call their samples signed:
     // an image file has no such attribute, and the codestream says unsigned.
     for (const [name, fixture] of [['mr.jpg', 'jpeg_lossless_sv1_pt2_mr_small.dcm'], ['ct.j2k', 'ct_head_512_j2k_lossless.dcm']]) {
