@@ -1,0 +1,81 @@
+/**
+ * Each screen checked with axe-core against WCAG 2.1 A and AA (the level hospital procurement asks for; 0.28): the
+ * Encrypt view before and after a file is encrypted and with its preview open, the Open view empty, with an image, with
+ * its information panel and with an error shown, the Keys view with a key being exported and the contact card shown. A
+ * violation is printed with the screen and the elements it names, so that it can be fixed where it is. What axe cannot
+ * judge (a canvas's image, whether a reader can work by keyboard alone) is not covered here: the viewer's keys are
+ * tested in viewer.spec.ts.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { AppPage, ROOT } from './app-page.js';
+
+const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
+const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
+
+
+let page: Page;
+let app: AppPage;
+let outDir: string;
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  app = await AppPage.open(await browser.newContext({ baseURL }), baseURL!); // axe runs in a context of its own making
+  page = app.page;
+  outDir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-a11y-'));
+  await mkdir(outDir, { recursive: true });
+  await app.cli(['keys', 'create', 'Access']);
+  await app.cli(['encrypt', join(DICOM, 'ct_small_explicit_le.dcm'), '--key', 'Access', '-o', outDir]);
+  await page.reload(); // the key made on the command line, in the app's list
+  await expect(page.getByTestId('backend')).toContainText('wasm');
+});
+
+test.afterAll(async () => page.close());
+
+/** The WCAG 2.1 A/AA violations on the page as it is now, one line each with the elements named. */
+async function violations(): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty, an image, its information, an error), Keys', async () => {
+  const found: Record<string, string[]> = {};
+  await app.tab('encrypt');
+  found['encrypt, empty'] = await violations();
+  await app.answerDialog({ folder: outDir });
+  await page.getByRole('button', { name: 'Output folder…' }).click();
+  await app.drop('encrypt-drop', [join(SLICES, 'mr-colin27-axial-020.png')]);
+  await expect(page.getByTestId('recipient-banner')).toContainText('Access'); // its only key, chosen
+  await page.getByTestId('encrypt-start').click();
+  await expect(page.getByTestId('row-mr-colin27-axial-020.png')).toHaveAttribute('data-status', 'done');
+  found['encrypt, a file encrypted'] = await violations();
+  await page.getByTestId('preview-mr-colin27-axial-020.png').click();
+  await expect(page.getByTestId('preview-fidelity')).toBeVisible();
+  found['encrypt, its preview'] = await violations();
+  await page.getByTestId('preview-close').click();
+  await app.tab('open');
+  found['open, empty'] = await violations();
+  await app.drop('open-drop', [join(outDir, 'ct_small_explicit_le.aeimg')]);
+  await expect(page.getByTestId('viewer-canvas')).toBeVisible();
+  found['open, an image'] = await violations();
+  await page.getByTestId('toggle-info').click();
+  await expect(page.getByTestId('info-panel')).toBeVisible();
+  found['open, its information panel'] = await violations();
+  const tampered = join(outDir, 'tampered.aeimg');
+  const bytes = await readFile(join(outDir, 'ct_small_explicit_le.aeimg'));
+  bytes[bytes.length - 40]! ^= 0x01;
+  await writeFile(tampered, bytes);
+  await app.drop('open-drop', [tampered]);
+  await expect(page.getByTestId('error-message').first()).toBeVisible();
+  found['open, an error shown'] = await violations();
+  await app.clearErrors();
+  await app.tab('keys');
+  found.keys = await violations();
+  await page.getByTestId('export-Access').click();
+  await page.getByTestId('my-card').click();
+  await expect(page.getByTestId('my-card-text')).toBeVisible();
+  found['keys, exporting and the contact card'] = await violations();
+  expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+});
