@@ -1,12 +1,12 @@
 /**
  * Each screen checked with axe-core against WCAG 2.1 A and AA (the level hospital procurement asks for; 0.28): the
  * Encrypt view before and after a file is encrypted and with its preview open, the Open view empty, with an image, with
- * its information panel and with an error shown, the Keys view with a key being exported and the contact card shown. A
+ * its information panel, with an error shown and with a study of two series, the Keys view with a key being exported and the contact card shown. A
  * violation is printed with the screen and the elements it names, so that it can be fixed where it is. What axe cannot
  * judge (a canvas's image, whether a reader can work by keyboard alone) is not covered here: the viewer's keys are
  * tested in viewer.spec.ts.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -20,6 +20,8 @@ const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 let page: Page;
 let app: AppPage;
 let outDir: string;
+/** A study of two series (a CT and an MR slice), its first part. */
+let studyPart: string;
 
 test.beforeAll(async ({ browser, baseURL }) => {
   app = await AppPage.open(await browser.newContext({ baseURL }), baseURL!); // axe runs in a context of its own making
@@ -28,11 +30,19 @@ test.beforeAll(async ({ browser, baseURL }) => {
   await mkdir(outDir, { recursive: true });
   await app.cli(['keys', 'create', 'Access']);
   await app.cli(['encrypt', join(DICOM, 'ct_small_explicit_le.dcm'), '--key', 'Access', '-o', outDir]);
+  const study = join(outDir, 'study');
+  await mkdir(study);
+  for (const f of ['ct_small_explicit_le.dcm', 'mr_small_explicit_le.dcm']) await copyFile(join(DICOM, f), join(study, f));
+  await app.cli(['encrypt', study, '--bundle', 'two-series', '--key', 'Access', '-o', outDir]);
+  studyPart = join(outDir, (await readdir(outDir)).find((n) => n.startsWith('two-series.part1of'))!);
   await page.reload(); // the key made on the command line, in the app's list
   await expect(page.getByTestId('backend')).toContainText('wasm');
 });
 
-test.afterAll(async () => page.close());
+test.afterAll(async () => {
+  await app.cli(['keys', 'delete', 'Access', '--yes']); // the shared keychain as the other specs expect it
+  await page.context().close();
+});
 
 /** The WCAG 2.1 A/AA violations on the page as it is now, one line each with the elements named. */
 async function violations(): Promise<string[]> {
@@ -40,7 +50,7 @@ async function violations(): Promise<string[]> {
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty, an image, its information, an error), Keys', async () => {
+test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty, an image, its information, an error, a study), Keys', async () => {
   const found: Record<string, string[]> = {};
   await app.tab('encrypt');
   found['encrypt, empty'] = await violations();
@@ -71,6 +81,9 @@ test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty,
   await expect(page.getByTestId('error-message').first()).toBeVisible();
   found['open, an error shown'] = await violations();
   await app.clearErrors();
+  await app.drop('open-drop', [studyPart]);
+  await expect(page.getByTestId('series-strip')).toBeVisible();
+  found['open, a study of two series'] = await violations();
   await app.tab('keys');
   found.keys = await violations();
   await page.getByTestId('export-Access').click();
