@@ -158,8 +158,9 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
       if (type === 'colr') {
         const enumerated = body[0] === 1 ? u32(body, 3) : undefined;
         if (enumerated !== 16 && enumerated !== 17) {
-          const what = enumerated === 18 ? 'the sYCC colour space' : enumerated === undefined ? 'an ICC colour profile' : `an unknown colour space (${enumerated})`;
-          return notCarried(`a JPEG 2000 file in ${what} (aeimg reads grey and sRGB)`);
+          const what = enumerated === 18 ? 'in the sYCC colour space' : enumerated === undefined ? 'whose colours an ICC profile defines'
+            : `in an unknown colour space (${enumerated})`;
+          return notCarried(`a JPEG 2000 file ${what} (aeimg reads grey and sRGB)`);
         }
       }
       if (type === 'jp2c') return body;
