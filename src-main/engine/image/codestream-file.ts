@@ -66,18 +66,21 @@ function fileOf(format: CodestreamFormat, layout: FrameLayout, data: Uint8Array,
   return { format, frame: { layout, data, label: format }, width, height, lossy };
 }
 
-/** A JPEG 2000 codestream, bare or in a JP2/JPH file's contiguous codestream box (jp2c). */
-function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgError {
+/**
+ * A JPEG 2000 codestream, bare or in a JP2/JPH file's contiguous codestream box (jp2c); undefined where the head of a
+ * file (`whole` false) does not reach its codestream's header.
+ */
+function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgError | undefined {
   let codestream = data;
   if (u16(data, 0) !== 0xff4f) {
     const boxed = jp2Codestream(data, whole);
     if (boxed instanceof AeimgError) return boxed;
-    if (!boxed) return whole ? cutShort('JPEG 2000') : notCarried('a JPEG 2000 file whose image data aeimg could not find');
+    if (!boxed) return whole ? cutShort('JPEG 2000') : undefined;
     codestream = boxed;
   }
   // SIZ (ISO 15444-1 A.5.1): Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, tiles (16 bytes), Csiz, then Ssiz XRsiz YRsiz each.
   if (codestream.length < 42 || u16(codestream, 0) !== 0xff4f || u16(codestream, 2) !== 0xff51) {
-    return whole ? cutShort('JPEG 2000') : notCarried('a JPEG 2000 file whose header aeimg could not read');
+    return whole ? cutShort('JPEG 2000') : undefined;
   }
   const width = u32(codestream, 8) - u32(codestream, 16);
   const height = u32(codestream, 12) - u32(codestream, 20);

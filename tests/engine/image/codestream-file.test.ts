@@ -130,4 +130,23 @@ describe('an image file in a coding DICOM uses', () => {
     }
     expect((await readdir(dir)).sort()).toEqual(Object.keys(said).sort());
   });
+
+  it('over 32 MiB, it is checked from its first MiB before anything starts: refused by its header, never for what lies further in', async () => {
+    const dir = await tempDir();
+    const seg = (await frameOf('seg_liver_1bit_3frame_j2k.dcm')).data;
+    const signed = (await frameOf('mr_small_j2k_lossless.dcm')).data;
+    const padding = Buffer.alloc(33 << 20); // zeros after End Of Codestream, as a DICOM fragment's pad
+    await writeFile(join(dir, 'signed.j2k'), Buffer.concat([signed, padding]));
+    await writeFile(join(dir, 'big.j2k'), Buffer.concat([seg, padding]));
+    // A JP2 file whose codestream comes after 33 MB of XML metadata: its header is past what the check reads.
+    const xml = Buffer.alloc(8 + padding.length, 0x20);
+    xml.writeUInt32BE(xml.length);
+    xml.write('xml ', 4, 'latin1');
+    const boxed = jp2(seg, 17, 64, 64, 1, 1);
+    await writeFile(join(dir, 'metadata-first.jp2'), Buffer.concat([boxed.subarray(0, 12), xml, boxed.subarray(12)]));
+    expect((await imageHeaderRefusal(join(dir, 'signed.j2k')))?.message).toMatch(/^is a JPEG 2000 image of signed samples/);
+    expect(await imageHeaderRefusal(join(dir, 'big.j2k'))).toBeUndefined();
+    expect(await imageHeaderRefusal(join(dir, 'metadata-first.jp2'))).toBeUndefined();
+    expect((await readImageData(join(dir, 'metadata-first.jp2'))).pages[0]!.pixels).toEqual((await decodeImage(seg)).pixels); // and it is read
+  });
 });
