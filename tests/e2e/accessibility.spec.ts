@@ -92,3 +92,18 @@ test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty,
   found['keys, exporting and the contact card'] = await violations();
   expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
 });
+
+test('by keyboard: Enter on Preview takes the focus into the preview, Escape closes it and gives the focus back', async () => {
+  await app.tab('encrypt');
+  await app.drop('encrypt-drop', [join(SLICES, 'ct-cranium-coronal-220.png')]);
+  const button = page.getByTestId('preview-ct-cranium-coronal-220.png');
+  await button.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('sender-preview')).toBeFocused(); // not left on the button, below the preview
+  await expect(page.getByTestId('preview-fidelity')).toBeVisible();
+  await page.keyboard.press('+'); // its own keys work where the focus now is
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('sender-preview')).toHaveCount(0);
+  await expect(button).toBeFocused();
+  await page.getByTestId('remove-ct-cranium-coronal-220.png').click();
+});
