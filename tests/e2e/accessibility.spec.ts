@@ -107,3 +107,12 @@ test('by keyboard: Enter on Preview takes the focus into the preview, Escape clo
   await expect(button).toBeFocused();
   await page.getByTestId('remove-ct-cranium-coronal-220.png').click();
 });
+
+test('by keyboard: a file opened with Enter on the drop zone has the focus, so that its keys work at once', async () => {
+  await app.tab('open');
+  await app.answerDialog({ inputs: [join(outDir, 'ct_small_explicit_le.aeimg')] });
+  await page.getByTestId('open-drop').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('viewer-canvas')).toBeVisible();
+  await expect(page.getByTestId('viewer')).toBeFocused(); // not left on the drop zone
+});
