@@ -60,6 +60,9 @@ test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty,
   await expect(page.getByTestId('recipient-banner')).toContainText('Access'); // its only key, chosen
   await page.getByTestId('encrypt-start').click();
   await expect(page.getByTestId('row-mr-colin27-axial-020.png')).toHaveAttribute('data-status', 'done');
+  // A screen reader is told how the run ended (a live region), not left to find the rows' status.
+  await expect(page.getByTestId('encrypt-announce')).toHaveText('Finished: 1 encrypted.');
+  await expect(page.getByTestId('encrypt-announce')).toHaveAttribute('role', 'status');
   found['encrypt, a file encrypted'] = await violations();
   await page.getByTestId('preview-mr-colin27-axial-020.png').click();
   await expect(page.getByTestId('preview-fidelity')).toBeVisible();
