@@ -167,12 +167,22 @@ function keyObjectsNote(study: string, records: readonly ImageRecord[]): string 
 /**
  * What is said once after 16-bit PNGs of DICOM images are written: they hold the images' values bit for bit, which other
  * image viewers show flat or dark (a CT's values sit at 31,000–35,000 of 65,535), not the picture a reader reads; and,
- * where it is one line, how the first one's values give the values a reader reads ("(v − 32768) − 1024 HU").
+ * where it is one line, how the first one's values give the values a reader reads ("(v − 32768) − 1024 HU"). Of an
+ * image file's grey 16-bit PNG whose values stay below 16,384 (fewer bits in 16), that other viewers show it dark.
  * Undefined for any other output.
  */
 function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
+  if (rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
   const meta = dicomMetaOf(rec);
-  if (!meta || rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
+  if (!meta) {
+    // An image file of fewer bits in 16 (a 12-bit JPEG 2000, JPEG-LS or PNG export): its values sit at the range's
+    // bottom, as they did in the sender's file (0.28).
+    const top = rec.planes[0]?.[1] ?? 0;
+    if (top >= 1 << 14) return undefined;
+    return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values bit for bit, as the ` +
+      `sender's file did (up to ${top} of 65,535): other image viewers show it dark. To read the images, open the .aeimg ` +
+      'files in aeimg.\n';
+  }
   const { mapping: m, units } = dicomDisplay(meta);
   let formula = '';
   if (m && !m.inverted && !m.lut && (m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {

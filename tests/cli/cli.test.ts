@@ -3,8 +3,8 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readImageFile } from '../../src-main/engine/image/io.js';
-import { MR_SLICE, CT_SLICE, FIXTURES, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
+import { encodePng, readImageFile } from '../../src-main/engine/image/io.js';
+import { MR_SLICE, CT_SLICE, FIXTURES, phantom, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
 import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
@@ -250,6 +250,21 @@ describe('the aeimg command line', () => {
     expect(`${dcm.stderr}${eight.stderr}`).not.toMatch(/note:/);
   });
 
+  it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {
+    const dir = await tempDir();
+    const twelve = phantom(64, 64, 1, 16); // values up to 4095
+    const full = { ...twelve, pixels: Uint16Array.from(twelve.pixels, (v) => v * 16) };
+    await writeFile(join(dir, 'twelve.png'), await encodePng(twelve));
+    await writeFile(join(dir, 'full.png'), await encodePng(full));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'twelve.png'), join(dir, 'full.png'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'sent')])).code).toBe(0);
+    const top = Math.max(...twelve.pixels);
+    const back = await aeimg(['decrypt', join(dir, 'sent', 'twelve.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(back.stderr).toContain(`note: twelve.png (and any other 16-bit PNG written) holds the image's values bit for bit, as the sender's file did (up to ${top} of 65,535): other image viewers show it dark. To read the images, open the .aeimg files in aeimg.`);
+    const fullBack = await aeimg(['decrypt', join(dir, 'sent', 'full.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(fullBack.stderr).not.toMatch(/note:/);
+  });
+
   it('overlays: a de-identified file\'s are named to the sender as removed; a full-header PNG is said to hold the image without them, its DICOM not', async () => {
     const dir = await tempDir();
     await overlayDicom(join(dir, 'mr.dcm'));
@@ -369,8 +384,6 @@ describe('the aeimg command line', () => {
 describe('interrupting the command line', () => {
   it('Ctrl-C stops the file in progress, leaves nothing behind and says how to finish', async () => {
     const { spawn } = await import('node:child_process');
-    const { encodePng } = await import('../../src-main/engine/image/io.js');
-    const { phantom } = await import('../helpers.js');
     const dir = await tempDir();
     await writeFile(join(dir, 'big.png'), await encodePng(phantom(4096, 4096)));
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
