@@ -14,7 +14,7 @@ export const MAX_VIEW_PNG_BYTES = 64 * 1024 * 1024;
 export const IMAGE_FORMATS = {
   PNG: ['png'], JPEG: ['jpg', 'jpeg'], TIFF: ['tif', 'tiff'], WebP: ['webp'], BMP: ['bmp'], GIF: ['gif'],
   // 0.28 (image/codestream-file.ts): what a PACS or DICOM toolkit exports a frame as.
-  'JPEG 2000': ['jp2', 'j2k', 'j2c', 'jpc', 'jph', 'jhc'], 'JPEG-LS': ['jls'],
+  'JPEG 2000': ['jp2', 'j2k', 'j2c', 'jpc', 'jpf', 'jpx', 'jph', 'jhc'], 'JPEG-LS': ['jls'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The image formats' extensions, without the dot. */

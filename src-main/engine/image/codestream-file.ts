@@ -75,7 +75,7 @@ function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgE
   if (u16(data, 0) !== 0xff4f) {
     const boxed = jp2Codestream(data, whole);
     if (boxed instanceof AeimgError) return boxed;
-    if (!boxed) return whole ? cutShort('JPEG 2000') : undefined;
+    if (!boxed) return whole ? notCarried('a JPEG 2000 file without a codestream box (JPX may keep its image in fragments)') : undefined;
     codestream = boxed;
   }
   // SIZ (ISO 15444-1 A.5.1): Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz, tiles (16 bytes), Csiz, then Ssiz XRsiz YRsiz each.
