@@ -213,6 +213,10 @@ export function* jpegSegments(data: Uint8Array): Generator<{ marker: number; at:
   }
 }
 
+/** A frame header's marker: SOF0..SOF15 (not DHT C4, JPG C8, DAC CC), and JPEG-LS's SOF55 (F7). */
+export const isFrameHeader = (marker: number) =>
+  (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7;
+
 /**
  * A lossless JPEG stream's point transform Pt (the low half of its scan header's Ah/Al byte) and the offset of its
  * frame header's sample precision P; undefined where the markers cannot be followed to a scan.

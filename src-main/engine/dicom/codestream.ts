@@ -12,7 +12,7 @@
  */
 import { decodeFrameData } from './parse.js';
 import { storedToImage, type FrameLayout } from './stored-image.js';
-import { JPEG_2000_SYNTAXES, jpegSegments, TransferSyntax, type ReadAs } from './codecs.js';
+import { isFrameHeader, JPEG_2000_SYNTAXES, jpegSegments, TransferSyntax, type ReadAs } from './codecs.js';
 import type { Image } from '../image/image.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 
@@ -127,8 +127,8 @@ export function declaredSize(syntax: string, d: Uint8Array): { width: number; he
   if (!JPEG_FAMILY.has(syntax)) return undefined;
   for (const { marker, at } of jpegSegments(d)) {
     if (at + 9 > d.length) return undefined;
-    // SOF0..SOF15 (not DHT C4, JPG C8, DAC CC) and JPEG-LS's SOF55 (F7): precision (1), lines (2), samples per line (2).
-    if ((marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7) {
+    // A frame header: precision (1), lines (2), samples per line (2).
+    if (isFrameHeader(marker)) {
       return { width: u16(d, at + 7), height: u16(d, at + 5) };
     }
   }

@@ -8,7 +8,7 @@
  * sampled apart, a palette, another colour space than grey or sRGB.
  */
 import { decodeCodestream } from '../dicom/codestream.js';
-import { jpegLsCoding, jpegSegments, losslessPointTransform, TransferSyntax } from '../dicom/codecs.js';
+import { isFrameHeader, jpegLsCoding, jpegSegments, losslessPointTransform, TransferSyntax } from '../dicom/codecs.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
 import type { FrameData } from '../codec/kept-frame.js';
 import { AeimgError, ErrorCode } from '../errors.js';
@@ -181,8 +181,7 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
  */
 function jpegFile(data: Uint8Array, whole: boolean): CodestreamFile | AeimgError | undefined {
   for (const { marker, at } of jpegSegments(data)) {
-    const isFrame = (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7;
-    if (!isFrame) continue;
+    if (!isFrameHeader(marker)) continue;
     if (at + 10 > data.length) return whole ? cutShort('JPEG') : undefined;
     const precision = data[at + 4]!;
     const height = u16(data, at + 5), width = u16(data, at + 7), components = data[at + 9]!;

@@ -160,9 +160,10 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
     const kind = read && imageSignature(read.head);
     if (!kind) return undefined;
     if (read.size > WHOLE_CHECK_BYTES) {
-      // A codestream's headers are in its first bytes; where it ends is found when it is read (and a JP2 file's whose
-      // boxes put them further in, which the image library cannot tell either).
-      if ((kind === 'JPEG' || kind === 'JPEG 2000') && (codestreamOf((await readHead(path, HEADER_BYTES))!, maxPixels, false) || kind === 'JPEG 2000')) return undefined;
+      // A codestream's headers are in its first bytes; where it ends is found when it is read. A JP2 file whose boxes
+      // put them further in is found out then too (the image library cannot tell either).
+      const codestream = kind === 'JPEG' || kind === 'JPEG 2000' ? codestreamOf((await readHead(path, HEADER_BYTES))!, maxPixels, false) : undefined;
+      if (codestream || kind === 'JPEG 2000') return undefined;
       if (kind !== 'BMP') checkDimensionsOf(await metadataOf(path, kind), maxPixels);
       return undefined;
     }

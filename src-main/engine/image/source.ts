@@ -7,7 +7,7 @@
 import type { Image } from './image.js';
 import { imageSignature } from './signature.js';
 import type { CodestreamFile } from './codestream-file.js';
-import { jpegSegments, losslessPointTransform } from '../dicom/codecs.js';
+import { isFrameHeader, jpegSegments, losslessPointTransform } from '../dicom/codecs.js';
 
 const LOSSY_FORMATS = ['JPEG', 'WebP', 'JPEG 2000', 'JPEG-LS'] as const;
 type LossyFormat = (typeof LOSSY_FORMATS)[number];
@@ -42,7 +42,7 @@ export function lossySourceOf(data: Buffer, pages: readonly Image[], codestream?
 function losslessJpeg(data: Uint8Array): boolean {
   for (const { marker } of jpegSegments(data)) {
     if (marker === 0xc3 || marker === 0xc7) return (losslessPointTransform(data)?.pt ?? 0) === 0;
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return false;
+    if (isFrameHeader(marker)) return false;
   }
   return false;
 }
