@@ -24,10 +24,18 @@ export async function openRegularFile(path: string): Promise<FileHandle> {
   return handle;
 }
 
-/** The whole of a regular file. */
-export async function readRegularFile(path: string): Promise<Buffer> {
+/**
+ * The whole of a regular file. `check` is first given its first `head` bytes and may throw (an archive named from
+ * them), so that a file refused by its head is not read whole, in one open.
+ */
+export async function readRegularFile(path: string, check?: { head: number; of: (head: Buffer) => void }): Promise<Buffer> {
   const handle = await openRegularFile(path);
   try {
+    if (check) {
+      const buf = Buffer.alloc(check.head);
+      const { bytesRead } = await handle.read(buf, 0, check.head, 0); // at position 0: readFile still reads from the start
+      check.of(buf.subarray(0, bytesRead));
+    }
     return await handle.readFile();
   } catch (err) {
     throw inFile(path, err);

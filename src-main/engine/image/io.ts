@@ -104,9 +104,7 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
   try {
     // An archive (a PACS's ZIP download, a .dcm.gz), a video or a volume is named from its first bytes, with what to
     // do, not read whole to fail (image/not-images.ts).
-    const other = notImageRefusal((await readHead(path, NOT_IMAGE_HEAD)) ?? Buffer.alloc(0), basename(path));
-    if (other) throw other;
-    data = await readRegularFile(path);
+    data = await readRegularFile(path, { head: NOT_IMAGE_HEAD, of: (head) => { const other = notImageRefusal(head, basename(path)); if (other) throw other; } });
     if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
     const codestream = codestreamOf(data, maxPixels);
     if (codestream) return { data, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
