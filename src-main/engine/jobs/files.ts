@@ -11,7 +11,7 @@ import { outputExists } from '../fs/atomic.js';
 import { ARCHIVE_NAME } from '../fs/archive.js';
 import { NOT_IMAGE_HEAD, notImageRefusal } from '../image/not-images.js';
 import { readHead } from '../fs/read.js';
-import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES } from '../../../src-shared/files.js';
+import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES, someNames } from '../../../src-shared/files.js';
 import { imageHeaderRefusal } from '../image/io.js';
 import { imageSignature } from '../image/signature.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
@@ -243,7 +243,7 @@ export function noImagesMessage(archives: readonly FoundFile[] = []): string {
 
 /** Up to three files' names, then how many more. */
 export function namesOf(files: readonly FoundFile[]): string {
-  return files.slice(0, 3).map((f) => basename(f.path)).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : '');
+  return someNames(files.map((f) => basename(f.path)));
 }
 
 /**

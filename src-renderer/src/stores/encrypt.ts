@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, CallError, unwrap } from '../bridge';
-import { formatWords } from '../../../src-shared/files';
+import { formatWords, someNames } from '../../../src-shared/files';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
 
@@ -95,7 +95,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       // An archive (a PACS's ZIP download), a video or a research volume is named as what it is, with what to do
       // (main's words): one message for the files told the same.
       const plain = left.filter((f) => !f.refusal);
-      const namesOf = (some: typeof files) => some.slice(0, 3).map((f) => f.name).join(', ') + (some.length > 3 ? ` and ${some.length - 3} more` : '');
+      const namesOf = (some: typeof files) => someNames(some.map((f) => f.name));
       for (const refusal of new Set(left.flatMap((f) => f.refusal ?? []))) {
         const told = left.filter((f) => f.refusal === refusal);
         errors.report(new Error(`${namesOf(told)}: ${told.length === 1 ? '' : 'each '}${refusal}`));
