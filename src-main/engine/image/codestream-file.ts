@@ -71,7 +71,7 @@ function fileOf(format: CodestreamFormat, layout: FrameLayout, data: Uint8Array,
  * file (`whole` false) does not reach its codestream's header.
  */
 function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgError | undefined {
-  let codestream = data;
+  let codestream: Uint8Array = data;
   if (u16(data, 0) !== 0xff4f) {
     const boxed = jp2Codestream(data, whole);
     if (boxed instanceof AeimgError) return boxed;
@@ -95,22 +95,46 @@ function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgE
   if (sizes.some((s) => s.ssiz !== sizes[0]!.ssiz)) return notCarried('a JPEG 2000 image whose components differ in precision');
   if (sizes.some((s) => s.dx !== 1 || s.dy !== 1)) return notCarried('a JPEG 2000 image whose components are sampled apart (subsampled colour)');
   if (precision > 16) return notCarried(`a ${precision}-bit JPEG 2000 image (aeimg carries up to 16 bits)`);
-  // An End Of Codestream marker last (padding after it aside): a copy cut short may still decode, to a blurred or
-  // partial image.
-  if (whole && !endsWithEoc(codestream)) return cutShort('JPEG 2000');
+  // A copy cut short may still decode, to a blurred or partial image: its tile-parts must all be there. Where only its
+  // End Of Codestream is missing, it is put back: the decoder reads no image without it.
+  if (whole) {
+    const end = tilePartsEnd(codestream);
+    if (end === undefined) return cutShort('JPEG 2000');
+    if (end !== true) {
+      const closed = new Uint8Array(end + 2);
+      closed.set(codestream.subarray(0, end));
+      closed.set([0xff, 0xd9], end);
+      codestream = closed;
+    }
+  }
   const { ht, lossy } = mainHeader(codestream);
   const syntax = ht ? (lossy ? TransferSyntax.Htj2k : TransferSyntax.Htj2kLossless) : (lossy ? TransferSyntax.J2k : TransferSyntax.J2kLossless);
   return fileOf('JPEG 2000', layoutOf(syntax, components, precision), codestream, width, height, lossy);
 }
 
 /**
- * Its last marker is End Of Codestream (FF D9), followed by nothing but zeros or one byte more: a DICOM fragment's pad
- * byte, 00 or, from some writers, FF (pydicom-data's MR2_J2KI, US1_J2KR).
+ * Whether the codestream holds all of its tile-parts, each tile-part's length (Psot, in its SOT marker) within the data:
+ * true up to End Of Codestream (FF D9); where the data ends right after its last tile-part without one (some encoders
+ * leave it out), where that is; undefined for a codestream cut short. A last tile-part of length 0 ("to the end") needs
+ * End Of Codestream last, followed by nothing but zeros or one byte more: a DICOM fragment's pad byte, 00 or, from some
+ * writers, FF (pydicom-data's MR2_J2KI, US1_J2KR).
  */
-function endsWithEoc(d: Uint8Array): boolean {
+function tilePartsEnd(d: Uint8Array): true | number | undefined {
   let end = d.length;
   while (end > 0 && d[end - 1] === 0) end--;
-  return (end >= 2 && u16(d, end - 2) === 0xffd9) || (end >= 3 && u16(d, end - 3) === 0xffd9);
+  const endsWithEoc = (end >= 2 && u16(d, end - 2) === 0xffd9) || (end >= 3 && u16(d, end - 3) === 0xffd9);
+  let at = 2;
+  while (at + 4 <= d.length && d[at] === 0xff && u16(d, at) !== 0xff90) at += 2 + u16(d, at + 2); // the main header
+  let parts = 0;
+  for (; at + 12 <= d.length && u16(d, at) === 0xff90; parts++) {
+    const psot = u32(d, at + 6);
+    if (psot === 0) return endsWithEoc || undefined; // the last tile-part, to End Of Codestream
+    if (at + psot > d.length) return undefined;
+    at += psot;
+  }
+  if (parts === 0) return undefined; // cut before its first tile-part
+  if (at + 2 <= d.length && u16(d, at) === 0xffd9) return true;
+  return at >= end - 1 && at <= d.length ? at : undefined; // every tile-part there, without End Of Codestream
 }
 
 /**

@@ -78,6 +78,9 @@ describe('an image file in a coding DICOM uses', () => {
     const eoc = seg.lastIndexOf(Buffer.from([0xff, 0xd9]));
     await writeFile(join(dir, 'padded.j2k'), Buffer.concat([seg.subarray(0, eoc + 2), Buffer.from([0xff])]));
     expect((await readImageData(join(dir, 'padded.j2k'))).pages[0]!.pixels).toEqual((await decodeImage(seg)).pixels);
+    // Some encoders leave out End Of Codestream: every tile-part there (their lengths say so), it is whole, not cut.
+    await writeFile(join(dir, 'no-eoc.j2k'), seg.subarray(0, eoc));
+    expect((await readImageData(join(dir, 'no-eoc.j2k'))).pages[0]!.pixels).toEqual((await decodeImage(seg)).pixels);
     // A 16-bit lossless JPEG (process 14) and a 13-bit JPEG 2000 codestream, whose DICOM files call their samples signed:
     // an image file has no such attribute, and the codestream says unsigned.
     for (const [name, fixture] of [['mr.jpg', 'jpeg_lossless_sv1_pt2_mr_small.dcm'], ['ct.j2k', 'ct_head_512_j2k_lossless.dcm']]) {
