@@ -1,7 +1,8 @@
 /**
  * Each screen checked with axe-core against WCAG 2.1 A and AA (the level hospital procurement asks for; 0.28) and axe's
- * best practices: the Encrypt view before and after a file is encrypted and with its preview open; the Open view empty,
- * with an image, with its information panel, with an error shown and with a study of two series; the Keys view with a
+ * best practices: the Encrypt view before and after a file is encrypted, with its preview open, set to send one study
+ * and asking before a reduced-quality file; the Open view empty, with an image, with its information panel, with an error shown, with a study of two series
+ * and with two files received; the Keys view with a
  * key being exported and the contact card shown. A violation is printed with the screen and the elements it names, so
  * that it can be fixed where it is. What axe cannot judge (a canvas's image, whether a reader can work by keyboard
  * alone) is not covered here: the viewer's keys are tested in viewer.spec.ts.
@@ -50,7 +51,7 @@ async function violations(): Promise<string[]> {
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty, an image, its information, an error, a study), Keys', async () => {
+test('every screen: Encrypt (empty, a file encrypted, its preview, as a study, asking), Open (empty, an image, its information, an error, a study, two files), Keys', async () => {
   const found: Record<string, string[]> = {};
   await app.tab('encrypt');
   found['encrypt, empty'] = await violations();
@@ -68,6 +69,18 @@ test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty,
   await expect(page.getByTestId('preview-fidelity')).toBeVisible();
   found['encrypt, its preview'] = await violations();
   await page.getByTestId('preview-close').click();
+  await page.getByTestId('as-study').check();
+  await expect(page.getByTestId('study-name')).toBeVisible();
+  found['encrypt, as one study'] = await violations();
+  await page.getByTestId('as-study').uncheck();
+  // A reduced level asks before writing (the network alone, below the 0.98 line in a window of this CT head).
+  await page.getByTestId('quality').selectOption('low');
+  await app.drop('encrypt-drop', [join(DICOM, 'ct_head_512_j2k_lossless.dcm')]);
+  await page.getByTestId('encrypt-start').click();
+  await expect(page.getByTestId('confirm-reduced')).toBeVisible();
+  found['encrypt, asking before a reduced file'] = await violations();
+  await page.getByTestId('confirm-skip').click();
+  await page.getByTestId('quality').selectOption('auto');
   await app.tab('open');
   found['open, empty'] = await violations();
   await app.drop('open-drop', [join(outDir, 'ct_small_explicit_le.aeimg')]);
@@ -87,6 +100,9 @@ test('every screen: Encrypt (empty, a file encrypted, its preview), Open (empty,
   await app.drop('open-drop', [studyPart]);
   await expect(page.getByTestId('series-strip')).toBeVisible();
   found['open, a study of two series'] = await violations();
+  await app.drop('open-drop', [join(outDir, 'ct_small_explicit_le.aeimg'), studyPart]);
+  await expect(page.getByTestId('received-list')).toBeVisible();
+  found['open, two files received'] = await violations();
   await app.tab('keys');
   found.keys = await violations();
   await page.getByTestId('export-Access').click();
