@@ -1,11 +1,11 @@
 /**
  * Each screen checked with axe-core against WCAG 2.1 A and AA (the level hospital procurement asks for; 0.28) and axe's
  * best practices: the Encrypt view before and after a file is encrypted, with its preview open, set to send one study
- * and asking before a reduced-quality file; the Open view empty, with an image, with its information panel, with an error shown, with a study of two series
- * and with two files received; the Keys view with a
- * key being exported and the contact card shown. A violation is printed with the screen and the elements it names, so
- * that it can be fixed where it is. What axe cannot judge (a canvas's image, whether a reader can work by keyboard
- * alone) is not covered here: the viewer's keys are tested in viewer.spec.ts.
+ * and asking before a reduced-quality file; the Open view empty, with an image, with its information panel, with an
+ * error shown, with a study of two series and with two files received; the Keys view with a key being exported and the
+ * contact card shown. A violation is printed with the screen and the elements it names, so that it can be fixed where it
+ * is. What axe cannot judge (a canvas's image, whether a reader can work by keyboard alone) is not covered here: the
+ * viewer's keys are tested in viewer.spec.ts.
  */
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
