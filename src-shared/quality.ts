@@ -44,6 +44,25 @@ export function isNetworkOnly(q: Quality): boolean {
   return q !== 'auto' && (QUALITY_LEVELS[q] as Level).maxError === undefined;
 }
 
+/**
+ * What a sender can choose instead of a reduced-quality file, in the CLI's words or the app's (its menu's names): a
+ * level with a per-pixel guarantee after the network alone; a tighter one where a guarantee of ±N still shows in a
+ * reader's window (a narrow window of the file's own, a segmentation's labels), where "use the default" would be no
+ * answer: an 8-bit image's default is ±1 itself.
+ */
+export function tighterLevelAdvice(quality: Quality, words: 'cli' | 'app'): string {
+  const maxError = (QUALITY_LEVELS[quality] as Level).maxError;
+  const cli = words === 'cli';
+  if (maxError === undefined || quality === 'auto') {
+    return cli ? `For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.`
+      : 'The default level keeps every pixel: bit-exact for DICOM and images over 8 bits, within ±1 for 8-bit images.';
+  }
+  const tighter = maxError > 1 ? (cli ? '--quality within-1, or lossless for every pixel bit-exact' : 'Near-lossless ±1 or Lossless (bit-exact)')
+    : (cli ? '--quality lossless for every pixel bit-exact' : 'Lossless (bit-exact)');
+  return `Each pixel is within the ±${maxError} promised, and a reader's window still shows the difference: ` +
+    (cli ? `use ${tighter}.` : `choose ${tighter} to keep more.`);
+}
+
 /** How to code images: built once from the user's choice, carried unchanged to where each image is read. */
 export interface CodingChoice {
   quality: Quality;

@@ -15,7 +15,7 @@ import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, archivesLeftOut, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, namesOf, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
-import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, type CodingChoice, type Quality } from '../../src-shared/quality.js';
+import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, tighterLevelAdvice, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
@@ -112,7 +112,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       if (r.reduced) {
         reduced.push(basename(r.input));
-        process.stderr.write(`warning: ${basename(r.input)}: ${reducedQualityText(r.fidelity, r.units)}. For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.\n`);
+        process.stderr.write(`warning: ${basename(r.input)}: ${reducedQualityText(r.fidelity, r.units)}. ${tighterLevelAdvice(r.coding.quality, 'cli')}\n`);
       }
     }),
   });

@@ -216,7 +216,7 @@ describe('the aeimg command line', () => {
     const net = await aeimg(['encrypt', join(dir, 'ct.dcm'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'net'), '--quality', 'low']);
     expect(net.code).toBe(0);
     expect(net.stdout).toMatch(/low: worst window [\w ]+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
-    expect(net.stderr).toMatch(/warning: ct\.dcm: Reduced quality — not for primary diagnosis \(worst window/);
+    expect(net.stderr).toMatch(/warning: ct\.dcm: Reduced quality — not for primary diagnosis \(worst window.*\)\. For a per-pixel guarantee use --quality auto/);
     expect(net.stderr).toMatch(/warning: 1 of 1 file\(s\) are reduced quality .*: ct\.dcm/);
     const dec = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
     expect(dec.stdout).toMatch(/REDUCED QUALITY — NOT FOR PRIMARY DIAGNOSIS/);
@@ -227,6 +227,16 @@ describe('the aeimg command line', () => {
     expect([again.code, again.stdout]).toEqual([0, `ct.aeimg: skipped, ${join(dir, 'back', 'ct.reduced-quality.png')} already exists.\nDecrypted 0 of 1 file; 1 skipped (already there).\n`]);
     const dcm = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
     expect([dcm.code, await readdir(join(dir, 'dcm'))]).toEqual([0, ['ct.dcm']]); // DICOM says it in its header
+  });
+
+  it('a file reduced at a guaranteed level is told to take a tighter one, not the per-pixel guarantee it already has', async () => {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'dicom', 'mr_philips_512_implicit_le_nometa.dcm'), join(dir, 'mr.dcm'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const enc = await aeimg(['encrypt', join(dir, 'mr.dcm'), '--key-file', join(dir, 'k.key'), '--quality', 'within-4', '-o', dir]);
+    expect(enc.code).toBe(0);
+    expect(enc.stderr).toMatch(/warning: mr\.dcm: Reduced quality — not for primary diagnosis \(every pixel within ±4 stored units .*\)\. Each pixel is within the ±4 promised, and a reader's window still shows the difference: use --quality within-1, or lossless for every pixel bit-exact\./);
+    expect(enc.stderr).not.toMatch(/For a per-pixel guarantee/);
   });
 
   it('a 16-bit PNG of a DICOM image is said to hold values, not a picture, with how they give HU; DICOM and 8-bit outputs are not', async () => {

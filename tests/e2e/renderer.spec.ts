@@ -202,6 +202,7 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   const ask = page.getByTestId('confirm-reduced');
   await expect(ask).toBeVisible();
   await expect(page.getByTestId('confirm-figure')).toContainText(/worst window [\w ]+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
+  await expect(page.getByTestId('confirm-advice')).toHaveText('The default level keeps every pixel: bit-exact for DICOM and images over 8 bits, within ±1 for 8-bit images. Nothing has been written yet.');
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'confirm-reduced.png') });
   await page.getByTestId('confirm-skip').click();
@@ -234,6 +235,20 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   }
   expect(red).toBe(info.width);
   await page.getByTestId('copy-overlays').check();
+});
+
+test('a file reduced at a guaranteed level is told to take a tighter one, not the default it may already be', async () => {
+  const mr = join(ROOT, 'tests', 'fixtures', 'dicom', 'mr_philips_512_implicit_le_nometa.dcm');
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+  await page.getByTestId('quality').selectOption('within-4'); // ±4 stored units are ±38 in this MR's values: 0.97 in its window
+  await app.drop('encrypt-drop', [mr]);
+  await page.getByTestId('encrypt-start').click();
+  await expect(page.getByTestId('confirm-advice')).toHaveText(
+    "Each pixel is within the ±4 promised, and a reader's window still shows the difference: choose Near-lossless ±1 or Lossless (bit-exact) to keep more. Nothing has been written yet.");
+  await page.getByTestId('confirm-skip').click();
+  await expect(page.getByTestId('row-mr_philips_512_implicit_le_nometa.dcm')).toHaveAttribute('data-status', 'cancelled');
+  await page.getByTestId('quality').selectOption('auto');
 });
 
 test('a folder encrypted as one study: predicted size and parts, then a series viewer steps through the slices', async () => {
