@@ -52,9 +52,11 @@ export async function isDicomFile(path: string): Promise<boolean> {
 
 /**
  * How much of a file readDicomHeader reads: 16 KiB first (a CT or MR slice's header is a few KiB), four times more
- * while the header runs on, up to 1 MiB. A CD's files are listed and ordered without reading each whole.
+ * while the header runs on, up to 16 MiB (an enhanced file's per-frame functional groups pass 1 MiB at a few hundred
+ * frames, and those large files are the copies most often cut short). A CD's files are listed and ordered without
+ * reading each whole.
  */
-const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20];
+const HEADER_READS = [16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20];
 
 /** A DICOM file's header (up to its Pixel Data element), and where the file and its Pixel Data end. */
 export interface DicomHeader extends FileExtent {
@@ -63,8 +65,8 @@ export interface DicomHeader extends FileExtent {
 
 /**
  * The header of the DICOM file at `path` (parseDicomHeader: up to its Pixel Data element), read from the file's head
- * (HEADER_READS); a header longer than 1 MiB (an enhanced file's functional groups; a Deflated file's, whose header read
- * so stops before its pixels) from the whole file, or, `bounded`, not at all (undefined). Throws as parseDicomHeader
+ * (HEADER_READS); a header longer than 16 MiB (a Deflated file's, whose header read so stops before its pixels) from
+ * the whole file, or, `bounded`, not at all (undefined). Throws as parseDicomHeader
  * does for a file whose header cannot be read; undefined where the file cannot be opened.
  */
 export async function readDicomHeader(path: string, bounded = false): Promise<DicomHeader | undefined> {
@@ -118,7 +120,7 @@ async function withExtent(dataset: DataSet, size: number, shift: number, path?: 
 /**
  * Why aeimg would refuse the DICOM image at `path`, from its header alone (pixel-module.ts checkImageHeader: a 32-bit
  * dose grid, a float map, a syntax it does not decode, over the pixel limit; Pixel Data the file ends before: a copy
- * cut short), or undefined where its header is one it reads or is not within the file's first MiB: what
+ * cut short), or undefined where its header is one it reads or is not within the file's first 16 MiB: what
  * `encrypt --dry-run` and the app's file list mark before any pixel is decoded. Its pixels may still turn out damaged.
  */
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {

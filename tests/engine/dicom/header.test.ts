@@ -67,6 +67,21 @@ describe('a DICOM file cut short', () => {
     ['1-bit frames (a segmentation)', 'seg_liver_1bit_3frame_deflated.dcm', '+te', /^is truncated: its Pixel Data holds \d+ bytes but 3 1-bit frame\(s\) of 510x510 need 97538\./],
   ])(CUT_SHORT, cutShort);
 
+  it.skipIf(!existsSync('/usr/bin/dcmodify'))('a header past 1 MiB (an enhanced file\'s functional groups): a copy cut in its pixels is named before encoding, as the run names it', async () => {
+    const dir = await tempDir();
+    const whole = join(dir, 'whole.dcm'), cut = join(dir, 'cut.dcm'), blob = join(dir, 'private.bin');
+    writeFileSync(whole, readFileSync(join(DIR, 'ct_small_explicit_le.dcm')));
+    writeFileSync(blob, Buffer.alloc(1_500_000, 0x5a));
+    execFileSync('dcmodify', ['-nb', '-i', '(0029,0010)=AEIMG TEST', '-if', `(0029,1010)=${blob}`, whole]);
+    const bytes = readFileSync(whole);
+    expect(bytes.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]))).toBeGreaterThan(1_500_000); // Pixel Data past 1 MiB
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 20_000));
+    expect(await headerRefusal(whole)).toBeUndefined();
+    const refusal = await headerRefusal(cut);
+    expect(refusal).toMatch(/^is truncated: its Pixel Data holds 12768 bytes but 1 frame\(s\) of 128x128 need 32768\. This copy is incomplete/);
+    await expect(read(cut)).rejects.toThrow(`cut.dcm: ${refusal}`);
+  });
+
   it.each([
     ['uncompressed', 'ct_small_explicit_le.dcm'],
     ['RLE', 'mr_small_rle.dcm'],

@@ -150,17 +150,22 @@ describe('16-bit colour and 1-bit segmentations are carried losslessly', () => {
     expect(headerRefusalOf(header(8), 1 << 26)?.message).toMatch(/^uses the transfer syntax .*1\.2\.840\.10008\.1\.2\.8\.1\), which aeimg cannot decode/);
   });
 
-  it("a dropped file's header is read from its first MiB: a longer header gets no verdict, never a refusal of what it did not read", async () => {
+  it("a dropped file's header is read from its first 16 MiB: a longer header gets no verdict, never a refusal of what it did not read", async () => {
     const dir = await tempDir();
     const b = readFileSync(join(FIXTURES, 'dicom', 'rtdose_32bit.dcm'));
-    const dose = join(dir, 'dose.dcm'), long = join(dir, 'long.dcm');
+    const dose = join(dir, 'dose.dcm');
     writeFileSync(dose, b);
-    // The same dose grid with 1.5 MB of private data before its pixels (as a vendor's private blocks can be).
-    const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
-    Object.assign(dicom.dict, { '00090010': { vr: 'LO', Value: ['AEIMG TEST'] }, '00091010': { vr: 'OB', Value: [new Uint8Array(1_500_000).buffer] } });
-    writeFileSync(long, Buffer.from(dicom.write()));
     expect(await headerRefusal(dose)).toMatch(/^has 32-bit samples/);
-    expect(await headerRefusal(long)).toBeUndefined(); // refused when it is read whole, as before
+    // The same dose grid with private data before its pixels (as a vendor's private blocks or an enhanced file's
+    // functional groups can be): 1.5 MB is read and refused as the grid is (0.28 stopped at 1 MiB), 17 MB is not read.
+    for (const [bytes, verdict] of [[1_500_000, /^has 32-bit samples/], [17_000_000, undefined]] as const) {
+      const dicom = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer);
+      Object.assign(dicom.dict, { '00090010': { vr: 'LO', Value: ['AEIMG TEST'] }, '00091010': { vr: 'OB', Value: [new Uint8Array(bytes).buffer] } });
+      const long = join(dir, `long-${bytes}.dcm`);
+      writeFileSync(long, Buffer.from(dicom.write()));
+      if (verdict) expect(await headerRefusal(long)).toMatch(verdict);
+      else expect(await headerRefusal(long)).toBeUndefined(); // refused when it is read whole, as before
+    }
   });
 
   it.skipIf(!existsSync('/usr/bin/dcmconv'))('reads the same segmentation in Explicit VR Big Endian (dcmconv +tb) identically', async () => {
