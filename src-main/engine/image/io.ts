@@ -1,6 +1,6 @@
 /**
  * PNG, JPEG, TIFF, WebP and GIF in through sharp (libvips), BMP through bmp.ts, JPEG 2000, JPEG-LS and JPEG of more than 8
- * bits through codestream-file.ts; PNG out; keeping grey/RGB, alpha and 8/16-bit.
+ * bits through codestream-file.ts, an animated PNG's frames through apng.ts; PNG out; keeping grey/RGB, alpha and 8/16-bit.
  */
 import { basename } from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
@@ -11,6 +11,7 @@ import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
 import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './codestream-file.js';
+import { apngOf, composeApng, type Apng } from './apng.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -77,6 +78,8 @@ export interface ImageFile {
   pages: Image[];
   metas: Metadata[];
   codestream?: CodestreamFile;
+  /** An animated PNG's frames (pages: composed on its canvas; metas: its default image's only). */
+  apng?: Apng;
 }
 
 /**
@@ -109,11 +112,13 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     const codestream = codestreamOf(data, maxPixels);
     if (codestream) return { data, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
     const first = await checkedMetadata(data, maxPixels);
-    const pages = first.pages ?? 1;
+    const apng = first.format === 'png' ? apngOf(data) : undefined;
+    const pages = apng?.frames.length ?? first.pages ?? 1;
     if (pages > atMost) {
       throw new AeimgError(ErrorCode.BadInput,
         `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
     }
+    if (apng) return { data, pages: await composeApng(apng, (png) => decodePng(png, maxPixels)), metas: [first], apng };
     const metas = [first];
     for (let page = 1; page < pages; page++) metas.push(await checkedMetadata(data, maxPixels, page));
     // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
@@ -172,6 +177,7 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
     }
     if (codestreamOf(data, maxPixels)) return undefined; // cut short or refused: said from its structure
     const meta = await checkedMetadata(data, maxPixels);
+    if (meta.format === 'png') apngOf(data); // an animated PNG's frames: refused where they do not fit its canvas
     const early = endsEarly(data);
     // Decoded to be sure: some such files are read whole.
     if (!early) return undefined;
@@ -188,12 +194,13 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
 }
 
 /**
- * How long each page of an animation (a GIF or WebP clip: an ultrasound loop as a viewer exports it) is shown, in ms,
+ * How long each page of an animation (a GIF, WebP or PNG clip: an ultrasound loop as a viewer exports it) is shown, in ms,
  * or undefined for a still image or a file that gives no timing. A delay of 10 ms or less is shown 100 ms, as browsers
  * show it (GIF writers put 0 for "as fast as possible").
  */
-export function pageDelays({ metas: [meta] }: ImageFile): number[] | undefined {
-  const delays = meta?.delay;
+export function pageDelays({ metas: [meta], apng }: ImageFile): number[] | undefined {
+  const delays = apng ? apng.frames.map((f) => f.delayMs) : meta?.delay;
+  if (apng) return apng.frames.length > 1 ? delays!.map((d) => (d <= 10 ? 100 : d)) : undefined;
   if (!meta || (meta.format !== 'gif' && meta.format !== 'webp')) return undefined;
   if ((meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
   return delays.map((d) => (d <= 10 ? 100 : d));
@@ -247,14 +254,20 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
  * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
  * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
  */
-export async function colourProfileShift({ data, pages, metas }: ImageFile): Promise<number> {
+export async function colourProfileShift({ data, pages, metas, apng }: ImageFile): Promise<number> {
   if (!metas[0]?.icc) return 0; // a BMP's own profile is not applied
+  const owns = apng ? await composeApng(apng, (png) => decodePng(png, Number.MAX_SAFE_INTEGER, true)) : undefined;
   let shift = 0;
   for (const [page, image] of pages.entries()) {
-    const own = await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, page, true);
+    const own = owns?.[page] ?? await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, page, true);
     for (let i = 0; i < own.pixels.length; i++) shift = Math.max(shift, Math.abs(own.pixels[i]! - image.pixels[i]!));
   }
   return shift;
+}
+
+/** A PNG's image, checked against the limits first (an animated PNG's frame, as apng.ts makes it a PNG of its own). */
+async function decodePng(png: Buffer, maxPixels: number, ignoreIcc = false): Promise<Image> {
+  return decodePage(png, await checkedMetadata(png, maxPixels), maxPixels, 0, ignoreIcc);
 }
 
 async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number, ignoreIcc = false): Promise<Image> {

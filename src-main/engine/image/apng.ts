@@ -1,0 +1,197 @@
+/**
+ * Animated PNG (APNG: an ultrasound loop or a cine as some viewers export it). The image library reads a PNG's
+ * default image only, so such a file lost every frame but the first without a word. Here its chunks are walked (the
+ * APNG specification, "Chunk sequence"), each frame is handed to the library as a PNG of its own (the file's IHDR
+ * at the frame's size, its palette and colour chunks, the frame's data as IDAT), and the frames are composed on the
+ * canvas as a browser plays them: blend SOURCE or OVER, then dispose NONE, BACKGROUND or PREVIOUS. Canvas areas no
+ * frame has covered are transparent black, as a player shows them: an image without alpha gets alpha for them.
+ */
+import { crc32 } from 'node:zlib';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { allocPixels, hasAlpha, maxValue, type Image } from './image.js';
+import { PNG_SIGNATURE } from './signature.js';
+import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
+
+/** One frame's control chunk (fcTL) and where its image data lies in the file. */
+interface ApngFrame {
+  width: number; height: number; x: number; y: number;
+  /** How long it is shown, in ms (delay_num / delay_den seconds; a den of 0 means 100). */
+  delayMs: number;
+  dispose: 0 | 1 | 2;
+  blend: 0 | 1;
+  /** Its compressed image data: the IDAT chunks' (the default image) or the fdAT chunks' after their sequence number. */
+  data: Uint8Array[];
+}
+
+/** An APNG's canvas and frames, from its chunks (no pixel decoded). */
+export interface Apng {
+  width: number; height: number;
+  /** Bytes per canvas pixel, from IHDR's colour type and depth, for the limit on what decoding all frames takes. */
+  frameBytes: number;
+  /** The IHDR data and the chunks every frame's PNG needs (palette, transparency, colour space). */
+  ihdr: Uint8Array;
+  shared: { type: string; data: Uint8Array }[];
+  frames: ApngFrame[];
+}
+
+/** Chunks before the image data that say how its samples read: each frame's PNG carries them. */
+const SHARED = new Set(['PLTE', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'iCCP', 'sBIT', 'cICP', 'mDCV', 'cLLI']);
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+function damaged(why: string): AeimgError {
+  return new AeimgError(ErrorCode.BadInput, `is an animated PNG whose frames are damaged (${why}): export the loop again, or send the DICOM file.`);
+}
+
+/**
+ * The frames of `data` if it is an animated PNG (an acTL chunk before its image data), else undefined. Throws where
+ * its frames do not fit its canvas or its chunks contradict each other. A file cut short is left to the PNG reader,
+ * which names that (cut-short.ts).
+ */
+export function apngOf(data: Uint8Array): Apng | undefined {
+  if (data.length < 8 || !PNG_SIGNATURE.every((b, i) => data[i] === b)) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let ihdr: Uint8Array | undefined, declared: number | undefined, seenIdat = false;
+  const shared: Apng['shared'] = [];
+  const frames: ApngFrame[] = [];
+  let current: ApngFrame | undefined;
+  let sequence = 0;
+  for (let at = 8; at + 12 <= data.length;) {
+    const length = view.getUint32(at), type = String.fromCharCode(...data.subarray(at + 4, at + 8));
+    if (at + 12 + length > data.length) break; // cut short: the PNG reader says so
+    const body = data.subarray(at + 8, at + 8 + length);
+    at += 12 + length;
+    if (type === 'IHDR') ihdr = body;
+    else if (type === 'acTL' && !seenIdat && length === 8) declared = view.getUint32(body.byteOffset - data.byteOffset);
+    else if (declared === undefined) {
+      if (type === 'IDAT' || type === 'IEND') return undefined; // a still PNG
+    } else if (SHARED.has(type) && !seenIdat) shared.push({ type, data: body });
+    else if (type === 'fcTL') {
+      if (length !== 26) throw damaged('a frame control chunk of the wrong length');
+      const v = new DataView(body.buffer, body.byteOffset, 26);
+      if (v.getUint32(0) !== sequence++) throw damaged('its chunks are out of sequence');
+      const den = v.getUint16(22) || 100;
+      current = {
+        width: v.getUint32(4), height: v.getUint32(8), x: v.getUint32(12), y: v.getUint32(16),
+        delayMs: (v.getUint16(20) * 1000) / den, dispose: body[24]! as ApngFrame['dispose'], blend: body[25]! as ApngFrame['blend'], data: [],
+      };
+      if (current.dispose > 2 || current.blend > 1) throw damaged('an unknown dispose or blend operation');
+      frames.push(current);
+    } else if (type === 'IDAT') {
+      seenIdat = true;
+      if (current && frames.length === 1) current.data.push(body); // the default image is the first frame (else not shown)
+    } else if (type === 'fdAT') {
+      if (length < 4 || view.getUint32(body.byteOffset - data.byteOffset) !== sequence++) throw damaged('its chunks are out of sequence');
+      if (!current) throw damaged('frame data before any frame control chunk');
+      current.data.push(body.subarray(4));
+    } else if (type === 'IEND') break;
+  }
+  if (declared === undefined || !ihdr || ihdr.length !== 13) return undefined;
+  const ih = new DataView(ihdr.buffer, ihdr.byteOffset, 13);
+  const width = ih.getUint32(0), height = ih.getUint32(4), depth = ihdr[8]!, channels = CHANNELS[ihdr[9]!] ?? 4;
+  const withData = frames.filter((f) => f.data.length > 0);
+  if (withData.length !== frames.length || frames.length !== declared || declared === 0) {
+    throw damaged(`its header says ${declared} frame(s), its chunks hold ${withData.length}`);
+  }
+  for (const f of frames) {
+    if (f.width < 1 || f.height < 1 || f.x + f.width > width || f.y + f.height > height) throw damaged('a frame reaches outside the image');
+  }
+  const frameBytes = width * height * (ihdr[9] === 3 ? 4 : channels) * (depth === 16 ? 2 : 1);
+  if (frameBytes * frames.length > MAX_FILE_PIXEL_BYTES) {
+    throw new AeimgError(ErrorCode.TooLarge, `is an animated PNG of ${frames.length} frames holding ${(frameBytes * frames.length / 2 ** 30).toFixed(2)} GiB ` +
+      'of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.');
+  }
+  return { width, height, frameBytes, ihdr, shared, frames };
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** A frame as a PNG of its own: the file's IHDR at the frame's size, the shared chunks, its data as one IDAT. */
+export function framePng(apng: Apng, frame: number): Buffer {
+  const f = apng.frames[frame]!;
+  const ihdr = Buffer.from(apng.ihdr);
+  ihdr.writeUInt32BE(f.width, 0);
+  ihdr.writeUInt32BE(f.height, 4);
+  return Buffer.concat([
+    Buffer.from(PNG_SIGNATURE), chunk('IHDR', ihdr), ...apng.shared.map((c) => chunk(c.type, c.data)),
+    chunk('IDAT', Buffer.concat(f.data)), chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+/**
+ * The frames composed on the canvas as a player shows them, each decoded by `decode` (a frame's own PNG). They are
+ * composed with alpha; frames without it have alpha only where some canvas area is left transparent (not covered, or
+ * cleared), as a player shows it.
+ */
+export async function composeApng(apng: Apng, decode: (png: Buffer) => Promise<Image>): Promise<Image[]> {
+  const pages: Image[] = [];
+  let canvas: Image | undefined, opaque: boolean | undefined;
+  for (const [i, f] of apng.frames.entries()) {
+    const decoded = await decode(framePng(apng, i));
+    if (decoded.width !== f.width || decoded.height !== f.height) throw damaged('a frame decodes to another size than its control chunk says');
+    opaque ??= !hasAlpha(decoded);
+    const image = opaque ? withAlpha(decoded) : decoded;
+    canvas ??= { width: apng.width, height: apng.height, channels: image.channels, bitDepth: image.bitDepth, pixels: allocPixels(apng.width, apng.height, image.channels, image.bitDepth) };
+    if (image.channels !== canvas.channels || image.bitDepth !== canvas.bitDepth) throw damaged('its frames decode to different sample layouts');
+    const before = f.dispose === 2 ? canvas.pixels.slice() : undefined;
+    blend(canvas, image, f);
+    pages.push({ ...canvas, pixels: canvas.pixels.slice() });
+    if (f.dispose === 1 || (f.dispose === 2 && i === 0)) clear(canvas, f);
+    else if (before) canvas.pixels.set(before);
+  }
+  const top = maxValue(pages[0]!.bitDepth);
+  const covered = (p: Image) => p.pixels.every((v, k) => k % p.channels !== p.channels - 1 || v === top);
+  return opaque && pages.every(covered) ? pages.map(withoutAlpha) : pages;
+}
+
+/** `image` (grey or RGB) with an opaque alpha channel. */
+function withAlpha(image: Image): Image {
+  const c = image.channels, top = maxValue(image.bitDepth), n = image.width * image.height;
+  const pixels = allocPixels(image.width, image.height, c + 1, image.bitDepth);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c; k++) pixels[i * (c + 1) + k] = image.pixels[i * c + k]!;
+    pixels[i * (c + 1) + c] = top;
+  }
+  return { ...image, channels: (c + 1) as Image['channels'], pixels };
+}
+
+/** `image` without its alpha channel (every sample of it opaque). */
+function withoutAlpha(image: Image): Image {
+  const c = image.channels - 1, n = image.width * image.height;
+  const pixels = allocPixels(image.width, image.height, c, image.bitDepth);
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) pixels[i * c + k] = image.pixels[i * (c + 1) + k]!;
+  return { ...image, channels: c as Image['channels'], pixels };
+}
+
+/** `src` onto the canvas at the frame's place: replacing (SOURCE) or alpha-composited over what is there (OVER). */
+function blend(canvas: Image, src: Image, f: ApngFrame): void {
+  const c = canvas.channels, top = maxValue(canvas.bitDepth), over = f.blend === 1;
+  for (let y = 0; y < f.height; y++) {
+    for (let x = 0; x < f.width; x++) {
+      const s = (y * f.width + x) * c, d = ((f.y + y) * canvas.width + f.x + x) * c;
+      const sa = over ? src.pixels[s + c - 1]! : top;
+      if (sa === top || !over) {
+        for (let k = 0; k < c; k++) canvas.pixels[d + k] = src.pixels[s + k]!;
+        continue;
+      }
+      if (sa === 0) continue;
+      const da = canvas.pixels[d + c - 1]!, outA = sa + (da * (top - sa)) / top;
+      for (let k = 0; k < c - 1; k++) {
+        canvas.pixels[d + k] = Math.round((src.pixels[s + k]! * sa + (canvas.pixels[d + k]! * da * (top - sa)) / top) / outA);
+      }
+      canvas.pixels[d + c - 1] = Math.round(outA);
+    }
+  }
+}
+
+/** The frame's region back to transparent black (DISPOSE_OP_BACKGROUND). */
+function clear(canvas: Image, f: ApngFrame): void {
+  const c = canvas.channels;
+  for (let y = 0; y < f.height; y++) canvas.pixels.fill(0, ((f.y + y) * canvas.width + f.x) * c, ((f.y + y) * canvas.width + f.x + f.width) * c);
+}
