@@ -155,11 +155,13 @@ function mainHeader(d: Uint8Array): { ht: boolean; lossy: boolean } {
 }
 
 /**
- * A JP2 or JPH file's codestream (its first jp2c box; ISO 15444-1 I.4), undefined where it has none, or why the file is
- * refused: a palette (pclr), a colour space other than grey or sRGB (sYCC, an ICC profile), a box past the file's end.
+ * A JP2 or JPH file's codestream (its jp2c box; ISO 15444-1 I.4), undefined where it has none, or why the file is
+ * refused: a palette (pclr), a colour space other than grey or sRGB (sYCC, an ICC profile), a box past the file's end,
+ * more than one codestream (a JPX file's frames or layers; a large file's head is not searched past its first).
  */
 function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError | undefined {
   const walk = (start: number, end: number, top: boolean): Uint8Array | AeimgError | undefined => {
+    let codestream: Uint8Array | undefined;
     for (let at = start; at + 8 <= end;) {
       let length = u32(d, at);
       const type = text(d, at + 4, 4);
@@ -174,7 +176,7 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
       if (length < header) return notCarried('a JPEG 2000 file whose boxes aeimg could not read');
       if (at + length > end) {
         if (whole) return cutShort('JPEG 2000');
-        return type === 'jp2c' ? d.subarray(at + header, end) : undefined; // a large file's head
+        return codestream ?? (type === 'jp2c' ? d.subarray(at + header, end) : undefined); // a large file's head
       }
       const body = d.subarray(at + header, at + length);
       if (type === 'jp2h' && top) { // one level: a crafted file could nest boxes deeper than the stack goes
@@ -190,10 +192,15 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
           return notCarried(`a JPEG 2000 file ${what} (aeimg reads grey and sRGB)`);
         }
       }
-      if (type === 'jp2c') return body;
+      if (type === 'jp2c') {
+        // A JPX file may hold several (frames, layers): one read alone would leave the others out without a word.
+        if (codestream) return notCarried('a JPEG 2000 file of several codestreams (a JPX file\'s frames or layers)');
+        if (!whole) return body;
+        codestream = body;
+      }
       at += length;
     }
-    return undefined;
+    return codestream;
   };
   return walk(JP2_SIGNATURE.length, d.length, true);
 }

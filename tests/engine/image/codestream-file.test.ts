@@ -121,6 +121,7 @@ describe('an image file in a coding DICOM uses', () => {
     await writeFile(join(dir, 'cut.jls'), jls.subarray(0, jls.length - 100));
     const boxed = jp2(rgb, 16, 64, 64, 3, 8);
     await writeFile(join(dir, 'fragments.jpf'), boxed.subarray(0, boxed.length - 8 - rgb.length)); // its boxes end where its codestream's would begin
+    await writeFile(join(dir, 'layers.jpx'), Buffer.concat([boxed, boxed.subarray(boxed.length - 8 - rgb.length)])); // a second jp2c box
     const said = {
       'signed.j2k': 'is a JPEG 2000 image of signed samples, which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
       'sycc.jp2': 'is a JPEG 2000 file in the sYCC colour space (aeimg reads grey and sRGB), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
@@ -128,6 +129,7 @@ describe('an image file in a coding DICOM uses', () => {
       'cut.jp2': 'is truncated: the file ends inside its JPEG 2000 image data. This copy is incomplete: copy it again, or export the image again.',
       'cut.jls': 'is truncated: the file ends inside its JPEG-LS image data. This copy is incomplete: copy it again, or export the image again.',
       'fragments.jpf': 'is a JPEG 2000 file without a codestream box (JPX may keep its image in fragments), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
+      'layers.jpx': "is a JPEG 2000 file of several codestreams (a JPX file's frames or layers), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.",
     };
     for (const [name, text] of Object.entries(said)) {
       expect(await message(readImageData(join(dir, name))), name).toBe(`${name}: ${text}`);
