@@ -26,7 +26,7 @@ interface ApngFrame {
 /** An APNG's canvas and frames, from its chunks (no pixel decoded). */
 export interface Apng {
   width: number; height: number;
-  /** Bytes per canvas pixel, from IHDR's colour type and depth, for the limit on what decoding all frames takes. */
+  /** Bytes of one composed frame, from IHDR's size, colour type and depth, for the limit on what decoding all frames takes. */
   frameBytes: number;
   /** The IHDR data and the chunks every frame's PNG needs (palette, transparency, colour space). */
   ihdr: Uint8Array;
@@ -95,7 +95,8 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   for (const f of frames) {
     if (f.width < 1 || f.height < 1 || f.x + f.width > width || f.y + f.height > height) throw damaged('a frame reaches outside the image');
   }
-  const frameBytes = width * height * (ihdr[9] === 3 ? 4 : channels) * (depth === 16 ? 2 : 1);
+  // Composed with alpha (composeApng): a palette's colours, or grey or RGB and an alpha channel.
+  const frameBytes = width * height * (ihdr[9] === 3 ? 4 : channels % 2 === 1 ? channels + 1 : channels) * (depth === 16 ? 2 : 1);
   if (frameBytes * frames.length > MAX_FILE_PIXEL_BYTES) {
     throw new AeimgError(ErrorCode.TooLarge, `is an animated PNG of ${frames.length} frames holding ${(frameBytes * frames.length / 2 ** 30).toFixed(2)} GiB ` +
       'of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.');
@@ -147,7 +148,8 @@ export async function composeApng(apng: Apng, decode: (png: Buffer) => Promise<I
   }
   const top = maxValue(pages[0]!.bitDepth);
   const covered = (p: Image) => p.pixels.every((v, k) => k % p.channels !== p.channels - 1 || v === top);
-  return opaque && pages.every(covered) ? pages.map(withoutAlpha) : pages;
+  if (opaque && pages.every(covered)) pages.forEach((p, i) => { pages[i] = withoutAlpha(p); }); // one page at a time: a clip may be near 1 GiB
+  return pages;
 }
 
 /** `image` (grey or RGB) with an opaque alpha channel. */

@@ -249,6 +249,16 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     }
   });
 
+  it('whose frames would take more than 1 GiB decoded is refused from its chunks, before any is decoded', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'long.png');
+    const dot = await png(1, 1, 1, [7]);
+    await writeFile(file, apng(Array.from({ length: 9 }, () => ({ png: dot })), { width: 8000, height: 8000 })); // 9 x 8000² grey + alpha
+    const why = /^is an animated PNG of 9 frames holding 1\.07 GiB of pixels, more than aeimg decodes at once \(1 GiB\): split it into smaller files\.$/;
+    expect((await imageHeaderRefusal(file))?.message).toMatch(why);
+    await expect(readImagePages(file)).rejects.toThrow(/long\.png: is an animated PNG of 9 frames/);
+  });
+
   it.each([
     ['a frame reaching outside the image', async () => apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [1, 2, 3, 4]), x: 1 }]), /a frame reaches outside the image/],
     ['fewer frames than its header says', async () => apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }], undefined, 3), /its header says 3 frame\(s\), its chunks hold 1/],
