@@ -54,11 +54,14 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   const shared: Apng['shared'] = [];
   const frames: ApngFrame[] = [];
   let current: ApngFrame | undefined;
-  let sequence = 0;
+  let sequence = 0, badChecksum: string | undefined;
   for (let at = 8; at + 12 <= data.length;) {
     const length = view.getUint32(at), type = String.fromCharCode(...data.subarray(at + 4, at + 8));
     if (at + 12 + length > data.length) break; // cut short: the PNG reader says so
     const body = data.subarray(at + 8, at + 8 + length);
+    // The image library checks the CRCs of what it reads, and it reads only what is handed to it: each frame's PNG,
+    // made here with CRCs of its own. A damaged frame control chunk would otherwise move or time a frame silently.
+    if (crc32(data.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) badChecksum ??= type;
     at += 12 + length;
     if (type === 'IHDR') ihdr = body;
     else if (type === 'acTL' && !seenIdat && length === 8) declared = view.getUint32(body.byteOffset - data.byteOffset);
@@ -86,6 +89,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
     } else if (type === 'IEND') break;
   }
   if (declared === undefined || !ihdr || ihdr.length !== 13) return undefined;
+  if (badChecksum) throw damaged(`its ${badChecksum} chunk's checksum does not match`);
   const ih = new DataView(ihdr.buffer, ihdr.byteOffset, 13);
   const width = ih.getUint32(0), height = ih.getUint32(4), depth = ihdr[8]!, channels = CHANNELS[ihdr[9]!] ?? 4;
   const withData = frames.filter((f) => f.data.length > 0);

@@ -262,6 +262,12 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
   it.each([
     ['a frame reaching outside the image', async () => apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [1, 2, 3, 4]), x: 1 }]), /a frame reaches outside the image/],
     ['fewer frames than its header says', async () => apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }], undefined, 3), /its header says 3 frame\(s\), its chunks hold 1/],
+    ['a frame control chunk changed on the way (its delay: the checksum no longer matches)', async () => {
+      const file = apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]), delayMs: 40 }]);
+      const second = file.indexOf('fcTL', file.indexOf('fcTL') + 4);
+      file[second + 4 + 21] = 41; // its delay_num's low byte
+      return file;
+    }, /its fcTL chunk's checksum does not match/],
   ])('with %s is refused by name, before encoding and when read', async (_, make, why) => {
     const dir = await tempDir();
     const file = join(dir, 'bad.png');
