@@ -55,7 +55,7 @@ export function tighterLevelAdvice(quality: Quality, words: 'cli' | 'app'): stri
   const cli = words === 'cli';
   if (maxError === undefined || quality === 'auto') {
     return cli ? `For a per-pixel guarantee use --quality ${DEFAULT_QUALITY} (the default) or within-N.`
-      : 'The default level keeps every pixel: bit-exact for DICOM and images over 8 bits, within ±1 for 8-bit images.';
+      : 'The default level has a per-pixel guarantee: bit-exact for DICOM and images over 8 bits, within ±1 for 8-bit images.';
   }
   const tighter = maxError > 1 ? (cli ? '--quality within-1, or lossless for every pixel bit-exact' : 'Near-lossless ±1 or Lossless (bit-exact)')
     : (cli ? '--quality lossless for every pixel bit-exact' : 'Lossless (bit-exact)');

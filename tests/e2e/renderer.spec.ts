@@ -202,7 +202,7 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   const ask = page.getByTestId('confirm-reduced');
   await expect(ask).toBeVisible();
   await expect(page.getByTestId('confirm-figure')).toContainText(/worst window [\w ]+ -?\d+\/\d+: SSIM 0\.\d{4}, largest error \d+ HU/);
-  await expect(page.getByTestId('confirm-advice')).toHaveText('The default level keeps every pixel: bit-exact for DICOM and images over 8 bits, within ±1 for 8-bit images. Nothing has been written yet.');
+  await expect(page.getByTestId('confirm-advice')).toHaveText('The default level has a per-pixel guarantee: bit-exact for DICOM and images over 8 bits, within ±1 for 8-bit images. Nothing has been written yet.');
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'confirm-reduced.png') });
   await page.getByTestId('confirm-skip').click();
