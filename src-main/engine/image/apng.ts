@@ -108,7 +108,8 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   return { width, height, frameBytes, ihdr, shared, frames };
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
+/** A PNG chunk: length, type, data and its CRC. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
@@ -124,8 +125,8 @@ export function framePng(apng: Apng, frame: number): Buffer {
   ihdr.writeUInt32BE(f.width, 0);
   ihdr.writeUInt32BE(f.height, 4);
   return Buffer.concat([
-    Buffer.from(PNG_SIGNATURE), chunk('IHDR', ihdr), ...apng.shared.map((c) => chunk(c.type, c.data)),
-    chunk('IDAT', Buffer.concat(f.data)), chunk('IEND', new Uint8Array(0)),
+    Buffer.from(PNG_SIGNATURE), pngChunk('IHDR', ihdr), ...apng.shared.map((c) => pngChunk(c.type, c.data)),
+    pngChunk('IDAT', Buffer.concat(f.data)), pngChunk('IEND', new Uint8Array(0)),
   ]);
 }
 

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { chromium } from '@playwright/test';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodePng, imageHeaderRefusal, pageDelays, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
+import { pngChunk } from '../../../src-main/engine/image/apng.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -25,15 +25,6 @@ declare const OffscreenCanvas: new (w: number, h: number) => {
   width: number; height: number;
   getContext(kind: '2d'): { drawImage(i: BrowserFrame, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
 };
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 function chunksOf(png: Buffer): { type: string; data: Buffer }[] {
   const out: { type: string; data: Buffer }[] = [];
@@ -71,15 +62,15 @@ function apng(frames: Frame[], canvas?: { width: number; height: number }, decla
       if (canvas) { head.writeUInt32BE(canvas.width, 0); head.writeUInt32BE(canvas.height, 4); }
       const actl = Buffer.alloc(8);
       actl.writeUInt32BE(declared, 0);
-      parts.push(chunk('IHDR', head), ...chunks.filter((c) => !['IHDR', 'IDAT', 'IEND'].includes(c.type)).map((c) => chunk(c.type, c.data)),
-        chunk('acTL', actl), chunk('fcTL', fctl), chunk('IDAT', idat));
+      parts.push(pngChunk('IHDR', head), ...chunks.filter((c) => !['IHDR', 'IDAT', 'IEND'].includes(c.type)).map((c) => pngChunk(c.type, c.data)),
+        pngChunk('acTL', actl), pngChunk('fcTL', fctl), pngChunk('IDAT', idat));
     } else {
       const seq = Buffer.alloc(4);
       seq.writeUInt32BE(sequence++, 0);
-      parts.push(chunk('fcTL', fctl), chunk('fdAT', Buffer.concat([seq, idat])));
+      parts.push(pngChunk('fcTL', fctl), pngChunk('fdAT', Buffer.concat([seq, idat])));
     }
   }
-  parts.push(chunk('IEND', Buffer.alloc(0)));
+  parts.push(pngChunk('IEND', Buffer.alloc(0)));
   return Buffer.concat(parts);
 }
 
