@@ -10,6 +10,7 @@ import { crc32 } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, hasAlpha, maxValue, type Image } from './image.js';
 import { PNG_SIGNATURE } from './signature.js';
+import { cutShort } from './cut-short.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 
 /** One frame's control chunk (fcTL) and where its image data lies in the file. */
@@ -44,8 +45,8 @@ function damaged(why: string): AeimgError {
 
 /**
  * The frames of `data` if it is an animated PNG (an acTL chunk before its image data), else undefined. Throws where
- * its frames do not fit its canvas or its chunks contradict each other. A file cut short is left to the PNG reader,
- * which names that (cut-short.ts).
+ * it ends before its last frame does (a copy cut short, as cut-short.ts names a still PNG's), its frames do not fit
+ * its canvas, or its chunks contradict each other.
  */
 export function apngOf(data: Uint8Array): Apng | undefined {
   if (data.length < 8 || !PNG_SIGNATURE.every((b, i) => data[i] === b)) return undefined;
@@ -54,10 +55,10 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   const shared: Apng['shared'] = [];
   const frames: ApngFrame[] = [];
   let current: ApngFrame | undefined;
-  let sequence = 0, badChecksum: string | undefined;
+  let sequence = 0, badChecksum: string | undefined, ended = false;
   for (let at = 8; at + 12 <= data.length;) {
     const length = view.getUint32(at), type = String.fromCharCode(...data.subarray(at + 4, at + 8));
-    if (at + 12 + length > data.length) break; // cut short: the PNG reader says so
+    if (at + 12 + length > data.length) break; // cut short
     const body = data.subarray(at + 8, at + 8 + length);
     // The image library checks the CRCs of what it reads, and it reads only what is handed to it: each frame's PNG,
     // made here with CRCs of its own. A damaged frame control chunk would otherwise move or time a frame silently.
@@ -65,10 +66,10 @@ export function apngOf(data: Uint8Array): Apng | undefined {
     at += 12 + length;
     if (type === 'IHDR') ihdr = body;
     else if (type === 'acTL' && !seenIdat && length === 8) declared = view.getUint32(body.byteOffset - data.byteOffset);
+    else if (SHARED.has(type) && !seenIdat) shared.push({ type, data: body }); // before acTL too: PLTE may come first
     else if (declared === undefined) {
       if (type === 'IDAT' || type === 'IEND') return undefined; // a still PNG
-    } else if (SHARED.has(type) && !seenIdat) shared.push({ type, data: body });
-    else if (type === 'fcTL') {
+    } else if (type === 'fcTL') {
       if (length !== 26) throw damaged('a frame control chunk of the wrong length');
       const v = new DataView(body.buffer, body.byteOffset, 26);
       if (v.getUint32(0) !== sequence++) throw damaged('its chunks are out of sequence');
@@ -86,7 +87,10 @@ export function apngOf(data: Uint8Array): Apng | undefined {
       if (length < 4 || view.getUint32(body.byteOffset - data.byteOffset) !== sequence++) throw damaged('its chunks are out of sequence');
       if (!current) throw damaged('frame data before any frame control chunk');
       current.data.push(body.subarray(4));
-    } else if (type === 'IEND') break;
+    } else if (type === 'IEND') {
+      ended = true;
+      break;
+    }
   }
   if (declared === undefined || !ihdr || ihdr.length !== 13) return undefined;
   if (badChecksum) throw damaged(`its ${badChecksum} chunk's checksum does not match`);
@@ -94,6 +98,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   const width = ih.getUint32(0), height = ih.getUint32(4), depth = ihdr[8]!, channels = CHANNELS[ihdr[9]!] ?? 4;
   const withData = frames.filter((f) => f.data.length > 0);
   if (withData.length !== frames.length || frames.length !== declared || declared === 0) {
+    if (!ended) throw cutShort('PNG'); // its last frames' chunks past the end: a copy cut short (cut in IEND only, it is whole)
     throw damaged(`its header says ${declared} frame(s), its chunks hold ${withData.length}`);
   }
   for (const f of frames) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { createServer } from 'node:http';
 import { chromium } from '@playwright/test';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -238,6 +239,35 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
       await browser.close();
       server.close();
     }
+  });
+
+  it('of palette colour (PLTE before acTL, shared by every frame) reads its colours in each frame', async () => {
+    const dir = await tempDir();
+    const palette = Buffer.from([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]); // black, red, green, blue
+    const indexed = (indices: number[]) => {
+      const rows = Buffer.concat([0, 1].map((y) => Buffer.from([0, ...indices.slice(y * 2, y * 2 + 2)]))); // filter 0 per row
+      const ihdr = Buffer.from([0, 0, 0, 2, 0, 0, 0, 2, 8, 3, 0, 0, 0]);
+      return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('PLTE', palette),
+        pngChunk('IDAT', deflateSync(rows)), pngChunk('IEND', Buffer.alloc(0))]);
+    };
+    const file = join(dir, 'palette.png');
+    await writeFile(file, apng([{ png: indexed([0, 1, 2, 3]) }, { png: indexed([3, 2, 1, 0]) }]));
+    expect((await readImagePages(file)).map((p) => [p.channels, Array.from(p.pixels)])).toEqual([
+      [3, [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]],
+      [3, [0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 0, 0]],
+    ]);
+  });
+
+  it('cut short in its frames is named a copy cut short; cut only in its IEND, it is whole', async () => {
+    const dir = await tempDir();
+    const whole = apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]) }]);
+    await writeFile(join(dir, 'cut.png'), whole.subarray(0, whole.length - 20)); // inside the second frame's fdAT
+    await writeFile(join(dir, 'end.png'), whole.subarray(0, whole.length - 3)); // inside IEND
+    const cut = 'is truncated: the file ends inside its PNG image data. This copy is incomplete: copy it again, or export the image again.';
+    expect((await imageHeaderRefusal(join(dir, 'cut.png')))?.message).toBe(cut);
+    await expect(readImagePages(join(dir, 'cut.png'))).rejects.toThrow(`cut.png: ${cut}`);
+    expect(await imageHeaderRefusal(join(dir, 'end.png'))).toBeUndefined();
+    expect((await readImagePages(join(dir, 'end.png'))).map((p) => Array.from(p.pixels))).toEqual([[1, 2, 3, 4], [4, 3, 2, 1]]);
   });
 
   it('whose frames would take more than 1 GiB decoded is refused from its chunks, before any is decoded', async () => {
