@@ -10,7 +10,10 @@ import { encodePng, imageHeaderRefusal, pageDelays, readImageData, readImageFile
 import type { Image } from '../../../src-main/engine/image/image.js';
 import { pngChunk } from '../../../src-main/engine/image/apng.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
-import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
+import { openAeimg } from '../../../src-main/engine/jobs/open.js';
+import { readCodedSlices } from '../../../src-main/engine/jobs/slices.js';
+import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 
@@ -99,6 +102,10 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     const key = generateSharedKey('Echo lab');
     const enc = await encryptImageFile(file, { model: await defaultModel(), recipients: [key], measure: false });
     expect(enc.images).toBe(3);
+    // The reader's viewer plays it at its pace: 40, 40 and 120 ms a frame is 15 a second, each held as timed.
+    const { items } = await openAeimg(enc.output, [key], (f, ids) => readCodedSlices(f, ids));
+    const infos = await Promise.all(items.map(async (item, i) => describeImage(item.record, (await localDecode(models())(item.modelId, item.record, item.blobs, false)).image, i)));
+    expect(infos.map((info) => info.animation)).toEqual([{ frameRate: 15, frameTimeRatio: 0.6 }, { frameRate: 15, frameTimeRatio: 0.6 }, { frameRate: 15, frameTimeRatio: 1.8 }]);
     const out = join(dir, 'out');
     await mkdir(out);
     await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out });
