@@ -151,13 +151,16 @@ export async function composeApng(apng: Apng, decode: (png: Buffer) => Promise<I
     canvas ??= { width: apng.width, height: apng.height, channels: image.channels, bitDepth: image.bitDepth, pixels: allocPixels(apng.width, apng.height, image.channels, image.bitDepth) };
     if (image.channels !== canvas.channels || image.bitDepth !== canvas.bitDepth) throw damaged('its frames decode to different sample layouts');
     const before = f.dispose === 2 ? canvas.pixels.slice() : undefined;
-    blend(canvas, image, f);
+    blend(canvas, image, f, opaque);
     pages.push({ ...canvas, pixels: canvas.pixels.slice() });
     if (f.dispose === 1 || (f.dispose === 2 && i === 0)) clear(canvas, f);
     else if (before) canvas.pixels.set(before);
   }
   const top = maxValue(pages[0]!.bitDepth);
-  const covered = (p: Image) => p.pixels.every((v, k) => k % p.channels !== p.channels - 1 || v === top);
+  const covered = (p: Image) => {
+    for (let k = p.channels - 1; k < p.pixels.length; k += p.channels) if (p.pixels[k] !== top) return false;
+    return true;
+  };
   if (opaque && pages.every(covered)) pages.forEach((p, i) => { pages[i] = withoutAlpha(p); }); // one page at a time: a clip may be near 1 GiB
   return pages;
 }
@@ -182,8 +185,12 @@ function withoutAlpha(image: Image): Image {
 }
 
 /** `src` onto the canvas at the frame's place: replacing (SOURCE) or alpha-composited over what is there (OVER). */
-function blend(canvas: Image, src: Image, f: ApngFrame): void {
-  const c = canvas.channels, top = maxValue(canvas.bitDepth), over = f.blend === 1;
+function blend(canvas: Image, src: Image, f: ApngFrame, opaque: boolean): void {
+  const c = canvas.channels, top = maxValue(canvas.bitDepth), over = f.blend === 1 && !opaque;
+  if (!over) { // replaced row by row (an opaque frame over anything is the frame)
+    for (let y = 0; y < f.height; y++) canvas.pixels.set(src.pixels.subarray(y * f.width * c, (y + 1) * f.width * c), ((f.y + y) * canvas.width + f.x) * c);
+    return;
+  }
   for (let y = 0; y < f.height; y++) {
     for (let x = 0; x < f.width; x++) {
       const s = (y * f.width + x) * c, d = ((f.y + y) * canvas.width + f.x + x) * c;
