@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import { readDicomFile } from '../../src-main/engine/dicom/import.js';
 import { isDicomFile } from '../../src-main/engine/dicom/header.js';
 import type { Image } from '../../src-main/engine/image/image.js';
+import { pngChunk } from '../../src-main/engine/image/apng.js';
 import { readImagePages } from '../../src-main/engine/image/io.js';
 import { dictionaryVr } from '../../src-main/engine/dicom/dataset.js';
 import { AeimgError } from '../../src-main/engine/errors.js';
@@ -36,9 +37,68 @@ const TAGS = ['00280030', '00181164', '00281050', '00281051', '00281052', '00281
 const VALUES: unknown[][] = [[], [''], ['abc'], [0], [-1], [1e308], ['1e400'], ['NaN'], [1, 2, 3, 4, 5], ['-0'], ['  7  '], [65536], ['0\\0'],
   [`1.2.${'3.'.repeat(40)}4`], ['x'.repeat(300)], [0.0001], [-1024], ['2024.01.31'], ['10:11:12']];
 
+function chunksOf(png: Buffer): { type: string; data: Buffer }[] {
+  const out: { type: string; data: Buffer }[] = [];
+  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
+    out.push({ type: png.toString('latin1', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + png.readUInt32BE(at)) });
+  }
+  return out;
+}
+
+export interface ApngFrame { png: Buffer; x?: number; y?: number; delayMs?: number; dispose?: number; blend?: number }
+
+/**
+ * An APNG as the specification lays it out: the first frame's PNG chunks (its IHDR at the canvas size), acTL, then
+ * per frame fcTL and its data (IDAT for the first, the default image; fdAT after). `declared` overrides acTL's count.
+ */
+export function animatedPng(frames: ApngFrame[], canvas?: { width: number; height: number }, declared = frames.length): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
+  let sequence = 0;
+  for (const [i, f] of frames.entries()) {
+    const chunks = chunksOf(f.png);
+    const ihdr = chunks[0]!.data;
+    const fctl = Buffer.alloc(26);
+    fctl.writeUInt32BE(sequence++, 0);
+    fctl.writeUInt32BE(ihdr.readUInt32BE(0), 4);
+    fctl.writeUInt32BE(ihdr.readUInt32BE(4), 8);
+    fctl.writeUInt32BE(f.x ?? 0, 12);
+    fctl.writeUInt32BE(f.y ?? 0, 16);
+    fctl.writeUInt16BE(f.delayMs ?? 100, 20);
+    fctl.writeUInt16BE(1000, 22);
+    fctl[24] = f.dispose ?? 0;
+    fctl[25] = f.blend ?? 0;
+    const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
+    if (i === 0) {
+      const head = Buffer.from(ihdr);
+      if (canvas) { head.writeUInt32BE(canvas.width, 0); head.writeUInt32BE(canvas.height, 4); }
+      const actl = Buffer.alloc(8);
+      actl.writeUInt32BE(declared, 0);
+      parts.push(pngChunk('IHDR', head), ...chunks.filter((c) => !['IHDR', 'IDAT', 'IEND'].includes(c.type)).map((c) => pngChunk(c.type, c.data)),
+        pngChunk('acTL', actl), pngChunk('fcTL', fctl), pngChunk('IDAT', idat));
+    } else {
+      const seq = Buffer.alloc(4);
+      seq.writeUInt32BE(sequence++, 0);
+      parts.push(pngChunk('fcTL', fctl), pngChunk('fdAT', Buffer.concat([seq, idat])));
+    }
+  }
+  parts.push(pngChunk('IEND', Buffer.alloc(0)));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A 3-frame animated PNG of the slice, grey with alpha (every frame of one layout, as APNG requires): itself, its
+ * negative (then put back), a 40x30 part of it flipped and 60% opaque blended over.
+ */
+async function animatedLoop(small: () => ReturnType<typeof sharp>): Promise<Buffer> {
+  const ga = (s: ReturnType<typeof sharp>, alpha = 1) => s.toColourspace('b-w').ensureAlpha(alpha).png().toBuffer();
+  const [first, negative, part] = await Promise.all([ga(small()), ga(small().negate({ alpha: false })),
+    ga(sharp(await small().extract({ left: 10, top: 20, width: 40, height: 30 }).flip().toBuffer()), 0.6)]);
+  return animatedPng([{ png: first, delayMs: 40 }, { png: negative, delayMs: 40, dispose: 2 }, { png: part, x: 30, y: 25, blend: 1, delayMs: 80 }]);
+}
+
 /**
  * Image files as a department exports them, from a slice (PNG, in tests/fixtures/slices): JPEG baseline, progressive and
- * 4:2:0, PNG 8/16-bit, TIFF, WebP, GIF; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
+ * 4:2:0, PNG 8/16-bit, an animated PNG, TIFF, WebP, GIF; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
  * with alpha), which sharp does not write.
  */
 export async function imageFuzzFiles(slice: string, dir: string): Promise<string[]> {
@@ -54,6 +114,7 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
     ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],
     ['palette.gif', small().gif().toBuffer()],
+    ['loop.png', animatedLoop(small)],
     ...['grey8.bmp', 'grey-rle8.bmp', 'pal4.bmp', 'rgba32.bmp'].map((name): [string, Promise<Buffer>] => [name, bmp(name)]),
   ];
   return Promise.all(made.map(async ([name, bytes]) => { const path = join(dir, name); await writeFile(path, await bytes); return path; }));

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { encodePng, imageHeaderRefusal, pageDelays, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
 import { pngChunk } from '../../../src-main/engine/image/apng.js';
+import { animatedPng, type ApngFrame } from '../../../scripts/fuzz/inputs.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
 import { openAeimg } from '../../../src-main/engine/jobs/open.js';
@@ -30,54 +31,6 @@ declare const OffscreenCanvas: new (w: number, h: number) => {
   getContext(kind: '2d'): { drawImage(i: BrowserFrame, x: number, y: number): void; getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
 };
 
-function chunksOf(png: Buffer): { type: string; data: Buffer }[] {
-  const out: { type: string; data: Buffer }[] = [];
-  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
-    out.push({ type: png.toString('latin1', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + png.readUInt32BE(at)) });
-  }
-  return out;
-}
-
-interface Frame { png: Buffer; x?: number; y?: number; delayMs?: number; dispose?: number; blend?: number }
-
-/**
- * An APNG as the specification lays it out: the first frame's PNG chunks (its IHDR at the canvas size), acTL, then
- * per frame fcTL and its data (IDAT for the first, the default image; fdAT after). `declared` overrides acTL's count.
- */
-function apng(frames: Frame[], canvas?: { width: number; height: number }, declared = frames.length): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
-  let sequence = 0;
-  for (const [i, f] of frames.entries()) {
-    const chunks = chunksOf(f.png);
-    const ihdr = chunks[0]!.data;
-    const fctl = Buffer.alloc(26);
-    fctl.writeUInt32BE(sequence++, 0);
-    fctl.writeUInt32BE(ihdr.readUInt32BE(0), 4);
-    fctl.writeUInt32BE(ihdr.readUInt32BE(4), 8);
-    fctl.writeUInt32BE(f.x ?? 0, 12);
-    fctl.writeUInt32BE(f.y ?? 0, 16);
-    fctl.writeUInt16BE(f.delayMs ?? 100, 20);
-    fctl.writeUInt16BE(1000, 22);
-    fctl[24] = f.dispose ?? 0;
-    fctl[25] = f.blend ?? 0;
-    const idat = Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data));
-    if (i === 0) {
-      const head = Buffer.from(ihdr);
-      if (canvas) { head.writeUInt32BE(canvas.width, 0); head.writeUInt32BE(canvas.height, 4); }
-      const actl = Buffer.alloc(8);
-      actl.writeUInt32BE(declared, 0);
-      parts.push(pngChunk('IHDR', head), ...chunks.filter((c) => !['IHDR', 'IDAT', 'IEND'].includes(c.type)).map((c) => pngChunk(c.type, c.data)),
-        pngChunk('acTL', actl), pngChunk('fcTL', fctl), pngChunk('IDAT', idat));
-    } else {
-      const seq = Buffer.alloc(4);
-      seq.writeUInt32BE(sequence++, 0);
-      parts.push(pngChunk('fcTL', fctl), pngChunk('fdAT', Buffer.concat([seq, idat])));
-    }
-  }
-  parts.push(pngChunk('IEND', Buffer.alloc(0)));
-  return Buffer.concat(parts);
-}
-
 /** A PNG of raw samples: grey or RGBA, 8- or 16-bit (8-bit written as such, never as a palette). */
 function png(width: number, height: number, channels: 1 | 4, samples: number[], sixteen = false): Promise<Buffer> {
   return encodePng({ width, height, channels, bitDepth: sixteen ? 16 : 8, pixels: sixteen ? Uint16Array.from(samples) : Uint8Array.from(samples) });
@@ -88,7 +41,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     const dir = await tempDir();
     const sources = await Promise.all([0, 1, 2].map((i) => readFile(join(GIF, `cine-${i}.png`))));
     const file = join(dir, 'loop.png');
-    await writeFile(file, apng(sources.map((p, i) => ({ png: p, delayMs: [40, 40, 120][i] }))));
+    await writeFile(file, animatedPng(sources.map((p, i) => ({ png: p, delayMs: [40, 40, 120][i] }))));
     expect((await sharp(file).metadata()).pages).toBeUndefined(); // the library sees one image
     const data = await readImageData(file);
     const alone = await Promise.all([0, 1, 2].map((i) => readImageFile(join(GIF, `cine-${i}.png`))));
@@ -121,7 +74,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     const dir = await tempDir();
     const frames = [[0, 1000, 4095, 65535], [7, 70, 700, 7000]];
     const file = join(dir, 'ct.png');
-    await writeFile(file, apng(await Promise.all(frames.map(async (f) => ({ png: await png(2, 2, 1, f, true) })))));
+    await writeFile(file, animatedPng(await Promise.all(frames.map(async (f) => ({ png: await png(2, 2, 1, f, true) })))));
     const pages = await readImagePages(file);
     expect(pages.map((p) => [p.bitDepth, p.channels, Array.from(p.pixels)])).toEqual(frames.map((f) => [16, 1, f]));
     const key = generateSharedKey('CT');
@@ -136,7 +89,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     const dir = await tempDir();
     const grey = (w: number, h: number, v: number) => png(w, h, 1, new Array(w * h).fill(v));
     const file = join(dir, 'composed.png');
-    await writeFile(file, apng([
+    await writeFile(file, animatedPng([
       { png: await grey(4, 4, 10) }, // the whole canvas, kept
       { png: await grey(2, 2, 200), x: 1, y: 1, dispose: 1 }, // then cleared to (transparent) black
       { png: await grey(1, 1, 50), x: 0, y: 0, dispose: 2 }, // then put back as it was before it
@@ -157,14 +110,14 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     expect(rows(pages[0]!, 1).flat().every((a) => a === 255)).toBe(true);
     // Frames that cover the whole canvas throughout keep their layout: no alpha.
     const still = join(dir, 'covered.png');
-    await writeFile(still, apng([{ png: await grey(4, 4, 10) }, { png: await grey(2, 2, 200), x: 2, y: 2 }]));
+    await writeFile(still, animatedPng([{ png: await grey(4, 4, 10) }, { png: await grey(2, 2, 200), x: 2, y: 2 }]));
     expect((await readImagePages(still)).map((p) => p.channels)).toEqual([1, 1]);
   });
 
   it('blends a frame with alpha over what is there (OVER), or replaces it (SOURCE)', async () => {
     const dir = await tempDir();
     const file = join(dir, 'over.png');
-    await writeFile(file, apng([
+    await writeFile(file, animatedPng([
       { png: await png(2, 1, 4, [255, 0, 0, 255, 255, 0, 0, 255]) },
       { png: await png(2, 1, 4, [0, 0, 255, 128, 0, 0, 255, 0]), blend: 1 }, // half over red; nothing
       { png: await png(1, 1, 4, [0, 0, 255, 128]), blend: 0 }, // replaces, alpha too
@@ -188,7 +141,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     for (let n = 0; n < 24; n++) {
       const channels = ((n % 4) + 1) as 1 | 2 | 3 | 4;
       const width = 3 + rand(20), height = 3 + rand(20);
-      const frames: Frame[] = [];
+      const frames: ApngFrame[] = [];
       for (let f = 0; f < 2 + rand(4); f++) {
         const w = f === 0 ? width : 1 + rand(width), h = f === 0 ? height : 1 + rand(height);
         const samples = Array.from({ length: w * h * channels }, (_, k) => {
@@ -198,7 +151,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
         const image = { width: w, height: h, channels, bitDepth: 8 as const, pixels: Uint8Array.from(samples) };
         frames.push({ png: await encodePng(image), x: f === 0 ? 0 : rand(width - w + 1), y: f === 0 ? 0 : rand(height - h + 1), dispose: rand(3), blend: rand(2) });
       }
-      files.push(apng(frames, { width, height }));
+      files.push(animatedPng(frames, { width, height }));
     }
     const server = createServer((_, res) => res.end('<html></html>')).listen(0, '127.0.0.1');
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
@@ -258,7 +211,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
         pngChunk('IDAT', deflateSync(rows)), pngChunk('IEND', Buffer.alloc(0))]);
     };
     const file = join(dir, 'palette.png');
-    await writeFile(file, apng([{ png: indexed([0, 1, 2, 3]) }, { png: indexed([3, 2, 1, 0]) }]));
+    await writeFile(file, animatedPng([{ png: indexed([0, 1, 2, 3]) }, { png: indexed([3, 2, 1, 0]) }]));
     expect((await readImagePages(file)).map((p) => [p.channels, Array.from(p.pixels)])).toEqual([
       [3, [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]],
       [3, [0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 0, 0]],
@@ -267,7 +220,7 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
 
   it('cut short in its frames is named a copy cut short; cut only in its IEND, it is whole', async () => {
     const dir = await tempDir();
-    const whole = apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]) }]);
+    const whole = animatedPng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]) }]);
     await writeFile(join(dir, 'cut.png'), whole.subarray(0, whole.length - 20)); // inside the second frame's fdAT
     await writeFile(join(dir, 'end.png'), whole.subarray(0, whole.length - 3)); // inside IEND
     const cut = 'is truncated: the file ends inside its PNG image data. This copy is incomplete: copy it again, or export the image again.';
@@ -281,17 +234,17 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     const dir = await tempDir();
     const file = join(dir, 'long.png');
     const dot = await png(1, 1, 1, [7]);
-    await writeFile(file, apng(Array.from({ length: 9 }, () => ({ png: dot })), { width: 8000, height: 8000 })); // 9 x 8000² grey + alpha
+    await writeFile(file, animatedPng(Array.from({ length: 9 }, () => ({ png: dot })), { width: 8000, height: 8000 })); // 9 x 8000² grey + alpha
     const why = /^is an animated PNG of 9 frames holding 1\.07 GiB of pixels, more than aeimg decodes at once \(1 GiB\): split it into smaller files\.$/;
     expect((await imageHeaderRefusal(file))?.message).toMatch(why);
     await expect(readImagePages(file)).rejects.toThrow(/long\.png: is an animated PNG of 9 frames/);
   });
 
   it.each([
-    ['a frame reaching outside the image', async () => apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [1, 2, 3, 4]), x: 1 }]), /a frame reaches outside the image/],
-    ['fewer frames than its header says', async () => apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }], undefined, 3), /its header says 3 frame\(s\), its chunks hold 1/],
+    ['a frame reaching outside the image', async () => animatedPng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [1, 2, 3, 4]), x: 1 }]), /a frame reaches outside the image/],
+    ['fewer frames than its header says', async () => animatedPng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }], undefined, 3), /its header says 3 frame\(s\), its chunks hold 1/],
     ['a frame control chunk changed on the way (its delay: the checksum no longer matches)', async () => {
-      const file = apng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]), delayMs: 40 }]);
+      const file = animatedPng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]), delayMs: 40 }]);
       const second = file.indexOf('fcTL', file.indexOf('fcTL') + 4);
       file[second + 4 + 21] = 41; // its delay_num's low byte
       return file;
