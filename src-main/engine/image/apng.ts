@@ -55,7 +55,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   const shared: Apng['shared'] = [];
   const frames: ApngFrame[] = [];
   let current: ApngFrame | undefined;
-  let sequence = 0, badChecksum: string | undefined, ended = false;
+  let sequence = 0, badChecksum: string | undefined, ended = false, problem: string | undefined;
   for (let at = 8; at + 12 <= data.length;) {
     const length = view.getUint32(at), type = String.fromCharCode(...data.subarray(at + 4, at + 8));
     if (at + 12 + length > data.length) break; // cut short
@@ -64,35 +64,38 @@ export function apngOf(data: Uint8Array): Apng | undefined {
     // made here with CRCs of its own. A damaged frame control chunk would otherwise move or time a frame silently.
     if (crc32(data.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) badChecksum ??= type;
     at += 12 + length;
+    // Frame chunks are read wherever they are (the default image's fcTL may come before acTL); what is wrong with them
+    // counts only once the file turns out to be an APNG: a still PNG's stray chunks are its reader's business.
     if (type === 'IHDR') ihdr = body;
     else if (type === 'acTL' && !seenIdat && length === 8) declared = view.getUint32(body.byteOffset - data.byteOffset);
     else if (SHARED.has(type) && !seenIdat) shared.push({ type, data: body }); // before acTL too: PLTE may come first
-    else if (declared === undefined) {
-      if (type === 'IDAT' || type === 'IEND') return undefined; // a still PNG
-    } else if (type === 'fcTL') {
-      if (length !== 26) throw damaged('a frame control chunk of the wrong length');
+    else if (type === 'IDAT' && declared === undefined) return undefined; // a still PNG: acTL comes before the image data
+    else if (problem) continue;
+    else if (type === 'fcTL') {
+      if (length !== 26) { problem = 'a frame control chunk of the wrong length'; continue; }
       const v = new DataView(body.buffer, body.byteOffset, 26);
-      if (v.getUint32(0) !== sequence++) throw damaged('its chunks are out of sequence');
+      if (v.getUint32(0) !== sequence++) { problem = 'its chunks are out of sequence'; continue; }
       const den = v.getUint16(22) || 100;
       current = {
         width: v.getUint32(4), height: v.getUint32(8), x: v.getUint32(12), y: v.getUint32(16),
         delayMs: (v.getUint16(20) * 1000) / den, dispose: body[24]! as ApngFrame['dispose'], blend: body[25]! as ApngFrame['blend'], data: [],
       };
-      if (current.dispose > 2 || current.blend > 1) throw damaged('an unknown dispose or blend operation');
+      if (current.dispose > 2 || current.blend > 1) problem = 'an unknown dispose or blend operation';
       frames.push(current);
     } else if (type === 'IDAT') {
       seenIdat = true;
       if (current && frames.length === 1) current.data.push(body); // the default image is the first frame (else not shown)
     } else if (type === 'fdAT') {
-      if (length < 4 || view.getUint32(body.byteOffset - data.byteOffset) !== sequence++) throw damaged('its chunks are out of sequence');
-      if (!current) throw damaged('frame data before any frame control chunk');
-      current.data.push(body.subarray(4));
+      if (length < 4 || view.getUint32(body.byteOffset - data.byteOffset) !== sequence++) problem = 'its chunks are out of sequence';
+      else if (!current) problem = 'frame data before any frame control chunk';
+      else current.data.push(body.subarray(4));
     } else if (type === 'IEND') {
       ended = true;
       break;
     }
   }
   if (declared === undefined || !ihdr || ihdr.length !== 13) return undefined;
+  if (problem) throw damaged(problem);
   if (badChecksum) throw damaged(`its ${badChecksum} chunk's checksum does not match`);
   const ih = new DataView(ihdr.buffer, ihdr.byteOffset, 13);
   const width = ih.getUint32(0), height = ih.getUint32(4), depth = ihdr[8]!, channels = CHANNELS[ihdr[9]!] ?? 4;

@@ -218,6 +218,16 @@ describe('an animated PNG (APNG: a loop or cine as some viewers export it)', () 
     ]);
   });
 
+  it('whose first frame control chunk comes before acTL (as the APNG test suite\'s fctl_actl.png) is read as Chromium reads it', async () => {
+    const dir = await tempDir();
+    const file = animatedPng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]) }]);
+    const actl = file.indexOf('acTL') - 4, fctl = file.indexOf('fcTL') - 4; // acTL (20 bytes), then the first fcTL (38)
+    expect(fctl).toBe(actl + 20);
+    const swapped = Buffer.concat([file.subarray(0, actl), file.subarray(fctl, fctl + 38), file.subarray(actl, fctl), file.subarray(fctl + 38)]);
+    await writeFile(join(dir, 'early.png'), swapped);
+    expect((await readImagePages(join(dir, 'early.png'))).map((p) => Array.from(p.pixels))).toEqual([[1, 2, 3, 4], [4, 3, 2, 1]]);
+  });
+
   it('cut short in its frames is named a copy cut short; cut only in its IEND, it is whole', async () => {
     const dir = await tempDir();
     const whole = animatedPng([{ png: await png(2, 2, 1, [1, 2, 3, 4]) }, { png: await png(2, 2, 1, [4, 3, 2, 1]) }]);
