@@ -8,7 +8,7 @@
 import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { maxValue, type Image } from '../image/image.js';
+import { maxValue, withoutAlpha, type Image } from '../image/image.js';
 import { attribute, isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
 import { writeColourPalette, writeRealWorldMapping, writeValueMapping } from './write-value-mapping.js';
 import type { DicomFrameMeta } from './import.js';
@@ -258,15 +258,6 @@ function writeScGeometry(ds: DicomJson, px: DicomFrameMeta['pixel'] | undefined,
   if (thickness?.length) ds['00180050'] = attribute('DS', decimal(thickness[0]!));
 }
 
-/** DICOM has no alpha: dropped (the PNG output keeps it). */
-function withoutAlpha(image: Image): Image {
-  if (image.channels !== 2 && image.channels !== 4) return image;
-  const n = image.channels - 1;
-  const pixels = new (image.pixels.constructor as new (k: number) => Uint8Array | Uint16Array)(image.width * image.height * n);
-  for (let i = 0, j = 0; i < pixels.length; i += n, j += image.channels) for (let c = 0; c < n; c++) pixels[i + c] = image.pixels[j + c]!;
-  return { ...image, channels: n as 1 | 3, pixels };
-}
-
 /** Native Pixel Data's length is 32 bits, and all ones means undefined length. */
 const MAX_NATIVE_PIXEL_BYTES = 0xfffffffe;
 
@@ -299,7 +290,7 @@ export function dicomFileClass(frames: readonly Pick<DicomFrame, 'image'>[], met
 }
 
 export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameMeta | undefined, opts: DicomWriteOptions): Iterable<Uint8Array> {
-  const images = frames.map((f) => withoutAlpha(f.image));
+  const images = frames.map((f) => withoutAlpha(f.image)); // DICOM has no alpha: dropped (the PNG output keeps it)
   const image = images[0]!;
   const grey = image.channels === 1;
   const sopClass = dicomFileClass(frames, meta);

@@ -8,7 +8,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { allocPixels, hasAlpha, maxValue, type Image } from './image.js';
+import { allocPixels, hasAlpha, maxValue, withoutAlpha, type Image } from './image.js';
 import { PNG_SIGNATURE } from './signature.js';
 import { cutShort } from './cut-short.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -177,14 +177,6 @@ function withAlpha(image: Image): Image {
     pixels[i * (c + 1) + c] = top;
   }
   return { ...image, channels: (c + 1) as Image['channels'], pixels };
-}
-
-/** `image` without its alpha channel (every sample of it opaque). */
-function withoutAlpha(image: Image): Image {
-  const c = image.channels - 1, n = image.width * image.height;
-  const pixels = allocPixels(image.width, image.height, c, image.bitDepth);
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) pixels[i * c + k] = image.pixels[i * (c + 1) + k]!;
-  return { ...image, channels: c as Image['channels'], pixels };
 }
 
 /** `src` onto the canvas at the frame's place: replacing (SOURCE) or alpha-composited over what is there (OVER). */

@@ -91,3 +91,12 @@ export function colourOfGrey(image: Image): Image {
   const planes = hasAlpha(image) ? [grey, grey, grey, extractChannel(image, 1)] : [grey, grey, grey];
   return interleave(planes, image.width, image.height, image.bitDepth);
 }
+
+/** `image` without its alpha channel (DICOM has none; an APNG's opaque frames composed with one); unchanged without. */
+export function withoutAlpha(image: Image): Image {
+  if (!hasAlpha(image)) return image;
+  const c = image.channels - 1, n = image.width * image.height;
+  const pixels = allocPixels(image.width, image.height, c, image.bitDepth);
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) pixels[i * c + k] = image.pixels[i * (c + 1) + k]!;
+  return { ...image, channels: c as Image['channels'], pixels };
+}
