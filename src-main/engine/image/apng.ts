@@ -9,8 +9,8 @@
 import { crc32 } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, hasAlpha, maxValue, withoutAlpha, type Image } from './image.js';
-import { PNG_SIGNATURE } from './signature.js';
-import { cutShort } from './cut-short.js';
+import { imageSignature, PNG_SIGNATURE } from './signature.js';
+import { cutShort, endsEarly } from './cut-short.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 
 /** One frame's control chunk (fcTL) and where its image data lies in the file. */
@@ -27,8 +27,6 @@ interface ApngFrame {
 /** An APNG's canvas and frames, from its chunks (no pixel decoded). */
 export interface Apng {
   width: number; height: number;
-  /** Bytes of one composed frame, from IHDR's size, colour type and depth, for the limit on what decoding all frames takes. */
-  frameBytes: number;
   /** The IHDR data and the chunks every frame's PNG needs (palette, transparency, colour space). */
   ihdr: Uint8Array;
   shared: { type: string; data: Uint8Array }[];
@@ -49,13 +47,13 @@ function damaged(why: string): AeimgError {
  * its canvas, or its chunks contradict each other.
  */
 export function apngOf(data: Uint8Array): Apng | undefined {
-  if (data.length < 8 || !PNG_SIGNATURE.every((b, i) => data[i] === b)) return undefined;
+  if (imageSignature(data) !== 'PNG') return undefined;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let ihdr: Uint8Array | undefined, declared: number | undefined, seenIdat = false;
   const shared: Apng['shared'] = [];
   const frames: ApngFrame[] = [];
   let current: ApngFrame | undefined;
-  let sequence = 0, badChecksum: string | undefined, ended = false, problem: string | undefined;
+  let sequence = 0, badChecksum: string | undefined, problem: string | undefined;
   for (let at = 8; at + 12 <= data.length;) {
     const length = view.getUint32(at), type = String.fromCharCode(...data.subarray(at + 4, at + 8));
     if (at + 12 + length > data.length) break; // cut short
@@ -89,10 +87,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
       if (length < 4 || view.getUint32(body.byteOffset - data.byteOffset) !== sequence++) problem = 'its chunks are out of sequence';
       else if (!current) problem = 'frame data before any frame control chunk';
       else current.data.push(body.subarray(4));
-    } else if (type === 'IEND') {
-      ended = true;
-      break;
-    }
+    } else if (type === 'IEND') break;
   }
   if (declared === undefined || !ihdr || ihdr.length !== 13) return undefined;
   if (problem) throw damaged(problem);
@@ -101,7 +96,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
   const width = ih.getUint32(0), height = ih.getUint32(4), depth = ihdr[8]!, channels = CHANNELS[ihdr[9]!] ?? 4;
   const withData = frames.filter((f) => f.data.length > 0);
   if (withData.length !== frames.length || frames.length !== declared || declared === 0) {
-    if (!ended) throw cutShort('PNG'); // its last frames' chunks past the end: a copy cut short (cut in IEND only, it is whole)
+    if (endsEarly(data)) throw cutShort('PNG'); // its last frames' chunks past the end: a copy cut short (cut in IEND only, it is whole)
     throw damaged(`its header says ${declared} frame(s), its chunks hold ${withData.length}`);
   }
   for (const f of frames) {
@@ -113,7 +108,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
     throw new AeimgError(ErrorCode.TooLarge, `is an animated PNG of ${frames.length} frames holding ${(frameBytes * frames.length / 2 ** 30).toFixed(2)} GiB ` +
       'of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.');
   }
-  return { width, height, frameBytes, ihdr, shared, frames };
+  return { width, height, ihdr, shared, frames };
 }
 
 /** A PNG chunk: length, type, data and its CRC. */
@@ -189,8 +184,8 @@ function blend(canvas: Image, src: Image, f: ApngFrame, opaque: boolean): void {
   for (let y = 0; y < f.height; y++) {
     for (let x = 0; x < f.width; x++) {
       const s = (y * f.width + x) * c, d = ((f.y + y) * canvas.width + f.x + x) * c;
-      const sa = over ? src.pixels[s + c - 1]! : top;
-      if (sa === top || !over) {
+      const sa = src.pixels[s + c - 1]!;
+      if (sa === top) {
         for (let k = 0; k < c; k++) canvas.pixels[d + k] = src.pixels[s + k]!;
         continue;
       }

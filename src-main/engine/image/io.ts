@@ -199,11 +199,12 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
  * show it (GIF writers put 0 for "as fast as possible").
  */
 export function pageDelays({ metas: [meta], apng }: ImageFile): number[] | undefined {
-  const delays = apng ? apng.frames.map((f) => f.delayMs) : meta?.delay;
-  if (apng) return apng.frames.length > 1 ? delays!.map((d) => (d <= 10 ? 100 : d)) : undefined;
+  const shown = (delays: number[]) => delays.map((d) => (d <= 10 ? 100 : d));
+  if (apng) return apng.frames.length > 1 ? shown(apng.frames.map((f) => f.delayMs)) : undefined;
+  const delays = meta?.delay;
   if (!meta || (meta.format !== 'gif' && meta.format !== 'webp')) return undefined;
   if ((meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
-  return delays.map((d) => (d <= 10 ? 100 : d));
+  return shown(delays);
 }
 
 /** A page's metadata from the file's bytes, or from its path (`kind`: what its first bytes say it is). */
