@@ -1,6 +1,6 @@
 /**
  * Windows bitmaps (.bmp), as DICOM viewers export them (RadiAnt, MicroDicom and others offer BMP beside JPEG and PNG):
- * palette (1, 4, 8 bits; RLE4 and RLE8 too), 16-, 24- and 32-bit colour with or without bit fields, bottom-up or
+ * palette (1, 2, 4, 8 bits; RLE4 and RLE8 too), 16-, 24- and 32-bit colour with or without bit fields, bottom-up or
  * top-down, headers from OS/2's to BITMAPV5HEADER. libvips, which reads every other format aeimg takes, does
  * not read BMP; the npm decoders found either index a palette image without its palette (fast-bmp) or write alpha and
  * RLE4 pixels to the wrong bytes (bmp-ts), so this one is aeimg's own (docs/decisions.md).
@@ -54,7 +54,7 @@ export function decodeBmp(data: Uint8Array, maxPixels: number): Image {
   const height = Math.abs(rawHeight);
   if (compression === BI_JPEG || compression === BI_PNG) throw notRead(`holding a ${compression === BI_JPEG ? 'JPEG' : 'PNG'} image`);
   if (![BI_RGB, BI_RLE8, BI_RLE4, BI_BITFIELDS, BI_ALPHA_BITFIELDS].includes(compression)) throw notRead(`of compression ${compression}`);
-  if (![1, 4, 8, 16, 24, 32].includes(bpp)) throw notRead(`of ${bpp} bits a pixel`);
+  if (![1, 2, 4, 8, 16, 24, 32].includes(bpp)) throw notRead(`of ${bpp} bits a pixel`);
   if ((compression === BI_RLE8 && bpp !== 8) || (compression === BI_RLE4 && bpp !== 4) || ((compression === BI_RLE8 || compression === BI_RLE4) && topDown)) {
     throw damaged(`run-length coding of ${bpp}-bit ${topDown ? 'top-down ' : ''}pixels`);
   }
@@ -76,9 +76,12 @@ export function decodeBmp(data: Uint8Array, maxPixels: number): Image {
 
   // The palette: 4 bytes an entry (3 in an OS/2 header), blue, green, red.
   let palette: Uint8Array | undefined;
+  let start = u32(10);
+  if (start < afterHeader) throw damaged(`its pixels would begin at byte ${start}, inside its ${afterHeader}-byte header`);
   if (bpp <= 8) {
     const used = headerSize >= 36 ? u32(46) : 0;
-    const entries = used > 0 && used <= 1 << bpp ? used : 1 << bpp;
+    const given = used > 0 && used <= 1 << bpp;
+    const entries = given ? used : 1 << bpp;
     const size = core ? 3 : 4;
     if (data.length < afterHeader + entries * size) throw damaged('its palette is cut off');
     palette = new Uint8Array(256 * 3);
@@ -86,9 +89,13 @@ export function decodeBmp(data: Uint8Array, maxPixels: number): Image {
       const at = afterHeader + i * size;
       palette.set([data[at + 2]!, data[at + 1]!, data[at]!], i * 3);
     }
+    // Pixels read from the palette's bytes would be a picture of noise. Some writers point the offset at the palette as
+    // if it were not there: their pixels follow it, where Pillow reads them too. An offset inside a palette whose size
+    // the header gives is damage (without one, a writer may have written fewer colours than the bits allow).
+    const paletteEnd = afterHeader + entries * size;
+    if (start === afterHeader) start = paletteEnd;
+    else if (given && start < paletteEnd) throw damaged(`its pixels would begin at byte ${start}, inside its palette of ${entries} colours, which ends at byte ${paletteEnd}`);
   }
-
-  const start = u32(10);
   if (start >= data.length) throw damaged('its pixels are missing');
   // Rows are padded to 4 bytes; the file must hold them before any pixel is allocated (RLE data is walked as it comes).
   const stride = Math.ceil((width * bpp) / 32) * 4;

@@ -93,6 +93,23 @@ describe('BMP images (DICOM viewers\' exports)', () => {
     const grey = Array.from({ length: 256 }, (_, i) => [i, i, i]);
     const rle = decodeBmp(bmp({ width: 4, height: 2, bpp: 8, compression: 1, palette: grey, rows: [[3, 9, 0, 0, 0, 2, 1, 0, 0, 3, 7, 8, 9, 0, 0, 1]] }), 1e6);
     expect([...rle.pixels]).toEqual([0, 7, 8, 9, 9, 9, 9, 0]); // bottom-up: the first row written is the last shown
+    // 2-bit (Windows CE's palettes of four), 5 pixels in two bytes: 0, 1, 2, 3, then 2.
+    const four = [[0, 0, 0], [85, 85, 85], [170, 170, 170], [255, 255, 255]];
+    const twoBit = decodeBmp(bmp({ width: 5, height: 1, bpp: 2, palette: four, rows: [[0b00011011, 0b10000000, 0, 0]] }), 1e6);
+    expect([twoBit.channels, [...twoBit.pixels]]).toEqual([1, [0, 85, 170, 255, 170]]);
+  });
+
+  it('reads pixels where they are, not a palette\'s bytes as a picture: an offset that leaves out the palette is read past it; one inside the header or a given palette is damage', () => {
+    const grey = Array.from({ length: 16 }, (_, i) => [i * 17, i * 17, i * 17]);
+    const rows = [[0x01, 0x23, 0, 0], [0x45, 0x67, 0, 0]];
+    const right = bmp({ width: 4, height: 2, bpp: 4, palette: grey, rows });
+    const at = (offset: number) => { const b = Buffer.from(right); b.writeUInt32LE(offset, 10); return b; };
+    const picture = [...decodeBmp(right, 1e6).pixels];
+    expect(picture).toEqual([68, 85, 102, 119, 0, 17, 34, 51]);
+    // A writer that counted the header only (54): the pixels follow the palette, as Pillow reads such a file.
+    expect([...decodeBmp(at(54), 1e6).pixels]).toEqual(picture);
+    expect(() => decodeBmp(at(30), 1e6)).toThrow(/is a BMP file that could not be read \(its pixels would begin at byte 30, inside its 54-byte header\)/);
+    expect(() => decodeBmp(at(70), 1e6)).toThrow(/its pixels would begin at byte 70, inside its palette of 16 colours, which ends at byte 118/);
   });
 
   it('reads the BMP Suite\'s layouts of one picture alike: OS/2 header, top-down rows, RLE4; 5-6-5 as the suite\'s reference; a 32-bit pixel\'s fourth byte is not alpha', async () => {
