@@ -53,6 +53,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const { studies, singles } = await groupStudies(inputs, identities);
   let valuesNote: string | undefined; // said once at the end, of the first 16-bit PNG of a DICOM image written
   let overlayNote: string | undefined; // likewise, of the first PNG of an image whose overlays came with it
+  let alphaNote: string | undefined; // likewise, of the first DICOM file of an image with transparency
   const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
   try {
     for (const { name, parts } of studies) {
@@ -71,6 +72,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
         process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`);
         if (format === 'png') valuesNote ??= valuesPngNote(r.records[i]!, output);
         if (format === 'png') overlayNote ??= overlaysPngNote(r.records[i]!, output);
+        if (format === 'dcm') alphaNote ??= alphaDicomNote(r.records[i]!, output);
       });
       const series = r.seriesFolders.length > 0 ? `, ${r.seriesFolders.length} series in a folder each (${r.seriesFolders.join(', ')})` : '';
       process.stdout.write(`Decrypted the study '${r.name}': ${r.images} images from ${parts.length} part(s) into ${outDir}${series}.\n`);
@@ -84,7 +86,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   if (singles.length === 0) {
     await models.dispose();
     if (valuesNote) process.stderr.write(valuesNote);
-    if (overlayNote) process.stderr.write(overlayNote);
+    process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
     return 0;
   }
   const single = new Set(singles);
@@ -108,6 +110,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
         const rec = img.record;
         if (format === 'png' && img.output) valuesNote ??= valuesPngNote(rec, img.output);
         if (format === 'png' && img.output) overlayNote ??= overlaysPngNote(rec, img.output);
+        if (format === 'dcm' && img.output) alphaNote ??= alphaDicomNote(rec, img.output);
         process.stdout.write(`${basename(r.input)} → ${img.output}${frameNote(img.outputFrame)}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
           `${rec.bitDepth}-bit, original '${rec.name}', ${denoise ? 'as sent: ' : ''}${receivedText(rec)}\n`);
       }
@@ -117,8 +120,19 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await tiles?.close();
   await models.dispose();
   if (valuesNote) process.stderr.write(valuesNote);
-  if (overlayNote) process.stderr.write(overlayNote);
+  process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
   return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
+}
+
+/**
+ * What is said once after a DICOM file of an image with transparency (an RGBA or grey + alpha PNG) is written: DICOM
+ * has no alpha (dicom/write.ts drops it), so what the sender's viewer showed transparent shows the colours stored under
+ * it, whatever the exporting program left there. (The app offers DICOM for DICOM images only, which have no alpha.)
+ */
+function alphaDicomNote(rec: ImageRecord, output: string): string | undefined {
+  const channels = imageChannels(rec);
+  if (channels !== 2 && channels !== 4) return undefined;
+  return `note: ${basename(output)} (and any other DICOM file of an image with transparency) is written without transparency, which DICOM cannot carry: transparent areas show the colours stored under them; a PNG keeps it (--format png).\n`;
 }
 
 /**

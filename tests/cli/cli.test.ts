@@ -275,6 +275,27 @@ describe('the aeimg command line', () => {
     expect(fullBack.stderr).not.toMatch(/note:/);
   });
 
+  it('a DICOM file written of an image with transparency says the transparency is not in it; an opaque image\'s says nothing (0.30)', async () => {
+    const dir = await tempDir();
+    const rgb = phantom(48, 40, 3, 8);
+    const rgba = { ...rgb, channels: 4 as const, pixels: new Uint8Array(48 * 40 * 4).fill(255) };
+    for (let i = 0; i < 48 * 40; i++) rgba.pixels.set(rgb.pixels.subarray(3 * i, 3 * i + 3), 4 * i);
+    for (let i = 3; i < rgba.pixels.length; i += 8) rgba.pixels[i] = 0; // every other pixel transparent
+    await writeFile(join(dir, 'overlay.png'), await encodePng(rgba));
+    await writeFile(join(dir, 'opaque.png'), await encodePng(phantom(48, 40, 3, 8)));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'overlay.png'), join(dir, 'opaque.png'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'sent')])).code).toBe(0);
+    const dcm = await aeimg(['decrypt', join(dir, 'sent', 'overlay.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
+    expect(dcm.code).toBe(0);
+    expect(dcm.stderr).toContain('note: overlay.dcm (and any other DICOM file of an image with transparency) is written without ' +
+      'transparency, which DICOM cannot carry: transparent areas show the colours stored under them; a PNG keeps it (--format png).');
+    const png = await aeimg(['decrypt', join(dir, 'sent', 'overlay.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
+    expect(png.stderr).not.toMatch(/note:/);
+    const opaque = await aeimg(['decrypt', join(dir, 'sent', 'opaque.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'dcm'), '--format', 'dcm']);
+    expect(opaque.code).toBe(0);
+    expect(opaque.stderr).not.toMatch(/note:/);
+  });
+
   it('overlays: a de-identified file\'s are named to the sender as removed; a full-header PNG is said to hold the image without them, its DICOM not', async () => {
     const dir = await tempDir();
     await overlayDicom(join(dir, 'mr.dcm'));

@@ -8,7 +8,7 @@ import { overlaysHidden, overlaysShown } from '../../../src-shared/graphics';
 import type { Measurement, MeasurementKind, Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
 import { useWindowLevel } from '../viewer/window-level';
-import { canvasPng, copyCanvas } from '../viewer/snapshot';
+import { useViewerOutput } from '../viewer/output';
 import { thumbnailUrl } from '../viewer/thumbnail';
 import type { Rotation } from '../viewer/view-transform';
 import { viewerRotation } from '../../../src-shared/orientation';
@@ -115,6 +115,7 @@ export const useViewer = defineStore('viewer', () => {
   /** "Copy view" draws the measurements and corner overlays in too. */
   const copyOverlays = ref(true);
   const errors = useErrors();
+  const { save, exportAll, copyView, saveView } = useViewerOutput(file, index, notice, copyOverlays);
   const current = computed(() => file.value?.images[index.value] ?? null);
   const units = computed(() => current.value?.dicom?.units ?? '');
   /** The window in sample units, as the canvas reports it. */
@@ -389,50 +390,6 @@ export const useViewer = defineStore('viewer', () => {
   function stopCine() {
     playing.value = false;
     clearTimeout(cineTimer);
-  }
-
-  async function save(format: 'png' | 'dcm') {
-    if (!file.value) return;
-    try {
-      const r = await unwrap(bridge().files.save(file.value.openId, index.value, format));
-      if (r) notice.value = `Saved ${r.path}`;
-    } catch (err) {
-      errors.report(err);
-    }
-  }
-
-  /** Every image of the file or study, one file each (as DICOM, a cine's frames one file), into a folder the reader picks in main's dialog. */
-  async function exportAll(format: 'png' | 'dcm') {
-    if (!file.value) return;
-    notice.value = '';
-    try {
-      const r = await unwrap(bridge().files.exportAll(file.value.openId, format));
-      const series = r?.seriesFolders.length ? `, a folder for each of its ${r.seriesFolders.length} series (${r.seriesFolders.join(', ')})` : '';
-      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}${series}`;
-    } catch (err) {
-      errors.report(err);
-    }
-  }
-
-  /** Puts the rendered view (see viewer/snapshot.ts) on the clipboard. */
-  async function copyView(canvas: HTMLCanvasElement) {
-    try {
-      await copyCanvas(canvas);
-      notice.value = `View copied to the clipboard${copyOverlays.value ? ' with its overlays' : ''}`;
-    } catch (err) {
-      errors.report(new Error(`The view could not be copied to the clipboard (${(err as Error).message}). Save it as PNG instead.`));
-    }
-  }
-
-  /** Saves the rendered view as NAME.view.png where main's save dialog says: the image as shown, 8-bit. */
-  async function saveView(canvas: HTMLCanvasElement) {
-    if (!file.value) return;
-    try {
-      const r = await unwrap(bridge().files.saveView(file.value.openId, index.value, await canvasPng(canvas)));
-      if (r) notice.value = `Saved the view${copyOverlays.value ? ' with its overlays' : ''} as ${r.path}`;
-    } catch (err) {
-      errors.report(err);
-    }
   }
 
   return {
