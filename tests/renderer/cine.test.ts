@@ -2,7 +2,8 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { describe, expect, it } from 'vitest';
 import type { OpenedFile, OpenedImageInfo } from '../../src-shared/api';
-import { CINE_FPS, cineFrameMs, cineStartFps, useViewer } from '../../src-renderer/src/stores/viewer';
+import { useViewer } from '../../src-renderer/src/stores/viewer';
+import { CINE_FPS, cineFrameMs, cineStartFps } from '../../src-renderer/src/viewer/cine';
 
 /** A file of images, each of its clip's rate (undefined: a still). */
 function opened(openId: string, rates: (number | undefined)[]): OpenedFile {

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
-import type { ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, ReceivedFiles } from '../../../src-shared/api';
+import type { ImageAttributes, ImagePixels, OpenedFile, ReceivedFiles } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { annotationsShown, pickState, realWindowToSample, shutterShown } from '../viewer/display';
 import { stateWindowName } from '../../../src-shared/windows';
@@ -13,6 +13,7 @@ import { thumbnailUrl } from '../viewer/thumbnail';
 import type { Rotation } from '../viewer/view-transform';
 import { viewerRotation } from '../../../src-shared/orientation';
 import { useErrors } from './errors';
+import { CINE_FPS, cineFrameMs, cineStartFps, clipTiming } from '../viewer/cine';
 
 export type Tool = 'window' | 'pan' | MeasurementKind;
 
@@ -20,28 +21,6 @@ export type Tool = 'window' | 'pan' | MeasurementKind;
 const CACHE_BYTES = 256 << 20;
 /** Thumbnails kept (a few KB each); the strip asks again for one that was dropped when it scrolls back. */
 const THUMBNAILS = 1024;
-/** Cine's rate without a file's own, and the range the control takes (an echo may be acquired at 60–100 a second). */
-export const CINE_FPS = { default: 10, min: 1, max: 120 } as const;
-
-/** The rate a cine starts at: the file's own (rounded, within the control's range), else the default. */
-/** How an image's clip is timed: a DICOM cine's frames, or an animated GIF or WebP's pages (0.24). */
-export function clipTiming(image: Partial<Pick<OpenedImageInfo, 'animation' | 'dicom'>> | null | undefined): { frameRate?: number; frameTimeRatio?: number } | undefined {
-  return image?.animation ?? image?.dicom;
-}
-
-export function cineStartFps(frameRate: number | undefined): number {
-  return frameRate ? Math.min(CINE_FPS.max, Math.max(CINE_FPS.min, Math.round(frameRate))) : CINE_FPS.default;
-}
-
-/**
- * How long cine shows a frame at `fps`: 1000/fps ms, held longer or shorter by the frame's own timing where its clip is
- * timed frame by frame (OpenedImageInfo.dicom.frameTimeRatio: its time to the next over the clip's mean), so the
- * clip's rhythm holds at any rate the reader picks.
- */
-export function cineFrameMs(fps: number, frameTimeRatio: number | undefined): number {
-  return (1000 / Math.max(CINE_FPS.min, fps)) * (frameTimeRatio ?? 1);
-}
-
 /**
  * The opened .aeimg as a reader works with it: the shown slice, the window/level (real-world units, shared across
  * the series), inversion, zoom and pan (screen pixels per image pixel, fit to the viewport until the reader zooms),
