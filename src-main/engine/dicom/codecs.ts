@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
+import { jpegSegments, losslessPointTransform } from './jpeg-markers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -201,54 +202,6 @@ async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Ui
   return info.samplesPerPixel === 3 && result.getPlanarConfiguration() === 1 ? interleavePlanar(samples, info.rows * info.columns) : samples;
 }
 
-/** A JPEG stream's marker segments after its SOI, up to its first scan header (SOS) or where they cannot be followed. */
-export function* jpegSegments(data: Uint8Array): Generator<{ marker: number; at: number }> {
-  for (let at = 2; at + 4 <= data.length;) {
-    if (data[at] !== 0xff) return;
-    const marker = data[at + 1]!;
-    if (marker === 0xff) { at++; continue; } // fill byte
-    yield { marker, at };
-    if (marker === 0xda) return;
-    at += 2 + ((data[at + 2]! << 8) | data[at + 3]!);
-  }
-}
-
-/** A frame header's marker: SOF0..SOF15 (not DHT C4, JPG C8, DAC CC), and JPEG-LS's SOF55 (F7). */
-export const isFrameHeader = (marker: number) =>
-  (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7;
-
-/**
- * A lossless JPEG stream's point transform Pt (the low half of its scan header's Ah/Al byte) and the offset of its
- * frame header's sample precision P; undefined where the markers cannot be followed to a scan.
- */
-export function losslessPointTransform(data: Uint8Array): { pt: number; precisionAt: number } | undefined {
-  let precisionAt = -1;
-  for (const { marker, at } of jpegSegments(data)) {
-    if (marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf) precisionAt = at + 4; // lossless SOF
-    if (marker === 0xda) {
-      const ahAl = data[at + 5 + 2 * (data[at + 4] ?? 0) + 2];
-      return precisionAt < 0 || ahAl === undefined ? undefined : { pt: ahAl & 0x0f, precisionAt };
-    }
-  }
-  return undefined;
-}
-
-/**
- * A JPEG-LS stream's sample precision P (its SOF55 frame header) and its scan's NEAR (0: lossless); undefined where the
- * markers cannot be followed to a scan.
- */
-export function jpegLsCoding(data: Uint8Array): { precision: number; near: number } | undefined {
-  let precision: number | undefined;
-  for (const { marker, at } of jpegSegments(data)) {
-    if (marker === 0xf7) precision = data[at + 4];
-    if (marker === 0xda) {
-      const near = data[at + 5 + 2 * (data[at + 4] ?? 0)];
-      return precision === undefined || near === undefined ? undefined : { precision, near };
-    }
-  }
-  return undefined;
-}
-
 /**
  * Whether aeimg before 0.15 decoded this frame's data to other values (a lossless JPEG with a point transform, an RGB
  * JPEG without colour markers; JPEG 2000 values beyond Bits Stored are the third case, dicom/parse.ts). A frame kept as
@@ -319,7 +272,6 @@ async function decodeJpegLossless(data: Uint8Array, info: FrameInfo, as: ReadAs 
   return info.signed ? new Int16Array(u.buffer) : u;
 }
 
-/** Decodes one encapsulated frame to interleaved samples. */
 /**
  * The syntaxes a 1-bit frame (a segmentation's) is read in besides the native ones (0.14): JPEG 2000, whose codestream
  * has 1-bit samples (OpenJPEG gives them as 0 and 1), and Deflated Image Frame Compression, each frame's bits packed,
@@ -363,6 +315,7 @@ export const decodesSyntax = (syntax: string, bitsAllocated: number) => NATIVE_S
 export const undecodedSyntax = (syntax: string) => new AeimgError(ErrorCode.BadInput,
   `uses the transfer syntax ${syntaxName(syntax)}, which aeimg cannot decode. Export the image uncompressed or as JPEG 2000 / JPEG-LS and try again.`);
 
+/** Decodes one encapsulated frame to interleaved samples. */
 export async function decodeEncapsulatedFrame(syntax: string, data: Uint8Array, info: FrameInfo, as: ReadAs = {}): Promise<FrameSamples> {
   if (info.bitsAllocated === 1) {
     if (!ONE_BIT_SYNTAXES.has(syntax) || info.samplesPerPixel !== 1) {

@@ -12,7 +12,8 @@
  */
 import { decodeFrameData } from './parse.js';
 import { storedToImage, type FrameLayout } from './stored-image.js';
-import { isFrameHeader, JPEG_2000_SYNTAXES, jpegSegments, TransferSyntax, type ReadAs } from './codecs.js';
+import { JPEG_2000_SYNTAXES, TransferSyntax, type ReadAs } from './codecs.js';
+import { isFrameHeader, jpegSegments } from './jpeg-markers.js';
 import type { Image } from '../image/image.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 

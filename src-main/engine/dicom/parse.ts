@@ -4,7 +4,8 @@
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, jpegLsCoding, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { jpegLsCoding } from './jpeg-markers.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';

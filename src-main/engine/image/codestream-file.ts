@@ -8,7 +8,8 @@
  * sampled apart, a palette, another colour space than grey or sRGB.
  */
 import { decodeCodestream } from '../dicom/codestream.js';
-import { isFrameHeader, jpegLsCoding, jpegSegments, losslessPointTransform, TransferSyntax } from '../dicom/codecs.js';
+import { TransferSyntax } from '../dicom/codecs.js';
+import { isFrameHeader, jpegLsCoding, jpegSegments, losslessPointTransform } from '../dicom/jpeg-markers.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
 import type { FrameData } from '../codec/kept-frame.js';
 import { AeimgError, ErrorCode } from '../errors.js';

@@ -7,7 +7,7 @@
 import type { Image } from './image.js';
 import { imageSignature } from './signature.js';
 import type { CodestreamFile } from './codestream-file.js';
-import { isFrameHeader, jpegSegments, losslessPointTransform } from '../dicom/codecs.js';
+import { isFrameHeader, jpegSegments, losslessPointTransform } from '../dicom/jpeg-markers.js';
 
 const LOSSY_FORMATS = ['JPEG', 'WebP', 'JPEG 2000', 'JPEG-LS'] as const;
 type LossyFormat = (typeof LOSSY_FORMATS)[number];
