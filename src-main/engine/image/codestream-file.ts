@@ -158,11 +158,15 @@ function mainHeader(d: Uint8Array): { ht: boolean; lossy: boolean } {
 /**
  * A JP2 or JPH file's codestream (its jp2c box; ISO 15444-1 I.4), undefined where it has none, or why the file is
  * refused: a palette (pclr), a colour space other than grey or sRGB (sYCC, an ICC profile), a box past the file's end,
- * more than one codestream (a JPX file's frames or layers; a large file's head is not searched past its first).
+ * more than one codestream (a JPX file's frames or layers; a large file's head is not searched past its first), no
+ * header box (jp2h) before the codestream, or a JPX file's compositing layer header (jplh): the colour boxes are read in
+ * jp2h alone, so without one, or with colours a layer header defines, the codestream's samples would be taken for
+ * sRGB without anything saying so (Pillow's expected_to_read.jp2, which OpenJPEG and Pillow refuse, was read).
  */
 function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError | undefined {
   const walk = (start: number, end: number, top: boolean): Uint8Array | AeimgError | undefined => {
     let codestream: Uint8Array | undefined;
+    let described = false;
     for (let at = start; at + 8 <= end;) {
       let length = u32(d, at);
       const type = text(d, at + 4, 4);
@@ -177,12 +181,15 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
       if (length < header) return notCarried('a JPEG 2000 file whose boxes aeimg could not read');
       if (at + length > end) {
         if (whole) return cutShort('JPEG 2000');
+        if (type === 'jp2c' && top && !described && !codestream) return notCarried('a JPEG 2000 file without the header box (jp2h) that says what its colours are');
         return codestream ?? (type === 'jp2c' ? d.subarray(at + header, end) : undefined); // a large file's head
       }
       const body = d.subarray(at + header, at + length);
+      if (type === 'jplh') return notCarried('a JPEG 2000 file whose compositing layers define its colours (JPX)');
       if (type === 'jp2h' && top) { // one level: a crafted file could nest boxes deeper than the stack goes
         const refusal = walk(at + header, at + length, false); // its image header, colour and palette boxes
         if (refusal instanceof AeimgError) return refusal;
+        described = true;
       }
       if (type === 'pclr') return notCarried('a JPEG 2000 file of palette colour');
       if (type === 'colr') {
@@ -194,6 +201,7 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
         }
       }
       if (type === 'jp2c') {
+        if (top && !described) return notCarried('a JPEG 2000 file without the header box (jp2h) that says what its colours are');
         // A JPX file may hold several (frames, layers): one read alone would leave the others out without a word.
         if (codestream) return notCarried('a JPEG 2000 file of several codestreams (a JPX file\'s frames or layers)');
         if (!whole) return body;

@@ -122,6 +122,15 @@ describe('an image file in a coding DICOM uses', () => {
     const boxed = jp2(rgb, 16, 64, 64, 3, 8);
     await writeFile(join(dir, 'fragments.jpf'), boxed.subarray(0, boxed.length - 8 - rgb.length)); // its boxes end where its codestream's would begin
     await writeFile(join(dir, 'layers.jpx'), Buffer.concat([boxed, boxed.subarray(boxed.length - 8 - rgb.length)])); // a second jp2c box
+    // No jp2h (Pillow's expected_to_read.jp2): nothing says what the samples' colours are. A JPX compositing layer
+    // header (jplh, here an ICC colour box in its colour group) would say it where aeimg does not look.
+    const [signatureAndType, header, codestream] = [boxed.subarray(0, 32), boxed.subarray(32, 32 + boxed.readUInt32BE(32)), boxed.subarray(32 + boxed.readUInt32BE(32))];
+    expect(header.subarray(4, 8).toString('latin1')).toBe('jp2h');
+    await writeFile(join(dir, 'headerless.jp2'), Buffer.concat([signatureAndType, codestream]));
+    const colr = Buffer.from('0000000f636f6c7202000000000000', 'hex'); // method 2: an ICC profile (empty here)
+    const cgrp = Buffer.concat([Buffer.from([0, 0, 0, 8 + colr.length]), Buffer.from('cgrp', 'latin1'), colr]);
+    const jplh = Buffer.concat([Buffer.from([0, 0, 0, 8 + cgrp.length]), Buffer.from('jplh', 'latin1'), cgrp]);
+    await writeFile(join(dir, 'layered.jpx'), Buffer.concat([signatureAndType, header, jplh, codestream]));
     const said = {
       'signed.j2k': 'is a JPEG 2000 image of signed samples, which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
       'sycc.jp2': 'is a JPEG 2000 file in the sYCC colour space (aeimg reads grey and sRGB), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
@@ -130,6 +139,8 @@ describe('an image file in a coding DICOM uses', () => {
       'cut.jls': 'is truncated: the file ends inside its JPEG-LS image data. This copy is incomplete: copy it again, or export the image again.',
       'fragments.jpf': 'is a JPEG 2000 file without a codestream box (JPX may keep its image in fragments), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
       'layers.jpx': "is a JPEG 2000 file of several codestreams (a JPX file's frames or layers), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.",
+      'headerless.jp2': 'is a JPEG 2000 file without the header box (jp2h) that says what its colours are, which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
+      'layered.jpx': 'is a JPEG 2000 file whose compositing layers define its colours (JPX), which aeimg does not read: export the image again as PNG or TIFF, or send the DICOM file it came from.',
     };
     for (const [name, text] of Object.entries(said)) {
       expect(await message(readImageData(join(dir, name))), name).toBe(`${name}: ${text}`);
