@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { readDicomFile } from '../../src-main/engine/dicom/import.js';
 import { isDicomFile } from '../../src-main/engine/dicom/header.js';
 import type { Image } from '../../src-main/engine/image/image.js';
-import { pngChunk } from '../../src-main/engine/image/apng.js';
+import { pngChunk, pngChunks } from '../../src-main/engine/image/png-chunks.js';
 import { readImagePages } from '../../src-main/engine/image/io.js';
 import { dictionaryVr } from '../../src-main/engine/dicom/dataset.js';
 import { AeimgError } from '../../src-main/engine/errors.js';
@@ -37,13 +37,6 @@ const TAGS = ['00280030', '00181164', '00281050', '00281051', '00281052', '00281
 const VALUES: unknown[][] = [[], [''], ['abc'], [0], [-1], [1e308], ['1e400'], ['NaN'], [1, 2, 3, 4, 5], ['-0'], ['  7  '], [65536], ['0\\0'],
   [`1.2.${'3.'.repeat(40)}4`], ['x'.repeat(300)], [0.0001], [-1024], ['2024.01.31'], ['10:11:12']];
 
-function chunksOf(png: Buffer): { type: string; data: Buffer }[] {
-  const out: { type: string; data: Buffer }[] = [];
-  for (let at = 8; at + 12 <= png.length; at += 12 + png.readUInt32BE(at)) {
-    out.push({ type: png.toString('latin1', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + png.readUInt32BE(at)) });
-  }
-  return out;
-}
 
 export interface ApngFrame { png: Buffer; x?: number; y?: number; delayMs?: number; dispose?: number; blend?: number }
 
@@ -55,7 +48,7 @@ export function animatedPng(frames: ApngFrame[], canvas?: { width: number; heigh
   const parts: Buffer[] = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
   let sequence = 0;
   for (const [i, f] of frames.entries()) {
-    const chunks = chunksOf(f.png);
+    const chunks = [...pngChunks(f.png)].map(({ type, data }) => ({ type, data: Buffer.from(data!) }));
     const ihdr = chunks[0]!.data;
     const fctl = Buffer.alloc(26);
     fctl.writeUInt32BE(sequence++, 0);

@@ -6,12 +6,12 @@
  * canvas as a browser plays them: blend SOURCE or OVER, then dispose NONE, BACKGROUND or PREVIOUS. Canvas areas no
  * frame has covered are transparent black, as a player shows them: an image without alpha gets alpha for them.
  */
-import { crc32 } from 'node:zlib';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { allocPixels, hasAlpha, maxValue, withoutAlpha, type Image } from './image.js';
 import { imageSignature, PNG_SIGNATURE } from './signature.js';
 import { cutShort, endsEarly } from './cut-short.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
+import { pngChunk, pngChunks } from './png-chunks.js';
 
 /** One frame's control chunk (fcTL) and where its image data lies in the file. */
 interface ApngFrame {
@@ -37,6 +37,8 @@ export interface Apng {
 const SHARED = new Set(['PLTE', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'iCCP', 'sBIT', 'cICP', 'mDCV', 'cLLI']);
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
+const u32 = (d: Uint8Array, at: number) => new DataView(d.buffer, d.byteOffset + at, 4).getUint32(0);
+
 function damaged(why: string): AeimgError {
   return new AeimgError(ErrorCode.BadInput, `is an animated PNG whose frames are damaged (${why}): export the loop again, or send the DICOM file.`);
 }
@@ -48,24 +50,21 @@ function damaged(why: string): AeimgError {
  */
 export function apngOf(data: Uint8Array): Apng | undefined {
   if (imageSignature(data) !== 'PNG') return undefined;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let ihdr: Uint8Array | undefined, declared: number | undefined, seenIdat = false;
   const shared: Apng['shared'] = [];
   const frames: ApngFrame[] = [];
   let current: ApngFrame | undefined;
   let sequence = 0, badChecksum: string | undefined, problem: string | undefined;
-  for (let at = 8; at + 12 <= data.length;) {
-    const length = view.getUint32(at), type = String.fromCharCode(...data.subarray(at + 4, at + 8));
-    if (at + 12 + length > data.length) break; // cut short
-    const body = data.subarray(at + 8, at + 8 + length);
+  for (const { type, data: body, crcMatches } of pngChunks(data)) {
+    if (!body) break; // cut short
+    const length = body.length;
     // The image library checks the CRCs of what it reads, and it reads only what is handed to it: each frame's PNG,
     // made here with CRCs of its own. A damaged frame control chunk would otherwise move or time a frame silently.
-    if (crc32(data.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length)) badChecksum ??= type;
-    at += 12 + length;
+    if (!crcMatches()) badChecksum ??= type;
     // Frame chunks are read wherever they are (the default image's fcTL may come before acTL); what is wrong with them
     // counts only once the file turns out to be an APNG: a still PNG's stray chunks are its reader's business.
     if (type === 'IHDR') ihdr = body;
-    else if (type === 'acTL' && !seenIdat && length === 8) declared = view.getUint32(body.byteOffset - data.byteOffset);
+    else if (type === 'acTL' && !seenIdat && length === 8) declared = u32(body, 0);
     else if (SHARED.has(type) && !seenIdat) shared.push({ type, data: body }); // before acTL too: PLTE may come first
     else if (type === 'IDAT' && declared === undefined) return undefined; // a still PNG: acTL comes before the image data
     else if (problem) continue;
@@ -84,7 +83,7 @@ export function apngOf(data: Uint8Array): Apng | undefined {
       seenIdat = true;
       if (current && frames.length === 1) current.data.push(body); // the default image is the first frame (else not shown)
     } else if (type === 'fdAT') {
-      if (length < 4 || view.getUint32(body.byteOffset - data.byteOffset) !== sequence++) problem = 'its chunks are out of sequence';
+      if (length < 4 || u32(body, 0) !== sequence++) problem = 'its chunks are out of sequence';
       else if (!current) problem = 'frame data before any frame control chunk';
       else current.data.push(body.subarray(4));
     } else if (type === 'IEND') break;
@@ -109,16 +108,6 @@ export function apngOf(data: Uint8Array): Apng | undefined {
       'of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.');
   }
   return { width, height, ihdr, shared, frames };
-}
-
-/** A PNG chunk: length, type, data and its CRC. */
-export function pngChunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
 }
 
 /** A frame as a PNG of its own: the file's IHDR at the frame's size, the shared chunks, its data as one IDAT. */

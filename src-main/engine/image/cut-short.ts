@@ -6,6 +6,7 @@
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 import { imageSignature } from './signature.js';
+import { pngChunks } from './png-chunks.js';
 
 /** The format of a PNG or JPEG file that ends before its image does, or undefined where it does not or cannot tell. */
 export function endsEarly(data: Uint8Array): 'PNG' | 'JPEG' | undefined {
@@ -23,12 +24,9 @@ export function cutShort(kind: string): AeimgError {
 
 /** Its chunks (4-byte length, 4-byte type, data, 4-byte CRC) stop before IEND: inside one, or between two. */
 function pngEndsEarly(data: Uint8Array): boolean {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let at = 8; at + 8 <= data.length;) {
-    const type = String.fromCharCode(...data.subarray(at + 4, at + 8));
+  for (const { type, at } of pngChunks(data)) {
     if (type === 'IEND') return false;
     if (at === 8 && type !== 'IHDR') return false; // not a PNG's chunks: damaged otherwise, its reader says how
-    at += 12 + view.getUint32(at);
   }
   return true;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodePng, imageHeaderRefusal, pageDelays, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
-import { pngChunk } from '../../../src-main/engine/image/apng.js';
+import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
 import { animatedPng, type ApngFrame } from '../../../scripts/fuzz/inputs.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';

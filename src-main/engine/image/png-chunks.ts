@@ -1,0 +1,40 @@
+/**
+ * A PNG file's chunks (4-byte length, 4-byte type, data, 4-byte CRC), read and written: what cut-short.ts, apng.ts and
+ * the fuzzer's APNG writer walk or make, each of them before in a loop of its own.
+ */
+import { crc32 } from 'node:zlib';
+
+export interface PngChunkAt {
+  type: string;
+  /** Where the chunk starts (its length field). */
+  at: number;
+  /** Its data; absent where the file ends inside the chunk (the last one given). */
+  data?: Uint8Array;
+  /** Whether its CRC matches (computed when asked: a header check walks a large file's chunks for their types alone). */
+  crcMatches(): boolean;
+}
+
+/** The chunks after the signature, in order, as far as their types can be read; the last may be cut off (no `data`). */
+export function* pngChunks(png: Uint8Array): Generator<PngChunkAt> {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  for (let at = 8; at + 8 <= png.length;) {
+    const length = view.getUint32(at), type = String.fromCharCode(...png.subarray(at + 4, at + 8));
+    if (at + 12 + length > png.length) {
+      yield { type, at, crcMatches: () => false };
+      return;
+    }
+    const data = png.subarray(at + 8, at + 8 + length), end = at + 8 + length;
+    yield { type, at, data, crcMatches: () => crc32(png.subarray(at + 4, end)) === view.getUint32(end) };
+    at += 12 + length;
+  }
+}
+
+/** A PNG chunk: length, type, data and its CRC. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
