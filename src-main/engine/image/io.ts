@@ -12,6 +12,7 @@ import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
 import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './codestream-file.js';
 import { apngOf, composeApng, type Apng } from './apng.js';
+import { gifWithEndCodes } from './gif-end-codes.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -109,6 +110,7 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     // do, not read whole to fail (image/not-images.ts).
     data = await readRegularFile(path, { head: NOT_IMAGE_HEAD, of: (head) => { const other = notImageRefusal(head, basename(path)); if (other) throw other; } });
     if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
+    data = gifWithEndCodes(data); // a frame's last pixels, which its reader leaves out without the code
     const codestream = codestreamOf(data, maxPixels);
     if (codestream) return { data, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
     const first = await checkedMetadata(data, maxPixels);
@@ -245,8 +247,9 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
   if (imageSignature(data) === 'BMP') return decodeBmp(data, maxPixels);
   const codestream = codestreamOf(data, maxPixels);
   if (codestream) return decodeCodestreamFile(codestream);
-  const meta = await checkedMetadata(data, maxPixels, page);
-  const image = await decodePage(data, meta, maxPixels, page);
+  const gif = gifWithEndCodes(data);
+  const meta = await checkedMetadata(gif, maxPixels, page);
+  const image = await decodePage(gif, meta, maxPixels, page);
   return meta.format === 'gif' ? greyGif([image])[0]! : image;
 }
 
