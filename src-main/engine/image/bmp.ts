@@ -76,7 +76,7 @@ export function decodeBmp(data: Uint8Array, maxPixels: number): Image {
 
   // The palette: 4 bytes an entry (3 in an OS/2 header), blue, green, red.
   let palette: Uint8Array | undefined;
-  let start = u32(10);
+  let start = u32(10) || afterHeader; // 0: not given, the pixels follow the header (and palette), as Pillow reads it
   if (start < afterHeader) throw damaged(`its pixels would begin at byte ${start}, inside its ${afterHeader}-byte header`);
   if (bpp <= 8) {
     const used = headerSize >= 36 ? u32(46) : 0;

@@ -108,6 +108,7 @@ describe('BMP images (DICOM viewers\' exports)', () => {
     expect(picture).toEqual([68, 85, 102, 119, 0, 17, 34, 51]);
     // A writer that counted the header only (54): the pixels follow the palette, as Pillow reads such a file.
     expect([...decodeBmp(at(54), 1e6).pixels]).toEqual(picture);
+    expect([...decodeBmp(at(0), 1e6).pixels]).toEqual(picture); // no offset given
     expect(() => decodeBmp(at(30), 1e6)).toThrow(/is a BMP file that could not be read \(its pixels would begin at byte 30, inside its 54-byte header\)/);
     expect(() => decodeBmp(at(70), 1e6)).toThrow(/its pixels would begin at byte 70, inside its palette of 16 colours, which ends at byte 118/);
   });
