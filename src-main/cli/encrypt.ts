@@ -106,7 +106,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     signal: interruptSignal(),
     onEvent: printEvents<EncryptResult>((r) => {
       process.stdout.write(
-        `${basename(r.input)} → ${r.output}  ${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit, ` +
+        `${basename(r.input)} → ${r.output}  ${shapesText(r)}, ` +
         `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${codingName(r.coding)}: ${fidelityHeadline(r.fidelity, { ...r.coding, ...r.units })}, ` +
         `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -214,6 +214,12 @@ interface BundleArgs {
 
 /** A study's file warnings printed one by one; the rest are counted. */
 const STUDY_WARNINGS = 5;
+
+/** "512x512x1 8-bit", "3 frames of 512x512x1 8-bit", or each image's size where they differ (a TIFF's pages). */
+function shapesText(r: EncryptResult): string {
+  if (r.shapes) return `${r.images} images: ${r.shapes.length > 4 ? `${r.shapes.slice(0, 3).join(', ')} … ${r.shapes.at(-1)}` : r.shapes.join(', ')}`;
+  return `${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit`;
+}
 
 /** Decimal megabytes, as --max-size and mail providers count them. */
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;

@@ -10,6 +10,7 @@ import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
 import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
 import { keyObjectDicom } from '../key-object-dicom.js';
 import dcmjs from 'dcmjs';
+import sharp from 'sharp';
 
 const run = promisify(execFile);
 
@@ -273,6 +274,20 @@ describe('the aeimg command line', () => {
     expect(back.stderr).toContain(`note: twelve.png (and any other 16-bit PNG written) holds the image's values bit for bit, as the sender's file did (up to ${top} of 65,535): other image viewers show it dark. To read the images, open the .aeimg files in aeimg.`);
     const fullBack = await aeimg(['decrypt', join(dir, 'sent', 'full.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
     expect(fullBack.stderr).not.toMatch(/note:/);
+  });
+
+  it('a multi-page TIFF whose pages differ in size (a pyramid\'s smaller copies) is told page by page, not as frames of the first\'s size (0.30)', async () => {
+    const dir = await tempDir();
+    const grey = phantom(128, 128, 1, 8);
+    await writeFile(join(dir, 'pyramid.tif'), await sharp(Buffer.from(grey.pixels), { raw: { width: 128, height: 128, channels: 1 } })
+      .toColourspace('b-w').tiff({ pyramid: true, tile: true, tileWidth: 32, tileHeight: 32 }).toBuffer());
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const sent = await aeimg(['encrypt', join(dir, 'pyramid.tif'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'sent')]);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toContain('pyramid.tif → ');
+    expect(sent.stdout).toMatch(/ {2}3 images: 128x128x1 8-bit, 64x64x1 8-bit, 32x32x1 8-bit, /);
+    const back = await aeimg(['decrypt', join(dir, 'sent', 'pyramid.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(back.stdout.match(/\d+x\d+x1 8-bit, original/g)).toEqual(['128x128x1 8-bit, original', '64x64x1 8-bit, original', '32x32x1 8-bit, original']);
   });
 
   it('a DICOM file written of an image with transparency says the transparency is not in it; an opaque image\'s says nothing (0.30)', async () => {

@@ -239,6 +239,11 @@ export interface EncryptResult {
   reduced: boolean;
   /** Images in the file (frames of a multi-frame DICOM). */
   images: number;
+  /**
+   * Each image's size ("512x512x3 8-bit"), where they are not all the first's (a TIFF's pages: a pyramid's smaller
+   * copies, a thumbnail), so that the sender is not told "3 frames of" the first's size (0.30).
+   */
+  shapes?: string[];
   /** Milliseconds per stage. */
   timings: Record<string, number>;
   decoded?: Image;
@@ -297,6 +302,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       outputBytes,
       fidelity: worst, coding, units, reduced,
       images: encoded.images.length,
+      ...shapesOf(encoded.images),
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
       decoded: encoded.images[0]!.decoded,
       warnings: [
@@ -344,6 +350,12 @@ export function readableByReceiver(record: ImageRecord): void {
     throw new AeimgError(ErrorCode.BadInput, `could not be made into an image aeimg reads back as it was read: the receiver would lose ${lost.join(', ')}. ` +
       'Export it again from the modality or PACS.');
   }
+}
+
+/** EncryptResult.shapes, where the images are not all one size. */
+function shapesOf(images: readonly EncodedEntry[]): Pick<EncryptResult, 'shapes'> {
+  const shapes = images.map(({ record: r }) => `${r.width}x${r.height}x${imageChannels(r)} ${r.bitDepth}-bit`);
+  return new Set(shapes).size > 1 ? { shapes } : {};
 }
 
 /** Reduced quality: measured below the line, or coded by the network alone and not measured. */
