@@ -11,6 +11,7 @@
  * samples, and otherwise codes the pixels itself.
  */
 import { decodeFrameData } from './parse.js';
+import { u16be as u16, u32be as u32 } from '../big-endian.js';
 import { storedToImage, type FrameLayout } from './stored-image.js';
 import { JPEG_2000_SYNTAXES, TransferSyntax, type ReadAs } from './codecs.js';
 import { isFrameHeader, jpegSegments } from './jpeg-markers.js';
@@ -24,8 +25,6 @@ const JPEG_FAMILY = new Set<string>([
 ]);
 export const KEEPABLE_SYNTAXES: ReadonlySet<string> = new Set([...JPEG_FAMILY, ...JPEG_2000_SYNTAXES, TransferSyntax.Rle]);
 
-const u16 = (d: Uint8Array, at: number) => (d[at]! << 8) | d[at + 1]!;
-const u32 = (d: Uint8Array, at: number) => ((d[at]! << 24) >>> 0) + (d[at + 1]! << 16) + (d[at + 2]! << 8) + d[at + 3]!;
 const startsWith = (d: Uint8Array, at: number, text: string) => [...text].every((ch, i) => d[at + i] === ch.charCodeAt(0));
 
 /** The data up to and including its last end marker (FFD9: JPEG's EOI, JPEG 2000's EOC); a DICOM fragment's pad byte goes. */

@@ -12,6 +12,7 @@ import { imageSignature, PNG_SIGNATURE } from './signature.js';
 import { cutShort, endsEarly } from './cut-short.js';
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 import { pngChunk, pngChunks } from './png-chunks.js';
+import { u32be as u32 } from '../big-endian.js';
 
 /** One frame's control chunk (fcTL) and where its image data lies in the file. */
 interface ApngFrame {
@@ -36,8 +37,6 @@ export interface Apng {
 /** Chunks before the image data that say how its samples read: each frame's PNG carries them. */
 const SHARED = new Set(['PLTE', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'iCCP', 'sBIT', 'cICP', 'mDCV', 'cLLI']);
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-
-const u32 = (d: Uint8Array, at: number) => new DataView(d.buffer, d.byteOffset + at, 4).getUint32(0);
 
 function damaged(why: string): AeimgError {
   return new AeimgError(ErrorCode.BadInput, `is an animated PNG whose frames are damaged (${why}): export the loop again, or send the DICOM file.`);

@@ -8,6 +8,7 @@
  * sampled apart, a palette, another colour space than grey or sRGB.
  */
 import { decodeCodestream } from '../dicom/codestream.js';
+import { u16be as u16, u32be as u32 } from '../big-endian.js';
 import { TransferSyntax } from '../dicom/codecs.js';
 import { isFrameHeader, jpegLsCoding, jpegSegments, losslessPointTransform } from '../dicom/jpeg-markers.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
@@ -33,8 +34,6 @@ export interface CodestreamFile {
   lossy: boolean;
 }
 
-const u16 = (d: Uint8Array, at: number) => (d[at]! << 8) | d[at + 1]!;
-const u32 = (d: Uint8Array, at: number) => ((d[at]! << 24) >>> 0) + (d[at + 1]! << 16) + (d[at + 2]! << 8) + d[at + 3]!;
 const text = (d: Uint8Array, at: number, n: number) => String.fromCharCode(...d.subarray(at, at + n));
 
 const EXPORT_AGAIN = 'export the image again as PNG or TIFF, or send the DICOM file it came from';
