@@ -13,7 +13,7 @@ export function gifWithEndCodes(gif: Buffer): Buffer {
   if (imageSignature(gif) !== 'GIF' || gif.length < 13) return gif;
   const parts: Buffer[] = [];
   let copied = 0;
-  let at = 13 + ((gif[10]! & 0x80) ? 3 << ((gif[10]! & 7) + 1) : 0); // header, screen descriptor, global colour table
+  let at = 13 + colourTableBytes(gif[10]!); // header, screen descriptor, global colour table
   while (at < gif.length) {
     const block = gif[at]!;
     if (block === 0x21) { // an extension: its label, then sub-blocks
@@ -22,7 +22,7 @@ export function gifWithEndCodes(gif: Buffer): Buffer {
       at = end;
     } else if (block === 0x2c) { // an image: its descriptor, local colour table, LZW minimum code size, sub-blocks
       if (at + 10 > gif.length) break;
-      const start = at + 10 + ((gif[at + 9]! & 0x80) ? 3 << ((gif[at + 9]! & 7) + 1) : 0);
+      const start = at + 10 + colourTableBytes(gif[at + 9]!);
       const end = subBlocksEnd(gif, start + 1);
       if (end === undefined) break;
       const ended = withEndCode(gif[start]!, gif.subarray(start + 1, end));
@@ -40,6 +40,9 @@ export function gifWithEndCodes(gif: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The size of the colour table a screen or image descriptor's packed byte says follows it (none without its flag). */
+const colourTableBytes = (packed: number) => (packed & 0x80 ? 3 << ((packed & 7) + 1) : 0);
+
 /** Where the sub-blocks starting at `at` end (after their zero-length terminator); undefined if the file ends first. */
 function subBlocksEnd(gif: Buffer, at: number): number | undefined {
   while (at < gif.length) {
@@ -56,14 +59,9 @@ function subBlocksEnd(gif: Buffer, at: number): number | undefined {
  */
 function withEndCode(minCodeSize: number, blocks: Buffer): Buffer | undefined {
   if (minCodeSize < 1 || minCodeSize > 11) return undefined;
-  let total = 0;
-  for (let at = 0; at < blocks.length && blocks[at]! > 0; at += 1 + blocks[at]!) total += Math.min(blocks[at]!, blocks.length - at - 1);
-  const bytes = new Uint8Array(total);
-  for (let at = 0, n = 0; n < total; at += 1 + blocks[at]!) {
-    const chunk = blocks.subarray(at + 1, at + 1 + blocks[at]!);
-    bytes.set(chunk, n);
-    n += chunk.length;
-  }
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < blocks.length && blocks[at]! > 0; at += 1 + blocks[at]!) chunks.push(blocks.subarray(at + 1, at + 1 + blocks[at]!));
+  const bytes = Buffer.concat(chunks);
   const clear = 1 << minCodeSize, end = clear + 1;
   let width = minCodeSize + 1, next = end + 1, first = true, bit = 0;
   let acc = 0, held = 0, pos = 0; // bits read ahead, least significant first
