@@ -163,6 +163,7 @@ function mainHeader(d: Uint8Array): { ht: boolean; lossy: boolean } {
  * sRGB without anything saying so (Pillow's expected_to_read.jp2, which OpenJPEG and Pillow refuse, was read).
  */
 function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError | undefined {
+  const headerless = () => notCarried('a JPEG 2000 file without the header box (jp2h) that says what its colours are');
   const walk = (start: number, end: number, top: boolean): Uint8Array | AeimgError | undefined => {
     let codestream: Uint8Array | undefined;
     let described = false;
@@ -180,7 +181,7 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
       if (length < header) return notCarried('a JPEG 2000 file whose boxes aeimg could not read');
       if (at + length > end) {
         if (whole) return cutShort('JPEG 2000');
-        if (type === 'jp2c' && top && !described && !codestream) return notCarried('a JPEG 2000 file without the header box (jp2h) that says what its colours are');
+        if (type === 'jp2c' && top && !described && !codestream) return headerless();
         return codestream ?? (type === 'jp2c' ? d.subarray(at + header, end) : undefined); // a large file's head
       }
       const body = d.subarray(at + header, at + length);
@@ -200,7 +201,7 @@ function jp2Codestream(d: Uint8Array, whole: boolean): Uint8Array | AeimgError |
         }
       }
       if (type === 'jp2c') {
-        if (top && !described) return notCarried('a JPEG 2000 file without the header box (jp2h) that says what its colours are');
+        if (top && !described) return headerless();
         // A JPX file may hold several (frames, layers): one read alone would leave the others out without a word.
         if (codestream) return notCarried('a JPEG 2000 file of several codestreams (a JPX file\'s frames or layers)');
         if (!whole) return body;
