@@ -13,6 +13,7 @@ import { cutShort, endsEarly } from './cut-short.js';
 import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './codestream-file.js';
 import { apngOf, composeApng, type Apng } from './apng.js';
 import { gifWithEndCodes } from './gif-end-codes.js';
+import { asViewersShow, pngDeclaredColour } from './png-colour.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -81,6 +82,11 @@ export interface ImageFile {
   codestream?: CodestreamFile;
   /** An animated PNG's frames (pages: composed on its canvas; metas: its default image's only). */
   apng?: Apng;
+  /**
+   * What a PNG declares of its colours without a profile ("a gamma of 1 (its gAMA chunk)"), by which its pages were
+   * converted to sRGB, and the largest move of a sample (png-colour.ts).
+   */
+  declaredColour?: { said: string; shift: number };
 }
 
 /**
@@ -109,34 +115,50 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
     // An archive (a PACS's ZIP download, a .dcm.gz), a video or a volume is named from its first bytes, with what to
     // do, not read whole to fail (image/not-images.ts).
     data = await readRegularFile(path, { head: NOT_IMAGE_HEAD, of: (head) => { const other = notImageRefusal(head, basename(path)); if (other) throw other; } });
-    if (imageSignature(data) === 'BMP') return { data, pages: [decodeBmp(data, maxPixels)], metas: [] };
-    data = gifWithEndCodes(data); // a frame's last pixels, which its reader leaves out without the code
-    const codestream = codestreamOf(data, maxPixels);
-    if (codestream) return { data, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
-    const first = await checkedMetadata(data, maxPixels);
-    const apng = first.format === 'png' ? apngOf(data) : undefined;
-    const pages = apng?.frames.length ?? first.pages ?? 1;
-    if (pages > atMost) {
-      throw new AeimgError(ErrorCode.BadInput,
-        `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
-    }
-    if (apng) return { data, pages: await composeApng(apng, (png) => decodePng(png, maxPixels)), metas: [first], apng };
-    const metas = [first];
-    for (let page = 1; page < pages; page++) metas.push(await checkedMetadata(data, maxPixels, page));
-    // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
-    const bytes = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' ? 2 : 1), 0);
-    if (bytes > MAX_FILE_PIXEL_BYTES) {
-      throw new AeimgError(ErrorCode.TooLarge,
-        `has ${pages} pages holding ${(bytes / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
-    }
-    const images: Image[] = [];
-    for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
-    return { data, pages: first.format === 'gif' ? greyGif(images) : images, metas };
+    return await imageFileOf(data, maxPixels, atMost);
   } catch (err) {
     // A copy cut short is told as such, not as its decoder's "premature end" (nor again, as a JPEG-LS one is told).
     const early = data && err instanceof AeimgError && err.code !== ErrorCode.Truncated ? endsEarly(data) : undefined;
     throw inFile(path, early ? cutShort(early) : err);
   }
+}
+
+/**
+ * An image file's bytes read: the one path from a file's format to its pages, for a file on disk (readImageData) and
+ * bytes in memory (decodeImage) alike.
+ */
+async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Promise<ImageFile> {
+  if (imageSignature(bytes) === 'BMP') return { data: bytes, pages: [decodeBmp(bytes, maxPixels)], metas: [] };
+  const codestream = codestreamOf(bytes, maxPixels);
+  if (codestream) return { data: bytes, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
+  const data = gifWithEndCodes(bytes); // a GIF frame's last pixels, which its reader leaves out without the frame's end code
+  const first = await checkedMetadata(data, maxPixels);
+  const apng = first.format === 'png' ? apngOf(data) : undefined;
+  const pages = apng?.frames.length ?? first.pages ?? 1;
+  if (pages > atMost) {
+    throw new AeimgError(ErrorCode.BadInput,
+      `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
+  }
+  if (apng) return asDeclared({ data, pages: await composeApng(apng, (png) => decodePng(png, maxPixels)), metas: [first], apng });
+  const metas = [first];
+  for (let page = 1; page < pages; page++) metas.push(await checkedMetadata(data, maxPixels, page));
+  // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
+  const bytesOfPixels = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' ? 2 : 1), 0);
+  if (bytesOfPixels > MAX_FILE_PIXEL_BYTES) {
+    throw new AeimgError(ErrorCode.TooLarge,
+      `has ${pages} pages holding ${(bytesOfPixels / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
+  }
+  const images: Image[] = [];
+  for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
+  return asDeclared({ data, pages: first.format === 'gif' ? greyGif(images) : images, metas });
+}
+
+/** A PNG whose gamma says how viewers show it, as they show it (png-colour.ts); other files as they are. */
+function asDeclared(file: ImageFile): ImageFile {
+  const colour = file.metas[0]?.format === 'png' ? pngDeclaredColour(file.data) : undefined;
+  if (!colour) return file;
+  const shown = file.pages.map((page) => asViewersShow(page, colour));
+  return { ...file, pages: shown.map((s) => s.image), declaredColour: { said: colour.said, shift: Math.max(...shown.map((s) => s.shift)) } };
 }
 
 /** Files larger than this are checked from their header only, their pixels as they are decoded. */
@@ -240,17 +262,12 @@ async function checkedMetadata(data: Buffer, maxPixels: number, page = 0): Promi
 }
 
 /**
- * Decodes one page as a viewer shows it: EXIF orientation applied (a phone photo comes out upright, as the sender saw
- * it; the PNG the receiver gets has no orientation tag to apply), embedded colour profiles converted to sRGB.
+ * Decodes an image file's bytes (its first page) as a viewer shows it: EXIF orientation applied (a phone photo comes out
+ * upright, as the sender saw it; the PNG the receiver gets has no orientation tag to apply), colour profiles and a PNG's
+ * gamma converted to sRGB; read as readImageData reads a file.
  */
-export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, page = 0): Promise<Image> {
-  if (imageSignature(data) === 'BMP') return decodeBmp(data, maxPixels);
-  const codestream = codestreamOf(data, maxPixels);
-  if (codestream) return decodeCodestreamFile(codestream);
-  const gif = gifWithEndCodes(data);
-  const meta = await checkedMetadata(gif, maxPixels, page);
-  const image = await decodePage(gif, meta, maxPixels, page);
-  return meta.format === 'gif' ? greyGif([image])[0]! : image;
+export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS): Promise<Image> {
+  return (await imageFileOf(data, maxPixels, Infinity)).pages[0]!;
 }
 
 /**
@@ -258,7 +275,8 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS, 
  * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
  * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
  */
-export async function colourProfileShift({ data, pages, metas, apng }: ImageFile): Promise<number> {
+export async function colourProfileShift({ data, pages, metas, apng, declaredColour }: ImageFile): Promise<number> {
+  if (declaredColour) return declaredColour.shift;
   if (!metas[0]?.icc) return 0; // a BMP's own profile is not applied
   const owns = apng ? await composeApng(apng, (png) => decodePng(png, Number.MAX_SAFE_INTEGER, true)) : undefined;
   let shift = 0;

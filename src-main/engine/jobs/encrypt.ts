@@ -158,9 +158,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   }
   // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
   // through libvips' own), which no viewer shows: said only beyond that.
-  const shift = inputs[0]?.profileShift;
+  const shift = inputs[0]?.profileShift, declared = inputs[0]?.declaredColour;
   if (shift && shift > 1) {
-    warnings.push(`${basename(task.input)} has a colour profile, so its colours were converted to sRGB as a colour-managed viewer shows ` +
+    const has = declared ? `declares ${declared} and no colour profile` : 'has a colour profile';
+    warnings.push(`${basename(task.input)} ${has}, so its colours were converted to sRGB as a colour-managed viewer shows ` +
       `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
       'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
   }

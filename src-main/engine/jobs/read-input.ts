@@ -29,6 +29,8 @@ export interface InputImage {
   burnedInUnstated?: true;
   /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
   profileShift?: number;
+  /** What that profile stood for where the file has none of its own: a PNG's gamma (ImageFile.declaredColour). */
+  declaredColour?: string;
   /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
@@ -68,6 +70,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
+        ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
       };
     });
   }

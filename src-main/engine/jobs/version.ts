@@ -1,2 +1,2 @@
-export const APP_VERSION = '0.30.0';
+export const APP_VERSION = '0.31.0';
 export const APP_ID = `aeimg ${APP_VERSION}`;

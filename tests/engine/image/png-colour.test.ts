@@ -1,0 +1,118 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { colourProfileShift, decodeImage, readImageData } from '../../../src-main/engine/image/io.js';
+import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { animatedPng } from '../../../scripts/fuzz/inputs.js';
+import { defaultModel, tempDir } from '../../helpers.js';
+
+/** A PNG of `rows` (samples, filter 0 added), colour type 0 (grey) or 2 (RGB), with `extra` chunks before its data. */
+function png(width: number, rows: number[][], { depth = 8, colourType = 0, extra = [] as Buffer[] } = {}): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(rows.length, 4);
+  ihdr[8] = depth;
+  ihdr[9] = colourType;
+  const raw = Buffer.concat(rows.map((r) => {
+    const line = Buffer.alloc(1 + r.length * depth / 8);
+    r.forEach((v, i) => (depth === 16 ? line.writeUInt16BE(v, 1 + 2 * i) : line.writeUInt8(v, 1 + i)));
+    return line;
+  }));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), pngChunk('IHDR', ihdr), ...extra, pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+const u32s = (...v: number[]) => {
+  const b = Buffer.alloc(4 * v.length);
+  v.forEach((x, i) => b.writeUInt32BE(x, 4 * i));
+  return b;
+};
+const gAMA = (g: number) => pngChunk('gAMA', u32s(g));
+const SRGB_CHRM = pngChunk('cHRM', u32s(31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000));
+const ramp = Array.from({ length: 256 }, (_, i) => i);
+
+/** What a colour-managed viewer shows a sample of encoding gamma `gamma`: its linear light, sRGB-encoded (scaled to `max`). */
+function shown(v: number, gamma: number, max = 255): number {
+  const linear = (v / max) ** (1 / gamma);
+  const srgb = linear <= 0.0031308 ? 12.92 * linear : 1.055 * linear ** (1 / 2.4) - 0.055;
+  return srgb * max;
+}
+
+describe('a PNG\'s colours declared by its gamma (gAMA, cHRM), as browsers show them (0.31)', () => {
+  it('a grey PNG of gamma 1 (a linear export) is read as a viewer shows it, and the sender is told how far it moved', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'linear.png'), png(256, [ramp, ramp], { extra: [gAMA(100000)] }));
+    const file = await readImageData(join(dir, 'linear.png'));
+    const got = Array.from(file.pages[0]!.pixels);
+    expect(file.pages[0]!.channels).toBe(1);
+    // Chromium's ImageDecoder shows 16, 64, 128 as 71, 137, 188: these within one level.
+    for (const v of ramp) expect(Math.abs(got[v]! - shown(v, 1)), `sample ${v}`).toBeLessThanOrEqual(1);
+    const moved = Math.max(...ramp.map((v) => got[v]! - v));
+    expect(moved).toBeGreaterThan(60);
+    expect(await colourProfileShift(file)).toBe(moved);
+    expect(file.declaredColour).toEqual({ said: 'a gamma of 1 (its gAMA chunk)', shift: moved });
+
+    const sent = await encryptImageFile(join(dir, 'linear.png'), { model: await defaultModel(), recipients: [generateSharedKey('Gamma')], outDir: dir, measure: false });
+    expect(sent.warnings).toEqual([`linear.png declares a gamma of 1 (its gAMA chunk) and no colour profile, so its colours were converted to sRGB as a ` +
+      `colour-managed viewer shows them, up to ${moved} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) ` +
+      'compare with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.']);
+  });
+
+  it('16-bit grey, RGB and an animation\'s frames are converted alike; an RGB file\'s cHRM gives its primaries', async () => {
+    const ramp16 = ramp.map((v) => v * 257);
+    const grey16 = await decodeImage(png(256, [ramp16], { depth: 16, extra: [gAMA(50000)] }));
+    expect(grey16.bitDepth).toBe(16);
+    for (const v of ramp16) expect(Math.abs(grey16.pixels[v / 257]! - shown(v, 0.5, 65535)), `sample ${v}`).toBeLessThanOrEqual(1);
+
+    // An animated PNG's frames: each as its still image is shown.
+    const frames = [ramp, [...ramp].reverse()].map((r) => ({ png: png(256, [r], { extra: [gAMA(100000)] }), delayMs: 100 }));
+    const dir = await tempDir();
+    await writeFile(join(dir, 'loop.png'), animatedPng(frames));
+    const loop = await readImageData(join(dir, 'loop.png'));
+    expect(loop.pages.length).toBe(2);
+    for (const [i, page] of loop.pages.entries()) {
+      for (const [x, v] of (i ? [...ramp].reverse() : ramp).entries()) expect(Math.abs(page.pixels[x]! - shown(v, 1)), `frame ${i + 1}, ${v}`).toBeLessThanOrEqual(1);
+    }
+
+    // Pure red, green and blue ramps under sRGB's primaries: each channel on its own, as grey.
+    const rgb = (r: number[]) => r.flatMap((v) => [v, 0, 0]);
+    const red = await decodeImage(png(256, [rgb(ramp)], { colourType: 2, extra: [gAMA(100000), SRGB_CHRM] }));
+    for (const v of ramp) expect(Math.abs(red.pixels[3 * v]! - shown(v, 1)), `red ${v}`).toBeLessThanOrEqual(1);
+    expect(Math.max(...ramp.map((v) => red.pixels[3 * v + 1]! + red.pixels[3 * v + 2]!))).toBeLessThanOrEqual(1);
+    // Adobe RGB (1998)'s primaries: its linear light to sRGB's by the published matrix (D65 both; red and blue are
+    // sRGB's own), each colour within a level of it.
+    const adobe = pngChunk('cHRM', u32s(31270, 32900, 64000, 33000, 21000, 71000, 15000, 6000));
+    const colours = [[100, 150, 100], [255, 0, 0], [0, 0, 255], [128, 128, 128], [200, 220, 40], [30, 60, 90]];
+    const got = await decodeImage(png(colours.length, [colours.flat()], { colourType: 2, extra: [gAMA(45455), adobe] }));
+    const toSrgb = [[1.39836, -0.39836, 0], [0, 1, 0], [0, -0.04293, 1.04293]];
+    for (const [i, c] of colours.entries()) {
+      const linear = c.map((v) => (v / 255) ** (1 / 0.45455));
+      const want = toSrgb.map((row) => shown(255 * Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * linear[k]!, 0))), 1));
+      for (let k = 0; k < 3; k++) expect(Math.abs(got.pixels[3 * i + k]! - want[k]!), `${c} channel ${k}`).toBeLessThanOrEqual(1);
+    }
+    expect(Array.from(got.pixels.subarray(0, 3))).not.toEqual([100, 150, 100]);
+  });
+
+  it('what writers put beside sRGB data, chromaticities alone, and a profile or an sRGB chunk are read as before', async () => {
+    const dir = await tempDir();
+    const files = {
+      'imagemagick-grey.png': png(256, [ramp], { extra: [gAMA(45455)] }),
+      'imagemagick-rgb.png': png(256, [ramp.flatMap((v) => [v, v, 0])], { colourType: 2, extra: [gAMA(45455), SRGB_CHRM] }),
+      'near.png': png(256, [ramp], { extra: [gAMA(47000)] }),
+      'chrm-only.png': png(256, [ramp.flatMap((v) => [v, 0, v])], { colourType: 2, extra: [pngChunk('cHRM', u32s(31270, 32900, 64000, 33000, 21000, 71000, 15000, 6000))] }),
+      'srgb-chunk.png': png(256, [ramp], { extra: [pngChunk('sRGB', Buffer.from([0])), gAMA(100000)] }),
+      'late-gama.png': Buffer.concat([png(256, [ramp]).subarray(0, -12), gAMA(100000), pngChunk('IEND', Buffer.alloc(0))]),
+      'zero-gama.png': png(256, [ramp], { extra: [gAMA(0)] }),
+    };
+    for (const [name, data] of Object.entries(files)) {
+      await writeFile(join(dir, name), data);
+      const file = await readImageData(join(dir, name));
+      expect(file.data.equals(data), name).toBe(true);
+      expect(file.declaredColour, name).toBeUndefined();
+      expect(await colourProfileShift(file), name).toBe(0);
+    }
+    // A gamma near 2.2's but off by more than 5%: converted, as viewers convert it.
+    expect((await decodeImage(png(256, [ramp], { extra: [gAMA(48000)] }))).pixels[16]).toBeLessThan(12);
+  });
+});
