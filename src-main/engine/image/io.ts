@@ -201,7 +201,10 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
     }
     if (codestreamOf(data, maxPixels)) return undefined; // cut short or refused: said from its structure
     const meta = await checkedMetadata(data, maxPixels);
-    if (meta.format === 'png') apngOf(data); // an animated PNG's frames: refused where they do not fit its canvas
+    if (meta.format === 'png') {
+      apngOf(data); // an animated PNG's frames: refused where they do not fit its canvas
+      pngDeclaredColour(data); // an HDR coding: refused (png-colour.ts)
+    }
     const early = endsEarly(data);
     // Decoded to be sure: some such files are read whole.
     if (!early) return undefined;

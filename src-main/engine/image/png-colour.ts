@@ -9,6 +9,7 @@
  * PNGs): read as sRGB, as libpng and browsers read a gamma alone; browsers give such a file with sRGB's
  * chromaticities a pure 2.2 curve, which moves dark samples by up to 9 levels (docs/decisions.md).
  */
+import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from './image.js';
 import { pngChunks } from './png-chunks.js';
 
@@ -28,15 +29,20 @@ const SRGB_GAMMA_TOLERANCE = 0.05;
 
 /**
  * The colour space `png`'s gAMA and cHRM chunks declare, where they are what a viewer converts by: undefined where it
- * has a profile, an sRGB or cICP chunk (a viewer goes by those), no gamma (chromaticities alone are not applied), or a
+ * has a profile, an sRGB chunk or sRGB's cICP (a viewer goes by those), no gamma (chromaticities alone are not applied), or a
  * gamma and chromaticities that are sRGB's. Chunks after the palette or image data, and a second one, are not read,
- * as libpng does not.
+ * as libpng does not. Throws where a cICP chunk codes the image otherwise (cicpRefusal).
  */
 export function pngDeclaredColour(png: Uint8Array): PngColour | undefined {
   let gamma: number | undefined, chromaticities: number[] | undefined;
   for (const { type, data } of pngChunks(png)) {
     if (!data || type === 'PLTE' || type === 'IDAT' || type === 'IEND') break;
-    if (type === 'iCCP' || type === 'sRGB' || type === 'cICP') return undefined;
+    if (type === 'cICP') {
+      const refusal = cicpRefusal(data);
+      if (refusal) throw refusal;
+      return undefined;
+    }
+    if (type === 'iCCP' || type === 'sRGB') return undefined;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     if (type === 'gAMA' && gamma === undefined && data.length === 4 && view.getUint32(0) > 0) gamma = view.getUint32(0) / 100000;
     if (type === 'cHRM' && chromaticities === undefined && data.length === 32) {
@@ -50,6 +56,23 @@ export function pngDeclaredColour(png: Uint8Array): PngColour | undefined {
   if (srgbGamma && srgbPrimaries) return undefined;
   const said = `a gamma of ${Number(gamma.toFixed(5))} ${srgbPrimaries ? '(its gAMA chunk)' : 'and primaries other than sRGB\'s (its gAMA and cHRM chunks)'}`;
   return { gamma, ...(srgbPrimaries ? {} : { chromaticities }), said };
+}
+
+const PRIMARIES: Record<number, string> = { 1: 'BT.709', 9: 'BT.2020', 11: 'DCI-P3', 12: 'Display P3' };
+const TRANSFERS: Record<number, string> = { 1: 'BT.709', 8: 'linear', 13: 'sRGB', 16: 'PQ (HDR)', 18: 'HLG (HDR)' };
+
+/**
+ * A cICP chunk (PNG's third edition: how an HDR or wide-gamut image is coded) other than sRGB's own code points (BT.709
+ * primaries, the sRGB transfer, full range): browsers show such a PNG through it, and aeimg does not convert it, so it is
+ * refused by name rather than sent as values shown otherwise (as a JPEG 2000 file's sYCC or profile is, since 0.28).
+ */
+function cicpRefusal(data: Uint8Array): AeimgError | undefined {
+  const [primaries, transfer, matrix, fullRange] = data;
+  if (data.length === 4 && primaries === 1 && transfer === 13 && matrix === 0 && fullRange === 1) return undefined;
+  const named = (codes: Record<number, string>, v: number | undefined) => (v === undefined ? 'none' : codes[v] ? `${v}, ${codes[v]}` : `${v}`);
+  const coding = `primaries ${named(PRIMARIES, primaries)}; transfer ${named(TRANSFERS, transfer)}${fullRange === 0 ? '; narrow range' : ''}`;
+  return new AeimgError(ErrorCode.BadInput, `is a PNG coded for HDR or wide-gamut display (its cICP chunk: ${coding}), which aeimg does not convert ` +
+    'to what a viewer shows: export it as an ordinary (sRGB) PNG, or send the DICOM file.');
 }
 
 type Matrix = number[][];

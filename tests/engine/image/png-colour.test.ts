@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { colourProfileShift, decodeImage, readImageData } from '../../../src-main/engine/image/io.js';
+import { colourProfileShift, decodeImage, imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
 import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -104,6 +104,7 @@ describe('a PNG\'s colours declared by its gamma (gAMA, cHRM), as browsers show 
       'srgb-chunk.png': png(256, [ramp], { extra: [pngChunk('sRGB', Buffer.from([0])), gAMA(100000)] }),
       'late-gama.png': Buffer.concat([png(256, [ramp]).subarray(0, -12), gAMA(100000), pngChunk('IEND', Buffer.alloc(0))]),
       'zero-gama.png': png(256, [ramp], { extra: [gAMA(0)] }),
+      'cicp-srgb.png': png(256, [ramp], { extra: [pngChunk('cICP', Buffer.from([1, 13, 0, 1])), gAMA(100000)] }),
     };
     for (const [name, data] of Object.entries(files)) {
       await writeFile(join(dir, name), data);
@@ -114,5 +115,15 @@ describe('a PNG\'s colours declared by its gamma (gAMA, cHRM), as browsers show 
     }
     // A gamma near 2.2's but off by more than 5%: converted, as viewers convert it.
     expect((await decodeImage(png(256, [ramp], { extra: [gAMA(48000)] }))).pixels[16]).toBeLessThan(12);
+  });
+
+  it('an HDR PNG (cICP other than sRGB\'s: PQ, HLG) is refused by name before anything is sent, not sent as values shown otherwise', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'hdr.png');
+    await writeFile(path, png(4, [[0, 1, 2, 3]], { extra: [pngChunk('cICP', Buffer.from([9, 16, 0, 1]))] }));
+    const said = 'hdr.png: is a PNG coded for HDR or wide-gamut display (its cICP chunk: primaries 9, BT.2020; transfer 16, PQ (HDR)), which aeimg ' +
+      'does not convert to what a viewer shows: export it as an ordinary (sRGB) PNG, or send the DICOM file.';
+    await expect(readImageData(path)).rejects.toThrow(said);
+    expect((await imageHeaderRefusal(path))?.message).toBe(said.replace('hdr.png: ', ''));
   });
 });
