@@ -14,6 +14,7 @@ import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './c
 import { apngOf, composeApng, type Apng } from './apng.js';
 import { gifWithEndCodes } from './gif-end-codes.js';
 import { asViewersShow, pngDeclaredColour } from './png-colour.js';
+import { greyProfileCurve, throughGreyCurve } from './grey-profile.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -302,9 +303,11 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   // three colour bands are the grey band copied, and taken apart again below.
   const greyAlpha8 = grey && !sixteen && meta.hasAlpha === true;
   const space = grey && !greyAlpha8 ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
+  // A grey profile's curve is applied here, exactly (grey-profile.ts): sharp skips it at 16 bits, lcms is coarse at 8.
+  const curve = grey && !ignoreIcc && meta.icc ? greyProfileCurve(meta.icc) : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc })
+    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || curve !== undefined })
       .toColourspace(space)
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
@@ -318,12 +321,16 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
       pixels[2 * i] = raw.data[4 * i]!;
       pixels[2 * i + 1] = raw.data[4 * i + 3]!;
     }
-    return { width, height, channels: 2, bitDepth: 8, pixels };
+    return shown({ width, height, channels: 2, bitDepth: 8, pixels });
   }
   const pixels = sixteen
     ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.length / 2).slice()
     : new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length).slice();
-  return { width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels };
+  return shown({ width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels });
+
+  function shown(image: Image): Image {
+    return curve ? throughGreyCurve(image, curve) : image;
+  }
 }
 
 /**

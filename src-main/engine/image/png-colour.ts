@@ -75,6 +75,11 @@ function cicpRefusal(data: Uint8Array): AeimgError | undefined {
     'to what a viewer shows: export it as an ordinary (sRGB) PNG, or send the DICOM file.');
 }
 
+/** Linear light (0..1) as sRGB encodes it (0..1). */
+export function srgbEncoded(l: number): number {
+  return l <= 0.0031308 ? 12.92 * l : 1.055 * l ** (1 / 2.4) - 0.055;
+}
+
 type Matrix = number[][];
 const D50 = [0.9642, 1, 0.8249];
 const BRADFORD: Matrix = [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]];
@@ -115,7 +120,7 @@ function primariesToXyzD50([wx, wy, ...rgb]: number[]): Matrix | undefined {
 export function asViewersShow(image: Image, colour: PngColour): { image: Image; shift: number } {
   const max = image.bitDepth === 16 ? 65535 : 255;
   const linear = Float64Array.from({ length: max + 1 }, (_, v) => (v / max) ** (1 / colour.gamma));
-  const encode = (l: number) => Math.round(max * (l <= 0.0031308 ? 12.92 * l : 1.055 * l ** (1 / 2.4) - 0.055));
+  const encode = (l: number) => Math.round(max * srgbEncoded(l));
   const pixels = image.pixels.slice();
   const colours = image.channels >= 3 ? 3 : 1;
   const matrix = colours === 3 && colour.chromaticities

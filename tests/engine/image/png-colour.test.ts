@@ -126,4 +126,45 @@ describe('a PNG\'s colours declared by its gamma (gAMA, cHRM), as browsers show 
     await expect(readImageData(path)).rejects.toThrow(said);
     expect((await imageHeaderRefusal(path))?.message).toBe(said.replace('hdr.png: ', ''));
   });
+
+  it('a grey image\'s ICC profile is applied by its curve, exactly: at 16 bits too, where the image library left the stored values', async () => {
+    /** A grey ICC profile (v4, GRAY) whose tone curve (kTRC) is `curve`: a `para` or `curv` tag (its length a multiple of 4). */
+    const greyProfile = (curve: Buffer) => {
+      const name = Buffer.from('\0g\0r\0e\0y', 'latin1'); // libvips drops a profile without a description
+      const desc = Buffer.concat([Buffer.from('mluc\0\0\0\0', 'latin1'), u32s(1, 12), Buffer.from('enUS', 'latin1'), u32s(name.length, 28), name]);
+      const xyz = Buffer.concat([Buffer.from('XYZ \0\0\0\0', 'latin1'), u32s(0xf6d6, 0x10000, 0xd32d)]);
+      let at = 128 + 4 + 12 * 3;
+      const entry = (sig: string, body: Buffer) => { const e = Buffer.concat([Buffer.from(sig, 'latin1'), u32s(at, body.length)]); at += body.length; return e; };
+      const table = Buffer.concat([u32s(3), entry('desc', desc), entry('wtpt', xyz), entry('kTRC', curve)]);
+      const header = Buffer.alloc(128);
+      header.writeUInt32BE(at, 0);
+      header.writeUInt32BE(0x04300000, 8);
+      header.write('mntrGRAYXYZ ', 12, 'latin1');
+      header.write('acsp', 36, 'latin1');
+      return Buffer.concat([header, table, desc, xyz, curve]);
+    };
+    const para = (gamma: number) => Buffer.concat([Buffer.from('para\0\0\0\0\0\0\0\0', 'latin1'), u32s(Math.round(gamma * 65536))]);
+    const iccp = (profile: Buffer) => pngChunk('iCCP', Buffer.concat([Buffer.from('grey\0\0', 'latin1'), deflateSync(profile)]));
+    const dir = await tempDir();
+
+    // 16-bit, gamma 1 (linear): a mid-grey 16384 shows as sRGB's 0.537, not as its stored 0.25.
+    const ramp16 = Array.from({ length: 256 }, (_, i) => i * 257);
+    await writeFile(join(dir, 'linear16.png'), png(256, [ramp16], { depth: 16, extra: [iccp(greyProfile(para(1)))] }));
+    const file = await readImageData(join(dir, 'linear16.png'));
+    const page = file.pages[0]!;
+    expect(page.bitDepth).toBe(16);
+    for (const [x, v] of ramp16.entries()) expect(Math.abs(page.pixels[x]! - shown(v, 1, 65535)), `sample ${v}`).toBeLessThanOrEqual(1);
+    expect(await colourProfileShift(file)).toBe(Math.max(...ramp16.map((v, x) => page.pixels[x]! - v)));
+
+    // 8-bit through a curv gamma of 1.8 (u8Fixed8: 461/256), and a 3-point table, within a level.
+    const curvGamma = Buffer.concat([Buffer.from('curv\0\0\0\0', 'latin1'), u32s(1), Buffer.from([1, 205, 0, 0])]);
+    const curvTable = Buffer.concat([Buffer.from('curv\0\0\0\0', 'latin1'), u32s(3), Buffer.from([0, 0, 0x20, 0, 0xff, 0xff, 0, 0])]);
+    const byGamma = await decodeImage(png(256, [ramp], { extra: [iccp(greyProfile(curvGamma))] }));
+    for (const v of ramp) expect(Math.abs(byGamma.pixels[v]! - shown(v, 256 / 461)), `gamma 1.8, ${v}`).toBeLessThanOrEqual(1);
+    const byTable = await decodeImage(png(256, [ramp], { extra: [iccp(greyProfile(curvTable))] }));
+    for (const v of ramp) {
+      const x = v / 255, y = x < 0.5 ? x * 2 * (0x2000 / 65535) : 0x2000 / 65535 + (x - 0.5) * 2 * (1 - 0x2000 / 65535);
+      expect(Math.abs(byTable.pixels[v]! - shown(255 * y, 1)), `table, ${v}`).toBeLessThanOrEqual(1);
+    }
+  });
 });
