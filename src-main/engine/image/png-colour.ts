@@ -113,9 +113,9 @@ function primariesToXyzD50([wx, wy, ...rgb]: number[]): Matrix | undefined {
 /**
  * `image` as a colour-managed viewer shows it under `colour`: each sample taken to linear light by the file's gamma,
  * its primaries' colours to sRGB's (a grey image's and sRGB primaries' stay as they are), then sRGB-encoded; alpha is
- * kept. `shift`: the largest move of a sample. Computed here rather than by the image library's colour engine, which
- * samples a grey image's curve on a coarse grid (a stored 1 of gamma 1 came out 6, where it is 13: 9 levels off in
- * the dark; 462 of 65535 at 16 bits).
+ * kept. `shift`: the largest move of a sample. Computed here rather than through a profile the image library would
+ * apply: its colour engine samples a grey image's curve on a coarse grid (a stored 1 of gamma 1 came out 6, where it
+ * is 13), and at 16 bits it applies none to grey (grey-profile.ts).
  */
 export function asViewersShow(image: Image, colour: PngColour): { image: Image; shift: number } {
   const max = image.bitDepth === 16 ? 65535 : 255;

@@ -39,7 +39,7 @@ function shown(v: number, gamma: number, max = 255): number {
   return srgb * max;
 }
 
-describe('a PNG\'s colours declared by its gamma (gAMA, cHRM), as browsers show them (0.31)', () => {
+describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gAMA, cHRM), an HDR PNG, a grey profile', () => {
   it('a grey PNG of gamma 1 (a linear export) is read as a viewer shows it, and the sender is told how far it moved', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'linear.png'), png(256, [ramp, ramp], { extra: [gAMA(100000)] }));
