@@ -14,7 +14,7 @@ import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './c
 import { apngOf, composeApng, type Apng } from './apng.js';
 import { gifWithEndCodes } from './gif-end-codes.js';
 import { asViewersShow, pngDeclaredColour } from './png-colour.js';
-import { greyProfileCurve, throughGreyCurve } from './grey-profile.js';
+import { shaperProfile, throughProfile } from './shaper-profile.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -303,11 +303,12 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   // three colour bands are the grey band copied, and taken apart again below.
   const greyAlpha8 = grey && !sixteen && meta.hasAlpha === true;
   const space = grey && !greyAlpha8 ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
-  // A grey profile's curve is applied here, exactly (grey-profile.ts): sharp skips it at 16 bits, lcms is coarse at 8.
-  const curve = grey && !ignoreIcc && meta.icc ? greyProfileCurve(meta.icc) : undefined;
+  // A grey profile, and a 16-bit RGB one, is applied here, exactly (shaper-profile.ts): sharp applies none at 16 bits,
+  // and lcms is coarse for grey at 8.
+  const profile = !ignoreIcc && meta.icc ? shaperProfile(meta.icc, !grey && sixteen) : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || curve !== undefined })
+    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined })
       .toColourspace(space)
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
@@ -329,7 +330,7 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   return shown({ width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels });
 
   function shown(image: Image): Image {
-    return curve ? throughGreyCurve(image, curve) : image;
+    return profile ? throughProfile(image, profile) : image;
   }
 }
 

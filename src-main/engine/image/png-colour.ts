@@ -80,11 +80,11 @@ export function srgbEncoded(l: number): number {
   return l <= 0.0031308 ? 12.92 * l : 1.055 * l ** (1 / 2.4) - 0.055;
 }
 
-type Matrix = number[][];
+export type Matrix = number[][];
 const D50 = [0.9642, 1, 0.8249];
 const BRADFORD: Matrix = [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]];
 
-const times = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0]!.map((_, j) => row.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
+export const times = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0]!.map((_, j) => row.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
 const apply = (m: Matrix, v: number[]) => m.map((row) => row.reduce((s, x, k) => s + x * v[k]!, 0));
 function inverse(m: Matrix): Matrix | undefined {
   const [[a, b, c], [d, e, f], [g, h, i]] = m as [[number, number, number], [number, number, number], [number, number, number]];
@@ -120,34 +120,45 @@ function primariesToXyzD50([wx, wy, ...rgb]: number[]): Matrix | undefined {
 export function asViewersShow(image: Image, colour: PngColour): { image: Image; shift: number } {
   const max = image.bitDepth === 16 ? 65535 : 255;
   const linear = Float64Array.from({ length: max + 1 }, (_, v) => (v / max) ** (1 / colour.gamma));
-  const encode = (l: number) => Math.round(max * srgbEncoded(l));
+  if (image.channels >= 3 && colour.chromaticities) {
+    return throughMatrix(image, [linear, linear, linear], times(XYZ_D50_TO_SRGB, primariesToXyzD50(colour.chromaticities)!));
+  }
+  const table = Uint32Array.from(linear, (l) => Math.round(max * srgbEncoded(l)));
   const pixels = image.pixels.slice();
   const colours = image.channels >= 3 ? 3 : 1;
-  const matrix = colours === 3 && colour.chromaticities
-    ? times(inverse(primariesToXyzD50(SRGB_CHROMATICITIES)!)!, primariesToXyzD50(colour.chromaticities)!)
-    : undefined;
   let shift = 0;
-  if (!matrix) {
-    const table = Uint32Array.from(linear, encode);
-    for (let i = 0; i < pixels.length; i += image.channels) {
-      for (let c = i; c < i + colours; c++) {
-        const v = pixels[c]!;
-        pixels[c] = table[v]!;
-        shift = Math.max(shift, Math.abs(table[v]! - v));
-      }
+  for (let i = 0; i < pixels.length; i += image.channels) {
+    for (let c = i; c < i + colours; c++) {
+      const v = pixels[c]!;
+      pixels[c] = table[v]!;
+      shift = Math.max(shift, Math.abs(table[v]! - v));
     }
-  } else {
-    // Linear light encoded through a table fine enough for the output's depth (a pow per sample took 3.4 s for 12 MP).
-    const steps = max === 255 ? 1 << 16 : 1 << 20;
-    const encoded = Uint16Array.from({ length: steps + 1 }, (_, i) => encode(i / steps));
-    const clamp = (l: number) => encoded[Math.round(Math.min(1, Math.max(0, l)) * steps)]!;
-    for (let i = 0; i < pixels.length; i += image.channels) {
-      const r = linear[pixels[i]!]!, g = linear[pixels[i + 1]!]!, b = linear[pixels[i + 2]!]!;
-      for (let c = 0; c < 3; c++) {
-        const v = clamp(matrix[c]![0]! * r + matrix[c]![1]! * g + matrix[c]![2]! * b);
-        shift = Math.max(shift, Math.abs(v - pixels[i + c]!));
-        pixels[i + c] = v;
-      }
+  }
+  return { image: { ...image, pixels }, shift };
+}
+
+/** Linear light in D50-adapted XYZ (an ICC profile's connection space) to sRGB's linear light. */
+export const XYZ_D50_TO_SRGB = inverse(primariesToXyzD50(SRGB_CHROMATICITIES)!)!;
+
+/**
+ * An RGB `image` (alpha kept) through a matrix-shaper: each channel to linear light by its table (indexed by sample),
+ * the three mixed by `matrix` into sRGB's linear light, clipped to its gamut, sRGB-encoded. `shift`: the largest move.
+ */
+export function throughMatrix(image: Image, linears: Float64Array[], matrix: Matrix): { image: Image; shift: number } {
+  const max = image.bitDepth === 16 ? 65535 : 255;
+  // Linear light encoded through a table fine enough for the output's depth (a pow per sample took 3.4 s for 12 MP).
+  const steps = max === 255 ? 1 << 16 : 1 << 20;
+  const encoded = Uint16Array.from({ length: steps + 1 }, (_, i) => Math.round(max * srgbEncoded(i / steps)));
+  const clip = (l: number) => encoded[Math.round((Number.isFinite(l) ? Math.min(1, Math.max(0, l)) : 0) * steps)]!;
+  const [lr, lg, lb] = linears as [Float64Array, Float64Array, Float64Array];
+  const pixels = image.pixels.slice();
+  let shift = 0;
+  for (let i = 0; i < pixels.length; i += image.channels) {
+    const r = lr[pixels[i]!]!, g = lg[pixels[i + 1]!]!, b = lb[pixels[i + 2]!]!;
+    for (let c = 0; c < 3; c++) {
+      const v = clip(matrix[c]![0]! * r + matrix[c]![1]! * g + matrix[c]![2]! * b);
+      shift = Math.max(shift, Math.abs(v - pixels[i + c]!));
+      pixels[i + c] = v;
     }
   }
   return { image: { ...image, pixels }, shift };

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { colourProfileShift, decodeImage, imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
 import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
@@ -166,5 +167,24 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
       const x = v / 255, y = x < 0.5 ? x * 2 * (0x2000 / 65535) : 0x2000 / 65535 + (x - 0.5) * 2 * (1 - 0x2000 / 65535);
       expect(Math.abs(byTable.pixels[v]! - shown(255 * y, 1)), `table, ${v}`).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('a 16-bit RGB image\'s profile is applied (a matrix-shaper: Display P3), where the image library left the stored values', async () => {
+    const p3 = (await sharp(await sharp(Buffer.alloc(12), { raw: { width: 2, height: 2, channels: 3 } }).withIccProfile('p3').png().toBuffer()).metadata()).icc!;
+    const colours = [[40000, 30000, 20000], [20000, 40000, 30000], [30000, 30000, 30000], [50000, 45000, 52000], [65535, 65535, 65535]];
+    const dir = await tempDir();
+    await writeFile(join(dir, 'p3-16.png'), png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [pngChunk('iCCP', Buffer.concat([Buffer.from('p3\0\0', 'latin1'), deflateSync(p3)]))] }));
+    const file = await readImageData(join(dir, 'p3-16.png'));
+    // Display P3 to sRGB, linear light to linear light: the published matrix (D65 both).
+    const toSrgb = [[1.2249, -0.2247, 0], [-0.042, 1.0419, 0], [-0.0197, -0.0786, 1.0979]];
+    const linear = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    for (const [i, c] of colours.entries()) {
+      const lin = c.map((v) => linear(v / 65535));
+      const want = toSrgb.map((row) => shown(65535 * Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * lin[k]!, 0))), 1, 65535));
+      for (let k = 0; k < 3; k++) expect(Math.abs(file.pages[0]!.pixels[3 * i + k]! - want[k]!), `${c} channel ${k}`).toBeLessThanOrEqual(257);
+    }
+    const moved = Math.max(...colours.flat().map((v, i) => Math.abs(file.pages[0]!.pixels[i]! - v)));
+    expect(moved).toBeGreaterThan(2000);
+    expect(await colourProfileShift(file)).toBe(moved);
   });
 });
