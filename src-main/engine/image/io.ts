@@ -305,7 +305,8 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   const space = grey && !greyAlpha8 ? (sixteen ? 'grey16' : 'b-w') : (sixteen ? 'rgb16' : 'srgb');
   // A grey profile, and a 16-bit RGB one, is applied here, exactly (shaper-profile.ts): sharp applies none at 16 bits,
   // and lcms is coarse for grey at 8.
-  const profile = !ignoreIcc && meta.icc ? shaperProfile(meta.icc, !grey && sixteen) : undefined;
+  const kind = grey ? 'grey' : sixteen ? 'rgb' : undefined;
+  const profile = !ignoreIcc && meta.icc && kind ? shaperProfile(meta.icc, kind) : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined })

@@ -18,11 +18,12 @@ export type ToneCurve = (x: number) => number;
 export type ShaperProfile = { curve: ToneCurve } | { curves: ToneCurve[]; toSrgb: Matrix };
 
 /**
- * The profile `icc` where aeimg applies it (a grey profile whose kTRC is one of the ICC curve types; with `rgb16`, an
- * RGB profile of colorants and curves and no lookup tables); undefined otherwise (another colour space or kind, a
- * missing or damaged tag), where the image library's conversion stands.
+ * The profile `icc` of an image of `kind` where aeimg applies it (for a grey image, a grey profile whose kTRC is one of
+ * the ICC curve types; for an RGB one, an RGB profile of colorants and curves and no lookup tables); undefined otherwise
+ * (another colour space, as the image library ignores a profile that does not fit the image; another kind; a missing
+ * or damaged tag), where the image library's conversion stands.
  */
-export function shaperProfile(icc: Uint8Array, rgb16 = false): ShaperProfile | undefined {
+export function shaperProfile(icc: Uint8Array, kind: 'grey' | 'rgb'): ShaperProfile | undefined {
   if (icc.length < 132) return undefined;
   const view = new DataView(icc.buffer, icc.byteOffset, icc.byteLength);
   const text = (at: number) => String.fromCharCode(...icc.subarray(at, at + 4));
@@ -33,11 +34,11 @@ export function shaperProfile(icc: Uint8Array, rgb16 = false): ShaperProfile | u
     if (size >= 12 && at + size <= icc.length) tags.set(text(entry), new DataView(icc.buffer, icc.byteOffset + at, size));
   }
   const curveOf = (sig: string) => { const tag = tags.get(sig); return tag && toneCurve(tag, text(tag.byteOffset - icc.byteOffset)); };
-  if (text(16) === 'GRAY') {
-    const curve = curveOf('kTRC');
+  if (kind === 'grey') {
+    const curve = text(16) === 'GRAY' ? curveOf('kTRC') : undefined;
     return curve ? { curve } : undefined;
   }
-  if (!rgb16 || text(16) !== 'RGB ' || ['A2B0', 'A2B1', 'A2B2'].some((t) => tags.has(t))) return undefined;
+  if (text(16) !== 'RGB ' || ['A2B0', 'A2B1', 'A2B2'].some((t) => tags.has(t))) return undefined;
   const curves = ['rTRC', 'gTRC', 'bTRC'].map(curveOf);
   const colorants = ['rXYZ', 'gXYZ', 'bXYZ'].map((sig) => {
     const tag = tags.get(sig);

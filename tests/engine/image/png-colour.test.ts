@@ -33,6 +33,24 @@ const gAMA = (g: number) => pngChunk('gAMA', u32s(g));
 const SRGB_CHRM = pngChunk('cHRM', u32s(31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000));
 const ramp = Array.from({ length: 256 }, (_, i) => i);
 
+/** A grey ICC profile (v4, GRAY) whose tone curve (kTRC) is `curve`: a `para` or `curv` tag (its length a multiple of 4). */
+const greyProfile = (curve: Buffer) => {
+  const name = Buffer.from('\0g\0r\0e\0y', 'latin1'); // libvips drops a profile without a description
+  const desc = Buffer.concat([Buffer.from('mluc\0\0\0\0', 'latin1'), u32s(1, 12), Buffer.from('enUS', 'latin1'), u32s(name.length, 28), name]);
+  const xyz = Buffer.concat([Buffer.from('XYZ \0\0\0\0', 'latin1'), u32s(0xf6d6, 0x10000, 0xd32d)]);
+  let at = 128 + 4 + 12 * 3;
+  const entry = (sig: string, body: Buffer) => { const e = Buffer.concat([Buffer.from(sig, 'latin1'), u32s(at, body.length)]); at += body.length; return e; };
+  const table = Buffer.concat([u32s(3), entry('desc', desc), entry('wtpt', xyz), entry('kTRC', curve)]);
+  const header = Buffer.alloc(128);
+  header.writeUInt32BE(at, 0);
+  header.writeUInt32BE(0x04300000, 8);
+  header.write('mntrGRAYXYZ ', 12, 'latin1');
+  header.write('acsp', 36, 'latin1');
+  return Buffer.concat([header, table, desc, xyz, curve]);
+};
+const para = (gamma: number) => Buffer.concat([Buffer.from('para\0\0\0\0\0\0\0\0', 'latin1'), u32s(Math.round(gamma * 65536))]);
+const iccp = (profile: Buffer) => pngChunk('iCCP', Buffer.concat([Buffer.from('grey\0\0', 'latin1'), deflateSync(profile)]));
+
 /** What a colour-managed viewer shows a sample of encoding gamma `gamma`: its linear light, sRGB-encoded (scaled to `max`). */
 function shown(v: number, gamma: number, max = 255): number {
   const linear = (v / max) ** (1 / gamma);
@@ -129,23 +147,6 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
   });
 
   it('a grey image\'s ICC profile is applied by its curve, exactly: at 16 bits too, where the image library left the stored values', async () => {
-    /** A grey ICC profile (v4, GRAY) whose tone curve (kTRC) is `curve`: a `para` or `curv` tag (its length a multiple of 4). */
-    const greyProfile = (curve: Buffer) => {
-      const name = Buffer.from('\0g\0r\0e\0y', 'latin1'); // libvips drops a profile without a description
-      const desc = Buffer.concat([Buffer.from('mluc\0\0\0\0', 'latin1'), u32s(1, 12), Buffer.from('enUS', 'latin1'), u32s(name.length, 28), name]);
-      const xyz = Buffer.concat([Buffer.from('XYZ \0\0\0\0', 'latin1'), u32s(0xf6d6, 0x10000, 0xd32d)]);
-      let at = 128 + 4 + 12 * 3;
-      const entry = (sig: string, body: Buffer) => { const e = Buffer.concat([Buffer.from(sig, 'latin1'), u32s(at, body.length)]); at += body.length; return e; };
-      const table = Buffer.concat([u32s(3), entry('desc', desc), entry('wtpt', xyz), entry('kTRC', curve)]);
-      const header = Buffer.alloc(128);
-      header.writeUInt32BE(at, 0);
-      header.writeUInt32BE(0x04300000, 8);
-      header.write('mntrGRAYXYZ ', 12, 'latin1');
-      header.write('acsp', 36, 'latin1');
-      return Buffer.concat([header, table, desc, xyz, curve]);
-    };
-    const para = (gamma: number) => Buffer.concat([Buffer.from('para\0\0\0\0\0\0\0\0', 'latin1'), u32s(Math.round(gamma * 65536))]);
-    const iccp = (profile: Buffer) => pngChunk('iCCP', Buffer.concat([Buffer.from('grey\0\0', 'latin1'), deflateSync(profile)]));
     const dir = await tempDir();
 
     // 16-bit, gamma 1 (linear): a mid-grey 16384 shows as sRGB's 0.537, not as its stored 0.25.
@@ -186,5 +187,9 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     const moved = Math.max(...colours.flat().map((v, i) => Math.abs(file.pages[0]!.pixels[i]! - v)));
     expect(moved).toBeGreaterThan(2000);
     expect(await colourProfileShift(file)).toBe(moved);
+
+    // A profile that does not fit the image (a grey one on colour) is left alone, as the image library leaves it.
+    const misfit = await decodeImage(png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [iccp(greyProfile(para(1)))] }));
+    expect(Array.from(misfit.pixels)).toEqual(colours.flat());
   });
 });
