@@ -123,6 +123,15 @@ export function asViewersShow(image: Image, colour: PngColour): { image: Image; 
   if (image.channels >= 3 && colour.chromaticities) {
     return throughMatrix(image, [linear, linear, linear], times(XYZ_D50_TO_SRGB, primariesToXyzD50(colour.chromaticities)!));
   }
+  return throughCurve(image, linear);
+}
+
+/**
+ * `image` with each colour sample (grey, or red, green and blue alike; alpha kept) taken to linear light by `linear`
+ * (indexed by sample), then sRGB-encoded. `shift`: the largest move.
+ */
+export function throughCurve(image: Image, linear: Float64Array): { image: Image; shift: number } {
+  const max = image.bitDepth === 16 ? 65535 : 255;
   const table = Uint32Array.from(linear, (l) => Math.round(max * srgbEncoded(l)));
   const pixels = image.pixels.slice();
   const colours = image.channels >= 3 ? 3 : 1;

@@ -9,7 +9,7 @@
  * to sRGB's), then sRGB-encoded: what a viewer shows on an sRGB display. 8-bit RGB stays with the library's conversion.
  */
 import type { Image } from './image.js';
-import { srgbEncoded, throughMatrix, times, XYZ_D50_TO_SRGB, type Matrix } from './png-colour.js';
+import { throughCurve, throughMatrix, times, XYZ_D50_TO_SRGB, type Matrix } from './png-colour.js';
 
 /** Device grey (0..1) to luminance (0..1). */
 export type ToneCurve = (x: number) => number;
@@ -91,9 +91,5 @@ function toneCurve(tag: DataView, type: string): ToneCurve | undefined {
 export function throughProfile(image: Image, profile: ShaperProfile): Image {
   const max = image.bitDepth === 16 ? 65535 : 255;
   const linear = (curve: ToneCurve) => Float64Array.from({ length: max + 1 }, (_, v) => curve(v / max));
-  if ('curves' in profile) return throughMatrix(image, profile.curves.map(linear), profile.toSrgb).image;
-  const table = Uint32Array.from(linear(profile.curve), (l) => Math.round(max * srgbEncoded(l)));
-  const pixels = image.pixels.slice();
-  for (let i = 0; i < pixels.length; i += image.channels) pixels[i] = table[pixels[i]!]!;
-  return { ...image, pixels };
+  return ('curves' in profile ? throughMatrix(image, profile.curves.map(linear), profile.toSrgb) : throughCurve(image, linear(profile.curve))).image;
 }
