@@ -14,7 +14,7 @@ import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './c
 import { apngOf, composeApng, type Apng } from './apng.js';
 import { gifWithEndCodes } from './gif-end-codes.js';
 import { asViewersShow, pngDeclaredColour } from './png-colour.js';
-import { shaperProfile, throughProfile } from './shaper-profile.js';
+import { iccColourSpace, shaperProfile, throughProfile } from './shaper-profile.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -307,10 +307,16 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   // and lcms is coarse for grey at 8.
   const kind = grey ? 'grey' : sixteen ? 'rgb' : undefined;
   const profile = !ignoreIcc && meta.icc && kind ? shaperProfile(meta.icc, kind) : undefined;
+  // Any other profile of a 16-bit colour image (one with lookup tables) sharp takes to Display P3, its 16-bit working
+  // space, not to sRGB: read as sRGB, up to 50 levels of 255 from what viewers show. The same colour engine takes it on
+  // to sRGB. A profile the engine refuses fails both steps, and the stored values stand (as viewers ignore a broken
+  // profile, and as at 8 bits).
+  const onToSrgb = sixteen && !grey && !ignoreIcc && meta.icc !== undefined && !profile && iccColourSpace(meta.icc) === 'RGB ';
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined })
-      .toColourspace(space)
+    const pipeline = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined })
+      .toColourspace(space);
+    raw = await (onToSrgb ? pipeline.withIccProfile('srgb') : pipeline)
       .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
   } catch (err) {

@@ -1,12 +1,14 @@
 /**
  * An embedded ICC profile of the simplest kind, applied by aeimg rather than by the image library: a grey profile
  * (colour space GRAY: one tone curve, kTRC) and, at 16 bits, an RGB matrix-shaper (three tone curves and three
- * colorants, no lookup tables). sharp applies no profile to 16-bit images at all, so a 16-bit grey or colour TIFF or PNG
- * with a profile went with its stored values while colour-managed viewers showed it through the profile (a gamma-1 grey
- * profile: 73 levels of 255 apart, mid-grey; Display P3: 111); and at 8 bits libvips' colour engine (lcms) samples a
- * grey curve on a coarse grid, off by up to 9 levels in the dark. The curves are read from the profile (`curv` points or
- * gamma, `para` functions 0-4), each sample is taken through them to linear light (and an RGB one through its colorants
- * to sRGB's), then sRGB-encoded: what a viewer shows on an sRGB display. 8-bit RGB stays with the library's conversion.
+ * colorants, no lookup tables). sharp applies no profile to a 16-bit grey image, and takes a 16-bit colour one to
+ * Display P3 (its 16-bit working space), which a P3 image's stored values already are: such a TIFF or PNG went as
+ * colours other than colour-managed viewers show (a gamma-1 grey profile: 73 levels of 255 apart, mid-grey; Display
+ * P3: 111; io.ts takes a 16-bit profile with lookup tables on from P3 to sRGB); and at 8 bits libvips' colour engine
+ * (lcms) samples a grey curve on a coarse grid, off by up to 9 levels in the dark. The curves are read from the profile
+ * (`curv` points or gamma, `para` functions 0-4), each sample is taken through them to linear light (and an RGB one
+ * through its colorants to sRGB's), then sRGB-encoded: what a viewer shows on an sRGB display. 8-bit RGB stays with
+ * the library's conversion.
  */
 import type { Image } from './image.js';
 import { throughCurve, throughMatrix, times, XYZ_D50_TO_SRGB, type Matrix } from './png-colour.js';
@@ -16,6 +18,11 @@ export type ToneCurve = (x: number) => number;
 
 /** A profile aeimg applies itself: a grey one's curve, or an RGB one's curves and its matrix to sRGB's linear light. */
 export type ShaperProfile = { curve: ToneCurve } | { curves: ToneCurve[]; toSrgb: Matrix };
+
+/** An ICC profile's colour space, from its header ('RGB ', 'GRAY', 'CMYK'); undefined for a header cut short. */
+export function iccColourSpace(icc: Uint8Array): string | undefined {
+  return icc.length >= 128 ? String.fromCharCode(...icc.subarray(16, 20)) : undefined;
+}
 
 /**
  * The profile `icc` of an image of `kind` where aeimg applies it (for a grey image, a grey profile whose kTRC is one of
@@ -35,10 +42,10 @@ export function shaperProfile(icc: Uint8Array, kind: 'grey' | 'rgb'): ShaperProf
   }
   const curveOf = (sig: string) => { const tag = tags.get(sig); return tag && toneCurve(tag, text(tag.byteOffset - icc.byteOffset)); };
   if (kind === 'grey') {
-    const curve = text(16) === 'GRAY' ? curveOf('kTRC') : undefined;
+    const curve = iccColourSpace(icc) === 'GRAY' ? curveOf('kTRC') : undefined;
     return curve ? { curve } : undefined;
   }
-  if (text(16) !== 'RGB ' || ['A2B0', 'A2B1', 'A2B2'].some((t) => tags.has(t))) return undefined;
+  if (iccColourSpace(icc) !== 'RGB ' || ['A2B0', 'A2B1', 'A2B2'].some((t) => tags.has(t))) return undefined;
   const curves = ['rTRC', 'gTRC', 'bTRC'].map(curveOf);
   const colorants = ['rXYZ', 'gXYZ', 'bXYZ'].map((sig) => {
     const tag = tags.get(sig);

@@ -192,4 +192,42 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     const misfit = await decodeImage(png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [iccp(greyProfile(para(1)))] }));
     expect(Array.from(misfit.pixels)).toEqual(colours.flat());
   });
+
+  it('a 16-bit RGB image\'s profile with lookup tables is taken to sRGB, not left in the library\'s Display P3; a broken one is ignored', async () => {
+    // Adobe RGB (1998) as a scanner profile might give it: an A2B0 lookup table (lut16: gamma in its input tables, the
+    // colorants in a 2-point grid, exact for a linear map), no colorant or curve tags.
+    const gamma = 563 / 256, n = 4096;
+    const colorants = [[0.6097, 0.3111, 0.0195], [0.2053, 0.6257, 0.0609], [0.1492, 0.0632, 0.7446]]; // D50-adapted, columns
+    const u16s = (v: number[]) => { const b = Buffer.alloc(2 * v.length); v.forEach((x, i) => b.writeUInt16BE(Math.round(x), 2 * i)); return b; };
+    const input = Array.from({ length: n }, (_, i) => 65535 * (i / (n - 1)) ** gamma);
+    const grid = [0, 1].flatMap((r) => [0, 1].flatMap((g) => [0, 1].flatMap((b) => [0, 1, 2].map((k) => 32768 * (colorants[0]![k]! * r + colorants[1]![k]! * g + colorants[2]![k]! * b)))));
+    const lut = Buffer.concat([Buffer.from('mft2\0\0\0\0', 'latin1'), Buffer.from([3, 3, 2, 0]), u32s(65536, 0, 0, 0, 65536, 0, 0, 0, 65536), Buffer.from([n >> 8, n & 255, 0, 2]),
+      u16s([...input, ...input, ...input]), u16s(grid), u16s([0, 65535, 0, 65535, 0, 65535])]);
+    const desc = Buffer.concat([Buffer.from('desc\0\0\0\0', 'latin1'), u32s(4), Buffer.from('lut\0', 'latin1'), Buffer.alloc(80)]);
+    const wtpt = Buffer.concat([Buffer.from('XYZ \0\0\0\0', 'latin1'), u32s(0xf6d6, 0x10000, 0xd32d)]);
+    const table = Buffer.concat([u32s(3), Buffer.from('desc', 'latin1'), u32s(168, desc.length), Buffer.from('wtpt', 'latin1'), u32s(168 + desc.length, 20),
+      Buffer.from('A2B0', 'latin1'), u32s(188 + desc.length, lut.length)]);
+    const header = Buffer.alloc(128);
+    header.writeUInt32BE(188 + desc.length + lut.length, 0);
+    header.writeUInt32BE(0x02100000, 8);
+    header.write('scnrRGB XYZ ', 12, 'latin1');
+    header.write('acsp', 36, 'latin1');
+    const profile = Buffer.concat([header, table, desc, wtpt, lut]);
+
+    const colours = [[0.6, 0.45, 0.3], [0.3, 0.6, 0.45], [0.45, 0.45, 0.45], [0.76, 0.69, 0.79], [0.2, 0.1, 0.05]].map((c) => c.map((v) => Math.round(v * 65535)));
+    const file = (icc: Buffer) => png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [iccp(icc)] });
+    const got = await decodeImage(file(profile));
+    // Adobe RGB to sRGB, linear light to linear light: the published matrix (D65 both).
+    const toSrgb = [[1.3982, -0.3982, 0], [0, 1, 0], [0, -0.0429, 1.0429]];
+    for (const [i, c] of colours.entries()) {
+      const lin = c.map((v) => (v / 65535) ** gamma);
+      const want = toSrgb.map((row) => shown(65535 * Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * lin[k]!, 0))), 1, 65535));
+      for (let k = 0; k < 3; k++) expect(Math.abs(got.pixels[3 * i + k]! - want[k]!), `${c} channel ${k}`).toBeLessThanOrEqual(2 * 257);
+    }
+
+    // A profile the colour engine refuses (an A2B0 of no known type) is ignored, as viewers and the 8-bit path ignore it.
+    const broken = Buffer.from(profile);
+    broken.write('mft9', broken.indexOf('mft2'), 'latin1');
+    expect(Array.from((await decodeImage(file(broken))).pixels)).toEqual(colours.flat());
+  });
 });
