@@ -21,6 +21,7 @@ import { attempt } from './remedy.js';
 import { documentFiles, studyImageIndex, studyImageNamer, studyReportMarks, type DocumentFile } from '../../engine/dicom/documents.js';
 import { reportMarksInfo } from '../../engine/dicom/report-marks.js';
 import { dicomMetaOf } from '../../engine/dicom/import.js';
+import { shownImage } from '../../engine/jobs/view.js';
 
 /** A PNG's signature and its IHDR chunk first, as every PNG starts. */
 function isPng(b: Uint8Array): boolean {
@@ -106,6 +107,7 @@ export class AppViewer {
         }
         image = d;
       }
+      image = await shownImage(image, s.slices.record(index)); // a colour image through its ICC profile
       return { width: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth, pixels: image.pixels };
     });
   }

@@ -24,6 +24,7 @@ import { KEY_OBJECTS_PER_FRAME, keyObjectFor, validKeyObjects, type CarriedKeyOb
 import { validDocuments, type CarriedDocument } from './documents.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
+import { iccProfileOf, validIccProfile } from './icc-profile.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
@@ -74,6 +75,11 @@ export interface DicomFrameMeta {
      * through it (a CT perfusion map), the rest in grey. Red, green, blue as 8-bit tables.
      */
     colourPalette?: Palette;
+    /**
+     * A colour image's ICC Profile (0028,2000), base64 (aeimg 0.32; dicom/icc-profile.ts): the viewer shows its colours
+     * through it, DICOM output writes it back, a PNG output holds it. Its stored values are not changed by it.
+     */
+    iccProfile?: string;
   };
   deidentified: boolean;
   burnedInAnnotation: boolean;
@@ -130,6 +136,8 @@ export interface DicomImage {
    * would show in colour, and why. Not carried: the sender is told the reader will see the map in grey.
    */
   unreadPalette?: { first: number; last: number; why: string };
+  /** A colour image's ICC Profile that is not carried, and why (dicom/icc-profile.ts): the sender is told. Not carried. */
+  unreadIccProfile?: string;
   /**
    * The labels of the presentation states over the frame whose window is not carried with it: a lookup table (a VOI
    * table, or a window after the state's own Modality LUT) that cannot apply to the image's values (a rescale of another
@@ -243,6 +251,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const overlays = readOverlays(dataset, info);
     const supplemental = supplementalPalette(dataset, info);
     const colourPalette = supplemental && 'palette' in supplemental ? supplemental.palette : undefined;
+    const icc = iccProfileOf(dataset, info.photometric === 'PALETTE COLOR' || info.samplesPerPixel === 3 ? 3 : 1);
     const mapping = dataset.elements.x00409096?.items?.map((i) => i.dataSet) ?? [];
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
@@ -254,7 +263,10 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     for (let f = 0; f < info.frames; f++) {
       const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
-      const pixel = { ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}) };
+      const pixel = {
+        ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}),
+        ...(icc && 'profile' in icc ? { iccProfile: icc.profile } : {}),
+      };
       // De-identified, only key object selections and states cleaned by the Clean Graphics option (cleanedKeyObject,
       // cleanedState) go, and the image's overlays do not.
       const fullHeader = opts.deidentify === null;
@@ -273,6 +285,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
         ...(supplemental && 'unread' in supplemental ? { unreadPalette: supplemental.unread } : {}),
+        ...(icc && 'unread' in icc ? { unreadIccProfile: icc.unread } : {}),
         ...(windowsLeftOut.length ? { stateWindowsLeftOut: windowsLeftOut } : {}),
         image,
         dicom: {
@@ -303,7 +316,7 @@ const finiteNumbers = (v: unknown, n: number): number[] | undefined =>
 
 /** A record's optional pixel fields, each kept only if well-formed. */
 function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
-  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, sliceThickness, planePosition, planeOrientation, window, usRegions, realWorldUnits, colourPalette, ...rest } = p;
+  const { modalityLut, voiLut, otherVoiLuts, pixelSpacing, sliceThickness, planePosition, planeOrientation, window, usRegions, realWorldUnits, colourPalette, iccProfile, ...rest } = p;
   const others = Array.isArray(otherVoiLuts) ? otherVoiLuts.slice(0, MAX_LUT_ITEMS - 1).filter(isStoredLut) : [];
   const spacing = finiteNumbers(pixelSpacing, 2);
   const regions = validUsRegions(usRegions);
@@ -321,6 +334,7 @@ function wellFormedPixel(p: DicomFrameMeta['pixel']): DicomFrameMeta['pixel'] {
     ...(regions.length ? { usRegions: regions } : {}),
     ...(validRealWorldUnits(realWorldUnits) ? { realWorldUnits } : {}),
     ...(validPalette(colourPalette) ? { colourPalette } : {}),
+    ...(validIccProfile(iccProfile) ? { iccProfile } : {}),
   };
 }
 

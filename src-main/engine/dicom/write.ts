@@ -16,6 +16,7 @@ import type { FrameLayout } from './stored-image.js';
 import { usRegionsJson } from './us-regions.js';
 import { writeOverlays, type OverlayPlane } from './overlay.js';
 import { writeShutter } from './shutter.js';
+import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
@@ -260,6 +261,9 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   if (regions?.length) ds['00186011'] = usRegionsJson(regions);
   writeOverlays(ds, frames.map((f) => f.overlays)); // after the dataset's own 60xx groups were taken out (above)
   writeShutter(ds); // a bitmap shutter only with its plane
+  // A colour image's ICC Profile, as the file had it (dicom/icc-profile.ts): a PACS shows the colours as the sender's did.
+  const icc = !grey && meta?.pixel.iccProfile ? iccBytes(meta.pixel.iccProfile) : undefined;
+  if (icc) ds['00282000'] = { vr: 'OB', Value: [icc.buffer.slice(icc.byteOffset, icc.byteOffset + icc.byteLength) as never] };
   if (grey && meta?.pixel.colourPalette && !meta.pixel.inverted) writeColourPalette(ds, meta.pixel.colourPalette);
   else delete ds['00089205']; // Pixel Presentation COLOR without its palette would say what the file does not hold
   // General Series Laterality is type 2C (paired body parts); present and empty unless the image says its laterality.

@@ -3,6 +3,7 @@
  * bits through codestream-file.ts, an animated PNG's frames through apng.ts; PNG out; keeping grey/RGB, alpha and 8/16-bit.
  */
 import { basename } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
@@ -14,6 +15,7 @@ import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './c
 import { apngOf, composeApng, type Apng } from './apng.js';
 import { gifWithEndCodes } from './gif-end-codes.js';
 import { asViewersShow, pngDeclaredColour } from './png-colour.js';
+import { pngChunk } from './png-chunks.js';
 import { iccColourSpace, shaperProfile, throughProfile } from './shaper-profile.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
@@ -351,14 +353,33 @@ function greyGif(pages: Image[]): Image[] {
   return grey.every((g) => g !== undefined) ? (grey as Image[]) : pages;
 }
 
-/** Encodes PNG (16-bit where the image is 16-bit). */
-export async function encodePng(image: Image): Promise<Buffer> {
+/** Encodes PNG (16-bit where the image is 16-bit); `compressionLevel` 0 for a PNG read back at once. */
+export async function encodePng(image: Image, compressionLevel = 9): Promise<Buffer> {
   const grey = image.channels <= 2;
   const space = grey ? (image.bitDepth === 16 ? 'grey16' : 'b-w') : (image.bitDepth === 16 ? 'rgb16' : 'srgb');
   return sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: image.channels } })
     .toColourspace(space)
-    .png({ compressionLevel: 9, adaptiveFiltering: true })
+    .png({ compressionLevel, adaptiveFiltering: compressionLevel > 0 })
     .toBuffer();
+}
+
+/**
+ * `png` (as encodePng writes it) with the ICC profile `icc` in an iCCP chunk after its header, so that colour-managed
+ * viewers show it through the profile (a DICOM colour image's own: dicom/icc-profile.ts).
+ */
+export function withIccProfile(png: Buffer, icc: Uint8Array): Buffer {
+  const afterHeader = 8 + 12 + png.readUInt32BE(8); // signature, then IHDR's length, type, data and CRC
+  const chunk = pngChunk('iCCP', Buffer.concat([Buffer.from('ICC profile\0\0', 'latin1'), deflateSync(icc)]));
+  return Buffer.concat([png.subarray(0, afterHeader), chunk, png.subarray(afterHeader)]);
+}
+
+/**
+ * A colour `image` as a colour-managed viewer shows it through the ICC profile `icc`, in sRGB at its own depth: read as
+ * an image file with that profile is read (decodePage: lcms at 8 bits, shaper-profile.ts or lcms at 16). A profile the
+ * colour engine refuses leaves the values as they are, as viewers ignore it.
+ */
+export async function throughIccProfile(image: Image, icc: Uint8Array): Promise<Image> {
+  return decodeImage(withIccProfile(await encodePng(image, 0), icc), Number.MAX_SAFE_INTEGER);
 }
 
 /** Encodes JPEG at the given quality (8-bit; used for comparisons, never for output of medical data). */

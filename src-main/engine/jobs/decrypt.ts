@@ -9,7 +9,8 @@ import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile, type FileData } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
+import { DEFAULT_MAX_PIXELS, encodePng, withIccProfile } from '../image/io.js';
+import { iccProfileFor } from './view.js';
 import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
 import { checkOutput, outputKey, outputPathFor } from './files.js';
 import { checkAborted } from './abort.js';
@@ -58,7 +59,12 @@ export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputF
  */
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number,
   coded: { png?: Buffer; blobs?: Buffer[] } = {}): Promise<FileData> {
-  if (format === 'png') return coded.png ?? encodePng(image);
+  if (format === 'png') {
+    const png = coded.png ?? await encodePng(image);
+    // A DICOM colour image's ICC profile goes with it (dicom/icc-profile.ts): colour-managed viewers show it as aeimg's does.
+    const icc = iccProfileFor(record, image);
+    return icc ? withIccProfile(png, icc) : png;
+  }
   return dicomFileBytes([{ image, record, blobs: coded.blobs }], instanceNumber);
 }
 

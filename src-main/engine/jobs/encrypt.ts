@@ -150,6 +150,12 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
       `in colour: a perfusion or parametric map), but ${colour.why}: aeimg carries the values without it, so the reader will see the map in grey. ` +
       'If its colours matter, send a screen capture of it too.');
   }
+  const icc = inputs[0]?.unreadIccProfile;
+  if (icc) {
+    warnings.push(`${basename(task.input)} has an ICC profile (0028,2000), which says how its colours show, but ${icc}: aeimg carries ` +
+      'its colours without it, so the reader sees them as stored, where a colour-managed viewer would show them through the profile. ' +
+      'If its colours matter, send a screen capture of it too.');
+  }
   const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
   if (leftOut.length) {
     const names = leftOut.map((l) => `"${l}"`).join(', ');

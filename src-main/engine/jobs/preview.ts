@@ -17,7 +17,7 @@ import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
 import { readInput } from './read-input.js';
-import { describeImage } from './view.js';
+import { describeImage, shownImage } from './view.js';
 
 export interface PreviewRequest {
   path: string;
@@ -88,7 +88,8 @@ export class SenderPreviews {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
         ...(entry.coding.kept ? { kept: entry.coding.kept } : {}),
         info,
-        original: pixels(original), decoded: pixels(entry.decoded),
+        // A colour image through its ICC profile, as the reader's viewer shows it (view.ts shownImage).
+        original: pixels(await shownImage(original, entry.record)), decoded: pixels(await shownImage(entry.decoded, entry.record)),
       };
     } catch (err) {
       throw inFile(req.path, err);

@@ -35,6 +35,8 @@ export interface InputImage {
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
   unreadPalette?: DicomImage['unreadPalette'];
+  /** DicomImage.unreadIccProfile: why a colour image's ICC profile is not carried. */
+  unreadIccProfile?: string;
   /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
   stateWindowsLeftOut?: string[];
 }
@@ -88,6 +90,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
     ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
     ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
+    ...(f.unreadIccProfile ? { unreadIccProfile: f.unreadIccProfile } : {}),
     ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
     ...withPlain({ dicom: f.dicom }, i === 0),
     ...(f.frame ? { frame: f.frame } : {}),

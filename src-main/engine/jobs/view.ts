@@ -19,7 +19,24 @@ import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
+import { throughIccProfile } from '../image/io.js';
+import { iccBytes } from '../dicom/icc-profile.js';
 import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
+
+/** A colour image's ICC profile, where its record carries one (dicom/icc-profile.ts; aeimg 0.32). */
+export function iccProfileFor(record: ImageRecord, image: Image): Uint8Array | undefined {
+  const icc = image.channels >= 3 ? dicomMetaOf(record)?.pixel.iccProfile : undefined;
+  return icc ? iccBytes(icc) : undefined;
+}
+
+/**
+ * `image` as the viewer and the sender's preview show it: a DICOM colour image through its ICC profile, as a
+ * colour-managed DICOM viewer shows it (its stored values, what is sent and measured, are not changed); else as it is.
+ */
+export async function shownImage(image: Image, record: ImageRecord): Promise<Image> {
+  const icc = iccProfileFor(record, image);
+  return icc ? throughIccProfile(image, icc) : image;
+}
 
 /**
  * The window to open with, in sample units: the file's first VOI window (through its VOI function) in its display

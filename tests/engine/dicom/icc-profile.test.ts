@@ -1,0 +1,110 @@
+/**
+ * A DICOM colour image's ICC Profile (0028,2000; aeimg 0.32): carried with its stored values unchanged, shown through
+ * it by the viewer and the sender's preview, written back by DICOM output, held by a PNG output; one that cannot be
+ * carried is named to the sender.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { AppViewer } from '../../../src-main/app/service/viewer.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
+import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import type { CodecPool } from '../../../src-main/engine/jobs/pool.js';
+import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import type { KeyStore } from '../../../src-main/engine/keys/keystore.js';
+import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
+
+const DCMODIFY = ['/usr/bin/dcmodify'].find(existsSync);
+const key = generateSharedKey('Colour');
+
+/** Display P3 (libvips' own profile), a matrix-shaper: its colours are wider than sRGB's. */
+async function p3Profile(): Promise<Buffer> {
+  return (await sharp(await sharp(Buffer.alloc(12), { raw: { width: 2, height: 2, channels: 3 } }).withIccProfile('p3').png().toBuffer()).metadata()).icc!;
+}
+
+/** The ultrasound RGB fixture with `profile` as its ICC Profile, inserted by dcmtk. */
+async function withProfile(dir: string, profile: Buffer, name = 'us-icc.dcm'): Promise<string> {
+  const path = join(dir, name);
+  await copyFile(join(FIXTURES, 'dicom', 'us_rgb_explicit_be.dcm'), path);
+  await writeFile(join(dir, 'profile.icc'), profile);
+  execFileSync(DCMODIFY!, ['-nb', '-if', `(0028,2000)=${join(dir, 'profile.icc')}`, path], { stdio: 'ignore' });
+  return path;
+}
+
+/** sRGB's encoding of a linear value (0..1), as 0..255. */
+const srgb = (l: number) => 255 * (l <= 0.0031308 ? 12.92 * l : 1.055 * l ** (1 / 2.4) - 0.055);
+const linear = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+/** Display P3 to sRGB, linear light to linear light: the published matrix (D65 both). */
+const P3_TO_SRGB = [[1.2249, -0.2247, 0], [-0.042, 1.0419, 0], [-0.0197, -0.0786, 1.0979]];
+const p3Shown = (rgb: number[]) => P3_TO_SRGB.map((row) => srgb(Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * linear(rgb[k]! / 255), 0)))));
+
+describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
+  it('goes with the stored values unchanged; the viewer and the preview show the colours through it; DICOM and PNG outputs hold it', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const profile = await p3Profile();
+    const input = await withProfile(dir, profile);
+    const [plain] = await readDicomFile(join(FIXTURES, 'dicom', 'us_rgb_explicit_be.dcm'), { maxPixels: 1e8, deidentify: {} });
+    const [read] = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+    expect(Buffer.from(read!.dicom.pixel.iccProfile!, 'base64').equals(profile)).toBe(true);
+    expect(Array.from(read!.image.pixels)).toEqual(Array.from(plain!.image.pixels)); // what is sent and measured
+
+    const sent = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], outDir: dir });
+    expect(sent.warnings.filter((w) => w.includes('ICC'))).toEqual([]);
+    const stored = Array.from(plain!.image.pixels);
+    // The viewer shows every pixel as the published matrix has it.
+    const store = { identitiesFor: async () => [key] } as unknown as KeyStore;
+    const decode = localDecode(models());
+    const pool = { size: 1, decode: async (...a: Parameters<typeof decode>) => decode(...a) } as unknown as CodecPool;
+    const viewer = new AppViewer(pool, store, { chooseSavePath: async () => null, chooseFolder: async () => null }, 1e8);
+    const opened = await viewer.open(sent.output);
+    if (!opened.ok) throw new Error(opened.message);
+    const shown = await viewer.image(opened.value.openId, 0, false);
+    if (!shown.ok) throw new Error(shown.message);
+    let moved = 0;
+    for (let i = 0; i < stored.length; i += 3) {
+      const want = p3Shown(stored.slice(i, i + 3));
+      for (let k = 0; k < 3; k++) expect(Math.abs(shown.value.pixels[i + k]! - want[k]!), `pixel ${i / 3} channel ${k}`).toBeLessThanOrEqual(2);
+      moved = Math.max(moved, ...[0, 1, 2].map((k) => Math.abs(shown.value.pixels[i + k]! - stored[i + k]!)));
+    }
+    expect(moved).toBeGreaterThan(5); // its few coloured pixels (the ultrasound's colour scale) show otherwise than as stored
+
+    // The sender's preview shows what the reader's viewer shows, the original through the same profile.
+    const model = await defaultModel();
+    const preview = await new SenderPreviews((task) => encodeImageFile(model, task)).preview({ path: input, coding: { quality: 'lossless' }, deidentify: {}, frame: 0 });
+    expect(Array.from(preview.decoded.pixels)).toEqual(Array.from(shown.value.pixels));
+    expect(Array.from(preview.original.pixels)).toEqual(Array.from(shown.value.pixels));
+
+    // DICOM output writes the profile back, byte for byte; the PNG holds it, over the stored values.
+    await Promise.all(['dcm', 'png'].map((d) => mkdir(join(dir, d))));
+    const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: join(dir, 'dcm'), format: 'dcm' });
+    const ds = dicomParser.parseDicom(new Uint8Array(await readFile(dcm.images[0]!.output!)));
+    const el = ds.elements.x00282000!;
+    expect(Buffer.from(ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)).subarray(0, profile.length).equals(profile)).toBe(true);
+    const png = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: join(dir, 'png') });
+    const pngFile = await readFile(png.images[0]!.output!);
+    expect((await sharp(pngFile).metadata()).icc?.equals(profile)).toBe(true);
+    expect(Array.from(await sharp(pngFile, { ignoreIcc: true }).raw().toBuffer())).toEqual(stored);
+  });
+
+  it('one that cannot be carried (not RGB, cut short) is named to the sender, and the colours go as stored', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const grey = Buffer.from(await p3Profile());
+    grey.write('GRAY', 16, 'latin1');
+    const cut = (await p3Profile()).subarray(0, 300);
+    for (const [profile, why] of [[grey, 'it describes "GRAY" colours, not RGB as DICOM requires'], [cut, 'it is cut short (300 of the 480 bytes its header declares)']] as const) {
+      const input = await withProfile(dir, profile, `bad-${why.length}.dcm`);
+      const [read] = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+      expect(read!.dicom.pixel.iccProfile).toBeUndefined();
+      const sent = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], outDir: dir });
+      expect(sent.warnings).toContain(`${input.split('/').pop()} has an ICC profile (0028,2000), which says how its colours show, but ${why}: aeimg carries ` +
+        'its colours without it, so the reader sees them as stored, where a colour-managed viewer would show them through the profile. ' +
+        'If its colours matter, send a screen capture of it too.');
+    }
+  });
+});
