@@ -47,3 +47,25 @@ export function validIccProfile(v: unknown): v is string {
 }
 
 export const iccBytes = (profile: string): Uint8Array => new Uint8Array(Buffer.from(profile, 'base64'));
+
+/** A profile's own name (its 'desc' tag: ICC v2 text or v4 multi-localized), at most 64 characters; undefined where none. */
+export function iccDescription(icc: Uint8Array): string | undefined {
+  const view = new DataView(icc.buffer, icc.byteOffset, icc.byteLength);
+  const text = (at: number, n: number) => String.fromCharCode(...icc.subarray(at, at + n));
+  const count = icc.length >= 132 ? view.getUint32(128) : 0;
+  for (let i = 0; i < count && 132 + 12 * (i + 1) <= icc.length; i++) {
+    if (text(132 + 12 * i, 4) !== 'desc') continue;
+    const at = view.getUint32(132 + 12 * i + 4), size = view.getUint32(132 + 12 * i + 8);
+    if (at + size > icc.length || size < 12) return undefined;
+    const tag = icc.subarray(at, at + size);
+    const type = text(at, 4);
+    let name = '';
+    if (type === 'desc') name = text(at + 12, Math.min(view.getUint32(at + 8), size - 12));
+    else if (type === 'mluc' && size >= 28) {
+      const length = view.getUint32(at + 20), offset = view.getUint32(at + 24);
+      if (offset + length <= size && length % 2 === 0) name = Buffer.from(tag.subarray(offset, offset + length)).swap16().toString('utf16le');
+    }
+    return name.replace(/\0/g, '').trim().slice(0, 64) || undefined;
+  }
+  return undefined;
+}

@@ -20,7 +20,7 @@ import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
 import { throughIccProfile } from '../image/io.js';
-import { iccBytes } from '../dicom/icc-profile.js';
+import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
 import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
 
 /** A colour image's ICC profile, where its record carries one (dicom/icc-profile.ts; aeimg 0.32). */
@@ -243,6 +243,12 @@ export function describeAttributes(record: ImageRecord): ImageAttributes | null 
   const attributes = Object.keys(ds).sort().map((tag) => ({
     tag: `(${tag.slice(0, 4)},${tag.slice(4)})`, keyword: keywordOf(tag), vr: ds[tag]!.vr, value: attributeValue(ds[tag]!).slice(0, 1024),
   }));
+  // A colour image's ICC profile travels beside the attributes (dicom/icc-profile.ts): listed by its name and size.
+  if (meta.pixel.iccProfile) {
+    const icc = iccBytes(meta.pixel.iccProfile), name = iccDescription(icc);
+    attributes.push({ tag: '(0028,2000)', keyword: 'ICCProfile', vr: 'OB', value: `${name ? `"${name}", ` : ''}${icc.length} bytes: the viewer shows the colours through it` });
+    attributes.sort((a, b) => a.tag.localeCompare(b.tag));
+  }
   const codes = (ds['00120064']?.Value ?? []) as unknown as Record<string, { Value?: unknown[] } | undefined>[];
   const first = (tag: string) => ds[tag]?.Value?.[0];
   return {

@@ -64,6 +64,9 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     const viewer = new AppViewer(pool, store, { chooseSavePath: async () => null, chooseFolder: async () => null }, 1e8);
     const opened = await viewer.open(sent.output);
     if (!opened.ok) throw new Error(opened.message);
+    const attributes = await viewer.attributes(opened.value.openId, 0);
+    if (!attributes.ok) throw new Error(attributes.message);
+    expect(attributes.value!.attributes.find((a) => a.tag === '(0028,2000)')?.value).toBe('"sP3C", 480 bytes: the viewer shows the colours through it');
     const shown = await viewer.image(opened.value.openId, 0, false);
     if (!shown.ok) throw new Error(shown.message);
     let moved = 0;
