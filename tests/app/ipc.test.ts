@@ -3,7 +3,7 @@
  * (compromised, or a page it navigated to) must not choose where main writes, and calls from other frames are dropped.
  */
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { guardedHandler, isOwnRenderer, rendererEntry } from '../../src-main/app/ipc-guard.js';
 import { dispatch, InvalidArguments } from '../../src-main/app/service/handlers.js';
 import type { AppService } from '../../src-main/app/service/app-service.js';
@@ -106,7 +106,7 @@ describe('the sender check', () => {
 
 describe('output folders', () => {
   it('are only those chosen in main\'s folder dialog (or the saved one): a renderer cannot name one', async () => {
-    const { mkdtemp } = await import('node:fs/promises');
+    const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { AppService } = await import('../../src-main/app/service/app-service.js');
@@ -117,6 +117,7 @@ describe('output folders', () => {
       reveal: async () => undefined, emit: () => undefined,
     };
     const pool = { size: 1, close: async () => undefined } as unknown as ConstructorParameters<typeof AppService>[1];
+    onTestFinished(() => Promise.all([picked, config].map((d) => rm(d, { recursive: true, force: true }))).then(() => undefined));
     const service = new AppService(shell, pool, config);
     const req = { paths: ['/tmp/x.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };
     const refused = await service.encrypt({ ...req, outDir: '/etc' });
