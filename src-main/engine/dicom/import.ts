@@ -139,6 +139,12 @@ export interface DicomImage {
   /** A colour image's ICC Profile that is not carried, and why (dicom/icc-profile.ts): the sender is told. Not carried. */
   unreadIccProfile?: string;
   /**
+   * A subtraction run's masks (Mask Subtraction Sequence, 0028,6100: an angiography run's DSA), in words ("AVG_SUB of
+   * mask frame 1"), and whether it recommends showing them (Recommended Viewing Mode SUB). Neither the viewer nor DICOM
+   * output applies or writes them: the sender is told. Not carried.
+   */
+  maskSubtraction?: { masks: string; recommended: boolean };
+  /**
    * The labels of the presentation states over the frame whose window is not carried with it: a lookup table (a VOI
    * table, or a window after the state's own Modality LUT) that cannot apply to the image's values (a rescale of another
    * slope, a Modality LUT of its own). The sender is told the reader's viewer opens the image in its own windows.
@@ -225,6 +231,22 @@ function frameDataset(json: DicomJson, info: DicomPixelInfo, frame: number): Dic
   return own?.shutter && !json['00181600'] ? { ...typed, ...own.shutter } : typed;
 }
 
+/**
+ * The Mask Subtraction Sequence's operations in words (PS3.3 C.7.6.10: each item's Mask Operation, AVG_SUB or TID, with
+ * its Mask Frame Numbers) and whether Recommended Viewing Mode (0028,1090) is SUB; undefined without items.
+ */
+function maskSubtractionOf(ds: DataSet): DicomImage['maskSubtraction'] {
+  const items = ds.elements.x00286100?.items ?? [];
+  if (!items.length) return undefined;
+  const masks = items.slice(0, 4).map(({ dataSet: item }) => {
+    const op = stringValue(item!, 'x00286101') || 'a subtraction';
+    const el = item!.elements.x00286110;
+    const frames = el ? Array.from({ length: Math.min(8, el.length / 2) }, (_, i) => item!.uint16('x00286110', i)) : [];
+    return frames.length ? `${op} of mask frame${frames.length > 1 ? 's' : ''} ${frames.join(', ')}` : op;
+  }).join('; ');
+  return { masks, recommended: stringValue(ds, 'x00281090').toUpperCase() === 'SUB' };
+}
+
 /** Modalities whose images often carry the patient's name in their pixels: ultrasound, screen captures, photographs. */
 const BURN_IN_MODALITIES = new Set(['US', 'IVUS', 'SC', 'OT', 'XC', 'ES', 'GM', 'SM']);
 const SECONDARY_CAPTURE_CLASSES = '1.2.840.10008.5.1.4.1.1.7';
@@ -252,6 +274,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const supplemental = supplementalPalette(dataset, info);
     const colourPalette = supplemental && 'palette' in supplemental ? supplemental.palette : undefined;
     const icc = iccProfileOf(dataset, info.photometric === 'PALETTE COLOR' || info.samplesPerPixel === 3 ? 3 : 1);
+    const masks = maskSubtractionOf(dataset);
     const mapping = dataset.elements.x00409096?.items?.map((i) => i.dataSet) ?? [];
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
@@ -286,6 +309,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
         ...(supplemental && 'unread' in supplemental ? { unreadPalette: supplemental.unread } : {}),
         ...(icc && 'unread' in icc ? { unreadIccProfile: icc.unread } : {}),
+        ...(masks ? { maskSubtraction: masks } : {}),
         ...(windowsLeftOut.length ? { stateWindowsLeftOut: windowsLeftOut } : {}),
         image,
         dicom: {

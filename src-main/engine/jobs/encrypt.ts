@@ -156,6 +156,13 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
       'its colours without it, so the reader sees them as stored, where a colour-managed viewer would show them through the profile. ' +
       'If its colours matter, send a screen capture of it too.');
   }
+  const masks = inputs[0]?.maskSubtraction;
+  if (masks) {
+    warnings.push(`${basename(task.input)} is a subtraction run (DSA): its Mask Subtraction Sequence (0028,6100) gives ${masks.masks}` +
+      `${masks.recommended ? ', and its Recommended Viewing Mode is SUB' : ''}, which a viewer that subtracts shows in place of the native frames. ` +
+      'aeimg carries the native frames: the reader\'s viewer shows them without the subtraction, and DICOM output writes them without the masks. ' +
+      'If the reader needs the subtracted run, export it subtracted at the workstation and send that too.');
+  }
   const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
   if (leftOut.length) {
     const names = leftOut.map((l) => `"${l}"`).join(', ');

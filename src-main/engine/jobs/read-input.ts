@@ -37,6 +37,8 @@ export interface InputImage {
   unreadPalette?: DicomImage['unreadPalette'];
   /** DicomImage.unreadIccProfile: why a colour image's ICC profile is not carried. */
   unreadIccProfile?: string;
+  /** DicomImage.maskSubtraction: a DSA run's masks, which the reader's viewer does not apply. */
+  maskSubtraction?: DicomImage['maskSubtraction'];
   /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
   stateWindowsLeftOut?: string[];
 }
@@ -91,6 +93,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
     ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
     ...(f.unreadIccProfile ? { unreadIccProfile: f.unreadIccProfile } : {}),
+    ...(f.maskSubtraction ? { maskSubtraction: f.maskSubtraction } : {}),
     ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
     ...withPlain({ dicom: f.dicom }, i === 0),
     ...(f.frame ? { frame: f.frame } : {}),
