@@ -17,8 +17,9 @@ import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/r
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS } from '../image/io.js';
-import { plainDisplay } from '../metrics/fidelity.js';
+import { DEFAULT_MAX_PIXELS, throughIccProfile } from '../image/io.js';
+import { maxValue } from '../image/image.js';
+import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
@@ -30,7 +31,7 @@ import { AEIMG_EXT, AEIMG_INPUT, checkOutput, outputPathFor, sendingName } from 
 import { APP_ID } from './version.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
-import { readerUnits } from './view.js';
+import { iccProfileFor, readerUnits } from './view.js';
 import { mailSizeWarning, maskedNameWarning, overlayWarnings } from './sender-warnings.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
@@ -163,6 +164,13 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
       'aeimg carries the native frames: the reader\'s viewer shows them without the subtraction, and DICOM output writes them without the masks. ' +
       'If the reader needs the subtracted run, export it subtracted at the workstation and send that too.');
   }
+  const shown = await shownColourChange(inputs.map((i) => i.image), images);
+  if (shown) {
+    warnings.push(`${basename(task.input)}: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where ` +
+      `what is sent differs from the original by up to ${shown.shown} levels of 255, though its values differ by at most ${shown.values} ` +
+      `(a profile moves some colours steeply, near the edge of what the screen shows). ` +
+      'The figures above are of the values. If every colour must show within them, send it lossless.');
+  }
   const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
   if (leftOut.length) {
     const names = leftOut.map((l) => `"${l}"`).join(', ');
@@ -180,6 +188,28 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   }
   const maskedName = inputs[0]?.masked ? inputs[0].name.replace(/#\d+$/, '') : undefined;
   return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}) };
+}
+
+/**
+ * How far what is sent differs from the original as the viewer shows a colour image, through its ICC profile
+ * (view.ts shownImage), against how far its values differ: the largest of each over the file's images, in levels of
+ * 255; undefined where no image has a profile, or every such image went bit-exact or shows within a level of its values' bound.
+ */
+async function shownColourChange(originals: Image[], images: EncodedEntry[]): Promise<{ shown: number; values: number } | undefined> {
+  let shown = 0, values = 0;
+  for (const [i, original] of originals.entries()) {
+    const { record, decoded } = images[i]!;
+    const icc = decoded && iccProfileFor(record, original);
+    if (!icc) continue;
+    const scale = 255 / maxValue(original.bitDepth);
+    const v = errorFigures(original, decoded!).maxAbs * scale;
+    if (v === 0) continue;
+    values = Math.max(values, v);
+    shown = Math.max(shown, errorFigures(await throughIccProfile(original, icc), await throughIccProfile(decoded!, icc)).maxAbs * scale);
+  }
+  const round = (x: number) => Math.round(x * 10) / 10;
+  // Each image through the profile is rounded to its levels, so one level more is rounding (an sRGB profile's), not said.
+  return shown > values + 1 ? { shown: round(shown), values: round(values) } : undefined;
 }
 
 export interface EncryptFileOptions {

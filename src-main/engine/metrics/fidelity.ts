@@ -70,7 +70,8 @@ function storedRange(image: Image, mapping: ValueMapping | undefined): { lo: num
   return { lo, hi };
 }
 
-function errorFigures(original: Image, decoded: Image): { maxAbs: number; rmse: number } {
+/** The largest and the root-mean-square difference of two images' colour samples (alpha left out). */
+export function errorFigures(original: Image, decoded: Image): { maxAbs: number; rmse: number } {
   const n = original.channels, nc = colourChannels(original);
   const a = original.pixels, b = decoded.pixels;
   let maxAbs = 0, se = 0;

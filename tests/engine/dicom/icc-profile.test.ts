@@ -95,6 +95,33 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     expect(Array.from(await sharp(pngFile, { ignoreIcc: true }).raw().toBuffer())).toEqual(stored);
   });
 
+  it('sent lossy, the sender is told how far the colours differ as the viewer shows them, where the profile moves them more than the values', { timeout: 120_000 }, async () => {
+    const dir = await tempDir();
+    const input = await withProfile(dir, await p3Profile());
+    const sent = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'max' } });
+    const received = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const [original] = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+    const largest = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    const values = largest(original!.image.pixels, received.images[0]!.image.pixels);
+    // What the viewer shows of what was sent, against the sender's preview of the original: the same profile, the same path.
+    const viewer = new AppViewer({ size: 1, decode: localDecode(models()) } as unknown as CodecPool, { identitiesFor: async () => [key] } as unknown as KeyStore,
+      { chooseSavePath: async () => null, chooseFolder: async () => null }, 1e8);
+    const opened = await viewer.open(sent.output);
+    if (!opened.ok) throw new Error(opened.message);
+    const shown = await viewer.image(opened.value.openId, 0, false);
+    if (!shown.ok) throw new Error(shown.message);
+    const model = await defaultModel();
+    const preview = await new SenderPreviews((task) => encodeImageFile(model, task)).preview({ path: input, coding: { quality: 'max' }, deidentify: {}, frame: 0 });
+    const seen = largest(preview.original.pixels, shown.value.pixels);
+    expect(seen).toBeGreaterThan(values + 1);
+    expect(sent.warnings).toContain(`us-icc.dcm: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where what is ` +
+      `sent differs from the original by up to ${seen} levels of 255, though its values differ by at most ${values} (a profile moves some colours steeply, ` +
+      'near the edge of what the screen shows). The figures above are of the values. If every colour must show within them, send it lossless.');
+    // Lossless, nothing differs and nothing is said.
+    const exact = await encryptImageFile(input, { model, recipients: [key], outDir: dir, force: true });
+    expect(exact.warnings.filter((w) => w.includes('show through'))).toEqual([]);
+  });
+
   it('one that cannot be carried (not RGB, cut short) is named to the sender, and the colours go as stored', { timeout: 60_000 }, async () => {
     const dir = await tempDir();
     const grey = Buffer.from(await p3Profile());
