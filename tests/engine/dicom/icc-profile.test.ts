@@ -76,6 +76,8 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
       moved = Math.max(moved, ...[0, 1, 2].map((k) => Math.abs(shown.value.pixels[i + k]! - stored[i + k]!)));
     }
     expect(moved).toBeGreaterThan(5); // its few coloured pixels (the ultrasound's colour scale) show otherwise than as stored
+    const again = await viewer.image(opened.value.openId, 0, false); // from the viewer's cache of shown images
+    expect(again.ok && Array.from(again.value.pixels)).toEqual(Array.from(shown.value.pixels));
 
     // The sender's preview shows what the reader's viewer shows, the original through the same profile.
     const model = await defaultModel();
