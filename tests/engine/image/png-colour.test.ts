@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -8,7 +8,7 @@ import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { animatedPng } from '../../../scripts/fuzz/inputs.js';
-import { defaultModel, tempDir } from '../../helpers.js';
+import { defaultModel, FIXTURES, tempDir } from '../../helpers.js';
 
 /** A PNG of `rows` (samples, filter 0 added), colour type 0 (grey) or 2 (RGB), with `extra` chunks before its data. */
 function png(width: number, rows: number[][], { depth = 8, colourType = 0, extra = [] as Buffer[] } = {}): Buffer {
@@ -191,6 +191,19 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     // A profile that does not fit the image (a grey one on colour) is left alone, as the image library leaves it.
     const misfit = await decodeImage(png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [iccp(greyProfile(para(1)))] }));
     expect(Array.from(misfit.pixels)).toEqual(colours.flat());
+  });
+
+  it('a real wide-gamut profile (ProPhoto RGB, colord\'s) reads alike at 16 bits (aeimg\'s own conversion) and at 8 (the image library\'s)', async () => {
+    const profile = await readFile(join(FIXTURES, 'icc', 'ProPhotoRGB.icc'));
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const colours = Array.from({ length: 512 }, () => [random(), random(), random()].map((v) => Math.round(v * 255)));
+    const read = (depth: 8 | 16) => decodeImage(png(colours.length, [colours.flat().map((v) => (depth === 16 ? v * 257 : v))], { depth, colourType: 2, extra: [iccp(profile)] }));
+    const [eight, sixteen] = [await read(8), await read(16)];
+    const apart = Math.max(...Array.from(eight.pixels, (v, i) => Math.abs(v - sixteen.pixels[i]! / 257)));
+    const moved = Math.max(...colours.flat().map((v, i) => Math.abs(eight.pixels[i]! - v)));
+    expect(moved).toBeGreaterThan(100); // a wide gamut: its saturated colours are far from their stored values
+    expect(apart).toBeLessThanOrEqual(1); // 0.55 measured; Chromium's 8-bit reading is within 1 of both
   });
 
   it('a 16-bit RGB image\'s profile with lookup tables is taken to sRGB, not left in the library\'s Display P3; a broken one is ignored', async () => {
