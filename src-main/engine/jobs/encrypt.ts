@@ -169,7 +169,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     warnings.push(`${basename(task.input)}: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where ` +
       `what is sent differs from the original by up to ${shown.shown} levels of 255, though its values differ by at most ${shown.values} ` +
       `(a profile moves some colours steeply, near the edge of what the screen shows). ` +
-      'The figures above are of the values. If every colour must show within them, send it lossless.');
+      'Its figures (within ±N, SSIM) are of the values. If every colour must show within them, send it lossless.');
   }
   const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
   if (leftOut.length) {

@@ -118,7 +118,7 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     expect(seen).toBeGreaterThan(values + 1);
     expect(sent.warnings).toContain(`us-icc.dcm: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where what is ` +
       `sent differs from the original by up to ${seen} levels of 255, though its values differ by at most ${values} (a profile moves some colours steeply, ` +
-      'near the edge of what the screen shows). The figures above are of the values. If every colour must show within them, send it lossless.');
+      'near the edge of what the screen shows). Its figures (within ±N, SSIM) are of the values. If every colour must show within them, send it lossless.');
     // Lossless, nothing differs and nothing is said.
     const exact = await encryptImageFile(input, { model, recipients: [key], outDir: dir, force: true });
     expect(exact.warnings.filter((w) => w.includes('show through'))).toEqual([]);
