@@ -17,6 +17,7 @@ import { gifWithEndCodes } from './gif-end-codes.js';
 import { asViewersShow, pngDeclaredColour } from './png-colour.js';
 import { pngChunk } from './png-chunks.js';
 import { iccColourSpace, shaperProfile, throughProfile } from './shaper-profile.js';
+import { lutProfile, throughLut } from './lut-profile.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -309,14 +310,16 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   // and lcms is coarse for grey at 8.
   const kind = grey ? 'grey' : sixteen ? 'rgb' : undefined;
   const profile = !ignoreIcc && meta.icc && kind ? shaperProfile(meta.icc, kind) : undefined;
-  // Any other profile of a 16-bit colour image (one with lookup tables) sharp takes to Display P3, its 16-bit working
-  // space, not to sRGB: read as sRGB, up to 50 levels of 255 from what viewers show. The same colour engine takes it on
-  // to sRGB. A profile the engine refuses fails both steps, and the stored values stand (as viewers ignore a broken
+  // A 16-bit colour image's profile with a lookup table (A2B0), likewise (lut-profile.ts).
+  const table = !ignoreIcc && meta.icc && kind === 'rgb' && !profile ? lutProfile(meta.icc) : undefined;
+  // Any other profile of a 16-bit colour image (a table aeimg does not read) sharp takes to Display P3, its 16-bit
+  // working space, not to sRGB: read as sRGB, up to 50 levels of 255 from what viewers show. The same colour engine takes
+  // it on to sRGB. A profile the engine refuses fails both steps, and the stored values stand (as viewers ignore a broken
   // profile, and as at 8 bits).
-  const onToSrgb = sixteen && !grey && !ignoreIcc && meta.icc !== undefined && !profile && iccColourSpace(meta.icc) === 'RGB ';
+  const onToSrgb = sixteen && !grey && !ignoreIcc && meta.icc !== undefined && !profile && !table && iccColourSpace(meta.icc) === 'RGB ';
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    const pipeline = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined })
+    const pipeline = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined || table !== undefined })
       .toColourspace(space);
     raw = await (onToSrgb ? pipeline.withIccProfile('srgb') : pipeline)
       .raw(sixteen ? { depth: 'ushort' } : {})
@@ -339,7 +342,7 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   return shown({ width, height, channels: channels as Image['channels'], bitDepth: sixteen ? 16 : 8, pixels });
 
   function shown(image: Image): Image {
-    return profile ? throughProfile(image, profile) : image;
+    return profile ? throughProfile(image, profile) : table ? throughLut(image, table) : image;
   }
 }
 

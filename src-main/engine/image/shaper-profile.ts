@@ -56,7 +56,8 @@ export function shaperProfile(icc: Uint8Array, kind: 'grey' | 'rgb'): ShaperProf
   return { curves: curves as ToneCurve[], toSrgb: times(XYZ_D50_TO_SRGB, toXyz) };
 }
 
-function toneCurve(tag: DataView, type: string): ToneCurve | undefined {
+/** A `curv` or `para` tag (ICC.1 10.6, 10.18) as a curve of 0..1, clipped to 0..1; undefined where damaged. */
+export function toneCurve(tag: DataView, type: string): ToneCurve | undefined {
   const clamp = (y: number) => (Number.isFinite(y) ? Math.min(1, Math.max(0, y)) : 0);
   if (type === 'curv') {
     const n = tag.getUint32(8);

@@ -206,41 +206,73 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     expect(apart).toBeLessThanOrEqual(1); // 0.55 measured; Chromium's 8-bit reading is within 1 of both
   });
 
-  it('a 16-bit RGB image\'s profile with lookup tables is taken to sRGB, not left in the library\'s Display P3; a broken one is ignored', async () => {
-    // Adobe RGB (1998) as a scanner profile might give it: an A2B0 lookup table (lut16: gamma in its input tables, the
-    // colorants in a 2-point grid, exact for a linear map), no colorant or curve tags.
-    const gamma = 563 / 256, n = 4096;
-    const colorants = [[0.6097, 0.3111, 0.0195], [0.2053, 0.6257, 0.0609], [0.1492, 0.0632, 0.7446]]; // D50-adapted, columns
-    const u16s = (v: number[]) => { const b = Buffer.alloc(2 * v.length); v.forEach((x, i) => b.writeUInt16BE(Math.round(x), 2 * i)); return b; };
-    const input = Array.from({ length: n }, (_, i) => 65535 * (i / (n - 1)) ** gamma);
-    const grid = [0, 1].flatMap((r) => [0, 1].flatMap((g) => [0, 1].flatMap((b) => [0, 1, 2].map((k) => 32768 * (colorants[0]![k]! * r + colorants[1]![k]! * g + colorants[2]![k]! * b)))));
-    const lut = Buffer.concat([Buffer.from('mft2\0\0\0\0', 'latin1'), Buffer.from([3, 3, 2, 0]), u32s(65536, 0, 0, 0, 65536, 0, 0, 0, 65536), Buffer.from([n >> 8, n & 255, 0, 2]),
-      u16s([...input, ...input, ...input]), u16s(grid), u16s([0, 65535, 0, 65535, 0, 65535])]);
+  // Adobe RGB (1998) as a scanner profile might give it: linear light from its gamma, to XYZ (D50) by its colorants.
+  const adobeGamma = 563 / 256;
+  const adobeColorants = [[0.6097, 0.3111, 0.0195], [0.2053, 0.6257, 0.0609], [0.1492, 0.0632, 0.7446]]; // D50-adapted, columns
+  const adobeXyz = (rgb: number[]) => [0, 1, 2].map((k) => rgb.reduce((s, v, c) => s + adobeColorants[c]![k]! * v ** adobeGamma, 0));
+  // Adobe RGB to sRGB, linear light to linear light: the published matrix (D65 both).
+  const adobeToSrgb = [[1.3982, -0.3982, 0], [0, 1, 0], [0, -0.0429, 1.0429]];
+  const adobeShown = (rgb: number[]) => adobeToSrgb.map((row) => shown(65535 * Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * rgb[k]! ** adobeGamma, 0))), 1, 65535));
+  const u16s = (v: number[]) => { const b = Buffer.alloc(2 * v.length); v.forEach((x, i) => b.writeUInt16BE(Math.round(x), 2 * i)); return b; };
+  /** An RGB profile whose only colour tag is `a2b0` (no colorant or curve tags), its connection space `pcs`. */
+  const tableProfile = (pcs: 'XYZ ' | 'Lab ', a2b0: Buffer) => {
     const desc = Buffer.concat([Buffer.from('desc\0\0\0\0', 'latin1'), u32s(4), Buffer.from('lut\0', 'latin1'), Buffer.alloc(80)]);
     const wtpt = Buffer.concat([Buffer.from('XYZ \0\0\0\0', 'latin1'), u32s(0xf6d6, 0x10000, 0xd32d)]);
     const table = Buffer.concat([u32s(3), Buffer.from('desc', 'latin1'), u32s(168, desc.length), Buffer.from('wtpt', 'latin1'), u32s(168 + desc.length, 20),
-      Buffer.from('A2B0', 'latin1'), u32s(188 + desc.length, lut.length)]);
+      Buffer.from('A2B0', 'latin1'), u32s(188 + desc.length, a2b0.length)]);
     const header = Buffer.alloc(128);
-    header.writeUInt32BE(188 + desc.length + lut.length, 0);
+    header.writeUInt32BE(188 + desc.length + a2b0.length, 0);
     header.writeUInt32BE(0x02100000, 8);
-    header.write('scnrRGB XYZ ', 12, 'latin1');
+    header.write(`scnrRGB ${pcs}`, 12, 'latin1');
     header.write('acsp', 36, 'latin1');
-    const profile = Buffer.concat([header, table, desc, wtpt, lut]);
+    return Buffer.concat([header, table, desc, wtpt, a2b0]);
+  };
+  const colours = [[0.6, 0.45, 0.3], [0.3, 0.6, 0.45], [0.45, 0.45, 0.45], [0.76, 0.69, 0.79], [0.2, 0.1, 0.05], [0.05, 0.9, 0.1]];
+  const tableFile = (icc: Buffer) => png(colours.length, [colours.flat().map((v) => Math.round(v * 65535))], { depth: 16, colourType: 2, extra: [iccp(icc)] });
 
-    const colours = [[0.6, 0.45, 0.3], [0.3, 0.6, 0.45], [0.45, 0.45, 0.45], [0.76, 0.69, 0.79], [0.2, 0.1, 0.05]].map((c) => c.map((v) => Math.round(v * 65535)));
-    const file = (icc: Buffer) => png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [iccp(icc)] });
-    const got = await decodeImage(file(profile));
-    // Adobe RGB to sRGB, linear light to linear light: the published matrix (D65 both).
-    const toSrgb = [[1.3982, -0.3982, 0], [0, 1, 0], [0, -0.0429, 1.0429]];
+  it('a 16-bit RGB image\'s profile with lookup tables (lut16, XYZ) is read pixel by pixel to sRGB, not left in the library\'s Display P3; a broken one is ignored', async () => {
+    // A lut16: the gamma in its input tables, the colorants in a 2-point grid (exact for a linear map).
+    const n = 4096;
+    const input = Array.from({ length: n }, (_, i) => 65535 * (i / (n - 1)) ** adobeGamma);
+    const grid = [0, 1].flatMap((r) => [0, 1].flatMap((g) => [0, 1].flatMap((b) => [0, 1, 2].map((k) => 32768 * (adobeColorants[0]![k]! * r + adobeColorants[1]![k]! * g + adobeColorants[2]![k]! * b)))));
+    const lut = Buffer.concat([Buffer.from('mft2\0\0\0\0', 'latin1'), Buffer.from([3, 3, 2, 0]), u32s(65536, 0, 0, 0, 65536, 0, 0, 0, 65536), Buffer.from([n >> 8, n & 255, 0, 2]),
+      u16s([...input, ...input, ...input]), u16s(grid), u16s([0, 65535, 0, 65535, 0, 65535])]);
+    const profile = tableProfile('XYZ ', lut);
+    const got = await decodeImage(tableFile(profile));
     for (const [i, c] of colours.entries()) {
-      const lin = c.map((v) => (v / 65535) ** gamma);
-      const want = toSrgb.map((row) => shown(65535 * Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * lin[k]!, 0))), 1, 65535));
-      for (let k = 0; k < 3; k++) expect(Math.abs(got.pixels[3 * i + k]! - want[k]!), `${c} channel ${k}`).toBeLessThanOrEqual(2 * 257);
+      const want = adobeShown(c);
+      // 0.02 levels of 255 here, 0.19 at worst over a cube of colours; through the library's Display P3, 0.7 here, 13.4 there
+      for (let k = 0; k < 3; k++) expect(Math.abs(got.pixels[3 * i + k]! - want[k]!), `${c} channel ${k}`).toBeLessThanOrEqual(257 / 2);
     }
 
     // A profile the colour engine refuses (an A2B0 of no known type) is ignored, as viewers and the 8-bit path ignore it.
     const broken = Buffer.from(profile);
     broken.write('mft9', broken.indexOf('mft2'), 'latin1');
-    expect(Array.from((await decodeImage(file(broken))).pixels)).toEqual(colours.flat());
+    expect(Array.from((await decodeImage(tableFile(broken))).pixels)).toEqual(colours.flat().map((v) => Math.round(v * 65535)));
+  });
+
+  it('a 16-bit RGB image\'s profile with a v4 lookup table (lutAtoB, CIELab) is read pixel by pixel to sRGB', async () => {
+    // An mAB: a parametric curve as its A curves (gamma 0.5, so the grid is closer to even in lightness), a 33-point grid
+    // of CIELab (D50) values, identity B curves.
+    const para = Buffer.concat([Buffer.from('para\0\0\0\0', 'latin1'), Buffer.from([0, 0, 0, 0]), u32s(0x8000)]); // gamma 0.5
+    const identityCurve = Buffer.concat([Buffer.from('curv\0\0\0\0', 'latin1'), u32s(0)]);
+    const side = 33, f = (t: number) => (t > (6 / 29) ** 3 ? Math.cbrt(t) : t / (3 * (6 / 29) ** 2) + 4 / 29);
+    const lab: number[] = [];
+    for (let r = 0; r < side; r++) for (let g = 0; g < side; g++) for (let b = 0; b < side; b++) {
+      const [x, y, z] = adobeXyz([r, g, b].map((v) => (v / (side - 1)) ** 2)) as [number, number, number]; // the grid is in the A curves' space
+      const [fx, fy, fz] = [f(x / 0.9642), f(y), f(z / 0.8249)] as [number, number, number];
+      lab.push(65535 * (116 * fy - 16) / 100, 65535 * (500 * (fx - fy) + 128) / 255, 65535 * (200 * (fy - fz) + 128) / 255);
+    }
+    const clut = Buffer.concat([Buffer.from([side, side, side]), Buffer.alloc(13), Buffer.from([2, 0, 0, 0]), u16s(lab.map((v) => Math.min(65535, Math.max(0, v))))]);
+    const b = Buffer.concat([identityCurve, identityCurve, identityCurve]);
+    const a = Buffer.concat([para, para, para]);
+    const bAt = 32, clutAt = bAt + b.length, aAt = clutAt + clut.length;
+    const mab = Buffer.concat([Buffer.from('mAB \0\0\0\0', 'latin1'), Buffer.from([3, 3, 0, 0]), u32s(bAt, 0, 0, clutAt, aAt), b, clut, a]);
+    const got = await decodeImage(tableFile(tableProfile('Lab ', mab)));
+    for (const [i, c] of colours.entries()) {
+      const want = adobeShown(c);
+      // 0.12 levels of 255 here (the grid's interpolation in CIELab); through the library's Display P3, 13.9
+      for (let k = 0; k < 3; k++) expect(Math.abs(got.pixels[3 * i + k]! - want[k]!), `${c} channel ${k}`).toBeLessThanOrEqual(257);
+    }
   });
 });
