@@ -53,6 +53,12 @@ export interface Fidelity {
    * before, the worst window's SSIM alone), or nothing guarantees the pixels and nothing was measured.
    */
   reduced?: boolean;
+  /**
+   * A colour image shown through its own ICC profile (a colour DICOM's 0028,2000, which the viewer applies): the largest
+   * difference of any pixel as shown, in levels of 255 (to 0.1), where that is more than a level beyond the values'
+   * (aeimg 0.34). The other figures are of the stored values; this is what a reader's screen shows of them.
+   */
+  shown?: number;
 }
 
 /**
@@ -142,7 +148,8 @@ export function worstFidelity(list: readonly (Fidelity | undefined)[]): Fidelity
   const worst = list[ssim]!;
   if (measured.length < 2) return worst;
   const bounds = measured.map((f) => f.maxError);
-  const { stored: _stored, real: _real, exact, reduced, maxError: _bound, ...rest } = worst;
+  const { stored: _stored, real: _real, exact, reduced, maxError: _bound, shown: _shown, ...rest } = worst;
+  const shown = measured.map((f) => f.shown ?? 0).reduce((a, b) => Math.max(a, b), 0);
   // Each figure from the image where it is largest (0.15: frames with their own rescale told the stored error of the
   // frame with the largest error in rescaled values, 873, where another frame's was 2096): in stored units, and in
   // real units where those compare, with the largest real units per stored unit, which a bound is multiplied by.
@@ -157,6 +164,7 @@ export function worstFidelity(list: readonly (Fidelity | undefined)[]): Fidelity
     ...(measured.every((f) => f.exact) ? { exact } : {}),
     ...(bounds.every((b) => b !== undefined) ? { maxError: Math.max(...bounds as number[]) } : {}), // any unbounded: no bound
     ...(measured.some((f) => f.reduced) ? { reduced: true } : reduced !== undefined ? { reduced } : {}),
+    ...(shown > 0 ? { shown } : {}),
   };
 }
 
@@ -197,6 +205,7 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
   } else if (maxError === undefined) {
     parts.push('fidelity not measured');
   }
+  if (f?.shown !== undefined) parts.push(`shown through its colour profile, up to ${Math.round(f.shown * 10) / 10} levels of 255`);
   return parts.join('; ');
 }
 

@@ -196,6 +196,8 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     throw bad('impulse map without impulses');
   }
   if (raw.greyAsColour !== undefined && (raw.greyAsColour !== true || colour !== 1)) throw bad('grey as colour');
+  const shown = (raw.fidelity as Record<string, unknown> | undefined)?.shown;
+  if (shown !== undefined && !(typeof shown === 'number' && shown >= 0 && shown <= 255)) throw bad('shown colour difference');
   if (raw.steps !== undefined && (!Array.isArray(raw.steps) || raw.steps.length !== colour || !raw.steps.every((g) => isInt(g, 1, 65535)) ||
     lat !== undefined || rf === undefined || rf.coding !== 'wp2' ||
     !raw.steps.every((g, c) => Number.isInteger(((raw.planes as [number, number][])[c]![1] - (raw.planes as [number, number][])[c]![0]) / g)))) {

@@ -66,7 +66,7 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
 
 const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64, extensions: 128 };
 /** Tags of the extension block (flag 128, aeimg 0.9): fields added after the flags ran out; a reader refuses a tag it does not know. */
-const EXT = { codestream: 1, steps: 2, reading: 3 } as const;
+const EXT = { codestream: 1, steps: 2, reading: 3, shown: 4 } as const;
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -74,9 +74,13 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (typeof r.name !== 'string' || r.lossless !== undefined) throw new NotBinary();
   for (const g of GEOMETRY) if (!isCount(r[g])) throw new NotBinary();
   const same = prev !== undefined && GEOMETRY.every((g) => prev[g] === r[g]);
+  // The colour difference as shown through the image's ICC profile (aeimg 0.34) goes as an extension, which readers
+  // before 0.34 refuse with "update aeimg" rather than open the file and say only the figures of its values.
+  const { shown, ...fidelity } = (r.fidelity ?? {}) as Obj;
+  if (shown !== undefined && !(typeof shown === 'number' && shown >= 0 && isCount(Math.round(shown * 10)))) throw new NotBinary();
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
     (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0) |
-    (r.codestream || r.steps ? IMG.extensions : 0);
+    (r.codestream || r.steps || shown !== undefined ? IMG.extensions : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
@@ -97,7 +101,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   else if (blobs.impulses !== undefined) throw new NotBinary();
   if (r.latent) writeLatent(w, only(r.latent, FIELDS.latent), r);
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
-  if (r.fidelity) writeFidelity(w, r.fidelity);
+  if (r.fidelity) writeFidelity(w, fidelity);
   if (r.metadata) w.blob(packedMetadata(r.metadata));
   const extensions: Buffer[] = [];
   if (r.codestream) extensions.push(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
@@ -106,6 +110,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (reading !== undefined && reading !== 15) throw new NotBinary();
   if (reading !== undefined) extensions.push(writeExtension(EXT.reading, (x) => x.varint(reading)));
   if (r.steps) extensions.push(writeExtension(EXT.steps, (x) => writeSteps(x, r.steps, planes.length)));
+  if (shown !== undefined) extensions.push(writeExtension(EXT.shown, (x) => x.varint(Math.round((shown as number) * 10))));
   if (extensions.length) w.blob(Buffer.concat(extensions));
 }
 
@@ -255,6 +260,11 @@ function readExtensions(r: ByteReader, rec: Obj): void {
     const fields = new ByteReader(r.blob(MAX_EXTENSIONS));
     if (tag === EXT.steps && !rec.steps) {
       rec.steps = Array.from({ length: (rec.planes as unknown[]).length }, () => fields.varint());
+      fields.end();
+      continue;
+    }
+    if (tag === EXT.shown && rec.fidelity && (rec.fidelity as Obj).shown === undefined) {
+      (rec.fidelity as Obj).shown = fields.varint() / 10;
       fields.end();
       continue;
     }

@@ -169,7 +169,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     warnings.push(`${basename(task.input)}: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where ` +
       `what is sent differs from the original by up to ${shown.shown} levels of 255, though its values differ by at most ${shown.values} ` +
       `(a profile moves some colours steeply, near the edge of what the screen shows). ` +
-      'Its figures (within ±N, SSIM) are of the values. If every colour must show within them, send it lossless.');
+      'Its figures (within ±N, SSIM) are of the values; the reader\'s viewer says this beside them. If every colour must show within them, send it lossless.');
   }
   const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
   if (leftOut.length) {
@@ -193,7 +193,9 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
 /**
  * How far what is sent differs from the original as the viewer shows a colour image, through its ICC profile
  * (view.ts shownImage), against how far its values differ: the largest of each over the file's images, in levels of
- * 255; undefined where no image has a profile, or every such image went bit-exact or shows within a level of its values' bound.
+ * 255; undefined where no image has a profile, or every such image went bit-exact or shows within a level of its values'
+ * bound. Each image's own figure, where it is beyond that, goes into its record's fidelity (`shown`), so that the
+ * reader's viewer says it beside the figures of the values, as the sender is told (aeimg 0.34).
  */
 async function shownColourChange(originals: Image[], images: EncodedEntry[]): Promise<{ shown: number; values: number } | undefined> {
   let shown = 0, values = 0;
@@ -204,13 +206,16 @@ async function shownColourChange(originals: Image[], images: EncodedEntry[]): Pr
     const scale = 255 / maxValue(original.bitDepth);
     const v = errorFigures(original, decoded!).maxAbs * scale;
     if (v === 0) continue;
+    const s = errorFigures(await throughIccProfile(original, icc), await throughIccProfile(decoded!, icc)).maxAbs * scale;
+    // Each image through the profile is rounded to its levels, so one level more is rounding (an sRGB profile's), not said.
+    if (s > v + 1 && record.fidelity) record.fidelity.shown = tenths(s);
     values = Math.max(values, v);
-    shown = Math.max(shown, errorFigures(await throughIccProfile(original, icc), await throughIccProfile(decoded!, icc)).maxAbs * scale);
+    shown = Math.max(shown, s);
   }
-  const round = (x: number) => Math.round(x * 10) / 10;
-  // Each image through the profile is rounded to its levels, so one level more is rounding (an sRGB profile's), not said.
-  return shown > values + 1 ? { shown: round(shown), values: round(values) } : undefined;
+  return shown > values + 1 ? { shown: tenths(shown), values: tenths(values) } : undefined;
 }
+
+const tenths = (x: number) => Math.round(x * 10) / 10;
 
 export interface EncryptFileOptions {
   /** The model the header names; loaded, unless `encode` runs the network elsewhere (then a reference will do). */

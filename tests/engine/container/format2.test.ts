@@ -150,6 +150,17 @@ describe('format 2 records', () => {
     expect(w.encode({ ...second, name: 'Bäcken – 0003.dcm' }).length).toBeLessThan(new EntryCodec().encode(second).length);
   });
 
+  it('a colour image\'s difference as shown through its profile (0.34) travels in the binary form, as an extension an older reader refuses', () => {
+    for (const shown of [104.6, 0, 12]) {
+      const rec = { ...odd, fidelity: { ...odd.fidelity, shown } };
+      const bytes = new EntryCodec().encode(rec);
+      expect(bytes[0]).toBe(2); // binary, not the JSON fallback, which an older reader would open without a word of it
+      expect(bytes[1]! & 128).toBe(128); // the extension block: readers 0.9–0.33 refuse its tag with "update aeimg"
+      expect(new EntryCodec().decode(bytes)).toEqual(rec);
+    }
+    expect(new EntryCodec().encode(odd)[1]! & 128).toBe(0);
+  });
+
   it('a record whose metadata packs to more than a reader accepts (1 MiB) is refused when written, never sent unreadable', () => {
     const noise = randomBytes(1_200_000).toString('base64'); // incompressible
     const big = { ...odd, metadata: { dicom: { dataset: {}, frame: 0, presentationStates: [{ label: noise }] } } };

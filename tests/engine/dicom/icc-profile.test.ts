@@ -18,6 +18,8 @@ import type { CodecPool } from '../../../src-main/engine/jobs/pool.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { KeyStore } from '../../../src-main/engine/keys/keystore.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { fidelityHeadline } from '../../../src-shared/fidelity.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 
 const DCMODIFY = ['/usr/bin/dcmodify'].find(existsSync);
@@ -118,10 +120,18 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     expect(seen).toBeGreaterThan(values + 1);
     expect(sent.warnings).toContain(`us-icc.dcm: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where what is ` +
       `sent differs from the original by up to ${seen} levels of 255, though its values differ by at most ${values} (a profile moves some colours steeply, ` +
-      'near the edge of what the screen shows). Its figures (within ±N, SSIM) are of the values. If every colour must show within them, send it lossless.');
+      'near the edge of what the screen shows). Its figures (within ±N, SSIM) are of the values; the reader\'s viewer says this beside them. ' +
+      'If every colour must show within them, send it lossless.');
+    // The reader is told the same, beside the figures of the values (0.34): the file carries it.
+    const said = `shown through its colour profile, up to ${seen} levels of 255`;
+    expect(sent.fidelity?.shown).toBe(seen);
+    expect(fidelityHeadline(sent.fidelity)).toContain(`largest error ${values}; ${said}`);
+    expect(opened.value.images[0]!.fidelityText).toContain(`largest error ${values}; ${said}`);
+    expect(receivedSummary(received.images[0]!.record).text).toContain(said);
     // Lossless, nothing differs and nothing is said.
     const exact = await encryptImageFile(input, { model, recipients: [key], outDir: dir, force: true });
     expect(exact.warnings.filter((w) => w.includes('show through'))).toEqual([]);
+    expect(exact.fidelity?.shown).toBeUndefined();
   });
 
   it('one that cannot be carried (not RGB, cut short) is named to the sender, and the colours go as stored', { timeout: 60_000 }, async () => {

@@ -317,6 +317,10 @@ describe('what a file of several images (a multi-frame file) says', () => {
     // A frame without a per-pixel guarantee (the network alone) leaves the file without one.
     expect(worstFidelity([frame(0.99, 2, { maxError: 2 }), frame(0.98, 9)])!.maxError).toBeUndefined();
     expect(worstFidelity([undefined, undefined])).toBeUndefined();
+    // A colour frame shown through its profile further off than its values (0.34): the largest of any frame is said.
+    const shown = worstFidelity([frame(0.95, 20, { shown: 23.5 }), frame(0.99, 40, { shown: 41 }), frame(0.97, 60)])!;
+    expect(fidelityHeadline(shown)).toBe('worst window stroke 40/40: SSIM 0.9500, largest error 60 HU; shown through its colour profile, up to 41 levels of 255');
+    expect(worstFidelity([frame(0.95, 20), frame(0.99, 40)])!.shown).toBeUndefined();
   });
 
   it('frames with their own rescale: the largest error in stored units and in rescaled values, each where it is largest', () => {
