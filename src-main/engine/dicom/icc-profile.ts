@@ -19,12 +19,22 @@ export type IccProfileOf = { profile: string } | { unread: string };
 
 /**
  * The ICC Profile of a colour image (`channels` 3 once decoded), or undefined where there is none or the image is grey
- * (a profile describes RGB only: C.11.15.1.1).
+ * (a profile describes RGB only: C.11.15.1.1). A whole-slide image (VL Whole Slide Microscopy) has its profile in the
+ * item of its Optical Path Sequence (0048,0105; C.8.12.5, required there for colour) rather than at the top level
+ * (aeimg 0.34; before, its colours went as stored without a word): a brightfield slide has one optical path; where
+ * its paths hold profiles that differ, which frame shows through which is not read, and the sender is told.
  */
 export function iccProfileOf(ds: DataSet, channels: number): IccProfileOf | undefined {
-  const el = ds.elements.x00282000;
-  if (!el || channels !== 3) return undefined;
-  const bytes = ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
+  if (channels !== 3) return undefined;
+  const top = ds.elements.x00282000;
+  const paths = top ? [] : (ds.elements.x00480105?.items ?? []).map((i) => i.dataSet).filter((d) => d?.elements.x00282000);
+  const found = top ? [ds.byteArray.subarray(top.dataOffset, top.dataOffset + top.length)]
+    : paths.map((d) => { const el = d!.elements.x00282000!; return d!.byteArray.subarray(el.dataOffset, el.dataOffset + el.length); });
+  if (found.length === 0) return undefined;
+  if (found.some((b) => Buffer.compare(b, found[0]!) !== 0)) {
+    return { unread: `its ${found.length} optical paths (0048,0105) hold different profiles, and which frames show through which is not read` };
+  }
+  const bytes = found[0]!;
   const why = iccProfileProblem(bytes);
   return why ? { unread: why } : { profile: Buffer.from(bytes).toString('base64') };
 }

@@ -215,6 +215,10 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   const sopInstance = opts.sopInstance ?? newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) }; // well-formed: dicomMetaOf
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
+  // A slide's Specimen module (its Container Identifier and Description) needs its sequences (issuer, container type,
+  // specimen description), which are not carried (no sequence is): alone, they would make the module incomplete
+  // (dciodvfy: missing type 1 and 2 attributes of the Specimen macro).
+  for (const t of ['00400512', '0040051A']) delete ds[t];
   fitValues(ds);
   const setDefault = (tag: string, attr: JsonAttribute) => { if (!ds[tag]?.Value?.length) ds[tag] = attr; };
   // Type 2 attributes of the patient, study, series and equipment modules: present, empty if unknown.

@@ -46,6 +46,17 @@ const linear = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) 
 const P3_TO_SRGB = [[1.2249, -0.2247, 0], [-0.042, 1.0419, 0], [-0.0197, -0.0786, 1.0979]];
 const p3Shown = (rgb: number[]) => P3_TO_SRGB.map((row) => srgb(Math.min(1, Math.max(0, row.reduce((s, m, k) => s + m * linear(rgb[k]! / 255), 0)))));
 
+/** The app's viewer (the reader's), with `file` opened in it. */
+async function openInViewer(file: string) {
+  const decode = localDecode(models());
+  const pool = { size: 1, decode: async (...a: Parameters<typeof decode>) => decode(...a) } as unknown as CodecPool;
+  const viewer = new AppViewer(pool, { identitiesFor: async () => [key] } as unknown as KeyStore,
+    { chooseSavePath: async () => null, chooseFolder: async () => null }, 1e8);
+  const opened = await viewer.open(file);
+  if (!opened.ok) throw new Error(opened.message);
+  return { viewer, opened };
+}
+
 describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
   it('goes with the stored values unchanged; the viewer and the preview show the colours through it; DICOM and PNG outputs hold it', { timeout: 60_000 }, async () => {
     const dir = await tempDir();
@@ -60,12 +71,7 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     expect(sent.warnings.filter((w) => w.includes('ICC'))).toEqual([]);
     const stored = Array.from(plain!.image.pixels);
     // The viewer shows every pixel as the published matrix has it.
-    const store = { identitiesFor: async () => [key] } as unknown as KeyStore;
-    const decode = localDecode(models());
-    const pool = { size: 1, decode: async (...a: Parameters<typeof decode>) => decode(...a) } as unknown as CodecPool;
-    const viewer = new AppViewer(pool, store, { chooseSavePath: async () => null, chooseFolder: async () => null }, 1e8);
-    const opened = await viewer.open(sent.output);
-    if (!opened.ok) throw new Error(opened.message);
+    const { viewer, opened } = await openInViewer(sent.output);
     const attributes = await viewer.attributes(opened.value.openId, 0);
     if (!attributes.ok) throw new Error(attributes.message);
     expect(attributes.value!.attributes.find((a) => a.tag === '(0028,2000)')?.value).toBe('"sP3C", 480 bytes: the viewer shows the colours through it');
@@ -108,10 +114,7 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     const largest = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
     const values = largest(original!.image.pixels, received.images[0]!.image.pixels);
     // What the viewer shows of what was sent, against the sender's preview of the original: the same profile, the same path.
-    const viewer = new AppViewer({ size: 1, decode: localDecode(models()) } as unknown as CodecPool, { identitiesFor: async () => [key] } as unknown as KeyStore,
-      { chooseSavePath: async () => null, chooseFolder: async () => null }, 1e8);
-    const opened = await viewer.open(sent.output);
-    if (!opened.ok) throw new Error(opened.message);
+    const { viewer, opened } = await openInViewer(sent.output);
     const shown = await viewer.image(opened.value.openId, 0, false);
     if (!shown.ok) throw new Error(shown.message);
     const model = await defaultModel();
@@ -132,6 +135,44 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     const exact = await encryptImageFile(input, { model, recipients: [key], outDir: dir, force: true });
     expect(exact.warnings.filter((w) => w.includes('show through'))).toEqual([]);
     expect(exact.fidelity?.shown).toBeUndefined();
+  });
+
+  it('a whole-slide image\'s, in the item of its Optical Path Sequence (0.34), is carried and shown through; paths with different ones are named', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'slide.dcm');
+    await copyFile(join(FIXTURES, 'dicom', 'sm_wsi_25tile_optical_path_icc.dcm'), input);
+    const profile = await p3Profile();
+    await writeFile(join(dir, 'p3.icc'), profile);
+    execFileSync(DCMODIFY!, ['-nb', '-mf', `(0048,0105)[0].(0028,2000)=${join(dir, 'p3.icc')}`, input], { stdio: 'ignore' });
+    const frames = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+    expect(frames).toHaveLength(25);
+    for (const f of frames) expect(Buffer.from(f.dicom.pixel.iccProfile!, 'base64').equals(profile)).toBe(true);
+    const sent = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], outDir: dir });
+    expect(sent.warnings.filter((w) => w.includes('ICC'))).toEqual([]);
+    const { viewer, opened } = await openInViewer(sent.output);
+    let moved = 0;
+    for (const index of [0, 12, 24]) {
+      const stored = Array.from(frames[index]!.image.pixels);
+      const shown = await viewer.image(opened.value.openId, index, false);
+      if (!shown.ok) throw new Error(shown.message);
+      for (let i = 0; i < stored.length; i += 3) {
+        const want = p3Shown(stored.slice(i, i + 3));
+        for (let k = 0; k < 3; k++) expect(Math.abs(shown.value.pixels[i + k]! - want[k]!), `frame ${index} pixel ${i / 3} channel ${k}`).toBeLessThanOrEqual(2);
+        moved = Math.max(moved, ...[0, 1, 2].map((k) => Math.abs(shown.value.pixels[i + k]! - stored[i + k]!)));
+      }
+    }
+    expect(moved).toBeGreaterThan(5);
+    // A second path with another profile: which frames show through which is not read, and the sender is told.
+    const srgb = join(FIXTURES, 'dicom', 'sm_wsi_25tile_optical_path_icc.dcm');
+    const [own] = await readDicomFile(srgb, { maxPixels: 1e8, deidentify: {} });
+    await writeFile(join(dir, 'own.icc'), Buffer.from(own!.dicom.pixel.iccProfile!, 'base64'));
+    execFileSync(DCMODIFY!, ['-nb', '-i', '(0048,0105)[1].(0048,0106)=2', '-if', `(0048,0105)[1].(0028,2000)=${join(dir, 'own.icc')}`, input], { stdio: 'ignore' });
+    const [two] = await readDicomFile(input, { maxPixels: 1e8, deidentify: {} });
+    expect(two!.dicom.pixel.iccProfile).toBeUndefined();
+    const told = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], outDir: dir, force: true });
+    expect(told.warnings).toContain('slide.dcm has an ICC profile (0028,2000), which says how its colours show, but its 2 optical paths (0048,0105) hold ' +
+      'different profiles, and which frames show through which is not read: aeimg carries its colours without it, so the reader sees them as stored, ' +
+      'where a colour-managed viewer would show them through the profile. If its colours matter, send a screen capture of it too.');
   });
 
   it('one that cannot be carried (not RGB, cut short) is named to the sender, and the colours go as stored', { timeout: 60_000 }, async () => {
