@@ -66,7 +66,7 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
 
 const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64, extensions: 128 };
 /** Tags of the extension block (flag 128, aeimg 0.9): fields added after the flags ran out; a reader refuses a tag it does not know. */
-const EXT = { codestream: 1, steps: 2, reading: 3, shown: 4 } as const;
+const EXT = { codestream: 1, steps: 2, reading: 3, shown: 4, sameIcc: 5 } as const;
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -78,9 +78,13 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   // before 0.34 refuse with "update aeimg" rather than open the file and say only the figures of its values.
   const { shown, ...fidelity } = (r.fidelity ?? {}) as Obj;
   if (shown !== undefined && !(typeof shown === 'number' && shown >= 0 && isCount(Math.round(shown * 10)))) throw new NotBinary();
+  // A colour DICOM's ICC profile (up to 384 KB) the record before had too (the frames of a file, a series' slices) is
+  // not packed again (aeimg 0.34): a 25-tile slide's sRGB profile came to 3.3 of its 3.4 KB of metadata a tile.
+  const icc = iccOf(r.metadata);
+  const sameIcc = icc !== undefined && icc === iccOf(prev?.metadata);
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
     (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0) |
-    (r.codestream || r.steps || shown !== undefined ? IMG.extensions : 0);
+    (r.codestream || r.steps || shown !== undefined || sameIcc ? IMG.extensions : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
@@ -102,7 +106,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.latent) writeLatent(w, only(r.latent, FIELDS.latent), r);
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, fidelity);
-  if (r.metadata) w.blob(packedMetadata(r.metadata));
+  if (r.metadata) w.blob(packedMetadata(sameIcc ? withoutIcc(r.metadata as Obj) : r.metadata));
   const extensions: Buffer[] = [];
   if (r.codestream) extensions.push(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
   // A kept frame read otherwise than before 0.15 (aeimg 0.15): its own tag, which 0.9–0.14 refuse with "update aeimg".
@@ -111,7 +115,21 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (reading !== undefined) extensions.push(writeExtension(EXT.reading, (x) => x.varint(reading)));
   if (r.steps) extensions.push(writeExtension(EXT.steps, (x) => writeSteps(x, r.steps, planes.length)));
   if (shown !== undefined) extensions.push(writeExtension(EXT.shown, (x) => x.varint(Math.round((shown as number) * 10))));
+  if (sameIcc) extensions.push(writeExtension(EXT.sameIcc, () => undefined));
   if (extensions.length) w.blob(Buffer.concat(extensions));
+}
+
+/** The ICC profile a record's DICOM metadata carries (import.ts `pixel.iccProfile`, base64), if any. */
+function iccOf(metadata: unknown): string | undefined {
+  const icc = ((metadata as Obj | undefined)?.dicom as { pixel?: Obj } | undefined)?.pixel?.iccProfile;
+  return typeof icc === 'string' ? icc : undefined;
+}
+
+/** The metadata without its ICC profile (a copy: the record is left as it is). */
+function withoutIcc(metadata: Obj): Obj {
+  const dicom = metadata.dicom as Obj & { pixel: Obj };
+  const { iccProfile: _icc, ...pixel } = dicom.pixel;
+  return { ...metadata, dicom: { ...dicom, pixel } };
 }
 
 /** Sample steps (aeimg 0.9): per colour plane, a varint. */
@@ -246,7 +264,7 @@ function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   if (flags & IMG.refinement) rec.refinement = readRefinement(r);
   if (flags & IMG.fidelity) rec.fidelity = readFidelity(r);
   if (flags & IMG.metadata) rec.metadata = readMetadata(r);
-  if (flags & IMG.extensions) readExtensions(new ByteReader(r.blob(MAX_EXTENSIONS)), rec);
+  if (flags & IMG.extensions) readExtensions(new ByteReader(r.blob(MAX_EXTENSIONS)), rec, prev);
   return rec;
 }
 
@@ -254,10 +272,19 @@ const MAX_EXTENSIONS = 256 * 1024; // a kept frame's palette: three tables of up
 /** Later aeimg versions add fields here; 0.7 and 0.8 refuse flag 128 itself with the same advice. */
 const newerFeature = () => new AeimgError(ErrorCode.UnsupportedVersion, 'holds an image record with a feature this version does not know; update aeimg to open it.');
 
-function readExtensions(r: ByteReader, rec: Obj): void {
+function readExtensions(r: ByteReader, rec: Obj, prev: Obj | undefined): void {
   while (r.left > 0) {
     const tag = r.u8();
     const fields = new ByteReader(r.blob(MAX_EXTENSIONS));
+    if (tag === EXT.sameIcc) {
+      // The profile of the record before, into this one's DICOM metadata, which must not have its own.
+      const icc = iccOf(prev?.metadata);
+      const pixel = ((rec.metadata as Obj | undefined)?.dicom as { pixel?: Obj } | undefined)?.pixel;
+      if (icc === undefined || !pixel || typeof pixel !== 'object' || pixel.iccProfile !== undefined) throw new BinaryError('has a colour profile of no record before it');
+      pixel.iccProfile = icc;
+      fields.end();
+      continue;
+    }
     if (tag === EXT.steps && !rec.steps) {
       rec.steps = Array.from({ length: (rec.planes as unknown[]).length }, () => fields.varint());
       fields.end();

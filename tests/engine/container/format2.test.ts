@@ -161,6 +161,27 @@ describe('format 2 records', () => {
     expect(new EntryCodec().encode(odd)[1]! & 128).toBe(0);
   });
 
+  it('a colour profile the record before had too is not packed again (0.34), and comes back', () => {
+    const profile = randomBytes(3000).toString('base64'); // incompressible, as a lookup table nearly is
+    const tile = (k: number, icc = profile) => ({ ...odd, name: `slide #${k}`, metadata: { dicom: { dataset: {}, frame: k, pixel: { photometric: 'RGB', iccProfile: icc } } } });
+    const w = new EntryCodec(), r = new EntryCodec();
+    const sizes: number[] = [];
+    for (const rec of [tile(0), tile(1), tile(2, randomBytes(3000).toString('base64')), tile(3)]) {
+      const bytes = w.encode(rec);
+      expect(bytes[0]).toBe(2);
+      expect(r.decode(bytes)).toEqual(rec);
+      sizes.push(bytes.length);
+      w.advance(rec);
+      r.advance(rec);
+    }
+    expect(sizes[0]! - sizes[1]!).toBeGreaterThan(3000); // the same profile: left out
+    expect(Math.abs(sizes[2]! - sizes[0]!)).toBeLessThan(100); // another: packed
+    expect(Math.abs(sizes[3]! - sizes[0]!)).toBeLessThan(100); // and one after another again
+    // Read without the record before it, the reference is damage, not a file without a profile.
+    const second = (() => { const c = new EntryCodec(); c.advance({ ...tile(0), name: 'other', width: 9 }); return c.encode(tile(1)); })();
+    expect(() => new EntryCodec().decode(second)).toThrow(/has a damaged entry \(it has a colour profile of no record before it\)/);
+  });
+
   it('a record whose metadata packs to more than a reader accepts (1 MiB) is refused when written, never sent unreadable', () => {
     const noise = randomBytes(1_200_000).toString('base64'); // incompressible
     const big = { ...odd, metadata: { dicom: { dataset: {}, frame: 0, presentationStates: [{ label: noise }] } } };

@@ -162,6 +162,13 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
       }
     }
     expect(moved).toBeGreaterThan(5);
+    // The profile goes once, not once a tile (0.34): the file is about a profile larger than the slide without one.
+    const bare = join(dir, 'bare.dcm');
+    await copyFile(input, bare);
+    execFileSync(DCMODIFY!, ['-nb', '-e', '(0048,0105)[0].(0028,2000)', bare], { stdio: 'ignore' });
+    const without = await encryptImageFile(bare, { model: await defaultModel(), recipients: [key], outDir: dir });
+    expect(sent.outputBytes - without.outputBytes).toBeGreaterThan(0);
+    expect(sent.outputBytes - without.outputBytes).toBeLessThan(2 * profile.length);
     // A second path with another profile: which frames show through which is not read, and the sender is told.
     const srgb = join(FIXTURES, 'dicom', 'sm_wsi_25tile_optical_path_icc.dcm');
     const [own] = await readDicomFile(srgb, { maxPixels: 1e8, deidentify: {} });
