@@ -25,6 +25,7 @@ import { validDocuments, type CarriedDocument } from './documents.js';
 import { sulFactor, suvBwFactor } from './suv.js';
 import { validUsRegions, type UsRegion } from './us-regions.js';
 import { iccProfileOf, validIccProfile } from './icc-profile.js';
+import { assembleTiles, slideMatrix } from './slide-tiles.js';
 import { voiFunctionOf, type DisplayWindow } from '../../../src-shared/windows.js';
 
 /** What a receiver needs to restore stored values and write DICOM again (record.metadata.dicom). */
@@ -136,6 +137,8 @@ export interface DicomImage {
    * would show in colour, and why. Not carried: the sender is told the reader will see the map in grey.
    */
   unreadPalette?: { first: number; last: number; why: string };
+  /** Why a whole-slide image's tiles go as separate images, not as the slide (dicom/slide-tiles.ts): the sender is told. Not carried. */
+  slideTiles?: string;
   /** A colour image's ICC Profile that is not carried, and why (dicom/icc-profile.ts): the sender is told. Not carried. */
   unreadIccProfile?: string;
   /**
@@ -328,6 +331,13 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         },
       });
     }
+    const slide = slideMatrix(dataset, sopClassUid, info.frames, info.columns, info.rows, opts.maxPixels);
+    if (slide && 'matrix' in slide) {
+      // The slide's level as one image: the first tile's facts (its frame's data cannot go as it is), one frame.
+      const { frame: _tile, ...first } = images[0]!;
+      return [{ ...first, image: assembleTiles(images.map((i) => i.image), slide.matrix), dicom: { ...first.dicom, frames: 1 } }];
+    }
+    if (slide) for (const i of images) i.slideTiles = slide.why;
     return images;
   } catch (err) {
     throw inFile(basename(path), err);

@@ -157,6 +157,12 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
       'its colours without it, so the reader sees them as stored, where a colour-managed viewer would show them through the profile. ' +
       'If its colours matter, send a screen capture of it too.');
   }
+  const slideTiles = inputs[0]?.slideTiles;
+  if (slideTiles) {
+    warnings.push(`${basename(task.input)} is a whole-slide image whose ${inputs.length} tiles go as separate images, not as the slide they tile: ` +
+      `${slideTiles}. The reader's viewer shows them one by one. If the reader needs the slide, export a level of it as one image (or a lower level, ` +
+      'whose tiles aeimg puts together) and send that too.');
+  }
   const masks = inputs[0]?.maskSubtraction;
   if (masks) {
     warnings.push(`${basename(task.input)} is a subtraction run (DSA): its Mask Subtraction Sequence (0028,6100) gives ${masks.masks}` +

@@ -35,6 +35,8 @@ export interface InputImage {
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
   unreadPalette?: DicomImage['unreadPalette'];
+  /** DicomImage.slideTiles: why a whole-slide image's tiles go as separate images. */
+  slideTiles?: string;
   /** DicomImage.unreadIccProfile: why a colour image's ICC profile is not carried. */
   unreadIccProfile?: string;
   /** DicomImage.maskSubtraction: a DSA run's masks, which the reader's viewer does not apply. */
@@ -93,6 +95,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
     ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
     ...(f.unreadIccProfile ? { unreadIccProfile: f.unreadIccProfile } : {}),
+    ...(f.slideTiles ? { slideTiles: f.slideTiles } : {}),
     ...(f.maskSubtraction ? { maskSubtraction: f.maskSubtraction } : {}),
     ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
     ...withPlain({ dicom: f.dicom }, i === 0),
