@@ -135,6 +135,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
   if (dicom?.burnedInAnnotation) {
     warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
+  } else if (String(dicom?.dataset['00480010']?.Value?.[0] ?? '').trim().toUpperCase() === 'YES') {
+    // A slide's label or overview image (0.34): the label often carries the patient's name or accession number.
+    warnings.push(`${basename(task.input)} says Specimen Label in Image YES: its pixels show the slide's label, which often carries the patient's ` +
+      'name or accession number and which de-identification does not remove: look at the image before sending.');
   } else if (inputs[0]?.burnedInUnstated) {
     const modality = String((dicom?.dataset['00080060']?.Value ?? [])[0] ?? '').trim() || 'screen-capture';
     warnings.push(`${basename(task.input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +

@@ -87,7 +87,15 @@ describe.skipIf(!DCMODIFY)('a whole-slide image', () => {
       'frame by frame (TILED_SPARSE), and not every frame says where. The reader\'s viewer shows them one by one. If the reader needs the slide, export a level of it as one image ' +
       '(or a lower level, whose tiles aeimg puts together) and send that too.');
     const whole = await encryptImageFile(SLIDE, { model: await defaultModel(), recipients: [key], outDir: dir });
-    expect(whole.warnings.filter((w) => w.includes('whole-slide'))).toEqual([]);
+    expect(whole.warnings.filter((w) => w.includes('whole-slide') || w.includes('label'))).toEqual([]);
+  });
+
+  it('whose pixels show its label (a label or overview image) is named to the sender, though it says no annotation is burned in', { timeout: 60_000 }, async () => {
+    // Burned In Annotation NO, as the fixture says, with Specimen Label in Image YES: the label is in the pixels.
+    const input = await modified('label.dcm', '-m', '(0048,0010)=YES', '-m', '(0008,0008)=ORIGINAL\\PRIMARY\\LABEL\\NONE');
+    const sent = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], outDir: await tempDir() });
+    expect(sent.warnings).toContain('label.dcm says Specimen Label in Image YES: its pixels show the slide\'s label, which often carries the patient\'s ' +
+      'name or accession number and which de-identification does not remove: look at the image before sending.');
   });
 
   it('comes back bit-exact as one image, one PNG and one DICOM file that passes dciodvfy', { timeout: 60_000 }, async () => {
