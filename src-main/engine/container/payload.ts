@@ -29,9 +29,12 @@ function framed(version: FormatVersion, bytes: Buffer): Buffer {
 
 const blobBytes = (blobs: readonly Buffer[]) => blobs.reduce((a, b) => a + b.length, 0);
 
-/** Plaintext bytes one entry takes on its own (as the first image of a file): for estimates before encoding a batch. */
-export function entryBytes(meta: object, blobs: readonly Buffer[] = []): number {
-  return framed(2, new EntryCodec().encode(meta)).length + blobBytes(blobs);
+/**
+ * Plaintext bytes an entry takes, for estimates before encoding a batch: on its own (as the first image of a file), or
+ * after the entries `codec` has been advanced past (as a file codes it: a profile the record before had goes once).
+ */
+export function entryBytes(meta: object, blobs: readonly Buffer[] = [], codec = new EntryCodec()): number {
+  return framed(2, codec.encode(meta)).length + blobBytes(blobs);
 }
 
 export class PayloadWriter {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { AeimgWriter } from '../container/aeimg-file.js';
+import { EntryCodec } from '../container/entries.js';
 import { entryBytes } from '../container/payload.js';
 import { partName, provisionalPartName, STUDY_END, STUDY_END_RESERVE, type StudyEnd, type StudyEntry } from '../container/study.js';
 import { studyOrder, type NotImage, type StudyOrder } from '../dicom/order.js';
@@ -283,13 +284,17 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
     .flat().reduce((n, d) => n + Math.ceil((d.file.length * 3) / 4), 0);
   const step = Math.max(1, Math.floor(images.length / sample));
   const picks = images.filter((_, i) => i % step === 0).slice(0, sample);
-  let bytes = 0, inputs = 0;
+  // Coded one after another, as the study's file codes them: what a record shares with the one before (its colour
+  // profile) counts once, with the first input, not once an input.
+  const codec = new EntryCodec();
+  const sizes: number[] = [];
   for (const p of picks) {
     const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify, maxPixels: opts.maxPixels }, false)).catch((err) => { throw leftOut(p, err); });
-    bytes += e.images.reduce((a, im) => a + entryBytes(im.record, im.blobs) + 36, 0);
-    inputs++;
+    sizes.push(e.images.reduce((a, im) => { const n = entryBytes(im.record, im.blobs, codec) + 36; codec.advance(im.record); return a + n; }, 0));
   }
-  const total = Math.round((bytes / Math.max(1, inputs)) * images.length) + reports + 600;
+  const others = sizes.slice(1);
+  const each = others.length ? others.reduce((a, b) => a + b, 0) / others.length : sizes[0] ?? 0;
+  const total = Math.round((sizes[0] ?? 0) + each * Math.max(0, images.length - 1)) + reports + 600;
   return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))), images: images.length };
 }
 

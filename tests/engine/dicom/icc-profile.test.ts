@@ -4,6 +4,7 @@
  * carried is named to the sender.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { AppViewer } from '../../../src-main/app/service/viewer.js';
 import { dicomMetaOf, readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { decryptAeimgFile, localDecode } from '../../../src-main/engine/jobs/decrypt.js';
 import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encryptStudy, estimateStudy } from '../../../src-main/engine/jobs/study.js';
 import type { CodecPool } from '../../../src-main/engine/jobs/pool.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -186,6 +188,26 @@ describe.skipIf(!DCMODIFY)('a DICOM colour image\'s ICC profile', () => {
     // Every frame comes back with it.
     const received = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     expect(received.images.map((i) => dicomMetaOf(i.record)?.pixel.iccProfile)).toEqual(frames.map(() => profile.toString('base64')));
+  });
+
+  it('a series sharing one profile is estimated as it is written: the profile once, not once a slice', { timeout: 120_000 }, async () => {
+    const dir = await tempDir();
+    // A profile of a lookup table's size (200 KB more after a valid header and tags), the same in every slice.
+    const big = Buffer.concat([await p3Profile(), randomBytes(200_000)]);
+    const inputs: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const path = await withProfile(dir, big, `us-${i}.dcm`);
+      execFileSync(DCMODIFY!, ['-nb', '-gin', path], { stdio: 'ignore' }); // a slice of its own (a new SOP Instance UID)
+      inputs.push(path);
+    }
+    const model = await defaultModel();
+    const estimate = await estimateStudy(inputs, { model, deidentify: {} });
+    await mkdir(join(dir, 'parts'));
+    const written = await encryptStudy(inputs, { model, recipients: [key], name: 'series', outDir: join(dir, 'parts'), deidentify: {} });
+    const bytes = written.parts.reduce((n, p) => n + p.bytes, 0);
+    expect(bytes).toBeLessThan(2 * big.length); // written once
+    expect(estimate.bytes).toBeLessThan(1.1 * bytes);
+    expect(estimate.bytes).toBeGreaterThan(0.9 * bytes);
   });
 
   it('one that cannot be carried (not RGB, cut short) is named to the sender, and the colours go as stored', { timeout: 60_000 }, async () => {
