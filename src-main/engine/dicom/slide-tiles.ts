@@ -42,11 +42,12 @@ export function slideMatrix(ds: DataSet, sopClassUid: string, frames: number, co
   } else if (organisation === 'TILED_SPARSE') {
     const placed = sparsePlaces(ds, frames);
     if (!placed) return { why: 'they are placed frame by frame (TILED_SPARSE), and not every frame says where' };
+    // What a viewer shows where no tile is (white, black) is the viewer's: aeimg does not make it up.
+    if (!covers(placed, columns, rows, width, height)) return { why: `they leave parts of its ${width}x${height} matrix uncovered` };
     places = placed;
   } else {
     return { why: 'they are in no order it states (neither TILED_FULL nor TILED_SPARSE)' };
   }
-  if (!covers(places, columns, rows, width, height)) return { why: `they leave parts of its ${width}x${height} matrix uncovered` };
   return { matrix: { width, height, places } };
 }
 
