@@ -285,16 +285,22 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const step = Math.max(1, Math.floor(images.length / sample));
   const picks = images.filter((_, i) => i % step === 0).slice(0, sample);
   // Coded one after another, as the study's file codes them: what a record shares with the one before (its colour
-  // profile) counts once, with the first input, not once an input.
+  // profile) goes once in a part, not once a slice. Each sampled input's bytes as it follows the one before; `shared`:
+  // what a later input's first record saves by following a record, which the N inputs pay once, not N/n times.
   const codec = new EntryCodec();
-  const sizes: number[] = [];
-  for (const p of picks) {
+  let bytes = 0, shared = 0;
+  for (const [k, p] of picks.entries()) {
     const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify, maxPixels: opts.maxPixels }, false)).catch((err) => { throw leftOut(p, err); });
-    sizes.push(e.images.reduce((a, im) => { const n = entryBytes(im.record, im.blobs, codec) + 36; codec.advance(im.record); return a + n; }, 0));
+    for (const [i, im] of e.images.entries()) {
+      const after = entryBytes(im.record, im.blobs, codec);
+      if (k > 0 && i === 0) shared += entryBytes(im.record, im.blobs) - after;
+      bytes += after + 36;
+      codec.advance(im.record);
+    }
   }
-  const others = sizes.slice(1);
-  const each = others.length ? others.reduce((a, b) => a + b, 0) / others.length : sizes[0] ?? 0;
-  const total = Math.round((sizes[0] ?? 0) + each * Math.max(0, images.length - 1)) + reports + 600;
+  const n = Math.max(1, picks.length);
+  const sharedOnce = picks.length > 1 ? shared / (picks.length - 1) : 0;
+  const total = Math.round((bytes / n) * images.length - sharedOnce * Math.max(0, images.length / n - 1)) + reports + 600;
   return { bytes: total, parts: Math.max(1, Math.ceil(total / (max * 0.98))), images: images.length };
 }
 
