@@ -71,6 +71,9 @@ export const RMSE_STEPS = 1000;
 export const roundSsim = (v: number) => 1 - Math.round((1 - v) * SSIM_STEPS) / SSIM_STEPS;
 export const roundPsnr = (v: number) => Math.round(v * PSNR_STEPS) / PSNR_STEPS;
 export const roundRmse = (v: number) => Math.round(v * RMSE_STEPS) / RMSE_STEPS;
+/** `Fidelity.shown` is kept to a tenth of a level of 255 (format 2: an integer of tenths). */
+export const SHOWN_STEPS = 10;
+export const roundShown = (v: number) => Math.round(v * SHOWN_STEPS) / SHOWN_STEPS;
 
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(2) : v.toFixed(1));
 /** An SUV: two significant digits below 1 (an error of 0.0042 is not "0.00"), else two decimals. */
@@ -205,7 +208,7 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
   } else if (maxError === undefined) {
     parts.push('fidelity not measured');
   }
-  if (f?.shown !== undefined) parts.push(`shown through its colour profile, up to ${Math.round(f.shown * 10) / 10} levels of 255`);
+  if (f?.shown !== undefined) parts.push(`shown through its colour profile, up to ${roundShown(f.shown)} levels of 255`);
   return parts.join('; ');
 }
 

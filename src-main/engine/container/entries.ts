@@ -14,6 +14,7 @@ import { REFINEMENT_CODINGS } from '../codec/record.js';
 import { BinaryError, ByteReader, ByteWriter } from './binary.js';
 import { canonical, isCount, MAX_TEXT, NotBinary, only, type Obj } from './entry-binary.js';
 import { readFidelity, writeFidelity } from './entries-fidelity.js';
+import { SHOWN_STEPS } from '../../../src-shared/fidelity.js';
 
 const KIND = { file: 1, image: 2, 'study-end': 3, json: 4 } as const;
 
@@ -77,7 +78,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   // The colour difference as shown through the image's ICC profile (aeimg 0.34) goes as an extension, which readers
   // before 0.34 refuse with "update aeimg" rather than open the file and say only the figures of its values.
   const { shown, ...fidelity } = (r.fidelity ?? {}) as Obj;
-  if (shown !== undefined && !(typeof shown === 'number' && shown >= 0 && isCount(Math.round(shown * 10)))) throw new NotBinary();
+  if (shown !== undefined && !(typeof shown === 'number' && shown >= 0 && isCount(Math.round(shown * SHOWN_STEPS)))) throw new NotBinary();
   // A colour DICOM's ICC profile (up to 384 KB) the record before had too (the frames of a file, a series' slices) is
   // not packed again (aeimg 0.34): a 25-tile slide's sRGB profile came to 3.3 of its 3.4 KB of metadata a tile.
   const icc = iccOf(r.metadata);
@@ -114,14 +115,20 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (reading !== undefined && reading !== 15) throw new NotBinary();
   if (reading !== undefined) extensions.push(writeExtension(EXT.reading, (x) => x.varint(reading)));
   if (r.steps) extensions.push(writeExtension(EXT.steps, (x) => writeSteps(x, r.steps, planes.length)));
-  if (shown !== undefined) extensions.push(writeExtension(EXT.shown, (x) => x.varint(Math.round((shown as number) * 10))));
+  if (shown !== undefined) extensions.push(writeExtension(EXT.shown, (x) => x.varint(Math.round((shown as number) * SHOWN_STEPS))));
   if (sameIcc) extensions.push(writeExtension(EXT.sameIcc, () => undefined));
   if (extensions.length) w.blob(Buffer.concat(extensions));
 }
 
-/** The ICC profile a record's DICOM metadata carries (import.ts `pixel.iccProfile`, base64), if any. */
+/** A record's DICOM pixel facts (import.ts `metadata.dicom.pixel`), if it has them. */
+function pixelOf(metadata: unknown): Obj | undefined {
+  const pixel = ((metadata as Obj | undefined)?.dicom as { pixel?: unknown } | undefined)?.pixel;
+  return pixel && typeof pixel === 'object' ? pixel as Obj : undefined;
+}
+
+/** The ICC profile a record's DICOM metadata carries (`pixel.iccProfile`, base64), if any. */
 function iccOf(metadata: unknown): string | undefined {
-  const icc = ((metadata as Obj | undefined)?.dicom as { pixel?: Obj } | undefined)?.pixel?.iccProfile;
+  const icc = pixelOf(metadata)?.iccProfile;
   return typeof icc === 'string' ? icc : undefined;
 }
 
@@ -279,8 +286,8 @@ function readExtensions(r: ByteReader, rec: Obj, prev: Obj | undefined): void {
     if (tag === EXT.sameIcc) {
       // The profile of the record before, into this one's DICOM metadata, which must not have its own.
       const icc = iccOf(prev?.metadata);
-      const pixel = ((rec.metadata as Obj | undefined)?.dicom as { pixel?: Obj } | undefined)?.pixel;
-      if (icc === undefined || !pixel || typeof pixel !== 'object' || pixel.iccProfile !== undefined) throw new BinaryError('has a colour profile of no record before it');
+      const pixel = pixelOf(rec.metadata);
+      if (icc === undefined || !pixel || pixel.iccProfile !== undefined) throw new BinaryError('has a colour profile of no record before it');
       pixel.iccProfile = icc;
       fields.end();
       continue;
@@ -291,7 +298,7 @@ function readExtensions(r: ByteReader, rec: Obj, prev: Obj | undefined): void {
       continue;
     }
     if (tag === EXT.shown && rec.fidelity && (rec.fidelity as Obj).shown === undefined) {
-      (rec.fidelity as Obj).shown = fields.varint() / 10;
+      (rec.fidelity as Obj).shown = fields.varint() / SHOWN_STEPS;
       fields.end();
       continue;
     }

@@ -26,10 +26,10 @@ export type IccProfileOf = { profile: string } | { unread: string };
  */
 export function iccProfileOf(ds: DataSet, channels: number): IccProfileOf | undefined {
   if (channels !== 3) return undefined;
-  const top = ds.elements.x00282000;
-  const paths = top ? [] : (ds.elements.x00480105?.items ?? []).map((i) => i.dataSet).filter((d) => d?.elements.x00282000);
-  const found = top ? [ds.byteArray.subarray(top.dataOffset, top.dataOffset + top.length)]
-    : paths.map((d) => { const el = d!.elements.x00282000!; return d!.byteArray.subarray(el.dataOffset, el.dataOffset + el.length); });
+  // The datasets that hold one: the file's own, else its optical paths'.
+  const holders = ds.elements.x00282000 ? [ds]
+    : (ds.elements.x00480105?.items ?? []).flatMap((i) => (i.dataSet?.elements.x00282000 ? [i.dataSet] : []));
+  const found = holders.map((d) => { const el = d.elements.x00282000!; return d.byteArray.subarray(el.dataOffset, el.dataOffset + el.length); });
   if (found.length === 0) return undefined;
   if (found.some((b) => Buffer.compare(b, found[0]!) !== 0)) {
     return { unread: `its ${found.length} optical paths (0048,0105) hold different profiles, and which frames show through which is not read` };

@@ -21,7 +21,7 @@ import { DEFAULT_MAX_PIXELS, throughIccProfile } from '../image/io.js';
 import { maxValue } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
-import { worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
+import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
 import { storedToReal, type DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
@@ -218,14 +218,12 @@ async function shownColourChange(originals: Image[], images: EncodedEntry[]): Pr
     if (v === 0) continue;
     const s = errorFigures(await throughIccProfile(original, icc), await throughIccProfile(decoded!, icc)).maxAbs * scale;
     // Each image through the profile is rounded to its levels, so one level more is rounding (an sRGB profile's), not said.
-    if (s > v + 1 && record.fidelity) record.fidelity.shown = tenths(s);
+    if (s > v + 1 && record.fidelity) record.fidelity.shown = roundShown(s);
     values = Math.max(values, v);
     shown = Math.max(shown, s);
   }
-  return shown > values + 1 ? { shown: tenths(shown), values: tenths(values) } : undefined;
+  return shown > values + 1 ? { shown: roundShown(shown), values: roundShown(values) } : undefined;
 }
-
-const tenths = (x: number) => Math.round(x * 10) / 10;
 
 export interface EncryptFileOptions {
   /** The model the header names; loaded, unless `encode` runs the network elsewhere (then a reference will do). */
