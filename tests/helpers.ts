@@ -106,41 +106,7 @@ export function pngClaiming(width: number, height: number): Buffer {
     chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-/**
- * An uncompressed little-endian TIFF, one grey page per array, one strip each: 8-bit unsigned, 32-bit float or 32-bit
- * signed samples by the array's type (sharp writes neither float nor multi-page grey from raw samples as such).
- */
-export function tiffOf(pages: (Uint8Array | Float32Array | Int32Array)[], width: number, height: number): Buffer {
-  const tagCount = 10;
-  const ifdBytes = 2 + tagCount * 12 + 4;
-  const head = Buffer.alloc(8);
-  head.write('II', 0, 'latin1');
-  head.writeUInt16LE(42, 2);
-  head.writeUInt32LE(8, 4);
-  const chunks: Buffer[] = [head];
-  let at = 8;
-  pages.forEach((samples, p) => {
-    const dataAt = at + ifdBytes;
-    const format = samples instanceof Float32Array ? 3 : samples instanceof Int32Array ? 2 : 1;
-    const tags: [number, number, number][] = [ // tag, type (3 SHORT, 4 LONG), value
-      [256, 4, width], [257, 4, height], [258, 3, samples.BYTES_PER_ELEMENT * 8], [259, 3, 1], [262, 3, 1],
-      [273, 4, dataAt], [277, 3, 1], [278, 4, height], [279, 4, samples.byteLength], [339, 3, format],
-    ];
-    const ifd = Buffer.alloc(ifdBytes);
-    ifd.writeUInt16LE(tagCount, 0);
-    tags.forEach(([tag, type, value], i) => {
-      ifd.writeUInt16LE(tag, 2 + i * 12);
-      ifd.writeUInt16LE(type, 4 + i * 12);
-      ifd.writeUInt32LE(1, 6 + i * 12);
-      if (type === 3) ifd.writeUInt16LE(value, 10 + i * 12);
-      else ifd.writeUInt32LE(value, 10 + i * 12);
-    });
-    ifd.writeUInt32LE(p + 1 < pages.length ? dataAt + samples.byteLength : 0, ifdBytes - 4);
-    chunks.push(ifd, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
-    at = dataAt + samples.byteLength;
-  });
-  return Buffer.concat(chunks);
-}
+export { tiffOf } from '../scripts/fuzz/tiff.js';
 
 /**
  * A CD's worth of two series from the small CT fixture: a scout (series 1, "Scout") and an axial series (series 2,

@@ -10,7 +10,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import dcmjs from 'dcmjs';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { readDicomFile } from '../../src-main/engine/dicom/import.js';
 import { isDicomFile } from '../../src-main/engine/dicom/header.js';
 import type { Image } from '../../src-main/engine/image/image.js';
@@ -22,6 +22,7 @@ import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
 import { describeImage } from '../../src-main/engine/jobs/view.js';
 import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
+import { tiffOf } from './tiff.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 
 /** Small fixtures of every kind of pixel data (tests/fixtures/dicom). */
@@ -91,7 +92,7 @@ async function animatedLoop(small: () => ReturnType<typeof sharp>): Promise<Buff
 
 /**
  * Image files as a department exports them, from a slice (PNG, in tests/fixtures/slices): JPEG baseline, progressive and
- * 4:2:0, PNG 8/16-bit, an animated PNG, TIFF, WebP, GIF; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
+ * 4:2:0, PNG 8/16-bit, an animated PNG, TIFF (8-bit, and since 0.35 signed 16-bit and float), WebP, GIF; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
  * with alpha), which sharp does not write.
  */
 export async function imageFuzzFiles(slice: string, dir: string): Promise<string[]> {
@@ -104,6 +105,9 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ['grey8.png', small().png().toBuffer()],
     ['grey16.png', small().toColourspace('grey16').png().toBuffer()],
     ['page.tif', small().tiff().toBuffer()],
+    // Signed and float samples (image/whole-values.ts): whole numbers go as 16-bit; a flipped byte may make one negative or a fraction.
+    ['signed16.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Int16Array.from(values, (v) => v * 10)], width, height))],
+    ['float.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Float32Array.from(values, (v) => v * 4)], width, height))],
     ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
     ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],
     ['palette.gif', small().gif().toBuffer()],
@@ -111,6 +115,12 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ...['grey8.bmp', 'grey-rle8.bmp', 'pal4.bmp', 'rgba32.bmp'].map((name): [string, Promise<Buffer>] => [name, bmp(name)]),
   ];
   return Promise.all(made.map(async ([name, bytes]) => { const path = join(dir, name); await writeFile(path, await bytes); return path; }));
+}
+
+/** The slice's grey samples, as the sizes `small` makes it. */
+async function greySamples(small: () => Sharp): Promise<{ values: Uint8Array; width: number; height: number }> {
+  const { data, info } = await small().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  return { values: new Uint8Array(data.buffer, data.byteOffset, info.width * info.height), width: info.width, height: info.height };
 }
 
 /** Bytes anywhere in an image file flipped, zeroed or cut. */

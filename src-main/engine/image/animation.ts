@@ -5,6 +5,8 @@
  * viewer's default rate.
  */
 
+import type { ImageFile } from './io.js';
+
 /** A page's delay (how long it is shown, ms) and the clip's mean delay. */
 export interface Animation { delay: number; meanDelay: number }
 
@@ -27,4 +29,18 @@ export function animationTiming(record: { metadata?: Record<string, unknown> }):
   const frameRate = Math.round((1000 / a.meanDelay) * 10) / 10;
   const uneven = Math.abs(a.delay - a.meanDelay) > a.meanDelay * 0.01;
   return { frameRate, ...(uneven ? { frameTimeRatio: Math.round((a.delay / a.meanDelay) * 1000) / 1000 } : {}) };
+}
+
+/**
+ * How long each page of an animation (a GIF, WebP or PNG clip: an ultrasound loop as a viewer exports it) is shown, in ms,
+ * or undefined for a still image or a file that gives no timing. A delay of 10 ms or less is shown 100 ms, as browsers
+ * show it (GIF writers put 0 for "as fast as possible").
+ */
+export function pageDelays({ metas: [meta], apng }: ImageFile): number[] | undefined {
+  const shown = (delays: number[]) => delays.map((d) => (d <= 10 ? 100 : d));
+  if (apng) return apng.frames.length > 1 ? shown(apng.frames.map((f) => f.delayMs)) : undefined;
+  const delays = meta?.delay;
+  if (!meta || (meta.format !== 'gif' && meta.format !== 'webp')) return undefined;
+  if ((meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
+  return shown(delays);
 }

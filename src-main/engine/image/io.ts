@@ -18,6 +18,7 @@ import { asViewersShow, pngDeclaredColour } from './png-colour.js';
 import { pngChunk } from './png-chunks.js';
 import { iccColourSpace, shaperProfile, throughProfile } from './shaper-profile.js';
 import { lutProfile, throughLut } from './lut-profile.js';
+import { readWideSamples, wholeValuesImage, wideSampleType } from './whole-values.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -63,11 +64,15 @@ function unreadable(what: string, err: unknown): AeimgError {
     'export the image again as PNG, or send the DICOM file.');
 }
 
-/** Sample types that a cast to 8 or 16 bits would clip or truncate (a float TIFF's 0..1 became 0 and 1). */
-const UNCARRIED_DEPTH: Record<string, string> = {
-  char: 'signed 8-bit', short: 'signed 16-bit', uint: '32-bit', int: 'signed 32-bit', float: '32-bit floating-point',
-  double: '64-bit floating-point', complex: 'complex', dpcomplex: 'complex',
-};
+/**
+ * Sample types that a cast to 8 or 16 bits would clip or truncate (a float TIFF's 0..1 became 0 and 1): complex ones,
+ * and the others (whole-values.ts) on colour pages; a grey page's whole values go as they are.
+ */
+function uncarriedSamples(meta: Metadata): string | undefined {
+  if (meta.depth === 'complex' || meta.depth === 'dpcomplex') return 'complex';
+  const wide = wideSampleType(meta);
+  return wide && (meta.channels ?? 1) > 1 ? `${wide} colour` : undefined;
+}
 
 /** Decodes an image file of one page; refuses absurd dimensions from the header before decoding any pixel. */
 export async function readImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<Image> {
@@ -91,6 +96,8 @@ export interface ImageFile {
    * converted to sRGB, and the largest move of a sample (png-colour.ts).
    */
   declaredColour?: { said: string; shift: number };
+  /** Its pages' samples were of this type ('signed 16-bit'), each a whole number from 0 to 65,535 (whole-values.ts). */
+  wholeValues?: string;
 }
 
 /**
@@ -147,14 +154,15 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   const metas = [first];
   for (let page = 1; page < pages; page++) metas.push(await checkedMetadata(data, maxPixels, page));
   // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
-  const bytesOfPixels = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' ? 2 : 1), 0);
+  const bytesOfPixels = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' || wideSampleType(m) ? 2 : 1), 0);
   if (bytesOfPixels > MAX_FILE_PIXEL_BYTES) {
     throw new AeimgError(ErrorCode.TooLarge,
       `has ${pages} pages holding ${(bytesOfPixels / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
   }
   const images: Image[] = [];
   for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
-  return asDeclared({ data, pages: first.format === 'gif' ? greyGif(images) : images, metas });
+  const wide = metas.map(wideSampleType).find((t) => t !== undefined);
+  return asDeclared({ data, pages: first.format === 'gif' ? greyGif(images) : images, metas, ...(wide ? { wholeValues: wide } : {}) });
 }
 
 /** A PNG whose gamma says how viewers show it, as they show it (png-colour.ts); other files as they are. */
@@ -209,6 +217,11 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
       apngOf(data); // an animated PNG's frames: refused where they do not fit its canvas
       pngDeclaredColour(data); // an HDR coding: refused (png-colour.ts)
     }
+    // Signed, 32-bit or floating-point samples go only where they are whole numbers 0..65,535 (whole-values.ts): read to know.
+    if (wideSampleType(meta)) {
+      await decodePage(data, meta, maxPixels, 0);
+      return undefined;
+    }
     const early = endsEarly(data);
     // Decoded to be sure: some such files are read whole.
     if (!early) return undefined;
@@ -224,20 +237,6 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
   }
 }
 
-/**
- * How long each page of an animation (a GIF, WebP or PNG clip: an ultrasound loop as a viewer exports it) is shown, in ms,
- * or undefined for a still image or a file that gives no timing. A delay of 10 ms or less is shown 100 ms, as browsers
- * show it (GIF writers put 0 for "as fast as possible").
- */
-export function pageDelays({ metas: [meta], apng }: ImageFile): number[] | undefined {
-  const shown = (delays: number[]) => delays.map((d) => (d <= 10 ? 100 : d));
-  if (apng) return apng.frames.length > 1 ? shown(apng.frames.map((f) => f.delayMs)) : undefined;
-  const delays = meta?.delay;
-  if (!meta || (meta.format !== 'gif' && meta.format !== 'webp')) return undefined;
-  if ((meta.pages ?? 1) < 2 || !Array.isArray(delays) || delays.length !== meta.pages || !delays.every((d) => Number.isFinite(d) && d >= 0)) return undefined;
-  return shown(delays);
-}
-
 /** A page's metadata from the file's bytes, or from its path (`kind`: what its first bytes say it is). */
 async function metadataOf(input: Buffer | string, kind = typeof input === 'string' ? undefined : imageSignature(input), page = 0): Promise<Metadata> {
   let meta: Metadata;
@@ -248,7 +247,7 @@ async function metadataOf(input: Buffer | string, kind = typeof input === 'strin
     throw kind ? unreadable(`is a ${kind} file that could not be read`, err) : new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
   }
   if (!FORMATS.has(meta.format ?? '')) throw new AeimgError(ErrorCode.BadInput, NOT_AN_IMAGE);
-  const uncarried = UNCARRIED_DEPTH[meta.depth ?? ''];
+  const uncarried = uncarriedSamples(meta);
   if (uncarried) {
     throw new AeimgError(ErrorCode.BadInput,
       `has ${uncarried} samples, which aeimg does not carry without changing them: save it as an 8- or 16-bit ` +
@@ -300,6 +299,11 @@ async function decodePng(png: Buffer, maxPixels: number, ignoreIcc = false): Pro
 }
 
 async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number, ignoreIcc = false): Promise<Image> {
+  const wide = wideSampleType(meta);
+  if (wide) {
+    const samples = await readWideSamples(data, meta, maxPixels, page).catch((err: unknown) => { throw unreadable('could not be decoded', err); });
+    return wholeValuesImage(samples, wide);
+  }
   const sixteen = meta.depth === 'ushort';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
   // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose

@@ -23,7 +23,7 @@ import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
-import { storedToReal, type DisplayModel } from '../../../src-shared/windows.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { readInput } from './read-input.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
@@ -32,7 +32,7 @@ import { APP_ID } from './version.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { iccProfileFor, readerUnits } from './view.js';
-import { mailSizeWarning, maskedNameWarning, overlayWarnings } from './sender-warnings.js';
+import { inputWarnings, mailSizeWarning, maskedNameWarning } from './sender-warnings.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -132,69 +132,13 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     rawBytes += image.pixels.byteLength;
   }
   await keepAlike(images, unkept);
-  const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
-  if (dicom?.burnedInAnnotation) {
-    warnings.push(`${basename(task.input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
-  } else if (String(dicom?.dataset['00480010']?.Value?.[0] ?? '').trim().toUpperCase() === 'YES') {
-    // A slide's label or overview image (0.34): the label often carries the patient's name or accession number.
-    warnings.push(`${basename(task.input)} says Specimen Label in Image YES: its pixels show the slide's label, which often carries the patient's ` +
-      'name or accession number and which de-identification does not remove: look at the image before sending.');
-  } else if (inputs[0]?.burnedInUnstated) {
-    const modality = String((dicom?.dataset['00080060']?.Value ?? [])[0] ?? '').trim() || 'screen-capture';
-    warnings.push(`${basename(task.input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
-      `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
-  }
-  if (inputs[0]?.overlayFacts && dicom) warnings.push(...overlayWarnings(basename(task.input), inputs[0].overlayFacts, dicom.deidentified));
-  const colour = inputs[0]?.unreadPalette;
-  if (colour) {
-    const px = dicom!.pixel;
-    const { units, mapping } = dicomDisplay(dicom!);
-    const real = (v: number) => Math.round((mapping ? storedToReal(v, mapping) : v) * 1000) / 1000;
-    const rescaled = px.rescaleSlope !== 1 || px.rescaleIntercept !== 0 ? ` (${real(colour.first)}–${real(colour.last)}${units ? ` ${units}` : ''})` : '';
-    warnings.push(`${basename(task.input)} has a supplemental colour palette (its reader's workstation shows stored values ${colour.first}–${colour.last}${rescaled} ` +
-      `in colour: a perfusion or parametric map), but ${colour.why}: aeimg carries the values without it, so the reader will see the map in grey. ` +
-      'If its colours matter, send a screen capture of it too.');
-  }
-  const icc = inputs[0]?.unreadIccProfile;
-  if (icc) {
-    warnings.push(`${basename(task.input)} has an ICC profile (0028,2000), which says how its colours show, but ${icc}: aeimg carries ` +
-      'its colours without it, so the reader sees them as stored, where a colour-managed viewer would show them through the profile. ' +
-      'If its colours matter, send a screen capture of it too.');
-  }
-  const slideTiles = inputs[0]?.slideTiles;
-  if (slideTiles) {
-    warnings.push(`${basename(task.input)} is a whole-slide image whose ${inputs.length} tiles go as separate images, not as the slide they tile: ` +
-      `${slideTiles}. The reader's viewer shows them one by one. If the reader needs the slide, export a level of it as one image (or a lower level, ` +
-      'whose tiles aeimg puts together) and send that too.');
-  }
-  const masks = inputs[0]?.maskSubtraction;
-  if (masks) {
-    warnings.push(`${basename(task.input)} is a subtraction run (DSA): its Mask Subtraction Sequence (0028,6100) gives ${masks.masks}` +
-      `${masks.recommended ? ', and its Recommended Viewing Mode is SUB' : ''}, which a viewer that subtracts shows in place of the native frames. ` +
-      'aeimg carries the native frames: the reader\'s viewer shows them without the subtraction, and DICOM output writes them without the masks. ' +
-      'If the reader needs the subtracted run, export it subtracted at the workstation and send that too.');
-  }
+  warnings.push(...inputWarnings(task.input, inputs));
   const shown = await shownColourChange(inputs.map((i) => i.image), images);
   if (shown) {
     warnings.push(`${basename(task.input)}: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where ` +
       `what is sent differs from the original by up to ${shown.shown} levels of 255, though its values differ by at most ${shown.values} ` +
       `(a profile moves some colours steeply, near the edge of what the screen shows). ` +
       'Its figures (within ±N, SSIM) are of the values; the reader\'s viewer says this beside them. If every colour must show within them, send it lossless.');
-  }
-  const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
-  if (leftOut.length) {
-    const names = leftOut.map((l) => `"${l}"`).join(', ');
-    warnings.push(`${basename(task.input)}: the window of presentation state ${names} does not go with it: its lookup table cannot apply to this ` +
-      'image\'s values (a rescale of another slope, or a Modality LUT of the image\'s own), so the reader\'s viewer opens it in its own windows.');
-  }
-  // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
-  // through libvips' own), which no viewer shows: said only beyond that.
-  const shift = inputs[0]?.profileShift, declared = inputs[0]?.declaredColour;
-  if (shift && shift > 1) {
-    const has = declared ? `declares ${declared} and no colour profile` : 'has a colour profile';
-    warnings.push(`${basename(task.input)} ${has}, so its colours were converted to sRGB as a colour-managed viewer shows ` +
-      `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
-      'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
   }
   const maskedName = inputs[0]?.masked ? inputs[0].name.replace(/#\d+$/, '') : undefined;
   return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}) };

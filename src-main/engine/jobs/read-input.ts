@@ -11,9 +11,9 @@ import { DICOMDIR_MESSAGE } from '../dicom/pixel-module.js';
 import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
-import type { Image } from '../image/image.js';
-import { colourProfileShift, pageDelays, readImageData } from '../image/io.js';
-import { animationOf } from '../image/animation.js';
+import { sampleRange, type Image } from '../image/image.js';
+import { colourProfileShift, readImageData } from '../image/io.js';
+import { animationOf, pageDelays } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
 
@@ -31,6 +31,8 @@ export interface InputImage {
   profileShift?: number;
   /** What that profile stood for where the file has none of its own: a PNG's gamma (ImageFile.declaredColour). */
   declaredColour?: string;
+  /** ImageFile.wholeValues: the file's samples were of this type, whole numbers that go as 16-bit values, with their range. */
+  wholeValues?: { type: string; range: [number, number] };
   /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
@@ -71,12 +73,16 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const shift = await colourProfileShift(file);
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
     const delays = pageDelays(file);
+    const ranges = file.wholeValues ? pages.map((p) => sampleRange(p.pixels)) : [];
+    const wholeValues = file.wholeValues
+      ? { type: file.wholeValues, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] as [number, number] } : undefined;
     return pages.map((image, i) => {
       const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
+        ...(wholeValues ? { wholeValues } : {}),
       };
     });
   }

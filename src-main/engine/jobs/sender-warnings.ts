@@ -1,9 +1,14 @@
 /**
  * What the sender of a file is warned of, beside what the reader gets: an .aeimg larger than an e-mail takes, a file
- * named after its patient, a DICOM file's overlays the reader will not see (jobs/encrypt.ts says them).
+ * named after its patient, what its pixels may show, a DICOM file's overlays, palette, profile or subtraction the reader
+ * will not see, an image file's colours or samples as they were read (jobs/encrypt.ts says them).
  */
 import { basename } from 'node:path';
 import type { OverlayFacts } from '../dicom/overlay.js';
+import { dicomDisplay } from '../dicom/display.js';
+import type { DicomImage } from '../dicom/import.js';
+import { storedToReal } from '../../../src-shared/windows.js';
+import type { InputImage } from './read-input.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { nameStem } from './files.js';
 
@@ -59,4 +64,76 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
       '"Keep all"), or save the marks into the image at the workstation.'),
     ...said(facts.filter((f) => f.notCarried), (names, it) => `${file} has ${names}, which aeimg does not carry: the reader will not see ${it}.`),
   ];
+}
+
+/**
+ * What the sender of `input` is told of what its reading found (read-input.ts): words in the pixels, overlays, a palette
+ * or ICC profile not carried, a slide's tiles, a subtraction run, presentation states' windows left out, colours
+ * converted, samples of another type; in that order.
+ */
+export function inputWarnings(input: string, inputs: readonly InputImage[]): string[] {
+  const warnings: string[] = [];
+  const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
+  if (dicom?.burnedInAnnotation) {
+    warnings.push(`${basename(input)} says BurnedInAnnotation YES: patient details may be written into the pixels, which de-identification does not remove.`);
+  } else if (String(dicom?.dataset['00480010']?.Value?.[0] ?? '').trim().toUpperCase() === 'YES') {
+    // A slide's label or overview image (0.34): the label often carries the patient's name or accession number.
+    warnings.push(`${basename(input)} says Specimen Label in Image YES: its pixels show the slide's label, which often carries the patient's ` +
+      'name or accession number and which de-identification does not remove: look at the image before sending.');
+  } else if (inputs[0]?.burnedInUnstated) {
+    const modality = String((dicom?.dataset['00080060']?.Value ?? [])[0] ?? '').trim() || 'screen-capture';
+    warnings.push(`${basename(input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
+      `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
+  }
+  if (inputs[0]?.overlayFacts && dicom) warnings.push(...overlayWarnings(basename(input), inputs[0].overlayFacts, dicom.deidentified));
+  const colour = inputs[0]?.unreadPalette;
+  if (colour) {
+    const px = dicom!.pixel;
+    const { units, mapping } = dicomDisplay(dicom!);
+    const real = (v: number) => Math.round((mapping ? storedToReal(v, mapping) : v) * 1000) / 1000;
+    const rescaled = px.rescaleSlope !== 1 || px.rescaleIntercept !== 0 ? ` (${real(colour.first)}–${real(colour.last)}${units ? ` ${units}` : ''})` : '';
+    warnings.push(`${basename(input)} has a supplemental colour palette (its reader's workstation shows stored values ${colour.first}–${colour.last}${rescaled} ` +
+      `in colour: a perfusion or parametric map), but ${colour.why}: aeimg carries the values without it, so the reader will see the map in grey. ` +
+      'If its colours matter, send a screen capture of it too.');
+  }
+  const icc = inputs[0]?.unreadIccProfile;
+  if (icc) {
+    warnings.push(`${basename(input)} has an ICC profile (0028,2000), which says how its colours show, but ${icc}: aeimg carries ` +
+      'its colours without it, so the reader sees them as stored, where a colour-managed viewer would show them through the profile. ' +
+      'If its colours matter, send a screen capture of it too.');
+  }
+  const slideTiles = inputs[0]?.slideTiles;
+  if (slideTiles) {
+    warnings.push(`${basename(input)} is a whole-slide image whose ${inputs.length} tiles go as separate images, not as the slide they tile: ` +
+      `${slideTiles}. The reader's viewer shows them one by one. If the reader needs the slide, export a level of it as one image (or a lower level, ` +
+      'whose tiles aeimg puts together) and send that too.');
+  }
+  const masks = inputs[0]?.maskSubtraction;
+  if (masks) {
+    warnings.push(`${basename(input)} is a subtraction run (DSA): its Mask Subtraction Sequence (0028,6100) gives ${masks.masks}` +
+      `${masks.recommended ? ', and its Recommended Viewing Mode is SUB' : ''}, which a viewer that subtracts shows in place of the native frames. ` +
+      'aeimg carries the native frames: the reader\'s viewer shows them without the subtraction, and DICOM output writes them without the masks. ' +
+      'If the reader needs the subtracted run, export it subtracted at the workstation and send that too.');
+  }
+  const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
+  if (leftOut.length) {
+    const names = leftOut.map((l) => `"${l}"`).join(', ');
+    warnings.push(`${basename(input)}: the window of presentation state ${names} does not go with it: its lookup table cannot apply to this ` +
+      'image\'s values (a rescale of another slope, or a Modality LUT of the image\'s own), so the reader\'s viewer opens it in its own windows.');
+  }
+  // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
+  // through libvips' own), which no viewer shows: said only beyond that.
+  const shift = inputs[0]?.profileShift, declared = inputs[0]?.declaredColour;
+  if (shift && shift > 1) {
+    const has = declared ? `declares ${declared} and no colour profile` : 'has a colour profile';
+    warnings.push(`${basename(input)} ${has}, so its colours were converted to sRGB as a colour-managed viewer shows ` +
+      `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
+      'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
+  }
+  const whole = inputs[0]?.wholeValues;
+  if (whole) {
+    warnings.push(`${basename(input)} has ${whole.type} samples, each a whole number from ${whole.range[0]} to ${whole.range[1]}: they go ` +
+      'as 16-bit values, the same numbers, which the receiver gets as a 16-bit PNG (or DICOM) file.');
+  }
+  return warnings;
 }

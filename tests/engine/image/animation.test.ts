@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { animationTiming } from '../../../src-main/engine/image/animation.js';
+import { animationTiming, pageDelays } from '../../../src-main/engine/image/animation.js';
 import { cineFrameRate } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { writeDicomParts } from '../../../src-main/engine/dicom/write.js';
-import { pageDelays, readImageData, readImagePages } from '../../../src-main/engine/image/io.js';
+import { readImageData, readImagePages } from '../../../src-main/engine/image/io.js';
 
 const delaysOf = async (path: string) => pageDelays(await readImageData(path));
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';

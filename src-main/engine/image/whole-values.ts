@@ -1,0 +1,73 @@
+/**
+ * Image file samples of a type aeimg does not code (signed, 32-bit, floating-point), carried where nothing changes: a
+ * grey page whose every value is a whole number from 0 to 65,535 goes as 16-bit samples holding the same numbers (an
+ * ITK or tifffile export of an MR as signed 16-bit, a mask or label map saved as 32-bit float). Any other page is
+ * refused with its range, as a cast to 16 bits would clip negatives, round fractions or wrap large values (before 0.8
+ * a float TIFF of 0..1 came out black, every sample 0 or 1).
+ */
+import sharp, { type Metadata } from 'sharp';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { sampleRange, type Image } from './image.js';
+
+/** The sample types (libvips' names) read this way, as the sender is told them. */
+const WIDE_SAMPLES: Record<string, string> = {
+  char: 'signed 8-bit', short: 'signed 16-bit', uint: '32-bit', int: 'signed 32-bit', float: '32-bit floating-point',
+  double: '64-bit floating-point',
+};
+
+/** What a page's samples are called where they are of such a type ('signed 16-bit'); undefined for 8- and 16-bit unsigned. */
+export function wideSampleType(meta: Pick<Metadata, 'depth'>): string | undefined {
+  return WIDE_SAMPLES[meta.depth ?? ''];
+}
+
+/** A page's decoded values, as the file holds them (read by wholeValuesImage). */
+export interface WideSamples {
+  width: number;
+  height: number;
+  values: ArrayLike<number>;
+}
+
+const TYPED: Record<string, { new (b: ArrayBuffer, o: number, n: number): ArrayLike<number>; BYTES_PER_ELEMENT: number }> = {
+  char: Int8Array, uint: Uint32Array, int: Int32Array, float: Float32Array, double: Float64Array,
+};
+
+/**
+ * A grey page's values as the file holds them (EXIF orientation applied). libvips converts a signed 16-bit page's
+ * colour space through unsigned 16 bits, clipping what is below 0, so those go up by 32,768 first (exact in its float
+ * arithmetic) and come back down. The image library's errors are thrown as they are (io.ts names the file).
+ */
+export async function readWideSamples(data: Buffer, meta: Metadata, maxPixels: number, page: number): Promise<WideSamples> {
+  const base = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: true });
+  if (meta.depth === 'short') {
+    const { data: raw, info } = await base.linear(1, 32768).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const shifted = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
+    return { width: info.width, height: info.height, values: Int32Array.from(shifted, (v) => v - 32768) };
+  }
+  const type = TYPED[meta.depth ?? '']!;
+  const { data: raw, info } = await base.toColourspace('b-w').raw({ depth: meta.depth as 'float' }).toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, values: new type(raw.buffer, raw.byteOffset, raw.length / type.BYTES_PER_ELEMENT) };
+}
+
+/** "−1024", "0.0039": a value as the sender reads it. */
+function said(v: number): string {
+  return (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))).replace('-', '−');
+}
+
+/**
+ * The 16-bit image of a page's values where each is a whole number from 0 to 65,535; else the refusal, with the range
+ * the file holds and what to do.
+ */
+export function wholeValuesImage(samples: WideSamples, type: string): Image {
+  const { width, height, values } = samples;
+  const [lo, hi] = sampleRange(values);
+  let fraction: number | undefined;
+  for (let i = 0; i < values.length && fraction === undefined; i++) if (!Number.isInteger(values[i])) fraction = values[i];
+  if (fraction !== undefined || lo < 0 || hi > 65535) {
+    const why = fraction !== undefined ? (Number.isNaN(fraction) ? ', some not a number' : `, not all whole numbers (${said(fraction)})`)
+      : lo < 0 ? ', some below 0' : ', some above 65,535';
+    throw new AeimgError(ErrorCode.BadInput,
+      `has ${type} samples from ${said(lo)} to ${said(hi)}${why}, which aeimg does not carry without changing them (it carries ` +
+      `whole numbers from 0 to 65,535 as they are): save it as an 8- or 16-bit unsigned PNG or TIFF, or send the DICOM file it came from.`);
+  }
+  return { width, height, channels: 1, bitDepth: 16, pixels: Uint16Array.from(values) };
+}
