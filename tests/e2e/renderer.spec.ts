@@ -189,6 +189,11 @@ test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-ex
   }
   expect(existsSync(join(outDir, 'DICOMDIR.aeimg'))).toBe(false);
   expect(existsSync(join(outDir, 'DICOM', 'ST000000', 'SE000000', 'IM000002.aeimg'))).toBe(false);
+  // Bit-exact: nothing differs in any window, so the viewer lists no figures.
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, `${rows[0]}.aeimg`)]);
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('bit-exact');
+  await expect(page.getByTestId('viewer-figures-details')).toHaveCount(0);
 });
 
 test('a reduced-quality level asks before writing, and the receiver sees a banner', async () => {
@@ -218,6 +223,30 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'ct_head_512_j2k_lossless.aeimg')]);
   await expect(page.getByTestId('reduced-banner')).toContainText(/Reduced quality — not for primary diagnosis \(worst window .*: SSIM 0\.\d{4}, largest error \d+ HU\)/);
+  // The reader gets the sender's table too (0.35), not the worst window alone: every CT preset and the file's own
+  // window, worst first, its first row the banner's window and figure.
+  const [, worst, worstSsim] = (await page.getByTestId('reduced-banner').textContent())!.match(/worst window (.*?): SSIM (0\.\d{4})/)!;
+  await expect(page.getByTestId('viewer-figures')).toBeHidden();
+  await page.getByTestId('viewer-figures-details').locator('summary').click();
+  const figureRows = page.getByTestId('viewer-figures').locator('tbody tr');
+  await expect(figureRows.first().locator('td').first()).toHaveText(worst!);
+  await expect(figureRows.first().locator('td').nth(1)).toHaveText(worstSsim!);
+  const labels = await figureRows.locator('td:first-child').allTextContents();
+  expect(labels).toEqual(expect.arrayContaining(['brain 40/80', 'lung -600/1500', 'bone 500/2000', expect.stringMatching(/^file window 1 /)]));
+  const ssims = (await figureRows.locator('td:nth-child(2)').allTextContents()).map(Number);
+  expect(ssims).toEqual([...ssims].sort((a, b) => a - b));
+  await expect(page.getByTestId('viewer-errors')).toContainText(/^Largest error \d+ HU, RMSE [\d.]+ HU; each reader window as the sender measured/);
+  // The window on screen says the sender's figure in it where the sender measured it: the lung preset, then none once
+  // the reader drags a window of their own.
+  const lungSsim = await figureRows.filter({ hasText: 'lung -600/1500' }).locator('td').nth(1).textContent();
+  await page.getByTestId('window-preset').selectOption({ label: '5 · lung -600/1500' });
+  await expect(page.getByTestId('overlay-br')).toContainText(`W 1500 L -600 HU (lung)Sender's SSIM in this window ${lungSsim}Zoom`);
+  await page.getByTestId('window-width').fill('1234');
+  await expect(page.getByTestId('overlay-br')).toContainText('W 1234 L -600 HU');
+  await expect(page.getByTestId('overlay-br')).not.toContainText('Sender\'s SSIM');
+  await page.getByTestId('viewer').focus();
+  await page.keyboard.press('r');
+  await page.getByTestId('viewer-figures-details').locator('summary').click();
   await app.clearErrors();
   await page.screenshot({ path: join(SCREENSHOTS, 'viewer-reduced.png') });
 

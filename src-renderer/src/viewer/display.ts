@@ -4,6 +4,7 @@
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
 import type { Annotations, DisplayShutter, ImagePixels, OpenedImageInfo } from '../../../src-shared/api';
+import type { WindowFidelity } from '../../../src-shared/fidelity';
 import { realToSample, renderToByte, sampleToReal, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
@@ -68,6 +69,19 @@ export function windowChoices(windows: DisplayWindow[] | undefined): DisplayWind
   const list = windows ?? [];
   const rank = (w: DisplayWindow) => ({ preset: 0, percentile: 1, file: 2, full: 3 })[w.source];
   return [...list].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * The sender's figures for the window on screen, where the sender measured it (0.35): the same numbers as the viewer
+ * rounds them (whole units from 20 up, hundredths below) and the same VOI function; a VOI table by its name; the
+ * 1st–99th percentile window by its kind (the viewer's is the received image's, the sender's the original's). Undefined
+ * for a window of the reader's own, which the sender did not measure.
+ */
+export function senderFigureIn(measured: readonly WindowFidelity[] | undefined, shown: Window, name: string): WindowFidelity | undefined {
+  const near = (a: number, b: number) => Math.abs(a - b) <= (Math.abs(b) >= 20 ? 0.5 : 0.005);
+  return measured?.find((w) => (w.table || shown.lut
+    ? !!w.table && !!shown.lut && w.name === name
+    : w.fn === shown.fn && ((near(shown.center, w.center) && near(shown.width, w.width)) || (w.source === 'percentile' && name.includes('percentile')))));
 }
 
 /** A number as a reader reads it: integers stay integers, others keep what the units need. */
