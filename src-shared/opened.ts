@@ -33,6 +33,11 @@ export interface OpenedImageInfo {
    * and where its pages are not evenly timed this page's time over the mean; a DICOM cine's are in `dicom`.
    */
   animation?: { frameRate: number; frameTimeRatio?: number };
+  /**
+   * An image file whose values went up by an offset to be samples (its record's `valueOffset`: a signed TIFF, aeimg
+   * 0.35): sample → value as a DICOM image's mapping gives it. A DICOM image's is `dicom.mapping`.
+   */
+  mapping?: ValueMapping;
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;

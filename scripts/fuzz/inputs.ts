@@ -106,7 +106,7 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ['grey16.png', small().toColourspace('grey16').png().toBuffer()],
     ['page.tif', small().tiff().toBuffer()],
     // Signed and float samples (image/whole-values.ts): whole numbers go as 16-bit; a flipped byte may make one negative or a fraction.
-    ['signed16.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Int16Array.from(values, (v) => v * 10)], width, height))],
+    ['signed16.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Int16Array.from(values, (v) => v * 10 - 1024)], width, height))], // a CT's HU
     ['float.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Float32Array.from(values, (v) => v * 4)], width, height))],
     ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
     ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],

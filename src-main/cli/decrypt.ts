@@ -188,6 +188,12 @@ function keyObjectsNote(study: string, records: readonly ImageRecord[]): string 
 function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
   if (rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
   const meta = dicomMetaOf(rec);
+  if (!meta && rec.valueOffset) {
+    // An image file's values below 0 (a signed TIFF, 0.35): a PNG holds none, so its samples are the values moved up.
+    return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values + ${rec.valueOffset} (the sender's ` +
+      `file had values below 0, which a PNG cannot hold): in it a value v is (v − ${rec.valueOffset}). To read the images, open the ` +
+      '.aeimg files in aeimg; decrypt with --format dcm for the values themselves, signed.\n';
+  }
   if (!meta) {
     // An image file of fewer bits in 16 (a 12-bit JPEG 2000, JPEG-LS or PNG export): its values sit at the range's
     // bottom, as they did in the sender's file (0.28).

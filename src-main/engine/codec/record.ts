@@ -4,7 +4,7 @@
  */
 import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
-import { maxValue } from '../image/image.js';
+import { maxValue, SIGNED_OFFSET } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
 import { validKnots, type Knots } from './transfer.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
@@ -78,6 +78,12 @@ export interface ImageRecord {
    * layer codes the grid indices. Only on records without a latent; absent: every step 1.
    */
   steps?: number[];
+  /**
+   * An image file's grey values went up by this much to be 16-bit samples (aeimg 0.35: a signed 16-bit TIFF with values
+   * below 0, image/whole-values.ts): the reader's values are the samples − valueOffset, shown so in the viewer and
+   * written so by DICOM output. A DICOM image says its own in its metadata. Readers before 0.35 refuse the record.
+   */
+  valueOffset?: number;
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */
@@ -203,6 +209,8 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
     !raw.steps.every((g, c) => Number.isInteger(((raw.planes as [number, number][])[c]![1] - (raw.planes as [number, number][])[c]![0]) / g)))) {
     throw bad('sample steps');
   }
+  if (raw.valueOffset !== undefined && (raw.valueOffset !== SIGNED_OFFSET || bitDepth !== 16 || colour !== 1 ||
+    raw.greyAsColour !== undefined || (raw.metadata as Record<string, unknown> | undefined)?.dicom !== undefined)) throw bad('value offset');
   if ((rf?.coding === 'dicom') !== (raw.codestream !== undefined)) throw bad('kept frame');
   if (raw.codestream !== undefined) {
     if (!validLayout(raw.codestream, channels, bitDepth) || lat !== undefined || rf!.maxError !== 0 || rf!.backend !== 'none' ||

@@ -14,6 +14,7 @@ import { REFINEMENT_CODINGS } from '../codec/record.js';
 import { BinaryError, ByteReader, ByteWriter } from './binary.js';
 import { canonical, isCount, MAX_TEXT, NotBinary, only, type Obj } from './entry-binary.js';
 import { readFidelity, writeFidelity } from './entries-fidelity.js';
+import { CODESTREAM_FIELDS, iccOf, imageExtensions, MAX_EXTENSIONS, readExtensions, withoutIcc } from './entries-extensions.js';
 import { SHOWN_STEPS } from '../../../src-shared/fidelity.js';
 
 const KIND = { file: 1, image: 2, 'study-end': 3, json: 4 } as const;
@@ -29,8 +30,8 @@ const FIELDS = {
   file: ['kind', 'app', 'created', 'study'],
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
-  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream', 'steps'],
-  codestream: ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration', 'palette', 'reading'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream', 'steps', 'valueOffset'],
+  codestream: CODESTREAM_FIELDS,
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],
 };
@@ -66,8 +67,6 @@ function writeStudyEnd(w: ByteWriter, e: Obj): void {
 }
 
 const IMG = { latent: 1, refinement: 2, fidelity: 4, metadata: 8, sameGeometry: 16, transfer: 32, impulses: 64, extensions: 128 };
-/** Tags of the extension block (flag 128, aeimg 0.9): fields added after the flags ran out; a reader refuses a tag it does not know. */
-const EXT = { codestream: 1, steps: 2, reading: 3, shown: 4, sameIcc: 5 } as const;
 const GEOMETRY = ['width', 'height', 'channels', 'bitDepth'] as const;
 
 function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
@@ -83,16 +82,17 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   // not packed again (aeimg 0.34): a 25-tile slide's sRGB profile came to 3.3 of its 3.4 KB of metadata a tile.
   const icc = iccOf(r.metadata);
   const sameIcc = icc !== undefined && icc === iccOf(prev?.metadata);
+  const planes = r.planes as unknown[];
+  if (!Array.isArray(planes)) throw new NotBinary();
+  const extensions = imageExtensions(r, planes.length, shown, sameIcc);
   const flags = (r.latent ? IMG.latent : 0) | (r.refinement ? IMG.refinement : 0) | (r.fidelity ? IMG.fidelity : 0) |
     (r.metadata ? IMG.metadata : 0) | (same ? IMG.sameGeometry : 0) | (r.transfer ? IMG.transfer : 0) | (r.impulses ? IMG.impulses : 0) |
-    (r.codestream || r.steps || shown !== undefined || sameIcc ? IMG.extensions : 0);
+    (extensions ? IMG.extensions : 0);
   w.u8(flags);
   const name = Buffer.from(r.name, 'utf8');
   const shared = prev ? sharedPrefix(Buffer.from(prev.name as string, 'utf8'), name) : 0;
   w.varint(shared).blob(name.subarray(shared));
   if (!same) w.varint(r.width as number).varint(r.height as number).u8(r.channels as number).u8(r.bitDepth as number);
-  const planes = r.planes as unknown[];
-  if (!Array.isArray(planes)) throw new NotBinary();
   w.u8(planes.length);
   for (const p of planes) {
     if (!Array.isArray(p) || p.length !== 2) throw new NotBinary();
@@ -108,65 +108,7 @@ function writeImage(w: ByteWriter, r: Obj, prev: Obj | undefined): void {
   if (r.refinement) writeRefinement(w, only(r.refinement, FIELDS.refinement));
   if (r.fidelity) writeFidelity(w, fidelity);
   if (r.metadata) w.blob(packedMetadata(sameIcc ? withoutIcc(r.metadata as Obj) : r.metadata));
-  const extensions: Buffer[] = [];
-  if (r.codestream) extensions.push(writeExtension(EXT.codestream, (x) => writeCodestream(x, only(r.codestream, FIELDS.codestream))));
-  // A kept frame read otherwise than before 0.15 (aeimg 0.15): its own tag, which 0.9–0.14 refuse with "update aeimg".
-  const reading = (r.codestream as Obj | undefined)?.reading;
-  if (reading !== undefined && reading !== 15) throw new NotBinary();
-  if (reading !== undefined) extensions.push(writeExtension(EXT.reading, (x) => x.varint(reading)));
-  if (r.steps) extensions.push(writeExtension(EXT.steps, (x) => writeSteps(x, r.steps, planes.length)));
-  if (shown !== undefined) extensions.push(writeExtension(EXT.shown, (x) => x.varint(Math.round((shown as number) * SHOWN_STEPS))));
-  if (sameIcc) extensions.push(writeExtension(EXT.sameIcc, () => undefined));
-  if (extensions.length) w.blob(Buffer.concat(extensions));
-}
-
-/** A record's DICOM pixel facts (import.ts `metadata.dicom.pixel`), if it has them. */
-function pixelOf(metadata: unknown): Obj | undefined {
-  const pixel = ((metadata as Obj | undefined)?.dicom as { pixel?: unknown } | undefined)?.pixel;
-  return pixel && typeof pixel === 'object' ? pixel as Obj : undefined;
-}
-
-/** The ICC profile a record's DICOM metadata carries (`pixel.iccProfile`, base64), if any. */
-function iccOf(metadata: unknown): string | undefined {
-  const icc = pixelOf(metadata)?.iccProfile;
-  return typeof icc === 'string' ? icc : undefined;
-}
-
-/** The metadata without its ICC profile (a copy: the record is left as it is). */
-function withoutIcc(metadata: Obj): Obj {
-  const dicom = metadata.dicom as Obj & { pixel: Obj };
-  const { iccProfile: _icc, ...pixel } = dicom.pixel;
-  return { ...metadata, dicom: { ...dicom, pixel } };
-}
-
-/** Sample steps (aeimg 0.9): per colour plane, a varint. */
-function writeSteps(w: ByteWriter, steps: unknown, planes: number): void {
-  if (!Array.isArray(steps) || steps.length !== planes || !steps.every(isCount)) throw new NotBinary();
-  for (const g of steps) w.varint(g);
-}
-
-/** One extension: tag (1) · its fields as a blob (varint length, bytes); a block is one blob of extensions. */
-function writeExtension(tag: number, write: (w: ByteWriter) => void): Buffer {
-  const inner = new ByteWriter();
-  write(inner);
-  return new ByteWriter().u8(tag).blob(inner.finish()).finish();
-}
-
-/**
- * A kept DICOM frame's layout: syntax (string) · photometric (string) · samples per pixel, bits allocated, bits stored
- * (1 each) · flags (1: 1 signed, 2 planar, 4 palette) · with a palette, per colour: first (svarint) · its 8-bit
- * entries (blob).
- */
-function writeCodestream(w: ByteWriter, c: Obj): void {
-  if (typeof c.syntax !== 'string' || typeof c.photometric !== 'string' || !isCount(c.samplesPerPixel) || !isCount(c.bitsAllocated) ||
-    !isCount(c.bitsStored) || typeof c.signed !== 'boolean' || (c.planarConfiguration !== 0 && c.planarConfiguration !== 1)) throw new NotBinary();
-  const palette = c.palette as { first: number; table: number[] }[] | undefined;
-  w.string(c.syntax).string(c.photometric).u8(c.samplesPerPixel).u8(c.bitsAllocated).u8(c.bitsStored)
-    .u8((c.signed ? 1 : 0) | (c.planarConfiguration ? 2 : 0) | (palette ? 4 : 0));
-  for (const t of palette ?? []) {
-    if (!Number.isInteger(t.first) || !Array.isArray(t.table) || !t.table.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) throw new NotBinary();
-    w.svarint(t.first).blob(Uint8Array.from(t.table));
-  }
+  if (extensions) w.blob(extensions);
 }
 
 /** Impulses (aeimg 0.7): the map's byte length (varint) · per plane its dark and bright sample values (varint each). */
@@ -273,52 +215,6 @@ function readImage(r: ByteReader, prev: Obj | undefined): Obj {
   if (flags & IMG.metadata) rec.metadata = readMetadata(r);
   if (flags & IMG.extensions) readExtensions(new ByteReader(r.blob(MAX_EXTENSIONS)), rec, prev);
   return rec;
-}
-
-const MAX_EXTENSIONS = 256 * 1024; // a kept frame's palette: three tables of up to 65536 entries
-/** Later aeimg versions add fields here; 0.7 and 0.8 refuse flag 128 itself with the same advice. */
-const newerFeature = () => new AeimgError(ErrorCode.UnsupportedVersion, 'holds an image record with a feature this version does not know; update aeimg to open it.');
-
-function readExtensions(r: ByteReader, rec: Obj, prev: Obj | undefined): void {
-  while (r.left > 0) {
-    const tag = r.u8();
-    const fields = new ByteReader(r.blob(MAX_EXTENSIONS));
-    if (tag === EXT.sameIcc) {
-      // The profile of the record before, into this one's DICOM metadata, which must not have its own.
-      const icc = iccOf(prev?.metadata);
-      const pixel = pixelOf(rec.metadata);
-      if (icc === undefined || !pixel || pixel.iccProfile !== undefined) throw new BinaryError('has a colour profile of no record before it');
-      pixel.iccProfile = icc;
-      fields.end();
-      continue;
-    }
-    if (tag === EXT.steps && !rec.steps) {
-      rec.steps = Array.from({ length: (rec.planes as unknown[]).length }, () => fields.varint());
-      fields.end();
-      continue;
-    }
-    if (tag === EXT.shown && rec.fidelity && (rec.fidelity as Obj).shown === undefined) {
-      (rec.fidelity as Obj).shown = fields.varint() / SHOWN_STEPS;
-      fields.end();
-      continue;
-    }
-    if (tag === EXT.reading && rec.codestream && (rec.codestream as Obj).reading === undefined) {
-      (rec.codestream as Obj).reading = fields.varint();
-      fields.end();
-      continue;
-    }
-    if (tag !== EXT.codestream || rec.codestream) throw newerFeature();
-    rec.codestream = {
-      syntax: fields.string(64), photometric: fields.string(16), samplesPerPixel: fields.u8(), bitsAllocated: fields.u8(), bitsStored: fields.u8(),
-    };
-    const bits = fields.u8();
-    if (bits > 7) throw new BinaryError('has an unknown kept-frame flag');
-    Object.assign(rec.codestream as Obj, { signed: (bits & 1) === 1, planarConfiguration: (bits >> 1) & 1 });
-    if (bits & 4) {
-      (rec.codestream as Obj).palette = Array.from({ length: 3 }, () => ({ first: fields.svarint(), table: Array.from(fields.blob(65536)) }));
-    }
-    fields.end();
-  }
 }
 
 function readLatent(r: ByteReader, rec: Obj): Obj {

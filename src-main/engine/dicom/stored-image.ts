@@ -4,7 +4,7 @@
  * MONOCHROME2, palette colour and native YBR become 8-bit RGB, 16-bit RGB stays 16-bit.
  */
 import { AeimgError, ErrorCode } from '../errors.js';
-import type { Image } from '../image/image.js';
+import { SIGNED_OFFSET, type Image } from '../image/image.js';
 import type { FrameSamples } from './codecs.js';
 
 /** How a frame's stored values become an image, without the dataset. */
@@ -81,7 +81,7 @@ export function storedToImage(info: FrameLayout, width: number, height: number, 
     const pixels = Uint8Array.from(samples, (v) => (inverted ? maxStored - v : v));
     return { image: { width, height, channels: 1, bitDepth: 8, pixels }, offset: 0, inverted };
   }
-  const offset = info.signed ? 32768 : 0;
+  const offset = info.signed ? SIGNED_OFFSET : 0;
   const pixels = new Uint16Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i]!;

@@ -48,8 +48,9 @@ export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
  * is, with the source's Bits Stored: a MONOCHROME1 source gets its own values back at either depth, and a 1-bit
  * segmentation (imported as 8-bit 0/1) says Bits Stored 1, so that a viewer shows 1 as white.
  */
-function storedSamples(image: Image, meta: DicomFrameMeta | undefined): { data: ArrayBuffer; bits: number; signed: boolean } {
-  const px = meta?.pixel;
+function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number): { data: ArrayBuffer; bits: number; signed: boolean } {
+  // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do.
+  const px = meta?.pixel ?? (valueOffset ? { offset: valueOffset, inverted: false, signed: true, bitsStored: 16 } : undefined);
   const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
   const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
   for (let i = 0; i < out.length; i++) {
@@ -76,6 +77,8 @@ export interface DicomWriteOptions {
   instanceNumber?: number;
   /** An image file (no DICOM metadata) that was itself lossy-compressed (image/source.ts): its history comes first. */
   lossySource?: LossySource;
+  /** An image file (no DICOM metadata) whose values went up by this to be samples (ImageRecord.valueOffset): written signed. */
+  valueOffset?: number;
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
   /**
@@ -246,7 +249,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   ds['00082111'] = attribute('ST', derivation(opts));
   if (opts.reduced) markReduced(ds);
   markLossy(ds, opts);
-  const stored = storedSamples(image, meta);
+  const stored = storedSamples(image, meta, opts.valueOffset);
   ds['00280002'] = attribute('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).
   ds['00280004'] = attribute('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
@@ -332,7 +335,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   header.writeUInt32LE(pixelBytes + pad, at + 8);
   return (function* () {
     yield header;
-    for (const [k, im] of images.entries()) yield new Uint8Array(k === 0 ? stored.data : storedSamples(im, meta).data);
+    for (const [k, im] of images.entries()) yield new Uint8Array(k === 0 ? stored.data : storedSamples(im, meta, opts.valueOffset).data);
     if (pad) yield new Uint8Array(1);
   })();
 }

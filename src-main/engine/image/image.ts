@@ -8,6 +8,9 @@ export interface Image {
   pixels: Uint8Array | Uint16Array;
 }
 
+/** What signed values go up by to be 16-bit samples (a DICOM image's, dicom/stored-image.ts; an image file's, whole-values.ts). */
+export const SIGNED_OFFSET = 32768;
+
 export function hasAlpha(image: Pick<Image, 'channels'>): boolean {
   return image.channels === 2 || image.channels === 4;
 }

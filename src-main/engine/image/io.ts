@@ -3,7 +3,6 @@
  * bits through codestream-file.ts, an animated PNG's frames through apng.ts; PNG out; keeping grey/RGB, alpha and 8/16-bit.
  */
 import { basename } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
@@ -15,10 +14,9 @@ import { codestreamFileOf, decodeCodestreamFile, type CodestreamFile } from './c
 import { apngOf, composeApng, type Apng } from './apng.js';
 import { gifWithEndCodes } from './gif-end-codes.js';
 import { asViewersShow, pngDeclaredColour } from './png-colour.js';
-import { pngChunk } from './png-chunks.js';
 import { iccColourSpace, shaperProfile, throughProfile } from './shaper-profile.js';
 import { lutProfile, throughLut } from './lut-profile.js';
-import { readWideSamples, wholeValuesImage, wideSampleType } from './whole-values.js';
+import { readWideSamples, wholeValuesImage, wideSampleType, type WholeValues } from './whole-values.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 
@@ -65,11 +63,12 @@ function unreadable(what: string, err: unknown): AeimgError {
 }
 
 /**
- * Sample types that a cast to 8 or 16 bits would clip or truncate (a float TIFF's 0..1 became 0 and 1): complex ones,
- * and the others (whole-values.ts) on colour pages; a grey page's whole values go as they are.
+ * Sample types that a cast to 8 or 16 bits would clip or truncate (a float TIFF's 0..1 became 0 and 1): complex and
+ * signed 8-bit ones, and the others (whole-values.ts) on colour pages; a grey page's whole values go as they are.
  */
 function uncarriedSamples(meta: Metadata): string | undefined {
   if (meta.depth === 'complex' || meta.depth === 'dpcomplex') return 'complex';
+  if (meta.depth === 'char') return 'signed 8-bit'; // viewers disagree on it (whole-values.ts)
   const wide = wideSampleType(meta);
   return wide && (meta.channels ?? 1) > 1 ? `${wide} colour` : undefined;
 }
@@ -96,8 +95,10 @@ export interface ImageFile {
    * converted to sRGB, and the largest move of a sample (png-colour.ts).
    */
   declaredColour?: { said: string; shift: number };
-  /** Its pages' samples were of this type ('signed 16-bit'), each a whole number from 0 to 65,535 (whole-values.ts). */
+  /** Its pages' samples were of this type ('signed 16-bit'), each a whole number (whole-values.ts). */
   wholeValues?: string;
+  /** Per page, what its values went up by to be 16-bit samples (32,768 where some were below 0), where any page's did. */
+  valueOffsets?: number[];
 }
 
 /**
@@ -160,9 +161,17 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
       `has ${pages} pages holding ${(bytesOfPixels / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
   }
   const images: Image[] = [];
-  for (const [page, meta] of metas.entries()) images.push(await decodePage(data, meta, maxPixels, page));
+  const offsets: number[] = [];
+  for (const [page, meta] of metas.entries()) {
+    const whole = wideSampleType(meta) ? await decodeWidePage(data, meta, maxPixels, page) : undefined;
+    images.push(whole?.image ?? await decodePage(data, meta, maxPixels, page));
+    offsets.push(whole?.offset ?? 0);
+  }
   const wide = metas.map(wideSampleType).find((t) => t !== undefined);
-  return asDeclared({ data, pages: first.format === 'gif' ? greyGif(images) : images, metas, ...(wide ? { wholeValues: wide } : {}) });
+  return asDeclared({
+    data, pages: first.format === 'gif' ? greyGif(images) : images, metas,
+    ...(wide ? { wholeValues: wide } : {}), ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}),
+  });
 }
 
 /** A PNG whose gamma says how viewers show it, as they show it (png-colour.ts); other files as they are. */
@@ -298,12 +307,14 @@ async function decodePng(png: Buffer, maxPixels: number, ignoreIcc = false): Pro
   return decodePage(png, await checkedMetadata(png, maxPixels), maxPixels, 0, ignoreIcc);
 }
 
+/** A page of signed, 32-bit or float samples (whole-values.ts): its 16-bit image and the offset its values went up by. */
+async function decodeWidePage(data: Buffer, meta: Metadata, maxPixels: number, page: number): Promise<WholeValues> {
+  const samples = await readWideSamples(data, meta, maxPixels, page).catch((err: unknown) => { throw unreadable('could not be decoded', err); });
+  return wholeValuesImage(samples, wideSampleType(meta)!);
+}
+
 async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number, ignoreIcc = false): Promise<Image> {
-  const wide = wideSampleType(meta);
-  if (wide) {
-    const samples = await readWideSamples(data, meta, maxPixels, page).catch((err: unknown) => { throw unreadable('could not be decoded', err); });
-    return wholeValuesImage(samples, wide);
-  }
+  if (wideSampleType(meta)) return (await decodeWidePage(data, meta, maxPixels, page)).image;
   const sixteen = meta.depth === 'ushort';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
   // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose
@@ -367,33 +378,5 @@ export async function encodePng(image: Image, compressionLevel = 9): Promise<Buf
   return sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: image.channels } })
     .toColourspace(space)
     .png({ compressionLevel, adaptiveFiltering: compressionLevel > 0 })
-    .toBuffer();
-}
-
-/**
- * `png` (as encodePng writes it) with the ICC profile `icc` in an iCCP chunk after its header, so that colour-managed
- * viewers show it through the profile (a DICOM colour image's own: dicom/icc-profile.ts).
- */
-export function withIccProfile(png: Buffer, icc: Uint8Array): Buffer {
-  const afterHeader = 8 + 12 + png.readUInt32BE(8); // signature, then IHDR's length, type, data and CRC
-  const chunk = pngChunk('iCCP', Buffer.concat([Buffer.from('ICC profile\0\0', 'latin1'), deflateSync(icc)]));
-  return Buffer.concat([png.subarray(0, afterHeader), chunk, png.subarray(afterHeader)]);
-}
-
-/**
- * A colour `image` as a colour-managed viewer shows it through the ICC profile `icc`, in sRGB at its own depth: read as
- * an image file with that profile is read (decodePage: lcms at 8 bits, shaper-profile.ts or lcms at 16). A profile the
- * colour engine refuses leaves the values as they are, as viewers ignore it.
- */
-export async function throughIccProfile(image: Image, icc: Uint8Array): Promise<Image> {
-  return decodeImage(withIccProfile(await encodePng(image, 0), icc), Number.MAX_SAFE_INTEGER);
-}
-
-/** Encodes JPEG at the given quality (8-bit; used for comparisons, never for output of medical data). */
-export async function encodeJpeg(image: Image, quality: number): Promise<Buffer> {
-  const space = image.channels <= 2 ? 'b-w' : 'srgb';
-  return sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .toColourspace(space)
-    .jpeg({ quality, chromaSubsampling: '4:4:4' })
     .toBuffer();
 }

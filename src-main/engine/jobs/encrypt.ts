@@ -17,7 +17,8 @@ import { imageChannels, validateImageRecord, type ImageRecord } from '../codec/r
 import { AeimgWriter } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { DEFAULT_MAX_PIXELS, throughIccProfile } from '../image/io.js';
+import { DEFAULT_MAX_PIXELS } from '../image/io.js';
+import { throughIccProfile } from '../image/icc-png.js';
 import { maxValue } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
@@ -106,14 +107,15 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   /** Frames that could go as their file held them and did not, as aeimg's coding was smaller (keepAlike). */
   const unkept: { index: number; keep: () => Promise<EncodedEntry | undefined> }[] = [];
   let rawBytes = 0;
-  for (const { image, name, metadata, frame } of inputs) {
+  for (const { image, name, metadata, frame, valueOffset } of inputs) {
     checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
-    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image);
+    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
+    if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).

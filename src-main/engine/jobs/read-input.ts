@@ -31,8 +31,13 @@ export interface InputImage {
   profileShift?: number;
   /** What that profile stood for where the file has none of its own: a PNG's gamma (ImageFile.declaredColour). */
   declaredColour?: string;
-  /** ImageFile.wholeValues: the file's samples were of this type, whole numbers that go as 16-bit values, with their range. */
-  wholeValues?: { type: string; range: [number, number] };
+  /**
+   * ImageFile.wholeValues: the file's samples were of this type, whole numbers that go as 16-bit samples, with their
+   * range (in the file's values) and whether some went up by an offset (values below 0).
+   */
+  wholeValues?: { type: string; range: [number, number]; offset: boolean };
+  /** This image's samples are its values + this (ImageFile.valueOffsets): the record says so (`valueOffset`). */
+  valueOffset?: number;
   /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
@@ -73,16 +78,19 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const shift = await colourProfileShift(file);
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
     const delays = pageDelays(file);
-    const ranges = file.wholeValues ? pages.map((p) => sampleRange(p.pixels)) : [];
-    const wholeValues = file.wholeValues
-      ? { type: file.wholeValues, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] as [number, number] } : undefined;
+    const offsets = file.valueOffsets ?? pages.map(() => 0);
+    const ranges = file.wholeValues ? pages.map((p, i) => sampleRange(p.pixels).map((v) => v - offsets[i]!)) : [];
+    const wholeValues = file.wholeValues ? {
+      type: file.wholeValues, range: [Math.min(...ranges.map((r) => r[0]!)), Math.max(...ranges.map((r) => r[1]!))] as [number, number],
+      offset: offsets.some((o) => o),
+    } : undefined;
     return pages.map((image, i) => {
       const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
-        ...(wholeValues ? { wholeValues } : {}),
+        ...(wholeValues ? { wholeValues } : {}), ...(offsets[i] ? { valueOffset: offsets[i] } : {}),
       };
     });
   }

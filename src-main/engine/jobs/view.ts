@@ -19,9 +19,9 @@ import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
 import type { Image } from '../image/image.js';
-import { throughIccProfile } from '../image/io.js';
+import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
-import { percentileWindow, shownPerStored } from '../metrics/fidelity.js';
+import { offsetMapping, percentileWindow, shownPerStored } from '../metrics/fidelity.js';
 
 /** A colour image's ICC profile, where its record carries one (dicom/icc-profile.ts; aeimg 0.32). */
 export function iccProfileFor(record: ImageRecord, image: Image): Uint8Array | undefined {
@@ -171,8 +171,10 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const received = receivedSummary(record, meta, display);
   const f = received.fidelity;
   const gray = image.channels === 1;
+  // An image file's values gone up by an offset (a signed TIFF): the viewer shows them as its values (aeimg 0.35).
+  const offset = !meta && record.valueOffset ? offsetMapping(record.valueOffset) : undefined;
   const windows = [
-    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
+    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping ?? offset), name: 'auto (1st–99th percentile)' }] : []),
     ...(display?.windows ?? []),
   ];
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
@@ -190,6 +192,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelityText: received.text,
     window: defaultWindow(image, display),
     ...(!meta && animation ? { animation } : {}),
+    ...(offset ? { mapping: offset } : {}),
     dicom: meta ? {
       ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,

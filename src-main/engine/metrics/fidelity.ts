@@ -21,8 +21,16 @@ export { psnrFromMse };
 export { ssimPlane } from './ssim.js';
 
 /** A plain image (PNG, JPEG, TIFF): its samples are its values; > 8 bits gets the 1st–99th percentile window. */
-export function plainDisplay(image: Pick<Image, 'bitDepth'>): DisplayModel {
-  return { units: '', monochrome1: false, windows: [], percentile: image.bitDepth > 8 };
+export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number): DisplayModel {
+  return { units: '', monochrome1: false, windows: [], percentile: image.bitDepth > 8, ...(valueOffset ? { mapping: offsetMapping(valueOffset) } : {}) };
+}
+
+/**
+ * How an image file's samples that went up by `offset` (ImageRecord.valueOffset: signed values, aeimg 0.35) give its
+ * values back: as a signed DICOM image's stored values, without a rescale.
+ */
+export function offsetMapping(offset: number): ValueMapping {
+  return { offset, inverted: false, signed: true, bitsStored: 16, slope: 1, intercept: 0 };
 }
 
 /** Channel c of an image, row by row, through a lookup table indexed by sample value. */

@@ -140,7 +140,7 @@ export const useViewer = defineStore('viewer', () => {
     const hit = thumbs.get(key);
     if (hit !== undefined) return hit;
     const cached = cache.get(`${key}:false`);
-    const url = thumbnailUrl(cached ?? await unwrap(bridge().files.image(f.openId, i, false)), f.images[i].window, f.images[i].dicom?.pixelAspect, f.images[i].dicom?.mapping);
+    const url = thumbnailUrl(cached ?? await unwrap(bridge().files.image(f.openId, i, false)), f.images[i].window, f.images[i].dicom?.pixelAspect, f.images[i].dicom?.mapping ?? f.images[i].mapping);
     thumbs.set(key, url);
     if (thumbs.size > THUMBNAILS) thumbs.delete(thumbs.keys().next().value!);
     return url;

@@ -161,6 +161,14 @@ describe('format 2 records', () => {
     expect(new EntryCodec().encode(odd)[1]! & 128).toBe(0);
   });
 
+  it('an image file\'s value offset (0.35: a signed TIFF) travels in the binary form, as an extension an older reader refuses', () => {
+    const rec = { ...odd, valueOffset: 32768 };
+    const bytes = new EntryCodec().encode(rec);
+    expect(bytes[0]).toBe(2); // binary, not the JSON fallback, which an older reader would open showing the samples as values
+    expect(bytes[1]! & 128).toBe(128);
+    expect(new EntryCodec().decode(bytes)).toEqual(rec);
+  });
+
   it('a colour profile the record before had too is not packed again (0.34), and comes back', () => {
     const profile = randomBytes(3000).toString('base64'); // incompressible, as a lookup table nearly is
     const tile = (k: number, icc = profile) => ({ ...odd, name: `slide #${k}`, metadata: { dicom: { dataset: {}, frame: k, pixel: { photometric: 'RGB', iccProfile: icc } } } });
