@@ -15,6 +15,7 @@ import dcmjs from 'dcmjs';
 import { CT_PRESETS, sampleToReal, windowToByte, type ValueMapping } from '../../src-shared/windows.js';
 import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
+import { tiffOf } from '../../scripts/fuzz/tiff.js';
 import { coveredByDefault, SHUTTER_SIZE, shutterDicom } from '../shutter-dicom.js';
 
 const DICOM = join(ROOT, 'tests', 'fixtures', 'dicom');
@@ -654,4 +655,28 @@ test('several files dropped to be opened: each listed, the first opened, the oth
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('viewer-name')).toHaveText('ct_palette.aeimg');
   await expect(page.getByTestId('received-cr_16x16_monochrome1.aeimg')).toBeVisible();
+});
+
+test('a CT exported as a signed 16-bit TIFF (0.35): its window, probe and a PNG saved are in its values, those below 0 included', async () => {
+  const hu = Int16Array.from({ length: 128 * 128 }, (_, i) => (i % 128) * 20 - 1024 + Math.floor(i / 128)); // −1024..1667
+  const tif = join(outDir, 'ct-hu.tif');
+  await writeFile(tif, tiffOf([hu], 128, 128));
+  await app.cli(['encrypt', tif, '--key', 'Viewer', '-o', outDir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct-hu.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct-hu.aeimg');
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('bit-exact');
+  // It opens over its range in its values, not in the samples 31,744..34,435 that carry them.
+  await expect.poll(async () => (await numberIn('window-center')) - (await numberIn('window-width')) / 2).toBeLessThan(-1000);
+  for (const [x, y] of [[0, 0], [100, 50]] as const) {
+    const at = await screenOf(x + 0.5, y + 0.5);
+    await page.mouse.move(at.x, at.y);
+    await expect(page.getByTestId('probe')).toHaveText(`(${x}, ${y}) value ${hu[y * 128 + x]}`);
+  }
+  const saved = join(outDir, 'ct-hu.png');
+  await app.answerDialog({ save: saved });
+  await page.getByTestId('save-png').click();
+  await expect(page.getByRole('status').filter({ hasText: `Saved ${saved}` })).toContainText('it holds the image\'s values + 32768 (a value v in it is v − 32768)');
+  const png = await sharp(saved).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+  expect(Array.from(new Uint16Array(png.buffer, png.byteOffset, png.length / 2))).toEqual(Array.from(hu, (v) => v + 32768));
 });

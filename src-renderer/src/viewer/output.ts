@@ -9,6 +9,15 @@ import { useErrors } from '../stores/errors';
  * view copied or saved, each saying in `notice` where it went. DICOM is offered for DICOM images only (OpenView.vue),
  * which have no transparency for it to drop.
  */
+/**
+ * Said after PNGs are written of images whose values went up by an offset (an image file's values below 0, a signed
+ * TIFF: aeimg 0.35), as `aeimg decrypt` says it: a PNG holds no value below 0, so it holds them moved up.
+ */
+function offsetNote(format: 'png' | 'dcm', images: readonly (OpenedFile['images'][number] | undefined)[]): string {
+  const offset = format === 'png' ? images.find((i) => i?.mapping && !i.dicom)?.mapping?.offset : undefined;
+  return offset ? `. A PNG holds no value below 0: it holds the image's values + ${offset} (a value v in it is v − ${offset})` : '';
+}
+
 export function useViewerOutput(file: Ref<OpenedFile | null>, index: Ref<number>, notice: Ref<string>, copyOverlays: Ref<boolean>) {
   const errors = useErrors();
 
@@ -16,7 +25,7 @@ export function useViewerOutput(file: Ref<OpenedFile | null>, index: Ref<number>
     if (!file.value) return;
     try {
       const r = await unwrap(bridge().files.save(file.value.openId, index.value, format));
-      if (r) notice.value = `Saved ${r.path}`;
+      if (r) notice.value = `Saved ${r.path}${offsetNote(format, [file.value.images[index.value]])}`;
     } catch (err) {
       errors.report(err);
     }
@@ -29,7 +38,7 @@ export function useViewerOutput(file: Ref<OpenedFile | null>, index: Ref<number>
     try {
       const r = await unwrap(bridge().files.exportAll(file.value.openId, format));
       const series = r?.seriesFolders.length ? `, a folder for each of its ${r.seriesFolders.length} series (${r.seriesFolders.join(', ')})` : '';
-      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}${series}`;
+      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}${series}${offsetNote(format, file.value.images)}`;
     } catch (err) {
       errors.report(err);
     }
