@@ -21,7 +21,7 @@ import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs
 import type { Image } from '../image/image.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
-import { offsetMapping, percentileWindow, shownPerStored } from '../metrics/fidelity.js';
+import { offsetMapping, percentileWindow, plainDisplay, readerWindows, shownPerStored } from '../metrics/fidelity.js';
 
 /** A colour image's ICC profile, where its record carries one (dicom/icc-profile.ts; aeimg 0.32). */
 export function iccProfileFor(record: ImageRecord, image: Image): Uint8Array | undefined {
@@ -176,6 +176,9 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const windows = [
     ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping ?? offset), name: 'auto (1st–99th percentile)' }] : []),
     ...(display?.windows ?? []),
+    // An 8-bit grey image's full range, as the sender measured it (readerWindows): a choice, so that the reader can see
+    // it as measured, and the sender's figure for it (0.35; the default stretches the image's own min..max).
+    ...(gray && image.bitDepth === 8 ? readerWindows(image, display ?? plainDisplay(image)).filter((w) => w.source === 'full') : []),
   ];
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
   const frameRate = meta ? cineFrameRate(meta) : undefined;

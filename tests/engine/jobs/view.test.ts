@@ -5,7 +5,10 @@ import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { UidMapper } from '../../../src-main/engine/dicom/deidentify.js';
 import { describeAttributes, describeImage } from '../../../src-main/engine/jobs/view.js';
-import { FIXTURES } from '../../helpers.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { defaultModel, FIXTURES, models, MR_SLICE, tempDir } from '../../helpers.js';
 
 const DICOM = join(FIXTURES, 'dicom');
 
@@ -100,5 +103,22 @@ describe('what the viewer is told about an image', () => {
     const plain = await opened('ct_small_explicit_le.dcm', false);
     expect(describeAttributes(plain.record)!.deidentification.deidentified).toBe(false);
     expect(describeAttributes({ ...plain.record, metadata: {} } as ImageRecord)).toBeNull();
+  });
+});
+
+describe('the sender\'s full range of an 8-bit image, a window the reader can pick (0.35)', () => {
+  it('is among the choices, with the numbers the sender measured it at, so the viewer\'s corner gives its figure', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('Full range');
+    const sent = await encryptImageFile(MR_SLICE, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'max' } });
+    const { record, image } = (await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false })).images[0]!;
+    const info = describeImage(record, image, 0);
+    const full = info.windows?.find((w) => w.source === 'full');
+    expect(full).toMatchObject({ name: 'full range', center: 128, width: 256 });
+    const measured = record.fidelity!.windows!;
+    expect(measured.map(({ name, center, width, source }) => ({ name, center, width, source }))).toEqual([full]); // the viewer's corner matches it
+    // A 1-bit segmentation's full range is 0..1, as the sender measured it, not 0..255.
+    const { record: mask, image: maskImage } = await opened('seg_liver_1bit_3frame_deflated.dcm');
+    expect(describeImage(mask, maskImage, 0).windows?.find((w) => w.source === 'full')).toMatchObject({ center: 1, width: 2 });
   });
 });
