@@ -95,6 +95,14 @@ export interface DisplayModel {
   labels?: true;
 }
 
+/**
+ * How an image file's samples that went up by `offset` (its record's valueOffset: signed values, aeimg 0.35) give its
+ * values back: as a signed DICOM image's stored values, without a rescale.
+ */
+export function offsetMapping(offset: number): ValueMapping {
+  return { offset, inverted: false, signed: true, bitsStored: 16, slope: 1, intercept: 0 };
+}
+
 /** The stored value of a sample (DICOM's pixel value before the modality rescale). */
 export function sampleToStored(sample: number, m: ValueMapping | undefined): number {
   if (!m) return sample;

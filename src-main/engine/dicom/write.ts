@@ -19,6 +19,7 @@ import { writeShutter } from './shutter.js';
 import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
+import { offsetMapping } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -50,7 +51,7 @@ export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
  */
 function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number): { data: ArrayBuffer; bits: number; signed: boolean } {
   // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do.
-  const px = meta?.pixel ?? (valueOffset ? { offset: valueOffset, inverted: false, signed: true, bitsStored: 16 } : undefined);
+  const px = meta?.pixel ?? (valueOffset ? offsetMapping(valueOffset) : undefined);
   const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
   const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
   for (let i = 0; i < out.length; i++) {

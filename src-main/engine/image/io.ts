@@ -95,8 +95,8 @@ export interface ImageFile {
    * converted to sRGB, and the largest move of a sample (png-colour.ts).
    */
   declaredColour?: { said: string; shift: number };
-  /** Its pages' samples were of this type ('signed 16-bit'), each a whole number (whole-values.ts). */
-  wholeValues?: string;
+  /** Its pages' samples were of this type ('signed 16-bit'), each a whole number (whole-values.ts), in this range over its pages. */
+  wholeValues?: { type: string; range: [number, number] };
   /** Per page, what its values went up by to be 16-bit samples (32,768 where some were below 0), where any page's did. */
   valueOffsets?: number[];
 }
@@ -161,16 +161,19 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
       `has ${pages} pages holding ${(bytesOfPixels / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
   }
   const images: Image[] = [];
-  const offsets: number[] = [];
+  const wholes: (WholeValues | undefined)[] = [];
   for (const [page, meta] of metas.entries()) {
     const whole = wideSampleType(meta) ? await decodeWidePage(data, meta, maxPixels, page) : undefined;
     images.push(whole?.image ?? await decodePage(data, meta, maxPixels, page));
-    offsets.push(whole?.offset ?? 0);
+    wholes.push(whole);
   }
   const wide = metas.map(wideSampleType).find((t) => t !== undefined);
+  const ranges = wholes.flatMap((w) => (w ? [w.range] : []));
+  const offsets = wholes.map((w) => w?.offset ?? 0);
   return asDeclared({
     data, pages: first.format === 'gif' ? greyGif(images) : images, metas,
-    ...(wide ? { wholeValues: wide } : {}), ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}),
+    ...(wide ? { wholeValues: { type: wide, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] } } : {}),
+    ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}),
   });
 }
 

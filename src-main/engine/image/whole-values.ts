@@ -44,9 +44,9 @@ const TYPED: Record<string, { new (b: ArrayBuffer, o: number, n: number): ArrayL
 export async function readWideSamples(data: Buffer, meta: Metadata, maxPixels: number, page: number): Promise<WideSamples> {
   const base = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: true });
   if (meta.depth === 'short') {
-    const { data: raw, info } = await base.linear(1, 32768).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const { data: raw, info } = await base.linear(1, SIGNED_OFFSET).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
     const shifted = new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2);
-    return { width: info.width, height: info.height, values: Int32Array.from(shifted, (v) => v - 32768) };
+    return { width: info.width, height: info.height, values: Int32Array.from(shifted, (v) => v - SIGNED_OFFSET) };
   }
   const type = TYPED[meta.depth ?? '']!;
   const { data: raw, info } = await base.toColourspace('b-w').raw({ depth: meta.depth as 'float' }).toBuffer({ resolveWithObject: true });
@@ -54,14 +54,18 @@ export async function readWideSamples(data: Buffer, meta: Metadata, maxPixels: n
 }
 
 /** "−1024", "0.0039": a value as the sender reads it. */
-function said(v: number): string {
+export function valueWords(v: number): string {
   return (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))).replace('-', '−');
 }
 
-/** What a page's samples go as: the 16-bit image, and what was added to each value (0, or 32,768 for values below 0). */
+/**
+ * What a page's samples go as: the 16-bit image, what was added to each value (0, or 32,768 for values below 0), and
+ * the range of the values as the file holds them.
+ */
 export interface WholeValues {
   image: Image;
   offset: number;
+  range: [number, number];
 }
 
 /**
@@ -75,11 +79,11 @@ export function wholeValuesImage(samples: WideSamples, type: string): WholeValue
   for (let i = 0; i < values.length && fraction === undefined; i++) if (!Number.isInteger(values[i])) fraction = values[i];
   const offset = lo < 0 ? SIGNED_OFFSET : 0;
   if (fraction !== undefined || lo < -SIGNED_OFFSET || hi > 65535 - offset) {
-    const why = fraction !== undefined ? (Number.isNaN(fraction) ? ', some not a number' : `, not all whole numbers (${said(fraction)})`)
+    const why = fraction !== undefined ? (Number.isNaN(fraction) ? ', some not a number' : `, not all whole numbers (${valueWords(fraction)})`)
       : lo < -SIGNED_OFFSET ? ', some below −32,768' : hi > 65535 ? ', some above 65,535' : ', both below 0 and above 32,767';
     throw new AeimgError(ErrorCode.BadInput,
-      `has ${type} samples from ${said(lo)} to ${said(hi)}${why}, which aeimg does not carry without changing them (it carries ` +
+      `has ${type} samples from ${valueWords(lo)} to ${valueWords(hi)}${why}, which aeimg does not carry without changing them (it carries ` +
       'whole numbers from 0 to 65,535, or from −32,768 to 32,767, as they are): save it as 16-bit PNG or TIFF, or send the DICOM file it came from.');
   }
-  return { image: { width, height, channels: 1, bitDepth: 16, pixels: Uint16Array.from(values, (v) => v + offset) }, offset };
+  return { image: { width, height, channels: 1, bitDepth: 16, pixels: Uint16Array.from(values, (v) => v + offset) }, offset, range: [lo, hi] };
 }

@@ -11,7 +11,7 @@ import { DICOMDIR_MESSAGE } from '../dicom/pixel-module.js';
 import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { sampleRange, type Image } from '../image/image.js';
+import type { Image } from '../image/image.js';
 import { colourProfileShift, readImageData } from '../image/io.js';
 import { animationOf, pageDelays } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
@@ -79,11 +79,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
     const delays = pageDelays(file);
     const offsets = file.valueOffsets ?? pages.map(() => 0);
-    const ranges = file.wholeValues ? pages.map((p, i) => sampleRange(p.pixels).map((v) => v - offsets[i]!)) : [];
-    const wholeValues = file.wholeValues ? {
-      type: file.wholeValues, range: [Math.min(...ranges.map((r) => r[0]!)), Math.max(...ranges.map((r) => r[1]!))] as [number, number],
-      offset: offsets.some((o) => o),
-    } : undefined;
+    const wholeValues = file.wholeValues && { ...file.wholeValues, offset: file.valueOffsets !== undefined };
     return pages.map((image, i) => {
       const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
       return {

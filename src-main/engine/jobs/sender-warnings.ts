@@ -10,6 +10,7 @@ import type { DicomImage } from '../dicom/import.js';
 import { storedToReal } from '../../../src-shared/windows.js';
 import type { InputImage } from './read-input.js';
 import { SIGNED_OFFSET } from '../image/image.js';
+import { valueWords } from '../image/whole-values.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { nameStem } from './files.js';
 
@@ -133,10 +134,10 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
   }
   const whole = inputs[0]?.wholeValues;
   if (whole) {
-    const [lo, hi] = whole.range.map((v) => String(v).replace('-', '−'));
+    const [lo, hi] = whole.range.map(valueWords);
     warnings.push(`${basename(input)} has ${whole.type} samples, each a whole number from ${lo} to ${hi}: ` + (whole.offset
       ? `they go as 16-bit samples holding each value + ${SIGNED_OFFSET}, as a signed DICOM image's do, and the receiver's aeimg shows them as ` +
-        'the values (a 16-bit PNG written holds them + 32768, which it says; DICOM output holds the values, signed).'
+        `the values (a 16-bit PNG written holds them + ${SIGNED_OFFSET}, which it says; DICOM output holds the values, signed).`
       : 'they go as 16-bit values, the same numbers, which the receiver gets as a 16-bit PNG (or DICOM) file.'));
   }
   return warnings;

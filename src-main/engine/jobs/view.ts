@@ -8,7 +8,7 @@ import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
-import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
+import { offsetMapping, realToSample, type DisplayModel } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
@@ -21,7 +21,7 @@ import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs
 import type { Image } from '../image/image.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
-import { offsetMapping, percentileWindow, plainDisplay, readerWindows, shownPerStored } from '../metrics/fidelity.js';
+import { percentileWindow, plainDisplay, readerWindows, shownPerStored } from '../metrics/fidelity.js';
 
 /** A colour image's ICC profile, where its record carries one (dicom/icc-profile.ts; aeimg 0.32). */
 export function iccProfileFor(record: ImageRecord, image: Image): Uint8Array | undefined {

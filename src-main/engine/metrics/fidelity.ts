@@ -5,7 +5,7 @@
  * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
 import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
-import { renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { offsetMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
 
@@ -23,14 +23,6 @@ export { ssimPlane } from './ssim.js';
 /** A plain image (PNG, JPEG, TIFF): its samples are its values; > 8 bits gets the 1st–99th percentile window. */
 export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number): DisplayModel {
   return { units: '', monochrome1: false, windows: [], percentile: image.bitDepth > 8, ...(valueOffset ? { mapping: offsetMapping(valueOffset) } : {}) };
-}
-
-/**
- * How an image file's samples that went up by `offset` (ImageRecord.valueOffset: signed values, aeimg 0.35) give its
- * values back: as a signed DICOM image's stored values, without a rescale.
- */
-export function offsetMapping(offset: number): ValueMapping {
-  return { offset, inverted: false, signed: true, bitsStored: 16, slope: 1, intercept: 0 };
 }
 
 /** Channel c of an image, row by row, through a lookup table indexed by sample value. */

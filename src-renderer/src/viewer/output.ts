@@ -14,7 +14,7 @@ import { useErrors } from '../stores/errors';
  * TIFF: aeimg 0.35), as `aeimg decrypt` says it: a PNG holds no value below 0, so it holds them moved up.
  */
 function offsetNote(format: 'png' | 'dcm', images: readonly (OpenedFile['images'][number] | undefined)[]): string {
-  const offset = format === 'png' ? images.find((i) => i?.mapping && !i.dicom)?.mapping?.offset : undefined;
+  const offset = format === 'png' ? images.find((i) => i?.mapping)?.mapping?.offset : undefined;
   return offset ? `. A PNG holds no value below 0: it holds the image's values + ${offset} (a value v in it is v − ${offset})` : '';
 }
 

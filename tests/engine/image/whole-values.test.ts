@@ -102,7 +102,7 @@ describe('image files of signed, 32-bit or floating-point samples', () => {
     const { pages, wholeValues, valueOffsets } = await readImageData(path);
     expect(pages.map((p) => p.pixels[W * H - 1])).toEqual([3825, 3725 + 32768]);
     expect(valueOffsets).toEqual([0, 32768]);
-    expect(wholeValues).toBe('signed 16-bit');
+    expect(wholeValues).toEqual({ type: 'signed 16-bit', range: [-100, 3825] });
     const bad = join(dir, 'bad-page.tif');
     await writeFile(bad, tiffOf([Float32Array.from(first), Float32Array.from(first, (v) => v + 0.5)], W, H));
     expect((await refusalOf(bad)).message).toMatch(/^bad-page\.tif: has 32-bit floating-point samples from 0\.5 to 3826, not all whole numbers \(0\.5\)/);
