@@ -94,6 +94,11 @@ export interface EncryptRequest {
   deidentify: Deidentify;
   /** Every image coded by aeimg, never as its file's own compressed data (for receivers before aeimg 0.9). */
   recode?: boolean;
+  /**
+   * The image files are CT whose HU are their values + this ("16-bit image files are CT", aeimg 0.36; the engine's
+   * EncryptFileOptions.ctIntercept): an 8-bit or colour image file fails, a DICOM file keeps its own rescale.
+   */
+  ctIntercept?: number;
 }
 
 /** Several inputs as one study: parts of at most maxBytes, named NAME.partKofN.aeimg. */
@@ -167,6 +172,8 @@ export interface PreviewRequest {
   quality: Quality;
   deidentify: Deidentify;
   recode?: boolean;
+  /** EncryptRequest.ctIntercept. */
+  ctIntercept?: number;
   /** Image (frame of a multi-frame DICOM) of the file, from 0. */
   frame: number;
   /**

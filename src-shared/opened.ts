@@ -34,18 +34,19 @@ export interface OpenedImageInfo {
    */
   animation?: { frameRate: number; frameTimeRatio?: number };
   /**
-   * An image file whose values went up by an offset to be samples (its record's `valueOffset`: a signed TIFF, aeimg
-   * 0.35): sample → value as a DICOM image's mapping gives it. A DICOM image's is `dicom.mapping`.
+   * Sample → stored → real-world value (src-shared/windows.ts), where they differ: a DICOM image's, or an image file's
+   * whose values went up by an offset (a signed TIFF, aeimg 0.35) or which its sender declared a CT (0.36). The viewer
+   * windows and probes through it. (0.35 had a DICOM image's as `dicom.mapping`.)
    */
   mapping?: ValueMapping;
+  /** Units of the real-world values: 'HU' for a CT (a DICOM file's, or an image file declared one), its Rescale Type, or ''. */
+  units: string;
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
-    modality?: string; offset: number; slope: number; intercept: number; units: string; deidentified: boolean; position?: string;
+    modality?: string; offset: number; slope: number; intercept: number; deidentified: boolean; position?: string;
     /** Photometric Interpretation of the source; MONOCHROME1 is shown inverted (its samples already are). */
     photometric?: string;
     monochrome1?: boolean;
-    /** Sample → stored → real-world value (src-shared/windows.ts); the viewer windows and probes through it. */
-    mapping?: ValueMapping;
     /**
      * mm per pixel between rows and between columns: Pixel Spacing, else Imager Pixel Spacing, else an ultrasound
      * region's calibration, which holds only inside `region` (its first and last pixel columns and rows).

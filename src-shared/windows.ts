@@ -103,6 +103,29 @@ export function offsetMapping(offset: number): ValueMapping {
   return { offset, inverted: false, signed: true, bitsStored: 16, slope: 1, intercept: 0 };
 }
 
+/**
+ * How an image file's samples give what its reader reads: its values (the samples − `valueOffset`, a signed TIFF's),
+ * and where its sender said it is a CT (its record's ctIntercept, aeimg 0.36) HU = value + `ctIntercept`, as a CT's
+ * Rescale Intercept says. Undefined where the samples are the values.
+ */
+/** The largest |ctIntercept| an image file's record may say: a 16-bit sample's range. */
+export const MAX_CT_INTERCEPT = 65535;
+
+export function imageFileMapping(valueOffset?: number, ctIntercept?: number): ValueMapping | undefined {
+  if (!valueOffset && ctIntercept === undefined) return undefined;
+  return { ...(valueOffset ? offsetMapping(valueOffset) : { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: 1 }), intercept: ctIntercept ?? 0 };
+}
+
+/**
+ * How a sample v gives the value a reader reads, as a formula a 16-bit PNG's reader applies: "(v − 32768) − 1024",
+ * "v − 32768", "v − 1024", "v × 0.5 + 3" (a linear mapping without inversion or table; the units are the caller's to add).
+ */
+export function valueFormula(m: Pick<ValueMapping, 'offset' | 'slope' | 'intercept'>): string {
+  const alone = m.slope === 1 && !m.intercept;
+  const stored = !m.offset ? 'v' : alone ? `v − ${m.offset}` : `(v − ${m.offset})`;
+  return `${m.slope === 1 ? stored : `${stored} × ${m.slope}`}${m.intercept ? ` ${m.intercept < 0 ? '−' : '+'} ${Math.abs(m.intercept)}` : ''}`;
+}
+
 /** The stored value of a sample (DICOM's pixel value before the modality rescale). */
 export function sampleToStored(sample: number, m: ValueMapping | undefined): number {
   if (!m) return sample;

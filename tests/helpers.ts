@@ -17,6 +17,8 @@ export const FIXTURES = join(ROOT, 'tests', 'fixtures');
 export const SLICES = join(FIXTURES, 'slices');
 export const MR_SLICE = join(SLICES, 'mr-colin27-axial-020.png');
 export const CT_SLICE = join(SLICES, 'ct-cranium-coronal-220.png');
+/** A head CT slice as a 16-bit PNG export of its stored values: HU + 1024 (a CT declared with ctIntercept −1024). */
+export const CT_HU_SLICE = join(SLICES, 'ct-cranium-axial-022-hu.png');
 export const CT_BONE_SLICE = join(SLICES, 'ct-cranium-axial-021-bone.png');
 
 const dirs: string[] = [];

@@ -9,9 +9,9 @@ import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
 import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
-import { receivedSummary } from '../engine/jobs/view.js';
+import { receivedSummary, recordDisplay } from '../engine/jobs/view.js';
+import { valueFormula } from '../../src-shared/windows.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
-import { dicomDisplay } from '../engine/dicom/display.js';
 import { graphicsAndShutter } from '../engine/dicom/shutter.js';
 import { archivesLeftOut, findAeimgInputs } from '../engine/jobs/files.js';
 import {
@@ -179,7 +179,7 @@ function keyObjectsNote(study: string, records: readonly ImageRecord[]): string 
 }
 
 /**
- * What is said once after 16-bit PNGs of DICOM images are written: they hold the images' values bit for bit, which other
+ * What is said once after 16-bit PNGs of DICOM images (or of image files declared CT) are written: they hold the images' values bit for bit, which other
  * image viewers show flat or dark (a CT's values sit at 31,000–35,000 of 65,535), not the picture a reader reads; and,
  * where it is one line, how the first one's values give the values a reader reads ("(v − 32768) − 1024 HU"). Of an
  * image file's grey 16-bit PNG whose values stay below 16,384 (fewer bits in 16), that other viewers show it dark.
@@ -188,13 +188,15 @@ function keyObjectsNote(study: string, records: readonly ImageRecord[]): string 
 function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
   if (rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
   const meta = dicomMetaOf(rec);
-  if (!meta && rec.valueOffset) {
+  // A CT its sender declared (0.36) is told as a DICOM CT is, with how its values give HU.
+  const display = meta || rec.ctIntercept !== undefined ? recordDisplay(rec, meta) : undefined;
+  if (!display && rec.valueOffset) {
     // An image file's values below 0 (a signed TIFF, 0.35): a PNG holds none, so its samples are the values moved up.
     return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values + ${rec.valueOffset} (the sender's ` +
       `file had values below 0, which a PNG cannot hold): in it a value v is (v − ${rec.valueOffset}). To read the images, open the ` +
       '.aeimg files in aeimg; decrypt with --format dcm for the values themselves, signed.\n';
   }
-  if (!meta) {
+  if (!display) {
     // An image file of fewer bits in 16 (a 12-bit JPEG 2000, JPEG-LS or PNG export): its values sit at the range's
     // bottom, as they did in the sender's file (0.28).
     const top = rec.planes[0]?.[1] ?? 0;
@@ -203,12 +205,10 @@ function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
       `sender's file did (up to ${top} of 65,535): other image viewers show it dark. To read the images, open the .aeimg ` +
       'files in aeimg.\n';
   }
-  const { mapping: m, units } = dicomDisplay(meta);
+  const { mapping: m, units } = display;
   let formula = '';
   if (m && !m.inverted && !m.lut && (m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {
-    const stored = m.offset ? `(v − ${m.offset})` : 'v';
-    const real = `${m.slope === 1 ? stored : `${stored} × ${m.slope}`}${m.intercept ? ` ${m.intercept < 0 ? '−' : '+'} ${Math.abs(m.intercept)}` : ''}`;
-    formula = ` In it a value v is ${real}${units ? ` ${units}` : ' in rescaled values'}.`;
+    formula = ` In it a value v is ${valueFormula(m)}${units ? ` ${units}` : ' in rescaled values'}.`;
   }
   return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values bit for bit, for analysis, not a ` +
     `picture: other image viewers show it flat or dark.${formula} To read the images, open the .aeimg files in aeimg; for a ` +

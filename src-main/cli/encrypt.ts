@@ -9,6 +9,7 @@ import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
+import { MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
@@ -40,6 +41,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       recode: { type: 'boolean', default: false },
       lossless: { type: 'boolean', default: false },
       deidentify: { type: 'string', default: 'basic' },
+      'ct-intercept': { type: 'string' },
       bundle: { type: 'string' },
       'max-size': { type: 'string' },
       'max-pixels': { type: 'string' },
@@ -68,6 +70,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
+  const ct = values['ct-intercept'] === undefined ? {} : { ctIntercept: ctInterceptOption(values['ct-intercept']) };
   if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
@@ -81,7 +84,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
-      ...(maxPixels ? { maxPixels } : {}),
+      ...(maxPixels ? { maxPixels } : {}), ...ct,
     }).finally(() => models.dispose());
   }
   // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
@@ -99,7 +102,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
-    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes,
+    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ...ct,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
@@ -210,6 +213,17 @@ interface BundleArgs {
   force: boolean;
   jobs?: string;
   maxPixels?: number;
+  ctIntercept?: number;
+}
+
+/** --ct-intercept N: a whole number of HU within a 16-bit sample's range (MAX_CT_INTERCEPT). */
+function ctInterceptOption(text: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(n) || Math.abs(n) > MAX_CT_INTERCEPT) {
+    throw new AeimgError(ErrorCode.Usage, `--ct-intercept takes a whole number of HU from -${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + N), ` +
+      `not '${text}': --ct-intercept=-1024 for an export of a CT's stored values, --ct-intercept=0 for values in HU.`);
+  }
+  return n;
 }
 
 /** A study's file warnings printed one by one; the rest are counted. */
@@ -231,11 +245,12 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
-    const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels });
+    const ct = a.ctIntercept !== undefined ? { ctIntercept: a.ctIntercept } : {};
+    const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ...ct });
     process.stdout.write(`Estimate: ${guess.images} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
-      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels,
+      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ...ct,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);

@@ -19,6 +19,10 @@ ${levelHelp}
   --deidentify P       DICOM: basic (default; PS3.15 Annex E) with options, e.g. basic,retain-dates,retain-uids,
                        retain-device,retain-institution,clean-graphics (a study's presentation states go with their
                        marks, window and turn, without their text); or none (full header, still only inside the encryption)
+  --ct-intercept=N     the image files (16-bit grey PNG or TIFF) are CT whose HU are their values + N: -1024 for an
+                       export of stored values (HU + 1024), 0 for values in HU (a signed TIFF). Their figures are
+                       then in HU and the CT windows (brain 40/80, lung, bone...), and the reader sees HU; an 8-bit or
+                       colour image file is refused; DICOM files keep their own rescale
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
   --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 14MB (Outlook.com's 20 MB);
                        without --bundle, a larger .aeimg is written with a warning that says how to send it

@@ -50,6 +50,20 @@ describe('the handler table', () => {
     await expect(dispatch(service, 'files:encrypt', [{ ...req, recode: 'yes' }])).rejects.toBeInstanceOf(InvalidArguments);
   });
 
+  it('passes a CT declaration (0.36) through encrypt, a study and preview as a whole number of HU in a 16-bit range, never into settings', async () => {
+    const { service, calls } = fakeService();
+    const req = { paths: ['/tmp/ct.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };
+    await dispatch(service, 'files:encrypt', [{ ...req, ctIntercept: -1024 }]);
+    await dispatch(service, 'files:encrypt-study', [{ ...req, ctIntercept: 0, name: 'head', maxBytes: 18_000_000 }]);
+    await dispatch(service, 'files:preview', [{ path: '/tmp/ct.png', quality: 'auto', deidentify: 'basic', ctIntercept: -1024, frame: 0 }]);
+    expect(calls.map(([, args]) => (args[0] as { ctIntercept?: number }).ctIntercept)).toEqual([-1024, 0, -1024]);
+    for (const bad of [-1024.5, '-1024', 70000, -70000]) {
+      await expect(dispatch(service, 'files:encrypt', [{ ...req, ctIntercept: bad }])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    await expect(dispatch(service, 'settings:set', [{ ctIntercept: -1024 }])).rejects.toBeInstanceOf(InvalidArguments);
+    expect(calls.length).toBe(3);
+  });
+
   it('takes a folder\'s subfolders for encrypt only as plain relative names, one per path: none leads out of the output folder', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/cd/DICOM/SE0/IM1', '/cd/IM2'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };

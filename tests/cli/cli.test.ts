@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { encodePng, readImageFile } from '../../src-main/engine/image/io.js';
-import { MR_SLICE, CT_SLICE, FIXTURES, phantom, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
+import { MR_SLICE, CT_SLICE, CT_HU_SLICE, FIXTURES, phantom, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
 import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
@@ -259,6 +259,26 @@ describe('the aeimg command line', () => {
     expect(dcm.code).toBe(0);
     const eight = await aeimg(['decrypt', join(dir, 'mr.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'eight')]);
     expect(`${dcm.stderr}${eight.stderr}`).not.toMatch(/note:/);
+  });
+
+  it('--ct-intercept declares a 16-bit PNG export a CT: its figures in HU and the CT windows, its PNG said to hold HU + 1024 (0.36)', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_HU_SLICE, join(dir, 'head.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const enc = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '--ct-intercept=-1024', '-o', join(dir, 'sent')]);
+    expect(enc.code, enc.stderr).toBe(0);
+    expect(enc.stdout).toMatch(/head\.png → .*head\.aeimg .*within-2: every pixel within ±2 HU; worst window (brain|subdural|stroke|soft tissue|lung|bone) \d+\/\d+: SSIM 0\.\d{4}, largest error [0-2] HU/);
+    expect(enc.stderr).not.toMatch(/without units/);
+    const back = await aeimg(['decrypt', join(dir, 'sent', 'head.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(back.stderr).toContain('note: head.png (and any other 16-bit PNG written) holds the image\'s values bit for bit, for analysis, not a picture: other ' +
+      'image viewers show it flat or dark. In it a value v is v − 1024 HU. To read the images, open the .aeimg files in aeimg; for a PACS, decrypt with --format dcm.');
+    // Undeclared, the sender is told what its figures miss; a value that is not a whole number is refused before anything is read.
+    const plain = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '-o', join(dir, 'plain')]);
+    expect(plain.stdout).toMatch(/worst window 1st–99th percentile/);
+    expect(plain.stderr).toMatch(/warning: head\.png is a 16-bit grey image without units: .* If it is a CT, say how its values give HU \(aeimg encrypt --ct-intercept=-1024/);
+    const bad = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--ct-intercept=-1024.5', '-o', join(dir, 'bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--ct-intercept takes a whole number of HU from -65535 to 65535 \(HU = value \+ N\), not '-1024\.5'/);
   });
 
   it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {

@@ -159,6 +159,63 @@ test('a near-lossless level: the receiver is told every pixel is within ±2, and
   expect(orig!.reduce((m, v, i) => Math.max(m, Math.abs(v - got![i]!)), 0)).toBeLessThanOrEqual(2);
 });
 
+test('a CT exported as a 16-bit PNG, declared CT (0.36): preview, row and viewer in HU and the CT windows, DICOM output a CT in HU', async () => {
+  const name = 'ct-cranium-axial-022-hu.png';
+  const slice = await sharp(join(SLICES, name)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+  const stored = new Uint16Array(slice.buffer, slice.byteOffset, slice.length / 2);
+  await app.tab('encrypt');
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', [join(SLICES, name)]);
+  await page.getByTestId(`preview-${name}`).click();
+  const preview = page.getByTestId('sender-preview');
+  // Undeclared: its figures are of a percentile window, in plain values.
+  await expect(preview.getByTestId('preview-fidelity')).toContainText('worst window 1st–99th percentile');
+  await page.getByTestId('ct-values').check();
+  await expect(page.getByTestId('ct-intercept')).toHaveValue('-1024');
+  await expect(preview.getByTestId('preview-fidelity')).toContainText(/every pixel within ±2 HU; worst window (brain|subdural|stroke|soft tissue|lung|bone) /);
+  await expect(preview.getByTestId('preview-figures')).toContainText('brain 40/80');
+  await expect(preview.getByTestId('window-units')).toHaveText('HU');
+  await preview.getByTestId('preview-close').click();
+  // A value that is not a whole number sends nothing and says why.
+  await page.getByTestId('ct-intercept').fill('-1024.5');
+  await page.getByTestId('encrypt-start').click();
+  await expect(page.getByTestId('errors')).toContainText('Give the CT intercept as a whole number of HU');
+  await expect(page.getByTestId(`row-${name}`)).toHaveAttribute('data-status', 'queued');
+  await app.clearErrors();
+  await page.getByTestId('ct-intercept').fill('-1024');
+  await page.getByTestId('encrypt-start').click();
+  await expect(page.getByTestId(`row-${name}`)).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId(`row-${name}`).getByTestId('row-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(page.getByTestId(`row-${name}`)).not.toContainText('without units');
+  await page.getByTestId('ct-values').uncheck(); // not for the later tests' files
+  await expect(page.getByTestId('ct-intercept')).toBeHidden();
+  await page.getByTestId('quality').selectOption('auto');
+
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct-cranium-axial-022-hu.aeimg')]);
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(page.getByTestId('window-units')).toHaveText('HU');
+  await page.getByTestId('window-preset').selectOption({ label: '1 · brain 40/80' });
+  await expect(page.getByTestId('overlay-br')).toContainText('W 80 L 40 HU');
+  // The probe gives the PNG's value and its HU (within the ±2 of the original, which the CLI's copy shows exactly).
+  const back = join(outDir, 'cli-ct-hu');
+  await app.cli(['decrypt', join(outDir, 'ct-cranium-axial-022-hu.aeimg'), '-o', back]);
+  const got = await sharp(join(back, name)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+  const received = new Uint16Array(got.buffer, got.byteOffset, got.length / 2);
+  expect(received.reduce((m, v, i) => Math.max(m, Math.abs(v - stored[i]!)), 0)).toBeLessThanOrEqual(2);
+  const box = (await page.getByTestId('viewer-canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width * (128.5 / 256), box.y + box.height * (100.5 / 256));
+  const v = received[100 * 256 + 128]!;
+  await expect(page.getByTestId('probe')).toHaveText(`(128, 100) value ${v} → ${v - 1024} HU`);
+  // Saved as DICOM: a CT whose rescale gives its HU.
+  const dcm = join(outDir, 'ct-hu.dcm');
+  await app.answerDialog({ save: dcm });
+  await page.getByTestId('save-dcm').click();
+  await expect.poll(() => existsSync(dcm)).toBe(true);
+  const ds = dcmjs.data.DicomMessage.readFile((await readFile(dcm)).buffer as ArrayBuffer).dict;
+  expect([ds['00080060']?.Value?.[0], Number(ds['00281052']?.Value?.[0]), ds['00281054']?.Value?.[0]]).toEqual(['CT', -1024, 'HU']);
+});
+
 test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-exact, each in its series folder', async () => {
   const cd = await mkdtemp(join(tmpdir(), 'aeimg-cd-'));
   const series = [join(cd, 'DICOM', 'ST000000', 'SE000000'), join(cd, 'DICOM', 'ST000000', 'SE000001')];

@@ -9,7 +9,7 @@ import { CINE_FPS, cineFrameMs, cineStartFps } from '../../src-renderer/src/view
 function opened(openId: string, rates: (number | undefined)[]): OpenedFile {
   const images = rates.map((frameRate, index) => ({
     index, name: `f#${index + 1}`, width: 2, height: 2, channels: 1, bitDepth: 8, lossless: true, reduced: false, fidelityText: 'bit-exact',
-    window: { center: 128, width: 256 }, dicom: { offset: 0, slope: 1, intercept: 0, units: '', deidentified: true, ...(frameRate ? { frameRate } : {}) },
+    window: { center: 128, width: 256 }, units: '', dicom: { offset: 0, slope: 1, intercept: 0, deidentified: true, ...(frameRate ? { frameRate } : {}) },
   }) as unknown as OpenedImageInfo);
   return { openId, path: `/x/${openId}.aeimg`, name: `${openId}.aeimg`, key: 'k', images } as unknown as OpenedFile;
 }

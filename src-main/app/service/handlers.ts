@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { InvokeChannel, InvokeChannels } from '../../../src-shared/api.js';
 import { MAX_APP_FILES, MAX_VIEW_PNG_BYTES } from '../../../src-shared/files.js';
 import { QUALITIES, type Quality } from '../../../src-shared/quality.js';
+import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
 import type { AppService } from './app-service.js';
 
 const name = z.string().trim().min(1).max(200);
@@ -13,6 +14,7 @@ const path = z.string().min(1).max(4096);
 const id = z.string().uuid();
 const quality = z.enum(QUALITIES as [Quality, ...Quality[]]);
 const deidentify = z.enum(['basic', 'basic,clean-graphics', 'none']);
+const ctIntercept = z.number().int().min(-MAX_CT_INTERCEPT).max(MAX_CT_INTERCEPT);
 const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
 const settingsPatch = z.object({
   outDir: path.optional(), quality: quality.optional(), deidentify: deidentify.optional(),
@@ -27,7 +29,7 @@ const subfolder = z.string().max(4096).refine(
 );
 const encryptFields = z.object({
   paths: z.array(path).min(1).max(MAX_APP_FILES), subfolders: z.array(subfolder).max(MAX_APP_FILES).optional(),
-  recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(),
+  recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(),
 });
 const encryptRequest = encryptFields.strict()
   .refine((r) => r.subfolders === undefined || r.subfolders.length === r.paths.length, 'one subfolder per path');
@@ -59,7 +61,7 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   // No folder: main asks where with its own folder dialog.
   'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
   'files:preview': z.tuple([z.object({
-    path, quality, deidentify, recode: z.boolean().optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
+    path, quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
   }).strict()]),
   'files:reveal': z.tuple([path]),
   'keys:list': z.tuple([]),

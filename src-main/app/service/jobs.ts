@@ -28,6 +28,8 @@ export interface JobSettings {
   outDir?: string;
   /** The UID salt the outputs were named with (files.ts withSendingNames); a new one when absent. */
   uidSalt?: string;
+  /** EncryptRequest.ctIntercept. */
+  ctIntercept?: number;
 }
 
 type Progress = Omit<JobProgress, 'jobId'>;
@@ -72,7 +74,7 @@ export class AppJobs {
     const { jobId, signal, send, done } = this.start();
     void encryptFiles(files.map((f) => f.path), {
       model: s.model, recipients: [s.recipient], outDir: s.outDir, outputs: batchOutputs(files, AEIMG_EXT, s.outDir), uidSalt: s.uidSalt,
-      coding: s.coding, deidentify: s.deidentify,
+      coding: s.coding, deidentify: s.deidentify, ...(s.ctIntercept !== undefined ? { ctIntercept: s.ctIntercept } : {}),
       encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       confirm: (facts, index) => this.ask(jobId, index, facts, signal, send),
     }, { concurrency: this.pool.size, signal, onEvent: (e) => send(progressOf(e)) }).finally(done);
@@ -85,7 +87,7 @@ export class AppJobs {
     void encryptStudy(paths, {
       model: s.model, recipients: [s.recipient], name: s.name, outDir: s.outDir, maxPartBytes: s.maxBytes,
       coding: s.coding, deidentify: s.deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
-      lookahead: this.pool.size * 2, signal,
+      ...(s.ctIntercept !== undefined ? { ctIntercept: s.ctIntercept } : {}), lookahead: this.pool.size * 2, signal,
       onSlice: (index, path) => send({ index, path, status: 'done' }),
       confirm: (facts) => this.ask(jobId, facts.index, facts, signal, send),
     }).then(

@@ -6,6 +6,7 @@ import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { maxValue, SIGNED_OFFSET } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
+import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
 import { validKnots, type Knots } from './transfer.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
 import { KEEPABLE_SYNTAXES } from '../dicom/codestream.js';
@@ -84,6 +85,13 @@ export interface ImageRecord {
    * written so by DICOM output. A DICOM image says its own in its metadata. Readers before 0.35 refuse the record.
    */
   valueOffset?: number;
+  /**
+   * The sender said this image file is a CT whose HU are its values + ctIntercept (aeimg 0.36: a PACS's 16-bit export
+   * holds stored values, HU + 1024, so −1024; a signed TIFF in HU, 0): the viewer shows HU and the CT presets, the
+   * sender's figures are in them, and DICOM output writes a CT's rescale. Grey 16-bit image files only (an 8-bit
+   * image holds a window's grey levels, not HU). Readers before 0.36 refuse the record.
+   */
+  ctIntercept?: number;
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */
@@ -211,6 +219,8 @@ export function validateImageRecord(raw: Record<string, unknown>, maxPixels: num
   }
   if (raw.valueOffset !== undefined && (raw.valueOffset !== SIGNED_OFFSET || bitDepth !== 16 || colour !== 1 ||
     raw.greyAsColour !== undefined || (raw.metadata as Record<string, unknown> | undefined)?.dicom !== undefined)) throw bad('value offset');
+  if (raw.ctIntercept !== undefined && (!isInt(raw.ctIntercept, -MAX_CT_INTERCEPT, MAX_CT_INTERCEPT) || bitDepth !== 16 || channels !== 1 ||
+    raw.greyAsColour !== undefined || (raw.metadata as Record<string, unknown> | undefined)?.dicom !== undefined)) throw bad('CT intercept');
   if ((rf?.coding === 'dicom') !== (raw.codestream !== undefined)) throw bad('kept frame');
   if (raw.codestream !== undefined) {
     if (!validLayout(raw.codestream, channels, bitDepth) || lat !== undefined || rf!.maxError !== 0 || rf!.backend !== 'none' ||

@@ -9,7 +9,7 @@ import { isCount, NotBinary, only, type Obj } from './entry-binary.js';
 import { SHOWN_STEPS } from '../../../src-shared/fidelity.js';
 
 /** Tags of the extension block: a reader refuses a tag it does not know. */
-const EXT = { codestream: 1, steps: 2, reading: 3, shown: 4, sameIcc: 5, valueOffset: 6 } as const;
+const EXT = { codestream: 1, steps: 2, reading: 3, shown: 4, sameIcc: 5, valueOffset: 6, ctIntercept: 7 } as const;
 
 /** Keys a kept frame's layout carries in the binary form. */
 export const CODESTREAM_FIELDS = ['syntax', 'photometric', 'samplesPerPixel', 'bitsAllocated', 'bitsStored', 'signed', 'planarConfiguration', 'palette', 'reading'];
@@ -17,7 +17,7 @@ export const CODESTREAM_FIELDS = ['syntax', 'photometric', 'samplesPerPixel', 'b
 /**
  * The extension block of image record `r` (`planes` colour planes), undefined where it has none: its kept frame's
  * layout, sample steps, the colour difference as shown (`shown`, taken out of its fidelity), whether its ICC profile is
- * the record before's (`sameIcc`), its value offset.
+ * the record before's (`sameIcc`), its value offset, its CT intercept.
  */
 export function imageExtensions(r: Obj, planes: number, shown: unknown, sameIcc: boolean): Buffer | undefined {
   const extensions: Buffer[] = [];
@@ -33,6 +33,10 @@ export function imageExtensions(r: Obj, planes: number, shown: unknown, sameIcc:
   // aeimg", rather than show and write the samples as the values.
   if (r.valueOffset !== undefined && !isCount(r.valueOffset)) throw new NotBinary();
   if (r.valueOffset !== undefined) extensions.push(writeExtension(EXT.valueOffset, (x) => x.varint(r.valueOffset as number)));
+  // An image file its sender said is a CT (aeimg 0.36): readers before 0.36 refuse it, rather than show its values as
+  // plain numbers, without HU and the CT windows its figures name.
+  if (r.ctIntercept !== undefined && !Number.isInteger(r.ctIntercept)) throw new NotBinary();
+  if (r.ctIntercept !== undefined) extensions.push(writeExtension(EXT.ctIntercept, (x) => x.svarint(r.ctIntercept as number)));
   return extensions.length ? Buffer.concat(extensions) : undefined;
 }
 
@@ -104,6 +108,11 @@ export function readExtensions(r: ByteReader, rec: Obj, prev: Obj | undefined): 
     }
     if (tag === EXT.valueOffset && rec.valueOffset === undefined) {
       rec.valueOffset = fields.varint();
+      fields.end();
+      continue;
+    }
+    if (tag === EXT.ctIntercept && rec.ctIntercept === undefined) {
+      rec.ctIntercept = fields.svarint();
       fields.end();
       continue;
     }

@@ -30,7 +30,7 @@ const FIELDS = {
   file: ['kind', 'app', 'created', 'study'],
   study: ['id', 'name', 'part', 'firstImage'],
   studyEnd: ['kind', 'images', 'parts'],
-  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream', 'steps', 'valueOffset'],
+  image: ['kind', 'name', 'width', 'height', 'channels', 'bitDepth', 'planes', 'transfer', 'latent', 'blobs', 'refinement', 'fidelity', 'metadata', 'impulses', 'codestream', 'steps', 'valueOffset', 'ctIntercept'],
   codestream: CODESTREAM_FIELDS,
   latent: ['width', 'height', 'channels', 'bits', 'ranges', 'coding'],
   refinement: ['coding', 'maxError', 'sha256', 'backend'],

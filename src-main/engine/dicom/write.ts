@@ -19,7 +19,7 @@ import { writeShutter } from './shutter.js';
 import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { offsetMapping } from '../../../src-shared/windows.js';
+import { imageFileMapping } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -51,7 +51,7 @@ export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
  */
 function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number): { data: ArrayBuffer; bits: number; signed: boolean } {
   // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do.
-  const px = meta?.pixel ?? (valueOffset ? offsetMapping(valueOffset) : undefined);
+  const px = meta?.pixel ?? imageFileMapping(valueOffset);
   const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
   const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
   for (let i = 0; i < out.length; i++) {
@@ -80,6 +80,8 @@ export interface DicomWriteOptions {
   lossySource?: LossySource;
   /** An image file (no DICOM metadata) whose values went up by this to be samples (ImageRecord.valueOffset): written signed. */
   valueOffset?: number;
+  /** An image file (no DICOM metadata) its sender declared a CT (ImageRecord.ctIntercept): written as a CT's values are, in HU. */
+  ctIntercept?: number;
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
   /**
@@ -106,6 +108,16 @@ function writeBurnedIn(ds: DicomJson, meta: DicomFrameMeta | undefined, required
   if (meta?.burnedInAnnotation === true) ds['00280301'] = attribute('CS', 'YES');
   else if (meta?.burnedInStated === true) ds['00280301'] = attribute('CS', 'NO');
   else if (required) ds['00280301'] = attribute('CS', 'YES');
+}
+
+/**
+ * An image file declared a CT: its values + the intercept are HU, as a CT's Modality LUT module says it (Rescale
+ * Intercept, Slope 1, Type HU), so that a PACS shows and measures HU.
+ */
+function writeCtRescale(ds: DicomJson, intercept: number): void {
+  ds['00281052'] = attribute('DS', intercept);
+  ds['00281053'] = attribute('DS', 1);
+  ds['00281054'] = attribute('LO', 'HU');
 }
 
 /** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
@@ -232,7 +244,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   }
   setDefault('0020000D', attribute('UI', newUid()));
   setDefault('0020000E', attribute('UI', newUid()));
-  setDefault('00080060', attribute('CS', 'OT'));
+  setDefault('00080060', attribute('CS', opts.ctIntercept !== undefined ? 'CT' : 'OT'));
   setDefault('00200011', attribute('IS', 1));
   if (!ds['00200013']?.Value?.length || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = attribute('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
   ds['00080005'] = attribute('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode
@@ -263,6 +275,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   ds['00280103'] = attribute('US', stored.signed ? 1 : 0);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
+  else if (opts.ctIntercept !== undefined) writeCtRescale(ds, opts.ctIntercept);
   if (grey && meta && !meta.pixel.modalityLut) writeRealWorldMapping(ds, meta, stored);
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does

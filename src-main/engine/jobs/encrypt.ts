@@ -19,7 +19,7 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
-import { maxValue } from '../image/image.js';
+import { colourChannels, maxValue } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
@@ -33,7 +33,7 @@ import { APP_ID } from './version.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { iccProfileFor, readerUnits } from './view.js';
-import { inputWarnings, mailSizeWarning, maskedNameWarning } from './sender-warnings.js';
+import { ctOfDicomWarning, inputWarnings, mailSizeWarning, maskedNameWarning, unitlessWarning } from './sender-warnings.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -48,6 +48,8 @@ export interface EncodeTask {
   uidSalt?: string;
   /** EncryptFileOptions.display. */
   display?: DisplayModel;
+  /** EncryptFileOptions.ctIntercept. */
+  ctIntercept?: number;
   /** A study's presentation states that reference this file (dicom/import.ts DicomImportOptions), full header only. */
   presentationStates?: PresentationStateFile[];
   /** A study's key object selections that flag this file, likewise. */
@@ -97,6 +99,19 @@ async function keepAlike(images: EncodedEntry[], unkept: { index: number; keep: 
   });
 }
 
+/**
+ * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
+ * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it.
+ */
+function checkCtImage(image: Image): void {
+  const what = colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
+    : image.bitDepth !== 16 ? 'an 8-bit image, the grey levels of a window, not a CT\'s values in HU'
+    : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have' : undefined;
+  if (!what) return;
+  throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
+    '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
+}
+
 /** Encodes one file with a model (key-free: runs in a worker or in-process; in-process, `signal` stops it between images). */
 export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor, signal?: AbortSignal): Promise<EncodedFile> {
   const t = performance.now();
@@ -107,15 +122,24 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   /** Frames that could go as their file held them and did not, as aeimg's coding was smaller (keepAlike). */
   const unkept: { index: number; keep: () => Promise<EncodedEntry | undefined> }[] = [];
   let rawBytes = 0;
+  let unitless = false;
   for (const { image, name, metadata, frame, valueOffset } of inputs) {
     checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
-    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset);
+    // A CT its sender declared (an image file: a DICOM file's own rescale gives its HU); refused where it cannot be one.
+    const ct = dicom ? undefined : task.ctIntercept;
+    if (ct !== undefined) checkCtImage(image);
+    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
+    if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
+    if (!dicom && !task.display && ct === undefined && coding.maxError !== 0 && !unitless && image.bitDepth === 16 && colourChannels(image) === 1) {
+      unitless = true; // once a file
+      warnings.push(unitlessWarning(task.input));
+    }
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).
@@ -134,7 +158,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     rawBytes += image.pixels.byteLength;
   }
   await keepAlike(images, unkept);
-  warnings.push(...inputWarnings(task.input, inputs));
+  warnings.unshift(...inputWarnings(task.input, inputs));
+  if (task.ctIntercept !== undefined && inputs.some((i) => i.metadata?.dicom)) warnings.push(ctOfDicomWarning(task.input));
   const shown = await shownColourChange(inputs.map((i) => i.image), images);
   if (shown) {
     warnings.push(`${basename(task.input)}: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where ` +
@@ -198,6 +223,13 @@ export interface EncryptFileOptions {
    * so a 16-bit CT slice is companded and measured in HU. Ignored for DICOM inputs, which carry their own.
    */
   display?: DisplayModel;
+  /**
+   * The sender says the image files are CT whose HU are their values + this (aeimg 0.36; `--ct-intercept`, the app's
+   * "16-bit image files are CT"): carried in each record (ImageRecord.ctIntercept), so that the figures, the coding's
+   * emphasis and the reader's viewer are in HU and the CT windows. An 8-bit or colour image file is refused; a DICOM
+   * file keeps its own rescale (the sender is told).
+   */
+  ctIntercept?: number;
   /**
    * Asked before a reduced-quality file is written (a window below SSIM 0.98 that shows some pixel more than one grey
    * level off, or unmeasured without a per-pixel guarantee); false leaves nothing written and fails the file with
@@ -265,7 +297,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify, uidSalt,
-      ...(opts.display ? { display: opts.display } : {}),
+      ...(opts.display ? { display: opts.display } : {}), ...(opts.ctIntercept !== undefined ? { ctIntercept: opts.ctIntercept } : {}),
     };
     const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));

@@ -24,6 +24,8 @@ export interface PreviewRequest {
   coding: CodingChoice;
   /** As the file would be encrypted (the pixels do not depend on it, the receiver's DICOM header does). */
   deidentify: DeidentifyOptions | null;
+  /** EncodeTask.ctIntercept: the file, an image file, is a CT whose HU are its values + this. */
+  ctIntercept?: number;
   /** Image (frame of a multi-frame DICOM) of the file, from 0. */
   frame: number;
   /**
@@ -104,7 +106,7 @@ export class SenderPreviews {
       ? (await this.study(req.study, req.deidentify).catch(() => undefined))?.objects : undefined;
     const presentationStates = objects?.statesByImage.get(req.path);
     const keyObjects = objects?.keyObjectsByImage.get(req.path);
-    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, presentationStates, keyObjects]);
+    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, req.ctIntercept, presentationStates, keyObjects]);
     let file = this.files.get(key);
     if (file) {
       this.files.delete(key); // most recently used last
@@ -113,6 +115,7 @@ export class SenderPreviews {
     }
     const task: EncodeTask = {
       input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify,
+      ...(req.ctIntercept !== undefined ? { ctIntercept: req.ctIntercept } : {}),
       ...(presentationStates ? { presentationStates } : {}), ...(keyObjects ? { keyObjects } : {}),
     };
     file = Promise.all([readOriginals(req.path, this.maxPixels), this.encode(task)]).then(([originals, encoded]) => ({

@@ -142,3 +142,20 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
   }
   return warnings;
 }
+
+/**
+ * Told to the sender of a 16-bit grey image file without units, sent not bit-exact: its figures are in its 1st–99th
+ * percentile window, where a CT's error of tens of HU hardly shows; declared a CT, they are in HU and the CT windows.
+ */
+export function unitlessWarning(input: string): string {
+  return `${basename(input)} is a 16-bit grey image without units: its figures are measured in its 1st–99th percentile window, where a ` +
+    'CT\'s error of 20 HU hardly shows. If it is a CT, say how its values give HU (aeimg encrypt --ct-intercept=-1024 for an export ' +
+    'of stored values, HU + 1024; --ct-intercept=0 for values in HU; in the app, "16-bit image files are CT"): its figures are then in ' +
+    'HU and in the brain, lung and bone windows, and its reader sees HU.';
+}
+
+/** Told to the sender who declared a DICOM file a CT (--ct-intercept): its own rescale gives its values, not the one given. */
+export function ctOfDicomWarning(input: string): string {
+  return `${basename(input)} is a DICOM file: its own header says what its values are (its modality and rescale), so the CT intercept ` +
+    'given applies to image files only and was not used for it.';
+}

@@ -47,6 +47,8 @@ export interface StudyOptions {
   measure?: boolean;
   deidentify?: DeidentifyOptions | null;
   maxPixels?: number;
+  /** EncryptFileOptions.ctIntercept: the study's image files are CT whose HU are their values + this. */
+  ctIntercept?: number;
   force?: boolean;
   /** Where encoding runs (a worker pool); in-process by default. */
   encode?: (task: EncodeTask) => Promise<EncodedFile>;
@@ -90,11 +92,12 @@ export interface StudyResult {
   carriedObjects: CarriedObject[];
 }
 
-function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, measure: boolean, uidSalt?: string,
+function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels' | 'ctIntercept'>, measure: boolean, uidSalt?: string,
   objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
+    ...(opts.ctIntercept !== undefined ? { ctIntercept: opts.ctIntercept } : {}),
     ...(objects.presentationStates ? { presentationStates: objects.presentationStates } : {}),
     ...(objects.keyObjects ? { keyObjects: objects.keyObjects } : {}),
     ...(objects.documents ? { documents: objects.documents } : {}),
@@ -271,7 +274,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 }
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
-export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify' | 'maxPixels'> & { name?: string },
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify' | 'maxPixels' | 'ctIntercept'> & { name?: string },
   sample = 3): Promise<{ bytes: number; parts: number; images: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
@@ -290,7 +293,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const codec = new EntryCodec();
   let bytes = 0, shared = 0;
   for (const [k, p] of picks.entries()) {
-    const e = await encode(encodeTask(p, { coding: opts.coding, deidentify: opts.deidentify, maxPixels: opts.maxPixels }, false)).catch((err) => { throw leftOut(p, err); });
+    const e = await encode(encodeTask(p, opts, false)).catch((err) => { throw leftOut(p, err); });
     for (const [i, im] of e.images.entries()) {
       const after = entryBytes(im.record, im.blobs, codec);
       if (k > 0 && i === 0) shared += entryBytes(im.record, im.blobs) - after;

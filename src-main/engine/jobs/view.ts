@@ -8,7 +8,7 @@ import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
-import { offsetMapping, realToSample, type DisplayModel } from '../../../src-shared/windows.js';
+import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
@@ -88,13 +88,22 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
 }
 
 /**
+ * What a reader sees of a record's image: its DICOM file's display model, else an image file's where its values are
+ * not its samples (a signed TIFF's offset, a CT its sender declared: plainDisplay); undefined for other image files.
+ */
+export function recordDisplay(record: ImageRecord, meta = dicomMetaOf(record)): DisplayModel | undefined {
+  if (meta) return dicomDisplay(meta);
+  return record.valueOffset || record.ctIntercept !== undefined ? plainDisplay(record, record.valueOffset, record.ctIntercept) : undefined;
+}
+
+/**
  * How a record's values are named for its reader (src-shared/fidelity.ts ReaderUnits): a DICOM image's units and real
  * units per stored unit, and PET's SUVbw factor where its values are in Bq/ml (or Philips' counts). The sender's words and the receiver's
  * both come from it.
  */
 export function readerUnits(record: ImageRecord): ReaderUnits {
   const meta = dicomMetaOf(record);
-  return unitsOf(meta, meta && dicomDisplay(meta));
+  return unitsOf(meta, recordDisplay(record, meta));
 }
 
 /** readerUnits of a record whose DICOM metadata and display model are already at hand. */
@@ -109,7 +118,7 @@ function unitsOf(meta: DicomFrameMeta | undefined, display: DisplayModel | undef
  * rescale) with the worst window, or the reduced-quality warning. One phrasing for the viewer, the CLI and DICOM.
  * `meta` and `display`: the record's, where the caller has them already.
  */
-export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record), display = meta && dicomDisplay(meta)):
+export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record), display = recordDisplay(record, meta)):
   ReturnType<typeof receivedFidelity> & { text: string; units: ReaderUnits } {
   const received = { ...receivedFidelity(record), units: unitsOf(meta, display) };
   const { units } = received;
@@ -167,14 +176,14 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const meta = dicomMetaOf(record);
   const ds = meta?.dataset as Record<string, { Value?: unknown[] }> | undefined;
   const pos = meta?.pixel.planePosition ?? ds?.['00200032']?.Value; // an enhanced file's frame has its own
-  const display = meta && dicomDisplay(meta);
+  // An image file's values gone up by an offset (a signed TIFF, aeimg 0.35), or in HU (a CT its sender declared, 0.36):
+  // the viewer shows them as a DICOM image's, through its mapping.
+  const display = recordDisplay(record, meta);
   const received = receivedSummary(record, meta, display);
   const f = received.fidelity;
   const gray = image.channels === 1;
-  // An image file's values gone up by an offset (a signed TIFF): the viewer shows them as its values (aeimg 0.35).
-  const offset = !meta && record.valueOffset ? offsetMapping(record.valueOffset) : undefined;
   const windows = [
-    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping ?? offset), name: 'auto (1st–99th percentile)' }] : []),
+    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
     ...(display?.windows ?? []),
     // An 8-bit grey image's full range, as the sender measured it (readerWindows): a choice, so that the reader can see
     // it as measured, and the sender's figure for it (0.35; the default stretches the image's own min..max).
@@ -195,12 +204,12 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelityText: received.text,
     window: defaultWindow(image, display),
     ...(!meta && animation ? { animation } : {}),
-    ...(offset ? { mapping: offset } : {}),
+    units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}),
     dicom: meta ? {
       ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
-      units: display?.units ?? '', position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
-      photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false, mapping: display?.mapping,
+      position: pos ? pos.map((v) => Number(v).toFixed(1)).join(', ') : undefined,
+      photometric: meta.pixel.photometric, monochrome1: display?.monochrome1 ?? false,
       ...(spacing ? { pixelSpacing: spacing } : {}),
       ...(frameRate ? { frameRate } : {}),
       ...(frameTimeRatio ? { frameTimeRatio } : {}),

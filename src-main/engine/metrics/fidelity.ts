@@ -5,7 +5,7 @@
  * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
 import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
-import { offsetMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
 
@@ -20,9 +20,14 @@ export interface Similarity {
 export { psnrFromMse };
 export { ssimPlane } from './ssim.js';
 
-/** A plain image (PNG, JPEG, TIFF): its samples are its values; > 8 bits gets the 1st–99th percentile window. */
-export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number): DisplayModel {
-  return { units: '', monochrome1: false, windows: [], percentile: image.bitDepth > 8, ...(valueOffset ? { mapping: offsetMapping(valueOffset) } : {}) };
+/**
+ * A plain image (PNG, JPEG, TIFF): its samples are its values (less a signed file's offset); > 8 bits gets the 1st–99th
+ * percentile window. One its sender said is a CT (ImageRecord.ctIntercept) is seen as a CT's DICOM is: HU, the CT presets.
+ */
+export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number, ctIntercept?: number): DisplayModel {
+  const mapping = imageFileMapping(valueOffset, ctIntercept);
+  const ct = ctIntercept !== undefined;
+  return { units: ct ? 'HU' : '', monochrome1: false, windows: ct ? [...CT_PRESETS] : [], percentile: !ct && image.bitDepth > 8, ...(mapping ? { mapping } : {}) };
 }
 
 /** Channel c of an image, row by row, through a lookup table indexed by sample value. */

@@ -3,6 +3,7 @@ import { computed, ref, watch } from 'vue';
 import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, CallError, unwrap } from '../bridge';
 import { formatWords, someNames } from '../../../src-shared/files';
+import { MAX_CT_INTERCEPT } from '../../../src-shared/windows';
 import { useErrors } from './errors';
 import { useSettings } from './settings';
 
@@ -37,6 +38,18 @@ export const useEncrypt = defineStore('encrypt', () => {
   let offset = 0;
   /** "Encrypt as one study": name, part size limit, the prediction and the result. */
   const study = ref({ enabled: false, name: 'study', maxMB: 18 });
+  /**
+   * "16-bit image files are CT" (aeimg 0.36): their HU are their values + `intercept` (−1024 for an export of stored
+   * values). For this queue only, never remembered: an MR exported the same way, sent later as a CT, would be shown in HU.
+   */
+  const ct = ref({ enabled: false, intercept: -1024 });
+  /** The declaration as a request carries it; null where it is on but not a whole number in range (nothing goes). */
+  const ctRequest = computed<{ ctIntercept?: number } | null>(() => {
+    if (!ct.value.enabled) return {};
+    const n = ct.value.intercept;
+    return typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= MAX_CT_INTERCEPT ? { ctIntercept: n } : null;
+  });
+  const ctInvalid = () => new Error(`Give the CT intercept as a whole number of HU from −${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + it; −1024 for an export of stored values, 0 for values in HU), or untick "16-bit image files are CT".`);
   const estimate = ref<StudyEstimate | null>(null);
   const studyResult = ref<StudySummary | null>(null);
   let studyJob = false;
@@ -128,6 +141,11 @@ export const useEncrypt = defineStore('encrypt', () => {
     }
     const queued = items.value.filter((i) => i.status === 'queued');
     if (queued.length === 0) return;
+    const ctOf = ctRequest.value;
+    if (!ctOf) {
+      errors.report(ctInvalid());
+      return;
+    }
     studyJob = false;
     // Queued items go to the end, in order, so the job's indices map onto them.
     items.value = [...items.value.filter((i) => i.status !== 'queued'), ...queued];
@@ -136,7 +154,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     await begin(() => bridge().files.encrypt({
       paths: queued.map((i) => i.path), recipient: to, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
-      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctOf,
     }));
   }
 
@@ -166,7 +184,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     return {
       paths: queuedPaths.value, recipient: recipient.value!, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
-      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}),
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctRequest.value,
       name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
     };
   }
@@ -176,7 +194,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   async function estimateStudy() {
     const seq = ++estimateSeq;
     // The previous figure stays until the new one arrives: the layout must not jump under the user's pointer.
-    if (!study.value.enabled || !items.value.some((i) => i.status === 'queued')) {
+    if (!study.value.enabled || !items.value.some((i) => i.status === 'queued') || !ctRequest.value) {
       estimate.value = null;
       return;
     }
@@ -199,6 +217,10 @@ export const useEncrypt = defineStore('encrypt', () => {
   async function startStudy() {
     if (!recipient.value) {
       errors.report(new Error('Choose who the study is for (a key or a contact) first.'));
+      return;
+    }
+    if (!ctRequest.value) {
+      errors.report(ctInvalid());
       return;
     }
     studyResult.value = null;
@@ -240,7 +262,7 @@ export const useEncrypt = defineStore('encrypt', () => {
 
   // What goes and how large it is depend on the level, the DICOM metadata kept (reports go with the full header only)
   // and recoding: a change of any makes the figure again (before 0.23 it stayed the previous setting's).
-  watch(() => [settings.settings.quality, settings.settings.deidentify, settings.settings.recode], () => {
+  watch(() => [settings.settings.quality, settings.settings.deidentify, settings.settings.recode, ctRequest.value?.ctIntercept], () => {
     if (study.value.enabled) void estimateStudy();
   });
 
@@ -250,7 +272,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };

@@ -14,6 +14,8 @@ export interface PreviewSettings {
   quality: Quality;
   deidentify: Deidentify;
   recode: boolean;
+  /** "16-bit image files are CT": their HU are their values + this. */
+  ctIntercept?: number;
   /** The queued files of "Encrypt as one study", the file shown among them. */
   study?: readonly string[];
 }
@@ -89,6 +91,7 @@ export const usePreview = defineStore('preview', () => {
     try {
       const p = await unwrap(bridge().files.preview({
         path: path.value, quality: request.quality, deidentify: request.deidentify, frame: frame.value, ...(request.recode ? { recode: true } : {}),
+        ...(request.ctIntercept !== undefined ? { ctIntercept: request.ctIntercept } : {}),
         ...(request.study ? { study: [...request.study] } : {}),
       }));
       if (mine !== seq) return;

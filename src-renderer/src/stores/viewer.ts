@@ -96,7 +96,7 @@ export const useViewer = defineStore('viewer', () => {
   const errors = useErrors();
   const { save, exportAll, copyView, saveView } = useViewerOutput(file, index, notice, copyOverlays);
   const current = computed(() => file.value?.images[index.value] ?? null);
-  const units = computed(() => current.value?.dicom?.units ?? '');
+  const units = computed(() => current.value?.units ?? '');
   /** The window in sample units, as the canvas reports it. */
   const sampleWindow = computed(() => realWindowToSample({ center: windowCenter.value, width: windowWidth.value }, mapping.value));
   const shownMeasurements = computed(() => measurements.value[index.value] ?? []);
@@ -140,7 +140,7 @@ export const useViewer = defineStore('viewer', () => {
     const hit = thumbs.get(key);
     if (hit !== undefined) return hit;
     const cached = cache.get(`${key}:false`);
-    const url = thumbnailUrl(cached ?? await unwrap(bridge().files.image(f.openId, i, false)), f.images[i].window, f.images[i].dicom?.pixelAspect, f.images[i].dicom?.mapping ?? f.images[i].mapping);
+    const url = thumbnailUrl(cached ?? await unwrap(bridge().files.image(f.openId, i, false)), f.images[i].window, f.images[i].dicom?.pixelAspect, f.images[i].mapping);
     thumbs.set(key, url);
     if (thumbs.size > THUMBNAILS) thumbs.delete(thumbs.keys().next().value!);
     return url;

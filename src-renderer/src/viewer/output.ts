@@ -2,20 +2,25 @@ import type { Ref } from 'vue';
 import type { OpenedFile } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
 import { canvasPng, copyCanvas } from './snapshot';
+import { valueFormula } from '../../../src-shared/windows';
 import { useErrors } from '../stores/errors';
 
 /**
  * What the reader takes out of the viewer: the shown image saved as PNG or DICOM, every image exported, the rendered
- * view copied or saved, each saying in `notice` where it went. DICOM is offered for DICOM images only (OpenView.vue),
- * which have no transparency for it to drop.
+ * view copied or saved, each saying in `notice` where it went. DICOM is offered for DICOM images and for image files
+ * declared CT (OpenView.vue), which have no transparency for it to drop.
  */
 /**
- * Said after PNGs are written of images whose values went up by an offset (an image file's values below 0, a signed
- * TIFF: aeimg 0.35), as `aeimg decrypt` says it: a PNG holds no value below 0, so it holds them moved up.
+ * Said after PNGs are written of image files whose samples are not what their reader reads, as `aeimg decrypt` says
+ * it: values that went up by an offset (values below 0, a signed TIFF: aeimg 0.35), which a PNG holds moved up, and a
+ * CT its sender declared (0.36), whose HU its values give. A DICOM image's PNG holds its stored values, as its file did.
  */
-function offsetNote(format: 'png' | 'dcm', images: readonly (OpenedFile['images'][number] | undefined)[]): string {
-  const offset = format === 'png' ? images.find((i) => i?.mapping)?.mapping?.offset : undefined;
-  return offset ? `. A PNG holds no value below 0: it holds the image's values + ${offset} (a value v in it is v − ${offset})` : '';
+function valuesNote(format: 'png' | 'dcm', images: readonly (OpenedFile['images'][number] | undefined)[]): string {
+  const img = format === 'png' ? images.find((i) => i && !i.dicom && i.mapping) : undefined;
+  const m = img?.mapping;
+  if (!m) return '';
+  const reads = `a value v in it is ${valueFormula(m)}${img.units ? ` ${img.units}` : ''}`;
+  return m.offset ? `. A PNG holds no value below 0: it holds the image's values + ${m.offset} (${reads})` : `. In it ${reads}`;
 }
 
 export function useViewerOutput(file: Ref<OpenedFile | null>, index: Ref<number>, notice: Ref<string>, copyOverlays: Ref<boolean>) {
@@ -25,7 +30,7 @@ export function useViewerOutput(file: Ref<OpenedFile | null>, index: Ref<number>
     if (!file.value) return;
     try {
       const r = await unwrap(bridge().files.save(file.value.openId, index.value, format));
-      if (r) notice.value = `Saved ${r.path}${offsetNote(format, [file.value.images[index.value]])}`;
+      if (r) notice.value = `Saved ${r.path}${valuesNote(format, [file.value.images[index.value]])}`;
     } catch (err) {
       errors.report(err);
     }
@@ -38,7 +43,7 @@ export function useViewerOutput(file: Ref<OpenedFile | null>, index: Ref<number>
     try {
       const r = await unwrap(bridge().files.exportAll(file.value.openId, format));
       const series = r?.seriesFolders.length ? `, a folder for each of its ${r.seriesFolders.length} series (${r.seriesFolders.join(', ')})` : '';
-      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}${series}${offsetNote(format, file.value.images)}`;
+      if (r) notice.value = `Saved ${r.files} file${r.files === 1 ? '' : 's'} in ${r.folder}${series}${valuesNote(format, file.value.images)}`;
     } catch (err) {
       errors.report(err);
     }

@@ -24,7 +24,7 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
   const shownWindow = computed<Window>(() => ({
     center: windowCenter.value, width: windowWidth.value, ...(windowFn.value ? { fn: windowFn.value } : {}), ...(windowLut.value ? { lut: windowLut.value } : {}),
   }));
-  const mapping = computed(() => shown()?.dicom?.mapping ?? shown()?.mapping); // an image file's, where its values went up by an offset
+  const mapping = computed(() => shown()?.mapping);
   /** Keys 1..9: the CT presets, the percentile window, the file's windows, the full range. */
   const choices = computed<DisplayWindow[]>(() => windowChoices(shown()?.windows));
 

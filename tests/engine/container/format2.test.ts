@@ -169,6 +169,19 @@ describe('format 2 records', () => {
     expect(new EntryCodec().decode(bytes)).toEqual(rec);
   });
 
+  it('an image file\'s CT intercept (0.36: declared a CT) travels in the binary form, as an extension an older reader refuses', () => {
+    for (const ctIntercept of [-1024, 0, -32768, 1000]) {
+      const rec = { ...odd, ctIntercept };
+      const bytes = new EntryCodec().encode(rec);
+      expect(bytes[0]).toBe(2); // binary, not the JSON fallback, which an older reader would open showing its values without HU
+      expect(bytes[1]! & 128).toBe(128);
+      expect(new EntryCodec().decode(bytes)).toEqual(rec);
+    }
+    // With a signed TIFF's offset too: both come back.
+    const both = { ...odd, valueOffset: 32768, ctIntercept: 0 };
+    expect(new EntryCodec().decode(new EntryCodec().encode(both))).toEqual(both);
+  });
+
   it('a colour profile the record before had too is not packed again (0.34), and comes back', () => {
     const profile = randomBytes(3000).toString('base64'); // incompressible, as a lookup table nearly is
     const tile = (k: number, icc = profile) => ({ ...odd, name: `slide #${k}`, metadata: { dicom: { dataset: {}, frame: k, pixel: { photometric: 'RGB', iccProfile: icc } } } });

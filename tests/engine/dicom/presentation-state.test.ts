@@ -351,7 +351,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const image = await decodeImage(await readFile(dec.outputs[0]!));
     const info = describeImage(record, image, 0);
     expect(info.window).toMatchObject({ name: 'presentation state "LESION"', lut: { first: -100, bits: 8, data: LUT_CURVE } });
-    const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
+    const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.mapping), info.windows![0]!));
     const dcmtk = (state: string, img: string) => dcmtkShown(dir, state, img);
     if (existsSync('/usr/bin/dcmp2pgm')) expect(shown).toEqual(dcmtk(join(dir, 'lut.dcm'), join(dir, 'ct.dcm')));
     // DICOM output writes the table back: dcmtk shows the written image through the written state as it showed the original.
@@ -395,9 +395,9 @@ describe('a presentation state: a radiologist\'s annotations and window over the
       expect([info.window?.name, info.window?.lut?.data.length]).toEqual(['presentation state "LESION"', 4096]); // one table: the pair composed
       // The sender's figures measure the image through it, as through any state's table.
       expect(record.fidelity?.windows?.find((w) => w.name === 'presentation state "LESION"')).toMatchObject({ table: true });
-      const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
+      const shown = Array.from(image.pixels, (sample) => renderToByte(sampleToReal(sample, info.mapping), info.windows![0]!));
       // Each pixel through the scrambled table and the brain window (40/80) by hand: neighbours' greys do not follow each other.
-      const stored = Array.from(image.pixels, (sample) => SCRAMBLED(Math.min(4095, Math.max(0, sampleToReal(sample, info.dicom!.mapping) + 1024))));
+      const stored = Array.from(image.pixels, (sample) => SCRAMBLED(Math.min(4095, Math.max(0, sampleToReal(sample, info.mapping) + 1024))));
       expect(shown).toEqual(stored.map((m) => (!lutOnly ? voiToByte(m, 40, 80) : presentationLut ? P_SCRAMBLED(LUT_CURVE[m]!) : LUT_CURVE[m]!)));
       // dcmtk: through a VOI table, the same greys; through a linear window after a modality table it truncates where the
       // viewer rounds (as it does for every window, and as dcmtk itself does without a modality table): within a grey level.
@@ -515,7 +515,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const info = describeImage(record, image, 0);
     expect(info.dicom?.presentationStates?.[0]?.invert).toBe(true);
     // The viewer inverts what the window gives (viewer/display.ts greyLut): dcmtk shows the image through the state so.
-    const shown = Array.from(image.pixels, (sample) => 255 - renderToByte(sampleToReal(sample, info.dicom!.mapping), info.windows![0]!));
+    const shown = Array.from(image.pixels, (sample) => 255 - renderToByte(sampleToReal(sample, info.mapping), info.windows![0]!));
     const dcmtk = (state: string, img: string) => dcmtkShown(dir, state, img);
     // Within a grey level (dcmtk's inversion rounds its table's output otherwise, by one level, where its P-value steps
     // fall between two), where the view not inverted is far off.
@@ -616,7 +616,7 @@ describe('a presentation state: a radiologist\'s annotations and window over the
     const state = info.dicom!.presentationStates![0]!;
     // The screen as the record says the viewer shows it (flipped left to right, then turned clockwise): each screen
     // pixel (X, Y) shows the image pixel found by undoing the turn, then the flip.
-    const grey = (x: number, y: number) => renderToByte(sampleToReal(image.pixels[y * 128 + x]!, info.dicom!.mapping), info.windows![0]!);
+    const grey = (x: number, y: number) => renderToByte(sampleToReal(image.pixels[y * 128 + x]!, info.mapping), info.windows![0]!);
     const screen = Array.from({ length: 128 * 128 }, (_, k) => {
       const [X, Y] = [k % 128, Math.floor(k / 128)];
       const [x, y] = state.rotation === 90 ? [Y, 127 - X] : state.rotation === 180 ? [127 - X, 127 - Y] : state.rotation === 270 ? [127 - Y, X] : [X, Y];

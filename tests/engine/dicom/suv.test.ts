@@ -80,7 +80,7 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
     await mkdir(out);
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
     const info = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0);
-    expect(info.dicom?.units).toBe('Bq/ml');
+    expect(info.units).toBe('Bq/ml');
     expect(info.dicom!.suvBw! / factor).toBeCloseTo(1, 12);
     const ds = dicomDataset<Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>>(dec.images[0]!.output!);
     const rwvm = ds['00409096']!.Value![0]!;
@@ -161,7 +161,7 @@ describe.skipIf(!dcmodify)('SUVbw', () => {
     expect([suv!.center * factor, suv!.width * factor].map((v) => Number(v.toFixed(9)))).toEqual([2.5, 5]); // in counts
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: out, format: 'dcm' });
     const info = describeImage(dec.images[0]!.record, dec.images[0]!.image, 0);
-    expect([info.dicom?.units, info.dicom?.suvBw, info.fidelityText]).toEqual(['counts', factor, said]);
+    expect([info.units, info.dicom?.suvBw, info.fidelityText]).toEqual(['counts', factor, said]);
     const ds = dicomDataset<Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>>(dec.images[0]!.output!);
     expect(Number(ds['00409096']!.Value![0]!['00409225']?.Value?.[0]) / (2.5 * factor)).toBeCloseTo(1, 12); // stored × 2.5 × factor
     expect(ds['70531000']).toBeUndefined(); // private elements are not carried: the factor travels as aeimg's own

@@ -27,8 +27,8 @@ describe('what the viewer is told about an image', () => {
   it('a CT: value mapping to HU, pixel spacing, the CT presets as choices', async () => {
     const { record, image } = await opened('ct_small_explicit_le.dcm');
     const info = describeImage(record, image, 0);
-    expect(info.dicom?.units).toBe('HU');
-    expect(info.dicom?.mapping).toMatchObject({ offset: 32768, signed: true, slope: 1, intercept: -1024, inverted: false });
+    expect(info.units).toBe('HU');
+    expect(info.mapping).toMatchObject({ offset: 32768, signed: true, slope: 1, intercept: -1024, inverted: false });
     expect(info.dicom?.pixelSpacing).toEqual({ row: 0.661468, column: 0.661468, source: 'PixelSpacing' });
     expect(info.dicom?.photometric).toBe('MONOCHROME2');
     expect(info.windows?.filter((w) => w.source === 'preset')).toEqual([...CT_PRESETS]);
@@ -68,7 +68,7 @@ describe('what the viewer is told about an image', () => {
   it('an MR: the 1st–99th percentile and the file\'s own window, in stored units', async () => {
     const { record, image } = await opened('mr_small_explicit_le.dcm');
     const info = describeImage(record, image, 0);
-    expect(info.dicom?.units).toBe('');
+    expect(info.units).toBe('');
     expect(info.windows?.map((w) => w.source)).toEqual(['percentile', 'file']);
     expect(info.windows?.[1]).toMatchObject({ center: 600, width: 1600 });
   });
@@ -78,17 +78,17 @@ describe('what the viewer is told about an image', () => {
     const dicom = (record.metadata as { dicom: { dataset: Record<string, unknown> } }).dicom;
     dicom.dataset = { ...dicom.dataset, '00080060': { vr: 'CS', Value: ['PT'] }, '00541001': { vr: 'CS', Value: ['BQML'] } };
     const info = describeImage(record, image, 0);
-    expect(info.dicom?.units).toBe('Bq/ml');
+    expect(info.units).toBe('Bq/ml');
     expect(info.windows?.some((w) => w.source === 'preset')).toBe(false);
     dicom.dataset = { ...dicom.dataset, '00541001': { vr: 'CS', Value: ['GML'] } }; // SUV body weight
-    expect(describeImage(record, image, 0).dicom?.units).toBe('g/ml');
+    expect(describeImage(record, image, 0).units).toBe('g/ml');
   });
 
   it('MONOCHROME1 is said, so the viewer shows it inverted', async () => {
     const { record, image } = await opened('cr_16x16_monochrome1.dcm');
     const info = describeImage(record, image, 0);
     expect(info.dicom?.monochrome1).toBe(true);
-    expect(info.dicom?.mapping?.inverted).toBe(true);
+    expect(info.mapping?.inverted).toBe(true);
   });
 
   it('the information panel: keywords, values and the de-identification record', async () => {

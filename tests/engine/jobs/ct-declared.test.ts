@@ -1,0 +1,118 @@
+/**
+ * An image file its sender declares a CT (aeimg 0.36: `--ct-intercept`, the app's "16-bit image files are CT"): a PACS's
+ * 16-bit PNG export holds stored values (HU + 1024), which without the declaration are measured in a percentile window
+ * where an error of tens of HU hardly shows.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { readImageFile } from '../../../src-main/engine/image/io.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
+import { validateImageRecord } from '../../../src-main/engine/codec/record.js';
+import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
+import { CT_HU_SLICE, CT_SLICE, defaultModel, FIXTURES, models, tempDir, tiffOf } from '../../helpers.js';
+
+const PRESET_NAMES = CT_PRESETS.map((w) => w.name);
+
+describe('an image file declared a CT', () => {
+  it('is measured and coded in HU and the CT windows; its reader sees HU and the presets, and DICOM output is a CT in HU', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('CT values');
+    const sent = await encryptImageFile(CT_HU_SLICE, {
+      model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'within-4' }, ctIntercept: -1024,
+    });
+    expect(sent.units).toEqual({ units: 'HU', perStored: 1 });
+    expect(sent.fidelity!.windows!.map((w) => w.name).sort()).toEqual([...PRESET_NAMES].sort());
+    expect(sent.warnings).toEqual([]);
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const { record, image } = got.images[0]!;
+    expect(record.ctIntercept).toBe(-1024);
+    const info = describeImage(record, image, 0);
+    expect(info.units).toBe('HU');
+    expect(info.windows!.map((w) => w.name)).toEqual(PRESET_NAMES); // no percentile window: a CT is read in its presets
+    const original = await readImageFile(CT_HU_SLICE);
+    expect(sampleToReal(original.pixels[0]!, info.mapping)).toBe(original.pixels[0]! - 1024);
+    expect(receivedSummary(record).text).toMatch(/^every pixel within ±4 HU; worst window \w[\w ]* \d+\/\d+: SSIM 0\.\d{4}, largest error [0-4] HU$/);
+
+    const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+    const path = dcm.images[0]!.output!;
+    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,1052', '+P', '0028,1053', '+P', '0028,1054', path], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0008,0060\) CS \[CT\]/);
+    expect(dump).toMatch(/\(0028,1052\) DS \[-1024\]/);
+    expect(dump).toMatch(/\(0028,1053\) DS \[1\]/);
+    expect(dump).toMatch(/\(0028,1054\) LO \[HU\]/);
+    const [frame] = await readDicomFile(path, { maxPixels: 1e6, deidentify: null });
+    const display = dicomDisplay(frame!.dicom);
+    expect(display.units).toBe('HU');
+    expect(Array.from(frame!.image.pixels, (s) => sampleToReal(s, display.mapping))).toEqual(Array.from(image.pixels, (s) => s - 1024));
+  });
+
+  it('undeclared, the sender is told its figures are only in a percentile window; declared, the same slice shows its error in HU windows', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('CT or not');
+    const model = await defaultModel();
+    const opts = { model, recipients: [key], coding: { quality: 'max' as const } };
+    const plain = await encryptImageFile(CT_HU_SLICE, { ...opts, output: join(dir, 'plain.aeimg') });
+    const ct = await encryptImageFile(CT_HU_SLICE, { ...opts, output: join(dir, 'ct.aeimg'), ctIntercept: -1024 });
+    expect(plain.fidelity!.windows!.map((w) => w.source)).toEqual(['percentile']);
+    expect(plain.warnings).toEqual([expect.stringMatching(/^ct-cranium-axial-022-hu\.png is a 16-bit grey image without units: its figures are measured in its 1st–99th percentile window.*--ct-intercept=-1024/)]);
+    expect(ct.warnings).toEqual([]);
+    // The network's error, seen in a brain or stroke window, is what a reader of a head CT meets.
+    expect(PRESET_NAMES).toContain(ct.fidelity!.windows![0]!.name);
+    expect(ct.fidelity!.windows![0]!.ssim).toBeLessThan(plain.fidelity!.windows![0]!.ssim - 0.01);
+    expect(ct.reduced).toBe(true);
+    // Bit-exact (the default for 16-bit) is told no warning either way: every window is the original's.
+    const exact = await encryptImageFile(CT_HU_SLICE, { model, recipients: [key], output: join(dir, 'exact.aeimg') });
+    expect(exact.warnings).toEqual([]);
+  });
+
+  it('a signed TIFF in HU goes with intercept 0: the values, less their offset, are its HU', async () => {
+    const dir = await tempDir();
+    const hu = Int16Array.from({ length: 32 * 32 }, (_, i) => (i % 32) * 60 - 1000);
+    await writeFile(join(dir, 'hu.tif'), tiffOf([hu], 32, 32));
+    const key = generateSharedKey('Signed CT');
+    const sent = await encryptImageFile(join(dir, 'hu.tif'), { model: await defaultModel(), recipients: [key], outDir: dir, ctIntercept: 0 });
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const info = describeImage(got.images[0]!.record, got.images[0]!.image, 0);
+    expect([info.units, info.mapping?.offset, info.mapping?.intercept]).toEqual(['HU', 32768, 0]);
+    expect(Array.from(got.images[0]!.image.pixels, (s) => sampleToReal(s, info.mapping))).toEqual(Array.from(hu));
+    expect(info.windows!.map((w) => w.name)).toEqual(PRESET_NAMES);
+  });
+
+  it('an 8-bit or colour image file is refused, naming the file and what to do, with nothing written; a DICOM file keeps its own', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('Not CT');
+    const model = await defaultModel();
+    await copyFile(CT_SLICE, join(dir, 'windowed.png'));
+    const colour = join(dir, 'colour.png');
+    await writeFile(colour, await (await import('sharp')).default({ create: { width: 8, height: 8, channels: 3, background: '#c04020' } }).png().toBuffer());
+    for (const [file, said] of [['windowed.png', /is an 8-bit image, the grey levels of a window, not a CT's values in HU/], ['colour.png', /is a colour image, not a CT's values in HU/]] as const) {
+      const err = await encryptImageFile(join(dir, file), { model, recipients: [key], outDir: dir, ctIntercept: -1024 }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(new RegExp(`^${file.replace('.', '\\.')}: ${said.source}, so it cannot go as a CT .*send it without that`));
+    }
+    expect((await readdir(dir)).sort()).toEqual(['colour.png', 'windowed.png']);
+    const dicom = await encryptImageFile(join(FIXTURES, 'dicom', 'mr_small_explicit_le.dcm'), { model, recipients: [key], outDir: dir, ctIntercept: -1024 });
+    expect(dicom.warnings).toContain('mr_small_explicit_le.dcm is a DICOM file: its own header says what its values are (its modality and rescale), so the CT intercept given applies to image files only and was not used for it.');
+    const got = await decryptAeimgFile(dicom.output, { identities: [key], models: models(), write: false });
+    expect(got.images[0]!.record.ctIntercept).toBeUndefined();
+  });
+
+  it('a record says a CT intercept only of a 16-bit grey image file, in a 16-bit sample\'s range', () => {
+    const base = {
+      kind: 'image', name: 'x', width: 2, height: 2, channels: 1, bitDepth: 16, planes: [[0, 3000]], blobs: { latent: 0, residual: 10, alpha: 0 },
+      refinement: { coding: 'wp2', maxError: 0, sha256: '0'.repeat(64), backend: 'none' },
+    };
+    expect(validateImageRecord({ ...base, ctIntercept: -1024 }, 100).ctIntercept).toBe(-1024);
+    for (const bad of [{ ctIntercept: 0.5 }, { ctIntercept: -70000 }, { ctIntercept: '-1024' }, { ctIntercept: -1024, bitDepth: 8, planes: [[0, 255]] },
+      { ctIntercept: -1024, metadata: { dicom: {} } }]) {
+      expect(() => validateImageRecord({ ...base, ...bad }, 100), JSON.stringify(bad)).toThrow(/CT intercept/);
+    }
+  });
+});
