@@ -170,11 +170,13 @@ test('a CT exported as a 16-bit PNG, declared CT (0.36): preview, row and viewer
   const preview = page.getByTestId('sender-preview');
   // Undeclared: its figures are of a percentile window, in plain values.
   await expect(preview.getByTestId('preview-fidelity')).toContainText('worst window 1st–99th percentile');
+  await expect(preview.getByTestId('preview-unitless')).toContainText('If it is a CT, tick "16-bit image files are CT"');
   await page.getByTestId('ct-values').check();
   await expect(page.getByTestId('ct-intercept')).toHaveValue('-1024');
   await expect(preview.getByTestId('preview-fidelity')).toContainText(/every pixel within ±2 HU; worst window (brain|subdural|stroke|soft tissue|lung|bone) /);
   await expect(preview.getByTestId('preview-figures')).toContainText('brain 40/80');
   await expect(preview.getByTestId('window-units')).toHaveText('HU');
+  await expect(preview.getByTestId('preview-unitless')).toBeHidden();
   await preview.getByTestId('preview-close').click();
   // A value that is not a whole number sends nothing and says why.
   await page.getByTestId('ct-intercept').fill('-1024.5');
