@@ -127,8 +127,12 @@ test('the viewer shows the decoded pixels through the window it reports', async 
   let worst = 0;
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i]! - shown.data[i]!));
   expect(worst).toBeLessThanOrEqual(1);
-  // Its full range, the one window the sender measured an 8-bit image in, is a choice (0.35): the corner gives its figure.
+  // It opens in its full range (0.36), as an image viewer shows it and the one window the sender measured an 8-bit image
+  // in (a choice since 0.35): the corner gives its figure.
+  expect([shown.center, shown.width]).toEqual([128, 256]);
   const [, headlineSsim] = (await page.getByTestId('viewer-fidelity').textContent())!.match(/SSIM (0\.\d{4})/)!;
+  await expect(page.getByTestId('overlay-br')).toContainText(`W 256 L 128 (full range)Sender's SSIM in this window ${headlineSsim}`);
+  await page.getByTestId('window-width').fill('200');
   await expect(page.getByTestId('overlay-br')).not.toContainText('Sender\'s SSIM');
   await page.getByTestId('window-preset').selectOption({ label: '1 · full range 128/256' });
   await expect(page.getByTestId('overlay-br')).toContainText(`W 256 L 128 (full range)Sender's SSIM in this window ${headlineSsim}`);

@@ -657,6 +657,22 @@ test('several files dropped to be opened: each listed, the first opened, the oth
   await expect(page.getByTestId('received-cr_16x16_monochrome1.aeimg')).toBeVisible();
 });
 
+test('a colour image opens with its colours as its file holds them, each channel in its full range (0.36; before, through its red channel\'s range)', async () => {
+  const w = 64, h = 48;
+  const px = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < w * h; i++) px.set([60 + (i % 140), (i * 7) % 256, 255 - (i % 256)], 3 * i); // red 60..199, green and blue 0..255
+  const png = join(outDir, 'colour.png');
+  await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toFile(png);
+  await app.cli(['encrypt', png, '--key', 'Viewer', '--quality', 'lossless', '-o', outDir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'colour.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('colour.aeimg');
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('bit-exact');
+  const rgb = await page.getByTestId('viewer-canvas').evaluate((c: HTMLCanvasElement) =>
+    Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 !== 3)));
+  expect(rgb).toEqual(Array.from(px));
+});
+
 test('a CT exported as a signed 16-bit TIFF (0.35): its window, probe and a PNG saved are in its values, those below 0 included', async () => {
   const hu = Int16Array.from({ length: 128 * 128 }, (_, i) => (i % 128) * 20 - 1024 + Math.floor(i / 128)); // −1024..1667
   const tif = join(outDir, 'ct-hu.tif');

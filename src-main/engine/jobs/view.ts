@@ -8,7 +8,7 @@ import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
-import { realToSample, type DisplayModel } from '../../../src-shared/windows.js';
+import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
@@ -18,7 +18,7 @@ import { overlayGraphics } from '../dicom/overlay.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
 import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
-import type { Image } from '../image/image.js';
+import { colourChannels, type Image } from '../image/image.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
 import { percentileWindow, plainDisplay, readerWindows, shownPerStored } from '../metrics/fidelity.js';
@@ -40,16 +40,16 @@ export async function shownImage(image: Image, record: ImageRecord): Promise<Ima
 
 /**
  * The window to open with, in sample units: the file's first VOI window (through its VOI function) in its display
- * model, else the image's full range.
+ * model; else, for a colour image or an 8-bit grey one, its full range, as any image viewer shows it (0.36: before, the
+ * image's min..max, which stretched an 8-bit export's contrast and put a colour image's channels through its red
+ * channel's range, their colours off); else the image's min..max.
  */
 function defaultWindow(image: Image, display: DisplayModel | undefined): OpenedImageInfo['window'] {
   const voi = display?.windows.find((w) => w.source === 'file');
-  if (voi && image.channels === 1) {
-    // VOI windows are in rescaled units; the viewer works in sample units (MONOCHROME1 samples are already inverted).
-    const m = display!.mapping;
-    const ends = [voi.center - voi.width / 2, voi.center + voi.width / 2].map((v) => realToSample(v, m)).sort((a, b) => a - b) as [number, number];
-    return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]), ...(voi.fn ? { fn: voi.fn } : {}), ...(voi.lut ? { lut: voi.lut } : {}), name: voi.name };
-  }
+  if (voi && image.channels === 1) return { ...inSamples(voi, display!.mapping), ...(voi.fn ? { fn: voi.fn } : {}), ...(voi.lut ? { lut: voi.lut } : {}), name: voi.name };
+  if (colourChannels(image) > 1) return { center: 2 ** (image.bitDepth - 1), width: 2 ** image.bitDepth };
+  const full = image.bitDepth === 8 ? readerWindows(image, display ?? plainDisplay(image)).find((w) => w.source === 'full') : undefined;
+  if (full) return { ...inSamples(full, display?.mapping), name: full.name };
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.pixels.length; i += image.channels) {
     const v = image.pixels[i]!;
@@ -57,6 +57,12 @@ function defaultWindow(image: Image, display: DisplayModel | undefined): OpenedI
     if (v > hi) hi = v;
   }
   return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
+}
+
+/** A window in real-world units as the viewer holds it, in sample units (MONOCHROME1 samples are already inverted). */
+function inSamples(w: DisplayWindow, m: ValueMapping | undefined): { center: number; width: number } {
+  const ends = [w.center - w.width / 2, w.center + w.width / 2].map((v) => realToSample(v, m)).sort((a, b) => a - b) as [number, number];
+  return { center: (ends[0] + ends[1]) / 2, width: Math.max(1, ends[1] - ends[0]) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CT_PRESETS } from '../../../src-shared/windows.js';
+import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
 import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { UidMapper } from '../../../src-main/engine/dicom/deidentify.js';
@@ -120,5 +120,26 @@ describe('the sender\'s full range of an 8-bit image, a window the reader can pi
     // A 1-bit segmentation's full range is 0..1, as the sender measured it, not 0..255.
     const { record: mask, image: maskImage } = await opened('seg_liver_1bit_3frame_deflated.dcm');
     expect(describeImage(mask, maskImage, 0).windows?.find((w) => w.source === 'full')).toMatchObject({ center: 1, width: 2 });
+  });
+
+  it('is the window an 8-bit grey image, and a colour one, open in (0.36): as any image viewer shows them, not stretched to their range', async () => {
+    // Before, the image's min..max: an 8-bit export's contrast stretched, a colour image's three channels put through
+    // its red channel's range (here 60..199: its green and blue clipped).
+    const plain = (channels: 1 | 3, at: (i: number, c: number) => number) => {
+      const image = { width: 16, height: 16, channels, bitDepth: 8 as const, pixels: Uint8Array.from({ length: 256 * channels }, (_, k) => at(Math.floor(k / channels), k % channels)) };
+      return { image, record: { kind: 'image', name: 'x.png', width: 16, height: 16, channels, bitDepth: 8, refinement: { maxError: 1 } } as unknown as ImageRecord };
+    };
+    const grey = plain(1, (i) => 60 + (i % 140));
+    expect(describeImage(grey.record, grey.image, 0).window).toEqual({ center: 128, width: 256, name: 'full range' });
+    const colour = plain(3, (i, c) => (c === 0 ? 60 + (i % 140) : c === 1 ? i : 255 - i));
+    expect(describeImage(colour.record, colour.image, 0).window).toEqual({ center: 128, width: 256 });
+    // A 16-bit colour image: its whole 16-bit range, as an image viewer scales it to 8 bits.
+    const deep = { ...colour, image: { ...colour.image, bitDepth: 16 as const, pixels: Uint16Array.from(colour.image.pixels, (v) => v * 257) } };
+    expect(describeImage({ ...deep.record, bitDepth: 16 }, deep.image, 0).window).toEqual({ center: 32768, width: 65536 });
+    // A 1-bit segmentation opens in its full range, 0..1 (its mask white).
+    const { record: mask, image: maskImage } = await opened('seg_liver_1bit_3frame_deflated.dcm');
+    const m = describeImage(mask, maskImage, 0);
+    expect(m.window).toMatchObject({ name: 'full range' });
+    expect([sampleToReal(m.window.center, m.mapping), m.window.width]).toEqual([1, 2]); // DICOM's linear VOI: 0 black, 1 white
   });
 });
