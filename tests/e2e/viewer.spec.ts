@@ -682,8 +682,10 @@ test('a CT exported as a signed 16-bit TIFF (0.35): its window, probe and a PNG 
   await app.drop('open-drop', [join(outDir, 'ct-hu.aeimg')]);
   await expect(page.getByTestId('viewer-name')).toHaveText('ct-hu.aeimg');
   await expect(page.getByTestId('viewer-fidelity')).toContainText('bit-exact');
-  // It opens over its range in its values, not in the samples 31,744..34,435 that carry them.
-  await expect.poll(async () => (await numberIn('window-center')) - (await numberIn('window-width')) / 2).toBeLessThan(-1000);
+  // It opens in its 1st–99th percentile window (0.36; before, its min..max) in its values, not in the samples
+  // 31,744..34,435 that carry them: the window its sender's figures are of.
+  await expect.poll(async () => (await numberIn('window-center')) - (await numberIn('window-width')) / 2).toBeLessThan(-900);
+  await expect(page.getByTestId('overlay-br')).toContainText('(auto (1st–99th percentile))');
   for (const [x, y] of [[0, 0], [100, 50]] as const) {
     const at = await screenOf(x + 0.5, y + 0.5);
     await page.mouse.move(at.x, at.y);

@@ -40,16 +40,19 @@ export async function shownImage(image: Image, record: ImageRecord): Promise<Ima
 
 /**
  * The window to open with, in sample units: the file's first VOI window (through its VOI function) in its display
- * model; else, for a colour image or an 8-bit grey one, its full range, as any image viewer shows it (0.36: before, the
- * image's min..max, which stretched an 8-bit export's contrast and put a colour image's channels through its red
- * channel's range, their colours off); else the image's min..max.
+ * model; else, of a colour image, its full range, as any image viewer shows it; else the window the sender measured
+ * an image without one of its own in, among `choices` (an 8-bit grey image's full range, 0..255 or a mask's 0..1; a
+ * deeper one's 1st–99th percentile window), named, so that the corner gives the sender's figure for it; else the
+ * image's min..max. (0.36: before, any image without a file window opened over its min..max, which stretched an 8-bit
+ * export's contrast, put a colour image's channels through its red channel's range, their colours off, and showed a
+ * 12-bit MR with a few bright pixels dark.)
  */
-function defaultWindow(image: Image, display: DisplayModel | undefined): OpenedImageInfo['window'] {
+function defaultWindow(image: Image, display: DisplayModel | undefined, choices: readonly DisplayWindow[]): OpenedImageInfo['window'] {
   const voi = display?.windows.find((w) => w.source === 'file');
   if (voi && image.channels === 1) return { ...inSamples(voi, display!.mapping), ...(voi.fn ? { fn: voi.fn } : {}), ...(voi.lut ? { lut: voi.lut } : {}), name: voi.name };
   if (colourChannels(image) > 1) return { center: 2 ** (image.bitDepth - 1), width: 2 ** image.bitDepth };
-  const full = image.bitDepth === 8 ? readerWindows(image, display ?? plainDisplay(image)).find((w) => w.source === 'full') : undefined;
-  if (full) return { ...inSamples(full, display?.mapping), name: full.name };
+  const measured = choices.find((w) => w.source === 'full' || w.source === 'percentile');
+  if (measured && image.channels === 1) return { ...inSamples(measured, display?.mapping), name: measured.name };
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.pixels.length; i += image.channels) {
     const v = image.pixels[i]!;
@@ -191,8 +194,8 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const windows = [
     ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
     ...(display?.windows ?? []),
-    // An 8-bit grey image's full range, as the sender measured it (readerWindows): a choice, so that the reader can see
-    // it as measured, and the sender's figure for it (0.35; the default stretches the image's own min..max).
+    // An 8-bit grey image's full range, as the sender measured it (readerWindows): a choice (0.35), and since 0.36 the
+    // one it opens in, so that the reader sees it as measured, with the sender's figure for it.
     ...(gray && image.bitDepth === 8 ? readerWindows(image, display ?? plainDisplay(image)).filter((w) => w.source === 'full') : []),
   ];
   const spacing = meta ? pixelSpacingOf(meta) : undefined;
@@ -208,7 +211,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
     lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text,
-    window: defaultWindow(image, display),
+    window: defaultWindow(image, display, windows),
     ...(!meta && animation ? { animation } : {}),
     units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}),
     dicom: meta ? {

@@ -136,6 +136,12 @@ describe('the sender\'s full range of an 8-bit image, a window the reader can pi
     // A 16-bit colour image: its whole 16-bit range, as an image viewer scales it to 8 bits.
     const deep = { ...colour, image: { ...colour.image, bitDepth: 16 as const, pixels: Uint16Array.from(colour.image.pixels, (v) => v * 257) } };
     expect(describeImage({ ...deep.record, bitDepth: 16 }, deep.image, 0).window).toEqual({ center: 32768, width: 65536 });
+    // A 16-bit grey image without a window of its own opens in its 1st–99th percentile window, where its figures are:
+    // a few bright pixels (here 1% at 4095 over 0..1000) no longer leave the rest dark.
+    const mr = { width: 20, height: 20, channels: 1 as const, bitDepth: 16 as const, pixels: Uint16Array.from({ length: 400 }, (_, i) => (i < 4 ? 4095 : (i * 5) % 1001)) };
+    const deepGrey = describeImage({ kind: 'image', name: 'mr.png', width: 20, height: 20, channels: 1, bitDepth: 16, refinement: { maxError: 0 } } as unknown as ImageRecord, mr, 0);
+    expect(deepGrey.window).toMatchObject({ name: 'auto (1st–99th percentile)' });
+    expect(deepGrey.window.center + deepGrey.window.width / 2).toBeLessThanOrEqual(1000);
     // A 1-bit segmentation opens in its full range, 0..1 (its mask white).
     const { record: mask, image: maskImage } = await opened('seg_liver_1bit_3frame_deflated.dcm');
     const m = describeImage(mask, maskImage, 0);
