@@ -46,18 +46,25 @@ export function greyLut(bitDepth: number, w: Window, m: ValueMapping | undefined
   return lut;
 }
 
-/** The RGBA pixels of an image through a lookup table (colour: each channel through it). */
+/**
+ * The RGBA pixels of an image through a lookup table (colour: each channel through it). An image with alpha (grey +
+ * alpha, RGBA) is drawn over black, as its transparency shows it (0.36): before, opaque, what lay under a transparent
+ * pixel (a writer's leftover colour, which no image viewer shows) was drawn as if it were the picture.
+ */
 export function renderRgba(image: ImagePixels, lut: Uint8Array, out: Uint8ClampedArray): void {
-  const { width, height, channels, pixels } = image;
+  const { width, height, channels, pixels, bitDepth } = image;
   const colour = channels >= 3;
+  const alpha = channels === 2 || channels === 4 ? channels - 1 : -1;
+  const opaque = bitDepth > 8 ? 65535 : 255;
   for (let i = 0, j = 0; i < width * height; i++, j += channels) {
     const o = i * 4;
+    const a = alpha < 0 ? 1 : pixels[j + alpha]! / opaque;
     if (colour) {
-      out[o] = lut[pixels[j]!]!;
-      out[o + 1] = lut[pixels[j + 1]!]!;
-      out[o + 2] = lut[pixels[j + 2]!]!;
+      out[o] = lut[pixels[j]!]! * a;
+      out[o + 1] = lut[pixels[j + 1]!]! * a;
+      out[o + 2] = lut[pixels[j + 2]!]! * a;
     } else {
-      const g = lut[pixels[j]!]!;
+      const g = lut[pixels[j]!]! * a;
       out[o] = g; out[o + 1] = g; out[o + 2] = g;
     }
     out[o + 3] = 255;
