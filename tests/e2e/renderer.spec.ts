@@ -200,6 +200,7 @@ test('a CT exported as a 16-bit PNG, declared CT (0.36): preview, row and viewer
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'ct-cranium-axial-022-hu.aeimg')]);
   await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(page.getByTestId('viewer-declared')).toHaveText(' · CT: its HU are as its sender declared them (HU = value − 1024), an image file, not DICOM');
   await expect(page.getByTestId('window-units')).toHaveText('HU');
   await page.getByTestId('window-preset').selectOption({ label: '1 · brain 40/80' });
   await expect(page.getByTestId('overlay-br')).toContainText('W 80 L 40 HU');

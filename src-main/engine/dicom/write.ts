@@ -127,9 +127,11 @@ const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—]/g, '-').r
 export const LOSSY_METHOD = { network: 'AEIMG_AE', nearLossless: 'AEIMG_NEAR' } as const;
 
 function derivation(opts: DicomWriteOptions): string {
-  if (opts.exact) return 'Reconstructed bit-exactly by aeimg (lossless predictive coding)';
+  // An image file declared a CT (0.36): its modality and HU come from its sender's word, which a PACS reader should know.
+  const ct = opts.ctIntercept === undefined ? '' : `. From an image file its sender declared a CT (HU = value ${opts.ctIntercept < 0 ? '-' : '+'} ${Math.abs(opts.ctIntercept)})`;
+  if (opts.exact) return ascii(`Reconstructed bit-exactly by aeimg (lossless predictive coding)${ct}`);
   const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
-  const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}`;
+  const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}${ct}`;
   return ascii(text).slice(0, 1024);
 }
 

@@ -42,7 +42,8 @@ describe('an image file declared a CT', () => {
 
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
     const path = dcm.images[0]!.output!;
-    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,1052', '+P', '0028,1053', '+P', '0028,1054', path], { encoding: 'utf8' });
+    const dump = execFileSync('dcmdump', ['+L', '+P', '0008,0060', '+P', '0028,1052', '+P', '0028,1053', '+P', '0028,1054', '+P', '0008,2111', path], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0008,2111\) ST \[Reconstructed by aeimg \(near-lossless predictive coding\): every pixel within \+\/-4 HU.*\. From an image file its sender declared a CT \(HU = value - 1024\)\]/);
     expect(dump).toMatch(/\(0008,0060\) CS \[CT\]/);
     expect(dump).toMatch(/\(0028,1052\) DS \[-1024\]/);
     expect(dump).toMatch(/\(0028,1053\) DS \[1\]/);
