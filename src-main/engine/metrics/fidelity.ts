@@ -119,9 +119,14 @@ export function tableBound(data: readonly number[], n: number): number {
   return bound;
 }
 
-/** The windows a reader would use on this image (see the file comment); colour images: the full range. */
+/**
+ * The windows a reader would use on this image (see the file comment); colour images: the full range, as the viewer
+ * and any image viewer show them (16-bit: 0..65535 to 8 bits; 0.36: before, the 1st–99th percentile window of the red
+ * channel, through which no viewer shows the three).
+ */
 export function readerWindows(image: Image, display: DisplayModel): DisplayWindow[] {
   const grey = colourChannels(image) === 1;
+  if (!grey && image.bitDepth === 16) return [{ name: 'full range', center: 32768, width: 65536, source: 'full' }];
   const windows = grey ? [...display.windows] : [];
   if (grey && display.percentile) windows.push(percentileWindow(image, display.mapping));
   if (windows.length === 0 || image.bitDepth === 8) {

@@ -242,6 +242,10 @@ describe('fidelity as a reader sees it', () => {
     expect(f.windows!.map((w) => w.source)).toEqual(['percentile']);
     expect(f.stored).toMatchObject({ maxAbs: 3 });
     expect(f.windows![0]!.width).toBeGreaterThan(100);
+    // A 16-bit colour image is measured over its full range, as the viewer opens it and image viewers show it (0.36).
+    const c = phantom(32, 32, 3, 16);
+    const f3 = readerFidelity(c, { ...c, pixels: c.pixels.map((v) => v + 1) }, plainDisplay(c));
+    expect(f3.windows!.map(({ name, center, width, source }) => ({ name, center, width, source }))).toEqual([{ name: 'full range', center: 32768, width: 65536, source: 'full' }]);
   });
 
   it('a window counts as reduced only where some pixel shows more than one grey level off', () => {
