@@ -70,7 +70,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
-  const ct = values['ct-intercept'] === undefined ? {} : { ctIntercept: ctInterceptOption(values['ct-intercept']) };
+  const ctIntercept = values['ct-intercept'] === undefined ? undefined : ctInterceptOption(values['ct-intercept']);
   if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
@@ -84,7 +84,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
-      ...(maxPixels ? { maxPixels } : {}), ...ct,
+      ...(maxPixels ? { maxPixels } : {}), ctIntercept,
     }).finally(() => models.dispose());
   }
   // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
@@ -102,7 +102,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
-    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ...ct,
+    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ctIntercept,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
@@ -245,12 +245,13 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
-    const ct = a.ctIntercept !== undefined ? { ctIntercept: a.ctIntercept } : {};
-    const guess = await estimateStudy(inputs, { model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ...ct });
+    const guess = await estimateStudy(inputs, {
+      model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept,
+    });
     process.stdout.write(`Estimate: ${guess.images} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
-      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ...ct,
+      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);

@@ -41,9 +41,6 @@ function codingOf(req: { quality: Quality; recode?: boolean }): CodingChoice {
   return { quality: req.quality, ...(req.recode ? { recode: true } : {}) };
 }
 
-/** A request's CT declaration, as the engine's options take it (absent: none). */
-const ctOf = (req: { ctIntercept?: number }) => (req.ctIntercept !== undefined ? { ctIntercept: req.ctIntercept } : {});
-
 export class AppService {
   private readonly models = new ModelCache();
   private readonly pickedFolders = new Set<string>();
@@ -95,7 +92,7 @@ export class AppService {
     await this.checkOutDir(req.outDir);
     return {
       model: await this.models.refByName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), coding: codingOf(req),
-      deidentify: parseDeidentify(req.deidentify), outDir: req.outDir, ...ctOf(req),
+      deidentify: parseDeidentify(req.deidentify), outDir: req.outDir, ctIntercept: req.ctIntercept,
     };
   }
 
@@ -115,7 +112,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       const e = await estimateStudy(files, {
         model: await this.models.refByName(DEFAULT_MODEL), coding: codingOf(req), maxPartBytes: req.maxBytes, name: req.name,
-        deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task), ...ctOf(req),
+        deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task), ctIntercept: req.ctIntercept,
       });
       return { files: e.images, bytes: e.bytes, parts: e.parts }; // its images: a presentation state or report is set aside
     });
@@ -154,7 +151,7 @@ export class AppService {
   preview(req: PreviewRequest): Promise<Result<SenderPreview>> {
     return attempt(() => this.previews.preview({
       path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame, ...(req.study ? { study: req.study } : {}),
-      ...ctOf(req),
+      ctIntercept: req.ctIntercept,
     }));
   }
 

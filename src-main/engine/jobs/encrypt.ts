@@ -122,6 +122,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   /** Frames that could go as their file held them and did not, as aeimg's coding was smaller (keepAlike). */
   const unkept: { index: number; keep: () => Promise<EncodedEntry | undefined> }[] = [];
   let rawBytes = 0;
+  /** Some image is a 16-bit grey image file without units, not sent bit-exact: its figures are of a percentile window. */
   let unitless = false;
   for (const { image, name, metadata, frame, valueOffset } of inputs) {
     checkAborted(signal);
@@ -136,10 +137,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
-    if (!dicom && !task.display && ct === undefined && coding.maxError !== 0 && !unitless && image.bitDepth === 16 && colourChannels(image) === 1) {
-      unitless = true; // once a file
-      warnings.push(unitlessWarning(task.input));
-    }
+    unitless ||= !dicom && !task.display && ct === undefined && coding.maxError !== 0 && image.bitDepth === 16 && colourChannels(image) === 1;
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).
@@ -158,7 +156,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     rawBytes += image.pixels.byteLength;
   }
   await keepAlike(images, unkept);
-  warnings.unshift(...inputWarnings(task.input, inputs));
+  warnings.push(...inputWarnings(task.input, inputs));
+  if (unitless) warnings.push(unitlessWarning(task.input)); // once a file
   if (task.ctIntercept !== undefined && inputs.some((i) => i.metadata?.dicom)) warnings.push(ctOfDicomWarning(task.input));
   const shown = await shownColourChange(inputs.map((i) => i.image), images);
   if (shown) {
@@ -297,7 +296,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify, uidSalt,
-      ...(opts.display ? { display: opts.display } : {}), ...(opts.ctIntercept !== undefined ? { ctIntercept: opts.ctIntercept } : {}),
+      ...(opts.display ? { display: opts.display } : {}), ctIntercept: opts.ctIntercept,
     };
     const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));

@@ -115,7 +115,7 @@ export class SenderPreviews {
     }
     const task: EncodeTask = {
       input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify,
-      ...(req.ctIntercept !== undefined ? { ctIntercept: req.ctIntercept } : {}),
+      ctIntercept: req.ctIntercept,
       ...(presentationStates ? { presentationStates } : {}), ...(keyObjects ? { keyObjects } : {}),
     };
     file = Promise.all([readOriginals(req.path, this.maxPixels), this.encode(task)]).then(([originals, encoded]) => ({

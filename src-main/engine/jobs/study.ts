@@ -97,7 +97,7 @@ function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidenti
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
-    ...(opts.ctIntercept !== undefined ? { ctIntercept: opts.ctIntercept } : {}),
+    ctIntercept: opts.ctIntercept,
     ...(objects.presentationStates ? { presentationStates: objects.presentationStates } : {}),
     ...(objects.keyObjects ? { keyObjects: objects.keyObjects } : {}),
     ...(objects.documents ? { documents: objects.documents } : {}),
