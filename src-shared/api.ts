@@ -195,6 +195,12 @@ export interface SenderPreview {
   kept?: string;
   /** What the receiver's viewer will be told: window, value mapping, presets, fidelity statement and figures, reduced. */
   info: OpenedImageInfo;
+  /**
+   * The file is a 16-bit grey image file without units that does not go bit-exact: its figures are of a percentile
+   * window, where a CT's error of tens of HU hardly shows. The engine's verdict (EncodedFile.unitless), which its
+   * warning after encryption gives too.
+   */
+  unitless?: true;
   original: ImagePixels;
   /** As the receiver's decoder will rebuild it. */
   decoded: ImagePixels;

@@ -103,14 +103,22 @@ export function offsetMapping(offset: number): ValueMapping {
   return { offset, inverted: false, signed: true, bitsStored: 16, slope: 1, intercept: 0 };
 }
 
+/** The largest |ctIntercept| an image file's record may say: a 16-bit sample's range. */
+export const MAX_CT_INTERCEPT = 65535;
+
+/**
+ * How an image file its sender declared a CT (aeimg 0.36) gives its HU, as its reader is told it: "HU = value − 1024",
+ * "HU = value" (a signed TIFF in HU). One wording for the viewer's line and DICOM output's Derivation Description.
+ */
+export function ctDeclaration(ctIntercept: number): string {
+  return `HU = value${ctIntercept ? ` ${ctIntercept < 0 ? '−' : '+'} ${Math.abs(ctIntercept)}` : ''}`;
+}
+
 /**
  * How an image file's samples give what its reader reads: its values (the samples − `valueOffset`, a signed TIFF's),
  * and where its sender said it is a CT (its record's ctIntercept, aeimg 0.36) HU = value + `ctIntercept`, as a CT's
  * Rescale Intercept says. Undefined where the samples are the values.
  */
-/** The largest |ctIntercept| an image file's record may say: a 16-bit sample's range. */
-export const MAX_CT_INTERCEPT = 65535;
-
 export function imageFileMapping(valueOffset?: number, ctIntercept?: number): ValueMapping | undefined {
   if (!valueOffset && ctIntercept === undefined) return undefined;
   return { ...(valueOffset ? offsetMapping(valueOffset) : { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: 1 }), intercept: ctIntercept ?? 0 };

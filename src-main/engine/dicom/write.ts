@@ -19,7 +19,7 @@ import { writeShutter } from './shutter.js';
 import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { imageFileMapping } from '../../../src-shared/windows.js';
+import { ctDeclaration, imageFileMapping } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -120,15 +120,15 @@ function writeCtRescale(ds: DicomJson, intercept: number): void {
   ds['00281054'] = attribute('LO', 'HU');
 }
 
-/** DICOM's default character repertoire is ASCII: ± and dashes spelled out. */
-const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—]/g, '-').replace(/[^\x20-\x7e]/g, '?');
+/** DICOM's default character repertoire is ASCII: ±, dashes and the minus sign spelled out. */
+const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—−]/g, '-').replace(/[^\x20-\x7e]/g, '?');
 
 /** Lossy Image Compression Method (0028,2114): our own terms, as the standard allows beside its defined ones. */
 export const LOSSY_METHOD = { network: 'AEIMG_AE', nearLossless: 'AEIMG_NEAR' } as const;
 
 function derivation(opts: DicomWriteOptions): string {
   // An image file declared a CT (0.36): its modality and HU come from its sender's word, which a PACS reader should know.
-  const ct = opts.ctIntercept === undefined ? '' : `. From an image file its sender declared a CT (HU = value ${opts.ctIntercept < 0 ? '-' : '+'} ${Math.abs(opts.ctIntercept)})`;
+  const ct = opts.ctIntercept === undefined ? '' : `. From an image file its sender declared a CT (${ctDeclaration(opts.ctIntercept)})`;
   if (opts.exact) return ascii(`Reconstructed bit-exactly by aeimg (lossless predictive coding)${ct}`);
   const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
   const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}${ct}`;

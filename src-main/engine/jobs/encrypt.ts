@@ -73,6 +73,12 @@ export interface EncodedFile {
   warnings: string[];
   /** The file's name without what identified its patient (dicom/file-name.ts), when it held any: the records' name. */
   maskedName?: string;
+  /**
+   * Some image is a 16-bit grey image file without units (no DICOM header, not declared a CT) that is not sent bit-exact:
+   * its figures are of a percentile window, where a CT's error of tens of HU hardly shows (warnings says so; the app's
+   * preview says it before sending, from this).
+   */
+  unitless?: true;
 }
 
 const keptCoding = (frame: FrameData): Coding => ({ quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) });
@@ -167,7 +173,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
       'Its figures (within ±N, SSIM) are of the values; the reader\'s viewer says this beside them. If every colour must show within them, send it lossless.');
   }
   const maskedName = inputs[0]?.masked ? inputs[0].name.replace(/#\d+$/, '') : undefined;
-  return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}) };
+  return { images, rawBytes, timings, warnings, ...(maskedName ? { maskedName } : {}), ...(unitless ? { unitless } : {}) };
 }
 
 /**

@@ -7,14 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
-import { readImageFile } from '../../../src-main/engine/image/io.js';
+import { DEFAULT_MAX_PIXELS, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { validateImageRecord } from '../../../src-main/engine/codec/record.js';
+import type { Quality } from '../../../src-shared/quality.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
 import { CT_HU_SLICE, CT_SLICE, defaultModel, FIXTURES, models, tempDir, tiffOf } from '../../helpers.js';
 
@@ -73,6 +75,28 @@ describe('an image file declared a CT', () => {
     expect(exact.warnings).toEqual([]);
   });
 
+  it('the app\'s preview says what the warning says, before sending: unitless where the engine warns, a grey+alpha image too', async () => {
+    const dir = await tempDir();
+    const model = await defaultModel();
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const ct = await readImageFile(CT_HU_SLICE);
+    const withAlpha = join(dir, 'alpha.png');
+    const pixels = new Uint16Array(ct.pixels.length * 2);
+    ct.pixels.forEach((v, i) => { pixels[2 * i] = v; pixels[2 * i + 1] = 65535; });
+    await writeFile(withAlpha, await encodePng({ ...ct, channels: 2, pixels }));
+    const seen = async (path: string, quality: Quality, ctIntercept?: number) => {
+      const task = { input: path, coding: { quality }, measure: true, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept };
+      const said = (await encodeImageFile(model, task)).warnings.some((w) => w.includes('without units'));
+      const shown = (await previews.preview({ path, coding: { quality }, deidentify: null, frame: 0, ctIntercept })).unitless === true;
+      return [said, shown];
+    };
+    expect(await seen(CT_HU_SLICE, 'within-4')).toEqual([true, true]);
+    expect(await seen(CT_HU_SLICE, 'within-4', -1024)).toEqual([false, false]);
+    expect(await seen(CT_HU_SLICE, 'lossless')).toEqual([false, false]);
+    expect(await seen(withAlpha, 'within-4')).toEqual([true, true]);
+    expect(await seen(CT_SLICE, 'within-4')).toEqual([false, false]); // 8-bit: its grey levels are what a reader sees
+  });
+
   it('a signed TIFF in HU goes with intercept 0: the values, less their offset, are its HU', async () => {
     const dir = await tempDir();
     const hu = Int16Array.from({ length: 32 * 32 }, (_, i) => (i % 32) * 60 - 1000);
@@ -84,6 +108,10 @@ describe('an image file declared a CT', () => {
     expect([info.units, info.mapping?.offset, info.mapping?.intercept]).toEqual(['HU', 32768, 0]);
     expect(Array.from(got.images[0]!.image.pixels, (s) => sampleToReal(s, info.mapping))).toEqual(Array.from(hu));
     expect(info.windows!.map((w) => w.name)).toEqual(PRESET_NAMES);
+    // Its DICOM output tells a PACS reader the same declaration the viewer does, in ASCII: values in HU, no "+ 0".
+    const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+    const dump = execFileSync('dcmdump', ['+L', '+P', '0008,2111', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/From an image file its sender declared a CT \(HU = value\)\]/);
   });
 
   it('an 8-bit or colour image file is refused, naming the file and what to do, with nothing written; a DICOM file keeps its own', async () => {
