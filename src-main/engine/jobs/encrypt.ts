@@ -19,7 +19,7 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
-import { colourChannels, maxValue } from '../image/image.js';
+import { maxValue } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
@@ -34,6 +34,7 @@ import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { iccProfileFor, readerUnits } from './view.js';
 import { ctOfDicomWarning, inputWarnings, mailSizeWarning, maskedNameWarning, unitlessWarning } from './sender-warnings.js';
+import { checkCtImage, isUnitless } from './declared-ct.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -105,19 +106,6 @@ async function keepAlike(images: EncodedEntry[], unkept: { index: number; keep: 
   });
 }
 
-/**
- * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
- * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it.
- */
-function checkCtImage(image: Image): void {
-  const what = colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
-    : image.bitDepth !== 16 ? 'an 8-bit image, the grey levels of a window, not a CT\'s values in HU'
-    : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have' : undefined;
-  if (!what) return;
-  throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
-    '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
-}
-
 /** Encodes one file with a model (key-free: runs in a worker or in-process; in-process, `signal` stops it between images). */
 export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tiles?: TileExecutor, signal?: AbortSignal): Promise<EncodedFile> {
   const t = performance.now();
@@ -143,7 +131,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
-    unitless ||= !dicom && !task.display && ct === undefined && coding.maxError !== 0 && image.bitDepth === 16 && colourChannels(image) === 1;
+    unitless ||= !dicom && !task.display && isUnitless(image, ct, coding.maxError);
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).

@@ -75,7 +75,7 @@ describe('an image file declared a CT', () => {
     expect(exact.warnings).toEqual([]);
   });
 
-  it('the app\'s preview says what the warning says, before sending: unitless where the engine warns, a grey+alpha image too', async () => {
+  it('the app\'s preview says what the warning says, before sending: unitless where the engine warns, never where declaring would be refused', async () => {
     const dir = await tempDir();
     const model = await defaultModel();
     const previews = new SenderPreviews((task) => encodeImageFile(model, task));
@@ -93,7 +93,9 @@ describe('an image file declared a CT', () => {
     expect(await seen(CT_HU_SLICE, 'within-4')).toEqual([true, true]);
     expect(await seen(CT_HU_SLICE, 'within-4', -1024)).toEqual([false, false]);
     expect(await seen(CT_HU_SLICE, 'lossless')).toEqual([false, false]);
-    expect(await seen(withAlpha, 'within-4')).toEqual([true, true]);
+    // A grey image with alpha cannot go as a CT, so neither tells its sender to declare it one.
+    expect(await seen(withAlpha, 'within-4')).toEqual([false, false]);
+    await expect(seen(withAlpha, 'within-4', -1024)).rejects.toThrow(/is a grey image with transparency.*cannot go as a CT/);
     expect(await seen(CT_SLICE, 'within-4')).toEqual([false, false]); // 8-bit: its grey levels are what a reader sees
   });
 

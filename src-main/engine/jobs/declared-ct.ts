@@ -1,0 +1,29 @@
+/**
+ * An image file its sender declares a CT (aeimg 0.36: `encrypt --ct-intercept`, the app's "16-bit image files are CT"),
+ * and one it does not declare that may be one: what such a file may be, and when its figures have no units.
+ */
+import { AeimgError, ErrorCode } from '../errors.js';
+import { colourChannels, type Image } from '../image/image.js';
+
+/**
+ * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
+ * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it.
+ */
+export function checkCtImage(image: Image): void {
+  const what = colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
+    : image.bitDepth !== 16 ? 'an 8-bit image, the grey levels of a window, not a CT\'s values in HU'
+    : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have' : undefined;
+  if (!what) return;
+  throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
+    '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
+}
+
+/**
+ * A 16-bit grey image file (no DICOM header, no display given) that is neither declared a CT (`ctIntercept`) nor sent
+ * bit-exact (`maxError` 0): its figures are of a percentile window, where a CT's error of tens of HU hardly shows, and
+ * its sender is told so and told to declare it (sender-warnings.ts unitlessWarning; the app's preview, from
+ * EncodedFile.unitless). Not one with alpha: checkCtImage refuses it as a CT, so that advice would fail.
+ */
+export function isUnitless(image: Image, ctIntercept: number | undefined, maxError: number | undefined): boolean {
+  return ctIntercept === undefined && maxError !== 0 && image.bitDepth === 16 && image.channels === 1;
+}
