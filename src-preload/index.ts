@@ -19,6 +19,7 @@ const bridge: AeimgBridge = {
     chooseFolder: () => call('files:choose-folder'),
     encrypt: (req) => call('files:encrypt', req),
     estimateStudy: (req) => call('files:estimate-study', req),
+    ctRefusals: (paths) => call('files:ct-refusals', paths),
     encryptStudy: (req) => call('files:encrypt-study', req),
     cancel: (jobId) => call('files:cancel', jobId),
     confirm: (jobId, index, write) => call('files:confirm', jobId, index, write),

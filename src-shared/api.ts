@@ -237,6 +237,12 @@ export interface AeimgBridge {
     encrypt(req: EncryptRequest): Promise<Result<{ jobId: string }>>;
     /** Predicts a study's size and number of parts from a few slices, before encrypting it. */
     estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>>;
+    /**
+     * Which of these files cannot go as a CT ("16-bit image files are CT": an 8-bit, colour or grey-with-transparency
+     * image file), each with why, said before encrypting: path → message. Files that can, DICOM files and files that
+     * cannot be read are not in it.
+     */
+    ctRefusals(paths: string[]): Promise<Result<Record<string, string>>>;
     encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>>;
     cancel(jobId: string): Promise<void>;
     /** Answers a 'confirm' event: write the reduced-quality file (true) or leave it unwritten (false). */
@@ -291,6 +297,7 @@ export interface InvokeChannels {
   'files:choose-folder': [];
   'files:encrypt': [req: EncryptRequest];
   'files:estimate-study': [req: StudyRequest];
+  'files:ct-refusals': [paths: string[]];
   'files:encrypt-study': [req: StudyRequest];
   'files:cancel': [jobId: string];
   'files:confirm': [jobId: string, index: number, write: boolean];

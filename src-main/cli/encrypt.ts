@@ -15,6 +15,7 @@ import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, archivesLeftOut, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, namesOf, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
+import { ctRefusal } from '../engine/jobs/declared-ct.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, tighterLevelAdvice, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
@@ -71,7 +72,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   const ctIntercept = values['ct-intercept'] === undefined ? undefined : ctInterceptOption(values['ct-intercept']);
-  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels });
+  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels, ctIntercept });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
   await logBackend();
@@ -143,16 +144,23 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
 /**
  * --dry-run: what a run would take and write, nothing read past the headers, nothing written, no key needed: each
  * file and its .aeimg (a folder's subfolders mirrored, a DICOM file named after its patient renamed), or a study's
- * slices in viewing order and its parts' name.
+ * slices in viewing order and its parts' name. With --ct-intercept, image files are read whole too, to say which
+ * cannot go as a CT (declared-ct.ts ctRefusal).
  */
-async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number }): Promise<number> {
+async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number; ctIntercept?: number }): Promise<number> {
+  const ctFails = async (path: string) => (a.ctIntercept === undefined ? undefined : ctRefusal(path, a.maxPixels));
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
     const order = await studyOrder(inputs, a.maxPixels);
-    const { ordered, refused } = order;
+    const { ordered } = order;
+    const refused = new Map([...order.refused].map(([p, e]) => [p, e.message]));
+    for (const p of ordered) {
+      const ct = refused.has(p) ? undefined : await ctFails(p);
+      if (ct) refused.set(p, ct);
+    }
     const { notImages, carried } = await studyObjects(order, a.deidentify);
-    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!.message} It would stop the study.)` : ''}\n`));
+    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!} It would stop the study.)` : ''}\n`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);
     const stopping = refused.size;
@@ -170,7 +178,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
-      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : undefined); // named before any image is encoded
+      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : (await ctFails(input))?.replace(/\.$/, '')); // named before any image is encoded
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +

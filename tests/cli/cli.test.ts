@@ -281,6 +281,27 @@ describe('the aeimg command line', () => {
     expect(bad.stderr).toMatch(/--ct-intercept takes a whole number of HU from -65535 to 65535 \(HU = value \+ N\), not '-1024\.5'/);
   });
 
+  it('--dry-run --ct-intercept names the image files that cannot go as a CT, before anything is encoded; a study they would stop too (0.37)', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_HU_SLICE, join(dir, 'head.png'));
+    await copyFile(CT_SLICE, join(dir, 'window.png')); // 8-bit: a window's grey levels
+    const dry = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/head\.png → \S+head\.aeimg\n/);
+    expect(dry.stdout).toMatch(/window\.png → \S+window\.aeimg {2}\(is an 8-bit image, the grey levels of a window, not a CT's values in HU, so it cannot go as a CT .*: would fail\)/);
+    expect(dry.stdout).toContain('Would encrypt 1 of 2 files (1 would fail, as marked); nothing written.');
+    // Without the declaration both go; the real run fails the file the dry run named, and only it.
+    expect((await aeimg(['encrypt', dir, '--dry-run'])).stdout).toContain('Would encrypt 2 of 2 files; nothing written.');
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const run = await aeimg(['encrypt', join(dir, 'head.png'), join(dir, 'window.png'), '--key-file', join(dir, 'k.key'), '--ct-intercept=-1024', '-o', join(dir, 'sent')]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/window\.png: is an 8-bit image, the grey levels of a window/);
+    expect(await readdir(join(dir, 'sent'))).toEqual(['head.aeimg']);
+    const study = await aeimg(['encrypt', join(dir, 'head.png'), join(dir, 'window.png'), '--dry-run', '--bundle', 'scan', '--ct-intercept=-1024']);
+    expect(study.stdout).toMatch(/window\.png {2}\(window\.png is an 8-bit image, .* It would stop the study\.\)/);
+    expect(study.stdout).toContain('Would fail: 1 of the study\'s 2 files would stop it, as marked');
+  });
+
   it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {
     const dir = await tempDir();
     const twelve = phantom(64, 64, 1, 16); // values up to 4095

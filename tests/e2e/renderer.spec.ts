@@ -223,6 +223,23 @@ test('a CT exported as a 16-bit PNG, declared CT (0.36): preview, row and viewer
   expect([ds['00080060']?.Value?.[0], Number(ds['00281052']?.Value?.[0]), ds['00281054']?.Value?.[0]]).toEqual(['CT', -1024, 'HU']);
 });
 
+test('"16-bit image files are CT" ticked: a queued file that cannot go as one says so in its row before anything starts (0.37)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-ct-queue-'));
+  await copyFile(join(SLICES, 'ct-cranium-axial-022-hu.png'), join(dir, 'head.png'));
+  await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, 'window.png')); // 8-bit: a window's grey levels
+  await app.tab('encrypt');
+  await app.drop('encrypt-drop', [join(dir, 'head.png'), join(dir, 'window.png')]);
+  const [head, window] = [page.getByTestId('row-head.png'), page.getByTestId('row-window.png')];
+  await expect(window).toHaveAttribute('data-status', 'queued');
+  await expect(window.getByTestId('row-ct-refusal')).toBeHidden();
+  await page.getByTestId('ct-values').check();
+  await expect(window.getByTestId('row-ct-refusal')).toHaveText(/^Will fail as a CT: window\.png is an 8-bit image, the grey levels of a window, not a CT's values in HU, so it cannot go as a CT/);
+  await expect(head.getByTestId('row-ct-refusal')).toBeHidden();
+  await page.getByTestId('ct-values').uncheck();
+  await expect(window.getByTestId('row-ct-refusal')).toBeHidden();
+  for (const row of ['head.png', 'window.png']) await page.getByTestId(`remove-${row}`).click();
+});
+
 test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-exact, each in its series folder', async () => {
   const cd = await mkdtemp(join(tmpdir(), 'aeimg-cd-'));
   const series = [join(cd, 'DICOM', 'ST000000', 'SE000000'), join(cd, 'DICOM', 'ST000000', 'SE000001')];

@@ -19,6 +19,7 @@ import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
 import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, checkWritableFolders, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
+import { ctRefusal } from '../../engine/jobs/declared-ct.js';
 import { receivedFiles } from '../../engine/jobs/open.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -104,6 +105,18 @@ export class AppService {
       if (req.outDir === undefined) await checkWritableFolders(req.paths.map((p) => dirname(p)));
       const uidSalt = randomBytes(32).toString('hex');
       return { jobId: this.jobs.encrypt(await withSendingNames(files, settings.deidentify, uidSalt), { ...settings, uidSalt }) };
+    });
+  }
+
+  /** The queued files that cannot go as a CT, with why (declared-ct.ts ctRefusal), one at a time: each is read whole. */
+  ctRefusals(paths: string[]): Promise<Result<Record<string, string>>> {
+    return attempt(async () => {
+      const refusals: Record<string, string> = {};
+      for (const path of paths) {
+        const why = await ctRefusal(path);
+        if (why) refusals[path] = why;
+      }
+      return refusals;
     });
   }
 

@@ -4,6 +4,8 @@
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
+import { DEFAULT_MAX_PIXELS } from '../image/io.js';
+import { readInput } from './read-input.js';
 
 /**
  * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
@@ -26,4 +28,24 @@ export function checkCtImage(image: Image): void {
  */
 export function isUnitless(image: Image, ctIntercept: number | undefined, maxError: number | undefined): boolean {
   return ctIntercept === undefined && maxError !== 0 && image.bitDepth === 16 && image.channels === 1;
+}
+
+/**
+ * Why a file declared a CT would be refused (checkCtImage's words), said before anything is encoded: `encrypt --dry-run
+ * --ct-intercept` and the app's queue when "16-bit image files are CT" is ticked. Its pixels are read as encryption
+ * reads them (a header cannot tell a grey GIF from a colour one). Undefined for a DICOM file (its own rescale applies)
+ * and for a file that cannot be read, whose reading error is said where it is listed or encrypted.
+ */
+export async function ctRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
+  const inputs = await readInput({ input: path, maxPixels, deidentify: null }).catch(() => []);
+  for (const { image, metadata } of inputs) {
+    if (metadata?.dicom) return undefined;
+    try {
+      checkCtImage(image);
+    } catch (err) {
+      if (err instanceof AeimgError) return err.message;
+      throw err;
+    }
+  }
+  return undefined;
 }
