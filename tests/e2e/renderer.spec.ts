@@ -228,16 +228,29 @@ test('"16-bit image files are CT" ticked: a queued file that cannot go as one sa
   await copyFile(join(SLICES, 'ct-cranium-axial-022-hu.png'), join(dir, 'head.png'));
   await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, 'window.png')); // 8-bit: a window's grey levels
   await app.tab('encrypt');
-  await app.drop('encrypt-drop', [join(dir, 'head.png'), join(dir, 'window.png')]);
+  // Chosen in the file dialog, so that the queue holds the files' own paths, as the app's drops do (a test's drop uploads copies).
+  const choose = async (names: string[]) => {
+    await app.answerDialog({ inputs: names.map((n) => join(dir, n)) });
+    await page.getByTestId('encrypt-drop').focus();
+    await page.keyboard.press('Enter');
+  };
+  await choose(['head.png', 'window.png']);
   const [head, window] = [page.getByTestId('row-head.png'), page.getByTestId('row-window.png')];
   await expect(window).toHaveAttribute('data-status', 'queued');
   await expect(window.getByTestId('row-ct-refusal')).toBeHidden();
   await page.getByTestId('ct-values').check();
   await expect(window.getByTestId('row-ct-refusal')).toHaveText(/^Will fail as a CT: window\.png is an 8-bit image, the grey levels of a window, not a CT's values in HU, so it cannot go as a CT/);
   await expect(head.getByTestId('row-ct-refusal')).toBeHidden();
-  await page.getByTestId('ct-values').uncheck();
+  // Removed, exported again in 16 bits and dropped again, it is asked about again (with an 8-bit file in the same ask).
+  await page.getByTestId('remove-window.png').click();
+  await copyFile(join(SLICES, 'ct-cranium-axial-022-hu.png'), join(dir, 'window.png'));
+  await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, 'other.png'));
+  await choose(['window.png', 'other.png']);
+  await expect(page.getByTestId('row-other.png').getByTestId('row-ct-refusal')).toContainText('other.png is an 8-bit image');
   await expect(window.getByTestId('row-ct-refusal')).toBeHidden();
-  for (const row of ['head.png', 'window.png']) await page.getByTestId(`remove-${row}`).click();
+  await page.getByTestId('ct-values').uncheck();
+  await expect(page.getByTestId('row-other.png').getByTestId('row-ct-refusal')).toBeHidden();
+  for (const row of ['head.png', 'window.png', 'other.png']) await page.getByTestId(`remove-${row}`).click();
 });
 
 test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-exact, each in its series folder', async () => {

@@ -178,6 +178,26 @@ export const useEncrypt = defineStore('encrypt', () => {
   /** The files "Encrypt as one study" would put in the study. */
   const queuedPaths = computed(() => items.value.flatMap((i) => (i.status === 'queued' ? [i.path] : [])));
 
+  /**
+   * Why queued image files cannot go as a CT (main's words: an 8-bit, colour or grey-with-transparency file), asked once
+   * a file while "16-bit image files are CT" is ticked, so that the row says it before the sender starts (0.37).
+   */
+  const ctRefused = ref<Record<string, string>>({});
+  const ctAsked = new Set<string>();
+  async function checkCt() {
+    if (!ct.value.enabled) return;
+    const paths = items.value.flatMap((i) => (i.kind === 'image' && i.status === 'queued' && !ctAsked.has(i.path) ? [i.path] : []));
+    if (paths.length === 0) return;
+    for (const p of paths) ctAsked.add(p);
+    try {
+      Object.assign(ctRefused.value, await unwrap(bridge().files.ctRefusals(paths)));
+    } catch (err) {
+      for (const p of paths) ctAsked.delete(p);
+      errors.report(err);
+    }
+  }
+  watch(() => [ct.value.enabled, queuedPaths.value.length], () => void checkCt());
+
   function studyRequest() {
     const s = settings.settings;
     const queued = items.value.filter((i) => i.status === 'queued');
@@ -257,28 +277,11 @@ export const useEncrypt = defineStore('encrypt', () => {
   function remove(item: QueueItem) {
     if ((item.status !== 'queued' && item.status !== 'failed') || jobId.value !== null) return;
     items.value = items.value.filter((i) => i !== item);
+    // Dropped again later (a file exported again in 16 bits), it is asked about again.
+    ctAsked.delete(item.path);
+    delete ctRefused.value[item.path];
     if (study.value.enabled) void estimateStudy();
   }
-
-  /**
-   * Why queued image files cannot go as a CT (main's words: an 8-bit, colour or grey-with-transparency file), asked once
-   * a file while "16-bit image files are CT" is ticked, so that the row says it before the sender starts (0.37).
-   */
-  const ctRefused = ref<Record<string, string>>({});
-  const ctAsked = new Set<string>();
-  async function checkCt() {
-    if (!ct.value.enabled) return;
-    const paths = items.value.flatMap((i) => (i.kind === 'image' && i.status === 'queued' && !ctAsked.has(i.path) ? [i.path] : []));
-    if (paths.length === 0) return;
-    for (const p of paths) ctAsked.add(p);
-    try {
-      Object.assign(ctRefused.value, await unwrap(bridge().files.ctRefusals(paths)));
-    } catch (err) {
-      for (const p of paths) ctAsked.delete(p);
-      errors.report(err);
-    }
-  }
-  watch(() => [ct.value.enabled, queuedPaths.value.length], () => void checkCt());
 
   // What goes and how large it is depend on the level, the DICOM metadata kept (reports go with the full header only)
   // and recoding: a change of any makes the figure again (before 0.23 it stayed the previous setting's).
