@@ -22,7 +22,7 @@ import { decryptAeimgFile } from '../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
 import { describeImage } from '../../src-main/engine/jobs/view.js';
 import type { SharedKey } from '../../src-main/engine/keys/recipients.js';
-import { tiffOf } from './tiff.js';
+import { cmykTiffOf, tiffOf } from './tiff.js';
 import type { Autoencoder, ModelCache } from '../../src-main/engine/model/autoencoder.js';
 
 /** Small fixtures of every kind of pixel data (tests/fixtures/dicom). */
@@ -108,6 +108,8 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     // Signed and float samples (image/whole-values.ts): whole numbers go as 16-bit; a flipped byte may make one negative or a fraction.
     ['signed16.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Int16Array.from(values, (v) => v * 10 - 1024)], width, height))], // a CT's HU
     ['float.tif', greySamples(small).then(({ values, width, height }) => tiffOf([Float32Array.from(values, (v) => v * 4)], width, height))],
+    // Print colours (0.37): read as the RGB viewers show, 8 bits a channel.
+    ['cmyk16.tif', greySamples(small).then(({ values, width, height }) => cmykTiffOf(Uint16Array.from({ length: values.length * 4 }, (_, i) => values[i >> 2]! * (i % 4 + 60)), width, height))],
     ['lossless.webp', small().webp({ lossless: true }).toBuffer()],
     ['lossy.webp', small().webp({ quality: 70 }).toBuffer()],
     ['palette.gif', small().gif().toBuffer()],

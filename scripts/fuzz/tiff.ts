@@ -35,3 +35,34 @@ export function tiffOf(pages: (Uint8Array | Uint16Array | Uint32Array | Int16Arr
   });
   return Buffer.concat(chunks);
 }
+
+/**
+ * An uncompressed little-endian CMYK TIFF (Photometric 5, four samples a pixel, interleaved), 8- or 16-bit, without a
+ * colour profile: sharp writes CMYK only at 8 bits.
+ */
+export function cmykTiffOf(samples: Uint8Array | Uint16Array, width: number, height: number): Buffer {
+  const bits = samples.BYTES_PER_ELEMENT * 8;
+  const tags: [number, number, number, number][] = [ // tag, type (3 SHORT, 4 LONG), count, value (offsets filled below)
+    [256, 4, 1, width], [257, 4, 1, height], [258, 3, 4, 0], [259, 3, 1, 1], [262, 3, 1, 5],
+    [273, 4, 1, 0], [277, 3, 1, 4], [278, 4, 1, height], [279, 4, 1, samples.byteLength], [284, 3, 1, 1],
+  ];
+  const ifdBytes = 2 + tags.length * 12 + 4;
+  const bitsAt = 8 + ifdBytes, dataAt = bitsAt + 8;
+  const out = Buffer.alloc(dataAt + samples.byteLength);
+  out.write('II', 0, 'latin1');
+  out.writeUInt16LE(42, 2);
+  out.writeUInt32LE(8, 4);
+  out.writeUInt16LE(tags.length, 8);
+  tags.forEach(([tag, type, count, value], i) => {
+    const at = 10 + i * 12;
+    out.writeUInt16LE(tag, at);
+    out.writeUInt16LE(type, at + 2);
+    out.writeUInt32LE(count, at + 4);
+    const v = tag === 258 ? bitsAt : tag === 273 ? dataAt : value;
+    if (type === 3 && count === 1) out.writeUInt16LE(v, at + 8);
+    else out.writeUInt32LE(v, at + 8);
+  });
+  for (let k = 0; k < 4; k++) out.writeUInt16LE(bits, bitsAt + 2 * k);
+  Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).copy(out, dataAt);
+  return out;
+}

@@ -99,6 +99,8 @@ export interface ImageFile {
   wholeValues?: { type: string; range: [number, number] };
   /** Per page, what its values went up by to be 16-bit samples (32,768 where some were below 0), where any page's did. */
   valueOffsets?: number[];
+  /** Some page is CMYK (print colours: a TIFF or JPEG), read as the RGB viewers show, 8 bits a channel (decodePage). */
+  cmyk?: true;
 }
 
 /**
@@ -171,7 +173,7 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   const ranges = wholes.flatMap((w) => (w ? [w.range] : []));
   const offsets = wholes.map((w) => w?.offset ?? 0);
   return asDeclared({
-    data, pages: first.format === 'gif' ? greyGif(images) : images, metas,
+    data, pages: first.format === 'gif' ? greyGif(images) : images, metas, ...(metas.some((m) => m.space === 'cmyk') ? { cmyk: true } : {}),
     ...(wide ? { wholeValues: { type: wide, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] } } : {}),
     ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}),
   });
@@ -318,7 +320,9 @@ async function decodeWidePage(data: Buffer, meta: Metadata, maxPixels: number, p
 
 async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page: number, ignoreIcc = false): Promise<Image> {
   if (wideSampleType(meta)) return (await decodeWidePage(data, meta, maxPixels, page)).image;
-  const sixteen = meta.depth === 'ushort';
+  // A 16-bit CMYK page comes out of libvips' conversion to RGB with 8 bits of precision (256 levels a channel): read
+  // at 8 bits, as what it is, not as 16-bit samples that say more than they hold.
+  const sixteen = meta.depth === 'ushort' && meta.space !== 'cmyk';
   const grey = meta.space === 'b-w' || meta.space === 'grey16' || (meta.channels ?? 0) <= 2;
   // libvips' 8-bit 'b-w' output drops alpha (grey16 keeps it): 8-bit grey + alpha is read as sRGB + alpha, whose
   // three colour bands are the grey band copied, and taken apart again below.

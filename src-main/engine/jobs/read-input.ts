@@ -31,6 +31,8 @@ export interface InputImage {
   profileShift?: number;
   /** What that profile stood for where the file has none of its own: a PNG's gamma (ImageFile.declaredColour). */
   declaredColour?: string;
+  /** ImageFile.cmyk: a CMYK file, whose colours go as the RGB viewers show, 8 bits a channel. */
+  cmyk?: true;
   /**
    * ImageFile.wholeValues: the file's samples were of this type, whole numbers that go as 16-bit samples, with their
    * range (in the file's values) and whether some went up by an offset (values below 0).
@@ -86,7 +88,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
-        ...(wholeValues ? { wholeValues } : {}), ...(offsets[i] ? { valueOffset: offsets[i] } : {}),
+        ...(wholeValues ? { wholeValues } : {}), ...(offsets[i] ? { valueOffset: offsets[i] } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
       };
     });
   }

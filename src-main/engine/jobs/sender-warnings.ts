@@ -126,7 +126,13 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
   // A profile that moved samples by one level at most is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1"
   // through libvips' own), which no viewer shows: said only beyond that.
   const shift = inputs[0]?.profileShift, declared = inputs[0]?.declaredColour;
-  if (shift && shift > 1) {
+  if (inputs[0]?.cmyk) {
+    // A print file's colours (0.37): before, converted without a word, and a 16-bit one went as 16-bit samples of 256 levels.
+    warnings.push(`${basename(input)} is a CMYK image (print colours), so its colours were converted to RGB as image viewers show them ` +
+      '(through its colour profile, or a standard press profile where it has none), 8 bits a channel: what is sent, and what its ' +
+      'figures (bit-exact, within ±N) compare with, is that RGB image, which shows the colours as you see them; the file\'s own CMYK values ' +
+      'are not kept.');
+  } else if (shift && shift > 1) {
     const has = declared ? `declares ${declared} and no colour profile` : 'has a colour profile';
     warnings.push(`${basename(input)} ${has}, so its colours were converted to sRGB as a colour-managed viewer shows ` +
       `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
