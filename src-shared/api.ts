@@ -201,6 +201,12 @@ export interface SenderPreview {
    * warning after encryption gives too.
    */
   unitless?: true;
+  /**
+   * What the sender will be told of the file when it is encrypted, said before (0.37): its reading's warnings (patient
+   * details that may be in its pixels, overlays that de-identification removes, colours converted, a subtraction run
+   * not applied…), the engine's words. The "no units" one is `unitless`, said in the app's own words.
+   */
+  warnings: string[];
   original: ImagePixels;
   /** As the receiver's decoder will rebuild it. */
   decoded: ImagePixels;

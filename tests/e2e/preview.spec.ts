@@ -289,8 +289,12 @@ test('DICOM overlays are previewed as the receiver will see them: drawn when the
   await page.getByTestId('preview-mr_marks.dcm').click();
   const panes = ['preview-original-canvas', 'preview-decoded-canvas'];
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '0');
+  // The sender is told why before sending, in the words encryption will use (0.37; before, only in the row afterwards).
+  await expect(inPreview('preview-warnings')).toContainText('mr_marks.dcm has 3 overlays, overlay 6000 ("Siemens MedCom Object Graphics")');
+  await expect(inPreview('preview-warnings')).toContainText('which de-identification removes');
   await page.getByLabel('DICOM metadata').selectOption('none');
   for (const id of panes) await expect(inPreview(id)).toHaveAttribute('data-graphics', '3');
+  await expect(page.getByTestId('sender-preview').getByText(/which de-identification removes/)).toHaveCount(0);
   // Sent as a study with a presentation state that shows only overlay 6000 (its PACS does not show the others while it is):
   // previewed so, and the sender is told which do not show.
   const state = join(dirname(input), 'ovl_state.dcm');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
-import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { cmykTiffOf } from '../../../scripts/fuzz/tiff.js';
 import { defaultModel, tempDir } from '../../helpers.js';
@@ -31,8 +32,12 @@ describe('a CMYK image file', () => {
     expect(Array.from(image.pixels).reduce((m, v, i) => Math.max(m, Math.abs(v - levels[i]! / 257)), 0)).toBeLessThanOrEqual(1);
 
     const key = generateSharedKey('Print');
-    const sent = await encryptImageFile(path, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
+    const model = await defaultModel();
+    const sent = await encryptImageFile(path, { model, recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
     expect(sent.bitDepth).toBe(8);
+    // The sender's preview says it before sending, in the same words.
+    const preview = await new SenderPreviews((task) => encodeImageFile(model, task)).preview({ path, coding: { quality: 'lossless' }, deidentify: null, frame: 0 });
+    expect(preview.warnings).toEqual(sent.warnings);
     expect(sent.warnings).toEqual([expect.stringMatching(/^print\.tif is a CMYK image \(print colours\), so its colours were converted to RGB as image viewers show them .*8 bits a channel: what is sent, and what its figures \(bit-exact, within ±N\) compare with, is that RGB image.*the file's own CMYK values are not kept\.$/)]);
   });
 
