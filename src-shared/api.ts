@@ -198,9 +198,10 @@ export interface SenderPreview {
   /**
    * The file is a 16-bit grey image file without units that does not go bit-exact: its figures are of a percentile
    * window, where a CT's error of tens of HU hardly shows. The engine's verdict (EncodedFile.unitless), which its
-   * warning after encryption gives too.
+   * warning after encryption gives too; 'signed' where its values go below 0, as a CT's HU do (a signed TIFF), whose
+   * CT declaration is HU = value + 0, not the default − 1024.
    */
-  unitless?: true;
+  unitless?: 'unsigned' | 'signed';
   /**
    * What the sender will be told of the file when it is encrypted, said before (0.37): its reading's warnings (patient
    * details that may be in its pixels, overlays that de-identification removes, colours converted, a subtraction run

@@ -13,6 +13,7 @@ import { AppPage, ROOT, SCREENSHOTS } from './app-page.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { presentationStateDicom } from '../presentation-state-dicom.js';
 import { textPdf } from '../report-dicom.js';
+import { tiffOf } from '../../scripts/fuzz/tiff.js';
 
 const SLICES = join(ROOT, 'tests', 'fixtures', 'slices');
 
@@ -251,6 +252,31 @@ test('"16-bit image files are CT" ticked: a queued file that cannot go as one sa
   await page.getByTestId('ct-values').uncheck();
   await expect(page.getByTestId('row-other.png').getByTestId('row-ct-refusal')).toBeHidden();
   for (const row of ['head.png', 'window.png', 'other.png']) await page.getByTestId(`remove-${row}`).click();
+});
+
+test('a signed TIFF in HU: the preview says to declare it with 0, and an intercept 1024 off is said before sending (0.37)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-ct-signed-'));
+  const hu = Int16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 30 - 1000 + Math.floor(i / 64)); // −1000..953
+  await writeFile(join(dir, 'hu.tif'), tiffOf([hu], 64, 64));
+  await app.tab('encrypt');
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', [join(dir, 'hu.tif')]);
+  await page.getByTestId('preview-hu.tif').click();
+  const preview = page.getByTestId('sender-preview');
+  await expect(preview.getByTestId('preview-unitless')).toContainText('If it is a CT in HU, tick "16-bit image files are CT" and give HU = value + 0');
+  // Ticked with the default −1024: its air read 1024 HU too low, and said.
+  await page.getByTestId('ct-values').check();
+  await expect(preview.getByTestId('preview-warnings')).toContainText('hu.tif was declared a CT with HU = value − 1024, which puts its darkest part');
+  await expect(preview.getByTestId('preview-warnings')).toContainText('give HU = value + 0');
+  await page.getByTestId('ct-intercept').fill('0');
+  await expect(preview.getByTestId('preview-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(preview.getByText(/was declared a CT/)).toHaveCount(0);
+  // What a signed TIFF is always told stays: its samples go as its values + 32768.
+  await expect(preview.getByTestId('preview-warnings')).toContainText('hu.tif has signed 16-bit samples');
+  await preview.getByTestId('preview-close').click();
+  await page.getByTestId('ct-values').uncheck();
+  await page.getByTestId('quality').selectOption('auto');
+  await page.getByTestId('remove-hu.tif').click();
 });
 
 test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-exact, each in its series folder', async () => {

@@ -2,6 +2,7 @@
  * An image file its sender declares a CT (aeimg 0.36: `encrypt --ct-intercept`, the app's "16-bit image files are CT"),
  * and one it does not declare that may be one: what such a file may be, and when its figures have no units.
  */
+import { imageFileMapping, sampleToReal } from '../../../src-shared/windows.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
@@ -28,6 +29,44 @@ export function checkCtImage(image: Image): void {
  */
 export function isUnitless(image: Image, ctIntercept: number | undefined, maxError: number | undefined): boolean {
   return ctIntercept === undefined && maxError !== 0 && image.bitDepth === 16 && image.channels === 1;
+}
+
+/** EncodedFile.unitless: an image file without units; 'signed' where its values go below 0, as a CT's HU do. */
+export type Unitless = 'unsigned' | 'signed';
+
+/** A declared CT's darkest part (its 1st percentile, in HU as declared) and the intercept that would put it at air. */
+export interface ImplausibleCt {
+  darkest: number;
+  suggested: number;
+}
+
+/** HU below which a CT's darkest part cannot lie (air is about −1000) and above which it does not (air surrounds the body). */
+const BELOW_AIR = -1500, ABOVE_AIR = -500;
+
+/**
+ * A CT declared with an intercept that puts its darkest part far from air (about −1000 HU, around the body in every
+ * slice a CT shows): a signed TIFF already in HU declared with −1024 (the app's default), its air at −2024 HU; a PACS's
+ * export of stored values declared with 0, its air at about 0 HU. Its reader would read every HU 1024 off. The darkest
+ * part is the 1st percentile of the image's values, less the plateau at its lowest value (padding outside the field of
+ * view, or air clamped to −1024). Undefined where it lies as air does, or the image is nearly one value. A crop with no
+ * air (a soft-tissue region alone) is said too: the sender is asked, not refused.
+ */
+export function implausibleCt(image: Image, valueOffset: number | undefined, ctIntercept: number): ImplausibleCt | undefined {
+  const counts = new Uint32Array(65536);
+  for (let i = 0; i < image.pixels.length; i += image.channels) counts[image.pixels[i]!]!++;
+  let lowest = 0;
+  while (lowest < 65535 && counts[lowest] === 0) lowest++;
+  const rest = image.width * image.height - counts[lowest]!;
+  if (rest < Math.max(64, (image.width * image.height) / 100)) return undefined;
+  let seen = 0, p1 = lowest + 1;
+  for (; p1 < 65535; p1++) {
+    seen += counts[p1]!;
+    if (seen > rest / 100) break;
+  }
+  const darkest = sampleToReal(p1, imageFileMapping(valueOffset, ctIntercept));
+  if (darkest < BELOW_AIR) return { darkest, suggested: ctIntercept + 1024 };
+  if (darkest > ABOVE_AIR) return { darkest, suggested: ctIntercept - 1024 };
+  return undefined;
 }
 
 /**

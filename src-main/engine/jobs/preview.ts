@@ -91,8 +91,8 @@ export class SenderPreviews {
         name: entry.record.name, frame: req.frame, frames, quality: entry.coding.quality,
         ...(entry.coding.kept ? { kept: entry.coding.kept } : {}),
         info,
-        ...(file.encoded.unitless ? { unitless: true } : {}),
-        warnings: file.encoded.warnings.filter((w) => w !== unitlessWarning(req.path)),
+        ...(file.encoded.unitless ? { unitless: file.encoded.unitless } : {}),
+        warnings: file.encoded.warnings.filter((w) => w !== unitlessWarning(req.path, file.encoded.unitless)),
         // A colour image through its ICC profile, as the reader's viewer shows it (view.ts shownImage).
         original: pixels(await shownImage(original, entry.record)), decoded: pixels(await shownImage(entry.decoded, entry.record)),
       };

@@ -4,6 +4,7 @@
  * will not see, an image file's colours or samples as they were read (jobs/encrypt.ts says them).
  */
 import { basename } from 'node:path';
+import type { ImplausibleCt, Unitless } from './declared-ct.js';
 import type { OverlayFacts } from '../dicom/overlay.js';
 import { dicomDisplay } from '../dicom/display.js';
 import type { DicomImage } from '../dicom/import.js';
@@ -152,12 +153,29 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
 /**
  * Told to the sender of a 16-bit grey image file without units, sent not bit-exact: its figures are in its 1st–99th
  * percentile window, where a CT's error of tens of HU hardly shows; declared a CT, they are in HU and the CT windows.
+ * One whose values go below 0 (a signed TIFF) is told the intercept for values in HU first: the app's default, −1024,
+ * would put its air at −2024 HU.
  */
-export function unitlessWarning(input: string): string {
+export function unitlessWarning(input: string, kind: Unitless = 'unsigned'): string {
+  const how = kind === 'signed'
+    ? 'its values go below 0, as HU do: --ct-intercept=0 if they are HU; in the app, "16-bit image files are CT" with HU = value + 0'
+    : 'aeimg encrypt --ct-intercept=-1024 for an export of stored values, HU + 1024; --ct-intercept=0 for values in HU; in the app, "16-bit image files are CT"';
   return `${basename(input)} is a 16-bit grey image without units: its figures are measured in its 1st–99th percentile window, where a ` +
-    'CT\'s error of 20 HU hardly shows. If it is a CT, say how its values give HU (aeimg encrypt --ct-intercept=-1024 for an export ' +
-    'of stored values, HU + 1024; --ct-intercept=0 for values in HU; in the app, "16-bit image files are CT"): its figures are then in ' +
+    `CT's error of 20 HU hardly shows. If it is a CT, say how its values give HU (${how}): its figures are then in ` +
     'HU and in the brain, lung and bone windows, and its reader sees HU.';
+}
+
+/**
+ * Told to the sender of an image file declared a CT whose darkest part lies far from air as declared (declared-ct.ts
+ * implausibleCt): an intercept 1024 off, most likely, which its reader would read in every HU.
+ */
+export function implausibleCtWarning(input: string, ctIntercept: number, { darkest, suggested }: ImplausibleCt): string {
+  const signed = (n: number) => (n < 0 ? `− ${-n}` : `+ ${n}`);
+  const which = darkest < 0 ? 'far below air' : 'far above air';
+  return `${basename(input)} was declared a CT with HU = value ${signed(ctIntercept)}, which puts its darkest part (its 1st percentile) ` +
+    `at ${valueWords(Math.round(darkest))} HU, ${which} (about −1000 HU, around the body in every slice a CT shows): its reader would read every HU ` +
+    `that far off. If its values are ${suggested > ctIntercept ? 'HU already (a signed export)' : 'stored values (HU + 1024, a PACS\'s export)'}, give ` +
+    `HU = value ${signed(suggested)} (--ct-intercept=${suggested}; in the app, "HU = value +" ${suggested}). If it is a crop with no air, it may stand.`;
 }
 
 /** Told to the sender who declared a DICOM file a CT (--ct-intercept): its own rescale gives its values, not the one given. */

@@ -89,9 +89,9 @@ describe('an image file declared a CT', () => {
       const said = (await encodeImageFile(model, task)).warnings.some((w) => w.includes('without units'));
       const p = await previews.preview({ path, coding: { quality }, deidentify: null, frame: 0, ctIntercept });
       expect(p.warnings.filter((w) => w.includes('without units'))).toEqual([]); // said once, in the app's words (unitless)
-      return [said, p.unitless === true];
+      return [said, p.unitless ?? false];
     };
-    expect(await seen(CT_HU_SLICE, 'within-4')).toEqual([true, true]);
+    expect(await seen(CT_HU_SLICE, 'within-4')).toEqual([true, 'unsigned']);
     expect(await seen(CT_HU_SLICE, 'within-4', -1024)).toEqual([false, false]);
     expect(await seen(CT_HU_SLICE, 'lossless')).toEqual([false, false]);
     // A grey image with alpha cannot go as a CT, so neither tells its sender to declare it one.
@@ -115,6 +115,30 @@ describe('an image file declared a CT', () => {
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
     const dump = execFileSync('dcmdump', ['+L', '+P', '0008,2111', dcm.images[0]!.output!], { encoding: 'utf8' });
     expect(dump).toMatch(/From an image file its sender declared a CT \(HU = value\)\]/);
+    expect(sent.warnings.filter((w) => w.includes('declared a CT'))).toEqual([]);
+  });
+
+  it('an intercept 1024 off is said (0.37): a signed TIFF in HU given the default −1024, a stored-value export given 0; undeclared, a signed one is told 0', async () => {
+    const dir = await tempDir();
+    const hu = Int16Array.from({ length: 32 * 32 }, (_, i) => (i % 32) * 60 - 1000);
+    const signed = join(dir, 'hu.tif');
+    await writeFile(signed, tiffOf([hu], 32, 32));
+    const model = await defaultModel();
+    // Less what a signed TIFF is always told (its samples go as values + 32768).
+    const ofCt = (warnings: string[]) => warnings.filter((w) => !w.includes('has signed 16-bit samples'));
+    const warned = async (path: string, ctIntercept?: number) =>
+      ofCt((await encodeImageFile(model, { input: path, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept })).warnings);
+    // Its air, −1000 HU as HU, read as −2024 HU.
+    expect(await warned(signed, -1024)).toEqual([expect.stringMatching(/^hu\.tif was declared a CT with HU = value − 1024, which puts its darkest part \(its 1st percentile\) at −1964 HU, far below air .*If its values are HU already \(a signed export\), give HU = value \+ 0 \(--ct-intercept=0; in the app, "HU = value \+" 0\)/)]);
+    expect(await warned(signed, 0)).toEqual([]);
+    // A PACS's export of stored values (HU + 1024) given 0: its air at about 0 HU.
+    expect(await warned(CT_HU_SLICE, 0)).toEqual([expect.stringMatching(/^ct-cranium-axial-022-hu\.png was declared a CT with HU = value \+ 0, which puts its darkest part \(its 1st percentile\) at 1 HU, far above air .*If its values are stored values \(HU \+ 1024, a PACS's export\), give HU = value − 1024 \(--ct-intercept=-1024/)]);
+    expect(await warned(CT_HU_SLICE, -1024)).toEqual([]);
+    // Undeclared, the signed one is told the intercept for values in HU, in the engine's words and the preview's.
+    expect(await warned(signed)).toEqual([expect.stringMatching(/its values go below 0, as HU do: --ct-intercept=0 if they are HU; in the app, "16-bit image files are CT" with HU = value \+ 0/)]);
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const p = await previews.preview({ path: signed, coding: { quality: 'within-2' }, deidentify: null, frame: 0 });
+    expect([p.unitless, ofCt(p.warnings)]).toEqual(['signed', []]);
   });
 
   it('an 8-bit or colour image file is refused, naming the file and what to do, with nothing written; a DICOM file keeps its own', async () => {
