@@ -166,6 +166,13 @@ export interface JobProgress {
   study?: StudySummary;
 }
 
+/** What an image file declared a CT would meet (AeimgBridge files.ctChecks): `fails`, refused; else a warning. */
+export interface CtCheck {
+  fails: boolean;
+  /** A refusal's words start with what the file is ("is an 8-bit image, …"); a warning's with its name. */
+  message: string;
+}
+
 /** The sender's look before sending: which queued file, at which level, which image of it. */
 export interface PreviewRequest {
   path: string;
@@ -245,11 +252,12 @@ export interface AeimgBridge {
     /** Predicts a study's size and number of parts from a few slices, before encrypting it. */
     estimateStudy(req: StudyRequest): Promise<Result<StudyEstimate>>;
     /**
-     * Which of these files cannot go as a CT ("16-bit image files are CT": an 8-bit, colour or grey-with-transparency
-     * image file), each with why, said before encrypting: path → message. Files that can, DICOM files and files that
-     * cannot be read are not in it.
+     * What these files would meet declared a CT with `ctIntercept` ("16-bit image files are CT"), said before
+     * encrypting: path → a refusal (an 8-bit, colour or grey-with-transparency image file) or a warning (an intercept
+     * that puts its darkest part far from air). Files that go without a word, DICOM files and files that cannot be read
+     * are not in it.
      */
-    ctRefusals(paths: string[]): Promise<Result<Record<string, string>>>;
+    ctChecks(paths: string[], ctIntercept: number): Promise<Result<Record<string, CtCheck>>>;
     encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>>;
     cancel(jobId: string): Promise<void>;
     /** Answers a 'confirm' event: write the reduced-quality file (true) or leave it unwritten (false). */
@@ -304,7 +312,7 @@ export interface InvokeChannels {
   'files:choose-folder': [];
   'files:encrypt': [req: EncryptRequest];
   'files:estimate-study': [req: StudyRequest];
-  'files:ct-refusals': [paths: string[]];
+  'files:ct-checks': [paths: string[], ctIntercept: number];
   'files:encrypt-study': [req: StudyRequest];
   'files:cancel': [jobId: string];
   'files:confirm': [jobId: string, index: number, write: boolean];

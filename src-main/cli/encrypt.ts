@@ -10,12 +10,13 @@ import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
 import { MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
+import type { CtCheck } from '../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, archivesLeftOut, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, namesOf, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
-import { ctRefusal } from '../engine/jobs/declared-ct.js';
+import { ctCheck } from '../engine/jobs/declared-ct.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, tighterLevelAdvice, type CodingChoice, type Quality } from '../../src-shared/quality.js';
 import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
@@ -145,10 +146,19 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
  * --dry-run: what a run would take and write, nothing read past the headers, nothing written, no key needed: each
  * file and its .aeimg (a folder's subfolders mirrored, a DICOM file named after its patient renamed), or a study's
  * slices in viewing order and its parts' name. With --ct-intercept, image files are read whole too, to say which
- * cannot go as a CT (declared-ct.ts ctRefusal).
+ * cannot go as a CT, and which the intercept would put far from air (declared-ct.ts ctCheck).
  */
 async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number; ctIntercept?: number }): Promise<number> {
-  const ctFails = async (path: string) => (a.ctIntercept === undefined ? undefined : ctRefusal(path, a.maxPixels));
+  const checks = new Map<string, CtCheck>();
+  if (a.ctIntercept !== undefined) {
+    for (const f of found) {
+      if (!existsSync(f.path) || await inputKind(f.path) !== 'image') continue; // a DICOM file's own rescale applies
+      const check = await ctCheck(f.path, a.ctIntercept, a.maxPixels);
+      if (check) checks.set(f.path, check);
+    }
+  }
+  const ctFails = (path: string) => (checks.get(path)?.fails ? checks.get(path)!.message : undefined);
+  const ctWarning = (path: string) => (checks.get(path)?.fails === false ? `   warning: ${checks.get(path)!.message}\n` : '');
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
@@ -156,11 +166,11 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const { ordered } = order;
     const refused = new Map([...order.refused].map(([p, e]) => [p, e.message]));
     for (const p of ordered) {
-      const ct = refused.has(p) ? undefined : await ctFails(p);
+      const ct = refused.has(p) ? undefined : ctFails(p);
       if (ct) refused.set(p, ct);
     }
     const { notImages, carried } = await studyObjects(order, a.deidentify);
-    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!} It would stop the study.)` : ''}\n`));
+    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!} It would stop the study.)` : ''}\n${ctWarning(p)}`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);
     const stopping = refused.size;
@@ -178,12 +188,12 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
     const kind = existsSync(input) ? await inputKind(input) : 'missing';
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
-      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : (await ctFails(input))?.replace(/\.$/, '')); // named before any image is encoded
+      : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : ctFails(input)?.replace(/\.$/, '')); // named before any image is encoded
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
       `${fails ? `  (${fails}: would fail)` : ''}` +
       `${renamed.has(input) ? '  (its name holds the patient\'s name, ID or birth date: sent without it)' : ''}` +
-      `${exists ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n`);
+      `${exists ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n${fails ? '' : ctWarning(input)}`);
     if (fails || (exists && !a.force)) failing++;
   }
   process.stdout.write(`Would encrypt ${inputs.length - failing} of ${inputs.length} file${inputs.length === 1 ? '' : 's'}` +

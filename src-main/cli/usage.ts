@@ -37,7 +37,8 @@ ${levelHelp}
   --dry-run            list what would be encrypted and where it would go (a folder's subfolders, a CD's DICOMDIR,
                        renamed DICOM files; a study's slice order; DICOM files whose header aeimg refuses, such as a
                        32-bit dose grid), reading no pixel and writing nothing; no key needed. With --ct-intercept,
-                       image files are read whole to name those that cannot go as a CT (8-bit, colour)
+                       image files are read whole to name those that cannot go as a CT (8-bit, colour) and
+                       those whose darkest part the intercept would put far from air (an intercept 1024 off)
   (Temp files that an interrupted run left in the output folders are removed first.)`;
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { encodePng, readImageFile } from '../../src-main/engine/image/io.js';
-import { MR_SLICE, CT_SLICE, CT_HU_SLICE, FIXTURES, phantom, ROOT, tempDir, twoSeriesCd } from '../helpers.js';
+import { MR_SLICE, CT_SLICE, CT_HU_SLICE, FIXTURES, phantom, ROOT, tempDir, tiffOf, twoSeriesCd } from '../helpers.js';
 import { overlayDicom } from '../overlay-dicom.js';
 import { DEFAULT_SHUTTER, shutterDicom } from '../shutter-dicom.js';
 import { CT_SMALL_SOP, presentationStateDicom } from '../presentation-state-dicom.js';
@@ -300,6 +300,14 @@ describe('the aeimg command line', () => {
     const study = await aeimg(['encrypt', join(dir, 'head.png'), join(dir, 'window.png'), '--dry-run', '--bundle', 'scan', '--ct-intercept=-1024']);
     expect(study.stdout).toMatch(/window\.png {2}\(window\.png is an 8-bit image, .* It would stop the study\.\)/);
     expect(study.stdout).toContain('Would fail: 1 of the study\'s 2 files would stop it, as marked');
+    // An intercept that puts a file's darkest part far from air is said under its line; the file would still go.
+    const signed = join(dir, 'signed');
+    await mkdir(signed);
+    await writeFile(join(signed, 'hu.tif'), tiffOf([Int16Array.from({ length: 32 * 32 }, (_, i) => (i % 32) * 60 - 1000)], 32, 32));
+    const off = await aeimg(['encrypt', signed, '--dry-run', '--ct-intercept=-1024']);
+    expect(off.stdout).toMatch(/hu\.tif → \S+hu\.aeimg\n {3}warning: hu\.tif was declared a CT with HU = value − 1024, .*give HU = value \+ 0 \(--ct-intercept=0/);
+    expect(off.stdout).toContain('Would encrypt 1 of 1 file; nothing written.');
+    expect((await aeimg(['encrypt', signed, '--dry-run', '--ct-intercept=0'])).stdout).not.toMatch(/warning/);
   });
 
   it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {

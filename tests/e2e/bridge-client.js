@@ -45,7 +45,7 @@
         return out;
       },
       expand: (p) => call('files:expand', p),
-      ctRefusals: (p) => call('files:ct-refusals', p),
+      ctChecks: (p, ct) => call('files:ct-checks', p, ct),
       chooseInputs: () => call('files:choose-inputs'),
       chooseFolder: () => call('files:choose-folder'),
       encrypt: (req) => call('files:encrypt', req),

@@ -268,7 +268,13 @@ test('a signed TIFF in HU: the preview says to declare it with 0, and an interce
   await page.getByTestId('ct-values').check();
   await expect(preview.getByTestId('preview-warnings')).toContainText('hu.tif was declared a CT with HU = value − 1024, which puts its darkest part');
   await expect(preview.getByTestId('preview-warnings')).toContainText('give HU = value + 0');
+  await preview.getByTestId('preview-close').click();
+  // The queue's row says it too, before anything is sent, and it goes with the intercept typed right.
+  const row = page.getByTestId('row-hu.tif');
+  await expect(row.getByTestId('row-ct-warning')).toContainText('Check before sending: hu.tif was declared a CT with HU = value − 1024');
   await page.getByTestId('ct-intercept').fill('0');
+  await expect(row.getByTestId('row-ct-warning')).toBeHidden();
+  await page.getByTestId('preview-hu.tif').click();
   await expect(preview.getByTestId('preview-fidelity')).toContainText('every pixel within ±2 HU');
   await expect(preview.getByText(/was declared a CT/)).toHaveCount(0);
   // What a signed TIFF is always told stays: its samples go as its values + 32768.

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type {
-  AppInfo, ContactInfo, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
+  AppInfo, ContactInfo, CtCheck, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
   OpenedFile, OutputFormat, PreviewRequest, ReceivedFiles, Result, SenderPreview, Settings, StudyEstimate, StudyRequest,
 } from '../../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
@@ -19,7 +19,7 @@ import { initBackend } from '../../engine/model/tf.js';
 import { parseDeidentify } from '../../engine/dicom/deidentify.js';
 import { expandInputs, folderGiven, IMAGE_INPUT, isDicomFile, listInputs, checkWritableFolders, withSendingNames } from '../../engine/jobs/files.js';
 import { estimateStudy } from '../../engine/jobs/study.js';
-import { ctRefusal } from '../../engine/jobs/declared-ct.js';
+import { ctCheck } from '../../engine/jobs/declared-ct.js';
 import { receivedFiles } from '../../engine/jobs/open.js';
 import { AppJobs, type JobSettings } from './jobs.js';
 import { AppKeys } from './keys.js';
@@ -108,15 +108,15 @@ export class AppService {
     });
   }
 
-  /** The queued files that cannot go as a CT, with why (declared-ct.ts ctRefusal), one at a time: each is read whole. */
-  ctRefusals(paths: string[]): Promise<Result<Record<string, string>>> {
+  /** What the queued files would meet declared a CT (declared-ct.ts ctCheck), one at a time: each is read whole. */
+  ctChecks(paths: string[], ctIntercept: number): Promise<Result<Record<string, CtCheck>>> {
     return attempt(async () => {
-      const refusals: Record<string, string> = {};
+      const checks: Record<string, CtCheck> = {};
       for (const path of paths) {
-        const why = await ctRefusal(path);
-        if (why) refusals[path] = why;
+        const check = await ctCheck(path, ctIntercept);
+        if (check) checks[path] = check;
       }
-      return refusals;
+      return checks;
     });
   }
 

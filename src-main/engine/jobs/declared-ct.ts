@@ -6,7 +6,9 @@ import { imageFileMapping, sampleToReal } from '../../../src-shared/windows.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
+import type { CtCheck } from '../../../src-shared/api.js';
 import { readInput } from './read-input.js';
+import { implausibleCtWarning } from './sender-warnings.js';
 
 /**
  * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
@@ -70,21 +72,27 @@ export function implausibleCt(image: Image, valueOffset: number | undefined, ctI
 }
 
 /**
- * Why a file declared a CT would be refused (checkCtImage's words), said before anything is encoded: `encrypt --dry-run
- * --ct-intercept` and the app's queue when "16-bit image files are CT" is ticked. Its pixels are read as encryption
- * reads them (a header cannot tell a grey GIF from a colour one). Undefined for a DICOM file (its own rescale applies)
- * and for a file that cannot be read, whose reading error is said where it is listed or encrypted.
+ * What a file declared a CT with `ctIntercept` would meet, said before anything is encoded (`encrypt --dry-run
+ * --ct-intercept`, the app's queue when "16-bit image files are CT" is ticked): refused (checkCtImage's words, `fails`),
+ * or warned of an intercept that puts its darkest part far from air (implausibleCt: most likely 1024 off, which its
+ * reader would read in every HU). Its pixels are read as encryption reads them (a header cannot tell a grey GIF from a
+ * colour one). Undefined for a DICOM file (its own rescale applies), a file that cannot be read (its reading error is
+ * said where it is listed or encrypted) and one that goes as declared without a word.
  */
-export async function ctRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
+export async function ctCheck(path: string, ctIntercept: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<CtCheck | undefined> {
   const inputs = await readInput({ input: path, maxPixels, deidentify: null }).catch(() => []);
-  for (const { image, metadata } of inputs) {
-    if (metadata?.dicom) return undefined;
+  if (inputs.some((i) => i.metadata?.dicom)) return undefined;
+  for (const { image } of inputs) {
     try {
       checkCtImage(image);
     } catch (err) {
-      if (err instanceof AeimgError) return err.message;
+      if (err instanceof AeimgError) return { fails: true, message: err.message };
       throw err;
     }
+  }
+  for (const { image, valueOffset } of inputs) {
+    const implausible = implausibleCt(image, valueOffset, ctIntercept);
+    if (implausible) return { fails: false, message: implausibleCtWarning(path, ctIntercept, implausible) };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
+import type { CtCheck, EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, CallError, unwrap } from '../bridge';
 import { formatWords, someNames } from '../../../src-shared/files';
 import { MAX_CT_INTERCEPT } from '../../../src-shared/windows';
@@ -179,24 +179,39 @@ export const useEncrypt = defineStore('encrypt', () => {
   const queuedPaths = computed(() => items.value.flatMap((i) => (i.status === 'queued' ? [i.path] : [])));
 
   /**
-   * Why queued image files cannot go as a CT (main's words: an 8-bit, colour or grey-with-transparency file), asked once
-   * a file while "16-bit image files are CT" is ticked, so that the row says it before the sender starts (0.37).
+   * What queued image files would meet as a CT (main's words, files.ctChecks): a refusal (an 8-bit, colour or
+   * grey-with-transparency file) or a warning (the intercept puts its darkest part far from air), asked once a file and
+   * intercept while "16-bit image files are CT" is ticked, so that the row says it before the sender starts (0.37).
+   * Keyed by intercept and path: an answer for an intercept since changed is not shown.
    */
-  const ctRefused = ref<Record<string, string>>({});
+  const ctChecks = ref<Record<string, CtCheck>>({});
   const ctAsked = new Set<string>();
+  const ctKey = (intercept: number, path: string) => `${intercept}|${path}`;
   async function checkCt() {
-    if (!ct.value.enabled) return;
-    const paths = items.value.flatMap((i) => (i.kind === 'image' && i.status === 'queued' && !ctAsked.has(i.path) ? [i.path] : []));
+    const intercept = ctRequest.value?.ctIntercept;
+    if (intercept === undefined) return;
+    const paths = items.value.flatMap((i) => (i.kind === 'image' && i.status === 'queued' && !ctAsked.has(ctKey(intercept, i.path)) ? [i.path] : []));
     if (paths.length === 0) return;
-    for (const p of paths) ctAsked.add(p);
+    for (const p of paths) ctAsked.add(ctKey(intercept, p));
     try {
-      Object.assign(ctRefused.value, await unwrap(bridge().files.ctRefusals(paths)));
+      const checks = await unwrap(bridge().files.ctChecks(paths, intercept));
+      for (const [p, c] of Object.entries(checks)) ctChecks.value[ctKey(intercept, p)] = c;
     } catch (err) {
-      for (const p of paths) ctAsked.delete(p);
+      for (const p of paths) ctAsked.delete(ctKey(intercept, p));
       errors.report(err);
     }
   }
-  watch(() => [ct.value.enabled, queuedPaths.value.length], () => void checkCt());
+  /** What the row of queued file `path` says of it as a CT, for the intercept given now; undefined where nothing. */
+  function ctCheckOf(path: string): CtCheck | undefined {
+    const intercept = ctRequest.value?.ctIntercept;
+    return intercept === undefined ? undefined : ctChecks.value[ctKey(intercept, path)];
+  }
+  // Typing an intercept asks once it rests, not for every keystroke ("-", "-1", "-10", …: each a whole number).
+  let ctTimer: ReturnType<typeof setTimeout> | undefined;
+  watch(() => [ctRequest.value?.ctIntercept, queuedPaths.value.length], () => {
+    clearTimeout(ctTimer);
+    ctTimer = setTimeout(() => void checkCt(), 300);
+  });
 
   function studyRequest() {
     const s = settings.settings;
@@ -278,8 +293,10 @@ export const useEncrypt = defineStore('encrypt', () => {
     if ((item.status !== 'queued' && item.status !== 'failed') || jobId.value !== null) return;
     items.value = items.value.filter((i) => i !== item);
     // Dropped again later (a file exported again in 16 bits), it is asked about again.
-    ctAsked.delete(item.path);
-    delete ctRefused.value[item.path];
+    for (const key of [...ctAsked].filter((k) => k.endsWith(`|${item.path}`))) {
+      ctAsked.delete(key);
+      delete ctChecks.value[key];
+    }
     if (study.value.enabled) void estimateStudy();
   }
 
@@ -295,7 +312,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRefused, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctCheckOf, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };
