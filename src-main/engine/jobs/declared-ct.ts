@@ -72,6 +72,18 @@ export function implausibleCt(image: Image, valueOffset: number | undefined, ctI
 }
 
 /**
+ * What the sender of a file declared a CT with `ctIntercept` is told where one of its images lies far from air
+ * (implausibleCt; the first such, once a file): encryption's warning and ctCheck's alike.
+ */
+export function implausibleCtOf(input: string, images: readonly { image: Image; valueOffset?: number }[], ctIntercept: number): string | undefined {
+  for (const { image, valueOffset } of images) {
+    const implausible = implausibleCt(image, valueOffset, ctIntercept);
+    if (implausible) return implausibleCtWarning(input, ctIntercept, implausible);
+  }
+  return undefined;
+}
+
+/**
  * What a file declared a CT with `ctIntercept` would meet, said before anything is encoded (`encrypt --dry-run
  * --ct-intercept`, the app's queue when "16-bit image files are CT" is ticked): refused (checkCtImage's words, `fails`),
  * or warned of an intercept that puts its darkest part far from air (implausibleCt: most likely 1024 off, which its
@@ -90,9 +102,6 @@ export async function ctCheck(path: string, ctIntercept: number, maxPixels = DEF
       throw err;
     }
   }
-  for (const { image, valueOffset } of inputs) {
-    const implausible = implausibleCt(image, valueOffset, ctIntercept);
-    if (implausible) return { fails: false, message: implausibleCtWarning(path, ctIntercept, implausible) };
-  }
-  return undefined;
+  const warning = implausibleCtOf(path, inputs, ctIntercept);
+  return warning === undefined ? undefined : { fails: false, message: warning };
 }

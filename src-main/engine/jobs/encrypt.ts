@@ -33,8 +33,8 @@ import { APP_ID } from './version.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { iccProfileFor, readerUnits } from './view.js';
-import { ctOfDicomWarning, implausibleCtWarning, inputWarnings, mailSizeWarning, maskedNameWarning, unitlessWarning } from './sender-warnings.js';
-import { checkCtImage, implausibleCt, isUnitless, type Unitless } from './declared-ct.js';
+import { ctOfDicomWarning, inputWarnings, mailSizeWarning, maskedNameWarning, unitlessWarning } from './sender-warnings.js';
+import { checkCtImage, implausibleCtOf, isUnitless, type Unitless } from './declared-ct.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -115,8 +115,6 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   const warnings: string[] = [];
   /** Frames that could go as their file held them and did not, as aeimg's coding was smaller (keepAlike). */
   const unkept: { index: number; keep: () => Promise<EncodedEntry | undefined> }[] = [];
-  /** A declared CT whose values lie where a CT's do not (declared-ct.ts implausibleCt): once a file. */
-  const ctWarnings = new Set<string>();
   let rawBytes = 0;
   /** Some image is a 16-bit grey image file without units, not sent bit-exact: its figures are of a percentile window. */
   let unitless: Unitless | undefined;
@@ -134,10 +132,6 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
     if (!dicom && !task.display && isUnitless(image, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
-    if (ct !== undefined) {
-      const implausible = implausibleCt(image, valueOffset, ct);
-      if (implausible) ctWarnings.add(implausibleCtWarning(task.input, ct, implausible));
-    }
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).
@@ -158,8 +152,11 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   await keepAlike(images, unkept);
   warnings.push(...inputWarnings(task.input, inputs));
   if (unitless) warnings.push(unitlessWarning(task.input, unitless)); // once a file
-  warnings.push(...ctWarnings);
-  if (task.ctIntercept !== undefined && inputs.some((i) => i.metadata?.dicom)) warnings.push(ctOfDicomWarning(task.input));
+  if (task.ctIntercept !== undefined) {
+    // A DICOM file's own rescale gives its HU; an image file's declaration that puts it far from air is said, once.
+    const said = inputs.some((i) => i.metadata?.dicom) ? ctOfDicomWarning(task.input) : implausibleCtOf(task.input, inputs, task.ctIntercept);
+    if (said) warnings.push(said);
+  }
   const shown = await shownColourChange(inputs.map((i) => i.image), images);
   if (shown) {
     warnings.push(`${basename(task.input)}: its colours show through its ICC profile (0028,2000), and so the reader's viewer shows them, where ` +

@@ -131,6 +131,10 @@ describe('an image file declared a CT', () => {
     // Its air, −1000 HU as HU, read as −2024 HU.
     expect(await warned(signed, -1024)).toEqual([expect.stringMatching(/^hu\.tif was declared a CT with HU = value − 1024, which puts its darkest part \(its 1st percentile\) at −1964 HU, far below air .*If its values are HU already \(a signed export\), give HU = value \+ 0 \(--ct-intercept=0; in the app, "HU = value \+" 0\)/)]);
     expect(await warned(signed, 0)).toEqual([]);
+    // A stack of such slices is told once, as its dry run and the app's row tell it.
+    const stack = join(dir, 'stack.tif');
+    await writeFile(stack, tiffOf([hu, Int16Array.from(hu, (v) => v + 5)], 32, 32));
+    expect(await warned(stack, -1024)).toEqual([expect.stringMatching(/^stack\.tif was declared a CT with HU = value − 1024/)]);
     // A PACS's export of stored values (HU + 1024) given 0: its air at about 0 HU.
     expect(await warned(CT_HU_SLICE, 0)).toEqual([expect.stringMatching(/^ct-cranium-axial-022-hu\.png was declared a CT with HU = value \+ 0, which puts its darkest part \(its 1st percentile\) at 1 HU, far above air .*If its values are stored values \(HU \+ 1024, a PACS's export\), give HU = value − 1024 \(--ct-intercept=-1024/)]);
     expect(await warned(CT_HU_SLICE, -1024)).toEqual([]);
