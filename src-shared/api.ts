@@ -99,6 +99,11 @@ export interface EncryptRequest {
    * EncryptFileOptions.ctIntercept): an 8-bit or colour image file fails, a DICOM file keeps its own rescale.
    */
   ctIntercept?: number;
+  /**
+   * Of `paths`, those its sender said are not CT (the queue row's "Send without HU", aeimg 0.38: an MR exported the
+   * same way in the same queue): sent without `ctIntercept`, as image files without units.
+   */
+  notCt?: string[];
 }
 
 /** Several inputs as one study: parts of at most maxBytes, named NAME.partKofN.aeimg. */
@@ -166,12 +171,16 @@ export interface JobProgress {
   study?: StudySummary;
 }
 
-/** What an image file declared a CT would meet (AeimgBridge files.ctChecks): `fails`, refused; else a warning. */
-export interface CtCheck {
-  fails: boolean;
-  /** A refusal's words start with what the file is ("is an 8-bit image, …"); a warning's with its name. */
-  message: string;
-}
+/**
+ * What an image file declared a CT would meet (AeimgBridge files.ctChecks): `fails`, refused (`message` says why);
+ * else it goes as a CT, with a warning (`message`) where the intercept puts it far from air (aeimg 0.38: an answer for
+ * every image file that would go as a CT, so that its row names it).
+ */
+export type CtCheck =
+  /** A refusal's words start with what the file is ("is an 8-bit image, …"). */
+  | { fails: true; message: string }
+  /** A warning's words start with the file's name. */
+  | { fails: false; message?: string };
 
 /** The sender's look before sending: which queued file, at which level, which image of it. */
 export interface PreviewRequest {

@@ -2,14 +2,14 @@ import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { DeidentifyOptions } from '../engine/dicom/deidentify.js';
 import { checkStudyName, DEFAULT_MAX_PART_BYTES, encryptStudy, estimateStudy } from '../engine/jobs/study.js';
 import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
-import { MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
+import { ctDeclaration, MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
 import type { CtCheck } from '../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
@@ -44,6 +44,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       lossless: { type: 'boolean', default: false },
       deidentify: { type: 'string', default: 'basic' },
       'ct-intercept': { type: 'string' },
+      'not-ct': { type: 'string', multiple: true },
       bundle: { type: 'string' },
       'max-size': { type: 'string' },
       'max-pixels': { type: 'string' },
@@ -73,7 +74,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   const ctIntercept = values['ct-intercept'] === undefined ? undefined : ctInterceptOption(values['ct-intercept']);
-  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels, ctIntercept });
+  const notCt = notCtOption(values['not-ct'] ?? [], found, ctIntercept);
+  if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels, ctIntercept, notCt });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
   await logBackend();
@@ -86,7 +88,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
-      ...(maxPixels ? { maxPixels } : {}), ctIntercept,
+      ...(maxPixels ? { maxPixels } : {}), ctIntercept, notCt,
     }).finally(() => models.dispose());
   }
   // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
@@ -104,7 +106,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
-    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ctIntercept,
+    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ctIntercept, notCt,
     encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
@@ -148,17 +150,23 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
  * slices in viewing order and its parts' name. With --ct-intercept, image files are read whole too, to say which
  * cannot go as a CT, and which the intercept would put far from air (declared-ct.ts ctCheck).
  */
-async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number; ctIntercept?: number }): Promise<number> {
+async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number; ctIntercept?: number; notCt: readonly string[] }): Promise<number> {
   const checks = new Map<string, CtCheck>();
+  const notCt = new Set(a.notCt);
   if (a.ctIntercept !== undefined) {
     for (const f of found) {
-      if (!existsSync(f.path) || await inputKind(f.path) !== 'image') continue; // a DICOM file's own rescale applies
+      if (notCt.has(f.path) || !existsSync(f.path) || await inputKind(f.path) !== 'image') continue; // a DICOM file's own rescale applies
       const check = await ctCheck(f.path, a.ctIntercept, a.maxPixels);
       if (check) checks.set(f.path, check);
     }
   }
   const ctFails = (path: string) => (checks.get(path)?.fails ? checks.get(path)!.message : undefined);
-  const ctWarning = (path: string) => (checks.get(path)?.fails === false ? `   warning: ${checks.get(path)!.message}\n` : '');
+  // A file that would go as a CT is named so (an MR exported the same way, given in the same run, would go as one too).
+  const asCt = (path: string) => (checks.get(path)?.fails === false ? `  (as a CT: ${ctDeclaration(a.ctIntercept!)})` : notCt.has(path) ? '  (not as a CT: --not-ct)' : '');
+  const ctWarning = (path: string) => {
+    const check = checks.get(path);
+    return check && !check.fails && check.message ? `   warning: ${check.message}\n` : '';
+  };
   if (a.bundle !== undefined) {
     const inputs = found.map((f) => f.path);
     await checkStudyName(a.bundle, inputs, a.deidentify);
@@ -170,7 +178,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
       if (ct) refused.set(p, ct);
     }
     const { notImages, carried } = await studyObjects(order, a.deidentify);
-    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!} It would stop the study.)` : ''}\n${ctWarning(p)}`));
+    ordered.forEach((p, i) => process.stdout.write(`${i + 1}. ${p}${refused.has(p) ? `  (${basename(p)} ${refused.get(p)!} It would stop the study.)` : asCt(p)}\n${ctWarning(p)}`));
     for (const c of carried) process.stdout.write(`   ${c.path}: ${carriedWords(c, 'would go')}\n`);
     for (const n of notImages) process.stdout.write(`   ${n.path}: ${notImageWords(n, 'would go')}\n`);
     const stopping = refused.size;
@@ -191,7 +199,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
       : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : ctFails(input)?.replace(/\.$/, '')); // named before any image is encoded
     const exists = existsSync(names[i]!);
     process.stdout.write(`${input} → ${names[i]}` +
-      `${fails ? `  (${fails}: would fail)` : ''}` +
+      `${fails ? `  (${fails}: would fail)` : asCt(input)}` +
       `${renamed.has(input) ? '  (its name holds the patient\'s name, ID or birth date: sent without it)' : ''}` +
       `${exists ? `  (exists: ${a.force ? 'would be replaced' : 'would fail; --force replaces it'})` : ''}\n${fails ? '' : ctWarning(input)}`);
     if (fails || (exists && !a.force)) failing++;
@@ -232,6 +240,26 @@ interface BundleArgs {
   jobs?: string;
   maxPixels?: number;
   ctIntercept?: number;
+  /** --not-ct: the inputs that go without ctIntercept. */
+  notCt: string[];
+}
+
+/**
+ * --not-ct FILE|FOLDER (aeimg 0.38): of the inputs found, those it names (a folder: each under it) go without
+ * --ct-intercept (an MR exported the same way, in the same run or study). One that names none of them, or one given
+ * without --ct-intercept, is a usage error: a misspelt path would otherwise send the MR as a CT.
+ */
+function notCtOption(given: readonly string[], found: readonly FoundFile[], ctIntercept: number | undefined): string[] {
+  if (given.length === 0) return [];
+  if (ctIntercept === undefined) throw new AeimgError(ErrorCode.Usage, '--not-ct names files that go without --ct-intercept; give --ct-intercept too, or leave --not-ct out.');
+  const notCt = new Set<string>();
+  for (const g of given) {
+    const root = resolve(g);
+    const named = found.filter((f) => resolve(f.path) === root || resolve(f.path).startsWith(root + sep));
+    if (named.length === 0) throw new AeimgError(ErrorCode.Usage, `--not-ct ${g} names none of the files given to encrypt; give the path of one of them, or a folder of them.`);
+    for (const f of named) notCt.add(f.path);
+  }
+  return [...notCt];
 }
 
 /** --ct-intercept N: a whole number of HU within a 16-bit sample's range (MAX_CT_INTERCEPT). */
@@ -264,12 +292,12 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
     const guess = await estimateStudy(inputs, {
-      model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept,
+      model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
     });
     process.stdout.write(`Estimate: ${guess.images} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
-      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept,
+      measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);

@@ -22,7 +22,10 @@ ${levelHelp}
   --ct-intercept=N     the image files (16-bit grey PNG or TIFF) are CT whose HU are their values + N: -1024 for an
                        export of stored values (HU + 1024), 0 for values in HU (a signed TIFF). Their figures are
                        then in HU and the CT windows (brain 40/80, lung, bone...), and the reader sees HU; an 8-bit or
-                       colour image file is refused; DICOM files keep their own rescale
+                       colour image file is refused; DICOM files keep their own rescale. Every 16-bit grey image
+                       file given goes as a CT: leave an MR out of the run, or name it with --not-ct
+  --not-ct FILE|FOLDER with --ct-intercept: this file (a folder: each file under it) goes without it, as an image
+                       without units (an MR exported the same way, in the same run or study); repeatable
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
   --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 14MB (Outlook.com's 20 MB);
                        without --bundle, a larger .aeimg is written with a warning that says how to send it
@@ -37,8 +40,8 @@ ${levelHelp}
   --dry-run            list what would be encrypted and where it would go (a folder's subfolders, a CD's DICOMDIR,
                        renamed DICOM files; a study's slice order; DICOM files whose header aeimg refuses, such as a
                        32-bit dose grid), reading no pixel and writing nothing; no key needed. With --ct-intercept,
-                       image files are read whole to name those that cannot go as a CT (8-bit, colour) and
-                       those whose darkest part the intercept would put far from air (an intercept 1024 off)
+                       image files are read whole to name those that would go as a CT, those that cannot (8-bit,
+                       colour) and those whose darkest part the intercept would put far from air (1024 off)
   (Temp files that an interrupted run left in the output folders are removed first.)`;
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]

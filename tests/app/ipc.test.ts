@@ -64,6 +64,20 @@ describe('the handler table', () => {
     expect(calls.length).toBe(3);
   });
 
+  it('passes the files said not to be CT (0.38) through encrypt and a study as a list of paths; a preview takes none', async () => {
+    const { service, calls } = fakeService();
+    const req = { paths: ['/tmp/ct.png', '/tmp/mr.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const, ctIntercept: -1024 };
+    await dispatch(service, 'files:encrypt', [{ ...req, notCt: ['/tmp/mr.png'] }]);
+    await dispatch(service, 'files:encrypt-study', [{ ...req, notCt: ['/tmp/mr.png'], name: 'visit', maxBytes: 18_000_000 }]);
+    expect(calls.map(([, args]) => (args[0] as { notCt?: string[] }).notCt)).toEqual([['/tmp/mr.png'], ['/tmp/mr.png']]);
+    for (const bad of ['/tmp/mr.png', [''], [3]]) {
+      await expect(dispatch(service, 'files:encrypt', [{ ...req, notCt: bad }])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    // A preview is asked with the declaration its file goes with, or without one.
+    await expect(dispatch(service, 'files:preview', [{ path: '/tmp/mr.png', quality: 'auto', deidentify: 'basic', notCt: ['/tmp/mr.png'], frame: 0 }])).rejects.toBeInstanceOf(InvalidArguments);
+    expect(calls.length).toBe(2);
+  });
+
   it('takes a folder\'s subfolders for encrypt only as plain relative names, one per path: none leads out of the output folder', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/cd/DICOM/SE0/IM1', '/cd/IM2'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };

@@ -287,7 +287,7 @@ describe('the aeimg command line', () => {
     await copyFile(CT_SLICE, join(dir, 'window.png')); // 8-bit: a window's grey levels
     const dry = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/head\.png → \S+head\.aeimg\n/);
+    expect(dry.stdout).toMatch(/head\.png → \S+head\.aeimg {2}\(as a CT: HU = value − 1024\)\n/); // named as it would go (0.38)
     expect(dry.stdout).toMatch(/window\.png → \S+window\.aeimg {2}\(is an 8-bit image, the grey levels of a window, not a CT's values in HU, so it cannot go as a CT .*: would fail\)/);
     expect(dry.stdout).toContain('Would encrypt 1 of 2 files (1 would fail, as marked); nothing written.');
     // Without the declaration both go; the real run fails the file the dry run named, and only it.
@@ -305,9 +305,40 @@ describe('the aeimg command line', () => {
     await mkdir(signed);
     await writeFile(join(signed, 'hu.tif'), tiffOf([Int16Array.from({ length: 32 * 32 }, (_, i) => (i % 32) * 60 - 1000)], 32, 32));
     const off = await aeimg(['encrypt', signed, '--dry-run', '--ct-intercept=-1024']);
-    expect(off.stdout).toMatch(/hu\.tif → \S+hu\.aeimg\n {3}warning: hu\.tif was declared a CT with HU = value − 1024, .*give HU = value \+ 0 \(--ct-intercept=0/);
+    expect(off.stdout).toMatch(/hu\.tif → \S+hu\.aeimg {2}\(as a CT: HU = value − 1024\)\n {3}warning: hu\.tif was declared a CT with HU = value − 1024, .*give HU = value \+ 0 \(--ct-intercept=0/);
     expect(off.stdout).toContain('Would encrypt 1 of 1 file; nothing written.');
     expect((await aeimg(['encrypt', signed, '--dry-run', '--ct-intercept=0'])).stdout).not.toMatch(/warning/);
+  });
+
+  it('--not-ct sends a file of the run or study without --ct-intercept (an MR exported as the CT was); the dry run names how each goes (0.38)', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'mr'));
+    await copyFile(CT_HU_SLICE, join(dir, 'head.png'));
+    const mr8 = await readImageFile(MR_SLICE);
+    await writeFile(join(dir, 'mr', 't1.png'), await encodePng({ ...mr8, bitDepth: 16, pixels: Uint16Array.from(mr8.pixels, (v) => v * 16) }));
+    // Both are 16-bit grey and dark where a CT's air is: without --not-ct both would go as CT, and the dry run says so.
+    const both = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024']);
+    expect(both.stdout).toMatch(/t1\.png → \S+t1\.aeimg {2}\(as a CT: HU = value − 1024\)\n/);
+    const dry = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024', '--not-ct', join(dir, 'mr')]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/head\.png → \S+head\.aeimg {2}\(as a CT: HU = value − 1024\)\n/);
+    expect(dry.stdout).toMatch(/t1\.png → \S+t1\.aeimg {2}\(not as a CT: --not-ct\)\n/);
+    expect((await aeimg(['encrypt', dir, '--dry-run', '--bundle', 'visit', '--ct-intercept=-1024', '--not-ct', join(dir, 'mr', 't1.png')])).stdout)
+      .toMatch(/t1\.png {2}\(not as a CT: --not-ct\)\n/);
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const run = await aeimg(['encrypt', dir, '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '--ct-intercept=-1024', '--not-ct', join(dir, 'mr'), '-o', join(dir, 'sent')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/head\.png → .*every pixel within ±2 HU/);
+    expect(run.stdout).toMatch(/t1\.png → .*every pixel within ±2 of the original; worst window 1st–99th percentile/);
+    // Its reader is not told HU: decrypt's note for its PNG has no HU in it.
+    const back = await aeimg(['decrypt', join(dir, 'sent', 'mr', 't1.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stderr).not.toMatch(/HU/);
+    // A misspelt path, or --not-ct without a declaration, is refused before anything is read: the MR would go as a CT.
+    const typo = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024', '--not-ct', join(dir, 'mri')]);
+    expect([typo.code, typo.stderr]).toEqual([2, expect.stringMatching(/--not-ct \S+mri names none of the files given to encrypt/)]);
+    const alone = await aeimg(['encrypt', dir, '--dry-run', '--not-ct', join(dir, 'mr')]);
+    expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--not-ct names files that go without --ct-intercept; give --ct-intercept too')]);
   });
 
   it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {

@@ -254,6 +254,57 @@ test('"16-bit image files are CT" ticked: a queued file that cannot go as one sa
   for (const row of ['head.png', 'window.png', 'other.png']) await page.getByTestId(`remove-${row}`).click();
 });
 
+test('"16-bit image files are CT" ticked: each row says how its file goes, and one said not to be a CT goes without HU (0.38)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-not-ct-'));
+  await copyFile(join(SLICES, 'ct-cranium-axial-022-hu.png'), join(dir, 'head.png'));
+  // An MR exported as the CT was: 16-bit grey, its background at 0 where a CT's air is.
+  const mr = await sharp(join(SLICES, 'mr-colin27-axial-020.png')).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const twelve = Uint16Array.from(mr.data, (v, i) => v * 16 + ((i * 7) % 13)); // 12-bit, its noise in the low bits
+  await writeFile(join(dir, 'mr.tif'), tiffOf([twelve], mr.info.width, mr.info.height));
+  await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, 'window.png')); // 8-bit: a window's grey levels
+  await app.tab('encrypt');
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', ['head.png', 'mr.tif', 'window.png'].map((n) => join(dir, n)));
+  const [head, mrRow, window] = [page.getByTestId('row-head.png'), page.getByTestId('row-mr.tif'), page.getByTestId('row-window.png')];
+  await expect(mrRow).toHaveAttribute('data-status', 'queued');
+  await expect(mrRow.getByTestId('row-ct')).toBeHidden();
+  await page.getByTestId('ct-values').check();
+  // Both 16-bit files are named as going in HU: nothing in the MR's pixels tells it from a CT.
+  await expect(head.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 1024.');
+  await expect(mrRow.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 1024.');
+  await expect(window.getByTestId('row-ct-refusal')).toContainText('window.png is an 8-bit image');
+  await mrRow.getByTestId('row-not-ct-button').click();
+  await expect(mrRow.getByTestId('row-not-ct')).toContainText('Goes without HU, not as a CT, as you said.');
+  await expect(mrRow.getByTestId('row-ct')).toBeHidden();
+  // The 8-bit window export can go too, as the picture it is.
+  await window.getByTestId('row-not-ct-button').click();
+  await expect(window.getByTestId('row-ct-refusal')).toBeHidden();
+  // The preview of each is as it would go: the MR's figures in its own values, the CT's in HU.
+  await page.getByTestId('preview-mr.tif').click();
+  const preview = page.getByTestId('sender-preview');
+  await expect(preview.getByTestId('preview-fidelity')).toContainText('every pixel within ±2 of the original');
+  await expect(preview.getByTestId('preview-unitless')).toBeVisible();
+  await page.getByTestId('preview-head.png').click();
+  await expect(preview.getByTestId('preview-fidelity')).toContainText('every pixel within ±2 HU');
+  await preview.getByTestId('preview-close').click();
+  await page.getByTestId('encrypt-start').click();
+  for (const row of [head, mrRow, window]) await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(head.getByTestId('row-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(mrRow.getByTestId('row-fidelity')).toContainText('every pixel within ±2 of the original');
+  await expect(window.getByTestId('row-fidelity')).toContainText('every pixel within ±2 of the original');
+  // "Send as a CT" undoes it, for a file not yet sent.
+  await app.drop('encrypt-drop', [join(dir, 'mr.tif')]);
+  const again = page.locator('[data-testid="row-mr.tif"][data-status="queued"]');
+  await again.getByTestId('row-not-ct-button').click();
+  await again.getByRole('button', { name: 'Send mr.tif as a CT' }).click();
+  await expect(again.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 1024.');
+  await page.getByTestId('ct-values').uncheck();
+  await expect(again.getByTestId('row-ct')).toBeHidden();
+  await page.getByTestId('quality').selectOption('auto');
+  await again.getByRole('button', { name: /^Remove / }).click();
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+});
+
 test('a signed TIFF in HU: the preview says to declare it with 0, and an intercept 1024 off is said before sending (0.37)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-ct-signed-'));
   const hu = Int16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 30 - 1000 + Math.floor(i / 64)); // −1000..953

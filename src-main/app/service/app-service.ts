@@ -93,7 +93,7 @@ export class AppService {
     await this.checkOutDir(req.outDir);
     return {
       model: await this.models.refByName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), coding: codingOf(req),
-      deidentify: parseDeidentify(req.deidentify), outDir: req.outDir, ctIntercept: req.ctIntercept,
+      deidentify: parseDeidentify(req.deidentify), outDir: req.outDir, ctIntercept: req.ctIntercept, notCt: req.notCt,
     };
   }
 
@@ -125,7 +125,7 @@ export class AppService {
       const files = await expandInputs(req.paths, IMAGE_INPUT, isDicomFile);
       const e = await estimateStudy(files, {
         model: await this.models.refByName(DEFAULT_MODEL), coding: codingOf(req), maxPartBytes: req.maxBytes, name: req.name,
-        deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task), ctIntercept: req.ctIntercept,
+        deidentify: parseDeidentify(req.deidentify), encode: (task) => this.pool.encode(DEFAULT_MODEL, task), ctIntercept: req.ctIntercept, notCt: req.notCt,
       });
       return { files: e.images, bytes: e.bytes, parts: e.parts }; // its images: a presentation state or report is set aside
     });

@@ -30,6 +30,7 @@ const subfolder = z.string().max(4096).refine(
 const encryptFields = z.object({
   paths: z.array(path).min(1).max(MAX_APP_FILES), subfolders: z.array(subfolder).max(MAX_APP_FILES).optional(),
   recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(),
+  notCt: z.array(path).max(MAX_APP_FILES).optional(),
 });
 const encryptRequest = encryptFields.strict()
   .refine((r) => r.subfolders === undefined || r.subfolders.length === r.paths.length, 'one subfolder per path');

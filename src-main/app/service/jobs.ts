@@ -30,6 +30,8 @@ export interface JobSettings {
   uidSalt?: string;
   /** EncryptRequest.ctIntercept. */
   ctIntercept?: number;
+  /** EncryptRequest.notCt. */
+  notCt?: readonly string[];
 }
 
 type Progress = Omit<JobProgress, 'jobId'>;
@@ -74,7 +76,7 @@ export class AppJobs {
     const { jobId, signal, send, done } = this.start();
     void encryptFiles(files.map((f) => f.path), {
       model: s.model, recipients: [s.recipient], outDir: s.outDir, outputs: batchOutputs(files, AEIMG_EXT, s.outDir), uidSalt: s.uidSalt,
-      coding: s.coding, deidentify: s.deidentify, ctIntercept: s.ctIntercept,
+      coding: s.coding, deidentify: s.deidentify, ctIntercept: s.ctIntercept, notCt: s.notCt,
       encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       confirm: (facts, index) => this.ask(jobId, index, facts, signal, send),
     }, { concurrency: this.pool.size, signal, onEvent: (e) => send(progressOf(e)) }).finally(done);
@@ -87,7 +89,7 @@ export class AppJobs {
     void encryptStudy(paths, {
       model: s.model, recipients: [s.recipient], name: s.name, outDir: s.outDir, maxPartBytes: s.maxBytes,
       coding: s.coding, deidentify: s.deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
-      ctIntercept: s.ctIntercept, lookahead: this.pool.size * 2, signal,
+      ctIntercept: s.ctIntercept, notCt: s.notCt, lookahead: this.pool.size * 2, signal,
       onSlice: (index, path) => send({ index, path, status: 'done' }),
       confirm: (facts) => this.ask(jobId, facts.index, facts, signal, send),
     }).then(

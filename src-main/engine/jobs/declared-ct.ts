@@ -2,6 +2,7 @@
  * An image file its sender declares a CT (aeimg 0.36: `encrypt --ct-intercept`, the app's "16-bit image files are CT"),
  * and one it does not declare that may be one: what such a file may be, and when its figures have no units.
  */
+import { resolve } from 'node:path';
 import { imageFileMapping, sampleToReal } from '../../../src-shared/windows.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
@@ -88,12 +89,13 @@ export function implausibleCtOf(input: string, images: readonly { image: Image; 
  * --ct-intercept`, the app's queue when "16-bit image files are CT" is ticked): refused (checkCtImage's words, `fails`),
  * or warned of an intercept that puts its darkest part far from air (implausibleCt: most likely 1024 off, which its
  * reader would read in every HU). Its pixels are read as encryption reads them (a header cannot tell a grey GIF from a
- * colour one). Undefined for a DICOM file (its own rescale applies), a file that cannot be read (its reading error is
- * said where it is listed or encrypted) and one that goes as declared without a word.
+ * colour one). `{ fails: false }` alone for one that goes as a CT without a word (its row names it so). Undefined for a
+ * DICOM file (its own rescale applies) and a file that cannot be read (its reading error is said where it is listed or
+ * encrypted).
  */
 export async function ctCheck(path: string, ctIntercept: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<CtCheck | undefined> {
   const inputs = await readInput({ input: path, maxPixels, deidentify: null }).catch(() => []);
-  if (inputs.some((i) => i.metadata?.dicom)) return undefined;
+  if (inputs.length === 0 || inputs.some((i) => i.metadata?.dicom)) return undefined;
   for (const { image } of inputs) {
     try {
       checkCtImage(image);
@@ -103,5 +105,23 @@ export async function ctCheck(path: string, ctIntercept: number, maxPixels = DEF
     }
   }
   const warning = implausibleCtOf(path, inputs, ctIntercept);
-  return warning === undefined ? undefined : { fails: false, message: warning };
+  return warning === undefined ? { fails: false } : { fails: false, message: warning };
+}
+
+/** A batch's or study's CT declaration: `ctIntercept` for its image files, but those its sender said are not CT. */
+export interface CtDeclaration {
+  /** EncryptFileOptions.ctIntercept. */
+  ctIntercept?: number;
+  /**
+   * Inputs its sender said are not CT (the app's row "Send without HU", aeimg 0.38: an MR exported the same way in the
+   * same queue, an 8-bit window export): sent without `ctIntercept`, as image files without units.
+   */
+  notCt?: readonly string[];
+}
+
+/** The intercept each input is declared a CT with (`ctIntercept`, or undefined for one of `notCt`), paths compared resolved. */
+export function ctInterceptOf({ ctIntercept, notCt }: CtDeclaration): (input: string) => number | undefined {
+  if (ctIntercept === undefined || !notCt?.length) return () => ctIntercept;
+  const not = new Set(notCt.map((p) => resolve(p)));
+  return (input) => (not.has(resolve(input)) ? undefined : ctIntercept);
 }

@@ -32,10 +32,11 @@ import { APP_ID } from './version.js';
 import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
+import { ctInterceptOf, type CtDeclaration } from './declared-ct.js';
 
 export { DEFAULT_MAX_PART_BYTES };
 
-export interface StudyOptions {
+export interface StudyOptions extends CtDeclaration {
   /** The model the parts' headers name; loaded, unless `encode` runs the network elsewhere. */
   model: Autoencoder | ModelRef;
   recipients: Recipient[];
@@ -47,8 +48,6 @@ export interface StudyOptions {
   measure?: boolean;
   deidentify?: DeidentifyOptions | null;
   maxPixels?: number;
-  /** EncryptFileOptions.ctIntercept: the study's image files are CT whose HU are their values + this. */
-  ctIntercept?: number;
   force?: boolean;
   /** Where encoding runs (a worker pool); in-process by default. */
   encode?: (task: EncodeTask) => Promise<EncodedFile>;
@@ -92,12 +91,11 @@ export interface StudyResult {
   carriedObjects: CarriedObject[];
 }
 
-function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels' | 'ctIntercept'>, measure: boolean, uidSalt?: string,
+function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, ctIntercept: number | undefined, measure: boolean, uidSalt?: string,
   objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
-    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt,
-    ctIntercept: opts.ctIntercept,
+    maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt, ctIntercept,
     ...(objects.presentationStates ? { presentationStates: objects.presentationStates } : {}),
     ...(objects.keyObjects ? { keyObjects: objects.keyObjects } : {}),
     ...(objects.documents ? { documents: objects.documents } : {}),
@@ -157,10 +155,11 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const uidSalt = randomBytes(32).toString('hex');
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
   const lookahead = Math.max(1, opts.lookahead ?? 4);
+  const ctIntercept = ctInterceptOf(opts);
   const inFlight = new Map<number, Promise<EncodedFile>>();
   const schedule = (i: number) => {
     if (i < ordered.length && !inFlight.has(i) && !signal?.aborted) {
-      const p = encode(encodeTask(ordered[i]!, opts, opts.measure ?? true, uidSalt, {
+      const p = encode(encodeTask(ordered[i]!, opts, ctIntercept(ordered[i]!), opts.measure ?? true, uidSalt, {
         presentationStates: objects.statesByImage.get(ordered[i]!), keyObjects: objects.keyObjectsByImage.get(ordered[i]!),
         documents: objects.documentsByImage.get(ordered[i]!),
       }));
@@ -274,7 +273,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
 }
 
 /** A quick prediction from a sample of slices (encoded for real, without writing): total size and parts. */
-export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify' | 'maxPixels' | 'ctIntercept'> & { name?: string },
+export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'coding' | 'maxPartBytes' | 'encode' | 'model' | 'deidentify' | 'maxPixels'> & CtDeclaration & { name?: string },
   sample = 3): Promise<{ bytes: number; parts: number; images: number }> {
   const max = opts.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
   if (opts.name !== undefined) await checkStudyName(opts.name, paths, opts.deidentify);
@@ -291,9 +290,10 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   // profile) goes once in a part, not once a slice. Each sampled input's bytes as it follows the one before; `shared`:
   // what a later input's first record saves by following a record, which the N inputs pay once, not N/n times.
   const codec = new EntryCodec();
+  const ctIntercept = ctInterceptOf(opts);
   let bytes = 0, shared = 0;
   for (const [k, p] of picks.entries()) {
-    const e = await encode(encodeTask(p, opts, false)).catch((err) => { throw leftOut(p, err); });
+    const e = await encode(encodeTask(p, opts, ctIntercept(p), false)).catch((err) => { throw leftOut(p, err); });
     for (const [i, im] of e.images.entries()) {
       const after = entryBytes(im.record, im.blobs, codec);
       if (k > 0 && i === 0) shared += entryBytes(im.record, im.blobs) - after;

@@ -24,6 +24,11 @@ export interface QueueItem {
   jobIndex?: number;
   /** A study's object that went with it: what the reader gets of it (JobProgress.note). */
   note?: string;
+  /**
+   * Its sender said it is not a CT (its row's "Send without HU", aeimg 0.38): "16-bit image files are CT" does not
+   * apply to it (an MR exported the same way, in the same queue; an 8-bit window export a CT's declaration refuses).
+   */
+  notCt?: boolean;
 }
 
 /** The encrypt queue: inputs dropped or chosen, and each file's progress. */
@@ -49,6 +54,21 @@ export const useEncrypt = defineStore('encrypt', () => {
     const n = ct.value.intercept;
     return typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= MAX_CT_INTERCEPT ? { ctIntercept: n } : null;
   });
+  /** The declaration file `path` goes with: none where its row says it is not a CT (the preview's request). */
+  function ctRequestOf(path: string): { ctIntercept?: number } | null {
+    return items.value.some((i) => i.path === path && i.notCt) ? {} : ctRequest.value;
+  }
+  /** EncryptRequest.notCt for the files `queued`: those said not CT, where the others are declared. */
+  const notCtOf = (queued: readonly QueueItem[]) => {
+    const not = ctRequest.value?.ctIntercept === undefined ? [] : queued.filter((i) => i.notCt).map((i) => i.path);
+    return not.length ? { notCt: not } : {};
+  };
+  /** Its row's "Send without HU" (true) and "Send as a CT" (false). */
+  function setNotCt(item: QueueItem, notCt: boolean) {
+    if (item.status !== 'queued') return;
+    item.notCt = notCt;
+    if (study.value.enabled) void estimateStudy();
+  }
   const ctInvalid = () => new Error(`Give the CT intercept as a whole number of HU from −${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + it; −1024 for an export of stored values, 0 for values in HU), or untick "16-bit image files are CT".`);
   const estimate = ref<StudyEstimate | null>(null);
   const studyResult = ref<StudySummary | null>(null);
@@ -154,7 +174,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     await begin(() => bridge().files.encrypt({
       paths: queued.map((i) => i.path), recipient: to, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
-      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctOf,
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctOf, ...notCtOf(queued),
     }));
   }
 
@@ -219,7 +239,7 @@ export const useEncrypt = defineStore('encrypt', () => {
     return {
       paths: queuedPaths.value, recipient: recipient.value!, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
-      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctRequest.value,
+      deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctRequest.value, ...notCtOf(queued),
       name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
     };
   }
@@ -312,7 +332,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctCheckOf, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, ctCheckOf, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };

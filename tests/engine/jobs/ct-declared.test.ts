@@ -4,10 +4,13 @@
  * where an error of tens of HU hardly shows.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
+import { ctCheck } from '../../../src-main/engine/jobs/declared-ct.js';
+import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
@@ -18,7 +21,7 @@ import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { validateImageRecord } from '../../../src-main/engine/codec/record.js';
 import type { Quality } from '../../../src-shared/quality.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
-import { CT_HU_SLICE, CT_SLICE, defaultModel, FIXTURES, models, tempDir, tiffOf } from '../../helpers.js';
+import { CT_HU_SLICE, CT_SLICE, defaultModel, FIXTURES, models, MR_SLICE, tempDir, tiffOf } from '../../helpers.js';
 
 const PRESET_NAMES = CT_PRESETS.map((w) => w.name);
 
@@ -162,6 +165,47 @@ describe('an image file declared a CT', () => {
     expect(dicom.warnings).toContain('mr_small_explicit_le.dcm is a DICOM file: its own header says what its values are (its modality and rescale), so the CT intercept given applies to image files only and was not used for it.');
     const got = await decryptAeimgFile(dicom.output, { identities: [key], models: models(), write: false });
     expect(got.images[0]!.record.ctIntercept).toBeUndefined();
+  });
+
+  it('a file its sender says is not a CT (0.38: an MR exported the same way, in the same batch or study) goes without the declaration; the others go with it', async () => {
+    const dir = await tempDir();
+    for (const sub of ['batch', 'unsaid', 'study', 'out']) await mkdir(join(dir, sub));
+    const key = generateSharedKey('Not CT');
+    const model = await defaultModel();
+    // An MR exported as the CT was: 16-bit grey, 12-bit values, its background at 0 as a CT's air is at 0 (−1024 HU).
+    const mr8 = await readImageFile(MR_SLICE);
+    const mr = join(dir, 'mr-t1.png');
+    await writeFile(mr, await encodePng({ ...mr8, bitDepth: 16, pixels: Uint16Array.from(mr8.pixels, (v) => v * 16) }));
+    const ct = join(dir, 'ct.png');
+    await copyFile(CT_HU_SLICE, ct);
+    // Nothing in its pixels says it is not a CT: the check that names a file far from air passes it as one.
+    expect(await ctCheck(mr, -1024)).toEqual({ fails: false });
+    expect(await ctCheck(ct, -1024)).toEqual({ fails: false });
+    const batch = await encryptFiles([ct, mr], {
+      model, recipients: [key], outDir: join(dir, 'batch'), coding: { quality: 'within-4' }, ctIntercept: -1024, notCt: [relative(process.cwd(), mr)],
+    });
+    expect(batch.failed).toEqual([]);
+    const sent = new Map(batch.done.map((r) => [r.input, r]));
+    expect(sent.get(ct)!.units).toEqual({ units: 'HU', perStored: 1 });
+    expect(sent.get(mr)!.units).toEqual({});
+    // Sent as it is said to be: an image without units, told so, not told to declare it a CT it is not… but asked if it is.
+    expect(sent.get(mr)!.warnings).toEqual([expect.stringMatching(/^mr-t1\.png is a 16-bit grey image without units: .*If it is a CT/)]);
+    const interceptOf = async (path: string) => (await decryptAeimgFile(path, { identities: [key], models: models(), write: false })).images[0]!.record.ctIntercept;
+    expect(await interceptOf(sent.get(ct)!.output)).toBe(-1024);
+    expect(await interceptOf(sent.get(mr)!.output)).toBeUndefined();
+    // Without it, the MR goes in HU: what the app's row and the dry run name before sending.
+    const unsaid = await encryptFiles([mr], { model, recipients: [key], outDir: join(dir, 'unsaid'), coding: { quality: 'within-4' }, ctIntercept: -1024 });
+    expect(await interceptOf(unsaid.done[0]!.output)).toBe(-1024);
+
+    // As one study: each slice's record says what its sender said of it.
+    const study = await encryptStudy([ct, mr], {
+      model, recipients: [key], name: 'mixed', outDir: join(dir, 'study'), coding: { quality: 'within-4' }, measure: false, ctIntercept: -1024, notCt: [mr],
+    });
+    const got = await decryptStudy(study.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'png' });
+    expect(got.records.map((r) => r.ctIntercept)).toHaveLength(2);
+    expect(got.records.map((r) => r.ctIntercept)).toEqual(expect.arrayContaining([-1024, undefined]));
+    expect(got.records.find((r) => r.ctIntercept === undefined)!.planes).toEqual(
+      (await decryptAeimgFile(sent.get(mr)!.output, { identities: [key], models: models(), write: false })).images[0]!.record.planes);
   });
 
   it('a record says a CT intercept only of a 16-bit grey image file, in a 16-bit sample\'s range', () => {
