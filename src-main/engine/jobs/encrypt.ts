@@ -76,10 +76,16 @@ export interface EncodedFile {
   maskedName?: string;
   /**
    * Some image is a 16-bit grey image file without units (no DICOM header, not declared a CT) that is not sent bit-exact:
-   * its figures are of a percentile window, where a CT's error of tens of HU hardly shows (warnings says so; the app's
-   * preview says it before sending, from this). 'signed': its values go below 0, as a CT's HU do (a signed TIFF).
+   * its figures are of a percentile window, where a CT's error of tens of HU hardly shows. Carried apart from `warnings`
+   * (fileWarnings words it, once a file, for encryption; the app's preview says it in its own line, from this).
+   * 'signed': its values go below 0, as a CT's HU do (a signed TIFF).
    */
   unitless?: Unitless;
+}
+
+/** What encryption tells the sender of file `input` that `encoded` came from: its warnings, and that it has no units. */
+export function fileWarnings(input: string, encoded: Pick<EncodedFile, 'warnings' | 'unitless'>): string[] {
+  return [...encoded.warnings, ...(encoded.unitless ? [unitlessWarning(input, encoded.unitless)] : [])];
 }
 
 const keptCoding = (frame: FrameData): Coding => ({ quality: 'lossless', maxError: 0, kept: frame.label ?? syntaxTitle(frame.layout.syntax) });
@@ -151,7 +157,6 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   }
   await keepAlike(images, unkept);
   warnings.push(...inputWarnings(task.input, inputs));
-  if (unitless) warnings.push(unitlessWarning(task.input, unitless)); // once a file
   if (task.ctIntercept !== undefined) {
     // A DICOM file's own rescale gives its HU; an image file's declaration that puts it far from air is said, once.
     const said = inputs.some((i) => i.metadata?.dicom) ? ctOfDicomWarning(task.input) : implausibleCtOf(task.input, inputs, task.ctIntercept);
@@ -338,7 +343,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       timings: { ...encoded.timings, encryptWrite: performance.now() - t },
       decoded: encoded.images[0]!.decoded,
       warnings: [
-        ...encoded.warnings, ...(encoded.maskedName ? [maskedNameWarning(input, output, encoded.maskedName)] : []),
+        ...fileWarnings(input, encoded), ...(encoded.maskedName ? [maskedNameWarning(input, output, encoded.maskedName)] : []),
         ...(outputBytes > mailBytes ? [mailSizeWarning(output, outputBytes, mailBytes, encoded.images.length)] : []),
       ],
     };

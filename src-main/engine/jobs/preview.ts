@@ -17,7 +17,6 @@ import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
 import { readInput } from './read-input.js';
-import { unitlessWarning } from './sender-warnings.js';
 import { describeImage, shownImage } from './view.js';
 
 export interface PreviewRequest {
@@ -92,7 +91,7 @@ export class SenderPreviews {
         ...(entry.coding.kept ? { kept: entry.coding.kept } : {}),
         info,
         ...(file.encoded.unitless ? { unitless: file.encoded.unitless } : {}),
-        warnings: file.encoded.warnings.filter((w) => w !== unitlessWarning(req.path, file.encoded.unitless)),
+        warnings: file.encoded.warnings, // less the one of no units, which the preview says in its own line (unitless)
         // A colour image through its ICC profile, as the reader's viewer shows it (view.ts shownImage).
         original: pixels(await shownImage(original, entry.record)), decoded: pixels(await shownImage(entry.decoded, entry.record)),
       };

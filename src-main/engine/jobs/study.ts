@@ -24,7 +24,7 @@ import { DEFAULT_QUALITY, isNetworkOnly, type CodingChoice } from '../../../src-
 import type { Recipient } from '../keys/recipients.js';
 import { loadedModel, type Autoencoder, type ModelRef } from '../model/autoencoder.js';
 import { abortable, checkAborted } from './abort.js';
-import { encodeImageFile, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
+import { encodeImageFile, fileWarnings, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
 import { checkOutput, sendingParts } from './files.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { readerUnits } from './view.js';
@@ -216,7 +216,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
         schedule(i + lookahead);
       }
       inputBytes += (await stat(input)).size;
-      warnings.push(...encoded.warnings);
+      warnings.push(...fileWarnings(input, encoded));
       if (opts.confirm && !accepted && encoded.images.some(isReduced)) {
         const facts = { input, index: i, fidelity: worstFidelity(encoded.images.map((e) => e.record.fidelity)), coding: encoded.images[0]!.coding, units: readerUnits(encoded.images[0]!.record) };
         if (!(await opts.confirm(facts))) throw new AeimgError(ErrorCode.Declined, `the study '${opts.name}' was not written: its reduced quality was declined.`);

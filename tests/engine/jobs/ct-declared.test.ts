@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encodeImageFile, encryptImageFile, fileWarnings } from '../../../src-main/engine/jobs/encrypt.js';
 import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { ctCheck } from '../../../src-main/engine/jobs/declared-ct.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
@@ -89,7 +89,7 @@ describe('an image file declared a CT', () => {
     await writeFile(withAlpha, await encodePng({ ...ct, channels: 2, pixels }));
     const seen = async (path: string, quality: Quality, ctIntercept?: number) => {
       const task = { input: path, coding: { quality }, measure: true, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept };
-      const said = (await encodeImageFile(model, task)).warnings.some((w) => w.includes('without units'));
+      const said = fileWarnings(path, await encodeImageFile(model, task)).some((w) => w.includes('without units'));
       const p = await previews.preview({ path, coding: { quality }, deidentify: null, frame: 0, ctIntercept });
       expect(p.warnings.filter((w) => w.includes('without units'))).toEqual([]); // said once, in the app's words (unitless)
       return [said, p.unitless ?? false];
@@ -130,7 +130,7 @@ describe('an image file declared a CT', () => {
     // Less what a signed TIFF is always told (its samples go as values + 32768).
     const ofCt = (warnings: string[]) => warnings.filter((w) => !w.includes('has signed 16-bit samples'));
     const warned = async (path: string, ctIntercept?: number) =>
-      ofCt((await encodeImageFile(model, { input: path, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept })).warnings);
+      ofCt(fileWarnings(path, await encodeImageFile(model, { input: path, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept })));
     // Its air, −1000 HU as HU, read as −2024 HU.
     expect(await warned(signed, -1024)).toEqual([expect.stringMatching(/^hu\.tif was declared a CT with HU = value − 1024, which puts its darkest part \(its 1st percentile\) at −1964 HU, far below air .*If its values are HU already \(a signed export\), give HU = value \+ 0 \(--ct-intercept=0; in the app, "HU = value \+" 0\)/)]);
     expect(await warned(signed, 0)).toEqual([]);
