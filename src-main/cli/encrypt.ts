@@ -153,9 +153,12 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
 async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number; ctIntercept?: number; notCt: readonly string[] }): Promise<number> {
   const checks = new Map<string, CtCheck>();
   const notCt = new Set(a.notCt);
+  // Each file's kind, read from its head once (the CT checks and the listing both ask).
+  const kinds = new Map<string, Promise<Awaited<ReturnType<typeof inputKind>> | 'missing'>>();
+  const kindOf = (path: string) => kinds.get(path) ?? kinds.set(path, existsSync(path) ? inputKind(path) : Promise.resolve('missing')).get(path)!;
   if (a.ctIntercept !== undefined) {
     for (const f of found) {
-      if (notCt.has(f.path) || !existsSync(f.path) || await inputKind(f.path) !== 'image') continue; // a DICOM file's own rescale applies
+      if (notCt.has(f.path) || await kindOf(f.path) !== 'image') continue; // a DICOM file's own rescale applies
       const check = await ctCheck(f.path, a.ctIntercept, a.maxPixels);
       if (check) checks.set(f.path, check);
     }
@@ -193,7 +196,7 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   const renamed = new Set(named.filter((f) => f.name).map((f) => f.path));
   let failing = 0;
   for (const [i, input] of inputs.entries()) {
-    const kind = existsSync(input) ? await inputKind(input) : 'missing';
+    const kind = await kindOf(input);
     const fails = kind === 'missing' ? 'not found' : kind === 'aeimg' ? 'already an .aeimg'
       : kind === 'document' ? 'a PDF report, which goes with the images of a study (--bundle NAME)'
       : (await inputRefusal(input, kind, a.maxPixels))?.replace(/\.$/, '') ?? (kind === 'other' ? 'not an image aeimg reads' : ctFails(input)?.replace(/\.$/, '')); // named before any image is encoded
