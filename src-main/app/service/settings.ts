@@ -1,5 +1,5 @@
 /** The app's saved settings (settings.json in the config folder), migrated from older versions when read. */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Settings } from '../../../src-shared/api.js';
 import { DEFAULT_QUALITY } from '../../../src-shared/quality.js';
@@ -23,7 +23,7 @@ export class SettingsFile {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly path: string;
 
-  constructor(configDir: string) {
+  constructor(private readonly configDir: string) {
     this.path = join(configDir, 'settings.json');
   }
 
@@ -42,6 +42,9 @@ export class SettingsFile {
   set(patch: Partial<Settings>): Promise<Settings> {
     const run = this.queue.then(async () => {
       const next = { ...(await this.get()), ...patch };
+      // A first choice made before any key (a level, an output folder), or a config folder given by AEIMG_CONFIG_DIR
+      // that is new: made as the key catalog makes it, where before 0.38 the choice failed to save.
+      await mkdir(this.configDir, { recursive: true, mode: 0o700 });
       await writeFileAtomic(this.path, Buffer.from(JSON.stringify({ ...next, version: VERSION }, null, 2)), { force: true });
       this.cache = next;
       return next;
