@@ -741,3 +741,11 @@ test('a study exported whole: its presentation state is set aside, its row says 
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await page.getByTestId('as-study').uncheck();
 });
+
+test('an error no handler caught is said in the window, not only in the console (0.38)', async () => {
+  // A promise refused where no call catches it (before 0.38: the console alone heard it, and the click seemed to do nothing).
+  await page.evaluate(() => { void Promise.reject(new Error('the engine went away')); });
+  await expect(page.getByTestId('error-message').first()).toContainText('the engine went away (an unexpected error: what you were doing may not have finished; try it again)');
+  await app.clearErrors();
+  await expect(page.getByTestId('errors')).toBeHidden();
+});
