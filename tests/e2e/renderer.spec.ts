@@ -305,6 +305,29 @@ test('"16-bit image files are CT" ticked: each row says how its file goes, and o
   await page.getByRole('button', { name: 'Clear finished' }).click();
 });
 
+test('a study an 8-bit file stops as a CT: its failed row sends it without HU, and the study goes (0.38)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-not-ct-study-'));
+  await copyFile(join(SLICES, 'ct-cranium-axial-022-hu.png'), join(dir, 'head.png'));
+  await copyFile(join(SLICES, 'ct-cranium-coronal-220.png'), join(dir, 'scout.png')); // 8-bit: a window's grey levels
+  await app.tab('encrypt');
+  await app.drop('encrypt-drop', [join(dir, 'head.png'), join(dir, 'scout.png')]);
+  const scout = page.getByTestId('row-scout.png');
+  await page.getByTestId('ct-values').check();
+  await page.getByTestId('as-study').check();
+  // The study's estimate codes both: the 8-bit file fails as a CT, and its row offers the way out.
+  await expect(scout).toHaveAttribute('data-status', 'failed');
+  await expect(scout).toContainText('is an 8-bit image, the grey levels of a window');
+  await scout.getByTestId('row-not-ct-button').click();
+  await expect(page.getByTestId('row-scout.png')).toHaveAttribute('data-status', 'queued');
+  await expect(page.getByTestId('row-scout.png').getByTestId('row-not-ct')).toContainText('Goes without HU, not as a CT, as you said.');
+  await expect(page.getByTestId('study-estimate')).toContainText('Estimate: 2 images');
+  await page.getByTestId('study-start').click();
+  await expect(page.getByTestId('study-result')).toContainText('Done: 2 images');
+  await page.getByTestId('as-study').uncheck();
+  await page.getByTestId('ct-values').uncheck();
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+});
+
 test('a signed TIFF in HU: the preview says to declare it with 0, and an intercept 1024 off is said before sending (0.37)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-ct-signed-'));
   const hu = Int16Array.from({ length: 64 * 64 }, (_, i) => (i % 64) * 30 - 1000 + Math.floor(i / 64)); // −1000..953

@@ -63,8 +63,12 @@ export const useEncrypt = defineStore('encrypt', () => {
     const not = ctRequest.value?.ctIntercept === undefined ? [] : queued.filter((i) => i.notCt).map((i) => i.path);
     return not.length ? { notCt: not } : {};
   };
-  /** Its row's "Send without HU" (true) and "Send as a CT" (false). */
+  /**
+   * Its row's "Send without HU" (true) and "Send as a CT" (false). A file that failed as a CT (a study it stopped, or
+   * its estimate) is queued again, not as one.
+   */
   function setNotCt(item: QueueItem, notCt: boolean) {
+    if (notCt && item.status === 'failed' && jobId.value === null && ctCheckOf(item.path)?.fails) Object.assign(item, { status: 'queued', error: undefined });
     if (item.status !== 'queued') return;
     item.notCt = notCt;
     if (study.value.enabled) void estimateStudy();
@@ -210,7 +214,8 @@ export const useEncrypt = defineStore('encrypt', () => {
   async function checkCt() {
     const intercept = ctRequest.value?.ctIntercept;
     if (intercept === undefined) return;
-    const paths = items.value.flatMap((i) => (i.kind === 'image' && i.status === 'queued' && !ctAsked.has(ctKey(intercept, i.path)) ? [i.path] : []));
+    // A failed one too: a study's estimate may have failed it as a CT before it was asked (its row offers the way out).
+    const paths = items.value.flatMap((i) => (i.kind === 'image' && (i.status === 'queued' || i.status === 'failed') && !ctAsked.has(ctKey(intercept, i.path)) ? [i.path] : []));
     if (paths.length === 0) return;
     for (const p of paths) ctAsked.add(ctKey(intercept, p));
     try {
