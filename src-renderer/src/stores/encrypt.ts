@@ -63,12 +63,13 @@ export const useEncrypt = defineStore('encrypt', () => {
     const not = ctRequest.value?.ctIntercept === undefined ? [] : queued.filter((i) => i.notCt).map((i) => i.path);
     return not.length ? { notCt: not } : {};
   };
-  /**
-   * Its row's "Send without HU" (true) and "Send as a CT" (false). A file that failed as a CT (a study it stopped, or
-   * its estimate) is queued again, not as one.
-   */
+  /** A file that failed as a CT (a study it stopped, or its estimate), which "Send without HU" queues again, not as one. */
+  function failedAsCt(item: QueueItem): boolean {
+    return item.status === 'failed' && jobId.value === null && ctCheckOf(item.path)?.fails === true;
+  }
+  /** Its row's "Send without HU" (true) and "Send as a CT" (false). */
   function setNotCt(item: QueueItem, notCt: boolean) {
-    if (notCt && item.status === 'failed' && jobId.value === null && ctCheckOf(item.path)?.fails) Object.assign(item, { status: 'queued', error: undefined });
+    if (notCt && failedAsCt(item)) Object.assign(item, { status: 'queued', error: undefined });
     if (item.status !== 'queued') return;
     item.notCt = notCt;
     if (study.value.enabled) void estimateStudy();
@@ -337,7 +338,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, ctCheckOf, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, failedAsCt, ctCheckOf, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };
