@@ -179,8 +179,11 @@ export interface JobProgress {
 export type CtCheck =
   /** A refusal's words start with what the file is ("is an 8-bit image, …"). */
   | { fails: true; message: string }
-  /** A warning's words start with the file's name. */
-  | { fails: false; message?: string };
+  /**
+   * A warning's words start with the file's name. `ownIntercept`: the file says its own HU (an ImageJ TIFF of a CT,
+   * aeimg 0.39), and goes with them whatever the queue declares, as a DICOM file goes with its rescale.
+   */
+  | { fails: false; message?: string; ownIntercept?: number };
 
 /** The sender's look before sending: which queued file, at which level, which image of it. */
 export interface PreviewRequest {

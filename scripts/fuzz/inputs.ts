@@ -93,7 +93,7 @@ async function animatedLoop(small: () => ReturnType<typeof sharp>): Promise<Buff
 /**
  * Image files as a department exports them, from a slice (PNG, in tests/fixtures/slices): JPEG baseline, progressive and
  * 4:2:0, PNG 8/16-bit, an animated PNG, TIFF (8-bit, and since 0.35 signed 16-bit and float), WebP, GIF; and the BMP fixtures beside it (tests/fixtures/bmp: 8-bit palette, RLE8, 4-bit, 32-bit
- * with alpha), which sharp does not write.
+ * with alpha), which sharp does not write, and an ImageJ TIFF of a CT (tests/fixtures/imagej).
  */
 export async function imageFuzzFiles(slice: string, dir: string): Promise<string[]> {
   const bmp = (name: string) => readFile(join(dirname(slice), '..', 'bmp', name));
@@ -115,6 +115,8 @@ export async function imageFuzzFiles(slice: string, dir: string): Promise<string
     ['palette.gif', small().gif().toBuffer()],
     ['loop.png', animatedLoop(small)],
     ...['grey8.bmp', 'grey-rle8.bmp', 'pal4.bmp', 'rgba32.bmp'].map((name): [string, Promise<Buffer>] => [name, bmp(name)]),
+    // An ImageJ TIFF of a signed CT (0.39): its calibration and DICOM header, which say its HU, in its description and IJMetadata.
+    ['imagej-ct.tif', readFile(join(dirname(slice), '..', 'imagej', 'ct_small_signed.tif'))],
   ];
   return Promise.all(made.map(async ([name, bytes]) => { const path = join(dir, name); await writeFile(path, await bytes); return path; }));
 }

@@ -158,14 +158,21 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   const kindOf = (path: string) => kinds.get(path) ?? kinds.set(path, existsSync(path) ? inputKind(path) : Promise.resolve('missing')).get(path)!;
   if (a.ctIntercept !== undefined) {
     for (const f of found) {
-      if (notCt.has(f.path) || await kindOf(f.path) !== 'image') continue; // a DICOM file's own rescale applies
+      if (await kindOf(f.path) !== 'image') continue; // a DICOM file's own rescale applies
       const check = await ctCheck(f.path, a.ctIntercept, a.maxPixels);
-      if (check) checks.set(f.path, check);
+      // One said not to be a CT goes without the declaration, unless it says its own HU (an ImageJ TIFF of a CT).
+      if (check && (!notCt.has(f.path) || (!check.fails && check.ownIntercept !== undefined))) checks.set(f.path, check);
     }
   }
   const ctFails = (path: string) => (checks.get(path)?.fails ? checks.get(path)!.message : undefined);
   // A file that would go as a CT is named so (an MR exported the same way, given in the same run, would go as one too).
-  const asCt = (path: string) => (checks.get(path)?.fails === false ? `  (as a CT: ${ctDeclaration(a.ctIntercept!)})` : notCt.has(path) ? '  (not as a CT: --not-ct)' : '');
+  const asCt = (path: string) => {
+    const check = checks.get(path);
+    if (check?.fails === false) {
+      return `  (as a CT: ${check.ownIntercept === undefined ? ctDeclaration(a.ctIntercept!) : `${ctDeclaration(check.ownIntercept)}, its ImageJ calibration`})`;
+    }
+    return notCt.has(path) ? '  (not as a CT: --not-ct)' : '';
+  };
   const ctWarning = (path: string) => {
     const check = checks.get(path);
     return check && !check.fails && check.message ? `   warning: ${check.message}\n` : '';

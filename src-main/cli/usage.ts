@@ -23,7 +23,8 @@ ${levelHelp}
                        export of stored values (HU + 1024), 0 for values in HU (a signed TIFF). Their figures are
                        then in HU and the CT windows (brain 40/80, lung, bone...), and the reader sees HU; an 8-bit or
                        colour image file is refused; DICOM files keep their own rescale. Every 16-bit grey image
-                       file given goes as a CT: leave an MR out of the run, or name it with --not-ct
+                       file given goes as a CT: leave an MR out of the run, or name it with --not-ct. An ImageJ
+                       (Fiji) TIFF of a CT goes with its own calibration, given this or not
   --not-ct FILE|FOLDER with --ct-intercept: this file (a folder: each file under it) goes without it, as an image
                        without units (an MR exported the same way, in the same run or study); repeatable
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size

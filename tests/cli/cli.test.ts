@@ -341,6 +341,21 @@ describe('the aeimg command line', () => {
     expect([alone.code, alone.stderr]).toEqual([2, expect.stringContaining('--not-ct names files that go without --ct-intercept; give --ct-intercept too')]);
   });
 
+  it('an ImageJ TIFF of a CT goes with its own calibration, --not-ct or another intercept given; one of an MR is named (0.39)', async () => {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'imagej', 'ct_small_signed.tif'), join(dir, 'ct.tif'));
+    await copyFile(join(FIXTURES, 'imagej', 'mr_small_signed.tif'), join(dir, 'mr.tif'));
+    const dry = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024', '--not-ct', join(dir, 'ct.tif')]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/ct\.tif → \S+ct\.aeimg {2}\(as a CT: HU = value − 33792, its ImageJ calibration\)\n/);
+    expect(dry.stdout).toMatch(/mr\.tif → \S+mr\.aeimg {2}\(as a CT: HU = value − 1024\)\n {3}warning: mr\.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT/);
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const run = await aeimg(['encrypt', join(dir, 'ct.tif'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '-o', join(dir, 'sent')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/ct\.tif → .*every pixel within ±2 HU/);
+    expect(run.stderr).not.toMatch(/warning/);
+  });
+
   it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {
     const dir = await tempDir();
     const twelve = phantom(64, 64, 1, 16); // values up to 4095

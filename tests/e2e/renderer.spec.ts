@@ -305,6 +305,36 @@ test('"16-bit image files are CT" ticked: each row says how its file goes, and o
   await page.getByRole('button', { name: 'Clear finished' }).click();
 });
 
+test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its own calibration, one of an MR is named (0.39)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-imagej-'));
+  for (const name of ['ct_small_signed.tif', 'mr_small_signed.tif']) await copyFile(join(ROOT, 'tests', 'fixtures', 'imagej', name), join(dir, name));
+  await app.tab('encrypt');
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', ['ct_small_signed.tif', 'mr_small_signed.tif'].map((n) => join(dir, n)));
+  const [ct, mr] = [page.getByTestId('row-ct_small_signed.tif'), page.getByTestId('row-mr_small_signed.tif')];
+  await expect(ct).toHaveAttribute('data-status', 'queued');
+  // Unticked, the CT goes in HU already, as its DICOM file would: its preview says so.
+  await page.getByTestId('preview-ct_small_signed.tif').click();
+  const preview = page.getByTestId('sender-preview');
+  await expect(preview.getByTestId('preview-fidelity')).toContainText('every pixel within ±2 HU');
+  await preview.getByTestId('preview-close').click();
+  await page.getByTestId('ct-values').check();
+  // Its row says how, from its file, and offers no "not a CT": its own header says it is one.
+  await expect(ct.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 33792, as its ImageJ calibration says (its own, as a DICOM file\'s rescale is).');
+  await expect(ct.getByTestId('row-not-ct-button')).toBeHidden();
+  // The MR's row names its modality, whatever its pixels; its button sends it without HU.
+  await expect(mr.getByTestId('row-ct-warning')).toContainText('mr_small_signed.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT');
+  await mr.getByTestId('row-not-ct-button').click();
+  await expect(mr.getByTestId('row-not-ct')).toContainText('Goes without HU, not as a CT, as you said.');
+  await page.getByTestId('encrypt-start').click();
+  for (const row of [ct, mr]) await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(ct.getByTestId('row-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(mr.getByTestId('row-fidelity')).toContainText('every pixel within ±2 of the original');
+  await page.getByTestId('ct-values').uncheck();
+  await page.getByTestId('quality').selectOption('auto');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
+});
+
 test('a study an 8-bit file stops as a CT: its failed row sends it without HU, and the study goes (0.38)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-not-ct-study-'));
   await copyFile(join(SLICES, 'ct-cranium-axial-022-hu.png'), join(dir, 'head.png'));

@@ -3,13 +3,14 @@
  * and one it does not declare that may be one: what such a file may be, and when its figures have no units.
  */
 import { resolve } from 'node:path';
-import { imageFileMapping, sampleToReal } from '../../../src-shared/windows.js';
+import { imageFileMapping, MAX_CT_INTERCEPT, sampleToReal } from '../../../src-shared/windows.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import type { CtCheck } from '../../../src-shared/api.js';
-import { readInput } from './read-input.js';
-import { implausibleCtWarning } from './sender-warnings.js';
+import { imagejCtIntercept } from '../image/imagej.js';
+import { readInput, type InputImage } from './read-input.js';
+import { implausibleCtWarning, notCtModalityWarning } from './sender-warnings.js';
 
 /**
  * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
@@ -25,22 +26,47 @@ export function checkCtImage(image: Image): void {
 }
 
 /**
+ * The intercept by which an image file says its own HU are given, as a DICOM file's rescale does (an ImageJ TIFF of a
+ * CT, aeimg 0.39: image/imagej.ts): it goes with it whatever its sender declares. Undefined for other files, and for a
+ * page that cannot hold HU (8-bit, colour) or whose samples are not the values ImageJ calibrated (a signed TIFF's).
+ */
+export function ownCtIntercept({ image, imagej, valueOffset }: Pick<InputImage, 'image' | 'imagej' | 'valueOffset'>): number | undefined {
+  if (!imagej || valueOffset || image.bitDepth !== 16 || image.channels !== 1) return undefined;
+  return imagejCtIntercept(imagej, MAX_CT_INTERCEPT);
+}
+
+/**
  * A 16-bit grey image file (no DICOM header, no display given) that is neither declared a CT (`ctIntercept`) nor sent
  * bit-exact (`maxError` 0): its figures are of a percentile window, where a CT's error of tens of HU hardly shows, and
  * its sender is told so and told to declare it (sender-warnings.ts unitlessWarning; the app's preview, from
- * EncodedFile.unitless). Not one with alpha: checkCtImage refuses it as a CT, so that advice would fail.
+ * EncodedFile.unitless). Not one with alpha: checkCtImage refuses it as a CT, so that advice would fail. Not one whose
+ * own header says it is not a CT (an ImageJ TIFF of an MR, aeimg 0.39): its percentile window is the right measure.
  */
-export function isUnitless(image: Image, ctIntercept: number | undefined, maxError: number | undefined): boolean {
-  return ctIntercept === undefined && maxError !== 0 && image.bitDepth === 16 && image.channels === 1;
+export function isUnitless({ image, imagej }: Pick<InputImage, 'image' | 'imagej'>, ctIntercept: number | undefined, maxError: number | undefined): boolean {
+  return ctIntercept === undefined && maxError !== 0 && image.bitDepth === 16 && image.channels === 1 && (imagej?.modality ?? 'CT') === 'CT';
 }
 
 /** EncodedFile.unitless: an image file without units; 'signed' where its values go below 0, as a CT's HU do. */
 export type Unitless = 'unsigned' | 'signed';
 
-/** A declared CT's darkest part (its 1st percentile, in HU as declared) and the intercept that would put it at air. */
+/**
+ * How a 16-bit export gives a CT's HU from its values (the samples, less a signed TIFF's offset): each convention's
+ * intercept, and what such values are, in the words its sender is told.
+ */
+const EXPORTS: readonly { intercept: number; values: string }[] = [
+  { intercept: 0, values: 'HU already (a signed export)' },
+  { intercept: -1024, values: 'stored values (HU + 1024, a PACS\'s export)' },
+  { intercept: -32768, values: 'HU moved up by 32768 into unsigned values (as ImageJ saves a signed image)' },
+  { intercept: -33792, values: 'stored values moved up by 32768 (HU + 1024 + 32768, as ImageJ saves a signed CT)' },
+];
+
+/**
+ * A declared CT's darkest part (its 1st percentile, in HU as declared) and the export convention that would put it at
+ * air, where one does.
+ */
 export interface ImplausibleCt {
   darkest: number;
-  suggested: number;
+  suggested?: (typeof EXPORTS)[number];
 }
 
 /** HU below which a CT's darkest part cannot lie (air is about −1000) and above which it does not (air surrounds the body). */
@@ -49,10 +75,11 @@ const BELOW_AIR = -1500, ABOVE_AIR = -500;
 /**
  * A CT declared with an intercept that puts its darkest part far from air (about −1000 HU, around the body in every
  * slice a CT shows): a signed TIFF already in HU declared with −1024 (the app's default), its air at −2024 HU; a PACS's
- * export of stored values declared with 0, its air at about 0 HU. Its reader would read every HU 1024 off. The darkest
- * part is the 1st percentile of the image's values, less the plateau at its lowest value (padding outside the field of
- * view, or air clamped to −1024). Undefined where it lies as air does, or the image is nearly one value. A crop with no
- * air (a soft-tissue region alone) is said too: the sender is asked, not refused.
+ * export of stored values declared with 0, its air at about 0 HU; an ImageJ TIFF of a signed CT (values moved up by
+ * 32,768) declared with either. Its reader would read every HU that far off. The darkest part is the 1st percentile of
+ * the image's values, less the plateau at its lowest value (padding outside the field of view, or air clamped to
+ * −1024). Undefined where it lies as air does, or the image is nearly one value. A crop with no air (a soft-tissue
+ * region alone) is said too: the sender is asked, not refused.
  */
 export function implausibleCt(image: Image, valueOffset: number | undefined, ctIntercept: number): ImplausibleCt | undefined {
   const counts = new Uint32Array(65536);
@@ -67,16 +94,21 @@ export function implausibleCt(image: Image, valueOffset: number | undefined, ctI
     if (seen > rest / 100) break;
   }
   const darkest = sampleToReal(p1, imageFileMapping(valueOffset, ctIntercept));
-  if (darkest < BELOW_AIR) return { darkest, suggested: ctIntercept + 1024 };
-  if (darkest > ABOVE_AIR) return { darkest, suggested: ctIntercept - 1024 };
-  return undefined;
+  const atAir = (hu: number) => hu >= BELOW_AIR && hu <= ABOVE_AIR;
+  if (atAir(darkest)) return undefined;
+  const suggested = EXPORTS.find((e) => atAir(darkest - ctIntercept + e.intercept));
+  return { darkest, ...(suggested ? { suggested } : {}) };
 }
 
 /**
- * What the sender of a file declared a CT with `ctIntercept` is told where one of its images lies far from air
- * (implausibleCt; the first such, once a file): encryption's warning and ctCheck's alike.
+ * What the sender of a file declared a CT with `ctIntercept` is told where its own header says it is not one (an
+ * ImageJ TIFF of an MR), or else where one of its images lies far from air (implausibleCt; the first such, once a
+ * file): encryption's warning and ctCheck's alike.
  */
-export function implausibleCtOf(input: string, images: readonly { image: Image; valueOffset?: number }[], ctIntercept: number): string | undefined {
+export function implausibleCtOf(input: string, images: readonly Pick<InputImage, 'image' | 'valueOffset' | 'imagej'>[], ctIntercept: number): string | undefined {
+  // An ImageJ TIFF of a DICOM file says its modality: one not a CT is said so first, whatever its pixels look like.
+  const modality = images[0]?.imagej?.modality;
+  if (modality && modality !== 'CT') return notCtModalityWarning(input, modality);
   for (const { image, valueOffset } of images) {
     const implausible = implausibleCt(image, valueOffset, ctIntercept);
     if (implausible) return implausibleCtWarning(input, ctIntercept, implausible);
@@ -89,13 +121,16 @@ export function implausibleCtOf(input: string, images: readonly { image: Image; 
  * --ct-intercept`, the app's queue when "16-bit image files are CT" is ticked): refused (checkCtImage's words, `fails`),
  * or warned of an intercept that puts its darkest part far from air (implausibleCt: most likely 1024 off, which its
  * reader would read in every HU). Its pixels are read as encryption reads them (a header cannot tell a grey GIF from a
- * colour one). `{ fails: false }` alone for one that goes as a CT without a word (its row names it so). Undefined for a
+ * colour one). `{ fails: false }` alone for one that goes as a CT without a word (its row names it so); with `ownIntercept`
+ * for one that says its own HU (ownCtIntercept), which goes with them whatever `ctIntercept` is. Undefined for a
  * DICOM file (its own rescale applies) and a file that cannot be read (its reading error is said where it is listed or
  * encrypted).
  */
 export async function ctCheck(path: string, ctIntercept: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<CtCheck | undefined> {
   const inputs = await readInput({ input: path, maxPixels, deidentify: null }).catch(() => []);
   if (inputs.length === 0 || inputs.some((i) => i.metadata?.dicom)) return undefined;
+  const own = ownCtIntercept(inputs[0]!);
+  if (own !== undefined) return { fails: false, ownIntercept: own };
   for (const { image } of inputs) {
     try {
       checkCtImage(image);

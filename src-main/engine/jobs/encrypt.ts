@@ -33,8 +33,8 @@ import { APP_ID } from './version.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { iccProfileFor, readerUnits } from './view.js';
-import { ctOfDicomWarning, inputWarnings, mailSizeWarning, maskedNameWarning, unitlessWarning } from './sender-warnings.js';
-import { checkCtImage, implausibleCtOf, isUnitless, type Unitless } from './declared-ct.js';
+import { ctOfDicomWarning, inputWarnings, mailSizeWarning, maskedNameWarning, ownCtWarning, unitlessWarning } from './sender-warnings.js';
+import { checkCtImage, implausibleCtOf, isUnitless, ownCtIntercept, type Unitless } from './declared-ct.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -124,12 +124,14 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   let rawBytes = 0;
   /** Some image is a 16-bit grey image file without units, not sent bit-exact: its figures are of a percentile window. */
   let unitless: Unitless | undefined;
-  for (const { image, name, metadata, frame, valueOffset } of inputs) {
+  for (const input of inputs) {
+    const { image, name, metadata, frame, valueOffset } = input;
     checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
-    // A CT its sender declared (an image file: a DICOM file's own rescale gives its HU); refused where it cannot be one.
-    const ct = dicom ? undefined : task.ctIntercept;
+    // A CT its sender declared (an image file: a DICOM file's own rescale gives its HU, as an ImageJ TIFF's calibration
+    // does); refused where it cannot be one.
+    const ct = dicom ? undefined : ownCtIntercept(input) ?? task.ctIntercept;
     if (ct !== undefined) checkCtImage(image);
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct);
     const encoded = await encodeImage(model, image, name, {
@@ -137,7 +139,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
-    if (!dicom && !task.display && isUnitless(image, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
+    if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever
     // the level (codec/kept-frame.ts), unless the sender asked for aeimg's coding (--recode).
@@ -158,8 +160,12 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   await keepAlike(images, unkept);
   warnings.push(...inputWarnings(task.input, inputs));
   if (task.ctIntercept !== undefined) {
-    // A DICOM file's own rescale gives its HU; an image file's declaration that puts it far from air is said, once.
-    const said = inputs.some((i) => i.metadata?.dicom) ? ctOfDicomWarning(task.input) : implausibleCtOf(task.input, inputs, task.ctIntercept);
+    // A DICOM file's own rescale gives its HU, as an ImageJ TIFF's calibration does (said where the declaration differs);
+    // an image file's declaration that puts it far from air is said, once.
+    const own = inputs[0] && ownCtIntercept(inputs[0]);
+    const said = inputs.some((i) => i.metadata?.dicom) ? ctOfDicomWarning(task.input)
+      : own !== undefined ? (own !== task.ctIntercept ? ownCtWarning(task.input, own, task.ctIntercept) : undefined)
+      : implausibleCtOf(task.input, inputs, task.ctIntercept);
     if (said) warnings.push(said);
   }
   const shown = await shownColourChange(inputs.map((i) => i.image), images);

@@ -13,6 +13,7 @@ import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { colourProfileShift, readImageData } from '../image/io.js';
+import { imagejCalibration, type ImagejCalibration } from '../image/imagej.js';
 import { animationOf, pageDelays } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
@@ -52,6 +53,8 @@ export interface InputImage {
   maskSubtraction?: DicomImage['maskSubtraction'];
   /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
   stateWindowsLeftOut?: string[];
+  /** An ImageJ TIFF's calibration and its DICOM file's modality (image/imagej.ts): what it says its values are. */
+  imagej?: ImagejCalibration;
 }
 
 /**
@@ -82,6 +85,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const delays = pageDelays(file);
     const offsets = file.valueOffsets ?? pages.map(() => 0);
     const wholeValues = file.wholeValues && { ...file.wholeValues, offset: file.valueOffsets !== undefined };
+    const imagej = file.metas[0]?.format === 'tiff' ? imagejCalibration(file.data) : undefined;
     return pages.map((image, i) => {
       const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
       return {
@@ -89,6 +93,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
         ...(wholeValues ? { wholeValues } : {}), ...(offsets[i] ? { valueOffset: offsets[i] } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
+        ...(imagej ? { imagej } : {}),
       };
     });
   }

@@ -8,7 +8,7 @@ import type { ImplausibleCt, Unitless } from './declared-ct.js';
 import type { OverlayFacts } from '../dicom/overlay.js';
 import { dicomDisplay } from '../dicom/display.js';
 import type { DicomImage } from '../dicom/import.js';
-import { storedToReal } from '../../../src-shared/windows.js';
+import { ctDeclaration, storedToReal } from '../../../src-shared/windows.js';
 import type { InputImage } from './read-input.js';
 import { SIGNED_OFFSET } from '../image/image.js';
 import { valueWords } from '../image/whole-values.js';
@@ -167,15 +167,36 @@ export function unitlessWarning(input: string, kind: Unitless = 'unsigned'): str
 
 /**
  * Told to the sender of an image file declared a CT whose darkest part lies far from air as declared (declared-ct.ts
- * implausibleCt): an intercept 1024 off, most likely, which its reader would read in every HU.
+ * implausibleCt): an intercept 1024 or 32,768 off, most likely, which its reader would read in every HU.
  */
 export function implausibleCtWarning(input: string, ctIntercept: number, { darkest, suggested }: ImplausibleCt): string {
   const signed = (n: number) => (n < 0 ? `− ${-n}` : `+ ${n}`);
   const which = darkest < 0 ? 'far below air' : 'far above air';
+  const how = suggested
+    ? `If its values are ${suggested.values}, give HU = value ${signed(suggested.intercept)} (--ct-intercept=${suggested.intercept}; in the app, ` +
+      `"HU = value +" ${suggested.intercept}).`
+    : 'No usual export (values in HU, HU + 1024, or those moved up by 32768) puts it at air: check how its values were exported.';
   return `${basename(input)} was declared a CT with HU = value ${signed(ctIntercept)}, which puts its darkest part (its 1st percentile) ` +
     `at ${valueWords(Math.round(darkest))} HU, ${which} (about −1000 HU, around the body in every slice a CT shows): its reader would read every HU ` +
-    `that far off. If its values are ${suggested > ctIntercept ? 'HU already (a signed export)' : 'stored values (HU + 1024, a PACS\'s export)'}, give ` +
-    `HU = value ${signed(suggested)} (--ct-intercept=${suggested}; in the app, "HU = value +" ${suggested}). If it is a crop with no air, it may stand.`;
+    `that far off. ${how} If it is a crop with no air, it may stand.`;
+}
+
+/**
+ * Told to the sender who declared an ImageJ TIFF of a CT with an intercept other than its own calibration's (aeimg
+ * 0.39): it goes with its own, as a DICOM file goes with its rescale.
+ */
+export function ownCtWarning(input: string, own: number, declared: number): string {
+  return `${basename(input)} is an ImageJ TIFF of a CT, whose own calibration gives ${ctDeclaration(own)}: it goes with that, as a DICOM file ` +
+    `goes with its rescale, not with the intercept given (${ctDeclaration(declared)}), which would put every HU ${Math.abs(own - declared)} off.`;
+}
+
+/**
+ * Told to the sender who declared a CT an ImageJ TIFF whose DICOM file was not one (its Modality, which ImageJ keeps):
+ * an MR exported as the CTs beside it were, which nothing in its pixels tells apart (aeimg 0.39).
+ */
+export function notCtModalityWarning(input: string, modality: string): string {
+  return `${basename(input)} is an ImageJ TIFF of a DICOM file whose Modality is ${modality}, not CT: declared a CT, its reader would read its ` +
+    `values as HU. Send it without HU (--not-ct ${basename(input)}; in the app, "Send without HU (not a CT)"), unless it is a CT after all.`;
 }
 
 /** Told to the sender who declared a DICOM file a CT (--ct-intercept): its own rescale gives its values, not the one given. */

@@ -1,0 +1,113 @@
+/**
+ * What an ImageJ (or Fiji) TIFF says of its values: its calibration, in the ImageDescription ImageJ writes
+ * ("ImageJ=1.53t\ncf=0\nc0=-33792.0\nc1=1.0\nvunit=Gray Value\n…"), and the modality of the DICOM file it was opened
+ * from, in the DICOM header ImageJ keeps as the image's Info ("0008,0060  Modality: CT", in its IJMetadata tag).
+ * ImageJ opens a CT's DICOM file as its stored values with the rescale as a straight-line calibration; saved as TIFF,
+ * a signed CT goes up by 32,768 (ImageJ's 16-bit images are unsigned), its calibration c0 = intercept − 32,768.
+ * So such a TIFF says its own HU, as its DICOM file did (jobs/declared-ct.ts ownCtOf).
+ */
+
+/** ImageJ's calibration function "straight line": value = c0 + c1 × sample (ij/measure/Calibration.java). */
+const STRAIGHT_LINE = 0;
+const DESCRIPTION = 270, META_DATA_BYTE_COUNTS = 50838, META_DATA = 50839;
+/** "IJIJ" and "info", written as 32-bit numbers in the file's byte order (ij/io/TiffEncoder.java). */
+const MAGIC = 0x494a494a, INFO = 0x696e666f;
+/** More than an ImageJ description or DICOM header holds: a longer entry is not read. */
+const MAX_TEXT_BYTES = 1 << 20;
+
+export interface ImagejCalibration {
+  /** value = intercept + slope × sample, in `unit` ("Gray Value" where ImageJ was not told one). */
+  intercept: number;
+  slope: number;
+  unit?: string;
+  /** The Modality (0008,0060) of the DICOM file ImageJ opened it from, where its Info keeps that header. */
+  modality?: string;
+}
+
+/** The straight-line calibration of an ImageJ TIFF (its first image's), and its DICOM modality; undefined for other files. */
+export function imagejCalibration(data: Uint8Array): ImagejCalibration | undefined {
+  const tiff = tiffReader(data);
+  const entries = tiff && tiff.firstEntries();
+  const description = entries?.get(DESCRIPTION);
+  if (!tiff || !entries || !description) return undefined;
+  const text = new TextDecoder('latin1').decode(tiff.bytesOf(description) ?? new Uint8Array());
+  if (!text.startsWith('ImageJ=')) return undefined;
+  const field = new Map(text.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/\0+$/, '')]));
+  const [c0, c1] = [Number(field.get('c0')), Number(field.get('c1'))];
+  if (Number(field.get('cf')) !== STRAIGHT_LINE || !field.has('c0') || !field.has('c1') || !Number.isFinite(c0) || !Number.isFinite(c1) || c1 === 0) {
+    return undefined;
+  }
+  const modality = dicomModality(tiff, entries);
+  return { intercept: c0, slope: c1, ...(field.get('vunit') ? { unit: field.get('vunit') } : {}), ...(modality ? { modality } : {}) };
+}
+
+interface Entry { type: number; count: number; at: number }
+
+/** A classic TIFF's first directory, its entries read in the file's byte order, each value's bytes checked in bounds. */
+function tiffReader(data: Uint8Array) {
+  if (data.length < 8) return undefined;
+  const little = data[0] === 0x49 && data[1] === 0x49;
+  if (!little && !(data[0] === 0x4d && data[1] === 0x4d)) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const u16 = (at: number) => view.getUint16(at, little);
+  const u32 = (at: number) => view.getUint32(at, little);
+  if (u16(2) !== 42) return undefined; // a BigTIFF (43), which ImageJ does not write, or not a TIFF
+  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 7: 1 } as Record<number, number>)[type];
+  return {
+    u32,
+    firstEntries(): Map<number, Entry> | undefined {
+      const ifd = u32(4);
+      if (ifd + 2 > data.length) return undefined;
+      const n = u16(ifd);
+      if (ifd + 2 + n * 12 > data.length) return undefined;
+      const entries = new Map<number, Entry>();
+      for (let i = 0; i < n; i++) {
+        const e = ifd + 2 + i * 12;
+        const type = u16(e + 2), count = u32(e + 4);
+        const bytes = (size(type) ?? 0) * count;
+        entries.set(u16(e), { type, count, at: bytes <= 4 ? e + 8 : u32(e + 8) });
+      }
+      return entries;
+    },
+    /** An entry's bytes (ASCII, BYTE, UNDEFINED), undefined where they lie beyond the file or beyond reason. */
+    bytesOf(entry: Entry): Uint8Array | undefined {
+      if (size(entry.type) !== 1 || entry.count > MAX_TEXT_BYTES || entry.at + entry.count > data.length) return undefined;
+      return data.subarray(entry.at, entry.at + entry.count);
+    },
+    little,
+  };
+}
+
+/**
+ * The Modality in the DICOM header ImageJ keeps as Info: its IJMetadata starts with a header ("IJIJ", then a type and
+ * a count per kind of entry), its byte counts say where each entry ends, and Info, the first kind, is UTF-16 text.
+ */
+function dicomModality(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>): string | undefined {
+  const countsEntry = entries.get(META_DATA_BYTE_COUNTS), metaEntry = entries.get(META_DATA);
+  if (!countsEntry || !metaEntry || countsEntry.type !== 4 || countsEntry.count < 2) return undefined;
+  const meta = tiff.bytesOf(metaEntry);
+  if (!meta || meta.length < 12) return undefined;
+  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+  if (view.getUint32(0, tiff.little) !== MAGIC || view.getUint32(4, tiff.little) !== INFO) return undefined;
+  let header: number, infoBytes: number;
+  try {
+    header = tiff.u32(countsEntry.at);
+    infoBytes = tiff.u32(countsEntry.at + 4);
+  } catch {
+    return undefined; // its byte counts lie beyond the file
+  }
+  if (header < 12 || header + infoBytes > meta.length || infoBytes % 2) return undefined;
+  const info = new TextDecoder(tiff.little ? 'utf-16le' : 'utf-16be').decode(meta.subarray(header, header + infoBytes));
+  return /^0008,0060 +Modality: *([A-Z0-9_ ]*?) *$/m.exec(info)?.[1] || undefined;
+}
+
+/**
+ * The intercept by which an ImageJ TIFF's samples give HU, where the file says it is a CT (its DICOM file's Modality,
+ * or a unit ImageJ was told is HU) and its calibration is HU = sample + a whole number (slope 1, as ImageJ calibrates a
+ * CT; within the range a record's ctIntercept may say); undefined otherwise.
+ */
+export function imagejCtIntercept(calibration: ImagejCalibration | undefined, maxIntercept: number): number | undefined {
+  if (!calibration || (calibration.modality !== 'CT' && calibration.unit !== 'HU')) return undefined;
+  const { intercept, slope } = calibration;
+  return slope === 1 && Number.isInteger(intercept) && Math.abs(intercept) <= maxIntercept ? intercept : undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * An ImageJ TIFF's calibration and the modality of the DICOM file it came from (image/imagej.ts), read from files
+ * ImageJ 1.53t wrote itself (tests/fixtures/imagej, scripts/fixtures/ImagejTiffs.java).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { imagejCalibration, imagejCtIntercept } from '../../../src-main/engine/image/imagej.js';
+import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
+import { FIXTURES, tiffOf } from '../../helpers.js';
+
+const fixture = (name: string) => readFile(join(FIXTURES, 'imagej', name));
+
+/** A big-endian TIFF as ImageJ writes one on a Mac of old: one 2x2 16-bit page, its description and Info given. */
+function bigEndianImagejTiff(description: string, info: string): Buffer {
+  const text = Buffer.from(`${description}\0`, 'latin1');
+  const infoBytes = Buffer.from(info, 'utf16le').swap16(); // UTF-16, big-endian as the rest
+  const meta = Buffer.concat([Buffer.from('IJIJinfo\0\0\0\x01', 'latin1'), infoBytes]);
+  const tags: [number, number, number, number][] = [ // tag, type, count, value (offsets filled below)
+    [256, 3, 1, 2], [257, 3, 1, 2], [258, 3, 1, 16], [259, 3, 1, 1], [262, 3, 1, 1], [270, 2, text.length, 0], [273, 4, 1, 0],
+    [277, 3, 1, 1], [278, 3, 1, 2], [279, 4, 1, 8], [50838, 4, 2, 0], [50839, 1, meta.length, 0],
+  ];
+  const ifdAt = 8, ifdBytes = 2 + tags.length * 12 + 4;
+  const textAt = ifdAt + ifdBytes, countsAt = textAt + text.length, metaAt = countsAt + 8, pixelsAt = metaAt + meta.length;
+  const out = Buffer.alloc(pixelsAt + 8);
+  out.write('MM', 0, 'latin1');
+  out.writeUInt16BE(42, 2);
+  out.writeUInt32BE(ifdAt, 4);
+  out.writeUInt16BE(tags.length, ifdAt);
+  tags.forEach(([tag, type, count, value], i) => {
+    const at = ifdAt + 2 + i * 12;
+    out.writeUInt16BE(tag, at);
+    out.writeUInt16BE(type, at + 2);
+    out.writeUInt32BE(count, at + 4);
+    const v = { 270: textAt, 273: pixelsAt, 50838: countsAt, 50839: metaAt }[tag] ?? value;
+    if (type === 3) out.writeUInt16BE(v, at + 8);
+    else out.writeUInt32BE(v, at + 8);
+  });
+  text.copy(out, textAt);
+  out.writeUInt32BE(12, countsAt);
+  out.writeUInt32BE(infoBytes.length, countsAt + 4);
+  meta.copy(out, metaAt);
+  return out;
+}
+
+describe('an ImageJ TIFF', () => {
+  it('says the calibration ImageJ gave its values and the modality of the DICOM file it was opened from', async () => {
+    // A signed CT (intercept −1024) goes up by 32768 in ImageJ, its calibration with it; a signed MR, by 32768 alone.
+    expect(imagejCalibration(await fixture('ct_small_signed.tif'))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value', modality: 'CT' });
+    expect(imagejCalibration(await fixture('mr_small_signed.tif'))).toEqual({ intercept: -32768, slope: 1, unit: 'Gray Value', modality: 'MR' });
+    expect(imagejCalibration(await fixture('ct_cranium_unsigned.tif'))).toEqual({ intercept: -1024, slope: 1, unit: 'Gray Value', modality: 'CT' });
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\nvunit=HU\n', '0008,0060  Modality: CT\n0028,1052  Rescale Intercept: -1000\n')))
+      .toEqual({ intercept: -1000, slope: 1, unit: 'HU', modality: 'CT' });
+  });
+
+  it('gives HU only where it says it is a CT, calibrated as a CT is (slope 1, a whole intercept)', async () => {
+    expect(imagejCtIntercept(imagejCalibration(await fixture('ct_small_signed.tif')), MAX_CT_INTERCEPT)).toBe(-33792);
+    expect(imagejCtIntercept(imagejCalibration(await fixture('mr_small_signed.tif')), MAX_CT_INTERCEPT)).toBeUndefined();
+    // Without the DICOM header, a unit ImageJ was told is HU says so; "Gray Value" alone does not.
+    expect(imagejCtIntercept({ intercept: -1024, slope: 1, unit: 'HU' }, MAX_CT_INTERCEPT)).toBe(-1024);
+    expect(imagejCtIntercept({ intercept: -1024, slope: 1, unit: 'Gray Value' }, MAX_CT_INTERCEPT)).toBeUndefined();
+    expect(imagejCtIntercept({ intercept: -1024, slope: 0.5, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
+    expect(imagejCtIntercept({ intercept: -1024.5, slope: 1, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
+    expect(imagejCtIntercept({ intercept: -70000, slope: 1, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
+  });
+
+  it('says nothing for other TIFFs, a calibration that is not a straight line, or a file cut or damaged anywhere', async () => {
+    expect(imagejCalibration(tiffOf([new Uint16Array(4)], 2, 2))).toBeUndefined();
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nmin=0\nmax=4095\n', ''))).toBeUndefined(); // uncalibrated
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=1\nc0=1\nc1=2\nc2=3\nvunit=OD\n', ''))).toBeUndefined(); // a 2nd-degree polynomial
+    expect(imagejCalibration(bigEndianImagejTiff('Made by a scanner\ncf=0\nc0=-1024\nc1=1\n', ''))).toBeUndefined(); // not ImageJ's
+    const whole = await fixture('ct_small_signed.tif');
+    // Cut before its Info ends, the calibration stands and the modality is not guessed; cut earlier, neither is read.
+    const infoAt = whole.indexOf('JIJIofni', 0, 'latin1');
+    expect(imagejCalibration(whole.subarray(0, infoAt + 40))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value' });
+    for (let cut = 0; cut < infoAt + 100; cut += 7) expect(() => imagejCalibration(whole.subarray(0, cut))).not.toThrow();
+    for (let at = 0; at < 400; at++) {
+      const damaged = Buffer.from(whole);
+      damaged[at] = 0xff;
+      expect(() => imagejCalibration(damaged)).not.toThrow();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * An ImageJ (Fiji) TIFF of a CT says its own HU, as the DICOM file ImageJ opened did (aeimg 0.39): it goes in HU
+ * whether or not its sender declared it a CT, with its own calibration where the declaration differs; an ImageJ TIFF
+ * of an MR declared a CT is said to be one. Files written by ImageJ 1.53t (tests/fixtures/imagej).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeImageFile, encryptImageFile, fileWarnings } from '../../../src-main/engine/jobs/encrypt.js';
+import { ctCheck } from '../../../src-main/engine/jobs/declared-ct.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { DEFAULT_MAX_PIXELS, readImageFile } from '../../../src-main/engine/image/io.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
+import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
+import { CT_HU_SLICE, defaultModel, FIXTURES, models, tempDir, tiffOf } from '../../helpers.js';
+
+const IMAGEJ = join(FIXTURES, 'imagej');
+const CT_SIGNED = join(IMAGEJ, 'ct_small_signed.tif'), MR_SIGNED = join(IMAGEJ, 'mr_small_signed.tif'), CT_UNSIGNED = join(IMAGEJ, 'ct_cranium_unsigned.tif');
+
+describe('an ImageJ TIFF of a CT', () => {
+  it('goes in HU undeclared: its reader reads the HU of the DICOM file ImageJ opened, within what its sender was told, in the CT windows', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('ImageJ CT');
+    const sent = await encryptImageFile(CT_SIGNED, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'within-4' } });
+    expect(sent.units).toEqual({ units: 'HU', perStored: 1 });
+    expect(sent.fidelity!.windows!.map((w) => w.name).sort()).toEqual(CT_PRESETS.map((w) => w.name).sort());
+    expect(sent.warnings).toEqual([]); // not told it has no units, nor to declare it
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const { record, image } = got.images[0]!;
+    expect(record.ctIntercept).toBe(-33792);
+    expect(receivedSummary(record).text).toMatch(/^every pixel within ±4 HU/);
+    const info = describeImage(record, image, 0);
+    expect(info.units).toBe('HU');
+    // The HU the reader reads, against the DICOM file's own: within ±4 everywhere, as told.
+    const [dicom] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e6, deidentify: null });
+    const truth = dicomDisplay(dicom!.dicom).mapping;
+    const worst = Array.from(image.pixels).reduce((w, s, i) => Math.max(w, Math.abs(sampleToReal(s, info.mapping) - sampleToReal(dicom!.image.pixels[i]!, truth))), 0);
+    expect(worst).toBeGreaterThan(0); // near-lossless, not a copy: the comparison can fail
+    expect(worst).toBeLessThanOrEqual(4);
+    // Its DICOM output is a CT a PACS reads the same HU from.
+    const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0008,0060\) CS \[CT\][\s\S]*\(0028,1052\) DS \[-33792\]/);
+  });
+
+  it('declared with another intercept, goes with its own, and its sender is told; declared with its own, nothing is said', async () => {
+    const model = await defaultModel();
+    const encode = (input: string, ctIntercept?: number) =>
+      encodeImageFile(model, { input, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept });
+    const signed = await encode(CT_SIGNED, -1024);
+    expect(signed.images[0]!.record.ctIntercept).toBe(-33792);
+    expect(fileWarnings(CT_SIGNED, signed)).toEqual(['ct_small_signed.tif is an ImageJ TIFF of a CT, whose own calibration gives HU = value − 33792: it goes ' +
+      'with that, as a DICOM file goes with its rescale, not with the intercept given (HU = value − 1024), which would put every HU 32768 off.']);
+    const unsigned = await encode(CT_UNSIGNED, -1024);
+    expect([unsigned.images[0]!.record.ctIntercept, fileWarnings(CT_UNSIGNED, unsigned)]).toEqual([-1024, []]);
+    expect((await encode(CT_UNSIGNED, 0)).images[0]!.record.ctIntercept).toBe(-1024);
+    // The app's row and the dry run hear it before sending.
+    expect(await ctCheck(CT_SIGNED, -1024)).toEqual({ fails: false, ownIntercept: -33792 });
+    expect(await ctCheck(CT_UNSIGNED, 0)).toEqual({ fails: false, ownIntercept: -1024 });
+  });
+
+  it('of an MR declared a CT: its sender is told its modality, whatever its pixels; undeclared, it is not told to declare it', async () => {
+    const model = await defaultModel();
+    const encode = (ctIntercept?: number) =>
+      encodeImageFile(model, { input: MR_SIGNED, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept });
+    const said = 'mr_small_signed.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT: declared a CT, its reader would read its values ' +
+      'as HU. Send it without HU (--not-ct mr_small_signed.tif; in the app, "Send without HU (not a CT)"), unless it is a CT after all.';
+    // Given the intercept that puts its background where air would be, its pixels alone would pass.
+    for (const intercept of [-1024, -33792]) {
+      const declared = await encode(intercept);
+      expect([declared.images[0]!.record.ctIntercept, fileWarnings(MR_SIGNED, declared)]).toEqual([intercept, [said]]);
+      expect(await ctCheck(MR_SIGNED, intercept)).toEqual({ fails: false, message: said });
+    }
+    const plain = await encode();
+    expect([plain.images[0]!.record.ctIntercept, plain.unitless, fileWarnings(MR_SIGNED, plain)]).toEqual([undefined, undefined, []]);
+  });
+});
+
+describe('a CT declared with an intercept that puts it far from air', () => {
+  it('is told the export that puts it at air: values moved up by 32768 (as ImageJ saves a signed image) too, or that none does', async () => {
+    const dir = await tempDir();
+    const model = await defaultModel();
+    const warned = async (path: string, ctIntercept: number) =>
+      fileWarnings(path, await encodeImageFile(model, { input: path, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept }));
+    const stored = await readImageFile(CT_HU_SLICE); // HU + 1024
+    const shifted = join(dir, 'shifted.tif'), far = join(dir, 'far.tif');
+    await writeFile(shifted, tiffOf([Uint16Array.from(stored.pixels, (v) => v - 1024 + 32768)], stored.width, stored.height));
+    await writeFile(far, tiffOf([Uint16Array.from(stored.pixels, (v) => v + 12000)], stored.width, stored.height));
+    // Before 0.39, −1024 was told 2048: no better.
+    expect(await warned(shifted, -1024)).toEqual([expect.stringMatching(/^shifted\.tif was declared a CT with HU = value − 1024, .*If its values are HU moved up by 32768 into unsigned values \(as ImageJ saves a signed image\), give HU = value − 32768 \(--ct-intercept=-32768;/)]);
+    expect(await warned(shifted, -32768)).toEqual([]);
+    expect(await warned(far, -1024)).toEqual([expect.stringMatching(/^far\.tif was declared a CT .*No usual export \(values in HU, HU \+ 1024, or those moved up by 32768\) puts it at air: check how its values were exported\. If it is a crop/)]);
+  });
+});
