@@ -73,6 +73,12 @@ describe('the handler table', () => {
     for (const bad of ['/tmp/mr.png', [''], [3]]) {
       await expect(dispatch(service, 'files:encrypt', [{ ...req, notCt: bad }])).rejects.toBeInstanceOf(InvalidArguments);
     }
+    // A file not in the request, or a request not declared CT, would make "not a CT" do nothing: refused, for a study too.
+    const { ctIntercept: _, ...undeclared } = req;
+    for (const bad of [{ ...req, notCt: ['/tmp/other.png'] }, { ...undeclared, notCt: ['/tmp/mr.png'] }]) {
+      await expect(dispatch(service, 'files:encrypt', [bad])).rejects.toBeInstanceOf(InvalidArguments);
+      await expect(dispatch(service, 'files:encrypt-study', [{ ...bad, name: 'visit', maxBytes: 18_000_000 }])).rejects.toBeInstanceOf(InvalidArguments);
+    }
     // A preview is asked with the declaration its file goes with, or without one.
     await expect(dispatch(service, 'files:preview', [{ path: '/tmp/mr.png', quality: 'auto', deidentify: 'basic', notCt: ['/tmp/mr.png'], frame: 0 }])).rejects.toBeInstanceOf(InvalidArguments);
     expect(calls.length).toBe(2);

@@ -32,12 +32,23 @@ const encryptFields = z.object({
   recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(),
   notCt: z.array(path).max(MAX_APP_FILES).optional(),
 });
+/**
+ * Files said not to be CT are files of the request, which is declared CT: one outside it, or a list without a
+ * declaration, would do nothing, where the sender's row said it would go without HU (the renderer's fault, refused).
+ */
+const notCtOfRequest = ({ paths, notCt, ctIntercept: declared }: { paths: string[]; notCt?: string[]; ctIntercept?: number }) => {
+  if (notCt === undefined) return true;
+  const given = new Set(paths);
+  return declared !== undefined && notCt.every((p) => given.has(p));
+};
+const NOT_CT_OF_REQUEST = 'notCt names files of paths, with ctIntercept';
 const encryptRequest = encryptFields.strict()
-  .refine((r) => r.subfolders === undefined || r.subfolders.length === r.paths.length, 'one subfolder per path');
+  .refine((r) => r.subfolders === undefined || r.subfolders.length === r.paths.length, 'one subfolder per path')
+  .refine(notCtOfRequest, NOT_CT_OF_REQUEST);
 const studyRequest = encryptFields.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),
   maxBytes: z.number().int().min(10_000).max(10_000_000_000),
-}).strict();
+}).strict().refine(notCtOfRequest, NOT_CT_OF_REQUEST);
 
 const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'app:info': z.tuple([]),
