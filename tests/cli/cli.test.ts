@@ -345,10 +345,10 @@ describe('the aeimg command line', () => {
     const dir = await tempDir();
     await copyFile(join(FIXTURES, 'imagej', 'ct_small_signed.tif'), join(dir, 'ct.tif'));
     await copyFile(join(FIXTURES, 'imagej', 'mr_small_signed.tif'), join(dir, 'mr.tif'));
-    const dry = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=-1024', '--not-ct', join(dir, 'ct.tif')]);
+    const dry = await aeimg(['encrypt', dir, '--dry-run', '--ct-intercept=0', '--not-ct', join(dir, 'ct.tif')]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/ct\.tif → \S+ct\.aeimg {2}\(as a CT: HU = value − 33792, its ImageJ calibration\)\n/);
-    expect(dry.stdout).toMatch(/mr\.tif → \S+mr\.aeimg {2}\(as a CT: HU = value − 1024\)\n {3}warning: mr\.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT/);
+    expect(dry.stdout).toMatch(/ct\.tif → \S+ct\.aeimg {2}\(as a CT: HU = value − 1024, its ImageJ calibration\)\n/);
+    expect(dry.stdout).toMatch(/mr\.tif → \S+mr\.aeimg {2}\(as a CT: HU = value\)\n {3}warning: mr\.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT/);
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
     const run = await aeimg(['encrypt', join(dir, 'ct.tif'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '-o', join(dir, 'sent')]);
     expect(run.code, run.stderr).toBe(0);

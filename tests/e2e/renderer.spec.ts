@@ -320,7 +320,8 @@ test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its o
   await preview.getByTestId('preview-close').click();
   await page.getByTestId('ct-values').check();
   // Its row says how, from its file, and offers no "not a CT": its own header says it is one.
-  await expect(ct.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 33792, as its ImageJ calibration says (its own, as a DICOM file\'s rescale is).');
+  await page.getByTestId('ct-intercept').fill('0'); // given as values in HU: it goes with its own all the same
+  await expect(ct.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 1024, as its ImageJ calibration says (its own, as a DICOM file\'s rescale is).');
   await expect(ct.getByTestId('row-not-ct-button')).toBeHidden();
   // The MR's row names its modality, whatever its pixels; its button sends it without HU.
   await expect(mr.getByTestId('row-ct-warning')).toContainText('mr_small_signed.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT');
@@ -330,6 +331,7 @@ test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its o
   for (const row of [ct, mr]) await expect(row).toHaveAttribute('data-status', 'done');
   await expect(ct.getByTestId('row-fidelity')).toContainText('every pixel within ±2 HU');
   await expect(mr.getByTestId('row-fidelity')).toContainText('every pixel within ±2 of the original');
+  await page.getByTestId('ct-intercept').fill('-1024');
   await page.getByTestId('ct-values').uncheck();
   await page.getByTestId('quality').selectOption('auto');
   await page.getByRole('button', { name: 'Clear finished' }).click();

@@ -3,8 +3,8 @@
  * ("ImageJ=1.53t\ncf=0\nc0=-33792.0\nc1=1.0\nvunit=Gray Value\n…"), and the modality of the DICOM file it was opened
  * from, in the DICOM header ImageJ keeps as the image's Info ("0008,0060  Modality: CT", in its IJMetadata tag).
  * ImageJ opens a CT's DICOM file as its stored values with the rescale as a straight-line calibration; saved as TIFF,
- * a signed CT goes up by 32,768 (ImageJ's 16-bit images are unsigned), its calibration c0 = intercept − 32,768.
- * So such a TIFF says its own HU, as its DICOM file did (jobs/declared-ct.ts ownCtOf).
+ * a signed image goes up by 32,768 (ImageJ's 16-bit images are unsigned), its calibration c0 = intercept − 32,768.
+ * So such a TIFF says its own values and HU, as its DICOM file did (jobs/read-input.ts, jobs/declared-ct.ts ownCtIntercept).
  */
 
 /** ImageJ's calibration function "straight line": value = c0 + c1 × sample (ij/measure/Calibration.java). */
@@ -101,13 +101,28 @@ function dicomModality(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries
   return /^0008,0060 +Modality: *([A-Z0-9_ ]*?) *$/m.exec(info)?.[1] || undefined;
 }
 
+/** What ImageJ moves a signed 16-bit image's values up by, as its 16-bit images are unsigned (its calibration's c0 with them). */
+const SIGNED_SHIFT = 32768;
+
 /**
- * The intercept by which an ImageJ TIFF's samples give HU, where the file says it is a CT (its DICOM file's Modality,
- * or a unit ImageJ was told is HU) and its calibration is HU = sample + a whole number (slope 1, as ImageJ calibrates a
- * CT; within the range a record's ctIntercept may say); undefined otherwise.
+ * How an ImageJ TIFF's samples give the values of the image ImageJ opened: less `offset` (32,768 where the calibration
+ * is ImageJ's for a signed image: slope 1, c0 within 16,384 of −32,768), and the real-world values those + `intercept`
+ * (its DICOM file's Rescale Intercept). Undefined for a calibration that is not a whole intercept of slope 1.
+ */
+export function imagejValues(calibration: ImagejCalibration): { offset: number; intercept: number } | undefined {
+  const { intercept, slope } = calibration;
+  if (slope !== 1 || !Number.isInteger(intercept)) return undefined;
+  const offset = Math.abs(intercept + SIGNED_SHIFT) <= SIGNED_SHIFT / 2 ? SIGNED_SHIFT : 0;
+  return { offset, intercept: intercept + offset };
+}
+
+/**
+ * The intercept by which an ImageJ TIFF's values (its samples less imagejValues' offset) give HU, where the file says it
+ * is a CT (its DICOM file's Modality, or a unit ImageJ was told is HU) and is calibrated as ImageJ calibrates one
+ * (imagejValues), within the range a record's ctIntercept may say; undefined otherwise.
  */
 export function imagejCtIntercept(calibration: ImagejCalibration | undefined, maxIntercept: number): number | undefined {
   if (!calibration || (calibration.modality !== 'CT' && calibration.unit !== 'HU')) return undefined;
-  const { intercept, slope } = calibration;
-  return slope === 1 && Number.isInteger(intercept) && Math.abs(intercept) <= maxIntercept ? intercept : undefined;
+  const values = imagejValues(calibration);
+  return values && Math.abs(values.intercept) <= maxIntercept ? values.intercept : undefined;
 }

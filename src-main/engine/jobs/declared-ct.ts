@@ -28,10 +28,10 @@ export function checkCtImage(image: Image): void {
 /**
  * The intercept by which an image file says its own HU are given, as a DICOM file's rescale does (an ImageJ TIFF of a
  * CT, aeimg 0.39: image/imagej.ts): it goes with it whatever its sender declares. Undefined for other files, and for a
- * page that cannot hold HU (8-bit, colour) or whose samples are not the values ImageJ calibrated (a signed TIFF's).
+ * page that cannot hold HU (8-bit, colour). HU = its values (the samples less `valueOffset`) + it.
  */
-export function ownCtIntercept({ image, imagej, valueOffset }: Pick<InputImage, 'image' | 'imagej' | 'valueOffset'>): number | undefined {
-  if (!imagej || valueOffset || image.bitDepth !== 16 || image.channels !== 1) return undefined;
+export function ownCtIntercept({ image, imagej }: Pick<InputImage, 'image' | 'imagej'>): number | undefined {
+  if (!imagej || image.bitDepth !== 16 || image.channels !== 1) return undefined;
   return imagejCtIntercept(imagej, MAX_CT_INTERCEPT);
 }
 
@@ -56,8 +56,8 @@ export type Unitless = 'unsigned' | 'signed';
 const EXPORTS: readonly { intercept: number; values: string }[] = [
   { intercept: 0, values: 'HU already (a signed export)' },
   { intercept: -1024, values: 'stored values (HU + 1024, a PACS\'s export)' },
-  { intercept: -32768, values: 'HU moved up by 32768 into unsigned values (as ImageJ saves a signed image)' },
-  { intercept: -33792, values: 'stored values moved up by 32768 (HU + 1024 + 32768, as ImageJ saves a signed CT)' },
+  { intercept: -32768, values: 'HU moved up by 32768 into unsigned values (a signed image saved unsigned, as ImageJ does)' },
+  { intercept: -33792, values: 'stored values moved up by 32768 (HU + 1024 + 32768: a signed CT saved unsigned, as ImageJ does)' },
 ];
 
 /**

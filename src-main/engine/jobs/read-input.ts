@@ -13,7 +13,7 @@ import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { colourProfileShift, readImageData } from '../image/io.js';
-import { imagejCalibration, type ImagejCalibration } from '../image/imagej.js';
+import { imagejCalibration, imagejValues, type ImagejCalibration } from '../image/imagej.js';
 import { animationOf, pageDelays } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
@@ -53,7 +53,10 @@ export interface InputImage {
   maskSubtraction?: DicomImage['maskSubtraction'];
   /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
   stateWindowsLeftOut?: string[];
-  /** An ImageJ TIFF's calibration and its DICOM file's modality (image/imagej.ts): what it says its values are. */
+  /**
+   * An ImageJ TIFF's calibration and its DICOM file's modality (image/imagej.ts): what it says its values are. Its
+   * samples less `valueOffset` are the values ImageJ calibrated (a signed image's went up by 32,768 in ImageJ).
+   */
   imagej?: ImagejCalibration;
 }
 
@@ -85,14 +88,18 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const delays = pageDelays(file);
     const offsets = file.valueOffsets ?? pages.map(() => 0);
     const wholeValues = file.wholeValues && { ...file.wholeValues, offset: file.valueOffsets !== undefined };
-    const imagej = file.metas[0]?.format === 'tiff' ? imagejCalibration(file.data) : undefined;
+    // An ImageJ TIFF says its values (a signed image's went up by 32,768 in ImageJ, which they go back down by, as a
+    // signed TIFF's do) and their calibration; not one whose samples are signed already (ImageJ writes none).
+    const imagej = !file.valueOffsets && file.metas[0]?.format === 'tiff' ? imagejCalibration(file.data) : undefined;
+    const imagejOffset = (imagej && imagejValues(imagej)?.offset) || 0;
+    const offsetOf = (page: Image, i: number) => offsets[i] || (page.bitDepth === 16 && page.channels === 1 ? imagejOffset : 0);
     return pages.map((image, i) => {
       const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
-        ...(wholeValues ? { wholeValues } : {}), ...(offsets[i] ? { valueOffset: offsets[i] } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
+        ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
         ...(imagej ? { imagej } : {}),
       };
     });

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imagejCalibration, imagejCtIntercept } from '../../../src-main/engine/image/imagej.js';
+import { imagejCalibration, imagejCtIntercept, imagejValues } from '../../../src-main/engine/image/imagej.js';
 import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
 import { FIXTURES, tiffOf } from '../../helpers.js';
 
@@ -53,15 +53,20 @@ describe('an ImageJ TIFF', () => {
       .toEqual({ intercept: -1000, slope: 1, unit: 'HU', modality: 'CT' });
   });
 
-  it('gives HU only where it says it is a CT, calibrated as a CT is (slope 1, a whole intercept)', async () => {
-    expect(imagejCtIntercept(imagejCalibration(await fixture('ct_small_signed.tif')), MAX_CT_INTERCEPT)).toBe(-33792);
+  it('gives back a signed image\'s values (less 32768), and HU only where it says it is a CT, calibrated as a CT is (slope 1, a whole intercept)', async () => {
+    expect(imagejValues({ intercept: -33792, slope: 1 })).toEqual({ offset: 32768, intercept: -1024 });
+    expect(imagejValues({ intercept: -32768, slope: 1 })).toEqual({ offset: 32768, intercept: 0 });
+    expect(imagejValues({ intercept: -1024, slope: 1 })).toEqual({ offset: 0, intercept: -1024 });
+    expect(imagejValues({ intercept: -1024, slope: 2 })).toBeUndefined();
+    expect(imagejCtIntercept(imagejCalibration(await fixture('ct_small_signed.tif')), MAX_CT_INTERCEPT)).toBe(-1024);
+    expect(imagejCtIntercept(imagejCalibration(await fixture('ct_cranium_unsigned.tif')), MAX_CT_INTERCEPT)).toBe(-1024);
     expect(imagejCtIntercept(imagejCalibration(await fixture('mr_small_signed.tif')), MAX_CT_INTERCEPT)).toBeUndefined();
     // Without the DICOM header, a unit ImageJ was told is HU says so; "Gray Value" alone does not.
     expect(imagejCtIntercept({ intercept: -1024, slope: 1, unit: 'HU' }, MAX_CT_INTERCEPT)).toBe(-1024);
     expect(imagejCtIntercept({ intercept: -1024, slope: 1, unit: 'Gray Value' }, MAX_CT_INTERCEPT)).toBeUndefined();
     expect(imagejCtIntercept({ intercept: -1024, slope: 0.5, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
     expect(imagejCtIntercept({ intercept: -1024.5, slope: 1, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
-    expect(imagejCtIntercept({ intercept: -70000, slope: 1, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
+    expect(imagejCtIntercept({ intercept: 70000, slope: 1, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
   });
 
   it('says nothing for other TIFFs, a calibration that is not a straight line, or a file cut or damaged anywhere', async () => {

@@ -1,7 +1,8 @@
 /**
- * An ImageJ (Fiji) TIFF of a CT says its own HU, as the DICOM file ImageJ opened did (aeimg 0.39): it goes in HU
- * whether or not its sender declared it a CT, with its own calibration where the declaration differs; an ImageJ TIFF
- * of an MR declared a CT is said to be one. Files written by ImageJ 1.53t (tests/fixtures/imagej).
+ * An ImageJ (Fiji) TIFF says the values of the DICOM file ImageJ opened, and a CT's HU (aeimg 0.39): a signed image's
+ * values go back down by the 32,768 ImageJ moved them up by, a CT goes in HU whether or not its sender declared it one,
+ * with its own calibration where the declaration differs; an ImageJ TIFF of an MR declared a CT is said to be one.
+ * Files written by ImageJ 1.53t (tests/fixtures/imagej).
  */
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -22,7 +23,7 @@ const IMAGEJ = join(FIXTURES, 'imagej');
 const CT_SIGNED = join(IMAGEJ, 'ct_small_signed.tif'), MR_SIGNED = join(IMAGEJ, 'mr_small_signed.tif'), CT_UNSIGNED = join(IMAGEJ, 'ct_cranium_unsigned.tif');
 
 describe('an ImageJ TIFF of a CT', () => {
-  it('goes in HU undeclared: its reader reads the HU of the DICOM file ImageJ opened, within what its sender was told, in the CT windows', async () => {
+  it('goes in HU undeclared: its reader reads the values and HU of the DICOM file ImageJ opened, within what its sender was told, in the CT windows', async () => {
     const dir = await tempDir();
     const key = generateSharedKey('ImageJ CT');
     const sent = await encryptImageFile(CT_SIGNED, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'within-4' } });
@@ -31,7 +32,8 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(sent.warnings).toEqual([]); // not told it has no units, nor to declare it
     const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     const { record, image } = got.images[0]!;
-    expect(record.ctIntercept).toBe(-33792);
+    // Its values are the DICOM file's signed stored values again (ImageJ's samples less 32768), its HU those − 1024.
+    expect([record.valueOffset, record.ctIntercept]).toEqual([32768, -1024]);
     expect(receivedSummary(record).text).toMatch(/^every pixel within ±4 HU/);
     const info = describeImage(record, image, 0);
     expect(info.units).toBe('HU');
@@ -41,25 +43,44 @@ describe('an ImageJ TIFF of a CT', () => {
     const worst = Array.from(image.pixels).reduce((w, s, i) => Math.max(w, Math.abs(sampleToReal(s, info.mapping) - sampleToReal(dicom!.image.pixels[i]!, truth))), 0);
     expect(worst).toBeGreaterThan(0); // near-lossless, not a copy: the comparison can fail
     expect(worst).toBeLessThanOrEqual(4);
-    // Its DICOM output is a CT a PACS reads the same HU from.
+    // Its DICOM output is a signed CT with the DICOM file's rescale, which a PACS reads the same HU from.
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
-    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
-    expect(dump).toMatch(/\(0008,0060\) CS \[CT\][\s\S]*\(0028,1052\) DS \[-33792\]/);
+    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,0103', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0008,0060\) CS \[CT\][\s\S]*\(0028,0103\) US 1 [\s\S]*\(0028,1052\) DS \[-1024\]/);
+  });
+
+  it('sent bit-exact, gives back the DICOM file\'s own stored values, signed, and an MR\'s too (without units)', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('ImageJ values');
+    for (const [tif, dcm] of [[CT_SIGNED, 'ct_small_explicit_le.dcm'], [MR_SIGNED, 'mr_small_explicit_le.dcm']] as const) {
+      const sent = await encryptImageFile(tif, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
+      const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+      const { record, image } = got.images[0]!;
+      const info = describeImage(record, image, 0);
+      const [original] = await readDicomFile(join(FIXTURES, 'dicom', dcm), { maxPixels: 1e6, deidentify: null });
+      const stored = dicomDisplay(original!.dicom).mapping!;
+      const values = (pixels: ArrayLike<number>, m: typeof stored | undefined) => Array.from(pixels, (s) => sampleToReal(s, m && { ...m, intercept: 0 }));
+      expect(values(image.pixels, info.mapping)).toEqual(values(original!.image.pixels, stored));
+      expect(Math.min(...values(image.pixels, info.mapping))).toBeLessThan(32768); // the values, not ImageJ's samples
+    }
   });
 
   it('declared with another intercept, goes with its own, and its sender is told; declared with its own, nothing is said', async () => {
     const model = await defaultModel();
     const encode = (input: string, ctIntercept?: number) =>
       encodeImageFile(model, { input, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept });
-    const signed = await encode(CT_SIGNED, -1024);
-    expect(signed.images[0]!.record.ctIntercept).toBe(-33792);
-    expect(fileWarnings(CT_SIGNED, signed)).toEqual(['ct_small_signed.tif is an ImageJ TIFF of a CT, whose own calibration gives HU = value − 33792: it goes ' +
-      'with that, as a DICOM file goes with its rescale, not with the intercept given (HU = value − 1024), which would put every HU 32768 off.']);
-    const unsigned = await encode(CT_UNSIGNED, -1024);
-    expect([unsigned.images[0]!.record.ctIntercept, fileWarnings(CT_UNSIGNED, unsigned)]).toEqual([-1024, []]);
-    expect((await encode(CT_UNSIGNED, 0)).images[0]!.record.ctIntercept).toBe(-1024);
+    // Its values in HU given 0: it goes with its own, − 1024, as it does given −1024 (the app's default), without a word.
+    const signed = await encode(CT_SIGNED, 0);
+    expect(signed.images[0]!.record.ctIntercept).toBe(-1024);
+    expect(fileWarnings(CT_SIGNED, signed)).toEqual(['ct_small_signed.tif is an ImageJ TIFF of a CT, whose own calibration gives HU = value − 1024: it goes ' +
+      'with that, as a DICOM file goes with its rescale, not with the intercept given (HU = value), which would put every HU 1024 off.']);
+    const asDefault = await encode(CT_SIGNED, -1024);
+    expect([asDefault.images[0]!.record.ctIntercept, fileWarnings(CT_SIGNED, asDefault)]).toEqual([-1024, []]);
+    const unsigned = await encode(CT_UNSIGNED, 0);
+    expect([unsigned.images[0]!.record.valueOffset, unsigned.images[0]!.record.ctIntercept]).toEqual([undefined, -1024]);
+    expect(fileWarnings(CT_UNSIGNED, unsigned)).toEqual([expect.stringMatching(/^ct_cranium_unsigned\.tif is an ImageJ TIFF of a CT, whose own calibration gives HU = value − 1024/)]);
     // The app's row and the dry run hear it before sending.
-    expect(await ctCheck(CT_SIGNED, -1024)).toEqual({ fails: false, ownIntercept: -33792 });
+    expect(await ctCheck(CT_SIGNED, 0)).toEqual({ fails: false, ownIntercept: -1024 });
     expect(await ctCheck(CT_UNSIGNED, 0)).toEqual({ fails: false, ownIntercept: -1024 });
   });
 
@@ -69,8 +90,8 @@ describe('an ImageJ TIFF of a CT', () => {
       encodeImageFile(model, { input: MR_SIGNED, coding: { quality: 'within-2' }, measure: false, deidentify: null, maxPixels: DEFAULT_MAX_PIXELS, ctIntercept });
     const said = 'mr_small_signed.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT: declared a CT, its reader would read its values ' +
       'as HU. Send it without HU (--not-ct mr_small_signed.tif; in the app, "Send without HU (not a CT)"), unless it is a CT after all.';
-    // Given the intercept that puts its background where air would be, its pixels alone would pass.
-    for (const intercept of [-1024, -33792]) {
+    // Given the intercept that puts its background where a CT's air would be, its pixels alone would pass.
+    for (const intercept of [-1024, 0]) {
       const declared = await encode(intercept);
       expect([declared.images[0]!.record.ctIntercept, fileWarnings(MR_SIGNED, declared)]).toEqual([intercept, [said]]);
       expect(await ctCheck(MR_SIGNED, intercept)).toEqual({ fails: false, message: said });
@@ -81,7 +102,7 @@ describe('an ImageJ TIFF of a CT', () => {
 });
 
 describe('a CT declared with an intercept that puts it far from air', () => {
-  it('is told the export that puts it at air: values moved up by 32768 (as ImageJ saves a signed image) too, or that none does', async () => {
+  it('is told the export that puts it at air: values moved up by 32768 (a signed image saved unsigned, its calibration lost) too, or that none does', async () => {
     const dir = await tempDir();
     const model = await defaultModel();
     const warned = async (path: string, ctIntercept: number) =>
@@ -91,7 +112,7 @@ describe('a CT declared with an intercept that puts it far from air', () => {
     await writeFile(shifted, tiffOf([Uint16Array.from(stored.pixels, (v) => v - 1024 + 32768)], stored.width, stored.height));
     await writeFile(far, tiffOf([Uint16Array.from(stored.pixels, (v) => v + 12000)], stored.width, stored.height));
     // Before 0.39, −1024 was told 2048: no better.
-    expect(await warned(shifted, -1024)).toEqual([expect.stringMatching(/^shifted\.tif was declared a CT with HU = value − 1024, .*If its values are HU moved up by 32768 into unsigned values \(as ImageJ saves a signed image\), give HU = value − 32768 \(--ct-intercept=-32768;/)]);
+    expect(await warned(shifted, -1024)).toEqual([expect.stringMatching(/^shifted\.tif was declared a CT with HU = value − 1024, .*If its values are HU moved up by 32768 into unsigned values \(a signed image saved unsigned, as ImageJ does\), give HU = value − 32768 \(--ct-intercept=-32768;/)]);
     expect(await warned(shifted, -32768)).toEqual([]);
     expect(await warned(far, -1024)).toEqual([expect.stringMatching(/^far\.tif was declared a CT .*No usual export \(values in HU, HU \+ 1024, or those moved up by 32768\) puts it at air: check how its values were exported\. If it is a crop/)]);
   });
