@@ -267,9 +267,10 @@ export interface AeimgBridge {
      * What these files would meet declared a CT with `ctIntercept` ("16-bit image files are CT"), said before
      * encrypting: path → a refusal (an 8-bit, colour or grey-with-transparency image file) or a warning (an intercept
      * that puts its darkest part far from air). Files that go without a word, DICOM files and files that cannot be read
-     * are not in it.
+     * are not in it. Without `ctIntercept` (undeclared), only the files that go as a CT by their own calibration (an
+     * ImageJ TIFF of a CT, aeimg 0.39: `ownIntercept`).
      */
-    ctChecks(paths: string[], ctIntercept: number): Promise<Result<Record<string, CtCheck>>>;
+    ctChecks(paths: string[], ctIntercept?: number): Promise<Result<Record<string, CtCheck>>>;
     encryptStudy(req: StudyRequest): Promise<Result<{ jobId: string }>>;
     cancel(jobId: string): Promise<void>;
     /** Answers a 'confirm' event: write the reduced-quality file (true) or leave it unwritten (false). */
@@ -324,7 +325,7 @@ export interface InvokeChannels {
   'files:choose-folder': [];
   'files:encrypt': [req: EncryptRequest];
   'files:estimate-study': [req: StudyRequest];
-  'files:ct-checks': [paths: string[], ctIntercept: number];
+  'files:ct-checks': [paths: string[], ctIntercept?: number];
   'files:encrypt-study': [req: StudyRequest];
   'files:cancel': [jobId: string];
   'files:confirm': [jobId: string, index: number, write: boolean];

@@ -41,6 +41,11 @@ export interface OpenedImageInfo {
   mapping?: ValueMapping;
   /** Units of the real-world values: 'HU' for a CT (a DICOM file's, or an image file declared one), its Rescale Type, or ''. */
   units: string;
+  /**
+   * An image file whose HU its own calibration gives (an ImageJ TIFF of a CT, aeimg 0.39: ImageRecord.ctCalibration),
+   * not its sender's declaration: its reader is told so.
+   */
+  ctCalibration?: 'imagej';
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; deidentified: boolean; position?: string;

@@ -148,7 +148,8 @@ function objectsLeftBehind(left: readonly FoundFile[]): string {
  * --dry-run: what a run would take and write, nothing read past the headers, nothing written, no key needed: each
  * file and its .aeimg (a folder's subfolders mirrored, a DICOM file named after its patient renamed), or a study's
  * slices in viewing order and its parts' name. With --ct-intercept, image files are read whole too, to say which
- * cannot go as a CT, and which the intercept would put far from air (declared-ct.ts ctCheck).
+ * cannot go as a CT, and which the intercept would put far from air (declared-ct.ts ctCheck); without, a TIFF's head
+ * is read to name one that goes as a CT by its own calibration (an ImageJ TIFF of a CT), which is read whole.
  */
 async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; deidentify: DeidentifyOptions | null; skip: boolean; force: boolean; maxPixels?: number; ctIntercept?: number; notCt: readonly string[] }): Promise<number> {
   const checks = new Map<string, CtCheck>();
@@ -156,13 +157,12 @@ async function dryRun(found: FoundFile[], a: { out?: string; bundle?: string; de
   // Each file's kind, read from its head once (the CT checks and the listing both ask).
   const kinds = new Map<string, Promise<Awaited<ReturnType<typeof inputKind>> | 'missing'>>();
   const kindOf = (path: string) => kinds.get(path) ?? kinds.set(path, existsSync(path) ? inputKind(path) : Promise.resolve('missing')).get(path)!;
-  if (a.ctIntercept !== undefined) {
-    for (const f of found) {
-      if (await kindOf(f.path) !== 'image') continue; // a DICOM file's own rescale applies
-      const check = await ctCheck(f.path, a.ctIntercept, a.maxPixels);
-      // One said not to be a CT goes without the declaration, unless it says its own HU (an ImageJ TIFF of a CT).
-      if (check && (!notCt.has(f.path) || (!check.fails && check.ownIntercept !== undefined))) checks.set(f.path, check);
-    }
+  // Undeclared, only a file that says its own HU goes as a CT (an ImageJ TIFF of a CT): its head is read to know.
+  for (const f of found) {
+    if (await kindOf(f.path) !== 'image') continue; // a DICOM file's own rescale applies
+    const check = await ctCheck(f.path, a.ctIntercept, a.maxPixels);
+    // One said not to be a CT goes without the declaration, unless it says its own HU (an ImageJ TIFF of a CT).
+    if (check && (!notCt.has(f.path) || (!check.fails && check.ownIntercept !== undefined))) checks.set(f.path, check);
   }
   const ctFails = (path: string) => (checks.get(path)?.fails ? checks.get(path)!.message : undefined);
   // A file that would go as a CT is named so (an MR exported the same way, given in the same run, would go as one too).

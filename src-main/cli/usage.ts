@@ -42,7 +42,8 @@ ${levelHelp}
                        renamed DICOM files; a study's slice order; DICOM files whose header aeimg refuses, such as a
                        32-bit dose grid), reading no pixel and writing nothing; no key needed. With --ct-intercept,
                        image files are read whole to name those that would go as a CT, those that cannot (8-bit,
-                       colour) and those whose darkest part the intercept would put far from air (1024 off)
+                       colour) and those whose darkest part the intercept would put far from air (1024 off);
+                       without, an ImageJ TIFF of a CT is named as going as one (a TIFF's head read to know)
   (Temp files that an interrupted run left in the output folders are removed first.)`;
 
 export const decryptUsage = `aeimg decrypt FILE.aeimg|FOLDER... [--key-file K | --passphrase-file F] [options]

@@ -64,6 +64,17 @@ describe('the handler table', () => {
     expect(calls.length).toBe(3);
   });
 
+  it('asks for the queue\'s CT checks with an intercept, or without (0.39: which go as a CT by their own calibration), never a bad one', async () => {
+    const { service, calls } = fakeService();
+    await dispatch(service, 'files:ct-checks', [['/tmp/ct.tif'], -1024]);
+    await dispatch(service, 'files:ct-checks', [['/tmp/ct.tif'], undefined]);
+    await dispatch(service, 'files:ct-checks', [['/tmp/ct.tif']]);
+    expect(calls.map(([name, args]) => [name, args[1]])).toEqual([['ctChecks', -1024], ['ctChecks', undefined], ['ctChecks', undefined]]);
+    for (const bad of [-1024.5, '-1024', 70000, null]) {
+      await expect(dispatch(service, 'files:ct-checks', [['/tmp/ct.tif'], bad])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+  });
+
   it('passes the files said not to be CT (0.38) through encrypt and a study as a list of paths; a preview takes none', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/tmp/ct.png', '/tmp/mr.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const, ctIntercept: -1024 };

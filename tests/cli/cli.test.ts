@@ -349,6 +349,10 @@ describe('the aeimg command line', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/ct\.tif → \S+ct\.aeimg {2}\(as a CT: HU = value − 1024, its ImageJ calibration\)\n/);
     expect(dry.stdout).toMatch(/mr\.tif → \S+mr\.aeimg {2}\(as a CT: HU = value\)\n {3}warning: mr\.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT/);
+    // Undeclared, it goes as a CT all the same, and the dry run says so (its head read); the MR goes without units.
+    const undeclared = await aeimg(['encrypt', dir, '--dry-run']);
+    expect(undeclared.stdout).toMatch(/ct\.tif → \S+ct\.aeimg {2}\(as a CT: HU = value − 1024, its ImageJ calibration\)\n/);
+    expect(undeclared.stdout).toMatch(/mr\.tif → \S+mr\.aeimg\n/);
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
     const run = await aeimg(['encrypt', join(dir, 'ct.tif'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '-o', join(dir, 'sent')]);
     expect(run.code, run.stderr).toBe(0);

@@ -305,7 +305,7 @@ test('"16-bit image files are CT" ticked: each row says how its file goes, and o
   await page.getByRole('button', { name: 'Clear finished' }).click();
 });
 
-test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its own calibration, one of an MR is named (0.39)', async () => {
+test('an ImageJ TIFF of a CT goes with its own calibration, named so ticked or not, and its reader is told whose HU they are; one of an MR is named (0.39)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-imagej-'));
   for (const name of ['ct_small_signed.tif', 'mr_small_signed.tif']) await copyFile(join(ROOT, 'tests', 'fixtures', 'imagej', name), join(dir, name));
   await app.tab('encrypt');
@@ -313,7 +313,10 @@ test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its o
   await app.drop('encrypt-drop', ['ct_small_signed.tif', 'mr_small_signed.tif'].map((n) => join(dir, n)));
   const [ct, mr] = [page.getByTestId('row-ct_small_signed.tif'), page.getByTestId('row-mr_small_signed.tif')];
   await expect(ct).toHaveAttribute('data-status', 'queued');
-  // Unticked, the CT goes in HU already, as its DICOM file would: its preview says so.
+  // Unticked, the CT goes in HU already, as its DICOM file would: its row and its preview say so; the MR's row nothing.
+  const own = 'Goes as a CT: HU = value − 1024, as its ImageJ calibration says (its own, as a DICOM file\'s rescale is).';
+  await expect(ct.getByTestId('row-ct')).toHaveText(own);
+  await expect(mr.getByTestId('row-ct')).toHaveCount(0);
   await page.getByTestId('preview-ct_small_signed.tif').click();
   const preview = page.getByTestId('sender-preview');
   await expect(preview.getByTestId('preview-fidelity')).toContainText('every pixel within ±2 HU');
@@ -321,7 +324,7 @@ test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its o
   await page.getByTestId('ct-values').check();
   // Its row says how, from its file, and offers no "not a CT": its own header says it is one.
   await page.getByTestId('ct-intercept').fill('0'); // given as values in HU: it goes with its own all the same
-  await expect(ct.getByTestId('row-ct')).toHaveText('Goes as a CT: HU = value − 1024, as its ImageJ calibration says (its own, as a DICOM file\'s rescale is).');
+  await expect(ct.getByTestId('row-ct')).toHaveText(own);
   await expect(ct.getByTestId('row-not-ct-button')).toBeHidden();
   // The MR's row names its modality, whatever its pixels; its button sends it without HU.
   await expect(mr.getByTestId('row-ct-warning')).toContainText('mr_small_signed.tif is an ImageJ TIFF of a DICOM file whose Modality is MR, not CT');
@@ -335,6 +338,12 @@ test('"16-bit image files are CT" ticked: an ImageJ TIFF of a CT goes with its o
   await page.getByTestId('ct-values').uncheck();
   await page.getByTestId('quality').selectOption('auto');
   await page.getByRole('button', { name: 'Clear finished' }).click();
+  // Its reader is told its HU are its ImageJ calibration's, not its sender's word.
+  await app.tab('open');
+  await app.drop('open-drop', [join(outDir, 'ct_small_signed.aeimg')]);
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(page.getByTestId('viewer-declared'))
+    .toHaveText(' · CT: its HU are as its ImageJ calibration gives them (HU = value − 1024, the rescale of the DICOM file ImageJ opened), an image file, not DICOM');
 });
 
 test('a study an 8-bit file stops as a CT: its failed row sends it without HU, and the study goes (0.38)', async () => {

@@ -38,6 +38,9 @@ describe('the viewer\'s line for a CT its sender declared', () => {
     expect(declaredCtText({ mapping: imageFileMapping(undefined, -1024), units: 'HU', dicom: false }))
       .toBe('CT: its HU are as its sender declared them (HU = value − 1024), an image file, not DICOM');
     expect(declaredCtText({ mapping: imageFileMapping(32768, 0), units: 'HU', dicom: false })).toMatch(/\(HU = value\)/);
+    // One whose HU its own calibration gives (an ImageJ TIFF of a CT, 0.39) is not said to be its sender's word.
+    expect(declaredCtText({ mapping: imageFileMapping(32768, -1024), units: 'HU', dicom: false, calibration: 'imagej' }))
+      .toBe('CT: its HU are as its ImageJ calibration gives them (HU = value − 1024, the rescale of the DICOM file ImageJ opened), an image file, not DICOM');
     expect(declaredCtText({ mapping: imageFileMapping(undefined, -1024), units: 'HU', dicom: true })).toBe('');
     expect(declaredCtText({ mapping: offsetMapping(32768), units: '', dicom: false })).toBe('');
   });

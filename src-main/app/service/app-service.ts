@@ -108,8 +108,11 @@ export class AppService {
     });
   }
 
-  /** What the queued files would meet declared a CT (declared-ct.ts ctCheck), one at a time: each is read whole. */
-  ctChecks(paths: string[], ctIntercept: number): Promise<Result<Record<string, CtCheck>>> {
+  /**
+   * What the queued files would meet declared a CT (declared-ct.ts ctCheck), one at a time: each is read whole; or,
+   * undeclared, which go as a CT by their own calibration (an ImageJ TIFF of a CT: a TIFF's head is read to know).
+   */
+  ctChecks(paths: string[], ctIntercept: number | undefined): Promise<Result<Record<string, CtCheck>>> {
     return attempt(async () => {
       const checks: Record<string, CtCheck> = {};
       for (const path of paths) {

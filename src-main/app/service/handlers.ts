@@ -57,7 +57,7 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:choose-folder': z.tuple([]),
   'files:encrypt': z.tuple([encryptRequest]),
   'files:estimate-study': z.tuple([studyRequest]),
-  'files:ct-checks': z.tuple([z.array(path).max(MAX_APP_FILES), ctIntercept]),
+  'files:ct-checks': z.tuple([z.array(path).max(MAX_APP_FILES), ctIntercept.optional()]),
   'files:encrypt-study': z.tuple([studyRequest]),
   'files:cancel': z.tuple([id]),
   'files:confirm': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),

@@ -94,6 +94,16 @@ export interface ImageRecord {
   ctIntercept?: number;
 }
 
+/**
+ * Where a record's ctIntercept comes from when not from its sender's declaration: 'imagej', the file's own calibration
+ * (an ImageJ TIFF of a CT, aeimg 0.39: the rescale of the DICOM file ImageJ opened, image/imagej.ts), which its reader
+ * is told. Carried in its metadata (`ctCalibration`), which readers 0.36–0.38 ignore (they say the sender declared it)
+ * where a new record field would have them refuse the file; any other value is not one aeimg wrote, and says nothing.
+ */
+export function ctCalibrationOf(record: Pick<ImageRecord, 'ctIntercept' | 'metadata'>): 'imagej' | undefined {
+  return record.ctIntercept !== undefined && record.metadata?.ctCalibration === 'imagej' ? 'imagej' : undefined;
+}
+
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */
 export function imageChannels(record: Pick<ImageRecord, 'channels' | 'greyAsColour'>): ImageRecord['channels'] {
   return record.greyAsColour ? (record.channels + 2) as 3 | 4 : record.channels;

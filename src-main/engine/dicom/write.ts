@@ -82,6 +82,8 @@ export interface DicomWriteOptions {
   valueOffset?: number;
   /** An image file (no DICOM metadata) its sender declared a CT (ImageRecord.ctIntercept): written as a CT's values are, in HU. */
   ctIntercept?: number;
+  /** ImageRecord.ctCalibration: its HU are its own calibration's (an ImageJ TIFF of a CT), not its sender's word. */
+  ctCalibration?: 'imagej';
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
   /**
@@ -127,8 +129,11 @@ const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—−]/g, '-'
 export const LOSSY_METHOD = { network: 'AEIMG_AE', nearLossless: 'AEIMG_NEAR' } as const;
 
 function derivation(opts: DicomWriteOptions): string {
-  // An image file declared a CT (0.36): its modality and HU come from its sender's word, which a PACS reader should know.
-  const ct = opts.ctIntercept === undefined ? '' : `. From an image file its sender declared a CT (${ctDeclaration(opts.ctIntercept)})`;
+  // An image file declared a CT (0.36): its modality and HU come from its sender's word, which a PACS reader should know;
+  // or from its own calibration (an ImageJ TIFF of a CT, 0.39), said so.
+  const ct = opts.ctIntercept === undefined ? ''
+    : opts.ctCalibration === 'imagej' ? `. From an ImageJ TIFF of a CT (${ctDeclaration(opts.ctIntercept)}, its ImageJ calibration)`
+      : `. From an image file its sender declared a CT (${ctDeclaration(opts.ctIntercept)})`;
   if (opts.exact) return ascii(`Reconstructed bit-exactly by aeimg (lossless predictive coding)${ct}`);
   const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
   const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}${ct}`;

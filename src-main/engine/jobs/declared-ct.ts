@@ -7,8 +7,9 @@ import { imageFileMapping, MAX_CT_INTERCEPT, sampleToReal } from '../../../src-s
 import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
+import { readHead } from '../fs/read.js';
 import type { CtCheck } from '../../../src-shared/api.js';
-import { imagejCtIntercept } from '../image/imagej.js';
+import { imagejCalibration, imagejCtIntercept } from '../image/imagej.js';
 import { readInput, type InputImage } from './read-input.js';
 import { implausibleCtWarning, notCtModalityWarning } from './sender-warnings.js';
 
@@ -116,6 +117,21 @@ export function implausibleCtOf(input: string, images: readonly Pick<InputImage,
   return undefined;
 }
 
+/** More than ImageJ writes before its image data (header, directory, description, its DICOM header as Info). */
+const IMAGEJ_HEAD_BYTES = 4 << 20;
+
+/**
+ * Whether a file's head says it is an ImageJ TIFF of a CT (image/imagej.ts: ImageJ writes its directory, description
+ * and Info before the image data), so that one undeclared is read whole only where it may say its own HU.
+ */
+async function saysOwnCt(path: string): Promise<boolean> {
+  // Undefined where it cannot be read: said where it is listed or encrypted. Only a TIFF's head is read on.
+  const magic = await readHead(path, 4);
+  if (!magic || !/^(II\*\0|MM\0\*)$/.test(magic.toString('latin1'))) return false;
+  const head = await readHead(path, IMAGEJ_HEAD_BYTES);
+  return head !== undefined && imagejCtIntercept(imagejCalibration(head), MAX_CT_INTERCEPT) !== undefined;
+}
+
 /**
  * What a file declared a CT with `ctIntercept` would meet, said before anything is encoded (`encrypt --dry-run
  * --ct-intercept`, the app's queue when "16-bit image files are CT" is ticked): refused (checkCtImage's words, `fails`),
@@ -126,11 +142,14 @@ export function implausibleCtOf(input: string, images: readonly Pick<InputImage,
  * DICOM file (its own rescale applies) and a file that cannot be read (its reading error is said where it is listed or
  * encrypted).
  */
-export async function ctCheck(path: string, ctIntercept: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<CtCheck | undefined> {
+export async function ctCheck(path: string, ctIntercept: number | undefined, maxPixels = DEFAULT_MAX_PIXELS): Promise<CtCheck | undefined> {
+  // Undeclared, only one that says its own HU goes as a CT: a file whose head does not say so is not read further.
+  if (ctIntercept === undefined && !(await saysOwnCt(path))) return undefined;
   const inputs = await readInput({ input: path, maxPixels, deidentify: null }).catch(() => []);
   if (inputs.length === 0 || inputs.some((i) => i.metadata?.dicom)) return undefined;
   const own = ownCtIntercept(inputs[0]!);
   if (own !== undefined) return { fails: false, ownIntercept: own };
+  if (ctIntercept === undefined) return undefined;
   for (const { image } of inputs) {
     try {
       checkCtImage(image);

@@ -131,7 +131,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
     // A CT its sender declared (an image file: a DICOM file's own rescale gives its HU, as an ImageJ TIFF's calibration
     // does); refused where it cannot be one.
-    const ct = dicom ? undefined : ownCtIntercept(input) ?? task.ctIntercept;
+    const own = dicom ? undefined : ownCtIntercept(input);
+    const ct = dicom ? undefined : own ?? task.ctIntercept;
     if (ct !== undefined) checkCtImage(image);
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct);
     const encoded = await encodeImage(model, image, name, {
@@ -139,6 +140,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
+    // As the file said, which its reader is told (codec/record.ts ctCalibrationOf).
+    if (own !== undefined) encoded.record.metadata = { ...encoded.record.metadata, ctCalibration: 'imagej' };
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever

@@ -211,10 +211,11 @@ export const useEncrypt = defineStore('encrypt', () => {
    */
   const ctChecks = ref<Record<string, CtCheck>>({});
   const ctAsked = new Set<string>();
-  const ctKey = (intercept: number, path: string) => `${intercept}|${path}`;
+  const ctKey = (intercept: number | undefined, path: string) => `${intercept ?? 'own'}|${path}`;
   async function checkCt() {
-    const intercept = ctRequest.value?.ctIntercept;
-    if (intercept === undefined) return;
+    // Unticked, main names the files that go as a CT by their own calibration (an ImageJ TIFF of a CT, 0.39).
+    if (ctRequest.value === null) return;
+    const intercept = ctRequest.value.ctIntercept;
     // A failed one too: a study's estimate may have failed it as a CT before it was asked (its row offers the way out).
     const paths = items.value.flatMap((i) => (i.kind === 'image' && (i.status === 'queued' || i.status === 'failed') && !ctAsked.has(ctKey(intercept, i.path)) ? [i.path] : []));
     if (paths.length === 0) return;
@@ -227,10 +228,17 @@ export const useEncrypt = defineStore('encrypt', () => {
       errors.report(err);
     }
   }
-  /** What the row of queued file `path` says of it as a CT, for the intercept given now; undefined where nothing. */
+  /**
+   * What the row of queued file `path` says of it as a CT, for the intercept given now (unticked: whether it goes as
+   * one by its own calibration); undefined where nothing.
+   */
   function ctCheckOf(path: string): CtCheck | undefined {
-    const intercept = ctRequest.value?.ctIntercept;
-    return intercept === undefined ? undefined : ctChecks.value[ctKey(intercept, path)];
+    return ctRequest.value === null ? undefined : ctChecks.value[ctKey(ctRequest.value.ctIntercept, path)];
+  }
+  /** Whether queued file `path` goes as a CT by its own calibration (an ImageJ TIFF of a CT, 0.39), ticked or not. */
+  function goesAsOwnCt(path: string): boolean {
+    const check = ctCheckOf(path);
+    return check?.fails === false && check.ownIntercept !== undefined;
   }
   // Typing an intercept asks once it rests, not for every keystroke ("-", "-1", "-10", …: each a whole number).
   let ctTimer: ReturnType<typeof setTimeout> | undefined;
@@ -338,7 +346,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, failedAsCt, ctCheckOf, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };

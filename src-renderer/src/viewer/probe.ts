@@ -54,9 +54,13 @@ export function probeReading(px: ImagePixels, x: number, y: number, c: ProbeCont
 
 /**
  * An image file its sender declared a CT (0.36): its HU come from that declaration, not from a DICOM header, and the
- * reader is told so, with how its values give them ("HU = value − 1024"). '' for any other image.
+ * reader is told so, with how its values give them ("HU = value − 1024"); or from its own calibration (`calibration`,
+ * an ImageJ TIFF of a CT, 0.39: the rescale of the DICOM file ImageJ opened), told so. '' for any other image.
  */
-export function declaredCtText(c: Pick<ProbeContext, 'mapping' | 'units' | 'dicom'>): string {
+export function declaredCtText(c: Pick<ProbeContext, 'mapping' | 'units' | 'dicom'> & { calibration?: 'imagej' }): string {
   if (c.dicom || c.units !== 'HU' || !c.mapping) return '';
-  return `CT: its HU are as its sender declared them (${ctDeclaration(c.mapping.intercept)}), an image file, not DICOM`;
+  const how = ctDeclaration(c.mapping.intercept);
+  return c.calibration === 'imagej'
+    ? `CT: its HU are as its ImageJ calibration gives them (${how}, the rescale of the DICOM file ImageJ opened), an image file, not DICOM`
+    : `CT: its HU are as its sender declared them (${how}), an image file, not DICOM`;
 }

@@ -18,7 +18,7 @@ import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MAX_PIXELS, encodePng, readImageFile } from '../../../src-main/engine/image/io.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
-import { validateImageRecord } from '../../../src-main/engine/codec/record.js';
+import { ctCalibrationOf, validateImageRecord } from '../../../src-main/engine/codec/record.js';
 import type { Quality } from '../../../src-shared/quality.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
 import { CT_HU_SLICE, CT_SLICE, defaultModel, FIXTURES, models, MR_SLICE, tempDir, tiffOf } from '../../helpers.js';
@@ -37,9 +37,9 @@ describe('an image file declared a CT', () => {
     expect(sent.warnings).toEqual([]);
     const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     const { record, image } = got.images[0]!;
-    expect(record.ctIntercept).toBe(-1024);
+    expect([record.ctIntercept, ctCalibrationOf(record)]).toEqual([-1024, undefined]); // its sender's word, not the file's
     const info = describeImage(record, image, 0);
-    expect(info.units).toBe('HU');
+    expect([info.units, info.ctCalibration]).toEqual(['HU', undefined]);
     expect(info.windows!.map((w) => w.name)).toEqual(PRESET_NAMES); // no percentile window: a CT is read in its presets
     const original = await readImageFile(CT_HU_SLICE);
     expect(sampleToReal(original.pixels[0]!, info.mapping)).toBe(original.pixels[0]! - 1024);
@@ -217,6 +217,12 @@ describe('an image file declared a CT', () => {
     for (const bad of [{ ctIntercept: 0.5 }, { ctIntercept: -70000 }, { ctIntercept: '-1024' }, { ctIntercept: -1024, bitDepth: 8, planes: [[0, 255]] },
       { ctIntercept: -1024, metadata: { dicom: {} } }]) {
       expect(() => validateImageRecord({ ...base, ...bad }, 100), JSON.stringify(bad)).toThrow(/CT intercept/);
+    }
+    // Where its HU come from other than its sender's word (an ImageJ TIFF's calibration, 0.39, in its metadata, which
+    // readers 0.36-0.38 ignore): only with an intercept, and only as aeimg writes it.
+    expect(ctCalibrationOf({ ctIntercept: -1024, metadata: { ctCalibration: 'imagej' } })).toBe('imagej');
+    for (const other of [{ metadata: { ctCalibration: 'imagej' } }, { ctIntercept: -1024, metadata: { ctCalibration: 'dicom' } }, { ctIntercept: -1024 }]) {
+      expect(ctCalibrationOf(other), JSON.stringify(other)).toBeUndefined();
     }
   });
 });

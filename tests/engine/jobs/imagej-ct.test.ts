@@ -14,6 +14,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MAX_PIXELS, readImageFile } from '../../../src-main/engine/image/io.js';
+import { ctCalibrationOf } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
@@ -33,10 +34,10 @@ describe('an ImageJ TIFF of a CT', () => {
     const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     const { record, image } = got.images[0]!;
     // Its values are the DICOM file's signed stored values again (ImageJ's samples less 32768), its HU those − 1024.
-    expect([record.valueOffset, record.ctIntercept]).toEqual([32768, -1024]);
+    expect([record.valueOffset, record.ctIntercept, ctCalibrationOf(record)]).toEqual([32768, -1024, 'imagej']);
     expect(receivedSummary(record).text).toMatch(/^every pixel within ±4 HU/);
     const info = describeImage(record, image, 0);
-    expect(info.units).toBe('HU');
+    expect([info.units, info.ctCalibration]).toEqual(['HU', 'imagej']); // told its own calibration's, not its sender's word
     // The HU the reader reads, against the DICOM file's own: within ±4 everywhere, as told.
     const [dicom] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e6, deidentify: null });
     const truth = dicomDisplay(dicom!.dicom).mapping;
@@ -45,8 +46,9 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(worst).toBeLessThanOrEqual(4);
     // Its DICOM output is a signed CT with the DICOM file's rescale, which a PACS reads the same HU from.
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
-    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,0103', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
+    const dump = execFileSync('dcmdump', ['+L', '+P', '0008,0060', '+P', '0008,2111', '+P', '0028,0103', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
     expect(dump).toMatch(/\(0008,0060\) CS \[CT\][\s\S]*\(0028,0103\) US 1 [\s\S]*\(0028,1052\) DS \[-1024\]/);
+    expect(dump).toMatch(/\(0008,2111\) ST \[Reconstructed by aeimg .*\. From an ImageJ TIFF of a CT \(HU = value - 1024, its ImageJ calibration\)\]/);
   });
 
   it('sent bit-exact, gives back the DICOM file\'s own stored values, signed, and an MR\'s too (without units)', async () => {
@@ -82,6 +84,9 @@ describe('an ImageJ TIFF of a CT', () => {
     // The app's row and the dry run hear it before sending.
     expect(await ctCheck(CT_SIGNED, 0)).toEqual({ fails: false, ownIntercept: -1024 });
     expect(await ctCheck(CT_UNSIGNED, 0)).toEqual({ fails: false, ownIntercept: -1024 });
+    // Undeclared too (the dry run and the row without "16-bit image files are CT"); an MR's and a plain PNG's say nothing.
+    expect(await ctCheck(CT_SIGNED, undefined)).toEqual({ fails: false, ownIntercept: -1024 });
+    expect([await ctCheck(MR_SIGNED, undefined), await ctCheck(CT_HU_SLICE, undefined)]).toEqual([undefined, undefined]);
   });
 
   it('of an MR declared a CT: its sender is told its modality, whatever its pixels; undeclared, it is not told to declare it', async () => {
