@@ -6,7 +6,7 @@ import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { maxValue, SIGNED_OFFSET } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
-import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
+import { MAX_CT_INTERCEPT, type DisplayWindow } from '../../../src-shared/windows.js';
 import { validKnots, type Knots } from './transfer.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
 import { KEEPABLE_SYNTAXES } from '../dicom/codestream.js';
@@ -102,6 +102,25 @@ export interface ImageRecord {
  */
 export function ctCalibrationOf(record: Pick<ImageRecord, 'ctIntercept' | 'metadata'>): 'imagej' | undefined {
   return record.ctIntercept !== undefined && record.metadata?.ctCalibration === 'imagej' ? 'imagej' : undefined;
+}
+
+/** More windows than a DICOM file gives its reader: a record with more says none. */
+const MAX_FILE_WINDOWS = 16;
+
+/**
+ * An image file's own VOI windows (its metadata's `windows`, aeimg 0.39: an ImageJ TIFF keeps those of the DICOM file
+ * ImageJ opened, image/imagej.ts), in its reader's values, as a DICOM file's are: the sender measured in them and its
+ * reader opens in the first. Readers before 0.39 ignore them (the figures of "file window 1" go unshown). Only well-formed
+ * ones (it came from a sender): none where any is not.
+ */
+export function fileWindowsOf(record: Pick<ImageRecord, 'metadata' | 'channels'>): DisplayWindow[] {
+  const windows = record.metadata?.windows;
+  if (!Array.isArray(windows) || windows.length > MAX_FILE_WINDOWS || record.channels !== 1 || record.metadata?.dicom !== undefined) return [];
+  const wellFormed = windows.every((w: Partial<DisplayWindow> | null) => typeof w === 'object' && w !== null && w.source === 'file' &&
+    typeof w.name === 'string' && w.name.length <= 128 && Number.isFinite(w.center) && Number.isFinite(w.width) && w.width! > 0 &&
+    (w.explanation === undefined || (typeof w.explanation === 'string' && w.explanation.length <= 128)) &&
+    (w.fn === undefined || w.fn === 'SIGMOID' || w.fn === 'LINEAR_EXACT') && w.lut === undefined && w.table === undefined);
+  return wellFormed ? windows as DisplayWindow[] : [];
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */

@@ -19,7 +19,7 @@ import { writeShutter } from './shutter.js';
 import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { ctDeclaration, imageFileMapping } from '../../../src-shared/windows.js';
+import { ctDeclaration, imageFileMapping, type DisplayWindow } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -84,6 +84,8 @@ export interface DicomWriteOptions {
   ctIntercept?: number;
   /** ImageRecord.ctCalibration: its HU are its own calibration's (an ImageJ TIFF of a CT), not its sender's word. */
   ctCalibration?: 'imagej';
+  /** An image file's own windows (codec/record.ts fileWindowsOf: an ImageJ TIFF's), in its values: written as its VOI windows. */
+  windows?: readonly DisplayWindow[];
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
   /**
@@ -120,6 +122,17 @@ function writeCtRescale(ds: DicomJson, intercept: number): void {
   ds['00281052'] = attribute('DS', intercept);
   ds['00281053'] = attribute('DS', 1);
   ds['00281054'] = attribute('LO', 'HU');
+}
+
+/**
+ * An image file's own windows (an ImageJ TIFF keeps its DICOM file's) as a VOI LUT module's: Window Center and Width,
+ * their explanations where any has one, and a VOI LUT Function other than LINEAR (one file's, so one for all).
+ */
+function writeFileWindows(ds: DicomJson, windows: readonly DisplayWindow[]): void {
+  ds['00281050'] = attribute('DS', ...windows.map((w) => decimal(w.center)));
+  ds['00281051'] = attribute('DS', ...windows.map((w) => decimal(w.width)));
+  if (windows.some((w) => w.explanation)) ds['00281055'] = attribute('LO', ...windows.map((w) => w.explanation ?? ''));
+  if (windows[0]!.fn) ds['00281056'] = attribute('CS', windows[0]!.fn);
 }
 
 /** DICOM's default character repertoire is ASCII: ±, dashes and the minus sign spelled out. */
@@ -283,6 +296,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
   else if (opts.ctIntercept !== undefined) writeCtRescale(ds, opts.ctIntercept);
+  if (grey && !meta && opts.windows?.length) writeFileWindows(ds, opts.windows);
   if (grey && meta && !meta.pixel.modalityLut) writeRealWorldMapping(ds, meta, stored);
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does

@@ -7,6 +7,10 @@
  * So such a TIFF says its own values and HU, as its DICOM file did (jobs/read-input.ts, jobs/declared-ct.ts ownCtIntercept).
  */
 
+import type { DisplayWindow } from '../../../src-shared/windows.js';
+import type { DicomJson } from '../dicom/dataset.js';
+import { fileWindows } from '../dicom/display.js';
+
 /** ImageJ's calibration function "straight line": value = c0 + c1 × sample (ij/measure/Calibration.java). */
 const STRAIGHT_LINE = 0;
 const DESCRIPTION = 270, META_DATA_BYTE_COUNTS = 50838, META_DATA = 50839;
@@ -19,12 +23,22 @@ export interface ImagejCalibration {
   /** value = intercept + slope × sample, in `unit` ("Gray Value" where ImageJ was not told one). */
   intercept: number;
   slope: number;
+  /** It has no calibration (the identity): its DICOM file's, if any, was taken off, so it says no HU. */
+  uncalibrated?: true;
   unit?: string;
   /** The Modality (0008,0060) of the DICOM file ImageJ opened it from, where its Info keeps that header. */
   modality?: string;
+  /**
+   * That DICOM file's VOI windows (0028,1050 / 1051, with their explanations and VOI LUT Function), as its Info keeps
+   * them, in its real-world values (HU for a CT), named as a DICOM file's are ("file window 1"); none where it had none.
+   */
+  windows?: DisplayWindow[];
 }
 
-/** The straight-line calibration of an ImageJ TIFF (its first image's), and its DICOM modality; undefined for other files. */
+/**
+ * The straight-line calibration of an ImageJ TIFF (its first image's; none written, the identity: ImageJ writes `cf`
+ * only for a function), and its DICOM file's modality and windows; undefined for other files and other functions.
+ */
 export function imagejCalibration(data: Uint8Array): ImagejCalibration | undefined {
   const tiff = tiffReader(data);
   const entries = tiff && tiff.firstEntries();
@@ -33,12 +47,38 @@ export function imagejCalibration(data: Uint8Array): ImagejCalibration | undefin
   const text = new TextDecoder('latin1').decode(tiff.bytesOf(description) ?? new Uint8Array());
   if (!text.startsWith('ImageJ=')) return undefined;
   const field = new Map(text.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/\0+$/, '')]));
-  const [c0, c1] = [Number(field.get('c0')), Number(field.get('c1'))];
-  if (Number(field.get('cf')) !== STRAIGHT_LINE || !field.has('c0') || !field.has('c1') || !Number.isFinite(c0) || !Number.isFinite(c1) || c1 === 0) {
-    return undefined;
+  const [c0, c1] = field.has('cf') ? [Number(field.get('c0')), Number(field.get('c1'))] : [0, 1];
+  if (field.has('cf') && (Number(field.get('cf')) !== STRAIGHT_LINE || !field.has('c0') || !field.has('c1'))) return undefined;
+  if (!Number.isFinite(c0) || !Number.isFinite(c1) || c1 === 0) return undefined;
+  const info = dicomInfo(tiff, entries);
+  const modality = info && /^0008,0060 +Modality: *([A-Z0-9_ ]*?) *$/m.exec(info)?.[1];
+  // Its windows are in its DICOM file's rescaled values: kept where its values, as imagejValues gives them, are those.
+  const values = imagejValues({ intercept: c0, slope: c1 });
+  const rescale = (tag: string, none: number) => Number(infoValue(info ?? '', tag) ?? none);
+  const windows = info && values && rescale('0028,1052', 0) === values.intercept && rescale('0028,1053', 1) === 1 ? infoWindows(info) : [];
+  return {
+    intercept: c0, slope: c1, ...(field.has('cf') ? {} : { uncalibrated: true as const }), ...(field.get('vunit') ? { unit: field.get('vunit') } : {}),
+    ...(modality ? { modality } : {}),
+    ...(windows.length ? { windows } : {}),
+  };
+}
+
+/** The VOI attributes of a DICOM header as ImageJ's Info keeps it ("0028,1050  Window Center: 40\\400"). */
+const VOI_TAGS = ['0028,1050', '0028,1051', '0028,1055', '0028,1056'];
+
+/** An attribute's value in the DICOM header an ImageJ Info keeps ("0028,1052  Rescale Intercept: -1024"), as written. */
+function infoValue(info: string, tag: string): string | undefined {
+  return new RegExp(`^${tag} +[^:\n]*: *(.*?) *$`, 'm').exec(info)?.[1] || undefined;
+}
+
+/** The windows of the DICOM header in an ImageJ Info, read as a DICOM file's are (dicom/display.ts fileWindows). */
+function infoWindows(info: string): DisplayWindow[] {
+  const ds: DicomJson = {};
+  for (const tag of VOI_TAGS) {
+    const value = infoValue(info, tag);
+    if (value) ds[tag.replace(',', '')] = { vr: tag === '0028,1055' ? 'LO' : tag === '0028,1056' ? 'CS' : 'DS', Value: value.split('\\').map((v) => v.trim()) };
   }
-  const modality = dicomModality(tiff, entries);
-  return { intercept: c0, slope: c1, ...(field.get('vunit') ? { unit: field.get('vunit') } : {}), ...(modality ? { modality } : {}) };
+  return fileWindows(ds);
 }
 
 interface Entry { type: number; count: number; at: number }
@@ -79,10 +119,10 @@ function tiffReader(data: Uint8Array) {
 }
 
 /**
- * The Modality in the DICOM header ImageJ keeps as Info: its IJMetadata starts with a header ("IJIJ", then a type and
+ * The DICOM header ImageJ keeps as Info, as text: its IJMetadata starts with a header ("IJIJ", then a type and
  * a count per kind of entry), its byte counts say where each entry ends, and Info, the first kind, is UTF-16 text.
  */
-function dicomModality(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>): string | undefined {
+function dicomInfo(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>): string | undefined {
   const countsEntry = entries.get(META_DATA_BYTE_COUNTS), metaEntry = entries.get(META_DATA);
   if (!countsEntry || !metaEntry || countsEntry.type !== 4 || countsEntry.count < 2) return undefined;
   const meta = tiff.bytesOf(metaEntry);
@@ -97,8 +137,7 @@ function dicomModality(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries
     return undefined; // its byte counts lie beyond the file
   }
   if (header < 12 || header + infoBytes > meta.length || infoBytes % 2) return undefined;
-  const info = new TextDecoder(tiff.little ? 'utf-16le' : 'utf-16be').decode(meta.subarray(header, header + infoBytes));
-  return /^0008,0060 +Modality: *([A-Z0-9_ ]*?) *$/m.exec(info)?.[1] || undefined;
+  return new TextDecoder(tiff.little ? 'utf-16le' : 'utf-16be').decode(meta.subarray(header, header + infoBytes));
 }
 
 /** What ImageJ moves a signed 16-bit image's values up by, as its 16-bit images are unsigned (its calibration's c0 with them). */
@@ -119,10 +158,21 @@ export function imagejValues(calibration: ImagejCalibration): { offset: number; 
 /**
  * The intercept by which an ImageJ TIFF's values (its samples less imagejValues' offset) give HU, where the file says it
  * is a CT (its DICOM file's Modality, or a unit ImageJ was told is HU) and is calibrated as ImageJ calibrates one
- * (imagejValues), within the range a record's ctIntercept may say; undefined otherwise.
+ * (imagejValues), within the range a record's ctIntercept may say; undefined otherwise, and for one whose calibration
+ * was taken off (its values then may be stored values or HU: nothing says which).
  */
 export function imagejCtIntercept(calibration: ImagejCalibration | undefined, maxIntercept: number): number | undefined {
-  if (!calibration || (calibration.modality !== 'CT' && calibration.unit !== 'HU')) return undefined;
+  if (!calibration || calibration.uncalibrated || (calibration.modality !== 'CT' && calibration.unit !== 'HU')) return undefined;
   const values = imagejValues(calibration);
   return values && Math.abs(values.intercept) <= maxIntercept ? values.intercept : undefined;
+}
+
+/**
+ * The DICOM file's windows for an ImageJ TIFF that goes with `ctIntercept` (undefined: without one). They are in its
+ * real-world values, which its reader's values are where it goes with its calibration's own intercept (a CT's HU), or
+ * where that is 0 (an MR's values, its rescale the identity); none otherwise (one declared a CT it is not).
+ */
+export function imagejWindows(calibration: ImagejCalibration | undefined, ctIntercept: number | undefined): DisplayWindow[] {
+  const values = calibration?.windows && imagejValues(calibration);
+  return values && (ctIntercept ?? 0) === values.intercept ? calibration!.windows! : [];
 }

@@ -21,6 +21,7 @@ import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { maxValue } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
+import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
@@ -134,7 +135,9 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const own = dicom ? undefined : ownCtIntercept(input);
     const ct = dicom ? undefined : own ?? task.ctIntercept;
     if (ct !== undefined) checkCtImage(image);
-    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct);
+    // An ImageJ TIFF's own windows (its DICOM file's) go with it, in its reader's values, as a DICOM file's do.
+    const windows = dicom || image.channels !== 1 ? [] : imagejWindows(input.imagej, ct);
+    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct, windows);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
@@ -142,6 +145,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
     // As the file said, which its reader is told (codec/record.ts ctCalibrationOf).
     if (own !== undefined) encoded.record.metadata = { ...encoded.record.metadata, ctCalibration: 'imagej' };
+    if (windows.length && !task.display) encoded.record.metadata = { ...encoded.record.metadata, windows }; // codec/record.ts fileWindowsOf
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever

@@ -9,7 +9,7 @@ import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.j
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
-import { ctCalibrationOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { ctCalibrationOf, fileWindowsOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
@@ -98,11 +98,14 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
 
 /**
  * What a reader sees of a record's image: its DICOM file's display model, else an image file's where its values are
- * not its samples (a signed TIFF's offset, a CT its sender declared: plainDisplay); undefined for other image files.
+ * not its samples (a signed TIFF's offset, a CT its sender declared: plainDisplay) or it has windows of its own (an
+ * ImageJ TIFF's); undefined for other image files.
  */
 export function recordDisplay(record: ImageRecord, meta = dicomMetaOf(record)): DisplayModel | undefined {
   if (meta) return dicomDisplay(meta);
-  return record.valueOffset || record.ctIntercept !== undefined ? plainDisplay(record, record.valueOffset, record.ctIntercept) : undefined;
+  const windows = fileWindowsOf(record);
+  return record.valueOffset || record.ctIntercept !== undefined || windows.length
+    ? plainDisplay(record, record.valueOffset, record.ctIntercept, windows) : undefined;
 }
 
 /**

@@ -23,11 +23,15 @@ export { ssimPlane } from './ssim.js';
 /**
  * A plain image (PNG, JPEG, TIFF): its samples are its values (less a signed file's offset); > 8 bits gets the 1st–99th
  * percentile window. One its sender said is a CT (ImageRecord.ctIntercept) is seen as a CT's DICOM is: HU, the CT presets.
+ * `fileWindows`: its own (an ImageJ TIFF's, its DICOM file's), first, as a DICOM file's are.
  */
-export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number, ctIntercept?: number): DisplayModel {
+export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number, ctIntercept?: number, fileWindows: readonly DisplayWindow[] = []): DisplayModel {
   const mapping = imageFileMapping(valueOffset, ctIntercept);
   const ct = ctIntercept !== undefined;
-  return { units: ct ? 'HU' : '', monochrome1: false, windows: ct ? [...CT_PRESETS] : [], percentile: !ct && image.bitDepth > 8, ...(mapping ? { mapping } : {}) };
+  return {
+    units: ct ? 'HU' : '', monochrome1: false, windows: [...fileWindows, ...(ct ? CT_PRESETS : [])], percentile: !ct && image.bitDepth > 8,
+    ...(mapping ? { mapping } : {}),
+  };
 }
 
 /** Channel c of an image, row by row, through a lookup table indexed by sample value. */

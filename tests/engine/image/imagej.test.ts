@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imagejCalibration, imagejCtIntercept, imagejValues } from '../../../src-main/engine/image/imagej.js';
+import { imagejCalibration, imagejCtIntercept, imagejValues, imagejWindows } from '../../../src-main/engine/image/imagej.js';
 import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
 import { FIXTURES, tiffOf } from '../../helpers.js';
 
@@ -47,7 +47,10 @@ describe('an ImageJ TIFF', () => {
   it('says the calibration ImageJ gave its values and the modality of the DICOM file it was opened from', async () => {
     // A signed CT (intercept −1024) goes up by 32768 in ImageJ, its calibration with it; a signed MR, by 32768 alone.
     expect(imagejCalibration(await fixture('ct_small_signed.tif'))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value', modality: 'CT' });
-    expect(imagejCalibration(await fixture('mr_small_signed.tif'))).toEqual({ intercept: -32768, slope: 1, unit: 'Gray Value', modality: 'MR' });
+    // The MR's DICOM file had a window (600/1600), which ImageJ keeps in its Info, as the DICOM file's reader gets it.
+    expect(imagejCalibration(await fixture('mr_small_signed.tif'))).toEqual({
+      intercept: -32768, slope: 1, unit: 'Gray Value', modality: 'MR', windows: [{ name: 'file window 1', center: 600, width: 1600, source: 'file' }],
+    });
     expect(imagejCalibration(await fixture('ct_cranium_unsigned.tif'))).toEqual({ intercept: -1024, slope: 1, unit: 'Gray Value', modality: 'CT' });
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\nvunit=HU\n', '0008,0060  Modality: CT\n0028,1052  Rescale Intercept: -1000\n')))
       .toEqual({ intercept: -1000, slope: 1, unit: 'HU', modality: 'CT' });
@@ -69,9 +72,32 @@ describe('an ImageJ TIFF', () => {
     expect(imagejCtIntercept({ intercept: 70000, slope: 1, modality: 'CT' }, MAX_CT_INTERCEPT)).toBeUndefined();
   });
 
-  it('says nothing for other TIFFs, a calibration that is not a straight line, or a file cut or damaged anywhere', async () => {
+  it('gives its DICOM file\'s windows where its values are that file\'s rescaled values, and its reader\'s are those', () => {
+    const info = (rescale: string) => `0008,0060  Modality: CT\n0028,1050  Window Center: 40\\-600\n0028,1051  Window Width: 80\\1500\n${rescale}` +
+      '0028,1053  Rescale Slope: 1\n0028,1055  Window Center & Width Explanation: BRAIN\\LUNG\n';
+    const brainLung = [
+      { name: 'file window BRAIN', center: 40, width: 80, source: 'file', explanation: 'BRAIN' },
+      { name: 'file window LUNG', center: -600, width: 1500, source: 'file', explanation: 'LUNG' },
+    ];
+    const signed = imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-33792.0\nc1=1.0\n', info('0028,1052  Rescale Intercept: -1024\n')));
+    expect(signed?.windows).toEqual(brainLung);
+    // Its reader's values are in HU where it goes with its own intercept; declared otherwise (not possible for a CT
+    // that says its own, but for an MR declared a CT), its windows would be in other values, and do not go.
+    expect(imagejWindows(signed, -1024)).toEqual(brainLung);
+    expect(imagejWindows(signed, 0)).toEqual([]);
+    expect(imagejWindows({ intercept: -32768, slope: 1, modality: 'MR', windows: brainLung as never }, undefined)).toEqual(brainLung);
+    expect(imagejWindows({ intercept: -32768, slope: 1, modality: 'MR', windows: brainLung as never }, -1024)).toEqual([]);
+    // Its calibration taken off, or not the rescale its Info says, its values are not the windows' values: none.
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\n', info('0028,1052  Rescale Intercept: -1024\n')))?.windows).toBeUndefined();
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\n', info('0028,1052  Rescale Intercept: -1024\n')))?.windows).toBeUndefined();
+  });
+
+  it('says nothing for other TIFFs or a calibration that is not a straight line, and only what is there of a file cut or damaged anywhere', async () => {
     expect(imagejCalibration(tiffOf([new Uint16Array(4)], 2, 2))).toBeUndefined();
-    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nmin=0\nmax=4095\n', ''))).toBeUndefined(); // uncalibrated
+    // Without a calibration its values are its samples (ImageJ writes cf only for a function), and it says no HU.
+    const uncalibrated = imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nmin=0\nmax=4095\n', '0008,0060  Modality: CT\n'));
+    expect(uncalibrated).toEqual({ intercept: 0, slope: 1, uncalibrated: true, modality: 'CT' });
+    expect(imagejCtIntercept(uncalibrated, MAX_CT_INTERCEPT)).toBeUndefined();
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=1\nc0=1\nc1=2\nc2=3\nvunit=OD\n', ''))).toBeUndefined(); // a 2nd-degree polynomial
     expect(imagejCalibration(bigEndianImagejTiff('Made by a scanner\ncf=0\nc0=-1024\nc1=1\n', ''))).toBeUndefined(); // not ImageJ's
     const whole = await fixture('ct_small_signed.tif');

@@ -14,7 +14,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MAX_PIXELS, readImageFile } from '../../../src-main/engine/image/io.js';
-import { ctCalibrationOf } from '../../../src-main/engine/codec/record.js';
+import { ctCalibrationOf, fileWindowsOf } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
@@ -65,6 +65,31 @@ describe('an ImageJ TIFF of a CT', () => {
       expect(values(image.pixels, info.mapping)).toEqual(values(original!.image.pixels, stored));
       expect(Math.min(...values(image.pixels, info.mapping))).toBeLessThan(32768); // the values, not ImageJ's samples
     }
+  });
+
+  it('of an MR, goes with its DICOM file\'s window: measured in it, its reader opens in it, its DICOM output has it', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('ImageJ window');
+    const sent = await encryptImageFile(MR_SIGNED, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'within-2' } });
+    const [original] = await readDicomFile(join(FIXTURES, 'dicom', 'mr_small_explicit_le.dcm'), { maxPixels: 1e6, deidentify: null });
+    const own = dicomDisplay(original!.dicom).windows.filter((w) => w.source === 'file');
+    expect(own.map((w) => [w.name, w.center, w.width])).toEqual([['file window 1', 600, 1600]]); // the DICOM file's, as its reader gets it
+    expect(sent.fidelity!.windows!.filter((w) => w.source === 'file').map((w) => [w.name, w.center, w.width])).toEqual([['file window 1', 600, 1600]]);
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const { record, image } = got.images[0]!;
+    const info = describeImage(record, image, 0);
+    expect(info.windows!.filter((w) => w.source === 'file')).toEqual(own);
+    expect(info.window.name).toBe('file window 1'); // opened in it, as the DICOM file opens
+    expect(receivedSummary(record).text).toMatch(/^every pixel within ±2 of the original/);
+    const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+    const dump = execFileSync('dcmdump', ['+P', '0028,1050', '+P', '0028,1051', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0028,1050\) DS \[600\][\s\S]*\(0028,1051\) DS \[1600\]/);
+    // A record's windows are read only as aeimg writes them (they came from a sender): none where any is not.
+    expect(fileWindowsOf(record)).toEqual(own);
+    for (const bad of [{ ...own[0], width: 0 }, { ...own[0], source: 'preset' }, { ...own[0], center: '600' }, { ...own[0], fn: 'LOG' }, null]) {
+      expect(fileWindowsOf({ channels: 1, metadata: { windows: [own[0], bad] } }), JSON.stringify(bad)).toEqual([]);
+    }
+    expect(fileWindowsOf({ channels: 3, metadata: { windows: own } })).toEqual([]);
   });
 
   it('declared with another intercept, goes with its own, and its sender is told; declared with its own, nothing is said', async () => {
