@@ -67,6 +67,29 @@ describe('an ImageJ TIFF of a CT', () => {
     }
   });
 
+  it('saved as a stack (a series in one TIFF), gives each slice the DICOM file\'s values, HU and windows, its calibration and Info the stack\'s', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('ImageJ stack');
+    const sent = await encryptImageFile(join(IMAGEJ, 'ct_small_signed_stack.tif'), { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
+    expect(sent.warnings).toEqual([]);
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const [original] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e6, deidentify: null });
+    const truth = dicomDisplay(original!.dicom).mapping;
+    const { width, height } = original!.image;
+    const hu = Array.from(original!.image.pixels, (s) => sampleToReal(s, truth));
+    const upsideDown = Array.from({ length: width * height }, (_, i) => hu[(height - 1 - Math.floor(i / width)) * width + (i % width)]!);
+    expect(got.images).toHaveLength(2);
+    for (const [{ record, image }, expected] of got.images.map((g, i) => [g, i === 0 ? hu : upsideDown] as const)) {
+      expect([record.valueOffset, record.ctIntercept, ctCalibrationOf(record)]).toEqual([32768, -1024, 'imagej']);
+      const info = describeImage(record, image, 0);
+      expect(Array.from(image.pixels, (s) => sampleToReal(s, info.mapping))).toEqual(expected);
+      // Its Info's windows (in HU) with the CT presets, measured in and opened in: brain 40/80 at HU 40 = sample 33832.
+      expect(info.windows!.map((w) => w.name)).toEqual(['file window BRAIN', 'file window SOFT TISSUE', ...CT_PRESETS.map((w) => w.name)]);
+      expect(record.fidelity!.windows!.map((w) => w.name)).toEqual(expect.arrayContaining(['file window BRAIN', 'file window SOFT TISSUE']));
+      expect(info.window).toMatchObject({ name: 'file window BRAIN', center: 40 + 1024 + 32768, width: 80 });
+    }
+  });
+
   it('of an MR, goes with its DICOM file\'s window: measured in it, its reader opens in it, its DICOM output has it', async () => {
     const dir = await tempDir();
     const key = generateSharedKey('ImageJ window');
