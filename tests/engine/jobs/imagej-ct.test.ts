@@ -33,6 +33,10 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(sent.warnings).toEqual([]); // not told it has no units, nor to declare it
     const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     const { record, image } = got.images[0]!;
+    // Of the DICOM header ImageJ kept, nothing that names the patient travels (only its modality and windows are read).
+    const carried = JSON.stringify(got.images.map((i) => i.record));
+    expect(carried).toContain('"ctCalibration":"imagej"'); // its metadata is in it
+    expect(carried).not.toMatch(/CompressedSamples|1CT1|JFK IMAGING/);
     // Its values are the DICOM file's signed stored values again (ImageJ's samples less 32768), its HU those − 1024.
     expect([record.valueOffset, record.ctIntercept, ctCalibrationOf(record)]).toEqual([32768, -1024, 'imagej']);
     expect(receivedSummary(record).text).toMatch(/^every pixel within ±4 HU/);
