@@ -46,6 +46,11 @@ export interface OpenedImageInfo {
    * not its sender's declaration: its reader is told so.
    */
   ctCalibration?: 'imagej';
+  /**
+   * An image file's mm per pixel, between rows and between columns, where it says them (an ImageJ TIFF's spatial
+   * calibration, aeimg 0.39: its DICOM file's Pixel Spacing); a DICOM image's are in `dicom.pixelSpacing`.
+   */
+  pixelSpacing?: { row: number; column: number; source: 'ImageJ' };
   /** For DICOM: stored = sample − offset; value = stored × slope + intercept (shown as HU for CT). */
   dicom?: {
     modality?: string; offset: number; slope: number; intercept: number; deidentified: boolean; position?: string;

@@ -344,6 +344,8 @@ test('an ImageJ TIFF of a CT goes with its own calibration, named so ticked or n
   await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
   await expect(page.getByTestId('viewer-declared'))
     .toHaveText(' · CT: its HU are as its ImageJ calibration gives them (HU = value − 1024, the rescale of the DICOM file ImageJ opened), an image file, not DICOM');
+  // Its reader measures in mm, by its ImageJ calibration (its DICOM file's Pixel Spacing), and is told whose they are.
+  await expect(page.getByTestId('overlay-br')).toContainText('0.661 mm/pixel (its ImageJ calibration)');
   // The MR opens in its DICOM file's window (600/1600), which ImageJ kept and its sender measured in.
   await app.drop('open-drop', [join(outDir, 'mr_small_signed.aeimg')]);
   await expect(page.getByTestId('overlay-br')).toContainText(/W 1600 L 600 \(file window 1\)Sender's SSIM in this window 0\.\d{4}/);

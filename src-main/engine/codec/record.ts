@@ -104,6 +104,17 @@ export function ctCalibrationOf(record: Pick<ImageRecord, 'ctIntercept' | 'metad
   return record.ctIntercept !== undefined && record.metadata?.ctCalibration === 'imagej' ? 'imagej' : undefined;
 }
 
+/**
+ * An image file's pixel spacing in mm, between rows and between columns (its metadata's `pixelSpacing`, aeimg 0.39: an
+ * ImageJ TIFF's spatial calibration, its DICOM file's Pixel Spacing), which its reader measures with. Readers before
+ * 0.39 ignore it (they measure in pixels). Only a well-formed one (two sizes a pixel may have); none otherwise.
+ */
+export function fileSpacingOf(record: Pick<ImageRecord, 'metadata'>): { row: number; column: number } | undefined {
+  const s = record.metadata?.pixelSpacing;
+  if (record.metadata?.dicom !== undefined || !Array.isArray(s) || s.length !== 2 || !s.every((v) => typeof v === 'number' && v >= 1e-6 && v <= 1e4)) return undefined;
+  return { row: s[0] as number, column: s[1] as number };
+}
+
 /** More windows than a DICOM file gives its reader: a record with more says none. */
 const MAX_FILE_WINDOWS = 16;
 

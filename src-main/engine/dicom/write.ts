@@ -86,6 +86,8 @@ export interface DicomWriteOptions {
   ctCalibration?: 'imagej';
   /** An image file's own windows (codec/record.ts fileWindowsOf: an ImageJ TIFF's), in its values: written as its VOI windows. */
   windows?: readonly DisplayWindow[];
+  /** An image file's own mm per pixel (codec/record.ts fileSpacingOf: an ImageJ TIFF's): written as its Pixel Spacing. */
+  pixelSpacing?: { row: number; column: number };
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
   /**
@@ -250,6 +252,8 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   const multiClass = frames.length > 1 ? sopClass : undefined;
   const sopInstance = opts.sopInstance ?? newUid();
   const ds: DicomJson = { ...(meta?.dataset ?? {}) }; // well-formed: dicomMetaOf
+  // An image file's own pixel spacing (an ImageJ TIFF's), written as a Secondary Capture's is (writeScGeometry).
+  if (!meta && opts.pixelSpacing) ds['00280030'] = attribute('DS', decimal(opts.pixelSpacing.row), decimal(opts.pixelSpacing.column));
   for (const tag of Object.keys(ds)) if (isOverlayOrCurve(tag)) delete ds[tag]; // carried by files before 0.11, without their data
   // A slide's Specimen module (its Container Identifier and Description) needs its sequences (issuer, container type,
   // specimen description), which are not carried (no sequence is): alone, they would make the module incomplete

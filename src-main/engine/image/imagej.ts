@@ -25,6 +25,11 @@ export interface ImagejCalibration {
   slope: number;
   /** It has no calibration (the identity): its DICOM file's, if any, was taken off, so it says no HU. */
   uncalibrated?: true;
+  /**
+   * Its spatial calibration in mm per pixel between rows and between columns (ImageJ's pixel height and width, as a
+   * DICOM file's Pixel Spacing gives them: ImageJ takes them from it), where ImageJ's unit is a length.
+   */
+  pixelSpacing?: { row: number; column: number };
   unit?: string;
   /** The Modality (0008,0060) of the DICOM file ImageJ opened it from, where its Info keeps that header. */
   modality?: string;
@@ -56,11 +61,30 @@ export function imagejCalibration(data: Uint8Array): ImagejCalibration | undefin
   const values = imagejValues({ intercept: c0, slope: c1 });
   const rescale = (tag: string, none: number) => Number(infoValue(info ?? '', tag) ?? none);
   const windows = info && values && rescale('0028,1052', 0) === values.intercept && rescale('0028,1053', 1) === 1 ? infoWindows(info) : [];
+  const pixelSpacing = spacingOf(tiff, entries, field.get('unit'));
   return {
     intercept: c0, slope: c1, ...(field.has('cf') ? {} : { uncalibrated: true as const }), ...(field.get('vunit') ? { unit: field.get('vunit') } : {}),
     ...(modality ? { modality } : {}),
     ...(windows.length ? { windows } : {}),
+    ...(pixelSpacing ? { pixelSpacing } : {}),
   };
+}
+
+const X_RESOLUTION = 282, Y_RESOLUTION = 283;
+/** mm in one of ImageJ's length units (ij/measure/Calibration.java names them so; "pixel" and others are not lengths). */
+const MM_PER_UNIT: Record<string, number> = { mm: 1, cm: 10, m: 1000, micron: 1e-3, 'µm': 1e-3, um: 1e-3, nm: 1e-6, inch: 25.4 };
+
+/**
+ * mm per pixel as ImageJ calibrated it: its resolution tags hold pixels per its `unit` (its description's), so the
+ * spacing is their inverse in that unit; 6 significant digits, what ImageJ's rationals (a millionth) hold of a
+ * DICOM file's Pixel Spacing. Undefined without a length unit, or where the result is no size a pixel has.
+ */
+function spacingOf(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>, unit: string | undefined): ImagejCalibration['pixelSpacing'] {
+  const mm = unit === undefined ? undefined : MM_PER_UNIT[unit];
+  const [x, y] = [tiff.rational(entries.get(X_RESOLUTION)), tiff.rational(entries.get(Y_RESOLUTION)) ?? tiff.rational(entries.get(X_RESOLUTION))];
+  if (!mm || !x || !y) return undefined;
+  const [column, row] = [x, y].map((perUnit) => Number((mm / perUnit).toPrecision(6))) as [number, number];
+  return [row, column].every((v) => v >= 1e-6 && v <= 1e4) ? { row, column } : undefined;
 }
 
 /** The VOI attributes of a DICOM header as ImageJ's Info keeps it ("0028,1050  Window Center: 40\\400"). */
@@ -92,7 +116,7 @@ function tiffReader(data: Uint8Array) {
   const u16 = (at: number) => view.getUint16(at, little);
   const u32 = (at: number) => view.getUint32(at, little);
   if (u16(2) !== 42) return undefined; // a BigTIFF (43), which ImageJ does not write, or not a TIFF
-  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 7: 1 } as Record<number, number>)[type];
+  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 } as Record<number, number>)[type];
   return {
     u32,
     firstEntries(): Map<number, Entry> | undefined {
@@ -113,6 +137,12 @@ function tiffReader(data: Uint8Array) {
     bytesOf(entry: Entry): Uint8Array | undefined {
       if (size(entry.type) !== 1 || entry.count > MAX_TEXT_BYTES || entry.at + entry.count > data.length) return undefined;
       return data.subarray(entry.at, entry.at + entry.count);
+    },
+    /** A single RATIONAL's value, undefined where it lies beyond the file or is not a finite number. */
+    rational(entry: Entry | undefined): number | undefined {
+      if (!entry || entry.type !== 5 || entry.count !== 1 || entry.at + 8 > data.length) return undefined;
+      const v = u32(entry.at) / u32(entry.at + 4);
+      return Number.isFinite(v) ? v : undefined;
     },
     little,
   };

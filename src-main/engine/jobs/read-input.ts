@@ -94,7 +94,12 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const imagejOffset = (imagej && imagejValues(imagej)?.offset) || 0;
     const offsetOf = (page: Image, i: number) => offsets[i] || (page.bitDepth === 16 && page.channels === 1 ? imagejOffset : 0);
     return pages.map((image, i) => {
-      const metadata = { ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}) };
+      // An ImageJ TIFF's spatial calibration (its DICOM file's Pixel Spacing, as ImageJ keeps it): its reader measures in mm.
+      const spacing = imagej?.pixelSpacing;
+      const metadata = {
+        ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}),
+        ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}),
+      };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),

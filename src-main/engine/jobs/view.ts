@@ -9,7 +9,7 @@ import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.j
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
-import { ctCalibrationOf, fileWindowsOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { ctCalibrationOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
@@ -217,6 +217,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     window: defaultWindow(image, display, windows),
     ...(!meta && animation ? { animation } : {}),
     units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}), ...(ctCalibrationOf(record) ? { ctCalibration: ctCalibrationOf(record) } : {}),
+    ...(!meta && fileSpacingOf(record) ? { pixelSpacing: { ...fileSpacingOf(record)!, source: 'ImageJ' as const } } : {}),
     dicom: meta ? {
       ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,

@@ -11,17 +11,22 @@ import { FIXTURES, tiffOf } from '../../helpers.js';
 
 const fixture = (name: string) => readFile(join(FIXTURES, 'imagej', name));
 
-/** A big-endian TIFF as ImageJ writes one on a Mac of old: one 2x2 16-bit page, its description and Info given. */
-function bigEndianImagejTiff(description: string, info: string): Buffer {
+/**
+ * A big-endian TIFF as ImageJ writes one on a Mac of old: one 2x2 16-bit page, its description and Info given, and
+ * its resolution (pixels per its unit, as millionths) where given.
+ */
+function bigEndianImagejTiff(description: string, info: string, resolution?: [number, number]): Buffer {
   const text = Buffer.from(`${description}\0`, 'latin1');
   const infoBytes = Buffer.from(info, 'utf16le').swap16(); // UTF-16, big-endian as the rest
   const meta = Buffer.concat([Buffer.from('IJIJinfo\0\0\0\x01', 'latin1'), infoBytes]);
   const tags: [number, number, number, number][] = [ // tag, type, count, value (offsets filled below)
     [256, 3, 1, 2], [257, 3, 1, 2], [258, 3, 1, 16], [259, 3, 1, 1], [262, 3, 1, 1], [270, 2, text.length, 0], [273, 4, 1, 0],
-    [277, 3, 1, 1], [278, 3, 1, 2], [279, 4, 1, 8], [50838, 4, 2, 0], [50839, 1, meta.length, 0],
+    [277, 3, 1, 1], [278, 3, 1, 2], [279, 4, 1, 8], ...(resolution ? [[282, 5, 1, 0], [283, 5, 1, 0]] as [number, number, number, number][] : []),
+    [50838, 4, 2, 0], [50839, 1, meta.length, 0],
   ];
   const ifdAt = 8, ifdBytes = 2 + tags.length * 12 + 4;
-  const textAt = ifdAt + ifdBytes, countsAt = textAt + text.length, metaAt = countsAt + 8, pixelsAt = metaAt + meta.length;
+  const textAt = ifdAt + ifdBytes, countsAt = textAt + text.length, metaAt = countsAt + 8, resolutionAt = metaAt + meta.length;
+  const pixelsAt = resolutionAt + 16;
   const out = Buffer.alloc(pixelsAt + 8);
   out.write('MM', 0, 'latin1');
   out.writeUInt16BE(42, 2);
@@ -32,7 +37,7 @@ function bigEndianImagejTiff(description: string, info: string): Buffer {
     out.writeUInt16BE(tag, at);
     out.writeUInt16BE(type, at + 2);
     out.writeUInt32BE(count, at + 4);
-    const v = { 270: textAt, 273: pixelsAt, 50838: countsAt, 50839: metaAt }[tag] ?? value;
+    const v = { 270: textAt, 273: pixelsAt, 282: resolutionAt, 283: resolutionAt + 8, 50838: countsAt, 50839: metaAt }[tag] ?? value;
     if (type === 3) out.writeUInt16BE(v, at + 8);
     else out.writeUInt32BE(v, at + 8);
   });
@@ -40,16 +45,24 @@ function bigEndianImagejTiff(description: string, info: string): Buffer {
   out.writeUInt32BE(12, countsAt);
   out.writeUInt32BE(infoBytes.length, countsAt + 4);
   meta.copy(out, metaAt);
+  resolution?.forEach((perUnit, i) => {
+    out.writeUInt32BE(Math.round(perUnit * 1e6), resolutionAt + i * 8);
+    out.writeUInt32BE(1e6, resolutionAt + i * 8 + 4);
+  });
   return out;
 }
 
 describe('an ImageJ TIFF', () => {
   it('says the calibration ImageJ gave its values and the modality of the DICOM file it was opened from', async () => {
     // A signed CT (intercept −1024) goes up by 32768 in ImageJ, its calibration with it; a signed MR, by 32768 alone.
-    expect(imagejCalibration(await fixture('ct_small_signed.tif'))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value', modality: 'CT' });
+    // Its spatial calibration is the DICOM file's Pixel Spacing (0.661468 mm; the MR's 0.3125), to ImageJ's precision.
+    expect(imagejCalibration(await fixture('ct_small_signed.tif'))).toEqual({
+      intercept: -33792, slope: 1, unit: 'Gray Value', modality: 'CT', pixelSpacing: { row: 0.661468, column: 0.661468 },
+    });
     // The MR's DICOM file had a window (600/1600), which ImageJ keeps in its Info, as the DICOM file's reader gets it.
     expect(imagejCalibration(await fixture('mr_small_signed.tif'))).toEqual({
       intercept: -32768, slope: 1, unit: 'Gray Value', modality: 'MR', windows: [{ name: 'file window 1', center: 600, width: 1600, source: 'file' }],
+      pixelSpacing: { row: 0.3125, column: 0.3125 },
     });
     expect(imagejCalibration(await fixture('ct_cranium_unsigned.tif'))).toEqual({ intercept: -1024, slope: 1, unit: 'Gray Value', modality: 'CT' });
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\nvunit=HU\n', '0008,0060  Modality: CT\n0028,1052  Rescale Intercept: -1000\n')))
@@ -92,6 +105,17 @@ describe('an ImageJ TIFF', () => {
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\n', info('0028,1052  Rescale Intercept: -1024\n')))?.windows).toBeUndefined();
   });
 
+  it('gives its spatial calibration in mm where ImageJ\'s unit is a length, rows and columns apart; none in pixels', () => {
+    const spacing = (unit: string, resolution: [number, number]) =>
+      imagejCalibration(bigEndianImagejTiff(`ImageJ=1.54f\nunit=${unit}\ncf=0\nc0=-1024.0\nc1=1.0\n`, '', resolution))?.pixelSpacing;
+    expect(spacing('mm', [2, 0.5])).toEqual({ row: 2, column: 0.5 }); // 2 pixels a mm across, half a pixel a mm down
+    expect(spacing('cm', [20, 20])).toEqual({ row: 0.5, column: 0.5 });
+    expect(spacing('micron', [4, 4])).toEqual({ row: 0.00025, column: 0.00025 });
+    expect(spacing('inch', [72, 72])).toEqual({ row: 0.352778, column: 0.352778 });
+    expect(spacing('pixel', [1, 1])).toBeUndefined();
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nunit=mm\ncf=0\nc0=-1024.0\nc1=1.0\n', ''))?.pixelSpacing).toBeUndefined(); // no resolution
+  });
+
   it('says nothing for other TIFFs or a calibration that is not a straight line, and only what is there of a file cut or damaged anywhere', async () => {
     expect(imagejCalibration(tiffOf([new Uint16Array(4)], 2, 2))).toBeUndefined();
     // Without a calibration its values are its samples (ImageJ writes cf only for a function), and it says no HU.
@@ -103,7 +127,7 @@ describe('an ImageJ TIFF', () => {
     const whole = await fixture('ct_small_signed.tif');
     // Cut before its Info ends, the calibration stands and the modality is not guessed; cut earlier, neither is read.
     const infoAt = whole.indexOf('JIJIofni', 0, 'latin1');
-    expect(imagejCalibration(whole.subarray(0, infoAt + 40))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value' });
+    expect(imagejCalibration(whole.subarray(0, infoAt + 40))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value', pixelSpacing: { row: 0.661468, column: 0.661468 } });
     for (let cut = 0; cut < infoAt + 100; cut += 7) expect(() => imagejCalibration(whole.subarray(0, cut))).not.toThrow();
     for (let at = 0; at < 400; at++) {
       const damaged = Buffer.from(whole);

@@ -14,7 +14,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MAX_PIXELS, readImageFile } from '../../../src-main/engine/image/io.js';
-import { ctCalibrationOf, fileWindowsOf } from '../../../src-main/engine/codec/record.js';
+import { ctCalibrationOf, fileSpacingOf, fileWindowsOf } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
@@ -42,6 +42,8 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(receivedSummary(record).text).toMatch(/^every pixel within ±4 HU/);
     const info = describeImage(record, image, 0);
     expect([info.units, info.ctCalibration]).toEqual(['HU', 'imagej']); // told its own calibration's, not its sender's word
+    // Its reader measures in mm, as in its DICOM file (Pixel Spacing 0.661468), by ImageJ's spatial calibration.
+    expect(info.pixelSpacing).toEqual({ row: 0.661468, column: 0.661468, source: 'ImageJ' });
     // The HU the reader reads, against the DICOM file's own: within ±4 everywhere, as told.
     const [dicom] = await readDicomFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), { maxPixels: 1e6, deidentify: null });
     const truth = dicomDisplay(dicom!.dicom).mapping;
@@ -50,7 +52,8 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(worst).toBeLessThanOrEqual(4);
     // Its DICOM output is a signed CT with the DICOM file's rescale, which a PACS reads the same HU from.
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
-    const dump = execFileSync('dcmdump', ['+L', '+P', '0008,0060', '+P', '0008,2111', '+P', '0028,0103', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
+    const dump = execFileSync('dcmdump', ['+L', '+P', '0008,0060', '+P', '0008,2111', '+P', '0028,0030', '+P', '0028,0103', '+P', '0028,1052', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0028,0030\) DS \[0\.661468\\0\.661468\]/);
     expect(dump).toMatch(/\(0008,0060\) CS \[CT\][\s\S]*\(0028,0103\) US 1 [\s\S]*\(0028,1052\) DS \[-1024\]/);
     expect(dump).toMatch(/\(0008,2111\) ST \[Reconstructed by aeimg .*\. From an ImageJ TIFF of a CT \(HU = value - 1024, its ImageJ calibration\)\]/);
   });
@@ -117,6 +120,12 @@ describe('an ImageJ TIFF of a CT', () => {
       expect(fileWindowsOf({ channels: 1, metadata: { windows: [own[0], bad] } }), JSON.stringify(bad)).toEqual([]);
     }
     expect(fileWindowsOf({ channels: 3, metadata: { windows: own } })).toEqual([]);
+    // Its pixel spacing likewise: two sizes a pixel may have, of an image file.
+    expect(fileSpacingOf(record)).toEqual({ row: 0.3125, column: 0.3125 });
+    for (const bad of [[0.3125], [0, 0.3125], ['0.3125', 0.3125], [0.3125, Infinity], 0.3125]) {
+      expect(fileSpacingOf({ metadata: { pixelSpacing: bad } }), JSON.stringify(bad)).toBeUndefined();
+    }
+    expect(fileSpacingOf({ metadata: { pixelSpacing: [0.3125, 0.3125], dicom: {} } })).toBeUndefined();
   });
 
   it('declared with another intercept, goes with its own, and its sender is told; declared with its own, nothing is said', async () => {
