@@ -81,7 +81,8 @@ const MM_PER_UNIT: Record<string, number> = { mm: 1, cm: 10, m: 1000, micron: 1e
  */
 function spacingOf(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>, unit: string | undefined): ImagejCalibration['pixelSpacing'] {
   const mm = unit === undefined ? undefined : MM_PER_UNIT[unit];
-  const [x, y] = [tiff.rational(entries.get(X_RESOLUTION)), tiff.rational(entries.get(Y_RESOLUTION)) ?? tiff.rational(entries.get(X_RESOLUTION))];
+  const x = tiff.rational(entries.get(X_RESOLUTION));
+  const y = tiff.rational(entries.get(Y_RESOLUTION)) ?? x;
   if (!mm || !x || !y) return undefined;
   const [column, row] = [x, y].map((perUnit) => Number((mm / perUnit).toPrecision(6))) as [number, number];
   return [row, column].every((v) => v >= 1e-6 && v <= 1e4) ? { row, column } : undefined;

@@ -8,6 +8,7 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { readHead } from '../fs/read.js';
+import { imageSignature } from '../image/signature.js';
 import type { CtCheck } from '../../../src-shared/api.js';
 import { imagejCalibration, imagejCtIntercept } from '../image/imagej.js';
 import { readInput, type InputImage } from './read-input.js';
@@ -127,7 +128,7 @@ const IMAGEJ_HEAD_BYTES = 4 << 20;
 async function saysOwnCt(path: string): Promise<boolean> {
   // Undefined where it cannot be read: said where it is listed or encrypted. Only a TIFF's head is read on.
   const magic = await readHead(path, 4);
-  if (!magic || !/^(II\*\0|MM\0\*)$/.test(magic.toString('latin1'))) return false;
+  if (!magic || imageSignature(magic) !== 'TIFF') return false;
   const head = await readHead(path, IMAGEJ_HEAD_BYTES);
   return head !== undefined && imagejCtIntercept(imagejCalibration(head), MAX_CT_INTERCEPT) !== undefined;
 }

@@ -143,9 +143,9 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
-    // As the file said, which its reader is told (codec/record.ts ctCalibrationOf).
-    if (own !== undefined) encoded.record.metadata = { ...encoded.record.metadata, ctCalibration: 'imagej' };
-    if (windows.length && !task.display) encoded.record.metadata = { ...encoded.record.metadata, windows }; // codec/record.ts fileWindowsOf
+    // What the file said of itself, which its reader is told (codec/record.ts ctCalibrationOf, fileWindowsOf).
+    const said = { ...(own !== undefined ? { ctCalibration: 'imagej' } : {}), ...(windows.length && !task.display ? { windows } : {}) };
+    if (Object.keys(said).length) encoded.record.metadata = { ...encoded.record.metadata, ...said };
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;
     // A compressed DICOM frame (or a JPEG file) smaller than that coding goes as its file held it: bit-exact, whatever

@@ -192,6 +192,9 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   // the viewer shows them as a DICOM image's, through its mapping.
   const display = recordDisplay(record, meta);
   const received = receivedSummary(record, meta, display);
+  // An image file's HU from its own calibration, and its own pixel spacing (an ImageJ TIFF's: codec/record.ts).
+  const calibration = ctCalibrationOf(record);
+  const fileSpacing = meta ? undefined : fileSpacingOf(record);
   const f = received.fidelity;
   const gray = image.channels === 1;
   const windows = [
@@ -216,8 +219,8 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelityText: received.text,
     window: defaultWindow(image, display, windows),
     ...(!meta && animation ? { animation } : {}),
-    units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}), ...(ctCalibrationOf(record) ? { ctCalibration: ctCalibrationOf(record) } : {}),
-    ...(!meta && fileSpacingOf(record) ? { pixelSpacing: { ...fileSpacingOf(record)!, source: 'ImageJ' as const } } : {}),
+    units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}), ...(calibration ? { ctCalibration: calibration } : {}),
+    ...(fileSpacing ? { pixelSpacing: { ...fileSpacing, source: 'ImageJ' as const } } : {}),
     dicom: meta ? {
       ...seriesFacts(ds!), offset: meta.pixel.offset,
       slope: meta.pixel.rescaleSlope, intercept: meta.pixel.rescaleIntercept, deidentified: meta.deidentified,
