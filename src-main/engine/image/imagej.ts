@@ -38,6 +38,12 @@ export interface ImagejCalibration {
    * them, in its real-world values (HU for a CT), named as a DICOM file's are ("file window 1"); none where it had none.
    */
   windows?: DisplayWindow[];
+  /**
+   * The display range ImageJ showed it in when it was saved (its description's `min` and `max`: the window its DICOM
+   * file opened in, or one its user set), in its real-world values; none for a multichannel image (that range is one
+   * channel's) or one that is not a range.
+   */
+  displayRange?: { low: number; high: number };
 }
 
 /**
@@ -62,12 +68,24 @@ export function imagejCalibration(data: Uint8Array): ImagejCalibration | undefin
   const rescale = (tag: string, none: number) => Number(infoValue(info ?? '', tag) ?? none);
   const windows = info && values && rescale('0028,1052', 0) === values.intercept && rescale('0028,1053', 1) === 1 ? infoWindows(info) : [];
   const pixelSpacing = spacingOf(tiff, entries, field.get('unit'));
+  const displayRange = displayRangeOf(field, c0, c1);
   return {
     intercept: c0, slope: c1, ...(field.has('cf') ? {} : { uncalibrated: true as const }), ...(field.get('vunit') ? { unit: field.get('vunit') } : {}),
     ...(modality ? { modality } : {}),
     ...(windows.length ? { windows } : {}),
     ...(pixelSpacing ? { pixelSpacing } : {}),
+    ...(displayRange ? { displayRange } : {}),
   };
+}
+
+/**
+ * ImageJ's display range in real-world values: its description's `min` and `max` are samples (ImageJ writes its
+ * processor's, for every 16-bit image and an 8-bit one shown other than 0..255), through its calibration.
+ */
+function displayRangeOf(field: Map<string, string>, c0: number, c1: number): ImagejCalibration['displayRange'] {
+  if (Number(field.get('channels') ?? 1) > 1 || !field.has('min') || !field.has('max')) return undefined;
+  const [low, high] = [Number(field.get('min')), Number(field.get('max'))].map((sample) => c0 + c1 * sample).sort((a, b) => a - b) as [number, number];
+  return Number.isFinite(low) && Number.isFinite(high) && high > low ? { low, high } : undefined;
 }
 
 const X_RESOLUTION = 282, Y_RESOLUTION = 283;
@@ -198,12 +216,26 @@ export function imagejCtIntercept(calibration: ImagejCalibration | undefined, ma
   return values && Math.abs(values.intercept) <= maxIntercept ? values.intercept : undefined;
 }
 
+/** What a reader calls the window an ImageJ TIFF was shown in when saved (and a DICOM file made of it explains it as). */
+export const IMAGEJ_DISPLAY_RANGE = 'ImageJ display range';
+
 /**
- * The DICOM file's windows for an ImageJ TIFF that goes with `ctIntercept` (undefined: without one). They are in its
- * real-world values, which its reader's values are where it goes with its calibration's own intercept (a CT's HU), or
- * where that is 0 (an MR's values, its rescale the identity); none otherwise (one declared a CT it is not).
+ * The windows of an ImageJ TIFF that goes with `ctIntercept` (undefined: without one): first the display range it was
+ * saved in, where that leaves out some of this image's values (`values`, its least and greatest real-world value; a
+ * range that holds them all is ImageJ's default, no window anyone chose), then its DICOM file's windows (one equal to
+ * that range within half a value is that range). They are in its real-world values, which its reader's values are where
+ * it goes with its calibration's own intercept (a CT's HU), or where that is 0 (an MR's values, its rescale the
+ * identity); none otherwise (one declared a CT it is not).
  */
-export function imagejWindows(calibration: ImagejCalibration | undefined, ctIntercept: number | undefined): DisplayWindow[] {
-  const values = calibration?.windows && imagejValues(calibration);
-  return values && (ctIntercept ?? 0) === values.intercept ? calibration!.windows! : [];
+export function imagejWindows(calibration: ImagejCalibration | undefined, ctIntercept: number | undefined, values?: [number, number]): DisplayWindow[] {
+  const own = calibration && imagejValues(calibration);
+  if (!own || (ctIntercept ?? 0) !== own.intercept) return [];
+  const windows = calibration!.windows ?? [];
+  const range = calibration!.displayRange;
+  if (!range || !values || (range.low <= values[0] && range.high >= values[1])) return windows;
+  const same = windows.find((w) => Math.abs(w.center - w.width / 2 - range.low) <= 0.5 && Math.abs(w.center + w.width / 2 - range.high) <= 0.5);
+  const shown: DisplayWindow = same ?? {
+    name: IMAGEJ_DISPLAY_RANGE, center: (range.low + range.high) / 2, width: range.high - range.low, source: 'file', explanation: IMAGEJ_DISPLAY_RANGE,
+  };
+  return [shown, ...windows.filter((w) => w !== same)];
 }

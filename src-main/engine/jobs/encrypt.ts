@@ -19,7 +19,7 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
-import { maxValue } from '../image/image.js';
+import { maxValue, sampleRange } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
 import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
@@ -135,8 +135,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const own = dicom ? undefined : ownCtIntercept(input);
     const ct = dicom ? undefined : own ?? task.ctIntercept;
     if (ct !== undefined) checkCtImage(image);
-    // An ImageJ TIFF's own windows (its DICOM file's) go with it, in its reader's values, as a DICOM file's do.
-    const windows = dicom || image.channels !== 1 ? [] : imagejWindows(input.imagej, ct);
+    // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
+    // a DICOM file's do.
+    const windows = dicom || image.channels !== 1 || !input.imagej ? []
+      : imagejWindows(input.imagej, ct, sampleRange(image.pixels).map((s) => s - (valueOffset ?? 0) + (ct ?? 0)) as [number, number]);
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct, windows);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),

@@ -58,13 +58,17 @@ describe('an ImageJ TIFF', () => {
     // Its spatial calibration is the DICOM file's Pixel Spacing (0.661468 mm; the MR's 0.3125), to ImageJ's precision.
     expect(imagejCalibration(await fixture('ct_small_signed.tif'))).toEqual({
       intercept: -33792, slope: 1, unit: 'Gray Value', modality: 'CT', pixelSpacing: { row: 0.661468, column: 0.661468 },
+      displayRange: { low: -896, high: 1167 }, // its DICOM file had no window: ImageJ showed its least to its greatest value
     });
-    // The MR's DICOM file had a window (600/1600), which ImageJ keeps in its Info, as the DICOM file's reader gets it.
+    // The MR's DICOM file had a window (600/1600), which ImageJ keeps in its Info, as the DICOM file's reader gets it,
+    // and showed it in.
     expect(imagejCalibration(await fixture('mr_small_signed.tif'))).toEqual({
       intercept: -32768, slope: 1, unit: 'Gray Value', modality: 'MR', windows: [{ name: 'file window 1', center: 600, width: 1600, source: 'file' }],
-      pixelSpacing: { row: 0.3125, column: 0.3125 },
+      pixelSpacing: { row: 0.3125, column: 0.3125 }, displayRange: { low: -200, high: 1400 },
     });
-    expect(imagejCalibration(await fixture('ct_cranium_unsigned.tif'))).toEqual({ intercept: -1024, slope: 1, unit: 'Gray Value', modality: 'CT' });
+    expect(imagejCalibration(await fixture('ct_cranium_unsigned.tif'))).toEqual({
+      intercept: -1024, slope: 1, unit: 'Gray Value', modality: 'CT', displayRange: { low: 0, high: 80 }, // shown in 40/80 HU
+    });
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\nvunit=HU\n', '0008,0060  Modality: CT\n0028,1052  Rescale Intercept: -1000\n')))
       .toEqual({ intercept: -1000, slope: 1, unit: 'HU', modality: 'CT' });
   });
@@ -105,6 +109,36 @@ describe('an ImageJ TIFF', () => {
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=0\nc0=-1000.0\nc1=1.0\n', info('0028,1052  Rescale Intercept: -1024\n')))?.windows).toBeUndefined();
   });
 
+  it('gives first the display range it was saved in, where that leaves out some of its values: the window its sender looked at', async () => {
+    const values: [number, number] = [-1024, 1500]; // its least and greatest HU
+    const brainLung = [
+      { name: 'file window BRAIN', center: 40, width: 80, source: 'file', explanation: 'BRAIN' },
+      { name: 'file window LUNG', center: -600, width: 1500, source: 'file', explanation: 'LUNG' },
+    ] as const;
+    const shownIn = (low: number, high: number, windows = brainLung) =>
+      imagejWindows({ intercept: -33792, slope: 1, modality: 'CT', windows: [...windows], displayRange: { low, high } }, -1024, values);
+    // Set by its user (a subdural window, 50/130): first, then its DICOM file's, in HU as they are.
+    expect(shownIn(-15, 115)).toEqual([
+      { name: 'ImageJ display range', center: 50, width: 130, source: 'file', explanation: 'ImageJ display range' }, ...brainLung,
+    ]);
+    // One of its DICOM file's windows (ImageJ opens a DICOM file in its first; its user chose the second): that one, first.
+    expect(shownIn(0, 80)).toEqual(brainLung);
+    expect(shownIn(-1350, 150)).toEqual([brainLung[1], brainLung[0]]);
+    // Its whole range (ImageJ's default where its DICOM file has no window), or wider: no window anyone chose.
+    expect(shownIn(-1024, 1500)).toEqual(brainLung);
+    expect(shownIn(-2000, 3000, [] as never)).toEqual([]);
+    expect(shownIn(-1023, 1500, [] as never)).toHaveLength(1);
+    // In other values than its reader's (an MR declared a CT), it does not go either.
+    expect(imagejWindows({ intercept: -32768, slope: 1, modality: 'MR', displayRange: { low: 0, high: 80 } }, -1024, values)).toEqual([]);
+    // The fixtures: the CT shown in 0..80 HU goes with that window; the signed CT, shown over its whole range, with none.
+    const cranium = imagejCalibration(await fixture('ct_cranium_unsigned.tif'));
+    expect(imagejWindows(cranium, -1024, [-1024, 1400])).toEqual([expect.objectContaining({ name: 'ImageJ display range', center: 40, width: 80 })]);
+    expect(imagejWindows(imagejCalibration(await fixture('ct_small_signed.tif')), -1024, [-896, 1167])).toEqual([]);
+    // A multichannel image's range is one channel's: not read.
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nchannels=2\nmin=0\nmax=80\n', ''))?.displayRange).toBeUndefined();
+    expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nmin=80\nmax=80\n', ''))?.displayRange).toBeUndefined();
+  });
+
   it('gives its spatial calibration in mm where ImageJ\'s unit is a length, rows and columns apart; none in pixels', () => {
     const spacing = (unit: string, resolution: [number, number]) =>
       imagejCalibration(bigEndianImagejTiff(`ImageJ=1.54f\nunit=${unit}\ncf=0\nc0=-1024.0\nc1=1.0\n`, '', resolution))?.pixelSpacing;
@@ -120,14 +154,16 @@ describe('an ImageJ TIFF', () => {
     expect(imagejCalibration(tiffOf([new Uint16Array(4)], 2, 2))).toBeUndefined();
     // Without a calibration its values are its samples (ImageJ writes cf only for a function), and it says no HU.
     const uncalibrated = imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\nmin=0\nmax=4095\n', '0008,0060  Modality: CT\n'));
-    expect(uncalibrated).toEqual({ intercept: 0, slope: 1, uncalibrated: true, modality: 'CT' });
+    expect(uncalibrated).toEqual({ intercept: 0, slope: 1, uncalibrated: true, modality: 'CT', displayRange: { low: 0, high: 4095 } });
     expect(imagejCtIntercept(uncalibrated, MAX_CT_INTERCEPT)).toBeUndefined();
     expect(imagejCalibration(bigEndianImagejTiff('ImageJ=1.54f\ncf=1\nc0=1\nc1=2\nc2=3\nvunit=OD\n', ''))).toBeUndefined(); // a 2nd-degree polynomial
     expect(imagejCalibration(bigEndianImagejTiff('Made by a scanner\ncf=0\nc0=-1024\nc1=1\n', ''))).toBeUndefined(); // not ImageJ's
     const whole = await fixture('ct_small_signed.tif');
     // Cut before its Info ends, the calibration stands and the modality is not guessed; cut earlier, neither is read.
     const infoAt = whole.indexOf('JIJIofni', 0, 'latin1');
-    expect(imagejCalibration(whole.subarray(0, infoAt + 40))).toEqual({ intercept: -33792, slope: 1, unit: 'Gray Value', pixelSpacing: { row: 0.661468, column: 0.661468 } });
+    expect(imagejCalibration(whole.subarray(0, infoAt + 40))).toEqual({
+      intercept: -33792, slope: 1, unit: 'Gray Value', pixelSpacing: { row: 0.661468, column: 0.661468 }, displayRange: { low: -896, high: 1167 },
+    });
     for (let cut = 0; cut < infoAt + 100; cut += 7) expect(() => imagejCalibration(whole.subarray(0, cut))).not.toThrow();
     for (let at = 0; at < 400; at++) {
       const damaged = Buffer.from(whole);

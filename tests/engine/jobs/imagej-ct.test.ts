@@ -128,6 +128,22 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(fileSpacingOf({ metadata: { pixelSpacing: [0.3125, 0.3125], dicom: {} } })).toBeUndefined();
   });
 
+  it('shown in a window of its user\'s when saved, goes with it first: measured in it, its reader opens in it, its DICOM output has it', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('ImageJ display range');
+    // Saved from ImageJ shown in 0..80 HU (40/80), which its DICOM header does not say: the window its sender looked at.
+    const sent = await encryptImageFile(CT_UNSIGNED, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'within-2' } });
+    expect(sent.fidelity!.windows!.map((w) => [w.name, w.center, w.width])).toEqual(expect.arrayContaining([['ImageJ display range', 40, 80]]));
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
+    const { record, image } = got.images[0]!;
+    const info = describeImage(record, image, 0);
+    expect([info.window.name, info.window.center, info.window.width]).toEqual(['ImageJ display range', 40 - -1024, 80]); // in its samples
+    expect(info.windows!.map((w) => w.name)).toEqual(['ImageJ display range', ...CT_PRESETS.map((w) => w.name)]);
+    const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+    const dump = execFileSync('dcmdump', ['+P', '0028,1050', '+P', '0028,1051', '+P', '0028,1055', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0028,1050\) DS \[40\][\s\S]*\(0028,1051\) DS \[80\][\s\S]*\(0028,1055\) LO \[ImageJ display range\]/);
+  });
+
   it('declared with another intercept, goes with its own, and its sender is told; declared with its own, nothing is said', async () => {
     const model = await defaultModel();
     const encode = (input: string, ctIntercept?: number) =>
