@@ -115,6 +115,19 @@ export function fileSpacingOf(record: Pick<ImageRecord, 'metadata'>): { row: num
   return { row: s[0] as number, column: s[1] as number };
 }
 
+/** A Modality (0008,0060) as DICOM codes one: a code string of capitals, digits and underscores, at most 16. */
+export const isModality = (v: unknown): v is string => typeof v === 'string' && /^[A-Z][A-Z0-9_]{0,15}$/.test(v);
+
+/**
+ * An image file's modality other than CT (its metadata's `modality`, aeimg 0.40: the Modality of the DICOM file an ImageJ
+ * TIFF was saved from, kept in its Info), which DICOM output writes in place of OT (a CT's is CT, by its HU). Readers
+ * before 0.40 ignore it. Only a code string, and not CT (a CT without HU would be read as one in HU); none otherwise.
+ */
+export function fileModalityOf(record: Pick<ImageRecord, 'metadata'>): string | undefined {
+  const m = record.metadata?.modality;
+  return record.metadata?.dicom === undefined && isModality(m) && m !== 'CT' ? m : undefined;
+}
+
 /** More windows than a DICOM file gives its reader: a record with more says none. */
 const MAX_FILE_WINDOWS = 16;
 

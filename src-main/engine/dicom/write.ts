@@ -88,6 +88,8 @@ export interface DicomWriteOptions {
   windows?: readonly DisplayWindow[];
   /** An image file's own mm per pixel (codec/record.ts fileSpacingOf: an ImageJ TIFF's): written as its Pixel Spacing. */
   pixelSpacing?: { row: number; column: number };
+  /** An image file's own modality other than CT (codec/record.ts fileModalityOf: an ImageJ TIFF's DICOM file's): its Modality. */
+  modality?: string;
   /** Its SOP Instance UID, where the caller must know it (a presentation state written back references it); else a new one. */
   sopInstance?: string;
   /**
@@ -268,7 +270,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   }
   setDefault('0020000D', attribute('UI', newUid()));
   setDefault('0020000E', attribute('UI', newUid()));
-  setDefault('00080060', attribute('CS', opts.ctIntercept !== undefined ? 'CT' : 'OT'));
+  setDefault('00080060', attribute('CS', opts.ctIntercept !== undefined ? 'CT' : opts.modality ?? 'OT'));
   setDefault('00200011', attribute('IS', 1));
   if (!ds['00200013']?.Value?.length || (meta?.frames !== 1 && !multiClass)) ds['00200013'] = attribute('IS', opts.instanceNumber ?? (meta ? meta.frame + 1 : 1));
   ds['00080005'] = attribute('CS', 'ISO_IR 192'); // dcmjs writes text as UTF-8; the JSON model holds Unicode

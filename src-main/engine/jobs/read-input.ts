@@ -14,6 +14,7 @@ import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { colourProfileShift, readImageData } from '../image/io.js';
 import { imagejCalibration, imagejValues, type ImagejCalibration } from '../image/imagej.js';
+import { isModality } from '../codec/record.js';
 import { animationOf, pageDelays } from '../image/animation.js';
 import { lossySourceOf } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
@@ -96,9 +97,11 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     return pages.map((image, i) => {
       // An ImageJ TIFF's spatial calibration (its DICOM file's Pixel Spacing, as ImageJ keeps it): its reader measures in mm.
       const spacing = imagej?.pixelSpacing;
+      // Its DICOM file's modality other than CT (a CT's goes with its HU, codec/record.ts fileModalityOf), for DICOM output.
+      const modality = imagej?.modality !== 'CT' ? imagej?.modality : undefined;
       const metadata = {
         ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}),
-        ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}),
+        ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}), ...(modality && isModality(modality) ? { modality } : {}),
       };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),

@@ -86,7 +86,8 @@ describe('image files of signed, 32-bit or floating-point samples', () => {
     expect(sampleToReal(image.pixels[0]!, info.mapping)).toBe(-1024);
     // DICOM output holds the values themselves, signed (Pixel Representation 1), as dcmtk reads them.
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
-    const dump = execFileSync('dcmdump', ['+P', '0028,0103', '+P', '0028,0101', dcm.images[0]!.output!], { encoding: 'utf8' });
+    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,0103', '+P', '0028,0101', dcm.images[0]!.output!], { encoding: 'utf8' });
+    expect(dump).toMatch(/\(0008,0060\) CS \[OT\]/); // nothing says what took it: "other"
     expect(dump).toMatch(/\(0028,0101\) US 16/);
     expect(dump).toMatch(/\(0028,0103\) US 1 /);
     const [frame] = await readDicomFile(dcm.images[0]!.output!, { maxPixels: 1e6, deidentify: null });

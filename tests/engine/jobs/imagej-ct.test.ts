@@ -14,7 +14,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MAX_PIXELS, readImageFile } from '../../../src-main/engine/image/io.js';
-import { ctCalibrationOf, fileSpacingOf, fileWindowsOf } from '../../../src-main/engine/codec/record.js';
+import { ctCalibrationOf, fileModalityOf, fileSpacingOf, fileWindowsOf } from '../../../src-main/engine/codec/record.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { CT_PRESETS, sampleToReal } from '../../../src-shared/windows.js';
@@ -112,8 +112,11 @@ describe('an ImageJ TIFF of a CT', () => {
     expect(info.window.name).toBe('file window 1'); // opened in it, as the DICOM file opens
     expect(receivedSummary(record).text).toMatch(/^every pixel within ±2 of the original/);
     const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
-    const dump = execFileSync('dcmdump', ['+P', '0028,1050', '+P', '0028,1051', dcm.images[0]!.output!], { encoding: 'utf8' });
+    const dump = execFileSync('dcmdump', ['+P', '0008,0060', '+P', '0028,1050', '+P', '0028,1051', dcm.images[0]!.output!], { encoding: 'utf8' });
     expect(dump).toMatch(/\(0028,1050\) DS \[600\][\s\S]*\(0028,1051\) DS \[1600\]/);
+    // Its Modality is its DICOM file's (MR), which ImageJ kept, not OT: a PACS files and hangs it as an MR.
+    expect(dump).toMatch(/\(0008,0060\) CS \[MR\]/);
+    expect([fileModalityOf(record), fileModalityOf({ metadata: { modality: 'CT' } }), fileModalityOf({ metadata: { modality: 'mr; DROP' } })]).toEqual(['MR', undefined, undefined]);
     // A record's windows are read only as aeimg writes them (they came from a sender): none where any is not.
     expect(fileWindowsOf(record)).toEqual(own);
     for (const bad of [{ ...own[0], width: 0 }, { ...own[0], source: 'preset' }, { ...own[0], center: '600' }, { ...own[0], fn: 'LOG' }, null]) {
