@@ -117,20 +117,26 @@ export function ctDeclaration(ctIntercept: number): string {
 /**
  * How an image file's samples give what its reader reads: its values (the samples − `valueOffset`, a signed TIFF's),
  * and where its sender said it is a CT (its record's ctIntercept, aeimg 0.36) HU = value + `ctIntercept`, as a CT's
- * Rescale Intercept says. Undefined where the samples are the values.
+ * Rescale Intercept says. A WhiteIsZero grey image's samples (`invertedBits`: its record's metadata `monochrome1`, aeimg
+ * 0.40, with its bit depth) are its values inverted, as a MONOCHROME1 DICOM image's are kept, and it shows inverted.
+ * Undefined where the samples are the values.
  */
-export function imageFileMapping(valueOffset?: number, ctIntercept?: number): ValueMapping | undefined {
-  if (!valueOffset && ctIntercept === undefined) return undefined;
-  return { ...(valueOffset ? offsetMapping(valueOffset) : { offset: 0, inverted: false, signed: false, bitsStored: 16, slope: 1 }), intercept: ctIntercept ?? 0 };
+export function imageFileMapping(valueOffset?: number, ctIntercept?: number, invertedBits?: 8 | 16): ValueMapping | undefined {
+  if (!valueOffset && ctIntercept === undefined && !invertedBits) return undefined;
+  const values = valueOffset ? offsetMapping(valueOffset) : { offset: 0, inverted: false, signed: false, bitsStored: invertedBits ?? 16, slope: 1 };
+  return { ...values, inverted: invertedBits !== undefined, intercept: ctIntercept ?? 0 };
 }
 
 /**
  * How a sample v gives the value a reader reads, as a formula a 16-bit PNG's reader applies: "(v − 32768) − 1024",
- * "v − 32768", "v − 1024", "v × 0.5 + 3" (a linear mapping without inversion or table; the units are the caller's to add).
+ * "v − 32768", "v − 1024", "v × 0.5 + 3", and of inverted samples "65535 − v", "(32767 − v) − 1024" (a linear mapping
+ * without a table; the units are the caller's to add).
  */
-export function valueFormula(m: Pick<ValueMapping, 'offset' | 'slope' | 'intercept'>): string {
+export function valueFormula(m: Pick<ValueMapping, 'offset' | 'slope' | 'intercept'> & Partial<Pick<ValueMapping, 'inverted' | 'signed' | 'bitsStored'>>): string {
   const alone = m.slope === 1 && !m.intercept;
-  const stored = !m.offset ? 'v' : alone ? `v − ${m.offset}` : `(v − ${m.offset})`;
+  // Inverted (MONOCHROME1, WhiteIsZero): stored = (signed ? −1 : maxStored) − (v − offset).
+  const top = m.inverted ? (m.signed ? m.offset - 1 : 2 ** (m.bitsStored ?? 16) - 1 + m.offset) : 0;
+  const stored = m.inverted ? (alone ? `${top} − v` : `(${top} − v)`) : !m.offset ? 'v' : alone ? `v − ${m.offset}` : `(v − ${m.offset})`;
   return `${m.slope === 1 ? stored : `${stored} × ${m.slope}`}${m.intercept ? ` ${m.intercept < 0 ? '−' : '+'} ${Math.abs(m.intercept)}` : ''}`;
 }
 

@@ -8,7 +8,7 @@ import { outputExt, REDUCED_PNG, type DecryptResult } from '../engine/jobs/decry
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { CodecPool, LazyPool } from '../engine/jobs/pool.js';
 import { ModelCache } from '../engine/model/autoencoder.js';
-import { imageChannels, type ImageRecord } from '../engine/codec/record.js';
+import { fileInvertedOf, imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary, recordDisplay } from '../engine/jobs/view.js';
 import { valueFormula } from '../../src-shared/windows.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
@@ -189,7 +189,7 @@ function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
   if (rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
   const meta = dicomMetaOf(rec);
   // A CT its sender declared (0.36) is told as a DICOM CT is, with how its values give HU.
-  const display = meta || rec.ctIntercept !== undefined ? recordDisplay(rec, meta) : undefined;
+  const display = meta || rec.ctIntercept !== undefined || fileInvertedOf(rec) ? recordDisplay(rec, meta) : undefined;
   if (!display && rec.valueOffset) {
     // An image file's values below 0 (a signed TIFF, 0.35): a PNG holds none, so its samples are the values moved up.
     return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values + ${rec.valueOffset} (the sender's ` +
@@ -207,10 +207,12 @@ function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
   }
   const { mapping: m, units } = display;
   let formula = '';
-  if (m && !m.inverted && !m.lut && (m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {
-    formula = ` In it a value v is ${valueFormula(m)}${units ? ` ${units}` : ' in rescaled values'}.`;
+  if (m && !m.lut && (m.inverted || m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {
+    formula = ` In it a value v is ${valueFormula(m)}${units ? ` ${units}` : meta ? ' in rescaled values' : ''}.`;
   }
-  return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values bit for bit, for analysis, not a ` +
+  // Inverted (MONOCHROME1, WhiteIsZero) samples are the image's values turned over, bit for bit: as it shows.
+  const holds = m?.inverted ? 'the image\'s values inverted (its grey is MONOCHROME1), bit for bit' : 'the image\'s values bit for bit';
+  return `note: ${basename(output)} (and any other 16-bit PNG written) holds ${holds}, for analysis, not a ` +
     `picture: other image viewers show it flat or dark.${formula} To read the images, open the .aeimg files in aeimg; for a ` +
     'PACS, decrypt with --format dcm.\n';
 }

@@ -358,6 +358,12 @@ describe('the aeimg command line', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/ct\.tif → .*every pixel within ±2 HU/);
     expect(run.stderr).not.toMatch(/warning/);
+    // One shown through an inverted LUT (WhiteIsZero, 0.40): its PNG holds the values turned over, and its reader is told how.
+    await copyFile(join(FIXTURES, 'imagej', 'mr_small_inverted_lut.tif'), join(dir, 'inverted.tif'));
+    expect((await aeimg(['encrypt', join(dir, 'inverted.tif'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'sent')])).code).toBe(0);
+    const back = await aeimg(['decrypt', join(dir, 'sent', 'inverted.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
+    expect(back.stderr).toContain('note: inverted.png (and any other 16-bit PNG written) holds the image\'s values inverted (its grey is MONOCHROME1), bit for bit');
+    expect(back.stderr).toContain('In it a value v is 32767 − v.');
   });
 
   it('a 16-bit PNG of an image file of fewer bits (a 12-bit export) is said to show dark elsewhere; a full-range one is not (0.28)', async () => {

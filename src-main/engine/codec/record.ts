@@ -128,6 +128,16 @@ export function fileModalityOf(record: Pick<ImageRecord, 'metadata'>): string | 
   return record.metadata?.dicom === undefined && isModality(m) && m !== 'CT' ? m : undefined;
 }
 
+/**
+ * An image file's grey is WhiteIsZero (its metadata's `monochrome1`, aeimg 0.40: a TIFF's Photometric 0, as ImageJ writes
+ * an image shown through an inverted LUT, a MONOCHROME1 DICOM file's among them): its samples are its values inverted,
+ * (2^bits − 1) − value, as libvips reads it and as a MONOCHROME1 DICOM image's are kept, and it shows so (src-shared/
+ * windows.ts imageFileMapping). Readers before 0.40 ignore it: they show it as its samples, its values inverted.
+ */
+export function fileInvertedOf(record: Pick<ImageRecord, 'metadata' | 'channels'>): boolean {
+  return record.metadata?.monochrome1 === true && record.channels === 1 && record.metadata?.dicom === undefined;
+}
+
 /** More windows than a DICOM file gives its reader: a record with more says none. */
 const MAX_FILE_WINDOWS = 16;
 

@@ -49,9 +49,10 @@ export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
  * is, with the source's Bits Stored: a MONOCHROME1 source gets its own values back at either depth, and a 1-bit
  * segmentation (imported as 8-bit 0/1) says Bits Stored 1, so that a viewer shows 1 as white.
  */
-function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number): { data: ArrayBuffer; bits: number; signed: boolean } {
-  // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do.
-  const px = meta?.pixel ?? imageFileMapping(valueOffset);
+function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number, inverted?: boolean): { data: ArrayBuffer; bits: number; signed: boolean } {
+  // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do; a
+  // WhiteIsZero one's, inverted back, as a MONOCHROME1 DICOM image's do.
+  const px = meta?.pixel ?? imageFileMapping(valueOffset, undefined, inverted ? image.bitDepth : undefined);
   const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
   const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
   for (let i = 0; i < out.length; i++) {
@@ -80,6 +81,8 @@ export interface DicomWriteOptions {
   lossySource?: LossySource;
   /** An image file (no DICOM metadata) whose values went up by this to be samples (ImageRecord.valueOffset): written signed. */
   valueOffset?: number;
+  /** An image file (no DICOM metadata) whose grey is WhiteIsZero (codec/record.ts fileInvertedOf): written MONOCHROME1, its values inverted back. */
+  monochrome1?: boolean;
   /** An image file (no DICOM metadata) its sender declared a CT (ImageRecord.ctIntercept): written as a CT's values are, in HU. */
   ctIntercept?: number;
   /** ImageRecord.ctCalibration: its HU are its own calibration's (an ImageJ TIFF of a CT), not its sender's word. */
@@ -288,10 +291,10 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   ds['00082111'] = attribute('ST', derivation(opts));
   if (opts.reduced) markReduced(ds);
   markLossy(ds, opts);
-  const stored = storedSamples(image, meta, opts.valueOffset);
+  const stored = storedSamples(image, meta, opts.valueOffset, opts.monochrome1);
   ds['00280002'] = attribute('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).
-  ds['00280004'] = attribute('CS', !grey ? 'RGB' : meta?.pixel.inverted ? 'MONOCHROME1' : 'MONOCHROME2');
+  ds['00280004'] = attribute('CS', !grey ? 'RGB' : meta?.pixel.inverted || (!meta && opts.monochrome1) ? 'MONOCHROME1' : 'MONOCHROME2');
   if (!grey) ds['00280006'] = attribute('US', 0);
   ds['00280010'] = attribute('US', image.height);
   ds['00280011'] = attribute('US', image.width);
@@ -376,7 +379,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   header.writeUInt32LE(pixelBytes + pad, at + 8);
   return (function* () {
     yield header;
-    for (const [k, im] of images.entries()) yield new Uint8Array(k === 0 ? stored.data : storedSamples(im, meta, opts.valueOffset).data);
+    for (const [k, im] of images.entries()) yield new Uint8Array(k === 0 ? stored.data : storedSamples(im, meta, opts.valueOffset, opts.monochrome1).data);
     if (pad) yield new Uint8Array(1);
   })();
 }

@@ -10,14 +10,13 @@
 import type { DisplayWindow } from '../../../src-shared/windows.js';
 import type { DicomJson } from '../dicom/dataset.js';
 import { fileWindows } from '../dicom/display.js';
+import { tiffReader, type TiffEntry as Entry, type TiffReader } from './tiff-tags.js';
 
 /** ImageJ's calibration function "straight line": value = c0 + c1 × sample (ij/measure/Calibration.java). */
 const STRAIGHT_LINE = 0;
 const DESCRIPTION = 270, META_DATA_BYTE_COUNTS = 50838, META_DATA = 50839;
 /** "IJIJ" and "info", written as 32-bit numbers in the file's byte order (ij/io/TiffEncoder.java). */
 const MAGIC = 0x494a494a, INFO = 0x696e666f;
-/** More than an ImageJ description or DICOM header holds: a longer entry is not read. */
-const MAX_TEXT_BYTES = 1 << 20;
 
 export interface ImagejCalibration {
   /** value = intercept + slope × sample, in `unit` ("Gray Value" where ImageJ was not told one). */
@@ -97,7 +96,7 @@ const MM_PER_UNIT: Record<string, number> = { mm: 1, cm: 10, m: 1000, micron: 1e
  * spacing is their inverse in that unit; 6 significant digits, what ImageJ's rationals (a millionth) hold of a
  * DICOM file's Pixel Spacing. Undefined without a length unit, or where the result is no size a pixel has.
  */
-function spacingOf(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>, unit: string | undefined): ImagejCalibration['pixelSpacing'] {
+function spacingOf(tiff: TiffReader, entries: Map<number, Entry>, unit: string | undefined): ImagejCalibration['pixelSpacing'] {
   const mm = unit === undefined ? undefined : MM_PER_UNIT[unit];
   const x = tiff.rational(entries.get(X_RESOLUTION));
   const y = tiff.rational(entries.get(Y_RESOLUTION)) ?? x;
@@ -124,54 +123,11 @@ function infoWindows(info: string): DisplayWindow[] {
   return fileWindows(ds);
 }
 
-interface Entry { type: number; count: number; at: number }
-
-/** A classic TIFF's first directory, its entries read in the file's byte order, each value's bytes checked in bounds. */
-function tiffReader(data: Uint8Array) {
-  if (data.length < 8) return undefined;
-  const little = data[0] === 0x49 && data[1] === 0x49;
-  if (!little && !(data[0] === 0x4d && data[1] === 0x4d)) return undefined;
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const u16 = (at: number) => view.getUint16(at, little);
-  const u32 = (at: number) => view.getUint32(at, little);
-  if (u16(2) !== 42) return undefined; // a BigTIFF (43), which ImageJ does not write, or not a TIFF
-  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 } as Record<number, number>)[type];
-  return {
-    u32,
-    firstEntries(): Map<number, Entry> | undefined {
-      const ifd = u32(4);
-      if (ifd + 2 > data.length) return undefined;
-      const n = u16(ifd);
-      if (ifd + 2 + n * 12 > data.length) return undefined;
-      const entries = new Map<number, Entry>();
-      for (let i = 0; i < n; i++) {
-        const e = ifd + 2 + i * 12;
-        const type = u16(e + 2), count = u32(e + 4);
-        const bytes = (size(type) ?? 0) * count;
-        entries.set(u16(e), { type, count, at: bytes <= 4 ? e + 8 : u32(e + 8) });
-      }
-      return entries;
-    },
-    /** An entry's bytes (ASCII, BYTE, UNDEFINED), undefined where they lie beyond the file or beyond reason. */
-    bytesOf(entry: Entry): Uint8Array | undefined {
-      if (size(entry.type) !== 1 || entry.count > MAX_TEXT_BYTES || entry.at + entry.count > data.length) return undefined;
-      return data.subarray(entry.at, entry.at + entry.count);
-    },
-    /** A single RATIONAL's value, undefined where it lies beyond the file or is not a finite number. */
-    rational(entry: Entry | undefined): number | undefined {
-      if (!entry || entry.type !== 5 || entry.count !== 1 || entry.at + 8 > data.length) return undefined;
-      const v = u32(entry.at) / u32(entry.at + 4);
-      return Number.isFinite(v) ? v : undefined;
-    },
-    little,
-  };
-}
-
 /**
  * The DICOM header ImageJ keeps as Info, as text: its IJMetadata starts with a header ("IJIJ", then a type and
  * a count per kind of entry), its byte counts say where each entry ends, and Info, the first kind, is UTF-16 text.
  */
-function dicomInfo(tiff: NonNullable<ReturnType<typeof tiffReader>>, entries: Map<number, Entry>): string | undefined {
+function dicomInfo(tiff: TiffReader, entries: Map<number, Entry>): string | undefined {
   const countsEntry = entries.get(META_DATA_BYTE_COUNTS), metaEntry = entries.get(META_DATA);
   if (!countsEntry || !metaEntry || countsEntry.type !== 4 || countsEntry.count < 2) return undefined;
   const meta = tiff.bytesOf(metaEntry);

@@ -7,6 +7,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { NOT_IMAGE_HEAD, notImageRefusal } from './not-images.js';
+import { whiteIsZeroPages } from './tiff-tags.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
@@ -101,6 +102,11 @@ export interface ImageFile {
   valueOffsets?: number[];
   /** Some page is CMYK (print colours: a TIFF or JPEG), read as the RGB viewers show, 8 bits a channel (decodePage). */
   cmyk?: true;
+  /**
+   * Per page, its grey is WhiteIsZero (a TIFF's Photometric 0, as MONOCHROME1: ImageJ's inverted LUT), read inverted, its
+   * samples (2^bits − 1) − its values, as a DICOM file's MONOCHROME1 samples are kept (tiff-tags.ts); where any page's is.
+   */
+  inverted?: boolean[];
 }
 
 /**
@@ -170,12 +176,15 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
     wholes.push(whole);
   }
   const wide = metas.map(wideSampleType).find((t) => t !== undefined);
+  // libvips reads a WhiteIsZero page inverted (a signed or float one is read by aeimg, as it is: decodeWidePage).
+  const whiteIsZero = first.format === 'tiff' ? whiteIsZeroPages(data, pages) : undefined;
+  const inverted = whiteIsZero && images.map((image, page) => whiteIsZero[page] === true && !wholes[page] && image.channels === 1);
   const ranges = wholes.flatMap((w) => (w ? [w.range] : []));
   const offsets = wholes.map((w) => w?.offset ?? 0);
   return asDeclared({
     data, pages: first.format === 'gif' ? greyGif(images) : images, metas, ...(metas.some((m) => m.space === 'cmyk') ? { cmyk: true } : {}),
     ...(wide ? { wholeValues: { type: wide, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] } } : {}),
-    ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}),
+    ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}), ...(inverted?.some((i) => i) ? { inverted } : {}),
   });
 }
 

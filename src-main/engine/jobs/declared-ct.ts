@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { imageFileMapping, MAX_CT_INTERCEPT, sampleToReal } from '../../../src-shared/windows.js';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { colourChannels, type Image } from '../image/image.js';
+import { colourChannels, maxValue, type Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { readHead } from '../fs/read.js';
 import { imageSignature } from '../image/signature.js';
@@ -81,21 +81,24 @@ const BELOW_AIR = -1500, ABOVE_AIR = -500;
  * 32,768) declared with either. Its reader would read every HU that far off. The darkest part is the 1st percentile of
  * the image's values, less the plateau at its lowest value (padding outside the field of view, or air clamped to
  * −1024). Undefined where it lies as air does, or the image is nearly one value. A crop with no air (a soft-tissue
- * region alone) is said too: the sender is asked, not refused.
+ * region alone) is said too: the sender is asked, not refused. A WhiteIsZero image's (`inverted`) samples are its values
+ * inverted: its lowest values are its highest samples.
  */
-export function implausibleCt(image: Image, valueOffset: number | undefined, ctIntercept: number): ImplausibleCt | undefined {
-  const counts = new Uint32Array(65536);
+export function implausibleCt(image: Image, valueOffset: number | undefined, ctIntercept: number, inverted = false): ImplausibleCt | undefined {
+  const top = maxValue(image.bitDepth);
+  const counts = new Uint32Array(top + 1);
   for (let i = 0; i < image.pixels.length; i += image.channels) counts[image.pixels[i]!]!++;
+  const sampleAt = (k: number) => (inverted ? top - k : k); // the sample of the k-th lowest value
   let lowest = 0;
-  while (lowest < 65535 && counts[lowest] === 0) lowest++;
-  const rest = image.width * image.height - counts[lowest]!;
+  while (lowest < top && counts[sampleAt(lowest)] === 0) lowest++;
+  const rest = image.width * image.height - counts[sampleAt(lowest)]!;
   if (rest < Math.max(64, (image.width * image.height) / 100)) return undefined;
   let seen = 0, p1 = lowest + 1;
-  for (; p1 < 65535; p1++) {
-    seen += counts[p1]!;
+  for (; p1 < top; p1++) {
+    seen += counts[sampleAt(p1)]!;
     if (seen > rest / 100) break;
   }
-  const darkest = sampleToReal(p1, imageFileMapping(valueOffset, ctIntercept));
+  const darkest = sampleToReal(sampleAt(p1), imageFileMapping(valueOffset, ctIntercept, inverted ? image.bitDepth : undefined));
   const atAir = (hu: number) => hu >= BELOW_AIR && hu <= ABOVE_AIR;
   if (atAir(darkest)) return undefined;
   const suggested = EXPORTS.find((e) => atAir(darkest - ctIntercept + e.intercept));
@@ -107,12 +110,12 @@ export function implausibleCt(image: Image, valueOffset: number | undefined, ctI
  * ImageJ TIFF of an MR), or else where one of its images lies far from air (implausibleCt; the first such, once a
  * file): encryption's warning and ctCheck's alike.
  */
-export function implausibleCtOf(input: string, images: readonly Pick<InputImage, 'image' | 'valueOffset' | 'imagej'>[], ctIntercept: number): string | undefined {
+export function implausibleCtOf(input: string, images: readonly Pick<InputImage, 'image' | 'valueOffset' | 'imagej' | 'inverted'>[], ctIntercept: number): string | undefined {
   // An ImageJ TIFF of a DICOM file says its modality: one not a CT is said so first, whatever its pixels look like.
   const modality = images[0]?.imagej?.modality;
   if (modality && modality !== 'CT') return notCtModalityWarning(input, modality);
-  for (const { image, valueOffset } of images) {
-    const implausible = implausibleCt(image, valueOffset, ctIntercept);
+  for (const { image, valueOffset, inverted } of images) {
+    const implausible = implausibleCt(image, valueOffset, ctIntercept, inverted);
     if (implausible) return implausibleCtWarning(input, ctIntercept, implausible);
   }
   return undefined;

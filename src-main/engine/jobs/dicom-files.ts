@@ -5,7 +5,7 @@
  * viewer's "Export all" group alike.
  */
 import { lossySourceOfRecord } from '../image/source.js';
-import { blobLengths, ctCalibrationOf, fileModalityOf, fileSpacingOf, fileWindowsOf, imageChannels, type ImageRecord } from '../codec/record.js';
+import { blobLengths, ctCalibrationOf, fileInvertedOf, fileModalityOf, fileSpacingOf, fileWindowsOf, imageChannels, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { dicomFileClass, newUid, writeDicomParts } from '../dicom/write.js';
@@ -149,7 +149,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record), valueOffset: frames[0]!.record.valueOffset, ctIntercept: frames[0]!.record.ctIntercept,
       ctCalibration: ctCalibrationOf(frames[0]!.record), windows: fileWindowsOf(frames[0]!.record),
-      pixelSpacing: fileSpacingOf(frames[0]!.record), modality: fileModalityOf(frames[0]!.record) }),
+      pixelSpacing: fileSpacingOf(frames[0]!.record), modality: fileModalityOf(frames[0]!.record), monochrome1: fileInvertedOf(frames[0]!.record) }),
     ...(!meta && frames.length > 1 ? { frameDelays: frames.map((f) => (f.record.metadata!.animation as Animation).delay) } : {}),
   });
   // A presentation state, key object selection or report written back references the file by the UID it is written with.

@@ -25,7 +25,7 @@ import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
-import type { DisplayModel } from '../../../src-shared/windows.js';
+import { imageFileMapping, sampleToReal, type DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { readInput } from './read-input.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
@@ -126,7 +126,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   /** Some image is a 16-bit grey image file without units, not sent bit-exact: its figures are of a percentile window. */
   let unitless: Unitless | undefined;
   for (const input of inputs) {
-    const { image, name, metadata, frame, valueOffset } = input;
+    const { image, name, metadata, frame, valueOffset, inverted } = input;
     checkAborted(signal);
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
@@ -137,16 +137,20 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     if (ct !== undefined) checkCtImage(image);
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
-    const windows = dicom || image.channels !== 1 || !input.imagej ? []
-      : imagejWindows(input.imagej, ct, sampleRange(image.pixels).map((s) => s - (valueOffset ?? 0) + (ct ?? 0)) as [number, number]);
-    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, valueOffset, ct, windows);
+    const mapping = imageFileMapping(valueOffset, ct, inverted ? image.bitDepth : undefined);
+    const values = sampleRange(image.pixels).map((s) => sampleToReal(s, mapping)).sort((a, b) => a - b) as [number, number];
+    const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, values);
+    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted });
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
     if (valueOffset) encoded.record.valueOffset = valueOffset; // its reader's values are the samples − this
     if (ct !== undefined) encoded.record.ctIntercept = ct; // and its HU those values + this
     // What the file said of itself, which its reader is told (codec/record.ts ctCalibrationOf, fileWindowsOf).
-    const said = { ...(own !== undefined ? { ctCalibration: 'imagej' } : {}), ...(windows.length && !task.display ? { windows } : {}) };
+    const said = {
+      ...(own !== undefined ? { ctCalibration: 'imagej' } : {}), ...(windows.length && !task.display ? { windows } : {}),
+      ...(inverted && !dicom ? { monochrome1: true } : {}),
+    };
     if (Object.keys(said).length) encoded.record.metadata = { ...encoded.record.metadata, ...said };
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
     for (const [k, v] of Object.entries(encoded.timings)) timings[k] = (timings[k] ?? 0) + v;

@@ -42,6 +42,11 @@ export interface InputImage {
   wholeValues?: { type: string; range: [number, number]; offset: boolean };
   /** This image's samples are its values + this (ImageFile.valueOffsets): the record says so (`valueOffset`). */
   valueOffset?: number;
+  /**
+   * ImageFile.inverted: its grey is WhiteIsZero (shown inverted, as MONOCHROME1), its samples its values inverted (after
+   * `valueOffset`): the record's metadata says so (`monochrome1`).
+   */
+  inverted?: true;
   /** DicomImage.overlayFacts: the file's overlays, which the reader may not see (overlayWarnings). */
   overlayFacts?: OverlayFacts[];
   /** DicomImage.unreadPalette: a supplemental palette that could not be read, which the reader will not see. */
@@ -108,6 +113,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
         ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
+        ...(file.inverted?.[i] ? { inverted: true as const } : {}),
         ...(imagej ? { imagej } : {}),
       };
     });

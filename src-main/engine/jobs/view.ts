@@ -9,7 +9,7 @@ import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.j
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
-import { ctCalibrationOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { ctCalibrationOf, fileInvertedOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
@@ -104,8 +104,9 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
 export function recordDisplay(record: ImageRecord, meta = dicomMetaOf(record)): DisplayModel | undefined {
   if (meta) return dicomDisplay(meta);
   const windows = fileWindowsOf(record);
-  return record.valueOffset || record.ctIntercept !== undefined || windows.length
-    ? plainDisplay(record, record.valueOffset, record.ctIntercept, windows) : undefined;
+  const inverted = fileInvertedOf(record);
+  return record.valueOffset || record.ctIntercept !== undefined || windows.length || inverted
+    ? plainDisplay(record, { valueOffset: record.valueOffset, ctIntercept: record.ctIntercept, fileWindows: windows, inverted }) : undefined;
 }
 
 /**

@@ -20,16 +20,26 @@ export interface Similarity {
 export { psnrFromMse };
 export { ssimPlane } from './ssim.js';
 
+/** What an image file's record says of its values (codec/record.ts): plainDisplay's. */
+export interface PlainValues {
+  valueOffset?: number;
+  ctIntercept?: number;
+  fileWindows?: readonly DisplayWindow[];
+  inverted?: boolean;
+}
+
 /**
  * A plain image (PNG, JPEG, TIFF): its samples are its values (less a signed file's offset); > 8 bits gets the 1st–99th
  * percentile window. One its sender said is a CT (ImageRecord.ctIntercept) is seen as a CT's DICOM is: HU, the CT presets.
- * `fileWindows`: its own (an ImageJ TIFF's, its DICOM file's), first, as a DICOM file's are.
+ * `fileWindows`: its own (an ImageJ TIFF's, its DICOM file's), first, as a DICOM file's are. One whose grey is
+ * WhiteIsZero (`inverted`: a TIFF's, as MONOCHROME1) has samples inverted from its values, and shows inverted.
  */
-export function plainDisplay(image: Pick<Image, 'bitDepth'>, valueOffset?: number, ctIntercept?: number, fileWindows: readonly DisplayWindow[] = []): DisplayModel {
-  const mapping = imageFileMapping(valueOffset, ctIntercept);
+export function plainDisplay(image: Pick<Image, 'bitDepth'>, values: PlainValues = {}): DisplayModel {
+  const { valueOffset, ctIntercept, fileWindows = [], inverted } = values;
+  const mapping = imageFileMapping(valueOffset, ctIntercept, inverted ? image.bitDepth : undefined);
   const ct = ctIntercept !== undefined;
   return {
-    units: ct ? 'HU' : '', monochrome1: false, windows: [...fileWindows, ...(ct ? CT_PRESETS : [])], percentile: !ct && image.bitDepth > 8,
+    units: ct ? 'HU' : '', monochrome1: inverted === true, windows: [...fileWindows, ...(ct ? CT_PRESETS : [])], percentile: !ct && image.bitDepth > 8,
     ...(mapping ? { mapping } : {}),
   };
 }

@@ -20,6 +20,7 @@ function valuesNote(format: 'png' | 'dcm', images: readonly (OpenedFile['images'
   const m = img?.mapping;
   if (!m) return '';
   const reads = `a value v in it is ${valueFormula(m)}${img.units ? ` ${img.units}` : ''}`;
+  if (m.inverted) return `. Its grey is inverted (WhiteIsZero, as MONOCHROME1): it holds the image as it shows, its values turned over (${reads})`;
   return m.offset ? `. A PNG holds no value below 0: it holds the image's values + ${m.offset} (${reads})` : `. In it ${reads}`;
 }
 

@@ -1,0 +1,88 @@
+/**
+ * A classic TIFF's directories, read by hand where libvips does not say what they hold (an ImageJ description and its
+ * Info, image/imagej.ts; a page's Photometric Interpretation): entries read in the file's byte order, each value's bytes
+ * checked inside the file, nothing trusted that lies beyond it.
+ */
+
+export interface TiffEntry { type: number; count: number; at: number }
+export type TiffReader = NonNullable<ReturnType<typeof tiffReader>>;
+
+/** More than an ImageJ description or DICOM header holds: a longer entry is not read. */
+const MAX_TEXT_BYTES = 1 << 20;
+/** More directories than a file's pages are not walked (a damaged file's chain may loop). */
+const MAX_DIRECTORIES = 1 << 16;
+
+/** A classic TIFF's directories (undefined for a BigTIFF or another file). */
+export function tiffReader(data: Uint8Array) {
+  if (data.length < 8) return undefined;
+  const little = data[0] === 0x49 && data[1] === 0x49;
+  if (!little && !(data[0] === 0x4d && data[1] === 0x4d)) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const u16 = (at: number) => view.getUint16(at, little);
+  const u32 = (at: number) => view.getUint32(at, little);
+  if (u16(2) !== 42) return undefined; // a BigTIFF (43), which ImageJ does not write, or not a TIFF
+  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 } as Record<number, number>)[type];
+  /** The entries of the directory at `ifd`, and where the next one is (0: none); undefined where it lies beyond the file. */
+  const directory = (ifd: number): { entries: Map<number, TiffEntry>; next: number } | undefined => {
+    if (ifd < 8 || ifd + 2 > data.length) return undefined;
+    const n = u16(ifd);
+    if (ifd + 2 + n * 12 + 4 > data.length) return undefined;
+    const entries = new Map<number, TiffEntry>();
+    for (let i = 0; i < n; i++) {
+      const e = ifd + 2 + i * 12;
+      const type = u16(e + 2), count = u32(e + 4);
+      const bytes = (size(type) ?? 0) * count;
+      entries.set(u16(e), { type, count, at: bytes <= 4 ? e + 8 : u32(e + 8) });
+    }
+    return { entries, next: u32(ifd + 2 + n * 12) };
+  };
+  return {
+    u32,
+    firstEntries: (): Map<number, TiffEntry> | undefined => directory(u32(4))?.entries,
+    /** The entries of its first `atMost` directories, in order, as far as they can be read. */
+    pages(atMost: number): Map<number, TiffEntry>[] {
+      const out: Map<number, TiffEntry>[] = [];
+      const seen = new Set<number>();
+      for (let ifd = u32(4); ifd && out.length < Math.min(atMost, MAX_DIRECTORIES) && !seen.has(ifd); ) {
+        seen.add(ifd);
+        const dir = directory(ifd);
+        if (!dir) break;
+        out.push(dir.entries);
+        ifd = dir.next;
+      }
+      return out;
+    },
+    /** A single SHORT or LONG's value (undefined where absent or not one). */
+    number(entry: TiffEntry | undefined): number | undefined {
+      if (!entry || entry.count !== 1) return undefined;
+      return entry.type === 3 ? u16(entry.at) : entry.type === 4 ? u32(entry.at) : undefined;
+    },
+    /** An entry's bytes (ASCII, BYTE, UNDEFINED), undefined where they lie beyond the file or beyond reason. */
+    bytesOf(entry: TiffEntry): Uint8Array | undefined {
+      if (size(entry.type) !== 1 || entry.count > MAX_TEXT_BYTES || entry.at + entry.count > data.length) return undefined;
+      return data.subarray(entry.at, entry.at + entry.count);
+    },
+    /** A single RATIONAL's value, undefined where it lies beyond the file or is not a finite number. */
+    rational(entry: TiffEntry | undefined): number | undefined {
+      if (!entry || entry.type !== 5 || entry.count !== 1 || entry.at + 8 > data.length) return undefined;
+      const v = u32(entry.at) / u32(entry.at + 4);
+      return Number.isFinite(v) ? v : undefined;
+    },
+    little,
+  };
+}
+
+const PHOTOMETRIC = 262, BITS_PER_SAMPLE = 258, SAMPLES_PER_PIXEL = 277;
+
+/**
+ * Per page of a TIFF (its first `pages` directories), whether it is grey of 8 or 16 bits whose Photometric
+ * Interpretation is WhiteIsZero (0: the lowest value shows white, as DICOM's MONOCHROME1; ImageJ writes it for an image
+ * shown through an inverted LUT, as it shows a MONOCHROME1 DICOM file). libvips reads such a page inverted (its maximum
+ * less each value), as a DICOM file's MONOCHROME1 samples are kept. Undefined for other files and where no page is.
+ */
+export function whiteIsZeroPages(data: Uint8Array, pages: number): boolean[] | undefined {
+  const tiff = tiffReader(data);
+  const flags = tiff?.pages(pages).map((entries) => tiff.number(entries.get(PHOTOMETRIC)) === 0 &&
+    (tiff.number(entries.get(SAMPLES_PER_PIXEL)) ?? 1) === 1 && [8, 16].includes(tiff.number(entries.get(BITS_PER_SAMPLE)) ?? 1));
+  return flags?.some((f) => f) ? flags : undefined;
+}
