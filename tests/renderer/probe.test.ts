@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { declaredCtText, probeReading } from '../../src-renderer/src/viewer/probe';
 import { imageFileMapping, offsetMapping } from '../../src-shared/windows';
+import { greyLut } from '../../src-renderer/src/viewer/display';
 
 const grey16 = (...v: number[]) => ({ width: v.length, height: 1, channels: 1, bitDepth: 16, pixels: Uint16Array.from(v) });
 const plain = { units: '', dicom: false, denoised: false };
@@ -43,5 +44,22 @@ describe('the viewer\'s line for a CT its sender declared', () => {
       .toBe('CT: its HU are as its ImageJ calibration gives them (HU = value − 1024, the rescale of the DICOM file ImageJ opened), an image file, not DICOM');
     expect(declaredCtText({ mapping: imageFileMapping(undefined, -1024), units: 'HU', dicom: true })).toBe('');
     expect(declaredCtText({ mapping: offsetMapping(32768), units: '', dicom: false })).toBe('');
+  });
+});
+
+describe('the viewer, for an image file whose grey is WhiteIsZero (a TIFF saved through ImageJ\'s inverted LUT, 0.40)', () => {
+  it('reads the file\'s values from its inverted samples and shows the highest value darkest, in its window', () => {
+    // The signed MR's value 905 is ImageJ's 33673, which libvips reads as 65535 − 33673 = 31862; 1400 and −200 likewise.
+    const signed = imageFileMapping(32768, undefined, 16);
+    expect(probeReading(grey16(31862), 0, 0, { ...plain, mapping: signed })!.text).toBe('(0, 0) value 905');
+    const sample = (v: number) => 65535 - (v + 32768);
+    const lut = greyLut(16, { center: 600, width: 1600 }, signed, false);
+    expect([lut[sample(1400)], lut[sample(-200)], lut[sample(600)]]).toEqual([0, 255, expect.any(Number)]);
+    expect(lut[sample(600)]).toBeGreaterThan(100);
+    expect(lut[sample(600)]).toBeLessThan(155);
+    // An unsigned one (a CR's stored 1994 as 65535 − 1994), and an 8-bit one.
+    expect(probeReading(grey16(65535 - 1994), 0, 0, { ...plain, mapping: imageFileMapping(undefined, undefined, 16) })!.text).toBe('(0, 0) value 1994');
+    const grey8 = { width: 1, height: 1, channels: 1, bitDepth: 8, pixels: Uint8Array.of(255 - 30) };
+    expect(probeReading(grey8, 0, 0, { ...plain, mapping: imageFileMapping(undefined, undefined, 8) })!.text).toBe('(0, 0) value 30');
   });
 });
