@@ -137,9 +137,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     if (ct !== undefined) checkCtImage(image);
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
-    const mapping = imageFileMapping(valueOffset, ct, inverted ? image.bitDepth : undefined);
-    const values = sampleRange(image.pixels).map((s) => sampleToReal(s, mapping)).sort((a, b) => a - b) as [number, number];
-    const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, values);
+    const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, valueOffset, ct, inverted));
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted });
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
@@ -417,4 +415,10 @@ function shapesOf(images: readonly EncodedEntry[]): Pick<EncryptResult, 'shapes'
 /** Reduced quality: measured below the line, or coded by the network alone and not measured. */
 export function isReduced(e: Pick<EncodedEntry, 'record' | 'coding'>): boolean {
   return e.record.fidelity ? e.record.fidelity.reduced === true : isNetworkOnly(e.coding.quality);
+}
+
+/** The least and greatest value a grey image file's reader reads (its samples through its record's value mapping). */
+function realRange(image: Image, valueOffset: number | undefined, ctIntercept: number | undefined, inverted: boolean | undefined): [number, number] {
+  const mapping = imageFileMapping(valueOffset, ctIntercept, inverted ? image.bitDepth : undefined);
+  return sampleRange(image.pixels).map((s) => sampleToReal(s, mapping)).sort((a, b) => a - b) as [number, number];
 }
