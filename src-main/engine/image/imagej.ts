@@ -89,7 +89,9 @@ function displayRangeOf(field: Map<string, string>, c0: number, c1: number): Ima
 
 const X_RESOLUTION = 282, Y_RESOLUTION = 283;
 /** mm in one of ImageJ's length units (ij/measure/Calibration.java names them so; "pixel" and others are not lengths). */
-const MM_PER_UNIT: Record<string, number> = { mm: 1, cm: 10, m: 1000, micron: 1e-3, 'µm': 1e-3, um: 1e-3, nm: 1e-6, inch: 25.4 };
+// Not "inch": ImageJ calibrates in inches from another TIFF's print resolution (a 300 dpi export: 0.0847 mm), which says
+// nothing of the body; a DICOM file's Pixel Spacing it takes in mm (0.40; 0.39 took inches too).
+const MM_PER_UNIT: Record<string, number> = { mm: 1, cm: 10, m: 1000, micron: 1e-3, 'µm': 1e-3, um: 1e-3, nm: 1e-6 };
 
 /**
  * mm per pixel as ImageJ calibrated it: its resolution tags hold pixels per its `unit` (its description's), so the
