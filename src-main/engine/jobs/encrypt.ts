@@ -147,7 +147,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // What the file said of itself, which its reader is told (codec/record.ts ctCalibrationOf, fileWindowsOf).
     const said = {
       ...(own !== undefined ? { ctCalibration: 'imagej' } : {}), ...(windows.length && !task.display ? { windows } : {}),
-      ...(inverted && !dicom ? { monochrome1: true } : {}),
+      ...(inverted ? { monochrome1: true } : {}), // an image file's only (readInput)
     };
     if (Object.keys(said).length) encoded.record.metadata = { ...encoded.record.metadata, ...said };
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';

@@ -103,10 +103,10 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
       // An ImageJ TIFF's spatial calibration (its DICOM file's Pixel Spacing, as ImageJ keeps it): its reader measures in mm.
       const spacing = imagej?.pixelSpacing;
       // Its DICOM file's modality other than CT (a CT's goes with its HU, codec/record.ts fileModalityOf), for DICOM output.
-      const modality = imagej?.modality !== 'CT' ? imagej?.modality : undefined;
+      const modality = imagej?.modality;
       const metadata = {
         ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}),
-        ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}), ...(modality && isModality(modality) ? { modality } : {}),
+        ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}), ...(isModality(modality) && modality !== 'CT' ? { modality } : {}),
       };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
