@@ -114,17 +114,25 @@ export function ctDeclaration(ctIntercept: number): string {
   return `HU = value${ctIntercept ? ` ${ctIntercept < 0 ? '−' : '+'} ${Math.abs(ctIntercept)}` : ''}`;
 }
 
+/** What an image file's record says of its values (ImageRecord: valueOffset, ctIntercept, metadata monochrome1). */
+export interface FileValues {
+  /** Its values are its samples less this (a signed TIFF's 32768). */
+  valueOffset?: number;
+  /** Its sender declared it a CT, or its ImageJ calibration does (aeimg 0.36, 0.39): HU = value + this. */
+  ctIntercept?: number;
+  /** WhiteIsZero grey (aeimg 0.40): its samples are its values inverted, as a MONOCHROME1 DICOM image's are kept. */
+  inverted?: boolean;
+}
+
 /**
- * How an image file's samples give what its reader reads: its values (the samples − `valueOffset`, a signed TIFF's),
- * and where its sender said it is a CT (its record's ctIntercept, aeimg 0.36) HU = value + `ctIntercept`, as a CT's
- * Rescale Intercept says. A WhiteIsZero grey image's samples (`invertedBits`: its record's metadata `monochrome1`, aeimg
- * 0.40, with its bit depth) are its values inverted, as a MONOCHROME1 DICOM image's are kept, and it shows inverted.
- * Undefined where the samples are the values.
+ * How an image file's samples (of `bitDepth`) give what its reader reads: its values (the samples − `valueOffset`),
+ * and where it is a CT HU = value + `ctIntercept`, as a CT's Rescale Intercept says; an `inverted` one's samples are
+ * (2^bitDepth − 1) − value, and it shows inverted. Undefined where the samples are the values.
  */
-export function imageFileMapping(valueOffset?: number, ctIntercept?: number, invertedBits?: 8 | 16): ValueMapping | undefined {
-  if (!valueOffset && ctIntercept === undefined && !invertedBits) return undefined;
-  const values = valueOffset ? offsetMapping(valueOffset) : { offset: 0, inverted: false, signed: false, bitsStored: invertedBits ?? 16, slope: 1 };
-  return { ...values, inverted: invertedBits !== undefined, intercept: ctIntercept ?? 0 };
+export function imageFileMapping(bitDepth: 8 | 16, { valueOffset, ctIntercept, inverted }: FileValues = {}): ValueMapping | undefined {
+  if (!valueOffset && ctIntercept === undefined && !inverted) return undefined;
+  const values = valueOffset ? offsetMapping(valueOffset) : { offset: 0, inverted: false, signed: false, bitsStored: bitDepth, slope: 1 };
+  return { ...values, inverted: inverted === true, intercept: ctIntercept ?? 0 };
 }
 
 /**

@@ -9,11 +9,11 @@ const plain = { units: '', dicom: false, denoised: false };
 
 describe('the viewer\'s probe', () => {
   it('reads a CT its sender declared in its values and HU, a signed TIFF in its values, a plain image in its samples', () => {
-    const ct = { ...plain, mapping: imageFileMapping(undefined, -1024), units: 'HU' };
+    const ct = { ...plain, mapping: imageFileMapping(16, { ctIntercept: -1024 }), units: 'HU' };
     expect(probeReading(grey16(1064, 0), 0, 0, ct)!.text).toBe('(0, 0) value 1064 → 40 HU');
     expect(probeReading(grey16(1064, 0), 1, 0, ct)!.value).toBe('-1024');
     // A signed TIFF in HU declared with intercept 0: its value is its HU, said once.
-    const signedCt = { ...plain, mapping: imageFileMapping(32768, 0), units: 'HU' };
+    const signedCt = { ...plain, mapping: imageFileMapping(16, { valueOffset: 32768, ctIntercept: 0 }), units: 'HU' };
     expect(probeReading(grey16(32768 - 1000), 0, 0, signedCt)!.text).toBe('(0, 0) value -1000 HU');
     expect(probeReading(grey16(32768 - 1000), 0, 0, { ...plain, mapping: offsetMapping(32768) })!.text).toBe('(0, 0) value -1000');
     expect(probeReading(grey16(700), 0, 0, { ...plain, mapping: undefined })!.text).toBe('(0, 0) value 700');
@@ -36,13 +36,13 @@ describe('the viewer\'s probe', () => {
 
 describe('the viewer\'s line for a CT its sender declared', () => {
   it('says how its values give HU, and says nothing for a DICOM CT or an image without HU', () => {
-    expect(declaredCtText({ mapping: imageFileMapping(undefined, -1024), units: 'HU', dicom: false }))
+    expect(declaredCtText({ mapping: imageFileMapping(16, { ctIntercept: -1024 }), units: 'HU', dicom: false }))
       .toBe('CT: its HU are as its sender declared them (HU = value − 1024), an image file, not DICOM');
-    expect(declaredCtText({ mapping: imageFileMapping(32768, 0), units: 'HU', dicom: false })).toMatch(/\(HU = value\)/);
+    expect(declaredCtText({ mapping: imageFileMapping(16, { valueOffset: 32768, ctIntercept: 0 }), units: 'HU', dicom: false })).toMatch(/\(HU = value\)/);
     // One whose HU its own calibration gives (an ImageJ TIFF of a CT, 0.39) is not said to be its sender's word.
-    expect(declaredCtText({ mapping: imageFileMapping(32768, -1024), units: 'HU', dicom: false, calibration: 'imagej' }))
+    expect(declaredCtText({ mapping: imageFileMapping(16, { valueOffset: 32768, ctIntercept: -1024 }), units: 'HU', dicom: false, calibration: 'imagej' }))
       .toBe('CT: its HU are as its ImageJ calibration gives them (HU = value − 1024, the rescale of the DICOM file ImageJ opened), an image file, not DICOM');
-    expect(declaredCtText({ mapping: imageFileMapping(undefined, -1024), units: 'HU', dicom: true })).toBe('');
+    expect(declaredCtText({ mapping: imageFileMapping(16, { ctIntercept: -1024 }), units: 'HU', dicom: true })).toBe('');
     expect(declaredCtText({ mapping: offsetMapping(32768), units: '', dicom: false })).toBe('');
   });
 });
@@ -50,7 +50,7 @@ describe('the viewer\'s line for a CT its sender declared', () => {
 describe('the viewer, for an image file whose grey is WhiteIsZero (a TIFF saved through ImageJ\'s inverted LUT, 0.40)', () => {
   it('reads the file\'s values from its inverted samples and shows the highest value darkest, in its window', () => {
     // The signed MR's value 905 is ImageJ's 33673, which libvips reads as 65535 − 33673 = 31862; 1400 and −200 likewise.
-    const signed = imageFileMapping(32768, undefined, 16);
+    const signed = imageFileMapping(16, { valueOffset: 32768, inverted: true });
     expect(probeReading(grey16(31862), 0, 0, { ...plain, mapping: signed })!.text).toBe('(0, 0) value 905');
     const sample = (v: number) => 65535 - (v + 32768);
     const lut = greyLut(16, { center: 600, width: 1600 }, signed, false);
@@ -58,8 +58,8 @@ describe('the viewer, for an image file whose grey is WhiteIsZero (a TIFF saved 
     expect(lut[sample(600)]).toBeGreaterThan(100);
     expect(lut[sample(600)]).toBeLessThan(155);
     // An unsigned one (a CR's stored 1994 as 65535 − 1994), and an 8-bit one.
-    expect(probeReading(grey16(65535 - 1994), 0, 0, { ...plain, mapping: imageFileMapping(undefined, undefined, 16) })!.text).toBe('(0, 0) value 1994');
+    expect(probeReading(grey16(65535 - 1994), 0, 0, { ...plain, mapping: imageFileMapping(16, { inverted: true }) })!.text).toBe('(0, 0) value 1994');
     const grey8 = { width: 1, height: 1, channels: 1, bitDepth: 8, pixels: Uint8Array.of(255 - 30) };
-    expect(probeReading(grey8, 0, 0, { ...plain, mapping: imageFileMapping(undefined, undefined, 8) })!.text).toBe('(0, 0) value 30');
+    expect(probeReading(grey8, 0, 0, { ...plain, mapping: imageFileMapping(8, { inverted: true }) })!.text).toBe('(0, 0) value 30');
   });
 });

@@ -52,7 +52,7 @@ export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
 function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number, inverted?: boolean): { data: ArrayBuffer; bits: number; signed: boolean } {
   // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do; a
   // WhiteIsZero one's, inverted back, as a MONOCHROME1 DICOM image's do.
-  const px = meta?.pixel ?? imageFileMapping(valueOffset, undefined, inverted ? image.bitDepth : undefined);
+  const px = meta?.pixel ?? imageFileMapping(image.bitDepth, { valueOffset, inverted });
   const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
   const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
   for (let i = 0; i < out.length; i++) {

@@ -98,7 +98,7 @@ export function implausibleCt(image: Image, valueOffset: number | undefined, ctI
     seen += counts[sampleAt(p1)]!;
     if (seen > rest / 100) break;
   }
-  const darkest = sampleToReal(sampleAt(p1), imageFileMapping(valueOffset, ctIntercept, inverted ? image.bitDepth : undefined));
+  const darkest = sampleToReal(sampleAt(p1), imageFileMapping(image.bitDepth, { valueOffset, ctIntercept, inverted }));
   const atAir = (hu: number) => hu >= BELOW_AIR && hu <= ABOVE_AIR;
   if (atAir(darkest)) return undefined;
   const suggested = EXPORTS.find((e) => atAir(darkest - ctIntercept + e.intercept));

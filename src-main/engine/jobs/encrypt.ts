@@ -25,7 +25,7 @@ import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
-import { imageFileMapping, sampleToReal, type DisplayModel } from '../../../src-shared/windows.js';
+import { imageFileMapping, sampleToReal, type DisplayModel, type FileValues } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { readInput } from './read-input.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
@@ -137,7 +137,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     if (ct !== undefined) checkCtImage(image);
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
-    const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, valueOffset, ct, inverted));
+    const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));
     const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted });
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
@@ -418,7 +418,7 @@ export function isReduced(e: Pick<EncodedEntry, 'record' | 'coding'>): boolean {
 }
 
 /** The least and greatest value a grey image file's reader reads (its samples through its record's value mapping). */
-function realRange(image: Image, valueOffset: number | undefined, ctIntercept: number | undefined, inverted: boolean | undefined): [number, number] {
-  const mapping = imageFileMapping(valueOffset, ctIntercept, inverted ? image.bitDepth : undefined);
+function realRange(image: Image, values: FileValues): [number, number] {
+  const mapping = imageFileMapping(image.bitDepth, values);
   return sampleRange(image.pixels).map((s) => sampleToReal(s, mapping)).sort((a, b) => a - b) as [number, number];
 }

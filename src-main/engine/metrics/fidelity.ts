@@ -5,7 +5,7 @@
  * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
 import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
-import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
+import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type FileValues, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
 
@@ -20,12 +20,9 @@ export interface Similarity {
 export { psnrFromMse };
 export { ssimPlane } from './ssim.js';
 
-/** What an image file's record says of its values (codec/record.ts): plainDisplay's. */
-export interface PlainValues {
-  valueOffset?: number;
-  ctIntercept?: number;
+/** What an image file's record says of its values (codec/record.ts) and its own windows: plainDisplay's. */
+export interface PlainValues extends FileValues {
   fileWindows?: readonly DisplayWindow[];
-  inverted?: boolean;
 }
 
 /**
@@ -35,8 +32,8 @@ export interface PlainValues {
  * WhiteIsZero (`inverted`: a TIFF's, as MONOCHROME1) has samples inverted from its values, and shows inverted.
  */
 export function plainDisplay(image: Pick<Image, 'bitDepth'>, values: PlainValues = {}): DisplayModel {
-  const { valueOffset, ctIntercept, fileWindows = [], inverted } = values;
-  const mapping = imageFileMapping(valueOffset, ctIntercept, inverted ? image.bitDepth : undefined);
+  const { ctIntercept, fileWindows = [], inverted } = values;
+  const mapping = imageFileMapping(image.bitDepth, values);
   const ct = ctIntercept !== undefined;
   return {
     units: ct ? 'HU' : '', monochrome1: inverted === true, windows: [...fileWindows, ...(ct ? CT_PRESETS : [])], percentile: !ct && image.bitDepth > 8,
