@@ -3,9 +3,11 @@
 /**
  * An uncompressed little-endian TIFF, one grey page per array, one strip each, its samples of the array's type (8-, 16-
  * or 32-bit, unsigned, signed or float; sharp writes neither float, signed nor multi-page grey from raw samples as such).
+ * `newSubfileTypes`: each page's NewSubfileType (254), where given (1: a reduced-resolution copy, 4: a transparency mask).
  */
-export function tiffOf(pages: (Uint8Array | Uint16Array | Uint32Array | Int16Array | Int32Array | Float32Array)[], width: number, height: number): Buffer {
-  const tagCount = 10;
+export function tiffOf(pages: (Uint8Array | Uint16Array | Uint32Array | Int16Array | Int32Array | Float32Array)[], width: number, height: number,
+  newSubfileTypes?: readonly number[]): Buffer {
+  const tagCount = newSubfileTypes ? 11 : 10;
   const ifdBytes = 2 + tagCount * 12 + 4;
   const head = Buffer.alloc(8);
   head.write('II', 0, 'latin1');
@@ -16,8 +18,8 @@ export function tiffOf(pages: (Uint8Array | Uint16Array | Uint32Array | Int16Arr
   pages.forEach((samples, p) => {
     const dataAt = at + ifdBytes;
     const format = samples instanceof Float32Array ? 3 : samples instanceof Int32Array || samples instanceof Int16Array ? 2 : 1;
-    const tags: [number, number, number][] = [ // tag, type (3 SHORT, 4 LONG), value
-      [256, 4, width], [257, 4, height], [258, 3, samples.BYTES_PER_ELEMENT * 8], [259, 3, 1], [262, 3, 1],
+    const tags: [number, number, number][] = [ // tag, type (3 SHORT, 4 LONG), value; in ascending order
+      ...(newSubfileTypes ? [[254, 4, newSubfileTypes[p] ?? 0] as [number, number, number]] : []), [256, 4, width], [257, 4, height], [258, 3, samples.BYTES_PER_ELEMENT * 8], [259, 3, 1], [262, 3, 1],
       [273, 4, dataAt], [277, 3, 1], [278, 4, height], [279, 4, samples.byteLength], [339, 3, format],
     ];
     const ifd = Buffer.alloc(ifdBytes);

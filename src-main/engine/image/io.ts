@@ -7,7 +7,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { NOT_IMAGE_HEAD, notImageRefusal } from './not-images.js';
-import { whiteIsZeroPages } from './tiff-tags.js';
+import { subsidiaryPages, whiteIsZeroPages, type SubsidiaryPage } from './tiff-tags.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
@@ -107,6 +107,12 @@ export interface ImageFile {
    * samples (2^bits − 1) − its values, as a DICOM file's MONOCHROME1 samples are kept (tiff-tags.ts); where any page's is.
    */
   inverted?: boolean[];
+  /**
+   * A TIFF's pages that are copies or masks of another (a pyramid's levels, a thumbnail: tiff-tags.ts subsidiaryPages),
+   * left out of `pages` where it has a page that is not (aeimg 0.41; before, each went as an image): each with its
+   * page in the file (from 0), and the file's page of each of `pages`.
+   */
+  leftOut?: { pages: { page: number; role: SubsidiaryPage }[]; filePages: number[] };
 }
 
 /**
@@ -154,14 +160,19 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   const data = gifWithEndCodes(bytes); // a GIF frame's last pixels, which its reader leaves out without the frame's end code
   const first = await checkedMetadata(data, maxPixels);
   const apng = first.format === 'png' ? apngOf(data) : undefined;
-  const pages = apng?.frames.length ?? first.pages ?? 1;
+  const inFile = apng?.frames.length ?? first.pages ?? 1;
+  // A TIFF's reduced-resolution copies and masks are not images a reader reads: left out where it holds one that is.
+  const roles = first.format === 'tiff' ? subsidiaryPages(data, inFile) : undefined;
+  const own = [...Array(inFile).keys()].filter((page) => !roles?.[page]);
+  const filePages = own.length ? own : [...Array(inFile).keys()];
+  const pages = filePages.length;
   if (pages > atMost) {
     throw new AeimgError(ErrorCode.BadInput,
       `has ${pages} pages, and only a single image is read here: save each page as its own file.`);
   }
   if (apng) return asDeclared({ data, pages: await composeApng(apng, (png) => decodePng(png, maxPixels)), metas: [first], apng });
-  const metas = [first];
-  for (let page = 1; page < pages; page++) metas.push(await checkedMetadata(data, maxPixels, page));
+  const metas: Metadata[] = [];
+  for (const page of filePages) metas.push(page === 0 ? first : await checkedMetadata(data, maxPixels, page));
   // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
   const bytesOfPixels = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' || wideSampleType(m) ? 2 : 1), 0);
   if (bytesOfPixels > MAX_FILE_PIXEL_BYTES) {
@@ -170,21 +181,24 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   }
   const images: Image[] = [];
   const wholes: (WholeValues | undefined)[] = [];
-  for (const [page, meta] of metas.entries()) {
+  for (const [i, meta] of metas.entries()) {
+    const page = filePages[i]!;
     const whole = wideSampleType(meta) ? await decodeWidePage(data, meta, maxPixels, page) : undefined;
     images.push(whole?.image ?? await decodePage(data, meta, maxPixels, page));
     wholes.push(whole);
   }
   const wide = metas.map(wideSampleType).find((t) => t !== undefined);
   // libvips reads a WhiteIsZero page inverted (a signed or float one is read by aeimg, as it is: decodeWidePage).
-  const whiteIsZero = first.format === 'tiff' ? whiteIsZeroPages(data, pages) : undefined;
-  const inverted = whiteIsZero && images.map((image, page) => whiteIsZero[page] === true && !wholes[page] && image.channels === 1);
+  const whiteIsZero = first.format === 'tiff' ? whiteIsZeroPages(data, inFile) : undefined;
+  const inverted = whiteIsZero && images.map((image, i) => whiteIsZero[filePages[i]!] === true && !wholes[i] && image.channels === 1);
+  const leftOut = pages < inFile ? roles!.flatMap((role, page) => (role ? [{ page, role }] : [])) : [];
   const ranges = wholes.flatMap((w) => (w ? [w.range] : []));
   const offsets = wholes.map((w) => w?.offset ?? 0);
   return asDeclared({
     data, pages: first.format === 'gif' ? greyGif(images) : images, metas, ...(metas.some((m) => m.space === 'cmyk') ? { cmyk: true } : {}),
     ...(wide ? { wholeValues: { type: wide, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] } } : {}),
     ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}), ...(inverted?.some((i) => i) ? { inverted } : {}),
+    ...(leftOut.length ? { leftOut: { pages: leftOut, filePages } } : {}),
   });
 }
 
@@ -304,13 +318,13 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS):
  * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
  * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
  */
-export async function colourProfileShift({ data, pages, metas, apng, declaredColour }: ImageFile): Promise<number> {
+export async function colourProfileShift({ data, pages, metas, apng, declaredColour, leftOut }: ImageFile): Promise<number> {
   if (declaredColour) return declaredColour.shift;
   if (!metas[0]?.icc) return 0; // a BMP's own profile is not applied
   const owns = apng ? await composeApng(apng, (png) => decodePng(png, Number.MAX_SAFE_INTEGER, true)) : undefined;
   let shift = 0;
   for (const [page, image] of pages.entries()) {
-    const own = owns?.[page] ?? await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, page, true);
+    const own = owns?.[page] ?? await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, leftOut?.filePages[page] ?? page, true);
     for (let i = 0; i < own.pixels.length; i++) shift = Math.max(shift, Math.abs(own.pixels[i]! - image.pixels[i]!));
   }
   return shift;

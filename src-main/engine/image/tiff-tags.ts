@@ -72,7 +72,7 @@ export function tiffReader(data: Uint8Array) {
   };
 }
 
-const PHOTOMETRIC = 262, BITS_PER_SAMPLE = 258, SAMPLES_PER_PIXEL = 277;
+const PHOTOMETRIC = 262, BITS_PER_SAMPLE = 258, SAMPLES_PER_PIXEL = 277, NEW_SUBFILE_TYPE = 254, SUBFILE_TYPE = 255;
 
 /**
  * Per page of a TIFF (its first `pages` directories), whether it is grey of 8 or 16 bits whose Photometric
@@ -85,4 +85,24 @@ export function whiteIsZeroPages(data: Uint8Array, pages: number): boolean[] | u
   const flags = tiff?.pages(pages).map((entries) => tiff.number(entries.get(PHOTOMETRIC)) === 0 &&
     (tiff.number(entries.get(SAMPLES_PER_PIXEL)) ?? 1) === 1 && [8, 16].includes(tiff.number(entries.get(BITS_PER_SAMPLE)) ?? 1));
   return flags?.some((f) => f) ? flags : undefined;
+}
+
+/**
+ * A TIFF page that is not an image of its own but a copy or part of another (TIFF 6.0 NewSubfileType bit 0, or the
+ * older SubfileType 2: a reduced-resolution copy, as a pyramid's levels and a thumbnail are; bit 2: a transparency mask).
+ */
+export type SubsidiaryPage = 'reduced' | 'mask';
+
+/**
+ * Per page of a TIFF (its first `pages` directories), what it is beside the image where it is a copy or mask of another
+ * (SubsidiaryPage). Undefined for other files and where no page is one.
+ */
+export function subsidiaryPages(data: Uint8Array, pages: number): (SubsidiaryPage | undefined)[] | undefined {
+  const tiff = tiffReader(data);
+  const roles = tiff?.pages(pages).map((entries): SubsidiaryPage | undefined => {
+    const bits = tiff.number(entries.get(NEW_SUBFILE_TYPE)) ?? 0;
+    if (bits & 4) return 'mask';
+    return bits & 1 || tiff.number(entries.get(SUBFILE_TYPE)) === 2 ? 'reduced' : undefined;
+  });
+  return roles?.some((r) => r) ? roles : undefined;
 }

@@ -12,7 +12,7 @@ import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { colourProfileShift, readImageData } from '../image/io.js';
+import { colourProfileShift, readImageData, type ImageFile } from '../image/io.js';
 import { imagejCalibration, imagejValues, type ImagejCalibration } from '../image/imagej.js';
 import { isModality } from '../codec/record.js';
 import { animationOf, pageDelays } from '../image/animation.js';
@@ -64,6 +64,8 @@ export interface InputImage {
    * samples less `valueOffset` are the values ImageJ calibrated (a signed image's went up by 32,768 in ImageJ).
    */
   imagej?: ImagejCalibration;
+  /** ImageFile.leftOut (the first image's only): a TIFF's pages left out, copies or masks of another (sender-warnings.ts). */
+  leftOut?: NonNullable<ImageFile['leftOut']>['pages'];
 }
 
 /**
@@ -114,7 +116,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
         ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
         ...(file.inverted?.[i] ? { inverted: true as const } : {}),
-        ...(imagej ? { imagej } : {}),
+        ...(imagej ? { imagej } : {}), ...(i === 0 && file.leftOut ? { leftOut: file.leftOut.pages } : {}),
       };
     });
   }

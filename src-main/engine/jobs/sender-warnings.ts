@@ -118,9 +118,9 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
       'aeimg carries the native frames: the reader\'s viewer shows them without the subtraction, and DICOM output writes them without the masks. ' +
       'If the reader needs the subtracted run, export it subtracted at the workstation and send that too.');
   }
-  const leftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
-  if (leftOut.length) {
-    const names = leftOut.map((l) => `"${l}"`).join(', ');
+  const statesLeftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
+  if (statesLeftOut.length) {
+    const names = statesLeftOut.map((l) => `"${l}"`).join(', ');
     warnings.push(`${basename(input)}: the window of presentation state ${names} does not go with it: its lookup table cannot apply to this ` +
       'image\'s values (a rescale of another slope, or a Modality LUT of the image\'s own), so the reader\'s viewer opens it in its own windows.');
   }
@@ -139,6 +139,8 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
       `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
       'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
   }
+  const leftOut = inputs[0]?.leftOut;
+  if (leftOut) warnings.push(leftOutPagesWarning(input, leftOut, inputs.length));
   const whole = inputs[0]?.wholeValues;
   if (whole) {
     const [lo, hi] = whole.range.map(valueWords);
@@ -148,6 +150,24 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
       : 'they go as 16-bit values, the same numbers, which the receiver gets as a 16-bit PNG (or DICOM) file.'));
   }
   return warnings;
+}
+
+/**
+ * Told to the sender of a TIFF whose reduced-resolution copies (a pyramid's levels, a thumbnail) or transparency masks
+ * were left out (image/io.ts ImageFile.leftOut): which pages, and what the reader gets instead.
+ */
+function leftOutPagesWarning(input: string, leftOut: NonNullable<InputImage['leftOut']>, kept: number): string {
+  const list = (pages: number[]) => (pages.length === 1 ? `page ${pages[0]}` : `pages ${pages.slice(0, -1).join(', ')} and ${pages.at(-1)}`);
+  const of = (role: string) => leftOut.filter((p) => p.role === role).map((p) => p.page + 1);
+  const [reduced, masks] = [of('reduced'), of('mask')];
+  const parts = [
+    ...(reduced.length ? [`${list(reduced)} ${reduced.length === 1 ? 'is a reduced-resolution copy' : 'are reduced-resolution copies'} ` +
+      `of its image${kept > 1 ? 's' : ''} (a pyramid's levels or a thumbnail, as the file marks them)`] : []),
+    ...(masks.length ? [`${list(masks)} ${masks.length === 1 ? 'is a transparency mask' : 'are transparency masks'} of another page`] : []),
+  ];
+  return `${basename(input)}: its ${parts.join(', and its ')}, not ${leftOut.length === 1 ? 'an image' : 'images'} of ` +
+    `${leftOut.length === 1 ? 'its own, which does' : 'their own, which do'} not go: the reader gets its ` +
+    `${kept === 1 ? 'full-size page' : `${kept} full-size pages`}.`;
 }
 
 /**
