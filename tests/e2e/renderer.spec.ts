@@ -351,7 +351,7 @@ test('an ImageJ TIFF of a CT goes with its own calibration, named so ticked or n
   await expect(page.getByTestId('overlay-br')).toContainText(/W 1600 L 600 \(file window 1\)Sender's SSIM in this window 0\.\d{4}/);
 });
 
-test('an ImageJ TIFF saved through an inverted LUT (WhiteIsZero, as ImageJ saves a MONOCHROME1 file) opens to its image in its window (0.40)', async () => {
+test('an ImageJ TIFF saved through an inverted LUT (WhiteIsZero, as ImageJ saves a MONOCHROME1 file) opens to its image in its window, its values the file\'s (0.40)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aeimg-inverted-'));
   await copyFile(join(ROOT, 'tests', 'fixtures', 'imagej', 'mr_small_inverted_lut.tif'), join(dir, 'inverted.tif'));
   await app.tab('encrypt');
@@ -365,13 +365,20 @@ test('an ImageJ TIFF saved through an inverted LUT (WhiteIsZero, as ImageJ saves
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'inverted.aeimg')]);
+  // The MR before it opened in the same window: what follows is of this file only once it is shown.
+  await expect(page.getByTestId('viewer-name')).toHaveText('inverted.aeimg');
   // Opened in its DICOM file's window, over the image's values: a picture, not a black square (as before 0.40).
   await expect(page.getByTestId('overlay-br')).toContainText('W 1600 L 600 (file window 1)');
   const canvas = page.getByTestId('viewer-canvas');
   const greys = await canvas.evaluate((c: HTMLCanvasElement) =>
     new Set(Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))).size);
   expect(greys).toBeGreaterThan(100);
-  // Its values (the probe's reading of the inverted samples) are checked in tests/renderer/probe.test.ts and the engine's tests.
+  // The probe reads the DICOM file's own value there (signed, its stored value), not 65535 less ImageJ's sample.
+  const b = await readFile(join(ROOT, 'tests', 'fixtures', 'dicom', 'mr_small_explicit_le.dcm'));
+  const pixels = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer).dict['7FE00010']!.Value![0] as ArrayBuffer;
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * (32.5 / 64), box.y + box.height * (20.5 / 64));
+  await expect(page.getByTestId('probe')).toHaveText(`(32, 20) value ${new Int16Array(pixels)[20 * 64 + 32]}`);
 });
 
 test('a study an 8-bit file stops as a CT: its failed row sends it without HU, and the study goes (0.38)', async () => {
