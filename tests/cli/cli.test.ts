@@ -381,12 +381,22 @@ describe('the aeimg command line', () => {
     expect(fullBack.stderr).not.toMatch(/note:/);
   });
 
-  it('a multi-page TIFF whose pages differ in size (a pyramid\'s smaller copies) is told page by page, not as frames of the first\'s size (0.30)', async () => {
+  it('a multi-page TIFF whose pages differ in size is told page by page, not as frames of the first\'s size (0.30); a pyramid\'s marked levels are left out, and said (0.41)', async () => {
     const dir = await tempDir();
     const grey = phantom(128, 128, 1, 8);
-    await writeFile(join(dir, 'pyramid.tif'), await sharp(Buffer.from(grey.pixels), { raw: { width: 128, height: 128, channels: 1 } })
-      .toColourspace('b-w').tiff({ pyramid: true, tile: true, tileWidth: 32, tileHeight: 32 }).toBuffer());
+    const levels = await sharp(Buffer.from(grey.pixels), { raw: { width: 128, height: 128, channels: 1 } })
+      .toColourspace('b-w').tiff({ pyramid: true, tile: true, tileWidth: 32, tileHeight: 32 }).toBuffer();
+    // Its pages as a TIFF that does not mark them (NewSubfileType 0): three images of different sizes.
+    const unmarked = Buffer.from(levels);
+    for (let ifd = unmarked.readUInt32LE(4); ifd; ifd = unmarked.readUInt32LE(ifd + 2 + unmarked.readUInt16LE(ifd) * 12)) {
+      for (let i = 0; i < unmarked.readUInt16LE(ifd); i++) if (unmarked.readUInt16LE(ifd + 2 + i * 12) === 254) unmarked.writeUInt32LE(0, ifd + 10 + i * 12);
+    }
+    await writeFile(join(dir, 'pyramid.tif'), unmarked);
+    await writeFile(join(dir, 'marked.tif'), levels);
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const marked = await aeimg(['encrypt', join(dir, 'marked.tif'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'sent')]);
+    expect(marked.stdout).toMatch(/marked\.tif → .* {2}128x128x1 8-bit, /);
+    expect(marked.stderr).toContain('marked.tif: its pages 2 and 3 are reduced-resolution copies of its image');
     const sent = await aeimg(['encrypt', join(dir, 'pyramid.tif'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'sent')]);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toContain('pyramid.tif → ');
