@@ -7,7 +7,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
 import { NOT_IMAGE_HEAD, notImageRefusal } from './not-images.js';
-import { subsidiaryPages, whiteIsZeroPages, type SubsidiaryPage } from './tiff-tags.js';
+import { tiffPages, type SubsidiaryPage } from './tiff-tags.js';
 import { imageSignature } from './signature.js';
 import { decodeBmp } from './bmp.js';
 import { cutShort, endsEarly } from './cut-short.js';
@@ -162,8 +162,8 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   const apng = first.format === 'png' ? apngOf(data) : undefined;
   const inFile = apng?.frames.length ?? first.pages ?? 1;
   // A TIFF's reduced-resolution copies and masks are not images a reader reads: left out where it holds one that is.
-  const roles = first.format === 'tiff' ? subsidiaryPages(data, inFile) : undefined;
-  const own = [...Array(inFile).keys()].filter((page) => !roles?.[page]);
+  const tiff = first.format === 'tiff' ? tiffPages(data, inFile) : undefined;
+  const own = [...Array(inFile).keys()].filter((page) => !tiff?.[page]?.subsidiary);
   const filePages = own.length ? own : [...Array(inFile).keys()];
   const pages = filePages.length;
   if (pages > atMost) {
@@ -189,15 +189,14 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   }
   const wide = metas.map(wideSampleType).find((t) => t !== undefined);
   // libvips reads a WhiteIsZero page inverted (a signed or float one is read by aeimg, as it is: decodeWidePage).
-  const whiteIsZero = first.format === 'tiff' ? whiteIsZeroPages(data, inFile) : undefined;
-  const inverted = whiteIsZero && images.map((image, i) => whiteIsZero[filePages[i]!] === true && !wholes[i] && image.channels === 1);
-  const leftOut = pages < inFile ? roles!.flatMap((role, page) => (role ? [{ page, role }] : [])) : [];
+  const inverted = images.map((image, i) => tiff?.[filePages[i]!]?.whiteIsZero === true && !wholes[i] && image.channels === 1);
+  const leftOut = pages < inFile ? tiff!.flatMap(({ subsidiary: role }, page) => (role ? [{ page, role }] : [])) : [];
   const ranges = wholes.flatMap((w) => (w ? [w.range] : []));
   const offsets = wholes.map((w) => w?.offset ?? 0);
   return asDeclared({
     data, pages: first.format === 'gif' ? greyGif(images) : images, metas, ...(metas.some((m) => m.space === 'cmyk') ? { cmyk: true } : {}),
     ...(wide ? { wholeValues: { type: wide, range: [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))] } } : {}),
-    ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}), ...(inverted?.some((i) => i) ? { inverted } : {}),
+    ...(offsets.some((o) => o) ? { valueOffsets: offsets } : {}), ...(inverted.some((i) => i) ? { inverted } : {}),
     ...(leftOut.length ? { leftOut: { pages: leftOut, filePages } } : {}),
   });
 }

@@ -75,34 +75,31 @@ export function tiffReader(data: Uint8Array) {
 const PHOTOMETRIC = 262, BITS_PER_SAMPLE = 258, SAMPLES_PER_PIXEL = 277, NEW_SUBFILE_TYPE = 254, SUBFILE_TYPE = 255;
 
 /**
- * Per page of a TIFF (its first `pages` directories), whether it is grey of 8 or 16 bits whose Photometric
- * Interpretation is WhiteIsZero (0: the lowest value shows white, as DICOM's MONOCHROME1; ImageJ writes it for an image
- * shown through an inverted LUT, as it shows a MONOCHROME1 DICOM file). libvips reads such a page inverted (its maximum
- * less each value), as a DICOM file's MONOCHROME1 samples are kept. Undefined for other files and where no page is.
- */
-export function whiteIsZeroPages(data: Uint8Array, pages: number): boolean[] | undefined {
-  const tiff = tiffReader(data);
-  const flags = tiff?.pages(pages).map((entries) => tiff.number(entries.get(PHOTOMETRIC)) === 0 &&
-    (tiff.number(entries.get(SAMPLES_PER_PIXEL)) ?? 1) === 1 && [8, 16].includes(tiff.number(entries.get(BITS_PER_SAMPLE)) ?? 1));
-  return flags?.some((f) => f) ? flags : undefined;
-}
-
-/**
  * A TIFF page that is not an image of its own but a copy or part of another (TIFF 6.0 NewSubfileType bit 0, or the
  * older SubfileType 2: a reduced-resolution copy, as a pyramid's levels and a thumbnail are; bit 2: a transparency mask).
  */
 export type SubsidiaryPage = 'reduced' | 'mask';
 
-/**
- * Per page of a TIFF (its first `pages` directories), what it is beside the image where it is a copy or mask of another
- * (SubsidiaryPage). Undefined for other files and where no page is one.
- */
-export function subsidiaryPages(data: Uint8Array, pages: number): (SubsidiaryPage | undefined)[] | undefined {
+/** What a TIFF page's directory says that libvips does not. */
+export interface TiffPage {
+  /**
+   * Grey of 8 or 16 bits whose Photometric Interpretation is WhiteIsZero (0: the lowest value shows white, as DICOM's
+   * MONOCHROME1; ImageJ writes it for an image shown through an inverted LUT, as it shows a MONOCHROME1 DICOM file).
+   * libvips reads such a page inverted (its maximum less each value), as a DICOM file's MONOCHROME1 samples are kept.
+   */
+  whiteIsZero: boolean;
+  /** What it is beside the image, where it is a copy or mask of another. */
+  subsidiary?: SubsidiaryPage;
+}
+
+/** Each of a TIFF's first `pages` directories, as far as they can be read; undefined for other files. */
+export function tiffPages(data: Uint8Array, pages: number): TiffPage[] | undefined {
   const tiff = tiffReader(data);
-  const roles = tiff?.pages(pages).map((entries): SubsidiaryPage | undefined => {
+  return tiff?.pages(pages).map((entries) => {
+    const whiteIsZero = tiff.number(entries.get(PHOTOMETRIC)) === 0 &&
+      (tiff.number(entries.get(SAMPLES_PER_PIXEL)) ?? 1) === 1 && [8, 16].includes(tiff.number(entries.get(BITS_PER_SAMPLE)) ?? 1);
     const bits = tiff.number(entries.get(NEW_SUBFILE_TYPE)) ?? 0;
-    if (bits & 4) return 'mask';
-    return bits & 1 || tiff.number(entries.get(SUBFILE_TYPE)) === 2 ? 'reduced' : undefined;
+    const subsidiary = bits & 4 ? 'mask' : bits & 1 || tiff.number(entries.get(SUBFILE_TYPE)) === 2 ? 'reduced' : undefined;
+    return { whiteIsZero, ...(subsidiary ? { subsidiary } : {}) };
   });
-  return roles?.some((r) => r) ? roles : undefined;
 }

@@ -12,7 +12,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { describeImage, recordDisplay } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MAX_PIXELS, readImageData, readImageFile } from '../../../src-main/engine/image/io.js';
-import { whiteIsZeroPages } from '../../../src-main/engine/image/tiff-tags.js';
+import { tiffPages } from '../../../src-main/engine/image/tiff-tags.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { renderToByte, sampleToReal, valueFormula, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
@@ -38,18 +38,22 @@ function asWhiteIsZero(tiff: Buffer): Buffer {
   return tiff;
 }
 
+/** Per page of a TIFF's first `pages`, whether it is read as WhiteIsZero. */
+const whiteIsZeroPages = (data: Uint8Array, pages: number) => tiffPages(data, pages)?.map((p) => p.whiteIsZero);
+
 /** Stored values (before any rescale) of samples through a mapping. */
 const stored = (pixels: ArrayLike<number>, m: ValueMapping | undefined) => Array.from(pixels, (s) => sampleToReal(s, m && { ...m, slope: 1, intercept: 0 }));
 
 describe('a WhiteIsZero TIFF (ImageJ\'s inverted LUT, a MONOCHROME1 DICOM file opened in ImageJ)', () => {
   it('is found page by page, grey of 8 or 16 bits only; nothing else is, and a damaged one throws nothing', async () => {
     for (const [tif] of CASES) expect(whiteIsZeroPages(await readFile(join(IMAGEJ, tif)), 1)).toEqual([true]);
-    expect(whiteIsZeroPages(await readFile(join(IMAGEJ, 'mr_small_signed.tif')), 1)).toBeUndefined();
+    expect(whiteIsZeroPages(await readFile(join(IMAGEJ, 'mr_small_signed.tif')), 1)).toEqual([false]);
     expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint16Array(16)], 4, 4)), 1)).toEqual([true]);
     expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint8Array(16)], 4, 4)), 1)).toEqual([true]);
-    expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint32Array(16)], 4, 4)), 1)).toBeUndefined(); // 32-bit: not read inverted
-    expect(whiteIsZeroPages(tiffOf([new Uint16Array(16)], 4, 4), 1)).toBeUndefined();
-    expect(whiteIsZeroPages(tiffOf([new Uint16Array(16), new Uint16Array(16)], 4, 4), 2)).toBeUndefined();
+    expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint32Array(16)], 4, 4)), 1)).toEqual([false]); // 32-bit: not read inverted
+    expect(whiteIsZeroPages(tiffOf([new Uint16Array(16)], 4, 4), 1)).toEqual([false]);
+    expect(whiteIsZeroPages(tiffOf([new Uint16Array(16), new Uint16Array(16)], 4, 4), 2)).toEqual([false, false]);
+    expect(whiteIsZeroPages(Buffer.from('not a TIFF at all'), 1)).toBeUndefined();
     const whole = await readFile(join(IMAGEJ, 'mr_small_inverted_lut.tif'));
     for (let cut = 0; cut < 300; cut += 3) expect(() => whiteIsZeroPages(whole.subarray(0, cut), 1)).not.toThrow();
     for (let at = 0; at < 300; at++) {
