@@ -43,6 +43,7 @@ test('a study\'s presentation state sent with the full header: its annotations d
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'reading', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'reading.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('reading (1 part)'); // not the file before it
   await expect(page.getByTestId('viewer-canvas')).toBeVisible();
   const layer = page.getByTestId('pstate');
   await expect(layer).toHaveAttribute('data-shapes', '5');
@@ -102,6 +103,7 @@ test('a presentation state that turned the image: the viewer opens it turned so,
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'turned', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'turned.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('turned (1 part)'); // not the file before it
   const canvas = page.getByTestId('viewer-canvas');
   // Turned a quarter, then flipped, as the file says and dcmtk shows it: the canvas flips, then turns three quarters.
   await expect(canvas).toHaveAttribute('data-rotation', '270');
@@ -128,6 +130,7 @@ test('a presentation state that showed the image black for white (its Presentati
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'inverse', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'inverse.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('inverse (1 part)'); // not the file before it
   await expect(page.getByTestId('viewer-canvas')).toBeVisible();
   await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('overlay-br')).toContainText('Inverted, black for white (presentation state "LESION")');
@@ -154,6 +157,7 @@ test('a presentation state zoomed to part of the image: the viewer opens on that
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'ct.dcm'), '--bundle', 'area', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'area.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('area (1 part)'); // not the file before it
   const canvas = page.getByTestId('viewer-canvas');
   await expect(page.getByTestId('overlay-br')).toContainText('(the area of presentation state "LESION")');
   const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
@@ -182,6 +186,7 @@ test('a presentation state\'s display shutter covers the image while the state i
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'xa.dcm'), '--bundle', 'shut', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'shut.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('shut (1 part)'); // not the file before it
   const canvas = page.getByTestId('viewer-canvas');
   await expect(canvas).toHaveAttribute('data-shutter', 'rectangular');
   await expect(page.getByTestId('toggle-shutter')).toHaveAttribute('title', /presentation state "LESION" \(rectangular\), in place of the file's/);
@@ -202,6 +207,7 @@ test('an image with two presentation states shows one at a time, as a PACS appli
   await app.cli(['encrypt', join(dir, 'gsps.dcm'), join(dir, 'curve.dcm'), join(dir, 'ct.dcm'), '--bundle', 'two', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'two.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('two (1 part)'); // not the file before it
   const choice = page.getByTestId('pstate-choice');
   const canvas = page.getByTestId('viewer-canvas');
   const showing = async (label: string) => {
@@ -261,6 +267,7 @@ test('a study\'s key object selections sent with the full header: the images the
   await app.cli(['encrypt', ...inputs, '--bundle', 'keys', '--deidentify', 'none', '--key', KEY, '-o', dir]);
   await app.tab('open');
   await app.drop('open-drop', [join(dir, 'keys.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('keys (1 part)'); // not the file before it
   await expect(page.getByTestId('thumb-0')).toHaveAttribute('data-mark', 'key');
   await expect(page.getByTestId('thumb-1')).toHaveAttribute('data-mark', 'rejected');
   await expect(page.getByTestId('thumb-1')).toHaveAttribute('aria-label', /rejected: Rejected for Quality Reasons/);

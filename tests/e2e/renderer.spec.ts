@@ -110,6 +110,7 @@ test('a tampered .aeimg gives a clear error and opens nothing', async () => {
 test('the viewer shows the decoded pixels through the window it reports', async () => {
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'mr-colin27-axial-020.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('mr-colin27-axial-020.aeimg'); // not the file before it
   const canvas = page.getByTestId('viewer-canvas');
   await expect(canvas).toBeVisible();
   await expect(page.getByTestId('viewer-fidelity')).toContainText(/SSIM 0\.9\d{3}/);
@@ -156,6 +157,7 @@ test('a near-lossless level: the receiver is told every pixel is within ±2, and
   await page.getByTestId('quality').selectOption('auto'); // the later tests use the default
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'ct-cranium-axial-021-bone.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct-cranium-axial-021-bone.aeimg'); // not the file before it
   await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 of the original');
   const back = join(outDir, 'cli-within-2');
   await app.cli(['decrypt', join(outDir, 'ct-cranium-axial-021-bone.aeimg'), '-o', back]);
@@ -200,6 +202,7 @@ test('a CT exported as a 16-bit PNG, declared CT (0.36): preview, row and viewer
 
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'ct-cranium-axial-022-hu.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct-cranium-axial-022-hu.aeimg'); // not the file before it
   await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
   await expect(page.getByTestId('viewer-declared')).toHaveText(' · CT: its HU are as its sender declared them (HU = value − 1024), an image file, not DICOM');
   await expect(page.getByTestId('window-units')).toHaveText('HU');
@@ -341,6 +344,7 @@ test('an ImageJ TIFF of a CT goes with its own calibration, named so ticked or n
   // Its reader is told its HU are its ImageJ calibration's, not its sender's word.
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'ct_small_signed.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct_small_signed.aeimg'); // not the file before it
   await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
   await expect(page.getByTestId('viewer-declared'))
     .toHaveText(' · CT: its HU are as its ImageJ calibration gives them (HU = value − 1024, the rescale of the DICOM file ImageJ opened), an image file, not DICOM');
@@ -348,6 +352,7 @@ test('an ImageJ TIFF of a CT goes with its own calibration, named so ticked or n
   await expect(page.getByTestId('overlay-br')).toContainText('0.661 mm/pixel (its ImageJ calibration)');
   // The MR opens in its DICOM file's window (600/1600), which ImageJ kept and its sender measured in.
   await app.drop('open-drop', [join(outDir, 'mr_small_signed.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('mr_small_signed.aeimg'); // not the file before it
   await expect(page.getByTestId('overlay-br')).toContainText(/W 1600 L 600 \(file window 1\)Sender's SSIM in this window 0\.\d{4}/);
 });
 
@@ -473,6 +478,7 @@ test('a DICOM CD given whole: every series, extensionless files as DICOM, bit-ex
   // Bit-exact: nothing differs in any window, so the viewer lists no figures.
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, `${rows[0]}.aeimg`)]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('IM000001.aeimg'); // not the file before it
   await expect(page.getByTestId('viewer-fidelity')).toContainText('bit-exact');
   await expect(page.getByTestId('viewer-figures-details')).toHaveCount(0);
 });
@@ -503,6 +509,7 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   await page.getByTestId('quality').selectOption('auto');
   await app.tab('open');
   await app.drop('open-drop', [join(outDir, 'ct_head_512_j2k_lossless.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toHaveText('ct_head_512_j2k_lossless.aeimg'); // not the file before it
   await expect(page.getByTestId('reduced-banner')).toContainText(/Reduced quality — not for primary diagnosis \(worst window .*: SSIM 0\.\d{4}, largest error \d+ HU\)/);
   // The reader gets the sender's table too (0.35), not the worst window alone: every CT preset and the file's own
   // window, worst first, its first row the banner's window and figure.
