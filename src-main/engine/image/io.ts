@@ -108,7 +108,7 @@ export interface ImageFile {
    */
   inverted?: boolean[];
   /**
-   * A TIFF's pages that are copies or masks of another (a pyramid's levels, a thumbnail: tiff-tags.ts subsidiaryPages),
+   * A TIFF's pages that are copies or masks of another (a pyramid's levels, a thumbnail: tiff-tags.ts tiffPages),
    * left out of `pages` where it has a page that is not (aeimg 0.41; before, each went as an image): each with its
    * page in the file (from 0), and the file's page of each of `pages`.
    */

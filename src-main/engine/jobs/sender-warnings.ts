@@ -10,6 +10,7 @@ import { dicomDisplay } from '../dicom/display.js';
 import type { DicomImage } from '../dicom/import.js';
 import { ctDeclaration, storedToReal } from '../../../src-shared/windows.js';
 import type { InputImage } from './read-input.js';
+import type { SubsidiaryPage } from '../image/tiff-tags.js';
 import { SIGNED_OFFSET } from '../image/image.js';
 import { valueWords } from '../image/whole-values.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
@@ -158,7 +159,7 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
  */
 function leftOutPagesWarning(input: string, leftOut: NonNullable<InputImage['leftOut']>, kept: number): string {
   const list = (pages: number[]) => (pages.length === 1 ? `page ${pages[0]}` : `pages ${pages.slice(0, -1).join(', ')} and ${pages.at(-1)}`);
-  const of = (role: string) => leftOut.filter((p) => p.role === role).map((p) => p.page + 1);
+  const of = (role: SubsidiaryPage) => leftOut.filter((p) => p.role === role).map((p) => p.page + 1);
   const [reduced, masks] = [of('reduced'), of('mask')];
   const parts = [
     ...(reduced.length ? [`${list(reduced)} ${reduced.length === 1 ? 'is a reduced-resolution copy' : 'are reduced-resolution copies'} ` +
