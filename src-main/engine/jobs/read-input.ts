@@ -111,7 +111,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}), ...(isModality(modality) && modality !== 'CT' ? { modality } : {}),
       };
       return {
-        image, name: pages.length > 1 ? `${basename(task.input)}#${i + 1}` : basename(task.input), ...(frame ? { frame } : {}),
+        image, name: pages.length > 1 ? `${basename(task.input)}#${(file.leftOut?.filePages[i] ?? i) + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
         ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),

@@ -78,6 +78,8 @@ describe('a TIFF\'s reduced-resolution copies and masks', () => {
     const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     expect(got.images.map((i) => Array.from(i.image.pixels))).toEqual([Array.from(page(0)), Array.from(page(10), (v) => 255 - v)]);
     expect(got.images.map((i) => i.record.metadata?.monochrome1 === true)).toEqual([false, true]);
+    // Each named by its page in the file, as the sender's warning names the pages left out.
+    expect(got.images.map((i) => i.record.name)).toEqual(['scan.tif#1', 'scan.tif#3']);
   });
 
   it('where every page is marked a copy, all go, as before: nothing would be left to send', async () => {
