@@ -1,5 +1,5 @@
 /**
- * A classic TIFF's directories, read by hand where libvips does not say what they hold (an ImageJ description and its
+ * A TIFF's directories (classic or BigTIFF), read by hand where libvips does not say what they hold (an ImageJ description and its
  * Info, image/imagej.ts; a page's Photometric Interpretation): entries read in the file's byte order, each value's bytes
  * checked inside the file, nothing trusted that lies beyond it.
  */
@@ -12,7 +12,7 @@ const MAX_TEXT_BYTES = 1 << 20;
 /** More directories than a file's pages are not walked (a damaged file's chain may loop). */
 const MAX_DIRECTORIES = 1 << 16;
 
-/** A classic TIFF's directories (undefined for a BigTIFF or another file). */
+/** A TIFF's directories, classic or BigTIFF (undefined for another file). */
 export function tiffReader(data: Uint8Array) {
   if (data.length < 8) return undefined;
   const little = data[0] === 0x49 && data[1] === 0x49;
@@ -20,30 +20,40 @@ export function tiffReader(data: Uint8Array) {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const u16 = (at: number) => view.getUint16(at, little);
   const u32 = (at: number) => view.getUint32(at, little);
-  if (u16(2) !== 42) return undefined; // a BigTIFF (43), which ImageJ does not write, or not a TIFF
-  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1 } as Record<number, number>)[type];
+  /** A BigTIFF's 8-byte number; beyond any file's size, Infinity (so every bound check fails). */
+  const u64 = (at: number) => {
+    const v = view.getBigUint64(at, little);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v);
+  };
+  // A BigTIFF (43; libvips and GDAL write one on request or past 4 GB) has 8-byte counts and offsets: bytes 4..7 say so.
+  const big = u16(2) === 43;
+  if (big ? data.length < 16 || u16(4) !== 8 || u16(6) !== 0 : u16(2) !== 42) return undefined;
+  const [countBytes, entryBytes, offsetBytes] = big ? [8, 20, 8] : [2, 12, 4];
+  const offsetAt = (at: number) => (big ? u64(at) : u32(at));
+  const first = offsetAt(big ? 8 : 4);
+  const size = (type: number) => ({ 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 16: 8, 17: 8, 18: 8 } as Record<number, number>)[type];
   /** The entries of the directory at `ifd`, and where the next one is (0: none); undefined where it lies beyond the file. */
   const directory = (ifd: number): { entries: Map<number, TiffEntry>; next: number } | undefined => {
-    if (ifd < 8 || ifd + 2 > data.length) return undefined;
-    const n = u16(ifd);
-    if (ifd + 2 + n * 12 + 4 > data.length) return undefined;
+    if (ifd < 8 || ifd + countBytes > data.length) return undefined;
+    const n = big ? u64(ifd) : u16(ifd);
+    if (ifd + countBytes + n * entryBytes + offsetBytes > data.length) return undefined;
     const entries = new Map<number, TiffEntry>();
     for (let i = 0; i < n; i++) {
-      const e = ifd + 2 + i * 12;
-      const type = u16(e + 2), count = u32(e + 4);
-      const bytes = (size(type) ?? 0) * count;
-      entries.set(u16(e), { type, count, at: bytes <= 4 ? e + 8 : u32(e + 8) });
+      const e = ifd + countBytes + i * entryBytes;
+      const type = u16(e + 2), count = big ? u64(e + 4) : u32(e + 4);
+      const bytes = (size(type) ?? 0) * count, value = e + (big ? 12 : 8);
+      entries.set(u16(e), { type, count, at: bytes <= offsetBytes ? value : offsetAt(value) });
     }
-    return { entries, next: u32(ifd + 2 + n * 12) };
+    return { entries, next: offsetAt(ifd + countBytes + n * entryBytes) };
   };
   return {
     u32,
-    firstEntries: (): Map<number, TiffEntry> | undefined => directory(u32(4))?.entries,
+    firstEntries: (): Map<number, TiffEntry> | undefined => directory(first)?.entries,
     /** The entries of its first `atMost` directories, in order, as far as they can be read. */
     pages(atMost: number): Map<number, TiffEntry>[] {
       const out: Map<number, TiffEntry>[] = [];
       const seen = new Set<number>();
-      for (let ifd = u32(4); ifd && out.length < Math.min(atMost, MAX_DIRECTORIES) && !seen.has(ifd); ) {
+      for (let ifd = first; ifd && out.length < Math.min(atMost, MAX_DIRECTORIES) && !seen.has(ifd); ) {
         seen.add(ifd);
         const dir = directory(ifd);
         if (!dir) break;
@@ -52,10 +62,10 @@ export function tiffReader(data: Uint8Array) {
       }
       return out;
     },
-    /** A single SHORT or LONG's value (undefined where absent or not one). */
+    /** A single SHORT, LONG or (BigTIFF) LONG8's value (undefined where absent or not one). */
     number(entry: TiffEntry | undefined): number | undefined {
       if (!entry || entry.count !== 1) return undefined;
-      return entry.type === 3 ? u16(entry.at) : entry.type === 4 ? u32(entry.at) : undefined;
+      return entry.type === 3 ? u16(entry.at) : entry.type === 4 ? u32(entry.at) : entry.type === 16 ? u64(entry.at) : undefined;
     },
     /** An entry's bytes (ASCII, BYTE, UNDEFINED), undefined where they lie beyond the file or beyond reason. */
     bytesOf(entry: TiffEntry): Uint8Array | undefined {

@@ -4,7 +4,7 @@
  * a slide's or scan's levels as "images 2 and 3 of 3"; they are left out where the file has a page that is an image,
  * and the sender is told which.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,29 @@ describe('a TIFF\'s reduced-resolution copies and masks', () => {
     const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false });
     expect(got.images.length).toBe(1);
     expect(Buffer.from(got.images[0]!.image.pixels)).toEqual(full);
+  });
+
+  it('of a BigTIFF pyramid (8-byte offsets: libvips and GDAL write one on request) are found as a classic TIFF\'s are, and a damaged one throws nothing', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'big.tif');
+    const full = Buffer.from(Uint8Array.from({ length: 256 * 192 }, (_, i) => (i % 256) ^ ((i >> 8) * 5)));
+    await sharp(full, { raw: { width: 256, height: 192, channels: 1 } }).toColourspace('b-w')
+      .tiff({ bigtiff: true, pyramid: true, tile: true, tileWidth: 64, tileHeight: 64, compression: 'deflate' }).toFile(path);
+    const bytes = await readFile(path);
+    expect(bytes.readUInt16LE(2)).toBe(43); // a BigTIFF
+    expect(subsidiaryPages(bytes, 3)).toEqual([undefined, 'reduced', 'reduced']);
+    const file = await readImageData(path);
+    expect(file.pages.map((p) => [p.width, p.height])).toEqual([[256, 192]]);
+    expect(Buffer.from(file.pages[0]!.pixels)).toEqual(full);
+    expect(file.leftOut?.pages.map((p) => p.page)).toEqual([1, 2]);
+    // Cut anywhere, or a byte of its header or first directory (entry counts, types, 8-byte counts and offsets) turned over.
+    const ifd = Number(bytes.readBigUInt64LE(8));
+    for (let cut = 0; cut < bytes.length; cut += 7) expect(() => tiffPages(bytes.subarray(0, cut), 3)).not.toThrow();
+    for (const at of [...Array(16).keys(), ...Array.from({ length: 8 + 20 * 16 }, (_, i) => ifd + i)]) {
+      const damaged = Buffer.from(bytes);
+      damaged[at] = damaged[at]! ^ 0xff;
+      expect(() => tiffPages(damaged, 3)).not.toThrow();
+    }
   });
 
   it('of a document: its pages that are images go in order, each thumbnail and mask left out and named', async () => {
