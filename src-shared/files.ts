@@ -34,6 +34,11 @@ export function formatWords(...more: string[]): string {
   return `${all.slice(0, -1).join(', ')} or ${all.at(-1)}`;
 }
 
+/** Words in a sentence's list: "a", "a and b", "a, b and c". */
+export function andList(items: readonly (string | number)[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
 /** Up to three names, then how many more: "a.png, b.png, c.png and 2 more" (the engine's messages and the app's alike). */
 export function someNames(names: readonly string[]): string {
   return names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');

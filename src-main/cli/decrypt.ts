@@ -11,6 +11,7 @@ import { ModelCache } from '../engine/model/autoencoder.js';
 import { fileInvertedOf, imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary, recordDisplay } from '../engine/jobs/view.js';
 import { valueFormula } from '../../src-shared/windows.js';
+import { andList } from '../../src-shared/files.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { graphicsAndShutter } from '../engine/dicom/shutter.js';
 import { archivesLeftOut, findAeimgInputs } from '../engine/jobs/files.js';
@@ -149,7 +150,7 @@ function overlaysPngNote(rec: ImageRecord, output: string): string | undefined {
     ...(graphics.length ? [`its ${graphics.map((g) => g.name).join(', ')}`] : []), ...(palette ? ['the colour palette it is read in'] : []),
     ...(shutter ? [`the display shutter that covers part of it (${shutter.name})`] : []),
   ];
-  return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${[what.slice(0, -1).join(', '), what.at(-1)].filter(Boolean).join(' and ')}, ` +
+  return `note: ${basename(output)} (and any other PNG of such an image) holds the image's values without ${andList(what)}, ` +
     'which its sender sent: aeimg\'s viewer shows the image with them, and --format dcm writes them back.\n';
 }
 

@@ -15,6 +15,7 @@ import { SIGNED_OFFSET } from '../image/image.js';
 import { valueWords } from '../image/whole-values.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { nameStem } from './files.js';
+import { andList } from '../../../src-shared/files.js';
 
 /** Decimal megabytes (kilobytes below one), as mail services count them. */
 const megabytes = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(2)} MB`);
@@ -54,7 +55,7 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
     if (unseen.length === 0) return [];
     const list = unseen.map((f) => (f.notCarried ? `${f.name} (${f.notCarried})` : f.name));
     const one = unseen.length === 1;
-    return [words(one ? list[0]! : `${unseen.length} overlays, ${list.slice(0, -1).join(', ')} and ${list.at(-1)!}`, one ? 'it' : 'them', one ? 'its' : 'their')];
+    return [words(one ? list[0]! : `${unseen.length} overlays, ${andList(list)}`, one ? 'it' : 'them', one ? 'its' : 'their')];
   };
   const shutter = deidentified ? facts.find((f) => f.shutter && !f.notCarried) : undefined;
   return [
@@ -158,7 +159,7 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
  * were left out (image/io.ts ImageFile.leftOut): which pages, and what the reader gets instead.
  */
 function leftOutPagesWarning(input: string, leftOut: NonNullable<InputImage['leftOut']>, kept: number): string {
-  const list = (pages: number[]) => (pages.length === 1 ? `page ${pages[0]}` : `pages ${pages.slice(0, -1).join(', ')} and ${pages.at(-1)}`);
+  const list = (pages: number[]) => `page${pages.length > 1 ? 's' : ''} ${andList(pages)}`;
   const of = (role: SubsidiaryPage) => leftOut.filter((p) => p.role === role).map((p) => p.page + 1);
   const [reduced, masks] = [of('reduced'), of('mask')];
   const parts = [
