@@ -36,6 +36,12 @@ describe('the aeimg command line', () => {
     expect(ae).toBeLessThan(png);
     const ssim = Number(r.stdout.match(/SSIM ([\d.]+)/)![1]);
     expect(ssim).toBeGreaterThanOrEqual(0.95);
+    // The decoded PNG measured again reads what the sender was told (the file's figure).
+    const told = r.stdout.match(/fidelity .*worst window full range: SSIM ([\d.]+), largest error (\d+)/);
+    const check = r.stdout.match(/check .*largest error (\d+), worst window full range: SSIM ([\d.]+), PSNR [\d.]+ dB/);
+    expect(told, r.stdout).not.toBeNull();
+    expect(check, r.stdout).not.toBeNull();
+    expect([check![2], check![1]]).toEqual([told![1], told![2]]);
     expect(r.stdout).toMatch(/quality +auto → within-1 \(coded directly, no latent, every pixel within ±1/);
     expect(r.stdout).toMatch(/encrypt +read \d+ ms, pixel coder \d+ ms, reader's figures \d+ ms, AES-GCM\+write \d+ ms/);
     expect(r.stdout).toMatch(/decode \+ PNG encode \d+ ms/);

@@ -1,13 +1,13 @@
 /**
  * Fidelity as a reader sees it (src-shared/fidelity.ts): the error in stored and real-world units (HU for CT), and
  * SSIM/PSNR inside each display window a reader uses, rendered to 8 bits as a viewer does (linear VOI with clipping,
- * MONOCHROME1 inverted), worst window first. Also the whole-range figures (stored values over the range the original
+ * MONOCHROME1 inverted), worst window first, over the part of the image the window shows (shownInWindow). Also the whole-range figures (stored values over the range the original
  * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
  */
 import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
 import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type FileValues, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
-import { psnrFromMse, ssimRows, type RowSource } from './ssim.js';
+import { psnrFromMse, ssimRows, type Counts, type RowSource } from './ssim.js';
 
 export type { Fidelity };
 
@@ -153,12 +153,27 @@ export function readerWindows(image: Image, display: DisplayModel): DisplayWindo
   return windows;
 }
 
-/** Mean SSIM and MSE over the colour channels, through one lookup table from samples to [0, 1]. */
-function compareThrough(original: Image, decoded: Image, lut: Float64Array): { ssim: number; mse: number } {
+/**
+ * The part of a window's rendering a reader sees anything in: every pixel but those both images show at one end of the
+ * window (black or white, clipped there or at the range's end). So a head CT's air and padding, black in the brain
+ * window in both, does not count towards its figures as if it were anatomy reproduced perfectly.
+ */
+const shownInWindow: Counts = (a, b, out) => {
+  for (let x = 0; x < a.length; x++) {
+    const v = a[x]!;
+    out[x] = v === b[x]! && (v === 0 || v === 1) ? 0 : 1;
+  }
+};
+
+/**
+ * Mean SSIM and MSE over the colour channels, through one lookup table from samples to [0, 1]; with `counts`, over the
+ * part it keeps (ssim.ts).
+ */
+function compareThrough(original: Image, decoded: Image, lut: Float64Array, counts?: Counts): { ssim: number; mse: number } {
   const nc = colourChannels(original);
   let ssim = 0, mse = 0;
   for (let c = 0; c < nc; c++) {
-    const r = ssimRows(rowsOf(original, c, lut), rowsOf(decoded, c, lut), original.width, original.height);
+    const r = ssimRows(rowsOf(original, c, lut), rowsOf(decoded, c, lut), original.width, original.height, counts);
     ssim += r.ssim;
     mse += r.mse;
   }
@@ -224,9 +239,7 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   let visible = false;
   const windows: WindowFidelity[] = readerWindows(original, display).map((w) => {
     const lut = exact ? undefined : windowLut(original, w, display);
-    const r = !lut ? { ssim: 1, mse: 0 }
-      : w.source === 'full' && original.bitDepth === 8 && !m ? whole // the same figures as the whole range
-        : compareThrough(original, decoded, lut);
+    const r = lut ? compareThrough(original, decoded, lut, shownInWindow) : { ssim: 1, mse: 0 };
     const ssim = roundSsim(r.ssim); // the figure the record keeps and the reader is shown, so the line is judged on it
     if (lut && ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1) visible = true;
     const psnr = psnrFromMse(r.mse);

@@ -44,25 +44,38 @@ function filterColumn(slots: Float64Array[], top: number, dst: Float64Array, ow:
   }
 }
 
-/** Mean SSIM and MSE of two images of `width` x `height`, read row by row. */
-export function ssimRows(a: RowSource, b: RowSource, width: number, height: number): { ssim: number; mse: number } {
+/**
+ * Which pixels count (1) and which are left out (0): written row by row into `out`, from the two rows as scaled.
+ * An SSIM window (11x11) counts where any of its pixels does; the MSE is over the pixels that count.
+ */
+export type Counts = (a: Float64Array, b: Float64Array, out: Float64Array) => void;
+
+/**
+ * Mean SSIM and MSE of two images of `width` x `height`, read row by row; with `counts`, over the part of them it
+ * keeps (`counted`: the share of SSIM windows, then of pixels, kept). Nothing kept: SSIM 1, MSE 0.
+ */
+export function ssimRows(a: RowSource, b: RowSource, width: number, height: number, counts?: Counts): { ssim: number; mse: number; counted: number } {
   const ra = new Float64Array(width);
   const rb = new Float64Array(width);
-  if (height < K || width < K) return globalSsim(a, b, width, height, ra, rb);
+  const rc = new Float64Array(width).fill(1);
+  if (height < K || width < K) return globalSsim(a, b, width, height, ra, rb, rc, counts);
   const ow = width - K + 1;
-  // ring[map][slot]: the five horizontally filtered maps (a, b, a², b², ab) of the last 11 input rows.
-  const ring = Array.from({ length: 5 }, () => Array.from({ length: K }, () => new Float64Array(ow)));
+  // ring[map][slot]: the six horizontally filtered maps (a, b, a², b², ab, counts) of the last 11 input rows.
+  const maps = counts ? 6 : 5;
+  const ring = Array.from({ length: maps }, () => Array.from({ length: K }, () => new Float64Array(ow)));
   const products = Array.from({ length: 3 }, () => new Float64Array(width));
   const [aa, bb, ab] = products as [Float64Array, Float64Array, Float64Array];
-  const vertical = Array.from({ length: 5 }, () => new Float64Array(ow));
-  let se = 0;
-  let sum = 0;
+  const vertical = Array.from({ length: maps }, () => new Float64Array(ow));
+  let se = 0, pixels = 0;
+  let sum = 0, windows = 0;
   for (let y = 0; y < height; y++) {
     a(y, ra);
     b(y, rb);
+    counts?.(ra, rb, rc);
     for (let x = 0; x < width; x++) {
-      const va = ra[x]!, vb = rb[x]!;
-      se += (va - vb) ** 2;
+      const va = ra[x]!, vb = rb[x]!, c = rc[x]!;
+      se += c * (va - vb) ** 2;
+      pixels += c;
       aa[x] = va * va; bb[x] = vb * vb; ab[x] = va * vb;
     }
     const slot = y % K;
@@ -71,33 +84,40 @@ export function ssimRows(a: RowSource, b: RowSource, width: number, height: numb
     filterRow(aa, ring[2]![slot]!, ow);
     filterRow(bb, ring[3]![slot]!, ow);
     filterRow(ab, ring[4]![slot]!, ow);
+    if (counts) filterRow(rc, ring[5]![slot]!, ow);
     if (y < K - 1) continue;
-    // The vertical filter (symmetric too) over rows top..top+10 of each map, then the SSIM of each window.
+    // The vertical filter (symmetric too) over rows top..top+10 of each map, then the SSIM of each window. Every
+    // tap of the Gaussian is positive, so a window's filtered count is above 0 exactly where one of its pixels counts.
     const top = y - K + 1;
-    for (let m = 0; m < 5; m++) filterColumn(ring[m]!, top, vertical[m]!, ow);
-    const [mA, mB, sAA, sBB, sAB] = vertical as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    for (let m = 0; m < maps; m++) filterColumn(ring[m]!, top, vertical[m]!, ow);
+    const [mA, mB, sAA, sBB, sAB, cW] = vertical as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array?];
     for (let x = 0; x < ow; x++) {
+      if (cW && !(cW[x]! > 0)) continue;
       const ma = mA[x]!, mb = mB[x]!;
       sum += ssimTerm(ma, mb, sAA[x]! - ma * ma, sBB[x]! - mb * mb, sAB[x]! - ma * mb);
+      windows++;
     }
   }
-  return { ssim: sum / (ow * (height - K + 1)), mse: se / (width * height) };
+  const all = ow * (height - K + 1);
+  return windows === 0 ? { ssim: 1, mse: 0, counted: 0 } : { ssim: sum / windows, mse: se / pixels, counted: windows / all };
 }
 
-/** Images smaller than the window: one global window with uniform weights. */
-function globalSsim(a: RowSource, b: RowSource, width: number, height: number, ra: Float64Array, rb: Float64Array) {
+/** Images smaller than the window: one global window with uniform weights, kept where any pixel counts. */
+function globalSsim(a: RowSource, b: RowSource, width: number, height: number, ra: Float64Array, rb: Float64Array, rc: Float64Array, counts?: Counts) {
   const n = width * height;
-  let ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0, se = 0;
+  let ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0, se = 0, pixels = 0;
   for (let y = 0; y < height; y++) {
     a(y, ra);
     b(y, rb);
+    counts?.(ra, rb, rc);
     for (let x = 0; x < width; x++) {
-      const va = ra[x]!, vb = rb[x]!;
-      ma += va; mb += vb; saa += va * va; sbb += vb * vb; sab += va * vb; se += (va - vb) ** 2;
+      const va = ra[x]!, vb = rb[x]!, c = rc[x]!;
+      ma += va; mb += vb; saa += va * va; sbb += vb * vb; sab += va * vb; se += c * (va - vb) ** 2; pixels += c;
     }
   }
+  if (pixels === 0) return { ssim: 1, mse: 0, counted: 0 };
   ma /= n; mb /= n;
-  return { ssim: ssimTerm(ma, mb, saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb), mse: se / n };
+  return { ssim: ssimTerm(ma, mb, saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb), mse: se / pixels, counted: 1 };
 }
 
 /** Mean SSIM of two maps already scaled to [0, 1] (row-major, height x width). */

@@ -52,7 +52,9 @@ describe('plateaus beside the latent', () => {
     // 0.9025 in the lung window, the worst, before (the region came back with ~24 grey levels of noise there).
     expect(readerFidelity(ankle, received, shown)).toEqual(e.record.fidelity);
     expect(windowSsim(e.record.fidelity!, 'lung')).toBeGreaterThan(0.98);
-    expect(e.record.fidelity!.windows![0]!.ssim).toBeGreaterThan(0.93);
+    // Its worst window over the ankle itself (0.8322): the flat region, black in it in both, does not count (0.42; 0.41
+    // measured over the frame, that region read as reproduced perfectly, above 0.93).
+    expect(e.record.fidelity!.windows![0]!.ssim).toBeGreaterThan(0.8);
   });
 
   it('a flat region the network already gives back is not carried: the file is as before', async () => {

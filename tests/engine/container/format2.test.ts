@@ -70,7 +70,7 @@ describe('format 2 overhead on real files', () => {
     expect(o.bytes).toBeLessThanOrEqual(300);
   });
 
-  it('each further slice of a study costs at most 64 bytes besides its pixels', async () => {
+  it('each further slice of a study costs at most 72 bytes besides its pixels', async () => {
     const dir = await tempDir();
     const inputs: string[] = [];
     for (let k = 1; k <= 10; k++) {
@@ -91,7 +91,8 @@ describe('format 2 overhead on real files', () => {
     expect(o10.images.map((r) => r.name)).toEqual(inputs.map((p) => p.split('/').pop()));
     const perImage = (o10.bytes - o1.bytes) / 9;
     console.log(`study: ${o1.bytes} bytes of overhead for one slice, ${perImage.toFixed(1)} per further slice`);
-    expect(perImage).toBeLessThanOrEqual(64);
+    // 61 in 0.41; 65 since 0.42, whose 8-bit full-range window carries figures of its own (over what it shows).
+    expect(perImage).toBeLessThanOrEqual(72);
   });
 
   it('a file coded without the network opens where no model is installed at all', async () => {
