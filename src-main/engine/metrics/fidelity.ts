@@ -7,7 +7,7 @@
 import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
 import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type FileValues, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
-import { psnrFromMse, ssimRows, type Counts, type RowSource } from './ssim.js';
+import { psnrFromMse, ssimRows, type Counts, type RowSource, type SsimMse } from './ssim.js';
 
 export type { Fidelity };
 
@@ -167,17 +167,19 @@ const shownInWindow: Counts = (a, b, out) => {
 
 /**
  * Mean SSIM and MSE over the colour channels, through one lookup table from samples to [0, 1]; with `counts`, over the
- * part it keeps (ssim.ts).
+ * part it keeps, and `all` over the whole of them from the same pass (ssim.ts).
  */
-function compareThrough(original: Image, decoded: Image, lut: Float64Array, counts?: Counts): { ssim: number; mse: number } {
+function compareThrough(original: Image, decoded: Image, lut: Float64Array, counts?: Counts): SsimMse & { all: SsimMse } {
   const nc = colourChannels(original);
-  let ssim = 0, mse = 0;
+  let ssim = 0, mse = 0, ssimAll = 0, mseAll = 0;
   for (let c = 0; c < nc; c++) {
     const r = ssimRows(rowsOf(original, c, lut), rowsOf(decoded, c, lut), original.width, original.height, counts);
     ssim += r.ssim;
     mse += r.mse;
+    ssimAll += r.all.ssim;
+    mseAll += r.all.mse;
   }
-  return { ssim: ssim / nc, mse: mse / nc };
+  return { ssim: ssim / nc, mse: mse / nc, all: { ssim: ssimAll / nc, mse: mseAll / nc } };
 }
 
 /** The largest change a reader sees through `lut` (grey levels in [0, 1]), in grey levels of 255. */
@@ -231,7 +233,11 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   }
   const range = storedRange(original, m);
   const L = Math.max(1, range.hi - range.lo);
-  const whole = exact ? { ssim: 1, mse: 0 } : compareThrough(original, decoded, lutOf(original.bitDepth, (s) => sampleToStored(s, m) / L));
+  // An 8-bit image without a mapping renders through its full-range window exactly as over the whole range (value / 255):
+  // one pass gives the window's figures (over what it shows) and the whole range's (over the frame).
+  const fullIsWhole = original.bitDepth === 8 && !m;
+  const wholePass = exact ? undefined : compareThrough(original, decoded, lutOf(original.bitDepth, (s) => sampleToStored(s, m) / L), fullIsWhole ? shownInWindow : undefined);
+  const whole = !wholePass ? { ssim: 1, mse: 0 } : wholePass.all;
   // A window counts against the image only where a reader could see a difference: some pixel shown more than one
   // grey level off. Within ±1 grey level everywhere SSIM can still fall below the line, on near-black noise (its
   // luminance term divides by the squared mean), for a change no display shows: an 8-bit JPEG export's background
@@ -239,7 +245,9 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   let visible = false;
   const windows: WindowFidelity[] = readerWindows(original, display).map((w) => {
     const lut = exact ? undefined : windowLut(original, w, display);
-    const r = lut ? compareThrough(original, decoded, lut, shownInWindow) : { ssim: 1, mse: 0 };
+    const r = !lut ? { ssim: 1, mse: 0 }
+      : w.source === 'full' && fullIsWhole ? wholePass! // the same rendering, from the pass above
+        : compareThrough(original, decoded, lut, shownInWindow);
     const ssim = roundSsim(r.ssim); // the figure the record keeps and the reader is shown, so the line is judged on it
     if (lut && ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1) visible = true;
     const psnr = psnrFromMse(r.mse);

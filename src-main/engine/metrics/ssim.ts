@@ -50,11 +50,15 @@ function filterColumn(slots: Float64Array[], top: number, dst: Float64Array, ow:
  */
 export type Counts = (a: Float64Array, b: Float64Array, out: Float64Array) => void;
 
+/** Mean SSIM and MSE of two images. */
+export interface SsimMse { ssim: number; mse: number }
+
 /**
  * Mean SSIM and MSE of two images of `width` x `height`, read row by row; with `counts`, over the part of them it
- * keeps (`counted`: the share of SSIM windows, then of pixels, kept). Nothing kept: SSIM 1, MSE 0.
+ * keeps (`counted`: the share of SSIM windows kept; nothing kept: SSIM 1, MSE 0), and `all`, the figures over every
+ * window and pixel, from the same pass.
  */
-export function ssimRows(a: RowSource, b: RowSource, width: number, height: number, counts?: Counts): { ssim: number; mse: number; counted: number } {
+export function ssimRows(a: RowSource, b: RowSource, width: number, height: number, counts?: Counts): SsimMse & { counted: number; all: SsimMse } {
   const ra = new Float64Array(width);
   const rb = new Float64Array(width);
   const rc = new Float64Array(width).fill(1);
@@ -66,15 +70,16 @@ export function ssimRows(a: RowSource, b: RowSource, width: number, height: numb
   const products = Array.from({ length: 3 }, () => new Float64Array(width));
   const [aa, bb, ab] = products as [Float64Array, Float64Array, Float64Array];
   const vertical = Array.from({ length: maps }, () => new Float64Array(ow));
-  let se = 0, pixels = 0;
-  let sum = 0, windows = 0;
+  let se = 0, pixels = 0, seAll = 0;
+  let sum = 0, windows = 0, sumAll = 0;
   for (let y = 0; y < height; y++) {
     a(y, ra);
     b(y, rb);
     counts?.(ra, rb, rc);
     for (let x = 0; x < width; x++) {
-      const va = ra[x]!, vb = rb[x]!, c = rc[x]!;
-      se += c * (va - vb) ** 2;
+      const va = ra[x]!, vb = rb[x]!, c = rc[x]!, d = (va - vb) ** 2;
+      se += c * d;
+      seAll += d;
       pixels += c;
       aa[x] = va * va; bb[x] = vb * vb; ab[x] = va * vb;
     }
@@ -92,32 +97,35 @@ export function ssimRows(a: RowSource, b: RowSource, width: number, height: numb
     for (let m = 0; m < maps; m++) filterColumn(ring[m]!, top, vertical[m]!, ow);
     const [mA, mB, sAA, sBB, sAB, cW] = vertical as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array?];
     for (let x = 0; x < ow; x++) {
-      if (cW && !(cW[x]! > 0)) continue;
       const ma = mA[x]!, mb = mB[x]!;
-      sum += ssimTerm(ma, mb, sAA[x]! - ma * ma, sBB[x]! - mb * mb, sAB[x]! - ma * mb);
+      const s = ssimTerm(ma, mb, sAA[x]! - ma * ma, sBB[x]! - mb * mb, sAB[x]! - ma * mb);
+      sumAll += s;
+      if (cW && !(cW[x]! > 0)) continue;
+      sum += s;
       windows++;
     }
   }
-  const all = ow * (height - K + 1);
-  return windows === 0 ? { ssim: 1, mse: 0, counted: 0 } : { ssim: sum / windows, mse: se / pixels, counted: windows / all };
+  const n = ow * (height - K + 1);
+  const all = { ssim: sumAll / n, mse: seAll / (width * height) };
+  return windows === 0 ? { ssim: 1, mse: 0, counted: 0, all } : { ssim: sum / windows, mse: se / pixels, counted: windows / n, all };
 }
 
 /** Images smaller than the window: one global window with uniform weights, kept where any pixel counts. */
 function globalSsim(a: RowSource, b: RowSource, width: number, height: number, ra: Float64Array, rb: Float64Array, rc: Float64Array, counts?: Counts) {
   const n = width * height;
-  let ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0, se = 0, pixels = 0;
+  let ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0, se = 0, seAll = 0, pixels = 0;
   for (let y = 0; y < height; y++) {
     a(y, ra);
     b(y, rb);
     counts?.(ra, rb, rc);
     for (let x = 0; x < width; x++) {
-      const va = ra[x]!, vb = rb[x]!, c = rc[x]!;
-      ma += va; mb += vb; saa += va * va; sbb += vb * vb; sab += va * vb; se += c * (va - vb) ** 2; pixels += c;
+      const va = ra[x]!, vb = rb[x]!, c = rc[x]!, d = (va - vb) ** 2;
+      ma += va; mb += vb; saa += va * va; sbb += vb * vb; sab += va * vb; se += c * d; seAll += d; pixels += c;
     }
   }
-  if (pixels === 0) return { ssim: 1, mse: 0, counted: 0 };
   ma /= n; mb /= n;
-  return { ssim: ssimTerm(ma, mb, saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb), mse: se / pixels, counted: 1 };
+  const all = { ssim: ssimTerm(ma, mb, saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb), mse: seAll / n };
+  return pixels === 0 ? { ssim: 1, mse: 0, counted: 0, all } : { ...all, mse: se / pixels, counted: 1, all };
 }
 
 /** Mean SSIM of two maps already scaled to [0, 1] (row-major, height x width). */

@@ -332,6 +332,18 @@ describe('a window\'s figures are of what it shows', () => {
     expect(withBlob).toBeCloseTo(naiveSsim(render(ct), render(blob), w, h), 5);
   });
 
+  it('an 8-bit image: its full-range window leaves out its black (0) in both, its whole-range detail does not', () => {
+    // An 8-bit export's head on black: the block's values 60..100, every other one 12 levels off; the background 0 in both.
+    const img: Image = { width: w, height: h, channels: 1, bitDepth: 8, pixels: Uint8Array.from(ct.pixels, (v, i) => (inBlock(i) ? 60 + (v % 41) : 0)) };
+    const back = { ...img, pixels: img.pixels.map((v, i) => (inBlock(i) ? v + 12 * (i % 2) : v)) };
+    const f = readerFidelity(img, back, plainDisplay(img));
+    const scale = (m: Image) => Float64Array.from(m.pixels, (v) => v / 255);
+    expect(f.windows!.map((x) => x.name)).toEqual(['full range']);
+    expect(f.windows![0]!.ssim).toBeCloseTo(naiveSsim(scale(img), scale(back), w, h), 5);
+    expect(f.ssim).toBeCloseTo(naiveSsim(scale(img), scale(back), w, h, true), 5);
+    expect(f.windows![0]!.ssim).toBeLessThan(f.ssim - 0.02); // 0.9739 against 0.9967
+  });
+
   it('a window that shows every pixel black or white in both, unchanged, is identical: SSIM 1, no PSNR', () => {
     const air: Image = { ...ct, pixels: new Uint16Array(w * h).fill(24) };
     const f = readerFidelity(air, { ...air, pixels: air.pixels.map((v, i) => v + 10 * (i % 5)) }, display);
