@@ -136,6 +136,8 @@ test('the viewer shows the decoded pixels through the window it reports', async 
   await expect(page.getByTestId('overlay-br')).toContainText(`W 256 L 128 (full range)Sender's SSIM in this window ${headlineSsim}`);
   await page.getByTestId('window-width').fill('200');
   await expect(page.getByTestId('overlay-br')).not.toContainText('Sender\'s SSIM');
+  // A window of the reader's own: the corner says the sender did not measure it, and what ±1 can do in it (0.42).
+  await expect(page.getByTestId('overlay-br')).toContainText('W 200 L 128Not a window the sender measured: every pixel within ±1, up to 2 grey levels in it');
   await page.getByTestId('window-preset').selectOption({ label: '1 · full range 128/256' });
   await expect(page.getByTestId('overlay-br')).toContainText(`W 256 L 128 (full range)Sender's SSIM in this window ${headlineSsim}`);
   // Window/level changes what is drawn.
@@ -530,7 +532,7 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   await page.getByTestId('window-preset').selectOption({ label: '5 · lung -600/1500' });
   await expect(page.getByTestId('overlay-br')).toContainText(`W 1500 L -600 HU (lung)Sender's SSIM in this window ${lungSsim}Zoom`);
   await page.getByTestId('window-width').fill('1234');
-  await expect(page.getByTestId('overlay-br')).toContainText('W 1234 L -600 HU');
+  await expect(page.getByTestId('overlay-br')).toContainText('W 1234 L -600 HUNot a window the sender measured: no per-pixel bound');
   await expect(page.getByTestId('overlay-br')).not.toContainText('Sender\'s SSIM');
   await page.getByTestId('viewer').focus();
   await page.keyboard.press('r');

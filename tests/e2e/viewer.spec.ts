@@ -149,6 +149,8 @@ test('window/level in HU: left-drag changes the numbers and the pixels, which fo
   const c = await numberIn('window-center'), w = await numberIn('window-width');
   expect(c).toBeGreaterThan(before.c);
   await expect(page.getByTestId('overlay-br')).toContainText(`W ${w} L ${c} HU`);
+  // Bit-exact: no window needs the sender's measuring, so the corner does not say it was not measured.
+  await expect(page.getByTestId('overlay-br')).not.toContainText('Not a window the sender measured');
   // The canvas reports the window in sample units (slope 1: same width, centre shifted by offset and intercept).
   const canvas = page.getByTestId('viewer-canvas');
   await expect.poll(async () => Number(await canvas.getAttribute('data-window-width'))).toBeCloseTo(w, 6);

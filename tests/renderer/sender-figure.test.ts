@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OpenedImageInfo } from '../../src-shared/api';
 import type { WindowFidelity } from '../../src-shared/fidelity';
-import { CT_PRESETS } from '../../src-shared/windows';
-import { senderFigureIn } from '../../src-renderer/src/viewer/display';
+import { CT_PRESETS, voiToByte } from '../../src-shared/windows';
+import { senderFigureIn, unmeasuredWindowText } from '../../src-renderer/src/viewer/display';
 import { useWindowLevel } from '../../src-renderer/src/viewer/window-level';
 
 const measured: WindowFidelity[] = [
@@ -49,5 +49,37 @@ describe('the sender\'s figure for the window on screen', () => {
     expect(shownFigure()).toBeUndefined();
     wl.setWindow(300, 1500); // file window 2's span, without its table
     expect(shownFigure()).toBeUndefined();
+  });
+});
+
+describe('a window the sender did not measure', () => {
+  const levelsOf = (text: string) => Number(/up to (\d+) grey level/.exec(text)?.[1]);
+  /** The largest change a bound of ±b makes to a grey level through the window, tried over its whole span. */
+  function worstShown(b: number, center: number, width: number, fn?: 'LINEAR_EXACT' | 'SIGMOID'): number {
+    let worst = 0;
+    for (let x = center - width; x <= center + width; x += width / 997) {
+      worst = Math.max(worst, Math.abs(voiToByte(x + b, center, width, fn) - voiToByte(x, center, width, fn)), Math.abs(voiToByte(x - b, center, width, fn) - voiToByte(x, center, width, fn)));
+    }
+    return worst;
+  }
+
+  it('says so, with what the per-pixel bound can do to a grey level there: never less than the renderer shows', () => {
+    for (const [b, center, width, fn] of [[2, 40, 20, undefined], [2, 40, 80, undefined], [1, 128, 200, undefined], [4, 40, 80, 'LINEAR_EXACT'], [4, 40, 80, 'SIGMOID'], [19.14, 600, 1600, undefined]] as const) {
+      const text = unmeasuredWindowText(b, 1, 'HU', { center, width, ...(fn ? { fn } : {}) });
+      expect(text).toMatch(/^Not a window the sender measured: every pixel within ±[\d.]+ HU, up to \d+ grey levels? in it$/);
+      const said = levelsOf(text), seen = worstShown(b, center, width, fn);
+      expect(said, `±${b} in ${center}/${width} ${fn ?? ''}`).toBeGreaterThanOrEqual(seen);
+      expect(said).toBeLessThanOrEqual(seen + 1);
+    }
+    // ±2 HU in a 40/20 window: 27 grey levels (255/19 per HU), where the brain window shows 7.
+    expect(levelsOf(unmeasuredWindowText(2, 1, 'HU', { center: 40, width: 20 }))).toBe(27);
+    // A rescale's slope carries the bound into the values shown (stored ±2 × 9.57).
+    expect(unmeasuredWindowText(2, 9.57, '', { center: 600, width: 1600 })).toBe('Not a window the sender measured: every pixel within ±19.1, up to 4 grey levels in it');
+  });
+
+  it('without a bound, or through a table, says what it can', () => {
+    expect(unmeasuredWindowText(undefined, 1, 'HU', { center: 40, width: 20 })).toBe('Not a window the sender measured: no per-pixel bound');
+    expect(unmeasuredWindowText(2, 1, 'HU', { center: 300, width: 1500, lut: { first: 0, bits: 8, data: [0, 255] } })).toBe('Not a window the sender measured: every pixel within ±2 HU');
+    expect(unmeasuredWindowText(2, undefined, '', { center: 300, width: 1500 })).toBe('Not a window the sender measured: every pixel within ±2 stored units');
   });
 });

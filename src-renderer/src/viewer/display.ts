@@ -91,6 +91,26 @@ export function senderFigureIn(measured: readonly WindowFidelity[] | undefined, 
     : w.fn === shown.fn && ((near(shown.center, w.center) && near(shown.width, w.width)) || (w.source === 'percentile' && name.includes('percentile')))));
 }
 
+/**
+ * What the corner says under a window the sender did not measure (a reader's own, dragged or typed), so that no figure
+ * is read as covering it (0.42; before, the corner said nothing there). With a per-pixel bound of ±b in the values shown
+ * (`maxError` stored units × `perStored`), how far it can move a pixel's grey level in that window: a linear window
+ * shows 255 / (width − 1) levels per unit (linear exact 255 / width; a sigmoid at most 255 / width, at its centre), and
+ * renderings of values b apart differ by at most ⌈b · that⌉ levels, at most 255. A VOI table's slope is not known here.
+ * `perStored` undefined: the bound is said in stored units only.
+ */
+export function unmeasuredWindowText(maxError: number | undefined, perStored: number | undefined, units: string, shown: Window): string {
+  const head = 'Not a window the sender measured';
+  if (maxError === undefined) return `${head}: no per-pixel bound`;
+  if (perStored === undefined) return `${head}: every pixel within ±${maxError} stored units`;
+  const bound = maxError * perStored;
+  const said = `${head}: every pixel within ±${formatValue(bound)}${units ? ` ${units}` : ''}`;
+  if (shown.lut) return said;
+  const span = shown.fn === undefined ? shown.width - 1 : shown.width;
+  const levels = span <= 0 ? 255 : Math.min(255, Math.ceil((bound * 255) / span - 1e-9));
+  return `${said}, up to ${levels} grey level${levels === 1 ? '' : 's'} in it`;
+}
+
 /** A number as a reader reads it: integers stay integers, others keep what the units need. */
 export function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
