@@ -137,7 +137,7 @@ test('the viewer shows the decoded pixels through the window it reports', async 
   await page.getByTestId('window-width').fill('200');
   await expect(page.getByTestId('overlay-br')).not.toContainText('Sender\'s SSIM');
   // A window of the reader's own: the corner says the sender did not measure it, and what ±1 can do in it (0.42).
-  await expect(page.getByTestId('overlay-br')).toContainText('W 200 L 128Not a window the sender measured: every pixel within ±1, up to 2 grey levels in it');
+  await expect(page.getByTestId('overlay-br')).toContainText('W 200 L 128Not a window the sender measured: every pixel within ±1 of the original, up to 2 grey levels in it');
   await page.getByTestId('window-preset').selectOption({ label: '1 · full range 128/256' });
   await expect(page.getByTestId('overlay-br')).toContainText(`W 256 L 128 (full range)Sender's SSIM in this window ${headlineSsim}`);
   // Window/level changes what is drawn.

@@ -66,7 +66,7 @@ describe('a window the sender did not measure', () => {
   it('says so, with what the per-pixel bound can do to a grey level there: never less than the renderer shows', () => {
     for (const [b, center, width, fn] of [[2, 40, 20, undefined], [2, 40, 80, undefined], [1, 128, 200, undefined], [4, 40, 80, 'LINEAR_EXACT'], [4, 40, 80, 'SIGMOID'], [19.14, 600, 1600, undefined]] as const) {
       const text = unmeasuredWindowText(b, 1, 'HU', { center, width, ...(fn ? { fn } : {}) });
-      expect(text).toMatch(/^Not a window the sender measured: every pixel within ±[\d.]+ HU, up to \d+ grey levels? in it$/);
+      expect(text).toMatch(/^Not a window the sender measured: every pixel within ±[\d.]+ (HU|stored units \(±[\d.]+ HU\)), up to \d+ grey levels? in it$/);
       const said = levelsOf(text), seen = worstShown(b, center, width, fn);
       expect(said, `±${b} in ${center}/${width} ${fn ?? ''}`).toBeGreaterThanOrEqual(seen);
       expect(said).toBeLessThanOrEqual(seen + 1);
@@ -74,12 +74,12 @@ describe('a window the sender did not measure', () => {
     // ±2 HU in a 40/20 window: 27 grey levels (255/19 per HU), where the brain window shows 7.
     expect(levelsOf(unmeasuredWindowText(2, 1, 'HU', { center: 40, width: 20 }))).toBe(27);
     // A rescale's slope carries the bound into the values shown (stored ±2 × 9.57).
-    expect(unmeasuredWindowText(2, 9.57, '', { center: 600, width: 1600 })).toBe('Not a window the sender measured: every pixel within ±19.1, up to 4 grey levels in it');
+    expect(unmeasuredWindowText(2, 9.57, '', { center: 600, width: 1600 })).toBe('Not a window the sender measured: every pixel within ±2 stored units (±19.1 in rescaled values), up to 4 grey levels in it');
   });
 
   it('without a bound, or through a table, says what it can', () => {
     expect(unmeasuredWindowText(undefined, 1, 'HU', { center: 40, width: 20 })).toBe('Not a window the sender measured: no per-pixel bound');
     expect(unmeasuredWindowText(2, 1, 'HU', { center: 300, width: 1500, lut: { first: 0, bits: 8, data: [0, 255] } })).toBe('Not a window the sender measured: every pixel within ±2 HU');
-    expect(unmeasuredWindowText(2, undefined, '', { center: 300, width: 1500 })).toBe('Not a window the sender measured: every pixel within ±2 stored units');
+    expect(unmeasuredWindowText(2, undefined, '', { center: 300, width: 1500 })).toBe('Not a window the sender measured: every pixel within ±2 of the original');
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Fidelity as a reader sees it (src-shared/fidelity.ts): the error in stored and real-world units (HU for CT), and
  * SSIM/PSNR inside each display window a reader uses, rendered to 8 bits as a viewer does (linear VOI with clipping,
- * MONOCHROME1 inverted), worst window first, over the part of the image the window shows (shownInWindow). Also the whole-range figures (stored values over the range the original
- * uses; 255 for 8-bit), kept as a detail. Rows stream through the SSIM (ssim.ts): no whole-image float copies.
+ * MONOCHROME1 inverted), over the part of the image the window shows (shownInWindow), worst window first. Also the
+ * whole-range figures (stored values over the range the original uses; 255 for 8-bit), kept as a detail. Rows stream
+ * through the SSIM (ssim.ts): no whole-image float copies.
  */
 import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
 import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type FileValues, type ValueMapping } from '../../../src-shared/windows.js';

@@ -4,7 +4,7 @@
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
 import type { Annotations, DisplayShutter, ImagePixels, OpenedImageInfo } from '../../../src-shared/api';
-import type { WindowFidelity } from '../../../src-shared/fidelity';
+import { boundText, type WindowFidelity } from '../../../src-shared/fidelity';
 import { realToSample, renderToByte, sampleToReal, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
@@ -97,15 +97,14 @@ export function senderFigureIn(measured: readonly WindowFidelity[] | undefined, 
  * (`maxError` stored units × `perStored`), how far it can move a pixel's grey level in that window: a linear window
  * shows 255 / (width − 1) levels per unit (linear exact 255 / width; a sigmoid at most 255 / width, at its centre), and
  * renderings of values b apart differ by at most ⌈b · that⌉ levels, at most 255. A VOI table's slope is not known here.
- * `perStored` undefined: the bound is said in stored units only.
+ * The bound is phrased as the sender's headline phrases it (boundText); `perStored` undefined: in stored values only.
  */
 export function unmeasuredWindowText(maxError: number | undefined, perStored: number | undefined, units: string, shown: Window): string {
   const head = 'Not a window the sender measured';
   if (maxError === undefined) return `${head}: no per-pixel bound`;
-  if (perStored === undefined) return `${head}: every pixel within ±${maxError} stored units`;
+  const said = `${head}: ${boundText(maxError, perStored, units)}`;
+  if (perStored === undefined || shown.lut) return said;
   const bound = maxError * perStored;
-  const said = `${head}: every pixel within ±${formatValue(bound)}${units ? ` ${units}` : ''}`;
-  if (shown.lut) return said;
   const span = shown.fn === undefined ? shown.width - 1 : shown.width;
   const levels = span <= 0 ? 255 : Math.min(255, Math.ceil((bound * 255) / span - 1e-9));
   return `${said}, up to ${levels} grey level${levels === 1 ? '' : 's'} in it`;
