@@ -523,6 +523,8 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   await expect(figureRows.first().locator('td').nth(1)).toHaveText(worstSsim!);
   const labels = await figureRows.locator('td:first-child').allTextContents();
   expect(labels).toEqual(expect.arrayContaining(['brain 40/80', 'lung -600/1500', 'bone 500/2000', expect.stringMatching(/^file window 1 /)]));
+  // The table says what its figures are over (0.42): what each window shows, not the air black in it in both.
+  await expect(page.getByTestId('viewer-figures').locator('th').nth(1)).toHaveAttribute('title', /^Over what the window shows: .*CT's air in the brain window/);
   const ssims = (await figureRows.locator('td:nth-child(2)').allTextContents()).map(Number);
   expect(ssims).toEqual([...ssims].sort((a, b) => a - b));
   await expect(page.getByTestId('viewer-errors')).toContainText(/^Largest error \d+ HU, RMSE [\d.]+ HU; each reader window as the sender measured/);
