@@ -237,7 +237,11 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   // An 8-bit image without a mapping renders through its full-range window exactly as over the whole range (value / 255):
   // one pass gives the window's figures (over what it shows) and the whole range's (over the frame).
   const fullIsWhole = original.bitDepth === 8 && !m;
-  const wholePass = exact ? undefined : compareThrough(original, decoded, lutOf(original.bitDepth, (s) => sampleToStored(s, m) / L), fullIsWhole ? shownInWindow : undefined);
+  // Labels (a segmentation's mask, a label map) are not intensities a window shows: every value is a label, a mask's
+  // all at the window's ends, so "what it shows" would be the changed voxels' neighbourhoods alone. They are measured
+  // over the frame; any voxel changed makes them reduced (below).
+  const counts = display.labels ? undefined : shownInWindow;
+  const wholePass = exact ? undefined : compareThrough(original, decoded, lutOf(original.bitDepth, (s) => sampleToStored(s, m) / L), fullIsWhole ? counts : undefined);
   const whole = !wholePass ? { ssim: 1, mse: 0 } : wholePass.all;
   // A window counts against the image only where a reader could see a difference: some pixel shown more than one
   // grey level off. Within ±1 grey level everywhere SSIM can still fall below the line, on near-black noise (its
@@ -248,7 +252,7 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
     const lut = exact ? undefined : windowLut(original, w, display);
     const r = !lut ? { ssim: 1, mse: 0 }
       : w.source === 'full' && fullIsWhole ? wholePass! // the same rendering, from the pass above
-        : compareThrough(original, decoded, lut, shownInWindow);
+        : compareThrough(original, decoded, lut, counts);
     const ssim = roundSsim(r.ssim); // the figure the record keeps and the reader is shown, so the line is judged on it
     if (lut && ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1) visible = true;
     const psnr = psnrFromMse(r.mse);

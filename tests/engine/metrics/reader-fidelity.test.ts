@@ -362,6 +362,10 @@ describe('a segmentation\'s 1-bit mask', () => {
     const f = readerFidelity(mask, changed, display);
     expect(f.windows!.map((w) => [w.name, w.center, w.width])).toEqual([['full range', 1, 2]]);
     expect([f.stored!.maxAbs, f.reduced]).toEqual([1, true]);
+    // Over the frame (0.42 measures a window over what it shows, but a mask is all at the window's ends: that would be
+    // the changed voxel's neighbourhood alone, and a figure that says nothing of how much changed).
+    const asShown = (img: Image) => Float64Array.from(img.pixels);
+    expect(f.windows![0]!.ssim).toBeCloseTo(naiveSsim(asShown(mask), asShown(changed), 32, 32, true), 5);
     expect(readerFidelity(mask, mask, display).reduced).toBe(false);
     const [seg] = await readDicomFile(join(FIXTURES, 'dicom', 'seg_liver_1bit_3frame_deflated.dcm'), { maxPixels: 1e8, deidentify: {} });
     expect(dicomDisplay(seg!.dicom)).toMatchObject({ labels: true, mapping: { bitsStored: 1 } });
