@@ -12,7 +12,7 @@ import { plainDisplay, readerFidelity } from '../engine/metrics/fidelity.js';
 import { DEFAULT_MODEL, defaultModelsDir, ModelCache } from '../engine/model/autoencoder.js';
 import { kb, logBackend, ms } from './common.js';
 import { DEFAULT_QUALITY } from '../../src-shared/quality.js';
-import { fidelityHeadline, worstSsim } from '../../src-shared/fidelity.js';
+import { fidelityHeadline } from '../../src-shared/fidelity.js';
 
 /** The stages that ran, in order, with their times ("encoder 56 ms, …"). */
 function stages(timings: Record<string, number>, names: [string, string][]): string {
@@ -53,7 +53,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   sizes     raw ${kb(enc.rawBytes)} | PNG ${kb(Math.min(png.length, enc.inputBytes))} | .aeimg ${kb(enc.outputBytes)} ` +
       `(${((enc.outputBytes / Math.min(png.length, enc.inputBytes)) * 100).toFixed(0)}% of PNG)
   fidelity  ${fidelityHeadline(enc.fidelity, enc.coding)} (the sender's figures, inside the file)
-  check     decoded PNG vs original: largest error ${largest}, worst window ${worst.name}: SSIM ${worstSsim(check).toFixed(4)}, PSNR ${worst.psnr === null ? 'inf' : worst.psnr.toFixed(2)} dB
+  check     decoded PNG vs original: largest error ${largest}, worst window ${worst.name}: SSIM ${worst.ssim.toFixed(4)}, PSNR ${worst.psnr === null ? 'inf' : worst.psnr.toFixed(2)} dB
   encrypt   ${stages(enc.timings, [['read', 'read'], ['encoder', 'encoder'], ['entropy', 'quantize+entropy'], ['decoder', 'decoder'],
       ['residual', 'pixel coder'], ['fidelity', "reader's figures"], ['encryptWrite', 'AES-GCM+write']])}
   decrypt   authenticate+decrypt ${ms(dec.timings.decrypt)}, decode + PNG encode ${ms(dec.timings.decoder)}, write ${ms(dec.timings.write)}

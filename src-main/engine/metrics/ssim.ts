@@ -55,10 +55,9 @@ export interface SsimMse { ssim: number; mse: number }
 
 /**
  * Mean SSIM and MSE of two images of `width` x `height`, read row by row; with `counts`, over the part of them it
- * keeps (`counted`: the share of SSIM windows kept; nothing kept: SSIM 1, MSE 0), and `all`, the figures over every
- * window and pixel, from the same pass.
+ * keeps (nothing kept: SSIM 1, MSE 0), and `all`, the figures over every window and pixel, from the same pass.
  */
-export function ssimRows(a: RowSource, b: RowSource, width: number, height: number, counts?: Counts): SsimMse & { counted: number; all: SsimMse } {
+export function ssimRows(a: RowSource, b: RowSource, width: number, height: number, counts?: Counts): SsimMse & { all: SsimMse } {
   const ra = new Float64Array(width);
   const rb = new Float64Array(width);
   const rc = new Float64Array(width).fill(1);
@@ -107,7 +106,7 @@ export function ssimRows(a: RowSource, b: RowSource, width: number, height: numb
   }
   const n = ow * (height - K + 1);
   const all = { ssim: sumAll / n, mse: seAll / (width * height) };
-  return windows === 0 ? { ssim: 1, mse: 0, counted: 0, all } : { ssim: sum / windows, mse: se / pixels, counted: windows / n, all };
+  return windows === 0 ? { ssim: 1, mse: 0, all } : { ssim: sum / windows, mse: se / pixels, all };
 }
 
 /** Images smaller than the window: one global window with uniform weights, kept where any pixel counts. */
@@ -125,7 +124,7 @@ function globalSsim(a: RowSource, b: RowSource, width: number, height: number, r
   }
   ma /= n; mb /= n;
   const all = { ssim: ssimTerm(ma, mb, saa / n - ma * ma, sbb / n - mb * mb, sab / n - ma * mb), mse: seAll / n };
-  return pixels === 0 ? { ssim: 1, mse: 0, counted: 0, all } : { ...all, mse: se / pixels, counted: 1, all };
+  return pixels === 0 ? { ssim: 1, mse: 0, all } : { ...all, mse: se / pixels, all };
 }
 
 /** Mean SSIM of two maps already scaled to [0, 1] (row-major, height x width). */
