@@ -34,6 +34,7 @@ const bridge: AeimgBridge = {
     reportPdf: (openId, n) => call('files:report-pdf', openId, n),
     exportAll: (openId, format) => call('files:export-all', openId, format),
     preview: (req) => call('files:preview', req),
+    previewWindow: (req, window) => call('files:preview-window', req, window),
     reveal: (path) => call('files:reveal', path),
     onOpenRequest: (listener) => listen('files:open-request', listener),
   },

@@ -11,7 +11,8 @@
 export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; file?: string };
 
 import type { Quality } from './quality.js';
-import type { Fidelity } from './fidelity.js';
+import type { Fidelity, WindowFigures } from './fidelity.js';
+import type { DisplayWindow } from './windows.js';
 import type { Annotations, DisplayShutter, OverlayGraphic } from './graphics.js';
 import type { ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, ReportInfo } from './opened.js';
 
@@ -26,7 +27,7 @@ export type Deidentify = 'basic' | 'basic,clean-graphics' | 'none';
 export const CLEAN_GRAPHICS_CHOICE = 'De-identify, keep the radiologist\'s marks';
 export type OutputFormat = 'png' | 'dcm';
 
-export type { Fidelity };
+export type { Fidelity, WindowFigures };
 export type { ImageAttributes, ImagePixels, OpenedFile, OpenedImageInfo, ReportInfo };
 
 export interface AppInfo {
@@ -104,6 +105,12 @@ export interface EncryptRequest {
    * same way in the same queue): sent without `ctIntercept`, as image files without units.
    */
   notCt?: string[];
+  /**
+   * Of `paths`, those its sender chose to send in a window of their own (the preview's "Send in this window", aeimg
+   * 0.43; the engine's EncryptFileOptions.senderWindow), by path: measured with the reader windows and carried, and the
+   * window its reader's viewer opens it in.
+   */
+  senderWindows?: Record<string, ShownWindow>;
 }
 
 /** Several inputs as one study: parts of at most maxBytes, named NAME.partKofN.aeimg. */
@@ -201,9 +208,14 @@ export interface PreviewRequest {
    * reader will get them.
    */
   study?: string[];
+  /** EncryptRequest.senderWindows: the window it would go in (measured, carried). */
+  senderWindow?: ShownWindow;
 }
 
 /** One image of a queued file as the receiver will see it, before anything is written. */
+/** The window a view shows, in real-world units (HU for CT): linear, or the file's SIGMOID or LINEAR_EXACT. */
+export type ShownWindow = Pick<DisplayWindow, 'center' | 'width' | 'fn'>;
+
 export interface SenderPreview {
   name: string;
   frame: number;
@@ -297,6 +309,11 @@ export interface AeimgBridge {
     exportAll(openId: string, format: OutputFormat): Promise<Result<ExportSummary | null>>;
     /** Encodes a queued file at `quality` and decodes it as the receiver will, writing nothing: pixels and figures. */
     preview(req: PreviewRequest): Promise<Result<SenderPreview>>;
+    /**
+     * The previewed image's figures in a window the sender looks in that is none of its reader windows (0.43), measured
+     * as those are: the record does not carry them, so the sender is told what the reader's viewer gives there instead.
+     */
+    previewWindow(req: PreviewRequest, window: ShownWindow): Promise<Result<WindowFigures>>;
     reveal(path: string): Promise<void>;
     /** .aeimg files the OS asked the app to open (double-click, argv, macOS open-file). */
     onOpenRequest(listener: (path: string) => void): () => void;
@@ -339,6 +356,7 @@ export interface InvokeChannels {
   'files:report-pdf': [openId: string, n: number];
   'files:export-all': [openId: string, format: OutputFormat];
   'files:preview': [req: PreviewRequest];
+  'files:preview-window': [req: PreviewRequest, window: ShownWindow];
   'files:reveal': [path: string];
   'keys:list': [];
   'keys:create': [name: string];

@@ -18,6 +18,14 @@ export interface WindowFidelity extends DisplayWindow {
   psnr: number | null;
 }
 
+/**
+ * One window's figures as a record keeps each of its windows' (`ssim`, `psnr`), and whether a reader sees the difference
+ * there: below REDUCED_QUALITY_SSIM with some pixel shown more than one grey level off (what makes a file `reduced`).
+ */
+export interface WindowFigures extends Pick<WindowFidelity, 'ssim' | 'psnr'> {
+  visible: boolean;
+}
+
 export interface ErrorFigures {
   /** Largest absolute difference of any sample. */
   maxAbs: number;

@@ -49,6 +49,18 @@ export function lookUp(lut: TableLut, v: number): number {
 /** The name of a presentation state's window among an image's windows (its label, as the viewer's corner says it). */
 export const stateWindowName = (label: string) => `presentation state "${label}"`;
 
+/**
+ * The window a sender chose to send an image in (aeimg 0.43: `aeimg encrypt --window`, the app's "Send in this window"
+ * in the preview), in the image's real-world values: measured with the reader windows, carried, and the window its
+ * reader's viewer opens in (the first of its file windows).
+ */
+export const SENDER_WINDOW = "sender's window";
+
+/** A sender's window as one of the display model's windows. */
+export function senderDisplayWindow(w: Pick<DisplayWindow, 'center' | 'width' | 'fn'>): DisplayWindow {
+  return { name: SENDER_WINDOW, center: w.center, width: w.width, source: 'file', ...(w.fn ? { fn: w.fn } : {}) };
+}
+
 /** CT presets (centre/width in HU), in the order the viewer's 1..6 keys select them. */
 export const CT_PRESETS: readonly DisplayWindow[] = [
   { name: 'brain', center: 40, width: 80, source: 'preset' },

@@ -1,3 +1,4 @@
+import type { ShownWindow } from '../../src-shared/api.js';
 import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -45,6 +46,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
       deidentify: { type: 'string', default: 'basic' },
       'ct-intercept': { type: 'string' },
       'not-ct': { type: 'string', multiple: true },
+      window: { type: 'string' },
       bundle: { type: 'string' },
       'max-size': { type: 'string' },
       'max-pixels': { type: 'string' },
@@ -75,6 +77,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   const ctIntercept = values['ct-intercept'] === undefined ? undefined : ctInterceptOption(values['ct-intercept']);
   const notCt = notCtOption(values['not-ct'] ?? [], found, ctIntercept);
+  const senderWindow = values.window === undefined ? undefined : windowOption(values.window);
   if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels, ctIntercept, notCt });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
@@ -88,7 +91,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     return encryptBundle(inputs, {
       name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
-      ...(maxPixels ? { maxPixels } : {}), ctIntercept, notCt,
+      ...(maxPixels ? { maxPixels } : {}), ctIntercept, notCt, senderWindow,
     }).finally(() => models.dispose());
   }
   // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
@@ -107,7 +110,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
     model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ctIntercept, notCt,
-    encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
+    senderWindow, encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
     signal: interruptSignal(),
@@ -252,6 +255,8 @@ interface BundleArgs {
   ctIntercept?: number;
   /** --not-ct: the inputs that go without ctIntercept. */
   notCt: string[];
+  /** --window. */
+  senderWindow?: ShownWindow;
 }
 
 /**
@@ -282,6 +287,20 @@ function ctInterceptOption(text: string): number {
   return n;
 }
 
+/**
+ * --window L/W (aeimg 0.43): a window of the sender's, level then width in the images' real-world values (HU for CT),
+ * the width above 0. Measured with the reader windows and carried (jobs/sender-window.ts).
+ */
+function windowOption(text: string): ShownWindow {
+  const m = /^\s*([-+]?\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  const [center, width] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!Number.isFinite(center) || !(width > 0) || width > 1e9 || Math.abs(center) > 1e9) {
+    throw new AeimgError(ErrorCode.Usage, `--window takes LEVEL/WIDTH in the images' values (HU for CT), the width above 0, not '${text}': ` +
+      'e.g. --window 40/80 (brain), --window=-600/1500 (lung).');
+  }
+  return { center, width };
+}
+
 /** A study's file warnings printed one by one; the rest are counted. */
 const STUDY_WARNINGS = 5;
 
@@ -308,6 +327,7 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
+      senderWindow: a.senderWindow,
     });
     for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);

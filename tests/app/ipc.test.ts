@@ -95,6 +95,29 @@ describe('the handler table', () => {
     expect(calls.length).toBe(2);
   });
 
+  it('passes a file\'s own window (0.43) through encrypt, a study and its preview; refuses one for a file not sent, or not a window', async () => {
+    const { service, calls } = fakeService();
+    const req = { paths: ['/tmp/ct.dcm', '/tmp/mr.dcm'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'within-2' as const, deidentify: 'basic' as const };
+    const senderWindows = { '/tmp/ct.dcm': { center: 30, width: 60 }, '/tmp/mr.dcm': { center: 300.5, width: 600, fn: 'SIGMOID' as const } };
+    await dispatch(service, 'files:encrypt', [{ ...req, senderWindows }]);
+    await dispatch(service, 'files:encrypt-study', [{ ...req, senderWindows, name: 'visit', maxBytes: 18_000_000 }]);
+    const preview = { path: '/tmp/ct.dcm', quality: 'within-2' as const, deidentify: 'basic' as const, frame: 0 };
+    await dispatch(service, 'files:preview', [{ ...preview, senderWindow: { center: 30, width: 60 } }]);
+    await dispatch(service, 'files:preview-window', [preview, { center: -600, width: 1500 }]);
+    expect(calls.map(([name, args]) => [name, (args[0] as { senderWindows?: unknown; senderWindow?: unknown }).senderWindows ?? (args[0] as { senderWindow?: unknown }).senderWindow, args[1]]))
+      .toEqual([['encrypt', senderWindows, undefined], ['encryptStudy', senderWindows, undefined], ['preview', { center: 30, width: 60 }, undefined],
+        ['previewWindow', undefined, { center: -600, width: 1500 }]]);
+    for (const bad of [{ '/tmp/other.dcm': { center: 30, width: 60 } }, { '/tmp/ct.dcm': { center: 30, width: 0 } }, { '/tmp/ct.dcm': { center: 30 } },
+      { '/tmp/ct.dcm': { center: 30, width: 60, fn: 'LINEAR' } }, { '/tmp/ct.dcm': { center: 30, width: 60, lut: [] } }]) {
+      await expect(dispatch(service, 'files:encrypt', [{ ...req, senderWindows: bad }])).rejects.toBeInstanceOf(InvalidArguments);
+      await expect(dispatch(service, 'files:encrypt-study', [{ ...req, senderWindows: bad, name: 'visit', maxBytes: 18_000_000 }])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    for (const bad of [{ center: Infinity, width: 60 }, { center: 30, width: -1 }, { center: '30', width: 60 }]) {
+      await expect(dispatch(service, 'files:preview-window', [preview, bad])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    expect(calls.length).toBe(4);
+  });
+
   it('takes a folder\'s subfolders for encrypt only as plain relative names, one per path: none leads out of the output folder', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/cd/DICOM/SE0/IM1', '/cd/IM2'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const };

@@ -287,6 +287,28 @@ describe('the aeimg command line', () => {
     expect(bad.stderr).toMatch(/--ct-intercept takes a whole number of HU from -65535 to 65535 \(HU = value \+ N\), not '-1024\.5'/);
   });
 
+  it('--window L/W: a window of the sender\'s, measured with the reader windows (here the worst), for one file and a study; a bad one is refused (0.43)', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_HU_SLICE, join(dir, 'head.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    const common = [join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '--ct-intercept=-1024', '--window', '35/20'];
+    // ±2 HU in a 20 HU window is up to 26 grey levels: that window is the worst, and the file reduced quality.
+    const one = await aeimg(['encrypt', ...common, '-o', join(dir, 'one')]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/within-2: every pixel within ±2 HU; worst window sender's window 35\/20: SSIM 0\.\d{4}, largest error [0-2] HU/);
+    const study = await aeimg(['encrypt', ...common, '--bundle', 'windowed', '-o', join(dir, 'study')]);
+    expect(study.code, study.stderr).toBe(0);
+    expect(study.stdout).toMatch(/worst of its slices: every pixel within ±2 HU; worst window sender's window 35\/20: SSIM/);
+    // A level below 0 goes after '=', as any option's value that starts with a dash.
+    const lung = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--ct-intercept=-1024', '--window=-650/1200', '-o', join(dir, 'lung')]);
+    expect(lung.code, lung.stderr).toBe(0);
+    for (const bad of ['40', '40/0', '40/-80', 'brain', '40/80/2']) {
+      const r = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--window', bad, '-o', join(dir, 'bad')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--window takes LEVEL/WIDTH in the images' values (HU for CT), the width above 0, not '${bad}': e.g. --window 40/80 (brain), --window=-600/1500 (lung).`);
+    }
+  });
+
   it('--dry-run --ct-intercept names the image files that cannot go as a CT, before anything is encoded; a study they would stop too (0.37)', async () => {
     const dir = await tempDir();
     await copyFile(CT_HU_SLICE, join(dir, 'head.png'));

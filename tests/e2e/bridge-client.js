@@ -64,6 +64,7 @@
       reportPdf: (id, n) => call('files:report-pdf', id, n),
       exportAll: (id, f) => call('files:export-all', id, f), // where: the test shell's folder dialog answers
       preview: (req) => call('files:preview', req),
+      previewWindow: (req, window) => call('files:preview-window', req, window),
       reveal: (p) => call('files:reveal', p),
       onOpenRequest: listen('files:open-request'),
     },

@@ -68,16 +68,20 @@ async function rgbOf(pane: 'original' | 'decoded' | 'error'): Promise<number[]> 
 
 /** What the panel shows, straight from the bridge: the same request for the queued (dropped) copy of `name`. */
 type Plain<T> = Omit<T, 'original' | 'decoded'> & { original: Omit<ImagePixels, 'pixels'> & { pixels: number[] }; decoded: Omit<ImagePixels, 'pixels'> & { pixels: number[] } };
-async function previewOf(name: string, quality: string, frame = 0): Promise<Plain<SenderPreview>> {
+async function droppedPath(name: string): Promise<string> {
   const { work } = await app.env();
   const dropped = (await readdir(join(work, 'dropped'), { recursive: true })).map(String).filter((n) => n.endsWith(name));
   expect(dropped).toHaveLength(1);
+  return join(work, 'dropped', dropped[0]!);
+}
+async function previewOf(name: string, quality: string, frame = 0): Promise<Plain<SenderPreview>> {
+  const path = await droppedPath(name);
   return page.evaluate(async (req) => {
     const r = await window.aeimg.files.preview(req);
     if (!r.ok) throw new Error(r.message);
     const plain = (px: typeof r.value.original) => ({ ...px, pixels: Array.from(px.pixels) });
     return { ...r.value, original: plain(r.value.original), decoded: plain(r.value.decoded) };
-  }, { path: join(work, 'dropped', dropped[0]!), quality: quality as 'auto', deidentify: 'basic' as const, frame });
+  }, { path, quality: quality as 'auto', deidentify: 'basic' as const, frame });
 }
 
 test('one key and no contact: the Encrypt view has chosen it', async () => {
@@ -155,6 +159,28 @@ test('a 16-bit CT within ±2: original, received and error map agree with the pi
   const w = await canvases[1]!.getAttribute('data-window-width');
   expect(await canvases[0]!.getAttribute('data-window-width')).toBe(w);
 
+  // A window of the sender's own (0.43): measured as the reader windows are, by main, with what the reader's viewer says
+  // in it, where a reader window is named with its figure.
+  const here = inPreview('preview-window-here');
+  await inPreview('window-center').fill('30');
+  await inPreview('window-width').fill('60');
+  await expect(here).toHaveAttribute('data-measured', 'no');
+  const mine = await page.evaluate(async (req) => {
+    const r = await window.aeimg.files.previewWindow(req, { center: 30, width: 60 });
+    if (!r.ok) throw new Error(r.message);
+    return r.value;
+  }, { path: await droppedPath(CT), quality: 'within-2' as const, deidentify: 'basic' as const, frame: 0 });
+  expect(mine.ssim).toBeLessThan(1);
+  expect(mine.ssim).not.toBe(p.info.fidelity!.windows!.find((x) => x.name === 'brain')!.ssim);
+  await expect(here).toHaveAttribute('data-ssim', String(mine.ssim));
+  await expect(here).toContainText(`The window on screen (W 60 L 30 HU) is none of those: measured here as they are, SSIM ${mine.ssim.toFixed(4)}, PSNR ${mine.psnr!.toFixed(2)} dB.`);
+  // ±2 HU in a 60 HU window: 255 · 2 / 59 = 8.6, so up to 9 grey levels.
+  await expect(here).toContainText('the reader\'s viewer says in this window “Not a window the sender measured: every pixel within ±2 HU, up to 9 grey levels in it”');
+  await inPreview('window-preset').selectOption({ label: '1 · brain 40/80' });
+  await expect(here).toHaveAttribute('data-measured', 'yes');
+  const brainSsim = p.info.fidelity!.windows!.find((x) => x.name === 'brain')!.ssim.toFixed(4);
+  await expect(here).toHaveText(`In the window on screen (brain 40/80), SSIM ${brainSsim}, as above; the reader's viewer gives that figure there.`);
+
   // The probe over the error map names both values and their difference.
   const worst = errors.indexOf(max);
   const [x, y] = [worst % 128, Math.floor(worst / 128)];
@@ -180,6 +206,7 @@ test('the preview follows the chosen level: lossless shows no error at all', asy
   await expect(inPreview('preview-fidelity')).toHaveText('bit-exact');
   await expect(inPreview('preview-legend')).toHaveAttribute('data-max', '0');
   await expect(inPreview('preview-legend')).toContainText('No pixel differs');
+  await expect(inPreview('preview-window-here')).toHaveCount(0); // bit-exact: every window the same
   expect((await rgbOf('error')).every((v) => v === 0)).toBe(true);
   await page.getByTestId('quality').selectOption('within-2');
 });
@@ -414,4 +441,38 @@ test('a study sent with its full header is previewed with its presentation state
   await page.getByLabel('DICOM metadata').selectOption('basic');
   await page.getByTestId('as-study').uncheck();
   await inPreview('preview-close').click();
+});
+
+test("a window of the sender's own goes with the file: measured as the preview said, and the reader's viewer opens in it with that figure (0.43)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-window-'));
+  await copyFile(join(DICOM, CT), join(dir, 'windowed.dcm'));
+  await app.tab('encrypt');
+  await page.getByTestId('quality').selectOption('within-2');
+  await app.drop('encrypt-drop', [join(dir, 'windowed.dcm')]);
+  await page.getByTestId('preview-windowed.dcm').click();
+  await expect(inPreview('preview-level')).toHaveAttribute('data-quality', 'within-2');
+  await inPreview('window-center').fill('30');
+  await inPreview('window-width').fill('60');
+  const here = inPreview('preview-window-here');
+  await expect(here).toHaveAttribute('data-ssim', /^0\.\d+$/);
+  const measured = Number(await here.getAttribute('data-ssim')).toFixed(4);
+  await inPreview('preview-window-send').click();
+  // Encoded again with it: among the figures (the same one), the window on screen is it, and the row says it goes so.
+  await expect(inPreview('preview-figures')).toContainText(`sender's window 30/60${measured}`);
+  await expect(here).toHaveAttribute('data-measured', 'yes');
+  await expect(here).toContainText(`In the window on screen (sender's window 30/60), SSIM ${measured}, as above; the file goes in it: the reader's viewer opens in it, with that figure.`);
+  const row = page.getByTestId('row-windowed.dcm');
+  await expect(row.getByTestId('row-sender-window')).toContainText('Goes in your window W 60 L 30 HU: measured with the reader windows, and the reader\'s viewer opens in it.');
+  await inPreview('preview-close').click();
+  const recipient = page.getByTestId('recipient');
+  if (!(await recipient.inputValue())) await recipient.selectOption('key:Sender');
+  await page.getByTestId('encrypt-start').click();
+  await expect(row).toHaveAttribute('data-status', 'done');
+  // The receiver: the viewer opens in it, and its corner gives the figure the sender saw.
+  await app.tab('open');
+  await app.drop('open-drop', [await droppedPath('windowed.aeimg')]); // written beside the file dropped
+  await expect(page.getByTestId('viewer-name')).toContainText('windowed.aeimg');
+  await expect(page.getByTestId('overlay-br')).toContainText(`W 60 L 30 HU (sender's window)Sender's SSIM in this window ${measured}`);
+  await app.tab('encrypt');
+  await page.getByRole('button', { name: 'Clear finished' }).click();
 });

@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type {
   AppInfo, ContactInfo, CtCheck, EncryptRequest, EventChannels, ExportSummary, ImageAttributes, ImagePixels, InputFile, KeyInfo, KeyList,
-  OpenedFile, OutputFormat, PreviewRequest, ReceivedFiles, Result, SenderPreview, Settings, StudyEstimate, StudyRequest,
+  OpenedFile, OutputFormat, PreviewRequest, ReceivedFiles, Result, SenderPreview, Settings, ShownWindow, StudyEstimate, StudyRequest, WindowFigures,
 } from '../../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../../engine/errors.js';
-import { SenderPreviews } from '../../engine/jobs/preview.js';
+import { SenderPreviews, type PreviewRequest as PreviewJobRequest } from '../../engine/jobs/preview.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { APP_VERSION } from '../../engine/jobs/version.js';
 import { KeyStore } from '../../engine/keys/keystore.js';
@@ -40,6 +40,14 @@ export interface Shell {
 /** A request's level, and whether every image is coded by aeimg (never as its file's own compressed data). */
 function codingOf(req: { quality: Quality; recode?: boolean }): CodingChoice {
   return { quality: req.quality, ...(req.recode ? { recode: true } : {}) };
+}
+
+/** The engine's preview request for the renderer's. */
+function previewOf(req: PreviewRequest): PreviewJobRequest {
+  return {
+    path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame, ...(req.study ? { study: req.study } : {}),
+    ctIntercept: req.ctIntercept, ...(req.senderWindow ? { senderWindow: req.senderWindow } : {}),
+  };
 }
 
 export class AppService {
@@ -94,6 +102,7 @@ export class AppService {
     return {
       model: await this.models.refByName(DEFAULT_MODEL), recipient: await this.keys.recipient(req.recipient), coding: codingOf(req),
       deidentify: parseDeidentify(req.deidentify), outDir: req.outDir, ctIntercept: req.ctIntercept, notCt: req.notCt,
+      ...(req.senderWindows ? { senderWindows: req.senderWindows } : {}),
     };
   }
 
@@ -165,10 +174,12 @@ export class AppService {
 
   /** The sender's look before sending: a queued file encoded and decoded on the pool, nothing written. */
   preview(req: PreviewRequest): Promise<Result<SenderPreview>> {
-    return attempt(() => this.previews.preview({
-      path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame, ...(req.study ? { study: req.study } : {}),
-      ctIntercept: req.ctIntercept,
-    }));
+    return attempt(() => this.previews.preview(previewOf(req)));
+  }
+
+  /** The previewed image's figures in a window none of its reader windows is (0.43): measured, not carried. */
+  previewWindow(req: PreviewRequest, window: ShownWindow): Promise<Result<WindowFigures>> {
+    return attempt(() => this.previews.windowFigures(previewOf(req), window));
   }
 
   // ---- keys ----

@@ -27,10 +27,15 @@ const subfolder = z.string().max(4096).refine(
   (s) => s === '' || s.split(/[\\/]/).every((seg) => seg !== '' && seg !== '.' && seg !== '..' && !/[\0:]/.test(seg)),
   'a subfolder is a relative path of plain folder names',
 );
+/** A window in real-world values: linear, or a file's SIGMOID or LINEAR_EXACT. */
+const shownWindow = z.object({
+  center: z.number().finite().min(-1e9).max(1e9), width: z.number().finite().positive().max(1e9), fn: z.enum(['SIGMOID', 'LINEAR_EXACT']).optional(),
+}).strict();
 const encryptFields = z.object({
   paths: z.array(path).min(1).max(MAX_APP_FILES), subfolders: z.array(subfolder).max(MAX_APP_FILES).optional(),
   recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(),
   notCt: z.array(path).max(MAX_APP_FILES).optional(),
+  senderWindows: z.record(path, shownWindow).optional(),
 });
 /**
  * Files said not to be CT are files of the request, which is declared CT: one outside it, or a list without a
@@ -42,13 +47,21 @@ const notCtOfRequest = ({ paths, notCt, ctIntercept: declared }: { paths: string
   return declared !== undefined && notCt.every((p) => given.has(p));
 };
 const NOT_CT_OF_REQUEST = 'notCt names files of paths, with ctIntercept';
+/** A window for a file not in the request would go nowhere, where the sender's row said it would go in it. */
+const windowsOfRequest = ({ paths, senderWindows }: { paths: string[]; senderWindows?: Record<string, unknown> }) =>
+  senderWindows === undefined || Object.keys(senderWindows).every((p) => paths.includes(p));
+const WINDOWS_OF_REQUEST = 'senderWindows names files of paths';
 const encryptRequest = encryptFields.strict()
   .refine((r) => r.subfolders === undefined || r.subfolders.length === r.paths.length, 'one subfolder per path')
-  .refine(notCtOfRequest, NOT_CT_OF_REQUEST);
+  .refine(notCtOfRequest, NOT_CT_OF_REQUEST).refine(windowsOfRequest, WINDOWS_OF_REQUEST);
+const previewRequest = z.object({
+  path, quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
+  senderWindow: shownWindow.optional(),
+}).strict();
 const studyRequest = encryptFields.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),
   maxBytes: z.number().int().min(10_000).max(10_000_000_000),
-}).strict().refine(notCtOfRequest, NOT_CT_OF_REQUEST);
+}).strict().refine(notCtOfRequest, NOT_CT_OF_REQUEST).refine(windowsOfRequest, WINDOWS_OF_REQUEST);
 
 const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'app:info': z.tuple([]),
@@ -73,9 +86,8 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:report-pdf': z.tuple([id, z.number().int().min(0).max(1_000)]),
   // No folder: main asks where with its own folder dialog.
   'files:export-all': z.tuple([id, z.enum(['png', 'dcm'])]),
-  'files:preview': z.tuple([z.object({
-    path, quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
-  }).strict()]),
+  'files:preview': z.tuple([previewRequest]),
+  'files:preview-window': z.tuple([previewRequest, shownWindow]),
   'files:reveal': z.tuple([path]),
   'keys:list': z.tuple([]),
   'keys:create': z.tuple([name]),
@@ -110,6 +122,7 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:report-pdf': (s, openId, n) => s.reportPdf(openId, n),
   'files:export-all': (s, openId, format) => s.exportAll(openId, format),
   'files:preview': (s, req) => s.preview(req),
+  'files:preview-window': (s, req, window) => s.previewWindow(req, window),
   'files:reveal': (s, p) => s.reveal(p),
   'keys:list': (s) => s.listKeys(),
   'keys:create': (s, n) => s.createKey(n),

@@ -4,7 +4,7 @@
  * for a reduced-quality file.
  */
 import { randomUUID } from 'node:crypto';
-import type { EncryptSummary, JobProgress } from '../../../src-shared/api.js';
+import type { EncryptSummary, JobProgress, ShownWindow } from '../../../src-shared/api.js';
 import { fidelityHeadline } from '../../../src-shared/fidelity.js';
 import type { CodingChoice } from '../../../src-shared/quality.js';
 import type { DeidentifyOptions } from '../../engine/dicom/deidentify.js';
@@ -32,6 +32,8 @@ export interface JobSettings {
   ctIntercept?: number;
   /** EncryptRequest.notCt. */
   notCt?: readonly string[];
+  /** EncryptRequest.senderWindows. */
+  senderWindows?: Record<string, ShownWindow>;
 }
 
 type Progress = Omit<JobProgress, 'jobId'>;
@@ -76,7 +78,7 @@ export class AppJobs {
     const { jobId, signal, send, done } = this.start();
     void encryptFiles(files.map((f) => f.path), {
       model: s.model, recipients: [s.recipient], outDir: s.outDir, outputs: batchOutputs(files, AEIMG_EXT, s.outDir), uidSalt: s.uidSalt,
-      coding: s.coding, deidentify: s.deidentify, ctIntercept: s.ctIntercept, notCt: s.notCt,
+      coding: s.coding, deidentify: s.deidentify, ctIntercept: s.ctIntercept, notCt: s.notCt, senderWindows: s.senderWindows,
       encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
       confirm: (facts, index) => this.ask(jobId, index, facts, signal, send),
     }, { concurrency: this.pool.size, signal, onEvent: (e) => send(progressOf(e)) }).finally(done);
@@ -89,7 +91,7 @@ export class AppJobs {
     void encryptStudy(paths, {
       model: s.model, recipients: [s.recipient], name: s.name, outDir: s.outDir, maxPartBytes: s.maxBytes,
       coding: s.coding, deidentify: s.deidentify, encode: (task) => this.pool.encode(DEFAULT_MODEL, task),
-      ctIntercept: s.ctIntercept, notCt: s.notCt, lookahead: this.pool.size * 2, signal,
+      ctIntercept: s.ctIntercept, notCt: s.notCt, senderWindows: s.senderWindows, lookahead: this.pool.size * 2, signal,
       onSlice: (index, path) => send({ index, path, status: 'done' }),
       confirm: (facts) => this.ask(jobId, facts.index, facts, signal, send),
     }).then(

@@ -6,7 +6,7 @@ import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { maxValue, SIGNED_OFFSET } from '../image/image.js';
 import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
-import { MAX_CT_INTERCEPT, type DisplayWindow } from '../../../src-shared/windows.js';
+import { MAX_CT_INTERCEPT, senderDisplayWindow, type DisplayWindow } from '../../../src-shared/windows.js';
 import { validKnots, type Knots } from './transfer.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
 import { KEEPABLE_SYNTAXES } from '../dicom/codestream.js';
@@ -155,6 +155,19 @@ export function fileWindowsOf(record: Pick<ImageRecord, 'metadata' | 'channels'>
     (w.explanation === undefined || (typeof w.explanation === 'string' && w.explanation.length <= 128)) &&
     (w.fn === undefined || w.fn === 'SIGMOID' || w.fn === 'LINEAR_EXACT') && w.lut === undefined && w.table === undefined);
   return wellFormed ? windows as DisplayWindow[] : [];
+}
+
+/**
+ * The window its sender chose to send a grey image in (its metadata's `senderWindow`, aeimg 0.43: src-shared/windows.ts
+ * SENDER_WINDOW), in its reader's values, DICOM or not: its sender's figures measure it and its reader opens in it.
+ * Readers before 0.43 ignore it (its figures show in their table as "sender's window"). Undefined where none or not
+ * well formed.
+ */
+export function senderWindowOf(record: Pick<ImageRecord, 'metadata' | 'channels' | 'greyAsColour'>): DisplayWindow | undefined {
+  const w = record.metadata?.senderWindow as Partial<DisplayWindow> | undefined;
+  if (typeof w !== 'object' || w === null || imageChannels(record) > 2) return undefined; // grey, with or without alpha
+  const ok = Number.isFinite(w.center) && Number.isFinite(w.width) && w.width! > 0 && (w.fn === undefined || w.fn === 'SIGMOID' || w.fn === 'LINEAR_EXACT');
+  return ok ? senderDisplayWindow(w as DisplayWindow) : undefined;
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */

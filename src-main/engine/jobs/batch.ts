@@ -10,6 +10,7 @@ import { cancelledError } from './abort.js';
 import { decryptAeimgFile, outputExt, type DecryptFileOptions, type DecryptResult } from './decrypt.js';
 import { encryptImageFile, type EncryptFileOptions, type EncryptResult, type ReducedQuality } from './encrypt.js';
 import { ctInterceptOf, type CtDeclaration } from './declared-ct.js';
+import { senderWindowOf, type SenderWindows } from './sender-window.js';
 import { AEIMG_EXT, batchOutputs, outputKey } from './files.js';
 
 export type BatchEvent<R> =
@@ -73,7 +74,7 @@ export async function runBatch<R>(
   };
 }
 
-export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'output'>, CtDeclaration {
+export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' | 'signal' | 'output' | 'senderWindow'>, CtDeclaration, SenderWindows {
   /** Asked before a reduced-quality file is written (see EncryptFileOptions.confirm), with the file's index. */
   confirm?: (facts: ReducedQuality, index: number) => Promise<boolean>;
   /** Each input's .aeimg, in input order (default: batchOutputs, which never names one twice). */
@@ -85,11 +86,17 @@ export interface EncryptFilesOptions extends Omit<EncryptFileOptions, 'confirm' 
  * replacement UIDs; a batch whose outputs were named by withSendingNames passes the salt it named them with.
  */
 export function encryptFiles(inputs: readonly string[], opts: EncryptFilesOptions, batch: BatchOptions<EncryptResult> = {}): Promise<BatchOutcome<EncryptResult>> {
-  const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), uidSalt = randomBytes(32).toString('hex'), notCt: _notCt, ...rest } = opts;
+  const { confirm, outputs = batchOutputs(inputs, AEIMG_EXT, opts.outDir), uidSalt = randomBytes(32).toString('hex'), notCt: _notCt,
+    senderWindow: _window, senderWindows: _windows, ...rest } = opts;
   const ctIntercept = ctInterceptOf(opts);
-  return inFolders(outputs, opts.outDir, () => runBatch(inputs, (input, index, signal) => encryptImageFile(input, {
-    ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)), ctIntercept: ctIntercept(input),
-  }), batch));
+  const senderWindow = senderWindowOf(opts);
+  return inFolders(outputs, opts.outDir, () => runBatch(inputs, (input, index, signal) => {
+    const window = senderWindow(input);
+    return encryptImageFile(input, {
+      ...rest, output: outputs[index], uidSalt, signal, confirm: confirm && ((facts) => confirm(facts, index)), ctIntercept: ctIntercept(input),
+      ...(window ? { senderWindow: window } : {}),
+    });
+  }, batch));
 }
 
 /** Each .aeimg decrypted on its own (study parts go through decryptStudy); no two inputs' images share a name. */

@@ -19,8 +19,10 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
-import { maxValue, sampleRange } from '../image/image.js';
+import { colourChannels, maxValue, sampleRange } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
+import { senderWindowMetadata, withSenderWindow } from './sender-window.js';
+import type { ShownWindow } from '../../../src-shared/api.js';
 import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
@@ -58,6 +60,8 @@ export interface EncodeTask {
   keyObjects?: KeyObjectFile[];
   /** The study's reports that travel in this file's record (its first frame's), with the full header only (dicom/documents.ts). */
   documents?: CarriedDocument[];
+  /** EncryptFileOptions.senderWindow. */
+  senderWindow?: ShownWindow;
 }
 
 /** One image of a file (a DICOM file may hold many frames). */
@@ -138,7 +142,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
     const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));
-    const display = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted });
+    const display = withSenderWindow(dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted }),
+      image, task.senderWindow);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
@@ -148,6 +153,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const said = {
       ...(own !== undefined ? { ctCalibration: 'imagej' } : {}), ...(windows.length && !task.display ? { windows } : {}),
       ...(inverted ? { monochrome1: true } : {}), // an image file's only (readInput)
+      ...(task.senderWindow && colourChannels(image) === 1 ? { senderWindow: senderWindowMetadata(task.senderWindow) } : {}),
     };
     if (Object.keys(said).length) encoded.record.metadata = { ...encoded.record.metadata, ...said };
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
@@ -170,6 +176,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   }
   await keepAlike(images, unkept);
   warnings.push(...inputWarnings(task.input, inputs));
+  if (task.senderWindow && inputs.some((i) => colourChannels(i.image) > 1)) {
+    warnings.push(`${basename(task.input)}: ${inputs.length > 1 ? 'its colour images go' : 'it is a colour image, and goes'} without the window given ` +
+      '(a window greys a grey image\'s values; a colour image shows as it is): its figures are of its full range.');
+  }
   if (task.ctIntercept !== undefined) {
     // A DICOM file's own rescale gives its HU, as an ImageJ TIFF's calibration does (said where the declaration differs);
     // an image file's declaration that puts it far from air is said, once.
@@ -250,6 +260,12 @@ export interface EncryptFileOptions {
    */
   ctIntercept?: number;
   /**
+   * The window its sender chose to send it in (aeimg 0.43; `--window`, the app's preview), in its real-world values (HU
+   * for CT): measured with the reader windows, carried in each grey image's record, and the window its reader's viewer
+   * opens in (jobs/sender-window.ts). A colour image goes without it (the sender is told).
+   */
+  senderWindow?: ShownWindow;
+  /**
    * Asked before a reduced-quality file is written (a window below SSIM 0.98 that shows some pixel more than one grey
    * level off, or unmeasured without a per-pixel guarantee); false leaves nothing written and fails the file with
    * ErrorCode.Declined. Absent: written, reported.
@@ -317,6 +333,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify, uidSalt,
       ...(opts.display ? { display: opts.display } : {}), ctIntercept: opts.ctIntercept,
+      ...(opts.senderWindow ? { senderWindow: opts.senderWindow } : {}),
     };
     const encoded = await abortable(opts.encode ? opts.encode(task) : encodeImageFile(loadedModel(opts.model), task, opts.tiles, signal), signal);
     const worst = worstFidelity(encoded.images.map((e) => e.record.fidelity));

@@ -17,7 +17,9 @@ import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import type { EncodedFile, EncodeTask } from './encrypt.js';
 import { readInput } from './read-input.js';
-import { describeImage, shownImage } from './view.js';
+import { plainDisplay, windowFidelity, type WindowFigures } from '../metrics/fidelity.js';
+import type { ShownWindow } from '../../../src-shared/api.js';
+import { describeImage, recordDisplay, shownImage } from './view.js';
 
 export interface PreviewRequest {
   path: string;
@@ -34,6 +36,8 @@ export interface PreviewRequest {
    * preview draws and measures what the reader will get.
    */
   study?: readonly string[];
+  /** EncodeTask.senderWindow: the window it would go in (measured, carried). */
+  senderWindow?: ShownWindow;
 }
 
 /** One file as the receiver would get it: every frame's original and decoded pixels, and the coded records. */
@@ -69,14 +73,7 @@ export class SenderPreviews {
   /** Frame `req.frame` of the file as the receiver would see it, with the sender's figures. */
   async preview(req: PreviewRequest): Promise<SenderPreview> {
     try {
-      const file = await this.file(req);
-      const frames = file.encoded.images.length;
-      const entry = file.encoded.images[req.frame];
-      const original = file.originals[req.frame];
-      if (!entry || !original) {
-        throw new AeimgError(ErrorCode.BadInput, `holds ${frames} image${frames > 1 ? 's' : ''}; there is no image ${req.frame + 1}.`);
-      }
-      if (!entry.decoded) throw new AeimgError(ErrorCode.BadInput, 'was not decoded for the preview.');
+      const { file, entry, original, frames } = await this.frameOf(req);
       const info = describeImage(entry.record, entry.decoded, req.frame);
       // The regions the study's structured reports measured on this image, which the reader's viewer draws (full header
       // only); the study's other images only say where they lie, so that a 3D mark falls on it as on the reader's.
@@ -100,6 +97,34 @@ export class SenderPreviews {
     }
   }
 
+  /**
+   * The figures of frame `req.frame` in a window the sender looks in (0.43), measured as the record measures each of
+   * its windows (metrics/fidelity.ts windowFidelity), in the display the encoder measured it in: for a window that is
+   * none of those, which the file does not carry and the reader's viewer gives no figure for.
+   */
+  async windowFigures(req: PreviewRequest, window: ShownWindow): Promise<WindowFigures> {
+    try {
+      const { entry, original } = await this.frameOf(req);
+      const display = recordDisplay(entry.record) ?? plainDisplay(entry.record);
+      return windowFidelity(original, entry.decoded, display, { name: 'on screen', source: 'file', ...window }, { maxError: entry.coding.maxError });
+    } catch (err) {
+      throw inFile(req.path, err);
+    }
+  }
+
+  private async frameOf(req: PreviewRequest) {
+    const file = await this.file(req);
+    const frames = file.encoded.images.length;
+    const entry = file.encoded.images[req.frame];
+    const original = file.originals[req.frame];
+    if (!entry || !original) {
+      throw new AeimgError(ErrorCode.BadInput, `holds ${frames} image${frames > 1 ? 's' : ''}; there is no image ${req.frame + 1}.`);
+    }
+    const decoded = entry.decoded;
+    if (!decoded) throw new AeimgError(ErrorCode.BadInput, 'was not decoded for the preview.');
+    return { file, frames, original, entry: { ...entry, decoded } };
+  }
+
   private async file(req: PreviewRequest): Promise<PreviewedFile> {
     const s = await stat(req.path);
     // Another of the study's files that cannot be read is the study's error, named when it is encrypted, not this file's.
@@ -108,7 +133,7 @@ export class SenderPreviews {
       ? (await this.study(req.study, req.deidentify).catch(() => undefined))?.objects : undefined;
     const presentationStates = objects?.statesByImage.get(req.path);
     const keyObjects = objects?.keyObjectsByImage.get(req.path);
-    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, req.ctIntercept, presentationStates, keyObjects]);
+    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, req.ctIntercept, presentationStates, keyObjects, req.senderWindow]);
     let file = this.files.get(key);
     if (file) {
       this.files.delete(key); // most recently used last
@@ -117,7 +142,7 @@ export class SenderPreviews {
     }
     const task: EncodeTask = {
       input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify,
-      ctIntercept: req.ctIntercept,
+      ctIntercept: req.ctIntercept, ...(req.senderWindow ? { senderWindow: req.senderWindow } : {}),
       ...(presentationStates ? { presentationStates } : {}), ...(keyObjects ? { keyObjects } : {}),
     };
     file = Promise.all([readOriginals(req.path, this.maxPixels), this.encode(task)]).then(([originals, encoded]) => ({

@@ -33,10 +33,11 @@ import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { ctInterceptOf, type CtDeclaration } from './declared-ct.js';
+import { senderWindowOf, type SenderWindows } from './sender-window.js';
 
 export { DEFAULT_MAX_PART_BYTES };
 
-export interface StudyOptions extends CtDeclaration {
+export interface StudyOptions extends CtDeclaration, SenderWindows {
   /** The model the parts' headers name; loaded, unless `encode` runs the network elsewhere. */
   model: Autoencoder | ModelRef;
   recipients: Recipient[];
@@ -91,11 +92,13 @@ export interface StudyResult {
   carriedObjects: CarriedObject[];
 }
 
-function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, ctIntercept: number | undefined, measure: boolean, uidSalt?: string,
+function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels' | 'senderWindow' | 'senderWindows'>, ctIntercept: number | undefined, measure: boolean, uidSalt?: string,
   objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
+  const senderWindow = senderWindowOf(opts)(input);
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt, ctIntercept,
+    ...(senderWindow ? { senderWindow } : {}),
     ...(objects.presentationStates ? { presentationStates: objects.presentationStates } : {}),
     ...(objects.keyObjects ? { keyObjects: objects.keyObjects } : {}),
     ...(objects.documents ? { documents: objects.documents } : {}),

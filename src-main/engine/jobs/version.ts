@@ -1,2 +1,2 @@
-export const APP_VERSION = '0.42.0';
+export const APP_VERSION = '0.43.0';
 export const APP_ID = `aeimg ${APP_VERSION}`;

@@ -9,7 +9,7 @@ import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.j
 import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
-import { ctCalibrationOf, fileInvertedOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { ctCalibrationOf, fileInvertedOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, senderWindowOf, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
@@ -102,11 +102,14 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
  * ImageJ TIFF's); undefined for other image files.
  */
 export function recordDisplay(record: ImageRecord, meta = dicomMetaOf(record)): DisplayModel | undefined {
-  if (meta) return dicomDisplay(meta);
+  // The window its sender chose (0.43), first: the reader's viewer opens in it, as the sender's figures measured it.
+  const sender = senderWindowOf(record);
+  const first = (d: DisplayModel): DisplayModel => (sender ? { ...d, windows: [sender, ...d.windows] } : d);
+  if (meta) return first(dicomDisplay(meta));
   const windows = fileWindowsOf(record);
   const inverted = fileInvertedOf(record);
-  return record.valueOffset || record.ctIntercept !== undefined || windows.length || inverted
-    ? plainDisplay(record, { valueOffset: record.valueOffset, ctIntercept: record.ctIntercept, fileWindows: windows, inverted }) : undefined;
+  return record.valueOffset || record.ctIntercept !== undefined || windows.length || inverted || sender
+    ? first(plainDisplay(record, { valueOffset: record.valueOffset, ctIntercept: record.ctIntercept, fileWindows: windows, inverted })) : undefined;
 }
 
 /**

@@ -5,12 +5,12 @@
  * whole-range figures (stored values over the range the original uses; 255 for 8-bit), kept as a detail. Rows stream
  * through the SSIM (ssim.ts): no whole-image float copies.
  */
-import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity.js';
+import { REDUCED_QUALITY_SSIM, roundPsnr, roundRmse, roundSsim, type ErrorFigures, type Fidelity, type WindowFidelity, type WindowFigures } from '../../../src-shared/fidelity.js';
 import { CT_PRESETS, imageFileMapping, renderToByte, sampleToReal, sampleToStored, type DisplayModel, type DisplayWindow, type FileValues, type ValueMapping } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { psnrFromMse, ssimRows, type Counts, type RowSource, type SsimMse } from './ssim.js';
 
-export type { Fidelity };
+export type { Fidelity, WindowFigures };
 
 /** Whole-range similarity of two images (training, benchmarks). */
 export interface Similarity {
@@ -203,6 +203,19 @@ function windowLut(image: Image, w: DisplayWindow, display: DisplayModel): Float
   });
 }
 
+const UNCHANGED: WindowFigures = { ssim: 1, psnr: null, visible: false };
+
+/**
+ * The figures of one window's rendering (`lut`), over what `counts` keeps (all of the frame without it); `pass`: its
+ * comparison already made. SSIM is rounded as the record keeps it and the reader is shown it, so the line is judged on it.
+ */
+function measureWindow(original: Image, decoded: Image, lut: Float64Array, counts: Counts | undefined, pass?: SsimMse): WindowFigures {
+  const r = pass ?? compareThrough(original, decoded, lut, counts);
+  const ssim = roundSsim(r.ssim);
+  const psnr = psnrFromMse(r.mse);
+  return { ssim, psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null, visible: ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1 };
+}
+
 export interface Guarantee {
   /** Every sample within ±maxError stored units (0: bit-exact); absent for the network alone. */
   maxError?: number;
@@ -249,15 +262,11 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   // within ±1 read 0.974.
   let visible = false;
   const windows: WindowFidelity[] = readerWindows(original, display).map((w) => {
-    const lut = exact ? undefined : windowLut(original, w, display);
-    const r = !lut ? { ssim: 1, mse: 0 }
-      : w.source === 'full' && fullIsWhole ? wholePass! // the same rendering, from the pass above
-        : compareThrough(original, decoded, lut, counts);
-    const ssim = roundSsim(r.ssim); // the figure the record keeps and the reader is shown, so the line is judged on it
-    if (lut && ssim < REDUCED_QUALITY_SSIM && largestShownChange(original, decoded, lut) > 1) visible = true;
-    const psnr = psnrFromMse(r.mse);
+    // An 8-bit image's full-range window is the same rendering as the whole range: its figures come from the pass above.
+    const f = exact ? UNCHANGED : measureWindow(original, decoded, windowLut(original, w, display), counts, w.source === 'full' && fullIsWhole ? wholePass : undefined);
+    if (f.visible) visible = true;
     const { lut: table, ...window } = w; // a VOI LUT's table stays out of the record
-    return { ...window, ...(table ? { table: true as const } : {}), ssim, psnr: Number.isFinite(psnr) ? roundPsnr(psnr) : null };
+    return { ...window, ...(table ? { table: true as const } : {}), ssim: f.ssim, psnr: f.psnr };
   });
   windows.sort((a, b) => a.ssim - b.ssim);
   // Labels (a segmentation's 1-bit mask, a label map) have no "near": any voxel changed is out of a region or into
@@ -272,6 +281,19 @@ export function readerFidelity(original: Image, decoded: Image, display: Display
   if (real) f.real = real;
   if (guarantee.maxError !== undefined) f.maxError = guarantee.maxError;
   return f;
+}
+
+/**
+ * The figures of any window, measured as readerFidelity measures each of its own (over what the window shows; a
+ * segmentation's labels over the frame): for a window the sender looks in that is none of the reader's windows, which
+ * the record does not carry (the sender's preview, 0.43).
+ */
+export function windowFidelity(original: Image, decoded: Image, display: DisplayModel, window: DisplayWindow, guarantee: Guarantee = {}): WindowFigures {
+  if (original.width !== decoded.width || original.height !== decoded.height || original.channels !== decoded.channels) {
+    throw new Error('windowFidelity: geometry differs');
+  }
+  if (guarantee.maxError === 0) return UNCHANGED;
+  return measureWindow(original, decoded, windowLut(original, window, display), display.labels ? undefined : shownInWindow);
 }
 
 /**

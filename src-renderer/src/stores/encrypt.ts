@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { CtCheck, EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, StudyEstimate, StudySummary } from '../../../src-shared/api';
+import type { CtCheck, EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, ShownWindow, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, CallError, unwrap } from '../bridge';
 import { formatWords, someNames } from '../../../src-shared/files';
 import { MAX_CT_INTERCEPT } from '../../../src-shared/windows';
@@ -29,6 +29,11 @@ export interface QueueItem {
    * apply to it (an MR exported the same way, in the same queue; an 8-bit window export a CT's declaration refuses).
    */
   notCt?: boolean;
+  /**
+   * The window its sender chose in the preview to send it in ("Send in this window", aeimg 0.43), with its words for
+   * the row ("W 60 L 30 HU"): measured with the reader windows and carried; its reader's viewer opens in it.
+   */
+  senderWindow?: { window: ShownWindow; text: string };
 }
 
 /** The encrypt queue: inputs dropped or chosen, and each file's progress. */
@@ -72,6 +77,23 @@ export const useEncrypt = defineStore('encrypt', () => {
     if (notCt && failedAsCt(item)) Object.assign(item, { status: 'queued', error: undefined });
     if (item.status !== 'queued') return;
     item.notCt = notCt;
+    if (study.value.enabled) void estimateStudy();
+  }
+  /** EncryptRequest.senderWindows for the files `queued`: each one's own window, where it has one. */
+  const senderWindowsOf = (queued: readonly QueueItem[]) => {
+    const own = queued.filter((i) => i.senderWindow);
+    return own.length ? { senderWindows: Object.fromEntries(own.map((i) => [i.path, i.senderWindow!.window])) } : {};
+  };
+  /** The window queued file `path` would go in, as the preview asks for it. */
+  function senderWindowRequestOf(path: string): { senderWindow?: ShownWindow } {
+    const w = items.value.find((i) => i.path === path && i.status === 'queued')?.senderWindow;
+    return w ? { senderWindow: w.window } : {};
+  }
+  /** The preview's "Send in this window" (a window), and its row's "Send without it" (undefined): for a file still queued. */
+  function setSenderWindow(path: string, w: QueueItem['senderWindow']) {
+    const item = items.value.find((i) => i.path === path && i.status === 'queued');
+    if (!item) return;
+    item.senderWindow = w;
     if (study.value.enabled) void estimateStudy();
   }
   const ctInvalid = () => new Error(`Give the CT intercept as a whole number of HU from −${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + it; −1024 for an export of stored values, 0 for values in HU), or untick "16-bit image files are CT".`);
@@ -180,6 +202,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       paths: queued.map((i) => i.path), recipient: to, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
       deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctOf, ...notCtOf(queued),
+      ...senderWindowsOf(queued),
     }));
   }
 
@@ -254,7 +277,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       paths: queuedPaths.value, recipient: recipient.value!, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
       deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctRequest.value, ...notCtOf(queued),
-      name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
+      ...senderWindowsOf(queued), name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
     };
   }
 
@@ -346,7 +369,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, senderWindowRequestOf, setSenderWindow, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };

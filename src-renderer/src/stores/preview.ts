@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
-import type { Deidentify, Quality, SenderPreview } from '../../../src-shared/api';
+import type { Deidentify, PreviewRequest, Quality, SenderPreview, ShownWindow, WindowFigures } from '../../../src-shared/api';
 import { bridge, unwrap } from '../bridge';
-import { pickState } from '../viewer/display';
+import { pickState, readerSaysIn } from '../viewer/display';
 import { absoluteDifference, errorMapImage } from '../viewer/errormap';
 import type { Point } from '../viewer/measure';
 import { useViewport } from '../viewer/viewport';
@@ -18,6 +18,8 @@ export interface PreviewSettings {
   ctIntercept?: number;
   /** The queued files of "Encrypt as one study", the file shown among them. */
   study?: readonly string[];
+  /** The window it would go in, its row's (the preview's "Send in this window"). */
+  senderWindow?: ShownWindow;
 }
 
 /**
@@ -84,16 +86,22 @@ export const usePreview = defineStore('preview', () => {
     await load(!same);
   }
 
+  /** What main is asked for the file shown at its frame, as it would be encrypted. */
+  function asked(at: string): PreviewRequest {
+    return {
+      path: at, quality: request.quality, deidentify: request.deidentify, frame: frame.value, ...(request.recode ? { recode: true } : {}),
+      ...(request.ctIntercept !== undefined ? { ctIntercept: request.ctIntercept } : {}),
+      ...(request.study ? { study: [...request.study] } : {}),
+      ...(request.senderWindow ? { senderWindow: request.senderWindow } : {}),
+    };
+  }
+
   async function load(resetView: boolean) {
     if (!path.value) return;
     const mine = ++seq;
     busy.value = true;
     try {
-      const p = await unwrap(bridge().files.preview({
-        path: path.value, quality: request.quality, deidentify: request.deidentify, frame: frame.value, ...(request.recode ? { recode: true } : {}),
-        ...(request.ctIntercept !== undefined ? { ctIntercept: request.ctIntercept } : {}),
-        ...(request.study ? { study: [...request.study] } : {}),
-      }));
+      const p = await unwrap(bridge().files.preview(asked(path.value)));
       if (mine !== seq) return;
       const first = !data.value || resetView;
       // The window it opens in changed (a study's presentation state now goes with it, or no longer): open in it, as the reader's viewer will.
@@ -114,6 +122,37 @@ export const usePreview = defineStore('preview', () => {
       if (mine === seq) busy.value = false;
     }
   }
+
+  /**
+   * What the reader's viewer will say in the window on screen (readerSaysIn: the sender's figure, or that the sender did
+   * not measure it and what the bound means there); undefined for a bit-exact image.
+   */
+  const readerSays = computed(() => (data.value ? readerSaysIn(data.value.info, data.value.info.units, shownWindow.value, windowName.value) : undefined));
+  /**
+   * The figures of the window on screen where it is none of the reader windows (0.43): measured by main as those are,
+   * asked once the window rests (a drag sends many), for the file, level and frame shown; `at` says for which.
+   */
+  const windowHere = shallowRef<{ at: string; figures?: WindowFigures; failed?: string } | null>(null);
+  /** The window on screen with what it is measured for, where it is to be measured; null where the table has it. */
+  const hereKey = computed(() => {
+    const says = readerSays.value, w = shownWindow.value;
+    if (!path.value || !data.value || !says || says.measured || w.lut || busy.value) return null;
+    const window = { center: w.center, width: w.width, ...(w.fn ? { fn: w.fn } : {}) };
+    return { req: asked(path.value), window, at: JSON.stringify([asked(path.value), window]) };
+  });
+  let hereTimer: ReturnType<typeof setTimeout> | undefined;
+  watch(() => hereKey.value?.at, () => {
+    clearTimeout(hereTimer);
+    const key = hereKey.value;
+    if (!key || windowHere.value?.at === key.at) return;
+    hereTimer = setTimeout(async () => {
+      const r = await bridge().files.previewWindow(key.req, key.window);
+      // An answer for a window, level or file no longer on screen is dropped; a failure leaves the line saying so.
+      if (hereKey.value?.at === key.at) windowHere.value = markRaw(r.ok ? { at: key.at, figures: r.value } : { at: key.at, failed: r.message });
+    }, 250);
+  });
+  /** What was measured for the window on screen (its figures, or why not), or null while it is measured (or not asked for). */
+  const hereMeasured = computed(() => (windowHere.value && windowHere.value.at === hereKey.value?.at ? windowHere.value : null));
 
   /** Another level, de-identification or study for the file shown: encoded again, the view kept. */
   async function requote(settings: PreviewSettings) {
@@ -149,7 +188,7 @@ export const usePreview = defineStore('preview', () => {
 
   return {
     path, name, frame, data, busy, annotationsShown, stateLabel, states, pickedState, shownState, rotation, flip, windowCenter, windowWidth, windowName, windowFn, shownWindow, aspect, invert, zoom, pan, fitted, viewport, probe,
-    info, mapping, choices, errorMap, errorImage,
+    info, mapping, choices, errorMap, errorImage, readerSays, hereKey, hereMeasured,
     show, requote, goFrame, close, setWindow, resetWindow, choose, chooseNamed, dragWindow, fit, setViewport, zoomBy, panBy, reset,
   };
 });

@@ -110,6 +110,24 @@ export function unmeasuredWindowText(maxError: number | undefined, perStored: nu
   return `${said}, up to ${levels} grey level${levels === 1 ? '' : 's'} in it`;
 }
 
+/**
+ * What the reader's viewer says of an image in the window on screen (its corner): the sender's SSIM where the sender
+ * measured that window (`measured`), else that it did not, with what the image's bound means there; undefined for a
+ * bit-exact image, the same in every window. The sender's preview says it too (0.43).
+ */
+export function readerSaysIn(
+  image: Pick<OpenedImageInfo, 'lossless' | 'fidelity' | 'maxError' | 'mapping'>, units: string, shown: Window, name: string,
+): { text: string; measured?: WindowFidelity } | undefined {
+  if (image.lossless) return undefined;
+  const measured = senderFigureIn(image.fidelity?.windows, shown, name);
+  if (measured) return { text: `Sender's SSIM in this window ${measured.ssim.toFixed(4)}`, measured };
+  // The bound in the values shown: the sender's figures say how many per stored unit; without them (not measured), a
+  // rescale's slope, and nothing through a Modality LUT.
+  const m = image.mapping;
+  const perStored = image.fidelity?.real?.perStored ?? (!m ? 1 : m.lut ? undefined : Math.abs(m.slope));
+  return { text: unmeasuredWindowText(image.maxError, perStored, units, shown) };
+}
+
 /** A number as a reader reads it: integers stay integers, others keep what the units need. */
 export function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);

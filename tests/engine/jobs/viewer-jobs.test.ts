@@ -61,6 +61,29 @@ describe('the sender\'s preview', () => {
     await expect(previews.preview({ path: input, coding: { quality: 'within-2' }, deidentify: null, frame: 1 })).rejects.toThrow('phantom.png: holds 1 image; there is no image 2.');
   });
 
+  it('measures any window the sender looks in as the reader windows are, in the HU the receiver will see (0.43)', async () => {
+    const dir = await tempDir();
+    const ct = join(dir, 'ct.dcm');
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), ct);
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const req = { path: ct, coding: { quality: 'max' as const }, deidentify: {}, frame: 0 };
+    const p = await previews.preview(req);
+    const windows = p.info.fidelity!.windows!;
+    expect(windows.length).toBeGreaterThanOrEqual(6);
+    // Each of the record's windows asked for by its numbers (in HU) gives the record's figures.
+    for (const w of windows) {
+      expect(await previews.windowFigures(req, { center: w.center, width: w.width, ...(w.fn ? { fn: w.fn } : {}) })).toMatchObject({ ssim: w.ssim, psnr: w.psnr });
+    }
+    // One of the sender's own, 40/200 HU: in HU, where the tissue lies (in stored values, 1024 above, it would be white
+    // throughout in both images: SSIM 1), and a reader sees the network's difference there.
+    const mine = await previews.windowFigures(req, { center: 40, width: 200 });
+    expect(mine.ssim).toBeLessThan(0.95);
+    expect(mine).toMatchObject({ psnr: expect.any(Number), visible: true });
+    // Bit-exact: every window the same. A frame the file does not have is named.
+    expect(await previews.windowFigures({ ...req, coding: { quality: 'lossless' } }, { center: 40, width: 200 })).toEqual({ ssim: 1, psnr: null, visible: false });
+    await expect(previews.windowFigures({ ...req, frame: 3 }, { center: 40, width: 80 })).rejects.toThrow('ct.dcm: holds 1 image; there is no image 4.');
+  });
+
   it('a multi-frame DICOM frame by frame, each in its own stored values', async () => {
     const input = join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm');
     const previews = new SenderPreviews((task) => encodeImageFile(model, task));

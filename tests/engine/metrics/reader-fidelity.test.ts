@@ -18,7 +18,7 @@ import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
-import { readerFidelity, plainDisplay } from '../../../src-main/engine/metrics/fidelity.js';
+import { readerFidelity, plainDisplay, windowFidelity } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { Quality } from '../../../src-shared/quality.js';
@@ -342,6 +342,24 @@ describe('a window\'s figures are of what it shows', () => {
     expect(f.windows![0]!.ssim).toBeCloseTo(naiveSsim(scale(img), scale(back), w, h), 5);
     expect(f.ssim).toBeCloseTo(naiveSsim(scale(img), scale(back), w, h, true), 5);
     expect(f.windows![0]!.ssim).toBeLessThan(f.ssim - 0.02); // 0.9739 against 0.9967
+  });
+
+  it('any window the sender looks in is measured as the reader windows are (the sender\'s preview, 0.43)', () => {
+    const f = readerFidelity(ct, off, display, { maxError: 4 });
+    // Each reader window, asked for alone, gives the record's figures.
+    for (const x of f.windows!) expect(windowFidelity(ct, off, display, x, { maxError: 4 })).toMatchObject({ ssim: x.ssim, psnr: x.psnr });
+    // A narrow window of the sender's own (38/16 HU) over the tissue: over what it shows, and seen.
+    const narrow = { name: 'mine', center: 38, width: 16, source: 'file' as const };
+    const mine = windowFidelity(ct, off, display, narrow, { maxError: 4 });
+    const shown = (img: Image) => Float64Array.from(img.pixels, (v) => voi(v - 1024, 38, 16) / 255);
+    expect(mine.ssim).toBeCloseTo(naiveSsim(shown(ct), shown(off), w, h), 5);
+    expect(mine.ssim).toBeLessThan(brainOf(f).ssim);
+    expect(mine.visible).toBe(true);
+    // Bit-exact: the same in every window, nothing computed.
+    expect(windowFidelity(ct, off, display, narrow, { maxError: 0 })).toEqual({ ssim: 1, psnr: null, visible: false });
+    // A segmentation's labels: over the frame, as its record's window.
+    const labels = { ...display, labels: true as const };
+    expect(windowFidelity(ct, off, labels, narrow).ssim).toBeCloseTo(naiveSsim(shown(ct), shown(off), w, h, true), 5);
   });
 
   it('a window that shows every pixel black or white in both, unchanged, is identical: SSIM 1, no PSNR', () => {

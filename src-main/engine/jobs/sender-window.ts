@@ -1,0 +1,35 @@
+/**
+ * The window a sender chose to send images in (aeimg 0.43; src-shared/windows.ts SENDER_WINDOW): one for every image
+ * of a run (`aeimg encrypt --window`), or each file's own (the app's "Send in this window" in the preview).
+ */
+import { resolve } from 'node:path';
+import type { ShownWindow } from '../../../src-shared/api.js';
+import { senderDisplayWindow, type DisplayModel } from '../../../src-shared/windows.js';
+import { colourChannels, type Image } from '../image/image.js';
+
+export interface SenderWindows {
+  /** Every image's (`--window`). */
+  senderWindow?: ShownWindow;
+  /** Each input's own, by path, before `senderWindow`. */
+  senderWindows?: Readonly<Record<string, ShownWindow>>;
+}
+
+/** The window each input goes in (undefined: none), paths compared resolved. */
+export function senderWindowOf({ senderWindow, senderWindows }: SenderWindows): (input: string) => ShownWindow | undefined {
+  if (!senderWindows) return () => senderWindow;
+  const byPath = new Map(Object.entries(senderWindows).map(([p, w]) => [resolve(p), w]));
+  return (input) => byPath.get(resolve(input)) ?? senderWindow;
+}
+
+/**
+ * A grey image's display with the sender's window first of its windows (the one its reader opens in, before the file's
+ * own and a presentation state's); a colour image's unchanged, as no window shows its colours.
+ */
+export function withSenderWindow(display: DisplayModel, image: Pick<Image, 'channels'>, w: ShownWindow | undefined): DisplayModel {
+  return w && colourChannels(image) === 1 ? { ...display, windows: [senderDisplayWindow(w), ...display.windows] } : display;
+}
+
+/** What the record keeps of it (its metadata's `senderWindow`: codec/record.ts senderWindowOf reads it). */
+export function senderWindowMetadata(w: ShownWindow): ShownWindow {
+  return { center: w.center, width: w.width, ...(w.fn ? { fn: w.fn } : {}) };
+}

@@ -1,0 +1,90 @@
+/**
+ * A window of the sender's own (aeimg 0.43: `aeimg encrypt --window`, the app's "Send in this window"): measured with
+ * the reader windows, carried in the record, and the window the reader's viewer opens the image in.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageRecord } from '../../../src-main/engine/codec/record.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
+import { encodePng } from '../../../src-main/engine/image/io.js';
+import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
+import { describeImage } from '../../../src-main/engine/jobs/view.js';
+import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
+import { readerFidelity } from '../../../src-main/engine/metrics/fidelity.js';
+import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
+import { SENDER_WINDOW } from '../../../src-shared/windows.js';
+import { defaultModel, dicomDataset, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+
+const key = generateSharedKey('Windows');
+const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
+let model: Autoencoder;
+beforeAll(async () => { model = await defaultModel(); });
+
+describe("a sender's window", () => {
+  it('is measured with the reader windows, carried, and the window the reader opens a CT in; its DICOM output keeps the file\'s own', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'ct.dcm');
+    await copyFile(CT, input);
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'within-2' }, senderWindow: { center: 30, width: 60 } });
+    await mkdir(join(dir, 'out'));
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
+    const { record, image } = dec.images[0]!;
+    expect(record.metadata?.senderWindow).toEqual({ center: 30, width: 60 });
+    // Its figure is the one readerFidelity gives that window, in HU, over what it shows.
+    const [original] = await readDicomFile(input, { maxPixels: 1e8, deidentify: null });
+    const display = dicomDisplay(original!.dicom);
+    const own = readerFidelity(original!.image, image, { ...display, windows: [{ name: SENDER_WINDOW, center: 30, width: 60, source: 'file' }] }, { maxError: 2 });
+    const told = record.fidelity!.windows!.find((w) => w.name === SENDER_WINDOW);
+    expect(told).toMatchObject({ center: 30, width: 60, source: 'file', ssim: own.windows![0]!.ssim, psnr: own.windows![0]!.psnr });
+    // Every reader window the file had is still measured beside it.
+    expect(record.fidelity!.windows!.map((w) => w.name).sort()).toEqual([SENDER_WINDOW, ...readerFidelity(original!.image, image, display, { maxError: 2 }).windows!.map((w) => w.name)].sort());
+    // The reader's viewer opens in it (samples: HU + 1024 + 32768).
+    const info = describeImage(record, image, 0);
+    expect(info.window).toMatchObject({ name: SENDER_WINDOW, center: 30 + 1024 + 32768, width: 60 });
+    expect(info.windows?.[0]?.name).toBe(SENDER_WINDOW);
+    // The DICOM file written for a PACS keeps the file's own window attributes, as sent.
+    const ds = dicomDataset(dec.images[0]!.output!);
+    const src = dicomDataset(CT);
+    expect([ds['00281050']?.Value, ds['00281051']?.Value]).toEqual([src['00281050']?.Value, src['00281051']?.Value]);
+  });
+
+  it('goes with a grey image file (an 8-bit export: beside its full range) and not with a colour one, whose sender is told', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const [grey, colour] = [join(dir, 'grey.png'), join(dir, 'colour.png')];
+    await writeFile(grey, await encodePng(phantom(64, 48)));
+    await writeFile(colour, await encodePng(phantom(64, 48, 3)));
+    const out = await encryptFiles([grey, colour], { model, recipients: [key], coding: { quality: 'max' }, senderWindow: { center: 100, width: 40 } });
+    expect(out.failed).toEqual([]);
+    const [g, c] = out.done;
+    expect(g!.fidelity!.windows!.map((w) => w.name).sort()).toEqual(['full range', SENDER_WINDOW]);
+    expect(g!.warnings.join(' ')).not.toContain('window');
+    expect(c!.fidelity!.windows!.map((w) => w.name)).toEqual(['full range']);
+    expect(c!.warnings).toContain('colour.png: it is a colour image, and goes without the window given (a window greys a grey image\'s values; a colour image shows as it is): its figures are of its full range.');
+    const back = await decryptAeimgFile(g!.output, { identities: [key], models: models(), write: false });
+    expect(describeImage(back.images[0]!.record, back.images[0]!.image, 0).window).toMatchObject({ name: SENDER_WINDOW, center: 100, width: 40 });
+    const colourBack = await decryptAeimgFile(c!.output, { identities: [key], models: models(), write: false });
+    expect(colourBack.images[0]!.record.metadata?.senderWindow).toBeUndefined();
+  });
+
+  it('each file its own in a study (the app\'s rows), and none for a file without one', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const [a, b] = [join(dir, 'a.png'), join(dir, 'b.png')];
+    await writeFile(a, await encodePng(phantom(48, 40)));
+    await writeFile(b, await encodePng(phantom(40, 48)));
+    await mkdir(join(dir, 'parts'));
+    const study = await encryptStudy([a, b], { model, recipients: [key], name: 'two', outDir: join(dir, 'parts'), coding: { quality: 'within-1' }, senderWindows: { [a]: { center: 60, width: 30 } } });
+    const records: ImageRecord[] = [];
+    await mkdir(join(dir, 'back'));
+    await decryptStudy(study.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'back'), format: 'png', onImage: (_, rec) => { records.push(rec); } });
+    const byName = new Map(records.map((r) => [r.name, r]));
+    expect(byName.get('a.png')?.metadata?.senderWindow).toEqual({ center: 60, width: 30 });
+    expect(byName.get('a.png')?.fidelity?.windows?.map((w) => w.name)).toContain(SENDER_WINDOW);
+    expect(byName.get('b.png')?.metadata?.senderWindow).toBeUndefined();
+    expect(byName.get('b.png')?.fidelity?.windows?.map((w) => w.name)).toEqual(['full range']);
+  });
+});
