@@ -290,6 +290,10 @@ test('a JPEG 2000 and a JPEG-LS file (frames a PACS exported as files) are liste
   const rgb = await previewOf('rgb.jls', 'auto');
   expect(rgb.original.channels).toBe(3);
   expect(Math.max(...rgb.original.pixels.map((o, i) => Math.abs(o - rgb.decoded.pixels[i]!)))).toBeLessThanOrEqual(1);
+  // A window of the sender's on a colour image is measured, but cannot go with it (no window shows its colours, 0.43).
+  await inPreview('window-width').fill('200');
+  await expect(inPreview('preview-window-here')).toHaveAttribute('data-ssim', /^(0\.\d+|1)$/);
+  await expect(inPreview('preview-window-send')).toHaveCount(0);
   await inPreview('preview-close').click();
   for (const name of ['ct.j2k', 'rgb.jls']) await page.getByTestId(`remove-${name}`).click();
 });
