@@ -208,8 +208,11 @@ export interface PreviewRequest {
    * reader will get them.
    */
   study?: string[];
-  /** EncryptRequest.senderWindows: the window it would go in (measured, carried). */
-  senderWindow?: ShownWindow;
+  /**
+   * EncryptRequest.senderWindows, the queue's: the window it would go in (measured, carried); in a study, a window given
+   * for another image of its series goes with it too.
+   */
+  senderWindows?: Record<string, ShownWindow>;
 }
 
 /** One image of a queued file as the receiver will see it, before anything is written. */

@@ -102,10 +102,10 @@ describe('the handler table', () => {
     await dispatch(service, 'files:encrypt', [{ ...req, senderWindows }]);
     await dispatch(service, 'files:encrypt-study', [{ ...req, senderWindows, name: 'visit', maxBytes: 18_000_000 }]);
     const preview = { path: '/tmp/ct.dcm', quality: 'within-2' as const, deidentify: 'basic' as const, frame: 0 };
-    await dispatch(service, 'files:preview', [{ ...preview, senderWindow: { center: 30, width: 60 } }]);
+    await dispatch(service, 'files:preview', [{ ...preview, senderWindows: { '/tmp/ct.dcm': { center: 30, width: 60 } } }]);
     await dispatch(service, 'files:preview-window', [preview, { center: -600, width: 1500 }]);
-    expect(calls.map(([name, args]) => [name, (args[0] as { senderWindows?: unknown; senderWindow?: unknown }).senderWindows ?? (args[0] as { senderWindow?: unknown }).senderWindow, args[1]]))
-      .toEqual([['encrypt', senderWindows, undefined], ['encryptStudy', senderWindows, undefined], ['preview', { center: 30, width: 60 }, undefined],
+    expect(calls.map(([name, args]) => [name, (args[0] as { senderWindows?: unknown }).senderWindows, args[1]]))
+      .toEqual([['encrypt', senderWindows, undefined], ['encryptStudy', senderWindows, undefined], ['preview', { '/tmp/ct.dcm': { center: 30, width: 60 } }, undefined],
         ['previewWindow', undefined, { center: -600, width: 1500 }]]);
     for (const bad of [{ '/tmp/other.dcm': { center: 30, width: 60 } }, { '/tmp/ct.dcm': { center: 30, width: 0 } }, { '/tmp/ct.dcm': { center: 30 } },
       { '/tmp/ct.dcm': { center: 30, width: 60, fn: 'LINEAR' } }, { '/tmp/ct.dcm': { center: 30, width: 60, lut: [] } }]) {

@@ -46,7 +46,7 @@ function codingOf(req: { quality: Quality; recode?: boolean }): CodingChoice {
 function previewOf(req: PreviewRequest): PreviewJobRequest {
   return {
     path: req.path, coding: codingOf(req), deidentify: parseDeidentify(req.deidentify), frame: req.frame, ...(req.study ? { study: req.study } : {}),
-    ctIntercept: req.ctIntercept, ...(req.senderWindow ? { senderWindow: req.senderWindow } : {}),
+    ctIntercept: req.ctIntercept, ...(req.senderWindows ? { senderWindows: req.senderWindows } : {}),
   };
 }
 

@@ -56,7 +56,7 @@ const encryptRequest = encryptFields.strict()
   .refine(notCtOfRequest, NOT_CT_OF_REQUEST).refine(windowsOfRequest, WINDOWS_OF_REQUEST);
 const previewRequest = z.object({
   path, quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
-  senderWindow: shownWindow.optional(),
+  senderWindows: z.record(path, shownWindow).optional(),
 }).strict();
 const studyRequest = encryptFields.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),

@@ -89,7 +89,14 @@ export interface StudyInstance { uid: string; photometric: string; plane?: Plane
  * A study's files as studyOrder finds them: its images in viewing order, its objects without an image, its DICOM images,
  * and those of its images whose header aeimg refuses, each with why (0.25: a study stops on one before any is encoded).
  */
-export interface StudyOrder { ordered: string[]; notImages: NotImage[]; instances: Map<string, StudyInstance>; refused: Map<string, AeimgError> }
+export interface StudyOrder {
+  ordered: string[];
+  notImages: NotImage[];
+  instances: Map<string, StudyInstance>;
+  refused: Map<string, AeimgError>;
+  /** Each image's series: its Series Instance UID, or for an image file (or DICOM without one) its folder. */
+  series: Map<string, string>;
+}
 
 /**
  * A study's images in viewing order (with each DICOM image's SOP Instance UID and photometric interpretation),
@@ -114,5 +121,6 @@ export async function studyOrder(paths: string[], maxPixels = DEFAULT_MAX_PIXELS
     ordered: keyed.map((x) => x.p), notImages,
     instances: new Map(keyed.flatMap((x) => (x.k.uid ? [[x.p, { uid: x.k.uid, photometric: x.k.photometric, ...(x.k.plane ? { plane: x.k.plane } : {}) }]] : []))),
     refused: new Map(keyed.flatMap((x) => (x.k.refusal ? [[x.p, x.k.refusal]] : []))),
+    series: new Map(keyed.map((x) => [x.p, x.k.series ? `uid ${x.k.series}` : `folder ${x.k.folder}`])),
   };
 }

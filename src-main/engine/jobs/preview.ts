@@ -19,6 +19,7 @@ import type { EncodedFile, EncodeTask } from './encrypt.js';
 import { readInput } from './read-input.js';
 import { plainDisplay, windowFidelity, type WindowFigures } from '../metrics/fidelity.js';
 import type { ShownWindow } from '../../../src-shared/api.js';
+import { senderWindowOf, seriesWindows } from './sender-window.js';
 import { describeImage, recordDisplay, shownImage } from './view.js';
 
 export interface PreviewRequest {
@@ -36,8 +37,11 @@ export interface PreviewRequest {
    * preview draws and measures what the reader will get.
    */
   study?: readonly string[];
-  /** EncodeTask.senderWindow: the window it would go in (measured, carried). */
-  senderWindow?: ShownWindow;
+  /**
+   * Windows of the sender's by path (EncryptFileOptions.senderWindow): the one it would go in, its own, or in a study
+   * another image's of its series (jobs/sender-window.ts seriesWindows), as encryption would give it.
+   */
+  senderWindows?: Readonly<Record<string, ShownWindow>>;
 }
 
 /** One file as the receiver would get it: every frame's original and decoded pixels, and the coded records. */
@@ -133,7 +137,10 @@ export class SenderPreviews {
       ? (await this.study(req.study, req.deidentify).catch(() => undefined))?.objects : undefined;
     const presentationStates = objects?.statesByImage.get(req.path);
     const keyObjects = objects?.keyObjectsByImage.get(req.path);
-    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, req.ctIntercept, presentationStates, keyObjects, req.senderWindow]);
+    const senderWindow = req.study && req.senderWindows
+      ? await this.study(req.study, req.deidentify).then(({ order }) => senderWindowOf(seriesWindows(order, req))(req.path), () => undefined)
+      : senderWindowOf(req)(req.path);
+    const key = JSON.stringify([req.path, s.mtimeMs, s.size, req.coding, req.deidentify, req.ctIntercept, presentationStates, keyObjects, senderWindow]);
     let file = this.files.get(key);
     if (file) {
       this.files.delete(key); // most recently used last
@@ -142,7 +149,7 @@ export class SenderPreviews {
     }
     const task: EncodeTask = {
       input: req.path, coding: req.coding, measure: true, maxPixels: this.maxPixels, deidentify: req.deidentify,
-      ctIntercept: req.ctIntercept, ...(req.senderWindow ? { senderWindow: req.senderWindow } : {}),
+      ctIntercept: req.ctIntercept, ...(senderWindow ? { senderWindow } : {}),
       ...(presentationStates ? { presentationStates } : {}), ...(keyObjects ? { keyObjects } : {}),
     };
     file = Promise.all([readOriginals(req.path, this.maxPixels), this.encode(task)]).then(([originals, encoded]) => ({

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { ShownWindow } from '../../../src-shared/api.js';
 import { senderDisplayWindow, type DisplayModel } from '../../../src-shared/windows.js';
 import { colourChannels, type Image } from '../image/image.js';
+import type { StudyOrder } from '../dicom/order.js';
 
 export interface SenderWindows {
   /** Every image's (`--window`). */
@@ -32,4 +33,24 @@ export function withSenderWindow(display: DisplayModel, image: Pick<Image, 'chan
 /** What the record keeps of it (its metadata's `senderWindow`: codec/record.ts senderWindowOf reads it). */
 export function senderWindowMetadata(w: ShownWindow): ShownWindow {
   return { center: w.center, width: w.width, ...(w.fn ? { fn: w.fn } : {}) };
+}
+
+/**
+ * A window given for one of a study's images (the app's "Send it in this window" on one slice) goes with every image of
+ * its series that has none of its own (0.43): a series is read in one window, and a reader scrolling it would otherwise
+ * leave the sender's window and its figures at the next slice. A series: its Series Instance UID; image files, their folder.
+ */
+export function seriesWindows(order: Pick<StudyOrder, 'ordered' | 'series'>, opts: SenderWindows): SenderWindows {
+  if (!opts.senderWindows) return opts;
+  const own = senderWindowOf({ senderWindows: opts.senderWindows });
+  const bySeries = new Map<string | undefined, ShownWindow>();
+  for (const p of order.ordered) {
+    const w = own(p);
+    if (w && !bySeries.has(order.series.get(p))) bySeries.set(order.series.get(p), w);
+  }
+  const senderWindows = Object.fromEntries(order.ordered.flatMap((p) => {
+    const w = own(p) ?? bySeries.get(order.series.get(p));
+    return w ? [[p, w]] : [];
+  }));
+  return { ...opts, senderWindows };
 }

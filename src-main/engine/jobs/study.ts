@@ -33,7 +33,7 @@ import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { ctInterceptOf, type CtDeclaration } from './declared-ct.js';
-import { senderWindowOf, type SenderWindows } from './sender-window.js';
+import { senderWindowOf, seriesWindows, type SenderWindows } from './sender-window.js';
 
 export { DEFAULT_MAX_PART_BYTES };
 
@@ -159,10 +159,11 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
   const lookahead = Math.max(1, opts.lookahead ?? 4);
   const ctIntercept = ctInterceptOf(opts);
+  const windows = seriesWindows(order, opts);
   const inFlight = new Map<number, Promise<EncodedFile>>();
   const schedule = (i: number) => {
     if (i < ordered.length && !inFlight.has(i) && !signal?.aborted) {
-      const p = encode(encodeTask(ordered[i]!, opts, ctIntercept(ordered[i]!), opts.measure ?? true, uidSalt, {
+      const p = encode(encodeTask(ordered[i]!, { ...opts, ...windows }, ctIntercept(ordered[i]!), opts.measure ?? true, uidSalt, {
         presentationStates: objects.statesByImage.get(ordered[i]!), keyObjects: objects.keyObjectsByImage.get(ordered[i]!),
         documents: objects.documentsByImage.get(ordered[i]!),
       }));

@@ -84,11 +84,8 @@ export const useEncrypt = defineStore('encrypt', () => {
     const own = queued.filter((i) => i.senderWindow);
     return own.length ? { senderWindows: Object.fromEntries(own.map((i) => [i.path, i.senderWindow!.window])) } : {};
   };
-  /** The window queued file `path` would go in, as the preview asks for it. */
-  function senderWindowRequestOf(path: string): { senderWindow?: ShownWindow } {
-    const w = items.value.find((i) => i.path === path && i.status === 'queued')?.senderWindow;
-    return w ? { senderWindow: w.window } : {};
-  }
+  /** The queued files' windows, as the preview asks with them (main gives the file shown its own, or its series'). */
+  const senderWindowsRequest = computed(() => senderWindowsOf(items.value.filter((i) => i.status === 'queued')));
   /** The preview's "Send in this window" (a window), and its row's "Send without it" (undefined): for a file still queued. */
   function setSenderWindow(path: string, w: QueueItem['senderWindow']) {
     const item = items.value.find((i) => i.path === path && i.status === 'queued');
@@ -369,7 +366,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, senderWindowRequestOf, setSenderWindow, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, senderWindowsRequest, setSenderWindow, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };

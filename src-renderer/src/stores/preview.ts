@@ -18,8 +18,8 @@ export interface PreviewSettings {
   ctIntercept?: number;
   /** The queued files of "Encrypt as one study", the file shown among them. */
   study?: readonly string[];
-  /** The window it would go in, its row's (the preview's "Send in this window"). */
-  senderWindow?: ShownWindow;
+  /** The queue's windows of the sender's (rows' "Send it in this window"): main gives the file its own, or in a study its series'. */
+  senderWindows?: Record<string, ShownWindow>;
 }
 
 /**
@@ -92,7 +92,7 @@ export const usePreview = defineStore('preview', () => {
       path: at, quality: request.quality, deidentify: request.deidentify, frame: frame.value, ...(request.recode ? { recode: true } : {}),
       ...(request.ctIntercept !== undefined ? { ctIntercept: request.ctIntercept } : {}),
       ...(request.study ? { study: [...request.study] } : {}),
-      ...(request.senderWindow ? { senderWindow: request.senderWindow } : {}),
+      ...(request.senderWindows ? { senderWindows: { ...request.senderWindows } } : {}),
     };
   }
 

@@ -11,7 +11,8 @@ import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { encodePng } from '../../../src-main/engine/image/io.js';
 import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
-import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -19,6 +20,7 @@ import { readerFidelity } from '../../../src-main/engine/metrics/fidelity.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { SENDER_WINDOW } from '../../../src-shared/windows.js';
 import { defaultModel, dicomDataset, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+import { withInstance } from '../../key-object-dicom.js';
 
 const key = generateSharedKey('Windows');
 const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
@@ -71,20 +73,48 @@ describe("a sender's window", () => {
     expect(colourBack.images[0]!.record.metadata?.senderWindow).toBeUndefined();
   });
 
-  it('each file its own in a study (the app\'s rows), and none for a file without one', { timeout: 60_000 }, async () => {
+  it("in a study, a window given for one image goes with its series (here a folder of image files), not with another series", { timeout: 60_000 }, async () => {
     const dir = await tempDir();
-    const [a, b] = [join(dir, 'a.png'), join(dir, 'b.png')];
-    await writeFile(a, await encodePng(phantom(48, 40)));
-    await writeFile(b, await encodePng(phantom(40, 48)));
+    await mkdir(join(dir, 'one'));
+    await mkdir(join(dir, 'two'));
+    const [a, b, c] = [join(dir, 'one', 'a.png'), join(dir, 'one', 'b.png'), join(dir, 'two', 'c.png')];
+    for (const [p, w] of [[a, 48], [b, 40], [c, 44]] as const) await writeFile(p, await encodePng(phantom(w, 40)));
     await mkdir(join(dir, 'parts'));
-    const study = await encryptStudy([a, b], { model, recipients: [key], name: 'two', outDir: join(dir, 'parts'), coding: { quality: 'within-1' }, senderWindows: { [a]: { center: 60, width: 30 } } });
+    const study = await encryptStudy([c, b, a], { model, recipients: [key], name: 'two', outDir: join(dir, 'parts'), coding: { quality: 'within-1' }, senderWindows: { [a]: { center: 60, width: 30 } } });
     const records: ImageRecord[] = [];
     await mkdir(join(dir, 'back'));
     await decryptStudy(study.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'back'), format: 'png', onImage: (_, rec) => { records.push(rec); } });
     const byName = new Map(records.map((r) => [r.name, r]));
-    expect(byName.get('a.png')?.metadata?.senderWindow).toEqual({ center: 60, width: 30 });
-    expect(byName.get('a.png')?.fidelity?.windows?.map((w) => w.name)).toContain(SENDER_WINDOW);
-    expect(byName.get('b.png')?.metadata?.senderWindow).toBeUndefined();
-    expect(byName.get('b.png')?.fidelity?.windows?.map((w) => w.name)).toEqual(['full range']);
+    for (const n of ['a.png', 'b.png']) {
+      expect(byName.get(n)?.metadata?.senderWindow).toEqual({ center: 60, width: 30 });
+      expect(byName.get(n)?.fidelity?.windows?.map((w) => w.name)).toContain(SENDER_WINDOW);
+    }
+    expect(byName.get('c.png')?.metadata?.senderWindow).toBeUndefined();
+    expect(byName.get('c.png')?.fidelity?.windows?.map((w) => w.name)).toEqual(['full range']);
+  });
+
+  it("in a study of DICOM files, the series is the Series Instance UID: both CT slices go in it, the MR of the study does not", { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const [ct1, ct2, mr] = [join(dir, 'ct1.dcm'), join(dir, 'ct2.dcm'), join(dir, 'mr.dcm')];
+    await withInstance(CT, ct1, '2.25.4301', 1);
+    await withInstance(CT, ct2, '2.25.4302', 2);
+    await copyFile(join(FIXTURES, 'dicom', 'mr_small_explicit_le.dcm'), mr);
+    await mkdir(join(dir, 'parts'));
+    const study = await encryptStudy([mr, ct2, ct1], { model, recipients: [key], name: 'mixed', outDir: join(dir, 'parts'), deidentify: null, senderWindows: { [ct2]: { center: 30, width: 60 } } });
+    const records: ImageRecord[] = [];
+    await mkdir(join(dir, 'back'));
+    await decryptStudy(study.parts.map((p) => p.path), { identities: [key], models: models(), outDir: join(dir, 'back'), format: 'png', onImage: (_, rec) => { records.push(rec); } });
+    expect(records.map((r) => [r.name, r.metadata?.senderWindow])).toEqual(expect.arrayContaining([
+      ['ct1.dcm', { center: 30, width: 60 }], ['ct2.dcm', { center: 30, width: 60 }], ['mr.dcm', undefined],
+    ]));
+    // The sender's preview of the other slice shows it as the study will send it: in its series' window; alone, without.
+    const previews = new SenderPreviews((task) => encodeImageFile(model, task));
+    const req = { path: ct1, coding: { quality: 'auto' as const }, deidentify: null, frame: 0, senderWindows: { [ct2]: { center: 30, width: 60 } } };
+    const inStudy = await previews.preview({ ...req, study: [mr, ct2, ct1] });
+    expect(inStudy.info.windows?.[0]).toMatchObject({ name: SENDER_WINDOW, center: 30, width: 60 });
+    expect(inStudy.info.fidelity?.windows?.map((w) => w.name)).toContain(SENDER_WINDOW);
+    const alone = await previews.preview(req);
+    expect(alone.info.fidelity?.windows?.map((w) => w.name)).not.toContain(SENDER_WINDOW);
+    expect((await previews.preview({ ...req, path: mr, study: [mr, ct2, ct1] })).info.fidelity?.windows?.map((w) => w.name)).not.toContain(SENDER_WINDOW);
   });
 });
