@@ -464,9 +464,13 @@ test("a window of the sender's own goes with the file: measured as the preview s
   // Encoded again with it: among the figures (the same one), the window on screen is it, and the row says it goes so.
   await expect(inPreview('preview-figures')).toContainText(`sender's window 30/60${measured}`);
   await expect(here).toHaveAttribute('data-measured', 'yes');
+  await expect(inPreview('window-preset').locator('option:checked')).toHaveText(/^\d · sender's window 30\/60$/);
   await expect(here).toContainText(`In the window on screen (sender's window 30/60), SSIM ${measured}, as above; the file goes in it: the reader's viewer opens in it, with that figure.`);
   const row = page.getByTestId('row-windowed.dcm');
   await expect(row.getByTestId('row-sender-window')).toContainText('Goes in your window W 60 L 30 HU: measured with the reader windows, and the reader\'s viewer opens in it.');
+  await app.clearErrors();
+  await preview().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SCREENSHOTS, 'sender-window.png'), fullPage: true });
   await inPreview('preview-close').click();
   const recipient = page.getByTestId('recipient');
   if (!(await recipient.inputValue())) await recipient.selectOption('key:Sender');
@@ -474,7 +478,9 @@ test("a window of the sender's own goes with the file: measured as the preview s
   await expect(row).toHaveAttribute('data-status', 'done');
   // The receiver: the viewer opens in it, and its corner gives the figure the sender saw.
   await app.tab('open');
-  await app.drop('open-drop', [await droppedPath('windowed.aeimg')]); // written beside the file dropped
+  // Written into the output folder another spec may have chosen (kept in the settings), else beside the file dropped.
+  const { outDir } = await page.evaluate(() => window.aeimg.settings.get());
+  await app.drop('open-drop', [join(outDir ?? dirname(await droppedPath('windowed.dcm')), 'windowed.aeimg')]);
   await expect(page.getByTestId('viewer-name')).toContainText('windowed.aeimg');
   await expect(page.getByTestId('overlay-br')).toContainText(`W 60 L 30 HU (sender's window)Sender's SSIM in this window ${measured}`);
   await app.tab('encrypt');
