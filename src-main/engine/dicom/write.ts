@@ -19,7 +19,7 @@ import { writeShutter } from './shutter.js';
 import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { ctDeclaration, imageFileMapping, type DisplayWindow } from '../../../src-shared/windows.js';
+import { ctDeclaration, imageFileMapping, SENDER_WINDOW, type DisplayWindow } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -89,6 +89,11 @@ export interface DicomWriteOptions {
   ctCalibration?: 'imagej';
   /** An image file's own windows (codec/record.ts fileWindowsOf: an ImageJ TIFF's), in its values: written as its VOI windows. */
   windows?: readonly DisplayWindow[];
+  /**
+   * The window its sender chose (codec/record.ts senderWindowOf, aeimg 0.43), in its values: written first of its VOI
+   * windows (writeSenderWindow), so that a PACS opens it there, as aeimg's viewer does.
+   */
+  senderWindow?: DisplayWindow;
   /** An image file's own mm per pixel (codec/record.ts fileSpacingOf: an ImageJ TIFF's): written as its Pixel Spacing. */
   pixelSpacing?: { row: number; column: number };
   /** An image file's own modality other than CT (codec/record.ts fileModalityOf: an ImageJ TIFF's DICOM file's): its Modality. */
@@ -135,6 +140,24 @@ function writeCtRescale(ds: DicomJson, intercept: number): void {
  * An image file's own windows (an ImageJ TIFF keeps its DICOM file's) as a VOI LUT module's: Window Center and Width,
  * their explanations where any has one, and a VOI LUT Function other than LINEAR (one file's, so one for all).
  */
+/**
+ * The window its sender chose, first of the VOI windows the file already has (Window Center, Width and Explanation, its
+ * explanation "sender's window"): a PACS opens a file in its first window. Not where the file's VOI LUT Function is
+ * another than the window's, as one function applies to all of a file's windows: the file keeps its own then.
+ * Returns whether it was written.
+ */
+export function writeSenderWindow(ds: DicomJson, w: DisplayWindow): boolean {
+  const fn = ds['00281056']?.Value?.[0];
+  if ((fn ?? 'LINEAR') !== (w.fn ?? 'LINEAR')) return false;
+  const values = (tag: string) => (ds[tag]?.Value ?? []) as (string | number)[];
+  const n = Math.min(values('00281050').length, values('00281051').length);
+  const explanations = values('00281055');
+  ds['00281050'] = attribute('DS', decimal(w.center), ...values('00281050').slice(0, n));
+  ds['00281051'] = attribute('DS', decimal(w.width), ...values('00281051').slice(0, n));
+  ds['00281055'] = attribute('LO', SENDER_WINDOW, ...Array.from({ length: n }, (_, i) => explanations[i] ?? ''));
+  return true;
+}
+
 function writeFileWindows(ds: DicomJson, windows: readonly DisplayWindow[]): void {
   ds['00281050'] = attribute('DS', ...windows.map((w) => decimal(w.center)));
   ds['00281051'] = attribute('DS', ...windows.map((w) => decimal(w.width)));
@@ -306,6 +329,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   else if (meta) writeValueMapping(ds, meta.pixel);
   else if (opts.ctIntercept !== undefined) writeCtRescale(ds, opts.ctIntercept);
   if (grey && !meta && opts.windows?.length) writeFileWindows(ds, opts.windows);
+  if (grey && opts.senderWindow) writeSenderWindow(ds, opts.senderWindow);
   if (grey && meta && !meta.pixel.modalityLut) writeRealWorldMapping(ds, meta, stored);
   if (grey && multiClass?.startsWith(SECONDARY_CAPTURE)) writeScMultiFrameGrey(ds);
   const regions = meta?.pixel.usRegions; // ultrasound calibration, so a PACS measures as aeimg's viewer does

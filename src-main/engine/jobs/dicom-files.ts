@@ -5,7 +5,7 @@
  * viewer's "Export all" group alike.
  */
 import { lossySourceOfRecord } from '../image/source.js';
-import { blobLengths, ctCalibrationOf, fileInvertedOf, fileModalityOf, fileSpacingOf, fileWindowsOf, imageChannels, type ImageRecord } from '../codec/record.js';
+import { blobLengths, ctCalibrationOf, fileInvertedOf, fileModalityOf, fileSpacingOf, fileWindowsOf, imageChannels, senderWindowOf, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { dicomFileClass, newUid, writeDicomParts } from '../dicom/write.js';
@@ -144,9 +144,11 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     overlays: metas[i]?.overlays,
   }));
   const sopInstance = newUid();
+  const sender = senderWindowOf(frames[0]!.record); // first in the file's windows: a PACS opens it there (0.43)
   const parts = writeDicomParts(dicomFrames, meta, {
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
+    ...(sender ? { senderWindow: sender } : {}),
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record), valueOffset: frames[0]!.record.valueOffset, ctIntercept: frames[0]!.record.ctIntercept,
       ctCalibration: ctCalibrationOf(frames[0]!.record), windows: fileWindowsOf(frames[0]!.record),
       pixelSpacing: fileSpacingOf(frames[0]!.record), modality: fileModalityOf(frames[0]!.record), monochrome1: fileInvertedOf(frames[0]!.record) }),

@@ -2,6 +2,8 @@
  * A window of the sender's own (aeimg 0.43: `aeimg encrypt --window`, the app's "Send in this window"): measured with
  * the reader windows, carried in the record, and the window the reader's viewer opens the image in.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,14 +26,15 @@ import { withInstance } from '../../key-object-dicom.js';
 
 const key = generateSharedKey('Windows');
 const CT = join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm');
+const CT_HEAD = join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm');
 let model: Autoencoder;
 beforeAll(async () => { model = await defaultModel(); });
 
 describe("a sender's window", () => {
-  it('is measured with the reader windows, carried, and the window the reader opens a CT in; its DICOM output keeps the file\'s own', { timeout: 60_000 }, async () => {
+  it('is measured with the reader windows, carried, and the window the reader opens a CT in; first of its DICOM output\'s windows, the file\'s own after it', { timeout: 60_000 }, async () => {
     const dir = await tempDir();
     const input = join(dir, 'ct.dcm');
-    await copyFile(CT, input);
+    await copyFile(CT_HEAD, input); // three windows of its own
     const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'within-2' }, senderWindow: { center: 30, width: 60 } });
     await mkdir(join(dir, 'out'));
     const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
@@ -45,14 +48,35 @@ describe("a sender's window", () => {
     expect(told).toMatchObject({ center: 30, width: 60, source: 'file', ssim: own.windows![0]!.ssim, psnr: own.windows![0]!.psnr });
     // Every reader window the file had is still measured beside it.
     expect(record.fidelity!.windows!.map((w) => w.name).sort()).toEqual([SENDER_WINDOW, ...readerFidelity(original!.image, image, display, { maxError: 2 }).windows!.map((w) => w.name)].sort());
-    // The reader's viewer opens in it (samples: HU + 1024 + 32768).
+    // The reader's viewer opens in it (samples: HU less the rescale intercept, + 32768 as signed samples are kept).
+    const src = original!.dicom.dataset;
     const info = describeImage(record, image, 0);
-    expect(info.window).toMatchObject({ name: SENDER_WINDOW, center: 30 + 1024 + 32768, width: 60 });
+    expect(info.window).toMatchObject({ name: SENDER_WINDOW, center: 30 - original!.dicom.pixel.rescaleIntercept + 32768, width: 60 });
     expect(info.windows?.[0]?.name).toBe(SENDER_WINDOW);
-    // The DICOM file written for a PACS keeps the file's own window attributes, as sent.
+    // The DICOM file written for a PACS has it first of its windows, explained, before the file's own: a PACS opens
+    // a file in its first window, as aeimg's viewer opens this one. (Read by aeimg: the file's character sets are
+    // ISO 2022, which dcmjs does not read.)
+    const [again] = await readDicomFile(dec.images[0]!.output!, { maxPixels: 1e8, deidentify: null });
+    const ds = again!.dicom.dataset;
+    const nums = (d: typeof ds, tag: string) => (d[tag]?.Value ?? []).map(Number);
+    expect(nums(src, '00281050').length).toBe(3);
+    expect([nums(ds, '00281050'), nums(ds, '00281051')]).toEqual([[30, ...nums(src, '00281050')], [60, ...nums(src, '00281051')]]);
+    expect(ds['00281055']?.Value?.[0]).toBe(SENDER_WINDOW);
+    // Read again by aeimg, that file opens in it.
+    expect(dicomDisplay(again!.dicom).windows[0]).toMatchObject({ center: 30, width: 60, explanation: SENDER_WINDOW });
+  });
+
+  it.skipIf(!existsSync('/usr/bin/dcmodify'))('is not written into DICOM output whose file\'s windows are a sigmoid: one VOI function serves all of a file\'s windows', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'sigmoid.dcm');
+    await copyFile(CT, input);
+    execFileSync('/usr/bin/dcmodify', ['-nb', '-i', '(0028,1050)=40', '-i', '(0028,1051)=400', '-i', '(0028,1056)=SIGMOID', input], { stdio: 'ignore' });
+    const enc = await encryptImageFile(input, { model, recipients: [key], coding: { quality: 'within-1' }, senderWindow: { center: 30, width: 60 } });
+    await mkdir(join(dir, 'out'));
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: join(dir, 'out'), format: 'dcm' });
+    expect(dec.images[0]!.record.fidelity!.windows!.map((w) => w.name)).toContain(SENDER_WINDOW); // measured and carried all the same
     const ds = dicomDataset(dec.images[0]!.output!);
-    const src = dicomDataset(CT);
-    expect([ds['00281050']?.Value, ds['00281051']?.Value]).toEqual([src['00281050']?.Value, src['00281051']?.Value]);
+    expect([ds['00281050']?.Value?.map(Number), ds['00281051']?.Value?.map(Number), ds['00281056']?.Value]).toEqual([[40], [400], ['SIGMOID']]);
   });
 
   it('goes with a grey image file (an 8-bit export: beside its full range) and not with a colour one, whose sender is told', { timeout: 60_000 }, async () => {
