@@ -165,6 +165,8 @@ test('a 16-bit CT within ±2: original, received and error map agree with the pi
   await inPreview('window-center').fill('30');
   await inPreview('window-width').fill('60');
   await expect(here).toHaveAttribute('data-measured', 'no');
+  // Asked of the bridge once the line has its figure: main measures only the latest window asked for (0.43).
+  await expect(here).toHaveAttribute('data-ssim', /^0\.\d+$/);
   const mine = await page.evaluate(async (req) => {
     const r = await window.aeimg.files.previewWindow(req, { center: 30, width: 60 });
     if (!r.ok) throw new Error(r.message);

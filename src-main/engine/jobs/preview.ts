@@ -67,6 +67,8 @@ export class SenderPreviews {
   private readonly sizes = new Map<string, number>();
   /** The order and objects of the last few studies asked about (the queue's files, sorted). */
   private readonly studies = new Map<string, Promise<{ order: StudyOrder; objects: StudyObjects }>>();
+  /** windowFigures' requests, counted: only the latest is measured. */
+  private windowAsked = 0;
 
   constructor(
     private readonly encode: (task: EncodeTask) => Promise<EncodedFile>,
@@ -107,8 +109,13 @@ export class SenderPreviews {
    * none of those, which the file does not carry and the reader's viewer gives no figure for.
    */
   async windowFigures(req: PreviewRequest, window: ShownWindow): Promise<WindowFigures> {
+    // Only the latest window is measured: one asked for since, while this waited for its file, supersedes it (a sender
+    // dragging over a 4096² image, 1.7–1.9 s a window, would otherwise wait for every window rested on before).
+    const mine = ++this.windowAsked;
     try {
       const { entry, original } = await this.frameOf(req);
+      await new Promise((r) => setImmediate(r)); // let a newer request arrive
+      if (mine !== this.windowAsked) throw new AeimgError(ErrorCode.Cancelled, 'its window was not measured: another was asked for since.');
       const display = recordDisplay(entry.record) ?? plainDisplay(entry.record);
       return windowFidelity(original, entry.decoded, display, { name: 'on screen', source: 'file', ...window }, { maxError: entry.coding.maxError });
     } catch (err) {

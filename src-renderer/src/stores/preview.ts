@@ -145,11 +145,14 @@ export const usePreview = defineStore('preview', () => {
     clearTimeout(hereTimer);
     const key = hereKey.value;
     if (!key || windowHere.value?.at === key.at) return;
-    hereTimer = setTimeout(async () => {
+    const ask = async (tries: number): Promise<void> => {
       const r = await bridge().files.previewWindow(key.req, key.window);
-      // An answer for a window, level or file no longer on screen is dropped; a failure leaves the line saying so.
-      if (hereKey.value?.at === key.at) windowHere.value = markRaw(r.ok ? { at: key.at, figures: r.value } : { at: key.at, failed: r.message });
-    }, 250);
+      if (hereKey.value?.at !== key.at) return; // an answer for a window, level or file no longer on screen is dropped
+      // Main measures only the latest window asked for: one superseded by another request (not ours) is asked again.
+      if (!r.ok && r.code === 'CANCELLED' && tries > 0) return ask(tries - 1);
+      windowHere.value = markRaw(r.ok ? { at: key.at, figures: r.value } : { at: key.at, failed: r.message }); // a failure: the line says so
+    };
+    hereTimer = setTimeout(() => void ask(3), 250);
   });
   /** What was measured for the window on screen (its figures, or why not), or null while it is measured (or not asked for). */
   const hereMeasured = computed(() => (windowHere.value && windowHere.value.at === hereKey.value?.at ? windowHere.value : null));

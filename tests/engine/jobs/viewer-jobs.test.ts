@@ -82,6 +82,10 @@ describe('the sender\'s preview', () => {
     // Bit-exact: every window the same. A frame the file does not have is named.
     expect(await previews.windowFigures({ ...req, coding: { quality: 'lossless' } }, { center: 40, width: 200 })).toEqual({ ssim: 1, psnr: null, visible: false });
     await expect(previews.windowFigures({ ...req, frame: 3 }, { center: 40, width: 80 })).rejects.toThrow('ct.dcm: holds 1 image; there is no image 4.');
+    // Asked for twice at once (a sender dragging on): only the latest is measured, the other said superseded.
+    const [first, latest] = await Promise.allSettled([previews.windowFigures(req, { center: 40, width: 200 }), previews.windowFigures(req, { center: 40, width: 80 })]);
+    expect(first).toMatchObject({ status: 'rejected', reason: { code: 'CANCELLED', message: expect.stringContaining('another was asked for since') } });
+    expect(latest).toMatchObject({ status: 'fulfilled', value: { ssim: windows.find((w) => w.name === 'brain')!.ssim } });
   });
 
   it('a multi-frame DICOM frame by frame, each in its own stored values', async () => {
