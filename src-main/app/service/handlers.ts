@@ -31,11 +31,13 @@ const subfolder = z.string().max(4096).refine(
 const shownWindow = z.object({
   center: z.number().finite().min(-1e9).max(1e9), width: z.number().finite().positive().max(1e9), fn: z.enum(['SIGMOID', 'LINEAR_EXACT']).optional(),
 }).strict();
+/** Windows of the sender's by file (EncryptRequest.senderWindows). */
+const senderWindows = z.record(path, shownWindow).optional();
 const encryptFields = z.object({
   paths: z.array(path).min(1).max(MAX_APP_FILES), subfolders: z.array(subfolder).max(MAX_APP_FILES).optional(),
   recipient, outDir: path.optional(), quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(),
   notCt: z.array(path).max(MAX_APP_FILES).optional(),
-  senderWindows: z.record(path, shownWindow).optional(),
+  senderWindows,
 });
 /**
  * Files said not to be CT are files of the request, which is declared CT: one outside it, or a list without a
@@ -56,7 +58,7 @@ const encryptRequest = encryptFields.strict()
   .refine(notCtOfRequest, NOT_CT_OF_REQUEST).refine(windowsOfRequest, WINDOWS_OF_REQUEST);
 const previewRequest = z.object({
   path, quality, deidentify, recode: z.boolean().optional(), ctIntercept: ctIntercept.optional(), frame: z.number().int().min(0).max(100_000), study: z.array(path).max(MAX_APP_FILES).optional(),
-  senderWindows: z.record(path, shownWindow).optional(),
+  senderWindows,
 }).strict();
 const studyRequest = encryptFields.extend({
   name: z.string().regex(/^[\w.-]{1,100}$/, 'a study name uses letters, digits, dot, dash and underscore'),

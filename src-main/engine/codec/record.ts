@@ -138,6 +138,11 @@ export function fileInvertedOf(record: Pick<ImageRecord, 'metadata' | 'channels'
   return record.metadata?.monochrome1 === true && record.channels === 1 && record.metadata?.dicom === undefined;
 }
 
+/** A window's numbers as a record may carry them: a finite centre, a width above 0, a VOI function aeimg renders. */
+function wellFormedWindow(w: Partial<DisplayWindow>): boolean {
+  return Number.isFinite(w.center) && Number.isFinite(w.width) && w.width! > 0 && (w.fn === undefined || w.fn === 'SIGMOID' || w.fn === 'LINEAR_EXACT');
+}
+
 /** More windows than a DICOM file gives its reader: a record with more says none. */
 const MAX_FILE_WINDOWS = 16;
 
@@ -151,9 +156,8 @@ export function fileWindowsOf(record: Pick<ImageRecord, 'metadata' | 'channels'>
   const windows = record.metadata?.windows;
   if (!Array.isArray(windows) || windows.length > MAX_FILE_WINDOWS || record.channels !== 1 || record.metadata?.dicom !== undefined) return [];
   const wellFormed = windows.every((w: Partial<DisplayWindow> | null) => typeof w === 'object' && w !== null && w.source === 'file' &&
-    typeof w.name === 'string' && w.name.length <= 128 && Number.isFinite(w.center) && Number.isFinite(w.width) && w.width! > 0 &&
-    (w.explanation === undefined || (typeof w.explanation === 'string' && w.explanation.length <= 128)) &&
-    (w.fn === undefined || w.fn === 'SIGMOID' || w.fn === 'LINEAR_EXACT') && w.lut === undefined && w.table === undefined);
+    typeof w.name === 'string' && w.name.length <= 128 && wellFormedWindow(w) &&
+    (w.explanation === undefined || (typeof w.explanation === 'string' && w.explanation.length <= 128)) && w.lut === undefined && w.table === undefined);
   return wellFormed ? windows as DisplayWindow[] : [];
 }
 
@@ -166,8 +170,7 @@ export function fileWindowsOf(record: Pick<ImageRecord, 'metadata' | 'channels'>
 export function senderWindowOf(record: Pick<ImageRecord, 'metadata' | 'channels' | 'greyAsColour'>): DisplayWindow | undefined {
   const w = record.metadata?.senderWindow as Partial<DisplayWindow> | undefined;
   if (typeof w !== 'object' || w === null || imageChannels(record) > 2) return undefined; // grey, with or without alpha
-  const ok = Number.isFinite(w.center) && Number.isFinite(w.width) && w.width! > 0 && (w.fn === undefined || w.fn === 'SIGMOID' || w.fn === 'LINEAR_EXACT');
-  return ok ? senderDisplayWindow(w as DisplayWindow) : undefined;
+  return wellFormedWindow(w) ? senderDisplayWindow(w as DisplayWindow) : undefined;
 }
 
 /** The channels of the image the receiver rebuilds (the sender's: a grey plane carried for colour counts as colour). */

@@ -19,9 +19,9 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
-import { colourChannels, maxValue, sampleRange } from '../image/image.js';
+import { maxValue, sampleRange } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
-import { senderWindowMetadata, withSenderWindow } from './sender-window.js';
+import { greyWindow, senderWindowMetadata, withSenderWindow } from './sender-window.js';
 import type { ShownWindow } from '../../../src-shared/api.js';
 import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
@@ -142,8 +142,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
     const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));
-    const display = withSenderWindow(dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted }),
-      image, task.senderWindow);
+    const sender = greyWindow(image, task.senderWindow);
+    const display = withSenderWindow(dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted }), sender);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
@@ -153,7 +153,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const said = {
       ...(own !== undefined ? { ctCalibration: 'imagej' } : {}), ...(windows.length && !task.display ? { windows } : {}),
       ...(inverted ? { monochrome1: true } : {}), // an image file's only (readInput)
-      ...(task.senderWindow && colourChannels(image) === 1 ? { senderWindow: senderWindowMetadata(task.senderWindow) } : {}),
+      ...(sender ? { senderWindow: senderWindowMetadata(sender) } : {}),
     };
     if (Object.keys(said).length) encoded.record.metadata = { ...encoded.record.metadata, ...said };
     if (!dicom && !task.display && isUnitless(input, ct, coding.maxError)) unitless = valueOffset || unitless === 'signed' ? 'signed' : 'unsigned';
@@ -176,7 +176,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   }
   await keepAlike(images, unkept);
   warnings.push(...inputWarnings(task.input, inputs));
-  if (task.senderWindow && inputs.some((i) => colourChannels(i.image) > 1)) {
+  if (task.senderWindow && inputs.some((i) => !greyWindow(i.image, task.senderWindow))) {
     warnings.push(`${basename(task.input)}: ${inputs.length > 1 ? 'its colour images go' : 'it is a colour image, and goes'} without the window given ` +
       '(a window greys a grey image\'s values; a colour image shows as it is): its figures are of its full range.');
   }

@@ -23,11 +23,18 @@ export function senderWindowOf({ senderWindow, senderWindows }: SenderWindows): 
 }
 
 /**
- * A grey image's display with the sender's window first of its windows (the one its reader opens in, before the file's
- * own and a presentation state's); a colour image's unchanged, as no window shows its colours.
+ * The sender's window an image goes with: none for a colour image, as no window shows its colours (its sender is told).
  */
-export function withSenderWindow(display: DisplayModel, image: Pick<Image, 'channels'>, w: ShownWindow | undefined): DisplayModel {
-  return w && colourChannels(image) === 1 ? { ...display, windows: [senderDisplayWindow(w), ...display.windows] } : display;
+export function greyWindow(image: Pick<Image, 'channels'>, w: ShownWindow | undefined): ShownWindow | undefined {
+  return colourChannels(image) === 1 ? w : undefined;
+}
+
+/**
+ * A display with the sender's window first of its windows: the one its reader opens in, before the file's own and a
+ * presentation state's. The encoder's and the receiver's (jobs/view.ts recordDisplay) alike.
+ */
+export function withSenderWindow(display: DisplayModel, w: ShownWindow | undefined): DisplayModel {
+  return w ? { ...display, windows: [senderDisplayWindow(w), ...display.windows] } : display;
 }
 
 /** What the record keeps of it (its metadata's `senderWindow`: codec/record.ts senderWindowOf reads it). */

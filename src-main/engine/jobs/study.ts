@@ -22,6 +22,7 @@ import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { worstFidelity, worstSsim, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
+import type { ShownWindow } from '../../../src-shared/api.js';
 import { loadedModel, type Autoencoder, type ModelRef } from '../model/autoencoder.js';
 import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, fileWarnings, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
@@ -92,9 +93,10 @@ export interface StudyResult {
   carriedObjects: CarriedObject[];
 }
 
-function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels' | 'senderWindow' | 'senderWindows'>, ctIntercept: number | undefined, measure: boolean, uidSalt?: string,
-  objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
-  const senderWindow = senderWindowOf(opts)(input);
+/** `own`: what the image goes with of its own, the CT intercept declared for it and the sender's window (its series'). */
+function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, own: { ctIntercept?: number; senderWindow?: ShownWindow }, measure: boolean,
+  uidSalt?: string, objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
+  const { ctIntercept, senderWindow } = own;
   return {
     input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure,
     maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, deidentify: opts.deidentify, uidSalt, ctIntercept,
@@ -159,11 +161,11 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
   const encode = opts.encode ?? ((task: EncodeTask) => encodeImageFile(loadedModel(opts.model), task, undefined, signal));
   const lookahead = Math.max(1, opts.lookahead ?? 4);
   const ctIntercept = ctInterceptOf(opts);
-  const windows = seriesWindows(order, opts);
+  const senderWindow = senderWindowOf(seriesWindows(order, opts)); // once: it resolves every path of the study
   const inFlight = new Map<number, Promise<EncodedFile>>();
   const schedule = (i: number) => {
     if (i < ordered.length && !inFlight.has(i) && !signal?.aborted) {
-      const p = encode(encodeTask(ordered[i]!, { ...opts, ...windows }, ctIntercept(ordered[i]!), opts.measure ?? true, uidSalt, {
+      const p = encode(encodeTask(ordered[i]!, opts, { ctIntercept: ctIntercept(ordered[i]!), senderWindow: senderWindow(ordered[i]!) }, opts.measure ?? true, uidSalt, {
         presentationStates: objects.statesByImage.get(ordered[i]!), keyObjects: objects.keyObjectsByImage.get(ordered[i]!),
         documents: objects.documentsByImage.get(ordered[i]!),
       }));
@@ -297,7 +299,7 @@ export async function estimateStudy(paths: string[], opts: Pick<StudyOptions, 'c
   const ctIntercept = ctInterceptOf(opts);
   let bytes = 0, shared = 0;
   for (const [k, p] of picks.entries()) {
-    const e = await encode(encodeTask(p, opts, ctIntercept(p), false)).catch((err) => { throw leftOut(p, err); });
+    const e = await encode(encodeTask(p, opts, { ctIntercept: ctIntercept(p) }, false)).catch((err) => { throw leftOut(p, err); });
     for (const [i, im] of e.images.entries()) {
       const after = entryBytes(im.record, im.blobs, codec);
       if (k > 0 && i === 0) shared += entryBytes(im.record, im.blobs) - after;

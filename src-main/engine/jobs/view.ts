@@ -22,6 +22,7 @@ import { colourChannels, type Image } from '../image/image.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
 import { percentileWindow, plainDisplay, readerWindows, shownPerStored } from '../metrics/fidelity.js';
+import { withSenderWindow } from './sender-window.js';
 
 /** A colour image's ICC profile, where its record carries one (dicom/icc-profile.ts; aeimg 0.32). */
 export function iccProfileFor(record: ImageRecord, image: Image): Uint8Array | undefined {
@@ -104,12 +105,11 @@ function pixelAspectOf(meta: DicomFrameMeta, spacing: ReturnType<typeof pixelSpa
 export function recordDisplay(record: ImageRecord, meta = dicomMetaOf(record)): DisplayModel | undefined {
   // The window its sender chose (0.43), first: the reader's viewer opens in it, as the sender's figures measured it.
   const sender = senderWindowOf(record);
-  const first = (d: DisplayModel): DisplayModel => (sender ? { ...d, windows: [sender, ...d.windows] } : d);
-  if (meta) return first(dicomDisplay(meta));
+  if (meta) return withSenderWindow(dicomDisplay(meta), sender);
   const windows = fileWindowsOf(record);
   const inverted = fileInvertedOf(record);
   return record.valueOffset || record.ctIntercept !== undefined || windows.length || inverted || sender
-    ? first(plainDisplay(record, { valueOffset: record.valueOffset, ctIntercept: record.ctIntercept, fileWindows: windows, inverted })) : undefined;
+    ? withSenderWindow(plainDisplay(record, { valueOffset: record.valueOffset, ctIntercept: record.ctIntercept, fileWindows: windows, inverted }), sender) : undefined;
 }
 
 /**
