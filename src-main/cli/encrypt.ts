@@ -1,4 +1,3 @@
-import type { ShownWindow } from '../../src-shared/api.js';
 import { encryptUsage } from './usage.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -10,17 +9,18 @@ import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
-import { ctDeclaration, MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
+import { ctDeclaration, MAX_CT_INTERCEPT, SENDER_WINDOW, windowLabel } from '../../src-shared/windows.js';
 import type { CtCheck } from '../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
 import { AEIMG_EXT, archivesLeftOut, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, namesOf, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
-import { ctCheck } from '../engine/jobs/declared-ct.js';
+import { ctCheck, ctInterceptOf } from '../engine/jobs/declared-ct.js';
+import { windowUnits, type SenderWindow } from '../engine/jobs/sender-window.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, tighterLevelAdvice, type CodingChoice, type Quality } from '../../src-shared/quality.js';
-import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText } from '../../src-shared/fidelity.js';
+import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText, type Fidelity } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
@@ -77,7 +77,9 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
   const ctIntercept = values['ct-intercept'] === undefined ? undefined : ctInterceptOption(values['ct-intercept']);
   const notCt = notCtOption(values['not-ct'] ?? [], found, ctIntercept);
-  const senderWindow = values.window === undefined ? undefined : windowOption(values.window);
+  // In a run that holds a CT, the window is in HU and goes with the CT images only; an MR beside them goes without it.
+  const units = values.window === undefined ? undefined : await windowUnits(inputs, (i) => ctInterceptOf({ ctIntercept, notCt })(i) !== undefined);
+  const senderWindow = values.window === undefined ? undefined : { ...windowOption(values.window), ...(units ? { units } : {}) };
   if (values['dry-run']) return dryRun(found, { out: values.out, bundle: values.bundle, deidentify, skip: values['skip-existing'], force: values.force, maxPixels, ctIntercept, notCt });
   if (!values.out) await checkWritableFolders(values.bundle !== undefined ? [folderGiven(found[0]!)] : inputs.map((i) => dirname(i)));
   const recipients = await loadRecipients(values);
@@ -117,7 +119,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<EncryptResult>((r) => {
       process.stdout.write(
         `${basename(r.input)} → ${r.output}  ${shapesText(r)}, ` +
-        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${codingName(r.coding)}: ${fidelityHeadline(r.fidelity, { ...r.coding, ...r.units })}, ` +
+        `${kb(r.inputBytes)} → ${kb(r.outputBytes)}, ${codingName(r.coding)}: ${fidelityHeadline(r.fidelity, { ...r.coding, ...r.units })}${senderWindowFigure(r.fidelity)}, ` +
         `${ms(Object.values(r.timings).reduce((a, b) => a + b, 0))}\n`);
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       if (r.reduced) {
@@ -256,7 +258,7 @@ interface BundleArgs {
   /** --not-ct: the inputs that go without ctIntercept. */
   notCt: string[];
   /** --window. */
-  senderWindow?: ShownWindow;
+  senderWindow?: SenderWindow;
 }
 
 /**
@@ -287,11 +289,17 @@ function ctInterceptOption(text: string): number {
   return n;
 }
 
+/** The figure of the sender's window (--window) where the headline names another as the worst (0.44). */
+function senderWindowFigure(f: Fidelity | undefined): string {
+  const w = f?.windows?.find((x) => x.name === SENDER_WINDOW);
+  return w && w !== f!.windows![0] ? `; ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}` : '';
+}
+
 /**
  * --window L/W (aeimg 0.43): a window of the sender's, level then width in the images' real-world values (HU for CT),
  * the width above 0. Measured with the reader windows and carried (jobs/sender-window.ts).
  */
-function windowOption(text: string): ShownWindow {
+function windowOption(text: string): SenderWindow {
   const m = /^\s*([-+]?\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
   const [center, width] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
   if (!Number.isFinite(center) || !(width > 0) || width > 1e9 || Math.abs(center) > 1e9) {

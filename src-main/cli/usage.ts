@@ -29,7 +29,8 @@ ${levelHelp}
                        without units (an MR exported the same way, in the same run or study); repeatable
   --window L/W         a window of yours, level/width in the images' values (HU for CT), e.g. --window 40/80 or
                        --window=-600/1500 (a level below 0 after '='): measured with the reader windows and carried;
-                       the reader's viewer opens each grey image in it, with its figure. Colour images go without it
+                       the reader's viewer opens each grey image in it, with its figure. Colour images go without it,
+                       and in a run that holds a CT the window is in HU: images not in HU (an MR) go without it
   --bundle NAME        one study: all inputs, in slice order, in NAME.partKofN.aeimg files under --max-size
   --max-size SIZE      largest part, e.g. 18MB (default; Gmail's 25 MB after base64) or 14MB (Outlook.com's 20 MB);
                        without --bundle, a larger .aeimg is written with a warning that says how to send it

@@ -302,6 +302,17 @@ describe('the aeimg command line', () => {
     // A level below 0 goes after '=', as any option's value that starts with a dash.
     const lung = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--ct-intercept=-1024', '--window=-650/1200', '-o', join(dir, 'lung')]);
     expect(lung.code, lung.stderr).toBe(0);
+    // A run with a CT and an MR: the window is in HU and goes with the CT, its figure beside the worst; the MR goes
+    // without it, and its sender is told (0.44; before, the MR was measured and opened in 30/60 of its own values).
+    const [ct, mr] = [join(dir, 'ct.dcm'), join(dir, 'mr.dcm')];
+    await copyFile(join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm'), ct);
+    await copyFile(join(FIXTURES, 'dicom', 'mr_small_explicit_le.dcm'), mr);
+    const mixed = await aeimg(['encrypt', ct, mr, '--key-file', join(dir, 'k.key'), '--quality', 'within-2', '--window', '30/60', '-o', join(dir, 'mixed')]);
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stdout).toMatch(/ct\.dcm → .*worst window stroke 40\/40: SSIM 0\.\d{4}, largest error [0-2] HU; sender's window 30\/60: SSIM 0\.\d{4}, /);
+    expect(mixed.stdout).toMatch(/mr\.dcm → .*within-2: every pixel within ±2 of the original; worst window file window 1 600\/1600: SSIM 0\.\d{4}, largest error [0-2], /);
+    expect(mixed.stderr).toContain('warning: mr.dcm: goes without the window given (30/60 HU, for the run\'s images in HU): its values are without units, not HU');
+    expect(mixed.stderr).not.toContain('ct.dcm: goes without');
     for (const bad of ['40', '40/0', '40/-80', 'brain', '40/80/2']) {
       const r = await aeimg(['encrypt', join(dir, 'head.png'), '--key-file', join(dir, 'k.key'), '--window', bad, '-o', join(dir, 'bad')]);
       expect(r.code).toBe(2);

@@ -21,8 +21,7 @@ import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { maxValue, sampleRange } from '../image/image.js';
 import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
-import { greyWindow, senderWindowMetadata, withSenderWindow } from './sender-window.js';
-import type { ShownWindow } from '../../../src-shared/api.js';
+import { senderWindowFor, senderWindowMetadata, withSenderWindow, type SenderWindow, type WithoutWindow } from './sender-window.js';
 import { imagejWindows } from '../image/imagej.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
@@ -61,7 +60,7 @@ export interface EncodeTask {
   /** The study's reports that travel in this file's record (its first frame's), with the full header only (dicom/documents.ts). */
   documents?: CarriedDocument[];
   /** EncryptFileOptions.senderWindow. */
-  senderWindow?: ShownWindow;
+  senderWindow?: SenderWindow;
 }
 
 /** One image of a file (a DICOM file may hold many frames). */
@@ -129,6 +128,8 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   let rawBytes = 0;
   /** Some image is a 16-bit grey image file without units, not sent bit-exact: its figures are of a percentile window. */
   let unitless: Unitless | undefined;
+  /** Why images of the file go without the sender's window, and the units of those whose values are not in its. */
+  const withoutWindow = new Map<WithoutWindow, string>();
   for (const input of inputs) {
     const { image, name, metadata, frame, valueOffset, inverted } = input;
     checkAborted(signal);
@@ -142,8 +143,10 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
     const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));
-    const sender = greyWindow(image, task.senderWindow);
-    const display = withSenderWindow(dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted }), sender);
+    const base = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted });
+    const { window: sender, without } = senderWindowFor(image, base, task.senderWindow);
+    if (without) withoutWindow.set(without, base.units);
+    const display = withSenderWindow(base, sender);
     const encoded = await encodeImage(model, image, name, {
       bits: coding.bits, maxError: coding.maxError, measure: task.measure, display, tiles, metadata, ...(task.coding.recode ? { steps: false } : {}),
     });
@@ -176,9 +179,16 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
   }
   await keepAlike(images, unkept);
   warnings.push(...inputWarnings(task.input, inputs));
-  if (task.senderWindow && inputs.some((i) => !greyWindow(i.image, task.senderWindow))) {
+  if (withoutWindow.has('colour')) {
     warnings.push(`${basename(task.input)}: ${inputs.length > 1 ? 'its colour images go' : 'it is a colour image, and goes'} without the window given ` +
       '(a window greys a grey image\'s values; a colour image shows as it is): its figures are of its full range.');
+  }
+  if (withoutWindow.has('units') && task.senderWindow) {
+    const { center, width, units } = task.senderWindow;
+    const theirs = withoutWindow.get('units') ? `in ${withoutWindow.get('units')}` : 'without units';
+    warnings.push(`${basename(task.input)}: goes without the window given (${center}/${width} ${units}, for the run's images in ${units}): its values are ` +
+      `${theirs}, not ${units}, and the reader's viewer would show them wrongly in it. Its figures are of its own windows; to send it in a window, ` +
+      'encrypt it in a run of its own with --window in its values.');
   }
   if (task.ctIntercept !== undefined) {
     // A DICOM file's own rescale gives its HU, as an ImageJ TIFF's calibration does (said where the declaration differs);
@@ -262,9 +272,10 @@ export interface EncryptFileOptions {
   /**
    * The window its sender chose to send it in (aeimg 0.43; `--window`, the app's preview), in its real-world values (HU
    * for CT): measured with the reader windows, carried in each grey image's record, and the window its reader's viewer
-   * opens in (jobs/sender-window.ts). A colour image goes without it (the sender is told).
+   * opens in (jobs/sender-window.ts). A colour image goes without it, and so does one whose values are not in its
+   * `units` where it has them (the sender is told).
    */
-  senderWindow?: ShownWindow;
+  senderWindow?: SenderWindow;
   /**
    * Asked before a reduced-quality file is written (a window below SSIM 0.98 that shows some pixel more than one grey
    * level off, or unmeasured without a per-pixel guarantee); false leaves nothing written and fails the file with

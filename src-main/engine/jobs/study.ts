@@ -22,7 +22,6 @@ import { AtomicFile, commitAll } from '../fs/atomic.js';
 import { worstFidelity, worstSsim, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, type CodingChoice } from '../../../src-shared/quality.js';
 import type { Recipient } from '../keys/recipients.js';
-import type { ShownWindow } from '../../../src-shared/api.js';
 import { loadedModel, type Autoencoder, type ModelRef } from '../model/autoencoder.js';
 import { abortable, checkAborted } from './abort.js';
 import { encodeImageFile, fileWarnings, isReduced, type EncodedFile, type EncodeTask, type ReducedQuality } from './encrypt.js';
@@ -34,7 +33,7 @@ import type { DeidentifyOptions } from '../dicom/deidentify.js';
 import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { ctInterceptOf, type CtDeclaration } from './declared-ct.js';
-import { senderWindowOf, seriesWindows, type SenderWindows } from './sender-window.js';
+import { senderWindowOf, seriesWindows, type SenderWindow, type SenderWindows } from './sender-window.js';
 
 export { DEFAULT_MAX_PART_BYTES };
 
@@ -94,7 +93,7 @@ export interface StudyResult {
 }
 
 /** `own`: what the image goes with of its own, the CT intercept declared for it and the sender's window (its series'). */
-function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, own: { ctIntercept?: number; senderWindow?: ShownWindow }, measure: boolean,
+function encodeTask(input: string, opts: Pick<StudyOptions, 'coding' | 'deidentify' | 'maxPixels'>, own: { ctIntercept?: number; senderWindow?: SenderWindow }, measure: boolean,
   uidSalt?: string, objects: { presentationStates?: PresentationStateFile[]; keyObjects?: KeyObjectFile[]; documents?: CarriedDocument[] } = {}): EncodeTask {
   const { ctIntercept, senderWindow } = own;
   return {

@@ -15,6 +15,7 @@ import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
+import { windowUnits } from '../../../src-main/engine/jobs/sender-window.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { describeImage } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -140,5 +141,32 @@ describe("a sender's window", () => {
     const alone = await previews.preview(req);
     expect(alone.info.fidelity?.windows?.map((w) => w.name)).not.toContain(SENDER_WINDOW);
     expect((await previews.preview({ ...req, path: mr, study: [mr, ct2, ct1] })).info.fidelity?.windows?.map((w) => w.name)).not.toContain(SENDER_WINDOW);
+  });
+
+  it('given for a run that holds a CT, is in HU and goes with its CT images only: an MR beside them goes without it, and its sender is told (0.44)', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const [ct, mr, png] = [join(dir, 'ct.dcm'), join(dir, 'mr.dcm'), join(dir, 'slice.png')];
+    await copyFile(CT, ct);
+    await copyFile(join(FIXTURES, 'dicom', 'mr_small_explicit_le.dcm'), mr);
+    await writeFile(png, await encodePng(phantom(48, 40)));
+    // The run's units: HU once any input is a CT (a DICOM file's header, or an image file declared one); else none.
+    expect(await windowUnits([mr, ct], () => false)).toBe('HU');
+    expect(await windowUnits([mr, png], () => false)).toBeUndefined();
+    expect(await windowUnits([mr, png], (p) => p === png)).toBe('HU');
+    const out = await encryptFiles([ct, mr], { model, recipients: [key], coding: { quality: 'within-1' }, deidentify: null, senderWindow: { center: 30, width: 60, units: 'HU' } });
+    expect(out.failed).toEqual([]);
+    const [c, m] = out.done;
+    expect(c!.fidelity!.windows!.map((w) => w.name)).toContain(SENDER_WINDOW);
+    expect(c!.warnings.join(' ')).not.toContain('window given');
+    expect(m!.fidelity!.windows!.map((w) => w.name)).not.toContain(SENDER_WINDOW);
+    expect(m!.warnings).toContain('mr.dcm: goes without the window given (30/60 HU, for the run\'s images in HU): its values are without units, not HU, and the reader\'s ' +
+      'viewer would show them wrongly in it. Its figures are of its own windows; to send it in a window, encrypt it in a run of its own with --window in its values.');
+    const [ctBack, mrBack] = await Promise.all([c!, m!].map((r) => decryptAeimgFile(r.output, { identities: [key], models: models(), write: false })));
+    expect(ctBack!.images[0]!.record.metadata?.senderWindow).toEqual({ center: 30, width: 60 }); // the units stay with the sender
+    expect(mrBack!.images[0]!.record.metadata?.senderWindow).toBeUndefined();
+    expect(describeImage(mrBack!.images[0]!.record, mrBack!.images[0]!.image, 0).window?.name).not.toBe(SENDER_WINDOW);
+    // Without units (a run without a CT), the MR goes in it, as every grey image of such a run does.
+    const alone = await encryptFiles([mr], { model, recipients: [key], coding: { quality: 'within-1' }, deidentify: null, outDir: await tempDir(), senderWindow: { center: 600, width: 1200 } });
+    expect(alone.done[0]!.fidelity!.windows!.map((w) => w.name)).toContain(SENDER_WINDOW);
   });
 });
