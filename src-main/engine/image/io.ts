@@ -188,8 +188,11 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
     wholes.push(whole);
   }
   const wide = metas.map(wideSampleType).find((t) => t !== undefined);
-  // libvips reads a WhiteIsZero page inverted (a signed or float one is read by aeimg, as it is: decodeWidePage).
-  const inverted = images.map((image, i) => tiff?.[filePages[i]!]?.whiteIsZero === true && !wholes[i] && image.channels === 1);
+  // libvips reads a WhiteIsZero page inverted; a signed, 32-bit or float one aeimg reads as it is (decodeWidePage), and
+  // inverts here alike (0.44; before, it went as a negative of what any TIFF viewer shows, its values unmarked): its
+  // 16-bit samples 65535 − (value + offset), as imageFileMapping reads an inverted file's (32767 − value where signed).
+  const inverted = images.map((image, i) => tiff?.[filePages[i]!]?.whiteIsZero === true && image.channels === 1);
+  for (const [i, image] of images.entries()) if (inverted[i] && wholes[i]) images[i] = { ...image, pixels: image.pixels.map((s) => 65535 - s) };
   const leftOut = pages < inFile ? tiff!.flatMap(({ subsidiary: role }, page) => (role ? [{ page, role }] : [])) : [];
   const ranges = wholes.flatMap((w) => (w ? [w.range] : []));
   const offsets = wholes.map((w) => w?.offset ?? 0);

@@ -93,9 +93,10 @@ export type SubsidiaryPage = 'reduced' | 'mask';
 /** What a TIFF page's directory says that libvips does not. */
 export interface TiffPage {
   /**
-   * Grey of 8 or 16 bits whose Photometric Interpretation is WhiteIsZero (0: the lowest value shows white, as DICOM's
-   * MONOCHROME1; ImageJ writes it for an image shown through an inverted LUT, as it shows a MONOCHROME1 DICOM file).
-   * libvips reads such a page inverted (its maximum less each value), as a DICOM file's MONOCHROME1 samples are kept.
+   * Grey of 8, 16 or 32 bits whose Photometric Interpretation is WhiteIsZero (0: the lowest value shows white, as
+   * DICOM's MONOCHROME1; ImageJ writes it for an image shown through an inverted LUT, as it shows a MONOCHROME1 DICOM
+   * file). libvips reads such a page of unsigned 8 or 16 bits inverted (its maximum less each value), as a DICOM file's
+   * MONOCHROME1 samples are kept; a signed, 32-bit or float one aeimg reads and inverts alike (io.ts, 0.44).
    */
   whiteIsZero: boolean;
   /** What it is beside the image, where it is a copy or mask of another. */
@@ -107,7 +108,7 @@ export function tiffPages(data: Uint8Array, pages: number): TiffPage[] | undefin
   const tiff = tiffReader(data);
   return tiff?.pages(pages).map((entries) => {
     const whiteIsZero = tiff.number(entries.get(PHOTOMETRIC)) === 0 &&
-      (tiff.number(entries.get(SAMPLES_PER_PIXEL)) ?? 1) === 1 && [8, 16].includes(tiff.number(entries.get(BITS_PER_SAMPLE)) ?? 1);
+      (tiff.number(entries.get(SAMPLES_PER_PIXEL)) ?? 1) === 1 && [8, 16, 32].includes(tiff.number(entries.get(BITS_PER_SAMPLE)) ?? 1);
     const bits = tiff.number(entries.get(NEW_SUBFILE_TYPE)) ?? 0;
     const subsidiary = bits & 4 ? 'mask' : bits & 1 || tiff.number(entries.get(SUBFILE_TYPE)) === 2 ? 'reduced' : undefined;
     return { whiteIsZero, ...(subsidiary ? { subsidiary } : {}) };

@@ -50,7 +50,8 @@ describe('a WhiteIsZero TIFF (ImageJ\'s inverted LUT, a MONOCHROME1 DICOM file o
     expect(whiteIsZeroPages(await readFile(join(IMAGEJ, 'mr_small_signed.tif')), 1)).toEqual([false]);
     expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint16Array(16)], 4, 4)), 1)).toEqual([true]);
     expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint8Array(16)], 4, 4)), 1)).toEqual([true]);
-    expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Uint32Array(16)], 4, 4)), 1)).toEqual([false]); // 32-bit: not read inverted
+    expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Float32Array(16)], 4, 4)), 1)).toEqual([true]); // read by aeimg, inverted alike (0.44)
+    expect(whiteIsZeroPages(asWhiteIsZero(tiffOf([new Int16Array(16)], 4, 4)), 1)).toEqual([true]);
     expect(whiteIsZeroPages(tiffOf([new Uint16Array(16)], 4, 4), 1)).toEqual([false]);
     expect(whiteIsZeroPages(tiffOf([new Uint16Array(16), new Uint16Array(16)], 4, 4), 2)).toEqual([false, false]);
     expect(whiteIsZeroPages(Buffer.from('not a TIFF at all'), 1)).toBeUndefined();
@@ -87,6 +88,30 @@ describe('a WhiteIsZero TIFF (ImageJ\'s inverted LUT, a MONOCHROME1 DICOM file o
       const [written] = await readDicomFile(out.images[0]!.output!, { maxPixels: 1e6, deidentify: null });
       expect(written!.dicom.pixel.photometric, tif).toBe('MONOCHROME1');
       expect(stored(written!.image.pixels, dicomDisplay(written!.dicom).mapping), tif).toEqual(truth);
+    }
+  });
+
+  it('of signed or float samples (read by aeimg, not libvips) goes as one of unsigned samples does: its values, shown inverted, DICOM output MONOCHROME1 (0.44)', async () => {
+    const dir = await tempDir();
+    const key = generateSharedKey('WhiteIsZero wide');
+    const [w, h] = [24, 16];
+    const truth = Array.from({ length: w * h }, (_, i) => (i % w) * 40 - 300 + Math.floor(i / w)); // −300..637, whole numbers
+    for (const [name, samples] of [['signed.tif', Int16Array.from(truth)], ['float.tif', Float32Array.from(truth)]] as const) {
+      const path = join(dir, name);
+      await writeFile(path, asWhiteIsZero(tiffOf([samples], w, h)));
+      expect((await readImageData(path)).inverted, name).toEqual([true]);
+      const sent = await encryptImageFile(path, { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
+      const { record, image } = (await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false })).images[0]!;
+      const info = describeImage(record, image, 0);
+      expect(stored(image.pixels, info.mapping), name).toEqual(truth); // its values, not turned over
+      // Shown as a TIFF viewer shows WhiteIsZero: the highest value darkest.
+      const display = recordDisplay(record)!;
+      const grey = greys(display, display.windows[0] ?? { name: 'all', center: 168.5, width: 938, source: 'full' });
+      expect(grey(image.pixels[truth.indexOf(Math.max(...truth))]!), name).toBeLessThan(grey(image.pixels[truth.indexOf(Math.min(...truth))]!));
+      const out = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: dir, format: 'dcm' });
+      const [written] = await readDicomFile(out.images[0]!.output!, { maxPixels: 1e6, deidentify: null });
+      expect(written!.dicom.pixel.photometric, name).toBe('MONOCHROME1');
+      expect(stored(written!.image.pixels, dicomDisplay(written!.dicom).mapping), name).toEqual(truth);
     }
   });
 
