@@ -71,7 +71,21 @@ export interface Fidelity {
    * (aeimg 0.34). The other figures are of the stored values; this is what a reader's screen shows of them.
    */
   shown?: number;
+  /**
+   * Its window figures are over the whole image (set by the receiver, never written: a file from aeimg 0.41 and before,
+   * which counted what a window shows black or white in both images, a CT's air in the brain window, as reproduced
+   * perfectly; from 0.42 over what the window shows). They read higher than what a reader sees in the window.
+   */
+  overFrame?: true;
 }
+
+/** How the receiver is told where the figures come from (the decrypt line, the viewer's line under the image). */
+export function measuredBySender(f: Pick<Fidelity, 'overFrame'>): string {
+  return f.overFrame ? `measured by the sender over the whole image, ${OVER_FRAME}` : 'measured by the sender';
+}
+
+/** Why a file's window figures (Fidelity.overFrame) read higher than what its reader sees. */
+export const OVER_FRAME = 'as aeimg 0.41 and before measured: higher than over what each window shows';
 
 /**
  * The precision figures are kept at, from the measurement on (so the sender is told exactly what the file carries and

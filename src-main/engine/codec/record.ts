@@ -229,6 +229,18 @@ function isRange(v: unknown): v is [number, number] {
   return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isFinite(x)) && v[0] <= v[1];
 }
 
+/**
+ * A record as its file's writer measured it (`app`: the file entry's, "aeimg 0.41.0"): a writer before 0.42 measured
+ * each reader window over the whole image, so its window figures are marked (Fidelity.overFrame) for the receiver to say
+ * so. An app that is not aeimg's, or not readable, is taken as today's: nothing is marked.
+ */
+export function asWritten(record: ImageRecord, app: unknown): ImageRecord {
+  const f = record.fidelity;
+  const v = typeof app === 'string' ? /^aeimg (\d+)\.(\d+)\./.exec(app) : null;
+  if (!f?.windows?.length || f.exact || !v || Number(v[1]) > 0 || Number(v[2]) >= 42) return record;
+  return { ...record, fidelity: { ...f, overFrame: true } };
+}
+
 /** Validates an untrusted record; `maxPixels` bounds what may be allocated for it. */
 export function validateImageRecord(raw: Record<string, unknown>, maxPixels: number): ImageRecord {
   if (raw.kind !== 'image') throw bad('kind');

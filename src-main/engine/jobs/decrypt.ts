@@ -153,7 +153,7 @@ export async function decryptAeimgFile(input: string, opts: DecryptFileOptions):
     const images: DecryptedImage[] = [];
     const loop = decodedImages(reader, {
       decode: opts.decode ?? localDecode(opts.models, opts.tiles, opts.denoise), png: write && format === 'png',
-      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings,
+      maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, signal: opts.signal, timings, writer: first.meta.app,
     });
     // A file's images (a cine's frames in one DICOM file; the first is image `first`), written under the first's name.
     const place = async (items: DecryptedImage[], first: number, bytes: () => Promise<FileData>) => {

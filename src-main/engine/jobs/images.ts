@@ -1,5 +1,5 @@
 /** The one loop over an .aeimg's images, for single files and study parts alike. */
-import { blobLengths, validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { asWritten, blobLengths, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import type { AeimgReader } from '../container/aeimg-file.js';
 import { STUDY_END } from '../container/study.js';
 import type { Image } from '../image/image.js';
@@ -26,6 +26,8 @@ export interface ImageLoopOptions {
   signal?: AbortSignal;
   /** The last part of a study ends with an entry saying how many images the study holds. */
   onStudyEnd?: (meta: Record<string, unknown>) => void;
+  /** The file entry's `app` (its writer, "aeimg 0.41.0"): records as it measured them (codec/record.ts asWritten). */
+  writer?: unknown;
   /** Milliseconds spent decrypting entries and waiting for decoded images, added to these counters. */
   timings?: { decrypt?: number; decoder?: number };
 }
@@ -53,7 +55,7 @@ export async function* decodedImages(reader: AeimgReader, opts: ImageLoopOptions
       const start = performance.now();
       const entry = await reader.next((meta) => {
         if (meta.kind === STUDY_END) { end = meta; return []; }
-        record = validateImageRecord(meta, opts.maxPixels);
+        record = asWritten(validateImageRecord(meta, opts.maxPixels), opts.writer);
         return blobLengths(record);
       });
       t.decrypt = (t.decrypt ?? 0) + performance.now() - start;

@@ -5,7 +5,7 @@
  * study so costs its coded size plus the cache, never all its pixels.
  */
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
-import { blobLengths, validateImageRecord, type ImageRecord } from '../codec/record.js';
+import { asWritten, blobLengths, validateImageRecord, type ImageRecord } from '../codec/record.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
@@ -49,7 +49,7 @@ export async function readCodedSlices(path: string, identities: IdentitySource, 
       let record: ImageRecord | undefined;
       const entry = await reader.next((meta) => {
         if (meta.kind === 'study-end') return []; // the last part of a study says so
-        record = validateImageRecord(meta, maxPixels);
+        record = asWritten(validateImageRecord(meta, maxPixels), first.meta.app);
         return blobLengths(record);
       });
       if (!entry) break;

@@ -110,9 +110,9 @@ export async function decryptStudy(paths: string[], opts: StudyDecryptOptions): 
       const reader = await AeimgReader.open(info.path, identities);
       let end: Record<string, unknown> | undefined;
       try {
-        await reader.next(() => []);
+        const first = await reader.next(() => []);
         const images = decodedImages(reader, {
-          decode, png: opts.format === 'png', maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, lookahead: opts.lookahead ?? 4,
+          decode, png: opts.format === 'png', maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, lookahead: opts.lookahead ?? 4, writer: first?.meta.app,
           signal: opts.signal, onStudyEnd: (meta) => { end = meta; },
         });
         for await (const { record, image, png, blobs } of images) {

@@ -120,7 +120,8 @@ export function readerSaysIn(
 ): { text: string; measured?: WindowFidelity } | undefined {
   if (image.lossless) return undefined;
   const measured = senderFigureIn(image.fidelity?.windows, shown, name);
-  if (measured) return { text: `Sender's SSIM in this window ${measured.ssim.toFixed(4)}`, measured };
+  // A file from aeimg 0.41 and before: its figure is over the whole image, which reads higher than what the window shows.
+  if (measured) return { text: `Sender's SSIM in this window ${measured.ssim.toFixed(4)}${image.fidelity?.overFrame ? ', over the whole image (aeimg 0.41 and before): higher than over what it shows' : ''}`, measured };
   // The bound in the values shown: the sender's figures say how many per stored unit; without them (not measured), a
   // rescale's slope, and nothing through a Modality LUT.
   const m = image.mapping;
