@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpenedImageInfo } from '../../src-shared/api';
 import type { WindowFidelity } from '../../src-shared/fidelity';
 import { CT_PRESETS, voiToByte } from '../../src-shared/windows';
-import { senderFigureIn, unmeasuredWindowText } from '../../src-renderer/src/viewer/display';
+import { readerSaysIn, senderFigureIn, unmeasuredWindowText } from '../../src-renderer/src/viewer/display';
 import { useWindowLevel } from '../../src-renderer/src/viewer/window-level';
 
 const measured: WindowFidelity[] = [
@@ -81,5 +81,13 @@ describe('a window the sender did not measure', () => {
     expect(unmeasuredWindowText(undefined, 1, 'HU', { center: 40, width: 20 })).toBe('Not a window the sender measured: no per-pixel bound');
     expect(unmeasuredWindowText(2, 1, 'HU', { center: 300, width: 1500, lut: { first: 0, bits: 8, data: [0, 255] } })).toBe('Not a window the sender measured: every pixel within ±2 HU');
     expect(unmeasuredWindowText(2, undefined, '', { center: 300, width: 1500 })).toBe('Not a window the sender measured: every pixel within ±2 of the original');
+  });
+
+  it('says a file from aeimg 0.41 and before measured it over the whole image (0.44)', () => {
+    const brain = CT_PRESETS.find((p) => p.name === 'brain')!;
+    const image = { lossless: false, maxError: 2, fidelity: { ssim: 0.99, psnr: 40, mse: 1e-4, windows: measured } };
+    expect(readerSaysIn(image, 'HU', brain, 'brain')?.text).toBe('Sender\'s SSIM in this window 0.9405');
+    expect(readerSaysIn({ ...image, fidelity: { ...image.fidelity, overFrame: true } }, 'HU', brain, 'brain')?.text)
+      .toBe('Sender\'s SSIM in this window 0.9405, over the whole image (aeimg 0.41 and before): higher than over what it shows');
   });
 });
