@@ -2,7 +2,7 @@
  * Fidelity as a reader sees it, and the one phrasing of it that the CLI, the app, the viewer and DICOM output use.
  * Environment-free. The engine computes it (src-main/engine/metrics/fidelity.ts); it travels inside the encryption.
  */
-import { windowLabel, type DisplayWindow } from './windows.js';
+import { SENDER_WINDOW, windowLabel, type DisplayWindow } from './windows.js';
 
 /** Below this SSIM in any reader's window, an image is reduced quality: the sender is warned, the viewer says so. */
 export const REDUCED_QUALITY_SSIM = 0.98;
@@ -82,6 +82,15 @@ export interface Fidelity {
 /** How the receiver is told where the figures come from (the decrypt line, the viewer's line under the image). */
 export function measuredBySender(f: Pick<Fidelity, 'overFrame'>): string {
   return f.overFrame ? `measured by the sender over the whole image, ${OVER_FRAME}` : 'measured by the sender';
+}
+
+/**
+ * "; sender's window 30/60: SSIM 0.9658": the figure of the window its sender sent it in, where the headline names
+ * another as the worst (0.44: the encrypt and decrypt lines, the viewer's line, DICOM output's Derivation Description).
+ */
+export function senderWindowFigure(f: Pick<Fidelity, 'windows'> | undefined): string {
+  const w = f?.windows?.find((x) => x.name === SENDER_WINDOW);
+  return w && w !== f!.windows![0] ? `; ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}` : '';
 }
 
 /** Why a file's window figures (Fidelity.overFrame) read higher than what its reader sees. */

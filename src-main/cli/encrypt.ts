@@ -9,7 +9,7 @@ import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
-import { ctDeclaration, MAX_CT_INTERCEPT, SENDER_WINDOW, windowLabel } from '../../src-shared/windows.js';
+import { ctDeclaration, MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
 import type { CtCheck } from '../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
@@ -20,7 +20,7 @@ import { ctCheck, ctInterceptOf } from '../engine/jobs/declared-ct.js';
 import { windowUnits, type SenderWindow } from '../engine/jobs/sender-window.js';
 import { carriedWords, notImageWords, studyObjects } from '../engine/dicom/study-objects.js';
 import { codingName, DEFAULT_QUALITY, isQuality, QUALITIES, tighterLevelAdvice, type CodingChoice, type Quality } from '../../src-shared/quality.js';
-import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText, type Fidelity } from '../../src-shared/fidelity.js';
+import { fidelityHeadline, REDUCED_QUALITY_SSIM, reducedQualityText, senderWindowFigure } from '../../src-shared/fidelity.js';
 import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
@@ -287,12 +287,6 @@ function ctInterceptOption(text: string): number {
       `not '${text}': --ct-intercept=-1024 for an export of a CT's stored values, --ct-intercept=0 for values in HU.`);
   }
   return n;
-}
-
-/** The figure of the sender's window (--window) where the headline names another as the worst (0.44). */
-function senderWindowFigure(f: Fidelity | undefined): string {
-  const w = f?.windows?.find((x) => x.name === SENDER_WINDOW);
-  return w && w !== f!.windows![0] ? `; ${windowLabel(w)}: SSIM ${w.ssim.toFixed(4)}` : '';
 }
 
 /**

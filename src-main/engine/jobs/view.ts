@@ -7,7 +7,7 @@ import { lossySourceOfRecord } from '../image/source.js';
 import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
-import { fidelityHeadline, reducedQualityText, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, reducedQualityText, senderWindowFigure, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { ctCalibrationOf, fileInvertedOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, senderWindowOf, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
@@ -138,7 +138,9 @@ export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record),
   ReturnType<typeof receivedFidelity> & { text: string; units: ReaderUnits } {
   const received = { ...receivedFidelity(record), units: unitsOf(meta, display) };
   const { units } = received;
-  const text = received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units });
+  // The window its sender sent it in, with its figure, where another is the worst (0.44).
+  const text = (received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units })) +
+    senderWindowFigure(received.fidelity);
   const lossy = meta ? lossySource(meta) : undefined;
   if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
   const file = lossySourceOfRecord(record);

@@ -63,6 +63,12 @@ describe("a sender's window", () => {
     expect(nums(src, '00281050').length).toBe(3);
     expect([nums(ds, '00281050'), nums(ds, '00281051')]).toEqual([[30, ...nums(src, '00281050')], [60, ...nums(src, '00281051')]]);
     expect(ds['00281055']?.Value?.[0]).toBe(SENDER_WINDOW);
+    // Its figure goes beside the worst window's wherever the reader is told the figures (0.44): the viewer's line, the
+    // decrypt line and the DICOM file's Derivation Description.
+    expect(record.fidelity!.windows![0]!.name).not.toBe(SENDER_WINDOW); // here the stroke window is the worst
+    const figure = `; sender's window 30/60: SSIM ${told!.ssim.toFixed(4)}`;
+    expect(info.fidelityText).toMatch(new RegExp(`^Reduced quality .*; worst window stroke 40/40: SSIM 0\\.\\d{4}, largest error 2 HU\\)${figure.replace(/[.()]/g, '\\$&')}$`));
+    expect(String(ds['00082111']?.Value?.[0])).toContain(figure);
     // Read again by aeimg, that file opens in it.
     expect(dicomDisplay(again!.dicom).windows[0]).toMatchObject({ center: 30, width: 60, explanation: SENDER_WINDOW });
   });
