@@ -29,6 +29,10 @@ export interface WindowFigures extends Pick<WindowFidelity, 'ssim' | 'psnr'> {
 export interface ErrorFigures {
   /** Largest absolute difference of any sample. */
   maxAbs: number;
+  /**
+   * Root-mean-square difference over the pixels some reader window shows (aeimg 0.45: not where every window shows both
+   * images at its black or white end, as a CT's padding; before, over every pixel, which read lower: Fidelity.rmseOverFrame).
+   */
   rmse: number;
   /**
    * 'HU', another real-world unit, or '': stored values (perStored 1), or rescaled values without a named unit (a
@@ -77,6 +81,11 @@ export interface Fidelity {
    * perfectly; from 0.42 over what the window shows). They read higher than what a reader sees in the window.
    */
   overFrame?: true;
+  /**
+   * Its RMSE is over every pixel of the image (set by the receiver, never written: a file from aeimg 0.44 and before,
+   * which counted pixels no window shows, a CT's padding, as reproduced perfectly; from 0.45 over what the windows show).
+   */
+  rmseOverFrame?: true;
 }
 
 /** How the receiver is told where the figures come from (the decrypt line, the viewer's line under the image). */
@@ -95,6 +104,9 @@ export function senderWindowFigure(f: Pick<Fidelity, 'windows'> | undefined): st
 
 /** Why a file's window figures (Fidelity.overFrame) read higher than what its reader sees. */
 export const OVER_FRAME = 'as aeimg 0.41 and before measured: higher than over what each window shows';
+
+/** What the figures' table says of an RMSE measured over every pixel (Fidelity.rmseOverFrame). */
+export const RMSE_OVER_FRAME = 'over the whole image, as aeimg 0.44 and before measured: lower than over what the windows show';
 
 /**
  * The precision figures are kept at, from the measurement on (so the sender is told exactly what the file carries and

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpenedImageInfo } from '../../src-shared/api';
 import type { WindowFidelity } from '../../src-shared/fidelity';
 import { CT_PRESETS, voiToByte } from '../../src-shared/windows';
-import { readerSaysIn, senderFigureIn, unmeasuredWindowText } from '../../src-renderer/src/viewer/display';
+import { readerSaysIn, senderFigureIn, senderFigures, unmeasuredWindowText } from '../../src-renderer/src/viewer/display';
 import { useWindowLevel } from '../../src-renderer/src/viewer/window-level';
 
 const measured: WindowFidelity[] = [
@@ -89,5 +89,20 @@ describe('a window the sender did not measure', () => {
     expect(readerSaysIn(image, 'HU', brain, 'brain')?.text).toBe('Sender\'s SSIM in this window 0.9405');
     expect(readerSaysIn({ ...image, fidelity: { ...image.fidelity, overFrame: true } }, 'HU', brain, 'brain')?.text)
       .toBe('Sender\'s SSIM in this window 0.9405, over the whole image (aeimg 0.41 and before): higher than over what it shows');
+  });
+});
+
+describe('the sender\'s figures table', () => {
+  const f = { ssim: 0.99, psnr: 40, mse: 1e-4, windows: measured.slice(0, 2), real: { maxAbs: 610, rmse: 23.345, units: 'HU', perStored: 1 } };
+
+  it('gives the largest error and RMSE in the units a viewer shows, each window worst first as the record has them', () => {
+    expect(senderFigures(f)).toEqual({
+      windows: [{ label: 'brain 40/80', ssim: '0.9405', psnr: '30.00 dB' }, { label: 'lung -600/1500', ssim: '0.9740', psnr: '35.00 dB' }],
+      largest: '610 HU', rmse: '23.345 HU',
+    });
+  });
+
+  it('says an RMSE is over the whole image where the file\'s writer measured it so (aeimg 0.44 and before)', () => {
+    expect(senderFigures({ ...f, rmseOverFrame: true }).rmse).toBe('23.345 HU over the whole image, as aeimg 0.44 and before measured: lower than over what the windows show');
   });
 });

@@ -231,14 +231,18 @@ function isRange(v: unknown): v is [number, number] {
 
 /**
  * A record as its file's writer measured it (`app`: the file entry's, "aeimg 0.41.0"): a writer before 0.42 measured
- * each reader window over the whole image, so its window figures are marked (Fidelity.overFrame) for the receiver to say
- * so. An app that is not aeimg's, or not readable, is taken as today's: nothing is marked.
+ * each reader window over the whole image, and one before 0.45 the RMSE over every pixel, so those figures are marked
+ * (Fidelity.overFrame, rmseOverFrame) for the receiver to say so. An app that is not aeimg's, or not readable, is taken
+ * as today's: nothing is marked.
  */
 export function asWritten(record: ImageRecord, app: unknown): ImageRecord {
   const f = record.fidelity;
   const v = typeof app === 'string' ? /^aeimg (\d+)\.(\d+)\./.exec(app) : null;
-  if (!f?.windows?.length || f.exact || !v || Number(v[1]) > 0 || Number(v[2]) >= 42) return record;
-  return { ...record, fidelity: { ...f, overFrame: true } };
+  if (!f || f.exact || !v || Number(v[1]) > 0) return record;
+  const minor = Number(v[2]);
+  const windows = !!f.windows?.length && minor < 42, rmse = !!(f.real ?? f.stored)?.rmse && minor < 45;
+  if (!windows && !rmse) return record;
+  return { ...record, fidelity: { ...f, ...(windows ? { overFrame: true as const } : {}), ...(rmse ? { rmseOverFrame: true as const } : {}) } };
 }
 
 /** Validates an untrusted record; `maxPixels` bounds what may be allocated for it. */

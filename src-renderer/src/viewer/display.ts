@@ -4,8 +4,8 @@
  * (HU for CT) as a reader reads them; the canvas reports them in sample units too.
  */
 import type { Annotations, DisplayShutter, ImagePixels, OpenedImageInfo } from '../../../src-shared/api';
-import { boundText, type WindowFidelity } from '../../../src-shared/fidelity';
-import { realToSample, renderToByte, sampleToReal, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
+import { boundText, RMSE_OVER_FRAME, type Fidelity, type WindowFidelity } from '../../../src-shared/fidelity';
+import { realToSample, renderToByte, sampleToReal, windowLabel, type DisplayWindow, type TableLut, type ValueMapping } from '../../../src-shared/windows';
 
 export interface Window {
   center: number;
@@ -130,6 +130,21 @@ export function readerSaysIn(
 }
 
 /** A number as a reader reads it: integers stay integers, others keep what the units need. */
+/**
+ * The sender's figures as SenderFigures.vue lists them (the sender's preview, the reader's viewer): each window's SSIM
+ * and PSNR, worst first, and the largest error and RMSE in the units a viewer shows; an RMSE over every pixel (a file
+ * from aeimg 0.44 and before: Fidelity.rmseOverFrame) says so.
+ */
+export function senderFigures(f: Fidelity): { windows: { label: string; ssim: string; psnr: string }[]; largest: string; rmse: string } {
+  const err = f.real ?? f.stored;
+  const u = err?.units ? ` ${err.units}` : err && err.perStored !== 1 ? ' (rescaled values)' : ' (stored units)';
+  return {
+    windows: (f.windows ?? []).map((w) => ({ label: windowLabel(w), ssim: w.ssim.toFixed(4), psnr: w.psnr === null ? '∞ (identical)' : `${w.psnr.toFixed(2)} dB` })),
+    largest: err ? `${formatValue(err.maxAbs)}${u}` : '',
+    rmse: err ? `${err.rmse.toFixed(3)}${u}${f.rmseOverFrame ? ` ${RMSE_OVER_FRAME}` : ''}` : '',
+  };
+}
+
 export function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toPrecision(3);

@@ -1,7 +1,9 @@
 /**
  * A file's figures as its writer measured them (aeimg 0.44): aeimg 0.41 and before measured each reader window over the
  * whole image, counting what the window shows black in both images (a head CT's air in the brain window) as reproduced
- * perfectly; its receiver is told so where it gives the figures, as they read higher than what the window shows.
+ * perfectly; its receiver is told so where it gives the figures, as they read higher than what the window shows. And
+ * (0.45) aeimg 0.44 and before took the RMSE over every pixel, counting a CT's padding, black in every window in both, as
+ * reproduced perfectly: lower than over what the windows show, and marked so.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,13 +45,20 @@ describe('a file written by aeimg 0.41 and before', () => {
     const old = await opened('aeimg 0.41.0', 'old');
     expect(old.fidelity?.overFrame).toBe(true);
     expect(measuredBySender(receivedSummary(old).fidelity!)).toBe('measured by the sender over the whole image, as aeimg 0.41 and before measured: higher than over what each window shows');
-    const now = await opened('aeimg 0.43.0', 'now');
+    expect(old.fidelity?.rmseOverFrame).toBe(true);
+    const between = await opened('aeimg 0.43.0', 'between');
+    expect(between.fidelity?.overFrame).toBeUndefined();
+    expect(measuredBySender(between.fidelity!)).toBe('measured by the sender');
+    expect(between.fidelity?.rmseOverFrame).toBe(true);
+    const now = await opened('aeimg 0.45.0', 'now');
     expect(now.fidelity?.overFrame).toBeUndefined();
-    expect(measuredBySender(now.fidelity!)).toBe('measured by the sender');
+    expect(now.fidelity?.rmseOverFrame).toBeUndefined();
     // What the viewer is given carries the mark (its corner's words: tests/renderer/sender-figure.test.ts).
     const blank = (r: ImageRecord) => ({ width: r.width, height: r.height, channels: 1 as const, bitDepth: 16 as const, pixels: new Uint16Array(r.width * r.height) });
     expect(describeImage(old, blank(old), 0).fidelity?.overFrame).toBe(true);
     expect(describeImage(now, blank(now), 0).fidelity?.overFrame).toBeUndefined();
+    expect(describeImage(between, blank(between), 0).fidelity?.rmseOverFrame).toBe(true);
+    expect(describeImage(now, blank(now), 0).fidelity?.rmseOverFrame).toBeUndefined();
   });
 
   it('in a study, each slice is marked as its part\'s writer measured it', { timeout: 60_000 }, async () => {
@@ -72,5 +81,15 @@ describe('a file written by aeimg 0.41 and before', () => {
     for (const app of ['aeimg 0.42.0', 'aeimg 0.43.0', 'aeimg 1.0.0', 'other 0.1.0', undefined, 41]) expect(asWritten(record, app).fidelity?.overFrame, String(app)).toBeUndefined();
     expect(asWritten({ fidelity: { ...record.fidelity!, exact: true } } as ImageRecord, 'aeimg 0.41.0').fidelity?.overFrame).toBeUndefined();
     expect(asWritten({ fidelity: { ssim: 0.99, psnr: 40, mse: 1e-4 } } as ImageRecord, 'aeimg 0.2.0').fidelity?.overFrame).toBeUndefined();
+  });
+
+  it('is told its RMSE is over every pixel where aeimg 0.44 and before measured it, and only where there is one', () => {
+    const stored = { maxAbs: 2, rmse: 0.93, units: '', perStored: 1 };
+    const record = { fidelity: { ssim: 0.99, psnr: 40, mse: 1e-4, stored } } as unknown as ImageRecord;
+    for (const app of ['aeimg 0.44.2', 'aeimg 0.42.0', 'aeimg 0.3.0']) expect(asWritten(record, app).fidelity?.rmseOverFrame, app).toBe(true);
+    for (const app of ['aeimg 0.45.0', 'aeimg 1.0.0', 'other 0.1.0', undefined]) expect(asWritten(record, app).fidelity?.rmseOverFrame, String(app)).toBeUndefined();
+    expect(asWritten(record, 'aeimg 0.44.0').fidelity?.overFrame).toBeUndefined(); // no window figures to mark
+    expect(asWritten({ fidelity: { ...record.fidelity!, exact: true } } as ImageRecord, 'aeimg 0.44.0').fidelity?.rmseOverFrame).toBeUndefined();
+    expect(asWritten({ fidelity: { ...record.fidelity!, stored: { ...stored, rmse: 0 } } } as ImageRecord, 'aeimg 0.44.0').fidelity?.rmseOverFrame).toBeUndefined();
   });
 });
