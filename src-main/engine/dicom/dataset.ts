@@ -119,15 +119,27 @@ export function isOverlayOrCurve(tag: string): boolean {
   return (group >= 0x6000 && group <= 0x601e) || (group >= 0x5000 && group <= 0x501e);
 }
 
-/** The dataset's plain public attributes (group 0002 excluded) as DICOM JSON. */
+/**
+ * The image's attributes that hold sample values, whose VR is "US or SS" (PS3.6's xs): Smallest and Largest Image
+ * Pixel Value, those of the series and (retired) of the plane, Pixel Padding Value and its Range Limit.
+ */
+export const SAMPLE_VALUE_TAGS = new Set(['00280106', '00280107', '00280108', '00280109', '00280110', '00280111', '00280120', '00280121']);
+
+/**
+ * The dataset's plain public attributes (group 0002 excluded) as DICOM JSON. An attribute of sample values
+ * (SAMPLE_VALUE_TAGS) is read as Pixel Representation (0028,0103) has the samples, SS where they are signed (PS3.5
+ * A.1 c): an implicit-VR file names no VR, and the dictionary's first (US) read a CT's padding of −2000 as 63536,
+ * which no sample matches in the receiver's file.
+ */
 export function datasetToJson(ds: DataSet): DicomJson {
   const out: DicomJson = {};
   const decode = textDecoder(ds);
+  const sampleVr = ds.uint16('x00280103') === 1 ? 'SS' : 'US';
   for (const [key, el] of Object.entries(ds.elements)) {
     const tag = key.slice(1).toUpperCase();
     const group = parseInt(tag.slice(0, 4), 16);
     if (group === 0x0002 || group % 2 === 1 || PIXEL_MODULE.has(tag) || el.items || tag.endsWith('0000') || isOverlayOrCurve(tag)) continue;
-    const vr = el.vr ?? dictionaryVr(tag);
+    const vr = SAMPLE_VALUE_TAGS.has(tag) ? sampleVr : el.vr ?? dictionaryVr(tag);
     if (!vr) continue;
     const value = elementValue(ds, el, tag, vr, decode);
     if (value) out[tag] = value;

@@ -9,7 +9,7 @@ import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { maxValue, withoutAlpha, type Image } from '../image/image.js';
-import { attribute, isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
+import { attribute, isOverlayOrCurve, SAMPLE_VALUE_TAGS, type DicomJson, type JsonAttribute } from './dataset.js';
 import { writeColourPalette, writeRealWorldMapping, writeValueMapping } from './write-value-mapping.js';
 import type { DicomFrameMeta } from './import.js';
 import type { FrameLayout } from './stored-image.js';
@@ -62,6 +62,42 @@ function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffs
   }
   // Capped at the depth written: palette colour comes in as 8-bit RGB whatever its indices' Bits Stored.
   return { data: out.buffer, bits: Math.min(px?.bitsStored ?? image.bitDepth, image.bitDepth), signed: px?.signed ?? false };
+}
+
+/**
+ * The attributes of sample values (dataset.ts SAMPLE_VALUE_TAGS) as the samples written are: SS where they are signed,
+ * US where not (a record from aeimg 0.44 and before may carry an implicit-VR source's −2000 as US 63536: it goes back
+ * as −2000). Smallest and Largest Image Pixel Value, where the source had them, are those of the samples written, as
+ * the standard has them (a decoded image's are not the original's); for several frames, not bit-exact, they are left
+ * out, as are the series' and the plane's: the receiver cannot know them. A colour image keeps none (a palette
+ * image's were of its indices, written as RGB).
+ */
+function writeSampleValues(ds: DicomJson, stored: ReturnType<typeof storedSamples>, image: Image, frames: number, exact: boolean): void {
+  if (image.channels !== 1) {
+    for (const tag of SAMPLE_VALUE_TAGS) delete ds[tag];
+    return;
+  }
+  const vr = stored.signed ? 'SS' : 'US';
+  const asWritten = (v: number) => (stored.signed ? (v > 32767 ? v - 65536 : v) : v < 0 ? v + 65536 : v);
+  for (const tag of SAMPLE_VALUE_TAGS) {
+    const values = ds[tag]?.Value?.map(Number).filter(Number.isFinite);
+    if (values?.length) ds[tag] = attribute(vr, ...values.map(asWritten));
+  }
+  if (!exact) for (const t of ['00280108', '00280109', '00280110', '00280111']) delete ds[t];
+  if (exact || !(ds['00280106'] || ds['00280107'])) return;
+  if (frames > 1) {
+    delete ds['00280106'];
+    delete ds['00280107'];
+    return;
+  }
+  const samples = image.bitDepth === 8 ? (stored.signed ? new Int8Array(stored.data) : new Uint8Array(stored.data)) : stored.signed ? new Int16Array(stored.data) : new Uint16Array(stored.data);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of samples) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (ds['00280106']) ds['00280106'] = attribute(vr, lo);
+  if (ds['00280107']) ds['00280107'] = attribute(vr, hi);
 }
 
 export interface DicomWriteOptions {
@@ -325,6 +361,7 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   ds['00280101'] = attribute('US', stored.bits);
   ds['00280102'] = attribute('US', stored.bits - 1);
   ds['00280103'] = attribute('US', stored.signed ? 1 : 0);
+  writeSampleValues(ds, stored, image, images.length, opts.exact);
   if (!grey) for (const t of ['00281050', '00281051']) delete ds[t]; // a window over palette indices means nothing in RGB
   else if (meta) writeValueMapping(ds, meta.pixel);
   else if (opts.ctIntercept !== undefined) writeCtRescale(ds, opts.ctIntercept);
