@@ -128,7 +128,7 @@ const IMAGEJ_HEAD_BYTES = 4 << 20;
  * Whether a file's head says it is an ImageJ TIFF of a CT (image/imagej.ts: ImageJ writes its directory, description
  * and Info before the image data), so that one undeclared is read whole only where it may say its own HU.
  */
-async function saysOwnCt(path: string): Promise<boolean> {
+export async function saysOwnCt(path: string): Promise<boolean> {
   // Undefined where it cannot be read: said where it is listed or encrypted. Only a TIFF's head is read on.
   const magic = await readHead(path, 4);
   if (!magic || imageSignature(magic) !== 'TIFF') return false;

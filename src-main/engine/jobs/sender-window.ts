@@ -8,6 +8,7 @@ import { senderDisplayWindow, type DisplayModel } from '../../../src-shared/wind
 import { colourChannels, type Image } from '../image/image.js';
 import { isDicomFile, readDicomHeader } from '../dicom/header.js';
 import type { StudyOrder } from '../dicom/order.js';
+import { saysOwnCt } from './declared-ct.js';
 
 /**
  * A window for every image of a run (`aeimg encrypt --window`); `units`: the values it is in where the run holds images
@@ -49,14 +50,14 @@ export function senderWindowFor(image: Pick<Image, 'channels'>, display: Pick<Di
 
 /**
  * The units a run's window is in (`aeimg encrypt --window`, 0.44): HU where the run holds a CT (an image file declared
- * one, `isCt`; a DICOM file whose header says CT or HU), so that it goes with the CT images only; undefined where it
- * holds none, so that it goes with every grey image. Headers are read until the first CT; a header that cannot be read
- * counts for nothing (its file is refused when it is read).
+ * one, `isCt`; one that says its own HU, an ImageJ TIFF of a CT, 0.45; a DICOM file whose header says CT or HU), so
+ * that it goes with the CT images only; undefined where it holds none, so that it goes with every grey image. Headers
+ * are read until the first CT; a header that cannot be read counts for nothing (its file is refused when it is read).
  */
 export async function windowUnits(inputs: readonly string[], isCt: (input: string) => boolean): Promise<'HU' | undefined> {
   for (const input of inputs) {
     if (!await isDicomFile(input)) {
-      if (isCt(input)) return 'HU';
+      if (isCt(input) || await saysOwnCt(input)) return 'HU';
       continue;
     }
     const ds = await readDicomHeader(input, true).then((h) => h?.dataset, () => undefined);

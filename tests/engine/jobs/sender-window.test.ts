@@ -175,4 +175,19 @@ describe("a sender's window", () => {
     const alone = await encryptFiles([mr], { model, recipients: [key], coding: { quality: 'within-1' }, deidentify: null, outDir: await tempDir(), senderWindow: { center: 600, width: 1200 } });
     expect(alone.done[0]!.fidelity!.windows!.map((w) => w.name)).toContain(SENDER_WINDOW);
   });
+
+  it('counts an ImageJ TIFF of a CT, which says its own HU, as a CT of the run: the window goes with it, not with an ImageJ MR beside it (0.45)', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const [ct, mr] = [join(dir, 'ct.tif'), join(dir, 'mr.tif')];
+    await copyFile(join(FIXTURES, 'imagej', 'ct_small_signed.tif'), ct);
+    await copyFile(join(FIXTURES, 'imagej', 'mr_small_signed.tif'), mr);
+    expect(await windowUnits([mr, ct], () => false)).toBe('HU'); // 0.44: undefined, and the MR went in 30/60 of its values
+    expect(await windowUnits([mr], () => false)).toBeUndefined();
+    const out = await encryptFiles([ct, mr], { model, recipients: [key], coding: { quality: 'within-1' }, outDir: dir, senderWindow: { center: 30, width: 60, units: 'HU' } });
+    expect(out.failed).toEqual([]);
+    const [c, m] = out.done;
+    expect(c!.fidelity!.windows!.map((w) => w.name)).toContain(SENDER_WINDOW);
+    expect(m!.fidelity!.windows!.map((w) => w.name)).not.toContain(SENDER_WINDOW);
+    expect(m!.warnings.join(' ')).toContain('mr.tif: goes without the window given (30/60 HU');
+  });
 });
