@@ -79,9 +79,13 @@ function writeSampleValues(ds: DicomJson, stored: ReturnType<typeof storedSample
   }
   const vr = stored.signed ? 'SS' : 'US';
   const asWritten = (v: number) => (stored.signed ? (v > 32767 ? v - 65536 : v) : v < 0 ? v + 65536 : v);
+  const [lo, hi] = stored.signed ? [-32768, 32767] : [0, 65535];
   for (const tag of SAMPLE_VALUE_TAGS) {
-    const values = ds[tag]?.Value?.map(Number).filter(Number.isFinite);
-    if (values?.length) ds[tag] = attribute(vr, ...values.map(asWritten));
+    if (!ds[tag]) continue;
+    // A record from any sender may hold anything: a value no sample can have is left out, not wrapped into one.
+    const values = (ds[tag].Value ?? []).map((v) => asWritten(Number(v))).filter((v) => Number.isInteger(v) && v >= lo && v <= hi);
+    if (values.length) ds[tag] = attribute(vr, ...values);
+    else delete ds[tag];
   }
   if (!exact) for (const t of ['00280108', '00280109', '00280110', '00280111']) delete ds[t];
   if (exact || !(ds['00280106'] || ds['00280107'])) return;
@@ -91,13 +95,13 @@ function writeSampleValues(ds: DicomJson, stored: ReturnType<typeof storedSample
     return;
   }
   const samples = image.bitDepth === 8 ? (stored.signed ? new Int8Array(stored.data) : new Uint8Array(stored.data)) : stored.signed ? new Int16Array(stored.data) : new Uint16Array(stored.data);
-  let lo = Infinity, hi = -Infinity;
+  let smallest = Infinity, largest = -Infinity;
   for (const v of samples) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+    if (v < smallest) smallest = v;
+    if (v > largest) largest = v;
   }
-  if (ds['00280106']) ds['00280106'] = attribute(vr, lo);
-  if (ds['00280107']) ds['00280107'] = attribute(vr, hi);
+  if (ds['00280106']) ds['00280106'] = attribute(vr, smallest);
+  if (ds['00280107']) ds['00280107'] = attribute(vr, largest);
 }
 
 export interface DicomWriteOptions {

@@ -54,6 +54,11 @@ describe('attributes of sample values in the receiver\'s DICOM file', () => {
     const meta = { ...frame!.dicom, dataset: { ...frame!.dicom.dataset, '00280120': { vr: 'US', Value: [63536] } } };
     const bytes = writeDicom([{ image: frame!.image }], dicomMetaOf({ metadata: { dicom: meta } }), { exact: true, reduced: false, fidelityText: 'bit-exact', ratio: 1 });
     expect(dicomDataset<Dict>(bytes)['00280120']).toMatchObject({ vr: 'SS', Value: [-2000] });
+    // A record from any sender may hold anything: values no sample can have are left out, not wrapped into others.
+    const crafted = { ...frame!.dicom, dataset: { ...frame!.dicom.dataset, '00280120': { vr: 'US', Value: [1e9, 'abc', -70000, 2.5] }, '00280121': { vr: 'SS', Value: [1e9, -1000] } } };
+    const out = dicomDataset<Dict>(writeDicom([{ image: frame!.image }], dicomMetaOf({ metadata: { dicom: crafted } }), { exact: false, reduced: false, fidelityText: 'x', ratio: 1 }));
+    expect(out['00280120']).toBeUndefined();
+    expect(out['00280121']).toMatchObject({ vr: 'SS', Value: [-1000] });
   });
 
   it('Smallest Image Pixel Value is the smallest sample the receiver\'s file holds: the source\'s where bit-exact, measured where not', { timeout: 60_000 }, async () => {
