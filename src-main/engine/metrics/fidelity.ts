@@ -1,7 +1,8 @@
 /**
  * Fidelity as a reader sees it (src-shared/fidelity.ts): the error in stored and real-world units (HU for CT; the
- * largest over every sample, the RMSE over the pixels some window shows: shownInAnyWindow), and SSIM/PSNR inside each display window a reader uses, rendered to 8 bits as a viewer does (linear VOI with clipping,
- * MONOCHROME1 inverted), over the part of the image the window shows (shownInWindow), worst window first. Also the
+ * largest over every sample, the RMSE over the pixels some window shows: shownInAnyWindow), and SSIM/PSNR inside each
+ * display window a reader uses, rendered to 8 bits as a viewer does (linear VOI with clipping, MONOCHROME1 inverted),
+ * over the part of the image the window shows (shownInWindow), worst window first. Also the
  * whole-range figures (stored values over the range the original uses; 255 for 8-bit), kept as a detail. Rows stream
  * through the SSIM (ssim.ts): no whole-image float copies.
  */
@@ -159,16 +160,16 @@ export function readerWindows(image: Image, display: DisplayModel): DisplayWindo
   return windows;
 }
 
+/** Whether a reader sees anything at a pixel rendered `u` in one image and `v` in the other (levels in [0, 1]). */
+const shownAs = (u: number, v: number) => u !== v || (u !== 0 && u !== 1);
+
 /**
  * The part of a window's rendering a reader sees anything in: every pixel but those both images show at one end of the
  * window (black or white, clipped there or at the range's end). So a head CT's air and padding, black in the brain
  * window in both, does not count towards its figures as if it were anatomy reproduced perfectly.
  */
 const shownInWindow: Counts = (a, b, out) => {
-  for (let x = 0; x < a.length; x++) {
-    const v = a[x]!;
-    out[x] = v === b[x]! && (v === 0 || v === 1) ? 0 : 1;
-  }
+  for (let x = 0; x < a.length; x++) out[x] = shownAs(a[x]!, b[x]!) ? 1 : 0;
 };
 
 /**
@@ -182,10 +183,7 @@ function shownInAnyWindow(original: Image, decoded: Image, luts: readonly Float6
   const shown = new Uint8Array(original.width * original.height);
   for (let p = 0, i = 0; p < shown.length; p++, i += n) {
     shown[p] = luts.some((lut) => {
-      for (let c = 0; c < nc; c++) {
-        const v = lut[a[i + c]!]!;
-        if (v !== lut[b[i + c]!]! || (v !== 0 && v !== 1)) return true;
-      }
+      for (let c = 0; c < nc; c++) if (shownAs(lut[a[i + c]!]!, lut[b[i + c]!]!)) return true;
       return false;
     }) ? 1 : 0;
   }

@@ -129,7 +129,6 @@ export function readerSaysIn(
   return { text: unmeasuredWindowText(image.maxError, perStored, units, shown) };
 }
 
-/** A number as a reader reads it: integers stay integers, others keep what the units need. */
 /**
  * The sender's figures as SenderFigures.vue lists them (the sender's preview, the reader's viewer): each window's SSIM
  * and PSNR, worst first, and the largest error and RMSE in the units a viewer shows; an RMSE over every pixel (a file
@@ -145,6 +144,7 @@ export function senderFigures(f: Fidelity): { windows: { label: string; ssim: st
   };
 }
 
+/** A number as a reader reads it: integers stay integers, others keep what the units need. */
 export function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toPrecision(3);
