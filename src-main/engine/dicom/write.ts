@@ -8,8 +8,9 @@
 import { LOSSY_SOURCE_METHOD, type LossySource } from '../image/source.js';
 import dcmjs from 'dcmjs';
 import { AeimgError, ErrorCode } from '../errors.js';
-import { maxValue, withoutAlpha, type Image } from '../image/image.js';
-import { attribute, isOverlayOrCurve, SAMPLE_VALUE_TAGS, type DicomJson, type JsonAttribute } from './dataset.js';
+import { withoutAlpha, type Image } from '../image/image.js';
+import { attribute, isOverlayOrCurve, type DicomJson, type JsonAttribute } from './dataset.js';
+import { storedSamples, writeSampleValues } from './write-samples.js';
 import { writeColourPalette, writeRealWorldMapping, writeValueMapping } from './write-value-mapping.js';
 import type { DicomFrameMeta } from './import.js';
 import type { FrameLayout } from './stored-image.js';
@@ -19,7 +20,7 @@ import { writeShutter } from './shutter.js';
 import { iccBytes } from './icc-profile.js';
 import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
-import { ctDeclaration, imageFileMapping, SENDER_WINDOW, type DisplayWindow } from '../../../src-shared/windows.js';
+import { ctDeclaration, SENDER_WINDOW, type DisplayWindow } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -43,66 +44,6 @@ export const IMPLEMENTATION_UID = '2.25.221544312386095725836329436402591584781'
 
 /** A new UID (2.25, from a random UUID). */
 export const newUid = () => dcmjs.data.DicomMetaDictionary.uid() as string;
-
-/**
- * Samples back to stored values (undoing the importer's offset and inversion), 8 or 16 bits allocated as the image
- * is, with the source's Bits Stored: a MONOCHROME1 source gets its own values back at either depth, and a 1-bit
- * segmentation (imported as 8-bit 0/1) says Bits Stored 1, so that a viewer shows 1 as white.
- */
-function storedSamples(image: Image, meta: DicomFrameMeta | undefined, valueOffset?: number, inverted?: boolean): { data: ArrayBuffer; bits: number; signed: boolean } {
-  // An image file's values that went up by an offset (a signed TIFF) go back signed, as a signed DICOM image's do; a
-  // WhiteIsZero one's, inverted back, as a MONOCHROME1 DICOM image's do.
-  const px = meta?.pixel ?? imageFileMapping(image.bitDepth, { valueOffset, inverted });
-  const out = image.bitDepth === 8 ? new Uint8Array(image.pixels.length) : new Uint16Array(image.pixels.length);
-  const maxStored = px ? (1 << px.bitsStored) - 1 : maxValue(image.bitDepth);
-  for (let i = 0; i < out.length; i++) {
-    let v = image.pixels[i]! - (px?.offset ?? 0);
-    if (px?.inverted) v = px.signed ? -1 - v : maxStored - v;
-    out[i] = v & 0xffff;
-  }
-  // Capped at the depth written: palette colour comes in as 8-bit RGB whatever its indices' Bits Stored.
-  return { data: out.buffer, bits: Math.min(px?.bitsStored ?? image.bitDepth, image.bitDepth), signed: px?.signed ?? false };
-}
-
-/**
- * The attributes of sample values (dataset.ts SAMPLE_VALUE_TAGS) as the samples written are: SS where they are signed,
- * US where not (a record from aeimg 0.44 and before may carry an implicit-VR source's −2000 as US 63536: it goes back
- * as −2000). Smallest and Largest Image Pixel Value, where the source had them, are those of the samples written, as
- * the standard has them (a decoded image's are not the original's); for several frames, not bit-exact, they are left
- * out, as are the series' and the plane's: the receiver cannot know them. A colour image keeps none (a palette
- * image's were of its indices, written as RGB).
- */
-function writeSampleValues(ds: DicomJson, stored: ReturnType<typeof storedSamples>, image: Image, frames: number, exact: boolean): void {
-  if (image.channels !== 1) {
-    for (const tag of SAMPLE_VALUE_TAGS) delete ds[tag];
-    return;
-  }
-  const vr = stored.signed ? 'SS' : 'US';
-  const asWritten = (v: number) => (stored.signed ? (v > 32767 ? v - 65536 : v) : v < 0 ? v + 65536 : v);
-  const [lo, hi] = stored.signed ? [-32768, 32767] : [0, 65535];
-  for (const tag of SAMPLE_VALUE_TAGS) {
-    if (!ds[tag]) continue;
-    // A record from any sender may hold anything: a value no sample can have is left out, not wrapped into one.
-    const values = (ds[tag].Value ?? []).map((v) => asWritten(Number(v))).filter((v) => Number.isInteger(v) && v >= lo && v <= hi);
-    if (values.length) ds[tag] = attribute(vr, ...values);
-    else delete ds[tag];
-  }
-  if (!exact) for (const t of ['00280108', '00280109', '00280110', '00280111']) delete ds[t];
-  if (exact || !(ds['00280106'] || ds['00280107'])) return;
-  if (frames > 1) {
-    delete ds['00280106'];
-    delete ds['00280107'];
-    return;
-  }
-  const samples = image.bitDepth === 8 ? (stored.signed ? new Int8Array(stored.data) : new Uint8Array(stored.data)) : stored.signed ? new Int16Array(stored.data) : new Uint16Array(stored.data);
-  let smallest = Infinity, largest = -Infinity;
-  for (const v of samples) {
-    if (v < smallest) smallest = v;
-    if (v > largest) largest = v;
-  }
-  if (ds['00280106']) ds['00280106'] = attribute(vr, smallest);
-  if (ds['00280107']) ds['00280107'] = attribute(vr, largest);
-}
 
 export interface DicomWriteOptions {
   /** The pixels are exactly the original's (lossless mode). */
