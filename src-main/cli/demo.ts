@@ -1,13 +1,14 @@
 /** `aeimg demo`: the whole path on a bundled slice, with sizes, fidelity and time per stage. */
 import { mkdtemp, readFile, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { decodeImage, encodePng, readImageFile } from '../engine/image/io.js';
 import { generateSharedKey } from '../engine/keys/keyfile.js';
 import { encryptImageFile } from '../engine/jobs/encrypt.js';
 import { decryptAeimgFile } from '../engine/jobs/decrypt.js';
+import { checkOutput } from '../engine/jobs/files.js';
 import { plainDisplay, readerFidelity } from '../engine/metrics/fidelity.js';
 import { DEFAULT_MODEL, defaultModelsDir, ModelCache } from '../engine/model/autoencoder.js';
 import { kb, logBackend, ms } from './common.js';
@@ -22,11 +23,18 @@ function stages(timings: Record<string, number>, names: [string, string][]): str
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { sample: { type: 'string' }, out: { type: 'string', short: 'o' }, model: { type: 'string', default: DEFAULT_MODEL } },
+    options: { sample: { type: 'string' }, out: { type: 'string', short: 'o' }, force: { type: 'boolean' }, model: { type: 'string', default: DEFAULT_MODEL } },
   });
   const samplesDir = join(dirname(defaultModelsDir()), 'samples');
   const sample = values.sample ?? join(samplesDir, (await readdir(samplesDir)).filter((f) => f.endsWith('.png')).sort()[0] ?? '');
   if (!sample.endsWith('.png') && !values.sample) throw new AeimgError(ErrorCode.Io, `no bundled sample in ${samplesDir}.`);
+  // Its own temporary folder is replaced freely; a folder of the user's (-o) keeps its files, the sample above all
+  // (the decrypted copy takes the sample's name: -o to the sample's folder would replace it by what it decodes to).
+  const force = !values.out || values.force === true;
+  if (values.out) {
+    const stem = basename(sample).replace(/\.[^.]*$/, '');
+    for (const output of [`${stem}.aeimg`, `${stem}.png`]) checkOutput(join(values.out, output), [sample], force);
+  }
   await logBackend();
   const work = values.out ?? (await mkdtemp(join(tmpdir(), 'aeimg-demo-')));
   const models = new ModelCache();
@@ -37,8 +45,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const key = generateSharedKey('demo');
     const original = await readImageFile(sample);
     const png = await encodePng(original);
-    const enc = await encryptImageFile(sample, { model, recipients: [key], outDir: work, force: true });
-    const dec = await decryptAeimgFile(enc.output, { identities: [key], models, outDir: work, force: true });
+    const enc = await encryptImageFile(sample, { model, recipients: [key], outDir: work, force });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models, outDir: work, force });
     const decoded = await decodeImage(await readFile(dec.images[0]!.output!));
     // The decoded file measured again as the sender measured the original (the bundled sample is a plain 8-bit PNG):
     // its worst window should read what the file says.

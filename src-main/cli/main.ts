@@ -19,7 +19,7 @@ ${trainUsage}
 
 aeimg inspect FILE.aeimg      show the public header (no key needed)
 aeimg keygen [-o FILE]        make a new shared 256-bit key file (default aeimg.key)
-aeimg demo [--sample PNG] [-o DIR]
+aeimg demo [--sample PNG] [-o DIR] [--force]
                               run the whole path on a bundled slice and print sizes, fidelity and timings
 
 Environment: AEIMG_BACKEND=wasm|cpu|tensorflow forces an inference backend; AEIMG_PASSPHRASE supplies a passphrase;

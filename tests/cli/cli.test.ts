@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +46,27 @@ describe('the aeimg command line', () => {
     expect(r.stdout).toMatch(/quality +auto → within-1 \(coded directly, no latent, every pixel within ±1/);
     expect(r.stdout).toMatch(/encrypt +read \d+ ms, pixel coder \d+ ms, reader's figures \d+ ms, AES-GCM\+write \d+ ms/);
     expect(r.stdout).toMatch(/decode \+ PNG encode \d+ ms/);
+  });
+
+  it('demo -o keeps the folder\'s files: never the sample (its decrypted copy has its name), others only with --force', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_SLICE, join(dir, 'ct.png'));
+    const sample = await readFile(join(dir, 'ct.png'));
+    for (const extra of [[], ['--force']]) {
+      const r = await aeimg(['demo', '--sample', 'ct.png', '-o', '.', ...extra], dir);
+      expect(r.code, r.stdout).not.toBe(0);
+      expect(r.stderr).toMatch(/ct\.png would overwrite an input file/);
+      expect((await readFile(join(dir, 'ct.png'))).equals(sample)).toBe(true);
+      expect(existsSync(join(dir, 'ct.aeimg'))).toBe(false);
+    }
+    await mkdir(join(dir, 'out'));
+    await writeFile(join(dir, 'out', 'ct.aeimg'), 'kept');
+    const kept = await aeimg(['demo', '--sample', 'ct.png', '-o', 'out'], dir);
+    expect(kept.code).not.toBe(0);
+    expect(kept.stderr).toMatch(/ct\.aeimg already exists/);
+    expect(await readFile(join(dir, 'out', 'ct.aeimg'), 'utf8')).toBe('kept');
+    expect((await aeimg(['demo', '--sample', 'ct.png', '-o', 'out', '--force'], dir)).code).toBe(0);
+    expect(existsSync(join(dir, 'out', 'ct.png'))).toBe(true);
   });
 
   it('encrypts a batch past a bad file, reports it at the end and exits 1', async () => {

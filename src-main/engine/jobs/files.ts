@@ -1,4 +1,4 @@
-import { constants, existsSync } from 'node:fs';
+import { constants, lstatSync, statSync, type Stats } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UidMapper, type DeidentifyOptions } from '../dicom/deidentify.js';
@@ -99,13 +99,24 @@ export function batchOutputs(inputs: readonly (string | FoundFile)[], ext: strin
   });
 }
 
-/** Fails early, before any heavy work, when an output would replace a file or an input. */
+/**
+ * Fails early, before any heavy work, when an output would replace a file or an input: by its path, or by the file
+ * its name already holds (`--force` replaces that directory entry), which is an input's where the two paths differ
+ * only by a linked folder (`-o alias/` for `real/`) or by case (macOS, Windows).
+ */
 export function checkOutput(output: string, inputs: readonly string[], force: boolean): void {
   const out = resolve(output);
-  if (inputs.some((i) => resolve(i) === out)) {
+  const entry = lstatSync(out, { throwIfNoEntry: false });
+  if (inputs.some((i) => resolve(i) === out || (entry !== undefined && holdsFileOf(entry, i)))) {
     throw new Error(`${basename(output)} would overwrite an input file; choose another output folder.`);
   }
-  if (!force && existsSync(out)) throw outputExists(out);
+  if (!force && entry !== undefined) throw outputExists(out);
+}
+
+/** Whether a directory entry is `input`'s file or the file its link leads to (the same device and inode). */
+function holdsFileOf(entry: Stats, input: string): boolean {
+  const same = (s: Stats | undefined) => s !== undefined && s.ino !== 0 && s.dev === entry.dev && s.ino === entry.ino;
+  return same(lstatSync(input, { throwIfNoEntry: false })) || same(statSync(input, { throwIfNoEntry: false }));
 }
 
 /** Image inputs the encrypt journey takes from folders. */

@@ -233,6 +233,30 @@ describe('a folder of DICOM files without extensions', () => {
   });
 });
 
+describe('an output never replaces its input', () => {
+  it('nor through a linked folder, even with force: an .aeimg named scan.png decrypted into a link to its own folder', async () => {
+    const dir = await tempDir();
+    const key = new SharedKey(Buffer.alloc(32, 8));
+    await mkdir(join(dir, 'real'));
+    await writeFile(join(dir, 'scan-source.png'), await encodePng(phantom(16, 16)));
+    const enc = await encryptImageFile(join(dir, 'scan-source.png'), { model: await defaultModel(), recipients: [key], measure: false });
+    const input = join(dir, 'real', 'scan.png');
+    await copyFile(enc.output, input);
+    await symlink(join(dir, 'real'), join(dir, 'alias'));
+    const sealed = await readFile(input);
+    for (const [from, to] of [[input, join(dir, 'alias')], [join(dir, 'alias', 'scan.png'), join(dir, 'real')]] as const) {
+      await expect(decryptAeimgFile(from, { identities: [key], models: models(), outDir: to, force: true })).rejects.toThrow(/scan\.png would overwrite an input file/);
+      expect((await readFile(input)).equals(sealed)).toBe(true);
+    }
+    // A link to the input in the output's place is only a link: force replaces it, the input stays.
+    await mkdir(join(dir, 'out'));
+    await symlink(input, join(dir, 'out', 'scan.png'));
+    await decryptAeimgFile(input, { identities: [key], models: models(), outDir: join(dir, 'out'), force: true });
+    expect((await readFile(input)).equals(sealed)).toBe(true);
+    expect((await decodeImage(await readFile(join(dir, 'out', 'scan.png')))).width).toBe(16);
+  });
+});
+
 describe('a batch never writes two inputs to one output', () => {
   it('gives a later input whose name is taken " (2)", " (3)" (case as the file system ignores it), and each file once', async () => {
     const out = '/tmp/out';
