@@ -20,6 +20,7 @@ import { lutProfile, throughLut } from './lut-profile.js';
 import { readWideSamples, wholeValuesImage, wideSampleType, type WholeValues } from './whole-values.js';
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
+import { damagedJpeg, jpegDamage } from './jpeg-damage.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { DEFAULT_MAX_PIXELS, MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -364,14 +365,23 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
   // it on to sRGB. A profile the engine refuses fails both steps, and the stored values stand (as viewers ignore a broken
   // profile, and as at 8 bits).
   const onToSrgb = sixteen && !grey && !ignoreIcc && meta.icc !== undefined && !profile && !table && iccColourSpace(meta.icc) === 'RGB ';
+  const decode = (failOn: 'error' | 'warning') => {
+    const pipeline = sharp(data, { limitInputPixels: maxPixels, failOn, page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined || table !== undefined })
+      .toColourspace(space);
+    return (onToSrgb ? pipeline.withIccProfile('srgb') : pipeline).raw(sixteen ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
+  };
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    const pipeline = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', page, autoOrient: true, ignoreIcc: ignoreIcc || profile !== undefined || table !== undefined })
-      .toColourspace(space);
-    raw = await (onToSrgb ? pipeline.withIccProfile('srgb') : pipeline)
-      .raw(sixteen ? { depth: 'ushort' } : {})
-      .toBuffer({ resolveWithObject: true });
+    // libjpeg goes on past damaged data with a warning, filling what it lost with grey or shifted blocks, which the
+    // file would then carry "bit-exact": a JPEG is decoded failing on its warnings, and refused for those of damage.
+    raw = await decode(meta.format === 'jpeg' ? 'warning' : 'error').catch((err: unknown) => {
+      if (meta.format !== 'jpeg') throw err;
+      const damage = jpegDamage(err);
+      if (damage) throw damagedJpeg(damage);
+      return decode('error'); // a warning of no harm to its pixels (extraneous bytes between segments, a JFIF version)
+    });
   } catch (err) {
+    if (err instanceof AeimgError) throw err;
     throw unreadable('could not be decoded', err);
   }
   const { width, height, channels } = raw.info;

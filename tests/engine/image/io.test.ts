@@ -84,6 +84,24 @@ describe('image input and output', () => {
     expect(err.message).toMatch(/^cut\.png: /);
   });
 
+  it('refuses a JPEG whose image data its decoder finds damaged (it would fill the loss with grey), not one with a harmless warning', async () => {
+    const dir = await tempDir();
+    const good = await sharp(MR_SLICE).jpeg({ quality: 90 }).toBuffer();
+    const damaged = Buffer.from(good);
+    for (let i = 800; i < damaged.length - 2; i += 97) damaged[i]! ^= 0x5a;
+    await writeFile(join(dir, 'damaged.jpg'), damaged);
+    await expect(readImageFile(join(dir, 'damaged.jpg'))).rejects.toThrow(
+      /^damaged\.jpg: is a damaged JPEG: its decoder reads "Corrupt JPEG data: [^"]+", .* Export the image again/);
+    // Three stray bytes after its APP0 segment: libjpeg warns of them and skips them; the pixels are the file's.
+    const app0End = 4 + good.readUInt16BE(4);
+    const stray = Buffer.concat([good.subarray(0, app0End), Buffer.from([0x00, 0x12, 0x34]), good.subarray(app0End)]);
+    await expect(sharp(stray, { failOn: 'warning' }).raw().toBuffer()).rejects.toThrow(/extraneous bytes before marker/);
+    await writeFile(join(dir, 'stray.jpg'), stray);
+    await writeFile(join(dir, 'good.jpg'), good);
+    const [read, clean] = await Promise.all([readImageFile(join(dir, 'stray.jpg')), readImageFile(join(dir, 'good.jpg'))]);
+    expect(Buffer.from(read.pixels).equals(Buffer.from(clean.pixels))).toBe(true);
+  });
+
   it('a file that says it is a PNG or TIFF but cannot be read is named as such, with why and what to do', async () => {
     const dir = await tempDir();
     const png = join(dir, 'scan.png');
