@@ -122,7 +122,8 @@ export const roundRmse = (v: number) => Math.round(v * RMSE_STEPS) / RMSE_STEPS;
 export const SHOWN_STEPS = 10;
 export const roundShown = (v: number) => Math.round(v * SHOWN_STEPS) / SHOWN_STEPS;
 
-const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(2) : v.toFixed(1));
+/** A value in a reader's units: two significant digits below 0.1 (a bound of 0.0025 Bq/ml is not "0.00"), else one or two decimals. */
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v < 0.1 ? String(Number(v.toPrecision(2))) : v < 10 ? v.toFixed(2) : v.toFixed(1));
 /** An SUV: two significant digits below 1 (an error of 0.0042 is not "0.00"), else two decimals. */
 const suvNum = (v: number) => (v === 0 ? '0' : v < 1 ? String(Number(v.toPrecision(2))) : v.toFixed(2));
 

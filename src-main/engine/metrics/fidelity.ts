@@ -57,7 +57,13 @@ function lutOf(bitDepth: 8 | 16, f: (sample: number) => number): Float64Array {
   return lut;
 }
 
-/** The window a viewer shows by default for an image of more than 8 bits with no other: 1st–99th percentile. */
+/**
+ * The window a viewer shows by default for an image of more than 8 bits with no other: 1st–99th percentile. Where the
+ * values step by less than one unit (a rescale slope below 1: a PET in g/ml, an optical density), it is LINEAR_EXACT
+ * (PS3.3 C.11.2.1.3.2, the function DICOM gives such values): LINEAR's half-unit offsets and width − 1 assume whole
+ * units, and a range of 0.8 g/ml, widened to LINEAR's least width of 1, showed as a threshold, white and black, in which
+ * a change of 21% of the range read SSIM 1 (0.46). At least one step wide.
+ */
 export function percentileWindow(image: Image, mapping: ValueMapping | undefined): DisplayWindow {
   const hist = new Uint32Array(image.bitDepth === 16 ? 65536 : 256);
   const n = image.channels;
@@ -70,7 +76,9 @@ export function percentileWindow(image: Image, mapping: ValueMapping | undefined
     if (cum >= 0.99 * total) { p99 = s; break; }
   }
   const [lo, hi] = [sampleToReal(p1, mapping), sampleToReal(p99, mapping)].sort((x, y) => x - y) as [number, number];
-  return { name: '1st–99th percentile', center: (lo + hi) / 2, width: Math.max(1, hi - lo), source: 'percentile' };
+  const step = mapping && !mapping.lut ? Math.abs(mapping.slope) : 1;
+  if (step >= 1) return { name: '1st–99th percentile', center: (lo + hi) / 2, width: Math.max(1, hi - lo), source: 'percentile' };
+  return { name: '1st–99th percentile', center: (lo + hi) / 2, width: Math.max(step, hi - lo), source: 'percentile', fn: 'LINEAR_EXACT' };
 }
 
 /** The range the original's stored values use (colour channels), for the whole-range detail figures. */
@@ -176,7 +184,8 @@ const shownInWindow: Counts = (a, b, out) => {
  * The pixels some reader window shows anything of (`luts`: the windows' renderings), by shownInWindow's rule sample by
  * sample: not at one end of the window in both images. The RMSE is taken over them (0.45), as each window's figures over
  * what it shows: a CT's padding outside the scanner's field of view, black in every window in both, is not counted as
- * reproduced perfectly (it lowered the CT head fixture's RMSE at `max` from 23.3 to 20.7 HU, a fifth of its frame).
+ * reproduced perfectly (counted, a fifth of its frame, it had lowered the CT head fixture's RMSE at `max` to 20.7 HU from
+ * the 23.3 HU over what the windows show).
  */
 function shownInAnyWindow(original: Image, decoded: Image, luts: readonly Float64Array[]): Uint8Array {
   const n = original.channels, nc = colourChannels(original), a = original.pixels, b = decoded.pixels;

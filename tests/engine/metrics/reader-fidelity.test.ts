@@ -272,6 +272,36 @@ describe('fidelity as a reader sees it', () => {
     expect(f3.windows!.map(({ name, center, width, source }) => ({ name, center, width, source }))).toEqual([{ name: 'full range', center: 32768, width: 65536, source: 'full' }]);
   });
 
+  it('values that step by less than a unit (a PET in g/ml, 0..0.8) are measured in a percentile window that shows them, not a threshold', () => {
+    const a = phantom(64, 64, 1, 16);
+    const b = { ...a, pixels: a.pixels.map((v, i) => Math.min(65535, v + (i % 5) * 400)) };
+    const slope = 0.8 / 65535; // the phantom's 16 bits as 0..0.8 g/ml
+    const display = { mapping: { offset: 0, inverted: false, signed: false, bitsStored: 16, slope, intercept: 0 }, units: 'g/ml', monochrome1: false, percentile: true, windows: [] };
+    const f = readerFidelity(a, b, display);
+    const [w] = f.windows!;
+    expect(w).toMatchObject({ source: 'percentile', fn: 'LINEAR_EXACT' });
+    expect(w!.width).toBeLessThan(1);
+    // Independently: the share of grey levels the change moves in that window, rendered linearly over it.
+    const grey = (s: number) => Math.round(Math.min(1, Math.max(0, (s * slope - w!.center) / w!.width + 0.5)) * 255);
+    const moved = Array.from(a.pixels).filter((v, i) => grey(v) !== grey(b.pixels[i]!)).length / a.pixels.length;
+    expect(moved).toBeGreaterThan(0.5);
+    expect(w!.ssim).toBeLessThan(0.98); // was 1.0000 through a window widened to 1 g/ml: every pixel white or black in both
+    expect(f.reduced).toBe(true);
+    expect(f.real!.rmse).toBeGreaterThan(0);
+  });
+
+  it('a bound or error below 0.1 of a unit is told in two significant digits, not as "0.00" (a PET in Bq/ml of slope 0.0012345)', () => {
+    const f: Fidelity = {
+      ssim: 0.999, psnr: 60, mse: 0, maxError: 2,
+      stored: { maxAbs: 2, rmse: 0.8, units: '', perStored: 1 },
+      real: { maxAbs: 2 * 0.0012345, rmse: 0.001, units: 'Bq/ml', perStored: 0.0012345 },
+      windows: [{ name: '1st–99th percentile', center: 40, width: 80, source: 'percentile', ssim: 0.9991, psnr: 60 }],
+    };
+    expect(fidelityHeadline(f, {})).toBe('every pixel within ±2 stored units (±0.0025 Bq/ml); worst window 1st–99th percentile 40/80: SSIM 0.9991, largest error 0.0025 Bq/ml');
+    const larger = { ...f, real: { ...f.real!, maxAbs: 0.17, perStored: 0.085 } };
+    expect(fidelityHeadline(larger, {})).toMatch(/\(±0\.17 Bq\/ml\).*largest error 0\.17 Bq\/ml$/);
+  });
+
   it('a window counts as reduced only where some pixel shows more than one grey level off', () => {
     // An 8-bit export's near-black background, every sample within ±1: SSIM's luminance term (divided by the squared
     // mean) puts it below the line, yet no display shows the change. Before 0.8 this image was "reduced quality".
