@@ -17,6 +17,7 @@ import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './re
 import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { nativePixelBytes, unusedPixelBytes } from './pixel-module.js';
 import { parseDicomFile } from './header.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
 import { presentationStateFor, validPresentationStates, type CarriedPresentationState } from './carried-presentation-state.js';
@@ -148,6 +149,11 @@ export interface DicomImage {
    */
   maskSubtraction?: { masks: string; recommended: boolean };
   /**
+   * Uncompressed Pixel Data past what the header's rows, columns and frames take (pixel-module.ts unusedPixelBytes),
+   * in bytes and in frames of that size: nothing reads it, so it does not go, and the sender is told. Not carried.
+   */
+  unusedPixelData?: { bytes: number; frameBytes: number };
+  /**
    * The labels of the presentation states over the frame whose window is not carried with it: a lookup table (a VOI
    * table, or a window after the state's own Modality LUT) that cannot apply to the image's values (a rescale of another
    * slope, a Modality LUT of its own). The sender is told the reader's viewer opens the image in its own windows.
@@ -278,6 +284,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     const colourPalette = supplemental && 'palette' in supplemental ? supplemental.palette : undefined;
     const icc = iccProfileOf(dataset, info.photometric === 'PALETTE COLOR' || info.samplesPerPixel === 3 ? 3 : 1);
     const masks = maskSubtractionOf(dataset);
+    const unused = unusedPixelBytes(dataset, info);
     const mapping = dataset.elements.x00409096?.items?.map((i) => i.dataSet) ?? [];
     const images: DicomImage[] = [];
     const layout: FrameLayout = {
@@ -313,6 +320,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(supplemental && 'unread' in supplemental ? { unreadPalette: supplemental.unread } : {}),
         ...(icc && 'unread' in icc ? { unreadIccProfile: icc.unread } : {}),
         ...(masks ? { maskSubtraction: masks } : {}),
+        ...(unused ? { unusedPixelData: { bytes: unused, frameBytes: nativePixelBytes({ ...info, frames: 1 }) } } : {}),
         ...(windowsLeftOut.length ? { stateWindowsLeftOut: windowsLeftOut } : {}),
         image,
         dicom: {

@@ -161,6 +161,18 @@ export function nativePixelBytes(info: Pick<DicomPixelInfo, 'rows' | 'columns' |
 }
 
 /**
+ * The bytes of uncompressed Pixel Data past what its frames take (nativePixelBytes; the pad byte of an odd length not
+ * counted): nothing reads them. More than a frame's worth, its header most likely gives too few frames or rows.
+ */
+export function unusedPixelBytes(dataset: DataSet, info: Parameters<typeof nativePixelBytes>[0]): number {
+  const pixel = dataset.elements.x7fe00010;
+  if (!pixel || pixel.length === 0xffffffff) return 0;
+  const held = Math.min(pixel.length, dataset.byteArray.length - pixel.dataOffset);
+  const needed = nativePixelBytes(info);
+  return held - needed > (needed % 2) ? held - needed - (needed % 2) : 0;
+}
+
+/**
  * What a file is told whose uncompressed Pixel Data stops short of its frames: a copy cut short where the file ends
  * before the element does (`fileEnd`, in the dataset's offsets), else an element written too short.
  */

@@ -57,6 +57,8 @@ export interface InputImage {
   unreadIccProfile?: string;
   /** DicomImage.maskSubtraction: a DSA run's masks, which the reader's viewer does not apply. */
   maskSubtraction?: DicomImage['maskSubtraction'];
+  /** DicomImage.unusedPixelData: Pixel Data past the frames its header gives, which does not go. */
+  unusedPixelData?: DicomImage['unusedPixelData'];
   /** DicomImage.stateWindowsLeftOut: presentation states whose window does not go with this image. */
   stateWindowsLeftOut?: string[];
   /**
@@ -137,6 +139,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     ...(f.unreadIccProfile ? { unreadIccProfile: f.unreadIccProfile } : {}),
     ...(f.slideTiles ? { slideTiles: f.slideTiles } : {}),
     ...(f.maskSubtraction ? { maskSubtraction: f.maskSubtraction } : {}),
+    ...(f.unusedPixelData ? { unusedPixelData: f.unusedPixelData } : {}),
     ...(f.stateWindowsLeftOut ? { stateWindowsLeftOut: f.stateWindowsLeftOut } : {}),
     ...withPlain({ dicom: f.dicom }, i === 0),
     ...(f.frame ? { frame: f.frame } : {}),

@@ -120,6 +120,15 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
       'aeimg carries the native frames: the reader\'s viewer shows them without the subtraction, and DICOM output writes them without the masks. ' +
       'If the reader needs the subtracted run, export it subtracted at the workstation and send that too.');
   }
+  const unused = inputs[0]?.unusedPixelData;
+  if (unused && dicom) {
+    const { width, height } = inputs[0]!.image;
+    const frames = unused.bytes / unused.frameBytes;
+    const more = frames >= 1 ? `, as much as ${Math.floor(frames)} more frame${frames >= 2 ? 's' : ''} of its size,` : '';
+    warnings.push(`${basename(input)} holds ${unused.bytes.toLocaleString('en-US')} bytes of Pixel Data past the ${dicom.frames} ` +
+      `frame${dicom.frames === 1 ? '' : 's'} of ${width}x${height} its header gives: that data${more} does not go, and its ` +
+      'reader will not see it. Its header may give too few frames or rows (a writer\'s error): look at the image before sending, or export it again.');
+  }
   const statesLeftOut = [...new Set(inputs.flatMap((i) => i.stateWindowsLeftOut ?? []))];
   if (statesLeftOut.length) {
     const names = statesLeftOut.map((l) => `"${l}"`).join(', ');
