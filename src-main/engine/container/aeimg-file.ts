@@ -2,6 +2,7 @@
 import { stat, type FileHandle } from 'node:fs/promises';
 import { openRegularFile, readHead } from '../fs/read.js';
 import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
+import { imageSignature } from '../image/signature.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
@@ -197,10 +198,19 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
   return `was encrypted for ${needs}, not for ${identities.map((i) => i.description).join(', ')}. ${which}${future}`;
 }
 
-/** A file refused as no .aeimg that is an archive (attachments zipped on the way: a mail gateway, the sender): named so, with what to do. */
+/**
+ * A file refused as no .aeimg that is an archive (attachments zipped on the way: a mail gateway, the sender), or an image
+ * (a picture renamed, or saved under the attachment's name): named so, with what to do.
+ */
 async function archiveNamed(path: string, err: unknown): Promise<unknown> {
   if (!(err instanceof AeimgError) || err.code !== ErrorCode.NotAeimg) return err;
-  return archiveRefusal((await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0), 'an .aeimg file') ?? err;
+  const head = (await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0);
+  const image = imageSignature(head);
+  if (image) {
+    return new AeimgError(ErrorCode.NotAeimg, `is a ${image} image, not an .aeimg file: it is not encrypted, and opens in any image viewer. ` +
+      'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
+  }
+  return archiveRefusal(head, 'an .aeimg file') ?? err;
 }
 
 /** The public header only: what anyone holding the file can see. */

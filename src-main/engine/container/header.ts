@@ -89,10 +89,12 @@ const NOT_AEIMG = 'is not an aeimg file (its first bytes are not the aeimg signa
 /** Reads and validates the header; the MAC is checked later by verifyHeader, once a key unwraps. */
 export async function readHeader(source: ByteSource): Promise<ParsedHeader> {
   const start = await source.read(MAGIC.length + 1);
-  if (start.length < MAGIC.length || !start.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new AeimgError(ErrorCode.NotAeimg, NOT_AEIMG);
+  if (start.length === 0) {
+    throw new AeimgError(ErrorCode.Truncated, 'is empty (0 bytes): the attachment was not saved whole. Save it again from the e-mail, or ask the sender for a complete copy.');
   }
-  if (start.length < MAGIC.length + 1) throw truncatedHeader();
+  // The signature's first bytes alone are an .aeimg file cut short, not another file.
+  if (start.length < MAGIC.length + 1 && MAGIC.subarray(0, start.length).equals(start.subarray(0, MAGIC.length))) throw truncatedHeader();
+  if (!start.subarray(0, MAGIC.length).equals(MAGIC)) throw new AeimgError(ErrorCode.NotAeimg, NOT_AEIMG);
   const version = start[MAGIC.length]! as FormatVersion;
   if (!FORMAT_VERSIONS.includes(version)) {
     throw new AeimgError(ErrorCode.UnsupportedVersion,

@@ -380,13 +380,30 @@ describe('refusals leave no output behind', () => {
     }
   });
 
-  it('a file that is not an .aeimg', async () => {
+  it('a file that is not an .aeimg: an image is named as one, anything else by its first bytes', async () => {
     const { out, dir } = await encrypted();
     const path = join(dir, 'photo.aeimg');
     await writeFile(path, await encodePng(slices[0]!));
     const err = await refuse(path, out);
     expect(err.code).toBe(ErrorCode.NotAeimg);
-    expect(err.message).toBe('photo.aeimg: is not an aeimg file (its first bytes are not the aeimg signature).');
+    expect(err.message).toBe('photo.aeimg: is a PNG image, not an .aeimg file: it is not encrypted, and opens in any image viewer. ' +
+      'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
+    await writeFile(path, 'Dear colleague, the images follow.');
+    expect((await refuse(path, out)).message).toBe('photo.aeimg: is not an aeimg file (its first bytes are not the aeimg signature).');
+  });
+
+  it('an empty file, and one cut inside its signature, are named as cut short, not as another file', async () => {
+    const { out, dir, bytes } = await encrypted();
+    const path = join(dir, 'cut.aeimg');
+    await writeFile(path, '');
+    const empty = await refuse(path, out);
+    expect([empty.code, empty.message]).toEqual([ErrorCode.Truncated,
+      'cut.aeimg: is empty (0 bytes): the attachment was not saved whole. Save it again from the e-mail, or ask the sender for a complete copy.']);
+    for (const n of [1, 5, 8]) {
+      await writeFile(path, bytes.subarray(0, n));
+      const err = await refuse(path, out);
+      expect([err.code, err.message]).toEqual([ErrorCode.Truncated, 'cut.aeimg: is cut short inside its header; ask the sender for a complete copy.']);
+    }
   });
 
   it('an authentic file whose image record claims 100000x100000 pixels', async () => {
