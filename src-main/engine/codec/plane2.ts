@@ -232,7 +232,12 @@ function run(bits: Bits, g: PlaneGeometry2, orig: ArrayLike<number> | undefined,
         let q = 0;
         if (orig) {
           const e = orig[i]! - pred;
-          q = e >= 0 ? Math.floor((e + maxError) / scale) : -Math.floor((maxError - e) / scale);
+          // A sample at the plane's extreme that no escape bit took (a CT's padding beside the anatomy, where no neighbour
+          // is padding) is coded past the extreme, which the clamp below brings back to it exactly: a viewer that hides
+          // padding hides all of it. Elsewhere the nearest step. The decoder is the same either way.
+          if (orig[i] === floor && e < 0) q = -Math.ceil(-e / scale);
+          else if (orig[i] === ceil && e > 0) q = Math.ceil(e / scale);
+          else q = e >= 0 ? Math.floor((e + maxError) / scale) : -Math.floor((maxError - e) / scale);
         }
         q = codeInt(bits, q, ea, fb, eqW, eqN, tex);
         const r = pred + q * scale;

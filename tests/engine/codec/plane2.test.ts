@@ -59,6 +59,24 @@ describe('plane coder wp2: edge cases', () => {
     }
   });
 
+  it('gives a sample at the plane\'s extremes back exactly at every ±N: a CT\'s padding beside the anatomy, where no neighbour is padding', () => {
+    // A head in a field of view: −3024 HU padding (stored 0 here) outside a circle, noisy anatomy from air (2000) up inside.
+    const w = 96, h = 80, r = rng(5);
+    const orig = new Uint16Array(w * h).map((_v, i) => {
+      const x = i % w, y = Math.floor(i / w);
+      if (Math.hypot(x - w / 2, y - h / 2) > 36) return 0;
+      return 2000 + Math.floor(r() * 40) + (Math.hypot(x - w / 2, y - h / 2) < 30 ? 1000 + Math.floor(r() * 400) : 0);
+    });
+    orig[w * 40 + 48] = 4095; // one bright sample, the plane's ceiling, amid the anatomy
+    for (const maxError of [1, 2, 4, 100]) {
+      const geometry = geometryOf(w, h, 65535, orig);
+      roundTrip(geometry, orig, maxError);
+      const { rebuilt } = encodePlanes2([{ geometry, orig }], maxError);
+      const changed = Array.from(orig).filter((v, i) => (v === 0 || v === 4095) && rebuilt[0]![i] !== v).length;
+      expect(changed, `±${maxError}`).toBe(0);
+    }
+  });
+
   it('codes several planes in one stream', () => {
     const r = rng(5);
     const planes = [0, 1, 2].map((c) => {
