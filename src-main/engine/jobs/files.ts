@@ -106,7 +106,7 @@ export function batchOutputs(inputs: readonly (string | FoundFile)[], ext: strin
  */
 export function checkOutput(output: string, inputs: readonly string[], force: boolean): void {
   const out = resolve(output);
-  const entry = lstatSync(out, { throwIfNoEntry: false });
+  const entry = entryOf(out, lstatSync);
   if (inputs.some((i) => resolve(i) === out || (entry !== undefined && holdsFileOf(entry, i)))) {
     throw new Error(`${basename(output)} would overwrite an input file; choose another output folder.`);
   }
@@ -116,7 +116,19 @@ export function checkOutput(output: string, inputs: readonly string[], force: bo
 /** Whether a directory entry is `input`'s file or the file its link leads to (the same device and inode). */
 function holdsFileOf(entry: Stats, input: string): boolean {
   const same = (s: Stats | undefined) => s !== undefined && s.ino !== 0 && s.dev === entry.dev && s.ino === entry.ino;
-  return same(lstatSync(input, { throwIfNoEntry: false })) || same(statSync(input, { throwIfNoEntry: false }));
+  return same(entryOf(input, lstatSync)) || same(entryOf(input, statSync));
+}
+
+/**
+ * A path's file status, undefined where there is none or it cannot be had: a name too long for the file system, or a
+ * folder that cannot be read, is said by the write that meets it, in its words (fs/atomic.ts), not here.
+ */
+function entryOf(path: string, how: typeof lstatSync): Stats | undefined {
+  try {
+    return how(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Image inputs the encrypt journey takes from folders. */
