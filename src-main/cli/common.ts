@@ -1,7 +1,7 @@
 /** What every CLI command shares: key options, printing, and the exit-status rule. */
-import { existsSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { CodecPool } from '../engine/jobs/pool.js';
 import type { BatchEvent, BatchOutcome } from '../engine/jobs/batch.js';
@@ -11,7 +11,7 @@ import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, passphraseAlone, type Identity, type Recipient } from '../engine/keys/recipients.js';
 import { passphraseWeakness } from '../engine/keys/export.js';
 import { removeStalePartials } from '../engine/fs/atomic.js';
-import { batchOutputs, type FoundFile } from '../engine/jobs/files.js';
+import { batchOutputs, checkWritableFolders, type FoundFile } from '../engine/jobs/files.js';
 import { KeyStore } from '../engine/keys/keystore.js';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
@@ -41,11 +41,15 @@ export interface RecipientArgs extends KeyArgs {
 /** A passphrase from --passphrase-file, else AEIMG_PASSPHRASE, else undefined. */
 export async function readPassphrase(file: string | undefined): Promise<string | undefined> {
   if (file) {
+    let text: string;
     try {
-      return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+      text = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
     } catch (err) {
       throw inFile(file, err);
     }
+    // Taken as "no passphrase", an empty file sent encrypt to "no key given" and decrypt to the keychain.
+    if (text === '') throw new AeimgError(ErrorCode.Usage, `${file} is empty: write the passphrase on its first line, or leave --passphrase-file out.`);
+    return text;
   }
   return process.env.AEIMG_PASSPHRASE || undefined;
 }
@@ -113,15 +117,6 @@ export function printEvents<R>(ok: (r: R) => void): (e: BatchEvent<R>) => void {
   };
 }
 
-/** The failures' messages, in input order, as summarise lists them. */
-export function failureMessages(outcome: BatchOutcome<unknown>): string[] {
-  const messages = outcome.failed.map((e) => cliMessage(e, true));
-  if (outcome.cancelled > 0) {
-    messages.push(`${outcome.cancelled} file${outcome.cancelled === 1 ? '' : 's'} not done: interrupted (Ctrl-C); run the same command with --skip-existing to finish.`);
-  }
-  return messages;
-}
-
 /**
  * A signal that Ctrl-C fires: files in progress stop and leave nothing behind, files not started are not started.
  * A second Ctrl-C ends the process at once (exit status 130, as shells report an interrupt).
@@ -136,14 +131,48 @@ export function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * Makes the output folder (-o), or refuses one that cannot be written before any file is read. A folder this run made
+ * is removed again at exit if nothing was written into it (every file failed), so a failed run leaves nothing behind.
+ */
 export async function makeOutputFolder(dir: string): Promise<void> {
+  let made: string | undefined;
   try {
-    await mkdir(dir, { recursive: true });
+    made = await mkdir(dir, { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it, or a folder in its path, is a file' : inFile(dir, err).message.replace(/^[^:]*: /, '');
+    const file = code === 'EEXIST' || code === 'ENOTDIR';
+    // Node's recursive mkdir reports a read-only disk as ENOENT ("file not found"): the nearest folder there says why.
+    if (!file) await checkWritableFolders([nearestFolder(dir)]);
+    const why = file ? 'it, or a folder in its path, is a file' : inFile(dir, err).message.replace(/^[^:]*: /, '').replace(/\.$/, '');
     throw new AeimgError(ErrorCode.Io, `cannot create the output folder ${dir}: ${why}; choose another with -o.`);
   }
+  // mkdir succeeds on an existing folder it cannot write into; then each file would fail alone with "permission denied".
+  await checkWritableFolders([dir]);
+  if (made !== undefined) removeAtExitIfEmpty(resolve(dir), resolve(made));
+}
+
+/** `path`, or the nearest folder above it that exists. */
+function nearestFolder(path: string): string {
+  let dir = resolve(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** From `dir` up to `top`, removes each folder that is empty when the process exits (rmdir never removes files). */
+function removeAtExitIfEmpty(dir: string, top: string): void {
+  // At exit, not when the command returns: a usage error or a failed study throws past every return. Prepended, so a
+  // folder made later inside one made before (a study's subfolder of -o) goes first and leaves that one empty too.
+  process.prependOnceListener('exit', () => {
+    for (let d = dir; ; d = dirname(d)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        return; // something was written, or it is gone
+      }
+      if (d === top || d === dirname(d)) return;
+    }
+  });
 }
 
 export const jobsOption = { jobs: { type: 'string' } } as const;
@@ -195,14 +224,19 @@ export function poolFor(files: number, jobs: string | undefined): CodecPool | nu
   return files > 1 && n > 1 ? CodecPool.create(Math.min(n, files)) : null;
 }
 
-export function summarise(total: number, failures: string[], verb: string, skipped = 0): number {
-  const done = total - skipped - failures.length;
+/** A batch's last words: how many files were done, skipped, not done (Ctrl-C) and failed, and why; its exit status. */
+export function summarise(total: number, outcome: BatchOutcome<unknown>, verb: string, skipped = 0): number {
+  const done = outcome.done.length;
+  const failures = outcome.failed.map((e) => cliMessage(e, true));
   const skip = skipped > 0 ? `; ${skipped} skipped (already there)` : '';
-  if (failures.length === 0) {
+  if (failures.length === 0 && outcome.cancelled === 0) {
     process.stdout.write(`${verb} ${done} of ${total} file${total === 1 ? '' : 's'}${skip}.\n`);
     return 0;
   }
-  process.stderr.write(`\n${verb} ${done} of ${total}${skip}; ${failures.length} failed:\n`);
+  // Files that Ctrl-C stopped or never started are neither done nor failed: nothing is wrong with them.
+  const notDone = outcome.cancelled > 0 ? `; ${outcome.cancelled} not done (interrupted by Ctrl-C)` : '';
+  process.stderr.write(`\n${verb} ${done} of ${total}${skip}${notDone}${failures.length > 0 ? `; ${failures.length} failed:` : '.'}\n`);
   for (const f of failures) process.stderr.write(`  - ${f}\n`);
+  if (outcome.cancelled > 0) process.stderr.write('Run the same command with --skip-existing to finish.\n');
   return 1;
 }

@@ -15,9 +15,9 @@ import { measuredBySender } from '../../src-shared/fidelity.js';
 import { andList } from '../../src-shared/files.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { graphicsAndShutter } from '../engine/dicom/shutter.js';
-import { archivesLeftOut, findAeimgInputs } from '../engine/jobs/files.js';
+import { archivesLeftOut, checkWritableFolders, findAeimgInputs } from '../engine/jobs/files.js';
 import {
-  cleanOutputFolders, failureMessages, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
+  cleanOutputFolders, makeOutputFolder, jobsOption, keyOptions, loadIdentities, logBackend, poolFor, printEvents,
   interruptSignal, namedBatch, summarise,
 } from './common.js';
 
@@ -48,6 +48,9 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, `--denoise writes the denoised view as PNG only (NAME.denoised.png), never as DICOM: a DICOM file would pass the view off as the image as sent. Drop --format dcm, or drop --denoise to get the image as sent.\n${decryptUsage}`);
   }
   const ext = outputExt({ denoise, format });
+  // Without -o, images go beside their .aeimg: a folder that cannot be written (a CD) is named once, up front, as encrypt
+  // does, not as "permission denied" for each file.
+  if (!values.out) await checkWritableFolders(inputs.map((i) => dirname(i)));
   const identities = await loadIdentities(values);
   await logBackend();
   const models = new ModelCache();
@@ -123,7 +126,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await models.dispose();
   if (valuesNote) process.stderr.write(valuesNote);
   process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
-  return summarise(total, failureMessages(outcome), 'Decrypted', skipped);
+  return summarise(total, outcome, 'Decrypted', skipped);
 }
 
 /**

@@ -25,7 +25,7 @@ import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import {
-  cleanOutputFolders, findInputs, failureMessages, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
+  cleanOutputFolders, findInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
   interruptSignal, printEvents, recipientOptions, namedBatch, summarise,
 } from './common.js';
 
@@ -57,6 +57,8 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new AeimgError(ErrorCode.Usage, `no image given.\n${encryptUsage}`);
   const maxPixels = values['max-pixels'] === undefined ? undefined : positiveInteger('--max-pixels', values['max-pixels']);
+  // With --bundle, the largest part; without, the largest .aeimg the sender's mail takes (a larger one is written with a warning).
+  const maxSize = values['max-size'] === undefined ? undefined : parseSize(values['max-size']);
   if (values['skip-existing'] && values.bundle !== undefined) throw new AeimgError(ErrorCode.Usage, '--skip-existing applies to single files, not to --bundle.');
   if (values['skip-existing'] && values.force) throw new AeimgError(ErrorCode.Usage, '--skip-existing and --force contradict each other; give one of them.');
   // A CD made one study brings its presentation states and reports too (its DICOMDIR lists them beside its images).
@@ -91,13 +93,11 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     // Without -o, the parts go where the first image was found as given (a CD's root, not its first series folder).
     await cleanOutputFolders([values.out ?? folderGiven(found[0]!)]);
     return encryptBundle(inputs, {
-      name: values.bundle, maxSize: values['max-size'], outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
+      name: values.bundle, maxSize, outDir: values.out ?? folderGiven(found[0]!), model, recipients, coding,
       deidentify, measure: !values['no-measure'], force: values.force, jobs: values.jobs, modelName: values.model,
       ...(maxPixels ? { maxPixels } : {}), ctIntercept, notCt, senderWindow,
     }).finally(() => models.dispose());
   }
-  // Without --bundle, --max-size is the largest .aeimg the sender's mail takes: a larger one is written with a warning.
-  const mailBytes = values['max-size'] !== undefined ? parseSize(values['max-size']) : undefined;
   const total = inputs.length;
   // Outputs named over every input first, so a resumed batch finds each file's output under the same name.
   // A DICOM file named after its patient is sent under a name without it, when de-identifying (dicom/file-name.ts).
@@ -111,7 +111,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   // One file: its tiles still use every core (workers start only if the image has several tiles).
   const tiles = !pool && todo.length === 1 && values.jobs !== '1' ? new LazyPool() : undefined;
   const outcome = await encryptFiles(todo, {
-    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes, ctIntercept, notCt,
+    model, recipients, coding, outDir: values.out, outputs, uidSalt, force: values.force, measure: !values['no-measure'], deidentify, maxPixels, mailBytes: maxSize, ctIntercept, notCt,
     senderWindow, encode: pool ? (task) => pool.encode(values.model, task) : undefined, tiles,
   }, {
     concurrency: pool ? pool.size * 2 : 1,
@@ -135,7 +135,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     process.stderr.write(`warning: ${reduced.length} of ${todo.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
       `a segmentation's voxel changed, or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
-  return summarise(total, failureMessages(outcome), 'Encrypted', skipped);
+  return summarise(total, outcome, 'Encrypted', skipped);
 }
 
 /**
@@ -243,7 +243,7 @@ function codingChoice(quality: string | undefined, lossless: boolean, bitsText: 
 
 interface BundleArgs {
   name: string;
-  maxSize?: string;
+  maxSize?: number;
   outDir: string;
   model: Autoencoder;
   modelName: string;
@@ -312,29 +312,29 @@ function shapesText(r: EncryptResult): string {
   return `${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit`;
 }
 
-/** Decimal megabytes, as --max-size and mail providers count them. */
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+/** Decimal megabytes, as --max-size and mail providers count them; kilobytes below one (0.03 MB said nothing). */
+const decimalSize = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);
 
 /** `--bundle`: predicts the size and parts, then writes the study and reports the real figures. */
 async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
   if (!/^[\w.-]{1,100}$/.test(a.name)) throw new AeimgError(ErrorCode.Usage, '--bundle NAME may use letters, digits, dot, dash and underscore.');
-  const maxPartBytes = a.maxSize ? parseSize(a.maxSize) : DEFAULT_MAX_PART_BYTES;
+  const maxPartBytes = a.maxSize ?? DEFAULT_MAX_PART_BYTES;
   const pool = poolFor(inputs.length, a.jobs);
   try {
     const encode = pool ? (task: Parameters<typeof pool.encode>[1]) => pool.encode(a.modelName, task) : undefined;
     const guess = await estimateStudy(inputs, {
       model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
     });
-    process.stdout.write(`Estimate: ${guess.images} files → about ${mb(guess.bytes)} in ${guess.parts} part(s) of at most ${mb(maxPartBytes)}.\n`);
+    process.stdout.write(`Estimate: ${guess.images} files → about ${decimalSize(guess.bytes)} in ${guess.parts} part(s) of at most ${decimalSize(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
       senderWindow: a.senderWindow,
     });
-    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${mb(p.bytes)}\n`);
+    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${decimalSize(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
-    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${mb(r.inputBytes)} → ${mb(total)} in ${r.parts.length} part(s)` +
+    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${decimalSize(r.inputBytes)} → ${decimalSize(total)} in ${r.parts.length} part(s)` +
       (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst of its slices: ${fidelityHeadline(r.worst, r.worstUnits)}` : '') + '.\n');
     for (const w of r.warnings.slice(0, STUDY_WARNINGS)) process.stderr.write(`warning: ${w}\n`);
     if (r.warnings.length > STUDY_WARNINGS) process.stderr.write(`warning: … and ${r.warnings.length - STUDY_WARNINGS} more of the study's files the same way.\n`);

@@ -215,6 +215,57 @@ describe('the aeimg command line', () => {
     expect(both.stderr).toMatch(/--lossless and --quality max contradict each other/);
   });
 
+  it('an empty --passphrase-file, or one holding only a newline, is refused by name (encrypt said "no key given", decrypt went to the keychain)', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_SLICE, join(dir, 'ct.png'));
+    await writeFile(join(dir, 'empty.txt'), '');
+    await writeFile(join(dir, 'newline.txt'), '\n');
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    expect((await aeimg(['encrypt', 'ct.png', '--key-file', 'k.key'], dir)).code).toBe(0);
+    for (const file of ['empty.txt', 'newline.txt']) {
+      for (const args of [['encrypt', 'ct.png', '--force'], ['decrypt', 'ct.aeimg']]) {
+        const r = await aeimg([...args, '--passphrase-file', file], dir);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain(`error: ${file} is empty: write the passphrase on its first line, or leave --passphrase-file out.\n`);
+      }
+    }
+    expect((await readdir(dir)).sort()).toEqual(['ct.aeimg', 'ct.png', 'empty.txt', 'k.key', 'newline.txt']);
+  });
+
+  it('--max-size below 10KB (0, 1KB) is a usage error that says the least taken, before any work', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_SLICE, join(dir, 'ct.png'));
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    for (const [size, bundle] of [['0', []], ['1KB', ['--bundle', 'head']], ['9999', []]] as const) {
+      const r = await aeimg(['encrypt', 'ct.png', '--max-size', size, ...bundle, '--key-file', 'k.key'], dir);
+      expect(r.code, r.stdout).toBe(2);
+      // 0.45 wrote "about 0.01 MB in Infinity part(s) of at most 0.00 MB", or a study "more than the part size limit of 0.0 MB".
+      expect(r.stderr).toBe(`error: --max-size must be at least 10KB (the largest file your mail takes, e.g. 18MB), not "${size}".\n`);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['ct.png', 'k.key']);
+  });
+
+  it('an output folder the run made is removed when every file failed (a wrong key); one that was there is kept', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_SLICE, join(dir, 'ct.png'));
+    await writeFile(join(dir, 'notes.png'), 'not an image');
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    expect((await aeimg(['keygen', '-o', 'other.key'], dir)).code).toBe(0);
+    expect((await aeimg(['encrypt', 'ct.png', '--key-file', 'k.key'], dir)).code).toBe(0);
+    const wrongKey = await aeimg(['decrypt', 'ct.aeimg', '--key-file', 'other.key', '-o', join('new', 'back')], dir);
+    expect(wrongKey.code).toBe(1);
+    const notImage = await aeimg(['encrypt', 'notes.png', '--key-file', 'k.key', '-o', 'sent'], dir);
+    expect(notImage.code).toBe(1);
+    expect(existsSync(join(dir, 'new'))).toBe(false); // both folders -o made
+    expect(existsSync(join(dir, 'sent'))).toBe(false);
+    await mkdir(join(dir, 'mine'));
+    expect((await aeimg(['decrypt', 'ct.aeimg', '--key-file', 'other.key', '-o', 'mine'], dir)).code).toBe(1);
+    expect(await readdir(join(dir, 'mine'))).toEqual([]);
+    // A run that wrote something keeps the folder it made.
+    expect((await aeimg(['decrypt', 'ct.aeimg', '--key-file', 'k.key', '-o', 'back'], dir)).code).toBe(0);
+    expect(await readdir(join(dir, 'back'))).toEqual(['ct.png']);
+  });
+
   it('--quality within-2 keeps every pixel within ±2 of the original and says so', async () => {
     const dir = await tempDir();
     await copyFile(CT_SLICE, join(dir, 'ct.png'));
@@ -558,7 +609,7 @@ describe('the aeimg command line', () => {
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
     const enc = await aeimg(['encrypt', inputs, '--bundle', 'head', '--max-size', '25KB', '--key-file', join(dir, 'k.key'), '-o', join(dir, 'out')]);
     expect(enc.code).toBe(0);
-    expect(enc.stdout).toMatch(/Estimate: 6 files → about .* MB in \d part\(s\) of at most 0\.03 MB/);
+    expect(enc.stdout).toMatch(/Estimate: 6 files → about [\d.]+ KB in \d part\(s\) of at most 25\.0 KB\./); // not "0.03 MB"
     const parts = (await readdir(join(dir, 'out'))).sort();
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.every((p) => /^head\.part\dof\d\.aeimg$/.test(p))).toBe(true);
@@ -575,12 +626,12 @@ describe('the aeimg command line', () => {
     await copyFile(join(FIXTURES, 'dicom', 'xa_4frame_jpeg_lossless.dcm'), join(dir, 'run.dcm'));
     await copyFile(MR_SLICE, join(dir, 'slice.png'));
     expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
-    const mail = /is [\d.]+ KB, more than an e-mail may carry \(2\.0 KB of file\): (.*)/;
-    const cine = await aeimg(['encrypt', 'run.dcm', '--max-size', '2KB', '--key-file', 'k.key'], dir);
+    const mail = /is [\d.]+ KB, more than an e-mail may carry \(10\.0 KB of file\): (.*)/;
+    const cine = await aeimg(['encrypt', 'run.dcm', '--max-size', '10KB', '--key-file', 'k.key'], dir);
     expect(cine.code).toBe(0);
     expect(cine.stderr).toMatch(mail);
     expect(mail.exec(cine.stderr)![1]).toBe('send its 4 frames in parts as a study (the app\'s "Encrypt as one study", or aeimg encrypt --bundle NAME), or at a level that makes smaller files.');
-    const one = await aeimg(['encrypt', 'slice.png', '--max-size', '2KB', '--key-file', 'k.key'], dir);
+    const one = await aeimg(['encrypt', 'slice.png', '--max-size', '10KB', '--key-file', 'k.key'], dir);
     expect(one.code).toBe(0);
     expect(mail.exec(one.stderr)![1]).toBe('choose a level that makes smaller files, or send the .aeimg (it is encrypted) by a file transfer your hospital allows.');
     expect((await readdir(dir)).sort()).toEqual(['k.key', 'run.aeimg', 'run.dcm', 'slice.aeimg', 'slice.png']); // written all the same
@@ -608,10 +659,11 @@ describe('interrupting the command line', () => {
     const { spawn } = await import('node:child_process');
     const dir = await tempDir();
     await writeFile(join(dir, 'big.png'), await encodePng(phantom(4096, 4096)));
+    await copyFile(MR_SLICE, join(dir, 'small.png')); // never started
     expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
     // The network alone on 4096² takes several seconds here: long enough to be interrupted in the middle.
-    const child = spawn(process.execPath, [join(ROOT, 'bin/aeimg.js'), 'encrypt', join(dir, 'big.png'), '--key-file', join(dir, 'k.key'),
-      '--quality', 'max', '-o', join(dir, 'out')], { cwd: ROOT });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/aeimg.js'), 'encrypt', join(dir, 'big.png'), join(dir, 'small.png'), '--key-file', join(dir, 'k.key'),
+      '--quality', 'max', '--jobs', '1', '-o', join(dir, 'out')], { cwd: ROOT });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -620,7 +672,8 @@ describe('interrupting the command line', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
     expect(stderr).toMatch(/interrupted: stopping/);
-    expect(stderr).toMatch(/1 file not done: interrupted \(Ctrl-C\); run the same command with --skip-existing to finish/);
+    // Neither file is done, and neither failed (0.45 said "Encrypted 1 of 2; 1 failed: - 2 files not done …").
+    expect(stderr).toContain('\nEncrypted 0 of 2; 2 not done (interrupted by Ctrl-C).\nRun the same command with --skip-existing to finish.\n');
     expect(await readdir(join(dir, 'out')).catch(() => [])).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /** The command line on hostile or unlucky input: clear one-line errors, exit codes 0/1/2, nothing left behind. */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -20,6 +20,29 @@ async function aeimg(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): P
 }
 
 const errorLines = (stderr: string) => stderr.split('\n').filter((l) => /^error: /.test(l));
+
+/**
+ * Runs `body` on a folder, holding what `fill` put there, that this process cannot write into: as root (who writes
+ * whatever a folder's mode says) a read-only tmpfs, skipped where it cannot be mounted; else a folder of mode 555.
+ */
+async function unwritableFolder(ctx: { skip: () => void }, dir: string, fill: (dir: string) => Promise<void>, body: (dir: string) => Promise<void>): Promise<void> {
+  if (process.getuid?.() === 0) {
+    await onTmpfs(ctx, dir, '1m', async (d) => {
+      await fill(d);
+      execFileSync('mount', ['-o', 'remount,ro', d], { stdio: 'ignore' });
+      await body(d);
+    });
+    return;
+  }
+  await mkdir(dir);
+  await fill(dir);
+  await chmod(dir, 0o555);
+  try {
+    await body(dir);
+  } finally {
+    await chmod(dir, 0o755);
+  }
+}
 
 /** Runs `body` on a small tmpfs mounted at `dir` (skipped where it cannot be mounted: that needs root). */
 describe('a full disk and unexpected failures', () => {
@@ -77,6 +100,41 @@ describe('a full disk and unexpected failures', () => {
       expect(errorLines(r.stderr)).toEqual([`error: ${cd} cannot be written (a CD or a write-protected share?). Give an output folder with -o DIR.`]);
       expect((await readdir(cd)).sort()).toEqual(['scan.png', 'scan2.png']);
       expect((await aeimg(['encrypt', cd, '--key-file', join(dir, 'k.key'), '-o', join(dir, 'out')])).code).toBe(0);
+    });
+  });
+
+  it('decrypt beside its input in a folder that cannot be written: says so once, before any work, as encrypt does', async (ctx) => {
+    const dir = await tempDir();
+    await copyFile(CT_SLICE, join(dir, 'ct.png'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'ct.png'), '--key-file', join(dir, 'k.key')])).code).toBe(0);
+    await unwritableFolder(ctx, join(dir, 'ro'), (ro) => copyFile(join(dir, 'ct.aeimg'), join(ro, 'ct.aeimg')), async (ro) => {
+      const r = await aeimg(['decrypt', join(ro, 'ct.aeimg'), '--key-file', join(dir, 'k.key')]);
+      // It failed each file: "error: ct.aeimg: ct.png: permission denied." (or "the disk is read-only" on a CD).
+      expect(r.code).toBe(2);
+      expect(errorLines(r.stderr)).toEqual([`error: ${ro} cannot be written (a CD or a write-protected share?). Give an output folder with -o DIR.`]);
+      expect(await readdir(ro)).toEqual(['ct.aeimg']);
+      expect((await aeimg(['decrypt', join(ro, 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')])).code).toBe(0);
+    });
+  });
+
+  it('-o naming a folder that cannot be written: said once for encrypt and decrypt, not "permission denied" per file; one that cannot be made says why', async (ctx) => {
+    const dir = await tempDir();
+    for (const n of ['a.png', 'b.png']) await copyFile(CT_SLICE, join(dir, n));
+    expect((await aeimg(['keygen', '-o', 'k.key'], dir)).code).toBe(0);
+    expect((await aeimg(['encrypt', 'a.png', 'b.png', '--key-file', 'k.key'], dir)).code).toBe(0);
+    await unwritableFolder(ctx, join(dir, 'ro'), async () => undefined, async (ro) => {
+      const said = `error: ${ro} cannot be written (a CD or a write-protected share?). Give an output folder with -o DIR.`;
+      for (const args of [['encrypt', 'a.png', 'b.png'], ['decrypt', 'a.aeimg', 'b.aeimg']]) {
+        const r = await aeimg([...args, '--key-file', 'k.key', '-o', ro], dir);
+        expect(r.code).toBe(2);
+        expect(errorLines(r.stderr)).toEqual([said]);
+      }
+      // A folder to be made in it: named the same way (it said "cannot create the output folder …/new: file not found").
+      const sub = await aeimg(['decrypt', 'a.aeimg', '--key-file', 'k.key', '-o', join(ro, 'new', 'back')], dir);
+      expect(sub.code).toBe(2);
+      expect(errorLines(sub.stderr)).toEqual([said]);
+      expect(await readdir(ro)).toEqual([]);
     });
   });
 
@@ -222,5 +280,8 @@ describe('small things said plainly', () => {
     const out = await aeimg(['encrypt', 'a.png', '--key-file', 'k.key', '-o', 'k.key'], dir);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toMatch(/error: cannot create the output folder k\.key: it, or a folder in its path, is a file; choose another with -o\./);
+    // Any other reason, as one sentence (it said "….; choose another with -o.").
+    const long = await aeimg(['encrypt', 'a.png', '--key-file', 'k.key', '-o', 'x'.repeat(300)], dir);
+    expect(errorLines(long.stderr)).toEqual([`error: cannot create the output folder ${'x'.repeat(300)}: the name is too long for the file system: give the file a shorter name; choose another with -o.`]);
   });
 });

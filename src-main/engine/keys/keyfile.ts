@@ -32,10 +32,22 @@ export async function readKeyFile(path: string): Promise<SharedKey> {
   const lines = data.length <= MAX_KEY_FILE_BYTES ? data.toString('utf8').split(/\r?\n/) : [];
   if (lines[0]?.trim() === TEXT_TAG) {
     const secret = Buffer.from(lines[1]?.trim() ?? '', 'base64');
-    if (secret.length === KEY_BYTES) return new SharedKey(secret, label);
+    if (secret.length === KEY_BYTES) return checkedFingerprint(path, new SharedKey(secret, label), lines);
   }
   throw inFile(path, new AeimgError(ErrorCode.BadInput,
     'is not an aeimg key file (expected the file written by `aeimg keygen`, or exactly 32 raw bytes).'));
+}
+
+/**
+ * The key, where the file's "# fingerprint" line (keygen writes one) names it. A changed character in the key line still
+ * decodes to 32 bytes: without this check such a file would encrypt for a key nobody else holds.
+ */
+function checkedFingerprint(path: string, key: SharedKey, lines: string[]): SharedKey {
+  const stated = lines.map((l) => /^#\s*fingerprint\s+(\S+)/i.exec(l.trim())?.[1]).find((f) => f !== undefined);
+  if (stated === undefined || stated.toUpperCase() === key.fingerprint) return key;
+  throw inFile(path, new AeimgError(ErrorCode.BadInput,
+    `is damaged: it states fingerprint ${stated}, but its key has fingerprint ${key.fingerprint}. ` +
+    'Nothing was encrypted or decrypted with it. Get a fresh copy of the key file from the one who made it or sent it to you.'));
 }
 
 export async function writeKeyFile(path: string, key: SharedKey, force = false): Promise<void> {
