@@ -12,7 +12,7 @@ import { fileInvertedOf, imageChannels, type ImageRecord } from '../engine/codec
 import { receivedSummary, recordDisplay } from '../engine/jobs/view.js';
 import { valueFormula } from '../../src-shared/windows.js';
 import { measuredBySender } from '../../src-shared/fidelity.js';
-import { andList } from '../../src-shared/files.js';
+import { andList, someNames } from '../../src-shared/files.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { graphicsAndShutter } from '../engine/dicom/shutter.js';
 import { archivesLeftOut, checkWritableFolders, findAeimgInputs } from '../engine/jobs/files.js';
@@ -56,7 +56,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
   const { studies, singles } = await groupStudies(inputs, identities);
-  let valuesNote: string | undefined; // said once at the end, of the first 16-bit PNG of a DICOM image written
+  const valuesNotes = new ValuesNotes(); // said at the end, once for the 16-bit PNGs each says the same of
   let overlayNote: string | undefined; // likewise, of the first PNG of an image whose overlays came with it
   let alphaNote: string | undefined; // likewise, of the first DICOM file of an image with transparency
   const studyPool = studies.length > 0 && values.jobs !== '1' ? CodecPool.create(values.jobs ? Number(values.jobs) : undefined) : null;
@@ -75,7 +75,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
       });
       r.outputs.forEach((output, i) => {
         process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`);
-        if (format === 'png') valuesNote ??= valuesPngNote(r.records[i]!, output);
+        if (format === 'png') valuesNotes.add(r.records[i]!, output);
         if (format === 'png') overlayNote ??= overlaysPngNote(r.records[i]!, output);
         if (format === 'dcm') alphaNote ??= alphaDicomNote(r.records[i]!, output);
       });
@@ -90,7 +90,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   }
   if (singles.length === 0) {
     await models.dispose();
-    if (valuesNote) process.stderr.write(valuesNote);
+    process.stderr.write(valuesNotes.text());
     process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
     return 0;
   }
@@ -113,7 +113,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
-        if (format === 'png' && img.output) valuesNote ??= valuesPngNote(rec, img.output);
+        if (format === 'png' && img.output) valuesNotes.add(rec, img.output);
         if (format === 'png' && img.output) overlayNote ??= overlaysPngNote(rec, img.output);
         if (format === 'dcm' && img.output) alphaNote ??= alphaDicomNote(rec, img.output);
         process.stdout.write(`${basename(r.input)} → ${img.output}${frameNote(img.outputFrame)}  ${denoise ? `${DENOISED_TEXT}, ` : ''}${rec.width}x${rec.height}x${imageChannels(rec)} ` +
@@ -124,7 +124,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   await pool?.close();
   await tiles?.close();
   await models.dispose();
-  if (valuesNote) process.stderr.write(valuesNote);
+  process.stderr.write(valuesNotes.text());
   process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
   return summarise(total, outcome, 'Decrypted', skipped);
 }
@@ -184,31 +184,58 @@ function keyObjectsNote(study: string, records: readonly ImageRecord[]): string 
 }
 
 /**
- * What is said once after 16-bit PNGs of DICOM images (or of image files declared CT) are written: they hold the images' values bit for bit, which other
- * image viewers show flat or dark (a CT's values sit at 31,000–35,000 of 65,535), not the picture a reader reads; and,
- * where it is one line, how the first one's values give the values a reader reads ("(v − 32768) − 1024 HU"). Of an
- * image file's grey 16-bit PNG whose values stay below 16,384 (fewer bits in 16), that other viewers show it dark.
- * Undefined for any other output.
+ * The notes of the 16-bit PNGs written (valuesPngNote), said once at the end for the files each says the same of, by
+ * name: one note for a whole run read wrong beside another kind (a signed TIFF's "+ 32768" beside a PNG's own values).
  */
-function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
+/** The most 16-bit PNG notes said one by one; the others' files are named in one more. */
+const NOTES_SAID = 3;
+
+class ValuesNotes {
+  private readonly names = new Map<string, string[]>();
+
+  add(rec: ImageRecord, output: string): void {
+    const note = valuesPngNote(rec);
+    if (note) this.names.set(note, [...(this.names.get(note) ?? []), basename(output)]);
+  }
+
+  text(): string {
+    const groups = [...this.names];
+    const said = groups.slice(0, NOTES_SAID).map(([note, names]) => `note: ${someNames(names)} ${names.length > 1 ? note.replace(/^holds /, 'hold ') : note}`);
+    // A PET series has a rescale per slice: one note each would bury the run's lines.
+    const rest = groups.slice(NOTES_SAID).flatMap(([, names]) => names);
+    if (rest.length) {
+      said.push(`note: ${someNames(rest)} hold their images' values by rescales of their own, for analysis, not as pictures. To read the ` +
+        'images, open the .aeimg files in aeimg; for a PACS, decrypt with --format dcm.\n');
+    }
+    return said.join('');
+  }
+}
+
+/**
+ * What is said after 16-bit PNGs of DICOM images (or of image files declared CT) are written, from "holds": they hold
+ * the images' values bit for bit, which other image viewers show flat or dark (a CT's values sit at 31,000–35,000 of
+ * 65,535), not the picture a reader reads; and, where it is one line, how its values give the values a reader reads
+ * ("(v − 32768) − 1024 HU"). Of an image file's grey 16-bit PNG whose values stay below 16,384 (fewer bits in 16),
+ * that other viewers show it dark. Undefined for any other output.
+ */
+function valuesPngNote(rec: ImageRecord): string | undefined {
   if (rec.bitDepth !== 16 || imageChannels(rec) !== 1) return undefined;
   const meta = dicomMetaOf(rec);
   // A CT its sender declared (0.36) is told as a DICOM CT is, with how its values give HU.
   const display = meta || rec.ctIntercept !== undefined || fileInvertedOf(rec) ? recordDisplay(rec, meta) : undefined;
   if (!display && rec.valueOffset) {
     // An image file's values below 0 (a signed TIFF, 0.35): a PNG holds none, so its samples are the values moved up.
-    return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values + ${rec.valueOffset} (the sender's ` +
+    return `holds the image's values + ${rec.valueOffset} (the sender's ` +
       `file had values below 0, which a PNG cannot hold): in it a value v is (v − ${rec.valueOffset}). To read the images, open the ` +
       '.aeimg files in aeimg; decrypt with --format dcm for the values themselves, signed.\n';
   }
   if (!display) {
     // An image file of fewer bits in 16 (a 12-bit JPEG 2000, JPEG-LS or PNG export): its values sit at the range's
-    // bottom, as they did in the sender's file (0.28).
+    // bottom, as they did in the sender's file (0.28); "as aeimg read them": a PNG's gamma is applied on reading (0.31).
     const top = rec.planes[0]?.[1] ?? 0;
     if (top >= 1 << 14) return undefined;
-    return `note: ${basename(output)} (and any other 16-bit PNG written) holds the image's values bit for bit, as the ` +
-      `sender's file did (up to ${top} of 65,535): other image viewers show it dark. To read the images, open the .aeimg ` +
-      'files in aeimg.\n';
+    return 'holds the image\'s values bit for bit, as aeimg read them from the sender\'s file (all below 16,384 of 65,535): other image ' +
+      'viewers show it dark. To read the images, open the .aeimg files in aeimg.\n';
   }
   const { mapping: m, units } = display;
   let formula = '';
@@ -217,7 +244,7 @@ function valuesPngNote(rec: ImageRecord, output: string): string | undefined {
   }
   // Inverted (MONOCHROME1, WhiteIsZero) samples are the image's values turned over, bit for bit: as it shows.
   const holds = m?.inverted ? 'the image\'s values inverted (its grey is MONOCHROME1), bit for bit' : 'the image\'s values bit for bit';
-  return `note: ${basename(output)} (and any other 16-bit PNG written) holds ${holds}, for analysis, not a ` +
+  return `holds ${holds}, for analysis, not a ` +
     `picture: other image viewers show it flat or dark.${formula} To read the images, open the .aeimg files in aeimg; for a ` +
     'PACS, decrypt with --format dcm.\n';
 }

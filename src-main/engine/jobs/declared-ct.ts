@@ -18,10 +18,14 @@ import { implausibleCtWarning, notCtModalityWarning } from './sender-warnings.js
  * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
  * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it.
  */
-export function checkCtImage(image: Image): void {
+export function checkCtImage({ image, profileShift, declaredColour }: Pick<InputImage, 'image' | 'profileShift' | 'declaredColour'>): void {
+  // Values its file says are light (a gamma or colour profile), which aeimg shows as viewers do: converted, they are no
+  // longer the values the sender declared HU (a gamma of 1 moved a 16-bit CT's by up to 7134).
   const what = colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
     : image.bitDepth !== 16 ? 'an 8-bit image, the grey levels of a window, not a CT\'s values in HU'
-    : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have' : undefined;
+    : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have'
+    : profileShift && profileShift > 1 ? `a grey image whose file says its values are light to be shown through ${declaredColour ?? 'its colour profile'}, ` +
+      `which aeimg shows as viewers do, moving them by up to ${profileShift}: not a CT's values in HU` : undefined;
   if (!what) return;
   throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
     '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
@@ -154,9 +158,9 @@ export async function ctCheck(path: string, ctIntercept: number | undefined, max
   const own = ownCtIntercept(inputs[0]!);
   if (own !== undefined) return { fails: false, ownIntercept: own };
   if (ctIntercept === undefined) return undefined;
-  for (const { image } of inputs) {
+  for (const input of inputs) {
     try {
-      checkCtImage(image);
+      checkCtImage(input);
     } catch (err) {
       if (err instanceof AeimgError) return { fails: true, message: err.message };
       throw err;

@@ -139,7 +139,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // does); refused where it cannot be one.
     const own = dicom ? undefined : ownCtIntercept(input);
     const ct = dicom ? undefined : own ?? task.ctIntercept;
-    if (ct !== undefined) checkCtImage(image);
+    if (ct !== undefined) checkCtImage(input);
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
     const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));

@@ -78,6 +78,21 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
       'compare with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.']);
   });
 
+  it('a 16-bit grey PNG whose gamma moves its values is refused as a CT: its values would no longer be the HU declared (0.46)', async () => {
+    const dir = await tempDir();
+    const hu = Array.from({ length: 256 }, (_, i) => 24 + i * 11); // a CT's values, HU + 1024: air to bone
+    await writeFile(join(dir, 'linear.png'), png(256, [hu, hu], { depth: 16, extra: [gAMA(100000)] }));
+    await writeFile(join(dir, 'plain.png'), png(256, [hu, hu], { depth: 16 }));
+    const model = await defaultModel();
+    const key = generateSharedKey('Gamma CT');
+    const send = (name: string) => encryptImageFile(join(dir, name), { model, recipients: [key], ctIntercept: -1024 });
+    // Before, it went "bit-exact" in HU taken from the converted values: up to thousands of HU off the sender's.
+    await expect(send('linear.png')).rejects.toThrow(/^linear\.png: is a grey image whose file says its values are light to be shown through a gamma of 1 \(its gAMA chunk\), which aeimg shows as viewers do, moving them by up to \d+: not a CT's values in HU, so it cannot go as a CT/);
+    expect((await send('plain.png')).coding.quality).toBeDefined();
+    // Undeclared, it goes as a picture, its conversion said (the test above).
+    expect((await encryptImageFile(join(dir, 'linear.png'), { model, recipients: [key], force: true })).warnings.join(' ')).toMatch(/declares a gamma of 1/);
+  });
+
   it('16-bit grey, RGB and an animation\'s frames are converted alike; an RGB file\'s cHRM gives its primaries', async () => {
     const ramp16 = ramp.map((v) => v * 257);
     const grey16 = await decodeImage(png(256, [ramp16], { depth: 16, extra: [gAMA(50000)] }));
