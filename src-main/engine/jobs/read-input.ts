@@ -33,6 +33,11 @@ export interface InputImage {
   profileShift?: number;
   /** What that profile stood for where the file has none of its own: a PNG's gamma (ImageFile.declaredColour). */
   declaredColour?: string;
+  /**
+   * A grey image file of 1 bit a sample (a mask, read as 0 and 255): its samples are labels, as a 1-bit DICOM
+   * segmentation's (DisplayModel.labels), so that any pixel changed is reduced quality (0.46).
+   */
+  bilevel?: true;
   /** ImageFile.cmyk: a CMYK file, whose colours go as the RGB viewers show, 8 bits a channel. */
   cmyk?: true;
   /**
@@ -118,6 +123,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
         ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
         ...(file.inverted?.[i] ? { inverted: true as const } : {}),
+        ...(file.metas[i]?.bitsPerSample === 1 && image.channels === 1 ? { bilevel: true as const } : {}),
         ...(imagej ? { imagej } : {}), ...(i === 0 && file.leftOut ? { leftOut: file.leftOut.pages } : {}),
       };
     });

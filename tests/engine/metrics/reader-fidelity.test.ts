@@ -4,6 +4,7 @@
  * Gaussian SSIM in Float64 (no strips, no lookup tables).
  */
 import { execFileSync } from 'node:child_process';
+import { deflateSync } from 'node:zlib';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -22,7 +23,9 @@ import { readerFidelity, plainDisplay, windowFidelity } from '../../../src-main/
 import type { Image } from '../../../src-main/engine/image/image.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import type { Quality } from '../../../src-shared/quality.js';
-import { defaultModel, dicomDataset, FIXTURES, models, phantom, tempDir } from '../../helpers.js';
+import { defaultModel, dicomDataset, FIXTURES, models, MR_SLICE, phantom, tempDir } from '../../helpers.js';
+import { readInput } from '../../../src-main/engine/jobs/read-input.js';
+import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
 
 const CT_HEAD = join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm');
 const key = generateSharedKey('Radiology A');
@@ -429,6 +432,35 @@ describe('a segmentation\'s 1-bit mask', () => {
     expect(dicomDisplay(seg!.dicom)).toMatchObject({ labels: true, mapping: { bitsStored: 1 } });
     // An 8-bit image of 8 stored bits keeps 0..255.
     expect(readerFidelity(mask, changed, { ...display, mapping: { ...display.mapping, bitsStored: 8 } }).windows![0]).toMatchObject({ center: 128, width: 256 });
+  });
+
+  it('a 1-bit image file (a mask exported as a 1-bit PNG) is labels too: any pixel changed is reduced quality (0.46)', { timeout: 60_000 }, async () => {
+    // Two discs, 1 bit a pixel, rows packed most significant bit first (PNG colour type 0, depth 1).
+    const w = 256, h = 256;
+    const inside = (x: number, y: number) => Math.hypot(x - 90, y - 100) < 60 || Math.hypot(x - 180, y - 170) < 40;
+    const rows = Array.from({ length: h }, (_, y) => {
+      const row = Buffer.alloc(1 + w / 8);
+      for (let x = 0; x < w; x++) if (inside(x, y)) row[1 + (x >> 3)]! |= 0x80 >> (x & 7);
+      return row;
+    });
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 1;
+    const dir = await tempDir();
+    const file = join(dir, 'mask.png');
+    await writeFile(file, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0))]));
+    const [input] = await readInput({ input: file, maxPixels: 1e6, deidentify: null });
+    expect(input!.bilevel).toBe(true);
+    const sent = await encryptImageFile(file, { model, recipients: [key], coding: { quality: 'max' } });
+    expect(sent.fidelity!.stored!.maxAbs).toBeGreaterThan(0);
+    expect(sent.fidelity!.reduced).toBe(true);
+    // Measured as labels are, over the frame (before, as a picture, over what its window shows: another figure).
+    const decoded = (await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false })).images[0]!.image;
+    const shown = (img: Image) => Float64Array.from(img.pixels, (v) => v / 255);
+    const [frame, whatShows] = [true, false].map((whole) => naiveSsim(shown(input!.image), shown(decoded), w, h, whole));
+    expect(Math.abs(frame! - whatShows!)).toBeGreaterThan(1e-3);
+    expect(sent.fidelity!.windows![0]!.ssim).toBeCloseTo(frame!, 4);
+    const [grey] = await readInput({ input: MR_SLICE, maxPixels: 1e6, deidentify: null });
+    expect(grey!.bilevel).toBeUndefined();
   });
 
   it('a label map\'s segment numbers: any voxel given another number makes it reduced quality', async () => {
