@@ -143,8 +143,7 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
     // a DICOM file's do.
     const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));
-    const plain = () => ({ ...plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted }), ...(input.bilevel ? { labels: true as const } : {}) });
-    const base = dicom ? dicomDisplay(dicom) : task.display ?? plain();
+    const base = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted, labels: input.bilevel });
     const { window: sender, without } = senderWindowFor(image, base, task.senderWindow);
     if (without) withoutWindow.set(without, base.units);
     const display = withSenderWindow(base, sender);

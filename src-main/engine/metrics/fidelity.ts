@@ -25,6 +25,8 @@ export { ssimPlane } from './ssim.js';
 /** What an image file's record says of its values (codec/record.ts) and its own windows: plainDisplay's. */
 export interface PlainValues extends FileValues {
   fileWindows?: readonly DisplayWindow[];
+  /** Its samples are labels (a 1-bit mask: jobs/read-input.ts InputImage.bilevel), as DisplayModel.labels. */
+  labels?: true;
 }
 
 /**
@@ -34,12 +36,12 @@ export interface PlainValues extends FileValues {
  * WhiteIsZero (`inverted`: a TIFF's, as MONOCHROME1) has samples inverted from its values, and shows inverted.
  */
 export function plainDisplay(image: Pick<Image, 'bitDepth'>, values: PlainValues = {}): DisplayModel {
-  const { ctIntercept, fileWindows = [], inverted } = values;
+  const { ctIntercept, fileWindows = [], inverted, labels } = values;
   const mapping = imageFileMapping(image.bitDepth, values);
   const ct = ctIntercept !== undefined;
   return {
     units: ct ? 'HU' : '', monochrome1: inverted === true, windows: [...fileWindows, ...(ct ? CT_PRESETS : [])], percentile: !ct && image.bitDepth > 8,
-    ...(mapping ? { mapping } : {}),
+    ...(mapping ? { mapping } : {}), ...(labels ? { labels } : {}),
   };
 }
 
