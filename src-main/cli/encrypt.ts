@@ -14,6 +14,7 @@ import type { CtCheck } from '../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
 import type { EncryptResult } from '../engine/jobs/encrypt.js';
+import { megabytes } from '../engine/jobs/sender-warnings.js';
 import { AEIMG_EXT, archivesLeftOut, folderGiven, IMAGE_INPUT, inputKind, inputRefusal, isDicomFile, namesOf, noImagesMessage, checkWritableFolders, withSendingNames, type FoundFile } from '../engine/jobs/files.js';
 import { studyOrder } from '../engine/dicom/order.js';
 import { ctCheck, ctInterceptOf } from '../engine/jobs/declared-ct.js';
@@ -312,8 +313,6 @@ function shapesText(r: EncryptResult): string {
   return `${r.images > 1 ? `${r.images} frames of ` : ''}${r.width}x${r.height}x${r.channels} ${r.bitDepth}-bit`;
 }
 
-/** Decimal megabytes, as --max-size and mail providers count them; kilobytes below one (0.03 MB said nothing). */
-const decimalSize = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} KB`);
 
 /** `--bundle`: predicts the size and parts, then writes the study and reports the real figures. */
 async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
@@ -325,16 +324,16 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
     const guess = await estimateStudy(inputs, {
       model: a.model, coding: a.coding, maxPartBytes, encode, deidentify: a.deidentify, name: a.name, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
     });
-    process.stdout.write(`Estimate: ${guess.images} files → about ${decimalSize(guess.bytes)} in ${guess.parts} part(s) of at most ${decimalSize(maxPartBytes)}.\n`);
+    process.stdout.write(`Estimate: ${guess.images} files → about ${megabytes(guess.bytes)} in ${guess.parts} part(s) of at most ${megabytes(maxPartBytes)}.\n`);
     const r = await encryptStudy(inputs, {
       model: a.model, recipients: a.recipients, name: a.name, outDir: a.outDir, maxPartBytes, coding: a.coding,
       measure: a.measure, deidentify: a.deidentify, force: a.force, encode, lookahead: (pool?.size ?? 1) * 2, maxPixels: a.maxPixels, ctIntercept: a.ctIntercept, notCt: a.notCt,
       senderWindow: a.senderWindow,
     });
-    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${decimalSize(p.bytes)}\n`);
+    for (const p of r.parts) process.stdout.write(`${p.path}  ${p.images} images, ${megabytes(p.bytes)}\n`);
     for (const c of r.carriedObjects) process.stdout.write(`${c.path}: ${carriedWords(c, 'went')}\n`);
     const total = r.parts.reduce((s, p) => s + p.bytes, 0);
-    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${decimalSize(r.inputBytes)} → ${decimalSize(total)} in ${r.parts.length} part(s)` +
+    process.stdout.write(`Encrypted the study '${a.name}': ${r.images} images from ${megabytes(r.inputBytes)} → ${megabytes(total)} in ${r.parts.length} part(s)` +
       (r.meanSsim !== undefined ? `; mean worst-window SSIM ${r.meanSsim.toFixed(4)}; worst of its slices: ${fidelityHeadline(r.worst, r.worstUnits)}` : '') + '.\n');
     for (const w of r.warnings.slice(0, STUDY_WARNINGS)) process.stderr.write(`warning: ${w}\n`);
     if (r.warnings.length > STUDY_WARNINGS) process.stderr.write(`warning: … and ${r.warnings.length - STUDY_WARNINGS} more of the study's files the same way.\n`);

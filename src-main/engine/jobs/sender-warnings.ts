@@ -17,8 +17,8 @@ import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { nameStem } from './files.js';
 import { andList } from '../../../src-shared/files.js';
 
-/** Decimal megabytes (kilobytes below one), as mail services count them. */
-const megabytes = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(2)} MB`);
+/** Decimal megabytes (kilobytes below one), as mail services and --max-size count them. */
+export const megabytes = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(2)} MB`);
 
 /**
  * Told to the sender of an .aeimg larger than an e-mail takes (a long cine, a large multi-frame file): it was

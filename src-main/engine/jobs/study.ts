@@ -34,6 +34,7 @@ import { maskedFileName, type IdentifyingParts } from '../dicom/file-name.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { ctInterceptOf, type CtDeclaration } from './declared-ct.js';
 import { senderWindowOf, seriesWindows, type SenderWindow, type SenderWindows } from './sender-window.js';
+import { megabytes } from './sender-warnings.js';
 
 export { DEFAULT_MAX_PART_BYTES };
 
@@ -241,7 +242,7 @@ export async function encryptStudy(paths: string[], opts: StudyOptions): Promise
           const reports = recordDocuments(entry.record).map((d) => `"${d.title}"`);
           throw new AeimgError(ErrorCode.TooLarge,
             `${basename(input)}${reports.length ? ` with the study's report${reports.length > 1 ? 's' : ''} ${reports.join(', ')} it carries` : ''} alone needs ` +
-            `about ${(bound / 1e6).toFixed(1)} MB encrypted, more than the part size limit of ${(max / 1e6).toFixed(1)} MB.`,
+            `about ${megabytes(bound)} encrypted, more than the part size limit of ${megabytes(max)}.`,
             { remedy: Remedy.LargerParts, facts: { file: input, limit: max, needed: bound } });
         }
         await w.add(entry.record, entry.blobs);
