@@ -102,6 +102,12 @@ describe('the sender\'s figures table', () => {
     });
   });
 
+  it('an RMSE below what a record keeps (0.001 of its unit) is said so, not 0.000, beside a largest error (a PET in g/ml)', () => {
+    const pet = { ...f, real: { maxAbs: 0.0006, rmse: 0, units: 'g/ml', perStored: 0.0003 } };
+    expect(senderFigures(pet)).toMatchObject({ largest: '0.000600 g/ml', rmse: 'below 0.001 g/ml' });
+    expect(senderFigures({ ...pet, real: { ...pet.real, maxAbs: 0 } }).rmse).toBe('0.000 g/ml'); // bit-exact: 0 is the figure
+  });
+
   it('says an RMSE is over the whole image where the file\'s writer measured it so (aeimg 0.44 and before)', () => {
     expect(senderFigures({ ...f, rmseOverFrame: true }).rmse).toBe('23.345 HU over the whole image, as aeimg 0.44 and before measured: lower than over what the windows show');
   });

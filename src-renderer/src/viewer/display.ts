@@ -140,7 +140,8 @@ export function senderFigures(f: Fidelity): { windows: { label: string; ssim: st
   return {
     windows: (f.windows ?? []).map((w) => ({ label: windowLabel(w), ssim: w.ssim.toFixed(4), psnr: w.psnr === null ? '∞ (identical)' : `${w.psnr.toFixed(2)} dB` })),
     largest: err ? `${formatValue(err.maxAbs)}${u}` : '',
-    rmse: err ? `${err.rmse.toFixed(3)}${u}${f.rmseOverFrame ? ` ${RMSE_OVER_FRAME}` : ''}` : '',
+    // A record keeps the RMSE to 0.001 of its unit: a PET's 0.0004 g/ml is 0 there, which beside a largest error is no figure.
+    rmse: err ? `${err.rmse === 0 && err.maxAbs > 0 ? 'below 0.001' : err.rmse.toFixed(3)}${u}${f.rmseOverFrame ? ` ${RMSE_OVER_FRAME}` : ''}` : '',
   };
 }
 
