@@ -30,7 +30,7 @@ import { imageFileMapping, sampleToReal, type DisplayModel, type FileValues } fr
 import type { Recipient } from '../keys/recipients.js';
 import { readInput } from './read-input.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
-import { AEIMG_EXT, AEIMG_INPUT, checkOutput, outputPathFor, sendingName } from './files.js';
+import { aeimgNamedRefusal, AEIMG_EXT, AEIMG_INPUT, checkOutput, outputPathFor, sendingName } from './files.js';
 import { APP_ID } from './version.js';
 import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
@@ -338,7 +338,7 @@ export async function encryptImageFile(input: string, opts: EncryptFileOptions):
   const { signal } = opts;
   try {
     checkAborted(signal);
-    if (AEIMG_INPUT.test(input)) throw new AeimgError(ErrorCode.BadInput, 'is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
+    if (AEIMG_INPUT.test(input)) throw await aeimgNamedRefusal(input);
     checkOutput(output, [input], opts.force ?? false);
     const task: EncodeTask = {
       input, coding: opts.coding ?? { quality: DEFAULT_QUALITY }, measure: opts.measure ?? true,

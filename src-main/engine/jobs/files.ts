@@ -131,6 +131,18 @@ function entryOf(path: string, how: typeof lstatSync): Stats | undefined {
   }
 }
 
+/**
+ * Why a file named .aeimg is not encrypted: it is one (decrypt opens it), or an image under that name (a picture saved
+ * as the attachment's name), which goes once renamed: its output would take its own name.
+ */
+export async function aeimgNamedRefusal(input: string): Promise<AeimgError> {
+  const image = imageSignature((await readHead(input, 16)) ?? Buffer.alloc(0));
+  return image
+    ? new AeimgError(ErrorCode.BadInput, `is named .aeimg but is a ${image} image, not an encrypted file: give it its own extension ` +
+      `(.${image === 'JPEG 2000' ? 'jp2' : image.toLowerCase()}) to encrypt it.`)
+    : new AeimgError(ErrorCode.BadInput, 'is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
+}
+
 /** Image inputs the encrypt journey takes from folders. */
 export const IMAGE_INPUT = extensionPattern(...IMAGE_EXTENSIONS, ...DICOM_EXTENSIONS);
 

@@ -66,6 +66,10 @@ describe('a folder of DICOM files without extensions', () => {
     // An .aeimg given to encrypt by mistake is named for what it is, not "would overwrite an input file".
     await expect(encryptImageFile(photo.output, { model: await defaultModel(), recipients: [key] }))
       .rejects.toThrow('photo.aeimg: is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
+    // A picture saved under an .aeimg name is named as the image it is, with what to do (0.46: "already encrypted").
+    await writeFile(join(dir, 'scan.aeimg'), await encodePng(phantom(8, 8)));
+    await expect(encryptImageFile(join(dir, 'scan.aeimg'), { model: await defaultModel(), recipients: [key] }))
+      .rejects.toThrow('scan.aeimg: is named .aeimg but is a PNG image, not an encrypted file: give it its own extension (.png) to encrypt it.');
   });
 
   it('a CD given whole: every series below it in order, no index, hidden folder or link twice; outputs keep the subfolders', async () => {
