@@ -93,7 +93,7 @@ export async function readHeader(source: ByteSource): Promise<ParsedHeader> {
     throw new AeimgError(ErrorCode.Truncated, 'is empty (0 bytes): the attachment was not saved whole. Save it again from the e-mail, or ask the sender for a complete copy.');
   }
   // The signature's first bytes alone are an .aeimg file cut short, not another file.
-  if (start.length < MAGIC.length + 1 && MAGIC.subarray(0, start.length).equals(start.subarray(0, MAGIC.length))) throw truncatedHeader();
+  if (start.length <= MAGIC.length && MAGIC.subarray(0, start.length).equals(start)) throw truncatedHeader();
   if (!start.subarray(0, MAGIC.length).equals(MAGIC)) throw new AeimgError(ErrorCode.NotAeimg, NOT_AEIMG);
   const version = start[MAGIC.length]! as FormatVersion;
   if (!FORMAT_VERSIONS.includes(version)) {

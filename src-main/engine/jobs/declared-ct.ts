@@ -11,7 +11,7 @@ import { readHead } from '../fs/read.js';
 import { imageSignature } from '../image/signature.js';
 import type { CtCheck } from '../../../src-shared/api.js';
 import { imagejCalibration, imagejCtIntercept } from '../image/imagej.js';
-import { readInput, type InputImage } from './read-input.js';
+import { profileMoved, readInput, type InputImage } from './read-input.js';
 import { implausibleCtWarning, notCtModalityWarning } from './sender-warnings.js';
 
 /**
@@ -24,7 +24,7 @@ export function checkCtImage({ image, profileShift, declaredColour }: Pick<Input
   const what = colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
     : image.bitDepth !== 16 ? 'an 8-bit image, the grey levels of a window, not a CT\'s values in HU'
     : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have'
-    : profileShift && profileShift > 1 ? `a grey image whose file says its values are light to be shown through ${declaredColour ?? 'its colour profile'}, ` +
+    : profileMoved(profileShift) ? `a grey image whose file says its values are light to be shown through ${declaredColour ?? 'its colour profile'}, ` +
       `which aeimg shows as viewers do, moving them by up to ${profileShift}: not a CT's values in HU` : undefined;
   if (!what) return;
   throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +

@@ -76,6 +76,12 @@ export interface InputImage {
 }
 
 /**
+ * Whether an image file's profile or gamma moved its values (InputImage.profileShift): by more than one level, as one
+ * level is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1" through libvips' own), which no viewer shows.
+ */
+export const profileMoved = (shift: number | undefined): shift is number => shift !== undefined && shift > 1;
+
+/**
  * The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata.
  * The study's reports that travel with it go in its first image's record: a DICOM report in its DICOM metadata (full
  * header only), a plain PDF in the record's own `metadata.documents` (aeimg 0.23: any image's, a PNG's too).
