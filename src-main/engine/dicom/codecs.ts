@@ -10,6 +10,7 @@ import { inflateRawSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
 import { jpegSegments, losslessPointTransform } from './jpeg-markers.js';
+import { jpegDamage } from '../image/jpeg-damage.js';
 
 const require = createRequire(import.meta.url);
 
@@ -167,27 +168,43 @@ async function decodeWithWasm(module: string, className: string, data: Uint8Arra
 
 interface DcmjsCodecs {
   NativeCodecs: {
-    initializeAsync(opts: { webAssemblyModulePathOrUrl: string }): Promise<void>;
+    initializeAsync(opts: { webAssemblyModulePathOrUrl: string; logCodecsInfo?: boolean }): Promise<void>;
     decodeJpeg(context: object, parameters: { convertColorspaceToRgb: boolean }): DcmjsContext;
     decodeRle(context: object, parameters: object): DcmjsContext;
   };
   Context: new (attrs: Record<string, unknown>) => object;
+  /** Its own loglevel logger (bundled), through which its codecs' messages come at level info. */
+  log: { methodFactory: LogMethodFactory; setLevel(level: 'info'): void };
 }
+type LogMethodFactory = (method: string, level: number, logger: unknown) => (...message: unknown[]) => void;
 interface DcmjsContext { getDecodedBuffer(): Uint8Array | undefined; getPlanarConfiguration(): number | undefined }
 let dcmjsCodecs: Promise<DcmjsCodecs> | undefined;
+/** The codecs' messages of the decode in progress, where jpegFrameDamage listens; else dropped. */
+let messages: string[] | undefined;
 
 /**
  * dcmjs-codecs: wasm builds of libjpeg (12-bit JPEG, where it reproduces libjpeg's values exactly) and of an RLE
  * decoder that handles every sample layout (the cornerstone loader's mixes up 16-bit and interleaved colour).
  */
 async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Uint8Array, info: FrameInfo): Promise<FrameSamples> {
-  dcmjsCodecs ??= (async () => {
+  return decodeDcmjs(await loadDcmjsCodecs(), codec, data, info);
+}
+
+function loadDcmjsCodecs(): Promise<DcmjsCodecs> {
+  return dcmjsCodecs ??= (async () => {
     const codecs = require('dcmjs-codecs') as DcmjsCodecs;
     const wasm = join(dirname(require.resolve('dcmjs-codecs')), 'dcmjs-native-codecs.wasm');
-    await codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: wasm });
+    // libjpeg's messages (its warnings of damaged data among them) come as info lines: kept for jpegFrameDamage, never printed.
+    const { methodFactory } = codecs.log;
+    codecs.log.methodFactory = (method, level, logger) => method === 'info'
+      ? (...message) => { messages?.push(message.join(' ').replace(/^.*::EmitMessage::/, '')); } : methodFactory(method, level, logger);
+    codecs.log.setLevel('info');
+    await codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: wasm, logCodecsInfo: true });
     return codecs;
   })();
-  const { NativeCodecs, Context } = await dcmjsCodecs;
+}
+
+function decodeDcmjs({ NativeCodecs, Context }: DcmjsCodecs, codec: 'decodeJpeg' | 'decodeRle', data: Uint8Array, info: FrameInfo): FrameSamples {
   // Pixel Representation 0 gives the codec's raw output; the caller sign-extends from Bits Stored.
   const context = new Context({
     width: info.columns, height: info.rows, bitsAllocated: info.bitsAllocated, bitsStored: info.bitsStored,
@@ -200,6 +217,24 @@ async function decodeWithDcmjsCodecs(codec: 'decodeJpeg' | 'decodeRle', data: Ui
   if (!decoded) throw new Error('the decoder returned no pixels');
   const samples = typed(decoded, info);
   return info.samplesPerPixel === 3 && result.getPlanarConfiguration() === 1 ? interleavePlanar(samples, info.rows * info.columns) : samples;
+}
+
+/**
+ * The words of libjpeg where a DCT JPEG frame's data is damaged (image/jpeg-damage.ts), undefined where it is not (or
+ * for another syntax). libjpeg goes on past damage, filling what it lost with grey or shifted blocks, and says so only in
+ * a warning, which the 8-bit wasm decoder does not give: the frame is read again through dcmjs-codecs' libjpeg (8 and
+ * 12 bits), its messages kept. A decode that fails is left to the frame's own decoder to report.
+ */
+export async function jpegFrameDamage(syntax: string, data: Uint8Array, info: FrameInfo): Promise<string | undefined> {
+  if (!DCT_JPEG_SYNTAXES.has(syntax)) return undefined;
+  const codecs = await loadDcmjsCodecs();
+  const said: string[] = messages = [];
+  try {
+    decodeDcmjs(codecs, 'decodeJpeg', data, info);
+  } catch { /* reported by the frame's own decoder */ } finally {
+    messages = undefined;
+  }
+  return jpegDamage(said.join('\n'));
 }
 
 /**

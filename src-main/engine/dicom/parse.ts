@@ -4,7 +4,7 @@
  */
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
-import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
+import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, jpegFrameDamage, NATIVE_SYNTAXES, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { jpegLsCoding } from './jpeg-markers.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
@@ -207,6 +207,12 @@ function encapsulatedFrame(dataset: DataSet, pixel: Element, frames: number, ind
   return dicomParser.readEncapsulatedImageFrame(dataset, pixel, index, dicomParser.createJPEGBasicOffsetTable(dataset, pixel));
 }
 
+/** A DICOM file's JPEG frame that libjpeg found damaged (jpegFrameDamage), refused as a damaged JPEG image file is. */
+function damagedJpegFrame(words: string, index: number, frames: number): AeimgError {
+  return new AeimgError(ErrorCode.BadInput, `has damaged JPEG data${frames > 1 ? ` in frame ${index + 1} of ${frames}` : ''}: its decoder reads ` +
+    `"${words}", and shows the part it lost as grey or shifted blocks, which would go as its image. ${COPY_OR_EXPORT_AGAIN}`);
+}
+
 /** Frame `index`'s encapsulated data as the file holds it (compressed transfer syntaxes only). */
 export function encapsulatedFrameData(parsed: ParsedDicom, index: number): Uint8Array {
   const { dataset, info } = parsed;
@@ -232,6 +238,9 @@ export async function readStoredFrame(parsed: ParsedDicom, index: number): Promi
   const { dataset, info } = parsed;
   if (!NATIVE_SYNTAXES.has(info.syntax)) {
     const data = encapsulatedFrameData(parsed, index);
+    // Read here, by the sender alone: a receiver decodes what the sender's aeimg read.
+    const damage = await jpegFrameDamage(info.syntax, data, info);
+    if (damage) throw damagedJpegFrame(damage, index, info.frames);
     const { samples, otherwiseBefore015, clampedNear } = await decodeFrameValues(info.syntax, data, info, `frame ${index + 1}`);
     return { samples, ...(clampedNear ? {} : { data }), ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) };
   }

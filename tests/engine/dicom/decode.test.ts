@@ -1,5 +1,5 @@
 /** The importer against the fixtures' oracle (pydicom + GDCM): stored values byte-identical, clear refusals. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -154,5 +154,36 @@ describe.skipIf(!existsSync('/usr/bin/dcmcjpeg'))('JPEG Baseline and 12-bit Exte
     execFileSync('dcmdjpeg', [join(DIR, 'nm_bone_jpeg_extended_12bit.dcm'), ref]);
     const ours = await decodeStoredFrame(parseDicom(bytes('nm_bone_jpeg_extended_12bit.dcm'), MAX), 0);
     expect(Array.from(ours)).toEqual(Array.from(await decodeStoredFrame(parseDicom(new Uint8Array(readFileSync(ref)), MAX), 0)));
+  });
+
+  it('refuses a JPEG frame that libjpeg finds damaged (8-bit baseline, 12-bit extended, frame 3 of 4), as dcmdjpeg warns of it; the intact frames read', async () => {
+    const dir = await tempDir();
+    const xa = join(dir, 'xa.dcm');
+    execFileSync('dcmdjpeg', [join(DIR, 'xa_4frame_jpeg_lossless.dcm'), join(dir, 'xa-native.dcm')]);
+    execFileSync('dcmcjpeg', ['+eb', join(dir, 'xa-native.dcm'), xa]);
+    // Twenty bytes of a frame's scan XOR 0x5a, the file's length unchanged: libjpeg's Huffman decoding runs off its codes.
+    const damaged = async (file: string, frame: number) => {
+      const data = Buffer.from(readFileSync(file));
+      let sos = -1;
+      for (let k = 0; k <= frame; k++) sos = data.indexOf(Buffer.from([0xff, 0xda]), sos + 1);
+      for (let i = sos + 40; i < sos + 60; i++) data[i]! ^= 0x5a;
+      const path = join(dir, `damaged-${frame}-${file.split('/').pop()}`);
+      await writeFile(path, data);
+      expect(spawnSync('dcmdjpeg', [path, join(dir, 'out.dcm')], { encoding: 'utf8' }).stderr).toMatch(/Corrupt JPEG data/);
+      return path;
+    };
+    const cases: Array<[string, number, RegExp]> = [
+      [join(DIR, 'jpeg_rgb_no_colour_markers.dcm'), 0, /^has damaged JPEG data: its decoder reads "Corrupt JPEG data: [^"]+", and shows the part it lost as grey/],
+      [join(DIR, 'nm_bone_jpeg_extended_12bit.dcm'), 0, /^has damaged JPEG data: its decoder reads "Corrupt JPEG data: /],
+      [xa, 2, /^has damaged JPEG data in frame 3 of 4: its decoder reads "Corrupt JPEG data: /],
+    ];
+    for (const [file, frame, message] of cases) {
+      const parsed = parseDicom(new Uint8Array(readFileSync(await damaged(file, frame))), MAX);
+      await expect(decodeStoredFrame(parsed, frame)).rejects.toThrow(message);
+      expect(parsed.info.syntax).toMatch(/^1\.2\.840\.10008\.1\.2\.4\.5[01]$/);
+      // The file's other frames, and the intact file, read.
+      if (frame > 0) expect((await decodeStoredFrame(parsed, 0)).length).toBe(parsed.info.rows * parsed.info.columns);
+      await expect(decodeStoredFrame(parseDicom(new Uint8Array(readFileSync(file)), MAX), frame)).resolves.toBeDefined();
+    }
   });
 });
