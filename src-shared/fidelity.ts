@@ -115,7 +115,7 @@ export const RMSE_OVER_FRAME = 'over the whole image, as aeimg 0.44 and before m
 export const SSIM_STEPS = 1e5;
 export const PSNR_STEPS = 100;
 export const RMSE_STEPS = 1000;
-export const roundSsim = (v: number) => 1 - Math.round((1 - v) * SSIM_STEPS) / SSIM_STEPS;
+export const roundSsim = (v: number) => (SSIM_STEPS - Math.round((1 - v) * SSIM_STEPS)) / SSIM_STEPS; // the nearest double, as JSON writes it
 export const roundPsnr = (v: number) => Math.round(v * PSNR_STEPS) / PSNR_STEPS;
 export const roundRmse = (v: number) => Math.round(v * RMSE_STEPS) / RMSE_STEPS;
 /** `Fidelity.shown` is kept to a tenth of a level of 255 (format 2: an integer of tenths). */

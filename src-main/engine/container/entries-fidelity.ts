@@ -105,7 +105,7 @@ function writeWindow(w: ByteWriter, x: Obj, fileIndex: number, whole: Obj): void
 
 // ---------------------------------------------------------------------------------------------------- reading
 
-const fromSteps = (k: number) => 1 - k / SSIM_STEPS;
+const fromSteps = (k: number) => (SSIM_STEPS - k) / SSIM_STEPS; // 0.51263, not 1 − 0.48737 = 0.5126299999999999
 const fromPsnrCode = (c: number) => {
   if (c === 0) return null;
   const z = c - 1;

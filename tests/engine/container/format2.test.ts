@@ -20,6 +20,7 @@ import { Passphrase, type Identity, type Recipient } from '../../../src-main/eng
 import { X25519Identity } from '../../../src-main/engine/keys/x25519.js';
 import { ModelCache, type Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { defaultModel, MR_SLICE, CT_SLICE, SLICES, tempDir } from '../../helpers.js';
+import { roundSsim } from '../../../src-shared/fidelity.js';
 
 const key = generateSharedKey('Format 2');
 
@@ -127,7 +128,7 @@ describe('format 2 records', () => {
       stored: { maxAbs: 3, rmse: 1.5, units: '', perStored: 1 },
       real: { maxAbs: 1.5, rmse: 0.75, units: 'OD', perStored: 0.5 },
       windows: [
-        { name: 'file VOI LUT SOFT', center: 1024.25, width: 4096, source: 'file', explanation: 'SOFT', table: true, ssim: 0.5, psnr: 20.01 },
+        { name: 'file VOI LUT SOFT', center: 1024.25, width: 4096, source: 'file', explanation: 'SOFT', table: true, ssim: 0.51263, psnr: 20.01 },
         { name: 'file window 2', center: -1e-7, width: 1 / 3, source: 'file', ssim: -0.25, psnr: null },
         { name: 'lung', center: -600, width: 1500, source: 'preset', ssim: 0.99999, psnr: 99.99 },
         { name: '1st–99th percentile', center: 2047.5, width: 3001, source: 'percentile', ssim: 1, psnr: null },
@@ -147,6 +148,10 @@ describe('format 2 records', () => {
       w.advance(rec);
       r.advance(rec);
     }
+    // An SSIM is kept as the double JSON writes in five decimals, by the measurement and by the record read back
+    // (0.51263, was 0.5126299999999999 in an --json line or a record's JSON).
+    expect(roundSsim(0.512634)).toBe(0.51263);
+    expect(JSON.stringify(r.decode(w.encode({ ...odd, fidelity: { ...odd.fidelity, ssim: roundSsim(0.512634) } })))).toContain('"ssim":0.51263,');
     // The second record is coded against the first: shared name prefix and unchanged geometry.
     expect(w.encode({ ...second, name: 'Bäcken – 0003.dcm' }).length).toBeLessThan(new EntryCodec().encode(second).length);
   });
