@@ -38,6 +38,11 @@ export interface InputImage {
    * segmentation's (DisplayModel.labels), so that any pixel changed is reduced quality (0.46).
    */
   bilevel?: true;
+  /**
+   * A grey image file of 2 or 4 bits a sample, which is read as viewers show it, at 8 bits (each value × 85 or × 17):
+   * what goes and what its figures compare with, told to the sender (0.47).
+   */
+  fewBits?: 2 | 4;
   /** ImageFile.cmyk: a CMYK file, whose colours go as the RGB viewers show, 8 bits a channel. */
   cmyk?: true;
   /**
@@ -130,6 +135,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
         ...(file.inverted?.[i] ? { inverted: true as const } : {}),
         ...(file.metas[i]?.bitsPerSample === 1 && image.channels === 1 ? { bilevel: true as const } : {}),
+        ...(image.channels === 1 && (file.metas[i]?.bitsPerSample === 2 || file.metas[i]?.bitsPerSample === 4) ? { fewBits: file.metas[i]!.bitsPerSample as 2 | 4 } : {}),
         ...(imagej ? { imagej } : {}), ...(i === 0 && file.leftOut ? { leftOut: file.leftOut.pages } : {}),
       };
     });

@@ -159,6 +159,14 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
         `the values (a 16-bit PNG written holds them + ${SIGNED_OFFSET}, which it says; DICOM output holds the values, signed).`
       : 'they go as 16-bit values, the same numbers, which the receiver gets as a 16-bit PNG (or DICOM) file.'));
   }
+  const bits = inputs[0]?.fewBits;
+  if (bits) {
+    const top = 2 ** bits - 1;
+    warnings.push(`${basename(input)} has ${bits}-bit grey levels (0–${top}), which aeimg reads as viewers show them, at 8 bits (each value ` +
+      `× ${255 / top}, 0–255): what goes, and what its figures compare with, is that 8-bit image; a PNG the receiver saves holds 0–255, ` +
+      `not the file's 0–${top}. If a program reads them by number (a label map), send it lossless (--quality lossless), and the ` +
+      `receiver divides by ${255 / top}.`);
+  }
   return warnings;
 }
 

@@ -463,6 +463,24 @@ describe('a segmentation\'s 1-bit mask', () => {
     expect(grey!.bilevel).toBeUndefined();
   });
 
+  it('a 4-bit grey image file goes as viewers show it, each value × 17, and its sender is told so with what to do (0.47)', { timeout: 60_000 }, async () => {
+    // A 4-bit grey PNG (colour type 0, depth 4): values 0..15 in steps across the width, two pixels a byte.
+    const w = 64, h = 16;
+    const rows = Array.from({ length: h }, () => Buffer.from([0, ...Array.from({ length: w / 2 }, (_, k) => ((k >> 1) << 4) | (k >> 1))]));
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 4;
+    const file = join(await tempDir(), 'labels4.png');
+    await writeFile(file, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0))]));
+    const [input] = await readInput({ input: file, maxPixels: 1e6, deidentify: null });
+    expect(input!.fewBits).toBe(4);
+    const sent = await encryptImageFile(file, { model, recipients: [key], coding: { quality: 'lossless' } });
+    expect(sent.warnings).toEqual([expect.stringMatching(/^labels4\.png has 4-bit grey levels \(0–15\), .*\(each value × 17, .*holds 0–255, not the file's 0–15\. .*divides by 17\.$/)]);
+    const received = (await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false })).images[0]!.image;
+    expect(new Set(received.pixels)).toEqual(new Set(Array.from({ length: 16 }, (_, v) => v * 17)));
+    const plain = await encryptImageFile(MR_SLICE, { model, recipients: [key], outDir: await tempDir(), coding: { quality: 'lossless' } });
+    expect(plain.warnings.filter((x) => x.includes('grey levels'))).toEqual([]);
+  });
+
   it('a label map\'s segment numbers: any voxel given another number makes it reduced quality', async () => {
     // highdicom's Label Map Segmentation: segment 3 given as 4 in one voxel is one grey level in 0..255 (not visible,
     // SSIM about 1), and a voxel of another segment.
