@@ -17,6 +17,7 @@ import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './re
 import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { readStoredFrame, type DicomPixelInfo } from './parse.js';
+import { dicomLossySource, type LossyCoding } from './lossy-coding.js';
 import { nativePixelBytes, unusedPixelBytes } from './pixel-module.js';
 import { parseDicomFile } from './header.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
@@ -131,6 +132,11 @@ export interface DicomImage {
    * the name holds any. Never carried itself: the encoder names the record with it.
    */
   maskedName?: string;
+  /**
+   * The frame's own coding is lossy (dicom/lossy-coding.ts) and its file did not say so (aeimg 0.47): in words, as its
+   * reader is told it ("JPEG 2000"). The sender is told that its reader will be. Not carried (its dataset says it).
+   */
+  lossyUnsaid?: string;
   /** The file's overlays, carried or not (dicom/overlay.ts): the sender is told of those the reader will not see. Not carried. */
   overlayFacts?: OverlayFacts[];
   /**
@@ -241,6 +247,21 @@ function frameDataset(json: DicomJson, info: DicomPixelInfo, frame: number): Dic
 }
 
 /**
+ * A frame whose own data is lossy (dicom/lossy-coding.ts) says so in the dataset it travels with where its file did not
+ * (aeimg 0.47): Lossy Image Compression 01, the ratio of its stored samples' bytes to that data, and the method. The
+ * receiver is then told that "bit-exact" is to that file (jobs/view.ts), and DICOM written from it says so (write.ts).
+ * Before, a JPEG 2000 file of the irreversible wavelet without the flag went to its reader as "bit-exact" and came
+ * out as Lossy Image Compression 00, "reconstructed bit-exactly".
+ */
+function lossyCodingMarked(ds: DicomJson, lossy: LossyCoding | undefined): DicomJson {
+  if (!lossy || String(ds['00282110']?.Value?.[0] ?? '').trim() === '01') return ds;
+  return {
+    ...ds, '00282110': { vr: 'CS', Value: ['01'] }, '00282112': { vr: 'DS', Value: [Number(lossy.ratio.toFixed(2))] },
+    '00282114': { vr: 'CS', Value: [lossy.method] },
+  };
+}
+
+/**
  * The Mask Subtraction Sequence's operations in words (PS3.3 C.7.6.10: each item's Mask Operation, AVG_SUB or TID, with
  * its Mask Frame Numbers) and whether Recommended Viewing Mode (0028,1090) is SUB; undefined without items.
  */
@@ -294,7 +315,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
     };
     const sop = stringValue(dataset, 'x00080018');
     for (let f = 0; f < info.frames; f++) {
-      const { samples, data, otherwiseBefore015 } = await readStoredFrame(parsed, f);
+      const { samples, data, otherwiseBefore015, lossy } = await readStoredFrame(parsed, f);
       const { image, offset, inverted } = storedToImage(layout, info.columns, info.rows, samples);
       const pixel = {
         ...framePixelMeta(info, f, offset, inverted, mapping), ...(colourPalette ? { colourPalette } : {}),
@@ -312,8 +333,11 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const states = given.flatMap((g) => g.carried ?? []).slice(0, PRESENTATION_STATE_LIMITS.states);
       const windowsLeftOut = given.filter(({ s, carried }) => !carried?.window && applies(s.images, sop, f + 1) && s.windows.some((w) => applies(w.refs, sop, f + 1)))
         .map(({ s }) => s.label);
+      const carried = lossyCodingMarked(frameDataset(json, info, f), lossy);
+      const unsaid = carried['00282110'] !== json['00282110'] && dicomLossySource(carried, info.syntax);
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
+        ...(unsaid ? { lossyUnsaid: unsaid } : {}),
         ...(maskedName ? { maskedName } : {}),
         ...(!info.burnedInStated && mayBurnIn(dataset.string('x00080060'), sopClassUid) ? { burnedInUnstated: true as const } : {}),
         ...(overlays.facts.length ? { overlayFacts: overlays.facts } : {}),
@@ -324,7 +348,7 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         ...(windowsLeftOut.length ? { stateWindowsLeftOut: windowsLeftOut } : {}),
         image,
         dicom: {
-          dataset: frameDataset(json, info, f), frame: f, frames: info.frames, sopClassUid,
+          dataset: carried, frame: f, frames: info.frames, sopClassUid,
           pixel,
           deidentified: opts.deidentify !== null,
           burnedInAnnotation: info.burnedInAnnotation, burnedInStated: info.burnedInStated,

@@ -6,6 +6,7 @@ import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode } from '../errors.js';
 import { decodeEncapsulatedFrame, interleavePlanar, JPEG_2000_SYNTAXES, jpegFrameDamage, NATIVE_SYNTAXES, readOtherwiseBefore015, storedRange, TransferSyntax, type FrameInfo, type FrameSamples, type ReadAs } from './codecs.js';
 import { jpegLsCoding } from './jpeg-markers.js';
+import { lossyCodingMethod, type LossyCoding } from './lossy-coding.js';
 import { readFrameValues, type FrameValues } from './functional-groups.js';
 import { readLutItems, readLutSequence, type StoredLut } from './lut.js';
 import { readUsRegions, type UsRegion } from './us-regions.js';
@@ -232,9 +233,11 @@ export async function decodeStoredFrame(parsed: ParsedDicom, index: number): Pro
  * Frame `index`'s stored values, and for a compressed syntax the frame's data they were decoded from, which the sender
  * may carry as it is, and whether aeimg before 0.15 read that data to other values (readOtherwiseBefore015,
  * clampOvershoot). A JPEG-LS frame whose values were clamped (clampNearLossless) comes without its data: receivers
- * before 0.16 would mask them and refuse the frame as altered, so its samples go instead.
+ * before 0.16 would mask them and refuse the frame as altered, so its samples go instead. `lossy`: where the frame's
+ * coding is itself lossy (dicom/lossy-coding.ts), its Lossy Image Compression Method and ratio.
  */
-export async function readStoredFrame(parsed: ParsedDicom, index: number): Promise<{ samples: FrameSamples; data?: Uint8Array; otherwiseBefore015?: true }> {
+export async function readStoredFrame(parsed: ParsedDicom, index: number):
+Promise<{ samples: FrameSamples; data?: Uint8Array; otherwiseBefore015?: true; lossy?: LossyCoding }> {
   const { dataset, info } = parsed;
   if (!NATIVE_SYNTAXES.has(info.syntax)) {
     const data = encapsulatedFrameData(parsed, index);
@@ -242,7 +245,9 @@ export async function readStoredFrame(parsed: ParsedDicom, index: number): Promi
     const damage = await jpegFrameDamage(info.syntax, data, info);
     if (damage) throw damagedJpegFrame(damage, index, info.frames);
     const { samples, otherwiseBefore015, clampedNear } = await decodeFrameValues(info.syntax, data, info, `frame ${index + 1}`);
-    return { samples, ...(clampedNear ? {} : { data }), ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) };
+    const method = lossyCodingMethod(info.syntax, data, (dataset.string('x00282110') ?? '').trim());
+    const lossy = method && { method, ratio: nativePixelBytes({ ...info, frames: 1 }) / Math.max(1, data.length) };
+    return { samples, ...(clampedNear ? {} : { data }), ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}), ...(lossy ? { lossy } : {}) };
   }
   let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
   if (info.samplesPerPixel === 3 && info.planarConfiguration === 1) samples = interleavePlanar(samples, info.rows * info.columns);

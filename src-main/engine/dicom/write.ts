@@ -22,6 +22,8 @@ import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { ctDeclaration, SENDER_WINDOW, type DisplayWindow } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
+import { dicomLossySource, syntaxLossyMethod } from './lossy-coding.js';
+import { syntaxTitle } from './codecs.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 const SINGLE_FRAME_CLASSES = new Set([
@@ -56,6 +58,11 @@ export interface DicomWriteOptions {
   fidelityText: string;
   /** Original samples' bytes over the coded bytes that carried them. */
   ratio: number;
+  /**
+   * Every frame went as its DICOM file held it (codec/kept-frame.ts): this transfer syntax's data, decoded by the
+   * receiver as the sender's aeimg read it. Its Derivation Description says so rather than "lossless predictive coding".
+   */
+  carriedSyntax?: string;
   /** Instance number when the source had none (e.g. frame index). */
   instanceNumber?: number;
   /** An image file (no DICOM metadata) that was itself lossy-compressed (image/source.ts): its history comes first. */
@@ -152,13 +159,18 @@ const ascii = (s: string) => s.replace(/±/g, '+/-').replace(/[–—−]/g, '-'
 /** Lossy Image Compression Method (0028,2114): our own terms, as the standard allows beside its defined ones. */
 export const LOSSY_METHOD = { network: 'AEIMG_AE', nearLossless: 'AEIMG_NEAR' } as const;
 
-function derivation(opts: DicomWriteOptions): string {
+function derivation(opts: DicomWriteOptions, meta: DicomFrameMeta | undefined): string {
   // An image file declared a CT (0.36): its modality and HU come from its sender's word, which a PACS reader should know;
   // or from its own calibration (an ImageJ TIFF of a CT, 0.39), said so.
   const ct = opts.ctIntercept === undefined ? ''
     : opts.ctCalibration === 'imagej' ? `. From an ImageJ TIFF of a CT (${ctDeclaration(opts.ctIntercept)}, its ImageJ calibration)`
       : `. From an image file its sender declared a CT (${ctDeclaration(opts.ctIntercept)})`;
-  if (opts.exact) return ascii(`Reconstructed bit-exactly by aeimg (lossless predictive coding)${ct}`);
+  if (opts.exact) {
+    // A file that was itself lossy (0.47): bit-exact to it, said so, as the reader's viewer says it.
+    const source = meta && dicomLossySource(meta.dataset, meta.pixel.syntax);
+    const how = opts.carriedSyntax ? `its sender's file's own ${syntaxTitle(opts.carriedSyntax)} data, carried as it was` : 'lossless predictive coding';
+    return ascii(`Reconstructed bit-exactly by aeimg (${how})${source ? `; the sender's DICOM file was itself lossy-compressed (${source})` : ''}${ct}`);
+  }
   const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
   const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}${ct}`;
   return ascii(text).slice(0, 1024);
@@ -173,12 +185,23 @@ function markReduced(ds: DicomJson): void {
   ds['00204000'] = attribute('LT', `REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS (aeimg)${own ? `. ${own}` : ''}`.slice(0, 10240));
 }
 
-/** Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). */
-function markLossy(ds: DicomJson, opts: DicomWriteOptions): void {
+/**
+ * Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). A DICOM source
+ * lossy by its syntax whose file did not say so (dicom/lossy-coding.ts dicomLossySource; a record from a sender before
+ * 0.47) says so here, with its syntax's method: before, such a file came out as Lossy Image Compression 00.
+ */
+function markLossy(ds: DicomJson, opts: DicomWriteOptions, meta: DicomFrameMeta | undefined): void {
   if (opts.lossySource) {
     ds['00282110'] = attribute('CS', '01');
     ds['00282112'] = attribute('DS', opts.lossySource.ratio);
     ds['00282114'] = attribute('CS', LOSSY_SOURCE_METHOD[opts.lossySource.format]);
+  }
+  if (meta && ds['00282110']?.Value?.[0] !== '01' && dicomLossySource(ds, meta.pixel.syntax)) {
+    const method = syntaxLossyMethod(meta.pixel.syntax);
+    ds['00282110'] = attribute('CS', '01');
+    delete ds['00282112']; // its ratio is not known
+    if (method) ds['00282114'] = attribute('CS', method);
+    else delete ds['00282114'];
   }
   const wasLossy = ds['00282110']?.Value?.[0] === '01';
   if (opts.exact) {
@@ -292,9 +315,9 @@ export function writeDicomParts(frames: readonly DicomFrame[], meta: DicomFrameM
   if (multiClass && meta) writeMultiFrame(ds, meta, frames.length);
   else if (multiClass) writeClipTiming(ds, opts.frameDelays, frames.length);
   writeBurnedIn(ds, meta, multiClass?.startsWith(SECONDARY_CAPTURE) === true);
-  ds['00082111'] = attribute('ST', derivation(opts));
+  ds['00082111'] = attribute('ST', derivation(opts, meta));
   if (opts.reduced) markReduced(ds);
-  markLossy(ds, opts);
+  markLossy(ds, opts, meta);
   const stored = storedSamples(image, meta, opts.valueOffset, opts.monochrome1);
   ds['00280002'] = attribute('US', grey ? 1 : 3);
   // MONOCHROME1 sources get their original stored values and photometric back (the window still applies).

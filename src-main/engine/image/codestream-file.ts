@@ -8,6 +8,7 @@
  * sampled apart, a palette, another colour space than grey or sRGB.
  */
 import { decodeCodestream } from '../dicom/codestream.js';
+import { j2kMainHeader } from '../dicom/lossy-coding.js';
 import { u16be as u16, u32be as u32 } from '../big-endian.js';
 import { TransferSyntax } from '../dicom/codecs.js';
 import { isFrameHeader, jpegLsCoding, jpegSegments, losslessPointTransform } from '../dicom/jpeg-markers.js';
@@ -107,7 +108,7 @@ function jpeg2000File(data: Uint8Array, whole: boolean): CodestreamFile | AeimgE
       codestream = closed;
     }
   }
-  const { ht, lossy } = mainHeader(codestream);
+  const { ht, irreversible: lossy } = j2kMainHeader(codestream);
   const syntax = ht ? (lossy ? TransferSyntax.Htj2k : TransferSyntax.Htj2kLossless) : (lossy ? TransferSyntax.J2k : TransferSyntax.J2kLossless);
   return fileOf('JPEG 2000', layoutOf(syntax, components, precision), codestream, width, height, lossy);
 }
@@ -135,23 +136,6 @@ function tilePartsEnd(d: Uint8Array): true | number | undefined {
   if (parts === 0) return undefined; // cut before its first tile-part
   if (at + 2 <= d.length && u16(d, at) === 0xffd9) return true;
   return at >= end - 1 && at <= d.length ? at : undefined; // every tile-part there, without End Of Codestream
-}
-
-/**
- * From the main header (up to the first tile-part, SOT): whether it is High-Throughput JPEG 2000 (ISO 15444-15: Rsiz
- * bit 14, or a capabilities marker, CAP), which OpenJPH reads, and whether its coding style (COD) names the
- * irreversible 9-7 wavelet.
- */
-function mainHeader(d: Uint8Array): { ht: boolean; lossy: boolean } {
-  const found = { ht: (u16(d, 6) & 0x4000) !== 0, lossy: false };
-  for (let at = 2; at + 4 <= d.length && u16(d, at) !== 0xff90;) {
-    if (d[at] !== 0xff) break;
-    if (u16(d, at) === 0xff50) found.ht = true;
-    // COD: Lcod, Scod, progression order, layers (2), MCT, then SPcod: levels, code-block width, height, style, wavelet.
-    if (u16(d, at) === 0xff52) found.lossy = d[at + 13] === 0;
-    at += 2 + u16(d, at + 2);
-  }
-  return found;
 }
 
 /**

@@ -110,6 +110,12 @@ export function dicomFileGroups(records: readonly ImageRecord[]): number[][] {
   return files.map((frames) => frames.map((f) => f.index));
 }
 
+/** The transfer syntax every frame's own data went in, where all went as their file held them (DicomWriteOptions.carriedSyntax). */
+function carriedSyntax(frames: readonly OutputFrame[]): { carriedSyntax?: string } {
+  const syntax = frames[0]!.record.codestream?.syntax;
+  return syntax && frames.every((f) => f.record.codestream?.syntax === syntax) ? { carriedSyntax: syntax } : {};
+}
+
 /**
  * The DICOM file of one group's frames. What it says the reader gets is its frames' worst: bit-exact only if every
  * frame is, the largest bound, reduced quality if any frame is, and, where the frames' texts differ, the windows of
@@ -146,7 +152,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
   const sopInstance = newUid();
   const sender = senderWindowOf(frames[0]!.record); // first in the file's windows: a PACS opens it there (0.43)
   const parts = writeDicomParts(dicomFrames, meta, {
-    exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text,
+    exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text, ...carriedSyntax(frames),
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
     ...(sender ? { senderWindow: sender } : {}),
     ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record), valueOffset: frames[0]!.record.valueOffset, ctIntercept: frames[0]!.record.ctIntercept,

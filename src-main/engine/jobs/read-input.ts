@@ -27,6 +27,8 @@ export interface InputImage {
   frame?: FrameData;
   /** `name` is the file's name without what identified the patient (dicom/file-name.ts). */
   masked?: true;
+  /** DicomImage.lossyUnsaid: the frame's coding is lossy and its file did not say so. */
+  lossyUnsaid?: string;
   /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
   burnedInUnstated?: true;
   /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
@@ -152,6 +154,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     name: frames.length > 1 ? `${f.maskedName ?? basename(task.input)}#${f.dicom.frame + 1}` : f.maskedName ?? basename(task.input),
     ...(f.maskedName ? { masked: true as const } : {}),
     ...(f.burnedInUnstated ? { burnedInUnstated: true as const } : {}),
+    ...(f.lossyUnsaid ? { lossyUnsaid: f.lossyUnsaid } : {}),
     ...(f.overlayFacts ? { overlayFacts: f.overlayFacts } : {}),
     ...(f.unreadPalette ? { unreadPalette: f.unreadPalette } : {}),
     ...(f.unreadIccProfile ? { unreadIccProfile: f.unreadIccProfile } : {}),

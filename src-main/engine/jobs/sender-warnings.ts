@@ -90,6 +90,12 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
     warnings.push(`${basename(input)} does not say whether patient details are written into its pixels (no BurnedInAnnotation), ` +
       `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
   }
+  const lossy = inputs.find((i) => i.lossyUnsaid)?.lossyUnsaid;
+  if (lossy) {
+    warnings.push(`${basename(input)} does not say it was lossy-compressed (no Lossy Image Compression 01), but its data is (${lossy}): ` +
+      'its reader is told that what they get is bit-exact to this file, which was itself lossy-compressed, not to the scanner\'s data, ' +
+      'and DICOM written from it says Lossy Image Compression 01.');
+  }
   if (inputs[0]?.overlayFacts && dicom) warnings.push(...overlayWarnings(basename(input), inputs[0].overlayFacts, dicom.deidentified));
   const colour = inputs[0]?.unreadPalette;
   if (colour) {

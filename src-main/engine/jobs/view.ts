@@ -17,7 +17,7 @@ import { displayShutter, graphicsAndShutter } from '../dicom/shutter.js';
 import { overlayGraphics } from '../dicom/overlay.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
-import { DCT_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle } from '../dicom/codecs.js';
+import { dicomLossySource } from '../dicom/lossy-coding.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
@@ -141,20 +141,10 @@ export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record),
   // The window its sender sent it in, with its figure, where another is the worst (0.44).
   const text = (received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units })) +
     senderWindowFigure(received.fidelity);
-  const lossy = meta ? lossySource(meta) : undefined;
+  const lossy = meta ? dicomLossySource(meta.dataset as Record<string, { Value?: unknown[] }>, meta.pixel.syntax) : undefined;
   if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
   const file = lossySourceOfRecord(record);
   return { ...received, text: file ? `${text}; the sender's file was itself lossy-compressed (${file.format} image)` : text };
-}
-
-/**
- * How the sender's DICOM file had lost information before aeimg saw it (Lossy Image Compression 01, or a DCT JPEG
- * syntax): "bit-exact" is then to that file, and a reader should know it was not the scanner's data.
- */
-function lossySource(meta: NonNullable<ReturnType<typeof dicomMetaOf>>): string | undefined {
-  const flag = String((meta.dataset as Record<string, { Value?: unknown[] }>)['00282110']?.Value?.[0] ?? '').trim();
-  if (flag !== '01' && !DCT_JPEG_SYNTAXES.has(meta.pixel.syntax)) return undefined;
-  return NATIVE_SYNTAXES.has(meta.pixel.syntax) ? 'Lossy Image Compression 01' : syntaxTitle(meta.pixel.syntax);
 }
 
 /** One text value of a DICOM attribute as it travelled (a person's name as its Alphabetic form); undefined if empty. */

@@ -90,3 +90,46 @@ describe('an image file that was itself lossy-compressed', () => {
     }
   });
 });
+
+describe('a DICOM file whose data is lossy though its file does not say so (0.47)', () => {
+  /** The fixture sent with its full header: the sender's warnings, the reader's words, the DICOM written back. */
+  async function sendDicom(fixture: string) {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'dicom', fixture), join(dir, fixture));
+    const enc = await encryptImageFile(join(dir, fixture), { model: await defaultModel(), recipients: [key], measure: false, deidentify: null });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    const dcm = await decryptAeimgFile(enc.output, { identities: [key], models: models(), outDir: await tempDir(), format: 'dcm' });
+    const ds = dicomParser.parseDicom(new Uint8Array(await readFile(dcm.images[0]!.output!)));
+    return {
+      warnings: enc.warnings ?? [], text: receivedSummary(dec.images[0]!.record).text, derivation: ds.string('x00082111') ?? '',
+      lossy: [ds.string('x00282110'), ds.string('x00282114')],
+    };
+  }
+
+  it('HTJ2K of the irreversible wavelet, JPEG 2000 cut to a rate, lossless JPEG with a point transform: told to sender and reader, written 01', async () => {
+    for (const [fixture, words, method] of [
+      ['htj2k_rgb_lossy.dcm', 'High-Throughput JPEG 2000', 'ISO_15444_15'], // 9-7 wavelet, no Lossy Image Compression
+      ['j2k_lossy_signed_stored12.dcm', 'JPEG 2000', 'ISO_15444_1'], // 5-3 wavelet at 40:1 in the lossy-capable syntax
+      ['jpeg_lossless_sv1_pt2_mr_small.dcm', 'lossless JPEG with a point transform, its low bits dropped', 'ISO_10918_1'],
+    ]) {
+      const r = await sendDicom(fixture!);
+      expect(r.warnings.join('\n'), fixture).toContain(`does not say it was lossy-compressed (no Lossy Image Compression 01), but its data is (${words})`);
+      expect(r.text, fixture).toBe(`bit-exact; the sender's DICOM file was itself lossy-compressed (${words})`);
+      expect(r.lossy, fixture).toEqual(['01', method]);
+      expect(r.derivation, fixture).toMatch(/^Reconstructed bit-exactly by aeimg \(.*\); the sender's DICOM file was itself lossy-compressed/);
+    }
+  });
+
+  it('a file that says so is not warned of; lossless JPEG 2000 and JPEG-LS are not lossy; kept data is said to be its own', async () => {
+    const said = await sendDicom('ct_head_512_j2k_lossy.dcm'); // Lossy Image Compression 01
+    expect(said.warnings.join('\n')).not.toContain('lossy-compressed');
+    expect(said.text).toBe('bit-exact; the sender\'s DICOM file was itself lossy-compressed (JPEG 2000)');
+    expect(said.derivation).toMatch(/^Reconstructed bit-exactly by aeimg \(its sender's file's own JPEG 2000 data, carried as it was\)/);
+    for (const fixture of ['htj2k_rgb_rpcl_lossless.dcm', 'mr_small_j2k_lossless.dcm', 'jls_rgb_ilv1.dcm']) {
+      const r = await sendDicom(fixture);
+      expect(r.text, fixture).toBe('bit-exact');
+      expect(r.lossy[0], fixture).toBe('00');
+      expect(r.warnings.join('\n'), fixture).not.toContain('lossy-compressed');
+    }
+  });
+});

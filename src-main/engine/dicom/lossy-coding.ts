@@ -1,0 +1,98 @@
+/**
+ * Whether a compressed frame's data is itself lossy, as its coding says (aeimg 0.47): a DICOM file whose JPEG 2000 or
+ * HTJ2K frames are of the irreversible wavelet, or whose JPEG-LS or lossless JPEG drops detail, does not always say so
+ * in Lossy Image Compression (0028,2110), and "bit-exact" is then to that file, not to the scanner's data: the reader
+ * must be told. Also what an image file read as a codestream (image/codestream-file.ts) is said to be.
+ */
+import { u16be as u16 } from '../big-endian.js';
+import { DCT_JPEG_SYNTAXES, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from './codecs.js';
+import { jpegLsCoding, losslessPointTransform } from './jpeg-markers.js';
+
+/** A lossy frame's Lossy Image Compression Method (0028,2114) and Ratio (0028,2112): its stored samples' bytes over its data's. */
+export interface LossyCoding {
+  method: string;
+  ratio: number;
+}
+
+/**
+ * From a JPEG 2000 codestream's main header (up to the first tile-part, SOT): whether it is High-Throughput JPEG 2000
+ * (ISO 15444-15: Rsiz bit 14, or a capabilities marker, CAP), which OpenJPH reads, and whether its coding style (COD,
+ * or a component's, COC) names the irreversible 9-7 wavelet, which does not give back the samples it was given.
+ */
+export function j2kMainHeader(d: Uint8Array): { ht: boolean; irreversible: boolean } {
+  const found = { ht: d.length >= 8 && (u16(d, 6) & 0x4000) !== 0, irreversible: false };
+  // COC names its component in one byte, or two where the image has more than 256 (SIZ's Csiz).
+  const componentBytes = d.length >= 42 && u16(d, 40) > 256 ? 2 : 1;
+  for (let at = 2; at + 4 <= d.length && u16(d, at) !== 0xff90;) {
+    if (d[at] !== 0xff) break;
+    const marker = u16(d, at);
+    if (marker === 0xff50) found.ht = true;
+    // COD: Lcod, Scod, progression order, layers (2), MCT, then SPcod: levels, code-block width, height, style, wavelet.
+    if (marker === 0xff52 && d[at + 13] === 0) found.irreversible = true;
+    // COC: Lcoc, Ccoc, Scoc, then SPcoc as SPcod.
+    if (marker === 0xff53 && d[at + 9 + componentBytes] === 0) found.irreversible = true;
+    at += 2 + u16(d, at + 2);
+  }
+  return found;
+}
+
+/**
+ * The Lossy Image Compression Method (PS3.3 C.7.6.1.1.5) of a DICOM frame whose data is itself lossy, as its coding
+ * says whatever the file's Lossy Image Compression (0028,2110) says: DCT JPEG; lossless JPEG with a point transform
+ * (its low bits dropped); JPEG-LS with NEAR above 0; JPEG 2000 or HTJ2K of the irreversible 9-7 wavelet, or of a
+ * lossy-capable syntax where the file (its Lossy Image Compression `flag`) does not say 00. Undefined for a lossless
+ * coding.
+ */
+export function lossyCodingMethod(syntax: string, data: Uint8Array, flag: string): string | undefined {
+  if (DCT_JPEG_SYNTAXES.has(syntax)) return 'ISO_10918_1';
+  if (syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70) {
+    return (losslessPointTransform(data)?.pt ?? 0) > 0 ? 'ISO_10918_1' : undefined;
+  }
+  if (syntax === TransferSyntax.JpegLsLossless || syntax === TransferSyntax.JpegLsNear) {
+    return (jpegLsCoding(data)?.near ?? 0) > 0 ? 'ISO_14495_1' : undefined;
+  }
+  if (!JPEG_2000_SYNTAXES.has(syntax)) return undefined;
+  const lossy = (u16(data, 0) === 0xff4f && j2kMainHeader(data).irreversible) || lossyUnlessSaid(syntax, flag);
+  return lossy ? (HTJ2K_SYNTAXES.has(syntax) ? 'ISO_15444_15' : 'ISO_15444_1') : undefined;
+}
+
+/**
+ * JPEG 2000 and HTJ2K of the syntaxes that allow a lossy coding (1.2.840.10008.1.2.4.91, .203; the lossless ones are
+ * .90, .201, .202): a reversible wavelet cut short by a rate (OpenJPEG's `-r 40`) is lossy too, and nothing in the
+ * codestream says it was, so such a file is taken as lossy unless it says it was not (Lossy Image Compression 00).
+ */
+const lossyUnlessSaid = (syntax: string, flag: string) =>
+  flag !== '00' && (syntax === TransferSyntax.J2k || syntax === TransferSyntax.Htj2k);
+
+/** Lossy Image Compression Method terms (PS3.3 C.7.6.1.1.5) in words. */
+const METHOD_TITLES: Record<string, string> = {
+  ISO_10918_1: 'JPEG', ISO_14495_1: 'JPEG-LS near-lossless', ISO_15444_1: 'JPEG 2000', ISO_15444_2: 'JPEG 2000',
+  ISO_15444_15: 'High-Throughput JPEG 2000', ISO_13818_2: 'MPEG2', ISO_14496_10: 'H.264', ISO_23008_2: 'HEVC', ISO_18181_1: 'JPEG XL',
+};
+
+/**
+ * How a DICOM image had lost information before aeimg read it, in words ("JPEG 2000"), from its Lossy Image Compression
+ * (0028,2110) and Method (0028,2114) and its transfer syntax; undefined where it had not. A DCT JPEG syntax is lossy
+ * whatever the file says, and a lossy-capable JPEG 2000 one unless it says 00 (lossyUnlessSaid). What a receiver is
+ * told (jobs/view.ts) and what DICOM written from it says (dicom/write.ts), for records of any version: a sender since
+ * 0.47 also marks what the frame's own coding shows (lossyCodingMethod, dicom/import.ts).
+ */
+export function dicomLossySource(ds: Record<string, { Value?: unknown[] } | undefined>, syntax: string): string | undefined {
+  const flag = String(ds['00282110']?.Value?.[0] ?? '').trim();
+  if (flag !== '01' && !DCT_JPEG_SYNTAXES.has(syntax) && !lossyUnlessSaid(syntax, flag)) return undefined;
+  const method = METHOD_TITLES[String(ds['00282114']?.Value?.[0] ?? '').trim()];
+  if (method === 'JPEG' && (syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70)) {
+    return 'lossless JPEG with a point transform, its low bits dropped';
+  }
+  return method ?? (NATIVE_SYNTAXES.has(syntax) ? 'Lossy Image Compression 01' : syntaxTitle(syntax));
+}
+
+/** The Lossy Image Compression Method term of a lossy transfer syntax (dicomLossySource's), where DICOM defines one. */
+export function syntaxLossyMethod(syntax: string): string | undefined {
+  if (DCT_JPEG_SYNTAXES.has(syntax)) return 'ISO_10918_1';
+  if (syntax === TransferSyntax.JpegLsNear) return 'ISO_14495_1';
+  if (JPEG_2000_SYNTAXES.has(syntax)) return HTJ2K_SYNTAXES.has(syntax) ? 'ISO_15444_15' : 'ISO_15444_1';
+  return undefined;
+}
+
+const HTJ2K_SYNTAXES = new Set<string>([TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k]);
