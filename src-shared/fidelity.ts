@@ -177,10 +177,22 @@ function largestErrorOf(list: readonly (Fidelity | undefined)[], real: boolean):
 }
 
 /**
+ * A file's images where some have real-world figures: one without (its rescale the identity, so it shows its stored
+ * values) gets its stored figures as the values it shows, which then compare with the others' (0.47: an enhanced MR
+ * whose frame 2 has slope 2.5 and frames 1 and 3 the identity told its sender "largest error 37", frame 1's in no unit,
+ * where frame 2's was 92.5 in rescaled values).
+ */
+function shownFigures(list: readonly (Fidelity | undefined)[]): readonly (Fidelity | undefined)[] {
+  if (!list.some((f) => f?.real)) return list;
+  return list.map((f) => (f && !f.real && f.stored ? { ...f, real: { ...f.stored, units: '', perStored: 1 } } : f));
+}
+
+/**
  * Which of the figures of a file's images (a multi-frame file's frames) has the lowest SSIM in a reader's window,
  * and which the largest error; −1 where none was measured.
  */
-export function worstImages(list: readonly (Fidelity | undefined)[]): { ssim: number; error: number } {
+export function worstImages(given: readonly (Fidelity | undefined)[]): { ssim: number; error: number } {
+  const list = shownFigures(given);
   let ssim = -1;
   list.forEach((f, i) => { if (f && (ssim < 0 || worstSsim(f) < worstSsim(list[ssim]!))) ssim = i; });
   return { ssim, error: largestErrorOf(list, realErrorsCompare(list.filter((f) => f !== undefined))) };
@@ -192,7 +204,8 @@ export function worstImages(list: readonly (Fidelity | undefined)[]): { ssim: nu
  * worst image's own, which another frame's could exceed: a 2-frame ultrasound at `max` said 227 where a pixel of the
  * other frame was 235 off); bit-exact if every image is, reduced quality if any is.
  */
-export function worstFidelity(list: readonly (Fidelity | undefined)[]): Fidelity | undefined {
+export function worstFidelity(given: readonly (Fidelity | undefined)[]): Fidelity | undefined {
+  const list = shownFigures(given);
   const { ssim, error } = worstImages(list);
   if (ssim < 0) return undefined;
   const measured = list.filter((f) => f !== undefined);
@@ -204,9 +217,9 @@ export function worstFidelity(list: readonly (Fidelity | undefined)[]): Fidelity
   // Each figure from the image where it is largest (0.15: frames with their own rescale told the stored error of the
   // frame with the largest error in rescaled values, 873, where another frame's was 2096): in stored units, and in
   // real units where those compare, with the largest real units per stored unit, which a bound is multiplied by.
-  // Where they do not compare (units differ), the error is said in stored units.
+  // Where they do not compare (units differ), the error is said in stored units, named so (0.47; was a bare number).
   const stored = list[largestErrorOf(list, false)]!.stored;
-  const real = !realErrorsCompare(measured) ? (measured.some((f) => f.real) ? stored : undefined)
+  const real = !realErrorsCompare(measured) ? (measured.some((f) => f.real) && stored ? { ...stored, units: 'stored units', perStored: 1 } : undefined)
     : { ...list[error]!.real!, perStored: Math.max(...measured.map((f) => f.real!.perStored)) };
   return {
     ...rest,

@@ -49,7 +49,9 @@ export function writeValueMapping(ds: DicomJson, px: DicomFrameMeta['pixel']): v
   if (px.modalityLut) {
     for (const t of ['00281052', '00281053', '00281054']) delete ds[t]; // a table or a rescale, never both
     ds['00283000'] = { vr: 'SQ', Value: [lutItem(px.modalityLut, { '00283004': attribute('LO', 'US') }) as never] };
-  } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0)) {
+  } else if (!ds['00281053'] && (px.rescaleSlope !== 1 || px.rescaleIntercept !== 0 || ds['00281054']?.Value?.length)) {
+    // An enhanced file's frame of the identity rescale with its Rescale Type (dicom/import.ts frameDataset) says both (0.47:
+    // its type alone was three dciodvfy errors, "RescaleIntercept missing", "RescaleType present when condition unsatisfied").
     ds['00281052'] = attribute('DS', decimal(px.rescaleIntercept));
     ds['00281053'] = attribute('DS', decimal(px.rescaleSlope));
   }

@@ -535,8 +535,27 @@ describe('what a file of several images (a multi-frame file) says', () => {
     // Units that do not compare (Hz and a unitless magnitude): the largest error in stored units.
     const hz = frame(0.95, 40, { stored: { maxAbs: 40, rmse: 1, units: '', perStored: 1 }, real: { maxAbs: 400, rmse: 1, units: 'Hz', perStored: 10 } });
     const mixed = worstFidelity([hz, rescaled(2096, 0.5)])!;
-    expect([mixed.stored!.maxAbs, mixed.real!.maxAbs, mixed.real!.units]).toEqual([2096, 2096, '']);
+    expect([mixed.stored!.maxAbs, mixed.real!.maxAbs, mixed.real!.units]).toEqual([2096, 2096, 'stored units']);
+    expect(fidelityHeadline(mixed)).toBe('worst window stroke 40/40: SSIM 0.9500, largest error 2096 stored units'); // 0.46: a bare "2096"
     expect(worstImages([hz, rescaled(2096, 0.5)]).error).toBe(1);
+    // Frames of the identity rescale (no real-world figures: they show their stored values) beside one of slope 2.5 (the
+    // enhanced MR fixture): each in the values it shows, 37 and 92.5 (0.46 told "largest error 37", frame 1's, no unit).
+    const identity = frame(0.93, 37, { real: undefined });
+    const worst = worstFidelity([identity, rescaled(37, 2.5), identity])!;
+    expect(fidelityHeadline(worst)).toBe('worst window stroke 40/40: SSIM 0.9300, largest error 92.5 in rescaled values');
+    expect(worstImages([identity, rescaled(37, 2.5), identity]).error).toBe(1);
+  });
+
+  it('the enhanced MR at max: its sender is told frame 2\'s largest error in the values its reader is shown', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'enhanced.dcm');
+    await copyFile(join(FIXTURES, 'dicom', 'enhanced_mr_3frame_functional_groups.dcm'), input);
+    const enc = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], coding: { quality: 'max' } });
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    const told = (r: { fidelity?: Fidelity }) => r.fidelity!.real?.maxAbs ?? r.fidelity!.stored!.maxAbs;
+    const largest = Math.max(...dec.images.map((i) => told(i.record)));
+    expect(largest).toBeGreaterThan(Math.max(...dec.images.map((i) => i.record.fidelity!.stored!.maxAbs))); // frame 2's slope shows
+    expect(fidelityHeadline(enc.fidelity, { ...enc.coding, ...enc.units })).toContain(`largest error ${largest} in rescaled values`);
   });
 });
 
