@@ -134,7 +134,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
   await models.dispose();
   if (reduced.length > 0) {
     process.stderr.write(`warning: ${reduced.length} of ${todo.length} file(s) are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
-      `a segmentation's voxel changed, or no per-pixel guarantee and not measured): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
+      `a segmentation's voxel changed, or no per-pixel guarantee: the network alone): ${reduced.join(', ')}. Receivers see a "not for primary diagnosis" banner.\n`);
   }
   return summarise(total, outcome, 'Encrypted', skipped);
 }
@@ -339,7 +339,7 @@ async function encryptBundle(inputs: string[], a: BundleArgs): Promise<number> {
     if (r.warnings.length > STUDY_WARNINGS) process.stderr.write(`warning: … and ${r.warnings.length - STUDY_WARNINGS} more of the study's files the same way.\n`);
     if (r.reduced > 0) {
       process.stderr.write(`warning: ${r.reduced} of ${r.images} images in '${a.name}' are reduced quality (a reader's window below SSIM ${REDUCED_QUALITY_SSIM}, ` +
-        `a segmentation's voxel changed, or no per-pixel guarantee and not measured). Receivers see a "not for primary diagnosis" banner.\n`);
+        `a segmentation's voxel changed, or no per-pixel guarantee: the network alone). Receivers see a "not for primary diagnosis" banner.\n`);
     }
     return 0;
   } finally {

@@ -214,7 +214,8 @@ export function receivedFidelity(record: ImageRecord): { fidelity?: Fidelity; ma
   const maxError = isExact(record) ? 0 : record.refinement?.maxError;
   const f = record.fidelity;
   if (maxError === 0) return { fidelity: f ? { ...f, exact: true, maxError: 0, reduced: false } : undefined, maxError, reduced: false };
-  if (f?.windows?.length) return { fidelity: f, maxError, reduced: f.reduced === true };
+  // Without a per-pixel guarantee, reduced quality (0.47; a sender before 0.47 marked only images whose window read below the line).
+  if (f?.windows?.length) return { fidelity: maxError === undefined && !f.reduced ? { ...f, reduced: true } : f, maxError, reduced: f.reduced === true || maxError === undefined };
   const reduced = maxError === undefined && (!f || f.ssim < REDUCED_QUALITY_SSIM || record.bitDepth > 8);
   return { fidelity: f, maxError, reduced };
 }

@@ -13,7 +13,8 @@ import { CT_PRESETS, renderToByte, sampleToReal, voiToByte, windowToByte } from 
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
-import { fidelityHeadline, worstFidelity, worstImages, type Fidelity } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, worstFidelity, worstImages, worstSsim as worstWindowSsim, type Fidelity } from '../../../src-shared/fidelity.js';
+import { receivedFidelity } from '../../../src-main/engine/codec/record.js';
 import { decodeStoredFrame, parseDicom } from '../../../src-main/engine/dicom/parse.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -494,6 +495,26 @@ describe('a segmentation\'s 1-bit mask', () => {
     const { labels: _, ...intensities } = display;
     expect(readerFidelity(image, changed, intensities).reduced).toBe(false); // as an image of intensities it would pass
     expect(dicomDisplay((await readDicomFile(CT_HEAD, { maxPixels: 1e8, deidentify: {} }))[0]!.dicom).labels).toBeUndefined();
+  });
+});
+
+describe('the network alone is reduced quality (0.47)', () => {
+  it('an image at max whose windows read above the line is reduced quality to its sender and reader, and an older sender\'s file too', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'mr.png');
+    await copyFile(MR_SLICE, input);
+    const enc = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], coding: { quality: 'max' } });
+    expect(worstWindowSsim(enc.fidelity!)).toBeGreaterThanOrEqual(0.98); // its windows alone would not make it reduced
+    expect(enc.reduced).toBe(true);
+    const dec = await decryptAeimgFile(enc.output, { identities: [key], models: models(), write: false });
+    const record = dec.images[0]!.record;
+    expect(receivedSummary(record).text).toMatch(/^Reduced quality — not for primary diagnosis \(worst window /);
+    // A sender before 0.47 marked it reduced only below the line: its reader is told it is reduced all the same.
+    const older = { ...record, fidelity: { ...record.fidelity!, reduced: false } };
+    expect(receivedFidelity(older).reduced).toBe(true);
+    // A guaranteed level is not: within ±1 of the same image, its windows above the line.
+    const within = await encryptImageFile(input, { model: await defaultModel(), recipients: [key], coding: { quality: 'within-1' }, force: true });
+    expect(within.reduced).toBe(false);
   });
 });
 
