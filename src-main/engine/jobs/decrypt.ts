@@ -5,13 +5,14 @@
  */
 import { decodeImageRecord } from '../codec/image-codec.js';
 import { receivedFidelity, type ImageRecord } from '../codec/record.js';
+import { withPixelSpacing } from '../image/png-chunks.js';
 import { AeimgReader, type IdentitySource } from '../container/aeimg-file.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { AtomicFile, type FileData } from '../fs/atomic.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS, encodePng } from '../image/io.js';
 import { withIccProfile } from '../image/icc-png.js';
-import { iccProfileFor } from './view.js';
+import { iccProfileFor, pngSpacingOf } from './view.js';
 import type { ModelCache, TileExecutor } from '../model/autoencoder.js';
 import { checkOutput, outputKey, outputPathFor } from './files.js';
 import { checkAborted } from './abort.js';
@@ -61,7 +62,8 @@ export function checkDenoiseFormat(denoise: boolean | undefined, format: OutputF
 export async function outputBytes(image: Image, record: ImageRecord, format: OutputFormat, instanceNumber: number,
   coded: { png?: Buffer; blobs?: Buffer[] } = {}): Promise<FileData> {
   if (format === 'png') {
-    const png = coded.png ?? await encodePng(image);
+    // Its pixel spacing where the image has one (a DICOM file's Pixel Spacing, an ImageJ TIFF's), else none (0.47).
+    const png = withPixelSpacing(coded.png ?? await encodePng(image), pngSpacingOf(record));
     // A DICOM colour image's ICC profile goes with it (dicom/icc-profile.ts): colour-managed viewers show it as aeimg's does.
     const icc = iccProfileFor(record, image);
     return icc ? withIccProfile(png, icc) : png;

@@ -86,6 +86,17 @@ function pixelSpacingOf(meta: DicomFrameMeta): NonNullable<NonNullable<OpenedIma
 }
 
 /**
+ * The spacing a PNG of the record says (jobs/decrypt.ts outputBytes, 0.47), [row, column] mm: its DICOM file's (not an
+ * ultrasound region's calibration, which holds inside the region alone), else an ImageJ TIFF's; undefined where none.
+ */
+export function pngSpacingOf(record: ImageRecord): { row: number; column: number } | undefined {
+  const meta = dicomMetaOf(record);
+  const spacing = meta && pixelSpacingOf(meta);
+  if (spacing) return spacing.source === 'UltrasoundRegion' ? undefined : { row: spacing.row, column: spacing.column };
+  return fileSpacingOf(record);
+}
+
+/**
  * A pixel's displayed height over its width where it is not square: its row spacing over its column spacing (Pixel
  * Spacing or Imager Pixel Spacing), else the file's Pixel Aspect Ratio (0028,0034: vertical\horizontal). A PACS
  * stretches such an image to its physical proportions; shown square, anatomy is distorted (a 1.0\0.5 mm pixel: a
