@@ -242,8 +242,11 @@ function valuesPngNote(rec: ImageRecord): string | undefined {
   if (m && !m.lut && (m.inverted || m.offset !== 0 || m.slope !== 1 || m.intercept !== 0)) {
     formula = ` In it a value v is ${valueFormula(m)}${units ? ` ${units}` : meta ? ' in rescaled values' : ''}.`;
   }
-  // Inverted (MONOCHROME1, WhiteIsZero) samples are the image's values turned over, bit for bit: as it shows.
-  const holds = m?.inverted ? 'the image\'s values inverted (its grey is MONOCHROME1), bit for bit' : 'the image\'s values bit for bit';
+  // Inverted (MONOCHROME1, WhiteIsZero) samples are the image's values turned over, bit for bit: as it shows. A
+  // Modality LUT's stored values are not the values a reader reads: its table gives those (0.47; was "the image's values").
+  const [lo, hi] = m?.lut ? [Math.min(...m.lut.data), Math.max(...m.lut.data)] : [0, 0];
+  const holds = m?.lut ? `the image's stored values bit for bit, without its Modality LUT, whose table gives the values a reader reads (${lo}–${hi})`
+    : m?.inverted ? 'the image\'s values inverted (its grey is MONOCHROME1), bit for bit' : 'the image\'s values bit for bit';
   return `holds ${holds}, for analysis, not a ` +
     `picture: other image viewers show it flat or dark.${formula} To read the images, open the .aeimg files in aeimg; for a ` +
     'PACS, decrypt with --format dcm.\n';

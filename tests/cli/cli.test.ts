@@ -340,6 +340,18 @@ describe('the aeimg command line', () => {
     expect(`${dcm.stderr}${eight.stderr}`).not.toMatch(/note:/);
   });
 
+  it('a 16-bit PNG of an image with a Modality LUT is said to hold its stored values, not the values its table gives a reader (0.47)', async () => {
+    const dir = await tempDir();
+    await copyFile(join(FIXTURES, 'dicom', 'lut_modality_voi_overlay.dcm'), join(dir, 'lut.dcm'));
+    expect((await aeimg(['keygen', '-o', join(dir, 'k.key')])).code).toBe(0);
+    expect((await aeimg(['encrypt', join(dir, 'lut.dcm'), '--key-file', join(dir, 'k.key'), '-o', dir, '--deidentify', 'none'])).code).toBe(0);
+    const png = await aeimg(['decrypt', join(dir, 'lut.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'png')]);
+    const table = (await import('dicom-parser')).default.parseDicom(new Uint8Array(await readFile(join(dir, 'lut.dcm')))).elements.x00283000!.items![0]!.dataSet!;
+    const entries = Array.from({ length: table.elements.x00283006!.length / 2 }, (_, i) => table.uint16('x00283006', i)!);
+    expect(png.stderr).toContain(`note: lut.png holds the image's stored values bit for bit, without its Modality LUT, whose table gives the values a ` +
+      `reader reads (${Math.min(...entries)}–${Math.max(...entries)}), for analysis, not a picture`); // 0.46: "holds the image's values"
+  });
+
   it('--ct-intercept declares a 16-bit PNG export a CT: its figures in HU and the CT windows, its PNG said to hold HU + 1024 (0.36)', async () => {
     const dir = await tempDir();
     await copyFile(CT_HU_SLICE, join(dir, 'head.png'));
