@@ -247,6 +247,21 @@ describe('small things said plainly', () => {
     expect(help.stdout).toMatch(/AEIMG_MAX_SCRYPT_LOG_N/);
   });
 
+  it('a study\'s part given by name but cut short is named for what it is, not as missing (0.47)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'k.key'), `AEIMG-SHARED-KEY-1\n${Buffer.alloc(32, 1).toString('base64')}\n`);
+    await copyFile(MR_SLICE, join(dir, 'a.png'));
+    await copyFile(CT_SLICE, join(dir, 'b.png'));
+    const enc = await aeimg(['encrypt', 'a.png', 'b.png', '--key-file', 'k.key', '--bundle', 'st', '--max-size', '14KB', '-o', 'sent'], dir);
+    expect(enc.code, enc.stderr).toBe(0);
+    expect((await readdir(join(dir, 'sent'))).sort()).toEqual(['st.part1of2.aeimg', 'st.part2of2.aeimg']);
+    await truncate(join(dir, 'sent', 'st.part2of2.aeimg'), 3000);
+    const dec = await aeimg(['decrypt', join('sent', 'st.part1of2.aeimg'), join('sent', 'st.part2of2.aeimg'), '--key-file', 'k.key', '-o', 'back'], dir);
+    expect(dec.code).toBe(1);
+    expect(dec.stderr).toMatch(/error: st\.part2of2\.aeimg: the file is cut short, or damaged in transit/);
+    expect(dec.stderr).not.toMatch(/missing/); // 0.46: "the study 'st' is incomplete: st.part2of2.aeimg is missing. Add it and try again."
+  });
+
   it('names a pipe, a link loop, a missing folder, extra bytes and a too-wide image', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'k.key'), `AEIMG-SHARED-KEY-1\n${Buffer.alloc(32, 1).toString('base64')}\n`);

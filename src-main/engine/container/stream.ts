@@ -6,6 +6,7 @@
 import { AeimgError, ErrorCode } from '../errors.js';
 import { gcmOpen, gcmSeal, GCM_TAG_BYTES } from '../crypto/primitives.js';
 import type { ByteSource } from './source.js';
+import { MAGIC } from './header.js';
 
 const COUNTER_LIMIT = 2 ** 48;
 
@@ -53,16 +54,31 @@ export class StreamEncryptor {
 /** Appended data is usually short (a newline, a signature): how far back the real end is looked for. */
 const MAX_APPENDED_SEARCH = 256;
 
+/** Text a mail program or an editor may append (a footer, a disclaimer): printable ASCII, tabs and line ends. */
+const isText = (b: number) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127);
+
 /**
  * When a piece fails, whether it is a whole final chunk followed by appended bytes: returns how many bytes follow
- * the chunk within this piece (more follow when the piece is not the file's end), or null. Tries the last MAX_APPENDED_SEARCH possible ends (one AES-GCM open each).
+ * the chunk within this piece (more follow when the piece is not the file's end), or null. Tries the last
+ * MAX_APPENDED_SEARCH possible ends (one AES-GCM open each), then, where the piece ends in a longer run of text (a
+ * mail footer of a kilobyte, 0.47), the ends near where that text starts: ciphertext is text by chance for a few bytes.
  */
 function appendedBytes(key: Buffer, counter: number, sealed: Buffer, last: boolean): number | null {
   const nonce = chunkNonce(counter, true);
+  const opens = (cut: number) => sealed.length - cut >= GCM_TAG_BYTES && gcmOpen(key, nonce, sealed.subarray(0, sealed.length - cut)) !== null;
   for (let cut = last ? 1 : 0; cut <= MAX_APPENDED_SEARCH && sealed.length - cut >= GCM_TAG_BYTES; cut++) {
-    if (gcmOpen(key, nonce, sealed.subarray(0, sealed.length - cut))) return cut;
+    if (opens(cut)) return cut;
   }
+  let text = 0;
+  while (last && text < sealed.length && isText(sealed[sealed.length - 1 - text]!)) text++;
+  for (let cut = text; cut > MAX_APPENDED_SEARCH && cut >= text - 64; cut--) if (opens(cut)) return cut;
   return null;
+}
+
+/** Where a second .aeimg file starts inside a piece whose first part is a whole final chunk (two files saved as one), or -1. */
+function joinedFile(key: Buffer, counter: number, sealed: Buffer): number {
+  const at = sealed.indexOf(MAGIC);
+  return at >= GCM_TAG_BYTES && gcmOpen(key, chunkNonce(counter, true), sealed.subarray(0, at)) ? at : -1;
 }
 
 /** Yields the authenticated plaintext of each chunk, in order; throws Truncated or Tampered. */
@@ -87,18 +103,29 @@ export async function* decryptStream(source: ByteSource, key: Buffer, chunkSize:
     if (last && sealed.length === sealedSize && gcmOpen(key, chunkNonce(counter, false), sealed)) {
       throw new AeimgError(ErrorCode.Truncated, 'the file is cut short (it ends at a chunk boundary); ask the sender for a complete copy.');
     }
+    const joined = joinedFile(key, counter, sealed);
+    if (joined >= 0) {
+      throw new AeimgError(ErrorCode.Malformed,
+        `has a second .aeimg file joined to its end (from byte ${start + joined}): two attachments were saved as one file, and ` +
+        'nothing was decrypted. Save each attachment on its own, or ask the sender for the files again.');
+    }
     const extra = appendedBytes(key, counter, sealed, last);
     if (extra !== null) {
       throw new AeimgError(ErrorCode.Malformed,
         `has extra bytes after its end (${last ? `${extra} bytes were` : 'something was'} appended to it, e.g. by a mail program or a ` +
         'download); the file was not decrypted. Ask the sender for a clean copy.');
     }
+    // Where: the chunk that fails, by its bytes (0.46 said "near byte N", its start, as if the damage were there).
+    const where = `bytes ${start}–${start + sealed.length - 1}`;
     if (last && sealed.length < sealedSize) {
-      // A short final piece that fails as a last chunk is most often a cut in the middle of a chunk.
+      // A short final piece that fails as a last chunk is most often a cut in the middle of a chunk; a change in it
+      // fails alike, and nothing tells the two apart: both are said (0.46 said "cut short" here, and "altered or
+      // damaged" of the same change in an earlier chunk).
       throw new AeimgError(ErrorCode.Truncated,
-        `the file is cut short or damaged near byte ${start}; ask the sender for a complete copy.`);
+        `the file is cut short, or damaged in transit: its last part (${where}) does not authenticate. Ask the sender for a complete copy.`);
     }
     throw new AeimgError(ErrorCode.Tampered,
-      `the encrypted data does not authenticate (chunk ${counter}, byte ${start}): the file was altered or damaged in transit.`);
+      `the encrypted data does not authenticate in ${where} (chunk ${counter + 1}): the file was altered or damaged in transit. ` +
+      'Ask the sender for a new copy.');
   }
 }

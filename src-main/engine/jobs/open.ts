@@ -22,16 +22,25 @@ export interface StudyGroup {
 /** Study parts grouped by study (each group decrypts together), and the single-image files, in input order. */
 export async function groupStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: StudyGroup[]; singles: string[] }> {
   const studies = new Map<string, StudyGroup>();
-  const singles: string[] = [];
+  const read: { input: string; study?: string }[] = [];
   for (const input of inputs) {
     const info = await readPartInfo(input, identities).catch(() => null); // unreadable here: decrypting it says why
-    if (!info) {
-      singles.push(input);
-      continue;
-    }
+    read.push({ input, ...(info ? { study: info.study.id } : {}) });
+    if (!info) continue;
     const group = studies.get(info.study.id) ?? { name: info.study.name, parts: [] };
     group.parts.push(input);
     studies.set(info.study.id, group);
+  }
+  // A file named as a part of a study given (st.part2of2.aeimg) that does not read goes with that study, whose check
+  // then says what is wrong with it (cut short, damaged, another key's); 0.46 left it out, and the study said
+  // "st.part2of2.aeimg is missing. Add it" of the very file given.
+  const singles: string[] = [];
+  for (const { input, study } of read) {
+    if (study) continue;
+    const name = studyOfPartName(basename(input));
+    const group = name === undefined ? undefined : [...studies.values()].find((g) => g.name === name && g.parts.some((p) => dirname(p) === dirname(input)));
+    if (group) group.parts.push(input);
+    else singles.push(input);
   }
   return { studies: [...studies.values()], singles };
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../../../src-main/engine/container/source.js';
 import { decryptStream, StreamEncryptor } from '../../../src-main/engine/container/stream.js';
+import { MAGIC } from '../../../src-main/engine/container/header.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 
 const KEY = Buffer.alloc(32, 9);
@@ -63,5 +64,38 @@ describe('STREAM chunked AES-256-GCM', () => {
       expect(err.code).toBe(ErrorCode.Truncated);
       expect(err.message).toMatch(/cut short/);
     }
+  });
+});
+
+describe('what a damaged stream is said to be (0.47)', () => {
+  const failure = async (sealed: Buffer) => (await open(sealed).catch((e: unknown) => e)) as AeimgError;
+
+  it('a mail footer of a kilobyte appended: extra bytes, not a cut (0.46 looked back 256 bytes only)', async () => {
+    // Chunks of 4 KiB (aeimg writes 64 KiB): the last chunk and the footer are read as one piece, the file's last.
+    const big = 4096;
+    const out: Buffer[] = [];
+    const enc = new StreamEncryptor(KEY, big, async (b) => { out.push(b); });
+    await enc.write(bytes(big + 300));
+    await enc.finish();
+    const footer = Buffer.from('\r\n-- \r\nThis e-mail and any attachments are confidential. '.repeat(20), 'latin1');
+    expect(footer.length).toBeGreaterThan(1000);
+    const err = await (async () => { for await (const _ of decryptStream(new MemorySource(Buffer.concat([...out, footer])), KEY, big)); })().catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`has extra bytes after its end \\(${footer.length} bytes were appended`));
+  });
+
+  it('two files saved as one: a second .aeimg joined to the first\'s end is named', async () => {
+    const first = await seal(bytes(2 * CHUNK + 10));
+    const second = Buffer.concat([MAGIC, Buffer.from([2]), await seal(bytes(50))]);
+    const err = await failure(Buffer.concat([first, second]));
+    expect(err.message).toMatch(new RegExp(`has a second \\.aeimg file joined to its end \\(from byte ${first.length}\\)`));
+  });
+
+  it('a changed byte is named by the bytes of its chunk, in the last chunk as in an earlier one', async () => {
+    const sealed = await seal(bytes(2 * CHUNK + 10));
+    const flipped = (at: number) => { const b = Buffer.from(sealed); b[at]! ^= 1; return b; };
+    const early = await failure(flipped(CHUNK + 16 + 5)); // in chunk 2 of 3
+    expect(early.message).toBe(`the encrypted data does not authenticate in bytes ${CHUNK + 16}–${2 * (CHUNK + 16) - 1} (chunk 2): the file was altered or damaged in transit. Ask the sender for a new copy.`);
+    const late = await failure(flipped(sealed.length - 3)); // in the last chunk: a cut and a change look alike
+    expect(late.message).toBe(`the file is cut short, or damaged in transit: its last part (bytes ${2 * (CHUNK + 16)}–${sealed.length - 1}) does not authenticate. Ask the sender for a complete copy.`);
   });
 });
