@@ -2,12 +2,12 @@
 import { stat, type FileHandle } from 'node:fs/promises';
 import { openRegularFile, readHead } from '../fs/read.js';
 import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
-import { imageSignature } from '../image/signature.js';
+import { imageSignature, isDicomPart10 } from '../image/signature.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
-import { formatFingerprint, Passphrase, passphraseAlone, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
-import { CODEC, DEFAULT_CHUNK, encodeHeader, FORMAT_VERSION, payloadKey, readHeader, verifyHeader, type FormatVersion, type Header, type ParsedHeader } from './header.js';
+import { formatFingerprint, Passphrase, passphraseAlone, SharedKey, type Identity, type Recipient, type Stanza } from '../keys/recipients.js';
+import { CODEC, DEFAULT_CHUNK, encodeHeader, FORMAT_VERSION, MAGIC, OR_DAMAGED, payloadKey, readHeader, verifyHeader, type FormatVersion, type Header, type ParsedHeader } from './header.js';
 import { PayloadReader, PayloadWriter, type Entry, type EntryValidator } from './payload.js';
 import { FileSource, type ByteSource } from './source.js';
 import { decryptStream, StreamEncryptor } from './stream.js';
@@ -179,7 +179,16 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
   const future = unknown.length === 0 ? '' :
     ` It is also encrypted for a key type this version of aeimg does not know (${unknown.join(', ')}): if that key is yours, update aeimg.`;
   if (known.length === 0) {
-    return `is encrypted only for a key type this version of aeimg does not know (${unknown.join(', ')}); update aeimg to open it.`;
+    return `is encrypted only for a key type this version of aeimg does not know (${unknown.join(', ')}), or its header was damaged in ` +
+      `transit. Update aeimg to open it; ${OR_DAMAGED}`;
+  }
+  // A key entry that names one of these keys by its fingerprint and does not open with it: its header was changed (a
+  // digit of its key id past the fingerprint's 24, or its wrapped key), not a key missing (0.47: "encrypted for key
+  // fingerprint X, not for key 'k1' (fingerprint X)").
+  const named = identities.find((i) => i instanceof SharedKey && known.some((s) => s.type === 'key' && formatFingerprint(s.keyId) === (i as SharedKey).fingerprint));
+  if (named) {
+    return `names ${named.description} in its header, but that key does not open it: the file was altered or damaged in transit. ` +
+      'Ask the sender for a new copy.';
   }
   const wanted = known.map((s) =>
     s.type === 'key' ? `key fingerprint ${formatFingerprint(s.keyId)}` :
@@ -204,13 +213,46 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
  */
 async function archiveNamed(path: string, err: unknown): Promise<unknown> {
   if (!(err instanceof AeimgError) || err.code !== ErrorCode.NotAeimg) return err;
-  const head = (await readHead(path, ARCHIVE_HEAD)) ?? Buffer.alloc(0);
+  const head = (await readHead(path, MANGLED_HEAD)) ?? Buffer.alloc(0);
+  // A DICOM file first: its preamble may hold a TIFF header (0.47: such a file was "a TIFF image").
+  if (isDicomPart10(head)) {
+    return new AeimgError(ErrorCode.NotAeimg, 'is a DICOM file, not an .aeimg file: it is not encrypted, and opens in a DICOM viewer. ' +
+      'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
+  }
   const image = imageSignature(head);
   if (image) {
     return new AeimgError(ErrorCode.NotAeimg, `is a ${image} image, not an .aeimg file: it is not encrypted, and opens in any image viewer. ` +
       'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
   }
-  return archiveRefusal(head, 'an .aeimg file') ?? err;
+  const mangled = mangledCopy(head);
+  return archiveRefusal(head, 'an .aeimg file') ?? (mangled ? new AeimgError(ErrorCode.NotAeimg, mangled) : err);
+}
+
+/** How far into a file an .aeimg's signature is looked for (something put in front of it). */
+const MANGLED_HEAD = Math.max(ARCHIVE_HEAD, 4096);
+const SAVE_AGAIN = 'Save the attachment itself again from the e-mail (its "Save attachment"), or ask the sender to send the file again.';
+
+/**
+ * An .aeimg that a mail program or a transfer changed on the way, from the file's first bytes (0.47; before, each was
+ * "is not an aeimg file"): saved as the message's base64 text, its line ends converted (the signature holds CR LF, as
+ * PNG's does, for this), or bytes put in front of it (a byte-order mark, a mail header). Undefined for anything else.
+ */
+export function mangledCopy(head: Buffer): string | undefined {
+  const text = head.toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart();
+  if (text.includes(MAGIC.toString('base64').slice(0, 10))) {
+    return `is an .aeimg file as base64 text (how an e-mail carries an attachment, as its source shows it), not the file itself. ${SAVE_AGAIN}`;
+  }
+  const name = MAGIC.subarray(0, 6); // \x89AEIMG, then CR LF
+  if (head.subarray(0, 6).equals(name) && (head[6] === 0x0a || (head[6] === 0x0d && head[7] === 0x0d))) {
+    return 'is an .aeimg file whose line ends were converted, as to text (a transfer in text mode, a mail program that converts ' +
+      `attachments): its encrypted data is changed with them and cannot be read. ${SAVE_AGAIN}`;
+  }
+  const at = head.indexOf(MAGIC);
+  if (at > 0) {
+    const what = at === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 'a text editor\'s byte-order mark' : `${at} bytes of something else`;
+    return `is an .aeimg file with ${what} put in front of it, which it does not read past. ${SAVE_AGAIN}`;
+  }
+  return undefined;
 }
 
 /** The public header only: what anyone holding the file can see. */

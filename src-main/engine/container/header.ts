@@ -84,7 +84,15 @@ export interface ParsedHeader {
   mac: Buffer;
 }
 
-const NOT_AEIMG = 'is not an aeimg file (its first bytes are not the aeimg signature).';
+const NOT_AEIMG = 'is not an aeimg file (its first bytes are not the aeimg signature). If it came as an e-mail attachment, save the ' +
+  'attachment itself again; otherwise ask the sender for the .aeimg file aeimg wrote.';
+
+/**
+ * What a reader is told where a file names what this version does not know (a format version, a codec, a key type):
+ * a newer sender's, or a damaged byte there, which the header's MAC cannot tell before a key opens it (0.47: "update
+ * aeimg" alone sent a reader of a damaged file to update an aeimg that was current).
+ */
+export const OR_DAMAGED = 'if the sender\'s aeimg is no newer than yours, ask the sender for a new copy.';
 
 /** Reads and validates the header; the MAC is checked later by verifyHeader, once a key unwraps. */
 export async function readHeader(source: ByteSource): Promise<ParsedHeader> {
@@ -98,7 +106,8 @@ export async function readHeader(source: ByteSource): Promise<ParsedHeader> {
   const version = start[MAGIC.length]! as FormatVersion;
   if (!FORMAT_VERSIONS.includes(version)) {
     throw new AeimgError(ErrorCode.UnsupportedVersion,
-      `was written by a newer aeimg (format version ${version}; this one reads versions ${FORMAT_VERSIONS.join(' and ')}). Update aeimg to open it.`);
+      `was written by a newer aeimg (format version ${version}; this one reads versions ${FORMAT_VERSIONS.join(' and ')}), or its header was ` +
+      `damaged in transit. Update aeimg to open it; ${OR_DAMAGED}`);
   }
   const lengthField = await source.read(prefixBytes(version) - start.length);
   if (lengthField.length < prefixBytes(version) - start.length) throw truncatedHeader();
@@ -169,7 +178,8 @@ function validateHeader(raw: unknown): Header {
   if (keys !== 'chunkSize,codec,model,nonce,recipients') throw bad(`unexpected fields ${keys.slice(0, 80)}`);
   if (h.codec !== CODEC) {
     throw new AeimgError(ErrorCode.UnsupportedVersion,
-      `uses codec '${String(h.codec).slice(0, 40)}', which this version of aeimg cannot decode. Update aeimg.`);
+      `uses codec '${String(h.codec).slice(0, 40)}', which this version of aeimg cannot decode, or its header was damaged in transit. ` +
+      `Update aeimg; ${OR_DAMAGED}`);
   }
   if (typeof h.model !== 'string' || !/^[0-9a-f]{64}$/.test(h.model)) throw bad('model id');
   const chunk = h.chunkSize;

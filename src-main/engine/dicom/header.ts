@@ -6,7 +6,7 @@ import type { DataSet } from 'dicom-parser';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { AeimgError } from '../errors.js';
 import { openRegularFile, readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
-import { imageSignature } from '../image/signature.js';
+import { imageSignature, isDicomPart10 } from '../image/signature.js';
 import { parseDicom, parsedDicomOf, type ParsedDicom } from './parse.js';
 import { TransferSyntax } from './codecs.js';
 import { stringValue } from './dataset.js';
@@ -23,17 +23,13 @@ export const isDicomdirName = (path: string) => /(^|[\\/])DICOMDIR$/i.test(path)
 /** Names that are never an image to read as DICOM: a CD's index (DICM too, but no image), aeimg's own files. */
 const notDicomByName = (path: string) => /\.aeimg$/i.test(path) || isDicomdirName(path);
 
-/** "DICM" after the 128-byte preamble: a Part 10 file, whatever the preamble holds (some hold a TIFF header). */
-function hasDicomMarker(head: Uint8Array): boolean {
-  return head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d;
-}
 
 /**
  * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
  * once (files written without preamble and File Meta, read as such: looksLikeDataset).
  */
 function looksLikeDicom(head: Uint8Array): boolean {
-  return hasDicomMarker(head) || looksLikeDataset(head);
+  return isDicomPart10(head) || looksLikeDataset(head);
 }
 
 /**
@@ -44,7 +40,7 @@ function looksLikeDicom(head: Uint8Array): boolean {
 export async function isDicomFile(path: string): Promise<boolean> {
   if (notDicomByName(path)) return false;
   const head = await readHead(path, 132);
-  if (head && hasDicomMarker(head)) return true; // before the image test: a preamble may be a TIFF header
+  if (head && isDicomPart10(head)) return true; // before the image test: a preamble may be a TIFF header
   if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP, GIF or JPEG 2000 file
   if (head && looksLikeDicom(head)) return true;
   return isDicomPath(path);

@@ -24,3 +24,11 @@ export function imageSignature(h: Uint8Array): ImageSignature | undefined {
   if (at(0, [0xff, 0x4f, 0xff, 0x51]) || at(0, JP2_SIGNATURE)) return 'JPEG 2000'; // a bare codestream (SOC, SIZ), a JP2/JPH file
   return undefined;
 }
+
+/**
+ * "DICM" after the 128-byte preamble: a DICOM Part 10 file, whatever its preamble holds. A preamble may hold a TIFF
+ * header (a file both DICOM and TIFF), which imageSignature would name: callers that name a file test this first.
+ */
+export function isDicomPart10(h: Uint8Array): boolean {
+  return h.length >= 132 && h[128] === 0x44 && h[129] === 0x49 && h[130] === 0x43 && h[131] === 0x4d;
+}

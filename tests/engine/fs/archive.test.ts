@@ -89,7 +89,8 @@ describe('an archive given instead of an image', () => {
     const said = (name: string) => AeimgReader.open(join(dir, name), []).then(() => 'opened', (e: AeimgError) => `${e.code}: ${e.message}`);
     expect(await said('parts.zip')).toBe(`${ErrorCode.NotAeimg}: parts.zip: is a ZIP archive, not an .aeimg file: extract it first (in Windows Explorer: right-click it, Extract All), then open the .aeimg files it holds.`);
     expect(await said('ct.aeimg')).toBe(`${ErrorCode.NotAeimg}: ct.aeimg: is a gzip-compressed file, not an .aeimg file: uncompress it first (with 7-Zip on Windows, gunzip elsewhere), then open the .aeimg file it holds.`);
-    expect(await said('other.aeimg')).toBe(`${ErrorCode.NotAeimg}: other.aeimg: is not an aeimg file (its first bytes are not the aeimg signature).`);
+    expect(await said('other.aeimg')).toBe(`${ErrorCode.NotAeimg}: other.aeimg: is not an aeimg file (its first bytes are not the aeimg signature). ` +
+      'If it came as an e-mail attachment, save the attachment itself again; otherwise ask the sender for the .aeimg file aeimg wrote.');
   });
 
   it('a folder holding only archives says so, naming them, where before it held "no image"', async () => {

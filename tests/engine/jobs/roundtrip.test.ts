@@ -389,7 +389,8 @@ describe('refusals leave no output behind', () => {
     expect(err.message).toBe('photo.aeimg: is a PNG image, not an .aeimg file: it is not encrypted, and opens in any image viewer. ' +
       'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
     await writeFile(path, 'Dear colleague, the images follow.');
-    expect((await refuse(path, out)).message).toBe('photo.aeimg: is not an aeimg file (its first bytes are not the aeimg signature).');
+    expect((await refuse(path, out)).message).toBe('photo.aeimg: is not an aeimg file (its first bytes are not the aeimg signature). ' +
+      'If it came as an e-mail attachment, save the attachment itself again; otherwise ask the sender for the .aeimg file aeimg wrote.');
   });
 
   it('an empty file, and one cut inside its signature, are named as cut short, not as another file', async () => {
