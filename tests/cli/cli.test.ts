@@ -185,7 +185,10 @@ describe('the aeimg command line', () => {
     // Received: a folder without an .aeimg says so and fails (before 0.27: nothing decrypted, no word, exit 0); attachments zipped on the way are named.
     await mkdir(join(dir, 'inbox'));
     const empty = await aeimg(['decrypt', 'inbox', '--key-file', 'k.key'], dir);
-    expect([empty.code, empty.stderr.includes('the folders given hold no .aeimg file, nor do their subfolders: give the .aeimg files received, or the folder they were saved in.')]).toEqual([2, true]);
+    expect([empty.code, empty.stderr.includes('the folder inbox holds no .aeimg file, nor do its subfolders: give the .aeimg files received, or the folder they were saved in.')]).toEqual([2, true]);
+    // A folder named as an .aeimg is named (0.47: "the folders given").
+    await mkdir(join(dir, 'scan.aeimg'));
+    expect((await aeimg(['decrypt', 'scan.aeimg', '--key-file', 'k.key'], dir)).stderr).toContain('the folder scan.aeimg holds no .aeimg file, nor do its subfolders');
     await copyFile(join(dir, 'study', 'series2.zip'), join(dir, 'inbox', 'attachments.zip'));
     const zipped = await aeimg(['decrypt', 'inbox', '--key-file', 'k.key'], dir);
     expect([zipped.code, zipped.stderr.includes('only an archive (attachments.zip): extract it first, then open the .aeimg files it holds.')]).toEqual([2, true]);

@@ -305,13 +305,17 @@ export function archivesLeftOut(archives: readonly FoundFile[], looking: 'images
 export async function findAeimgInputs(paths: readonly string[], code: ErrorCode): Promise<{ found: FoundFile[]; archives: FoundFile[] }> {
   const all = await findInputs(paths, AEIMG_INPUT, undefined, { archives: true });
   const archives = all.filter((f) => f.archive), found = all.filter((f) => !f.archive);
-  if (found.length === 0) throw new AeimgError(code, noAeimgMessage(archives));
+  if (found.length === 0) throw new AeimgError(code, noAeimgMessage(archives, paths));
   return { found, archives };
 }
 
-/** What decrypt says when the folders it is given hold no .aeimg file (naming the archives they hold instead). */
-function noAeimgMessage(archives: readonly FoundFile[]): string {
-  const none = 'the folders given hold no .aeimg file, nor do their subfolders';
+/**
+ * What decrypt says when the folders it is given hold no .aeimg file (naming the archives they hold instead). One
+ * folder is named (0.47): a folder named x.aeimg was "the folders given", which did not say which.
+ */
+function noAeimgMessage(archives: readonly FoundFile[], paths: readonly string[]): string {
+  const none = paths.length === 1 ? `the folder ${basename(paths[0]!)} holds no .aeimg file, nor do its subfolders`
+    : 'the folders given hold no .aeimg file, nor do their subfolders';
   if (archives.length === 0) return `${none}: give the .aeimg files received, or the folder they were saved in.`;
   return archives.length === 1
     ? `${none}, only an archive (${namesOf(archives)}): extract it first, then open the .aeimg files it holds.`

@@ -3,7 +3,7 @@
  * named. Before 0.27 the first path dropped was opened and the others left without a word; a folder was refused.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { receivedFiles } from '../../../src-main/engine/jobs/open.js';
 import { tempDir } from '../../helpers.js';
@@ -30,7 +30,9 @@ describe('the files dropped to be opened', () => {
 
   it('a folder without one says so, naming the archives it holds instead', async () => {
     const dir = await tempDir();
-    await expect(receivedFiles([dir])).rejects.toThrow('the folders given hold no .aeimg file, nor do their subfolders: give the .aeimg files received, or the folder they were saved in.');
+    await expect(receivedFiles([dir])).rejects.toThrow(`the folder ${basename(dir)} holds no .aeimg file, nor do its subfolders: give the .aeimg files received, or the folder they were saved in.`);
+    await mkdir(join(dir, 'more'));
+    await expect(receivedFiles([dir, join(dir, 'more')])).rejects.toThrow('the folders given hold no .aeimg file, nor do their subfolders');
     await writeFile(join(dir, 'parts.zip'), 'x');
     await expect(receivedFiles([dir])).rejects.toThrow('only an archive (parts.zip): extract it first, then open the .aeimg files it holds.');
   });
