@@ -255,6 +255,11 @@ describe('small things said plainly', () => {
     const enc = await aeimg(['encrypt', 'a.png', 'b.png', '--key-file', 'k.key', '--bundle', 'st', '--max-size', '14KB', '-o', 'sent'], dir);
     expect(enc.code, enc.stderr).toBe(0);
     expect((await readdir(join(dir, 'sent'))).sort()).toEqual(['st.part1of2.aeimg', 'st.part2of2.aeimg']);
+    // A single-image file under a part's name, beside the study: it goes on its own, and so does the study.
+    expect((await aeimg(['encrypt', 'a.png', '--key-file', 'k.key', '-o', 'single'], dir)).code).toBe(0);
+    await copyFile(join(dir, 'single', 'a.aeimg'), join(dir, 'sent', 'st.part3.aeimg'));
+    const both = await aeimg(['decrypt', join('sent', 'st.part1of2.aeimg'), join('sent', 'st.part2of2.aeimg'), join('sent', 'st.part3.aeimg'), '--key-file', 'k.key', '-o', 'both'], dir);
+    expect(both.code, both.stderr).toBe(0);
     await truncate(join(dir, 'sent', 'st.part2of2.aeimg'), 3000);
     const dec = await aeimg(['decrypt', join('sent', 'st.part1of2.aeimg'), join('sent', 'st.part2of2.aeimg'), '--key-file', 'k.key', '-o', 'back'], dir);
     expect(dec.code).toBe(1);

@@ -5,7 +5,7 @@
 import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import { checkDimensions } from '../image/io.js';
 import { maxValue, SIGNED_OFFSET } from '../image/image.js';
-import { REDUCED_QUALITY_SSIM, type Fidelity } from '../../../src-shared/fidelity.js';
+import type { Fidelity } from '../../../src-shared/fidelity.js';
 import { MAX_CT_INTERCEPT, senderDisplayWindow, type DisplayWindow } from '../../../src-shared/windows.js';
 import { validKnots, type Knots } from './transfer.js';
 import type { FrameLayout } from '../dicom/stored-image.js';
@@ -206,9 +206,8 @@ export function isExact(record: ImageRecord): boolean {
 
 /**
  * What a record tells its reader: the sender's figures, the guarantee the file itself carries (refinement), and
- * whether it is reduced quality. Files from aeimg ≤ 0.2 have whole-range figures only: without a guarantee they count
- * as reduced when their SSIM is below the line or their samples have more than 8 bits (whole-range figures hide
- * what a reader's window shows).
+ * whether it is reduced quality: any image without a per-pixel guarantee (the network alone) is, since 0.47, whatever
+ * its figures (files from aeimg ≤ 0.2, of whole-range figures only, were below the line or over 8 bits).
  */
 export function receivedFidelity(record: ImageRecord): { fidelity?: Fidelity; maxError?: number; reduced: boolean } {
   const maxError = isExact(record) ? 0 : record.refinement?.maxError;
@@ -216,8 +215,8 @@ export function receivedFidelity(record: ImageRecord): { fidelity?: Fidelity; ma
   if (maxError === 0) return { fidelity: f ? { ...f, exact: true, maxError: 0, reduced: false } : undefined, maxError, reduced: false };
   // Without a per-pixel guarantee, reduced quality (0.47; a sender before 0.47 marked only images whose window read below the line).
   if (f?.windows?.length) return { fidelity: maxError === undefined && !f.reduced ? { ...f, reduced: true } : f, maxError, reduced: f.reduced === true || maxError === undefined };
-  const reduced = maxError === undefined && (!f || f.ssim < REDUCED_QUALITY_SSIM || record.bitDepth > 8);
-  return { fidelity: f, maxError, reduced };
+  // Files from 0.1/0.2: without a guarantee, reduced quality (0.47; before, only below the line or over 8 bits).
+  return { fidelity: f, maxError, reduced: maxError === undefined };
 }
 
 const bad = (what: string) => new AeimgError(ErrorCode.Malformed, `has an invalid image record (${what}).`, { remedy: Remedy.UpdateOrAskSender });

@@ -70,7 +70,8 @@ function appendedBytes(key: Buffer, counter: number, sealed: Buffer, last: boole
     if (opens(cut)) return cut;
   }
   let text = 0;
-  while (last && text < sealed.length && isText(sealed[sealed.length - 1 - text]!)) text++;
+  // Not only in the file's last piece: a footer may run on past the piece that holds the last chunk.
+  while (text < sealed.length && isText(sealed[sealed.length - 1 - text]!)) text++;
   for (let cut = text; cut > MAX_APPENDED_SEARCH && cut >= text - 64; cut--) if (opens(cut)) return cut;
   return null;
 }

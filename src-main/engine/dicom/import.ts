@@ -334,7 +334,9 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const windowsLeftOut = given.filter(({ s, carried }) => !carried?.window && applies(s.images, sop, f + 1) && s.windows.some((w) => applies(w.refs, sop, f + 1)))
         .map(({ s }) => s.label);
       const carried = lossyCodingMarked(frameDataset(json, info, f), lossy);
-      const unsaid = carried['00282110'] !== json['00282110'] && dicomLossySource(carried, info.syntax);
+      // The sender knows why: a point transform is said as one (the receiver reads "JPEG", which a DCT history says too).
+      const unsaid = carried['00282110'] !== json['00282110'] &&
+        (lossy?.pointTransform ? 'lossless JPEG with a point transform, its low bits dropped' : dicomLossySource(carried, info.syntax));
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(unsaid ? { lossyUnsaid: unsaid } : {}),

@@ -12,6 +12,8 @@ import { jpegLsCoding, losslessPointTransform } from './jpeg-markers.js';
 export interface LossyCoding {
   method: string;
   ratio: number;
+  /** Lossless JPEG with a point transform above 0: its low bits dropped. */
+  pointTransform?: true;
 }
 
 /**
@@ -80,19 +82,9 @@ const METHOD_TITLES: Record<string, string> = {
 export function dicomLossySource(ds: Record<string, { Value?: unknown[] } | undefined>, syntax: string): string | undefined {
   const flag = String(ds['00282110']?.Value?.[0] ?? '').trim();
   if (flag !== '01' && !DCT_JPEG_SYNTAXES.has(syntax) && !lossyUnlessSaid(syntax, flag)) return undefined;
+  // A lossless JPEG file that says ISO_10918_1 may hold a point transform or have been a DCT JPEG before: "JPEG" says both.
   const method = METHOD_TITLES[String(ds['00282114']?.Value?.[0] ?? '').trim()];
-  if (method === 'JPEG' && (syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70)) {
-    return 'lossless JPEG with a point transform, its low bits dropped';
-  }
   return method ?? (NATIVE_SYNTAXES.has(syntax) ? 'Lossy Image Compression 01' : syntaxTitle(syntax));
-}
-
-/** The Lossy Image Compression Method term of a lossy transfer syntax (dicomLossySource's), where DICOM defines one. */
-export function syntaxLossyMethod(syntax: string): string | undefined {
-  if (DCT_JPEG_SYNTAXES.has(syntax)) return 'ISO_10918_1';
-  if (syntax === TransferSyntax.JpegLsNear) return 'ISO_14495_1';
-  if (JPEG_2000_SYNTAXES.has(syntax)) return HTJ2K_SYNTAXES.has(syntax) ? 'ISO_15444_15' : 'ISO_15444_1';
-  return undefined;
 }
 
 const HTJ2K_SYNTAXES = new Set<string>([TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k]);

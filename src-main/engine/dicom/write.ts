@@ -22,7 +22,7 @@ import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { ctDeclaration, SENDER_WINDOW, type DisplayWindow } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
-import { dicomLossySource, syntaxLossyMethod } from './lossy-coding.js';
+import { dicomLossySource } from './lossy-coding.js';
 import { syntaxTitle } from './codecs.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -188,7 +188,7 @@ function markReduced(ds: DicomJson): void {
 /**
  * Appends our lossy step to the source's history (a lossy source keeps its own ratio and method first). A DICOM source
  * lossy by its syntax whose file did not say so (dicom/lossy-coding.ts dicomLossySource; a record from a sender before
- * 0.47) says so here, with its syntax's method: before, such a file came out as Lossy Image Compression 00.
+ * 0.47) says so here, without a ratio or method it does not know: before, such a file came out as Lossy Image Compression 00.
  */
 function markLossy(ds: DicomJson, opts: DicomWriteOptions, meta: DicomFrameMeta | undefined): void {
   if (opts.lossySource) {
@@ -197,11 +197,10 @@ function markLossy(ds: DicomJson, opts: DicomWriteOptions, meta: DicomFrameMeta 
     ds['00282114'] = attribute('CS', LOSSY_SOURCE_METHOD[opts.lossySource.format]);
   }
   if (meta && ds['00282110']?.Value?.[0] !== '01' && dicomLossySource(ds, meta.pixel.syntax)) {
-    const method = syntaxLossyMethod(meta.pixel.syntax);
+    // Its ratio is not known, and Ratio and Method pair value by value: neither says the source's step, the flag does.
     ds['00282110'] = attribute('CS', '01');
-    delete ds['00282112']; // its ratio is not known
-    if (method) ds['00282114'] = attribute('CS', method);
-    else delete ds['00282114'];
+    delete ds['00282112'];
+    delete ds['00282114'];
   }
   const wasLossy = ds['00282110']?.Value?.[0] === '01';
   if (opts.exact) {

@@ -45,15 +45,19 @@ export function pngChunk(type: string, data: Uint8Array): Buffer {
  * 0.47). libvips writes 1000 pixels a metre, 1 mm a pixel, into every PNG it makes, which ImageJ and other tools that
  * measure read as the image's spacing: a 0.49 mm CT measured twice its size.
  */
-export function withPixelSpacing(png: Buffer, spacing?: { row: number; column: number }): Buffer {
+export function withPixelSpacing(png: Buffer, given?: { row: number; column: number }): Buffer {
+  // Pixels a metre that a pHYs chunk holds (1 to 2^31 − 1): a spacing outside (1e-7 mm, 5 m) says none.
+  const perMetre = (mm: number) => Math.round(1000 / mm);
+  const fits = (mm: number) => perMetre(mm) >= 1 && perMetre(mm) <= 0x7fffffff;
+  const spacing = given && fits(given.row) && fits(given.column) ? given : undefined;
   const parts: Uint8Array[] = [png.subarray(0, 8)];
   for (const chunk of pngChunks(png)) {
     const end = chunk.at + 12 + (chunk.data?.length ?? 0);
     if (chunk.type !== 'pHYs') parts.push(png.subarray(chunk.at, end));
     if (chunk.type === 'IHDR' && spacing) {
       const data = Buffer.alloc(9);
-      data.writeUInt32BE(Math.round(1000 / spacing.column), 0); // x: along a row, across its columns
-      data.writeUInt32BE(Math.round(1000 / spacing.row), 4);
+      data.writeUInt32BE(perMetre(spacing.column), 0); // x: along a row, across its columns
+      data.writeUInt32BE(perMetre(spacing.row), 4);
       data[8] = 1; // the metre
       parts.push(pngChunk('pHYs', data));
     }

@@ -22,10 +22,11 @@ export interface StudyGroup {
 /** Study parts grouped by study (each group decrypts together), and the single-image files, in input order. */
 export async function groupStudies(inputs: string[], identities: IdentitySource): Promise<{ studies: StudyGroup[]; singles: string[] }> {
   const studies = new Map<string, StudyGroup>();
-  const read: { input: string; study?: string }[] = [];
+  const read: { input: string; study?: string; unread?: true }[] = [];
   for (const input of inputs) {
-    const info = await readPartInfo(input, identities).catch(() => null); // unreadable here: decrypting it says why
-    read.push({ input, ...(info ? { study: info.study.id } : {}) });
+    // Unreadable here (undefined): decrypting it says why; null: a single-image file, whatever its name.
+    const info = await readPartInfo(input, identities).catch(() => undefined);
+    read.push({ input, ...(info ? { study: info.study.id } : {}), ...(info === undefined ? { unread: true } : {}) });
     if (!info) continue;
     const group = studies.get(info.study.id) ?? { name: info.study.name, parts: [] };
     group.parts.push(input);
@@ -35,9 +36,9 @@ export async function groupStudies(inputs: string[], identities: IdentitySource)
   // then says what is wrong with it (cut short, damaged, another key's); 0.46 left it out, and the study said
   // "st.part2of2.aeimg is missing. Add it" of the very file given.
   const singles: string[] = [];
-  for (const { input, study } of read) {
+  for (const { input, study, unread } of read) {
     if (study) continue;
-    const name = studyOfPartName(basename(input));
+    const name = unread ? studyOfPartName(basename(input)) : undefined;
     const group = name === undefined ? undefined : [...studies.values()].find((g) => g.name === name && g.parts.some((p) => dirname(p) === dirname(input)));
     if (group) group.parts.push(input);
     else singles.push(input);

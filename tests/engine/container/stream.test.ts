@@ -83,6 +83,18 @@ describe('what a damaged stream is said to be (0.47)', () => {
     expect((err as Error).message).toMatch(new RegExp(`has extra bytes after its end \\(${footer.length} bytes were appended`));
   });
 
+  it('a footer that runs on past the piece holding the last chunk is extra bytes too', async () => {
+    const big = 4096;
+    const out: Buffer[] = [];
+    const enc = new StreamEncryptor(KEY, big, async (b) => { out.push(b); });
+    await enc.write(bytes(big + (big - 600))); // a last chunk 600 bytes short of a full piece
+    await enc.finish();
+    const footer = Buffer.from('\r\nThis e-mail and any attachments are confidential and for the named recipient only. '.repeat(14), 'latin1');
+    expect(footer.length).toBeGreaterThan(1000);
+    const err = await (async () => { for await (const _ of decryptStream(new MemorySource(Buffer.concat([...out, footer])), KEY, big)); })().catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/has extra bytes after its end \(something was appended/);
+  });
+
   it('two files saved as one: a second .aeimg joined to the first\'s end is named', async () => {
     const first = await seal(bytes(2 * CHUNK + 10));
     const second = Buffer.concat([MAGIC, Buffer.from([2]), await seal(bytes(50))]);

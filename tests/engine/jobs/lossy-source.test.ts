@@ -9,6 +9,7 @@ import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { writeDicom } from '../../../src-main/engine/dicom/write.js';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -107,16 +108,32 @@ describe('a DICOM file whose data is lossy though its file does not say so (0.47
   }
 
   it('HTJ2K of the irreversible wavelet, JPEG 2000 cut to a rate, lossless JPEG with a point transform: told to sender and reader, written 01', async () => {
-    for (const [fixture, words, method] of [
+    for (const [fixture, words, method, read = words] of [
       ['htj2k_rgb_lossy.dcm', 'High-Throughput JPEG 2000', 'ISO_15444_15'], // 9-7 wavelet, no Lossy Image Compression
       ['j2k_lossy_signed_stored12.dcm', 'JPEG 2000', 'ISO_15444_1'], // 5-3 wavelet at 40:1 in the lossy-capable syntax
-      ['jpeg_lossless_sv1_pt2_mr_small.dcm', 'lossless JPEG with a point transform, its low bits dropped', 'ISO_10918_1'],
+      // Its reader is told "JPEG", the method its file now says (which a DCT history would say too).
+      ['jpeg_lossless_sv1_pt2_mr_small.dcm', 'lossless JPEG with a point transform, its low bits dropped', 'ISO_10918_1', 'JPEG'],
     ]) {
       const r = await sendDicom(fixture!);
       expect(r.warnings.join('\n'), fixture).toContain(`does not say it was lossy-compressed (no Lossy Image Compression 01), but its data is (${words})`);
-      expect(r.text, fixture).toBe(`bit-exact; the sender's DICOM file was itself lossy-compressed (${words})`);
+      expect(r.text, fixture).toBe(`bit-exact; the sender's DICOM file was itself lossy-compressed (${read})`);
       expect(r.lossy, fixture).toEqual(['01', method]);
       expect(r.derivation, fixture).toMatch(/^Reconstructed bit-exactly by aeimg \(.*\); the sender's DICOM file was itself lossy-compressed/);
+    }
+  });
+
+  it('a record from a sender before 0.47 (its dataset unmarked) is written 01, its Ratio and Method pairing value by value', async () => {
+    const [frame] = await readDicomFile(join(FIXTURES, 'dicom', 'j2k_lossy_signed_stored12.dcm'), { maxPixels: 1e7, deidentify: null });
+    const { '00282110': _f, '00282112': _r, '00282114': _m, ...unmarked } = frame!.dicom.dataset;
+    const meta = { ...frame!.dicom, dataset: unmarked };
+    for (const opts of [{ exact: true }, { exact: false, maxError: 2 }]) {
+      const out = join(await tempDir(), 'out.dcm');
+      await writeFile(out, writeDicom([{ image: frame!.image }], meta, { ...opts, reduced: false, fidelityText: 'x', ratio: 3 }));
+      const ds = dicomParser.parseDicom(new Uint8Array(await readFile(out)));
+      const count = (tag: string) => (ds.string(tag) ?? '').split('\\').filter(Boolean).length;
+      expect(ds.string('x00282110')).toBe('01');
+      expect(count('x00282112')).toBe(count('x00282114')); // 0.47 first wrote the source's method without its ratio
+      expect(count('x00282114')).toBe(opts.exact ? 0 : 1);
     }
   });
 
