@@ -220,13 +220,14 @@ function decodeDcmjs({ NativeCodecs, Context }: DcmjsCodecs, codec: 'decodeJpeg'
 }
 
 /**
- * The words of libjpeg where a DCT JPEG frame's data is damaged (image/jpeg-damage.ts), undefined where it is not (or
- * for another syntax). libjpeg goes on past damage, filling what it lost with grey or shifted blocks, and says so only in
- * a warning, which the 8-bit wasm decoder does not give: the frame is read again through dcmjs-codecs' libjpeg (8 and
- * 12 bits), its messages kept. A decode that fails is left to the frame's own decoder to report.
+ * The words of libjpeg where a DCT or lossless JPEG frame's data is damaged (image/jpeg-damage.ts), undefined where it
+ * is not (or for another syntax). libjpeg goes on past damage, filling what it lost with grey or shifted blocks, and says
+ * so only in a warning, which the 8-bit wasm decoder does not give, nor the lossless one (jpeg-lossless-decoder-js, which
+ * has no warnings): the frame is read again through dcmjs-codecs' libjpeg (8 and 12 bits; lossless to 16, 0.47), its
+ * messages kept. A decode that fails is left to the frame's own decoder to report.
  */
 export async function jpegFrameDamage(syntax: string, data: Uint8Array, info: FrameInfo): Promise<string | undefined> {
-  if (!DCT_JPEG_SYNTAXES.has(syntax)) return undefined;
+  if (!DCT_JPEG_SYNTAXES.has(syntax) && syntax !== TransferSyntax.JpegLossless57 && syntax !== TransferSyntax.JpegLossless70) return undefined;
   const codecs = await loadDcmjsCodecs();
   const said: string[] = messages = [];
   try {
