@@ -17,7 +17,7 @@ import { realWorldUnitsOf, validRealWorldUnits, type RealWorldUnits } from './re
 import { storedToImage, type FrameLayout, type Palette } from './stored-image.js';
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { readStoredFrame, type DicomPixelInfo } from './parse.js';
-import { dicomLossySource, type LossyCoding } from './lossy-coding.js';
+import { dicomLossySource, type DicomLossy, type LossyCoding } from './lossy-coding.js';
 import { nativePixelBytes, unusedPixelBytes } from './pixel-module.js';
 import { parseDicomFile } from './header.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
@@ -133,10 +133,11 @@ export interface DicomImage {
    */
   maskedName?: string;
   /**
-   * The frame's own coding is lossy (dicom/lossy-coding.ts) and its file did not say so (aeimg 0.47): in words, as its
-   * reader is told it ("JPEG 2000"). The sender is told that its reader will be. Not carried (its dataset says it).
+   * The frame's own coding is lossy (dicom/lossy-coding.ts) and its file did not say so (aeimg 0.47), or its syntax
+   * allows a lossy coding its file does not say it had (certain false): in words, as its reader is told it ("JPEG
+   * 2000"). The sender is told that its reader will be. Not carried (its dataset says it, or its syntax).
    */
-  lossyUnsaid?: string;
+  lossyUnsaid?: DicomLossy;
   /** The file's overlays, carried or not (dicom/overlay.ts): the sender is told of those the reader will not see. Not carried. */
   overlayFacts?: OverlayFacts[];
   /**
@@ -335,8 +336,10 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
         .map(({ s }) => s.label);
       const carried = lossyCodingMarked(frameDataset(json, info, f), lossy);
       // The sender knows why: a point transform is said as one (the receiver reads "JPEG", which a DCT history says too).
-      const unsaid = carried['00282110'] !== json['00282110'] &&
-        (lossy?.pointTransform ? 'lossless JPEG with a point transform, its low bits dropped' : dicomLossySource(carried, info.syntax));
+      const source = dicomLossySource(carried, info.syntax);
+      const unsaid: DicomImage['lossyUnsaid'] = carried['00282110'] !== json['00282110'] && source
+        ? { words: lossy?.pointTransform ? 'lossless JPEG with a point transform, its low bits dropped' : source.words, certain: true }
+        : source && !source.certain ? source : undefined;
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),
         ...(unsaid ? { lossyUnsaid: unsaid } : {}),

@@ -41,11 +41,10 @@ export function j2kMainHeader(d: Uint8Array): { ht: boolean; irreversible: boole
 /**
  * The Lossy Image Compression Method (PS3.3 C.7.6.1.1.5) of a DICOM frame whose data is itself lossy, as its coding
  * says whatever the file's Lossy Image Compression (0028,2110) says: DCT JPEG; lossless JPEG with a point transform
- * (its low bits dropped); JPEG-LS with NEAR above 0; JPEG 2000 or HTJ2K of the irreversible 9-7 wavelet, or of a
- * lossy-capable syntax where the file (its Lossy Image Compression `flag`) does not say 00. Undefined for a lossless
- * coding.
+ * (its low bits dropped); JPEG-LS with NEAR above 0; JPEG 2000 or HTJ2K of the irreversible 9-7 wavelet. Undefined for
+ * a lossless coding, and for a reversible wavelet, which may have been cut to a rate (dicomLossySource says "may").
  */
-export function lossyCodingMethod(syntax: string, data: Uint8Array, flag: string): string | undefined {
+export function lossyCodingMethod(syntax: string, data: Uint8Array): string | undefined {
   if (DCT_JPEG_SYNTAXES.has(syntax)) return 'ISO_10918_1';
   if (syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70) {
     return (losslessPointTransform(data)?.pt ?? 0) > 0 ? 'ISO_10918_1' : undefined;
@@ -54,17 +53,17 @@ export function lossyCodingMethod(syntax: string, data: Uint8Array, flag: string
     return (jpegLsCoding(data)?.near ?? 0) > 0 ? 'ISO_14495_1' : undefined;
   }
   if (!JPEG_2000_SYNTAXES.has(syntax)) return undefined;
-  const lossy = (u16(data, 0) === 0xff4f && j2kMainHeader(data).irreversible) || lossyUnlessSaid(syntax, flag);
+  const lossy = u16(data, 0) === 0xff4f && j2kMainHeader(data).irreversible;
   return lossy ? (HTJ2K_SYNTAXES.has(syntax) ? 'ISO_15444_15' : 'ISO_15444_1') : undefined;
 }
 
 /**
  * JPEG 2000 and HTJ2K of the syntaxes that allow a lossy coding (1.2.840.10008.1.2.4.91, .203; the lossless ones are
- * .90, .201, .202): a reversible wavelet cut short by a rate (OpenJPEG's `-r 40`) is lossy too, and nothing in the
- * codestream says it was, so such a file is taken as lossy unless it says it was not (Lossy Image Compression 00).
+ * .90, .201, .202) whose file does not say 00: a reversible wavelet cut short by a rate (OpenJPEG's `-r 40`) is lossy
+ * too, and nothing in the codestream says it was, so such a file may have been lossy-compressed.
  */
-const lossyUnlessSaid = (syntax: string, flag: string) =>
-  flag !== '00' && (syntax === TransferSyntax.J2k || syntax === TransferSyntax.Htj2k);
+export const mayBeLossy = (syntax: string, flag: string) =>
+  flag !== '00' && flag !== '01' && (syntax === TransferSyntax.J2k || syntax === TransferSyntax.Htj2k);
 
 /** Lossy Image Compression Method terms (PS3.3 C.7.6.1.1.5) in words. */
 const METHOD_TITLES: Record<string, string> = {
@@ -72,19 +71,31 @@ const METHOD_TITLES: Record<string, string> = {
   ISO_15444_15: 'High-Throughput JPEG 2000', ISO_13818_2: 'MPEG2', ISO_14496_10: 'H.264', ISO_23008_2: 'HEVC', ISO_18181_1: 'JPEG XL',
 };
 
+/** How a DICOM image had lost information before aeimg read it: in words ("JPEG 2000"), and whether it surely had. */
+export interface DicomLossy {
+  words: string;
+  /** Lossy Image Compression 01 or a DCT syntax; else it may have been (mayBeLossy). */
+  certain: boolean;
+}
+
 /**
- * How a DICOM image had lost information before aeimg read it, in words ("JPEG 2000"), from its Lossy Image Compression
- * (0028,2110) and Method (0028,2114) and its transfer syntax; undefined where it had not. A DCT JPEG syntax is lossy
- * whatever the file says, and a lossy-capable JPEG 2000 one unless it says 00 (lossyUnlessSaid). What a receiver is
- * told (jobs/view.ts) and what DICOM written from it says (dicom/write.ts), for records of any version: a sender since
- * 0.47 also marks what the frame's own coding shows (lossyCodingMethod, dicom/import.ts).
+ * How a DICOM image had lost information before aeimg read it, from its Lossy Image Compression (0028,2110) and Method
+ * (0028,2114) and its transfer syntax; undefined where it had not. A DCT JPEG syntax is lossy whatever the file says,
+ * and a lossy-capable JPEG 2000 one may have been unless it says 00 (mayBeLossy). What a receiver is told (jobs/view.ts,
+ * lossyWords) and what DICOM written from it says (dicom/write.ts), for records of any version: a sender since 0.47
+ * also marks what the frame's own coding shows (lossyCodingMethod, dicom/import.ts).
  */
-export function dicomLossySource(ds: Record<string, { Value?: unknown[] } | undefined>, syntax: string): string | undefined {
+export function dicomLossySource(ds: Record<string, { Value?: unknown[] } | undefined>, syntax: string): DicomLossy | undefined {
   const flag = String(ds['00282110']?.Value?.[0] ?? '').trim();
-  if (flag !== '01' && !DCT_JPEG_SYNTAXES.has(syntax) && !lossyUnlessSaid(syntax, flag)) return undefined;
+  const certain = flag === '01' || DCT_JPEG_SYNTAXES.has(syntax);
+  if (!certain && !mayBeLossy(syntax, flag)) return undefined;
   // A lossless JPEG file that says ISO_10918_1 may hold a point transform or have been a DCT JPEG before: "JPEG" says both.
   const method = METHOD_TITLES[String(ds['00282114']?.Value?.[0] ?? '').trim()];
-  return method ?? (NATIVE_SYNTAXES.has(syntax) ? 'Lossy Image Compression 01' : syntaxTitle(syntax));
+  return { words: method ?? (NATIVE_SYNTAXES.has(syntax) ? 'Lossy Image Compression 01' : syntaxTitle(syntax)), certain };
 }
+
+/** What the reader is told of it, after "bit-exact" or the figures (a DICOM file's Derivation Description too). */
+export const lossyWords = (l: DicomLossy): string => (l.certain ? `the sender's DICOM file was itself lossy-compressed (${l.words})`
+  : `the sender's DICOM file may have been lossy-compressed (${l.words}: its transfer syntax allows a lossy coding, and the file does not say whether it was)`);
 
 const HTJ2K_SYNTAXES = new Set<string>([TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k]);

@@ -22,7 +22,7 @@ import { decimal, fitValues } from './fit-values.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { ctDeclaration, SENDER_WINDOW, type DisplayWindow } from '../../../src-shared/windows.js';
 import { clipClass, multiFrameClass, writeClipTiming, writeMultiFrame, writeScMultiFrameGrey } from './write-cine.js';
-import { dicomLossySource } from './lossy-coding.js';
+import { dicomLossySource, lossyWords } from './lossy-coding.js';
 import { syntaxTitle } from './codecs.js';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -169,7 +169,7 @@ function derivation(opts: DicomWriteOptions, meta: DicomFrameMeta | undefined): 
     // A file that was itself lossy (0.47): bit-exact to it, said so, as the reader's viewer says it.
     const source = meta && dicomLossySource(meta.dataset, meta.pixel.syntax);
     const how = opts.carriedSyntax ? `its sender's file's own ${syntaxTitle(opts.carriedSyntax)} data, carried as it was` : 'lossless predictive coding';
-    return ascii(`Reconstructed bit-exactly by aeimg (${how})${source ? `; the sender's DICOM file was itself lossy-compressed (${source})` : ''}${ct}`);
+    return ascii(`Reconstructed bit-exactly by aeimg (${how})${source ? `; ${lossyWords(source)}` : ''}${ct}`);
   }
   const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
   const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}${ct}`;

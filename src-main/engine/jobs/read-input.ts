@@ -28,7 +28,7 @@ export interface InputImage {
   /** `name` is the file's name without what identified the patient (dicom/file-name.ts). */
   masked?: true;
   /** DicomImage.lossyUnsaid: the frame's coding is lossy and its file did not say so. */
-  lossyUnsaid?: string;
+  lossyUnsaid?: DicomImage['lossyUnsaid'];
   /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
   burnedInUnstated?: true;
   /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */

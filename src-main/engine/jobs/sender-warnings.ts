@@ -91,10 +91,14 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
       `and ${modality} images often have them, which de-identification does not remove: look at the image before sending.`);
   }
   const lossy = inputs.find((i) => i.lossyUnsaid)?.lossyUnsaid;
-  if (lossy) {
-    warnings.push(`${basename(input)} does not say it was lossy-compressed (no Lossy Image Compression 01), but its data is (${lossy}): ` +
+  if (lossy?.certain) {
+    warnings.push(`${basename(input)} does not say it was lossy-compressed (no Lossy Image Compression 01), but its data is (${lossy.words}): ` +
       'its reader is told that what they get is bit-exact to this file, which was itself lossy-compressed, not to the scanner\'s data, ' +
       'and DICOM written from it says Lossy Image Compression 01.');
+  } else if (lossy) {
+    warnings.push(`${basename(input)} does not say whether it was lossy-compressed (no Lossy Image Compression), and its ${lossy.words} ` +
+      'transfer syntax allows a lossy coding that its data cannot rule out (a reversible wavelet cut to a rate): its reader is told ' +
+      'it may have been, and DICOM written from it says Lossy Image Compression 01.');
   }
   if (inputs[0]?.overlayFacts && dicom) warnings.push(...overlayWarnings(basename(input), inputs[0].overlayFacts, dicom.deidentified));
   const colour = inputs[0]?.unreadPalette;

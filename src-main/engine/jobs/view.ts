@@ -17,7 +17,7 @@ import { displayShutter, graphicsAndShutter } from '../dicom/shutter.js';
 import { overlayGraphics } from '../dicom/overlay.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
 import { usCalibration } from '../dicom/us-regions.js';
-import { dicomLossySource } from '../dicom/lossy-coding.js';
+import { dicomLossySource, lossyWords } from '../dicom/lossy-coding.js';
 import { colourChannels, type Image } from '../image/image.js';
 import { throughIccProfile } from '../image/icc-png.js';
 import { iccBytes, iccDescription } from '../dicom/icc-profile.js';
@@ -153,7 +153,7 @@ export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record),
   const text = (received.reduced ? reducedQualityText(received.fidelity, units) : fidelityHeadline(received.fidelity, { maxError: received.maxError, ...units })) +
     senderWindowFigure(received.fidelity);
   const lossy = meta ? dicomLossySource(meta.dataset as Record<string, { Value?: unknown[] }>, meta.pixel.syntax) : undefined;
-  if (lossy) return { ...received, text: `${text}; the sender's DICOM file was itself lossy-compressed (${lossy})` };
+  if (lossy) return { ...received, text: `${text}; ${lossyWords(lossy)}` };
   const file = lossySourceOfRecord(record);
   return { ...received, text: file ? `${text}; the sender's file was itself lossy-compressed (${file.format} image)` : text };
 }

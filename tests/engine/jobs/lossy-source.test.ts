@@ -110,7 +110,6 @@ describe('a DICOM file whose data is lossy though its file does not say so (0.47
   it('HTJ2K of the irreversible wavelet, JPEG 2000 cut to a rate, lossless JPEG with a point transform: told to sender and reader, written 01', async () => {
     for (const [fixture, words, method, read = words] of [
       ['htj2k_rgb_lossy.dcm', 'High-Throughput JPEG 2000', 'ISO_15444_15'], // 9-7 wavelet, no Lossy Image Compression
-      ['j2k_lossy_signed_stored12.dcm', 'JPEG 2000', 'ISO_15444_1'], // 5-3 wavelet at 40:1 in the lossy-capable syntax
       // Its reader is told "JPEG", the method its file now says (which a DCT history would say too).
       ['jpeg_lossless_sv1_pt2_mr_small.dcm', 'lossless JPEG with a point transform, its low bits dropped', 'ISO_10918_1', 'JPEG'],
     ]) {
@@ -120,6 +119,15 @@ describe('a DICOM file whose data is lossy though its file does not say so (0.47
       expect(r.lossy, fixture).toEqual(['01', method]);
       expect(r.derivation, fixture).toMatch(/^Reconstructed bit-exactly by aeimg \(.*\); the sender's DICOM file was itself lossy-compressed/);
     }
+  });
+
+  it('a reversible wavelet in the lossy-capable JPEG 2000 syntax, its file silent: it may have been lossy, to sender and reader', async () => {
+    // OpenJPEG's 5-3 wavelet at 40:1 (-r 40): lossy, and nothing in its codestream says so; a reversible wavelet of all its layers is lossless.
+    const r = await sendDicom('j2k_lossy_signed_stored12.dcm');
+    expect(r.warnings.join('\n')).toContain('does not say whether it was lossy-compressed (no Lossy Image Compression), and its JPEG 2000 transfer syntax allows a lossy coding');
+    expect(r.text).toBe('bit-exact; the sender\'s DICOM file may have been lossy-compressed (JPEG 2000: its transfer syntax allows a lossy coding, and the file does not say whether it was)');
+    expect(r.lossy).toEqual(['01', undefined]); // a PACS is told it may be: 01, without a method it does not know
+    expect(r.derivation).toMatch(/; the sender's DICOM file may have been lossy-compressed \(JPEG 2000: /);
   });
 
   it('a record from a sender before 0.47 (its dataset unmarked) is written 01, its Ratio and Method pairing value by value', async () => {
