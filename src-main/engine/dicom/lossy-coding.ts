@@ -4,7 +4,7 @@
  * in Lossy Image Compression (0028,2110), and "bit-exact" is then to that file, not to the scanner's data: the reader
  * must be told. Also what an image file read as a codestream (image/codestream-file.ts) is said to be.
  */
-import { u16be as u16 } from '../big-endian.js';
+import { u16be as u16, u32be as u32 } from '../big-endian.js';
 import { DCT_JPEG_SYNTAXES, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from './codecs.js';
 import { jpegLsCoding, losslessPointTransform } from './jpeg-markers.js';
 
@@ -17,25 +17,40 @@ export interface LossyCoding {
 }
 
 /**
- * From a JPEG 2000 codestream's main header (up to the first tile-part, SOT): whether it is High-Throughput JPEG 2000
- * (ISO 15444-15: Rsiz bit 14, or a capabilities marker, CAP), which OpenJPH reads, and whether its coding style (COD,
- * or a component's, COC) names the irreversible 9-7 wavelet, which does not give back the samples it was given.
+ * From a JPEG 2000 codestream: whether it is High-Throughput JPEG 2000 (ISO 15444-15: Rsiz bit 14, or a capabilities
+ * marker, CAP, in its main header), which OpenJPH reads, and whether a coding style (COD, or a component's, COC) in its
+ * main header or a tile-part's (0.47: a tile may be coded otherwise than the main header says) names the irreversible
+ * 9-7 wavelet, which does not give back the samples it was given.
  */
 export function j2kMainHeader(d: Uint8Array): { ht: boolean; irreversible: boolean } {
   const found = { ht: d.length >= 8 && (u16(d, 6) & 0x4000) !== 0, irreversible: false };
   // COC names its component in one byte, or two where the image has more than 256 (SIZ's Csiz).
   const componentBytes = d.length >= 42 && u16(d, 40) > 256 ? 2 : 1;
-  for (let at = 2; at + 4 <= d.length && u16(d, at) !== 0xff90;) {
+  let at = 2;
+  for (; at + 4 <= d.length && u16(d, at) !== 0xff90; at += 2 + u16(d, at + 2)) {
     if (d[at] !== 0xff) break;
-    const marker = u16(d, at);
-    if (marker === 0xff50) found.ht = true;
-    // COD: Lcod, Scod, progression order, layers (2), MCT, then SPcod: levels, code-block width, height, style, wavelet.
-    if (marker === 0xff52 && d[at + 13] === 0) found.irreversible = true;
-    // COC: Lcoc, Ccoc, Scoc, then SPcoc as SPcod.
-    if (marker === 0xff53 && d[at + 9 + componentBytes] === 0) found.irreversible = true;
-    at += 2 + u16(d, at + 2);
+    if (u16(d, at) === 0xff50) found.ht = true;
+    if (namesIrreversible(d, at, componentBytes)) found.irreversible = true;
+  }
+  // Tile-parts: SOT (Lsot, Isot, Psot, TPsot, TNsot: 12 bytes), then its header's markers up to SOD; Psot to the next.
+  for (let tile = at; !found.irreversible && tile + 12 <= d.length && u16(d, tile) === 0xff90;) {
+    for (let m = tile + 12; m + 4 <= d.length && d[m] === 0xff && u16(d, m) !== 0xff93; m += 2 + u16(d, m + 2)) {
+      if (namesIrreversible(d, m, componentBytes)) found.irreversible = true;
+    }
+    const psot = u32(d, tile + 6);
+    if (psot === 0) break; // the last tile-part, to the end
+    tile += psot;
   }
   return found;
+}
+
+/** Whether the marker segment at `at` is a COD or COC that names the 9-7 wavelet (its SPcod's or SPcoc's last byte 0). */
+function namesIrreversible(d: Uint8Array, at: number, componentBytes: number): boolean {
+  const marker = u16(d, at);
+  // COD: Lcod, Scod, progression order, layers (2), MCT, then SPcod: levels, code-block width, height, style, wavelet.
+  if (marker === 0xff52) return d[at + 13] === 0;
+  // COC: Lcoc, Ccoc, Scoc, then SPcoc as SPcod.
+  return marker === 0xff53 && d[at + 9 + componentBytes] === 0;
 }
 
 /**

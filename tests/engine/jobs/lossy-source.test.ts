@@ -10,6 +10,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { writeDicom } from '../../../src-main/engine/dicom/write.js';
+import { encapsulatedFrameData, parseDicom } from '../../../src-main/engine/dicom/parse.js';
+import { lossyCodingMethod } from '../../../src-main/engine/dicom/lossy-coding.js';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
@@ -128,6 +130,20 @@ describe('a DICOM file whose data is lossy though its file does not say so (0.47
     expect(r.text).toBe('bit-exact; the sender\'s DICOM file may have been lossy-compressed (JPEG 2000: its transfer syntax allows a lossy coding, and the file does not say whether it was)');
     expect(r.lossy).toEqual(['01', undefined]); // a PACS is told it may be: 01, without a method it does not know
     expect(r.derivation).toMatch(/; the sender's DICOM file may have been lossy-compressed \(JPEG 2000: /);
+  });
+
+  it('a 9-7 wavelet named in a tile-part\'s header, not the main header\'s, is lossy too', async () => {
+    const parsed = parseDicom(new Uint8Array(await readFile(join(FIXTURES, 'dicom', 'mr_small_j2k_lossless.dcm'))), 1 << 26);
+    const data = Buffer.from(encapsulatedFrameData(parsed, 0));
+    expect(lossyCodingMethod(parsed.info.syntax, data)).toBeUndefined(); // 5-3 throughout
+    // The main header's COD, its wavelet byte 0 (9-7), put in the first tile-part's header, whose Psot grows by it.
+    const cod = data.indexOf(Buffer.from([0xff, 0x52]));
+    const segment = Buffer.from(data.subarray(cod, cod + 2 + data.readUInt16BE(cod + 2)));
+    segment[13] = 0;
+    const sot = data.indexOf(Buffer.from([0xff, 0x90]));
+    const tiled = Buffer.concat([data.subarray(0, sot + 12), segment, data.subarray(sot + 12)]);
+    tiled.writeUInt32BE(data.readUInt32BE(sot + 6) + segment.length, sot + 6);
+    expect(lossyCodingMethod(parsed.info.syntax, tiled)).toBe('ISO_15444_1');
   });
 
   it('a record from a sender before 0.47 (its dataset unmarked) is written 01, its Ratio and Method pairing value by value', async () => {
