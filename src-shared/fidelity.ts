@@ -192,7 +192,11 @@ function shownFigures(list: readonly (Fidelity | undefined)[]): readonly (Fideli
  * and which the largest error; −1 where none was measured.
  */
 export function worstImages(given: readonly (Fidelity | undefined)[]): { ssim: number; error: number } {
-  const list = shownFigures(given);
+  return worstOf(shownFigures(given));
+}
+
+/** worstImages of a list shownFigures has already made comparable. */
+function worstOf(list: readonly (Fidelity | undefined)[]): { ssim: number; error: number } {
   let ssim = -1;
   list.forEach((f, i) => { if (f && (ssim < 0 || worstSsim(f) < worstSsim(list[ssim]!))) ssim = i; });
   return { ssim, error: largestErrorOf(list, realErrorsCompare(list.filter((f) => f !== undefined))) };
@@ -206,7 +210,7 @@ export function worstImages(given: readonly (Fidelity | undefined)[]): { ssim: n
  */
 export function worstFidelity(given: readonly (Fidelity | undefined)[]): Fidelity | undefined {
   const list = shownFigures(given);
-  const { ssim, error } = worstImages(list);
+  const { ssim, error } = worstOf(list);
   if (ssim < 0) return undefined;
   const measured = list.filter((f) => f !== undefined);
   const worst = list[ssim]!;

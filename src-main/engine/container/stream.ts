@@ -66,9 +66,7 @@ const isText = (b: number) => b === 9 || b === 10 || b === 13 || (b >= 32 && b <
 function appendedBytes(key: Buffer, counter: number, sealed: Buffer, last: boolean): number | null {
   const nonce = chunkNonce(counter, true);
   const opens = (cut: number) => sealed.length - cut >= GCM_TAG_BYTES && gcmOpen(key, nonce, sealed.subarray(0, sealed.length - cut)) !== null;
-  for (let cut = last ? 1 : 0; cut <= MAX_APPENDED_SEARCH && sealed.length - cut >= GCM_TAG_BYTES; cut++) {
-    if (opens(cut)) return cut;
-  }
+  for (let cut = last ? 1 : 0; cut <= MAX_APPENDED_SEARCH && sealed.length - cut >= GCM_TAG_BYTES; cut++) if (opens(cut)) return cut;
   let text = 0;
   // Not only in the file's last piece: a footer may run on past the piece that holds the last chunk.
   while (text < sealed.length && isText(sealed[sealed.length - 1 - text]!)) text++;

@@ -42,6 +42,9 @@ export const DCT_JPEG_SYNTAXES: ReadonlySet<string> = new Set<string>([
   TransferSyntax.JpegBaseline, TransferSyntax.JpegExtended, TransferSyntax.JpegSpectral53, TransferSyntax.JpegProgressive55,
 ]);
 
+/** Lossless JPEG (Process 14, and its Selection Value 1): lossless unless a point transform drops low bits. */
+export const LOSSLESS_JPEG_SYNTAXES: ReadonlySet<string> = new Set<string>([TransferSyntax.JpegLossless57, TransferSyntax.JpegLossless70]);
+
 /** JPEG 2000 and High-Throughput JPEG 2000: codestreams of their own precision, which may exceed Bits Stored. */
 export const JPEG_2000_SYNTAXES: ReadonlySet<string> = new Set<string>([
   TransferSyntax.J2kLossless, TransferSyntax.J2k, TransferSyntax.Htj2kLossless, TransferSyntax.Htj2kRpclLossless, TransferSyntax.Htj2k,
@@ -227,7 +230,7 @@ function decodeDcmjs({ NativeCodecs, Context }: DcmjsCodecs, codec: 'decodeJpeg'
  * messages kept. A decode that fails is left to the frame's own decoder to report.
  */
 export async function jpegFrameDamage(syntax: string, data: Uint8Array, info: FrameInfo): Promise<string | undefined> {
-  if (!DCT_JPEG_SYNTAXES.has(syntax) && syntax !== TransferSyntax.JpegLossless57 && syntax !== TransferSyntax.JpegLossless70) return undefined;
+  if (!DCT_JPEG_SYNTAXES.has(syntax) && !LOSSLESS_JPEG_SYNTAXES.has(syntax)) return undefined;
   const codecs = await loadDcmjsCodecs();
   const said: string[] = messages = [];
   try {
@@ -244,8 +247,7 @@ export async function jpegFrameDamage(syntax: string, data: Uint8Array, info: Fr
  * the file holds it says so (kept-frame.ts), and a frame kept by such a sender is read as it read it (ReadAs).
  */
 export function readOtherwiseBefore015(syntax: string, data: Uint8Array, info: FrameInfo): boolean {
-  const lossless = syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70;
-  return (lossless && (losslessPointTransform(data)?.pt ?? 0) > 0) || untransformedRgbJpeg(syntax, data, info);
+  return (LOSSLESS_JPEG_SYNTAXES.has(syntax) && (losslessPointTransform(data)?.pt ?? 0) > 0) || untransformedRgbJpeg(syntax, data, info);
 }
 
 /**

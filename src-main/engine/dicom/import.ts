@@ -18,6 +18,7 @@ import { storedToImage, type FrameLayout, type Palette } from './stored-image.js
 import { readOverlays, validOverlays, type OverlayFacts, type OverlayPlane } from './overlay.js';
 import { readStoredFrame, type DicomPixelInfo } from './parse.js';
 import { dicomLossySource, type DicomLossy, type LossyCoding } from './lossy-coding.js';
+import { LOSSLESS_JPEG_SYNTAXES } from './codecs.js';
 import { nativePixelBytes, unusedPixelBytes } from './pixel-module.js';
 import { parseDicomFile } from './header.js';
 import { applies, LIMITS as PRESENTATION_STATE_LIMITS, type PresentationStateFile } from './presentation-state.js';
@@ -334,11 +335,12 @@ export async function readDicomFile(path: string, opts: DicomImportOptions): Pro
       const states = given.flatMap((g) => g.carried ?? []).slice(0, PRESENTATION_STATE_LIMITS.states);
       const windowsLeftOut = given.filter(({ s, carried }) => !carried?.window && applies(s.images, sop, f + 1) && s.windows.some((w) => applies(w.refs, sop, f + 1)))
         .map(({ s }) => s.label);
-      const carried = lossyCodingMarked(frameDataset(json, info, f), lossy);
+      const own = frameDataset(json, info, f);
+      const carried = lossyCodingMarked(own, lossy);
       // The sender knows why: a point transform is said as one (the receiver reads "JPEG", which a DCT history says too).
       const source = dicomLossySource(carried, info.syntax);
-      const unsaid: DicomImage['lossyUnsaid'] = carried['00282110'] !== json['00282110'] && source
-        ? { words: lossy?.pointTransform ? 'lossless JPEG with a point transform, its low bits dropped' : source.words, certain: true }
+      const unsaid: DicomImage['lossyUnsaid'] = carried !== own && source
+        ? { words: LOSSLESS_JPEG_SYNTAXES.has(info.syntax) ? 'lossless JPEG with a point transform, its low bits dropped' : source.words, certain: true }
         : source && !source.certain ? source : undefined;
       images.push({
         ...(data ? { frame: { layout, data, ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}) } } : {}),

@@ -5,15 +5,13 @@
  * must be told. Also what an image file read as a codestream (image/codestream-file.ts) is said to be.
  */
 import { u16be as u16, u32be as u32 } from '../big-endian.js';
-import { DCT_JPEG_SYNTAXES, JPEG_2000_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from './codecs.js';
+import { DCT_JPEG_SYNTAXES, JPEG_2000_SYNTAXES, LOSSLESS_JPEG_SYNTAXES, NATIVE_SYNTAXES, syntaxTitle, TransferSyntax } from './codecs.js';
 import { jpegLsCoding, losslessPointTransform } from './jpeg-markers.js';
 
 /** A lossy frame's Lossy Image Compression Method (0028,2114) and Ratio (0028,2112): its stored samples' bytes over its data's. */
 export interface LossyCoding {
   method: string;
   ratio: number;
-  /** Lossless JPEG with a point transform above 0: its low bits dropped. */
-  pointTransform?: true;
 }
 
 /**
@@ -61,7 +59,7 @@ function namesIrreversible(d: Uint8Array, at: number, componentBytes: number): b
  */
 export function lossyCodingMethod(syntax: string, data: Uint8Array): string | undefined {
   if (DCT_JPEG_SYNTAXES.has(syntax)) return 'ISO_10918_1';
-  if (syntax === TransferSyntax.JpegLossless57 || syntax === TransferSyntax.JpegLossless70) {
+  if (LOSSLESS_JPEG_SYNTAXES.has(syntax)) {
     return (losslessPointTransform(data)?.pt ?? 0) > 0 ? 'ISO_10918_1' : undefined;
   }
   if (syntax === TransferSyntax.JpegLsLossless || syntax === TransferSyntax.JpegLsNear) {

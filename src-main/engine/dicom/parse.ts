@@ -246,8 +246,7 @@ Promise<{ samples: FrameSamples; data?: Uint8Array; otherwiseBefore015?: true; l
     if (damage) throw damagedJpegFrame(damage, index, info.frames);
     const { samples, otherwiseBefore015, clampedNear } = await decodeFrameValues(info.syntax, data, info, `frame ${index + 1}`);
     const method = lossyCodingMethod(info.syntax, data);
-    const pointTransform = method !== undefined && (info.syntax === TransferSyntax.JpegLossless57 || info.syntax === TransferSyntax.JpegLossless70);
-    const lossy = method && { method, ratio: nativePixelBytes({ ...info, frames: 1 }) / Math.max(1, data.length), ...(pointTransform ? { pointTransform: true as const } : {}) };
+    const lossy = method && { method, ratio: nativePixelBytes({ ...info, frames: 1 }) / Math.max(1, data.length) };
     return { samples, ...(clampedNear ? {} : { data }), ...(otherwiseBefore015 ? { otherwiseBefore015 } : {}), ...(lossy ? { lossy } : {}) };
   }
   let samples = nativeFrame(dataset, dataset.elements.x7fe00010!, info, index);
