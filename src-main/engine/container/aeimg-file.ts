@@ -2,7 +2,7 @@
 import { stat, type FileHandle } from 'node:fs/promises';
 import { openRegularFile, readHead } from '../fs/read.js';
 import { ARCHIVE_HEAD, archiveRefusal } from '../fs/archive.js';
-import { imageSignature, isDicomPart10 } from '../image/signature.js';
+import { fileSignature } from '../image/signature.js';
 import { AeimgError, ErrorCode, inFile, Remedy } from '../errors.js';
 import { KEY_BYTES, secureRandom, type RandomSource } from '../crypto/primitives.js';
 import { AtomicFile, type WriteOptions } from '../fs/atomic.js';
@@ -214,15 +214,10 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
 async function archiveNamed(path: string, err: unknown): Promise<unknown> {
   if (!(err instanceof AeimgError) || err.code !== ErrorCode.NotAeimg) return err;
   const head = (await readHead(path, MANGLED_HEAD)) ?? Buffer.alloc(0);
-  // A DICOM file first: its preamble may hold a TIFF header (0.47: such a file was "a TIFF image").
-  if (isDicomPart10(head)) {
-    return new AeimgError(ErrorCode.NotAeimg, 'is a DICOM file, not an .aeimg file: it is not encrypted, and opens in a DICOM viewer. ' +
-      'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
-  }
-  const image = imageSignature(head);
-  if (image) {
-    return new AeimgError(ErrorCode.NotAeimg, `is a ${image} image, not an .aeimg file: it is not encrypted, and opens in any image viewer. ` +
-      'If an .aeimg file was expected, ask its sender for the file aeimg wrote.');
+  const kind = fileSignature(head);
+  if (kind) {
+    return new AeimgError(ErrorCode.NotAeimg, `is ${kind === 'DICOM' ? 'a DICOM file' : `a ${kind} image`}, not an .aeimg file: it is not encrypted, ` +
+      `and opens in ${kind === 'DICOM' ? 'a DICOM' : 'any image'} viewer. If an .aeimg file was expected, ask its sender for the file aeimg wrote.`);
   }
   const mangled = mangledCopy(head);
   return archiveRefusal(head, 'an .aeimg file') ?? (mangled ? new AeimgError(ErrorCode.NotAeimg, mangled) : err);

@@ -6,7 +6,7 @@ import type { DataSet } from 'dicom-parser';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { AeimgError } from '../errors.js';
 import { openRegularFile, readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
-import { imageSignature, isDicomPart10 } from '../image/signature.js';
+import { fileSignature } from '../image/signature.js';
 import { parseDicom, parsedDicomOf, type ParsedDicom } from './parse.js';
 import { TransferSyntax } from './codecs.js';
 import { stringValue } from './dataset.js';
@@ -25,14 +25,6 @@ const notDicomByName = (path: string) => /\.aeimg$/i.test(path) || isDicomdirNam
 
 
 /**
- * Whether bytes begin like a DICOM file: "DICM" after the 128-byte preamble (Part 10), or a dataset that starts at
- * once (files written without preamble and File Meta, read as such: looksLikeDataset).
- */
-function looksLikeDicom(head: Uint8Array): boolean {
-  return isDicomPart10(head) || looksLikeDataset(head);
-}
-
-/**
  * Whether a file is read as DICOM: by its first bytes, whatever its name (a CD's DICOM/ST000000/SE000000/IM000001, a
  * Siemens .IMA, a PACS export without extension; a DICOM file named .png, a PNG named .dcm), else by its name (.dcm,
  * .dicom, .dic), whose reader then says what is wrong with it.
@@ -40,9 +32,9 @@ function looksLikeDicom(head: Uint8Array): boolean {
 export async function isDicomFile(path: string): Promise<boolean> {
   if (notDicomByName(path)) return false;
   const head = await readHead(path, 132);
-  if (head && isDicomPart10(head)) return true; // before the image test: a preamble may be a TIFF header
-  if (head && imageSignature(head)) return false; // a PNG, JPEG, TIFF, WebP, BMP, GIF or JPEG 2000 file
-  if (head && looksLikeDicom(head)) return true;
+  const kind = head && fileSignature(head);
+  if (kind) return kind === 'DICOM'; // else a PNG, JPEG, TIFF, WebP, BMP, GIF or JPEG 2000 file
+  if (head && looksLikeDataset(head)) return true;
   return isDicomPath(path);
 }
 

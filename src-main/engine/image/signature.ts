@@ -27,8 +27,17 @@ export function imageSignature(h: Uint8Array): ImageSignature | undefined {
 
 /**
  * "DICM" after the 128-byte preamble: a DICOM Part 10 file, whatever its preamble holds. A preamble may hold a TIFF
- * header (a file both DICOM and TIFF), which imageSignature would name: callers that name a file test this first.
+ * header (a file both DICOM and TIFF), which imageSignature would name: callers that name a file use fileSignature.
  */
 export function isDicomPart10(h: Uint8Array): boolean {
   return h.length >= 132 && h[128] === 0x44 && h[129] === 0x49 && h[130] === 0x43 && h[131] === 0x4d;
+}
+
+/**
+ * What a file's first bytes (at least 132 of them, where the file has them) say it is: a DICOM Part 10 file first,
+ * whatever its preamble holds (a TIFF header, in a file both DICOM and TIFF), else an image format, else undefined.
+ * For naming a file to its user; imageSignature is for choosing a decoder among image formats.
+ */
+export function fileSignature(h: Uint8Array): 'DICOM' | ImageSignature | undefined {
+  return isDicomPart10(h) ? 'DICOM' : imageSignature(h);
 }

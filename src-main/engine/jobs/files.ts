@@ -13,7 +13,7 @@ import { NOT_IMAGE_HEAD, notImageRefusal } from '../image/not-images.js';
 import { readHead } from '../fs/read.js';
 import { AEIMG_EXT, AEIMG_INPUT, DICOM_EXTENSIONS, extensionPattern, formatWords, IMAGE_EXTENSIONS, MAX_APP_FILES, someNames } from '../../../src-shared/files.js';
 import { imageHeaderRefusal } from '../image/io.js';
-import { imageSignature, isDicomPart10 } from '../image/signature.js';
+import { fileSignature, imageSignature } from '../image/signature.js';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 
 export { isDicomFile, AEIMG_EXT, AEIMG_INPUT };
@@ -136,15 +136,13 @@ function entryOf(path: string, how: typeof lstatSync): Stats | undefined {
  * as the attachment's name), which goes once renamed: its output would take its own name.
  */
 export async function aeimgNamedRefusal(input: string): Promise<AeimgError> {
-  const head = (await readHead(input, 132)) ?? Buffer.alloc(0);
-  // A DICOM file first: its preamble may hold a TIFF header (0.47: such a file was "a TIFF image").
-  if (isDicomPart10(head)) {
+  const kind = fileSignature((await readHead(input, 132)) ?? Buffer.alloc(0));
+  if (kind === 'DICOM') {
     return new AeimgError(ErrorCode.BadInput, 'is named .aeimg but is a DICOM file, not an encrypted file: give it its own extension (.dcm) to encrypt it.');
   }
-  const image = imageSignature(head);
-  return image
-    ? new AeimgError(ErrorCode.BadInput, `is named .aeimg but is a ${image} image, not an encrypted file: give it its own extension ` +
-      `(.${image === 'JPEG 2000' ? 'jp2' : image.toLowerCase()}) to encrypt it.`)
+  return kind
+    ? new AeimgError(ErrorCode.BadInput, `is named .aeimg but is a ${kind} image, not an encrypted file: give it its own extension ` +
+      `(.${kind === 'JPEG 2000' ? 'jp2' : kind.toLowerCase()}) to encrypt it.`)
     : new AeimgError(ErrorCode.BadInput, 'is already an encrypted .aeimg file: `aeimg decrypt` (or the app\'s Open) opens it.');
 }
 
