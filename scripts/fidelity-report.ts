@@ -15,7 +15,7 @@ import { encryptImageFile } from '../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../src-main/engine/keys/keyfile.js';
 import { DEFAULT_MODEL, ModelCache } from '../src-main/engine/model/autoencoder.js';
 import { initBackend } from '../src-main/engine/model/tf.js';
-import { worstSsim, type Fidelity } from '../src-shared/fidelity.js';
+import { REDUCED_QUALITY_SSIM, worstSsim, type Fidelity } from '../src-shared/fidelity.js';
 import type { Quality } from '../src-shared/quality.js';
 import { windowLabel, type DisplayModel } from '../src-shared/windows.js';
 import { evaluationSources, spread } from './bench/sources.js';
@@ -56,7 +56,7 @@ const dicom: Item[] = (await readdir(dicomDir)).filter((f) => f.endsWith('.dcm')
   .map((f) => ({ file: join(dicomDir, f), source: `dicom/${basename(f, '.dcm')}` }));
 
 interface Row { source: string; level: Quality; images: number; resolved: string; meanWorst: number; minWorst: number; worstWindow: string;
-  largest: number; units: string; reduced: number; bpp: number; failures: string[]; meanBrain?: number }
+  largest: number; units: string; reduced: number; below: number; bpp: number; failures: string[]; meanBrain?: number }
 const rows: Row[] = [];
 
 for (const [source, all] of [...slices, ...bySource(dicom)]) {
@@ -84,7 +84,7 @@ for (const [source, all] of [...slices, ...bySource(dicom)]) {
       }
     }
     if (fids.length === 0) {
-      rows.push({ source, level, images: 0, resolved: '-', meanWorst: NaN, minWorst: NaN, worstWindow: '-', largest: NaN, units: '', reduced: 0, bpp: NaN, failures });
+      rows.push({ source, level, images: 0, resolved: '-', meanWorst: NaN, minWorst: NaN, worstWindow: '-', largest: NaN, units: '', reduced: 0, below: 0, bpp: NaN, failures });
       continue;
     }
     const worst = fids.reduce((a, f) => (worstSsim(f) < worstSsim(a) ? f : a));
@@ -96,7 +96,7 @@ for (const [source, all] of [...slices, ...bySource(dicom)]) {
       worstWindow: worst.windows?.[0] ? windowLabel(worst.windows[0]) : '-',
       largest: Math.max(...fids.map((f) => err(f)?.maxAbs ?? 0)),
       units: err(worst)?.units || (err(worst) && err(worst)!.perStored !== 1 ? 'rescaled' : ''), // a slope or table without a named unit
-      reduced, bpp: bits / pixels, failures,
+      reduced, below: fids.filter((f) => worstSsim(f) < REDUCED_QUALITY_SSIM).length, bpp: bits / pixels, failures,
       ...(brains.length === fids.length ? { meanBrain: brains.reduce((a, b) => a + b, 0) / brains.length } : {}),
     });
   }
@@ -123,15 +123,17 @@ const lines = [
   'window for other images of more than 8 bits, the full range for 8-bit images. "Largest error" is in HU for CT, in the file\'s',
   'rescale units where it names them, "rescaled" (the values a viewer shows) where a slope other than 1 or a Modality LUT has',
   'no named unit (0.11: a Philips MR of Rescale Type US and slope 9.57 said "largest error 459", in stored units, where its',
-  'reader\'s viewer shows values differing by 4393), else in stored units. "Reduced" counts images below SSIM 0.98 in some window',
-  'that shows some pixel more than one grey level off (since 0.8), and segmentations (a 1-bit mask, a label map) with any',
-  'voxel changed (since 0.15): the sender is warned and the viewer shows a "not for primary diagnosis" banner.',
+  'reader\'s viewer shows values differing by 4393), else in stored units. "Reduced" counts the images of reduced quality, of',
+  'which the sender is warned and over which the viewer shows a "not for primary diagnosis" banner: every image of the network',
+  'alone (`max`, no per-pixel guarantee; since 0.47), one below SSIM 0.98 in some window that shows some pixel more than one',
+  'grey level off (since 0.8), and a segmentation (a 1-bit mask, a label map) with any voxel changed (since 0.15). "Below',
+  '0.98" counts the images whose worst window is below SSIM 0.98.',
   '"Coded as" lossless at another level: a DICOM frame that went as its file held it (since 0.9; docs/dicom.md).',
   '',
-  '| source | level | coded as | images | mean worst-window SSIM | lowest | its window | largest error | reduced | bits/pixel |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| source | level | coded as | images | mean worst-window SSIM | lowest | its window | largest error | reduced | below 0.98 | bits/pixel |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.source} | ${r.level} | ${r.resolved} | ${r.images} | ${f4(r.meanWorst)} | ${f4(r.minWorst)} | ${r.worstWindow} | ` +
-    `${Number.isFinite(r.largest) ? `${+r.largest.toFixed(2)}${r.units ? ` ${r.units}` : ''}` : '-'} | ${r.reduced} | ${Number.isFinite(r.bpp) ? r.bpp.toFixed(3) : '-'} |`),
+    `${Number.isFinite(r.largest) ? `${+r.largest.toFixed(2)}${r.units ? ` ${r.units}` : ''}` : '-'} | ${r.reduced} | ${r.below} | ${Number.isFinite(r.bpp) ? r.bpp.toFixed(3) : '-'} |`),
   '',
   'Refused (at every level, by name):',
   '',
@@ -152,7 +154,7 @@ const block = [
   `From \`npm run fidelity\` (${new Date().toISOString().slice(0, 10)}; all sources and levels: [fidelity.md](fidelity.md)). Each cell: mean worst-window`,
   'SSIM (lowest), largest error. `auto` is the default: bit-exact for DICOM and images of more than 8 bits, within ±1 for',
   '8-bit images. Below 0.98 in a window that shows a pixel more than one grey level off, an image is reduced quality (the',
-  'sender is warned, the viewer shows a banner).',
+  'sender is warned, the viewer shows a banner), and so is every image of the network alone (`max`; since 0.47).',
   '',
   '| source | default (`auto`) | `within-2` | `max` (network alone) |',
   '|---|---|---|---|',
