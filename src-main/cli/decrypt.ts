@@ -52,7 +52,10 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   // does, not as "permission denied" for each file.
   if (!values.out) await checkWritableFolders(inputs.map((i) => dirname(i)));
   const identities = await loadIdentities(values);
-  await logBackend();
+  // The inference backend is named once a decode has used the network (an image with a latent, or a denoised view):
+  // the guaranteed levels and kept DICOM frames, most files, decode without it (before 0.48 it was named for every run).
+  let network = denoise;
+  const usedNetwork = (rec: ImageRecord) => { network ||= Boolean(rec.latent); };
   const models = new ModelCache();
   if (values.out) await makeOutputFolder(values.out);
   const { studies, singles } = await groupStudies(inputs, identities);
@@ -73,6 +76,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
         // Files appear once every part has authenticated; a long study says how far it is meanwhile.
         onImage: (i) => { if ((i + 1) % STUDY_PROGRESS_EVERY === 0) process.stderr.write(`${name}: ${i + 1} images decoded…\n`); },
       });
+      r.records.forEach(usedNetwork);
       r.outputs.forEach((output, i) => {
         process.stdout.write(`${name} image ${i + 1} → ${output}${frameNote(r.outputFrames[i])}  ${denoise ? DENOISED_TEXT : receivedText(r.records[i]!)}\n`);
         if (format === 'png') valuesNotes.add(r.records[i]!, output);
@@ -89,6 +93,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     await studyPool?.close(); // a failed study must not leave worker threads holding the process open
   }
   if (singles.length === 0) {
+    if (network) await logBackend();
     await models.dispose();
     process.stderr.write(valuesNotes.text());
     process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
@@ -113,6 +118,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
     onEvent: printEvents<DecryptResult>((r) => {
       for (const img of r.images) {
         const rec = img.record;
+        usedNetwork(rec);
         if (format === 'png' && img.output) valuesNotes.add(rec, img.output);
         if (format === 'png' && img.output) overlayNote ??= overlaysPngNote(rec, img.output);
         if (format === 'dcm' && img.output) alphaNote ??= alphaDicomNote(rec, img.output);
@@ -123,6 +129,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   await pool?.close();
   await tiles?.close();
+  if (network) await logBackend();
   await models.dispose();
   process.stderr.write(valuesNotes.text());
   process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));

@@ -303,6 +303,11 @@ describe('the aeimg command line', () => {
     expect(net.stderr).toMatch(/warning: 1 of 1 file\(s\) are reduced quality .*: ct\.dcm/);
     const dec = await aeimg(['decrypt', join(dir, 'net', 'ct.aeimg'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'back')]);
     expect(dec.stdout).toMatch(/REDUCED QUALITY — NOT FOR PRIMARY DIAGNOSIS/);
+    // The network ran, and its backend is named; files of the guaranteed levels decode without it, and say nothing of it (0.48).
+    expect(dec.stderr).toMatch(/inference backend (wasm|cpu|tensorflow)/);
+    const plain = await aeimg(['decrypt', join(dir, 'safe'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'plain')]);
+    expect([plain.code, plain.stdout.split('\n').filter((l) => l.includes(' → ')).length]).toEqual([0, 2]);
+    expect(plain.stderr).not.toMatch(/inference backend/);
     // Its PNG says so in its name, which goes with the file wherever it is forwarded; a resumed batch finds it.
     expect(await readdir(join(dir, 'back'))).toEqual(['ct.reduced-quality.png']);
     expect(dec.stdout).toContain(`→ ${join(dir, 'back', 'ct.reduced-quality.png')}  `);
