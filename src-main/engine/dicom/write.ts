@@ -67,6 +67,11 @@ export interface DicomWriteOptions {
   instanceNumber?: number;
   /** An image file (no DICOM metadata) that was itself lossy-compressed (image/source.ts): its history comes first. */
   lossySource?: LossySource;
+  /**
+   * An image file (no DICOM metadata) whose values were converted to be shown as viewers show them (image/source.ts
+   * ConvertedSource), in the reader's words: a bit-exact file's Derivation Description says what it is exact to (0.48).
+   */
+  converted?: string;
   /** An image file (no DICOM metadata) whose values went up by this to be samples (ImageRecord.valueOffset): written signed. */
   valueOffset?: number;
   /** An image file (no DICOM metadata) whose grey is WhiteIsZero (codec/record.ts fileInvertedOf): written MONOCHROME1, its values inverted back. */
@@ -169,7 +174,7 @@ function derivation(opts: DicomWriteOptions, meta: DicomFrameMeta | undefined): 
     // A file that was itself lossy (0.47): bit-exact to it, said so, as the reader's viewer says it.
     const source = meta && dicomLossySource(meta.dataset, meta.pixel.syntax);
     const how = opts.carriedSyntax ? `its sender's file's own ${syntaxTitle(opts.carriedSyntax)} data, carried as it was` : 'lossless predictive coding';
-    return ascii(`Reconstructed bit-exactly by aeimg (${how})${source ? `; ${lossyWords(source)}` : ''}${ct}`);
+    return ascii(`Reconstructed bit-exactly by aeimg (${how})${source ? `; ${lossyWords(source)}` : ''}${opts.converted ? `; ${opts.converted}` : ''}${ct}`).slice(0, 1024);
   }
   const how = opts.maxError !== undefined ? 'near-lossless predictive coding' : 'autoencoder latent alone, no per-pixel guarantee';
   const text = `${opts.reduced ? 'REDUCED QUALITY - NOT FOR PRIMARY DIAGNOSIS. ' : ''}Reconstructed by aeimg (${how}): ${opts.fidelityText}${ct}`;

@@ -73,3 +73,35 @@ export function lossySourceOfRecord(record: { metadata?: Record<string, unknown>
   if (!s || typeof s !== 'object' || s.lossy !== true || !LOSSY_FORMATS.includes(s.format as LossyFormat)) return undefined;
   return { format: s.format as LossyFormat, lossy: true, ratio: typeof s.ratio === 'number' && Number.isFinite(s.ratio) && s.ratio > 0 ? s.ratio : 1 };
 }
+
+/**
+ * The record's `metadata.converted` (0.48): an image file whose values were converted to be shown as viewers show them,
+ * so that what is sent, and what its figures (bit-exact, within ±N) compare with, is that image, not the file's own
+ * values: a PNG's gamma or a colour profile that moved them by more than a level (jobs/read-input.ts profileMoved), a
+ * CMYK file's colours taken to RGB. The sender is warned (jobs/sender-warnings.ts); with this the reader is told too,
+ * in the same figure (before 0.48 a 16-bit PNG of gamma 1.0, moved by up to 18,817 levels, reached its reader as
+ * "bit-exact" alone, and its DICOM output as a bit-exact reconstruction).
+ */
+export interface ConvertedSource {
+  /** What the file declared: "a gamma of 1 (its gAMA chunk)", "a colour profile", or "CMYK" (print colours). */
+  from: string;
+  /** The largest difference from the file's own values, in the image's levels; none for CMYK (no RGB values to compare). */
+  shift?: number;
+}
+
+/** The reader's words for a record's `converted`: what its figures are of. `bitDepth`: the image's, for the scale. */
+export function convertedWords(c: ConvertedSource, bitDepth: number): string {
+  if (c.from === 'CMYK') {
+    return 'the sender\'s file was a CMYK image (print colours), converted to RGB as image viewers show it: the figures are of that RGB image';
+  }
+  return `the sender's file declares ${c.from}, so its values were converted to sRGB as a colour-managed viewer shows them, ` +
+    `up to ${c.shift} levels of ${2 ** bitDepth - 1} from the file's own: the figures are of that sRGB image`;
+}
+
+/** The record's `metadata.converted`, if well formed (it came from a sender: checked before it is used). */
+export function convertedSourceOfRecord(record: { metadata?: Record<string, unknown> }): ConvertedSource | undefined {
+  const c = record.metadata?.converted as Partial<ConvertedSource> | undefined;
+  if (!c || typeof c !== 'object' || typeof c.from !== 'string' || !c.from || c.from.length > 200) return undefined;
+  if (c.from === 'CMYK') return { from: c.from };
+  return typeof c.shift === 'number' && Number.isInteger(c.shift) && c.shift > 0 ? { from: c.from, shift: c.shift } : undefined;
+}

@@ -16,7 +16,7 @@ import { colourProfileShift, readImageData, type ImageFile } from '../image/io.j
 import { imagejCalibration, imagejValues, type ImagejCalibration } from '../image/imagej.js';
 import { isModality } from '../codec/record.js';
 import { animationOf, pageDelays } from '../image/animation.js';
-import { lossySourceOf } from '../image/source.js';
+import { lossySourceOf, type ConvertedSource } from '../image/source.js';
 import type { EncodeTask } from './encrypt.js';
 
 export interface InputImage {
@@ -112,6 +112,9 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     // A lossy JPEG, JPEG 2000, JPEG-LS or WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
     const source = lossySourceOf(file.data, pages, file.codestream);
     const shift = await colourProfileShift(file);
+    // Values converted to be shown as viewers show them: the reader is told what the figures are of, as the sender is (0.48).
+    const converted: ConvertedSource | undefined = file.cmyk ? { from: 'CMYK' }
+      : profileMoved(shift) ? { from: file.declaredColour?.said ?? 'a colour profile', shift } : undefined;
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
     const delays = pageDelays(file);
     const offsets = file.valueOffsets ?? pages.map(() => 0);
@@ -127,7 +130,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
       // Its DICOM file's modality other than CT (a CT's goes with its HU, codec/record.ts fileModalityOf), for DICOM output.
       const modality = imagej?.modality;
       const metadata = {
-        ...(source ? { source } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}),
+        ...(source ? { source } : {}), ...(converted ? { converted } : {}), ...(delays ? { animation: animationOf(delays, i) } : {}),
         ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}), ...(isModality(modality) && modality !== 'CT' ? { modality } : {}),
       };
       return {

@@ -10,9 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
 import { encodeImageFile, encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { cmykTiffOf } from '../../../scripts/fuzz/tiff.js';
-import { defaultModel, tempDir } from '../../helpers.js';
+import { defaultModel, models, tempDir } from '../../helpers.js';
 
 const W = 40, H = 30;
 /** Every channel a ramp of its own over the whole 16-bit range. */
@@ -38,6 +40,9 @@ describe('a CMYK image file', () => {
     // The sender's preview says it before sending, in the same words.
     const preview = await new SenderPreviews((task) => encodeImageFile(model, task)).preview({ path, coding: { quality: 'lossless' }, deidentify: null, frame: 0 });
     expect(preview.warnings).toEqual(sent.warnings);
+    // Its reader is told what the figures are of, as its sender is (0.48; before, "bit-exact" alone).
+    const received = (await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false })).images[0]!.record;
+    expect(receivedSummary(received).text).toBe('bit-exact; the sender\'s file was a CMYK image (print colours), converted to RGB as image viewers show it: the figures are of that RGB image');
     expect(sent.warnings).toEqual([expect.stringMatching(/^print\.tif is a CMYK image \(print colours\), so its colours were converted to RGB as image viewers show them .*8 bits a channel: what is sent, and what its figures \(bit-exact, within ±N\) compare with, is that RGB image.*the file's own CMYK values are not kept\.$/)]);
   });
 

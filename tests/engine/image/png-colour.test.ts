@@ -1,14 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { colourProfileShift, decodeImage, imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
 import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
+import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
+import { receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import { animatedPng } from '../../../scripts/fuzz/inputs.js';
-import { defaultModel, FIXTURES, tempDir } from '../../helpers.js';
+import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 
 /** A PNG of `rows` (samples, filter 0 added), colour type 0 (grey) or 2 (RGB), with `extra` chunks before its data. */
 function png(width: number, rows: number[][], { depth = 8, colourType = 0, extra = [] as Buffer[] } = {}): Buffer {
@@ -76,6 +79,32 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     expect(sent.warnings).toEqual([`linear.png declares a gamma of 1 (its gAMA chunk) and no colour profile, so its colours were converted to sRGB as a ` +
       `colour-managed viewer shows them, up to ${moved} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) ` +
       'compare with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.']);
+  });
+
+  it('the reader is told what the sender was: a gamma-converted 16-bit PNG is bit-exact to the sRGB image, by how far from the file (0.48)', async () => {
+    const dir = await tempDir();
+    const ramp16 = ramp.map((v) => v * 257);
+    await writeFile(join(dir, 'linear16.png'), png(256, [ramp16, ramp16], { depth: 16, extra: [gAMA(100000)] }));
+    await writeFile(join(dir, 'plain16.png'), png(256, [ramp16, ramp16], { depth: 16 }));
+    const model = await defaultModel();
+    const key = generateSharedKey('Gamma reader');
+    const read = async (name: string) => {
+      const sent = await encryptImageFile(join(dir, name), { model, recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
+      const text = receivedSummary((await decryptAeimgFile(sent.output, { identities: [key], models: models(), write: false })).images[0]!.record).text;
+      const dcm = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: await tempDir(), format: 'dcm' });
+      const ds = dicomParser.parseDicom(new Uint8Array(await readFile(dcm.images[0]!.output!)));
+      return { sent, text, derivation: ds.string('x00082111') ?? '' };
+    };
+    const linear = await read('linear16.png');
+    const moved = Number(/up to (\d+) levels/.exec(linear.sent.warnings.join(' '))?.[1]);
+    expect(moved).toBeGreaterThan(10_000); // a linear ramp's dark end, brightened as a viewer shows it
+    // Before, the reader read "bit-exact" alone, and its DICOM "Reconstructed bit-exactly by aeimg (lossless predictive coding)".
+    const words = `the sender's file declares a gamma of 1 (its gAMA chunk), so its values were converted to sRGB as a colour-managed viewer ` +
+      `shows them, up to ${moved} levels of 65535 from the file's own: the figures are of that sRGB image`;
+    expect(linear.text).toBe(`bit-exact; ${words}`);
+    expect(linear.derivation).toBe(`Reconstructed bit-exactly by aeimg (lossless predictive coding); ${words}`);
+    const plain = await read('plain16.png');
+    expect([plain.sent.warnings, plain.text, plain.derivation]).toEqual([[], 'bit-exact', 'Reconstructed bit-exactly by aeimg (lossless predictive coding)']);
   });
 
   it('a 16-bit grey PNG whose gamma moves its values is refused as a CT: its values would no longer be the HU declared (0.46)', async () => {
