@@ -9,8 +9,9 @@ import { openRegularFile, readHead, readHeadAndSize, readRegularFile } from '../
 import { fileSignature } from '../image/signature.js';
 import { parseDicom, parsedDicomOf, type ParsedDicom } from './parse.js';
 import { TransferSyntax } from './codecs.js';
-import { stringValue } from './dataset.js';
+import { sopClassOf, stringValue } from './dataset.js';
 import { encapsulatedItemsEnd, headerRefusalOf, type FileExtent } from './pixel-module.js';
+import { IMAGE_CLASSES, noImageMessage } from './sop-classes.js';
 import { looksLikeDataset, parseDicomHeader } from './read-dataset.js';
 
 export function isDicomPath(path: string): boolean {
@@ -114,7 +115,16 @@ async function withExtent(dataset: DataSet, size: number, shift: number, path?: 
 export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<string | undefined> {
   try {
     const header = await readDicomHeader(path, true);
-    return header && headerRefusalOf(header.dataset, maxPixels, header)?.message;
+    if (!header) return undefined;
+    // Read to its end without Pixel Data (a Deflated file's header stops before it): an image's class is a copy without
+    // its pixels, refused as its reading would be (0.48; before, the dry run said it would go). Objects of other
+    // classes (a presentation state, a report) may go with a study, and are not refused here.
+    const { x7fe00010, x7fe00008, x7fe00009 } = header.dataset.elements;
+    const sop = sopClassOf(header.dataset) ?? '';
+    if (!x7fe00010 && !x7fe00008 && !x7fe00009 && stringValue(header.dataset, 'x00020010') !== TransferSyntax.DeflatedLE && IMAGE_CLASSES[sop]) {
+      return noImageMessage(sop);
+    }
+    return headerRefusalOf(header.dataset, maxPixels, header)?.message;
   } catch (err) {
     if (!(err instanceof AeimgError)) throw err;
     return err.message; // a header that cannot be read: the file is refused so too

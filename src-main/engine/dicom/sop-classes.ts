@@ -5,6 +5,18 @@
  */
 import { CLEAN_GRAPHICS_CHOICE } from '../../../src-shared/api.js';
 
+/** Image storage classes, named, whose objects always hold pixels: one without is a damaged copy (noImageMessage). */
+export const IMAGE_CLASSES: Readonly<Record<string, string>> = {
+  '1.2.840.10008.5.1.4.1.1.1': 'a CR image', '1.2.840.10008.5.1.4.1.1.1.1': 'a DX image', '1.2.840.10008.5.1.4.1.1.1.1.1': 'a DX image',
+  '1.2.840.10008.5.1.4.1.1.1.2': 'a mammogram', '1.2.840.10008.5.1.4.1.1.1.2.1': 'a mammogram',
+  '1.2.840.10008.5.1.4.1.1.2': 'a CT image', '1.2.840.10008.5.1.4.1.1.2.1': 'an enhanced CT image',
+  '1.2.840.10008.5.1.4.1.1.4': 'an MR image', '1.2.840.10008.5.1.4.1.1.4.1': 'an enhanced MR image',
+  '1.2.840.10008.5.1.4.1.1.3.1': 'an ultrasound clip', '1.2.840.10008.5.1.4.1.1.6.1': 'an ultrasound image',
+  '1.2.840.10008.5.1.4.1.1.7': 'a secondary capture image', '1.2.840.10008.5.1.4.1.1.12.1': 'an angiography (XA) image',
+  '1.2.840.10008.5.1.4.1.1.12.2': 'a fluoroscopy (XRF) image', '1.2.840.10008.5.1.4.1.1.20': 'a nuclear medicine image',
+  '1.2.840.10008.5.1.4.1.1.128': 'a PET image', '1.2.840.10008.5.1.4.1.1.481.1': 'an RT image',
+};
+
 /** Grayscale and Color Softcopy Presentation States and Key Object Selections: a study carries them (aeimg 0.18). */
 const GOES_WITH_A_STUDY = new Set(['1.2.840.10008.5.1.4.1.1.11.1', '1.2.840.10008.5.1.4.1.1.11.2', '1.2.840.10008.5.1.4.1.1.88.59']);
 
@@ -52,6 +64,13 @@ export function nonImageKind(sop: string): string | undefined {
  * will not have it, and where a study would carry it, how to send it so.
  */
 export function noImageMessage(sop: string): string {
+  const image = IMAGE_CLASSES[sop];
+  // An image's class without its pixels: a copy cut or stripped, not another kind of object (0.48; before, "it may be a
+  // report, structure set or presentation state" of an MR image).
+  if (image) {
+    return `is ${image} (SOP class ${sop}) whose file holds no Pixel Data: a copy that is incomplete, or whose pixels were ` +
+      'removed. Copy it again from the CD or PACS export, or export it again.';
+  }
   const kind = nonImageKind(sop);
   // A presentation state or key-image note goes with the images it references in a study (dicom/study-objects.ts).
   const withStudy = GOES_WITH_A_STUDY.has(sop) ? ' To send it with the images it references, encrypt them together as one study with the full ' +

@@ -106,6 +106,20 @@ describe('a DICOM file cut short', () => {
     await expect(read(short)).rejects.toThrow(`short.dcm: ${refusal}`);
   });
 
+  it('an image\'s file without Pixel Data (its pixels stripped) is a copy to take again, told before any pixel is read; a presentation state is not refused here (0.48)', async () => {
+    const dir = await tempDir();
+    const bytes = Buffer.from(readFileSync(join(DIR, 'ct_small_explicit_le.dcm')));
+    const stripped = join(dir, 'stripped.dcm');
+    writeFileSync(stripped, bytes.subarray(0, bytes.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x57])))); // up to (7FE0,0010)
+    // Before, the dry run and the app's list said it would go, and its reading called it "a report, structure set or presentation state".
+    const refusal = await headerRefusal(stripped);
+    expect(refusal).toBe('is a CT image (SOP class 1.2.840.10008.5.1.4.1.1.2) whose file holds no Pixel Data: a copy that is incomplete, or whose ' +
+      'pixels were removed. Copy it again from the CD or PACS export, or export it again.');
+    await expect(read(stripped)).rejects.toThrow(`stripped.dcm: ${refusal}`);
+    // An object without pixels of another class may go with its study: its header is no reason to refuse it.
+    expect(await headerRefusal(join(DIR, 'negative_rtstruct_no_pixels.dcm'))).toBeUndefined();
+  });
+
   it('a compressed file whose fragments end where the file does, without the closing delimiter, is neither refused nor changed', async () => {
     const dir = await tempDir();
     const bytes = readFileSync(join(DIR, 'ct_head_512_j2k_lossless.dcm'));
