@@ -10,7 +10,7 @@ import { fileSignature } from '../image/signature.js';
 import { parseDicom, parsedDicomOf, type ParsedDicom } from './parse.js';
 import { TransferSyntax } from './codecs.js';
 import { sopClassOf, stringValue } from './dataset.js';
-import { encapsulatedItemsEnd, headerRefusalOf, type FileExtent } from './pixel-module.js';
+import { encapsulatedItemsEnd, hasPixelData, headerRefusalOf, type FileExtent } from './pixel-module.js';
 import { IMAGE_CLASSES, noImageMessage } from './sop-classes.js';
 import { looksLikeDataset, parseDicomHeader } from './read-dataset.js';
 
@@ -66,8 +66,7 @@ export async function readDicomHeader(path: string, bounded = false): Promise<Di
     const whole = head.length < n;
     try {
       const dataset = parseDicomHeader(new Uint8Array(head));
-      const { x7fe00010, x7fe00008, x7fe00009 } = dataset.elements;
-      if (x7fe00010 || x7fe00008 || x7fe00009 || whole) return await withExtent(dataset, size, dataset.byteArray.length - head.length, path);
+      if (hasPixelData(dataset) || whole) return await withExtent(dataset, size, dataset.byteArray.length - head.length, path);
     } catch (err) {
       if (whole || !(err instanceof AeimgError)) throw err; // else its header runs on past what was read
     }
@@ -119,9 +118,8 @@ export async function headerRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS
     // Read to its end without Pixel Data (a Deflated file's header stops before it): an image's class is a copy without
     // its pixels, refused as its reading would be (0.48; before, the dry run said it would go). Objects of other
     // classes (a presentation state, a report) may go with a study, and are not refused here.
-    const { x7fe00010, x7fe00008, x7fe00009 } = header.dataset.elements;
     const sop = sopClassOf(header.dataset) ?? '';
-    if (!x7fe00010 && !x7fe00008 && !x7fe00009 && stringValue(header.dataset, 'x00020010') !== TransferSyntax.DeflatedLE && IMAGE_CLASSES[sop]) {
+    if (!hasPixelData(header.dataset) && stringValue(header.dataset, 'x00020010') !== TransferSyntax.DeflatedLE && IMAGE_CLASSES[sop]) {
       return noImageMessage(sop);
     }
     return headerRefusalOf(header.dataset, maxPixels, header)?.message;

@@ -97,6 +97,12 @@ export interface FileExtent {
   itemsEnd?: number;
 }
 
+/** Whether a dataset holds Pixel Data, or Float or Double Float Pixel Data, at its top level. */
+export function hasPixelData(dataset: DataSet): boolean {
+  const { x7fe00010, x7fe00008, x7fe00009 } = dataset.elements;
+  return Boolean(x7fe00010 || x7fe00008 || x7fe00009);
+}
+
 /**
  * checkImageHeader on a header read alone (parseDicomHeader): why aeimg would refuse the image, or undefined where it
  * reads it or the header cannot tell (no pixel element in it: a Deflated file's header stops before its pixels, and a
@@ -104,8 +110,8 @@ export interface FileExtent {
  * before is refused too: a copy cut short.
  */
 export function headerRefusalOf(dataset: DataSet, maxPixels: number, extent?: FileExtent): AeimgError | undefined {
-  const { x7fe00010: pixel, x7fe00008, x7fe00009 } = dataset.elements;
-  if (!pixel && !x7fe00008 && !x7fe00009) return undefined;
+  if (!hasPixelData(dataset)) return undefined;
+  const pixel = dataset.elements.x7fe00010;
   try {
     const info = checkImageHeader(dataset, maxPixels);
     // A Deflated dataset's offsets are in its inflated bytes.

@@ -89,17 +89,19 @@ export interface ConvertedSource {
   shift?: number;
 }
 
-/** The reader's words for a record's `converted`: what its figures are of. `bitDepth`: the image's, for the scale. */
-export function convertedWords(c: ConvertedSource, bitDepth: number): string {
+/** The reader's words for a record's `converted` (well formed, or none): what its figures are of, at its bit depth's scale. */
+export function convertedWordsOf(record: { metadata?: Record<string, unknown>; bitDepth: number }): string | undefined {
+  const c = convertedSourceOfRecord(record);
+  if (!c) return undefined;
   if (c.from === 'CMYK') {
     return 'the sender\'s file was a CMYK image (print colours), converted to RGB as image viewers show it: the figures are of that RGB image';
   }
   return `the sender's file declares ${c.from}, so its values were converted to sRGB as a colour-managed viewer shows them, ` +
-    `up to ${c.shift} levels of ${2 ** bitDepth - 1} from the file's own: the figures are of that sRGB image`;
+    `up to ${c.shift} levels of ${2 ** record.bitDepth - 1} from the file's own: the figures are of that sRGB image`;
 }
 
 /** The record's `metadata.converted`, if well formed (it came from a sender: checked before it is used). */
-export function convertedSourceOfRecord(record: { metadata?: Record<string, unknown> }): ConvertedSource | undefined {
+function convertedSourceOfRecord(record: { metadata?: Record<string, unknown> }): ConvertedSource | undefined {
   const c = record.metadata?.converted as Partial<ConvertedSource> | undefined;
   if (!c || typeof c !== 'object' || typeof c.from !== 'string' || !c.from || c.from.length > 200) return undefined;
   if (c.from === 'CMYK') return { from: c.from };

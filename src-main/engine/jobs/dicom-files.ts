@@ -4,7 +4,7 @@
  * else a file per image. Decrypt, a study's decrypt and the
  * viewer's "Export all" group alike.
  */
-import { convertedSourceOfRecord, convertedWords, lossySourceOfRecord } from '../image/source.js';
+import { convertedWordsOf, lossySourceOfRecord } from '../image/source.js';
 import { blobLengths, ctCalibrationOf, fileInvertedOf, fileModalityOf, fileSpacingOf, fileWindowsOf, imageChannels, senderWindowOf, type ImageRecord } from '../codec/record.js';
 import type { Image } from '../image/image.js';
 import { dicomMetaOf, type DicomFrameMeta } from '../dicom/import.js';
@@ -155,7 +155,7 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     exact: maxError === 0, maxError, reduced: summaries.some((s) => s.reduced), fidelityText: text, ...carriedSyntax(frames),
     ratio: sampleBytes / Math.max(1, codedBytes), instanceNumber, sopInstance,
     ...(sender ? { senderWindow: sender } : {}),
-    ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record), converted: convertedText(frames[0]!.record), valueOffset: frames[0]!.record.valueOffset, ctIntercept: frames[0]!.record.ctIntercept,
+    ...(meta ? {} : { lossySource: lossySourceOfRecord(frames[0]!.record), converted: convertedWordsOf(frames[0]!.record), valueOffset: frames[0]!.record.valueOffset, ctIntercept: frames[0]!.record.ctIntercept,
       ctCalibration: ctCalibrationOf(frames[0]!.record), windows: fileWindowsOf(frames[0]!.record),
       pixelSpacing: fileSpacingOf(frames[0]!.record), modality: fileModalityOf(frames[0]!.record), monochrome1: fileInvertedOf(frames[0]!.record) }),
     ...(!meta && frames.length > 1 ? { frameDelays: frames.map((f) => (f.record.metadata!.animation as Animation).delay) } : {}),
@@ -170,10 +170,4 @@ export function dicomFileBytes(frames: readonly OutputFrame[], instanceNumber: n
     });
   }
   return parts;
-}
-
-/** An image file's values converted to be shown (image/source.ts ConvertedSource), in its reader's words. */
-function convertedText(record: ImageRecord): string | undefined {
-  const c = convertedSourceOfRecord(record);
-  return c && convertedWords(c, record.bitDepth);
 }

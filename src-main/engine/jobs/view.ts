@@ -3,7 +3,7 @@
  * (HU for CT), the DICOM facts a reader looks at, and what the file says about fidelity (the guarantee, the sender's
  * figures, reduced quality). The app's service passes this on as it is; it knows nothing of DICOM or windows.
  */
-import { convertedSourceOfRecord, convertedWords, lossySourceOfRecord } from '../image/source.js';
+import { convertedWordsOf, lossySourceOfRecord } from '../image/source.js';
 import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
@@ -155,9 +155,9 @@ export function receivedSummary(record: ImageRecord, meta = dicomMetaOf(record),
   const lossy = meta ? dicomLossySource(meta.dataset as Record<string, { Value?: unknown[] }>, meta.pixel.syntax) : undefined;
   if (lossy) return { ...received, text: `${text}; ${lossyWords(lossy)}` };
   const file = lossySourceOfRecord(record);
-  const converted = convertedSourceOfRecord(record);
+  const converted = convertedWordsOf(record);
   return { ...received, text: text + (file ? `; the sender's file was itself lossy-compressed (${file.format} image)` : '') +
-    (converted ? `; ${convertedWords(converted, record.bitDepth)}` : '') };
+    (converted ? `; ${converted}` : '') };
 }
 
 /** One text value of a DICOM attribute as it travelled (a person's name as its Alphabetic form); undefined if empty. */
