@@ -235,9 +235,17 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
   else await new Promise<void>((go) => waitingChecks.push(go)); // handed the slot of a check that ends
   let data: Buffer | undefined;
   try {
-    const read = await readHeadAndSize(path, 64);
-    const kind = read && imageSignature(read.head);
-    if (!kind) return undefined;
+    const read = await readHeadAndSize(path, NOT_IMAGE_HEAD);
+    if (!read) return undefined;
+    const kind = imageSignature(read.head);
+    if (!kind) {
+      // No first bytes aeimg knows (a BigTIFF's are not among them): what its reading says, from the same checks (0.49;
+      // before, the dry run and the app's list said a damaged PNG signature would go).
+      const other = notImageRefusal(read.head, basename(path));
+      if (other) return other;
+      checkDimensionsOf(await metadataOf(path), maxPixels);
+      return undefined;
+    }
     if (read.size > WHOLE_CHECK_BYTES) {
       // A codestream's headers are in its first bytes; where it ends is found when it is read. A JP2 file whose boxes
       // put them further in is found out then too (the image library cannot tell either).

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { notImageRefusal } from '../../../src-main/engine/image/not-images.js';
-import { readImageData } from '../../../src-main/engine/image/io.js';
+import { imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
 import { inputKind, inputRefusal } from '../../../src-main/engine/jobs/files.js';
 import { tempDir } from '../../helpers.js';
 
@@ -61,5 +61,22 @@ describe('a file that is no image aeimg reads', () => {
     await writeFile(join(dir, 'scan.dat'), jpeg);
     expect(await inputKind(join(dir, 'scan.dat'))).toBe('image');
     expect(await inputRefusal(join(dir, 'scan.dat'), 'image')).toBeUndefined();
+  });
+
+  it('one under an image\'s name whose first bytes are no image\'s is marked before it starts, as its reading says; a BigTIFF is not (0.49)', async () => {
+    const dir = await tempDir();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#345' } }).png().toBuffer();
+    const bad = Buffer.from(png);
+    bad[0] = 0x88; // PngSuite's xs1n0g01.png: a signature byte changed
+    await writeFile(join(dir, 'bad.png'), bad);
+    await writeFile(join(dir, 'zip.png'), Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.alloc(400)]));
+    await writeFile(join(dir, 'big.tif'), await sharp(png).tiff({ bigtiff: true }).toBuffer());
+    const read = (name: string) => readImageData(join(dir, name)).then(() => undefined, (e: Error) => e.message);
+    for (const name of ['bad.png', 'zip.png', 'big.tif']) {
+      // Before, the dry run and the app's list said bad.png would go.
+      const marked = (await imageHeaderRefusal(join(dir, name)))?.message;
+      expect(marked && `${name}: ${marked}`, name).toBe(await read(name)); // its reading names the file first
+      expect(marked === undefined, name).toBe(name === 'big.tif');
+    }
   });
 });
