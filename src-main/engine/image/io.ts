@@ -205,12 +205,17 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   });
 }
 
-/** A PNG whose gamma says how viewers show it, as they show it (png-colour.ts); other files as they are. */
+/**
+ * A PNG whose gamma says how viewers show it, as they show it (png-colour.ts), where that moves a sample by more than
+ * ROUNDING_LEVELS; other files as they are.
+ */
 function asDeclared(file: ImageFile): ImageFile {
   const colour = file.metas[0]?.format === 'png' ? pngDeclaredColour(file.data) : undefined;
   if (!colour) return file;
   const shown = file.pages.map((page) => asViewersShow(page, colour));
-  return { ...file, pages: shown.map((s) => s.image), declaredColour: { said: colour.said, shift: Math.max(...shown.map((s) => s.shift)) } };
+  const shift = Math.max(...shown.map((s) => s.shift));
+  if (shift <= ROUNDING_LEVELS) return file; // its own values go (asSent)
+  return { ...file, pages: shown.map((s) => s.image), declaredColour: { said: colour.said, shift } };
 }
 
 /** Files larger than this are checked from their header only, their pixels as they are decoded. */
@@ -325,21 +330,39 @@ export async function decodeImage(data: Buffer, maxPixels = DEFAULT_MAX_PIXELS):
 }
 
 /**
- * How far an embedded colour profile moved the samples when `pages` were read (decodePage converts to sRGB, as a
- * colour-managed viewer shows the image): the largest difference from the file's own values. 0 without a profile or
- * where it is sRGB's (which moves nothing); a Display P3 photo's saturated colours move by up to ~120 levels.
+ * The most a file's colour profile or declared gamma may move a sample for the file's own values to go instead of the
+ * converted ones (asSent): one level, an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1" through libvips' own),
+ * which no viewer shows.
  */
-export async function colourProfileShift({ data, pages, metas, apng, declaredColour, leftOut }: ImageFile): Promise<number> {
-  if (declaredColour) return declaredColour.shift;
-  if (!metas[0]?.icc) return 0; // a BMP's own profile is not applied
-  const owns = apng ? await composeApng(apng, (png) => decodePng(png, Number.MAX_SAFE_INTEGER, true)) : undefined;
+const ROUNDING_LEVELS = 1;
+
+/**
+ * An image file's pages as they go, and how far its embedded colour profile or a PNG's declared gamma moved them from
+ * the file's own values (decodePage and asDeclared convert to sRGB, as a colour-managed viewer shows the image): 0
+ * where they did not. A Display P3 photo's saturated colours move by up to ~120 levels, and go converted. Where none
+ * moved by more than ROUNDING_LEVELS, the file's own values go, and 0 (0.49): what "bit-exact" and "within ±N" compare
+ * with is then the file, which a colour-managed viewer shows within that level. Before, such a file went converted by
+ * that level without a word and was called bit-exact, and a JPEG so read could not be carried as it is. A CMYK file's
+ * pages go as the RGB read (its own values are no RGB).
+ */
+export async function asSent(file: ImageFile): Promise<{ pages: Image[]; shift: number }> {
+  const { data, pages, metas, apng, declaredColour, leftOut } = file;
+  if (declaredColour) return { pages, shift: declaredColour.shift }; // by more than a level (asDeclared)
+  if (!metas[0]?.icc || file.cmyk) return { pages, shift: 0 }; // a BMP's own profile is not applied
+  const owns = apng ? await composeApng(apng, (png) => decodePng(png, Number.MAX_SAFE_INTEGER, true)) : [];
   let shift = 0;
   for (const [page, image] of pages.entries()) {
-    const own = owns?.[page] ?? await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, leftOut?.filePages[page] ?? page, true);
+    const own = owns[page] ??= await decodePage(data, metas[page]!, Number.MAX_SAFE_INTEGER, leftOut?.filePages[page] ?? page, true);
+    // Pages of another layout than the file's own (none seen: a GIF's grey is taken apart after decoding, and libvips
+    // reads no GIF's profile) cannot be compared: they go as read.
+    if (!sameLayout(own, image)) return { pages, shift: 0 };
     for (let i = 0; i < own.pixels.length; i++) shift = Math.max(shift, Math.abs(own.pixels[i]! - image.pixels[i]!));
   }
-  return shift;
+  return shift > ROUNDING_LEVELS ? { pages, shift } : { pages: owns, shift: 0 };
 }
+
+const sameLayout = (a: Image, b: Image) =>
+  a.width === b.width && a.height === b.height && a.channels === b.channels && a.bitDepth === b.bitDepth;
 
 /** A PNG's image, checked against the limits first (an animated PNG's frame, as apng.ts makes it a PNG of its own). */
 async function decodePng(png: Buffer, maxPixels: number, ignoreIcc = false): Promise<Image> {

@@ -3,7 +3,7 @@
  * sRGB chunk. Browsers and other colour-managed viewers show such a file through them: a gamma of 1.0 (a linear export)
  * shows a stored 16 as 71. libvips reads only profiles, so aeimg read the stored values and sent an image darker or
  * lighter than the sender had seen, without a word. Here the image is converted to sRGB as those viewers convert it,
- * as an embedded profile is (the sender told how far: io.ts colourProfileShift).
+ * as an embedded profile is (the sender told how far: io.ts asSent).
  *
  * A gamma within 5% of 1/2.2 with no chromaticities or sRGB's is what writers put beside sRGB data (ImageMagick's
  * PNGs): read as sRGB, as libpng and browsers read a gamma alone; browsers give such a file with sRGB's

@@ -77,7 +77,7 @@ export function lossySourceOfRecord(record: { metadata?: Record<string, unknown>
 /**
  * The record's `metadata.converted` (0.48): an image file whose values were converted to be shown as viewers show them,
  * so that what is sent, and what its figures (bit-exact, within ±N) compare with, is that image, not the file's own
- * values: a PNG's gamma or a colour profile that moved them by more than a level (jobs/read-input.ts profileMoved), a
+ * values: a PNG's gamma or a colour profile that moved them by more than a level (image/io.ts asSent), a
  * CMYK file's colours taken to RGB. The sender is warned (jobs/sender-warnings.ts); with this the reader is told too,
  * in the same figure (before 0.48 a 16-bit PNG of gamma 1.0, moved by up to 18,817 levels, reached its reader as
  * "bit-exact" alone, and its DICOM output as a bit-exact reconstruction).

@@ -12,7 +12,7 @@ import { UidMapper } from '../dicom/deidentify.js';
 import { isPdfFile } from '../dicom/documents.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import type { Image } from '../image/image.js';
-import { colourProfileShift, readImageData, type ImageFile } from '../image/io.js';
+import { asSent, readImageData, type ImageFile } from '../image/io.js';
 import { imagejCalibration, imagejValues, type ImagejCalibration } from '../image/imagej.js';
 import { isModality } from '../codec/record.js';
 import { animationOf, pageDelays } from '../image/animation.js';
@@ -31,10 +31,12 @@ export interface InputImage {
   lossyUnsaid?: DicomImage['lossyUnsaid'];
   /** DicomImage.burnedInUnstated: nobody said whether the pixels name the patient, and this kind of image often does. */
   burnedInUnstated?: true;
-  /** An image file's colour profile moved its samples this far when read as sRGB (image/io.ts colourProfileShift). */
-  profileShift?: number;
-  /** What that profile stood for where the file has none of its own: a PNG's gamma (ImageFile.declaredColour). */
-  declaredColour?: string;
+  /**
+   * An image file's values went converted to be shown as viewers show them (image/io.ts asSent): a CMYK file's colours
+   * to RGB, or what its colour profile or declared gamma moved by more than a level (`shift`, from the file's own).
+   * What its metadata's `converted` tells the reader, and the sender is warned of (sender-warnings.ts).
+   */
+  converted?: ConvertedSource;
   /**
    * A grey image file of 1 bit a sample (a mask, read as 0 and 255): its samples are labels, as a 1-bit DICOM
    * segmentation's (DisplayModel.labels), so that any pixel changed is reduced quality (0.46).
@@ -45,8 +47,6 @@ export interface InputImage {
    * what goes and what its figures compare with, told to the sender (0.47).
    */
   fewBits?: 2 | 4;
-  /** ImageFile.cmyk: a CMYK file, whose colours go as the RGB viewers show, 8 bits a channel. */
-  cmyk?: true;
   /**
    * ImageFile.wholeValues: the file's samples were of this type, whole numbers that go as 16-bit samples, with their
    * range (in the file's values) and whether some went up by an offset (values below 0).
@@ -83,12 +83,6 @@ export interface InputImage {
 }
 
 /**
- * Whether an image file's profile or gamma moved its values (InputImage.profileShift): by more than one level, as one
- * level is an sRGB profile's rounding (a camera's "sRGB IEC61966-2.1" through libvips' own), which no viewer shows.
- */
-export const profileMoved = (shift: number | undefined): shift is number => shift !== undefined && shift > 1;
-
-/**
  * The images of a file as the encoder reads them: an image file's pages, a DICOM file's frames with their metadata.
  * The study's reports that travel with it go in its first image's record: a DICOM report in its DICOM metadata (full
  * header only), a plain PDF in the record's own `metadata.documents` (aeimg 0.23: any image's, a PNG's too).
@@ -106,15 +100,15 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     }
     // Read once: its bytes are what a JPEG keeps, what says it was lossy, and what its profile moved.
     const file = await readImageData(task.input, task.maxPixels);
-    const { pages } = file;
+    // Its values as viewers show them where its colour profile or gamma moves them by more than a level, else its own.
+    const { pages, shift } = await asSent(file);
     // A JPEG file's data, or a JPEG 2000 or JPEG-LS file's codestream, may be carried as it is (codec/kept-frame.ts).
     const frame = pages.length === 1 ? file.codestream?.frame ?? jpegFileFrame(file.data, pages[0]!) : undefined;
     // A lossy JPEG, JPEG 2000, JPEG-LS or WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
     const source = lossySourceOf(file.data, pages, file.codestream);
-    const shift = await colourProfileShift(file);
     // Values converted to be shown as viewers show them: the reader is told what the figures are of, as the sender is (0.48).
     const converted: ConvertedSource | undefined = file.cmyk ? { from: 'CMYK' }
-      : profileMoved(shift) ? { from: file.declaredColour?.said ?? 'a colour profile', shift } : undefined;
+      : shift ? { from: file.declaredColour?.said ?? 'a colour profile', shift } : undefined;
     // An animation's timing, so that the reader's viewer plays it as its file says (image/animation.ts; 0.24).
     const delays = pageDelays(file);
     const offsets = file.valueOffsets ?? pages.map(() => 0);
@@ -135,9 +129,8 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
       };
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${(file.leftOut?.filePages[i] ?? i) + 1}` : basename(task.input), ...(frame ? { frame } : {}),
-        ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(shift ? { profileShift: shift } : {}),
-        ...(shift && file.declaredColour ? { declaredColour: file.declaredColour.said } : {}),
-        ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(file.cmyk ? { cmyk: true as const } : {}),
+        ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(converted ? { converted } : {}),
+        ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}),
         ...(file.inverted?.[i] ? { inverted: true as const } : {}),
         ...(file.metas[i]?.bitsPerSample === 1 && image.channels === 1 ? { bilevel: true as const } : {}),
         ...(image.channels === 1 && (file.metas[i]?.bitsPerSample === 2 || file.metas[i]?.bitsPerSample === 4) ? { fewBits: file.metas[i]!.bitsPerSample as 2 | 4 } : {}),

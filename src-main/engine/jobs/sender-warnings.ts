@@ -9,7 +9,7 @@ import type { OverlayFacts } from '../dicom/overlay.js';
 import { dicomDisplay } from '../dicom/display.js';
 import type { DicomImage } from '../dicom/import.js';
 import { ctDeclaration, storedToReal } from '../../../src-shared/windows.js';
-import { profileMoved, type InputImage } from './read-input.js';
+import type { InputImage } from './read-input.js';
 import type { SubsidiaryPage } from '../image/tiff-tags.js';
 import { SIGNED_OFFSET } from '../image/image.js';
 import { valueWords } from '../image/whole-values.js';
@@ -145,18 +145,18 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
     warnings.push(`${basename(input)}: the window of presentation state ${names} does not go with it: its lookup table cannot apply to this ` +
       'image\'s values (a rescale of another slope, or a Modality LUT of the image\'s own), so the reader\'s viewer opens it in its own windows.');
   }
-  // Said only where it moved them beyond an sRGB profile's rounding (profileMoved).
-  const shift = inputs[0]?.profileShift, declared = inputs[0]?.declaredColour;
-  if (inputs[0]?.cmyk) {
+  // Said only where it moved them beyond an sRGB profile's rounding (image/io.ts asSent).
+  const converted = inputs[0]?.converted;
+  if (converted?.from === 'CMYK') {
     // A print file's colours (0.37): before, converted without a word, and a 16-bit one went as 16-bit samples of 256 levels.
     warnings.push(`${basename(input)} is a CMYK image (print colours), so its colours were converted to RGB as image viewers show them ` +
       '(through its colour profile, or a standard press profile where it has none), 8 bits a channel: what is sent, and what its ' +
       'figures (bit-exact, within ±N) compare with, is that RGB image, which shows the colours as you see them; the file\'s own CMYK values ' +
       'are not kept.');
-  } else if (profileMoved(shift)) {
-    const has = declared ? `declares ${declared} and no colour profile` : 'has a colour profile';
+  } else if (converted) {
+    const has = converted.from === 'a colour profile' ? 'has a colour profile' : `declares ${converted.from} and no colour profile`;
     warnings.push(`${basename(input)} ${has}, so its colours were converted to sRGB as a colour-managed viewer shows ` +
-      `them, up to ${shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
+      `them, up to ${converted.shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
       'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
   }
   const leftOut = inputs[0]?.leftOut;

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
-import { colourProfileShift, decodeImage, encodePng, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
+import { asSent, decodeImage, encodePng, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
 import { encodeJpeg } from '../../../scripts/bench/jpeg.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -175,8 +175,8 @@ describe('image input and output', () => {
     expect(moved).toBeGreaterThan(2); // 7 here; a saturated photo's colours move by ~120
     const p3 = await readImageData(join(dir, 'p3.png'));
     expect(Array.from(p3.pages[0]!.pixels)).toEqual(Array.from(shown));
-    expect(await colourProfileShift(p3)).toBe(moved);
-    for (const name of ['srgb.png', 'plain.png']) expect(await colourProfileShift(await readImageData(join(dir, name)))).toBe(0);
+    expect((await asSent(p3)).shift).toBe(moved);
+    for (const name of ['srgb.png', 'plain.png']) expect((await asSent(await readImageData(join(dir, name)))).shift).toBe(0);
 
     const key = generateSharedKey('Colour');
     const model = await defaultModel();

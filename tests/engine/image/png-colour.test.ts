@@ -4,7 +4,7 @@ import { deflateSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { colourProfileShift, decodeImage, imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
+import { asSent, decodeImage, imageHeaderRefusal, readImageData } from '../../../src-main/engine/image/io.js';
 import { pngChunk } from '../../../src-main/engine/image/png-chunks.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -72,7 +72,7 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     for (const v of ramp) expect(Math.abs(got[v]! - shown(v, 1)), `sample ${v}`).toBeLessThanOrEqual(1);
     const moved = Math.max(...ramp.map((v) => got[v]! - v));
     expect(moved).toBeGreaterThan(60);
-    expect(await colourProfileShift(file)).toBe(moved);
+    expect((await asSent(file)).shift).toBe(moved);
     expect(file.declaredColour).toEqual({ said: 'a gamma of 1 (its gAMA chunk)', shift: moved });
 
     const sent = await encryptImageFile(join(dir, 'linear.png'), { model: await defaultModel(), recipients: [generateSharedKey('Gamma')], outDir: dir, measure: false });
@@ -105,6 +105,30 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     expect(linear.derivation).toBe(`Reconstructed bit-exactly by aeimg (lossless predictive coding); ${words}`);
     const plain = await read('plain16.png');
     expect([plain.sent.warnings, plain.text, plain.derivation]).toEqual([[], 'bit-exact', 'Reconstructed bit-exactly by aeimg (lossless predictive coding)']);
+  });
+
+  it('a profile that moves no value by more than a level (an sRGB curve\'s rounding) sends the file\'s own values, bit-exact to them (0.49)', async () => {
+    const dir = await tempDir();
+    // sRGB's own curve (para function 3), its exponent 8/65536 off: at 16 bits it moves most values by 1 level, none by more.
+    const fx = (v: number) => Math.round(v * 65536);
+    const nearSrgb = Buffer.concat([Buffer.from('para\0\0\0\0\0\x03\0\0', 'latin1'), u32s(fx(2.4) + 8, fx(1 / 1.055), fx(0.055 / 1.055), fx(1 / 12.92), fx(0.04045))]);
+    const rows = Array.from({ length: 64 }, (_, r) => ramp.map((v) => Math.min(65535, v * 257 + r * 3)));
+    await writeFile(join(dir, 'srgbish16.png'), png(256, rows, { depth: 16, extra: [iccp(greyProfile(nearSrgb))] }));
+    const file = await readImageData(join(dir, 'srgbish16.png'));
+    const own = rows.flat();
+    const moves = own.map((v, i) => Math.abs(file.pages[0]!.pixels[i]! - v));
+    expect(Math.max(...moves)).toBe(1); // the case: read through its profile, values a level off
+    expect(moves.filter((m) => m).length).toBeGreaterThan(own.length / 4);
+
+    const key = generateSharedKey('Near sRGB');
+    const sent = await encryptImageFile(join(dir, 'srgbish16.png'), { model: await defaultModel(), recipients: [key], outDir: dir, coding: { quality: 'lossless' } });
+    expect(sent.warnings).toEqual([]);
+    const got = await decryptAeimgFile(sent.output, { identities: [key], models: models(), outDir: await tempDir() });
+    expect(receivedSummary(got.images[0]!.record).text).toBe('bit-exact');
+    // Before, what went and was called bit-exact was the profile's reading, a level off the file in most samples.
+    const back = (await readImageData(got.images[0]!.output!)).pages[0]!;
+    expect([back.bitDepth, back.channels]).toEqual([16, 1]);
+    expect(Array.from(back.pixels)).toEqual(own);
   });
 
   it('a 16-bit grey PNG whose gamma moves its values is refused as a CT: its values would no longer be the HU declared (0.46)', async () => {
@@ -174,7 +198,7 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
       const file = await readImageData(join(dir, name));
       expect(file.data.equals(data), name).toBe(true);
       expect(file.declaredColour, name).toBeUndefined();
-      expect(await colourProfileShift(file), name).toBe(0);
+      expect((await asSent(file)).shift, name).toBe(0);
     }
     // A gamma near 2.2's but off by more than 5%: converted, as viewers convert it.
     expect((await decodeImage(png(256, [ramp], { extra: [gAMA(48000)] }))).pixels[16]).toBeLessThan(12);
@@ -200,7 +224,7 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     const page = file.pages[0]!;
     expect(page.bitDepth).toBe(16);
     for (const [x, v] of ramp16.entries()) expect(Math.abs(page.pixels[x]! - shown(v, 1, 65535)), `sample ${v}`).toBeLessThanOrEqual(1);
-    expect(await colourProfileShift(file)).toBe(Math.max(...ramp16.map((v, x) => page.pixels[x]! - v)));
+    expect((await asSent(file)).shift).toBe(Math.max(...ramp16.map((v, x) => page.pixels[x]! - v)));
 
     // 8-bit through a curv gamma of 1.8 (u8Fixed8: 461/256), and a 3-point table, within a level.
     const curvGamma = Buffer.concat([Buffer.from('curv\0\0\0\0', 'latin1'), u32s(1), Buffer.from([1, 205, 0, 0])]);
@@ -230,7 +254,7 @@ describe('colours as colour-managed viewers show them (0.31): a PNG\'s gamma (gA
     }
     const moved = Math.max(...colours.flat().map((v, i) => Math.abs(file.pages[0]!.pixels[i]! - v)));
     expect(moved).toBeGreaterThan(2000);
-    expect(await colourProfileShift(file)).toBe(moved);
+    expect((await asSent(file)).shift).toBe(moved);
 
     // A profile that does not fit the image (a grey one on colour) is left alone, as the image library leaves it.
     const misfit = await decodeImage(png(colours.length, [colours.flat()], { depth: 16, colourType: 2, extra: [iccp(greyProfile(para(1)))] }));
