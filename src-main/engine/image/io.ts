@@ -21,6 +21,7 @@ import { readWideSamples, wholeValuesImage, wideSampleType, type WholeValues } f
 import { readHead, readHeadAndSize, readRegularFile } from '../fs/read.js';
 import { formatWords } from '../../../src-shared/files.js';
 import { damagedJpeg, jpegDamage } from './jpeg-damage.js';
+import { damagedPng, pngDamage } from './png-damage.js';
 
 export { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { DEFAULT_MAX_PIXELS, MAX_FILE_PIXEL_BYTES } from '../defaults.js';
@@ -117,6 +118,15 @@ export interface ImageFile {
 }
 
 /**
+ * Refuses a PNG (its bytes, or its first ones) whose critical chunks fail their checksums (png-damage.ts), before its
+ * header is believed: a bit flipped in its width read as a 16-million-pixel-tall image (0.49).
+ */
+function checkPng(bytes: Uint8Array): void {
+  const damage = pngDamage(bytes, false);
+  if (damage) throw damagedPng(damage);
+}
+
+/**
  * The file as a codestream it is read as (JPEG 2000, JPEG-LS, JPEG of more than 8 bits: codestream-file.ts), its size
  * checked against the limit; undefined for other files. Throws where such a file is refused.
  */
@@ -155,7 +165,9 @@ export async function readImageData(path: string, maxPixels = DEFAULT_MAX_PIXELS
  * bytes in memory (decodeImage) alike.
  */
 async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Promise<ImageFile> {
-  if (imageSignature(bytes) === 'BMP') return { data: bytes, pages: [decodeBmp(bytes, maxPixels)], metas: [] };
+  const kind = imageSignature(bytes);
+  if (kind === 'BMP') return { data: bytes, pages: [decodeBmp(bytes, maxPixels)], metas: [] };
+  if (kind === 'PNG') checkPng(bytes);
   const codestream = codestreamOf(bytes, maxPixels);
   if (codestream) return { data: bytes, pages: [await decodeCodestreamFile(codestream)], metas: [], codestream };
   const data = gifWithEndCodes(bytes); // a GIF frame's last pixels, which its reader leaves out without the frame's end code
@@ -256,10 +268,12 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
       // put them further in is found out then too (the image library cannot tell either).
       const codestream = kind === 'JPEG' || kind === 'JPEG 2000' ? codestreamOf((await readHead(path, HEADER_BYTES))!, maxPixels, false) : undefined;
       if (codestream || kind === 'JPEG 2000') return undefined;
+      if (kind === 'PNG') checkPng(read.head); // its header's checksum: the rest is found as it is decoded
       if (kind !== 'BMP') checkDimensionsOf(await metadataOf(path, kind), maxPixels);
       return undefined;
     }
     data = await readRegularFile(path);
+    if (kind === 'PNG') checkPng(data);
     if (kind === 'BMP') {
       decodeBmp(data, maxPixels); // its checks come with its pixels, a copy away
       return undefined;
@@ -413,7 +427,9 @@ async function decodePage(data: Buffer, meta: Metadata, maxPixels: number, page:
     });
   } catch (err) {
     if (err instanceof AeimgError) throw err;
-    throw unreadable('could not be decoded', err);
+    // A PNG's damage said from its checksums and image data, not as libpng's "read error" (0.49).
+    const damage = meta.format === 'png' ? pngDamage(data, true) : undefined;
+    throw damage ? damagedPng(damage) : unreadable('could not be decoded', err);
   }
   const { width, height, channels } = raw.info;
   if (greyAlpha8 && channels === 4) {
