@@ -78,6 +78,11 @@ export interface InputImage {
    * samples less `valueOffset` are the values ImageJ calibrated (a signed image's went up by 32,768 in ImageJ).
    */
   imagej?: ImagejCalibration;
+  /**
+   * A JPEG file stored turned or mirrored (its EXIF orientation, 2..8), read upright as viewers show it: its own JPEG data
+   * holds it as stored and cannot go as it is (the receiver's file has no orientation tag), so aeimg codes it (0.49).
+   */
+  turned?: number;
   /** ImageFile.leftOut (the first image's only): a TIFF's pages left out, copies or masks of another (sender-warnings.ts). */
   leftOut?: NonNullable<ImageFile['leftOut']>['pages'];
 }
@@ -102,8 +107,11 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const file = await readImageData(task.input, task.maxPixels);
     // Its values as viewers show them where its colour profile or gamma moves them by more than a level, else its own.
     const { pages, shift } = await asSent(file);
-    // A JPEG file's data, or a JPEG 2000 or JPEG-LS file's codestream, may be carried as it is (codec/kept-frame.ts).
-    const frame = pages.length === 1 ? file.codestream?.frame ?? jpegFileFrame(file.data, pages[0]!) : undefined;
+    // A JPEG file's data, or a JPEG 2000 or JPEG-LS file's codestream, may be carried as it is (codec/kept-frame.ts);
+    // not a JPEG stored turned (an EXIF orientation), which goes upright, as viewers show it, and its sender is told why.
+    const own = pages.length === 1 ? file.codestream?.frame ?? jpegFileFrame(file.data, pages[0]!) : undefined;
+    const turned = own?.label === 'JPEG' && (file.metas[0]?.orientation ?? 1) > 1 ? file.metas[0]!.orientation : undefined;
+    const frame = turned ? undefined : own;
     // A lossy JPEG, JPEG 2000, JPEG-LS or WebP export had lost information before aeimg saw it: the receiver is told (image/source.ts).
     const source = lossySourceOf(file.data, pages, file.codestream);
     // Values converted to be shown as viewers show them: the reader is told what the figures are of, as the sender is (0.48).
@@ -130,7 +138,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
       return {
         image, name: pages.length > 1 ? `${basename(task.input)}#${(file.leftOut?.filePages[i] ?? i) + 1}` : basename(task.input), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(converted ? { converted } : {}),
-        ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}),
+        ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(turned ? { turned } : {}),
         ...(file.inverted?.[i] ? { inverted: true as const } : {}),
         ...(file.metas[i]?.bitsPerSample === 1 && image.channels === 1 ? { bilevel: true as const } : {}),
         ...(image.channels === 1 && (file.metas[i]?.bitsPerSample === 2 || file.metas[i]?.bitsPerSample === 4) ? { fewBits: file.metas[i]!.bitsPerSample as 2 | 4 } : {}),

@@ -76,6 +76,12 @@ export function overlayWarnings(file: string, facts: readonly OverlayFacts[], de
  * or ICC profile not carried, a slide's tiles, a subtraction run, presentation states' windows left out, colours
  * converted, samples of another type; in that order.
  */
+/** How an EXIF orientation (2..8) says the stored pixels are laid out: what a viewer undoes to show them upright. */
+const EXIF_TURNS: Record<number, string> = {
+  2: 'mirrored left to right', 3: 'upside down', 4: 'mirrored top to bottom', 5: 'mirrored and turned a quarter',
+  6: 'turned a quarter anticlockwise', 7: 'mirrored and turned a quarter', 8: 'turned a quarter clockwise',
+};
+
 export function inputWarnings(input: string, inputs: readonly InputImage[]): string[] {
   const warnings: string[] = [];
   const dicom = inputs[0]?.metadata?.dicom as DicomImage['dicom'] | undefined;
@@ -158,6 +164,13 @@ export function inputWarnings(input: string, inputs: readonly InputImage[]): str
     warnings.push(`${basename(input)} ${has}, so its colours were converted to sRGB as a colour-managed viewer shows ` +
       `them, up to ${converted.shift} levels from the file's own values: what is sent, and what its figures (bit-exact, within ±N) compare ` +
       'with, is that sRGB image, which shows the colours as you see them; the file\'s own values are not kept.');
+  }
+  const turned = inputs[0]?.turned;
+  if (turned) {
+    // Before (0.49), such a JPEG went larger than its file, and not bit-exact at `auto`, without a word of why.
+    warnings.push(`${basename(input)} is stored ${EXIF_TURNS[turned] ?? 'turned'} (its EXIF orientation ${turned}), which viewers undo, so it goes ` +
+      'upright, as they show it. Its own JPEG data holds it as stored, and the receiver\'s file has no orientation tag to undo, so it cannot go ' +
+      'as that data (bit-exact, at the JPEG\'s size): aeimg codes the upright image at the level asked, and its figures are of that image.');
   }
   const leftOut = inputs[0]?.leftOut;
   if (leftOut) warnings.push(leftOutPagesWarning(input, leftOut, inputs.length));

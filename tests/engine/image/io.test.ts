@@ -161,6 +161,23 @@ describe('image input and output', () => {
     expect(Array.from(back.pixels)).not.toEqual(Array.from(asStored));
   });
 
+  it('a JPEG stored turned goes upright, and its sender is told why its own JPEG data does not go (0.49); one stored upright goes as it is', async () => {
+    const dir = await tempDir();
+    const img = phantom(48, 32, 3, 8);
+    const raw = { raw: { width: 48, height: 32, channels: 3 as const } };
+    await writeFile(join(dir, 'turned.jpg'), await sharp(img.pixels, raw).jpeg({ quality: 90 }).withMetadata({ orientation: 8 }).toBuffer());
+    await writeFile(join(dir, 'upright.jpg'), await sharp(img.pixels, raw).jpeg({ quality: 90 }).toBuffer());
+    const opts = { model: await defaultModel(), recipients: [generateSharedKey('Turned')], outDir: dir, measure: false };
+    const turned = await encryptImageFile(join(dir, 'turned.jpg'), opts);
+    // Before, it went coded by aeimg, larger than its JPEG, without a word of why.
+    expect(turned.warnings).toEqual(['turned.jpg is stored turned a quarter clockwise (its EXIF orientation 8), which viewers undo, so it goes upright, ' +
+      'as they show it. Its own JPEG data holds it as stored, and the receiver\'s file has no orientation tag to undo, so it cannot go as that data ' +
+      '(bit-exact, at the JPEG\'s size): aeimg codes the upright image at the level asked, and its figures are of that image.']);
+    expect(turned.coding.kept).toBeUndefined();
+    const upright = await encryptImageFile(join(dir, 'upright.jpg'), opts);
+    expect([upright.warnings, upright.coding.kept]).toEqual([[], 'JPEG']);
+  });
+
   it('a colour profile other than sRGB: the colours are read as a viewer shows them, and the sender is told how far they moved', async () => {
     const dir = await tempDir();
     const img = phantom(48, 40, 3, 8);
