@@ -279,9 +279,14 @@ export function noImagesMessage(archives: readonly FoundFile[] = []): string {
     : `${none}, only archives (${namesOf(archives)}): extract them first, then give aeimg what they hold.`;
 }
 
-/** Up to three files' names, then how many more. */
+/**
+ * Up to three files' names, then how many more; a name that two files share, with its subfolder (0.49: a note named
+ * "x.dcm.gz, x.dcm.gz", which did not say which were meant).
+ */
 export function namesOf(files: readonly FoundFile[]): string {
-  return someNames(files.map((f) => basename(f.path)));
+  const names = files.map((f) => basename(f.path));
+  const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i));
+  return someNames(files.map((f, i) => (shared.has(names[i]!) && f.subfolder ? join(f.subfolder, names[i]!) : names[i]!)));
 }
 
 /**

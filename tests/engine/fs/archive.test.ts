@@ -12,7 +12,7 @@ import { AeimgReader } from '../../../src-main/engine/container/aeimg-file.js';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import { readImageData } from '../../../src-main/engine/image/io.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
-import { inputKind, inputRefusal, listInputs } from '../../../src-main/engine/jobs/files.js';
+import { findInputs, inputKind, inputRefusal, listInputs, namesOf } from '../../../src-main/engine/jobs/files.js';
 import { SharedKey } from '../../../src-main/engine/keys/recipients.js';
 import { defaultModel, FIXTURES, MR_SLICE, tempDir } from '../../helpers.js';
 
@@ -105,5 +105,16 @@ describe('an archive given instead of an image', () => {
     expect((await listInputs([root])).map((f) => [f.name, f.kind, f.refusal?.replace(/:.*/, '') ?? null])).toEqual([
       ['IM2.png', 'image', null], ['study.zip', 'other', 'is a ZIP archive, not an image'], ['CT1.dcm.gz', 'other', 'is a gzip-compressed file, not an image'],
     ]);
+  });
+
+  it('two archives of one name in two subfolders are named with them, so that the note says which (0.49)', async () => {
+    const root = await tempDir();
+    for (const series of ['s1', 's2']) {
+      await mkdir(join(root, series));
+      await writeFile(join(root, series, 'CT1.dcm.gz'), gzipSync(await readFile(DICOM)));
+    }
+    await writeFile(join(root, 'other.zip'), zipOf({ 'IM1.png': await readFile(MR_SLICE) }));
+    const found = (await findInputs([root], /\.png$/i, undefined, { archives: true })).filter((f) => f.archive);
+    expect(namesOf(found).split(', ').sort()).toEqual([join('s1', 'CT1.dcm.gz'), join('s2', 'CT1.dcm.gz'), 'other.zip'].sort()); // before: "CT1.dcm.gz, CT1.dcm.gz, other.zip"
   });
 });
