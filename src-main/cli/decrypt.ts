@@ -92,11 +92,14 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   } finally {
     await studyPool?.close(); // a failed study must not leave worker threads holding the process open
   }
-  if (singles.length === 0) {
+  // What is said once, at the end, after the studies alone or the single files too.
+  const finish = async () => {
     if (network) await logBackend();
     await models.dispose();
-    process.stderr.write(valuesNotes.text());
-    process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
+    process.stderr.write(valuesNotes.text() + (overlayNote ?? '') + (alphaNote ?? ''));
+  };
+  if (singles.length === 0) {
+    await finish();
     return 0;
   }
   const single = new Set(singles);
@@ -129,10 +132,7 @@ export async function decryptCommand(argv: string[]): Promise<number> {
   });
   await pool?.close();
   await tiles?.close();
-  if (network) await logBackend();
-  await models.dispose();
-  process.stderr.write(valuesNotes.text());
-  process.stderr.write((overlayNote ?? '') + (alphaNote ?? ''));
+  await finish();
   return summarise(total, outcome, 'Decrypted', skipped);
 }
 
