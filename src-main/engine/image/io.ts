@@ -187,7 +187,7 @@ async function imageFileOf(bytes: Buffer, maxPixels: number, atMost: number): Pr
   const metas: Metadata[] = [];
   for (const page of filePages) metas.push(page === 0 ? first : await checkedMetadata(data, maxPixels, page));
   // Every page is decoded before the first is coded, as a DICOM file's frames are: the same bound on their bytes.
-  const bytesOfPixels = metas.reduce((sum, m) => sum + m.width! * m.height! * (m.channels ?? 1) * (m.depth === 'ushort' || wideSampleType(m) ? 2 : 1), 0);
+  const bytesOfPixels = metas.reduce((sum, m) => sum + pixelBytes(m), 0);
   if (bytesOfPixels > MAX_FILE_PIXEL_BYTES) {
     throw new AeimgError(ErrorCode.TooLarge,
       `has ${pages} pages holding ${(bytesOfPixels / 2 ** 30).toFixed(2)} GiB of pixels, more than aeimg decodes at once (1 GiB): split it into smaller files.`);
@@ -235,6 +235,12 @@ const WHOLE_CHECK_BYTES = 32 << 20;
 /** How much of such a file a codestream's headers are looked for in (a JPEG's EXIF and thumbnail come first). */
 const HEADER_BYTES = 1 << 20;
 
+/**
+ * A JPEG or PNG whose first page holds at most this many bytes of pixels (a 12-megapixel photo's 36 MB; a 4096² 16-bit
+ * grey) is decoded by imageHeaderRefusal: eight at once at most, as the app's list checks them.
+ */
+const DECODED_BEFORE_BYTES = 64 << 20;
+
 /** imageHeaderRefusal reads this many files at once: the app's list and a study check every file they are given. */
 const CHECKS_AT_ONCE = 8;
 let checking = 0;
@@ -243,8 +249,9 @@ const waitingChecks: (() => void)[] = [];
 /**
  * Why aeimg would refuse the image file at `path` before encoding it: not an image it reads, samples it does not
  * carry, its first page over the pixel limit, a copy cut short (a PNG or JPEG that ends before its image and does not
- * decode: cut-short.ts); undefined where it would read it (its pixels may still turn out damaged), cannot open it or it
- * is no image (its reader says so). What `encrypt --dry-run`, the app's file list and a study check before any image
+ * decode: cut-short.ts), a JPEG or PNG of at most DECODED_BEFORE_BYTES whose first page does not decode (damaged);
+ * undefined where it would read it (the pages of other files may still turn out damaged), cannot open it or it is no
+ * image (its reader says so). What `encrypt --dry-run`, the app's file list and a study check before any image
  * is encoded, as dicom/header.ts headerRefusal does for DICOM.
  */
 export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<AeimgError | undefined> {
@@ -290,10 +297,16 @@ export async function imageHeaderRefusal(path: string, maxPixels = DEFAULT_MAX_P
       return undefined;
     }
     const early = endsEarly(data);
-    // Decoded to be sure: some such files are read whole.
-    if (!early) return undefined;
-    if (await decodePage(data, meta, maxPixels, 0).then(() => true, () => false)) return undefined;
-    return cutShort(early);
+    // A JPEG's or PNG's first page is decoded, as its run decodes it, where its pixels are few enough (0.50): damage in
+    // its coded data (libjpeg's warnings, a zlib stream behind matching checksums) shows only then. Before, the dry run
+    // and the app's list said such a file would go, and its run refused it. One that ends early is decoded to be sure
+    // (some such files are read whole).
+    const decodedBefore = (meta.format === 'jpeg' || meta.format === 'png') && pixelBytes(meta) <= DECODED_BEFORE_BYTES;
+    if (!early && !decodedBefore) return undefined;
+    const decoded = await decodePage(data, meta, maxPixels, 0).then(() => undefined, (err: unknown) => err);
+    if (decoded === undefined) return undefined;
+    if (early) return cutShort(early);
+    throw decoded;
   } catch (err) {
     if (err instanceof AeimgError) return err; // as its reader says it
     throw err;
@@ -321,6 +334,11 @@ async function metadataOf(input: Buffer | string, kind = typeof input === 'strin
       'unsigned PNG or TIFF, or send the DICOM file it came from.');
   }
   return meta;
+}
+
+/** The bytes of a page's decoded pixels (wide samples are read at 16 bits). */
+function pixelBytes(meta: Metadata): number {
+  return meta.width! * meta.height! * (meta.channels ?? 1) * (meta.depth === 'ushort' || wideSampleType(meta) ? 2 : 1);
 }
 
 /** `meta`, refused where its dimensions are. */

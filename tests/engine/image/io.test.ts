@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AeimgError, ErrorCode } from '../../../src-main/engine/errors.js';
 import type { Image } from '../../../src-main/engine/image/image.js';
-import { asSent, decodeImage, encodePng, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
+import { asSent, decodeImage, encodePng, imageHeaderRefusal, readImageData, readImageFile, readImagePages } from '../../../src-main/engine/image/io.js';
 import { encodeJpeg } from '../../../scripts/bench/jpeg.js';
 import { encryptImageFile } from '../../../src-main/engine/jobs/encrypt.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
@@ -100,6 +100,9 @@ describe('image input and output', () => {
     await writeFile(join(dir, 'good.jpg'), good);
     const [read, clean] = await Promise.all([readImageFile(join(dir, 'stray.jpg')), readImageFile(join(dir, 'good.jpg'))]);
     expect(Buffer.from(read.pixels).equals(Buffer.from(clean.pixels))).toBe(true);
+    // The dry run and the app's list say so before any image is encoded (0.50; before, "will go", then refused).
+    expect((await imageHeaderRefusal(join(dir, 'damaged.jpg')))?.message).toMatch(/^is a damaged JPEG: its decoder reads "Corrupt JPEG data: /);
+    expect(await imageHeaderRefusal(join(dir, 'stray.jpg'))).toBeUndefined();
   });
 
   it('a file that says it is a PNG or TIFF but cannot be read is named as such, with why and what to do', async () => {

@@ -36,9 +36,10 @@ describe('a damaged PNG (0.49)', () => {
     const widthWords = `is a damaged PNG: its IHDR chunk at byte 8 does not match its checksum (CRC): bytes were changed after it was written${TO_DO}`;
     expect(await read('width.png')).toBe(`width.png: ${widthWords}`);
     expect(await before('width.png')).toBe(widthWords);
-    // Its checksums match: found as it is decoded, not before.
+    // Its checksums match: found as it is decoded, and before the run from its first page decoded (0.50; before, the
+    // dry run said it would go).
     expect(await read('stream.png')).toMatch(/^stream\.png: is a damaged PNG: its image data does not decompress \(.+\), so its pixels/);
-    expect(await before('stream.png')).toBeUndefined();
+    expect(await before('stream.png')).toBe((await read('stream.png') as string).replace(/^stream\.png: /, ''));
 
     const end = await read('end.png');
     expect(typeof end === 'string' ? end : Buffer.from(end.pages[0]!.pixels).equals(await sharp(png).raw().toBuffer())).toBe(true);
