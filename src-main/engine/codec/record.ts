@@ -3,7 +3,7 @@
  * fidelity figures and metadata. Every field read from a file is validated here before any pixel is allocated.
  */
 import { AeimgError, ErrorCode, Remedy } from '../errors.js';
-import { checkDimensions } from '../image/io.js';
+import { checkDimensions } from '../image/dimensions.js';
 import { maxValue, SIGNED_OFFSET } from '../image/image.js';
 import type { Fidelity } from '../../../src-shared/fidelity.js';
 import { MAX_CT_INTERCEPT, senderDisplayWindow, type DisplayWindow } from '../../../src-shared/windows.js';

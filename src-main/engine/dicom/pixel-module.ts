@@ -8,7 +8,7 @@ import { decodesSyntax, NATIVE_SYNTAXES, ONE_BIT_SYNTAXES, syntaxName, TransferS
 import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 import { noImageMessage } from './sop-classes.js';
 import { numberOf } from './read-dataset.js';
-import { megapixels } from '../image/io.js';
+import { megapixels } from '../image/dimensions.js';
 import type { DicomPixelInfo } from './parse.js';
 import { stringValue, sopClassOf } from './dataset.js';
 

@@ -6,8 +6,8 @@ import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { AeimgError, COPY_OR_EXPORT_AGAIN, ErrorCode, Remedy } from '../errors.js';
 import { TransferSyntax } from './codecs.js';
-import { DEFAULT_MAX_PIXELS, megapixels } from '../image/io.js';
-import { MAX_FILE_PIXEL_BYTES } from '../defaults.js';
+import { megapixels } from '../image/dimensions.js';
+import { DEFAULT_MAX_PIXELS, MAX_FILE_PIXEL_BYTES } from '../defaults.js';
 
 /** The first value of a numeric string attribute (DS, IS), or `fallback` when it is absent, empty or not a number. */
 export const numberOf = (ds: DataSet, tag: string, fallback: number) => {

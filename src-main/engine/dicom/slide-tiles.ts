@@ -8,7 +8,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { allocPixels, type Image } from '../image/image.js';
-import { megapixels } from '../image/io.js';
+import { megapixels } from '../image/dimensions.js';
 import { stringValue } from './dataset.js';
 
 export const WHOLE_SLIDE_CLASS = '1.2.840.10008.5.1.4.1.1.77.1.6';

@@ -11,7 +11,7 @@
  */
 import { AeimgError, ErrorCode } from '../errors.js';
 import { greyOfColour, type Image } from './image.js';
-import { checkDimensions } from './io.js';
+import { checkDimensions } from './dimensions.js';
 
 const BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5, BI_ALPHA_BITFIELDS = 6;
 /** DIB header sizes: OS/2 1.x (12), OS/2 2.x (16 or 64), BITMAPINFOHEADER (40), its V2/V3 (52, 56), V4 (108), V5 (124). */
