@@ -9,10 +9,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMaps } from '../../src-main/engine/codec/entropy.js';
-import { networkInput, planeKnots, toSamples } from '../../src-main/engine/codec/image-codec.js';
+import { encoderView, toSamples } from '../../src-main/engine/codec/image-codec.js';
 import { dicomDisplay } from '../../src-main/engine/dicom/display.js';
 import { readDicomFile } from '../../src-main/engine/dicom/import.js';
-import { colourChannels, extractChannel, sampleRange } from '../../src-main/engine/image/image.js';
+import { colourChannels, extractChannel } from '../../src-main/engine/image/image.js';
 import { readerFidelity, readerWindows } from '../../src-main/engine/metrics/fidelity.js';
 import { worstSsim } from '../../src-shared/fidelity.js';
 import { renderToByte, sampleToReal } from '../../src-shared/windows.js';
@@ -28,10 +28,8 @@ for (const name of FIXTURES) {
   if (colourChannels(image) !== 1) continue;
   const display = dicomDisplay(dicom);
   // What encodeImage gives the encoder, and how it turns the decoder's output back into samples.
-  const ranges = [sampleRange(image.pixels, 0, image.channels)];
+  const { ranges, transfer, ph, pw, inputs } = encoderView(image, display);
   const [[lo, hi]] = ranges as [[number, number]];
-  const transfer = planeKnots(image, ranges, display);
-  const { ph, pw, inputs } = networkInput(image, ranges, transfer);
   const { width: w, height: h } = image;
   const src = extractChannel(image, 0);
   if (mode === 'dump') {

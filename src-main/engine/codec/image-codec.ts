@@ -86,10 +86,21 @@ export function planeKnots(image: Image, planes: [number, number][], display?: D
 }
 
 /** The colour planes as the encoder takes them (through `transfer` where given), padded to even size `ph` x `pw`. */
-export function networkInput(image: Image, ranges: [number, number][], transfer: Knots[] | undefined) {
+function networkInput(image: Image, ranges: [number, number][], transfer: Knots[] | undefined) {
   const ph = image.height + (image.height % 2);
   const pw = image.width + (image.width % 2);
   return { ph, pw, inputs: ranges.map(([lo, hi], c) => normalisedPlane(image, c, lo, hi, ph, pw, transfer?.[c])) };
+}
+
+/**
+ * What the encoder sees of an image: each colour plane over its own range, companded over 8 bits (`transfer` false:
+ * linear), padded to even size; with the ranges and knots the record carries. encodeImage, the denoised view and
+ * `aeimg train` (its patches) all take it from here, so a model is trained on what it is given.
+ */
+export function encoderView(image: Image, display?: DisplayModel, transfer = true) {
+  const ranges = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
+  const knots = transfer ? planeKnots(image, ranges, display) : undefined;
+  return { ranges, transfer: knots, ...networkInput(image, ranges, knots) };
 }
 
 const now = () => performance.now();
@@ -119,9 +130,7 @@ export async function encodeImage(model: Autoencoder, image: Image, name: string
   // they were.
   let carried = refine || !model.hasDenoiser ? undefined : carriedImpulses(image, opts.display);
   const seen = carried?.repaired ?? image;
-  const planes = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(seen, c));
-  const transfer = opts.transfer === false ? undefined : planeKnots(seen, planes, opts.display);
-  const { ph, pw, inputs } = networkInput(seen, planes, transfer);
+  const { ranges: planes, transfer, ph, pw, inputs } = encoderView(seen, opts.display, opts.transfer !== false);
   const latents = await model.encode(inputs, ph, pw, { tiles: opts.tiles });
   timings.encoder = now() - t;
   t = now();
@@ -307,9 +316,7 @@ export async function denoiseImage(model: Autoencoder, input: Image, opts: Denoi
   }
   const { width, height, bitDepth } = image;
   const bits = model.manifest.quantization.defaultBits;
-  const ranges = Array.from({ length: colourChannels(image) }, (_, c) => planeRange(image, c));
-  const transfer = planeKnots(image, ranges, display);
-  const { ph, pw, inputs } = networkInput(image, ranges, transfer);
+  const { ranges, transfer, ph, pw, inputs } = encoderView(image, display);
   const latents = await model.encode(inputs, ph, pw, { tiles });
   const q = quantizeLatents(latents, model.latentChannels, bits);
   const outputs = await model.decode(dequantizeLatents(q, ranges.length, model.latentChannels), ph / 2, pw / 2, {

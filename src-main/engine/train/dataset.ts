@@ -1,10 +1,11 @@
 /**
- * Training data: every image of a folder as grey planes in [0, 1] (each colour channel of an RGB image is a plane,
- * as the codec treats it), and seeded random patches with flips, 90° rotations, gain and gamma jitter, and a
- * share of noisy inputs for denoising training (target: the clean patch).
+ * Training data: every image of a folder as the encoder is given it (codec/image-codec.ts encoderView: each colour
+ * plane over its own range, companded over 8 bits), and seeded random patches with flips, 90° rotations, gain and
+ * gamma jitter, and a share of noisy inputs for denoising training (target: the clean patch).
  */
-import { colourChannels, extractChannel, maxValue } from '../image/image.js';
+import { greyOfColour } from '../image/image.js';
 import { readImageFile } from '../image/io.js';
+import { encoderView } from '../codec/image-codec.js';
 import { listImages } from './evaluate.js';
 import { addNoise, NOISES, seededUniform } from './noise.js';
 
@@ -14,15 +15,19 @@ export interface Plane {
   width: number;
 }
 
+/**
+ * The planes of every image under `dir` at least `minSide` on a side, each as the encoder sees it when the image is
+ * sent (0.50): before, each sample over its depth's range, so a 12-bit CT in a 16-bit file was trained on as values
+ * under 0.07 and then given to the model companded over [0, 1], and an 8-bit slice was not stretched to its range.
+ */
 export async function loadPlanes(dir: string, minSide: number): Promise<Plane[]> {
   const planes: Plane[] = [];
   for (const f of await listImages(dir)) {
-    const img = await readImageFile(f);
+    const read = await readImageFile(f);
+    const img = greyOfColour(read) ?? read; // a grey image exported as colour goes as its one plane (encodeImage)
     if (img.width < minSide || img.height < minSide) continue;
-    const top = maxValue(img.bitDepth);
-    for (let c = 0; c < colourChannels(img); c++) {
-      planes.push({ data: Float32Array.from(extractChannel(img, c), (v) => v / top), height: img.height, width: img.width });
-    }
+    const { ph, pw, inputs } = encoderView(img);
+    for (const data of inputs) planes.push({ data, height: ph, width: pw });
   }
   return planes;
 }

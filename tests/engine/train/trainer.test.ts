@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
 import { loadPlanes, samplePatches } from '../../../src-main/engine/train/dataset.js';
 import { train, type TrainOptions } from '../../../src-main/engine/train/trainer.js';
 import { TrainableAutoencoder } from '../../../src-main/engine/train/trainable.js';
-import { SLICES, tempDir } from '../../helpers.js';
+import { CT_HU_SLICE, SLICES, tempDir } from '../../helpers.js';
 
 const base = (out: string): TrainOptions => ({
   data: SLICES, out, name: 'tiny', arch: 'aeimg-v1', latentChannels: 1, epochs: 2, stepsPerEpoch: 6, patch: 32, batch: 4,
@@ -40,6 +40,19 @@ describe('aeimg train', () => {
     const model = await Autoencoder.load(o.out); // the id matches the weights
     expect(model.latentChannels).toBe(1);
     model.dispose();
+  });
+
+  it('trains on a 16-bit CT as its encoder is given it: over [0, 1], its soft tissue spread, not its samples over 65,535 (0.50)', async () => {
+    const dir = await tempDir();
+    await copyFile(CT_HU_SLICE, join(dir, 'ct.png')); // 12-bit values (0..2926) in a 16-bit PNG
+    const [plane, ...more] = await loadPlanes(dir, 32);
+    expect(more).toHaveLength(0);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of plane!.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    expect([lo, hi]).toEqual([0, 1]); // before: 0..0.045
+    // Its brain tissue (the 1st-99th percentile window gets 90% of the range) far apart: the interquartile spread.
+    const sorted = Float32Array.from(plane!.data).sort();
+    expect(sorted[Math.floor(sorted.length * 0.75)]! - sorted[Math.floor(sorted.length * 0.25)]!).toBeGreaterThan(0.1);
   });
 
   it('resumes a stopped run to exactly the weights of an unbroken one (same seed, same backend)', async () => {
