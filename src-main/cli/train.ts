@@ -3,9 +3,8 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { ARCHITECTURES } from '../engine/model/architecture.js';
-import { train } from '../engine/train/trainer.js';
+import { CHECKPOINT_EVERY, train } from '../engine/train/trainer.js';
 import { logBackend } from './common.js';
-
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -28,6 +27,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return v;
   };
   await logBackend();
+  const tty = process.stderr.isTTY === true;
   const started = Date.now();
   const { log, steps } = await train({
     data: values.data, val: values.val, out: values.out, name: values.name ?? values.out.split(/[\\/]/).filter(Boolean).pop()!,
@@ -36,12 +36,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
     workers: Math.max(1, num('workers')), resume: values.resume, valLimit: num('val-limit'),
     command: `aeimg train ${argv.join(' ')}`,
     onStep: (p) => {
+      const figures = `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(5)} ${p.patchesPerSecond.toFixed(1)} patches/s`;
+      if (!tty) {
+        // A log file (a run left overnight under nohup) gets a line at each checkpoint, not a bar redrawn every step.
+        if (p.step % CHECKPOINT_EVERY === 0) process.stderr.write(`  epoch ${p.epoch} ${figures}\n`);
+        return;
+      }
       const width = 24;
       const done = Math.round((width * p.step) / p.totalSteps);
-      process.stderr.write(`\r  epoch ${p.epoch} [${'#'.repeat(done)}${'.'.repeat(width - done)}] step ${p.step}/${p.totalSteps} ` +
-        `loss ${p.loss.toFixed(5)} ${p.patchesPerSecond.toFixed(1)} patches/s   `);
+      process.stderr.write(`\r  epoch ${p.epoch} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${figures}   `);
     },
-    onEpoch: (e) => process.stderr.write(`\n  epoch ${e.epoch}: loss ${e.loss.toFixed(5)}` +
+    onEpoch: (e) => process.stderr.write(`${tty ? '\n' : ''}  epoch ${e.epoch}: loss ${e.loss.toFixed(5)}` +
       (e.valSSIM !== undefined ? `, validation SSIM ${e.valSSIM.toFixed(4)}, PSNR ${e.valPSNR!.toFixed(2)} dB` : '') + '\n'),
   });
   process.stdout.write(`Trained ${steps} steps in ${((Date.now() - started) / 1000).toFixed(0)} s; model in ${values.out}` +

@@ -26,6 +26,17 @@ async function aeimg(args: string[], cwd = ROOT): Promise<{ code: number; stdout
 }
 
 describe('the aeimg command line', () => {
+  it('train, its output in a log file, writes a progress line at each checkpoint, not a bar redrawn each step (0.50)', async () => {
+    const dir = await tempDir();
+    const r = await aeimg(['train', '--data', join(FIXTURES, 'slices'), '--out', join(dir, 'tiny'), '--epochs', '1', '--steps-per-epoch', '50',
+      '--patch', '32', '--batch', '2', '--workers', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('\r');
+    const lines = r.stderr.split('\n').filter((l) => l.includes('epoch 1'));
+    expect(lines.map((l) => l.replace(/loss [\d.]+.*$/, 'loss'))).toEqual(['  epoch 1 step 25/50 loss', '  epoch 1 step 50/50 loss', '  epoch 1: loss']);
+    expect(r.stdout).toMatch(/^Trained 50 steps in \d+ s; model in /);
+  });
+
   it('demo runs the whole path on the bundled slice and prints sizes, fidelity and stage times', async () => {
     const r = await aeimg(['demo']);
     expect(r.code).toBe(0);

@@ -71,7 +71,8 @@ interface Checkpoint {
   seconds: number;
 }
 
-const CHECKPOINT_EVERY = 25;
+/** Steps between checkpoints (and between the CLI's progress lines in a log file). */
+export const CHECKPOINT_EVERY = 25;
 const stepSeed = (seed: number, step: number, salt: number) => ((seed * 1_000_003) ^ (step * 7919 + salt * 104729)) >>> 0;
 
 function lrAt(c: TrainConfig, step: number): number {
