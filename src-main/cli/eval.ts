@@ -27,8 +27,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const model = await models.byName(values.model);
   const report = await evaluate(model, values.data, (await initBackend()).name, {
     bits: Number(values.bits), noises, limit: values.limit ? Number(values.limit) : undefined, seed: Number(values.seed),
-    onImage: (done, total) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r  ${done}/${total} images`);
+    onImage: (done, name) => {
+      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${done} images: ${name}`);
     },
   });
   if (process.stderr.isTTY) process.stderr.write('\n');

@@ -47,7 +47,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       process.stderr.write(`\r  epoch ${p.epoch} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${figures}   `);
     },
     onEpoch: (e) => process.stderr.write(`${tty ? '\n' : ''}  epoch ${e.epoch}: loss ${e.loss.toFixed(5)}` +
-      (e.valSSIM !== undefined ? `, validation SSIM ${e.valSSIM.toFixed(4)}, PSNR ${e.valPSNR!.toFixed(2)} dB` : '') + '\n'),
+      (e.valSSIM !== undefined ? `, validation SSIM ${e.valSSIM.toFixed(4)} (in the worst reader window ${e.valReaderSSIM!.toFixed(4)}), ` +
+        `PSNR ${e.valPSNR!.toFixed(2)} dB` : '') + '\n'),
   });
   process.stdout.write(`Trained ${steps} steps in ${((Date.now() - started) / 1000).toFixed(0)} s; model in ${values.out}` +
     `${log.length ? ` (last validation SSIM ${log.at(-1)!.valSSIM?.toFixed(4) ?? '-'})` : ''}.\n`);

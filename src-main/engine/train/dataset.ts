@@ -1,12 +1,12 @@
 /**
  * Training data: every image of a folder as the encoder is given it (codec/image-codec.ts encoderView: each colour
- * plane over its own range, companded over 8 bits), and seeded random patches with flips, 90° rotations, gain and
- * gamma jitter, and a share of noisy inputs for denoising training (target: the clean patch).
+ * plane over its own range, companded over 8 bits, a CT's through the CT presets in HU), and seeded random patches
+ * with flips, 90° rotations, gain and gamma jitter, and a share of noisy inputs for denoising training (target: the
+ * clean patch).
  */
 import { greyOfColour } from '../image/image.js';
-import { readImageFile } from '../image/io.js';
 import { encoderView } from '../codec/image-codec.js';
-import { listImages } from './evaluate.js';
+import { examplesUnder } from './examples.js';
 import { addNoise, NOISES, seededUniform } from './noise.js';
 
 export interface Plane {
@@ -16,17 +16,17 @@ export interface Plane {
 }
 
 /**
- * The planes of every image under `dir` at least `minSide` on a side, each as the encoder sees it when the image is
- * sent (0.50): before, each sample over its depth's range, so a 12-bit CT in a 16-bit file was trained on as values
- * under 0.07 and then given to the model companded over [0, 1], and an 8-bit slice was not stretched to its range.
+ * The planes of every image under `dir` (examples.ts: image files, DICOM files' frames) at least `minSide` on a side,
+ * each as the encoder sees it when the image is sent (0.50): before, each sample over its depth's range, so a 12-bit
+ * CT in a 16-bit file was trained on as values under 0.07 and then given to the model companded over [0, 1], and an
+ * 8-bit slice was not stretched to its range.
  */
 export async function loadPlanes(dir: string, minSide: number): Promise<Plane[]> {
   const planes: Plane[] = [];
-  for (const f of await listImages(dir)) {
-    const read = await readImageFile(f);
-    const img = greyOfColour(read) ?? read; // a grey image exported as colour goes as its one plane (encodeImage)
-    if (img.width < minSide || img.height < minSide) continue;
-    const { ph, pw, inputs } = encoderView(img);
+  for await (const { image: read, display } of examplesUnder(dir)) {
+    const image = greyOfColour(read) ?? read; // a grey image exported as colour goes as its one plane (encodeImage)
+    if (image.width < minSide || image.height < minSide) continue;
+    const { ph, pw, inputs } = encoderView(image, display);
     for (const data of inputs) planes.push({ data, height: ph, width: pw });
   }
   return planes;

@@ -4,23 +4,38 @@
  * (original vs noisy, vs decoded(noisy), vs a 3x3 median of the noisy image); and its Table 3 as time:
  * AES-256-GCM on the raw image vs on the coded latent, and every stage of the path.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { encodeImage, decodeImageRecord } from '../codec/image-codec.js';
 import { gcmSeal } from '../crypto/primitives.js';
 import { mapColourPlanes, type Image } from '../image/image.js';
-import { encodePng, readImageFile } from '../image/io.js';
+import { encodePng } from '../image/io.js';
 import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { median3x3, noisyImage, NOISES, type NoiseKind } from './noise.js';
-import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js';
+import { examplesUnder, type Example } from './examples.js';
+import type { Fidelity as RecordFidelity } from '../../../src-shared/fidelity.js';
+import { windowLabel } from '../../../src-shared/windows.js';
 
-const IMAGE_EXT = extensionPattern(...IMAGE_EXTENSIONS);
+/**
+ * What a reader sees of the decoded image (0.50): its worst reader window (a CT's presets in HU, a DICOM file's own
+ * windows; an image without units, its 1st–99th percentile) and its error in the image's units, as the sender is told.
+ * The whole-range SSIM beside it hardly moves for a CT's error of tens of HU.
+ */
+export interface ReaderFigures {
+  window: string;
+  ssim: number;
+  /** 'HU', another unit, or '' (stored values). */
+  units: string;
+  rmse: number;
+  maxAbs: number;
+}
 
 export interface ImageEval {
   file: string;
   source: string;
   clean: Fidelity & { aeimgBytes: number; pngBytes: number; rawBytes: number; pixels: number };
+  reader: ReaderFigures;
   noise: Partial<Record<NoiseKind, { noisy: Fidelity; decoded: Fidelity; median: Fidelity }>>;
   timings: Record<string, number>;
 }
@@ -30,17 +45,8 @@ export interface EvalOptions {
   noises: NoiseKind[];
   limit?: number;
   seed?: number;
-  onImage?: (done: number, total: number, file: string) => void;
-}
-
-export async function listImages(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listImages(p)));
-    else if (IMAGE_EXT.test(e.name)) out.push(p);
-  }
-  return out.sort();
+  /** After each image (a DICOM file's frames each), with its name under the folder. */
+  onImage?: (done: number, name: string) => void;
 }
 
 /** The 3x3 median of each colour plane (the classic denoising baseline); alpha as it is. */
@@ -62,15 +68,23 @@ export function timeMs(fn: () => void, reps: number): number {
   return t.sort((a, b) => a - b)[Math.floor(reps / 2)]!;
 }
 
-export async function evaluateImage(model: Autoencoder, file: string, root: string, opts: EvalOptions, index: number): Promise<ImageEval> {
-  const rel = relative(root, file);
+function readerFigures(f: RecordFidelity): ReaderFigures {
+  const worst = f.windows?.[0];
+  const errors = f.real ?? f.stored;
+  return {
+    window: worst ? windowLabel(worst) : 'full range', ssim: worst?.ssim ?? f.ssim,
+    units: errors?.units ?? '', rmse: errors?.rmse ?? Math.sqrt(f.mse), maxAbs: errors?.maxAbs ?? NaN,
+  };
+}
+
+/** `example` (examples.ts) through the model: its clean figures, a reader's, its noise table and its stage times. */
+export async function evaluateExample(model: Autoencoder, example: Example, root: string, opts: EvalOptions, index: number): Promise<ImageEval> {
+  const { image, display, name: rel } = example;
   const source = rel.includes(sep) ? rel.split(sep)[0]! : '';
-  let t = performance.now();
-  const image = await readImageFile(file);
-  const timings: Record<string, number> = { read: performance.now() - t };
-  const enc = await encodeImage(model, image, rel, { bits: opts.bits });
+  const timings: Record<string, number> = { read: example.readMs ?? 0 };
+  const enc = await encodeImage(model, image, rel, { bits: opts.bits, measure: true, display });
   Object.assign(timings, enc.timings);
-  t = performance.now();
+  const t = performance.now();
   const decoded = await decodeImageRecord(model, enc.record, enc.blobs);
   timings.decode = performance.now() - t;
   const latentBytes = Buffer.concat(enc.blobs);
@@ -80,13 +94,14 @@ export async function evaluateImage(model: Autoencoder, file: string, root: stri
   timings.aesRaw = timeMs(() => gcmSeal(key, nonce, raw), 25);
   timings.aesLatent = timeMs(() => gcmSeal(key, nonce, latentBytes), 25);
   const png = await encodePng(image);
-  const fileBytes = file.toLowerCase().endsWith('.png') ? (await stat(file)).size : Infinity;
+  const fileBytes = rel.toLowerCase().endsWith('.png') ? (await stat(join(root, rel))).size : Infinity;
   const result: ImageEval = {
     file: rel, source,
     clean: {
       ...compareImages(image, decoded), aeimgBytes: latentBytes.length, pngBytes: Math.min(png.length, fileBytes),
       rawBytes: raw.length, pixels: image.width * image.height,
     },
+    reader: readerFigures(enc.record.fidelity!),
     noise: {},
     timings,
   };
@@ -116,6 +131,8 @@ export interface EvalReport {
 interface Summary {
   images: number;
   clean: { ssim: number; psnr: number; mse: number; aeimgBytes: number; pngBytes: number; rawBytes: number; bitsPerPixel: number };
+  /** Means of ReaderFigures (ssim, rmse), the largest maxAbs, the windows named worst (most often first), the units ('mixed'). */
+  reader: { ssim: number; rmse: number; maxAbs: number; units: string; windows: string[] };
   noise: Partial<Record<NoiseKind, { noisy: Fidelity; decoded: Fidelity; median: Fidelity }>>;
   timings: Record<string, number>;
 }
@@ -138,8 +155,16 @@ export function summarise(items: ImageEval[]): Summary {
   const timings: Record<string, number> = {};
   for (const k of Object.keys(items[0]?.timings ?? {})) timings[k] = mean(items.map((i) => i.timings[k] ?? 0));
   const c = items.map((i) => i.clean);
+  const r = items.map((i) => i.reader);
+  const units = [...new Set(r.map((x) => x.units))];
+  const worst = new Map<string, number>();
+  for (const x of r) worst.set(x.window, (worst.get(x.window) ?? 0) + 1);
   return {
     images: items.length,
+    reader: {
+      ssim: mean(r.map((x) => x.ssim)), rmse: mean(r.map((x) => x.rmse)), maxAbs: Math.max(...r.map((x) => x.maxAbs)),
+      units: units.length === 1 ? units[0]! : 'mixed', windows: [...worst.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w),
+    },
     clean: {
       ...meanFid(c), aeimgBytes: mean(c.map((x) => x.aeimgBytes)), pngBytes: mean(c.map((x) => x.pngBytes)),
       rawBytes: mean(c.map((x) => x.rawBytes)), bitsPerPixel: mean(c.map((x) => (8 * x.aeimgBytes) / x.pixels)),
@@ -149,11 +174,10 @@ export function summarise(items: ImageEval[]): Summary {
 }
 
 export async function evaluate(model: Autoencoder, dir: string, backend: string, opts: EvalOptions): Promise<EvalReport> {
-  const files = (await listImages(dir)).slice(0, opts.limit ?? Infinity);
   const perImage: ImageEval[] = [];
-  for (const [i, f] of files.entries()) {
-    perImage.push(await evaluateImage(model, f, dir, opts, i));
-    opts.onImage?.(i + 1, files.length, f);
+  for await (const example of examplesUnder(dir, opts.limit)) {
+    perImage.push(await evaluateExample(model, example, dir, opts, perImage.length));
+    opts.onImage?.(perImage.length, example.name);
   }
   const sources = [...new Set(perImage.map((p) => p.source).filter(Boolean))];
   return {

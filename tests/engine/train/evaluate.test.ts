@@ -7,7 +7,11 @@ import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
 import { evaluate } from '../../../src-main/engine/train/evaluate.js';
 import { addNoise, median3x3 } from '../../../src-main/engine/train/noise.js';
 import { writeReport } from '../../../src-main/engine/train/report.js';
-import { CT_SLICE, defaultModel, MR_SLICE, tempDir } from '../../helpers.js';
+import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
+import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
+import { encoderView } from '../../../src-main/engine/codec/image-codec.js';
+import { loadPlanes } from '../../../src-main/engine/train/dataset.js';
+import { CT_SLICE, defaultModel, FIXTURES, MR_SLICE, tempDir } from '../../helpers.js';
 
 describe('aeimg eval', () => {
   it('reports the figures an independent calculation gives, per image, per source and on average', async () => {
@@ -48,5 +52,42 @@ describe('aeimg eval', () => {
     expect(md).toContain(report.mean.clean.ssim.toFixed(4));
     expect(md).toMatch(/\| gaussian \|/);
     expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).images).toBe(2);
+  });
+
+  it('reads a PACS export\'s DICOM files (extensionless, beside a DICOMDIR and a structure set) in their units: a CT in HU, in the CT windows (0.50)', async () => {
+    const data = await tempDir();
+    await mkdir(join(data, 'ct'));
+    const ct = join(FIXTURES, 'dicom', 'ct_head_512_j2k_lossless.dcm');
+    await copyFile(ct, join(data, 'ct', 'IM000001'));
+    await copyFile(join(FIXTURES, 'dicom', 'negative_rtstruct_no_pixels.dcm'), join(data, 'ct', 'IM000002')); // no pixels: not an image
+    await copyFile(join(FIXTURES, 'dicom', 'mr_small_explicit_le.dcm'), join(data, 'DICOMDIR')); // an index's name: left out
+    const model = await defaultModel();
+    const report = await evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1 });
+    expect(report.perImage.map((p) => p.file)).toEqual([join('ct', 'IM000001')]); // before: "no images"
+    const { image, dicom } = (await readDicomFile(ct, { maxPixels: 1 << 26, deidentify: null }))[0]!;
+    const display = dicomDisplay(dicom);
+    expect(display.units).toBe('HU');
+    const reader = report.perImage[0]!.reader;
+    expect(reader.units).toBe('HU');
+    expect(reader.window).toMatch(/^(brain|subdural|stroke|soft tissue|lung|bone|file window \d+) -?\d+\/\d+$/);
+    // Independently: its worst window's SSIM from the codec's own measurement with the file's display, and the error in
+    // HU (its rescale slope 1): the largest difference of the decoded samples.
+    const enc = await encodeImage(model, image, 'x', { bits: 8, measure: true, display });
+    const decoded = await decodeImageRecord(model, enc.record, enc.blobs);
+    let maxAbs = 0;
+    for (let i = 0; i < image.pixels.length; i++) maxAbs = Math.max(maxAbs, Math.abs(image.pixels[i]! - decoded.pixels[i]!));
+    expect(reader.maxAbs).toBe(maxAbs);
+    expect(reader.ssim).toBe(enc.record.fidelity!.windows![0]!.ssim);
+    expect(reader.ssim).toBeLessThan(report.perImage[0]!.clean.ssim); // the whole-range figure reads higher
+    const out = await tempDir();
+    await writeReport(report, out);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(`| ct | 1 | ${reader.ssim.toFixed(4)} | ${reader.window} | `);
+
+    // Training sees it as the encoder does: companded through the CT windows in HU, not its percentiles.
+    const planes = await loadPlanes(data, 32);
+    expect(planes).toHaveLength(1);
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    expect(same(planes[0]!.data, encoderView(image, display).inputs[0]!)).toBe(true);
+    expect(same(planes[0]!.data, encoderView(image).inputs[0]!)).toBe(false);
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * What `aeimg train` learns from and `aeimg eval` measures: every image file under a folder (its first page, as before)
+ * and, since 0.50, every DICOM image file, known by its content as encryption knows it (a PACS export's extensionless
+ * files too), each of its frames with how a reader sees it (its units and windows: a CT in HU, through the CT presets).
+ * Before, a folder of DICOM files held "no image", so a hospital's own CT could be trained on only as 16-bit PNG
+ * exports, which the encoder and the figures took for images without units.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { DEFAULT_MAX_PIXELS } from '../defaults.js';
+import { dicomDisplay } from '../dicom/display.js';
+import { isDicomdirName, isDicomFile, readDicomHeader } from '../dicom/header.js';
+import { readDicomFile } from '../dicom/import.js';
+import { hasPixelData } from '../dicom/pixel-module.js';
+import type { Image } from '../image/image.js';
+import { readImageFile } from '../image/io.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
+import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js';
+
+const IMAGE_EXT = extensionPattern(...IMAGE_EXTENSIONS);
+
+/** One image to learn from or measure: a file's first page, or one frame of a DICOM file. */
+export interface Example {
+  image: Image;
+  /** How a reader sees it (a DICOM frame's units and windows); an image file's: none (plainDisplay). */
+  display?: DisplayModel;
+  /** Its path under the folder given, with its frame where its file has several ("ct/IM1#2"). */
+  name: string;
+  /** The time its file took to read and decode, shared among its frames. */
+  readMs: number;
+}
+
+/**
+ * The files under `dir` (its subfolders too, in path order) that hold examples: image files by their extension, DICOM
+ * files by their content, not a DICOMDIR (an index) nor a DICOM object without pixels (a report, a structure set).
+ */
+export async function listExamples(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listExamples(p)));
+    else if (IMAGE_EXT.test(e.name) || (!isDicomdirName(p) && (await holdsDicomImage(p)))) out.push(p);
+  }
+  return out.sort();
+}
+
+async function holdsDicomImage(path: string): Promise<boolean> {
+  if (!(await isDicomFile(path))) return false;
+  const header = await readDicomHeader(path, true).catch(() => undefined);
+  return header === undefined || hasPixelData(header.dataset); // one it cannot read is named when it is read
+}
+
+/** The examples of `file` (under `root`): an image file's first page; each frame of a DICOM file, with its display. */
+export async function readExamples(file: string, root: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<Example[]> {
+  const name = relative(root, file);
+  const t = performance.now();
+  if (IMAGE_EXT.test(file)) return [{ image: await readImageFile(file, maxPixels), name, readMs: performance.now() - t }];
+  const frames = await readDicomFile(file, { maxPixels, deidentify: null });
+  const readMs = (performance.now() - t) / frames.length;
+  return frames.map(({ image, dicom }, f) => ({ image, display: dicomDisplay(dicom), name: frames.length > 1 ? `${name}#${f + 1}` : name, readMs }));
+}
+
+/** The examples under `dir`, in order, read a file at a time; at most `limit`. */
+export async function* examplesUnder(dir: string, limit = Infinity, maxPixels = DEFAULT_MAX_PIXELS): AsyncGenerator<Example> {
+  let given = 0;
+  for (const file of await listExamples(dir)) {
+    for (const example of await readExamples(file, dir, maxPixels)) {
+      if (given++ >= limit) return;
+      yield example;
+    }
+  }
+}
