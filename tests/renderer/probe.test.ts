@@ -29,6 +29,9 @@ describe('the viewer\'s probe', () => {
     expect(probeReading(grey16(1064), 0, 0, { ...dicom, units: 'HU', denoised: true })!.text).toBe('(0, 0) stored 1064 → 40 HU (denoised view)');
     const rgb = { width: 1, height: 1, channels: 3, bitDepth: 8, pixels: Uint8Array.of(10, 20, 30) };
     expect(probeReading(rgb, 0, 0, { ...plain, mapping: undefined })!.text).toBe('(0, 0) RGB 10, 20, 30');
+    // The denoised view said of every image's values: a colour image's, an 8-bit or unitless image's (0.50).
+    expect(probeReading(rgb, 0, 0, { ...plain, mapping: undefined, denoised: true })!.text).toBe('(0, 0) RGB 10, 20, 30 (denoised view)');
+    expect(probeReading(grey16(700), 0, 0, { ...plain, mapping: undefined, denoised: true })!.text).toBe('(0, 0) value 700 (denoised view)');
     expect(probeReading(grey16(1), 1, 0, dicom)).toBeNull();
     expect(probeReading(grey16(1), 0, -1, dicom)).toBeNull();
   });

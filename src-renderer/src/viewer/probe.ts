@@ -34,13 +34,14 @@ export function probeReading(px: ImagePixels, x: number, y: number, c: ProbeCont
   if (x < 0 || y < 0 || x >= px.width || y >= px.height) return null;
   const o = (y * px.width + x) * px.channels;
   const at = `(${x}, ${y})`;
-  if (px.channels >= 3) return { at, text: `${at} RGB ${px.pixels[o]}, ${px.pixels[o + 1]}, ${px.pixels[o + 2]}`, stored: '', value: '' };
+  // Said of every image's values, colour and unitless ones too (0.50; before, only where they had a mapping).
+  const denoised = c.denoised ? ' (denoised view)' : '';
+  if (px.channels >= 3) return { at, text: `${at} RGB ${px.pixels[o]}, ${px.pixels[o + 1]}, ${px.pixels[o + 2]}${denoised}`, stored: '', value: '' };
   const sample = px.pixels[o]!;
   const m = c.mapping;
-  if (!m) return { at, text: `${at} value ${sample}`, stored: String(sample), value: String(sample) };
+  if (!m) return { at, text: `${at} value ${sample}${denoised}`, stored: String(sample), value: String(sample) };
   const stored = sampleToStored(sample, m), real = sampleToReal(sample, m);
   const unit = c.units ? ` ${c.units}` : '';
-  const denoised = c.denoised ? ' (denoised view)' : '';
   if (!c.dicom) {
     // An image file's value (a signed TIFF's, less its offset), and its HU where its sender declared it a CT (0.36).
     const hu = unit ? (real === stored ? unit : ` → ${formatValue(real)}${unit}`) : '';
