@@ -37,6 +37,8 @@ export const Remedy = {
   LargerParts: 'larger-parts',
   /** The file's key is not in this keychain: import it or give it. */
   GiveKey: 'give-key',
+  /** The file was encrypted with a passphrase only, and none was given. */
+  GivePassphrase: 'give-passphrase',
   /** No key of that name: create or import one. */
   AddKey: 'add-key',
   /** No contact of that name: add their card. */

@@ -8,6 +8,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'raise-pixel-limit': () => 'Split or downscale the image, or raise the limit with --max-pixels if this machine has the memory.',
   'larger-parts': () => 'Raise --max-size.',
   'give-key': () => 'Import that key first (`aeimg keys import FILE`), or give it with --key-file.',
+  'give-passphrase': () => 'Give its passphrase with --passphrase-file FILE (or in AEIMG_PASSPHRASE); ask the sender for it.',
   'add-key': () => 'Create one with `aeimg keys create NAME` or import one with `aeimg keys import FILE`.',
   'add-contact': () => 'Add one with `aeimg keys add-contact CARD`.',
   'start-fresh': () => 'Start without --resume.',

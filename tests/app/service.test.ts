@@ -13,6 +13,7 @@ import { encodePng } from '../../src-main/engine/image/io.js';
 import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
 import { CodecPool } from '../../src-main/engine/jobs/pool.js';
 import { generateSharedKey, writeKeyFile } from '../../src-main/engine/keys/keyfile.js';
+import { Passphrase } from '../../src-main/engine/keys/recipients.js';
 import type { KeyStore } from '../../src-main/engine/keys/keystore.js';
 import { defaultModel, MR_SLICE, onTmpfs, phantom, pngClaiming, ROOT, tempDir } from '../helpers.js';
 
@@ -116,6 +117,17 @@ describe('errors in the app\'s words', () => {
     const r = await app.open(join(dir, 'scan.aeimg'));
     expect(r).toMatchObject({ ok: false, code: 'WRONG_KEY', message: expect.stringMatching(/^scan\.aeimg: was encrypted for key fingerprint .*, which is not in this keychain\. Import that key first \(Keys → Import\)/) });
     expect(r.ok ? '' : r.message).not.toMatch(/--\w|`aeimg /);
+    // One encrypted with a passphrase: no key to import, and the app takes none (0.50; before, "for a passphrase, which
+    // is not in this keychain. Import that key first").
+    await copyFile(join(dir, 'scan.png'), join(dir, 'pass.png'));
+    await encryptImageFile(join(dir, 'pass.png'), { model: await defaultModel(), recipients: [new Passphrase('correct horse battery staple')], measure: false });
+    const p = await app.open(join(dir, 'pass.aeimg'));
+    expect(p).toMatchObject({ ok: false, code: 'WRONG_KEY', message: 'pass.aeimg: was encrypted with a passphrase, not for a key. The app opens files encrypted ' +
+      'for a key or a contact card, not with a passphrase: ask the sender to send it again for a key you share (Keys → Import) or for your contact ' +
+      'card, or open it with aeimg\'s command line, which takes a passphrase.' });
+    const cli = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/aeimg.js'), 'decrypt', join(dir, 'pass.aeimg'), '-o', join(dir, 'out')],
+      { env: { ...process.env, AEIMG_PASSPHRASE: '', AEIMG_CONFIG_DIR: join(dir, 'config'), AEIMG_KEYCHAIN_SERVICE: `aeimg-test-${process.pid}` } }).catch((e: { stderr: string }) => e);
+    expect(cli.stderr).toContain('error: pass.aeimg: was encrypted with a passphrase, not for a key. Give its passphrase with --passphrase-file FILE (or in AEIMG_PASSPHRASE); ask the sender for it.\n');
   });
 });
 

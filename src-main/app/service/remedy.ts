@@ -9,6 +9,8 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'raise-pixel-limit': () => 'Split or downscale the image before encrypting it.',
   'larger-parts': (f) => `Choose a part size above ${((f.needed ?? 0) / 1e6).toFixed(1)} MB.`,
   'give-key': () => 'Import that key first (Keys → Import), or ask the sender which key they used.',
+  'give-passphrase': () => 'The app opens files encrypted for a key or a contact card, not with a passphrase: ask the sender to send it ' +
+    'again for a key you share (Keys → Import) or for your contact card, or open it with aeimg\'s command line, which takes a passphrase.',
   'add-key': () => 'Create or import one under Keys.',
   'add-contact': () => "Add their contact card under Keys.",
   'start-fresh': () => 'Start the training afresh.',

@@ -167,9 +167,10 @@ async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Prom
     const fileKey = await identity.unwrap(parsed.header.recipients);
     if (fileKey) return { fileKey, identity };
   }
-  const known = parsed.header.recipients.some((s) => s.type !== 'unknown');
+  const known = parsed.header.recipients.filter((s) => s.type !== 'unknown');
+  const passphraseOnly = known.length > 0 && known.every((s) => s.type === 'scrypt');
   throw new AeimgError(ErrorCode.WrongKey, describeMissingKey(parsed.header, identities),
-    identities.length === 0 && known ? { remedy: Remedy.GiveKey } : {});
+    identities.length === 0 && known.length ? { remedy: passphraseOnly ? Remedy.GivePassphrase : Remedy.GiveKey } : {});
 }
 
 /** Names the key a file needs, without revealing anything secret. */
@@ -199,7 +200,9 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
     return 'the passphrase is wrong (or the file was altered). Check the passphrase with the sender.';
   }
   if (identities.length === 0) {
-    return `was encrypted for ${needs}, which is not in this keychain.${future}`;
+    // A passphrase is no key a keychain holds (0.50; before, "for a passphrase, which is not in this keychain").
+    return known.every((s) => s.type === 'scrypt') ? `was encrypted with a passphrase, not for a key.${future}`
+      : `was encrypted for ${needs}, which is not in this keychain.${future}`;
   }
   const which = known.every((s) => s.type === 'x25519-v2')
     ? 'Ask the sender which contact card they encrypted it for (contact stanzas do not say whose they are).'
