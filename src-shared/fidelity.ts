@@ -259,9 +259,7 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
   if (f?.exact || maxError === 0) return 'bit-exact';
   const parts: string[] = [];
   const { suvBw } = guarantee;
-  if (maxError !== undefined) {
-    parts.push(f?.real ? boundText(maxError, f.real.perStored, f.real.units, suvBw) : boundText(maxError, guarantee.perStored, guarantee.units, suvBw));
-  }
+  if (maxError !== undefined) parts.push(guaranteeText(f, guarantee));
   // A file from before 0.11 has stored figures only where a slope had no named unit: said in the values shown too.
   const scale = guarantee.perStored ?? 1;
   const err = f?.real ?? (f?.stored && scale !== 1 ? { ...f.stored, maxAbs: f.stored.maxAbs * scale, units: guarantee.units ?? '', perStored: scale } : f?.stored);
@@ -275,6 +273,19 @@ export function fidelityHeadline(f: Fidelity | undefined, guarantee: { maxError?
   }
   if (f?.shown !== undefined) parts.push(`shown through its colour profile, up to ${roundShown(f.shown)} levels of 255`);
   return parts.join('; ');
+}
+
+/**
+ * What an image's pixels are guaranteed to be: its near-lossless bound in the values a reader is shown ("every pixel
+ * within ±2 HU", from the figures, or from `guarantee` when nothing was measured), "bit-exact", or "no per-pixel
+ * guarantee" (the network alone). The line under a reduced-quality banner (the sender's preview, the viewer) says it
+ * (0.50; before, "no per-pixel guarantee" for every reduced image, under a banner that gave a near-lossless one's bound).
+ */
+export function guaranteeText(f: Fidelity | undefined, guarantee: { maxError?: number } & ReaderUnits = {}): string {
+  const maxError = f?.maxError ?? guarantee.maxError;
+  if (maxError === undefined) return f?.exact ? 'bit-exact' : 'no per-pixel guarantee';
+  const { suvBw } = guarantee;
+  return f?.real ? boundText(maxError, f.real.perStored, f.real.units, suvBw) : boundText(maxError, guarantee.perStored, guarantee.units, suvBw);
 }
 
 /** The banner and warning text for a reduced-quality image. */
