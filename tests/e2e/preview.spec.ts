@@ -236,9 +236,12 @@ test('a multi-frame DICOM, frame by frame', async () => {
   await expect(inPreview('preview-frame')).toHaveText('Image 1 of 3');
   // The name as the receiver gets it: the fixture's Patient's Name is Synthetic^Enhanced (dicom/file-name.ts).
   await expect(preview().getByRole('heading')).toContainText('anon_mr_3frame_functional_groups.dcm#1');
+  const numbers = async () => [Number(await inPreview('window-center').inputValue()), Number(await inPreview('window-width').inputValue())];
+  await expect.poll(numbers).toEqual([200, 400]);
   await inPreview('preview-next').click();
   await expect(inPreview('preview-frame')).toHaveText('Image 2 of 3');
   await expect(preview().getByRole('heading')).toContainText('anon_mr_3frame_functional_groups.dcm#2');
+  await expect.poll(numbers).toEqual([210, 420]); // its own file window (0.50; before, frame 1's kept)
   await preview().focus();
   await page.keyboard.press('PageDown');
   await expect(inPreview('preview-frame')).toHaveText('Image 3 of 3');

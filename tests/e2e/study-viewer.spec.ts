@@ -363,3 +363,24 @@ test('a cine: it plays at the rate its file says, and "Export all as DICOM" writ
   const written = await readFile(join(out, 'xa_4frame_jpeg_lossless.dcm'));
   expect(written.length).toBeGreaterThan(4 * 512 * 512); // its four frames, in one file
 });
+
+test('a multi-frame file: each frame in its own window until the reader chooses one, never under another window\'s name (0.50)', async () => {
+  const dir = await mkdtemp(join(work, 'mr3w-'));
+  await app.cli(['encrypt', join(DICOM, 'enhanced_mr_3frame_functional_groups.dcm'), '--key', 'Study', '-o', dir]);
+  await openByDialog(join(dir, 'anon_mr_3frame_functional_groups.aeimg'));
+  await expect(page.getByTestId('slice-label')).toContainText('Image 1 of 3');
+  const numbers = async () => [Number(await page.getByTestId('window-center').inputValue()), Number(await page.getByTestId('window-width').inputValue())];
+  // The fixture's frames have their own VOI windows: 200/400, 210/420, 220/440 (its frame 2 its own rescale too).
+  await expect.poll(numbers).toEqual([200, 400]);
+  await page.getByTestId('next-slice').click();
+  await expect(page.getByTestId('slice-label')).toContainText('Image 2 of 3');
+  await expect.poll(numbers).toEqual([210, 420]); // before: 200/400 drawn, named "file window 1" (210/420 on this frame)
+  await expect(page.getByTestId('overlay-br')).toContainText('W 420 L 210');
+  // The reader's own numbers stay from frame to frame, unnamed.
+  await page.getByTestId('window-center').fill('150');
+  await page.getByTestId('window-center').press('Enter');
+  await page.getByTestId('next-slice').click();
+  await expect(page.getByTestId('slice-label')).toContainText('Image 3 of 3');
+  await expect.poll(numbers).toEqual([150, 420]);
+  await expect(page.getByTestId('overlay-br')).not.toContainText('file window');
+});

@@ -193,7 +193,9 @@ test('each CT preset (keys 1..6) gives the canvas DICOM\'s linear VOI of the dec
   await page.getByTestId('viewer').focus();
   await page.keyboard.press('r');
   await expect(page.getByTestId('invert')).toHaveAttribute('aria-pressed', 'false');
-  await expect(page.getByTestId('window-preset')).toHaveValue('-1');
+  // As it opened: a CT without a window of its own in soft tissue 40/400, a preset its sender measured (0.50; before,
+  // its range, no preset).
+  await expect(page.getByTestId('window-preset')).toHaveValue(String(CT_PRESETS.findIndex((p) => p.name === 'soft tissue')));
 });
 
 test('the probe shows the stored value and HU of the pixel under the pointer', async () => {
@@ -349,6 +351,28 @@ test('Rotate and Flip turn the view: the pixel drawn under the pointer is the on
   await expect(canvas).toHaveAttribute('data-flip', 'no');
   expect(await edges()).toEqual(['A', 'L', 'P', 'R']);
   await expect(page.getByTestId('overlay-br')).not.toContainText('Rotated');
+});
+
+test('a reduced-quality image says what its pixels keep, and opens in the percentile window its sender measured, with its figure (0.50)', async () => {
+  const dir = await mkdtemp(join(outDir, 'reduced-'));
+  await app.cli(['encrypt', join(DICOM, 'ct_head_512_j2k_lossless.dcm'), '--key', 'Viewer', '--quality', 'within-2', '-o', dir]);
+  const sent = await app.cli(['encrypt', join(SLICES, 'ct-cranium-axial-022-hu.png'), '--key', 'Viewer', '--quality', 'max', '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'ct_head_512_j2k_lossless.aeimg')]);
+  // Below the line in a CT window, within ±2 HU: the line under the banner says the bound (before: "no per-pixel guarantee").
+  await expect(page.getByTestId('reduced-banner')).toContainText('every pixel within ±2 HU');
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('every pixel within ±2 HU');
+  await expect(page.getByTestId('viewer-fidelity')).not.toContainText('no per-pixel guarantee');
+  // The network alone, on a 16-bit image without units: its figures are of the original's 1st–99th percentile window.
+  const [, c, w, ssim] = /1st–99th percentile ([\d.]+)\/([\d.]+): SSIM ([\d.]+)/.exec(sent)!;
+  await app.drop('open-drop', [join(dir, 'ct-cranium-axial-022-hu.aeimg')]);
+  await expect(page.getByTestId('viewer-fidelity')).toContainText('no per-pixel guarantee');
+  await expect.poll(async () => [await numberIn('window-center'), await numberIn('window-width')]).toEqual([Number(c), Number(w)]);
+  await expect(page.getByTestId('overlay-br')).toContainText(`Sender's SSIM in this window ${ssim}`);
+  // The received image's own percentiles are not a window the sender measured.
+  await page.getByTestId('window-center').fill(String(Number(c) + 7));
+  await page.getByTestId('window-center').press('Enter');
+  await expect(page.getByTestId('overlay-br')).toContainText('Not a window the sender measured');
 });
 
 test('the denoised view says everywhere it is shown that it is not the image as sent, and goes back to the image as sent', async () => {

@@ -18,7 +18,7 @@ const info = {
   windows: [
     ...CT_PRESETS, { name: 'file window 1', center: 40.25, width: 100.5, source: 'file', fn: 'SIGMOID' },
     { name: 'file window 2', center: 300, width: 1500, source: 'file', lut: { first: 0, bits: 8, data: [0, 255] } },
-    { name: 'auto (1st–99th percentile)', center: 1120, width: 2230, source: 'percentile' },
+    { name: 'auto (1st–99th percentile)', center: 1117.5, width: 2235, source: 'percentile' }, // the sender's (jobs/view.ts)
   ],
 } as unknown as OpenedImageInfo;
 
@@ -26,7 +26,7 @@ describe('the sender\'s figure for the window on screen', () => {
   const wl = useWindowLevel(() => info);
   const shownFigure = () => senderFigureIn(measured, wl.shownWindow.value, wl.windowName.value)?.ssim;
 
-  it('is the measured window\'s for a preset, a file window with its function, a VOI table by name, the percentile window by kind', () => {
+  it('is the measured window\'s for a preset, a file window with its function, a VOI table by name, the sender\'s percentile window', () => {
     wl.chooseNamed('lung');
     expect(shownFigure()).toBe(0.9740);
     wl.chooseNamed('file window 1'); // its numbers rounded to hundredths as the viewer holds them
@@ -34,8 +34,12 @@ describe('the sender\'s figure for the window on screen', () => {
     expect(shownFigure()).toBe(0.9886);
     wl.chooseNamed('file window 2');
     expect(shownFigure()).toBe(0.9911);
-    wl.chooseNamed('auto (1st–99th percentile)'); // the received image's percentiles, a little off the original's
+    wl.chooseNamed('auto (1st–99th percentile)'); // drawn at 1117.5, not rounded to 1118 (0.50)
+    expect(wl.windowCenter.value).toBe(1117.5);
     expect(shownFigure()).toBe(0.9567);
+    // The received image's percentiles, a little off the original's, are a window the sender did not measure (0.50;
+    // before, matched by their kind and given the original's figure).
+    expect(senderFigureIn(measured, { center: 1120, width: 2230 }, 'auto (1st–99th percentile)')).toBeUndefined();
   });
 
   it('is none for a window of the reader\'s own, or the same numbers through another function', () => {

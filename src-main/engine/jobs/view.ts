@@ -7,7 +7,7 @@ import { convertedWordsOf, lossySourceOfRecord } from '../image/source.js';
 import { animationTiming } from '../image/animation.js';
 import type { ImageAttributes, OpenedImageInfo } from '../../../src-shared/api.js';
 import type { SeriesFacts } from '../../../src-shared/series.js';
-import { fidelityHeadline, reducedQualityText, senderWindowFigure, suvScales, type ReaderUnits } from '../../../src-shared/fidelity.js';
+import { fidelityHeadline, reducedQualityText, senderWindowFigure, suvScales, type ReaderUnits, type WindowFidelity } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { ctCalibrationOf, fileInvertedOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, senderWindowOf, type ImageRecord } from '../codec/record.js';
 import { keywordOf, type DicomJson } from '../dicom/dataset.js';
@@ -48,11 +48,14 @@ export async function shownImage(image: Image, record: ImageRecord): Promise<Ima
  * export's contrast, put a colour image's channels through its red channel's range, their colours off, and showed a
  * 12-bit MR with a few bright pixels dark.)
  */
-function defaultWindow(image: Image, display: DisplayModel | undefined, choices: readonly DisplayWindow[]): OpenedImageInfo['window'] {
+function defaultWindow(image: Image, display: DisplayModel | undefined, choices: readonly DisplayWindow[], head = false): OpenedImageInfo['window'] {
   const voi = display?.windows.find((w) => w.source === 'file');
   if (voi && image.channels === 1) return { ...inSamples(voi, display!.mapping), ...(voi.fn ? { fn: voi.fn } : {}), ...(voi.lut ? { lut: voi.lut } : {}), name: voi.name };
   if (colourChannels(image) > 1) return { center: 2 ** (image.bitDepth - 1), width: 2 ** image.bitDepth };
-  const measured = choices.find((w) => w.source === 'full' || w.source === 'percentile');
+  // A CT without a window of its own opens in a preset its sender measured (0.50; before, over its range, where a
+  // head's grey and white matter are one flat grey): brain 40/80 for a head (its Body Part Examined), else soft tissue.
+  const preset = display?.units === 'HU' ? choices.find((w) => w.source === 'preset' && w.name === (head ? 'brain' : 'soft tissue')) : undefined;
+  const measured = preset ?? choices.find((w) => w.source === 'full' || w.source === 'percentile');
   if (measured && image.channels === 1) return { ...inSamples(measured, display?.mapping), name: measured.name };
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < image.pixels.length; i += image.channels) {
@@ -192,6 +195,14 @@ function sideAndView(ds: Record<string, { Value?: unknown[] }>): string | undefi
   return said || undefined;
 }
 
+/** A window the sender measured, as a window to choose (its figures left with the sender's table). */
+function sentWindow({ name, center, width, source, fn, explanation }: WindowFidelity): DisplayWindow {
+  return { name, center, width, source, ...(fn ? { fn } : {}), ...(explanation ? { explanation } : {}) };
+}
+
+/** Body Part Examined (0018,0015) values of a head (PS3.16 CID 4031 and what scanners write). */
+const HEAD = /^\s*(HEAD|BRAIN|SKULL|HEADNECK)\s*$/i;
+
 /** The viewer's description of image `index` of an opened file. */
 export function describeImage(record: ImageRecord, image: Image, index: number): OpenedImageInfo {
   const meta = dicomMetaOf(record);
@@ -206,8 +217,13 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
   const fileSpacing = meta ? undefined : fileSpacingOf(record);
   const f = received.fidelity;
   const gray = image.channels === 1;
+  // The 1st–99th percentile window the sender measured (the original's), where it did (0.50): the reader opens in the
+  // window its figure is of. Before, the received image's, a few units off on a lossy image (a 12-bit MR at `max`:
+  // 382/745 on screen under the figure of 388.5/769). Else the received image's.
+  const sentPercentile = f?.windows?.find((w) => w.source === 'percentile');
+  const percentile = sentPercentile ? sentWindow(sentPercentile) : percentileWindow(image, display?.mapping);
   const windows = [
-    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentileWindow(image, display?.mapping), name: 'auto (1st–99th percentile)' }] : []),
+    ...(gray && (display ? display.percentile : image.bitDepth > 8) ? [{ ...percentile, name: 'auto (1st–99th percentile)' }] : []),
     ...(display?.windows ?? []),
     // An 8-bit grey image's full range, as the sender measured it (readerWindows): a choice (0.35), and since 0.36 the
     // one it opens in, so that the reader sees it as measured, with the sender's figure for it.
@@ -226,7 +242,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
     lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text,
-    window: defaultWindow(image, display, windows),
+    window: defaultWindow(image, display, windows, HEAD.test(String(ds?.['00180015']?.Value?.[0] ?? ''))),
     ...(!meta && animation ? { animation } : {}),
     units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}), ...(calibration ? { ctCalibration: calibration } : {}),
     ...(fileSpacing ? { pixelSpacing: { ...fileSpacing, source: 'ImageJ' as const } } : {}),

@@ -33,7 +33,7 @@ export const usePreview = defineStore('preview', () => {
   const data = shallowRef<SenderPreview | null>(null);
   const busy = ref(false);
   /** In real-world units (HU for CT), as the viewer holds it. */
-  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow } =
+  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow, imageChanged } =
     useWindowLevel(() => data.value?.info);
   /** A pixel's displayed height over its width, as the receiver's viewer will show it (non-square pixels stretched). */
   const aspect = computed(() => data.value?.info.dicom?.pixelAspect ?? 1);
@@ -96,7 +96,8 @@ export const usePreview = defineStore('preview', () => {
     };
   }
 
-  async function load(resetView: boolean) {
+  /** `frameMoved`: another frame of the file is shown (goFrame), in its own window where the sender chose none. */
+  async function load(resetView: boolean, frameMoved = false) {
     if (!path.value) return;
     const mine = ++seq;
     busy.value = true;
@@ -114,6 +115,7 @@ export const usePreview = defineStore('preview', () => {
         fitView();
       } else {
         if (opensElsewhere) resetWindow();
+        else if (frameMoved) imageChanged(resetWindow);
         if (fitted.value) fitView();
       }
     } catch (err) {
@@ -170,7 +172,7 @@ export const usePreview = defineStore('preview', () => {
     if (next === frame.value) return;
     frame.value = next;
     probe.value = null;
-    await load(false);
+    await load(false, true);
   }
 
   function close() {

@@ -35,7 +35,7 @@ export const useViewer = defineStore('viewer', () => {
   /** The slice and view the reader asked for last; `index` and `denoised` become them when their pixels arrive. */
   const wanted = ref({ index: 0, denoised: false });
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
-  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow } =
+  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow, imageChanged } =
     useWindowLevel(() => current.value);
   /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
   const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
@@ -166,6 +166,7 @@ export const useViewer = defineStore('viewer', () => {
       index.value = i;
       denoised.value = den;
       pixels.value = px;
+      if (moved) imageChanged(stateWindow); // its own window, where the reader chose none
       if (attrs !== undefined) attributes.value = attrs;
       else if (moved) void loadAttributes();
       if (fitted.value) fitView();
@@ -280,9 +281,14 @@ export const useViewer = defineStore('viewer', () => {
 
   /** The shown presentation state's window (else the image's default), inversion, turn and area, fitted. */
   function applyState() {
-    if (!shownState.value || !chooseNamed(stateWindowName(shownState.value.label))) resetWindow();
+    stateWindow();
     resetToState();
     fitView();
+  }
+
+  /** The shown presentation state's window, else the image's default. */
+  function stateWindow() {
+    if (!shownState.value || !chooseNamed(stateWindowName(shownState.value.label))) resetWindow();
   }
 
   /** The inversion, turn and displayed area of the presentation state shown (the radiologist's), else as the image shows, upright and whole. */

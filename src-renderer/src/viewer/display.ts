@@ -80,15 +80,16 @@ export function windowChoices(windows: DisplayWindow[] | undefined): DisplayWind
 
 /**
  * The sender's figures for the window on screen, where the sender measured it (0.35): the same numbers as the viewer
- * rounds them (whole units from 20 up, hundredths below) and the same VOI function; a VOI table by its name; the
- * 1st–99th percentile window by its kind (the viewer's is the received image's, the sender's the original's). Undefined
- * for a window of the reader's own, which the sender did not measure.
+ * holds them (halves from 20 up, hundredths below) and the same VOI function; a VOI table by its name. Undefined for a
+ * window of the reader's own, which the sender did not measure. The 1st–99th percentile window the viewer offers is the
+ * sender's where it measured one (jobs/view.ts, 0.50); before, the received image's, which was matched by its kind
+ * whatever its numbers, so that a figure was given for a window the sender never measured.
  */
 export function senderFigureIn(measured: readonly WindowFidelity[] | undefined, shown: Window, name: string): WindowFidelity | undefined {
-  const near = (a: number, b: number) => Math.abs(a - b) <= (Math.abs(b) >= 20 ? 0.5 : 0.005);
+  const near = (a: number, b: number) => Math.abs(a - b) <= (Math.abs(b) >= 20 ? 0.25 : 0.005);
   return measured?.find((w) => (w.table || shown.lut
     ? !!w.table && !!shown.lut && w.name === name
-    : w.fn === shown.fn && ((near(shown.center, w.center) && near(shown.width, w.width)) || (w.source === 'percentile' && name.includes('percentile')))));
+    : w.fn === shown.fn && near(shown.center, w.center) && near(shown.width, w.width)));
 }
 
 /**

@@ -33,6 +33,15 @@ describe('what the viewer is told about an image', () => {
     expect(info.dicom?.photometric).toBe('MONOCHROME2');
     expect(info.windows?.filter((w) => w.source === 'preset')).toEqual([...CT_PRESETS]);
     expect(info.windows?.some((w) => w.source === 'percentile')).toBe(false);
+    // Without a window of its own it opens in a preset its sender measured (0.50; before, over its range, −896..1167
+    // HU): soft tissue, or brain for a head (its Body Part Examined).
+    const inHu = (w: { center: number; width: number }) => [sampleToReal(w.center, info.mapping), w.width];
+    expect(info.window.name).toBe('soft tissue');
+    expect(inHu(info.window)).toEqual([40, 400]);
+    const dataset = (record.metadata as { dicom: { dataset: Record<string, unknown> } }).dicom.dataset;
+    const head = { ...record, metadata: { dicom: { ...(record.metadata as { dicom: object }).dicom, dataset: { ...dataset, '00180015': { vr: 'CS', Value: ['HEAD'] } } } } } as ImageRecord;
+    const headInfo = describeImage(head, image, 0);
+    expect([headInfo.window.name, ...inHu(headInfo.window)]).toEqual(['brain', 40, 80]);
   });
 
   it('a non-square pixel: the viewer is told its height over its width, from the spacing or the Pixel Aspect Ratio', async () => {
@@ -142,6 +151,13 @@ describe('the sender\'s full range of an 8-bit image, a window the reader can pi
     const deepGrey = describeImage({ kind: 'image', name: 'mr.png', width: 20, height: 20, channels: 1, bitDepth: 16, refinement: { maxError: 0 } } as unknown as ImageRecord, mr, 0);
     expect(deepGrey.window).toMatchObject({ name: 'auto (1st–99th percentile)' });
     expect(deepGrey.window.center + deepGrey.window.width / 2).toBeLessThanOrEqual(1000);
+    // Sent lossy, it opens in the percentile window its sender measured (the original's), where its figure is, not in the
+    // received image's (0.50).
+    const measuredIn = { name: '1st–99th percentile', center: 388.5, width: 769, source: 'percentile' as const, ssim: 0.9628, psnr: 30 };
+    const lossy = describeImage({ kind: 'image', name: 'mr.png', width: 20, height: 20, channels: 1, bitDepth: 16, latent: {},
+      fidelity: { ssim: 0.99, psnr: 40, mse: 1, windows: [measuredIn] } } as unknown as ImageRecord, mr, 0);
+    expect(lossy.windows?.find((w) => w.source === 'percentile')).toEqual({ name: 'auto (1st–99th percentile)', center: 388.5, width: 769, source: 'percentile' });
+    expect(lossy.window).toMatchObject({ center: 388.5, width: 769, name: 'auto (1st–99th percentile)' });
     // A 1-bit segmentation opens in its full range, 0..1 (its mask white).
     const { record: mask, image: maskImage } = await opened('seg_liver_1bit_3frame_deflated.dcm');
     const m = describeImage(mask, maskImage, 0);
