@@ -23,7 +23,9 @@ import { windowLabel } from '../../../src-shared/windows.js';
  * The whole-range SSIM beside it hardly moves for a CT's error of tens of HU.
  */
 export interface ReaderFigures {
+  /** Its worst window as a reader names it ("brain 40/80"), and by its name alone ("brain"), as the summary counts them. */
   window: string;
+  name: string;
   ssim: number;
   /** 'HU', another unit, or '' (stored values). */
   units: string;
@@ -72,7 +74,7 @@ function readerFigures(f: RecordFidelity): ReaderFigures {
   const worst = f.windows?.[0];
   const errors = f.real ?? f.stored;
   return {
-    window: worst ? windowLabel(worst) : 'full range', ssim: worst?.ssim ?? f.ssim,
+    window: worst ? windowLabel(worst) : 'full range', name: worst?.name ?? 'full range', ssim: worst?.ssim ?? f.ssim,
     units: errors?.units ?? '', rmse: errors?.rmse ?? Math.sqrt(f.mse), maxAbs: errors?.maxAbs ?? NaN,
   };
 }
@@ -131,7 +133,7 @@ export interface EvalReport {
 interface Summary {
   images: number;
   clean: { ssim: number; psnr: number; mse: number; aeimgBytes: number; pngBytes: number; rawBytes: number; bitsPerPixel: number };
-  /** Means of ReaderFigures (ssim, rmse), the largest maxAbs, the windows named worst (most often first), the units ('mixed'). */
+  /** Means of ReaderFigures (ssim, rmse), the largest maxAbs, the windows that were worst ("brain ×3", most often first), the units ('mixed'). */
   reader: { ssim: number; rmse: number; maxAbs: number; units: string; windows: string[] };
   noise: Partial<Record<NoiseKind, { noisy: Fidelity; decoded: Fidelity; median: Fidelity }>>;
   timings: Record<string, number>;
@@ -158,12 +160,12 @@ export function summarise(items: ImageEval[]): Summary {
   const r = items.map((i) => i.reader);
   const units = [...new Set(r.map((x) => x.units))];
   const worst = new Map<string, number>();
-  for (const x of r) worst.set(x.window, (worst.get(x.window) ?? 0) + 1);
+  for (const x of r) worst.set(x.name, (worst.get(x.name) ?? 0) + 1);
   return {
     images: items.length,
     reader: {
       ssim: mean(r.map((x) => x.ssim)), rmse: mean(r.map((x) => x.rmse)), maxAbs: Math.max(...r.map((x) => x.maxAbs)),
-      units: units.length === 1 ? units[0]! : 'mixed', windows: [...worst.entries()].sort((a, b) => b[1] - a[1]).map(([w]) => w),
+      units: units.length === 1 ? units[0]! : 'mixed', windows: [...worst.entries()].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} ×${n}`),
     },
     clean: {
       ...meanFid(c), aeimgBytes: mean(c.map((x) => x.aeimgBytes)), pngBytes: mean(c.map((x) => x.pngBytes)),

@@ -81,7 +81,7 @@ describe('aeimg eval', () => {
     expect(reader.ssim).toBeLessThan(report.perImage[0]!.clean.ssim); // the whole-range figure reads higher
     const out = await tempDir();
     await writeReport(report, out);
-    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(`| ct | 1 | ${reader.ssim.toFixed(4)} | ${reader.window} | `);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(`| ct | 1 | ${reader.ssim.toFixed(4)} | ${reader.name} ×1 | `);
 
     // Training sees it as the encoder does: companded through the CT windows in HU, not its percentiles.
     const planes = await loadPlanes(data, 32);
