@@ -48,6 +48,8 @@ export function lookUp(lut: TableLut, v: number): number {
 
 /** The name of a presentation state's window among an image's windows (its label, as the viewer's corner says it). */
 export const stateWindowName = (label: string) => `presentation state "${label}"`;
+/** Whether a window's name is a presentation state's (stateWindowName). */
+export const isStateWindow = (name: string) => /^presentation state ".*"$/.test(name);
 
 /**
  * The window a sender chose to send an image in (aeimg 0.43: `aeimg encrypt --window`, the app's "Send in this window"

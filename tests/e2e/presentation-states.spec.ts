@@ -53,6 +53,8 @@ test('a study\'s presentation state sent with the full header: its annotations d
   await expect(layer.locator('text')).toHaveText(['Nodule 8 mm', 'segment 6', 'R']);
   // It opens in the state's window, the one its radiologist read in.
   await expect(page.getByTestId('overlay-br')).toContainText('W 80 L 40 HU (presentation state "LESION")');
+  // The preset list names it as the corner does (0.50; before, "file window “BRAIN”", its explanation).
+  await expect(page.getByTestId('window-preset').locator('option:checked')).toHaveText(/^\d · presentation state "LESION" 40\/80$/);
   const toggle = page.getByTestId('toggle-pstate');
   await expect(toggle).toHaveAttribute('title', /presentation state “LESION” by Smith Anna/);
   // "Save view" has them drawn in, as on screen.

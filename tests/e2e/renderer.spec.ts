@@ -555,6 +555,27 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
     if (data[o]! > 150 && data[o + 1]! < 60 && data[o + 2]! < 60) red++;
   }
   expect(red).toBe(info.width);
+  // The denoised view of it keeps that band, its own amber one below (0.50; before, the amber band alone).
+  await page.getByTestId('denoised').scrollIntoViewIfNeeded();
+  await page.getByTestId('denoised').check();
+  await expect(page.getByTestId('overlay-tr')).toContainText('REDUCED QUALITY');
+  await expect(page.getByTestId('overlay-tr')).toContainText('DENOISED VIEW');
+  const both = join(outDir, 'reduced-denoised.view.png');
+  await app.answerDialog({ save: both });
+  await page.getByTestId('save-view').click();
+  await expect(page.getByRole('status').filter({ hasText: `Saved the view as ${both}` })).toBeVisible();
+  const bands = await sharp(both).raw().toBuffer({ resolveWithObject: true });
+  const rowOf = (y: number, is: (r: number, g: number, b: number) => boolean) => {
+    let n = 0;
+    for (let x = 0; x < bands.info.width; x++) {
+      const o = (y * bands.info.width + x) * bands.info.channels;
+      if (is(bands.data[o]!, bands.data[o + 1]!, bands.data[o + 2]!)) n++;
+    }
+    return n;
+  };
+  expect(rowOf(3, (r, g, b) => r > 150 && g < 60 && b < 60)).toBe(bands.info.width); // red: reduced quality
+  expect(rowOf(22 + 3, (r, g, b) => r > 150 && g > 60 && g < 110 && b < 40)).toBe(bands.info.width); // amber: the denoised view
+  await page.getByTestId('denoised').uncheck();
   await page.getByTestId('copy-overlays').check();
 });
 

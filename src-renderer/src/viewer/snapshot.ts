@@ -27,9 +27,10 @@ export interface ViewSnapshot extends ViewGeometry {
   annotations?: Annotations[];
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
-   * diagnosis", or the denoised view's "not the image as sent". Drawn as a band across the top.
+   * diagnosis", the denoised view's "not the image as sent", or both (0.50; before, the denoised view's band alone
+   * replaced the reduced one). Each drawn as a band across the top, in order.
    */
-  warning?: { text: string; kind: 'reduced' | 'denoised' };
+  warnings?: { text: string; kind: 'reduced' | 'denoised' }[];
   /** Drawn only when the reader asks for overlays. */
   overlays?: {
     marks: { m: Measurement; label: string }[];
@@ -62,7 +63,8 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.drawImage(source, 0, 0);
   ctx.restore();
   if (s.annotations?.length) drawAnnotations(ctx, s.annotations, s);
-  const band = s.warning ? drawWarning(ctx, s.warning, out.width) : 0;
+  let band = 0;
+  for (const w of s.warnings ?? []) band += drawWarning(ctx, w, out.width, band);
   if (s.overlays) {
     drawMarks(ctx, s.overlays.marks, s);
     drawCorners(ctx, s.overlays.corners, out.width, out.height, band);
@@ -70,15 +72,15 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   return out;
 }
 
-/** The warning band across the top (red for reduced quality, amber for the denoised view, as on screen); its height. */
-function drawWarning(ctx: CanvasRenderingContext2D, w: NonNullable<ViewSnapshot['warning']>, width: number): number {
+/** A warning band across the view from `top` (red for reduced quality, amber for the denoised view, as on screen); its height. */
+function drawWarning(ctx: CanvasRenderingContext2D, w: NonNullable<ViewSnapshot['warnings']>[number], width: number, top: number): number {
   const height = 22;
   ctx.fillStyle = w.kind === 'reduced' ? '#b91c1c' : '#b45309';
-  ctx.fillRect(0, 0, width, height);
+  ctx.fillRect(0, top, width, height);
   ctx.font = '600 13px system-ui, sans-serif';
   ctx.textAlign = 'center';
   ctx.fillStyle = '#fff';
-  ctx.fillText(w.text, width / 2, 15, width - 8);
+  ctx.fillText(w.text, width / 2, top + 15, width - 8);
   ctx.textAlign = 'left';
   return height;
 }
