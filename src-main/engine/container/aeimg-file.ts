@@ -167,15 +167,20 @@ async function unwrapFileKey(parsed: ParsedHeader, source: IdentitySource): Prom
     const fileKey = await identity.unwrap(parsed.header.recipients);
     if (fileKey) return { fileKey, identity };
   }
-  const known = parsed.header.recipients.filter((s) => s.type !== 'unknown');
-  const passphraseOnly = known.length > 0 && known.every((s) => s.type === 'scrypt');
+  const { known, passphraseOnly } = knownEntries(parsed.header);
   throw new AeimgError(ErrorCode.WrongKey, describeMissingKey(parsed.header, identities),
     identities.length === 0 && known.length ? { remedy: passphraseOnly ? Remedy.GivePassphrase : Remedy.GiveKey } : {});
 }
 
+/** A header's key entries of types this version knows, and whether they are all a passphrase's. */
+function knownEntries(header: Header) {
+  const known = header.recipients.filter((s) => s.type !== 'unknown');
+  return { known, passphraseOnly: known.length > 0 && known.every((s) => s.type === 'scrypt') };
+}
+
 /** Names the key a file needs, without revealing anything secret. */
 export function describeMissingKey(header: Header, identities: Identity[]): string {
-  const known = header.recipients.filter((s) => s.type !== 'unknown');
+  const { known, passphraseOnly } = knownEntries(header);
   const unknown = [...new Set(header.recipients.flatMap((s) => (s.type === 'unknown' ? [s.declared.slice(0, 40)] : [])))];
   const future = unknown.length === 0 ? '' :
     ` It is also encrypted for a key type this version of aeimg does not know (${unknown.join(', ')}): if that key is yours, update aeimg.`;
@@ -196,12 +201,12 @@ export function describeMissingKey(header: Header, identities: Identity[]): stri
     s.type === 'x25519' ? `contact fingerprint ${formatFingerprint(s.recipient)}` :
     s.type === 'x25519-v2' ? "a contact's public key" : 'a passphrase');
   const needs = [...new Set(wanted)].join(' or ');
-  if (known.every((s) => s.type === 'scrypt') && identities.some((i) => i.description === 'the passphrase')) {
+  if (passphraseOnly && identities.some((i) => i.description === 'the passphrase')) {
     return 'the passphrase is wrong (or the file was altered). Check the passphrase with the sender.';
   }
   if (identities.length === 0) {
     // A passphrase is no key a keychain holds (0.50; before, "for a passphrase, which is not in this keychain").
-    return known.every((s) => s.type === 'scrypt') ? `was encrypted with a passphrase, not for a key.${future}`
+    return passphraseOnly ? `was encrypted with a passphrase, not for a key.${future}`
       : `was encrypted for ${needs}, which is not in this keychain.${future}`;
   }
   const which = known.every((s) => s.type === 'x25519-v2')

@@ -10,7 +10,7 @@ import type { SeriesFacts } from '../../../src-shared/series.js';
 import { fidelityHeadline, reducedQualityText, senderWindowFigure, suvScales, type ReaderUnits, type WindowFidelity } from '../../../src-shared/fidelity.js';
 import { realToSample, type DisplayModel, type DisplayWindow, type ValueMapping } from '../../../src-shared/windows.js';
 import { ctCalibrationOf, fileInvertedOf, fileSpacingOf, fileWindowsOf, imageChannels, receivedFidelity, senderWindowOf, type ImageRecord } from '../codec/record.js';
-import { keywordOf, type DicomJson } from '../dicom/dataset.js';
+import { firstString, keywordOf, type DicomJson } from '../dicom/dataset.js';
 import { cineFrameRate, cineFrameTiming, dicomDisplay } from '../dicom/display.js';
 import { edgeLabels } from '../../../src-shared/orientation.js';
 import { displayShutter, graphicsAndShutter } from '../dicom/shutter.js';
@@ -242,7 +242,7 @@ export function describeImage(record: ImageRecord, image: Image, index: number):
     fidelity: f ? { ...f, psnr: f.psnr ?? null } : undefined,
     lossless: received.maxError === 0, maxError: received.maxError, reduced: received.reduced,
     fidelityText: received.text,
-    window: defaultWindow(image, display, windows, HEAD.test(String(ds?.['00180015']?.Value?.[0] ?? ''))),
+    window: defaultWindow(image, display, windows, HEAD.test(meta ? firstString(meta.dataset, '00180015') ?? '' : '')),
     ...(!meta && animation ? { animation } : {}),
     units: display?.units ?? '', ...(display?.mapping ? { mapping: display.mapping } : {}), ...(calibration ? { ctCalibration: calibration } : {}),
     ...(fileSpacing ? { pixelSpacing: { ...fileSpacing, source: 'ImageJ' as const } } : {}),

@@ -14,7 +14,7 @@ import { compareImages, type Similarity as Fidelity } from '../metrics/fidelity.
 import type { Autoencoder } from '../model/autoencoder.js';
 import { median3x3, noisyImage, NOISES, type NoiseKind } from './noise.js';
 import { examplesUnder, type Example } from './examples.js';
-import type { Fidelity as RecordFidelity } from '../../../src-shared/fidelity.js';
+import { worstSsim, type Fidelity as RecordFidelity } from '../../../src-shared/fidelity.js';
 import { windowLabel } from '../../../src-shared/windows.js';
 
 /**
@@ -74,7 +74,7 @@ function readerFigures(f: RecordFidelity): ReaderFigures {
   const worst = f.windows?.[0];
   const errors = f.real ?? f.stored;
   return {
-    window: worst ? windowLabel(worst) : 'full range', name: worst?.name ?? 'full range', ssim: worst?.ssim ?? f.ssim,
+    window: worst ? windowLabel(worst) : 'full range', name: worst?.name ?? 'full range', ssim: worstSsim(f),
     units: errors?.units ?? '', rmse: errors?.rmse ?? Math.sqrt(f.mse), maxAbs: errors?.maxAbs ?? NaN,
   };
 }
@@ -83,7 +83,7 @@ function readerFigures(f: RecordFidelity): ReaderFigures {
 export async function evaluateExample(model: Autoencoder, example: Example, root: string, opts: EvalOptions, index: number): Promise<ImageEval> {
   const { image, display, name: rel } = example;
   const source = rel.includes(sep) ? rel.split(sep)[0]! : '';
-  const timings: Record<string, number> = { read: example.readMs ?? 0 };
+  const timings: Record<string, number> = { read: example.readMs };
   const enc = await encodeImage(model, image, rel, { bits: opts.bits, measure: true, display });
   Object.assign(timings, enc.timings);
   const t = performance.now();

@@ -14,6 +14,7 @@ import { writeModelFolder } from '../model/artifacts.js';
 import { DOWNSAMPLING } from '../model/architecture.js';
 import { initBackend } from '../model/tf.js';
 import { examplesUnder } from './examples.js';
+import { worstSsim } from '../../../src-shared/fidelity.js';
 import { loadPlanes, samplePatches } from './dataset.js';
 import { seededUniform } from './noise.js';
 import { GradientPool } from './pool.js';
@@ -137,7 +138,7 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
       const fid = (await encodeImage(model, image, name, { bits: 8, measure: true, display })).record.fidelity!;
       ssim += fid.ssim;
       psnr += fid.psnr ?? Infinity;
-      reader += fid.windows?.[0]?.ssim ?? fid.ssim; // worst first
+      reader += worstSsim(fid);
       images++;
     }
   } finally {

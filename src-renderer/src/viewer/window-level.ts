@@ -71,9 +71,10 @@ export function useWindowLevel(shown: () => OpenedImageInfo | null | undefined) 
   /** The window named `name` among the choices (a presentation state's, as the image opens), if the image has one: whether it did. */
   function chooseNamed(name: string): boolean {
     const i = choices.value.findIndex((w) => w.name === name);
-    if (i >= 0) choose(i);
-    if (i >= 0) readerChose.value = false;
-    return i >= 0;
+    if (i < 0) return false;
+    choose(i);
+    readerChose.value = false; // as the image opens, not the reader's choice
+    return true;
   }
 
   /** Left-drag: horizontal changes the width, vertical the level, scaled to the image's value range. */
