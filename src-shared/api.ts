@@ -8,8 +8,14 @@
  * A call's outcome: expected failures come back as values with a message for the user, never as thrown errors; a
  * failure about one of several files (a study's file that stops it) names it in `file`.
  */
-export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; file?: string };
+/**
+ * A call's outcome. A failure says what happened in the app's words (`message`, its remedy included); `remedy` names
+ * that remedy where the window acts on it (GivePassphrase: the viewer asks for the passphrase), `file` the file a
+ * study must leave out.
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string; file?: string; remedy?: Remedy };
 
+import type { Remedy } from './errors.js';
 import type { Quality } from './quality.js';
 import type { Fidelity, WindowFigures } from './fidelity.js';
 import type { DisplayWindow } from './windows.js';
@@ -293,7 +299,12 @@ export interface AeimgBridge {
     onProgress(listener: (p: JobProgress) => void): () => void;
     /** Expands what was dropped to be opened: its .aeimg files, a study once (0.27). */
     received(paths: string[]): Promise<Result<ReceivedFiles>>;
-    open(path: string): Promise<Result<OpenedFile>>;
+    /**
+     * Opens an .aeimg (a study from any of its parts) with the keychain's keys, or with `passphrase` for a file
+     * encrypted with one (aeimg 0.51): that passphrase alone, used for this call and not kept. A passphrase-only file
+     * opened without one fails with remedy GivePassphrase; a wrong one with WRONG_KEY.
+     */
+    open(path: string, passphrase?: string): Promise<Result<OpenedFile>>;
     image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>>;
     /** The DICOM attributes of image `index` (null for a plain image). */
     attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>>;
@@ -350,7 +361,7 @@ export interface InvokeChannels {
   'files:cancel': [jobId: string];
   'files:confirm': [jobId: string, index: number, write: boolean];
   'files:received': [paths: string[]];
-  'files:open': [path: string];
+  'files:open': [path: string, passphrase?: string];
   'files:image': [openId: string, index: number, denoised: boolean];
   'files:attributes': [openId: string, index: number];
   'files:save': [openId: string, index: number, format: OutputFormat];

@@ -75,6 +75,16 @@ describe('the handler table', () => {
     }
   });
 
+  it('opens a file with or without a passphrase (0.51), never an empty one or one that is not text', async () => {
+    const { service, calls } = fakeService();
+    await dispatch(service, 'files:open', ['/tmp/a.aeimg']);
+    await dispatch(service, 'files:open', ['/tmp/a.aeimg', 'correct horse battery staple']);
+    expect(calls).toEqual([['open', ['/tmp/a.aeimg', undefined]], ['open', ['/tmp/a.aeimg', 'correct horse battery staple']]]);
+    for (const bad of ['', 42, 'x'.repeat(1025)]) {
+      await expect(dispatch(service, 'files:open', ['/tmp/a.aeimg', bad])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+  });
+
   it('passes the files said not to be CT (0.38) through encrypt and a study as a list of paths; a preview takes none', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/tmp/ct.png', '/tmp/mr.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const, ctIntercept: -1024 };

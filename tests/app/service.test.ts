@@ -11,6 +11,7 @@ import type { JobProgress } from '../../src-shared/api.js';
 import { AppService, type Shell } from '../../src-main/app/service/app-service.js';
 import { encodePng } from '../../src-main/engine/image/io.js';
 import { encryptImageFile } from '../../src-main/engine/jobs/encrypt.js';
+import { encryptStudy } from '../../src-main/engine/jobs/study.js';
 import { CodecPool } from '../../src-main/engine/jobs/pool.js';
 import { generateSharedKey, writeKeyFile } from '../../src-main/engine/keys/keyfile.js';
 import { Passphrase } from '../../src-main/engine/keys/recipients.js';
@@ -117,17 +118,53 @@ describe('errors in the app\'s words', () => {
     const r = await app.open(join(dir, 'scan.aeimg'));
     expect(r).toMatchObject({ ok: false, code: 'WRONG_KEY', message: expect.stringMatching(/^scan\.aeimg: was encrypted for key fingerprint .*, which is not in this keychain\. Import that key first \(Keys → Import\)/) });
     expect(r.ok ? '' : r.message).not.toMatch(/--\w|`aeimg /);
-    // One encrypted with a passphrase: no key to import, and the app takes none (0.50; before, "for a passphrase, which
-    // is not in this keychain. Import that key first").
+    // One encrypted with a passphrase: no key to import; the app asks for the passphrase (0.51; 0.50 said it took none,
+    // and before that "for a passphrase, which is not in this keychain. Import that key first").
     await copyFile(join(dir, 'scan.png'), join(dir, 'pass.png'));
     await encryptImageFile(join(dir, 'pass.png'), { model: await defaultModel(), recipients: [new Passphrase('correct horse battery staple')], measure: false });
     const p = await app.open(join(dir, 'pass.aeimg'));
-    expect(p).toMatchObject({ ok: false, code: 'WRONG_KEY', message: 'pass.aeimg: was encrypted with a passphrase, not for a key. The app opens files encrypted ' +
-      'for a key or a contact card, not with a passphrase: ask the sender to send it again for a key you share (Keys → Import) or for your contact ' +
-      'card, or open it with aeimg\'s command line, which takes a passphrase.' });
+    expect(p).toEqual({ ok: false, code: 'WRONG_KEY', remedy: 'give-passphrase', message: 'pass.aeimg: was encrypted with a passphrase, not for a key. Enter the ' +
+      'passphrase the sender told you (by phone or in person, not in the e-mail that brought the file).' });
     const cli = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/aeimg.js'), 'decrypt', join(dir, 'pass.aeimg'), '-o', join(dir, 'out')],
       { env: { ...process.env, AEIMG_PASSPHRASE: '', AEIMG_CONFIG_DIR: join(dir, 'config'), AEIMG_KEYCHAIN_SERVICE: `aeimg-test-${process.pid}` } }).catch((e: { stderr: string }) => e);
     expect(cli.stderr).toContain('error: pass.aeimg: was encrypted with a passphrase, not for a key. Give its passphrase with --passphrase-file FILE (or in AEIMG_PASSPHRASE); ask the sender for it.\n');
+  });
+});
+
+describe('a file encrypted with a passphrase, opened in the app (0.51)', () => {
+  it('opens with its passphrase alone (a study whole, from any part), says a wrong one is wrong, and never asks the keychain', async () => {
+    const dir = await tempDir();
+    const model = await defaultModel();
+    const pass = new Passphrase('correct horse battery staple');
+    const slices = [];
+    for (let i = 0; i < 3; i++) {
+      slices.push(join(dir, `s${i}.png`));
+      await writeFile(slices[i]!, await encodePng(phantom(48, 48 + 8 * i)));
+    }
+    await encryptImageFile(slices[0]!, { model, recipients: [pass], measure: false });
+    await mkdir(join(dir, 'study'));
+    const enc = await encryptStudy(slices, { model, recipients: [pass], name: 'st', outDir: join(dir, 'study'), maxPartBytes: 1_200, coding: { quality: 'max', bits: 8 }, measure: false });
+    expect(enc.parts.length).toBeGreaterThan(1);
+    const identitiesFor = vi.fn(async () => [key]);
+    const { app } = await service({ ...store, identitiesFor } as unknown as KeyStore);
+
+    const wrong = await app.open(join(dir, 's0.aeimg'), 'correct horse battery stapler');
+    expect(wrong).toEqual({ ok: false, code: 'WRONG_KEY', message: 's0.aeimg: the passphrase is wrong (or the file was altered). Check the passphrase with the sender.' });
+    const opened = await app.open(join(dir, 's0.aeimg'), 'correct horse battery staple');
+    expect(opened).toMatchObject({ ok: true, value: { name: 's0.aeimg', key: 'the passphrase', images: [{ width: 48, height: 48 }] } });
+    const last = enc.parts[enc.parts.length - 1]!.path;
+    const study = await app.open(last, 'correct horse battery staple');
+    expect(study).toMatchObject({ ok: true, value: { name: `st (${enc.parts.length} parts)`, key: 'the passphrase' } });
+    expect(study.ok && study.value.images.length).toBe(3);
+    const image = study.ok ? await app.image(study.value.openId, 2, false) : undefined;
+    expect(image).toMatchObject({ ok: true, value: { width: 48, height: 64 } });
+    expect(identitiesFor).not.toHaveBeenCalled();
+    // A key-encrypted file is not opened by a passphrase given for it: it names the key it needs.
+    await copyFile(slices[1]!, join(dir, 'k.png'));
+    await encryptImageFile(join(dir, 'k.png'), { model, recipients: [key], measure: false });
+    expect(await app.open(join(dir, 'k.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: false, code: 'WRONG_KEY',
+      message: expect.stringMatching(/^k\.aeimg: was encrypted for key fingerprint .*, not for the passphrase\./) });
+    expect(await app.open(join(dir, 'k.aeimg'))).toMatchObject({ ok: true, value: { key: expect.stringMatching(/^Radiology A \(/) } });
   });
 });
 

@@ -55,7 +55,7 @@
       confirm: (id, i, w) => call('files:confirm', id, i, w),
       onProgress: listen('files:progress'),
       received: (p) => call('files:received', p),
-      open: (p) => call('files:open', p),
+      open: (p, pass) => call('files:open', p, pass),
       image: (id, i, d) => call('files:image', id, i, d),
       attributes: (id, i) => call('files:attributes', id, i),
       save: (id, i, f) => call('files:save', id, i, f), // where: the test shell's save dialog answers

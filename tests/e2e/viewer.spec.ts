@@ -724,6 +724,39 @@ test('several files dropped to be opened: each listed, the first opened, the oth
   await expect(page.getByTestId('received-cr_16x16_monochrome1.aeimg')).toBeVisible();
 });
 
+test('a file encrypted with a passphrase asks for it (0.51; before, the app could not open it): a wrong one is said wrong, the right one opens it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aeimg-e2e-pass-'));
+  await writeFile(join(dir, 'pw'), 'correct horse battery staple\n');
+  await app.cli(['encrypt', join(SLICES, 'mr-colin27-axial-020.png'), '--passphrase-file', join(dir, 'pw'), '-o', dir]);
+  await app.tab('encrypt');
+  await app.requestOpen(join(dir, 'mr-colin27-axial-020.aeimg'));
+  const form = page.getByTestId('passphrase-form');
+  await expect(page.getByTestId('passphrase-message')).toHaveText('mr-colin27-axial-020.aeimg: was encrypted with a passphrase, not for a key. ' +
+    'Enter the passphrase the sender told you (by phone or in person, not in the e-mail that brought the file).');
+  await expect(page.getByTestId('open-passphrase')).toBeFocused();
+  await expect(page.getByTestId('open-with-passphrase')).toBeDisabled();
+  await expect(page.getByTestId('error-message').filter({ hasText: 'passphrase' })).toHaveCount(0);
+  await page.keyboard.type('correct horse battery stapler');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('passphrase-message')).toHaveText('mr-colin27-axial-020.aeimg: the passphrase is wrong (or the file was altered). Check the passphrase with the sender.');
+  await expect(page.getByTestId('passphrase-message')).toHaveAttribute('role', 'alert');
+  // The field is emptied as the passphrase goes, and takes the focus again for the next try.
+  await expect(page.getByTestId('open-passphrase')).toHaveValue('');
+  await expect(page.getByTestId('open-passphrase')).toBeFocused();
+  await expect(page.getByTestId('viewer-name').filter({ hasText: 'mr-colin27-axial-020' })).toHaveCount(0);
+  await page.getByTestId('open-passphrase').fill('correct horse battery staple');
+  await page.getByTestId('open-with-passphrase').click();
+  await expect(page.getByTestId('viewer-name')).toHaveText('mr-colin27-axial-020.aeimg');
+  await expect(page.getByTestId('viewer')).toContainText('opened with the passphrase');
+  await expect(form).toBeHidden();
+  // Asked again when opened again (the passphrase is kept nowhere); Cancel leaves the file shown as it was.
+  await app.requestOpen(join(dir, 'mr-colin27-axial-020.aeimg'));
+  await expect(form).toBeVisible();
+  await page.getByTestId('passphrase-cancel').click();
+  await expect(form).toBeHidden();
+  await expect(page.getByTestId('viewer-name')).toHaveText('mr-colin27-axial-020.aeimg');
+});
+
 test('a colour image opens with its colours as its file holds them, each channel in its full range (0.36; before, through its red channel\'s range)', async () => {
   const w = 64, h = 48;
   const px = Buffer.alloc(w * h * 3);

@@ -163,7 +163,7 @@ export class AppService {
   // ---- opened files (app/service/viewer.ts) ----
 
   received(paths: string[]): Promise<Result<ReceivedFiles>> { return attempt(() => receivedFiles(paths)); }
-  open(path: string): Promise<Result<OpenedFile>> { return this.viewer.open(path); }
+  open(path: string, passphrase?: string): Promise<Result<OpenedFile>> { return this.viewer.open(path, passphrase); }
   image(openId: string, index: number, denoised: boolean): Promise<Result<ImagePixels>> { return this.viewer.image(openId, index, denoised); }
   attributes(openId: string, index: number): Promise<Result<ImageAttributes | null>> { return this.viewer.attributes(openId, index); }
   save(openId: string, index: number, format: OutputFormat): Promise<Result<{ path: string } | null>> { return this.viewer.save(openId, index, format); }

@@ -77,7 +77,7 @@ const SCHEMAS: { [C in InvokeChannel]: z.ZodType<InvokeChannels[C]> } = {
   'files:cancel': z.tuple([id]),
   'files:confirm': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),
   'files:received': z.tuple([z.array(path).max(MAX_APP_FILES)]),
-  'files:open': z.tuple([path]),
+  'files:open': z.tuple([path, passphrase.optional()]),
   'files:image': z.tuple([id, z.number().int().min(0).max(100_000), z.boolean()]),
   'files:attributes': z.tuple([id, z.number().int().min(0).max(100_000)]),
   // No path: main asks where with its own save dialog, so the renderer never chooses where main writes.
@@ -115,7 +115,7 @@ const HANDLERS: { [C in InvokeChannel]: Handler<C> } = {
   'files:cancel': (s, jobId) => s.cancel(jobId),
   'files:confirm': (s, jobId, index, write) => s.confirm(jobId, index, write),
   'files:received': (s, paths) => s.received(paths),
-  'files:open': (s, p) => s.open(p),
+  'files:open': (s, p, pass) => s.open(p, pass),
   'files:image': (s, openId, index, denoised) => s.image(openId, index, denoised),
   'files:attributes': (s, openId, index) => s.attributes(openId, index),
   'files:save': (s, openId, index, format) => s.save(openId, index, format),

@@ -9,8 +9,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'raise-pixel-limit': () => 'Split or downscale the image before encrypting it.',
   'larger-parts': (f) => `Choose a part size above ${((f.needed ?? 0) / 1e6).toFixed(1)} MB.`,
   'give-key': () => 'Import that key first (Keys → Import), or ask the sender which key they used.',
-  'give-passphrase': () => 'The app opens files encrypted for a key or a contact card, not with a passphrase: ask the sender to send it ' +
-    'again for a key you share (Keys → Import) or for your contact card, or open it with aeimg\'s command line, which takes a passphrase.',
+  'give-passphrase': () => 'Enter the passphrase the sender told you (by phone or in person, not in the e-mail that brought the file).',
   'add-key': () => 'Create or import one under Keys.',
   'add-contact': () => "Add their contact card under Keys.",
   'start-fresh': () => 'Start the training afresh.',
@@ -33,6 +32,6 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<Result<T>> {
   } catch (err) {
     const e = err as Partial<AeimgError>;
     const file = e.remedy === Remedy.LeaveOutOfStudy ? e.facts?.file : undefined;
-    return { ok: false, code: e.code ?? ErrorCode.BadInput, message: appMessage(err), ...(file ? { file } : {}) };
+    return { ok: false, code: e.code ?? ErrorCode.BadInput, message: appMessage(err), ...(file ? { file } : {}), ...(e.remedy ? { remedy: e.remedy } : {}) };
   }
 }

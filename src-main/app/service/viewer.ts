@@ -12,6 +12,8 @@ import { imageSignature } from '../../engine/image/signature.js';
 import { imageExt, outputBytes } from '../../engine/jobs/decrypt.js';
 import { exportSlices, recordDocuments, seriesFoldersOf } from '../../engine/jobs/export.js';
 import { openAeimg } from '../../engine/jobs/open.js';
+import type { IdentitySource } from '../../engine/container/aeimg-file.js';
+import { Passphrase } from '../../engine/keys/recipients.js';
 import { receivedFidelity } from '../../engine/codec/record.js';
 import type { CodecPool } from '../../engine/jobs/pool.js';
 import { DENOISED_CACHE_BYTES, ImageLru, readCodedSlices, SliceCache } from '../../engine/jobs/slices.js';
@@ -60,10 +62,15 @@ export class AppViewer {
     private readonly denoisedBytes = DENOISED_CACHE_BYTES,
   ) {}
 
-  /** Opens an .aeimg; a part of a study opens the whole study from the parts beside it (all must be there). */
-  open(path: string): Promise<Result<OpenedFile>> {
+  /**
+   * Opens an .aeimg; a part of a study opens the whole study from the parts beside it (all must be there). With a
+   * passphrase (aeimg 0.51), that passphrase alone opens it, and the keychain is not asked: the passphrase is used for
+   * this call (the study's parts included) and kept nowhere.
+   */
+  open(path: string, passphrase?: string): Promise<Result<OpenedFile>> {
     return attempt(async () => {
-      const { study, items, key } = await openAeimg(path, (stanzas) => this.store.identitiesFor(stanzas), (f, ids) => readCodedSlices(f, ids));
+      const identities: IdentitySource = passphrase === undefined ? (stanzas) => this.store.identitiesFor(stanzas) : [new Passphrase(passphrase)];
+      const { study, items, key } = await openAeimg(path, identities, (f, ids) => readCodedSlices(f, ids));
       const slices = new SliceCache(items, async (...a) => (await this.pool.decode(...a, false)).image);
       const openId = randomUUID();
       const images: OpenedImageInfo[] = await slices.describe(this.pool.size);

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IdentitySource } from '../container/aeimg-file.js';
 import { checkParts, probeAeimg, readPartInfo, studyOfPartName } from '../container/study.js';
-import { SharedKey, type Identity } from '../keys/recipients.js';
+import { Passphrase, SharedKey, type Identity } from '../keys/recipients.js';
 import { X25519Identity } from '../keys/x25519.js';
 import { isAeimgPath } from '../../../src-shared/files.js';
 import type { ReceivedFiles } from '../../../src-shared/api.js';
@@ -51,13 +51,14 @@ export interface OpenedAeimg<T> {
   study: { name: string; parts: string[] } | null;
   /** What `read` gave for each file, in order. */
   items: T[];
-  /** The key that opened it, as the viewer names it: "Radiology A (3F2A-…)", or '' for a passphrase. */
+  /** The key that opened it, as the viewer names it: "Radiology A (3F2A-…)", "your contact identity", "the passphrase". */
   key: string;
 }
 
 function keyName(identity: Identity): string {
   if (identity instanceof SharedKey) return identity.label ? `${identity.label} (${identity.fingerprint})` : identity.fingerprint;
-  return identity instanceof X25519Identity ? 'your contact identity' : '';
+  if (identity instanceof X25519Identity) return 'your contact identity';
+  return identity instanceof Passphrase ? 'the passphrase' : '';
 }
 
 /**

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
 import type { ImageAttributes, ImagePixels, OpenedFile, ReceivedFiles } from '../../../src-shared/api';
-import { bridge, unwrap } from '../bridge';
+import { bridge, CallError, unwrap } from '../bridge';
+import { ErrorCode, Remedy } from '../../../src-shared/errors';
 import { annotationsShown, pickState, realWindowToSample, shutterShown } from '../viewer/display';
 import { stateWindowName } from '../../../src-shared/windows';
 import { overlaysHidden, overlaysShown } from '../../../src-shared/graphics';
@@ -218,15 +219,26 @@ export const useViewer = defineStore('viewer', () => {
     else if (paths.length > 1) await openReceived(paths);
   }
 
-  /** Opens an .aeimg: the file replaces the one shown once its first image is here, with that image (see `show`). */
-  async function open(path: string) {
+  /**
+   * A file encrypted with a passphrase, waiting for it (aeimg 0.51): its path, the engine's words for why it is asked
+   * (the file's name first) and, after a wrong one, that it was wrong. The passphrase itself is never kept here.
+   */
+  const passphraseFor = ref<{ path: string; message: string; wrong: boolean } | null>(null);
+
+  /**
+   * Opens an .aeimg: the file replaces the one shown once its first image is here, with that image (see `show`). A
+   * file encrypted with a passphrase asks for it (`passphraseFor`) and opens with `passphrase` once it is given.
+   */
+  async function open(path: string, passphrase?: string) {
     if (!received.value.some((f) => f.path === path)) received.value = []; // opened otherwise (chosen, double-clicked)
     busy.value = true;
     notice.value = '';
     stopCine();
     const seq = ++openSeq;
     try {
-      const f = await unwrap(bridge().files.open(path));
+      const f = await unwrap(bridge().files.open(path, passphrase)).finally(() => {
+        if (seq === openSeq) passphraseFor.value = null;
+      });
       const info = infoOpen.value ? attributesOf(f.openId, 0) : undefined;
       const px = markRaw(await unwrap(bridge().files.image(f.openId, 0, false)));
       const attrs = await info;
@@ -253,11 +265,16 @@ export const useViewer = defineStore('viewer', () => {
       fitView();
       if (infoOpen.value && attrs === undefined) await loadAttributes(); // the panel opened meanwhile
     } catch (err) {
-      errors.report(err);
+      const asks = err instanceof CallError && (err.remedy === Remedy.GivePassphrase || (passphrase !== undefined && err.code === ErrorCode.WrongKey));
+      if (asks && seq === openSeq) passphraseFor.value = { path, message: err.message, wrong: passphrase !== undefined };
+      else if (!asks) errors.report(err);
     } finally {
       if (seq === openSeq) busy.value = false;
     }
   }
+
+  /** The reader gives up on the passphrase asked for: nothing is opened. */
+  const cancelPassphrase = () => { passphraseFor.value = null; };
 
   async function go(to: number) {
     if (!file.value) return;
@@ -381,7 +398,7 @@ export const useViewer = defineStore('viewer', () => {
     file, index, pixels, denoised, wanted, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
     mapping, units, choices, sampleWindow, copyOverlays,
-    received, open, openReceived, openPaths, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
+    received, passphraseFor, cancelPassphrase, open, openReceived, openPaths, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
 });
