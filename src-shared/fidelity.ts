@@ -88,10 +88,19 @@ export interface Fidelity {
   rmseOverFrame?: true;
 }
 
-/** How the receiver is told where the figures come from (the decrypt line, the viewer's line under the image). */
-export function measuredBySender(f: Pick<Fidelity, 'overFrame'>): string {
+/**
+ * How the receiver is told where the figures come from (the decrypt line, the viewer's line under the image). A
+ * bit-exact image's are no measurement (0.51): its decoder checked every pixel against the sender's pixel hash, and a
+ * file that fails that check does not decode (before, "measured by the sender", said even of a JPEG sent as its own
+ * data, where nothing was measured).
+ */
+export function figuresOrigin(f: Pick<Fidelity, 'overFrame' | 'exact'>): string {
+  if (f.exact) return BIT_EXACT_CHECKED;
   return f.overFrame ? `measured by the sender over the whole image, ${OVER_FRAME}` : 'measured by the sender';
 }
+
+/** What a bit-exact image's line says of its check (figuresOrigin). */
+export const BIT_EXACT_CHECKED = "every pixel checked against the sender's on decoding";
 
 /**
  * "; sender's window 30/60: SSIM 0.9658": the figure of the window its sender sent it in, where the headline names

@@ -11,7 +11,7 @@ import { ModelCache } from '../engine/model/autoencoder.js';
 import { fileInvertedOf, imageChannels, type ImageRecord } from '../engine/codec/record.js';
 import { receivedSummary, recordDisplay } from '../engine/jobs/view.js';
 import { valueFormula } from '../../src-shared/windows.js';
-import { measuredBySender } from '../../src-shared/fidelity.js';
+import { figuresOrigin } from '../../src-shared/fidelity.js';
 import { andList, someNames } from '../../src-shared/files.js';
 import { dicomMetaOf } from '../engine/dicom/import.js';
 import { graphicsAndShutter } from '../engine/dicom/shutter.js';
@@ -270,6 +270,6 @@ const STUDY_PROGRESS_EVERY = 100;
 /** What the receiver is told of an image: the guarantee and the sender's figures, or the reduced-quality warning. */
 function receivedText(rec: ImageRecord): string {
   const r = receivedSummary(rec);
-  const by = r.fidelity ? ` (${measuredBySender(r.fidelity)})` : '';
+  const by = r.fidelity ? ` (${figuresOrigin(r.fidelity)})` : '';
   return r.reduced ? `${r.text.toUpperCase()}${r.fidelity?.overFrame ? by : ''}` : `${r.text}${by}`;
 }

@@ -318,6 +318,10 @@ describe('the aeimg command line', () => {
     expect(dec.stderr).toMatch(/inference backend (wasm|cpu|tensorflow)/);
     const plain = await aeimg(['decrypt', join(dir, 'safe'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'plain')]);
     expect([plain.code, plain.stdout.split('\n').filter((l) => l.includes(' → ')).length]).toEqual([0, 2]);
+    // A bit-exact image's guarantee is checked as it decodes, not a figure of the sender's (0.51; before, "bit-exact
+    // (measured by the sender)"); the near-lossless one's figures are the sender's.
+    expect(plain.stdout).toMatch(/ct\.aeimg → .*, bit-exact \(every pixel checked against the sender's on decoding\)\n/);
+    expect(plain.stdout).toMatch(/mr\.aeimg → .*every pixel within ±1 of the original; .*\(measured by the sender\)\n/);
     expect(plain.stderr).not.toMatch(/inference backend/);
     // Its PNG says so in its name, which goes with the file wherever it is forwarded; a resumed batch finds it.
     expect(await readdir(join(dir, 'back'))).toEqual(['ct.reduced-quality.png']);

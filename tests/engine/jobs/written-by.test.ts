@@ -16,7 +16,7 @@ import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.
 import { describeImage, receivedSummary } from '../../../src-main/engine/jobs/view.js';
 import { generateSharedKey } from '../../../src-main/engine/keys/keyfile.js';
 import type { Autoencoder } from '../../../src-main/engine/model/autoencoder.js';
-import { measuredBySender } from '../../../src-shared/fidelity.js';
+import { figuresOrigin } from '../../../src-shared/fidelity.js';
 import { defaultModel, FIXTURES, models, tempDir } from '../../helpers.js';
 
 /** The writer the files of this test say they come from (their file entry's `app`). */
@@ -44,11 +44,11 @@ describe('a file written by aeimg 0.41 and before', () => {
     };
     const old = await opened('aeimg 0.41.0', 'old');
     expect(old.fidelity?.overFrame).toBe(true);
-    expect(measuredBySender(receivedSummary(old).fidelity!)).toBe('measured by the sender over the whole image, as aeimg 0.41 and before measured: higher than over what each window shows');
+    expect(figuresOrigin(receivedSummary(old).fidelity!)).toBe('measured by the sender over the whole image, as aeimg 0.41 and before measured: higher than over what each window shows');
     expect(old.fidelity?.rmseOverFrame).toBe(true);
     const between = await opened('aeimg 0.43.0', 'between');
     expect(between.fidelity?.overFrame).toBeUndefined();
-    expect(measuredBySender(between.fidelity!)).toBe('measured by the sender');
+    expect(figuresOrigin(between.fidelity!)).toBe('measured by the sender');
     expect(between.fidelity?.rmseOverFrame).toBe(true);
     const now = await opened('aeimg 0.45.0', 'now');
     expect(now.fidelity?.overFrame).toBeUndefined();
