@@ -16,6 +16,7 @@ import { KeyStore } from '../engine/keys/keystore.js';
 import type { IdentitySource } from '../engine/container/aeimg-file.js';
 import { initBackend } from '../engine/model/tf.js';
 import { cliMessage } from './remedy.js';
+import { MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
 
 export const keyOptions = {
   'key-file': { type: 'string', multiple: true },
@@ -239,4 +240,14 @@ export function summarise(total: number, outcome: BatchOutcome<unknown>, verb: s
   for (const f of failures) process.stderr.write(`  - ${f}\n`);
   if (outcome.cancelled > 0) process.stderr.write('Run the same command with --skip-existing to finish.\n');
   return 1;
+}
+
+/** --ct-intercept N: a whole number of HU within a 16-bit sample's range (MAX_CT_INTERCEPT). */
+export function ctInterceptOption(text: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(n) || Math.abs(n) > MAX_CT_INTERCEPT) {
+    throw new AeimgError(ErrorCode.Usage, `--ct-intercept takes a whole number of HU from -${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + N), ` +
+      `not '${text}': --ct-intercept=-1024 for an export of a CT's stored values, --ct-intercept=0 for values in HU.`);
+  }
+  return n;
 }

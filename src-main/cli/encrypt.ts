@@ -9,7 +9,7 @@ import { parseSize } from './size.js';
 import type { Autoencoder } from '../engine/model/autoencoder.js';
 import type { Recipient } from '../engine/keys/recipients.js';
 import { MAX_BITS, MIN_BITS } from '../engine/codec/record.js';
-import { ctDeclaration, MAX_CT_INTERCEPT } from '../../src-shared/windows.js';
+import { ctDeclaration } from '../../src-shared/windows.js';
 import type { CtCheck } from '../../src-shared/api.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { encryptFiles } from '../engine/jobs/batch.js';
@@ -26,7 +26,7 @@ import { parseDeidentify } from '../engine/dicom/deidentify.js';
 import { LazyPool } from '../engine/jobs/pool.js';
 import { DEFAULT_MODEL, ModelCache } from '../engine/model/autoencoder.js';
 import {
-  cleanOutputFolders, findInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
+  cleanOutputFolders, ctInterceptOption, findInputs, makeOutputFolder, jobsOption, kb, loadRecipients, logBackend, ms, poolFor, positiveInteger,
   interruptSignal, printEvents, recipientOptions, namedBatch, summarise,
 } from './common.js';
 
@@ -278,16 +278,6 @@ function notCtOption(given: readonly string[], found: readonly FoundFile[], ctIn
     for (const f of named) notCt.add(f.path);
   }
   return [...notCt];
-}
-
-/** --ct-intercept N: a whole number of HU within a 16-bit sample's range (MAX_CT_INTERCEPT). */
-function ctInterceptOption(text: string): number {
-  const n = Number(text.trim());
-  if (text.trim() === '' || !Number.isInteger(n) || Math.abs(n) > MAX_CT_INTERCEPT) {
-    throw new AeimgError(ErrorCode.Usage, `--ct-intercept takes a whole number of HU from -${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + N), ` +
-      `not '${text}': --ct-intercept=-1024 for an export of a CT's stored values, --ct-intercept=0 for values in HU.`);
-  }
-  return n;
 }
 
 /**

@@ -6,7 +6,7 @@ import { initBackend } from '../engine/model/tf.js';
 import { evaluate } from '../engine/train/evaluate.js';
 import { NOISES, type NoiseKind } from '../engine/train/noise.js';
 import { reportMarkdown, writeReport } from '../engine/train/report.js';
-import { logBackend } from './common.js';
+import { ctInterceptOption, logBackend } from './common.js';
 
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -15,7 +15,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     options: {
       data: { type: 'string' }, model: { type: 'string', default: DEFAULT_MODEL }, noise: { type: 'string', default: 'all' },
       bits: { type: 'string', default: '8' }, limit: { type: 'string' }, seed: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'report' },
+      out: { type: 'string', default: 'report' }, 'ct-intercept': { type: 'string' },
     },
   });
   if (!values.data) throw new AeimgError(ErrorCode.Usage, `--data DIR is required.\n${evalUsage}`);
@@ -27,6 +27,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const model = await models.byName(values.model);
   const report = await evaluate(model, values.data, (await initBackend()).name, {
     bits: Number(values.bits), noises, limit: values.limit ? Number(values.limit) : undefined, seed: Number(values.seed),
+    ...(values['ct-intercept'] === undefined ? {} : { ctIntercept: ctInterceptOption(values['ct-intercept']) }),
     onImage: (done, name) => {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${done} images: ${name}`);
     },

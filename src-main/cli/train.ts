@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
 import { ARCHITECTURES } from '../engine/model/architecture.js';
 import { CHECKPOINT_EVERY, train } from '../engine/train/trainer.js';
-import { logBackend } from './common.js';
+import { ctInterceptOption, logBackend } from './common.js';
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,7 +16,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       noise: { type: 'string', default: '0.5' }, arch: { type: 'string', default: 'aeimg-v1' },
       'latent-channels': { type: 'string', default: '1' }, seed: { type: 'string', default: '1' },
       workers: { type: 'string', default: String(availableParallelism()) }, 'val-limit': { type: 'string', default: '20' },
-      resume: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false }, 'ct-intercept': { type: 'string' },
     },
   });
   if (!values.data || !values.out) throw new AeimgError(ErrorCode.Usage, `--data and --out are required.\n${trainUsage}`);
@@ -34,6 +34,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     arch: values.arch, latentChannels: num('latent-channels'), epochs: num('epochs'), stepsPerEpoch: num('steps-per-epoch'),
     patch: num('patch'), batch: num('batch'), lr: num('lr'), noiseP: num('noise'), seed: num('seed'),
     workers: Math.max(1, num('workers')), resume: values.resume, valLimit: num('val-limit'),
+    ...(values['ct-intercept'] === undefined ? {} : { ctIntercept: ctInterceptOption(values['ct-intercept']) }),
     command: `aeimg train ${argv.join(' ')}`,
     onStep: (p) => {
       const figures = `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(5)} ${p.patchesPerSecond.toFixed(1)} patches/s`;

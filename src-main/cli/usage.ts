@@ -74,8 +74,12 @@ aeimg keys add-contact CARD [--name N]
 aeimg keys contacts`;
 
 export const evalUsage = `aeimg eval --data DIR [--model NAME] [--noise all|none|saltpepper,speckle,poisson,gaussian]
-           [--bits 8] [--limit N] [--seed S] [--out DIR]   writes DIR/report.md and DIR/report.json`;
+           [--bits 8] [--limit N] [--seed S] [--ct-intercept N] [--out DIR]   writes DIR/report.md and DIR/report.json
+  --ct-intercept=N  the folder's image files are a CT's 16-bit exports whose HU are their values + N (-1024 for stored
+                    values), as encrypt --ct-intercept sends them: measured in HU through the CT presets`;
 
 export const trainUsage = `aeimg train --data DIR --out resources/models/NAME [--val DIR] [--epochs 10] [--steps-per-epoch 100]
             [--patch 96] [--batch 16] [--lr 0.002] [--noise 0.5] [--arch aeimg-v1|paper] [--latent-channels 1]
-            [--seed 1] [--workers N] [--resume]     (optimiser: Adamax; loss: MSE; one worker per core)`;
+            [--seed 1] [--workers N] [--resume] [--ct-intercept N]   (optimiser: Adamax; loss: MSE; one worker per core)
+  --ct-intercept=N  the image files under --data and --val are a CT's 16-bit exports whose HU are their values + N:
+                    learnt as the encoder is given them when sent with encrypt --ct-intercept (through the CT presets)`;

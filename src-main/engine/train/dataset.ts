@@ -6,7 +6,7 @@
  */
 import { greyOfColour } from '../image/image.js';
 import { encoderView } from '../codec/image-codec.js';
-import { examplesUnder } from './examples.js';
+import { examplesUnder, type ExampleOptions } from './examples.js';
 import { addNoise, NOISES, seededUniform } from './noise.js';
 
 export interface Plane {
@@ -21,9 +21,9 @@ export interface Plane {
  * CT in a 16-bit file was trained on as values under 0.07 and then given to the model companded over [0, 1], and an
  * 8-bit slice was not stretched to its range.
  */
-export async function loadPlanes(dir: string, minSide: number): Promise<Plane[]> {
+export async function loadPlanes(dir: string, minSide: number, opts: ExampleOptions = {}): Promise<Plane[]> {
   const planes: Plane[] = [];
-  for await (const { image: read, display } of examplesUnder(dir)) {
+  for await (const { image: read, display } of examplesUnder(dir, Infinity, opts)) {
     const image = greyOfColour(read) ?? read; // a grey image exported as colour goes as its one plane (encodeImage)
     if (image.width < minSide || image.height < minSide) continue;
     const { ph, pw, inputs } = encoderView(image, display);

@@ -49,6 +49,8 @@ export interface EvalOptions {
   seed?: number;
   /** After each image (a DICOM file's frames each), with its name under the folder. */
   onImage?: (done: number, name: string) => void;
+  /** ExampleOptions.ctIntercept: the image files are a CT's 16-bit exports (HU = value + this). */
+  ctIntercept?: number;
 }
 
 /** The 3x3 median of each colour plane (the classic denoising baseline); alpha as it is. */
@@ -124,6 +126,8 @@ export interface EvalReport {
   backend: string;
   data: string;
   bits: number;
+  /** EvalOptions.ctIntercept, where the image files were declared a CT's. */
+  ctIntercept?: number;
   images: number;
   mean: Summary;
   perSource: Record<string, Summary>;
@@ -177,7 +181,7 @@ export function summarise(items: ImageEval[]): Summary {
 
 export async function evaluate(model: Autoencoder, dir: string, backend: string, opts: EvalOptions): Promise<EvalReport> {
   const perImage: ImageEval[] = [];
-  for await (const example of examplesUnder(dir, opts.limit)) {
+  for await (const example of examplesUnder(dir, opts.limit, { ctIntercept: opts.ctIntercept })) {
     perImage.push(await evaluateExample(model, example, dir, opts, perImage.length));
     opts.onImage?.(perImage.length, example.name);
   }
@@ -185,7 +189,7 @@ export async function evaluate(model: Autoencoder, dir: string, backend: string,
   return {
     model: { name: model.manifest.name, id: model.id, architecture: model.manifest.architecture },
     ...(model.hasDenoiser ? { denoiser: true } : {}),
-    backend, data: dir, bits: opts.bits, images: perImage.length,
+    backend, data: dir, bits: opts.bits, ...(opts.ctIntercept === undefined ? {} : { ctIntercept: opts.ctIntercept }), images: perImage.length,
     mean: summarise(perImage),
     perSource: Object.fromEntries(sources.map((s) => [s, summarise(perImage.filter((p) => p.source === s))])),
     perImage,

@@ -14,6 +14,8 @@ import { readDicomFile } from '../dicom/import.js';
 import { hasPixelData } from '../dicom/pixel-module.js';
 import type { Image } from '../image/image.js';
 import { readImageFile } from '../image/io.js';
+import { AeimgError, ErrorCode } from '../errors.js';
+import { plainDisplay } from '../metrics/fidelity.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js';
 
@@ -50,21 +52,44 @@ async function holdsDicomImage(path: string): Promise<boolean> {
   return header === undefined || hasPixelData(header.dataset); // one it cannot read is named when it is read
 }
 
+/** How the examples are read. */
+export interface ExampleOptions {
+  /** Pixels an image may have (DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /**
+   * The image files are a CT's 16-bit exports whose HU are their values + this (aeimg 0.51: `train`/`eval
+   * --ct-intercept`, as `encrypt --ct-intercept` declares them): each is seen in HU through the CT presets, as its
+   * reader sees it once sent so. One that cannot hold HU (8-bit, colour, grey with alpha) is refused, naming it: the
+   * declaration is of the whole folder. DICOM files go with their own rescale.
+   */
+  ctIntercept?: number;
+}
+
 /** The examples of `file` (under `root`): an image file's first page; each frame of a DICOM file, with its display. */
-export async function readExamples(file: string, root: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<Example[]> {
+export async function readExamples(file: string, root: string, opts: ExampleOptions = {}): Promise<Example[]> {
+  const { maxPixels = DEFAULT_MAX_PIXELS, ctIntercept } = opts;
   const name = relative(root, file);
   const t = performance.now();
-  if (IMAGE_EXT.test(file)) return [{ image: await readImageFile(file, maxPixels), name, readMs: performance.now() - t }];
+  if (IMAGE_EXT.test(file)) {
+    const image = await readImageFile(file, maxPixels);
+    if (ctIntercept === undefined) return [{ image, name, readMs: performance.now() - t }];
+    if (image.channels !== 1 || image.bitDepth !== 16) {
+      const what = image.channels !== 1 ? `a ${image.channels}-channel image` : 'an 8-bit image';
+      throw new AeimgError(ErrorCode.BadInput, `${name}: is ${what}, not a CT's 16-bit values, and --ct-intercept declares every image ` +
+        'file under the folder a CT\'s export: give a folder of those alone (DICOM files go with their own rescale).');
+    }
+    return [{ image, display: plainDisplay(image, { ctIntercept }), name, readMs: performance.now() - t }];
+  }
   const frames = await readDicomFile(file, { maxPixels, deidentify: null });
   const readMs = (performance.now() - t) / frames.length;
   return frames.map(({ image, dicom }, f) => ({ image, display: dicomDisplay(dicom), name: frames.length > 1 ? `${name}#${f + 1}` : name, readMs }));
 }
 
 /** The examples under `dir`, in order, read a file at a time; at most `limit`. */
-export async function* examplesUnder(dir: string, limit = Infinity, maxPixels = DEFAULT_MAX_PIXELS): AsyncGenerator<Example> {
+export async function* examplesUnder(dir: string, limit = Infinity, opts: ExampleOptions = {}): AsyncGenerator<Example> {
   let given = 0;
   for (const file of await listExamples(dir)) {
-    for (const example of await readExamples(file, dir, maxPixels)) {
+    for (const example of await readExamples(file, dir, opts)) {
       if (given++ >= limit) return;
       yield example;
     }

@@ -3,6 +3,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvalReport } from './evaluate.js';
 import { NOISES } from './noise.js';
+import { ctDeclaration } from '../../../src-shared/windows.js';
 
 const PAPER_TABLE6: Record<string, [number, number]> = {
   saltpepper: [0.93, 0.94], speckle: [0.06, 0.23], poisson: [0.79, 0.9], gaussian: [0.13, 0.41],
@@ -19,7 +20,8 @@ export function reportMarkdown(r: EvalReport): string {
   const lines = [
     `# Evaluation of model \`${r.model.name}\` (${r.model.architecture}, id ${r.model.id.slice(0, 12)}…)`,
     '',
-    `Data: \`${r.data}\`, ${r.images} images; latent quantized to ${r.bits} bits; inference backend \`${r.backend}\`.`,
+    `Data: \`${r.data}\`, ${r.images} images; latent quantized to ${r.bits} bits; inference backend \`${r.backend}\`.` +
+      (r.ctIntercept === undefined ? '' : ` Image files declared a CT's: ${ctDeclaration(r.ctIntercept)} (--ct-intercept).`),
     'SSIM: Gaussian window 11, sigma 1.5 (Wang et al. 2004); PSNR and MSE on samples scaled to [0, 1] (docs/models.md).',
     '',
     '## Clean images: the full path (encoder → quantize → entropy code → decoder)',
@@ -33,7 +35,7 @@ export function reportMarkdown(r: EvalReport): string {
     '',
     '## What a reader sees: the worst of each image\'s reader windows, as its sender is told',
     '',
-    'A CT in DICOM through the CT presets in HU (brain 40/80, …) and its file\'s own windows; an image without units through ' +
+    'A CT in DICOM (or image files declared a CT\'s, --ct-intercept) through the CT presets in HU (brain 40/80, …) and its file\'s own windows; an image without units through ' +
     'its 1st–99th percentile. SSIM of the two images as the window shows them; errors in the image\'s units (stored values ' +
     'where it has none). The whole-range SSIM above hardly moves for a CT\'s error of tens of HU.',
     '',

@@ -33,6 +33,8 @@ export interface TrainConfig {
   lr: number;
   noiseP: number;
   seed: number;
+  /** ExampleOptions.ctIntercept: the image files of data and val are a CT's 16-bit exports (HU = value + this). */
+  ctIntercept?: number;
 }
 
 export interface TrainProgress {
@@ -125,7 +127,7 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
     training: {
       route: 'aeimg train (tfjs)', command: o.command, data, val, backend, workers: o.workers, patchesPerSecond,
       epochs: rest.epochs, stepsPerEpoch: rest.stepsPerEpoch, patch: rest.patch, batch: rest.batch, lr: rest.lr,
-      noiseP: rest.noiseP, seed: rest.seed, log,
+      noiseP: rest.noiseP, seed: rest.seed, ...(rest.ctIntercept === undefined ? {} : { ctIntercept: rest.ctIntercept }), log,
     },
     validation: {},
   });
@@ -134,7 +136,7 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
   const model = await Autoencoder.load(o.out);
   let ssim = 0, psnr = 0, reader = 0, images = 0;
   try {
-    for await (const { image, display, name } of examplesUnder(val, o.valLimit)) {
+    for await (const { image, display, name } of examplesUnder(val, o.valLimit, { ctIntercept: o.ctIntercept })) {
       const fid = (await encodeImage(model, image, name, { bits: 8, measure: true, display })).record.fidelity!;
       ssim += fid.ssim;
       psnr += fid.psnr ?? Infinity;
@@ -150,11 +152,12 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
 export async function train(o: TrainOptions): Promise<{ log: EpochLog[]; steps: number; weights: Float32Array[] }> {
   if (o.patch % (2 * DOWNSAMPLING) !== 0) throw new AeimgError(ErrorCode.Usage, '--patch must be a multiple of 4.');
   await initBackend();
-  const planes = await loadPlanes(o.data, o.patch);
+  const planes = await loadPlanes(o.data, o.patch, { ctIntercept: o.ctIntercept });
   if (planes.length === 0) throw new AeimgError(ErrorCode.BadInput, `no image of at least ${o.patch}x${o.patch} pixels in ${o.data}.`);
   const config: TrainConfig = {
     data: o.data, val: o.val, name: o.name, arch: o.arch, latentChannels: o.latentChannels, epochs: o.epochs,
     stepsPerEpoch: o.stepsPerEpoch, patch: o.patch, batch: o.batch, lr: o.lr, noiseP: o.noiseP, seed: o.seed,
+    ...(o.ctIntercept === undefined ? {} : { ctIntercept: o.ctIntercept }),
   };
   const ckDir = join(o.out, 'checkpoint');
   let weights = TrainableAutoencoder.initialWeights({ arch: o.arch, latentChannels: o.latentChannels }, o.seed);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeImage, decodeImageRecord } from '../../../src-main/engine/codec/image-codec.js';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
-import { compareImages } from '../../../src-main/engine/metrics/fidelity.js';
+import { compareImages, plainDisplay } from '../../../src-main/engine/metrics/fidelity.js';
 import { evaluate } from '../../../src-main/engine/train/evaluate.js';
 import { addNoise, median3x3 } from '../../../src-main/engine/train/noise.js';
 import { writeReport } from '../../../src-main/engine/train/report.js';
@@ -89,5 +89,39 @@ describe('aeimg eval', () => {
     const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     expect(same(planes[0]!.data, encoderView(image, display).inputs[0]!)).toBe(true);
     expect(same(planes[0]!.data, encoderView(image).inputs[0]!)).toBe(false);
+  });
+
+  it('measures and trains on a CT\'s 16-bit PNG exports in HU through the CT presets when told their intercept (0.51), as encrypt --ct-intercept sends them', async () => {
+    const data = await tempDir();
+    const png = join(FIXTURES, 'slices', 'ct-cranium-axial-022-hu.png'); // stored values, HU + 1024
+    await copyFile(png, join(data, 'ct.png'));
+    const model = await defaultModel();
+    const image = await readImageFile(png);
+    const display = plainDisplay(image, { ctIntercept: -1024 });
+    const declared = await evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1, ctIntercept: -1024 });
+    const plain = await evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1 });
+    // Independently: the codec's own measurement of that image sent as a CT (the display encrypt gives it).
+    const enc = await encodeImage(model, image, 'x', { bits: 8, measure: true, display });
+    const reader = declared.perImage[0]!.reader;
+    expect([reader.units, reader.ssim, reader.name]).toEqual(['HU', enc.record.fidelity!.windows![0]!.ssim, enc.record.fidelity!.windows![0]!.name]);
+    expect(reader.name).toMatch(/^(brain|subdural|stroke|soft tissue|lung|bone)$/);
+    // Before (and without it): no units, its percentile window.
+    expect(plain.perImage[0]!.reader.units).toBe('');
+    expect(plain.perImage[0]!.reader.name).not.toMatch(/^(brain|subdural|stroke|soft tissue|lung|bone)$/);
+    const out = await tempDir();
+    await writeReport(declared, out);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain("Image files declared a CT's: HU = value − 1024 (--ct-intercept).");
+    expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8')).ctIntercept).toBe(-1024);
+
+    // Training learns what the encoder is given when it is sent as a CT.
+    const planes = await loadPlanes(data, 32, { ctIntercept: -1024 });
+    const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    expect(same(planes[0]!.data, encoderView(image, display).inputs[0]!)).toBe(true);
+    expect(same((await loadPlanes(data, 32))[0]!.data, encoderView(image, display).inputs[0]!)).toBe(false);
+
+    // An 8-bit image cannot hold HU: the declaration is of the whole folder, so the run stops, naming the file.
+    await copyFile(MR_SLICE, join(data, 'mr.png'));
+    await expect(evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1, ctIntercept: -1024 })).rejects.toThrow(
+      "mr.png: is an 8-bit image, not a CT's 16-bit values, and --ct-intercept declares every image file under the folder a CT's export: give a folder of those alone");
   });
 });
