@@ -5,8 +5,8 @@
  * Before, a folder of DICOM files held "no image", so a hospital's own CT could be trained on only as 16-bit PNG
  * exports, which the encoder and the figures took for images without units.
  */
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
 import { dicomDisplay } from '../dicom/display.js';
 import { isDicomdirName, isDicomFile, readDicomHeader } from '../dicom/header.js';
@@ -14,6 +14,7 @@ import { readDicomFile } from '../dicom/import.js';
 import { hasPixelData } from '../dicom/pixel-module.js';
 import type { Image } from '../image/image.js';
 import { readImageFile } from '../image/io.js';
+import { expandInputs } from '../jobs/files.js';
 import { AeimgError, ErrorCode } from '../errors.js';
 import { plainDisplay } from '../metrics/fidelity.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
@@ -33,17 +34,16 @@ export interface Example {
 }
 
 /**
- * The files under `dir` (its subfolders too, in path order) that hold examples: image files by their extension, DICOM
- * files by their content, not a DICOMDIR (an index) nor a DICOM object without pixels (a report, a structure set).
+ * The files under `dir` that hold examples, as encryption finds a folder's images (jobs/files.ts findInputs: each
+ * folder's files in natural name order, then its subfolders'; hidden files left out; a folder of more than
+ * MAX_FOLDER_ENTRIES refused by name): image files by their extension, DICOM files by their content, not a DICOMDIR (an
+ * index) nor a DICOM object without pixels (a report, a structure set). Before 0.51 a walker of its own, in plain path
+ * order, hidden files included.
  */
 export async function listExamples(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listExamples(p)));
-    else if (IMAGE_EXT.test(e.name) || (!isDicomdirName(p) && (await holdsDicomImage(p)))) out.push(p);
-  }
-  return out.sort();
+  const given = await stat(dir).catch(() => undefined);
+  if (!given?.isDirectory()) throw new AeimgError(ErrorCode.Usage, `${dir} is not a folder${given ? '' : ' (there is nothing by that name)'}: give the folder of images to read.`);
+  return expandInputs([dir], IMAGE_EXT, async (p) => !isDicomdirName(p) && await holdsDicomImage(p));
 }
 
 async function holdsDicomImage(path: string): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeImage, decodeImageRecord } from '../../../src-main/engine/codec/image-codec.js';
 import { readImageFile } from '../../../src-main/engine/image/io.js';
@@ -11,6 +11,7 @@ import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { encoderView } from '../../../src-main/engine/codec/image-codec.js';
 import { loadPlanes } from '../../../src-main/engine/train/dataset.js';
+import { listExamples } from '../../../src-main/engine/train/examples.js';
 import { CT_SLICE, defaultModel, FIXTURES, MR_SLICE, tempDir } from '../../helpers.js';
 
 describe('aeimg eval', () => {
@@ -123,5 +124,15 @@ describe('aeimg eval', () => {
     await copyFile(MR_SLICE, join(data, 'mr.png'));
     await expect(evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1, ctIntercept: -1024 })).rejects.toThrow(
       "mr.png: is an 8-bit image, not a CT's 16-bit values, and --ct-intercept declares every image file under the folder a CT's export: give a folder of those alone");
+  });
+
+  it('finds a folder\'s images as encryption does (0.51): natural name order, each folder before its subfolders, hidden files left out; a file or nothing given is said to be no folder', async () => {
+    const data = await tempDir();
+    await mkdir(join(data, 'a'));
+    for (const name of ['img10.png', 'img9.png', '.img1.png', join('a', 'img1.png')]) await copyFile(MR_SLICE, join(data, name));
+    // Before: plain path order, hidden files too (.img1.png, a/img1.png, img10.png, img9.png).
+    expect((await listExamples(data)).map((p) => relative(data, p))).toEqual(['img9.png', 'img10.png', join('a', 'img1.png')]);
+    await expect(listExamples(join(data, 'img9.png'))).rejects.toThrow(`${join(data, 'img9.png')} is not a folder: give the folder of images to read.`);
+    await expect(listExamples(join(data, 'none'))).rejects.toThrow('is not a folder (there is nothing by that name)');
   });
 });
