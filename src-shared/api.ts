@@ -62,10 +62,24 @@ export interface KeyList {
   keychain: { available: boolean; reason?: string };
 }
 
-export interface RecipientRef {
+/** A key in the keychain or a contact's card, by name: what Settings remembers. */
+export interface NamedRecipient {
   kind: 'key' | 'contact';
   name: string;
 }
+
+/**
+ * A passphrase the sender types (aeimg 0.51): the file opens with it alone (scrypt, as `encrypt --passphrase-file`),
+ * and the sender tells it to the receiver by phone or in person. Checked for strength in main (12+ characters, several
+ * words or mixed classes); never remembered.
+ */
+export interface PassphraseRecipient {
+  kind: 'passphrase';
+  passphrase: string;
+}
+
+/** Whom a request encrypts for. */
+export type RecipientRef = NamedRecipient | PassphraseRecipient;
 
 /** A dropped or chosen input, after folders are expanded. */
 export interface InputFile {
@@ -267,7 +281,7 @@ export interface Settings {
   deidentify: Deidentify;
   /** EncryptRequest.recode, remembered. */
   recode?: boolean;
-  recipient?: RecipientRef;
+  recipient?: NamedRecipient;
 }
 
 export interface AeimgBridge {

@@ -9,7 +9,7 @@ export { expandInputs, findInputs } from '../engine/jobs/files.js';
 import { AeimgError, ErrorCode, inFile } from '../engine/errors.js';
 import { readKeyFile } from '../engine/keys/keyfile.js';
 import { Passphrase, passphraseAlone, type Identity, type Recipient } from '../engine/keys/recipients.js';
-import { passphraseWeakness } from '../engine/keys/export.js';
+import { checkPassphraseStrength } from '../engine/keys/export.js';
 import { removeStalePartials } from '../engine/fs/atomic.js';
 import { batchOutputs, checkWritableFolders, type FoundFile } from '../engine/jobs/files.js';
 import { KeyStore } from '../engine/keys/keystore.js';
@@ -62,11 +62,7 @@ export async function explicitKeys(args: KeyArgs, forEncrypt = false): Promise<(
   const pass = await readPassphrase(args['passphrase-file']);
   if (pass) {
     // The same rule as key exports: a file protected by a guessable passphrase is not protected.
-    const weak = forEncrypt ? passphraseWeakness(pass) : null;
-    if (weak) {
-      throw new AeimgError(ErrorCode.Usage,
-        `the passphrase is too weak: ${weak}. Use 12 or more characters: several words, or letters mixed with digits and symbols.`);
-    }
+    if (forEncrypt) checkPassphraseStrength(pass);
     keys.push(new Passphrase(pass));
   }
   return keys;

@@ -85,6 +85,18 @@ describe('the handler table', () => {
     }
   });
 
+  it('encrypts for a passphrase (0.51), never with a name beside it, and never keeps one in the settings', async () => {
+    const { service, calls } = fakeService();
+    const req = { paths: ['/tmp/a.png'], quality: 'auto' as const, deidentify: 'basic' as const };
+    await dispatch(service, 'files:encrypt', [{ ...req, recipient: { kind: 'passphrase', passphrase: 'correct horse battery staple' } }]);
+    expect(calls).toEqual([['encrypt', [{ ...req, recipient: { kind: 'passphrase', passphrase: 'correct horse battery staple' } }]]]);
+    for (const recipient of [{ kind: 'passphrase', passphrase: '' }, { kind: 'passphrase', name: 'A', passphrase: 'correct horse battery staple' }, { kind: 'key', passphrase: 'x' }]) {
+      await expect(dispatch(service, 'files:encrypt', [{ ...req, recipient }])).rejects.toBeInstanceOf(InvalidArguments);
+    }
+    await expect(dispatch(service, 'settings:set', [{ recipient: { kind: 'passphrase', passphrase: 'correct horse battery staple' } }])).rejects.toBeInstanceOf(InvalidArguments);
+    await dispatch(service, 'settings:set', [{ recipient: { kind: 'key', name: 'A' } }]);
+  });
+
   it('passes the files said not to be CT (0.38) through encrypt and a study as a list of paths; a preview takes none', async () => {
     const { service, calls } = fakeService();
     const req = { paths: ['/tmp/ct.png', '/tmp/mr.png'], recipient: { kind: 'key' as const, name: 'A' }, quality: 'auto' as const, deidentify: 'basic' as const, ctIntercept: -1024 };

@@ -168,6 +168,26 @@ describe('a file encrypted with a passphrase, opened in the app (0.51)', () => {
   });
 });
 
+describe('a file sent with a passphrase from the app (0.51)', () => {
+  it('goes only with a passphrase strong enough, and opens with it alone; the settings never take one', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'scan.png'), await encodePng(phantom(40, 40)));
+    const identitiesFor = vi.fn(async () => []); // a keychain holds nothing for a passphrase's stanza
+    const { app, events } = await service({ ...store, identitiesFor } as unknown as KeyStore);
+    const request = (passphrase: string) => ({ paths: [join(dir, 'scan.png')], recipient: { kind: 'passphrase' as const, passphrase }, quality: 'auto' as const, deidentify: 'basic' as const });
+    expect(await app.encrypt(request('short one'))).toEqual({ ok: false, code: 'USAGE', message: 'the passphrase is too weak: it is shorter than 12 ' +
+      'characters. Use 12 or more characters: several words, or letters mixed with digits and symbols.' });
+    expect(await readdir(dir)).toEqual(['scan.png']);
+    const started = await app.encrypt(request('correct horse battery staple'));
+    expect(started.ok).toBe(true);
+    await vi.waitFor(() => expect(events.filter(finished)).toHaveLength(1), { timeout: 60_000, interval: 50 });
+    expect(events.filter(finished)[0]).toMatchObject({ status: 'done' });
+    expect(await app.open(join(dir, 'scan.aeimg'))).toMatchObject({ ok: false, remedy: 'give-passphrase' });
+    expect(await app.open(join(dir, 'scan.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: true, value: { key: 'the passphrase' } });
+    expect(identitiesFor).toHaveBeenCalledTimes(1); // the open without a passphrase only
+  });
+});
+
 describe('"Save view as PNG" in the app', () => {
   it('writes the view the renderer drew where main\'s dialog says, offered as NAME.view.png; what is not a PNG is refused, nothing written', async () => {
     const dir = await tempDir();

@@ -102,4 +102,52 @@ describe('encrypt queue', () => {
       'study.zip: is a ZIP archive, not an image: extract it first.',
     ]);
   });
+
+  it('a passphrase goes with the request only when typed the same twice, and is forgotten once the job has it; a study\'s estimate never carries it (0.51)', async () => {
+    const requests: { recipient: unknown }[] = [];
+    let answer: { ok: false; code: string; message: string } | null = { ok: false, code: 'USAGE', message: 'the passphrase is too weak: it is shorter than 12 characters. Use 12 or more characters' };
+    const reply = (req: { recipient: unknown }, jobId: string) => {
+      requests.push(req);
+      return Promise.resolve(answer ?? ok({ jobId }));
+    };
+    (globalThis as { window?: unknown }).window = {
+      aeimg: { files: {
+        expand: async (paths: string[]) => ok(paths.map((path) => ({ path, name: path.slice(4), bytes: 10, kind: 'image' }))),
+        encrypt: (req: { recipient: unknown }) => reply(req, 'job-p'), encryptStudy: (req: { recipient: unknown }) => reply(req, 'job-s'),
+        estimateStudy: async (req: { recipient: unknown }) => { requests.push(req); return ok(null); },
+      }, settings: { get: async () => ({ quality: 'auto', deidentify: 'basic' }) } },
+    };
+    const queue = useEncrypt();
+    const errors = useErrors();
+    queue.recipient = { kind: 'passphrase' };
+    await queue.add(FILES);
+    await queue.start();
+    expect(errors.messages[0]?.text).toBe('Type the passphrase the receiver will open the files with, twice.');
+    queue.passphrase = { text: 'correct horse battery staple', repeat: 'correct horse battery stapel' };
+    await queue.start();
+    expect(errors.messages[0]?.text).toBe('The two passphrases differ: type the same passphrase in both fields.');
+    expect(requests).toEqual([]);
+    // Refused by main (too weak): the fields stay for the sender to change.
+    queue.passphrase = { text: 'short', repeat: 'short' };
+    await queue.start();
+    expect(requests.map((r) => r.recipient)).toEqual([{ kind: 'passphrase', passphrase: 'short' }]);
+    expect(queue.passphrase).toEqual({ text: 'short', repeat: 'short' });
+    answer = null;
+    queue.passphrase = { text: 'correct horse battery staple', repeat: 'correct horse battery staple' };
+    await queue.start();
+    expect(requests.at(-1)!.recipient).toEqual({ kind: 'passphrase', passphrase: 'correct horse battery staple' });
+    expect(queue.passphrase).toEqual({ text: '', repeat: '' });
+
+    setActivePinia(createPinia());
+    requests.length = 0;
+    const study = useEncrypt();
+    study.recipient = { kind: 'passphrase' };
+    study.passphrase = { text: 'correct horse battery staple', repeat: 'correct horse battery staple' };
+    await study.add(FILES);
+    study.study.enabled = true;
+    await study.estimateStudy();
+    await study.startStudy();
+    expect(requests.map((r) => r.recipient)).toEqual([{ kind: 'key', name: '-' }, { kind: 'passphrase', passphrase: 'correct horse battery staple' }]);
+    expect(study.passphrase).toEqual({ text: '', repeat: '' });
+  });
 });

@@ -15,12 +15,14 @@ const id = z.string().uuid();
 const quality = z.enum(QUALITIES as [Quality, ...Quality[]]);
 const deidentify = z.enum(['basic', 'basic,clean-graphics', 'none']);
 const ctIntercept = z.number().int().min(-MAX_CT_INTERCEPT).max(MAX_CT_INTERCEPT);
-const recipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
+const passphrase = z.string().min(1).max(1024);
+const namedRecipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
+/** A key, a contact, or a passphrase (0.51): never a passphrase in the settings, which are written to disk. */
+const recipient = z.union([namedRecipient, z.object({ kind: z.literal('passphrase'), passphrase }).strict()]);
 const settingsPatch = z.object({
   outDir: path.optional(), quality: quality.optional(), deidentify: deidentify.optional(),
-  recipient: recipient.optional(), recode: z.boolean().optional(),
+  recipient: namedRecipient.optional(), recode: z.boolean().optional(),
 }).strict();
-const passphrase = z.string().min(1).max(1024);
 
 /** A subfolder below an output folder: relative, in plain segments (no '..', '.', empty or drive segment). */
 const subfolder = z.string().max(4096).refine(

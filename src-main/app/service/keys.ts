@@ -1,11 +1,10 @@
 /** The app's keychain screen over the engine's KeyStore: what the window may see of keys (names, fingerprints). */
 import { readFile } from 'node:fs/promises';
 import type { ContactInfo, KeyInfo, KeyList, RecipientRef } from '../../../src-shared/api.js';
-import { AeimgError, ErrorCode } from '../../engine/errors.js';
 import { writeFileAtomic } from '../../engine/fs/atomic.js';
-import { exportKey, importKey, passphraseWeakness } from '../../engine/keys/export.js';
+import { checkPassphraseStrength, exportKey, importKey } from '../../engine/keys/export.js';
 import type { KeyStore } from '../../engine/keys/keystore.js';
-import type { Recipient } from '../../engine/keys/recipients.js';
+import { Passphrase, type Recipient } from '../../engine/keys/recipients.js';
 import { formatContactCard } from '../../engine/keys/x25519.js';
 
 const keyInfo = ({ name, fingerprint, created }: KeyInfo): KeyInfo => ({ name, fingerprint, created });
@@ -16,7 +15,12 @@ export class AppKeys {
     private readonly chooseSavePath: (defaultName: string, format: string) => Promise<string | null>,
   ) {}
 
+  /** The recipient a request names: a key, a contact's card, or a passphrase the sender typed (checked for strength). */
   async recipient(ref: RecipientRef): Promise<Recipient> {
+    if (ref.kind === 'passphrase') {
+      checkPassphraseStrength(ref.passphrase);
+      return new Passphrase(ref.passphrase);
+    }
     if (ref.kind === 'contact') return this.store.contact(ref.name);
     return this.store.sharedKey(await this.store.find(ref.name));
   }
@@ -43,8 +47,7 @@ export class AppKeys {
 
   /** Exports where the user says in the save dialog (opened in main); null when they cancel it. */
   async exportKey(name: string, passphrase: string): Promise<{ path: string } | null> {
-    const weak = passphraseWeakness(passphrase);
-    if (weak) throw new AeimgError(ErrorCode.Usage, `the passphrase is too weak: ${weak}`);
+    checkPassphraseStrength(passphrase);
     const info = await this.store.find(name);
     const target = await this.chooseSavePath(`${info.name}.aeimg-key`, 'aeimg-key');
     if (!target) return null;

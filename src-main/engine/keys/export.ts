@@ -25,14 +25,25 @@ export function passphraseWeakness(p: string): string | null {
   return null;
 }
 
+/**
+ * Refuses a passphrase too weak to protect a file or a key export, with why and what would do (the CLI's and the
+ * app's words alike since 0.51: a file protected by a guessable passphrase is not protected).
+ */
+export function checkPassphraseStrength(p: string): void {
+  const weak = passphraseWeakness(p);
+  if (weak) {
+    throw new AeimgError(ErrorCode.Usage,
+      `the passphrase is too weak: ${weak}. Use ${MIN_PASSPHRASE_CHARS} or more characters: several words, or letters mixed with digits and symbols.`);
+  }
+}
+
 export interface KeyExportBody {
   name: string;
   created: string;
 }
 
 export async function exportKey(key: SharedKey, meta: KeyExportBody, passphrase: string, logN = EXPORT_LOG_N): Promise<string> {
-  const weak = passphraseWeakness(passphrase);
-  if (weak) throw new AeimgError(ErrorCode.Usage, `the passphrase is too weak: ${weak}.`);
+  checkPassphraseStrength(passphrase);
   const salt = secureRandom(16);
   const nonce = secureRandom(12);
   const header = JSON.stringify({ v: 1, kdf: 'scrypt', logN, r: 8, p: 1, salt: salt.toString('base64'), nonce: nonce.toString('base64'), fingerprint: key.fingerprint });

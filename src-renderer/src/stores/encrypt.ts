@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { CtCheck, EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, RecipientRef, Result, ShownWindow, StudyEstimate, StudySummary } from '../../../src-shared/api';
+import type { CtCheck, EncryptSummary, FileStatus, InputFile, JobProgress, KeyList, NamedRecipient, RecipientRef, Result, ShownWindow, StudyEstimate, StudySummary } from '../../../src-shared/api';
 import { bridge, CallError, unwrap } from '../bridge';
 import { formatWords, someNames } from '../../../src-shared/files';
 import { MAX_CT_INTERCEPT } from '../../../src-shared/windows';
@@ -40,7 +40,13 @@ export interface QueueItem {
 export const useEncrypt = defineStore('encrypt', () => {
   const items = ref<QueueItem[]>([]);
   const jobId = ref<string | null>(null);
-  const recipient = ref<RecipientRef | null>(null);
+  /** Whom the files are for: a key, a contact, or a passphrase typed below (0.51), whose text is `passphrase`'s. */
+  const recipient = ref<NamedRecipient | { kind: 'passphrase' } | null>(null);
+  /**
+   * The passphrase the sender types, twice: it goes with the request that starts a job and is then cleared (kept for
+   * no later run, never in the settings). Main checks its strength.
+   */
+  const passphrase = ref({ text: '', repeat: '' });
   const errors = useErrors();
   const settings = useSettings();
   const running = computed(() => items.value.some((i) => i.status === 'working' || i.status === 'coded' || i.status === 'confirm' || (jobId.value !== null && i.status === 'queued')));
@@ -177,12 +183,27 @@ export const useEncrypt = defineStore('encrypt', () => {
     }
   }
 
-  async function start() {
+  /**
+   * The request's recipient, or why there is none yet: nobody chosen, or a passphrase not typed or typed differently
+   * the second time.
+   */
+  function requestRecipient(what: 'files' | 'study'): RecipientRef | null {
     const to = recipient.value;
-    if (!to) {
-      errors.report(new Error('Choose who the files are for (a key or a contact) first.'));
-      return;
-    }
+    const fail = (text: string) => { errors.report(new Error(text)); return null; };
+    if (!to) return fail(`Choose who the ${what === 'files' ? 'files are' : 'study is'} for (a key, a contact or a passphrase) first.`);
+    if (to.kind !== 'passphrase') return to;
+    const { text, repeat } = passphrase.value;
+    if (!text) return fail('Type the passphrase the receiver will open the files with, twice.');
+    if (text !== repeat) return fail('The two passphrases differ: type the same passphrase in both fields.');
+    return { kind: 'passphrase', passphrase: text };
+  }
+
+  /** Once a job has its passphrase, the fields are emptied: the next run asks for it again. */
+  const forgetPassphrase = () => { passphrase.value = { text: '', repeat: '' }; };
+
+  async function start() {
+    const to = requestRecipient('files');
+    if (!to) return;
     const queued = items.value.filter((i) => i.status === 'queued');
     if (queued.length === 0) return;
     const ctOf = ctRequest.value;
@@ -200,7 +221,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
       deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctOf, ...notCtOf(queued),
       ...senderWindowsOf(queued),
-    }));
+    }), forgetPassphrase);
   }
 
   /** Starts a job: `ready` runs once main has answered, before the events that came ahead of the answer are replayed. */
@@ -267,11 +288,12 @@ export const useEncrypt = defineStore('encrypt', () => {
     ctTimer = setTimeout(() => void checkCt(), 300);
   });
 
+  /** The study's request; its recipient is a stand-in (an estimate reads none) until startStudy puts the real one. */
   function studyRequest() {
     const s = settings.settings;
     const queued = items.value.filter((i) => i.status === 'queued');
     return {
-      paths: queuedPaths.value, recipient: recipient.value!, quality: s.quality,
+      paths: queuedPaths.value, recipient: { kind: 'key', name: '-' } as RecipientRef, quality: s.quality,
       ...(queued.some((i) => i.subfolder) ? { subfolders: queued.map((i) => i.subfolder ?? '') } : {}),
       deidentify: s.deidentify, ...(s.outDir ? { outDir: s.outDir } : {}), ...(s.recode ? { recode: true } : {}), ...ctRequest.value, ...notCtOf(queued),
       ...senderWindowsOf(queued), name: study.value.name, maxBytes: Math.round(study.value.maxMB * 1e6),
@@ -288,7 +310,7 @@ export const useEncrypt = defineStore('encrypt', () => {
       return;
     }
     try {
-      const e = await unwrap(bridge().files.estimateStudy({ ...studyRequest(), recipient: recipient.value ?? { kind: 'key', name: '-' } }));
+      const e = await unwrap(bridge().files.estimateStudy(studyRequest()));
       if (seq === estimateSeq) estimate.value = e;
     } catch (err) {
       if (seq !== estimateSeq) return;
@@ -304,16 +326,15 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   async function startStudy() {
-    if (!recipient.value) {
-      errors.report(new Error('Choose who the study is for (a key or a contact) first.'));
-      return;
-    }
+    const to = requestRecipient('study');
+    if (!to) return;
     if (!ctRequest.value) {
       errors.report(ctInvalid());
       return;
     }
     studyResult.value = null;
-    await begin(() => bridge().files.encryptStudy(studyRequest()), () => {
+    await begin(() => bridge().files.encryptStudy({ ...studyRequest(), recipient: to }), () => {
+      forgetPassphrase();
       studyItems = items.value.filter((i) => i.status === 'queued');
       for (const i of studyItems) i.status = 'working';
       studyJob = true;
@@ -334,7 +355,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   /** Keeps the recipient among the keys and contacts; with exactly one key and no contact, that key is chosen. */
   function chooseOnlyKey(list: KeyList) {
     const r = recipient.value;
-    if (r && !(r.kind === 'key' ? list.keys : list.contacts).some((k) => k.name === r.name)) recipient.value = null; // deleted meanwhile
+    if (r && r.kind !== 'passphrase' && !(r.kind === 'key' ? list.keys : list.contacts).some((k) => k.name === r.name)) recipient.value = null; // deleted meanwhile
     const [only] = list.keys;
     if (!recipient.value && only && list.keys.length === 1 && list.contacts.length === 0) recipient.value = { kind: 'key', name: only.name };
   }
@@ -366,7 +387,7 @@ export const useEncrypt = defineStore('encrypt', () => {
   }
 
   return {
-    items, queuedPaths, jobId, recipient, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, senderWindowsRequest, setSenderWindow, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
+    items, queuedPaths, jobId, recipient, passphrase, running, pending, study, ct, ctRequest, ctRequestOf, setNotCt, senderWindowsRequest, setSenderWindow, failedAsCt, ctCheckOf, goesAsOwnCt, estimate, studyResult, onProgress, add, start, estimateStudy, startStudy, confirm, cancel, clearFinished,
     remove,
     chooseOnlyKey,
   };
