@@ -46,6 +46,21 @@ export function lookUp(lut: TableLut, v: number): number {
   return lut.data[Math.min(lut.data.length - 1, Math.max(0, Math.round(v) - lut.first))]!;
 }
 
+/** The real-world values a table spans: its first input, and its last (values beyond it take its ends). */
+export function tableSpan(lut: TableLut): [number, number] {
+  return [lut.first, lut.first + lut.data.length - 1];
+}
+
+/**
+ * A window that is a table (a VOI LUT, or a presentation state's Modality LUT and window composed) as a reader is told
+ * it: "table “SOFT CURVE” over -100…155 HU", its explanation and the values it spans (aeimg 0.51). Before, the span's
+ * centre and width as a linear window ("W 256 L 28"), which nobody chose and which, typed in, shows another picture.
+ */
+export function tableText(lut: TableLut, explanation: string | undefined, units: string): string {
+  const [lo, hi] = tableSpan(lut);
+  return `table${explanation ? ` “${explanation}”` : ''} over ${lo}…${hi}${units ? ` ${units}` : ''}`;
+}
+
 /** The name of a presentation state's window among an image's windows (its label, as the viewer's corner says it). */
 export const stateWindowName = (label: string) => `presentation state "${label}"`;
 /** Whether a window's name is a presentation state's (stateWindowName). */

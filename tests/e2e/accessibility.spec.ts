@@ -2,7 +2,8 @@
  * Each screen checked with axe-core against WCAG 2.1 A and AA (the level hospital procurement asks for; 0.28) and axe's
  * best practices: the Encrypt view before and after a file is encrypted, with its preview open, set to send one study
  * and asking before a reduced-quality file; the Open view empty, with an image, with its information panel, with an
- * error shown, with a study of two series and with two files received; the Keys view with a key being exported and the
+ * error shown, with a study of two series, with two files received and asking for a passphrase (right and wrong; 0.51);
+ * Encrypt for a passphrase; the Keys view with a key being exported and the
  * contact card shown. A violation is printed with the screen and the elements it names, so that it can be fixed where it
  * is. What axe cannot judge (a canvas's image, whether a reader can work by keyboard alone) is not covered here: the
  * viewer's keys are tested in viewer.spec.ts.
@@ -81,6 +82,12 @@ test('every screen: Encrypt (empty, a file encrypted, its preview, as a study, a
   found['encrypt, asking before a reduced file'] = await violations();
   await page.getByTestId('confirm-skip').click();
   await page.getByTestId('quality').selectOption('auto');
+  await page.getByTestId('recipient').selectOption({ label: 'A passphrase (for someone without a key)' });
+  await page.getByTestId('send-passphrase').fill('correct horse battery staple');
+  await page.getByTestId('send-passphrase-repeat').fill('correct horse');
+  await expect(page.getByTestId('passphrase-differ')).toBeVisible();
+  found['encrypt, for a passphrase (0.51)'] = await violations();
+  await page.getByTestId('recipient').selectOption({ index: 1 });
   await app.tab('open');
   found['open, empty'] = await violations();
   await app.drop('open-drop', [join(outDir, 'ct_small_explicit_le.aeimg')]);
@@ -103,6 +110,16 @@ test('every screen: Encrypt (empty, a file encrypted, its preview, as a study, a
   await app.drop('open-drop', [join(outDir, 'ct_small_explicit_le.aeimg'), studyPart]);
   await expect(page.getByTestId('received-list')).toBeVisible();
   found['open, two files received'] = await violations();
+  await writeFile(join(outDir, 'pw'), 'correct horse battery staple\n');
+  await app.cli(['encrypt', join(SLICES, 'mr-colin27-axial-020.png'), '--passphrase-file', join(outDir, 'pw'), '-o', join(outDir, 'pass')]);
+  await app.drop('open-drop', [join(outDir, 'pass', 'mr-colin27-axial-020.aeimg')]);
+  await expect(page.getByTestId('passphrase-form')).toBeVisible();
+  found['open, asking for a passphrase (0.51)'] = await violations();
+  await page.getByTestId('open-passphrase').fill('a wrong passphrase');
+  await page.getByTestId('open-with-passphrase').click();
+  await expect(page.getByTestId('passphrase-message')).toHaveAttribute('role', 'alert');
+  found['open, a wrong passphrase said'] = await violations();
+  await page.getByTestId('passphrase-cancel').click();
   await app.tab('keys');
   found.keys = await violations();
   await page.getByTestId('export-Access').click();

@@ -218,6 +218,10 @@ test('an image with two presentation states shows one at a time, as a PACS appli
   };
   await showing('CURVE');
   await expect(canvas).toHaveAttribute('data-voi-lut', 'yes');
+  // Its window is a table: said as one, by its explanation and span (0.51; before, "W 256 L 28 HU", a linear window
+  // nobody chose), in the corner and the preset list.
+  await expect(page.getByTestId('overlay-br')).toContainText('table “SOFT CURVE” over -100…155 HU (presentation state "CURVE")');
+  await expect(page.getByTestId('window-preset').locator('option', { hasText: 'presentation state "CURVE"' })).toHaveText(/presentation state "CURVE" \(table “SOFT CURVE” over -100…155\)$/);
   await expect(page.getByTestId('pstate')).toHaveCount(0); // its own annotations: none; not the other state's
   // R goes back to the state shown, not to the other.
   await page.getByTestId('viewer').focus();
@@ -227,6 +231,19 @@ test('an image with two presentation states shows one at a time, as a PACS appli
   await expect(canvas).toHaveAttribute('data-voi-lut', 'no');
   await expect(page.getByTestId('pstate')).toHaveAttribute('data-shapes', '5');
   await expect(page.getByTestId('toggle-pstate')).toHaveAttribute('title', /“LESION” by Smith Anna, drawn/);
+});
+
+test('a presentation state with its own Modality LUT: the corner names its tables over the values they span, not a window of their span (0.51)', async () => {
+  const dir = await mkdtemp(join(outDir, 'pstate-mod-'));
+  await presentationStateDicom(join(dir, 'mod.dcm'), { modalityLut: 'scrambled', label: 'MOD' });
+  await copyFile(join(DICOM, 'ct_small_explicit_le.dcm'), join(dir, 'ct.dcm'));
+  await app.cli(['encrypt', join(dir, 'mod.dcm'), join(dir, 'ct.dcm'), '--bundle', 'mod', '--deidentify', 'none', '--key', KEY, '-o', dir]);
+  await app.tab('open');
+  await app.drop('open-drop', [join(dir, 'mod.part1of1.aeimg')]);
+  await expect(page.getByTestId('viewer-name')).toContainText('mod (1 part)');
+  // Stored 0…4095 (its table's inputs) are −1024…3071 HU in the image; before, "W 4096 L 1024 HU".
+  await expect(page.getByTestId('overlay-br')).toContainText('table “SCRAMBLED, BRAIN” over -1024…3071 HU (presentation state "MOD")');
+  await expect(page.getByTestId('overlay-br')).not.toContainText('W 4096');
 });
 
 test('a presentation state shows only the image overlays it activates and its own, in its layer\'s colour, as its PACS does; hiding the state shows the image\'s all', async () => {

@@ -36,7 +36,7 @@ export const useViewer = defineStore('viewer', () => {
   /** The slice and view the reader asked for last; `index` and `denoised` become them when their pixels arrive. */
   const wanted = ref({ index: 0, denoised: false });
   /** In real-world units (HU for CT, stored values for other DICOM, samples for plain images). */
-  const { windowCenter, windowWidth, windowName, windowFn, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow, imageChanged } =
+  const { windowCenter, windowWidth, windowName, windowFn, windowLut, shownWindow, invert, mapping, choices, setWindow, resetWindow, choose, chooseNamed, dragWindow, imageChanged } =
     useWindowLevel(() => current.value);
   /** A pixel's displayed height over its width (non-square pixels are shown at their physical proportions). */
   const aspect = computed(() => current.value?.dicom?.pixelAspect ?? 1);
@@ -397,7 +397,7 @@ export const useViewer = defineStore('viewer', () => {
   return {
     file, index, pixels, denoised, wanted, windowCenter, windowWidth, windowName, invert, invertedBy, zoom, pan, fitted, viewport, tool, rotation, flip, turnedBy, areaOf, area,
     measurements, shownMeasurements, probe, overlays, graphics, shownGraphics, graphicsHidden, shutter, shownShutter, presentation, stateLabel, shownState, shownAnnotations, reportMarks, infoOpen, attributes, playing, fps, busy, notice, current, aspect, windowFn, shownWindow,
-    mapping, units, choices, sampleWindow, copyOverlays,
+    windowLut, mapping, units, choices, sampleWindow, copyOverlays,
     received, passphraseFor, cancelPassphrase, open, openReceived, openPaths, go, step, setDenoised, resetWindow, setWindow, choose, dragWindow, fit, setViewport, zoomBy, panBy, reset, toggleInvert, rotate, flipView, showState,
     addMeasurement, removeMeasurement, clearMeasurements, toggleInfo, toggleCine, stopCine, save, thumbnail, exportAll, copyView, saveView,
   };
