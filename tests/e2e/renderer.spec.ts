@@ -598,6 +598,9 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
     if (data[o]! > 150 && data[o + 1]! < 60 && data[o + 2]! < 60) red++;
   }
   expect(red).toBe(info.width);
+  // Above the view, not over it (0.51; before, over its top 22 rows): the picture is the stage's size plus the band.
+  const stage = (await page.getByTestId('viewer-stage').boundingBox())!;
+  expect([info.width, info.height]).toEqual([Math.round(stage.width), Math.round(stage.height) + 22]);
   // The denoised view of it keeps that band, its own amber one below (0.50; before, the amber band alone).
   await page.getByTestId('denoised').scrollIntoViewIfNeeded();
   await page.getByTestId('denoised').check();
@@ -618,6 +621,7 @@ test('a reduced-quality level asks before writing, and the receiver sees a banne
   };
   expect(rowOf(3, (r, g, b) => r > 150 && g < 60 && b < 60)).toBe(bands.info.width); // red: reduced quality
   expect(rowOf(22 + 3, (r, g, b) => r > 150 && g > 60 && g < 110 && b < 40)).toBe(bands.info.width); // amber: the denoised view
+  expect(bands.info.height).toBe(Math.round(stage.height) + 44);
   await page.getByTestId('denoised').uncheck();
   await page.getByTestId('copy-overlays').check();
 });

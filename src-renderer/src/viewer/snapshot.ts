@@ -28,7 +28,8 @@ export interface ViewSnapshot extends ViewGeometry {
   /**
    * What must travel with any copy of the picture, overlays or not: a reduced-quality image's "not for primary
    * diagnosis", the denoised view's "not the image as sent", or both (0.50; before, the denoised view's band alone
-   * replaced the reduced one). Each drawn as a band across the top, in order.
+   * replaced the reduced one). Each a band above the view, in order, as on screen (0.51; before, drawn over the
+   * view's top rows, which hid up to 44 rows of a zoomed image).
    */
   warnings?: { text: string; kind: 'reduced' | 'denoised' }[];
   /** Drawn only when the reader asks for overlays. */
@@ -38,8 +39,25 @@ export interface ViewSnapshot extends ViewGeometry {
   };
 }
 
-/** The view drawn on a new canvas of the viewport's size. */
+/** Each warning band's height, in pixels. */
+export const WARNING_BAND = 22;
+
+/** The view drawn on a new canvas of the viewport's size, with its warning bands above it (WARNING_BAND each). */
 export function renderView(s: ViewSnapshot): HTMLCanvasElement {
+  const view = renderViewport(s);
+  const warnings = s.warnings ?? [];
+  if (!warnings.length) return view;
+  const out = document.createElement('canvas');
+  out.width = view.width;
+  out.height = view.height + WARNING_BAND * warnings.length;
+  const ctx = out.getContext('2d')!;
+  warnings.forEach((w, i) => drawWarning(ctx, w, out.width, i * WARNING_BAND));
+  ctx.drawImage(view, 0, WARNING_BAND * warnings.length);
+  return out;
+}
+
+/** The viewport as shown: the image through its window, turned, with what the reader shows over it. */
+function renderViewport(s: ViewSnapshot): HTMLCanvasElement {
   const source = document.createElement('canvas');
   source.width = s.image.width;
   source.height = s.image.height;
@@ -63,26 +81,22 @@ export function renderView(s: ViewSnapshot): HTMLCanvasElement {
   ctx.drawImage(source, 0, 0);
   ctx.restore();
   if (s.annotations?.length) drawAnnotations(ctx, s.annotations, s);
-  let band = 0;
-  for (const w of s.warnings ?? []) band += drawWarning(ctx, w, out.width, band);
   if (s.overlays) {
     drawMarks(ctx, s.overlays.marks, s);
-    drawCorners(ctx, s.overlays.corners, out.width, out.height, band);
+    drawCorners(ctx, s.overlays.corners, out.width, out.height);
   }
   return out;
 }
 
-/** A warning band across the view from `top` (red for reduced quality, amber for the denoised view, as on screen); its height. */
-function drawWarning(ctx: CanvasRenderingContext2D, w: NonNullable<ViewSnapshot['warnings']>[number], width: number, top: number): number {
-  const height = 22;
+/** A warning band across the picture from `top` (red for reduced quality, amber for the denoised view, as on screen). */
+function drawWarning(ctx: CanvasRenderingContext2D, w: NonNullable<ViewSnapshot['warnings']>[number], width: number, top: number): void {
   ctx.fillStyle = w.kind === 'reduced' ? '#b91c1c' : '#b45309';
-  ctx.fillRect(0, top, width, height);
+  ctx.fillRect(0, top, width, WARNING_BAND);
   ctx.font = '600 13px system-ui, sans-serif';
   ctx.textAlign = 'center';
   ctx.fillStyle = '#fff';
   ctx.fillText(w.text, width / 2, top + 15, width - 8);
   ctx.textAlign = 'left';
-  return height;
 }
 
 /** A path through image points, on screen. */
@@ -168,12 +182,12 @@ function drawAnnotations(ctx: CanvasRenderingContext2D, annotations: Annotations
   ctx.setLineDash([]);
 }
 
-function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot['overlays']>['corners'], width: number, height: number, top = 0) {
+function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot['overlays']>['corners'], width: number, height: number) {
   const line = 17, pad = 8;
   ctx.font = '12.5px system-ui, sans-serif';
   const column = (lines: string[], x: number, atTop: boolean, align: CanvasTextAlign) => {
     ctx.textAlign = align;
-    lines.forEach((t, i) => outlinedText(ctx, t, x, atTop ? top + pad + line * (i + 1) - 4 : height - pad - line * (lines.length - 1 - i), '#e5e7eb'));
+    lines.forEach((t, i) => outlinedText(ctx, t, x, atTop ? pad + line * (i + 1) - 4 : height - pad - line * (lines.length - 1 - i), '#e5e7eb'));
   };
   column(c.topLeft, pad, true, 'left');
   column(c.topRight, width - pad, true, 'right');
@@ -186,7 +200,7 @@ function drawCorners(ctx: CanvasRenderingContext2D, c: NonNullable<ViewSnapshot[
     ctx.textAlign = 'right';
     outlinedText(ctx, c.edges.right, width - pad, height / 2 + 5, '#e5e7eb');
     ctx.textAlign = 'center';
-    outlinedText(ctx, c.edges.top, width / 2, top + pad + 13, '#e5e7eb');
+    outlinedText(ctx, c.edges.top, width / 2, pad + 13, '#e5e7eb');
     outlinedText(ctx, c.edges.bottom, width / 2, height - pad, '#e5e7eb');
   }
   ctx.textAlign = 'left';
