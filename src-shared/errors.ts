@@ -39,6 +39,11 @@ export const Remedy = {
   GiveKey: 'give-key',
   /** The file was encrypted with a passphrase only, and none was given. */
   GivePassphrase: 'give-passphrase',
+  /**
+   * A passphrase's work factor (facts.needed: log2 N) is above this reader's limit: a file made to stall it, or one
+   * from a writer that asks for more than aeimg's 2^18.
+   */
+  RaiseWorkFactor: 'raise-work-factor',
   /** No key of that name: create or import one. */
   AddKey: 'add-key',
   /** No contact of that name: add their card. */

@@ -1,6 +1,7 @@
 /** The command line's words for what to do about an engine error: the flag or command that helps. */
 import { withRemedy, type ErrorFacts, type Remedy } from '../../src-shared/errors.js';
 import { AeimgError, ErrorCode } from '../engine/errors.js';
+import { MAX_SCRYPT_LOG_N_ENV } from '../engine/keys/recipients.js';
 
 const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'replace-existing': () => 'Choose another output folder (-o) or pass --force to replace it.',
@@ -9,6 +10,7 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'larger-parts': () => 'Raise --max-size.',
   'give-key': () => 'Import that key first (`aeimg keys import FILE`), or give it with --key-file.',
   'give-passphrase': () => 'Give its passphrase with --passphrase-file FILE (or in AEIMG_PASSPHRASE); ask the sender for it.',
+  'raise-work-factor': (f) => `If you trust the sender, run again with ${MAX_SCRYPT_LOG_N_ENV}=${f.needed ?? ''}.`,
   'add-key': () => 'Create one with `aeimg keys create NAME` or import one with `aeimg keys import FILE`.',
   'add-contact': () => 'Add one with `aeimg keys add-contact CARD`.',
   'start-fresh': () => 'Start without --resume.',

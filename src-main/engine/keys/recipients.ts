@@ -2,7 +2,7 @@
  * Recipients wrap a per-file key into a header stanza; identities unwrap it again.
  * A stanza that is "not mine" unwraps to null so the caller can try the next key (age's design).
  */
-import { AeimgError, ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, Remedy } from '../errors.js';
 import {
   gcmOpen, gcmSeal, GCM_NONCE_BYTES, hkdf, KEY_BYTES, type RandomSource, scryptKey,
 } from '../crypto/primitives.js';
@@ -149,10 +149,10 @@ export class Passphrase implements Recipient, Identity {
       if (s.type !== 'scrypt') continue;
       const limit = maxScryptLogN();
       if (s.logN > limit) {
+        // What to do is each front end's (0.51: the app's reader cannot set an environment variable).
         throw new AeimgError(ErrorCode.TooLarge,
           `asks for a passphrase work factor of 2^${s.logN}, above the limit of 2^${limit} (aeimg writes 2^${SCRYPT_WRITE_LOG_N}; ` +
-          `2^${s.logN} takes ${2 ** (s.logN - 20)} GiB of memory and minutes). If you trust the sender, run again with ` +
-          `${MAX_SCRYPT_LOG_N_ENV}=${s.logN}.`);
+          `2^${s.logN} takes ${2 ** (s.logN - 20)} GiB of memory and minutes).`, { remedy: Remedy.RaiseWorkFactor, facts: { needed: s.logN } });
       }
       const fileKey = unwrapWith(await this.#wrapKey(s), s.wrapped);
       if (fileKey) return fileKey;
