@@ -4,7 +4,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobProgress } from '../../src-shared/api.js';
@@ -165,6 +165,40 @@ describe('a file encrypted with a passphrase, opened in the app (0.51)', () => {
     expect(await app.open(join(dir, 'k.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: false, code: 'WRONG_KEY',
       message: expect.stringMatching(/^k\.aeimg: was encrypted for key fingerprint .*, not for the passphrase\./) });
     expect(await app.open(join(dir, 'k.aeimg'))).toMatchObject({ ok: true, value: { key: expect.stringMatching(/^Radiology A \(/) } });
+  });
+
+  it('a study opens from its own parts where a folder holds another of the same name (a browser\'s "st.part1of2 (1).aeimg"), or a part for another key (0.51)', async () => {
+    const dir = await tempDir();
+    const model = await defaultModel();
+    const slices: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      slices.push(join(dir, `s${i}.png`));
+      await writeFile(slices[i]!, await encodePng(phantom(48, 48 + 8 * i)));
+    }
+    const make = async (out: string, recipients: (Passphrase | typeof key)[]) => {
+      await mkdir(out);
+      return (await encryptStudy(slices, { model, recipients, name: 'st', outDir: out, maxPartBytes: 1_200, coding: { quality: 'max', bits: 8 }, measure: false })).parts;
+    };
+    const first = await make(join(dir, 'a'), [new Passphrase('correct horse battery staple')]);
+    const second = await make(join(dir, 'b'), [new Passphrase('another horse battery staple')]);
+    expect(first.length).toBe(2);
+    const downloads = join(dir, 'downloads');
+    await mkdir(downloads);
+    for (const p of first) await copyFile(p.path, join(downloads, basename(p.path)));
+    for (const p of second) await copyFile(p.path, join(downloads, basename(p.path).replace(/\.aeimg$/, ' (1).aeimg')));
+    const { app } = await service({ ...store, identitiesFor: async () => [] } as unknown as KeyStore);
+    // Before: "st.part1of2 (1).aeimg: the passphrase is wrong", for either study with its right passphrase.
+    expect(await app.open(join(downloads, 'st.part1of2.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: true, value: { name: 'st (2 parts)' } });
+    expect(await app.open(join(downloads, 'st.part2of2 (1).aeimg'), 'another horse battery staple')).toMatchObject({ ok: true, value: { name: 'st (2 parts)' } });
+    // A part missing: said, with the file beside it that is not this study's.
+    const keyed = await make(join(dir, 'k'), [key]);
+    const mixed = join(dir, 'mixed');
+    await mkdir(mixed);
+    await copyFile(first[0]!.path, join(mixed, 'st.part1of2.aeimg'));
+    await copyFile(keyed[1]!.path, join(mixed, 'st.part2of2.aeimg'));
+    expect(await app.open(join(mixed, 'st.part1of2.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: false, message:
+      "st.part1of2.aeimg: the study 'st' is incomplete: st.part2of2.aeimg is missing. Add it and try again. Beside it, st.part2of2.aeimg is of another study " +
+      'or for another key (or damaged: then ask the sender for a new copy).' });
   });
 });
 

@@ -10,7 +10,7 @@ import { Passphrase, SharedKey, type Identity } from '../keys/recipients.js';
 import { X25519Identity } from '../keys/x25519.js';
 import { isAeimgPath } from '../../../src-shared/files.js';
 import type { ReceivedFiles } from '../../../src-shared/api.js';
-import { ErrorCode } from '../errors.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { archivesLeftOut, findAeimgInputs } from './files.js';
 
 export interface StudyGroup {
@@ -68,16 +68,45 @@ function keyName(identity: Identity): string {
 export async function openAeimg<T>(path: string, identities: IdentitySource, read: (file: string, identities: Identity[]) => Promise<T[]>): Promise<OpenedAeimg<T>> {
   const { study, identity } = await probeAeimg(path, identities);
   let files = [path];
-  if (study) {
-    const dir = dirname(path);
-    const prefix = `${study.name}.part`;
-    const siblings = (await readdir(dir)).filter((n) => n.startsWith(prefix) && isAeimgPath(n)).map((n) => join(dir, n));
-    files = (await checkParts(siblings, [identity])).map((i) => i.path);
-  }
+  if (study) files = await studyParts(path, study, identity);
   const items: T[] = [];
   for (const file of files) items.push(...await read(file, [identity]));
   return { study: study ? { name: study.name, parts: files } : null, items, key: keyName(identity) };
 }
+
+/**
+ * The parts of the study `path` is part of, from the files beside it named as its parts, in order (checkParts: none
+ * missing, none twice). A file so named that is of another study, or that the key which opened `path` does not open,
+ * is not one of them (0.51): a browser saves a second study of the same name as "study.part1of3 (1).aeimg", and before,
+ * that file stopped the study, after a passphrase as "the passphrase is wrong". Where a part is then missing, those
+ * files are named.
+ */
+async function studyParts(path: string, study: { id: string; name: string }, identity: Identity): Promise<string[]> {
+  const dir = dirname(path);
+  const prefix = `${study.name}.part`;
+  const named = (await readdir(dir)).filter((n) => n.startsWith(prefix) && isAeimgPath(n)).map((n) => join(dir, n));
+  const ours: string[] = [], others: string[] = [];
+  for (const file of named) {
+    const info = await readPartInfo(file, [identity]).catch((err: unknown) => {
+      // Another key's file (or one whose header was damaged, which cannot be told apart): not of this study. A file this
+      // key opens that is damaged further in is said as it is.
+      if ((err as { code?: string }).code === ErrorCode.WrongKey) return null;
+      throw err;
+    });
+    (info?.study.id === study.id ? ours : others).push(file);
+  }
+  try {
+    return (await checkParts(ours, [identity])).map((i) => i.path);
+  } catch (err) {
+    // Said of the file opened, which names it.
+    if (!others.length || !(err instanceof AeimgError)) throw inFile(path, err);
+    const names = others.map((f) => basename(f)).join(', ');
+    throw inFile(path, new AeimgError(err.code, `${err.message} Beside it, ${names} ${others.length === 1 ? 'is' : 'are'} of another study or for ` +
+      'another key (or damaged: then ask the sender for a new copy).', err));
+  }
+}
+
+
 
 /**
  * What was dropped on the app's Open tab (files, folders): each .aeimg to open, in natural order, a study's parts as one
