@@ -81,6 +81,12 @@ export interface PassphraseRecipient {
 /** Whom a request encrypts for. */
 export type RecipientRef = NamedRecipient | PassphraseRecipient;
 
+/**
+ * The longest passphrase the app takes, in UTF-16 units as a text field counts them (aeimg 0.51); `encrypt` and key
+ * exports refuse a longer one too, so that every file written with a passphrase opens in the app.
+ */
+export const MAX_PASSPHRASE_LENGTH = 4096;
+
 /** A dropped or chosen input, after folders are expanded. */
 export interface InputFile {
   path: string;

@@ -7,6 +7,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { guardedHandler, isOwnRenderer, rendererEntry } from '../../src-main/app/ipc-guard.js';
 import { dispatch, InvalidArguments } from '../../src-main/app/service/handlers.js';
 import type { AppService } from '../../src-main/app/service/app-service.js';
+import { MAX_PASSPHRASE_LENGTH } from '../../src-shared/api.js';
 
 function fakeService() {
   const calls: [string, unknown[]][] = [];
@@ -80,7 +81,7 @@ describe('the handler table', () => {
     await dispatch(service, 'files:open', ['/tmp/a.aeimg']);
     await dispatch(service, 'files:open', ['/tmp/a.aeimg', 'correct horse battery staple']);
     expect(calls).toEqual([['open', ['/tmp/a.aeimg', undefined]], ['open', ['/tmp/a.aeimg', 'correct horse battery staple']]]);
-    for (const bad of ['', 42, 'x'.repeat(1025)]) {
+    for (const bad of ['', 42, 'x'.repeat(MAX_PASSPHRASE_LENGTH + 1)]) {
       await expect(dispatch(service, 'files:open', ['/tmp/a.aeimg', bad])).rejects.toBeInstanceOf(InvalidArguments);
     }
   });
@@ -94,6 +95,10 @@ describe('the handler table', () => {
       await expect(dispatch(service, 'files:encrypt', [{ ...req, recipient }])).rejects.toBeInstanceOf(InvalidArguments);
     }
     await expect(dispatch(service, 'settings:set', [{ recipient: { kind: 'passphrase', passphrase: 'correct horse battery staple' } }])).rejects.toBeInstanceOf(InvalidArguments);
+    // What a refusal says (main logs it) never quotes what was sent: an unknown key's name could be a passphrase.
+    const refused = await dispatch(service, 'settings:set', [{ 'correct horse battery staple': 1 }]).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(InvalidArguments);
+    expect((refused as Error).message).toBe('invalid arguments for settings:set: unrecognized_keys at argument 0');
     await dispatch(service, 'settings:set', [{ recipient: { kind: 'key', name: 'A' } }]);
   });
 

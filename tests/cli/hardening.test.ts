@@ -242,6 +242,14 @@ describe('small things said plainly', () => {
     const mixed = await aeimg(['encrypt', join(dir, 'a.png'), '--key-file', join(dir, 'k.key'), '-o', join(dir, 'w')], ROOT, { AEIMG_PASSPHRASE: 'correct horse battery staple' });
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/a passphrase cannot be combined with other keys/);
+    // What the app cannot take, refused so that every passphrase file opens there too (0.51): a second line (the whole
+    // file was the passphrase), or more than 4096 characters.
+    await writeFile(join(dir, 'two-lines'), 'correct horse battery staple\nand a second line\n');
+    const lines = await aeimg(['encrypt', join(dir, 'a.png'), '--passphrase-file', join(dir, 'two-lines'), '-o', join(dir, 'w')]);
+    expect([lines.code, lines.stderr]).toEqual([2, expect.stringContaining('error: the passphrase holds a line break: write it on one line (the app takes one line).')]);
+    const long = await aeimg(['encrypt', join(dir, 'a.png'), '-o', join(dir, 'w')], ROOT, { AEIMG_PASSPHRASE: 'correct horse battery staple '.repeat(150) });
+    expect([long.code, long.stderr]).toEqual([2, expect.stringContaining('the passphrase is longer than 4096 characters, more than the app takes')]);
+    await rm(join(dir, 'two-lines'));
     expect(await readdir(dir)).toEqual(['a.png', 'k.key']);
     const help = await aeimg(['--help']);
     expect(help.stdout).toMatch(/AEIMG_MAX_SCRYPT_LOG_N/);

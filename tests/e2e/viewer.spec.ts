@@ -749,12 +749,20 @@ test('a file encrypted with a passphrase asks for it (0.51; before, the app coul
   await expect(page.getByTestId('viewer-name')).toHaveText('mr-colin27-axial-020.aeimg');
   await expect(page.getByTestId('viewer')).toContainText('opened with the passphrase');
   await expect(form).toBeHidden();
-  // Asked again when opened again (the passphrase is kept nowhere); Cancel leaves the file shown as it was.
+  // Asked again when opened again (the passphrase is kept nowhere); Cancel, or Escape, leaves the file shown as it was,
+  // with the focus on it (0.51: a screen reader is told which file asks, the field described by the question).
   await app.requestOpen(join(dir, 'mr-colin27-axial-020.aeimg'));
   await expect(form).toBeVisible();
+  await expect(page.getByTestId('open-passphrase')).toHaveAttribute('aria-describedby', 'passphrase-message');
   await page.getByTestId('passphrase-cancel').click();
   await expect(form).toBeHidden();
   await expect(page.getByTestId('viewer-name')).toHaveText('mr-colin27-axial-020.aeimg');
+  await expect(page.getByTestId('viewer')).toBeFocused();
+  await app.requestOpen(join(dir, 'mr-colin27-axial-020.aeimg'));
+  await expect(page.getByTestId('open-passphrase')).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(form).toBeHidden();
+  await expect(page.getByTestId('viewer')).toBeFocused();
 });
 
 test('a colour image opens with its colours as its file holds them, each channel in its full range (0.36; before, through its red channel\'s range)', async () => {

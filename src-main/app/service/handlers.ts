@@ -3,7 +3,7 @@
  * the service sees them; the Electron IPC layer and the browser-test bridge both dispatch through this table.
  */
 import { z } from 'zod';
-import type { InvokeChannel, InvokeChannels } from '../../../src-shared/api.js';
+import { MAX_PASSPHRASE_LENGTH, type InvokeChannel, type InvokeChannels } from '../../../src-shared/api.js';
 import { MAX_APP_FILES, MAX_VIEW_PNG_BYTES } from '../../../src-shared/files.js';
 import { QUALITIES, type Quality } from '../../../src-shared/quality.js';
 import { MAX_CT_INTERCEPT } from '../../../src-shared/windows.js';
@@ -15,7 +15,7 @@ const id = z.string().uuid();
 const quality = z.enum(QUALITIES as [Quality, ...Quality[]]);
 const deidentify = z.enum(['basic', 'basic,clean-graphics', 'none']);
 const ctIntercept = z.number().int().min(-MAX_CT_INTERCEPT).max(MAX_CT_INTERCEPT);
-const passphrase = z.string().min(1).max(1024);
+const passphrase = z.string().min(1).max(MAX_PASSPHRASE_LENGTH);
 const namedRecipient = z.object({ kind: z.enum(['key', 'contact']), name }).strict();
 /** A key, a contact, or a passphrase (0.51): never a passphrase in the settings, which are written to disk. */
 const recipient = z.union([namedRecipient, z.object({ kind: z.literal('passphrase'), passphrase }).strict()]);
@@ -148,6 +148,8 @@ export async function dispatch(service: AppService, channel: string, args: unkno
   if (!Object.hasOwn(SCHEMAS, channel)) throw new InvalidArguments(`unknown channel ${channel.slice(0, 40)}`);
   const c = channel as InvokeChannel;
   const parsed = SCHEMAS[c].safeParse(args);
-  if (!parsed.success) throw new InvalidArguments(`invalid arguments for ${c}: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
+  // The issue's kind and where, never its message, which can quote what was sent (an unknown key's name).
+  const issue = parsed.success ? undefined : parsed.error.issues[0];
+  if (!parsed.success) throw new InvalidArguments(`invalid arguments for ${c}: ${issue?.code ?? 'malformed'} at argument ${String(issue?.path[0] ?? '?')}`);
   return (HANDLERS[c] as (s: AppService, ...a: unknown[]) => Promise<unknown>)(service, ...(parsed.data as unknown[]));
 }

@@ -2,6 +2,7 @@
 import { Remedy, withRemedy, type ErrorFacts } from '../../../src-shared/errors.js';
 import { ErrorCode, type AeimgError } from '../../engine/errors.js';
 import type { Result } from '../../../src-shared/api.js';
+import { SCRYPT_WRITE_LOG_N } from '../../engine/keys/recipients.js';
 
 const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'replace-existing': () => 'Choose another output folder, or move or delete the existing file.',
@@ -10,8 +11,8 @@ const WORDS: { readonly [R in Remedy]: (facts: ErrorFacts) => string } = {
   'larger-parts': (f) => `Choose a part size above ${((f.needed ?? 0) / 1e6).toFixed(1)} MB.`,
   'give-key': () => 'Import that key first (Keys → Import), or ask the sender which key they used.',
   'give-passphrase': () => 'Enter the passphrase the sender told you (by phone or in person, not in the e-mail that brought the file).',
-  'raise-work-factor': () => 'Ask the sender to send it again with aeimg (which asks for 2^18), or for a key you share: a work factor this ' +
-    'large can stall this computer, which is how a file made to harm it would look.',
+  'raise-work-factor': (f) => `It asks this computer for ${2 ** ((f.needed ?? SCRYPT_WRITE_LOG_N + 1) - SCRYPT_WRITE_LOG_N)} times the work of the files aeimg writes, which is how a ` +
+    'file made to stall it would look: ask the sender to send it again with aeimg, or for a key you share.',
   'add-key': () => 'Create or import one under Keys.',
   'add-contact': () => "Add their contact card under Keys.",
   'start-fresh': () => 'Start the training afresh.',

@@ -5,6 +5,7 @@
 import { AeimgError, ErrorCode } from '../errors.js';
 import { gcmOpen, gcmSeal, KEY_BYTES, scryptKey, secureRandom } from '../crypto/primitives.js';
 import { SharedKey } from './recipients.js';
+import { MAX_PASSPHRASE_LENGTH } from '../../../src-shared/api.js';
 
 const TAG = 'AEIMG-KEY-EXPORT-1';
 export const EXPORT_LOG_N = 18;
@@ -30,6 +31,11 @@ export function passphraseWeakness(p: string): string | null {
  * app's words alike since 0.51: a file protected by a guessable passphrase is not protected).
  */
 export function checkPassphraseStrength(p: string): void {
+  // What the app's one-line field can take, so that every file written with a passphrase opens there too (0.51).
+  if (/[\r\n]/.test(p)) throw new AeimgError(ErrorCode.Usage, 'the passphrase holds a line break: write it on one line (the app takes one line).');
+  if (p.length > MAX_PASSPHRASE_LENGTH) {
+    throw new AeimgError(ErrorCode.Usage, `the passphrase is longer than ${MAX_PASSPHRASE_LENGTH} characters, more than the app takes: use a shorter one.`);
+  }
   const weak = passphraseWeakness(p);
   if (weak) {
     throw new AeimgError(ErrorCode.Usage,

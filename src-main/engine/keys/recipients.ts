@@ -152,7 +152,7 @@ export class Passphrase implements Recipient, Identity {
         // What to do is each front end's (0.51: the app's reader cannot set an environment variable).
         throw new AeimgError(ErrorCode.TooLarge,
           `asks for a passphrase work factor of 2^${s.logN}, above the limit of 2^${limit} (aeimg writes 2^${SCRYPT_WRITE_LOG_N}; ` +
-          `2^${s.logN} takes ${2 ** (s.logN - 20)} GiB of memory and minutes).`, { remedy: Remedy.RaiseWorkFactor, facts: { needed: s.logN } });
+          `2^${s.logN} takes ${2 ** (s.logN - 20)} GiB of memory).`, { remedy: Remedy.RaiseWorkFactor, facts: { needed: s.logN } });
       }
       const fileKey = unwrapWith(await this.#wrapKey(s), s.wrapped);
       if (fileKey) return fileKey;

@@ -95,7 +95,7 @@ describe('scrypt cannot be used to make a reader work for hours', () => {
     expect(derivations).toEqual([]);
     // What to do, in each front end's words (0.51: the app's reader was told to set an environment variable).
     expect(cliMessage(err)).toMatch(/\. If you trust the sender, run again with AEIMG_MAX_SCRYPT_LOG_N=22\.$/);
-    expect(appMessage(err)).toMatch(/\. Ask the sender to send it again with aeimg \(which asks for 2\^18\), or for a key you share: .*$/);
+    expect(appMessage(err)).toMatch(/\. It asks this computer for 16 times the work of the files aeimg writes, .*: ask the sender to send it again with aeimg, or for a key you share\.$/);
     expect(appMessage(err)).not.toMatch(/AEIMG_|--/);
   });
 
