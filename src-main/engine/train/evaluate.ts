@@ -128,6 +128,8 @@ export interface EvalReport {
   bits: number;
   /** EvalOptions.ctIntercept, where the image files were declared a CT's. */
   ctIntercept?: number;
+  /** What perSource groups by: the data folder's sub-folders, or, in a folder without any, the file names' prefixes. */
+  sourcesBy?: 'sub-folder' | 'name prefix';
   images: number;
   mean: Summary;
   perSource: Record<string, Summary>;
@@ -179,18 +181,35 @@ export function summarise(items: ImageEval[]): Summary {
   };
 }
 
+/**
+ * A folder without sub-folders whose file names say their source before an underscore (the shared data's
+ * "ct-cranium_axial_020.png", "colin27_axial_020.png"): each image's source is that prefix, where it splits the folder
+ * into two or more groups of two or more (aeimg 0.51; before, such a folder was reported pooled only). Whether it did.
+ */
+function namePrefixSources(perImage: ImageEval[]): boolean {
+  if (perImage.length === 0 || perImage.some((p) => p.source !== '' || !p.file.includes('_'))) return false;
+  const prefix = (p: ImageEval) => p.file.slice(0, p.file.indexOf('_'));
+  const counts = new Map<string, number>();
+  for (const p of perImage) counts.set(prefix(p), (counts.get(prefix(p)) ?? 0) + 1);
+  if (counts.size < 2 || [...counts.values()].some((n) => n < 2)) return false;
+  for (const p of perImage) p.source = prefix(p);
+  return true;
+}
+
 export async function evaluate(model: Autoencoder, dir: string, backend: string, opts: EvalOptions): Promise<EvalReport> {
   const perImage: ImageEval[] = [];
   for await (const example of examplesUnder(dir, opts.limit, { ctIntercept: opts.ctIntercept })) {
     perImage.push(await evaluateExample(model, example, dir, opts, perImage.length));
     opts.onImage?.(perImage.length, example.name);
   }
+  const sourcesBy = namePrefixSources(perImage) ? 'name prefix' : 'sub-folder';
   const sources = [...new Set(perImage.map((p) => p.source).filter(Boolean))];
   return {
     model: { name: model.manifest.name, id: model.id, architecture: model.manifest.architecture },
     ...(model.hasDenoiser ? { denoiser: true } : {}),
     backend, data: dir, bits: opts.bits, ...(opts.ctIntercept === undefined ? {} : { ctIntercept: opts.ctIntercept }), images: perImage.length,
     mean: summarise(perImage),
+    ...(sources.length ? { sourcesBy } : {}),
     perSource: Object.fromEntries(sources.map((s) => [s, summarise(perImage.filter((p) => p.source === s))])),
     perImage,
   };

@@ -21,7 +21,8 @@ export function reportMarkdown(r: EvalReport): string {
     `# Evaluation of model \`${r.model.name}\` (${r.model.architecture}, id ${r.model.id.slice(0, 12)}…)`,
     '',
     `Data: \`${r.data}\`, ${r.images} images; latent quantized to ${r.bits} bits; inference backend \`${r.backend}\`.` +
-      (r.ctIntercept === undefined ? '' : ` Image files declared a CT's: ${ctDeclaration(r.ctIntercept)} (--ct-intercept).`),
+      (r.ctIntercept === undefined ? '' : ` Image files declared a CT's: ${ctDeclaration(r.ctIntercept)} (--ct-intercept).`) +
+      (r.sourcesBy === 'name prefix' ? ' Sources: the file names\' prefixes before their first "_" (a folder without sub-folders).' : ''),
     'SSIM: Gaussian window 11, sigma 1.5 (Wang et al. 2004); PSNR and MSE on samples scaled to [0, 1] (docs/models.md).',
     '',
     '## Clean images: the full path (encoder → quantize → entropy code → decoder)',

@@ -135,4 +135,21 @@ describe('aeimg eval', () => {
     await expect(listExamples(join(data, 'img9.png'))).rejects.toThrow(`${join(data, 'img9.png')} is not a folder: give the folder of images to read.`);
     await expect(listExamples(join(data, 'none'))).rejects.toThrow('is not a folder (there is nothing by that name)');
   });
+
+  it('a folder without sub-folders is reported per source by its file names\' prefix, as the shared data names its slices (0.51; before, pooled only)', async () => {
+    const data = await tempDir();
+    for (const name of ['colin27_axial_020.png', 'colin27_axial_021.png']) await copyFile(MR_SLICE, join(data, name));
+    for (const name of ['craniumct_axial_010.png', 'craniumct_axial_011.png']) await copyFile(CT_SLICE, join(data, name));
+    const model = await defaultModel();
+    const report = await evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1 });
+    expect([report.sourcesBy, Object.keys(report.perSource)]).toEqual(['name prefix', ['colin27', 'craniumct']]);
+    expect(report.perSource.colin27!.clean.ssim).toBe(report.perImage[0]!.clean.ssim); // the same slice twice
+    const out = await tempDir();
+    await writeReport(report, out);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('Sources: the file names\' prefixes before their first "_" (a folder without sub-folders).');
+    // A prefix of one image is no source: the folder is reported pooled, as before.
+    await copyFile(MR_SLICE, join(data, 'other_1.png'));
+    const pooled = await evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1 });
+    expect([pooled.sourcesBy, pooled.perSource]).toEqual([undefined, {}]);
+  });
 });
