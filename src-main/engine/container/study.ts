@@ -79,6 +79,12 @@ export async function checkParts(paths: string[], identities: IdentitySource): P
     if (!info) throw new AeimgError(ErrorCode.BadInput, `${basename(p)} is a single-image file, not part of a study; decrypt it on its own.`);
     infos.push(info);
   }
+  return checkPartInfos(infos);
+}
+
+/** checkParts of parts already read (readPartInfo), in any order: them in order, or why they are not one study whole. */
+export function checkPartInfos(read: readonly PartInfo[]): PartInfo[] {
+  const infos = [...read];
   const studies = new Set(infos.map((i) => i.study.id));
   if (studies.size > 1) {
     const names = [...new Set(infos.map((i) => i.study.name))].join(', ');

@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IdentitySource } from '../container/aeimg-file.js';
-import { checkParts, probeAeimg, readPartInfo, studyOfPartName } from '../container/study.js';
+import { checkPartInfos, probeAeimg, readPartInfo, studyOfPartName, type PartInfo } from '../container/study.js';
 import { Passphrase, SharedKey, type Identity } from '../keys/recipients.js';
 import { X25519Identity } from '../keys/x25519.js';
 import { isAeimgPath } from '../../../src-shared/files.js';
@@ -85,7 +85,7 @@ async function studyParts(path: string, study: { id: string; name: string }, ide
   const dir = dirname(path);
   const prefix = `${study.name}.part`;
   const named = (await readdir(dir)).filter((n) => n.startsWith(prefix) && isAeimgPath(n)).map((n) => join(dir, n));
-  const ours: string[] = [], others: string[] = [];
+  const ours: PartInfo[] = [], others: string[] = [];
   for (const file of named) {
     const info = await readPartInfo(file, [identity]).catch((err: unknown) => {
       // Another key's file (or one whose header was damaged, which cannot be told apart): not of this study. A file this
@@ -93,10 +93,11 @@ async function studyParts(path: string, study: { id: string; name: string }, ide
       if ((err as { code?: string }).code === ErrorCode.WrongKey) return null;
       throw err;
     });
-    (info?.study.id === study.id ? ours : others).push(file);
+    if (info?.study.id === study.id) ours.push(info);
+    else others.push(file);
   }
   try {
-    return (await checkParts(ours, [identity])).map((i) => i.path);
+    return checkPartInfos(ours).map((i) => i.path); // each read once, above
   } catch (err) {
     // Said of the file opened, which names it.
     if (!others.length || !(err instanceof AeimgError)) throw inFile(path, err);
@@ -105,8 +106,6 @@ async function studyParts(path: string, study: { id: string; name: string }, ide
       'another key (or damaged: then ask the sender for a new copy).', err));
   }
 }
-
-
 
 /**
  * What was dropped on the app's Open tab (files, folders): each .aeimg to open, in natural order, a study's parts as one
