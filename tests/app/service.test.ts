@@ -190,6 +190,12 @@ describe('a file encrypted with a passphrase, opened in the app (0.51)', () => {
     // Before: "st.part1of2 (1).aeimg: the passphrase is wrong", for either study with its right passphrase.
     expect(await app.open(join(downloads, 'st.part1of2.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: true, value: { name: 'st (2 parts)' } });
     expect(await app.open(join(downloads, 'st.part2of2 (1).aeimg'), 'another horse battery staple')).toMatchObject({ ok: true, value: { name: 'st (2 parts)' } });
+    // A study of one part, renamed ("scan.aeimg"), opens from itself.
+    await mkdir(join(dir, 'one'));
+    const [single] = (await encryptStudy(slices, { model, recipients: [new Passphrase('correct horse battery staple')], name: 'st', outDir: join(dir, 'one'), coding: { quality: 'max', bits: 8 }, measure: false })).parts;
+    await mkdir(join(dir, 'renamed'));
+    await copyFile(single!.path, join(dir, 'renamed', 'scan.aeimg'));
+    expect(await app.open(join(dir, 'renamed', 'scan.aeimg'), 'correct horse battery staple')).toMatchObject({ ok: true, value: { name: 'st (1 part)' } });
     // A part missing: said, with the file beside it that is not this study's.
     const keyed = await make(join(dir, 'k'), [key]);
     const mixed = join(dir, 'mixed');

@@ -85,6 +85,7 @@ async function studyParts(path: string, study: { id: string; name: string }, ide
   const dir = dirname(path);
   const prefix = `${study.name}.part`;
   const named = (await readdir(dir)).filter((n) => n.startsWith(prefix) && isAeimgPath(n)).map((n) => join(dir, n));
+  if (!named.includes(join(dir, basename(path)))) named.push(join(dir, basename(path))); // itself, renamed
   const ours: PartInfo[] = [], others: string[] = [];
   for (const file of named) {
     const info = await readPartInfo(file, [identity]).catch((err: unknown) => {
