@@ -56,8 +56,10 @@ export function tableSpan(lut: TableLut): [number, number] {
  * it: "table “SOFT CURVE” over -100…155 HU", its explanation and the values it spans (aeimg 0.51). Before, the span's
  * centre and width as a linear window ("W 256 L 28"), which nobody chose and which, typed in, shows another picture.
  */
-export function tableText(lut: TableLut, explanation: string | undefined, units: string): string {
-  const [lo, hi] = tableSpan(lut);
+export function tableText(w: Pick<DisplayWindow, 'name' | 'explanation'> & { lut: TableLut }, units: string): string {
+  const [lo, hi] = tableSpan(w.lut);
+  // A state's table by its explanation; a file's VOI LUT is named by it already ("file VOI LUT SQRT").
+  const explanation = isStateWindow(w.name) ? w.explanation : undefined;
   return `table${explanation ? ` “${explanation}”` : ''} over ${lo}…${hi}${units ? ` ${units}` : ''}`;
 }
 
