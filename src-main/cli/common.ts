@@ -238,8 +238,9 @@ export function summarise(total: number, outcome: BatchOutcome<unknown>, verb: s
   return 1;
 }
 
-/** --ct-intercept N: a whole number of HU within a 16-bit sample's range (MAX_CT_INTERCEPT). */
-export function ctInterceptOption(text: string): number {
+/** --ct-intercept N: a whole number of HU within a 16-bit sample's range (MAX_CT_INTERCEPT); undefined when not given. */
+export function ctInterceptOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const n = Number(text.trim());
   if (text.trim() === '' || !Number.isInteger(n) || Math.abs(n) > MAX_CT_INTERCEPT) {
     throw new AeimgError(ErrorCode.Usage, `--ct-intercept takes a whole number of HU from -${MAX_CT_INTERCEPT} to ${MAX_CT_INTERCEPT} (HU = value + N), ` +

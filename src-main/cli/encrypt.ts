@@ -78,7 +78,7 @@ export async function encryptCommand(argv: string[]): Promise<number> {
     throw new AeimgError(ErrorCode.Usage, `--deidentify: ${(err as Error).message}`);
   }
   const coding: CodingChoice = { ...codingChoice(values.quality, values.lossless, values.bits), ...(values.recode ? { recode: true } : {}) };
-  const ctIntercept = values['ct-intercept'] === undefined ? undefined : ctInterceptOption(values['ct-intercept']);
+  const ctIntercept = ctInterceptOption(values['ct-intercept']);
   const notCt = notCtOption(values['not-ct'] ?? [], found, ctIntercept);
   // In a run that holds a CT, the window is in HU and goes with the CT images only; an MR beside them goes without it.
   const units = values.window === undefined ? undefined : await windowUnits(inputs, (i) => ctInterceptOf({ ctIntercept, notCt })(i) !== undefined);

@@ -27,7 +27,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const model = await models.byName(values.model);
   const report = await evaluate(model, values.data, (await initBackend()).name, {
     bits: Number(values.bits), noises, limit: values.limit ? Number(values.limit) : undefined, seed: Number(values.seed),
-    ...(values['ct-intercept'] === undefined ? {} : { ctIntercept: ctInterceptOption(values['ct-intercept']) }),
+    ctIntercept: ctInterceptOption(values['ct-intercept']),
     onImage: (done, name) => {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K  ${done} images: ${name}`);
     },

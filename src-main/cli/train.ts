@@ -34,7 +34,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     arch: values.arch, latentChannels: num('latent-channels'), epochs: num('epochs'), stepsPerEpoch: num('steps-per-epoch'),
     patch: num('patch'), batch: num('batch'), lr: num('lr'), noiseP: num('noise'), seed: num('seed'),
     workers: Math.max(1, num('workers')), resume: values.resume, valLimit: num('val-limit'),
-    ...(values['ct-intercept'] === undefined ? {} : { ctIntercept: ctInterceptOption(values['ct-intercept']) }),
+    ctIntercept: ctInterceptOption(values['ct-intercept']),
     command: `aeimg train ${argv.join(' ')}`,
     onStep: (p) => {
       const figures = `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(5)} ${p.patchesPerSecond.toFixed(1)} patches/s`;

@@ -207,7 +207,7 @@ export async function evaluate(model: Autoencoder, dir: string, backend: string,
   return {
     model: { name: model.manifest.name, id: model.id, architecture: model.manifest.architecture },
     ...(model.hasDenoiser ? { denoiser: true } : {}),
-    backend, data: dir, bits: opts.bits, ...(opts.ctIntercept === undefined ? {} : { ctIntercept: opts.ctIntercept }), images: perImage.length,
+    backend, data: dir, bits: opts.bits, ctIntercept: opts.ctIntercept, images: perImage.length,
     mean: summarise(perImage),
     ...(sources.length ? { sourcesBy } : {}),
     perSource: Object.fromEntries(sources.map((s) => [s, summarise(perImage.filter((p) => p.source === s))])),

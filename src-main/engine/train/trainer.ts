@@ -127,7 +127,7 @@ async function exportAndValidate(o: TrainOptions, weights: Float32Array[], log: 
     training: {
       route: 'aeimg train (tfjs)', command: o.command, data, val, backend, workers: o.workers, patchesPerSecond,
       epochs: rest.epochs, stepsPerEpoch: rest.stepsPerEpoch, patch: rest.patch, batch: rest.batch, lr: rest.lr,
-      noiseP: rest.noiseP, seed: rest.seed, ...(rest.ctIntercept === undefined ? {} : { ctIntercept: rest.ctIntercept }), log,
+      noiseP: rest.noiseP, seed: rest.seed, ctIntercept: rest.ctIntercept, log, // undefined keys are not written
     },
     validation: {},
   });
@@ -156,8 +156,7 @@ export async function train(o: TrainOptions): Promise<{ log: EpochLog[]; steps: 
   if (planes.length === 0) throw new AeimgError(ErrorCode.BadInput, `no image of at least ${o.patch}x${o.patch} pixels in ${o.data}.`);
   const config: TrainConfig = {
     data: o.data, val: o.val, name: o.name, arch: o.arch, latentChannels: o.latentChannels, epochs: o.epochs,
-    stepsPerEpoch: o.stepsPerEpoch, patch: o.patch, batch: o.batch, lr: o.lr, noiseP: o.noiseP, seed: o.seed,
-    ...(o.ctIntercept === undefined ? {} : { ctIntercept: o.ctIntercept }),
+    stepsPerEpoch: o.stepsPerEpoch, patch: o.patch, batch: o.batch, lr: o.lr, noiseP: o.noiseP, seed: o.seed, ctIntercept: o.ctIntercept,
   };
   const ckDir = join(o.out, 'checkpoint');
   let weights = TrainableAutoencoder.initialWeights({ arch: o.arch, latentChannels: o.latentChannels }, o.seed);
