@@ -18,17 +18,22 @@ import { implausibleCtWarning, notCtModalityWarning } from './sender-warnings.js
  * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
  * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it.
  */
-export function checkCtImage({ image, converted }: Pick<InputImage, 'image' | 'converted'>): void {
+export function checkCtImage(input: Pick<InputImage, 'image' | 'converted'>): void {
+  const what = notCtReason(input);
+  if (!what) return;
+  throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
+    '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
+}
+
+/** Why an image cannot be a CT's values in HU, in its sender's words (checkCtImage's; train/eval's, 0.52); undefined if it can. */
+export function notCtReason({ image, converted }: Pick<InputImage, 'image' | 'converted'>): string | undefined {
   // Values its file says are light (a gamma or colour profile), which aeimg shows as viewers do: converted, they are no
   // longer the values the sender declared HU (a gamma of 1 moved a 16-bit CT's by up to 7134).
-  const what = colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
+  return colourChannels(image) !== 1 ? 'a colour image, not a CT\'s values in HU'
     : image.bitDepth !== 16 ? 'an 8-bit image, the grey levels of a window, not a CT\'s values in HU'
     : image.channels !== 1 ? 'a grey image with transparency, which a CT\'s values do not have'
     : converted ? `a grey image whose file says its values are light to be shown through ${converted.from}, ` +
       `which aeimg shows as viewers do, moving them by up to ${converted.shift}: not a CT's values in HU` : undefined;
-  if (!what) return;
-  throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
-    '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
 }
 
 /**

@@ -19,14 +19,12 @@ import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import type { Image } from '../image/image.js';
 import { DEFAULT_MAX_PIXELS } from '../image/io.js';
 import { throughIccProfile } from '../image/icc-png.js';
-import { maxValue, sampleRange } from '../image/image.js';
-import { errorFigures, plainDisplay } from '../metrics/fidelity.js';
+import { maxValue } from '../image/image.js';
+import { errorFigures } from '../metrics/fidelity.js';
 import { senderWindowFor, senderWindowMetadata, withSenderWindow, type SenderWindow, type WithoutWindow } from './sender-window.js';
-import { imagejWindows } from '../image/imagej.js';
-import { dicomDisplay } from '../dicom/display.js';
 import { roundShown, worstFidelity, type Fidelity, type ReaderUnits } from '../../../src-shared/fidelity.js';
 import { DEFAULT_QUALITY, isNetworkOnly, resolveCoding, type Coding, type CodingChoice } from '../../../src-shared/quality.js';
-import { imageFileMapping, sampleToReal, type DisplayModel, type FileValues } from '../../../src-shared/windows.js';
+import type { DisplayModel } from '../../../src-shared/windows.js';
 import type { Recipient } from '../keys/recipients.js';
 import { readInput } from './read-input.js';
 import { loadedModel, type Autoencoder, type ModelRef, type TileExecutor } from '../model/autoencoder.js';
@@ -36,7 +34,8 @@ import { DEFAULT_MAX_PART_BYTES } from '../defaults.js';
 import { abortable, checkAborted } from './abort.js';
 import { iccProfileFor, readerUnits } from './view.js';
 import { ctOfDicomWarning, inputWarnings, mailSizeWarning, maskedNameWarning, ownCtWarning, unitlessWarning } from './sender-warnings.js';
-import { checkCtImage, implausibleCtOf, isUnitless, ownCtIntercept, type Unitless } from './declared-ct.js';
+import { implausibleCtOf, isUnitless, ownCtIntercept, type Unitless } from './declared-ct.js';
+import { inputDisplay } from './input-display.js';
 
 /** What a worker needs to encode one file: no key, only the file and the coding choices. */
 export interface EncodeTask {
@@ -136,14 +135,9 @@ export async function encodeImageFile(model: Autoencoder, task: EncodeTask, tile
     const dicom = metadata?.dicom as DicomImage['dicom'] | undefined;
     const coding = resolveCoding(task.coding, { bitDepth: image.bitDepth, dicom: dicom !== undefined });
     // A CT its sender declared (an image file: a DICOM file's own rescale gives its HU, as an ImageJ TIFF's calibration
-    // does); refused where it cannot be one.
-    const own = dicom ? undefined : ownCtIntercept(input);
-    const ct = dicom ? undefined : own ?? task.ctIntercept;
-    if (ct !== undefined) checkCtImage(input);
-    // An ImageJ TIFF's own windows (the range it was shown in, its DICOM file's) go with it, in its reader's values, as
-    // a DICOM file's do.
-    const windows = dicom || image.channels !== 1 || !input.imagej ? [] : imagejWindows(input.imagej, ct, realRange(image, { valueOffset, ctIntercept: ct, inverted }));
-    const base = dicom ? dicomDisplay(dicom) : task.display ?? plainDisplay(image, { valueOffset, ctIntercept: ct, fileWindows: windows, inverted, labels: input.bilevel });
+    // does), refused where it cannot be one; an ImageJ TIFF's own windows go with it, as a DICOM file's do.
+    const { display: itsOwn, ctIntercept: ct, own, windows } = inputDisplay(input, task.ctIntercept);
+    const base = (!dicom && task.display) || itsOwn;
     const { window: sender, without } = senderWindowFor(image, base, task.senderWindow);
     if (without) withoutWindow.set(without, base.units);
     const display = withSenderWindow(base, sender);
@@ -443,10 +437,4 @@ function shapesOf(images: readonly EncodedEntry[]): Pick<EncryptResult, 'shapes'
 /** Reduced quality: measured below the line, or coded by the network alone and not measured. */
 export function isReduced(e: Pick<EncodedEntry, 'record' | 'coding'>): boolean {
   return e.record.fidelity ? e.record.fidelity.reduced === true : isNetworkOnly(e.coding.quality);
-}
-
-/** The least and greatest value a grey image file's reader reads (its samples through its record's value mapping). */
-function realRange(image: Image, values: FileValues): [number, number] {
-  const mapping = imageFileMapping(image.bitDepth, values);
-  return sampleRange(image.pixels).map((s) => sampleToReal(s, mapping)).sort((a, b) => a - b) as [number, number];
 }

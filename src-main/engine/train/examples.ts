@@ -8,15 +8,14 @@
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { DEFAULT_MAX_PIXELS } from '../defaults.js';
-import { dicomDisplay } from '../dicom/display.js';
 import { isDicomdirName, isDicomFile, readDicomHeader } from '../dicom/header.js';
-import { readDicomFile } from '../dicom/import.js';
 import { hasPixelData } from '../dicom/pixel-module.js';
 import type { Image } from '../image/image.js';
-import { readImageFile } from '../image/io.js';
 import { expandInputs } from '../jobs/files.js';
-import { AeimgError, ErrorCode } from '../errors.js';
-import { plainDisplay } from '../metrics/fidelity.js';
+import { AeimgError, ErrorCode, inFile } from '../errors.js';
+import { readInput } from '../jobs/read-input.js';
+import { inputDisplay } from '../jobs/input-display.js';
+import { notCtReason } from '../jobs/declared-ct.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js';
 
@@ -25,8 +24,8 @@ const IMAGE_EXT = extensionPattern(...IMAGE_EXTENSIONS);
 /** One image to learn from or measure: a file's first page, or one frame of a DICOM file. */
 export interface Example {
   image: Image;
-  /** How a reader sees it (a DICOM frame's units and windows); an image file's: none (plainDisplay). */
-  display?: DisplayModel;
+  /** How its reader sees it once sent (jobs/input-display.ts): its units and windows. */
+  display: DisplayModel;
   /** Its path under the folder given, with its frame where its file has several ("ct/IM1#2"). */
   name: string;
   /** The time its file took to read and decode, shared among its frames. */
@@ -65,24 +64,30 @@ export interface ExampleOptions {
   ctIntercept?: number;
 }
 
-/** The examples of `file` (under `root`): an image file's first page; each frame of a DICOM file, with its display. */
+/**
+ * The examples of `file` (under `root`): an image file's first page; each frame of a DICOM file. Each is read as
+ * encryption reads it (jobs/read-input.ts: an image file's values as viewers show them, where its gamma or colour
+ * profile moves them) and seen as its reader would see it once sent (jobs/input-display.ts: a signed TIFF's offset, an
+ * ImageJ TIFF's calibration and windows, WhiteIsZero grey, a DICOM frame's units and windows). Before 0.52 image files
+ * were read on their own, their samples taken for values without units.
+ */
 export async function readExamples(file: string, root: string, opts: ExampleOptions = {}): Promise<Example[]> {
   const { maxPixels = DEFAULT_MAX_PIXELS, ctIntercept } = opts;
   const name = relative(root, file);
   const t = performance.now();
-  if (IMAGE_EXT.test(file)) {
-    const image = await readImageFile(file, maxPixels);
-    if (ctIntercept === undefined) return [{ image, name, readMs: performance.now() - t }];
-    if (image.channels !== 1 || image.bitDepth !== 16) {
-      const what = image.channels !== 1 ? `a ${image.channels}-channel image` : 'an 8-bit image';
-      throw new AeimgError(ErrorCode.BadInput, `${name}: is ${what}, not a CT's 16-bit values, and --ct-intercept declares every image ` +
-        'file under the folder a CT\'s export: give a folder of those alone (DICOM files go with their own rescale).');
+  const read = await readInput({ input: file, maxPixels, deidentify: null }).catch((err: unknown) => { throw inFile(file, err); });
+  const inputs = read[0]?.metadata?.dicom ? read : read.slice(0, 1);
+  const readMs = (performance.now() - t) / inputs.length;
+  return inputs.map((input, f) => {
+    const dicom = input.metadata?.dicom !== undefined;
+    const notCt = !dicom && ctIntercept !== undefined ? notCtReason(input) : undefined;
+    if (notCt) {
+      throw new AeimgError(ErrorCode.BadInput, `${name}: is ${notCt}, and --ct-intercept declares every image file under the folder a CT's ` +
+        'export: give a folder of those alone (DICOM files go with their own rescale).');
     }
-    return [{ image, display: plainDisplay(image, { ctIntercept }), name, readMs: performance.now() - t }];
-  }
-  const frames = await readDicomFile(file, { maxPixels, deidentify: null });
-  const readMs = (performance.now() - t) / frames.length;
-  return frames.map(({ image, dicom }, f) => ({ image, display: dicomDisplay(dicom), name: frames.length > 1 ? `${name}#${f + 1}` : name, readMs }));
+    const { display } = inputDisplay(input, dicom ? undefined : ctIntercept);
+    return { image: input.image, display, name: inputs.length > 1 ? `${name}#${f + 1}` : name, readMs };
+  });
 }
 
 /** The examples under `dir`, in order, read a file at a time; at most `limit`. */

@@ -123,7 +123,22 @@ describe('aeimg eval', () => {
     // An 8-bit image cannot hold HU: the declaration is of the whole folder, so the run stops, naming the file.
     await copyFile(MR_SLICE, join(data, 'mr.png'));
     await expect(evaluate(model, data, 'wasm', { bits: 8, noises: [], seed: 1, ctIntercept: -1024 })).rejects.toThrow(
-      "mr.png: is an 8-bit image, not a CT's 16-bit values, and --ct-intercept declares every image file under the folder a CT's export: give a folder of those alone");
+      "mr.png: is an 8-bit image, the grey levels of a window, not a CT's values in HU, and --ct-intercept declares every image file under the folder a CT's export: give a folder of those alone");
+  });
+
+  it('measures an ImageJ TIFF of a CT as encryption sends it (0.52): in HU through the CT presets, undeclared, as the DICOM file ImageJ opened', async () => {
+    const tiff = await tempDir(), dcm = await tempDir();
+    await copyFile(join(FIXTURES, 'imagej', 'ct_small_signed.tif'), join(tiff, 'ct.tif')); // written by ImageJ from this DICOM file
+    await copyFile(join(FIXTURES, 'dicom', 'ct_small_explicit_le.dcm'), join(dcm, 'ct.dcm'));
+    const model = await defaultModel();
+    const opts = { bits: 8, noises: [], seed: 1 };
+    const [fromTiff, fromDicom] = [await evaluate(model, tiff, 'wasm', opts), await evaluate(model, dcm, 'wasm', opts)];
+    const reader = fromTiff.perImage[0]!.reader;
+    // Before, its samples (the DICOM file's values + 32768) were measured without units, in their percentile window.
+    expect(reader.units).toBe('HU');
+    expect(reader.name).toMatch(/^(brain|subdural|stroke|soft tissue|lung|bone)$/);
+    const { name, ssim, units } = fromDicom.perImage[0]!.reader;
+    expect([reader.name, reader.ssim, reader.units]).toEqual([name, ssim, units]);
   });
 
   it('finds a folder\'s images as encryption does (0.51): natural name order, each folder before its subfolders, hidden files left out; a file or nothing given is said to be no folder', async () => {
