@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Train an aeimg autoencoder with PyTorch on the CPU and export its weights for tfjs.
+"""Train an aeimg autoencoder with PyTorch (on the CPU, or a GPU with --device) and export its weights for tfjs.
 
 Mirrors src-main/engine/model/architecture.ts layer for layer ('same' 3x3 convolutions, 2x2 max pooling,
 sigmoid latent, sub-pixel (depth-to-space) output). Writes <out>/torch-weights.json + .bin in Keras layout;
@@ -7,6 +7,8 @@ sigmoid latent, sub-pixel (depth-to-space) output). Writes <out>/torch-weights.j
 
 Why PyTorch: tfjs-node cannot be installed here (no libtensorflow download) and tfjs-wasm lacks the
 convolution gradient kernels, so this is the practical route on a 2-core CPU (Debian's python3-torch 1.13).
+With --device cuda (or auto) the networks, the losses and the validation run on a GPU; patches are still cut and
+augmented on the CPU, as on the CPU, so the same seed draws the same patches (docs/models.md, "On a GPU").
 """
 import argparse, glob, json, math, os, random, sys, time
 
@@ -255,8 +257,8 @@ def brain_bands(folder, images, files):
 
 
 def windowed(t, wins, idx):
-    lo = torch.tensor([wins[i][0] for i in idx], dtype=t.dtype).view(-1, 1, 1, 1)
-    hi = torch.tensor([wins[i][1] for i in idx], dtype=t.dtype).view(-1, 1, 1, 1)
+    lo = torch.tensor([wins[i][0] for i in idx], dtype=t.dtype, device=t.device).view(-1, 1, 1, 1)
+    hi = torch.tensor([wins[i][1] for i in idx], dtype=t.dtype, device=t.device).view(-1, 1, 1, 1)
     return ((t[idx] - lo) / (hi - lo)).clamp(0, 1)
 
 
@@ -274,6 +276,7 @@ def gaussian_window(size=11, sigma=1.5):
 
 def ssim(a, b, win=gaussian_window()):
     c1, c2 = 0.01 ** 2, 0.03 ** 2
+    win = win.to(a.device, a.dtype)
     mu_a, mu_b = F.conv2d(a, win), F.conv2d(b, win)
     saa = F.conv2d(a * a, win) - mu_a ** 2
     sbb = F.conv2d(b * b, win) - mu_b ** 2
@@ -285,9 +288,10 @@ def ssim(a, b, win=gaussian_window()):
 def evaluate(enc, dec, val, bits=8):
     enc.eval(); dec.eval()
     ss, ps = [], []
+    dev = next(dec.parameters()).device
     with torch.no_grad():
         for i in range(0, len(val), 16):
-            x = torch.from_numpy(np.stack(val[i:i + 16]))[:, None]
+            x = torch.from_numpy(np.stack(val[i:i + 16]))[:, None].to(dev)
             z = enc(x)
             lo = z.amin(dim=(0, 2, 3), keepdim=True); hi = z.amax(dim=(0, 2, 3), keepdim=True)
             levels = 2 ** bits - 1
@@ -323,15 +327,16 @@ def evaluate_ct_brain(enc, dec, items, bits=6):
     """Mean SSIM in the brain window (40/80 HU, rendered to 8 bits) of CT val slices through the model at `bits`."""
     enc.eval(); dec.eval()
     ss = []
+    dev = next(dec.parameters()).device
     with torch.no_grad():
         for x, knots, slope, intercept, stored in items:
             h, w = x.shape
-            t = torch.from_numpy(np.pad(x, ((0, h % 2), (0, w % 2)), mode="edge"))[None, None]
+            t = torch.from_numpy(np.pad(x, ((0, h % 2), (0, w % 2)), mode="edge"))[None, None].to(dev)
             z = enc(t)
             lo, hi = z.amin(dim=(0, 2, 3), keepdim=True), z.amax(dim=(0, 2, 3), keepdim=True)  # per map, as the engine
             levels = 2 ** bits - 1
             zq = torch.round((z - lo) / (hi - lo + 1e-12) * levels) / levels * (hi - lo) + lo
-            y = dec(zq).clamp(0, 1)[0, 0, :h, :w].numpy().astype(np.float64)
+            y = dec(zq).clamp(0, 1)[0, 0, :h, :w].cpu().numpy().astype(np.float64)
             rec = np.round(np.interp(y, knots[1], knots[0]))
             win = lambda s_: np.clip(np.round(((s_ * slope + intercept) - 0) / 80 * 255), 0, 255) / 255
             ss.append(float(ssim(torch.from_numpy(win(stored)).float()[None, None], torch.from_numpy(win(rec)).float()[None, None])[0]))
@@ -404,6 +409,7 @@ def main():
     ap.add_argument("--quant-bits", default="5,6,7,8", help="quantization steps simulated during training")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu, cuda, or auto (cuda where PyTorch sees a GPU, else cpu)")
     ap.add_argument("--init", help="start from the torch-weights of this folder (fine-tuning)")
     ap.add_argument("--init-model", help="start from a shipped model folder (resources/models/NAME: tfjs weights)")
     ap.add_argument("--data-extra", action="append", default=[], help="more training folders (16-bit PNG are normalised per image)")
@@ -433,6 +439,8 @@ def main():
 
     torch.manual_seed(a.seed); rng = random.Random(a.seed); np.random.seed(a.seed)
     torch.set_num_threads(a.threads)
+    device = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else "cpu" if a.device == "auto" else a.device)
+    print(f"device {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""), flush=True)
     train = [] if a.ct_only else load_folder(a.data)[0]
     bands = {}
     for extra in a.data_extra:
@@ -454,6 +462,7 @@ def main():
         enc, dec = load_shipped(a.init_model, a.arch, a.init_latent_channels or a.latent_channels)
         if a.init_latent_channels and a.init_latent_channels < a.latent_channels:
             enc, dec = widen(enc, dec, a.arch, a.latent_channels)
+    enc, dec = enc.to(device), dec.to(device)
     if a.freeze_encoder:
         for p_ in enc.parameters():
             p_.requires_grad_(False)
@@ -470,6 +479,7 @@ def main():
     t0, best, log = time.time(), -1.0, []
     for step in range(1, a.steps + 1):
         noisy, clean, wins = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p, bands, kinds)
+        noisy, clean = noisy.to(device), clean.to(device)
         with torch.set_grad_enabled(not a.freeze_encoder):
             z = enc(noisy)
         y = dec(quant_noise(z, bits, rng))
@@ -498,7 +508,7 @@ def main():
                 info = {"arch": a.arch, "inputChannels": 1, "latentChannels": a.latent_channels,
                         "downsampling": 2, "weights": entries, "step": step, "val_ssim_8bit": s,
                         "val_psnr_8bit": p, "patches_per_s": round(step * a.batch / elapsed, 1),
-                        "argv": sys.argv[1:], "torch": torch.__version__, "log": log}
+                        "argv": sys.argv[1:], "torch": torch.__version__, "device": str(device), "log": log}
                 with open(os.path.join(a.out, "torch-weights.json"), "w") as f:
                     json.dump(info, f, indent=1)
         if stop:
