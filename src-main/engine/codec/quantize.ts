@@ -9,7 +9,7 @@
 
 export interface QuantizedMaps {
   bits: number;
-  /** [min, max] of each map, float32-exact so sender and receiver agree. */
+  /** [lo, hi] of each map's grid (its [min, max] moved by up to half a step), float32-exact so sender and receiver agree. */
   ranges: [number, number][];
   maps: Uint16Array[];
 }
