@@ -1,10 +1,10 @@
 /**
  * Latent quantization: per-map uniform scalar quantization, 2^bits − 1 steps of the map's own [min, max] span. Since
  * aeimg 0.52 the grid [lo, hi] is moved by up to half a step (a value beyond its end, by at most that, takes the end
- * point: no value moves more than half a step, as before) to where the map's values lie closest to its points: a region of one value (a slice's black
- * background, an 8-bit CT's air) then lands on a point instead of between two, where before the decoder gave such a
- * region back a few levels off at some bit depths and not others (docs/models.md, "The latent's grid"). The record
- * carries [lo, hi] as before, so every aeimg reads such files.
+ * point: no value moves more than half a step, as before) to where the map's values lie closest to its points: a
+ * region of one value (a slice's black background, an 8-bit CT's air) then lands on a point instead of between two,
+ * where before the decoder gave such a region back a few levels off at some bit depths and not others (docs/models.md,
+ * "The latent's grid"). The record carries [lo, hi] as before, so every aeimg reads such files.
  */
 
 export interface QuantizedMaps {
