@@ -25,9 +25,11 @@ export class AeimgError extends Error {
 /** What a sender is told to do with a damaged DICOM file: the copy's fault, or its writer's. */
 export const COPY_OR_EXPORT_AGAIN = 'Copy it again from the CD or PACS, or export it again if that copy fails too.';
 
-/** Prefixes an engine error with the file it concerns, keeping its code, remedy and facts. */
-export function inFile(file: string, err: unknown): AeimgError {
-  const name = file.split(/[\\/]/).pop() ?? file;
+/**
+ * Prefixes an engine error with the file it concerns, keeping its code, remedy and facts; `name` is what the file is
+ * called to its user (its base name unless given: a path under the folder given, as `aeimg eval` names its examples).
+ */
+export function inFile(file: string, err: unknown, name = file.split(/[\\/]/).pop() ?? file): AeimgError {
   if (err instanceof AeimgError) {
     return err.message.startsWith(name) ? err : new AeimgError(err.code, `${name}: ${err.message}`, err);
   }

@@ -85,20 +85,13 @@ export async function readExamples(file: string, root: string, opts: ExampleOpti
       throw new AeimgError(ErrorCode.BadInput, `${name}: is ${notCt}, and --ct-intercept declares every image file under the folder a CT's ` +
         'export: give a folder of those alone (DICOM files go with their own rescale).');
     }
-    // An ImageJ TIFF that says it is a CT refused as one (its values converted by its colour profile), named.
-    const { display } = named(name, () => inputDisplay(input, dicom ? undefined : ctIntercept));
-    return { image: input.image, display, name: inputs.length > 1 ? `${name}#${f + 1}` : name, readMs };
+    try {
+      const { display } = inputDisplay(input, dicom ? undefined : ctIntercept);
+      return { image: input.image, display, name: inputs.length > 1 ? `${name}#${f + 1}` : name, readMs };
+    } catch (err) {
+      throw inFile(file, err, name); // an ImageJ TIFF that says it is a CT, refused as one (its values converted by its profile)
+    }
   });
-}
-
-/** `run`'s result; an engine error it throws names the example (`name: …`), as the others here do. */
-function named<T>(name: string, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof AeimgError && !err.message.startsWith(name)) throw new AeimgError(err.code, `${name}: ${err.message}`, err);
-    throw err;
-  }
 }
 
 /** The examples under `dir`, in order, read a file at a time; at most `limit`. */
