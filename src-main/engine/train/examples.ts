@@ -1,6 +1,6 @@
 /**
- * What `aeimg train` learns from and `aeimg eval` measures: every image file under a folder (its first page, as before)
- * and, since 0.50, every DICOM image file, known by its content as encryption knows it (a PACS export's extensionless
+ * What `aeimg train` learns from and `aeimg eval` measures: every image file under a folder, each of its pages (since
+ * 0.53: a TIFF stack's slices, an animation's frames, as encryption sends them; before, its first page only) and, since 0.50, every DICOM image file, known by its content as encryption knows it (a PACS export's extensionless
  * files too), each of its frames with how a reader sees it (its units and windows: a CT in HU, through the CT presets).
  * Before, a folder of DICOM files held "no image", so a hospital's own CT could be trained on only as 16-bit PNG
  * exports, which the encoder and the figures took for images without units.
@@ -21,14 +21,14 @@ import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js
 
 const IMAGE_EXT = extensionPattern(...IMAGE_EXTENSIONS);
 
-/** One image to learn from or measure: a file's first page, or one frame of a DICOM file. */
+/** One image to learn from or measure: a page of an image file, or a frame of a DICOM file. */
 export interface Example {
   image: Image;
   /** How its reader sees it once sent (jobs/input-display.ts): its units and windows. */
   display: DisplayModel;
-  /** Its path under the folder given, with its frame where its file has several ("ct/IM1#2"). */
+  /** Its path under the folder given, with its frame or page where its file has several ("ct/IM1#2", "stack.tif#3"). */
   name: string;
-  /** The time its file took to read and decode, shared among its frames. */
+  /** The time its file took to read and decode, shared among its frames or pages. */
   readMs: number;
 }
 
@@ -65,7 +65,8 @@ export interface ExampleOptions {
 }
 
 /**
- * The examples of `file` (under `root`): an image file's first page; each frame of a DICOM file. Each is read as
+ * The examples of `file` (under `root`): each page of an image file, each frame of a DICOM file, as encryption sends
+ * them (until 0.53 an image file's first page alone: an ImageJ stack of a CT series was measured by its first slice). Each is read as
  * encryption reads it (jobs/read-input.ts: an image file's values as viewers show them, where its gamma or colour
  * profile moves them) and seen as its reader would see it once sent (jobs/input-display.ts: a signed TIFF's offset, an
  * ImageJ TIFF's calibration and windows, WhiteIsZero grey, a DICOM frame's units and windows). Before 0.52 image files
@@ -76,9 +77,8 @@ export async function readExamples(file: string, root: string, opts: ExampleOpti
   const name = relative(root, file);
   const t = performance.now();
   const read = await readInput({ input: file, maxPixels, deidentify: null }).catch((err: unknown) => { throw inFile(file, err); });
-  const inputs = read[0]?.metadata?.dicom ? read : read.slice(0, 1);
-  const readMs = (performance.now() - t) / inputs.length;
-  return inputs.map((input, f) => {
+  const readMs = (performance.now() - t) / read.length;
+  return read.map((input, f) => {
     const dicom = input.metadata?.dicom !== undefined;
     const notCt = !dicom && ctIntercept !== undefined ? notCtReason(input) : undefined;
     if (notCt) {
@@ -87,7 +87,7 @@ export async function readExamples(file: string, root: string, opts: ExampleOpti
     }
     try {
       const { display } = inputDisplay(input, dicom ? undefined : ctIntercept);
-      return { image: input.image, display, name: inputs.length > 1 ? `${name}#${f + 1}` : name, readMs };
+      return { image: input.image, display, name: read.length > 1 ? `${name}#${f + 1}` : name, readMs };
     } catch (err) {
       throw inFile(file, err, name); // an ImageJ TIFF that says it is a CT, refused as one (its values converted by its profile)
     }

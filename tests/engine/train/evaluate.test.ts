@@ -11,7 +11,7 @@ import { readDicomFile } from '../../../src-main/engine/dicom/import.js';
 import { dicomDisplay } from '../../../src-main/engine/dicom/display.js';
 import { encoderView } from '../../../src-main/engine/codec/image-codec.js';
 import { loadPlanes } from '../../../src-main/engine/train/dataset.js';
-import { listExamples } from '../../../src-main/engine/train/examples.js';
+import { listExamples, readExamples } from '../../../src-main/engine/train/examples.js';
 import { CT_SLICE, defaultModel, FIXTURES, MR_SLICE, tempDir } from '../../helpers.js';
 
 describe('aeimg eval', () => {
@@ -139,6 +139,20 @@ describe('aeimg eval', () => {
     expect(reader.name).toMatch(/^(brain|subdural|stroke|soft tissue|lung|bone)$/);
     const { name, ssim, units } = fromDicom.perImage[0]!.reader;
     expect([reader.name, reader.ssim, reader.units]).toEqual([name, ssim, units]);
+  });
+
+  it('measures and trains on every slice of an ImageJ stack as encryption sends them (0.53; before, its first slice alone), each named by its page', async () => {
+    const data = await tempDir();
+    await copyFile(join(FIXTURES, 'imagej', 'ct_small_signed_stack.tif'), join(data, 'stack.tif')); // the slice, then it upside down
+    const examples = await readExamples(join(data, 'stack.tif'), data);
+    expect(examples.map((e) => e.name)).toEqual(['stack.tif#1', 'stack.tif#2']);
+    const [first, second] = examples.map((e) => e.image);
+    const row = first!.width * first!.channels;
+    const flipped = Array.from({ length: first!.height }, (_, y) => Array.from(first!.pixels.subarray((first!.height - 1 - y) * row, (first!.height - y) * row))).flat();
+    expect(Array.from(second!.pixels)).toEqual(flipped);
+    const report = await evaluate(await defaultModel(), data, 'wasm', { bits: 8, noises: [], seed: 1 });
+    expect(report.perImage.map((r) => [r.file, r.reader.units])).toEqual([['stack.tif#1', 'HU'], ['stack.tif#2', 'HU']]);
+    expect(await loadPlanes(data, 32)).toHaveLength(2); // and `aeimg train` learns from both slices
   });
 
   it('finds a folder\'s images as encryption does (0.51): natural name order, each folder before its subfolders, hidden files left out; a file or nothing given is said to be no folder', async () => {
