@@ -1,7 +1,8 @@
 /**
  * What `aeimg train` learns from and `aeimg eval` measures: every image file under a folder, each of its pages (since
- * 0.53: a TIFF stack's slices, an animation's frames, as encryption sends them; before, its first page only) and, since 0.50, every DICOM image file, known by its content as encryption knows it (a PACS export's extensionless
- * files too), each of its frames with how a reader sees it (its units and windows: a CT in HU, through the CT presets).
+ * 0.53: a TIFF stack's slices, an animation's frames, as encryption sends them; before, its first page only) and,
+ * since 0.50, every DICOM image file, known by its content as encryption knows it (a PACS export's extensionless files
+ * too), each of its frames with how a reader sees it (its units and windows: a CT in HU, through the CT presets).
  * Before, a folder of DICOM files held "no image", so a hospital's own CT could be trained on only as 16-bit PNG
  * exports, which the encoder and the figures took for images without units.
  */
@@ -66,11 +67,11 @@ export interface ExampleOptions {
 
 /**
  * The examples of `file` (under `root`): each page of an image file, each frame of a DICOM file, as encryption sends
- * them (until 0.53 an image file's first page alone: an ImageJ stack of a CT series was measured by its first slice). Each is read as
- * encryption reads it (jobs/read-input.ts: an image file's values as viewers show them, where its gamma or colour
- * profile moves them) and seen as its reader would see it once sent (jobs/input-display.ts: a signed TIFF's offset, an
- * ImageJ TIFF's calibration and windows, WhiteIsZero grey, a DICOM frame's units and windows). Before 0.52 image files
- * were read on their own, their samples taken for values without units.
+ * them (until 0.53 an image file's first page alone: an ImageJ stack of a CT series was measured by its first
+ * slice). Each is read as encryption reads it (jobs/read-input.ts: an image file's values as viewers show them, where
+ * its gamma or colour profile moves them) and seen as its reader would see it once sent (jobs/input-display.ts: a
+ * signed TIFF's offset, an ImageJ TIFF's calibration and windows, WhiteIsZero grey, a DICOM frame's units and windows).
+ * Before 0.52 image files were read on their own, their samples taken for values without units.
  */
 export async function readExamples(file: string, root: string, opts: ExampleOptions = {}): Promise<Example[]> {
   const { maxPixels = DEFAULT_MAX_PIXELS, ctIntercept } = opts;
