@@ -16,13 +16,19 @@ import { implausibleCtWarning, notCtModalityWarning } from './sender-warnings.js
 
 /**
  * An image its sender declared a CT (EncodeTask.ctIntercept) must be one that can hold HU: 16-bit grey. An 8-bit image
- * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it.
+ * holds a window's grey levels (a HU it does not say), a colour one a rendering: said so, and how to send it; of a file
+ * of several pages, the page that cannot (0.54; before, a stack's refusal named the file alone).
  */
-export function checkCtImage(input: Pick<InputImage, 'image' | 'converted'>): void {
+export function checkCtImage(input: Pick<InputImage, 'image' | 'converted' | 'page'>): void {
   const what = notCtReason(input);
   if (!what) return;
-  throw new AeimgError(ErrorCode.BadInput, `is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
+  throw new AeimgError(ErrorCode.BadInput, `${ofPage(input)}is ${what}, so it cannot go as a CT (--ct-intercept; in the app, ` +
     '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
+}
+
+/** 'its page N ' for an image that is one page of several of its file (InputImage.page), '' otherwise: a refusal's subject. */
+export function ofPage({ page }: Pick<InputImage, 'page'>): string {
+  return page === undefined ? '' : `its page ${page} `;
 }
 
 /** Why an image cannot be a CT's values in HU, in its sender's words (checkCtImage's; train/eval's, 0.52); undefined if it can. */

@@ -83,6 +83,11 @@ export interface InputImage {
    * holds it as stored and cannot go as it is (the receiver's file has no orientation tag), so aeimg codes it (0.49).
    */
   turned?: number;
+  /**
+   * The page of its file this image is (from 1), where the file sends more than one (a TIFF stack, an animation): what
+   * a refusal of one page names (declared-ct.ts checkCtImage; 0.54), as `name` ends in `#page`.
+   */
+  page?: number;
   /** ImageFile.leftOut (the first image's only): a TIFF's pages left out, copies or masks of another (sender-warnings.ts). */
   leftOut?: NonNullable<ImageFile['leftOut']>['pages'];
 }
@@ -127,6 +132,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
     const imagejOffset = (imagej && imagejValues(imagej)?.offset) || 0;
     const offsetOf = (page: Image, i: number) => offsets[i] || (page.bitDepth === 16 && page.channels === 1 ? imagejOffset : 0);
     return pages.map((image, i) => {
+      const page = pages.length > 1 ? (file.leftOut?.filePages[i] ?? i) + 1 : undefined;
       // An ImageJ TIFF's spatial calibration (its DICOM file's Pixel Spacing, as ImageJ keeps it): its reader measures in mm.
       const spacing = imagej?.pixelSpacing;
       // Its DICOM file's modality other than CT (a CT's goes with its HU, codec/record.ts fileModalityOf), for DICOM output.
@@ -136,7 +142,7 @@ export async function readInput(task: Pick<EncodeTask, 'input' | 'maxPixels' | '
         ...(spacing ? { pixelSpacing: [spacing.row, spacing.column] } : {}), ...(isModality(modality) && modality !== 'CT' ? { modality } : {}),
       };
       return {
-        image, name: pages.length > 1 ? `${basename(task.input)}#${(file.leftOut?.filePages[i] ?? i) + 1}` : basename(task.input), ...(frame ? { frame } : {}),
+        image, name: page ? `${basename(task.input)}#${page}` : basename(task.input), ...(page ? { page } : {}), ...(frame ? { frame } : {}),
         ...withPlain(Object.keys(metadata).length ? metadata : undefined, i === 0), ...(converted ? { converted } : {}),
         ...(wholeValues ? { wholeValues } : {}), ...(offsetOf(image, i) ? { valueOffset: offsetOf(image, i) } : {}), ...(turned ? { turned } : {}),
         ...(file.inverted?.[i] ? { inverted: true as const } : {}),

@@ -16,7 +16,7 @@ import { expandInputs } from '../jobs/files.js';
 import { AeimgError, ErrorCode, inFile } from '../errors.js';
 import { readInput } from '../jobs/read-input.js';
 import { inputDisplay } from '../jobs/input-display.js';
-import { notCtReason } from '../jobs/declared-ct.js';
+import { notCtReason, ofPage } from '../jobs/declared-ct.js';
 import type { DisplayModel } from '../../../src-shared/windows.js';
 import { extensionPattern, IMAGE_EXTENSIONS } from '../../../src-shared/files.js';
 
@@ -83,7 +83,7 @@ export async function readExamples(file: string, root: string, opts: ExampleOpti
     const dicom = input.metadata?.dicom !== undefined;
     const notCt = !dicom && ctIntercept !== undefined ? notCtReason(input) : undefined;
     if (notCt) {
-      throw new AeimgError(ErrorCode.BadInput, `${name}: is ${notCt}, and --ct-intercept declares every image file under the folder a CT's ` +
+      throw new AeimgError(ErrorCode.BadInput, `${name}: ${ofPage(input)}is ${notCt}, and --ct-intercept declares every image file under the folder a CT's ` +
         'export: give a folder of those alone (DICOM files go with their own rescale).');
     }
     try {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeImageFile, encryptImageFile, fileWarnings } from '../../../src-main/engine/jobs/encrypt.js';
 import { encryptFiles } from '../../../src-main/engine/jobs/batch.js';
 import { ctCheck } from '../../../src-main/engine/jobs/declared-ct.js';
+import { readExamples } from '../../../src-main/engine/train/examples.js';
 import { decryptStudy, encryptStudy } from '../../../src-main/engine/jobs/study.js';
 import { SenderPreviews } from '../../../src-main/engine/jobs/preview.js';
 import { decryptAeimgFile } from '../../../src-main/engine/jobs/decrypt.js';
@@ -165,6 +166,23 @@ describe('an image file declared a CT', () => {
     expect(dicom.warnings).toContain('mr_small_explicit_le.dcm is a DICOM file: its own header says what its values are (its modality and rescale), so the CT intercept given applies to image files only and was not used for it.');
     const got = await decryptAeimgFile(dicom.output, { identities: [key], models: models(), write: false });
     expect(got.images[0]!.record.ctIntercept).toBeUndefined();
+  });
+
+  it('a stack with a page that cannot hold HU is refused naming that page (0.54), by encrypt, its dry run and train/eval, with nothing written', async () => {
+    const dir = await tempDir();
+    const hu = Uint16Array.from({ length: 32 * 32 }, (_, i) => 24 + (i % 32) * 60); // stored values, HU + 1024
+    const stack = join(dir, 'stack.tif');
+    await writeFile(stack, tiffOf([hu, Uint8Array.from(hu, (v) => v >> 8)], 32, 32)); // its second page an 8-bit window
+    const said = /is an 8-bit image, the grey levels of a window, not a CT's values in HU/;
+    const err = await encryptImageFile(stack, { model: await defaultModel(), recipients: [generateSharedKey('Stack')], outDir: dir, ctIntercept: -1024 })
+      .catch((e: Error) => e);
+    expect((err as Error).message).toMatch(new RegExp(`^stack\\.tif: its page 2 ${said.source}, so it cannot go as a CT`));
+    expect(await readdir(dir)).toEqual(['stack.tif']);
+    expect(await ctCheck(stack, -1024)).toEqual({ fails: true, message: expect.stringMatching(new RegExp(`^its page 2 ${said.source}`)) });
+    await expect(readExamples(stack, dir, { ctIntercept: -1024 })).rejects.toThrow(new RegExp(`^stack\\.tif: its page 2 ${said.source}, and --ct-intercept`));
+    // A file of one page is the file: its refusal names no page.
+    await writeFile(join(dir, 'one.tif'), tiffOf([Uint8Array.from(hu, (v) => v >> 8)], 32, 32));
+    expect(await ctCheck(join(dir, 'one.tif'), -1024)).toEqual({ fails: true, message: expect.stringMatching(new RegExp(`^${said.source}`)) });
   });
 
   it('a file its sender says is not a CT (0.38: an MR exported the same way, in the same batch or study) goes without the declaration; the others go with it', async () => {
