@@ -197,7 +197,16 @@ def degrade(p, rng):
 NOISE_KINDS = ["saltpepper", "speckle", "poisson", "gaussian"]
 
 
-def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0, bands=None, kinds=NOISE_KINDS):
+def contrast_curve(rng):
+    """A random contrast (--contrast-p): a piecewise-linear curve through 6 knots, 0 kept near black (a background stays
+    dark), the others anywhere in 0..1, so not always rising: tissues swap brightness as they do between T1, T2 and
+    other contrasts a scanner makes."""
+    xs = np.linspace(0, 1, 6)
+    ys = np.array([rng.uniform(0, 0.1)] + [rng.uniform(0, 1) for _ in range(5)])
+    return xs, ys
+
+
+def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0, bands=None, kinds=NOISE_KINDS, contrast_p=0.0):
     """Patches (noisy input, target), and per patch its slice's brain band (--brain-loss) or None."""
     xs, curves, wins = [], [], []
     for _ in range(n):
@@ -237,6 +246,10 @@ def batch(images, size, n, rng, noise_p, noise_scale=(1.0, 1.0), faithful_p=0.0,
     for i in range(n):
         if curves[i]:
             clean[i], noisy[i] = compand(i, clean[i]), compand(i, noisy[i])
+        if contrast_p and rng.random() < contrast_p:  # input and target alike: a faithful codec keeps any contrast
+            xs_, ys_ = contrast_curve(rng)
+            remap = lambda t: torch.from_numpy(np.interp(t.numpy(), xs_, ys_).astype(np.float32))
+            clean[i], noisy[i] = remap(clean[i]), remap(noisy[i])
     return noisy, clean, wins
 
 
@@ -421,6 +434,8 @@ def main():
                     help="share of patches degraded (blur, resampling, mild noise) as both input and target: a faithful codec keeps them")
     ap.add_argument("--noise-linear16", action="store_true",
                     help="noise on 16-bit slices before their companding (with --compand16 and --noise-p)")
+    ap.add_argument("--contrast-p", type=float, default=0.0,
+                    help="share of patches (input and target alike) given a random, not always rising contrast curve")
     ap.add_argument("--ct-repeat", type=int, default=1, help="CT slices of --data-extra folders this many times (more weight)")
     ap.add_argument("--mr-repeat", type=int, default=1, help="non-CT slices of --data-extra folders this many times")
     ap.add_argument("--noise-kinds", default=",".join(NOISE_KINDS),
@@ -478,7 +493,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     t0, best, log = time.time(), -1.0, []
     for step in range(1, a.steps + 1):
-        noisy, clean, wins = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p, bands, kinds)
+        noisy, clean, wins = batch(train, a.patch, a.batch, rng, a.noise_p, noise_scale, a.faithful_p, bands, kinds, a.contrast_p)
         noisy, clean = noisy.to(device), clean.to(device)
         with torch.set_grad_enabled(not a.freeze_encoder):
             z = enc(noisy)
