@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from train_torch import load_ct_val, ssim  # noqa: E402
+from train_data import load_ct_val  # noqa: E402
+from train_torch import ssim  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "slices16", "val")
 KEEP_HIGH = (0.0, 0.25, 0.5)  # share of the band above a quarter of the sampling rate kept

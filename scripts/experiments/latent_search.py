@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from train_torch import load_ct_val, load_shipped, ssim  # noqa: E402
+from train_data import load_ct_val  # noqa: E402
+from train_torch import load_shipped, ssim  # noqa: E402
 
 BITS = 6  # src-shared/quality.ts: max
 LEVELS = 2 ** BITS - 1
