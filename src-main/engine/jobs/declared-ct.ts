@@ -26,9 +26,9 @@ export function checkCtImage(input: Pick<InputImage, 'image' | 'converted' | 'pa
     '"16-bit image files are CT"): send it without that, or send the CT\'s 16-bit export or DICOM file instead.');
 }
 
-/** 'its page N ' for an image that is one page of several of its file (InputImage.page), '' otherwise: a refusal's subject. */
+/** 'page N ' for an image that is one page of several of its file (InputImage.page), '' otherwise: a refusal's subject. */
 export function ofPage({ page }: Pick<InputImage, 'page'>): string {
-  return page === undefined ? '' : `its page ${page} `;
+  return page === undefined ? '' : `page ${page} `;
 }
 
 /** Why an image cannot be a CT's values in HU, in its sender's words (checkCtImage's; train/eval's, 0.52); undefined if it can. */
